@@ -1,0 +1,63 @@
+# The front door. `make run` and `make test` are all a user needs; both install missing Debian
+# packages first (scripts/install-deps.sh), so they work on a fresh Debian 12 machine.
+.PHONY: all deps build run test test-release test-asan test-tsan fuzz-smoke fmt fmt-check tidy bench stress clean
+
+JOBS ?= $(shell nproc)
+DATA_DIR ?= ./ziggy-data
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+run: build
+	build/release/tools/ziggy demo --db $(DATA_DIR)
+
+test: deps fmt-check test-release test-asan fuzz-smoke
+
+test-release: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+	ctest --preset release
+
+test-asan: deps
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan
+
+test-tsan: deps
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan -j $(JOBS)
+	ctest --preset tsan
+
+# libFuzzer targets built with clang, each run briefly over its committed corpus.
+fuzz-smoke: deps
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j $(JOBS)
+	scripts/fuzz-smoke.sh build/fuzz/fuzz
+
+# Long randomized and crash runs, bounded in time (STRESS_SECONDS, default 600 per suite).
+stress: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+	ZIGGY_TEST_SCALE=$${ZIGGY_TEST_SCALE:-20} ctest --preset release -L stress --timeout $${STRESS_SECONDS:-600}
+
+bench: build
+	build/release/bench/micro/ziggy_micro_bench
+
+FORMAT_FILES = $(shell git ls-files '*.h' '*.cc')
+fmt:
+	clang-format -i $(FORMAT_FILES)
+
+fmt-check:
+	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "fmt-check: all files formatted"
+
+tidy: build
+	clang-tidy -p build/release --quiet $(shell git ls-files 'src/*.cc' 'tools/*.cc')
+
+clean:
+	rm -rf build

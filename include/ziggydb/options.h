@@ -1,0 +1,128 @@
+// Options: plain structs with documented defaults. Validate() reports settings out of range.
+//
+// Every field is read once, at DB::Open (Options) or at the call that takes it (ReadOptions,
+// WriteOptions). Persisted enums are `enum class : uint8_t` with explicit values: never renumber.
+#ifndef ZIGGYDB_OPTIONS_H_
+#define ZIGGYDB_OPTIONS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "ziggydb/status.h"
+
+namespace ziggydb {
+
+class Env;
+class Logger;
+class Snapshot;
+
+// Hard limits on what one operation may carry. A WriteBatch over a limit fails as a whole in
+// DB::Write with InvalidArgument; nothing of it is applied.
+inline constexpr size_t kMaxKeyBytes = size_t{1} << 20;         // 1 MiB
+inline constexpr size_t kMaxValueBytes = size_t{256} << 20;     // 256 MiB
+inline constexpr size_t kMaxWriteBatchBytes = size_t{1} << 30;  // 1 GiB, encoded
+static_assert(kMaxKeyBytes + kMaxValueBytes < kMaxWriteBatchBytes);
+
+// How a data block is compressed on disk. Persisted in every block trailer — never renumber.
+enum class CompressionType : uint8_t {
+  kNone = 0,
+  kSnappy = 1,
+  kZstd = 2,
+  kLz4 = 3,
+};
+
+// What DB::Open does when a write-ahead log it replays is damaged.
+enum class WalRecoveryMode : uint8_t {
+  // Default. A torn or corrupt record at the very end of the newest log is the normal trace of a
+  // crash mid-write: it is dropped (logged, and counted in the "ziggydb.stats" property). Damage
+  // anywhere else fails Open with Corruption naming the file and offset.
+  kTolerateCorruptedTailRecords = 0,
+  // Any damage, even a torn tail, fails Open with Corruption.
+  kAbsoluteConsistency = 1,
+  // Replay stops at the first damaged record; everything after it, in that log and in later
+  // logs, is discarded. The DB is the state as of some point in time, possibly older than the
+  // last acknowledged write.
+  kPointInTimeRecovery = 2,
+  // Damaged records are skipped and replay goes on: salvages as much as possible, and may
+  // surface a state that never existed (a later write without an earlier one).
+  kSkipAnyCorruptedRecords = 3,
+};
+
+struct Options {
+  // ---- Opening ----
+  // Create the DB if the directory holds none. Default: false.
+  bool create_if_missing = false;
+  // Fail Open if a DB already exists there. Default: false.
+  bool error_if_exists = false;
+  // Check more, and fail earlier: on Open every live table's footer and size is verified, and
+  // any corruption found in the background stops further writes. Default: true.
+  bool paranoid_checks = true;
+  // File system and clock. nullptr means the POSIX environment (Env::Default()). Not owned; must
+  // outlive the DB.
+  Env* env = nullptr;
+  // Where the DB's human-readable info log goes. nullptr means a file named LOG in the DB
+  // directory (the previous one kept as LOG.old).
+  std::shared_ptr<Logger> info_log;
+
+  // ---- Write path ----
+  // Bytes the mutable memtable may hold before it is frozen and flushed to an L0 table.
+  // Default: 64 MiB. Range: [64 KiB, 4 GiB].
+  size_t memtable_bytes = size_t{64} << 20;
+  // Frozen memtables that may wait for flush before writers stall. Default: 2. Range: [1, 16].
+  int max_immutable_memtables = 2;
+  // Upper bound on the encoded bytes one group commit writes to the WAL. Default: 1 MiB.
+  size_t max_write_group_bytes = size_t{1} << 20;
+  // What recovery does with a damaged write-ahead log; see WalRecoveryMode.
+  WalRecoveryMode wal_recovery_mode = WalRecoveryMode::kTolerateCorruptedTailRecords;
+
+  // ---- Tables ----
+  // Target uncompressed size of a data block. Default: 4 KiB. Range: [1 KiB, 4 MiB].
+  size_t block_size = 4096;
+  // Keys between restart points in a block (prefix compression restarts there). Default: 16.
+  int block_restart_interval = 16;
+  // Bloom filter bits per key; 0 disables filters. Default: 10 (~0.8% false positives).
+  // Range: [0, 32].
+  int bloom_bits_per_key = 10;
+  // Compression of data blocks; a block is stored raw when compressing saves under 1/8.
+  // Default: kNone.
+  CompressionType compression = CompressionType::kNone;
+  // Bytes of uncompressed data blocks kept in the shared block cache. Default: 32 MiB.
+  size_t block_cache_bytes = size_t{32} << 20;
+  // Table files kept open (with their index and filter in memory). Default: 1000. Min: 16.
+  int max_open_files = 1000;
+
+  // Returns InvalidArgument naming the first field out of range.
+  Status Validate() const;
+};
+
+struct ReadOptions {
+  // Read as of this snapshot; nullptr means the latest state when the read starts.
+  const Snapshot* snapshot = nullptr;
+  // Verify the checksum of every data block read from disk (index, filter and footer are always
+  // verified). Default: true.
+  bool verify_checksums = true;
+  // Put the data blocks this read loads into the block cache. Default: true (set false for
+  // one-off scans that would evict the working set).
+  bool fill_cache = true;
+  // Iterators only: keys below the lower bound (inclusive) and at or above the upper bound
+  // (exclusive) are never returned nor read past. The bytes must outlive the iterator.
+  std::optional<std::string_view> iterate_lower_bound;
+  std::optional<std::string_view> iterate_upper_bound;
+};
+
+struct WriteOptions {
+  // false: the write is handed to the OS before Write returns, so it survives a crash of this
+  //   process, but a machine crash or power loss may lose the last writes.
+  // true: the WAL is also fdatasync'ed before Write returns, so the write survives power loss.
+  // Default: false.
+  bool sync = false;
+  // Skip the WAL: writes since the last memtable flush are lost on any crash. Default: false.
+  bool disable_wal = false;
+};
+
+}  // namespace ziggydb
+
+#endif  // ZIGGYDB_OPTIONS_H_

@@ -1,0 +1,35 @@
+// Helpers for tests: scratch directories and reproducible seeds.
+#ifndef ZIGGYDB_TESTS_TESTUTIL_TESTUTIL_H_
+#define ZIGGYDB_TESTS_TESTUTIL_TESTUTIL_H_
+
+#include <cstdint>
+#include <string>
+
+namespace ziggydb::test {
+
+// A fresh directory under $TMPDIR (or /tmp), removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  // path() + "/" + name
+  std::string Join(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// The seed for a randomized test: $ZIGGY_TEST_SEED if set, else derived from the clock. Printed
+// (with the test's name) so a failing run can be replayed with ZIGGY_TEST_SEED=<seed>.
+uint64_t TestSeed();
+
+// Scales a randomized test's iteration count: $ZIGGY_TEST_SCALE (default 1) times base. `make
+// stress` raises it.
+uint64_t ScaledIterations(uint64_t base);
+
+}  // namespace ziggydb::test
+
+#endif  // ZIGGYDB_TESTS_TESTUTIL_TESTUTIL_H_
