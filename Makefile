@@ -44,7 +44,7 @@ fuzz-smoke: deps
 stress: deps
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS)
-	ZIGGY_TEST_SCALE=$${ZIGGY_TEST_SCALE:-20} ctest --preset release -L stress --timeout $${STRESS_SECONDS:-600}
+	ZIGGY_TEST_SCALE=$${ZIGGY_TEST_SCALE:-20} ctest --test-dir build/release -L stress --output-on-failure --timeout $${STRESS_SECONDS:-600}
 
 bench: build
 	build/release/bench/micro/ziggy_micro_bench

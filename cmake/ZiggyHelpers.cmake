@@ -1,13 +1,14 @@
-# ziggy_add_test(<name> SOURCES <files...> [LIBS <targets...>] [LABELS <labels...>])
-# One GoogleTest executable, registered as one ctest test. Links the engine library, GoogleTest
-# (with its main) and RapidCheck's GoogleTest integration.
+# ziggy_add_test(<name> SOURCES <files...> LIBS <module libs...> [LABELS <labels...>] [TIMEOUT s])
+# One GoogleTest executable, registered as one ctest test. Links the named module libraries (e.g.
+# ziggy_wal, which brings the modules below it), GoogleTest with its main, RapidCheck's GoogleTest
+# integration and the test helpers. Tests labelled `stress` run in `make stress` only.
 function(ziggy_add_test name)
   if(NOT ZIGGY_BUILD_TESTS)
     return()
   endif()
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
-  target_link_libraries(${name} PRIVATE ziggydb ziggy_internal ziggy_testutil ${ARG_LIBS}
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} ziggy_internal ziggy_testutil
     GTest::gtest GTest::gtest_main GTest::gmock rapidcheck rapidcheck_gtest)
   add_test(NAME ${name} COMMAND ${name} --gtest_brief=1)
   if(NOT ARG_TIMEOUT)
