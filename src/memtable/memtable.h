@@ -1,0 +1,81 @@
+// MemTable: the in-memory, sorted write buffer. Holds internal-key entries in a skiplist whose
+// nodes point at encoded entries in an arena (entry format: docs/design/memtable.md):
+//
+//   entry = varint32 internal_key_bytes ++ internal_key ++ varint32 value_bytes ++ value
+//
+// Thread safety: Add needs external synchronisation (one writer at a time; the DB's write leader).
+// Get, NewIterator, the iterators and the size accessors may run concurrently with Add and each
+// other. Owned by the DB through std::shared_ptr<MemTable>; an iterator must not outlive it.
+//
+// Invariants:
+//   1. Entries are never modified or removed once added; all memory is freed with the memtable.
+//   2. No two entries have the same (user key, sequence): the DB assigns each write its own
+//      sequence number.
+#ifndef ZIGGYDB_MEMTABLE_MEMTABLE_H_
+#define ZIGGYDB_MEMTABLE_MEMTABLE_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/dbformat.h"
+#include "memtable/arena.h"
+#include "memtable/skiplist.h"
+#include "ziggydb/iterator.h"
+#include "ziggydb/status.h"
+
+namespace ziggydb {
+
+class MemTable {
+ public:
+  // `comparator` must outlive the memtable.
+  explicit MemTable(const InternalKeyComparator& comparator);
+  MemTable(const MemTable&) = delete;
+  MemTable& operator=(const MemTable&) = delete;
+  ~MemTable() = default;
+
+  // Adds (user_key, sequence, type) -> value; value is empty for deletions. Single writer.
+  // Preconditions: invariant 2; raw(sequence) <= kMaxSequenceNumber; key and value each under
+  // 4 GiB.
+  void Add(SequenceNumber sequence, ValueType type, std::string_view user_key,
+           std::string_view value);
+
+  // Looks up the newest entry for key.user_key() with sequence <= the lookup's sequence:
+  //   kValue    -> *value = its value, *status = OK, returns true;
+  //   kDeletion -> *status = NotFound, returns true (older entries are shadowed);
+  //   no entry  -> returns false, *value and *status untouched.
+  bool Get(const LookupKey& key, std::string* value, Status* status) const;
+
+  // An iterator over every entry: key() is the internal key, value() the value, ordered by the
+  // InternalKeyComparator (so versions of one user key run newest first). status() is always OK.
+  std::unique_ptr<Iterator> NewIterator() const;
+
+  // Bytes held by the arena, readable from any thread (relaxed; a statistic for flush decisions).
+  size_t ApproximateMemoryBytes() const { return arena_.MemoryUsage(); }
+  uint64_t NumEntries() const { return num_entries_.load(std::memory_order_relaxed); }
+  bool Empty() const { return NumEntries() == 0; }
+
+ private:
+  class MemTableIterator;
+
+  // Orders arena entries (pointers to their varint32-prefixed internal key).
+  struct EntryComparator {
+    const InternalKeyComparator* comparator;
+    int operator()(const char* a, const char* b) const;
+  };
+  using Table = SkipList<const char*, EntryComparator>;
+
+  const InternalKeyComparator& comparator_;
+  Arena arena_;
+  Table table_;
+  // Relaxed: a count for statistics, written by the single writer; entries are published to
+  // readers by the skiplist, not through this counter.
+  std::atomic<uint64_t> num_entries_{0};
+};
+
+}  // namespace ziggydb
+
+#endif  // ZIGGYDB_MEMTABLE_MEMTABLE_H_

@@ -1,0 +1,218 @@
+#include "memtable/memtable.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "testutil/testutil.h"
+#include "util/random.h"
+
+namespace ziggydb {
+namespace {
+
+using std::string_literals::operator""s;
+
+std::string IKey(std::string_view user_key, uint64_t sequence, ValueType type) {
+  std::string out;
+  AppendInternalKey(&out, user_key, SequenceNumber{sequence}, type);
+  return out;
+}
+
+class MemTableTest : public ::testing::Test {
+ protected:
+  // Returns "<value>", "NOTFOUND" (deleted) or "MISSING" (no entry).
+  std::string Get(std::string_view user_key, uint64_t sequence) {
+    const LookupKey lookup(user_key, SequenceNumber{sequence});
+    std::string value;
+    Status status = Status::Corruption("untouched");
+    if (!memtable_.Get(lookup, &value, &status)) {
+      EXPECT_TRUE(status.IsCorruption());  // not written on a miss
+      return "MISSING";
+    }
+    if (status.IsNotFound()) return "NOTFOUND";
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    return value;
+  }
+  void Put(uint64_t sequence, std::string_view key, std::string_view value) {
+    memtable_.Add(SequenceNumber{sequence}, ValueType::kValue, key, value);
+  }
+  void Delete(uint64_t sequence, std::string_view key) {
+    memtable_.Add(SequenceNumber{sequence}, ValueType::kDeletion, key, "");
+  }
+
+  InternalKeyComparator comparator_{BytewiseComparator()};
+  MemTable memtable_{comparator_};
+};
+
+TEST_F(MemTableTest, StartsEmpty) {
+  EXPECT_TRUE(memtable_.Empty());
+  EXPECT_EQ(memtable_.NumEntries(), 0u);
+  EXPECT_EQ(Get("a", kMaxSequenceNumber), "MISSING");
+  auto it = memtable_.NewIterator();
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().ok());
+}
+
+TEST_F(MemTableTest, GetSeesNewestVersionAtOrBelowTheSequence) {
+  Put(10, "k", "v10");
+  Delete(20, "k");
+  Put(30, "k", "v30");
+  Put(15, "other", "o15");
+  EXPECT_EQ(memtable_.NumEntries(), 4u);
+  EXPECT_FALSE(memtable_.Empty());
+
+  EXPECT_EQ(Get("k", 9), "MISSING");
+  EXPECT_EQ(Get("k", 10), "v10");
+  EXPECT_EQ(Get("k", 19), "v10");
+  EXPECT_EQ(Get("k", 20), "NOTFOUND");
+  EXPECT_EQ(Get("k", 29), "NOTFOUND");
+  EXPECT_EQ(Get("k", 30), "v30");
+  EXPECT_EQ(Get("k", kMaxSequenceNumber), "v30");
+  EXPECT_EQ(Get("other", 14), "MISSING");
+  EXPECT_EQ(Get("other", 100), "o15");
+  // Neighbours and prefixes of present keys are absent.
+  EXPECT_EQ(Get("", 100), "MISSING");
+  EXPECT_EQ(Get("j", 100), "MISSING");
+  EXPECT_EQ(Get("k\0"s, 100), "MISSING");
+  EXPECT_EQ(Get("kk", 100), "MISSING");
+  EXPECT_EQ(Get("z", 100), "MISSING");
+}
+
+TEST_F(MemTableTest, IteratorOrdersVersionsNewestFirst) {
+  Put(3, "b", "b3");
+  Put(1, "a", "a1");
+  Put(7, "b", "b7");
+  Delete(5, "b");
+  Put(2, "c", "c2");
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {IKey("a", 1, ValueType::kValue), "a1"},  {IKey("b", 7, ValueType::kValue), "b7"},
+      {IKey("b", 5, ValueType::kDeletion), ""}, {IKey("b", 3, ValueType::kValue), "b3"},
+      {IKey("c", 2, ValueType::kValue), "c2"},
+  };
+  auto it = memtable_.NewIterator();
+  size_t i = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++i) {
+    ASSERT_LT(i, expected.size());
+    EXPECT_EQ(it->key(), expected[i].first) << i;
+    EXPECT_EQ(it->value(), expected[i].second) << i;
+  }
+  EXPECT_EQ(i, expected.size());
+  for (it->SeekToLast(); it->Valid(); it->Prev())
+    EXPECT_EQ(it->key(), expected[--i].first) << i;
+  EXPECT_EQ(i, 0u);
+
+  // Seek to (b, 6) lands on the newest version at or below 6; SeekForPrev on the last <= it.
+  it->Seek(IKey("b", 6, kValueTypeForSeek));
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), IKey("b", 5, ValueType::kDeletion));
+  it->SeekForPrev(IKey("b", 6, kValueTypeForSeek));
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), IKey("b", 7, ValueType::kValue));
+  it->SeekForPrev(IKey("a", 0, ValueType::kDeletion));
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), IKey("a", 1, ValueType::kValue));
+  it->SeekForPrev(IKey("a", 2, ValueType::kValue));  // before everything
+  EXPECT_FALSE(it->Valid());
+  it->Seek(IKey("c", 1, ValueType::kValue));  // after everything
+  EXPECT_FALSE(it->Valid());
+}
+
+TEST_F(MemTableTest, KeysWithNulAndFfBytesAndLargeValues) {
+  const std::string nul_key = "a\0b"s;
+  const std::string ff_key = "\xff\xff"s;
+  const std::string empty_key;
+  const std::string big_value(100000, '\x00');
+  Put(1, nul_key, "nul");
+  Put(2, ff_key, big_value);
+  Put(3, empty_key, "empty");
+  Put(4, "a"s, "\0\xff"s);
+  EXPECT_EQ(Get(nul_key, 5), "nul");
+  EXPECT_EQ(Get(ff_key, 5), big_value);
+  EXPECT_EQ(Get(empty_key, 5), "empty");
+  EXPECT_EQ(Get("a", 5), "\0\xff"s);
+  EXPECT_EQ(Get("a\0"s, 5), "MISSING");
+  EXPECT_EQ(Get("\xff"s, 5), "MISSING");
+  std::vector<std::string> user_keys;
+  auto it = memtable_.NewIterator();
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    user_keys.emplace_back(ExtractUserKey(it->key()));
+  EXPECT_EQ(user_keys, (std::vector<std::string>{empty_key, "a", nul_key, ff_key}));
+  EXPECT_GE(memtable_.ApproximateMemoryBytes(), big_value.size());
+}
+
+// Random versions against a std::map model keyed by (user key, sequence).
+TEST_F(MemTableTest, MatchesModelForRandomVersions) {
+  Random rnd(test::TestSeed());
+  std::map<std::pair<std::string, uint64_t>, std::pair<ValueType, std::string>> model;
+  const uint64_t n = test::ScaledIterations(3000);
+  size_t previous_bytes = memtable_.ApproximateMemoryBytes();
+  for (uint64_t sequence = 1; sequence <= n; ++sequence) {
+    const std::string key = rnd.Bytes(rnd.Uniform(3));  // tiny key space: many versions
+    if (rnd.OneIn(4)) {
+      Delete(sequence, key);
+      model[{key, sequence}] = {ValueType::kDeletion, ""};
+    } else {
+      const std::string value = rnd.Bytes(rnd.Skewed(8));
+      Put(sequence, key, value);
+      model[{key, sequence}] = {ValueType::kValue, value};
+    }
+    ASSERT_GE(memtable_.ApproximateMemoryBytes(), previous_bytes);
+    previous_bytes = memtable_.ApproximateMemoryBytes();
+  }
+  ASSERT_EQ(memtable_.NumEntries(), n);
+  for (uint64_t i = 0; i < n; ++i) {
+    const std::string key = rnd.Bytes(rnd.Uniform(3));
+    const uint64_t at = rnd.Uniform(n + 2);
+    std::string expected = "MISSING";
+    for (auto& [entry, what] : model) {  // newest version <= at
+      if (entry.first == key && entry.second <= at)
+        expected = what.first == ValueType::kDeletion ? "NOTFOUND" : what.second;
+    }
+    ASSERT_EQ(Get(key, at), expected) << "at " << at;
+  }
+}
+
+// Readers call Get and scan while the writer adds; a key added before a reader looked must be
+// found with its value.
+TEST_F(MemTableTest, ConcurrentGetsSeeEveryEarlierAdd) {
+  const uint64_t n = test::ScaledIterations(5000);
+  std::atomic<uint64_t> published{0};  // release (writer) / acquire (readers)
+  std::atomic<bool> failed{false};
+  auto reader = [&] {
+    while (true) {
+      const uint64_t known = published.load(std::memory_order_acquire);
+      for (uint64_t i = (known > 50 ? known - 50 : 0); i < known; ++i) {
+        const std::string key = "key" + std::to_string(i);
+        if (Get(key, kMaxSequenceNumber) != "value" + std::to_string(i)) failed = true;
+      }
+      auto it = memtable_.NewIterator();
+      uint64_t entries = 0;
+      std::string previous;
+      for (it->SeekToFirst(); it->Valid(); it->Next(), ++entries) {
+        if (!previous.empty() && comparator_.Compare(previous, it->key()) >= 0) failed = true;
+        previous.assign(it->key());
+      }
+      if (entries < known) failed = true;
+      if (known == n || failed) break;
+    }
+  };
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 2; ++i)
+    readers.emplace_back(reader);
+  for (uint64_t i = 0; i < n; ++i) {
+    Put(i + 1, "key" + std::to_string(i), "value" + std::to_string(i));
+    published.store(i + 1, std::memory_order_release);
+  }
+  for (auto& t : readers)
+    t.join();
+  EXPECT_FALSE(failed.load());
+}
+
+}  // namespace
+}  // namespace ziggydb

@@ -1,0 +1,180 @@
+#include "memtable/skiplist.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <iterator>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "memtable/arena.h"
+#include "testutil/testutil.h"
+#include "util/random.h"
+
+namespace ziggydb {
+namespace {
+
+struct U64Comparator {
+  int operator()(uint64_t a, uint64_t b) const { return a < b ? -1 : (a > b ? 1 : 0); }
+};
+using List = SkipList<uint64_t, U64Comparator>;
+
+TEST(SkipList, EmptyListHasNoPositions) {
+  Arena arena;
+  List list(U64Comparator{}, &arena);
+  EXPECT_FALSE(list.Contains(10));
+  List::Iterator it(&list);
+  EXPECT_FALSE(it.Valid());
+  it.SeekToFirst();
+  EXPECT_FALSE(it.Valid());
+  it.SeekToLast();
+  EXPECT_FALSE(it.Valid());
+  it.Seek(100);
+  EXPECT_FALSE(it.Valid());
+  it.SeekForPrev(100);
+  EXPECT_FALSE(it.Valid());
+}
+
+// Checks an iterator at `it` against the model position `pos` (end() = not valid).
+void ExpectAt(const List::Iterator& it, const std::set<uint64_t>& model,
+              std::set<uint64_t>::const_iterator pos) {
+  if (pos == model.end()) {
+    ASSERT_FALSE(it.Valid());
+  } else {
+    ASSERT_TRUE(it.Valid());
+    ASSERT_EQ(it.key(), *pos);
+  }
+}
+
+TEST(SkipList, MatchesSetModelUnderRandomOperations) {
+  Random rnd(test::TestSeed());
+  Arena arena;
+  List list(U64Comparator{}, &arena, rnd.Next64());
+  std::set<uint64_t> model;
+  const uint64_t ops = test::ScaledIterations(20000);
+  const uint64_t key_space = 5000;  // small, so seeks hit existing keys often
+  List::Iterator it(&list);
+  for (uint64_t op = 0; op < ops; ++op) {
+    const uint64_t key = rnd.Uniform(key_space);
+    switch (rnd.Uniform(6)) {
+      case 0:
+      case 1:
+        if (model.insert(key).second) list.Insert(key);
+        break;
+      case 2: {
+        it.Seek(key);
+        ExpectAt(it, model, model.lower_bound(key));
+        break;
+      }
+      case 3: {
+        it.SeekForPrev(key);
+        auto pos = model.upper_bound(key);
+        ExpectAt(it, model, pos == model.begin() ? model.end() : std::prev(pos));
+        break;
+      }
+      case 4: {
+        ASSERT_EQ(list.Contains(key), model.count(key) == 1);
+        break;
+      }
+      case 5: {  // walk a few steps either way from a random position
+        it.Seek(key);
+        auto pos = model.lower_bound(key);
+        const bool forward = rnd.OneIn(2);
+        for (int step = 0; step < 8 && it.Valid(); ++step) {
+          if (forward) {
+            it.Next();
+            ++pos;
+          } else {
+            it.Prev();
+            pos = pos == model.begin() ? model.end() : std::prev(pos);
+          }
+          ExpectAt(it, model, pos);
+        }
+        break;
+      }
+    }
+    if (HasFatalFailure()) return;
+  }
+  // Full scans both ways.
+  it.SeekToFirst();
+  for (uint64_t key : model) {
+    ASSERT_TRUE(it.Valid());
+    ASSERT_EQ(it.key(), key);
+    it.Next();
+  }
+  EXPECT_FALSE(it.Valid());
+  it.SeekToLast();
+  for (auto pos = model.rbegin(); pos != model.rend(); ++pos) {
+    ASSERT_TRUE(it.Valid());
+    ASSERT_EQ(it.key(), *pos);
+    it.Prev();
+  }
+  EXPECT_FALSE(it.Valid());
+}
+
+// One writer inserts while readers scan. Each reader first notes how many keys were published;
+// all of those must then be visible, and every scan must be strictly ordered both ways.
+TEST(SkipList, ConcurrentReadersSeeSortedListWithAllEarlierKeys) {
+  Random rnd(test::TestSeed());
+  const size_t key_count = test::ScaledIterations(20000);
+  std::vector<uint64_t> keys;
+  std::set<uint64_t> unique;
+  while (unique.size() < key_count) {
+    const uint64_t key = rnd.Next64();
+    if (unique.insert(key).second) keys.push_back(key);
+  }
+  Arena arena;
+  List list(U64Comparator{}, &arena, rnd.Next64());
+  // keys[0, published) have been inserted. Release (writer) / acquire (readers): a reader that
+  // reads n also sees the Insert calls for keys[0, n) as done.
+  std::atomic<size_t> published{0};
+  std::atomic<bool> failed{false};
+
+  auto reader = [&] {
+    uint64_t passes = 0;
+    while (true) {
+      const bool done = published.load(std::memory_order_acquire) == key_count;
+      const size_t known = published.load(std::memory_order_acquire);
+      std::vector<uint64_t> seen;
+      List::Iterator it(&list);
+      for (it.SeekToFirst(); it.Valid(); it.Next()) {
+        if (!seen.empty() && seen.back() >= it.key()) failed = true;
+        seen.push_back(it.key());
+      }
+      for (size_t i = 0; i < known; ++i) {
+        if (!std::binary_search(seen.begin(), seen.end(), keys[i])) failed = true;
+        it.Seek(keys[i]);
+        if (!it.Valid() || it.key() != keys[i]) failed = true;
+      }
+      // Backwards over the tail: strictly decreasing.
+      it.SeekToLast();
+      for (int step = 0; step < 100 && it.Valid(); ++step) {
+        const uint64_t key = it.key();
+        it.Prev();
+        if (it.Valid() && it.key() >= key) failed = true;
+      }
+      ++passes;
+      if (done || failed) break;
+    }
+    EXPECT_GE(passes, 1u);
+  };
+
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 3; ++i)
+    readers.emplace_back(reader);
+  for (size_t i = 0; i < key_count; ++i) {
+    list.Insert(keys[i]);
+    published.store(i + 1, std::memory_order_release);
+  }
+  for (auto& t : readers)
+    t.join();
+  EXPECT_FALSE(failed.load());
+  for (uint64_t key : keys)
+    ASSERT_TRUE(list.Contains(key));
+}
+
+}  // namespace
+}  // namespace ziggydb
