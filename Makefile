@@ -34,10 +34,11 @@ test-tsan: deps
 	cmake --build --preset tsan -j $(JOBS)
 	ctest --preset tsan
 
-# libFuzzer targets built with clang, each run briefly over its committed corpus.
+# libFuzzer targets built with clang, each run briefly (FUZZ_SECONDS, default 10) over a copy of
+# its committed corpus. Without clang the script says so and the rule passes.
 fuzz-smoke: deps
-	cmake --preset fuzz >/dev/null
-	cmake --build --preset fuzz -j $(JOBS)
+	@if command -v clang++ >/dev/null 2>&1; then \
+	  cmake --preset fuzz >/dev/null && cmake --build --preset fuzz -j $(JOBS); fi
 	scripts/fuzz-smoke.sh build/fuzz/fuzz
 
 # Long randomized and crash runs, bounded in time (STRESS_SECONDS, default 600 per suite).

@@ -1,0 +1,94 @@
+// CountingEnv: forwards everything to another Env and counts RandomAccessFile reads (calls and
+// bytes returned) per path — for tests that assert how many blocks a lookup touched.
+// Thread safety: as the wrapped Env; the counters are atomics.
+#ifndef ZIGGYDB_ENV_COUNTING_ENV_H_
+#define ZIGGYDB_ENV_COUNTING_ENV_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "env/preallocated_file.h"
+#include "ziggydb/env.h"
+
+namespace ziggydb {
+
+class CountingEnv : public Env, public PreallocatingEnv {
+ public:
+  // target must outlive this Env and every file it opened.
+  explicit CountingEnv(Env* target);
+  ~CountingEnv() override;
+
+  // RandomAccessFile::Read calls (that returned OK) on files opened at path since the last reset.
+  uint64_t reads(const std::string& path) const;
+  // Bytes those reads returned.
+  uint64_t bytes_read(const std::string& path) const;
+  // Sums over every path.
+  uint64_t total_reads() const;
+  void ResetCounts();
+
+  Status NewSequentialFile(const std::string& path,
+                           std::unique_ptr<SequentialFile>* result) override {
+    return target_->NewSequentialFile(path, result);
+  }
+  Status NewRandomAccessFile(const std::string& path,
+                             std::unique_ptr<RandomAccessFile>* result) override;
+  Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* result) override {
+    return target_->NewWritableFile(path, result);
+  }
+  Status NewAppendableFile(const std::string& path,
+                           std::unique_ptr<WritableFile>* result) override {
+    return target_->NewAppendableFile(path, result);
+  }
+  Status NewPreallocatedWritableFile(const std::string& path, uint64_t bytes,
+                                     std::unique_ptr<WritableFile>* result) override {
+    return ziggydb::NewPreallocatedWritableFile(target_, path, bytes, result);
+  }
+  bool FileExists(const std::string& path) override { return target_->FileExists(path); }
+  Status GetChildren(const std::string& dir, std::vector<std::string>* names) override {
+    return target_->GetChildren(dir, names);
+  }
+  Status GetFileSize(const std::string& path, uint64_t* size) override {
+    return target_->GetFileSize(path, size);
+  }
+  Status RemoveFile(const std::string& path) override { return target_->RemoveFile(path); }
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    return target_->RenameFile(from, to);
+  }
+  Status CreateDir(const std::string& dir) override { return target_->CreateDir(dir); }
+  Status RemoveDir(const std::string& dir) override { return target_->RemoveDir(dir); }
+  Status SyncDir(const std::string& dir) override { return target_->SyncDir(dir); }
+  Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) override {
+    return target_->LockFile(path, lock);
+  }
+  Status UnlockFile(std::unique_ptr<FileLock> lock) override {
+    return target_->UnlockFile(std::move(lock));
+  }
+  Status NewLogger(const std::string& path, std::shared_ptr<Logger>* result) override {
+    return target_->NewLogger(path, result);
+  }
+  uint64_t NowMicros() override { return target_->NowMicros(); }
+  uint64_t WallMicros() override { return target_->WallMicros(); }
+
+ private:
+  struct Counters {
+    std::atomic<uint64_t> reads{0};  // relaxed: plain tallies, read only after the fact
+    std::atomic<uint64_t> bytes{0};
+  };
+  class CountingFile;
+
+  std::shared_ptr<Counters> CountersFor(const std::string& path);
+
+  Env* const target_;
+  mutable std::mutex mu_;
+  // guarded by mu_; entries are never removed, so files keep valid counters across resets
+  std::map<std::string, std::shared_ptr<Counters>> counters_;
+};
+
+}  // namespace ziggydb
+
+#endif  // ZIGGYDB_ENV_COUNTING_ENV_H_

@@ -1,0 +1,231 @@
+#include "env/fault_env.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "env/preallocated_file.h"
+#include "testutil/testutil.h"
+#include "util/random.h"
+
+namespace ziggydb {
+namespace {
+
+std::string ReadAll(Env* env, const std::string& path) {
+  std::unique_ptr<RandomAccessFile> file;
+  if (!env->NewRandomAccessFile(path, &file).ok()) return "<missing>";
+  std::string out;
+  std::string scratch(4096, '\0');
+  while (true) {
+    std::string_view got;
+    EXPECT_TRUE(file->Read(out.size(), scratch.size(), &got, scratch.data()).ok());
+    if (got.empty()) return out;
+    out.append(got);
+  }
+}
+
+// Creates dir/name with data, syncs it and (optionally) the directory.
+void PutDurable(FaultInjectionEnv* env, const std::string& path, std::string_view data,
+                bool sync_dir) {
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(env->NewWritableFile(path, &file).ok());
+  ASSERT_TRUE(file->Append(data).ok());
+  ASSERT_TRUE(file->Sync().ok());
+  ASSERT_TRUE(file->Close().ok());
+  if (sync_dir) {
+    ASSERT_TRUE(env->SyncDir("/db").ok());
+  }
+}
+
+class FaultEnvTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(env_.CreateDir("/db").ok()); }
+  FaultInjectionEnv env_;
+};
+
+TEST_F(FaultEnvTest, PowerLossDropsTheUnsyncedTail) {
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(env_.NewWritableFile("/db/log", &file).ok());
+  ASSERT_TRUE(env_.SyncDir("/db").ok());
+  ASSERT_TRUE(file->Append("synced|").ok());
+  ASSERT_TRUE(file->Sync().ok());
+  ASSERT_TRUE(file->Append("lost").ok());
+  ASSERT_TRUE(file->Flush().ok());
+  EXPECT_EQ(ReadAll(&env_, "/db/log"), "synced|lost");  // readers see unsynced data
+  file.reset();
+  env_.DropUnsyncedData();
+  EXPECT_EQ(ReadAll(&env_, "/db/log"), "synced|");
+  EXPECT_EQ(env_.sync_count(), 1u);
+}
+
+TEST_F(FaultEnvTest, SyncedFileWithoutDirSyncVanishes) {
+  PutDurable(&env_, "/db/old", "x", /*sync_dir=*/true);
+  PutDurable(&env_, "/db/new", "data", /*sync_dir=*/false);
+  env_.DropUnsyncedData();
+  EXPECT_FALSE(env_.FileExists("/db/new"));
+  EXPECT_TRUE(env_.FileExists("/db/old"));
+}
+
+TEST_F(FaultEnvTest, UnsyncedRenameAndRemoveRevert) {
+  PutDurable(&env_, "/db/CURRENT", "1", /*sync_dir=*/false);
+  PutDurable(&env_, "/db/doomed", "d", /*sync_dir=*/true);
+  PutDurable(&env_, "/db/CURRENT.tmp", "2", /*sync_dir=*/true);
+  ASSERT_TRUE(env_.RenameFile("/db/CURRENT.tmp", "/db/CURRENT").ok());
+  ASSERT_TRUE(env_.RemoveFile("/db/doomed").ok());
+  EXPECT_EQ(ReadAll(&env_, "/db/CURRENT"), "2");
+  env_.DropUnsyncedData();
+  EXPECT_EQ(ReadAll(&env_, "/db/CURRENT"), "1");
+  EXPECT_EQ(ReadAll(&env_, "/db/CURRENT.tmp"), "2");
+  EXPECT_TRUE(env_.FileExists("/db/doomed"));
+
+  // The same steps followed by SyncDir stick.
+  ASSERT_TRUE(env_.RenameFile("/db/CURRENT.tmp", "/db/CURRENT").ok());
+  ASSERT_TRUE(env_.RemoveFile("/db/doomed").ok());
+  ASSERT_TRUE(env_.SyncDir("/db").ok());
+  env_.DropUnsyncedData();
+  EXPECT_EQ(ReadAll(&env_, "/db/CURRENT"), "2");
+  EXPECT_FALSE(env_.FileExists("/db/CURRENT.tmp"));
+  EXPECT_FALSE(env_.FileExists("/db/doomed"));
+}
+
+TEST_F(FaultEnvTest, DirSyncOnlyCoversItsOwnDirectory) {
+  ASSERT_TRUE(env_.CreateDir("/other").ok());
+  PutDurable(&env_, "/other/f", "o", /*sync_dir=*/false);
+  PutDurable(&env_, "/db/f", "d", /*sync_dir=*/true);  // syncs /db only
+  env_.DropUnsyncedData();
+  EXPECT_TRUE(env_.FileExists("/db/f"));
+  EXPECT_FALSE(env_.FileExists("/other/f"));
+}
+
+TEST_F(FaultEnvTest, FailedSyncIsStickyAndDoesNotCount) {
+  std::unique_ptr<WritableFile> log;
+  std::unique_ptr<WritableFile> other;
+  ASSERT_TRUE(env_.NewWritableFile("/db/000007.log", &log).ok());
+  ASSERT_TRUE(env_.NewWritableFile("/db/MANIFEST", &other).ok());
+  ASSERT_TRUE(log->Append("record").ok());
+  env_.InjectError(FaultOp::kSync, ".log");
+  Status first = log->Sync();
+  ASSERT_TRUE(first.IsIOError());
+  EXPECT_NE(first.ToString().find("injected sync fault"), std::string::npos);
+  EXPECT_EQ(env_.sync_count(), 0u);
+  EXPECT_EQ(env_.injected_error_count(), 1u);
+  // The rule is used up, but the file stays failed: no sync may pretend the data is safe.
+  for (int i = 0; i < 3; ++i) {
+    Status later = i == 0 ? log->Append("more") : (i == 1 ? log->Flush() : log->Sync());
+    ASSERT_TRUE(later.IsIOError());
+    EXPECT_NE(later.ToString().find("may be lost"), std::string::npos) << later.ToString();
+  }
+  EXPECT_TRUE(log->Close().IsIOError());
+  ASSERT_TRUE(other->Append("edit").ok());
+  EXPECT_TRUE(other->Sync().ok());  // other files are unaffected
+  EXPECT_EQ(env_.sync_count(), 1u);
+  // A fresh log file (what a reopened DB would create) works.
+  ASSERT_TRUE(env_.NewWritableFile("/db/000008.log", &log).ok());
+  ASSERT_TRUE(log->Append("r").ok());
+  EXPECT_TRUE(log->Sync().ok());
+}
+
+TEST_F(FaultEnvTest, InjectedErrorsMatchOpPathAndCountAndChangeNothing) {
+  PutDurable(&env_, "/db/a", "A", /*sync_dir=*/true);
+  env_.InjectError(FaultOp::kRename, "/db/a", 2);
+  EXPECT_TRUE(env_.RenameFile("/db/a", "/db/b").IsIOError());
+  EXPECT_TRUE(env_.RenameFile("/db/a", "/db/b").IsIOError());
+  EXPECT_TRUE(env_.FileExists("/db/a"));
+  EXPECT_TRUE(env_.RenameFile("/db/a", "/db/b").ok());  // count used up
+
+  env_.InjectError(FaultOp::kRemove, "b");
+  EXPECT_TRUE(env_.RemoveFile("/db/b").IsIOError());
+  EXPECT_TRUE(env_.FileExists("/db/b"));
+  env_.InjectError(FaultOp::kSyncDir, "/db");
+  EXPECT_TRUE(env_.SyncDir("/db").IsIOError());
+  env_.InjectError(FaultOp::kCreate, "new");
+  std::unique_ptr<WritableFile> file;
+  EXPECT_TRUE(env_.NewWritableFile("/db/new", &file).IsIOError());
+  EXPECT_FALSE(env_.FileExists("/db/new"));
+  EXPECT_TRUE(env_.NewWritableFile("/db/fine", &file).ok());
+  env_.InjectError(FaultOp::kAppend, "fine");
+  EXPECT_TRUE(file->Append("x").IsIOError());
+  EXPECT_EQ(ReadAll(&env_, "/db/fine"), "");
+
+  env_.InjectError(FaultOp::kRead, "/db/b", 5);
+  std::unique_ptr<RandomAccessFile> random;
+  ASSERT_TRUE(env_.NewRandomAccessFile("/db/b", &random).ok());
+  char scratch[4];
+  std::string_view got;
+  EXPECT_TRUE(random->Read(0, 1, &got, scratch).IsIOError());
+  env_.ClearErrors();
+  ASSERT_TRUE(random->Read(0, 1, &got, scratch).ok());
+  EXPECT_EQ(got, "A");
+  EXPECT_EQ(env_.injected_error_count(), 7u);
+}
+
+TEST_F(FaultEnvTest, FlipByteAndTruncateSurvivePowerLoss) {
+  PutDurable(&env_, "/db/t", "abcdef", /*sync_dir=*/true);
+  ASSERT_TRUE(env_.FlipByte("/db/t", 1, 0x20).ok());
+  ASSERT_TRUE(env_.Truncate("/db/t", 4).ok());
+  EXPECT_EQ(ReadAll(&env_, "/db/t"), "aBcd");
+  env_.DropUnsyncedData();
+  EXPECT_EQ(ReadAll(&env_, "/db/t"), "aBcd");
+  EXPECT_TRUE(env_.FlipByte("/db/t", 4).IsInvalidArgument());
+  EXPECT_TRUE(env_.Truncate("/db/t", 5).IsInvalidArgument());
+  EXPECT_TRUE(env_.FlipByte("/db/none", 0).IsIOError());
+}
+
+TEST_F(FaultEnvTest, PreallocatedLogEndsInZerosAfterPowerLoss) {
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(NewPreallocatedWritableFile(&env_, "/db/1.log", 32, &file).ok());
+  ASSERT_TRUE(env_.SyncDir("/db").ok());
+  ASSERT_TRUE(file->Append("kept").ok());
+  ASSERT_TRUE(file->Sync().ok());
+  ASSERT_TRUE(file->Append("gone").ok());
+  file.reset();
+  env_.DropUnsyncedData();
+  EXPECT_EQ(ReadAll(&env_, "/db/1.log"), "kept" + std::string(28, '\0'));
+}
+
+TEST_F(FaultEnvTest, PowerLossReleasesLocks) {
+  std::unique_ptr<FileLock> lock;
+  ASSERT_TRUE(env_.LockFile("/db/LOCK", &lock).ok());
+  ASSERT_TRUE(env_.SyncDir("/db").ok());
+  env_.DropUnsyncedData();
+  std::unique_ptr<FileLock> reopened;
+  ASSERT_TRUE(env_.LockFile("/db/LOCK", &reopened).ok());
+  ASSERT_TRUE(env_.UnlockFile(std::move(lock)).ok());  // the dead holder's unlock is harmless
+  std::unique_ptr<FileLock> third;
+  EXPECT_TRUE(env_.LockFile("/db/LOCK", &third).IsIOError());
+  ASSERT_TRUE(env_.UnlockFile(std::move(reopened)).ok());
+}
+
+// Random appends, syncs and crashes: after each crash the file holds exactly
+// what it held at its last successful Sync.
+TEST_F(FaultEnvTest, RandomCrashesKeepExactlyTheSyncedBytes) {
+  Random rnd(test::TestSeed());
+  const uint64_t rounds = test::ScaledIterations(50);
+  std::string durable;  // model of the synced contents
+  for (uint64_t round = 0; round < rounds; ++round) {
+    std::unique_ptr<WritableFile> file;
+    ASSERT_TRUE(env_.NewAppendableFile("/db/f", &file).ok());
+    ASSERT_TRUE(env_.SyncDir("/db").ok());
+    std::string current = durable;
+    const uint64_t steps = 1 + rnd.Uniform(20);
+    for (uint64_t step = 0; step < steps; ++step) {
+      const std::string piece(rnd.Skewed(10), static_cast<char>('a' + rnd.Uniform(26)));
+      ASSERT_TRUE(file->Append(piece).ok());
+      current += piece;
+      if (rnd.OneIn(3)) {
+        ASSERT_TRUE(file->Sync().ok());
+        durable = current;
+      }
+    }
+    ASSERT_TRUE(ReadAll(&env_, "/db/f") == current) << "round " << round;
+    file.reset();
+    env_.DropUnsyncedData();
+    const std::string recovered = ReadAll(&env_, "/db/f");
+    ASSERT_EQ(recovered.size(), durable.size()) << "round " << round;
+    ASSERT_TRUE(recovered == durable) << "round " << round;
+  }
+}
+
+}  // namespace
+}  // namespace ziggydb

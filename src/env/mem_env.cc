@@ -1,0 +1,488 @@
+#include "env/mem_env.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <limits>
+#include <utility>
+
+#include "util/assert.h"
+#include "util/status_macros.h"
+
+namespace ziggydb {
+namespace {
+
+std::string NormalizeDir(std::string dir) {
+  while (dir.size() > 1 && dir.back() == '/')
+    dir.pop_back();
+  return dir;
+}
+
+// "a/b/c" -> "a/b"; "/c" -> "/"; "c" -> "" (the relative root).
+std::string ParentDir(std::string_view path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string_view::npos) return "";
+  if (slash == 0) return "/";
+  return std::string(path.substr(0, slash));
+}
+
+std::string BaseName(std::string_view path) {
+  const size_t slash = path.rfind('/');
+  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+Status NoSuchFile(std::string_view op, const std::string& path) {
+  return Status::IOError(std::string(op) + " " + path, "No such file or directory");
+}
+
+Status StickyError(const std::string& path, const Status& cause) {
+  return Status::IOError(path,
+                         "earlier write or sync failed, data since the last successful Sync "
+                         "may be lost: " +
+                             cause.ToString());
+}
+
+}  // namespace
+
+// One file's bytes. All members are guarded by the owning MemEnv's mu_.
+// Invariant: data and synced agree outside [dirty_begin, dirty_end) within both sizes, and
+// data.size() > synced.size() only when the growth lies inside the dirty range.
+struct MemEnv::Inode {
+  std::string data;    // what reads see
+  std::string synced;  // the bytes as of the last successful Sync: what survives power loss
+  uint64_t dirty_begin = std::numeric_limits<uint64_t>::max();
+  uint64_t dirty_end = 0;
+
+  void MarkDirty(uint64_t begin, uint64_t end) {
+    dirty_begin = std::min(dirty_begin, begin);
+    dirty_end = std::max(dirty_end, end);
+  }
+  // Precondition: offset <= data.size().
+  void Write(uint64_t offset, std::string_view bytes) {
+    ZIGGY_ASSERT(offset <= data.size());
+    if (offset + bytes.size() > data.size()) data.resize(offset + bytes.size());
+    data.replace(offset, bytes.size(), bytes);
+    MarkDirty(offset, offset + bytes.size());
+  }
+  void Resize(uint64_t size) {
+    if (size > data.size()) MarkDirty(data.size(), size);
+    data.resize(size, '\0');
+    dirty_end = std::min<uint64_t>(dirty_end, size);
+  }
+  void Sync() {
+    synced.resize(data.size(), '\0');
+    if (dirty_begin < dirty_end) {
+      synced.replace(dirty_begin, dirty_end - dirty_begin, data, dirty_begin,
+                     dirty_end - dirty_begin);
+    }
+    ZIGGY_DASSERT(synced == data);
+    dirty_begin = std::numeric_limits<uint64_t>::max();
+    dirty_end = 0;
+  }
+  void Revert() {
+    data = synced;
+    dirty_begin = std::numeric_limits<uint64_t>::max();
+    dirty_end = 0;
+  }
+};
+
+class MemEnv::SequentialFileImpl final : public SequentialFile {
+ public:
+  SequentialFileImpl(MemEnv* env, std::string path, std::shared_ptr<Inode> inode)
+      : env_(env), path_(std::move(path)), inode_(std::move(inode)) {}
+
+  Status Read(size_t n, std::string_view* result, char* scratch) override {
+    *result = std::string_view();
+    ZIGGY_RETURN_IF_ERROR(env_->InjectedFault(FaultOp::kRead, path_, {}));
+    std::lock_guard<std::mutex> guard(env_->mu_);
+    const uint64_t size = inode_->data.size();
+    const size_t count = pos_ >= size ? 0 : static_cast<size_t>(std::min<uint64_t>(n, size - pos_));
+    if (count > 0) std::memcpy(scratch, inode_->data.data() + pos_, count);
+    pos_ += count;
+    *result = std::string_view(scratch, count);
+    return Status::OK();
+  }
+
+  Status Skip(uint64_t n) override {
+    pos_ += n;
+    return Status::OK();
+  }
+
+ private:
+  MemEnv* const env_;
+  const std::string path_;
+  const std::shared_ptr<Inode> inode_;
+  uint64_t pos_ = 0;
+};
+
+class MemEnv::RandomAccessFileImpl final : public RandomAccessFile {
+ public:
+  RandomAccessFileImpl(MemEnv* env, std::string path, std::shared_ptr<Inode> inode)
+      : env_(env), path_(std::move(path)), inode_(std::move(inode)) {}
+
+  Status Read(uint64_t offset, size_t n, std::string_view* result, char* scratch) const override {
+    *result = std::string_view();
+    ZIGGY_RETURN_IF_ERROR(env_->InjectedFault(FaultOp::kRead, path_, {}));
+    std::lock_guard<std::mutex> guard(env_->mu_);
+    const uint64_t size = inode_->data.size();
+    const size_t count =
+        offset >= size ? 0 : static_cast<size_t>(std::min<uint64_t>(n, size - offset));
+    if (count > 0) std::memcpy(scratch, inode_->data.data() + offset, count);
+    *result = std::string_view(scratch, count);
+    return Status::OK();
+  }
+
+ private:
+  MemEnv* const env_;
+  const std::string path_;
+  const std::shared_ptr<Inode> inode_;
+};
+
+// Writes straight into the inode (there is no user-space buffer to lose in a crash).
+// Invariant: once sticky_error_ is set, Append, Flush and Sync all return it (as in the POSIX Env).
+class MemEnv::WritableFileImpl final : public WritableFile {
+ public:
+  WritableFileImpl(MemEnv* env, std::string path, std::shared_ptr<Inode> inode, OpenMode mode,
+                   uint64_t reserve_bytes)
+      : env_(env),
+        path_(std::move(path)),
+        inode_(std::move(inode)),
+        mode_(mode),
+        reserve_step_bytes_(reserve_bytes),
+        reserved_bytes_(reserve_bytes) {}
+
+  Status Append(std::string_view data) override {
+    if (!sticky_error_.ok()) return sticky_error_;
+    ZIGGY_ASSERT(!closed_);
+    if (Status s = env_->InjectedFault(FaultOp::kAppend, path_, {}); !s.ok()) return Fail(s);
+    std::lock_guard<std::mutex> guard(env_->mu_);
+    if (mode_ != OpenMode::kPreallocated) {
+      inode_->Write(inode_->data.size(), data);
+      return Status::OK();
+    }
+    GrowReservation(offset_ + data.size());
+    inode_->Write(offset_, data);
+    offset_ += data.size();
+    return Status::OK();
+  }
+
+  Status Flush() override { return sticky_error_; }
+
+  Status Sync() override {
+    if (!sticky_error_.ok()) return sticky_error_;
+    ZIGGY_ASSERT(!closed_);
+    if (Status s = env_->InjectedFault(FaultOp::kSync, path_, {}); !s.ok()) return Fail(s);
+    std::lock_guard<std::mutex> guard(env_->mu_);
+    inode_->Sync();
+    env_->NoteSync();
+    return Status::OK();
+  }
+
+  Status Close() override {
+    if (closed_) return sticky_error_;
+    closed_ = true;
+    if (mode_ == OpenMode::kPreallocated && sticky_error_.ok()) {
+      std::lock_guard<std::mutex> guard(env_->mu_);
+      inode_->Resize(offset_);  // drop the unused zero tail, as the POSIX Env does
+    }
+    return sticky_error_;
+  }
+
+  Status Preallocate(uint64_t bytes) override {
+    if (!sticky_error_.ok()) return sticky_error_;
+    if (mode_ == OpenMode::kPreallocated) {
+      std::lock_guard<std::mutex> guard(env_->mu_);
+      GrowReservation(bytes);
+    }
+    return Status::OK();
+  }
+
+ private:
+  Status Fail(const Status& cause) {
+    sticky_error_ = StickyError(path_, cause);
+    return cause;
+  }
+  // Requires env_->mu_.
+  void GrowReservation(uint64_t end_offset) {
+    if (end_offset <= reserved_bytes_) return;
+    reserved_bytes_ += std::max(reserve_step_bytes_, end_offset - reserved_bytes_);
+    inode_->Resize(std::max<uint64_t>(inode_->data.size(), reserved_bytes_));
+  }
+
+  MemEnv* const env_;
+  const std::string path_;
+  const std::shared_ptr<Inode> inode_;
+  const OpenMode mode_;
+  const uint64_t reserve_step_bytes_;
+  uint64_t reserved_bytes_;
+  uint64_t offset_ = 0;  // kPreallocated: where the next Append writes
+  bool closed_ = false;
+  Status sticky_error_;
+};
+
+class MemEnv::LockImpl final : public FileLock {
+ public:
+  LockImpl(std::string path, uint64_t generation) : path(std::move(path)), generation(generation) {}
+  const std::string path;
+  const uint64_t generation;  // tells this holder from a later one after a simulated power loss
+};
+
+class MemEnv::LoggerImpl final : public Logger {
+ public:
+  LoggerImpl(MemEnv* env, std::shared_ptr<Inode> inode) : env_(env), inode_(std::move(inode)) {}
+  void Log(std::string_view text) override {
+    std::string line = std::to_string(env_->WallMicros());
+    line.push_back(' ');
+    line.append(text);
+    line.push_back('\n');
+    std::lock_guard<std::mutex> guard(env_->mu_);
+    inode_->Write(inode_->data.size(), line);
+  }
+
+ private:
+  MemEnv* const env_;
+  const std::shared_ptr<Inode> inode_;
+};
+
+MemEnv::MemEnv() = default;
+MemEnv::~MemEnv() = default;
+
+Status MemEnv::InjectedFault(FaultOp op, std::string_view path, std::string_view other_path) {
+  return Status::OK();
+}
+
+bool MemEnv::DirExists(const std::string& dir) const {
+  return dir.empty() || dir == "/" || dirs_.count(dir) > 0;
+}
+
+bool MemEnv::HasChildren(const std::string& dir) const {
+  for (const auto& [name, inode] : files_) {
+    if (ParentDir(name) == dir) return true;
+  }
+  for (const std::string& sub : dirs_) {
+    if (ParentDir(sub) == dir) return true;
+  }
+  return false;
+}
+
+Status MemEnv::Lookup(const std::string& path, std::shared_ptr<Inode>* inode) {
+  auto it = files_.find(path);
+  if (it == files_.end()) return NoSuchFile("open", path);
+  *inode = it->second;
+  return Status::OK();
+}
+
+Status MemEnv::NewSequentialFile(const std::string& path, std::unique_ptr<SequentialFile>* result) {
+  std::lock_guard<std::mutex> guard(mu_);
+  std::shared_ptr<Inode> inode;
+  ZIGGY_RETURN_IF_ERROR(Lookup(path, &inode));
+  *result = std::make_unique<SequentialFileImpl>(this, path, std::move(inode));
+  return Status::OK();
+}
+
+Status MemEnv::NewRandomAccessFile(const std::string& path,
+                                   std::unique_ptr<RandomAccessFile>* result) {
+  std::lock_guard<std::mutex> guard(mu_);
+  std::shared_ptr<Inode> inode;
+  ZIGGY_RETURN_IF_ERROR(Lookup(path, &inode));
+  *result = std::make_unique<RandomAccessFileImpl>(this, path, std::move(inode));
+  return Status::OK();
+}
+
+Status MemEnv::OpenWritable(const std::string& path, OpenMode mode, uint64_t reserve_bytes,
+                            std::unique_ptr<WritableFile>* result) {
+  ZIGGY_RETURN_IF_ERROR(InjectedFault(FaultOp::kCreate, path, {}));
+  std::lock_guard<std::mutex> guard(mu_);
+  if (!DirExists(ParentDir(path))) return NoSuchFile("create", path);
+  if (dirs_.count(path) > 0) return Status::IOError("create " + path, "Is a directory");
+  std::shared_ptr<Inode>& inode = files_[path];
+  if (inode == nullptr) inode = std::make_shared<Inode>();
+  if (mode != OpenMode::kAppend) inode->Resize(0);
+  if (mode == OpenMode::kPreallocated) {
+    // The reservation is made durable before the first record, as the POSIX Env fsyncs it.
+    inode->Resize(reserve_bytes);
+    inode->Sync();
+  }
+  *result = std::make_unique<WritableFileImpl>(this, path, inode, mode, reserve_bytes);
+  return Status::OK();
+}
+
+Status MemEnv::NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* result) {
+  return OpenWritable(path, OpenMode::kTruncate, 0, result);
+}
+
+Status MemEnv::NewAppendableFile(const std::string& path, std::unique_ptr<WritableFile>* result) {
+  return OpenWritable(path, OpenMode::kAppend, 0, result);
+}
+
+Status MemEnv::NewPreallocatedWritableFile(const std::string& path, uint64_t bytes,
+                                           std::unique_ptr<WritableFile>* result) {
+  ZIGGY_ASSERT(bytes > 0);
+  return OpenWritable(path, OpenMode::kPreallocated, bytes, result);
+}
+
+bool MemEnv::FileExists(const std::string& path) {
+  std::lock_guard<std::mutex> guard(mu_);
+  return files_.count(path) > 0 || DirExists(NormalizeDir(path));
+}
+
+Status MemEnv::GetChildren(const std::string& dir_arg, std::vector<std::string>* names) {
+  names->clear();
+  const std::string dir = NormalizeDir(dir_arg);
+  std::lock_guard<std::mutex> guard(mu_);
+  if (!DirExists(dir)) return NoSuchFile("opendir", dir);
+  for (const auto& [name, inode] : files_) {
+    if (ParentDir(name) == dir) names->push_back(BaseName(name));
+  }
+  for (const std::string& sub : dirs_) {
+    if (ParentDir(sub) == dir) names->push_back(BaseName(sub));
+  }
+  return Status::OK();
+}
+
+Status MemEnv::GetFileSize(const std::string& path, uint64_t* size) {
+  std::lock_guard<std::mutex> guard(mu_);
+  std::shared_ptr<Inode> inode;
+  ZIGGY_RETURN_IF_ERROR(Lookup(path, &inode));
+  *size = inode->data.size();
+  return Status::OK();
+}
+
+Status MemEnv::RemoveFile(const std::string& path) {
+  ZIGGY_RETURN_IF_ERROR(InjectedFault(FaultOp::kRemove, path, {}));
+  std::lock_guard<std::mutex> guard(mu_);
+  if (files_.erase(path) == 0) return NoSuchFile("unlink", path);
+  return Status::OK();
+}
+
+Status MemEnv::RenameFile(const std::string& from, const std::string& to) {
+  ZIGGY_RETURN_IF_ERROR(InjectedFault(FaultOp::kRename, from, to));
+  std::lock_guard<std::mutex> guard(mu_);
+  auto it = files_.find(from);
+  if (it == files_.end()) return NoSuchFile("rename to " + to, from);
+  if (!DirExists(ParentDir(to))) return NoSuchFile("rename to", to);
+  if (dirs_.count(to) > 0) return Status::IOError("rename to " + to, "Is a directory");
+  std::shared_ptr<Inode> inode = std::move(it->second);
+  files_.erase(it);
+  files_[to] = std::move(inode);  // replaces any file at `to` in one step
+  return Status::OK();
+}
+
+Status MemEnv::CreateDir(const std::string& dir_arg) {
+  const std::string dir = NormalizeDir(dir_arg);
+  ZIGGY_RETURN_IF_ERROR(InjectedFault(FaultOp::kCreate, dir, {}));
+  std::lock_guard<std::mutex> guard(mu_);
+  // Every prefix ending before a '/' (then dir itself) must be, or become, a directory.
+  for (size_t slash = dir.find('/', 1);; slash = dir.find('/', slash + 1)) {
+    const std::string prefix = slash == std::string::npos ? dir : dir.substr(0, slash);
+    if (files_.count(prefix) > 0) return Status::IOError("mkdir " + prefix, "File exists");
+    if (!prefix.empty()) dirs_.insert(prefix);
+    if (slash == std::string::npos) break;
+  }
+  return Status::OK();
+}
+
+Status MemEnv::RemoveDir(const std::string& dir_arg) {
+  const std::string dir = NormalizeDir(dir_arg);
+  ZIGGY_RETURN_IF_ERROR(InjectedFault(FaultOp::kRemove, dir, {}));
+  std::lock_guard<std::mutex> guard(mu_);
+  if (dirs_.count(dir) == 0) return NoSuchFile("rmdir", dir);
+  if (HasChildren(dir)) return Status::IOError("rmdir " + dir, "Directory not empty");
+  dirs_.erase(dir);
+  return Status::OK();
+}
+
+Status MemEnv::SyncDir(const std::string& dir_arg) {
+  const std::string dir = NormalizeDir(dir_arg);
+  ZIGGY_RETURN_IF_ERROR(InjectedFault(FaultOp::kSyncDir, dir, {}));
+  std::lock_guard<std::mutex> guard(mu_);
+  if (!DirExists(dir)) return NoSuchFile("open directory", dir);
+  std::erase_if(durable_files_,
+                [&dir](const auto& entry) { return ParentDir(entry.first) == dir; });
+  for (const auto& [name, inode] : files_) {
+    if (ParentDir(name) == dir) durable_files_[name] = inode;
+  }
+  return Status::OK();
+}
+
+Status MemEnv::LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) {
+  std::lock_guard<std::mutex> guard(mu_);
+  if (locks_.count(path) > 0) {
+    return Status::IOError("lock " + path, "held by another process/opener");
+  }
+  if (!DirExists(ParentDir(path))) return NoSuchFile("open lock file", path);
+  std::shared_ptr<Inode>& inode = files_[path];
+  if (inode == nullptr) inode = std::make_shared<Inode>();
+  const uint64_t generation = next_lock_generation_++;
+  locks_[path] = generation;
+  *lock = std::make_unique<LockImpl>(path, generation);
+  return Status::OK();
+}
+
+Status MemEnv::UnlockFile(std::unique_ptr<FileLock> lock) {
+  auto* mem_lock = dynamic_cast<LockImpl*>(lock.get());
+  ZIGGY_ASSERT(mem_lock != nullptr);  // a lock from another Env is a caller bug
+  std::lock_guard<std::mutex> guard(mu_);
+  auto it = locks_.find(mem_lock->path);
+  // After a simulated power loss the lock may be gone, or held by a newer opener.
+  if (it != locks_.end() && it->second == mem_lock->generation) locks_.erase(it);
+  return Status::OK();
+}
+
+Status MemEnv::NewLogger(const std::string& path, std::shared_ptr<Logger>* result) {
+  std::lock_guard<std::mutex> guard(mu_);
+  if (!DirExists(ParentDir(path))) return NoSuchFile("open info log", path);
+  if (auto it = files_.find(path); it != files_.end()) files_[path + ".old"] = it->second;
+  auto inode = std::make_shared<Inode>();
+  files_[path] = inode;
+  *result = std::make_shared<LoggerImpl>(this, std::move(inode));
+  return Status::OK();
+}
+
+uint64_t MemEnv::NowMicros() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
+uint64_t MemEnv::WallMicros() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+void MemEnv::RevertToDurableState() {
+  std::lock_guard<std::mutex> guard(mu_);
+  for (auto& [name, inode] : files_)
+    inode->Revert();
+  for (auto& [name, inode] : durable_files_)
+    inode->Revert();
+  files_ = durable_files_;
+  locks_.clear();
+}
+
+Status MemEnv::CorruptByte(const std::string& path, uint64_t offset, uint8_t xor_mask) {
+  std::lock_guard<std::mutex> guard(mu_);
+  std::shared_ptr<Inode> inode;
+  ZIGGY_RETURN_IF_ERROR(Lookup(path, &inode));
+  if (offset >= inode->data.size()) {
+    return Status::InvalidArgument("flip byte past the end of " + path);
+  }
+  inode->data[offset] = static_cast<char>(inode->data[offset] ^ xor_mask);
+  if (offset < inode->synced.size()) {
+    inode->synced[offset] = static_cast<char>(inode->synced[offset] ^ xor_mask);
+  }
+  return Status::OK();
+}
+
+Status MemEnv::TruncateDurably(const std::string& path, uint64_t size) {
+  std::lock_guard<std::mutex> guard(mu_);
+  std::shared_ptr<Inode> inode;
+  ZIGGY_RETURN_IF_ERROR(Lookup(path, &inode));
+  if (size > inode->data.size()) return Status::InvalidArgument("truncate would grow " + path);
+  inode->Resize(size);
+  inode->synced.resize(std::min<uint64_t>(inode->synced.size(), size));
+  return Status::OK();
+}
+
+}  // namespace ziggydb

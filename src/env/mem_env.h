@@ -1,0 +1,131 @@
+// MemEnv: a thread-safe in-memory file system, for tests and for DBs that need no persistence.
+//
+// It also keeps, for every file, the bytes as of its last successful Sync and, for every
+// directory, the names as of its last SyncDir, so that FaultInjectionEnv (env/fault_env.h) can
+// simulate a power loss on top of it. A plain MemEnv never loses anything.
+//
+// Model (what each operation does):
+//   1. Paths are strings split at '/'; "a//b" and "a/b/" are not normalized beyond dropping a
+//      trailing '/' from directory arguments. "/" and "" (the relative root) always exist.
+//   2. Directories are explicit: a file can be created only in an existing directory (IOError
+//      otherwise), like POSIX. CreateDir creates missing parents too (mkdir -p); RemoveDir requires
+//      an empty directory. Directories themselves are always durable.
+//   3. A file is an inode shared by its name and every open handle: renaming or removing a name
+//      does not disturb open handles. NewWritableFile on an existing name truncates that inode.
+//   4. Appended data is visible to readers at once (there is no user-space buffer to lose); it is
+//      durable once the file is synced. A name change is durable once its directory is synced.
+//   5. LockFile behaves like the POSIX Env: a second LockFile of a locked path fails with IOError
+//      until UnlockFile; the lock file is created if absent.
+// Thread safety: every method may be called concurrently; one mutex guards the whole file system.
+// Every file object must be destroyed before the MemEnv that created it.
+#ifndef ZIGGYDB_ENV_MEM_ENV_H_
+#define ZIGGYDB_ENV_MEM_ENV_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "env/preallocated_file.h"
+#include "ziggydb/env.h"
+
+namespace ziggydb {
+
+// File-system operations at which a subclass may inject a failure (see FaultInjectionEnv).
+// In memory only; not persisted.
+enum class FaultOp : uint8_t {
+  kAppend,   // WritableFile::Append
+  kSync,     // WritableFile::Sync
+  kRead,     // SequentialFile::Read, RandomAccessFile::Read
+  kRename,   // RenameFile (matched against source and target)
+  kSyncDir,  // SyncDir
+  kRemove,   // RemoveFile, RemoveDir
+  kCreate,   // NewWritableFile, NewAppendableFile, NewPreallocatedWritableFile, CreateDir
+};
+
+class MemEnv : public Env, public PreallocatingEnv {
+ public:
+  MemEnv();
+  MemEnv(const MemEnv&) = delete;
+  MemEnv& operator=(const MemEnv&) = delete;
+  ~MemEnv() override;
+
+  Status NewSequentialFile(const std::string& path,
+                           std::unique_ptr<SequentialFile>* result) override;
+  Status NewRandomAccessFile(const std::string& path,
+                             std::unique_ptr<RandomAccessFile>* result) override;
+  Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* result) override;
+  Status NewAppendableFile(const std::string& path, std::unique_ptr<WritableFile>* result) override;
+  // Zero-filled, written in place (env/preallocated_file.h); the zeros count as synced.
+  Status NewPreallocatedWritableFile(const std::string& path, uint64_t bytes,
+                                     std::unique_ptr<WritableFile>* result) override;
+
+  bool FileExists(const std::string& path) override;
+  Status GetChildren(const std::string& dir, std::vector<std::string>* names) override;
+  Status GetFileSize(const std::string& path, uint64_t* size) override;
+  Status RemoveFile(const std::string& path) override;
+  Status RenameFile(const std::string& from, const std::string& to) override;
+  Status CreateDir(const std::string& dir) override;
+  Status RemoveDir(const std::string& dir) override;
+  Status SyncDir(const std::string& dir) override;
+
+  Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) override;
+  Status UnlockFile(std::unique_ptr<FileLock> lock) override;
+
+  // Lines go to an in-memory file at path (each "<micros> <text>"), readable like any other.
+  Status NewLogger(const std::string& path, std::shared_ptr<Logger>* result) override;
+
+  // Real clocks: durations measured on a MemEnv are still meaningful.
+  uint64_t NowMicros() override;
+  uint64_t WallMicros() override;
+
+  // Successful WritableFile::Sync calls so far.
+  uint64_t sync_count() const { return sync_count_.load(std::memory_order_relaxed); }
+
+ protected:
+  // Consulted before each operation of kind `op` on `path` (and `other_path`, the rename target);
+  // a non-OK result fails the operation before it changes anything. Called without the file
+  // system mutex held. The default never fails.
+  virtual Status InjectedFault(FaultOp op, std::string_view path, std::string_view other_path);
+
+  // Power loss: every file reverts to its last synced bytes and every directory to its names as
+  // of its last SyncDir; all locks are released (their holders are gone).
+  void RevertToDurableState();
+  // Damage that is already on the medium: changes the current and the synced bytes alike.
+  Status CorruptByte(const std::string& path, uint64_t offset, uint8_t xor_mask);
+  Status TruncateDurably(const std::string& path, uint64_t size);
+
+ private:
+  struct Inode;
+  class SequentialFileImpl;
+  class RandomAccessFileImpl;
+  class WritableFileImpl;
+  class LockImpl;
+  class LoggerImpl;
+  using InodeMap = std::map<std::string, std::shared_ptr<Inode>>;
+
+  enum class OpenMode : uint8_t { kTruncate, kAppend, kPreallocated };
+  Status OpenWritable(const std::string& path, OpenMode mode, uint64_t reserve_bytes,
+                      std::unique_ptr<WritableFile>* result);
+  Status Lookup(const std::string& path, std::shared_ptr<Inode>* inode);  // requires mu_
+  bool DirExists(const std::string& dir) const;                           // requires mu_
+  bool HasChildren(const std::string& dir) const;                         // requires mu_
+  void NoteSync() { sync_count_.fetch_add(1, std::memory_order_relaxed); }
+
+  mutable std::mutex mu_;
+  InodeMap files_;              // guarded by mu_: the names a reader sees now
+  InodeMap durable_files_;      // guarded by mu_: the names as of each directory's last SyncDir
+  std::set<std::string> dirs_;  // guarded by mu_
+  std::map<std::string, uint64_t> locks_;  // guarded by mu_: path -> lock generation
+  uint64_t next_lock_generation_ = 1;      // guarded by mu_
+  std::atomic<uint64_t> sync_count_{0};
+};
+
+}  // namespace ziggydb
+
+#endif  // ZIGGYDB_ENV_MEM_ENV_H_

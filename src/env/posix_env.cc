@@ -1,0 +1,237 @@
+// Env::Default(): the local file system through POSIX/Linux calls.
+#include "env/posix_env.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <mutex>
+#include <set>
+
+#include "env/posix_file.h"
+#include "env/preallocated_file.h"
+#include "util/assert.h"
+#include "util/status_macros.h"
+
+namespace ziggydb {
+namespace {
+
+using posix::ErrnoError;
+
+// Paths locked through any PosixEnv in this process. flock alone already excludes a second open
+// file description, but the set makes the same-process case explicit and independent of how the
+// path is spelled to flock's inode.
+class LockTable {
+ public:
+  bool Insert(const std::string& path) {
+    std::lock_guard<std::mutex> guard(mu_);
+    return paths_.insert(path).second;
+  }
+  void Erase(const std::string& path) {
+    std::lock_guard<std::mutex> guard(mu_);
+    paths_.erase(path);
+  }
+
+ private:
+  std::mutex mu_;
+  std::set<std::string> paths_;  // guarded by mu_
+};
+
+LockTable& Locks() {
+  static auto* table = new LockTable();  // never destroyed: locks may be released at exit
+  return *table;
+}
+
+class PosixFileLock final : public FileLock {
+ public:
+  PosixFileLock(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  const std::string& path() const { return path_; }
+  int fd() const { return fd_; }
+
+ private:
+  const std::string path_;
+  const int fd_;
+};
+
+Status LockHeld(const std::string& path) {
+  return Status::IOError("lock " + path, "held by another process/opener");
+}
+
+Status OpenWritable(const std::string& path, int flags, std::unique_ptr<WritableFile>* result) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
+  if (fd < 0) return ErrnoError("open for writing", path, errno);
+  *result = std::make_unique<posix::PosixWritableFile>(path, fd,
+                                                       posix::PosixWritableFile::Mode::kAppend, 0);
+  return Status::OK();
+}
+
+class PosixEnv final : public Env, public PreallocatingEnv {
+ public:
+  Status NewSequentialFile(const std::string& path,
+                           std::unique_ptr<SequentialFile>* result) override {
+    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoError("open", path, errno);
+    *result = std::make_unique<posix::PosixSequentialFile>(path, fd);
+    return Status::OK();
+  }
+
+  Status NewRandomAccessFile(const std::string& path,
+                             std::unique_ptr<RandomAccessFile>* result) override {
+    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoError("open", path, errno);
+    *result = std::make_unique<posix::PosixRandomAccessFile>(path, fd);
+    return Status::OK();
+  }
+
+  Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* result) override {
+    return OpenWritable(path, O_TRUNC, result);
+  }
+
+  Status NewAppendableFile(const std::string& path,
+                           std::unique_ptr<WritableFile>* result) override {
+    return OpenWritable(path, O_APPEND, result);
+  }
+
+  Status NewPreallocatedWritableFile(const std::string& path, uint64_t bytes,
+                                     std::unique_ptr<WritableFile>* result) override {
+    return ziggydb::NewPreallocatedWritableFile(path, bytes, result);
+  }
+
+  bool FileExists(const std::string& path) override { return access(path.c_str(), F_OK) == 0; }
+
+  Status GetChildren(const std::string& dir, std::vector<std::string>* names) override {
+    names->clear();
+    DIR* d = opendir(dir.c_str());
+    if (d == nullptr) return ErrnoError("opendir", dir, errno);
+    while (true) {
+      errno = 0;
+      const struct dirent* entry = readdir(d);
+      if (entry == nullptr) break;
+      const std::string_view name(entry->d_name);
+      if (name != "." && name != "..") names->emplace_back(name);
+    }
+    const int read_errno = errno;
+    closedir(d);
+    if (read_errno != 0) return ErrnoError("readdir", dir, read_errno);
+    return Status::OK();
+  }
+
+  Status GetFileSize(const std::string& path, uint64_t* size) override {
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) return ErrnoError("stat", path, errno);
+    *size = static_cast<uint64_t>(st.st_size);
+    return Status::OK();
+  }
+
+  Status RemoveFile(const std::string& path) override {
+    if (unlink(path.c_str()) != 0) return ErrnoError("unlink", path, errno);
+    return Status::OK();
+  }
+
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    if (rename(from.c_str(), to.c_str()) != 0) return ErrnoError("rename to " + to, from, errno);
+    return Status::OK();
+  }
+
+  Status CreateDir(const std::string& dir) override {
+    if (mkdir(dir.c_str(), 0755) == 0) return Status::OK();
+    const int err = errno;
+    struct stat st;
+    if (err == EEXIST && stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return Status::OK();
+    return ErrnoError("mkdir", dir, err);
+  }
+
+  Status RemoveDir(const std::string& dir) override {
+    if (rmdir(dir.c_str()) != 0) return ErrnoError("rmdir", dir, errno);
+    return Status::OK();
+  }
+
+  Status SyncDir(const std::string& dir) override {
+    const int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return ErrnoError("open directory", dir, errno);
+    Status s;
+    if (fsync(fd) != 0) s = ErrnoError("fsync directory (entries may be lost)", dir, errno);
+    close(fd);
+    return s;
+  }
+
+  Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) override;
+  Status UnlockFile(std::unique_ptr<FileLock> lock) override;
+
+  Status NewLogger(const std::string& path, std::shared_ptr<Logger>* result) override {
+    return NewPosixLogger(path, kInfoLogRotateBytes, result);
+  }
+
+  uint64_t NowMicros() override {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
+  }
+
+  uint64_t WallMicros() override {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  }
+};
+
+Status PosixEnv::LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) {
+  if (!Locks().Insert(path)) return LockHeld(path);
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    const int err = errno;
+    Locks().Erase(path);
+    return ErrnoError("open lock file", path, err);
+  }
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    close(fd);
+    Locks().Erase(path);
+    if (err == EWOULDBLOCK) return LockHeld(path);
+    return ErrnoError("flock", path, err);
+  }
+  *lock = std::make_unique<PosixFileLock>(path, fd);
+  return Status::OK();
+}
+
+Status PosixEnv::UnlockFile(std::unique_ptr<FileLock> lock) {
+  ZIGGY_ASSERT(lock != nullptr);
+  auto* posix_lock = dynamic_cast<PosixFileLock*>(lock.get());
+  ZIGGY_ASSERT(posix_lock != nullptr);  // a lock from another Env is a caller bug
+  Status s;
+  if (flock(posix_lock->fd(), LOCK_UN) != 0) s = ErrnoError("unlock", posix_lock->path(), errno);
+  close(posix_lock->fd());
+  Locks().Erase(posix_lock->path());
+  return s;
+}
+
+}  // namespace
+
+Status NewPreallocatedWritableFile(const std::string& path, uint64_t bytes,
+                                   std::unique_ptr<WritableFile>* result) {
+  ZIGGY_ASSERT(bytes > 0);
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoError("open for writing", path, errno);
+  Status s = posix::ReserveZeroedBytes(fd, path, 0, bytes);
+  // The reserved size must be durable before the first record, so that later fdatasyncs of
+  // in-place writes have no size change to journal.
+  if (s.ok() && fsync(fd) != 0) s = ErrnoError("fsync preallocated", path, errno);
+  if (!s.ok()) {
+    close(fd);
+    return s;
+  }
+  *result = std::make_unique<posix::PosixWritableFile>(
+      path, fd, posix::PosixWritableFile::Mode::kInPlace, bytes);
+  return Status::OK();
+}
+
+Env* Env::Default() {
+  static auto* env = new PosixEnv();  // never destroyed (env.h)
+  return env;
+}
+
+}  // namespace ziggydb

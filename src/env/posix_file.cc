@@ -1,0 +1,199 @@
+#include "env/posix_file.h"
+
+#include <fcntl.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "util/assert.h"
+#include "util/status_macros.h"
+
+namespace ziggydb::posix {
+
+Status ErrnoError(std::string_view op, const std::string& path, int err) {
+  std::string context(op);
+  context.append(" ");
+  context.append(path);
+  return Status::IOError(context, std::strerror(err));
+}
+
+Status ReserveZeroedBytes(int fd, const std::string& path, uint64_t from, uint64_t bytes) {
+  if (fallocate(fd, 0, static_cast<off_t>(from), static_cast<off_t>(bytes)) == 0) {
+    return Status::OK();
+  }
+  if (errno != EOPNOTSUPP && errno != ENOSYS) return ErrnoError("fallocate", path, errno);
+  // No fallocate on this file system: write the zeros ourselves.
+  static constexpr size_t kChunkBytes = 64 * 1024;
+  const std::string zeros(kChunkBytes, '\0');
+  uint64_t done = 0;
+  while (done < bytes) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(kChunkBytes, bytes - done));
+    const ssize_t written = pwrite(fd, zeros.data(), n, static_cast<off_t>(from + done));
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError("zero-fill", path, errno);
+    }
+    done += static_cast<uint64_t>(written);
+  }
+  return Status::OK();
+}
+
+PosixSequentialFile::~PosixSequentialFile() {
+  close(fd_);
+}
+
+Status PosixSequentialFile::Read(size_t n, std::string_view* result, char* scratch) {
+  size_t done = 0;
+  while (done < n) {
+    const ssize_t got = read(fd_, scratch + done, n - done);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      *result = std::string_view();
+      return ErrnoError("read", path_, errno);
+    }
+    if (got == 0) break;  // end of file
+    done += static_cast<size_t>(got);
+  }
+  *result = std::string_view(scratch, done);
+  return Status::OK();
+}
+
+Status PosixSequentialFile::Skip(uint64_t n) {
+  if (lseek(fd_, static_cast<off_t>(n), SEEK_CUR) < 0) return ErrnoError("lseek", path_, errno);
+  return Status::OK();
+}
+
+PosixRandomAccessFile::~PosixRandomAccessFile() {
+  close(fd_);
+}
+
+Status PosixRandomAccessFile::Read(uint64_t offset, size_t n, std::string_view* result,
+                                   char* scratch) const {
+  size_t done = 0;
+  while (done < n) {
+    const ssize_t got = pread(fd_, scratch + done, n - done, static_cast<off_t>(offset + done));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      *result = std::string_view();
+      return ErrnoError("pread", path_, errno);
+    }
+    if (got == 0) break;  // end of file
+    done += static_cast<size_t>(got);
+  }
+  *result = std::string_view(scratch, done);
+  return Status::OK();
+}
+
+PosixWritableFile::PosixWritableFile(std::string path, int fd, Mode mode, uint64_t reserved_bytes)
+    : path_(std::move(path)),
+      fd_(fd),
+      mode_(mode),
+      reserve_step_bytes_(reserved_bytes),
+      reserved_bytes_(reserved_bytes) {
+  ZIGGY_ASSERT(fd_ >= 0);
+  ZIGGY_ASSERT((mode_ == Mode::kInPlace) == (reserved_bytes > 0));
+  buffer_.reserve(kWritableBufferBytes);
+}
+
+PosixWritableFile::~PosixWritableFile() {
+  if (fd_ >= 0) Close().PermitUncheckedError();
+}
+
+Status PosixWritableFile::Fail(Status error) {
+  ZIGGY_ASSERT(!error.ok());
+  sticky_error_ = Status::IOError(
+      path_, std::string("earlier write or sync failed, data since the last successful Sync may "
+                         "be lost: ") +
+                 error.ToString());
+  return error;
+}
+
+Status PosixWritableFile::Append(std::string_view data) {
+  if (!sticky_error_.ok()) return sticky_error_;
+  ZIGGY_ASSERT(fd_ >= 0);
+  if (buffer_.size() + data.size() <= kWritableBufferBytes) {
+    buffer_.append(data);
+    return Status::OK();
+  }
+  ZIGGY_RETURN_IF_ERROR(Flush());
+  if (data.size() >= kWritableBufferBytes) {
+    // Large writes skip the buffer rather than being copied through it.
+    return WriteToKernel(data.data(), data.size());
+  }
+  buffer_.append(data);
+  return Status::OK();
+}
+
+Status PosixWritableFile::Flush() {
+  if (!sticky_error_.ok()) return sticky_error_;
+  ZIGGY_ASSERT(fd_ >= 0);
+  Status s = WriteToKernel(buffer_.data(), buffer_.size());
+  buffer_.clear();
+  return s;
+}
+
+Status PosixWritableFile::EnsureReserved(uint64_t end_offset) {
+  if (end_offset <= reserved_bytes_) return Status::OK();
+  const uint64_t grow_bytes = std::max(reserve_step_bytes_, end_offset - reserved_bytes_);
+  ZIGGY_RETURN_IF_ERROR(ReserveZeroedBytes(fd_, path_, reserved_bytes_, grow_bytes));
+  reserved_bytes_ += grow_bytes;
+  return Status::OK();
+}
+
+Status PosixWritableFile::WriteToKernel(const char* data, size_t n) {
+  if (mode_ == Mode::kInPlace) {
+    Status s = EnsureReserved(file_offset_ + n);
+    if (!s.ok()) return Fail(std::move(s));
+  }
+  while (n > 0) {
+    const ssize_t written = mode_ == Mode::kInPlace
+                                ? pwrite(fd_, data, n, static_cast<off_t>(file_offset_))
+                                : write(fd_, data, n);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return Fail(ErrnoError("write", path_, errno));
+    }
+    // A short write (disk nearly full, signal) is resumed where it stopped.
+    data += written;
+    n -= static_cast<size_t>(written);
+    file_offset_ += static_cast<uint64_t>(written);
+  }
+  return Status::OK();
+}
+
+Status PosixWritableFile::Sync() {
+  ZIGGY_RETURN_IF_ERROR(Flush());
+  if (fdatasync(fd_) != 0) {
+    return Fail(ErrnoError("fdatasync (data may be lost)", path_, errno));
+  }
+  return Status::OK();
+}
+
+Status PosixWritableFile::Close() {
+  if (fd_ < 0) return sticky_error_;
+  Status s = Flush();
+  if (s.ok() && mode_ == Mode::kInPlace && ftruncate(fd_, static_cast<off_t>(file_offset_)) != 0) {
+    s = ErrnoError("ftruncate", path_, errno);
+  }
+  if (close(fd_) != 0 && s.ok()) s = ErrnoError("close", path_, errno);
+  fd_ = -1;
+  return s;
+}
+
+Status PosixWritableFile::Preallocate(uint64_t bytes) {
+  if (!sticky_error_.ok()) return sticky_error_;
+  ZIGGY_ASSERT(fd_ >= 0);
+  if (mode_ == Mode::kInPlace) return EnsureReserved(bytes);
+  // KEEP_SIZE: reserve blocks without changing what reads (or the size) show.
+  if (fallocate(fd_, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(bytes)) != 0 &&
+      errno != EOPNOTSUPP && errno != ENOSYS) {
+    return ErrnoError("fallocate", path_, errno);
+  }
+  return Status::OK();
+}
+
+}  // namespace ziggydb::posix

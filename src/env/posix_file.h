@@ -1,0 +1,95 @@
+// POSIX file objects behind Env::Default(). Internal to src/env/; the rest of the tree sees only
+// the interfaces in ziggydb/env.h.
+#ifndef ZIGGYDB_ENV_POSIX_FILE_H_
+#define ZIGGYDB_ENV_POSIX_FILE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "ziggydb/env.h"
+
+namespace ziggydb::posix {
+
+// Bytes a PosixWritableFile buffers before handing them to the kernel.
+inline constexpr size_t kWritableBufferBytes = 64 * 1024;
+
+// IOError naming the operation, the path and strerror(err).
+Status ErrnoError(std::string_view op, const std::string& path, int err);
+
+// Grows fd's file to from + bytes with zero bytes: fallocate(mode 0) where supported (unwritten
+// extents, read as zeros), else by writing zeros. Does not sync.
+[[nodiscard]] Status ReserveZeroedBytes(int fd, const std::string& path, uint64_t from,
+                                        uint64_t bytes);
+
+// Owns fd. Not thread-safe.
+class PosixSequentialFile final : public SequentialFile {
+ public:
+  PosixSequentialFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~PosixSequentialFile() override;
+  Status Read(size_t n, std::string_view* result, char* scratch) override;
+  Status Skip(uint64_t n) override;
+
+ private:
+  const std::string path_;
+  const int fd_;
+};
+
+// Owns fd. Read() is pread-based and safe for concurrent use.
+class PosixRandomAccessFile final : public RandomAccessFile {
+ public:
+  PosixRandomAccessFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~PosixRandomAccessFile() override;
+  Status Read(uint64_t offset, size_t n, std::string_view* result, char* scratch) const override;
+
+ private:
+  const std::string path_;
+  const int fd_;
+};
+
+// Buffered writer. Owns fd. Used by one thread at a time.
+//
+// Invariants:
+//   1. buffer_ holds at most kWritableBufferBytes bytes not yet handed to the kernel.
+//   2. Once sticky_error_ is set (a failed write or fdatasync) every later Append, Flush and Sync
+//      returns it: after a failed fdatasync the kernel may have dropped the dirty pages and marked
+//      them clean, so a retried sync could "succeed" without the data ever reaching the disk.
+//   3. kInPlace: the file is zero-filled up to reserved_bytes_ >= file_offset_, and its bytes at
+//      [file_offset_, reserved_bytes_) are zeros. Writes are pwrite()s at file_offset_.
+class PosixWritableFile final : public WritableFile {
+ public:
+  enum class Mode : uint8_t {
+    kAppend,   // write() at the end (fd opened with O_TRUNC or O_APPEND)
+    kInPlace,  // pwrite() over a preallocated zero-filled file; see env/preallocated_file.h
+  };
+  // For kInPlace, reserved_bytes is the zero-filled size already made durable, also the step by
+  // which the reservation grows. For kAppend it must be 0.
+  PosixWritableFile(std::string path, int fd, Mode mode, uint64_t reserved_bytes);
+  ~PosixWritableFile() override;
+
+  Status Append(std::string_view data) override;
+  Status Flush() override;
+  Status Sync() override;
+  Status Close() override;
+  Status Preallocate(uint64_t bytes) override;
+
+ private:
+  Status WriteToKernel(const char* data, size_t n);
+  Status EnsureReserved(uint64_t end_offset);
+  // Records `error` as the sticky error and returns it.
+  Status Fail(Status error);
+
+  const std::string path_;
+  int fd_;  // -1 once closed
+  const Mode mode_;
+  const uint64_t reserve_step_bytes_;
+  uint64_t reserved_bytes_;
+  uint64_t file_offset_ = 0;  // bytes handed to the kernel so far
+  std::string buffer_;
+  Status sticky_error_;
+};
+
+}  // namespace ziggydb::posix
+
+#endif  // ZIGGYDB_ENV_POSIX_FILE_H_

@@ -1,0 +1,188 @@
+#include "table/block.h"
+
+#include "table/format.h"
+#include "util/assert.h"
+#include "util/coding.h"
+
+namespace ziggydb {
+
+Status Block::Parse(std::string contents, std::shared_ptr<const Block>* block) {
+  const size_t size = contents.size();
+  if (size < 4 || size > kMaxBlockBytes) return Status::Corruption("bad block size");
+  const uint32_t num_restarts = DecodeFixed32(contents.data() + size - 4);
+  if (num_restarts > (size - 4) / 4) return Status::Corruption("bad block restart count");
+  const auto restarts_offset = static_cast<uint32_t>(size - 4 - 4 * size_t{num_restarts});
+  if ((num_restarts == 0) != (restarts_offset == 0)) {
+    return Status::Corruption("block restart count disagrees with its entries");
+  }
+  uint32_t previous = 0;
+  for (uint32_t i = 0; i < num_restarts; ++i) {
+    const uint32_t offset = DecodeFixed32(contents.data() + restarts_offset + 4 * size_t{i});
+    const bool ordered = i == 0 ? offset == 0 : offset > previous;
+    if (!ordered || offset >= restarts_offset) {
+      return Status::Corruption("bad block restart array");
+    }
+    previous = offset;
+  }
+  block->reset(new Block(std::move(contents), restarts_offset, num_restarts));
+  return Status::OK();
+}
+
+uint32_t Block::restart(uint32_t index) const {
+  ZIGGY_ASSERT(index < num_restarts_);
+  return DecodeFixed32(contents_.data() + restarts_offset_ + 4 * size_t{index});
+}
+
+BlockIterator::BlockIterator(std::shared_ptr<const Block> block, const Comparator* comparator)
+    : block_(std::move(block)),
+      comparator_(comparator),
+      data_(block_->contents().data()),
+      restarts_offset_(block_->restarts_offset()),
+      num_restarts_(block_->num_restarts()),
+      current_(restarts_offset_) {}
+
+void BlockIterator::MarkInvalid() {
+  current_ = restarts_offset_;
+  next_offset_ = restarts_offset_;
+  restart_index_ = num_restarts_;
+  key_.clear();
+  value_ = {};
+}
+
+void BlockIterator::MarkCorrupt(std::string_view what) {
+  if (status_.ok()) status_ = Status::Corruption("bad block entry", what);
+  MarkInvalid();
+}
+
+void BlockIterator::SeekToRestart(uint32_t index) {
+  ZIGGY_ASSERT(index < num_restarts_);
+  key_.clear();
+  restart_index_ = index;
+  next_offset_ = block_->restart(index);
+}
+
+bool BlockIterator::ParseNextEntry() {
+  current_ = next_offset_;
+  if (current_ >= restarts_offset_) {
+    MarkInvalid();
+    return false;
+  }
+  const char* p = data_ + current_;
+  const char* const limit = data_ + restarts_offset_;
+  uint32_t shared = 0;
+  uint32_t non_shared = 0;
+  uint32_t value_bytes = 0;
+  p = DecodeVarint32(p, limit, &shared);
+  if (p != nullptr) p = DecodeVarint32(p, limit, &non_shared);
+  if (p != nullptr) p = DecodeVarint32(p, limit, &value_bytes);
+  if (p == nullptr || shared > key_.size() ||
+      uint64_t{non_shared} + value_bytes > static_cast<uint64_t>(limit - p)) {
+    MarkCorrupt("entry header at offset " + std::to_string(current_));
+    return false;
+  }
+  // Keep restart_index_ the last restart point <= current_.
+  while (restart_index_ + 1 < num_restarts_ && block_->restart(restart_index_ + 1) <= current_)
+    ++restart_index_;
+  if (shared != 0 && block_->restart(restart_index_) == current_) {
+    MarkCorrupt("restart entry shares a prefix at offset " + std::to_string(current_));
+    return false;
+  }
+  key_.resize(shared);
+  key_.append(p, non_shared);
+  value_ = std::string_view(p + non_shared, value_bytes);
+  next_offset_ = static_cast<uint32_t>((p + non_shared + value_bytes) - data_);
+  // Entries must begin exactly at each restart point, or scanning forward from a restart point
+  // (Prev, Seek) would decode different entries than scanning from the start.
+  if (restart_index_ + 1 < num_restarts_ && block_->restart(restart_index_ + 1) < next_offset_) {
+    MarkCorrupt("entry straddles a restart point at offset " + std::to_string(current_));
+    return false;
+  }
+  return true;
+}
+
+bool BlockIterator::RestartKey(uint32_t index, std::string_view* key) {
+  const uint32_t offset = block_->restart(index);
+  const char* p = data_ + offset;
+  const char* const limit = data_ + restarts_offset_;
+  uint32_t shared = 0;
+  uint32_t non_shared = 0;
+  uint32_t value_bytes = 0;
+  p = DecodeVarint32(p, limit, &shared);
+  if (p != nullptr) p = DecodeVarint32(p, limit, &non_shared);
+  if (p != nullptr) p = DecodeVarint32(p, limit, &value_bytes);
+  if (p == nullptr || shared != 0 || non_shared > static_cast<uint64_t>(limit - p)) {
+    MarkCorrupt("restart entry at offset " + std::to_string(offset));
+    return false;
+  }
+  *key = std::string_view(p, non_shared);
+  return true;
+}
+
+void BlockIterator::SeekToFirst() {
+  if (!status_.ok() || num_restarts_ == 0) return MarkInvalid();
+  SeekToRestart(0);
+  ParseNextEntry();
+}
+
+void BlockIterator::SeekToLast() {
+  if (!status_.ok() || num_restarts_ == 0) return MarkInvalid();
+  SeekToRestart(num_restarts_ - 1);
+  while (ParseNextEntry() && next_offset_ < restarts_offset_) {
+  }
+}
+
+void BlockIterator::Seek(std::string_view target) {
+  if (!status_.ok() || num_restarts_ == 0) return MarkInvalid();
+  // Find the last restart point whose key is < target; the answer is at or after it.
+  uint32_t left = 0;
+  uint32_t right = num_restarts_ - 1;
+  while (left < right) {
+    const uint32_t mid = left + (right - left + 1) / 2;
+    std::string_view mid_key;
+    if (!RestartKey(mid, &mid_key)) return;
+    if (comparator_->Compare(mid_key, target) < 0) {
+      left = mid;
+    } else {
+      right = mid - 1;
+    }
+  }
+  SeekToRestart(left);
+  while (ParseNextEntry()) {
+    if (comparator_->Compare(key_, target) >= 0) return;
+  }
+}
+
+void BlockIterator::SeekForPrev(std::string_view target) {
+  Seek(target);
+  if (!Valid()) {
+    if (status_.ok()) SeekToLast();
+    return;
+  }
+  if (comparator_->Compare(key_, target) > 0) Prev();
+}
+
+void BlockIterator::Next() {
+  ZIGGY_ASSERT(Valid());
+  ParseNextEntry();
+}
+
+void BlockIterator::Prev() {
+  ZIGGY_ASSERT(Valid());
+  const uint32_t original = current_;
+  // Back up to the last restart point before the current entry, then walk forward to the entry
+  // that ends where the current one starts.
+  uint32_t index = restart_index_;
+  while (block_->restart(index) >= original) {
+    if (index == 0) return MarkInvalid();  // the current entry is the first
+    --index;
+  }
+  SeekToRestart(index);
+  while (ParseNextEntry()) {
+    if (next_offset_ >= original) {
+      if (next_offset_ != original) MarkCorrupt("entries overlap a restart point");
+      return;
+    }
+  }
+}
+
+}  // namespace ziggydb

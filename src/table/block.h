@@ -1,0 +1,104 @@
+// Block: the decoded, immutable contents of one block (data, index, metaindex or properties), and
+// BlockIterator, a cursor over its entries in both directions. Format: docs/format/sstable.md,
+// "Block".
+//
+// Invariants of a parsed Block (checked by Block::Parse, relied on by BlockIterator):
+//   1. The restart array [restarts_offset_, size - 4) fits in the contents.
+//   2. num_restarts_ == 0 exactly when the block holds no entries (restarts_offset_ == 0).
+//   3. Otherwise restart[0] == 0 and the restart offsets strictly increase, all < restarts_offset_.
+// Entries themselves are decoded lazily; the iterator bounds every read by restarts_offset_ and
+// reports malformed entries as Corruption, including an entry at a restart point that shares a
+// prefix and an entry that straddles a restart point (so every restart offset starts an entry,
+// and Prev, which rescans from a restart point, sees the same entries as Next).
+//
+// Thread safety: a Block is immutable and may be shared (the block cache holds
+// shared_ptr<const Block>). A BlockIterator is used by one thread at a time.
+#ifndef ZIGGYDB_TABLE_BLOCK_H_
+#define ZIGGYDB_TABLE_BLOCK_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "util/comparator.h"
+#include "ziggydb/iterator.h"
+#include "ziggydb/status.h"
+
+namespace ziggydb {
+
+class Block {
+ public:
+  // Takes ownership of contents (the uncompressed block without trailer). Corruption if the
+  // restart array is malformed.
+  [[nodiscard]] static Status Parse(std::string contents, std::shared_ptr<const Block>* block);
+
+  Block(const Block&) = delete;
+  Block& operator=(const Block&) = delete;
+
+  std::string_view contents() const { return contents_; }
+  uint32_t num_restarts() const { return num_restarts_; }
+  // Offset of the first byte after the entries (the start of the restart array).
+  uint32_t restarts_offset() const { return restarts_offset_; }
+  uint32_t restart(uint32_t index) const;
+  // What the block costs in memory, for the block cache.
+  size_t charge() const { return contents_.capacity() + sizeof(Block); }
+
+ private:
+  Block(std::string contents, uint32_t restarts_offset, uint32_t num_restarts)
+      : contents_(std::move(contents)),
+        restarts_offset_(restarts_offset),
+        num_restarts_(num_restarts) {}
+
+  const std::string contents_;
+  const uint32_t restarts_offset_;
+  const uint32_t num_restarts_;
+};
+
+class BlockIterator final : public Iterator {
+ public:
+  // Keeps block alive; comparator orders its keys (and must outlive the iterator).
+  BlockIterator(std::shared_ptr<const Block> block, const Comparator* comparator);
+
+  bool Valid() const override { return current_ < restarts_offset_; }
+  void SeekToFirst() override;
+  void SeekToLast() override;
+  void Seek(std::string_view target) override;
+  void SeekForPrev(std::string_view target) override;
+  void Next() override;
+  void Prev() override;
+  std::string_view key() const override { return key_; }
+  std::string_view value() const override { return value_; }
+  // Corruption once a malformed entry was met; sticky (the iterator then stays invalid).
+  Status status() const override { return status_; }
+
+ private:
+  // Positions before the entry at restart point `index`, so ParseNextEntry decodes it.
+  void SeekToRestart(uint32_t index);
+  // Decodes the entry at next_offset_ into key_/value_; false at the end or on corruption.
+  bool ParseNextEntry();
+  // Decodes the whole key stored at restart point `index`; false (and corrupt) if malformed.
+  bool RestartKey(uint32_t index, std::string_view* key);
+  void MarkInvalid();
+  void MarkCorrupt(std::string_view what);
+
+  const std::shared_ptr<const Block> block_;
+  const Comparator* const comparator_;
+  const char* const data_;
+  const uint32_t restarts_offset_;
+  const uint32_t num_restarts_;
+
+  // INVARIANT: Valid() iff current_ < restarts_offset_; then key_/value_ hold that entry, which
+  // ends at next_offset_, and restart_index_ is the last restart point <= current_.
+  uint32_t current_;
+  uint32_t next_offset_ = 0;
+  uint32_t restart_index_ = 0;
+  std::string key_;
+  std::string_view value_;
+  Status status_;
+};
+
+}  // namespace ziggydb
+
+#endif  // ZIGGYDB_TABLE_BLOCK_H_

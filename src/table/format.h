@@ -1,0 +1,82 @@
+// SSTable building blocks shared by the builder and the reader: block handles, the block trailer,
+// the footer, and reading one block back from a file. The byte layout is specified in
+// docs/format/sstable.md (format version 1); keep the two in step.
+//
+// Thread safety: everything here is either a value type or a free function without state.
+#ifndef ZIGGYDB_TABLE_FORMAT_H_
+#define ZIGGYDB_TABLE_FORMAT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "ziggydb/env.h"
+#include "ziggydb/options.h"
+#include "ziggydb/status.h"
+
+namespace ziggydb {
+
+// The format version this code writes, and the newest it reads.
+inline constexpr uint32_t kTableFormatVersion = 1;
+// Last 8 bytes of every table: "ZIGGYSST" in file order.
+inline constexpr uint64_t kTableMagicNumber = 0x545353594747495AULL;
+
+// 1 byte compression type + fixed32 masked crc32c of (block contents + type byte).
+inline constexpr size_t kBlockTrailerBytes = 5;
+
+// Largest block contents (after decompression) a reader accepts. A block holds at least one entry
+// and is cut once it reaches block_size (at most 4 MiB), so a legal block never exceeds this.
+inline constexpr size_t kMaxBlockBytes = size_t{512} << 20;
+static_assert(kMaxKeyBytes + kMaxValueBytes + (size_t{8} << 20) < kMaxBlockBytes);
+static_assert(kMaxBlockBytes < (uint64_t{1} << 32), "block offsets are 32-bit");
+
+// Where a block sits in the file: `size` counts the contents only, not the trailer after them.
+struct BlockHandle {
+  // Two varint64s.
+  static constexpr size_t kMaxEncodedBytes = 20;
+
+  uint64_t offset = 0;
+  uint64_t size = 0;
+
+  void EncodeTo(std::string* dst) const;
+  // Consumes a handle from the front of *input; false (input unchanged) on bad bytes.
+  [[nodiscard]] bool DecodeFrom(std::string_view* input);
+  // Offset one past the block's trailer; false if that overflows.
+  [[nodiscard]] bool End(uint64_t* end) const;
+};
+
+// Fixed-size record at the very end of a table.
+//   [metaindex handle][index handle][zero padding to 40 bytes]
+//   [fixed32 masked crc32c of bytes 0..40 and 48..56][fixed32 format version][fixed64 magic]
+struct Footer {
+  static constexpr size_t kHandlesBytes = 2 * BlockHandle::kMaxEncodedBytes;
+  static constexpr size_t kEncodedBytes = kHandlesBytes + 4 + 4 + 8;
+
+  BlockHandle metaindex_handle;
+  BlockHandle index_handle;
+  uint32_t format_version = kTableFormatVersion;
+
+  // Appends exactly kEncodedBytes.
+  void EncodeTo(std::string* dst) const;
+  // input: the last kEncodedBytes of a file of file_size bytes. Checks magic, then version, then
+  // checksum; each failure is Corruption naming the file size.
+  [[nodiscard]] Status DecodeFrom(std::string_view input, uint64_t file_size);
+};
+
+// Appends the trailer for `contents` stored with `type`.
+void AppendBlockTrailer(std::string_view contents, CompressionType type, std::string* dst);
+
+// Given the bytes of one block followed by its trailer (`stored`, located at `offset` in the
+// file), checks the trailer (crc only if verify_checksum) and puts the uncompressed contents in
+// *contents. Corruption names the offset.
+[[nodiscard]] Status DecodeStoredBlock(std::string_view stored, uint64_t offset,
+                                       bool verify_checksum, std::string* contents);
+
+// Reads the block at handle (one Read call) and decodes it as above.
+[[nodiscard]] Status ReadBlock(const RandomAccessFile& file, const BlockHandle& handle,
+                               bool verify_checksum, std::string* contents);
+
+}  // namespace ziggydb
+
+#endif  // ZIGGYDB_TABLE_FORMAT_H_

@@ -1,0 +1,192 @@
+// ShardedLruCache: a thread-safe, charge-bounded LRU cache of shared values.
+//
+// The key space is split over 2^shard_bits shards by a mixed hash of the key; each shard is a
+// mutex, an unordered_map from key to a node of an LRU list (most recently used at the front),
+// and a charge budget of about capacity_charge / num_shards (the budgets sum to capacity_charge).
+// Values are held as std::shared_ptr<Value>: evicting or erasing an entry only drops the cache's
+// reference, so a reader that got the value from Lookup keeps it alive for as long as it holds it.
+//
+// Invariants (per shard, whenever its mutex is free):
+//   1. map and lru hold the same entries; usage_charge == sum of their charges.
+//   2. usage_charge <= capacity_charge.
+//   3. No entry has a null value.
+// Counters are relaxed atomics, updated under the shard mutex and summed without it, so a
+// snapshot taken during concurrent use is approximate but never torn per counter.
+//
+// Thread safety: every method may be called concurrently.
+#ifndef ZIGGYDB_TABLE_LRU_CACHE_H_
+#define ZIGGYDB_TABLE_LRU_CACHE_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "util/assert.h"
+
+namespace ziggydb {
+
+struct CacheCounters {
+  uint64_t hits = 0;       // Lookups that found their key
+  uint64_t misses = 0;     // Lookups that did not
+  uint64_t inserts = 0;    // Inserts that cached their value (including replacements)
+  uint64_t evictions = 0;  // entries dropped to make room (not Erase, not replacement)
+};
+
+inline constexpr int kCacheShardBitsMax = 10;
+
+template <typename Key, typename Value, typename Hash = std::hash<Key>>
+class ShardedLruCache {
+ public:
+  // capacity_charge: total charge budget (e.g. bytes); 0 disables caching. shard_bits in
+  // [0, kCacheShardBitsMax].
+  explicit ShardedLruCache(size_t capacity_charge, int shard_bits = 4)
+      : capacity_charge_(capacity_charge), shard_bits_(shard_bits) {
+    ZIGGY_ASSERT(shard_bits >= 0 && shard_bits <= kCacheShardBitsMax);
+    const size_t num_shards = size_t{1} << shard_bits;
+    shards_ = std::make_unique<Shard[]>(num_shards);
+    // The first (capacity % num_shards) shards take one unit more, so budgets sum to capacity.
+    for (size_t i = 0; i < num_shards; ++i) {
+      shards_[i].capacity_charge =
+          capacity_charge / num_shards + (i < capacity_charge % num_shards ? 1 : 0);
+    }
+  }
+
+  ShardedLruCache(const ShardedLruCache&) = delete;
+  ShardedLruCache& operator=(const ShardedLruCache&) = delete;
+
+  // The cached value for key (now the most recently used), or null.
+  std::shared_ptr<Value> Lookup(const Key& key) {
+    Shard& shard = ShardFor(key);
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    auto it = shard.map.find(key);
+    if (it == shard.map.end()) {
+      shard.misses.fetch_add(1, std::memory_order_relaxed);
+      return nullptr;
+    }
+    shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
+    shard.hits.fetch_add(1, std::memory_order_relaxed);
+    return it->second->value;
+  }
+
+  // Caches value under key as the most recently used entry, replacing any entry for key, then
+  // evicts least recently used entries until the shard is within its budget. A charge of 0 counts
+  // as 1, so the number of entries stays bounded. A value whose charge exceeds the shard's budget
+  // is not cached (any old entry for key is still dropped). Precondition: value != nullptr.
+  void Insert(const Key& key, std::shared_ptr<Value> value, size_t charge) {
+    ZIGGY_ASSERT(value != nullptr);
+    charge = charge == 0 ? 1 : charge;
+    Shard& shard = ShardFor(key);
+    // Dropped values are released after the mutex (declared first, destroyed last), so value
+    // destructors never run under a shard lock.
+    std::vector<std::shared_ptr<Value>> dropped;
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    if (auto old = shard.EraseLocked(key)) dropped.push_back(std::move(old));
+    if (charge > shard.capacity_charge) return;
+    shard.lru.push_front(Entry{key, std::move(value), charge});
+    shard.map.emplace(key, shard.lru.begin());
+    shard.usage_charge += charge;
+    shard.inserts.fetch_add(1, std::memory_order_relaxed);
+    // INVARIANT: the new entry is at the front and fits alone, so the loop never evicts it.
+    while (shard.usage_charge > shard.capacity_charge) {
+      ZIGGY_ASSERT(shard.lru.size() > 1);
+      dropped.push_back(shard.EraseLocked(shard.lru.back().key));
+      shard.evictions.fetch_add(1, std::memory_order_relaxed);
+    }
+    ZIGGY_DASSERT(shard.map.size() == shard.lru.size());
+  }
+
+  // Drops the entry for key, if any.
+  void Erase(const Key& key) {
+    Shard& shard = ShardFor(key);
+    std::shared_ptr<Value> dropped;  // released after the mutex
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    dropped = shard.EraseLocked(key);
+  }
+
+  // Sum of the charges of the cached entries.
+  size_t usage() const {
+    size_t total = 0;
+    for (size_t i = 0; i < num_shards(); ++i) {
+      std::lock_guard<std::mutex> lock(shards_[i].mutex);
+      total += shards_[i].usage_charge;
+    }
+    return total;
+  }
+
+  size_t capacity() const { return capacity_charge_; }
+  size_t num_shards() const { return size_t{1} << shard_bits_; }
+
+  CacheCounters counters() const {
+    CacheCounters sum;
+    for (size_t i = 0; i < num_shards(); ++i) {
+      const Shard& shard = shards_[i];
+      sum.hits += shard.hits.load(std::memory_order_relaxed);
+      sum.misses += shard.misses.load(std::memory_order_relaxed);
+      sum.inserts += shard.inserts.load(std::memory_order_relaxed);
+      sum.evictions += shard.evictions.load(std::memory_order_relaxed);
+    }
+    return sum;
+  }
+
+ private:
+  struct Entry {
+    Key key;
+    std::shared_ptr<Value> value;
+    size_t charge;
+  };
+  using LruList = std::list<Entry>;
+
+  // Cache-line aligned so that shards locked by different threads do not share a line.
+  struct alignas(64) Shard {
+    mutable std::mutex mutex;
+    // Guarded by mutex.
+    LruList lru;
+    std::unordered_map<Key, typename LruList::iterator, Hash> map;
+    size_t usage_charge = 0;
+    size_t capacity_charge = 0;
+    // Written under mutex, read anywhere.
+    std::atomic<uint64_t> hits{0};
+    std::atomic<uint64_t> misses{0};
+    std::atomic<uint64_t> inserts{0};
+    std::atomic<uint64_t> evictions{0};
+
+    // Removes the entry for key and returns its value (null if absent). `key` may refer to the
+    // entry itself: it is not used after the entry is destroyed. Precondition: mutex held.
+    std::shared_ptr<Value> EraseLocked(const Key& key) {
+      auto it = map.find(key);
+      if (it == map.end()) return nullptr;
+      const auto node = it->second;
+      map.erase(it);
+      ZIGGY_ASSERT(usage_charge >= node->charge);
+      usage_charge -= node->charge;
+      std::shared_ptr<Value> value = std::move(node->value);
+      lru.erase(node);
+      return value;
+    }
+  };
+
+  // Shards take the top bits of a remixed hash: std::hash of an integer is often the identity,
+  // whose low bits (e.g. aligned offsets) would pile keys into a few shards, and the map's
+  // buckets already consume the low bits.
+  Shard& ShardFor(const Key& key) {
+    if (shard_bits_ == 0) return shards_[0];
+    const uint64_t mixed = static_cast<uint64_t>(hasher_(key)) * 0x9e3779b97f4a7c15ULL;
+    return shards_[mixed >> (64 - shard_bits_)];
+  }
+
+  const size_t capacity_charge_;
+  const int shard_bits_;
+  const Hash hasher_{};
+  std::unique_ptr<Shard[]> shards_;
+};
+
+}  // namespace ziggydb
+
+#endif  // ZIGGYDB_TABLE_LRU_CACHE_H_

@@ -1,0 +1,34 @@
+// TableOptions: how a table is built and read. Everything borrowed here must outlive the builders
+// and readers that use it.
+#ifndef ZIGGYDB_TABLE_TABLE_OPTIONS_H_
+#define ZIGGYDB_TABLE_TABLE_OPTIONS_H_
+
+#include <cstddef>
+
+#include "table/block_cache.h"
+#include "table/filter_policy.h"
+#include "util/comparator.h"
+#include "ziggydb/options.h"
+
+namespace ziggydb {
+
+struct TableOptions {
+  // Orders the keys. Its Name() is recorded in the table and must match when reading.
+  const Comparator* comparator = BytewiseComparator();
+  // Builds (and consults) one filter over every key of the table; nullptr: no filter. It sees
+  // whole keys: the DB passes a wrapper that strips internal keys to user keys. A reader whose
+  // policy name differs from the one recorded in the table ignores the filter.
+  const FilterPolicy* filter_policy = nullptr;
+  // Target uncompressed bytes of a data block; a block is cut once it reaches this.
+  size_t block_size = 4096;
+  // Entries between restart points in data blocks (index blocks use 1).
+  int block_restart_interval = 16;
+  // Codec for data blocks; a block is stored raw when compressing saves less than 1/8.
+  CompressionType compression = CompressionType::kNone;
+  // Shared cache of uncompressed data blocks; nullptr: no caching.
+  BlockCache* block_cache = nullptr;
+};
+
+}  // namespace ziggydb
+
+#endif  // ZIGGYDB_TABLE_TABLE_OPTIONS_H_

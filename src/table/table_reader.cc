@@ -1,0 +1,228 @@
+#include "table/table_reader.h"
+
+#include <utility>
+
+#include "table/meta_names.h"
+#include "table/two_level_iterator.h"
+#include "util/assert.h"
+#include "util/status_macros.h"
+
+namespace ziggydb {
+namespace {
+
+// The meta region (index, filter, properties, metaindex) is read whole; refuse absurd sizes
+// before allocating.
+constexpr uint64_t kMaxMetaRegionBytes = uint64_t{4} * kMaxBlockBytes;
+
+std::string FileSizeText(uint64_t file_size) {
+  return "file size " + std::to_string(file_size);
+}
+
+std::string OffsetText(uint64_t offset) {
+  return "block at offset " + std::to_string(offset);
+}
+
+// A block read from `file` that fails to parse is Corruption naming its offset.
+Status ParseBlockAt(std::string contents, uint64_t offset, std::shared_ptr<const Block>* block) {
+  Status s = Block::Parse(std::move(contents), block);
+  if (!s.ok()) return Status::Corruption(s.message(), OffsetText(offset));
+  return s;
+}
+
+}  // namespace
+
+TableReader::TableReader(const TableOptions& options, std::unique_ptr<RandomAccessFile> file,
+                         uint64_t file_size)
+    : options_(options), file_(std::move(file)), file_size_(file_size) {}
+
+Status TableReader::Open(const TableOptions& options, std::unique_ptr<RandomAccessFile> file,
+                         uint64_t file_size, std::unique_ptr<TableReader>* table) {
+  ZIGGY_ASSERT(file != nullptr && options.comparator != nullptr);
+  if (file_size < Footer::kEncodedBytes) {
+    return Status::Corruption("not an sstable: shorter than the footer", FileSizeText(file_size));
+  }
+  char footer_space[Footer::kEncodedBytes];
+  std::string_view footer_bytes;
+  ZIGGY_RETURN_IF_ERROR(file->Read(file_size - Footer::kEncodedBytes, Footer::kEncodedBytes,
+                                   &footer_bytes, footer_space));
+  Footer footer;
+  ZIGGY_RETURN_IF_ERROR(footer.DecodeFrom(footer_bytes, file_size));
+
+  std::unique_ptr<TableReader> reader(new TableReader(options, std::move(file), file_size));
+  ZIGGY_RETURN_IF_ERROR(reader->ReadMetaRegion(footer));
+  if (options.block_cache != nullptr) reader->cache_id_ = NewBlockCacheTableId();
+  *table = std::move(reader);
+  return Status::OK();
+}
+
+Status TableReader::ReadMetaRegion(const Footer& footer) {
+  // Layout: [data blocks][index][filter]?[properties][metaindex][footer]; the region runs from
+  // the index block to the footer.
+  const uint64_t region_start = footer.index_handle.offset;
+  const uint64_t region_end = file_size_ - Footer::kEncodedBytes;
+  if (region_start > region_end || region_end - region_start > kMaxMetaRegionBytes) {
+    return Status::Corruption("not an sstable: index handle outside the file",
+                              FileSizeText(file_size_));
+  }
+  const auto region_bytes = static_cast<size_t>(region_end - region_start);
+  std::string buffer(region_bytes, '\0');
+  std::string_view region;
+  ZIGGY_RETURN_IF_ERROR(file_->Read(region_start, region_bytes, &region, buffer.data()));
+  if (region.size() != region_bytes) {
+    return Status::Corruption("not an sstable: truncated", FileSizeText(file_size_));
+  }
+  const MetaRegion meta{region, region_start};
+
+  std::string contents;
+  index_handle_ = footer.index_handle;
+  ZIGGY_RETURN_IF_ERROR(meta.Load(index_handle_, &contents));
+  ZIGGY_RETURN_IF_ERROR(ParseBlockAt(std::move(contents), index_handle_.offset, &index_block_));
+  metaindex_handle_ = footer.metaindex_handle;
+  ZIGGY_RETURN_IF_ERROR(meta.Load(metaindex_handle_, &contents));
+  std::shared_ptr<const Block> metaindex;
+  ZIGGY_RETURN_IF_ERROR(ParseBlockAt(std::move(contents), metaindex_handle_.offset, &metaindex));
+  ZIGGY_RETURN_IF_ERROR(ReadMetaBlocks(meta, std::move(metaindex)));
+
+  if (properties_.comparator_name != options_.comparator->Name()) {
+    return Status::InvalidArgument("sstable comparator " + properties_.comparator_name +
+                                   " differs from " + options_.comparator->Name());
+  }
+  return Status::OK();
+}
+
+Status TableReader::MetaRegion::Load(const BlockHandle& handle, std::string* contents) const {
+  uint64_t end = 0;
+  if (handle.offset < start || !handle.End(&end) || end - start > bytes.size()) {
+    return Status::Corruption("meta block handle outside the meta region",
+                              OffsetText(handle.offset));
+  }
+  const std::string_view stored = bytes.substr(handle.offset - start, end - handle.offset);
+  return DecodeStoredBlock(stored, handle.offset, /*verify_checksum=*/true, contents);
+}
+
+Status TableReader::ReadMetaBlocks(const MetaRegion& meta, std::shared_ptr<const Block> metaindex) {
+  const std::string filter_name =
+      options_.filter_policy == nullptr
+          ? std::string()
+          : std::string(kFilterMetaPrefix) + options_.filter_policy->Name();
+  bool found_properties = false;
+  std::string contents;
+  BlockIterator it(std::move(metaindex), BytewiseComparator());
+  for (it.SeekToFirst(); it.Valid(); it.Next()) {
+    BlockHandle handle;
+    std::string_view value = it.value();
+    if (!handle.DecodeFrom(&value)) {
+      return Status::Corruption("bad handle in metaindex", OffsetText(metaindex_handle_.offset));
+    }
+    meta_handles_.push_back(handle);
+    if (it.key() == kPropertiesMeta) {
+      ZIGGY_RETURN_IF_ERROR(meta.Load(handle, &contents));
+      Status s = properties_.Decode(std::move(contents));
+      if (!s.ok()) return Status::Corruption(s.message(), OffsetText(handle.offset));
+      found_properties = true;
+    } else if (!filter_name.empty() && it.key() == filter_name) {
+      ZIGGY_RETURN_IF_ERROR(meta.Load(handle, &filter_));
+      has_filter_ = true;
+    } else {
+      // Not used by this reader, but verified anyway: the bytes are already in memory.
+      ZIGGY_RETURN_IF_ERROR(meta.Load(handle, &contents));
+    }
+  }
+  ZIGGY_RETURN_IF_ERROR(it.status());
+  if (!found_properties) {
+    return Status::Corruption("sstable has no properties block", FileSizeText(file_size_));
+  }
+  return Status::OK();
+}
+
+Status TableReader::ReadDataBlock(const ReadOptions& options, const BlockHandle& handle,
+                                  std::shared_ptr<const Block>* block) const {
+  uint64_t end = 0;
+  if (!handle.End(&end) || end > index_handle_.offset) {
+    return Status::Corruption("data block handle outside the data region",
+                              OffsetText(handle.offset));
+  }
+  BlockCache* const cache = options_.block_cache;
+  const BlockCacheKey cache_key{cache_id_, handle.offset};
+  if (cache != nullptr) {
+    *block = cache->Lookup(cache_key);
+    if (*block != nullptr) return Status::OK();
+  }
+  std::string contents;
+  ZIGGY_RETURN_IF_ERROR(ReadBlock(*file_, handle, options.verify_checksums, &contents));
+  ZIGGY_RETURN_IF_ERROR(ParseBlockAt(std::move(contents), handle.offset, block));
+  if (cache != nullptr && options.fill_cache) cache->Insert(cache_key, *block, (*block)->charge());
+  return Status::OK();
+}
+
+Status TableReader::Get(
+    const ReadOptions& options, std::string_view key,
+    const std::function<void(std::string_view, std::string_view)>& on_entry) const {
+  if (has_filter_ && !options_.filter_policy->KeyMayMatch(key, filter_)) return Status::OK();
+  BlockIterator index(index_block_, options_.comparator);
+  index.Seek(key);
+  if (!index.Valid()) return index.status();
+  BlockHandle handle;
+  std::string_view encoded = index.value();
+  if (!handle.DecodeFrom(&encoded)) {
+    return Status::Corruption("bad block handle in index", OffsetText(index_handle_.offset));
+  }
+  std::shared_ptr<const Block> block;
+  ZIGGY_RETURN_IF_ERROR(ReadDataBlock(options, handle, &block));
+  BlockIterator it(std::move(block), options_.comparator);
+  it.Seek(key);
+  if (it.Valid()) on_entry(it.key(), it.value());
+  return it.status();
+}
+
+Status TableReader::OpenDataBlock(const ReadOptions& options, std::string_view index_value,
+                                  std::unique_ptr<Iterator>* iter) const {
+  BlockHandle handle;
+  if (!handle.DecodeFrom(&index_value)) {
+    return Status::Corruption("bad block handle in index", OffsetText(index_handle_.offset));
+  }
+  std::shared_ptr<const Block> block;
+  ZIGGY_RETURN_IF_ERROR(ReadDataBlock(options, handle, &block));
+  *iter = std::make_unique<BlockIterator>(std::move(block), options_.comparator);
+  return Status::OK();
+}
+
+std::unique_ptr<Iterator> TableReader::NewIterator(const ReadOptions& options) const {
+  return NewTwoLevelIterator(
+      std::make_unique<BlockIterator>(index_block_, options_.comparator),
+      [this, options](std::string_view index_value, std::unique_ptr<Iterator>* iter) {
+        return OpenDataBlock(options, index_value, iter);
+      });
+}
+
+Status TableReader::VerifyChecksums() const {
+  std::string contents;
+  std::shared_ptr<const Block> block;
+  BlockIterator index(index_block_, options_.comparator);
+  for (index.SeekToFirst(); index.Valid(); index.Next()) {
+    BlockHandle handle;
+    std::string_view encoded = index.value();
+    if (!handle.DecodeFrom(&encoded)) {
+      return Status::Corruption("bad block handle in index", OffsetText(index_handle_.offset));
+    }
+    ZIGGY_RETURN_IF_ERROR(ReadBlock(*file_, handle, /*verify_checksum=*/true, &contents));
+    ZIGGY_RETURN_IF_ERROR(ParseBlockAt(std::move(contents), handle.offset, &block));
+  }
+  ZIGGY_RETURN_IF_ERROR(index.status());
+  ZIGGY_RETURN_IF_ERROR(ReadBlock(*file_, index_handle_, true, &contents));
+  ZIGGY_RETURN_IF_ERROR(ReadBlock(*file_, metaindex_handle_, true, &contents));
+  for (const BlockHandle& handle : meta_handles_)
+    ZIGGY_RETURN_IF_ERROR(ReadBlock(*file_, handle, true, &contents));
+  return Status::OK();
+}
+
+uint64_t TableReader::ApproximateOffsetOf(std::string_view key) const {
+  BlockIterator index(index_block_, options_.comparator);
+  index.Seek(key);
+  BlockHandle handle;
+  std::string_view encoded = index.Valid() ? index.value() : std::string_view();
+  if (index.Valid() && handle.DecodeFrom(&encoded)) return handle.offset;
+  return index_handle_.offset;  // past the last data block
+}
+
+}  // namespace ziggydb

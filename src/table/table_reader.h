@@ -1,0 +1,115 @@
+// TableReader: reads an SSTable written by TableBuilder (format: docs/format/sstable.md).
+//
+// I/O budget (asserted by table_io_test):
+//   Open: exactly 2 reads — the footer, then one read of the contiguous region holding the index,
+//         filter, properties and metaindex blocks (all checksum-verified). The index and filter
+//         stay in memory for the reader's lifetime.
+//   Get:  0 reads when the filter rules the key out or the block is cached; otherwise exactly 1
+//         read (one data block).
+//   Iteration: 1 read per data block visited (fewer with the block cache).
+// Block cache: data blocks are cached under {table id, offset} (a fresh id per Open), inserted
+// unless ReadOptions::fill_cache is false. A cached block is served without re-verification; it
+// was checksum-verified when loaded iff that read asked for verify_checksums.
+//
+// Thread safety: after Open, every const method may be called concurrently (the file, the block
+// cache and the pinned blocks are all safe for concurrent use).
+#ifndef ZIGGYDB_TABLE_TABLE_READER_H_
+#define ZIGGYDB_TABLE_TABLE_READER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "table/block.h"
+#include "table/format.h"
+#include "table/table_options.h"
+#include "table/table_properties.h"
+#include "ziggydb/env.h"
+#include "ziggydb/iterator.h"
+#include "ziggydb/options.h"
+#include "ziggydb/status.h"
+
+namespace ziggydb {
+
+class TableReader {
+ public:
+  // Opens the table in `file` (file_size bytes). Corruption("not an sstable" / "unsupported format
+  // version N", with the file size) when the footer is wrong or the file truncated; Corruption
+  // when any meta block fails its checksum; InvalidArgument when the table was written with a
+  // comparator of another name. options (and what it points to) must outlive the reader.
+  [[nodiscard]] static Status Open(const TableOptions& options,
+                                   std::unique_ptr<RandomAccessFile> file, uint64_t file_size,
+                                   std::unique_ptr<TableReader>* table);
+
+  TableReader(const TableReader&) = delete;
+  TableReader& operator=(const TableReader&) = delete;
+
+  // Asks the filter about `key` (whole key), and if it may be present finds the first entry with
+  // key >= `key` in the one data block the index designates, calling on_entry(found_key, value)
+  // for it. on_entry is not called when the filter rules the key out, when `key` is past the last
+  // entry, or when `key` falls between that block's last key and its index separator (no entry
+  // equal to `key` can then exist: the separator orders before the next block's first key).
+  // Reads at most one data block.
+  [[nodiscard]] Status Get(
+      const ReadOptions& options, std::string_view key,
+      const std::function<void(std::string_view, std::string_view)>& on_entry) const;
+
+  // Iterates every entry, both directions. ReadOptions bounds are not applied here (the DB
+  // iterator applies them). The reader must outlive the iterator.
+  std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) const;
+
+  const TableProperties& properties() const { return properties_; }
+  bool has_filter() const { return has_filter_; }
+
+  // Reads every block with checksum verification. Corruption names the first bad block's offset.
+  [[nodiscard]] Status VerifyChecksums() const;
+
+  // File offset at which the data for `key` would begin (the file size past the last block).
+  uint64_t ApproximateOffsetOf(std::string_view key) const;
+
+ private:
+  TableReader(const TableOptions& options, std::unique_ptr<RandomAccessFile> file,
+              uint64_t file_size);
+
+  // The bytes of the meta region [start, start + bytes.size()) of the file.
+  struct MetaRegion {
+    std::string_view bytes;
+    uint64_t start;
+    // Decodes (verifying the checksum) the block at handle, which must lie inside the region.
+    [[nodiscard]] Status Load(const BlockHandle& handle, std::string* contents) const;
+  };
+
+  // Reads the meta region with one read and loads the index, metaindex and meta blocks.
+  [[nodiscard]] Status ReadMetaRegion(const Footer& footer);
+  // Loads every block the metaindex names: properties (required), filter (if it is of
+  // options_.filter_policy's encoding), others only verified.
+  [[nodiscard]] Status ReadMetaBlocks(const MetaRegion& meta,
+                                      std::shared_ptr<const Block> metaindex);
+  // Loads (from the cache or the file) the data block at handle.
+  [[nodiscard]] Status ReadDataBlock(const ReadOptions& options, const BlockHandle& handle,
+                                     std::shared_ptr<const Block>* block) const;
+  // Decodes an index entry's value and opens an iterator over that block.
+  [[nodiscard]] Status OpenDataBlock(const ReadOptions& options, std::string_view index_value,
+                                     std::unique_ptr<Iterator>* iter) const;
+
+  const TableOptions options_;
+  const std::unique_ptr<RandomAccessFile> file_;
+  const uint64_t file_size_;
+  uint64_t cache_id_ = 0;  // 0 without a block cache
+  // Pinned for the reader's lifetime.
+  std::shared_ptr<const Block> index_block_;
+  bool has_filter_ = false;  // a filter of options.filter_policy's encoding was found
+  std::string filter_;
+  TableProperties properties_;
+  // Every meta block, for VerifyChecksums.
+  BlockHandle index_handle_;
+  BlockHandle metaindex_handle_;
+  std::vector<BlockHandle> meta_handles_;
+};
+
+}  // namespace ziggydb
+
+#endif  // ZIGGYDB_TABLE_TABLE_READER_H_

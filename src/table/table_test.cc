@@ -1,0 +1,308 @@
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "table/bloom.h"
+#include "table/table_builder.h"
+#include "table/table_reader.h"
+#include "table/table_test_util.h"
+#include "testutil/testutil.h"
+#include "util/random.h"
+
+namespace ziggydb {
+namespace {
+
+using test::BuildTable;
+using test::OpenTable;
+using Map = std::map<std::string, std::string>;
+
+Map RandomEntries(Random* rnd, size_t count, size_t value_bytes_max = 200) {
+  Map entries;
+  while (entries.size() < count) {
+    std::string key = "key" + std::to_string(rnd->Uniform(1000)) + rnd->Bytes(rnd->Skewed(4));
+    // Compressible values: a repeated random byte pattern.
+    const std::string unit = rnd->Bytes(1 + rnd->Uniform(4));
+    std::string value;
+    const size_t length = rnd->Uniform(value_bytes_max + 1);
+    while (value.size() < length)
+      value += unit;
+    entries[key] = value.substr(0, length);
+  }
+  return entries;
+}
+
+std::vector<std::string> Keys(const Map& entries) {
+  std::vector<std::string> keys;
+  for (const auto& e : entries)
+    keys.push_back(e.first);
+  return keys;
+}
+
+void ExpectFullScanBothWays(const TableReader& table, const Map& entries) {
+  auto it = table.NewIterator(ReadOptions());
+  auto expected = entries.begin();
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++expected) {
+    ASSERT_NE(expected, entries.end());
+    ASSERT_EQ(it->key(), expected->first);
+    ASSERT_EQ(it->value(), expected->second);
+  }
+  ASSERT_EQ(expected, entries.end());
+  ASSERT_TRUE(it->status().ok()) << it->status().ToString();
+  auto reverse = entries.rbegin();
+  for (it->SeekToLast(); it->Valid(); it->Prev(), ++reverse) {
+    ASSERT_NE(reverse, entries.rend());
+    ASSERT_EQ(it->key(), reverse->first);
+    ASSERT_EQ(it->value(), reverse->second);
+  }
+  ASSERT_EQ(reverse, entries.rend());
+  ASSERT_TRUE(it->status().ok());
+}
+
+void ExpectSeeksMatchModel(const TableReader& table, const Map& entries, Random* rnd) {
+  const std::vector<std::string> keys = Keys(entries);
+  auto it = table.NewIterator(ReadOptions());
+  const uint64_t iterations = test::ScaledIterations(500);
+  for (uint64_t n = 0; n < iterations; ++n) {
+    std::string target = keys[rnd->Uniform(keys.size())];
+    if (n % 3 == 1) target.push_back('\0');                               // just after a key
+    if (n % 3 == 2) target = "key" + std::to_string(rnd->Uniform(1000));  // between keys
+    auto lower = std::lower_bound(keys.begin(), keys.end(), target);
+    it->Seek(target);
+    ASSERT_EQ(it->Valid(), lower != keys.end());
+    if (it->Valid()) {
+      ASSERT_EQ(it->key(), *lower);
+      // Stepping back from a seek lands on the previous key.
+      it->Prev();
+      ASSERT_EQ(it->Valid(), lower != keys.begin());
+      if (it->Valid()) {
+        ASSERT_EQ(it->key(), *std::prev(lower));
+      }
+    }
+    auto upper = std::upper_bound(keys.begin(), keys.end(), target);
+    it->SeekForPrev(target);
+    ASSERT_EQ(it->Valid(), upper != keys.begin());
+    if (it->Valid()) {
+      ASSERT_EQ(it->key(), *std::prev(upper));
+      it->Next();
+      ASSERT_EQ(it->Valid(), upper != keys.end());
+      if (it->Valid()) {
+        ASSERT_EQ(it->key(), *upper);
+      }
+    }
+    // Get finds exactly the stored keys.
+    bool called = false;
+    ASSERT_TRUE(table
+                    .Get(ReadOptions(), target,
+                         [&](std::string_view k, std::string_view v) {
+                           called = true;
+                           if (k == target) {
+                             EXPECT_EQ(v, entries.at(target));
+                           }
+                         })
+                    .ok());
+    if (entries.count(target) != 0) {
+      EXPECT_TRUE(called) << target;
+    }
+  }
+  ASSERT_TRUE(it->status().ok());
+}
+
+class TableRoundTrip : public testing::TestWithParam<CompressionType> {};
+
+TEST_P(TableRoundTrip, RandomKeysTinyAndNormalBlocks) {
+  Random rnd(test::TestSeed());
+  for (size_t block_size : {size_t{64}, size_t{4096}}) {
+    TableOptions options;
+    options.block_size = block_size;
+    options.block_restart_interval = 1 + static_cast<int>(rnd.Uniform(16));
+    options.compression = GetParam();
+    const Map entries = RandomEntries(&rnd, 2000);
+    const std::string contents = BuildTable(options, entries);
+    std::unique_ptr<TableReader> table;
+    ASSERT_TRUE(OpenTable(options, contents, &table).ok());
+    const TableProperties& props = table->properties();
+    EXPECT_EQ(props.num_entries, entries.size());
+    EXPECT_EQ(props.smallest_key, entries.begin()->first);
+    EXPECT_EQ(props.largest_key, entries.rbegin()->first);
+    EXPECT_EQ(props.compression, GetParam());
+    if (block_size == 64) {
+      EXPECT_GT(props.num_data_blocks, 200u);
+    }
+    if (GetParam() != CompressionType::kNone && block_size == 4096) {
+      EXPECT_LT(props.data_bytes, props.raw_key_bytes + props.raw_value_bytes) << "compressed";
+    }
+    ExpectFullScanBothWays(*table, entries);
+    ExpectSeeksMatchModel(*table, entries, &rnd);
+    EXPECT_TRUE(table->VerifyChecksums().ok());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllCodecs, TableRoundTrip,
+                         testing::Values(CompressionType::kNone, CompressionType::kSnappy,
+                                         CompressionType::kZstd, CompressionType::kLz4));
+
+TEST(Table, EmptyTable) {
+  TableOptions options;
+  const std::string contents = BuildTable(options, {});
+  std::unique_ptr<TableReader> table;
+  ASSERT_TRUE(OpenTable(options, contents, &table).ok());
+  EXPECT_EQ(table->properties().num_entries, 0u);
+  EXPECT_EQ(table->properties().num_data_blocks, 0u);
+  auto it = table->NewIterator(ReadOptions());
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+  it->SeekForPrev("z");
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().ok());
+  bool called = false;
+  EXPECT_TRUE(table->Get(ReadOptions(), "a", [&](auto, auto) { called = true; }).ok());
+  EXPECT_FALSE(called);
+}
+
+TEST(Table, PropertiesRecordBuilderSettings) {
+  auto bloom = NewBloomFilterPolicy(10);
+  TableOptions options;
+  options.filter_policy = bloom.get();
+  options.compression = CompressionType::kZstd;
+  Map entries = {{"apple", "1"}, {"banana", "22"}, {"cherry", "333"}};
+  test::StringSink sink;
+  TableBuilder builder(options, &sink);
+  for (const auto& [k, v] : entries)
+    builder.Add(k, v);
+  builder.SetSequenceRange(7, 42);
+  ASSERT_TRUE(builder.Finish().ok());
+  EXPECT_EQ(builder.FileSize(), sink.contents().size());
+  EXPECT_EQ(builder.NumEntries(), 3u);
+  std::unique_ptr<TableReader> table;
+  ASSERT_TRUE(OpenTable(options, sink.contents(), &table).ok());
+  const TableProperties& p = table->properties();
+  EXPECT_EQ(p.raw_key_bytes, 5u + 6u + 6u);
+  EXPECT_EQ(p.raw_value_bytes, 6u);
+  EXPECT_EQ(p.num_data_blocks, 1u);
+  EXPECT_EQ(p.smallest_sequence, 7u);
+  EXPECT_EQ(p.largest_sequence, 42u);
+  EXPECT_EQ(p.format_version, 1u);
+  EXPECT_EQ(p.comparator_name, BytewiseComparator()->Name());
+  EXPECT_EQ(p.filter_policy_name, bloom->Name());
+  EXPECT_GT(p.filter_bytes, 0u);
+  EXPECT_GT(p.creation_time_unix_seconds, 1700000000u);
+  EXPECT_TRUE(table->has_filter());
+}
+
+TEST(Table, FilterOfAnotherPolicyIsIgnored) {
+  auto bloom = NewBloomFilterPolicy(10);
+  TableOptions write_options;
+  write_options.filter_policy = bloom.get();
+  const std::string contents = BuildTable(write_options, {{"a", "1"}});
+  std::unique_ptr<TableReader> table;
+  ASSERT_TRUE(OpenTable(TableOptions(), contents, &table).ok());
+  EXPECT_FALSE(table->has_filter());
+  bool found = false;
+  EXPECT_TRUE(table->Get(ReadOptions(), "a", [&](auto k, auto) { found = k == "a"; }).ok());
+  EXPECT_TRUE(found);
+}
+
+class ReverseComparator final : public Comparator {
+ public:
+  int Compare(std::string_view a, std::string_view b) const override { return b.compare(a); }
+  const char* Name() const override { return "test.Reverse"; }
+  void FindShortestSeparator(std::string*, std::string_view) const override {}
+  void FindShortSuccessor(std::string*) const override {}
+};
+
+TEST(Table, ComparatorNameMismatchIsRefused) {
+  const std::string contents = BuildTable(TableOptions(), {{"a", "1"}});
+  ReverseComparator reverse;
+  TableOptions options;
+  options.comparator = &reverse;
+  std::unique_ptr<TableReader> table;
+  EXPECT_TRUE(OpenTable(options, contents, &table).IsInvalidArgument());
+}
+
+TEST(Table, CustomComparatorOrdersTheTable) {
+  ReverseComparator reverse;
+  TableOptions options;
+  options.comparator = &reverse;
+  options.block_size = 64;
+  test::StringSink sink;
+  TableBuilder builder(options, &sink);
+  for (int i = 999; i >= 100; --i)
+    builder.Add(std::to_string(i), "v" + std::to_string(i));
+  ASSERT_TRUE(builder.Finish().ok());
+  std::unique_ptr<TableReader> table;
+  ASSERT_TRUE(OpenTable(options, sink.contents(), &table).ok());
+  auto it = table->NewIterator(ReadOptions());
+  it->Seek("555");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "555");
+  it->Next();
+  EXPECT_EQ(it->key(), "554");
+  it->SeekForPrev("5555");  // between 555 and 556 in reverse order: last <= is 556
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "556");
+}
+
+TEST(Table, BlockCacheServesRepeatedReads) {
+  BlockCache cache(1 << 20);
+  TableOptions options;
+  options.block_size = 256;
+  options.block_cache = &cache;
+  Random rnd(test::TestSeed());
+  const Map entries = RandomEntries(&rnd, 500);
+  test::CountingStringSource* source = nullptr;
+  std::unique_ptr<TableReader> table;
+  ASSERT_TRUE(OpenTable(options, BuildTable(options, entries), &table, &source).ok());
+  const std::string& key = entries.begin()->first;
+  auto get = [&](const ReadOptions& ro) {
+    bool found = false;
+    EXPECT_TRUE(table->Get(ro, key, [&](auto k, auto) { found = k == key; }).ok());
+    EXPECT_TRUE(found);
+  };
+  ReadOptions no_fill;
+  no_fill.fill_cache = false;
+  source->ResetCounts();
+  get(no_fill);
+  get(no_fill);
+  EXPECT_EQ(source->reads(), 2u) << "fill_cache=false leaves the cache alone";
+  get(ReadOptions());
+  get(ReadOptions());
+  get(ReadOptions());
+  EXPECT_EQ(source->reads(), 3u) << "first filling read, then cache hits";
+  ExpectFullScanBothWays(*table, entries);
+  const uint64_t after_scan = source->reads();
+  ExpectFullScanBothWays(*table, entries);
+  EXPECT_EQ(source->reads(), after_scan) << "a second scan is served from the cache";
+}
+
+class FailingSink final : public WritableFile {
+ public:
+  explicit FailingSink(int appends_ok) : appends_ok_(appends_ok) {}
+  Status Append(std::string_view) override {
+    return appends_ok_-- > 0 ? Status::OK() : Status::IOError("disk full");
+  }
+  Status Flush() override { return Status::OK(); }
+  Status Sync() override { return Status::OK(); }
+  Status Close() override { return Status::OK(); }
+
+ private:
+  int appends_ok_;
+};
+
+TEST(Table, WriteErrorIsStickyAndReturnedByFinish) {
+  for (int appends_ok : {0, 1, 3, 10}) {
+    FailingSink sink(appends_ok);
+    TableOptions options;
+    options.block_size = 64;
+    TableBuilder builder(options, &sink);
+    for (int i = 0; i < 100; ++i)
+      builder.Add("key" + std::to_string(1000 + i), std::string(20, 'v'));
+    Status s = builder.Finish();
+    EXPECT_TRUE(s.IsIOError()) << appends_ok << ": " << s.ToString();
+    EXPECT_TRUE(builder.status().IsIOError());
+  }
+}
+
+}  // namespace
+}  // namespace ziggydb

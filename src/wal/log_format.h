@@ -1,0 +1,78 @@
+// The write-ahead log format, version 1 (specified in docs/format/wal.md).
+//
+// A log is a sequence of 32 KiB blocks. A record is stored as one or more fragments, each a
+// header followed by its payload, never crossing a block boundary:
+//
+//   fragment := masked_crc32c (fixed32) | length (fixed16) | type (1 byte) | log_number (fixed32)
+//               | payload (length bytes)
+//
+// The checksum covers type, log_number and payload, which are contiguous on disk. log_number is
+// the low 32 bits of the log's file number: a fragment left over from an older use of the same
+// file (recycled or preallocated) has an intact checksum but the wrong number, so readers see it
+// as the end of the log. A block's last bytes that cannot hold a header are zero padding. A header
+// of eleven zero bytes (type kZero) marks unused space: the end of the data written so far.
+#ifndef ZIGGYDB_WAL_LOG_FORMAT_H_
+#define ZIGGYDB_WAL_LOG_FORMAT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace ziggydb::wal {
+
+// The format these files implement. Not stored in the log: a future version must use fragment
+// types this version does not know, which version-1 readers report as damage.
+inline constexpr uint32_t kFormatVersion = 1;
+
+inline constexpr size_t kBlockBytes = 32 * 1024;
+inline constexpr size_t kHeaderBytes = 4 + 2 + 1 + 4;
+// The payload of one fragment: its length field is 16 bits, and a fragment fills at most a block.
+inline constexpr size_t kFragmentPayloadBytesMax = kBlockBytes - kHeaderBytes;
+// The largest record a writer accepts and a reader reassembles.
+inline constexpr uint64_t kRecordBytesMax = uint64_t{1} << 32;
+
+static_assert(kFragmentPayloadBytesMax <= 0xffff, "fragment length must fit its 16-bit field");
+static_assert(kBlockBytes > 2 * kHeaderBytes);
+
+// persisted — never renumber.
+enum class RecordType : uint8_t {
+  kZero = 0,    // unused space (never written by a writer; zero-filled or preallocated bytes)
+  kFull = 1,    // a whole record in one fragment
+  kFirst = 2,   // first fragment of a record spanning blocks
+  kMiddle = 3,  // neither first nor last
+  kLast = 4,    // last fragment of a record spanning blocks
+};
+inline constexpr uint8_t kRecordTypeMax = 4;
+
+// Offsets of the header fields.
+inline constexpr size_t kCrcOffset = 0;
+inline constexpr size_t kLengthOffset = 4;
+inline constexpr size_t kTypeOffset = 6;
+inline constexpr size_t kLogNumberOffset = 7;
+
+// The low 32 bits of a log number, as stored in fragment headers.
+constexpr uint32_t StoredLogNumber(uint64_t log_number) {
+  return static_cast<uint32_t>(log_number);
+}
+
+// The (unmasked) checksum of a fragment: CRC-32C over type, stored log number, then payload.
+uint32_t FragmentCrc(RecordType type, uint32_t stored_log_number, std::string_view payload);
+
+// Writes a complete header for a fragment carrying `payload` into dst[0, kHeaderBytes).
+// Precondition: payload.size() <= kFragmentPayloadBytesMax.
+void EncodeFragmentHeader(char* dst, RecordType type, uint32_t stored_log_number,
+                          std::string_view payload);
+
+struct FragmentHeader {
+  uint32_t masked_crc;
+  uint16_t length;
+  uint8_t type;  // raw: may be any byte value when read from disk
+  uint32_t stored_log_number;
+};
+
+// Precondition: kHeaderBytes readable bytes at src.
+FragmentHeader DecodeFragmentHeader(const char* src);
+
+}  // namespace ziggydb::wal
+
+#endif  // ZIGGYDB_WAL_LOG_FORMAT_H_

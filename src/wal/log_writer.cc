@@ -1,0 +1,132 @@
+#include "wal/log_writer.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "util/assert.h"
+#include "util/crc32c.h"
+
+namespace ziggydb::wal {
+
+namespace {
+
+// A reused encode buffer above this size is released after the record, so one huge record
+// does not pin its memory for the life of the log.
+constexpr size_t kRetainedBufferBytesMax = 1 << 20;
+
+// Debug tier: decodes what EncodeRecord produced and checks it reassembles to payload.
+bool EncodedRecordMatches(std::string_view encoded, size_t block_offset, uint32_t stored_log_number,
+                          std::string_view payload) {
+  std::string reassembled;
+  while (!encoded.empty()) {
+    const size_t left_in_block = kBlockBytes - block_offset;
+    if (left_in_block < kHeaderBytes) {
+      if (encoded.size() < left_in_block ||
+          encoded.substr(0, left_in_block).find_first_not_of('\0') != std::string_view::npos) {
+        return false;
+      }
+      encoded.remove_prefix(left_in_block);
+      block_offset = 0;
+      continue;
+    }
+    const FragmentHeader header = DecodeFragmentHeader(encoded.data());
+    if (encoded.size() < kHeaderBytes + header.length) return false;
+    const std::string_view fragment = encoded.substr(kHeaderBytes, header.length);
+    const auto type = static_cast<RecordType>(header.type);
+    if (crc32c::Unmask(header.masked_crc) != FragmentCrc(type, stored_log_number, fragment))
+      return false;
+    reassembled.append(fragment);
+    encoded.remove_prefix(kHeaderBytes + header.length);
+    block_offset = (block_offset + kHeaderBytes + header.length) % kBlockBytes;
+  }
+  return reassembled == payload;
+}
+
+}  // namespace
+
+Writer::Writer(std::unique_ptr<WritableFile> file, uint64_t log_number, uint64_t preallocate_bytes)
+    : file_(std::move(file)), log_number_(log_number) {
+  ZIGGY_ASSERT(file_ != nullptr);
+  if (preallocate_bytes > 0) {
+    // A hint only (see the header): an error here would resurface on the first Append anyway.
+    file_->Preallocate(preallocate_bytes).PermitUncheckedError();
+  }
+}
+
+Writer::~Writer() = default;
+
+void Writer::EncodeRecord(std::string_view payload, size_t* block_offset) {
+  const uint32_t stored_log_number = StoredLogNumber(log_number_);
+  bool first = true;
+  // INVARIANT: *block_offset < kBlockBytes. An empty payload still emits one (kFull) fragment.
+  do {
+    const size_t left_in_block = kBlockBytes - *block_offset;
+    if (left_in_block < kHeaderBytes) {
+      buffer_.append(left_in_block, '\0');
+      *block_offset = 0;
+      continue;
+    }
+    const size_t fragment_bytes = std::min(payload.size(), left_in_block - kHeaderBytes);
+    const bool last = fragment_bytes == payload.size();
+    RecordType type = RecordType::kMiddle;
+    if (first && last) {
+      type = RecordType::kFull;
+    } else if (first) {
+      type = RecordType::kFirst;
+    } else if (last) {
+      type = RecordType::kLast;
+    }
+    const std::string_view fragment = payload.substr(0, fragment_bytes);
+    char header[kHeaderBytes];
+    EncodeFragmentHeader(header, type, stored_log_number, fragment);
+    buffer_.append(header, kHeaderBytes);
+    buffer_.append(fragment);
+    payload.remove_prefix(fragment_bytes);
+    *block_offset = (*block_offset + kHeaderBytes + fragment_bytes) % kBlockBytes;
+    first = false;
+    if (last) break;
+  } while (true);
+}
+
+Status Writer::AddRecord(std::string_view payload) {
+  ZIGGY_ASSERT(!closed_);
+  if (!status_.ok()) return status_;
+  if (payload.size() > kRecordBytesMax) {
+    return Status::InvalidArgument("log record too large");
+  }
+  buffer_.clear();
+  size_t block_offset = block_offset_;
+  EncodeRecord(payload, &block_offset);
+  ZIGGY_DASSERT(
+      EncodedRecordMatches(buffer_, block_offset_, StoredLogNumber(log_number_), payload));
+  ZIGGY_ASSERT((block_offset_ + buffer_.size()) % kBlockBytes == block_offset);
+
+  status_ = file_->Append(buffer_);
+  if (status_.ok()) status_ = file_->Flush();
+  if (status_.ok()) {
+    block_offset_ = block_offset;
+    file_bytes_ += buffer_.size();
+  }
+  if (buffer_.capacity() > kRetainedBufferBytesMax) {
+    std::string().swap(buffer_);
+  }
+  return status_;
+}
+
+Status Writer::Sync() {
+  ZIGGY_ASSERT(!closed_);
+  if (!status_.ok()) return status_;
+  status_ = file_->Sync();
+  return status_;
+}
+
+Status Writer::Close() {
+  ZIGGY_ASSERT(!closed_);
+  closed_ = true;
+  Status close_status = file_->Close();
+  if (!status_.ok()) return status_;
+  status_ = std::move(close_status);
+  return status_;
+}
+
+}  // namespace ziggydb::wal
