@@ -1,0 +1,190 @@
+// DBImpl: the DB implementation, split by concern over several files:
+//   db_impl.cc         construction, destruction, snapshots, properties, DestroyDB
+//   db_impl_open.cc    Open: directory checks, LOCK, checks of what the MANIFEST names
+//   db_impl_recover.cc WAL replay per Options::wal_recovery_mode
+//   db_impl_write.cc   the write path: writer queue and group commit, memtable switch
+//   db_impl_flush.cc   the background thread: immutable memtable -> L0 table -> MANIFEST
+//   db_impl_read.cc    Get and NewIterator (db_iter.h over merging_iterator.h)
+// Recovery and durability rules: docs/design/recovery.md.
+//
+// Concurrency: one mutex, mu_, guards the mutable state listed under "Guarded by mu_" below.
+// Work that does I/O runs with mu_ released by exactly one thread at a time per role:
+//   - the write leader (the front of writers_) appends to the WAL and inserts into mem_;
+//   - the background thread builds tables and calls VersionSet::LogAndApply.
+// Invariants (whenever mu_ is free):
+//   1. Every write with a sequence <= versions_->LastSequence() is in mem_, imm_ or a live table.
+//   2. imm_ is ordered oldest first; imm_[i] holds only data of logs numbered below
+//      imm_[i].next_log_number, and mem_ only data of logs >= log_number_ (the open WAL).
+//   3. versions_->LogNumber() <= the next_log_number of imm_.front() (if any) <= log_number_.
+//   4. Once bg_error_ is set it stays set: no later write is acknowledged until reopen.
+#ifndef ZIGGYDB_DB_DB_IMPL_H_
+#define ZIGGYDB_DB_DB_IMPL_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "base/dbformat.h"
+#include "db/deferred_logger.h"
+#include "db/table_cache.h"
+#include "db/version_edit.h"
+#include "db/version_set.h"
+#include "memtable/memtable.h"
+#include "table/block_cache.h"
+#include "table/filter_policy.h"
+#include "table/table_options.h"
+#include "wal/log_writer.h"
+#include "ziggydb/db.h"
+#include "ziggydb/env.h"
+
+namespace ziggydb {
+
+class DBImpl final : public DB {
+ public:
+  DBImpl(const Options& options, std::string dbname);
+  ~DBImpl() override;
+
+  Status Put(const WriteOptions& options, std::string_view key, std::string_view value) override;
+  Status Delete(const WriteOptions& options, std::string_view key) override;
+  Status Write(const WriteOptions& options, WriteBatch* updates) override;
+  Status Get(const ReadOptions& options, std::string_view key, std::string* value) override;
+  std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override;
+  const Snapshot* GetSnapshot() override;
+  void ReleaseSnapshot(const Snapshot* snapshot) override;
+  bool GetProperty(std::string_view name, std::string* value) override;
+  Status Flush() override;
+  Status CompactRange(const std::string_view* begin, const std::string_view* end) override;
+
+  // Runs the whole of DB::Open on this object. On failure the object must only be destroyed.
+  [[nodiscard]] Status OpenImpl();
+
+ private:
+  struct Writer;
+  class SnapshotImpl;
+  struct Immutable {
+    std::shared_ptr<MemTable> mem;
+    // The WAL opened when mem was frozen: every log below it holds only data of mem and older.
+    FileNumber next_log_number{};
+  };
+  struct RecoveryState;
+  struct WalDamage;
+
+  // ---- db_impl_open.cc ----
+  [[nodiscard]] Status CheckDirectory(bool* exists);
+  void StartInfoLog();
+  [[nodiscard]] Status Recover(VersionEdit* edit);
+  [[nodiscard]] Status CheckLiveTables();
+  [[nodiscard]] Status FindLogsToReplay(std::vector<FileNumber>* logs);
+
+  // ---- db_impl_recover.cc ----
+  [[nodiscard]] Status ReplayLog(FileNumber number, bool last_log, RecoveryState* state,
+                                 VersionEdit* edit);
+  // Applies the recovery mode to one piece of damage: an error fails Open; OK goes on (or, with
+  // state->stopped, stops replay).
+  [[nodiscard]] Status HandleWalDamage(const std::string& path, const WalDamage& damage,
+                                       bool last_log, RecoveryState* state);
+  [[nodiscard]] Status ApplyRecoveredBatch(const WriteBatch& batch, RecoveryState* state,
+                                           VersionEdit* edit);
+  [[nodiscard]] Status FlushRecoveredMemTable(RecoveryState* state, VersionEdit* edit);
+
+  // ---- db_impl_write.cc ----
+  // The queued write; updates == nullptr is a Flush request (force a memtable switch).
+  [[nodiscard]] Status WriteImpl(const WriteOptions& options, WriteBatch* updates);
+  // Precondition: lock holds mu_ and this writer's Writer is the front of writers_. May release
+  // mu_ while waiting for room or creating a log. force: switch even if mem_ has room (Flush).
+  [[nodiscard]] Status MakeRoomForWrite(std::unique_lock<std::mutex>* lock, bool force);
+  [[nodiscard]] Status SwitchMemtable(std::unique_lock<std::mutex>* lock);
+  // Creates WAL `number` (preallocated) and syncs the directory. Needs no lock.
+  [[nodiscard]] Status CreateLogFile(FileNumber number, std::unique_ptr<wal::Writer>* writer);
+  // Merges the batches of the writers behind the front one that can share its WAL record into
+  // group_batch_; *last is the last writer taken. Precondition: mu_ held.
+  void BuildBatchGroup(Writer** last, size_t* batches);
+  // A sync leader waits (bounded, a fraction of the last fsync) for the sync writers seen
+  // recently to queue up, so that one fsync serves them all. Precondition: mu_ held, leader.
+  void GatherSyncWriters(std::unique_lock<std::mutex>* lock);
+  // Writes group_batch_ (`batches` user batches) to the WAL and the memtable with mu_ released,
+  // then publishes its sequence numbers. A WAL failure becomes the sticky bg_error_.
+  [[nodiscard]] Status WriteGroup(const Writer& leader, size_t batches, MemTable* mem,
+                                  std::unique_lock<std::mutex>* lock);
+  void SetBackgroundError(const Status& s);  // Precondition: mu_ held
+
+  // ---- db_impl_flush.cc ----
+  void BackgroundThreadMain();
+  [[nodiscard]] Status FlushOldestImmutable(std::unique_lock<std::mutex>* lock);
+  // Writes mem's entries to table meta->number (synced, directory synced) and fills *meta. An
+  // empty memtable yields meta->file_bytes == 0 and no file. Needs no lock.
+  [[nodiscard]] Status WriteLevel0Table(const MemTable& mem, FileMetaData* meta);
+  // Deletes files no live Version needs and no work in progress writes. Precondition: mu_ held
+  // (released while deleting). Skipped after a background error.
+  void DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock);
+
+  // ---- db_impl_read.cc ----
+  // The tables of `version` that may hold the key, in read order; needs no lock.
+  [[nodiscard]] Status GetFromTables(const ReadOptions& options, const Version& version,
+                                     const LookupKey& lookup, std::string* value);
+
+  // ---- db_impl.cc ----
+  void Log(const std::string& line) const;
+  std::string StatsString() const;  // Precondition: mu_ held
+
+  // ---- Fixed after construction ----
+  const Options options_;
+  const std::string dbname_;
+  Env* const env_;
+  const InternalKeyComparator icmp_;
+  std::unique_ptr<FilterPolicy> user_filter_policy_;  // null when bloom_bits_per_key == 0
+  std::unique_ptr<FilterPolicy> filter_policy_;       // wraps user_filter_policy_
+  std::unique_ptr<BlockCache> block_cache_;
+  TableOptions table_options_;
+  std::unique_ptr<TableCache> table_cache_;
+  // Holds lines until Open succeeds, then writes to Options::info_log or the LOG file.
+  const std::shared_ptr<DeferredLogger> info_log_;
+  std::unique_ptr<FileLock> db_lock_;
+
+  mutable std::mutex mu_;
+  // Signalled when the background thread finishes a flush or fails, and when there is work for it.
+  std::condition_variable bg_cv_;
+  std::thread bg_thread_;
+
+  // ---- Guarded by mu_ ----
+  std::unique_ptr<VersionSet> versions_;
+  std::shared_ptr<MemTable> mem_;
+  std::deque<Immutable> imm_;
+  // The open WAL. Replaced only by the write leader; used by the leader with mu_ released.
+  std::unique_ptr<wal::Writer> log_;
+  FileNumber log_number_{};
+  std::deque<Writer*> writers_;
+  WriteBatch group_batch_;  // used only by the write leader
+  Status bg_error_;
+  bool shutting_down_ = false;
+  std::set<FileNumber> pending_outputs_;  // tables being written, not yet in a Version
+  std::list<std::unique_ptr<SnapshotImpl>> snapshots_;  // oldest first
+  // Group commit gathering (see GatherSyncWriters).
+  int sync_writers_inflight_ = 0;  // sync writers inside WriteImpl
+  int sync_writers_expected_ = 1;  // recent peak of sync_writers_inflight_, lowered on timeout
+  bool leader_gathering_ = false;  // the leader waits for writers: new ones notify it
+  uint64_t last_sync_micros_ = 0;  // duration of the last WAL fsync
+
+  // ---- Statistics: written under mu_ or by the leader, read anywhere (relaxed) ----
+  std::atomic<uint64_t> wal_writes_{0};   // batches written to the WAL
+  std::atomic<uint64_t> wal_records_{0};  // WAL records (one per group)
+  std::atomic<uint64_t> wal_syncs_{0};    // WAL syncs
+  std::atomic<uint64_t> writes_{0};       // batches applied (WAL or not)
+  std::atomic<uint64_t> stall_micros_{0};
+  std::atomic<uint64_t> flushes_{0};
+  std::atomic<uint64_t> flush_bytes_{0};
+  std::atomic<uint64_t> wal_tail_records_dropped_{0};
+  std::atomic<uint64_t> wal_records_skipped_{0};
+};
+
+}  // namespace ziggydb
+
+#endif  // ZIGGYDB_DB_DB_IMPL_H_

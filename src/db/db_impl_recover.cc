@@ -1,0 +1,211 @@
+// DBImpl WAL recovery: replays the logs the MANIFEST does not cover into memtables, writes them to
+// L0 tables, and leaves the edit naming those tables for OpenImpl to commit. Rules per
+// Options::wal_recovery_mode: docs/design/recovery.md.
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <utility>
+#include <vector>
+
+#include "db/db_impl.h"
+#include "db/filename.h"
+#include "db/write_batch_internal.h"
+#include "util/assert.h"
+#include "util/status_macros.h"
+#include "wal/log_reader.h"
+
+namespace ziggydb {
+namespace {
+
+const char* ModeName(WalRecoveryMode mode) {
+  switch (mode) {
+    case WalRecoveryMode::kTolerateCorruptedTailRecords:
+      return "tolerate-corrupted-tail-records";
+    case WalRecoveryMode::kAbsoluteConsistency:
+      return "absolute-consistency";
+    case WalRecoveryMode::kPointInTimeRecovery:
+      return "point-in-time";
+    case WalRecoveryMode::kSkipAnyCorruptedRecords:
+      return "skip-any-corrupted-records";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+// One damaged stretch of a WAL, as the reader reported it, or an intact record that does not
+// decode as a batch.
+struct DBImpl::WalDamage {
+  uint64_t offset = 0;
+  uint64_t bytes = 0;
+  std::string reason;
+  bool at_tail = false;
+
+  std::string Describe(const std::string& path) const {
+    char buf[96];
+    std::snprintf(buf, sizeof(buf), " at offset %" PRIu64 " (%" PRIu64 " bytes): ", offset, bytes);
+    return path + buf + reason;
+  }
+};
+
+// Replay state carried across the logs of one recovery.
+struct DBImpl::RecoveryState {
+  std::shared_ptr<MemTable> mem;  // null until a record arrives
+  SequenceNumber max_sequence{};
+  // Point-in-time recovery met damage: nothing after it is replayed.
+  bool stopped = false;
+  // Tail damage seen in a log that was not the last: tolerable only if no record follows it in
+  // a later log (a crash during an earlier recovery leaves an empty newer log behind).
+  std::string unresolved_tail_damage;
+};
+
+namespace {
+
+class WalReporter final : public wal::Reader::Reporter {
+ public:
+  void Corruption(uint64_t offset, uint64_t bytes, std::string_view reason, bool at_tail) override {
+    damages_.push_back({offset, bytes, std::string(reason), at_tail});
+  }
+  // Damage reported since the last call, oldest first.
+  template <typename Damage>
+  std::vector<Damage> Take() {
+    std::vector<Damage> taken;
+    for (auto& d : damages_)
+      taken.push_back(Damage{d.offset, d.bytes, std::move(d.reason), d.at_tail});
+    damages_.clear();
+    return taken;
+  }
+
+ private:
+  struct Report {
+    uint64_t offset;
+    uint64_t bytes;
+    std::string reason;
+    bool at_tail;
+  };
+  std::vector<Report> damages_;
+};
+
+}  // namespace
+
+Status DBImpl::Recover(VersionEdit* edit) {
+  ZIGGY_RETURN_IF_ERROR(versions_->Recover());
+  ZIGGY_RETURN_IF_ERROR(CheckLiveTables());
+  std::vector<FileNumber> logs;
+  ZIGGY_RETURN_IF_ERROR(FindLogsToReplay(&logs));
+  Log("recovering with wal_recovery_mode " + std::string(ModeName(options_.wal_recovery_mode)) +
+      ": " + std::to_string(logs.size()) + " log(s) from number " +
+      std::to_string(raw(versions_->LogNumber())));
+  RecoveryState state;
+  state.max_sequence = versions_->LastSequence();
+  for (size_t i = 0; i < logs.size() && !state.stopped; ++i) {
+    ZIGGY_RETURN_IF_ERROR(ReplayLog(logs[i], i + 1 == logs.size(), &state, edit));
+  }
+  if (!state.unresolved_tail_damage.empty()) {
+    wal_tail_records_dropped_.fetch_add(1, std::memory_order_relaxed);
+    Log("dropped a torn WAL tail: " + state.unresolved_tail_damage);
+  }
+  if (state.mem != nullptr) ZIGGY_RETURN_IF_ERROR(FlushRecoveredMemTable(&state, edit));
+  versions_->SetLastSequence(state.max_sequence);
+  return Status::OK();
+}
+
+Status DBImpl::ReplayLog(FileNumber number, bool last_log, RecoveryState* state,
+                         VersionEdit* edit) {
+  const std::string path = LogFileName(dbname_, number);
+  std::unique_ptr<SequentialFile> file;
+  ZIGGY_RETURN_IF_ERROR(env_->NewSequentialFile(path, &file));
+  WalReporter reporter;
+  wal::Reader reader(std::move(file), raw(number), &reporter);
+  std::string record;
+  uint64_t records = 0;
+  while (true) {
+    const bool got = reader.ReadRecord(&record);
+    // Damage is reported before the record that follows it, so it is judged first.
+    for (const WalDamage& damage : reporter.Take<WalDamage>()) {
+      ZIGGY_RETURN_IF_ERROR(HandleWalDamage(path, damage, last_log, state));
+      if (state->stopped) return Status::OK();
+    }
+    if (!got) break;
+    if (!state->unresolved_tail_damage.empty()) {
+      return Status::Corruption("damaged WAL tail followed by more records",
+                                state->unresolved_tail_damage);
+    }
+    WriteBatch batch;
+    Status s = WriteBatchInternal::SetContents(&batch, record);
+    if (s.ok() && WriteBatchInternal::Count(batch) == 0) continue;  // nothing to apply
+    if (!s.ok() || raw(WriteBatchInternal::Sequence(batch)) == 0 ||
+        WriteBatchInternal::Count(batch) - 1 >
+            kMaxSequenceNumber - raw(WriteBatchInternal::Sequence(batch))) {
+      // An intact record that is not a valid batch: judged like mid-log damage.
+      WalDamage damage{reader.last_record_offset(), record.size(),
+                       s.ok() ? "batch sequence numbers out of range" : std::string(s.message()),
+                       false};
+      ZIGGY_RETURN_IF_ERROR(HandleWalDamage(path, damage, last_log, state));
+      if (state->stopped) return Status::OK();
+      continue;
+    }
+    ZIGGY_RETURN_IF_ERROR(ApplyRecoveredBatch(batch, state, edit));
+    ++records;
+  }
+  ZIGGY_RETURN_IF_ERROR(reader.io_status());
+  Log("replayed " + std::to_string(records) + " record(s) from " + path);
+  return Status::OK();
+}
+
+Status DBImpl::HandleWalDamage(const std::string& path, const WalDamage& damage, bool last_log,
+                               RecoveryState* state) {
+  const std::string where = damage.Describe(path);
+  switch (options_.wal_recovery_mode) {
+    case WalRecoveryMode::kAbsoluteConsistency:
+      return Status::Corruption("damaged WAL record (absolute-consistency)", where);
+    case WalRecoveryMode::kTolerateCorruptedTailRecords:
+      if (!damage.at_tail) return Status::Corruption("damaged WAL record mid-log", where);
+      if (last_log) {
+        wal_tail_records_dropped_.fetch_add(1, std::memory_order_relaxed);
+        Log("dropped a torn WAL tail: " + where);
+      } else {
+        state->unresolved_tail_damage = where;
+      }
+      return Status::OK();
+    case WalRecoveryMode::kPointInTimeRecovery:
+      Log("point-in-time recovery stops at damage: " + where);
+      state->stopped = true;
+      return Status::OK();
+    case WalRecoveryMode::kSkipAnyCorruptedRecords:
+      wal_records_skipped_.fetch_add(1, std::memory_order_relaxed);
+      Log("skipped damaged WAL bytes: " + where);
+      return Status::OK();
+  }
+  return Status::Corruption("unknown wal_recovery_mode");
+}
+
+Status DBImpl::ApplyRecoveredBatch(const WriteBatch& batch, RecoveryState* state,
+                                   VersionEdit* edit) {
+  if (state->mem == nullptr) state->mem = std::make_shared<MemTable>(icmp_);
+  Status inserted = WriteBatchInternal::InsertInto(batch, state->mem.get());
+  ZIGGY_ASSERT(inserted.ok());  // SetContents validated it
+  const uint64_t last =
+      raw(WriteBatchInternal::Sequence(batch)) + WriteBatchInternal::Count(batch) - 1;
+  state->max_sequence = SequenceNumber{std::max(raw(state->max_sequence), last)};
+  if (state->mem->ApproximateMemoryBytes() >= options_.memtable_bytes) {
+    return FlushRecoveredMemTable(state, edit);
+  }
+  return Status::OK();
+}
+
+Status DBImpl::FlushRecoveredMemTable(RecoveryState* state, VersionEdit* edit) {
+  ZIGGY_ASSERT(state->mem != nullptr);
+  FileMetaData meta;
+  meta.number = versions_->NewFileNumber();
+  ZIGGY_RETURN_IF_ERROR(WriteLevel0Table(*state->mem, &meta));
+  if (meta.file_bytes > 0) {
+    Log("recovered " + std::to_string(state->mem->NumEntries()) + " entries into L0 table " +
+        std::to_string(raw(meta.number)));
+    edit->AddFile(0, meta);
+  }
+  state->mem.reset();
+  return Status::OK();
+}
+
+}  // namespace ziggydb

@@ -1,0 +1,258 @@
+// DBImpl write path: the writer queue with group commit, and the memtable switch.
+//
+// Writers queue in writers_. The front writer is the leader: it makes room in the memtable,
+// merges the compatible batches queued behind it (up to max_write_group_bytes) into one batch,
+// and with mu_ released appends it to the WAL as one record, syncs at most once (if the group was
+// formed by a sync leader), and inserts it into mem_. Back under mu_ it publishes the sequence
+// numbers and wakes the writers it served; the next front writer leads the next group.
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "db/db_impl.h"
+#include "db/filename.h"
+#include "db/write_batch_internal.h"
+#include "env/preallocated_file.h"
+#include "util/assert.h"
+#include "util/status_macros.h"
+
+namespace ziggydb {
+namespace {
+
+// The group batch keeps its buffer between groups unless one grew it past this.
+constexpr size_t kGroupBatchKeepBytes = size_t{4} << 20;
+// Upper bound on how long a sync leader waits for more writers to join its group.
+constexpr uint64_t kGatherMicrosMax = 1000;
+// A WAL file is preallocated in steps of about one memtable, at most this much.
+constexpr uint64_t kWalPreallocateBytesMax = uint64_t{64} << 20;
+
+}  // namespace
+
+struct DBImpl::Writer {
+  Writer(WriteBatch* b, const WriteOptions& options)
+      : batch(b), sync(options.sync), disable_wal(options.disable_wal) {}
+
+  WriteBatch* const batch;  // null: a Flush request (switch the memtable, write nothing)
+  const bool sync;
+  const bool disable_wal;
+  bool done = false;  // set by the leader that served this writer (under mu_)
+  Status status;      // valid once done
+  std::condition_variable cv;
+};
+
+Status DBImpl::Write(const WriteOptions& options, WriteBatch* updates) {
+  if (updates == nullptr) return Status::InvalidArgument("Write: null batch");
+  ZIGGY_RETURN_IF_ERROR(updates->status());
+  // An empty batch writes nothing, but with sync it still makes every earlier write durable.
+  if (updates->Count() == 0 && !options.sync) return Status::OK();
+  return WriteImpl(options, updates);
+}
+
+Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
+  Writer self(updates, options);
+  std::unique_lock<std::mutex> lock(mu_);
+  if (self.sync) {
+    ++sync_writers_inflight_;
+    sync_writers_expected_ = std::max(sync_writers_expected_, sync_writers_inflight_);
+  }
+  writers_.push_back(&self);
+  if (leader_gathering_) writers_.front()->cv.notify_one();
+  while (!self.done && &self != writers_.front())
+    self.cv.wait(lock);
+  if (self.done) {
+    if (self.sync) --sync_writers_inflight_;
+    return self.status;
+  }
+
+  // INVARIANT: this thread is the leader until it pops itself below.
+  if (self.sync && updates != nullptr) GatherSyncWriters(&lock);
+  Status s = MakeRoomForWrite(&lock, updates == nullptr);
+  Writer* last = &self;
+  if (s.ok() && updates != nullptr) {
+    size_t batches = 0;
+    BuildBatchGroup(&last, &batches);
+    s = WriteGroup(self, batches, mem_.get(), &lock);
+    if (group_batch_.ApproximateSize() > kGroupBatchKeepBytes) group_batch_ = WriteBatch();
+  }
+  while (true) {
+    Writer* served = writers_.front();
+    writers_.pop_front();
+    if (served != &self) {
+      served->status = s;
+      served->done = true;
+      served->cv.notify_one();
+    }
+    if (served == last) break;
+  }
+  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  if (self.sync) --sync_writers_inflight_;
+  return s;
+}
+
+void DBImpl::GatherSyncWriters(std::unique_lock<std::mutex>* lock) {
+  // Sync writers in a loop come back microseconds after their group is acknowledged. A leader
+  // that syncs at once splits N such threads into two alternating groups (2 fsyncs per N
+  // writes); waiting a fraction of one fsync for the writers seen recently lets one fsync serve
+  // them all. The wait ends as soon as they are queued, and after a timeout the estimate drops
+  // to the writers that did come, so idle threads cost one short wait at most.
+  const size_t expected = static_cast<size_t>(sync_writers_expected_);
+  if (writers_.size() >= expected || last_sync_micros_ == 0) return;
+  const uint64_t budget_micros = std::clamp<uint64_t>(last_sync_micros_ / 2, 1, kGatherMicrosMax);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(budget_micros);
+  Writer* self = writers_.front();
+  leader_gathering_ = true;
+  while (writers_.size() < expected) {
+    if (self->cv.wait_until(*lock, deadline) == std::cv_status::timeout) {
+      sync_writers_expected_ = std::max<int>(1, static_cast<int>(writers_.size()));
+      break;
+    }
+  }
+  leader_gathering_ = false;
+}
+
+void DBImpl::BuildBatchGroup(Writer** last, size_t* batches) {
+  const Writer* leader = writers_.front();
+  ZIGGY_ASSERT(leader->batch != nullptr);
+  group_batch_ = *leader->batch;
+  size_t group_bytes = WriteBatchInternal::ByteSize(group_batch_);
+  *last = writers_.front();
+  *batches = 1;
+  for (auto it = writers_.begin() + 1; it != writers_.end(); ++it) {
+    Writer* writer = *it;
+    // A Flush request leads its own turn; a sync write never rides on a non-sync leader (it
+    // would return before its fsync); WAL and no-WAL writes never share a record.
+    if (writer->batch == nullptr || (writer->sync && !leader->sync) ||
+        writer->disable_wal != leader->disable_wal) {
+      break;
+    }
+    const size_t added = WriteBatchInternal::ByteSize(*writer->batch) - kWriteBatchHeaderBytes;
+    if (group_bytes + added > options_.max_write_group_bytes) break;
+    WriteBatchInternal::Append(&group_batch_, *writer->batch);
+    group_bytes += added;
+    *last = writer;
+    ++*batches;
+  }
+  ZIGGY_ASSERT(group_batch_.status().ok());
+}
+
+Status DBImpl::WriteGroup(const Writer& leader, size_t batches, MemTable* mem,
+                          std::unique_lock<std::mutex>* lock) {
+  const uint64_t last_sequence = raw(versions_->LastSequence());
+  const uint32_t count = WriteBatchInternal::Count(group_batch_);
+  if (count > kMaxSequenceNumber - last_sequence) {
+    return Status::NotSupported("sequence numbers exhausted");
+  }
+  WriteBatchInternal::SetSequence(&group_batch_, SequenceNumber{last_sequence + 1});
+  wal::Writer* log = log_.get();
+  const bool use_wal = !leader.disable_wal;
+
+  lock->unlock();
+  // INVARIANT: only the leader touches log and mem (as a writer) while mu_ is released.
+  Status s;
+  uint64_t sync_micros = 0;
+  if (use_wal) {
+    if (count > 0) {
+      s = log->AddRecord(WriteBatchInternal::Contents(group_batch_));
+      wal_records_.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (s.ok() && leader.sync) {
+      const uint64_t start_micros = env_->NowMicros();
+      s = log->Sync();
+      sync_micros = std::max<uint64_t>(env_->NowMicros() - start_micros, 1);
+      wal_syncs_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  if (s.ok()) {
+    Status inserted = WriteBatchInternal::InsertInto(group_batch_, mem);
+    ZIGGY_ASSERT(inserted.ok());  // batches built through the API always decode
+  }
+  lock->lock();
+  if (sync_micros > 0) last_sync_micros_ = sync_micros;
+
+  if (!s.ok()) {
+    SetBackgroundError(Status::IOError(
+        "WAL write failed; acknowledged writes since the last sync may be lost and the DB refuses "
+        "writes until reopened",
+        s.ToString()));
+    return bg_error_;
+  }
+  versions_->SetLastSequence(SequenceNumber{last_sequence + count});
+  writes_.fetch_add(batches, std::memory_order_relaxed);
+  if (use_wal) wal_writes_.fetch_add(batches, std::memory_order_relaxed);
+  return Status::OK();
+}
+
+void DBImpl::SetBackgroundError(const Status& s) {
+  ZIGGY_ASSERT(!s.ok());
+  if (!bg_error_.ok()) return;
+  bg_error_ = s;
+  Log("background error (writes refused until reopen): " + s.ToString());
+  bg_cv_.notify_all();
+}
+
+Status DBImpl::MakeRoomForWrite(std::unique_lock<std::mutex>* lock, bool force) {
+  bool stalled = false;
+  while (true) {
+    if (!bg_error_.ok()) return bg_error_;
+    if (!force && mem_->ApproximateMemoryBytes() < options_.memtable_bytes) return Status::OK();
+    if (mem_->Empty()) return Status::OK();
+    if (imm_.size() >= static_cast<size_t>(options_.max_immutable_memtables)) {
+      if (!stalled) Log("stalling writes: waiting for a memtable flush");
+      stalled = true;
+      const uint64_t start_micros = env_->NowMicros();
+      bg_cv_.wait(*lock);
+      stall_micros_.fetch_add(env_->NowMicros() - start_micros, std::memory_order_relaxed);
+      continue;
+    }
+    ZIGGY_RETURN_IF_ERROR(SwitchMemtable(lock));
+    force = false;
+  }
+}
+
+Status DBImpl::CreateLogFile(FileNumber number, std::unique_ptr<wal::Writer>* writer) {
+  const uint64_t preallocate_bytes =
+      std::min<uint64_t>(options_.memtable_bytes, kWalPreallocateBytesMax);
+  std::unique_ptr<WritableFile> file;
+  ZIGGY_RETURN_IF_ERROR(
+      NewPreallocatedWritableFile(env_, LogFileName(dbname_, number), preallocate_bytes, &file));
+  ZIGGY_RETURN_IF_ERROR(env_->SyncDir(dbname_));
+  *writer = std::make_unique<wal::Writer>(std::move(file), raw(number), 0);
+  return Status::OK();
+}
+
+Status DBImpl::SwitchMemtable(std::unique_lock<std::mutex>* lock) {
+  const FileNumber new_number = versions_->NewFileNumber();
+  wal::Writer* old_log = log_.get();
+  lock->unlock();
+  // Sync the old log before leaving it: every log but the newest is then complete on disk, so
+  // recovery can treat damage inside an older log as corruption, never as a torn tail.
+  Status old_log_status = old_log->Sync();
+  std::unique_ptr<wal::Writer> new_log;
+  Status s = old_log_status;
+  if (s.ok()) s = CreateLogFile(new_number, &new_log);
+  if (s.ok()) {
+    Status closed = old_log->Close();  // trims a preallocated file; the data is already synced
+    if (!closed.ok()) Log("closing a full WAL failed (its data is synced): " + closed.ToString());
+  }
+  lock->lock();
+  if (!old_log_status.ok()) {
+    SetBackgroundError(
+        Status::IOError("WAL sync at memtable switch failed", old_log_status.ToString()));
+    return bg_error_;
+  }
+  if (!s.ok()) {
+    Log("creating WAL " + std::to_string(raw(new_number)) + " failed: " + s.ToString());
+    return s;
+  }
+  wal_syncs_.fetch_add(1, std::memory_order_relaxed);
+  imm_.push_back(Immutable{mem_, new_number});
+  mem_ = std::make_shared<MemTable>(icmp_);
+  log_ = std::move(new_log);
+  log_number_ = new_number;
+  Log("switched to WAL " + std::to_string(raw(new_number)) + "; " + std::to_string(imm_.size()) +
+      " memtable(s) waiting for flush");
+  bg_cv_.notify_all();
+  return Status::OK();
+}
+
+}  // namespace ziggydb

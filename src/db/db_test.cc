@@ -1,0 +1,331 @@
+// DB unit tests: basic operations, recovery, flush, snapshots, properties, and the failures Open
+// must refuse. Recovery-mode and fault tests: db_recovery_test.cc.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "db/db_test_util.h"
+#include "testutil/testutil.h"
+#include "util/random.h"
+#include "ziggydb/db.h"
+#include "ziggydb/write_batch.h"
+
+namespace ziggydb::test {
+namespace {
+
+std::string Key(int i) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "key%08d", i);
+  return buf;
+}
+
+TEST_F(DBTest, PutGetDeleteOverwrite) {
+  Open();
+  EXPECT_EQ(Get("a"), "NOT_FOUND");
+  ASSERT_TRUE(Put("a", "1").ok());
+  EXPECT_EQ(Get("a"), "1");
+  ASSERT_TRUE(Put("a", "2").ok());
+  EXPECT_EQ(Get("a"), "2");
+  ASSERT_TRUE(Delete("a").ok());
+  EXPECT_EQ(Get("a"), "NOT_FOUND");
+  ASSERT_TRUE(Delete("never-there").ok());
+  ASSERT_TRUE(Put(std::string("k\0ey", 4), std::string("v\0al", 4)).ok());
+  EXPECT_EQ(Get(std::string("k\0ey", 4)), std::string("v\0al", 4));
+  ASSERT_TRUE(Put("empty", "").ok());
+  EXPECT_EQ(Get("empty"), "");
+}
+
+TEST_F(DBTest, BatchAppliesInOrder) {
+  Open();
+  WriteBatch batch;
+  batch.Put("x", "1");
+  batch.Put("y", "2");
+  batch.Delete("x");
+  batch.Put("y", "3");
+  ASSERT_TRUE(db_->Write(WriteOptions(), &batch).ok());
+  EXPECT_EQ(Get("x"), "NOT_FOUND");
+  EXPECT_EQ(Get("y"), "3");
+  EXPECT_EQ(batch.Count(), 4u);  // the caller's batch is unchanged
+}
+
+TEST_F(DBTest, OverLimitBatchIsRejectedWhole) {
+  Open();
+  WriteBatch batch;
+  batch.Put("fine", "1");
+  batch.Put(std::string(kMaxKeyBytes + 1, 'k'), "v");
+  EXPECT_TRUE(db_->Write(WriteOptions(), &batch).IsInvalidArgument());
+  EXPECT_EQ(Get("fine"), "NOT_FOUND");
+}
+
+TEST_F(DBTest, ReopenRecoversWalContents) {
+  Open();
+  ASSERT_TRUE(Put("a", "1").ok());
+  ASSERT_TRUE(Put("b", "2").ok());
+  ASSERT_TRUE(Delete("a").ok());
+  Reopen();
+  EXPECT_EQ(Get("a"), "NOT_FOUND");
+  EXPECT_EQ(Get("b"), "2");
+  // Recovery wrote the log out as a table and started a fresh log.
+  EXPECT_EQ(FilesAtLevel(0), 1);
+  ASSERT_TRUE(Put("c", "3").ok());
+  Reopen();
+  Reopen();
+  EXPECT_EQ(Get("b"), "2");
+  EXPECT_EQ(Get("c"), "3");
+  EXPECT_EQ(FilesOfType(FileType::kLogFile).size(), 1u);
+}
+
+TEST_F(DBTest, SequenceNumbersSurviveReopen) {
+  Open();
+  ASSERT_TRUE(Put("k", "old").ok());
+  Reopen();
+  ASSERT_TRUE(Put("k", "new").ok());  // must order after the recovered "old"
+  EXPECT_EQ(Get("k"), "new");
+  ASSERT_TRUE(db_->Flush().ok());
+  Reopen();
+  EXPECT_EQ(Get("k"), "new");
+}
+
+TEST_F(DBTest, FlushWritesLevel0TableAndDropsOldLogs) {
+  Open();
+  ASSERT_TRUE(Put("a", "1").ok());
+  ASSERT_TRUE(Put("b", "2").ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  EXPECT_EQ(FilesAtLevel(0), 1);
+  EXPECT_EQ(Get("a"), "1");
+  ASSERT_TRUE(Delete("a").ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  EXPECT_EQ(FilesAtLevel(0), 2);
+  EXPECT_EQ(Get("a"), "NOT_FOUND");  // the newer table's tombstone wins
+  EXPECT_EQ(Get("b"), "2");
+  EXPECT_EQ(FilesOfType(FileType::kLogFile).size(), 1u);
+  EXPECT_EQ(FilesOfType(FileType::kManifestFile).size(), 1u);
+  ASSERT_TRUE(db_->Flush().ok());  // nothing to flush
+  EXPECT_EQ(FilesAtLevel(0), 2);
+  Reopen();
+  EXPECT_EQ(Get("a"), "NOT_FOUND");
+  EXPECT_EQ(Get("b"), "2");
+}
+
+TEST_F(DBTest, ManyWritesFlushInTheBackground) {
+  Open();
+  const std::string value(100, 'v');
+  const int n = 5000;  // ~0.5 MB: several 64 KiB memtables
+  for (int i = 0; i < n; ++i)
+    ASSERT_TRUE(Put(Key(i), value + std::to_string(i)).ok());
+  for (int i = 0; i < n; i += 7)
+    ASSERT_EQ(Get(Key(i)), value + std::to_string(i));
+  ASSERT_TRUE(db_->Flush().ok());
+  EXPECT_GT(FilesAtLevel(0), 3);
+  Reopen();
+  for (int i = 0; i < n; ++i)
+    ASSERT_EQ(Get(Key(i)), value + std::to_string(i)) << i;
+}
+
+TEST_F(DBTest, SnapshotsSeeTheirSequence) {
+  Open();
+  ASSERT_TRUE(Put("k", "v1").ok());
+  const Snapshot* s1 = db_->GetSnapshot();
+  ASSERT_TRUE(Put("k", "v2").ok());
+  ASSERT_TRUE(Delete("gone").ok());
+  const Snapshot* s2 = db_->GetSnapshot();
+  ASSERT_TRUE(Delete("k").ok());
+  EXPECT_EQ(Get("k", s1), "v1");
+  EXPECT_EQ(Get("k", s2), "v2");
+  EXPECT_EQ(Get("k"), "NOT_FOUND");
+  ASSERT_TRUE(db_->Flush().ok());  // the same answers from a table
+  EXPECT_EQ(Get("k", s1), "v1");
+  EXPECT_EQ(Get("k", s2), "v2");
+  EXPECT_EQ(Get("k"), "NOT_FOUND");
+  EXPECT_LT(s1->sequence(), s2->sequence());
+  db_->ReleaseSnapshot(s1);
+  db_->ReleaseSnapshot(s2);
+  {
+    ManagedSnapshot managed(db_.get());
+    ASSERT_TRUE(Put("k", "v3").ok());
+    EXPECT_EQ(Get("k", managed.snapshot()), "NOT_FOUND");
+  }
+}
+
+TEST_F(DBTest, DisableWalWritesAreVisibleAndFlushable) {
+  Open();
+  WriteOptions no_wal;
+  no_wal.disable_wal = true;
+  ASSERT_TRUE(db_->Put(no_wal, "a", "1").ok());
+  EXPECT_EQ(Get("a"), "1");
+  EXPECT_EQ(NumericProperty("ziggydb.wal-writes"), 0u);
+  ASSERT_TRUE(db_->Flush().ok());
+  Reopen();
+  EXPECT_EQ(Get("a"), "1");
+}
+
+TEST_F(DBTest, PropertiesReportCounters) {
+  Open();
+  ASSERT_TRUE(Put("a", "1", /*sync=*/true).ok());
+  ASSERT_TRUE(Put("b", "2").ok());
+  EXPECT_EQ(NumericProperty("ziggydb.wal-writes"), 2u);
+  EXPECT_GE(NumericProperty("ziggydb.wal-syncs"), 1u);
+  EXPECT_EQ(NumericProperty("ziggydb.stall-micros"), 0u);
+  EXPECT_EQ(FilesAtLevel(0), 0);
+  EXPECT_EQ(FilesAtLevel(6), 0);
+  std::string value;
+  EXPECT_FALSE(db_->GetProperty("ziggydb.num-files-at-level7", &value));
+  EXPECT_FALSE(db_->GetProperty("ziggydb.nope", &value));
+  ASSERT_TRUE(db_->GetProperty("ziggydb.stats", &value));
+  EXPECT_NE(value.find("wal syncs"), std::string::npos);
+}
+
+TEST_F(DBTest, CompactRangeSaysNotSupported) {
+  Open();
+  EXPECT_TRUE(db_->CompactRange(nullptr, nullptr).IsNotSupported());
+}
+
+TEST_F(DBTest, SecondOpenerGetsIOError) {
+  Open();
+  std::unique_ptr<DB> second;
+  Status s = DB::Open(options_, kDbName, &second);
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_EQ(second, nullptr);
+  EXPECT_TRUE(DestroyDB(kDbName, options_).IsIOError());
+  Close();
+  std::unique_ptr<DB> third;
+  EXPECT_TRUE(DB::Open(options_, kDbName, &third).ok());
+}
+
+TEST_F(DBTest, MissingDirectoryWithoutCreateIfMissing) {
+  options_.create_if_missing = false;
+  Status s = TryOpen();
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_FALSE(env_.FileExists(kDbName));
+}
+
+TEST_F(DBTest, ErrorIfExists) {
+  Open();
+  Close();
+  options_.error_if_exists = true;
+  EXPECT_TRUE(TryOpen().IsInvalidArgument());
+}
+
+TEST_F(DBTest, InvalidOptionsAreRejected) {
+  options_.memtable_bytes = 1024;
+  EXPECT_TRUE(TryOpen().IsInvalidArgument());
+  EXPECT_FALSE(env_.FileExists(kDbName));
+  Options options;
+  EXPECT_TRUE(options.Validate().ok());
+  options.max_open_files = 3;
+  EXPECT_TRUE(options.Validate().IsInvalidArgument());
+  options = Options();
+  options.bloom_bits_per_key = 33;
+  EXPECT_TRUE(options.Validate().IsInvalidArgument());
+  options = Options();
+  options.max_immutable_memtables = 0;
+  EXPECT_TRUE(options.Validate().IsInvalidArgument());
+}
+
+TEST_F(DBTest, ForeignDirectoryIsRefusedUntouched) {
+  ASSERT_TRUE(env_.CreateDir(kDbName).ok());
+  WriteWhole(std::string(kDbName) + "/notes.txt", "mine");
+  const auto before = DirContents();
+  Status s = TryOpen();
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_EQ(DirContents(), before);
+}
+
+TEST_F(DBTest, DestroyDBRemovesEverything) {
+  Open();
+  ASSERT_TRUE(Put("a", "1").ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  Close();
+  ASSERT_TRUE(DestroyDB(kDbName, options_).ok());
+  EXPECT_FALSE(env_.FileExists(kDbName));
+  Open();
+  EXPECT_EQ(Get("a"), "NOT_FOUND");
+}
+
+TEST_F(DBTest, ConcurrentWritersAndReaders) {
+  Open();
+  constexpr int kThreads = 4;
+  const int per_thread = static_cast<int>(ScaledIterations(1500));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i) {
+        const std::string key = "t" + std::to_string(t) + "-" + Key(i);
+        ASSERT_TRUE(Put(key, std::string(50, 'a' + t)).ok());
+        ASSERT_EQ(Get(key), std::string(50, 'a' + t));
+      }
+    });
+  }
+  for (auto& thread : threads)
+    thread.join();
+  EXPECT_EQ(NumericProperty("ziggydb.wal-writes"), uint64_t{kThreads} * per_thread);
+  Reopen();
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < per_thread; i += 13)
+      ASSERT_EQ(Get("t" + std::to_string(t) + "-" + Key(i)), std::string(50, 'a' + t));
+  }
+}
+
+TEST_F(DBTest, RandomOpsMatchAModelAcrossReopens) {
+  const uint64_t seed = TestSeed();
+  Random rnd(seed);
+  Open();
+  std::map<std::string, std::string> model;
+  const uint64_t steps = ScaledIterations(4000);
+  for (uint64_t step = 0; step < steps; ++step) {
+    const std::string key = Key(static_cast<int>(rnd.Uniform(300)));
+    const uint64_t op = rnd.Uniform(100);
+    if (op < 55) {
+      const std::string value = rnd.Bytes(rnd.Skewed(10));
+      ASSERT_TRUE(Put(key, value).ok());
+      model[key] = value;
+    } else if (op < 75) {
+      ASSERT_TRUE(Delete(key).ok());
+      model.erase(key);
+    } else if (op < 97) {
+      auto it = model.find(key);
+      ASSERT_EQ(Get(key), it == model.end() ? "NOT_FOUND" : it->second) << "step " << step;
+    } else if (op < 99) {
+      ASSERT_TRUE(db_->Flush().ok());
+    } else {
+      Reopen();
+    }
+  }
+  Reopen();
+  for (const auto& [key, value] : model)
+    ASSERT_EQ(Get(key), value);
+}
+
+TEST(DBPosix, RoundTripOnTheRealFileSystem) {
+  TempDir dir;
+  Options options;
+  options.create_if_missing = true;
+  options.memtable_bytes = size_t{64} << 10;
+  const std::string path = dir.Join("db");
+  {
+    std::unique_ptr<DB> db;
+    ASSERT_TRUE(DB::Open(options, path, &db).ok());
+    WriteOptions sync;
+    sync.sync = true;
+    for (int i = 0; i < 2000; ++i)
+      ASSERT_TRUE(db->Put(sync, Key(i), std::string(100, 'p')).ok());
+    std::unique_ptr<DB> second;
+    EXPECT_TRUE(DB::Open(options, path, &second).IsIOError());
+    ASSERT_TRUE(db->Flush().ok());
+  }
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, path, &db).ok());
+  std::string value;
+  for (int i = 0; i < 2000; i += 37) {
+    ASSERT_TRUE(db->Get(ReadOptions(), Key(i), &value).ok());
+    EXPECT_EQ(value, std::string(100, 'p'));
+  }
+  EXPECT_TRUE(db->Get(ReadOptions(), "missing", &value).IsNotFound());
+  db.reset();
+  EXPECT_TRUE(DestroyDB(path, options).ok());
+}
+
+}  // namespace
+}  // namespace ziggydb::test

@@ -1,0 +1,120 @@
+// Helpers for the DB unit tests: a fixture over an in-memory fault-injecting file system.
+#ifndef ZIGGYDB_DB_DB_TEST_UTIL_H_
+#define ZIGGYDB_DB_DB_TEST_UTIL_H_
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "db/filename.h"
+#include "env/fault_env.h"
+#include "ziggydb/db.h"
+#include "ziggydb/env.h"
+
+namespace ziggydb::test {
+
+class DBTest : public ::testing::Test {
+ protected:
+  static constexpr const char* kDbName = "/db";
+
+  DBTest() {
+    options_.env = &env_;
+    options_.create_if_missing = true;
+    options_.memtable_bytes = size_t{64} << 10;  // the minimum: flushes come quickly
+  }
+  ~DBTest() override { Close(); }
+
+  Status TryOpen() {
+    Close();
+    return DB::Open(options_, kDbName, &db_);
+  }
+  void Reopen() { ASSERT_TRUE(TryOpen().ok()); }
+  void Open() { Reopen(); }
+  void Close() { db_.reset(); }
+
+  Status Put(const std::string& key, const std::string& value, bool sync = false) {
+    WriteOptions options;
+    options.sync = sync;
+    return db_->Put(options, key, value);
+  }
+  Status Delete(const std::string& key) { return db_->Delete(WriteOptions(), key); }
+  // The value, "NOT_FOUND", or the error.
+  std::string Get(const std::string& key, const Snapshot* snapshot = nullptr) {
+    ReadOptions options;
+    options.snapshot = snapshot;
+    std::string value;
+    Status s = db_->Get(options, key, &value);
+    if (s.IsNotFound()) return "NOT_FOUND";
+    if (!s.ok()) return s.ToString();
+    return value;
+  }
+  uint64_t NumericProperty(const std::string& name) {
+    std::string value;
+    EXPECT_TRUE(db_->GetProperty(name, &value)) << name;
+    return std::stoull(value);
+  }
+  int FilesAtLevel(int level) {
+    return static_cast<int>(NumericProperty("ziggydb.num-files-at-level" + std::to_string(level)));
+  }
+
+  // Names in the DB directory of the given type, ascending by number.
+  std::vector<std::string> FilesOfType(FileType wanted) {
+    std::vector<std::string> names;
+    EXPECT_TRUE(env_.GetChildren(kDbName, &names).ok());
+    std::vector<std::pair<uint64_t, std::string>> found;
+    for (const auto& name : names) {
+      FileNumber number{};
+      FileType type{};
+      if (ParseFileName(name, &number, &type) && type == wanted) {
+        found.emplace_back(raw(number), std::string(kDbName) + "/" + name);
+      }
+    }
+    std::sort(found.begin(), found.end());
+    std::vector<std::string> paths;
+    for (auto& [number, path] : found)
+      paths.push_back(path);
+    return paths;
+  }
+  // Every file's name and contents, to check that a failed Open touched nothing.
+  std::map<std::string, std::string> DirContents() {
+    std::map<std::string, std::string> result;
+    std::vector<std::string> names;
+    EXPECT_TRUE(env_.GetChildren(kDbName, &names).ok());
+    for (const auto& name : names)
+      result[name] = ReadWhole(std::string(kDbName) + "/" + name);
+    return result;
+  }
+  std::string ReadWhole(const std::string& path) {
+    std::unique_ptr<SequentialFile> file;
+    if (!env_.NewSequentialFile(path, &file).ok()) return "<unreadable>";
+    std::string data;
+    std::string scratch(1 << 16, '\0');
+    while (true) {
+      std::string_view chunk;
+      if (!file->Read(scratch.size(), &chunk, scratch.data()).ok()) return "<read error>";
+      if (chunk.empty()) break;
+      data.append(chunk);
+    }
+    return data;
+  }
+  void WriteWhole(const std::string& path, const std::string& data) {
+    std::unique_ptr<WritableFile> file;
+    ASSERT_TRUE(env_.NewWritableFile(path, &file).ok());
+    ASSERT_TRUE(file->Append(data).ok());
+    ASSERT_TRUE(file->Sync().ok());
+    ASSERT_TRUE(file->Close().ok());
+    ASSERT_TRUE(env_.SyncDir(kDbName).ok());
+  }
+
+  FaultInjectionEnv env_;
+  Options options_;
+  std::unique_ptr<DB> db_;
+};
+
+}  // namespace ziggydb::test
+
+#endif  // ZIGGYDB_DB_DB_TEST_UTIL_H_

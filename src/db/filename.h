@@ -1,0 +1,58 @@
+// Names of the files in a DB directory, and the atomic switch of CURRENT.
+//
+//   <number:06>.log      write-ahead log            MANIFEST-<number:06>  version edit log
+//   <number:06>.sst      table                      CURRENT               names the live MANIFEST
+//   <number:06>.dbtmp    temporary (CURRENT swap)   LOCK                  held while open
+//   LOG, LOG.old         human-readable info log
+// Every numbered file draws from one counter (VersionSet::NewFileNumber), so numbers never repeat.
+#ifndef ZIGGYDB_DB_FILENAME_H_
+#define ZIGGYDB_DB_FILENAME_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/dbformat.h"
+#include "ziggydb/status.h"
+
+namespace ziggydb {
+
+class Env;
+
+// Persisted only through file names — never reorder the names above.
+enum class FileType : uint8_t {
+  kLogFile,
+  kTableFile,
+  kManifestFile,
+  kCurrentFile,
+  kLockFile,
+  kInfoLogFile,  // LOG and LOG.old
+  kTempFile,
+};
+
+std::string LogFileName(const std::string& dbname, FileNumber number);
+std::string TableFileName(const std::string& dbname, FileNumber number);
+std::string ManifestFileName(const std::string& dbname, FileNumber number);
+std::string TempFileName(const std::string& dbname, FileNumber number);
+std::string CurrentFileName(const std::string& dbname);
+std::string LockFileName(const std::string& dbname);
+std::string InfoLogFileName(const std::string& dbname);
+std::string OldInfoLogFileName(const std::string& dbname);
+
+// Recognises a directory entry's name. *number is 0 for the unnumbered files. False for names
+// that are not ours (including numbers with a sign, spaces or over 64 bits).
+[[nodiscard]] bool ParseFileName(std::string_view name, FileNumber* number, FileType* type);
+
+// Points CURRENT at MANIFEST-<manifest_number> atomically: writes "MANIFEST-xxxxxx\n" to
+// <manifest_number>.dbtmp, syncs it, renames it over CURRENT, syncs the directory. On failure the
+// temporary file is removed and CURRENT still names the previous MANIFEST.
+[[nodiscard]] Status SetCurrentFile(Env* env, const std::string& dbname,
+                                    FileNumber manifest_number);
+
+// Reads CURRENT and returns the MANIFEST name it holds (without the directory). Corruption if
+// CURRENT is empty, lacks its newline, or names no MANIFEST; IOError if it cannot be read.
+[[nodiscard]] Status ReadCurrentFile(Env* env, const std::string& dbname, std::string* manifest);
+
+}  // namespace ziggydb
+
+#endif  // ZIGGYDB_DB_FILENAME_H_

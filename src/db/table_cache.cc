@@ -1,0 +1,68 @@
+#include "db/table_cache.h"
+
+#include <utility>
+
+#include "db/filename.h"
+#include "util/assert.h"
+
+namespace ziggydb {
+namespace {
+
+// One shard: max_open_files is small, and a sharded budget would let one shard's eviction close
+// a table while another shard has room. Opening tables is rare enough for one mutex.
+constexpr int kTableCacheShardBits = 0;
+
+}  // namespace
+
+TableCache::TableCache(std::string dbname, Env* env, const TableOptions* table_options,
+                       int capacity_files)
+    : dbname_(std::move(dbname)),
+      env_(env),
+      table_options_(table_options),
+      cache_(static_cast<size_t>(capacity_files), kTableCacheShardBits) {
+  ZIGGY_ASSERT(capacity_files >= 1);
+}
+
+Status TableCache::FindTable(FileNumber number, uint64_t file_bytes,
+                             std::shared_ptr<const TableReader>* table) {
+  if (auto cached = cache_.Lookup(number)) {
+    *table = std::move(cached);
+    return Status::OK();
+  }
+  const std::string path = TableFileName(dbname_, number);
+  uint64_t actual_bytes = 0;
+  Status s = env_->GetFileSize(path, &actual_bytes);
+  if (!s.ok()) return Status::Corruption("table file missing or unreadable", path);
+  if (actual_bytes != file_bytes) {
+    return Status::Corruption("table file has size " + std::to_string(actual_bytes) +
+                                  ", the MANIFEST says " + std::to_string(file_bytes),
+                              path);
+  }
+  std::unique_ptr<RandomAccessFile> file;
+  s = env_->NewRandomAccessFile(path, &file);
+  if (!s.ok()) return s;
+  std::unique_ptr<TableReader> reader;
+  s = TableReader::Open(*table_options_, std::move(file), file_bytes, &reader);
+  if (!s.ok()) {
+    return s.IsCorruption() ? Status::Corruption(std::string(s.message()), path) : s;
+  }
+  std::shared_ptr<const TableReader> shared(std::move(reader));
+  cache_.Insert(number, shared, 1);
+  *table = std::move(shared);
+  return Status::OK();
+}
+
+Status TableCache::Get(const ReadOptions& options, FileNumber number, uint64_t file_bytes,
+                       std::string_view internal_key,
+                       const std::function<void(std::string_view, std::string_view)>& on_entry) {
+  std::shared_ptr<const TableReader> table;
+  Status s = FindTable(number, file_bytes, &table);
+  if (!s.ok()) return s;
+  s = table->Get(options, internal_key, on_entry);
+  if (s.IsCorruption()) {
+    return Status::Corruption(std::string(s.message()), TableFileName(dbname_, number));
+  }
+  return s;
+}
+
+}  // namespace ziggydb

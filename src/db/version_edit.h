@@ -1,0 +1,81 @@
+// VersionEdit: one change to the set of live files and the DB's counters, as recorded in a
+// MANIFEST record (docs/format/manifest.md, version 1).
+//
+// Encoding: a sequence of fields, each a varint32 tag followed by its payload. An unknown tag is
+// Corruption (a newer writer signals incompatible changes through the format version instead).
+// Thread safety: a value type; synchronise externally.
+#ifndef ZIGGYDB_DB_VERSION_EDIT_H_
+#define ZIGGYDB_DB_VERSION_EDIT_H_
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/dbformat.h"
+#include "ziggydb/status.h"
+
+namespace ziggydb {
+
+// Levels 0..kNumLevels-1. L0 tables may overlap each other; from L1 on a level's tables hold
+// disjoint key ranges.
+inline constexpr int kNumLevels = 7;
+// The MANIFEST format this code writes; a MANIFEST whose first edit names a newer one is refused.
+inline constexpr uint32_t kManifestFormatVersion = 1;
+
+// A live table. Immutable once it is part of a Version.
+struct FileMetaData {
+  FileNumber number{};
+  uint64_t file_bytes = 0;
+  std::string smallest;  // internal keys, both inclusive
+  std::string largest;
+  SequenceNumber smallest_sequence{};
+  SequenceNumber largest_sequence{};
+};
+
+class VersionEdit {
+ public:
+  void Clear() { *this = VersionEdit(); }
+
+  void SetFormatVersion(uint32_t version) { format_version_ = version; }
+  void SetComparatorName(std::string_view name) { comparator_name_ = std::string(name); }
+  // Logs numbered below this hold nothing that the live tables lack.
+  void SetLogNumber(FileNumber number) { log_number_ = number; }
+  void SetNextFileNumber(FileNumber number) { next_file_number_ = number; }
+  void SetLastSequence(SequenceNumber sequence) { last_sequence_ = sequence; }
+  // Precondition: 0 <= level < kNumLevels; file.smallest <= file.largest.
+  void AddFile(int level, FileMetaData file);
+  void RemoveFile(int level, FileNumber number);
+
+  const std::optional<uint32_t>& format_version() const { return format_version_; }
+  const std::optional<std::string>& comparator_name() const { return comparator_name_; }
+  const std::optional<FileNumber>& log_number() const { return log_number_; }
+  const std::optional<FileNumber>& next_file_number() const { return next_file_number_; }
+  const std::optional<SequenceNumber>& last_sequence() const { return last_sequence_; }
+  const std::vector<std::pair<int, FileMetaData>>& added_files() const { return added_files_; }
+  const std::set<std::pair<int, FileNumber>>& removed_files() const { return removed_files_; }
+
+  void EncodeTo(std::string* dst) const;
+  // Replaces this edit with the decoded one. Corruption (naming the field) on any damage:
+  // truncation, unknown tag, level out of range, a bad internal key, smallest > largest sequence.
+  [[nodiscard]] Status DecodeFrom(std::string_view input);
+
+  // One line per field, for the info LOG and dump tools.
+  std::string DebugString() const;
+
+ private:
+  std::optional<uint32_t> format_version_;
+  std::optional<std::string> comparator_name_;
+  std::optional<FileNumber> log_number_;
+  std::optional<FileNumber> next_file_number_;
+  std::optional<SequenceNumber> last_sequence_;
+  std::vector<std::pair<int, FileMetaData>> added_files_;
+  std::set<std::pair<int, FileNumber>> removed_files_;
+};
+
+}  // namespace ziggydb
+
+#endif  // ZIGGYDB_DB_VERSION_EDIT_H_

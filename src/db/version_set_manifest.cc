@@ -1,0 +1,247 @@
+// VersionSet's MANIFEST I/O: creating, replaying and appending to it (docs/format/manifest.md).
+#include <cinttypes>
+#include <cstdio>
+#include <utility>
+
+#include "db/filename.h"
+#include "db/version_set.h"
+#include "util/assert.h"
+#include "util/status_macros.h"
+#include "wal/log_reader.h"
+#include "wal/log_writer.h"
+#include "ziggydb/env.h"
+
+namespace ziggydb {
+namespace {
+
+// Receives MANIFEST damage from the log reader. Only a torn tail is acceptable (a crash while
+// appending the last edit); the first other damage is kept and fails recovery.
+class ManifestReporter final : public wal::Reader::Reporter {
+ public:
+  explicit ManifestReporter(std::string path) : path_(std::move(path)) {}
+  void Corruption(uint64_t offset, uint64_t bytes, std::string_view reason, bool at_tail) override {
+    if (at_tail) {
+      tail_dropped_ = true;
+      return;
+    }
+    if (status_.ok()) {
+      char detail[96];
+      std::snprintf(detail, sizeof(detail), " at offset %" PRIu64 " (%" PRIu64 " bytes): ", offset,
+                    bytes);
+      status_ = Status::Corruption("damaged MANIFEST record", path_ + detail + std::string(reason));
+    }
+  }
+  const Status& status() const { return status_; }
+  bool tail_dropped() const { return tail_dropped_; }
+
+ private:
+  const std::string path_;
+  Status status_;
+  bool tail_dropped_ = false;
+};
+
+// Folds the counters an edit sets into *totals (later edits win).
+void MergeCounters(const VersionEdit& edit, VersionEdit* totals) {
+  if (edit.log_number()) totals->SetLogNumber(*edit.log_number());
+  if (edit.next_file_number()) totals->SetNextFileNumber(*edit.next_file_number());
+  if (edit.last_sequence()) totals->SetLastSequence(*edit.last_sequence());
+}
+
+Status CheckFormatVersion(const VersionEdit& edit, bool first, const std::string& path) {
+  if (!edit.format_version()) {
+    if (first) return Status::Corruption("MANIFEST's first edit lacks a format version", path);
+    return Status::OK();
+  }
+  if (*edit.format_version() > kManifestFormatVersion) {
+    return Status::NotSupported(
+        "MANIFEST format version " + std::to_string(*edit.format_version()) +
+            " is newer than this build supports (" + std::to_string(kManifestFormatVersion) + ")",
+        path);
+  }
+  if (*edit.format_version() == 0) return Status::Corruption("MANIFEST format version 0", path);
+  return Status::OK();
+}
+
+}  // namespace
+
+Status VersionSet::CreateNew(Env* env, const std::string& dbname,
+                             const InternalKeyComparator& icmp) {
+  constexpr FileNumber kFirstManifest{1};
+  VersionEdit edit;
+  edit.SetFormatVersion(kManifestFormatVersion);
+  edit.SetComparatorName(icmp.user_comparator()->Name());
+  edit.SetLogNumber(FileNumber{0});
+  edit.SetNextFileNumber(FileNumber{raw(kFirstManifest) + 1});
+  edit.SetLastSequence(SequenceNumber{0});
+  std::string record;
+  edit.EncodeTo(&record);
+
+  const std::string path = ManifestFileName(dbname, kFirstManifest);
+  std::unique_ptr<WritableFile> file;
+  ZIGGY_RETURN_IF_ERROR(env->NewWritableFile(path, &file));
+  wal::Writer writer(std::move(file), raw(kFirstManifest), 0);
+  Status s = writer.AddRecord(record);
+  if (s.ok()) s = writer.Sync();
+  if (s.ok()) s = writer.Close();
+  if (s.ok()) s = SetCurrentFile(env, dbname, kFirstManifest);
+  if (!s.ok()) env->RemoveFile(path).PermitUncheckedError();
+  return s;
+}
+
+Status VersionSet::Recover() {
+  const std::string current_path = CurrentFileName(dbname_);
+  if (!env_->FileExists(current_path)) return Status::Corruption("CURRENT is missing", dbname_);
+  std::string manifest_name;
+  ZIGGY_RETURN_IF_ERROR(ReadCurrentFile(env_, dbname_, &manifest_name));
+  FileNumber manifest_number{};
+  FileType type{};
+  const bool parsed = ParseFileName(manifest_name, &manifest_number, &type);
+  ZIGGY_ASSERT(parsed && type == FileType::kManifestFile);  // ReadCurrentFile checked it
+  const std::string path = dbname_ + "/" + manifest_name;
+  if (!env_->FileExists(path)) {
+    return Status::Corruption("CURRENT names a MANIFEST that does not exist", path);
+  }
+
+  VersionBuilder builder(icmp_, Version(icmp_));
+  VersionEdit totals;
+  ZIGGY_RETURN_IF_ERROR(ReplayManifest(path, &builder, &totals));
+  if (!totals.log_number() || !totals.next_file_number() || !totals.last_sequence()) {
+    return Status::Corruption("MANIFEST lacks the log number, next file number or last sequence",
+                              path);
+  }
+  if (raw(*totals.last_sequence()) > kMaxSequenceNumber) {
+    return Status::Corruption("MANIFEST last sequence out of range", path);
+  }
+  std::shared_ptr<const Version> version;
+  Status s = builder.Finish(&version);
+  if (!s.ok()) return Status::Corruption(std::string(s.message()), path);
+
+  next_file_number_ = raw(*totals.next_file_number());
+  last_sequence_ = *totals.last_sequence();
+  log_number_ = *totals.log_number();
+  manifest_file_number_ = manifest_number;
+  MarkFileNumberUsed(manifest_number);
+  MarkFileNumberUsed(log_number_);
+  std::set<FileNumber> live;
+  version->AddLiveFiles(&live);
+  if (!live.empty()) MarkFileNumberUsed(*live.rbegin());
+  Install(std::move(version));
+  Log("recovered " + path + (manifest_tail_dropped_ ? " (dropped a torn last record)" : "") +
+      ": log number " + std::to_string(raw(log_number_)) + ", next file " +
+      std::to_string(next_file_number_) + ", last sequence " + std::to_string(raw(last_sequence_)));
+  return Status::OK();
+}
+
+Status VersionSet::ReplayManifest(const std::string& path, VersionBuilder* builder,
+                                  VersionEdit* totals) {
+  std::unique_ptr<SequentialFile> file;
+  ZIGGY_RETURN_IF_ERROR(env_->NewSequentialFile(path, &file));
+  FileNumber number{};
+  FileType type{};
+  const bool parsed = ParseFileName(path.substr(dbname_.size() + 1), &number, &type);
+  ZIGGY_ASSERT(parsed);
+  ManifestReporter reporter(path);
+  wal::Reader reader(std::move(file), raw(number), &reporter);
+  std::string record;
+  bool first = true;
+  const std::string user_comparator = icmp_->user_comparator()->Name();
+  while (reader.ReadRecord(&record) && reporter.status().ok()) {
+    const std::string where = path + " at offset " + std::to_string(reader.last_record_offset());
+    VersionEdit edit;
+    Status s = edit.DecodeFrom(record);
+    if (!s.ok()) return Status::Corruption(std::string(s.message()), where);
+    ZIGGY_RETURN_IF_ERROR(CheckFormatVersion(edit, first, where));
+    if (edit.comparator_name() && *edit.comparator_name() != user_comparator) {
+      return Status::InvalidArgument("comparator mismatch: the DB uses " + *edit.comparator_name() +
+                                         ", the options give " + user_comparator,
+                                     path);
+    }
+    s = builder->Apply(edit);
+    if (!s.ok()) return Status::Corruption(std::string(s.message()), where);
+    MergeCounters(edit, totals);
+    first = false;
+  }
+  ZIGGY_RETURN_IF_ERROR(reporter.status());
+  ZIGGY_RETURN_IF_ERROR(reader.io_status());
+  if (first) return Status::Corruption("MANIFEST holds no intact edit", path);
+  manifest_tail_dropped_ = reporter.tail_dropped();
+  return Status::OK();
+}
+
+void VersionSet::WriteSnapshot(std::string* record) const {
+  VersionEdit edit;
+  edit.SetFormatVersion(kManifestFormatVersion);
+  edit.SetComparatorName(icmp_->user_comparator()->Name());
+  edit.SetLogNumber(log_number_);
+  edit.SetNextFileNumber(FileNumber{next_file_number_});
+  edit.SetLastSequence(last_sequence_);
+  for (int level = 0; level < kNumLevels; ++level) {
+    for (const auto& file : current_->files(level))
+      edit.AddFile(level, *file);
+  }
+  edit.EncodeTo(record);
+}
+
+Status VersionSet::OpenNewManifest(std::unique_ptr<wal::Writer>* writer, FileNumber* number) const {
+  std::unique_ptr<WritableFile> file;
+  ZIGGY_RETURN_IF_ERROR(env_->NewWritableFile(ManifestFileName(dbname_, *number), &file));
+  *writer = std::make_unique<wal::Writer>(std::move(file), raw(*number), 0);
+  return Status::OK();
+}
+
+Status VersionSet::LogAndApply(VersionEdit* edit, std::unique_lock<std::mutex>* lock) {
+  ZIGGY_ASSERT(lock->owns_lock());
+  ZIGGY_ASSERT(!manifest_write_in_progress_);  // callers serialise
+  if (!edit->log_number()) edit->SetLogNumber(log_number_);
+  ZIGGY_ASSERT(raw(*edit->log_number()) >= raw(log_number_));
+  ZIGGY_ASSERT(raw(*edit->log_number()) < next_file_number_);
+
+  const bool new_manifest =
+      manifest_writer_ == nullptr || manifest_file_bytes_ >= kManifestRollBytes;
+  FileNumber manifest_number = manifest_file_number_;
+  std::string snapshot;
+  if (new_manifest) {
+    manifest_number = NewFileNumber();
+    WriteSnapshot(&snapshot);  // the state before this edit, with the counters just drawn
+  }
+  edit->SetNextFileNumber(FileNumber{next_file_number_});
+  edit->SetLastSequence(last_sequence_);
+  VersionBuilder builder(icmp_, *current_);
+  ZIGGY_RETURN_IF_ERROR(builder.Apply(*edit));
+  std::shared_ptr<const Version> version;
+  ZIGGY_RETURN_IF_ERROR(builder.Finish(&version));
+  std::string record;
+  edit->EncodeTo(&record);
+  ZIGGY_DASSERT(VersionEdit().DecodeFrom(record).ok());
+
+  std::unique_ptr<wal::Writer> writer = std::move(manifest_writer_);
+  manifest_write_in_progress_ = true;
+  lock->unlock();
+  // INVARIANT: only this thread touches `writer` while the mutex is released.
+  Status s;
+  if (new_manifest) {
+    if (writer != nullptr) writer->Close().PermitUncheckedError();
+    s = OpenNewManifest(&writer, &manifest_number);
+    if (s.ok()) s = writer->AddRecord(snapshot);
+  }
+  if (s.ok()) s = writer->AddRecord(record);
+  if (s.ok()) s = writer->Sync();
+  if (s.ok() && new_manifest) s = SetCurrentFile(env_, dbname_, manifest_number);
+  lock->lock();
+  manifest_write_in_progress_ = false;
+
+  if (!s.ok()) {
+    // The MANIFEST may now end in a partial record or a state we did not install: never append
+    // to it again. A new MANIFEST that CURRENT may already name is left in place.
+    Log("MANIFEST write failed: " + s.ToString());
+    return s;
+  }
+  manifest_writer_ = std::move(writer);
+  manifest_file_number_ = manifest_number;
+  manifest_file_bytes_ = manifest_writer_->file_bytes();
+  log_number_ = *edit->log_number();
+  Install(std::move(version));
+  return Status::OK();
+}
+
+}  // namespace ziggydb
