@@ -126,6 +126,7 @@ void DBImpl::DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock) {
   // leader are numbered above log_number and kept.
   std::vector<std::string> names;
   Status s = env_->GetChildren(dbname_, &names);
+  bool removed_any = false;
   for (const std::string& name : names) {
     FileNumber number{};
     FileType type{};
@@ -152,9 +153,16 @@ void DBImpl::DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock) {
     if (keep) continue;
     if (type == FileType::kTableFile) table_cache_->Evict(number);
     Status removed = env_->RemoveFile(dbname_ + "/" + name);
+    removed_any = removed_any || removed.ok();
     Log("deleted obsolete " + name + (removed.ok() ? "" : " failed: " + removed.ToString()));
   }
   if (!s.ok()) Log("listing the DB directory failed: " + s.ToString());
+  // Make the removals durable. Not needed for correctness (a resurrected obsolete file is found
+  // and deleted again by the next Open), but it bounds the space a crash can bring back.
+  if (removed_any) {
+    Status synced = env_->SyncDir(dbname_);
+    if (!synced.ok()) Log("syncing the DB directory after deletions failed: " + synced.ToString());
+  }
   lock->lock();
 }
 

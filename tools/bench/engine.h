@@ -1,0 +1,85 @@
+// Engine: the small adapter interface `ziggy bench` drives, one implementation per storage engine
+// (ZiggyDB always; RocksDB, LevelDB and LMDB when their Debian dev packages are installed).
+//
+// Every engine gets the same EngineConfig, mapped onto its own knobs as closely as it has them:
+// write buffer (memtable) bytes, block cache bytes, bloom bits per key, no compression, and the
+// sync flag for every write. Errors come back as ziggydb::Status so the harness handles all
+// engines alike.
+//
+// Thread safety: after Open, Put/Get/Delete/WriteBatch/Scan may be called from many threads at
+// once; Open, Flush and Close from one thread while no other call runs.
+#ifndef ZIGGYDB_TOOLS_BENCH_ENGINE_H_
+#define ZIGGYDB_TOOLS_BENCH_ENGINE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ziggydb/status.h"
+
+namespace ziggydb::bench {
+
+struct EngineConfig {
+  size_t write_buffer_bytes = size_t{64} << 20;
+  size_t block_cache_bytes = size_t{32} << 20;
+  int bloom_bits_per_key = 10;
+  bool sync = false;  // WriteOptions::sync (RocksDB/LevelDB), !MDB_NOSYNC (LMDB) on every write
+  // LMDB maps the whole file: its ceiling on the DB size. Sparse, so only what is used costs.
+  uint64_t lmdb_map_bytes = uint64_t{64} << 30;
+};
+
+struct KeyValue {
+  std::string_view key;
+  std::string_view value;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+
+  // "ziggydb", "rocksdb", ...
+  virtual std::string_view name() const = 0;
+
+  // Opens (creating) the store in directory `dir`, which exists and is empty or holds a store of
+  // this engine opened with the same config.
+  virtual Status Open(const std::string& dir, const EngineConfig& config) = 0;
+  virtual Status Put(std::string_view key, std::string_view value) = 0;
+  // NotFound when absent.
+  virtual Status Get(std::string_view key, std::string* value) = 0;
+  virtual Status Delete(std::string_view key) = 0;
+  // Applies every update atomically in one write (one transaction for LMDB).
+  virtual Status WriteBatch(const std::vector<KeyValue>& updates) = 0;
+
+  // Ordered scans, for readseq, readreverse, seekrandom and YCSB E. SupportsScan is false while an
+  // engine has no iterators; the scan workloads are then skipped for it.
+  virtual bool SupportsScan() = 0;
+  // Positions at the first key >= start (reverse: the last key <= start; an empty start means
+  // the end of the key space) and reads up to `count` entries, setting *read to the number read.
+  virtual Status Scan(std::string_view start, size_t count, bool reverse, size_t* read) = 0;
+
+  // Writes buffered data to the engine's tables (a memtable flush), so reads measure tables.
+  virtual Status Flush() = 0;
+  // Closes; Open may be called again afterwards.
+  virtual Status Close() = 0;
+  // Engine-specific statistics text, or empty.
+  virtual std::string Stats() { return {}; }
+};
+
+// Names of the engines compiled into this binary, "ziggydb" first.
+std::vector<std::string> AvailableEngines();
+// A new engine by name; nullptr if it is not compiled in.
+std::unique_ptr<Engine> NewEngine(std::string_view name);
+
+// Constructors of the individual adapters (each defined in its own engine_<name>.cc).
+std::unique_ptr<Engine> NewZiggyEngine();
+std::unique_ptr<Engine> NewRocksDbEngine();
+std::unique_ptr<Engine> NewLevelDbEngine();
+std::unique_ptr<Engine> NewLmdbEngine();
+
+}  // namespace ziggydb::bench
+
+#endif  // ZIGGYDB_TOOLS_BENCH_ENGINE_H_

@@ -1,0 +1,110 @@
+// RocksDB (Debian's librocksdb-dev) behind the bench adapter: write_buffer_size, an LRU block
+// cache and a 10-bit bloom filter in BlockBasedTableOptions, no compression.
+#include <memory>
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include "tools/bench/engine.h"
+
+namespace ziggydb::bench {
+namespace {
+
+Status FromRocks(const rocksdb::Status& s) {
+  if (s.ok()) return Status::OK();
+  if (s.IsNotFound()) return Status::NotFound(s.ToString());
+  if (s.IsCorruption()) return Status::Corruption(s.ToString());
+  if (s.IsInvalidArgument()) return Status::InvalidArgument(s.ToString());
+  return Status::IOError(s.ToString());
+}
+
+rocksdb::Slice ToSlice(std::string_view s) {
+  return rocksdb::Slice(s.data(), s.size());
+}
+
+class RocksDbEngine final : public Engine {
+ public:
+  std::string_view name() const override { return "rocksdb"; }
+
+  Status Open(const std::string& dir, const EngineConfig& config) override {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    options.write_buffer_size = config.write_buffer_bytes;
+    options.compression = rocksdb::kNoCompression;
+    options.bottommost_compression = rocksdb::kNoCompression;
+    rocksdb::BlockBasedTableOptions table;
+    table.block_cache = rocksdb::NewLRUCache(config.block_cache_bytes);
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(config.bloom_bits_per_key));
+    options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    write_options_.sync = config.sync;
+    rocksdb::DB* db = nullptr;
+    rocksdb::Status s = rocksdb::DB::Open(options, dir, &db);
+    db_.reset(db);
+    return FromRocks(s);
+  }
+  Status Put(std::string_view key, std::string_view value) override {
+    return FromRocks(db_->Put(write_options_, ToSlice(key), ToSlice(value)));
+  }
+  Status Get(std::string_view key, std::string* value) override {
+    return FromRocks(db_->Get(read_options_, ToSlice(key), value));
+  }
+  Status Delete(std::string_view key) override {
+    return FromRocks(db_->Delete(write_options_, ToSlice(key)));
+  }
+  Status WriteBatch(const std::vector<KeyValue>& updates) override {
+    rocksdb::WriteBatch batch;
+    for (const KeyValue& kv : updates) {
+      rocksdb::Status s = batch.Put(ToSlice(kv.key), ToSlice(kv.value));
+      if (!s.ok()) return FromRocks(s);
+    }
+    return FromRocks(db_->Write(write_options_, &batch));
+  }
+  bool SupportsScan() override { return true; }
+  Status Scan(std::string_view start, size_t count, bool reverse, size_t* read) override {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options_));
+    *read = 0;
+    if (!reverse) {
+      it->Seek(ToSlice(start));
+    } else if (start.empty()) {
+      it->SeekToLast();
+    } else {
+      it->SeekForPrev(ToSlice(start));
+    }
+    for (; it->Valid() && *read < count; ++*read) {
+      if (reverse) {
+        it->Prev();
+      } else {
+        it->Next();
+      }
+    }
+    return FromRocks(it->status());
+  }
+  Status Flush() override { return FromRocks(db_->Flush(rocksdb::FlushOptions())); }
+  Status Close() override {
+    rocksdb::Status s = db_ != nullptr ? db_->Close() : rocksdb::Status::OK();
+    db_.reset();
+    return FromRocks(s);
+  }
+  std::string Stats() override {
+    std::string stats;
+    if (db_ != nullptr) db_->GetProperty("rocksdb.levelstats", &stats);
+    return stats;
+  }
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::WriteOptions write_options_;
+  rocksdb::ReadOptions read_options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> NewRocksDbEngine() {
+  return std::make_unique<RocksDbEngine>();
+}
+
+}  // namespace ziggydb::bench

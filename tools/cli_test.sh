@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Smoke test of the ziggy CLI (ctest label "cli"): data round trip, exit codes, error messages,
+# load + verify (and verify catching a flipped byte), dump-wal/dump-sst, and a tiny bench.
+# Usage: cli_test.sh path/to/ziggy
+set -u
+ZIGGY=${1:?usage: cli_test.sh path/to/ziggy}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ziggy-cli-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+DB="$WORK/db"
+failures=0
+
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+# expect_rc CODE CMD...: runs CMD, captures stdout/stderr in $OUT/$ERR, checks the exit code.
+expect_rc() {
+  local want=$1; shift
+  "$@" >"$WORK/out" 2>"$WORK/err"
+  local rc=$?
+  OUT=$(cat "$WORK/out"); ERR=$(cat "$WORK/err")
+  [[ $rc -eq $want ]] || fail "'$*' exited $rc, want $want (stderr: $ERR)"
+}
+expect_contains() { [[ "$1" == *"$2"* ]] || fail "expected '$2' in: $1"; }
+
+# put / get / del round trip.
+expect_rc 0 "$ZIGGY" put --db "$DB" apple red
+expect_rc 0 "$ZIGGY" put --db "$DB" "key with spaces" "value two"
+expect_rc 0 "$ZIGGY" get --db "$DB" apple
+[[ "$OUT" == "red" ]] || fail "get apple printed '$OUT'"
+expect_rc 0 "$ZIGGY" get --db "$DB" "key with spaces"
+[[ "$OUT" == "value two" ]] || fail "get 'key with spaces' printed '$OUT'"
+expect_rc 0 "$ZIGGY" put --db "$DB" apple green
+expect_rc 0 "$ZIGGY" get --db "$DB" apple
+[[ "$OUT" == "green" ]] || fail "overwritten apple printed '$OUT'"
+expect_rc 0 "$ZIGGY" del --db "$DB" apple
+expect_rc 1 "$ZIGGY" get --db "$DB" apple
+expect_contains "$ERR" "not found"
+# A missing key exits 1 with "not found"; deleting it again is fine.
+expect_rc 1 "$ZIGGY" get --db "$DB" never-written
+expect_contains "$ERR" "not found"
+expect_rc 0 "$ZIGGY" del --db "$DB" never-written
+
+# scan lists live keys in order, honouring bounds, direction and limit.
+expect_rc 0 "$ZIGGY" put --db "$DB" banana yellow
+expect_rc 0 "$ZIGGY" put --db "$DB" cherry red
+expect_rc 0 "$ZIGGY" scan --db "$DB" --keys-only
+[[ "$OUT" == $'banana\ncherry\nkey with spaces' ]] || fail "scan printed '$OUT'"
+expect_rc 0 "$ZIGGY" scan --db "$DB" --from c --to k
+[[ "$OUT" == $'cherry\tred' ]] || fail "bounded scan printed '$OUT'"
+expect_rc 0 "$ZIGGY" scan --db "$DB" --reverse --limit 1 --keys-only
+[[ "$OUT" == "key with spaces" ]] || fail "reverse scan printed '$OUT'"
+
+# Bad --db paths: clear errors, non-zero exit, nothing created.
+expect_rc 2 "$ZIGGY" get --db "$WORK/missing" apple
+expect_contains "$ERR" "cannot open the DB"
+[[ ! -e "$WORK/missing" ]] || fail "get created $WORK/missing"
+expect_rc 2 "$ZIGGY" put --db "$WORK/no/such/parent" k v
+expect_contains "$ERR" "cannot open the DB"
+touch "$WORK/plainfile"
+expect_rc 2 "$ZIGGY" put --db "$WORK/plainfile" k v
+expect_rc 2 "$ZIGGY" stats --db "$WORK/missing"
+expect_rc 2 "$ZIGGY" verify --db "$WORK/missing"
+# Bad arguments are usage errors, not crashes.
+expect_rc 2 "$ZIGGY" get
+expect_rc 2 "$ZIGGY" load --db "$DB" --num -5
+expect_rc 2 "$ZIGGY" nosuchcommand
+
+# load, stats, verify.
+expect_rc 0 "$ZIGGY" load --db "$WORK/loaded" --num 5000 --value-size 50 --batch 10
+expect_contains "$OUT" "5,000 ops"
+expect_rc 0 "$ZIGGY" get --db "$WORK/loaded" k000000000004999
+expect_rc 0 "$ZIGGY" stats --db "$WORK/loaded"
+expect_contains "$OUT" "last sequence"
+expect_rc 0 "$ZIGGY" verify --db "$WORK/loaded"
+expect_contains "$OUT" "verify: OK"
+
+# dump-wal and dump-sst on the files the DB wrote.
+log=$(ls "$WORK/loaded"/*.log | head -n 1)
+expect_rc 0 "$ZIGGY" dump-wal "$log"
+sst=$(ls "$WORK/loaded"/*.sst | head -n 1)
+expect_rc 0 "$ZIGGY" dump-sst --verify "$sst"
+expect_contains "$OUT" "properties:"
+expect_contains "$OUT" "checksums: all blocks OK"
+head -c 7 /dev/urandom >"$WORK/junk.sst"
+expect_rc 3 "$ZIGGY" dump-sst "$WORK/junk.sst"
+expect_rc 2 "$ZIGGY" dump-wal "$WORK/does-not-exist.log"
+
+# A flipped byte in a table's first data block: verify fails with the file and offset.
+printf '\xff' | dd of="$sst" bs=1 seek=20 conv=notrunc status=none
+expect_rc 3 "$ZIGGY" verify --db "$WORK/loaded"
+expect_contains "$ERR" "$(basename "$sst")"
+expect_contains "$ERR" "offset"
+
+# A tiny benchmark.
+expect_rc 0 "$ZIGGY" bench --num 2000 --sync-num 100 --engines ziggydb --db-dir "$WORK/bench" \
+  --json "$WORK/bench.json"
+expect_contains "$OUT" "readrandom"
+expect_contains "$OUT" "ziggydb"
+[[ $(wc -l <"$WORK/bench.json") -ge 6 ]] || fail "bench wrote too few JSON lines"
+
+if [[ $failures -gt 0 ]]; then
+  echo "cli_test: $failures failure(s)" >&2
+  exit 1
+fi
+echo "cli_test: OK"

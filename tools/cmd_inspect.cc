@@ -1,0 +1,235 @@
+// stats, dump-wal, dump-sst: read-only views of a DB and of its files.
+#include <memory>
+#include <string>
+
+#include <fmt/core.h>
+#include <CLI/CLI.hpp>
+
+#include "db/version_edit.h"
+#include "db/write_batch_internal.h"
+#include "table/block.h"
+#include "table/format.h"
+#include "tools/cli_util.h"
+#include "tools/commands.h"
+#include "tools/inspect_util.h"
+#include "ziggydb/env.h"
+
+namespace ziggydb::tools {
+namespace {
+
+struct InspectArgs {
+  std::string db;
+  std::string file;
+  uint64_t log_number = 0;  // 0: from the file name
+  size_t value_bytes_max = 32;
+  bool verify = false;
+  bool no_entries = false;
+};
+
+ExitCode RunStats(const InspectArgs& args) {
+  std::unique_ptr<DB> db;
+  if (!OpenDb("stats", args.db, /*create=*/false, &db).ok()) return ExitCode::kError;
+  std::string stats;
+  if (!db->GetProperty("ziggydb.stats", &stats)) {
+    return ReportError("stats", "reading the stats", Status::NotSupported("ziggydb.stats"));
+  }
+  fmt::print("{}", stats);
+  return ExitCode::kOk;
+}
+
+std::string ValuePreview(std::string_view value, size_t bytes_max) {
+  if (value.size() <= bytes_max) return "'" + Escape(value) + "'";
+  return fmt::format("'{}'... ({} bytes)", Escape(value.substr(0, bytes_max)), value.size());
+}
+
+// Prints each update of a batch, one line each.
+class BatchPrinter final : public WriteBatch::Handler {
+ public:
+  BatchPrinter(uint64_t sequence, size_t value_bytes_max)
+      : sequence_(sequence), value_bytes_max_(value_bytes_max) {}
+  void Put(std::string_view key, std::string_view value) override {
+    fmt::print("    {} put '{}' = {}\n", sequence_++, Escape(key),
+               ValuePreview(value, value_bytes_max_));
+  }
+  void Delete(std::string_view key) override {
+    fmt::print("    {} del '{}'\n", sequence_++, Escape(key));
+  }
+
+ private:
+  uint64_t sequence_;
+  const size_t value_bytes_max_;
+};
+
+// Prints one WAL record; false if it does not decode as a batch.
+bool PrintWalRecord(uint64_t offset, std::string_view record, size_t value_bytes_max) {
+  WriteBatch batch;
+  Status s = WriteBatchInternal::SetContents(&batch, record);
+  if (!s.ok()) {
+    fmt::print("offset {}: CORRUPTION: intact record of {} bytes is not a write batch: {}\n",
+               offset, record.size(), s.ToString());
+    return false;
+  }
+  const uint64_t sequence = raw(WriteBatchInternal::Sequence(batch));
+  fmt::print("offset {}: sequence {} count {} ({} bytes)\n", offset, sequence,
+             WriteBatchInternal::Count(batch), record.size());
+  BatchPrinter printer(sequence, value_bytes_max);
+  s = batch.Iterate(&printer);
+  return s.ok();
+}
+
+bool PrintManifestRecord(uint64_t offset, std::string_view record) {
+  VersionEdit edit;
+  Status s = edit.DecodeFrom(record);
+  if (!s.ok()) {
+    fmt::print("offset {}: CORRUPTION: record is not a version edit: {}\n", offset, s.ToString());
+    return false;
+  }
+  fmt::print("offset {}: version edit\n{}\n", offset, edit.DebugString());
+  return true;
+}
+
+ExitCode RunDumpWal(const InspectArgs& args) {
+  uint64_t number = args.log_number;
+  bool is_manifest = false;
+  uint64_t parsed = 0;
+  if (FileNumberFromPath(args.file, &parsed, &is_manifest) && number == 0) number = parsed;
+  if (number == 0) {
+    return ReportError("dump-wal", args.file,
+                       Status::InvalidArgument(
+                           "cannot tell the log number from the file name; pass --log-number"));
+  }
+  uint64_t records = 0;
+  bool bad = false;
+  bool torn_tail = false;
+  Status s = ReadLog(
+      args.file, number,
+      [&](uint64_t offset, std::string_view record) {
+        ++records;
+        const bool ok = is_manifest ? PrintManifestRecord(offset, record)
+                                    : PrintWalRecord(offset, record, args.value_bytes_max);
+        bad = bad || !ok;
+      },
+      [&](const LogDamage& damage) {
+        fmt::print("offset {}: {}: {} damaged bytes: {}\n", damage.offset,
+                   damage.at_tail ? "TORN TAIL" : "CORRUPTION", damage.bytes, damage.reason);
+        if (damage.at_tail) {
+          torn_tail = true;
+        } else {
+          bad = true;
+        }
+      });
+  if (!s.ok()) return ReportError("dump-wal", "reading " + args.file, s);
+  fmt::print("{} records{}{}\n", records, torn_tail ? ", torn tail (recovery drops it)" : "",
+             bad ? ", CORRUPTION found" : "");
+  return bad ? ExitCode::kCorruption : ExitCode::kOk;
+}
+
+void PrintProperties(const TableProperties& p) {
+  fmt::print("properties:\n");
+  fmt::print("  entries: {}\n  raw key bytes: {}\n  raw value bytes: {}\n", p.num_entries,
+             p.raw_key_bytes, p.raw_value_bytes);
+  fmt::print("  data blocks: {} ({} bytes)\n  index bytes: {}\n  filter bytes: {} ({})\n",
+             p.num_data_blocks, p.data_bytes, p.index_bytes, p.filter_bytes,
+             p.filter_policy_name.empty() ? "none" : p.filter_policy_name);
+  fmt::print("  smallest key: {}\n  largest key: {}\n", DescribeInternalKey(p.smallest_key),
+             DescribeInternalKey(p.largest_key));
+  fmt::print("  sequence range: [{}, {}]\n  created (unix s): {}\n", p.smallest_sequence,
+             p.largest_sequence, p.creation_time_unix_seconds);
+  fmt::print("  format version: {}\n  comparator: {}\n  compression: {}\n", p.format_version,
+             p.comparator_name, static_cast<int>(p.compression));
+}
+
+// Reads the index block itself (the reader keeps it private) and prints separator -> handle.
+Status PrintIndex(const std::string& path, const OpenedTable& table) {
+  std::unique_ptr<RandomAccessFile> file;
+  Status s = Env::Default()->NewRandomAccessFile(path, &file);
+  if (!s.ok()) return s;
+  std::string scratch(Footer::kEncodedBytes, '\0');
+  std::string_view footer_bytes;
+  s = file->Read(table.file_bytes - Footer::kEncodedBytes, Footer::kEncodedBytes, &footer_bytes,
+                 scratch.data());
+  if (!s.ok()) return s;
+  Footer footer;
+  s = footer.DecodeFrom(footer_bytes, table.file_bytes);
+  if (!s.ok()) return s;
+  std::string contents;
+  s = ReadBlock(*file, footer.index_handle, /*verify_checksum=*/true, &contents);
+  if (!s.ok()) return s;
+  std::shared_ptr<const Block> block;
+  s = Block::Parse(std::move(contents), &block);
+  if (!s.ok()) return s;
+  fmt::print("index (block at offset {}, {} bytes):\n", footer.index_handle.offset,
+             footer.index_handle.size);
+  BlockIterator it(block, table.options.comparator);
+  for (it.SeekToFirst(); it.Valid(); it.Next()) {
+    std::string_view value = it.value();
+    BlockHandle handle;
+    const std::string key =
+        table.internal_keys ? DescribeInternalKey(it.key()) : "'" + Escape(it.key()) + "'";
+    if (!handle.DecodeFrom(&value)) return Status::Corruption("bad block handle in the index");
+    fmt::print("  {} -> offset {} size {}\n", key, handle.offset, handle.size);
+  }
+  return it.status();
+}
+
+ExitCode RunDumpSst(const InspectArgs& args) {
+  OpenedTable table;
+  Status s = OpenTableFile(args.file, &table);
+  if (!s.ok()) return ReportError("dump-sst", "opening " + args.file, s);
+  fmt::print("table {} ({} bytes{})\n", args.file, table.file_bytes,
+             table.internal_keys ? "" : ", bytewise keys");
+  PrintProperties(table.reader->properties());
+  s = PrintIndex(args.file, table);
+  if (!s.ok()) return ReportError("dump-sst", "reading the index of " + args.file, s);
+  if (!args.no_entries) {
+    fmt::print("entries:\n");
+    ReadOptions options;
+    options.fill_cache = false;
+    std::unique_ptr<Iterator> it = table.reader->NewIterator(options);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const std::string key =
+          table.internal_keys ? DescribeInternalKey(it->key()) : "'" + Escape(it->key()) + "'";
+      fmt::print("  {} = {}\n", key, ValuePreview(it->value(), args.value_bytes_max));
+    }
+    if (!it->status().ok()) return ReportError("dump-sst", "reading entries", it->status());
+  }
+  if (args.verify) {
+    s = table.reader->VerifyChecksums();
+    if (!s.ok()) return ReportError("dump-sst", "verifying " + args.file, s);
+    fmt::print("checksums: all blocks OK\n");
+  }
+  return ExitCode::kOk;
+}
+
+}  // namespace
+
+void RegisterInspectCommands(CLI::App* app, int* exit_code) {
+  auto args = std::make_shared<InspectArgs>();
+
+  CLI::App* stats = app->add_subcommand("stats", "Print the DB's statistics (ziggydb.stats)");
+  AddDbOption(stats, &args->db);
+  stats->callback([args, exit_code] { *exit_code = ToInt(RunStats(*args)); });
+
+  CLI::App* wal = app->add_subcommand(
+      "dump-wal", "Print every record of a WAL (or MANIFEST) file, and any damage with its offset");
+  wal->add_option("file", args->file, "Log file (NNNNNN.log or MANIFEST-NNNNNN)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  wal->add_option("--log-number", args->log_number, "Log number when the name does not tell it");
+  wal->add_option("--value-bytes", args->value_bytes_max, "Value bytes shown per update")
+      ->default_val(32);
+  wal->callback([args, exit_code] { *exit_code = ToInt(RunDumpWal(*args)); });
+
+  CLI::App* sst =
+      app->add_subcommand("dump-sst", "Print a table file's properties, index and entries");
+  sst->add_option("file", args->file, "Table file (NNNNNN.sst)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sst->add_flag("--verify", args->verify, "Also verify every block's checksum");
+  sst->add_flag("--no-entries", args->no_entries, "Skip the entries");
+  sst->add_option("--value-bytes", args->value_bytes_max, "Value bytes shown per entry")
+      ->default_val(32);
+  sst->callback([args, exit_code] { *exit_code = ToInt(RunDumpSst(*args)); });
+}
+
+}  // namespace ziggydb::tools

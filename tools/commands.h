@@ -1,0 +1,26 @@
+// Registration of the `ziggy` subcommands. Each Register* adds its subcommands to `app`; when one
+// of them runs, its callback stores the process exit code (tools::ExitCode) in *exit_code.
+#ifndef ZIGGYDB_TOOLS_COMMANDS_H_
+#define ZIGGYDB_TOOLS_COMMANDS_H_
+
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace ziggydb::tools {
+
+// Adds the --db option (required unless the ZIGGY_DB environment variable is set).
+void AddDbOption(CLI::App* cmd, std::string* db);
+
+void RegisterDataCommands(CLI::App* app, int* exit_code);     // put, get, del, scan
+void RegisterLoadCommand(CLI::App* app, int* exit_code);      // load
+void RegisterInspectCommands(CLI::App* app, int* exit_code);  // stats, dump-wal, dump-sst
+void RegisterVerifyCommand(CLI::App* app, int* exit_code);    // verify
+void RegisterDemoCommand(CLI::App* app, int* exit_code);      // demo
+void RegisterBenchCommand(CLI::App* app, int* exit_code);     // bench
+
+}  // namespace ziggydb::tools
+
+#endif  // ZIGGYDB_TOOLS_COMMANDS_H_

@@ -1,0 +1,42 @@
+// ziggy: command-line front end to ZiggyDB (docs/cli.md).
+#include <cstdio>
+#include <exception>
+
+#include <fmt/core.h>
+#include <CLI/CLI.hpp>
+
+#include "tools/cli_util.h"
+#include "tools/commands.h"
+#include "ziggydb/version.h"
+
+int main(int argc, char** argv) {
+  using ziggydb::tools::ExitCode;
+  CLI::App app{"ziggy: inspect, load and benchmark ZiggyDB databases", "ziggy"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "ziggy (ZiggyDB) " ZIGGYDB_VERSION_STRING);
+  int exit_code = ToInt(ExitCode::kOk);
+  ziggydb::tools::RegisterDataCommands(&app, &exit_code);
+  ziggydb::tools::RegisterLoadCommand(&app, &exit_code);
+  ziggydb::tools::RegisterInspectCommands(&app, &exit_code);
+  ziggydb::tools::RegisterVerifyCommand(&app, &exit_code);
+  ziggydb::tools::RegisterDemoCommand(&app, &exit_code);
+  ziggydb::tools::RegisterBenchCommand(&app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return ToInt(ExitCode::kError);
+  } catch (const std::exception& e) {
+    // Nothing below throws on purpose; this keeps an unexpected failure (e.g. bad_alloc) an error
+    // message rather than an abort.
+    fmt::print(stderr, "ziggy: {}\n", e.what());
+    return ToInt(ExitCode::kError);
+  }
+  return exit_code;
+}
