@@ -63,7 +63,7 @@ Status VersionBuilder::Apply(const VersionEdit& edit) {
   for (const auto& [level, number] : edit.removed_files()) {
     auto& list = files_[level];
     auto it = std::find_if(list.begin(), list.end(),
-                           [number](const auto& file) { return SameFileNumber(file, number); });
+                           [n = number](const auto& file) { return SameFileNumber(file, n); });
     if (it == list.end()) {
       return Status::Corruption("version edit removes a table that is not live",
                                 std::to_string(raw(number)));
@@ -73,7 +73,7 @@ Status VersionBuilder::Apply(const VersionEdit& edit) {
   for (const auto& [level, file] : edit.added_files()) {
     for (const auto& list : files_) {
       if (std::any_of(list.begin(), list.end(),
-                      [&](const auto& live) { return SameFileNumber(live, file.number); })) {
+                      [n = file.number](const auto& live) { return SameFileNumber(live, n); })) {
         return Status::Corruption("version edit adds a table twice",
                                   std::to_string(raw(file.number)));
       }
