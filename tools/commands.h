@@ -18,6 +18,7 @@ void RegisterDataCommands(CLI::App* app, int* exit_code);     // put, get, del, 
 void RegisterLoadCommand(CLI::App* app, int* exit_code);      // load
 void RegisterInspectCommands(CLI::App* app, int* exit_code);  // stats, dump-wal, dump-sst
 void RegisterVerifyCommand(CLI::App* app, int* exit_code);    // verify
+void RegisterCompactCommand(CLI::App* app, int* exit_code);   // compact
 void RegisterDemoCommand(CLI::App* app, int* exit_code);      // demo
 void RegisterBenchCommand(CLI::App* app, int* exit_code);     // bench
 

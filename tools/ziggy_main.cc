@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   ziggydb::tools::RegisterLoadCommand(&app, &exit_code);
   ziggydb::tools::RegisterInspectCommands(&app, &exit_code);
   ziggydb::tools::RegisterVerifyCommand(&app, &exit_code);
+  ziggydb::tools::RegisterCompactCommand(&app, &exit_code);
   ziggydb::tools::RegisterDemoCommand(&app, &exit_code);
   ziggydb::tools::RegisterBenchCommand(&app, &exit_code);
   try {

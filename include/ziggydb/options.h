@@ -94,6 +94,39 @@ struct Options {
   // Table files kept open (with their index and filter in memory). Default: 1000. Min: 16.
   int max_open_files = 1000;
 
+  // ---- Compaction (docs/design/compaction.md) ----
+  // Background threads: one flushes memtables (flushes never wait behind a compaction), the
+  // others compact. Compactions run one at a time in this version, so values above 2 add no
+  // parallelism yet. Default: 2. Range: [2, 16].
+  int max_background_jobs = 2;
+  // L0 files that trigger an L0 compaction (L0 score = files / trigger). Default: 4.
+  // Range: [1, l0_slowdown_trigger].
+  int l0_compaction_trigger = 4;
+  // L0 files at which writes are delayed (a write rate, see delayed_write_bytes_per_sec).
+  // Default: 20. Range: [l0_compaction_trigger, l0_stop_trigger].
+  int l0_slowdown_trigger = 20;
+  // L0 files at which writes stop until a compaction brings L0 back below. Default: 36.
+  // Range: [l0_slowdown_trigger, 1000].
+  int l0_stop_trigger = 36;
+  // Size at which a compaction output table is closed and the next one started.
+  // Default: 64 MiB. Range: [64 KiB, 4 GiB].
+  uint64_t target_file_size = uint64_t{64} << 20;
+  // Growth factor between the size targets of adjacent levels. Default: 10. Range: [2, 100].
+  int level_size_multiplier = 10;
+  // Size target of the level L0 compacts into (the base level). Targets are derived from the
+  // last level upward (dynamic level sizing): the last level's target is its actual size, each
+  // level above it 1/level_size_multiplier of the next, and the base level is the deepest level
+  // whose target would fall to max_bytes_for_level_base or below; levels above it stay empty.
+  // Default: 256 MiB. Range: [64 KiB, 1 TiB].
+  uint64_t max_bytes_for_level_base = uint64_t{256} << 20;
+  // Estimated bytes compaction still has to rewrite to bring every level under its target, at
+  // which writes are delayed (soft) or stopped (hard). 0 disables the check.
+  // Defaults: 64 GiB and 256 GiB. Range: soft <= hard when both are set.
+  uint64_t soft_pending_compaction_bytes = uint64_t{64} << 30;
+  uint64_t hard_pending_compaction_bytes = uint64_t{256} << 30;
+  // The write rate allowed while writes are delayed. Default: 16 MiB/s. Range: [64 KiB/s, ...].
+  uint64_t delayed_write_bytes_per_sec = uint64_t{16} << 20;
+
   // Returns InvalidArgument naming the first field out of range.
   Status Validate() const;
 };

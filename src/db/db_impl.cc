@@ -71,9 +71,11 @@ DBImpl::~DBImpl() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     shutting_down_ = true;
+    shutdown_requested_.store(true, std::memory_order_relaxed);
   }
   bg_cv_.notify_all();
   if (bg_thread_.joinable()) bg_thread_.join();
+  if (compaction_thread_.joinable()) compaction_thread_.join();
   std::lock_guard<std::mutex> lock(mu_);
   ZIGGY_ASSERT(writers_.empty());
   ZIGGY_ASSERT(snapshots_.empty());  // the DB contract: release snapshots before closing
@@ -118,10 +120,12 @@ void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {
   snapshots_.erase(it);
 }
 
-Status DBImpl::CompactRange(const std::string_view* begin, const std::string_view* end) {
-  (void)begin;
-  (void)end;
-  return Status::NotSupported("CompactRange arrives with compaction (issue 4)");
+std::vector<SequenceNumber> DBImpl::LiveSnapshotSequences() const {
+  std::vector<SequenceNumber> sequences;
+  sequences.reserve(snapshots_.size());
+  for (const auto& snapshot : snapshots_)
+    sequences.push_back(SequenceNumber{snapshot->sequence()});
+  return sequences;
 }
 
 bool DBImpl::GetProperty(std::string_view name, std::string* value) {
@@ -143,6 +147,17 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
   } else if (name == "ziggydb.stats") {
     std::lock_guard<std::mutex> lock(mu_);
     *value = StatsString();
+  } else if (name == "ziggydb.sstables") {
+    std::lock_guard<std::mutex> lock(mu_);
+    *value = SstablesString();
+  } else if (name == "ziggydb.estimate-live-data-size") {
+    // The bytes of the current Version's tables: an upper bound that counts versions and
+    // tombstones not yet compacted away (memtables excluded).
+    std::lock_guard<std::mutex> lock(mu_);
+    uint64_t bytes = 0;
+    for (int level = 0; level < kNumLevels; ++level)
+      bytes += versions_->current()->LevelBytes(level);
+    *value = std::to_string(bytes);
   } else {
     return false;
   }
@@ -167,7 +182,7 @@ std::string DBImpl::StatsString() const {
       mem_ != nullptr ? mem_->ApproximateMemoryBytes() : size_t{0}, imm_.size(),
       raw(versions_->LastSequence()), raw(versions_->LogNumber()), bg_error_.ToString().c_str());
   std::string out = buf;
-  out += versions_->current()->DebugString();
+  out += LevelStatsString();
   const CacheCounters tables = table_cache_->counters();
   std::snprintf(buf, sizeof(buf), "table cache: %" PRIu64 " hits, %" PRIu64 " misses\n",
                 tables.hits, tables.misses);

@@ -5,12 +5,15 @@
 //   db_impl_write.cc   the write path: writer queue and group commit, memtable switch
 //   db_impl_flush.cc   the background thread: immutable memtable -> L0 table -> MANIFEST
 //   db_impl_read.cc    Get and NewIterator (db_iter.h over merging_iterator.h)
+//   db_impl_compaction.cc  the compaction thread, compaction jobs, CompactRange (compaction.h)
 // Recovery and durability rules: docs/design/recovery.md.
 //
 // Concurrency: one mutex, mu_, guards the mutable state listed under "Guarded by mu_" below.
 // Work that does I/O runs with mu_ released by exactly one thread at a time per role:
 //   - the write leader (the front of writers_) appends to the WAL and inserts into mem_;
-//   - the background thread builds tables and calls VersionSet::LogAndApply.
+//   - the flush thread builds L0 tables and calls VersionSet::LogAndApply;
+//   - the one running compaction (compaction_running_: the compaction thread or a CompactRange
+//     caller) merges tables and calls VersionSet::LogAndApply.
 // Invariants (whenever mu_ is free):
 //   1. Every write with a sequence <= versions_->LastSequence() is in mem_, imm_ or a live table.
 //   2. imm_ is ordered oldest first; imm_[i] holds only data of logs numbered below
@@ -20,6 +23,7 @@
 #ifndef ZIGGYDB_DB_DB_IMPL_H_
 #define ZIGGYDB_DB_DB_IMPL_H_
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -31,8 +35,10 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "base/dbformat.h"
+#include "db/compaction.h"
 #include "db/deferred_logger.h"
 #include "db/table_cache.h"
 #include "db/version_edit.h"
@@ -126,6 +132,39 @@ class DBImpl final : public DB {
   // (released while deleting). Skipped after a background error.
   void DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock);
 
+  // ---- db_impl_compaction.cc ----
+  struct CompactionOutput;
+  void CompactionThreadMain();
+  // The next automatic compaction, or null. Precondition: mu_ held.
+  std::unique_ptr<Compaction> PickAutomaticCompaction();
+  // Runs c (a trivial move or a merge) and installs its result; the caller deletes the inputs
+  // (DeleteObsoleteFiles) once it has dropped c, which pins them. Precondition: lock holds mu_ and
+  // this thread set compaction_running_; mu_ is released during I/O.
+  [[nodiscard]] Status RunCompaction(Compaction* c, std::unique_lock<std::mutex>* lock);
+  // Merges c's inputs into new synced tables (*outputs), dropping the versions no snapshot in
+  // `snapshots` needs. Needs no lock (takes mu_ briefly to draw file numbers).
+  [[nodiscard]] Status WriteCompactionOutputs(Compaction* c,
+                                              const std::vector<SequenceNumber>& snapshots,
+                                              std::vector<FileMetaData>* outputs,
+                                              uint64_t* dropped_entries);
+  [[nodiscard]] Status FinishCompactionOutput(CompactionOutput* out,
+                                              std::vector<FileMetaData>* outputs);
+  [[nodiscard]] Status OpenCompactionOutput(CompactionOutput* out);
+  void RemoveCompactionOutputs(const std::vector<FileMetaData>& outputs);
+  // Write stall control, called by the write leader before it writes `bytes` (mu_ held; released
+  // while waiting). Past a slowdown threshold the leader sleeps bytes / delayed_write_bytes_per_sec
+  // (accumulated until worth a sleep); past a stop threshold it waits for compactions to bring
+  // the DB back under it. Returns the background error if one occurs meanwhile.
+  [[nodiscard]] Status ThrottleWrites(std::unique_lock<std::mutex>* lock, uint64_t bytes);
+  // Called by the flush thread before a flush: while L0 holds l0_stop_trigger tables, waits for
+  // a compaction (so L0 never exceeds the trigger; writers then stop on the full immutable
+  // memtable queue) and returns true. Precondition: mu_ held.
+  bool HoldFlushWhileL0Full(std::unique_lock<std::mutex>* lock);
+  // Per-level table and compaction/stall counters for "ziggydb.stats". Precondition: mu_ held.
+  std::string LevelStatsString() const;
+  // "ziggydb.sstables": every table per level with its key range. Precondition: mu_ held.
+  std::string SstablesString() const;
+
   // ---- db_impl_read.cc ----
   // The tables of `version` that may hold the key, in read order; needs no lock.
   [[nodiscard]] Status GetFromTables(const ReadOptions& options, const Version& version,
@@ -134,6 +173,8 @@ class DBImpl final : public DB {
   // ---- db_impl.cc ----
   void Log(const std::string& line) const;
   std::string StatsString() const;  // Precondition: mu_ held
+  // Sequence numbers of the live snapshots, oldest first. Precondition: mu_ held.
+  std::vector<SequenceNumber> LiveSnapshotSequences() const;
 
   // ---- Fixed after construction ----
   const Options options_;
@@ -150,9 +191,13 @@ class DBImpl final : public DB {
   std::unique_ptr<FileLock> db_lock_;
 
   mutable std::mutex mu_;
-  // Signalled when the background thread finishes a flush or fails, and when there is work for it.
+  // Signalled when a background thread finishes a flush or compaction or fails, and when there
+  // is work for one.
   std::condition_variable bg_cv_;
-  std::thread bg_thread_;
+  std::thread bg_thread_;  // flushes
+  std::thread compaction_thread_;
+  // Set with shutting_down_; read without mu_ by a compaction to abandon its work early.
+  std::atomic<bool> shutdown_requested_{false};
 
   // ---- Guarded by mu_ ----
   std::unique_ptr<VersionSet> versions_;
@@ -166,6 +211,23 @@ class DBImpl final : public DB {
   Status bg_error_;
   bool shutting_down_ = false;
   std::set<FileNumber> pending_outputs_;  // tables being written, not yet in a Version
+  bool compaction_running_ = false;       // one compaction at a time (automatic or manual)
+  int manual_compactions_waiting_ = 0;    // CompactRange callers waiting: automatic ones yield
+  bool deleting_obsolete_files_ = false;  // one DeleteObsoleteFiles at a time
+  // Per output level: what compactions into it read and wrote.
+  struct LevelCompactionStats {
+    uint64_t compactions = 0;
+    uint64_t trivial_moves = 0;
+    uint64_t read_bytes = 0;
+    uint64_t write_bytes = 0;
+    uint64_t micros = 0;
+  };
+  std::array<LevelCompactionStats, kNumLevels> compaction_stats_;
+  // Why writes were slowed or stopped (index: StallCause in db_impl_compaction.cc).
+  static constexpr int kNumStallCauses = 4;
+  std::array<uint64_t, kNumStallCauses> stall_cause_micros_{};
+  std::array<uint64_t, kNumStallCauses> stall_cause_count_{};
+  uint64_t delay_debt_micros_ = 0;                      // write delay owed but not yet slept
   std::list<std::unique_ptr<SnapshotImpl>> snapshots_;  // oldest first
   // Group commit gathering (see GatherSyncWriters).
   int sync_writers_inflight_ = 0;  // sync writers inside WriteImpl

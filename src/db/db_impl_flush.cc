@@ -1,5 +1,5 @@
 // DBImpl background work: flushing immutable memtables to L0 tables, and deleting the files that
-// no live Version needs any more.
+// no live Version needs any more (after flushes and compactions).
 //
 // Order of a flush (docs/design/recovery.md): build the table, sync it, sync the directory, then
 // LogAndApply an edit adding it and raising the log number past the memtable's logs, and only
@@ -25,6 +25,7 @@ void DBImpl::BackgroundThreadMain() {
     bg_cv_.wait(lock, [this] { return shutting_down_ || (!imm_.empty() && bg_error_.ok()); });
     // Pending immutable memtables need no flush at shutdown: their WALs replay on the next Open.
     if (shutting_down_) return;
+    if (HoldFlushWhileL0Full(&lock)) continue;
     Status s = FlushOldestImmutable(&lock);
     if (!s.ok()) SetBackgroundError(s);
     bg_cv_.notify_all();
@@ -116,14 +117,21 @@ Status DBImpl::WriteLevel0Table(const MemTable& mem, FileMetaData* meta) {
 void DBImpl::DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock) {
   // After a background error the in-memory state may lag the disk (e.g. a MANIFEST edit that
   // failed to sync may still be durable): delete nothing until the next Open works it out.
+  // The flush thread and a compaction may both get here: one pass at a time, so that a file is
+  // removed once and the directory listing is not raced by a second remover.
+  bg_cv_.wait(*lock, [this] { return !deleting_obsolete_files_; });
   if (!bg_error_.ok()) return;
+  deleting_obsolete_files_ = true;
   std::set<FileNumber> live = pending_outputs_;
   versions_->AddLiveFiles(&live);
   const FileNumber log_number = versions_->LogNumber();
   const FileNumber manifest_number = versions_->ManifestFileNumber();
+  // Files numbered from here on are created after this snapshot of the live set (numbers are
+  // drawn under mu_): they belong to work in progress and are kept.
+  const FileNumber first_new_number = versions_->next_file_number();
   lock->unlock();
-  // INVARIANT: only this thread creates tables and MANIFESTs; logs created meanwhile by the write
-  // leader are numbered above log_number and kept.
+  // INVARIANT: logs created meanwhile by the write leader are numbered above log_number, and
+  // tables and MANIFESTs created meanwhile at or above first_new_number: all kept.
   std::vector<std::string> names;
   Status s = env_->GetChildren(dbname_, &names);
   bool removed_any = false;
@@ -140,10 +148,12 @@ void DBImpl::DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock) {
         keep = raw(number) >= raw(manifest_number);
         break;
       case FileType::kTableFile:
-        keep = live.contains(number);
+        keep = live.contains(number) || raw(number) >= raw(first_new_number);
         break;
       case FileType::kTempFile:
-        keep = false;  // a leftover of an interrupted CURRENT switch
+        // <n>.dbtmp above the installed MANIFEST may be another thread's CURRENT switch in
+        // flight; at or below it, a leftover of an interrupted switch.
+        keep = raw(number) > raw(manifest_number);
         break;
       case FileType::kCurrentFile:
       case FileType::kLockFile:
@@ -164,6 +174,8 @@ void DBImpl::DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock) {
     if (!synced.ok()) Log("syncing the DB directory after deletions failed: " + synced.ToString());
   }
   lock->lock();
+  deleting_obsolete_files_ = false;
+  bg_cv_.notify_all();
 }
 
 Status DBImpl::Flush() {

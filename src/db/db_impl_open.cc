@@ -40,6 +40,7 @@ Status DBImpl::OpenImpl() {
   StartInfoLog();
   DeleteObsoleteFiles(&lock);
   bg_thread_ = std::thread([this] { BackgroundThreadMain(); });
+  compaction_thread_ = std::thread([this] { CompactionThreadMain(); });
   Log("opened " + dbname_ + ": WAL " + std::to_string(raw(log_number_)) + ", MANIFEST " +
       std::to_string(raw(versions_->ManifestFileNumber())) + ", last sequence " +
       std::to_string(raw(versions_->LastSequence())));

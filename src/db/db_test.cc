@@ -118,7 +118,10 @@ TEST_F(DBTest, ManyWritesFlushInTheBackground) {
   for (int i = 0; i < n; i += 7)
     ASSERT_EQ(Get(Key(i)), value + std::to_string(i));
   ASSERT_TRUE(db_->Flush().ok());
-  EXPECT_GT(FilesAtLevel(0), 3);
+  int tables = 0;  // compactions may have merged the L0 tables into deeper levels
+  for (int level = 0; level < 7; ++level)
+    tables += FilesAtLevel(level);
+  EXPECT_GT(tables, 0);
   Reopen();
   for (int i = 0; i < n; ++i)
     ASSERT_EQ(Get(Key(i)), value + std::to_string(i)) << i;
@@ -175,11 +178,6 @@ TEST_F(DBTest, PropertiesReportCounters) {
   EXPECT_FALSE(db_->GetProperty("ziggydb.nope", &value));
   ASSERT_TRUE(db_->GetProperty("ziggydb.stats", &value));
   EXPECT_NE(value.find("wal syncs"), std::string::npos);
-}
-
-TEST_F(DBTest, CompactRangeSaysNotSupported) {
-  Open();
-  EXPECT_TRUE(db_->CompactRange(nullptr, nullptr).IsNotSupported());
 }
 
 TEST_F(DBTest, SecondOpenerGetsIOError) {

@@ -42,6 +42,30 @@ Status Options::Validate() const {
     return OutOfRange("compression", "not a CompressionType");
   }
   if (max_open_files < 16) return OutOfRange("max_open_files", "at least 16");
+  if (!InRange(max_background_jobs, 2, 16)) return OutOfRange("max_background_jobs", "[2, 16]");
+  if (!InRange(l0_stop_trigger, 1, 1000)) return OutOfRange("l0_stop_trigger", "[1, 1000]");
+  if (!InRange(l0_slowdown_trigger, 1, l0_stop_trigger)) {
+    return OutOfRange("l0_slowdown_trigger", "[1, l0_stop_trigger]");
+  }
+  if (!InRange(l0_compaction_trigger, 1, l0_slowdown_trigger)) {
+    return OutOfRange("l0_compaction_trigger", "[1, l0_slowdown_trigger]");
+  }
+  if (!InRange<uint64_t>(target_file_size, uint64_t{64} << 10, uint64_t{4} << 30)) {
+    return OutOfRange("target_file_size", "[64 KiB, 4 GiB]");
+  }
+  if (!InRange(level_size_multiplier, 2, 100)) {
+    return OutOfRange("level_size_multiplier", "[2, 100]");
+  }
+  if (!InRange<uint64_t>(max_bytes_for_level_base, uint64_t{64} << 10, uint64_t{1} << 40)) {
+    return OutOfRange("max_bytes_for_level_base", "[64 KiB, 1 TiB]");
+  }
+  if (soft_pending_compaction_bytes != 0 && hard_pending_compaction_bytes != 0 &&
+      soft_pending_compaction_bytes > hard_pending_compaction_bytes) {
+    return OutOfRange("soft_pending_compaction_bytes", "at most hard_pending_compaction_bytes");
+  }
+  if (delayed_write_bytes_per_sec < (uint64_t{64} << 10)) {
+    return OutOfRange("delayed_write_bytes_per_sec", "at least 64 KiB/s");
+  }
   return Status::OK();
 }
 

@@ -13,13 +13,14 @@
 //   3. A file number appears at most once across all levels.
 //
 // Thread safety: Version is immutable and may be shared. VersionSet is not internally
-// synchronised: every method requires the DB mutex (LogAndApply releases it during I/O, and
-// callers serialise LogAndApply calls — the DB's background thread or Open are the only callers).
+// synchronised: every method requires the DB mutex (LogAndApply releases it during I/O; concurrent
+// callers — the flush thread, the compaction thread — wait their turn inside it).
 #ifndef ZIGGYDB_DB_VERSION_SET_H_
 #define ZIGGYDB_DB_VERSION_SET_H_
 
 #include <algorithm>
 #include <array>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -47,6 +48,7 @@ class Version {
   explicit Version(const InternalKeyComparator* icmp) : icmp_(icmp) {}
 
   const FileList& files(int level) const;
+  const InternalKeyComparator* icmp() const { return icmp_; }
   int NumFiles(int level) const { return static_cast<int>(files(level).size()); }
   uint64_t LevelBytes(int level) const;
 
@@ -155,6 +157,13 @@ class VersionSet {
   // Every file listed by the current Version or by an older one some reader still holds.
   void AddLiveFiles(std::set<FileNumber>* live);
 
+  // Where the next automatic compaction of `level` resumes (an internal key; empty: the start).
+  // Not persisted: after a reopen the round-robin starts over.
+  std::array<std::string, kNumLevels>* compact_pointers() { return &compact_pointers_; }
+
+  // For tests: the MANIFEST size past which the next LogAndApply starts a new one.
+  void set_manifest_roll_bytes(uint64_t bytes) { manifest_roll_bytes_ = bytes; }
+
  private:
   [[nodiscard]] Status ReplayManifest(const std::string& path, VersionBuilder* builder,
                                       VersionEdit* totals);
@@ -176,6 +185,10 @@ class VersionSet {
   uint64_t manifest_file_bytes_ = 0;
   bool manifest_tail_dropped_ = false;
   bool manifest_write_in_progress_ = false;
+  // Signalled when a LogAndApply finishes its write, for the next caller waiting its turn.
+  std::condition_variable manifest_cv_;
+  uint64_t manifest_roll_bytes_ = kManifestRollBytes;
+  std::array<std::string, kNumLevels> compact_pointers_;
   std::unique_ptr<wal::Writer> manifest_writer_;  // null until the first LogAndApply
 
   std::shared_ptr<const Version> current_;

@@ -191,13 +191,14 @@ Status VersionSet::OpenNewManifest(std::unique_ptr<wal::Writer>* writer, FileNum
 
 Status VersionSet::LogAndApply(VersionEdit* edit, std::unique_lock<std::mutex>* lock) {
   ZIGGY_ASSERT(lock->owns_lock());
-  ZIGGY_ASSERT(!manifest_write_in_progress_);  // callers serialise
+  // One MANIFEST write at a time: the edit below is built against the Version it will replace.
+  manifest_cv_.wait(*lock, [this] { return !manifest_write_in_progress_; });
   if (!edit->log_number()) edit->SetLogNumber(log_number_);
   ZIGGY_ASSERT(raw(*edit->log_number()) >= raw(log_number_));
   ZIGGY_ASSERT(raw(*edit->log_number()) < next_file_number_);
 
   const bool new_manifest =
-      manifest_writer_ == nullptr || manifest_file_bytes_ >= kManifestRollBytes;
+      manifest_writer_ == nullptr || manifest_file_bytes_ >= manifest_roll_bytes_;
   FileNumber manifest_number = manifest_file_number_;
   std::string snapshot;
   if (new_manifest) {
@@ -229,6 +230,7 @@ Status VersionSet::LogAndApply(VersionEdit* edit, std::unique_lock<std::mutex>* 
   if (s.ok() && new_manifest) s = SetCurrentFile(env_, dbname_, manifest_number);
   lock->lock();
   manifest_write_in_progress_ = false;
+  manifest_cv_.notify_all();
 
   if (!s.ok()) {
     // The MANIFEST may now end in a partial record or a state we did not install: never append

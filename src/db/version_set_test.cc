@@ -195,6 +195,37 @@ TEST_F(VersionSetTest, EditsSurviveRecoveryAndPowerLoss) {
   EXPECT_GT(raw(set->next_file_number()), 5u);
 }
 
+TEST_F(VersionSetTest, ManifestRollsOverToASnapshotPastItsSize) {
+  ASSERT_TRUE(VersionSet::CreateNew(&env_, kDb, icmp_).ok());
+  std::string first_manifest;
+  std::string rolled_manifest;
+  {
+    auto set = NewSet();
+    ASSERT_TRUE(set->Recover().ok());
+    set->set_manifest_roll_bytes(2000);
+    uint64_t last_added = 0;
+    for (int i = 0; i < 60; ++i) {
+      VersionEdit edit;
+      last_added = raw(set->NewFileNumber());
+      edit.AddFile(0, File(last_added, "a" + std::to_string(i), "b" + std::to_string(i), i + 1));
+      set->SetLastSequence(SequenceNumber{static_cast<uint64_t>(i + 1)});
+      ASSERT_TRUE(Apply(set.get(), &edit).ok());
+      if (i == 0) first_manifest = CurrentManifest();
+    }
+    rolled_manifest = CurrentManifest();
+    EXPECT_NE(rolled_manifest, first_manifest);
+    // The MANIFEST in use starts with a snapshot, so it stays small however long the history.
+    EXPECT_LT(Size(rolled_manifest), 2000u + 1000u);
+    EXPECT_EQ(set->current()->NumFiles(0), 60);
+  }
+  env_.DropUnsyncedData();
+  auto set = NewSet();
+  ASSERT_TRUE(set->Recover().ok());
+  EXPECT_EQ(CurrentManifest(), rolled_manifest);
+  EXPECT_EQ(set->current()->NumFiles(0), 60);
+  EXPECT_EQ(raw(set->LastSequence()), 60u);
+}
+
 TEST_F(VersionSetTest, TornManifestTailIsToleratedMidDamageIsNot) {
   ASSERT_TRUE(VersionSet::CreateNew(&env_, kDb, icmp_).ok());
   {

@@ -1,0 +1,328 @@
+#include "db/compaction.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "util/assert.h"
+
+namespace ziggydb {
+namespace {
+
+const Comparator* UserComparator(const Version& version) {
+  return version.icmp()->user_comparator();
+}
+
+bool FileOverlaps(const Comparator* ucmp, const FileMetaData& file, const std::string_view* begin,
+                  const std::string_view* end) {
+  if (begin != nullptr && ucmp->Compare(ExtractUserKey(file.largest), *begin) < 0) return false;
+  if (end != nullptr && ucmp->Compare(ExtractUserKey(file.smallest), *end) > 0) return false;
+  return true;
+}
+
+Version::FileList OverlapInRange(const Version& version, int level, const std::string& smallest,
+                                 const std::string& largest) {
+  const std::string_view begin = smallest;
+  const std::string_view end = largest;
+  return OverlappingFiles(version, level, &begin, &end);
+}
+
+// The first level below `level` holding a table overlapping `files`, capped at `limit`.
+int FirstOverlappingLevelBelow(const Version& version, int level, const Version::FileList& files,
+                               int limit) {
+  std::string smallest;
+  std::string largest;
+  UserKeyRange(UserComparator(version), files, &smallest, &largest);
+  for (int next = level + 1; next < limit; ++next) {
+    if (!OverlapInRange(version, next, smallest, largest).empty()) return next;
+  }
+  return limit;
+}
+
+}  // namespace
+
+LevelTargets ComputeLevelTargets(const Version& version, const Options& options) {
+  LevelTargets targets;
+  const uint64_t base_bytes = options.max_bytes_for_level_base;
+  const uint64_t multiplier = static_cast<uint64_t>(options.level_size_multiplier);
+  uint64_t bottom_bytes = 0;
+  for (int level = 1; level < kNumLevels; ++level)
+    bottom_bytes = std::max(bottom_bytes, version.LevelBytes(level));
+  // The last level's target is its size; each level above gets 1/multiplier of the next until
+  // a target reaches base_bytes: that level is the base, and the levels above it stay empty.
+  uint64_t size = std::max(bottom_bytes, base_bytes);
+  int level = kNumLevels - 1;
+  targets.target_bytes[level] = size;
+  while (level > 1 && size > base_bytes) {
+    size /= multiplier;
+    --level;
+    targets.target_bytes[level] = std::max<uint64_t>(size, 1);
+  }
+  targets.base_level = level;
+  for (int above = 1; above < level; ++above)
+    targets.target_bytes[above] = base_bytes;
+  return targets;
+}
+
+std::array<double, kNumLevels> ComputeScores(const Version& version, const Options& options,
+                                             const LevelTargets& targets) {
+  std::array<double, kNumLevels> scores{};
+  scores[0] = static_cast<double>(version.NumFiles(0)) / options.l0_compaction_trigger;
+  for (int level = 1; level < kNumLevels - 1; ++level) {
+    scores[level] = static_cast<double>(version.LevelBytes(level)) /
+                    static_cast<double>(targets.target_bytes[level]);
+  }
+  return scores;
+}
+
+uint64_t EstimatePendingCompactionBytes(const Version& version, const Options& options,
+                                        const LevelTargets& targets) {
+  uint64_t pending = 0;
+  if (version.NumFiles(0) >= options.l0_compaction_trigger) pending += version.LevelBytes(0);
+  const uint64_t fan_out = static_cast<uint64_t>(options.level_size_multiplier) + 1;
+  for (int level = 1; level < kNumLevels - 1; ++level) {
+    const uint64_t bytes = version.LevelBytes(level);
+    if (bytes > targets.target_bytes[level]) {
+      pending += (bytes - targets.target_bytes[level]) * fan_out;
+    }
+  }
+  return pending;
+}
+
+void UserKeyRange(const Comparator* ucmp, const Version::FileList& files, std::string* smallest,
+                  std::string* largest) {
+  ZIGGY_ASSERT(!files.empty());
+  const FileMetaData* low = files.front().get();
+  const FileMetaData* high = files.front().get();
+  for (const auto& file : files) {
+    if (ucmp->Compare(ExtractUserKey(file->smallest), ExtractUserKey(low->smallest)) < 0) {
+      low = file.get();
+    }
+    if (ucmp->Compare(ExtractUserKey(file->largest), ExtractUserKey(high->largest)) > 0) {
+      high = file.get();
+    }
+  }
+  smallest->assign(ExtractUserKey(low->smallest));
+  largest->assign(ExtractUserKey(high->largest));
+}
+
+Version::FileList OverlappingFiles(const Version& version, int level, const std::string_view* begin,
+                                   const std::string_view* end) {
+  const Comparator* ucmp = UserComparator(version);
+  Version::FileList result;
+  std::string low = begin != nullptr ? std::string(*begin) : std::string();
+  std::string high = end != nullptr ? std::string(*end) : std::string();
+  bool has_low = begin != nullptr;
+  bool has_high = end != nullptr;
+  const auto& files = version.files(level);
+  std::vector<bool> chosen(files.size(), false);
+  bool grew = true;
+  while (grew) {
+    grew = false;
+    for (size_t i = 0; i < files.size(); ++i) {
+      if (chosen[i]) continue;
+      const std::string_view lo = low;
+      const std::string_view hi = high;
+      if (!FileOverlaps(ucmp, *files[i], has_low ? &lo : nullptr, has_high ? &hi : nullptr)) {
+        continue;
+      }
+      chosen[i] = true;
+      result.push_back(files[i]);
+      if (level != 0) continue;
+      // L0 tables overlap each other: widen the range to this table's so that every table
+      // holding an older version of a chosen key is chosen too.
+      const std::string_view file_low = ExtractUserKey(files[i]->smallest);
+      const std::string_view file_high = ExtractUserKey(files[i]->largest);
+      if (has_low && ucmp->Compare(file_low, low) < 0) {
+        low.assign(file_low);
+        grew = true;
+      }
+      if (has_high && ucmp->Compare(file_high, high) > 0) {
+        high.assign(file_high);
+        grew = true;
+      }
+    }
+  }
+  return result;
+}
+
+// ---- Compaction ----
+
+Compaction::Compaction(std::shared_ptr<const Version> version, int start_level, int output_level,
+                       const Options& options)
+    : version_(std::move(version)),
+      start_level_(start_level),
+      output_level_(output_level),
+      target_file_bytes_(options.target_file_size) {
+  ZIGGY_ASSERT(start_level_ >= 0 && start_level_ <= output_level_ && output_level_ < kNumLevels);
+}
+
+uint64_t Compaction::InputBytes() const {
+  uint64_t total = 0;
+  for (const auto& list : inputs_) {
+    for (const auto& file : list)
+      total += file->file_bytes;
+  }
+  return total;
+}
+
+void Compaction::SetupOtherInputs() {
+  ZIGGY_ASSERT(!inputs_[0].empty());
+  std::string smallest;
+  std::string largest;
+  UserKeyRange(UserComparator(*version_), inputs_[0], &smallest, &largest);
+  if (output_level_ != start_level_) {
+    inputs_[1] = OverlapInRange(*version_, output_level_, smallest, largest);
+  }
+  if (!inputs_[1].empty()) {
+    Version::FileList all = inputs_[0];
+    all.insert(all.end(), inputs_[1].begin(), inputs_[1].end());
+    UserKeyRange(UserComparator(*version_), all, &smallest, &largest);
+  }
+  if (output_level_ + 1 < kNumLevels) {
+    grandparents_ = OverlapInRange(*version_, output_level_ + 1, smallest, largest);
+  }
+}
+
+bool Compaction::IsTrivialMove() const {
+  if (start_level_ == output_level_ || inputs_[0].size() != 1 || !inputs_[1].empty()) return false;
+  uint64_t grandparent_bytes = 0;
+  for (const auto& file : grandparents_)
+    grandparent_bytes += file->file_bytes;
+  return grandparent_bytes <= kGrandparentOverlapFactor * target_file_bytes_;
+}
+
+void Compaction::AddInputDeletions(VersionEdit* edit) const {
+  for (const auto& file : inputs_[0])
+    edit->RemoveFile(start_level_, file->number);
+  for (const auto& file : inputs_[1])
+    edit->RemoveFile(output_level_, file->number);
+}
+
+bool Compaction::IsBottommostForKey(std::string_view user_key) const {
+  const Comparator* ucmp = UserComparator(*version_);
+  for (int level = output_level_ + 1; level < kNumLevels; ++level) {
+    const auto& files = version_->files(level);
+    // Levels >= 1 are sorted and disjoint: only the first table ending at or after the key can
+    // contain it.
+    auto it = std::partition_point(files.begin(), files.end(), [&](const auto& file) {
+      return ucmp->Compare(ExtractUserKey(file->largest), user_key) < 0;
+    });
+    if (it != files.end() && ucmp->Compare(ExtractUserKey((*it)->smallest), user_key) <= 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Compaction::ShouldStopBefore(std::string_view internal_key) {
+  const InternalKeyComparator* icmp = version_->icmp();
+  while (grandparent_index_ < grandparents_.size() &&
+         icmp->Compare(internal_key, grandparents_[grandparent_index_]->largest) > 0) {
+    if (seen_key_) overlapped_bytes_ += grandparents_[grandparent_index_]->file_bytes;
+    ++grandparent_index_;
+  }
+  seen_key_ = true;
+  if (overlapped_bytes_ > kGrandparentOverlapFactor * target_file_bytes_) {
+    overlapped_bytes_ = 0;
+    return true;
+  }
+  return false;
+}
+
+// ---- Picking ----
+
+std::unique_ptr<Compaction> PickCompaction(std::shared_ptr<const Version> version,
+                                           const Options& options,
+                                           std::array<std::string, kNumLevels>* compact_pointers) {
+  const LevelTargets targets = ComputeLevelTargets(*version, options);
+  const auto scores = ComputeScores(*version, options, targets);
+  int level = 0;
+  for (int i = 1; i < kNumLevels; ++i) {
+    if (scores[i] > scores[level]) level = i;
+  }
+  if (scores[level] < 1.0) return nullptr;
+  std::unique_ptr<Compaction> c;
+  if (level == 0) {
+    // Start from the oldest L0 table; the overlap closure adds every L0 table sharing keys.
+    const auto& oldest = version->files(0).back();
+    const std::string_view begin = ExtractUserKey(oldest->smallest);
+    const std::string_view end = ExtractUserKey(oldest->largest);
+    Version::FileList inputs = OverlappingFiles(*version, 0, &begin, &end);
+    const int output = FirstOverlappingLevelBelow(*version, 0, inputs, targets.base_level + 1);
+    c = std::make_unique<Compaction>(version, 0, std::min(output, targets.base_level), options);
+    c->mutable_inputs(0) = std::move(inputs);
+  } else {
+    // Round-robin: the first table after the level's compact pointer, wrapping around.
+    const auto& files = version->files(level);
+    const std::string& pointer = (*compact_pointers)[level];
+    auto it = files.begin();
+    if (!pointer.empty()) {
+      it = std::find_if(files.begin(), files.end(), [&](const auto& file) {
+        return version->icmp()->Compare(file->largest, pointer) > 0;
+      });
+      if (it == files.end()) it = files.begin();
+    }
+    c = std::make_unique<Compaction>(version, level, level + 1, options);
+    c->mutable_inputs(0).push_back(*it);
+    (*compact_pointers)[level] = (*it)->largest;
+  }
+  c->SetupOtherInputs();
+  return c;
+}
+
+std::unique_ptr<Compaction> PickManualCompaction(std::shared_ptr<const Version> version,
+                                                 const Options& options, int level,
+                                                 const std::string_view* begin,
+                                                 const std::string_view* end) {
+  Version::FileList inputs = OverlappingFiles(*version, level, begin, end);
+  if (inputs.empty()) return nullptr;
+  const int last = kNumLevels - 1;
+  const int output =
+      level == last ? last : FirstOverlappingLevelBelow(*version, level, inputs, last);
+  auto c = std::make_unique<Compaction>(std::move(version), level, output, options);
+  c->mutable_inputs(0) = std::move(inputs);
+  c->SetupOtherInputs();
+  return c;
+}
+
+// ---- VersionGarbageCollector ----
+
+VersionGarbageCollector::VersionGarbageCollector(const Comparator* user_comparator,
+                                                 std::vector<SequenceNumber> snapshots,
+                                                 const Compaction* compaction)
+    : user_comparator_(user_comparator), compaction_(compaction) {
+  for (SequenceNumber sequence : snapshots)
+    snapshots_.push_back(raw(sequence));
+  std::sort(snapshots_.begin(), snapshots_.end());
+  snapshots_.erase(std::unique(snapshots_.begin(), snapshots_.end()), snapshots_.end());
+}
+
+size_t VersionGarbageCollector::StripeOf(SequenceNumber sequence) const {
+  // A snapshot at S sees sequences <= S: the entry's stripe is the first snapshot >= it.
+  return static_cast<size_t>(std::lower_bound(snapshots_.begin(), snapshots_.end(), raw(sequence)) -
+                             snapshots_.begin());
+}
+
+bool VersionGarbageCollector::ShouldDrop(const ParsedInternalKey& key) {
+  if (!has_current_ || user_comparator_->Compare(key.user_key, current_user_key_) != 0) {
+    current_user_key_.assign(key.user_key);
+    has_current_ = true;
+    last_stripe_ = kNoStripe;
+  }
+  const size_t stripe = StripeOf(key.sequence);
+  // Entries of one key come newest first, so stripes never increase along them.
+  ZIGGY_ASSERT(last_stripe_ == kNoStripe || stripe <= last_stripe_);
+  if (stripe == last_stripe_) {
+    ++dropped_shadowed_;
+    return true;  // a newer version in the same stripe hides it from every reader
+  }
+  last_stripe_ = stripe;
+  if (key.type == ValueType::kDeletion && stripe == 0 && compaction_ != nullptr &&
+      compaction_->IsBottommostForKey(key.user_key)) {
+    ++dropped_tombstones_;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace ziggydb

@@ -1,0 +1,159 @@
+// Leveled compaction: level size targets, scores, the choice of a compaction's input files, and
+// the rule that decides which versions of a key a compaction keeps (docs/design/compaction.md).
+//
+// Everything here is a pure function of a Version, the options and the live snapshots, so it is
+// unit-tested without a DB. Thread safety: Compaction and VersionGarbageCollector are used by one
+// thread at a time; the free functions are reentrant.
+//
+// Invariants relied upon (and kept by the compaction job, which never splits a user key over two
+// output tables):
+//   1. In a level >= 1 no two tables share a user key, so picking one table never separates the
+//      versions of a key.
+//   2. An output level below the start level holds only data older than the inputs of the
+//      start level for every key in the inputs' user-key range, and no level strictly between
+//      them holds a table overlapping that range.
+#ifndef ZIGGYDB_DB_COMPACTION_H_
+#define ZIGGYDB_DB_COMPACTION_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/dbformat.h"
+#include "db/version_edit.h"
+#include "db/version_set.h"
+#include "ziggydb/options.h"
+
+namespace ziggydb {
+
+// Size targets per level (dynamic level sizing: derived from the last level upward).
+struct LevelTargets {
+  int base_level = kNumLevels - 1;  // the level L0 compacts into
+  std::array<uint64_t, kNumLevels> target_bytes{};
+};
+
+LevelTargets ComputeLevelTargets(const Version& version, const Options& options);
+
+// Score per level: L0 by file count / l0_compaction_trigger, levels 1..kNumLevels-2 by bytes /
+// target. The last level has no level to compact into and scores 0.
+std::array<double, kNumLevels> ComputeScores(const Version& version, const Options& options,
+                                             const LevelTargets& targets);
+
+// An estimate of the bytes compaction must still rewrite to bring every level under its
+// target: L0's bytes once it reaches the trigger, plus each level's excess over its target
+// times the fan-out it is merged into.
+uint64_t EstimatePendingCompactionBytes(const Version& version, const Options& options,
+                                        const LevelTargets& targets);
+
+// The user-key range [smallest, largest] covered by the files (non-empty list).
+void UserKeyRange(const Comparator* user_comparator, const Version::FileList& files,
+                  std::string* smallest, std::string* largest);
+
+// Files of `level` whose user-key range intersects [begin, end]; null bounds are open. For L0
+// the set is closed under overlap (a file overlapping a chosen one is chosen too).
+Version::FileList OverlappingFiles(const Version& version, int level, const std::string_view* begin,
+                                   const std::string_view* end);
+
+class Compaction {
+ public:
+  Compaction(std::shared_ptr<const Version> version, int start_level, int output_level,
+             const Options& options);
+
+  int start_level() const { return start_level_; }
+  int output_level() const { return output_level_; }
+  const Version& version() const { return *version_; }
+  // inputs(0): tables of start_level; inputs(1): tables of output_level (empty when both are the
+  // same level).
+  const Version::FileList& inputs(int which) const { return inputs_[which]; }
+  Version::FileList& mutable_inputs(int which) { return inputs_[which]; }
+  const Version::FileList& grandparents() const { return grandparents_; }
+  uint64_t target_file_bytes() const { return target_file_bytes_; }
+  uint64_t InputBytes() const;
+
+  // Fills inputs(1) from output_level and the grandparents from the level below it. Call once
+  // inputs(0) is set.
+  void SetupOtherInputs();
+  // One input table, nothing to merge with, and little grandparent overlap: the table can be
+  // moved to the output level by a MANIFEST edit alone.
+  bool IsTrivialMove() const;
+  // Removes every input from its level.
+  void AddInputDeletions(VersionEdit* edit) const;
+  // True if no level below the output level holds a table whose range contains the user key.
+  bool IsBottommostForKey(std::string_view user_key) const;
+  // Called with each new user key in output order (internal key of its first version): true
+  // when the output table should end before this key, so the next output table overlaps less
+  // than kGrandparentOverlapFactor tables' worth of the grandparent level.
+  bool ShouldStopBefore(std::string_view internal_key);
+
+  // An output overlapping more grandparent bytes than this many target files is cut.
+  static constexpr uint64_t kGrandparentOverlapFactor = 10;
+
+ private:
+  const std::shared_ptr<const Version> version_;  // pins the input tables
+  const int start_level_;
+  const int output_level_;
+  const uint64_t target_file_bytes_;
+  std::array<Version::FileList, 2> inputs_;
+  Version::FileList grandparents_;
+  size_t grandparent_index_ = 0;
+  bool seen_key_ = false;
+  uint64_t overlapped_bytes_ = 0;
+};
+
+// Picks the next automatic compaction for `version`, or null when every score is below 1.
+// compact_pointers[level] (internal keys) make level >= 1 picks round-robin over the key space;
+// the chosen level's pointer is advanced.
+std::unique_ptr<Compaction> PickCompaction(std::shared_ptr<const Version> version,
+                                           const Options& options,
+                                           std::array<std::string, kNumLevels>* compact_pointers);
+
+// A manual compaction of the tables of `level` that overlap [begin, end] (null: open) into the
+// first deeper level holding a table that overlaps them, or the last level. At the last level
+// the tables are rewritten in place. Null when no table of `level` overlaps the range.
+std::unique_ptr<Compaction> PickManualCompaction(std::shared_ptr<const Version> version,
+                                                 const Options& options, int level,
+                                                 const std::string_view* begin,
+                                                 const std::string_view* end);
+
+// Decides, entry by entry in internal-key order, which versions a compaction keeps.
+//
+// The live snapshots split the sequence space into stripes: entries visible to the same oldest
+// snapshot (the first snapshot >= the entry's sequence, or "no snapshot" above them all) are in
+// one stripe. Within a stripe every reader sees at most the newest version of a key, so the
+// older ones are dropped. A tombstone in the first stripe (no snapshot predates it) is dropped
+// too when no level below the output can hold an older version of its key; the older versions
+// in the compaction, being in the same stripe, go with it.
+class VersionGarbageCollector {
+ public:
+  // snapshots: sequence numbers of the live snapshots, any order, duplicates allowed.
+  // compaction: answers IsBottommostForKey; may be null, meaning "never bottommost".
+  VersionGarbageCollector(const Comparator* user_comparator, std::vector<SequenceNumber> snapshots,
+                          const Compaction* compaction);
+
+  // Precondition: keys come in internal-key order.
+  [[nodiscard]] bool ShouldDrop(const ParsedInternalKey& key);
+
+  uint64_t dropped_shadowed() const { return dropped_shadowed_; }
+  uint64_t dropped_tombstones() const { return dropped_tombstones_; }
+
+ private:
+  size_t StripeOf(SequenceNumber sequence) const;
+
+  static constexpr size_t kNoStripe = ~size_t{0};
+
+  const Comparator* const user_comparator_;
+  std::vector<uint64_t> snapshots_;  // ascending, unique
+  const Compaction* const compaction_;
+  std::string current_user_key_;
+  bool has_current_ = false;
+  size_t last_stripe_ = kNoStripe;  // stripe of the previous entry of current_user_key_
+  uint64_t dropped_shadowed_ = 0;
+  uint64_t dropped_tombstones_ = 0;
+};
+
+}  // namespace ziggydb
+
+#endif  // ZIGGYDB_DB_COMPACTION_H_
