@@ -36,7 +36,7 @@ Status DBImpl::OpenImpl() {
   ZIGGY_RETURN_IF_ERROR(versions_->LogAndApply(&edit, &lock));
   log_ = std::move(new_log);
   log_number_ = new_log_number;
-  mem_ = std::make_shared<MemTable>(icmp_);
+  mem_ = std::make_shared<MemTable>(icmp_, options_.memtable_bytes);
   StartInfoLog();
   DeleteObsoleteFiles(&lock);
   bg_thread_ = std::thread([this] { BackgroundThreadMain(); });

@@ -13,6 +13,13 @@
 #include "util/status_macros.h"
 
 namespace ziggydb::posix {
+namespace {
+
+// Writeback of written data is started every this many bytes (see StartWriteback).
+constexpr uint64_t kWritebackStepBytes = uint64_t{1} << 20;
+constexpr uint64_t kWritebackPageBytes = 4096;
+
+}  // namespace
 
 Status ErrnoError(std::string_view op, const std::string& path, int err) {
   std::string context(op);
@@ -162,7 +169,19 @@ Status PosixWritableFile::WriteToKernel(const char* data, size_t n) {
     n -= static_cast<size_t>(written);
     file_offset_ += static_cast<uint64_t>(written);
   }
+  StartWriteback();
   return Status::OK();
+}
+
+void PosixWritableFile::StartWriteback() {
+  // Only whole pages: the page holding file_offset_ may still be rewritten (in place, or by the
+  // next append), and starting its writeback now would make that write wait for the I/O.
+  const uint64_t end = file_offset_ - file_offset_ % kWritebackPageBytes;
+  if (end < writeback_offset_ + kWritebackStepBytes) return;
+  // SYNC_FILE_RANGE_WRITE alone queues the I/O and returns; it gives no durability.
+  (void)sync_file_range(fd_, static_cast<off_t>(writeback_offset_),
+                        static_cast<off_t>(end - writeback_offset_), SYNC_FILE_RANGE_WRITE);
+  writeback_offset_ = end;
 }
 
 Status PosixWritableFile::Sync() {

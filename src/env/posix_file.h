@@ -77,6 +77,11 @@ class PosixWritableFile final : public WritableFile {
  private:
   Status WriteToKernel(const char* data, size_t n);
   Status EnsureReserved(uint64_t end_offset);
+  // Starts (does not wait for) writeback of the whole pages written since the last call, once
+  // there are kWritebackStepBytes of them, so that a later Sync (e.g. of a full WAL at a
+  // memtable switch, or of a finished table) only waits for the tail. Advisory: failures are
+  // ignored here; a write error still surfaces at the next fdatasync.
+  void StartWriteback();
   // Records `error` as the sticky error and returns it.
   Status Fail(Status error);
 
@@ -85,7 +90,8 @@ class PosixWritableFile final : public WritableFile {
   const Mode mode_;
   const uint64_t reserve_step_bytes_;
   uint64_t reserved_bytes_;
-  uint64_t file_offset_ = 0;  // bytes handed to the kernel so far
+  uint64_t file_offset_ = 0;       // bytes handed to the kernel so far
+  uint64_t writeback_offset_ = 0;  // writeback was started for [0, writeback_offset_)
   std::string buffer_;
   Status sticky_error_;
 };

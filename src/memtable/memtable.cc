@@ -1,5 +1,7 @@
 #include "memtable/memtable.h"
 
+#include <algorithm>
+#include <bit>
 #include <cstring>
 #include <limits>
 
@@ -11,7 +13,7 @@ namespace {
 
 // Decodes a varint32 this memtable wrote. No bound is needed: the bytes are our own encoding,
 // which always terminates within kMaxVarint32Bytes.
-const char* DecodeOwnVarint32(const char* p, uint32_t* value) {
+const char* DecodeOwnVarint32Slow(const char* p, uint32_t* value) {
   uint32_t result = 0;
   for (int shift = 0; shift < 7 * kMaxVarint32Bytes; shift += 7) {
     const auto byte = static_cast<uint8_t>(*p++);
@@ -25,22 +27,76 @@ const char* DecodeOwnVarint32(const char* p, uint32_t* value) {
   return nullptr;
 }
 
+// Lengths under 128 (every key of a typical memtable) take one byte: keep that path inline.
+inline const char* DecodeOwnVarint32(const char* p, uint32_t* value) {
+  const auto byte = static_cast<uint8_t>(*p);
+  if ((byte & 0x80) == 0) {
+    *value = byte;
+    return p + 1;
+  }
+  return DecodeOwnVarint32Slow(p, value);
+}
+
 // The length-prefixed bytes at p; *next (if given) receives the byte after them.
-std::string_view DecodePrefixed(const char* p, const char** next = nullptr) {
+inline std::string_view DecodePrefixed(const char* p, const char** next = nullptr) {
   uint32_t bytes = 0;
   const char* data = DecodeOwnVarint32(p, &bytes);
   if (next != nullptr) *next = data + bytes;
   return {data, bytes};
 }
 
+// The 8 bytes at p as a big-endian number, so that integer order is memcmp order.
+inline uint64_t LoadBigEndian64(const char* p) {
+  uint64_t word;
+  std::memcpy(&word, p, sizeof(word));
+  if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
+  return word;
+}
+
+// memcmp order of two byte strings, a proper prefix first: BytewiseComparator's order, inline.
+// Memtable keys are short, so whole words and no library call beat memcmp's dispatch.
+inline int CompareBytes(const char* a, size_t a_bytes, const char* b, size_t b_bytes) {
+  const size_t common = std::min(a_bytes, b_bytes);
+  size_t i = 0;
+  for (; i + 8 <= common; i += 8) {
+    const uint64_t x = LoadBigEndian64(a + i);
+    const uint64_t y = LoadBigEndian64(b + i);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  for (; i < common; ++i) {
+    const auto x = static_cast<uint8_t>(a[i]);
+    const auto y = static_cast<uint8_t>(b[i]);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return a_bytes < b_bytes ? -1 : (a_bytes > b_bytes ? 1 : 0);
+}
+
 }  // namespace
 
 int MemTable::EntryComparator::operator()(const char* a, const char* b) const {
-  return comparator->Compare(DecodePrefixed(a), DecodePrefixed(b));
+  const std::string_view ikey_a = DecodePrefixed(a);
+  const std::string_view ikey_b = DecodePrefixed(b);
+  if (!bytewise) return comparator->Compare(ikey_a, ikey_b);
+  // InternalKeyComparator's order: user key ascending, then tag descending. Entries and lookup
+  // keys always carry the 8-byte tag.
+  ZIGGY_DASSERT(ikey_a.size() >= kInternalKeyTrailerBytes &&
+                ikey_b.size() >= kInternalKeyTrailerBytes);
+  const size_t user_a = ikey_a.size() - kInternalKeyTrailerBytes;
+  const size_t user_b = ikey_b.size() - kInternalKeyTrailerBytes;
+  const int r = CompareBytes(ikey_a.data(), user_a, ikey_b.data(), user_b);
+  if (r != 0) return r;
+  const uint64_t tag_a = DecodeFixed64(ikey_a.data() + user_a);
+  const uint64_t tag_b = DecodeFixed64(ikey_b.data() + user_b);
+  return tag_a > tag_b ? -1 : (tag_a < tag_b ? 1 : 0);
 }
 
-MemTable::MemTable(const InternalKeyComparator& comparator)
-    : comparator_(comparator), table_(EntryComparator{&comparator_}, &arena_) {}
+MemTable::MemTable(const InternalKeyComparator& comparator, size_t capacity_bytes)
+    : comparator_(comparator),
+      table_(EntryComparator{&comparator_, comparator.user_comparator() == BytewiseComparator()},
+             &arena_),
+      filter_(capacity_bytes == 0
+                  ? nullptr
+                  : std::make_unique<MemTableFilter>(MemTableFilterBytes(capacity_bytes))) {}
 
 void MemTable::Add(SequenceNumber sequence, ValueType type, std::string_view user_key,
                    std::string_view value) {
@@ -52,28 +108,35 @@ void MemTable::Add(SequenceNumber sequence, ValueType type, std::string_view use
   const size_t entry_bytes =
       VarintLength(key_bytes) + size_t{key_bytes} + VarintLength(value_bytes) + value_bytes;
 
-  char* const entry = arena_.Allocate(entry_bytes);
-  char* p = EncodeVarint32(entry, key_bytes);
-  if (!user_key.empty()) std::memcpy(p, user_key.data(), user_key.size());
-  p += user_key.size();
-  EncodeFixed64(p, PackSequenceAndType(sequence, type));
-  p += kInternalKeyTrailerBytes;
-  p = EncodeVarint32(p, value_bytes);
-  if (!value.empty()) std::memcpy(p, value.data(), value.size());
-  ZIGGY_ASSERT(p + value.size() == entry + entry_bytes);
+  // The filter bits go in before the entry is linked, so any reader that can find the entry
+  // also passes the filter.
+  if (filter_ != nullptr) filter_->Add(MemTableFilter::HashKey(user_key));
+  table_.InsertWithPayload(entry_bytes, [&](char* entry) -> const char* {
+    char* p = EncodeVarint32(entry, key_bytes);
+    if (!user_key.empty()) std::memcpy(p, user_key.data(), user_key.size());
+    p += user_key.size();
+    EncodeFixed64(p, PackSequenceAndType(sequence, type));
+    p += kInternalKeyTrailerBytes;
+    p = EncodeVarint32(p, value_bytes);
+    if (!value.empty()) std::memcpy(p, value.data(), value.size());
+    ZIGGY_ASSERT(p + value.size() == entry + entry_bytes);
 
-  if constexpr (kZiggyDebugChecks) {  // decode what was just encoded
-    const char* value_start = nullptr;
-    ParsedInternalKey parsed;
-    ZIGGY_ASSERT(ParseInternalKey(DecodePrefixed(entry, &value_start), &parsed));
-    ZIGGY_ASSERT(parsed == (ParsedInternalKey{user_key, sequence, type}));
-    ZIGGY_ASSERT(DecodePrefixed(value_start) == value);
-  }
-  table_.Insert(entry);
+    if constexpr (kZiggyDebugChecks) {  // decode what was just encoded
+      const char* value_start = nullptr;
+      ParsedInternalKey parsed;
+      ZIGGY_ASSERT(ParseInternalKey(DecodePrefixed(entry, &value_start), &parsed));
+      ZIGGY_ASSERT(parsed == (ParsedInternalKey{user_key, sequence, type}));
+      ZIGGY_ASSERT(DecodePrefixed(value_start) == value);
+    }
+    return entry;
+  });
   num_entries_.store(NumEntries() + 1, std::memory_order_relaxed);  // single writer
 }
 
 bool MemTable::Get(const LookupKey& key, std::string* value, Status* status) const {
+  if (filter_ != nullptr && !filter_->MayContain(MemTableFilter::HashKey(key.user_key()))) {
+    return false;
+  }
   Table::Iterator iter(&table_);
   // Lands on the first entry ordering at or after (user_key, sequence, kValueTypeForSeek): the
   // newest entry of user_key with a sequence <= the lookup's, if user_key has one.

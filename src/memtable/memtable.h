@@ -3,6 +3,10 @@
 //
 //   entry = varint32 internal_key_bytes ++ internal_key ++ varint32 value_bytes ++ value
 //
+// Each entry is stored in its node's own arena allocation, right after the node's links, so a
+// search reads a node and its key from adjacent memory. A memtable built with a capacity also
+// keeps a MemTableFilter over its user keys, so Get for a key it never saw skips the search.
+//
 // Thread safety: Add needs external synchronisation (one writer at a time; the DB's write leader).
 // Get, NewIterator, the iterators and the size accessors may run concurrently with Add and each
 // other. Owned by the DB through std::shared_ptr<MemTable>; an iterator must not outlive it.
@@ -23,6 +27,7 @@
 
 #include "base/dbformat.h"
 #include "memtable/arena.h"
+#include "memtable/memtable_filter.h"
 #include "memtable/skiplist.h"
 #include "ziggydb/iterator.h"
 #include "ziggydb/status.h"
@@ -31,8 +36,10 @@ namespace ziggydb {
 
 class MemTable {
  public:
-  // `comparator` must outlive the memtable.
-  explicit MemTable(const InternalKeyComparator& comparator);
+  // `comparator` must outlive the memtable. capacity_bytes: the size the memtable is expected to
+  // reach (the DB's memtable_bytes); it sizes the key filter, counted in ApproximateMemoryBytes.
+  // 0 means unknown: no filter.
+  explicit MemTable(const InternalKeyComparator& comparator, size_t capacity_bytes = 0);
   MemTable(const MemTable&) = delete;
   MemTable& operator=(const MemTable&) = delete;
   ~MemTable() = default;
@@ -53,8 +60,12 @@ class MemTable {
   // InternalKeyComparator (so versions of one user key run newest first). status() is always OK.
   std::unique_ptr<Iterator> NewIterator() const;
 
-  // Bytes held by the arena, readable from any thread (relaxed; a statistic for flush decisions).
-  size_t ApproximateMemoryBytes() const { return arena_.MemoryUsage(); }
+  // Bytes held by the arena and the filter, readable from any thread (relaxed; a statistic for
+  // flush decisions).
+  size_t ApproximateMemoryBytes() const {
+    return arena_.MemoryUsage() + (filter_ != nullptr ? filter_->bytes() : 0);
+  }
+  bool has_filter() const { return filter_ != nullptr; }
   uint64_t NumEntries() const { return num_entries_.load(std::memory_order_relaxed); }
   bool Empty() const { return NumEntries() == 0; }
 
@@ -64,6 +75,8 @@ class MemTable {
   // Orders arena entries (pointers to their varint32-prefixed internal key).
   struct EntryComparator {
     const InternalKeyComparator* comparator;
+    // The user comparator is BytewiseComparator(): compare inline, without virtual calls.
+    bool bytewise;
     int operator()(const char* a, const char* b) const;
   };
   using Table = SkipList<const char*, EntryComparator>;
@@ -71,6 +84,7 @@ class MemTable {
   const InternalKeyComparator& comparator_;
   Arena arena_;
   Table table_;
+  const std::unique_ptr<MemTableFilter> filter_;  // null without a capacity
   // Relaxed: a count for statistics, written by the single writer; entries are published to
   // readers by the skiplist, not through this counter.
   std::atomic<uint64_t> num_entries_{0};

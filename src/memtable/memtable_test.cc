@@ -23,8 +23,11 @@ std::string IKey(std::string_view user_key, uint64_t sequence, ValueType type) {
   return out;
 }
 
-class MemTableTest : public ::testing::Test {
+// Every test runs on a memtable without a key filter (capacity unknown) and with one.
+class MemTableTest : public ::testing::TestWithParam<bool> {
  protected:
+  static size_t Capacity() { return GetParam() ? size_t{1} << 20 : 0; }
+
   // Returns "<value>", "NOTFOUND" (deleted) or "MISSING" (no entry).
   std::string Get(std::string_view user_key, uint64_t sequence) {
     const LookupKey lookup(user_key, SequenceNumber{sequence});
@@ -46,10 +49,21 @@ class MemTableTest : public ::testing::Test {
   }
 
   InternalKeyComparator comparator_{BytewiseComparator()};
-  MemTable memtable_{comparator_};
+  MemTable memtable_{comparator_, Capacity()};
 };
 
-TEST_F(MemTableTest, StartsEmpty) {
+INSTANTIATE_TEST_SUITE_P(Filter, MemTableTest, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "WithFilter" : "NoFilter"; });
+
+TEST_P(MemTableTest, FilterPresenceFollowsCapacity) {
+  EXPECT_EQ(memtable_.has_filter(), GetParam());
+  // The filter is counted: an empty memtable with one is at least the filter's size.
+  if (GetParam()) {
+    EXPECT_GE(memtable_.ApproximateMemoryBytes(), MemTableFilterBytes(Capacity()));
+  }
+}
+
+TEST_P(MemTableTest, StartsEmpty) {
   EXPECT_TRUE(memtable_.Empty());
   EXPECT_EQ(memtable_.NumEntries(), 0u);
   EXPECT_EQ(Get("a", kMaxSequenceNumber), "MISSING");
@@ -59,7 +73,7 @@ TEST_F(MemTableTest, StartsEmpty) {
   EXPECT_TRUE(it->status().ok());
 }
 
-TEST_F(MemTableTest, GetSeesNewestVersionAtOrBelowTheSequence) {
+TEST_P(MemTableTest, GetSeesNewestVersionAtOrBelowTheSequence) {
   Put(10, "k", "v10");
   Delete(20, "k");
   Put(30, "k", "v30");
@@ -84,7 +98,7 @@ TEST_F(MemTableTest, GetSeesNewestVersionAtOrBelowTheSequence) {
   EXPECT_EQ(Get("z", 100), "MISSING");
 }
 
-TEST_F(MemTableTest, IteratorOrdersVersionsNewestFirst) {
+TEST_P(MemTableTest, IteratorOrdersVersionsNewestFirst) {
   Put(3, "b", "b3");
   Put(1, "a", "a1");
   Put(7, "b", "b7");
@@ -123,7 +137,7 @@ TEST_F(MemTableTest, IteratorOrdersVersionsNewestFirst) {
   EXPECT_FALSE(it->Valid());
 }
 
-TEST_F(MemTableTest, KeysWithNulAndFfBytesAndLargeValues) {
+TEST_P(MemTableTest, KeysWithNulAndFfBytesAndLargeValues) {
   const std::string nul_key = "a\0b"s;
   const std::string ff_key = "\xff\xff"s;
   const std::string empty_key;
@@ -147,7 +161,7 @@ TEST_F(MemTableTest, KeysWithNulAndFfBytesAndLargeValues) {
 }
 
 // Random versions against a std::map model keyed by (user key, sequence).
-TEST_F(MemTableTest, MatchesModelForRandomVersions) {
+TEST_P(MemTableTest, MatchesModelForRandomVersions) {
   Random rnd(test::TestSeed());
   std::map<std::pair<std::string, uint64_t>, std::pair<ValueType, std::string>> model;
   const uint64_t n = test::ScaledIterations(3000);
@@ -180,7 +194,7 @@ TEST_F(MemTableTest, MatchesModelForRandomVersions) {
 
 // Readers call Get and scan while the writer adds; a key added before a reader looked must be
 // found with its value.
-TEST_F(MemTableTest, ConcurrentGetsSeeEveryEarlierAdd) {
+TEST_P(MemTableTest, ConcurrentGetsSeeEveryEarlierAdd) {
   const uint64_t n = test::ScaledIterations(5000);
   std::atomic<uint64_t> published{0};  // release (writer) / acquire (readers)
   std::atomic<bool> failed{false};
@@ -212,6 +226,58 @@ TEST_F(MemTableTest, ConcurrentGetsSeeEveryEarlierAdd) {
   for (auto& t : readers)
     t.join();
   EXPECT_FALSE(failed.load());
+}
+
+// Many keys with the filter: every added key is still found (no false negatives), and most
+// absent keys are ruled out without a search (checked through the filter itself).
+TEST(MemTableFilter, NoFalseNegativesAndFewFalsePositives) {
+  const uint64_t n = test::ScaledIterations(20000);
+  MemTableFilter filter(MemTableFilterBytes(n * 150));  // ~150 bytes per entry, as in a DB
+  for (uint64_t i = 0; i < n; ++i)
+    filter.Add(MemTableFilter::HashKey("key" + std::to_string(i)));
+  for (uint64_t i = 0; i < n; ++i)
+    ASSERT_TRUE(filter.MayContain(MemTableFilter::HashKey("key" + std::to_string(i)))) << i;
+  uint64_t false_positives = 0;
+  for (uint64_t i = 0; i < n; ++i)
+    false_positives += filter.MayContain(MemTableFilter::HashKey("absent" + std::to_string(i)));
+  // ~18 bits per key in one cache line with 6 probes: well under 1%; 2% leaves slack for
+  // small (scaled-down) runs where the 4 KiB minimum dominates anyway.
+  EXPECT_LT(false_positives, n / 50 + 1) << "of " << n;
+}
+
+// A user comparator other than BytewiseComparator() goes through the comparator (no inline
+// fast path): reverse byte order.
+class ReverseComparator final : public Comparator {
+ public:
+  int Compare(std::string_view a, std::string_view b) const override {
+    return BytewiseComparator()->Compare(b, a);
+  }
+  const char* Name() const override { return "test.Reverse"; }
+  void FindShortestSeparator(std::string*, std::string_view) const override {}
+  void FindShortSuccessor(std::string*) const override {}
+};
+
+TEST(MemTableCustomComparator, OrdersAndFindsByTheUserComparator) {
+  ReverseComparator reverse;
+  InternalKeyComparator comparator(&reverse);
+  MemTable memtable(comparator, size_t{1} << 20);
+  memtable.Add(SequenceNumber{1}, ValueType::kValue, "a", "a1");
+  memtable.Add(SequenceNumber{2}, ValueType::kValue, "c", "c2");
+  memtable.Add(SequenceNumber{3}, ValueType::kValue, "b", "b3");
+  memtable.Add(SequenceNumber{4}, ValueType::kValue, "a", "a4");
+  std::vector<std::string> keys;
+  auto it = memtable.NewIterator();
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    keys.push_back(std::string(ExtractUserKey(it->key())) +
+                   std::to_string(ExtractTag(it->key()) >> 8));
+  EXPECT_EQ(keys, (std::vector<std::string>{"c2", "b3", "a4", "a1"}));
+  std::string value;
+  Status status;
+  ASSERT_TRUE(memtable.Get(LookupKey("a", SequenceNumber{3}), &value, &status));
+  EXPECT_EQ(value, "a1");
+  ASSERT_TRUE(memtable.Get(LookupKey("a", SequenceNumber{9}), &value, &status));
+  EXPECT_EQ(value, "a4");
+  EXPECT_FALSE(memtable.Get(LookupKey("d", SequenceNumber{9}), &value, &status));
 }
 
 }  // namespace

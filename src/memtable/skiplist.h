@@ -47,6 +47,12 @@ class SkipList {
 
   // Precondition: no key comparing equal to `key` is in the list. Single writer.
   void Insert(const Key& key);
+  // Like Insert, but the node is allocated with payload_bytes of caller storage right after its
+  // links, in the same arena allocation: make_key(char* payload) fills the payload and returns
+  // the key (typically a pointer into the payload). A key stored there shares the cache lines of
+  // its node, so a search touches one place per node instead of two. Same preconditions.
+  template <typename MakeKey>
+  void InsertWithPayload(size_t payload_bytes, MakeKey&& make_key);
   bool Contains(const Key& key) const;
 
   // A cursor over the list. Not thread-safe itself; many may exist, one per thread.
@@ -87,7 +93,15 @@ class SkipList {
     // Relaxed: see the store in Insert for why a stale height is harmless.
     return max_height_.load(std::memory_order_relaxed);
   }
-  Node* NewNode(const Key& key, int height);
+  // Arena memory for a node of `height` links followed by payload_bytes of caller storage.
+  char* AllocateNode(int height, size_t payload_bytes);
+  static constexpr size_t NodeBytes(int height) {
+    return sizeof(Node) + sizeof(std::atomic<Node*>) * static_cast<size_t>(height);
+  }
+  // Constructs the node (key and null links) in memory from AllocateNode.
+  static Node* ConstructNode(char* memory, const Key& key, int height);
+  // Links a new node (not yet reachable) into every level below `height`.
+  void LinkNode(Node* node, int height);
   int RandomHeight();
   // True iff node is not null and orders before key.
   bool KeyIsAfterNode(const Key& key, Node* node) const {
@@ -139,17 +153,25 @@ struct alignas(std::atomic<void*>) SkipList<Key, Comparator>::Node {
 
 template <typename Key, class Comparator>
 SkipList<Key, Comparator>::SkipList(Comparator compare, Arena* arena, uint64_t seed)
-    : compare_(compare), arena_(arena), head_(NewNode(Key{}, kMaxHeight)), random_(seed) {
+    : compare_(compare),
+      arena_(arena),
+      head_(ConstructNode(AllocateNode(kMaxHeight, 0), Key{}, kMaxHeight)),
+      random_(seed) {
   static_assert(std::is_trivially_destructible_v<Key>);
   static_assert(alignof(Node) <= Arena::kAlignBytes);
   static_assert(sizeof(Node) % alignof(std::atomic<Node*>) == 0);
 }
 
 template <typename Key, class Comparator>
-typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::NewNode(const Key& key,
-                                                                             int height) {
+char* SkipList<Key, Comparator>::AllocateNode(int height, size_t payload_bytes) {
   ZIGGY_ASSERT(height >= 1 && height <= kMaxHeight);
-  char* memory = arena_->AllocateAligned(sizeof(Node) + sizeof(std::atomic<Node*>) * height);
+  return arena_->AllocateAligned(NodeBytes(height) + payload_bytes);
+}
+
+template <typename Key, class Comparator>
+typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::ConstructNode(char* memory,
+                                                                                   const Key& key,
+                                                                                   int height) {
   Node* node = new (memory) Node(key);
   auto* links = reinterpret_cast<std::atomic<Node*>*>(memory + sizeof(Node));
   for (int i = 0; i < height; ++i)
@@ -174,6 +196,10 @@ typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindGreater
   // INVARIANT: node is head_ or orders before key.
   while (true) {
     Node* next = node->Next(level);
+    // The search is a chain of dependent cache misses. If `next` turns out to be past key, the
+    // search continues at node's successor one level down: start fetching it now, in parallel
+    // with the comparison. (A hint only: a stale pointer costs nothing.)
+    if (level > 0) __builtin_prefetch(node->RelaxedNext(level - 1));
     if (KeyIsAfterNode(key, next)) {
       node = next;
       continue;
@@ -209,11 +235,25 @@ typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindLast(co
 
 template <typename Key, class Comparator>
 void SkipList<Key, Comparator>::Insert(const Key& key) {
-  Node* prev[kMaxHeight];
-  Node* successor = FindGreaterOrEqual(key, prev);
-  ZIGGY_ASSERT(successor == nullptr || compare_(key, successor->key) != 0);  // no duplicates
-
   const int height = RandomHeight();
+  LinkNode(ConstructNode(AllocateNode(height, 0), key, height), height);
+}
+
+template <typename Key, class Comparator>
+template <typename MakeKey>
+void SkipList<Key, Comparator>::InsertWithPayload(size_t payload_bytes, MakeKey&& make_key) {
+  const int height = RandomHeight();
+  char* memory = AllocateNode(height, payload_bytes);
+  const Key key = make_key(memory + NodeBytes(height));
+  LinkNode(ConstructNode(memory, key, height), height);
+}
+
+template <typename Key, class Comparator>
+void SkipList<Key, Comparator>::LinkNode(Node* node, int height) {
+  Node* prev[kMaxHeight];
+  Node* successor = FindGreaterOrEqual(node->key, prev);
+  ZIGGY_ASSERT(successor == nullptr || compare_(node->key, successor->key) != 0);  // no duplicates
+
   const int max_height = GetMaxHeight();
   if (height > max_height) {
     for (int level = max_height; level < height; ++level)
@@ -224,7 +264,6 @@ void SkipList<Key, Comparator>::Insert(const Key& key) {
     max_height_.store(height, std::memory_order_relaxed);
   }
 
-  Node* node = NewNode(key, height);
   for (int level = 0; level < height; ++level) {
     // Relaxed: `node` is unreachable until the release store below publishes it, and only this
     // thread writes prev[level]'s links.

@@ -5,6 +5,31 @@
 #include "util/coding.h"
 
 namespace ziggydb {
+namespace {
+
+// Decodes an entry header (three varint32s: shared, non_shared, value bytes) at p, bounded by
+// limit; null when malformed. Headers of small entries are three one-byte varints: that case is
+// decoded inline, anything else through the general decoder.
+inline const char* DecodeEntryHeader(const char* p, const char* limit, uint32_t* shared,
+                                     uint32_t* non_shared, uint32_t* value_bytes) {
+  if (limit - p >= 3) {
+    const auto a = static_cast<uint8_t>(p[0]);
+    const auto b = static_cast<uint8_t>(p[1]);
+    const auto c = static_cast<uint8_t>(p[2]);
+    if (((a | b | c) & 0x80) == 0) {
+      *shared = a;
+      *non_shared = b;
+      *value_bytes = c;
+      return p + 3;
+    }
+  }
+  p = DecodeVarint32(p, limit, shared);
+  if (p != nullptr) p = DecodeVarint32(p, limit, non_shared);
+  if (p != nullptr) p = DecodeVarint32(p, limit, value_bytes);
+  return p;
+}
+
+}  // namespace
 
 Status Block::Parse(std::string contents, std::shared_ptr<const Block>* block) {
   const size_t size = contents.size();
@@ -26,11 +51,6 @@ Status Block::Parse(std::string contents, std::shared_ptr<const Block>* block) {
   }
   block->reset(new Block(std::move(contents), restarts_offset, num_restarts));
   return Status::OK();
-}
-
-uint32_t Block::restart(uint32_t index) const {
-  ZIGGY_ASSERT(index < num_restarts_);
-  return DecodeFixed32(contents_.data() + restarts_offset_ + 4 * size_t{index});
 }
 
 BlockIterator::BlockIterator(std::shared_ptr<const Block> block, const Comparator* comparator)
@@ -72,9 +92,7 @@ bool BlockIterator::ParseNextEntry() {
   uint32_t shared = 0;
   uint32_t non_shared = 0;
   uint32_t value_bytes = 0;
-  p = DecodeVarint32(p, limit, &shared);
-  if (p != nullptr) p = DecodeVarint32(p, limit, &non_shared);
-  if (p != nullptr) p = DecodeVarint32(p, limit, &value_bytes);
+  p = DecodeEntryHeader(p, limit, &shared, &non_shared, &value_bytes);
   if (p == nullptr || shared > key_.size() ||
       uint64_t{non_shared} + value_bytes > static_cast<uint64_t>(limit - p)) {
     MarkCorrupt("entry header at offset " + std::to_string(current_));
@@ -107,9 +125,7 @@ bool BlockIterator::RestartKey(uint32_t index, std::string_view* key) {
   uint32_t shared = 0;
   uint32_t non_shared = 0;
   uint32_t value_bytes = 0;
-  p = DecodeVarint32(p, limit, &shared);
-  if (p != nullptr) p = DecodeVarint32(p, limit, &non_shared);
-  if (p != nullptr) p = DecodeVarint32(p, limit, &value_bytes);
+  p = DecodeEntryHeader(p, limit, &shared, &non_shared, &value_bytes);
   if (p == nullptr || shared != 0 || non_shared > static_cast<uint64_t>(limit - p)) {
     MarkCorrupt("restart entry at offset " + std::to_string(offset));
     return false;

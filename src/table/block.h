@@ -22,6 +22,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/assert.h"
+#include "util/coding.h"
 #include "util/comparator.h"
 #include "ziggydb/iterator.h"
 #include "ziggydb/status.h"
@@ -41,7 +43,10 @@ class Block {
   uint32_t num_restarts() const { return num_restarts_; }
   // Offset of the first byte after the entries (the start of the restart array).
   uint32_t restarts_offset() const { return restarts_offset_; }
-  uint32_t restart(uint32_t index) const;
+  uint32_t restart(uint32_t index) const {
+    ZIGGY_ASSERT(index < num_restarts_);
+    return DecodeFixed32(contents_.data() + restarts_offset_ + 4 * size_t{index});
+  }
   // What the block costs in memory, for the block cache.
   size_t charge() const { return contents_.capacity() + sizeof(Block); }
 

@@ -17,6 +17,7 @@
 #ifndef ZIGGYDB_TABLE_LRU_CACHE_H_
 #define ZIGGYDB_TABLE_LRU_CACHE_H_
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -85,18 +86,31 @@ class ShardedLruCache {
     Shard& shard = ShardFor(key);
     // Dropped values are released after the mutex (declared first, destroyed last), so value
     // destructors never run under a shard lock.
-    std::vector<std::shared_ptr<Value>> dropped;
+    DroppedValues dropped;
     std::lock_guard<std::mutex> lock(shard.mutex);
-    if (auto old = shard.EraseLocked(key)) dropped.push_back(std::move(old));
-    if (charge > shard.capacity_charge) return;
-    shard.lru.push_front(Entry{key, std::move(value), charge});
-    shard.map.emplace(key, shard.lru.begin());
+    if (charge > shard.capacity_charge) {
+      if (auto old = shard.EraseLocked(key)) dropped.Add(std::move(old));
+      return;
+    }
+    // One hash lookup: a new slot, or the existing entry updated in place (and made newest).
+    auto [slot, added] = shard.map.try_emplace(key);
+    if (added) {
+      shard.lru.push_front(Entry{key, std::move(value), charge});
+      slot->second = shard.lru.begin();
+    } else {
+      Entry& entry = *slot->second;
+      ZIGGY_ASSERT(shard.usage_charge >= entry.charge);
+      shard.usage_charge -= entry.charge;
+      dropped.Add(std::exchange(entry.value, std::move(value)));
+      entry.charge = charge;
+      shard.lru.splice(shard.lru.begin(), shard.lru, slot->second);
+    }
     shard.usage_charge += charge;
     shard.inserts.fetch_add(1, std::memory_order_relaxed);
     // INVARIANT: the new entry is at the front and fits alone, so the loop never evicts it.
     while (shard.usage_charge > shard.capacity_charge) {
       ZIGGY_ASSERT(shard.lru.size() > 1);
-      dropped.push_back(shard.EraseLocked(shard.lru.back().key));
+      dropped.Add(shard.EraseLocked(shard.lru.back().key));
       shard.evictions.fetch_add(1, std::memory_order_relaxed);
     }
     ZIGGY_DASSERT(shard.map.size() == shard.lru.size());
@@ -142,6 +156,25 @@ class ShardedLruCache {
     size_t charge;
   };
   using LruList = std::list<Entry>;
+
+  // Values an Insert drops, released when it returns (after the shard mutex). Usually one or
+  // two, kept inline so that an Insert that evicts does not allocate.
+  class DroppedValues {
+   public:
+    void Add(std::shared_ptr<Value> value) {
+      if (value == nullptr) return;
+      if (num_inline_ < inline_.size()) {
+        inline_[num_inline_++] = std::move(value);
+      } else {
+        more_.push_back(std::move(value));
+      }
+    }
+
+   private:
+    std::array<std::shared_ptr<Value>, 4> inline_;
+    size_t num_inline_ = 0;
+    std::vector<std::shared_ptr<Value>> more_;
+  };
 
   // Cache-line aligned so that shards locked by different threads do not share a line.
   struct alignas(64) Shard {
