@@ -313,9 +313,8 @@ INSTANTIATE_TEST_SUITE_P(Envs, ModelTest, ::testing::Values(EnvKind::kPosix, Env
                          });
 
 // WriteOptions::disable_wal promises only that unlogged writes may be lost in a crash; a clean
-// close (which "leaves the directory consistent") must keep them. Disabled: DBImpl::~DBImpl does
-// not flush a memtable holding unlogged writes, so they vanish (reported; enable once fixed).
-TEST(ModelCleanClose, DISABLED_UnloggedWritesSurviveACleanClose) {
+// close (which "leaves the directory consistent") must keep them.
+TEST(ModelCleanClose, UnloggedWritesSurviveACleanClose) {
   MemEnv env;
   Options options;
   options.env = &env;

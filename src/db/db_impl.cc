@@ -68,6 +68,16 @@ DBImpl::DBImpl(const Options& options, std::string dbname)
 }
 
 DBImpl::~DBImpl() {
+  bool flush_unlogged = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    flush_unlogged = has_unlogged_writes_ && bg_error_.ok();
+  }
+  if (flush_unlogged) {
+    // Unlogged writes live only in memtables: a clean close keeps them by writing them out.
+    Status s = Flush();
+    if (!s.ok()) Log("flushing unlogged writes at close failed: " + s.ToString());
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     shutting_down_ = true;

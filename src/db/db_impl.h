@@ -210,6 +210,8 @@ class DBImpl final : public DB {
   WriteBatch group_batch_;  // used only by the write leader
   Status bg_error_;
   bool shutting_down_ = false;
+  // A disable_wal write reached a memtable: closing must flush, or the write would be lost.
+  bool has_unlogged_writes_ = false;
   std::set<FileNumber> pending_outputs_;  // tables being written, not yet in a Version
   bool compaction_running_ = false;       // one compaction at a time (automatic or manual)
   int manual_compactions_waiting_ = 0;    // CompactRange callers waiting: automatic ones yield

@@ -66,7 +66,10 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
 
   // INVARIANT: this thread is the leader until it pops itself below.
   if (self.sync && updates != nullptr) GatherSyncWriters(&lock);
-  Status s = MakeRoomForWrite(&lock, updates == nullptr);
+  // Slow down (or stop) before taking room, so the delay is charged to the bytes being written.
+  Status s = updates == nullptr ? Status::OK()
+                                : ThrottleWrites(&lock, WriteBatchInternal::ByteSize(*updates));
+  if (s.ok()) s = MakeRoomForWrite(&lock, updates == nullptr);
   Writer* last = &self;
   if (s.ok() && updates != nullptr) {
     size_t batches = 0;
@@ -178,7 +181,11 @@ Status DBImpl::WriteGroup(const Writer& leader, size_t batches, MemTable* mem,
   }
   versions_->SetLastSequence(SequenceNumber{last_sequence + count});
   writes_.fetch_add(batches, std::memory_order_relaxed);
-  if (use_wal) wal_writes_.fetch_add(batches, std::memory_order_relaxed);
+  if (use_wal) {
+    wal_writes_.fetch_add(batches, std::memory_order_relaxed);
+  } else {
+    has_unlogged_writes_ = true;
+  }
   return Status::OK();
 }
 
@@ -246,7 +253,7 @@ Status DBImpl::SwitchMemtable(std::unique_lock<std::mutex>* lock) {
   }
   wal_syncs_.fetch_add(1, std::memory_order_relaxed);
   imm_.push_back(Immutable{mem_, new_number});
-  mem_ = std::make_shared<MemTable>(icmp_);
+  mem_ = std::make_shared<MemTable>(icmp_, options_.memtable_bytes);
   log_ = std::move(new_log);
   log_number_ = new_number;
   Log("switched to WAL " + std::to_string(raw(new_number)) + "; " + std::to_string(imm_.size()) +
