@@ -41,10 +41,13 @@
 namespace ziggydb::test {
 namespace {
 
-#ifdef ZIGGY_CRASH_STRESS
+#if defined(ZIGGY_CRASH_STRESS)
 constexpr uint64_t kRoundsBase = 500;  // per variant, times ZIGGY_TEST_SCALE
+#elif defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+// Sanitizer builds look for memory and race errors on the same paths; kill count matters less.
+constexpr uint64_t kRoundsBase = 150;
 #else
-constexpr uint64_t kRoundsBase = 200;
+constexpr uint64_t kRoundsBase = 1000;  // 2,000 kills per `make test` run
 #endif
 constexpr uint64_t kRoundsPerDb = 12;
 constexpr uint64_t kKillDelayMicrosMax = 30000;
