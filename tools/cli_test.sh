@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Smoke test of the ziggy CLI (ctest label "cli"): data round trip, exit codes, error messages,
-# load + verify (and verify catching a flipped byte), dump-wal/dump-sst, and a tiny bench.
+# load + verify (and verify catching a flipped byte), compact + inspect, dump-wal/dump-sst, and a
+# tiny bench.
 # Usage: cli_test.sh path/to/ziggy
 set -u
 ZIGGY=${1:?usage: cli_test.sh path/to/ziggy}
@@ -71,6 +72,18 @@ expect_rc 0 "$ZIGGY" stats --db "$WORK/loaded"
 expect_contains "$OUT" "last sequence"
 expect_rc 0 "$ZIGGY" verify --db "$WORK/loaded"
 expect_contains "$OUT" "verify: OK"
+
+# compact, then inspect: the MANIFEST summary and the tables of each level.
+expect_rc 0 "$ZIGGY" compact --db "$WORK/loaded"
+expect_rc 0 "$ZIGGY" inspect --db "$WORK/loaded"
+expect_contains "$OUT" "manifest: MANIFEST-"
+expect_contains "$OUT" "last sequence: 5000"
+expect_contains "$OUT" "level 0: 0 files"
+expect_contains "$OUT" "level 6: "
+expect_contains "$OUT" ".sst "
+expect_contains "$OUT" "'k000000000000000' @"
+expect_rc 2 "$ZIGGY" inspect --db "$WORK/missing"
+expect_contains "$ERR" "no CURRENT file"
 
 # dump-wal and dump-sst on the files the DB wrote.
 log=$(ls "$WORK/loaded"/*.log | head -n 1)

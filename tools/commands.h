@@ -14,13 +14,14 @@ namespace ziggydb::tools {
 // Adds the --db option (required unless the ZIGGY_DB environment variable is set).
 void AddDbOption(CLI::App* cmd, std::string* db);
 
-void RegisterDataCommands(CLI::App* app, int* exit_code);     // put, get, del, scan
-void RegisterLoadCommand(CLI::App* app, int* exit_code);      // load
-void RegisterInspectCommands(CLI::App* app, int* exit_code);  // stats, dump-wal, dump-sst
-void RegisterVerifyCommand(CLI::App* app, int* exit_code);    // verify
-void RegisterCompactCommand(CLI::App* app, int* exit_code);   // compact
-void RegisterDemoCommand(CLI::App* app, int* exit_code);      // demo
-void RegisterBenchCommand(CLI::App* app, int* exit_code);     // bench
+void RegisterDataCommands(CLI::App* app, int* exit_code);      // put, get, del, scan
+void RegisterLoadCommand(CLI::App* app, int* exit_code);       // load
+void RegisterInspectCommands(CLI::App* app, int* exit_code);   // stats, dump-wal, dump-sst
+void RegisterInspectDbCommand(CLI::App* app, int* exit_code);  // inspect
+void RegisterVerifyCommand(CLI::App* app, int* exit_code);     // verify
+void RegisterCompactCommand(CLI::App* app, int* exit_code);    // compact
+void RegisterDemoCommand(CLI::App* app, int* exit_code);       // demo
+void RegisterBenchCommand(CLI::App* app, int* exit_code);      // bench
 
 }  // namespace ziggydb::tools
 

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   ziggydb::tools::RegisterDataCommands(&app, &exit_code);
   ziggydb::tools::RegisterLoadCommand(&app, &exit_code);
   ziggydb::tools::RegisterInspectCommands(&app, &exit_code);
+  ziggydb::tools::RegisterInspectDbCommand(&app, &exit_code);
   ziggydb::tools::RegisterVerifyCommand(&app, &exit_code);
   ziggydb::tools::RegisterCompactCommand(&app, &exit_code);
   ziggydb::tools::RegisterDemoCommand(&app, &exit_code);
