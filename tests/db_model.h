@@ -65,30 +65,26 @@ inline void ApplyToModel(const WriteBatch& batch, Model* model) {
   return Status::OK();
 }
 
-// Outcome of comparing an iterator with the model.
-enum class IteratorCheck : uint8_t { kChecked, kNotSupported };
-
 // Compares a DB iterator (as of options.snapshot, or now) with `model` (the expected contents):
 // a full forward and backward scan, then random Seek / SeekForPrev targets each followed by a few
 // Next or Prev steps, then a forward scan within random bounds. Failures are reported through
-// gtest. kNotSupported if the DB's iterator says so (DB iterators arrive with issue 4).
-inline IteratorCheck CheckIteratorAgainstModel(DB* db, ReadOptions options, const Model& model,
-                                               const std::vector<std::string>& keys, Random* rng) {
+// gtest.
+inline void CheckIteratorAgainstModel(DB* db, ReadOptions options, const Model& model,
+                                      const std::vector<std::string>& keys, Random* rng) {
   {
     std::unique_ptr<Iterator> it = db->NewIterator(options);
     it->SeekToFirst();
-    if (!it->Valid() && it->status().IsNotSupported()) return IteratorCheck::kNotSupported;
     auto expected = model.begin();
     for (; it->Valid(); it->Next(), ++expected) {
       if (expected == model.end()) {
         ADD_FAILURE() << "forward scan: extra key '" << it->key() << "'";
-        return IteratorCheck::kChecked;
+        return;
       }
       if (it->key() != expected->first || it->value() != expected->second) {
         ADD_FAILURE() << "forward scan: at '" << it->key() << "', expected '" << expected->first
                       << "' (values " << (it->value() == expected->second ? "equal" : "differ")
                       << ")";
-        return IteratorCheck::kChecked;
+        return;
       }
     }
     EXPECT_TRUE(it->status().ok()) << it->status().ToString();
@@ -98,7 +94,7 @@ inline IteratorCheck CheckIteratorAgainstModel(DB* db, ReadOptions options, cons
     for (it->SeekToLast(); it->Valid(); it->Prev(), ++back) {
       if (back == model.rend() || it->key() != back->first || it->value() != back->second) {
         ADD_FAILURE() << "backward scan differs at '" << it->key() << "'";
-        return IteratorCheck::kChecked;
+        return;
       }
     }
     EXPECT_TRUE(it->status().ok()) << it->status().ToString();
@@ -127,7 +123,7 @@ inline IteratorCheck CheckIteratorAgainstModel(DB* db, ReadOptions options, cons
                       << (it->Valid() ? "at '" + std::string(it->key()) + "'" : "invalid")
                       << ", model " << (want_valid ? "at '" + pos->first + "'" : "at the end")
                       << "; status " << it->status().ToString();
-        return IteratorCheck::kChecked;
+        return;
       }
       if (!want_valid) break;
       if (rng->OneIn(2)) {
@@ -151,13 +147,13 @@ inline IteratorCheck CheckIteratorAgainstModel(DB* db, ReadOptions options, cons
     if (expected == model.end() || expected->first >= upper || bounded->key() != expected->first) {
       ADD_FAILURE() << "bounded scan [" << lower << ", " << upper << ") differs at '"
                     << bounded->key() << "'";
-      return IteratorCheck::kChecked;
+      return;
     }
   }
   EXPECT_TRUE(bounded->status().ok()) << bounded->status().ToString();
   EXPECT_TRUE(expected == model.end() || expected->first >= upper)
       << "bounded scan ended early, before '" << expected->first << "'";
-  return IteratorCheck::kChecked;
+  return;
 }
 
 // Live tables over all levels, from the "ziggydb.num-files-at-level<N>" properties.

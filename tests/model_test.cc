@@ -83,7 +83,7 @@ class ModelRun {
     db_.reset();
   }
 
-  // Checks made against the model (0 while the DB answers NotSupported).
+  // Checks made against the model.
   uint64_t iterator_checks() const { return iterator_checks_; }
   uint64_t compactions() const { return compactions_; }
 
@@ -178,7 +178,6 @@ class ModelRun {
 
   // An iterator reads the state as of its creation, whatever is written while it lives.
   void IteratorOutlivesAWrite() {
-    if (!iterators_supported_) return;
     const Model before = model_;
     std::unique_ptr<Iterator> it = db_->NewIterator(ReadOptions());
     WriteRandomBatch();
@@ -196,27 +195,17 @@ class ModelRun {
   }
 
   void CheckIterator(const ReadOptions& options, const Model& model) {
-    if (!iterators_supported_) return;
-    if (CheckIteratorAgainstModel(db_.get(), options, model, keys_, &rng_) ==
-        IteratorCheck::kNotSupported) {
-      iterators_supported_ = false;
-      return;
-    }
+    CheckIteratorAgainstModel(db_.get(), options, model, keys_, &rng_);
     ++iterator_checks_;
   }
 
   // Compacts [a, b] for two keys of the key space, or everything; the contents must not change.
   void CompactRandomRange() {
-    if (!compaction_supported_) return;
     std::string_view begin = RandomKey();
     std::string_view end = RandomKey();
     if (end < begin) std::swap(begin, end);
     const bool whole = rng_.OneIn(3);
     Status s = db_->CompactRange(whole ? nullptr : &begin, whole ? nullptr : &end);
-    if (s.IsNotSupported()) {
-      compaction_supported_ = false;
-      return;
-    }
     ASSERT_TRUE(s.ok()) << s.ToString();
     ++compactions_;
   }
@@ -272,8 +261,6 @@ class ModelRun {
   std::unique_ptr<DB> db_;
   uint64_t op_index_ = 0;
   // Until the DB says otherwise (DB iterators and compaction arrive with issue 4).
-  bool iterators_supported_ = true;
-  bool compaction_supported_ = true;
   uint64_t iterator_checks_ = 0;
   uint64_t compactions_ = 0;
 };
@@ -301,7 +288,6 @@ TEST_P(ModelTest, RandomOperationsMatchAStdMap) {
     }
     if (HasFailure()) return;
   }
-  // Until issue 4 lands these are 0 (the DB answers NotSupported and the checks are skipped).
   std::printf("[ info ] %llu iterator checks, %llu CompactRange calls\n",
               static_cast<unsigned long long>(iterator_checks),
               static_cast<unsigned long long>(compactions));

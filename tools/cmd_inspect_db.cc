@@ -18,6 +18,7 @@
 #include "tools/cli_util.h"
 #include "tools/commands.h"
 #include "tools/inspect_util.h"
+#include "util/status_macros.h"
 #include "ziggydb/env.h"
 
 namespace ziggydb::tools {
@@ -49,41 +50,11 @@ void ApplyEdit(const VersionEdit& edit, ManifestSummary* summary) {
 // Replays the MANIFEST that CURRENT names. A torn last edit is dropped (with a note), as recovery
 // does; any other damage, or edits that leave a field recovery needs unset, is Corruption.
 Status ReadManifestSummary(const std::string& dbname, ManifestSummary* summary) {
-  Status s = ReadCurrentFile(Env::Default(), dbname, &summary->name);
-  if (!s.ok()) return s;
-  const std::string path = dbname + "/" + summary->name;
-  uint64_t number = 0;
-  bool is_manifest = false;
-  if (!FileNumberFromPath(path, &number, &is_manifest) || !is_manifest) {
-    return Status::Corruption("CURRENT does not name a MANIFEST", summary->name);
-  }
-  s = Env::Default()->GetFileSize(path, &summary->file_bytes);
-  if (!s.ok()) return s;
-  Status damage;
-  s = ReadLog(
-      path, number,
-      [&](uint64_t offset, std::string_view record) {
-        if (!damage.ok()) return;
-        VersionEdit edit;
-        Status d = edit.DecodeFrom(record);
-        if (!d.ok()) {
-          damage = Status::Corruption(fmt::format("{} at offset {}", path, offset), d.message());
-          return;
-        }
-        ApplyEdit(edit, summary);
-      },
-      [&](const LogDamage& d) {
-        if (!damage.ok()) return;
-        if (d.at_tail) {
-          fmt::print("note: {} ends in a torn record at offset {} ({} bytes); recovery drops it\n",
-                     path, d.offset, d.bytes);
-          return;
-        }
-        damage = Status::Corruption(
-            fmt::format("{} at offset {} ({} bytes)", path, d.offset, d.bytes), d.reason);
-      });
-  if (!s.ok()) return s;
-  if (!damage.ok()) return damage;
+  std::string path;
+  ZIGGY_RETURN_IF_ERROR(ReplayManifest(
+      dbname, &path, [summary](const VersionEdit& edit) { ApplyEdit(edit, summary); }));
+  summary->name = path.substr(dbname.size() + 1);
+  ZIGGY_RETURN_IF_ERROR(Env::Default()->GetFileSize(path, &summary->file_bytes));
   // What recovery would refuse even when every record read back intact.
   if (!summary->last_sequence || !summary->next_file_number || !summary->log_number) {
     return Status::Corruption(

@@ -49,54 +49,23 @@ Status CheckComplete(const LiveSet& live, const std::string& path) {
 }
 
 Status ReadManifest(const std::string& dbname, LiveSet* live) {
-  std::string manifest;
-  Status s = ReadCurrentFile(Env::Default(), dbname, &manifest);
-  if (!s.ok()) return s;
-  const std::string path = dbname + "/" + manifest;
-  uint64_t number = 0;
-  bool is_manifest = false;
-  if (!FileNumberFromPath(path, &number, &is_manifest) || !is_manifest) {
-    return Status::Corruption("CURRENT does not name a MANIFEST", manifest);
-  }
-  Status damage;
-  s = ReadLog(
-      path, number,
-      [&](uint64_t offset, std::string_view record) {
-        if (!damage.ok()) return;
-        VersionEdit edit;
-        Status d = edit.DecodeFrom(record);
-        if (!d.ok()) {
-          damage = Status::Corruption(fmt::format("{} at offset {}", path, offset), d.message());
-          return;
-        }
-        if (live->edits++ == 0) live->first_has_format_version = edit.format_version().has_value();
-        live->has_next_file_number |= edit.next_file_number().has_value();
-        live->has_last_sequence |= edit.last_sequence().has_value();
-        if (edit.log_number()) {
-          live->has_log_number = true;
-          live->log_number = raw(*edit.log_number());
-        }
-        for (const auto& [level, file] : edit.removed_files())
-          live->tables.erase(raw(file));
-        for (const auto& [level, file] : edit.added_files())
-          live->tables[raw(file.number)] = file;
-      },
-      [&](const LogDamage& d) {
-        if (!damage.ok()) return;
-        if (d.at_tail) {
-          // A torn last edit is the trace of a crash while appending it; recovery ignores it.
-          fmt::print("note: {} ends in a torn record at offset {} ({} bytes); recovery drops it\n",
-                     path, d.offset, d.bytes);
-          return;
-        }
-        damage = Status::Corruption(
-            fmt::format("{} at offset {} ({} bytes)", path, d.offset, d.bytes), d.reason);
-      });
-  if (!s.ok()) return s;
-  if (!damage.ok()) return damage;
+  std::string path;
+  ZIGGY_RETURN_IF_ERROR(ReplayManifest(dbname, &path, [live](const VersionEdit& edit) {
+    if (live->edits++ == 0) live->first_has_format_version = edit.format_version().has_value();
+    live->has_next_file_number |= edit.next_file_number().has_value();
+    live->has_last_sequence |= edit.last_sequence().has_value();
+    if (edit.log_number()) {
+      live->has_log_number = true;
+      live->log_number = raw(*edit.log_number());
+    }
+    for (const auto& [level, file] : edit.removed_files())
+      live->tables.erase(raw(file));
+    for (const auto& [level, file] : edit.added_files())
+      live->tables[raw(file.number)] = file;
+  }));
   ZIGGY_RETURN_IF_ERROR(CheckComplete(*live, path));
-  fmt::print("MANIFEST {}: {} edits OK, {} live tables, log number {}\n", manifest, live->edits,
-             live->tables.size(), live->log_number);
+  fmt::print("MANIFEST {}: {} edits OK, {} live tables, log number {}\n",
+             path.substr(dbname.size() + 1), live->edits, live->tables.size(), live->log_number);
   return Status::OK();
 }
 

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "base/dbformat.h"
+#include "db/version_edit.h"
 #include "table/table_reader.h"
 #include "ziggydb/status.h"
 
@@ -34,6 +35,12 @@ Status ReadLog(const std::string& path, uint64_t log_number,
 // The number in a DB file name ("000012.log" -> 12, "MANIFEST-000003" -> 3), from the last path
 // component. False if the name is not one the DB writes.
 bool FileNumberFromPath(std::string_view path, uint64_t* number, bool* is_manifest);
+
+// Replays the MANIFEST that dbname's CURRENT names, calling on_edit for each decoded edit in order.
+// *manifest_path is set to its path. A torn last record is dropped with a printed note, as recovery
+// does; a record that does not decode, or damage before the end, is Corruption with the offset.
+Status ReplayManifest(const std::string& dbname, std::string* manifest_path,
+                      const std::function<void(const VersionEdit&)>& on_edit);
 
 // A table opened for inspection. Tables written by the DB order internal keys; a table written
 // with a plain bytewise comparator (e.g. by tests) is opened with that instead.
