@@ -232,10 +232,11 @@ class DBImpl final : public DB {
   uint64_t delay_debt_micros_ = 0;                      // write delay owed but not yet slept
   std::list<std::unique_ptr<SnapshotImpl>> snapshots_;  // oldest first
   // Group commit gathering (see GatherSyncWriters).
-  int sync_writers_inflight_ = 0;  // sync writers inside WriteImpl
-  int sync_writers_expected_ = 1;  // recent peak of sync_writers_inflight_, lowered on timeout
-  bool leader_gathering_ = false;  // the leader waits for writers: new ones notify it
-  uint64_t last_sync_micros_ = 0;  // duration of the last WAL fsync
+  int sync_writers_inflight_ = 0;      // sync writers inside WriteImpl
+  int sync_writers_expected_ = 1;      // recent peak of sync_writers_inflight_, lowered on timeout
+  bool leader_gathering_ = false;      // the leader waits on gather_cv_ for `expected` writers
+  std::condition_variable gather_cv_;  // notified by the writer that completes the gathering
+  uint64_t last_sync_micros_ = 0;      // duration of the last WAL fsync
 
   // ---- Statistics: written under mu_ or by the leader, read anywhere (relaxed) ----
   std::atomic<uint64_t> wal_writes_{0};   // batches written to the WAL

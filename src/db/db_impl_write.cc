@@ -8,12 +8,14 @@
 #include <algorithm>
 #include <chrono>
 #include <utility>
+#include <vector>
 
 #include "db/db_impl.h"
 #include "db/filename.h"
 #include "db/write_batch_internal.h"
 #include "env/preallocated_file.h"
 #include "util/assert.h"
+#include "util/futex.h"
 #include "util/status_macros.h"
 
 namespace ziggydb {
@@ -28,6 +30,12 @@ constexpr uint64_t kWalPreallocateBytesMax = uint64_t{64} << 20;
 
 }  // namespace
 
+// How a queued writer learns its fate. It changes once, under mu_, from kWaiting to kDone (a
+// leader served it and set status) or to kLeader (the previous leader made it the front of
+// writers_). The writer sleeps on it with a futex and reads it without mu_, so a woken writer
+// never has to queue for the mutex its waker holds.
+enum WriterState : uint32_t { kWaiting = 0, kLeader = 1, kDone = 2 };
+
 struct DBImpl::Writer {
   Writer(WriteBatch* b, const WriteOptions& options)
       : batch(b), sync(options.sync), disable_wal(options.disable_wal) {}
@@ -35,10 +43,21 @@ struct DBImpl::Writer {
   WriteBatch* const batch;  // null: a Flush request (switch the memtable, write nothing)
   const bool sync;
   const bool disable_wal;
-  bool done = false;  // set by the leader that served this writer (under mu_)
-  Status status;      // valid once done
-  std::condition_variable cv;
+  Status status;  // set by the serving leader before state becomes kDone
+  std::atomic<uint32_t> state{kWaiting};
 };
+
+namespace {
+
+// Returns kLeader or kDone.
+uint32_t WaitForTurn(const std::atomic<uint32_t>& state) {
+  uint32_t current;
+  while ((current = state.load(std::memory_order_acquire)) == kWaiting)
+    FutexWait(&state, kWaiting);
+  return current;
+}
+
+}  // namespace
 
 Status DBImpl::Write(const WriteOptions& options, WriteBatch* updates) {
   if (updates == nullptr) return Status::InvalidArgument("Write: null batch");
@@ -56,15 +75,20 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
     sync_writers_expected_ = std::max(sync_writers_expected_, sync_writers_inflight_);
   }
   writers_.push_back(&self);
-  if (leader_gathering_) writers_.front()->cv.notify_one();
-  while (!self.done && &self != writers_.front())
-    self.cv.wait(lock);
-  if (self.done) {
-    if (self.sync) --sync_writers_inflight_;
-    return self.status;
+  if (writers_.size() == 1) {
+    self.state.store(kLeader, std::memory_order_relaxed);
+  } else {
+    const bool gathered =
+        leader_gathering_ && writers_.size() >= static_cast<size_t>(sync_writers_expected_);
+    lock.unlock();
+    if (gathered) gather_cv_.notify_one();
+    // The serving leader also did this writer's sync accounting: no need to take mu_ again.
+    if (WaitForTurn(self.state) == kDone) return self.status;
+    lock.lock();
   }
 
-  // INVARIANT: this thread is the leader until it pops itself below.
+  // INVARIANT: this thread is the leader (front of writers_) until it pops itself below.
+  ZIGGY_ASSERT(writers_.front() == &self);
   if (self.sync && updates != nullptr) GatherSyncWriters(&lock);
   // Slow down (or stop) before taking room, so the delay is charged to the bytes being written.
   Status s = updates == nullptr ? Status::OK()
@@ -77,18 +101,29 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
     s = WriteGroup(self, batches, mem_.get(), &lock);
     if (group_batch_.ApproximateSize() > kGroupBatchKeepBytes) group_batch_ = WriteBatch();
   }
+  // Pop the group and hand the queue to the next writer, then wake them all with mu_ released.
+  // Once a writer's state is kDone it may return and free its Writer: only the address of its
+  // state word (for the futex wake) is kept.
+  std::vector<const std::atomic<uint32_t>*> to_wake;
   while (true) {
     Writer* served = writers_.front();
     writers_.pop_front();
     if (served != &self) {
+      if (served->sync) --sync_writers_inflight_;
       served->status = s;
-      served->done = true;
-      served->cv.notify_one();
+      to_wake.push_back(&served->state);
+      served->state.store(kDone, std::memory_order_release);
     }
     if (served == last) break;
   }
-  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  if (!writers_.empty()) {
+    to_wake.push_back(&writers_.front()->state);
+    writers_.front()->state.store(kLeader, std::memory_order_release);
+  }
   if (self.sync) --sync_writers_inflight_;
+  lock.unlock();
+  for (const std::atomic<uint32_t>* word : to_wake)
+    FutexWakeOne(word);
   return s;
 }
 
@@ -102,10 +137,9 @@ void DBImpl::GatherSyncWriters(std::unique_lock<std::mutex>* lock) {
   if (writers_.size() >= expected || last_sync_micros_ == 0) return;
   const uint64_t budget_micros = std::clamp<uint64_t>(last_sync_micros_ / 2, 1, kGatherMicrosMax);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(budget_micros);
-  Writer* self = writers_.front();
   leader_gathering_ = true;
   while (writers_.size() < expected) {
-    if (self->cv.wait_until(*lock, deadline) == std::cv_status::timeout) {
+    if (gather_cv_.wait_until(*lock, deadline) == std::cv_status::timeout) {
       sync_writers_expected_ = std::max<int>(1, static_cast<int>(writers_.size()));
       break;
     }
