@@ -1,6 +1,6 @@
 # The front door. `make run` and `make test` are all a user needs; both install missing Debian
 # packages first (scripts/install-deps.sh), so they work on a fresh Debian 12 machine.
-.PHONY: all deps build run test test-release test-asan test-tsan fuzz-smoke fmt fmt-check tidy bench stress clean
+.PHONY: all deps build run test test-release test-asan test-tsan test-tsan-smoke fuzz-smoke fmt fmt-check tidy bench stress clean
 
 JOBS ?= $(shell nproc)
 DATA_DIR ?= ./ziggy-data
@@ -17,7 +17,7 @@ build: deps
 run: build
 	build/release/tools/ziggy demo --db $(DATA_DIR)
 
-test: deps fmt-check test-release test-asan fuzz-smoke
+test: deps fmt-check test-release test-asan test-tsan-smoke fuzz-smoke
 
 test-release: deps
 	cmake --preset release >/dev/null
@@ -33,6 +33,14 @@ test-tsan: deps
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan -j $(JOBS)
 	ctest --preset tsan
+
+# The bounded ThreadSanitizer stage of `make test`: builds only the concurrency-relevant tests
+# (CTest label `tsan`, listed in the tsan-smoke build preset) and runs them. Target: under ~4 min
+# of build + run on 2 cores. `make test-tsan` runs the whole suite under TSan.
+test-tsan-smoke: deps
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan-smoke -j $(JOBS)
+	ctest --preset tsan-smoke
 
 # libFuzzer targets built with clang, each run briefly (FUZZ_SECONDS, default 10) over a copy of
 # its committed corpus. Without clang the script says so and the rule passes.
