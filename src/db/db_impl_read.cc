@@ -8,6 +8,7 @@
 #include "db/db_impl.h"
 #include "db/db_iter.h"
 #include "db/filename.h"
+#include "db/level_iterator.h"
 #include "db/merging_iterator.h"
 #include "util/assert.h"
 
@@ -113,16 +114,18 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   std::vector<std::unique_ptr<Iterator>> children;
   for (const auto& mem : pins->mems)
     children.push_back(mem->NewIterator());
-  // One child per table: levels >= 1 could share a concatenating child, but until compaction
-  // exists they are empty.
-  for (int level = 0; level < kNumLevels; ++level) {
-    for (const auto& file : pins->version->files(level)) {
-      std::shared_ptr<const TableReader> table;
-      Status s = table_cache_->FindTable(file->number, file->file_bytes, &table);
-      if (!s.ok()) return NewErrorIterator(std::move(s));
-      children.push_back(table->NewIterator(options));
-      pins->tables.push_back(std::move(table));
-    }
+  // L0 tables overlap: one child each. Each deeper level is one sorted run: one child that
+  // opens its tables as the iteration reaches them.
+  for (const auto& file : pins->version->files(0)) {
+    std::shared_ptr<const TableReader> table;
+    Status s = table_cache_->FindTable(file->number, file->file_bytes, &table);
+    if (!s.ok()) return NewErrorIterator(std::move(s));
+    children.push_back(table->NewIterator(options));
+    pins->tables.push_back(std::move(table));
+  }
+  for (int level = 1; level < kNumLevels; ++level) {
+    if (pins->version->files(level).empty()) continue;
+    children.push_back(NewLevelIterator(&icmp_, pins->version, level, table_cache_.get(), options));
   }
   auto merged = std::make_unique<MergingIterator>(&icmp_, std::move(children));
   return NewDBIterator(icmp_.user_comparator(), std::move(pins), std::move(merged), sequence,

@@ -1,0 +1,31 @@
+// LevelIterator: one iterator over every table of a level >= 1, in key order.
+//
+// The tables of such a level do not overlap and are sorted by key (Version invariant), so they
+// concatenate into one ordered run: a two-level iterator whose index is the level's file list
+// (keyed by each file's largest internal key) and whose blocks are whole tables. A table is opened
+// (through the table cache) only when the iteration reaches it, so a Seek reads one table per
+// level instead of one per file, and a DB iterator merges one child per level instead of one per
+// table.
+//
+// Lifetime: the iterator holds the Version (and so the file list) and the TableReader it is in,
+// so it may outlive the caller's pins.
+#ifndef ZIGGYDB_DB_LEVEL_ITERATOR_H_
+#define ZIGGYDB_DB_LEVEL_ITERATOR_H_
+
+#include <memory>
+
+#include "db/table_cache.h"
+#include "db/version_set.h"
+#include "ziggydb/iterator.h"
+#include "ziggydb/options.h"
+
+namespace ziggydb {
+
+// Precondition: level >= 1 of `version`. `icmp` and `table_cache` must outlive the iterator.
+std::unique_ptr<Iterator> NewLevelIterator(const InternalKeyComparator* icmp,
+                                           std::shared_ptr<const Version> version, int level,
+                                           TableCache* table_cache, const ReadOptions& options);
+
+}  // namespace ziggydb
+
+#endif  // ZIGGYDB_DB_LEVEL_ITERATOR_H_
