@@ -3,8 +3,9 @@
 // (docs/format/manifest.md).
 //
 // Whatever the bytes, decoding must stay in bounds and:
-//   - an accepted edit keeps the decoder's promises: levels in range, added files' keys are
-//     internal keys, smallest_sequence <= largest_sequence <= kMaxSequenceNumber;
+//   - an accepted edit keeps the decoder's promises: levels in range, added files' keys and
+//     compaction pointers are internal keys, smallest_sequence <= largest_sequence <=
+//     kMaxSequenceNumber;
 //   - it re-encodes (EncodeTo) to bytes no longer than the input (repeated fields collapse,
 //     varints become minimal), which decode to an equal edit and re-encode to the same bytes;
 //   - decoding the same bytes twice gives equal edits; a rejected input leaves the edit usable.
@@ -30,6 +31,7 @@ bool SameEdit(const VersionEdit& a, const VersionEdit& b) {
   if (a.format_version() != b.format_version() || a.comparator_name() != b.comparator_name() ||
       a.log_number() != b.log_number() || a.next_file_number() != b.next_file_number() ||
       a.last_sequence() != b.last_sequence() || a.removed_files() != b.removed_files() ||
+      a.compact_pointers() != b.compact_pointers() ||
       a.added_files().size() != b.added_files().size()) {
     return false;
   }
@@ -53,6 +55,10 @@ void CheckPromises(const VersionEdit& edit) {
     ZIGGY_ASSERT(ParseInternalKey(file.largest, &parsed));
     ZIGGY_ASSERT(raw(file.smallest_sequence) <= raw(file.largest_sequence));
     ZIGGY_ASSERT(raw(file.largest_sequence) <= kMaxSequenceNumber);
+  }
+  for (const auto& [level, key] : edit.compact_pointers()) {
+    ZIGGY_ASSERT(level >= 0 && level < kNumLevels);
+    ZIGGY_ASSERT(ParseInternalKey(key, &parsed));
   }
 }
 

@@ -10,14 +10,17 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "ziggydb/status.h"
 
 namespace ziggydb {
 
 class Env;
+class EventListener;
 class Logger;
 class Snapshot;
+class Statistics;
 
 // Hard limits on what one operation may carry. A WriteBatch over a limit fails as a whole in
 // DB::Write with InvalidArgument; nothing of it is applied.
@@ -66,6 +69,12 @@ struct Options {
   // Where the DB's human-readable info log goes. nullptr means a file named LOG in the DB
   // directory (the previous one kept as LOG.old).
   std::shared_ptr<Logger> info_log;
+  // Tickers and histograms (ziggydb/statistics.h), e.g. CreateStatistics(); may be shared by
+  // several DBs. Default: nullptr (off: each event costs one pointer test).
+  std::shared_ptr<Statistics> statistics;
+  // Called on flushes, compactions, stalls and background errors (ziggydb/listener.h), in
+  // order, without the DB mutex held. Default: none.
+  std::vector<std::shared_ptr<EventListener>> listeners;
 
   // ---- Write path ----
   // Bytes the mutable memtable may hold before it is frozen and flushed to an L0 table.
@@ -96,8 +105,8 @@ struct Options {
 
   // ---- Compaction (docs/design/compaction.md) ----
   // Background threads: one flushes memtables (flushes never wait behind a compaction), the
-  // others compact. Compactions run one at a time in this version, so values above 2 add no
-  // parallelism yet. Default: 2. Range: [2, 16].
+  // others (max_background_jobs - 1) each run one compaction at a time, concurrently whenever
+  // there are compactions that touch disjoint tables and key ranges. Default: 2. Range: [2, 16].
   int max_background_jobs = 2;
   // L0 files that trigger an L0 compaction (L0 score = files / trigger). Default: 4.
   // Range: [1, l0_slowdown_trigger].

@@ -64,12 +64,21 @@ LevelTargets ComputeLevelTargets(const Version& version, const Options& options)
 }
 
 std::array<double, kNumLevels> ComputeScores(const Version& version, const Options& options,
-                                             const LevelTargets& targets) {
+                                             const LevelTargets& targets,
+                                             const CompactionsInProgress* running) {
+  auto idle = [running](const auto& file) {
+    return running == nullptr || !running->IsBeingCompacted(file->number);
+  };
   std::array<double, kNumLevels> scores{};
-  scores[0] = static_cast<double>(version.NumFiles(0)) / options.l0_compaction_trigger;
+  const auto& level0 = version.files(0);
+  scores[0] = static_cast<double>(std::count_if(level0.begin(), level0.end(), idle)) /
+              options.l0_compaction_trigger;
   for (int level = 1; level < kNumLevels - 1; ++level) {
-    scores[level] = static_cast<double>(version.LevelBytes(level)) /
-                    static_cast<double>(targets.target_bytes[level]);
+    uint64_t bytes = 0;
+    for (const auto& file : version.files(level)) {
+      if (idle(file)) bytes += file->file_bytes;
+    }
+    scores[level] = static_cast<double>(bytes) / static_cast<double>(targets.target_bytes[level]);
   }
   return scores;
 }
@@ -178,6 +187,8 @@ void Compaction::SetupOtherInputs() {
     all.insert(all.end(), inputs_[1].begin(), inputs_[1].end());
     UserKeyRange(UserComparator(*version_), all, &smallest, &largest);
   }
+  smallest_user_key_ = smallest;
+  largest_user_key_ = largest;
   if (output_level_ + 1 < kNumLevels) {
     grandparents_ = OverlapInRange(*version_, output_level_ + 1, smallest, largest);
   }
@@ -229,45 +240,127 @@ bool Compaction::ShouldStopBefore(std::string_view internal_key) {
   return false;
 }
 
+// ---- CompactionsInProgress ----
+
+void CompactionsInProgress::Add(const Compaction* c) {
+  ZIGGY_ASSERT(!Conflicts(*c));
+  running_.push_back(c);
+  for (int which = 0; which < 2; ++which) {
+    for (const auto& file : c->inputs(which))
+      files_.insert(file->number);
+  }
+}
+
+void CompactionsInProgress::Remove(const Compaction* c) {
+  auto it = std::find(running_.begin(), running_.end(), c);
+  ZIGGY_ASSERT(it != running_.end());
+  running_.erase(it);
+  for (int which = 0; which < 2; ++which) {
+    for (const auto& file : c->inputs(which)) {
+      const size_t erased = files_.erase(file->number);
+      ZIGGY_ASSERT(erased == 1);
+    }
+  }
+}
+
+bool CompactionsInProgress::HasLevel0Compaction() const {
+  return std::any_of(running_.begin(), running_.end(),
+                     [](const Compaction* r) { return r->start_level() == 0; });
+}
+
+bool CompactionsInProgress::Conflicts(const Compaction& c) const {
+  for (int which = 0; which < 2; ++which) {
+    for (const auto& file : c.inputs(which)) {
+      if (IsBeingCompacted(file->number)) return true;
+    }
+  }
+  const Comparator* ucmp = UserComparator(c.version());
+  for (const Compaction* r : running_) {
+    if (c.start_level() == 0 && r->start_level() == 0) return true;
+    // A compaction moves data across every level from its start to its output level: two whose
+    // spans share a level must cover disjoint key ranges, or one could put older data above the
+    // other's newer data, overlap its outputs, or move data below its output level.
+    const bool spans_meet =
+        c.start_level() <= r->output_level() && r->start_level() <= c.output_level();
+    if (!spans_meet) continue;
+    const bool disjoint = ucmp->Compare(c.largest_user_key(), r->smallest_user_key()) < 0 ||
+                          ucmp->Compare(r->largest_user_key(), c.smallest_user_key()) < 0;
+    if (!disjoint) return true;
+  }
+  return false;
+}
+
 // ---- Picking ----
+
+namespace {
+
+// All L0 tables overlapping the oldest one, into the base level (or the first level above it
+// holding a table in their range). Null while another L0 compaction runs or on a conflict.
+std::unique_ptr<Compaction> PickLevel0(const std::shared_ptr<const Version>& version,
+                                       const Options& options, const LevelTargets& targets,
+                                       const CompactionsInProgress& running) {
+  if (running.HasLevel0Compaction()) return nullptr;
+  // Start from the oldest L0 table; the overlap closure adds every L0 table sharing keys.
+  const auto& oldest = version->files(0).back();
+  const std::string_view begin = ExtractUserKey(oldest->smallest);
+  const std::string_view end = ExtractUserKey(oldest->largest);
+  Version::FileList inputs = OverlappingFiles(*version, 0, &begin, &end);
+  const int output = FirstOverlappingLevelBelow(*version, 0, inputs, targets.base_level + 1);
+  auto c = std::make_unique<Compaction>(version, 0, std::min(output, targets.base_level), options);
+  c->mutable_inputs(0) = std::move(inputs);
+  c->SetupOtherInputs();
+  if (running.Conflicts(*c)) return nullptr;
+  return c;
+}
+
+// Round-robin: the first table after the level's compact pointer, wrapping around, that can be
+// compacted into level + 1 alongside the running compactions.
+std::unique_ptr<Compaction> PickLevel(const std::shared_ptr<const Version>& version,
+                                      const Options& options, int level, std::string* pointer,
+                                      const CompactionsInProgress& running) {
+  const auto& files = version->files(level);
+  size_t first = 0;
+  if (!pointer->empty()) {
+    auto it = std::find_if(files.begin(), files.end(), [&](const auto& file) {
+      return version->icmp()->Compare(file->largest, *pointer) > 0;
+    });
+    if (it != files.end()) first = static_cast<size_t>(it - files.begin());
+  }
+  for (size_t tried = 0; tried < files.size(); ++tried) {
+    const auto& file = files[(first + tried) % files.size()];
+    if (running.IsBeingCompacted(file->number)) continue;
+    auto c = std::make_unique<Compaction>(version, level, level + 1, options);
+    c->mutable_inputs(0).push_back(file);
+    c->SetupOtherInputs();
+    if (running.Conflicts(*c)) continue;
+    *pointer = file->largest;
+    return c;
+  }
+  return nullptr;
+}
+
+}  // namespace
 
 std::unique_ptr<Compaction> PickCompaction(std::shared_ptr<const Version> version,
                                            const Options& options,
-                                           std::array<std::string, kNumLevels>* compact_pointers) {
+                                           std::array<std::string, kNumLevels>* compact_pointers,
+                                           const CompactionsInProgress& running) {
   const LevelTargets targets = ComputeLevelTargets(*version, options);
-  const auto scores = ComputeScores(*version, options, targets);
-  int level = 0;
-  for (int i = 1; i < kNumLevels; ++i) {
-    if (scores[i] > scores[level]) level = i;
+  const auto scores = ComputeScores(*version, options, targets, &running);
+  std::array<int, kNumLevels> levels{};
+  for (int level = 0; level < kNumLevels; ++level)
+    levels[level] = level;
+  // Highest score first; on a tie the shallower level, as the single-compaction picker did.
+  std::stable_sort(levels.begin(), levels.end(),
+                   [&](int a, int b) { return scores[a] > scores[b]; });
+  for (int level : levels) {
+    if (scores[level] < 1.0) break;
+    std::unique_ptr<Compaction> c =
+        level == 0 ? PickLevel0(version, options, targets, running)
+                   : PickLevel(version, options, level, &(*compact_pointers)[level], running);
+    if (c != nullptr) return c;
   }
-  if (scores[level] < 1.0) return nullptr;
-  std::unique_ptr<Compaction> c;
-  if (level == 0) {
-    // Start from the oldest L0 table; the overlap closure adds every L0 table sharing keys.
-    const auto& oldest = version->files(0).back();
-    const std::string_view begin = ExtractUserKey(oldest->smallest);
-    const std::string_view end = ExtractUserKey(oldest->largest);
-    Version::FileList inputs = OverlappingFiles(*version, 0, &begin, &end);
-    const int output = FirstOverlappingLevelBelow(*version, 0, inputs, targets.base_level + 1);
-    c = std::make_unique<Compaction>(version, 0, std::min(output, targets.base_level), options);
-    c->mutable_inputs(0) = std::move(inputs);
-  } else {
-    // Round-robin: the first table after the level's compact pointer, wrapping around.
-    const auto& files = version->files(level);
-    const std::string& pointer = (*compact_pointers)[level];
-    auto it = files.begin();
-    if (!pointer.empty()) {
-      it = std::find_if(files.begin(), files.end(), [&](const auto& file) {
-        return version->icmp()->Compare(file->largest, pointer) > 0;
-      });
-      if (it == files.end()) it = files.begin();
-    }
-    c = std::make_unique<Compaction>(version, level, level + 1, options);
-    c->mutable_inputs(0).push_back(*it);
-    (*compact_pointers)[level] = (*it)->largest;
-  }
-  c->SetupOtherInputs();
-  return c;
+  return nullptr;
 }
 
 std::unique_ptr<Compaction> PickManualCompaction(std::shared_ptr<const Version> version,

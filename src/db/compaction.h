@@ -1,9 +1,10 @@
 // Leveled compaction: level size targets, scores, the choice of a compaction's input files, and
 // the rule that decides which versions of a key a compaction keeps (docs/design/compaction.md).
 //
-// Everything here is a pure function of a Version, the options and the live snapshots, so it is
-// unit-tested without a DB. Thread safety: Compaction and VersionGarbageCollector are used by one
-// thread at a time; the free functions are reentrant.
+// Everything here is a pure function of a Version, the options, the live snapshots and the
+// compactions already running, so it is unit-tested without a DB. Thread safety: Compaction,
+// CompactionsInProgress and VersionGarbageCollector are used by one thread at a time (the DB
+// guards CompactionsInProgress with its mutex); the free functions are reentrant.
 //
 // Invariants relied upon (and kept by the compaction job, which never splits a user key over two
 // output tables):
@@ -12,12 +13,19 @@
 //   2. An output level below the start level holds only data older than the inputs of the
 //      start level for every key in the inputs' user-key range, and no level strictly between
 //      them holds a table overlapping that range.
+//   3. Compactions running at the same time share no input table, at most one of them starts at
+//      L0, and two whose level spans [start_level, output_level] share a level have disjoint
+//      user-key ranges (CompactionsInProgress::Conflicts). So each installs against whatever the
+//      others installed meanwhile without overlapping their outputs, no data moves under a running
+//      compaction to a level below its output (which would void IsBottommostForKey), and newer
+//      data never lands below older data of the same key.
 #ifndef ZIGGYDB_DB_COMPACTION_H_
 #define ZIGGYDB_DB_COMPACTION_H_
 
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,10 +45,14 @@ struct LevelTargets {
 
 LevelTargets ComputeLevelTargets(const Version& version, const Options& options);
 
+class CompactionsInProgress;
+
 // Score per level: L0 by file count / l0_compaction_trigger, levels 1..kNumLevels-2 by bytes /
-// target. The last level has no level to compact into and scores 0.
+// target. The last level has no level to compact into and scores 0. With `running`, tables that
+// running compactions already read are left out: the score is of the work still to start.
 std::array<double, kNumLevels> ComputeScores(const Version& version, const Options& options,
-                                             const LevelTargets& targets);
+                                             const LevelTargets& targets,
+                                             const CompactionsInProgress* running = nullptr);
 
 // An estimate of the bytes compaction must still rewrite to bring every level under its
 // target: L0's bytes once it reaches the trigger, plus each level's excess over its target
@@ -88,6 +100,11 @@ class Compaction {
   // than kGrandparentOverlapFactor tables' worth of the grandparent level.
   bool ShouldStopBefore(std::string_view internal_key);
 
+  // The user-key range [smallest_user_key, largest_user_key] of all inputs (start and output
+  // level); set by SetupOtherInputs.
+  const std::string& smallest_user_key() const { return smallest_user_key_; }
+  const std::string& largest_user_key() const { return largest_user_key_; }
+
   // An output overlapping more grandparent bytes than this many target files is cut.
   static constexpr uint64_t kGrandparentOverlapFactor = 10;
 
@@ -98,17 +115,40 @@ class Compaction {
   const uint64_t target_file_bytes_;
   std::array<Version::FileList, 2> inputs_;
   Version::FileList grandparents_;
+  std::string smallest_user_key_;
+  std::string largest_user_key_;
   size_t grandparent_index_ = 0;
   bool seen_key_ = false;
   uint64_t overlapped_bytes_ = 0;
 };
 
-// Picks the next automatic compaction for `version`, or null when every score is below 1.
-// compact_pointers[level] (internal keys) make level >= 1 picks round-robin over the key space;
-// the chosen level's pointer is advanced.
+// The compactions running now, as the picker must see them. Holds borrowed pointers: a
+// compaction is added when it is picked and removed before it is destroyed.
+class CompactionsInProgress {
+ public:
+  // Precondition: !Conflicts(*c).
+  void Add(const Compaction* c);
+  // Precondition: c was added.
+  void Remove(const Compaction* c);
+  size_t size() const { return running_.size(); }
+  bool IsBeingCompacted(FileNumber number) const { return files_.count(number) != 0; }
+  bool HasLevel0Compaction() const;
+  // True if c may not run alongside the running compactions (compaction.h, invariant 3).
+  [[nodiscard]] bool Conflicts(const Compaction& c) const;
+
+ private:
+  std::vector<const Compaction*> running_;
+  std::set<FileNumber> files_;  // every input table of running_
+};
+
+// Picks the next automatic compaction for `version`, or null when no level whose score is >= 1
+// offers one that can run alongside `running`. Levels are tried by descending score;
+// compact_pointers[level] (internal keys) make level >= 1 picks round-robin over the key space,
+// skipping tables a conflicting compaction holds; the chosen level's pointer is advanced.
 std::unique_ptr<Compaction> PickCompaction(std::shared_ptr<const Version> version,
                                            const Options& options,
-                                           std::array<std::string, kNumLevels>* compact_pointers);
+                                           std::array<std::string, kNumLevels>* compact_pointers,
+                                           const CompactionsInProgress& running);
 
 // A manual compaction of the tables of `level` that overlap [begin, end] (null: open) into the
 // first deeper level holding a table that overlaps them, or the last level. At the last level

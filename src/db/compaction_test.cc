@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <string>
 #include <thread>
@@ -66,6 +67,7 @@ class PickerTest : public ::testing::Test {
   InternalKeyComparator icmp_;
   Options options_;
   std::array<std::string, kNumLevels> pointers_;
+  CompactionsInProgress running_;
 };
 
 TEST_F(PickerTest, EmptyDbCompactsL0IntoTheLastLevel) {
@@ -73,7 +75,7 @@ TEST_F(PickerTest, EmptyDbCompactsL0IntoTheLastLevel) {
   auto version = Build(edit);
   const LevelTargets targets = ComputeLevelTargets(*version, options_);
   EXPECT_EQ(targets.base_level, kNumLevels - 1);
-  EXPECT_EQ(PickCompaction(version, options_, &pointers_), nullptr);
+  EXPECT_EQ(PickCompaction(version, options_, &pointers_, running_), nullptr);
 }
 
 TEST_F(PickerTest, LevelTargetsGrowFromTheLastLevelUp) {
@@ -97,7 +99,7 @@ TEST_F(PickerTest, PicksL0WhenOverTriggerAndTakesOverlappingFiles) {
   edit.AddFile(0, File(13, "d", "f", 13, 50));
   edit.AddFile(6, File(20, "e", "g", 1, 500));
   auto version = Build(edit);
-  auto c = PickCompaction(version, options_, &pointers_);
+  auto c = PickCompaction(version, options_, &pointers_, running_);
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->start_level(), 0);
   EXPECT_EQ(c->output_level(), 6);
@@ -114,18 +116,75 @@ TEST_F(PickerTest, LevelPicksRoundRobinAndMovesTriviallyWhenNothingOverlaps) {
   edit.AddFile(5, File(11, "c", "d", 5, 6000));
   edit.AddFile(6, File(20, "c", "c", 1, 100'000));
   auto version = Build(edit);
-  auto first = PickCompaction(version, options_, &pointers_);
+  auto first = PickCompaction(version, options_, &pointers_, running_);
   ASSERT_NE(first, nullptr);
   EXPECT_EQ(first->start_level(), 5);
   EXPECT_EQ(first->inputs(0)[0]->number, FileNumber{10});
   EXPECT_TRUE(first->IsTrivialMove());
-  auto second = PickCompaction(version, options_, &pointers_);
+  auto second = PickCompaction(version, options_, &pointers_, running_);
   ASSERT_NE(second, nullptr);
   EXPECT_EQ(second->inputs(0)[0]->number, FileNumber{11});
   EXPECT_EQ(second->inputs(1).size(), 1u);
   EXPECT_FALSE(second->IsTrivialMove());
-  auto third = PickCompaction(version, options_, &pointers_);
+  auto third = PickCompaction(version, options_, &pointers_, running_);
   EXPECT_EQ(third->inputs(0)[0]->number, FileNumber{10});  // wrapped around
+}
+
+TEST_F(PickerTest, ConcurrentPicksAvoidRunningCompactions) {
+  // L6 of 20000 bytes: L5's target is 2000, L4's 200 (the base level). L5 holds 3000 (score 1.5),
+  // L0 four tables (score 1).
+  VersionEdit edit;
+  for (int i = 0; i < 4; ++i)
+    edit.AddFile(0, File(10 + i, "a", "c", 100 + i, 10));
+  edit.AddFile(5, File(20, "d", "e", 50, 1000));
+  edit.AddFile(5, File(21, "f", "g", 50, 1000));
+  edit.AddFile(5, File(22, "h", "i", 50, 1000));
+  edit.AddFile(6, File(30, "a", "c", 1, 5000));
+  edit.AddFile(6, File(31, "d", "e", 1, 5000));
+  edit.AddFile(6, File(32, "f", "g", 1, 5000));
+  edit.AddFile(6, File(33, "h", "z", 1, 5000));
+  auto version = Build(edit);
+  auto first = PickCompaction(version, options_, &pointers_, running_);
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->start_level(), 5);
+  EXPECT_EQ(raw(first->inputs(0)[0]->number), 20u);
+  EXPECT_EQ(raw(first->inputs(1)[0]->number), 31u);
+  running_.Add(first.get());
+  EXPECT_TRUE(running_.Conflicts(*first));
+  // L5 without the busy table scores 1, as does L0: the shallower level goes first, into the
+  // base level, whose span [0, 4] does not meet [5, 6].
+  auto second = PickCompaction(version, options_, &pointers_, running_);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(second->start_level(), 0);
+  EXPECT_EQ(second->output_level(), 4);
+  EXPECT_EQ(second->inputs(0).size(), 4u);
+  running_.Add(second.get());
+  // L0 is taken; L5 continues round-robin after the pointer, with a disjoint range.
+  auto third = PickCompaction(version, options_, &pointers_, running_);
+  ASSERT_NE(third, nullptr);
+  EXPECT_EQ(third->start_level(), 5);
+  EXPECT_EQ(raw(third->inputs(0)[0]->number), 21u);
+  running_.Add(third.get());
+  // What is left of L5 (1000 bytes) is under its target.
+  EXPECT_EQ(PickCompaction(version, options_, &pointers_, running_), nullptr);
+  running_.Remove(first.get());
+  auto fourth = PickCompaction(version, options_, &pointers_, running_);
+  ASSERT_NE(fourth, nullptr);
+  EXPECT_EQ(raw(fourth->inputs(0)[0]->number), 22u);
+  // A compaction whose level span meets a running one's conflicts when their key ranges overlap,
+  // even without a shared table: an L4 table (not in the version, which holds none) into L5.
+  running_.Remove(third.get());  // leaves L0 "a".."c" into L4: span [0, 4]
+  auto level4 = [&](const std::string& key) {
+    auto c = std::make_unique<Compaction>(version, 4, 5, options_);
+    c->mutable_inputs(0).push_back(
+        std::make_shared<const FileMetaData>(File(40, key, key, 60, 10)));
+    c->SetupOtherInputs();
+    return c;
+  };
+  EXPECT_TRUE(running_.Conflicts(*level4("b")));
+  EXPECT_FALSE(running_.Conflicts(*level4("x")));
+  running_.Remove(second.get());
+  EXPECT_FALSE(running_.Conflicts(*level4("b")));
 }
 
 TEST_F(PickerTest, ManualCompactionSkipsLevelsThatDoNotOverlap) {
@@ -222,7 +281,11 @@ class CompactionDBTest : public DBTest {
     uint64_t total = 0;
     for (const std::string& path : FilesOfType(FileType::kTableFile)) {
       uint64_t bytes = 0;
-      EXPECT_TRUE(env_.GetFileSize(path, &bytes).ok());
+      // A background thread may delete an obsolete table between the listing and here.
+      if (!env_.GetFileSize(path, &bytes).ok()) {
+        EXPECT_FALSE(env_.FileExists(path)) << path;
+        continue;
+      }
       total += bytes;
     }
     return total;
@@ -238,12 +301,16 @@ class CompactionDBTest : public DBTest {
     for (int i = 0; i < 3000 && FilesAtLevel(0) >= options_.l0_compaction_trigger; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  // Waits (bounded) until no level is over its target ("pending compaction bytes: 0").
+  // Waits (bounded) until no level is over its target ("pending compaction bytes: 0") and no
+  // compaction runs.
   void WaitForCompactionsToCatchUp() {
     for (int i = 0; i < 3000; ++i) {
       std::string stats;
       ASSERT_TRUE(db_->GetProperty("ziggydb.stats", &stats));
-      if (stats.find("pending compaction bytes: 0\n") != std::string::npos) return;
+      if (stats.find("pending compaction bytes: 0\n") != std::string::npos &&
+          stats.find("compactions running: 0 ") != std::string::npos) {
+        return;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }
@@ -417,7 +484,13 @@ TEST_F(CompactionDBTest, SustainedWritesNeverPushL0PastTheStopTrigger) {
   EXPECT_LE(max_l0, options_.l0_stop_trigger);
   std::string stats;
   ASSERT_TRUE(db_->GetProperty("ziggydb.stats", &stats));
-  EXPECT_NE(stats.find("stall l0-stop"), std::string::npos) << stats;
+  // Whether a flush had to wait depends on how fast compactions ran; that it is reported, as a
+  // count, does not.
+  unsigned long long held = 0;
+  const size_t at = stats.find("flushes held at the L0 stop trigger: ");
+  ASSERT_NE(at, std::string::npos) << stats;
+  EXPECT_EQ(std::sscanf(stats.c_str() + at, "flushes held at the L0 stop trigger: %llu", &held), 1)
+      << stats;
 }
 
 TEST_F(CompactionDBTest, PropertiesDescribeTheLevels) {

@@ -62,6 +62,7 @@ DBImpl::DBImpl(const Options& options, std::string dbname)
   table_options_.block_restart_interval = options_.block_restart_interval;
   table_options_.compression = options_.compression;
   table_options_.block_cache = block_cache_.get();
+  table_options_.statistics = stats_;
   table_cache_ =
       std::make_unique<TableCache>(dbname_, env_, &table_options_,
                                    std::max(options_.max_open_files - kReservedFileDescriptors, 1));
@@ -76,7 +77,7 @@ DBImpl::~DBImpl() {
   if (flush_unlogged) {
     // Unlogged writes live only in memtables: a clean close keeps them by writing them out.
     Status s = Flush();
-    if (!s.ok()) Log("flushing unlogged writes at close failed: " + s.ToString());
+    if (!s.ok()) Log("event=error what=close_flush status=\"" + s.ToString() + "\"");
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -85,19 +86,21 @@ DBImpl::~DBImpl() {
   }
   bg_cv_.notify_all();
   if (bg_thread_.joinable()) bg_thread_.join();
-  if (compaction_thread_.joinable()) compaction_thread_.join();
+  for (std::thread& thread : compaction_threads_) {
+    if (thread.joinable()) thread.join();
+  }
   std::lock_guard<std::mutex> lock(mu_);
   ZIGGY_ASSERT(writers_.empty());
   ZIGGY_ASSERT(snapshots_.empty());  // the DB contract: release snapshots before closing
   if (log_ != nullptr) {
     // Every acknowledged record was already handed to the OS; Close trims a preallocated log.
     Status s = log_->Close();
-    if (!s.ok()) Log("closing the WAL failed: " + s.ToString());
+    if (!s.ok()) Log("event=error what=close_wal status=\"" + s.ToString() + "\"");
     log_.reset();
   }
   versions_.reset();
   if (db_lock_ != nullptr) env_->UnlockFile(std::move(db_lock_)).PermitUncheckedError();
-  Log("closed");
+  Log("event=db_closed");
 }
 
 void DBImpl::Log(const std::string& line) const {
@@ -157,6 +160,8 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
   } else if (name == "ziggydb.stats") {
     std::lock_guard<std::mutex> lock(mu_);
     *value = StatsString();
+  } else if (name == "ziggydb.metrics") {
+    *value = MetricsString();
   } else if (name == "ziggydb.sstables") {
     std::lock_guard<std::mutex> lock(mu_);
     *value = SstablesString();
@@ -204,6 +209,7 @@ std::string DBImpl::StatsString() const {
                   blocks.hits, blocks.misses, block_cache_->usage());
     out += buf;
   }
+  if (stats_ != nullptr) out += "--- statistics ---\n" + stats_->ToString();
   return out;
 }
 

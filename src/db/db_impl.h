@@ -5,15 +5,18 @@
 //   db_impl_write.cc   the write path: writer queue and group commit, memtable switch
 //   db_impl_flush.cc   the background thread: immutable memtable -> L0 table -> MANIFEST
 //   db_impl_read.cc    Get and NewIterator (db_iter.h over merging_iterator.h)
-//   db_impl_compaction.cc  the compaction thread, compaction jobs, CompactRange (compaction.h)
+//   db_impl_compaction.cc  the compaction threads, compaction jobs, CompactRange (compaction.h)
 // Recovery and durability rules: docs/design/recovery.md.
 //
 // Concurrency: one mutex, mu_, guards the mutable state listed under "Guarded by mu_" below.
-// Work that does I/O runs with mu_ released by exactly one thread at a time per role:
+// Work that does I/O runs with mu_ released by exactly one thread at a time per role (each
+// running compaction being a role of its own):
 //   - the write leader (the front of writers_) appends to the WAL and inserts into mem_;
 //   - the flush thread builds L0 tables and calls VersionSet::LogAndApply;
-//   - the one running compaction (compaction_running_: the compaction thread or a CompactRange
-//     caller) merges tables and calls VersionSet::LogAndApply.
+//   - each running compaction (compactions_running_ of them: up to max_background_jobs - 1
+//     compaction threads, each running one compaction picked so that it conflicts with none of
+//     compactions_in_progress_ (compaction.h invariant 3), or else one CompactRange caller
+//     alone) merges its own inputs into its own outputs and calls VersionSet::LogAndApply.
 // Invariants (whenever mu_ is free):
 //   1. Every write with a sequence <= versions_->LastSequence() is in mem_, imm_ or a live table.
 //   2. imm_ is ordered oldest first; imm_[i] holds only data of logs numbered below
@@ -28,9 +31,11 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -50,6 +55,8 @@
 #include "wal/log_writer.h"
 #include "ziggydb/db.h"
 #include "ziggydb/env.h"
+#include "ziggydb/listener.h"
+#include "ziggydb/statistics.h"
 
 namespace ziggydb {
 
@@ -71,6 +78,12 @@ class DBImpl final : public DB {
 
   // Runs the whole of DB::Open on this object. On failure the object must only be destroyed.
   [[nodiscard]] Status OpenImpl();
+
+  // For tests: `hook` runs in every compaction (automatic or manual, trivial moves included) with
+  // mu_ released, after the compaction is registered as running and before it does any work.
+  void TEST_SetCompactionHook(std::function<void()> hook);
+  // For tests: the in-memory compaction pointers (VersionSet::compact_pointers).
+  std::array<std::string, kNumLevels> TEST_CompactPointers();
 
  private:
   struct Writer;
@@ -134,12 +147,16 @@ class DBImpl final : public DB {
 
   // ---- db_impl_compaction.cc ----
   struct CompactionOutput;
+  // Starts the max_background_jobs - 1 compaction threads.
+  void StartCompactionThreads();
   void CompactionThreadMain();
-  // The next automatic compaction, or null. Precondition: mu_ held.
+  // The next automatic compaction that can run alongside the running ones, or null.
+  // Precondition: mu_ held.
   std::unique_ptr<Compaction> PickAutomaticCompaction();
   // Runs c (a trivial move or a merge) and installs its result; the caller deletes the inputs
   // (DeleteObsoleteFiles) once it has dropped c, which pins them. Precondition: lock holds mu_ and
-  // this thread set compaction_running_; mu_ is released during I/O.
+  // this thread counted c in compactions_running_ (and, if automatic, registered it in
+  // compactions_in_progress_); mu_ is released during I/O.
   [[nodiscard]] Status RunCompaction(Compaction* c, std::unique_lock<std::mutex>* lock);
   // Merges c's inputs into new synced tables (*outputs), dropping the versions no snapshot in
   // `snapshots` needs. Needs no lock (takes mu_ briefly to draw file numbers).
@@ -156,6 +173,10 @@ class DBImpl final : public DB {
   // (accumulated until worth a sleep); past a stop threshold it waits for compactions to bring
   // the DB back under it. Returns the background error if one occurs meanwhile.
   [[nodiscard]] Status ThrottleWrites(std::unique_lock<std::mutex>* lock, uint64_t bytes);
+  // While a slowdown is in force, counts the `writes` that followed a leader into its group and
+  // adds the delay owed for their `bytes` (ThrottleWrites charged the leader's own batch) to the
+  // debt the next leader sleeps. Precondition: mu_ held.
+  void ChargeWriteDelay(uint64_t bytes, size_t writes);
   // Called by the flush thread before a flush: while L0 holds l0_stop_trigger tables, waits for
   // a compaction (so L0 never exceeds the trigger; writers then stop on the full immutable
   // memtable queue) and returns true. Precondition: mu_ held.
@@ -166,9 +187,43 @@ class DBImpl final : public DB {
   std::string SstablesString() const;
 
   // ---- db_impl_read.cc ----
+  // Get without the statistics of the call itself.
+  [[nodiscard]] Status GetImpl(const ReadOptions& options, std::string_view key,
+                               std::string* value);
   // The tables of `version` that may hold the key, in read order; needs no lock.
   [[nodiscard]] Status GetFromTables(const ReadOptions& options, const Version& version,
                                      const LookupKey& lookup, std::string* value);
+
+  // ---- db_impl_events.cc: statistics, listeners and LOG events (docs/design/observability.md)
+  // Listener callbacks run with mu_ released: a `lock` argument holds mu_ on entry and exit and
+  // is released around the callbacks (only when there are listeners); null means mu_ is not held.
+  // One "event=options key=value ..." LOG line.
+  void LogOptions() const;
+  // "ziggydb.metrics": statistics and gauges in the Prometheus text format. Takes mu_.
+  std::string MetricsString() const;
+  void NotifyFlushBegin(const FlushJobInfo& info, std::unique_lock<std::mutex>* lock);
+  // Counts, logs (event=flush_finished or flush_failed) and notifies.
+  void NotifyFlushCompleted(const FlushJobInfo& info, std::unique_lock<std::mutex>* lock);
+  // c's inputs; the caller fills what it knows at completion.
+  CompactionJobInfo MakeCompactionJobInfo(const Compaction& c) const;
+  void NotifyCompactionBegin(const CompactionJobInfo& info, std::unique_lock<std::mutex>* lock);
+  // Counts, logs (event=compaction_finished, trivial_move or compaction_failed) and notifies.
+  void NotifyCompactionCompleted(const CompactionJobInfo& info, std::unique_lock<std::mutex>* lock);
+  // The write stall condition now in force (nullopt: none). On a change, logs and notifies the
+  // end of the old one and the start of the new one. Precondition: lock holds mu_, and this thread
+  // is the write leader. Returns true if mu_ was released meanwhile (for listeners): the caller
+  // must re-check whatever it decided under mu_.
+  bool SetWriteStall(std::optional<WriteStallCause> cause, std::unique_lock<std::mutex>* lock);
+  void RecordStallMicros(WriteStallCause cause, uint64_t micros) const;
+  // Once per open: after bg_error_ is set, counts, logs (event=background_error) and notifies.
+  // Precondition: lock holds mu_.
+  void ReportBackgroundError(std::unique_lock<std::mutex>* lock);
+  // Write path counters: one group commit of `batches` user batches (`bytes` encoded, `keys`
+  // updates), and `wal_bytes` appended to the WAL (0 without WAL).
+  void RecordWriteGroup(size_t batches, uint64_t bytes, uint64_t keys, uint64_t wal_bytes) const;
+  void RecordWalSync(uint64_t micros) const;
+  template <typename Callback>
+  void NotifyListeners(std::unique_lock<std::mutex>* lock, const Callback& callback);
 
   // ---- db_impl.cc ----
   void Log(const std::string& line) const;
@@ -180,6 +235,7 @@ class DBImpl final : public DB {
   const Options options_;
   const std::string dbname_;
   Env* const env_;
+  Statistics* const stats_ = options_.statistics.get();  // null: statistics off
   const InternalKeyComparator icmp_;
   std::unique_ptr<FilterPolicy> user_filter_policy_;  // null when bloom_bits_per_key == 0
   std::unique_ptr<FilterPolicy> filter_policy_;       // wraps user_filter_policy_
@@ -194,8 +250,8 @@ class DBImpl final : public DB {
   // Signalled when a background thread finishes a flush or compaction or fails, and when there
   // is work for one.
   std::condition_variable bg_cv_;
-  std::thread bg_thread_;  // flushes
-  std::thread compaction_thread_;
+  std::thread bg_thread_;                        // flushes
+  std::vector<std::thread> compaction_threads_;  // max_background_jobs - 1 of them
   // Set with shutting_down_; read without mu_ by a compaction to abandon its work early.
   std::atomic<bool> shutdown_requested_{false};
 
@@ -213,8 +269,16 @@ class DBImpl final : public DB {
   // A disable_wal write reached a memtable: closing must flush, or the write would be lost.
   bool has_unlogged_writes_ = false;
   std::set<FileNumber> pending_outputs_;  // tables being written, not yet in a Version
-  bool compaction_running_ = false;       // one compaction at a time (automatic or manual)
-  int manual_compactions_waiting_ = 0;    // CompactRange callers waiting: automatic ones yield
+  // Compactions running now, automatic or manual. A manual one (CompactRange) runs alone: it
+  // waits for this to reach 0, and no automatic one starts while it runs or waits.
+  int compactions_running_ = 0;
+  int peak_compactions_running_ = 0;        // the most ever running at once
+  bool manual_compaction_running_ = false;  // a CompactRange holds the compaction role
+  int manual_compactions_waiting_ = 0;      // CompactRange callers waiting: automatic ones yield
+  // The automatic compactions running (their inputs, levels and key ranges).
+  CompactionsInProgress compactions_in_progress_;
+  // Set by TEST_SetCompactionHook; empty outside tests.
+  std::function<void()> compaction_test_hook_;
   bool deleting_obsolete_files_ = false;  // one DeleteObsoleteFiles at a time
   // Per output level: what compactions into it read and wrote.
   struct LevelCompactionStats {
@@ -228,7 +292,11 @@ class DBImpl final : public DB {
   // Why writes were slowed or stopped (index: StallCause in db_impl_compaction.cc).
   static constexpr int kNumStallCauses = 4;
   std::array<uint64_t, kNumStallCauses> stall_cause_micros_{};
-  std::array<uint64_t, kNumStallCauses> stall_cause_count_{};
+  std::array<uint64_t, kNumStallCauses> stall_cause_count_{};  // writes (batches) affected
+  // Flushes that waited for L0 to drop below l0_stop_trigger (writers then stop on a full
+  // immutable memtable queue, counted in MakeRoomForWrite), and how long.
+  uint64_t flushes_held_ = 0;
+  uint64_t flush_held_micros_ = 0;
   uint64_t delay_debt_micros_ = 0;                      // write delay owed but not yet slept
   std::list<std::unique_ptr<SnapshotImpl>> snapshots_;  // oldest first
   // Group commit gathering (see GatherSyncWriters).
@@ -237,6 +305,9 @@ class DBImpl final : public DB {
   bool leader_gathering_ = false;      // the leader waits on gather_cv_ for `expected` writers
   std::condition_variable gather_cv_;  // notified by the writer that completes the gathering
   uint64_t last_sync_micros_ = 0;      // duration of the last WAL fsync
+  std::optional<WriteStallCause> write_stall_;  // the stall condition in force (SetWriteStall)
+  uint64_t write_stall_begin_micros_ = 0;
+  bool bg_error_reported_ = false;  // ReportBackgroundError ran
 
   // ---- Statistics: written under mu_ or by the leader, read anywhere (relaxed) ----
   std::atomic<uint64_t> wal_writes_{0};   // batches written to the WAL

@@ -1,14 +1,17 @@
-// DBImpl compaction: the compaction thread, running one compaction (compaction.h picks it), and
-// CompactRange. Design and crash-safety argument: docs/design/compaction.md.
+// DBImpl compaction: the compaction threads (max_background_jobs - 1), each running one
+// compaction at a time that conflicts with none of the others (compaction.h picks it), and
+// CompactRange, which runs alone. Design and crash-safety argument: docs/design/compaction.md.
 //
 // Order of a compaction: write every output table, sync each, sync the directory, then one
 // LogAndApply edit that adds the outputs and removes the inputs. A crash before the edit is
 // durable leaves the old Version (the outputs are unreferenced and deleted by the next Open); a
 // crash after leaves the new one. Inputs are deleted by DeleteObsoleteFiles only once no live
 // Version lists them.
+#include <algorithm>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
+#include <functional>
 #include <limits>
 #include <thread>
 #include <utility>
@@ -41,6 +44,9 @@ enum class StallCause : uint8_t {
 constexpr const char* kStallCauseNames[] = {"l0-slowdown", "pending-bytes-slowdown", "l0-stop",
                                             "pending-bytes-stop"};
 static_assert(std::size(kStallCauseNames) == static_cast<size_t>(StallCause::kNone));
+// Statistics and listeners report a StallCause as the WriteStallCause of the same value.
+static_assert(static_cast<int>(StallCause::kPendingBytesStop) ==
+              static_cast<int>(WriteStallCause::kPendingBytesStop));
 
 StallCause CurrentStall(const Version& version, const Options& options) {
   const int l0_files = version.NumFiles(0);
@@ -84,47 +90,85 @@ struct DBImpl::CompactionOutput {
   uint64_t largest_sequence = 0;
 };
 
+void DBImpl::StartCompactionThreads() {
+  ZIGGY_ASSERT(compaction_threads_.empty());
+  // One of the background jobs is the flush thread (bg_thread_).
+  const int threads = options_.max_background_jobs - 1;
+  ZIGGY_ASSERT(threads >= 1);  // Options::Validate: max_background_jobs >= 2
+  for (int i = 0; i < threads; ++i)
+    compaction_threads_.emplace_back([this] { CompactionThreadMain(); });
+}
+
 void DBImpl::CompactionThreadMain() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     std::unique_ptr<Compaction> c;
     bg_cv_.wait(lock, [&] {
       if (shutting_down_) return true;
-      if (!bg_error_.ok() || compaction_running_ || manual_compactions_waiting_ > 0) return false;
+      if (!bg_error_.ok() || manual_compaction_running_ || manual_compactions_waiting_ > 0) {
+        return false;
+      }
       c = PickAutomaticCompaction();
       return c != nullptr;
     });
     if (shutting_down_) return;
-    compaction_running_ = true;
+    // INVARIANT: c conflicts with no running compaction; registered before mu_ is released, so
+    // no other thread can pick any of its inputs or its key range at the levels it spans.
+    compactions_in_progress_.Add(c.get());
+    ++compactions_running_;
+    peak_compactions_running_ = std::max(peak_compactions_running_, compactions_running_);
     Status s = RunCompaction(c.get(), &lock);
-    compaction_running_ = false;
+    compactions_in_progress_.Remove(c.get());
+    --compactions_running_;
     c.reset();  // unpins the input Version, so that its tables can go
     if (!s.ok() && !shutting_down_) SetBackgroundError(s);
+    // Wakes CompactRange callers waiting for compactions_running_ == 0, stalled writers, the
+    // flush thread held by a full L0, and the other compaction threads (work may have appeared).
     bg_cv_.notify_all();
+    ReportBackgroundError(&lock);
     if (s.ok()) DeleteObsoleteFiles(&lock);
   }
 }
 
 std::unique_ptr<Compaction> DBImpl::PickAutomaticCompaction() {
-  return PickCompaction(versions_->current(), options_, versions_->compact_pointers());
+  return PickCompaction(versions_->current(), options_, versions_->compact_pointers(),
+                        compactions_in_progress_);
+}
+
+void DBImpl::TEST_SetCompactionHook(std::function<void()> hook) {
+  std::lock_guard<std::mutex> guard(mu_);
+  compaction_test_hook_ = std::move(hook);
+}
+
+std::array<std::string, kNumLevels> DBImpl::TEST_CompactPointers() {
+  std::lock_guard<std::mutex> guard(mu_);
+  return *versions_->compact_pointers();
 }
 
 Status DBImpl::RunCompaction(Compaction* c, std::unique_lock<std::mutex>* lock) {
-  ZIGGY_ASSERT(compaction_running_);
+  ZIGGY_ASSERT(compactions_running_ > 0);
+  if (compaction_test_hook_) {
+    // c is registered: while mu_ is released nothing else can take its inputs or key range.
+    const std::function<void()> hook = compaction_test_hook_;
+    lock->unlock();
+    hook();
+    lock->lock();
+  }
   const uint64_t start_micros = env_->NowMicros();
+  CompactionJobInfo info = MakeCompactionJobInfo(*c);
+  NotifyCompactionBegin(info, lock);  // releases mu_ around listeners; c stays registered
   LevelCompactionStats& stats = compaction_stats_[c->output_level()];
   VersionEdit edit;
   c->AddInputDeletions(&edit);
-  char line[200];
   if (c->IsTrivialMove()) {
     const FileMetaData& file = *c->inputs(0).front();
     edit.AddFile(c->output_level(), file);
     ZIGGY_RETURN_IF_ERROR(bg_error_);
     ZIGGY_RETURN_IF_ERROR(versions_->LogAndApply(&edit, lock));
     ++stats.trivial_moves;
-    std::snprintf(line, sizeof(line), "moved table %" PRIu64 " (%" PRIu64 " bytes) from L%d to L%d",
-                  raw(file.number), file.file_bytes, c->start_level(), c->output_level());
-    Log(line);
+    info.output_file_numbers.push_back(raw(file.number));
+    info.duration_micros = env_->NowMicros() - start_micros;
+    NotifyCompactionCompleted(info, lock);  // logs event=trivial_move
     return Status::OK();
   }
   const std::vector<SequenceNumber> snapshots = LiveSnapshotSequences();
@@ -145,9 +189,10 @@ Status DBImpl::RunCompaction(Compaction* c, std::unique_lock<std::mutex>* lock) 
   }
   for (const FileMetaData& out : outputs)
     pending_outputs_.erase(out.number);
+  info.duration_micros = env_->NowMicros() - start_micros;
   if (!s.ok()) {
-    Log("compaction L" + std::to_string(c->start_level()) + "->L" +
-        std::to_string(c->output_level()) + " failed: " + s.ToString());
+    info.status = s;
+    NotifyCompactionCompleted(info, lock);  // logs event=compaction_failed
     return s;
   }
   uint64_t written = 0;
@@ -156,13 +201,12 @@ Status DBImpl::RunCompaction(Compaction* c, std::unique_lock<std::mutex>* lock) 
   ++stats.compactions;
   stats.read_bytes += c->InputBytes();
   stats.write_bytes += written;
-  stats.micros += env_->NowMicros() - start_micros;
-  std::snprintf(line, sizeof(line),
-                "compacted L%d->L%d: %zu+%zu tables, %" PRIu64 " bytes in, %zu tables, %" PRIu64
-                " bytes out, %" PRIu64 " entries dropped",
-                c->start_level(), c->output_level(), c->inputs(0).size(), c->inputs(1).size(),
-                c->InputBytes(), outputs.size(), written, dropped);
-  Log(line);
+  stats.micros += info.duration_micros;
+  for (const FileMetaData& out : outputs)
+    info.output_file_numbers.push_back(raw(out.number));
+  info.write_bytes = written;
+  info.dropped_entries = dropped;
+  NotifyCompactionCompleted(info, lock);  // logs event=compaction_finished
   return Status::OK();
 }
 
@@ -295,10 +339,14 @@ Status DBImpl::CompactRange(const std::string_view* begin, const std::string_vie
   ZIGGY_RETURN_IF_ERROR(Flush());
   std::unique_lock<std::mutex> lock(mu_);
   ++manual_compactions_waiting_;
-  bg_cv_.wait(lock, [this] { return !compaction_running_ || !bg_error_.ok(); });
+  // Automatic compactions start no new work while a manual one waits: the count only falls.
+  bg_cv_.wait(lock, [this] { return compactions_running_ == 0 || !bg_error_.ok(); });
   --manual_compactions_waiting_;
   ZIGGY_RETURN_IF_ERROR(bg_error_);
-  compaction_running_ = true;
+  ZIGGY_ASSERT(!manual_compaction_running_);
+  manual_compaction_running_ = true;
+  ++compactions_running_;
+  peak_compactions_running_ = std::max(peak_compactions_running_, compactions_running_);
   Status s;
   // Level by level: each step moves the range's tables of one level into the next level that
   // holds the range (or the last); the last level is then rewritten in place, which drops what
@@ -311,26 +359,36 @@ Status DBImpl::CompactRange(const std::string_view* begin, const std::string_vie
     c.reset();  // unpins the input Version, so that its tables can go
     if (s.ok()) DeleteObsoleteFiles(&lock);
   }
-  compaction_running_ = false;
+  --compactions_running_;
+  ZIGGY_ASSERT(compactions_running_ == 0);
+  manual_compaction_running_ = false;
   if (!s.ok() && !shutting_down_) SetBackgroundError(s);
   bg_cv_.notify_all();
+  ReportBackgroundError(&lock);
   return s;
 }
 
 Status DBImpl::ThrottleWrites(std::unique_lock<std::mutex>* lock, uint64_t bytes) {
   bool delayed = false;
+  bool stopped = false;  // this write is counted once per stop cause, however often it wakes
   while (true) {
     if (!bg_error_.ok()) return bg_error_;
     const StallCause cause = CurrentStall(*versions_->current(), options_);
+    const std::optional<WriteStallCause> stall =
+        cause == StallCause::kNone ? std::nullopt
+                                   : std::optional(static_cast<WriteStallCause>(cause));
+    if (SetWriteStall(stall, lock)) continue;  // mu_ was released for listeners: look again
     if (cause == StallCause::kNone) return Status::OK();
     const size_t index = static_cast<size_t>(cause);
     if (cause == StallCause::kL0Stop || cause == StallCause::kPendingBytesStop) {
       // A stop always has a compaction to wait for: its cause gives some level a score >= 1.
-      ++stall_cause_count_[index];
+      if (!stopped) ++stall_cause_count_[index];
+      stopped = true;
       const uint64_t start_micros = env_->NowMicros();
       bg_cv_.wait(*lock);
       const uint64_t waited = env_->NowMicros() - start_micros;
       stall_cause_micros_[index] += waited;
+      RecordStallMicros(static_cast<WriteStallCause>(cause), waited);
       stall_micros_.fetch_add(waited, std::memory_order_relaxed);
       continue;
     }
@@ -345,21 +403,30 @@ Status DBImpl::ThrottleWrites(std::unique_lock<std::mutex>* lock, uint64_t bytes
     std::this_thread::sleep_for(std::chrono::microseconds(sleep_micros));
     lock->lock();
     stall_cause_micros_[index] += sleep_micros;
+    RecordStallMicros(static_cast<WriteStallCause>(cause), sleep_micros);
     stall_micros_.fetch_add(sleep_micros, std::memory_order_relaxed);
   }
 }
 
+void DBImpl::ChargeWriteDelay(uint64_t bytes, size_t writes) {
+  if (write_stall_ != WriteStallCause::kL0Slowdown &&
+      write_stall_ != WriteStallCause::kPendingBytesSlowdown) {
+    return;
+  }
+  stall_cause_count_[static_cast<size_t>(*write_stall_)] += writes;
+  delay_debt_micros_ += bytes * 1'000'000 / options_.delayed_write_bytes_per_sec;
+}
+
 bool DBImpl::HoldFlushWhileL0Full(std::unique_lock<std::mutex>* lock) {
   if (versions_->current()->NumFiles(0) < options_.l0_stop_trigger) return false;
-  const size_t index = static_cast<size_t>(StallCause::kL0Stop);
-  ++stall_cause_count_[index];
+  ++flushes_held_;
   Log("L0 reached the stop trigger: flushes wait for a compaction");
   const uint64_t start_micros = env_->NowMicros();
   bg_cv_.wait(*lock, [this] {
     return shutting_down_ || !bg_error_.ok() ||
            versions_->current()->NumFiles(0) < options_.l0_stop_trigger;
   });
-  stall_cause_micros_[index] += env_->NowMicros() - start_micros;
+  flush_held_micros_ += env_->NowMicros() - start_micros;
   return true;
 }
 
@@ -407,6 +474,13 @@ std::string DBImpl::LevelStatsString() const {
                   kStallCauseNames[i], stall_cause_count_[i], stall_cause_micros_[i]);
     out += line;
   }
+  std::snprintf(line, sizeof(line),
+                "flushes held at the L0 stop trigger: %" PRIu64 ", %" PRIu64 " micros\n",
+                flushes_held_, flush_held_micros_);
+  out += line;
+  std::snprintf(line, sizeof(line), "compactions running: %d (peak %d)\n", compactions_running_,
+                peak_compactions_running_);
+  out += line;
   return out;
 }
 

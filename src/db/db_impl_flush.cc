@@ -29,6 +29,7 @@ void DBImpl::BackgroundThreadMain() {
     Status s = FlushOldestImmutable(&lock);
     if (!s.ok()) SetBackgroundError(s);
     bg_cv_.notify_all();
+    ReportBackgroundError(&lock);
   }
 }
 
@@ -38,10 +39,14 @@ Status DBImpl::FlushOldestImmutable(std::unique_lock<std::mutex>* lock) {
   FileMetaData meta;
   meta.number = versions_->NewFileNumber();
   pending_outputs_.insert(meta.number);
+  FlushJobInfo info;
+  info.db_name = dbname_;
+  info.file_number = raw(meta.number);
+  info.entries = imm.mem->NumEntries();
   lock->unlock();
+  NotifyFlushBegin(info, nullptr);
   const uint64_t start_micros = env_->NowMicros();
   Status s = WriteLevel0Table(*imm.mem, &meta);
-  const uint64_t build_micros = env_->NowMicros() - start_micros;
   lock->lock();
   if (s.ok()) {
     VersionEdit edit;
@@ -50,21 +55,18 @@ Status DBImpl::FlushOldestImmutable(std::unique_lock<std::mutex>* lock) {
     s = versions_->LogAndApply(&edit, lock);
   }
   pending_outputs_.erase(meta.number);
+  info.duration_micros = env_->NowMicros() - start_micros;
+  info.status = s;
   if (!s.ok()) {
-    Log("flush of table " + std::to_string(raw(meta.number)) + " failed: " + s.ToString());
+    NotifyFlushCompleted(info, lock);
     return s;
   }
   ZIGGY_ASSERT(imm_.front().mem == imm.mem);  // only this thread removes from imm_
   imm_.pop_front();
   flushes_.fetch_add(1, std::memory_order_relaxed);
   flush_bytes_.fetch_add(meta.file_bytes, std::memory_order_relaxed);
-  char line[160];
-  std::snprintf(line, sizeof(line),
-                "flushed memtable to L0 table %" PRIu64 ": %" PRIu64 " bytes, %" PRIu64
-                " entries, %" PRIu64 " us; log number now %" PRIu64,
-                raw(meta.number), meta.file_bytes, imm.mem->NumEntries(), build_micros,
-                raw(imm.next_log_number));
-  Log(line);
+  info.file_bytes = meta.file_bytes;
+  NotifyFlushCompleted(info, lock);
   DeleteObsoleteFiles(lock);
   return Status::OK();
 }
@@ -164,14 +166,15 @@ void DBImpl::DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock) {
     if (type == FileType::kTableFile) table_cache_->Evict(number);
     Status removed = env_->RemoveFile(dbname_ + "/" + name);
     removed_any = removed_any || removed.ok();
-    Log("deleted obsolete " + name + (removed.ok() ? "" : " failed: " + removed.ToString()));
+    Log("event=file_deleted file=" + name +
+        (removed.ok() ? "" : " status=\"" + removed.ToString() + "\""));
   }
-  if (!s.ok()) Log("listing the DB directory failed: " + s.ToString());
+  if (!s.ok()) Log("event=error what=list_db_dir status=\"" + s.ToString() + "\"");
   // Make the removals durable. Not needed for correctness (a resurrected obsolete file is found
   // and deleted again by the next Open), but it bounds the space a crash can bring back.
   if (removed_any) {
     Status synced = env_->SyncDir(dbname_);
-    if (!synced.ok()) Log("syncing the DB directory after deletions failed: " + synced.ToString());
+    if (!synced.ok()) Log("event=error what=sync_db_dir status=\"" + synced.ToString() + "\"");
   }
   lock->lock();
   deleting_obsolete_files_ = false;

@@ -19,7 +19,7 @@ Status DBImpl::OpenImpl() {
   ZIGGY_RETURN_IF_ERROR(env_->LockFile(LockFileName(dbname_), &db_lock_));
   ZIGGY_RETURN_IF_ERROR(CheckDirectory(&exists));
   if (!exists) {
-    Log("creating a new DB in " + dbname_);
+    Log("event=db_created path=" + dbname_);
     ZIGGY_RETURN_IF_ERROR(VersionSet::CreateNew(env_, dbname_, icmp_));
   }
   std::unique_lock<std::mutex> lock(mu_);
@@ -38,12 +38,13 @@ Status DBImpl::OpenImpl() {
   log_number_ = new_log_number;
   mem_ = std::make_shared<MemTable>(icmp_, options_.memtable_bytes);
   StartInfoLog();
+  LogOptions();
   DeleteObsoleteFiles(&lock);
   bg_thread_ = std::thread([this] { BackgroundThreadMain(); });
-  compaction_thread_ = std::thread([this] { CompactionThreadMain(); });
-  Log("opened " + dbname_ + ": WAL " + std::to_string(raw(log_number_)) + ", MANIFEST " +
-      std::to_string(raw(versions_->ManifestFileNumber())) + ", last sequence " +
-      std::to_string(raw(versions_->LastSequence())));
+  StartCompactionThreads();
+  Log("event=db_opened path=" + dbname_ + " wal=" + std::to_string(raw(log_number_)) +
+      " manifest=" + std::to_string(raw(versions_->ManifestFileNumber())) +
+      " last_sequence=" + std::to_string(raw(versions_->LastSequence())));
   return Status::OK();
 }
 

@@ -7,6 +7,7 @@
 
 #include "db/db_impl.h"
 #include "db/db_iter.h"
+#include "db/db_statistics.h"
 #include "db/filename.h"
 #include "db/level_iterator.h"
 #include "db/merging_iterator.h"
@@ -27,6 +28,16 @@ struct ReadPins final : IteratorPins {
 }  // namespace
 
 Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::string* value) {
+  const StatsTimer timer(env_, stats_, HistogramType::kGetMicros);
+  Status s = GetImpl(options, key, value);
+  if (stats_ != nullptr && s.ok()) {
+    stats_->RecordTick(Ticker::kKeysRead);
+    stats_->RecordTick(Ticker::kBytesRead, value->size());
+  }
+  return s;
+}
+
+Status DBImpl::GetImpl(const ReadOptions& options, std::string_view key, std::string* value) {
   std::shared_ptr<MemTable> mem;
   // imm_ never holds more than 16 memtables (Options::max_immutable_memtables <= 16).
   std::array<std::shared_ptr<MemTable>, 16> imms;
@@ -45,11 +56,11 @@ Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::string
   }
   const LookupKey lookup(key, sequence);
   Status s;
-  if (mem->Get(lookup, value, &s)) return s;
-  for (size_t i = 0; i < num_imms; ++i) {
-    if (imms[i]->Get(lookup, value, &s)) return s;
-  }
-
+  bool in_memtable = mem->Get(lookup, value, &s);
+  for (size_t i = 0; i < num_imms && !in_memtable; ++i)
+    in_memtable = imms[i]->Get(lookup, value, &s);
+  RecordTick(stats_, in_memtable ? Ticker::kMemtableHits : Ticker::kMemtableMisses);
+  if (in_memtable) return s;
   return GetFromTables(options, *version, lookup, value);
 }
 
@@ -128,8 +139,10 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
     children.push_back(NewLevelIterator(&icmp_, pins->version, level, table_cache_.get(), options));
   }
   auto merged = std::make_unique<MergingIterator>(&icmp_, std::move(children));
-  return NewDBIterator(icmp_.user_comparator(), std::move(pins), std::move(merged), sequence,
-                       options);
+  std::unique_ptr<Iterator> iter =
+      NewDBIterator(icmp_.user_comparator(), std::move(pins), std::move(merged), sequence, options);
+  if (stats_ != nullptr) iter = NewStatisticsIterator(std::move(iter), env_, stats_);
+  return iter;
 }
 
 }  // namespace ziggydb

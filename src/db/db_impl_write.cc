@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "db/db_impl.h"
+#include "db/db_statistics.h"
 #include "db/filename.h"
 #include "db/write_batch_internal.h"
 #include "env/preallocated_file.h"
@@ -60,6 +61,7 @@ uint32_t WaitForTurn(const std::atomic<uint32_t>& state) {
 }  // namespace
 
 Status DBImpl::Write(const WriteOptions& options, WriteBatch* updates) {
+  const StatsTimer timer(env_, stats_, HistogramType::kWriteMicros);
   if (updates == nullptr) return Status::InvalidArgument("Write: null batch");
   ZIGGY_RETURN_IF_ERROR(updates->status());
   // An empty batch writes nothing, but with sync it still makes every earlier write durable.
@@ -98,6 +100,9 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
   if (s.ok() && updates != nullptr) {
     size_t batches = 0;
     BuildBatchGroup(&last, &batches);
+    ChargeWriteDelay(
+        WriteBatchInternal::ByteSize(group_batch_) - WriteBatchInternal::ByteSize(*updates),
+        batches - 1);
     s = WriteGroup(self, batches, mem_.get(), &lock);
     if (group_batch_.ApproximateSize() > kGroupBatchKeepBytes) group_batch_ = WriteBatch();
   }
@@ -197,6 +202,7 @@ Status DBImpl::WriteGroup(const Writer& leader, size_t batches, MemTable* mem,
       s = log->Sync();
       sync_micros = std::max<uint64_t>(env_->NowMicros() - start_micros, 1);
       wal_syncs_.fetch_add(1, std::memory_order_relaxed);
+      RecordWalSync(sync_micros);
     }
   }
   if (s.ok()) {
@@ -211,8 +217,11 @@ Status DBImpl::WriteGroup(const Writer& leader, size_t batches, MemTable* mem,
         "WAL write failed; acknowledged writes since the last sync may be lost and the DB refuses "
         "writes until reopened",
         s.ToString()));
+    ReportBackgroundError(lock);
     return bg_error_;
   }
+  RecordWriteGroup(batches, WriteBatchInternal::ByteSize(group_batch_), count,
+                   use_wal && count > 0 ? WriteBatchInternal::Contents(group_batch_).size() : 0);
   versions_->SetLastSequence(SequenceNumber{last_sequence + count});
   writes_.fetch_add(batches, std::memory_order_relaxed);
   if (use_wal) {
@@ -238,12 +247,19 @@ Status DBImpl::MakeRoomForWrite(std::unique_lock<std::mutex>* lock, bool force) 
     if (!force && mem_->ApproximateMemoryBytes() < options_.memtable_bytes) return Status::OK();
     if (mem_->Empty()) return Status::OK();
     if (imm_.size() >= static_cast<size_t>(options_.max_immutable_memtables)) {
-      if (!stalled) Log("stalling writes: waiting for a memtable flush");
       stalled = true;
+      // SetWriteStall may release mu_ (for listeners): then look again.
+      if (SetWriteStall(WriteStallCause::kMemtableStop, lock)) continue;
       const uint64_t start_micros = env_->NowMicros();
       bg_cv_.wait(*lock);
-      stall_micros_.fetch_add(env_->NowMicros() - start_micros, std::memory_order_relaxed);
+      const uint64_t waited = env_->NowMicros() - start_micros;
+      stall_micros_.fetch_add(waited, std::memory_order_relaxed);
+      RecordStallMicros(WriteStallCause::kMemtableStop, waited);
       continue;
+    }
+    if (stalled) {
+      stalled = false;
+      if (SetWriteStall(std::nullopt, lock)) continue;
     }
     ZIGGY_RETURN_IF_ERROR(SwitchMemtable(lock));
     force = false;

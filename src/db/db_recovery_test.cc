@@ -372,9 +372,9 @@ TEST(DBStall, WritersWaitForASlowFlushAndTheWaitIsCounted) {
   }
   db.reset();
   const std::string log = logger->text();
-  EXPECT_NE(log.find("opened /db"), std::string::npos) << log;
-  EXPECT_NE(log.find("flushed memtable"), std::string::npos) << log;
-  EXPECT_NE(log.find("stalling writes"), std::string::npos) << log;
+  EXPECT_NE(log.find("event=db_opened path=/db"), std::string::npos) << log;
+  EXPECT_NE(log.find("event=flush_finished"), std::string::npos) << log;
+  EXPECT_NE(log.find("event=stall_begin cause=memtable-stop"), std::string::npos) << log;
 }
 
 TEST(DBGroupCommit, SyncWritersShareFsyncs) {

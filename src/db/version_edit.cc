@@ -22,6 +22,7 @@ enum class Tag : uint32_t {
   kRemovedFile = 6,     // level:varint32 number:varint64
   kAddedFile = 7,       // level:varint32 number:varint64 bytes:varint64 smallest:lp largest:lp
                         // smallest_sequence:varint64 largest_sequence:varint64
+  kCompactPointer = 8,  // level:varint32 key:lp (an internal key); format version >= 2
 };
 
 void PutTag(std::string* dst, Tag tag) {
@@ -78,6 +79,13 @@ void VersionEdit::RemoveFile(int level, FileNumber number) {
   removed_files_.emplace(level, number);
 }
 
+void VersionEdit::SetCompactPointer(int level, std::string_view internal_key) {
+  ZIGGY_ASSERT(level >= 0 && level < kNumLevels);
+  ParsedInternalKey parsed;
+  ZIGGY_ASSERT(ParseInternalKey(internal_key, &parsed));
+  compact_pointers_[level] = std::string(internal_key);
+}
+
 void VersionEdit::EncodeTo(std::string* dst) const {
   if (format_version_) {
     PutTag(dst, Tag::kFormatVersion);
@@ -113,6 +121,11 @@ void VersionEdit::EncodeTo(std::string* dst) const {
     PutLengthPrefixed(dst, file.largest);
     PutVarint64(dst, raw(file.smallest_sequence));
     PutVarint64(dst, raw(file.largest_sequence));
+  }
+  for (const auto& [level, key] : compact_pointers_) {
+    PutTag(dst, Tag::kCompactPointer);
+    PutVarint32(dst, static_cast<uint32_t>(level));
+    PutLengthPrefixed(dst, key);
   }
 }
 
@@ -188,6 +201,16 @@ Status VersionEdit::DecodeFrom(std::string_view input) {
         }
         break;
       }
+      case Tag::kCompactPointer: {
+        int level = 0;
+        std::string key;
+        if (GetLevel(&input, &level) && GetInternalKey(&input, &key)) {
+          compact_pointers_[level] = std::move(key);
+        } else {
+          failed_field = "compact pointer";
+        }
+        break;
+      }
       default:
         return Status::Corruption("version edit: unknown tag", std::to_string(tag));
     }
@@ -213,6 +236,14 @@ std::string VersionEdit::DebugString() const {
                   "\n  add: L%d #%" PRIu64 " %" PRIu64 " bytes seq [%" PRIu64 ", %" PRIu64 "]",
                   level, raw(file.number), file.file_bytes, raw(file.smallest_sequence),
                   raw(file.largest_sequence));
+    out += buf;
+  }
+  for (const auto& [level, key] : compact_pointers_) {
+    ParsedInternalKey parsed;
+    const bool valid = ParseInternalKey(key, &parsed);
+    ZIGGY_ASSERT(valid);  // checked by SetCompactPointer and DecodeFrom
+    std::snprintf(buf, sizeof(buf), "\n  compact pointer: L%d @ %" PRIu64 ", %zu-byte user key",
+                  level, raw(parsed.sequence), parsed.user_key.size());
     out += buf;
   }
   out += "\n}";

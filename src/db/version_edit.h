@@ -1,5 +1,5 @@
 // VersionEdit: one change to the set of live files and the DB's counters, as recorded in a
-// MANIFEST record (docs/format/manifest.md, version 1).
+// MANIFEST record (docs/format/manifest.md, version 2).
 //
 // Encoding: a sequence of fields, each a varint32 tag followed by its payload. An unknown tag is
 // Corruption (a newer writer signals incompatible changes through the format version instead).
@@ -8,6 +8,7 @@
 #define ZIGGYDB_DB_VERSION_EDIT_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -24,7 +25,10 @@ namespace ziggydb {
 // disjoint key ranges.
 inline constexpr int kNumLevels = 7;
 // The MANIFEST format this code writes; a MANIFEST whose first edit names a newer one is refused.
-inline constexpr uint32_t kManifestFormatVersion = 1;
+// Version 2 added the compaction pointer field, which a version 1 MANIFEST must not hold.
+inline constexpr uint32_t kManifestFormatVersion = 2;
+// The first format version whose edits may carry compaction pointers.
+inline constexpr uint32_t kCompactPointerFormatVersion = 2;
 
 // A live table. Immutable once it is part of a Version.
 struct FileMetaData {
@@ -49,6 +53,10 @@ class VersionEdit {
   // Precondition: 0 <= level < kNumLevels; file.smallest <= file.largest.
   void AddFile(int level, FileMetaData file);
   void RemoveFile(int level, FileNumber number);
+  // Where the next automatic compaction of `level` starts: the first table whose largest key is
+  // above `internal_key` (round-robin). A later call for the same level replaces the key.
+  // Precondition: 0 <= level < kNumLevels; internal_key parses as an internal key.
+  void SetCompactPointer(int level, std::string_view internal_key);
 
   const std::optional<uint32_t>& format_version() const { return format_version_; }
   const std::optional<std::string>& comparator_name() const { return comparator_name_; }
@@ -57,10 +65,12 @@ class VersionEdit {
   const std::optional<SequenceNumber>& last_sequence() const { return last_sequence_; }
   const std::vector<std::pair<int, FileMetaData>>& added_files() const { return added_files_; }
   const std::set<std::pair<int, FileNumber>>& removed_files() const { return removed_files_; }
+  const std::map<int, std::string>& compact_pointers() const { return compact_pointers_; }
 
   void EncodeTo(std::string* dst) const;
   // Replaces this edit with the decoded one. Corruption (naming the field) on any damage:
   // truncation, unknown tag, level out of range, a bad internal key, smallest > largest sequence.
+  // Repeated compaction pointers for one level keep the last.
   [[nodiscard]] Status DecodeFrom(std::string_view input);
 
   // One line per field, for the info LOG and dump tools.
@@ -74,6 +84,7 @@ class VersionEdit {
   std::optional<SequenceNumber> last_sequence_;
   std::vector<std::pair<int, FileMetaData>> added_files_;
   std::set<std::pair<int, FileNumber>> removed_files_;
+  std::map<int, std::string> compact_pointers_;  // level -> internal key
 };
 
 }  // namespace ziggydb

@@ -14,7 +14,7 @@
 //
 // Thread safety: Version is immutable and may be shared. VersionSet is not internally
 // synchronised: every method requires the DB mutex (LogAndApply releases it during I/O; concurrent
-// callers — the flush thread, the compaction thread — wait their turn inside it).
+// callers — the flush thread, the compaction threads — wait their turn inside it).
 #ifndef ZIGGYDB_DB_VERSION_SET_H_
 #define ZIGGYDB_DB_VERSION_SET_H_
 
@@ -158,7 +158,10 @@ class VersionSet {
   void AddLiveFiles(std::set<FileNumber>* live);
 
   // Where the next automatic compaction of `level` resumes (an internal key; empty: the start).
-  // Not persisted: after a reopen the round-robin starts over.
+  // The picker advances them in memory; LogAndApply writes every pointer that changed since the
+  // last successful MANIFEST write into the edit it appends (so a compaction's install edit
+  // carries the advance its pick made), and a new MANIFEST's snapshot holds them all. Recover
+  // restores them, so the round-robin continues across a reopen.
   std::array<std::string, kNumLevels>* compact_pointers() { return &compact_pointers_; }
 
   // For tests: the MANIFEST size past which the next LogAndApply starts a new one.
@@ -167,6 +170,8 @@ class VersionSet {
  private:
   [[nodiscard]] Status ReplayManifest(const std::string& path, VersionBuilder* builder,
                                       VersionEdit* totals);
+  // Adds to `edit` every compaction pointer that differs from the persisted one.
+  void AddChangedCompactPointers(VersionEdit* edit) const;
   [[nodiscard]] Status OpenNewManifest(std::unique_ptr<wal::Writer>* writer,
                                        FileNumber* number) const;
   void WriteSnapshot(std::string* record) const;
@@ -189,6 +194,8 @@ class VersionSet {
   std::condition_variable manifest_cv_;
   uint64_t manifest_roll_bytes_ = kManifestRollBytes;
   std::array<std::string, kNumLevels> compact_pointers_;
+  // The pointers as the MANIFEST holds them (after the last successful LogAndApply or Recover).
+  std::array<std::string, kNumLevels> persisted_compact_pointers_;
   std::unique_ptr<wal::Writer> manifest_writer_;  // null until the first LogAndApply
 
   std::shared_ptr<const Version> current_;

@@ -45,6 +45,8 @@ void MergeCounters(const VersionEdit& edit, VersionEdit* totals) {
   if (edit.log_number()) totals->SetLogNumber(*edit.log_number());
   if (edit.next_file_number()) totals->SetNextFileNumber(*edit.next_file_number());
   if (edit.last_sequence()) totals->SetLastSequence(*edit.last_sequence());
+  for (const auto& [level, key] : edit.compact_pointers())
+    totals->SetCompactPointer(level, key);
 }
 
 Status CheckFormatVersion(const VersionEdit& edit, bool first, const std::string& path) {
@@ -116,6 +118,10 @@ Status VersionSet::Recover() {
   Status s = builder.Finish(&version);
   if (!s.ok()) return Status::Corruption(std::string(s.message()), path);
 
+  for (const auto& [level, key] : totals.compact_pointers()) {
+    compact_pointers_[level] = key;
+    persisted_compact_pointers_[level] = key;
+  }
   next_file_number_ = raw(*totals.next_file_number());
   last_sequence_ = *totals.last_sequence();
   log_number_ = *totals.log_number();
@@ -144,6 +150,7 @@ Status VersionSet::ReplayManifest(const std::string& path, VersionBuilder* build
   wal::Reader reader(std::move(file), raw(number), &reporter);
   std::string record;
   bool first = true;
+  uint32_t format_version = 0;  // of the first edit, which CheckFormatVersion requires to name one
   const std::string user_comparator = icmp_->user_comparator()->Name();
   while (reader.ReadRecord(&record) && reporter.status().ok()) {
     const std::string where = path + " at offset " + std::to_string(reader.last_record_offset());
@@ -151,6 +158,11 @@ Status VersionSet::ReplayManifest(const std::string& path, VersionBuilder* build
     Status s = edit.DecodeFrom(record);
     if (!s.ok()) return Status::Corruption(std::string(s.message()), where);
     ZIGGY_RETURN_IF_ERROR(CheckFormatVersion(edit, first, where));
+    if (first) format_version = *edit.format_version();
+    if (format_version < kCompactPointerFormatVersion && !edit.compact_pointers().empty()) {
+      return Status::Corruption(
+          "compact pointer in a version " + std::to_string(format_version) + " MANIFEST", where);
+    }
     if (edit.comparator_name() && *edit.comparator_name() != user_comparator) {
       return Status::InvalidArgument("comparator mismatch: the DB uses " + *edit.comparator_name() +
                                          ", the options give " + user_comparator,
@@ -179,7 +191,22 @@ void VersionSet::WriteSnapshot(std::string* record) const {
     for (const auto& file : current_->files(level))
       edit.AddFile(level, *file);
   }
+  for (int level = 0; level < kNumLevels; ++level) {
+    if (!persisted_compact_pointers_[level].empty()) {
+      edit.SetCompactPointer(level, persisted_compact_pointers_[level]);
+    }
+  }
   edit.EncodeTo(record);
+}
+
+void VersionSet::AddChangedCompactPointers(VersionEdit* edit) const {
+  for (int level = 0; level < kNumLevels; ++level) {
+    // The picker only ever advances a pointer to a table's largest key: never back to empty.
+    ZIGGY_ASSERT(!compact_pointers_[level].empty() || persisted_compact_pointers_[level].empty());
+    if (compact_pointers_[level] != persisted_compact_pointers_[level]) {
+      edit->SetCompactPointer(level, compact_pointers_[level]);
+    }
+  }
 }
 
 Status VersionSet::OpenNewManifest(std::unique_ptr<wal::Writer>* writer, FileNumber* number) const {
@@ -207,6 +234,7 @@ Status VersionSet::LogAndApply(VersionEdit* edit, std::unique_lock<std::mutex>* 
   }
   edit->SetNextFileNumber(FileNumber{next_file_number_});
   edit->SetLastSequence(last_sequence_);
+  AddChangedCompactPointers(edit);
   VersionBuilder builder(icmp_, *current_);
   ZIGGY_RETURN_IF_ERROR(builder.Apply(*edit));
   std::shared_ptr<const Version> version;
@@ -242,6 +270,8 @@ Status VersionSet::LogAndApply(VersionEdit* edit, std::unique_lock<std::mutex>* 
   manifest_file_number_ = manifest_number;
   manifest_file_bytes_ = manifest_writer_->file_bytes();
   log_number_ = *edit->log_number();
+  for (const auto& [level, key] : edit->compact_pointers())
+    persisted_compact_pointers_[level] = key;
   Install(std::move(version));
   return Status::OK();
 }

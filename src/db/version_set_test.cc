@@ -3,13 +3,17 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "db/filename.h"
 #include "db/version_edit.h"
 #include "env/fault_env.h"
 #include "testutil/testutil.h"
+#include "util/coding.h"
 #include "util/random.h"
 #include "wal/log_writer.h"
 
@@ -66,9 +70,53 @@ TEST(VersionEdit, RoundTrips) {
   EXPECT_NE(decoded.DebugString().find("add: L2 #10"), std::string::npos);
 }
 
-TEST(VersionEdit, EveryTruncationIsCorruptionOrAShorterEdit) {
+TEST(VersionEdit, CompactPointersRoundTripAndTheLastOfALevelWins) {
+  VersionEdit edit = SampleEdit();
+  edit.SetCompactPointer(3, IKey("old", 1));
+  edit.SetCompactPointer(3, IKey("k", 40));
+  edit.SetCompactPointer(6, IKey("z", 2));
   std::string encoded;
-  SampleEdit().EncodeTo(&encoded);
+  edit.EncodeTo(&encoded);
+  VersionEdit decoded;
+  ASSERT_TRUE(decoded.DecodeFrom(encoded).ok());
+  const std::map<int, std::string> expected{{3, IKey("k", 40)}, {6, IKey("z", 2)}};
+  EXPECT_EQ(decoded.compact_pointers(), expected);
+  std::string reencoded;
+  decoded.EncodeTo(&reencoded);
+  EXPECT_EQ(encoded, reencoded);
+  EXPECT_NE(decoded.DebugString().find("compact pointer: L3 @ 40"), std::string::npos);
+  // Two fields for one level decode to the last one.
+  std::string twice;
+  PutVarint32(&twice, 8);
+  PutVarint32(&twice, 2);
+  PutLengthPrefixed(&twice, IKey("a", 1));
+  PutVarint32(&twice, 8);
+  PutVarint32(&twice, 2);
+  PutLengthPrefixed(&twice, IKey("b", 2));
+  ASSERT_TRUE(decoded.DecodeFrom(twice).ok());
+  EXPECT_EQ(decoded.compact_pointers(), (std::map<int, std::string>{{2, IKey("b", 2)}}));
+}
+
+TEST(VersionEdit, BadCompactPointerIsCorruption) {
+  // A level out of range, a key shorter than a trailer, a trailer with value type 9 (unknown).
+  for (const auto& [level, key] : std::vector<std::pair<uint32_t, std::string>>{
+           {kNumLevels, IKey("a", 1)}, {1, "short"}, {1, std::string("a\x09\0\0\0\0\0\0", 9)}}) {
+    std::string encoded;
+    PutVarint32(&encoded, 8);  // kCompactPointer
+    PutVarint32(&encoded, level);
+    PutLengthPrefixed(&encoded, key);
+    VersionEdit decoded;
+    Status s = decoded.DecodeFrom(encoded);
+    EXPECT_TRUE(s.IsCorruption()) << level;
+    EXPECT_NE(s.ToString().find("compact pointer"), std::string::npos) << s.ToString();
+  }
+}
+
+TEST(VersionEdit, EveryTruncationIsCorruptionOrAShorterEdit) {
+  VersionEdit edit = SampleEdit();
+  edit.SetCompactPointer(2, IKey("p", 7));
+  std::string encoded;
+  edit.EncodeTo(&encoded);
   for (size_t n = 0; n < encoded.size(); ++n) {
     VersionEdit decoded;
     Status s = decoded.DecodeFrom(std::string_view(encoded).substr(0, n));
@@ -224,6 +272,75 @@ TEST_F(VersionSetTest, ManifestRollsOverToASnapshotPastItsSize) {
   EXPECT_EQ(CurrentManifest(), rolled_manifest);
   EXPECT_EQ(set->current()->NumFiles(0), 60);
   EXPECT_EQ(raw(set->LastSequence()), 60u);
+}
+
+TEST_F(VersionSetTest, CompactPointersSurviveRecoveryAndRollover) {
+  ASSERT_TRUE(VersionSet::CreateNew(&env_, kDb, icmp_).ok());
+  {
+    auto set = NewSet();
+    ASSERT_TRUE(set->Recover().ok());
+    (*set->compact_pointers())[2] = IKey("m", 5);
+    (*set->compact_pointers())[4] = IKey("c", 9);
+    VersionEdit edit;  // any edit carries the pointers changed since the last one
+    ASSERT_TRUE(Apply(set.get(), &edit).ok());
+    EXPECT_EQ(edit.compact_pointers().size(), 2u);
+    (*set->compact_pointers())[2] = IKey("q", 6);
+    VersionEdit second;
+    ASSERT_TRUE(Apply(set.get(), &second).ok());
+    EXPECT_EQ(second.compact_pointers(), (std::map<int, std::string>{{2, IKey("q", 6)}}));
+    VersionEdit unchanged;
+    ASSERT_TRUE(Apply(set.get(), &unchanged).ok());
+    EXPECT_TRUE(unchanged.compact_pointers().empty());
+  }
+  env_.DropUnsyncedData();
+  const std::string before_rollover = CurrentManifest();
+  {
+    auto set = NewSet();
+    ASSERT_TRUE(set->Recover().ok());
+    EXPECT_EQ((*set->compact_pointers())[2], IKey("q", 6));
+    EXPECT_EQ((*set->compact_pointers())[4], IKey("c", 9));
+    EXPECT_TRUE((*set->compact_pointers())[3].empty());
+    // The first LogAndApply after Recover writes a new MANIFEST: its snapshot holds them.
+    VersionEdit edit;
+    ASSERT_TRUE(Apply(set.get(), &edit).ok());
+    EXPECT_TRUE(edit.compact_pointers().empty());
+  }
+  ASSERT_NE(CurrentManifest(), before_rollover);
+  auto set = NewSet();
+  ASSERT_TRUE(set->Recover().ok());
+  EXPECT_EQ((*set->compact_pointers())[2], IKey("q", 6));
+  EXPECT_EQ((*set->compact_pointers())[4], IKey("c", 9));
+}
+
+TEST_F(VersionSetTest, CompactPointerInAVersion1ManifestIsCorruption) {
+  VersionEdit edit;
+  edit.SetFormatVersion(1);
+  edit.SetComparatorName(icmp_.user_comparator()->Name());
+  edit.SetLogNumber(FileNumber{0});
+  edit.SetNextFileNumber(FileNumber{2});
+  edit.SetLastSequence(SequenceNumber{0});
+  std::string snapshot;
+  edit.EncodeTo(&snapshot);
+  VersionEdit later;
+  later.SetCompactPointer(1, IKey("k", 1));
+  std::string record;
+  later.EncodeTo(&record);
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(env_.NewWritableFile(ManifestFileName(kDb, FileNumber{1}), &file).ok());
+  wal::Writer writer(std::move(file), 1, 0);
+  ASSERT_TRUE(writer.AddRecord(snapshot).ok());
+  ASSERT_TRUE(writer.Close().ok());
+  ASSERT_TRUE(SetCurrentFile(&env_, kDb, FileNumber{1}).ok());
+  ASSERT_TRUE(NewSet()->Recover().ok());  // a version 1 MANIFEST without pointers still opens
+
+  ASSERT_TRUE(env_.NewWritableFile(ManifestFileName(kDb, FileNumber{1}), &file).ok());
+  wal::Writer again(std::move(file), 1, 0);
+  ASSERT_TRUE(again.AddRecord(snapshot).ok());
+  ASSERT_TRUE(again.AddRecord(record).ok());
+  ASSERT_TRUE(again.Close().ok());
+  Status s = NewSet()->Recover();
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.ToString().find("version 1"), std::string::npos) << s.ToString();
 }
 
 TEST_F(VersionSetTest, TornManifestTailIsToleratedMidDamageIsNot) {

@@ -80,7 +80,8 @@ class ShardedLruCache {
   // evicts least recently used entries until the shard is within its budget. A charge of 0 counts
   // as 1, so the number of entries stays bounded. A value whose charge exceeds the shard's budget
   // is not cached (any old entry for key is still dropped). Precondition: value != nullptr.
-  void Insert(const Key& key, std::shared_ptr<Value> value, size_t charge) {
+  // Returns the number of entries evicted to make room.
+  size_t Insert(const Key& key, std::shared_ptr<Value> value, size_t charge) {
     ZIGGY_ASSERT(value != nullptr);
     charge = charge == 0 ? 1 : charge;
     Shard& shard = ShardFor(key);
@@ -90,7 +91,7 @@ class ShardedLruCache {
     std::lock_guard<std::mutex> lock(shard.mutex);
     if (charge > shard.capacity_charge) {
       if (auto old = shard.EraseLocked(key)) dropped.Add(std::move(old));
-      return;
+      return 0;
     }
     // One hash lookup: a new slot, or the existing entry updated in place (and made newest).
     auto [slot, added] = shard.map.try_emplace(key);
@@ -108,12 +109,15 @@ class ShardedLruCache {
     shard.usage_charge += charge;
     shard.inserts.fetch_add(1, std::memory_order_relaxed);
     // INVARIANT: the new entry is at the front and fits alone, so the loop never evicts it.
+    size_t evicted = 0;
     while (shard.usage_charge > shard.capacity_charge) {
       ZIGGY_ASSERT(shard.lru.size() > 1);
       dropped.Add(shard.EraseLocked(shard.lru.back().key));
       shard.evictions.fetch_add(1, std::memory_order_relaxed);
+      ++evicted;
     }
     ZIGGY_DASSERT(shard.map.size() == shard.lru.size());
+    return evicted;
   }
 
   // Drops the entry for key, if any.

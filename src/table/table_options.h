@@ -9,6 +9,7 @@
 #include "table/filter_policy.h"
 #include "util/comparator.h"
 #include "ziggydb/options.h"
+#include "ziggydb/statistics.h"
 
 namespace ziggydb {
 
@@ -27,6 +28,8 @@ struct TableOptions {
   CompressionType compression = CompressionType::kNone;
   // Shared cache of uncompressed data blocks; nullptr: no caching.
   BlockCache* block_cache = nullptr;
+  // Readers count block cache, bloom and file-read tickers here; nullptr: not counted.
+  Statistics* statistics = nullptr;
 };
 
 }  // namespace ziggydb

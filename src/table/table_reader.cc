@@ -22,6 +22,12 @@ std::string OffsetText(uint64_t offset) {
   return "block at offset " + std::to_string(offset);
 }
 
+void CountFileRead(Statistics* stats, uint64_t bytes) {
+  if (stats == nullptr) return;
+  stats->RecordTick(Ticker::kTableFileReads);
+  stats->RecordTick(Ticker::kTableFileReadBytes, bytes);
+}
+
 // A block read from `file` that fails to parse is Corruption naming its offset.
 Status ParseBlockAt(std::string contents, uint64_t offset, std::shared_ptr<const Block>* block) {
   Status s = Block::Parse(std::move(contents), block);
@@ -45,6 +51,7 @@ Status TableReader::Open(const TableOptions& options, std::unique_ptr<RandomAcce
   std::string_view footer_bytes;
   ZIGGY_RETURN_IF_ERROR(file->Read(file_size - Footer::kEncodedBytes, Footer::kEncodedBytes,
                                    &footer_bytes, footer_space));
+  CountFileRead(options.statistics, footer_bytes.size());
   Footer footer;
   ZIGGY_RETURN_IF_ERROR(footer.DecodeFrom(footer_bytes, file_size));
 
@@ -68,6 +75,7 @@ Status TableReader::ReadMetaRegion(const Footer& footer) {
   std::string buffer(region_bytes, '\0');
   std::string_view region;
   ZIGGY_RETURN_IF_ERROR(file_->Read(region_start, region_bytes, &region, buffer.data()));
+  CountFileRead(options_.statistics, region.size());
   if (region.size() != region_bytes) {
     return Status::Corruption("not an sstable: truncated", FileSizeText(file_size_));
   }
@@ -143,22 +151,41 @@ Status TableReader::ReadDataBlock(const ReadOptions& options, const BlockHandle&
                               OffsetText(handle.offset));
   }
   BlockCache* const cache = options_.block_cache;
+  Statistics* const stats = options_.statistics;
   const BlockCacheKey cache_key{cache_id_, handle.offset};
   if (cache != nullptr) {
     *block = cache->Lookup(cache_key);
+    if (stats != nullptr) {
+      stats->RecordTick(*block != nullptr ? Ticker::kBlockCacheHits : Ticker::kBlockCacheMisses);
+    }
     if (*block != nullptr) return Status::OK();
   }
   std::string contents;
   ZIGGY_RETURN_IF_ERROR(ReadBlock(*file_, handle, options.verify_checksums, &contents));
+  // The block's stored bytes: its payload and trailer.
+  CountFileRead(stats, handle.size + kBlockTrailerBytes);
   ZIGGY_RETURN_IF_ERROR(ParseBlockAt(std::move(contents), handle.offset, block));
-  if (cache != nullptr && options.fill_cache) cache->Insert(cache_key, *block, (*block)->charge());
+  if (cache != nullptr && options.fill_cache) {
+    const size_t evicted = cache->Insert(cache_key, *block, (*block)->charge());
+    if (stats != nullptr) {
+      stats->RecordTick(Ticker::kBlockCacheInserts);
+      if (evicted > 0) stats->RecordTick(Ticker::kBlockCacheEvictions, evicted);
+    }
+  }
   return Status::OK();
 }
 
 Status TableReader::Get(
     const ReadOptions& options, std::string_view key,
     const std::function<void(std::string_view, std::string_view)>& on_entry) const {
-  if (has_filter_ && !options_.filter_policy->KeyMayMatch(key, filter_)) return Status::OK();
+  if (has_filter_) {
+    const bool may_match = options_.filter_policy->KeyMayMatch(key, filter_);
+    if (options_.statistics != nullptr) {
+      options_.statistics->RecordTick(Ticker::kBloomChecks);
+      if (!may_match) options_.statistics->RecordTick(Ticker::kBloomUseful);
+    }
+    if (!may_match) return Status::OK();
+  }
   BlockIterator index(index_block_, options_.comparator);
   index.Seek(key);
   if (!index.Valid()) return index.status();

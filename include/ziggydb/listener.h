@@ -1,0 +1,107 @@
+// EventListener: callbacks a program registers (Options::listeners) to learn about a DB's
+// background work: flushes, compactions, write stalls and background errors.
+//
+// Calling rules:
+//   1. Callbacks run on the thread that did the work (the flush thread, the compacting thread,
+//      the write leader for stalls), synchronously: a slow callback slows that work down.
+//   2. The DB mutex is NOT held during a callback: it may call the DB's read-only methods
+//      (GetProperty, Get, NewIterator). It must not wait for background work (Flush,
+//      CompactRange, or a write that might stall): that work may be waiting on this thread.
+//   3. Several callbacks of one listener may run concurrently (from different threads).
+//   4. Listeners are called in registration order; a listener outlives the DB (shared_ptr).
+#ifndef ZIGGYDB_LISTENER_H_
+#define ZIGGYDB_LISTENER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ziggydb/status.h"
+
+namespace ziggydb {
+
+class DB;
+
+struct FlushJobInfo {
+  std::string db_name;
+  uint64_t file_number = 0;      // the L0 table written (no file when file_bytes == 0)
+  uint64_t entries = 0;          // memtable entries flushed
+  uint64_t file_bytes = 0;       // Completed only
+  uint64_t duration_micros = 0;  // Completed only: building, syncing and installing the table
+  Status status;                 // Completed only
+};
+
+struct CompactionJobInfo {
+  std::string db_name;
+  int input_level = 0;
+  int output_level = 0;
+  bool trivial_move = false;  // the input table was moved, not rewritten
+  // Input tables, with the level each was in (input_level or output_level).
+  std::vector<uint64_t> input_file_numbers;
+  std::vector<int> input_file_levels;
+  uint64_t read_bytes = 0;  // input table bytes
+  // Completed only.
+  std::vector<uint64_t> output_file_numbers;
+  uint64_t write_bytes = 0;
+  uint64_t dropped_entries = 0;  // shadowed versions and tombstones dropped
+  uint64_t duration_micros = 0;
+  Status status;
+};
+
+// Why writes are slowed or stopped. Not persisted.
+enum class WriteStallCause : uint8_t {
+  kL0Slowdown = 0,            // L0 tables >= l0_slowdown_trigger: writes delayed
+  kPendingBytesSlowdown = 1,  // pending compaction bytes >= soft limit: writes delayed
+  kL0Stop = 2,                // L0 tables >= l0_stop_trigger: writes wait
+  kPendingBytesStop = 3,      // pending compaction bytes >= hard limit: writes wait
+  kMemtableStop = 4,          // max_immutable_memtables wait for flush: writes wait
+};
+// "l0-slowdown", "pending-bytes-slowdown", "l0-stop", "pending-bytes-stop", "memtable-stop".
+const char* WriteStallCauseName(WriteStallCause cause);
+
+struct WriteStallInfo {
+  std::string db_name;
+  WriteStallCause cause = WriteStallCause::kL0Slowdown;
+  uint64_t duration_micros = 0;  // End only: since the matching Begin
+};
+
+class EventListener {
+ public:
+  virtual ~EventListener() = default;
+
+  virtual void OnFlushBegin(DB* db, const FlushJobInfo& info) {
+    (void)db;
+    (void)info;
+  }
+  virtual void OnFlushCompleted(DB* db, const FlushJobInfo& info) {
+    (void)db;
+    (void)info;
+  }
+  virtual void OnCompactionBegin(DB* db, const CompactionJobInfo& info) {
+    (void)db;
+    (void)info;
+  }
+  virtual void OnCompactionCompleted(DB* db, const CompactionJobInfo& info) {
+    (void)db;
+    (void)info;
+  }
+  // A stall condition began; at most one is current at a time (a change of cause ends the old
+  // one first).
+  virtual void OnStallBegin(DB* db, const WriteStallInfo& info) {
+    (void)db;
+    (void)info;
+  }
+  virtual void OnStallEnd(DB* db, const WriteStallInfo& info) {
+    (void)db;
+    (void)info;
+  }
+  // The DB stopped accepting writes because of `status`; called once per DB open.
+  virtual void OnBackgroundError(DB* db, const Status& status) {
+    (void)db;
+    (void)status;
+  }
+};
+
+}  // namespace ziggydb
+
+#endif  // ZIGGYDB_LISTENER_H_

@@ -1,0 +1,607 @@
+// Statistics, the "ziggydb.metrics" Prometheus page and event listeners: counters change as
+// operations run, concurrent recording sums exactly, the page parses under the text exposition
+// format 0.0.4, and listeners see flushes, compactions and errors without the DB mutex held.
+// GCC 12 reports a false -Wmaybe-uninitialized inside libstdc++'s <regex> at -O1 with sanitizers.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "db/db_impl.h"
+#include "db/db_test_util.h"
+#include "testutil/testutil.h"
+#include "util/random.h"
+#include "ziggydb/listener.h"
+#include "ziggydb/statistics.h"
+
+namespace ziggydb::test {
+namespace {
+
+std::string Key(int i) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "key%08d", i);
+  return buf;
+}
+
+// ---- A checker of the Prometheus text exposition format 0.0.4 ----
+
+struct Sample {
+  std::string name;
+  std::map<std::string, std::string> labels;
+  double value = 0;
+};
+
+// Returns "" if `text` is a valid page (as documented in util/prometheus_text.h, which is a
+// subset of the format), else what is wrong. Fills *samples.
+std::string CheckExposition(const std::string& text, std::vector<Sample>* samples) {
+  static const std::regex kSample(
+      R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?|\+Inf|-Inf|NaN)$)");
+  static const std::regex kLabel(R"re(^([a-zA-Z_][a-zA-Z0-9_]*)="((\\.|[^"\\])*)"(,|$))re");
+  static const std::regex kHelp(R"(^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) .*$)");
+  static const std::regex kType(R"(^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram)$)");
+  std::map<std::string, std::string> types;  // family -> type
+  std::set<std::string> helped;
+  std::set<std::string> finished;  // families whose samples are over
+  std::string current;             // family of the last line
+  std::istringstream lines(text);
+  std::string line;
+  if (text.empty() || text.back() != '\n') return "page must end with a newline";
+  while (std::getline(lines, line)) {
+    std::smatch m;
+    if (std::regex_match(line, m, kHelp)) {
+      if (!helped.insert(m[1]).second) return "second HELP for " + m[1].str();
+      if (types.contains(m[1])) return "HELP after TYPE for " + m[1].str();
+      if (!current.empty() && current != m[1]) finished.insert(current);
+      current = m[1];
+      continue;
+    }
+    if (std::regex_match(line, m, kType)) {
+      if (types.contains(m[1])) return "second TYPE for " + m[1].str();
+      if (!helped.contains(m[1])) return "TYPE without HELP for " + m[1].str();
+      types[m[1]] = m[2];
+      if (m[2] == "counter" && !m[1].str().ends_with("_total")) return "counter without _total";
+      continue;
+    }
+    if (line.starts_with("#")) return "unexpected comment: " + line;
+    if (!std::regex_match(line, m, kSample)) return "bad sample line: " + line;
+    Sample sample;
+    sample.name = m[1];
+    sample.value = m[4] == "+Inf" ? 1e308 : std::stod(m[4]);
+    std::string labels = m[3];
+    while (!labels.empty()) {
+      std::smatch lm;
+      if (!std::regex_search(labels, lm, kLabel)) return "bad labels: " + line;
+      if (!sample.labels.emplace(lm[1], lm[2]).second) return "repeated label: " + line;
+      labels = lm.suffix();
+    }
+    std::string family = sample.name;
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      const std::string base =
+          family.ends_with(suffix) ? family.substr(0, family.size() - strlen(suffix)) : "";
+      if (!base.empty() && types.contains(base) && types[base] == "histogram") family = base;
+    }
+    if (!types.contains(family)) return "sample before its TYPE: " + line;
+    if (family != current) return "samples of " + family + " not together";
+    if (finished.contains(family)) return "family resumed: " + family;
+    samples->push_back(sample);
+  }
+  return "";
+}
+
+// Buckets cumulative and non-decreasing by le, ending at +Inf == _count.
+std::string CheckHistograms(const std::vector<Sample>& samples) {
+  std::map<std::string, std::vector<std::pair<double, double>>> buckets;
+  std::map<std::string, double> counts;
+  for (const Sample& s : samples) {
+    if (s.name.ends_with("_bucket")) {
+      if (!s.labels.contains("le")) return s.name + " without le";
+      const std::string& le = s.labels.at("le");
+      buckets[s.name.substr(0, s.name.size() - 7)].emplace_back(
+          le == "+Inf" ? 1e308 : std::stod(le), s.value);
+    } else if (s.name.ends_with("_count")) {
+      counts[s.name.substr(0, s.name.size() - 6)] = s.value;
+    }
+  }
+  if (buckets.empty()) return "no histograms";
+  for (const auto& [name, list] : buckets) {
+    for (size_t i = 1; i < list.size(); ++i) {
+      if (list[i].first <= list[i - 1].first) return name + ": le not increasing";
+      if (list[i].second < list[i - 1].second) return name + ": buckets not cumulative";
+    }
+    if (list.back().first != 1e308) return name + ": no +Inf bucket";
+    if (!counts.contains(name) || counts[name] != list.back().second) {
+      return name + ": +Inf bucket != _count";
+    }
+  }
+  return "";
+}
+
+double SampleValue(const std::vector<Sample>& samples, const std::string& name,
+                   const std::map<std::string, std::string>& labels = {}) {
+  for (const Sample& s : samples) {
+    if (s.name == name && s.labels == labels) return s.value;
+  }
+  ADD_FAILURE() << "no sample " << name;
+  return -1;
+}
+
+// ---- Statistics object ----
+
+TEST(Statistics, TickersHistogramsAndReset) {
+  std::shared_ptr<Statistics> stats = CreateStatistics();
+  EXPECT_EQ(stats->GetTickerCount(Ticker::kFlushes), 0u);
+  stats->RecordTick(Ticker::kFlushes);
+  stats->RecordTick(Ticker::kFlushBytes, 1000);
+  EXPECT_EQ(stats->GetTickerCount(Ticker::kFlushes), 1u);
+  EXPECT_EQ(stats->GetTickerCount(Ticker::kFlushBytes), 1000u);
+  for (uint64_t v = 1; v <= 1000; ++v)
+    stats->RecordHistogram(HistogramType::kGetMicros, v);
+  const HistogramSnapshot h = stats->GetHistogram(HistogramType::kGetMicros);
+  EXPECT_EQ(h.count, 1000u);
+  EXPECT_EQ(h.sum, 500500u);
+  EXPECT_EQ(h.min, 1u);
+  EXPECT_EQ(h.max, 1000u);
+  EXPECT_NEAR(h.Percentile(50), 500, 500 / 16.0);
+  EXPECT_NEAR(h.Percentile(99), 990, 990 / 16.0);
+  // Powers of two are bucket bounds: counts at them are exact.
+  for (uint64_t bound : {1, 2, 16, 64, 512})
+    EXPECT_EQ(h.CountAtOrBelow(bound), bound);
+  EXPECT_EQ(h.CountAtOrBelow(1024), 1000u);
+  uint64_t total = 0;
+  for (const HistogramBucket& b : h.buckets) {
+    EXPECT_LE(b.low, b.high);
+    EXPECT_LE(b.high - b.low, std::max<uint64_t>(b.low / 16, 1));
+    total += b.count;
+  }
+  EXPECT_EQ(total, h.count);
+  // Huge values land in the last bucket without losing max or sum.
+  stats->RecordHistogram(HistogramType::kFlushMicros, uint64_t{1} << 50);
+  EXPECT_EQ(stats->GetHistogram(HistogramType::kFlushMicros).max, uint64_t{1} << 50);
+  EXPECT_EQ(stats->GetHistogram(HistogramType::kFlushMicros).buckets.back().high,
+            uint64_t{1} << 50);
+  const std::string text = stats->ToString();
+  EXPECT_NE(text.find("flush_bytes: 1000\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("get_micros: count=1000"), std::string::npos) << text;
+  stats->Reset();
+  EXPECT_EQ(stats->GetTickerCount(Ticker::kFlushBytes), 0u);
+  EXPECT_EQ(stats->GetHistogram(HistogramType::kGetMicros).count, 0u);
+}
+
+TEST(Statistics, NamesAreUniqueSnakeCase) {
+  std::set<std::string> names;
+  const std::regex snake("^[a-z][a-z0-9_]*$");
+  for (size_t i = 0; i < kNumTickers; ++i) {
+    const std::string name(TickerName(static_cast<Ticker>(i)));
+    EXPECT_TRUE(std::regex_match(name, snake)) << name;
+    EXPECT_TRUE(names.insert(name).second) << name;
+    EXPECT_FALSE(TickerHelp(static_cast<Ticker>(i)).empty());
+  }
+  for (size_t i = 0; i < kNumHistogramTypes; ++i) {
+    const std::string name(HistogramName(static_cast<HistogramType>(i)));
+    EXPECT_TRUE(std::regex_match(name, snake)) << name;
+    EXPECT_TRUE(names.insert(name).second) << name;
+  }
+}
+
+TEST(Statistics, ConcurrentRecordingSumsExactly) {
+  std::shared_ptr<Statistics> stats = CreateStatistics();
+  constexpr int kThreads = 8;
+  const auto per_thread = static_cast<int>(ScaledIterations(20000));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i) {
+        stats->RecordTick(Ticker::kKeysRead);
+        stats->RecordTick(Ticker::kBytesRead, 3);
+        stats->RecordHistogram(HistogramType::kNextMicros, static_cast<uint64_t>(t * 100 + i % 7));
+      }
+    });
+  }
+  for (auto& thread : threads)
+    thread.join();
+  const uint64_t total = uint64_t{kThreads} * static_cast<uint64_t>(per_thread);
+  EXPECT_EQ(stats->GetTickerCount(Ticker::kKeysRead), total);
+  EXPECT_EQ(stats->GetTickerCount(Ticker::kBytesRead), 3 * total);
+  const HistogramSnapshot h = stats->GetHistogram(HistogramType::kNextMicros);
+  EXPECT_EQ(h.count, total);
+  EXPECT_EQ(h.min, 0u);
+  EXPECT_EQ(h.max, uint64_t{(kThreads - 1) * 100 + 6});
+}
+
+// ---- Inside a DB ----
+
+class StatisticsDBTest : public DBTest {
+ protected:
+  StatisticsDBTest() {
+    stats_ = CreateStatistics();
+    options_.statistics = stats_;
+  }
+  uint64_t Tick(Ticker t) { return stats_->GetTickerCount(t); }
+  uint64_t HistCount(HistogramType h) { return stats_->GetHistogram(h).count; }
+
+  std::shared_ptr<Statistics> stats_;
+};
+
+TEST_F(StatisticsDBTest, ReadPathCountersMove) {
+  Open();
+  for (int i = 0; i < 100; ++i)
+    ASSERT_TRUE(Put(Key(i), "value" + std::to_string(i)).ok());
+  EXPECT_EQ(Get(Key(5)), "value5");
+  EXPECT_EQ(Tick(Ticker::kMemtableHits), 1u);
+  EXPECT_EQ(Tick(Ticker::kKeysRead), 1u);
+  EXPECT_EQ(Tick(Ticker::kBytesRead), 6u);
+  EXPECT_EQ(HistCount(HistogramType::kGetMicros), 1u);
+
+  ASSERT_TRUE(db_->Flush().ok());
+  EXPECT_EQ(Tick(Ticker::kFlushes), 1u);
+  EXPECT_GT(Tick(Ticker::kFlushBytes), 0u);
+  EXPECT_EQ(HistCount(HistogramType::kFlushMicros), 1u);
+
+  const uint64_t reads_before = Tick(Ticker::kTableFileReads);
+  EXPECT_EQ(Get(Key(7)), "value7");  // from the table: a cache miss and a file read
+  EXPECT_EQ(Tick(Ticker::kMemtableMisses), 1u);
+  EXPECT_EQ(Tick(Ticker::kBlockCacheMisses), 1u);
+  EXPECT_EQ(Tick(Ticker::kBlockCacheInserts), 1u);
+  EXPECT_EQ(Tick(Ticker::kTableFileReads), reads_before + 1);
+  EXPECT_GT(Tick(Ticker::kTableFileReadBytes), 0u);
+  EXPECT_EQ(Tick(Ticker::kBloomChecks), 1u);
+  EXPECT_EQ(Get(Key(8)), "value8");  // same block: a cache hit, no read
+  EXPECT_EQ(Tick(Ticker::kBlockCacheHits), 1u);
+  EXPECT_EQ(Tick(Ticker::kTableFileReads), reads_before + 1);
+
+  // Absent keys inside the table's key range: the filter rules out almost all of them.
+  for (int i = 0; i < 99; ++i)  // Key(99) is the last: Key(99) + "-absent" is past the table
+    EXPECT_EQ(Get(Key(i) + "-absent"), "NOT_FOUND");
+  EXPECT_EQ(Tick(Ticker::kBloomChecks), 2u + 99u);
+  EXPECT_GE(Tick(Ticker::kBloomUseful), 90u);
+  EXPECT_EQ(Tick(Ticker::kKeysRead), 3u);  // NotFound reads nothing
+
+  std::unique_ptr<Iterator> it = db_->NewIterator(ReadOptions());
+  int seen = 0;
+  for (it->Seek(Key(10)); it->Valid() && seen < 5; it->Next())
+    ++seen;
+  ASSERT_TRUE(it->status().ok());
+  EXPECT_EQ(HistCount(HistogramType::kSeekMicros), 1u);
+  EXPECT_EQ(HistCount(HistogramType::kNextMicros), 5u);
+  EXPECT_EQ(Tick(Ticker::kKeysRead), 3u + 6u);  // the seek and five nexts landed on keys
+}
+
+TEST_F(StatisticsDBTest, CompactionCounters) {
+  Open();
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 200; ++i)
+      ASSERT_TRUE(Put(Key(i), std::string(100, static_cast<char>('a' + round))).ok());
+    ASSERT_TRUE(db_->Flush().ok());
+  }
+  EXPECT_EQ(Tick(Ticker::kFlushes), 3u);
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  EXPECT_GE(Tick(Ticker::kCompactions), 1u);
+  EXPECT_GT(Tick(Ticker::kCompactionReadBytes), 0u);
+  EXPECT_GT(Tick(Ticker::kCompactionWriteBytes), 0u);
+  EXPECT_LT(Tick(Ticker::kCompactionWriteBytes), Tick(Ticker::kCompactionReadBytes));
+  EXPECT_EQ(HistCount(HistogramType::kCompactionMicros),
+            Tick(Ticker::kCompactions) + Tick(Ticker::kCompactionTrivialMoves));
+  EXPECT_EQ(Get(Key(3)), std::string(100, 'c'));
+}
+
+TEST_F(StatisticsDBTest, StatsPropertyAppendsStatistics) {
+  Open();
+  ASSERT_TRUE(Put("a", "1").ok());
+  EXPECT_EQ(Get("a"), "1");
+  std::string stats;
+  ASSERT_TRUE(db_->GetProperty("ziggydb.stats", &stats));
+  const size_t table = stats.find("level files");
+  const size_t section = stats.find("--- statistics ---");
+  ASSERT_NE(table, std::string::npos) << stats;
+  ASSERT_NE(section, std::string::npos) << stats;
+  EXPECT_LT(table, section);
+  EXPECT_NE(stats.find("memtable_hits: 1\n"), std::string::npos) << stats;
+  EXPECT_NE(stats.find("get_micros: count=1"), std::string::npos) << stats;
+}
+
+TEST_F(StatisticsDBTest, MetricsPageParsesAndTracksTheDB) {
+  Open();
+  for (int i = 0; i < 300; ++i)
+    ASSERT_TRUE(Put(Key(i), std::string(50, 'v')).ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  for (int i = 0; i < 300; i += 3)
+    EXPECT_EQ(Get(Key(i)), std::string(50, 'v'));
+  std::string page;
+  ASSERT_TRUE(db_->GetProperty("ziggydb.metrics", &page));
+  std::vector<Sample> samples;
+  ASSERT_EQ(CheckExposition(page, &samples), "") << page;
+  ASSERT_EQ(CheckHistograms(samples), "") << page;
+  EXPECT_EQ(SampleValue(samples, "ziggydb_get_micros_count"), 100);
+  EXPECT_EQ(SampleValue(samples, "ziggydb_get_micros_bucket", {{"le", "+Inf"}}), 100);
+  EXPECT_EQ(SampleValue(samples, "ziggydb_flushes_total"), 1);
+  EXPECT_EQ(SampleValue(samples, "ziggydb_level_files", {{"level", "0"}}), 1);
+  EXPECT_EQ(SampleValue(samples, "ziggydb_l0_files"), 1);
+  EXPECT_GT(SampleValue(samples, "ziggydb_level_bytes", {{"level", "0"}}), 0);
+  EXPECT_EQ(SampleValue(samples, "ziggydb_immutable_memtables"), 0);
+  EXPECT_EQ(SampleValue(samples, "ziggydb_write_stall", {{"cause", "l0-stop"}}), 0);
+
+  // Values move between scrapes.
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(Get(Key(i)), std::string(50, 'v'));
+  ASSERT_TRUE(db_->GetProperty("ziggydb.metrics", &page));
+  samples.clear();
+  ASSERT_EQ(CheckExposition(page, &samples), "") << page;
+  EXPECT_EQ(SampleValue(samples, "ziggydb_get_micros_count"), 110);
+}
+
+TEST_F(DBTest, MetricsWithoutStatisticsHasGaugesOnly) {
+  Open();
+  ASSERT_TRUE(Put("a", "1").ok());
+  std::string page;
+  ASSERT_TRUE(db_->GetProperty("ziggydb.metrics", &page));
+  std::vector<Sample> samples;
+  ASSERT_EQ(CheckExposition(page, &samples), "") << page;
+  EXPECT_EQ(page.find("_total"), std::string::npos) << page;
+  EXPECT_EQ(SampleValue(samples, "ziggydb_level_files", {{"level", "6"}}), 0);
+  EXPECT_GT(SampleValue(samples, "ziggydb_memtable_bytes"), 0);
+}
+
+TEST(PrometheusChecker, RejectsMalformedPages) {
+  std::vector<Sample> samples;
+  EXPECT_NE(CheckExposition("x_total 1\n", &samples), "");  // no HELP/TYPE
+  EXPECT_NE(CheckExposition("# HELP x_total h\n# TYPE x_total counter\nx_total one\n", &samples),
+            "");
+  EXPECT_NE(CheckExposition("# HELP x h\n# TYPE x counter\nx 1\n", &samples), "");  // no _total
+  EXPECT_NE(CheckExposition("# HELP g h\n# TYPE g gauge\ng{l=\"a} 1\n", &samples), "");
+  EXPECT_EQ(CheckExposition("# HELP g h\n# TYPE g gauge\ng{l=\"a\\\"\"} 1\n", &samples), "");
+  samples.clear();
+  ASSERT_EQ(CheckExposition("# HELP h h\n# TYPE h histogram\nh_bucket{le=\"1\"} 3\n"
+                            "h_bucket{le=\"2\"} 2\nh_bucket{le=\"+Inf\"} 3\nh_sum 4\nh_count 3\n",
+                            &samples),
+            "");
+  EXPECT_NE(CheckHistograms(samples), "");  // not cumulative
+}
+
+// ---- Event listeners ----
+
+// Records every event; each callback reads a property, which takes the DB mutex: a callback made
+// with the mutex held would deadlock (or trip the mutex's own checks).
+class RecordingListener final : public EventListener {
+ public:
+  void OnFlushBegin(DB* db, const FlushJobInfo& info) override {
+    Touch(db);
+    std::lock_guard<std::mutex> lock(mu_);
+    flush_begins.push_back(info);
+  }
+  void OnFlushCompleted(DB* db, const FlushJobInfo& info) override {
+    Touch(db);
+    std::lock_guard<std::mutex> lock(mu_);
+    flushes.push_back(info);
+  }
+  void OnCompactionBegin(DB* db, const CompactionJobInfo& info) override {
+    Touch(db);
+    std::lock_guard<std::mutex> lock(mu_);
+    compaction_begins.push_back(info);
+  }
+  void OnCompactionCompleted(DB* db, const CompactionJobInfo& info) override {
+    Touch(db);
+    std::lock_guard<std::mutex> lock(mu_);
+    compactions.push_back(info);
+  }
+  void OnBackgroundError(DB* db, const Status& status) override {
+    Touch(db);
+    std::lock_guard<std::mutex> lock(mu_);
+    errors.push_back(status);
+  }
+
+  std::vector<FlushJobInfo> flush_begins, flushes;
+  std::vector<CompactionJobInfo> compaction_begins, compactions;
+  std::vector<Status> errors;
+
+ private:
+  static void Touch(DB* db) {
+    std::string value;
+    EXPECT_TRUE(db->GetProperty("ziggydb.stats", &value));
+    EXPECT_TRUE(db->GetProperty("ziggydb.metrics", &value));
+  }
+  std::mutex mu_;
+};
+
+TEST_F(DBTest, ListenerSeesFlushesAndCompactions) {
+  auto listener = std::make_shared<RecordingListener>();
+  options_.listeners.push_back(listener);
+  Open();
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 100; ++i)
+      ASSERT_TRUE(Put(Key(i), std::string(100, 'x')).ok());
+    ASSERT_TRUE(db_->Flush().ok());
+  }
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  Close();  // joins the background threads: every event has been delivered
+
+  ASSERT_EQ(listener->flush_begins.size(), 3u);
+  ASSERT_EQ(listener->flushes.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    const FlushJobInfo& f = listener->flushes[i];
+    EXPECT_EQ(f.db_name, kDbName);
+    EXPECT_EQ(f.file_number, listener->flush_begins[i].file_number);
+    EXPECT_EQ(f.entries, 100u);
+    EXPECT_GT(f.file_bytes, 100u * 100u);
+    EXPECT_TRUE(f.status.ok());
+  }
+  ASSERT_FALSE(listener->compactions.empty());
+  EXPECT_EQ(listener->compaction_begins.size(), listener->compactions.size());
+  uint64_t read = 0, written = 0;
+  for (const CompactionJobInfo& c : listener->compactions) {
+    EXPECT_TRUE(c.status.ok());
+    EXPECT_FALSE(c.input_file_numbers.empty());
+    EXPECT_EQ(c.input_file_numbers.size(), c.input_file_levels.size());
+    EXPECT_GE(c.output_level, c.input_level);
+    if (!c.trivial_move) {
+      EXPECT_FALSE(c.output_file_numbers.empty());
+      read += c.read_bytes;
+      written += c.write_bytes;
+    }
+  }
+  EXPECT_GT(read, 0u);
+  EXPECT_GT(written, 0u);
+  EXPECT_LT(written, read);  // three versions of each key became one
+  // The flushed tables were the inputs of the compactions.
+  std::set<uint64_t> inputs;
+  for (const CompactionJobInfo& c : listener->compactions)
+    inputs.insert(c.input_file_numbers.begin(), c.input_file_numbers.end());
+  for (const FlushJobInfo& f : listener->flushes)
+    EXPECT_TRUE(inputs.contains(f.file_number));
+  EXPECT_TRUE(listener->errors.empty());
+}
+
+TEST_F(DBTest, ListenerSeesFailedFlushAndBackgroundErrorOnce) {
+  auto listener = std::make_shared<RecordingListener>();
+  options_.listeners.push_back(listener);
+  auto stats = CreateStatistics();
+  options_.statistics = stats;
+  Open();
+  ASSERT_TRUE(Put("a", "1").ok());
+  env_.InjectError(FaultOp::kSync, ".sst", 1);
+  EXPECT_FALSE(db_->Flush().ok());
+  EXPECT_FALSE(Put("b", "2").ok());  // writes refused after the background error
+  Close();
+  ASSERT_EQ(listener->flushes.size(), 1u);
+  EXPECT_FALSE(listener->flushes[0].status.ok());
+  ASSERT_EQ(listener->errors.size(), 1u);
+  EXPECT_FALSE(listener->errors[0].ok());
+  EXPECT_EQ(stats->GetTickerCount(Ticker::kBackgroundErrors), 1u);
+  EXPECT_EQ(stats->GetTickerCount(Ticker::kFlushes), 0u);
+}
+
+class StallListener final : public EventListener {
+ public:
+  void OnStallBegin(DB* db, const WriteStallInfo& info) override {
+    std::string page;
+    EXPECT_TRUE(db->GetProperty("ziggydb.metrics", &page));  // no DB mutex held
+    std::lock_guard<std::mutex> lock(mu_);
+    events.push_back("begin " + std::string(WriteStallCauseName(info.cause)));
+  }
+  void OnStallEnd(DB*, const WriteStallInfo& info) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    events.push_back("end " + std::string(WriteStallCauseName(info.cause)));
+  }
+  std::vector<std::string> Events() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return events;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> events;
+};
+
+// Holds compactions inside their merge until Release().
+class CompactionGate {
+ public:
+  void Enter() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return open_; });
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
+
+TEST_F(StatisticsDBTest, L0SlowdownStallBeginsAndEnds) {
+  auto listener = std::make_shared<StallListener>();
+  options_.listeners.push_back(listener);
+  options_.l0_compaction_trigger = 2;
+  options_.l0_slowdown_trigger = 3;
+  options_.delayed_write_bytes_per_sec = uint64_t{1} << 30;  // delays stay short
+  Open();
+  // Shared with the hook, which may still be inside Enter() when this scope ends; released on
+  // every way out of the test so that closing the DB never waits for the gate.
+  auto gate = std::make_shared<CompactionGate>();
+  struct Releaser {
+    std::shared_ptr<CompactionGate> gate;
+    ~Releaser() { gate->Release(); }
+  } releaser{gate};
+  static_cast<DBImpl*>(db_.get())->TEST_SetCompactionHook([gate] { gate->Enter(); });
+  // Three L0 tables; the compaction of the first two waits at the gate.
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_TRUE(Put(Key(round), "v").ok());
+    ASSERT_TRUE(db_->Flush().ok());
+  }
+  EXPECT_EQ(FilesAtLevel(0), 3);
+  ASSERT_TRUE(Put("during", "stall").ok());  // delayed: L0 is at the slowdown trigger
+  std::string page;
+  ASSERT_TRUE(db_->GetProperty("ziggydb.metrics", &page));
+  EXPECT_NE(page.find("ziggydb_write_stall{cause=\"l0-slowdown\"} 1"), std::string::npos) << page;
+  gate->Release();
+  // Wait (bounded) for the compaction to bring L0 under the trigger.
+  for (int i = 0; i < 2000 && FilesAtLevel(0) >= 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_LT(FilesAtLevel(0), 3);
+  ASSERT_TRUE(Put("after", "stall").ok());  // no stall any more: the condition ends
+  static_cast<DBImpl*>(db_.get())->TEST_SetCompactionHook(nullptr);
+  Close();
+  const std::vector<std::string> events = listener->Events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0], "begin l0-slowdown");
+  EXPECT_EQ(events[1], "end l0-slowdown");
+}
+
+TEST_F(DBTest, InfoLogHasOneParseableLinePerEvent) {
+  class CapturingLogger final : public Logger {
+   public:
+    void Log(std::string_view line) override {
+      std::lock_guard<std::mutex> lock(mu_);
+      lines_.emplace_back(line);
+    }
+    std::vector<std::string> lines() {
+      std::lock_guard<std::mutex> lock(mu_);
+      return lines_;
+    }
+
+   private:
+    std::mutex mu_;
+    std::vector<std::string> lines_;
+  };
+  auto logger = std::make_shared<CapturingLogger>();
+  options_.info_log = logger;
+  Open();
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 50; ++i)
+      ASSERT_TRUE(Put(Key(i), "v").ok());
+    ASSERT_TRUE(db_->Flush().ok());
+  }
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  Close();
+  // event=<name> then key=value pairs; a quoted status may hold spaces.
+  const std::regex kEventLine(R"re(^event=[a-z_]+( [a-z_0-9]+=("([^"\\]|\\.)*"|[^ "]+))*$)re");
+  std::map<std::string, int> events;
+  for (const std::string& line : logger->lines()) {
+    if (!line.starts_with("event=")) continue;
+    EXPECT_TRUE(std::regex_match(line, kEventLine)) << line;
+    events[line.substr(6, line.find(' ') - 6)]++;
+  }
+  EXPECT_EQ(events["options"], 1);
+  EXPECT_EQ(events["flush_finished"], 2);
+  EXPECT_GE(events["compaction_finished"] + events["trivial_move"], 1);
+  EXPECT_EQ(events["db_opened"], 1);
+  EXPECT_EQ(events["db_closed"], 1);
+}
+
+}  // namespace
+}  // namespace ziggydb::test
