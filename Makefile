@@ -1,6 +1,6 @@
 # The front door. `make run` and `make test` are all a user needs; both install missing Debian
 # packages first (scripts/install-deps.sh), so they work on a fresh Debian 12 machine.
-.PHONY: all deps build run test test-release test-asan test-tsan test-tsan-smoke fuzz-smoke fmt fmt-check tidy bench stress clean
+.PHONY: all deps build run test test-release test-asan test-tsan test-tsan-smoke fuzz-smoke fmt fmt-check tidy bench bench-compare stress clean
 
 JOBS ?= $(shell nproc)
 DATA_DIR ?= ./ziggy-data
@@ -57,6 +57,12 @@ stress: deps
 
 bench: build
 	build/release/bench/micro/ziggy_micro_bench
+
+# ZiggyDB vs RocksDB/LevelDB/LMDB (those compiled in): db_bench family, fillsync, YCSB A-F, space
+# amplification; tables, JSON lines and an HTML report in $(BENCH_OUT). Sizes: see the script.
+BENCH_OUT ?= bench-results
+bench-compare: build
+	OUT=$(BENCH_OUT) scripts/bench-compare.sh
 
 FORMAT_FILES = $(shell git ls-files '*.h' '*.cc')
 fmt:

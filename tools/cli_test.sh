@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Smoke test of the ziggy CLI (ctest label "cli"): data round trip, exit codes, error messages,
-# load + verify (and verify catching a flipped byte), compact + inspect, dump-wal/dump-sst, and a
-# tiny bench.
+# load + verify (and verify catching a flipped byte), compact + inspect, dump-wal/dump-sst, a
+# tiny bench, and a tiny YCSB run with its HTML report.
 # Usage: cli_test.sh path/to/ziggy
 set -u
 ZIGGY=${1:?usage: cli_test.sh path/to/ziggy}
@@ -70,6 +70,19 @@ expect_contains "$OUT" "5,000 ops"
 expect_rc 0 "$ZIGGY" get --db "$WORK/loaded" k000000000004999
 expect_rc 0 "$ZIGGY" stats --db "$WORK/loaded"
 expect_contains "$OUT" "last sequence"
+expect_contains "$OUT" "--- statistics ---"
+expect_rc 0 "$ZIGGY" stats --db "$WORK/loaded" --prometheus
+expect_contains "$OUT" "# TYPE ziggydb_get_micros histogram"
+expect_contains "$OUT" "# TYPE ziggydb_flushes_total counter"
+expect_contains "$OUT" 'ziggydb_level_files{level="0"}'
+# Every line is a comment or "name{labels} value".
+grep -vE '^(# (HELP|TYPE) .*|[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? [0-9+Inf.e-]+)$' <<<"$OUT" &&
+  fail "stats --prometheus printed lines outside the exposition format"
+# --watch refreshes until interrupted, then exits 0.
+timeout --preserve-status -s INT 1.5 "$ZIGGY" stats --db "$WORK/loaded" --watch 0.5 >"$WORK/out" 2>&1
+rc=$?
+[[ $rc -eq 0 ]] || fail "stats --watch exited $rc after SIGINT, want 0"
+[[ $(grep -c 'last sequence' "$WORK/out") -ge 2 ]] || fail "stats --watch printed fewer than 2 reports"
 expect_rc 0 "$ZIGGY" verify --db "$WORK/loaded"
 expect_contains "$OUT" "verify: OK"
 
@@ -108,6 +121,43 @@ expect_rc 0 "$ZIGGY" bench --num 2000 --sync-num 100 --engines ziggydb --db-dir 
 expect_contains "$OUT" "readrandom"
 expect_contains "$OUT" "ziggydb"
 [[ $(wc -l <"$WORK/bench.json") -ge 6 ]] || fail "bench wrote too few JSON lines"
+
+# A tiny YCSB run with the report: JSON lines per phase, well-formed HTML and SVG files.
+expect_rc 0 "$ZIGGY" bench --benchmarks ycsba,ycsbe --records 500 --operations 500 \
+  --engines ziggydb --db-dir "$WORK/bench" --json "$WORK/ycsb.json" --report "$WORK/report"
+expect_contains "$OUT" "ycsba run"
+expect_contains "$OUT" "p99 x/ziggy"
+[[ $(wc -l <"$WORK/ycsb.json") -eq 4 ]] || fail "ycsb wrote $(wc -l <"$WORK/ycsb.json") JSON lines, want 4"
+expect_contains "$(cat "$WORK/ycsb.json")" '"phase":"run"'
+expect_contains "$(cat "$WORK/ycsb.json")" '"timeline_ops_per_sec"'
+# well_formed FILE...: each parses as XML (xmllint if installed, else Python's parser).
+well_formed() {
+  local f
+  for f in "$@"; do
+    if command -v xmllint >/dev/null; then
+      xmllint --noout "$f" 2>>"$WORK/xml.err" || fail "$f is not well-formed XML"
+    else
+      python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$f" \
+        2>>"$WORK/xml.err" || fail "$f is not well-formed XML"
+    fi
+  done
+}
+[[ -f "$WORK/report/index.html" ]] || fail "no report/index.html"
+[[ -f "$WORK/report/throughput.svg" ]] || fail "no report/throughput.svg"
+[[ -f "$WORK/report/latency-ycsbe-run-scan.svg" ]] || fail "no scan latency chart"
+well_formed "$WORK/report/index.html" "$WORK/report"/*.svg
+expect_contains "$(cat "$WORK/report/index.html")" "<svg"
+# bench-report re-renders the same charts from the JSON lines.
+expect_rc 0 "$ZIGGY" bench-report --json "$WORK/ycsb.json" --out "$WORK/report2"
+[[ $(ls "$WORK/report2" | wc -l) -eq $(ls "$WORK/report" | wc -l) ]] || fail "bench-report wrote other files"
+well_formed "$WORK/report2/index.html"
+# A workload file with an unknown key is refused with its line.
+printf 'recordcount=10\nreadproportoin=1\n' >"$WORK/badworkload"
+expect_rc 2 "$ZIGGY" bench --workload-file "$WORK/badworkload" --db-dir "$WORK/bench"
+expect_contains "$ERR" "badworkload:2: unknown key 'readproportoin'"
+expect_rc 0 "$ZIGGY" bench --workload-file "$(dirname "$0")/bench/workloads/workloadd" \
+  --records 300 --operations 300 --db-dir "$WORK/bench"
+expect_contains "$OUT" "workloadd run"
 
 if [[ $failures -gt 0 ]]; then
   echo "cli_test: $failures failure(s)" >&2

@@ -1,6 +1,12 @@
 // stats, dump-wal, dump-sst: read-only views of a DB and of its files.
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
@@ -13,6 +19,7 @@
 #include "tools/commands.h"
 #include "tools/inspect_util.h"
 #include "ziggydb/env.h"
+#include "ziggydb/statistics.h"
 
 namespace ziggydb::tools {
 namespace {
@@ -24,16 +31,46 @@ struct InspectArgs {
   size_t value_bytes_max = 32;
   bool verify = false;
   bool no_entries = false;
+  bool prometheus = false;
+  double watch_seconds = 0;  // 0: print once
 };
 
-ExitCode RunStats(const InspectArgs& args) {
+// Set by SIGINT/SIGTERM during `stats --watch`.
+volatile std::sig_atomic_t g_stop_watching = 0;
+extern "C" void StopWatching(int) {
+  g_stop_watching = 1;
+}
+
+// Opens the DB (briefly, with statistics on) and prints ziggydb.stats or ziggydb.metrics.
+ExitCode PrintStatsOnce(const InspectArgs& args) {
+  Options options;
+  options.statistics = CreateStatistics();
   std::unique_ptr<DB> db;
-  if (!OpenDb("stats", args.db, /*create=*/false, &db).ok()) return ExitCode::kError;
-  std::string stats;
-  if (!db->GetProperty("ziggydb.stats", &stats)) {
-    return ReportError("stats", "reading the stats", Status::NotSupported("ziggydb.stats"));
+  if (!OpenDb("stats", args.db, /*create=*/false, &db, options).ok()) return ExitCode::kError;
+  const char* property = args.prometheus ? "ziggydb.metrics" : "ziggydb.stats";
+  std::string text;
+  if (!db->GetProperty(property, &text)) {
+    return ReportError("stats", "reading the stats", Status::NotSupported(property));
   }
-  fmt::print("{}", stats);
+  fmt::print("{}", text);
+  std::fflush(stdout);
+  return ExitCode::kOk;
+}
+
+ExitCode RunStats(const InspectArgs& args) {
+  if (args.watch_seconds <= 0) return PrintStatsOnce(args);
+  // Re-open and print every watch_seconds until interrupted; an interrupt is a normal end.
+  std::signal(SIGINT, StopWatching);
+  std::signal(SIGTERM, StopWatching);
+  const auto period = std::chrono::duration<double>(args.watch_seconds);
+  while (g_stop_watching == 0) {
+    const auto next = std::chrono::steady_clock::now() + period;
+    if (!args.prometheus) fmt::print("--- {} ---\n", std::time(nullptr));
+    const ExitCode code = PrintStatsOnce(args);
+    if (code != ExitCode::kOk) return code;
+    while (g_stop_watching == 0 && std::chrono::steady_clock::now() < next)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   return ExitCode::kOk;
 }
 
@@ -206,8 +243,15 @@ ExitCode RunDumpSst(const InspectArgs& args) {
 void RegisterInspectCommands(CLI::App* app, int* exit_code) {
   auto args = std::make_shared<InspectArgs>();
 
-  CLI::App* stats = app->add_subcommand("stats", "Print the DB's statistics (ziggydb.stats)");
+  CLI::App* stats = app->add_subcommand(
+      "stats", "Print the DB's statistics (ziggydb.stats, or ziggydb.metrics with --prometheus)");
   AddDbOption(stats, &args->db);
+  stats->add_flag("--prometheus", args->prometheus,
+                  "Print the Prometheus text exposition format (ziggydb.metrics)");
+  stats
+      ->add_option("--watch", args->watch_seconds,
+                   "Re-open the DB and print again every SECONDS until interrupted")
+      ->check(CLI::PositiveNumber);
   stats->callback([args, exit_code] { *exit_code = ToInt(RunStats(*args)); });
 
   CLI::App* wal = app->add_subcommand(

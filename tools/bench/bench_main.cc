@@ -1,6 +1,7 @@
-// `ziggy bench`: runs db_bench-style workloads against ZiggyDB and the peer engines compiled in,
-// one engine after another on the same generated requests, and prints one comparison table per
-// workload (ops/s, MB/s, latency percentiles, throughput ratio of ZiggyDB to each engine).
+// `ziggy bench`: runs db_bench-style workloads and the YCSB core workloads (load + run phases)
+// against ZiggyDB and the peer engines compiled in, one engine after another on the same generated
+// requests, prints comparison tables, appends JSON lines (--json) and renders an HTML report
+// (--report). `ziggy bench-report` re-renders the report from JSON lines.
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -8,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -17,8 +19,13 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tools/bench/bench_output.h"
 #include "tools/bench/engine.h"
+#include "tools/bench/phase_metrics.h"
+#include "tools/bench/report.h"
 #include "tools/bench/workloads.h"
+#include "tools/bench/ycsb_runner.h"
+#include "tools/bench/ycsb_spec.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
 
@@ -29,19 +36,39 @@ using bench::BenchConfig;
 using bench::Engine;
 using bench::WorkloadInfo;
 using bench::WorkloadResult;
+using bench::YcsbPhase;
+
+constexpr std::string_view kDefaultBenchmarks =
+    "fillseq,fillrandom,overwrite,readrandom,readmissing,fillsync,readseq,readreverse,seekrandom";
 
 struct BenchArgs {
   BenchConfig config;
   std::string engines = "ziggydb";
-  std::string benchmarks =
-      "fillseq,fillrandom,overwrite,readrandom,readmissing,fillsync,readseq,readreverse,seekrandom";
+  std::string benchmarks{kDefaultBenchmarks};
+  std::vector<std::string> workload_files;
   std::string db_dir;
   std::string json_path;
+  std::string report_dir;
   size_t write_buffer_mib = 64;
   size_t block_cache_mib = 32;
   bool sync = false;
   bool keep = false;
   bool progress = false;
+  // YCSB overrides of the workload's own settings; unset when 0 / empty.
+  uint64_t records = 0;
+  uint64_t operations = 0;
+  double duration_seconds = 0;
+  uint32_t field_count = 0;
+  uint32_t field_length = 0;
+  std::string distribution;
+  bool threads_given = false;
+  bool benchmarks_given = false;
+};
+
+// One entry of the run list: a db_bench workload or a YCSB workload (load + run).
+struct BenchItem {
+  const WorkloadInfo* db_bench = nullptr;
+  std::optional<bench::YcsbPhaseConfig> ycsb;
 };
 
 std::vector<std::string> SplitList(const std::string& list) {
@@ -53,17 +80,13 @@ std::vector<std::string> SplitList(const std::string& list) {
   return out;
 }
 
-double OpsPerSecond(const WorkloadResult& r) {
-  return r.seconds > 0 ? static_cast<double>(r.ops) / r.seconds : 0.0;
-}
-
 // The engine state the runner tracks between workloads.
 struct EngineRun {
   std::unique_ptr<Engine> engine;
   std::string dir;
   bool open = false;
   bool synced = false;  // opened with sync on
-  bool loaded = false;  // holds the num-key dataset
+  bool loaded = false;  // holds the db_bench num-key dataset
 };
 
 Status Reopen(EngineRun* run, const BenchConfig& config, bool fresh, bool sync) {
@@ -87,8 +110,10 @@ Status Reopen(EngineRun* run, const BenchConfig& config, bool fresh, bool sync) 
   return s;
 }
 
-// Runs one workload with the store in the state it needs; results of skipped workloads say why.
-WorkloadResult RunOne(EngineRun* run, const WorkloadInfo& info, const BenchArgs& args) {
+// Runs one db_bench workload with the store in the state it needs; *cost is measured around the
+// timed part only. Results of skipped workloads say why.
+WorkloadResult RunDbBench(EngineRun* run, const WorkloadInfo& info, const BenchArgs& args,
+                          bench::PhaseCost* cost) {
   const bool sync = info.sync || args.sync;
   WorkloadResult skipped;
   skipped.engine = std::string(run->engine->name());
@@ -109,70 +134,113 @@ WorkloadResult RunOne(EngineRun* run, const WorkloadInfo& info, const BenchArgs&
     if (!skipped.status.ok()) return skipped;
     run->loaded = true;
   }
+  const bench::ResourceSnapshot before = bench::TakeSnapshot(run->engine.get());
   WorkloadResult result = bench::RunWorkload(run->engine.get(), info, args.config);
+  *cost = bench::PhaseCost::Between(before, bench::TakeSnapshot(run->engine.get()),
+                                    bench::DirBytesOnDisk(run->dir));
   if (info.fresh_db) run->loaded = info.writes && result.status.ok();
+  if (result.status.ok()) {
+    fmt::print(stderr, "{}/{}: {} ops/s, p99 {:.2f} us\n", run->engine->name(), info.name,
+               WithCommas(static_cast<uint64_t>(static_cast<double>(result.ops) /
+                                                std::max(result.seconds, 1e-9))),
+               NsToUs(result.latency_ns.Percentile(99)));
+  }
   return result;
 }
 
-void PrintTable(const std::string& workload, const std::vector<WorkloadResult>& results,
-                const BenchArgs& args) {
-  const WorkloadInfo* info = bench::FindWorkload(workload);
-  fmt::print("\n{} ({}; {} ops, {} B values, {} thread{}{})\n", workload, info->description,
-             WithCommas(info->sync ? args.config.sync_num : args.config.num),
-             args.config.value_bytes, args.config.threads, args.config.threads == 1 ? "" : "s",
-             args.config.batch > 1 ? fmt::format(", batch {}", args.config.batch) : "");
-  fmt::print("  {:<8} {:>12} {:>8} {:>9} {:>9} {:>9} {:>10} {:>9}  {}\n", "engine", "ops/s", "MB/s",
-             "p50 us", "p95 us", "p99 us", "max us", "ziggy/x", "");
-  double ziggy_rate = 0;
-  for (const WorkloadResult& r : results)
-    if (r.engine == "ziggydb" && r.status.ok() && !r.skipped) ziggy_rate = OpsPerSecond(r);
-  for (const WorkloadResult& r : results) {
-    if (!r.status.ok() || r.skipped) {
-      fmt::print("  {:<8} {}\n", r.engine,
-                 r.status.ok() ? r.note : "ERROR: " + r.status.ToString());
-      continue;
-    }
-    const double rate = OpsPerSecond(r);
-    const std::string ratio =
-        ziggy_rate > 0 && rate > 0 ? fmt::format("{:.2f}x", ziggy_rate / rate) : "-";
-    fmt::print("  {:<8} {:>12} {:>8.1f} {:>9.2f} {:>9.2f} {:>9.2f} {:>10.1f} {:>9}  {}\n", r.engine,
-               WithCommas(static_cast<uint64_t>(rate)),
-               static_cast<double>(r.bytes) / std::max(r.seconds, 1e-9) / 1e6,
-               NsToUs(r.latency_ns.Percentile(50)), NsToUs(r.latency_ns.Percentile(95)),
-               NsToUs(r.latency_ns.Percentile(99)), NsToUs(r.latency_ns.Max()), ratio, r.note);
+// One measured YCSB phase, as its JSON line.
+nlohmann::json RunYcsbPhase(EngineRun* run, YcsbPhase phase, const bench::YcsbPhaseConfig& config,
+                            uint64_t* live_user_bytes, bool* ok) {
+  const bench::ResourceSnapshot before = bench::TakeSnapshot(run->engine.get());
+  bench::YcsbPhaseResult r = bench::RunYcsbPhase(run->engine.get(), phase, config);
+  r.cost = bench::PhaseCost::Between(before, bench::TakeSnapshot(run->engine.get()),
+                                     bench::DirBytesOnDisk(run->dir));
+  *live_user_bytes += r.new_record_bytes;
+  r.live_user_bytes = *live_user_bytes;
+  *ok = r.status.ok();
+  if (r.status.ok()) {
+    fmt::print(stderr, "{}/{} {}: {} ops/s\n", r.engine, r.workload, bench::YcsbPhaseName(phase),
+               WithCommas(static_cast<uint64_t>(r.ops_per_sec())));
   }
+  return bench::YcsbToJson(r, config);
 }
 
-nlohmann::json ToJson(const WorkloadResult& r, const BenchArgs& args) {
-  nlohmann::json j = {
-      {"engine", r.engine},
-      {"workload", r.workload},
-      {"ok", r.status.ok()},
-      {"skipped", r.skipped},
-      {"note", r.note},
-      {"num", args.config.num},
-      {"value_bytes", args.config.value_bytes},
-      {"threads", args.config.threads},
-      {"batch", args.config.batch},
-      {"sync", args.sync || bench::FindWorkload(r.workload)->sync},
-      {"ops", r.ops},
-      {"seconds", r.seconds},
-      {"ops_per_second", OpsPerSecond(r)},
-      {"bytes", r.bytes},
-      {"found", r.found},
-      {"latency_us_p50", NsToUs(r.latency_ns.Percentile(50))},
-      {"latency_us_p95", NsToUs(r.latency_ns.Percentile(95))},
-      {"latency_us_p99", NsToUs(r.latency_ns.Percentile(99))},
-      {"latency_us_p999", NsToUs(r.latency_ns.Percentile(99.9))},
-      {"latency_us_max", NsToUs(r.latency_ns.Max())},
-  };
-  if (!r.status.ok()) j["error"] = r.status.ToString();
-  return j;
+// A YCSB workload on a fresh store: the load phase, then (if it succeeded) the run phase.
+std::vector<nlohmann::json> RunYcsb(EngineRun* run, const bench::YcsbPhaseConfig& config,
+                                    const BenchArgs& args) {
+  run->loaded = false;  // the store will hold the YCSB records, not the db_bench dataset
+  Status s = Reopen(run, args.config, /*fresh=*/true, args.sync);
+  if (s.ok() && config.spec.proportion(bench::YcsbOp::kScan) > 0 && !run->engine->SupportsScan()) {
+    s = Status::NotSupported("engine has no iterators");
+  }
+  if (!s.ok()) {
+    bench::YcsbPhaseResult failed;
+    failed.engine = std::string(run->engine->name());
+    failed.workload = config.spec.name;
+    failed.status = s;
+    return {bench::YcsbToJson(failed, config)};
+  }
+  uint64_t live_user_bytes = 0;
+  bool ok = false;
+  std::vector<nlohmann::json> lines;
+  lines.push_back(RunYcsbPhase(run, YcsbPhase::kLoad, config, &live_user_bytes, &ok));
+  if (ok) lines.push_back(RunYcsbPhase(run, YcsbPhase::kRun, config, &live_user_bytes, &ok));
+  return lines;
 }
 
-// Checks the lists and fills `engines`/`workloads`; false after printing what is wrong.
+// The YCSB phase config of `spec` with the command line's overrides applied.
+std::optional<bench::YcsbPhaseConfig> YcsbConfig(bench::YcsbSpec spec, const BenchArgs& args) {
+  if (args.records > 0) spec.record_count = args.records;
+  if (args.operations > 0) spec.operation_count = args.operations;
+  if (args.duration_seconds > 0 && args.operations == 0) spec.operation_count = 0;
+  if (args.field_count > 0) spec.field_count = args.field_count;
+  if (args.field_length > 0) spec.field_length = args.field_length;
+  if (!args.distribution.empty() &&
+      !bench::ParseDistribution(args.distribution, &spec.request_distribution)) {
+    fmt::print(stderr, "ziggy bench: unknown --distribution '{}' (uniform, zipfian, latest)\n",
+               args.distribution);
+    return std::nullopt;
+  }
+  Status s = spec.Normalize();
+  if (!s.ok()) {
+    fmt::print(stderr, "ziggy bench: {}\n", s.ToString());
+    return std::nullopt;
+  }
+  bench::YcsbPhaseConfig config;
+  config.threads = args.threads_given ? args.config.threads : spec.thread_count;
+  config.spec = std::move(spec);
+  config.seed = args.config.seed;
+  config.duration_seconds = args.duration_seconds;
+  return config;
+}
+
+// Adds the benchmark `name` (db_bench, ycsba..ycsbf, or "ycsb" for all six); false if unknown.
+bool AddNamed(const std::string& name, const BenchArgs& args, std::vector<BenchItem>* items) {
+  if (const WorkloadInfo* info = bench::FindWorkload(name)) {
+    items->push_back(BenchItem{info, std::nullopt});
+    return true;
+  }
+  for (const bench::YcsbSpec& spec : bench::BuiltinYcsbSpecs()) {
+    if (name != spec.name && name != "ycsb") continue;
+    std::optional<bench::YcsbPhaseConfig> config = YcsbConfig(spec, args);
+    if (!config) return false;
+    items->push_back(BenchItem{nullptr, std::move(config)});
+    if (name != "ycsb") return true;
+  }
+  if (name == "ycsb") return true;
+  std::vector<std::string> names;
+  for (const WorkloadInfo& w : bench::AllWorkloads())
+    names.emplace_back(w.name);
+  for (const bench::YcsbSpec& spec : bench::BuiltinYcsbSpecs())
+    names.push_back(spec.name);
+  fmt::print(stderr, "ziggy bench: unknown benchmark '{}' (known: {},ycsb)\n", name,
+             fmt::join(names, ","));
+  return false;
+}
+
+// Checks the lists and fills `engines`/`items`; false after printing what is wrong.
 bool ParseLists(const BenchArgs& args, std::vector<std::string>* engines,
-                std::vector<const WorkloadInfo*>* workloads) {
+                std::vector<BenchItem>* items) {
   const std::vector<std::string> available = bench::AvailableEngines();
   for (const std::string& name : SplitList(args.engines)) {
     if (std::find(available.begin(), available.end(), name) == available.end()) {
@@ -182,29 +250,71 @@ bool ParseLists(const BenchArgs& args, std::vector<std::string>* engines,
     }
     engines->push_back(name);
   }
-  for (const std::string& name : SplitList(args.benchmarks)) {
-    const WorkloadInfo* info = bench::FindWorkload(name);
-    if (info == nullptr) {
-      std::vector<std::string_view> names;
-      for (const WorkloadInfo& w : bench::AllWorkloads())
-        names.push_back(w.name);
-      fmt::print(stderr, "ziggy bench: unknown benchmark '{}' (known: {})\n", name,
-                 fmt::join(names, ","));
+  // Workload files alone replace the default db_bench list.
+  if (args.benchmarks_given || args.workload_files.empty()) {
+    for (const std::string& name : SplitList(args.benchmarks))
+      if (!AddNamed(name, args, items)) return false;
+  }
+  for (const std::string& path : args.workload_files) {
+    bench::YcsbSpec spec;
+    Status s = bench::LoadYcsbPropertiesFile(path, &spec);
+    std::optional<bench::YcsbPhaseConfig> config;
+    if (s.ok()) config = YcsbConfig(std::move(spec), args);
+    if (!s.ok() || !config) {
+      if (!s.ok()) fmt::print(stderr, "ziggy bench: {}\n", s.ToString());
       return false;
     }
-    workloads->push_back(info);
+    items->push_back(BenchItem{nullptr, std::move(config)});
   }
-  if (engines->empty() || workloads->empty()) {
+  if (engines->empty() || items->empty()) {
     fmt::print(stderr, "ziggy bench: --engines and --benchmarks must name at least one\n");
     return false;
   }
   return true;
 }
 
+void PrintTables(const std::vector<BenchItem>& items,
+                 std::map<std::string, std::vector<WorkloadResult>>* db_bench,
+                 const std::vector<nlohmann::json>& lines, const BenchConfig& config) {
+  std::vector<std::string> printed;  // a workload listed twice prints once
+  for (const BenchItem& item : items) {
+    const std::string name =
+        item.db_bench != nullptr ? std::string(item.db_bench->name) : item.ycsb->spec.name;
+    if (std::find(printed.begin(), printed.end(), name) != printed.end()) continue;
+    printed.push_back(name);
+    if (item.db_bench != nullptr) {
+      auto it = db_bench->find(name);
+      if (it != db_bench->end()) bench::PrintDbBenchTable(name, it->second, config);
+      continue;
+    }
+    for (const char* phase : {"load", "run"}) {
+      std::vector<nlohmann::json> phase_lines;
+      for (const nlohmann::json& j : lines) {
+        if (j.value("kind", "") == "ycsb" && j.value("workload", "") == name &&
+            j.value("phase", "") == phase) {
+          phase_lines.push_back(j);
+        }
+      }
+      bench::PrintYcsbTable(phase_lines);
+    }
+  }
+  fmt::print(
+      "\nziggy/x: ZiggyDB's ops/s divided by the engine's; p99 x/ziggy: the engine's p99 latency "
+      "divided by ZiggyDB's (above 1 in both: ZiggyDB is better). w-amp: bytes written to disk / "
+      "user bytes written; s-amp: store size / live user bytes.\n");
+}
+
+Status WriteReport(const std::vector<nlohmann::json>& lines, const std::string& dir) {
+  std::vector<std::string> files;
+  Status s = bench::WriteBenchReport(lines, dir, &files);
+  if (s.ok()) fmt::print("report: {}/index.html ({} files)\n", dir, files.size());
+  return s;
+}
+
 ExitCode RunBench(BenchArgs args) {
   std::vector<std::string> engines;
-  std::vector<const WorkloadInfo*> workloads;
-  if (!ParseLists(args, &engines, &workloads)) return ExitCode::kError;
+  std::vector<BenchItem> items;
+  if (!ParseLists(args, &engines, &items)) return ExitCode::kError;
   args.config.engine.write_buffer_bytes = args.write_buffer_mib << 20;
   args.config.engine.block_cache_bytes = args.block_cache_mib << 20;
   args.config.progress = args.progress || StderrIsTty();
@@ -219,23 +329,31 @@ ExitCode RunBench(BenchArgs args) {
                          Status::IOError(std::strerror(errno)));
     }
   }
-  std::map<std::string, std::vector<WorkloadResult>> by_workload;
+  std::map<std::string, std::vector<WorkloadResult>> db_bench;
+  std::vector<nlohmann::json> lines;
   bool failed = false;
   for (const std::string& name : engines) {
     EngineRun run{bench::NewEngine(name), args.db_dir + "/" + name};
-    for (const WorkloadInfo* info : workloads) {
-      WorkloadResult r = RunOne(&run, *info, args);
-      if (!r.status.ok()) {
-        failed = true;
-        fmt::print(stderr, "ziggy bench: {}/{}: {}\n", name, info->name, r.status.ToString());
+    for (const BenchItem& item : items) {
+      std::vector<nlohmann::json> new_lines;
+      if (item.db_bench != nullptr) {
+        bench::PhaseCost cost;
+        WorkloadResult r = RunDbBench(&run, *item.db_bench, args, &cost);
+        new_lines.push_back(
+            bench::DbBenchToJson(r, args.config, args.sync || item.db_bench->sync, cost));
+        db_bench[r.workload].push_back(std::move(r));
+      } else {
+        new_lines = RunYcsb(&run, *item.ycsb, args);
       }
-      if (r.status.ok() && !r.skipped) {
-        fmt::print(stderr, "{}/{}: {} ops/s, p99 {:.2f} us\n", name, info->name,
-                   WithCommas(static_cast<uint64_t>(OpsPerSecond(r))),
-                   NsToUs(r.latency_ns.Percentile(99)));
+      for (nlohmann::json& j : new_lines) {
+        if (!j.value("ok", false)) {
+          failed = true;
+          fmt::print(stderr, "ziggy bench: {}/{}: {}\n", name, j.value("workload", ""),
+                     j.value("error", ""));
+        }
+        if (json.is_open()) json << j.dump() << std::endl;
+        lines.push_back(std::move(j));
       }
-      if (json.is_open()) json << ToJson(r, args).dump() << std::endl;
-      by_workload[r.workload].push_back(std::move(r));
     }
     if (run.open) run.engine->Close().PermitUncheckedError();
     if (!args.keep) {
@@ -243,15 +361,46 @@ ExitCode RunBench(BenchArgs args) {
       std::filesystem::remove_all(run.dir, ec);
     }
   }
-  for (const WorkloadInfo* info : workloads) {
-    auto it = by_workload.find(std::string(info->name));
-    if (it != by_workload.end()) {
-      PrintTable(it->first, it->second, args);
-      by_workload.erase(it);  // a workload listed twice prints once
-    }
+  PrintTables(items, &db_bench, lines, args.config);
+  if (!args.report_dir.empty()) {
+    Status s = WriteReport(lines, args.report_dir);
+    if (!s.ok()) return ReportError("bench", "cannot write the report", s);
   }
-  fmt::print("\nziggy/x: ZiggyDB's ops/s divided by the engine's (above 1: ZiggyDB is faster)\n");
   return failed ? ExitCode::kError : ExitCode::kOk;
+}
+
+void AddYcsbOptions(CLI::App* cmd, BenchArgs* args) {
+  cmd->add_option("--workload-file", args->workload_files,
+                  "YCSB properties file(s) to run (tools/bench/workloads/workloada..f)");
+  cmd->add_option("--records", args->records, "YCSB: records loaded (default: the workload's)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+  cmd->add_option("--operations", args->operations,
+                  "YCSB: operations of the run phase (default: the workload's)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+  cmd->add_option("--duration", args->duration_seconds,
+                  "YCSB: stop the run phase after this many seconds")
+      ->check(CLI::Range(0.001, 1e7));
+  cmd->add_option("--field-count", args->field_count, "YCSB: fields per record (default 10)")
+      ->check(CLI::Range(1u, 1024u));
+  cmd->add_option("--field-length", args->field_length, "YCSB: bytes per field (default 100)")
+      ->check(CLI::Range(1u, 1u << 24));
+  cmd->add_option("--distribution", args->distribution,
+                  "YCSB: request distribution override: uniform, zipfian or latest");
+  cmd->add_option("--report", args->report_dir, "Write an HTML report with SVG charts into DIR");
+}
+
+void RegisterBenchReportCommand(CLI::App* app, int* exit_code) {
+  auto json_path = std::make_shared<std::string>();
+  auto out_dir = std::make_shared<std::string>();
+  CLI::App* cmd = app->add_subcommand("bench-report", "Render the bench report from JSON lines");
+  cmd->add_option("--json", *json_path, "JSON lines written by `ziggy bench --json`")->required();
+  cmd->add_option("--out", *out_dir, "Directory of index.html and the SVG charts")->required();
+  cmd->callback([json_path, out_dir, exit_code] {
+    std::vector<nlohmann::json> lines;
+    Status s = bench::ReadJsonLines(*json_path, &lines);
+    if (s.ok()) s = WriteReport(lines, *out_dir);
+    *exit_code = ToInt(s.ok() ? ExitCode::kOk : ReportError("bench-report", "failed", s));
+  });
 }
 
 }  // namespace
@@ -269,29 +418,37 @@ void RegisterBenchCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--value-size", c.value_bytes, "Bytes per value")
       ->capture_default_str()
       ->check(CLI::Range(size_t{0}, size_t{16} << 20));
-  cmd->add_option("--threads", c.threads, "Threads per workload")
+  cmd->add_option("--threads", c.threads, "Threads per workload (YCSB default: threadcount)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--batch", c.batch, "Updates per write in fill workloads")
       ->capture_default_str()
       ->check(CLI::Range(1u, 100000u));
-  cmd->add_option("--seed", c.seed, "Seed of keys, values and orders")->capture_default_str();
+  cmd->add_option("--seed", c.seed, "Seed of keys, values, orders and YCSB requests")
+      ->capture_default_str();
   cmd->add_option("--engines", args->engines, "Comma-separated engines")->capture_default_str();
-  cmd->add_option("--benchmarks", args->benchmarks, "Comma-separated workloads, run in order")
+  cmd->add_option("--benchmarks", args->benchmarks,
+                  "Comma-separated workloads, run in order (db_bench names, ycsba..ycsbf, ycsb)")
       ->capture_default_str();
   cmd->add_option("--db-dir", args->db_dir,
                   "Parent directory of the stores (default: $TMPDIR/ziggy-bench)");
-  cmd->add_option("--json", args->json_path, "Append one JSON line per engine and workload");
+  cmd->add_option("--json", args->json_path, "Append one JSON line per engine, workload, phase");
   cmd->add_option("--write-buffer-mib", args->write_buffer_mib, "Memtable / write buffer MiB")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{4096}));
   cmd->add_option("--block-cache-mib", args->block_cache_mib, "Block cache MiB")
       ->capture_default_str()
       ->check(CLI::Range(size_t{0}, size_t{1} << 20));
+  AddYcsbOptions(cmd, args.get());
   cmd->add_flag("--sync", args->sync, "Sync every write in every workload");
   cmd->add_flag("--keep", args->keep, "Keep the stores after the run");
   cmd->add_flag("--progress", args->progress, "Progress bars even when stderr is not a tty");
-  cmd->callback([args, exit_code] { *exit_code = ToInt(RunBench(*args)); });
+  cmd->callback([args, cmd, exit_code] {
+    args->threads_given = cmd->count("--threads") > 0;
+    args->benchmarks_given = cmd->count("--benchmarks") > 0;
+    *exit_code = ToInt(RunBench(*args));
+  });
+  RegisterBenchReportCommand(app, exit_code);
 }
 
 }  // namespace ziggydb::tools

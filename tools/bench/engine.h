@@ -67,6 +67,10 @@ class Engine {
   virtual Status Close() = 0;
   // Engine-specific statistics text, or empty.
   virtual std::string Stats() { return {}; }
+  // Cumulative microseconds writes were delayed or stopped by the engine's own throttling since
+  // Open, where the engine reports it (ZiggyDB, RocksDB); 0 otherwise (LevelDB's 1 ms slowdowns
+  // and stops are not exposed; LMDB does not throttle).
+  virtual uint64_t StallMicros() { return 0; }
 };
 
 // Names of the engines compiled into this binary, "ziggydb" first.

@@ -1,8 +1,10 @@
 // ZiggyDB behind the bench adapter.
+#include <cstdlib>
 #include <memory>
 
 #include "tools/bench/engine.h"
 #include "ziggydb/db.h"
+#include "ziggydb/statistics.h"
 
 namespace ziggydb::bench {
 namespace {
@@ -18,6 +20,7 @@ class ZiggyEngine final : public Engine {
     options.block_cache_bytes = config.block_cache_bytes;
     options.bloom_bits_per_key = config.bloom_bits_per_key;
     options.compression = CompressionType::kNone;
+    if (std::getenv("ZIGGY_BENCH_STATISTICS") != nullptr) options.statistics = CreateStatistics();
     write_options_.sync = config.sync;
     return DB::Open(options, dir, &db_);
   }
@@ -56,6 +59,11 @@ class ZiggyEngine final : public Engine {
     std::string stats;
     if (db_ != nullptr) db_->GetProperty("ziggydb.stats", &stats);
     return stats;
+  }
+  uint64_t StallMicros() override {
+    std::string micros;
+    if (db_ == nullptr || !db_->GetProperty("ziggydb.stall-micros", &micros)) return 0;
+    return std::strtoull(micros.c_str(), nullptr, 10);
   }
 
  private:

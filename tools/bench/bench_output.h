@@ -1,0 +1,41 @@
+// What `ziggy bench` prints and records: one JSON object per (engine, workload, phase) — the
+// format of `--json` lines and the input of the report — and the comparison tables on stdout.
+//
+// YCSB line fields: engine, workload, kind ("ycsb"), phase ("load" | "run"), ok, error,
+// description, distribution, records, operations, threads, field_count, field_length, seconds,
+// ops_per_sec, ops: {<read|update|insert|scan|rmw>: {count, p50_us, p95_us, p99_us, p999_us,
+// max_us}}, timeline_ops_per_sec: [...], disk_write_bytes, user_write_bytes, write_amp, db_bytes,
+// live_user_bytes, space_amp, cpu_seconds, stall_seconds, read_misses, scanned_records.
+// db_bench lines keep their fields (ops_per_second, latency_us_*, ...) and add kind ("dbbench"),
+// phase ("run"), ops_per_sec, op_latency (like YCSB's ops, one type: insert, update, read or
+// scan; "ops" stays the operation count), disk_write_bytes, user_write_bytes, write_amp, db_bytes,
+// cpu_seconds, stall_seconds.
+#ifndef ZIGGYDB_TOOLS_BENCH_BENCH_OUTPUT_H_
+#define ZIGGYDB_TOOLS_BENCH_BENCH_OUTPUT_H_
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tools/bench/phase_metrics.h"
+#include "tools/bench/workloads.h"
+#include "tools/bench/ycsb_runner.h"
+
+namespace ziggydb::bench {
+
+nlohmann::json YcsbToJson(const YcsbPhaseResult& r, const YcsbPhaseConfig& config);
+// `cost` measured around the workload by the caller.
+nlohmann::json DbBenchToJson(const WorkloadResult& r, const BenchConfig& config, bool sync,
+                             const PhaseCost& cost);
+
+// The db_bench table of one workload (ops/s, MB/s, latency percentiles, ZiggyDB's ratio).
+void PrintDbBenchTable(const std::string& workload, const std::vector<WorkloadResult>& results,
+                       const BenchConfig& config);
+// The YCSB table of one (workload, phase) from its JSON lines, one per engine: throughput and
+// costs with ziggy/x, then latency percentiles per operation type with the p99 ratio.
+void PrintYcsbTable(const std::vector<nlohmann::json>& lines);
+
+}  // namespace ziggydb::bench
+
+#endif  // ZIGGYDB_TOOLS_BENCH_BENCH_OUTPUT_H_

@@ -1,0 +1,76 @@
+// Process-level measurements around one benchmark phase: bytes the process caused to be written to
+// storage (/proc/self/io write_bytes, which counts page-cache writes when they are dirtied, so
+// background flushes and compactions of every thread count), CPU time of all threads (getrusage),
+// the engine's cumulative stall time, and the allocated size of a store's directory. Plus a
+// ThroughputMonitor that samples a phase's progress once per second for the timeline and prints
+// the progress line.
+#ifndef ZIGGYDB_TOOLS_BENCH_PHASE_METRICS_H_
+#define ZIGGYDB_TOOLS_BENCH_PHASE_METRICS_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tools/bench/engine.h"
+
+namespace ziggydb::bench {
+
+struct ResourceSnapshot {
+  uint64_t disk_write_bytes = 0;  // /proc/self/io write_bytes; 0 where unavailable
+  double cpu_seconds = 0;         // user + system, all threads
+  uint64_t stall_micros = 0;      // Engine::StallMicros()
+};
+
+// What a phase cost, from two snapshots and the store's state at its end.
+struct PhaseCost {
+  uint64_t disk_write_bytes = 0;
+  double cpu_seconds = 0;
+  double stall_seconds = 0;
+  uint64_t db_bytes = 0;  // allocated bytes under the store's directory at the end
+
+  static PhaseCost Between(const ResourceSnapshot& begin, const ResourceSnapshot& end,
+                           uint64_t db_bytes);
+};
+
+ResourceSnapshot TakeSnapshot(Engine* engine);
+// Sum over the regular files under `dir` of min(allocated bytes, file size): a sparse file counts
+// only what it uses, and space preallocated beyond the end (RocksDB's and ZiggyDB's WAL
+// preallocation with FALLOC_FL_KEEP_SIZE) does not count. 0 when dir is missing.
+uint64_t DirBytesOnDisk(const std::string& dir);
+// numerator / denominator, or 0 when the denominator is 0.
+double Ratio(uint64_t numerator, uint64_t denominator);
+
+// Samples `done()` (operations completed so far, callable from any thread) once per second on a
+// thread of its own, records the ops/s of each second, and prints "<label>: 12 s, 1,234,567 ops,
+// 98,765 ops/s" to stderr when `print` is set. Stop() ends it and appends the last partial
+// second (scaled to a rate) when it holds any operations.
+class ThroughputMonitor {
+ public:
+  ThroughputMonitor(std::string label, std::function<uint64_t()> done, bool print);
+  ~ThroughputMonitor();
+  ThroughputMonitor(const ThroughputMonitor&) = delete;
+  ThroughputMonitor& operator=(const ThroughputMonitor&) = delete;
+
+  // Idempotent; returns the ops/s of each second.
+  std::vector<double> Stop();
+
+ private:
+  void Loop();
+
+  const std::string label_;
+  const std::function<uint64_t()> done_;
+  const bool print_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;             // guarded by mu_
+  std::vector<double> timeline_;  // written by the loop thread until it is joined
+  std::thread thread_;
+};
+
+}  // namespace ziggydb::bench
+
+#endif  // ZIGGYDB_TOOLS_BENCH_PHASE_METRICS_H_

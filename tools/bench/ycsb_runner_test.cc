@@ -1,0 +1,198 @@
+#include "tools/bench/ycsb_runner.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "tests/testutil/testutil.h"
+#include "tools/bench/phase_metrics.h"
+
+namespace ziggydb::bench {
+namespace {
+
+// An in-memory engine that logs every request ("get user123", "put user9 1000", "scan user5 17").
+class RecordingEngine final : public Engine {
+ public:
+  std::string_view name() const override { return "recording"; }
+  Status Open(const std::string&, const EngineConfig&) override { return Status::OK(); }
+  Status Put(std::string_view key, std::string_view value) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    log_.push_back(Entry("put", key, value.size()));
+    data_[std::string(key)] = std::string(value);
+    return Status::OK();
+  }
+  Status Get(std::string_view key, std::string* value) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    log_.push_back(Entry("get", key, 0));
+    auto it = data_.find(std::string(key));
+    if (it == data_.end()) return Status::NotFound("absent");
+    *value = it->second;
+    return Status::OK();
+  }
+  Status Delete(std::string_view) override { return Status::NotSupported("delete"); }
+  Status WriteBatch(const std::vector<KeyValue>&) override { return Status::NotSupported("batch"); }
+  bool SupportsScan() override { return true; }
+  Status Scan(std::string_view start, size_t count, bool reverse, size_t* read) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    log_.push_back(Entry("scan", start, count));
+    EXPECT_FALSE(reverse);
+    *read = 0;
+    for (auto it = data_.lower_bound(std::string(start)); it != data_.end() && *read < count; ++it)
+      ++*read;
+    return Status::OK();
+  }
+  Status Flush() override { return Status::OK(); }
+  Status Close() override { return Status::OK(); }
+
+  std::vector<std::string> SortedLog() const {
+    std::vector<std::string> log = log_;
+    std::sort(log.begin(), log.end());
+    return log;
+  }
+  const std::vector<std::string>& log() const { return log_; }
+  size_t size() const { return data_.size(); }
+
+ private:
+  static std::string Entry(const char* op, std::string_view key, size_t n) {
+    return std::string(op) + " " + std::string(key) + " " + std::to_string(n);
+  }
+
+  std::mutex mu_;
+  std::vector<std::string> log_;
+  std::map<std::string, std::string> data_;
+};
+
+YcsbPhaseConfig Config(const char* workload, uint64_t records, uint64_t ops, int threads,
+                       uint64_t seed) {
+  YcsbPhaseConfig config;
+  config.spec = *FindBuiltinYcsbSpec(workload);
+  config.spec.record_count = records;
+  config.spec.operation_count = ops;
+  config.spec.field_count = 2;
+  config.spec.field_length = 10;
+  config.threads = threads;
+  config.seed = seed;
+  config.print_progress = false;
+  return config;
+}
+
+// Load + run; returns the run result.
+YcsbPhaseResult LoadAndRun(RecordingEngine* engine, const YcsbPhaseConfig& config) {
+  const YcsbPhaseResult load = RunYcsbPhase(engine, YcsbPhase::kLoad, config);
+  EXPECT_TRUE(load.status.ok()) << load.status.ToString();
+  EXPECT_EQ(load.operations, config.spec.record_count);
+  EXPECT_EQ(engine->size(), config.spec.record_count);
+  return RunYcsbPhase(engine, YcsbPhase::kRun, config);
+}
+
+TEST(YcsbRunner, SameSeedGivesTheSameRequests) {
+  for (const char* workload : {"ycsba", "ycsbd", "ycsbe", "ycsbf"}) {
+    for (int threads : {1, 2}) {
+      RecordingEngine a, b, c;
+      LoadAndRun(&a, Config(workload, 300, 2000, threads, 7));
+      LoadAndRun(&b, Config(workload, 300, 2000, threads, 7));
+      LoadAndRun(&c, Config(workload, 300, 2000, threads, 8));
+      // Threads interleave differently from run to run; each one's requests are the same.
+      if (threads == 1) {
+        EXPECT_EQ(a.log(), b.log()) << workload;
+      }
+      EXPECT_EQ(a.SortedLog(), b.SortedLog()) << workload << " threads " << threads;
+      EXPECT_NE(a.SortedLog(), c.SortedLog()) << workload << " threads " << threads;
+    }
+  }
+}
+
+TEST(YcsbRunner, RunPhaseFollowsTheMix) {
+  RecordingEngine engine;
+  const YcsbPhaseResult r = LoadAndRun(&engine, Config("ycsbb", 1000, 20000, 1, 1));
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_EQ(r.operations, 20000u);
+  const uint64_t updates = r.latency_ns[static_cast<size_t>(YcsbOp::kUpdate)].Count();
+  const uint64_t reads = r.latency_ns[static_cast<size_t>(YcsbOp::kRead)].Count();
+  EXPECT_EQ(reads + updates, 20000u);
+  EXPECT_NEAR(static_cast<double>(updates) / 20000, 0.05, 0.01);
+  EXPECT_EQ(r.read_misses, 0u);                 // every key read was loaded
+  EXPECT_GE(r.user_write_bytes, updates * 20);  // each update rewrites the 2 x 10 B record
+}
+
+TEST(YcsbRunner, InsertsAddRecordsAndScansStayInLength) {
+  RecordingEngine engine;
+  const YcsbPhaseResult r = LoadAndRun(&engine, Config("ycsbe", 500, 4000, 1, 3));
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  const uint64_t inserts = r.latency_ns[static_cast<size_t>(YcsbOp::kInsert)].Count();
+  EXPECT_GT(inserts, 0u);
+  EXPECT_EQ(engine.size(), 500 + inserts);  // each insert is a new record
+  for (const std::string& line : engine.log()) {
+    if (line.rfind("scan ", 0) != 0) continue;
+    const uint64_t length = std::stoull(line.substr(line.rfind(' ') + 1));
+    ASSERT_GE(length, 1u);
+    ASSERT_LE(length, 100u);
+  }
+  EXPECT_GT(r.scanned_records, 0u);
+}
+
+TEST(YcsbRunner, LatestReadsMostlyHitTheNewestRecords) {
+  RecordingEngine engine;
+  YcsbPhaseConfig config = Config("ycsbd", 1000, 5000, 1, 5);
+  config.spec.hashed_keys = false;  // "user<index>", so the log shows the index
+  const YcsbPhaseResult r = LoadAndRun(&engine, config);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  // Walk the run phase's requests: puts are its inserts, so the records existing at each read
+  // are known; the 10 newest carry ~38% of a zipfian over ~1000 records.
+  uint64_t recent = 0, reads = 0, existing = 1000;
+  for (size_t i = 1000; i < engine.log().size(); ++i) {
+    const std::string& line = engine.log()[i];
+    if (line.rfind("put ", 0) == 0) ++existing;
+    if (line.rfind("get ", 0) != 0) continue;
+    ++reads;
+    const uint64_t index = std::stoull(line.substr(8, line.rfind(' ') - 8));
+    ASSERT_LT(index, existing);
+    if (index + 10 >= existing) ++recent;
+  }
+  EXPECT_EQ(existing, 1000 + r.latency_ns[static_cast<size_t>(YcsbOp::kInsert)].Count());
+  EXPECT_GT(recent, reads / 4);
+}
+
+TEST(YcsbRunner, ThreadsOnlyReadRecordsThatExist) {
+  for (const char* workload : {"ycsbd", "ycsbe", "ycsbf"}) {
+    RecordingEngine engine;
+    const YcsbPhaseResult r = LoadAndRun(&engine, Config(workload, 200, 6000, 3, 9));
+    ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+    EXPECT_EQ(r.read_misses, 0u) << workload;
+    EXPECT_EQ(r.operations, 6000u) << workload;
+  }
+}
+
+TEST(YcsbRunner, DurationBoundsAnUnboundedRun) {
+  RecordingEngine engine;
+  YcsbPhaseConfig config = Config("ycsbc", 100, 0, 2, 1);
+  config.duration_seconds = 0.05;
+  const YcsbPhaseResult r = LoadAndRun(&engine, config);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_GT(r.operations, 0u);
+}
+
+TEST(PhaseMetrics, DirBytesCountsWhatFilesHold) {
+  test::TempDir dir;
+  EXPECT_EQ(DirBytesOnDisk(dir.Join("missing")), 0u);
+  std::filesystem::create_directories(dir.Join("sub"));
+  {
+    std::ofstream(dir.Join("sub/a")) << std::string(10000, 'x');
+    std::ofstream sparse(dir.Join("b"));
+    sparse.seekp(uint64_t{1} << 30);
+    sparse << 'y';
+  }
+  const uint64_t bytes = DirBytesOnDisk(dir.path());
+  EXPECT_GE(bytes, 10001u);
+  EXPECT_LT(bytes, uint64_t{1} << 20);  // the sparse hole does not count
+  EXPECT_EQ(Ratio(5, 0), 0.0);
+  EXPECT_DOUBLE_EQ(Ratio(6, 4), 1.5);
+}
+
+}  // namespace
+}  // namespace ziggydb::bench
