@@ -8,6 +8,7 @@
 
 #include <fmt/core.h>
 
+#include "util/escape.h"
 #include "util/random.h"
 
 namespace ziggydb::tools {
@@ -31,16 +32,7 @@ Status OpenDb(std::string_view command, const std::string& path, bool create,
 }
 
 std::string Escape(std::string_view bytes) {
-  std::string out;
-  out.reserve(bytes.size());
-  for (unsigned char c : bytes) {
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += fmt::format("\\x{:02x}", c);
-    }
-  }
-  return out;
+  return EscapeBytes(bytes);
 }
 
 std::string GeneratedKey(uint64_t i) {

@@ -22,6 +22,7 @@
 #include "db/merging_iterator.h"
 #include "table/table_builder.h"
 #include "util/assert.h"
+#include "util/escape.h"
 #include "util/status_macros.h"
 
 namespace ziggydb {
@@ -63,21 +64,6 @@ StallCause CurrentStall(const Version& version, const Options& options) {
     return StallCause::kPendingBytesSlowdown;
   }
   return StallCause::kNone;
-}
-
-// `bytes` with printable ASCII kept and everything else as \xHH.
-std::string Printable(std::string_view bytes) {
-  std::string out;
-  char buf[8];
-  for (unsigned char c : bytes) {
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-      out += buf;
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -503,9 +489,9 @@ std::string DBImpl::SstablesString() const {
                     raw(file->number), file->file_bytes, raw(file->smallest_sequence),
                     raw(file->largest_sequence));
       out += line;
-      out += "'" + Printable(smallest.user_key) + "' @ " + std::to_string(raw(smallest.sequence)) +
-             " .. '" + Printable(largest.user_key) + "' @ " +
-             std::to_string(raw(largest.sequence)) + "]\n";
+      out += "'" + EscapeBytes(smallest.user_key) + "' @ " +
+             std::to_string(raw(smallest.sequence)) + " .. '" + EscapeBytes(largest.user_key) +
+             "' @ " + std::to_string(raw(largest.sequence)) + "]\n";
     }
   }
   return out;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "db/db_test_util.h"
+#include "util/escape.h"
 
 namespace ziggydb::test {
 namespace {
@@ -37,19 +38,9 @@ std::string PlacementName(const ::testing::TestParamInfo<Placement>& info) {
   return "Unknown";
 }
 
-// `bytes` with printable ASCII kept and everything else as \xHH, for failure messages.
+// `bytes` quoted, with printable ASCII kept and everything else as \xHH, for failure messages.
 std::string Printable(std::string_view bytes) {
-  std::string out = "'";
-  char buf[8];
-  for (unsigned char c : bytes) {
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-      out += buf;
-    }
-  }
-  return out + "'";
+  return "'" + EscapeBytes(bytes) + "'";
 }
 
 // One update: a Put, or a Delete when value is empty.

@@ -64,12 +64,14 @@ class FileListIterator final : public Iterator {
   mutable char value_[8];
 };
 
-// A table's iterator that keeps its TableReader open: the table cache may evict the reader while
-// the iteration is still inside it.
-class PinnedTableIterator final : public Iterator {
+// Forwards to an iterator while keeping alive what it reads: a TableReader (the table cache may
+// evict it while the iteration is still inside the table) or a Version (whose file list a level
+// iterator walks).
+template <typename Pinned>
+class PinningIterator final : public Iterator {
  public:
-  PinnedTableIterator(std::shared_ptr<const TableReader> table, const ReadOptions& options)
-      : table_(std::move(table)), iter_(table_->NewIterator(options)) {}
+  PinningIterator(std::shared_ptr<const Pinned> pin, std::unique_ptr<Iterator> iter)
+      : pin_(std::move(pin)), iter_(std::move(iter)) {}
 
   bool Valid() const override { return iter_->Valid(); }
   void SeekToFirst() override { iter_->SeekToFirst(); }
@@ -83,47 +85,8 @@ class PinnedTableIterator final : public Iterator {
   Status status() const override { return iter_->status(); }
 
  private:
-  const std::shared_ptr<const TableReader> table_;  // declared first: outlives iter_
+  const std::shared_ptr<const Pinned> pin_;  // declared first: outlives iter_
   const std::unique_ptr<Iterator> iter_;
-};
-
-// Owns the Version whose file list the two-level iterator walks.
-class LevelIterator final : public Iterator {
- public:
-  LevelIterator(const InternalKeyComparator* icmp, std::shared_ptr<const Version> version,
-                int level, TableCache* table_cache, const ReadOptions& options)
-      : version_(std::move(version)) {
-    const Version::FileList* files = &version_->files(level);
-    iter_ = NewTwoLevelIterator(
-        std::make_unique<FileListIterator>(icmp, files),
-        [files, table_cache, options](std::string_view index_value,
-                                      std::unique_ptr<Iterator>* table_iter) -> Status {
-          ZIGGY_ASSERT(index_value.size() == 8);
-          const uint64_t index = DecodeFixed64(index_value.data());
-          ZIGGY_ASSERT(index < files->size());
-          const FileMetaData& file = *(*files)[index];
-          std::shared_ptr<const TableReader> table;
-          Status s = table_cache->FindTable(file.number, file.file_bytes, &table);
-          if (!s.ok()) return s;
-          *table_iter = std::make_unique<PinnedTableIterator>(std::move(table), options);
-          return Status::OK();
-        });
-  }
-
-  bool Valid() const override { return iter_->Valid(); }
-  void SeekToFirst() override { iter_->SeekToFirst(); }
-  void SeekToLast() override { iter_->SeekToLast(); }
-  void Seek(std::string_view target) override { iter_->Seek(target); }
-  void SeekForPrev(std::string_view target) override { iter_->SeekForPrev(target); }
-  void Next() override { iter_->Next(); }
-  void Prev() override { iter_->Prev(); }
-  std::string_view key() const override { return iter_->key(); }
-  std::string_view value() const override { return iter_->value(); }
-  Status status() const override { return iter_->status(); }
-
- private:
-  const std::shared_ptr<const Version> version_;  // declared first: outlives iter_
-  std::unique_ptr<Iterator> iter_;
 };
 
 }  // namespace
@@ -132,7 +95,24 @@ std::unique_ptr<Iterator> NewLevelIterator(const InternalKeyComparator* icmp,
                                            std::shared_ptr<const Version> version, int level,
                                            TableCache* table_cache, const ReadOptions& options) {
   ZIGGY_ASSERT(level >= 1 && level < kNumLevels);
-  return std::make_unique<LevelIterator>(icmp, std::move(version), level, table_cache, options);
+  const Version::FileList* files = &version->files(level);
+  auto concatenated = NewTwoLevelIterator(
+      std::make_unique<FileListIterator>(icmp, files),
+      [files, table_cache, options](std::string_view index_value,
+                                    std::unique_ptr<Iterator>* table_iter) -> Status {
+        ZIGGY_ASSERT(index_value.size() == 8);
+        const uint64_t index = DecodeFixed64(index_value.data());
+        ZIGGY_ASSERT(index < files->size());
+        const FileMetaData& file = *(*files)[index];
+        std::shared_ptr<const TableReader> table;
+        Status s = table_cache->FindTable(file.number, file.file_bytes, &table);
+        if (!s.ok()) return s;
+        std::unique_ptr<Iterator> iter = table->NewIterator(options);
+        *table_iter =
+            std::make_unique<PinningIterator<TableReader>>(std::move(table), std::move(iter));
+        return Status::OK();
+      });
+  return std::make_unique<PinningIterator<Version>>(std::move(version), std::move(concatenated));
 }
 
 }  // namespace ziggydb
