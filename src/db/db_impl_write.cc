@@ -220,8 +220,10 @@ Status DBImpl::WriteGroup(const Writer& leader, size_t batches, MemTable* mem,
     ReportBackgroundError(lock);
     return bg_error_;
   }
-  RecordWriteGroup(batches, WriteBatchInternal::ByteSize(group_batch_), count,
-                   use_wal && count > 0 ? WriteBatchInternal::Contents(group_batch_).size() : 0);
+  // The group shares one header; each user batch had its own.
+  RecordWriteGroup(
+      batches, WriteBatchInternal::ByteSize(group_batch_) + (batches - 1) * kWriteBatchHeaderBytes,
+      count, use_wal && count > 0 ? WriteBatchInternal::Contents(group_batch_).size() : 0);
   versions_->SetLastSequence(SequenceNumber{last_sequence + count});
   writes_.fetch_add(batches, std::memory_order_relaxed);
   if (use_wal) {
@@ -283,7 +285,9 @@ Status DBImpl::SwitchMemtable(std::unique_lock<std::mutex>* lock) {
   lock->unlock();
   // Sync the old log before leaving it: every log but the newest is then complete on disk, so
   // recovery can treat damage inside an older log as corruption, never as a torn tail.
+  const uint64_t sync_start_micros = env_->NowMicros();
   Status old_log_status = old_log->Sync();
+  if (old_log_status.ok()) RecordWalSync(env_->NowMicros() - sync_start_micros);
   std::unique_ptr<wal::Writer> new_log;
   Status s = old_log_status;
   if (s.ok()) s = CreateLogFile(new_number, &new_log);

@@ -26,6 +26,7 @@
 #include "util/random.h"
 #include "ziggydb/listener.h"
 #include "ziggydb/statistics.h"
+#include "ziggydb/write_batch.h"
 
 namespace ziggydb::test {
 namespace {
@@ -277,6 +278,39 @@ TEST_F(StatisticsDBTest, ReadPathCountersMove) {
   EXPECT_EQ(HistCount(HistogramType::kSeekMicros), 1u);
   EXPECT_EQ(HistCount(HistogramType::kNextMicros), 5u);
   EXPECT_EQ(Tick(Ticker::kKeysRead), 3u + 6u);  // the seek and five nexts landed on keys
+}
+
+TEST_F(StatisticsDBTest, WritePathCountersMove) {
+  Open();
+  uint64_t batch_bytes = 0;
+  for (int i = 0; i < 10; ++i) {
+    WriteBatch batch;
+    batch.Put(Key(i), "v");
+    batch_bytes += batch.ApproximateSize();
+    ASSERT_TRUE(Put(Key(i), "v").ok());
+  }
+  EXPECT_EQ(Tick(Ticker::kKeysWritten), 10u);
+  EXPECT_EQ(Tick(Ticker::kBytesWritten), batch_bytes);
+  EXPECT_GE(Tick(Ticker::kWalBytes), batch_bytes - 10 * 12) << "every record holds its batch";
+  EXPECT_EQ(Tick(Ticker::kWalSyncs), 0u);
+  EXPECT_EQ(HistCount(HistogramType::kWriteMicros), 10u);
+  EXPECT_EQ(HistCount(HistogramType::kWalGroupBatches), 10u) << "one writer: one batch a group";
+
+  ASSERT_TRUE(Put(Key(10), "v", /*sync=*/true).ok());
+  EXPECT_EQ(Tick(Ticker::kWalSyncs), 1u);
+  EXPECT_EQ(HistCount(HistogramType::kWalSyncMicros), 1u);
+
+  WriteBatch batch;
+  batch.Put(Key(11), "a");
+  batch.Delete(Key(0));
+  batch.Put(Key(12), "b");
+  ASSERT_TRUE(db_->Write(WriteOptions(), &batch).ok());
+  EXPECT_EQ(Tick(Ticker::kKeysWritten), 14u);
+  EXPECT_EQ(HistCount(HistogramType::kWriteMicros), 12u);
+
+  // A memtable switch syncs the log it leaves.
+  ASSERT_TRUE(db_->Flush().ok());
+  EXPECT_EQ(Tick(Ticker::kWalSyncs), 2u);
 }
 
 TEST_F(StatisticsDBTest, CompactionCounters) {
