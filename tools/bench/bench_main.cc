@@ -122,11 +122,6 @@ WorkloadResult RunDbBench(EngineRun* run, const WorkloadInfo& info, const BenchA
     skipped.status = Reopen(run, args.config, info.fresh_db, sync);
     if (!skipped.status.ok()) return skipped;
   }
-  if (info.needs_scan && !run->engine->SupportsScan()) {
-    skipped.skipped = true;
-    skipped.note = "skipped: no iterators yet";
-    return skipped;
-  }
   if (info.needs_data && !run->loaded) {
     fmt::print(stderr, "{}: loading {} keys for {} (untimed)\n", run->engine->name(),
                WithCommas(args.config.num), info.name);
@@ -170,9 +165,6 @@ std::vector<nlohmann::json> RunYcsb(EngineRun* run, const bench::YcsbPhaseConfig
                                     const BenchArgs& args) {
   run->loaded = false;  // the store will hold the YCSB records, not the db_bench dataset
   Status s = Reopen(run, args.config, /*fresh=*/true, args.sync);
-  if (s.ok() && config.spec.proportion(bench::YcsbOp::kScan) > 0 && !run->engine->SupportsScan()) {
-    s = Status::NotSupported("engine has no iterators");
-  }
   if (!s.ok()) {
     bench::YcsbPhaseResult failed;
     failed.engine = std::string(run->engine->name());

@@ -54,9 +54,7 @@ class Engine {
   // Applies every update atomically in one write (one transaction for LMDB).
   virtual Status WriteBatch(const std::vector<KeyValue>& updates) = 0;
 
-  // Ordered scans, for readseq, readreverse, seekrandom and YCSB E. SupportsScan is false while an
-  // engine has no iterators; the scan workloads are then skipped for it.
-  virtual bool SupportsScan() = 0;
+  // Ordered scans, for readseq, readreverse, seekrandom and YCSB E.
   // Positions at the first key >= start (reverse: the last key <= start; an empty start means
   // the end of the key space) and reads up to `count` entries, setting *read to the number read.
   virtual Status Scan(std::string_view start, size_t count, bool reverse, size_t* read) = 0;

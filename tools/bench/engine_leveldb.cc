@@ -59,7 +59,6 @@ class LevelDbEngine final : public Engine {
       batch.Put(ToSlice(kv.key), ToSlice(kv.value));
     return FromLevel(db_->Write(write_options_, &batch));
   }
-  bool SupportsScan() override { return true; }
   Status Scan(std::string_view start, size_t count, bool reverse, size_t* read) override {
     std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(read_options_));
     *read = 0;

@@ -85,7 +85,6 @@ class LmdbEngine final : public Engine {
     }
     return Finish(txn, rc, "mdb_put");
   }
-  bool SupportsScan() override { return true; }
   Status Scan(std::string_view start, size_t count, bool reverse, size_t* read) override {
     *read = 0;
     MDB_txn* txn = nullptr;

@@ -69,7 +69,6 @@ class RocksDbEngine final : public Engine {
     }
     return FromRocks(db_->Write(write_options_, &batch));
   }
-  bool SupportsScan() override { return true; }
   Status Scan(std::string_view start, size_t count, bool reverse, size_t* read) override {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options_));
     *read = 0;

@@ -37,7 +37,6 @@ class ZiggyEngine final : public Engine {
       batch.Put(kv.key, kv.value);
     return db_->Write(write_options_, &batch);
   }
-  bool SupportsScan() override { return true; }
   Status Scan(std::string_view start, size_t count, bool reverse, size_t* read) override {
     std::unique_ptr<Iterator> it = db_->NewIterator(read_options_);
     *read = 0;

@@ -34,26 +34,22 @@ struct Workload {
 };
 
 const std::vector<Workload>& Table() {
-  // WorkloadInfo fields in order: name, description, fresh_db, needs_data, needs_scan, sync,
-  // writes.
+  // WorkloadInfo fields in order: name, description, fresh_db, needs_data, sync, writes.
   static const std::vector<Workload> kWorkloads = {
-      {{"fillseq", "write num keys in ascending order", true, false, false, false, true},
-       Kind::kFillSeq},
-      {{"fillrandom", "write num keys in random order", true, false, false, false, true},
+      {{"fillseq", "write num keys in ascending order", true, false, false, true}, Kind::kFillSeq},
+      {{"fillrandom", "write num keys in random order", true, false, false, true},
        Kind::kFillRandom},
-      {{"overwrite", "write num random keys of the dataset", false, true, false, false, true},
+      {{"overwrite", "write num random keys of the dataset", false, true, false, true},
        Kind::kOverwrite},
-      {{"fillsync", "write sync_num random keys, each synced", true, false, false, true, false},
+      {{"fillsync", "write sync_num random keys, each synced", true, false, true, false},
        Kind::kFillRandom},
-      {{"readrandom", "read num random keys of the dataset", false, true, false, false, false},
+      {{"readrandom", "read num random keys of the dataset", false, true, false, false},
        Kind::kReadRandom},
-      {{"readmissing", "read num keys that are absent", false, true, false, false, false},
+      {{"readmissing", "read num keys that are absent", false, true, false, false},
        Kind::kReadMissing},
-      {{"readseq", "scan the dataset forward", false, true, true, false, false}, Kind::kReadSeq},
-      {{"readreverse", "scan the dataset backward", false, true, true, false, false},
-       Kind::kReadReverse},
-      {{"seekrandom", "seek to num random keys", false, true, true, false, false},
-       Kind::kSeekRandom},
+      {{"readseq", "scan the dataset forward", false, true, false, false}, Kind::kReadSeq},
+      {{"readreverse", "scan the dataset backward", false, true, false, false}, Kind::kReadReverse},
+      {{"seekrandom", "seek to num random keys", false, true, false, false}, Kind::kSeekRandom},
   };
   return kWorkloads;
 }

@@ -34,7 +34,6 @@ struct WorkloadInfo {
   std::string_view description;
   bool fresh_db;    // starts from an empty store
   bool needs_data;  // expects the num-key dataset to be loaded
-  bool needs_scan;  // uses Engine::Scan
   bool sync;        // every write synced, whatever the config says
   bool writes;      // leaves the dataset loaded (fills) or keeps it (overwrite)
 };

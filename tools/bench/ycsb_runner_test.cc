@@ -36,7 +36,6 @@ class RecordingEngine final : public Engine {
   }
   Status Delete(std::string_view) override { return Status::NotSupported("delete"); }
   Status WriteBatch(const std::vector<KeyValue>&) override { return Status::NotSupported("batch"); }
-  bool SupportsScan() override { return true; }
   Status Scan(std::string_view start, size_t count, bool reverse, size_t* read) override {
     std::lock_guard<std::mutex> lock(mu_);
     log_.push_back(Entry("scan", start, count));
