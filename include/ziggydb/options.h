@@ -38,6 +38,17 @@ enum class CompressionType : uint8_t {
 };
 
 // What DB::Open does when a write-ahead log it replays is damaged.
+// Which table of a level over its size target a compaction moves down next
+// (docs/design/compaction.md, Picking).
+enum class CompactionPriority : uint8_t {
+  // The table overlapping the fewest bytes of the next level per byte of its own: the least
+  // rewriting for the bytes moved, so the lowest write amplification.
+  kMinOverlappingRatio = 0,
+  // The next table after the previous pick, in key order, wrapping around: every key range is
+  // visited in turn, whatever its overlap.
+  kRoundRobin = 1,
+};
+
 enum class WalRecoveryMode : uint8_t {
   // Default. A torn or corrupt record at the very end of the newest log is the normal trace of a
   // crash mid-write: it is dropped (logged, and counted in the "ziggydb.stats" property). Damage
@@ -125,9 +136,12 @@ struct Options {
   // Size target of the level L0 compacts into (the base level). Targets are derived from the
   // last level upward (dynamic level sizing): the last level's target is its actual size, each
   // level above it 1/level_size_multiplier of the next, and the base level is the deepest level
-  // whose target would fall to max_bytes_for_level_base or below; levels above it stay empty.
+  // whose target would fall to max_bytes_for_level_base or below; its target is raised to
+  // max_bytes_for_level_base, and the levels above it stay empty.
   // Default: 256 MiB. Range: [64 KiB, 1 TiB].
   uint64_t max_bytes_for_level_base = uint64_t{256} << 20;
+  // Order in which tables of a level >= 1 are compacted. Default: kMinOverlappingRatio.
+  CompactionPriority compaction_priority = CompactionPriority::kMinOverlappingRatio;
   // Estimated bytes compaction still has to rewrite to bring every level under its target, at
   // which writes are delayed (soft) or stopped (hard). 0 disables the check.
   // Defaults: 64 GiB and 256 GiB. Range: soft <= hard when both are set.

@@ -49,13 +49,16 @@ LevelTargets ComputeLevelTargets(const Version& version, const Options& options)
     bottom_bytes = std::max(bottom_bytes, version.LevelBytes(level));
   // The last level's target is its size; each level above gets 1/multiplier of the next until
   // a target reaches base_bytes: that level is the base, and the levels above it stay empty.
+  // The base level's target is raised to base_bytes: a smaller one would make every L0
+  // compaction overfill it, and each byte would then be rewritten into the level below at the
+  // full fan-out instead of waiting there for the next L0 compaction to merge into it.
   uint64_t size = std::max(bottom_bytes, base_bytes);
   int level = kNumLevels - 1;
   targets.target_bytes[level] = size;
   while (level > 1 && size > base_bytes) {
     size /= multiplier;
     --level;
-    targets.target_bytes[level] = std::max<uint64_t>(size, 1);
+    targets.target_bytes[level] = std::max(size, base_bytes);
   }
   targets.base_level = level;
   for (int above = 1; above < level; ++above)
@@ -313,21 +316,67 @@ std::unique_ptr<Compaction> PickLevel0(const std::shared_ptr<const Version>& ver
   return c;
 }
 
-// Round-robin: the first table after the level's compact pointer, wrapping around, that can be
-// compacted into level + 1 alongside the running compactions.
+// Bytes of the next level that each table of `level` overlaps. Both levels are sorted and
+// disjoint, so one sweep finds them all.
+std::vector<uint64_t> OverlapBelow(const Version& version, int level) {
+  const auto& files = version.files(level);
+  const auto& below = version.files(level + 1);
+  const Comparator* ucmp = UserComparator(version);
+  std::vector<uint64_t> overlap(files.size(), 0);
+  size_t first_below = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::string_view smallest = ExtractUserKey(files[i]->smallest);
+    const std::string_view largest = ExtractUserKey(files[i]->largest);
+    while (first_below < below.size() &&
+           ucmp->Compare(ExtractUserKey(below[first_below]->largest), smallest) < 0) {
+      ++first_below;
+    }
+    // first_below may also overlap table i + 1: the sweep does not pass it yet.
+    for (size_t j = first_below;
+         j < below.size() && ucmp->Compare(ExtractUserKey(below[j]->smallest), largest) <= 0; ++j) {
+      overlap[i] += below[j]->file_bytes;
+    }
+  }
+  return overlap;
+}
+
+// Indexes of the tables of `level` in the order PickLevel tries them: key order starting after
+// the compact pointer, wrapping around; with kMinOverlappingRatio, stably sorted by the bytes of
+// the next level each overlaps per byte of its own, so equal candidates still take turns.
+std::vector<size_t> CandidateOrder(const Version& version, const Options& options, int level,
+                                   const std::string& pointer) {
+  const auto& files = version.files(level);
+  size_t first = 0;
+  if (!pointer.empty()) {
+    auto it = std::find_if(files.begin(), files.end(), [&](const auto& file) {
+      return version.icmp()->Compare(file->largest, pointer) > 0;
+    });
+    if (it != files.end()) first = static_cast<size_t>(it - files.begin());
+  }
+  std::vector<size_t> order(files.size());
+  for (size_t k = 0; k < files.size(); ++k)
+    order[k] = (first + k) % files.size();
+  if (options.compaction_priority == CompactionPriority::kMinOverlappingRatio) {
+    const std::vector<uint64_t> overlap = OverlapBelow(version, level);
+    std::vector<double> ratio(files.size());
+    for (size_t i = 0; i < files.size(); ++i) {
+      ratio[i] = static_cast<double>(overlap[i]) /
+                 static_cast<double>(std::max<uint64_t>(files[i]->file_bytes, 1));
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return ratio[a] < ratio[b]; });
+  }
+  return order;
+}
+
+// The first table in CandidateOrder that can be compacted into level + 1 alongside the running
+// compactions.
 std::unique_ptr<Compaction> PickLevel(const std::shared_ptr<const Version>& version,
                                       const Options& options, int level, std::string* pointer,
                                       const CompactionsInProgress& running) {
   const auto& files = version->files(level);
-  size_t first = 0;
-  if (!pointer->empty()) {
-    auto it = std::find_if(files.begin(), files.end(), [&](const auto& file) {
-      return version->icmp()->Compare(file->largest, *pointer) > 0;
-    });
-    if (it != files.end()) first = static_cast<size_t>(it - files.begin());
-  }
-  for (size_t tried = 0; tried < files.size(); ++tried) {
-    const auto& file = files[(first + tried) % files.size()];
+  for (size_t index : CandidateOrder(*version, options, level, *pointer)) {
+    const auto& file = files[index];
     if (running.IsBeingCompacted(file->number)) continue;
     auto c = std::make_unique<Compaction>(version, level, level + 1, options);
     c->mutable_inputs(0).push_back(file);

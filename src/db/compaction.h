@@ -142,9 +142,11 @@ class CompactionsInProgress {
 };
 
 // Picks the next automatic compaction for `version`, or null when no level whose score is >= 1
-// offers one that can run alongside `running`. Levels are tried by descending score;
-// compact_pointers[level] (internal keys) make level >= 1 picks round-robin over the key space,
-// skipping tables a conflicting compaction holds; the chosen level's pointer is advanced.
+// offers one that can run alongside `running`. Levels are tried by descending score. In a level
+// >= 1 the tables are tried in options.compaction_priority order, skipping tables a conflicting
+// compaction holds; compact_pointers[level] (internal keys) is where key order starts (the
+// round-robin position, and the tie order among equal overlap ratios) and is advanced to the
+// chosen table's largest key.
 std::unique_ptr<Compaction> PickCompaction(std::shared_ptr<const Version> version,
                                            const Options& options,
                                            std::array<std::string, kNumLevels>* compact_pointers,

@@ -91,6 +91,44 @@ TEST_F(PickerTest, LevelTargetsGrowFromTheLastLevelUp) {
   EXPECT_EQ(targets.target_bytes[3], 1'000u);
 }
 
+TEST_F(PickerTest, BaseLevelTargetIsRaisedToTheBaseSize) {
+  VersionEdit edit;
+  edit.AddFile(6, File(10, "a", "z", 1, 5'000));
+  auto version = Build(edit);
+  const LevelTargets targets = ComputeLevelTargets(*version, options_);
+  // 5000 -> 500 (<= base 1000): the base level is 5, and its target is the base size, not 500,
+  // so it can absorb an L0 compaction without being rewritten into L6 at once.
+  EXPECT_EQ(targets.base_level, 5);
+  EXPECT_EQ(targets.target_bytes[6], 5'000u);
+  EXPECT_EQ(targets.target_bytes[5], 1'000u);
+}
+
+TEST_F(PickerTest, PicksTheTableOverlappingTheLeastOfTheNextLevelPerByte) {
+  VersionEdit edit;
+  // L6 = 30'000 bytes: L5's target is 3000 and it holds 5000.
+  edit.AddFile(5, File(10, "a", "b", 5, 1000));  // overlaps 3000 below: ratio 3
+  edit.AddFile(5, File(11, "c", "d", 5, 2000));  // overlaps 1500 below: ratio 0.75
+  edit.AddFile(5, File(12, "e", "f", 5, 2000));  // overlaps 1000 below: ratio 0.5
+  edit.AddFile(6, File(20, "a", "a", 1, 3000));
+  edit.AddFile(6, File(21, "c", "c", 1, 1500));
+  edit.AddFile(6, File(22, "e", "e", 1, 1000));
+  edit.AddFile(6, File(23, "x", "z", 1, 24'500));
+  auto version = Build(edit);
+  ASSERT_EQ(options_.compaction_priority, CompactionPriority::kMinOverlappingRatio);
+  std::vector<uint64_t> picked;
+  std::vector<std::unique_ptr<Compaction>> held;
+  while (auto c = PickCompaction(version, options_, &pointers_, running_)) {
+    ASSERT_EQ(c->start_level(), 5);
+    picked.push_back(raw(c->inputs(0)[0]->number));
+    running_.Add(c.get());  // keep it running so the next pick must take another table
+    held.push_back(std::move(c));
+  }
+  // With 12 running L5 still scores 1 (3000 left); once 11 runs too, 1000 is under target.
+  EXPECT_EQ(picked, (std::vector<uint64_t>{12, 11}));
+  for (const auto& c : held)
+    running_.Remove(c.get());
+}
+
 TEST_F(PickerTest, PicksL0WhenOverTriggerAndTakesOverlappingFiles) {
   VersionEdit edit;
   edit.AddFile(0, File(10, "a", "c", 10, 50));
@@ -111,6 +149,7 @@ TEST_F(PickerTest, PicksL0WhenOverTriggerAndTakesOverlappingFiles) {
 }
 
 TEST_F(PickerTest, LevelPicksRoundRobinAndMovesTriviallyWhenNothingOverlaps) {
+  options_.compaction_priority = CompactionPriority::kRoundRobin;
   VersionEdit edit;
   edit.AddFile(5, File(10, "a", "b", 5, 6000));  // L5 target: 10'000
   edit.AddFile(5, File(11, "c", "d", 5, 6000));

@@ -80,7 +80,8 @@ void DBImpl::LogOptions() const {
       "max_background_jobs=%d l0_compaction_trigger=%d l0_slowdown_trigger=%d "
       "l0_stop_trigger=%d target_file_size=%" PRIu64
       " level_size_multiplier=%d "
-      "max_bytes_for_level_base=%" PRIu64 " soft_pending_compaction_bytes=%" PRIu64
+      "max_bytes_for_level_base=%" PRIu64
+      " compaction_priority=%d soft_pending_compaction_bytes=%" PRIu64
       " hard_pending_compaction_bytes=%" PRIu64 " delayed_write_bytes_per_sec=%" PRIu64
       " statistics=%d listeners=%zu",
       o.create_if_missing, o.error_if_exists, o.paranoid_checks, o.memtable_bytes,
@@ -88,7 +89,8 @@ void DBImpl::LogOptions() const {
       o.block_size, o.block_restart_interval, o.bloom_bits_per_key, static_cast<int>(o.compression),
       o.block_cache_bytes, o.max_open_files, o.max_background_jobs, o.l0_compaction_trigger,
       o.l0_slowdown_trigger, o.l0_stop_trigger, o.target_file_size, o.level_size_multiplier,
-      o.max_bytes_for_level_base, o.soft_pending_compaction_bytes, o.hard_pending_compaction_bytes,
+      o.max_bytes_for_level_base, static_cast<int>(o.compaction_priority),
+      o.soft_pending_compaction_bytes, o.hard_pending_compaction_bytes,
       o.delayed_write_bytes_per_sec, o.statistics != nullptr, o.listeners.size());
   Log(line);
 }

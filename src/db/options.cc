@@ -59,6 +59,10 @@ Status Options::Validate() const {
   if (!InRange<uint64_t>(max_bytes_for_level_base, uint64_t{64} << 10, uint64_t{1} << 40)) {
     return OutOfRange("max_bytes_for_level_base", "[64 KiB, 1 TiB]");
   }
+  if (static_cast<uint8_t>(compaction_priority) >
+      static_cast<uint8_t>(CompactionPriority::kRoundRobin)) {
+    return OutOfRange("compaction_priority", "not a CompactionPriority");
+  }
   if (soft_pending_compaction_bytes != 0 && hard_pending_compaction_bytes != 0 &&
       soft_pending_compaction_bytes > hard_pending_compaction_bytes) {
     return OutOfRange("soft_pending_compaction_bytes", "at most hard_pending_compaction_bytes");
