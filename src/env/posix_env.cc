@@ -13,6 +13,7 @@
 #include <set>
 
 #include "env/posix_file.h"
+#include "env/posix_mapped_file.h"
 #include "env/preallocated_file.h"
 #include "util/assert.h"
 #include "util/status_macros.h"
@@ -64,8 +65,7 @@ Status LockHeld(const std::string& path) {
 Status OpenWritable(const std::string& path, int flags, std::unique_ptr<WritableFile>* result) {
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
   if (fd < 0) return ErrnoError("open for writing", path, errno);
-  *result = std::make_unique<posix::PosixWritableFile>(path, fd,
-                                                       posix::PosixWritableFile::Mode::kAppend, 0);
+  *result = std::make_unique<posix::PosixWritableFile>(path, fd);
   return Status::OK();
 }
 
@@ -214,7 +214,8 @@ Status PosixEnv::UnlockFile(std::unique_ptr<FileLock> lock) {
 Status NewPreallocatedWritableFile(const std::string& path, uint64_t bytes,
                                    std::unique_ptr<WritableFile>* result) {
   ZIGGY_ASSERT(bytes > 0);
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // Read-write: a shared writable mapping needs it.
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoError("open for writing", path, errno);
   Status s = posix::ReserveZeroedBytes(fd, path, 0, bytes);
   // The reserved size must be durable before the first record, so that later fdatasyncs of
@@ -224,9 +225,7 @@ Status NewPreallocatedWritableFile(const std::string& path, uint64_t bytes,
     close(fd);
     return s;
   }
-  *result = std::make_unique<posix::PosixWritableFile>(
-      path, fd, posix::PosixWritableFile::Mode::kInPlace, bytes);
-  return Status::OK();
+  return posix::PosixMappedWritableFile::Open(path, fd, bytes, result);
 }
 
 Env* Env::Default() {

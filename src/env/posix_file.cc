@@ -15,7 +15,7 @@
 namespace ziggydb::posix {
 namespace {
 
-// Writeback of written data is started every this many bytes (see StartWriteback).
+// Writeback of written data is started every this many bytes (StartWritebackOfWholePages).
 constexpr uint64_t kWritebackStepBytes = uint64_t{1} << 20;
 constexpr uint64_t kWritebackPageBytes = 4096;
 
@@ -95,14 +95,27 @@ Status PosixRandomAccessFile::Read(uint64_t offset, size_t n, std::string_view* 
   return Status::OK();
 }
 
-PosixWritableFile::PosixWritableFile(std::string path, int fd, Mode mode, uint64_t reserved_bytes)
-    : path_(std::move(path)),
-      fd_(fd),
-      mode_(mode),
-      reserve_step_bytes_(reserved_bytes),
-      reserved_bytes_(reserved_bytes) {
+Status StickyWriteError(const std::string& path, const Status& error) {
+  ZIGGY_ASSERT(!error.ok());
+  return Status::IOError(
+      path, std::string("earlier write or sync failed, data since the last successful Sync may "
+                        "be lost: ") +
+                error.ToString());
+}
+
+void StartWritebackOfWholePages(int fd, uint64_t file_offset, uint64_t* writeback_offset) {
+  // Only whole pages: the page holding file_offset may still be written (by the next append),
+  // and starting its writeback now would make that write wait for the I/O.
+  const uint64_t end = file_offset - file_offset % kWritebackPageBytes;
+  if (end < *writeback_offset + kWritebackStepBytes) return;
+  // SYNC_FILE_RANGE_WRITE alone queues the I/O and returns; it gives no durability.
+  (void)sync_file_range(fd, static_cast<off_t>(*writeback_offset),
+                        static_cast<off_t>(end - *writeback_offset), SYNC_FILE_RANGE_WRITE);
+  *writeback_offset = end;
+}
+
+PosixWritableFile::PosixWritableFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {
   ZIGGY_ASSERT(fd_ >= 0);
-  ZIGGY_ASSERT((mode_ == Mode::kInPlace) == (reserved_bytes > 0));
   buffer_.reserve(kWritableBufferBytes);
 }
 
@@ -111,11 +124,7 @@ PosixWritableFile::~PosixWritableFile() {
 }
 
 Status PosixWritableFile::Fail(Status error) {
-  ZIGGY_ASSERT(!error.ok());
-  sticky_error_ = Status::IOError(
-      path_, std::string("earlier write or sync failed, data since the last successful Sync may "
-                         "be lost: ") +
-                 error.ToString());
+  sticky_error_ = StickyWriteError(path_, error);
   return error;
 }
 
@@ -143,23 +152,9 @@ Status PosixWritableFile::Flush() {
   return s;
 }
 
-Status PosixWritableFile::EnsureReserved(uint64_t end_offset) {
-  if (end_offset <= reserved_bytes_) return Status::OK();
-  const uint64_t grow_bytes = std::max(reserve_step_bytes_, end_offset - reserved_bytes_);
-  ZIGGY_RETURN_IF_ERROR(ReserveZeroedBytes(fd_, path_, reserved_bytes_, grow_bytes));
-  reserved_bytes_ += grow_bytes;
-  return Status::OK();
-}
-
 Status PosixWritableFile::WriteToKernel(const char* data, size_t n) {
-  if (mode_ == Mode::kInPlace) {
-    Status s = EnsureReserved(file_offset_ + n);
-    if (!s.ok()) return Fail(std::move(s));
-  }
   while (n > 0) {
-    const ssize_t written = mode_ == Mode::kInPlace
-                                ? pwrite(fd_, data, n, static_cast<off_t>(file_offset_))
-                                : write(fd_, data, n);
+    const ssize_t written = write(fd_, data, n);
     if (written < 0) {
       if (errno == EINTR) continue;
       return Fail(ErrnoError("write", path_, errno));
@@ -169,19 +164,8 @@ Status PosixWritableFile::WriteToKernel(const char* data, size_t n) {
     n -= static_cast<size_t>(written);
     file_offset_ += static_cast<uint64_t>(written);
   }
-  StartWriteback();
+  StartWritebackOfWholePages(fd_, file_offset_, &writeback_offset_);
   return Status::OK();
-}
-
-void PosixWritableFile::StartWriteback() {
-  // Only whole pages: the page holding file_offset_ may still be rewritten (in place, or by the
-  // next append), and starting its writeback now would make that write wait for the I/O.
-  const uint64_t end = file_offset_ - file_offset_ % kWritebackPageBytes;
-  if (end < writeback_offset_ + kWritebackStepBytes) return;
-  // SYNC_FILE_RANGE_WRITE alone queues the I/O and returns; it gives no durability.
-  (void)sync_file_range(fd_, static_cast<off_t>(writeback_offset_),
-                        static_cast<off_t>(end - writeback_offset_), SYNC_FILE_RANGE_WRITE);
-  writeback_offset_ = end;
 }
 
 Status PosixWritableFile::Sync() {
@@ -195,9 +179,6 @@ Status PosixWritableFile::Sync() {
 Status PosixWritableFile::Close() {
   if (fd_ < 0) return sticky_error_;
   Status s = Flush();
-  if (s.ok() && mode_ == Mode::kInPlace && ftruncate(fd_, static_cast<off_t>(file_offset_)) != 0) {
-    s = ErrnoError("ftruncate", path_, errno);
-  }
   if (close(fd_) != 0 && s.ok()) s = ErrnoError("close", path_, errno);
   fd_ = -1;
   return s;
@@ -206,7 +187,6 @@ Status PosixWritableFile::Close() {
 Status PosixWritableFile::Preallocate(uint64_t bytes) {
   if (!sticky_error_.ok()) return sticky_error_;
   ZIGGY_ASSERT(fd_ >= 0);
-  if (mode_ == Mode::kInPlace) return EnsureReserved(bytes);
   // KEEP_SIZE: reserve blocks without changing what reads (or the size) show.
   if (fallocate(fd_, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(bytes)) != 0 &&
       errno != EOPNOTSUPP && errno != ENOSYS) {

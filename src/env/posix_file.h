@@ -23,6 +23,16 @@ Status ErrnoError(std::string_view op, const std::string& path, int err);
 [[nodiscard]] Status ReserveZeroedBytes(int fd, const std::string& path, uint64_t from,
                                         uint64_t bytes);
 
+// The sticky error a writable file keeps after `error` (a failed write, reservation or
+// fdatasync): every later write or sync returns it.
+Status StickyWriteError(const std::string& path, const Status& error);
+
+// Starts (does not wait for) writeback of the whole pages of [*writeback_offset, file_offset)
+// once there are kWritebackStepBytes of them, and advances *writeback_offset, so that a later
+// fdatasync (e.g. of a full WAL at a memtable switch, or of a finished table) only waits for the
+// tail. Advisory: failures are ignored here; a write error still surfaces at the next fdatasync.
+void StartWritebackOfWholePages(int fd, uint64_t file_offset, uint64_t* writeback_offset);
+
 // Owns fd. Not thread-safe.
 class PosixSequentialFile final : public SequentialFile {
  public:
@@ -48,24 +58,17 @@ class PosixRandomAccessFile final : public RandomAccessFile {
   const int fd_;
 };
 
-// Buffered writer. Owns fd. Used by one thread at a time.
+// Buffered appending writer. Owns fd (opened with O_TRUNC or O_APPEND). Used by one thread at
+// a time.
 //
 // Invariants:
 //   1. buffer_ holds at most kWritableBufferBytes bytes not yet handed to the kernel.
 //   2. Once sticky_error_ is set (a failed write or fdatasync) every later Append, Flush and Sync
 //      returns it: after a failed fdatasync the kernel may have dropped the dirty pages and marked
 //      them clean, so a retried sync could "succeed" without the data ever reaching the disk.
-//   3. kInPlace: the file is zero-filled up to reserved_bytes_ >= file_offset_, and its bytes at
-//      [file_offset_, reserved_bytes_) are zeros. Writes are pwrite()s at file_offset_.
 class PosixWritableFile final : public WritableFile {
  public:
-  enum class Mode : uint8_t {
-    kAppend,   // write() at the end (fd opened with O_TRUNC or O_APPEND)
-    kInPlace,  // pwrite() over a preallocated zero-filled file; see env/preallocated_file.h
-  };
-  // For kInPlace, reserved_bytes is the zero-filled size already made durable, also the step by
-  // which the reservation grows. For kAppend it must be 0.
-  PosixWritableFile(std::string path, int fd, Mode mode, uint64_t reserved_bytes);
+  PosixWritableFile(std::string path, int fd);
   ~PosixWritableFile() override;
 
   Status Append(std::string_view data) override;
@@ -76,20 +79,11 @@ class PosixWritableFile final : public WritableFile {
 
  private:
   Status WriteToKernel(const char* data, size_t n);
-  Status EnsureReserved(uint64_t end_offset);
-  // Starts (does not wait for) writeback of the whole pages written since the last call, once
-  // there are kWritebackStepBytes of them, so that a later Sync (e.g. of a full WAL at a
-  // memtable switch, or of a finished table) only waits for the tail. Advisory: failures are
-  // ignored here; a write error still surfaces at the next fdatasync.
-  void StartWriteback();
   // Records `error` as the sticky error and returns it.
   Status Fail(Status error);
 
   const std::string path_;
-  int fd_;  // -1 once closed
-  const Mode mode_;
-  const uint64_t reserve_step_bytes_;
-  uint64_t reserved_bytes_;
+  int fd_;                         // -1 once closed
   uint64_t file_offset_ = 0;       // bytes handed to the kernel so far
   uint64_t writeback_offset_ = 0;  // writeback was started for [0, writeback_offset_)
   std::string buffer_;

@@ -1,0 +1,118 @@
+#include "env/posix_mapped_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <utility>
+
+#include "env/posix_file.h"
+#include "util/assert.h"
+#include "util/status_macros.h"
+
+namespace ziggydb::posix {
+namespace {
+
+Status MapShared(int fd, const std::string& path, uint64_t bytes, char** map) {
+  void* address = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (address == MAP_FAILED) return ErrnoError("mmap", path, errno);
+  *map = static_cast<char*>(address);
+  return Status::OK();
+}
+
+}  // namespace
+
+Status PosixMappedWritableFile::Open(std::string path, int fd, uint64_t reserved_bytes,
+                                     std::unique_ptr<WritableFile>* result) {
+  ZIGGY_ASSERT(fd >= 0 && reserved_bytes > 0);
+  char* map = nullptr;
+  Status s = MapShared(fd, path, reserved_bytes, &map);
+  if (!s.ok()) {
+    close(fd);
+    return s;
+  }
+  result->reset(new PosixMappedWritableFile(std::move(path), fd, reserved_bytes, map));
+  return Status::OK();
+}
+
+PosixMappedWritableFile::PosixMappedWritableFile(std::string path, int fd, uint64_t reserved_bytes,
+                                                 char* map)
+    : path_(std::move(path)),
+      fd_(fd),
+      reserve_step_bytes_(reserved_bytes),
+      reserved_bytes_(reserved_bytes),
+      map_(map) {}
+
+PosixMappedWritableFile::~PosixMappedWritableFile() {
+  if (fd_ >= 0) Close().PermitUncheckedError();
+}
+
+Status PosixMappedWritableFile::Fail(Status error) {
+  sticky_error_ = StickyWriteError(path_, error);
+  return error;
+}
+
+Status PosixMappedWritableFile::EnsureReserved(uint64_t end_offset) {
+  if (end_offset <= reserved_bytes_) return Status::OK();
+  const uint64_t grow_bytes = std::max(reserve_step_bytes_, end_offset - reserved_bytes_);
+  ZIGGY_RETURN_IF_ERROR(ReserveZeroedBytes(fd_, path_, reserved_bytes_, grow_bytes));
+  void* grown = mremap(map_, reserved_bytes_, reserved_bytes_ + grow_bytes, MREMAP_MAYMOVE);
+  if (grown == MAP_FAILED) return ErrnoError("mremap", path_, errno);
+  map_ = static_cast<char*>(grown);
+  reserved_bytes_ += grow_bytes;
+  return Status::OK();
+}
+
+Status PosixMappedWritableFile::Append(std::string_view data) {
+  if (!sticky_error_.ok()) return sticky_error_;
+  ZIGGY_ASSERT(fd_ >= 0 && map_ != nullptr);
+  Status s = EnsureReserved(file_offset_ + data.size());
+  if (!s.ok()) return Fail(std::move(s));
+  std::memcpy(map_ + file_offset_, data.data(), data.size());
+  file_offset_ += data.size();
+  return Status::OK();
+}
+
+Status PosixMappedWritableFile::Flush() {
+  if (!sticky_error_.ok()) return sticky_error_;
+  StartWriteback();
+  return Status::OK();
+}
+
+void PosixMappedWritableFile::StartWriteback() {
+  StartWritebackOfWholePages(fd_, file_offset_, &writeback_offset_);
+}
+
+Status PosixMappedWritableFile::Sync() {
+  if (!sticky_error_.ok()) return sticky_error_;
+  if (fdatasync(fd_) != 0) {
+    return Fail(ErrnoError("fdatasync (data may be lost)", path_, errno));
+  }
+  return Status::OK();
+}
+
+Status PosixMappedWritableFile::Close() {
+  if (fd_ < 0) return sticky_error_;
+  Status s = sticky_error_;
+  if (munmap(map_, reserved_bytes_) != 0 && s.ok()) s = ErrnoError("munmap", path_, errno);
+  map_ = nullptr;
+  if (s.ok() && ftruncate(fd_, static_cast<off_t>(file_offset_)) != 0) {
+    s = ErrnoError("ftruncate", path_, errno);
+  }
+  if (close(fd_) != 0 && s.ok()) s = ErrnoError("close", path_, errno);
+  fd_ = -1;
+  return s;
+}
+
+Status PosixMappedWritableFile::Preallocate(uint64_t bytes) {
+  if (!sticky_error_.ok()) return sticky_error_;
+  Status s = EnsureReserved(bytes);
+  if (!s.ok()) return Fail(std::move(s));
+  return Status::OK();
+}
+
+}  // namespace ziggydb::posix

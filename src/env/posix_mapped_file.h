@@ -1,0 +1,74 @@
+// The POSIX preallocated writable file (env/preallocated_file.h): records are copied into a
+// shared memory mapping of the zero-filled reservation instead of being handed over with one
+// pwrite() per record.
+//
+// A store into a MAP_SHARED mapping of a regular file lands in the kernel's page cache at once,
+// so an appended record survives a crash of the process exactly as a written one does (what
+// WritableFile::Flush promises), without a system call. fdatasync() writes back pages dirtied
+// through a mapping like any other dirty page of the file (on Linux a written page of a shared
+// file mapping is marked dirty at its write fault, and write-protected again when written
+// back), so Sync keeps its meaning.
+//
+// The reservation is real (fallocate reserved the blocks, or zeros were written where it is not
+// supported), so a store never needs a new block and cannot fail with ENOSPC at a page fault.
+// What remains able to raise SIGBUS on a store is another process truncating the file under
+// the mapping; the DB's LOCK keeps other DB instances out, and no tool of ours shrinks a live
+// log.
+#ifndef ZIGGYDB_ENV_POSIX_MAPPED_FILE_H_
+#define ZIGGYDB_ENV_POSIX_MAPPED_FILE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "ziggydb/env.h"
+
+namespace ziggydb::posix {
+
+// Owns fd (opened read-write). Used by one thread at a time.
+//
+// Invariants:
+//   1. [0, reserved_bytes_) of the file is reserved and zero-filled beyond file_offset_, and
+//      map_ maps exactly that range (map_ is null only after Close).
+//   2. Bytes [0, file_offset_) are the appended data, already in the page cache.
+//   3. Once sticky_error_ is set (a failed reservation, unmap or fdatasync) every later Append,
+//      Flush and Sync returns it (see PosixWritableFile's invariant 2).
+class PosixMappedWritableFile final : public WritableFile {
+ public:
+  // Maps the first `reserved_bytes` of fd's file, which the caller reserved and zero-filled.
+  static Status Open(std::string path, int fd, uint64_t reserved_bytes,
+                     std::unique_ptr<WritableFile>* result);
+  ~PosixMappedWritableFile() override;
+
+  Status Append(std::string_view data) override;
+  // The data is in the page cache already; only starts writeback of whole written pages.
+  Status Flush() override;
+  Status Sync() override;
+  // Unmaps, trims the file to the bytes appended and closes it.
+  Status Close() override;
+  Status Preallocate(uint64_t bytes) override;
+
+ private:
+  PosixMappedWritableFile(std::string path, int fd, uint64_t reserved_bytes, char* map);
+
+  // Grows the reservation (and the mapping) to at least end_offset.
+  Status EnsureReserved(uint64_t end_offset);
+  // As PosixWritableFile::StartWriteback: advisory, errors surface at the next fdatasync.
+  void StartWriteback();
+  Status Fail(Status error);
+
+  const std::string path_;
+  int fd_;  // -1 once closed
+  const uint64_t reserve_step_bytes_;
+  uint64_t reserved_bytes_;
+  char* map_;
+  uint64_t file_offset_ = 0;
+  uint64_t writeback_offset_ = 0;
+  Status sticky_error_;
+};
+
+}  // namespace ziggydb::posix
+
+#endif  // ZIGGYDB_ENV_POSIX_MAPPED_FILE_H_
