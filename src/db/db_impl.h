@@ -127,8 +127,19 @@ class DBImpl final : public DB {
   // group_batch_; *last is the last writer taken. Precondition: mu_ held.
   void BuildBatchGroup(Writer** last, size_t* batches);
   // A sync leader waits (bounded, a fraction of the last fsync) for the sync writers seen
-  // recently to queue up, so that one fsync serves them all. Precondition: mu_ held, leader.
-  void GatherSyncWriters(std::unique_lock<std::mutex>* lock);
+  // recently to queue up, so that one fsync serves them all. Precondition: mu_ held, self is
+  // the front of writers_. Returns true with mu_ held when self should commit the group; false
+  // with mu_ released when the writer that completed the group took it over (self's state is
+  // then kTakenOver or kDone).
+  [[nodiscard]] bool GatherSyncWriters(Writer* self, std::unique_lock<std::mutex>* lock);
+  // True if `writer`, just queued, completes the group a gathering leader waits for and may
+  // commit it in the leader's place. Precondition: mu_ held.
+  bool CompletesGathering(const Writer& writer) const;
+  // Commits the group at the front of writers_ on this thread, and the next ones while self
+  // is at the front and unserved, until self's batch is served; returns its status.
+  // Precondition: mu_ held, self queued, and either self is the front or it took over the
+  // front's gathering. Returns with mu_ released.
+  [[nodiscard]] Status CommitGroups(Writer* self, std::unique_lock<std::mutex>* lock);
   // Writes group_batch_ (`batches` user batches) to the WAL and the memtable with mu_ released,
   // then publishes its sequence numbers. A WAL failure becomes the sticky bg_error_.
   [[nodiscard]] Status WriteGroup(const Writer& leader, size_t batches, MemTable* mem,
@@ -300,11 +311,10 @@ class DBImpl final : public DB {
   uint64_t delay_debt_micros_ = 0;                      // write delay owed but not yet slept
   std::list<std::unique_ptr<SnapshotImpl>> snapshots_;  // oldest first
   // Group commit gathering (see GatherSyncWriters).
-  int sync_writers_inflight_ = 0;      // sync writers inside WriteImpl
-  int sync_writers_expected_ = 1;      // recent peak of sync_writers_inflight_, lowered on timeout
-  bool leader_gathering_ = false;      // the leader waits on gather_cv_ for `expected` writers
-  std::condition_variable gather_cv_;  // notified by the writer that completes the gathering
-  uint64_t last_sync_micros_ = 0;      // duration of the last WAL fsync
+  int sync_writers_inflight_ = 0;  // sync writers inside WriteImpl
+  int sync_writers_expected_ = 1;  // recent peak of sync_writers_inflight_, lowered on timeout
+  bool leader_gathering_ = false;  // the front writer waits for `expected` writers
+  uint64_t last_sync_micros_ = 0;  // duration of the last WAL fsync
   std::optional<WriteStallCause> write_stall_;  // the stall condition in force (SetWriteStall)
   uint64_t write_stall_begin_micros_ = 0;
   bool bg_error_reported_ = false;  // ReportBackgroundError ran

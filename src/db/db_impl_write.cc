@@ -31,11 +31,12 @@ constexpr uint64_t kWalPreallocateBytesMax = uint64_t{64} << 20;
 
 }  // namespace
 
-// How a queued writer learns its fate. It changes once, under mu_, from kWaiting to kDone (a
-// leader served it and set status) or to kLeader (the previous leader made it the front of
-// writers_). The writer sleeps on it with a futex and reads it without mu_, so a woken writer
-// never has to queue for the mutex its waker holds.
-enum WriterState : uint32_t { kWaiting = 0, kLeader = 1, kDone = 2 };
+// How a queued writer learns its fate. It changes under mu_: from kWaiting to kDone (a leader
+// served it and set status) or to kLeader (the previous leader made it the front of writers_);
+// a gathering leader's from kLeader to kTakenOver (the writer that completed its group commits
+// the group) and later to kDone. The writer sleeps on it with a futex and reads it without mu_,
+// so a woken writer never has to queue for the mutex its waker holds.
+enum WriterState : uint32_t { kWaiting = 0, kLeader = 1, kDone = 2, kTakenOver = 3 };
 
 struct DBImpl::Writer {
   Writer(WriteBatch* b, const WriteOptions& options)
@@ -50,11 +51,11 @@ struct DBImpl::Writer {
 
 namespace {
 
-// Returns kLeader or kDone.
-uint32_t WaitForTurn(const std::atomic<uint32_t>& state) {
+// Sleeps while the writer's state is `from`; returns the state it changed to.
+uint32_t WaitWhile(const std::atomic<uint32_t>& state, uint32_t from) {
   uint32_t current;
-  while ((current = state.load(std::memory_order_acquire)) == kWaiting)
-    FutexWait(&state, kWaiting);
+  while ((current = state.load(std::memory_order_acquire)) == from)
+    FutexWait(&state, from);
   return current;
 }
 
@@ -79,77 +80,122 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
   writers_.push_back(&self);
   if (writers_.size() == 1) {
     self.state.store(kLeader, std::memory_order_relaxed);
+  } else if (CompletesGathering(self)) {
+    // The leader sleeps until its group is complete, and this writer completes it: commit the
+    // group here rather than wake the leader to do it (one wake-up less on the path between
+    // two fsyncs). The leader becomes an ordinary member of its group.
+    leader_gathering_ = false;
+    writers_.front()->state.store(kTakenOver, std::memory_order_release);
+    return CommitGroups(&self, &lock);
   } else {
-    const bool gathered =
-        leader_gathering_ && writers_.size() >= static_cast<size_t>(sync_writers_expected_);
     lock.unlock();
-    if (gathered) gather_cv_.notify_one();
     // The serving leader also did this writer's sync accounting: no need to take mu_ again.
-    if (WaitForTurn(self.state) == kDone) return self.status;
+    if (WaitWhile(self.state, kWaiting) == kDone) return self.status;
     lock.lock();
   }
-
-  // INVARIANT: this thread is the leader (front of writers_) until it pops itself below.
+  // INVARIANT: this thread is the leader (front of writers_).
   ZIGGY_ASSERT(writers_.front() == &self);
-  if (self.sync && updates != nullptr) GatherSyncWriters(&lock);
-  // Slow down (or stop) before taking room, so the delay is charged to the bytes being written.
-  Status s = updates == nullptr ? Status::OK()
-                                : ThrottleWrites(&lock, WriteBatchInternal::ByteSize(*updates));
-  if (s.ok()) s = MakeRoomForWrite(&lock, updates == nullptr);
-  Writer* last = &self;
-  if (s.ok() && updates != nullptr) {
-    size_t batches = 0;
-    BuildBatchGroup(&last, &batches);
-    ChargeWriteDelay(
-        WriteBatchInternal::ByteSize(group_batch_) - WriteBatchInternal::ByteSize(*updates),
-        batches - 1);
-    s = WriteGroup(self, batches, mem_.get(), &lock);
-    if (group_batch_.ApproximateSize() > kGroupBatchKeepBytes) group_batch_ = WriteBatch();
+  if (self.sync && updates != nullptr && !GatherSyncWriters(&self, &lock)) {
+    // The writer that completed the group commits it, this batch included.
+    ZIGGY_ASSERT(!lock.owns_lock());
+    WaitWhile(self.state, kTakenOver);
+    return self.status;
   }
-  // Pop the group and hand the queue to the next writer, then wake them all with mu_ released.
-  // Once a writer's state is kDone it may return and free its Writer: only the address of its
-  // state word (for the futex wake) is kept.
-  std::vector<const std::atomic<uint32_t>*> to_wake;
-  while (true) {
-    Writer* served = writers_.front();
-    writers_.pop_front();
-    if (served != &self) {
-      if (served->sync) --sync_writers_inflight_;
-      served->status = s;
-      to_wake.push_back(&served->state);
-      served->state.store(kDone, std::memory_order_release);
-    }
-    if (served == last) break;
-  }
-  if (!writers_.empty()) {
-    to_wake.push_back(&writers_.front()->state);
-    writers_.front()->state.store(kLeader, std::memory_order_release);
-  }
-  if (self.sync) --sync_writers_inflight_;
-  lock.unlock();
-  for (const std::atomic<uint32_t>* word : to_wake)
-    FutexWakeOne(word);
-  return s;
+  return CommitGroups(&self, &lock);
 }
 
-void DBImpl::GatherSyncWriters(std::unique_lock<std::mutex>* lock) {
+bool DBImpl::CompletesGathering(const Writer& writer) const {
+  if (!leader_gathering_ || writers_.size() < static_cast<size_t>(sync_writers_expected_)) {
+    return false;
+  }
+  // Only a writer that can share the leader's WAL record may commit the group for it; any
+  // other lets the leader's wait time out (a Flush request or a WAL-less write among sync
+  // writers is rare).
+  return writer.batch != nullptr && writer.disable_wal == writers_.front()->disable_wal;
+}
+
+Status DBImpl::CommitGroups(Writer* self, std::unique_lock<std::mutex>* lock) {
+  while (true) {
+    Writer* front = writers_.front();
+    WriteBatch* const updates = front->batch;
+    // Slow down (or stop) before taking room, so the delay is charged to the bytes written.
+    Status s = updates == nullptr ? Status::OK()
+                                  : ThrottleWrites(lock, WriteBatchInternal::ByteSize(*updates));
+    if (s.ok()) s = MakeRoomForWrite(lock, updates == nullptr);
+    Writer* last = front;
+    if (s.ok() && updates != nullptr) {
+      size_t batches = 0;
+      BuildBatchGroup(&last, &batches);
+      ChargeWriteDelay(
+          WriteBatchInternal::ByteSize(group_batch_) - WriteBatchInternal::ByteSize(*updates),
+          batches - 1);
+      s = WriteGroup(*front, batches, mem_.get(), lock);
+      if (group_batch_.ApproximateSize() > kGroupBatchKeepBytes) group_batch_ = WriteBatch();
+    }
+    // Pop the group and hand the queue to the next writer, then wake them all with mu_
+    // released. Once a writer's state is kDone it may return and free its Writer: only the
+    // address of its state word (for the futex wake) is kept.
+    std::vector<const std::atomic<uint32_t>*> to_wake;
+    bool served_self = false;
+    while (true) {
+      Writer* served = writers_.front();
+      writers_.pop_front();
+      if (served == self) {
+        served_self = true;
+      } else {
+        if (served->sync) --sync_writers_inflight_;
+        served->status = s;
+        to_wake.push_back(&served->state);
+        served->state.store(kDone, std::memory_order_release);
+      }
+      if (served == last) break;
+    }
+    // A writer that completed a gathering may not fit in the group it commits (group bytes).
+    const bool lead_again = !served_self && writers_.front() == self;
+    if (!writers_.empty() && !lead_again) {
+      to_wake.push_back(&writers_.front()->state);
+      writers_.front()->state.store(kLeader, std::memory_order_release);
+    }
+    if (served_self && self->sync) --sync_writers_inflight_;
+    lock->unlock();
+    for (const std::atomic<uint32_t>* word : to_wake)
+      FutexWakeOne(word);
+    if (served_self) return s;
+    if (!lead_again && WaitWhile(self->state, kWaiting) == kDone) return self->status;
+    lock->lock();
+    ZIGGY_ASSERT(writers_.front() == self);
+  }
+}
+
+bool DBImpl::GatherSyncWriters(Writer* self, std::unique_lock<std::mutex>* lock) {
   // Sync writers in a loop come back microseconds after their group is acknowledged. A leader
   // that syncs at once splits N such threads into two alternating groups (2 fsyncs per N
   // writes); waiting a fraction of one fsync for the writers seen recently lets one fsync serve
-  // them all. The wait ends as soon as they are queued, and after a timeout the estimate drops
-  // to the writers that did come, so idle threads cost one short wait at most.
+  // them all. The writer completing the group commits it (CompletesGathering); after a timeout
+  // the estimate drops to the writers that did come, so idle threads cost one short wait at
+  // most.
   const size_t expected = static_cast<size_t>(sync_writers_expected_);
-  if (writers_.size() >= expected || last_sync_micros_ == 0) return;
+  if (writers_.size() >= expected || last_sync_micros_ == 0) return true;
   const uint64_t budget_micros = std::clamp<uint64_t>(last_sync_micros_ / 2, 1, kGatherMicrosMax);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(budget_micros);
   leader_gathering_ = true;
-  while (writers_.size() < expected) {
-    if (gather_cv_.wait_until(*lock, deadline) == std::cv_status::timeout) {
-      sync_writers_expected_ = std::max<int>(1, static_cast<int>(writers_.size()));
-      break;
-    }
+  lock->unlock();
+  while (self->state.load(std::memory_order_acquire) == kLeader) {
+    const auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) break;
+    FutexWaitFor(&self->state, kLeader, left);
+  }
+  // The state leaves kLeader only by a takeover, which happens under mu_: with mu_ held, a
+  // state still kLeader means the wait timed out and this leader keeps its group.
+  if (self->state.load(std::memory_order_acquire) != kLeader) return false;
+  lock->lock();
+  if (self->state.load(std::memory_order_relaxed) != kLeader) {
+    lock->unlock();
+    return false;
   }
   leader_gathering_ = false;
+  sync_writers_expected_ = std::max<int>(1, static_cast<int>(writers_.size()));
+  return true;
 }
 
 void DBImpl::BuildBatchGroup(Writer** last, size_t* batches) {

@@ -409,5 +409,72 @@ TEST(DBGroupCommit, SyncWritersShareFsyncs) {
   EXPECT_LE(ratio, 0.25);
 }
 
+// Sync writers whose batches do not all fit in one group (so the writer completing a gathering
+// may be left out of the group it commits), non-sync and WAL-less writers, and Flush requests,
+// all at once: every write is acknowledged once, reads back, and survives a reopen.
+TEST(DBGroupCommit, MixedWritersAndSplitGroupsLoseNothing) {
+  SlowSyncEnv env(".log", std::chrono::microseconds(200));
+  Options options;
+  options.env = &env;
+  options.create_if_missing = true;
+  options.max_write_group_bytes = 4 << 10;  // about three of the sync writers' batches
+  options.memtable_bytes = 256 << 10;
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+  constexpr int kSyncThreads = 6;
+  const int per_thread = static_cast<int>(ScaledIterations(150));
+  const std::string big_value(1200, 'b');
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kSyncThreads; ++t) {
+    threads.emplace_back([&, t] {
+      WriteOptions sync;
+      sync.sync = true;
+      for (int i = 0; i < per_thread; ++i) {
+        ASSERT_TRUE(
+            db->Put(sync, "s" + std::to_string(t) + "/" + std::to_string(i), big_value).ok());
+      }
+    });
+  }
+  threads.emplace_back([&] {
+    for (int i = 0; i < per_thread; ++i)
+      ASSERT_TRUE(db->Put(WriteOptions(), "n/" + std::to_string(i), "v").ok());
+  });
+  threads.emplace_back([&] {
+    WriteOptions no_wal;
+    no_wal.disable_wal = true;
+    for (int i = 0; i < per_thread; ++i)
+      ASSERT_TRUE(db->Put(no_wal, "w/" + std::to_string(i), "v").ok());
+  });
+  threads.emplace_back([&] {
+    for (int i = 0; i < 10; ++i)
+      ASSERT_TRUE(db->Flush().ok());
+  });
+  for (auto& thread : threads)
+    thread.join();
+  auto check_all = [&](bool with_unlogged) {
+    std::string got;
+    for (int t = 0; t < kSyncThreads; ++t) {
+      for (int i = 0; i < per_thread; ++i) {
+        ASSERT_TRUE(
+            db->Get(ReadOptions(), "s" + std::to_string(t) + "/" + std::to_string(i), &got).ok());
+        ASSERT_EQ(got, big_value);
+      }
+    }
+    for (int i = 0; i < per_thread; ++i) {
+      ASSERT_TRUE(db->Get(ReadOptions(), "n/" + std::to_string(i), &got).ok());
+      if (with_unlogged) {
+        ASSERT_TRUE(db->Get(ReadOptions(), "w/" + std::to_string(i), &got).ok());
+      }
+    }
+  };
+  check_all(true);
+  std::string writes;
+  ASSERT_TRUE(db->GetProperty("ziggydb.wal-writes", &writes));
+  EXPECT_EQ(std::stoull(writes), uint64_t{kSyncThreads + 1} * per_thread);
+  db.reset();
+  ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+  check_all(false);  // the WAL-less writes are durable only as far as a flush took them
+}
+
 }  // namespace
 }  // namespace ziggydb::test

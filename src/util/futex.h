@@ -13,8 +13,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <ctime>
 
 namespace ziggydb {
 
@@ -23,6 +26,16 @@ static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t), "a futex word i
 // Sleeps while *word == expected (checked atomically by the kernel). May return early.
 inline void FutexWait(const std::atomic<uint32_t>* word, uint32_t expected) {
   syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr, 0);
+}
+
+// Like FutexWait, but also returns once `timeout` has passed.
+inline void FutexWaitFor(const std::atomic<uint32_t>* word, uint32_t expected,
+                         std::chrono::nanoseconds timeout) {
+  const int64_t nanos = std::max<int64_t>(timeout.count(), 0);
+  struct timespec relative;
+  relative.tv_sec = static_cast<time_t>(nanos / 1'000'000'000);
+  relative.tv_nsec = static_cast<long>(nanos % 1'000'000'000);
+  syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, &relative, nullptr, 0);
 }
 
 // Wakes one thread sleeping on `word`. `word` need not point to a live object any more.
