@@ -53,6 +53,11 @@ class DB {
   virtual Status Flush() = 0;
   // Compacts the keys in [*begin, *end] (nullptr: unbounded on that side).
   virtual Status CompactRange(const std::string_view* begin, const std::string_view* end) = 0;
+  // Waits until no background work is running or due: no immutable memtable waits for its flush
+  // and no compaction runs or is needed (every level within its size target, L0 under its
+  // trigger). The active memtable is left alone (see Flush). Returns the background error if one
+  // has stopped background work. Writes made meanwhile may create more work to wait for.
+  virtual Status WaitForBackgroundWork() = 0;
 };
 
 // Holds a snapshot for the scope it lives in.

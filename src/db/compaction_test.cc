@@ -335,24 +335,6 @@ class CompactionDBTest : public DBTest {
       total += FilesAtLevel(level);
     return total;
   }
-  // Waits (bounded) until the compaction thread has brought L0 under the trigger.
-  void WaitForL0BelowTrigger() {
-    for (int i = 0; i < 3000 && FilesAtLevel(0) >= options_.l0_compaction_trigger; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  // Waits (bounded) until no level is over its target ("pending compaction bytes: 0") and no
-  // compaction runs.
-  void WaitForCompactionsToCatchUp() {
-    for (int i = 0; i < 3000; ++i) {
-      std::string stats;
-      ASSERT_TRUE(db_->GetProperty("ziggydb.stats", &stats));
-      if (stats.find("pending compaction bytes: 0\n") != std::string::npos &&
-          stats.find("compactions running: 0 ") != std::string::npos) {
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  }
   std::string Value(int i, int round) { return std::string(90, 'a' + round % 26) + Key(i); }
 };
 
@@ -361,9 +343,14 @@ TEST_F(CompactionDBTest, AutomaticCompactionsMoveDataOutOfL0) {
   for (int i = 0; i < 20000; ++i)
     ASSERT_TRUE(Put(Key(i * 7919 % 20000), Value(i, 0)).ok());
   ASSERT_TRUE(db_->Flush().ok());
-  WaitForL0BelowTrigger();
+  ASSERT_TRUE(db_->WaitForBackgroundWork().ok());
   EXPECT_LT(FilesAtLevel(0), options_.l0_compaction_trigger);
   EXPECT_GT(TotalFiles() - FilesAtLevel(0), 0);
+  // Nothing is left to do, by the DB's own accounting.
+  std::string stats;
+  ASSERT_TRUE(db_->GetProperty("ziggydb.stats", &stats));
+  EXPECT_NE(stats.find("pending compaction bytes: 0\n"), std::string::npos) << stats;
+  EXPECT_NE(stats.find("compactions running: 0 "), std::string::npos) << stats;
   for (int i = 0; i < 20000; i += 3)
     ASSERT_EQ(Get(Key(i * 7919 % 20000)), Value(i, 0));
   Reopen();
@@ -460,7 +447,7 @@ TEST_F(CompactionDBTest, OverwritesAreReclaimedToWithinSpaceBound) {
     if (value != "NOT_FOUND") live_bytes += Key(i).size() + value.size();
   }
   ASSERT_TRUE(db_->Flush().ok());
-  WaitForCompactionsToCatchUp();
+  ASSERT_TRUE(db_->WaitForBackgroundWork().ok());
   const uint64_t churn_bytes = TableBytes();
   ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
   const uint64_t table_bytes = TableBytes();

@@ -75,6 +75,7 @@ class DBImpl final : public DB {
   bool GetProperty(std::string_view name, std::string* value) override;
   Status Flush() override;
   Status CompactRange(const std::string_view* begin, const std::string_view* end) override;
+  Status WaitForBackgroundWork() override;
 
   // Runs the whole of DB::Open on this object. On failure the object must only be destroyed.
   [[nodiscard]] Status OpenImpl();

@@ -116,6 +116,21 @@ void DBImpl::CompactionThreadMain() {
   }
 }
 
+Status DBImpl::WaitForBackgroundWork() {
+  std::unique_lock<std::mutex> lock(mu_);
+  // bg_cv_ is notified after every flush and every compaction.
+  bg_cv_.wait(lock, [this] {
+    if (!bg_error_.ok() || shutting_down_) return true;
+    if (!imm_.empty() || compactions_running_ > 0 || manual_compactions_waiting_ > 0) return false;
+    // With nothing running, a level scoring >= 1 always yields a pick (nothing can conflict), so
+    // the compaction threads are about to start it.
+    const Version& version = *versions_->current();
+    const auto scores = ComputeScores(version, options_, ComputeLevelTargets(version, options_));
+    return *std::max_element(scores.begin(), scores.end()) < 1.0;
+  });
+  return bg_error_;
+}
+
 std::unique_ptr<Compaction> DBImpl::PickAutomaticCompaction() {
   return PickCompaction(versions_->current(), options_, versions_->compact_pointers(),
                         compactions_in_progress_);

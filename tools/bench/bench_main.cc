@@ -110,8 +110,17 @@ Status Reopen(EngineRun* run, const BenchConfig& config, bool fresh, bool sync) 
   return s;
 }
 
+// After a phase that wrote: waits for the background work it left (its cost is part of the
+// phase's settled write amplification, and the next phase starts on an idle store).
+void Settle(EngineRun* run, bench::PhaseCost* settle) {
+  Status s = bench::SettleBackgroundWork(run->engine.get(), settle);
+  if (!s.ok()) {
+    fmt::print(stderr, "{}: settling background work: {}\n", run->engine->name(), s.ToString());
+  }
+}
+
 // Runs one db_bench workload with the store in the state it needs; *cost is measured around the
-// timed part only. Results of skipped workloads say why.
+// timed part, plus the background work it left (settle_*). Results of skipped workloads say why.
 WorkloadResult RunDbBench(EngineRun* run, const WorkloadInfo& info, const BenchArgs& args,
                           bench::PhaseCost* cost) {
   const bool sync = info.sync || args.sync;
@@ -131,8 +140,12 @@ WorkloadResult RunDbBench(EngineRun* run, const WorkloadInfo& info, const BenchA
   }
   const bench::ResourceSnapshot before = bench::TakeSnapshot(run->engine.get());
   WorkloadResult result = bench::RunWorkload(run->engine.get(), info, args.config);
-  *cost = bench::PhaseCost::Between(before, bench::TakeSnapshot(run->engine.get()),
-                                    bench::DirBytesOnDisk(run->dir));
+  const bench::ResourceSnapshot after = bench::TakeSnapshot(run->engine.get());
+  bench::PhaseCost settle;
+  if (info.writes && result.status.ok()) Settle(run, &settle);
+  *cost = bench::PhaseCost::Between(before, after, bench::DirBytesOnDisk(run->dir));
+  cost->settle_write_bytes = settle.settle_write_bytes;
+  cost->settle_seconds = settle.settle_seconds;
   if (info.fresh_db) run->loaded = info.writes && result.status.ok();
   if (result.status.ok()) {
     fmt::print(stderr, "{}/{}: {} ops/s, p99 {:.2f} us\n", run->engine->name(), info.name,
@@ -148,8 +161,12 @@ nlohmann::json RunYcsbPhase(EngineRun* run, YcsbPhase phase, const bench::YcsbPh
                             uint64_t* live_user_bytes, bool* ok) {
   const bench::ResourceSnapshot before = bench::TakeSnapshot(run->engine.get());
   bench::YcsbPhaseResult r = bench::RunYcsbPhase(run->engine.get(), phase, config);
-  r.cost = bench::PhaseCost::Between(before, bench::TakeSnapshot(run->engine.get()),
-                                     bench::DirBytesOnDisk(run->dir));
+  const bench::ResourceSnapshot after = bench::TakeSnapshot(run->engine.get());
+  bench::PhaseCost settle;
+  if (r.user_write_bytes > 0 && r.status.ok()) Settle(run, &settle);
+  r.cost = bench::PhaseCost::Between(before, after, bench::DirBytesOnDisk(run->dir));
+  r.cost.settle_write_bytes = settle.settle_write_bytes;
+  r.cost.settle_seconds = settle.settle_seconds;
   *live_user_bytes += r.new_record_bytes;
   r.live_user_bytes = *live_user_bytes;
   *ok = r.status.ok();
@@ -277,6 +294,7 @@ void PrintTables(const std::vector<BenchItem>& items,
     if (item.db_bench != nullptr) {
       auto it = db_bench->find(name);
       if (it != db_bench->end()) bench::PrintDbBenchTable(name, it->second, config);
+      bench::PrintAmplification(name, lines);
       continue;
     }
     for (const char* phase : {"load", "run"}) {

@@ -25,6 +25,10 @@ void AddCost(const PhaseCost& cost, uint64_t user_write_bytes, nlohmann::json* j
   (*j)["disk_write_bytes"] = cost.disk_write_bytes;
   (*j)["user_write_bytes"] = user_write_bytes;
   (*j)["write_amp"] = Ratio(cost.disk_write_bytes, user_write_bytes);
+  (*j)["settle_write_bytes"] = cost.settle_write_bytes;
+  (*j)["settle_seconds"] = cost.settle_seconds;
+  (*j)["write_amp_settled"] =
+      Ratio(cost.disk_write_bytes + cost.settle_write_bytes, user_write_bytes);
   (*j)["db_bytes"] = cost.db_bytes;
   (*j)["cpu_seconds"] = cost.cpu_seconds;
   (*j)["stall_seconds"] = cost.stall_seconds;
@@ -178,6 +182,25 @@ void PrintDbBenchTable(const std::string& workload, const std::vector<WorkloadRe
                NsToUs(r.latency_ns.Percentile(50)), NsToUs(r.latency_ns.Percentile(95)),
                NsToUs(r.latency_ns.Percentile(99)), NsToUs(r.latency_ns.Max()),
                RatioText(ziggy_rate, rate), r.note);
+  }
+}
+
+void PrintAmplification(const std::string& workload, const std::vector<nlohmann::json>& lines) {
+  bool header = false;
+  for (const nlohmann::json& j : lines) {
+    if (j.value("kind", "") != "dbbench" || j.value("workload", "") != workload ||
+        !j.value("ok", false) || Num(j, "user_write_bytes") == 0) {
+      continue;
+    }
+    if (!header) {
+      fmt::print("  {:<8} {:>9} {:>9} {:>9} {:>9} {:>8}\n", "engine", "disk MB", "w-amp",
+                 "settle s", "settled", "db MB");
+      header = true;
+    }
+    fmt::print("  {:<8} {:>9.1f} {:>9.2f} {:>9.1f} {:>9.2f} {:>8.1f}\n", j.value("engine", ""),
+               (Num(j, "disk_write_bytes") + Num(j, "settle_write_bytes")) / 1e6,
+               Num(j, "write_amp"), Num(j, "settle_seconds"), Num(j, "write_amp_settled"),
+               Num(j, "db_bytes") / 1e6);
   }
 }
 

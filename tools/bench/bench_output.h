@@ -35,6 +35,10 @@ void PrintDbBenchTable(const std::string& workload, const std::vector<WorkloadRe
 // The YCSB table of one (workload, phase) from its JSON lines, one per engine: throughput and
 // costs with ziggy/x, then latency percentiles per operation type with the p99 ratio.
 void PrintYcsbTable(const std::vector<nlohmann::json>& lines);
+// For a db_bench workload that wrote: per engine, the disk bytes written (the workload and the
+// background work it left), write amplification during the workload and once settled, the
+// seconds spent settling, and the store's size once settled.
+void PrintAmplification(const std::string& workload, const std::vector<nlohmann::json>& lines);
 
 }  // namespace ziggydb::bench
 

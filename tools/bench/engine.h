@@ -65,6 +65,10 @@ class Engine {
   virtual Status Close() = 0;
   // Engine-specific statistics text, or empty.
   virtual std::string Stats() { return {}; }
+  // Waits until the engine reports no flush or compaction running or due, where it can tell
+  // (ZiggyDB, RocksDB); returns at once otherwise (SettleBackgroundWork also waits for the
+  // process's disk writes to stop, which covers LevelDB).
+  virtual Status WaitForBackgroundWork() { return Status::OK(); }
   // Cumulative microseconds writes were delayed or stopped by the engine's own throttling since
   // Open, where the engine reports it (ZiggyDB, RocksDB); 0 otherwise (LevelDB's 1 ms slowdowns
   // and stops are not exposed; LMDB does not throttle).

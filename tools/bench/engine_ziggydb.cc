@@ -50,6 +50,7 @@ class ZiggyEngine final : public Engine {
     return it->status();
   }
   Status Flush() override { return db_->Flush(); }
+  Status WaitForBackgroundWork() override { return db_->WaitForBackgroundWork(); }
   Status Close() override {
     db_.reset();
     return Status::OK();

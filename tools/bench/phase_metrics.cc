@@ -1,12 +1,19 @@
 #include "tools/bench/phase_metrics.h"
 
+#include <fcntl.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include <fmt/core.h>
 
@@ -24,6 +31,56 @@ uint64_t ProcWriteBytes() {
   while (in >> name >> value)
     if (name == "write_bytes:") return value;
   return 0;
+}
+
+// Bytes of the extents FIEMAP reports for fd up to `size`, leaving out unwritten (preallocated)
+// ones, after writing the file's dirty pages back. False if FIEMAP is unsupported.
+bool WrittenExtentBytes(int fd, uint64_t size, uint64_t* bytes) {
+  constexpr uint32_t kExtentsPerCall = 64;
+  std::vector<char> buffer(sizeof(fiemap) + kExtentsPerCall * sizeof(fiemap_extent));
+  auto* map = reinterpret_cast<fiemap*>(buffer.data());
+  *bytes = 0;
+  uint64_t start = 0;
+  while (start < size) {
+    std::fill(buffer.begin(), buffer.end(), 0);
+    map->fm_start = start;
+    map->fm_length = size - start;
+    map->fm_extent_count = kExtentsPerCall;
+    // Written back first: data still in the page cache over a preallocated extent is reported
+    // as unwritten until writeback converts the extent.
+    map->fm_flags = FIEMAP_FLAG_SYNC;
+    if (ioctl(fd, FS_IOC_FIEMAP, map) != 0) return false;
+    if (map->fm_mapped_extents == 0) break;
+    for (uint32_t i = 0; i < map->fm_mapped_extents; ++i) {
+      const fiemap_extent& extent = map->fm_extents[i];
+      const uint64_t end = std::min<uint64_t>(extent.fe_logical + extent.fe_length, size);
+      if ((extent.fe_flags & FIEMAP_EXTENT_UNWRITTEN) == 0 && end > extent.fe_logical) {
+        *bytes += end - extent.fe_logical;
+      }
+      start = extent.fe_logical + extent.fe_length;
+      if ((extent.fe_flags & FIEMAP_EXTENT_LAST) != 0) return true;
+    }
+  }
+  return true;
+}
+
+// What a regular file holds on disk: its written extents up to its size, so that neither sparse
+// holes nor preallocated space (inside the size, as ZiggyDB's WAL, or beyond it with
+// FALLOC_FL_KEEP_SIZE, as RocksDB's) count. Without FIEMAP: min(allocated, size). 0 for anything
+// else or a file that vanished.
+uint64_t FileBytesHoldingData(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return 0;
+  struct stat st {};
+  uint64_t bytes = 0;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    const uint64_t size = static_cast<uint64_t>(st.st_size);
+    if (!WrittenExtentBytes(fd, size, &bytes)) {
+      bytes = std::min(static_cast<uint64_t>(st.st_blocks) * 512, size);
+    }
+  }
+  ::close(fd);
+  return bytes;
 }
 
 double CpuSeconds() {
@@ -59,17 +116,37 @@ ResourceSnapshot TakeSnapshot(Engine* engine) {
   return snapshot;
 }
 
+Status SettleBackgroundWork(Engine* engine, PhaseCost* cost) {
+  constexpr uint64_t kQuietBytesPerSecond = uint64_t{1} << 20;
+  constexpr auto kPoll = std::chrono::milliseconds(250);
+  constexpr int kQuietPolls = 4;  // one second
+  const Clock::time_point start = Clock::now();
+  const uint64_t start_bytes = ProcWriteBytes();
+  Status s = engine->WaitForBackgroundWork();
+  uint64_t last_bytes = ProcWriteBytes();
+  int quiet_polls = 0;
+  while (s.ok() && quiet_polls < kQuietPolls) {
+    if (Clock::now() - start > std::chrono::minutes(10)) {
+      s = Status::Busy("background work still writing after 10 minutes");
+      break;
+    }
+    std::this_thread::sleep_for(kPoll);
+    const uint64_t bytes = ProcWriteBytes();
+    quiet_polls = bytes - last_bytes < kQuietBytesPerSecond / kQuietPolls ? quiet_polls + 1 : 0;
+    last_bytes = bytes;
+  }
+  cost->settle_write_bytes = last_bytes >= start_bytes ? last_bytes - start_bytes : 0;
+  cost->settle_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return s;
+}
+
 uint64_t DirBytesOnDisk(const std::string& dir) {
   std::error_code ec;
   uint64_t total = 0;
   for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    struct stat st {};
     // Files may vanish under a running compaction; skip those.
-    if (::lstat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
-      total +=
-          std::min(static_cast<uint64_t>(st.st_blocks) * 512, static_cast<uint64_t>(st.st_size));
-    }
+    total += FileBytesHoldingData(it->path().string());
   }
   return total;
 }

@@ -30,16 +30,27 @@ struct PhaseCost {
   uint64_t disk_write_bytes = 0;
   double cpu_seconds = 0;
   double stall_seconds = 0;
-  uint64_t db_bytes = 0;  // allocated bytes under the store's directory at the end
+  uint64_t db_bytes = 0;  // DirBytesOnDisk of the store once settled
+  // The background work the phase left behind (SettleBackgroundWork): bytes written and seconds
+  // spent after the timed part until the engine was idle.
+  uint64_t settle_write_bytes = 0;
+  double settle_seconds = 0;
 
   static PhaseCost Between(const ResourceSnapshot& begin, const ResourceSnapshot& end,
                            uint64_t db_bytes);
 };
 
 ResourceSnapshot TakeSnapshot(Engine* engine);
-// Sum over the regular files under `dir` of min(allocated bytes, file size): a sparse file counts
-// only what it uses, and space preallocated beyond the end (RocksDB's and ZiggyDB's WAL
-// preallocation with FALLOC_FL_KEEP_SIZE) does not count. 0 when dir is missing.
+
+// Waits until `engine` has no background work left: Engine::WaitForBackgroundWork, then until
+// the process has written less than 1 MiB to storage in one second (an engine that cannot say
+// whether it compacts, such as LevelDB, is idle when it stops writing). Gives up after 10
+// minutes. Sets cost->settle_write_bytes and settle_seconds.
+Status SettleBackgroundWork(Engine* engine, PhaseCost* cost);
+// Sum over the regular files under `dir` of the bytes they hold: written extents up to the file
+// size (FIEMAP), so neither sparse holes nor preallocated space count, whether it lies inside the
+// size (ZiggyDB's zero-filled WAL reservation) or beyond it (FALLOC_FL_KEEP_SIZE, RocksDB's WAL).
+// Where FIEMAP is unsupported, min(allocated bytes, file size). 0 when dir is missing.
 uint64_t DirBytesOnDisk(const std::string& dir);
 // numerator / denominator, or 0 when the denominator is 0.
 double Ratio(uint64_t numerator, uint64_t denominator);
