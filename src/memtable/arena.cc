@@ -6,6 +6,10 @@
 
 namespace ziggydb {
 
+Arena::Arena(size_t block_bytes) : block_bytes_(block_bytes) {
+  ZIGGY_ASSERT(block_bytes_ >= kMinBlockBytes);
+}
+
 char* Arena::AllocateAligned(size_t bytes) {
   if (bytes == 0) bytes = 1;
   const size_t misalignment = reinterpret_cast<uintptr_t>(alloc_ptr_) & (kAlignBytes - 1);
@@ -24,14 +28,14 @@ char* Arena::AllocateAligned(size_t bytes) {
 }
 
 char* Arena::AllocateFallback(size_t bytes) {
-  if (bytes > kLargeAllocationBytes) {
+  if (bytes > large_allocation_bytes()) {
     // Keep the current block's remaining space for the small requests that follow.
     return AllocateNewBlock(bytes);
   }
   // The rest of the current block is abandoned; it is smaller than `bytes`, so under a quarter
   // of a block.
-  alloc_ptr_ = AllocateNewBlock(kBlockBytes);
-  alloc_bytes_remaining_ = kBlockBytes;
+  alloc_ptr_ = AllocateNewBlock(block_bytes_);
+  alloc_bytes_remaining_ = block_bytes_;
   char* result = alloc_ptr_;
   alloc_ptr_ += bytes;
   alloc_bytes_remaining_ -= bytes;

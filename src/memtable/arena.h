@@ -1,5 +1,6 @@
-// Arena: a bump allocator for the memtable. Memory is carved from 4 KiB blocks and freed all at
-// once when the arena is destroyed; there is no per-allocation free.
+// Arena: a bump allocator for the memtable. Memory is carved from blocks of a fixed size (4 KiB
+// by default, more for a large memtable: see ArenaBlockBytes) and freed all at once when the arena
+// is destroyed; there is no per-allocation free.
 //
 // Thread safety: Allocate/AllocateAligned are for a single thread at a time (the memtable's one
 // writer). MemoryUsage() may be called from any thread concurrently with them.
@@ -12,6 +13,7 @@
 #ifndef ZIGGYDB_MEMTABLE_ARENA_H_
 #define ZIGGYDB_MEMTABLE_ARENA_H_
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <memory>
@@ -21,16 +23,14 @@ namespace ziggydb {
 
 class Arena {
  public:
-  static constexpr size_t kBlockBytes = 4096;
-  // Requests above this get a block of their own, so at most a quarter of a block is wasted when
-  // the current block cannot hold a request.
-  static constexpr size_t kLargeAllocationBytes = kBlockBytes / 4;
+  static constexpr size_t kMinBlockBytes = 4096;
   // Alignment AllocateAligned guarantees: enough for pointers and std::atomic<pointer>.
   static constexpr size_t kAlignBytes = alignof(void*) > 8 ? alignof(void*) : 8;
   static_assert((kAlignBytes & (kAlignBytes - 1)) == 0, "alignment must be a power of two");
   static_assert(kAlignBytes >= alignof(std::atomic<void*>));
 
-  Arena() = default;
+  // Precondition: block_bytes >= kMinBlockBytes.
+  explicit Arena(size_t block_bytes = kMinBlockBytes);
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
   ~Arena() = default;
@@ -39,6 +39,11 @@ class Arena {
   char* Allocate(size_t bytes);
   // Returns `bytes` bytes aligned to kAlignBytes. Precondition: bytes > 0.
   char* AllocateAligned(size_t bytes);
+
+  size_t block_bytes() const { return block_bytes_; }
+  // Requests above this get a block of their own, so at most a quarter of a block is wasted when
+  // the current block cannot hold a request.
+  size_t large_allocation_bytes() const { return block_bytes_ / 4; }
 
   // Bytes held by the arena (blocks plus bookkeeping); an upper bound on the bytes handed out.
   // Relaxed atomic: the value is a statistic used for flush decisions, nothing is published
@@ -49,6 +54,7 @@ class Arena {
   char* AllocateFallback(size_t bytes);
   char* AllocateNewBlock(size_t block_bytes);
 
+  const size_t block_bytes_;
   char* alloc_ptr_ = nullptr;
   size_t alloc_bytes_remaining_ = 0;
   std::vector<std::unique_ptr<char[]>> blocks_;
@@ -64,6 +70,14 @@ inline char* Arena::Allocate(size_t bytes) {
     return result;
   }
   return AllocateFallback(bytes);
+}
+
+// The arena block size for a memtable of capacity_bytes: 1/256 of it within [4 KiB, 1 MiB]. A
+// block's unused tail is lost when an entry does not fit, so bigger blocks waste less per entry
+// (at 4 KiB and ~140-byte entries, ~2%), while a small memtable keeps small blocks so that its
+// first block does not already fill it.
+inline size_t ArenaBlockBytes(size_t capacity_bytes) {
+  return std::clamp<size_t>(capacity_bytes / 256, Arena::kMinBlockBytes, size_t{1} << 20);
 }
 
 }  // namespace ziggydb

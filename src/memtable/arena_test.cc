@@ -24,8 +24,23 @@ TEST(Arena, SmallAllocationsShareABlock) {
   char* b = arena.Allocate(20);
   EXPECT_EQ(b, a + 10);  // bump allocation within one block
   const size_t usage = arena.MemoryUsage();
-  EXPECT_GE(usage, Arena::kBlockBytes);
-  EXPECT_LT(usage, 2 * Arena::kBlockBytes);
+  EXPECT_GE(usage, Arena::kMinBlockBytes);
+  EXPECT_LT(usage, 2 * Arena::kMinBlockBytes);
+}
+
+TEST(Arena, BlockSizeFollowsTheMemtableCapacity) {
+  EXPECT_EQ(ArenaBlockBytes(size_t{64} << 10), Arena::kMinBlockBytes);
+  EXPECT_EQ(ArenaBlockBytes(size_t{64} << 20), size_t{256} << 10);
+  EXPECT_EQ(ArenaBlockBytes(size_t{4} << 30), size_t{1} << 20);
+  Arena arena(size_t{64} << 10);
+  arena.Allocate(100);
+  const size_t usage = arena.MemoryUsage();
+  EXPECT_GE(usage, size_t{64} << 10);
+  EXPECT_LT(usage, size_t{128} << 10);
+  char* a = arena.Allocate(16 << 10);  // a quarter of the block: still carved from it
+  char* b = arena.Allocate(8);
+  EXPECT_EQ(b, a + (16 << 10));
+  EXPECT_EQ(arena.MemoryUsage(), usage);
 }
 
 TEST(Arena, LargeAllocationGetsItsOwnBlockAndKeepsTheCurrentOne) {
@@ -64,7 +79,7 @@ TEST(Arena, RandomAllocationsKeepTheirContents) {
     ASSERT_GE(arena.MemoryUsage(), total_bytes);
   }
   // Bounded waste: at most a quarter block lost per block plus alignment padding.
-  EXPECT_LE(arena.MemoryUsage(), total_bytes * 2 + Arena::kBlockBytes * 2 + n * 8);
+  EXPECT_LE(arena.MemoryUsage(), total_bytes * 2 + Arena::kMinBlockBytes * 2 + n * 8);
   for (size_t i = 0; i < allocations.size(); ++i) {
     const auto [p, bytes] = allocations[i];
     for (size_t j = 0; j < bytes; ++j)

@@ -92,6 +92,7 @@ int MemTable::EntryComparator::operator()(const char* a, const char* b) const {
 
 MemTable::MemTable(const InternalKeyComparator& comparator, size_t capacity_bytes)
     : comparator_(comparator),
+      arena_(ArenaBlockBytes(capacity_bytes)),
       table_(EntryComparator{&comparator_, comparator.user_comparator() == BytewiseComparator()},
              &arena_),
       filter_(capacity_bytes == 0
@@ -111,7 +112,7 @@ void MemTable::Add(SequenceNumber sequence, ValueType type, std::string_view use
   // The filter bits go in before the entry is linked, so any reader that can find the entry
   // also passes the filter.
   if (filter_ != nullptr) filter_->Add(MemTableFilter::HashKey(user_key));
-  table_.InsertWithPayload(entry_bytes, [&](char* entry) -> const char* {
+  table_.Insert(entry_bytes, [&](char* entry) {
     char* p = EncodeVarint32(entry, key_bytes);
     if (!user_key.empty()) std::memcpy(p, user_key.data(), user_key.size());
     p += user_key.size();
@@ -128,7 +129,6 @@ void MemTable::Add(SequenceNumber sequence, ValueType type, std::string_view use
       ZIGGY_ASSERT(parsed == (ParsedInternalKey{user_key, sequence, type}));
       ZIGGY_ASSERT(DecodePrefixed(value_start) == value);
     }
-    return entry;
   });
   num_entries_.store(NumEntries() + 1, std::memory_order_relaxed);  // single writer
 }

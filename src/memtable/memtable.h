@@ -79,7 +79,7 @@ class MemTable {
     bool bytewise;
     int operator()(const char* a, const char* b) const;
   };
-  using Table = SkipList<const char*, EntryComparator>;
+  using Table = SkipList<EntryComparator>;
 
   const InternalKeyComparator& comparator_;
   Arena arena_;

@@ -1,5 +1,7 @@
-// SkipList: an ordered set of keys in arena memory, written by one thread and read lock-free by
-// any number of threads at the same time.
+// SkipList: an ordered set of entries in arena memory, written by one thread and read lock-free by
+// any number of threads at the same time. An entry is caller bytes stored inline in its node; the
+// list orders entries with a comparator over pointers to those bytes (a search target is a pointer
+// to bytes in the same encoding, held by the caller).
 //
 // Thread safety:
 //   - Insert needs external synchronisation: at most one writer at a time.
@@ -11,7 +13,7 @@
 // Invariants:
 //   1. At every level, the nodes reachable from head_ are in strictly increasing key order, and
 //      the nodes at level i+1 are a subset of those at level i.
-//   2. A node becomes reachable only through a release store of a link to it, made after its key
+//   2. A node becomes reachable only through a release store of a link to it, made after its entry
 //      and all its outgoing links are written; readers load links with acquire.
 //   3. 1 <= max_height_ <= kMaxHeight, and head_ has kMaxHeight links (null beyond the list).
 #ifndef ZIGGYDB_MEMTABLE_SKIPLIST_H_
@@ -28,9 +30,8 @@
 
 namespace ziggydb {
 
-// Comparator: a copyable callable, int(const Key&, const Key&), <0 / 0 / >0.
-// Key: trivially copyable and trivially destructible (nodes are never destroyed).
-template <typename Key, class Comparator>
+// Comparator: a copyable callable, int(const char* a, const char* b), <0 / 0 / >0, over entries.
+template <class Comparator>
 class SkipList {
  private:
   struct Node;
@@ -45,15 +46,13 @@ class SkipList {
   SkipList(const SkipList&) = delete;
   SkipList& operator=(const SkipList&) = delete;
 
-  // Precondition: no key comparing equal to `key` is in the list. Single writer.
-  void Insert(const Key& key);
-  // Like Insert, but the node is allocated with payload_bytes of caller storage right after its
-  // links, in the same arena allocation: make_key(char* payload) fills the payload and returns
-  // the key (typically a pointer into the payload). A key stored there shares the cache lines of
-  // its node, so a search touches one place per node instead of two. Same preconditions.
-  template <typename MakeKey>
-  void InsertWithPayload(size_t payload_bytes, MakeKey&& make_key);
-  bool Contains(const Key& key) const;
+  // Adds an entry of entry_bytes, written by fill(char* entry) into the new node before it is
+  // linked. The entry shares the node's allocation (and cache lines) with its links, so a search
+  // touches one place per node. Precondition: no entry comparing equal is in the list. Single
+  // writer.
+  template <typename Fill>
+  void Insert(size_t entry_bytes, Fill&& fill);
+  bool Contains(const char* key) const;
 
   // A cursor over the list. Not thread-safe itself; many may exist, one per thread.
   class Iterator {
@@ -63,9 +62,9 @@ class SkipList {
 
     bool Valid() const { return node_ != nullptr; }
     // Preconditions for key, Next, Prev: Valid().
-    const Key& key() const {
+    const char* key() const {
       ZIGGY_ASSERT(Valid());
-      return node_->key;
+      return node_->entry();
     }
     void Next() {
       ZIGGY_ASSERT(Valid());
@@ -74,12 +73,12 @@ class SkipList {
     // No back links: searches from the top for the last key before this one, O(log n).
     void Prev() {
       ZIGGY_ASSERT(Valid());
-      node_ = list_->FindLast(&node_->key, /*or_equal=*/false);
+      node_ = list_->FindLast(node_->entry(), /*or_equal=*/false);
     }
     // First key >= target.
-    void Seek(const Key& target) { node_ = list_->FindGreaterOrEqual(target, nullptr); }
+    void Seek(const char* target) { node_ = list_->FindGreaterOrEqual(target, nullptr); }
     // Last key <= target (one descent, so a concurrent insert cannot land it past target).
-    void SeekForPrev(const Key& target) { node_ = list_->FindLast(&target, /*or_equal=*/true); }
+    void SeekForPrev(const char* target) { node_ = list_->FindLast(target, /*or_equal=*/true); }
     void SeekToFirst() { node_ = list_->head_->Next(0); }
     void SeekToLast() { node_ = list_->FindLast(nullptr, false); }
 
@@ -93,26 +92,21 @@ class SkipList {
     // Relaxed: see the store in Insert for why a stale height is harmless.
     return max_height_.load(std::memory_order_relaxed);
   }
-  // Arena memory for a node of `height` links followed by payload_bytes of caller storage.
-  char* AllocateNode(int height, size_t payload_bytes);
-  static constexpr size_t NodeBytes(int height) {
-    return sizeof(Node) + sizeof(std::atomic<Node*>) * static_cast<size_t>(height);
-  }
-  // Constructs the node (key and null links) in memory from AllocateNode.
-  static Node* ConstructNode(char* memory, const Key& key, int height);
+  // A node of `height` null links and entry_bytes of entry storage, in arena memory.
+  Node* NewNode(int height, size_t entry_bytes);
   // Links a new node (not yet reachable) into every level below `height`.
   void LinkNode(Node* node, int height);
   int RandomHeight();
   // True iff node is not null and orders before key.
-  bool KeyIsAfterNode(const Key& key, Node* node) const {
-    return node != nullptr && compare_(node->key, key) < 0;
+  bool KeyIsAfterNode(const char* key, Node* node) const {
+    return node != nullptr && compare_(node->entry(), key) < 0;
   }
   // First node >= key, or null. If prev is not null, fills prev[level] with the last node < key
   // at each level below GetMaxHeight().
-  Node* FindGreaterOrEqual(const Key& key, Node** prev) const;
-  // Last node < *bound (<= if or_equal), or the last node of all if bound is null; null when
+  Node* FindGreaterOrEqual(const char* key, Node** prev) const;
+  // Last node < bound (<= if or_equal), or the last node of all if bound is null; null when
   // there is none.
-  Node* FindLast(const Key* bound, bool or_equal) const;
+  Node* FindLast(const char* bound, bool or_equal) const;
 
   Comparator const compare_;
   Arena* const arena_;
@@ -121,17 +115,19 @@ class SkipList {
   Random random_;  // used by the writer only
 };
 
-// A node and its links: the height links live in the same arena allocation right after the
-// struct (alignas keeps them aligned), so a height-1 node costs one key and one pointer.
-template <typename Key, class Comparator>
-struct alignas(std::atomic<void*>) SkipList<Key, Comparator>::Node {
-  explicit Node(const Key& k) : key(k) {}
-
-  Key const key;
+// A node is the address between its links and its entry, in one arena allocation:
+//   [link height-1] ... [link 1] [link 0] | entry bytes
+//                                         ^ Node*
+// The links sit below the node address, so a node costs its links and its entry and nothing
+// else: no key pointer, no height (only searches that already know the level follow a link).
+template <class Comparator>
+struct alignas(std::atomic<void*>) SkipList<Comparator>::Node {
+  const char* entry() const { return reinterpret_cast<const char*>(this); }
+  char* mutable_entry() { return reinterpret_cast<char*>(this); }
 
   Node* Next(int level) {
     // Acquire: pairs with the release in SetNext, so a reader that gets a node through this link
-    // also sees the node's key and links written before it was published (invariant 2).
+    // also sees the node's entry and links written before it was published (invariant 2).
     return Link(level)->load(std::memory_order_acquire);
   }
   void SetNext(int level, Node* node) {
@@ -147,40 +143,30 @@ struct alignas(std::atomic<void*>) SkipList<Key, Comparator>::Node {
  private:
   std::atomic<Node*>* Link(int level) {
     ZIGGY_DASSERT(level >= 0 && level < kMaxHeight);
-    return std::launder(reinterpret_cast<std::atomic<Node*>*>(this + 1) + level);
+    return std::launder(reinterpret_cast<std::atomic<Node*>*>(this) - 1 - level);
   }
 };
 
-template <typename Key, class Comparator>
-SkipList<Key, Comparator>::SkipList(Comparator compare, Arena* arena, uint64_t seed)
-    : compare_(compare),
-      arena_(arena),
-      head_(ConstructNode(AllocateNode(kMaxHeight, 0), Key{}, kMaxHeight)),
-      random_(seed) {
-  static_assert(std::is_trivially_destructible_v<Key>);
-  static_assert(alignof(Node) <= Arena::kAlignBytes);
-  static_assert(sizeof(Node) % alignof(std::atomic<Node*>) == 0);
+template <class Comparator>
+SkipList<Comparator>::SkipList(Comparator compare, Arena* arena, uint64_t seed)
+    : compare_(compare), arena_(arena), head_(NewNode(kMaxHeight, 0)), random_(seed) {
+  static_assert(sizeof(std::atomic<Node*>) == sizeof(Node*));
+  static_assert(alignof(std::atomic<Node*>) <= Arena::kAlignBytes);
 }
 
-template <typename Key, class Comparator>
-char* SkipList<Key, Comparator>::AllocateNode(int height, size_t payload_bytes) {
+template <class Comparator>
+typename SkipList<Comparator>::Node* SkipList<Comparator>::NewNode(int height, size_t entry_bytes) {
   ZIGGY_ASSERT(height >= 1 && height <= kMaxHeight);
-  return arena_->AllocateAligned(NodeBytes(height) + payload_bytes);
-}
-
-template <typename Key, class Comparator>
-typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::ConstructNode(char* memory,
-                                                                                   const Key& key,
-                                                                                   int height) {
-  Node* node = new (memory) Node(key);
-  auto* links = reinterpret_cast<std::atomic<Node*>*>(memory + sizeof(Node));
+  const size_t links_bytes = sizeof(std::atomic<Node*>) * static_cast<size_t>(height);
+  char* memory = arena_->AllocateAligned(links_bytes + entry_bytes);
+  auto* links = reinterpret_cast<std::atomic<Node*>*>(memory);
   for (int i = 0; i < height; ++i)
     new (links + i) std::atomic<Node*>(nullptr);
-  return node;
+  return reinterpret_cast<Node*>(memory + links_bytes);
 }
 
-template <typename Key, class Comparator>
-int SkipList<Key, Comparator>::RandomHeight() {
+template <class Comparator>
+int SkipList<Comparator>::RandomHeight() {
   int height = 1;
   while (height < kMaxHeight && random_.OneIn(kBranching))
     ++height;
@@ -188,9 +174,9 @@ int SkipList<Key, Comparator>::RandomHeight() {
   return height;
 }
 
-template <typename Key, class Comparator>
-typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindGreaterOrEqual(
-    const Key& key, Node** prev) const {
+template <class Comparator>
+typename SkipList<Comparator>::Node* SkipList<Comparator>::FindGreaterOrEqual(const char* key,
+                                                                              Node** prev) const {
   Node* node = head_;
   int level = GetMaxHeight() - 1;
   // INVARIANT: node is head_ or orders before key.
@@ -210,9 +196,9 @@ typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindGreater
   }
 }
 
-template <typename Key, class Comparator>
-typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindLast(const Key* bound,
-                                                                              bool or_equal) const {
+template <class Comparator>
+typename SkipList<Comparator>::Node* SkipList<Comparator>::FindLast(const char* bound,
+                                                                    bool or_equal) const {
   Node* node = head_;
   int level = GetMaxHeight() - 1;
   // INVARIANT: node is head_ or lies within the bound.
@@ -220,7 +206,7 @@ typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindLast(co
     Node* next = node->Next(level);
     bool advance = next != nullptr;
     if (advance && bound != nullptr) {
-      const int r = compare_(next->key, *bound);
+      const int r = compare_(next->entry(), bound);
       advance = or_equal ? r <= 0 : r < 0;
     }
     if (advance) {
@@ -233,26 +219,21 @@ typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindLast(co
   }
 }
 
-template <typename Key, class Comparator>
-void SkipList<Key, Comparator>::Insert(const Key& key) {
+template <class Comparator>
+template <typename Fill>
+void SkipList<Comparator>::Insert(size_t entry_bytes, Fill&& fill) {
   const int height = RandomHeight();
-  LinkNode(ConstructNode(AllocateNode(height, 0), key, height), height);
+  Node* node = NewNode(height, entry_bytes);
+  fill(node->mutable_entry());
+  LinkNode(node, height);
 }
 
-template <typename Key, class Comparator>
-template <typename MakeKey>
-void SkipList<Key, Comparator>::InsertWithPayload(size_t payload_bytes, MakeKey&& make_key) {
-  const int height = RandomHeight();
-  char* memory = AllocateNode(height, payload_bytes);
-  const Key key = make_key(memory + NodeBytes(height));
-  LinkNode(ConstructNode(memory, key, height), height);
-}
-
-template <typename Key, class Comparator>
-void SkipList<Key, Comparator>::LinkNode(Node* node, int height) {
+template <class Comparator>
+void SkipList<Comparator>::LinkNode(Node* node, int height) {
   Node* prev[kMaxHeight];
-  Node* successor = FindGreaterOrEqual(node->key, prev);
-  ZIGGY_ASSERT(successor == nullptr || compare_(node->key, successor->key) != 0);  // no duplicates
+  Node* successor = FindGreaterOrEqual(node->entry(), prev);
+  ZIGGY_ASSERT(successor == nullptr ||
+               compare_(node->entry(), successor->entry()) != 0);  // no duplicates
 
   const int max_height = GetMaxHeight();
   if (height > max_height) {
@@ -272,10 +253,10 @@ void SkipList<Key, Comparator>::LinkNode(Node* node, int height) {
   }
 }
 
-template <typename Key, class Comparator>
-bool SkipList<Key, Comparator>::Contains(const Key& key) const {
+template <class Comparator>
+bool SkipList<Comparator>::Contains(const char* key) const {
   Node* node = FindGreaterOrEqual(key, nullptr);
-  return node != nullptr && compare_(key, node->key) == 0;
+  return node != nullptr && compare_(key, node->entry()) == 0;
 }
 
 }  // namespace ziggydb

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <set>
 #include <thread>
@@ -17,24 +18,46 @@
 namespace ziggydb {
 namespace {
 
+// Entries are 8-byte uint64 values; searches pass a pointer to one (Target keeps it alive).
+uint64_t Decode(const char* entry) {
+  uint64_t value;
+  std::memcpy(&value, entry, sizeof(value));
+  return value;
+}
 struct U64Comparator {
-  int operator()(uint64_t a, uint64_t b) const { return a < b ? -1 : (a > b ? 1 : 0); }
+  int operator()(const char* a, const char* b) const {
+    const uint64_t x = Decode(a);
+    const uint64_t y = Decode(b);
+    return x < y ? -1 : (x > y ? 1 : 0);
+  }
 };
-using List = SkipList<uint64_t, U64Comparator>;
+using List = SkipList<U64Comparator>;
+
+struct Target {
+  explicit Target(uint64_t value) { std::memcpy(bytes, &value, sizeof(value)); }
+  char bytes[sizeof(uint64_t)];
+};
+
+void Insert(List* list, uint64_t key) {
+  list->Insert(sizeof(key), [key](char* entry) { std::memcpy(entry, &key, sizeof(key)); });
+}
+bool Contains(const List& list, uint64_t key) {
+  return list.Contains(Target(key).bytes);
+}
 
 TEST(SkipList, EmptyListHasNoPositions) {
   Arena arena;
   List list(U64Comparator{}, &arena);
-  EXPECT_FALSE(list.Contains(10));
+  EXPECT_FALSE(Contains(list, 10));
   List::Iterator it(&list);
   EXPECT_FALSE(it.Valid());
   it.SeekToFirst();
   EXPECT_FALSE(it.Valid());
   it.SeekToLast();
   EXPECT_FALSE(it.Valid());
-  it.Seek(100);
+  it.Seek(Target(100).bytes);
   EXPECT_FALSE(it.Valid());
-  it.SeekForPrev(100);
+  it.SeekForPrev(Target(100).bytes);
   EXPECT_FALSE(it.Valid());
 }
 
@@ -45,7 +68,7 @@ void ExpectAt(const List::Iterator& it, const std::set<uint64_t>& model,
     ASSERT_FALSE(it.Valid());
   } else {
     ASSERT_TRUE(it.Valid());
-    ASSERT_EQ(it.key(), *pos);
+    ASSERT_EQ(Decode(it.key()), *pos);
   }
 }
 
@@ -62,25 +85,25 @@ TEST(SkipList, MatchesSetModelUnderRandomOperations) {
     switch (rnd.Uniform(6)) {
       case 0:
       case 1:
-        if (model.insert(key).second) list.Insert(key);
+        if (model.insert(key).second) Insert(&list, key);
         break;
       case 2: {
-        it.Seek(key);
+        it.Seek(Target(key).bytes);
         ExpectAt(it, model, model.lower_bound(key));
         break;
       }
       case 3: {
-        it.SeekForPrev(key);
+        it.SeekForPrev(Target(key).bytes);
         auto pos = model.upper_bound(key);
         ExpectAt(it, model, pos == model.begin() ? model.end() : std::prev(pos));
         break;
       }
       case 4: {
-        ASSERT_EQ(list.Contains(key), model.count(key) == 1);
+        ASSERT_EQ(Contains(list, key), model.count(key) == 1);
         break;
       }
       case 5: {  // walk a few steps either way from a random position
-        it.Seek(key);
+        it.Seek(Target(key).bytes);
         auto pos = model.lower_bound(key);
         const bool forward = rnd.OneIn(2);
         for (int step = 0; step < 8 && it.Valid(); ++step) {
@@ -102,14 +125,14 @@ TEST(SkipList, MatchesSetModelUnderRandomOperations) {
   it.SeekToFirst();
   for (uint64_t key : model) {
     ASSERT_TRUE(it.Valid());
-    ASSERT_EQ(it.key(), key);
+    ASSERT_EQ(Decode(it.key()), key);
     it.Next();
   }
   EXPECT_FALSE(it.Valid());
   it.SeekToLast();
   for (auto pos = model.rbegin(); pos != model.rend(); ++pos) {
     ASSERT_TRUE(it.Valid());
-    ASSERT_EQ(it.key(), *pos);
+    ASSERT_EQ(Decode(it.key()), *pos);
     it.Prev();
   }
   EXPECT_FALSE(it.Valid());
@@ -141,20 +164,20 @@ TEST(SkipList, ConcurrentReadersSeeSortedListWithAllEarlierKeys) {
       std::vector<uint64_t> seen;
       List::Iterator it(&list);
       for (it.SeekToFirst(); it.Valid(); it.Next()) {
-        if (!seen.empty() && seen.back() >= it.key()) failed = true;
-        seen.push_back(it.key());
+        if (!seen.empty() && seen.back() >= Decode(it.key())) failed = true;
+        seen.push_back(Decode(it.key()));
       }
       for (size_t i = 0; i < known; ++i) {
         if (!std::binary_search(seen.begin(), seen.end(), keys[i])) failed = true;
-        it.Seek(keys[i]);
-        if (!it.Valid() || it.key() != keys[i]) failed = true;
+        it.Seek(Target(keys[i]).bytes);
+        if (!it.Valid() || Decode(it.key()) != keys[i]) failed = true;
       }
       // Backwards over the tail: strictly decreasing.
       it.SeekToLast();
       for (int step = 0; step < 100 && it.Valid(); ++step) {
-        const uint64_t key = it.key();
+        const uint64_t key = Decode(it.key());
         it.Prev();
-        if (it.Valid() && it.key() >= key) failed = true;
+        if (it.Valid() && Decode(it.key()) >= key) failed = true;
       }
       ++passes;
       if (done || failed) break;
@@ -166,14 +189,14 @@ TEST(SkipList, ConcurrentReadersSeeSortedListWithAllEarlierKeys) {
   for (int i = 0; i < 3; ++i)
     readers.emplace_back(reader);
   for (size_t i = 0; i < key_count; ++i) {
-    list.Insert(keys[i]);
+    Insert(&list, keys[i]);
     published.store(i + 1, std::memory_order_release);
   }
   for (auto& t : readers)
     t.join();
   EXPECT_FALSE(failed.load());
   for (uint64_t key : keys)
-    ASSERT_TRUE(list.Contains(key));
+    ASSERT_TRUE(Contains(list, key));
 }
 
 }  // namespace
