@@ -228,19 +228,27 @@ bool Compaction::IsBottommostForKey(std::string_view user_key) const {
   return true;
 }
 
-bool Compaction::ShouldStopBefore(std::string_view internal_key) {
+bool Compaction::ShouldStopBefore(std::string_view internal_key, uint64_t output_bytes) {
   const InternalKeyComparator* icmp = version_->icmp();
+  bool crossed_boundary = false;
   while (grandparent_index_ < grandparents_.size() &&
          icmp->Compare(internal_key, grandparents_[grandparent_index_]->largest) > 0) {
-    if (seen_key_) overlapped_bytes_ += grandparents_[grandparent_index_]->file_bytes;
+    if (seen_key_) {
+      overlapped_bytes_ += grandparents_[grandparent_index_]->file_bytes;
+      crossed_boundary = true;
+    }
     ++grandparent_index_;
   }
   seen_key_ = true;
-  if (overlapped_bytes_ > kGrandparentOverlapFactor * target_file_bytes_) {
-    overlapped_bytes_ = 0;
-    return true;
+  if (output_bytes == 0) {
+    overlapped_bytes_ = 0;  // the next output's overlap starts with it
+    return false;
   }
-  return false;
+  const bool stop = (output_bytes >= target_file_bytes_ ||
+                     overlapped_bytes_ > kGrandparentOverlapFactor * target_file_bytes_ ||
+                     (crossed_boundary && output_bytes >= target_file_bytes_ / 2));
+  if (stop) overlapped_bytes_ = 0;
+  return stop;
 }
 
 // ---- CompactionsInProgress ----

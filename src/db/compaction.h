@@ -95,10 +95,17 @@ class Compaction {
   void AddInputDeletions(VersionEdit* edit) const;
   // True if no level below the output level holds a table whose range contains the user key.
   bool IsBottommostForKey(std::string_view user_key) const;
-  // Called with each new user key in output order (internal key of its first version): true
-  // when the output table should end before this key, so the next output table overlaps less
-  // than kGrandparentOverlapFactor tables' worth of the grandparent level.
-  bool ShouldStopBefore(std::string_view internal_key);
+  // Called with each new user key in output order (internal key of its first version) and the
+  // bytes of the output table being written (0 when none is open): true when that table should
+  // end before this key, because
+  //   - it reached target_file_bytes; or
+  //   - it would overlap more than kGrandparentOverlapFactor tables' worth of the grandparent
+  //     level; or
+  //   - it holds at least half of target_file_bytes and a grandparent table ended between the
+  //     previous key and this one: ending outputs where the level below has a table boundary
+  //     keeps a later compaction of this output from dragging in a grandparent table it only
+  //     grazes (partial tables at both ends are rewritten in full for a sliver of their keys).
+  bool ShouldStopBefore(std::string_view internal_key, uint64_t output_bytes);
 
   // The user-key range [smallest_user_key, largest_user_key] of all inputs (start and output
   // level); set by SetupOtherInputs.

@@ -255,10 +255,33 @@ TEST_F(PickerTest, OutputIsCutWhenGrandparentOverlapGrows) {
   EXPECT_EQ(c.grandparents().size(), 20u);
   int cuts = 0;
   for (int i = 0; i < 20; ++i) {
-    if (c.ShouldStopBefore(IKey(std::string(1, static_cast<char>('a' + i)) + "m", 5))) ++cuts;
+    // A small output: only the grandparent overlap can cut it.
+    if (c.ShouldStopBefore(IKey(std::string(1, static_cast<char>('a' + i)) + "m", 5), 1)) ++cuts;
   }
   EXPECT_GE(cuts, 5);  // 20 x 600 bytes past, a cut per 1000+
   EXPECT_LE(cuts, 10);
+}
+
+TEST_F(PickerTest, OutputEndsAtAGrandparentBoundaryOnceHalfFull) {
+  VersionEdit edit;
+  edit.AddFile(4, File(10, "a", "z", 5, 10));
+  edit.AddFile(6, File(20, "a", "f", 1, 50));
+  edit.AddFile(6, File(21, "g", "p", 1, 50));
+  auto version = Build(edit);
+  Compaction c(version, 4, 5, options_);  // target_file_size 100
+  c.mutable_inputs(0).push_back(version->files(4)[0]);
+  c.SetupOtherInputs();
+  ASSERT_EQ(c.grandparents().size(), 2u);
+  EXPECT_FALSE(c.ShouldStopBefore(IKey("a", 5), 0));  // nothing open yet
+  EXPECT_FALSE(c.ShouldStopBefore(IKey("b", 5), 10));
+  // Past the end of table 20 ("f"), but the output holds under half the target: keep going.
+  EXPECT_FALSE(c.ShouldStopBefore(IKey("g", 5), 40));
+  EXPECT_FALSE(c.ShouldStopBefore(IKey("h", 5), 60));  // half full, but no boundary here
+  // Past the end of table 21 ("p") with the output over half full: end it here.
+  EXPECT_TRUE(c.ShouldStopBefore(IKey("q", 5), 70));
+  // And whatever the boundaries, an output ends at the target size.
+  EXPECT_FALSE(c.ShouldStopBefore(IKey("r", 5), 99));
+  EXPECT_TRUE(c.ShouldStopBefore(IKey("s", 5), 100));
 }
 
 TEST(VersionGarbageCollectorTest, KeepsTheNewestVersionPerSnapshotStripe) {

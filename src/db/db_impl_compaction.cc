@@ -247,8 +247,8 @@ Status DBImpl::WriteCompactionOutputs(Compaction* c, const std::vector<SequenceN
     }
     // Outputs end only between user keys: the versions of a key stay in one table.
     if (!has_last || ucmp->Compare(parsed.user_key, last_user_key) != 0) {
-      const bool stop = c->ShouldStopBefore(input.key());
-      if (out.builder != nullptr && (stop || out.builder->FileSize() >= c->target_file_bytes())) {
+      const uint64_t output_bytes = out.builder != nullptr ? out.builder->FileSize() : 0;
+      if (c->ShouldStopBefore(input.key(), output_bytes)) {
         s = FinishCompactionOutput(&out, outputs);
         if (!s.ok()) break;
       }
