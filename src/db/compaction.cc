@@ -121,6 +121,19 @@ Version::FileList OverlappingFiles(const Version& version, int level, const std:
                                    const std::string_view* end) {
   const Comparator* ucmp = UserComparator(version);
   Version::FileList result;
+  if (level > 0) {
+    // Sorted and disjoint: the overlapping tables are one run, found by binary search.
+    const auto& files = version.files(level);
+    auto it = files.begin();
+    if (begin != nullptr) {
+      it = std::partition_point(files.begin(), files.end(), [&](const auto& file) {
+        return ucmp->Compare(ExtractUserKey(file->largest), *begin) < 0;
+      });
+    }
+    for (; it != files.end() && FileOverlaps(ucmp, **it, begin, end); ++it)
+      result.push_back(*it);
+    return result;
+  }
   std::string low = begin != nullptr ? std::string(*begin) : std::string();
   std::string high = end != nullptr ? std::string(*end) : std::string();
   bool has_low = begin != nullptr;
@@ -139,7 +152,6 @@ Version::FileList OverlappingFiles(const Version& version, int level, const std:
       }
       chosen[i] = true;
       result.push_back(files[i]);
-      if (level != 0) continue;
       // L0 tables overlap each other: widen the range to this table's so that every table
       // holding an older version of a chosen key is chosen too.
       const std::string_view file_low = ExtractUserKey(files[i]->smallest);
