@@ -149,7 +149,10 @@ class DBImpl final : public DB {
 
   // ---- db_impl_flush.cc ----
   void BackgroundThreadMain();
-  [[nodiscard]] Status FlushOldestImmutable(std::unique_lock<std::mutex>* lock);
+  // Flushes imm_.front() and removes it; *flushed keeps a reference to that memtable so the
+  // caller can release it with mu_ unlocked.
+  [[nodiscard]] Status FlushOldestImmutable(std::unique_lock<std::mutex>* lock,
+                                            std::shared_ptr<MemTable>* flushed);
   // Writes mem's entries to table meta->number (synced, directory synced) and fills *meta. An
   // empty memtable yields meta->file_bytes == 0 and no file. Needs no lock.
   [[nodiscard]] Status WriteLevel0Table(const MemTable& mem, FileMetaData* meta);

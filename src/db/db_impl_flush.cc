@@ -26,16 +26,26 @@ void DBImpl::BackgroundThreadMain() {
     // Pending immutable memtables need no flush at shutdown: their WALs replay on the next Open.
     if (shutting_down_) return;
     if (HoldFlushWhileL0Full(&lock)) continue;
-    Status s = FlushOldestImmutable(&lock);
+    std::shared_ptr<MemTable> flushed;
+    Status s = FlushOldestImmutable(&lock, &flushed);
     if (!s.ok()) SetBackgroundError(s);
     bg_cv_.notify_all();
     ReportBackgroundError(&lock);
+    if (flushed != nullptr) {
+      // Usually the last reference: freeing a full memtable's arena takes long enough that it
+      // must not hold up the writers and readers waiting for mu_.
+      lock.unlock();
+      flushed.reset();
+      lock.lock();
+    }
   }
 }
 
-Status DBImpl::FlushOldestImmutable(std::unique_lock<std::mutex>* lock) {
+Status DBImpl::FlushOldestImmutable(std::unique_lock<std::mutex>* lock,
+                                    std::shared_ptr<MemTable>* flushed) {
   ZIGGY_ASSERT(!imm_.empty());
   const Immutable imm = imm_.front();
+  *flushed = imm.mem;
   FileMetaData meta;
   meta.number = versions_->NewFileNumber();
   pending_outputs_.insert(meta.number);
