@@ -28,6 +28,8 @@ Status OpenWith(const std::string& path, const Comparator* comparator, OpenedTab
   Status s = env->GetFileSize(path, &table->file_bytes);
   if (!s.ok()) return s;
   std::unique_ptr<RandomAccessFile> file;
+  // pread, never a mapping (env/mapped_file.h): a disk error while inspecting or verifying must
+  // come back as a Status naming the file, not as SIGBUS.
   s = env->NewRandomAccessFile(path, &file);
   if (!s.ok()) return s;
   table->options.comparator = comparator;

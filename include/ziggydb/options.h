@@ -113,6 +113,14 @@ struct Options {
   size_t block_cache_bytes = size_t{32} << 20;
   // Table files kept open (with their index and filter in memory). Default: 1000. Min: 16.
   int max_open_files = 1000;
+  // Read table files through a read-only memory mapping (one per open table, so at most
+  // max_open_files of them): data blocks stored uncompressed are read in place, without a copy
+  // and without the block cache (the page cache is their cache); compressed blocks still go
+  // through the block cache. Trade-off: a read of a mapped page that meets a disk I/O error, or
+  // of a table file truncated by another process while open, raises SIGBUS and kills the process
+  // instead of returning IOError. false: tables are read with pread into the block cache. Envs
+  // that cannot map files (in-memory ones) always read as with false. Default: true.
+  bool use_mmap_reads = true;
 
   // ---- Compaction (docs/design/compaction.md) ----
   // Background threads: one flushes memtables (flushes never wait behind a compaction), the

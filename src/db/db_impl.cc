@@ -63,9 +63,9 @@ DBImpl::DBImpl(const Options& options, std::string dbname)
   table_options_.compression = options_.compression;
   table_options_.block_cache = block_cache_.get();
   table_options_.statistics = stats_;
-  table_cache_ =
-      std::make_unique<TableCache>(dbname_, env_, &table_options_,
-                                   std::max(options_.max_open_files - kReservedFileDescriptors, 1));
+  table_cache_ = std::make_unique<TableCache>(
+      dbname_, env_, &table_options_,
+      std::max(options_.max_open_files - kReservedFileDescriptors, 1), options_.use_mmap_reads);
 }
 
 DBImpl::~DBImpl() {

@@ -5,7 +5,9 @@
 #include <iterator>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "db/db_test_util.h"
 #include "testutil/testutil.h"
@@ -219,6 +221,80 @@ TEST_F(DBIterTest, MatchesModelUnderRandomOperations) {
   }
   if (snapshot != nullptr) db_->ReleaseSnapshot(snapshot);
 }
+
+// Table files (*.sst) in dir, by name.
+std::set<std::string> TableFiles(const std::string& dir) {
+  std::vector<std::string> names;
+  EXPECT_TRUE(Env::Default()->GetChildren(dir, &names).ok());
+  std::set<std::string> tables;
+  for (const auto& name : names)
+    if (name.ends_with(".sst")) tables.insert(name);
+  return tables;
+}
+
+// On the real file system, with tables read through mappings (true) or pread (false): an
+// iterator keeps reading the tables it started on after a compaction made them obsolete and the
+// table cache closed them (max_open_files is small); their files go once it lets go.
+class DBIterPosixTest : public testing::TestWithParam<bool> {};
+
+TEST_P(DBIterPosixTest, IteratorOutlivesTheCompactionThatDeletesItsTables) {
+  TempDir dir;
+  Options options;
+  options.create_if_missing = true;
+  options.memtable_bytes = size_t{64} << 10;
+  options.target_file_size = uint64_t{64} << 10;  // several tables in the last level
+  options.max_open_files = 16;  // the table cache evicts: only the iterator's pins keep tables
+  options.use_mmap_reads = GetParam();
+  const std::string path = dir.Join("db");
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, path, &db).ok());
+  constexpr int kKeys = 3000;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = round; i < kKeys; i += 3)
+      ASSERT_TRUE(db->Put(WriteOptions(), Key(i), "old" + std::string(100, 'a' + round)).ok());
+    ASSERT_TRUE(db->Flush().ok());
+  }
+  // Settles background compactions, so that the files listed below are the current version's.
+  ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());
+  const std::set<std::string> old_tables = TableFiles(path);
+  ASSERT_GE(old_tables.size(), 3u);
+
+  auto iter = db->NewIterator(ReadOptions());
+  iter->SeekToFirst();
+  int seen = 0;
+  for (; iter->Valid() && seen < kKeys / 2; iter->Next(), ++seen) {
+    ASSERT_EQ(iter->key(), Key(seen));
+  }
+  for (int i = 0; i < kKeys; ++i)
+    ASSERT_TRUE(db->Put(WriteOptions(), Key(i), "new").ok());
+  ASSERT_TRUE(db->Flush().ok());
+  ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());
+  // The compaction made every old table obsolete; the iterator's Version keeps their files.
+  const std::set<std::string> after_compaction = TableFiles(path);
+  for (const auto& name : old_tables)
+    EXPECT_EQ(after_compaction.count(name), 1u) << name << " deleted under a live iterator";
+
+  // The rest of the pass, and back again, still reads the deleted tables' old values.
+  for (; iter->Valid(); iter->Next(), ++seen) {
+    ASSERT_EQ(iter->key(), Key(seen));
+    ASSERT_EQ(iter->value(), "old" + std::string(100, 'a' + seen % 3));
+  }
+  EXPECT_EQ(seen, kKeys);
+  for (iter->SeekToLast(); iter->Valid(); iter->Prev())
+    --seen;
+  EXPECT_EQ(seen, 0);
+  ASSERT_TRUE(iter->status().ok()) << iter->status().ToString();
+  iter.reset();  // unpins the old Version and its readers (unmapping their files)
+  ASSERT_TRUE(db->Put(WriteOptions(), "z", "z").ok());
+  ASSERT_TRUE(db->Flush().ok());  // deletes obsolete files
+  for (const auto& name : TableFiles(path))
+    EXPECT_EQ(old_tables.count(name), 0u) << name << " outlived its last reader";
+  std::string value;
+  ASSERT_TRUE(db->Get(ReadOptions(), Key(7), &value).ok());
+  EXPECT_EQ(value, "new");
+}
+
+INSTANTIATE_TEST_SUITE_P(MappedAndPread, DBIterPosixTest, testing::Bool());
 
 }  // namespace
 }  // namespace ziggydb::test

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "db/filename.h"
+#include "env/mapped_file.h"
 #include "util/assert.h"
 
 namespace ziggydb {
@@ -15,10 +16,11 @@ constexpr int kTableCacheShardBits = 0;
 }  // namespace
 
 TableCache::TableCache(std::string dbname, Env* env, const TableOptions* table_options,
-                       int capacity_files)
+                       int capacity_files, bool use_mmap_reads)
     : dbname_(std::move(dbname)),
       env_(env),
       table_options_(table_options),
+      use_mmap_reads_(use_mmap_reads),
       cache_(static_cast<size_t>(capacity_files), kTableCacheShardBits) {
   ZIGGY_ASSERT(capacity_files >= 1);
 }
@@ -39,10 +41,15 @@ Status TableCache::FindTable(FileNumber number, uint64_t file_bytes,
                               path);
   }
   std::unique_ptr<RandomAccessFile> file;
-  s = env_->NewRandomAccessFile(path, &file);
+  bool mapped = false;
+  s = use_mmap_reads_ ? NewMappedRandomAccessFile(env_, path, &file, &mapped)
+                      : env_->NewRandomAccessFile(path, &file);
   if (!s.ok()) return s;
   std::unique_ptr<TableReader> reader;
-  s = TableReader::Open(*table_options_, std::move(file), file_bytes, &reader);
+  // A mapped reader's views live as long as the reader, which the shared_ptr below keeps alive
+  // for every holder (iterators pin it): TableReader's lifetime invariant.
+  s = mapped ? TableReader::OpenMapped(*table_options_, std::move(file), file_bytes, &reader)
+             : TableReader::Open(*table_options_, std::move(file), file_bytes, &reader);
   if (!s.ok()) {
     return s.IsCorruption() ? Status::Corruption(std::string(s.message()), path) : s;
   }

@@ -27,7 +27,10 @@ namespace ziggydb {
 class TableCache {
  public:
   // table_options (and what it points to) must outlive the cache. capacity_files >= 1.
-  TableCache(std::string dbname, Env* env, const TableOptions* table_options, int capacity_files);
+  // use_mmap_reads: open tables as mapped files where env can (env/mapped_file.h); each open
+  // table then holds one mapping, unmapped when its last holder lets go of the reader.
+  TableCache(std::string dbname, Env* env, const TableOptions* table_options, int capacity_files,
+             bool use_mmap_reads);
   TableCache(const TableCache&) = delete;
   TableCache& operator=(const TableCache&) = delete;
 
@@ -50,6 +53,7 @@ class TableCache {
   const std::string dbname_;
   Env* const env_;
   const TableOptions* const table_options_;
+  const bool use_mmap_reads_;
   ShardedLruCache<FileNumber, const TableReader> cache_;
 };
 

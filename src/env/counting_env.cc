@@ -45,6 +45,17 @@ Status CountingEnv::NewRandomAccessFile(const std::string& path,
   return Status::OK();
 }
 
+Status CountingEnv::NewMappedRandomAccessFile(const std::string& path,
+                                              std::unique_ptr<RandomAccessFile>* result) {
+  auto* mapping = dynamic_cast<MappingEnv*>(target_);
+  if (mapping == nullptr) return Status::NotSupported("mapped files", path);
+  std::unique_ptr<RandomAccessFile> file;
+  ZIGGY_RETURN_IF_ERROR(mapping->NewMappedRandomAccessFile(path, &file));
+  // CountingFile::Read forwards scratch and result untouched: the view contract carries over.
+  *result = std::make_unique<CountingFile>(std::move(file), CountersFor(path));
+  return Status::OK();
+}
+
 uint64_t CountingEnv::reads(const std::string& path) const {
   std::lock_guard<std::mutex> guard(mu_);
   auto it = counters_.find(path);

@@ -1,5 +1,6 @@
 // CountingEnv: forwards everything to another Env and counts RandomAccessFile reads (calls and
-// bytes returned) per path — for tests that assert how many blocks a lookup touched.
+// bytes returned) per path — for tests that assert how many blocks a lookup touched. Mapped files
+// (env/mapped_file.h) are counted too: it maps where its target can.
 // Thread safety: as the wrapped Env; the counters are atomics.
 #ifndef ZIGGYDB_ENV_COUNTING_ENV_H_
 #define ZIGGYDB_ENV_COUNTING_ENV_H_
@@ -12,12 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "env/mapped_file.h"
 #include "env/preallocated_file.h"
 #include "ziggydb/env.h"
 
 namespace ziggydb {
 
-class CountingEnv : public Env, public PreallocatingEnv {
+class CountingEnv : public Env, public PreallocatingEnv, public MappingEnv {
  public:
   // target must outlive this Env and every file it opened.
   explicit CountingEnv(Env* target);
@@ -37,6 +39,9 @@ class CountingEnv : public Env, public PreallocatingEnv {
   }
   Status NewRandomAccessFile(const std::string& path,
                              std::unique_ptr<RandomAccessFile>* result) override;
+  // NotSupported unless the target is a MappingEnv.
+  Status NewMappedRandomAccessFile(const std::string& path,
+                                   std::unique_ptr<RandomAccessFile>* result) override;
   Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* result) override {
     return target_->NewWritableFile(path, result);
   }

@@ -12,8 +12,10 @@
 #include <mutex>
 #include <set>
 
+#include "env/mapped_file.h"
 #include "env/posix_file.h"
 #include "env/posix_mapped_file.h"
+#include "env/posix_mapped_random_access_file.h"
 #include "env/preallocated_file.h"
 #include "util/assert.h"
 #include "util/status_macros.h"
@@ -69,7 +71,7 @@ Status OpenWritable(const std::string& path, int flags, std::unique_ptr<Writable
   return Status::OK();
 }
 
-class PosixEnv final : public Env, public PreallocatingEnv {
+class PosixEnv final : public Env, public PreallocatingEnv, public MappingEnv {
  public:
   Status NewSequentialFile(const std::string& path,
                            std::unique_ptr<SequentialFile>* result) override {
@@ -85,6 +87,11 @@ class PosixEnv final : public Env, public PreallocatingEnv {
     if (fd < 0) return ErrnoError("open", path, errno);
     *result = std::make_unique<posix::PosixRandomAccessFile>(path, fd);
     return Status::OK();
+  }
+
+  Status NewMappedRandomAccessFile(const std::string& path,
+                                   std::unique_ptr<RandomAccessFile>* result) override {
+    return posix::PosixMappedRandomAccessFile::Open(path, result);
   }
 
   Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* result) override {

@@ -31,26 +31,69 @@ inline const char* DecodeEntryHeader(const char* p, const char* limit, uint32_t*
 
 }  // namespace
 
-Status Block::Parse(std::string contents, std::shared_ptr<const Block>* block) {
+Status Block::ParseRestarts(std::string_view contents, uint32_t* restarts_offset,
+                            uint32_t* num_restarts) {
   const size_t size = contents.size();
   if (size < 4 || size > kMaxBlockBytes) return Status::Corruption("bad block size");
-  const uint32_t num_restarts = DecodeFixed32(contents.data() + size - 4);
-  if (num_restarts > (size - 4) / 4) return Status::Corruption("bad block restart count");
-  const auto restarts_offset = static_cast<uint32_t>(size - 4 - 4 * size_t{num_restarts});
-  if ((num_restarts == 0) != (restarts_offset == 0)) {
+  const uint32_t count = DecodeFixed32(contents.data() + size - 4);
+  if (count > (size - 4) / 4) return Status::Corruption("bad block restart count");
+  const auto restarts = static_cast<uint32_t>(size - 4 - 4 * size_t{count});
+  if ((count == 0) != (restarts == 0)) {
     return Status::Corruption("block restart count disagrees with its entries");
   }
   uint32_t previous = 0;
-  for (uint32_t i = 0; i < num_restarts; ++i) {
-    const uint32_t offset = DecodeFixed32(contents.data() + restarts_offset + 4 * size_t{i});
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint32_t offset = DecodeFixed32(contents.data() + restarts + 4 * size_t{i});
     const bool ordered = i == 0 ? offset == 0 : offset > previous;
-    if (!ordered || offset >= restarts_offset) {
-      return Status::Corruption("bad block restart array");
-    }
+    if (!ordered || offset >= restarts) return Status::Corruption("bad block restart array");
     previous = offset;
   }
-  block->reset(new Block(std::move(contents), restarts_offset, num_restarts));
+  *restarts_offset = restarts;
+  *num_restarts = count;
   return Status::OK();
+}
+
+Status Block::Parse(std::string contents, std::shared_ptr<const Block>* block) {
+  uint32_t restarts_offset = 0;
+  uint32_t num_restarts = 0;
+  Status s = ParseRestarts(contents, &restarts_offset, &num_restarts);
+  if (!s.ok()) return s;
+  *block = std::make_shared<const Block>(Key(), std::move(contents), restarts_offset, num_restarts);
+  return Status::OK();
+}
+
+Status Block::ParseView(std::string_view contents, std::atomic<int64_t>* live_views,
+                        std::shared_ptr<const Block>* block) {
+  uint32_t restarts_offset = 0;
+  uint32_t num_restarts = 0;
+  Status s = ParseRestarts(contents, &restarts_offset, &num_restarts);
+  if (!s.ok()) return s;
+  *block =
+      std::make_shared<const Block>(Key(), contents, live_views, restarts_offset, num_restarts);
+  return Status::OK();
+}
+
+Block::Block(Key, std::string contents, uint32_t restarts_offset, uint32_t num_restarts)
+    : owned_(std::move(contents)),
+      contents_(owned_),
+      live_views_(nullptr),
+      restarts_offset_(restarts_offset),
+      num_restarts_(num_restarts) {}
+
+Block::Block(Key, std::string_view view, std::atomic<int64_t>* live_views, uint32_t restarts_offset,
+             uint32_t num_restarts)
+    : contents_(view),
+      live_views_(live_views),
+      restarts_offset_(restarts_offset),
+      num_restarts_(num_restarts) {
+  ZIGGY_ASSERT(contents_.size() >= 4);
+  // relaxed: only the decrement in ~Block must order the uses of the view before it.
+  if (live_views_ != nullptr) live_views_->fetch_add(1, std::memory_order_relaxed);
+}
+
+Block::~Block() {
+  // release: this Block's reads of the view happen before the owner's acquire check.
+  if (live_views_ != nullptr) live_views_->fetch_sub(1, std::memory_order_release);
 }
 
 BlockIterator::BlockIterator(std::shared_ptr<const Block> block, const Comparator* comparator)

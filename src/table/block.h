@@ -11,11 +11,18 @@
 // prefix and an entry that straddles a restart point (so every restart offset starts an entry,
 // and Prev, which rescans from a restart point, sees the same entries as Next).
 //
+// A Block owns its bytes (Parse) or views bytes it does not own (ParseView: a data block of a
+// memory-mapped table, see docs/design/table_reads.md).
+// INVARIANT (views): the viewed bytes outlive the Block and every BlockIterator over it, and so
+// every key and value slice taken from them. The TableReader that makes a view guarantees it by
+// outliving all of these; a view Block is never put into the block cache.
+//
 // Thread safety: a Block is immutable and may be shared (the block cache holds
 // shared_ptr<const Block>). A BlockIterator is used by one thread at a time.
 #ifndef ZIGGYDB_TABLE_BLOCK_H_
 #define ZIGGYDB_TABLE_BLOCK_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -31,11 +38,26 @@
 namespace ziggydb {
 
 class Block {
+  struct Key {
+    explicit Key() = default;
+  };
+
  public:
   // Takes ownership of contents (the uncompressed block without trailer). Corruption if the
   // restart array is malformed.
   [[nodiscard]] static Status Parse(std::string contents, std::shared_ptr<const Block>* block);
+  // As Parse, over bytes the Block does not own (see the view invariant above). live_views, when
+  // not null, counts this Block from now until its destruction (release order), so that the
+  // owner of the bytes can assert that no view outlives them.
+  [[nodiscard]] static Status ParseView(std::string_view contents, std::atomic<int64_t>* live_views,
+                                        std::shared_ptr<const Block>* block);
 
+  // For Parse/ParseView only (Key is private); public so that make_shared can allocate the
+  // Block and its control block together.
+  Block(Key, std::string contents, uint32_t restarts_offset, uint32_t num_restarts);
+  Block(Key, std::string_view view, std::atomic<int64_t>* live_views, uint32_t restarts_offset,
+        uint32_t num_restarts);
+  ~Block();
   Block(const Block&) = delete;
   Block& operator=(const Block&) = delete;
 
@@ -47,16 +69,18 @@ class Block {
     ZIGGY_ASSERT(index < num_restarts_);
     return DecodeFixed32(contents_.data() + restarts_offset_ + 4 * size_t{index});
   }
-  // What the block costs in memory, for the block cache.
-  size_t charge() const { return contents_.capacity() + sizeof(Block); }
+  // What the block costs in memory, for the block cache (a view owns no bytes).
+  size_t charge() const { return owned_.capacity() + sizeof(Block); }
 
  private:
-  Block(std::string contents, uint32_t restarts_offset, uint32_t num_restarts)
-      : contents_(std::move(contents)),
-        restarts_offset_(restarts_offset),
-        num_restarts_(num_restarts) {}
+  // Checks the restart array of contents (invariants 1-3).
+  [[nodiscard]] static Status ParseRestarts(std::string_view contents, uint32_t* restarts_offset,
+                                            uint32_t* num_restarts);
 
-  const std::string contents_;
+  const std::string owned_;  // empty for a view
+  // owned_, or the viewed bytes. Declared after owned_: initialized from it.
+  const std::string_view contents_;
+  std::atomic<int64_t>* const live_views_;  // null unless a counted view
   const uint32_t restarts_offset_;
   const uint32_t num_restarts_;
 };

@@ -134,13 +134,33 @@ Status DecodeStoredBlock(std::string_view stored, uint64_t offset, bool verify_c
   return Status::OK();
 }
 
-Status ReadBlock(const RandomAccessFile& file, const BlockHandle& handle, bool verify_checksum,
-                 std::string* contents) {
+namespace {
+
+// The stored bytes (block + trailer) of the block at handle; Corruption if the handle is absurd.
+Status StoredBytes(const BlockHandle& handle, size_t* n) {
   uint64_t end = 0;
   if (!handle.End(&end) || handle.size > kMaxBlockBytes) {
     return Status::Corruption("bad block handle", OffsetText(handle.offset));
   }
-  const size_t n = static_cast<size_t>(handle.size) + kBlockTrailerBytes;
+  *n = static_cast<size_t>(handle.size) + kBlockTrailerBytes;
+  return Status::OK();
+}
+
+}  // namespace
+
+Status ReadBlockView(const RandomAccessFile& file, const BlockHandle& handle, bool verify_checksum,
+                     std::string_view* stored, CompressionType* type) {
+  size_t n = 0;
+  ZIGGY_RETURN_IF_ERROR(StoredBytes(handle, &n));
+  ZIGGY_RETURN_IF_ERROR(file.Read(handle.offset, n, stored, /*scratch=*/nullptr));
+  if (stored->size() != n) return Status::Corruption("truncated block", OffsetText(handle.offset));
+  return CheckTrailer(*stored, handle.offset, verify_checksum, type);
+}
+
+Status ReadBlock(const RandomAccessFile& file, const BlockHandle& handle, bool verify_checksum,
+                 std::string* contents) {
+  size_t n = 0;
+  ZIGGY_RETURN_IF_ERROR(StoredBytes(handle, &n));
   std::string buffer(n, '\0');
   std::string_view result;
   ZIGGY_RETURN_IF_ERROR(file.Read(handle.offset, n, &result, buffer.data()));

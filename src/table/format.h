@@ -77,6 +77,14 @@ void AppendBlockTrailer(std::string_view contents, CompressionType type, std::st
 [[nodiscard]] Status ReadBlock(const RandomAccessFile& file, const BlockHandle& handle,
                                bool verify_checksum, std::string* contents);
 
+// Reads the block at handle from a mapped file (env/mapped_file.h: Read returns a view and never
+// touches scratch) and checks its trailer as DecodeStoredBlock does, without decoding: *stored is
+// the view of the block and its trailer, *type the block's compression. Corruption names the
+// offset.
+[[nodiscard]] Status ReadBlockView(const RandomAccessFile& file, const BlockHandle& handle,
+                                   bool verify_checksum, std::string_view* stored,
+                                   CompressionType* type);
+
 }  // namespace ziggydb
 
 #endif  // ZIGGYDB_TABLE_FORMAT_H_

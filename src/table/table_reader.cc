@@ -38,11 +38,28 @@ Status ParseBlockAt(std::string contents, uint64_t offset, std::shared_ptr<const
 }  // namespace
 
 TableReader::TableReader(const TableOptions& options, std::unique_ptr<RandomAccessFile> file,
-                         uint64_t file_size)
-    : options_(options), file_(std::move(file)), file_size_(file_size) {}
+                         uint64_t file_size, bool file_mapped)
+    : options_(options), file_(std::move(file)), file_size_(file_size), file_mapped_(file_mapped) {}
+
+TableReader::~TableReader() {
+  // acquire: pairs with the release decrement in ~Block. A view left alive here would read
+  // unmapped memory once file_ is destroyed (the lifetime invariant in the header).
+  ZIGGY_ASSERT(live_view_blocks_.load(std::memory_order_acquire) == 0);
+}
 
 Status TableReader::Open(const TableOptions& options, std::unique_ptr<RandomAccessFile> file,
                          uint64_t file_size, std::unique_ptr<TableReader>* table) {
+  return OpenFile(options, std::move(file), file_size, /*file_mapped=*/false, table);
+}
+
+Status TableReader::OpenMapped(const TableOptions& options, std::unique_ptr<RandomAccessFile> file,
+                               uint64_t file_size, std::unique_ptr<TableReader>* table) {
+  return OpenFile(options, std::move(file), file_size, /*file_mapped=*/true, table);
+}
+
+Status TableReader::OpenFile(const TableOptions& options, std::unique_ptr<RandomAccessFile> file,
+                             uint64_t file_size, bool file_mapped,
+                             std::unique_ptr<TableReader>* table) {
   ZIGGY_ASSERT(file != nullptr && options.comparator != nullptr);
   if (file_size < Footer::kEncodedBytes) {
     return Status::Corruption("not an sstable: shorter than the footer", FileSizeText(file_size));
@@ -55,9 +72,14 @@ Status TableReader::Open(const TableOptions& options, std::unique_ptr<RandomAcce
   Footer footer;
   ZIGGY_RETURN_IF_ERROR(footer.DecodeFrom(footer_bytes, file_size));
 
-  std::unique_ptr<TableReader> reader(new TableReader(options, std::move(file), file_size));
+  std::unique_ptr<TableReader> reader(
+      new TableReader(options, std::move(file), file_size, file_mapped));
   ZIGGY_RETURN_IF_ERROR(reader->ReadMetaRegion(footer));
-  if (options.block_cache != nullptr) reader->cache_id_ = NewBlockCacheTableId();
+  if (options.block_cache != nullptr) {
+    reader->cache_id_ = NewBlockCacheTableId();
+    reader->cache_data_blocks_ =
+        !file_mapped || reader->properties_.compression != CompressionType::kNone;
+  }
   *table = std::move(reader);
   return Status::OK();
 }
@@ -72,7 +94,8 @@ Status TableReader::ReadMetaRegion(const Footer& footer) {
                               FileSizeText(file_size_));
   }
   const auto region_bytes = static_cast<size_t>(region_end - region_start);
-  std::string buffer(region_bytes, '\0');
+  // A mapped file returns a view and needs no buffer.
+  std::string buffer(file_mapped_ ? 0 : region_bytes, '\0');
   std::string_view region;
   ZIGGY_RETURN_IF_ERROR(file_->Read(region_start, region_bytes, &region, buffer.data()));
   CountFileRead(options_.statistics, region.size());
@@ -150,29 +173,56 @@ Status TableReader::ReadDataBlock(const ReadOptions& options, const BlockHandle&
     return Status::Corruption("data block handle outside the data region",
                               OffsetText(handle.offset));
   }
-  BlockCache* const cache = options_.block_cache;
   Statistics* const stats = options_.statistics;
-  const BlockCacheKey cache_key{cache_id_, handle.offset};
-  if (cache != nullptr) {
-    *block = cache->Lookup(cache_key);
+  if (cache_data_blocks_) {
+    *block = options_.block_cache->Lookup(BlockCacheKey{cache_id_, handle.offset});
     if (stats != nullptr) {
       stats->RecordTick(*block != nullptr ? Ticker::kBlockCacheHits : Ticker::kBlockCacheMisses);
     }
     if (*block != nullptr) return Status::OK();
   }
+  if (file_mapped_) return ReadMappedDataBlock(options, handle, block);
   std::string contents;
   ZIGGY_RETURN_IF_ERROR(ReadBlock(*file_, handle, options.verify_checksums, &contents));
   // The block's stored bytes: its payload and trailer.
   CountFileRead(stats, handle.size + kBlockTrailerBytes);
   ZIGGY_RETURN_IF_ERROR(ParseBlockAt(std::move(contents), handle.offset, block));
-  if (cache != nullptr && options.fill_cache) {
-    const size_t evicted = cache->Insert(cache_key, *block, (*block)->charge());
-    if (stats != nullptr) {
-      stats->RecordTick(Ticker::kBlockCacheInserts);
-      if (evicted > 0) stats->RecordTick(Ticker::kBlockCacheEvictions, evicted);
-    }
-  }
+  FillCache(options, handle.offset, *block);
   return Status::OK();
+}
+
+Status TableReader::ReadMappedDataBlock(const ReadOptions& options, const BlockHandle& handle,
+                                        std::shared_ptr<const Block>* block) const {
+  ZIGGY_ASSERT(file_mapped_);
+  std::string_view stored;
+  CompressionType type = CompressionType::kNone;
+  ZIGGY_RETURN_IF_ERROR(ReadBlockView(*file_, handle, options.verify_checksums, &stored, &type));
+  CountFileRead(options_.statistics, stored.size());
+  if (type == CompressionType::kNone) {
+    // The view lives as long as file_, i.e. as this reader (mapped_file.h contract 2).
+    std::atomic<int64_t>* const counter = kZiggyDebugChecks ? &live_view_blocks_ : nullptr;
+    Status s = Block::ParseView(stored.substr(0, handle.size), counter, block);
+    if (!s.ok()) return Status::Corruption(s.message(), OffsetText(handle.offset));
+    return s;
+  }
+  std::string contents;
+  ZIGGY_RETURN_IF_ERROR(
+      DecodeStoredBlock(stored, handle.offset, /*verify_checksum=*/false, &contents));
+  ZIGGY_RETURN_IF_ERROR(ParseBlockAt(std::move(contents), handle.offset, block));
+  FillCache(options, handle.offset, *block);
+  return Status::OK();
+}
+
+void TableReader::FillCache(const ReadOptions& options, uint64_t offset,
+                            const std::shared_ptr<const Block>& block) const {
+  BlockCache* const cache = options_.block_cache;
+  if (cache == nullptr || !options.fill_cache) return;
+  const size_t evicted = cache->Insert(BlockCacheKey{cache_id_, offset}, block, block->charge());
+  Statistics* const stats = options_.statistics;
+  if (stats != nullptr) {
+    stats->RecordTick(Ticker::kBlockCacheInserts);
+    if (evicted > 0) stats->RecordTick(Ticker::kBlockCacheEvictions, evicted);
+  }
 }
 
 Status TableReader::Get(

@@ -11,11 +11,20 @@
 // unless ReadOptions::fill_cache is false. A cached block is served without re-verification; it
 // was checksum-verified when loaded iff that read asked for verify_checksums.
 //
+// Mapped files (OpenMapped; env/mapped_file.h, docs/design/table_reads.md): a data block stored
+// raw is a Block viewing the mapping — no copy, never cached, checksum-verified on every load
+// that asks for it. Compressed blocks are decompressed and cached as above. A table recorded as
+// uncompressed skips the cache lookup altogether, so each of its block loads is one (free) Read.
+// INVARIANT: the reader outlives every Block, iterator and slice it hands out, since views point
+// into the file it owns; with ZIGGY_DEBUG_CHECKS the destructor asserts that no view Block is
+// left.
+//
 // Thread safety: after Open, every const method may be called concurrently (the file, the block
 // cache and the pinned blocks are all safe for concurrent use).
 #ifndef ZIGGYDB_TABLE_TABLE_READER_H_
 #define ZIGGYDB_TABLE_TABLE_READER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -43,7 +52,13 @@ class TableReader {
   [[nodiscard]] static Status Open(const TableOptions& options,
                                    std::unique_ptr<RandomAccessFile> file, uint64_t file_size,
                                    std::unique_ptr<TableReader>* table);
+  // As Open, for a file opened by NewMappedRandomAccessFile with *mapped == true: raw data
+  // blocks are then views of the mapping (see above).
+  [[nodiscard]] static Status OpenMapped(const TableOptions& options,
+                                         std::unique_ptr<RandomAccessFile> file, uint64_t file_size,
+                                         std::unique_ptr<TableReader>* table);
 
+  ~TableReader();
   TableReader(const TableReader&) = delete;
   TableReader& operator=(const TableReader&) = delete;
 
@@ -72,7 +87,10 @@ class TableReader {
 
  private:
   TableReader(const TableOptions& options, std::unique_ptr<RandomAccessFile> file,
-              uint64_t file_size);
+              uint64_t file_size, bool file_mapped);
+  [[nodiscard]] static Status OpenFile(const TableOptions& options,
+                                       std::unique_ptr<RandomAccessFile> file, uint64_t file_size,
+                                       bool file_mapped, std::unique_ptr<TableReader>* table);
 
   // The bytes of the meta region [start, start + bytes.size()) of the file.
   struct MetaRegion {
@@ -91,6 +109,13 @@ class TableReader {
   // Loads (from the cache or the file) the data block at handle.
   [[nodiscard]] Status ReadDataBlock(const ReadOptions& options, const BlockHandle& handle,
                                      std::shared_ptr<const Block>* block) const;
+  // ReadDataBlock's cache miss on a mapped file: a view Block when the block is stored raw,
+  // else decompressed and offered to the cache.
+  [[nodiscard]] Status ReadMappedDataBlock(const ReadOptions& options, const BlockHandle& handle,
+                                           std::shared_ptr<const Block>* block) const;
+  // Inserts a block just read from the file, as options.fill_cache asks.
+  void FillCache(const ReadOptions& options, uint64_t offset,
+                 const std::shared_ptr<const Block>& block) const;
   // Decodes an index entry's value and opens an iterator over that block.
   [[nodiscard]] Status OpenDataBlock(const ReadOptions& options, std::string_view index_value,
                                      std::unique_ptr<Iterator>* iter) const;
@@ -98,7 +123,14 @@ class TableReader {
   const TableOptions options_;
   const std::unique_ptr<RandomAccessFile> file_;
   const uint64_t file_size_;
+  // file_ keeps the mapped_file.h contract: raw data blocks may be views of it.
+  const bool file_mapped_;
+  // Data block loads consult the block cache: there is one, and the file is not mapped or the
+  // table may hold compressed blocks. Set at open.
+  bool cache_data_blocks_ = false;
   uint64_t cache_id_ = 0;  // 0 without a block cache
+  // View Blocks alive (counted only with ZIGGY_DEBUG_CHECKS); 0 when the reader is destroyed.
+  mutable std::atomic<int64_t> live_view_blocks_{0};
   // Pinned for the reader's lifetime.
   std::shared_ptr<const Block> index_block_;
   bool has_filter_ = false;  // a filter of options.filter_policy's encoding was found

@@ -109,28 +109,35 @@ void ExpectSeeksMatchModel(const TableReader& table, const Map& entries, Random*
   ASSERT_TRUE(it->status().ok());
 }
 
-class TableRoundTrip : public testing::TestWithParam<CompressionType> {};
+// (codec, read through a mapped file)
+class TableRoundTrip : public testing::TestWithParam<std::tuple<CompressionType, bool>> {
+ protected:
+  CompressionType codec() const { return std::get<0>(GetParam()); }
+  bool mapped() const { return std::get<1>(GetParam()); }
+};
 
 TEST_P(TableRoundTrip, RandomKeysTinyAndNormalBlocks) {
   Random rnd(test::TestSeed());
+  BlockCache cache(64 << 10);  // smaller than the table: blocks are evicted and reloaded
   for (size_t block_size : {size_t{64}, size_t{4096}}) {
     TableOptions options;
     options.block_size = block_size;
     options.block_restart_interval = 1 + static_cast<int>(rnd.Uniform(16));
-    options.compression = GetParam();
+    options.compression = codec();
+    options.block_cache = block_size == 64 ? &cache : nullptr;
     const Map entries = RandomEntries(&rnd, 2000);
     const std::string contents = BuildTable(options, entries);
     std::unique_ptr<TableReader> table;
-    ASSERT_TRUE(OpenTable(options, contents, &table).ok());
+    ASSERT_TRUE(test::OpenTableMaybeMapped(mapped(), options, contents, &table).ok());
     const TableProperties& props = table->properties();
     EXPECT_EQ(props.num_entries, entries.size());
     EXPECT_EQ(props.smallest_key, entries.begin()->first);
     EXPECT_EQ(props.largest_key, entries.rbegin()->first);
-    EXPECT_EQ(props.compression, GetParam());
+    EXPECT_EQ(props.compression, codec());
     if (block_size == 64) {
       EXPECT_GT(props.num_data_blocks, 200u);
     }
-    if (GetParam() != CompressionType::kNone && block_size == 4096) {
+    if (codec() != CompressionType::kNone && block_size == 4096) {
       EXPECT_LT(props.data_bytes, props.raw_key_bytes + props.raw_value_bytes) << "compressed";
     }
     ExpectFullScanBothWays(*table, entries);
@@ -139,9 +146,11 @@ TEST_P(TableRoundTrip, RandomKeysTinyAndNormalBlocks) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllCodecs, TableRoundTrip,
-                         testing::Values(CompressionType::kNone, CompressionType::kSnappy,
-                                         CompressionType::kZstd, CompressionType::kLz4));
+INSTANTIATE_TEST_SUITE_P(
+    AllCodecsPreadAndMapped, TableRoundTrip,
+    testing::Combine(testing::Values(CompressionType::kNone, CompressionType::kSnappy,
+                                     CompressionType::kZstd, CompressionType::kLz4),
+                     testing::Bool()));
 
 TEST(Table, EmptyTable) {
   TableOptions options;

@@ -1,5 +1,6 @@
-// In-memory file doubles for table tests: a WritableFile appending to a string, and a
-// RandomAccessFile over a string that counts its reads.
+// In-memory file doubles for table tests: a WritableFile appending to a string, and
+// RandomAccessFiles over a string that count their reads — one copying into scratch, one keeping
+// the mapped-file contract (env/mapped_file.h) by returning views of the string.
 #ifndef ZIGGYDB_TABLE_TABLE_TEST_UTIL_H_
 #define ZIGGYDB_TABLE_TABLE_TEST_UTIL_H_
 
@@ -58,6 +59,26 @@ class CountingStringSource final : public RandomAccessFile {
   mutable std::atomic<uint64_t> bytes_{0};
 };
 
+// A mapped file over a string: Read returns views of it and never touches scratch.
+class MappedStringSource final : public RandomAccessFile {
+ public:
+  explicit MappedStringSource(std::string contents) : contents_(std::move(contents)) {}
+
+  Status Read(uint64_t offset, size_t n, std::string_view* result, char* scratch) const override {
+    (void)scratch;
+    reads_.fetch_add(1, std::memory_order_relaxed);
+    *result = offset >= contents_.size() ? std::string_view()
+                                         : std::string_view(contents_).substr(offset, n);
+    return Status::OK();
+  }
+  uint64_t reads() const { return reads_.load(std::memory_order_relaxed); }
+  const std::string& contents() const { return contents_; }
+
+ private:
+  const std::string contents_;
+  mutable std::atomic<uint64_t> reads_{0};
+};
+
 // Builds a table of `entries` (in order) and returns its bytes.
 inline std::string BuildTable(const TableOptions& options,
                               const std::map<std::string, std::string>& entries) {
@@ -78,6 +99,24 @@ inline Status OpenTable(const TableOptions& options, std::string contents,
   auto file = std::make_unique<CountingStringSource>(std::move(contents));
   if (source != nullptr) *source = file.get();
   return TableReader::Open(options, std::move(file), file_size, table);
+}
+
+// Opens `contents` as a table over a MappedStringSource (TableReader::OpenMapped); *source (if
+// given) observes the reads.
+inline Status OpenMappedTable(const TableOptions& options, std::string contents,
+                              std::unique_ptr<TableReader>* table,
+                              MappedStringSource** source = nullptr) {
+  const uint64_t file_size = contents.size();
+  auto file = std::make_unique<MappedStringSource>(std::move(contents));
+  if (source != nullptr) *source = file.get();
+  return TableReader::OpenMapped(options, std::move(file), file_size, table);
+}
+
+// OpenTable or OpenMappedTable.
+inline Status OpenTableMaybeMapped(bool mapped, const TableOptions& options, std::string contents,
+                                   std::unique_ptr<TableReader>* table) {
+  return mapped ? OpenMappedTable(options, std::move(contents), table)
+                : OpenTable(options, std::move(contents), table);
 }
 
 }  // namespace ziggydb::test

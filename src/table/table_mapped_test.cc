@@ -1,0 +1,120 @@
+// TableReader over a mapped file (TableReader::OpenMapped): raw data blocks are views of the file,
+// outside the block cache; compressed blocks keep the cache.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "table/table_reader.h"
+#include "table/table_test_util.h"
+#include "util/assert.h"
+
+namespace ziggydb {
+namespace {
+
+using Map = std::map<std::string, std::string>;
+
+Map Entries(size_t count) {
+  Map entries;
+  for (size_t i = 0; i < count; ++i) {
+    entries["key" + std::to_string(100000 + i)] = std::string(50, static_cast<char>('a' + i % 7));
+  }
+  return entries;
+}
+
+TableOptions SmallBlocks(BlockCache* cache, CompressionType compression) {
+  TableOptions options;
+  options.block_size = 256;
+  options.block_cache = cache;
+  options.compression = compression;
+  return options;
+}
+
+// Looks up `key`; returns where the value found for it lies ("" if not found).
+std::string_view GetView(const TableReader& table, const std::string& key, Status* status) {
+  std::string_view found;
+  *status = table.Get(ReadOptions(), key, [&](std::string_view k, std::string_view v) {
+    if (k == key) found = v;
+  });
+  return found;
+}
+
+TEST(TableMapped, RawBlocksAreViewsOfTheFileOutsideTheBlockCache) {
+  BlockCache cache(1 << 20);
+  const TableOptions options = SmallBlocks(&cache, CompressionType::kNone);
+  const Map entries = Entries(300);
+  test::MappedStringSource* source = nullptr;
+  std::unique_ptr<TableReader> table;
+  ASSERT_TRUE(
+      test::OpenMappedTable(options, test::BuildTable(options, entries), &table, &source).ok());
+  const std::string key = "key100123";
+  const uint64_t reads_at_open = source->reads();
+  for (int i = 0; i < 3; ++i) {
+    Status s;
+    const std::string_view value = GetView(*table, key, &s);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(value, entries.at(key));
+    // Zero copy: the value lies inside the file's own bytes.
+    const std::string& file = source->contents();
+    EXPECT_TRUE(value.data() >= file.data() &&
+                value.data() + value.size() <= file.data() + file.size());
+  }
+  EXPECT_EQ(source->reads(), reads_at_open + 3) << "every load is one Read of the mapping";
+  EXPECT_EQ(cache.usage(), 0u) << "views never enter the cache";
+}
+
+TEST(TableMapped, CompressedBlocksAreDecompressedIntoTheBlockCache) {
+  BlockCache cache(1 << 20);
+  const TableOptions options = SmallBlocks(&cache, CompressionType::kSnappy);
+  const Map entries = Entries(300);
+  test::MappedStringSource* source = nullptr;
+  std::unique_ptr<TableReader> table;
+  ASSERT_TRUE(
+      test::OpenMappedTable(options, test::BuildTable(options, entries), &table, &source).ok());
+  const std::string key = "key100123";
+  const uint64_t reads_at_open = source->reads();
+  for (int i = 0; i < 3; ++i) {
+    Status s;
+    EXPECT_EQ(GetView(*table, key, &s), entries.at(key));
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  EXPECT_EQ(source->reads(), reads_at_open + 1) << "one miss, then cache hits";
+  EXPECT_GT(cache.usage(), 0u);
+}
+
+TEST(TableMapped, ChecksumOfAViewIsVerifiedOnEveryLoad) {
+  const TableOptions options = SmallBlocks(nullptr, CompressionType::kNone);
+  const Map entries = Entries(300);
+  std::string contents = test::BuildTable(options, entries);
+  contents[20] ^= 0x01;  // inside the first data block
+  std::unique_ptr<TableReader> table;
+  ASSERT_TRUE(test::OpenMappedTable(options, contents, &table).ok());
+  for (int i = 0; i < 2; ++i) {
+    Status s;
+    GetView(*table, entries.begin()->first, &s);
+    EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  }
+  auto it = table->NewIterator(ReadOptions());
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().IsCorruption());
+  EXPECT_TRUE(table->VerifyChecksums().IsCorruption());
+}
+
+TEST(TableMappedDeathTest, AnIteratorOutlivingItsReaderIsCaught) {
+  if (!kZiggyDebugChecks) GTEST_SKIP() << "the live-view count needs ZIGGY_DEBUG_CHECKS";
+  const TableOptions options = SmallBlocks(nullptr, CompressionType::kNone);
+  const std::string contents = test::BuildTable(options, Entries(50));
+  EXPECT_DEATH(
+      {
+        std::unique_ptr<TableReader> table;
+        if (!test::OpenMappedTable(options, contents, &table).ok()) return;
+        auto it = table->NewIterator(ReadOptions());
+        it->SeekToFirst();  // holds a view Block
+        table.reset();      // breaks the lifetime invariant
+      },
+      "live_view_blocks_");
+}
+
+}  // namespace
+}  // namespace ziggydb
