@@ -166,7 +166,8 @@ struct ReadOptions {
   // Read as of this snapshot; nullptr means the latest state when the read starts.
   const Snapshot* snapshot = nullptr;
   // Verify the checksum of every data block read from disk (index, filter and footer are always
-  // verified). Default: true.
+  // verified). With use_mmap_reads an uncompressed block is read from the mapping on every use
+  // (it is not cached), so it is verified on every use. Default: true.
   bool verify_checksums = true;
   // Put the data blocks this read loads into the block cache. Default: true (set false for
   // one-off scans that would evict the working set).
