@@ -40,7 +40,8 @@ uint64_t ExtractTag(std::string_view ikey) {
 
 // ---- InternalKeyComparator ----
 
-InternalKeyComparator::InternalKeyComparator(const Comparator* user) : user_(user) {
+InternalKeyComparator::InternalKeyComparator(const Comparator* user)
+    : user_(user), bytewise_(user == BytewiseComparator()) {
   ZIGGY_ASSERT(user_ != nullptr);
 }
 
@@ -49,7 +50,10 @@ const char* InternalKeyComparator::Name() const {
 }
 
 int InternalKeyComparator::Compare(std::string_view a, std::string_view b) const {
-  const int r = user_->Compare(ExtractUserKey(a), ExtractUserKey(b));
+  const std::string_view user_a = ExtractUserKey(a);
+  const std::string_view user_b = ExtractUserKey(b);
+  // The default user order inline: every merge, seek and table search comes through here.
+  const int r = bytewise_ ? user_a.compare(user_b) : user_->Compare(user_a, user_b);
   if (r != 0) return r;
   // Larger tags (newer sequences) order first.
   const uint64_t tag_a = ExtractTag(a);

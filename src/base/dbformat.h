@@ -100,6 +100,7 @@ class InternalKeyComparator final : public Comparator {
 
  private:
   const Comparator* user_;
+  const bool bytewise_;  // user_ is BytewiseComparator(): compared inline, no virtual call
 };
 
 // The key a point lookup seeks with: (user_key, sequence, kValueTypeForSeek), held in one buffer
