@@ -13,20 +13,44 @@ MergingIterator::MergingIterator(const Comparator* comparator,
   heap_.reserve(children_.size());
 }
 
-bool MergingIterator::HeapLess(const Iterator* a, const Iterator* b) const {
-  const int order = comparator_->Compare(a->key(), b->key());
-  return direction_ == Direction::kForward ? order > 0 : order < 0;
+bool MergingIterator::Before(const HeapEntry& a, const HeapEntry& b) const {
+  const int order = comparator_->Compare(a.key, b.key);
+  return direction_ == Direction::kForward ? order < 0 : order > 0;
+}
+
+void MergingIterator::SiftDown(size_t index) {
+  const size_t size = heap_.size();
+  while (true) {
+    const size_t left = 2 * index + 1;
+    if (left >= size) return;
+    size_t first = left;
+    if (left + 1 < size && Before(heap_[left + 1], heap_[left])) first = left + 1;
+    if (!Before(heap_[first], heap_[index])) return;
+    std::swap(heap_[index], heap_[first]);
+    index = first;
+  }
 }
 
 void MergingIterator::RebuildHeap(Direction direction) {
   direction_ = direction;
   heap_.clear();
   for (const auto& child : children_) {
-    if (child->Valid()) heap_.push_back(child.get());
+    if (child->Valid()) heap_.push_back(HeapEntry{child.get(), child->key()});
   }
-  auto less = [this](const Iterator* a, const Iterator* b) { return HeapLess(a, b); };
-  std::make_heap(heap_.begin(), heap_.end(), less);
-  current_ = heap_.empty() ? nullptr : heap_.front();
+  for (size_t i = heap_.size() / 2; i-- > 0;)
+    SiftDown(i);
+}
+
+void MergingIterator::RepositionTop() {
+  HeapEntry& top = heap_.front();
+  if (top.child->Valid()) {
+    top.key = top.child->key();
+  } else {
+    top = heap_.back();
+    heap_.pop_back();
+    if (heap_.empty()) return;
+  }
+  SiftDown(0);
 }
 
 void MergingIterator::SeekToFirst() {
@@ -55,64 +79,51 @@ void MergingIterator::SeekForPrev(std::string_view target) {
 
 void MergingIterator::Next() {
   ZIGGY_ASSERT(Valid());
+  Iterator* const current = heap_.front().child;
   if (direction_ != Direction::kForward) {
     // Every other child sits at or before key(); move it to the first entry after key().
-    const std::string_view key = current_->key();
+    const std::string_view key = heap_.front().key;
     for (const auto& child : children_) {
-      if (child.get() == current_) continue;
+      if (child.get() == current) continue;
       child->Seek(key);
       if (child->Valid() && comparator_->Compare(child->key(), key) == 0) child->Next();
     }
-    current_->Next();
+    current->Next();
     RebuildHeap(Direction::kForward);
     return;
   }
-  auto less = [this](const Iterator* a, const Iterator* b) { return HeapLess(a, b); };
-  std::pop_heap(heap_.begin(), heap_.end(), less);
-  ZIGGY_ASSERT(heap_.back() == current_);
-  current_->Next();
-  if (current_->Valid()) {
-    std::push_heap(heap_.begin(), heap_.end(), less);
-  } else {
-    heap_.pop_back();
-  }
-  current_ = heap_.empty() ? nullptr : heap_.front();
+  current->Next();
+  RepositionTop();
 }
 
 void MergingIterator::Prev() {
   ZIGGY_ASSERT(Valid());
+  Iterator* const current = heap_.front().child;
   if (direction_ != Direction::kReverse) {
     // Every other child sits at or after key(); move it to the last entry before key().
-    const std::string_view key = current_->key();
+    const std::string_view key = heap_.front().key;
     for (const auto& child : children_) {
-      if (child.get() == current_) continue;
+      if (child.get() == current) continue;
       child->SeekForPrev(key);
       if (child->Valid() && comparator_->Compare(child->key(), key) == 0) child->Prev();
     }
-    current_->Prev();
+    current->Prev();
     RebuildHeap(Direction::kReverse);
     return;
   }
-  auto less = [this](const Iterator* a, const Iterator* b) { return HeapLess(a, b); };
-  std::pop_heap(heap_.begin(), heap_.end(), less);
-  ZIGGY_ASSERT(heap_.back() == current_);
-  current_->Prev();
-  if (current_->Valid()) {
-    std::push_heap(heap_.begin(), heap_.end(), less);
-  } else {
-    heap_.pop_back();
-  }
-  current_ = heap_.empty() ? nullptr : heap_.front();
+  current->Prev();
+  RepositionTop();
 }
 
 std::string_view MergingIterator::key() const {
   ZIGGY_ASSERT(Valid());
-  return current_->key();
+  ZIGGY_DASSERT(heap_.front().key == heap_.front().child->key());
+  return heap_.front().key;
 }
 
 std::string_view MergingIterator::value() const {
   ZIGGY_ASSERT(Valid());
-  return current_->value();
+  return heap_.front().child->value();
 }
 
 Status MergingIterator::status() const {

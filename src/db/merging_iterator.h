@@ -2,15 +2,19 @@
 //
 // Children are ordered by an injected comparator (the DB passes the internal-key comparator). A
 // binary heap over the children's current keys picks the next entry in O(log n): a min-heap when
-// moving forward, a max-heap backward. Equal keys in several children are all returned, in an
-// unspecified order between them; on a change of direction the children other than the current
-// one are repositioned strictly past the current key, so such duplicates may be skipped then (the
-// DB iterator collapses equal user keys anyway).
+// moving forward, a max-heap backward. The heap caches each child's current key, so a step calls
+// key() once, on the child that moved, and sifts only that child down from the top (in a scan the
+// same child usually supplies the next key too, and the sift stops after one comparison pair).
+// Equal keys in several children are all returned, in an unspecified order between them; on a
+// change of direction the children other than the current one are repositioned strictly past the
+// current key, so such duplicates may be skipped then (the DB iterator collapses equal user keys
+// anyway).
 //
 // Thread safety: none (as any Iterator). The children are owned; the comparator is borrowed.
 #ifndef ZIGGYDB_DB_MERGING_ITERATOR_H_
 #define ZIGGYDB_DB_MERGING_ITERATOR_H_
 
+#include <cstddef>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -24,7 +28,7 @@ class MergingIterator final : public Iterator {
  public:
   MergingIterator(const Comparator* comparator, std::vector<std::unique_ptr<Iterator>> children);
 
-  bool Valid() const override { return current_ != nullptr; }
+  bool Valid() const override { return !heap_.empty(); }
   void SeekToFirst() override;
   void SeekToLast() override;
   void Seek(std::string_view target) override;
@@ -38,17 +42,27 @@ class MergingIterator final : public Iterator {
 
  private:
   enum class Direction : uint8_t { kForward, kReverse };
+  // A valid child and its current key (valid until the child moves).
+  struct HeapEntry {
+    Iterator* child;
+    std::string_view key;
+  };
 
-  // Rebuilds the heap from every valid child for `direction` and sets current_ to its top.
+  // Rebuilds the heap from every valid child for `direction`.
   void RebuildHeap(Direction direction);
-  // True if a orders after b in the heap (so the heap's top is the smallest key going forward,
-  // the largest going backward).
-  bool HeapLess(const Iterator* a, const Iterator* b) const;
+  // True if a's key comes first in the current direction (smaller forward, larger backward).
+  bool Before(const HeapEntry& a, const HeapEntry& b) const;
+  // Restores the heap below heap_[index], whose key may have moved away from the top.
+  void SiftDown(size_t index);
+  // After heap_.front().child moved: re-reads its key and re-sifts it, or drops it when it is
+  // no longer valid.
+  void RepositionTop();
 
   const Comparator* const comparator_;
   const std::vector<std::unique_ptr<Iterator>> children_;
-  std::vector<Iterator*> heap_;  // the valid children; heap_.front() == current_
-  Iterator* current_ = nullptr;
+  // INVARIANT: the valid children, a heap under Before; heap_.front() is the current entry, and
+  // every entry's key is its child's key().
+  std::vector<HeapEntry> heap_;
   Direction direction_ = Direction::kForward;
 };
 
