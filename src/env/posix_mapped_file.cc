@@ -95,7 +95,7 @@ Status PosixMappedWritableFile::Flush() {
 }
 
 void PosixMappedWritableFile::StartWriteback() {
-  StartWritebackOfWholePages(fd_, file_offset_, &writeback_offset_);
+  StartWritebackOfWholePages(fd_, file_offset_, &writeback_offset_, map_);
 }
 
 Status PosixMappedWritableFile::Sync() {
