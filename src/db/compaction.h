@@ -82,7 +82,6 @@ class Compaction {
   const Version::FileList& inputs(int which) const { return inputs_[which]; }
   Version::FileList& mutable_inputs(int which) { return inputs_[which]; }
   const Version::FileList& grandparents() const { return grandparents_; }
-  uint64_t target_file_bytes() const { return target_file_bytes_; }
   uint64_t InputBytes() const;
 
   // Fills inputs(1) from output_level and the grandparents from the level below it. Call once

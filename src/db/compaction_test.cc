@@ -23,12 +23,6 @@
 namespace ziggydb::test {
 namespace {
 
-std::string Key(int i) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "key%08d", i);
-  return buf;
-}
-
 std::string IKey(const std::string& user_key, uint64_t sequence,
                  ValueType type = ValueType::kValue) {
   std::string key;

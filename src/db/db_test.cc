@@ -15,12 +15,6 @@
 namespace ziggydb::test {
 namespace {
 
-std::string Key(int i) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "key%08d", i);
-  return buf;
-}
-
 TEST_F(DBTest, PutGetDeleteOverwrite) {
   Open();
   EXPECT_EQ(Get("a"), "NOT_FOUND");

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
@@ -16,6 +17,13 @@
 #include "ziggydb/env.h"
 
 namespace ziggydb::test {
+
+// "key00000042": fixed width, so numeric order is key order.
+inline std::string Key(int i) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "key%08d", i);
+  return buf;
+}
 
 class DBTest : public ::testing::Test {
  protected:

@@ -31,12 +31,6 @@
 namespace ziggydb::test {
 namespace {
 
-std::string Key(int i) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "key%08d", i);
-  return buf;
-}
-
 // ---- A checker of the Prometheus text exposition format 0.0.4 ----
 
 struct Sample {
