@@ -13,6 +13,7 @@
 #include "env/posix_env.h"
 #include "env/preallocated_file.h"
 #include "testutil/testutil.h"
+#include "util/random.h"
 #include "ziggydb/env.h"
 
 namespace ziggydb {
@@ -200,6 +201,41 @@ TEST(PosixEnv, PreallocatedFileIsZeroFilledWrittenInPlaceAndTrimmedOnClose) {
   EXPECT_EQ(size % kReserveBytes, 0u);
   ASSERT_TRUE(file->Close().ok());
   EXPECT_EQ(ReadWhole(env, path), "record1" + big);
+}
+
+// A log synced every few records takes the pwrite and zero-ahead detours of the mapped writer
+// (posix_mapped_file.h); one appended in bulk stores through the mapping. Whatever the mix, the
+// file holds exactly the appended bytes followed by zeros, keeps its reserved size while open,
+// and is trimmed to the data on Close.
+TEST(PosixEnv, PreallocatedFileKeepsItsBytesAcrossMappedStoresPwritesAndZeroAhead) {
+  test::TempDir dir;
+  Env* env = Env::Default();
+  const std::string path = dir.Join("wal");
+  constexpr uint64_t kReserveBytes = 256 * 1024;
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(NewPreallocatedWritableFile(env, path, kReserveBytes, &file).ok());
+  Random rnd(test::TestSeed());
+  std::string expected;
+  for (int step = 0; step < 400; ++step) {
+    const bool bulk = rnd.OneIn(8);  // an unsynced run long enough to leave the synced page
+    const size_t bytes = bulk ? 5000 + rnd.Uniform(9000) : 1 + rnd.Uniform(1500);
+    std::string data(bytes, '\0');
+    for (char& c : data)
+      c = static_cast<char>('a' + rnd.Uniform(26));
+    ASSERT_TRUE(file->Append(data).ok());
+    expected += data;
+    if (!bulk && !rnd.OneIn(4)) {
+      ASSERT_TRUE(file->Sync().ok());
+    }
+    if (step % 50 == 49) {
+      const std::string contents = ReadWhole(env, path);
+      ASSERT_EQ(contents.size() % kReserveBytes, 0u);
+      ASSERT_EQ(contents.substr(0, expected.size()), expected) << "step " << step;
+      EXPECT_EQ(contents.find_first_not_of('\0', expected.size()), std::string::npos);
+    }
+  }
+  ASSERT_TRUE(file->Close().ok());
+  EXPECT_EQ(ReadWhole(env, path), expected);
 }
 
 TEST(PosixEnv, LockExcludesASecondOpenerInThisProcess) {

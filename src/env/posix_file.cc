@@ -37,15 +37,24 @@ Status ReserveZeroedBytes(int fd, const std::string& path, uint64_t from, uint64
   // No fallocate on this file system: write the zeros ourselves.
   static constexpr size_t kChunkBytes = 64 * 1024;
   const std::string zeros(kChunkBytes, '\0');
-  uint64_t done = 0;
-  while (done < bytes) {
+  for (uint64_t done = 0; done < bytes; done += kChunkBytes) {
     const size_t n = static_cast<size_t>(std::min<uint64_t>(kChunkBytes, bytes - done));
-    const ssize_t written = pwrite(fd, zeros.data(), n, static_cast<off_t>(from + done));
+    ZIGGY_RETURN_IF_ERROR(PwriteFully(fd, path, "zero-fill", {zeros.data(), n}, from + done));
+  }
+  return Status::OK();
+}
+
+Status PwriteFully(int fd, const std::string& path, std::string_view op, std::string_view data,
+                   uint64_t offset) {
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t written =
+        pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
     if (written < 0) {
       if (errno == EINTR) continue;
-      return ErrnoError("zero-fill", path, errno);
+      return ErrnoError(op, path, errno);
     }
-    done += static_cast<uint64_t>(written);
+    done += static_cast<size_t>(written);
   }
   return Status::OK();
 }

@@ -18,6 +18,11 @@ inline constexpr size_t kWritableBufferBytes = 64 * 1024;
 // IOError naming the operation, the path and strerror(err).
 Status ErrnoError(std::string_view op, const std::string& path, int err);
 
+// Writes all of `data` at `offset` with pwrite(), retrying short writes and EINTR. `op` names
+// the operation in the error.
+[[nodiscard]] Status PwriteFully(int fd, const std::string& path, std::string_view op,
+                                 std::string_view data, uint64_t offset);
+
 // Grows fd's file to from + bytes with zero bytes: fallocate(mode 0) where supported (unwritten
 // extents, read as zeros), else by writing zeros. Does not sync.
 [[nodiscard]] Status ReserveZeroedBytes(int fd, const std::string& path, uint64_t from,

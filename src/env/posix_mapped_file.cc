@@ -17,6 +17,15 @@
 namespace ziggydb::posix {
 namespace {
 
+constexpr uint64_t kPageBytes = 4096;
+// See the header: how far ahead of a frequently synced log zeros are written, and below how many
+// appended bytes between two syncs a log counts as frequently synced.
+constexpr uint64_t kZeroAheadBytes = 64 * 1024;
+
+uint64_t PageEnd(uint64_t offset) {
+  return offset - offset % kPageBytes + kPageBytes;
+}
+
 // Sequential stores into the mapping would otherwise look like a stream to the fault path, which
 // then reads ahead into ever larger page-cache folios. Writeback works on whole folios, so every
 // writeback started behind the write position (or by the kernel) would also write the large
@@ -83,7 +92,12 @@ Status PosixMappedWritableFile::Append(std::string_view data) {
   ZIGGY_ASSERT(fd_ >= 0 && map_ != nullptr);
   Status s = EnsureReserved(file_offset_ + data.size());
   if (!s.ok()) return Fail(std::move(s));
-  std::memcpy(map_ + file_offset_, data.data(), data.size());
+  if (file_offset_ < synced_page_end_) {
+    s = PwriteFully(fd_, path_, "pwrite", data, file_offset_);
+    if (!s.ok()) return Fail(std::move(s));
+  } else {
+    std::memcpy(map_ + file_offset_, data.data(), data.size());
+  }
   file_offset_ += data.size();
   return Status::OK();
 }
@@ -100,9 +114,29 @@ void PosixMappedWritableFile::StartWriteback() {
 
 Status PosixMappedWritableFile::Sync() {
   if (!sticky_error_.ok()) return sticky_error_;
+  if (file_offset_ - synced_offset_ < kZeroAheadBytes) {
+    Status s = ZeroAhead();
+    if (!s.ok()) return Fail(std::move(s));
+  }
   if (fdatasync(fd_) != 0) {
     return Fail(ErrnoError("fdatasync (data may be lost)", path_, errno));
   }
+  synced_offset_ = file_offset_;
+  synced_page_end_ = PageEnd(file_offset_);
+  return Status::OK();
+}
+
+Status PosixMappedWritableFile::ZeroAhead() {
+  // Only pages wholly past the data (the page holding file_offset_ has appended bytes), and only
+  // once the next page is not zeroed yet.
+  const uint64_t from = PageEnd(file_offset_);
+  if (zeroed_end_ > from) return Status::OK();
+  const uint64_t end = std::min(from + kZeroAheadBytes, reserved_bytes_);
+  if (from >= end) return Status::OK();
+  static const std::string zeros(kZeroAheadBytes, '\0');
+  ZIGGY_RETURN_IF_ERROR(
+      PwriteFully(fd_, path_, "zero-ahead", {zeros.data(), static_cast<size_t>(end - from)}, from));
+  zeroed_end_ = end;
   return Status::OK();
 }
 

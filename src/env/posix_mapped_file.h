@@ -14,6 +14,15 @@
 // What remains able to raise SIGBUS on a store is another process truncating the file under
 // the mapping; the DB's LOCK keeps other DB instances out, and no tool of ours shrinks a live
 // log.
+//
+// Logs synced every few records take two detours (docs/design/durability.md, "Sync-heavy logs"):
+//   - An append that starts in the page written back by the last Sync goes through pwrite():
+//     writeback write-protected that page's mapping, and storing through it again would cost a
+//     write fault and a TLB shootdown on every other CPU running our threads.
+//   - A Sync that follows less than kZeroAheadBytes of appends first writes real zeros over the
+//     next kZeroAheadBytes of the reservation. ext4 records every first write into a fallocated
+//     (unwritten) extent with a journal commit inside the fdatasync; writing zeros ahead in one
+//     step pays that once per kZeroAheadBytes instead of once per page.
 #ifndef ZIGGYDB_ENV_POSIX_MAPPED_FILE_H_
 #define ZIGGYDB_ENV_POSIX_MAPPED_FILE_H_
 
@@ -33,7 +42,8 @@ namespace ziggydb::posix {
 //   1. [0, reserved_bytes_) of the file is reserved and zero-filled beyond file_offset_, and
 //      map_ maps exactly that range (map_ is null only after Close).
 //   2. Bytes [0, file_offset_) are the appended data, already in the page cache.
-//   3. Once sticky_error_ is set (a failed reservation, unmap or fdatasync) every later Append,
+//   3. [PageEnd(file_offset_), zeroed_end_) holds zeros written by ZeroAhead (page-aligned).
+//   4. Once sticky_error_ is set (a failed reservation, unmap or fdatasync) every later Append,
 //      Flush and Sync returns it (see PosixWritableFile's invariant 2).
 class PosixMappedWritableFile final : public WritableFile {
  public:
@@ -57,6 +67,9 @@ class PosixMappedWritableFile final : public WritableFile {
   Status EnsureReserved(uint64_t end_offset);
   // As PosixWritableFile::StartWriteback: advisory, errors surface at the next fdatasync.
   void StartWriteback();
+  // Writes zeros over the kZeroAheadBytes of the reservation after the page holding
+  // file_offset_, unless the page after it holds written zeros already.
+  Status ZeroAhead();
   Status Fail(Status error);
 
   const std::string path_;
@@ -66,6 +79,9 @@ class PosixMappedWritableFile final : public WritableFile {
   char* map_;
   uint64_t file_offset_ = 0;
   uint64_t writeback_offset_ = 0;
+  uint64_t synced_offset_ = 0;    // file_offset_ at the last successful Sync
+  uint64_t synced_page_end_ = 0;  // end of the page holding synced_offset_ (0: none synced)
+  uint64_t zeroed_end_ = 0;       // see invariant 3
   Status sticky_error_;
 };
 
