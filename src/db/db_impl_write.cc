@@ -24,6 +24,8 @@ namespace {
 
 // The group batch keeps its buffer between groups unless one grew it past this.
 constexpr size_t kGroupBatchKeepBytes = size_t{4} << 20;
+// Groups serving at least this many other writers split the wake-ups (CommitGroups).
+constexpr size_t kSplitWakeWritersMin = 4;
 // Upper bound on how long a sync leader waits for more writers to join its group.
 constexpr uint64_t kGatherMicrosMax = 1000;
 // A WAL file is preallocated in steps of about one memtable, at most this much.
@@ -46,6 +48,9 @@ struct DBImpl::Writer {
   const bool sync;
   const bool disable_wal;
   Status status;  // set by the serving leader before state becomes kDone
+  // Set by the serving leader before state becomes kDone: the state words of other writers it
+  // served that this writer must wake before returning (see CommitGroups).
+  std::vector<const std::atomic<uint32_t>*> wake_when_done;
   std::atomic<uint32_t> state{kWaiting};
 };
 
@@ -57,6 +62,19 @@ uint32_t WaitWhile(const std::atomic<uint32_t>& state, uint32_t from) {
   while ((current = state.load(std::memory_order_acquire)) == from)
     FutexWait(&state, from);
   return current;
+}
+
+void WakeAll(const std::vector<const std::atomic<uint32_t>*>& words) {
+  for (const std::atomic<uint32_t>* word : words)
+    FutexWakeOne(word);
+}
+
+// A served writer's return: first the wake-ups its leader handed it, then its status. (A template
+// only because DBImpl::Writer is private.)
+template <typename ServedWriter>
+Status Served(const ServedWriter& writer) {
+  WakeAll(writer.wake_when_done);
+  return writer.status;
 }
 
 }  // namespace
@@ -90,7 +108,7 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
   } else {
     lock.unlock();
     // The serving leader also did this writer's sync accounting: no need to take mu_ again.
-    if (WaitWhile(self.state, kWaiting) == kDone) return self.status;
+    if (WaitWhile(self.state, kWaiting) == kDone) return Served(self);
     lock.lock();
   }
   // INVARIANT: this thread is the leader (front of writers_).
@@ -99,7 +117,7 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
     // The writer that completed the group commits it, this batch included.
     ZIGGY_ASSERT(!lock.owns_lock());
     WaitWhile(self.state, kTakenOver);
-    return self.status;
+    return Served(self);
   }
   return CommitGroups(&self, &lock);
 }
@@ -135,7 +153,7 @@ Status DBImpl::CommitGroups(Writer* self, std::unique_lock<std::mutex>* lock) {
     // Pop the group and hand the queue to the next writer, then wake them all with mu_
     // released. Once a writer's state is kDone it may return and free its Writer: only the
     // address of its state word (for the futex wake) is kept.
-    std::vector<const std::atomic<uint32_t>*> to_wake;
+    std::vector<Writer*> done;
     bool served_self = false;
     while (true) {
       Writer* served = writers_.front();
@@ -145,11 +163,25 @@ Status DBImpl::CommitGroups(Writer* self, std::unique_lock<std::mutex>* lock) {
       } else {
         if (served->sync) --sync_writers_inflight_;
         served->status = s;
-        to_wake.push_back(&served->state);
-        served->state.store(kDone, std::memory_order_release);
+        done.push_back(served);
       }
       if (served == last) break;
     }
+    // Waking a sleeping thread costs the waker a few microseconds, and the next group forms only
+    // once the woken writers are back: the first writer woken wakes the second half of the
+    // group on the other CPU while this thread wakes the first half.
+    std::vector<const std::atomic<uint32_t>*> to_wake;
+    const size_t handed_from =
+        done.size() >= kSplitWakeWritersMin ? (done.size() + 1) / 2 : done.size();
+    for (size_t i = 0; i < done.size(); ++i) {
+      if (i >= handed_from) {
+        done.front()->wake_when_done.push_back(&done[i]->state);
+      } else {
+        to_wake.push_back(&done[i]->state);
+      }
+    }
+    for (Writer* served : done)
+      served->state.store(kDone, std::memory_order_release);
     // A writer that completed a gathering may not fit in the group it commits (group bytes).
     const bool lead_again = !served_self && writers_.front() == self;
     if (!writers_.empty() && !lead_again) {
@@ -158,10 +190,9 @@ Status DBImpl::CommitGroups(Writer* self, std::unique_lock<std::mutex>* lock) {
     }
     if (served_self && self->sync) --sync_writers_inflight_;
     lock->unlock();
-    for (const std::atomic<uint32_t>* word : to_wake)
-      FutexWakeOne(word);
+    WakeAll(to_wake);
     if (served_self) return s;
-    if (!lead_again && WaitWhile(self->state, kWaiting) == kDone) return self->status;
+    if (!lead_again && WaitWhile(self->state, kWaiting) == kDone) return Served(*self);
     lock->lock();
     ZIGGY_ASSERT(writers_.front() == self);
   }
