@@ -23,6 +23,7 @@ nlohmann::json OpStatsJson(const Histogram& latency_ns) {
 
 void AddCost(const PhaseCost& cost, uint64_t user_write_bytes, nlohmann::json* j) {
   (*j)["disk_write_bytes"] = cost.disk_write_bytes;
+  (*j)["cancelled_write_bytes"] = cost.cancelled_write_bytes;
   (*j)["user_write_bytes"] = user_write_bytes;
   (*j)["write_amp"] = Ratio(cost.disk_write_bytes, user_write_bytes);
   (*j)["settle_write_bytes"] = cost.settle_write_bytes;

@@ -4,12 +4,12 @@
 // YCSB line fields: engine, workload, kind ("ycsb"), phase ("load" | "run"), ok, error,
 // description, distribution, records, operations, threads, field_count, field_length, seconds,
 // ops_per_sec, ops: {<read|update|insert|scan|rmw>: {count, p50_us, p95_us, p99_us, p999_us,
-// max_us}}, timeline_ops_per_sec: [...], disk_write_bytes, user_write_bytes, write_amp, db_bytes,
-// live_user_bytes, space_amp, cpu_seconds, stall_seconds, read_misses, scanned_records.
-// db_bench lines keep their fields (ops_per_second, latency_us_*, ...) and add kind ("dbbench"),
-// phase ("run"), ops_per_sec, op_latency (like YCSB's ops, one type: insert, update, read or
-// scan; "ops" stays the operation count), disk_write_bytes, user_write_bytes, write_amp, db_bytes,
-// cpu_seconds, stall_seconds.
+// max_us}}, timeline_ops_per_sec: [...], disk_write_bytes (dirtied minus cancelled, see
+// phase_metrics.h), cancelled_write_bytes, user_write_bytes, write_amp, db_bytes, live_user_bytes,
+// space_amp, cpu_seconds, stall_seconds, read_misses, scanned_records. db_bench lines keep their
+// fields (ops_per_second, latency_us_*, ...) and add kind ("dbbench"), phase ("run"), ops_per_sec,
+// op_latency (like YCSB's ops, one type: insert, update, read or scan; "ops" stays the operation
+// count), disk_write_bytes, user_write_bytes, write_amp, db_bytes, cpu_seconds, stall_seconds.
 #ifndef ZIGGYDB_TOOLS_BENCH_BENCH_OUTPUT_H_
 #define ZIGGYDB_TOOLS_BENCH_BENCH_OUTPUT_H_
 

@@ -24,13 +24,23 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-uint64_t ProcWriteBytes() {
+ProcIoBytes ReadProcIo() {
   std::ifstream in("/proc/self/io");
   std::string name;
   uint64_t value = 0;
-  while (in >> name >> value)
-    if (name == "write_bytes:") return value;
-  return 0;
+  ProcIoBytes bytes;
+  while (in >> name >> value) {
+    if (name == "write_bytes:") bytes.dirtied = value;
+    if (name == "cancelled_write_bytes:") bytes.cancelled = value;
+  }
+  return bytes;
+}
+
+// Bytes dirtied between two readings and not cancelled since, clamped at 0.
+uint64_t NetWrittenBytes(const ProcIoBytes& begin, const ProcIoBytes& end) {
+  const uint64_t dirtied = end.dirtied >= begin.dirtied ? end.dirtied - begin.dirtied : 0;
+  const uint64_t cancelled = end.cancelled >= begin.cancelled ? end.cancelled - begin.cancelled : 0;
+  return dirtied > cancelled ? dirtied - cancelled : 0;
 }
 
 // Bytes of the extents FIEMAP reports for fd up to `size`, leaving out unwritten (preallocated)
@@ -97,9 +107,9 @@ double CpuSeconds() {
 PhaseCost PhaseCost::Between(const ResourceSnapshot& begin, const ResourceSnapshot& end,
                              uint64_t db_bytes) {
   PhaseCost cost;
-  cost.disk_write_bytes = end.disk_write_bytes >= begin.disk_write_bytes
-                              ? end.disk_write_bytes - begin.disk_write_bytes
-                              : 0;
+  cost.disk_write_bytes = NetWrittenBytes(begin.io, end.io);
+  cost.cancelled_write_bytes =
+      end.io.cancelled >= begin.io.cancelled ? end.io.cancelled - begin.io.cancelled : 0;
   cost.cpu_seconds = end.cpu_seconds - begin.cpu_seconds;
   cost.stall_seconds = end.stall_micros >= begin.stall_micros
                            ? static_cast<double>(end.stall_micros - begin.stall_micros) / 1e6
@@ -110,7 +120,7 @@ PhaseCost PhaseCost::Between(const ResourceSnapshot& begin, const ResourceSnapsh
 
 ResourceSnapshot TakeSnapshot(Engine* engine) {
   ResourceSnapshot snapshot;
-  snapshot.disk_write_bytes = ProcWriteBytes();
+  snapshot.io = ReadProcIo();
   snapshot.cpu_seconds = CpuSeconds();
   snapshot.stall_micros = engine != nullptr ? engine->StallMicros() : 0;
   return snapshot;
@@ -121,9 +131,9 @@ Status SettleBackgroundWork(Engine* engine, PhaseCost* cost) {
   constexpr auto kPoll = std::chrono::milliseconds(250);
   constexpr int kQuietPolls = 4;  // one second
   const Clock::time_point start = Clock::now();
-  const uint64_t start_bytes = ProcWriteBytes();
+  const ProcIoBytes start_bytes = ReadProcIo();
   Status s = engine->WaitForBackgroundWork();
-  uint64_t last_bytes = ProcWriteBytes();
+  ProcIoBytes last_bytes = ReadProcIo();
   int quiet_polls = 0;
   while (s.ok() && quiet_polls < kQuietPolls) {
     if (Clock::now() - start > std::chrono::minutes(10)) {
@@ -131,11 +141,14 @@ Status SettleBackgroundWork(Engine* engine, PhaseCost* cost) {
       break;
     }
     std::this_thread::sleep_for(kPoll);
-    const uint64_t bytes = ProcWriteBytes();
-    quiet_polls = bytes - last_bytes < kQuietBytesPerSecond / kQuietPolls ? quiet_polls + 1 : 0;
+    // Quiet means nothing being dirtied, whether or not it will be cancelled.
+    const ProcIoBytes bytes = ReadProcIo();
+    quiet_polls = bytes.dirtied - last_bytes.dirtied < kQuietBytesPerSecond / kQuietPolls
+                      ? quiet_polls + 1
+                      : 0;
     last_bytes = bytes;
   }
-  cost->settle_write_bytes = last_bytes >= start_bytes ? last_bytes - start_bytes : 0;
+  cost->settle_write_bytes = NetWrittenBytes(start_bytes, last_bytes);
   cost->settle_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return s;
 }

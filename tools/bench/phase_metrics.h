@@ -1,6 +1,5 @@
 // Process-level measurements around one benchmark phase: bytes the process caused to be written to
-// storage (/proc/self/io write_bytes, which counts page-cache writes when they are dirtied, so
-// background flushes and compactions of every thread count), CPU time of all threads (getrusage),
+// storage, CPU time of all threads (getrusage),
 // the engine's cumulative stall time, and the allocated size of a store's directory. Plus a
 // ThroughputMonitor that samples a phase's progress once per second for the timeline and prints
 // the progress line.
@@ -19,20 +18,35 @@
 
 namespace ziggydb::bench {
 
+// Bytes written to storage come from /proc/self/io, which counts a page-cache page when it is
+// dirtied (write_bytes; background flushes and compactions of every thread count) and, apart,
+// dirty bytes the process discarded before they were written back by truncating or deleting
+// their file (cancelled_write_bytes). The difference is what reached the disk: an engine that
+// deletes a write-ahead log it never synced (RocksDB and LevelDB with sync=false) dirtied those
+// bytes but never wrote them.
+struct ProcIoBytes {
+  uint64_t dirtied = 0;    // write_bytes; 0 where unavailable
+  uint64_t cancelled = 0;  // cancelled_write_bytes
+};
+
 struct ResourceSnapshot {
-  uint64_t disk_write_bytes = 0;  // /proc/self/io write_bytes; 0 where unavailable
-  double cpu_seconds = 0;         // user + system, all threads
-  uint64_t stall_micros = 0;      // Engine::StallMicros()
+  ProcIoBytes io;
+  double cpu_seconds = 0;     // user + system, all threads
+  uint64_t stall_micros = 0;  // Engine::StallMicros()
 };
 
 // What a phase cost, from two snapshots and the store's state at its end.
 struct PhaseCost {
+  // Bytes dirtied minus bytes cancelled in the phase (0 if more were cancelled than dirtied,
+  // which a phase that only deletes files written earlier can show).
   uint64_t disk_write_bytes = 0;
+  uint64_t cancelled_write_bytes = 0;  // included in disk_write_bytes' subtraction
   double cpu_seconds = 0;
   double stall_seconds = 0;
   uint64_t db_bytes = 0;  // DirBytesOnDisk of the store once settled
-  // The background work the phase left behind (SettleBackgroundWork): bytes written and seconds
-  // spent after the timed part until the engine was idle.
+  // The background work the phase left behind (SettleBackgroundWork): bytes written (net of
+  // cancelled, as disk_write_bytes) and seconds spent after the timed part until the engine was
+  // idle.
   uint64_t settle_write_bytes = 0;
   double settle_seconds = 0;
 
