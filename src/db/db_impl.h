@@ -28,6 +28,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -133,6 +134,10 @@ class DBImpl final : public DB {
   // with mu_ released when the writer that completed the group took it over (self's state is
   // then kTakenOver or kDone).
   [[nodiscard]] bool GatherSyncWriters(Writer* self, std::unique_lock<std::mutex>* lock);
+  // Sleeps (without mu_) while writer's state is `from`, at most until `deadline`; returns the
+  // state it found last.
+  uint32_t WaitWhile(const Writer& writer, uint32_t from,
+                     std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
   // True if `writer`, just queued, completes the group a gathering leader waits for and may
   // commit it in the leader's place. Precondition: mu_ held.
   bool CompletesGathering(const Writer& writer) const;
@@ -318,7 +323,10 @@ class DBImpl final : public DB {
   int sync_writers_inflight_ = 0;  // sync writers inside WriteImpl
   int sync_writers_expected_ = 1;  // recent peak of sync_writers_inflight_, lowered on timeout
   bool leader_gathering_ = false;  // the front writer waits for `expected` writers
-  uint64_t last_sync_micros_ = 0;  // duration of the last WAL fsync
+  uint32_t next_wake_bit_ = 0;     // the next queued writer's wake bit is 1 << (this % 32)
+  // Queued writers sleep on this word; a leader bumps it, then wakes their bits (WaitWhile).
+  std::atomic<uint32_t> writer_wakeups_{0};
+  uint64_t last_sync_micros_ = 0;               // duration of the last WAL fsync
   std::optional<WriteStallCause> write_stall_;  // the stall condition in force (SetWriteStall)
   uint64_t write_stall_begin_micros_ = 0;
   bool bg_error_reported_ = false;  // ReportBackgroundError ran
