@@ -39,47 +39,52 @@ std::string_view GetView(const TableReader& table, const std::string& key, Statu
   return found;
 }
 
-TEST(TableMapped, RawBlocksAreViewsOfTheFileOutsideTheBlockCache) {
-  BlockCache cache(1 << 20);
-  const TableOptions options = SmallBlocks(&cache, CompressionType::kNone);
-  const Map entries = Entries(300);
+// 300 entries in small blocks, opened over a mapping with a block cache of its own.
+struct CachedMappedTable {
+  explicit CachedMappedTable(CompressionType compression)
+      : options(SmallBlocks(&cache, compression)), entries(Entries(300)) {
+    status = test::OpenMappedTable(options, test::BuildTable(options, entries), &table, &source);
+  }
+
+  BlockCache cache{1 << 20};  // before options, which point to it
+  const TableOptions options;
+  const Map entries;
   test::MappedStringSource* source = nullptr;
   std::unique_ptr<TableReader> table;
-  ASSERT_TRUE(
-      test::OpenMappedTable(options, test::BuildTable(options, entries), &table, &source).ok());
+  Status status;
+};
+
+TEST(TableMapped, RawBlocksAreViewsOfTheFileOutsideTheBlockCache) {
+  CachedMappedTable t(CompressionType::kNone);
+  ASSERT_TRUE(t.status.ok()) << t.status.ToString();
   const std::string key = "key100123";
-  const uint64_t reads_at_open = source->reads();
+  const uint64_t reads_at_open = t.source->reads();
   for (int i = 0; i < 3; ++i) {
     Status s;
-    const std::string_view value = GetView(*table, key, &s);
+    const std::string_view value = GetView(*t.table, key, &s);
     ASSERT_TRUE(s.ok()) << s.ToString();
-    EXPECT_EQ(value, entries.at(key));
+    EXPECT_EQ(value, t.entries.at(key));
     // Zero copy: the value lies inside the file's own bytes.
-    const std::string& file = source->contents();
+    const std::string& file = t.source->contents();
     EXPECT_TRUE(value.data() >= file.data() &&
                 value.data() + value.size() <= file.data() + file.size());
   }
-  EXPECT_EQ(source->reads(), reads_at_open + 3) << "every load is one Read of the mapping";
-  EXPECT_EQ(cache.usage(), 0u) << "views never enter the cache";
+  EXPECT_EQ(t.source->reads(), reads_at_open + 3) << "every load is one Read of the mapping";
+  EXPECT_EQ(t.cache.usage(), 0u) << "views never enter the cache";
 }
 
 TEST(TableMapped, CompressedBlocksAreDecompressedIntoTheBlockCache) {
-  BlockCache cache(1 << 20);
-  const TableOptions options = SmallBlocks(&cache, CompressionType::kSnappy);
-  const Map entries = Entries(300);
-  test::MappedStringSource* source = nullptr;
-  std::unique_ptr<TableReader> table;
-  ASSERT_TRUE(
-      test::OpenMappedTable(options, test::BuildTable(options, entries), &table, &source).ok());
+  CachedMappedTable t(CompressionType::kSnappy);
+  ASSERT_TRUE(t.status.ok()) << t.status.ToString();
   const std::string key = "key100123";
-  const uint64_t reads_at_open = source->reads();
+  const uint64_t reads_at_open = t.source->reads();
   for (int i = 0; i < 3; ++i) {
     Status s;
-    EXPECT_EQ(GetView(*table, key, &s), entries.at(key));
+    EXPECT_EQ(GetView(*t.table, key, &s), t.entries.at(key));
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
-  EXPECT_EQ(source->reads(), reads_at_open + 1) << "one miss, then cache hits";
-  EXPECT_GT(cache.usage(), 0u);
+  EXPECT_EQ(t.source->reads(), reads_at_open + 1) << "one miss, then cache hits";
+  EXPECT_GT(t.cache.usage(), 0u);
 }
 
 TEST(TableMapped, ChecksumOfAViewIsVerifiedOnEveryLoad) {
