@@ -230,8 +230,9 @@ bool DBImpl::GatherSyncWriters(Writer* self, std::unique_lock<std::mutex>* lock)
   const auto deadline = SteadyClock::now() + std::chrono::microseconds(budget_micros);
   leader_gathering_ = true;
   lock->unlock();
-  // Nobody wakes a gathering leader: the writer that completes its group takes it over (the
-  // leader then sleeps on until the group's wake-up), else the deadline ends the wait.
+  // The writer that completes the group takes it over without waking this leader: the leader
+  // wakes at its deadline or at its group's wake-up, whichever comes first, and after a takeover
+  // waits for the latter.
   WaitWhile(*self, kLeader, deadline);
   // The state leaves kLeader only by a takeover, which happens under mu_: with mu_ held, a
   // state still kLeader means the wait timed out and this leader keeps its group.
