@@ -36,4 +36,16 @@ FragmentHeader DecodeFragmentHeader(const char* src) {
   return header;
 }
 
+void EncodeLogHead(const LogHead& head, char* dst) {
+  EncodeFixed64(dst, head.previous_log_number);
+  EncodeFixed64(dst + 8, head.previous_log_bytes);
+}
+
+bool DecodeLogHead(std::string_view payload, LogHead* head) {
+  if (payload.size() != kLogHeadBytes) return false;
+  head->previous_log_number = DecodeFixed64(payload.data());
+  head->previous_log_bytes = DecodeFixed64(payload.data() + 8);
+  return true;
+}
+
 }  // namespace ziggydb::wal

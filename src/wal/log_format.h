@@ -1,4 +1,4 @@
-// The write-ahead log format, version 1 (specified in docs/format/wal.md).
+// The write-ahead log format, version 2 (specified in docs/format/wal.md).
 //
 // A log is a sequence of 32 KiB blocks. A record is stored as one or more fragments, each a
 // header followed by its payload, never crossing a block boundary:
@@ -11,6 +11,11 @@
 // file (recycled or preallocated) has an intact checksum but the wrong number, so readers see it
 // as the end of the log. A block's last bytes that cannot hold a header are zero padding. A header
 // of eleven zero bytes (type kZero) marks unused space: the end of the data written so far.
+//
+// Besides the fragments of records, a version-2 log holds two control fragments, each a single
+// fragment that is not a record: a head at offset 0 naming the previous log and its length (so
+// recovery sees when an older, unsynced log lost its tail), and a marker saying every earlier log
+// was complete on disk when it was written (so recovery can tell such a loss from corruption).
 #ifndef ZIGGYDB_WAL_LOG_FORMAT_H_
 #define ZIGGYDB_WAL_LOG_FORMAT_H_
 
@@ -21,8 +26,9 @@
 namespace ziggydb::wal {
 
 // The format these files implement. Not stored in the log: a future version must use fragment
-// types this version does not know, which version-1 readers report as damage.
-inline constexpr uint32_t kFormatVersion = 1;
+// types this version does not know, which older readers report as damage. Version 2 added the
+// control fragments; a version-1 log (no head) still reads.
+inline constexpr uint32_t kFormatVersion = 2;
 
 inline constexpr size_t kBlockBytes = 32 * 1024;
 inline constexpr size_t kHeaderBytes = 4 + 2 + 1 + 4;
@@ -41,8 +47,24 @@ enum class RecordType : uint8_t {
   kFirst = 2,   // first fragment of a record spanning blocks
   kMiddle = 3,  // neither first nor last
   kLast = 4,    // last fragment of a record spanning blocks
+  // Version 2 control fragments (not records):
+  kHead = 5,               // at offset 0: the previous log's number and length (LogHead)
+  kEarlierLogsSynced = 6,  // empty: every earlier log was complete on disk when this was written
 };
-inline constexpr uint8_t kRecordTypeMax = 4;
+inline constexpr uint8_t kRecordTypeMax = 6;
+
+// The head of a version-2 log: which log came before it, and how many bytes the writer had
+// written to that log when it left it (wal::Writer::file_bytes()). previous_log_number 0: none
+// (the log was started by recovery, when no earlier log remains to be replayed).
+struct LogHead {
+  uint64_t previous_log_number = 0;
+  uint64_t previous_log_bytes = 0;
+};
+inline constexpr size_t kLogHeadBytes =
+    16;  // previous_log_number:fixed64 previous_log_bytes:fixed64
+void EncodeLogHead(const LogHead& head, char* dst);  // writes kLogHeadBytes
+// False unless payload is exactly kLogHeadBytes.
+bool DecodeLogHead(std::string_view payload, LogHead* head);
 
 // Offsets of the header fields.
 inline constexpr size_t kCrcOffset = 0;

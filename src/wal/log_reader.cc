@@ -132,6 +132,19 @@ void Reader::ReportPendingDamage(bool at_tail) {
   }
 }
 
+bool Reader::AcceptControlFragment(const Fragment& fragment) {
+  if (fragment.type == RecordType::kHead) {
+    LogHead head;
+    if (fragment.offset != 0 || !DecodeLogHead(fragment.payload, &head)) return false;
+    head_ = head;
+    return true;
+  }
+  ZIGGY_ASSERT(fragment.type == RecordType::kEarlierLogsSynced);
+  if (!fragment.payload.empty()) return false;
+  earlier_logs_synced_ = true;
+  return true;
+}
+
 bool Reader::ReadRecord(std::string* record) {
   record->clear();
   if (!io_status_.ok()) return false;
@@ -161,6 +174,17 @@ bool Reader::ReadRecord(std::string* record) {
                    fragment.kind == FragmentKind::kEndMarker);
         break;
       case FragmentKind::kIntact:
+        if (fragment.type == RecordType::kHead || fragment.type == RecordType::kEarlierLogsSynced) {
+          abandon_record(fragment.offset, "record missing its last fragment");
+          if (!AcceptControlFragment(fragment)) {
+            NoteDamage(fragment.offset, fragment.end, "misplaced or malformed control fragment",
+                       /*clean=*/false);
+            break;
+          }
+          ReportPendingDamage(/*at_tail=*/false);
+          intact_end_offset_ = fragment.end;
+          break;
+        }
         if (fragment.type == RecordType::kFull || fragment.type == RecordType::kFirst) {
           abandon_record(fragment.offset, "record missing its last fragment");
           in_record = true;
@@ -179,6 +203,7 @@ bool Reader::ReadRecord(std::string* record) {
         if (fragment.type == RecordType::kFull || fragment.type == RecordType::kLast) {
           ReportPendingDamage(/*at_tail=*/false);
           last_record_offset_ = record_offset;
+          intact_end_offset_ = fragment.end;
           return true;
         }
         break;

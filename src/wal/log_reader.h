@@ -17,11 +17,15 @@
 //      whose beginning was lost.
 //   5. Whatever the bytes, it reads no memory out of bounds and holds at most one block plus the
 //      record being assembled (at most kRecordBytesMax).
+//   6. Control fragments (a head at offset 0, the earlier-logs-synced marker) are not records:
+//      they are exposed through head() and earlier_logs_synced(), and count as intact data for
+//      rule 3. One anywhere else, or malformed, is damage.
 #ifndef ZIGGYDB_WAL_LOG_READER_H_
 #define ZIGGYDB_WAL_LOG_READER_H_
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -54,6 +58,14 @@ class Reader {
 
   // File offset of the first fragment of the record last returned.
   uint64_t last_record_offset() const { return last_record_offset_; }
+  // File offset just past the last intact record or control fragment read so far: where the
+  // writer's data ended, if the log is whole (compare LogHead::previous_log_bytes).
+  uint64_t intact_end_offset() const { return intact_end_offset_; }
+  // The log's head, once read (the first ReadRecord call reads it); nullopt for a version-1 log
+  // or one whose head was lost.
+  const std::optional<LogHead>& head() const { return head_; }
+  // True once an earlier-logs-synced marker was read.
+  bool earlier_logs_synced() const { return earlier_logs_synced_; }
   // The error that stopped reading, or OK. Damage already found but not yet reported when the
   // error struck is not reported: whether anything intact follows it is unknown.
   Status io_status() const { return io_status_; }
@@ -87,6 +99,8 @@ class Reader {
   // another log's fragment), reported only if an intact record follows.
   void NoteDamage(uint64_t begin, uint64_t end, const char* reason, bool clean);
   void ReportPendingDamage(bool at_tail);
+  // Takes in an intact control fragment; false if it is misplaced or malformed.
+  bool AcceptControlFragment(const Fragment& fragment);
   uint64_t buffer_offset() const { return end_of_buffer_offset_ - buffer_.size(); }
 
   const std::unique_ptr<SequentialFile> file_;
@@ -98,6 +112,9 @@ class Reader {
   bool eof_ = false;                   // the current block is the file's last
   Status io_status_;
   uint64_t last_record_offset_ = 0;
+  uint64_t intact_end_offset_ = 0;
+  std::optional<LogHead> head_;
+  bool earlier_logs_synced_ = false;
 
   // Damage found but not reported yet: [pending_begin_, pending_end_), first reason.
   bool pending_ = false;

@@ -55,7 +55,7 @@ Writer::Writer(std::unique_ptr<WritableFile> file, uint64_t log_number, uint64_t
 
 Writer::~Writer() = default;
 
-void Writer::EncodeRecord(std::string_view payload, size_t* block_offset) {
+void Writer::EncodeRecord(std::string_view payload, RecordType whole, size_t* block_offset) {
   const uint32_t stored_log_number = StoredLogNumber(log_number_);
   bool first = true;
   // INVARIANT: *block_offset < kBlockBytes. An empty payload still emits one (kFull) fragment.
@@ -70,7 +70,7 @@ void Writer::EncodeRecord(std::string_view payload, size_t* block_offset) {
     const bool last = fragment_bytes == payload.size();
     RecordType type = RecordType::kMiddle;
     if (first && last) {
-      type = RecordType::kFull;
+      type = whole;
     } else if (first) {
       type = RecordType::kFirst;
     } else if (last) {
@@ -88,15 +88,32 @@ void Writer::EncodeRecord(std::string_view payload, size_t* block_offset) {
   } while (true);
 }
 
+Status Writer::AddHead(const LogHead& head) {
+  ZIGGY_ASSERT(file_bytes_ == 0);
+  char payload[kLogHeadBytes];
+  EncodeLogHead(head, payload);
+  return Append({payload, sizeof(payload)}, RecordType::kHead);
+}
+
 Status Writer::AddRecord(std::string_view payload) {
   ZIGGY_ASSERT(!closed_);
   if (!status_.ok()) return status_;
-  if (payload.size() > kRecordBytesMax) {
-    return Status::InvalidArgument("log record too large");
-  }
+  if (payload.size() > kRecordBytesMax) return Status::InvalidArgument("log record too large");
+  return Append(payload, RecordType::kFull);
+}
+
+Status Writer::AddEarlierLogsSyncedMarker() {
+  return Append({}, RecordType::kEarlierLogsSynced);
+}
+
+Status Writer::Append(std::string_view payload, RecordType whole) {
+  ZIGGY_ASSERT(!closed_);
+  if (!status_.ok()) return status_;
   buffer_.clear();
   size_t block_offset = block_offset_;
-  EncodeRecord(payload, &block_offset);
+  EncodeRecord(payload, whole, &block_offset);
+  // INVARIANT 4: a control fragment is small enough never to be split.
+  ZIGGY_ASSERT(whole == RecordType::kFull || buffer_.size() <= kBlockBytes);
   ZIGGY_DASSERT(
       EncodedRecordMatches(buffer_, block_offset_, StoredLogNumber(log_number_), payload));
   ZIGGY_ASSERT((block_offset_ + buffer_.size()) % kBlockBytes == block_offset);
@@ -117,6 +134,7 @@ Status Writer::Sync() {
   ZIGGY_ASSERT(!closed_);
   if (!status_.ok()) return status_;
   status_ = file_->Sync();
+  if (status_.ok()) synced_bytes_ = file_bytes_;
   return status_;
 }
 

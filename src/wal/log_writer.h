@@ -10,6 +10,7 @@
 //      refuse writes until it is reopened.
 //   3. block_offset_ < kBlockBytes is the writer's position inside the current block; every
 //      block's unused last bytes (fewer than a header) are written as zeros.
+//   4. A control fragment (head, marker) is one fragment, never split; the head comes first.
 #ifndef ZIGGYDB_WAL_LOG_WRITER_H_
 #define ZIGGYDB_WAL_LOG_WRITER_H_
 
@@ -35,9 +36,14 @@ class Writer {
   Writer& operator=(const Writer&) = delete;
   ~Writer();
 
+  // Writes the log's head (LogHead). Precondition: nothing written yet, not closed.
+  [[nodiscard]] Status AddHead(const LogHead& head);
   // Appends `payload` as one record and flushes it to the OS. InvalidArgument (not sticky,
   // nothing written) if payload exceeds kRecordBytesMax. Precondition: not closed.
   [[nodiscard]] Status AddRecord(std::string_view payload);
+  // Appends the marker saying every earlier log is complete on disk; the caller must have made
+  // them durable first. Precondition: not closed.
+  [[nodiscard]] Status AddEarlierLogsSyncedMarker();
   // Makes every added record durable. Precondition: not closed.
   [[nodiscard]] Status Sync();
   // Closes the file (without syncing it). Returns the sticky error if there is one.
@@ -46,18 +52,24 @@ class Writer {
 
   // Bytes written so far, padding included: the offset where the next record starts.
   uint64_t file_bytes() const { return file_bytes_; }
+  // True if every byte written so far was synced.
+  bool all_synced() const { return synced_bytes_ == file_bytes_; }
   uint64_t log_number() const { return log_number_; }
 
  private:
   // Appends the fragments of payload (and any block padding before them) to buffer_, starting
-  // at block offset *block_offset, which it advances.
-  void EncodeRecord(std::string_view payload, size_t* block_offset);
+  // at block offset *block_offset, which it advances. A payload that fits in one fragment gets
+  // type `whole`.
+  void EncodeRecord(std::string_view payload, RecordType whole, size_t* block_offset);
+  // Encodes payload (a record, or a control fragment of type `whole`), appends and flushes it.
+  [[nodiscard]] Status Append(std::string_view payload, RecordType whole);
 
   std::unique_ptr<WritableFile> file_;
   const uint64_t log_number_;
   size_t block_offset_ = 0;
   uint64_t file_bytes_ = 0;
-  Status status_;  // the first I/O failure; see invariant 2
+  uint64_t synced_bytes_ = 0;  // file_bytes_ as of the last successful Sync
+  Status status_;              // the first I/O failure; see invariant 2
   bool closed_ = false;
   std::string buffer_;  // the encoded record; reused across calls to avoid reallocating
 };

@@ -1,0 +1,184 @@
+// The control fragments of a version-2 log: the head naming the previous log and its length, and
+// the earlier-logs-synced marker (docs/format/wal.md, "Control fragments").
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "util/coding.h"
+#include "wal/log_format.h"
+#include "wal/log_reader.h"
+#include "wal/log_test_util.h"
+#include "wal/log_writer.h"
+
+namespace ziggydb::wal {
+namespace {
+
+using logtest::ReadAll;
+using logtest::RecordingReporter;
+using logtest::StringSink;
+using logtest::StringSource;
+using logtest::WriteLog;
+
+constexpr uint64_t kLogNumber = 9;
+
+// What a reader saw after reading a whole log.
+struct ReadResult {
+  std::vector<std::string> records;
+  std::optional<LogHead> head;
+  bool earlier_logs_synced = false;
+  uint64_t intact_end_offset = 0;
+};
+
+ReadResult ReadLog(const std::string& contents, RecordingReporter* reporter) {
+  Reader reader(std::make_unique<StringSource>(contents), kLogNumber, reporter);
+  ReadResult result;
+  std::string record;
+  while (reader.ReadRecord(&record))
+    result.records.push_back(record);
+  result.head = reader.head();
+  result.earlier_logs_synced = reader.earlier_logs_synced();
+  result.intact_end_offset = reader.intact_end_offset();
+  return result;
+}
+
+TEST(WalControl, HeadAndMarkerAreReadButNotReturnedAsRecords) {
+  std::string contents;
+  Writer writer(std::make_unique<StringSink>(&contents), kLogNumber, 0);
+  ASSERT_TRUE(writer.AddHead({7, 12345}).ok());
+  ASSERT_TRUE(writer.AddRecord("a").ok());
+  ASSERT_TRUE(writer.AddEarlierLogsSyncedMarker().ok());
+  ASSERT_TRUE(writer.AddRecord("b").ok());
+  RecordingReporter reporter;
+  const ReadResult read = ReadLog(contents, &reporter);
+  EXPECT_EQ(read.records, (std::vector<std::string>{"a", "b"}));
+  ASSERT_TRUE(read.head.has_value());
+  EXPECT_EQ(read.head->previous_log_number, 7u);
+  EXPECT_EQ(read.head->previous_log_bytes, 12345u);
+  EXPECT_TRUE(read.earlier_logs_synced);
+  EXPECT_EQ(read.intact_end_offset, writer.file_bytes());
+  EXPECT_EQ(writer.file_bytes(), contents.size());
+  EXPECT_TRUE(reporter.reports.empty());
+}
+
+TEST(WalControl, GoldenBytesOfAHead) {
+  std::string contents;
+  Writer writer(std::make_unique<StringSink>(&contents), kLogNumber, 0);
+  ASSERT_TRUE(writer.AddHead({3, 0x1234}).ok());
+  ASSERT_EQ(contents.size(), kHeaderBytes + kLogHeadBytes);
+  const FragmentHeader header = DecodeFragmentHeader(contents.data());
+  EXPECT_EQ(header.type, 5);
+  EXPECT_EQ(header.length, kLogHeadBytes);
+  EXPECT_EQ(header.stored_log_number, kLogNumber);
+  EXPECT_EQ(DecodeFixed64(contents.data() + kHeaderBytes), 3u);
+  EXPECT_EQ(DecodeFixed64(contents.data() + kHeaderBytes + 8), 0x1234u);
+}
+
+TEST(WalControl, ALogHoldingOnlyItsHeadEndsAfterIt) {
+  std::string contents;
+  Writer writer(std::make_unique<StringSink>(&contents), kLogNumber, 0);
+  ASSERT_TRUE(writer.AddHead({0, 0}).ok());
+  contents.append(100, '\0');  // preallocated space
+  RecordingReporter reporter;
+  const ReadResult read = ReadLog(contents, &reporter);
+  EXPECT_TRUE(read.records.empty());
+  EXPECT_TRUE(read.head.has_value());
+  EXPECT_FALSE(read.earlier_logs_synced);
+  EXPECT_EQ(read.intact_end_offset, kHeaderBytes + kLogHeadBytes);
+  EXPECT_TRUE(reporter.reports.empty());
+}
+
+TEST(WalControl, AVersion1LogHasNoHead) {
+  const std::string contents = WriteLog({"x", "y"}, kLogNumber);
+  RecordingReporter reporter;
+  const ReadResult read = ReadLog(contents, &reporter);
+  EXPECT_EQ(read.records.size(), 2u);
+  EXPECT_FALSE(read.head.has_value());
+  EXPECT_EQ(read.intact_end_offset, contents.size());
+  EXPECT_TRUE(reporter.reports.empty());
+}
+
+TEST(WalControl, ATornTailLeavesTheIntactEndAtTheLastWholeRecord) {
+  std::string contents;
+  Writer writer(std::make_unique<StringSink>(&contents), kLogNumber, 0);
+  ASSERT_TRUE(writer.AddHead({1, 2}).ok());
+  ASSERT_TRUE(writer.AddRecord("first").ok());
+  const uint64_t first_end = writer.file_bytes();
+  ASSERT_TRUE(writer.AddRecord(std::string(500, 'z')).ok());
+  contents.resize(contents.size() - 10);
+  RecordingReporter reporter;
+  const ReadResult read = ReadLog(contents, &reporter);
+  EXPECT_EQ(read.records, (std::vector<std::string>{"first"}));
+  EXPECT_EQ(read.intact_end_offset, first_end);
+  ASSERT_EQ(reporter.reports.size(), 1u);
+  EXPECT_TRUE(reporter.reports[0].at_tail);
+}
+
+TEST(WalControl, AZeroedLogLosesItsHeadAndEndsAtZero) {
+  std::string contents(4096, '\0');
+  const ReadResult read = ReadLog(contents, nullptr);
+  EXPECT_FALSE(read.head.has_value());
+  EXPECT_EQ(read.intact_end_offset, 0u);
+}
+
+TEST(WalControl, AHeadAnywhereButTheStartIsDamage) {
+  std::string contents;
+  Writer writer(std::make_unique<StringSink>(&contents), kLogNumber, 0);
+  ASSERT_TRUE(writer.AddRecord("a").ok());
+  char payload[kLogHeadBytes];
+  EncodeLogHead({1, 1}, payload);
+  char header[kHeaderBytes];
+  EncodeFragmentHeader(header, RecordType::kHead, kLogNumber, {payload, sizeof(payload)});
+  contents.append(header, kHeaderBytes).append(payload, sizeof(payload));
+  RecordingReporter reporter;
+  const ReadResult read = ReadLog(contents, &reporter);
+  EXPECT_EQ(read.records, (std::vector<std::string>{"a"}));
+  EXPECT_FALSE(read.head.has_value());
+  ASSERT_EQ(reporter.reports.size(), 1u);
+  EXPECT_NE(reporter.reports[0].reason.find("control fragment"), std::string::npos);
+}
+
+TEST(WalControl, DamageBeforeAMarkerIsMidLog) {
+  std::string contents;
+  Writer writer(std::make_unique<StringSink>(&contents), kLogNumber, 0);
+  ASSERT_TRUE(writer.AddHead({1, 1}).ok());
+  ASSERT_TRUE(writer.AddRecord(std::string(kBlockBytes, 'r')).ok());  // ends in block 1
+  ASSERT_TRUE(writer.AddEarlierLogsSyncedMarker().ok());
+  contents[kHeaderBytes + kLogHeadBytes + kHeaderBytes + 5] ^= 1;  // inside the first fragment
+  RecordingReporter reporter;
+  const ReadResult read = ReadLog(contents, &reporter);
+  EXPECT_TRUE(read.records.empty());
+  EXPECT_TRUE(read.earlier_logs_synced);
+  ASSERT_FALSE(reporter.reports.empty());
+  EXPECT_FALSE(reporter.reports[0].at_tail);
+}
+
+TEST(WalControl, AMarkerFitsInTheLastHeaderSizedBytesOfABlock) {
+  std::string contents;
+  Writer writer(std::make_unique<StringSink>(&contents), kLogNumber, 0);
+  ASSERT_TRUE(writer.AddRecord(std::string(kBlockBytes - 2 * kHeaderBytes, 'p')).ok());
+  ASSERT_EQ(writer.file_bytes(), kBlockBytes - kHeaderBytes);
+  ASSERT_TRUE(writer.AddEarlierLogsSyncedMarker().ok());
+  EXPECT_EQ(writer.file_bytes(), kBlockBytes);
+  ASSERT_TRUE(writer.AddRecord("next").ok());
+  RecordingReporter reporter;
+  const ReadResult read = ReadLog(contents, &reporter);
+  EXPECT_EQ(read.records.size(), 2u);
+  EXPECT_TRUE(read.earlier_logs_synced);
+  EXPECT_TRUE(reporter.reports.empty());
+}
+
+TEST(WalControl, SyncTracksWhetherEverythingWrittenIsDurable) {
+  std::string contents;
+  Writer writer(std::make_unique<StringSink>(&contents), kLogNumber, 0);
+  EXPECT_TRUE(writer.all_synced());
+  ASSERT_TRUE(writer.AddHead({0, 0}).ok());
+  EXPECT_FALSE(writer.all_synced());
+  ASSERT_TRUE(writer.Sync().ok());
+  EXPECT_TRUE(writer.all_synced());
+  ASSERT_TRUE(writer.AddRecord("r").ok());
+  EXPECT_FALSE(writer.all_synced());
+}
+
+}  // namespace
+}  // namespace ziggydb::wal
