@@ -15,6 +15,7 @@
 #define ZIGGYDB_ENV_FAULT_ENV_H_
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -32,6 +33,14 @@ class FaultInjectionEnv : public MemEnv {
   // followed by SyncDir of their directory revert; every lock is released. File objects opened
   // before the call must not be used afterwards (their process is gone), only destroyed.
   void DropUnsyncedData() { RevertToDurableState(); }
+  // Power loss after writeback had reached part of the unsynced data (in any order across
+  // files, each file front to back): of each file's unsynced bytes the first
+  // keep_bytes(path, unsynced_bytes) survive; the rest is lost as in DropUnsyncedData. A newer
+  // log can so outlive an older one's tail. keep_bytes must not call into this Env.
+  void DropUnsyncedDataKeeping(
+      const std::function<uint64_t(const std::string& path, uint64_t unsynced_bytes)>& keep_bytes) {
+    RevertToDurableStateKeeping(keep_bytes);
+  }
 
   // The next `count` operations of kind `op` whose path contains path_substring fail with
   // IOError (nothing is changed by a failed operation). An empty substring matches every path.

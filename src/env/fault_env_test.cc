@@ -184,6 +184,33 @@ TEST_F(FaultEnvTest, PreallocatedLogEndsInZerosAfterPowerLoss) {
   EXPECT_EQ(ReadAll(&env_, "/db/1.log"), "kept" + std::string(28, '\0'));
 }
 
+TEST_F(FaultEnvTest, PartialWritebackKeepsAChosenPrefixOfEachFilesUnsyncedBytes) {
+  std::unique_ptr<WritableFile> older;
+  std::unique_ptr<WritableFile> newer;
+  ASSERT_TRUE(NewPreallocatedWritableFile(&env_, "/db/1.log", 32, &older).ok());
+  ASSERT_TRUE(env_.NewWritableFile("/db/2.log", &newer).ok());
+  ASSERT_TRUE(env_.SyncDir("/db").ok());
+  ASSERT_TRUE(older->Append("sync|").ok());
+  ASSERT_TRUE(older->Sync().ok());
+  ASSERT_TRUE(older->Append("abcdef").ok());
+  ASSERT_TRUE(newer->Append("0123456789").ok());
+  older.reset();
+  newer.reset();
+  std::vector<std::pair<std::string, uint64_t>> asked;
+  env_.DropUnsyncedDataKeeping([&](const std::string& path, uint64_t unsynced_bytes) {
+    asked.emplace_back(path, unsynced_bytes);
+    return path == "/db/1.log" ? uint64_t{2} : uint64_t{100};  // more than there is: all of it
+  });
+  EXPECT_EQ(asked,
+            (std::vector<std::pair<std::string, uint64_t>>{{"/db/1.log", 6}, {"/db/2.log", 10}}));
+  // The older file lost its tail after "ab"; the newer kept everything.
+  EXPECT_EQ(ReadAll(&env_, "/db/1.log"), "sync|ab" + std::string(25, '\0'));
+  EXPECT_EQ(ReadAll(&env_, "/db/2.log"), "0123456789");
+  // What survived counts as durable: a second power loss keeps it.
+  env_.DropUnsyncedData();
+  EXPECT_EQ(ReadAll(&env_, "/db/2.log"), "0123456789");
+}
+
 TEST_F(FaultEnvTest, PowerLossReleasesLocks) {
   std::unique_ptr<FileLock> lock;
   ASSERT_TRUE(env_.LockFile("/db/LOCK", &lock).ok());

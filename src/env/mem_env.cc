@@ -79,6 +79,14 @@ struct MemEnv::Inode {
     dirty_begin = std::numeric_limits<uint64_t>::max();
     dirty_end = 0;
   }
+  uint64_t unsynced_bytes() const { return dirty_begin < dirty_end ? dirty_end - dirty_begin : 0; }
+  // The first `bytes` unsynced bytes become durable, as if written back before a power loss.
+  void KeepUnsynced(uint64_t bytes) {
+    if (bytes == 0 || dirty_begin >= dirty_end) return;
+    const uint64_t end = std::min(dirty_end, dirty_begin + bytes);
+    if (synced.size() < end) synced.resize(end, '\0');
+    synced.replace(dirty_begin, end - dirty_begin, data, dirty_begin, end - dirty_begin);
+  }
   void Revert() {
     data = synced;
     dirty_begin = std::numeric_limits<uint64_t>::max();
@@ -459,6 +467,21 @@ void MemEnv::RevertToDurableState() {
     inode->Revert();
   files_ = durable_files_;
   locks_.clear();
+}
+
+void MemEnv::RevertToDurableStateKeeping(
+    const std::function<uint64_t(const std::string& path, uint64_t unsynced_bytes)>& keep_bytes) {
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    std::set<const Inode*> seen;
+    for (const InodeMap* names : {&files_, &durable_files_}) {
+      for (const auto& [name, inode] : *names) {
+        if (!seen.insert(inode.get()).second || inode->unsynced_bytes() == 0) continue;
+        inode->KeepUnsynced(keep_bytes(name, inode->unsynced_bytes()));
+      }
+    }
+  }
+  RevertToDurableState();
 }
 
 Status MemEnv::CorruptByte(const std::string& path, uint64_t offset, uint8_t xor_mask) {

@@ -23,6 +23,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -96,6 +97,12 @@ class MemEnv : public Env, public PreallocatingEnv {
   // Power loss: every file reverts to its last synced bytes and every directory to its names as
   // of its last SyncDir; all locks are released (their holders are gone).
   void RevertToDurableState();
+  // Power loss after writeback had reached part of the unsynced data: of each file's unsynced
+  // bytes, the first keep_bytes(path, unsynced_bytes) (counted from its first unsynced byte)
+  // survive, as if synced; then as RevertToDurableState. Called with the file system mutex held:
+  // keep_bytes must not call back into this Env.
+  void RevertToDurableStateKeeping(
+      const std::function<uint64_t(const std::string& path, uint64_t unsynced_bytes)>& keep_bytes);
   // Damage that is already on the medium: changes the current and the synced bytes alike.
   Status CorruptByte(const std::string& path, uint64_t offset, uint8_t xor_mask);
   Status TruncateDurably(const std::string& path, uint64_t size);

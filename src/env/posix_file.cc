@@ -1,7 +1,6 @@
 #include "env/posix_file.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -113,19 +112,11 @@ Status StickyWriteError(const std::string& path, const Status& error) {
                 error.ToString());
 }
 
-void StartWritebackOfWholePages(int fd, uint64_t file_offset, uint64_t* writeback_offset,
-                                char* mapping) {
+void StartWritebackOfWholePages(int fd, uint64_t file_offset, uint64_t* writeback_offset) {
   // Only whole pages: the page holding file_offset may still be written (by the next append),
   // and starting its writeback now would make that write wait for the I/O.
   const uint64_t end = file_offset - file_offset % kWritebackPageBytes;
   if (end < *writeback_offset + kWritebackStepBytes) return;
-  if (mapping != nullptr) {
-    // Writeback write-protects every page still mapped writable, one TLB shootdown (an IPI to
-    // the other CPUs running our threads) per page. These pages are never stored to again:
-    // unmap them first, in one batch; their dirty state moves to the page cache, which is what
-    // writeback reads. Advisory like the rest: on failure writeback just costs more.
-    (void)madvise(mapping + *writeback_offset, end - *writeback_offset, MADV_DONTNEED);
-  }
   // SYNC_FILE_RANGE_WRITE alone queues the I/O and returns; it gives no durability.
   (void)sync_file_range(fd, static_cast<off_t>(*writeback_offset),
                         static_cast<off_t>(end - *writeback_offset), SYNC_FILE_RANGE_WRITE);

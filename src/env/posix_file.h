@@ -34,13 +34,9 @@ Status StickyWriteError(const std::string& path, const Status& error);
 
 // Starts (does not wait for) writeback of the whole pages of [*writeback_offset, file_offset)
 // once there are kWritebackStepBytes of them, and advances *writeback_offset, so that a later
-// fdatasync (e.g. of a full WAL at a memtable switch, or of a finished table) only waits for the
-// tail. `mapping`, when not null, maps the file from offset 0 (page-aligned) and the range is
-// never stored to again: it is unmapped first (MADV_DONTNEED) so that writeback has no mapped
-// page to write-protect. Advisory: failures are ignored here; a write error still surfaces at the
-// next fdatasync.
-void StartWritebackOfWholePages(int fd, uint64_t file_offset, uint64_t* writeback_offset,
-                                char* mapping = nullptr);
+// fdatasync (of a finished table, say) only waits for the tail. Advisory: failures are ignored
+// here; a write error still surfaces at the next fdatasync.
+void StartWritebackOfWholePages(int fd, uint64_t file_offset, uint64_t* writeback_offset);
 
 // Owns fd. Not thread-safe.
 class PosixSequentialFile final : public SequentialFile {

@@ -21,6 +21,8 @@ constexpr uint64_t kPageBytes = 4096;
 // See the header: how far ahead of a frequently synced log zeros are written, and below how many
 // appended bytes between two syncs a log counts as frequently synced.
 constexpr uint64_t kZeroAheadBytes = 64 * 1024;
+// Written pages are unmapped in steps of this many bytes (UnmapWrittenPages).
+constexpr uint64_t kUnmapStepBytes = uint64_t{1} << 20;
 
 uint64_t PageEnd(uint64_t offset) {
   return offset - offset % kPageBytes + kPageBytes;
@@ -104,12 +106,16 @@ Status PosixMappedWritableFile::Append(std::string_view data) {
 
 Status PosixMappedWritableFile::Flush() {
   if (!sticky_error_.ok()) return sticky_error_;
-  StartWriteback();
+  UnmapWrittenPages();
   return Status::OK();
 }
 
-void PosixMappedWritableFile::StartWriteback() {
-  StartWritebackOfWholePages(fd_, file_offset_, &writeback_offset_, map_);
+void PosixMappedWritableFile::UnmapWrittenPages() {
+  // Only whole pages: the page holding file_offset_ takes the next append.
+  const uint64_t end = file_offset_ - file_offset_ % kPageBytes;
+  if (end < unmapped_end_ + kUnmapStepBytes) return;
+  (void)madvise(map_ + unmapped_end_, end - unmapped_end_, MADV_DONTNEED);
+  unmapped_end_ = end;
 }
 
 Status PosixMappedWritableFile::Sync() {

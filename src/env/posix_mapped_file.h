@@ -53,7 +53,9 @@ class PosixMappedWritableFile final : public WritableFile {
   ~PosixMappedWritableFile() override;
 
   Status Append(std::string_view data) override;
-  // The data is in the page cache already; only starts writeback of whole written pages.
+  // The data is in the page cache already. Starts no writeback: a log is usually deleted, once
+  // its memtable is flushed, before the kernel would write it, and then its pages never reach
+  // the disk (docs/design/durability.md). Only unmaps written whole pages (UnmapWrittenPages).
   Status Flush() override;
   Status Sync() override;
   // Unmaps, trims the file to the bytes appended and closes it.
@@ -65,8 +67,11 @@ class PosixMappedWritableFile final : public WritableFile {
 
   // Grows the reservation (and the mapping) to at least end_offset.
   Status EnsureReserved(uint64_t end_offset);
-  // As PosixWritableFile::StartWriteback: advisory, errors surface at the next fdatasync.
-  void StartWriteback();
+  // Every kUnmapStepBytes, unmaps the whole pages written since the last call: they are never
+  // stored to again, and a page still mapped writable when writeback (a Sync, or the kernel)
+  // reaches it costs a write-protect fault and a TLB shootdown. Their dirty state stays in the
+  // page cache. Advisory: a failure only loses that optimisation.
+  void UnmapWrittenPages();
   // Writes zeros over the kZeroAheadBytes of the reservation after the page holding
   // file_offset_, unless the page after it holds written zeros already.
   Status ZeroAhead();
@@ -78,7 +83,7 @@ class PosixMappedWritableFile final : public WritableFile {
   uint64_t reserved_bytes_;
   char* map_;
   uint64_t file_offset_ = 0;
-  uint64_t writeback_offset_ = 0;
+  uint64_t unmapped_end_ = 0;     // [0, unmapped_end_) was unmapped by UnmapWrittenPages
   uint64_t synced_offset_ = 0;    // file_offset_ at the last successful Sync
   uint64_t synced_page_end_ = 0;  // end of the page holding synced_offset_ (0: none synced)
   uint64_t zeroed_end_ = 0;       // see invariant 3
