@@ -204,9 +204,13 @@ struct Fragment {
 constexpr uint64_t kWalBlockBytes = 32768;
 constexpr uint64_t kWalHeaderBytes = 11;
 
+constexpr uint64_t kWalLogHeadBytes = 16;
+
+// The fragments of records written by sync writes into a new log: after the log's head (a
+// header and its 16 bytes) and the marker the first sync write adds (a header alone).
 std::vector<std::vector<Fragment>> WalLayout(const std::vector<uint64_t>& record_bytes) {
   std::vector<std::vector<Fragment>> layout;
-  uint64_t offset = 0;
+  uint64_t offset = kWalHeaderBytes + kWalLogHeadBytes + kWalHeaderBytes;
   for (uint64_t left : record_bytes) {
     std::vector<Fragment> fragments;
     do {

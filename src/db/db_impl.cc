@@ -98,6 +98,7 @@ DBImpl::~DBImpl() {
     if (!s.ok()) Log("event=error what=close_wal status=\"" + s.ToString() + "\"");
     log_.reset();
   }
+  earlier_logs_.clear();  // their memtables' data is in them; a reopen replays it
   versions_.reset();
   if (db_lock_ != nullptr) env_->UnlockFile(std::move(db_lock_)).PermitUncheckedError();
   Log("event=db_closed");

@@ -53,6 +53,7 @@
 #include "table/block_cache.h"
 #include "table/filter_policy.h"
 #include "table/table_options.h"
+#include "wal/log_format.h"
 #include "wal/log_writer.h"
 #include "ziggydb/db.h"
 #include "ziggydb/env.h"
@@ -106,8 +107,22 @@ class DBImpl final : public DB {
   [[nodiscard]] Status FindLogsToReplay(std::vector<FileNumber>* logs);
 
   // ---- db_impl_recover.cc ----
-  [[nodiscard]] Status ReplayLog(FileNumber number, bool last_log, RecoveryState* state,
-                                 VersionEdit* edit);
+  // Replays logs[index] (logs: every log to replay, ascending).
+  [[nodiscard]] Status ReplayLog(const std::vector<FileNumber>& logs, size_t index,
+                                 RecoveryState* state, VersionEdit* edit);
+  // Before anything of logs[index] is applied: checks, from its head, that the log replayed
+  // before it is whole (docs/design/recovery.md, "Older logs"). `head` and `has_records` are what
+  // the first read of logs[index] found.
+  [[nodiscard]] Status CheckPreviousLog(const std::vector<FileNumber>& logs, size_t index,
+                                        const std::optional<wal::LogHead>& head, bool has_records,
+                                        RecoveryState* state);
+  // The log before logs[index] lost its tail (`where`): per the recovery mode, stop replay there,
+  // skip on, or fail (Corruption if a later log says that log had been synced).
+  [[nodiscard]] Status ResolveTornLog(const std::vector<FileNumber>& logs, size_t index,
+                                      std::string where, RecoveryState* state);
+  // True if log `number` says every earlier log was synced: it holds the marker, or it is a
+  // version-1 log (no head, some records), whose writers synced each log at the switch.
+  [[nodiscard]] Status SaysEarlierLogsSynced(FileNumber number, bool* synced);
   // Applies the recovery mode to one piece of damage: an error fails Open; OK goes on (or, with
   // state->stopped, stops replay).
   [[nodiscard]] Status HandleWalDamage(const std::string& path, const WalDamage& damage,
@@ -123,8 +138,13 @@ class DBImpl final : public DB {
   // mu_ while waiting for room or creating a log. force: switch even if mem_ has room (Flush).
   [[nodiscard]] Status MakeRoomForWrite(std::unique_lock<std::mutex>* lock, bool force);
   [[nodiscard]] Status SwitchMemtable(std::unique_lock<std::mutex>* lock);
-  // Creates WAL `number` (preallocated) and syncs the directory. Needs no lock.
-  [[nodiscard]] Status CreateLogFile(FileNumber number, std::unique_ptr<wal::Writer>* writer);
+  // Creates WAL `number` (preallocated), syncs the directory and writes the log's head. Needs
+  // no lock.
+  [[nodiscard]] Status CreateLogFile(FileNumber number, const wal::LogHead& head,
+                                     std::unique_ptr<wal::Writer>* writer);
+  // Syncs those of `logs` (older logs, oldest first) that hold unsynced data. Called by the
+  // write leader, which alone syncs logs, with mu_ released.
+  [[nodiscard]] Status SyncEarlierLogs(const std::vector<std::shared_ptr<wal::Writer>>& logs);
   // Merges the batches of the writers behind the front one that can share its WAL record into
   // group_batch_; *last is the last writer taken. Precondition: mu_ held.
   void BuildBatchGroup(Writer** last, size_t* batches);
@@ -282,6 +302,12 @@ class DBImpl final : public DB {
   // The open WAL. Replaced only by the write leader; used by the leader with mu_ released.
   std::unique_ptr<wal::Writer> log_;
   FileNumber log_number_{};
+  // The logs before log_, oldest first, left unsynced at the memtable switch and kept open until
+  // their memtable is flushed (DeleteObsoleteFiles drops them), so that a sync write can sync them
+  // before it syncs log_ (docs/design/recovery.md, invariant 2). Only the write leader syncs them.
+  std::deque<std::shared_ptr<wal::Writer>> earlier_logs_;
+  // log_ holds the earlier-logs-synced marker (written by its first sync write).
+  bool log_marked_ = false;
   std::deque<Writer*> writers_;
   WriteBatch group_batch_;  // used only by the write leader
   Status bg_error_;

@@ -141,7 +141,15 @@ void DBImpl::DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock) {
   // Files numbered from here on are created after this snapshot of the live set (numbers are
   // drawn under mu_): they belong to work in progress and are kept.
   const FileNumber first_new_number = versions_->next_file_number();
+  // Older logs whose memtables are flushed need no sync any more: close them (below, without
+  // mu_) before their files go. A write leader syncing one holds its own reference.
+  std::vector<std::shared_ptr<wal::Writer>> closed_logs;
+  while (!earlier_logs_.empty() && earlier_logs_.front()->log_number() < raw(log_number)) {
+    closed_logs.push_back(std::move(earlier_logs_.front()));
+    earlier_logs_.pop_front();
+  }
   lock->unlock();
+  closed_logs.clear();
   // INVARIANT: logs created meanwhile by the write leader are numbered above log_number, and
   // tables and MANIFESTs created meanwhile at or above first_new_number: all kept.
   std::vector<std::string> names;

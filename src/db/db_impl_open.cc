@@ -31,7 +31,8 @@ Status DBImpl::OpenImpl() {
   // obsolete once the edit is durable.
   const FileNumber new_log_number = versions_->NewFileNumber();
   std::unique_ptr<wal::Writer> new_log;
-  ZIGGY_RETURN_IF_ERROR(CreateLogFile(new_log_number, &new_log));
+  // No predecessor in its head: every older log is obsolete once the edit is durable.
+  ZIGGY_RETURN_IF_ERROR(CreateLogFile(new_log_number, wal::LogHead{}, &new_log));
   edit.SetLogNumber(new_log_number);
   ZIGGY_RETURN_IF_ERROR(versions_->LogAndApply(&edit, &lock));
   log_ = std::move(new_log);

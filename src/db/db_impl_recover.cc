@@ -52,11 +52,15 @@ struct DBImpl::WalDamage {
 struct DBImpl::RecoveryState {
   std::shared_ptr<MemTable> mem;  // null until a record arrives
   SequenceNumber max_sequence{};
-  // Point-in-time recovery met damage: nothing after it is replayed.
+  // Replay stopped at damage or at a torn older log: nothing after it is replayed.
   bool stopped = false;
-  // Tail damage seen in a log that was not the last: tolerable only if no record follows it in
-  // a later log (a crash during an earlier recovery leaves an empty newer log behind).
+  // Tail damage seen in a log that was not the last: that log lost its tail, which is judged
+  // once a later log with a head or records shows that the WAL went on after it
+  // (CheckPreviousLog). A crash during an earlier recovery leaves an empty newer log behind.
   std::string unresolved_tail_damage;
+  // The log replayed last and the offset where its intact data ends.
+  FileNumber previous_log{};
+  uint64_t previous_log_end = 0;
 };
 
 namespace {
@@ -99,7 +103,7 @@ Status DBImpl::Recover(VersionEdit* edit) {
   RecoveryState state;
   state.max_sequence = versions_->LastSequence();
   for (size_t i = 0; i < logs.size() && !state.stopped; ++i) {
-    ZIGGY_RETURN_IF_ERROR(ReplayLog(logs[i], i + 1 == logs.size(), &state, edit));
+    ZIGGY_RETURN_IF_ERROR(ReplayLog(logs, i, &state, edit));
   }
   if (!state.unresolved_tail_damage.empty()) {
     wal_tail_records_dropped_.fetch_add(1, std::memory_order_relaxed);
@@ -110,8 +114,10 @@ Status DBImpl::Recover(VersionEdit* edit) {
   return Status::OK();
 }
 
-Status DBImpl::ReplayLog(FileNumber number, bool last_log, RecoveryState* state,
+Status DBImpl::ReplayLog(const std::vector<FileNumber>& logs, size_t index, RecoveryState* state,
                          VersionEdit* edit) {
+  const FileNumber number = logs[index];
+  const bool last_log = index + 1 == logs.size();
   const std::string path = LogFileName(dbname_, number);
   std::unique_ptr<SequentialFile> file;
   ZIGGY_RETURN_IF_ERROR(env_->NewSequentialFile(path, &file));
@@ -119,18 +125,21 @@ Status DBImpl::ReplayLog(FileNumber number, bool last_log, RecoveryState* state,
   wal::Reader reader(std::move(file), raw(number), &reporter);
   std::string record;
   uint64_t records = 0;
+  bool first_read = true;
   while (true) {
     const bool got = reader.ReadRecord(&record);
+    if (first_read) {
+      // The first read has seen the head (if any): judge the previous log before this one.
+      first_read = false;
+      ZIGGY_RETURN_IF_ERROR(CheckPreviousLog(logs, index, reader.head(), got, state));
+      if (state->stopped) return Status::OK();
+    }
     // Damage is reported before the record that follows it, so it is judged first.
     for (const WalDamage& damage : reporter.Take<WalDamage>()) {
       ZIGGY_RETURN_IF_ERROR(HandleWalDamage(path, damage, last_log, state));
       if (state->stopped) return Status::OK();
     }
     if (!got) break;
-    if (!state->unresolved_tail_damage.empty()) {
-      return Status::Corruption("damaged WAL tail followed by more records",
-                                state->unresolved_tail_damage);
-    }
     WriteBatch batch;
     Status s = WriteBatchInternal::SetContents(&batch, record);
     if (s.ok() && WriteBatchInternal::Count(batch) == 0) continue;  // nothing to apply
@@ -149,7 +158,88 @@ Status DBImpl::ReplayLog(FileNumber number, bool last_log, RecoveryState* state,
     ++records;
   }
   ZIGGY_RETURN_IF_ERROR(reader.io_status());
+  state->previous_log = number;
+  state->previous_log_end = reader.intact_end_offset();
   Log("replayed " + std::to_string(records) + " record(s) from " + path);
+  return Status::OK();
+}
+
+Status DBImpl::CheckPreviousLog(const std::vector<FileNumber>& logs, size_t index,
+                                const std::optional<wal::LogHead>& head, bool has_records,
+                                RecoveryState* state) {
+  if (index == 0) return Status::OK();  // the logs before the first are in tables
+  ZIGGY_ASSERT(state->previous_log == logs[index - 1]);
+  // Why the previous log is known to have lost its tail, if it is.
+  std::string torn = state->unresolved_tail_damage;
+  // A head naming no predecessor was written by recovery, which left no older log to replay.
+  if (head.has_value() && head->previous_log_number != 0) {
+    const std::string path = LogFileName(dbname_, logs[index]);
+    const std::string previous_path = LogFileName(dbname_, state->previous_log);
+    if (head->previous_log_number != raw(state->previous_log)) {
+      return Status::Corruption("WAL " + path + " follows log " +
+                                    std::to_string(head->previous_log_number) +
+                                    ", which is missing or out of order",
+                                "the log before it is " + previous_path);
+    }
+    if (head->previous_log_bytes != state->previous_log_end) {
+      torn = previous_path + " ends after " + std::to_string(state->previous_log_end) +
+             " intact bytes, but " + path + " says it held " +
+             std::to_string(head->previous_log_bytes);
+    }
+  }
+  if (torn.empty()) return Status::OK();
+  // A log with neither head nor records is empty (its head never reached the disk): whether the
+  // WAL went on after the torn log is for a later log to show.
+  if (!head.has_value() && !has_records) return Status::OK();
+  return ResolveTornLog(logs, index, std::move(torn), state);
+}
+
+Status DBImpl::ResolveTornLog(const std::vector<FileNumber>& logs, size_t index, std::string where,
+                              RecoveryState* state) {
+  state->unresolved_tail_damage.clear();
+  switch (options_.wal_recovery_mode) {
+    case WalRecoveryMode::kAbsoluteConsistency:
+      return Status::Corruption("an older WAL lost its tail (absolute-consistency)", where);
+    case WalRecoveryMode::kSkipAnyCorruptedRecords:
+      wal_records_skipped_.fetch_add(1, std::memory_order_relaxed);
+      Log("replaying on past a torn older WAL: " + where);
+      return Status::OK();
+    case WalRecoveryMode::kPointInTimeRecovery:
+      Log("point-in-time recovery stops at a torn older WAL: " + where);
+      state->stopped = true;
+      return Status::OK();
+    case WalRecoveryMode::kTolerateCorruptedTailRecords:
+      break;
+  }
+  // A torn older log is the end of the WAL if nothing after it was synced: a sync write syncs
+  // every older log first, and the first one in each log writes the marker before its record.
+  for (size_t i = index; i < logs.size(); ++i) {
+    bool synced = false;
+    ZIGGY_RETURN_IF_ERROR(SaysEarlierLogsSynced(logs[i], &synced));
+    if (synced) {
+      return Status::Corruption("an older WAL lost data after it was synced",
+                                where + "; " + LogFileName(dbname_, logs[i]) +
+                                    " records that every log before it was synced");
+    }
+  }
+  wal_tail_records_dropped_.fetch_add(1, std::memory_order_relaxed);
+  Log("the WAL ends at the torn tail of an older log: " + where + "; the " +
+      std::to_string(logs.size() - index) +
+      " later log(s) hold only unsynced writes and are not replayed");
+  state->stopped = true;
+  return Status::OK();
+}
+
+Status DBImpl::SaysEarlierLogsSynced(FileNumber number, bool* synced) {
+  std::unique_ptr<SequentialFile> file;
+  ZIGGY_RETURN_IF_ERROR(env_->NewSequentialFile(LogFileName(dbname_, number), &file));
+  wal::Reader reader(std::move(file), raw(number), nullptr);
+  std::string record;
+  bool has_records = false;
+  while (!reader.earlier_logs_synced() && reader.ReadRecord(&record))
+    has_records = true;
+  ZIGGY_RETURN_IF_ERROR(reader.io_status());
+  *synced = reader.earlier_logs_synced() || (has_records && !reader.head().has_value());
   return Status::OK();
 }
 

@@ -282,13 +282,21 @@ Status DBImpl::WriteGroup(const Writer& leader, size_t batches, MemTable* mem,
   WriteBatchInternal::SetSequence(&group_batch_, SequenceNumber{last_sequence + 1});
   wal::Writer* log = log_.get();
   const bool use_wal = !leader.disable_wal;
+  // A sync write first makes the older logs durable, then (once per log) records that in log_
+  // before its own record: recovery may then treat a torn older log as corruption.
+  std::vector<std::shared_ptr<wal::Writer>> earlier_logs;
+  const bool add_marker = use_wal && leader.sync && !log_marked_;
+  if (use_wal && leader.sync) earlier_logs.assign(earlier_logs_.begin(), earlier_logs_.end());
 
   lock->unlock();
-  // INVARIANT: only the leader touches log and mem (as a writer) while mu_ is released.
+  // INVARIANT: only the leader touches log, the earlier logs and mem (as a writer) while mu_ is
+  // released.
   Status s;
   uint64_t sync_micros = 0;
   if (use_wal) {
-    if (count > 0) {
+    if (leader.sync) s = SyncEarlierLogs(earlier_logs);
+    if (s.ok() && add_marker) s = log->AddEarlierLogsSyncedMarker();
+    if (s.ok() && count > 0) {
       s = log->AddRecord(WriteBatchInternal::Contents(group_batch_));
       wal_records_.fetch_add(1, std::memory_order_relaxed);
     }
@@ -306,6 +314,7 @@ Status DBImpl::WriteGroup(const Writer& leader, size_t batches, MemTable* mem,
   }
   lock->lock();
   if (sync_micros > 0) last_sync_micros_ = sync_micros;
+  if (s.ok() && add_marker) log_marked_ = true;
 
   if (!s.ok()) {
     SetBackgroundError(Status::IOError(
@@ -363,48 +372,51 @@ Status DBImpl::MakeRoomForWrite(std::unique_lock<std::mutex>* lock, bool force) 
   }
 }
 
-Status DBImpl::CreateLogFile(FileNumber number, std::unique_ptr<wal::Writer>* writer) {
+Status DBImpl::CreateLogFile(FileNumber number, const wal::LogHead& head,
+                             std::unique_ptr<wal::Writer>* writer) {
   const uint64_t preallocate_bytes =
       std::min<uint64_t>(options_.memtable_bytes, kWalPreallocateBytesMax);
   std::unique_ptr<WritableFile> file;
   ZIGGY_RETURN_IF_ERROR(
       NewPreallocatedWritableFile(env_, LogFileName(dbname_, number), preallocate_bytes, &file));
   ZIGGY_RETURN_IF_ERROR(env_->SyncDir(dbname_));
-  *writer = std::make_unique<wal::Writer>(std::move(file), raw(number), 0);
+  auto log = std::make_unique<wal::Writer>(std::move(file), raw(number), 0);
+  ZIGGY_RETURN_IF_ERROR(log->AddHead(head));
+  *writer = std::move(log);
+  return Status::OK();
+}
+
+Status DBImpl::SyncEarlierLogs(const std::vector<std::shared_ptr<wal::Writer>>& logs) {
+  for (const std::shared_ptr<wal::Writer>& log : logs) {
+    if (log->all_synced()) continue;
+    const uint64_t start_micros = env_->NowMicros();
+    ZIGGY_RETURN_IF_ERROR(log->Sync());
+    RecordWalSync(env_->NowMicros() - start_micros);
+    wal_syncs_.fetch_add(1, std::memory_order_relaxed);
+  }
   return Status::OK();
 }
 
 Status DBImpl::SwitchMemtable(std::unique_lock<std::mutex>* lock) {
   const FileNumber new_number = versions_->NewFileNumber();
-  wal::Writer* old_log = log_.get();
+  // The old log is left unsynced: once its memtable is flushed it is deleted, usually before the
+  // kernel has written it, so its bytes never reach the disk. The new log's head records where
+  // the old one ends, so that recovery sees if it lost its tail in a power loss.
+  const wal::LogHead head{raw(log_number_), log_->file_bytes()};
   lock->unlock();
-  // Sync the old log before leaving it: every log but the newest is then complete on disk, so
-  // recovery can treat damage inside an older log as corruption, never as a torn tail.
-  const uint64_t sync_start_micros = env_->NowMicros();
-  Status old_log_status = old_log->Sync();
-  if (old_log_status.ok()) RecordWalSync(env_->NowMicros() - sync_start_micros);
   std::unique_ptr<wal::Writer> new_log;
-  Status s = old_log_status;
-  if (s.ok()) s = CreateLogFile(new_number, &new_log);
-  if (s.ok()) {
-    Status closed = old_log->Close();  // trims a preallocated file; the data is already synced
-    if (!closed.ok()) Log("closing a full WAL failed (its data is synced): " + closed.ToString());
-  }
+  Status s = CreateLogFile(new_number, head, &new_log);
   lock->lock();
-  if (!old_log_status.ok()) {
-    SetBackgroundError(
-        Status::IOError("WAL sync at memtable switch failed", old_log_status.ToString()));
-    return bg_error_;
-  }
   if (!s.ok()) {
     Log("creating WAL " + std::to_string(raw(new_number)) + " failed: " + s.ToString());
     return s;
   }
-  wal_syncs_.fetch_add(1, std::memory_order_relaxed);
   imm_.push_back(Immutable{mem_, new_number});
   mem_ = std::make_shared<MemTable>(icmp_, options_.memtable_bytes);
+  earlier_logs_.push_back(std::move(log_));
   log_ = std::move(new_log);
   log_number_ = new_number;
+  log_marked_ = false;
   Log("switched to WAL " + std::to_string(raw(new_number)) + "; " + std::to_string(imm_.size()) +
       " memtable(s) waiting for flush");
   bg_cv_.notify_all();

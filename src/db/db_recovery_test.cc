@@ -52,8 +52,11 @@ class DBRecoveryTest : public DBTest {
     return size;
   }
   static constexpr int kRecords = 400;
+  // Where the first WAL record starts in a log written by WriteRecordsAndClose: after the log's
+  // head (11-byte header, 16-byte payload) and the marker of its first sync write (11 bytes).
+  static constexpr uint64_t kFirstRecordOffset = 11 + 16 + 11;
   // A payload byte of the first WAL record (after its 11-byte header and the batch header).
-  static constexpr uint64_t kFirstRecordPayloadOffset = 11 + 14;
+  static constexpr uint64_t kFirstRecordPayloadOffset = kFirstRecordOffset + 11 + 14;
 
   void ExpectOpenFailsUntouched(Status::Code code, const std::string& message_part) {
     const auto before = DirContents();
@@ -92,7 +95,8 @@ TEST_F(DBRecoveryTest, MidLogDamageFailsByDefaultNamingFileAndOffset) {
   Status s = TryOpen();
   ASSERT_TRUE(s.IsCorruption()) << s.ToString();
   EXPECT_NE(s.ToString().find(log), std::string::npos) << s.ToString();
-  EXPECT_NE(s.ToString().find("offset 0"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.ToString().find("offset " + std::to_string(kFirstRecordOffset)), std::string::npos)
+      << s.ToString();
 }
 
 TEST_F(DBRecoveryTest, MidLogDamageStopsPointInTimeRecovery) {
@@ -100,7 +104,7 @@ TEST_F(DBRecoveryTest, MidLogDamageStopsPointInTimeRecovery) {
   // Damage the fourth record (all records have the same size): the first three survive,
   // nothing after.
   const uint64_t record_bytes = 11 + 12 + 1 + 1 + 2 + 1 + 2 + Value(0).size();
-  ASSERT_TRUE(env_.FlipByte(log, 3 * record_bytes + 20).ok());
+  ASSERT_TRUE(env_.FlipByte(log, kFirstRecordOffset + 3 * record_bytes + 20).ok());
   options_.wal_recovery_mode = WalRecoveryMode::kPointInTimeRecovery;
   Open();
   EXPECT_EQ(Get("k2"), Value(2));
