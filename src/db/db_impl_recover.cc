@@ -54,13 +54,15 @@ struct DBImpl::RecoveryState {
   SequenceNumber max_sequence{};
   // Replay stopped at damage or at a torn older log: nothing after it is replayed.
   bool stopped = false;
-  // Tail damage seen in a log that was not the last: that log lost its tail, which is judged
-  // once a later log with a head or records shows that the WAL went on after it
-  // (CheckPreviousLog). A crash during an earlier recovery leaves an empty newer log behind.
-  std::string unresolved_tail_damage;
-  // The log replayed last and the offset where its intact data ends.
-  FileNumber previous_log{};
-  uint64_t previous_log_end = 0;
+  // What each log replayed so far held (index: position in the list of logs).
+  struct ReplayedLog {
+    uint64_t intact_end = 0;  // wal::Reader::intact_end_offset; 0: empty (no head, no record)
+    // Tail damage in a log that was not the last: that log lost its tail, which is judged once
+    // a later log shows that the WAL went on after it (CheckPreviousLog). A crash during an
+    // earlier recovery leaves an empty newer log behind.
+    std::string tail_damage;
+  };
+  std::vector<ReplayedLog> replayed;
 };
 
 namespace {
@@ -105,9 +107,11 @@ Status DBImpl::Recover(VersionEdit* edit) {
   for (size_t i = 0; i < logs.size() && !state.stopped; ++i) {
     ZIGGY_RETURN_IF_ERROR(ReplayLog(logs, i, &state, edit));
   }
-  if (!state.unresolved_tail_damage.empty()) {
+  for (const RecoveryState::ReplayedLog& log : state.replayed) {
+    if (state.stopped || log.tail_damage.empty()) continue;
+    // Only empty logs followed it: its torn tail is the end of the WAL.
     wal_tail_records_dropped_.fetch_add(1, std::memory_order_relaxed);
-    Log("dropped a torn WAL tail: " + state.unresolved_tail_damage);
+    Log("dropped a torn WAL tail: " + log.tail_damage);
   }
   if (state.mem != nullptr) ZIGGY_RETURN_IF_ERROR(FlushRecoveredMemTable(&state, edit));
   versions_->SetLastSequence(state.max_sequence);
@@ -126,6 +130,7 @@ Status DBImpl::ReplayLog(const std::vector<FileNumber>& logs, size_t index, Reco
   std::string record;
   uint64_t records = 0;
   bool first_read = true;
+  state->replayed.emplace_back();
   while (true) {
     const bool got = reader.ReadRecord(&record);
     if (first_read) {
@@ -158,8 +163,7 @@ Status DBImpl::ReplayLog(const std::vector<FileNumber>& logs, size_t index, Reco
     ++records;
   }
   ZIGGY_RETURN_IF_ERROR(reader.io_status());
-  state->previous_log = number;
-  state->previous_log_end = reader.intact_end_offset();
+  state->replayed.back().intact_end = reader.intact_end_offset();
   Log("replayed " + std::to_string(records) + " record(s) from " + path);
   return Status::OK();
 }
@@ -167,36 +171,52 @@ Status DBImpl::ReplayLog(const std::vector<FileNumber>& logs, size_t index, Reco
 Status DBImpl::CheckPreviousLog(const std::vector<FileNumber>& logs, size_t index,
                                 const std::optional<wal::LogHead>& head, bool has_records,
                                 RecoveryState* state) {
-  if (index == 0) return Status::OK();  // the logs before the first are in tables
-  ZIGGY_ASSERT(state->previous_log == logs[index - 1]);
-  // Why the previous log is known to have lost its tail, if it is.
-  std::string torn = state->unresolved_tail_damage;
-  // A head naming no predecessor was written by recovery, which left no older log to replay.
-  if (head.has_value() && head->previous_log_number != 0) {
-    const std::string path = LogFileName(dbname_, logs[index]);
-    const std::string previous_path = LogFileName(dbname_, state->previous_log);
-    if (head->previous_log_number != raw(state->previous_log)) {
+  ZIGGY_ASSERT(state->replayed.size() == index + 1);
+  // The logs before the first are in tables; a head naming no predecessor was written by
+  // recovery, which left no older log to replay.
+  if (index == 0 || (head.has_value() && head->previous_log_number == 0)) return Status::OK();
+  const std::string path = LogFileName(dbname_, logs[index]);
+  // The log before this one. Logs between it and this one must be empty: files whose creation
+  // failed before their head was written.
+  size_t previous = index;
+  if (head.has_value()) {
+    const auto named = std::find(logs.begin(), logs.begin() + static_cast<ptrdiff_t>(index),
+                                 FileNumber{head->previous_log_number});
+    if (named == logs.begin() + static_cast<ptrdiff_t>(index)) {
       return Status::Corruption("WAL " + path + " follows log " +
-                                    std::to_string(head->previous_log_number) +
-                                    ", which is missing or out of order",
-                                "the log before it is " + previous_path);
+                                std::to_string(head->previous_log_number) + ", which is missing");
     }
-    if (head->previous_log_bytes != state->previous_log_end) {
-      torn = previous_path + " ends after " + std::to_string(state->previous_log_end) +
-             " intact bytes, but " + path + " says it held " +
-             std::to_string(head->previous_log_bytes);
+    previous = static_cast<size_t>(named - logs.begin());
+    for (size_t k = previous + 1; k < index; ++k) {
+      if (state->replayed[k].intact_end > 0) {
+        return Status::Corruption("WAL " + path + " follows log " +
+                                  std::to_string(head->previous_log_number) + ", but log " +
+                                  LogFileName(dbname_, logs[k]) + " lies between");
+      }
     }
+  } else {
+    // An empty log (its head never reached the disk) shows nothing yet; a log with records but
+    // no head (format 1) continues the last log that held anything.
+    if (!has_records) return Status::OK();
+    while (previous > 0 && state->replayed[previous - 1].intact_end == 0)
+      --previous;
+    if (previous == 0) return Status::OK();
+    --previous;
+  }
+  RecoveryState::ReplayedLog& before = state->replayed[previous];
+  std::string torn = std::move(before.tail_damage);
+  before.tail_damage.clear();
+  if (head.has_value() && head->previous_log_bytes != before.intact_end) {
+    torn = LogFileName(dbname_, logs[previous]) + " ends after " +
+           std::to_string(before.intact_end) + " intact bytes, but " + path + " says it held " +
+           std::to_string(head->previous_log_bytes);
   }
   if (torn.empty()) return Status::OK();
-  // A log with neither head nor records is empty (its head never reached the disk): whether the
-  // WAL went on after the torn log is for a later log to show.
-  if (!head.has_value() && !has_records) return Status::OK();
   return ResolveTornLog(logs, index, std::move(torn), state);
 }
 
 Status DBImpl::ResolveTornLog(const std::vector<FileNumber>& logs, size_t index, std::string where,
                               RecoveryState* state) {
-  state->unresolved_tail_damage.clear();
   switch (options_.wal_recovery_mode) {
     case WalRecoveryMode::kAbsoluteConsistency:
       return Status::Corruption("an older WAL lost its tail (absolute-consistency)", where);
@@ -255,7 +275,7 @@ Status DBImpl::HandleWalDamage(const std::string& path, const WalDamage& damage,
         wal_tail_records_dropped_.fetch_add(1, std::memory_order_relaxed);
         Log("dropped a torn WAL tail: " + where);
       } else {
-        state->unresolved_tail_damage = where;
+        state->replayed.back().tail_damage = where;
       }
       return Status::OK();
     case WalRecoveryMode::kPointInTimeRecovery:

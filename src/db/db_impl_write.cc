@@ -376,12 +376,19 @@ Status DBImpl::CreateLogFile(FileNumber number, const wal::LogHead& head,
                              std::unique_ptr<wal::Writer>* writer) {
   const uint64_t preallocate_bytes =
       std::min<uint64_t>(options_.memtable_bytes, kWalPreallocateBytesMax);
+  const std::string path = LogFileName(dbname_, number);
   std::unique_ptr<WritableFile> file;
-  ZIGGY_RETURN_IF_ERROR(
-      NewPreallocatedWritableFile(env_, LogFileName(dbname_, number), preallocate_bytes, &file));
-  ZIGGY_RETURN_IF_ERROR(env_->SyncDir(dbname_));
+  ZIGGY_RETURN_IF_ERROR(NewPreallocatedWritableFile(env_, path, preallocate_bytes, &file));
+  Status s = env_->SyncDir(dbname_);
   auto log = std::make_unique<wal::Writer>(std::move(file), raw(number), 0);
-  ZIGGY_RETURN_IF_ERROR(log->AddHead(head));
+  if (s.ok()) s = log->AddHead(head);
+  if (!s.ok()) {
+    // Not needed for recovery (which passes over a log file without a head), but tidy.
+    log.reset();
+    Status removed = env_->RemoveFile(path);
+    if (!removed.ok()) Log("removing the WAL that failed to start: " + removed.ToString());
+    return s;
+  }
   *writer = std::move(log);
   return Status::OK();
 }
