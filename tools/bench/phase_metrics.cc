@@ -1,14 +1,12 @@
 #include "tools/bench/phase_metrics.h"
 
 #include <fcntl.h>
-#include <linux/fiemap.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -43,41 +41,30 @@ uint64_t NetWrittenBytes(const ProcIoBytes& begin, const ProcIoBytes& end) {
   return dirtied > cancelled ? dirtied - cancelled : 0;
 }
 
-// Bytes of the extents FIEMAP reports for fd up to `size`, leaving out unwritten (preallocated)
-// ones, after writing the file's dirty pages back. False if FIEMAP is unsupported.
-bool WrittenExtentBytes(int fd, uint64_t size, uint64_t* bytes) {
-  constexpr uint32_t kExtentsPerCall = 64;
-  std::vector<char> buffer(sizeof(fiemap) + kExtentsPerCall * sizeof(fiemap_extent));
-  auto* map = reinterpret_cast<fiemap*>(buffer.data());
+// Bytes of fd's data ranges below `size`, walked with SEEK_DATA/SEEK_HOLE: sparse holes and
+// preallocated (unwritten) space do not count, data still in the page cache does (ext4 and xfs
+// look there for unwritten extents). It forces no writeback: asking FIEMAP instead needs
+// FIEMAP_FLAG_SYNC to see such data, and that wrote every engine's live WAL to disk after each
+// phase, charging the next phase's write amplification for bytes that would have been deleted
+// unwritten. False if lseek fails.
+bool DataRangeBytes(int fd, uint64_t size, uint64_t* bytes) {
   *bytes = 0;
-  uint64_t start = 0;
-  while (start < size) {
-    std::fill(buffer.begin(), buffer.end(), 0);
-    map->fm_start = start;
-    map->fm_length = size - start;
-    map->fm_extent_count = kExtentsPerCall;
-    // Written back first: data still in the page cache over a preallocated extent is reported
-    // as unwritten until writeback converts the extent.
-    map->fm_flags = FIEMAP_FLAG_SYNC;
-    if (ioctl(fd, FS_IOC_FIEMAP, map) != 0) return false;
-    if (map->fm_mapped_extents == 0) break;
-    for (uint32_t i = 0; i < map->fm_mapped_extents; ++i) {
-      const fiemap_extent& extent = map->fm_extents[i];
-      const uint64_t end = std::min<uint64_t>(extent.fe_logical + extent.fe_length, size);
-      if ((extent.fe_flags & FIEMAP_EXTENT_UNWRITTEN) == 0 && end > extent.fe_logical) {
-        *bytes += end - extent.fe_logical;
-      }
-      start = extent.fe_logical + extent.fe_length;
-      if ((extent.fe_flags & FIEMAP_EXTENT_LAST) != 0) return true;
-    }
+  off_t position = 0;
+  while (static_cast<uint64_t>(position) < size) {
+    const off_t data = ::lseek(fd, position, SEEK_DATA);
+    if (data < 0) return errno == ENXIO;  // ENXIO: no data after position
+    const off_t hole = ::lseek(fd, data, SEEK_HOLE);
+    if (hole < 0) return false;
+    *bytes += std::min<uint64_t>(static_cast<uint64_t>(hole), size) - static_cast<uint64_t>(data);
+    position = hole;
   }
   return true;
 }
 
-// What a regular file holds on disk: its written extents up to its size, so that neither sparse
-// holes nor preallocated space (inside the size, as ZiggyDB's WAL, or beyond it with
-// FALLOC_FL_KEEP_SIZE, as RocksDB's) count. Without FIEMAP: min(allocated, size). 0 for anything
-// else or a file that vanished.
+// What a regular file holds: its data ranges up to its size, so that neither sparse holes nor
+// preallocated space (inside the size, as ZiggyDB's WAL, or beyond it with FALLOC_FL_KEEP_SIZE,
+// as RocksDB's) count, capped by its allocated blocks (a file system without SEEK_DATA reports
+// the whole file as data). 0 for anything else or a file that vanished.
 uint64_t FileBytesHoldingData(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return 0;
@@ -85,9 +72,8 @@ uint64_t FileBytesHoldingData(const std::string& path) {
   uint64_t bytes = 0;
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
     const uint64_t size = static_cast<uint64_t>(st.st_size);
-    if (!WrittenExtentBytes(fd, size, &bytes)) {
-      bytes = std::min(static_cast<uint64_t>(st.st_blocks) * 512, size);
-    }
+    const uint64_t allocated = std::min(static_cast<uint64_t>(st.st_blocks) * 512, size);
+    bytes = DataRangeBytes(fd, size, &bytes) ? std::min(bytes, allocated) : allocated;
   }
   ::close(fd);
   return bytes;
