@@ -10,6 +10,7 @@
 #ifndef ZIGGYDB_UTIL_CODING_H_
 #define ZIGGYDB_UTIL_CODING_H_
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -21,27 +22,46 @@ inline constexpr int kMaxVarint32Bytes = 5;
 inline constexpr int kMaxVarint64Bytes = 10;
 
 // ---- Fixed width, little-endian ----
+// On a little-endian host the bytes are the integer's own: one load or store. (The byte loops,
+// for other hosts, are not always merged into one by the compiler: GCC 12 at -O2 left
+// EncodeFixed64 as eight byte stores in the block decoder.)
 inline void EncodeFixed32(char* dst, uint32_t value) {
-  for (int i = 0; i < 4; ++i)
-    dst[i] = static_cast<char>(value >> (8 * i));
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(dst, &value, sizeof(value));
+  } else {
+    for (int i = 0; i < 4; ++i)
+      dst[i] = static_cast<char>(value >> (8 * i));
+  }
 }
 inline void EncodeFixed64(char* dst, uint64_t value) {
-  for (int i = 0; i < 8; ++i)
-    dst[i] = static_cast<char>(value >> (8 * i));
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(dst, &value, sizeof(value));
+  } else {
+    for (int i = 0; i < 8; ++i)
+      dst[i] = static_cast<char>(value >> (8 * i));
+  }
 }
 // Precondition: 4 (resp. 8) readable bytes at src.
 inline uint32_t DecodeFixed32(const char* src) {
-  const auto* p = reinterpret_cast<const unsigned char*>(src);
   uint32_t value = 0;
-  for (int i = 0; i < 4; ++i)
-    value |= static_cast<uint32_t>(p[i]) << (8 * i);
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(&value, src, sizeof(value));
+  } else {
+    const auto* p = reinterpret_cast<const unsigned char*>(src);
+    for (int i = 0; i < 4; ++i)
+      value |= static_cast<uint32_t>(p[i]) << (8 * i);
+  }
   return value;
 }
 inline uint64_t DecodeFixed64(const char* src) {
-  const auto* p = reinterpret_cast<const unsigned char*>(src);
   uint64_t value = 0;
-  for (int i = 0; i < 8; ++i)
-    value |= static_cast<uint64_t>(p[i]) << (8 * i);
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(&value, src, sizeof(value));
+  } else {
+    const auto* p = reinterpret_cast<const unsigned char*>(src);
+    for (int i = 0; i < 8; ++i)
+      value |= static_cast<uint64_t>(p[i]) << (8 * i);
+  }
   return value;
 }
 
