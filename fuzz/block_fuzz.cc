@@ -1,4 +1,5 @@
-// Fuzz target for the block decoder (src/table/block.h): the input is a block's contents.
+// Fuzz target for the block decoder (src/table/block.h): the input is a block's contents, read
+// with both key encodings (whole keys, and keys whose fixed64 suffix is stored as a varint).
 //
 // Whatever the bytes, Block::Parse and BlockIterator must stay in bounds and:
 //   - a forward scan and a backward scan that both end without error visit the same entries in
@@ -24,26 +25,21 @@ size_t MaxEntries(size_t bytes) {
   return bytes / 3 + 1;
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace ziggydb;  // NOLINT: a fuzz entry point, not a header
-  std::shared_ptr<const Block> block;
-  if (!Block::Parse(std::string(reinterpret_cast<const char*>(data), size), &block).ok()) return 0;
-  ZIGGY_ASSERT(block->restarts_offset() <= size);
-
-  BlockIterator it(block, BytewiseComparator());
+void CheckBlock(const std::shared_ptr<const ziggydb::Block>& block,
+                ziggydb::BlockKeyEncoding encoding, std::string_view input) {
+  using namespace ziggydb;  // NOLINT: a fuzz helper, not a header
+  BlockIterator it(block, BytewiseComparator(), encoding);
   std::vector<std::pair<std::string, std::string>> forward;
   for (it.SeekToFirst(); it.Valid(); it.Next()) {
-    ZIGGY_ASSERT(forward.size() <= MaxEntries(size));
+    ZIGGY_ASSERT(forward.size() <= MaxEntries(input.size()));
     forward.emplace_back(it.key(), it.value());
   }
   const bool forward_ok = it.status().ok();
 
-  BlockIterator back(block, BytewiseComparator());
+  BlockIterator back(block, BytewiseComparator(), encoding);
   std::vector<std::pair<std::string, std::string>> backward;
   for (back.SeekToLast(); back.Valid(); back.Prev()) {
-    ZIGGY_ASSERT(backward.size() <= MaxEntries(size));
+    ZIGGY_ASSERT(backward.size() <= MaxEntries(input.size()));
     backward.emplace_back(back.key(), back.value());
   }
   if (forward_ok && back.status().ok()) {
@@ -52,13 +48,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       ZIGGY_ASSERT(forward[i] == backward[backward.size() - 1 - i]);
   }
 
-  BlockIterator seeker(block, BytewiseComparator());
+  BlockIterator seeker(block, BytewiseComparator(), encoding);
   for (size_t i = 0; i < forward.size() && i < 64; ++i) {
     seeker.Seek(forward[i].first);
     seeker.SeekForPrev(forward[i].first);
     if (seeker.Valid()) seeker.Next();
   }
-  seeker.Seek(std::string_view(reinterpret_cast<const char*>(data), size < 8 ? size : 8));
+  seeker.Seek(input.substr(0, 8));
   if (!seeker.status().ok()) ZIGGY_ASSERT(!seeker.Valid());
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace ziggydb;  // NOLINT: a fuzz entry point, not a header
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  std::shared_ptr<const Block> block;
+  if (!Block::Parse(std::string(input), &block).ok()) return 0;
+  ZIGGY_ASSERT(block->restarts_offset() <= size);
+  CheckBlock(block, BlockKeyEncoding::kWhole, input);
+  CheckBlock(block, BlockKeyEncoding::kVarintSuffix, input);
   return 0;
 }

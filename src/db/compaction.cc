@@ -240,6 +240,13 @@ bool Compaction::IsBottommostForKey(std::string_view user_key) const {
   return true;
 }
 
+bool Compaction::OutputIsBottommost() const {
+  for (int level = output_level_ + 1; level < kNumLevels; ++level) {
+    if (!version_->files(level).empty()) return false;
+  }
+  return true;
+}
+
 bool Compaction::ShouldStopBefore(std::string_view internal_key, uint64_t output_bytes) {
   const InternalKeyComparator* icmp = version_->icmp();
   bool crossed_boundary = false;

@@ -94,6 +94,9 @@ class Compaction {
   void AddInputDeletions(VersionEdit* edit) const;
   // True if no level below the output level holds a table whose range contains the user key.
   bool IsBottommostForKey(std::string_view user_key) const;
+  // True if no level below the output holds a table: every key the compaction writes is
+  // bottommost.
+  bool OutputIsBottommost() const;
   // Called with each new user key in output order (internal key of its first version) and the
   // bytes of the output table being written (0 when none is open): true when that table should
   // end before this key, because
@@ -183,6 +186,10 @@ class VersionGarbageCollector {
 
   // Precondition: keys come in internal-key order.
   [[nodiscard]] bool ShouldDrop(const ParsedInternalKey& key);
+
+  // After ShouldDrop kept an entry: true if no live snapshot is older than it, so every reader
+  // sees it (and ShouldDrop drops every older version of its key in this compaction).
+  bool KeptEntryVisibleToAll() const { return last_stripe_ == 0; }
 
   uint64_t dropped_shadowed() const { return dropped_shadowed_; }
   uint64_t dropped_tombstones() const { return dropped_tombstones_; }

@@ -447,6 +447,66 @@ TEST_F(CompactionDBTest, SnapshotSeesItsVersionsAcrossCompactionsUntilReleased) 
     ASSERT_EQ(Get(Key(i)), i % 3 == 0 ? "NOT_FOUND" : Value(i, 5)) << i;
 }
 
+// The [smallest, largest] sequence ranges of the tables at the last level ("ziggydb.sstables").
+std::vector<std::pair<uint64_t, uint64_t>> LastLevelSequenceRanges(DB* db) {
+  std::string sstables;
+  EXPECT_TRUE(db->GetProperty("ziggydb.sstables", &sstables));
+  const std::string heading = "--- level " + std::to_string(kNumLevels - 1) + " ---\n";
+  const size_t start = sstables.find(heading);
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  if (start == std::string::npos) return ranges;
+  size_t at = start + heading.size();
+  while (at < sstables.size()) {
+    const size_t seq = sstables.find("seq [", at);
+    if (seq == std::string::npos) break;
+    unsigned long long smallest = 0;
+    unsigned long long largest = 0;
+    EXPECT_EQ(std::sscanf(sstables.c_str() + seq, "seq [%llu, %llu]", &smallest, &largest), 2);
+    ranges.emplace_back(smallest, largest);
+    at = sstables.find('\n', seq);
+  }
+  return ranges;
+}
+
+TEST_F(CompactionDBTest, BottommostValuesGetSequenceZeroUnlessASnapshotNeedsTheirs) {
+  Open();
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_TRUE(Put(Key(i), Value(i, 3)).ok());
+  }
+  const Snapshot* snapshot = db_->GetSnapshot();  // sees keys 0..999
+  for (int i = 1000; i < 2000; ++i) {
+    ASSERT_TRUE(Put(Key(i), Value(i, 3)).ok());
+  }
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  // Values the snapshot sees were rewritten with sequence 0; later ones keep theirs, or the
+  // snapshot would see them.
+  auto ranges = LastLevelSequenceRanges(db_.get());
+  ASSERT_FALSE(ranges.empty());
+  EXPECT_EQ(ranges.front().first, 0u);
+  EXPECT_EQ(ranges.front().second, 0u);
+  EXPECT_EQ(ranges.back().second, 2000u);
+  for (int i = 0; i < 2000; i += 7) {
+    ASSERT_EQ(Get(Key(i)), Value(i, 3));
+    ASSERT_EQ(Get(Key(i), snapshot), i < 1000 ? Value(i, 3) : "NOT_FOUND") << i;
+  }
+  // A newer version above a sequence-0 one still wins, at the top and after compaction.
+  ASSERT_TRUE(Put(Key(10), "newer").ok());
+  EXPECT_EQ(Get(Key(10)), "newer");
+  EXPECT_EQ(Get(Key(10), snapshot), Value(10, 3));
+  db_->ReleaseSnapshot(snapshot);
+  const uint64_t bytes_before = TableBytes();
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  for (const auto& [smallest, largest] : LastLevelSequenceRanges(db_.get())) {
+    EXPECT_EQ(smallest, 0u);
+    EXPECT_EQ(largest, 0u);
+  }
+  EXPECT_LT(TableBytes(), bytes_before);  // a one-byte tag instead of three for keys 1000..1999
+  EXPECT_EQ(Get(Key(10)), "newer");
+  Reopen();
+  for (int i = 0; i < 2000; i += 7)
+    ASSERT_EQ(Get(Key(i)), i == 10 ? "newer" : Value(i, 3));
+}
+
 TEST_F(CompactionDBTest, OverwritesAreReclaimedToWithinSpaceBound) {
   options_.l0_compaction_trigger = 4;
   Open();

@@ -59,6 +59,8 @@ DBImpl::DBImpl(const Options& options, std::string dbname)
   table_options_.comparator = &icmp_;
   table_options_.filter_policy = filter_policy_.get();
   table_options_.block_size = options_.block_size;
+  // Internal keys end in their 8-byte trailer: tables store it as a varint (format 2).
+  table_options_.keys_end_in_fixed64 = true;
   table_options_.block_restart_interval = options_.block_restart_interval;
   table_options_.compression = options_.compression;
   table_options_.block_cache = block_cache_.get();

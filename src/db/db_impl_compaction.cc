@@ -233,6 +233,11 @@ Status DBImpl::WriteCompactionOutputs(Compaction* c, const std::vector<SequenceN
   std::string last_user_key;
   bool has_last = false;
   uint64_t entries = 0;
+  // A value that every reader sees, with nothing older left of its key and nothing below the
+  // output, is written with sequence 0: its key's trailer then takes one byte in a table
+  // (docs/format/internal_key.md, "Sequence 0"). Sequence 0 sorts after every newer version.
+  const bool zero_sequences = c->OutputIsBottommost();
+  std::string zeroed_key;
   Status s;
   for (input.SeekToFirst(); input.Valid(); input.Next()) {
     if (++entries % kShutdownCheckEntries == 0 &&
@@ -256,13 +261,21 @@ Status DBImpl::WriteCompactionOutputs(Compaction* c, const std::vector<SequenceN
       has_last = true;
     }
     if (gc.ShouldDrop(parsed)) continue;
+    std::string_view key = input.key();
+    if (zero_sequences && parsed.type == ValueType::kValue && raw(parsed.sequence) != 0 &&
+        gc.KeptEntryVisibleToAll()) {
+      parsed.sequence = SequenceNumber{0};
+      zeroed_key.clear();
+      AppendInternalKey(&zeroed_key, parsed);
+      key = zeroed_key;
+    }
     if (out.builder == nullptr) {
       s = OpenCompactionOutput(&out);
       if (!s.ok()) break;
-      out.meta.smallest.assign(input.key());
+      out.meta.smallest.assign(key);
     }
-    out.builder->Add(input.key(), input.value());
-    out.meta.largest.assign(input.key());
+    out.builder->Add(key, input.value());
+    out.meta.largest.assign(key);
     out.smallest_sequence = std::min(out.smallest_sequence, raw(parsed.sequence));
     out.largest_sequence = std::max(out.largest_sequence, raw(parsed.sequence));
   }

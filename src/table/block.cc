@@ -1,5 +1,7 @@
 #include "table/block.h"
 
+#include <cstring>
+
 #include "table/format.h"
 #include "util/assert.h"
 #include "util/coding.h"
@@ -96,19 +98,42 @@ Block::~Block() {
   if (live_views_ != nullptr) live_views_->fetch_sub(1, std::memory_order_release);
 }
 
-BlockIterator::BlockIterator(std::shared_ptr<const Block> block, const Comparator* comparator)
+BlockIterator::BlockIterator(std::shared_ptr<const Block> block, const Comparator* comparator,
+                             BlockKeyEncoding encoding)
     : block_(std::move(block)),
       comparator_(comparator),
       data_(block_->contents().data()),
       restarts_offset_(block_->restarts_offset()),
       num_restarts_(block_->num_restarts()),
+      encoding_(encoding),
       current_(restarts_offset_) {}
+
+namespace {
+
+// Decodes a key suffix varint64 at p (bounded by limit); null when malformed (unterminated, past
+// limit, or over 64 bits). Inline: every entry of a format-2 data block has one, mostly of 1 (a
+// sequence-0 value) to 5 bytes.
+inline const char* DecodeKeySuffix(const char* p, const char* limit, uint64_t* suffix) {
+  uint64_t result = 0;
+  for (int shift = 0; shift < 64 && p < limit; shift += 7) {
+    const uint64_t byte = static_cast<uint8_t>(*p++);
+    if (shift == 63 && byte > 1) return nullptr;
+    result |= (byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) {
+      *suffix = result;
+      return p;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
 
 void BlockIterator::MarkInvalid() {
   current_ = restarts_offset_;
   next_offset_ = restarts_offset_;
   restart_index_ = num_restarts_;
-  key_.clear();
+  key_size_ = 0;
   value_ = {};
 }
 
@@ -119,12 +144,19 @@ void BlockIterator::MarkCorrupt(std::string_view what) {
 
 void BlockIterator::SeekToRestart(uint32_t index) {
   ZIGGY_ASSERT(index < num_restarts_);
-  key_.clear();
+  key_size_ = 0;
   restart_index_ = index;
   next_offset_ = block_->restart(index);
 }
 
 bool BlockIterator::ParseNextEntry() {
+  // One decoder per encoding, so that neither pays for the other's branches.
+  return encoding_ == BlockKeyEncoding::kVarintSuffix ? ParseNextEntryAs<true>()
+                                                      : ParseNextEntryAs<false>();
+}
+
+template <bool kSplitSuffix>
+bool BlockIterator::ParseNextEntryAs() {
   current_ = next_offset_;
   if (current_ >= restarts_offset_) {
     MarkInvalid();
@@ -136,7 +168,9 @@ bool BlockIterator::ParseNextEntry() {
   uint32_t non_shared = 0;
   uint32_t value_bytes = 0;
   p = DecodeEntryHeader(p, limit, &shared, &non_shared, &value_bytes);
-  if (p == nullptr || shared > key_.size() ||
+  // The previous key's bytes an entry may share: with a split suffix, all but the suffix.
+  const size_t shareable = kSplitSuffix && key_size_ != 0 ? key_size_ - kKeySuffixBytes : key_size_;
+  if (p == nullptr || shared > shareable ||
       uint64_t{non_shared} + value_bytes > static_cast<uint64_t>(limit - p)) {
     MarkCorrupt("entry header at offset " + std::to_string(current_));
     return false;
@@ -148,10 +182,26 @@ bool BlockIterator::ParseNextEntry() {
     MarkCorrupt("restart entry shares a prefix at offset " + std::to_string(current_));
     return false;
   }
-  key_.resize(shared);
-  key_.append(p, non_shared);
-  value_ = std::string_view(p + non_shared, value_bytes);
-  next_offset_ = static_cast<uint32_t>((p + non_shared + value_bytes) - data_);
+  if constexpr (kSplitSuffix) {
+    // The key bytes are varint64(suffix) ++ delta (docs/format/sstable.md, "Block").
+    uint64_t suffix = 0;
+    const char* const delta = DecodeKeySuffix(p, p + non_shared, &suffix);
+    if (delta == nullptr) {
+      MarkCorrupt("entry key suffix at offset " + std::to_string(current_));
+      return false;
+    }
+    const size_t delta_bytes = static_cast<size_t>((p + non_shared) - delta);
+    char* const key = KeyRoom(shared + delta_bytes + kKeySuffixBytes);
+    std::memcpy(key + shared, delta, delta_bytes);
+    EncodeFixed64(key + shared + delta_bytes, suffix);
+    key_size_ = shared + delta_bytes + kKeySuffixBytes;
+  } else {
+    std::memcpy(KeyRoom(shared + non_shared) + shared, p, non_shared);
+    key_size_ = shared + non_shared;
+  }
+  p += non_shared;
+  value_ = std::string_view(p, value_bytes);
+  next_offset_ = static_cast<uint32_t>((p + value_bytes) - data_);
   // Entries must begin exactly at each restart point, or scanning forward from a restart point
   // (Prev, Seek) would decode different entries than scanning from the start.
   if (restart_index_ + 1 < num_restarts_ && block_->restart(restart_index_ + 1) < next_offset_) {
@@ -173,7 +223,24 @@ bool BlockIterator::RestartKey(uint32_t index, std::string_view* key) {
     MarkCorrupt("restart entry at offset " + std::to_string(offset));
     return false;
   }
-  *key = std::string_view(p, non_shared);
+  if (encoding_ == BlockKeyEncoding::kWhole) {
+    *key = std::string_view(p, non_shared);
+    return true;
+  }
+  uint64_t suffix = 0;
+  const char* const delta = DecodeKeySuffix(p, p + non_shared, &suffix);
+  if (delta == nullptr) {
+    MarkCorrupt("restart entry key suffix at offset " + std::to_string(offset));
+    return false;
+  }
+  // The whole key is the delta (shared is 0) and the suffix.
+  const size_t delta_bytes = static_cast<size_t>((p + non_shared) - delta);
+  if (restart_key_.size() < delta_bytes + kKeySuffixBytes) {
+    restart_key_.resize(delta_bytes + kKeySuffixBytes);
+  }
+  std::memcpy(restart_key_.data(), delta, delta_bytes);
+  EncodeFixed64(restart_key_.data() + delta_bytes, suffix);
+  *key = std::string_view(restart_key_.data(), delta_bytes + kKeySuffixBytes);
   return true;
 }
 
@@ -207,7 +274,7 @@ void BlockIterator::Seek(std::string_view target) {
   }
   SeekToRestart(left);
   while (ParseNextEntry()) {
-    if (comparator_->Compare(key_, target) >= 0) return;
+    if (comparator_->Compare(key(), target) >= 0) return;
   }
 }
 
@@ -217,7 +284,7 @@ void BlockIterator::SeekForPrev(std::string_view target) {
     if (status_.ok()) SeekToLast();
     return;
   }
-  if (comparator_->Compare(key_, target) > 0) Prev();
+  if (comparator_->Compare(key(), target) > 0) Prev();
 }
 
 void BlockIterator::Next() {
@@ -228,19 +295,39 @@ void BlockIterator::Next() {
 void BlockIterator::Prev() {
   ZIGGY_ASSERT(Valid());
   const uint32_t original = current_;
+  // The entry before this one may be cached by an earlier Prev in this restart interval: the
+  // cache is keyed by offsets in the immutable block, so it holds however we got here.
+  if (!prev_entries_.empty() && prev_entries_.back().next_offset == original) {
+    const PrevEntry& entry = prev_entries_.back();
+    current_ = entry.offset;
+    next_offset_ = entry.next_offset;
+    restart_index_ = prev_restart_index_;
+    key_size_ = prev_keys_.size() - entry.key_begin;
+    std::memcpy(KeyRoom(key_size_), prev_keys_.data() + entry.key_begin, key_size_);
+    value_ = entry.value;
+    prev_keys_.resize(entry.key_begin);
+    prev_entries_.pop_back();
+    return;
+  }
   // Back up to the last restart point before the current entry, then walk forward to the entry
-  // that ends where the current one starts.
+  // that ends where the current one starts, caching the entries passed on the way.
   uint32_t index = restart_index_;
   while (block_->restart(index) >= original) {
     if (index == 0) return MarkInvalid();  // the current entry is the first
     --index;
   }
+  prev_entries_.clear();
+  prev_keys_.clear();
+  prev_restart_index_ = index;
   SeekToRestart(index);
   while (ParseNextEntry()) {
     if (next_offset_ >= original) {
       if (next_offset_ != original) MarkCorrupt("entries overlap a restart point");
       return;
     }
+    prev_entries_.push_back(
+        PrevEntry{current_, next_offset_, static_cast<uint32_t>(prev_keys_.size()), value_});
+    prev_keys_.append(key());
   }
 }
 

@@ -22,13 +22,16 @@
 #ifndef ZIGGYDB_TABLE_BLOCK_H_
 #define ZIGGYDB_TABLE_BLOCK_H_
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "table/format.h"
 #include "util/assert.h"
 #include "util/coding.h"
 #include "util/comparator.h"
@@ -87,8 +90,10 @@ class Block {
 
 class BlockIterator final : public Iterator {
  public:
-  // Keeps block alive; comparator orders its keys (and must outlive the iterator).
-  BlockIterator(std::shared_ptr<const Block> block, const Comparator* comparator);
+  // Keeps block alive; comparator orders its keys (and must outlive the iterator); encoding is
+  // how the block stores them (its table's format version says).
+  BlockIterator(std::shared_ptr<const Block> block, const Comparator* comparator,
+                BlockKeyEncoding encoding = BlockKeyEncoding::kWhole);
 
   bool Valid() const override { return current_ < restarts_offset_; }
   void SeekToFirst() override;
@@ -97,7 +102,7 @@ class BlockIterator final : public Iterator {
   void SeekForPrev(std::string_view target) override;
   void Next() override;
   void Prev() override;
-  std::string_view key() const override { return key_; }
+  std::string_view key() const override { return {key_buffer_.data(), key_size_}; }
   std::string_view value() const override { return value_; }
   // Corruption once a malformed entry was met; sticky (the iterator then stays invalid).
   Status status() const override { return status_; }
@@ -107,8 +112,16 @@ class BlockIterator final : public Iterator {
   void SeekToRestart(uint32_t index);
   // Decodes the entry at next_offset_ into key_/value_; false at the end or on corruption.
   bool ParseNextEntry();
-  // Decodes the whole key stored at restart point `index`; false (and corrupt) if malformed.
+  template <bool kSplitSuffix>
+  bool ParseNextEntryAs();
+  // Decodes the whole key stored at restart point `index` (valid until the next call); false
+  // (and corrupt) if malformed.
   bool RestartKey(uint32_t index, std::string_view* key);
+  // Room for a key of `size` bytes in key_buffer_, keeping its first bytes; returns its start.
+  char* KeyRoom(size_t size) {
+    if (size > key_buffer_.size()) key_buffer_.resize(std::max(size, 2 * key_buffer_.size()));
+    return key_buffer_.data();
+  }
   void MarkInvalid();
   void MarkCorrupt(std::string_view what);
 
@@ -117,15 +130,34 @@ class BlockIterator final : public Iterator {
   const char* const data_;
   const uint32_t restarts_offset_;
   const uint32_t num_restarts_;
+  const BlockKeyEncoding encoding_;
 
   // INVARIANT: Valid() iff current_ < restarts_offset_; then key_/value_ hold that entry, which
   // ends at next_offset_, and restart_index_ is the last restart point <= current_.
   uint32_t current_;
   uint32_t next_offset_ = 0;
   uint32_t restart_index_ = 0;
-  std::string key_;
+  // The current key is key_buffer_[0, key_size_). The buffer only grows, so decoding an entry
+  // writes its bytes in place without a string operation per entry.
+  std::string key_buffer_;
+  size_t key_size_ = 0;
   std::string_view value_;
+  std::string restart_key_;  // RestartKey's decoded key (kVarintSuffix); only grows
   Status status_;
+  // Prev walks forward from a restart point to the entry before the current one; it keeps the
+  // entries it passed (oldest first, keys back to back in prev_keys_) so that the next Prev calls
+  // in that interval take the last one instead of decoding the interval again.
+  // INVARIANT: every cached entry lies in the interval of restart point prev_restart_index_, and
+  // each one's key ends where the next one's begins (the last one's at prev_keys_.size()).
+  struct PrevEntry {
+    uint32_t offset;
+    uint32_t next_offset;
+    uint32_t key_begin;  // in prev_keys_
+    std::string_view value;
+  };
+  std::vector<PrevEntry> prev_entries_;
+  std::string prev_keys_;
+  uint32_t prev_restart_index_ = 0;
 };
 
 }  // namespace ziggydb

@@ -17,8 +17,21 @@
 
 namespace ziggydb {
 
-// The format version this code writes, and the newest it reads.
-inline constexpr uint32_t kTableFormatVersion = 1;
+// The newest format version this code reads and writes. Version 1 stores every key whole;
+// version 2 (written when TableOptions::keys_end_in_fixed64) stores the last 8 bytes of each
+// data-block key, a little-endian fixed64, as a varint64 (docs/format/sstable.md, "Block").
+inline constexpr uint32_t kTableFormatVersion = 2;
+inline constexpr uint32_t kTableFormatVarintSuffix = 2;
+
+// How a block stores its keys. Not stored in the block: the table's format version says which
+// encoding its data blocks use; index and meta blocks always use kWhole.
+enum class BlockKeyEncoding : uint8_t {
+  kWhole,         // each key prefix-compressed against the previous one, whole
+  kVarintSuffix,  // each key's last 8 bytes (a fixed64) stored apart as a varint64; the prefix
+                  // compression covers the rest
+};
+// The bytes of the fixed64 suffix kVarintSuffix splits off.
+inline constexpr size_t kKeySuffixBytes = 8;
 // Last 8 bytes of every table: "ZIGGYSST" in file order.
 inline constexpr uint64_t kTableMagicNumber = 0x545353594747495AULL;
 

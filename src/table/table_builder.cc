@@ -15,7 +15,9 @@ namespace ziggydb {
 TableBuilder::TableBuilder(const TableOptions& options, WritableFile* file)
     : options_(options),
       file_(file),
-      data_block_(options.comparator, options.block_restart_interval),
+      data_block_(
+          options.comparator, options.block_restart_interval,
+          options.keys_end_in_fixed64 ? BlockKeyEncoding::kVarintSuffix : BlockKeyEncoding::kWhole),
       // One entry per restart point: the index is binary-searched to the exact entry.
       index_block_(options.comparator, 1) {
   ZIGGY_ASSERT(file != nullptr && options.comparator != nullptr);
@@ -25,7 +27,7 @@ TableBuilder::TableBuilder(const TableOptions& options, WritableFile* file)
     properties_.filter_policy_name = options.filter_policy->Name();
   }
   properties_.compression = options.compression;
-  properties_.format_version = kTableFormatVersion;
+  properties_.format_version = options.keys_end_in_fixed64 ? kTableFormatVarintSuffix : 1;
 }
 
 TableBuilder::~TableBuilder() {
@@ -155,6 +157,7 @@ Status TableBuilder::Finish() {
   if (pending_index_entry_) AddPendingIndexEntry(nullptr);
 
   Footer footer;
+  footer.format_version = properties_.format_version;
   const uint64_t index_start = offset_;
   WriteStoredBlock(index_block_.Finish(), CompressionType::kNone, &footer.index_handle);
   properties_.index_bytes = offset_ - index_start;

@@ -169,9 +169,9 @@ TEST(TableIo, WrongMagicAndNewerVersionAreNamed) {
   EXPECT_NE(s.ToString().find("not an sstable"), std::string::npos) << s.ToString();
   EXPECT_NE(s.ToString().find(std::to_string(contents.size())), std::string::npos);
   std::string newer = contents;
-  newer[newer.size() - 12] = 2;  // format version field
+  newer[newer.size() - 12] = 3;  // format version field
   s = OpenTable(options, newer, &table);
-  EXPECT_NE(s.ToString().find("unsupported format version 2"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.ToString().find("unsupported format version 3"), std::string::npos) << s.ToString();
 }
 
 TEST(TableIo, EveryTruncationFailsOpenCleanly) {

@@ -24,6 +24,10 @@ struct TableOptions {
   size_t block_size = 4096;
   // Entries between restart points in data blocks (index blocks use 1).
   int block_restart_interval = 16;
+  // Every key ends in 8 bytes that are a little-endian fixed64 (the DB's internal keys: sequence
+  // and type): data blocks then store those bytes as a varint64 (table format 2), which takes 1
+  // to 5 bytes for the DB's trailers instead of 8. Off: format 1.
+  bool keys_end_in_fixed64 = false;
   // Codec for data blocks; a block is stored raw when compressing saves less than 1/8.
   CompressionType compression = CompressionType::kNone;
   // Shared cache of uncompressed data blocks; nullptr: no caching.

@@ -74,6 +74,9 @@ Status TableReader::OpenFile(const TableOptions& options, std::unique_ptr<Random
 
   std::unique_ptr<TableReader> reader(
       new TableReader(options, std::move(file), file_size, file_mapped));
+  reader->data_key_encoding_ = footer.format_version >= kTableFormatVarintSuffix
+                                   ? BlockKeyEncoding::kVarintSuffix
+                                   : BlockKeyEncoding::kWhole;
   ZIGGY_RETURN_IF_ERROR(reader->ReadMetaRegion(footer));
   if (options.block_cache != nullptr) {
     reader->cache_id_ = NewBlockCacheTableId();
@@ -246,7 +249,7 @@ Status TableReader::Get(
   }
   std::shared_ptr<const Block> block;
   ZIGGY_RETURN_IF_ERROR(ReadDataBlock(options, handle, &block));
-  BlockIterator it(std::move(block), options_.comparator);
+  BlockIterator it(std::move(block), options_.comparator, data_key_encoding_);
   it.Seek(key);
   if (it.Valid()) on_entry(it.key(), it.value());
   return it.status();
@@ -260,7 +263,8 @@ Status TableReader::OpenDataBlock(const ReadOptions& options, std::string_view i
   }
   std::shared_ptr<const Block> block;
   ZIGGY_RETURN_IF_ERROR(ReadDataBlock(options, handle, &block));
-  *iter = std::make_unique<BlockIterator>(std::move(block), options_.comparator);
+  *iter =
+      std::make_unique<BlockIterator>(std::move(block), options_.comparator, data_key_encoding_);
   return Status::OK();
 }
 

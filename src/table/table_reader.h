@@ -133,6 +133,8 @@ class TableReader {
   mutable std::atomic<int64_t> live_view_blocks_{0};
   // Pinned for the reader's lifetime.
   std::shared_ptr<const Block> index_block_;
+  // How the data blocks store keys (from the footer's format version).
+  BlockKeyEncoding data_key_encoding_ = BlockKeyEncoding::kWhole;
   bool has_filter_ = false;  // a filter of options.filter_policy's encoding was found
   std::string filter_;
   TableProperties properties_;

@@ -9,6 +9,7 @@
 #include "table/table_reader.h"
 #include "table/table_test_util.h"
 #include "testutil/testutil.h"
+#include "util/coding.h"
 #include "util/random.h"
 
 namespace ziggydb {
@@ -151,6 +152,32 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Combine(testing::Values(CompressionType::kNone, CompressionType::kSnappy,
                                      CompressionType::kZstd, CompressionType::kLz4),
                      testing::Bool()));
+
+TEST(Table, Format2StoresKeySuffixesAsVarintsAndReadsBack) {
+  Random rnd(test::TestSeed());
+  for (const bool mapped : {false, true}) {
+    // Keys shaped like the DB's internal keys: a user key, then a fixed64 trailer.
+    Map entries;
+    for (const auto& [key, value] : RandomEntries(&rnd, 2000)) {
+      std::string with_suffix = key;
+      PutFixed64(&with_suffix, rnd.OneIn(2) ? 1 : (rnd.Uniform(1 << 24) << 8 | 1));
+      entries[with_suffix] = value;
+    }
+    TableOptions whole;
+    whole.block_size = 256;
+    TableOptions split = whole;
+    split.keys_end_in_fixed64 = true;
+    const std::string contents = BuildTable(split, entries);
+    std::unique_ptr<TableReader> table;
+    ASSERT_TRUE(test::OpenTableMaybeMapped(mapped, split, contents, &table).ok());
+    EXPECT_EQ(table->properties().format_version, 2u);
+    ExpectFullScanBothWays(*table, entries);
+    ExpectSeeksMatchModel(*table, entries, &rnd);
+    EXPECT_TRUE(table->VerifyChecksums().ok());
+    // At least 3 of each key's 8 suffix bytes are saved.
+    EXPECT_LT(contents.size() + 3 * entries.size(), BuildTable(whole, entries).size());
+  }
+}
 
 TEST(Table, EmptyTable) {
   TableOptions options;
