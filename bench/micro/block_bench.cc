@@ -20,15 +20,19 @@ namespace {
 
 constexpr size_t kBlockBytes = 4096;
 
+// range(0): 0 = whole keys, 1 = varint suffix.
+BlockKeyEncoding EncodingOf(const benchmark::State& state) {
+  return state.range(0) == 0 ? BlockKeyEncoding::kWhole : BlockKeyEncoding::kVarintSuffix;
+}
+
 struct BuiltBlock {
   std::shared_ptr<const Block> block;
   std::vector<std::string> keys;
 };
 
-// range(0): 0 = whole keys, 1 = varint suffix; range(1): 1 = sequence 0, else large sequences.
+// range(1): 1 = sequence 0, else large sequences.
 BuiltBlock Build(const benchmark::State& state) {
-  const auto encoding =
-      state.range(0) == 0 ? BlockKeyEncoding::kWhole : BlockKeyEncoding::kVarintSuffix;
+  const BlockKeyEncoding encoding = EncodingOf(state);
   const bool sequence_zero = state.range(1) == 1;
   BlockBuilder builder(BytewiseComparator(), 16, encoding);
   BuiltBlock built;
@@ -48,8 +52,7 @@ BuiltBlock Build(const benchmark::State& state) {
 
 void BM_BlockScanForward(benchmark::State& state) {
   const BuiltBlock built = Build(state);
-  const auto encoding =
-      state.range(0) == 0 ? BlockKeyEncoding::kWhole : BlockKeyEncoding::kVarintSuffix;
+  const BlockKeyEncoding encoding = EncodingOf(state);
   for (auto _ : state) {
     BlockIterator it(built.block, BytewiseComparator(), encoding);
     for (it.SeekToFirst(); it.Valid(); it.Next())
@@ -60,8 +63,7 @@ void BM_BlockScanForward(benchmark::State& state) {
 
 void BM_BlockScanBackward(benchmark::State& state) {
   const BuiltBlock built = Build(state);
-  const auto encoding =
-      state.range(0) == 0 ? BlockKeyEncoding::kWhole : BlockKeyEncoding::kVarintSuffix;
+  const BlockKeyEncoding encoding = EncodingOf(state);
   for (auto _ : state) {
     BlockIterator it(built.block, BytewiseComparator(), encoding);
     for (it.SeekToLast(); it.Valid(); it.Prev())
@@ -72,8 +74,7 @@ void BM_BlockScanBackward(benchmark::State& state) {
 
 void BM_BlockSeek(benchmark::State& state) {
   const BuiltBlock built = Build(state);
-  const auto encoding =
-      state.range(0) == 0 ? BlockKeyEncoding::kWhole : BlockKeyEncoding::kVarintSuffix;
+  const BlockKeyEncoding encoding = EncodingOf(state);
   BlockIterator it(built.block, BytewiseComparator(), encoding);
   size_t i = 0;
   for (auto _ : state) {

@@ -1,5 +1,6 @@
 #include "table/block.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "table/format.h"
@@ -127,6 +128,22 @@ inline const char* DecodeKeySuffix(const char* p, const char* limit, uint64_t* s
   return nullptr;
 }
 
+// Unpacks the stored key bytes of a kVarintSuffix entry, varint64(suffix) ++ delta, into
+// delta ++ fixed64(suffix) at buffer[at...], growing the buffer if needed (never shrinking it).
+// Returns the end of what it wrote, or 0 if the suffix is malformed.
+inline size_t UnpackSplitKey(const char* stored, uint32_t stored_bytes, size_t at,
+                             std::string* buffer) {
+  uint64_t suffix = 0;
+  const char* const delta = DecodeKeySuffix(stored, stored + stored_bytes, &suffix);
+  if (delta == nullptr) return 0;
+  const auto delta_bytes = static_cast<size_t>((stored + stored_bytes) - delta);
+  const size_t end = at + delta_bytes + kKeySuffixBytes;
+  if (buffer->size() < end) buffer->resize(std::max(end, 2 * buffer->size()));
+  std::memcpy(buffer->data() + at, delta, delta_bytes);
+  EncodeFixed64(buffer->data() + at + delta_bytes, suffix);
+  return end;
+}
+
 }  // namespace
 
 void BlockIterator::MarkInvalid() {
@@ -184,17 +201,12 @@ bool BlockIterator::ParseNextEntryAs() {
   }
   if constexpr (kSplitSuffix) {
     // The key bytes are varint64(suffix) ++ delta (docs/format/sstable.md, "Block").
-    uint64_t suffix = 0;
-    const char* const delta = DecodeKeySuffix(p, p + non_shared, &suffix);
-    if (delta == nullptr) {
+    const size_t end = UnpackSplitKey(p, non_shared, shared, &key_buffer_);
+    if (end == 0) {
       MarkCorrupt("entry key suffix at offset " + std::to_string(current_));
       return false;
     }
-    const size_t delta_bytes = static_cast<size_t>((p + non_shared) - delta);
-    char* const key = KeyRoom(shared + delta_bytes + kKeySuffixBytes);
-    std::memcpy(key + shared, delta, delta_bytes);
-    EncodeFixed64(key + shared + delta_bytes, suffix);
-    key_size_ = shared + delta_bytes + kKeySuffixBytes;
+    key_size_ = end;
   } else {
     std::memcpy(KeyRoom(shared + non_shared) + shared, p, non_shared);
     key_size_ = shared + non_shared;
@@ -227,20 +239,13 @@ bool BlockIterator::RestartKey(uint32_t index, std::string_view* key) {
     *key = std::string_view(p, non_shared);
     return true;
   }
-  uint64_t suffix = 0;
-  const char* const delta = DecodeKeySuffix(p, p + non_shared, &suffix);
-  if (delta == nullptr) {
+  // The whole key: shared is 0 at a restart point.
+  const size_t end = UnpackSplitKey(p, non_shared, 0, &restart_key_);
+  if (end == 0) {
     MarkCorrupt("restart entry key suffix at offset " + std::to_string(offset));
     return false;
   }
-  // The whole key is the delta (shared is 0) and the suffix.
-  const size_t delta_bytes = static_cast<size_t>((p + non_shared) - delta);
-  if (restart_key_.size() < delta_bytes + kKeySuffixBytes) {
-    restart_key_.resize(delta_bytes + kKeySuffixBytes);
-  }
-  std::memcpy(restart_key_.data(), delta, delta_bytes);
-  EncodeFixed64(restart_key_.data() + delta_bytes, suffix);
-  *key = std::string_view(restart_key_.data(), delta_bytes + kKeySuffixBytes);
+  *key = std::string_view(restart_key_.data(), end);
   return true;
 }
 
