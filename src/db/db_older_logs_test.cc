@@ -6,9 +6,7 @@
 // the flush fail and closes the DB (power loss comes after: file objects must not outlive it).
 #include <gtest/gtest.h>
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -26,20 +24,11 @@ namespace {
 // Blocks every flush at its start until Release().
 class FlushGate final : public EventListener {
  public:
-  void OnFlushBegin(DB* /*db*/, const FlushJobInfo& /*info*/) override {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return released_; });
-  }
-  void Release() {
-    std::lock_guard<std::mutex> lock(mu_);
-    released_ = true;
-    cv_.notify_all();
-  }
+  void OnFlushBegin(DB* /*db*/, const FlushJobInfo& /*info*/) override { gate_.Enter(); }
+  void Release() { gate_.Release(); }
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool released_ = false;
+  Gate gate_;
 };
 
 class DBOlderLogsTest : public DBTest {

@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,26 @@ inline std::string Key(int i) {
   std::snprintf(buf, sizeof(buf), "key%08d", i);
   return buf;
 }
+
+// Blocks every thread that calls Enter() until Release() (then lets all through for good): holds
+// a flush or compaction in a listener or hook while a test sets up what it needs.
+class Gate {
+ public:
+  void Enter() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return open_; });
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
 
 class DBTest : public ::testing::Test {
  protected:

@@ -532,25 +532,6 @@ class StallListener final : public EventListener {
   std::vector<std::string> events;
 };
 
-// Holds compactions inside their merge until Release().
-class CompactionGate {
- public:
-  void Enter() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return open_; });
-  }
-  void Release() {
-    std::lock_guard<std::mutex> lock(mu_);
-    open_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
-
 TEST_F(StatisticsDBTest, L0SlowdownStallBeginsAndEnds) {
   auto listener = std::make_shared<StallListener>();
   options_.listeners.push_back(listener);
@@ -560,9 +541,9 @@ TEST_F(StatisticsDBTest, L0SlowdownStallBeginsAndEnds) {
   Open();
   // Shared with the hook, which may still be inside Enter() when this scope ends; released on
   // every way out of the test so that closing the DB never waits for the gate.
-  auto gate = std::make_shared<CompactionGate>();
+  auto gate = std::make_shared<Gate>();
   struct Releaser {
-    std::shared_ptr<CompactionGate> gate;
+    std::shared_ptr<Gate> gate;
     ~Releaser() { gate->Release(); }
   } releaser{gate};
   static_cast<DBImpl*>(db_.get())->TEST_SetCompactionHook([gate] { gate->Enter(); });
