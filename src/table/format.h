@@ -1,6 +1,6 @@
 // SSTable building blocks shared by the builder and the reader: block handles, the block trailer,
 // the footer, and reading one block back from a file. The byte layout is specified in
-// docs/format/sstable.md (format version 1); keep the two in step.
+// docs/format/sstable.md (format versions 1 and 2); keep the two in step.
 //
 // Thread safety: everything here is either a value type or a free function without state.
 #ifndef ZIGGYDB_TABLE_FORMAT_H_
