@@ -3,7 +3,8 @@
 //                         boundaries. A failure is a bug in ZiggyDB, never bad input: bytes read
 //                         from disk are validated and reported as Status::Corruption instead.
 //   ZIGGY_DASSERT(cond) — the expensive tier (full sortedness, re-decoding what was just encoded),
-//                         on when ZIGGY_DEBUG_CHECKS is defined (debug, asan and tsan presets).
+//                         on when ZIGGY_DEBUG_CHECKS is defined (the debug, asan and fuzz
+//                         presets; the tsan and release presets leave it off).
 #ifndef ZIGGYDB_UTIL_ASSERT_H_
 #define ZIGGYDB_UTIL_ASSERT_H_
 
