@@ -37,7 +37,6 @@ enum class CompressionType : uint8_t {
   kLz4 = 3,
 };
 
-// What DB::Open does when a write-ahead log it replays is damaged.
 // Which table of a level over its size target a compaction moves down next
 // (docs/design/compaction.md, Picking).
 enum class CompactionPriority : uint8_t {
@@ -49,6 +48,7 @@ enum class CompactionPriority : uint8_t {
   kRoundRobin = 1,
 };
 
+// What DB::Open does when a write-ahead log it replays is damaged.
 enum class WalRecoveryMode : uint8_t {
   // Default. A torn or corrupt record at the very end of the newest log is the normal trace of a
   // crash mid-write: it is dropped (logged, and counted in the "ziggydb.stats" property). Damage

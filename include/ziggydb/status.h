@@ -22,7 +22,7 @@ class [[nodiscard]] Status {
     kNotSupported = 3,
     kInvalidArgument = 4,
     kIOError = 5,
-    kBusy = 6,  // a transaction conflict, or a resource held by another opener
+    kBusy = 6,  // retry later: e.g. work abandoned because the DB is closing
   };
 
   Status() noexcept = default;
