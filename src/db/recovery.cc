@@ -21,20 +21,6 @@
 namespace ziggydb {
 namespace {
 
-const char* ModeName(WalRecoveryMode mode) {
-  switch (mode) {
-    case WalRecoveryMode::kTolerateCorruptedTailRecords:
-      return "tolerate-corrupted-tail-records";
-    case WalRecoveryMode::kAbsoluteConsistency:
-      return "absolute-consistency";
-    case WalRecoveryMode::kPointInTimeRecovery:
-      return "point-in-time";
-    case WalRecoveryMode::kSkipAnyCorruptedRecords:
-      return "skip-any-corrupted-records";
-  }
-  return "unknown";
-}
-
 // One damaged stretch of a WAL, as the reader reported it, or an intact record that does not
 // decode as a batch.
 struct WalDamage {
@@ -118,7 +104,7 @@ class WalReplay {
 Status WalReplay::Run() {
   result_->max_sequence = in_.last_sequence;
   ZIGGY_RETURN_IF_ERROR(FindLogsToReplay());
-  Log("recovering with wal_recovery_mode " + std::string(ModeName(in_.mode)) + ": " +
+  Log("recovering with wal_recovery_mode " + std::string(WalRecoveryModeName(in_.mode)) + ": " +
       std::to_string(logs().size()) + " log(s) from number " + std::to_string(raw(in_.log_number)));
   for (size_t i = 0; i < logs().size() && !stopped_; ++i)
     ZIGGY_RETURN_IF_ERROR(ReplayLog(i));
@@ -362,6 +348,20 @@ Status WalReplay::FlushMemTable() {
 }
 
 }  // namespace
+
+const char* WalRecoveryModeName(WalRecoveryMode mode) {
+  switch (mode) {
+    case WalRecoveryMode::kTolerateCorruptedTailRecords:
+      return "tolerate-corrupted-tail-records";
+    case WalRecoveryMode::kAbsoluteConsistency:
+      return "absolute-consistency";
+    case WalRecoveryMode::kPointInTimeRecovery:
+      return "point-in-time";
+    case WalRecoveryMode::kSkipAnyCorruptedRecords:
+      return "skip-any-corrupted-records";
+  }
+  return "unknown";
+}
 
 Status ReplayWal(const WalReplayInputs& inputs, WalReplayResult* result) {
   return WalReplay(inputs, result).Run();

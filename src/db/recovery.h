@@ -30,6 +30,10 @@ class TableCache;
 class Version;
 class VersionSet;
 
+// "tolerate-corrupted-tail-records", "absolute-consistency", "point-in-time",
+// "skip-any-corrupted-records" (LOG lines, the CLI's --wal-recovery-mode).
+const char* WalRecoveryModeName(WalRecoveryMode mode);
+
 struct WalReplayInputs {
   Env* env = nullptr;
   std::string dbname;
