@@ -53,7 +53,7 @@ class WalReplay {
  public:
   WalReplay(const WalReplayInputs& in, WalReplayResult* result) : in_(in), result_(result) {}
 
-  Status Run();
+  [[nodiscard]] Status Run();
 
  private:
   // What each log replayed so far held (index: position in result_->logs).
@@ -65,36 +65,39 @@ class WalReplay {
     std::string tail_damage;
   };
 
-  Status FindLogsToReplay();
+  [[nodiscard]] Status FindLogsToReplay();
   // Replays logs[index].
-  Status ReplayLog(size_t index);
+  [[nodiscard]] Status ReplayLog(size_t index);
   // Before anything of logs[index] is applied: checks, from its head, that the log replayed
   // before it is whole (docs/design/recovery.md, "Older logs"). `head` and `has_records` are what
   // the first read of logs[index] found.
-  Status CheckPreviousLog(size_t index, const std::optional<wal::LogHead>& head, bool has_records);
+  [[nodiscard]] Status CheckPreviousLog(size_t index, const std::optional<wal::LogHead>& head,
+                                        bool has_records);
   // The log before logs[index] lost its tail (`where`): per the recovery mode, stop replay there,
   // skip on, or fail (Corruption if a later log says that log had been synced).
-  Status ResolveTornLog(size_t index, std::string where);
+  [[nodiscard]] Status ResolveTornLog(size_t index, std::string where);
   // True if log `number` says every earlier log was synced: it holds the marker, or it is a
   // version-1 log (no head, some records), whose writers synced each log at the switch.
-  Status SaysEarlierLogsSynced(FileNumber number, bool* synced);
+  [[nodiscard]] Status SaysEarlierLogsSynced(FileNumber number, bool* synced);
   // Applies the recovery mode to one piece of damage: an error fails recovery; OK goes on (or,
   // with stopped_, stops replay).
-  Status HandleWalDamage(const std::string& path, const WalDamage& damage, bool last_log);
-  Status ApplyBatch(const WriteBatch& batch);
-  Status FlushMemTable();
+  [[nodiscard]] Status HandleWalDamage(const std::string& path, const WalDamage& damage,
+                                       bool last_log);
+  [[nodiscard]] Status ApplyBatch(const WriteBatch& batch);
+  [[nodiscard]] Status FlushMemTable();
   // Records one dropped torn tail (LOG line: prefix + where + suffix), skipped damage, or the
   // place point-in-time recovery stopped.
   void Drop(std::string where, const std::string& prefix, const std::string& suffix = "");
   void Skip(std::string where, const std::string& prefix);
   void Stop(std::string where, const std::string& prefix);
+  // Every log to replay, ascending.
+  const std::vector<FileNumber>& logs() const { return result_->logs; }
   void Log(const std::string& line) const {
     if (in_.info_log != nullptr) in_.info_log->Log(line);
   }
 
   const WalReplayInputs& in_;
   WalReplayResult* const result_;
-  const std::vector<FileNumber>& logs() const { return result_->logs; }
   std::shared_ptr<MemTable> mem_;  // null until a record arrives
   // Replay stopped at damage or at a torn older log: nothing after it is replayed.
   bool stopped_ = false;

@@ -73,8 +73,8 @@ struct WalReplayResult {
 
 // Replays the WALs at or above inputs.log_number in number order, per inputs.mode. Corruption
 // (naming the log and offset) for damage the mode refuses and for a missing log the MANIFEST
-// needs; an I/O error as is. On failure *result is partial and the tables write_table made are
-// the caller's to delete.
+// needs; an I/O error as is. On failure *result is partial: tables write_table already made are
+// named nowhere else (Open leaves them to the next successful Open, which deletes them unlisted).
 [[nodiscard]] Status ReplayWal(const WalReplayInputs& inputs, WalReplayResult* result);
 
 // Every table `version` lists must exist with the size the MANIFEST records; with a table_cache
@@ -84,8 +84,8 @@ struct WalReplayResult {
                                      TableCache* table_cache);
 
 struct RecoveryInputs {
-  WalReplayInputs wal;  // log_number, last_sequence and the file-number source are
-                        // filled from the VersionSet by RecoverDb
+  // RecoverDb fills log_number, last_sequence and the file-number source from the VersionSet.
+  WalReplayInputs wal;
   TableCache* paranoid_tables = nullptr;  // non-null: CheckLiveTables opens each table
 };
 
