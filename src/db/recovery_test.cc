@@ -274,5 +274,34 @@ TEST_F(RecoveryTest, CheckLiveTablesRefusesAMissingOrResizedTable) {
   EXPECT_NE(s.ToString().find("size 4"), std::string::npos) << s.ToString();
 }
 
+// RecoverDb: the MANIFEST through VersionSet::Recover, which is also the file-number source.
+TEST_F(RecoveryTest, RecoverDbReadsTheManifestThenReplaysTheWal) {
+  ASSERT_TRUE(VersionSet::CreateNew(&env_, kDb, icmp_).ok());  // log number 0, next file 2
+  WriteLog(5, {}, {Batch(1, {"a", "b"}), Batch(3, {"c"})});
+  VersionSet versions(kDb, &env_, &icmp_, nullptr);
+  RecoveryInputs inputs;
+  inputs.wal = inputs_;
+  ASSERT_TRUE(RecoverDb(inputs, &versions, &result_).ok());
+  EXPECT_EQ(raw(versions.LastSequence()), 3u);
+  EXPECT_EQ(result_.logs, (std::vector<FileNumber>{FileNumber{5}}));
+  ASSERT_EQ(tables_.size(), 1u);
+  EXPECT_EQ(raw(tables_[0].number), 6u);  // above the log found in the directory
+  EXPECT_EQ(raw(versions.next_file_number()), 7u);
+  // Nothing was written: the MANIFEST still holds only its first edit.
+  std::vector<std::string> names;
+  ASSERT_TRUE(env_.GetChildren(kDb, &names).ok());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"000005.log", "CURRENT", "MANIFEST-000001"}));
+}
+
+TEST_F(RecoveryTest, RecoverDbRefusesAMissingManifest) {
+  VersionSet versions(kDb, &env_, &icmp_, nullptr);
+  RecoveryInputs inputs;
+  inputs.wal = inputs_;
+  Status s = RecoverDb(inputs, &versions, &result_);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_TRUE(tables_.empty());
+}
+
 }  // namespace
 }  // namespace ziggydb
