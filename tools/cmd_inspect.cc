@@ -1,4 +1,6 @@
-// stats, dump-wal, dump-sst: read-only views of a DB and of its files.
+// stats, dump-wal, dump-sst: read-only views of a DB and of its files. stats recovers the DB the
+// way Open does, in its read-only form (RecoverReadOnly), and prints its shape and what recovery
+// would do; it writes nothing.
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -13,13 +15,12 @@
 
 #include "db/version_edit.h"
 #include "db/write_batch_internal.h"
-#include "table/block.h"
 #include "table/format.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
 #include "tools/inspect_util.h"
+#include "util/prometheus_text.h"
 #include "ziggydb/env.h"
-#include "ziggydb/statistics.h"
 
 namespace ziggydb::tools {
 namespace {
@@ -41,25 +42,69 @@ extern "C" void StopWatching(int) {
   g_stop_watching = 1;
 }
 
-// Opens the DB (briefly, with statistics on) and prints ziggydb.stats or ziggydb.metrics.
-ExitCode PrintStatsOnce(const InspectArgs& args) {
-  Options options;
-  options.statistics = CreateStatistics();
-  std::unique_ptr<DB> db;
-  if (!OpenDb("stats", args.db, /*create=*/false, &db, options).ok()) return ExitCode::kError;
-  const char* property = args.prometheus ? "ziggydb.metrics" : "ziggydb.stats";
-  std::string text;
-  if (!db->GetProperty(property, &text)) {
-    return ReportError("stats", "reading the stats", Status::NotSupported(property));
+void PrintStatsText(const ReadOnlyRecovery& db) {
+  const VersionSet& versions = *db.versions;
+  fmt::print("last sequence: {}\nlog number: {}\nnext file number: {}\nmanifest: {} ({} bytes)\n",
+             raw(versions.LastSequence()), raw(versions.LogNumber()),
+             raw(versions.next_file_number()), db.manifest_name, db.manifest_bytes);
+  fmt::print("wal logs: {}\nwal records: {}\nwal entries not in tables: {} ({} memtable bytes)\n",
+             db.wal.logs.size(), db.wal.records_replayed, db.wal_entries, db.wal_memtable_bytes);
+  fmt::print("wal tail records dropped: {}\nwal records skipped: {}\n", db.wal.tail_records_dropped,
+             db.wal.records_skipped);
+  const Version& version = *versions.current();
+  for (int level = 0; level < kNumLevels; ++level) {
+    fmt::print("level {}: {} files, {} bytes\n", level, version.NumFiles(level),
+               version.LevelBytes(level));
   }
-  fmt::print("{}", text);
+}
+
+void PrintStatsPrometheus(const ReadOnlyRecovery& db) {
+  const VersionSet& versions = *db.versions;
+  const Version& version = *versions.current();
+  PrometheusText page;
+  page.Family("ziggydb_level_files", "gauge", "Table files per level.");
+  for (int level = 0; level < kNumLevels; ++level)
+    page.Sample("ziggydb_level_files", {{"level", std::to_string(level)}},
+                static_cast<uint64_t>(version.NumFiles(level)));
+  page.Family("ziggydb_level_bytes", "gauge", "Bytes of the table files per level.");
+  for (int level = 0; level < kNumLevels; ++level)
+    page.Sample("ziggydb_level_bytes", {{"level", std::to_string(level)}},
+                version.LevelBytes(level));
+  auto gauge = [&page](const char* name, const char* help, uint64_t value) {
+    page.Family(name, "gauge", help);
+    page.Sample(name, value);
+  };
+  gauge("ziggydb_l0_files", "Table files in L0.", static_cast<uint64_t>(version.NumFiles(0)));
+  gauge("ziggydb_last_sequence", "The last sequence number recovery finds.",
+        raw(versions.LastSequence()));
+  gauge("ziggydb_manifest_bytes", "Bytes of the live MANIFEST.", db.manifest_bytes);
+  gauge("ziggydb_wal_logs", "WAL files recovery would replay.", db.wal.logs.size());
+  gauge("ziggydb_wal_records", "WAL records recovery would replay.", db.wal.records_replayed);
+  gauge("ziggydb_wal_entries", "Entries in the WALs not yet in tables.", db.wal_entries);
+  gauge("ziggydb_wal_tail_records_dropped", "Torn WAL tails recovery would drop.",
+        db.wal.tail_records_dropped);
+  gauge("ziggydb_wal_records_skipped", "Damaged WAL stretches recovery would skip.",
+        db.wal.records_skipped);
+  fmt::print("{}", page.text());
+}
+
+// Recovers the DB read-only (nothing written) and prints what it finds.
+ExitCode PrintStatsOnce(const InspectArgs& args) {
+  ReadOnlyRecovery db;
+  Status s = RecoverReadOnly(args.db, Options().wal_recovery_mode, &db);
+  if (!s.ok()) return ReportError("stats", args.db, s);
+  if (args.prometheus) {
+    PrintStatsPrometheus(db);
+  } else {
+    PrintStatsText(db);
+  }
   std::fflush(stdout);
   return ExitCode::kOk;
 }
 
 ExitCode RunStats(const InspectArgs& args) {
   if (args.watch_seconds <= 0) return PrintStatsOnce(args);
-  // Re-open and print every watch_seconds until interrupted; an interrupt is a normal end.
+  // Recover and print every watch_seconds until interrupted; an interrupt is a normal end.
   std::signal(SIGINT, StopWatching);
   std::signal(SIGTERM, StopWatching);
   const auto period = std::chrono::duration<double>(args.watch_seconds);
@@ -138,6 +183,7 @@ ExitCode RunDumpWal(const InspectArgs& args) {
   uint64_t records = 0;
   bool bad = false;
   bool torn_tail = false;
+  uint64_t intact_end_bytes = 0;
   Status s = ReadLog(
       args.file, number,
       [&](uint64_t offset, std::string_view record) {
@@ -154,8 +200,20 @@ ExitCode RunDumpWal(const InspectArgs& args) {
         } else {
           bad = true;
         }
-      });
+      },
+      &intact_end_bytes);
   if (!s.ok()) return ReportError("dump-wal", "reading " + args.file, s);
+  // Not one intact fragment, yet not the zeros of an unused log: the bytes are not a log, or
+  // were written with another log number (each fragment carries it).
+  bool non_zero = false;
+  if (intact_end_bytes == 0) s = HasNonZeroByte(args.file, &non_zero);
+  if (!s.ok()) return ReportError("dump-wal", "reading " + args.file, s);
+  if (non_zero) {
+    return ReportError(
+        "dump-wal", args.file,
+        Status::Corruption("not a log numbered " + std::to_string(number) +
+                           ": no intact record (another file, or pass the right --log-number)"));
+  }
   fmt::print("{} records{}{}\n", records, torn_tail ? ", torn tail (recovery drops it)" : "",
              bad ? ", CORRUPTION found" : "");
   return bad ? ExitCode::kCorruption : ExitCode::kOk;
@@ -176,37 +234,20 @@ void PrintProperties(const TableProperties& p) {
              p.comparator_name, static_cast<int>(p.compression));
 }
 
-// Reads the index block itself (the reader keeps it private) and prints separator -> handle.
-Status PrintIndex(const std::string& path, const OpenedTable& table) {
-  std::unique_ptr<RandomAccessFile> file;
-  Status s = Env::Default()->NewRandomAccessFile(path, &file);
-  if (!s.ok()) return s;
-  std::string scratch(Footer::kEncodedBytes, '\0');
-  std::string_view footer_bytes;
-  s = file->Read(table.file_bytes - Footer::kEncodedBytes, Footer::kEncodedBytes, &footer_bytes,
-                 scratch.data());
-  if (!s.ok()) return s;
-  Footer footer;
-  s = footer.DecodeFrom(footer_bytes, table.file_bytes);
-  if (!s.ok()) return s;
-  std::string contents;
-  s = ReadBlock(*file, footer.index_handle, /*verify_checksum=*/true, &contents);
-  if (!s.ok()) return s;
-  std::shared_ptr<const Block> block;
-  s = Block::Parse(std::move(contents), &block);
-  if (!s.ok()) return s;
-  fmt::print("index (block at offset {}, {} bytes):\n", footer.index_handle.offset,
-             footer.index_handle.size);
-  BlockIterator it(block, table.options.comparator);
-  for (it.SeekToFirst(); it.Valid(); it.Next()) {
-    std::string_view value = it.value();
+// Prints the index: separator -> handle of each data block.
+Status PrintIndex(const OpenedTable& table) {
+  const BlockHandle& index = table.reader->index_handle();
+  fmt::print("index (block at offset {}, {} bytes):\n", index.offset, index.size);
+  std::unique_ptr<Iterator> it = table.reader->NewIndexIterator();
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view value = it->value();
     BlockHandle handle;
     const std::string key =
-        table.internal_keys ? DescribeInternalKey(it.key()) : "'" + Escape(it.key()) + "'";
+        table.internal_keys ? DescribeInternalKey(it->key()) : "'" + Escape(it->key()) + "'";
     if (!handle.DecodeFrom(&value)) return Status::Corruption("bad block handle in the index");
     fmt::print("  {} -> offset {} size {}\n", key, handle.offset, handle.size);
   }
-  return it.status();
+  return it->status();
 }
 
 ExitCode RunDumpSst(const InspectArgs& args) {
@@ -216,7 +257,7 @@ ExitCode RunDumpSst(const InspectArgs& args) {
   fmt::print("table {} ({} bytes{})\n", args.file, table.file_bytes,
              table.internal_keys ? "" : ", bytewise keys");
   PrintProperties(table.reader->properties());
-  s = PrintIndex(args.file, table);
+  s = PrintIndex(table);
   if (!s.ok()) return ReportError("dump-sst", "reading the index of " + args.file, s);
   if (!args.no_entries) {
     fmt::print("entries:\n");
@@ -250,7 +291,7 @@ void RegisterInspectCommands(CLI::App* app, int* exit_code) {
                   "Print the Prometheus text exposition format (ziggydb.metrics)");
   stats
       ->add_option("--watch", args->watch_seconds,
-                   "Re-open the DB and print again every SECONDS until interrupted")
+                   "Recover and print again every SECONDS until interrupted")
       ->check(CLI::PositiveNumber);
   stats->callback([args, exit_code] { *exit_code = ToInt(RunStats(*args)); });
 

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "db/filename.h"
+#include "db/recovery.h"
 #include "tools/cli_util.h"
 #include "util/comparator.h"
 #include "wal/log_reader.h"
@@ -40,7 +41,7 @@ Status OpenWith(const std::string& path, const Comparator* comparator, OpenedTab
 
 Status ReadLog(const std::string& path, uint64_t log_number,
                const std::function<void(uint64_t, std::string_view)>& on_record,
-               const std::function<void(const LogDamage&)>& on_damage) {
+               const std::function<void(const LogDamage&)>& on_damage, uint64_t* intact_end_bytes) {
   std::unique_ptr<SequentialFile> file;
   Status s = Env::Default()->NewSequentialFile(path, &file);
   if (!s.ok()) return s;
@@ -49,7 +50,23 @@ Status ReadLog(const std::string& path, uint64_t log_number,
   std::string record;
   while (reader.ReadRecord(&record))
     on_record(reader.last_record_offset(), record);
+  if (intact_end_bytes != nullptr) *intact_end_bytes = reader.intact_end_offset();
   return reader.io_status();
+}
+
+Status HasNonZeroByte(const std::string& path, bool* non_zero) {
+  std::unique_ptr<SequentialFile> file;
+  Status s = Env::Default()->NewSequentialFile(path, &file);
+  if (!s.ok()) return s;
+  std::string scratch(64 << 10, '\0');
+  *non_zero = false;
+  while (!*non_zero) {
+    std::string_view chunk;
+    s = file->Read(scratch.size(), &chunk, scratch.data());
+    if (!s.ok() || chunk.empty()) return s;
+    *non_zero = chunk.find_first_not_of('\0') != std::string_view::npos;
+  }
+  return Status::OK();
 }
 
 bool FileNumberFromPath(std::string_view path, uint64_t* number, bool* is_manifest) {
@@ -88,44 +105,48 @@ std::string DescribeInternalKey(std::string_view ikey) {
                      parsed.type == ValueType::kValue ? "put" : "del");
 }
 
-Status ReplayManifest(const std::string& dbname, std::string* manifest_path,
-                      const std::function<void(const VersionEdit&)>& on_edit) {
-  std::string manifest;
-  Status s = ReadCurrentFile(Env::Default(), dbname, &manifest);
-  if (!s.ok()) return s;
-  const std::string path = dbname + "/" + manifest;
-  *manifest_path = path;
-  uint64_t number = 0;
-  bool is_manifest = false;
-  if (!FileNumberFromPath(path, &number, &is_manifest) || !is_manifest) {
-    return Status::Corruption("CURRENT does not name a MANIFEST", manifest);
+ReadOnlyRecovery::ReadOnlyRecovery() : icmp(BytewiseComparator()) {}
+
+Status RecoverReadOnly(const std::string& dbname, WalRecoveryMode mode, ReadOnlyRecovery* db) {
+  Env* env = Env::Default();
+  if (!env->FileExists(CurrentFileName(dbname))) {
+    return Status::InvalidArgument("not a ZiggyDB directory (no CURRENT file)");
   }
-  Status damage;
-  s = ReadLog(
-      path, number,
-      [&](uint64_t offset, std::string_view record) {
-        if (!damage.ok()) return;
-        VersionEdit edit;
-        Status d = edit.DecodeFrom(record);
-        if (!d.ok()) {
-          damage = Status::Corruption(fmt::format("{} at offset {}", path, offset), d.message());
-          return;
-        }
-        on_edit(edit);
-      },
-      [&](const LogDamage& d) {
-        if (!damage.ok()) return;
-        if (d.at_tail) {
-          // A torn last edit is the trace of a crash while appending it; recovery ignores it.
-          fmt::print("note: {} ends in a torn record at offset {} ({} bytes); recovery drops it\n",
-                     path, d.offset, d.bytes);
-          return;
-        }
-        damage = Status::Corruption(
-            fmt::format("{} at offset {} ({} bytes)", path, d.offset, d.bytes), d.reason);
-      });
-  if (!s.ok()) return s;
-  return damage;
+  // Holding the lock keeps a writer from changing the files under us.
+  std::unique_ptr<FileLock> lock;
+  Status s = env->LockFile(LockFileName(dbname), &lock);
+  if (!s.ok()) return Status::IOError("the DB is in use", s.ToString());
+  db->versions = std::make_unique<VersionSet>(dbname, env, &db->icmp, nullptr);
+  const Options defaults;
+  RecoveryInputs inputs;
+  inputs.wal.env = env;
+  inputs.wal.dbname = dbname;
+  inputs.wal.icmp = &db->icmp;
+  inputs.wal.mode = mode;
+  inputs.wal.memtable_bytes = defaults.memtable_bytes;
+  // Leaves meta->file_bytes 0: no table, so the edit stays empty and nothing is written.
+  inputs.wal.write_table = [db](const MemTable& mem, FileMetaData*) {
+    db->wal_entries += mem.NumEntries();
+    db->wal_memtable_bytes += mem.ApproximateMemoryBytes();
+    return Status::OK();
+  };
+  s = RecoverDb(std::move(inputs), db->versions.get(), &db->wal);
+  if (s.ok()) {
+    db->manifest_name = ManifestFileName("", db->versions->ManifestFileNumber()).substr(1);
+    s = env->GetFileSize(dbname + "/" + db->manifest_name, &db->manifest_bytes);
+  }
+  env->UnlockFile(std::move(lock)).PermitUncheckedError();
+  return s;
+}
+
+std::map<std::string, WalRecoveryMode> WalRecoveryModesByName() {
+  std::map<std::string, WalRecoveryMode> modes;
+  for (WalRecoveryMode mode :
+       {WalRecoveryMode::kTolerateCorruptedTailRecords, WalRecoveryMode::kAbsoluteConsistency,
+        WalRecoveryMode::kPointInTimeRecovery, WalRecoveryMode::kSkipAnyCorruptedRecords}) {
+    modes.emplace(WalRecoveryModeName(mode), mode);
+  }
+  return modes;
 }
 
 }  // namespace ziggydb::tools

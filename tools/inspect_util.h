@@ -1,17 +1,20 @@
-// Helpers of the inspection commands (dump-wal, dump-sst, verify) over the internal formats:
-// reading a log's records with damage reports, and opening a table file with the comparator the
-// DB writes tables with.
+// Helpers of the inspection commands (stats, inspect, verify, dump-wal, dump-sst) over the internal
+// formats: the read-only recovery of a DB, reading a log's records with damage reports, and opening
+// a table file with the comparator the DB writes tables with.
 #ifndef ZIGGYDB_TOOLS_INSPECT_UTIL_H_
 #define ZIGGYDB_TOOLS_INSPECT_UTIL_H_
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "base/dbformat.h"
+#include "db/recovery.h"
 #include "db/version_edit.h"
+#include "db/version_set.h"
 #include "table/table_reader.h"
 #include "ziggydb/status.h"
 
@@ -27,20 +30,46 @@ struct LogDamage {
 
 // Reads every intact record of the log (WAL or MANIFEST) at `path`, numbered `log_number`.
 // on_record(offset, record) sees each record in order; on_damage each damaged range, before the
-// record that follows it. Returns a read error, or OK (damage is not an error here).
+// record that follows it. *intact_end_bytes (if not null) is where the log's intact data ends
+// (wal::Reader::intact_end_offset: 0 when it holds no intact fragment at all). Returns a read
+// error, or OK (damage is not an error here).
 Status ReadLog(const std::string& path, uint64_t log_number,
                const std::function<void(uint64_t, std::string_view)>& on_record,
-               const std::function<void(const LogDamage&)>& on_damage);
+               const std::function<void(const LogDamage&)>& on_damage,
+               uint64_t* intact_end_bytes = nullptr);
+
+// True if the file at `path` holds a byte other than zero (an unused preallocated log does not).
+Status HasNonZeroByte(const std::string& path, bool* non_zero);
 
 // The number in a DB file name ("000012.log" -> 12, "MANIFEST-000003" -> 3), from the last path
 // component. False if the name is not one the DB writes.
 bool FileNumberFromPath(std::string_view path, uint64_t* number, bool* is_manifest);
 
-// Replays the MANIFEST that dbname's CURRENT names, calling on_edit for each decoded edit in order.
-// *manifest_path is set to its path. A torn last record is dropped with a printed note, as recovery
-// does; a record that does not decode, or damage before the end, is Corruption with the offset.
-Status ReplayManifest(const std::string& dbname, std::string* manifest_path,
-                      const std::function<void(const VersionEdit&)>& on_edit);
+// A DB as Open would recover it, recovered without writing anything: the engine's MANIFEST replay
+// (VersionSet::Recover), live-table checks and WAL replay (db/recovery.h) with a table writer that
+// only counts the recovered memtables' entries, and no MANIFEST edit. Not movable: *versions
+// points at icmp.
+struct ReadOnlyRecovery {
+  ReadOnlyRecovery();
+  ReadOnlyRecovery(const ReadOnlyRecovery&) = delete;
+  ReadOnlyRecovery& operator=(const ReadOnlyRecovery&) = delete;
+
+  InternalKeyComparator icmp;
+  std::unique_ptr<VersionSet> versions;  // last sequence: the recovered one
+  std::string manifest_name;             // e.g. "MANIFEST-000005"
+  uint64_t manifest_bytes = 0;
+  WalReplayResult wal;
+  uint64_t wal_entries = 0;         // entries of the recovered memtables (WAL data not in tables)
+  uint64_t wal_memtable_bytes = 0;  // their memory
+};
+
+// Runs the recovery above on the DB at dbname, under its LOCK (released on return), with the
+// options' recovery mode. A directory without CURRENT is InvalidArgument; a LOCK held elsewhere
+// is the LockFile error ("the DB is in use"); otherwise exactly what Open would refuse.
+Status RecoverReadOnly(const std::string& dbname, WalRecoveryMode mode, ReadOnlyRecovery* db);
+
+// The CLI spelling of each WalRecoveryMode (WalRecoveryModeName), for a --wal-recovery-mode option.
+std::map<std::string, WalRecoveryMode> WalRecoveryModesByName();
 
 // A table opened for inspection. Tables written by the DB order internal keys; a table written
 // with a plain bytewise comparator (e.g. by tests) is opened with that instead.

@@ -1,7 +1,7 @@
 // DBImpl: the DB implementation, split by concern over several files:
 //   db_impl.cc         construction, destruction, snapshots, properties, DestroyDB
-//   db_impl_open.cc    Open: directory checks, LOCK, checks of what the MANIFEST names
-//   db_impl_recover.cc WAL replay per Options::wal_recovery_mode
+//   db_impl_open.cc    Open: directory checks, LOCK, recovery (recovery.h: MANIFEST, live
+//                      tables, WAL replay per Options::wal_recovery_mode), the first edit
 //   db_impl_write.cc   the write path: writer queue and group commit, memtable switch
 //   db_impl_flush.cc   the background thread: immutable memtable -> L0 table -> MANIFEST
 //   db_impl_read.cc    Get and NewIterator (db_iter.h over merging_iterator.h)
@@ -96,40 +96,13 @@ class DBImpl final : public DB {
     // The WAL opened when mem was frozen: every log below it holds only data of mem and older.
     FileNumber next_log_number{};
   };
-  struct RecoveryState;
-  struct WalDamage;
 
   // ---- db_impl_open.cc ----
   [[nodiscard]] Status CheckDirectory(bool* exists);
   void StartInfoLog();
+  // Runs the recovery component (recovery.h) for Open: leaves in *edit the L0 tables the
+  // replayed WALs were written to, for OpenImpl to commit, and counts what replay dropped.
   [[nodiscard]] Status Recover(VersionEdit* edit);
-  [[nodiscard]] Status CheckLiveTables();
-  [[nodiscard]] Status FindLogsToReplay(std::vector<FileNumber>* logs);
-
-  // ---- db_impl_recover.cc ----
-  // Replays logs[index] (logs: every log to replay, ascending).
-  [[nodiscard]] Status ReplayLog(const std::vector<FileNumber>& logs, size_t index,
-                                 RecoveryState* state, VersionEdit* edit);
-  // Before anything of logs[index] is applied: checks, from its head, that the log replayed
-  // before it is whole (docs/design/recovery.md, "Older logs"). `head` and `has_records` are what
-  // the first read of logs[index] found.
-  [[nodiscard]] Status CheckPreviousLog(const std::vector<FileNumber>& logs, size_t index,
-                                        const std::optional<wal::LogHead>& head, bool has_records,
-                                        RecoveryState* state);
-  // The log before logs[index] lost its tail (`where`): per the recovery mode, stop replay there,
-  // skip on, or fail (Corruption if a later log says that log had been synced).
-  [[nodiscard]] Status ResolveTornLog(const std::vector<FileNumber>& logs, size_t index,
-                                      std::string where, RecoveryState* state);
-  // True if log `number` says every earlier log was synced: it holds the marker, or it is a
-  // version-1 log (no head, some records), whose writers synced each log at the switch.
-  [[nodiscard]] Status SaysEarlierLogsSynced(FileNumber number, bool* synced);
-  // Applies the recovery mode to one piece of damage: an error fails Open; OK goes on (or, with
-  // state->stopped, stops replay).
-  [[nodiscard]] Status HandleWalDamage(const std::string& path, const WalDamage& damage,
-                                       bool last_log, RecoveryState* state);
-  [[nodiscard]] Status ApplyRecoveredBatch(const WriteBatch& batch, RecoveryState* state,
-                                           VersionEdit* edit);
-  [[nodiscard]] Status FlushRecoveredMemTable(RecoveryState* state, VersionEdit* edit);
 
   // ---- db_impl_write.cc ----
   // The queued write; updates == nullptr is a Flush request (force a memtable switch).

@@ -1,11 +1,12 @@
-// DBImpl::OpenImpl: directory checks, LOCK, the checks of what the MANIFEST names, and the first
-// MANIFEST edit of the session (WAL replay: db_impl_recover.cc). Rules: docs/design/recovery.md.
+// DBImpl::OpenImpl: directory checks, LOCK, recovery (the component in recovery.h: MANIFEST, live
+// tables, WAL replay), and the first MANIFEST edit of the session. Rules: docs/design/recovery.md.
 #include <algorithm>
 #include <utility>
 #include <vector>
 
 #include "db/db_impl.h"
 #include "db/filename.h"
+#include "db/recovery.h"
 #include "util/assert.h"
 #include "util/status_macros.h"
 
@@ -103,49 +104,23 @@ Status DBImpl::CheckDirectory(bool* exists) {
   return Status::OK();
 }
 
-Status DBImpl::CheckLiveTables() {
-  const std::shared_ptr<const Version> version = versions_->current();
-  for (int level = 0; level < kNumLevels; ++level) {
-    for (const auto& file : version->files(level)) {
-      const std::string path = TableFileName(dbname_, file->number);
-      uint64_t bytes = 0;
-      if (!env_->GetFileSize(path, &bytes).ok()) {
-        return Status::Corruption("a live table is missing", path);
-      }
-      if (bytes != file->file_bytes) {
-        return Status::Corruption("a live table has size " + std::to_string(bytes) +
-                                      ", the MANIFEST says " + std::to_string(file->file_bytes),
-                                  path);
-      }
-      if (options_.paranoid_checks) {
-        std::shared_ptr<const TableReader> table;
-        ZIGGY_RETURN_IF_ERROR(table_cache_->FindTable(file->number, file->file_bytes, &table));
-      }
-    }
-  }
-  return Status::OK();
-}
-
-Status DBImpl::FindLogsToReplay(std::vector<FileNumber>* logs) {
-  std::vector<std::string> names;
-  ZIGGY_RETURN_IF_ERROR(env_->GetChildren(dbname_, &names));
-  const FileNumber log_number = versions_->LogNumber();
-  for (const std::string& name : names) {
-    FileNumber number{};
-    FileType type{};
-    if (!ParseFileName(name, &number, &type)) continue;
-    // Numbers of files the MANIFEST does not know yet (a WAL started after the last edit, an
-    // unfinished table) must never be handed out again.
-    versions_->MarkFileNumberUsed(number);
-    if (type == FileType::kLogFile && raw(number) >= raw(log_number)) logs->push_back(number);
-  }
-  std::sort(logs->begin(), logs->end());
-  // The log the MANIFEST names was created (and its name synced) before the edit naming it, and
-  // is deleted only after a later edit raises the log number: it must be here.
-  if (raw(log_number) != 0 && (logs->empty() || logs->front() != log_number)) {
-    return Status::Corruption("a WAL the MANIFEST needs is missing",
-                              LogFileName(dbname_, log_number));
-  }
+Status DBImpl::Recover(VersionEdit* edit) {
+  RecoveryInputs inputs;
+  inputs.wal.env = env_;
+  inputs.wal.dbname = dbname_;
+  inputs.wal.icmp = &icmp_;
+  inputs.wal.mode = options_.wal_recovery_mode;
+  inputs.wal.memtable_bytes = options_.memtable_bytes;
+  inputs.wal.write_table = [this](const MemTable& mem, FileMetaData* meta) {
+    return WriteLevel0Table(mem, meta);
+  };
+  inputs.wal.info_log = info_log_.get();
+  inputs.paranoid_tables = options_.paranoid_checks ? table_cache_.get() : nullptr;
+  WalReplayResult result;
+  ZIGGY_RETURN_IF_ERROR(RecoverDb(std::move(inputs), versions_.get(), &result));
+  wal_tail_records_dropped_.fetch_add(result.tail_records_dropped, std::memory_order_relaxed);
+  wal_records_skipped_.fetch_add(result.records_skipped, std::memory_order_relaxed);
+  *edit = std::move(result.edit);
   return Status::OK();
 }
 

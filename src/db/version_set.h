@@ -153,6 +153,8 @@ class VersionSet {
   uint64_t manifest_file_bytes() const { return manifest_file_bytes_; }
   // True if Recover dropped a torn tail from the MANIFEST.
   bool manifest_tail_dropped() const { return manifest_tail_dropped_; }
+  // The intact edits Recover replayed.
+  uint64_t manifest_edits_replayed() const { return manifest_edits_replayed_; }
 
   // Every file listed by the current Version or by an older one some reader still holds.
   void AddLiveFiles(std::set<FileNumber>* live);
@@ -189,6 +191,7 @@ class VersionSet {
   FileNumber manifest_file_number_{0};
   uint64_t manifest_file_bytes_ = 0;
   bool manifest_tail_dropped_ = false;
+  uint64_t manifest_edits_replayed_ = 0;
   bool manifest_write_in_progress_ = false;
   // Signalled when a LogAndApply finishes its write, for the next caller waiting its turn.
   std::condition_variable manifest_cv_;

@@ -172,6 +172,7 @@ Status VersionSet::ReplayManifest(const std::string& path, VersionBuilder* build
     if (!s.ok()) return Status::Corruption(std::string(s.message()), where);
     MergeCounters(edit, totals);
     first = false;
+    ++manifest_edits_replayed_;
   }
   ZIGGY_RETURN_IF_ERROR(reporter.status());
   ZIGGY_RETURN_IF_ERROR(reader.io_status());

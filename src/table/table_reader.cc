@@ -276,6 +276,10 @@ std::unique_ptr<Iterator> TableReader::NewIterator(const ReadOptions& options) c
       });
 }
 
+std::unique_ptr<Iterator> TableReader::NewIndexIterator() const {
+  return std::make_unique<BlockIterator>(index_block_, options_.comparator);
+}
+
 Status TableReader::VerifyChecksums() const {
   std::string contents;
   std::shared_ptr<const Block> block;

@@ -76,6 +76,11 @@ class TableReader {
   // iterator applies them). The reader must outlive the iterator.
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) const;
 
+  // The index block (pinned): one entry per data block, its separator key -> the encoded
+  // BlockHandle of the block. For inspection (ziggy dump-sst).
+  std::unique_ptr<Iterator> NewIndexIterator() const;
+  const BlockHandle& index_handle() const { return index_handle_; }
+
   const TableProperties& properties() const { return properties_; }
   bool has_filter() const { return has_filter_; }
 

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Test of the read-only commands of the ziggy CLI (ctest label "cli"): stats, inspect and verify
+# recover the DB as Open does without writing anything, and refuse what Open refuses; dump-wal
+# reports a file that is not the log it is told; dump-sst prints the index through the reader.
+# Usage: cli_inspect_test.sh path/to/ziggy
+set -u
+ZIGGY=${1:?usage: cli_inspect_test.sh path/to/ziggy}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ziggy-cli-inspect-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+failures=0
+
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+# expect_rc CODE CMD...: runs CMD, captures stdout/stderr in $OUT/$ERR, checks the exit code.
+expect_rc() {
+  local want=$1; shift
+  "$@" >"$WORK/out" 2>"$WORK/err"
+  local rc=$?
+  OUT=$(cat "$WORK/out"); ERR=$(cat "$WORK/err")
+  [[ $rc -eq $want ]] || fail "'$*' exited $rc, want $want (stdout: $OUT stderr: $ERR)"
+}
+expect_contains() { [[ "$1" == *"$2"* ]] || fail "expected '$2' in: $1"; }
+# Names, sizes and contents of every file of a directory.
+snapshot() { (cd "$1" && ls -la --time-style=+ | awk '{print $1, $5, $NF}' && sha256sum -- *); }
+# The newest WAL of a DB.
+newest_log() { ls "$1"/*.log | tail -n 1; }
+
+# A DB whose newest WAL holds 400 records (over 32 KiB: two WAL blocks) not yet in a table (load
+# does not flush at close).
+DB="$WORK/db"
+expect_rc 0 "$ZIGGY" load --db "$DB" --num 20 --value-size 100 --sequential
+expect_rc 0 "$ZIGGY" compact --db "$DB"
+expect_rc 0 "$ZIGGY" load --db "$DB" --num 400 --value-size 100 --seed 2
+cp -r "$DB" "$WORK/pristine"
+
+# stats, inspect and verify write nothing: every file is byte-identical afterwards, the WAL
+# replay included (stats --watch recovers once per tick).
+before=$(snapshot "$DB")
+expect_rc 0 "$ZIGGY" stats --db "$DB"
+expect_contains "$OUT" "last sequence: 420"
+expect_contains "$OUT" "wal records: 400"
+expect_contains "$OUT" "wal tail records dropped: 0"
+expect_rc 0 "$ZIGGY" stats --db "$DB" --prometheus
+expect_contains "$OUT" 'ziggydb_level_files{level="0"}'
+expect_contains "$OUT" "ziggydb_wal_records 400"
+grep -vE '^(# (HELP|TYPE) .*|[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? [0-9+Inf.e-]+)$' <<<"$OUT" &&
+  fail "stats --prometheus printed lines outside the exposition format"
+timeout --preserve-status -s INT 1.2 "$ZIGGY" stats --db "$DB" --watch 0.3 >"$WORK/out" 2>&1
+rc=$?
+[[ $rc -eq 0 ]] || fail "stats --watch exited $rc after SIGINT, want 0"
+[[ $(grep -c 'last sequence' "$WORK/out") -ge 2 ]] || fail "stats --watch printed fewer than 2 reports"
+expect_rc 0 "$ZIGGY" inspect --db "$DB"
+expect_contains "$OUT" "wal: 1 logs, 400 records"
+expect_rc 0 "$ZIGGY" verify --db "$DB"
+expect_contains "$OUT" "logs: 1 OK (400 records replayed, up to sequence 420)"
+[[ "$(snapshot "$DB")" == "$before" ]] || fail "stats/inspect/verify changed the DB's files"
+
+# (a) The last MANIFEST edit is torn and the edit before it names a log that is gone: Open
+# refuses, and so do verify and inspect (the old verify replayed the MANIFEST itself and passed).
+TORN="$WORK/torn-manifest"
+expect_rc 0 "$ZIGGY" put --db "$TORN" a 1
+expect_rc 0 "$ZIGGY" put --db "$TORN" b 2  # replays the first log, deletes it: a new edit
+truncate -s -3 "$TORN/$(cat "$TORN/CURRENT")"
+expect_rc 2 "$ZIGGY" get --db "$TORN" a
+expect_contains "$ERR" "a WAL the MANIFEST needs is missing"
+expect_rc 3 "$ZIGGY" verify --db "$TORN"
+expect_contains "$ERR" "Open would refuse this DB"
+expect_contains "$ERR" "a WAL the MANIFEST needs is missing"
+expect_rc 3 "$ZIGGY" inspect --db "$TORN"
+expect_rc 3 "$ZIGGY" stats --db "$TORN"
+
+# (b) WAL damage is judged as Open judges it, per recovery mode. A torn last record: dropped by
+# default (verify notes it, Open drops it), refused under absolute consistency.
+cp -r "$WORK/pristine" "$WORK/torn-wal"
+truncate -s -3 "$(newest_log "$WORK/torn-wal")"
+expect_rc 0 "$ZIGGY" verify --db "$WORK/torn-wal"
+expect_contains "$OUT" "note: recovery drops a torn WAL tail"
+expect_contains "$OUT" "399 records replayed"
+expect_rc 3 "$ZIGGY" verify --db "$WORK/torn-wal" --wal-recovery-mode absolute-consistency
+expect_contains "$ERR" "absolute-consistency"
+expect_rc 0 "$ZIGGY" verify --db "$WORK/torn-wal" --wal-recovery-mode point-in-time
+expect_contains "$OUT" "note: point-in-time recovery stops at"
+expect_rc 2 "$ZIGGY" verify --db "$WORK/torn-wal" --wal-recovery-mode no-such-mode
+# A damaged first block followed by an intact one: Open refuses, and verify says the same.
+cp -r "$WORK/pristine" "$WORK/mid-log"
+printf '\xff' | dd of="$(newest_log "$WORK/mid-log")" bs=1 seek=80 conv=notrunc status=none
+expect_rc 3 "$ZIGGY" verify --db "$WORK/mid-log"
+expect_contains "$ERR" "damaged WAL record mid-log"
+expect_rc 2 "$ZIGGY" get --db "$WORK/mid-log" k000000000000001
+expect_contains "$ERR" "damaged WAL record mid-log"
+
+# dump-wal: a file that is not the log it is told to be is an error, not "0 records".
+log=$(newest_log "$WORK/pristine")
+expect_rc 0 "$ZIGGY" dump-wal "$log"
+expect_contains "$OUT" "400 records"
+expect_rc 3 "$ZIGGY" dump-wal "$log" --log-number 999
+expect_contains "$ERR" "not a log numbered 999"
+sst=$(ls "$WORK/pristine"/*.sst | head -n 1)
+cp "$sst" "$WORK/table-as.log"
+expect_rc 3 "$ZIGGY" dump-wal "$WORK/table-as.log" --log-number 7
+expect_contains "$ERR" "not a log numbered 7"
+head -c 4096 /dev/zero >"$WORK/unused.log"  # an unused preallocated log: empty, not damage
+expect_rc 0 "$ZIGGY" dump-wal "$WORK/unused.log" --log-number 7
+expect_contains "$OUT" "0 records"
+
+# dump-sst prints the index the table reader holds.
+expect_rc 0 "$ZIGGY" dump-sst --no-entries "$sst"
+expect_contains "$OUT" "index (block at offset"
+expect_contains "$OUT" " -> offset 0 size "
+
+if [[ $failures -ne 0 ]]; then
+  echo "cli_inspect_test: $failures failure(s)" >&2
+  exit 1
+fi
+echo "cli_inspect_test: OK"
