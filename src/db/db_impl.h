@@ -45,8 +45,10 @@
 
 #include "base/dbformat.h"
 #include "db/compaction.h"
+#include "db/compaction_job.h"
 #include "db/deferred_logger.h"
 #include "db/table_cache.h"
+#include "db/table_output.h"
 #include "db/version_edit.h"
 #include "db/version_set.h"
 #include "memtable/memtable.h"
@@ -179,14 +181,18 @@ class DBImpl final : public DB {
   [[nodiscard]] Status FlushOldestImmutable(std::unique_lock<std::mutex>* lock,
                                             std::shared_ptr<MemTable>* flushed);
   // Writes mem's entries to table meta->number (synced, directory synced) and fills *meta. An
-  // empty memtable yields meta->file_bytes == 0 and no file. Needs no lock.
+  // empty memtable yields meta->file_bytes == 0 and no file; a failure leaves no file. Needs no
+  // lock; the caller keeps meta->number out of DeleteObsoleteFiles' reach meanwhile.
   [[nodiscard]] Status WriteLevel0Table(const MemTable& mem, FileMetaData* meta);
+  // How this DB writes tables (table_output.h).
+  TableOutputContext MakeTableOutputContext() const;
+  // Draws a table number, registered in pending_outputs_. Precondition: mu_ held.
+  PendingOutput NewPendingOutput();
   // Deletes files no live Version needs and no work in progress writes. Precondition: mu_ held
   // (released while deleting). Skipped after a background error.
   void DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock);
 
   // ---- db_impl_compaction.cc ----
-  struct CompactionOutput;
   // Starts the max_background_jobs - 1 compaction threads.
   void StartCompactionThreads();
   void CompactionThreadMain();
@@ -198,16 +204,8 @@ class DBImpl final : public DB {
   // this thread counted c in compactions_running_ (and, if automatic, registered it in
   // compactions_in_progress_); mu_ is released during I/O.
   [[nodiscard]] Status RunCompaction(Compaction* c, std::unique_lock<std::mutex>* lock);
-  // Merges c's inputs into new synced tables (*outputs), dropping the versions no snapshot in
-  // `snapshots` needs. Needs no lock (takes mu_ briefly to draw file numbers).
-  [[nodiscard]] Status WriteCompactionOutputs(Compaction* c,
-                                              const std::vector<SequenceNumber>& snapshots,
-                                              std::vector<FileMetaData>* outputs,
-                                              uint64_t* dropped_entries);
-  [[nodiscard]] Status FinishCompactionOutput(CompactionOutput* out,
-                                              std::vector<FileMetaData>* outputs);
-  [[nodiscard]] Status OpenCompactionOutput(CompactionOutput* out);
-  void RemoveCompactionOutputs(const std::vector<FileMetaData>& outputs);
+  // What a CompactionJob of this DB works with; its new_output takes mu_ to draw numbers.
+  CompactionJobContext MakeCompactionJobContext();
   // Write stall control, called by the write leader before it writes `bytes` (mu_ held; released
   // while waiting). Past a slowdown threshold the leader sleeps bytes / delayed_write_bytes_per_sec
   // (accumulated until worth a sleep); past a stop threshold it waits for compactions to bring
@@ -314,7 +312,7 @@ class DBImpl final : public DB {
   bool shutting_down_ = false;
   // A disable_wal write reached a memtable: closing must flush, or the write would be lost.
   bool has_unlogged_writes_ = false;
-  std::set<FileNumber> pending_outputs_;  // tables being written, not yet in a Version
+  PendingOutputs pending_outputs_;  // tables being written, not yet in a Version (own lock)
   // Compactions running now, automatic or manual. A manual one (CompactRange) runs alone: it
   // waits for this to reach 0, and no automatic one starts while it runs or waits.
   int compactions_running_ = 0;
