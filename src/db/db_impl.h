@@ -13,10 +13,11 @@
 // running compaction being a role of its own):
 //   - the write leader (the front of writers_) appends to the WAL and inserts into mem_;
 //   - the flush thread builds L0 tables and calls VersionSet::LogAndApply;
-//   - each running compaction (compactions_running_ of them: up to max_background_jobs - 1
-//     compaction threads, each running one compaction picked so that it conflicts with none of
-//     compactions_in_progress_ (compaction.h invariant 3), or else one CompactRange caller
-//     alone) merges its own inputs into its own outputs and calls VersionSet::LogAndApply.
+//   - each running compaction (compaction_scheduler_.running() of them: up to
+//     max_background_jobs - 1 compaction threads, each running one compaction picked so that it
+//     conflicts with none of the running ones (compaction.h invariant 3), or else one
+//     CompactRange caller alone) merges its own inputs into its own outputs (a CompactionJob)
+//     and calls VersionSet::LogAndApply.
 // Invariants (whenever mu_ is free):
 //   1. Every write with a sequence <= versions_->LastSequence() is in mem_, imm_ or a live table.
 //   2. imm_ is ordered oldest first; imm_[i] holds only data of logs numbered below
@@ -46,6 +47,7 @@
 #include "base/dbformat.h"
 #include "db/compaction.h"
 #include "db/compaction_job.h"
+#include "db/compaction_scheduler.h"
 #include "db/deferred_logger.h"
 #include "db/table_cache.h"
 #include "db/table_output.h"
@@ -196,13 +198,9 @@ class DBImpl final : public DB {
   // Starts the max_background_jobs - 1 compaction threads.
   void StartCompactionThreads();
   void CompactionThreadMain();
-  // The next automatic compaction that can run alongside the running ones, or null.
-  // Precondition: mu_ held.
-  std::unique_ptr<Compaction> PickAutomaticCompaction();
   // Runs c (a trivial move or a merge) and installs its result; the caller deletes the inputs
   // (DeleteObsoleteFiles) once it has dropped c, which pins them. Precondition: lock holds mu_ and
-  // this thread counted c in compactions_running_ (and, if automatic, registered it in
-  // compactions_in_progress_); mu_ is released during I/O.
+  // c was started in compaction_scheduler_; mu_ is released during I/O.
   [[nodiscard]] Status RunCompaction(Compaction* c, std::unique_lock<std::mutex>* lock);
   // What a CompactionJob of this DB works with; its new_output takes mu_ to draw numbers.
   CompactionJobContext MakeCompactionJobContext();
@@ -313,14 +311,8 @@ class DBImpl final : public DB {
   // A disable_wal write reached a memtable: closing must flush, or the write would be lost.
   bool has_unlogged_writes_ = false;
   PendingOutputs pending_outputs_;  // tables being written, not yet in a Version (own lock)
-  // Compactions running now, automatic or manual. A manual one (CompactRange) runs alone: it
-  // waits for this to reach 0, and no automatic one starts while it runs or waits.
-  int compactions_running_ = 0;
-  int peak_compactions_running_ = 0;        // the most ever running at once
-  bool manual_compaction_running_ = false;  // a CompactRange holds the compaction role
-  int manual_compactions_waiting_ = 0;      // CompactRange callers waiting: automatic ones yield
-  // The automatic compactions running (their inputs, levels and key ranges).
-  CompactionsInProgress compactions_in_progress_;
+  // Compactions running now, automatic or manual, and which may start.
+  CompactionScheduler compaction_scheduler_;
   // Set by TEST_SetCompactionHook; empty outside tests.
   std::function<void()> compaction_test_hook_;
   bool deleting_obsolete_files_ = false;  // one DeleteObsoleteFiles at a time

@@ -78,24 +78,17 @@ void DBImpl::CompactionThreadMain() {
     std::unique_ptr<Compaction> c;
     bg_cv_.wait(lock, [&] {
       if (shutting_down_) return true;
-      if (!bg_error_.ok() || manual_compaction_running_ || manual_compactions_waiting_ > 0) {
-        return false;
-      }
-      c = PickAutomaticCompaction();
+      if (!bg_error_.ok()) return false;
+      c = compaction_scheduler_.StartAutomatic(versions_->current(), options_,
+                                               versions_->compact_pointers());
       return c != nullptr;
     });
     if (shutting_down_) return;
-    // INVARIANT: c conflicts with no running compaction; registered before mu_ is released, so
-    // no other thread can pick any of its inputs or its key range at the levels it spans.
-    compactions_in_progress_.Add(c.get());
-    ++compactions_running_;
-    peak_compactions_running_ = std::max(peak_compactions_running_, compactions_running_);
     Status s = RunCompaction(c.get(), &lock);
-    compactions_in_progress_.Remove(c.get());
-    --compactions_running_;
+    compaction_scheduler_.FinishAutomatic(c.get());
     c.reset();  // unpins the input Version, so that its tables can go
     if (!s.ok() && !shutting_down_) SetBackgroundError(s);
-    // Wakes CompactRange callers waiting for compactions_running_ == 0, stalled writers, the
+    // Wakes CompactRange callers waiting for no compaction to run, stalled writers, the
     // flush thread held by a full L0, and the other compaction threads (work may have appeared).
     bg_cv_.notify_all();
     ReportBackgroundError(&lock);
@@ -108,7 +101,7 @@ Status DBImpl::WaitForBackgroundWork() {
   // bg_cv_ is notified after every flush and every compaction.
   bg_cv_.wait(lock, [this] {
     if (!bg_error_.ok() || shutting_down_) return true;
-    if (!imm_.empty() || compactions_running_ > 0 || manual_compactions_waiting_ > 0) return false;
+    if (!imm_.empty() || !compaction_scheduler_.Idle()) return false;
     // With nothing running, a level scoring >= 1 always yields a pick (nothing can conflict), so
     // the compaction threads are about to start it.
     const Version& version = *versions_->current();
@@ -116,11 +109,6 @@ Status DBImpl::WaitForBackgroundWork() {
     return *std::max_element(scores.begin(), scores.end()) < 1.0;
   });
   return bg_error_;
-}
-
-std::unique_ptr<Compaction> DBImpl::PickAutomaticCompaction() {
-  return PickCompaction(versions_->current(), options_, versions_->compact_pointers(),
-                        compactions_in_progress_);
 }
 
 void DBImpl::TEST_SetCompactionHook(std::function<void()> hook) {
@@ -134,7 +122,7 @@ std::array<std::string, kNumLevels> DBImpl::TEST_CompactPointers() {
 }
 
 Status DBImpl::RunCompaction(Compaction* c, std::unique_lock<std::mutex>* lock) {
-  ZIGGY_ASSERT(compactions_running_ > 0);
+  ZIGGY_ASSERT(compaction_scheduler_.running() > 0);
   if (compaction_test_hook_) {
     // c is registered: while mu_ is released nothing else can take its inputs or key range.
     const std::function<void()> hook = compaction_test_hook_;
@@ -207,15 +195,12 @@ CompactionJobContext DBImpl::MakeCompactionJobContext() {
 Status DBImpl::CompactRange(const std::string_view* begin, const std::string_view* end) {
   ZIGGY_RETURN_IF_ERROR(Flush());
   std::unique_lock<std::mutex> lock(mu_);
-  ++manual_compactions_waiting_;
+  compaction_scheduler_.BeginManualWait();
   // Automatic compactions start no new work while a manual one waits: the count only falls.
-  bg_cv_.wait(lock, [this] { return compactions_running_ == 0 || !bg_error_.ok(); });
-  --manual_compactions_waiting_;
+  bg_cv_.wait(lock, [this] { return compaction_scheduler_.ManualMayStart() || !bg_error_.ok(); });
+  compaction_scheduler_.EndManualWait();
   ZIGGY_RETURN_IF_ERROR(bg_error_);
-  ZIGGY_ASSERT(!manual_compaction_running_);
-  manual_compaction_running_ = true;
-  ++compactions_running_;
-  peak_compactions_running_ = std::max(peak_compactions_running_, compactions_running_);
+  compaction_scheduler_.StartManual();
   Status s;
   // Level by level: each step moves the range's tables of one level into the next level that
   // holds the range (or the last); the last level is then rewritten in place, which drops what
@@ -228,9 +213,7 @@ Status DBImpl::CompactRange(const std::string_view* begin, const std::string_vie
     c.reset();  // unpins the input Version, so that its tables can go
     if (s.ok()) DeleteObsoleteFiles(&lock);
   }
-  --compactions_running_;
-  ZIGGY_ASSERT(compactions_running_ == 0);
-  manual_compaction_running_ = false;
+  compaction_scheduler_.FinishManual();
   if (!s.ok() && !shutting_down_) SetBackgroundError(s);
   bg_cv_.notify_all();
   ReportBackgroundError(&lock);
@@ -347,8 +330,8 @@ std::string DBImpl::LevelStatsString() const {
                 "flushes held at the L0 stop trigger: %" PRIu64 ", %" PRIu64 " micros\n",
                 flushes_held_, flush_held_micros_);
   out += line;
-  std::snprintf(line, sizeof(line), "compactions running: %d (peak %d)\n", compactions_running_,
-                peak_compactions_running_);
+  std::snprintf(line, sizeof(line), "compactions running: %d (peak %d)\n",
+                compaction_scheduler_.running(), compaction_scheduler_.peak_running());
   out += line;
   return out;
 }
