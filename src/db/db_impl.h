@@ -5,7 +5,8 @@
 //   db_impl_write.cc   the write path: writer queue and group commit, memtable switch
 //   db_impl_flush.cc   the background thread: immutable memtable -> L0 table -> MANIFEST
 //   db_impl_read.cc    Get and NewIterator (db_iter.h over merging_iterator.h)
-//   db_impl_compaction.cc  the compaction threads, compaction jobs, CompactRange (compaction.h)
+//   db_impl_compaction.cc  the compaction threads, installing CompactionJob results, CompactRange
+//                      (compaction.h, compaction_scheduler.h, compaction_job.h)
 // Recovery and durability rules: docs/design/recovery.md.
 //
 // Concurrency: one mutex, mu_, guards the mutable state listed under "Guarded by mu_" below.

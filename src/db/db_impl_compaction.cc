@@ -1,6 +1,8 @@
 // DBImpl compaction: the compaction threads (max_background_jobs - 1), each running one
-// compaction at a time that conflicts with none of the others (compaction.h picks it), and
-// CompactRange, which runs alone. Design and crash-safety argument: docs/design/compaction.md.
+// compaction at a time that conflicts with none of the others (compaction_scheduler.h decides
+// which may start), and CompactRange, which runs alone. The merge itself is a CompactionJob
+// (compaction_job.h); this file installs its result. Design and crash-safety argument:
+// docs/design/compaction.md.
 //
 // Order of a compaction: write every output table, sync each, sync the directory, then one
 // LogAndApply edit that adds the outputs and removes the inputs. A crash before the edit is
