@@ -4,11 +4,16 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 
+#include "db/db_impl.h"
+#include "db/db_test_util.h"
 #include "db/filename.h"
 #include "env/fault_env.h"
 
@@ -165,6 +170,115 @@ TEST(PendingOutputs, MovedGuardHandsOverTheRegistration) {
   EXPECT_TRUE(pending.Contains(FileNumber{7}));
   outer = PendingOutput();
   EXPECT_FALSE(pending.Contains(FileNumber{7}));
+}
+
+// Holds the first table sync after Arm() until Release(), and reports when an obsolete-file pass
+// (table removals, then one directory sync) has ended.
+class HoldingEnv : public FaultInjectionEnv {
+ public:
+  void Arm() {
+    std::lock_guard<std::mutex> lock(mu_);
+    armed_ = true;
+  }
+  // The path of the held table, once its sync is held.
+  std::string WaitForHeldSync() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return !held_path_.empty(); });
+    return held_path_;
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+  void WaitForRemovalPass() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return removal_pass_done_; });
+  }
+
+ protected:
+  Status InjectedFault(FaultOp op, std::string_view path, std::string_view other_path) override {
+    const bool table = path.ends_with(".sst");
+    std::unique_lock<std::mutex> lock(mu_);
+    if (op == FaultOp::kSync && table && armed_) {
+      armed_ = false;
+      held_path_ = std::string(path);
+      cv_.notify_all();
+      cv_.wait(lock, [this] { return released_; });
+    } else if (op == FaultOp::kRemove && table) {
+      table_removed_ = true;
+    } else if (op == FaultOp::kSyncDir && table_removed_) {
+      removal_pass_done_ = true;
+      cv_.notify_all();
+    }
+    lock.unlock();
+    return FaultInjectionEnv::InjectedFault(op, path, other_path);
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool armed_ = false;
+  bool released_ = false;
+  std::string held_path_;
+  bool table_removed_ = false;
+  bool removal_pass_done_ = false;
+};
+
+// A flush's table, created but not yet synced while a compaction deletes its obsolete inputs, is
+// registered as pending: the compaction's cleanup keeps it, and the flush installs it.
+TEST(PendingOutputsInTheDb, TableBeingFlushedSurvivesACompactionsCleanup) {
+  HoldingEnv env;
+  Options options;
+  options.env = &env;
+  options.create_if_missing = true;
+  options.memtable_bytes = size_t{64} << 10;
+  options.l0_compaction_trigger = 2;
+  options.max_background_jobs = 2;
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+  std::mutex mu;
+  std::condition_variable cv;
+  bool compaction_entered = false;
+  test::Gate compaction_gate;
+  static_cast<DBImpl*>(db.get())->TEST_SetCompactionHook([&] {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      compaction_entered = true;
+      cv.notify_all();
+    }
+    compaction_gate.Enter();
+  });
+  // Overlapping L0 tables: the compaction merges them (no trivial move) and deletes them.
+  for (int i = 0; i < options.l0_compaction_trigger; ++i) {
+    ASSERT_TRUE(db->Put(WriteOptions(), test::Key(0), "v").ok());
+    ASSERT_TRUE(db->Put(WriteOptions(), test::Key(9), "v").ok());
+    ASSERT_TRUE(db->Flush().ok());
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return compaction_entered; });
+  }
+  // The next flush writes its table and is held at its sync, the number drawn long before the
+  // compaction's cleanup looks at the directory.
+  env.Arm();
+  ASSERT_TRUE(db->Put(WriteOptions(), "late", "v").ok());
+  Status flushed;
+  std::thread flusher([&] { flushed = db->Flush(); });
+  const std::string held = env.WaitForHeldSync();
+  compaction_gate.Release();
+  env.WaitForRemovalPass();
+  EXPECT_TRUE(env.FileExists(held));
+  env.Release();
+  flusher.join();
+  ASSERT_TRUE(flushed.ok()) << flushed.ToString();
+  static_cast<DBImpl*>(db.get())->TEST_SetCompactionHook(nullptr);
+  db.reset();
+  ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+  std::string value;
+  EXPECT_TRUE(db->Get(ReadOptions(), "late", &value).ok());
+  EXPECT_TRUE(db->Get(ReadOptions(), test::Key(0), &value).ok());
+  EXPECT_TRUE(db->Get(ReadOptions(), test::Key(9), &value).ok());
 }
 
 }  // namespace
