@@ -5,6 +5,7 @@
 
 #include "db/filename.h"
 #include "util/assert.h"
+#include "util/status_macros.h"
 
 namespace ziggydb {
 
@@ -59,13 +60,8 @@ void PendingOutputs::Unregister(FileNumber number) {
 Status TableOutput::Create(const TableOutputContext& context, FileNumber number,
                            std::unique_ptr<TableOutput>* output) {
   std::unique_ptr<WritableFile> file;
-  Status s = context.env->NewWritableFile(TableFileName(context.dbname, number), &file);
-  if (!s.ok()) {
-    // A failed create may still have made the file.
-    context.env->RemoveFile(TableFileName(context.dbname, number)).PermitUncheckedError();
-    return s;
-  }
-  output->reset(new TableOutput(context, number, std::move(file)));
+  ZIGGY_RETURN_IF_ERROR(context.env->NewWritableFile(TableFileName(context.dbname, number), &file));
+  *output = std::make_unique<TableOutput>(context, number, std::move(file));
   return Status::OK();
 }
 

@@ -98,6 +98,9 @@ class TableOutput {
   // Creates the file of table `number` (truncating any leftover of that name).
   [[nodiscard]] static Status Create(const TableOutputContext& context, FileNumber number,
                                      std::unique_ptr<TableOutput>* output);
+  // file: the file of table `number`, just created (Create makes both).
+  TableOutput(const TableOutputContext& context, FileNumber number,
+              std::unique_ptr<WritableFile> file);
   TableOutput(const TableOutput&) = delete;
   TableOutput& operator=(const TableOutput&) = delete;
   ~TableOutput();
@@ -114,8 +117,6 @@ class TableOutput {
   [[nodiscard]] Status Finish(FileMetaData* meta);
 
  private:
-  TableOutput(const TableOutputContext& context, FileNumber number,
-              std::unique_ptr<WritableFile> file);
   void Remove();
 
   const TableOutputContext context_;
