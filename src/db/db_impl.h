@@ -5,7 +5,8 @@
 //   db_impl_write.cc   the write path: writer queue and group commit, memtable switch
 //   db_impl_flush.cc   the background thread: immutable memtable -> L0 table -> MANIFEST
 //   db_impl_read.cc    Get and NewIterator (db_iter.h over merging_iterator.h)
-//   db_impl_compaction.cc  the compaction threads, compaction jobs, CompactRange (compaction.h)
+//   db_impl_compaction.cc  the compaction threads, installing CompactionJob results, CompactRange
+//                      (compaction.h, compaction_scheduler.h, compaction_job.h)
 // Recovery and durability rules: docs/design/recovery.md.
 //
 // Concurrency: one mutex, mu_, guards the mutable state listed under "Guarded by mu_" below.
@@ -13,10 +14,11 @@
 // running compaction being a role of its own):
 //   - the write leader (the front of writers_) appends to the WAL and inserts into mem_;
 //   - the flush thread builds L0 tables and calls VersionSet::LogAndApply;
-//   - each running compaction (compactions_running_ of them: up to max_background_jobs - 1
-//     compaction threads, each running one compaction picked so that it conflicts with none of
-//     compactions_in_progress_ (compaction.h invariant 3), or else one CompactRange caller
-//     alone) merges its own inputs into its own outputs and calls VersionSet::LogAndApply.
+//   - each running compaction (compaction_scheduler_.running() of them: up to
+//     max_background_jobs - 1 compaction threads, each running one compaction picked so that it
+//     conflicts with none of the running ones (compaction.h invariant 3), or else one
+//     CompactRange caller alone) merges its own inputs into its own outputs (a CompactionJob)
+//     and calls VersionSet::LogAndApply.
 // Invariants (whenever mu_ is free):
 //   1. Every write with a sequence <= versions_->LastSequence() is in mem_, imm_ or a live table.
 //   2. imm_ is ordered oldest first; imm_[i] holds only data of logs numbered below
@@ -45,8 +47,11 @@
 
 #include "base/dbformat.h"
 #include "db/compaction.h"
+#include "db/compaction_job.h"
+#include "db/compaction_scheduler.h"
 #include "db/deferred_logger.h"
 #include "db/table_cache.h"
+#include "db/table_output.h"
 #include "db/version_edit.h"
 #include "db/version_set.h"
 #include "memtable/memtable.h"
@@ -152,35 +157,27 @@ class DBImpl final : public DB {
   [[nodiscard]] Status FlushOldestImmutable(std::unique_lock<std::mutex>* lock,
                                             std::shared_ptr<MemTable>* flushed);
   // Writes mem's entries to table meta->number (synced, directory synced) and fills *meta. An
-  // empty memtable yields meta->file_bytes == 0 and no file. Needs no lock.
+  // empty memtable yields meta->file_bytes == 0 and no file; a failure leaves no file. Needs no
+  // lock; the caller keeps meta->number out of DeleteObsoleteFiles' reach meanwhile.
   [[nodiscard]] Status WriteLevel0Table(const MemTable& mem, FileMetaData* meta);
+  // How this DB writes tables (table_output.h).
+  TableOutputContext MakeTableOutputContext() const;
+  // Draws a table number, registered in pending_outputs_. Precondition: mu_ held.
+  PendingOutput NewPendingOutput();
   // Deletes files no live Version needs and no work in progress writes. Precondition: mu_ held
   // (released while deleting). Skipped after a background error.
   void DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock);
 
   // ---- db_impl_compaction.cc ----
-  struct CompactionOutput;
   // Starts the max_background_jobs - 1 compaction threads.
   void StartCompactionThreads();
   void CompactionThreadMain();
-  // The next automatic compaction that can run alongside the running ones, or null.
-  // Precondition: mu_ held.
-  std::unique_ptr<Compaction> PickAutomaticCompaction();
   // Runs c (a trivial move or a merge) and installs its result; the caller deletes the inputs
   // (DeleteObsoleteFiles) once it has dropped c, which pins them. Precondition: lock holds mu_ and
-  // this thread counted c in compactions_running_ (and, if automatic, registered it in
-  // compactions_in_progress_); mu_ is released during I/O.
+  // c was started in compaction_scheduler_; mu_ is released during I/O.
   [[nodiscard]] Status RunCompaction(Compaction* c, std::unique_lock<std::mutex>* lock);
-  // Merges c's inputs into new synced tables (*outputs), dropping the versions no snapshot in
-  // `snapshots` needs. Needs no lock (takes mu_ briefly to draw file numbers).
-  [[nodiscard]] Status WriteCompactionOutputs(Compaction* c,
-                                              const std::vector<SequenceNumber>& snapshots,
-                                              std::vector<FileMetaData>* outputs,
-                                              uint64_t* dropped_entries);
-  [[nodiscard]] Status FinishCompactionOutput(CompactionOutput* out,
-                                              std::vector<FileMetaData>* outputs);
-  [[nodiscard]] Status OpenCompactionOutput(CompactionOutput* out);
-  void RemoveCompactionOutputs(const std::vector<FileMetaData>& outputs);
+  // What a CompactionJob of this DB works with; its new_output takes mu_ to draw numbers.
+  CompactionJobContext MakeCompactionJobContext();
   // Write stall control, called by the write leader before it writes `bytes` (mu_ held; released
   // while waiting). Past a slowdown threshold the leader sleeps bytes / delayed_write_bytes_per_sec
   // (accumulated until worth a sleep); past a stop threshold it waits for compactions to bring
@@ -287,15 +284,9 @@ class DBImpl final : public DB {
   bool shutting_down_ = false;
   // A disable_wal write reached a memtable: closing must flush, or the write would be lost.
   bool has_unlogged_writes_ = false;
-  std::set<FileNumber> pending_outputs_;  // tables being written, not yet in a Version
-  // Compactions running now, automatic or manual. A manual one (CompactRange) runs alone: it
-  // waits for this to reach 0, and no automatic one starts while it runs or waits.
-  int compactions_running_ = 0;
-  int peak_compactions_running_ = 0;        // the most ever running at once
-  bool manual_compaction_running_ = false;  // a CompactRange holds the compaction role
-  int manual_compactions_waiting_ = 0;      // CompactRange callers waiting: automatic ones yield
-  // The automatic compactions running (their inputs, levels and key ranges).
-  CompactionsInProgress compactions_in_progress_;
+  PendingOutputs pending_outputs_;  // tables being written, not yet in a Version (own lock)
+  // Compactions running now, automatic or manual, and which may start.
+  CompactionScheduler compaction_scheduler_;
   // Set by TEST_SetCompactionHook; empty outside tests.
   std::function<void()> compaction_test_hook_;
   bool deleting_obsolete_files_ = false;  // one DeleteObsoleteFiles at a time

@@ -7,13 +7,11 @@
 // a half-built table ignored and later deleted) or the new one.
 #include <cinttypes>
 #include <cstdio>
-#include <limits>
 #include <utility>
 #include <vector>
 
 #include "db/db_impl.h"
 #include "db/filename.h"
-#include "table/table_builder.h"
 #include "util/assert.h"
 #include "util/status_macros.h"
 
@@ -47,8 +45,9 @@ Status DBImpl::FlushOldestImmutable(std::unique_lock<std::mutex>* lock,
   const Immutable imm = imm_.front();
   *flushed = imm.mem;
   FileMetaData meta;
-  meta.number = versions_->NewFileNumber();
-  pending_outputs_.insert(meta.number);
+  // Registered until the edit naming the table is installed (or the table is removed).
+  const PendingOutput pending = NewPendingOutput();
+  meta.number = pending.number();
   FlushJobInfo info;
   info.db_name = dbname_;
   info.file_number = raw(meta.number);
@@ -64,7 +63,6 @@ Status DBImpl::FlushOldestImmutable(std::unique_lock<std::mutex>* lock,
     edit.SetLogNumber(imm.next_log_number);
     s = versions_->LogAndApply(&edit, lock);
   }
-  pending_outputs_.erase(meta.number);
   info.duration_micros = env_->NowMicros() - start_micros;
   info.status = s;
   if (!s.ok()) {
@@ -86,44 +84,37 @@ Status DBImpl::WriteLevel0Table(const MemTable& mem, FileMetaData* meta) {
   iter->SeekToFirst();
   meta->file_bytes = 0;
   if (!iter->Valid()) return Status::OK();
-  const std::string path = TableFileName(dbname_, meta->number);
-  std::unique_ptr<WritableFile> file;
-  ZIGGY_RETURN_IF_ERROR(env_->NewWritableFile(path, &file));
-  TableBuilder builder(table_options_, file.get());
-  uint64_t smallest_sequence = std::numeric_limits<uint64_t>::max();
-  uint64_t largest_sequence = 0;
-  meta->smallest.assign(iter->key());
-  std::string_view last_key;
+  const TableOutputContext context = MakeTableOutputContext();
+  std::unique_ptr<TableOutput> output;
+  ZIGGY_RETURN_IF_ERROR(TableOutput::Create(context, meta->number, &output));
   for (; iter->Valid(); iter->Next()) {
     ParsedInternalKey parsed;
     const bool valid = ParseInternalKey(iter->key(), &parsed);
     ZIGGY_ASSERT(valid);  // the memtable holds only keys we encoded
-    smallest_sequence = std::min(smallest_sequence, raw(parsed.sequence));
-    largest_sequence = std::max(largest_sequence, raw(parsed.sequence));
-    builder.Add(iter->key(), iter->value());
-    last_key = iter->key();  // arena memory: stable for the memtable's lifetime
+    output->Add(iter->key(), iter->value(), parsed.sequence);
   }
-  meta->largest.assign(last_key);
-  meta->smallest_sequence = SequenceNumber{smallest_sequence};
-  meta->largest_sequence = SequenceNumber{largest_sequence};
-  builder.SetSequenceRange(smallest_sequence, largest_sequence);
-  Status s = builder.Finish();
-  if (s.ok()) s = file->Sync();
-  if (s.ok()) s = file->Close();
-  file.reset();
-  if (s.ok()) s = env_->SyncDir(dbname_);
-  meta->file_bytes = builder.FileSize();
-  if (s.ok() && options_.paranoid_checks) {
-    // Read back what was just written: footer and meta blocks, through the table cache.
-    std::shared_ptr<const TableReader> table;
-    s = table_cache_->FindTable(meta->number, meta->file_bytes, &table);
-  }
+  ZIGGY_RETURN_IF_ERROR(output->Finish(meta));
+  Status s = env_->SyncDir(dbname_);
   if (!s.ok()) {
-    table_cache_->Evict(meta->number);
-    env_->RemoveFile(path).PermitUncheckedError();
+    RemoveTable(context, meta->number);
     meta->file_bytes = 0;
   }
   return s;
+}
+
+TableOutputContext DBImpl::MakeTableOutputContext() const {
+  TableOutputContext context;
+  context.env = env_;
+  context.dbname = dbname_;
+  context.table_options = &table_options_;
+  context.table_cache = table_cache_.get();
+  context.verify = options_.paranoid_checks;
+  return context;
+}
+
+PendingOutput DBImpl::NewPendingOutput() {
+  // Drawn and registered under mu_: DeleteObsoleteFiles' snapshot sees it (table_output.h).
+  return pending_outputs_.Register(versions_->NewFileNumber());
 }
 
 void DBImpl::DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock) {
@@ -134,7 +125,8 @@ void DBImpl::DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock) {
   bg_cv_.wait(*lock, [this] { return !deleting_obsolete_files_; });
   if (!bg_error_.ok()) return;
   deleting_obsolete_files_ = true;
-  std::set<FileNumber> live = pending_outputs_;
+  std::set<FileNumber> live;
+  pending_outputs_.AddTo(&live);
   versions_->AddLiveFiles(&live);
   const FileNumber log_number = versions_->LogNumber();
   const FileNumber manifest_number = versions_->ManifestFileNumber();
