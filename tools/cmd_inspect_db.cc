@@ -96,7 +96,7 @@ ExitCode RunInspect(const std::string& dbname) {
   // Holding the lock keeps a writer from rewriting the MANIFEST under us.
   std::unique_ptr<FileLock> lock;
   Status s = env->LockFile(LockFileName(dbname), &lock);
-  if (!s.ok()) return ReportError("inspect", "the DB is in use", s);
+  if (!s.ok()) return ReportError("inspect", s.IsBusy() ? "the DB is in use" : dbname, s);
   ManifestSummary summary;
   s = ReadManifestSummary(dbname, &summary);
   env->UnlockFile(std::move(lock)).PermitUncheckedError();

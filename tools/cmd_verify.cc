@@ -146,7 +146,7 @@ ExitCode RunVerify(const std::string& dbname) {
   // Holding the lock keeps a writer from changing the files under us.
   std::unique_ptr<FileLock> lock;
   Status s = env->LockFile(LockFileName(dbname), &lock);
-  if (!s.ok()) return ReportError("verify", "the DB is in use", s);
+  if (!s.ok()) return ReportError("verify", s.IsBusy() ? "the DB is in use" : dbname, s);
   LiveSet live;
   s = ReadManifest(dbname, &live);
   uint64_t entries = 0, table_bytes = 0;

@@ -101,6 +101,9 @@ class DBImpl final : public DB {
 
   // ---- db_impl_open.cc ----
   [[nodiscard]] Status CheckDirectory(bool* exists);
+  // OpenImpl's part under LOCK: creates the DB if !exists, recovers, starts the new WAL and the
+  // background threads. On failure OpenImpl removes what it created.
+  [[nodiscard]] Status RecoverAndStart(bool exists);
   void StartInfoLog();
   [[nodiscard]] Status Recover(VersionEdit* edit);
   [[nodiscard]] Status CheckLiveTables();

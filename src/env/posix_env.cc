@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <mutex>
 #include <set>
 
@@ -60,8 +61,10 @@ class PosixFileLock final : public FileLock {
   const int fd_;
 };
 
+// Busy, and only for a lock someone holds: a LOCK that cannot be opened (permission denied, a
+// file where a directory should be) is an IOError naming the cause.
 Status LockHeld(const std::string& path) {
-  return Status::IOError("lock " + path, "held by another process/opener");
+  return Status::Busy("lock " + path, "held by another process/opener");
 }
 
 Status OpenWritable(const std::string& path, int flags, std::unique_ptr<WritableFile>* result) {
@@ -113,7 +116,12 @@ class PosixEnv final : public Env, public PreallocatingEnv, public MappingEnv {
   Status GetChildren(const std::string& dir, std::vector<std::string>* names) override {
     names->clear();
     DIR* d = opendir(dir.c_str());
-    if (d == nullptr) return ErrnoError("opendir", dir, errno);
+    if (d == nullptr) {
+      const int err = errno;
+      // NotFound only when nothing is there; EACCES, ENOTDIR and the rest keep their cause.
+      if (err == ENOENT) return Status::NotFound("opendir " + dir, std::strerror(err));
+      return ErrnoError("opendir", dir, err);
+    }
     while (true) {
       errno = 0;
       const struct dirent* entry = readdir(d);
@@ -198,7 +206,7 @@ Status PosixEnv::LockFile(const std::string& path, std::unique_ptr<FileLock>* lo
     const int err = errno;
     close(fd);
     Locks().Erase(path);
-    if (err == EWOULDBLOCK) return LockHeld(path);
+    if (err == EWOULDBLOCK || err == EAGAIN) return LockHeld(path);
     return ErrnoError("flock", path, err);
   }
   *lock = std::make_unique<PosixFileLock>(path, fd);
