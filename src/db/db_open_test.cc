@@ -2,8 +2,12 @@
 // nothing), and an unusable path is reported by its real cause, never as "does not exist" or
 // "in use".
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <map>
 #include <string>
 #include <vector>
@@ -184,6 +188,43 @@ TEST(DBOpenPathTest, RegularFileInThePathIsNotADirectory) {
   uint64_t bytes = 1;
   ASSERT_TRUE(Env::Default()->GetFileSize(file, &bytes).ok());
   EXPECT_EQ(bytes, 0u);  // untouched
+}
+
+// A DB can be created and used where the WAL's usual reservation (up to 64 MiB) does not fit:
+// in a child whose files may not grow past a limit (RLIMIT_FSIZE, so reservations fail with
+// EFBIG as on a full disk with ENOSPC), below and above the smallest reservation.
+TEST(DBOpenPathTest, OpensAndWritesWhenTheWalReservationDoesNotFit) {
+  TempDir dir;
+  for (const uint64_t limit_bytes : {uint64_t{128} << 10, uint64_t{4} << 20}) {
+    const std::string path = dir.Join("db" + std::to_string(limit_bytes));
+    const pid_t pid = fork();
+    if (pid == 0) {
+      signal(SIGXFSZ, SIG_IGN);
+      const rlimit limit{limit_bytes, limit_bytes};
+      if (setrlimit(RLIMIT_FSIZE, &limit) != 0) _exit(100);
+      Options options;
+      options.create_if_missing = true;  // memtable_bytes (and so the request) well over the limit
+      std::unique_ptr<DB> db;
+      if (!DB::Open(options, path, &db).ok()) _exit(1);
+      WriteOptions sync;
+      sync.sync = true;
+      for (int i = 0; i < 100; ++i) {
+        if (!db->Put(sync, Key(i), std::string(100, 'v')).ok()) _exit(2);
+      }
+      db.reset();
+      if (!DB::Open(options, path, &db).ok()) _exit(3);
+      std::string value;
+      for (int i = 0; i < 100; ++i) {
+        if (!db->Get(ReadOptions(), Key(i), &value).ok() || value != std::string(100, 'v'))
+          _exit(4);
+      }
+      _exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status)) << limit_bytes;
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "limit " << limit_bytes;
+  }
 }
 
 }  // namespace

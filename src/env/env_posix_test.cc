@@ -1,10 +1,13 @@
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <csignal>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -223,6 +226,59 @@ TEST(PosixEnv, PreallocatedFileIsZeroFilledWrittenInPlaceAndTrimmedOnClose) {
   EXPECT_EQ(size % kReserveBytes, 0u);
   ASSERT_TRUE(file->Close().ok());
   EXPECT_EQ(ReadWhole(env, path), "record1" + big);
+}
+
+// Runs `body` in a forked child whose files may not grow past limit_bytes (RLIMIT_FSIZE: a
+// reservation or write beyond it fails with EFBIG, as one on a full disk fails with ENOSPC) and
+// returns its exit code: 0 when body returned 0, else the step body reported failing.
+int RunWithFileSizeLimit(uint64_t limit_bytes, const std::function<int()>& body) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    signal(SIGXFSZ, SIG_IGN);  // the error, not the signal
+    const rlimit limit{limit_bytes, limit_bytes};
+    if (setrlimit(RLIMIT_FSIZE, &limit) != 0) _exit(100);
+    _exit(body());
+  }
+  int status = 0;
+  EXPECT_EQ(waitpid(pid, &status, 0), pid);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 200;
+}
+
+// Space short of the requested reservation: the file reserves what fits (halving the request),
+// and works; with less than the smallest reservation it is a plain appending file. A write that
+// truly does not fit fails as an IOError.
+TEST(PosixEnv, PreallocatedFileReservesWhatFitsOrFallsBackToAppending) {
+  test::TempDir dir;
+  Env* env = Env::Default();
+  constexpr uint64_t kRequestBytes = uint64_t{64} << 20;
+  const std::string record(1000, 'r');
+  const auto write_and_check = [&](const std::string& path, uint64_t limit_bytes,
+                                   bool expect_reservation) {
+    std::unique_ptr<WritableFile> file;
+    if (!NewPreallocatedWritableFile(env, path, kRequestBytes, &file).ok()) return 1;
+    uint64_t size = 0;
+    if (!env->GetFileSize(path, &size).ok()) return 2;
+    if (expect_reservation ? (size == 0 || size > limit_bytes) : size != 0) return 3;
+    if (!file->Append(record).ok() || !file->Sync().ok()) return 4;
+    if (file->Append(std::string(limit_bytes, 'x')).ok() && file->Sync().ok()) return 5;
+    file->Close().PermitUncheckedError();
+    std::unique_ptr<SequentialFile> in;
+    if (!env->NewSequentialFile(path, &in).ok()) return 6;
+    std::string scratch(record.size(), '\0');
+    std::string_view got;
+    if (!in->Read(record.size(), &got, scratch.data()).ok() || got != record) return 7;
+    return 0;
+  };
+  constexpr uint64_t kRoomBytes = uint64_t{1} << 20;
+  EXPECT_EQ(
+      RunWithFileSizeLimit(kRoomBytes,
+                           [&] { return write_and_check(dir.Join("reserved"), kRoomBytes, true); }),
+      0);
+  constexpr uint64_t kTooLittleBytes = uint64_t{100} << 10;
+  EXPECT_EQ(RunWithFileSizeLimit(
+                kTooLittleBytes,
+                [&] { return write_and_check(dir.Join("plain"), kTooLittleBytes, false); }),
+            0);
 }
 
 // A log synced every few records takes the pwrite and zero-ahead detours of the mapped writer

@@ -26,6 +26,9 @@ namespace {
 
 using posix::ErrnoError;
 
+// The smallest reservation a preallocated file is given; with less room it is a plain file.
+constexpr uint64_t kPreallocateBytesMin = uint64_t{256} << 10;
+
 // Paths locked through any PosixEnv in this process. flock alone already excludes a second open
 // file description, but the set makes the same-process case explicit and independent of how the
 // path is spelled to flock's inode.
@@ -232,15 +235,33 @@ Status NewPreallocatedWritableFile(const std::string& path, uint64_t bytes,
   // Read-write: a shared writable mapping needs it.
   const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoError("open for writing", path, errno);
-  Status s = posix::ReserveZeroedBytes(fd, path, 0, bytes);
-  // The reserved size must be durable before the first record, so that later fdatasyncs of
-  // in-place writes have no size change to journal.
-  if (s.ok() && fsync(fd) != 0) s = ErrnoError("fsync preallocated", path, errno);
-  if (!s.ok()) {
-    close(fd);
-    return s;
+  // Reserve what fits. Where `bytes` does not (a full disk or quota, a file size limit) the
+  // reservation is halved down to kPreallocateBytesMin; below that the file is an ordinary
+  // appending one (exact size, so each sync also journals a size change): a DB can still be
+  // created and written on a nearly full disk (docs/design/durability.md).
+  for (uint64_t reserve_bytes = bytes;; reserve_bytes /= 2) {
+    int err = 0;
+    Status s = posix::ReserveZeroedBytes(fd, path, 0, reserve_bytes, &err);
+    if (s.ok()) {
+      // The reserved size must be durable before the first record, so that later fdatasyncs of
+      // in-place writes have no size change to journal.
+      if (fsync(fd) != 0) {
+        s = ErrnoError("fsync preallocated", path, errno);
+        close(fd);
+        return s;
+      }
+      return posix::PosixMappedWritableFile::Open(path, fd, reserve_bytes, result);
+    }
+    // Whatever part was reserved goes: the next attempt, or the plain file, starts empty.
+    const bool emptied = ftruncate(fd, 0) == 0;
+    if (!posix::IsNoSpaceError(err) || !emptied) {
+      close(fd);
+      return s;
+    }
+    if (reserve_bytes / 2 < kPreallocateBytesMin) break;
   }
-  return posix::PosixMappedWritableFile::Open(path, fd, bytes, result);
+  *result = std::make_unique<posix::PosixWritableFile>(path, fd);
+  return Status::OK();
 }
 
 Env* Env::Default() {
