@@ -364,6 +364,13 @@ TEST(Table, KeyAtTheLimitRoundTripsAndOneMoreFailsAsStatus) {
     builder.Add("zzzzzzzz", "after the failure: dropped");
     EXPECT_TRUE(builder.Finish().IsInvalidArgument());
   }
+  // With keys_end_in_fixed64 every key must hold its 8-byte suffix.
+  TableOptions options;
+  options.keys_end_in_fixed64 = true;
+  test::StringSink sink;
+  TableBuilder builder(options, &sink);
+  builder.Add("short", "v");
+  EXPECT_TRUE(builder.Finish().IsInvalidArgument());
 }
 
 }  // namespace
