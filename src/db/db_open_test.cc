@@ -111,6 +111,52 @@ TEST_F(DBOpenTest, RemovalsOfAFailedOpenAreDurable) {
   EXPECT_EQ(Get("k"), "v");
 }
 
+// Fails the directory sync that follows the switch of CURRENT to a new MANIFEST, once armed.
+class FailSyncAfterCurrentSwitch final : public FaultInjectionEnv {
+ public:
+  bool armed = false;
+
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    Status s = FaultInjectionEnv::RenameFile(from, to);
+    if (s.ok() && armed && to.ends_with("/CURRENT")) fail_next_sync_dir_ = true;
+    return s;
+  }
+  Status SyncDir(const std::string& dir) override {
+    if (fail_next_sync_dir_) {
+      fail_next_sync_dir_ = false;
+      armed = false;
+      return Status::IOError("fsync directory " + dir, "injected");
+    }
+    return FaultInjectionEnv::SyncDir(dir);
+  }
+
+ private:
+  bool fail_next_sync_dir_ = false;
+};
+
+// Once CURRENT names the new MANIFEST the Open's edit is committed even though Open fails: its
+// MANIFEST, tables and WAL must stay, or the DB would name files that are gone.
+TEST(DBOpenCommitTest, FailureAfterCurrentSwitchedKeepsTheCommittedFiles) {
+  FailSyncAfterCurrentSwitch env;
+  Options options;
+  options.env = &env;
+  options.create_if_missing = true;
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+  WriteOptions sync;
+  sync.sync = true;
+  ASSERT_TRUE(db->Put(sync, "k", "v").ok());
+  db.reset();
+  env.armed = true;
+  Status s = DB::Open(options, "/db", &db);
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_FALSE(env.armed);  // the fault did fire
+  ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+  std::string value;
+  ASSERT_TRUE(db->Get(ReadOptions(), "k", &value).ok());
+  EXPECT_EQ(value, "v");
+}
+
 // An Env whose listing and locking of chosen paths fail with permission denied (the suite runs
 // as root, where chmod cannot produce EACCES).
 class DeniedEnv final : public FaultInjectionEnv {
