@@ -146,6 +146,13 @@ TEST(PosixEnv, ErrorsNameThePathAndTheCause) {
   EXPECT_TRUE(env->GetChildren(missing, &names).IsNotFound());
 }
 
+TEST(PosixEnv, UnlockingAForeignOrNullLockIsInvalidArgument) {
+  class ForeignLock final : public FileLock {};
+  Env* env = Env::Default();
+  EXPECT_TRUE(env->UnlockFile(nullptr).IsInvalidArgument());
+  EXPECT_TRUE(env->UnlockFile(std::make_unique<ForeignLock>()).IsInvalidArgument());
+}
+
 // Only ENOENT is "not found": a regular file where a directory should be (ENOTDIR) is an IOError
 // that says so, for listing and for the lock. (EACCES cannot be produced as root; the DB's
 // handling of it is tested through an Env in db_open_test.cc.)

@@ -217,9 +217,11 @@ Status PosixEnv::LockFile(const std::string& path, std::unique_ptr<FileLock>* lo
 }
 
 Status PosixEnv::UnlockFile(std::unique_ptr<FileLock> lock) {
-  ZIGGY_ASSERT(lock != nullptr);
   auto* posix_lock = dynamic_cast<PosixFileLock*>(lock.get());
-  ZIGGY_ASSERT(posix_lock != nullptr);  // a lock from another Env is a caller bug
+  if (posix_lock == nullptr) {
+    // Env is public API: a null lock, or one from another Env, is misuse reported, not fatal.
+    return Status::InvalidArgument("UnlockFile: not a lock of this Env");
+  }
   Status s;
   if (flock(posix_lock->fd(), LOCK_UN) != 0) s = ErrnoError("unlock", posix_lock->path(), errno);
   close(posix_lock->fd());
