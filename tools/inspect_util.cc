@@ -115,7 +115,8 @@ Status RecoverReadOnly(const std::string& dbname, WalRecoveryMode mode, ReadOnly
   // Holding the lock keeps a writer from changing the files under us.
   std::unique_ptr<FileLock> lock;
   Status s = env->LockFile(LockFileName(dbname), &lock);
-  if (!s.ok()) return Status::IOError("the DB is in use", s.ToString());
+  if (s.IsBusy()) return Status::Busy("the DB is in use", s.ToString());
+  if (!s.ok()) return s;
   db->versions = std::make_unique<VersionSet>(dbname, env, &db->icmp, nullptr);
   const Options defaults;
   RecoveryInputs inputs;

@@ -2,7 +2,7 @@
 //
 // Keys and values are arbitrary bytes (NULs included); keys are ordered bytewise. A DB is safe
 // for concurrent use by many threads without external synchronisation. One process at a time may
-// open a DB directory; a second opener gets IOError.
+// open a DB directory; a second opener gets Busy.
 #ifndef ZIGGYDB_DB_H_
 #define ZIGGYDB_DB_H_
 

@@ -92,7 +92,9 @@ class Env {
                                    std::unique_ptr<WritableFile>* result) = 0;
 
   virtual bool FileExists(const std::string& path) = 0;
-  // Names (not paths) of the entries of a directory, without "." and "..".
+  // Names (not paths) of the entries of a directory, without "." and "..". NotFound only if the
+  // directory does not exist; any other failure (permission denied, not a directory) is an
+  // IOError naming it.
   virtual Status GetChildren(const std::string& dir, std::vector<std::string>* names) = 0;
   virtual Status GetFileSize(const std::string& path, uint64_t* size) = 0;
   virtual Status RemoveFile(const std::string& path) = 0;
@@ -104,7 +106,8 @@ class Env {
   virtual Status SyncDir(const std::string& dir) = 0;
 
   // Takes an exclusive lock on the file (creating it), held until UnlockFile. A lock held by
-  // this or another process yields IOError; never blocks.
+  // this or another process yields Busy; failing to open the file yields IOError naming the
+  // cause. Never blocks.
   virtual Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) = 0;
   virtual Status UnlockFile(std::unique_ptr<FileLock> lock) = 0;
 

@@ -22,7 +22,7 @@ class [[nodiscard]] Status {
     kNotSupported = 3,
     kInvalidArgument = 4,
     kIOError = 5,
-    kBusy = 6,  // retry later: e.g. work abandoned because the DB is closing
+    kBusy = 6,  // retry later: the DB is open elsewhere (LOCK held), or closing
   };
 
   Status() noexcept = default;

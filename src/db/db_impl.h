@@ -104,6 +104,9 @@ class DBImpl final : public DB {
 
   // ---- db_impl_open.cc ----
   [[nodiscard]] Status CheckDirectory(bool* exists);
+  // OpenImpl's part under LOCK: creates the DB if !exists, recovers, starts the new WAL and the
+  // background threads. On failure OpenImpl removes what it created.
+  [[nodiscard]] Status RecoverAndStart(bool exists);
   void StartInfoLog();
   // Runs the recovery component (recovery.h) for Open: leaves in *edit the L0 tables the
   // replayed WALs were written to, for OpenImpl to commit, and counts what replay dropped.

@@ -6,6 +6,7 @@
 
 #include "db/db_impl.h"
 #include "db/filename.h"
+#include "db/open_rollback.h"
 #include "db/recovery.h"
 #include "util/assert.h"
 #include "util/status_macros.h"
@@ -13,12 +14,31 @@
 namespace ziggydb {
 
 Status DBImpl::OpenImpl() {
+  // Notes what exists before anything is created: a failed Open removes what it added.
+  OpenRollback rollback(env_, dbname_);
   bool exists = false;
   // Checked before LOCK is created, so a directory we reject is never written to; checked again
   // under the lock, which makes the answer authoritative.
-  ZIGGY_RETURN_IF_ERROR(CheckDirectory(&exists));
-  ZIGGY_RETURN_IF_ERROR(env_->LockFile(LockFileName(dbname_), &db_lock_));
-  ZIGGY_RETURN_IF_ERROR(CheckDirectory(&exists));
+  Status s = CheckDirectory(&exists);
+  if (s.ok()) s = env_->LockFile(LockFileName(dbname_), &db_lock_);
+  if (!s.ok()) {
+    rollback.RemoveCreatedDirectory();
+    return s;
+  }
+  s = rollback.NoteNamesUnderLock();
+  if (s.ok()) s = CheckDirectory(&exists);
+  if (s.ok()) s = RecoverAndStart(exists);
+  if (!s.ok()) {
+    Log("event=open_failed path=" + dbname_ + " status=\"" + s.ToString() + "\"");
+    versions_.reset();  // closes the MANIFEST writer before its file may go
+    rollback.RemoveCreatedFiles([this](const std::string& line) { Log(line); });
+    env_->UnlockFile(std::move(db_lock_)).PermitUncheckedError();
+    rollback.RemoveCreatedDirectory();
+  }
+  return s;
+}
+
+Status DBImpl::RecoverAndStart(bool exists) {
   if (!exists) {
     Log("event=db_created path=" + dbname_);
     ZIGGY_RETURN_IF_ERROR(VersionSet::CreateNew(env_, dbname_, icmp_));
@@ -36,6 +56,7 @@ Status DBImpl::OpenImpl() {
   ZIGGY_RETURN_IF_ERROR(CreateLogFile(new_log_number, wal::LogHead{}, &new_log));
   edit.SetLogNumber(new_log_number);
   ZIGGY_RETURN_IF_ERROR(versions_->LogAndApply(&edit, &lock));
+  // Nothing below fails: once the edit is durable the Open has succeeded.
   log_ = std::move(new_log);
   log_number_ = new_log_number;
   mem_ = std::make_shared<MemTable>(icmp_, options_.memtable_bytes);
@@ -59,7 +80,10 @@ void DBImpl::StartInfoLog() {
 
 Status DBImpl::CheckDirectory(bool* exists) {
   std::vector<std::string> names;
-  if (!env_->GetChildren(dbname_, &names).ok()) {
+  if (Status listed = env_->GetChildren(dbname_, &names); !listed.ok()) {
+    // Only a missing directory is created: permission denied, a file in the path and the like
+    // are reported as they are, never as "does not exist".
+    if (!listed.IsNotFound()) return listed;
     if (!options_.create_if_missing) {
       return Status::InvalidArgument(dbname_ + " does not exist (create_if_missing is false)");
     }

@@ -174,13 +174,13 @@ TEST_F(DBTest, PropertiesReportCounters) {
   EXPECT_NE(value.find("wal syncs"), std::string::npos);
 }
 
-TEST_F(DBTest, SecondOpenerGetsIOError) {
+TEST_F(DBTest, SecondOpenerGetsBusy) {
   Open();
   std::unique_ptr<DB> second;
   Status s = DB::Open(options_, kDbName, &second);
-  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_TRUE(s.IsBusy()) << s.ToString();
   EXPECT_EQ(second, nullptr);
-  EXPECT_TRUE(DestroyDB(kDbName, options_).IsIOError());
+  EXPECT_TRUE(DestroyDB(kDbName, options_).IsBusy());
   Close();
   std::unique_ptr<DB> third;
   EXPECT_TRUE(DB::Open(options_, kDbName, &third).ok());
@@ -304,7 +304,7 @@ TEST(DBPosix, RoundTripOnTheRealFileSystem) {
     for (int i = 0; i < 2000; ++i)
       ASSERT_TRUE(db->Put(sync, Key(i), std::string(100, 'p')).ok());
     std::unique_ptr<DB> second;
-    EXPECT_TRUE(DB::Open(options, path, &second).IsIOError());
+    EXPECT_TRUE(DB::Open(options, path, &second).IsBusy());
     ASSERT_TRUE(db->Flush().ok());
   }
   std::unique_ptr<DB> db;

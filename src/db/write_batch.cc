@@ -5,13 +5,22 @@
 // lenprefixed = varint32 length + bytes; the type byte is the persisted ValueType.
 #include "ziggydb/write_batch.h"
 
+#include "base/dbformat.h"
 #include "db/write_batch_internal.h"
 #include "memtable/memtable.h"
+#include "table/format.h"
 #include "util/assert.h"
 #include "util/coding.h"
 #include "ziggydb/options.h"
 
 namespace ziggydb {
+
+// One key limit for the whole engine: a user key the API accepts (kMaxKeyBytes) plus its
+// internal-key trailer must be a key every table accepts, through flush, compaction and WAL
+// replay alike.
+static_assert(kInternalKeyTrailerBytes == kKeySuffixBytes);
+static_assert(kMaxKeyBytes + kInternalKeyTrailerBytes == kMaxTableKeyBytes);
+
 namespace {
 
 struct DecodedRecord {
@@ -178,7 +187,11 @@ void WriteBatchInternal::Append(WriteBatch* dst, const WriteBatch& src) {
 Status WriteBatchInternal::InsertInto(const WriteBatch& batch, MemTable* memtable) {
   ZIGGY_ASSERT(memtable != nullptr);
   uint64_t sequence = raw(Sequence(batch));
-  ZIGGY_ASSERT(sequence + Count(batch) <= kMaxSequenceNumber + 1);
+  // A batch read back from a WAL carries its own sequence and count: bad bytes, not a bug.
+  if (sequence > kMaxSequenceNumber + 1 - uint64_t{Count(batch)}) {
+    return Status::Corruption("write batch: sequence " + std::to_string(sequence) + " + count " +
+                              std::to_string(Count(batch)) + " past the largest sequence number");
+  }
   return ForEachRecord(batch.rep_, [&sequence, memtable](const DecodedRecord& record) {
     memtable->Add(SequenceNumber{sequence}, record.type, record.key, record.value);
     ++sequence;

@@ -203,5 +203,24 @@ TEST(WriteBatch, InsertIntoAssignsConsecutiveSequences) {
   EXPECT_FALSE(mem.Get(LookupKey("j", SequenceNumber{11}), &value, &s));
 }
 
+// A batch read back from a WAL carries its own sequence: one whose records would run past the
+// largest sequence number is damage (Corruption), and nothing of it reaches the memtable.
+TEST(WriteBatch, InsertIntoPastTheLargestSequenceIsCorruption) {
+  InternalKeyComparator icmp(BytewiseComparator());
+  MemTable mem(icmp);
+  WriteBatch batch;
+  batch.Put("a", "1");
+  batch.Put("b", "2");
+  WriteBatchInternal::SetSequence(&batch, SequenceNumber{kMaxSequenceNumber});
+  EXPECT_TRUE(WriteBatchInternal::InsertInto(batch, &mem).IsCorruption());
+  WriteBatchInternal::SetSequence(&batch, SequenceNumber{UINT64_MAX});
+  EXPECT_TRUE(WriteBatchInternal::InsertInto(batch, &mem).IsCorruption());
+  EXPECT_EQ(mem.NumEntries(), 0u);
+  // The last sequence number itself is usable.
+  WriteBatchInternal::SetSequence(&batch, SequenceNumber{kMaxSequenceNumber - 1});
+  EXPECT_TRUE(WriteBatchInternal::InsertInto(batch, &mem).ok());
+  EXPECT_EQ(mem.NumEntries(), 2u);
+}
+
 }  // namespace
 }  // namespace ziggydb

@@ -1,10 +1,13 @@
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <csignal>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -140,7 +143,36 @@ TEST(PosixEnv, ErrorsNameThePathAndTheCause) {
   EXPECT_TRUE(env->RenameFile(missing, dir.Join("x")).IsIOError());
   EXPECT_TRUE(env->SyncDir(missing).IsIOError());
   std::vector<std::string> names;
-  EXPECT_TRUE(env->GetChildren(missing, &names).IsIOError());
+  EXPECT_TRUE(env->GetChildren(missing, &names).IsNotFound());
+}
+
+TEST(PosixEnv, UnlockingAForeignOrNullLockIsInvalidArgument) {
+  class ForeignLock final : public FileLock {};
+  Env* env = Env::Default();
+  EXPECT_TRUE(env->UnlockFile(nullptr).IsInvalidArgument());
+  EXPECT_TRUE(env->UnlockFile(std::make_unique<ForeignLock>()).IsInvalidArgument());
+}
+
+// Only ENOENT is "not found": a regular file where a directory should be (ENOTDIR) is an IOError
+// that says so, for listing and for the lock. (EACCES cannot be produced as root; the DB's
+// handling of it is tested through an Env in db_open_test.cc.)
+TEST(PosixEnv, NotADirectoryIsAnIOErrorNamingTheCause) {
+  test::TempDir dir;
+  Env* env = Env::Default();
+  const std::string file = dir.Join("file");
+  WriteFile(env, file, "x");
+  std::vector<std::string> names;
+  for (const std::string& path : {file, file + "/below"}) {
+    Status s = env->GetChildren(path, &names);
+    EXPECT_TRUE(s.IsIOError()) << s.ToString();
+    EXPECT_NE(s.ToString().find("Not a directory"), std::string::npos) << s.ToString();
+  }
+  std::unique_ptr<FileLock> lock;
+  Status s = env->LockFile(file + "/LOCK", &lock);
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_NE(s.ToString().find("Not a directory"), std::string::npos) << s.ToString();
+  // A failed open leaves the in-process lock table clean: the path is not "held".
+  EXPECT_TRUE(env->LockFile(file + "/LOCK", &lock).IsIOError());
 }
 
 TEST(PosixEnv, FailedWriteIsStickyAndSaysDataMayBeLost) {
@@ -203,6 +235,59 @@ TEST(PosixEnv, PreallocatedFileIsZeroFilledWrittenInPlaceAndTrimmedOnClose) {
   EXPECT_EQ(ReadWhole(env, path), "record1" + big);
 }
 
+// Runs `body` in a forked child whose files may not grow past limit_bytes (RLIMIT_FSIZE: a
+// reservation or write beyond it fails with EFBIG, as one on a full disk fails with ENOSPC) and
+// returns its exit code: 0 when body returned 0, else the step body reported failing.
+int RunWithFileSizeLimit(uint64_t limit_bytes, const std::function<int()>& body) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    signal(SIGXFSZ, SIG_IGN);  // the error, not the signal
+    const rlimit limit{limit_bytes, limit_bytes};
+    if (setrlimit(RLIMIT_FSIZE, &limit) != 0) _exit(100);
+    _exit(body());
+  }
+  int status = 0;
+  EXPECT_EQ(waitpid(pid, &status, 0), pid);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 200;
+}
+
+// Space short of the requested reservation: the file reserves what fits (halving the request),
+// and works; with less than the smallest reservation it is a plain appending file. A write that
+// truly does not fit fails as an IOError.
+TEST(PosixEnv, PreallocatedFileReservesWhatFitsOrFallsBackToAppending) {
+  test::TempDir dir;
+  Env* env = Env::Default();
+  constexpr uint64_t kRequestBytes = uint64_t{64} << 20;
+  const std::string record(1000, 'r');
+  const auto write_and_check = [&](const std::string& path, uint64_t limit_bytes,
+                                   bool expect_reservation) {
+    std::unique_ptr<WritableFile> file;
+    if (!NewPreallocatedWritableFile(env, path, kRequestBytes, &file).ok()) return 1;
+    uint64_t size = 0;
+    if (!env->GetFileSize(path, &size).ok()) return 2;
+    if (expect_reservation ? (size == 0 || size > limit_bytes) : size != 0) return 3;
+    if (!file->Append(record).ok() || !file->Sync().ok()) return 4;
+    if (file->Append(std::string(limit_bytes, 'x')).ok() && file->Sync().ok()) return 5;
+    file->Close().PermitUncheckedError();
+    std::unique_ptr<SequentialFile> in;
+    if (!env->NewSequentialFile(path, &in).ok()) return 6;
+    std::string scratch(record.size(), '\0');
+    std::string_view got;
+    if (!in->Read(record.size(), &got, scratch.data()).ok() || got != record) return 7;
+    return 0;
+  };
+  constexpr uint64_t kRoomBytes = uint64_t{1} << 20;
+  EXPECT_EQ(
+      RunWithFileSizeLimit(kRoomBytes,
+                           [&] { return write_and_check(dir.Join("reserved"), kRoomBytes, true); }),
+      0);
+  constexpr uint64_t kTooLittleBytes = uint64_t{100} << 10;
+  EXPECT_EQ(RunWithFileSizeLimit(
+                kTooLittleBytes,
+                [&] { return write_and_check(dir.Join("plain"), kTooLittleBytes, false); }),
+            0);
+}
+
 // A log synced every few records takes the pwrite and zero-ahead detours of the mapped writer
 // (posix_mapped_file.h); one appended in bulk stores through the mapping. Whatever the mix, the
 // file holds exactly the appended bytes followed by zeros, keeps its reserved size while open,
@@ -246,7 +331,7 @@ TEST(PosixEnv, LockExcludesASecondOpenerInThisProcess) {
   ASSERT_TRUE(env->LockFile(path, &lock).ok());
   std::unique_ptr<FileLock> second;
   Status s = env->LockFile(path, &second);
-  ASSERT_TRUE(s.IsIOError());
+  ASSERT_TRUE(s.IsBusy());
   EXPECT_NE(s.ToString().find("held by another process/opener"), std::string::npos);
   ASSERT_TRUE(env->UnlockFile(std::move(lock)).ok());
   ASSERT_TRUE(env->LockFile(path, &second).ok());
@@ -259,7 +344,7 @@ int ChildTryLock(const std::string& path) {
   if (pid == 0) {
     std::unique_ptr<FileLock> lock;
     Status s = Env::Default()->LockFile(path, &lock);
-    _exit(s.ok() ? 0 : (s.IsIOError() ? 1 : 2));
+    _exit(s.ok() ? 0 : (s.IsBusy() ? 1 : 2));
   }
   int status = 0;
   EXPECT_EQ(waitpid(pid, &status, 0), pid);
@@ -294,7 +379,7 @@ TEST(PosixEnv, LockExcludesAnotherProcess) {
   ASSERT_EQ(read(to_parent[0], &locked, 1), 1);
   ASSERT_EQ(locked, 'y');
   Status s = env->LockFile(path, &lock);
-  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_TRUE(s.IsBusy()) << s.ToString();
   ASSERT_EQ(write(to_child[1], "x", 1), 1);
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);

@@ -338,7 +338,11 @@ Status MemEnv::GetChildren(const std::string& dir_arg, std::vector<std::string>*
   names->clear();
   const std::string dir = NormalizeDir(dir_arg);
   std::lock_guard<std::mutex> guard(mu_);
-  if (!DirExists(dir)) return NoSuchFile("opendir", dir);
+  if (!DirExists(dir)) {
+    // As the POSIX Env: a regular file in the way is not "missing".
+    if (files_.count(dir) > 0) return Status::IOError("opendir " + dir, "Not a directory");
+    return Status::NotFound("opendir " + dir, "No such file or directory");
+  }
   for (const auto& [name, inode] : files_) {
     if (ParentDir(name) == dir) names->push_back(BaseName(name));
   }
@@ -416,7 +420,7 @@ Status MemEnv::SyncDir(const std::string& dir_arg) {
 Status MemEnv::LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) {
   std::lock_guard<std::mutex> guard(mu_);
   if (locks_.count(path) > 0) {
-    return Status::IOError("lock " + path, "held by another process/opener");
+    return Status::Busy("lock " + path, "held by another process/opener");
   }
   if (!DirExists(ParentDir(path))) return NoSuchFile("open lock file", path);
   std::shared_ptr<Inode>& inode = files_[path];
@@ -429,7 +433,7 @@ Status MemEnv::LockFile(const std::string& path, std::unique_ptr<FileLock>* lock
 
 Status MemEnv::UnlockFile(std::unique_ptr<FileLock> lock) {
   auto* mem_lock = dynamic_cast<LockImpl*>(lock.get());
-  ZIGGY_ASSERT(mem_lock != nullptr);  // a lock from another Env is a caller bug
+  if (mem_lock == nullptr) return Status::InvalidArgument("UnlockFile: not a lock of this Env");
   std::lock_guard<std::mutex> guard(mu_);
   auto it = locks_.find(mem_lock->path);
   // After a simulated power loss the lock may be gone, or held by a newer opener.

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <mutex>
 #include <set>
 
@@ -24,6 +25,9 @@ namespace ziggydb {
 namespace {
 
 using posix::ErrnoError;
+
+// The smallest reservation a preallocated file is given; with less room it is a plain file.
+constexpr uint64_t kPreallocateBytesMin = uint64_t{256} << 10;
 
 // Paths locked through any PosixEnv in this process. flock alone already excludes a second open
 // file description, but the set makes the same-process case explicit and independent of how the
@@ -60,8 +64,10 @@ class PosixFileLock final : public FileLock {
   const int fd_;
 };
 
+// Busy, and only for a lock someone holds: a LOCK that cannot be opened (permission denied, a
+// file where a directory should be) is an IOError naming the cause.
 Status LockHeld(const std::string& path) {
-  return Status::IOError("lock " + path, "held by another process/opener");
+  return Status::Busy("lock " + path, "held by another process/opener");
 }
 
 Status OpenWritable(const std::string& path, int flags, std::unique_ptr<WritableFile>* result) {
@@ -113,7 +119,12 @@ class PosixEnv final : public Env, public PreallocatingEnv, public MappingEnv {
   Status GetChildren(const std::string& dir, std::vector<std::string>* names) override {
     names->clear();
     DIR* d = opendir(dir.c_str());
-    if (d == nullptr) return ErrnoError("opendir", dir, errno);
+    if (d == nullptr) {
+      const int err = errno;
+      // NotFound only when nothing is there; EACCES, ENOTDIR and the rest keep their cause.
+      if (err == ENOENT) return Status::NotFound("opendir " + dir, std::strerror(err));
+      return ErrnoError("opendir", dir, err);
+    }
     while (true) {
       errno = 0;
       const struct dirent* entry = readdir(d);
@@ -198,7 +209,7 @@ Status PosixEnv::LockFile(const std::string& path, std::unique_ptr<FileLock>* lo
     const int err = errno;
     close(fd);
     Locks().Erase(path);
-    if (err == EWOULDBLOCK) return LockHeld(path);
+    if (err == EWOULDBLOCK || err == EAGAIN) return LockHeld(path);
     return ErrnoError("flock", path, err);
   }
   *lock = std::make_unique<PosixFileLock>(path, fd);
@@ -206,9 +217,11 @@ Status PosixEnv::LockFile(const std::string& path, std::unique_ptr<FileLock>* lo
 }
 
 Status PosixEnv::UnlockFile(std::unique_ptr<FileLock> lock) {
-  ZIGGY_ASSERT(lock != nullptr);
   auto* posix_lock = dynamic_cast<PosixFileLock*>(lock.get());
-  ZIGGY_ASSERT(posix_lock != nullptr);  // a lock from another Env is a caller bug
+  if (posix_lock == nullptr) {
+    // Env is public API: a null lock, or one from another Env, is misuse reported, not fatal.
+    return Status::InvalidArgument("UnlockFile: not a lock of this Env");
+  }
   Status s;
   if (flock(posix_lock->fd(), LOCK_UN) != 0) s = ErrnoError("unlock", posix_lock->path(), errno);
   close(posix_lock->fd());
@@ -224,15 +237,33 @@ Status NewPreallocatedWritableFile(const std::string& path, uint64_t bytes,
   // Read-write: a shared writable mapping needs it.
   const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoError("open for writing", path, errno);
-  Status s = posix::ReserveZeroedBytes(fd, path, 0, bytes);
-  // The reserved size must be durable before the first record, so that later fdatasyncs of
-  // in-place writes have no size change to journal.
-  if (s.ok() && fsync(fd) != 0) s = ErrnoError("fsync preallocated", path, errno);
-  if (!s.ok()) {
-    close(fd);
-    return s;
+  // Reserve what fits. Where `bytes` does not (a full disk or quota, a file size limit) the
+  // reservation is halved down to kPreallocateBytesMin; below that the file is an ordinary
+  // appending one (exact size, so each sync also journals a size change): a DB can still be
+  // created and written on a nearly full disk (docs/design/durability.md).
+  for (uint64_t reserve_bytes = bytes;; reserve_bytes /= 2) {
+    int err = 0;
+    Status s = posix::ReserveZeroedBytes(fd, path, 0, reserve_bytes, &err);
+    if (s.ok()) {
+      // The reserved size must be durable before the first record, so that later fdatasyncs of
+      // in-place writes have no size change to journal.
+      if (fsync(fd) != 0) {
+        s = ErrnoError("fsync preallocated", path, errno);
+        close(fd);
+        return s;
+      }
+      return posix::PosixMappedWritableFile::Open(path, fd, reserve_bytes, result);
+    }
+    // Whatever part was reserved goes: the next attempt, or the plain file, starts empty.
+    const bool emptied = ftruncate(fd, 0) == 0;
+    if (!posix::IsNoSpaceError(err) || !emptied) {
+      close(fd);
+      return s;
+    }
+    if (reserve_bytes / 2 < kPreallocateBytesMin) break;
   }
-  return posix::PosixMappedWritableFile::Open(path, fd, bytes, result);
+  *result = std::make_unique<posix::PosixWritableFile>(path, fd);
+  return Status::OK();
 }
 
 Env* Env::Default() {

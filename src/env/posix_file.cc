@@ -28,18 +28,33 @@ Status ErrnoError(std::string_view op, const std::string& path, int err) {
   return Status::IOError(context, std::strerror(err));
 }
 
-Status ReserveZeroedBytes(int fd, const std::string& path, uint64_t from, uint64_t bytes) {
+bool IsNoSpaceError(int err) {
+  return err == ENOSPC || err == EDQUOT || err == EFBIG;
+}
+
+Status ReserveZeroedBytes(int fd, const std::string& path, uint64_t from, uint64_t bytes,
+                          int* error_number) {
+  int unused = 0;
+  int& err = error_number != nullptr ? *error_number : unused;
   if (fallocate(fd, 0, static_cast<off_t>(from), static_cast<off_t>(bytes)) == 0) {
     return Status::OK();
   }
-  if (errno != EOPNOTSUPP && errno != ENOSYS) return ErrnoError("fallocate", path, errno);
+  err = errno;
+  if (err != EOPNOTSUPP && err != ENOSYS) return ErrnoError("fallocate", path, err);
   // No fallocate on this file system: write the zeros ourselves.
   static constexpr size_t kChunkBytes = 64 * 1024;
   const std::string zeros(kChunkBytes, '\0');
-  for (uint64_t done = 0; done < bytes; done += kChunkBytes) {
+  for (uint64_t done = 0; done < bytes;) {
     const size_t n = static_cast<size_t>(std::min<uint64_t>(kChunkBytes, bytes - done));
-    ZIGGY_RETURN_IF_ERROR(PwriteFully(fd, path, "zero-fill", {zeros.data(), n}, from + done));
+    const ssize_t written = pwrite(fd, zeros.data(), n, static_cast<off_t>(from + done));
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      err = errno;
+      return ErrnoError("zero-fill", path, err);
+    }
+    done += static_cast<uint64_t>(written);
   }
+  err = 0;
   return Status::OK();
 }
 
@@ -196,9 +211,11 @@ Status PosixWritableFile::Close() {
 Status PosixWritableFile::Preallocate(uint64_t bytes) {
   if (!sticky_error_.ok()) return sticky_error_;
   ZIGGY_ASSERT(fd_ >= 0);
-  // KEEP_SIZE: reserve blocks without changing what reads (or the size) show.
+  // KEEP_SIZE: reserve blocks without changing what reads (or the size) show. A hint: where the
+  // space is not there (or the call not supported) the file simply grows as it is written, and a
+  // full disk is reported by the write that needs the space.
   if (fallocate(fd_, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(bytes)) != 0 &&
-      errno != EOPNOTSUPP && errno != ENOSYS) {
+      errno != EOPNOTSUPP && errno != ENOSYS && !IsNoSpaceError(errno)) {
     return ErrnoError("fallocate", path_, errno);
   }
   return Status::OK();

@@ -24,9 +24,14 @@ Status ErrnoError(std::string_view op, const std::string& path, int err);
                                  std::string_view data, uint64_t offset);
 
 // Grows fd's file to from + bytes with zero bytes: fallocate(mode 0) where supported (unwritten
-// extents, read as zeros), else by writing zeros. Does not sync.
+// extents, read as zeros), else by writing zeros. Does not sync. On failure *error_number (if
+// given) is the errno of the call that failed; part of the range may have been reserved.
 [[nodiscard]] Status ReserveZeroedBytes(int fd, const std::string& path, uint64_t from,
-                                        uint64_t bytes);
+                                        uint64_t bytes, int* error_number = nullptr);
+
+// The errno values of a reservation that does not fit: the file system is full (ENOSPC), the
+// user's quota is (EDQUOT), or the file would pass its size limit (EFBIG).
+bool IsNoSpaceError(int err);
 
 // The sticky error a writable file keeps after `error` (a failed write, reservation or
 // fdatasync): every later write or sync returns it.

@@ -79,8 +79,20 @@ Status PosixMappedWritableFile::Fail(Status error) {
 
 Status PosixMappedWritableFile::EnsureReserved(uint64_t end_offset) {
   if (end_offset <= reserved_bytes_) return Status::OK();
-  const uint64_t grow_bytes = std::max(reserve_step_bytes_, end_offset - reserved_bytes_);
-  ZIGGY_RETURN_IF_ERROR(ReserveZeroedBytes(fd_, path_, reserved_bytes_, grow_bytes));
+  const uint64_t needed_bytes = end_offset - reserved_bytes_;
+  uint64_t grow_bytes = std::max(reserve_step_bytes_, needed_bytes);
+  int err = 0;
+  Status s = ReserveZeroedBytes(fd_, path_, reserved_bytes_, grow_bytes, &err);
+  if (!s.ok() && IsNoSpaceError(err) && grow_bytes > needed_bytes) {
+    // No room for a whole step: reserve only what this append needs (whole pages), so that a
+    // nearly full disk fails the write that truly does not fit, not one that does.
+    grow_bytes = (needed_bytes + kPageBytes - 1) / kPageBytes * kPageBytes;
+    if (ftruncate(fd_, static_cast<off_t>(reserved_bytes_)) != 0) {
+      return ErrnoError("ftruncate", path_, errno);
+    }
+    s = ReserveZeroedBytes(fd_, path_, reserved_bytes_, grow_bytes);
+  }
+  ZIGGY_RETURN_IF_ERROR(s);
   void* grown = mremap(map_, reserved_bytes_, reserved_bytes_ + grow_bytes, MREMAP_MAYMOVE);
   if (grown == MAP_FAILED) return ErrnoError("mremap", path_, errno);
   map_ = static_cast<char*>(grown);

@@ -13,7 +13,9 @@ Status NewPreallocatedWritableFile(Env* env, const std::string& path, uint64_t b
     return preallocating->NewPreallocatedWritableFile(path, bytes, result);
   }
   ZIGGY_RETURN_IF_ERROR(env->NewWritableFile(path, result));
-  return (*result)->Preallocate(bytes);
+  // A hint only: without the space the file still works, growing as it is written.
+  (*result)->Preallocate(bytes).PermitUncheckedError();
+  return Status::OK();
 }
 
 }  // namespace ziggydb

@@ -26,6 +26,9 @@ class PreallocatingEnv {
   // Creates (or truncates) `path` as `bytes` zero bytes, makes that size durable (the name still
   // needs SyncDir), and returns a WritableFile that writes from offset 0 over the zeros. Appends
   // beyond `bytes` grow the reservation by another `bytes`. Precondition: bytes > 0.
+  // Space running short is not an error: an implementation reserves less than `bytes` (the
+  // POSIX Env halves it while the file system reports no space), or returns an ordinary
+  // appending file; only a failure to create the file is.
   [[nodiscard]] virtual Status NewPreallocatedWritableFile(
       const std::string& path, uint64_t bytes, std::unique_ptr<WritableFile>* result) = 0;
 
@@ -34,7 +37,8 @@ class PreallocatingEnv {
 };
 
 // Uses env's PreallocatingEnv implementation when it has one; otherwise falls back to
-// NewWritableFile + Preallocate(bytes) (an ordinary appending file, exact size, no zero tail).
+// NewWritableFile + Preallocate(bytes) (an ordinary appending file, exact size, no zero tail; a
+// failed Preallocate, a hint, is ignored).
 [[nodiscard]] Status NewPreallocatedWritableFile(Env* env, const std::string& path, uint64_t bytes,
                                                  std::unique_ptr<WritableFile>* result);
 

@@ -32,6 +32,10 @@ enum class BlockKeyEncoding : uint8_t {
 };
 // The bytes of the fixed64 suffix kVarintSuffix splits off.
 inline constexpr size_t kKeySuffixBytes = 8;
+// Largest key a table stores: the API's largest key (kMaxKeyBytes) plus the kKeySuffixBytes the
+// DB appends to every user key (its internal-key trailer). The DB checks at compile time that its
+// trailer is that size (db/write_batch.cc), so a key the API accepts always fits a table.
+inline constexpr size_t kMaxTableKeyBytes = kMaxKeyBytes + kKeySuffixBytes;
 // Last 8 bytes of every table: "ZIGGYSST" in file order.
 inline constexpr uint64_t kTableMagicNumber = 0x545353594747495AULL;
 
@@ -41,7 +45,7 @@ inline constexpr size_t kBlockTrailerBytes = 5;
 // Largest block contents (after decompression) a reader accepts. A block holds at least one entry
 // and is cut once it reaches block_size (at most 4 MiB), so a legal block never exceeds this.
 inline constexpr size_t kMaxBlockBytes = size_t{512} << 20;
-static_assert(kMaxKeyBytes + kMaxValueBytes + (size_t{8} << 20) < kMaxBlockBytes);
+static_assert(kMaxTableKeyBytes + kMaxValueBytes + (size_t{8} << 20) < kMaxBlockBytes);
 static_assert(kMaxBlockBytes < (uint64_t{1} << 32), "block offsets are 32-bit");
 
 // Where a block sits in the file: `size` counts the contents only, not the trailer after them.

@@ -31,8 +31,10 @@ class TableBuilder {
   ~TableBuilder();
 
   // Preconditions: neither Finish nor Abandon called; key orders after every key added before
-  // (by options.comparator); key.size() <= kMaxKeyBytes, value.size() <= kMaxValueBytes.
-  // After an I/O error the pair is dropped; status() reports the error.
+  // (by options.comparator). A key over kMaxTableKeyBytes, a value over kMaxValueBytes, or a key
+  // shorter than its suffix (keys_end_in_fixed64) is not added: status() becomes InvalidArgument
+  // and the table fails. After any error the pair is
+  // dropped; status() (and Finish) report the error.
   void Add(std::string_view key, std::string_view value);
   // Records the sequence range of the entries in the table properties. Optional.
   void SetSequenceRange(uint64_t smallest, uint64_t largest);

@@ -340,5 +340,38 @@ TEST(Table, WriteErrorIsStickyAndReturnedByFinish) {
   }
 }
 
+// The largest key a table takes (kMaxTableKeyBytes: the API's limit plus the DB's 8-byte
+// internal-key trailer) round-trips, in both key encodings; one byte more fails the table with
+// InvalidArgument instead of aborting.
+TEST(Table, KeyAtTheLimitRoundTripsAndOneMoreFailsAsStatus) {
+  for (const bool fixed64_suffix : {false, true}) {
+    TableOptions options;
+    options.keys_end_in_fixed64 = fixed64_suffix;
+    const Map entries = {{"aaaaaaaa", "small"},
+                         {std::string(kMaxTableKeyBytes, 'k'), "at the limit"},
+                         {std::string(kMaxTableKeyBytes, 'm'), std::string(1000, 'v')}};
+    const std::string contents = test::BuildTable(options, entries);
+    ASSERT_FALSE(contents.empty());
+    std::unique_ptr<TableReader> table;
+    ASSERT_TRUE(OpenTable(options, contents, &table).ok());
+    ExpectFullScanBothWays(*table, entries);
+
+    test::StringSink sink;
+    TableBuilder builder(options, &sink);
+    builder.Add("aaaaaaaa", "small");
+    builder.Add(std::string(kMaxTableKeyBytes + 1, 'k'), "v");
+    EXPECT_TRUE(builder.status().IsInvalidArgument()) << builder.status().ToString();
+    builder.Add("zzzzzzzz", "after the failure: dropped");
+    EXPECT_TRUE(builder.Finish().IsInvalidArgument());
+  }
+  // With keys_end_in_fixed64 every key must hold its 8-byte suffix.
+  TableOptions options;
+  options.keys_end_in_fixed64 = true;
+  test::StringSink sink;
+  TableBuilder builder(options, &sink);
+  builder.Add("short", "v");
+  EXPECT_TRUE(builder.Finish().IsInvalidArgument());
+}
+
 }  // namespace
 }  // namespace ziggydb

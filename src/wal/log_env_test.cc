@@ -102,6 +102,30 @@ TEST(WalEnv, PreallocatedFileReadsCleanlyWhileOpen) {
   EXPECT_TRUE(reporter.reports.empty());
 }
 
+// A file that answers every read with more bytes than asked for (an Env breaking its contract).
+class OverlongReads final : public SequentialFile {
+ public:
+  Status Read(size_t n, std::string_view* result, char* scratch) override {
+    (void)scratch;
+    bytes_ = std::string(n + 1, '\0');
+    *result = bytes_;
+    return Status::OK();
+  }
+  Status Skip(uint64_t) override { return Status::OK(); }
+
+ private:
+  std::string bytes_;
+};
+
+TEST(WalEnv, ReadLongerThanAskedIsAnIOErrorNotAnAbort) {
+  RecordingReporter reporter;
+  Reader reader(std::make_unique<OverlongReads>(), 1, &reporter);
+  std::string record;
+  EXPECT_FALSE(reader.ReadRecord(&record));
+  EXPECT_TRUE(reader.io_status().IsIOError()) << reader.io_status().ToString();
+  EXPECT_FALSE(reader.ReadRecord(&record));
+}
+
 TEST(WalEnv, InjectedSyncFailureIsSticky) {
   FaultInjectionEnv env;
   std::unique_ptr<WritableFile> file;

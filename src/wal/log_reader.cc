@@ -1,6 +1,7 @@
 #include "wal/log_reader.h"
 
 #include <algorithm>
+#include <string>
 #include <utility>
 
 #include "util/assert.h"
@@ -35,7 +36,15 @@ bool Reader::ReadBlock() {
     eof_ = true;
     return false;
   }
-  ZIGGY_ASSERT(buffer_.size() <= kBlockBytes);
+  if (buffer_.size() > kBlockBytes) {
+    // A SequentialFile returning more than it was asked for (a user-supplied Env breaking its
+    // contract): an error, never a read past the block buffer.
+    io_status_ = Status::IOError("WAL read returned " + std::to_string(buffer_.size()) +
+                                 " bytes for a read of " + std::to_string(kBlockBytes));
+    buffer_ = {};
+    eof_ = true;
+    return false;
+  }
   end_of_buffer_offset_ += buffer_.size();
   // A short read means the file ended; block boundaries stay at multiples of kBlockBytes.
   eof_ = buffer_.size() < kBlockBytes;

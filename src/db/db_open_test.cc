@@ -1,0 +1,277 @@
+// DB::Open's failures: a failed Open removes everything it created (and retries accumulate
+// nothing), and an unusable path is reported by its real cause, never as "does not exist" or
+// "in use".
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "db/db_test_util.h"
+#include "testutil/testutil.h"
+#include "ziggydb/db.h"
+#include "ziggydb/env.h"
+
+namespace ziggydb::test {
+namespace {
+
+using DBOpenTest = DBTest;
+
+bool Contains(const Status& s, const std::string& text) {
+  return s.ToString().find(text) != std::string::npos;
+}
+
+struct Fault {
+  FaultOp op;
+  const char* path_substring;
+};
+
+// Failures at each step of Open that writes: the new WAL, the new MANIFEST, its sync, and the
+// switch of CURRENT to it.
+constexpr Fault kLateFaults[] = {{FaultOp::kCreate, ".log"},
+                                 {FaultOp::kCreate, "MANIFEST"},
+                                 {FaultOp::kSync, "MANIFEST"},
+                                 {FaultOp::kRename, "CURRENT"}};
+
+// Names and sizes: what a failed Open must leave as it found it (contents are compared too, but
+// printed only through this on a mismatch).
+std::string Describe(const std::map<std::string, std::string>& contents) {
+  std::string out;
+  for (const auto& [name, data] : contents)
+    out += name + "(" + std::to_string(data.size()) + ") ";
+  return out;
+}
+
+TEST_F(DBOpenTest, FailedCreationLeavesNoDirectoryAndRetriesLeaveNothing) {
+  for (const Fault& fault : kLateFaults) {
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      env_.InjectError(fault.op, fault.path_substring);
+      Status s = TryOpen();
+      EXPECT_TRUE(s.IsIOError()) << fault.path_substring << ": " << s.ToString();
+      EXPECT_FALSE(env_.FileExists(kDbName)) << fault.path_substring << " attempt " << attempt;
+      env_.ClearErrors();
+    }
+  }
+  Open();
+  ASSERT_TRUE(Put("a", "1").ok());
+  Reopen();
+  EXPECT_EQ(Get("a"), "1");
+}
+
+// The case of the issue: WAL replay writes tables, then a later step of Open fails. The tables,
+// the new log and any new MANIFEST must go, or every retry adds more of them.
+TEST_F(DBOpenTest, FailureAfterReplayRemovesTheReplayTablesAndTheNewLog) {
+  Open();
+  for (int i = 0; i < 300; ++i)  // some of it flushed, the rest only in the WAL
+    ASSERT_TRUE(Put(Key(i), std::string(500, static_cast<char>('a' + i % 26))).ok());
+  Close();
+  const std::map<std::string, std::string> before = DirContents();
+  for (const Fault& fault : kLateFaults) {
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      env_.InjectError(fault.op, fault.path_substring);
+      Status s = TryOpen();
+      EXPECT_TRUE(s.IsIOError()) << fault.path_substring << ": " << s.ToString();
+      env_.ClearErrors();
+      const auto after = DirContents();
+      EXPECT_TRUE(after == before) << fault.path_substring << " attempt " << attempt << "\n"
+                                   << Describe(before) << "\n"
+                                   << Describe(after);
+    }
+  }
+
+  Open();
+  for (int i = 0; i < 300; ++i)
+    ASSERT_EQ(Get(Key(i)), std::string(500, static_cast<char>('a' + i % 26))) << i;
+}
+
+// Removing the files from the directory listing must reach the disk too: after a power loss the
+// directory still holds only what it held before the failed Open.
+TEST_F(DBOpenTest, RemovalsOfAFailedOpenAreDurable) {
+  Open();
+  ASSERT_TRUE(Put("k", "v", /*sync=*/true).ok());
+  Close();
+  ASSERT_TRUE(env_.SyncDir(kDbName).ok());
+  std::vector<std::string> before;
+  ASSERT_TRUE(env_.GetChildren(kDbName, &before).ok());
+  std::sort(before.begin(), before.end());
+  env_.InjectError(FaultOp::kCreate, "MANIFEST");
+  EXPECT_FALSE(TryOpen().ok());
+  env_.ClearErrors();
+  env_.DropUnsyncedData();
+  std::vector<std::string> after;
+  ASSERT_TRUE(env_.GetChildren(kDbName, &after).ok());
+  std::sort(after.begin(), after.end());
+  EXPECT_EQ(after, before);
+  Open();
+  EXPECT_EQ(Get("k"), "v");
+}
+
+// Fails the directory sync that follows the switch of CURRENT to a new MANIFEST, once armed.
+class FailSyncAfterCurrentSwitch final : public FaultInjectionEnv {
+ public:
+  bool armed = false;
+
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    Status s = FaultInjectionEnv::RenameFile(from, to);
+    if (s.ok() && armed && to.ends_with("/CURRENT")) fail_next_sync_dir_ = true;
+    return s;
+  }
+  Status SyncDir(const std::string& dir) override {
+    if (fail_next_sync_dir_) {
+      fail_next_sync_dir_ = false;
+      armed = false;
+      return Status::IOError("fsync directory " + dir, "injected");
+    }
+    return FaultInjectionEnv::SyncDir(dir);
+  }
+
+ private:
+  bool fail_next_sync_dir_ = false;
+};
+
+// Once CURRENT names the new MANIFEST the Open's edit is committed even though Open fails: its
+// MANIFEST, tables and WAL must stay, or the DB would name files that are gone.
+TEST(DBOpenCommitTest, FailureAfterCurrentSwitchedKeepsTheCommittedFiles) {
+  FailSyncAfterCurrentSwitch env;
+  Options options;
+  options.env = &env;
+  options.create_if_missing = true;
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+  WriteOptions sync;
+  sync.sync = true;
+  ASSERT_TRUE(db->Put(sync, "k", "v").ok());
+  db.reset();
+  env.armed = true;
+  Status s = DB::Open(options, "/db", &db);
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_FALSE(env.armed);  // the fault did fire
+  ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+  std::string value;
+  ASSERT_TRUE(db->Get(ReadOptions(), "k", &value).ok());
+  EXPECT_EQ(value, "v");
+}
+
+// An Env whose listing and locking of chosen paths fail with permission denied (the suite runs
+// as root, where chmod cannot produce EACCES).
+class DeniedEnv final : public FaultInjectionEnv {
+ public:
+  std::string unlistable_dir;
+  std::string unopenable_lock;
+
+  Status GetChildren(const std::string& dir, std::vector<std::string>* names) override {
+    if (dir == unlistable_dir) return Status::IOError("opendir " + dir, "Permission denied");
+    return FaultInjectionEnv::GetChildren(dir, names);
+  }
+  Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) override {
+    if (path == unopenable_lock)
+      return Status::IOError("open lock file " + path, "Permission denied");
+    return FaultInjectionEnv::LockFile(path, lock);
+  }
+};
+
+TEST(DBOpenPathTest, PermissionDeniedIsReportedAsSuch) {
+  for (const bool create_if_missing : {false, true}) {
+    DeniedEnv env;
+    ASSERT_TRUE(env.CreateDir("/db").ok());
+    env.unlistable_dir = "/db";
+    Options options;
+    options.env = &env;
+    options.create_if_missing = create_if_missing;
+    std::unique_ptr<DB> db;
+    Status s = DB::Open(options, "/db", &db);
+    EXPECT_TRUE(s.IsIOError()) << s.ToString();
+    EXPECT_TRUE(Contains(s, "Permission denied")) << s.ToString();
+    EXPECT_FALSE(Contains(s, "does not exist")) << s.ToString();
+  }
+}
+
+TEST(DBOpenPathTest, UnopenableLockIsNotReportedAsInUse) {
+  DeniedEnv env;
+  env.unopenable_lock = "/db/LOCK";
+  Options options;
+  options.env = &env;
+  options.create_if_missing = true;
+  std::unique_ptr<DB> db;
+  Status s = DB::Open(options, "/db", &db);
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_FALSE(s.IsBusy());
+  EXPECT_TRUE(Contains(s, "Permission denied")) << s.ToString();
+  EXPECT_FALSE(env.FileExists("/db"));  // the directory this Open created is gone again
+  // A lock someone holds is Busy.
+  env.unopenable_lock.clear();
+  ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+  std::unique_ptr<DB> second;
+  s = DB::Open(options, "/db", &second);
+  EXPECT_TRUE(s.IsBusy()) << s.ToString();
+  EXPECT_TRUE(Contains(s, "held by another process")) << s.ToString();
+}
+
+// ENOTDIR for real, through the POSIX Env: a regular file at the DB path, or above it.
+TEST(DBOpenPathTest, RegularFileInThePathIsNotADirectory) {
+  TempDir dir;
+  const std::string file = dir.Join("file");
+  {
+    std::unique_ptr<WritableFile> out;
+    ASSERT_TRUE(Env::Default()->NewWritableFile(file, &out).ok());
+    ASSERT_TRUE(out->Close().ok());
+  }
+  for (const std::string& path : {file, file + "/db"}) {
+    for (const bool create_if_missing : {false, true}) {
+      Options options;
+      options.create_if_missing = create_if_missing;
+      std::unique_ptr<DB> db;
+      Status s = DB::Open(options, path, &db);
+      EXPECT_TRUE(s.IsIOError()) << path << ": " << s.ToString();
+      EXPECT_TRUE(Contains(s, "Not a directory")) << path << ": " << s.ToString();
+    }
+  }
+  uint64_t bytes = 1;
+  ASSERT_TRUE(Env::Default()->GetFileSize(file, &bytes).ok());
+  EXPECT_EQ(bytes, 0u);  // untouched
+}
+
+// A DB can be created and used where the WAL's usual reservation (up to 64 MiB) does not fit:
+// in a child whose files may not grow past a limit (RLIMIT_FSIZE, so reservations fail with
+// EFBIG as on a full disk with ENOSPC), below and above the smallest reservation.
+TEST(DBOpenPathTest, OpensAndWritesWhenTheWalReservationDoesNotFit) {
+  TempDir dir;
+  for (const uint64_t limit_bytes : {uint64_t{128} << 10, uint64_t{4} << 20}) {
+    const std::string path = dir.Join("db" + std::to_string(limit_bytes));
+    const pid_t pid = fork();
+    if (pid == 0) {
+      signal(SIGXFSZ, SIG_IGN);
+      const rlimit limit{limit_bytes, limit_bytes};
+      if (setrlimit(RLIMIT_FSIZE, &limit) != 0) _exit(100);
+      Options options;
+      options.create_if_missing = true;  // memtable_bytes (and so the request) well over the limit
+      std::unique_ptr<DB> db;
+      if (!DB::Open(options, path, &db).ok()) _exit(1);
+      WriteOptions sync;
+      sync.sync = true;
+      for (int i = 0; i < 100; ++i) {
+        if (!db->Put(sync, Key(i), std::string(100, 'v')).ok()) _exit(2);
+      }
+      db.reset();
+      if (!DB::Open(options, path, &db).ok()) _exit(3);
+      std::string value;
+      for (int i = 0; i < 100; ++i) {
+        if (!db->Get(ReadOptions(), Key(i), &value).ok() || value != std::string(100, 'v'))
+          _exit(4);
+      }
+      _exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status)) << limit_bytes;
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "limit " << limit_bytes;
+  }
+}
+
+}  // namespace
+}  // namespace ziggydb::test
