@@ -63,6 +63,8 @@ void DBImpl::CompactionThreadMain() {
     ++compactions_running_;
     peak_compactions_running_ = std::max(peak_compactions_running_, compactions_running_);
     Status s = RunCompaction(c.get(), &lock);
+    // c is still registered: listeners hear of it before WaitForBackgroundWork can return.
+    DeliverEvents(&lock);
     compactions_in_progress_.Remove(c.get());
     --compactions_running_;
     c.reset();  // unpins the input Version, so that its tables can go

@@ -29,15 +29,14 @@ void DBImpl::BackgroundThreadMain() {
     std::shared_ptr<MemTable> flushed;
     Status s = FlushOldestImmutable(&lock, &flushed);
     if (!s.ok()) SetBackgroundError(s);
-    bg_cv_.notify_all();
     ReportBackgroundError();
-    const EventQueue::Batch events = events_.TakeMine();
-    if (flushed != nullptr || !events.empty()) {
+    // Listeners hear of the flush before the threads waiting for it wake.
+    DeliverEvents(&lock);
+    bg_cv_.notify_all();
+    if (flushed != nullptr) {
       // Usually the last reference: freeing a full memtable's arena takes long enough that it
-      // must not hold up the writers and readers waiting for mu_. Listeners hear of the flush
-      // here too, without mu_.
+      // must not hold up the writers and readers waiting for mu_.
       lock.unlock();
-      events_.Deliver(events);
       flushed.reset();
       lock.lock();
     }
