@@ -3,12 +3,16 @@
 //
 // Calling rules:
 //   1. Callbacks run on the thread that did the work (the flush thread, the compacting thread,
-//      the write leader for stalls), synchronously: a slow callback slows that work down.
+//      the write leader for stalls), synchronously: a slow callback slows that work down. The DB
+//      decides an event under its mutex and that thread delivers it as soon as it releases the
+//      mutex (a trivial move's begin together with its end).
 //   2. The DB mutex is NOT held during a callback: it may call the DB's read-only methods
 //      (GetProperty, Get, NewIterator). It must not wait for background work (Flush,
 //      CompactRange, or a write that might stall): that work may be waiting on this thread.
 //   3. Several callbacks of one listener may run concurrently (from different threads).
 //   4. Listeners are called in registration order; a listener outlives the DB (shared_ptr).
+//   5. Every begin has a matching end (flushes, compactions, trivial moves and failures
+//      included, stalls), delivered after it.
 #ifndef ZIGGYDB_LISTENER_H_
 #define ZIGGYDB_LISTENER_H_
 
@@ -56,7 +60,8 @@ enum class WriteStallCause : uint8_t {
   kPendingBytesStop = 3,      // pending compaction bytes >= hard limit: writes wait
   kMemtableStop = 4,          // max_immutable_memtables wait for flush: writes wait
 };
-// "l0-slowdown", "pending-bytes-slowdown", "l0-stop", "pending-bytes-stop", "memtable-stop".
+// "l0-slowdown", "pending-bytes-slowdown", "l0-stop", "pending-bytes-stop", "memtable-stop" (also
+// the names of LOG lines, metric labels and "ziggydb.stats"); "unknown" for any other value.
 const char* WriteStallCauseName(WriteStallCause cause);
 
 struct WriteStallInfo {

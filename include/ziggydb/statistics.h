@@ -1,8 +1,10 @@
 // Statistics: counters ("tickers") and latency/size histograms that a DB updates as it works.
 //
 // Enable by setting Options::statistics to CreateStatistics(); one object may be shared by
-// several DBs (their counts add up). With Options::statistics null the DB pays one pointer test
-// per event and reads no clock for it.
+// several DBs (their counts add up, in their properties too). With Options::statistics null the
+// DB still counts its own work (writes, WAL, flushes, compactions, stalls) in a private object,
+// which its properties read, but records no latencies and no read-path tickers: those cost one
+// pointer test and no clock read.
 //
 // The object CreateStatistics() returns keeps per-thread-group shards of relaxed atomic counters
 // (cache-line padded; a thread picks its shard once, round robin), so recording is a few
@@ -30,6 +32,9 @@ namespace ziggydb {
 enum class Ticker : uint32_t {
   kBytesWritten,            // encoded bytes of the user write batches applied
   kKeysWritten,             // updates (puts and deletes) in the user write batches applied
+  kWrites,                  // user write batches applied (with or without WAL)
+  kWalWrites,               // user write batches written to the WAL
+  kWalRecords,              // WAL records of write groups (one per group commit)
   kBytesRead,               // value bytes returned by Get, key+value bytes of iterator positions
   kKeysRead,                // Gets that found a value, plus iterator positions landed on
   kWalBytes,                // bytes of records appended to the WAL
@@ -55,6 +60,13 @@ enum class Ticker : uint32_t {
   kStallL0StopMicros,                // writes stopped: L0 at l0_stop_trigger
   kStallPendingBytesStopMicros,      // writes stopped: hard_pending_compaction_bytes
   kStallMemtableStopMicros,          // writes stopped: max_immutable_memtables waiting for flush
+  kStallL0SlowdownWrites,            // user batches delayed: L0 at l0_slowdown_trigger
+  kStallPendingBytesSlowdownWrites,  // user batches delayed: soft_pending_compaction_bytes
+  kStallL0StopWrites,                // user batches stopped: L0 at l0_stop_trigger
+  kStallPendingBytesStopWrites,      // user batches stopped: hard_pending_compaction_bytes
+  kStallMemtableStopWrites,          // user batches stopped: immutable memtables waiting for flush
+  kFlushesHeld,                      // flushes that waited for L0 to drop below l0_stop_trigger
+  kFlushHeldMicros,                  // ... and how long
   kBackgroundErrors,                 // background errors that stopped writes
   kNumTickers,                       // not a ticker: the count
 };

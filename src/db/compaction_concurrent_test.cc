@@ -76,27 +76,12 @@ class ConcurrentCompactionTest : public DBTest {
     EXPECT_TRUE(db_->GetProperty("ziggydb.stats", &stats));
     return stats;
   }
-  // The "peak" of the "compactions running: N (peak P)" line of ziggydb.stats.
-  int PeakFromStats() {
-    const std::string stats = Stats();
-    const size_t at = stats.find("compactions running: ");
-    if (at == std::string::npos) return -1;
-    int running = 0;
-    int peak = 0;
-    if (std::sscanf(stats.c_str() + at, "compactions running: %d (peak %d)", &running, &peak) !=
-        2) {
-      return -1;
-    }
-    return peak;
-  }
+  int PeakFromStats() { return DbStats().peak_compactions_running; }
   // Waits (bounded) until no compaction runs and none is due.
   void WaitForQuiescence() {
     for (int i = 0; i < 6000; ++i) {
-      const std::string stats = Stats();
-      if (stats.find("pending compaction bytes: 0\n") != std::string::npos &&
-          stats.find("compactions running: 0 ") != std::string::npos) {
-        return;
-      }
+      const DBStats stats = DbStats();
+      if (stats.pending_compaction_bytes == 0 && stats.compactions_running == 0) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     ADD_FAILURE() << "compactions did not catch up:\n" << Stats();

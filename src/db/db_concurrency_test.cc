@@ -333,14 +333,9 @@ TEST_F(DBConcurrencyTest, ReadersSeeAtomicBatchesAndNeverGoBackward) {
   }
 }
 
-// The "stall <cause>: <n> writes, ..." count of ziggydb.stats, or -1 if the line is missing.
-long long StallWrites(DB* db, const std::string& cause) {
-  std::string stats;
-  if (!db->GetProperty("ziggydb.stats", &stats)) return -1;
-  const std::string tag = "stall " + cause + ": ";
-  const size_t at = stats.find(tag);
-  if (at == std::string::npos) return -1;
-  return std::strtoll(stats.c_str() + at + tag.size(), nullptr, 10);
+// The user batches `cause` slowed or stopped so far.
+uint64_t StallWrites(DB* db, WriteStallCause cause) {
+  return static_cast<DBImpl*>(db)->GetStats().stall_writes[static_cast<size_t>(cause)];
 }
 
 // Under an L0 slowdown, writes are delayed (and counted as such), all of them complete, and L0
@@ -353,7 +348,7 @@ TEST_F(DBConcurrencyTest, SlowdownDelaysWritesButLosesNoneAndL0StaysUnderTheStop
   options_.max_bytes_for_level_base = uint64_t{256} << 10;
   options_.delayed_write_bytes_per_sec = uint64_t{4} << 20;
   Open();
-  ASSERT_EQ(StallWrites(db_.get(), "l0-slowdown"), 0);
+  ASSERT_EQ(StallWrites(db_.get(), WriteStallCause::kL0Slowdown), 0u);
   // Two writers; each keeps writing until the slowdown has been seen, within a bounded volume.
   const uint64_t max_puts = ScaledIterations(8000);
   constexpr int kKeySpace = 4000;
@@ -383,7 +378,7 @@ TEST_F(DBConcurrencyTest, SlowdownDelaysWritesButLosesNoneAndL0StaysUnderTheStop
             }
           }
           // Enough once the slowdown has delayed writes and several memtables were written.
-          if (i >= 2000 && StallWrites(db_.get(), "l0-slowdown") > 0) return;
+          if (i >= 2000 && StallWrites(db_.get(), WriteStallCause::kL0Slowdown) > 0) return;
         }
       }
     });
@@ -392,10 +387,11 @@ TEST_F(DBConcurrencyTest, SlowdownDelaysWritesButLosesNoneAndL0StaysUnderTheStop
     writer.join();
   ASSERT_EQ(failures.count(), 0) << failures.first();
   EXPECT_LE(max_l0.load(), options_.l0_stop_trigger);
-  std::string stats;
-  ASSERT_TRUE(db_->GetProperty("ziggydb.stats", &stats));
-  EXPECT_GT(StallWrites(db_.get(), "l0-slowdown"), 0) << stats;
-  EXPECT_GT(NumericProperty("ziggydb.stall-micros"), 0u) << stats;
+  const DBStats stats = DbStats();
+  const auto slowdown = static_cast<size_t>(WriteStallCause::kL0Slowdown);
+  EXPECT_GT(stats.stall_writes[slowdown], 0u);
+  EXPECT_GT(stats.TotalStallMicros(), 0u);
+  EXPECT_GE(NumericProperty("ziggydb.stall-micros"), stats.TotalStallMicros());
   EXPECT_LE(FilesAtLevel(0), options_.l0_stop_trigger);
   // Every write completed: the last value of each key written is there, also after a reopen.
   for (int pass = 0; pass < 2; ++pass) {

@@ -1,9 +1,7 @@
-// DBImpl: construction, destruction, snapshots, properties, and the small DB entry points.
+// DBImpl: construction, destruction, snapshots, and the small DB entry points.
 #include "db/db_impl.h"
 
 #include <algorithm>
-#include <cinttypes>
-#include <cstdio>
 #include <utility>
 
 #include "db/filename.h"
@@ -142,78 +140,6 @@ std::vector<SequenceNumber> DBImpl::LiveSnapshotSequences() const {
   for (const auto& snapshot : snapshots_)
     sequences.push_back(SequenceNumber{snapshot->sequence()});
   return sequences;
-}
-
-bool DBImpl::GetProperty(std::string_view name, std::string* value) {
-  value->clear();
-  constexpr std::string_view kLevelPrefix = "ziggydb.num-files-at-level";
-  if (name.starts_with(kLevelPrefix)) {
-    const std::string_view digits = name.substr(kLevelPrefix.size());
-    if (digits.size() != 1 || digits[0] < '0' || digits[0] >= '0' + kNumLevels) return false;
-    std::lock_guard<std::mutex> lock(mu_);
-    *value = std::to_string(versions_->current()->NumFiles(digits[0] - '0'));
-    return true;
-  }
-  if (name == "ziggydb.wal-syncs") {
-    *value = std::to_string(wal_syncs_.load(std::memory_order_relaxed));
-  } else if (name == "ziggydb.wal-writes") {
-    *value = std::to_string(wal_writes_.load(std::memory_order_relaxed));
-  } else if (name == "ziggydb.stall-micros") {
-    *value = std::to_string(stall_micros_.load(std::memory_order_relaxed));
-  } else if (name == "ziggydb.stats") {
-    std::lock_guard<std::mutex> lock(mu_);
-    *value = StatsString();
-  } else if (name == "ziggydb.metrics") {
-    *value = MetricsString();
-  } else if (name == "ziggydb.sstables") {
-    std::lock_guard<std::mutex> lock(mu_);
-    *value = SstablesString();
-  } else if (name == "ziggydb.estimate-live-data-size") {
-    // The bytes of the current Version's tables: an upper bound that counts versions and
-    // tombstones not yet compacted away (memtables excluded).
-    std::lock_guard<std::mutex> lock(mu_);
-    uint64_t bytes = 0;
-    for (int level = 0; level < kNumLevels; ++level)
-      bytes += versions_->current()->LevelBytes(level);
-    *value = std::to_string(bytes);
-  } else {
-    return false;
-  }
-  return true;
-}
-
-std::string DBImpl::StatsString() const {
-  auto get = [](const std::atomic<uint64_t>& counter) {
-    return counter.load(std::memory_order_relaxed);
-  };
-  char buf[1024];
-  std::snprintf(
-      buf, sizeof(buf),
-      "writes: %" PRIu64 "\nwal writes: %" PRIu64 "\nwal records (groups): %" PRIu64
-      "\nwal syncs: %" PRIu64 "\nstall micros: %" PRIu64 "\nflushes: %" PRIu64
-      "\nflush bytes: %" PRIu64 "\nwal tail records dropped: %" PRIu64
-      "\nwal records skipped: %" PRIu64
-      "\nmemtable bytes: %zu\nimmutable memtables: "
-      "%zu\nlast sequence: %" PRIu64 "\nlog number: %" PRIu64 "\nbackground error: %s\n",
-      get(writes_), get(wal_writes_), get(wal_records_), get(wal_syncs_), get(stall_micros_),
-      get(flushes_), get(flush_bytes_), get(wal_tail_records_dropped_), get(wal_records_skipped_),
-      mem_ != nullptr ? mem_->ApproximateMemoryBytes() : size_t{0}, imm_.size(),
-      raw(versions_->LastSequence()), raw(versions_->LogNumber()), bg_error_.ToString().c_str());
-  std::string out = buf;
-  out += LevelStatsString();
-  const CacheCounters tables = table_cache_->counters();
-  std::snprintf(buf, sizeof(buf), "table cache: %" PRIu64 " hits, %" PRIu64 " misses\n",
-                tables.hits, tables.misses);
-  out += buf;
-  if (block_cache_ != nullptr) {
-    const CacheCounters blocks = block_cache_->counters();
-    std::snprintf(buf, sizeof(buf),
-                  "block cache: %" PRIu64 " hits, %" PRIu64 " misses, %zu bytes used\n",
-                  blocks.hits, blocks.misses, block_cache_->usage());
-    out += buf;
-  }
-  if (stats_ != nullptr) out += "--- statistics ---\n" + stats_->ToString();
-  return out;
 }
 
 Status DestroyDB(const std::string& path, const Options& options) {

@@ -1,5 +1,8 @@
 // DBImpl: the DB implementation, split by concern over several files:
-//   db_impl.cc         construction, destruction, snapshots, properties, DestroyDB
+//   db_impl.cc         construction, destruction, snapshots, DestroyDB
+//   db_properties.cc   GetProperty and GetStats: every property's text (db_properties.h)
+//   db_impl_stall.cc   write stalls: feeds write_controller.h, sleeps and waits as it says
+//   db_impl_events.cc  counters, listener events (event_queue.h) and LOG lines
 //   db_impl_open.cc    Open: directory checks, LOCK, recovery (recovery.h: MANIFEST, live
 //                      tables, WAL replay per Options::wal_recovery_mode), the first edit
 //   db_impl_write.cc   the write path: writer queue and group commit, memtable switch
@@ -49,11 +52,14 @@
 #include "db/compaction.h"
 #include "db/compaction_job.h"
 #include "db/compaction_scheduler.h"
+#include "db/db_properties.h"
 #include "db/deferred_logger.h"
+#include "db/event_queue.h"
 #include "db/table_cache.h"
 #include "db/table_output.h"
 #include "db/version_edit.h"
 #include "db/version_set.h"
+#include "db/write_controller.h"
 #include "memtable/memtable.h"
 #include "table/block_cache.h"
 #include "table/filter_policy.h"
@@ -92,6 +98,10 @@ class DBImpl final : public DB {
   void TEST_SetCompactionHook(std::function<void()> hook);
   // For tests: the in-memory compaction pointers (VersionSet::compact_pointers).
   std::array<std::string, kNumLevels> TEST_CompactPointers();
+
+  // A consistent snapshot of the DB's counters and shape: what the text properties render
+  // (db_properties.cc), for programs and tests that want numbers. Takes mu_.
+  DBStats GetStats() const;
 
  private:
   struct Writer;
@@ -181,23 +191,6 @@ class DBImpl final : public DB {
   [[nodiscard]] Status RunCompaction(Compaction* c, std::unique_lock<std::mutex>* lock);
   // What a CompactionJob of this DB works with; its new_output takes mu_ to draw numbers.
   CompactionJobContext MakeCompactionJobContext();
-  // Write stall control, called by the write leader before it writes `bytes` (mu_ held; released
-  // while waiting). Past a slowdown threshold the leader sleeps bytes / delayed_write_bytes_per_sec
-  // (accumulated until worth a sleep); past a stop threshold it waits for compactions to bring
-  // the DB back under it. Returns the background error if one occurs meanwhile.
-  [[nodiscard]] Status ThrottleWrites(std::unique_lock<std::mutex>* lock, uint64_t bytes);
-  // While a slowdown is in force, counts the `writes` that followed a leader into its group and
-  // adds the delay owed for their `bytes` (ThrottleWrites charged the leader's own batch) to the
-  // debt the next leader sleeps. Precondition: mu_ held.
-  void ChargeWriteDelay(uint64_t bytes, size_t writes);
-  // Called by the flush thread before a flush: while L0 holds l0_stop_trigger tables, waits for
-  // a compaction (so L0 never exceeds the trigger; writers then stop on the full immutable
-  // memtable queue) and returns true. Precondition: mu_ held.
-  bool HoldFlushWhileL0Full(std::unique_lock<std::mutex>* lock);
-  // Per-level table and compaction/stall counters for "ziggydb.stats". Precondition: mu_ held.
-  std::string LevelStatsString() const;
-  // "ziggydb.sstables": every table per level with its key range. Precondition: mu_ held.
-  std::string SstablesString() const;
 
   // ---- db_impl_read.cc ----
   // Get without the statistics of the call itself.
@@ -207,40 +200,56 @@ class DBImpl final : public DB {
   [[nodiscard]] Status GetFromTables(const ReadOptions& options, const Version& version,
                                      const LookupKey& lookup, std::string* value);
 
+  // ---- db_impl_stall.cc: write stalls, decided by write_controller_ ----
+  // Called by the write leader before it writes `bytes` (mu_ held; released while it sleeps,
+  // waits or delivers its events): delays or stops the write as write_controller_ decides.
+  // Returns the background error if one occurs meanwhile.
+  [[nodiscard]] Status ThrottleWrites(std::unique_lock<std::mutex>* lock, uint64_t bytes);
+  // The stall part of MakeRoomForWrite: when the leader needs a new memtable, waits while the
+  // immutable memtables are at max_immutable_memtables. Returns true when the leader may switch,
+  // false after it waited or delivered events (mu_ was released: look again).
+  bool MemtableSwitchMayProceed(std::unique_lock<std::mutex>* lock, StalledWrite* write);
+  // The `writes` that followed a leader into its group owe delay for their `bytes` under a
+  // slowdown (ThrottleWrites charged the leader's own batch). Precondition: mu_ held.
+  void ChargeWriteDelay(uint64_t bytes, size_t writes);
+  // Called by the flush thread before a flush: while L0 holds l0_stop_trigger tables, waits for
+  // a compaction (so L0 never exceeds the trigger; writers then stop on the full immutable
+  // memtable queue) and returns true. Precondition: mu_ held.
+  bool HoldFlushWhileL0Full(std::unique_lock<std::mutex>* lock);
+  // Counts, logs and queues the events of a stall decision. Precondition: mu_ held.
+  void RecordStallDecision(const WriteDecision& decision);
+  void RecordStallMicros(WriteStallCause cause, uint64_t micros) const;
+  // Waits on bg_cv_, or, when this thread has events queued, delivers them instead (mu_
+  // released meanwhile). Either way the caller decides again, as after any wake-up.
+  void WaitOrDeliverEvents(std::unique_lock<std::mutex>* lock);
+
   // ---- db_impl_events.cc: statistics, listeners and LOG events (docs/design/observability.md)
-  // Listener callbacks run with mu_ released: a `lock` argument holds mu_ on entry and exit and
-  // is released around the callbacks (only when there are listeners); null means mu_ is not held.
+  // Listener events are queued in events_ under mu_ and delivered by the same thread once mu_ is
+  // released (event_queue.h). The Notify* functions count, log and queue. Precondition: mu_ held.
   // One "event=options key=value ..." LOG line.
   void LogOptions() const;
-  // "ziggydb.metrics": statistics and gauges in the Prometheus text format. Takes mu_.
-  std::string MetricsString() const;
-  void NotifyFlushBegin(const FlushJobInfo& info, std::unique_lock<std::mutex>* lock);
+  void NotifyFlushBegin(const FlushJobInfo& info);
   // Counts, logs (event=flush_finished or flush_failed) and notifies.
-  void NotifyFlushCompleted(const FlushJobInfo& info, std::unique_lock<std::mutex>* lock);
+  void NotifyFlushCompleted(const FlushJobInfo& info);
   // c's inputs; the caller fills what it knows at completion.
   CompactionJobInfo MakeCompactionJobInfo(const Compaction& c) const;
-  void NotifyCompactionBegin(const CompactionJobInfo& info, std::unique_lock<std::mutex>* lock);
+  void NotifyCompactionBegin(const CompactionJobInfo& info);
   // Counts, logs (event=compaction_finished, trivial_move or compaction_failed) and notifies.
-  void NotifyCompactionCompleted(const CompactionJobInfo& info, std::unique_lock<std::mutex>* lock);
-  // The write stall condition now in force (nullopt: none). On a change, logs and notifies the
-  // end of the old one and the start of the new one. Precondition: lock holds mu_, and this thread
-  // is the write leader. Returns true if mu_ was released meanwhile (for listeners): the caller
-  // must re-check whatever it decided under mu_.
-  bool SetWriteStall(std::optional<WriteStallCause> cause, std::unique_lock<std::mutex>* lock);
-  void RecordStallMicros(WriteStallCause cause, uint64_t micros) const;
+  void NotifyCompactionCompleted(const CompactionJobInfo& info);
+  // Logs and notifies a change of the stall condition in force.
+  void NotifyStallChange(const StallChange& change);
   // Once per open: after bg_error_ is set, counts, logs (event=background_error) and notifies.
-  // Precondition: lock holds mu_.
-  void ReportBackgroundError(std::unique_lock<std::mutex>* lock);
+  void ReportBackgroundError();
+  // Delivers the events this thread queued. Precondition: lock holds mu_; it is released around
+  // the callbacks when there are any (true returned).
+  bool DeliverEvents(std::unique_lock<std::mutex>* lock);
   // Write path counters: one group commit of `batches` user batches (`bytes` encoded, `keys`
   // updates), and `wal_bytes` appended to the WAL (0 without WAL).
   void RecordWriteGroup(size_t batches, uint64_t bytes, uint64_t keys, uint64_t wal_bytes) const;
   void RecordWalSync(uint64_t micros) const;
-  template <typename Callback>
-  void NotifyListeners(std::unique_lock<std::mutex>* lock, const Callback& callback);
 
   // ---- db_impl.cc ----
   void Log(const std::string& line) const;
-  std::string StatsString() const;  // Precondition: mu_ held
   // Sequence numbers of the live snapshots, oldest first. Precondition: mu_ held.
   std::vector<SequenceNumber> LiveSnapshotSequences() const;
 
@@ -248,7 +257,15 @@ class DBImpl final : public DB {
   const Options options_;
   const std::string dbname_;
   Env* const env_;
-  Statistics* const stats_ = options_.statistics.get();  // null: statistics off
+  // Options::statistics (null: off): per-operation timings and read-path counters, which must
+  // cost nothing but a pointer test when off.
+  Statistics* const stats_ = options_.statistics.get();
+  // Never null: the one home of every count the DB keeps about its own work (writes, WAL, flushes,
+  // compactions, stalls), which the properties read. Options::statistics when set (so that a
+  // Statistics shared by several DBs shows their sums), else a private one.
+  const std::shared_ptr<Statistics> db_stats_owner_ =
+      options_.statistics != nullptr ? options_.statistics : CreateStatistics();
+  Statistics* const db_stats_ = db_stats_owner_.get();
   const InternalKeyComparator icmp_;
   std::unique_ptr<FilterPolicy> user_filter_policy_;  // null when bloom_bits_per_key == 0
   std::unique_ptr<FilterPolicy> filter_policy_;       // wraps user_filter_policy_
@@ -302,15 +319,9 @@ class DBImpl final : public DB {
     uint64_t micros = 0;
   };
   std::array<LevelCompactionStats, kNumLevels> compaction_stats_;
-  // Why writes were slowed or stopped (index: StallCause in db_impl_compaction.cc).
-  static constexpr int kNumStallCauses = 4;
-  std::array<uint64_t, kNumStallCauses> stall_cause_micros_{};
-  std::array<uint64_t, kNumStallCauses> stall_cause_count_{};  // writes (batches) affected
-  // Flushes that waited for L0 to drop below l0_stop_trigger (writers then stop on a full
-  // immutable memtable queue, counted in MakeRoomForWrite), and how long.
-  uint64_t flushes_held_ = 0;
-  uint64_t flush_held_micros_ = 0;
-  uint64_t delay_debt_micros_ = 0;                      // write delay owed but not yet slept
+  // When writes slow down or stop (fed by the write leader and the flush thread).
+  WriteController write_controller_{options_};
+  EventQueue events_{options_.listeners};
   std::list<std::unique_ptr<SnapshotImpl>> snapshots_;  // oldest first
   // Group commit gathering (see GatherSyncWriters).
   int sync_writers_inflight_ = 0;  // sync writers inside WriteImpl
@@ -319,19 +330,10 @@ class DBImpl final : public DB {
   uint32_t next_wake_bit_ = 0;     // the next queued writer's wake bit is 1 << (this % 32)
   // Queued writers sleep on this word; a leader bumps it, then wakes their bits (WaitWhile).
   std::atomic<uint32_t> writer_wakeups_{0};
-  uint64_t last_sync_micros_ = 0;               // duration of the last WAL fsync
-  std::optional<WriteStallCause> write_stall_;  // the stall condition in force (SetWriteStall)
-  uint64_t write_stall_begin_micros_ = 0;
+  uint64_t last_sync_micros_ = 0;   // duration of the last WAL fsync
   bool bg_error_reported_ = false;  // ReportBackgroundError ran
 
-  // ---- Statistics: written under mu_ or by the leader, read anywhere (relaxed) ----
-  std::atomic<uint64_t> wal_writes_{0};   // batches written to the WAL
-  std::atomic<uint64_t> wal_records_{0};  // WAL records (one per group)
-  std::atomic<uint64_t> wal_syncs_{0};    // WAL syncs
-  std::atomic<uint64_t> writes_{0};       // batches applied (WAL or not)
-  std::atomic<uint64_t> stall_micros_{0};
-  std::atomic<uint64_t> flushes_{0};
-  std::atomic<uint64_t> flush_bytes_{0};
+  // ---- Recovery counters: written by Open, read anywhere (relaxed) ----
   std::atomic<uint64_t> wal_tail_records_dropped_{0};
   std::atomic<uint64_t> wal_records_skipped_{0};
 };

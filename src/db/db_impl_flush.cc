@@ -27,8 +27,10 @@ void DBImpl::BackgroundThreadMain() {
     std::shared_ptr<MemTable> flushed;
     Status s = FlushOldestImmutable(&lock, &flushed);
     if (!s.ok()) SetBackgroundError(s);
+    ReportBackgroundError();
+    // Listeners hear of the flush before the threads waiting for it wake.
+    DeliverEvents(&lock);
     bg_cv_.notify_all();
-    ReportBackgroundError(&lock);
     if (flushed != nullptr) {
       // Usually the last reference: freeing a full memtable's arena takes long enough that it
       // must not hold up the writers and readers waiting for mu_.
@@ -52,8 +54,10 @@ Status DBImpl::FlushOldestImmutable(std::unique_lock<std::mutex>* lock,
   info.db_name = dbname_;
   info.file_number = raw(meta.number);
   info.entries = imm.mem->NumEntries();
+  NotifyFlushBegin(info);
+  const EventQueue::Batch begin_events = events_.TakeMine();
   lock->unlock();
-  NotifyFlushBegin(info, nullptr);
+  events_.Deliver(begin_events);
   const uint64_t start_micros = env_->NowMicros();
   Status s = WriteLevel0Table(*imm.mem, &meta);
   lock->lock();
@@ -66,15 +70,13 @@ Status DBImpl::FlushOldestImmutable(std::unique_lock<std::mutex>* lock,
   info.duration_micros = env_->NowMicros() - start_micros;
   info.status = s;
   if (!s.ok()) {
-    NotifyFlushCompleted(info, lock);
+    NotifyFlushCompleted(info);
     return s;
   }
   ZIGGY_ASSERT(imm_.front().mem == imm.mem);  // only this thread removes from imm_
   imm_.pop_front();
-  flushes_.fetch_add(1, std::memory_order_relaxed);
-  flush_bytes_.fetch_add(meta.file_bytes, std::memory_order_relaxed);
   info.file_bytes = meta.file_bytes;
-  NotifyFlushCompleted(info, lock);
+  NotifyFlushCompleted(info);  // counts the flush
   DeleteObsoleteFiles(lock);
   return Status::OK();
 }

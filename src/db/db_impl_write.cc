@@ -208,8 +208,10 @@ Status DBImpl::CommitGroups(Writer* self, std::unique_lock<std::mutex>* lock) {
       writers_.front()->state.store(kLeader, std::memory_order_release);
     }
     if (served_self && self->sync) --sync_writers_inflight_;
+    const EventQueue::Batch events = events_.TakeMine();  // a background error's
     lock->unlock();
     wake.Send(&writer_wakeups_);
+    events_.Deliver(events);
     if (served_self) return s;
     if (!lead_again && WaitWhile(*self, kWaiting) == kDone) return self->status;
     lock->lock();
@@ -296,15 +298,11 @@ Status DBImpl::WriteGroup(const Writer& leader, size_t batches, MemTable* mem,
   if (use_wal) {
     if (leader.sync) s = SyncEarlierLogs(earlier_logs);
     if (s.ok() && add_marker) s = log->AddEarlierLogsSyncedMarker();
-    if (s.ok() && count > 0) {
-      s = log->AddRecord(WriteBatchInternal::Contents(group_batch_));
-      wal_records_.fetch_add(1, std::memory_order_relaxed);
-    }
+    if (s.ok() && count > 0) s = log->AddRecord(WriteBatchInternal::Contents(group_batch_));
     if (s.ok() && leader.sync) {
       const uint64_t start_micros = env_->NowMicros();
       s = log->Sync();
       sync_micros = std::max<uint64_t>(env_->NowMicros() - start_micros, 1);
-      wal_syncs_.fetch_add(1, std::memory_order_relaxed);
       RecordWalSync(sync_micros);
     }
   }
@@ -321,7 +319,7 @@ Status DBImpl::WriteGroup(const Writer& leader, size_t batches, MemTable* mem,
         "WAL write failed; acknowledged writes since the last sync may be lost and the DB refuses "
         "writes until reopened",
         s.ToString()));
-    ReportBackgroundError(lock);
+    ReportBackgroundError();
     return bg_error_;
   }
   // The group shares one header; each user batch had its own.
@@ -329,12 +327,7 @@ Status DBImpl::WriteGroup(const Writer& leader, size_t batches, MemTable* mem,
       batches, WriteBatchInternal::ByteSize(group_batch_) + (batches - 1) * kWriteBatchHeaderBytes,
       count, use_wal && count > 0 ? WriteBatchInternal::Contents(group_batch_).size() : 0);
   versions_->SetLastSequence(SequenceNumber{last_sequence + count});
-  writes_.fetch_add(batches, std::memory_order_relaxed);
-  if (use_wal) {
-    wal_writes_.fetch_add(batches, std::memory_order_relaxed);
-  } else {
-    has_unlogged_writes_ = true;
-  }
+  if (!use_wal) has_unlogged_writes_ = true;
   return Status::OK();
 }
 
@@ -347,26 +340,13 @@ void DBImpl::SetBackgroundError(const Status& s) {
 }
 
 Status DBImpl::MakeRoomForWrite(std::unique_lock<std::mutex>* lock, bool force) {
-  bool stalled = false;
+  StalledWrite write;
   while (true) {
     if (!bg_error_.ok()) return bg_error_;
     if (!force && mem_->ApproximateMemoryBytes() < options_.memtable_bytes) return Status::OK();
     if (mem_->Empty()) return Status::OK();
-    if (imm_.size() >= static_cast<size_t>(options_.max_immutable_memtables)) {
-      stalled = true;
-      // SetWriteStall may release mu_ (for listeners): then look again.
-      if (SetWriteStall(WriteStallCause::kMemtableStop, lock)) continue;
-      const uint64_t start_micros = env_->NowMicros();
-      bg_cv_.wait(*lock);
-      const uint64_t waited = env_->NowMicros() - start_micros;
-      stall_micros_.fetch_add(waited, std::memory_order_relaxed);
-      RecordStallMicros(WriteStallCause::kMemtableStop, waited);
-      continue;
-    }
-    if (stalled) {
-      stalled = false;
-      if (SetWriteStall(std::nullopt, lock)) continue;
-    }
+    // False after it waited for a flush (the immutable memtables were full): look again.
+    if (!MemtableSwitchMayProceed(lock, &write)) continue;
     ZIGGY_RETURN_IF_ERROR(SwitchMemtable(lock));
     force = false;
   }
@@ -399,7 +379,6 @@ Status DBImpl::SyncEarlierLogs(const std::vector<std::shared_ptr<wal::Writer>>& 
     const uint64_t start_micros = env_->NowMicros();
     ZIGGY_RETURN_IF_ERROR(log->Sync());
     RecordWalSync(env_->NowMicros() - start_micros);
-    wal_syncs_.fetch_add(1, std::memory_order_relaxed);
   }
   return Status::OK();
 }

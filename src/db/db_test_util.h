@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "db/db_impl.h"
+#include "db/db_properties.h"
 #include "db/filename.h"
 #include "env/fault_env.h"
 #include "ziggydb/db.h"
@@ -87,6 +89,8 @@ class DBTest : public ::testing::Test {
     EXPECT_TRUE(db_->GetProperty(name, &value)) << name;
     return std::stoull(value);
   }
+  // The DB's counters and shape as numbers (DBImpl::GetStats), for assertions.
+  DBStats DbStats() { return static_cast<DBImpl*>(db_.get())->GetStats(); }
   int FilesAtLevel(int level) {
     return static_cast<int>(NumericProperty("ziggydb.num-files-at-level" + std::to_string(level)));
   }

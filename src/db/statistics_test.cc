@@ -289,6 +289,12 @@ TEST_F(StatisticsDBTest, WritePathCountersMove) {
   EXPECT_EQ(Tick(Ticker::kWalSyncs), 0u);
   EXPECT_EQ(HistCount(HistogramType::kWriteMicros), 10u);
   EXPECT_EQ(HistCount(HistogramType::kWalGroupBatches), 10u) << "one writer: one batch a group";
+  EXPECT_EQ(Tick(Ticker::kWrites), 10u);
+  EXPECT_EQ(Tick(Ticker::kWalWrites), 10u);
+  EXPECT_EQ(Tick(Ticker::kWalRecords), 10u);
+  // The properties read the same counters: Options::statistics is their home when set.
+  EXPECT_EQ(DbStats().writes, 10u);
+  EXPECT_EQ(NumericProperty("ziggydb.wal-writes"), 10u);
 
   ASSERT_TRUE(Put(Key(10), "v", /*sync=*/true).ok());
   EXPECT_EQ(Tick(Ticker::kWalSyncs), 1u);
@@ -370,16 +376,33 @@ TEST_F(StatisticsDBTest, MetricsPageParsesAndTracksTheDB) {
   EXPECT_EQ(SampleValue(samples, "ziggydb_get_micros_count"), 110);
 }
 
-TEST_F(DBTest, MetricsWithoutStatisticsHasGaugesOnly) {
+// Without Options::statistics the DB still counts its own work (an internal Statistics is the one
+// home of those numbers), but records no per-operation timings.
+TEST_F(DBTest, MetricsWithoutStatisticsCountTheDBsWorkButNoTimings) {
   Open();
   ASSERT_TRUE(Put("a", "1").ok());
+  ASSERT_TRUE(Put("b", "2", /*sync=*/true).ok());
+  EXPECT_EQ(Get("a"), "1");
   std::string page;
   ASSERT_TRUE(db_->GetProperty("ziggydb.metrics", &page));
   std::vector<Sample> samples;
   ASSERT_EQ(CheckExposition(page, &samples), "") << page;
-  EXPECT_EQ(page.find("_total"), std::string::npos) << page;
+  ASSERT_EQ(CheckHistograms(samples), "") << page;
+  EXPECT_EQ(SampleValue(samples, "ziggydb_writes_total"), 2);
+  EXPECT_EQ(SampleValue(samples, "ziggydb_wal_writes_total"), 2);
+  EXPECT_GE(SampleValue(samples, "ziggydb_wal_syncs_total"), 1);
+  EXPECT_EQ(SampleValue(samples, "ziggydb_get_micros_count"), 0);
+  EXPECT_EQ(SampleValue(samples, "ziggydb_memtable_hits_total"), 0);
   EXPECT_EQ(SampleValue(samples, "ziggydb_level_files", {{"level", "6"}}), 0);
   EXPECT_GT(SampleValue(samples, "ziggydb_memtable_bytes"), 0);
+  const DBStats stats = DbStats();
+  EXPECT_EQ(stats.writes, 2u);
+  EXPECT_EQ(stats.wal_writes, 2u);
+  EXPECT_EQ(stats.wal_records, 2u);
+  EXPECT_EQ(static_cast<double>(stats.wal_syncs), SampleValue(samples, "ziggydb_wal_syncs_total"));
+  std::string text;
+  ASSERT_TRUE(db_->GetProperty("ziggydb.stats", &text));
+  EXPECT_EQ(text.find("--- statistics ---"), std::string::npos) << text;
 }
 
 TEST(PrometheusChecker, RejectsMalformedPages) {
@@ -569,6 +592,125 @@ TEST_F(StatisticsDBTest, L0SlowdownStallBeginsAndEnds) {
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0], "begin l0-slowdown");
   EXPECT_EQ(events[1], "end l0-slowdown");
+}
+
+// Holds every flush at its start (OnFlushBegin) until Release(), and records stall events.
+class FlushHoldingListener final : public EventListener {
+ public:
+  void OnFlushBegin(DB* /*db*/, const FlushJobInfo& /*info*/) override { gate_.Enter(); }
+  void OnStallBegin(DB* db, const WriteStallInfo& info) override {
+    std::string page;
+    EXPECT_TRUE(db->GetProperty("ziggydb.stats", &page));  // no DB mutex held
+    Record("begin " + std::string(WriteStallCauseName(info.cause)));
+  }
+  void OnStallEnd(DB* /*db*/, const WriteStallInfo& info) override {
+    Record("end " + std::string(WriteStallCauseName(info.cause)));
+  }
+  void Release() { gate_.Release(); }
+  std::vector<std::string> Events() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return events_;
+  }
+
+ private:
+  void Record(std::string event) {
+    std::lock_guard<std::mutex> lock(mu_);
+    events_.push_back(std::move(event));
+  }
+  Gate gate_;
+  std::mutex mu_;
+  std::vector<std::string> events_;
+};
+
+// A writer waiting for a memtable flush is a stall like the others: counted (batches and micros),
+// shown in ziggydb.stats and ziggydb.metrics, and reported to listeners as a begin and an end.
+TEST_F(DBTest, MemtableStopIsCountedAndReported) {
+  auto listener = std::make_shared<FlushHoldingListener>();
+  options_.listeners.push_back(listener);
+  options_.max_immutable_memtables = 1;
+  Open();
+  struct Releaser {
+    std::shared_ptr<FlushHoldingListener> listener;
+    ~Releaser() { listener->Release(); }
+  } releaser{listener};
+  // Fills two memtables: the first is frozen and its flush held; the second then has nowhere to
+  // go, so the writer stops until the flush is let through.
+  const std::string value(1000, 'v');
+  const int puts = static_cast<int>(3 * options_.memtable_bytes / value.size());
+  std::thread writer([&] {
+    for (int i = 0; i < puts; ++i)
+      ASSERT_TRUE(Put(Key(i), value).ok());
+  });
+  const auto memtable_stop = static_cast<size_t>(WriteStallCause::kMemtableStop);
+  bool stopped = false;
+  for (int i = 0; i < 20000 && !stopped; ++i) {
+    stopped = DbStats().write_stall == WriteStallCause::kMemtableStop;
+    if (!stopped) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_TRUE(stopped) << "the writer never waited for the held flush";
+  EXPECT_GE(DbStats().stall_writes[memtable_stop], 1u);
+  listener->Release();
+  writer.join();
+  ASSERT_TRUE(db_->WaitForBackgroundWork().ok());
+  for (int i = 0; i < puts; i += 7)
+    EXPECT_EQ(Get(Key(i)), value);
+
+  const DBStats stats = DbStats();
+  EXPECT_GE(stats.stall_writes[memtable_stop], 1u);
+  EXPECT_EQ(stats.write_stall, std::nullopt);
+  std::string text;
+  ASSERT_TRUE(db_->GetProperty("ziggydb.stats", &text));
+  EXPECT_NE(text.find("stall memtable-stop: " + std::to_string(stats.stall_writes[memtable_stop]) +
+                      " writes, " + std::to_string(stats.stall_micros[memtable_stop]) + " micros"),
+            std::string::npos)
+      << text;
+  std::string page;
+  ASSERT_TRUE(db_->GetProperty("ziggydb.metrics", &page));
+  std::vector<Sample> samples;
+  ASSERT_EQ(CheckExposition(page, &samples), "") << page;
+  EXPECT_EQ(SampleValue(samples, "ziggydb_stall_memtable_stop_writes_total"),
+            static_cast<double>(stats.stall_writes[memtable_stop]));
+  EXPECT_EQ(NumericProperty("ziggydb.stall-micros"), stats.TotalStallMicros());
+  const std::vector<std::string> events = listener->Events();
+  ASSERT_GE(events.size(), 2u);
+  for (size_t i = 0; i < events.size(); ++i)
+    EXPECT_EQ(events[i], i % 2 == 0 ? "begin memtable-stop" : "end memtable-stop") << i;
+  EXPECT_EQ(events.size() % 2, 0u) << "a begin without its end";
+}
+
+class CompactionEventListener final : public EventListener {
+ public:
+  void OnCompactionBegin(DB* /*db*/, const CompactionJobInfo& info) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    events.push_back("begin " + std::to_string(info.input_file_numbers.front()));
+  }
+  void OnCompactionCompleted(DB* /*db*/, const CompactionJobInfo& info) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    events.push_back("end " + std::to_string(info.input_file_numbers.front()) +
+                     (info.trivial_move ? " move" : "") + (info.status.ok() ? "" : " failed"));
+  }
+  std::vector<std::string> events;
+
+ private:
+  std::mutex mu_;
+};
+
+// A trivial move whose MANIFEST edit fails still ends what it began (it used to return without
+// OnCompactionCompleted).
+TEST_F(DBTest, FailedTrivialMoveEndsWhatItBegan) {
+  auto listener = std::make_shared<CompactionEventListener>();
+  options_.listeners.push_back(listener);
+  Open();
+  ASSERT_TRUE(Put("a", "1").ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  ASSERT_EQ(FilesAtLevel(0), 1);
+  env_.InjectError(FaultOp::kAppend, "MANIFEST", 1000);
+  EXPECT_FALSE(db_->CompactRange(nullptr, nullptr).ok());
+  env_.ClearErrors();
+  Close();
+  ASSERT_EQ(listener->events.size(), 2u);
+  EXPECT_TRUE(listener->events[0].starts_with("begin ")) << listener->events[0];
+  EXPECT_EQ(listener->events[1], "end " + listener->events[0].substr(6) + " move failed");
 }
 
 TEST_F(DBTest, InfoLogHasOneParseableLinePerEvent) {

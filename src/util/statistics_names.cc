@@ -18,6 +18,9 @@ struct NameAndHelp {
 constexpr std::array<NameAndHelp, kNumTickers> kTickers = {{
     {"bytes_written", "Encoded bytes of the user write batches applied."},
     {"keys_written", "Updates (puts and deletes) in the user write batches applied."},
+    {"writes", "User write batches applied, with or without the write-ahead log."},
+    {"wal_writes", "User write batches written to the write-ahead log."},
+    {"wal_records", "Write-ahead log records of write groups, one per group commit."},
     {"bytes_read", "Value bytes returned by Get plus key and value bytes of iterator positions."},
     {"keys_read", "Gets that found a value plus iterator positions landed on."},
     {"wal_bytes", "Bytes of records appended to the write-ahead log."},
@@ -45,6 +48,15 @@ constexpr std::array<NameAndHelp, kNumTickers> kTickers = {{
     {"stall_pending_bytes_stop_micros",
      "Microseconds writes waited at the hard pending compaction bytes limit."},
     {"stall_memtable_stop_micros", "Microseconds writes waited for a memtable flush."},
+    {"stall_l0_slowdown_writes", "Write batches delayed by the L0 slowdown trigger."},
+    {"stall_pending_bytes_slowdown_writes",
+     "Write batches delayed by the soft pending compaction bytes limit."},
+    {"stall_l0_stop_writes", "Write batches that waited at the L0 stop trigger."},
+    {"stall_pending_bytes_stop_writes",
+     "Write batches that waited at the hard pending compaction bytes limit."},
+    {"stall_memtable_stop_writes", "Write batches that waited for a memtable flush."},
+    {"flushes_held", "Flushes that waited for L0 to drop below the stop trigger."},
+    {"flush_held_micros", "Microseconds flushes waited for L0 to drop below the stop trigger."},
     {"background_errors", "Background errors that stopped writes."},
 }};
 

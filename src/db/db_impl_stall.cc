@@ -1,0 +1,99 @@
+// DBImpl write stalls: feeds write_controller_ (write_controller.h) the numbers it decides on,
+// then sleeps, waits or delivers events as it says. The controller holds the stall condition in
+// force and the delay debt; counts go to db_stats_ (one ticker pair per WriteStallCause).
+//
+// Every loop here decides under mu_ and acts; an action that releases mu_ (a sleep, a wait on
+// bg_cv_, delivering this thread's listener events) is followed by a new decision, as any
+// wake-up is. Stall events are delivered before the leader proceeds, so they reach listeners
+// while it still leads (event_queue.h, invariant 2).
+#include <chrono>
+#include <thread>
+
+#include "db/compaction.h"
+#include "db/db_impl.h"
+#include "db/db_properties.h"
+
+namespace ziggydb {
+
+Status DBImpl::ThrottleWrites(std::unique_lock<std::mutex>* lock, uint64_t bytes) {
+  StalledWrite write{.bytes = bytes};
+  while (true) {
+    if (!bg_error_.ok()) return bg_error_;
+    const Version& version = *versions_->current();
+    const CompactionLoad load{
+        version.NumFiles(0),
+        EstimatePendingCompactionBytes(version, options_, ComputeLevelTargets(version, options_))};
+    // Nothing in force and nothing called for: the common case reads no clock.
+    if (write_controller_.Quiet(load) && !events_.HasMine()) return Status::OK();
+    const WriteDecision decision = write_controller_.BeforeWrite(load, env_->NowMicros(), &write);
+    RecordStallDecision(decision);
+    switch (decision.action) {
+      case WriteDecision::Action::kProceed:
+        if (!DeliverEvents(lock)) return Status::OK();
+        break;
+      case WriteDecision::Action::kDelay: {
+        const EventQueue::Batch events = events_.TakeMine();
+        lock->unlock();
+        events_.Deliver(events);
+        std::this_thread::sleep_for(std::chrono::microseconds(decision.delay_micros));
+        lock->lock();
+        RecordStallMicros(*decision.cause, decision.delay_micros);
+        break;
+      }
+      case WriteDecision::Action::kStop: {
+        // A stop always has a compaction to wait for: its cause gives some level a score >= 1.
+        const uint64_t start_micros = env_->NowMicros();
+        WaitOrDeliverEvents(lock);
+        RecordStallMicros(*decision.cause, env_->NowMicros() - start_micros);
+        break;
+      }
+    }
+  }
+}
+
+bool DBImpl::MemtableSwitchMayProceed(std::unique_lock<std::mutex>* lock, StalledWrite* write) {
+  const WriteDecision decision =
+      write_controller_.BeforeMemtableSwitch(imm_.size(), env_->NowMicros(), write);
+  RecordStallDecision(decision);
+  if (decision.action == WriteDecision::Action::kStop) {
+    // The flush thread is working on imm_.front(): its end wakes bg_cv_.
+    const uint64_t start_micros = env_->NowMicros();
+    WaitOrDeliverEvents(lock);
+    RecordStallMicros(*decision.cause, env_->NowMicros() - start_micros);
+    return false;
+  }
+  return !DeliverEvents(lock);
+}
+
+void DBImpl::ChargeWriteDelay(uint64_t bytes, size_t writes) {
+  const std::optional<WriteStallCause> cause = write_controller_.ChargeFollowers(bytes, writes);
+  if (cause.has_value()) db_stats_->RecordTick(StallWritesTicker(*cause), writes);
+}
+
+bool DBImpl::HoldFlushWhileL0Full(std::unique_lock<std::mutex>* lock) {
+  if (!write_controller_.ShouldHoldFlush(versions_->current()->NumFiles(0))) return false;
+  db_stats_->RecordTick(Ticker::kFlushesHeld);
+  Log("L0 reached the stop trigger: flushes wait for a compaction");
+  const uint64_t start_micros = env_->NowMicros();
+  bg_cv_.wait(*lock, [this] {
+    return shutting_down_ || !bg_error_.ok() ||
+           !write_controller_.ShouldHoldFlush(versions_->current()->NumFiles(0));
+  });
+  db_stats_->RecordTick(Ticker::kFlushHeldMicros, env_->NowMicros() - start_micros);
+  return true;
+}
+
+void DBImpl::RecordStallDecision(const WriteDecision& decision) {
+  if (decision.change.has_value()) NotifyStallChange(*decision.change);
+  if (decision.count_write) db_stats_->RecordTick(StallWritesTicker(*decision.cause));
+}
+
+void DBImpl::RecordStallMicros(WriteStallCause cause, uint64_t micros) const {
+  db_stats_->RecordTick(StallMicrosTicker(cause), micros);
+}
+
+void DBImpl::WaitOrDeliverEvents(std::unique_lock<std::mutex>* lock) {
+  if (!DeliverEvents(lock)) bg_cv_.wait(*lock);
+}
+
+}  // namespace ziggydb

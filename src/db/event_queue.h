@@ -1,0 +1,62 @@
+// EventQueue: listener events (ziggydb/listener.h) queued under the DB mutex and delivered by the
+// same thread once it has released the mutex.
+//
+// Why: a callback may call back into the DB (GetProperty takes the mutex), so no callback may run
+// with the mutex held; releasing it in the middle of a decision would force the caller to check
+// everything again. Instead a thread queues its events where it decides them and delivers them
+// at a point where it releases the mutex anyway.
+//
+// Invariants:
+//   1. A thread delivers exactly the events it queued, in the order it queued them: a job's begin
+//      comes before its end, and a slow callback of one thread never holds up another thread.
+//   2. Events of different threads are ordered only by the roles that make them: stall events
+//      come only from the write leader, which delivers them before it gives up the role, so
+//      listeners see stall changes in the order the controller made them.
+// With no listeners Push stores nothing.
+//
+// Thread safety: Push and TakeMine need the DB mutex; Deliver must run without it.
+#ifndef ZIGGYDB_DB_EVENT_QUEUE_H_
+#define ZIGGYDB_DB_EVENT_QUEUE_H_
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "ziggydb/listener.h"
+
+namespace ziggydb {
+
+class EventQueue {
+ public:
+  using Callback = std::function<void(EventListener&)>;
+  using Batch = std::vector<Callback>;
+
+  explicit EventQueue(std::vector<std::shared_ptr<EventListener>> listeners)
+      : listeners_(std::move(listeners)) {}
+
+  bool has_listeners() const { return !listeners_.empty(); }
+
+  // Queues `callback` for every listener, for the calling thread. Precondition: DB mutex held.
+  void Push(Callback callback);
+  // True if the calling thread has events queued. Precondition: DB mutex held.
+  bool HasMine() const;
+  // Removes and returns the calling thread's events. Precondition: DB mutex held.
+  Batch TakeMine();
+  // Runs `batch` on every listener, in registration order. Precondition: DB mutex NOT held.
+  void Deliver(const Batch& batch) const;
+
+ private:
+  struct Queued {
+    std::thread::id thread;
+    Callback callback;
+  };
+
+  const std::vector<std::shared_ptr<EventListener>> listeners_;
+  std::deque<Queued> queued_;  // oldest first
+};
+
+}  // namespace ziggydb
+
+#endif  // ZIGGYDB_DB_EVENT_QUEUE_H_
