@@ -279,7 +279,7 @@ class DBImpl final : public DB, private CommitEnv {
   std::deque<Immutable> imm_;
   // The live WAL and the earlier ones not yet retired. The write leader alone appends, syncs
   // and switches logs; the flush thread retires them (DeleteObsoleteFiles).
-  WalSet wal_set_{env_, dbname_, options_.memtable_bytes, [this](uint64_t micros) {
+  WalSet wal_set_{env_, dbname_, options_.memtable_bytes, info_log_.get(), [this](uint64_t micros) {
                     RecordWalSync(micros);
                     wal_syncs_.fetch_add(1, std::memory_order_relaxed);
                   }};

@@ -10,10 +10,12 @@
 
 namespace ziggydb {
 
-WalSet::WalSet(Env* env, std::string dbname, uint64_t memtable_bytes, SyncObserver on_sync)
+WalSet::WalSet(Env* env, std::string dbname, uint64_t memtable_bytes, Logger* info_log,
+               SyncObserver on_sync)
     : env_(env),
       dbname_(std::move(dbname)),
       preallocate_bytes_(std::min(memtable_bytes, kPreallocateBytesMax)),
+      info_log_(info_log),
       on_sync_(std::move(on_sync)) {
   ZIGGY_ASSERT(preallocate_bytes_ > 0);
 }
@@ -27,10 +29,12 @@ Status WalSet::CreateLog(FileNumber number, const wal::LogHead& head,
   auto created = std::make_unique<wal::Writer>(std::move(file), raw(number), 0);
   if (s.ok()) s = created->AddHead(head);
   if (!s.ok()) {
-    // Not needed for recovery (which passes over a log file without a head), but tidy. The
-    // removal's own failure is secondary to `s`, which the caller reports.
+    // Not needed for recovery (which passes over a log file without a head), but tidy.
     created.reset();
-    env_->RemoveFile(path).PermitUncheckedError();
+    Status removed = env_->RemoveFile(path);
+    if (!removed.ok() && info_log_ != nullptr) {
+      info_log_->Log("removing the WAL that failed to start: " + removed.ToString());
+    }
     return s;
   }
   *log = std::move(created);

@@ -41,8 +41,10 @@ class WalSet {
   static constexpr uint64_t kPreallocateBytesMax = uint64_t{64} << 20;
 
   // Logs are created in `dbname`, preallocated in steps of min(memtable_bytes,
-  // kPreallocateBytesMax) (memtable_bytes > 0).
-  WalSet(Env* env, std::string dbname, uint64_t memtable_bytes, SyncObserver on_sync);
+  // kPreallocateBytesMax) (memtable_bytes > 0). info_log (may be null) takes the problems that
+  // no Status reports.
+  WalSet(Env* env, std::string dbname, uint64_t memtable_bytes, Logger* info_log,
+         SyncObserver on_sync);
   WalSet(const WalSet&) = delete;
   WalSet& operator=(const WalSet&) = delete;
 
@@ -99,6 +101,7 @@ class WalSet {
   Env* const env_;
   const std::string dbname_;
   const uint64_t preallocate_bytes_;
+  Logger* const info_log_;
   const SyncObserver on_sync_;
   std::unique_ptr<wal::Writer> live_;
   FileNumber live_number_{};

@@ -18,7 +18,7 @@ constexpr char kDb[] = "/db";
 
 class WalSetTest : public testing::Test {
  protected:
-  WalSetTest() : wals_(&env_, kDb, 4096, [this](uint64_t) { ++syncs_; }) {
+  WalSetTest() : wals_(&env_, kDb, 4096, nullptr, [this](uint64_t) { ++syncs_; }) {
     EXPECT_TRUE(env_.CreateDir(kDb).ok());
   }
 
