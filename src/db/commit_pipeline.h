@@ -50,7 +50,8 @@ struct CommitGroup {
 };
 
 // What the pipeline needs from the DB. The pipeline calls each step from the leader, in the
-// order listed, one group at a time.
+// order listed, one group at a time; a Flush request, a failed MakeRoom or a rejected validator
+// ends the turn after MakeRoom.
 class CommitEnv {
  public:
   virtual ~CommitEnv() = default;
