@@ -90,15 +90,9 @@ DBImpl::~DBImpl() {
     if (thread.joinable()) thread.join();
   }
   std::lock_guard<std::mutex> lock(mu_);
-  ZIGGY_ASSERT(writers_.empty());
   ZIGGY_ASSERT(snapshots_.empty());  // the DB contract: release snapshots before closing
-  if (log_ != nullptr) {
-    // Every acknowledged record was already handed to the OS; Close trims a preallocated log.
-    Status s = log_->Close();
-    if (!s.ok()) Log("event=error what=close_wal status=\"" + s.ToString() + "\"");
-    log_.reset();
-  }
-  earlier_logs_.clear();  // their memtables' data is in them; a reopen replays it
+  Status closed = wal_set_.Close();
+  if (!closed.ok()) Log("event=error what=close_wal status=\"" + closed.ToString() + "\"");
   versions_.reset();
   if (db_lock_ != nullptr) env_->UnlockFile(std::move(db_lock_)).PermitUncheckedError();
   Log("event=db_closed");

@@ -5,7 +5,8 @@
 //   db_impl_events.cc  counters, listener events (event_queue.h) and LOG lines
 //   db_impl_open.cc    Open: directory checks, LOCK, recovery (recovery.h: MANIFEST, live
 //                      tables, WAL replay per Options::wal_recovery_mode), the first edit
-//   db_impl_write.cc   the write path: writer queue and group commit, memtable switch
+//   db_impl_write.cc   the write path: the CommitEnv of commit_pipeline_ (commit_pipeline.h),
+//                      memtable switch (opening the next log of wal_set_, wal_set.h)
 //   db_impl_flush.cc   the background thread: immutable memtable -> L0 table -> MANIFEST
 //   db_impl_read.cc    Get and NewIterator (db_iter.h over merging_iterator.h)
 //   db_impl_compaction.cc  the compaction threads, installing CompactionJob results, CompactRange
@@ -15,7 +16,7 @@
 // Concurrency: one mutex, mu_, guards the mutable state listed under "Guarded by mu_" below.
 // Work that does I/O runs with mu_ released by exactly one thread at a time per role (each
 // running compaction being a role of its own):
-//   - the write leader (the front of writers_) appends to the WAL and inserts into mem_;
+//   - the write leader (commit_pipeline_) appends to the WAL and inserts into mem_;
 //   - the flush thread builds L0 tables and calls VersionSet::LogAndApply;
 //   - each running compaction (compaction_scheduler_.running() of them: up to
 //     max_background_jobs - 1 compaction threads, each running one compaction picked so that it
@@ -25,8 +26,9 @@
 // Invariants (whenever mu_ is free):
 //   1. Every write with a sequence <= versions_->LastSequence() is in mem_, imm_ or a live table.
 //   2. imm_ is ordered oldest first; imm_[i] holds only data of logs numbered below
-//      imm_[i].next_log_number, and mem_ only data of logs >= log_number_ (the open WAL).
-//   3. versions_->LogNumber() <= the next_log_number of imm_.front() (if any) <= log_number_.
+//      imm_[i].next_log_number, and mem_ only data of logs >= wal_set_.live_number().
+//   3. versions_->LogNumber() <= the next_log_number of imm_.front() (if any)
+//      <= wal_set_.live_number().
 //   4. Once bg_error_ is set it stays set: no later write is acknowledged until reopen.
 #ifndef ZIGGYDB_DB_DB_IMPL_H_
 #define ZIGGYDB_DB_DB_IMPL_H_
@@ -49,6 +51,7 @@
 #include <vector>
 
 #include "base/dbformat.h"
+#include "db/commit_pipeline.h"
 #include "db/compaction.h"
 #include "db/compaction_job.h"
 #include "db/compaction_scheduler.h"
@@ -59,6 +62,7 @@
 #include "db/table_output.h"
 #include "db/version_edit.h"
 #include "db/version_set.h"
+#include "db/wal_set.h"
 #include "db/write_controller.h"
 #include "memtable/memtable.h"
 #include "table/block_cache.h"
@@ -73,7 +77,7 @@
 
 namespace ziggydb {
 
-class DBImpl final : public DB {
+class DBImpl final : public DB, private CommitEnv {
  public:
   DBImpl(const Options& options, std::string dbname);
   ~DBImpl() override;
@@ -104,7 +108,6 @@ class DBImpl final : public DB {
   DBStats GetStats() const;
 
  private:
-  struct Writer;
   class SnapshotImpl;
   struct Immutable {
     std::shared_ptr<MemTable> mem;
@@ -123,44 +126,19 @@ class DBImpl final : public DB {
   [[nodiscard]] Status Recover(VersionEdit* edit);
 
   // ---- db_impl_write.cc ----
-  // The queued write; updates == nullptr is a Flush request (force a memtable switch).
-  [[nodiscard]] Status WriteImpl(const WriteOptions& options, WriteBatch* updates);
-  // Precondition: lock holds mu_ and this writer's Writer is the front of writers_. May release
-  // mu_ while waiting for room or creating a log. force: switch even if mem_ has room (Flush).
+  // CommitEnv, called by commit_pipeline_'s leader (see CommitEnv for locking).
+  [[nodiscard]] Status MakeRoom(const WriteBatch* leader,
+                                std::unique_lock<std::mutex>* lock) override;
+  [[nodiscard]] SequenceNumber LastSequence() const override;
+  void BeginGroup(const CommitGroup& group) override;
+  [[nodiscard]] Status WriteToWal(const CommitGroup& group, uint64_t* sync_micros) override;
+  void ApplyToMemtable(const CommitGroup& group) override;
+  [[nodiscard]] Status FinishGroup(const CommitGroup& group, const Status& written,
+                                   std::unique_lock<std::mutex>* lock) override;
+  // Precondition: lock holds mu_ and this thread is the write leader. May release mu_ while
+  // waiting for room or creating a log. force: switch even if mem_ has room (Flush).
   [[nodiscard]] Status MakeRoomForWrite(std::unique_lock<std::mutex>* lock, bool force);
   [[nodiscard]] Status SwitchMemtable(std::unique_lock<std::mutex>* lock);
-  // Creates WAL `number` (preallocated), syncs the directory and writes the log's head. Needs
-  // no lock.
-  [[nodiscard]] Status CreateLogFile(FileNumber number, const wal::LogHead& head,
-                                     std::unique_ptr<wal::Writer>* writer);
-  // Syncs those of `logs` (older logs, oldest first) that hold unsynced data. Called by the
-  // write leader, which alone syncs logs, with mu_ released.
-  [[nodiscard]] Status SyncEarlierLogs(const std::vector<std::shared_ptr<wal::Writer>>& logs);
-  // Merges the batches of the writers behind the front one that can share its WAL record into
-  // group_batch_; *last is the last writer taken. Precondition: mu_ held.
-  void BuildBatchGroup(Writer** last, size_t* batches);
-  // A sync leader waits (bounded, a fraction of the last fsync) for the sync writers seen
-  // recently to queue up, so that one fsync serves them all. Precondition: mu_ held, self is
-  // the front of writers_. Returns true with mu_ held when self should commit the group; false
-  // with mu_ released when the writer that completed the group took it over (self's state is
-  // then kTakenOver or kDone).
-  [[nodiscard]] bool GatherSyncWriters(Writer* self, std::unique_lock<std::mutex>* lock);
-  // Sleeps (without mu_) while writer's state is `from`, at most until `deadline`; returns the
-  // state it found last.
-  uint32_t WaitWhile(const Writer& writer, uint32_t from,
-                     std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
-  // True if `writer`, just queued, completes the group a gathering leader waits for and may
-  // commit it in the leader's place. Precondition: mu_ held.
-  bool CompletesGathering(const Writer& writer) const;
-  // Commits the group at the front of writers_ on this thread, and the next ones while self
-  // is at the front and unserved, until self's batch is served; returns its status.
-  // Precondition: mu_ held, self queued, and either self is the front or it took over the
-  // front's gathering. Returns with mu_ released.
-  [[nodiscard]] Status CommitGroups(Writer* self, std::unique_lock<std::mutex>* lock);
-  // Writes group_batch_ (`batches` user batches) to the WAL and the memtable with mu_ released,
-  // then publishes its sequence numbers. A WAL failure becomes the sticky bg_error_.
-  [[nodiscard]] Status WriteGroup(const Writer& leader, size_t batches, MemTable* mem,
-                                  std::unique_lock<std::mutex>* lock);
   void SetBackgroundError(const Status& s);  // Precondition: mu_ held
 
   // ---- db_impl_flush.cc ----
@@ -289,17 +267,15 @@ class DBImpl final : public DB {
   std::unique_ptr<VersionSet> versions_;
   std::shared_ptr<MemTable> mem_;
   std::deque<Immutable> imm_;
-  // The open WAL. Replaced only by the write leader; used by the leader with mu_ released.
-  std::unique_ptr<wal::Writer> log_;
-  FileNumber log_number_{};
-  // The logs before log_, oldest first, left unsynced at the memtable switch and kept open until
-  // their memtable is flushed (DeleteObsoleteFiles drops them), so that a sync write can sync them
-  // before it syncs log_ (docs/design/recovery.md, invariant 2). Only the write leader syncs them.
-  std::deque<std::shared_ptr<wal::Writer>> earlier_logs_;
-  // log_ holds the earlier-logs-synced marker (written by its first sync write).
-  bool log_marked_ = false;
-  std::deque<Writer*> writers_;
-  WriteBatch group_batch_;  // used only by the write leader
+  // The live WAL and the earlier ones not yet retired. The write leader alone appends, syncs
+  // and switches logs; the flush thread retires them (DeleteObsoleteFiles).
+  WalSet wal_set_{env_, dbname_, options_.memtable_bytes, info_log_.get(),
+                  [this](uint64_t micros) { RecordWalSync(micros); }};
+  // The writer queue and group commit; its state is guarded by mu_.
+  CommitPipeline commit_pipeline_{&mu_, this, options_.max_write_group_bytes};
+  // Set by BeginGroup for the leader's group; used by the leader alone until FinishGroup.
+  MemTable* group_mem_ = nullptr;
+  WalSet::Append group_wal_;
   Status bg_error_;
   bool shutting_down_ = false;
   // A disable_wal write reached a memtable: closing must flush, or the write would be lost.
@@ -323,15 +299,7 @@ class DBImpl final : public DB {
   WriteController write_controller_{options_};
   EventQueue events_{options_.listeners};
   std::list<std::unique_ptr<SnapshotImpl>> snapshots_;  // oldest first
-  // Group commit gathering (see GatherSyncWriters).
-  int sync_writers_inflight_ = 0;  // sync writers inside WriteImpl
-  int sync_writers_expected_ = 1;  // recent peak of sync_writers_inflight_, lowered on timeout
-  bool leader_gathering_ = false;  // the front writer waits for `expected` writers
-  uint32_t next_wake_bit_ = 0;     // the next queued writer's wake bit is 1 << (this % 32)
-  // Queued writers sleep on this word; a leader bumps it, then wakes their bits (WaitWhile).
-  std::atomic<uint32_t> writer_wakeups_{0};
-  uint64_t last_sync_micros_ = 0;   // duration of the last WAL fsync
-  bool bg_error_reported_ = false;  // ReportBackgroundError ran
+  bool bg_error_reported_ = false;                      // ReportBackgroundError ran
 
   // ---- Recovery counters: written by Open, read anywhere (relaxed) ----
   std::atomic<uint64_t> wal_tail_records_dropped_{0};

@@ -138,10 +138,7 @@ void DBImpl::DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock) {
   // Older logs whose memtables are flushed need no sync any more: close them (below, without
   // mu_) before their files go. A write leader syncing one holds its own reference.
   std::vector<std::shared_ptr<wal::Writer>> closed_logs;
-  while (!earlier_logs_.empty() && earlier_logs_.front()->log_number() < raw(log_number)) {
-    closed_logs.push_back(std::move(earlier_logs_.front()));
-    earlier_logs_.pop_front();
-  }
+  wal_set_.Retire(log_number, &closed_logs);
   lock->unlock();
   closed_logs.clear();
   // INVARIANT: logs created meanwhile by the write leader are numbered above log_number, and
@@ -194,11 +191,11 @@ void DBImpl::DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock) {
 }
 
 Status DBImpl::Flush() {
-  ZIGGY_RETURN_IF_ERROR(WriteImpl(WriteOptions(), nullptr));
+  ZIGGY_RETURN_IF_ERROR(commit_pipeline_.Write(WriteOptions(), nullptr));
   std::unique_lock<std::mutex> lock(mu_);
-  // Every memtable frozen so far holds only logs below log_number_: once the MANIFEST's log
+  // Every memtable frozen so far holds only logs below the live one: once the MANIFEST's log
   // number reaches it, they are all in tables.
-  const FileNumber target = log_number_;
+  const FileNumber target = wal_set_.live_number();
   bg_cv_.wait(lock, [&] { return raw(versions_->LogNumber()) >= raw(target) || !bg_error_.ok(); });
   return bg_error_;
 }

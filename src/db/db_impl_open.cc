@@ -53,19 +53,18 @@ Status DBImpl::RecoverAndStart(bool exists) {
   const FileNumber new_log_number = versions_->NewFileNumber();
   std::unique_ptr<wal::Writer> new_log;
   // No predecessor in its head: every older log is obsolete once the edit is durable.
-  ZIGGY_RETURN_IF_ERROR(CreateLogFile(new_log_number, wal::LogHead{}, &new_log));
+  ZIGGY_RETURN_IF_ERROR(wal_set_.CreateLog(new_log_number, wal::LogHead{}, &new_log));
   edit.SetLogNumber(new_log_number);
   ZIGGY_RETURN_IF_ERROR(versions_->LogAndApply(&edit, &lock));
   // Nothing below fails: once the edit is durable the Open has succeeded.
-  log_ = std::move(new_log);
-  log_number_ = new_log_number;
+  wal_set_.Install(new_log_number, std::move(new_log));
   mem_ = std::make_shared<MemTable>(icmp_, options_.memtable_bytes);
   StartInfoLog();
   LogOptions();
   DeleteObsoleteFiles(&lock);
   bg_thread_ = std::thread([this] { BackgroundThreadMain(); });
   StartCompactionThreads();
-  Log("event=db_opened path=" + dbname_ + " wal=" + std::to_string(raw(log_number_)) +
+  Log("event=db_opened path=" + dbname_ + " wal=" + std::to_string(raw(wal_set_.live_number())) +
       " manifest=" + std::to_string(raw(versions_->ManifestFileNumber())) +
       " last_sequence=" + std::to_string(raw(versions_->LastSequence())));
   return Status::OK();

@@ -1,0 +1,151 @@
+// CommitPipeline: the write path's group commit. Writers queue; the front writer (the leader)
+// makes room, merges the compatible batches queued behind it into one group, gives the group its
+// sequence numbers, and with the mutex released writes it to the WAL as one record (synced at
+// most once) and applies it to the memtable. Back under the mutex it publishes the sequence
+// numbers and wakes the writers it served; the next front writer leads the next group.
+//
+// The pipeline knows nothing of the DB: it works through a CommitEnv (make room, sequence,
+// WAL, memtable, publication), so it can be tested without one (commit_pipeline_test.cc).
+//
+// Thread safety: every method may be called from any thread. The pipeline's state is guarded by
+// the mutex given at construction, which is also the one CommitEnv's locked steps expect held
+// (the DB's mutex: making room and publishing touch DB state).
+// Invariants:
+//   1. Groups commit one at a time, in queue order: a group's sequence numbers follow the last
+//      published one, and it is published before the next group is formed.
+//   2. A writer is acknowledged only after its group was published, and (sync writers) after the
+//      WAL sync that covers it; a sync batch never rides on a non-sync leader.
+//   3. Once publishing a group fails (CommitEnv::FinishGroup), the error is sticky: every
+//      later write returns it without reaching the CommitEnv.
+//   4. A writer's validator (CommitPipeline::Write) runs under the mutex after every earlier
+//      group was published and before its own batch gets its sequence numbers, with its batch
+//      first in its group: it sees every earlier commit and no later one.
+#ifndef ZIGGYDB_DB_COMMIT_PIPELINE_H_
+#define ZIGGYDB_DB_COMMIT_PIPELINE_H_
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+
+#include "base/dbformat.h"
+#include "db/write_batch_internal.h"
+#include "ziggydb/options.h"
+#include "ziggydb/status.h"
+#include "ziggydb/write_batch.h"
+
+namespace ziggydb {
+
+// One group commit: the merged batches of the writers it serves.
+struct CommitGroup {
+  WriteBatch* batch = nullptr;  // holds the group's first sequence number (SetSequence)
+  size_t batches = 0;           // user batches merged into it
+  uint64_t leader_bytes = 0;    // the encoded size of the leader's own batch
+  bool sync = false;            // sync the WAL before acknowledging
+  bool disable_wal = false;     // apply to the memtable only
+};
+
+// What the pipeline needs from the DB. The pipeline calls each step from the leader, in the
+// order listed, one group at a time; a Flush request, a failed MakeRoom or a rejected validator
+// ends the turn after MakeRoom.
+class CommitEnv {
+ public:
+  virtual ~CommitEnv() = default;
+  // Mutex held (`lock`; may be released while waiting). Makes room for the group led by
+  // `leader` (throttling, memtable switch); leader == nullptr is a Flush request, which forces a
+  // memtable switch and writes nothing. An error fails this group only.
+  [[nodiscard]] virtual Status MakeRoom(const WriteBatch* leader,
+                                        std::unique_lock<std::mutex>* lock) = 0;
+  // Mutex held. The last published sequence number.
+  [[nodiscard]] virtual SequenceNumber LastSequence() const = 0;
+  // Mutex held, not released: the group is formed and numbered. The env notes what the unlocked
+  // steps need (which log, which memtable) and charges its write delay.
+  virtual void BeginGroup(const CommitGroup& group) = 0;
+  // Mutex released. Appends the group to the WAL as one record and, if group.sync, syncs it;
+  // *sync_micros is that fsync's duration (0: none). Not called with group.disable_wal.
+  [[nodiscard]] virtual Status WriteToWal(const CommitGroup& group, uint64_t* sync_micros) = 0;
+  // Mutex released, after WriteToWal succeeded (or was skipped). Cannot fail: the batches were
+  // built through the WriteBatch API.
+  virtual void ApplyToMemtable(const CommitGroup& group) = 0;
+  // Mutex held (`lock`; may be released meanwhile). `written`: WriteToWal's status. On OK,
+  // publishes the group's sequence numbers and returns OK; otherwise returns the error every
+  // writer of this and every later group gets (invariant 3).
+  [[nodiscard]] virtual Status FinishGroup(const CommitGroup& group, const Status& written,
+                                           std::unique_lock<std::mutex>* lock) = 0;
+};
+
+class CommitPipeline {
+ public:
+  // Checked under the mutex with `first_sequence`, the sequence number the writer's batch will
+  // start at (invariant 4). A non-OK status fails that write alone: its batch is not written.
+  using Validator = std::function<Status(SequenceNumber first_sequence)>;
+
+  // `mu` and `env` must outlive the pipeline. max_group_bytes: the most a group's batch may
+  // hold (a single larger batch still forms a group of its own).
+  CommitPipeline(std::mutex* mu, CommitEnv* env, size_t max_group_bytes);
+  CommitPipeline(const CommitPipeline&) = delete;
+  CommitPipeline& operator=(const CommitPipeline&) = delete;
+  ~CommitPipeline();
+
+  // Commits `batch` (null: a Flush request) and returns when it is durable per `options` and
+  // visible, or failed. `validator` (optional) must be non-null only with a batch; it must not
+  // call back into the pipeline. Precondition: the mutex is not held.
+  [[nodiscard]] Status Write(const WriteOptions& options, WriteBatch* batch,
+                             const Validator* validator = nullptr);
+  // For tests: the writers queued now, the leader included. Takes the mutex.
+  size_t TEST_QueuedWriters() const;
+
+ private:
+  struct Writer;
+
+  // Merges the batches of the writers behind the front one that can share its WAL record into
+  // group_batch_; *last is the last writer taken. Precondition: mutex held.
+  void BuildBatchGroup(Writer** last, size_t* batches);
+  // A sync leader waits (bounded, a fraction of the last fsync) for the sync writers seen
+  // recently to queue up, so that one fsync serves them all. Precondition: mutex held, self is
+  // the front of writers_. Returns true with the mutex held when self should commit the group;
+  // false with it released when the writer that completed the group took it over (self's state
+  // is then kTakenOver or kDone).
+  [[nodiscard]] bool GatherSyncWriters(Writer* self, std::unique_lock<std::mutex>* lock);
+  // True if `writer`, just queued, completes the group a gathering leader waits for and may
+  // commit it in the leader's place. Precondition: mutex held.
+  bool CompletesGathering(const Writer& writer) const;
+  // Sleeps (without the mutex) while writer's state is `from`, at most until `deadline`;
+  // returns the state it found last.
+  uint32_t WaitWhile(const Writer& writer, uint32_t from,
+                     std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
+  // Commits the group at the front of writers_ on this thread, and the next ones while self is
+  // at the front and unserved, until self's batch is served; returns its status.
+  // Precondition: mutex held, self queued, and either self is the front or it took over the
+  // front's gathering. Returns with the mutex released.
+  [[nodiscard]] Status CommitGroups(Writer* self, std::unique_lock<std::mutex>* lock);
+  // Numbers group_batch_ (`batches` user batches, led by `leader`) and commits it through the
+  // env. Precondition: mutex held (released during I/O).
+  [[nodiscard]] Status WriteGroup(const Writer& leader, size_t batches,
+                                  std::unique_lock<std::mutex>* lock);
+
+  std::mutex* const mu_;
+  CommitEnv* const env_;
+  const size_t max_group_bytes_;
+
+  // ---- Guarded by *mu_ ----
+  std::deque<Writer*> writers_;
+  WriteBatch group_batch_;  // used only by the leader
+  Status error_;            // sticky (invariant 3)
+  // Group commit gathering (see GatherSyncWriters).
+  int sync_writers_inflight_ = 0;  // sync writers inside Write
+  int sync_writers_expected_ = 1;  // recent peak of sync_writers_inflight_, lowered on timeout
+  bool leader_gathering_ = false;  // the front writer waits for `expected` writers
+  uint32_t next_wake_bit_ = 0;     // the next queued writer's wake bit is 1 << (this % 32)
+  uint64_t last_sync_micros_ = 0;  // duration of the last WAL fsync
+  // Queued sync writers sleep on this word; a leader bumps it, then wakes their bits (WaitWhile).
+  std::atomic<uint32_t> writer_wakeups_{0};
+};
+
+}  // namespace ziggydb
+
+#endif  // ZIGGYDB_DB_COMMIT_PIPELINE_H_
