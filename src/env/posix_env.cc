@@ -9,7 +9,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <mutex>
 #include <set>
 
 #include "env/mapped_file.h"
@@ -18,6 +17,7 @@
 #include "env/posix_mapped_random_access_file.h"
 #include "env/preallocated_file.h"
 #include "util/assert.h"
+#include "util/mutex.h"
 #include "util/status_macros.h"
 
 namespace ziggydb {
@@ -31,17 +31,17 @@ using posix::ErrnoError;
 class LockTable {
  public:
   bool Insert(const std::string& path) {
-    std::lock_guard<std::mutex> guard(mu_);
+    MutexLock guard(&mu_);
     return paths_.insert(path).second;
   }
   void Erase(const std::string& path) {
-    std::lock_guard<std::mutex> guard(mu_);
+    MutexLock guard(&mu_);
     paths_.erase(path);
   }
 
  private:
-  std::mutex mu_;
-  std::set<std::string> paths_;  // guarded by mu_
+  Mutex mu_;
+  std::set<std::string> paths_ GUARDED_BY(mu_);
 };
 
 LockTable& Locks() {
