@@ -4,9 +4,9 @@
 //
 // Cost: none over the std types in a release build. Every method is an inline forward to the std
 // call; CondVar::Wait adopts the already-locked std::mutex into a std::unique_lock for the wait
-// and releases it afterwards without unlocking. With ZIGGY_DEBUG_CHECKS (debug, asan and tsan
-// presets) a Mutex also records its owning thread, so AssertHeld checks at run time what the
-// analysis assumes at compile time.
+// and releases it afterwards without unlocking. With ZIGGY_DEBUG_CHECKS (the debug, asan and
+// thread-safety presets) a Mutex also records its owning thread, so AssertHeld checks at run time
+// what the analysis assumes at compile time.
 //
 // How to annotate a class (docs/design/concurrency.md has the whole discipline):
 //
@@ -35,7 +35,9 @@
 // such a method REQUIRES(mu_) (held on entry and on return, released in between) instead of
 // passing a `std::unique_lock<std::mutex>*`, and releases the mutex in a scope:
 //
-//   Status DBImpl::FlushOldestImmutable() REQUIRES(mu_) {
+//   [[nodiscard]] Status FlushOldestImmutable() REQUIRES(mu_);  // in the class
+//
+//   Status DBImpl::FlushOldestImmutable() {
 //     ... pick the memtable, under mu_ ...
 //     {
 //       MutexUnlock unlock(&mu_);  // no GUARDED_BY(mu_) field may be touched in this scope
