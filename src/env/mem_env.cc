@@ -45,7 +45,8 @@ Status StickyError(const std::string& path, const Status& cause) {
 
 }  // namespace
 
-// One file's bytes. All members are guarded by the owning MemEnv's mu_.
+// One file's bytes. All members are guarded by the owning MemEnv's mu_: the file objects reach
+// an Inode through a pointer PT_GUARDED_BY it (checked), MemEnv's methods through files_ under it.
 // Invariant: data and synced agree outside [dirty_begin, dirty_end) within both sizes, and
 // data.size() > synced.size() only when the growth lies inside the dirty range.
 struct MemEnv::Inode {

@@ -106,8 +106,8 @@ class MemEnv : public Env, public PreallocatingEnv {
       const std::function<uint64_t(const std::string& path, uint64_t unsynced_bytes)>& keep_bytes)
       EXCLUDES(mu_);
   // Damage that is already on the medium: changes the current and the synced bytes alike.
-  Status CorruptByte(const std::string& path, uint64_t offset, uint8_t xor_mask);
-  Status TruncateDurably(const std::string& path, uint64_t size);
+  Status CorruptByte(const std::string& path, uint64_t offset, uint8_t xor_mask) EXCLUDES(mu_);
+  Status TruncateDurably(const std::string& path, uint64_t size) EXCLUDES(mu_);
 
  private:
   struct Inode;
