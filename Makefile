@@ -42,6 +42,16 @@ test-tsan-smoke: deps
 	cmake --build --preset tsan-smoke -j $(JOBS)
 	ctest --preset tsan-smoke
 
+# clang -Wthread-safety -Werror over the libraries, tools and tests (compile only; the analysis
+# is the point), then the checks that the analysis rejects lock-discipline mistakes
+# (docs/design/concurrency.md).
+.PHONY: test-thread-safety
+test: test-thread-safety
+test-thread-safety: deps
+	cmake --preset thread-safety >/dev/null
+	cmake --build --preset thread-safety -j $(JOBS)
+	ctest --preset thread-safety
+
 # libFuzzer targets built with clang, each run briefly (FUZZ_SECONDS, default 10) over a copy of
 # its committed corpus. Without clang the script says so and the rule passes.
 fuzz-smoke: deps

@@ -17,12 +17,12 @@
 #include <atomic>
 #include <cstdint>
 #include <limits>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "env/fault_env.h"
+#include "util/mutex.h"
 
 namespace ziggydb::test {
 
@@ -36,25 +36,25 @@ class CrashEnv : public FaultInjectionEnv {
   // Lets `ops` more counted operations whose path contains path_filter succeed (others pass
   // freely); the next such operation fails, and so does every operation after it.
   void CrashAfter(uint64_t ops, std::string path_filter = "") {
-    std::lock_guard<std::mutex> guard(mu_);
+    MutexLock guard(&mu_);
     budget_ = ops;
     filter_ = std::move(path_filter);
   }
   void CrashNow() { CrashAfter(0); }
   // True once an operation has been refused because of the crash.
   bool crashed() const {
-    std::lock_guard<std::mutex> guard(mu_);
+    MutexLock guard(&mu_);
     return crashed_;
   }
   // The operation that the crash refused first (valid once crashed()).
   Op crash_op() const {
-    std::lock_guard<std::mutex> guard(mu_);
+    MutexLock guard(&mu_);
     return crash_op_;
   }
   // Power loss at the crash point, then a fresh machine. Precondition: no DB open on this Env.
   void Restart() {
     DropUnsyncedData();
-    std::lock_guard<std::mutex> guard(mu_);
+    MutexLock guard(&mu_);
     budget_ = kNoCrash;
     filter_.clear();
     crashed_ = false;
@@ -62,24 +62,24 @@ class CrashEnv : public FaultInjectionEnv {
 
   // Counted operations since the last ResetOps(), and (if recording) each one.
   void ResetOps(bool record) {
-    std::lock_guard<std::mutex> guard(mu_);
+    MutexLock guard(&mu_);
     op_count_ = 0;
     record_ = record;
     ops_.clear();
   }
   uint64_t op_count() const {
-    std::lock_guard<std::mutex> guard(mu_);
+    MutexLock guard(&mu_);
     return op_count_;
   }
   std::vector<Op> recorded_ops() const {
-    std::lock_guard<std::mutex> guard(mu_);
+    MutexLock guard(&mu_);
     return ops_;
   }
 
  protected:
   Status InjectedFault(FaultOp op, std::string_view path, std::string_view other_path) override {
     {
-      std::lock_guard<std::mutex> guard(mu_);
+      MutexLock guard(&mu_);
       const bool matches =
           path.find(filter_) != std::string_view::npos ||
           (!other_path.empty() && other_path.find(filter_) != std::string_view::npos);
@@ -98,14 +98,14 @@ class CrashEnv : public FaultInjectionEnv {
  private:
   static constexpr uint64_t kNoCrash = std::numeric_limits<uint64_t>::max();
 
-  mutable std::mutex mu_;
-  uint64_t budget_ = kNoCrash;  // guarded by mu_: matching operations left before the crash
-  std::string filter_;          // guarded by mu_: which operations count toward the crash
-  bool crashed_ = false;        // guarded by mu_
-  Op crash_op_{};               // guarded by mu_
-  uint64_t op_count_ = 0;       // guarded by mu_
-  bool record_ = false;         // guarded by mu_
-  std::vector<Op> ops_;         // guarded by mu_
+  mutable Mutex mu_;
+  uint64_t budget_ GUARDED_BY(mu_) = kNoCrash;  // matching operations left before the crash
+  std::string filter_ GUARDED_BY(mu_);          // which operations count toward the crash
+  bool crashed_ GUARDED_BY(mu_) = false;
+  Op crash_op_ GUARDED_BY(mu_){};
+  uint64_t op_count_ GUARDED_BY(mu_) = 0;
+  bool record_ GUARDED_BY(mu_) = false;
+  std::vector<Op> ops_ GUARDED_BY(mu_);
 };
 
 // Short name of an operation, for messages and statistics.

@@ -6,16 +6,15 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 
 #include "db/db_impl.h"
 #include "db/db_test_util.h"
 #include "testutil/testutil.h"
+#include "util/mutex.h"
 #include "util/random.h"
 #include "ziggydb/db.h"
 
@@ -42,23 +41,26 @@ std::string Key(uint64_t i) {
 class OverlapGate {
  public:
   void Enter() {
-    std::unique_lock<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     ++inside_;
     peak_ = std::max(peak_, inside_);
-    cv_.notify_all();
-    cv_.wait_for(lock, kPartnerWait, [this] { return peak_ >= 2; });
+    partner_entered_.NotifyAll();
+    const auto deadline = std::chrono::steady_clock::now() + kPartnerWait;
+    while (peak_ < 2) {
+      if (!partner_entered_.WaitUntil(&mu_, deadline)) break;
+    }
     --inside_;
   }
   int peak() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     return peak_;
   }
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int inside_ = 0;
-  int peak_ = 0;
+  Mutex mu_;
+  CondVar partner_entered_;  // waiters and notifiers: Enter
+  int inside_ GUARDED_BY(mu_) = 0;
+  int peak_ GUARDED_BY(mu_) = 0;
 };
 
 class ConcurrentCompactionTest : public DBTest {

@@ -9,7 +9,6 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -18,6 +17,7 @@
 
 #include "db/db_test_util.h"
 #include "testutil/testutil.h"
+#include "util/mutex.h"
 #include "util/random.h"
 
 namespace ziggydb::test {
@@ -56,22 +56,22 @@ std::optional<uint64_t> ParseGeneration(std::string_view value, int writer, int 
 class Failures {
  public:
   void Add(const std::string& what) {
-    std::lock_guard<std::mutex> guard(mu_);
+    MutexLock guard(&mu_);
     if (count_++ == 0) first_ = what;
   }
   int count() const {
-    std::lock_guard<std::mutex> guard(mu_);
+    MutexLock guard(&mu_);
     return count_;
   }
   std::string first() const {
-    std::lock_guard<std::mutex> guard(mu_);
+    MutexLock guard(&mu_);
     return first_;
   }
 
  private:
-  mutable std::mutex mu_;
-  int count_ = 0;
-  std::string first_;
+  mutable Mutex mu_;
+  int count_ GUARDED_BY(mu_) = 0;
+  std::string first_ GUARDED_BY(mu_);
 };
 
 class DBConcurrencyTest : public DBTest {

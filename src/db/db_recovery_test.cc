@@ -4,7 +4,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -13,6 +12,7 @@
 #include "db/filename.h"
 #include "db/version_edit.h"
 #include "testutil/testutil.h"
+#include "util/mutex.h"
 #include "wal/log_writer.h"
 #include "ziggydb/db.h"
 
@@ -336,18 +336,18 @@ class SlowSyncEnv final : public MemEnv {
 class CapturingLogger final : public Logger {
  public:
   void Log(std::string_view line) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     text_.append(line);
     text_.push_back('\n');
   }
   std::string text() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     return text_;
   }
 
  private:
-  mutable std::mutex mu_;
-  std::string text_;
+  mutable Mutex mu_;
+  std::string text_ GUARDED_BY(mu_);
 };
 
 TEST(DBStall, WritersWaitForASlowFlushAndTheWaitIsCounted) {

@@ -5,11 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstdio>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -17,6 +15,7 @@
 #include "db/db_properties.h"
 #include "db/filename.h"
 #include "env/fault_env.h"
+#include "util/mutex.h"
 #include "ziggydb/db.h"
 #include "ziggydb/env.h"
 
@@ -34,19 +33,20 @@ inline std::string Key(int i) {
 class Gate {
  public:
   void Enter() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return open_; });
+    MutexLock lock(&mu_);
+    while (!open_)
+      opened_.Wait(&mu_);
   }
   void Release() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     open_ = true;
-    cv_.notify_all();
+    opened_.NotifyAll();
   }
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
+  Mutex mu_;
+  CondVar opened_;  // waiters: Enter; notifier: Release
+  bool open_ GUARDED_BY(mu_) = false;
 };
 
 class DBTest : public ::testing::Test {

@@ -9,12 +9,12 @@
 #define ZIGGYDB_DB_DEFERRED_LOGGER_H_
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "util/mutex.h"
 #include "ziggydb/env.h"
 
 namespace ziggydb {
@@ -24,7 +24,7 @@ class DeferredLogger final : public Logger {
   static constexpr size_t kMaxHeldLines = 1000;
 
   void Log(std::string_view line) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (target_ != nullptr) {
       target_->Log(line);
     } else if (!discard_ && held_.size() < kMaxHeldLines) {
@@ -35,7 +35,7 @@ class DeferredLogger final : public Logger {
   // Replays the held lines into target and forwards every later line to it. A null target
   // discards everything from now on.
   void SetTarget(std::shared_ptr<Logger> target) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     target_ = std::move(target);
     discard_ = target_ == nullptr;
     if (target_ != nullptr) {
@@ -46,10 +46,10 @@ class DeferredLogger final : public Logger {
   }
 
  private:
-  std::mutex mu_;
-  std::shared_ptr<Logger> target_;  // guarded by mu_
-  bool discard_ = false;            // guarded by mu_
-  std::vector<std::string> held_;   // guarded by mu_
+  Mutex mu_;
+  std::shared_ptr<Logger> target_ GUARDED_BY(mu_);
+  bool discard_ GUARDED_BY(mu_) = false;
+  std::vector<std::string> held_ GUARDED_BY(mu_);
 };
 
 }  // namespace ziggydb

@@ -9,10 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
 #include <map>
-#include <mutex>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -23,6 +21,7 @@
 #include "db/db_impl.h"
 #include "db/db_test_util.h"
 #include "testutil/testutil.h"
+#include "util/mutex.h"
 #include "util/random.h"
 #include "ziggydb/listener.h"
 #include "ziggydb/statistics.h"
@@ -425,37 +424,45 @@ TEST(PrometheusChecker, RejectsMalformedPages) {
 
 // Records every event; each callback reads a property, which takes the DB mutex: a callback made
 // with the mutex held would deadlock (or trip the mutex's own checks).
+// Every event a RecordingListener received, in order.
+struct RecordedEvents {
+  std::vector<FlushJobInfo> flush_begins, flushes;
+  std::vector<CompactionJobInfo> compaction_begins, compactions;
+  std::vector<Status> errors;
+};
+
 class RecordingListener final : public EventListener {
  public:
   void OnFlushBegin(DB* db, const FlushJobInfo& info) override {
     Touch(db);
-    std::lock_guard<std::mutex> lock(mu_);
-    flush_begins.push_back(info);
+    MutexLock lock(&mu_);
+    recorded_.flush_begins.push_back(info);
   }
   void OnFlushCompleted(DB* db, const FlushJobInfo& info) override {
     Touch(db);
-    std::lock_guard<std::mutex> lock(mu_);
-    flushes.push_back(info);
+    MutexLock lock(&mu_);
+    recorded_.flushes.push_back(info);
   }
   void OnCompactionBegin(DB* db, const CompactionJobInfo& info) override {
     Touch(db);
-    std::lock_guard<std::mutex> lock(mu_);
-    compaction_begins.push_back(info);
+    MutexLock lock(&mu_);
+    recorded_.compaction_begins.push_back(info);
   }
   void OnCompactionCompleted(DB* db, const CompactionJobInfo& info) override {
     Touch(db);
-    std::lock_guard<std::mutex> lock(mu_);
-    compactions.push_back(info);
+    MutexLock lock(&mu_);
+    recorded_.compactions.push_back(info);
   }
   void OnBackgroundError(DB* db, const Status& status) override {
     Touch(db);
-    std::lock_guard<std::mutex> lock(mu_);
-    errors.push_back(status);
+    MutexLock lock(&mu_);
+    recorded_.errors.push_back(status);
   }
 
-  std::vector<FlushJobInfo> flush_begins, flushes;
-  std::vector<CompactionJobInfo> compaction_begins, compactions;
-  std::vector<Status> errors;
+  RecordedEvents Recorded() {
+    MutexLock lock(&mu_);
+    return recorded_;
+  }
 
  private:
   static void Touch(DB* db) {
@@ -463,7 +470,8 @@ class RecordingListener final : public EventListener {
     EXPECT_TRUE(db->GetProperty("ziggydb.stats", &value));
     EXPECT_TRUE(db->GetProperty("ziggydb.metrics", &value));
   }
-  std::mutex mu_;
+  Mutex mu_;
+  RecordedEvents recorded_ GUARDED_BY(mu_);
 };
 
 TEST_F(DBTest, ListenerSeesFlushesAndCompactions) {
@@ -478,20 +486,21 @@ TEST_F(DBTest, ListenerSeesFlushesAndCompactions) {
   ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
   Close();  // joins the background threads: every event has been delivered
 
-  ASSERT_EQ(listener->flush_begins.size(), 3u);
-  ASSERT_EQ(listener->flushes.size(), 3u);
+  const RecordedEvents recorded = listener->Recorded();
+  ASSERT_EQ(recorded.flush_begins.size(), 3u);
+  ASSERT_EQ(recorded.flushes.size(), 3u);
   for (size_t i = 0; i < 3; ++i) {
-    const FlushJobInfo& f = listener->flushes[i];
+    const FlushJobInfo& f = recorded.flushes[i];
     EXPECT_EQ(f.db_name, kDbName);
-    EXPECT_EQ(f.file_number, listener->flush_begins[i].file_number);
+    EXPECT_EQ(f.file_number, recorded.flush_begins[i].file_number);
     EXPECT_EQ(f.entries, 100u);
     EXPECT_GT(f.file_bytes, 100u * 100u);
     EXPECT_TRUE(f.status.ok());
   }
-  ASSERT_FALSE(listener->compactions.empty());
-  EXPECT_EQ(listener->compaction_begins.size(), listener->compactions.size());
+  ASSERT_FALSE(recorded.compactions.empty());
+  EXPECT_EQ(recorded.compaction_begins.size(), recorded.compactions.size());
   uint64_t read = 0, written = 0;
-  for (const CompactionJobInfo& c : listener->compactions) {
+  for (const CompactionJobInfo& c : recorded.compactions) {
     EXPECT_TRUE(c.status.ok());
     EXPECT_FALSE(c.input_file_numbers.empty());
     EXPECT_EQ(c.input_file_numbers.size(), c.input_file_levels.size());
@@ -507,11 +516,11 @@ TEST_F(DBTest, ListenerSeesFlushesAndCompactions) {
   EXPECT_LT(written, read);  // three versions of each key became one
   // The flushed tables were the inputs of the compactions.
   std::set<uint64_t> inputs;
-  for (const CompactionJobInfo& c : listener->compactions)
+  for (const CompactionJobInfo& c : recorded.compactions)
     inputs.insert(c.input_file_numbers.begin(), c.input_file_numbers.end());
-  for (const FlushJobInfo& f : listener->flushes)
+  for (const FlushJobInfo& f : recorded.flushes)
     EXPECT_TRUE(inputs.contains(f.file_number));
-  EXPECT_TRUE(listener->errors.empty());
+  EXPECT_TRUE(recorded.errors.empty());
 }
 
 TEST_F(DBTest, ListenerSeesFailedFlushAndBackgroundErrorOnce) {
@@ -525,10 +534,11 @@ TEST_F(DBTest, ListenerSeesFailedFlushAndBackgroundErrorOnce) {
   EXPECT_FALSE(db_->Flush().ok());
   EXPECT_FALSE(Put("b", "2").ok());  // writes refused after the background error
   Close();
-  ASSERT_EQ(listener->flushes.size(), 1u);
-  EXPECT_FALSE(listener->flushes[0].status.ok());
-  ASSERT_EQ(listener->errors.size(), 1u);
-  EXPECT_FALSE(listener->errors[0].ok());
+  const RecordedEvents recorded = listener->Recorded();
+  ASSERT_EQ(recorded.flushes.size(), 1u);
+  EXPECT_FALSE(recorded.flushes[0].status.ok());
+  ASSERT_EQ(recorded.errors.size(), 1u);
+  EXPECT_FALSE(recorded.errors[0].ok());
   EXPECT_EQ(stats->GetTickerCount(Ticker::kBackgroundErrors), 1u);
   EXPECT_EQ(stats->GetTickerCount(Ticker::kFlushes), 0u);
 }
@@ -538,21 +548,21 @@ class StallListener final : public EventListener {
   void OnStallBegin(DB* db, const WriteStallInfo& info) override {
     std::string page;
     EXPECT_TRUE(db->GetProperty("ziggydb.metrics", &page));  // no DB mutex held
-    std::lock_guard<std::mutex> lock(mu_);
-    events.push_back("begin " + std::string(WriteStallCauseName(info.cause)));
+    MutexLock lock(&mu_);
+    events_.push_back("begin " + std::string(WriteStallCauseName(info.cause)));
   }
   void OnStallEnd(DB*, const WriteStallInfo& info) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    events.push_back("end " + std::string(WriteStallCauseName(info.cause)));
+    MutexLock lock(&mu_);
+    events_.push_back("end " + std::string(WriteStallCauseName(info.cause)));
   }
   std::vector<std::string> Events() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return events;
+    MutexLock lock(&mu_);
+    return events_;
   }
 
  private:
-  std::mutex mu_;
-  std::vector<std::string> events;
+  Mutex mu_;
+  std::vector<std::string> events_ GUARDED_BY(mu_);
 };
 
 TEST_F(StatisticsDBTest, L0SlowdownStallBeginsAndEnds) {
@@ -717,17 +727,17 @@ TEST_F(DBTest, InfoLogHasOneParseableLinePerEvent) {
   class CapturingLogger final : public Logger {
    public:
     void Log(std::string_view line) override {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       lines_.emplace_back(line);
     }
     std::vector<std::string> lines() {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       return lines_;
     }
 
    private:
-    std::mutex mu_;
-    std::vector<std::string> lines_;
+    Mutex mu_;
+    std::vector<std::string> lines_ GUARDED_BY(mu_);
   };
   auto logger = std::make_shared<CapturingLogger>();
   options_.info_log = logger;

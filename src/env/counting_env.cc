@@ -31,7 +31,7 @@ CountingEnv::CountingEnv(Env* target) : target_(target) {
 CountingEnv::~CountingEnv() = default;
 
 std::shared_ptr<CountingEnv::Counters> CountingEnv::CountersFor(const std::string& path) {
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock guard(&mu_);
   std::shared_ptr<Counters>& counters = counters_[path];
   if (counters == nullptr) counters = std::make_shared<Counters>();
   return counters;
@@ -57,19 +57,19 @@ Status CountingEnv::NewMappedRandomAccessFile(const std::string& path,
 }
 
 uint64_t CountingEnv::reads(const std::string& path) const {
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock guard(&mu_);
   auto it = counters_.find(path);
   return it == counters_.end() ? 0 : it->second->reads.load(std::memory_order_relaxed);
 }
 
 uint64_t CountingEnv::bytes_read(const std::string& path) const {
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock guard(&mu_);
   auto it = counters_.find(path);
   return it == counters_.end() ? 0 : it->second->bytes.load(std::memory_order_relaxed);
 }
 
 uint64_t CountingEnv::total_reads() const {
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock guard(&mu_);
   uint64_t total = 0;
   for (const auto& [path, counters] : counters_)
     total += counters->reads.load(std::memory_order_relaxed);
@@ -77,7 +77,7 @@ uint64_t CountingEnv::total_reads() const {
 }
 
 void CountingEnv::ResetCounts() {
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock guard(&mu_);
   for (auto& [path, counters] : counters_) {
     counters->reads.store(0, std::memory_order_relaxed);
     counters->bytes.store(0, std::memory_order_relaxed);

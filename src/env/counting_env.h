@@ -9,12 +9,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "env/mapped_file.h"
 #include "env/preallocated_file.h"
+#include "util/mutex.h"
 #include "ziggydb/env.h"
 
 namespace ziggydb {
@@ -86,12 +86,12 @@ class CountingEnv : public Env, public PreallocatingEnv, public MappingEnv {
   };
   class CountingFile;
 
-  std::shared_ptr<Counters> CountersFor(const std::string& path);
+  std::shared_ptr<Counters> CountersFor(const std::string& path) EXCLUDES(mu_);
 
   Env* const target_;
-  mutable std::mutex mu_;
-  // guarded by mu_; entries are never removed, so files keep valid counters across resets
-  std::map<std::string, std::shared_ptr<Counters>> counters_;
+  mutable Mutex mu_;
+  // Entries are never removed, so files keep valid counters across resets.
+  std::map<std::string, std::shared_ptr<Counters>> counters_ GUARDED_BY(mu_);
 };
 
 }  // namespace ziggydb

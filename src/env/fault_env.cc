@@ -32,23 +32,23 @@ const char* FaultOpName(FaultOp op) {
 
 void FaultInjectionEnv::InjectError(FaultOp op, std::string path_substring, int count) {
   ZIGGY_ASSERT(count > 0);
-  std::lock_guard<std::mutex> guard(rules_mu_);
+  MutexLock guard(&rules_mu_);
   rules_.push_back(Rule{op, std::move(path_substring), count});
 }
 
 void FaultInjectionEnv::ClearErrors() {
-  std::lock_guard<std::mutex> guard(rules_mu_);
+  MutexLock guard(&rules_mu_);
   rules_.clear();
 }
 
 uint64_t FaultInjectionEnv::injected_error_count() const {
-  std::lock_guard<std::mutex> guard(rules_mu_);
+  MutexLock guard(&rules_mu_);
   return injected_error_count_;
 }
 
 Status FaultInjectionEnv::InjectedFault(FaultOp op, std::string_view path,
                                         std::string_view other_path) {
-  std::lock_guard<std::mutex> guard(rules_mu_);
+  MutexLock guard(&rules_mu_);
   for (auto it = rules_.begin(); it != rules_.end(); ++it) {
     const bool matches =
         it->op == op &&

@@ -16,12 +16,12 @@
 
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "env/mem_env.h"
+#include "util/mutex.h"
 
 namespace ziggydb {
 
@@ -59,7 +59,8 @@ class FaultInjectionEnv : public MemEnv {
   uint64_t injected_error_count() const;
 
  protected:
-  Status InjectedFault(FaultOp op, std::string_view path, std::string_view other_path) override;
+  Status InjectedFault(FaultOp op, std::string_view path, std::string_view other_path) override
+      EXCLUDES(rules_mu_);
 
  private:
   struct Rule {
@@ -68,9 +69,9 @@ class FaultInjectionEnv : public MemEnv {
     int remaining;
   };
 
-  mutable std::mutex rules_mu_;
-  std::vector<Rule> rules_;            // guarded by rules_mu_
-  uint64_t injected_error_count_ = 0;  // guarded by rules_mu_
+  mutable Mutex rules_mu_;
+  std::vector<Rule> rules_ GUARDED_BY(rules_mu_);
+  uint64_t injected_error_count_ GUARDED_BY(rules_mu_) = 0;
 };
 
 }  // namespace ziggydb

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "util/assert.h"
+#include "util/mutex.h"
 #include "util/status_macros.h"
 
 namespace ziggydb {
@@ -44,7 +45,8 @@ Status StickyError(const std::string& path, const Status& cause) {
 
 }  // namespace
 
-// One file's bytes. All members are guarded by the owning MemEnv's mu_.
+// One file's bytes. All members are guarded by the owning MemEnv's mu_: the file objects reach
+// an Inode through a pointer PT_GUARDED_BY it (checked), MemEnv's methods through files_ under it.
 // Invariant: data and synced agree outside [dirty_begin, dirty_end) within both sizes, and
 // data.size() > synced.size() only when the growth lies inside the dirty range.
 struct MemEnv::Inode {
@@ -97,12 +99,15 @@ struct MemEnv::Inode {
 class MemEnv::SequentialFileImpl final : public SequentialFile {
  public:
   SequentialFileImpl(MemEnv* env, std::string path, std::shared_ptr<Inode> inode)
-      : env_(env), path_(std::move(path)), inode_(std::move(inode)) {}
+      : env_(env),
+        path_(std::move(path)),
+        inode_owner_(std::move(inode)),
+        inode_(inode_owner_.get()) {}
 
   Status Read(size_t n, std::string_view* result, char* scratch) override {
     *result = std::string_view();
     ZIGGY_RETURN_IF_ERROR(env_->InjectedFault(FaultOp::kRead, path_, {}));
-    std::lock_guard<std::mutex> guard(env_->mu_);
+    MutexLock guard(&env_->mu_);
     const uint64_t size = inode_->data.size();
     const size_t count = pos_ >= size ? 0 : static_cast<size_t>(std::min<uint64_t>(n, size - pos_));
     if (count > 0) std::memcpy(scratch, inode_->data.data() + pos_, count);
@@ -119,19 +124,23 @@ class MemEnv::SequentialFileImpl final : public SequentialFile {
  private:
   MemEnv* const env_;
   const std::string path_;
-  const std::shared_ptr<Inode> inode_;
+  const std::shared_ptr<Inode> inode_owner_;  // keeps inode_ alive; use inode_
+  Inode* const inode_ PT_GUARDED_BY(env_->mu_);
   uint64_t pos_ = 0;
 };
 
 class MemEnv::RandomAccessFileImpl final : public RandomAccessFile {
  public:
   RandomAccessFileImpl(MemEnv* env, std::string path, std::shared_ptr<Inode> inode)
-      : env_(env), path_(std::move(path)), inode_(std::move(inode)) {}
+      : env_(env),
+        path_(std::move(path)),
+        inode_owner_(std::move(inode)),
+        inode_(inode_owner_.get()) {}
 
   Status Read(uint64_t offset, size_t n, std::string_view* result, char* scratch) const override {
     *result = std::string_view();
     ZIGGY_RETURN_IF_ERROR(env_->InjectedFault(FaultOp::kRead, path_, {}));
-    std::lock_guard<std::mutex> guard(env_->mu_);
+    MutexLock guard(&env_->mu_);
     const uint64_t size = inode_->data.size();
     const size_t count =
         offset >= size ? 0 : static_cast<size_t>(std::min<uint64_t>(n, size - offset));
@@ -143,7 +152,8 @@ class MemEnv::RandomAccessFileImpl final : public RandomAccessFile {
  private:
   MemEnv* const env_;
   const std::string path_;
-  const std::shared_ptr<Inode> inode_;
+  const std::shared_ptr<Inode> inode_owner_;  // keeps inode_ alive; use inode_
+  Inode* const inode_ PT_GUARDED_BY(env_->mu_);
 };
 
 // Writes straight into the inode (there is no user-space buffer to lose in a crash).
@@ -154,7 +164,8 @@ class MemEnv::WritableFileImpl final : public WritableFile {
                    uint64_t reserve_bytes)
       : env_(env),
         path_(std::move(path)),
-        inode_(std::move(inode)),
+        inode_owner_(std::move(inode)),
+        inode_(inode_owner_.get()),
         mode_(mode),
         reserve_step_bytes_(reserve_bytes),
         reserved_bytes_(reserve_bytes) {}
@@ -163,7 +174,7 @@ class MemEnv::WritableFileImpl final : public WritableFile {
     if (!sticky_error_.ok()) return sticky_error_;
     ZIGGY_ASSERT(!closed_);
     if (Status s = env_->InjectedFault(FaultOp::kAppend, path_, {}); !s.ok()) return Fail(s);
-    std::lock_guard<std::mutex> guard(env_->mu_);
+    MutexLock guard(&env_->mu_);
     if (mode_ != OpenMode::kPreallocated) {
       inode_->Write(inode_->data.size(), data);
       return Status::OK();
@@ -180,7 +191,7 @@ class MemEnv::WritableFileImpl final : public WritableFile {
     if (!sticky_error_.ok()) return sticky_error_;
     ZIGGY_ASSERT(!closed_);
     if (Status s = env_->InjectedFault(FaultOp::kSync, path_, {}); !s.ok()) return Fail(s);
-    std::lock_guard<std::mutex> guard(env_->mu_);
+    MutexLock guard(&env_->mu_);
     inode_->Sync();
     env_->NoteSync();
     return Status::OK();
@@ -190,7 +201,7 @@ class MemEnv::WritableFileImpl final : public WritableFile {
     if (closed_) return sticky_error_;
     closed_ = true;
     if (mode_ == OpenMode::kPreallocated && sticky_error_.ok()) {
-      std::lock_guard<std::mutex> guard(env_->mu_);
+      MutexLock guard(&env_->mu_);
       inode_->Resize(offset_);  // drop the unused zero tail, as the POSIX Env does
     }
     return sticky_error_;
@@ -199,7 +210,7 @@ class MemEnv::WritableFileImpl final : public WritableFile {
   Status Preallocate(uint64_t bytes) override {
     if (!sticky_error_.ok()) return sticky_error_;
     if (mode_ == OpenMode::kPreallocated) {
-      std::lock_guard<std::mutex> guard(env_->mu_);
+      MutexLock guard(&env_->mu_);
       GrowReservation(bytes);
     }
     return Status::OK();
@@ -210,8 +221,7 @@ class MemEnv::WritableFileImpl final : public WritableFile {
     sticky_error_ = StickyError(path_, cause);
     return cause;
   }
-  // Requires env_->mu_.
-  void GrowReservation(uint64_t end_offset) {
+  void GrowReservation(uint64_t end_offset) REQUIRES(env_->mu_) {
     if (end_offset <= reserved_bytes_) return;
     reserved_bytes_ += std::max(reserve_step_bytes_, end_offset - reserved_bytes_);
     inode_->Resize(std::max<uint64_t>(inode_->data.size(), reserved_bytes_));
@@ -219,7 +229,8 @@ class MemEnv::WritableFileImpl final : public WritableFile {
 
   MemEnv* const env_;
   const std::string path_;
-  const std::shared_ptr<Inode> inode_;
+  const std::shared_ptr<Inode> inode_owner_;  // keeps inode_ alive; use inode_
+  Inode* const inode_ PT_GUARDED_BY(env_->mu_);
   const OpenMode mode_;
   const uint64_t reserve_step_bytes_;
   uint64_t reserved_bytes_;
@@ -237,19 +248,21 @@ class MemEnv::LockImpl final : public FileLock {
 
 class MemEnv::LoggerImpl final : public Logger {
  public:
-  LoggerImpl(MemEnv* env, std::shared_ptr<Inode> inode) : env_(env), inode_(std::move(inode)) {}
+  LoggerImpl(MemEnv* env, std::shared_ptr<Inode> inode)
+      : env_(env), inode_owner_(std::move(inode)), inode_(inode_owner_.get()) {}
   void Log(std::string_view text) override {
     std::string line = std::to_string(env_->WallMicros());
     line.push_back(' ');
     line.append(text);
     line.push_back('\n');
-    std::lock_guard<std::mutex> guard(env_->mu_);
+    MutexLock guard(&env_->mu_);
     inode_->Write(inode_->data.size(), line);
   }
 
  private:
   MemEnv* const env_;
-  const std::shared_ptr<Inode> inode_;
+  const std::shared_ptr<Inode> inode_owner_;  // keeps inode_ alive; use inode_
+  Inode* const inode_ PT_GUARDED_BY(env_->mu_);
 };
 
 MemEnv::MemEnv() = default;
@@ -281,7 +294,7 @@ Status MemEnv::Lookup(const std::string& path, std::shared_ptr<Inode>* inode) {
 }
 
 Status MemEnv::NewSequentialFile(const std::string& path, std::unique_ptr<SequentialFile>* result) {
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock guard(&mu_);
   std::shared_ptr<Inode> inode;
   ZIGGY_RETURN_IF_ERROR(Lookup(path, &inode));
   *result = std::make_unique<SequentialFileImpl>(this, path, std::move(inode));
@@ -290,7 +303,7 @@ Status MemEnv::NewSequentialFile(const std::string& path, std::unique_ptr<Sequen
 
 Status MemEnv::NewRandomAccessFile(const std::string& path,
                                    std::unique_ptr<RandomAccessFile>* result) {
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock guard(&mu_);
   std::shared_ptr<Inode> inode;
   ZIGGY_RETURN_IF_ERROR(Lookup(path, &inode));
   *result = std::make_unique<RandomAccessFileImpl>(this, path, std::move(inode));
@@ -300,7 +313,7 @@ Status MemEnv::NewRandomAccessFile(const std::string& path,
 Status MemEnv::OpenWritable(const std::string& path, OpenMode mode, uint64_t reserve_bytes,
                             std::unique_ptr<WritableFile>* result) {
   ZIGGY_RETURN_IF_ERROR(InjectedFault(FaultOp::kCreate, path, {}));
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock guard(&mu_);
   if (!DirExists(ParentDir(path))) return NoSuchFile("create", path);
   if (dirs_.count(path) > 0) return Status::IOError("create " + path, "Is a directory");
   std::shared_ptr<Inode>& inode = files_[path];
@@ -330,18 +343,18 @@ Status MemEnv::NewPreallocatedWritableFile(const std::string& path, uint64_t byt
 }
 
 bool MemEnv::FileExists(const std::string& path) {
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock guard(&mu_);
   return files_.count(path) > 0 || DirExists(NormalizeDir(path));
 }
 
 Status MemEnv::GetChildren(const std::string& dir_arg, std::vector<std::string>* names) {
   names->clear();
   const std::string dir = NormalizeDir(dir_arg);
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock guard(&mu_);
   if (!DirExists(dir)) {
     // As the POSIX Env: a regular file in the way is not "missing".
     if (files_.count(dir) > 0) return Status::IOError("opendir " + dir, "Not a directory");
-    return Status::NotFound("opendir " + dir, "No such file or directory");
+    return NoSuchFile("opendir", dir);
   }
   for (const auto& [name, inode] : files_) {
     if (ParentDir(name) == dir) names->push_back(BaseName(name));
@@ -353,7 +366,7 @@ Status MemEnv::GetChildren(const std::string& dir_arg, std::vector<std::string>*
 }
 
 Status MemEnv::GetFileSize(const std::string& path, uint64_t* size) {
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock guard(&mu_);
   std::shared_ptr<Inode> inode;
   ZIGGY_RETURN_IF_ERROR(Lookup(path, &inode));
   *size = inode->data.size();
@@ -362,14 +375,14 @@ Status MemEnv::GetFileSize(const std::string& path, uint64_t* size) {
 
 Status MemEnv::RemoveFile(const std::string& path) {
   ZIGGY_RETURN_IF_ERROR(InjectedFault(FaultOp::kRemove, path, {}));
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock guard(&mu_);
   if (files_.erase(path) == 0) return NoSuchFile("unlink", path);
   return Status::OK();
 }
 
 Status MemEnv::RenameFile(const std::string& from, const std::string& to) {
   ZIGGY_RETURN_IF_ERROR(InjectedFault(FaultOp::kRename, from, to));
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock guard(&mu_);
   auto it = files_.find(from);
   if (it == files_.end()) return NoSuchFile("rename to " + to, from);
   if (!DirExists(ParentDir(to))) return NoSuchFile("rename to", to);
@@ -383,7 +396,7 @@ Status MemEnv::RenameFile(const std::string& from, const std::string& to) {
 Status MemEnv::CreateDir(const std::string& dir_arg) {
   const std::string dir = NormalizeDir(dir_arg);
   ZIGGY_RETURN_IF_ERROR(InjectedFault(FaultOp::kCreate, dir, {}));
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock guard(&mu_);
   // Every prefix ending before a '/' (then dir itself) must be, or become, a directory.
   for (size_t slash = dir.find('/', 1);; slash = dir.find('/', slash + 1)) {
     const std::string prefix = slash == std::string::npos ? dir : dir.substr(0, slash);
@@ -397,7 +410,7 @@ Status MemEnv::CreateDir(const std::string& dir_arg) {
 Status MemEnv::RemoveDir(const std::string& dir_arg) {
   const std::string dir = NormalizeDir(dir_arg);
   ZIGGY_RETURN_IF_ERROR(InjectedFault(FaultOp::kRemove, dir, {}));
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock guard(&mu_);
   if (dirs_.count(dir) == 0) return NoSuchFile("rmdir", dir);
   if (HasChildren(dir)) return Status::IOError("rmdir " + dir, "Directory not empty");
   dirs_.erase(dir);
@@ -407,7 +420,7 @@ Status MemEnv::RemoveDir(const std::string& dir_arg) {
 Status MemEnv::SyncDir(const std::string& dir_arg) {
   const std::string dir = NormalizeDir(dir_arg);
   ZIGGY_RETURN_IF_ERROR(InjectedFault(FaultOp::kSyncDir, dir, {}));
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock guard(&mu_);
   if (!DirExists(dir)) return NoSuchFile("open directory", dir);
   std::erase_if(durable_files_,
                 [&dir](const auto& entry) { return ParentDir(entry.first) == dir; });
@@ -418,7 +431,7 @@ Status MemEnv::SyncDir(const std::string& dir_arg) {
 }
 
 Status MemEnv::LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) {
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock guard(&mu_);
   if (locks_.count(path) > 0) {
     return Status::Busy("lock " + path, "held by another process/opener");
   }
@@ -434,7 +447,7 @@ Status MemEnv::LockFile(const std::string& path, std::unique_ptr<FileLock>* lock
 Status MemEnv::UnlockFile(std::unique_ptr<FileLock> lock) {
   auto* mem_lock = dynamic_cast<LockImpl*>(lock.get());
   if (mem_lock == nullptr) return Status::InvalidArgument("UnlockFile: not a lock of this Env");
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock guard(&mu_);
   auto it = locks_.find(mem_lock->path);
   // After a simulated power loss the lock may be gone, or held by a newer opener.
   if (it != locks_.end() && it->second == mem_lock->generation) locks_.erase(it);
@@ -442,7 +455,7 @@ Status MemEnv::UnlockFile(std::unique_ptr<FileLock> lock) {
 }
 
 Status MemEnv::NewLogger(const std::string& path, std::shared_ptr<Logger>* result) {
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock guard(&mu_);
   if (!DirExists(ParentDir(path))) return NoSuchFile("open info log", path);
   if (auto it = files_.find(path); it != files_.end()) files_[path + ".old"] = it->second;
   auto inode = std::make_shared<Inode>();
@@ -464,7 +477,7 @@ uint64_t MemEnv::WallMicros() {
 }
 
 void MemEnv::RevertToDurableState() {
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock guard(&mu_);
   for (auto& [name, inode] : files_)
     inode->Revert();
   for (auto& [name, inode] : durable_files_)
@@ -476,7 +489,7 @@ void MemEnv::RevertToDurableState() {
 void MemEnv::RevertToDurableStateKeeping(
     const std::function<uint64_t(const std::string& path, uint64_t unsynced_bytes)>& keep_bytes) {
   {
-    std::lock_guard<std::mutex> guard(mu_);
+    MutexLock guard(&mu_);
     std::set<const Inode*> seen;
     for (const InodeMap* names : {&files_, &durable_files_}) {
       for (const auto& [name, inode] : *names) {
@@ -489,7 +502,7 @@ void MemEnv::RevertToDurableStateKeeping(
 }
 
 Status MemEnv::CorruptByte(const std::string& path, uint64_t offset, uint8_t xor_mask) {
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock guard(&mu_);
   std::shared_ptr<Inode> inode;
   ZIGGY_RETURN_IF_ERROR(Lookup(path, &inode));
   if (offset >= inode->data.size()) {
@@ -503,7 +516,7 @@ Status MemEnv::CorruptByte(const std::string& path, uint64_t offset, uint8_t xor
 }
 
 Status MemEnv::TruncateDurably(const std::string& path, uint64_t size) {
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock guard(&mu_);
   std::shared_ptr<Inode> inode;
   ZIGGY_RETURN_IF_ERROR(Lookup(path, &inode));
   if (size > inode->data.size()) return Status::InvalidArgument("truncate would grow " + path);

@@ -26,13 +26,13 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "env/preallocated_file.h"
+#include "util/mutex.h"
 #include "ziggydb/env.h"
 
 namespace ziggydb {
@@ -92,20 +92,22 @@ class MemEnv : public Env, public PreallocatingEnv {
   // Consulted before each operation of kind `op` on `path` (and `other_path`, the rename target);
   // a non-OK result fails the operation before it changes anything. Called without the file
   // system mutex held. The default never fails.
-  virtual Status InjectedFault(FaultOp op, std::string_view path, std::string_view other_path);
+  virtual Status InjectedFault(FaultOp op, std::string_view path, std::string_view other_path)
+      EXCLUDES(mu_);
 
   // Power loss: every file reverts to its last synced bytes and every directory to its names as
   // of its last SyncDir; all locks are released (their holders are gone).
-  void RevertToDurableState();
+  void RevertToDurableState() EXCLUDES(mu_);
   // Power loss after writeback had reached part of the unsynced data: of each file's unsynced
   // bytes, the first keep_bytes(path, unsynced_bytes) (counted from its first unsynced byte)
   // survive, as if synced; then as RevertToDurableState. Called with the file system mutex held:
   // keep_bytes must not call back into this Env.
   void RevertToDurableStateKeeping(
-      const std::function<uint64_t(const std::string& path, uint64_t unsynced_bytes)>& keep_bytes);
+      const std::function<uint64_t(const std::string& path, uint64_t unsynced_bytes)>& keep_bytes)
+      EXCLUDES(mu_);
   // Damage that is already on the medium: changes the current and the synced bytes alike.
-  Status CorruptByte(const std::string& path, uint64_t offset, uint8_t xor_mask);
-  Status TruncateDurably(const std::string& path, uint64_t size);
+  Status CorruptByte(const std::string& path, uint64_t offset, uint8_t xor_mask) EXCLUDES(mu_);
+  Status TruncateDurably(const std::string& path, uint64_t size) EXCLUDES(mu_);
 
  private:
   struct Inode;
@@ -119,17 +121,18 @@ class MemEnv : public Env, public PreallocatingEnv {
   enum class OpenMode : uint8_t { kTruncate, kAppend, kPreallocated };
   Status OpenWritable(const std::string& path, OpenMode mode, uint64_t reserve_bytes,
                       std::unique_ptr<WritableFile>* result);
-  Status Lookup(const std::string& path, std::shared_ptr<Inode>* inode);  // requires mu_
-  bool DirExists(const std::string& dir) const;                           // requires mu_
-  bool HasChildren(const std::string& dir) const;                         // requires mu_
+  Status Lookup(const std::string& path, std::shared_ptr<Inode>* inode) REQUIRES(mu_);
+  bool DirExists(const std::string& dir) const REQUIRES(mu_);
+  bool HasChildren(const std::string& dir) const REQUIRES(mu_);
   void NoteSync() { sync_count_.fetch_add(1, std::memory_order_relaxed); }
 
-  mutable std::mutex mu_;
-  InodeMap files_;              // guarded by mu_: the names a reader sees now
-  InodeMap durable_files_;      // guarded by mu_: the names as of each directory's last SyncDir
-  std::set<std::string> dirs_;  // guarded by mu_
-  std::map<std::string, uint64_t> locks_;  // guarded by mu_: path -> lock generation
-  uint64_t next_lock_generation_ = 1;      // guarded by mu_
+  // Guards the names and, through the file objects (PT_GUARDED_BY), every Inode's bytes.
+  mutable Mutex mu_;
+  InodeMap files_ GUARDED_BY(mu_);          // the names a reader sees now
+  InodeMap durable_files_ GUARDED_BY(mu_);  // the names as of each directory's last SyncDir
+  std::set<std::string> dirs_ GUARDED_BY(mu_);
+  std::map<std::string, uint64_t> locks_ GUARDED_BY(mu_);  // path -> lock generation
+  uint64_t next_lock_generation_ GUARDED_BY(mu_) = 1;
   std::atomic<uint64_t> sync_count_{0};
 };
 

@@ -10,7 +10,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <mutex>
 #include <set>
 
 #include "env/mapped_file.h"
@@ -19,6 +18,7 @@
 #include "env/posix_mapped_random_access_file.h"
 #include "env/preallocated_file.h"
 #include "util/assert.h"
+#include "util/mutex.h"
 #include "util/status_macros.h"
 
 namespace ziggydb {
@@ -35,17 +35,17 @@ constexpr uint64_t kPreallocateBytesMin = uint64_t{256} << 10;
 class LockTable {
  public:
   bool Insert(const std::string& path) {
-    std::lock_guard<std::mutex> guard(mu_);
+    MutexLock guard(&mu_);
     return paths_.insert(path).second;
   }
   void Erase(const std::string& path) {
-    std::lock_guard<std::mutex> guard(mu_);
+    MutexLock guard(&mu_);
     paths_.erase(path);
   }
 
  private:
-  std::mutex mu_;
-  std::set<std::string> paths_;  // guarded by mu_
+  Mutex mu_;
+  std::set<std::string> paths_ GUARDED_BY(mu_);
 };
 
 LockTable& Locks() {

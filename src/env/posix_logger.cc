@@ -7,11 +7,11 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <mutex>
 
 #include "env/posix_env.h"
 #include "env/posix_file.h"
 #include "util/assert.h"
+#include "util/mutex.h"
 
 namespace ziggydb {
 namespace {
@@ -53,7 +53,7 @@ class PosixLogger final : public Logger {
     std::string line = LinePrefix();
     line.append(text.substr(0, kLogLineBytesMax));
     line.push_back('\n');
-    std::lock_guard<std::mutex> guard(mu_);
+    MutexLock guard(&mu_);
     if (file_bytes_ > 0 && file_bytes_ + line.size() > rotate_bytes_) Rotate();
     if (fd_ < 0) return;
     const char* data = line.data();
@@ -71,8 +71,7 @@ class PosixLogger final : public Logger {
   }
 
  private:
-  // Requires mu_.
-  void Rotate() {
+  void Rotate() REQUIRES(mu_) {
     close(fd_);
     std::rename(path_.c_str(), (path_ + ".old").c_str());
     fd_ = OpenLogFile(path_);
@@ -80,10 +79,10 @@ class PosixLogger final : public Logger {
   }
 
   const std::string path_;
-  std::mutex mu_;
-  int fd_;  // guarded by mu_; -1 if reopening after a rotation failed
+  Mutex mu_;
+  int fd_ GUARDED_BY(mu_);  // -1 if reopening after a rotation failed
   const uint64_t rotate_bytes_;
-  uint64_t file_bytes_ = 0;  // guarded by mu_
+  uint64_t file_bytes_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace

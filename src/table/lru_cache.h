@@ -24,12 +24,12 @@
 #include <functional>
 #include <list>
 #include <memory>
-#include <mutex>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "util/assert.h"
+#include "util/mutex.h"
 
 namespace ziggydb {
 
@@ -65,7 +65,7 @@ class ShardedLruCache {
   // The cached value for key (now the most recently used), or null.
   std::shared_ptr<Value> Lookup(const Key& key) {
     Shard& shard = ShardFor(key);
-    std::lock_guard<std::mutex> lock(shard.mutex);
+    MutexLock lock(&shard.mutex);
     auto it = shard.map.find(key);
     if (it == shard.map.end()) {
       shard.misses.fetch_add(1, std::memory_order_relaxed);
@@ -88,7 +88,7 @@ class ShardedLruCache {
     // Dropped values are released after the mutex (declared first, destroyed last), so value
     // destructors never run under a shard lock.
     DroppedValues dropped;
-    std::lock_guard<std::mutex> lock(shard.mutex);
+    MutexLock lock(&shard.mutex);
     if (charge > shard.capacity_charge) {
       if (auto old = shard.EraseLocked(key)) dropped.Add(std::move(old));
       return 0;
@@ -124,7 +124,7 @@ class ShardedLruCache {
   void Erase(const Key& key) {
     Shard& shard = ShardFor(key);
     std::shared_ptr<Value> dropped;  // released after the mutex
-    std::lock_guard<std::mutex> lock(shard.mutex);
+    MutexLock lock(&shard.mutex);
     dropped = shard.EraseLocked(key);
   }
 
@@ -132,8 +132,9 @@ class ShardedLruCache {
   size_t usage() const {
     size_t total = 0;
     for (size_t i = 0; i < num_shards(); ++i) {
-      std::lock_guard<std::mutex> lock(shards_[i].mutex);
-      total += shards_[i].usage_charge;
+      const Shard& shard = shards_[i];
+      MutexLock lock(&shard.mutex);
+      total += shard.usage_charge;
     }
     return total;
   }
@@ -182,12 +183,11 @@ class ShardedLruCache {
 
   // Cache-line aligned so that shards locked by different threads do not share a line.
   struct alignas(64) Shard {
-    mutable std::mutex mutex;
-    // Guarded by mutex.
-    LruList lru;
-    std::unordered_map<Key, typename LruList::iterator, Hash> map;
-    size_t usage_charge = 0;
-    size_t capacity_charge = 0;
+    mutable Mutex mutex;
+    LruList lru GUARDED_BY(mutex);
+    std::unordered_map<Key, typename LruList::iterator, Hash> map GUARDED_BY(mutex);
+    size_t usage_charge GUARDED_BY(mutex) = 0;
+    size_t capacity_charge = 0;  // set by the cache's constructor, then read only
     // Written under mutex, read anywhere.
     std::atomic<uint64_t> hits{0};
     std::atomic<uint64_t> misses{0};
@@ -195,8 +195,8 @@ class ShardedLruCache {
     std::atomic<uint64_t> evictions{0};
 
     // Removes the entry for key and returns its value (null if absent). `key` may refer to the
-    // entry itself: it is not used after the entry is destroyed. Precondition: mutex held.
-    std::shared_ptr<Value> EraseLocked(const Key& key) {
+    // entry itself: it is not used after the entry is destroyed.
+    std::shared_ptr<Value> EraseLocked(const Key& key) REQUIRES(mutex) {
       auto it = map.find(key);
       if (it == map.end()) return nullptr;
       const auto node = it->second;

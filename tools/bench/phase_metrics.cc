@@ -165,10 +165,10 @@ ThroughputMonitor::~ThroughputMonitor() {
 
 std::vector<double> ThroughputMonitor::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stop_ = true;
   }
-  cv_.notify_all();
+  stop_requested_.NotifyAll();
   if (thread_.joinable()) thread_.join();
   return timeline_;
 }
@@ -181,8 +181,11 @@ void ThroughputMonitor::Loop() {
     const Clock::time_point tick = start + std::chrono::seconds(second);
     bool stopping = false;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      stopping = cv_.wait_until(lock, tick, [this] { return stop_; });
+      MutexLock lock(&mu_);
+      while (!stop_) {
+        if (!stop_requested_.WaitUntil(&mu_, tick)) break;
+      }
+      stopping = stop_;
     }
     const Clock::time_point now = Clock::now();
     const uint64_t done = done_();

@@ -6,15 +6,14 @@
 #ifndef ZIGGYDB_TOOLS_BENCH_PHASE_METRICS_H_
 #define ZIGGYDB_TOOLS_BENCH_PHASE_METRICS_H_
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "tools/bench/engine.h"
+#include "util/mutex.h"
 
 namespace ziggydb::bench {
 
@@ -89,9 +88,9 @@ class ThroughputMonitor {
   const std::string label_;
   const std::function<uint64_t()> done_;
   const bool print_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;             // guarded by mu_
+  Mutex mu_;
+  CondVar stop_requested_;  // waiter: Loop; notifier: Stop
+  bool stop_ GUARDED_BY(mu_) = false;
   std::vector<double> timeline_;  // written by the loop thread until it is joined
   std::thread thread_;
 };

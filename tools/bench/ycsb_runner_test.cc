@@ -8,13 +8,13 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <set>
 
 #include <gtest/gtest.h>
 
 #include "tests/testutil/testutil.h"
 #include "tools/bench/phase_metrics.h"
+#include "util/mutex.h"
 
 namespace ziggydb::bench {
 namespace {
@@ -25,13 +25,13 @@ class RecordingEngine final : public Engine {
   std::string_view name() const override { return "recording"; }
   Status Open(const std::string&, const EngineConfig&) override { return Status::OK(); }
   Status Put(std::string_view key, std::string_view value) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     log_.push_back(Entry("put", key, value.size()));
     data_[std::string(key)] = std::string(value);
     return Status::OK();
   }
   Status Get(std::string_view key, std::string* value) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     log_.push_back(Entry("get", key, 0));
     auto it = data_.find(std::string(key));
     if (it == data_.end()) return Status::NotFound("absent");
@@ -41,7 +41,7 @@ class RecordingEngine final : public Engine {
   Status Delete(std::string_view) override { return Status::NotSupported("delete"); }
   Status WriteBatch(const std::vector<KeyValue>&) override { return Status::NotSupported("batch"); }
   Status Scan(std::string_view start, size_t count, bool reverse, size_t* read) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     log_.push_back(Entry("scan", start, count));
     EXPECT_FALSE(reverse);
     *read = 0;
@@ -53,21 +53,27 @@ class RecordingEngine final : public Engine {
   Status Close() override { return Status::OK(); }
 
   std::vector<std::string> SortedLog() const {
-    std::vector<std::string> log = log_;
+    std::vector<std::string> log = this->log();
     std::sort(log.begin(), log.end());
     return log;
   }
-  const std::vector<std::string>& log() const { return log_; }
-  size_t size() const { return data_.size(); }
+  std::vector<std::string> log() const {
+    MutexLock lock(&mu_);
+    return log_;
+  }
+  size_t size() const {
+    MutexLock lock(&mu_);
+    return data_.size();
+  }
 
  private:
   static std::string Entry(const char* op, std::string_view key, size_t n) {
     return std::string(op) + " " + std::string(key) + " " + std::to_string(n);
   }
 
-  std::mutex mu_;
-  std::vector<std::string> log_;
-  std::map<std::string, std::string> data_;
+  mutable Mutex mu_;
+  std::vector<std::string> log_ GUARDED_BY(mu_);
+  std::map<std::string, std::string> data_ GUARDED_BY(mu_);
 };
 
 YcsbPhaseConfig Config(const char* workload, uint64_t records, uint64_t ops, int threads,
@@ -148,8 +154,9 @@ TEST(YcsbRunner, LatestReadsMostlyHitTheNewestRecords) {
   // Walk the run phase's requests: puts are its inserts, so the records existing at each read
   // are known; the 10 newest carry ~38% of a zipfian over ~1000 records.
   uint64_t recent = 0, reads = 0, existing = 1000;
-  for (size_t i = 1000; i < engine.log().size(); ++i) {
-    const std::string& line = engine.log()[i];
+  const std::vector<std::string> log = engine.log();
+  for (size_t i = 1000; i < log.size(); ++i) {
+    const std::string& line = log[i];
     if (line.rfind("put ", 0) == 0) ++existing;
     if (line.rfind("get ", 0) != 0) continue;
     ++reads;
