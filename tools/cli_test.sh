@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Smoke test of the ziggy CLI (ctest label "cli"): data round trip, exit codes, error messages,
-# load + verify (and verify catching a flipped byte), compact + inspect, dump-wal/dump-sst, a
+# unknown commands and out-of-range numbers, demo refusing a DB it did not make, load + verify (and verify catching a flipped byte), compact + inspect, dump-wal/dump-sst, a
 # tiny bench, and a tiny YCSB run with its HTML report.
 # Usage: cli_test.sh path/to/ziggy
 set -u
@@ -62,7 +62,25 @@ expect_rc 2 "$ZIGGY" verify --db "$WORK/missing"
 # Bad arguments are usage errors, not crashes.
 expect_rc 2 "$ZIGGY" get
 expect_rc 2 "$ZIGGY" load --db "$DB" --num -5
+# An unknown command is named as such, with the list of commands.
 expect_rc 2 "$ZIGGY" nosuchcommand
+expect_contains "$ERR" "unknown command 'nosuchcommand'"
+expect_contains "$ERR" "demo"
+expect_contains "$ERR" "verify"
+# Numeric options outside their range (negative ones included, which unsigned parsing would wrap
+# to huge values) are refused with the accepted range.
+expect_rc 2 "$ZIGGY" scan --db "$DB" --limit -1
+expect_contains "$ERR" "'-1' must be an integer from 0 to"
+expect_rc 2 "$ZIGGY" load --db "$WORK/never" --num 10 --seed -1
+expect_contains "$ERR" "must be an integer from 0 to"
+expect_rc 2 "$ZIGGY" load --db "$WORK/never" --num 10 --batch 0
+expect_contains "$ERR" "'0' must be an integer from 1 to 1000000"
+expect_rc 2 "$ZIGGY" demo --db "$WORK/never" --value-size -1
+expect_rc 2 "$ZIGGY" demo --db "$WORK/never" --num 1e3
+expect_rc 2 "$ZIGGY" dump-wal --value-bytes -1 "$0"
+expect_rc 2 "$ZIGGY" bench --threads 0 --db-dir "$WORK/never"
+expect_rc 2 "$ZIGGY" bench --seed -3 --db-dir "$WORK/never"
+[[ ! -e "$WORK/never" ]] || fail "a refused command created $WORK/never"
 
 # load, stats, verify.
 expect_rc 0 "$ZIGGY" load --db "$WORK/loaded" --num 5000 --value-size 50 --batch 10

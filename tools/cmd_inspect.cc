@@ -15,6 +15,7 @@
 #include "db/write_batch_internal.h"
 #include "table/block.h"
 #include "table/format.h"
+#include "tools/cli_checks.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
 #include "tools/inspect_util.h"
@@ -259,9 +260,11 @@ void RegisterInspectCommands(CLI::App* app, int* exit_code) {
   wal->add_option("file", args->file, "Log file (NNNNNN.log or MANIFEST-NNNNNN)")
       ->required()
       ->check(CLI::ExistingFile);
-  wal->add_option("--log-number", args->log_number, "Log number when the name does not tell it");
+  wal->add_option("--log-number", args->log_number, "Log number when the name does not tell it")
+      ->check(NonNegativeInteger());
   wal->add_option("--value-bytes", args->value_bytes_max, "Value bytes shown per update")
-      ->default_val(32);
+      ->default_val(32)
+      ->check(NonNegativeInteger());
   wal->callback([args, exit_code] { *exit_code = ToInt(RunDumpWal(*args)); });
 
   CLI::App* sst =
@@ -272,7 +275,8 @@ void RegisterInspectCommands(CLI::App* app, int* exit_code) {
   sst->add_flag("--verify", args->verify, "Also verify every block's checksum");
   sst->add_flag("--no-entries", args->no_entries, "Skip the entries");
   sst->add_option("--value-bytes", args->value_bytes_max, "Value bytes shown per entry")
-      ->default_val(32);
+      ->default_val(32)
+      ->check(NonNegativeInteger());
   sst->callback([args, exit_code] { *exit_code = ToInt(RunDumpSst(*args)); });
 }
 
