@@ -133,6 +133,34 @@ expect_rc 3 "$ZIGGY" verify --db "$WORK/loaded"
 expect_contains "$ERR" "$(basename "$sst")"
 expect_contains "$ERR" "offset"
 
+# demo replaces only a DB it made: a missing or empty directory, or one with its ZIGGY-DEMO marker.
+expect_rc 0 "$ZIGGY" demo --db "$WORK/demo" --num 300
+expect_contains "$OUT" "demo: OK"
+[[ -f "$WORK/demo/ZIGGY-DEMO" ]] || fail "demo left no ZIGGY-DEMO marker"
+expect_rc 0 "$ZIGGY" demo --db "$WORK/demo" --num 200
+expect_contains "$OUT" "200 of 200 keys found"
+mkdir "$WORK/demo-empty"
+expect_rc 0 "$ZIGGY" demo --db "$WORK/demo-empty" --num 200
+# Another DB (made by put) is refused, untouched, even with --keep; --force replaces it.
+expect_rc 0 "$ZIGGY" put --db "$WORK/mine" precious data
+expect_rc 2 "$ZIGGY" demo --db "$WORK/mine" --num 200
+expect_contains "$ERR" "was not made by the demo"
+expect_contains "$ERR" "--force"
+expect_rc 2 "$ZIGGY" demo --db "$WORK/mine" --num 200 --keep
+expect_rc 0 "$ZIGGY" get --db "$WORK/mine" precious
+[[ "$OUT" == "data" ]] || fail "a refused demo changed the DB: get printed '$OUT'"
+[[ ! -e "$WORK/mine/ZIGGY-DEMO" ]] || fail "a refused demo marked the DB as its own"
+expect_rc 0 "$ZIGGY" demo --db "$WORK/mine" --num 200 --force
+expect_rc 1 "$ZIGGY" get --db "$WORK/mine" precious
+# A directory holding anything else, or a marker with other contents, is not the demo's either.
+mkdir "$WORK/notes" && echo "notes" >"$WORK/notes/todo.txt"
+expect_rc 2 "$ZIGGY" demo --db "$WORK/notes" --num 200
+echo "forged" >"$WORK/notes/ZIGGY-DEMO"
+expect_rc 2 "$ZIGGY" demo --db "$WORK/notes" --num 200
+[[ $(cat "$WORK/notes/todo.txt") == "notes" ]] || fail "a refused demo touched notes/todo.txt"
+expect_rc 2 "$ZIGGY" demo --db "$WORK/plainfile" --num 200
+expect_contains "$ERR" "not a directory"
+
 # A tiny benchmark.
 expect_rc 0 "$ZIGGY" bench --num 2000 --sync-num 100 --engines ziggydb --db-dir "$WORK/bench" \
   --json "$WORK/bench.json"
