@@ -168,6 +168,16 @@ expect_contains "$OUT" "readrandom"
 expect_contains "$OUT" "ziggydb"
 [[ $(wc -l <"$WORK/bench.json") -ge 6 ]] || fail "bench wrote too few JSON lines"
 
+# load and bench write datasets with one writer: the same seed gives the same keys and values.
+expect_rc 0 "$ZIGGY" load --db "$WORK/same-load" --num 700 --value-size 40 --seed 7 --batch 3
+expect_rc 0 "$ZIGGY" bench --benchmarks fillrandom --num 700 --value-size 40 --seed 7 \
+  --engines ziggydb --db-dir "$WORK/same-bench" --keep
+expect_rc 0 "$ZIGGY" scan --db "$WORK/same-load"
+loaded=$OUT
+expect_rc 0 "$ZIGGY" scan --db "$WORK/same-bench/ziggydb"
+[[ "$OUT" == "$loaded" ]] || fail "bench fillrandom and load wrote different data for one seed"
+[[ $(wc -l <<<"$loaded") -eq 700 ]] || fail "load --num 700 left $(wc -l <<<"$loaded") keys"
+
 # A tiny YCSB run with the report: JSON lines per phase, well-formed HTML and SVG files.
 expect_rc 0 "$ZIGGY" bench --benchmarks ycsba,ycsbe --records 500 --operations 500 \
   --engines ziggydb --db-dir "$WORK/bench" --json "$WORK/ycsb.json" --report "$WORK/report"
