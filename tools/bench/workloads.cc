@@ -124,6 +124,23 @@ class EngineSink final : public tools::DatasetSink {
   std::vector<KeyValue> updates_;
 };
 
+// Every group goes in one WriteBatch, untimed.
+class PreloadSink final : public tools::DatasetSink {
+ public:
+  explicit PreloadSink(Engine* engine) : engine_(engine) {}
+
+  Status Write(std::span<const std::string> keys, std::span<const std::string> values) override {
+    updates_.clear();
+    for (size_t j = 0; j < keys.size(); ++j)
+      updates_.push_back(KeyValue{keys[j], values[j]});
+    return engine_->WriteBatch(updates_);
+  }
+
+ private:
+  Engine* const engine_;
+  std::vector<KeyValue> updates_;
+};
+
 // Fills and overwrite: operation i writes key order[i] for fillrandom, i for fillseq, and a
 // uniformly random key of the dataset for overwrite.
 void WriteBody(ThreadContext* ctx, Kind kind) {
@@ -263,27 +280,6 @@ WorkloadResult RunWorkload(Engine* engine, const WorkloadInfo& info, const Bench
   }
   return result;
 }
-
-namespace {
-
-// Every group goes in one WriteBatch, untimed.
-class PreloadSink final : public tools::DatasetSink {
- public:
-  explicit PreloadSink(Engine* engine) : engine_(engine) {}
-
-  Status Write(std::span<const std::string> keys, std::span<const std::string> values) override {
-    updates_.clear();
-    for (size_t j = 0; j < keys.size(); ++j)
-      updates_.push_back(KeyValue{keys[j], values[j]});
-    return engine_->WriteBatch(updates_);
-  }
-
- private:
-  Engine* const engine_;
-  std::vector<KeyValue> updates_;
-};
-
-}  // namespace
 
 Status Preload(Engine* engine, const BenchConfig& config) {
   const tools::ValueSource values(config.seed, config.value_bytes);
