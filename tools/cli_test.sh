@@ -80,6 +80,8 @@ expect_rc 2 "$ZIGGY" demo --db "$WORK/never" --num 1e3
 expect_rc 2 "$ZIGGY" dump-wal --value-bytes -1 "$0"
 expect_rc 2 "$ZIGGY" bench --threads 0 --db-dir "$WORK/never"
 expect_rc 2 "$ZIGGY" bench --seed -3 --db-dir "$WORK/never"
+expect_rc 2 "$ZIGGY" stats --db "$DB" --watch 0
+expect_contains "$ERR" "not in range 0.001"
 [[ ! -e "$WORK/never" ]] || fail "a refused command created $WORK/never"
 
 # load, stats, verify.

@@ -252,7 +252,7 @@ void RegisterInspectCommands(CLI::App* app, int* exit_code) {
   stats
       ->add_option("--watch", args->watch_seconds,
                    "Re-open the DB and print again every SECONDS until interrupted")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(0.001, 86400.0));
   stats->callback([args, exit_code] { *exit_code = ToInt(RunStats(*args)); });
 
   CLI::App* wal = app->add_subcommand(
