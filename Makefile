@@ -1,21 +1,34 @@
 # The front door. `make run` and `make test` are all a user needs; both install missing Debian
 # packages first (scripts/install-deps.sh), so they work on a fresh Debian 12 machine.
-.PHONY: all deps build run test test-release test-asan test-tsan test-tsan-smoke fuzz-smoke fmt fmt-check tidy bench bench-compare stress clean
+.PHONY: all deps build build-ziggy run install test test-release test-asan test-tsan test-tsan-smoke fuzz-smoke fmt fmt-check tidy bench bench-compare stress clean
 
 JOBS ?= $(shell nproc)
 DATA_DIR ?= ./ziggy-data
+PREFIX ?= /usr/local
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
 
+# Everything: the library, the CLI, every test, fuzz replay driver and benchmark.
 build: deps
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS)
 
-run: build
+# Only what `run` and `install` need: the CLI, which brings the library.
+build-ziggy: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target ziggy ziggydb
+
+# The demo; the binary stays at build/release/tools/ziggy.
+run: build-ziggy
 	build/release/tools/ziggy demo --db $(DATA_DIR)
+
+# Installs the ziggy binary, the library, its headers, CMake package and pkg-config file under
+# PREFIX (default /usr/local): e.g. `make install PREFIX=$$HOME/.local`.
+install: build-ziggy
+	cmake --install build/release --prefix $(PREFIX)
 
 test: deps fmt-check test-release test-asan test-tsan-smoke fuzz-smoke
 
@@ -65,13 +78,15 @@ stress: deps
 	cmake --build --preset release -j $(JOBS)
 	ZIGGY_TEST_SCALE=$${ZIGGY_TEST_SCALE:-20} ctest --test-dir build/release -L stress --output-on-failure --timeout $${STRESS_SECONDS:-600}
 
-bench: build
+bench: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target ziggy_micro_bench
 	build/release/bench/micro/ziggy_micro_bench
 
 # ZiggyDB vs RocksDB/LevelDB/LMDB (those compiled in): db_bench family, fillsync, YCSB A-F, space
 # amplification; tables, JSON lines and an HTML report in $(BENCH_OUT). Sizes: see the script.
 BENCH_OUT ?= bench-results
-bench-compare: build
+bench-compare: build-ziggy
 	OUT=$(BENCH_OUT) scripts/bench-compare.sh
 
 FORMAT_FILES = $(shell git ls-files '*.h' '*.cc')

@@ -10,6 +10,13 @@ function(ziggy_add_test name)
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} ziggy_internal ziggy_testutil
     GTest::gtest GTest::gtest_main GTest::gmock rapidcheck rapidcheck_gtest)
+  # GCC 12 at -O3 (the release preset) reports a false -Wrestrict inside std::string's operator+
+  # when a literal is prepended to a temporary, `"k" + std::to_string(i)` (GCC PR 105329), a form
+  # tests use throughout. Off for tests on GCC 12 only; the library and the tools keep it.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_GREATER_EQUAL 12
+     AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+    target_compile_options(${name} PRIVATE -Wno-restrict)
+  endif()
   add_test(NAME ${name} COMMAND ${name} --gtest_brief=1)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Smoke test of the ziggy CLI (ctest label "cli"): data round trip, exit codes, error messages,
-# load + verify (and verify catching a flipped byte), compact + inspect, dump-wal/dump-sst, a
+# unknown commands and out-of-range numbers, demo refusing a DB it did not make, load + verify (and verify catching a flipped byte), compact + inspect, dump-wal/dump-sst, a
 # tiny bench, and a tiny YCSB run with its HTML report.
 # Usage: cli_test.sh path/to/ziggy
 set -u
@@ -62,7 +62,27 @@ expect_rc 2 "$ZIGGY" verify --db "$WORK/missing"
 # Bad arguments are usage errors, not crashes.
 expect_rc 2 "$ZIGGY" get
 expect_rc 2 "$ZIGGY" load --db "$DB" --num -5
+# An unknown command is named as such, with the list of commands.
 expect_rc 2 "$ZIGGY" nosuchcommand
+expect_contains "$ERR" "unknown command 'nosuchcommand'"
+expect_contains "$ERR" "demo"
+expect_contains "$ERR" "verify"
+# Numeric options outside their range (negative ones included, which unsigned parsing would wrap
+# to huge values) are refused with the accepted range.
+expect_rc 2 "$ZIGGY" scan --db "$DB" --limit -1
+expect_contains "$ERR" "'-1' must be an integer from 0 to"
+expect_rc 2 "$ZIGGY" load --db "$WORK/never" --num 10 --seed -1
+expect_contains "$ERR" "must be an integer from 0 to"
+expect_rc 2 "$ZIGGY" load --db "$WORK/never" --num 10 --batch 0
+expect_contains "$ERR" "'0' must be an integer from 1 to 1000000"
+expect_rc 2 "$ZIGGY" demo --db "$WORK/never" --value-size -1
+expect_rc 2 "$ZIGGY" demo --db "$WORK/never" --num 1e3
+expect_rc 2 "$ZIGGY" dump-wal --value-bytes -1 "$0"
+expect_rc 2 "$ZIGGY" bench --threads 0 --db-dir "$WORK/never"
+expect_rc 2 "$ZIGGY" bench --seed -3 --db-dir "$WORK/never"
+expect_rc 2 "$ZIGGY" stats --db "$DB" --watch 0
+expect_contains "$ERR" "not in range 0.001"
+[[ ! -e "$WORK/never" ]] || fail "a refused command created $WORK/never"
 
 # load, stats, verify.
 expect_rc 0 "$ZIGGY" load --db "$WORK/loaded" --num 5000 --value-size 50 --batch 10
@@ -112,12 +132,50 @@ expect_rc 3 "$ZIGGY" verify --db "$WORK/loaded"
 expect_contains "$ERR" "$(basename "$sst")"
 expect_contains "$ERR" "offset"
 
+# demo replaces only a DB it made: a missing or empty directory, or one with its ZIGGY-DEMO marker.
+expect_rc 0 "$ZIGGY" demo --db "$WORK/demo" --num 300
+expect_contains "$OUT" "demo: OK"
+[[ -f "$WORK/demo/ZIGGY-DEMO" ]] || fail "demo left no ZIGGY-DEMO marker"
+expect_rc 0 "$ZIGGY" demo --db "$WORK/demo" --num 200
+expect_contains "$OUT" "200 of 200 keys found"
+mkdir "$WORK/demo-empty"
+expect_rc 0 "$ZIGGY" demo --db "$WORK/demo-empty" --num 200
+# Another DB (made by put) is refused, untouched, even with --keep; --force replaces it.
+expect_rc 0 "$ZIGGY" put --db "$WORK/mine" precious data
+expect_rc 2 "$ZIGGY" demo --db "$WORK/mine" --num 200
+expect_contains "$ERR" "was not made by the demo"
+expect_contains "$ERR" "--force"
+expect_rc 2 "$ZIGGY" demo --db "$WORK/mine" --num 200 --keep
+expect_rc 0 "$ZIGGY" get --db "$WORK/mine" precious
+[[ "$OUT" == "data" ]] || fail "a refused demo changed the DB: get printed '$OUT'"
+[[ ! -e "$WORK/mine/ZIGGY-DEMO" ]] || fail "a refused demo marked the DB as its own"
+expect_rc 0 "$ZIGGY" demo --db "$WORK/mine" --num 200 --force
+expect_rc 1 "$ZIGGY" get --db "$WORK/mine" precious
+# A directory holding anything else, or a marker with other contents, is not the demo's either.
+mkdir "$WORK/notes" && echo "notes" >"$WORK/notes/todo.txt"
+expect_rc 2 "$ZIGGY" demo --db "$WORK/notes" --num 200
+echo "forged" >"$WORK/notes/ZIGGY-DEMO"
+expect_rc 2 "$ZIGGY" demo --db "$WORK/notes" --num 200
+[[ $(cat "$WORK/notes/todo.txt") == "notes" ]] || fail "a refused demo touched notes/todo.txt"
+expect_rc 2 "$ZIGGY" demo --db "$WORK/plainfile" --num 200
+expect_contains "$ERR" "not a directory"
+
 # A tiny benchmark.
 expect_rc 0 "$ZIGGY" bench --num 2000 --sync-num 100 --engines ziggydb --db-dir "$WORK/bench" \
   --json "$WORK/bench.json"
 expect_contains "$OUT" "readrandom"
 expect_contains "$OUT" "ziggydb"
 [[ $(wc -l <"$WORK/bench.json") -ge 6 ]] || fail "bench wrote too few JSON lines"
+
+# load and bench write datasets with one writer: the same seed gives the same keys and values.
+expect_rc 0 "$ZIGGY" load --db "$WORK/same-load" --num 700 --value-size 40 --seed 7 --batch 3
+expect_rc 0 "$ZIGGY" bench --benchmarks fillrandom --num 700 --value-size 40 --seed 7 \
+  --engines ziggydb --db-dir "$WORK/same-bench" --keep
+expect_rc 0 "$ZIGGY" scan --db "$WORK/same-load"
+loaded=$OUT
+expect_rc 0 "$ZIGGY" scan --db "$WORK/same-bench/ziggydb"
+[[ "$OUT" == "$loaded" ]] || fail "bench fillrandom and load wrote different data for one seed"
+[[ $(wc -l <<<"$loaded") -eq 700 ]] || fail "load --num 700 left $(wc -l <<<"$loaded") keys"
 
 # A tiny YCSB run with the report: JSON lines per phase, well-formed HTML and SVG files.
 expect_rc 0 "$ZIGGY" bench --benchmarks ycsba,ycsbe --records 500 --operations 500 \

@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
 
+#include "tools/cli_checks.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
 
@@ -126,7 +127,8 @@ void RegisterDataCommands(CLI::App* app, int* exit_code) {
   AddDbOption(scan, &args->db);
   scan->add_option("--from", args->from, "First key (inclusive); default: the first");
   scan->add_option("--to", args->to, "Upper bound (exclusive); default: none");
-  scan->add_option("--limit", args->limit, "At most this many entries (0: all)");
+  scan->add_option("--limit", args->limit, "At most this many entries (0: all)")
+      ->check(NonNegativeInteger());
   scan->add_flag("--reverse", args->reverse, "Descending order");
   scan->add_flag("--keys-only", args->keys_only, "Print keys only");
   scan->callback([args, exit_code] { *exit_code = ToInt(RunScan(*args)); });

@@ -16,6 +16,7 @@
 #include "db/version_edit.h"
 #include "db/write_batch_internal.h"
 #include "table/format.h"
+#include "tools/cli_checks.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
 #include "tools/inspect_util.h"
@@ -292,7 +293,7 @@ void RegisterInspectCommands(CLI::App* app, int* exit_code) {
   stats
       ->add_option("--watch", args->watch_seconds,
                    "Recover and print again every SECONDS until interrupted")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(0.001, 86400.0));
   stats->callback([args, exit_code] { *exit_code = ToInt(RunStats(*args)); });
 
   CLI::App* wal = app->add_subcommand(
@@ -300,9 +301,11 @@ void RegisterInspectCommands(CLI::App* app, int* exit_code) {
   wal->add_option("file", args->file, "Log file (NNNNNN.log or MANIFEST-NNNNNN)")
       ->required()
       ->check(CLI::ExistingFile);
-  wal->add_option("--log-number", args->log_number, "Log number when the name does not tell it");
+  wal->add_option("--log-number", args->log_number, "Log number when the name does not tell it")
+      ->check(NonNegativeInteger());
   wal->add_option("--value-bytes", args->value_bytes_max, "Value bytes shown per update")
-      ->default_val(32);
+      ->default_val(32)
+      ->check(NonNegativeInteger());
   wal->callback([args, exit_code] { *exit_code = ToInt(RunDumpWal(*args)); });
 
   CLI::App* sst =
@@ -313,7 +316,8 @@ void RegisterInspectCommands(CLI::App* app, int* exit_code) {
   sst->add_flag("--verify", args->verify, "Also verify every block's checksum");
   sst->add_flag("--no-entries", args->no_entries, "Skip the entries");
   sst->add_option("--value-bytes", args->value_bytes_max, "Value bytes shown per entry")
-      ->default_val(32);
+      ->default_val(32)
+      ->check(NonNegativeInteger());
   sst->callback([args, exit_code] { *exit_code = ToInt(RunDumpSst(*args)); });
 }
 

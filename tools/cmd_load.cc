@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
 
+#include "tools/cli_checks.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
 #include "tools/dataset.h"
@@ -46,15 +47,17 @@ void RegisterLoadCommand(CLI::App* app, int* exit_code) {
   AddDbOption(load, &args->db);
   load->add_option("--num", args->fill.num, "Number of keys")
       ->required()
-      ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000'000}));
+      ->check(IntegerRange(1, 1'000'000'000'000));
   load->add_option("--value-size", args->fill.value_bytes, "Bytes per value")
       ->default_val(100)
-      ->check(CLI::Range(size_t{0}, size_t{16} << 20));
+      ->check(IntegerRange(0, uint64_t{16} << 20));
   load->add_flag("--sync", args->fill.sync, "fdatasync the WAL on every write");
   load->add_option("--batch", args->fill.batch, "Keys per WriteBatch (1: one Put per key)")
       ->default_val(1)
-      ->check(CLI::Range(1u, 1'000'000u));
-  load->add_option("--seed", args->fill.seed, "Seed of the key order and values")->default_val(1);
+      ->check(IntegerRange(1, 1'000'000));
+  load->add_option("--seed", args->fill.seed, "Seed of the key order and values")
+      ->default_val(1)
+      ->check(NonNegativeInteger());
   load->add_flag("--sequential", args->sequential, "Write keys in ascending order");
   load->add_flag("--progress", args->progress, "Show the progress bar even when not a tty");
   load->callback([args, exit_code] { *exit_code = ToInt(RunLoad(*args)); });

@@ -20,7 +20,42 @@ uint64_t ElapsedNs(Clock::time_point start) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
 }
 
-// 0 .. num-1, shuffled with `seed` when `shuffle`.
+// Writes each group with one Put (a group of one) or one WriteBatch, timing the DB call.
+class DbSink final : public DatasetSink {
+ public:
+  DbSink(DB* db, const WriteOptions& options, PhaseResult* result, ProgressBar* progress)
+      : db_(db), options_(options), result_(result), progress_(progress) {}
+
+  Status Write(std::span<const std::string> keys, std::span<const std::string> values) override {
+    const Clock::time_point start = Clock::now();
+    Status s;
+    if (keys.size() == 1) {
+      s = db_->Put(options_, keys[0], values[0]);
+    } else {
+      batch_.Clear();
+      for (size_t j = 0; j < keys.size(); ++j)
+        batch_.Put(keys[j], values[j]);
+      s = db_->Write(options_, &batch_);
+    }
+    result_->latency_ns.Add(ElapsedNs(start));
+    if (!s.ok()) return s;
+    result_->ops += keys.size();
+    for (size_t j = 0; j < keys.size(); ++j)
+      result_->bytes += keys[j].size() + values[j].size();
+    progress_->Advance(keys.size());
+    return s;
+  }
+
+ private:
+  DB* const db_;
+  const WriteOptions options_;
+  PhaseResult* const result_;
+  ProgressBar* const progress_;
+  WriteBatch batch_;
+};
+
+}  // namespace
+
 std::vector<uint64_t> KeyOrder(uint64_t num, bool shuffle, uint64_t seed) {
   std::vector<uint64_t> order(num);
   std::iota(order.begin(), order.end(), uint64_t{0});
@@ -32,40 +67,35 @@ std::vector<uint64_t> KeyOrder(uint64_t num, bool shuffle, uint64_t seed) {
   return order;
 }
 
-}  // namespace
+Status WriteDataset(uint64_t begin, uint64_t end, uint32_t batch,
+                    const std::function<uint64_t(uint64_t)>& key_of, const ValueSource& values,
+                    DatasetSink* sink) {
+  const uint64_t group_max = std::max<uint32_t>(batch, 1);
+  std::vector<std::string> keys(group_max), vals(group_max);
+  for (uint64_t i = begin; i < end;) {
+    const uint64_t n = std::min(group_max, end - i);
+    for (uint64_t j = 0; j < n; ++j, ++i) {
+      const uint64_t k = key_of(i);
+      GeneratedKey(k, &keys[j]);
+      values.ValueFor(k, &vals[j]);
+    }
+    Status s = sink->Write(std::span(keys.data(), n), std::span(vals.data(), n));
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
 
 PhaseResult FillDataset(DB* db, const FillSpec& spec) {
   PhaseResult result;
   const ValueSource values(spec.seed, spec.value_bytes);
   const std::vector<uint64_t> order = KeyOrder(spec.num, spec.random_order, spec.seed);
-  const uint32_t batch_size = std::max<uint32_t>(spec.batch, 1);
   WriteOptions options;
   options.sync = spec.sync;
   ProgressBar progress("load", spec.num, spec.progress);
-  std::string key, value;
-  WriteBatch batch;
+  DbSink sink(db, options, &result, &progress);
   const Clock::time_point start = Clock::now();
-  for (uint64_t i = 0; i < spec.num && result.status.ok(); i += batch_size) {
-    const uint64_t end = std::min<uint64_t>(spec.num, i + batch_size);
-    const Clock::time_point op_start = Clock::now();
-    if (batch_size == 1) {
-      key = GeneratedKey(order[i]);
-      values.ValueFor(order[i], &value);
-      result.status = db->Put(options, key, value);
-    } else {
-      batch.Clear();
-      for (uint64_t j = i; j < end; ++j) {
-        values.ValueFor(order[j], &value);
-        batch.Put(GeneratedKey(order[j]), value);
-      }
-      result.status = db->Write(options, &batch);
-    }
-    result.latency_ns.Add(ElapsedNs(op_start));
-    if (!result.status.ok()) break;
-    result.ops += end - i;
-    result.bytes += (end - i) * (kGeneratedKeyBytes + spec.value_bytes);
-    progress.Advance(end - i);
-  }
+  result.status = WriteDataset(
+      0, spec.num, spec.batch, [&order](uint64_t i) { return order[i]; }, values, &sink);
   result.seconds = static_cast<double>(ElapsedNs(start)) / 1e9;
   return result;
 }

@@ -1,17 +1,40 @@
 // Generated datasets: writing N keys (GeneratedKey) with deterministic values (ValueSource) and
-// reading them back with checks. Shared by `load` and `demo`.
+// reading them back with checks. WriteDataset is the one writer of generated data: `load` and
+// `demo` reach it through FillDataset, `ziggy bench` through its engine adapters.
 #ifndef ZIGGYDB_TOOLS_DATASET_H_
 #define ZIGGYDB_TOOLS_DATASET_H_
 
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "tools/cli_util.h"
 #include "util/histogram.h"
 #include "ziggydb/db.h"
 #include "ziggydb/status.h"
 
 namespace ziggydb::tools {
+
+// Key numbers 0 .. num-1, ascending, or shuffled by `seed` (the same seed, the same order).
+std::vector<uint64_t> KeyOrder(uint64_t num, bool shuffle, uint64_t seed);
+
+// Where WriteDataset puts each group of generated updates. `keys` and `values` are parallel, hold
+// 1 .. batch entries, and are valid only during the call.
+class DatasetSink {
+ public:
+  virtual ~DatasetSink() = default;
+  virtual Status Write(std::span<const std::string> keys, std::span<const std::string> values) = 0;
+};
+
+// Writes operations [begin, end): operation i puts key number key_of(i) (called once per
+// operation, in order) with values.ValueFor of that number, `batch` operations per sink call.
+// Stops at the first failed call and returns its status.
+Status WriteDataset(uint64_t begin, uint64_t end, uint32_t batch,
+                    const std::function<uint64_t(uint64_t)>& key_of, const ValueSource& values,
+                    DatasetSink* sink);
 
 struct FillSpec {
   uint64_t num = 0;  // keys 0 .. num-1, each written once

@@ -1,6 +1,7 @@
 // ziggy: command-line front end to ZiggyDB (docs/cli.md).
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
@@ -8,6 +9,25 @@
 #include "tools/cli_util.h"
 #include "tools/commands.h"
 #include "ziggydb/version.h"
+
+namespace {
+
+// CLI11 reports an unknown first word as "A subcommand is required"; name it instead and list the
+// commands. Only a first word that is not an option can be a command: the top level has no option
+// that takes a value.
+bool IsUnknownCommand(const CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return false;
+  const std::string word = argv[1];
+  for (const CLI::App* command : app.get_subcommands({}))
+    if (command->check_name(word)) return false;
+  fmt::print(stderr, "ziggy: unknown command '{}'. The commands are:\n", word);
+  for (const CLI::App* command : app.get_subcommands({}))
+    fmt::print(stderr, "  {:<14} {}\n", command->get_name(), command->get_description());
+  fmt::print(stderr, "Run 'ziggy COMMAND --help' for a command's options.\n");
+  return true;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using ziggydb::tools::ExitCode;
@@ -23,6 +43,7 @@ int main(int argc, char** argv) {
   ziggydb::tools::RegisterCompactCommand(&app, &exit_code);
   ziggydb::tools::RegisterDemoCommand(&app, &exit_code);
   ziggydb::tools::RegisterBenchCommand(&app, &exit_code);
+  if (IsUnknownCommand(app, argc, argv)) return ToInt(ExitCode::kError);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

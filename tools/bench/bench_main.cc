@@ -26,6 +26,7 @@
 #include "tools/bench/workloads.h"
 #include "tools/bench/ycsb_runner.h"
 #include "tools/bench/ycsb_spec.h"
+#include "tools/cli_checks.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
 
@@ -435,7 +436,8 @@ void RegisterBenchCommand(CLI::App* app, int* exit_code) {
       ->capture_default_str()
       ->check(CLI::Range(1u, 100000u));
   cmd->add_option("--seed", c.seed, "Seed of keys, values, orders and YCSB requests")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(NonNegativeInteger());
   cmd->add_option("--engines", args->engines, "Comma-separated engines")->capture_default_str();
   cmd->add_option("--benchmarks", args->benchmarks,
                   "Comma-separated workloads, run in order (db_bench names, ycsba..ycsbf, ycsb)")

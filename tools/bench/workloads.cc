@@ -2,13 +2,14 @@
 
 #include <algorithm>
 #include <chrono>
-#include <numeric>
+#include <span>
 #include <thread>
 #include <utility>
 
 #include <fmt/core.h>
 
 #include "tools/cli_util.h"
+#include "tools/dataset.h"
 #include "util/random.h"
 
 namespace ziggydb::bench {
@@ -98,29 +99,58 @@ bool Timed(ThreadContext* ctx, uint64_t ops, Fn&& fn) {
   return true;
 }
 
-// Fills and overwrite: writes keys order[i] (or i, or uniform random keys for overwrite).
-void WriteBody(ThreadContext* ctx, Kind kind) {
-  const uint32_t batch = std::max<uint32_t>(ctx->config->batch, 1);
-  std::vector<std::string> keys(batch), values(batch);
-  std::vector<KeyValue> updates;
-  for (uint64_t i = ctx->begin; i < ctx->end;) {
-    const uint64_t n = std::min<uint64_t>(batch, ctx->end - i);
-    updates.clear();
-    for (uint64_t j = 0; j < n; ++j, ++i) {
-      uint64_t k = i;
-      if (kind == Kind::kOverwrite) k = ctx->rnd.Uniform(ctx->config->num);
-      if (ctx->order != nullptr) k = (*ctx->order)[i];
-      GeneratedKey(k, &keys[j]);
-      ctx->values->ValueFor(k, &values[j]);
-      updates.push_back(KeyValue{keys[j], values[j]});
-      ctx->bytes += keys[j].size() + values[j].size();
+// Writes each group of generated updates through the engine (Put for one, WriteBatch for more),
+// timed as one engine call.
+class EngineSink final : public tools::DatasetSink {
+ public:
+  explicit EngineSink(ThreadContext* ctx) : ctx_(ctx) {}
+
+  Status Write(std::span<const std::string> keys, std::span<const std::string> values) override {
+    updates_.clear();
+    for (size_t j = 0; j < keys.size(); ++j) {
+      updates_.push_back(KeyValue{keys[j], values[j]});
+      ctx_->bytes += keys[j].size() + values[j].size();
     }
-    const bool ok = Timed(ctx, n, [&] {
-      return n == 1 ? ctx->engine->Put(updates[0].key, updates[0].value)
-                    : ctx->engine->WriteBatch(updates);
+    Status s;
+    Timed(ctx_, keys.size(), [&] {
+      return s = updates_.size() == 1 ? ctx_->engine->Put(updates_[0].key, updates_[0].value)
+                                      : ctx_->engine->WriteBatch(updates_);
     });
-    if (!ok) return;
+    return s;
   }
+
+ private:
+  ThreadContext* const ctx_;
+  std::vector<KeyValue> updates_;
+};
+
+// Every group goes in one WriteBatch, untimed.
+class PreloadSink final : public tools::DatasetSink {
+ public:
+  explicit PreloadSink(Engine* engine) : engine_(engine) {}
+
+  Status Write(std::span<const std::string> keys, std::span<const std::string> values) override {
+    updates_.clear();
+    for (size_t j = 0; j < keys.size(); ++j)
+      updates_.push_back(KeyValue{keys[j], values[j]});
+    return engine_->WriteBatch(updates_);
+  }
+
+ private:
+  Engine* const engine_;
+  std::vector<KeyValue> updates_;
+};
+
+// Fills and overwrite: operation i writes key order[i] for fillrandom, i for fillseq, and a
+// uniformly random key of the dataset for overwrite.
+void WriteBody(ThreadContext* ctx, Kind kind) {
+  EngineSink sink(ctx);
+  const auto key_of = [ctx, kind](uint64_t i) -> uint64_t {
+    if (ctx->order != nullptr) return (*ctx->order)[i];
+    return kind == Kind::kOverwrite ? ctx->rnd.Uniform(ctx->config->num) : i;
+  };
+  ctx->status =
+      tools::WriteDataset(ctx->begin, ctx->end, ctx->config->batch, key_of, *ctx->values, &sink);
 }
 
 void ReadBody(ThreadContext* ctx, bool missing) {
@@ -184,15 +214,6 @@ void RunThread(ThreadContext* ctx, Kind kind) {
   }
 }
 
-std::vector<uint64_t> Shuffled(uint64_t n, uint64_t seed) {
-  std::vector<uint64_t> order(n);
-  std::iota(order.begin(), order.end(), uint64_t{0});
-  Random rnd(seed);
-  for (uint64_t i = n; i > 1; --i)
-    std::swap(order[i - 1], order[rnd.Uniform(i)]);
-  return order;
-}
-
 }  // namespace
 
 const std::vector<WorkloadInfo>& AllWorkloads() {
@@ -222,7 +243,7 @@ WorkloadResult RunWorkload(Engine* engine, const WorkloadInfo& info, const Bench
   const uint64_t count = info.sync ? config.sync_num : config.num;
   const tools::ValueSource values(config.seed, config.value_bytes);
   std::vector<uint64_t> order;
-  if (workload->kind == Kind::kFillRandom) order = Shuffled(count, config.seed);
+  if (workload->kind == Kind::kFillRandom) order = tools::KeyOrder(count, true, config.seed);
   const int threads = std::max(config.threads, 1);
   tools::ProgressBar progress(fmt::format("{}/{}", engine->name(), info.name), count,
                               config.progress);
@@ -262,20 +283,9 @@ WorkloadResult RunWorkload(Engine* engine, const WorkloadInfo& info, const Bench
 
 Status Preload(Engine* engine, const BenchConfig& config) {
   const tools::ValueSource values(config.seed, config.value_bytes);
-  constexpr uint64_t kBatch = 1000;
-  std::vector<std::string> keys(kBatch), vals(kBatch);
-  std::vector<KeyValue> updates;
-  for (uint64_t i = 0; i < config.num;) {
-    updates.clear();
-    for (uint64_t j = 0; j < kBatch && i < config.num; ++j, ++i) {
-      GeneratedKey(i, &keys[j]);
-      values.ValueFor(i, &vals[j]);
-      updates.push_back(KeyValue{keys[j], vals[j]});
-    }
-    Status s = engine->WriteBatch(updates);
-    if (!s.ok()) return s;
-  }
-  return Status::OK();
+  PreloadSink sink(engine);
+  return tools::WriteDataset(
+      0, config.num, 1000, [](uint64_t i) { return i; }, values, &sink);
 }
 
 }  // namespace ziggydb::bench

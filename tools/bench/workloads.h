@@ -1,6 +1,7 @@
 // The db_bench-style workloads of `ziggy bench`, run against any Engine.
 //
-// Keys are GeneratedKey(i) for i in [0, num) (16 bytes); values come from a seeded ValueSource.
+// Keys are GeneratedKey(i) for i in [0, num) (16 bytes); values come from a seeded ValueSource;
+// the write workloads and Preload write them with tools::WriteDataset, as `ziggy load` does.
 // Operations are split evenly over `threads` threads; each thread keeps its own latency histogram
 // (nanoseconds per operation) and they are merged at the end.
 #ifndef ZIGGYDB_TOOLS_BENCH_WORKLOADS_H_
