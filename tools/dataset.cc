@@ -58,7 +58,7 @@ PhaseResult FillDataset(DB* db, const FillSpec& spec) {
         values.ValueFor(order[j], &value);
         batch.Put(GeneratedKey(order[j]), value);
       }
-      result.status = db->Write(options, &batch);
+      result.status = db->Write(options, batch);
     }
     result.latency_ns.Add(ElapsedNs(op_start));
     if (!result.status.ok()) break;

@@ -29,6 +29,7 @@ struct ReadPins final : IteratorPins {
 
 Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::string* value) {
   const StatsTimer timer(env_, stats_, HistogramType::kGetMicros);
+  if (Status open = CheckOpen(); !open.ok()) return open;
   Status s = GetImpl(options, key, value);
   if (stats_ != nullptr && s.ok()) {
     stats_->RecordTick(Ticker::kKeysRead);
@@ -111,6 +112,7 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
 }
 
 std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
+  if (Status open = CheckOpen(); !open.ok()) return NewErrorIterator(std::move(open));
   auto pins = std::make_unique<ReadPins>();
   SequenceNumber sequence{};
   {

@@ -35,7 +35,7 @@ class ZiggyEngine final : public Engine {
     ziggydb::WriteBatch batch;
     for (const KeyValue& kv : updates)
       batch.Put(kv.key, kv.value);
-    return db_->Write(write_options_, &batch);
+    return db_->Write(write_options_, batch);
   }
   Status Scan(std::string_view start, size_t count, bool reverse, size_t* read) override {
     std::unique_ptr<Iterator> it = db_->NewIterator(read_options_);
