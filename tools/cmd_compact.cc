@@ -46,6 +46,8 @@ ExitCode RunCompact(const CompactArgs& args) {
   }
   fmt::print("compacted {}: table bytes {} -> {}; files{}\n", args.db, WithCommas(before),
              WithCommas(NumericProperty(db.get(), "ziggydb.estimate-live-data-size")), files);
+  s = db->Close();
+  if (!s.ok()) return ReportError("compact", "close failed", s);
   return ExitCode::kOk;
 }
 

@@ -11,7 +11,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <type_traits>
 
 #include "ziggydb/iterator.h"
 #include "ziggydb/options.h"
@@ -75,12 +74,11 @@ class DB {
   // bytes need to live only for the call.
   virtual Status CompactRange(std::optional<std::string_view> begin,
                               std::optional<std::string_view> end) = 0;
-  // Before 0.2 an open side was nullptr, which std::string_view would accept and dereference:
-  // such calls no longer compile. Pass std::nullopt.
-  template <typename Begin, typename End>
-  requires(std::is_null_pointer_v<Begin> || std::is_null_pointer_v<End>) Status
-      CompactRange(Begin begin, End end)
-  = delete;
+  // The pointer form of earlier versions took nullptr for an open side, which std::string_view
+  // would accept and dereference: these keep such calls from compiling. Pass std::nullopt.
+  Status CompactRange(std::nullptr_t, std::nullptr_t) = delete;
+  Status CompactRange(std::nullptr_t, std::optional<std::string_view>) = delete;
+  Status CompactRange(std::optional<std::string_view>, std::nullptr_t) = delete;
   // Waits until no background work is running or due: no immutable memtable waits for its flush
   // and no compaction runs or is needed (every level within its size target, L0 under its
   // trigger). The active memtable is left alone (see Flush). Returns the background error if one

@@ -16,14 +16,18 @@
 namespace ziggydb::test {
 namespace {
 
-// nullptr bounds (the pre-0.1 form) would convert to std::string_view and be dereferenced: they
-// must not compile, on the interface and on the implementation.
+// nullptr bounds (the earlier pointer form) would convert to std::string_view and be dereferenced:
+// they must not compile, on the interface and on the implementation.
 template <typename D>
 concept TakesNullBounds = requires(D& db) {
   db.CompactRange(nullptr, nullptr);
 };
 template <typename D>
-concept TakesOneNullBound = requires(D& db) {
+concept TakesNullBegin = requires(D& db) {
+  db.CompactRange(nullptr, "b");
+};
+template <typename D>
+concept TakesNullEnd = requires(D& db) {
   db.CompactRange(std::nullopt, nullptr);
 };
 template <typename D>
@@ -33,7 +37,8 @@ concept TakesOptionalBounds = requires(D& db, std::string_view key) {
   db.CompactRange("a", "b");
 };
 static_assert(!TakesNullBounds<DB> && !TakesNullBounds<DBImpl>);
-static_assert(!TakesOneNullBound<DB> && !TakesOneNullBound<DBImpl>);
+static_assert(!TakesNullBegin<DB> && !TakesNullBegin<DBImpl>);
+static_assert(!TakesNullEnd<DB> && !TakesNullEnd<DBImpl>);
 static_assert(TakesOptionalBounds<DB> && TakesOptionalBounds<DBImpl>);
 
 class DBCloseTest : public DBTest {

@@ -40,8 +40,8 @@ Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::string
 
 Status DBImpl::GetImpl(const ReadOptions& options, std::string_view key, std::string* value) {
   std::shared_ptr<MemTable> mem;
-  // imm_ never holds more than 16 memtables (Options::max_immutable_memtables <= 16).
-  std::array<std::shared_ptr<MemTable>, 16> imms;
+  // imm_ never holds more than max_immutable_memtables.
+  std::array<std::shared_ptr<MemTable>, kMaxImmutableMemtablesRange.max> imms;
   size_t num_imms = 0;
   std::shared_ptr<const Version> version;
   SequenceNumber sequence{};

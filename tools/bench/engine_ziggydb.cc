@@ -52,8 +52,10 @@ class ZiggyEngine final : public Engine {
   Status Flush() override { return db_->Flush(); }
   Status WaitForBackgroundWork() override { return db_->WaitForBackgroundWork(); }
   Status Close() override {
+    if (db_ == nullptr) return Status::OK();
+    Status s = db_->Close();
     db_.reset();
-    return Status::OK();
+    return s;
   }
   std::string Stats() override {
     std::string stats;
