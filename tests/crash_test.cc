@@ -115,7 +115,7 @@ void Report(int fd, uint64_t value) {
     for (const auto& [key, value] : BatchPuts(db_seed, n))
       batch.Put(key, value);
     batch.Put(kLastKey, std::to_string(n));
-    s = db->Write(options, &batch);
+    s = db->Write(options, batch);
     if (!s.ok()) {
       std::fprintf(stderr, "crash_test child: Write of batch %llu: %s\n",
                    static_cast<unsigned long long>(n), s.ToString().c_str());

@@ -52,7 +52,7 @@ void BuildUnflushedDb(uint64_t seed, CrashEnv* env, std::vector<std::string>* ke
     }
     WriteOptions sync;
     sync.sync = true;
-    ASSERT_TRUE(db->Write(sync, &batch).ok());
+    ASSERT_TRUE(db->Write(sync, batch).ok());
     ApplyToModel(batch, model);
   }
   env->CrashNow();

@@ -59,7 +59,7 @@ LoggedWrite RandomWrite(Random* rng, const std::vector<std::string>& keys, uint6
 [[nodiscard]] Status Apply(DB* db, LoggedWrite* write) {
   WriteOptions options;
   options.sync = write->sync;
-  return db->Write(options, &write->batch);
+  return db->Write(options, write->batch);
 }
 
 // What a session of writes promised: the acknowledged writes in order, how many of them must
@@ -146,7 +146,8 @@ TEST(FaultPowerLoss, SyncedWritesSurviveAndTheDbIsAPrefixOfTheAcknowledgedWrites
       if (rng.OneIn(40)) {
         // A successful Flush (or CompactRange, which flushes first) makes every write
         // acknowledged before it durable.
-        const bool done = rng.OneIn(3) ? db->CompactRange(nullptr, nullptr).ok() : db->Flush().ok();
+        const bool done =
+            rng.OneIn(3) ? db->CompactRange(std::nullopt, std::nullopt).ok() : db->Flush().ok();
         if (done && !session.first_failed) session.durable_count = session.acked.size();
         continue;
       }
@@ -211,7 +212,7 @@ FlushCrashOutcome RunCallCrash(uint64_t seed, CrashedCall call,
     env.ResetOps(/*record=*/false);
     if (crash_after.has_value()) env.CrashAfter(*crash_after);
     // A CompactRange flushes first, so either call makes every earlier write durable.
-    s = call == CrashedCall::kFlush ? db->Flush() : db->CompactRange(nullptr, nullptr);
+    s = call == CrashedCall::kFlush ? db->Flush() : db->CompactRange(std::nullopt, std::nullopt);
     outcome.ops = env.op_count();
     if (!crash_after.has_value()) {
       EXPECT_TRUE(s.ok()) << "uncrashed call failed: " << s.ToString();

@@ -148,7 +148,7 @@ class ModelRun {
         batch.Put(RandomKey(), MakeValue(&rng_, kValueBytesMax / 4));
       }
     }
-    Status s = db_->Write(RandomWriteOptions(), &batch);
+    Status s = db_->Write(RandomWriteOptions(), batch);
     ASSERT_TRUE(s.ok()) << s.ToString();
     ApplyToModel(batch, &model_);
   }
@@ -205,7 +205,8 @@ class ModelRun {
     std::string_view end = RandomKey();
     if (end < begin) std::swap(begin, end);
     const bool whole = rng_.OneIn(3);
-    Status s = db_->CompactRange(whole ? nullptr : &begin, whole ? nullptr : &end);
+    Status s =
+        whole ? db_->CompactRange(std::nullopt, std::nullopt) : db_->CompactRange(begin, end);
     ASSERT_TRUE(s.ok()) << s.ToString();
     ++compactions_;
   }

@@ -1,6 +1,7 @@
 // compact: DB::CompactRange over [--from, --to] (both inclusive, either open), which rewrites the
 // range's tables down to the last level and drops the versions no snapshot needs.
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,10 +31,12 @@ ExitCode RunCompact(const CompactArgs& args) {
   std::unique_ptr<DB> db;
   Status s = OpenDb("compact", args.db, /*create=*/false, &db);
   if (!s.ok()) return ExitCode::kError;
-  const std::string_view from = args.from;
-  const std::string_view to = args.to;
+  std::optional<std::string_view> from;
+  std::optional<std::string_view> to;
+  if (!args.from.empty()) from = args.from;
+  if (!args.to.empty()) to = args.to;
   const uint64_t before = NumericProperty(db.get(), "ziggydb.estimate-live-data-size");
-  s = db->CompactRange(args.from.empty() ? nullptr : &from, args.to.empty() ? nullptr : &to);
+  s = db->CompactRange(from, to);
   if (!s.ok()) return ReportError("compact", args.db, s);
   std::string files;
   for (int level = 0; level < 7; ++level) {
@@ -43,6 +46,8 @@ ExitCode RunCompact(const CompactArgs& args) {
   }
   fmt::print("compacted {}: table bytes {} -> {}; files{}\n", args.db, WithCommas(before),
              WithCommas(NumericProperty(db.get(), "ziggydb.estimate-live-data-size")), files);
+  s = db->Close();
+  if (!s.ok()) return ReportError("compact", "close failed", s);
   return ExitCode::kOk;
 }
 

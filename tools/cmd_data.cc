@@ -34,6 +34,8 @@ ExitCode RunPut(const DataArgs& args) {
   options.sync = args.sync;
   Status s = db->Put(options, args.key, args.value);
   if (!s.ok()) return ReportError("put", "write failed", s);
+  s = db->Close();
+  if (!s.ok()) return ReportError("put", "close failed", s);
   return ExitCode::kOk;
 }
 
@@ -60,6 +62,8 @@ ExitCode RunDel(const DataArgs& args) {
   options.sync = args.sync;
   Status s = db->Delete(options, args.key);
   if (!s.ok()) return ReportError("del", "delete failed", s);
+  s = db->Close();
+  if (!s.ok()) return ReportError("del", "close failed", s);
   return ExitCode::kOk;
 }
 

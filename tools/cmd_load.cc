@@ -35,6 +35,7 @@ ExitCode RunLoad(LoadArgs args) {
                        result.status);
   }
   PrintPhase(args.sequential ? "fillseq" : "fillrandom", result);
+  if (Status closed = db->Close(); !closed.ok()) return ReportError("load", "close failed", closed);
   return ExitCode::kOk;
 }
 

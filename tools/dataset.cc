@@ -35,7 +35,7 @@ class DbSink final : public DatasetSink {
       batch_.Clear();
       for (size_t j = 0; j < keys.size(); ++j)
         batch_.Put(keys[j], values[j]);
-      s = db_->Write(options_, &batch_);
+      s = db_->Write(options_, batch_);
     }
     result_->latency_ns.Add(ElapsedNs(start));
     if (!s.ok()) return s;

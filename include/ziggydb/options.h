@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -28,6 +29,46 @@ inline constexpr size_t kMaxKeyBytes = size_t{1} << 20;         // 1 MiB
 inline constexpr size_t kMaxValueBytes = size_t{256} << 20;     // 256 MiB
 inline constexpr size_t kMaxWriteBatchBytes = size_t{1} << 30;  // 1 GiB, encoded
 static_assert(kMaxKeyBytes + kMaxValueBytes < kMaxWriteBatchBytes);
+
+// The values Options::Validate accepts for one numeric option, both ends inclusive. The comment
+// of each Options field names its range constant; the constants are the contract.
+template <typename T>
+struct OptionRange {
+  T min;
+  T max;
+  constexpr bool Contains(T value) const { return value >= min && value <= max; }
+};
+
+inline constexpr OptionRange<size_t> kMemtableBytesRange{size_t{64} << 10, size_t{4} << 30};
+inline constexpr OptionRange<int> kMaxImmutableMemtablesRange{1, 16};
+inline constexpr OptionRange<size_t> kMaxWriteGroupBytesRange{size_t{4} << 10, kMaxWriteBatchBytes};
+inline constexpr OptionRange<size_t> kBlockSizeRange{size_t{1} << 10, size_t{4} << 20};
+inline constexpr OptionRange<int> kBlockRestartIntervalRange{1, 1024};
+inline constexpr OptionRange<int> kBloomBitsPerKeyRange{0, 32};
+inline constexpr OptionRange<int> kMaxOpenFilesRange{16, std::numeric_limits<int>::max()};
+inline constexpr OptionRange<int> kMaxBackgroundJobsRange{2, 16};
+// Each L0 trigger lies in this range, and in addition
+// l0_compaction_trigger <= l0_slowdown_trigger <= l0_stop_trigger.
+inline constexpr OptionRange<int> kL0TriggerRange{1, 1000};
+inline constexpr OptionRange<uint64_t> kTargetFileSizeRange{uint64_t{64} << 10, uint64_t{4} << 30};
+inline constexpr OptionRange<int> kLevelSizeMultiplierRange{2, 100};
+inline constexpr OptionRange<uint64_t> kMaxBytesForLevelBaseRange{uint64_t{64} << 10,
+                                                                  uint64_t{1} << 40};
+inline constexpr OptionRange<uint64_t> kDelayedWriteBytesPerSecRange{
+    uint64_t{64} << 10, std::numeric_limits<uint64_t>::max()};
+
+// 4 GiB memtables need a 64-bit size_t.
+static_assert(kMemtableBytesRange.min < kMemtableBytesRange.max);
+// A group commit may carry the largest batch, and no more.
+static_assert(kMaxWriteGroupBytesRange.max == kMaxWriteBatchBytes);
+// Queued memtables: at least one may wait for its flush while the next one fills.
+static_assert(kMaxImmutableMemtablesRange.min >= 1);
+// One thread flushes; at least one more compacts.
+static_assert(kMaxBackgroundJobsRange.min >= 2);
+// An L0 compaction needs at least one L0 table to start.
+static_assert(kL0TriggerRange.min >= 1);
+// The smallest base level target holds at least one table of the smallest size.
+static_assert(kTargetFileSizeRange.min <= kMaxBytesForLevelBaseRange.min);
 
 // How a data block is compressed on disk. Persisted in every block trailer — never renumber.
 enum class CompressionType : uint8_t {
@@ -89,29 +130,34 @@ struct Options {
 
   // ---- Write path ----
   // Bytes the mutable memtable may hold before it is frozen and flushed to an L0 table.
-  // Default: 64 MiB. Range: [64 KiB, 4 GiB].
+  // Default: 64 MiB. Range: kMemtableBytesRange (64 KiB to 4 GiB).
   size_t memtable_bytes = size_t{64} << 20;
-  // Frozen memtables that may wait for flush before writers stall. Default: 2. Range: [1, 16].
+  // Frozen memtables that may wait for flush before writers stall. Default: 2.
+  // Range: kMaxImmutableMemtablesRange (1 to 16).
   int max_immutable_memtables = 2;
   // Upper bound on the encoded bytes one group commit writes to the WAL. Default: 1 MiB.
+  // Range: kMaxWriteGroupBytesRange (4 KiB to kMaxWriteBatchBytes).
   size_t max_write_group_bytes = size_t{1} << 20;
   // What recovery does with a damaged write-ahead log; see WalRecoveryMode.
   WalRecoveryMode wal_recovery_mode = WalRecoveryMode::kTolerateCorruptedTailRecords;
 
   // ---- Tables ----
-  // Target uncompressed size of a data block. Default: 4 KiB. Range: [1 KiB, 4 MiB].
+  // Target uncompressed size of a data block. Default: 4 KiB.
+  // Range: kBlockSizeRange (1 KiB to 4 MiB).
   size_t block_size = 4096;
   // Keys between restart points in a block (prefix compression restarts there). Default: 16.
+  // Range: kBlockRestartIntervalRange (1 to 1024).
   int block_restart_interval = 16;
   // Bloom filter bits per key; 0 disables filters. Default: 10 (~0.8% false positives).
-  // Range: [0, 32].
+  // Range: kBloomBitsPerKeyRange (0 to 32).
   int bloom_bits_per_key = 10;
   // Compression of data blocks; a block is stored raw when compressing saves under 1/8.
   // Default: kNone.
   CompressionType compression = CompressionType::kNone;
   // Bytes of uncompressed data blocks kept in the shared block cache. Default: 32 MiB.
   size_t block_cache_bytes = size_t{32} << 20;
-  // Table files kept open (with their index and filter in memory). Default: 1000. Min: 16.
+  // Table files kept open (with their index and filter in memory). Default: 1000.
+  // Range: kMaxOpenFilesRange (at least 16).
   int max_open_files = 1000;
   // Read table files through a read-only memory mapping (one per open table, so at most
   // max_open_files of them): data blocks stored uncompressed are read in place, without a copy
@@ -125,28 +171,30 @@ struct Options {
   // ---- Compaction (docs/design/compaction.md) ----
   // Background threads: one flushes memtables (flushes never wait behind a compaction), the
   // others (max_background_jobs - 1) each run one compaction at a time, concurrently whenever
-  // there are compactions that touch disjoint tables and key ranges. Default: 2. Range: [2, 16].
+  // there are compactions that touch disjoint tables and key ranges. Default: 2.
+  // Range: kMaxBackgroundJobsRange (2 to 16).
   int max_background_jobs = 2;
   // L0 files that trigger an L0 compaction (L0 score = files / trigger). Default: 4.
-  // Range: [1, l0_slowdown_trigger].
+  // Range: kL0TriggerRange (1 to 1000), and at most l0_slowdown_trigger.
   int l0_compaction_trigger = 4;
   // L0 files at which writes are delayed (a write rate, see delayed_write_bytes_per_sec).
-  // Default: 20. Range: [l0_compaction_trigger, l0_stop_trigger].
+  // Default: 20. Range: kL0TriggerRange, and from l0_compaction_trigger to l0_stop_trigger.
   int l0_slowdown_trigger = 20;
   // L0 files at which writes stop until a compaction brings L0 back below. Default: 36.
-  // Range: [l0_slowdown_trigger, 1000].
+  // Range: kL0TriggerRange, and at least l0_slowdown_trigger.
   int l0_stop_trigger = 36;
   // Size at which a compaction output table is closed and the next one started.
-  // Default: 64 MiB. Range: [64 KiB, 4 GiB].
+  // Default: 64 MiB. Range: kTargetFileSizeRange (64 KiB to 4 GiB).
   uint64_t target_file_size = uint64_t{64} << 20;
-  // Growth factor between the size targets of adjacent levels. Default: 10. Range: [2, 100].
+  // Growth factor between the size targets of adjacent levels. Default: 10.
+  // Range: kLevelSizeMultiplierRange (2 to 100).
   int level_size_multiplier = 10;
   // Size target of the level L0 compacts into (the base level). Targets are derived from the
   // last level upward (dynamic level sizing): the last level's target is its actual size, each
   // level above it 1/level_size_multiplier of the next, and the base level is the deepest level
   // whose target would fall to max_bytes_for_level_base or below; its target is raised to
   // max_bytes_for_level_base, and the levels above it stay empty.
-  // Default: 256 MiB. Range: [64 KiB, 1 TiB].
+  // Default: 256 MiB. Range: kMaxBytesForLevelBaseRange (64 KiB to 1 TiB).
   uint64_t max_bytes_for_level_base = uint64_t{256} << 20;
   // Order in which tables of a level >= 1 are compacted. Default: kMinOverlappingRatio.
   CompactionPriority compaction_priority = CompactionPriority::kMinOverlappingRatio;
@@ -155,7 +203,8 @@ struct Options {
   // Defaults: 64 GiB and 256 GiB. Range: soft <= hard when both are set.
   uint64_t soft_pending_compaction_bytes = uint64_t{64} << 30;
   uint64_t hard_pending_compaction_bytes = uint64_t{256} << 30;
-  // The write rate allowed while writes are delayed. Default: 16 MiB/s. Range: [64 KiB/s, ...].
+  // The write rate allowed while writes are delayed. Default: 16 MiB/s.
+  // Range: kDelayedWriteBytesPerSecRange (at least 64 KiB/s).
   uint64_t delayed_write_bytes_per_sec = uint64_t{16} << 20;
 
   // Returns InvalidArgument naming the first field out of range.

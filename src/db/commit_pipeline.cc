@@ -36,10 +36,10 @@ using SteadyClock = std::chrono::steady_clock;
 enum WriterState : uint32_t { kWaiting = 0, kLeader = 1, kDone = 2, kTakenOver = 3 };
 
 struct CommitPipeline::Writer {
-  Writer(WriteBatch* b, const WriteOptions& options, const Validator* v)
+  Writer(const WriteBatch* b, const WriteOptions& options, const Validator* v)
       : batch(b), validator(v), sync(options.sync), disable_wal(options.disable_wal) {}
 
-  WriteBatch* const batch;           // null: a Flush request (switch the memtable, write nothing)
+  const WriteBatch* const batch;     // null: a Flush request (switch the memtable, write nothing)
   const Validator* const validator;  // null: none
   const bool sync;
   const bool disable_wal;
@@ -111,7 +111,7 @@ uint32_t CommitPipeline::WaitWhile(const Writer& writer, uint32_t from,
   }
 }
 
-Status CommitPipeline::Write(const WriteOptions& options, WriteBatch* batch,
+Status CommitPipeline::Write(const WriteOptions& options, const WriteBatch* batch,
                              const Validator* validator) {
   ZIGGY_ASSERT(batch != nullptr || validator == nullptr);
   Writer self(batch, options, validator);

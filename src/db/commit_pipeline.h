@@ -92,9 +92,10 @@ class CommitPipeline {
   ~CommitPipeline();
 
   // Commits `batch` (null: a Flush request) and returns when it is durable per `options` and
-  // visible, or failed. `validator` (optional) must be non-null only with a batch; it must not
-  // call back into the pipeline. Precondition: the mutex is not held.
-  [[nodiscard]] Status Write(const WriteOptions& options, WriteBatch* batch,
+  // visible, or failed. The batch is not modified: the group is numbered in a batch of the
+  // pipeline's own. `validator` (optional) must be non-null only with a batch; it must not call
+  // back into the pipeline. Precondition: the mutex is not held.
+  [[nodiscard]] Status Write(const WriteOptions& options, const WriteBatch* batch,
                              const Validator* validator = nullptr);
   // For tests: the writers queued now, the leader included. Takes the mutex.
   size_t TEST_QueuedWriters() const;

@@ -155,10 +155,10 @@ TEST_F(ConcurrentCompactionTest, CompactRangeRunsAloneWhileWritesKeepCompactions
   // automatic compactions and holds new ones back (DBImpl asserts it runs alone).
   std::thread writer([&] { RandomWrites(&rnd, 6 * kOpsPerRound); });
   for (int i = 0; i < 3; ++i)
-    ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+    ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
   writer.join();
   CheckAgainstModel();
-  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
   for (int level = 0; level < kNumLevels - 1; ++level)
     EXPECT_EQ(FilesAtLevel(level), 0) << level;
   CheckAgainstModel();

@@ -52,7 +52,8 @@ Options SmallOptions() {
   if (!DB::Open(SmallOptions(), path, &db).ok()) _exit(2);
   for (uint64_t i = first_key;; ++i) {
     if (!db->Put(WriteOptions(), Key(i), Value(i)).ok()) _exit(3);
-    if ((i - first_key) % 20000 == 19999 && !db->CompactRange(nullptr, nullptr).ok()) _exit(4);
+    if ((i - first_key) % 20000 == 19999 && !db->CompactRange(std::nullopt, std::nullopt).ok())
+      _exit(4);
   }
 }
 

@@ -65,7 +65,7 @@ class CompactionModelTest : public DBTest {
         model_[key] = value;
       }
     }
-    ASSERT_TRUE(db_->Write(WriteOptions(), &batch).ok());
+    ASSERT_TRUE(db_->Write(WriteOptions(), batch).ok());
   }
 
   // A live snapshot (or the latest state) with its model.
@@ -163,15 +163,13 @@ class CompactionModelTest : public DBTest {
 
   void Compact() {
     if (rnd_->OneIn(3)) {
-      ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+      ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
       return;
     }
     std::string begin = RandomKey();
     std::string end = RandomKey();
     if (end < begin) std::swap(begin, end);
-    const std::string_view b = begin;
-    const std::string_view e = end;
-    ASSERT_TRUE(db_->CompactRange(&b, &e).ok());
+    ASSERT_TRUE(db_->CompactRange(begin, end).ok());
   }
 
   void ReopenDb() {

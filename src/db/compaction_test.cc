@@ -378,7 +378,7 @@ TEST_F(CompactionDBTest, CompactRangeMovesEverythingToTheLastLevel) {
   Open();
   for (int i = 0; i < 5000; ++i)
     ASSERT_TRUE(Put(Key(i), Value(i, 1)).ok());
-  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
   for (int level = 0; level < kNumLevels - 1; ++level)
     EXPECT_EQ(FilesAtLevel(level), 0) << level;
   EXPECT_GT(FilesAtLevel(kNumLevels - 1), 1);  // split at target_file_size
@@ -387,9 +387,7 @@ TEST_F(CompactionDBTest, CompactRangeMovesEverythingToTheLastLevel) {
   // A bounded range touches only the tables overlapping it.
   ASSERT_TRUE(Put(Key(10), "new").ok());
   ASSERT_TRUE(Put(Key(4000), "new").ok());
-  const std::string_view begin = "key00000000";
-  const std::string_view end = "key00000020";
-  ASSERT_TRUE(db_->CompactRange(&begin, &end).ok());
+  ASSERT_TRUE(db_->CompactRange("key00000000", "key00000020").ok());
   EXPECT_EQ(Get(Key(10)), "new");
   EXPECT_EQ(Get(Key(4000)), "new");
 }
@@ -398,10 +396,10 @@ TEST_F(CompactionDBTest, DeletedKeysLeaveNothingBehindAfterFullCompaction) {
   Open();
   for (int i = 0; i < 3000; ++i)
     ASSERT_TRUE(Put(Key(i), Value(i, 2)).ok());
-  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
   for (int i = 0; i < 3000; ++i)
     ASSERT_TRUE(Delete(Key(i)).ok());
-  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
   EXPECT_EQ(TotalFiles(), 0);
   EXPECT_EQ(TableBytes(), 0u);
   auto iter = db_->NewIterator(ReadOptions());
@@ -419,7 +417,7 @@ TEST_F(CompactionDBTest, SnapshotSeesItsVersionsAcrossCompactionsUntilReleased) 
   for (int round = 1; round <= 5; ++round) {
     for (int i = 0; i < n; ++i)
       ASSERT_TRUE((i % 3 == 0 ? Delete(Key(i)) : Put(Key(i), Value(i, round))).ok());
-    ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+    ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
     for (int i = 0; i < n; ++i) {
       ASSERT_EQ(Get(Key(i), snapshot), i == 5 ? "NOT_FOUND" : Value(i, 0)) << i;
       ASSERT_EQ(Get(Key(i)), i % 3 == 0 ? "NOT_FOUND" : Value(i, round)) << i;
@@ -440,7 +438,7 @@ TEST_F(CompactionDBTest, SnapshotSeesItsVersionsAcrossCompactionsUntilReleased) 
   iter.reset();
   const uint64_t held_bytes = TableBytes();
   db_->ReleaseSnapshot(snapshot);
-  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
   EXPECT_LT(TableBytes() * 10, held_bytes * 7);  // roughly a third of the keys and half the rest
   for (int i = 0; i < n; ++i)
     ASSERT_EQ(Get(Key(i)), i % 3 == 0 ? "NOT_FOUND" : Value(i, 5)) << i;
@@ -476,7 +474,7 @@ TEST_F(CompactionDBTest, BottommostValuesGetSequenceZeroUnlessASnapshotNeedsThei
   for (int i = 1000; i < 2000; ++i) {
     ASSERT_TRUE(Put(Key(i), Value(i, 3)).ok());
   }
-  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
   // Values the snapshot sees were rewritten with sequence 0; later ones keep theirs, or the
   // snapshot would see them.
   auto ranges = LastLevelSequenceRanges(db_.get());
@@ -494,7 +492,7 @@ TEST_F(CompactionDBTest, BottommostValuesGetSequenceZeroUnlessASnapshotNeedsThei
   EXPECT_EQ(Get(Key(10), snapshot), Value(10, 3));
   db_->ReleaseSnapshot(snapshot);
   const uint64_t bytes_before = TableBytes();
-  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
   for (const auto& [smallest, largest] : LastLevelSequenceRanges(db_.get())) {
     EXPECT_EQ(smallest, 0u);
     EXPECT_EQ(largest, 0u);
@@ -525,7 +523,7 @@ TEST_F(CompactionDBTest, OverwritesAreReclaimedToWithinSpaceBound) {
   ASSERT_TRUE(db_->Flush().ok());
   ASSERT_TRUE(db_->WaitForBackgroundWork().ok());
   const uint64_t churn_bytes = TableBytes();
-  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
   const uint64_t table_bytes = TableBytes();
   std::printf("live %llu bytes; tables %llu bytes (%.3fx) during churn, %llu (%.3fx) compacted\n",
               static_cast<unsigned long long>(live_bytes),
@@ -546,7 +544,7 @@ TEST_F(CompactionDBTest, CrashDuringCompactionLeavesOldOrNewVersion) {
   ASSERT_TRUE(db_->Flush().ok());
   // The compaction's output sync fails: the compaction is abandoned and the DB stops writes.
   env_.InjectError(FaultOp::kSync, ".sst", 1);
-  Status s = db_->CompactRange(nullptr, nullptr);
+  Status s = db_->CompactRange(std::nullopt, std::nullopt);
   env_.ClearErrors();
   Close();
   env_.DropUnsyncedData();
@@ -555,7 +553,7 @@ TEST_F(CompactionDBTest, CrashDuringCompactionLeavesOldOrNewVersion) {
     ASSERT_EQ(Get(key), value);
   // A compaction whose MANIFEST edit was durable but whose directory entry for an obsolete input
   // was never synced: after power loss the DB still opens with exactly the new version.
-  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
   Close();
   env_.DropUnsyncedData();
   Reopen();
@@ -602,7 +600,7 @@ TEST_F(CompactionDBTest, PropertiesDescribeTheLevels) {
   Open();
   for (int i = 0; i < 3000; ++i)
     ASSERT_TRUE(Put(Key(i), Value(i, 4)).ok());
-  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
   std::string value;
   ASSERT_TRUE(db_->GetProperty("ziggydb.stats", &value));
   EXPECT_NE(value.find("\nL6 "), std::string::npos) << value;
@@ -646,8 +644,8 @@ TEST_F(CompactionDBTest, ReadersSeeAtomicBatchesWhileCompactionsRun) {
     for (int k = 0; k < kKeys; ++k)
       batch.Put(Key(k), value);
     // EXPECT, not ASSERT: the readers must be joined whatever happens.
-    Status s = db_->Write(WriteOptions(), &batch);
-    if (s.ok() && round % 50 == 49) s = db_->CompactRange(nullptr, nullptr);
+    Status s = db_->Write(WriteOptions(), batch);
+    if (s.ok() && round % 50 == 49) s = db_->CompactRange(std::nullopt, std::nullopt);
     EXPECT_TRUE(s.ok()) << s.ToString();
     if (!s.ok()) break;
   }
@@ -685,7 +683,7 @@ TEST_P(CompactionFaultTest, FailureThenPowerLossLeavesOldOrNewVersion) {
   }
   const int tables_before = TotalFiles();
   env_.InjectError(GetParam().op, GetParam().path, 1);
-  const Status s = db_->CompactRange(nullptr, nullptr);
+  const Status s = db_->CompactRange(std::nullopt, std::nullopt);
   env_.ClearErrors();
   // A failed removal of an obsolete input is only logged; every other fault fails the compaction.
   EXPECT_EQ(s.ok(), GetParam().op == FaultOp::kRemove) << s.ToString();
@@ -701,7 +699,7 @@ TEST_P(CompactionFaultTest, FailureThenPowerLossLeavesOldOrNewVersion) {
       << "L0 " << l0 << " total " << TotalFiles() << " after " << s.ToString();
   EXPECT_EQ(static_cast<int>(FilesOfType(FileType::kTableFile).size()), TotalFiles());
   // And the DB still compacts.
-  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
   for (const auto& [key, value] : expected)
     ASSERT_EQ(Get(key), value) << key;
 }

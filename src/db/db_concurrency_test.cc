@@ -279,7 +279,7 @@ TEST_F(DBConcurrencyTest, ReadersSeeAtomicBatchesAndNeverGoBackward) {
     WriteBatch batch;
     for (int i = 0; i < kKeysPerWriter; ++i)
       batch.Put(GroupKey(w, i), GroupValue(w, i, generation));
-    return db_->Write(WriteOptions(), &batch);
+    return db_->Write(WriteOptions(), batch);
   };
   for (int w = 0; w < kWriters; ++w)
     ASSERT_TRUE(write_generation(w, 0).ok());
@@ -302,7 +302,7 @@ TEST_F(DBConcurrencyTest, ReadersSeeAtomicBatchesAndNeverGoBackward) {
   // Explicit flushes and full compactions on top of the automatic ones.
   threads.emplace_back([&] {
     for (int round = 0; writers_done.load() < kWriters && round < 1000; ++round) {
-      Status s = round % 4 == 3 ? db_->CompactRange(nullptr, nullptr) : db_->Flush();
+      Status s = round % 4 == 3 ? db_->CompactRange(std::nullopt, std::nullopt) : db_->Flush();
       if (!s.ok()) {
         failures.Add("flush/compact: " + s.ToString());
         break;

@@ -69,6 +69,15 @@ DBImpl::DBImpl(const Options& options, std::string dbname)
 }
 
 DBImpl::~DBImpl() {
+  Close().PermitUncheckedError();  // Close logged its errors
+  std::lock_guard<std::mutex> lock(mu_);
+  ZIGGY_ASSERT(snapshots_.empty());  // the DB contract: release snapshots before closing
+  versions_.reset();
+}
+
+Status DBImpl::Close() {
+  if (close_status_.has_value()) return *close_status_;
+  Status result;
   bool flush_unlogged = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -76,8 +85,8 @@ DBImpl::~DBImpl() {
   }
   if (flush_unlogged) {
     // Unlogged writes live only in memtables: a clean close keeps them by writing them out.
-    Status s = Flush();
-    if (!s.ok()) Log("event=error what=close_flush status=\"" + s.ToString() + "\"");
+    result = Flush();
+    if (!result.ok()) Log("event=error what=close_flush status=\"" + result.ToString() + "\"");
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -89,32 +98,49 @@ DBImpl::~DBImpl() {
   for (std::thread& thread : compaction_threads_) {
     if (thread.joinable()) thread.join();
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  ZIGGY_ASSERT(snapshots_.empty());  // the DB contract: release snapshots before closing
-  Status closed = wal_set_.Close();
-  if (!closed.ok()) Log("event=error what=close_wal status=\"" + closed.ToString() + "\"");
-  versions_.reset();
-  if (db_lock_ != nullptr) env_->UnlockFile(std::move(db_lock_)).PermitUncheckedError();
+  // From here on the entry points refuse: the background threads, whose listener callbacks may
+  // still call them, are gone.
+  closed_.store(true, std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (result.ok()) result = bg_error_;
+    Status closed = wal_set_.Close();
+    if (!closed.ok()) Log("event=error what=close_wal status=\"" + closed.ToString() + "\"");
+    if (result.ok()) result = closed;
+  }
+  if (db_lock_ != nullptr) {
+    Status unlocked = env_->UnlockFile(std::move(db_lock_));
+    if (!unlocked.ok()) Log("event=error what=unlock status=\"" + unlocked.ToString() + "\"");
+    if (result.ok()) result = unlocked;
+  }
   Log("event=db_closed");
+  close_status_ = result;
+  return result;
 }
 
 void DBImpl::Log(const std::string& line) const {
   if (info_log_ != nullptr) info_log_->Log(line);
 }
 
+Status DBImpl::CheckOpen() const {
+  if (closed_.load(std::memory_order_relaxed)) return Status::InvalidArgument("the DB is closed");
+  return Status::OK();
+}
+
 Status DBImpl::Put(const WriteOptions& options, std::string_view key, std::string_view value) {
   WriteBatch batch;
   batch.Put(key, value);
-  return Write(options, &batch);
+  return Write(options, batch);
 }
 
 Status DBImpl::Delete(const WriteOptions& options, std::string_view key) {
   WriteBatch batch;
   batch.Delete(key);
-  return Write(options, &batch);
+  return Write(options, batch);
 }
 
 const Snapshot* DBImpl::GetSnapshot() {
+  if (!CheckOpen().ok()) return nullptr;
   std::lock_guard<std::mutex> lock(mu_);
   snapshots_.push_back(std::make_unique<SnapshotImpl>(versions_->LastSequence()));
   return snapshots_.back().get();
@@ -124,6 +150,7 @@ void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = std::find_if(snapshots_.begin(), snapshots_.end(),
                          [snapshot](const auto& live) { return live.get() == snapshot; });
+  if (snapshot == nullptr) return;       // what GetSnapshot returns after Close
   ZIGGY_ASSERT(it != snapshots_.end());  // a snapshot of this DB, released once
   snapshots_.erase(it);
 }

@@ -84,15 +84,18 @@ class DBImpl final : public DB, private CommitEnv {
 
   Status Put(const WriteOptions& options, std::string_view key, std::string_view value) override;
   Status Delete(const WriteOptions& options, std::string_view key) override;
-  Status Write(const WriteOptions& options, WriteBatch* updates) override;
+  Status Write(const WriteOptions& options, const WriteBatch& updates) override;
   Status Get(const ReadOptions& options, std::string_view key, std::string* value) override;
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override;
   const Snapshot* GetSnapshot() override;
   void ReleaseSnapshot(const Snapshot* snapshot) override;
   bool GetProperty(std::string_view name, std::string* value) override;
   Status Flush() override;
-  Status CompactRange(const std::string_view* begin, const std::string_view* end) override;
+  using DB::CompactRange;  // the deleted nullptr overload
+  Status CompactRange(std::optional<std::string_view> begin,
+                      std::optional<std::string_view> end) override;
   Status WaitForBackgroundWork() override;
+  Status Close() override;
 
   // Runs the whole of DB::Open on this object. On failure the object must only be destroyed.
   [[nodiscard]] Status OpenImpl();
@@ -228,6 +231,9 @@ class DBImpl final : public DB, private CommitEnv {
 
   // ---- db_impl.cc ----
   void Log(const std::string& line) const;
+  // OK until Close; then InvalidArgument "the DB is closed". The first check of every entry
+  // point (what a closed DB answers: DB::Close).
+  [[nodiscard]] Status CheckOpen() const;
   // Sequence numbers of the live snapshots, oldest first. Precondition: mu_ held.
   std::vector<SequenceNumber> LiveSnapshotSequences() const;
 
@@ -262,6 +268,11 @@ class DBImpl final : public DB, private CommitEnv {
   std::vector<std::thread> compaction_threads_;  // max_background_jobs - 1 of them
   // Set with shutting_down_; read without mu_ by a compaction to abandon its work early.
   std::atomic<bool> shutdown_requested_{false};
+  // Set by Close once it has flushed what it must; read without mu_ by CheckOpen (a call after
+  // Close is ordered after it by the caller, so relaxed loads suffice).
+  std::atomic<bool> closed_{false};
+  // What the first Close returned; only Close and the destructor touch it.
+  std::optional<Status> close_status_;
 
   // ---- Guarded by mu_ ----
   std::unique_ptr<VersionSet> versions_;

@@ -57,6 +57,7 @@ void DBImpl::CompactionThreadMain() {
 }
 
 Status DBImpl::WaitForBackgroundWork() {
+  ZIGGY_RETURN_IF_ERROR(CheckOpen());
   std::unique_lock<std::mutex> lock(mu_);
   // bg_cv_ is notified after every flush and every compaction.
   bg_cv_.wait(lock, [this] {
@@ -160,7 +161,9 @@ CompactionJobContext DBImpl::MakeCompactionJobContext() {
   return context;
 }
 
-Status DBImpl::CompactRange(const std::string_view* begin, const std::string_view* end) {
+Status DBImpl::CompactRange(std::optional<std::string_view> begin,
+                            std::optional<std::string_view> end) {
+  ZIGGY_RETURN_IF_ERROR(CheckOpen());
   ZIGGY_RETURN_IF_ERROR(Flush());
   std::unique_lock<std::mutex> lock(mu_);
   compaction_scheduler_.BeginManualWait();
@@ -174,8 +177,8 @@ Status DBImpl::CompactRange(const std::string_view* begin, const std::string_vie
   // holds the range (or the last); the last level is then rewritten in place, which drops what
   // the snapshots released since it was written no longer need.
   for (int level = 0; level < kNumLevels && s.ok(); ++level) {
-    std::unique_ptr<Compaction> c =
-        PickManualCompaction(versions_->current(), options_, level, begin, end);
+    std::unique_ptr<Compaction> c = PickManualCompaction(
+        versions_->current(), options_, level, begin ? &*begin : nullptr, end ? &*end : nullptr);
     if (c == nullptr) continue;
     s = RunCompaction(c.get(), &lock);
     c.reset();  // unpins the input Version, so that its tables can go

@@ -191,6 +191,7 @@ void DBImpl::DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock) {
 }
 
 Status DBImpl::Flush() {
+  ZIGGY_RETURN_IF_ERROR(CheckOpen());
   ZIGGY_RETURN_IF_ERROR(commit_pipeline_.Write(WriteOptions(), nullptr));
   std::unique_lock<std::mutex> lock(mu_);
   // Every memtable frozen so far holds only logs below the live one: once the MANIFEST's log

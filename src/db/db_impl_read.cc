@@ -29,6 +29,7 @@ struct ReadPins final : IteratorPins {
 
 Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::string* value) {
   const StatsTimer timer(env_, stats_, HistogramType::kGetMicros);
+  if (Status open = CheckOpen(); !open.ok()) return open;
   Status s = GetImpl(options, key, value);
   if (stats_ != nullptr && s.ok()) {
     stats_->RecordTick(Ticker::kKeysRead);
@@ -39,8 +40,8 @@ Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::string
 
 Status DBImpl::GetImpl(const ReadOptions& options, std::string_view key, std::string* value) {
   std::shared_ptr<MemTable> mem;
-  // imm_ never holds more than 16 memtables (Options::max_immutable_memtables <= 16).
-  std::array<std::shared_ptr<MemTable>, 16> imms;
+  // imm_ never holds more than max_immutable_memtables.
+  std::array<std::shared_ptr<MemTable>, kMaxImmutableMemtablesRange.max> imms;
   size_t num_imms = 0;
   std::shared_ptr<const Version> version;
   SequenceNumber sequence{};
@@ -111,6 +112,7 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
 }
 
 std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
+  if (Status open = CheckOpen(); !open.ok()) return NewErrorIterator(std::move(open));
   auto pins = std::make_unique<ReadPins>();
   SequenceNumber sequence{};
   {

@@ -11,13 +11,13 @@
 
 namespace ziggydb {
 
-Status DBImpl::Write(const WriteOptions& options, WriteBatch* updates) {
+Status DBImpl::Write(const WriteOptions& options, const WriteBatch& updates) {
   const StatsTimer timer(env_, stats_, HistogramType::kWriteMicros);
-  if (updates == nullptr) return Status::InvalidArgument("Write: null batch");
-  ZIGGY_RETURN_IF_ERROR(updates->status());
+  ZIGGY_RETURN_IF_ERROR(CheckOpen());
+  ZIGGY_RETURN_IF_ERROR(updates.status());
   // An empty batch writes nothing, but with sync it still makes every earlier write durable.
-  if (updates->Count() == 0 && !options.sync) return Status::OK();
-  return commit_pipeline_.Write(options, updates);
+  if (updates.Count() == 0 && !options.sync) return Status::OK();
+  return commit_pipeline_.Write(options, &updates);
 }
 
 Status DBImpl::MakeRoom(const WriteBatch* leader, std::unique_lock<std::mutex>* lock) {

@@ -68,7 +68,7 @@ class DBIterEdgeTest : public DBTest, public ::testing::WithParamInterface<Place
     }
     for (size_t i = 0; i <= n; ++i) {
       if (i == compact_at) {
-        ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+        ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
       }
       if (i == flush_at) {
         ASSERT_TRUE(db_->Flush().ok());
@@ -547,7 +547,7 @@ TEST_P(DBIterEdgeTest, SnapshotIteratorIgnoresLaterWritesAndDeletes) {
     ASSERT_TRUE(db_->Flush().ok());
   }
   if (GetParam() == Placement::kTables) {
-    ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+    ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
   }
   CheckIterator(early_snapshot_iter.get(), before, at_snapshot);
   CheckIterator(early_implicit_iter.get(), before, ReadOptions());
@@ -562,7 +562,7 @@ TEST_P(DBIterEdgeTest, SnapshotIteratorIgnoresLaterWritesAndDeletes) {
   early_snapshot_iter.reset();
   early_implicit_iter.reset();
   db_->ReleaseSnapshot(snapshot);
-  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
   CheckAllViews(model_);
 }
 

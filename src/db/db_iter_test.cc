@@ -255,7 +255,7 @@ TEST_P(DBIterPosixTest, IteratorOutlivesTheCompactionThatDeletesItsTables) {
     ASSERT_TRUE(db->Flush().ok());
   }
   // Settles background compactions, so that the files listed below are the current version's.
-  ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());
+  ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
   const std::set<std::string> old_tables = TableFiles(path);
   ASSERT_GE(old_tables.size(), 3u);
 
@@ -268,7 +268,7 @@ TEST_P(DBIterPosixTest, IteratorOutlivesTheCompactionThatDeletesItsTables) {
   for (int i = 0; i < kKeys; ++i)
     ASSERT_TRUE(db->Put(WriteOptions(), Key(i), "new").ok());
   ASSERT_TRUE(db->Flush().ok());
-  ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());
+  ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
   // The compaction made every old table obsolete; the iterator's Version keeps their files.
   const std::set<std::string> after_compaction = TableFiles(path);
   for (const auto& name : old_tables)

@@ -37,7 +37,7 @@ TEST_F(DBKeyLimitTest, MaxKeySurvivesFlushCompactionAndReopen) {
   ASSERT_TRUE(db_->Flush().ok());
   EXPECT_GE(FilesAtLevel(0), 1);
   ExpectBothKeys();
-  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
   EXPECT_EQ(FilesAtLevel(0), 0);
   ExpectBothKeys();
   Reopen();
@@ -80,7 +80,7 @@ TEST_F(DBKeyLimitTest, KeyOverTheLimitIsInvalidArgumentAndChangesNothing) {
   WriteBatch batch;
   batch.Put("small", "1");
   batch.Put(over, "v");
-  EXPECT_TRUE(db_->Write(WriteOptions(), &batch).IsInvalidArgument());
+  EXPECT_TRUE(db_->Write(WriteOptions(), batch).IsInvalidArgument());
   EXPECT_EQ(Get("small"), "NOT_FOUND");
   ASSERT_TRUE(db_->Flush().ok());
   EXPECT_EQ(FilesAtLevel(0), 0);  // nothing reached the memtable

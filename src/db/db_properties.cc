@@ -278,6 +278,7 @@ DBStats DBImpl::GetStats() const {
 
 bool DBImpl::GetProperty(std::string_view name, std::string* value) {
   value->clear();
+  if (!CheckOpen().ok()) return false;
   constexpr std::string_view kLevelPrefix = "ziggydb.num-files-at-level";
   if (name.starts_with(kLevelPrefix)) {
     const std::string_view digits = name.substr(kLevelPrefix.size());

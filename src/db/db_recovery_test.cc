@@ -266,7 +266,7 @@ TEST_F(DBRecoveryTest, EmptySyncBatchMakesEarlierWritesDurable) {
   WriteBatch empty;
   WriteOptions sync;
   sync.sync = true;
-  ASSERT_TRUE(db_->Write(sync, &empty).ok());
+  ASSERT_TRUE(db_->Write(sync, empty).ok());
   ASSERT_TRUE(Put("b", "2").ok());  // not synced
   Close();
   env_.DropUnsyncedData();

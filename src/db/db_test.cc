@@ -38,7 +38,7 @@ TEST_F(DBTest, BatchAppliesInOrder) {
   batch.Put("y", "2");
   batch.Delete("x");
   batch.Put("y", "3");
-  ASSERT_TRUE(db_->Write(WriteOptions(), &batch).ok());
+  ASSERT_TRUE(db_->Write(WriteOptions(), batch).ok());
   EXPECT_EQ(Get("x"), "NOT_FOUND");
   EXPECT_EQ(Get("y"), "3");
   EXPECT_EQ(batch.Count(), 4u);  // the caller's batch is unchanged
@@ -49,7 +49,7 @@ TEST_F(DBTest, OverLimitBatchIsRejectedWhole) {
   WriteBatch batch;
   batch.Put("fine", "1");
   batch.Put(std::string(kMaxKeyBytes + 1, 'k'), "v");
-  EXPECT_TRUE(db_->Write(WriteOptions(), &batch).IsInvalidArgument());
+  EXPECT_TRUE(db_->Write(WriteOptions(), batch).IsInvalidArgument());
   EXPECT_EQ(Get("fine"), "NOT_FOUND");
 }
 

@@ -40,7 +40,7 @@ class LevelIteratorTest : public ::testing::Test {
     ASSERT_TRUE(DB::Open(options_, kDbName, &db_).ok());
     for (int i = 0; i < kKeys; ++i)
       ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), std::string(100, 'v')).ok());
-    ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+    ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
     db_.reset();
     ASSERT_TRUE(DB::Open(options_, kDbName, &db_).ok());
   }

@@ -303,7 +303,7 @@ TEST_F(StatisticsDBTest, WritePathCountersMove) {
   batch.Put(Key(11), "a");
   batch.Delete(Key(0));
   batch.Put(Key(12), "b");
-  ASSERT_TRUE(db_->Write(WriteOptions(), &batch).ok());
+  ASSERT_TRUE(db_->Write(WriteOptions(), batch).ok());
   EXPECT_EQ(Tick(Ticker::kKeysWritten), 14u);
   EXPECT_EQ(HistCount(HistogramType::kWriteMicros), 12u);
 
@@ -320,7 +320,7 @@ TEST_F(StatisticsDBTest, CompactionCounters) {
     ASSERT_TRUE(db_->Flush().ok());
   }
   EXPECT_EQ(Tick(Ticker::kFlushes), 3u);
-  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
   EXPECT_GE(Tick(Ticker::kCompactions), 1u);
   EXPECT_GT(Tick(Ticker::kCompactionReadBytes), 0u);
   EXPECT_GT(Tick(Ticker::kCompactionWriteBytes), 0u);
@@ -483,7 +483,7 @@ TEST_F(DBTest, ListenerSeesFlushesAndCompactions) {
       ASSERT_TRUE(Put(Key(i), std::string(100, 'x')).ok());
     ASSERT_TRUE(db_->Flush().ok());
   }
-  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
   Close();  // joins the background threads: every event has been delivered
 
   const RecordedEvents recorded = listener->Recorded();
@@ -715,7 +715,7 @@ TEST_F(DBTest, FailedTrivialMoveEndsWhatItBegan) {
   ASSERT_TRUE(db_->Flush().ok());
   ASSERT_EQ(FilesAtLevel(0), 1);
   env_.InjectError(FaultOp::kAppend, "MANIFEST", 1000);
-  EXPECT_FALSE(db_->CompactRange(nullptr, nullptr).ok());
+  EXPECT_FALSE(db_->CompactRange(std::nullopt, std::nullopt).ok());
   env_.ClearErrors();
   Close();
   ASSERT_EQ(listener->events.size(), 2u);
@@ -747,7 +747,7 @@ TEST_F(DBTest, InfoLogHasOneParseableLinePerEvent) {
       ASSERT_TRUE(Put(Key(i), "v").ok());
     ASSERT_TRUE(db_->Flush().ok());
   }
-  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
   Close();
   // event=<name> then key=value pairs; a quoted status may hold spaces.
   const std::regex kEventLine(R"re(^event=[a-z_]+( [a-z_0-9]+=("([^"\\]|\\.)*"|[^ "]+))*$)re");

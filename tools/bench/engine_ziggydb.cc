@@ -35,7 +35,7 @@ class ZiggyEngine final : public Engine {
     ziggydb::WriteBatch batch;
     for (const KeyValue& kv : updates)
       batch.Put(kv.key, kv.value);
-    return db_->Write(write_options_, &batch);
+    return db_->Write(write_options_, batch);
   }
   Status Scan(std::string_view start, size_t count, bool reverse, size_t* read) override {
     std::unique_ptr<Iterator> it = db_->NewIterator(read_options_);
@@ -52,8 +52,10 @@ class ZiggyEngine final : public Engine {
   Status Flush() override { return db_->Flush(); }
   Status WaitForBackgroundWork() override { return db_->WaitForBackgroundWork(); }
   Status Close() override {
+    if (db_ == nullptr) return Status::OK();
+    Status s = db_->Close();
     db_.reset();
-    return Status::OK();
+    return s;
   }
   std::string Stats() override {
     std::string stats;
