@@ -354,7 +354,7 @@ Status MemEnv::GetChildren(const std::string& dir_arg, std::vector<std::string>*
   if (!DirExists(dir)) {
     // As the POSIX Env: a regular file in the way is not "missing".
     if (files_.count(dir) > 0) return Status::IOError("opendir " + dir, "Not a directory");
-    return NoSuchFile("opendir", dir);
+    return Status::NotFound("opendir " + dir, "No such file or directory");
   }
   for (const auto& [name, inode] : files_) {
     if (ParentDir(name) == dir) names->push_back(BaseName(name));
