@@ -79,16 +79,16 @@ class WakeUps {
 
 }  // namespace
 
-CommitPipeline::CommitPipeline(std::mutex* mu, CommitEnv* env, size_t max_group_bytes)
+CommitPipeline::CommitPipeline(Mutex* mu, CommitEnv* env, size_t max_group_bytes)
     : mu_(mu), env_(env), max_group_bytes_(max_group_bytes) {}
 
 CommitPipeline::~CommitPipeline() {
-  std::lock_guard<std::mutex> lock(*mu_);
+  MutexLock lock(mu_);
   ZIGGY_ASSERT(writers_.empty());
 }
 
 size_t CommitPipeline::TEST_QueuedWriters() const {
-  std::lock_guard<std::mutex> lock(*mu_);
+  MutexLock lock(mu_);
   return writers_.size();
 }
 
@@ -115,7 +115,7 @@ Status CommitPipeline::Write(const WriteOptions& options, const WriteBatch* batc
                              const Validator* validator) {
   ZIGGY_ASSERT(batch != nullptr || validator == nullptr);
   Writer self(batch, options, validator);
-  std::unique_lock<std::mutex> lock(*mu_);
+  mu_->Lock();
   if (self.sync) {
     ++sync_writers_inflight_;
     sync_writers_expected_ = std::max(sync_writers_expected_, sync_writers_inflight_);
@@ -130,22 +130,37 @@ Status CommitPipeline::Write(const WriteOptions& options, const WriteBatch* batc
     // two fsyncs). The leader becomes an ordinary member of its group.
     leader_gathering_ = false;
     writers_.front()->state.store(kTakenOver, std::memory_order_release);
-    return CommitGroups(&self, &lock);
+    return CommitGroups(&self);
   } else {
-    lock.unlock();
+    mu_->Unlock();
     // The serving leader also did this writer's sync accounting: no need to take the mutex.
     if (WaitWhile(self, kWaiting) == kDone) return self.status;
-    lock.lock();
+    mu_->Lock();
   }
   // INVARIANT: this thread is the leader (front of writers_).
   ZIGGY_ASSERT(writers_.front() == &self);
-  if (self.sync && batch != nullptr && !GatherSyncWriters(&self, &lock)) {
-    // The writer that completed the group commits it, this batch included.
-    ZIGGY_ASSERT(!lock.owns_lock());
-    WaitWhile(self, kTakenOver);
-    return self.status;
+  SteadyClock::time_point deadline;
+  if (self.sync && batch != nullptr && BeginGathering(&deadline)) {
+    mu_->Unlock();
+    // The writer that completes the group takes it over without waking this leader: the leader
+    // wakes at its deadline or at its group's wake-up, whichever comes first, and after a
+    // takeover waits for the latter (the taker commits this batch with its group).
+    WaitWhile(self, kLeader, deadline);
+    // The state leaves kLeader only by a takeover, which happens under the mutex: with it held, a
+    // state still kLeader means the wait timed out and this leader keeps its group.
+    if (self.state.load(std::memory_order_acquire) != kLeader) {
+      WaitWhile(self, kTakenOver);
+      return self.status;
+    }
+    mu_->Lock();
+    if (self.state.load(std::memory_order_relaxed) != kLeader) {
+      mu_->Unlock();
+      WaitWhile(self, kTakenOver);
+      return self.status;
+    }
+    EndGathering();
   }
-  return CommitGroups(&self, &lock);
+  return CommitGroups(&self);
 }
 
 bool CommitPipeline::CompletesGathering(const Writer& writer) const {
@@ -158,12 +173,12 @@ bool CommitPipeline::CompletesGathering(const Writer& writer) const {
   return writer.batch != nullptr && writer.disable_wal == writers_.front()->disable_wal;
 }
 
-Status CommitPipeline::CommitGroups(Writer* self, std::unique_lock<std::mutex>* lock) {
+Status CommitPipeline::CommitGroups(Writer* self) {
   while (true) {
     Writer* front = writers_.front();
     Writer* last = front;
     Status s = error_;
-    if (s.ok()) s = env_->MakeRoom(front->batch, lock);
+    if (s.ok()) s = env_->MakeRoom(front->batch, mu_);
     // The validator runs after MakeRoom, which may release the mutex, and before anything else
     // can commit: every earlier group is published, no later one exists (invariant 4).
     if (s.ok() && front->validator != nullptr) {
@@ -172,7 +187,7 @@ Status CommitPipeline::CommitGroups(Writer* self, std::unique_lock<std::mutex>* 
     if (s.ok() && front->batch != nullptr) {
       size_t batches = 0;
       BuildBatchGroup(&last, &batches);
-      s = WriteGroup(*front, batches, lock);
+      s = WriteGroup(*front, batches);
       if (group_batch_.ApproximateSize() > kGroupBatchKeepBytes) group_batch_ = WriteBatch();
     }
     // Pop the group and hand the queue to the next writer, then wake them all with the mutex
@@ -200,16 +215,16 @@ Status CommitPipeline::CommitGroups(Writer* self, std::unique_lock<std::mutex>* 
       writers_.front()->state.store(kLeader, std::memory_order_release);
     }
     if (served_self && self->sync) --sync_writers_inflight_;
-    lock->unlock();
+    mu_->Unlock();
     wake.Send(&writer_wakeups_);
     if (served_self) return s;
     if (!lead_again && WaitWhile(*self, kWaiting) == kDone) return self->status;
-    lock->lock();
+    mu_->Lock();
     ZIGGY_ASSERT(writers_.front() == self);
   }
 }
 
-bool CommitPipeline::GatherSyncWriters(Writer* self, std::unique_lock<std::mutex>* lock) {
+bool CommitPipeline::BeginGathering(SteadyClock::time_point* deadline) {
   // Sync writers in a loop come back microseconds after their group is acknowledged. A leader
   // that syncs at once splits N such threads into two alternating groups (2 fsyncs per N
   // writes); waiting a fraction of one fsync for the writers seen recently lets one fsync serve
@@ -217,26 +232,16 @@ bool CommitPipeline::GatherSyncWriters(Writer* self, std::unique_lock<std::mutex
   // the estimate drops to the writers that did come, so idle threads cost one short wait at
   // most.
   const size_t expected = static_cast<size_t>(sync_writers_expected_);
-  if (writers_.size() >= expected || last_sync_micros_ == 0) return true;
+  if (writers_.size() >= expected || last_sync_micros_ == 0) return false;
   const uint64_t budget_micros = std::clamp<uint64_t>(last_sync_micros_ / 2, 1, kGatherMicrosMax);
-  const auto deadline = SteadyClock::now() + std::chrono::microseconds(budget_micros);
+  *deadline = SteadyClock::now() + std::chrono::microseconds(budget_micros);
   leader_gathering_ = true;
-  lock->unlock();
-  // The writer that completes the group takes it over without waking this leader: the leader
-  // wakes at its deadline or at its group's wake-up, whichever comes first, and after a takeover
-  // waits for the latter.
-  WaitWhile(*self, kLeader, deadline);
-  // The state leaves kLeader only by a takeover, which happens under the mutex: with it held, a
-  // state still kLeader means the wait timed out and this leader keeps its group.
-  if (self->state.load(std::memory_order_acquire) != kLeader) return false;
-  lock->lock();
-  if (self->state.load(std::memory_order_relaxed) != kLeader) {
-    lock->unlock();
-    return false;
-  }
+  return true;
+}
+
+void CommitPipeline::EndGathering() {
   leader_gathering_ = false;
   sync_writers_expected_ = std::max<int>(1, static_cast<int>(writers_.size()));
-  return true;
 }
 
 void CommitPipeline::BuildBatchGroup(Writer** last, size_t* batches) {
@@ -265,8 +270,7 @@ void CommitPipeline::BuildBatchGroup(Writer** last, size_t* batches) {
   ZIGGY_ASSERT(group_batch_.status().ok());
 }
 
-Status CommitPipeline::WriteGroup(const Writer& leader, size_t batches,
-                                  std::unique_lock<std::mutex>* lock) {
+Status CommitPipeline::WriteGroup(const Writer& leader, size_t batches) {
   const uint64_t last_sequence = raw(env_->LastSequence());
   const uint32_t count = WriteBatchInternal::Count(group_batch_);
   if (count > kMaxSequenceNumber - last_sequence) {
@@ -277,15 +281,16 @@ Status CommitPipeline::WriteGroup(const Writer& leader, size_t batches,
                                      WriteBatchInternal::ByteSize(*leader.batch), leader.sync,
                                      leader.disable_wal};
   env_->BeginGroup(group);
-  lock->unlock();
-  // INVARIANT: only the leader runs these steps while the mutex is released.
   Status s;
   uint64_t sync_micros = 0;
-  if (!group.disable_wal) s = env_->WriteToWal(group, &sync_micros);
-  if (s.ok()) env_->ApplyToMemtable(group);
-  lock->lock();
+  {
+    MutexUnlock unlock(mu_);
+    // INVARIANT: only the leader runs these steps while the mutex is released.
+    if (!group.disable_wal) s = env_->WriteToWal(group, &sync_micros);
+    if (s.ok()) env_->ApplyToMemtable(group);
+  }
   if (sync_micros > 0) last_sync_micros_ = sync_micros;
-  s = env_->FinishGroup(group, s, lock);
+  s = env_->FinishGroup(group, s, mu_);
   if (!s.ok()) error_ = s;
   return s;
 }

@@ -29,11 +29,12 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <optional>
 
 #include "base/dbformat.h"
 #include "db/write_batch_internal.h"
+#include "util/mutex.h"
+#include "util/thread_annotations.h"
 #include "ziggydb/options.h"
 #include "ziggydb/status.h"
 #include "ziggydb/write_batch.h"
@@ -55,11 +56,10 @@ struct CommitGroup {
 class CommitEnv {
  public:
   virtual ~CommitEnv() = default;
-  // Mutex held (`lock`; may be released while waiting). Makes room for the group led by
-  // `leader` (throttling, memtable switch); leader == nullptr is a Flush request, which forces a
-  // memtable switch and writes nothing. An error fails this group only.
-  [[nodiscard]] virtual Status MakeRoom(const WriteBatch* leader,
-                                        std::unique_lock<std::mutex>* lock) = 0;
+  // Mutex `mu` (the pipeline's) held; may be released while waiting. Makes room for the group
+  // led by `leader` (throttling, memtable switch); leader == nullptr is a Flush request, which
+  // forces a memtable switch and writes nothing. An error fails this group only.
+  [[nodiscard]] virtual Status MakeRoom(const WriteBatch* leader, Mutex* mu) REQUIRES(mu) = 0;
   // Mutex held. The last published sequence number.
   [[nodiscard]] virtual SequenceNumber LastSequence() const = 0;
   // Mutex held, not released: the group is formed and numbered. The env notes what the unlocked
@@ -71,11 +71,11 @@ class CommitEnv {
   // Mutex released, after WriteToWal succeeded (or was skipped). Cannot fail: the batches were
   // built through the WriteBatch API.
   virtual void ApplyToMemtable(const CommitGroup& group) = 0;
-  // Mutex held (`lock`; may be released meanwhile). `written`: WriteToWal's status. On OK,
+  // Mutex `mu` held; may be released meanwhile. `written`: WriteToWal's status. On OK,
   // publishes the group's sequence numbers and returns OK; otherwise returns the error every
   // writer of this and every later group gets (invariant 3).
   [[nodiscard]] virtual Status FinishGroup(const CommitGroup& group, const Status& written,
-                                           std::unique_lock<std::mutex>* lock) = 0;
+                                           Mutex* mu) REQUIRES(mu) = 0;
 };
 
 class CommitPipeline {
@@ -86,7 +86,7 @@ class CommitPipeline {
 
   // `mu` and `env` must outlive the pipeline. max_group_bytes: the most a group's batch may
   // hold (a single larger batch still forms a group of its own).
-  CommitPipeline(std::mutex* mu, CommitEnv* env, size_t max_group_bytes);
+  CommitPipeline(Mutex* mu, CommitEnv* env, size_t max_group_bytes);
   CommitPipeline(const CommitPipeline&) = delete;
   CommitPipeline& operator=(const CommitPipeline&) = delete;
   ~CommitPipeline();
@@ -94,27 +94,30 @@ class CommitPipeline {
   // Commits `batch` (null: a Flush request) and returns when it is durable per `options` and
   // visible, or failed. The batch is not modified: the group is numbered in a batch of the
   // pipeline's own. `validator` (optional) must be non-null only with a batch; it must not call
-  // back into the pipeline. Precondition: the mutex is not held.
+  // back into the pipeline.
   [[nodiscard]] Status Write(const WriteOptions& options, const WriteBatch* batch,
-                             const Validator* validator = nullptr);
+                             const Validator* validator = nullptr) EXCLUDES(*mu_);
   // For tests: the writers queued now, the leader included. Takes the mutex.
-  size_t TEST_QueuedWriters() const;
+  size_t TEST_QueuedWriters() const EXCLUDES(*mu_);
 
  private:
   struct Writer;
 
   // Merges the batches of the writers behind the front one that can share its WAL record into
-  // group_batch_; *last is the last writer taken. Precondition: mutex held.
-  void BuildBatchGroup(Writer** last, size_t* batches);
+  // group_batch_; *last is the last writer taken.
+  void BuildBatchGroup(Writer** last, size_t* batches) REQUIRES(*mu_);
   // A sync leader waits (bounded, a fraction of the last fsync) for the sync writers seen
-  // recently to queue up, so that one fsync serves them all. Precondition: mutex held, self is
-  // the front of writers_. Returns true with the mutex held when self should commit the group;
-  // false with it released when the writer that completed the group took it over (self's state
-  // is then kTakenOver or kDone).
-  [[nodiscard]] bool GatherSyncWriters(Writer* self, std::unique_lock<std::mutex>* lock);
+  // recently to queue up, so that one fsync serves them all. Precondition: self is the front of
+  // writers_. Returns false (mutex held throughout) when the leader should commit at once;
+  // otherwise marks the leader gathering, sets *deadline, and returns true: the leader then
+  // releases the mutex and waits for its group to complete (Write).
+  [[nodiscard]] bool BeginGathering(std::chrono::steady_clock::time_point* deadline) REQUIRES(*mu_);
+  // A gathering leader's wait timed out and it keeps its group: ends the gathering and lowers
+  // the estimate of sync writers to those that came.
+  void EndGathering() REQUIRES(*mu_);
   // True if `writer`, just queued, completes the group a gathering leader waits for and may
-  // commit it in the leader's place. Precondition: mutex held.
-  bool CompletesGathering(const Writer& writer) const;
+  // commit it in the leader's place.
+  bool CompletesGathering(const Writer& writer) const REQUIRES(*mu_);
   // Sleeps (without the mutex) while writer's state is `from`, at most until `deadline`;
   // returns the state it found last.
   uint32_t WaitWhile(const Writer& writer, uint32_t from,
@@ -123,26 +126,26 @@ class CommitPipeline {
   // at the front and unserved, until self's batch is served; returns its status.
   // Precondition: mutex held, self queued, and either self is the front or it took over the
   // front's gathering. Returns with the mutex released.
-  [[nodiscard]] Status CommitGroups(Writer* self, std::unique_lock<std::mutex>* lock);
+  [[nodiscard]] Status CommitGroups(Writer* self) RELEASE(*mu_);
   // Numbers group_batch_ (`batches` user batches, led by `leader`) and commits it through the
-  // env. Precondition: mutex held (released during I/O).
-  [[nodiscard]] Status WriteGroup(const Writer& leader, size_t batches,
-                                  std::unique_lock<std::mutex>* lock);
+  // env (mutex released during I/O).
+  [[nodiscard]] Status WriteGroup(const Writer& leader, size_t batches) REQUIRES(*mu_);
 
-  std::mutex* const mu_;
+  Mutex* const mu_;
   CommitEnv* const env_;
   const size_t max_group_bytes_;
 
   // ---- Guarded by *mu_ ----
-  std::deque<Writer*> writers_;
-  WriteBatch group_batch_;  // used only by the leader
-  Status error_;            // sticky (invariant 3)
-  // Group commit gathering (see GatherSyncWriters).
-  int sync_writers_inflight_ = 0;  // sync writers inside Write
-  int sync_writers_expected_ = 1;  // recent peak of sync_writers_inflight_, lowered on timeout
-  bool leader_gathering_ = false;  // the front writer waits for `expected` writers
-  uint32_t next_wake_bit_ = 0;     // the next queued writer's wake bit is 1 << (this % 32)
-  uint64_t last_sync_micros_ = 0;  // duration of the last WAL fsync
+  std::deque<Writer*> writers_ GUARDED_BY(*mu_);
+  WriteBatch group_batch_ GUARDED_BY(*mu_);  // used only by the leader
+  Status error_ GUARDED_BY(*mu_);            // sticky (invariant 3)
+  // Group commit gathering (see BeginGathering).
+  int sync_writers_inflight_ GUARDED_BY(*mu_) = 0;  // sync writers inside Write
+  // Recent peak of sync_writers_inflight_, lowered on timeout.
+  int sync_writers_expected_ GUARDED_BY(*mu_) = 1;
+  bool leader_gathering_ GUARDED_BY(*mu_) = false;  // the front writer waits for `expected`
+  uint32_t next_wake_bit_ GUARDED_BY(*mu_) = 0;  // the next queued writer's bit: 1 << (this % 32)
+  uint64_t last_sync_micros_ GUARDED_BY(*mu_) = 0;  // duration of the last WAL fsync
   // Queued sync writers sleep on this word; a leader bumps it, then wakes their bits (WaitWhile).
   std::atomic<uint32_t> writer_wakeups_{0};
 };

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "db/write_batch_internal.h"
+#include "util/mutex.h"
 
 namespace ziggydb {
 namespace {
@@ -43,10 +44,11 @@ class FakeCommitEnv : public CommitEnv {
     std::vector<std::string> keys;
   };
 
-  std::mutex mu;  // the pipeline's mutex
+  Mutex mu;  // the pipeline's mutex
 
-  Status MakeRoom(const WriteBatch* leader, std::unique_lock<std::mutex>* lock) override {
-    EXPECT_TRUE(lock->owns_lock());
+  Status MakeRoom(const WriteBatch* leader, Mutex* mu) override {
+    EXPECT_EQ(mu, &this->mu);
+    mu->AssertHeld();
     ++make_room_calls;
     if (leader == nullptr) ++flush_requests;
     if (!room_error.ok()) {
@@ -92,9 +94,9 @@ class FakeCommitEnv : public CommitEnv {
     std::lock_guard<std::mutex> wal_lock(wal_mu);
     applied_count += WriteBatchInternal::Count(*group.batch);
   }
-  Status FinishGroup(const CommitGroup& group, const Status& written,
-                     std::unique_lock<std::mutex>* lock) override {
-    EXPECT_TRUE(lock->owns_lock());
+  Status FinishGroup(const CommitGroup& group, const Status& written, Mutex* mu) override {
+    EXPECT_EQ(mu, &this->mu);
+    mu->AssertHeld();
     if (!written.ok()) return Status::IOError("sticky", written.ToString());
     last_sequence = SequenceNumber{raw(WriteBatchInternal::Sequence(*group.batch)) +
                                    WriteBatchInternal::Count(*group.batch) - 1};
@@ -177,7 +179,7 @@ class CommitPipelineTest : public testing::Test {
     threads_.clear();
   }
   std::vector<FakeCommitEnv::Group> Groups() {
-    std::lock_guard<std::mutex> lock(env_.mu);
+    MutexLock lock(&env_.mu);
     return env_.groups;
   }
 
@@ -294,15 +296,15 @@ TEST_F(CommitPipelineTest, WalFailureFailsTheWholeGroupAndStaysSticky) {
   JoinAll();
   ASSERT_EQ(Groups().size(), 2u);
   EXPECT_EQ(Groups()[1].batches, 3u);
-  std::unique_lock<std::mutex> lock(env_.mu);
+  env_.mu.Lock();
   const int room_calls = env_.make_room_calls;
-  lock.unlock();
+  env_.mu.Unlock();
   // Later writes, Flush requests included, get the error without reaching the env.
   Status s = Put("later", /*sync=*/true);
   EXPECT_TRUE(s.IsIOError());
   EXPECT_NE(s.ToString().find("sticky"), std::string::npos) << s.ToString();
   EXPECT_TRUE(pipeline_.Write(WriteOptions(), nullptr).IsIOError());
-  lock.lock();
+  MutexLock lock(&env_.mu);
   EXPECT_EQ(env_.make_room_calls, room_calls);
   EXPECT_EQ(raw(env_.last_sequence), 1u);  // only "leader" was published
   EXPECT_EQ(env_.applied_count, 1u);
@@ -310,7 +312,7 @@ TEST_F(CommitPipelineTest, WalFailureFailsTheWholeGroupAndStaysSticky) {
 
 TEST_F(CommitPipelineTest, MakeRoomFailureFailsOnlyThatGroup) {
   {
-    std::lock_guard<std::mutex> lock(env_.mu);
+    MutexLock lock(&env_.mu);
     env_.room_error = Status::IOError("no room");
   }
   EXPECT_TRUE(Put("a").IsIOError());

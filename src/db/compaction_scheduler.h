@@ -4,8 +4,9 @@
 // automatic one starts while it waits or runs. The DB owns the threads and the waiting; this
 // class owns the decision, so it is tested without a DB (compaction_scheduler_test.cc).
 //
-// Thread safety: none of its own; the DB guards it with its mutex, held across each call and
-// across the pick-and-register in StartAutomatic.
+// Thread safety: none of its own; the DB guards it with its mutex (GUARDED_BY(mu_) in DBImpl,
+// so the analysis checks each call), held across each call and across the pick-and-register in
+// StartAutomatic.
 //
 // Invariants (between calls):
 //   1. running() == the automatic compactions started and not finished, plus 1 while a manual

@@ -70,7 +70,7 @@ DBImpl::DBImpl(const Options& options, std::string dbname)
 
 DBImpl::~DBImpl() {
   Close().PermitUncheckedError();  // Close logged its errors
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   ZIGGY_ASSERT(snapshots_.empty());  // the DB contract: release snapshots before closing
   versions_.reset();
 }
@@ -80,7 +80,7 @@ Status DBImpl::Close() {
   Status result;
   bool flush_unlogged = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     flush_unlogged = has_unlogged_writes_ && bg_error_.ok();
   }
   if (flush_unlogged) {
@@ -89,11 +89,15 @@ Status DBImpl::Close() {
     if (!result.ok()) Log("event=error what=close_flush status=\"" + result.ToString() + "\"");
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     shutting_down_ = true;
     shutdown_requested_.store(true, std::memory_order_relaxed);
   }
-  bg_cv_.notify_all();
+  // Each background thread waits on one of these; the background_work_done_ waiters see
+  // shutting_down_ too.
+  flush_needed_.NotifyAll();
+  compaction_needed_.NotifyAll();
+  background_work_done_.NotifyAll();
   if (bg_thread_.joinable()) bg_thread_.join();
   for (std::thread& thread : compaction_threads_) {
     if (thread.joinable()) thread.join();
@@ -102,7 +106,7 @@ Status DBImpl::Close() {
   // still call them, are gone.
   closed_.store(true, std::memory_order_relaxed);
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (result.ok()) result = bg_error_;
     Status closed = wal_set_.Close();
     if (!closed.ok()) Log("event=error what=close_wal status=\"" + closed.ToString() + "\"");
@@ -141,16 +145,16 @@ Status DBImpl::Delete(const WriteOptions& options, std::string_view key) {
 
 const Snapshot* DBImpl::GetSnapshot() {
   if (!CheckOpen().ok()) return nullptr;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   snapshots_.push_back(std::make_unique<SnapshotImpl>(versions_->LastSequence()));
   return snapshots_.back().get();
 }
 
 void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {
-  std::lock_guard<std::mutex> lock(mu_);
+  if (snapshot == nullptr) return;  // what GetSnapshot returns after Close
+  MutexLock lock(&mu_);
   auto it = std::find_if(snapshots_.begin(), snapshots_.end(),
                          [snapshot](const auto& live) { return live.get() == snapshot; });
-  if (snapshot == nullptr) return;       // what GetSnapshot returns after Close
   ZIGGY_ASSERT(it != snapshots_.end());  // a snapshot of this DB, released once
   snapshots_.erase(it);
 }

@@ -36,13 +36,11 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <list>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -68,6 +66,8 @@
 #include "table/block_cache.h"
 #include "table/filter_policy.h"
 #include "table/table_options.h"
+#include "util/mutex.h"
+#include "util/thread_annotations.h"
 #include "wal/log_format.h"
 #include "wal/log_writer.h"
 #include "ziggydb/db.h"
@@ -82,33 +82,35 @@ class DBImpl final : public DB, private CommitEnv {
   DBImpl(const Options& options, std::string dbname);
   ~DBImpl() override;
 
-  Status Put(const WriteOptions& options, std::string_view key, std::string_view value) override;
-  Status Delete(const WriteOptions& options, std::string_view key) override;
-  Status Write(const WriteOptions& options, const WriteBatch& updates) override;
-  Status Get(const ReadOptions& options, std::string_view key, std::string* value) override;
-  std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override;
-  const Snapshot* GetSnapshot() override;
-  void ReleaseSnapshot(const Snapshot* snapshot) override;
-  bool GetProperty(std::string_view name, std::string* value) override;
-  Status Flush() override;
+  Status Put(const WriteOptions& options, std::string_view key, std::string_view value) override
+      EXCLUDES(mu_);
+  Status Delete(const WriteOptions& options, std::string_view key) override EXCLUDES(mu_);
+  Status Write(const WriteOptions& options, const WriteBatch& updates) override EXCLUDES(mu_);
+  Status Get(const ReadOptions& options, std::string_view key, std::string* value) override
+      EXCLUDES(mu_);
+  std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override EXCLUDES(mu_);
+  const Snapshot* GetSnapshot() override EXCLUDES(mu_);
+  void ReleaseSnapshot(const Snapshot* snapshot) override EXCLUDES(mu_);
+  bool GetProperty(std::string_view name, std::string* value) override EXCLUDES(mu_);
+  Status Flush() override EXCLUDES(mu_);
   using DB::CompactRange;  // the deleted nullptr overload
   Status CompactRange(std::optional<std::string_view> begin,
-                      std::optional<std::string_view> end) override;
-  Status WaitForBackgroundWork() override;
-  Status Close() override;
+                      std::optional<std::string_view> end) override EXCLUDES(mu_);
+  Status WaitForBackgroundWork() override EXCLUDES(mu_);
+  Status Close() override EXCLUDES(mu_);
 
   // Runs the whole of DB::Open on this object. On failure the object must only be destroyed.
-  [[nodiscard]] Status OpenImpl();
+  [[nodiscard]] Status OpenImpl() EXCLUDES(mu_);
 
   // For tests: `hook` runs in every compaction (automatic or manual, trivial moves included) with
   // mu_ released, after the compaction is registered as running and before it does any work.
-  void TEST_SetCompactionHook(std::function<void()> hook);
+  void TEST_SetCompactionHook(std::function<void()> hook) EXCLUDES(mu_);
   // For tests: the in-memory compaction pointers (VersionSet::compact_pointers).
-  std::array<std::string, kNumLevels> TEST_CompactPointers();
+  std::array<std::string, kNumLevels> TEST_CompactPointers() EXCLUDES(mu_);
 
   // A consistent snapshot of the DB's counters and shape: what the text properties render
   // (db_properties.cc), for programs and tests that want numbers. Takes mu_.
-  DBStats GetStats() const;
+  DBStats GetStats() const EXCLUDES(mu_);
 
  private:
   class SnapshotImpl;
@@ -122,108 +124,113 @@ class DBImpl final : public DB, private CommitEnv {
   [[nodiscard]] Status CheckDirectory(bool* exists);
   // OpenImpl's part under LOCK: creates the DB if !exists, recovers, starts the new WAL and the
   // background threads. On failure OpenImpl removes what it created.
-  [[nodiscard]] Status RecoverAndStart(bool exists);
+  [[nodiscard]] Status RecoverAndStart(bool exists) EXCLUDES(mu_);
   void StartInfoLog();
   // Runs the recovery component (recovery.h) for Open: leaves in *edit the L0 tables the
   // replayed WALs were written to, for OpenImpl to commit, and counts what replay dropped.
-  [[nodiscard]] Status Recover(VersionEdit* edit);
+  [[nodiscard]] Status Recover(VersionEdit* edit) REQUIRES(mu_);
 
   // ---- db_impl_write.cc ----
-  // CommitEnv, called by commit_pipeline_'s leader (see CommitEnv for locking).
-  [[nodiscard]] Status MakeRoom(const WriteBatch* leader,
-                                std::unique_lock<std::mutex>* lock) override;
+  // CommitEnv, called by commit_pipeline_'s leader (see CommitEnv for locking). The pipeline's
+  // mutex is mu_: the steps that run under it tell the analysis so with mu_.AssertHeld().
+  [[nodiscard]] Status MakeRoom(const WriteBatch* leader, Mutex* mu) override;
   [[nodiscard]] SequenceNumber LastSequence() const override;
   void BeginGroup(const CommitGroup& group) override;
   [[nodiscard]] Status WriteToWal(const CommitGroup& group, uint64_t* sync_micros) override;
   void ApplyToMemtable(const CommitGroup& group) override;
   [[nodiscard]] Status FinishGroup(const CommitGroup& group, const Status& written,
-                                   std::unique_lock<std::mutex>* lock) override;
-  // Precondition: lock holds mu_ and this thread is the write leader. May release mu_ while
-  // waiting for room or creating a log. force: switch even if mem_ has room (Flush).
-  [[nodiscard]] Status MakeRoomForWrite(std::unique_lock<std::mutex>* lock, bool force);
-  [[nodiscard]] Status SwitchMemtable(std::unique_lock<std::mutex>* lock);
-  void SetBackgroundError(const Status& s);  // Precondition: mu_ held
+                                   Mutex* mu) override;
+  // Precondition: this thread is the write leader. May release mu_ while waiting for room or
+  // creating a log. force: switch even if mem_ has room (Flush).
+  [[nodiscard]] Status MakeRoomForWrite(bool force) REQUIRES(mu_);
+  [[nodiscard]] Status SwitchMemtable() REQUIRES(mu_);
+  // Sets bg_error_ (once) and wakes background_work_done_'s waiters.
+  void SetBackgroundError(const Status& s) REQUIRES(mu_);
 
   // ---- db_impl_flush.cc ----
-  void BackgroundThreadMain();
+  void BackgroundThreadMain() EXCLUDES(mu_);
   // Flushes imm_.front() and removes it; *flushed keeps a reference to that memtable so the
   // caller can release it with mu_ unlocked.
-  [[nodiscard]] Status FlushOldestImmutable(std::unique_lock<std::mutex>* lock,
-                                            std::shared_ptr<MemTable>* flushed);
+  [[nodiscard]] Status FlushOldestImmutable(std::shared_ptr<MemTable>* flushed) REQUIRES(mu_);
   // Writes mem's entries to table meta->number (synced, directory synced) and fills *meta. An
   // empty memtable yields meta->file_bytes == 0 and no file; a failure leaves no file. Needs no
   // lock; the caller keeps meta->number out of DeleteObsoleteFiles' reach meanwhile.
   [[nodiscard]] Status WriteLevel0Table(const MemTable& mem, FileMetaData* meta);
   // How this DB writes tables (table_output.h).
   TableOutputContext MakeTableOutputContext() const;
-  // Draws a table number, registered in pending_outputs_. Precondition: mu_ held.
-  PendingOutput NewPendingOutput();
-  // Deletes files no live Version needs and no work in progress writes. Precondition: mu_ held
-  // (released while deleting). Skipped after a background error.
-  void DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock);
+  // Draws a table number, registered in pending_outputs_.
+  PendingOutput NewPendingOutput() REQUIRES(mu_);
+  // Deletes files no live Version needs and no work in progress writes (mu_ released while
+  // deleting; one pass at a time). Skipped after a background error.
+  void DeleteObsoleteFiles() REQUIRES(mu_);
 
   // ---- db_impl_compaction.cc ----
   // Starts the max_background_jobs - 1 compaction threads.
   void StartCompactionThreads();
-  void CompactionThreadMain();
+  void CompactionThreadMain() EXCLUDES(mu_);
   // Runs c (a trivial move or a merge) and installs its result; the caller deletes the inputs
-  // (DeleteObsoleteFiles) once it has dropped c, which pins them. Precondition: lock holds mu_ and
-  // c was started in compaction_scheduler_; mu_ is released during I/O.
-  [[nodiscard]] Status RunCompaction(Compaction* c, std::unique_lock<std::mutex>* lock);
+  // (DeleteObsoleteFiles) once it has dropped c, which pins them. Precondition: c was started in
+  // compaction_scheduler_; mu_ is released during I/O.
+  [[nodiscard]] Status RunCompaction(Compaction* c) REQUIRES(mu_);
   // What a CompactionJob of this DB works with; its new_output takes mu_ to draw numbers.
   CompactionJobContext MakeCompactionJobContext();
 
   // ---- db_impl_read.cc ----
   // Get without the statistics of the call itself.
-  [[nodiscard]] Status GetImpl(const ReadOptions& options, std::string_view key,
-                               std::string* value);
+  [[nodiscard]] Status GetImpl(const ReadOptions& options, std::string_view key, std::string* value)
+      EXCLUDES(mu_);
   // The tables of `version` that may hold the key, in read order; needs no lock.
   [[nodiscard]] Status GetFromTables(const ReadOptions& options, const Version& version,
                                      const LookupKey& lookup, std::string* value);
 
   // ---- db_impl_stall.cc: write stalls, decided by write_controller_ ----
-  // Called by the write leader before it writes `bytes` (mu_ held; released while it sleeps,
-  // waits or delivers its events): delays or stops the write as write_controller_ decides.
-  // Returns the background error if one occurs meanwhile.
-  [[nodiscard]] Status ThrottleWrites(std::unique_lock<std::mutex>* lock, uint64_t bytes);
+  // Called by the write leader before it writes `bytes` (mu_ released while it sleeps, waits or
+  // delivers its events): delays or stops the write as write_controller_ decides. Returns the
+  // background error if one occurs meanwhile.
+  [[nodiscard]] Status ThrottleWrites(uint64_t bytes) REQUIRES(mu_);
   // The stall part of MakeRoomForWrite: when the leader needs a new memtable, waits while the
   // immutable memtables are at max_immutable_memtables. Returns true when the leader may switch,
   // false after it waited or delivered events (mu_ was released: look again).
-  bool MemtableSwitchMayProceed(std::unique_lock<std::mutex>* lock, StalledWrite* write);
+  bool MemtableSwitchMayProceed(StalledWrite* write) REQUIRES(mu_);
   // The `writes` that followed a leader into its group owe delay for their `bytes` under a
-  // slowdown (ThrottleWrites charged the leader's own batch). Precondition: mu_ held.
-  void ChargeWriteDelay(uint64_t bytes, size_t writes);
+  // slowdown (ThrottleWrites charged the leader's own batch).
+  void ChargeWriteDelay(uint64_t bytes, size_t writes) REQUIRES(mu_);
   // Called by the flush thread before a flush: while L0 holds l0_stop_trigger tables, waits for
   // a compaction (so L0 never exceeds the trigger; writers then stop on the full immutable
-  // memtable queue) and returns true. Precondition: mu_ held.
-  bool HoldFlushWhileL0Full(std::unique_lock<std::mutex>* lock);
-  // Counts, logs and queues the events of a stall decision. Precondition: mu_ held.
-  void RecordStallDecision(const WriteDecision& decision);
+  // memtable queue) and returns true. Waits on background_work_done_.
+  bool HoldFlushWhileL0Full() REQUIRES(mu_);
+  // Counts, logs and queues the events of a stall decision.
+  void RecordStallDecision(const WriteDecision& decision) REQUIRES(mu_);
   void RecordStallMicros(WriteStallCause cause, uint64_t micros) const;
-  // Waits on bg_cv_, or, when this thread has events queued, delivers them instead (mu_
-  // released meanwhile). Either way the caller decides again, as after any wake-up.
-  void WaitOrDeliverEvents(std::unique_lock<std::mutex>* lock);
+  // Waits on background_work_done_ (a stalled writer waits for a flush or a compaction to end),
+  // or, when this thread has events queued, delivers them instead (mu_ released meanwhile).
+  // Either way the caller decides again, as after any wake-up.
+  void WaitOrDeliverEvents() REQUIRES(mu_);
 
   // ---- db_impl_events.cc: statistics, listeners and LOG events (docs/design/observability.md)
   // Listener events are queued in events_ under mu_ and delivered by the same thread once mu_ is
-  // released (event_queue.h). The Notify* functions count, log and queue. Precondition: mu_ held.
+  // released (event_queue.h). The Notify* functions count, log and queue.
   // One "event=options key=value ..." LOG line.
   void LogOptions() const;
-  void NotifyFlushBegin(const FlushJobInfo& info);
+  void NotifyFlushBegin(const FlushJobInfo& info) REQUIRES(mu_);
   // Counts, logs (event=flush_finished or flush_failed) and notifies.
-  void NotifyFlushCompleted(const FlushJobInfo& info);
+  void NotifyFlushCompleted(const FlushJobInfo& info) REQUIRES(mu_);
   // c's inputs; the caller fills what it knows at completion.
   CompactionJobInfo MakeCompactionJobInfo(const Compaction& c) const;
-  void NotifyCompactionBegin(const CompactionJobInfo& info);
+  void NotifyCompactionBegin(const CompactionJobInfo& info) REQUIRES(mu_);
   // Counts, logs (event=compaction_finished, trivial_move or compaction_failed) and notifies.
-  void NotifyCompactionCompleted(const CompactionJobInfo& info);
+  void NotifyCompactionCompleted(const CompactionJobInfo& info) REQUIRES(mu_);
   // Logs and notifies a change of the stall condition in force.
-  void NotifyStallChange(const StallChange& change);
+  void NotifyStallChange(const StallChange& change) REQUIRES(mu_);
   // Once per open: after bg_error_ is set, counts, logs (event=background_error) and notifies.
-  void ReportBackgroundError();
-  // Delivers the events this thread queued. Precondition: lock holds mu_; it is released around
-  // the callbacks when there are any (true returned).
-  bool DeliverEvents(std::unique_lock<std::mutex>* lock);
+  void ReportBackgroundError() REQUIRES(mu_);
+  // Delivers the events this thread queued; mu_ is released around the callbacks when there are
+  // any (true returned).
+  bool DeliverEvents() REQUIRES(mu_);
+  // Runs events taken from events_ (EventQueue::TakeMine) with mu_ released. Not analysed:
+  // EventQueue::Deliver reads only the listeners, fixed at construction, but the analysis counts
+  // any use of events_ (GUARDED_BY(mu_)) as a read of the guarded queue.
+  void DeliverTaken(const EventQueue::Batch& batch) const EXCLUDES(mu_) NO_THREAD_SAFETY_ANALYSIS;
   // Write path counters: one group commit of `batches` user batches (`bytes` encoded, `keys`
   // updates), and `wal_bytes` appended to the WAL (0 without WAL).
   void RecordWriteGroup(size_t batches, uint64_t bytes, uint64_t keys, uint64_t wal_bytes) const;
@@ -234,8 +241,8 @@ class DBImpl final : public DB, private CommitEnv {
   // OK until Close; then InvalidArgument "the DB is closed". The first check of every entry
   // point (what a closed DB answers: DB::Close).
   [[nodiscard]] Status CheckOpen() const;
-  // Sequence numbers of the live snapshots, oldest first. Precondition: mu_ held.
-  std::vector<SequenceNumber> LiveSnapshotSequences() const;
+  // Sequence numbers of the live snapshots, oldest first.
+  std::vector<SequenceNumber> LiveSnapshotSequences() const REQUIRES(mu_);
 
   // ---- Fixed after construction ----
   const Options options_;
@@ -260,10 +267,26 @@ class DBImpl final : public DB, private CommitEnv {
   const std::shared_ptr<DeferredLogger> info_log_;
   std::unique_ptr<FileLock> db_lock_;
 
-  mutable std::mutex mu_;
-  // Signalled when a background thread finishes a flush or compaction or fails, and when there
-  // is work for one.
-  std::condition_variable bg_cv_;
+  mutable Mutex mu_;
+  // The conditions waited for under mu_, one CondVar each (docs/design/concurrency.md lists every
+  // waiter and notifier). Each waiter loops on its own condition.
+  // Work for the flush thread: an immutable memtable queued, or shutdown. Waiter: the flush
+  // thread (BackgroundThreadMain). Notifiers: SwitchMemtable, the destructor.
+  CondVar flush_needed_;
+  // Work may have appeared for a compaction thread: the Version changed (a flush or a compaction
+  // installed), a running compaction ended (its inputs no longer conflict), CompactRange ended
+  // (automatic compactions may start again), or shutdown. Waiters: the compaction threads.
+  // Notifiers: the flush thread after each flush, the compaction threads after each compaction,
+  // CompactRange at its end, the destructor.
+  CondVar compaction_needed_;
+  // A flush or a compaction ended (successfully or not), a background error was set, or shutdown.
+  // Waiters: Flush, CompactRange (waiting for the running compactions), WaitForBackgroundWork,
+  // writers stopped by the write controller (WaitOrDeliverEvents), the flush thread held by a
+  // full L0 (HoldFlushWhileL0Full). Notifiers: the flush thread after each flush, the compaction
+  // threads after each compaction, CompactRange at its end, SetBackgroundError, the destructor.
+  CondVar background_work_done_;
+  // deleting_obsolete_files_ went false. Waiters and notifier: DeleteObsoleteFiles.
+  CondVar obsolete_file_deletion_done_;
   std::thread bg_thread_;                        // flushes
   std::vector<std::thread> compaction_threads_;  // max_background_jobs - 1 of them
   // Set with shutting_down_; read without mu_ by a compaction to abandon its work early.
@@ -275,28 +298,33 @@ class DBImpl final : public DB, private CommitEnv {
   std::optional<Status> close_status_;
 
   // ---- Guarded by mu_ ----
-  std::unique_ptr<VersionSet> versions_;
-  std::shared_ptr<MemTable> mem_;
-  std::deque<Immutable> imm_;
+  // Every VersionSet call goes through versions_, so every one is made under mu_ (VersionSet has
+  // no lock of its own; LogAndApply releases mu_ during its I/O).
+  std::unique_ptr<VersionSet> versions_ GUARDED_BY(mu_);
+  std::shared_ptr<MemTable> mem_ GUARDED_BY(mu_);
+  std::deque<Immutable> imm_ GUARDED_BY(mu_);
   // The live WAL and the earlier ones not yet retired. The write leader alone appends, syncs
-  // and switches logs; the flush thread retires them (DeleteObsoleteFiles).
-  WalSet wal_set_{env_, dbname_, options_.memtable_bytes, info_log_.get(),
-                  [this](uint64_t micros) { RecordWalSync(micros); }};
-  // The writer queue and group commit; its state is guarded by mu_.
+  // and switches logs; the flush thread retires them (DeleteObsoleteFiles). WalSet::CreateLog
+  // needs no lock: SwitchMemtable calls it through a pointer taken under mu_.
+  WalSet wal_set_ GUARDED_BY(mu_){env_, dbname_, options_.memtable_bytes, info_log_.get(),
+                                  [this](uint64_t micros) { RecordWalSync(micros); }};
+  // The writer queue and group commit; its state is guarded by mu_ (given to it as its mutex).
   CommitPipeline commit_pipeline_{&mu_, this, options_.max_write_group_bytes};
-  // Set by BeginGroup for the leader's group; used by the leader alone until FinishGroup.
+  // Not guarded: set by BeginGroup (mu_ held) for the leader's group, then used by the leader
+  // alone, with mu_ released, until FinishGroup.
   MemTable* group_mem_ = nullptr;
   WalSet::Append group_wal_;
-  Status bg_error_;
-  bool shutting_down_ = false;
+  Status bg_error_ GUARDED_BY(mu_);
+  bool shutting_down_ GUARDED_BY(mu_) = false;
   // A disable_wal write reached a memtable: closing must flush, or the write would be lost.
-  bool has_unlogged_writes_ = false;
+  bool has_unlogged_writes_ GUARDED_BY(mu_) = false;
   PendingOutputs pending_outputs_;  // tables being written, not yet in a Version (own lock)
   // Compactions running now, automatic or manual, and which may start.
-  CompactionScheduler compaction_scheduler_;
+  CompactionScheduler compaction_scheduler_ GUARDED_BY(mu_);
   // Set by TEST_SetCompactionHook; empty outside tests.
-  std::function<void()> compaction_test_hook_;
-  bool deleting_obsolete_files_ = false;  // one DeleteObsoleteFiles at a time
+  std::function<void()> compaction_test_hook_ GUARDED_BY(mu_);
+  // One DeleteObsoleteFiles at a time; waiters: obsolete_file_deletion_done_.
+  bool deleting_obsolete_files_ GUARDED_BY(mu_) = false;
   // Per output level: what compactions into it read and wrote.
   struct LevelCompactionStats {
     uint64_t compactions = 0;
@@ -305,12 +333,14 @@ class DBImpl final : public DB, private CommitEnv {
     uint64_t write_bytes = 0;
     uint64_t micros = 0;
   };
-  std::array<LevelCompactionStats, kNumLevels> compaction_stats_;
+  std::array<LevelCompactionStats, kNumLevels> compaction_stats_ GUARDED_BY(mu_);
   // When writes slow down or stop (fed by the write leader and the flush thread).
-  WriteController write_controller_{options_};
-  EventQueue events_{options_.listeners};
-  std::list<std::unique_ptr<SnapshotImpl>> snapshots_;  // oldest first
-  bool bg_error_reported_ = false;                      // ReportBackgroundError ran
+  WriteController write_controller_ GUARDED_BY(mu_){options_};
+  // Push, HasMine and TakeMine under mu_ (checked through the GUARDED_BY); delivery without it
+  // (DeliverTaken).
+  EventQueue events_ GUARDED_BY(mu_){options_.listeners};
+  std::list<std::unique_ptr<SnapshotImpl>> snapshots_ GUARDED_BY(mu_);  // oldest first
+  bool bg_error_reported_ GUARDED_BY(mu_) = false;                      // ReportBackgroundError ran
 
   // ---- Recovery counters: written by Open, read anywhere (relaxed) ----
   std::atomic<uint64_t> wal_tail_records_dropped_{0};

@@ -30,66 +30,69 @@ void DBImpl::StartCompactionThreads() {
 }
 
 void DBImpl::CompactionThreadMain() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   while (true) {
     std::unique_ptr<Compaction> c;
-    bg_cv_.wait(lock, [&] {
-      if (shutting_down_) return true;
-      if (!bg_error_.ok()) return false;
-      c = compaction_scheduler_.StartAutomatic(versions_->current(), options_,
-                                               versions_->compact_pointers());
-      return c != nullptr;
-    });
-    if (shutting_down_) return;
-    Status s = RunCompaction(c.get(), &lock);
+    while (true) {
+      if (shutting_down_) return;
+      if (bg_error_.ok()) {
+        c = compaction_scheduler_.StartAutomatic(versions_->current(), options_,
+                                                 versions_->compact_pointers());
+        if (c != nullptr) break;
+      }
+      compaction_needed_.Wait(&mu_);
+    }
+    Status s = RunCompaction(c.get());
     // c is still registered: listeners hear of it before WaitForBackgroundWork can return.
-    DeliverEvents(&lock);
+    DeliverEvents();
     compaction_scheduler_.FinishAutomatic(c.get());
     c.reset();  // unpins the input Version, so that its tables can go
     if (!s.ok() && !shutting_down_) SetBackgroundError(s);
-    // Wakes CompactRange callers waiting for no compaction to run, stalled writers, the
-    // flush thread held by a full L0, and the other compaction threads (work may have appeared).
-    bg_cv_.notify_all();
+    // Wakes CompactRange callers waiting for no compaction to run, stalled writers, the flush
+    // thread held by a full L0 and WaitForBackgroundWork; and the other compaction threads (work
+    // may have appeared, and this compaction's inputs no longer conflict).
+    background_work_done_.NotifyAll();
+    compaction_needed_.NotifyAll();
     ReportBackgroundError();
-    DeliverEvents(&lock);
-    if (s.ok()) DeleteObsoleteFiles(&lock);
+    DeliverEvents();
+    if (s.ok()) DeleteObsoleteFiles();
   }
 }
 
 Status DBImpl::WaitForBackgroundWork() {
   ZIGGY_RETURN_IF_ERROR(CheckOpen());
-  std::unique_lock<std::mutex> lock(mu_);
-  // bg_cv_ is notified after every flush and every compaction.
-  bg_cv_.wait(lock, [this] {
-    if (!bg_error_.ok() || shutting_down_) return true;
-    if (!imm_.empty() || !compaction_scheduler_.Idle()) return false;
-    // With nothing running, a level scoring >= 1 always yields a pick (nothing can conflict), so
-    // the compaction threads are about to start it.
-    const Version& version = *versions_->current();
-    const auto scores = ComputeScores(version, options_, ComputeLevelTargets(version, options_));
-    return *std::max_element(scores.begin(), scores.end()) < 1.0;
-  });
+  MutexLock lock(&mu_);
+  // background_work_done_ is notified after every flush and every compaction.
+  while (bg_error_.ok() && !shutting_down_) {
+    if (imm_.empty() && compaction_scheduler_.Idle()) {
+      // With nothing running, a level scoring >= 1 always yields a pick (nothing can conflict),
+      // so the compaction threads are about to start it.
+      const Version& version = *versions_->current();
+      const auto scores = ComputeScores(version, options_, ComputeLevelTargets(version, options_));
+      if (*std::max_element(scores.begin(), scores.end()) < 1.0) break;
+    }
+    background_work_done_.Wait(&mu_);
+  }
   return bg_error_;
 }
 
 void DBImpl::TEST_SetCompactionHook(std::function<void()> hook) {
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock lock(&mu_);
   compaction_test_hook_ = std::move(hook);
 }
 
 std::array<std::string, kNumLevels> DBImpl::TEST_CompactPointers() {
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock lock(&mu_);
   return *versions_->compact_pointers();
 }
 
-Status DBImpl::RunCompaction(Compaction* c, std::unique_lock<std::mutex>* lock) {
+Status DBImpl::RunCompaction(Compaction* c) {
   ZIGGY_ASSERT(compaction_scheduler_.running() > 0);
   if (compaction_test_hook_) {
     // c is registered: while mu_ is released nothing else can take its inputs or key range.
     const std::function<void()> hook = compaction_test_hook_;
-    lock->unlock();
+    MutexUnlock unlock(&mu_);
     hook();
-    lock->lock();
   }
   const uint64_t start_micros = env_->NowMicros();
   CompactionJobInfo info = MakeCompactionJobInfo(*c);
@@ -102,7 +105,7 @@ Status DBImpl::RunCompaction(Compaction* c, std::unique_lock<std::mutex>* lock) 
     if (s.ok()) s = bg_error_;
     if (s.ok()) {
       job.AddToEdit(&edit);
-      s = versions_->LogAndApply(&edit, lock);
+      s = versions_->LogAndApply(&edit, &mu_);
     }
     info.duration_micros = env_->NowMicros() - start_micros;
     // Every begin has its end, a failed move's included.
@@ -117,10 +120,12 @@ Status DBImpl::RunCompaction(Compaction* c, std::unique_lock<std::mutex>* lock) 
   // Destroyed at return, under mu_: its outputs stay pending until the edit is installed.
   CompactionJob job(MakeCompactionJobContext(), c, LiveSnapshotSequences());
   const EventQueue::Batch begin_events = events_.TakeMine();
-  lock->unlock();
-  events_.Deliver(begin_events);
-  Status s = job.Run();
-  lock->lock();
+  Status s;
+  {
+    MutexUnlock unlock(&mu_);
+    DeliverTaken(begin_events);
+    s = job.Run();
+  }
   // After a background error the in-memory state may lag the MANIFEST: install nothing more.
   if (s.ok() && !bg_error_.ok()) s = bg_error_;
   if (!s.ok()) {
@@ -128,7 +133,7 @@ Status DBImpl::RunCompaction(Compaction* c, std::unique_lock<std::mutex>* lock) 
   } else {
     job.AddToEdit(&edit);
     // A failed edit may still be durable: its outputs stay until the next Open sorts it out.
-    s = versions_->LogAndApply(&edit, lock);
+    s = versions_->LogAndApply(&edit, &mu_);
   }
   info.duration_micros = env_->NowMicros() - start_micros;
   if (!s.ok()) {
@@ -154,7 +159,7 @@ CompactionJobContext DBImpl::MakeCompactionJobContext() {
   context.table_cache = table_cache_.get();
   context.output = MakeTableOutputContext();
   context.new_output = [this] {
-    std::lock_guard<std::mutex> guard(mu_);
+    MutexLock lock(&mu_);
     return NewPendingOutput();
   };
   context.shutdown_requested = &shutdown_requested_;
@@ -165,10 +170,13 @@ Status DBImpl::CompactRange(std::optional<std::string_view> begin,
                             std::optional<std::string_view> end) {
   ZIGGY_RETURN_IF_ERROR(CheckOpen());
   ZIGGY_RETURN_IF_ERROR(Flush());
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   compaction_scheduler_.BeginManualWait();
-  // Automatic compactions start no new work while a manual one waits: the count only falls.
-  bg_cv_.wait(lock, [this] { return compaction_scheduler_.ManualMayStart() || !bg_error_.ok(); });
+  // Automatic compactions start no new work while a manual one waits: the count only falls, and
+  // each compaction's end notifies background_work_done_.
+  while (!compaction_scheduler_.ManualMayStart() && bg_error_.ok()) {
+    background_work_done_.Wait(&mu_);
+  }
   compaction_scheduler_.EndManualWait();
   ZIGGY_RETURN_IF_ERROR(bg_error_);
   compaction_scheduler_.StartManual();
@@ -180,16 +188,19 @@ Status DBImpl::CompactRange(std::optional<std::string_view> begin,
     std::unique_ptr<Compaction> c = PickManualCompaction(
         versions_->current(), options_, level, begin ? &*begin : nullptr, end ? &*end : nullptr);
     if (c == nullptr) continue;
-    s = RunCompaction(c.get(), &lock);
+    s = RunCompaction(c.get());
     c.reset();  // unpins the input Version, so that its tables can go
-    DeliverEvents(&lock);
-    if (s.ok()) DeleteObsoleteFiles(&lock);
+    DeliverEvents();
+    if (s.ok()) DeleteObsoleteFiles();
   }
   compaction_scheduler_.FinishManual();
   if (!s.ok() && !shutting_down_) SetBackgroundError(s);
-  bg_cv_.notify_all();
+  // Automatic compactions may start again (and the Version changed); another CompactRange
+  // caller may start, and WaitForBackgroundWork may find nothing left to do.
+  compaction_needed_.NotifyAll();
+  background_work_done_.NotifyAll();
   ReportBackgroundError();
-  DeliverEvents(&lock);
+  DeliverEvents();
   return s;
 }
 

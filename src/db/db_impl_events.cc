@@ -157,13 +157,16 @@ void DBImpl::ReportBackgroundError() {
   events_.Push([this, error](EventListener& l) { l.OnBackgroundError(this, error); });
 }
 
-bool DBImpl::DeliverEvents(std::unique_lock<std::mutex>* lock) {
+bool DBImpl::DeliverEvents() {
   if (!events_.HasMine()) return false;
   const EventQueue::Batch batch = events_.TakeMine();
-  lock->unlock();
-  events_.Deliver(batch);
-  lock->lock();
+  MutexUnlock unlock(&mu_);
+  DeliverTaken(batch);
   return true;
+}
+
+void DBImpl::DeliverTaken(const EventQueue::Batch& batch) const {
+  events_.Deliver(batch);
 }
 
 void DBImpl::RecordWriteGroup(size_t batches, uint64_t bytes, uint64_t keys,

@@ -18,31 +18,34 @@
 namespace ziggydb {
 
 void DBImpl::BackgroundThreadMain() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   while (true) {
-    bg_cv_.wait(lock, [this] { return shutting_down_ || (!imm_.empty() && bg_error_.ok()); });
+    // After a background error queued memtables stay unflushed: only shutdown ends the wait.
+    while (!shutting_down_ && (imm_.empty() || !bg_error_.ok()))
+      flush_needed_.Wait(&mu_);
     // Pending immutable memtables need no flush at shutdown: their WALs replay on the next Open.
     if (shutting_down_) return;
-    if (HoldFlushWhileL0Full(&lock)) continue;
+    if (HoldFlushWhileL0Full()) continue;
     std::shared_ptr<MemTable> flushed;
-    Status s = FlushOldestImmutable(&lock, &flushed);
+    Status s = FlushOldestImmutable(&flushed);
     if (!s.ok()) SetBackgroundError(s);
     ReportBackgroundError();
     // Listeners hear of the flush before the threads waiting for it wake.
-    DeliverEvents(&lock);
-    bg_cv_.notify_all();
+    DeliverEvents();
+    // Wakes Flush, stalled writers and WaitForBackgroundWork; the new L0 table may call for a
+    // compaction.
+    background_work_done_.NotifyAll();
+    compaction_needed_.NotifyAll();
     if (flushed != nullptr) {
       // Usually the last reference: freeing a full memtable's arena takes long enough that it
       // must not hold up the writers and readers waiting for mu_.
-      lock.unlock();
+      MutexUnlock unlock(&mu_);
       flushed.reset();
-      lock.lock();
     }
   }
 }
 
-Status DBImpl::FlushOldestImmutable(std::unique_lock<std::mutex>* lock,
-                                    std::shared_ptr<MemTable>* flushed) {
+Status DBImpl::FlushOldestImmutable(std::shared_ptr<MemTable>* flushed) {
   ZIGGY_ASSERT(!imm_.empty());
   const Immutable imm = imm_.front();
   *flushed = imm.mem;
@@ -56,16 +59,18 @@ Status DBImpl::FlushOldestImmutable(std::unique_lock<std::mutex>* lock,
   info.entries = imm.mem->NumEntries();
   NotifyFlushBegin(info);
   const EventQueue::Batch begin_events = events_.TakeMine();
-  lock->unlock();
-  events_.Deliver(begin_events);
   const uint64_t start_micros = env_->NowMicros();
-  Status s = WriteLevel0Table(*imm.mem, &meta);
-  lock->lock();
+  Status s;
+  {
+    MutexUnlock unlock(&mu_);
+    DeliverTaken(begin_events);
+    s = WriteLevel0Table(*imm.mem, &meta);
+  }
   if (s.ok()) {
     VersionEdit edit;
     if (meta.file_bytes > 0) edit.AddFile(0, meta);
     edit.SetLogNumber(imm.next_log_number);
-    s = versions_->LogAndApply(&edit, lock);
+    s = versions_->LogAndApply(&edit, &mu_);
   }
   info.duration_micros = env_->NowMicros() - start_micros;
   info.status = s;
@@ -77,7 +82,7 @@ Status DBImpl::FlushOldestImmutable(std::unique_lock<std::mutex>* lock,
   imm_.pop_front();
   info.file_bytes = meta.file_bytes;
   NotifyFlushCompleted(info);  // counts the flush
-  DeleteObsoleteFiles(lock);
+  DeleteObsoleteFiles();
   return Status::OK();
 }
 
@@ -119,12 +124,13 @@ PendingOutput DBImpl::NewPendingOutput() {
   return pending_outputs_.Register(versions_->NewFileNumber());
 }
 
-void DBImpl::DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock) {
+void DBImpl::DeleteObsoleteFiles() {
   // After a background error the in-memory state may lag the disk (e.g. a MANIFEST edit that
   // failed to sync may still be durable): delete nothing until the next Open works it out.
   // The flush thread and a compaction may both get here: one pass at a time, so that a file is
   // removed once and the directory listing is not raced by a second remover.
-  bg_cv_.wait(*lock, [this] { return !deleting_obsolete_files_; });
+  while (deleting_obsolete_files_)
+    obsolete_file_deletion_done_.Wait(&mu_);
   if (!bg_error_.ok()) return;
   deleting_obsolete_files_ = true;
   std::set<FileNumber> live;
@@ -139,65 +145,68 @@ void DBImpl::DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock) {
   // mu_) before their files go. A write leader syncing one holds its own reference.
   std::vector<std::shared_ptr<wal::Writer>> closed_logs;
   wal_set_.Retire(log_number, &closed_logs);
-  lock->unlock();
-  closed_logs.clear();
-  // INVARIANT: logs created meanwhile by the write leader are numbered above log_number, and
-  // tables and MANIFESTs created meanwhile at or above first_new_number: all kept.
-  std::vector<std::string> names;
-  Status s = env_->GetChildren(dbname_, &names);
-  bool removed_any = false;
-  for (const std::string& name : names) {
-    FileNumber number{};
-    FileType type{};
-    if (!ParseFileName(name, &number, &type)) continue;
-    bool keep = true;
-    switch (type) {
-      case FileType::kLogFile:
-        keep = raw(number) >= raw(log_number);
-        break;
-      case FileType::kManifestFile:
-        keep = raw(number) >= raw(manifest_number);
-        break;
-      case FileType::kTableFile:
-        keep = live.contains(number) || raw(number) >= raw(first_new_number);
-        break;
-      case FileType::kTempFile:
-        // <n>.dbtmp above the installed MANIFEST may be another thread's CURRENT switch in
-        // flight; at or below it, a leftover of an interrupted switch.
-        keep = raw(number) > raw(manifest_number);
-        break;
-      case FileType::kCurrentFile:
-      case FileType::kLockFile:
-      case FileType::kInfoLogFile:
-        break;
+  {
+    MutexUnlock unlock(&mu_);
+    closed_logs.clear();
+    // INVARIANT: logs created meanwhile by the write leader are numbered above log_number, and
+    // tables and MANIFESTs created meanwhile at or above first_new_number: all kept.
+    std::vector<std::string> names;
+    Status s = env_->GetChildren(dbname_, &names);
+    bool removed_any = false;
+    for (const std::string& name : names) {
+      FileNumber number{};
+      FileType type{};
+      if (!ParseFileName(name, &number, &type)) continue;
+      bool keep = true;
+      switch (type) {
+        case FileType::kLogFile:
+          keep = raw(number) >= raw(log_number);
+          break;
+        case FileType::kManifestFile:
+          keep = raw(number) >= raw(manifest_number);
+          break;
+        case FileType::kTableFile:
+          keep = live.contains(number) || raw(number) >= raw(first_new_number);
+          break;
+        case FileType::kTempFile:
+          // <n>.dbtmp above the installed MANIFEST may be another thread's CURRENT switch in
+          // flight; at or below it, a leftover of an interrupted switch.
+          keep = raw(number) > raw(manifest_number);
+          break;
+        case FileType::kCurrentFile:
+        case FileType::kLockFile:
+        case FileType::kInfoLogFile:
+          break;
+      }
+      if (keep) continue;
+      if (type == FileType::kTableFile) table_cache_->Evict(number);
+      Status removed = env_->RemoveFile(dbname_ + "/" + name);
+      removed_any = removed_any || removed.ok();
+      Log("event=file_deleted file=" + name +
+          (removed.ok() ? "" : " status=\"" + removed.ToString() + "\""));
     }
-    if (keep) continue;
-    if (type == FileType::kTableFile) table_cache_->Evict(number);
-    Status removed = env_->RemoveFile(dbname_ + "/" + name);
-    removed_any = removed_any || removed.ok();
-    Log("event=file_deleted file=" + name +
-        (removed.ok() ? "" : " status=\"" + removed.ToString() + "\""));
+    if (!s.ok()) Log("event=error what=list_db_dir status=\"" + s.ToString() + "\"");
+    // Make the removals durable. Not needed for correctness (a resurrected obsolete file is found
+    // and deleted again by the next Open), but it bounds the space a crash can bring back.
+    if (removed_any) {
+      Status synced = env_->SyncDir(dbname_);
+      if (!synced.ok()) Log("event=error what=sync_db_dir status=\"" + synced.ToString() + "\"");
+    }
   }
-  if (!s.ok()) Log("event=error what=list_db_dir status=\"" + s.ToString() + "\"");
-  // Make the removals durable. Not needed for correctness (a resurrected obsolete file is found
-  // and deleted again by the next Open), but it bounds the space a crash can bring back.
-  if (removed_any) {
-    Status synced = env_->SyncDir(dbname_);
-    if (!synced.ok()) Log("event=error what=sync_db_dir status=\"" + synced.ToString() + "\"");
-  }
-  lock->lock();
   deleting_obsolete_files_ = false;
-  bg_cv_.notify_all();
+  obsolete_file_deletion_done_.NotifyAll();
 }
 
 Status DBImpl::Flush() {
   ZIGGY_RETURN_IF_ERROR(CheckOpen());
   ZIGGY_RETURN_IF_ERROR(commit_pipeline_.Write(WriteOptions(), nullptr));
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   // Every memtable frozen so far holds only logs below the live one: once the MANIFEST's log
-  // number reaches it, they are all in tables.
+  // number reaches it, they are all in tables. Each flush ends with a notify.
   const FileNumber target = wal_set_.live_number();
-  bg_cv_.wait(lock, [&] { return raw(versions_->LogNumber()) >= raw(target) || !bg_error_.ok(); });
+  while (raw(versions_->LogNumber()) < raw(target) && bg_error_.ok()) {
+    background_work_done_.Wait(&mu_);
+  }
   return bg_error_;
 }
 

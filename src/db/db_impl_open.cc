@@ -30,7 +30,10 @@ Status DBImpl::OpenImpl() {
   if (s.ok()) s = RecoverAndStart(exists);
   if (!s.ok()) {
     Log("event=open_failed path=" + dbname_ + " status=\"" + s.ToString() + "\"");
-    versions_.reset();  // closes the MANIFEST writer before its file may go
+    {
+      MutexLock lock(&mu_);
+      versions_.reset();  // closes the MANIFEST writer before its file may go
+    }
     rollback.RemoveCreatedFiles([this](const std::string& line) { Log(line); });
     env_->UnlockFile(std::move(db_lock_)).PermitUncheckedError();
     rollback.RemoveCreatedDirectory();
@@ -43,7 +46,7 @@ Status DBImpl::RecoverAndStart(bool exists) {
     Log("event=db_created path=" + dbname_);
     ZIGGY_RETURN_IF_ERROR(VersionSet::CreateNew(env_, dbname_, icmp_));
   }
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   versions_ = std::make_unique<VersionSet>(dbname_, env_, &icmp_, info_log_.get());
   VersionEdit edit;
   ZIGGY_RETURN_IF_ERROR(Recover(&edit));
@@ -55,13 +58,13 @@ Status DBImpl::RecoverAndStart(bool exists) {
   // No predecessor in its head: every older log is obsolete once the edit is durable.
   ZIGGY_RETURN_IF_ERROR(wal_set_.CreateLog(new_log_number, wal::LogHead{}, &new_log));
   edit.SetLogNumber(new_log_number);
-  ZIGGY_RETURN_IF_ERROR(versions_->LogAndApply(&edit, &lock));
+  ZIGGY_RETURN_IF_ERROR(versions_->LogAndApply(&edit, &mu_));
   // Nothing below fails: once the edit is durable the Open has succeeded.
   wal_set_.Install(new_log_number, std::move(new_log));
   mem_ = std::make_shared<MemTable>(icmp_, options_.memtable_bytes);
   StartInfoLog();
   LogOptions();
-  DeleteObsoleteFiles(&lock);
+  DeleteObsoleteFiles();
   bg_thread_ = std::thread([this] { BackgroundThreadMain(); });
   StartCompactionThreads();
   Log("event=db_opened path=" + dbname_ + " wal=" + std::to_string(raw(wal_set_.live_number())) +

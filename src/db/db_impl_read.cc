@@ -46,7 +46,7 @@ Status DBImpl::GetImpl(const ReadOptions& options, std::string_view key, std::st
   std::shared_ptr<const Version> version;
   SequenceNumber sequence{};
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     sequence = options.snapshot != nullptr ? SequenceNumber{options.snapshot->sequence()}
                                            : versions_->LastSequence();
     mem = mem_;
@@ -116,7 +116,7 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   auto pins = std::make_unique<ReadPins>();
   SequenceNumber sequence{};
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     sequence = options.snapshot != nullptr ? SequenceNumber{options.snapshot->sequence()}
                                            : versions_->LastSequence();
     pins->mems.push_back(mem_);

@@ -3,8 +3,8 @@
 // force and the delay debt; counts go to db_stats_ (one ticker pair per WriteStallCause).
 //
 // Every loop here decides under mu_ and acts; an action that releases mu_ (a sleep, a wait on
-// bg_cv_, delivering this thread's listener events) is followed by a new decision, as any
-// wake-up is. Stall events are delivered before the leader proceeds, so they reach listeners
+// background_work_done_, delivering this thread's listener events) is followed by a new decision,
+// as any wake-up is. Stall events are delivered before the leader proceeds, so they reach listeners
 // while it still leads (event_queue.h, invariant 2).
 #include <chrono>
 #include <thread>
@@ -15,7 +15,7 @@
 
 namespace ziggydb {
 
-Status DBImpl::ThrottleWrites(std::unique_lock<std::mutex>* lock, uint64_t bytes) {
+Status DBImpl::ThrottleWrites(uint64_t bytes) {
   StalledWrite write{.bytes = bytes};
   while (true) {
     if (!bg_error_.ok()) return bg_error_;
@@ -29,21 +29,22 @@ Status DBImpl::ThrottleWrites(std::unique_lock<std::mutex>* lock, uint64_t bytes
     RecordStallDecision(decision);
     switch (decision.action) {
       case WriteDecision::Action::kProceed:
-        if (!DeliverEvents(lock)) return Status::OK();
+        if (!DeliverEvents()) return Status::OK();
         break;
       case WriteDecision::Action::kDelay: {
         const EventQueue::Batch events = events_.TakeMine();
-        lock->unlock();
-        events_.Deliver(events);
-        std::this_thread::sleep_for(std::chrono::microseconds(decision.delay_micros));
-        lock->lock();
+        {
+          MutexUnlock unlock(&mu_);
+          DeliverTaken(events);
+          std::this_thread::sleep_for(std::chrono::microseconds(decision.delay_micros));
+        }
         RecordStallMicros(*decision.cause, decision.delay_micros);
         break;
       }
       case WriteDecision::Action::kStop: {
         // A stop always has a compaction to wait for: its cause gives some level a score >= 1.
         const uint64_t start_micros = env_->NowMicros();
-        WaitOrDeliverEvents(lock);
+        WaitOrDeliverEvents();
         RecordStallMicros(*decision.cause, env_->NowMicros() - start_micros);
         break;
       }
@@ -51,18 +52,18 @@ Status DBImpl::ThrottleWrites(std::unique_lock<std::mutex>* lock, uint64_t bytes
   }
 }
 
-bool DBImpl::MemtableSwitchMayProceed(std::unique_lock<std::mutex>* lock, StalledWrite* write) {
+bool DBImpl::MemtableSwitchMayProceed(StalledWrite* write) {
   const WriteDecision decision =
       write_controller_.BeforeMemtableSwitch(imm_.size(), env_->NowMicros(), write);
   RecordStallDecision(decision);
   if (decision.action == WriteDecision::Action::kStop) {
-    // The flush thread is working on imm_.front(): its end wakes bg_cv_.
+    // The flush thread is working on imm_.front(): its end wakes background_work_done_.
     const uint64_t start_micros = env_->NowMicros();
-    WaitOrDeliverEvents(lock);
+    WaitOrDeliverEvents();
     RecordStallMicros(*decision.cause, env_->NowMicros() - start_micros);
     return false;
   }
-  return !DeliverEvents(lock);
+  return !DeliverEvents();
 }
 
 void DBImpl::ChargeWriteDelay(uint64_t bytes, size_t writes) {
@@ -70,15 +71,16 @@ void DBImpl::ChargeWriteDelay(uint64_t bytes, size_t writes) {
   if (cause.has_value()) db_stats_->RecordTick(StallWritesTicker(*cause), writes);
 }
 
-bool DBImpl::HoldFlushWhileL0Full(std::unique_lock<std::mutex>* lock) {
+bool DBImpl::HoldFlushWhileL0Full() {
   if (!write_controller_.ShouldHoldFlush(versions_->current()->NumFiles(0))) return false;
   db_stats_->RecordTick(Ticker::kFlushesHeld);
   Log("L0 reached the stop trigger: flushes wait for a compaction");
   const uint64_t start_micros = env_->NowMicros();
-  bg_cv_.wait(*lock, [this] {
-    return shutting_down_ || !bg_error_.ok() ||
-           !write_controller_.ShouldHoldFlush(versions_->current()->NumFiles(0));
-  });
+  // A compaction out of L0 ends with a notify of background_work_done_.
+  while (!shutting_down_ && bg_error_.ok() &&
+         write_controller_.ShouldHoldFlush(versions_->current()->NumFiles(0))) {
+    background_work_done_.Wait(&mu_);
+  }
   db_stats_->RecordTick(Ticker::kFlushHeldMicros, env_->NowMicros() - start_micros);
   return true;
 }
@@ -92,8 +94,8 @@ void DBImpl::RecordStallMicros(WriteStallCause cause, uint64_t micros) const {
   db_stats_->RecordTick(StallMicrosTicker(cause), micros);
 }
 
-void DBImpl::WaitOrDeliverEvents(std::unique_lock<std::mutex>* lock) {
-  if (!DeliverEvents(lock)) bg_cv_.wait(*lock);
+void DBImpl::WaitOrDeliverEvents() {
+  if (!DeliverEvents()) background_work_done_.Wait(&mu_);
 }
 
 }  // namespace ziggydb

@@ -20,19 +20,23 @@ Status DBImpl::Write(const WriteOptions& options, const WriteBatch& updates) {
   return commit_pipeline_.Write(options, &updates);
 }
 
-Status DBImpl::MakeRoom(const WriteBatch* leader, std::unique_lock<std::mutex>* lock) {
+Status DBImpl::MakeRoom(const WriteBatch* leader, Mutex* mu) {
+  ZIGGY_ASSERT(mu == &mu_);  // commit_pipeline_'s mutex
+  mu_.AssertHeld();
   // Slow down (or stop) before taking room, so the delay is charged to the bytes written.
   if (leader != nullptr) {
-    ZIGGY_RETURN_IF_ERROR(ThrottleWrites(lock, WriteBatchInternal::ByteSize(*leader)));
+    ZIGGY_RETURN_IF_ERROR(ThrottleWrites(WriteBatchInternal::ByteSize(*leader)));
   }
-  return MakeRoomForWrite(lock, leader == nullptr);
+  return MakeRoomForWrite(leader == nullptr);
 }
 
 SequenceNumber DBImpl::LastSequence() const {
+  mu_.AssertHeld();  // called by commit_pipeline_ under its mutex, mu_
   return versions_->LastSequence();
 }
 
 void DBImpl::BeginGroup(const CommitGroup& group) {
+  mu_.AssertHeld();  // called by commit_pipeline_ under its mutex, mu_
   ChargeWriteDelay(WriteBatchInternal::ByteSize(*group.batch) - group.leader_bytes,
                    group.batches - 1);
   group_mem_ = mem_.get();
@@ -51,8 +55,9 @@ void DBImpl::ApplyToMemtable(const CommitGroup& group) {
   ZIGGY_ASSERT(inserted.ok());  // batches built through the API always decode
 }
 
-Status DBImpl::FinishGroup(const CommitGroup& group, const Status& written,
-                           std::unique_lock<std::mutex>* lock) {
+Status DBImpl::FinishGroup(const CommitGroup& group, const Status& written, Mutex* mu) {
+  ZIGGY_ASSERT(mu == &mu_);  // commit_pipeline_'s mutex
+  mu_.AssertHeld();
   group_mem_ = nullptr;
   if (!group.disable_wal) wal_set_.FinishAppend(group_wal_, written);
   group_wal_ = WalSet::Append();
@@ -62,7 +67,7 @@ Status DBImpl::FinishGroup(const CommitGroup& group, const Status& written,
         "writes until reopened",
         written.ToString()));
     ReportBackgroundError();
-    DeliverEvents(lock);  // the background error's event
+    DeliverEvents();  // the background error's event
     return bg_error_;
   }
   const uint32_t count = WriteBatchInternal::Count(*group.batch);
@@ -83,32 +88,35 @@ void DBImpl::SetBackgroundError(const Status& s) {
   if (!bg_error_.ok()) return;
   bg_error_ = s;
   Log("background error (writes refused until reopen): " + s.ToString());
-  bg_cv_.notify_all();
+  background_work_done_.NotifyAll();
 }
 
-Status DBImpl::MakeRoomForWrite(std::unique_lock<std::mutex>* lock, bool force) {
+Status DBImpl::MakeRoomForWrite(bool force) {
   StalledWrite write;
   while (true) {
     if (!bg_error_.ok()) return bg_error_;
     if (!force && mem_->ApproximateMemoryBytes() < options_.memtable_bytes) return Status::OK();
     if (mem_->Empty()) return Status::OK();
     // False after it waited for a flush (the immutable memtables were full): look again.
-    if (!MemtableSwitchMayProceed(lock, &write)) continue;
-    ZIGGY_RETURN_IF_ERROR(SwitchMemtable(lock));
+    if (!MemtableSwitchMayProceed(&write)) continue;
+    ZIGGY_RETURN_IF_ERROR(SwitchMemtable());
     force = false;
   }
 }
 
-Status DBImpl::SwitchMemtable(std::unique_lock<std::mutex>* lock) {
+Status DBImpl::SwitchMemtable() {
   const FileNumber new_number = versions_->NewFileNumber();
   // The old log is left unsynced: once its memtable is flushed it is deleted, usually before the
   // kernel has written it, so its bytes never reach the disk. The new log's head records where
   // the old one ends, so that recovery sees if it lost its tail in a power loss.
   const wal::LogHead head = wal_set_.NextHead();
-  lock->unlock();
+  WalSet* const wal_set = &wal_set_;  // CreateLog needs no lock
   std::unique_ptr<wal::Writer> new_log;
-  Status s = wal_set_.CreateLog(new_number, head, &new_log);
-  lock->lock();
+  Status s;
+  {
+    MutexUnlock unlock(&mu_);
+    s = wal_set->CreateLog(new_number, head, &new_log);
+  }
   if (!s.ok()) {
     Log("creating WAL " + std::to_string(raw(new_number)) + " failed: " + s.ToString());
     return s;
@@ -118,7 +126,7 @@ Status DBImpl::SwitchMemtable(std::unique_lock<std::mutex>* lock) {
   wal_set_.Install(new_number, std::move(new_log));
   Log("switched to WAL " + std::to_string(raw(new_number)) + "; " + std::to_string(imm_.size()) +
       " memtable(s) waiting for flush");
-  bg_cv_.notify_all();
+  flush_needed_.NotifyAll();
   return Status::OK();
 }
 

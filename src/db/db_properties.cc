@@ -241,7 +241,7 @@ DBStats DBImpl::GetStats() const {
   stats.wal_tail_records_dropped = wal_tail_records_dropped_.load(std::memory_order_relaxed);
   stats.wal_records_skipped = wal_records_skipped_.load(std::memory_order_relaxed);
 
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   stats.memtable_bytes = mem_ != nullptr ? mem_->ApproximateMemoryBytes() : size_t{0};
   stats.immutable_memtables = imm_.size();
   stats.last_sequence = raw(versions_->LastSequence());
@@ -283,7 +283,7 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
   if (name.starts_with(kLevelPrefix)) {
     const std::string_view digits = name.substr(kLevelPrefix.size());
     if (digits.size() != 1 || digits[0] < '0' || digits[0] >= '0' + kNumLevels) return false;
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     *value = std::to_string(versions_->current()->NumFiles(digits[0] - '0'));
     return true;
   }
@@ -301,12 +301,12 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
   } else if (name == "ziggydb.metrics") {
     *value = MetricsText(GetStats(), *db_stats_);
   } else if (name == "ziggydb.sstables") {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     *value = SstablesText(*versions_->current());
   } else if (name == "ziggydb.estimate-live-data-size") {
     // The bytes of the current Version's tables: an upper bound that counts versions and
     // tombstones not yet compacted away (memtables excluded).
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     uint64_t bytes = 0;
     for (int level = 0; level < kNumLevels; ++level)
       bytes += versions_->current()->LevelBytes(level);

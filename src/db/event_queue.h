@@ -14,7 +14,10 @@
 //      listeners see stall changes in the order the controller made them.
 // With no listeners Push stores nothing.
 //
-// Thread safety: Push and TakeMine need the DB mutex; Deliver must run without it.
+// Thread safety: Push, HasMine and TakeMine need the DB mutex; Deliver must run without it. The
+// queue does not know the DB mutex (the analysis cannot tie a pointer kept here to DBImpl::mu_):
+// DBImpl keeps it GUARDED_BY(mu_), which checks the first three, and delivers through
+// DBImpl::DeliverTaken, which is EXCLUDES(mu_).
 #ifndef ZIGGYDB_DB_EVENT_QUEUE_H_
 #define ZIGGYDB_DB_EVENT_QUEUE_H_
 

@@ -35,24 +35,24 @@ PendingOutputs::~PendingOutputs() {
 }
 
 PendingOutput PendingOutputs::Register(FileNumber number) {
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock lock(&mu_);
   const bool inserted = numbers_.insert(number).second;
   ZIGGY_ASSERT(inserted);  // numbers are drawn from one counter and never reused
   return PendingOutput(this, number);
 }
 
 bool PendingOutputs::Contains(FileNumber number) const {
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock lock(&mu_);
   return numbers_.contains(number);
 }
 
 void PendingOutputs::AddTo(std::set<FileNumber>* numbers) const {
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock lock(&mu_);
   numbers->insert(numbers_.begin(), numbers_.end());
 }
 
 void PendingOutputs::Unregister(FileNumber number) {
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock lock(&mu_);
   const size_t erased = numbers_.erase(number);
   ZIGGY_ASSERT(erased == 1);
 }

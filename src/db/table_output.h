@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -21,6 +20,8 @@
 #include "db/version_edit.h"
 #include "table/table_builder.h"
 #include "table/table_options.h"
+#include "util/mutex.h"
+#include "util/thread_annotations.h"
 #include "ziggydb/env.h"
 #include "ziggydb/status.h"
 
@@ -65,17 +66,17 @@ class PendingOutputs {
   ~PendingOutputs();  // precondition: no PendingOutput of this registry is left
 
   // Precondition: number is not registered.
-  [[nodiscard]] PendingOutput Register(FileNumber number);
-  bool Contains(FileNumber number) const;
+  [[nodiscard]] PendingOutput Register(FileNumber number) EXCLUDES(mu_);
+  bool Contains(FileNumber number) const EXCLUDES(mu_);
   // Adds every registered number to *numbers.
-  void AddTo(std::set<FileNumber>* numbers) const;
+  void AddTo(std::set<FileNumber>* numbers) const EXCLUDES(mu_);
 
  private:
   friend class PendingOutput;
-  void Unregister(FileNumber number);
+  void Unregister(FileNumber number) EXCLUDES(mu_);
 
-  mutable std::mutex mu_;
-  std::set<FileNumber> numbers_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::set<FileNumber> numbers_ GUARDED_BY(mu_);
 };
 
 // What writing a table needs from the DB. Every pointer is borrowed and outlives the outputs.

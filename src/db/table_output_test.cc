@@ -4,9 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -16,6 +14,8 @@
 #include "db/db_test_util.h"
 #include "db/filename.h"
 #include "env/fault_env.h"
+#include "util/mutex.h"
+#include "util/thread_annotations.h"
 
 namespace ziggydb {
 namespace {
@@ -176,53 +176,60 @@ TEST(PendingOutputs, MovedGuardHandsOverTheRegistration) {
 // (table removals, then one directory sync) has ended.
 class HoldingEnv : public FaultInjectionEnv {
  public:
-  void Arm() {
-    std::lock_guard<std::mutex> lock(mu_);
+  void Arm() EXCLUDES(hold_mu_) {
+    MutexLock lock(&hold_mu_);
     armed_ = true;
   }
   // The path of the held table, once its sync is held.
-  std::string WaitForHeldSync() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return !held_path_.empty(); });
+  std::string WaitForHeldSync() EXCLUDES(hold_mu_) {
+    MutexLock lock(&hold_mu_);
+    while (held_path_.empty())
+      sync_held_.Wait(&hold_mu_);
     return held_path_;
   }
-  void Release() {
-    std::lock_guard<std::mutex> lock(mu_);
+  void Release() EXCLUDES(hold_mu_) {
+    MutexLock lock(&hold_mu_);
     released_ = true;
-    cv_.notify_all();
+    sync_released_.NotifyAll();
   }
-  void WaitForRemovalPass() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return removal_pass_done_; });
+  void WaitForRemovalPass() EXCLUDES(hold_mu_) {
+    MutexLock lock(&hold_mu_);
+    while (!removal_pass_done_)
+      removal_pass_ended_.Wait(&hold_mu_);
   }
 
  protected:
-  Status InjectedFault(FaultOp op, std::string_view path, std::string_view other_path) override {
+  Status InjectedFault(FaultOp op, std::string_view path, std::string_view other_path) override
+      EXCLUDES(hold_mu_) {
     const bool table = path.ends_with(".sst");
-    std::unique_lock<std::mutex> lock(mu_);
-    if (op == FaultOp::kSync && table && armed_) {
-      armed_ = false;
-      held_path_ = std::string(path);
-      cv_.notify_all();
-      cv_.wait(lock, [this] { return released_; });
-    } else if (op == FaultOp::kRemove && table) {
-      table_removed_ = true;
-    } else if (op == FaultOp::kSyncDir && table_removed_) {
-      removal_pass_done_ = true;
-      cv_.notify_all();
+    {
+      MutexLock lock(&hold_mu_);
+      if (op == FaultOp::kSync && table && armed_) {
+        armed_ = false;
+        held_path_ = std::string(path);
+        sync_held_.NotifyAll();
+        while (!released_)
+          sync_released_.Wait(&hold_mu_);
+      } else if (op == FaultOp::kRemove && table) {
+        table_removed_ = true;
+      } else if (op == FaultOp::kSyncDir && table_removed_) {
+        removal_pass_done_ = true;
+        removal_pass_ended_.NotifyAll();
+      }
     }
-    lock.unlock();
     return FaultInjectionEnv::InjectedFault(op, path, other_path);
   }
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool armed_ = false;
-  bool released_ = false;
-  std::string held_path_;
-  bool table_removed_ = false;
-  bool removal_pass_done_ = false;
+  Mutex hold_mu_;
+  CondVar sync_held_;           // waiter: WaitForHeldSync; notifier: InjectedFault
+  CondVar sync_released_;       // waiter: the held sync (InjectedFault); notifier: Release
+  CondVar removal_pass_ended_;  // waiter: WaitForRemovalPass; notifier: InjectedFault
+  bool armed_ GUARDED_BY(hold_mu_) = false;
+  bool released_ GUARDED_BY(hold_mu_) = false;
+  std::string held_path_ GUARDED_BY(hold_mu_);
+  bool table_removed_ GUARDED_BY(hold_mu_) = false;
+  bool removal_pass_done_ GUARDED_BY(hold_mu_) = false;
 };
 
 // A flush's table, created but not yet synced while a compaction deletes its obsolete inputs, is
@@ -237,15 +244,15 @@ TEST(PendingOutputsInTheDb, TableBeingFlushedSurvivesACompactionsCleanup) {
   options.max_background_jobs = 2;
   std::unique_ptr<DB> db;
   ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
-  std::mutex mu;
-  std::condition_variable cv;
-  bool compaction_entered = false;
+  Mutex mu;
+  CondVar compaction_entered_cv;    // waiter: the test; notifier: the compaction hook
+  bool compaction_entered = false;  // guarded by mu
   test::Gate compaction_gate;
   static_cast<DBImpl*>(db.get())->TEST_SetCompactionHook([&] {
     {
-      std::lock_guard<std::mutex> lock(mu);
+      MutexLock lock(&mu);
       compaction_entered = true;
-      cv.notify_all();
+      compaction_entered_cv.NotifyAll();
     }
     compaction_gate.Enter();
   });
@@ -256,8 +263,9 @@ TEST(PendingOutputsInTheDb, TableBeingFlushedSurvivesACompactionsCleanup) {
     ASSERT_TRUE(db->Flush().ok());
   }
   {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return compaction_entered; });
+    MutexLock lock(&mu);
+    while (!compaction_entered)
+      compaction_entered_cv.Wait(&mu);
   }
   // The next flush writes its table and is held at its sync, the number drawn long before the
   // compaction's cleanup looks at the directory.

@@ -13,17 +13,18 @@
 //   3. A file number appears at most once across all levels.
 //
 // Thread safety: Version is immutable and may be shared. VersionSet is not internally
-// synchronised: every method requires the DB mutex (LogAndApply releases it during I/O; concurrent
-// callers — the flush thread, the compaction threads — wait their turn inside it).
+// synchronised: every method requires the DB mutex, which the DB checks by keeping its VersionSet
+// GUARDED_BY that mutex. LogAndApply is handed the mutex (REQUIRES it) and releases it during
+// I/O; concurrent callers (the flush thread, the compaction threads) wait their turn inside it.
+// Its fields carry no GUARDED_BY: the mutex is the DB's, and the analysis cannot tell that a
+// pointer kept here names the same mutex as the DB's own member.
 #ifndef ZIGGYDB_DB_VERSION_SET_H_
 #define ZIGGYDB_DB_VERSION_SET_H_
 
 #include <algorithm>
 #include <array>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -31,6 +32,8 @@
 
 #include "base/dbformat.h"
 #include "db/version_edit.h"
+#include "util/mutex.h"
+#include "util/thread_annotations.h"
 #include "ziggydb/status.h"
 
 namespace ziggydb {
@@ -132,10 +135,11 @@ class VersionSet {
   // Completes the edit with the log number (if unset), next file number and last sequence,
   // appends it to the MANIFEST and syncs it, then installs the resulting Version. Opens a new
   // MANIFEST (a snapshot edit first, then CURRENT switched) when none is open yet (after Recover)
-  // or the current one is past kManifestRollBytes. `lock` must hold the DB mutex; it is released
-  // while writing. On failure the current Version is unchanged and the MANIFEST writer is
-  // dropped, so the next call starts a new MANIFEST.
-  [[nodiscard]] Status LogAndApply(VersionEdit* edit, std::unique_lock<std::mutex>* lock);
+  // or the current one is past kManifestRollBytes. `mu` is the DB mutex; it is released while
+  // writing (one caller writes at a time, the others wait on manifest_write_done_). On failure
+  // the current Version is unchanged and the MANIFEST writer is dropped, so the next call starts
+  // a new MANIFEST.
+  [[nodiscard]] Status LogAndApply(VersionEdit* edit, Mutex* mu) REQUIRES(mu);
 
   std::shared_ptr<const Version> current() const { return current_; }
 
@@ -193,8 +197,9 @@ class VersionSet {
   bool manifest_tail_dropped_ = false;
   uint64_t manifest_edits_replayed_ = 0;
   bool manifest_write_in_progress_ = false;
-  // Signalled when a LogAndApply finishes its write, for the next caller waiting its turn.
-  std::condition_variable manifest_cv_;
+  // manifest_write_in_progress_ went false. Mutex: the DB mutex (LogAndApply's `mu`). Waiters:
+  // LogAndApply callers waiting their turn. Notifier: LogAndApply when its write ends.
+  CondVar manifest_write_done_;
   uint64_t manifest_roll_bytes_ = kManifestRollBytes;
   std::array<std::string, kNumLevels> compact_pointers_;
   // The pointers as the MANIFEST holds them (after the last successful LogAndApply or Recover).

@@ -217,10 +217,11 @@ Status VersionSet::OpenNewManifest(std::unique_ptr<wal::Writer>* writer, FileNum
   return Status::OK();
 }
 
-Status VersionSet::LogAndApply(VersionEdit* edit, std::unique_lock<std::mutex>* lock) {
-  ZIGGY_ASSERT(lock->owns_lock());
+Status VersionSet::LogAndApply(VersionEdit* edit, Mutex* mu) {
+  mu->AssertHeld();
   // One MANIFEST write at a time: the edit below is built against the Version it will replace.
-  manifest_cv_.wait(*lock, [this] { return !manifest_write_in_progress_; });
+  while (manifest_write_in_progress_)
+    manifest_write_done_.Wait(mu);
   if (!edit->log_number()) edit->SetLogNumber(log_number_);
   ZIGGY_ASSERT(raw(*edit->log_number()) >= raw(log_number_));
   ZIGGY_ASSERT(raw(*edit->log_number()) < next_file_number_);
@@ -246,20 +247,21 @@ Status VersionSet::LogAndApply(VersionEdit* edit, std::unique_lock<std::mutex>* 
 
   std::unique_ptr<wal::Writer> writer = std::move(manifest_writer_);
   manifest_write_in_progress_ = true;
-  lock->unlock();
-  // INVARIANT: only this thread touches `writer` while the mutex is released.
   Status s;
-  if (new_manifest) {
-    if (writer != nullptr) writer->Close().PermitUncheckedError();
-    s = OpenNewManifest(&writer, &manifest_number);
-    if (s.ok()) s = writer->AddRecord(snapshot);
+  {
+    MutexUnlock unlock(mu);
+    // INVARIANT: only this thread touches `writer` while the mutex is released.
+    if (new_manifest) {
+      if (writer != nullptr) writer->Close().PermitUncheckedError();
+      s = OpenNewManifest(&writer, &manifest_number);
+      if (s.ok()) s = writer->AddRecord(snapshot);
+    }
+    if (s.ok()) s = writer->AddRecord(record);
+    if (s.ok()) s = writer->Sync();
+    if (s.ok() && new_manifest) s = SetCurrentFile(env_, dbname_, manifest_number);
   }
-  if (s.ok()) s = writer->AddRecord(record);
-  if (s.ok()) s = writer->Sync();
-  if (s.ok() && new_manifest) s = SetCurrentFile(env_, dbname_, manifest_number);
-  lock->lock();
   manifest_write_in_progress_ = false;
-  manifest_cv_.notify_all();
+  manifest_write_done_.NotifyAll();
 
   if (!s.ok()) {
     // The MANIFEST may now end in a partial record or a state we did not install: never append

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <map>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,6 +13,7 @@
 #include "env/fault_env.h"
 #include "testutil/testutil.h"
 #include "util/coding.h"
+#include "util/mutex.h"
 #include "util/random.h"
 #include "wal/log_writer.h"
 
@@ -186,8 +186,8 @@ class VersionSetTest : public ::testing::Test {
     return std::make_unique<VersionSet>(kDb, &env_, &icmp_, nullptr);
   }
   Status Apply(VersionSet* set, VersionEdit* edit) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return set->LogAndApply(edit, &lock);
+    MutexLock lock(&mu_);
+    return set->LogAndApply(edit, &mu_);
   }
   std::string CurrentManifest() {
     std::string name;
@@ -203,7 +203,7 @@ class VersionSetTest : public ::testing::Test {
   static constexpr const char* kDb = "/vs";
   FaultInjectionEnv env_;
   InternalKeyComparator icmp_;
-  std::mutex mu_;
+  Mutex mu_;
 };
 
 TEST_F(VersionSetTest, CreateNewThenRecoverEmpty) {

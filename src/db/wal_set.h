@@ -2,9 +2,9 @@
 // whose memtables are not yet flushed (formats: docs/format/wal.md; rules:
 // docs/design/recovery.md, "Older logs").
 //
-// Thread safety: none of its own. The DB mutex guards every method except CreateLog (needs no
-// lock) and Append::Run, which the write leader calls with the mutex released; one leader at a
-// time appends, so the logs are never written by two threads at once.
+// Thread safety: none of its own. The DB mutex guards every method (GUARDED_BY(mu_) in DBImpl)
+// except CreateLog (needs no lock) and Append::Run, which the write leader calls with the mutex
+// released; one leader at a time appends, so the logs are never written by two threads at once.
 // Invariants:
 //   1. Earlier logs are ordered oldest first and numbered below the live log; each was the live
 //      log once and takes no more records. They stay open, unsynced, until Retire drops them
