@@ -55,9 +55,9 @@ test-tsan-smoke: deps
 	cmake --build --preset tsan-smoke -j $(JOBS)
 	ctest --preset tsan-smoke
 
-# clang -Wthread-safety -Werror over the libraries, tools and tests (compile only; the analysis
-# is the point), then the checks that the analysis rejects lock-discipline mistakes
-# (docs/design/concurrency.md).
+# clang -Wthread-safety -Werror over the engine library and the tests with annotated helpers
+# (compile only: the analysis is the point), then the checks that the analysis rejects
+# lock-discipline mistakes (docs/design/concurrency.md).
 .PHONY: test-thread-safety
 test: test-thread-safety
 test-thread-safety: deps
