@@ -9,16 +9,8 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/ziggy-cli-inspect-test.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 failures=0
 
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-# expect_rc CODE CMD...: runs CMD, captures stdout/stderr in $OUT/$ERR, checks the exit code.
-expect_rc() {
-  local want=$1; shift
-  "$@" >"$WORK/out" 2>"$WORK/err"
-  local rc=$?
-  OUT=$(cat "$WORK/out"); ERR=$(cat "$WORK/err")
-  [[ $rc -eq $want ]] || fail "'$*' exited $rc, want $want (stdout: $OUT stderr: $ERR)"
-}
-expect_contains() { [[ "$1" == *"$2"* ]] || fail "expected '$2' in: $1"; }
+# shellcheck source=cli_test_lib.sh
+source "$(dirname "$0")/cli_test_lib.sh"
 # Names, sizes and contents of every file of a directory.
 snapshot() { (cd "$1" && ls -la --time-style=+ | awk '{print $1, $5, $NF}' && sha256sum -- *); }
 # The newest WAL of a DB.
@@ -107,8 +99,4 @@ expect_rc 0 "$ZIGGY" dump-sst --no-entries "$sst"
 expect_contains "$OUT" "index (block at offset"
 expect_contains "$OUT" " -> offset 0 size "
 
-if [[ $failures -ne 0 ]]; then
-  echo "cli_inspect_test: $failures failure(s)" >&2
-  exit 1
-fi
-echo "cli_inspect_test: OK"
+finish cli_inspect_test

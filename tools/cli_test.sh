@@ -10,16 +10,8 @@ trap 'rm -rf "$WORK"' EXIT
 DB="$WORK/db"
 failures=0
 
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-# expect_rc CODE CMD...: runs CMD, captures stdout/stderr in $OUT/$ERR, checks the exit code.
-expect_rc() {
-  local want=$1; shift
-  "$@" >"$WORK/out" 2>"$WORK/err"
-  local rc=$?
-  OUT=$(cat "$WORK/out"); ERR=$(cat "$WORK/err")
-  [[ $rc -eq $want ]] || fail "'$*' exited $rc, want $want (stderr: $ERR)"
-}
-expect_contains() { [[ "$1" == *"$2"* ]] || fail "expected '$2' in: $1"; }
+# shellcheck source=cli_test_lib.sh
+source "$(dirname "$0")/cli_test_lib.sh"
 
 # put / get / del round trip.
 expect_rc 0 "$ZIGGY" put --db "$DB" apple red
@@ -214,8 +206,4 @@ expect_rc 0 "$ZIGGY" bench --workload-file "$(dirname "$0")/bench/workloads/work
   --records 300 --operations 300 --db-dir "$WORK/bench"
 expect_contains "$OUT" "workloadd run"
 
-if [[ $failures -gt 0 ]]; then
-  echo "cli_test: $failures failure(s)" >&2
-  exit 1
-fi
-echo "cli_test: OK"
+finish cli_test
