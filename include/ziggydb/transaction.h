@@ -89,7 +89,7 @@ class Transaction {
 // each time) while Commit or `body` returns Busy, up to max_attempts attempts, with randomised
 // exponential backoff between them (100 us doubling up to 10 ms). A non-Busy error from `body`
 // rolls back and is returned at once. Returns OK once committed, else the last status (Busy after
-// max_attempts conflicts). max_attempts < 1 acts as 1.
+// max_attempts conflicts). max_attempts < 1 acts as 1. InvalidArgument if db or body is null.
 Status RunTransaction(DB* db, const WriteOptions& write_options,
                       const TransactionOptions& txn_options,
                       const std::function<Status(Transaction&)>& body, int max_attempts = 10);

@@ -396,6 +396,14 @@ TEST_F(TransactionTest, RunTransactionGivesUpAfterMaxAttempts) {
   EXPECT_EQ(Get("k"), "plain3");
 }
 
+TEST_F(TransactionTest, RunTransactionRefusesANullDbOrBody) {
+  EXPECT_TRUE(RunTransaction(nullptr, WriteOptions(), TransactionOptions(), [](Transaction&) {
+                return Status::OK();
+              }).IsInvalidArgument());
+  EXPECT_TRUE(
+      RunTransaction(db_.get(), WriteOptions(), TransactionOptions(), nullptr).IsInvalidArgument());
+}
+
 TEST_F(TransactionTest, RunTransactionReturnsTheBodysErrorAtOnce) {
   int attempts = 0;
   Status s = RunTransaction(db_.get(), WriteOptions(), TransactionOptions(),
