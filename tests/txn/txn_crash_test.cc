@@ -44,9 +44,9 @@ namespace {
 #if defined(ZIGGY_TXN_CRASH_STRESS)
 constexpr uint64_t kRoundsBase = 500;  // times ZIGGY_TEST_SCALE
 #elif defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr uint64_t kRoundsBase = 24;
+constexpr uint64_t kRoundsBase = 16;
 #else
-constexpr uint64_t kRoundsBase = 80;
+constexpr uint64_t kRoundsBase = 40;
 #endif
 constexpr uint64_t kRoundsPerDb = 10;
 constexpr int kWriters = 3;
