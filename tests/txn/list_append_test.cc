@@ -6,12 +6,15 @@
 // too: their values must never be read). A final transaction reads every key, so the history is
 // complete. Serializable histories must have no dependency cycle at all; snapshot-isolated ones
 // only cycles with two adjacent rw edges. The range scans make absent keys part of the read set,
-// so phantoms show up as rw edges from the scan to the insert.
+// so phantoms show up as rw edges from the scan to the insert. The stress build
+// (ZIGGY_LIST_APPEND_STRESS, label `stress`) runs more seeds of longer histories, time-bounded.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <thread>
@@ -26,12 +29,21 @@
 namespace ziggydb::test {
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(ZIGGY_LIST_APPEND_STRESS)
+// ZIGGY_TEST_SCALE multiplies the seeds (histories stay checkable in seconds); the run stops
+// when 45% of STRESS_SECONDS is spent (two tests share the ctest timeout).
+constexpr bool kStress = true;
+constexpr uint64_t kTxnsPerThreadBase = 400;
+constexpr uint64_t kSeedsBase = 10;
+#elif defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kStress = false;
 constexpr uint64_t kTxnsPerThreadBase = 40;
-constexpr uint64_t kSeeds = 2;
+constexpr uint64_t kSeedsBase = 2;
 #else
+// ZIGGY_TEST_SCALE multiplies the transactions per thread.
+constexpr bool kStress = false;
 constexpr uint64_t kTxnsPerThreadBase = 150;
-constexpr uint64_t kSeeds = 6;
+constexpr uint64_t kSeedsBase = 6;
 #endif
 constexpr int kThreads = 4;
 constexpr uint64_t kKeys = 10;  // few keys: contention, and so aborts and cycles
@@ -270,11 +282,26 @@ class Worker {
 
 void RunAndCheck(IsolationLevel isolation) {
   const uint64_t seed = TestSeed();
-  const uint64_t txns_per_thread = ScaledIterations(kTxnsPerThreadBase);
+  const uint64_t txns_per_thread =
+      kStress ? kTxnsPerThreadBase : ScaledIterations(kTxnsPerThreadBase);
+  const uint64_t seeds = kStress ? ScaledIterations(kSeedsBase) : kSeedsBase;
+  double budget_seconds = 150;  // a safety net on an overloaded machine
+  if (const char* env = std::getenv("STRESS_SECONDS"); kStress && env != nullptr) {
+    budget_seconds = std::atof(env) * 0.45;
+  } else if (kStress) {
+    budget_seconds = 600 * 0.45;
+  }
+  const auto start = std::chrono::steady_clock::now();
   const CheckedIsolation checked = isolation == IsolationLevel::kSerializable
                                        ? CheckedIsolation::kSerializable
                                        : CheckedIsolation::kSnapshot;
-  for (uint64_t round = 0; round < kSeeds; ++round) {
+  for (uint64_t round = 0; round < seeds; ++round) {
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+    if (elapsed.count() > budget_seconds) {
+      std::printf("[ info ] time budget of %.0f s reached after %llu seeds\n", budget_seconds,
+                  static_cast<unsigned long long>(round));
+      break;
+    }
     const uint64_t round_seed = seed + round;
     SCOPED_TRACE("round seed " + std::to_string(round_seed) +
                  " (ZIGGY_TEST_SEED=" + std::to_string(seed) + ")");
