@@ -2,8 +2,6 @@
 
 #include <utility>
 
-#include "util/assert.h"
-
 namespace ziggydb {
 namespace {
 
@@ -142,7 +140,7 @@ void TxnIterator::SeekForPrev(std::string_view target) {
 }
 
 void TxnIterator::Next() {
-  ZIGGY_ASSERT(valid_);
+  if (!valid_) return;  // a precondition, but a detached iterator must stay safe
   if (direction_ == Direction::kReverse) {
     base_->Seek(key_);
     if (base_->Valid() && base_->key() == key_) base_->Next();
@@ -154,7 +152,7 @@ void TxnIterator::Next() {
 }
 
 void TxnIterator::Prev() {
-  ZIGGY_ASSERT(valid_);
+  if (!valid_) return;
   if (direction_ == Direction::kForward) {
     base_->SeekForPrev(key_);
     if (base_->Valid() && base_->key() == key_) base_->Prev();
