@@ -23,7 +23,11 @@ namespace {
 constexpr uint64_t kTxns = 300;
 constexpr uint64_t kKeys = 5;
 constexpr uint64_t kActiveMax = 4;
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr uint64_t kSeeds = 4;  // the sanitizers look for memory errors, not for more histories
+#else
 constexpr uint64_t kSeeds = 20;
+#endif
 
 enum class Validation { kSerializable, kSnapshot, kNone };
 
