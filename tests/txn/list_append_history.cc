@@ -15,8 +15,12 @@ namespace {
 
 constexpr size_t kNotCommitted = ~size_t{0};
 
+// A list for messages: a long one by its length and last values (where histories differ).
 std::string ListText(const std::vector<ListValue>& list) {
-  return "[" + EncodeList(list) + "]";
+  constexpr size_t kShownMax = 6;
+  if (list.size() <= kShownMax) return "[" + EncodeList(list) + "]";
+  const std::vector<ListValue> tail(list.end() - kShownMax, list.end());
+  return "[" + std::to_string(list.size()) + " values: ...," + EncodeList(tail) + "]";
 }
 
 bool IsPrefix(const std::vector<ListValue>& prefix, const std::vector<ListValue>& list) {
