@@ -10,6 +10,7 @@
 // (ZIGGY_LIST_APPEND_STRESS, label `stress`) runs more seeds of longer histories, time-bounded.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -46,14 +47,20 @@ constexpr uint64_t kTxnsPerThreadBase = 150;
 constexpr uint64_t kSeedsBase = 6;
 #endif
 constexpr int kThreads = 4;
-constexpr uint64_t kKeys = 10;  // few keys: contention, and so aborts and cycles
+// Keys 0..kHotKeys-1 take most operations: contention, and so aborts and cycles. The sparse keys
+// above them are appended to rarely, so most stay absent for long, and the scans of the sparse
+// region (kSparseScanKeysMax wide) keep reading gaps that a later append fills: phantoms.
+constexpr uint64_t kHotKeys = 10;
+constexpr uint64_t kSparseKeys = 200;
+constexpr uint64_t kKeys = kHotKeys + kSparseKeys;
+constexpr uint64_t kSparseScanKeysMax = 16;
 constexpr uint64_t kOpsPerTxnMax = 4;
 constexpr size_t kOpenPerThreadMax = 3;
 constexpr uint64_t kBusyInARowMax = 1000;  // per thread: more means no progress
 
 std::string ListKey(uint64_t k) {
   char key[16];
-  std::snprintf(key, sizeof(key), "la/%02llu", static_cast<unsigned long long>(k));
+  std::snprintf(key, sizeof(key), "la/%03llu", static_cast<unsigned long long>(k));
   return key;
 }
 
@@ -136,13 +143,23 @@ class Worker {
   bool Step(const OpenTxn& open) {
     Transaction* txn = open.txn.get();
     const uint64_t dice = rng_.Uniform(100);
-    if (dice < 45) return AppendTo(txn, open.record, ListKey(rng_.Uniform(kKeys)));
-    if (dice < 75) return ReadKey(txn, open.record, ListKey(rng_.Uniform(kKeys)));
+    if (dice < 45) return AppendTo(txn, open.record, ListKey(PickKey()));
+    if (dice < 75) return ReadKey(txn, open.record, ListKey(PickKey()));
+    if (dice < 84) {
+      const uint64_t begin = rng_.Uniform(kHotKeys);
+      return ReadRange(txn, open.record, begin, begin + 1 + rng_.Uniform(kHotKeys - begin));
+    }
     if (dice < 93) {
-      const uint64_t begin = rng_.Uniform(kKeys);
-      return ReadRange(txn, open.record, begin, begin + 1 + rng_.Uniform(kKeys - begin));
+      const uint64_t begin = kHotKeys + rng_.Uniform(kSparseKeys);
+      const uint64_t width = 1 + rng_.Uniform(std::min(kSparseScanKeysMax, kKeys - begin));
+      return ReadRange(txn, open.record, begin, begin + width);
     }
     return AppendAndRollBackToSavePoint(txn, open.record);
+  }
+
+  // A hot key, or one time in eight a sparse one.
+  uint64_t PickKey() {
+    return rng_.OneIn(8) ? kHotKeys + rng_.Uniform(kSparseKeys) : rng_.Uniform(kHotKeys);
   }
 
   Outcome Finish(const OpenTxn& open) {
@@ -211,7 +228,7 @@ class Worker {
   // this transaction included, may read its value.
   bool AppendAndRollBackToSavePoint(Transaction* txn, size_t record) {
     txn->SetSavePoint();
-    const std::string key = ListKey(rng_.Uniform(kKeys));
+    const std::string key = ListKey(PickKey());
     std::vector<ListValue> list;
     if (!GetList(txn, key, &list)) return false;
     history_[record].Read(key, list);
