@@ -412,8 +412,8 @@ TEST_F(TransactionTest, RunTransactionReturnsTheBodysErrorAtOnce) {
 TEST_F(TransactionTest, ConcurrentIncrementsLoseNothing) {
   for (IsolationLevel level : {IsolationLevel::kSnapshot, IsolationLevel::kSerializable}) {
     constexpr int kThreads = 4;
-    constexpr int kCounters = 8;
-    const int increments = static_cast<int>(ScaledIterations(150));
+    constexpr int kCounters = 3;
+    const int increments = static_cast<int>(ScaledIterations(1000));
     const std::string prefix = level == IsolationLevel::kSnapshot ? "si" : "ser";
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
