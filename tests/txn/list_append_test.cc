@@ -56,6 +56,7 @@ constexpr uint64_t kKeys = kHotKeys + kSparseKeys;
 constexpr uint64_t kSparseScanKeysMax = 16;
 constexpr uint64_t kOpsPerTxnMax = 4;
 constexpr size_t kOpenPerThreadMax = 3;
+constexpr uint64_t kSyncOneIn = 8;
 constexpr uint64_t kBusyInARowMax = 1000;  // per thread: more means no progress
 
 std::string ListKey(uint64_t k) {
@@ -134,7 +135,11 @@ class Worker {
   OpenTxn Begin() {
     TransactionOptions options;
     options.isolation = run_->isolation;
-    OpenTxn open{run_->db->BeginTransaction(WriteOptions(), options), history_.size(),
+    // Some commits sync: their group waits for the fsync, so the commits queued behind it form
+    // groups of several validated writers, each checked against the batches ahead of it.
+    WriteOptions write_options;
+    write_options.sync = rng_.OneIn(kSyncOneIn);
+    OpenTxn open{run_->db->BeginTransaction(write_options, options), history_.size(),
                  1 + rng_.Uniform(kOpsPerTxnMax)};
     NewRecord(false);
     return open;
