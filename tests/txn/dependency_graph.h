@@ -21,6 +21,7 @@ namespace ziggydb::test {
 
 enum class EdgeType : uint8_t { kWw = 0, kWr = 1, kRw = 2 };
 
+constexpr size_t kEdgeTypes = 3;
 constexpr uint8_t EdgeBit(EdgeType type) {
   return uint8_t{1} << static_cast<uint8_t>(type);
 }
@@ -67,8 +68,8 @@ class DependencyGraph {
                           bool forbid_adjacent_rw) const;
 
   std::vector<std::vector<Out>> out_;
-  std::unordered_map<uint64_t, size_t> index_;  // PairKey -> position in out_[from]
-  std::unordered_map<uint64_t, std::string> why_[3];
+  std::unordered_map<uint64_t, size_t> index_;                 // PairKey -> position in out_[from]
+  std::unordered_map<uint64_t, std::string> why_[kEdgeTypes];  // by EdgeType: PairKey -> why
 };
 
 }  // namespace ziggydb::test

@@ -33,42 +33,41 @@ struct Writer {
 };
 
 // The per-key facts the checks share.
-class HistoryIndex {
- public:
-  explicit HistoryIndex(const std::vector<ListTxn>& history) : history_(history) {
-    node_of_.assign(history.size(), kNotCommitted);
-    for (size_t t = 0; t < history.size(); ++t) {
-      if (history[t].committed) {
-        node_of_[t] = names_.size();
-        names_.push_back(history[t].id);
+struct HistoryIndex {
+  explicit HistoryIndex(const std::vector<ListTxn>& txns) : history(txns) {
+    node_of.assign(txns.size(), kNotCommitted);
+    for (size_t t = 0; t < txns.size(); ++t) {
+      if (txns[t].committed) {
+        node_of[t] = names.size();
+        names.push_back(txns[t].id);
       }
     }
   }
 
   void IndexWriters(CheckResult* result) {
-    for (size_t t = 0; t < history_.size(); ++t) {
+    for (size_t t = 0; t < history.size(); ++t) {
       std::map<std::string, size_t> last_append;  // key -> op index
-      for (size_t o = 0; o < history_[t].ops.size(); ++o) {
-        const ListOp& op = history_[t].ops[o];
+      for (size_t o = 0; o < history[t].ops.size(); ++o) {
+        const ListOp& op = history[t].ops[o];
         if (op.kind == ListOp::Kind::kAppend) last_append[op.key] = o;
       }
-      for (size_t o = 0; o < history_[t].ops.size(); ++o) {
-        const ListOp& op = history_[t].ops[o];
+      for (size_t o = 0; o < history[t].ops.size(); ++o) {
+        const ListOp& op = history[t].ops[o];
         if (op.kind != ListOp::Kind::kAppend) continue;
         const bool fresh =
-            writers_[op.key].try_emplace(op.value, Writer{t, last_append[op.key] == o}).second;
+            writers[op.key].try_emplace(op.value, Writer{t, last_append[op.key] == o}).second;
         if (!fresh) {
           result->anomalies.push_back(
               {"duplicate-append", "value " + std::to_string(op.value) + " appended to " + op.key +
-                                       " twice (T" + std::to_string(history_[t].id) + ")"});
+                                       " twice (T" + std::to_string(history[t].id) + ")"});
         }
       }
     }
   }
 
   const Writer* WriterOf(const std::string& key, ListValue value) const {
-    const auto k = writers_.find(key);
-    if (k == writers_.end()) return nullptr;
+    const auto k = writers.find(key);
+    if (k == writers.end()) return nullptr;
     const auto v = k->second.find(value);
     return v == k->second.end() ? nullptr : &v->second;
   }
@@ -84,10 +83,10 @@ class HistoryIndex {
     return list;
   }
 
-  const std::vector<ListTxn>& history_;
-  std::vector<size_t> node_of_;  // history index -> graph node, or kNotCommitted
-  std::vector<uint64_t> names_;  // graph node -> transaction id
-  std::unordered_map<std::string, std::unordered_map<ListValue, Writer>> writers_;
+  const std::vector<ListTxn>& history;
+  std::vector<size_t> node_of;  // history index -> graph node, or kNotCommitted
+  std::vector<uint64_t> names;  // graph node -> transaction id
+  std::unordered_map<std::string, std::unordered_map<ListValue, Writer>> writers;
 };
 
 std::string TxnName(const ListTxn& txn) {
@@ -97,7 +96,7 @@ std::string TxnName(const ListTxn& txn) {
 // G1a, G1b, garbage and duplicate values in one read.
 void CheckReadValues(const HistoryIndex& index, size_t reader, const ListOp& read,
                      CheckResult* result) {
-  const ListTxn& txn = index.history_[reader];
+  const ListTxn& txn = index.history[reader];
   std::unordered_set<ListValue> seen;
   for (ListValue value : read.list) {
     const std::string where = TxnName(txn) + " read " + read.key + " = " + ListText(read.list);
@@ -108,9 +107,9 @@ void CheckReadValues(const HistoryIndex& index, size_t reader, const ListOp& rea
     if (writer == nullptr) {
       result->anomalies.push_back(
           {"garbage", where + ": nobody appended " + std::to_string(value)});
-    } else if (writer->txn != reader && !index.history_[writer->txn].committed) {
+    } else if (writer->txn != reader && !index.history[writer->txn].committed) {
       result->anomalies.push_back({"G1a", where + ": " + std::to_string(value) + " is from " +
-                                              TxnName(index.history_[writer->txn]) +
+                                              TxnName(index.history[writer->txn]) +
                                               ", which aborted"});
     }
   }
@@ -119,7 +118,7 @@ void CheckReadValues(const HistoryIndex& index, size_t reader, const ListOp& rea
   if (last != nullptr && last->txn != reader && !last->final_write) {
     result->anomalies.push_back(
         {"G1b", TxnName(txn) + " read " + read.key + " = " + ListText(read.list) + ": " +
-                    TxnName(index.history_[last->txn]) + " appended more to " + read.key +
+                    TxnName(index.history[last->txn]) + " appended more to " + read.key +
                     " after " + std::to_string(read.list.back())});
   }
 }
@@ -157,7 +156,7 @@ void CheckInternal(const ListTxn& txn, CheckResult* result) {
 std::map<std::string, std::vector<ListValue>> VersionOrders(const HistoryIndex& index,
                                                             CheckResult* result) {
   std::map<std::string, std::vector<ListValue>> longest;
-  const auto& history = index.history_;
+  const auto& history = index.history;
   for (const ListTxn& txn : history) {
     if (!txn.committed) continue;
     for (const ListOp& op : txn.ops) {
@@ -184,14 +183,14 @@ std::map<std::string, std::vector<ListValue>> VersionOrders(const HistoryIndex& 
 void CheckNoLostAppends(const HistoryIndex& index,
                         const std::map<std::string, std::vector<ListValue>>& orders,
                         CheckResult* result) {
-  for (const auto& [key, writers] : index.writers_) {
+  for (const auto& [key, writers] : index.writers) {
     const auto order = orders.find(key);
     std::unordered_set<ListValue> present;
     if (order != orders.end()) present.insert(order->second.begin(), order->second.end());
     for (const auto& [value, writer] : writers) {
-      if (index.history_[writer.txn].committed && present.count(value) == 0) {
+      if (index.history[writer.txn].committed && present.count(value) == 0) {
         result->anomalies.push_back(
-            {"lost-append", TxnName(index.history_[writer.txn]) + " committed " + key +
+            {"lost-append", TxnName(index.history[writer.txn]) + " committed " + key +
                                 " += " + std::to_string(value) + ", missing from the final list"});
       }
     }
@@ -203,7 +202,7 @@ void AddEdges(const HistoryIndex& index,
               CheckResult* result) {
   auto node = [&](const std::string& key, ListValue value) -> size_t {
     const Writer* writer = index.WriterOf(key, value);
-    return writer == nullptr ? kNotCommitted : index.node_of_[writer->txn];
+    return writer == nullptr ? kNotCommitted : index.node_of[writer->txn];
   };
   auto add = [&](size_t from, size_t to, EdgeType type, uint64_t* counter, std::string why) {
     if (from == kNotCommitted || to == kNotCommitted || from == to) return;
@@ -216,9 +215,9 @@ void AddEdges(const HistoryIndex& index,
           key + ": " + std::to_string(order[i]) + " then " + std::to_string(order[i + 1]));
     }
   }
-  const auto& history = index.history_;
+  const auto& history = index.history;
   for (size_t t = 0; t < history.size(); ++t) {
-    const size_t reader = index.node_of_[t];
+    const size_t reader = index.node_of[t];
     if (reader == kNotCommitted) continue;
     for (const ListOp& op : history[t].ops) {
       if (op.kind != ListOp::Kind::kRead) continue;
@@ -300,7 +299,7 @@ CheckResult CheckListAppendHistory(const std::vector<ListTxn>& history,
                                    const CheckOptions& options) {
   CheckResult result;
   HistoryIndex index(history);
-  result.committed_txns = index.names_.size();
+  result.committed_txns = index.names.size();
   index.IndexWriters(&result);
   for (size_t t = 0; t < history.size(); ++t) {
     CheckInternal(history[t], &result);
@@ -310,9 +309,9 @@ CheckResult CheckListAppendHistory(const std::vector<ListTxn>& history,
   }
   const auto orders = VersionOrders(index, &result);
   if (options.complete) CheckNoLostAppends(index, orders, &result);
-  DependencyGraph graph(index.names_.size());
+  DependencyGraph graph(index.names.size());
   AddEdges(index, orders, &graph, &result);
-  FindCycleAnomalies(graph, index.names_, options.isolation, &result);
+  FindCycleAnomalies(graph, index.names, options.isolation, &result);
   return result;
 }
 
