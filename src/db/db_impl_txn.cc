@@ -40,13 +40,11 @@ class MemtableHistory final : public ConflictHistory {
 
   bool KeyWrittenAfter(std::string_view key, SequenceNumber snapshot) const override {
     if (std::binary_search(ahead_keys_.begin(), ahead_keys_.end(), key)) return true;
-    const LookupKey lookup(key, SequenceNumber{kMaxSequenceNumber});
     for (const MemTable* mem : mems_) {
-      const std::unique_ptr<Iterator> it = mem->NewIterator();
-      it->Seek(lookup.internal_key());
-      if (!it->Valid() || ExtractUserKey(it->key()) != key) continue;
       // A newer memtable holds only newer sequences: the first memtable with the key decides.
-      return (ExtractTag(it->key()) >> 8) > raw(snapshot);
+      if (const std::optional<SequenceNumber> newest = mem->NewestSequence(key)) {
+        return raw(*newest) > raw(snapshot);
+      }
     }
     return false;
   }
