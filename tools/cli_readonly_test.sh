@@ -119,8 +119,10 @@ if [[ $(id -u) -eq 0 ]] && unshare -m true 2>/dev/null; then
     echo "$? put"
   ' _ "$ZIGGY" "$DB" "$WORK/ro" "$WORK/mount" >"$WORK/mount.rc"
   rc=$?
-  if [[ $rc -ne 0 ]]; then
-    fail "could not set up the read-only bind mount (rc $rc)"
+  if [[ $rc -eq 99 ]]; then
+    echo "cli_readonly_test: mount --bind refused here; read-only mount not tested" >&2
+  elif [[ $rc -ne 0 ]]; then
+    fail "the read-only bind mount was writable, or the test script failed (rc $rc)"
   else
     grep -v '^0 ' "$WORK/mount.rc" | grep -v ' put$' && fail "a reader failed on a read-only mount"
     grep -q '^4 put$' "$WORK/mount.rc" || fail "put on a read-only mount: $(tail -1 "$WORK/mount.rc")"
@@ -132,10 +134,11 @@ else
 fi
 
 # A user with read permission only (nobody): the readers work, put fails with a clear error.
-if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+# nobody must be able to run the binary: not so when it sits under a directory only root enters.
+if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null && as_nobody "$ZIGGY" --version >/dev/null 2>&1; then
   chmod o+rx "$WORK"
   chmod -R o+rX "$DB"
-  as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
   expect_rc 0 as_nobody "$ZIGGY" get --db "$DB" --hex 6e6c
   [[ "$OUT" == "0a" ]] || fail "nobody read '$OUT'"
   expect_rc 0 as_nobody "$ZIGGY" scan --db "$DB" --keys-only
@@ -146,7 +149,8 @@ if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
   expect_contains "$ERR" "ermission denied"
   [[ "$(state "$DB")" == "$before" ]] || fail "reading as nobody changed the DB"
 else
-  echo "cli_readonly_test: not root or no setpriv; the read-permission-only user not tested" >&2
+  echo "cli_readonly_test: not root, no setpriv, or nobody cannot run $ZIGGY; the" \
+    "read-permission-only user not tested" >&2
 fi
 
 finish cli_readonly_test
