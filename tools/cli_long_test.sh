@@ -67,4 +67,32 @@ interrupt_load TERM "$WORK/term"
 [[ $rc -eq 130 ]] || fail "load exited $rc after SIGTERM, want 130 ($(cat "$WORK/err"))"
 expect_contains "$(cat "$WORK/err")" "interrupted after"
 
+# interrupt_while_replaying CMD...: runs CMD, and sends it SIGINT once it has a WAL open (it is
+# replaying it: Ctrl-C handling is installed before that). Leaves the exit code in $rc.
+interrupt_while_replaying() {
+  "$@" >"$WORK/out" 2>"$WORK/err" &
+  local pid=$!
+  for _ in $(seq 2000); do
+    ls -l "/proc/$pid/fd" 2>/dev/null | grep -q '\.log$' && break
+    sleep 0.01
+  done
+  kill -INT "$pid"
+  wait "$pid"
+  rc=$?
+}
+
+# verify and compact honour a Ctrl-C that arrives while they replay a WAL of ~35 MB: they stop
+# before the first table (or at the next slice), say so, and exit 130; the DB is intact.
+expect_rc 0 "$ZIGGY" load --db "$WORK/wal" --num 2000 --sequential
+expect_rc 0 "$ZIGGY" compact --db "$WORK/wal"
+expect_rc 0 "$ZIGGY" load --db "$WORK/wal" --num 300000 --value-size 100 --batch 100
+interrupt_while_replaying "$ZIGGY" verify --db "$WORK/wal"
+[[ $rc -eq 130 ]] || fail "verify exited $rc after SIGINT, want 130 ($(cat "$WORK/err"))"
+expect_contains "$(cat "$WORK/err")" "interrupted: 0 of 1 tables checked"
+interrupt_while_replaying "$ZIGGY" compact --db "$WORK/wal"
+[[ $rc -eq 130 ]] || fail "compact exited $rc after SIGINT, want 130 ($(cat "$WORK/err"))"
+expect_contains "$(cat "$WORK/err")" "ziggy compact: interrupted after "
+expect_rc 0 "$ZIGGY" verify --db "$WORK/wal"
+expect_contains "$OUT" "up to sequence 302000"
+
 finish cli_long_test

@@ -47,14 +47,14 @@ struct VerifyReport {
   bool interrupted = false;
 };
 
-// Checks every live table's blocks, stopping at the first damage or at Ctrl-C.
+// Checks every live table's blocks, stopping at the first damage or at Ctrl-C (the caller holds
+// the InterruptScope).
 void VerifyTables(const std::string& dbname, const Version& version, VerifyReport* report) {
   uint64_t total_bytes = 0;
   for (int level = 0; level < kNumLevels; ++level) {
     report->tables += version.files(level).size();
     total_bytes += version.LevelBytes(level);
   }
-  const InterruptScope interrupt;
   ProgressBar progress("verify", total_bytes, StderrIsTty(), ProgressUnit::kBytes);
   for (int level = 0; level < kNumLevels; ++level) {
     for (const auto& file : version.files(level)) {
@@ -134,6 +134,8 @@ ExitCode PrintJsonReport(const ReadOnlyRecovery* db, const VerifyReport& report)
 }
 
 ExitCode RunVerify(const VerifyArgs& args) {
+  // From the start: a Ctrl-C during recovery stops verify before the first table.
+  const InterruptScope interrupt;
   ReadOnlyRecovery db;
   VerifyReport report;
   report.status = RecoverReadOnly(args.db, args.mode, &db);
