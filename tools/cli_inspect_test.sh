@@ -52,7 +52,7 @@ TORN="$WORK/torn-manifest"
 expect_rc 0 "$ZIGGY" put --db "$TORN" a 1
 expect_rc 0 "$ZIGGY" put --db "$TORN" b 2  # replays the first log, deletes it: a new edit
 truncate -s -3 "$TORN/$(cat "$TORN/CURRENT")"
-expect_rc 2 "$ZIGGY" get --db "$TORN" a
+expect_rc 3 "$ZIGGY" get --db "$TORN" a
 expect_contains "$ERR" "a WAL the MANIFEST needs is missing"
 expect_rc 3 "$ZIGGY" verify --db "$TORN"
 expect_contains "$ERR" "Open would refuse this DB"
@@ -71,13 +71,13 @@ expect_rc 3 "$ZIGGY" verify --db "$WORK/torn-wal" --wal-recovery-mode absolute-c
 expect_contains "$ERR" "absolute-consistency"
 expect_rc 0 "$ZIGGY" verify --db "$WORK/torn-wal" --wal-recovery-mode point-in-time
 expect_contains "$OUT" "note: point-in-time recovery stops at"
-expect_rc 2 "$ZIGGY" verify --db "$WORK/torn-wal" --wal-recovery-mode no-such-mode
+expect_rc 1 "$ZIGGY" verify --db "$WORK/torn-wal" --wal-recovery-mode no-such-mode
 # A damaged first block followed by an intact one: Open refuses, and verify says the same.
 cp -r "$WORK/pristine" "$WORK/mid-log"
 printf '\xff' | dd of="$(newest_log "$WORK/mid-log")" bs=1 seek=80 conv=notrunc status=none
 expect_rc 3 "$ZIGGY" verify --db "$WORK/mid-log"
 expect_contains "$ERR" "damaged WAL record mid-log"
-expect_rc 2 "$ZIGGY" get --db "$WORK/mid-log" k000000000000001
+expect_rc 3 "$ZIGGY" get --db "$WORK/mid-log" k000000000000001
 expect_contains "$ERR" "damaged WAL record mid-log"
 
 # dump-wal: a file that is not the log it is told to be is an error, not "0 records".
@@ -98,5 +98,38 @@ expect_contains "$OUT" "0 records"
 expect_rc 0 "$ZIGGY" dump-sst --no-entries "$sst"
 expect_contains "$OUT" "index (block at offset"
 expect_contains "$OUT" " -> offset 0 size "
+
+# --json: one strict JSON object on stdout, with the same numbers as the text; a key that is not
+# UTF-8 appears in its escaped form. json_field FILTER reads a field of $OUT with Python's parser.
+json_field() { python3 -c 'import json, sys; d = json.loads(sys.stdin.read()); print(eval(sys.argv[1]))' "$1" <<<"$OUT"; }
+if command -v python3 >/dev/null; then
+  JDB="$WORK/json"
+  expect_rc 0 "$ZIGGY" put --db "$JDB" --hex 6bff00 76
+  expect_rc 0 "$ZIGGY" compact --db "$JDB"
+  expect_rc 0 "$ZIGGY" put --db "$JDB" second v
+  expect_rc 0 "$ZIGGY" inspect --db "$JDB" --json
+  [[ $(wc -l <<<"$OUT") -eq 1 ]] || fail "inspect --json printed more than one line"
+  [[ "$(json_field 'd["levels"][6]["tables"][0]["smallest"]["key"]')" == 'k\xff\x00' ]] ||
+    fail "inspect --json: the binary key is not in its escaped form: $OUT"
+  [[ "$(json_field 'd["last_sequence"], d["wal"]["records"], d["total"]["files"]')" == "(2, 1, 1)" ]] ||
+    fail "inspect --json numbers: $OUT"
+  expect_rc 0 "$ZIGGY" stats --db "$DB" --json
+  [[ "$(json_field 'd["last_sequence"], d["wal"]["records"], len(d["levels"])')" == "(420, 400, 7)" ]] ||
+    fail "stats --json numbers: $OUT"
+  expect_rc 1 "$ZIGGY" stats --db "$DB" --json --prometheus
+  expect_rc 0 "$ZIGGY" verify --db "$DB" --json
+  [[ "$(json_field 'd["ok"], d["result"], d["logs"]["last_sequence"], d["tables"]["live"] == d["tables"]["checked"]')" == "(True, 'ok', 420, True)" ]] ||
+    fail "verify --json: $OUT"
+  # A damaged table: the verdict is "failed", exit 3, naming the file.
+  cp -r "$DB" "$WORK/json-bad"
+  bad_sst=$(ls "$WORK/json-bad"/*.sst | head -n 1)
+  printf '\xff' | dd of="$bad_sst" bs=1 seek=20 conv=notrunc status=none
+  expect_rc 3 "$ZIGGY" verify --db "$WORK/json-bad" --json
+  [[ "$(json_field 'd["ok"], d["result"], d["stage"]')" == "(False, 'failed', 'tables')" ]] ||
+    fail "verify --json on a damaged table: $OUT"
+  expect_contains "$(json_field 'd["error"]')" "$(basename "$bad_sst")"
+else
+  echo "cli_inspect_test: no python3; --json output not checked" >&2
+fi
 
 finish cli_inspect_test
