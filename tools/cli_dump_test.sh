@@ -36,6 +36,25 @@ cmp -s "$WORK/scan.src" "$WORK/scan.copy" || fail "the restored DB scans differe
 "$ZIGGY" scan --db "$WORK/piped" >"$WORK/scan.piped"
 cmp -s "$WORK/scan.src" "$WORK/scan.piped" || fail "the piped restore scans differently"
 
+# dump opens the DB read-only: nothing in its directory changes.
+snapshot() { (cd "$1" && ls -la --time-style=+%s.%N | awk '{print $1, $5, $6, $NF}' && sha256sum -- *); }
+before=$(snapshot "$DB")
+"$ZIGGY" dump --db "$DB" >/dev/null 2>&1 || fail "dump to /dev/null failed"
+[[ "$(snapshot "$DB")" == "$before" ]] || fail "dump changed the DB directory"
+
+# Ctrl-C: dump blocked on a full pipe, restore-dump waiting for more input; both exit 130, and
+# restore-dump removes the DB it created.
+expect_rc 0 "$ZIGGY" load --db "$WORK/big" --num 40000 --value-size 100  # a 4.6 MB dump
+timeout --preserve-status -s INT 1 "$ZIGGY" dump --db "$WORK/big" 2>"$WORK/err" |
+  (sleep 2; cat >/dev/null)
+rc=${PIPESTATUS[0]}
+[[ $rc -eq 130 ]] || fail "dump exited $rc after SIGINT, want 130 ($(cat "$WORK/err"))"
+(head -c 1000 "$WORK/all.dump"; sleep 2) |
+  timeout --preserve-status -s INT 1 "$ZIGGY" restore-dump --db "$WORK/int" --from-dump - 2>"$WORK/err"
+rc=$?
+[[ $rc -eq 130 ]] || fail "restore-dump exited $rc after SIGINT, want 130 ($(cat "$WORK/err"))"
+[[ ! -e "$WORK/int" ]] || fail "an interrupted restore-dump left $WORK/int behind"
+
 # A key range: [--from, --to).
 expect_rc 0 "$ZIGGY" dump --db "$DB" --from k000000000000100 --to k000000000000200 --out "$WORK/range.dump"
 expect_contains "$ERR" "100 records"
@@ -63,7 +82,7 @@ expect_contains "$ERR" "not a ZiggyDB dump"
 expect_rc 3 "$ZIGGY" restore-dump --db "$WORK/t5" --from-dump /dev/null
 
 # Never into an existing DB; a missing dump file is an error before anything is created.
-expect_rc 2 "$ZIGGY" restore-dump --db "$WORK/copy" --from-dump "$WORK/all.dump"
+expect_rc 1 "$ZIGGY" restore-dump --db "$WORK/copy" --from-dump "$WORK/all.dump"
 expect_contains "$ERR" "already holds a DB"
 expect_rc 2 "$ZIGGY" restore-dump --db "$WORK/t6" --from-dump "$WORK/missing.dump"
 [[ ! -e "$WORK/t6" ]] || fail "restore-dump of a missing file created $WORK/t6"

@@ -1,11 +1,9 @@
 // dump, restore-dump: a DB (or a key range of it) as a portable, checksummed stream
 // (docs/format/dump.md), and a new DB from such a stream. Both show a progress bar on a terminal
 // and stop cleanly on Ctrl-C.
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -19,41 +17,13 @@
 #include "db/dump_format.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
+#include "tools/progress.h"
 #include "util/status_macros.h"
 #include "ziggydb/db.h"
 #include "ziggydb/write_batch.h"
 
 namespace ziggydb::tools {
 namespace {
-
-// Set by SIGINT while a dump or restore runs; its loops stop at the next record or chunk.
-std::atomic<bool> interrupted{false};
-
-extern "C" void OnInterrupt(int /*signal*/) {
-  interrupted.store(true);
-}
-
-// Routes SIGINT to `interrupted` for its lifetime, then restores the previous handler.
-class InterruptScope {
- public:
-  InterruptScope() {
-    interrupted.store(false);
-    struct sigaction action {};
-    action.sa_handler = OnInterrupt;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, &previous_);
-  }
-  ~InterruptScope() { sigaction(SIGINT, &previous_, nullptr); }
-  InterruptScope(const InterruptScope&) = delete;
-  InterruptScope& operator=(const InterruptScope&) = delete;
-
- private:
-  struct sigaction previous_ {};
-};
-
-Status Interrupted() {
-  return Status::IOError("interrupted (Ctrl-C)");
-}
 
 Status ErrnoStatus(const std::string& what) {
   return Status::IOError(what, std::strerror(errno));
@@ -72,10 +42,12 @@ struct DumpArgs {
 ExitCode RunDump(const DumpArgs& args) {
   if (args.out.empty() && isatty(STDOUT_FILENO) == 1) {
     fmt::print(stderr, "ziggy dump: the dump is binary: redirect stdout or use --out FILE\n");
-    return ExitCode::kError;
+    return ExitCode::kUsage;
   }
   std::unique_ptr<DB> db;
-  if (!OpenDb("dump", args.db, /*create=*/false, &db).ok()) return ExitCode::kError;
+  if (Status s = DB::OpenReadOnly(Options(), args.db, &db); !s.ok()) {
+    return ReportError("dump", "cannot open the DB at '" + args.db + "'", s);
+  }
   const std::string temp = args.out + ".ziggy-tmp";
   std::FILE* out = stdout;
   if (!args.out.empty()) {
@@ -86,11 +58,12 @@ ExitCode RunDump(const DumpArgs& args) {
   const uint64_t total = db->GetProperty("ziggydb.estimate-live-data-size", &live_bytes)
                              ? std::strtoull(live_bytes.c_str(), nullptr, 10)
                              : 0;
-  InterruptScope interrupt_scope;
+  const InterruptScope interrupt_scope;
   Status s;
+  bool interrupted = false;
   uint64_t records = 0, bytes = 0;
   {
-    ProgressBar bar("dump (bytes)", total, args.progress || StderrIsTty());
+    ProgressBar bar("dump", total, args.progress || StderrIsTty(), ProgressUnit::kBytes);
     DumpWriter writer([out](std::string_view data) {
       if (std::fwrite(data.data(), 1, data.size(), out) != data.size()) {
         return ErrnoStatus("cannot write the dump");
@@ -102,14 +75,17 @@ ExitCode RunDump(const DumpArgs& args) {
     std::unique_ptr<Iterator> it = db->NewIterator(read_options);
     s = writer.Begin();
     for (it->Seek(args.from); s.ok() && it->Valid(); it->Next()) {
-      if (interrupted.load()) {
-        s = Interrupted();
+      if (InterruptRequested()) {
+        interrupted = true;
         break;
       }
       s = writer.Add(it->key(), it->value());
       bar.Advance(it->key().size() + it->value().size());
     }
     if (s.ok()) s = it->status();
+    // A write blocked on a full pipe returns EINTR: that failure is the interruption too.
+    interrupted = interrupted || InterruptRequested();
+    if (s.ok() && interrupted) s = Status::IOError("interrupted (Ctrl-C)");
     if (s.ok()) s = writer.Finish();
     records = writer.records();
     bytes = writer.bytes_written();
@@ -124,6 +100,11 @@ ExitCode RunDump(const DumpArgs& args) {
     if (!s.ok()) std::remove(temp.c_str());
   }
   Status closed = db->Close();
+  if (interrupted) {
+    fmt::print(stderr, "ziggy dump: interrupted after {} records; the dump is incomplete{}\n",
+               WithCommas(records), args.out.empty() ? "" : " and was removed");
+    return ExitCode::kInterrupted;
+  }
   if (!s.ok()) return ReportError("dump", "FAILED, the dump is incomplete", s);
   if (!closed.ok()) return ReportError("dump", "close failed", closed);
   fmt::print(stderr, "dump: {} records, {} bytes\n", WithCommas(records), WithCommas(bytes));
@@ -139,7 +120,6 @@ class FileDumpSource final : public DumpSource {
     const size_t got = std::fread(out->data() + before, 1, n, file_);
     out->resize(before + got);
     if (got < n && std::ferror(file_)) return ErrnoStatus("cannot read the dump");
-    if (interrupted.load()) return Interrupted();
     return Status::OK();
   }
 
@@ -174,7 +154,7 @@ Status RestoreInto(DB* db, DumpReader* reader, ProgressBar* bar) {
     }
     bar->Advance(reader->bytes_read() - reported);
     reported = reader->bytes_read();
-    if (interrupted.load()) return Interrupted();
+    if (InterruptRequested()) return Status::IOError("interrupted (Ctrl-C)");
   }
   if (batch.Count() > 0) ZIGGY_RETURN_IF_ERROR(db->Write(write_options, batch));
   return Status::OK();
@@ -187,7 +167,9 @@ ExitCode RunRestore(const RestoreArgs& args) {
   if (args.from_dump != "-") {
     in = std::fopen(args.from_dump.c_str(), "rb");
     if (in == nullptr) {
-      return ReportError("restore-dump", args.from_dump, ErrnoStatus("cannot open"));
+      const Status s = errno == ENOENT ? Status::NotFound("no such file", args.from_dump)
+                                       : ErrnoStatus("cannot open " + args.from_dump);
+      return ReportError("restore-dump", "cannot read the dump", s);
     }
   }
   uint64_t total = 0;
@@ -195,16 +177,16 @@ ExitCode RunRestore(const RestoreArgs& args) {
   Options options;
   options.error_if_exists = true;
   std::unique_ptr<DB> db;
-  if (!OpenDb("restore-dump", args.db, /*create=*/true, &db, options).ok()) {
+  if (Status s = OpenDb("restore-dump", args.db, /*create=*/true, &db, options); !s.ok()) {
     if (in != stdin) std::fclose(in);
-    return ExitCode::kError;
+    return ExitCodeFor(s);
   }
-  InterruptScope interrupt_scope;
+  const InterruptScope interrupt_scope;
   FileDumpSource source(in);
   DumpReader reader(&source);
   Status s;
   {
-    ProgressBar bar("restore-dump (bytes)", total, args.progress || StderrIsTty());
+    ProgressBar bar("restore-dump", total, args.progress || StderrIsTty(), ProgressUnit::kBytes);
     s = RestoreInto(db.get(), &reader, &bar);
   }
   if (in != stdin) std::fclose(in);
@@ -214,6 +196,10 @@ ExitCode RunRestore(const RestoreArgs& args) {
   if (!s.ok()) {
     if (Status destroyed = DestroyDB(args.db, Options()); !destroyed.ok()) {
       ReportError("restore-dump", "cannot remove the partial DB at " + args.db, destroyed);
+    }
+    if (InterruptRequested()) {
+      fmt::print(stderr, "ziggy restore-dump: interrupted; the new DB was removed\n");
+      return ExitCode::kInterrupted;
     }
     return ReportError("restore-dump", "FAILED, nothing restored", s);
   }
