@@ -24,7 +24,8 @@ void RegisterDemoCommand(CLI::App* app, int* exit_code);       // demo
 void RegisterBenchCommand(CLI::App* app, int* exit_code);      // bench
 
 // Recovery and portability (issue 14, ops-startup).
-void RegisterDumpCommands(CLI::App* app, int* exit_code);  // dump, restore-dump
+void RegisterDumpCommands(CLI::App* app, int* exit_code);   // dump, restore-dump
+void RegisterRepairCommand(CLI::App* app, int* exit_code);  // repair
 
 }  // namespace ziggydb::tools
 

@@ -417,6 +417,11 @@ class Repairer {
 Status RepairDB(const std::string& path, const Options& options, RepairReport* report,
                 const RepairProgress& progress) {
   ZIGGY_RETURN_IF_ERROR(options.Validate());
+  Env* env = options.env != nullptr ? options.env : Env::Default();
+  std::vector<std::string> names;
+  if (Status listed = env->GetChildren(path, &names); !listed.ok()) {
+    return listed.IsNotFound() ? Status::NotFound("no such directory", path) : listed;
+  }
   RepairReport local;
   Repairer repairer(path, options, report != nullptr ? report : &local, progress);
   return repairer.Run();
