@@ -141,7 +141,6 @@ Status DBReadOnly::Recover() {
     return Status::OK();
   };
   inputs.wal.info_log = options_.info_log.get();
-  inputs.paranoid_tables = options_.paranoid_checks ? table_cache_.get() : nullptr;
   WalReplayResult result;
   ZIGGY_RETURN_IF_ERROR(RecoverDb(std::move(inputs), versions_.get(), &result));
   // The result's edit is dropped: it would name the tables a writer writes, and there are none.

@@ -26,7 +26,6 @@
 
 namespace ziggydb {
 
-class TableCache;
 class Version;
 class VersionSet;
 
@@ -77,16 +76,14 @@ struct WalReplayResult {
 // named nowhere else (Open leaves them to the next successful Open, which deletes them unlisted).
 [[nodiscard]] Status ReplayWal(const WalReplayInputs& inputs, WalReplayResult* result);
 
-// Every table `version` lists must exist with the size the MANIFEST records; with a table_cache
-// (Options::paranoid_checks) each must also open (footer and meta blocks verify). Corruption
-// naming the table otherwise.
-[[nodiscard]] Status CheckLiveTables(Env* env, const std::string& dbname, const Version& version,
-                                     TableCache* table_cache);
+// Every table `version` lists must exist with the size the MANIFEST records: one stat per table,
+// none is opened or read (docs/design/recovery.md, "Bounded startup"; the footer and blocks are
+// checked at a table's first use and by `ziggy verify`). Corruption naming the table otherwise.
+[[nodiscard]] Status CheckLiveTables(Env* env, const std::string& dbname, const Version& version);
 
 struct RecoveryInputs {
   // RecoverDb fills log_number, last_sequence and the file-number source from the VersionSet.
   WalReplayInputs wal;
-  TableCache* paranoid_tables = nullptr;  // non-null: CheckLiveTables opens each table
 };
 
 // VersionSet::Recover on *versions, CheckLiveTables, then ReplayWal with the VersionSet as the
