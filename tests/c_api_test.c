@@ -13,24 +13,23 @@
 
 static int checks_run = 0;
 
-#define CHECK(cond)                                                                  \
-  do {                                                                               \
-    checks_run++;                                                                    \
-    if (!(cond)) {                                                                   \
-      fprintf(stderr, "c_api_test: %s:%d: check failed: %s\n", __FILE__, __LINE__, \
-              #cond);                                                                \
-      exit(1);                                                                       \
-    }                                                                                \
+#define CHECK(cond)                                                                        \
+  do {                                                                                     \
+    checks_run++;                                                                          \
+    if (!(cond)) {                                                                         \
+      fprintf(stderr, "c_api_test: %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+      exit(1);                                                                             \
+    }                                                                                      \
   } while (0)
 
 /* Fails the test if err holds a message. */
-#define CHECK_NO_ERROR(err)                                                                 \
-  do {                                                                                      \
-    checks_run++;                                                                           \
-    if ((err) != NULL) {                                                                    \
+#define CHECK_NO_ERROR(err)                                                                  \
+  do {                                                                                       \
+    checks_run++;                                                                            \
+    if ((err) != NULL) {                                                                     \
       fprintf(stderr, "c_api_test: %s:%d: unexpected error: %s\n", __FILE__, __LINE__, err); \
-      exit(1);                                                                              \
-    }                                                                                       \
+      exit(1);                                                                               \
+    }                                                                                        \
   } while (0)
 
 /* Expects err to hold a message of the given code; frees it. */
@@ -163,7 +162,8 @@ static void TestBatch(ziggydb_t* db, const ziggydb_writeoptions_t* wo,
 
 static void TestIteration(ziggydb_t* db, const ziggydb_writeoptions_t* wo) {
   const char* keys[] = {"a", "b", "c", "d", "e"};
-  for (int i = 0; i < 5; i++) Put(db, wo, keys[i], "v");
+  for (int i = 0; i < 5; i++)
+    Put(db, wo, keys[i], "v");
 
   char seen[128];
   ziggydb_readoptions_t* ro = ziggydb_readoptions_create();

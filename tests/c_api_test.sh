@@ -2,7 +2,8 @@
 # The C API as a user meets it: installs a ZiggyDB build tree into a scratch prefix, checks what
 # libziggydb.so exports, then builds tests/c_api_test.c as C11 with the C compiler against the
 # INSTALLED headers and libraries, found through pkg-config, and runs it: linked to the shared
-# library (ziggydb.pc), then to the static one (ziggydb-static.pc). Registered as the ctest test
+# library (ziggydb.pc), then to the static one (ziggydb-static.pc); then once more built by a C
+# CMake project through find_package(ZiggyDB COMPONENTS shared). Registered as the ctest test
 # `c_api` (tests/CMakeLists.txt), which passes every argument; in a sanitizer build the flags carry
 # -fsanitize=..., and LeakSanitizer checks that the program ends with nothing leaked.
 #
@@ -114,5 +115,26 @@ if readelf -d "$work_dir/c_api_test_static" | grep -q "NEEDED.*libziggydb"; then
 fi
 mkdir -p "$work_dir/static"
 "$work_dir/c_api_test_static" "$work_dir/static" || fail "c_api_test (static) exited with $?"
+
+step "find_package(ZiggyDB COMPONENTS shared), a C project, run"
+mkdir -p "$work_dir/cmake-project"
+cat >"$work_dir/cmake-project/CMakeLists.txt" <<CMAKE
+cmake_minimum_required(VERSION 3.20)
+project(CApiConsumer LANGUAGES C)
+find_package(ZiggyDB CONFIG REQUIRED COMPONENTS shared)
+add_executable(c_api_test $src_dir/c_api_test.c)
+set_target_properties(c_api_test PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON)
+target_link_libraries(c_api_test PRIVATE ZiggyDB::ziggydb)
+CMAKE
+"$cmake" -S "$work_dir/cmake-project" -B "$work_dir/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" \
+  -DCMAKE_C_COMPILER="$cc" -DCMAKE_C_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$ld_flags" \
+  >"$work_dir/cmake-build.log" || { cat "$work_dir/cmake-build.log"; fail "configuring the C project"; }
+"$cmake" --build "$work_dir/cmake-build" >>"$work_dir/cmake-build.log" ||
+  { cat "$work_dir/cmake-build.log"; fail "building the C project"; }
+readelf -d "$work_dir/cmake-build/c_api_test" | grep -q "NEEDED.*\[$soname\]" ||
+  fail "COMPONENTS shared did not link $soname"
+mkdir -p "$work_dir/cmake-run"
+"$work_dir/cmake-build/c_api_test" "$work_dir/cmake-run" >/dev/null ||
+  fail "c_api_test (find_package) exited with $?"
 
 step "passed ($root_dir)"
