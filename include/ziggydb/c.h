@@ -139,9 +139,10 @@ void ziggydb_release_snapshot(ziggydb_t* db, const ziggydb_snapshot_t* snapshot)
 char* ziggydb_property_value(ziggydb_t* db, const char* propname);
 
 /* For each i < num_ranges, sizes[i] receives the approximate bytes the table files use for the
- * keys in [range_start_key[i], range_limit_key[i]) (data in memtables is not counted). A range
- * that cannot be estimated (an error opening a table, the DB closed) gets 0. An empty or inverted
- * range gets 0. */
+ * keys in [range_start_key[i], range_limit_key[i]) (DB::GetApproximateSizes: data still in
+ * memtables is not counted). An empty or inverted range gets 0. With no way to report an error
+ * (as in LevelDB), a failure (a table that cannot be opened, the DB closed, memory) sets every
+ * size to 0. */
 void ziggydb_approximate_sizes(ziggydb_t* db, int num_ranges, const char* const* range_start_key,
                                const size_t* range_start_key_len,
                                const char* const* range_limit_key,
