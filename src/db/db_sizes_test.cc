@@ -47,7 +47,9 @@ TEST_F(DBSizesTest, CountsFlushedTablesByKeyRange) {
   EXPECT_EQ(Size(Key(9), Key(5)), 0u);
 
   // Several ranges in one call, each answered on its own.
-  DB::Range ranges[2] = {{Key(0), Key(kKeys / 2)}, {"zz", "zzz"}};
+  const std::string first = Key(0);
+  const std::string middle = Key(kKeys / 2);
+  DB::Range ranges[2] = {{first, middle}, {"zz", "zzz"}};
   uint64_t sizes[2] = {1, 1};
   ASSERT_TRUE(db_->GetApproximateSizes(ranges, 2, sizes).ok());
   EXPECT_EQ(sizes[0], first_half);
