@@ -23,6 +23,10 @@ void RegisterCompactCommand(CLI::App* app, int* exit_code);    // compact
 void RegisterDemoCommand(CLI::App* app, int* exit_code);       // demo
 void RegisterBenchCommand(CLI::App* app, int* exit_code);      // bench
 
+// Recovery and portability (issue 14, ops-startup).
+void RegisterDumpCommands(CLI::App* app, int* exit_code);   // dump, restore-dump
+void RegisterRepairCommand(CLI::App* app, int* exit_code);  // repair
+
 }  // namespace ziggydb::tools
 
 #endif  // ZIGGYDB_TOOLS_COMMANDS_H_
