@@ -84,6 +84,16 @@ class DB {
   // trigger). The active memtable is left alone (see Flush). Returns the background error if one
   // has stopped background work. Writes made meanwhile may create more work to wait for.
   virtual Status WaitForBackgroundWork() = 0;
+
+  // ---- Checkpoints (docs/design/checkpoint.md) ----
+  // Makes `dir` (which must not exist; its parent must) a DB of its own holding this DB's state
+  // at one sequence number, taken while writes continue: the memtables are flushed first, so it
+  // holds every write acknowledged before the call (and possibly some made meanwhile). Tables
+  // are hard-linked (copied across file systems), the MANIFEST is written fresh, CURRENT last:
+  // a crash leaves a directory that DB::Open refuses (tables but no CURRENT). The tables are
+  // pinned only during the call; the checkpoint shares no state with this DB afterwards.
+  // InvalidArgument if `dir` exists; a failure removes what the call created.
+  virtual Status CreateCheckpoint(const std::string& dir) = 0;
 };
 
 // Holds a snapshot for the scope it lives in.

@@ -49,6 +49,7 @@
 #include <vector>
 
 #include "base/dbformat.h"
+#include "db/checkpoint.h"
 #include "db/commit_pipeline.h"
 #include "db/compaction.h"
 #include "db/compaction_job.h"
@@ -98,6 +99,12 @@ class DBImpl final : public DB, private CommitEnv {
                       std::optional<std::string_view> end) override EXCLUDES(mu_);
   Status WaitForBackgroundWork() override EXCLUDES(mu_);
   Status Close() override EXCLUDES(mu_);
+
+  // ---- db_impl_checkpoint.cc (checkpoint.h) ----
+  Status CreateCheckpoint(const std::string& dir) override EXCLUDES(mu_);
+  // Flushes the memtables, then pins the current Version and describes it in *files (the
+  // tables stay on disk while files->pin is held): what a checkpoint or a backup copies.
+  [[nodiscard]] Status GetLiveFiles(LiveFiles* files) EXCLUDES(mu_);
 
   // Runs the whole of DB::Open on this object. On failure the object must only be destroyed.
   [[nodiscard]] Status OpenImpl() EXCLUDES(mu_);

@@ -46,6 +46,9 @@ Status DBImpl::RecoverAndStart(bool exists) {
     Log("event=db_created path=" + dbname_);
     ZIGGY_RETURN_IF_ERROR(VersionSet::CreateNew(env_, dbname_, icmp_));
   }
+  if (!options_.wal_archive_dir.empty()) {
+    ZIGGY_RETURN_IF_ERROR(env_->CreateDir(options_.wal_archive_dir));
+  }
   MutexLock lock(&mu_);
   versions_ = std::make_unique<VersionSet>(dbname_, env_, &icmp_, info_log_.get());
   VersionEdit edit;
