@@ -5,8 +5,8 @@
 //   - every table of the pinned Version, hard-linked (copied when the target is on another file
 //     system or the Env cannot link);
 //   - MANIFEST-<n>: one snapshot edit of that Version, log number 0 (no log belongs to it), last
-//     sequence the largest sequence in its tables, next file number n + 2 (n + 1 stays free for
-//     the one log a point-in-time restore adds, see backup.h);
+//     sequence the one its tables reach (every write up to it is in them, none after), next file
+//     number n + 2 (n + 1 stays free for the one log a point-in-time restore adds, see backup.h);
 //   - CURRENT, written last.
 // Unflushed data is flushed first (the memtables are not carried in a copied log tail), so the
 // checkpoint holds every write acknowledged before the call, and possibly later ones.
@@ -45,7 +45,8 @@ struct LiveFiles {
   // The encoded snapshot edit for the fresh MANIFEST (see above), named manifest_number.
   std::string manifest_record;
   FileNumber manifest_number{};
-  // The largest sequence number in the tables: the state is the DB's right after it.
+  // The tables hold every write up to this sequence and none after: the DB's state right after
+  // it.
   SequenceNumber sequence{};
   // The source DB's MANIFEST log number: its logs numbered from here on hold the writes made
   // after `sequence` (what a point-in-time restore replays from the archive).

@@ -1,6 +1,5 @@
 // DBImpl::CreateCheckpoint and the pinned live-file set it and the backup engine copy
 // (checkpoint.h; docs/design/checkpoint.md).
-#include <algorithm>
 #include <utility>
 
 #include "db/checkpoint.h"
@@ -9,14 +8,15 @@
 
 namespace ziggydb {
 
-Status DBImpl::GetLiveFiles(LiveFiles* files) {
+Status DBImpl::GetLiveFiles(bool flush_first, LiveFiles* files) {
   ZIGGY_RETURN_IF_ERROR(CheckOpen());
   // Everything acknowledged before the call goes to tables; writes made meanwhile may too.
-  ZIGGY_RETURN_IF_ERROR(Flush());
+  if (flush_first) ZIGGY_RETURN_IF_ERROR(Flush());
   MutexLock lock(&mu_);
   ZIGGY_RETURN_IF_ERROR(bg_error_);
-  // INVARIANT: the tables of one Version hold exactly the writes of the logs numbered below
-  // versions_->LogNumber(), a prefix of the sequence (memtables are flushed oldest first).
+  // INVARIANT: the tables of the current Version hold exactly the writes of the logs numbered
+  // below versions_->LogNumber(): those up to flushed_sequence_ (memtables are flushed oldest
+  // first, and a flush installs its Version and sets flushed_sequence_ in one hold of mu_).
   std::shared_ptr<const Version> version = versions_->current();
   VersionEdit edit;
   edit.SetFormatVersion(kManifestFormatVersion);
@@ -26,13 +26,12 @@ Status DBImpl::GetLiveFiles(LiveFiles* files) {
   const FileNumber manifest_number = versions_->next_file_number();
   // manifest_number + 1 is left free for the log of a point-in-time restore (checkpoint.h).
   edit.SetNextFileNumber(FileNumber{raw(manifest_number) + 2});
-  SequenceNumber sequence{0};
+  const SequenceNumber sequence = flushed_sequence_;
   files->tables.clear();
   for (int level = 0; level < kNumLevels; ++level) {
     for (const auto& file : version->files(level)) {
       edit.AddFile(level, *file);
       files->tables.push_back({file->number, file->file_bytes});
-      sequence = SequenceNumber{std::max(raw(sequence), raw(file->largest_sequence))};
     }
   }
   edit.SetLastSequence(sequence);
@@ -50,7 +49,7 @@ Status DBImpl::GetLiveFiles(LiveFiles* files) {
 
 Status DBImpl::CreateCheckpoint(const std::string& dir) {
   LiveFiles files;
-  ZIGGY_RETURN_IF_ERROR(GetLiveFiles(&files));
+  ZIGGY_RETURN_IF_ERROR(GetLiveFiles(/*flush_first=*/true, &files));
   const uint64_t start_micros = env_->NowMicros();
   Status s = WriteCheckpoint(files, dir);
   Log("event=checkpoint dir=" + dir + " tables=" + std::to_string(files.tables.size()) +

@@ -81,6 +81,7 @@ Status DBImpl::FlushOldestImmutable(std::shared_ptr<MemTable>* flushed) {
   }
   ZIGGY_ASSERT(imm_.front().mem == imm.mem);  // only this thread removes from imm_
   imm_.pop_front();
+  flushed_sequence_ = imm.last_sequence;
   info.file_bytes = meta.file_bytes;
   NotifyFlushCompleted(info);  // counts the flush
   DeleteObsoleteFiles();

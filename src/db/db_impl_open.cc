@@ -63,6 +63,7 @@ Status DBImpl::RecoverAndStart(bool exists) {
   edit.SetLogNumber(new_log_number);
   ZIGGY_RETURN_IF_ERROR(versions_->LogAndApply(&edit, &mu_));
   // Nothing below fails: once the edit is durable the Open has succeeded.
+  flushed_sequence_ = versions_->LastSequence();
   wal_set_.Install(new_log_number, std::move(new_log));
   mem_ = std::make_shared<MemTable>(icmp_, options_.memtable_bytes);
   StartInfoLog();

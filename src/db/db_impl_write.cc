@@ -121,7 +121,7 @@ Status DBImpl::SwitchMemtable() {
     Log("creating WAL " + std::to_string(raw(new_number)) + " failed: " + s.ToString());
     return s;
   }
-  imm_.push_back(Immutable{mem_, new_number});
+  imm_.push_back(Immutable{mem_, new_number, versions_->LastSequence()});
   mem_ = std::make_shared<MemTable>(icmp_, options_.memtable_bytes);
   wal_set_.Install(new_number, std::move(new_log));
   Log("switched to WAL " + std::to_string(raw(new_number)) + "; " + std::to_string(imm_.size()) +
