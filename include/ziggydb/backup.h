@@ -47,6 +47,10 @@ struct BackupEngineOptions {
   // Called as bytes are copied or checked by CreateNewBackup, VerifyBackup and
   // RestoreDBFromBackup: (bytes done, bytes in all) of the current call. Default: none.
   std::function<void(uint64_t done_bytes, uint64_t total_bytes)> progress;
+  // Polled between blocks of the same calls: once it returns true the call stops at a clean
+  // point and fails with Busy "stopped by the caller" (CreateNewBackup and RestoreDBFromBackup
+  // then remove what they created; backups listed before stay as they were). Default: none.
+  std::function<bool()> stop_requested;
 };
 
 struct BackupInfo {

@@ -202,8 +202,7 @@ Status BackupEngineImpl::StoreTable(const LiveFiles& files, const LiveTable& tab
   }
   if (!candidates.empty() && !options_.checksum_shared_tables) {
     *file = *candidates.front();
-    AddProgress(file->size);
-    return Status::OK();
+    return AddProgress(file->size);
   }
   if (!candidates.empty()) {
     uint64_t size = 0;
@@ -211,8 +210,7 @@ Status BackupEngineImpl::StoreTable(const LiveFiles& files, const LiveTable& tab
     for (const BackupFile* stored : candidates) {
       if (stored->checksum == file->checksum && size == file->size) {
         *file = *stored;
-        AddProgress(file->size);
-        return Status::OK();
+        return AddProgress(file->size);
       }
     }
   }
@@ -223,7 +221,7 @@ Status BackupEngineImpl::StoreTable(const LiveFiles& files, const LiveTable& tab
   ZIGGY_RETURN_IF_ERROR(CopyFileSynced(env_, source, Path(temp), [&](std::string_view block) {
     checksum.Update(block);
     copied_bytes += block.size();
-    AddProgress(block.size());
+    return AddProgress(block.size());
   }));
   if (copied_bytes != file->size) {
     env_->RemoveFile(Path(temp)).PermitUncheckedError();
@@ -302,9 +300,13 @@ void BackupEngineImpl::StartProgress(uint64_t total_bytes) {
   if (options_.progress) options_.progress(0, total_bytes);
 }
 
-void BackupEngineImpl::AddProgress(uint64_t bytes) {
+Status BackupEngineImpl::AddProgress(uint64_t bytes) {
   progress_done_bytes_ += bytes;
   if (options_.progress) options_.progress(progress_done_bytes_, progress_total_bytes_);
+  if (options_.stop_requested && options_.stop_requested()) {
+    return Status::Busy("stopped by the caller", dir_);
+  }
+  return Status::OK();
 }
 
 }  // namespace ziggydb

@@ -58,9 +58,10 @@ class BackupEngineImpl final : public BackupEngine {
   [[nodiscard]] Status BuildRestoredDb(const BackupMeta& meta, const std::string& staging,
                                        const RestoreOptions& options);
 
-  // Progress over the current call.
+  // Progress over the current call. AddProgress returns Busy once options_.stop_requested
+  // says so.
   void StartProgress(uint64_t total_bytes);
-  void AddProgress(uint64_t bytes);
+  [[nodiscard]] Status AddProgress(uint64_t bytes);
 
   std::string Path(const std::string& relative) const { return dir_ + "/" + relative; }
   static std::string MetaPath(uint32_t id) { return "meta/" + std::to_string(id); }

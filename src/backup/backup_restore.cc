@@ -57,8 +57,8 @@ Status BackupEngineImpl::VerifyBackup(uint32_t id) {
     if (!env_->FileExists(path)) return Status::Corruption("backup file is missing", path);
     uint64_t size = 0;
     std::string checksum;
-    Status s =
-        ChecksumFile(env_, path, &size, &checksum, [this](uint64_t bytes) { AddProgress(bytes); });
+    Status s = ChecksumFile(env_, path, &size, &checksum,
+                            [this](uint64_t bytes) { return AddProgress(bytes); });
     ZIGGY_RETURN_IF_ERROR(s);
     if (size != file.size || checksum != file.checksum) return Mismatch(path, file, size, checksum);
   }
@@ -73,7 +73,7 @@ Status BackupEngineImpl::CopyChecked(const BackupFile& file, const std::string& 
   Status s = CopyFileSynced(env_, path, to, [&](std::string_view block) {
     checksum.Update(block);
     size += block.size();
-    AddProgress(block.size());
+    return AddProgress(block.size());
   });
   ZIGGY_RETURN_IF_ERROR(s);
   const std::string digest = checksum.HexDigest();

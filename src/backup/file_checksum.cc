@@ -51,7 +51,7 @@ std::string ChecksumHex(std::string_view data) {
 }
 
 Status ChecksumFile(Env* env, const std::string& path, uint64_t* size, std::string* checksum_hex,
-                    const std::function<void(uint64_t)>& on_block) {
+                    const std::function<Status(uint64_t)>& on_block) {
   std::unique_ptr<SequentialFile> file;
   ZIGGY_RETURN_IF_ERROR(env->NewSequentialFile(path, &file));
   std::unique_ptr<char[]> scratch(new char[kReadBlockBytes]);
@@ -63,7 +63,7 @@ Status ChecksumFile(Env* env, const std::string& path, uint64_t* size, std::stri
     if (block.empty()) break;
     checksum.Update(block);
     *size += block.size();
-    if (on_block) on_block(block.size());
+    if (on_block) ZIGGY_RETURN_IF_ERROR(on_block(block.size()));
   }
   *checksum_hex = checksum.HexDigest();
   return Status::OK();

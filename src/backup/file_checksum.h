@@ -35,10 +35,10 @@ class FileChecksum {
 std::string ChecksumHex(std::string_view data);
 
 // Reads the file at `path` whole: its size and checksum. `on_block` (if set) sees each block's
-// byte count.
+// byte count; a non-OK status from it stops the read and is returned.
 [[nodiscard]] Status ChecksumFile(Env* env, const std::string& path, uint64_t* size,
                                   std::string* checksum_hex,
-                                  const std::function<void(uint64_t)>& on_block = {});
+                                  const std::function<Status(uint64_t)>& on_block = {});
 
 }  // namespace ziggydb
 

@@ -38,7 +38,7 @@ class CreatedFiles {
 };
 
 Status CopyFileContents(Env* env, const std::string& from, WritableFile* out,
-                        const std::function<void(std::string_view)>& observe) {
+                        const std::function<Status(std::string_view)>& observe) {
   std::unique_ptr<SequentialFile> in;
   ZIGGY_RETURN_IF_ERROR(env->NewSequentialFile(from, &in));
   std::unique_ptr<char[]> scratch(new char[kCopyBlockBytes]);
@@ -46,7 +46,7 @@ Status CopyFileContents(Env* env, const std::string& from, WritableFile* out,
     std::string_view block;
     ZIGGY_RETURN_IF_ERROR(in->Read(kCopyBlockBytes, &block, scratch.get()));
     if (block.empty()) return Status::OK();
-    if (observe) observe(block);
+    if (observe) ZIGGY_RETURN_IF_ERROR(observe(block));
     ZIGGY_RETURN_IF_ERROR(out->Append(block));
   }
 }
@@ -54,7 +54,7 @@ Status CopyFileContents(Env* env, const std::string& from, WritableFile* out,
 }  // namespace
 
 Status CopyFileSynced(Env* env, const std::string& from, const std::string& to,
-                      const std::function<void(std::string_view)>& observe) {
+                      const std::function<Status(std::string_view)>& observe) {
   std::unique_ptr<WritableFile> out;
   ZIGGY_RETURN_IF_ERROR(env->NewWritableFile(to, &out));
   Status s = CopyFileContents(env, from, out.get(), observe);

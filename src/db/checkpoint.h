@@ -56,9 +56,10 @@ struct LiveFiles {
 };
 
 // Copies `from` to `to` (created, synced), reading in large blocks. `observe`, when set, sees
-// every block read, in order (for a checksum). A failure removes `to`.
+// every block read, in order (for a checksum); a non-OK status from it stops the copy and is
+// returned. A failure removes `to`.
 [[nodiscard]] Status CopyFileSynced(Env* env, const std::string& from, const std::string& to,
-                                    const std::function<void(std::string_view)>& observe = {});
+                                    const std::function<Status(std::string_view)>& observe = {});
 
 // Writes MANIFEST-<number> holding the one record to directory `dir`, synced. A failure removes
 // it.

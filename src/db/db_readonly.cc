@@ -193,6 +193,11 @@ Status DBReadOnly::Flush() {
   return ReadOnlyError("Flush");
 }
 
+Status DBReadOnly::CreateCheckpoint(const std::string&) {
+  ZIGGY_RETURN_IF_ERROR(CheckOpen());
+  return ReadOnlyError("CreateCheckpoint");
+}
+
 Status DBReadOnly::CompactRange(std::optional<std::string_view>, std::optional<std::string_view>) {
   ZIGGY_RETURN_IF_ERROR(CheckOpen());
   return ReadOnlyError("CompactRange");

@@ -87,6 +87,8 @@ class DBReadOnly final : public DB {
                       std::optional<std::string_view> end) override;
   // OK at once: there is no background work.
   Status WaitForBackgroundWork() override;
+  // NotSupported: a checkpoint flushes first, which a read-only DB cannot (ops-backup).
+  Status CreateCheckpoint(const std::string& dir) override;
   // Releases the lock; later calls fail with InvalidArgument "the DB is closed" (iterators taken
   // before stay usable until destroyed). Always OK.
   Status Close() override;
