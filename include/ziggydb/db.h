@@ -122,6 +122,16 @@ class DB {
   // `write_options`. After Close, every call of the transaction returns InvalidArgument.
   virtual std::unique_ptr<Transaction> BeginTransaction(const WriteOptions& write_options,
                                                         const TransactionOptions& txn_options) = 0;
+
+  // ---- Checkpoints (docs/design/checkpoint.md) ----
+  // Makes `dir` (which must not exist; its parent must) a DB of its own holding this DB's state
+  // at one sequence number, taken while writes continue: the memtables are flushed first, so it
+  // holds every write acknowledged before the call (and possibly some made meanwhile). Tables
+  // are hard-linked (copied across file systems), the MANIFEST is written fresh, CURRENT last:
+  // a crash leaves a directory that DB::Open refuses (tables but no CURRENT). The tables are
+  // pinned only during the call; the checkpoint shares no state with this DB afterwards.
+  // InvalidArgument if `dir` exists; a failure removes what the call created.
+  virtual Status CreateCheckpoint(const std::string& dir) = 0;
 };
 
 // Holds a snapshot for the scope it lives in.
