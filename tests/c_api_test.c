@@ -1,5 +1,8 @@
 /* A C11 program using ZiggyDB the way a user's program would: through the installed
  * <ziggydb/c.h> and library, found with pkg-config (tests/c_api_test.sh builds and runs it).
+ * Covers the LevelDB-style API (open, put, get, delete, batches, iterators with bounds,
+ * snapshots, properties, sizes, compaction, repair, destroy, the error paths) and the additions
+ * (status codes, pinned gets, transactions, checkpoints, backups).
  *
  * usage: c_api_test SCRATCH_DIR
  * Exits 0 after printing "c_api_test: ok"; otherwise prints the failed check and exits 1. Every
@@ -303,6 +306,148 @@ static void TestPropertiesAndSizes(ziggydb_t* db, const ziggydb_writeoptions_t* 
   CHECK_NO_ERROR(err);
 }
 
+static void TestTransactions(ziggydb_t* db, const ziggydb_writeoptions_t* wo,
+                             const ziggydb_readoptions_t* ro) {
+  char* err = NULL;
+  Put(db, wo, "acct", "100");
+  ziggydb_transaction_options_t* txn_options = ziggydb_transaction_options_create();
+  ziggydb_transaction_options_set_isolation(txn_options, ziggydb_isolation_serializable);
+
+  /* Reads see the snapshot plus the transaction's own writes; others see nothing until commit. */
+  ziggydb_transaction_t* txn = ziggydb_transaction_begin(db, wo, txn_options);
+  CHECK(txn != NULL);
+  size_t len = 0;
+  char* value = ziggydb_transaction_get(txn, ro, "acct", 4, &len, &err);
+  CHECK_NO_ERROR(err);
+  CHECK(BytesEqual(value, len, "100"));
+  ziggydb_free(value);
+  ziggydb_transaction_put(txn, "acct", 4, "90", 2, &err);
+  CHECK_NO_ERROR(err);
+  ziggydb_transaction_set_savepoint(txn, &err);
+  CHECK_NO_ERROR(err);
+  ziggydb_transaction_put(txn, "tmp", 3, "x", 1, &err);
+  ziggydb_transaction_rollback_to_savepoint(txn, &err);
+  CHECK_NO_ERROR(err);
+  ziggydb_transaction_rollback_to_savepoint(txn, &err);
+  EXPECT_ERROR(err, ZIGGYDB_NOT_FOUND); /* no save point left */
+  value = ziggydb_transaction_get(txn, ro, "acct", 4, &len, &err);
+  CHECK(BytesEqual(value, len, "90"));
+  ziggydb_free(value);
+  CHECK(ziggydb_transaction_get(txn, ro, "tmp", 3, &len, &err) == NULL && err == NULL);
+  CHECK_GET(db, ro, "acct", "100");
+
+  ziggydb_iterator_t* it = ziggydb_transaction_create_iterator(txn, ro);
+  CHECK(it != NULL);
+  ziggydb_iter_seek(it, "acct", 4);
+  const char* v = ziggydb_iter_value(it, &len);
+  CHECK(BytesEqual(v, len, "90"));
+  ziggydb_iter_destroy(it);
+
+  /* A conflicting write committed meanwhile: Busy, nothing applied. */
+  Put(db, wo, "acct", "50");
+  ziggydb_transaction_commit(txn, &err);
+  EXPECT_ERROR(err, ZIGGYDB_BUSY);
+  CHECK_GET(db, ro, "acct", "50");
+  ziggydb_transaction_put(txn, "acct", 4, "1", 1, &err); /* ended */
+  EXPECT_ERROR(err, ZIGGYDB_INVALID_ARGUMENT);
+  ziggydb_transaction_destroy(txn);
+
+  /* Retry: commits. */
+  txn = ziggydb_transaction_begin(db, wo, NULL);
+  ziggydb_transaction_put(txn, "acct", 4, "40", 2, &err);
+  ziggydb_transaction_delete(txn, "snap2", 5, &err);
+  ziggydb_transaction_commit(txn, &err);
+  CHECK_NO_ERROR(err);
+  ziggydb_transaction_destroy(txn);
+  CHECK_GET(db, ro, "acct", "40");
+  CHECK_GET(db, ro, "snap2", NULL);
+
+  /* Rollback discards; destroy of an open transaction rolls back too. */
+  txn = ziggydb_transaction_begin(db, wo, txn_options);
+  ziggydb_transaction_put(txn, "acct", 4, "0", 1, &err);
+  ziggydb_transaction_rollback(txn, &err);
+  CHECK_NO_ERROR(err);
+  ziggydb_transaction_destroy(txn);
+  txn = ziggydb_transaction_begin(db, wo, txn_options);
+  ziggydb_transaction_put(txn, "acct", 4, "0", 1, &err);
+  ziggydb_transaction_destroy(txn);
+  CHECK_GET(db, ro, "acct", "40");
+
+  ziggydb_transaction_options_set_isolation(txn_options, 7);
+  CHECK(ziggydb_transaction_begin(db, wo, txn_options) == NULL);
+  ziggydb_transaction_options_destroy(txn_options);
+}
+
+/* Checks that a DB at `path` opens and holds key -> expected. */
+static void CheckDBHolds(const char* path, const char* key, const char* expected) {
+  ziggydb_options_t* options = ziggydb_options_create();
+  ziggydb_readoptions_t* ro = ziggydb_readoptions_create();
+  char* err = NULL;
+  ziggydb_t* db = ziggydb_open(options, path, &err);
+  CHECK_NO_ERROR(err);
+  CHECK_GET(db, ro, key, expected);
+  ziggydb_close(db);
+  ziggydb_readoptions_destroy(ro);
+  ziggydb_options_destroy(options);
+}
+
+static void TestCheckpointAndBackup(ziggydb_t* db, const ziggydb_writeoptions_t* wo,
+                                    const char* scratch) {
+  char* err = NULL;
+  char dir[4200];
+  Put(db, wo, "copied", "yes");
+
+  snprintf(dir, sizeof(dir), "%s/checkpoint", scratch);
+  ziggydb_checkpoint_create(db, dir, &err);
+  CHECK_NO_ERROR(err);
+  ziggydb_checkpoint_create(db, dir, &err);
+  EXPECT_ERROR(err, ZIGGYDB_INVALID_ARGUMENT); /* the directory exists */
+  CheckDBHolds(dir, "copied", "yes");
+
+  char backups[4200];
+  snprintf(backups, sizeof(backups), "%s/backups", scratch);
+  ziggydb_backup_engine_t* engine = ziggydb_backup_engine_open(backups, &err);
+  CHECK_NO_ERROR(err);
+  CHECK(ziggydb_backup_engine_open(backups, &err) == NULL);
+  EXPECT_ERROR(err, ZIGGYDB_BUSY); /* one engine per directory */
+  uint32_t first = ziggydb_backup_engine_create_new_backup(engine, db, 1, &err);
+  CHECK_NO_ERROR(err);
+  Put(db, wo, "copied", "twice");
+  uint32_t second = ziggydb_backup_engine_create_new_backup(engine, db, 1, &err);
+  CHECK_NO_ERROR(err);
+  CHECK(first >= 1 && second > first);
+  ziggydb_backup_engine_verify_backup(engine, second, &err);
+  CHECK_NO_ERROR(err);
+  ziggydb_backup_engine_verify_backup(engine, second + 100, &err);
+  EXPECT_ERROR(err, ZIGGYDB_NOT_FOUND);
+
+  ziggydb_backup_info_t* info = ziggydb_backup_engine_get_backup_info(engine);
+  CHECK(info != NULL && ziggydb_backup_info_count(info) == 2);
+  CHECK(ziggydb_backup_info_id(info, 0) == first && ziggydb_backup_info_id(info, 1) == second);
+  CHECK(ziggydb_backup_info_size(info, 1) > 0 && ziggydb_backup_info_file_count(info, 1) > 0);
+  CHECK(ziggydb_backup_info_timestamp(info, 1) > 0);
+  CHECK(ziggydb_backup_info_sequence(info, 1) > ziggydb_backup_info_sequence(info, 0));
+  ziggydb_backup_info_destroy(info);
+
+  snprintf(dir, sizeof(dir), "%s/restored", scratch);
+  ziggydb_backup_engine_restore_db_from_backup(engine, first, dir, 0, &err);
+  CHECK_NO_ERROR(err);
+  CheckDBHolds(dir, "copied", "yes");
+  ziggydb_backup_engine_restore_db_from_backup(engine, second, dir, 0, &err);
+  EXPECT_ERROR(err, ZIGGYDB_INVALID_ARGUMENT); /* a DB is there */
+  ziggydb_backup_engine_restore_db_from_backup(engine, second, dir, 1, &err);
+  CHECK_NO_ERROR(err);
+  CheckDBHolds(dir, "copied", "twice");
+
+  ziggydb_backup_engine_purge_old_backups(engine, 1, &err);
+  CHECK_NO_ERROR(err);
+  ziggydb_backup_engine_delete_backup(engine, first, &err);
+  EXPECT_ERROR(err, ZIGGYDB_NOT_FOUND); /* purged */
+  ziggydb_backup_engine_delete_backup(engine, second, &err);
+  CHECK_NO_ERROR(err);
+  ziggydb_backup_engine_close(engine);
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: %s SCRATCH_DIR\n", argv[0]);
@@ -373,6 +518,8 @@ int main(int argc, char** argv) {
   TestSnapshot(db, wo, ro);
   TestPinnedGet(db, ro);
   TestPropertiesAndSizes(db, wo);
+  TestTransactions(db, wo, ro);
+  TestCheckpointAndBackup(db, wo, argv[1]);
 
   /* Writes without the WAL survive a clean close (it flushes them). */
   ziggydb_writeoptions_t* no_wal = ziggydb_writeoptions_create();
@@ -407,6 +554,15 @@ int main(int argc, char** argv) {
   db = ziggydb_open(options, path, &err);
   CHECK(db == NULL);
   EXPECT_ERROR(err, ZIGGYDB_CORRUPTION);
+
+  /* Repair rebuilds it from the tables and logs: the data is back. */
+  ziggydb_repair_db(options, path, &err);
+  CHECK_NO_ERROR(err);
+  db = ziggydb_open(options, path, &err);
+  CHECK_NO_ERROR(err);
+  CHECK_GET(db, ro, "b1", "v1");
+  CHECK_GET(db, ro, "acct", "40");
+  ziggydb_close(db);
 
   /* Destroy, then the directory holds no DB any more. */
   ziggydb_destroy_db(options, path, &err);

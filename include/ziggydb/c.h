@@ -17,7 +17,7 @@
  *   leveldb_options_set_info_log (a logger object)    the LOG file in the DB directory
  * Added in the same style: iterator bounds, disabling the WAL per write, a status code to switch
  * on (ziggydb_error_code), a get into a reusable value handle (ziggydb_get_pinned), flush,
- * statistics and their metrics text, more options.
+ * statistics and their metrics text, more options, transactions, checkpoints, backups.
  *
  * Conventions (as in LevelDB's C API):
  *  - Handles are opaque pointers; each *_create / ziggydb_open / ziggydb_create_* result is
@@ -173,6 +173,11 @@ char* ziggydb_metrics_text(ziggydb_t* db);
  * IO error if the DB is open. */
 void ziggydb_destroy_db(const ziggydb_options_t* options, const char* name, char** errptr);
 
+/* Rebuilds the DB in directory `name` whose CURRENT or MANIFEST is lost or damaged, from its
+ * readable tables and logs (RepairDB, docs/design/recovery.md "Repair"): unreadable tables are
+ * moved to name/lost/, the originals kept aside in name/repair-old-N/. Busy if the DB is open. */
+void ziggydb_repair_db(const ziggydb_options_t* options, const char* name, char** errptr);
+
 /* ---- Iterator ----
  * An iterator is not thread-safe. The pointers returned by ziggydb_iter_key/value stay valid
  * until the iterator moves or is destroyed. After an error the iterator is not valid and
@@ -300,6 +305,113 @@ ziggydb_code_t ziggydb_get_pinned(ziggydb_t* db, const ziggydb_readoptions_t* op
  * length; empty before the first one). Valid until the next read into the handle or its
  * destruction. */
 const char* ziggydb_pinnable_value(const ziggydb_pinnable_t* value, size_t* vallen);
+
+/* ---- Transactions (include/ziggydb/transaction.h; docs/design/transactions.md) ----
+ * Optimistic transactions: reads see a snapshot taken at begin plus the transaction's own
+ * writes, which are buffered until commit; commit applies them atomically, or fails with Busy
+ * (nothing applied) when a conflicting write was committed since the snapshot: run it again.
+ * A transaction is used by one thread at a time; different transactions may run concurrently.
+ * It ends at commit, rollback or destroy; afterwards its calls fail with Invalid argument (and
+ * its iterators turn invalid). Closing the DB ends the transactions still open; destroy them
+ * after the close as before it. */
+
+typedef struct ziggydb_transaction_t ziggydb_transaction_t;
+typedef struct ziggydb_transaction_options_t ziggydb_transaction_options_t;
+
+enum { ziggydb_isolation_snapshot = 0, ziggydb_isolation_serializable = 1 };
+
+ziggydb_transaction_options_t* ziggydb_transaction_options_create(void); /* NULL: no memory */
+void ziggydb_transaction_options_destroy(ziggydb_transaction_options_t* options); /* NULL ok */
+/* ziggydb_isolation_snapshot (default) or ziggydb_isolation_serializable; another number makes
+ * ziggydb_transaction_begin return NULL. */
+void ziggydb_transaction_options_set_isolation(ziggydb_transaction_options_t* options,
+                                               int isolation);
+/* Bytes the write buffer may hold (keys + values + 16 per key). Default 64 MiB. */
+void ziggydb_transaction_options_set_max_write_bytes(ziggydb_transaction_options_t* options,
+                                                     size_t bytes);
+
+/* Begins a transaction whose commit writes with write_options. txn_options NULL: defaults.
+ * Release it with ziggydb_transaction_destroy. NULL if memory ran out or the isolation number is
+ * unknown. */
+ziggydb_transaction_t* ziggydb_transaction_begin(ziggydb_t* db,
+                                                 const ziggydb_writeoptions_t* write_options,
+                                                 const ziggydb_transaction_options_t* txn_options);
+/* Rolls back a transaction still open and releases the handle. NULL is ignored. */
+void ziggydb_transaction_destroy(ziggydb_transaction_t* txn);
+/* As ziggydb_get, through the transaction (its snapshot, its own writes). options' snapshot
+ * must be NULL (Invalid argument otherwise). */
+char* ziggydb_transaction_get(ziggydb_transaction_t* txn, const ziggydb_readoptions_t* options,
+                              const char* key, size_t keylen, size_t* vallen, char** errptr);
+void ziggydb_transaction_put(ziggydb_transaction_t* txn, const char* key, size_t keylen,
+                             const char* val, size_t vallen, char** errptr);
+void ziggydb_transaction_delete(ziggydb_transaction_t* txn, const char* key, size_t keylen,
+                                char** errptr);
+/* An iterator over the transaction's view (options' bounds honoured, snapshot must be NULL);
+ * destroy it with ziggydb_iter_destroy, before or after the transaction ends. NULL only if
+ * memory ran out. */
+ziggydb_iterator_t* ziggydb_transaction_create_iterator(ziggydb_transaction_t* txn,
+                                                        const ziggydb_readoptions_t* options);
+/* Commits; Busy on a conflict (nothing applied). Ends the transaction whatever the outcome. */
+void ziggydb_transaction_commit(ziggydb_transaction_t* txn, char** errptr);
+/* Discards the buffered writes and ends the transaction. */
+void ziggydb_transaction_rollback(ziggydb_transaction_t* txn, char** errptr);
+/* Marks the write buffer's state; save points stack. Fails only if memory ran out. */
+void ziggydb_transaction_set_savepoint(ziggydb_transaction_t* txn, char** errptr);
+/* Restores the write buffer to the last save point and removes it; NotFound if none is set. */
+void ziggydb_transaction_rollback_to_savepoint(ziggydb_transaction_t* txn, char** errptr);
+
+/* ---- Checkpoints (docs/design/checkpoint.md) ----
+ * Makes directory `dir` (which must not exist; its parent must) a DB of its own holding this
+ * DB's state, while writes continue: every write acknowledged before the call is in it. Tables
+ * are hard-linked where possible. Invalid argument if dir exists; a failure removes what the call
+ * created. */
+void ziggydb_checkpoint_create(ziggydb_t* db, const char* dir, char** errptr);
+
+/* ---- Backups (include/ziggydb/backup.h; docs/format/backup.md) ----
+ * Verified, incremental backups of a live DB into a directory of their own. An engine holds its
+ * directory's LOCK while open (a second engine on it: Busy). One engine is used by one thread at
+ * a time. */
+
+typedef struct ziggydb_backup_engine_t ziggydb_backup_engine_t;
+typedef struct ziggydb_backup_info_t ziggydb_backup_info_t;
+
+/* Opens (creating if needed) the backup directory; release with ziggydb_backup_engine_close.
+ * NULL with *errptr set on failure. */
+ziggydb_backup_engine_t* ziggydb_backup_engine_open(const char* backup_dir, char** errptr);
+void ziggydb_backup_engine_close(ziggydb_backup_engine_t* engine); /* NULL is ignored */
+/* Backs up db (open in this process) and returns the new backup's id (0 on error). flush_first:
+ * flush the memtables first, so the backup holds every write acknowledged before the call. */
+uint32_t ziggydb_backup_engine_create_new_backup(ziggydb_backup_engine_t* engine, ziggydb_t* db,
+                                                 uint8_t flush_first, char** errptr);
+/* Re-reads every file of backup id against its recorded size and checksum: NotFound for no such
+ * backup, Corruption naming the first bad file. */
+void ziggydb_backup_engine_verify_backup(ziggydb_backup_engine_t* engine, uint32_t id,
+                                         char** errptr);
+/* Restores backup id into directory db_dir (which must not hold an open DB). overwrite: replace
+ * a DB already there; otherwise such a directory is refused with Invalid argument. */
+void ziggydb_backup_engine_restore_db_from_backup(ziggydb_backup_engine_t* engine, uint32_t id,
+                                                  const char* db_dir, uint8_t overwrite,
+                                                  char** errptr);
+/* As above, to the state right after sequence number `sequence` (point-in-time restore: needs
+ * the log archive the DB kept, see BackupEngine::RestoreDBFromBackup). */
+void ziggydb_backup_engine_restore_db_to_sequence(ziggydb_backup_engine_t* engine, uint32_t id,
+                                                  const char* db_dir, uint64_t sequence,
+                                                  uint8_t overwrite, char** errptr);
+void ziggydb_backup_engine_delete_backup(ziggydb_backup_engine_t* engine, uint32_t id,
+                                         char** errptr);
+/* Deletes all but the `keep` newest backups. */
+void ziggydb_backup_engine_purge_old_backups(ziggydb_backup_engine_t* engine, uint32_t keep,
+                                             char** errptr);
+/* The backups, by id ascending, as a list to release with ziggydb_backup_info_destroy (NULL only
+ * if memory ran out). index runs from 0 to count - 1. */
+ziggydb_backup_info_t* ziggydb_backup_engine_get_backup_info(ziggydb_backup_engine_t* engine);
+int ziggydb_backup_info_count(const ziggydb_backup_info_t* info);
+uint32_t ziggydb_backup_info_id(const ziggydb_backup_info_t* info, int index);
+int64_t ziggydb_backup_info_timestamp(const ziggydb_backup_info_t* info, int index);
+uint64_t ziggydb_backup_info_sequence(const ziggydb_backup_info_t* info, int index);
+uint64_t ziggydb_backup_info_size(const ziggydb_backup_info_t* info, int index);
+uint32_t ziggydb_backup_info_file_count(const ziggydb_backup_info_t* info, int index);
+void ziggydb_backup_info_destroy(ziggydb_backup_info_t* info); /* NULL is ignored */
 
 /* ---- Utility ---- */
 
