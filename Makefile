@@ -16,10 +16,10 @@ build: deps
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS)
 
-# Only what `run` and `install` need: the CLI, which brings the library.
+# Only what `run` and `install` need: the CLI and the two libraries.
 build-ziggy: deps
 	cmake --preset release >/dev/null
-	cmake --build --preset release -j $(JOBS) --target ziggy ziggydb
+	cmake --build --preset release -j $(JOBS) --target ziggy ziggydb ziggydb_shared
 
 # The demo; the binary stays at build/release/tools/ziggy.
 run: build-ziggy
@@ -54,6 +54,18 @@ test-tsan-smoke: deps
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan-smoke -j $(JOBS)
 	ctest --preset tsan-smoke
+
+# The C API as a user meets it (tests/c_api_test.sh: install, pkg-config, a C11 program linked to
+# the shared and the static library, the shared library's exports), in the release build and under
+# ASan with leak checking. `make test` runs the same ctest test `c_api` in test-release and test-asan.
+.PHONY: test-c-api
+test-c-api: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target ziggydb ziggydb_shared ziggy
+	ctest --preset release -R '^c_api$$'
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS) --target ziggydb ziggydb_shared ziggy
+	ctest --preset asan -R '^c_api$$'
 
 # clang -Wthread-safety -Werror over the engine library and the tests with annotated helpers
 # (compile only: the analysis is the point), then the checks that the analysis rejects

@@ -7,6 +7,7 @@
 #define ZIGGYDB_DB_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -85,6 +86,19 @@ class DB {
   // Internal state as text, e.g. "ziggydb.stats". False if the name is unknown.
   virtual bool GetProperty(std::string_view name, std::string* value) = 0;
 
+  // A key range [start, limit) for GetApproximateSizes.
+  struct Range {
+    std::string_view start;
+    std::string_view limit;
+  };
+  // For each of the n ranges, sizes[i] receives about how many bytes of table files hold keys in
+  // ranges[i]: whole tables inside the range count in full, a table the range cuts through in
+  // proportion to the data blocks it covers. Memtables are not counted, so recent writes show up
+  // after their flush. An empty or inverted range gets 0. Reads no data blocks (each table's
+  // index is in memory once the table is open). Errors: the DB is closed, or a table cannot be
+  // opened.
+  virtual Status GetApproximateSizes(const Range* ranges, size_t n, uint64_t* sizes) = 0;
+
   // Writes the memtable out to a table file and waits for it.
   virtual Status Flush() = 0;
   // Compacts the keys in [begin, end], both inclusive (unlike ReadOptions::iterate_upper_bound,
@@ -108,6 +122,16 @@ class DB {
   // `write_options`. After Close, every call of the transaction returns InvalidArgument.
   virtual std::unique_ptr<Transaction> BeginTransaction(const WriteOptions& write_options,
                                                         const TransactionOptions& txn_options) = 0;
+
+  // ---- Checkpoints (docs/design/checkpoint.md) ----
+  // Makes `dir` (which must not exist; its parent must) a DB of its own holding this DB's state
+  // at one sequence number, taken while writes continue: the memtables are flushed first, so it
+  // holds every write acknowledged before the call (and possibly some made meanwhile). Tables
+  // are hard-linked (copied across file systems), the MANIFEST is written fresh, CURRENT last:
+  // a crash leaves a directory that DB::Open refuses (tables but no CURRENT). The tables are
+  // pinned only during the call; the checkpoint shares no state with this DB afterwards.
+  // InvalidArgument if `dir` exists; a failure removes what the call created.
+  virtual Status CreateCheckpoint(const std::string& dir) = 0;
 };
 
 // Holds a snapshot for the scope it lives in.

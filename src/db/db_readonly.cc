@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "db/approximate_sizes.h"
 #include "db/db_iter.h"
 #include "db/db_properties.h"
 #include "db/filename.h"
@@ -19,6 +20,7 @@
 #include "db/level_iterator.h"
 #include "db/merging_iterator.h"
 #include "db/recovery.h"
+#include "db/txn_host.h"
 #include "table/bloom.h"
 #include "util/assert.h"
 #include "util/status_macros.h"
@@ -192,6 +194,11 @@ Status DBReadOnly::Flush() {
   return ReadOnlyError("Flush");
 }
 
+Status DBReadOnly::CreateCheckpoint(const std::string&) {
+  ZIGGY_RETURN_IF_ERROR(CheckOpen());
+  return ReadOnlyError("CreateCheckpoint");
+}
+
 Status DBReadOnly::CompactRange(std::optional<std::string_view>, std::optional<std::string_view>) {
   ZIGGY_RETURN_IF_ERROR(CheckOpen());
   return ReadOnlyError("CompactRange");
@@ -297,6 +304,16 @@ Status DBReadOnly::Close() {
   // tables they have open stay readable even if a writer now deletes them.
   lock_.reset();  // releases the shared lock: a writer may open the DB now
   return Status::OK();
+}
+
+Status DBReadOnly::GetApproximateSizes(const Range* ranges, size_t n, uint64_t* sizes) {
+  ZIGGY_RETURN_IF_ERROR(CheckOpen());
+  return ApproximateSizes(*version_, table_cache_.get(), icmp_.user_comparator(), ranges, n, sizes);
+}
+
+std::unique_ptr<Transaction> DBReadOnly::BeginTransaction(const WriteOptions& write_options,
+                                                          const TransactionOptions& txn_options) {
+  return NewTransaction(nullptr, write_options, txn_options);
 }
 
 }  // namespace ziggydb

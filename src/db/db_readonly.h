@@ -87,6 +87,14 @@ class DBReadOnly final : public DB {
                       std::optional<std::string_view> end) override;
   // OK at once: there is no background work.
   Status WaitForBackgroundWork() override;
+  // NotSupported: a checkpoint flushes first, which a read-only DB cannot (ops-backup).
+  Status CreateCheckpoint(const std::string& dir) override;
+  // The tables of the one Version (approximate_sizes.h).
+  Status GetApproximateSizes(const Range* ranges, size_t n, uint64_t* sizes) override;
+  // A transaction that refuses every call (InvalidArgument), as after DB::Close: a read-only DB
+  // commits nothing.
+  std::unique_ptr<Transaction> BeginTransaction(const WriteOptions& write_options,
+                                                const TransactionOptions& txn_options) override;
   // Releases the lock; later calls fail with InvalidArgument "the DB is closed" (iterators taken
   // before stay usable until destroyed). Always OK.
   Status Close() override;
