@@ -1,0 +1,379 @@
+#include "iterator_object.h"
+
+#include <utility>
+
+#include "bytes_arg.h"
+#include "errors.h"
+#include "snapshot_object.h"
+
+namespace py = pybind11;
+
+namespace ziggydb::python {
+namespace {
+
+constexpr char kClosedMessage[] = "Database or iterator is closed";
+
+// The smallest key greater than every key starting with `prefix`, or none if there is no such key
+// (the prefix is empty or all 0xff bytes).
+std::optional<std::string> PrefixSuccessor(std::string prefix) {
+  while (!prefix.empty()) {
+    auto last = static_cast<unsigned char>(prefix.back());
+    if (last != 0xff) {
+      prefix.back() = static_cast<char>(last + 1);
+      return prefix;
+    }
+    prefix.pop_back();
+  }
+  return std::nullopt;
+}
+
+std::string Concat(std::string_view a, std::string_view b) {
+  std::string result;
+  result.reserve(a.size() + b.size());
+  result.append(a);
+  result.append(b);
+  return result;
+}
+
+void CheckRangeArguments(const IteratorObject::Range& range) {
+  if (!range.prefix.is_none() && (!range.start.is_none() || !range.stop.is_none())) {
+    throw py::type_error("'prefix' cannot be used together with 'start' or 'stop'");
+  }
+}
+
+// The inclusive engine lower bound of the range.
+std::optional<std::string> LowerBound(const IteratorObject::Range& range) {
+  CheckRangeArguments(range);
+  if (!range.prefix.is_none()) {
+    return Concat(range.db_prefix, BytesArg(range.prefix, "prefix").view());
+  }
+  if (!range.start.is_none()) {
+    std::string bound = Concat(range.db_prefix, BytesArg(range.start, "start").view());
+    // The smallest key after `start` is start + "\0".
+    if (!range.include_start) bound.push_back('\0');
+    return bound;
+  }
+  if (!range.db_prefix.empty()) return range.db_prefix;
+  return std::nullopt;
+}
+
+// The exclusive engine upper bound of the range.
+std::optional<std::string> UpperBound(const IteratorObject::Range& range) {
+  if (!range.prefix.is_none()) {
+    return PrefixSuccessor(Concat(range.db_prefix, BytesArg(range.prefix, "prefix").view()));
+  }
+  if (!range.stop.is_none()) {
+    std::string bound = Concat(range.db_prefix, BytesArg(range.stop, "stop").view());
+    if (range.include_stop) bound.push_back('\0');
+    return bound;
+  }
+  if (!range.db_prefix.empty()) return PrefixSuccessor(range.db_prefix);
+  return std::nullopt;
+}
+
+py::bytes Bytes(std::string_view view) {
+  return py::bytes(view.data(), view.size());
+}
+
+}  // namespace
+
+IteratorBase::IteratorBase(py::object db, py::handle snapshot, bool verify_checksums,
+                           bool fill_cache, std::optional<std::string> lower_bound,
+                           std::optional<std::string> upper_bound)
+    : db_ref_(std::move(db)),
+      db_(db_ref_.cast<DBObject*>()),
+      lower_bound_(std::move(lower_bound)),
+      upper_bound_(std::move(upper_bound)) {
+  ReadOptions options;
+  options.verify_checksums = verify_checksums;
+  options.fill_cache = fill_cache;
+  if (lower_bound_) options.iterate_lower_bound = *lower_bound_;
+  if (upper_bound_) options.iterate_upper_bound = *upper_bound_;
+  std::optional<SnapshotObject::Use> snapshot_use;
+  if (!snapshot.is_none()) {
+    snapshot_use.emplace(snapshot.cast<SnapshotObject*>());
+    options.snapshot = snapshot_use->snapshot();
+  }
+  DBCall call(db_, kClosedMessage);
+  {
+    py::gil_scoped_release nogil;
+    engine_ = call.engine()->NewIterator(options);
+  }
+  db_->AddDependent(this);
+}
+
+IteratorBase::~IteratorBase() {
+  ReleaseEngineResources();
+  db_->RemoveDependent(this);
+}
+
+void IteratorBase::ReleaseEngineResources() {
+  if (engine_ == nullptr) return;
+  // Only a user's close() can meet this: the DB's close waits for every call in progress, and
+  // the destructor runs when no method can.
+  if (in_use_) RaiseClosed("the iterator is in use by another thread");
+  py::gil_scoped_release nogil;
+  engine_.reset();
+}
+
+void IteratorBase::CheckStatus() const {
+  Status status = engine_->status();
+  if (!status.ok()) RaiseStatus(status);
+}
+
+IteratorBase::Use::Use(IteratorBase* iterator) : iterator_(iterator) {
+  if (iterator->engine_ == nullptr) RaiseClosed(kClosedMessage);
+  if (iterator->in_use_) RaiseClosed("the iterator is in use by another thread");
+  call_.emplace(iterator->db_, kClosedMessage);
+  iterator->in_use_ = true;
+}
+
+IteratorObject::IteratorObject(py::object db, py::handle snapshot, const Range& range, bool reverse,
+                               bool include_key, bool include_value, bool verify_checksums,
+                               bool fill_cache)
+    : IteratorBase(std::move(db), snapshot, verify_checksums, fill_cache, LowerBound(range),
+                   UpperBound(range)),
+      strip_bytes_(range.db_prefix.size()),
+      db_prefix_(range.db_prefix),
+      reverse_(reverse),
+      include_key_(include_key),
+      include_value_(include_value) {
+  if (reverse_) {
+    at_high_end_ = true;
+  } else {
+    SeekToStart();
+  }
+}
+
+py::object IteratorObject::Entry() const {
+  if (include_key_ && include_value_) {
+    return py::make_tuple(Bytes(engine()->key().substr(strip_bytes_)), Bytes(engine()->value()));
+  }
+  if (include_key_) return Bytes(engine()->key().substr(strip_bytes_));
+  if (include_value_) return Bytes(engine()->value());
+  return py::none();
+}
+
+py::object IteratorObject::StepUp() {
+  if (at_high_end_) return py::object();
+  py::object entry = Entry();
+  Iterator* it = engine();
+  bool valid;
+  {
+    py::gil_scoped_release nogil;
+    it->Next();
+    valid = it->Valid();
+  }
+  if (!valid) {
+    CheckStatus();
+    at_high_end_ = true;
+  }
+  return entry;
+}
+
+py::object IteratorObject::StepDown() {
+  Iterator* it = engine();
+  bool valid;
+  {
+    py::gil_scoped_release nogil;
+    if (at_high_end_) {
+      it->SeekToLast();
+    } else {
+      it->Prev();
+    }
+    valid = it->Valid();
+  }
+  if (valid) {
+    at_high_end_ = false;
+    return Entry();
+  }
+  CheckStatus();
+  // Nothing below the cursor: it is at the low end; put the engine back on the first entry.
+  {
+    py::gil_scoped_release nogil;
+    it->SeekToFirst();
+    valid = it->Valid();
+  }
+  CheckStatus();
+  at_high_end_ = !valid;
+  return py::object();
+}
+
+py::object IteratorObject::Next() {
+  Use use(this);
+  py::object entry = reverse_ ? StepDown() : StepUp();
+  if (!entry) throw py::stop_iteration();
+  return entry;
+}
+
+py::object IteratorObject::Prev() {
+  Use use(this);
+  py::object entry = reverse_ ? StepUp() : StepDown();
+  if (!entry) throw py::stop_iteration();
+  return entry;
+}
+
+void IteratorObject::Seek(py::handle target) {
+  BytesArg target_arg(target, "target");
+  std::string full = Concat(db_prefix_, target_arg.view());
+  Use use(this);
+  if (upper_bound() && full >= *upper_bound()) {
+    at_high_end_ = true;
+    return;
+  }
+  Iterator* it = engine();
+  bool valid;
+  {
+    py::gil_scoped_release nogil;
+    it->Seek(full);  // the engine raises a target below the lower bound to it
+    valid = it->Valid();
+  }
+  CheckStatus();
+  at_high_end_ = !valid;
+}
+
+void IteratorObject::SeekToStart() {
+  Use use(this);
+  Iterator* it = engine();
+  bool valid;
+  {
+    py::gil_scoped_release nogil;
+    it->SeekToFirst();
+    valid = it->Valid();
+  }
+  CheckStatus();
+  at_high_end_ = !valid;
+}
+
+void IteratorObject::SeekToStop() {
+  Use use(this);
+  at_high_end_ = true;
+}
+
+RawIteratorObject::RawIteratorObject(py::object db, py::handle snapshot, bool verify_checksums,
+                                     bool fill_cache)
+    : IteratorBase(std::move(db), snapshot, verify_checksums, fill_cache, std::nullopt,
+                   std::nullopt) {}
+
+bool RawIteratorObject::Valid() {
+  Use use(this);
+  return engine()->Valid();
+}
+
+void RawIteratorObject::RequireValid() {
+  if (engine()->Valid()) return;
+  CheckStatus();
+  RaiseIteratorInvalid("the iterator is not positioned at an entry");
+}
+
+void RawIteratorObject::SeekToFirst() {
+  Use use(this);
+  {
+    py::gil_scoped_release nogil;
+    engine()->SeekToFirst();
+  }
+  CheckStatus();
+}
+
+void RawIteratorObject::SeekToLast() {
+  Use use(this);
+  {
+    py::gil_scoped_release nogil;
+    engine()->SeekToLast();
+  }
+  CheckStatus();
+}
+
+void RawIteratorObject::Seek(py::handle target) {
+  BytesArg target_arg(target, "target");
+  Use use(this);
+  {
+    py::gil_scoped_release nogil;
+    engine()->Seek(target_arg.view());
+  }
+  CheckStatus();
+}
+
+void RawIteratorObject::Next() {
+  Use use(this);
+  RequireValid();
+  {
+    py::gil_scoped_release nogil;
+    engine()->Next();
+  }
+  CheckStatus();
+}
+
+void RawIteratorObject::Prev() {
+  Use use(this);
+  RequireValid();
+  {
+    py::gil_scoped_release nogil;
+    engine()->Prev();
+  }
+  CheckStatus();
+}
+
+py::bytes RawIteratorObject::Key() {
+  Use use(this);
+  RequireValid();
+  return Bytes(engine()->key());
+}
+
+py::bytes RawIteratorObject::Value() {
+  Use use(this);
+  RequireValid();
+  return Bytes(engine()->value());
+}
+
+py::tuple RawIteratorObject::Item() {
+  Use use(this);
+  RequireValid();
+  return py::make_tuple(Bytes(engine()->key()), Bytes(engine()->value()));
+}
+
+void BindIterators(py::module_& module) {
+  py::class_<IteratorObject>(module, "Iterator")
+      .def(py::init([](py::object db, py::handle snapshot, std::string db_prefix, bool reverse,
+                       py::object start, py::object stop, bool include_start, bool include_stop,
+                       py::object prefix, bool include_key, bool include_value,
+                       bool verify_checksums, bool fill_cache) {
+             IteratorObject::Range range{std::move(db_prefix), std::move(start), std::move(stop),
+                                         include_start,        include_stop,     std::move(prefix)};
+             return std::make_unique<IteratorObject>(std::move(db), snapshot, range, reverse,
+                                                     include_key, include_value, verify_checksums,
+                                                     fill_cache);
+           }),
+           py::arg("db"), py::arg("snapshot"), py::arg("db_prefix"), py::arg("reverse"),
+           py::arg("start"), py::arg("stop"), py::arg("include_start"), py::arg("include_stop"),
+           py::arg("prefix"), py::arg("include_key"), py::arg("include_value"),
+           py::arg("verify_checksums"), py::arg("fill_cache"))
+      .def("__iter__", [](py::object self) { return self; })
+      .def("__next__", &IteratorObject::Next)
+      .def("prev", &IteratorObject::Prev, "Moves back one entry and returns it.")
+      .def("seek", &IteratorObject::Seek, py::arg("target"),
+           "Moves to just before the first key >= target.")
+      .def("seek_to_start", &IteratorObject::SeekToStart, "Moves to the low end of the range.")
+      .def("seek_to_stop", &IteratorObject::SeekToStop, "Moves to the high end of the range.")
+      .def("close", &IteratorObject::ReleaseEngineResources, "Releases the iterator.")
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](IteratorObject& self, py::args) { self.ReleaseEngineResources(); });
+
+  py::class_<RawIteratorObject>(module, "RawIterator")
+      .def(py::init<py::object, py::handle, bool, bool>(), py::arg("db"), py::arg("snapshot"),
+           py::arg("verify_checksums"), py::arg("fill_cache"))
+      .def("valid", &RawIteratorObject::Valid)
+      .def("seek_to_first", &RawIteratorObject::SeekToFirst)
+      .def("seek_to_last", &RawIteratorObject::SeekToLast)
+      .def("seek", &RawIteratorObject::Seek, py::arg("target"))
+      .def("next", &RawIteratorObject::Next)
+      .def("prev", &RawIteratorObject::Prev)
+      .def("key", &RawIteratorObject::Key)
+      .def("value", &RawIteratorObject::Value)
+      .def("item", &RawIteratorObject::Item)
+      .def("close", &RawIteratorObject::ReleaseEngineResources)
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](RawIteratorObject& self, py::args) { self.ReleaseEngineResources(); });
+}
+
+}  // namespace ziggydb::python
