@@ -63,6 +63,10 @@ class DBObject {
   void Flush();
   void WaitForBackgroundWork();
 
+  // The engine DB for a dependent releasing its resource. Invariant 3 makes it non-null while
+  // any dependent holds one. The GIL must be held.
+  DB* engine_of_dependent() const { return db_.get(); }
+
   void AddDependent(Dependent* dependent) { dependents_.insert(dependent); }
   void RemoveDependent(Dependent* dependent) { dependents_.erase(dependent); }
 

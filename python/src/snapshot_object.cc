@@ -31,13 +31,8 @@ void SnapshotObject::ReleaseEngineResources() {
     py::gil_scoped_release nogil;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  if (snapshot_ == nullptr || db_->closed()) {
-    // A closed DB released its dependents before closing; nothing is left to release.
-    snapshot_ = nullptr;
-    return;
-  }
-  DBCall call(db_);
-  call.engine()->ReleaseSnapshot(snapshot_);
+  if (snapshot_ == nullptr) return;
+  db_->engine_of_dependent()->ReleaseSnapshot(snapshot_);
   snapshot_ = nullptr;
 }
 

@@ -36,16 +36,13 @@ def engine_options(plyvel_options, ziggydb_options):
     for name, value in plyvel_options.items():
         options[PLYVEL_NAMES.get(name, name)] = value
     for name, value in ziggydb_options.items():
-        if name in PLYVEL_NAMES.values() and plyvel_options.get(_plyvel_name(name)) is not None:
-            raise TypeError(f"option '{name}' given twice (also as '{_plyvel_name(name)}')")
-        if value is None and options.get(name) is not None:
-            continue
+        plyvel = _PLYVEL_NAME_OF.get(name)
+        if plyvel is not None and plyvel_options[plyvel] != PLYVEL_DEFAULTS.get(plyvel):
+            raise TypeError(f"option '{name}' given twice (also as '{plyvel}')")
         options[name] = value
     return options
 
 
-def _plyvel_name(ziggydb_name):
-    for plyvel, ziggydb in PLYVEL_NAMES.items():
-        if ziggydb == ziggydb_name:
-            return plyvel
-    return ziggydb_name
+# The defaults of plyvel's signature that are not None; a ZiggyDB name overrides them.
+PLYVEL_DEFAULTS = {"bloom_filter_bits": 0}
+_PLYVEL_NAME_OF = {ziggydb: plyvel for plyvel, ziggydb in PLYVEL_NAMES.items()}
