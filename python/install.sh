@@ -7,6 +7,29 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 python=${PYTHON:-/usr/bin/python3}
 
+if ! "$python" -c 'import setuptools' 2>/dev/null; then
+  echo "python: $python has no setuptools (Debian: apt-get install python3-setuptools)" >&2
+  exit 1
+fi
+
+if ! "$python" -c 'import pip, wheel' 2>/dev/null; then
+  # An interpreter without pip or wheel (e.g. a bare /usr/local or pyenv build) cannot make a wheel
+  # offline: build the extension in place and copy the package where pip would have put it.
+  build=$(mktemp -d "${TMPDIR:-/tmp}/ziggydb-build.XXXXXX")
+  trap 'rm -rf "$build"' EXIT
+  (cd "$here" && "$python" setup.py -q build_ext --build-lib "$build" --build-temp "$build/tmp")
+  cp "$here"/ziggydb/*.py "$here"/ziggydb/*.pyi "$here"/ziggydb/py.typed "$build/ziggydb/"
+  target=$("$python" -c 'import sys, sysconfig
+prefix = sys.argv[1]
+print(sysconfig.get_path("platlib", vars={"base": prefix, "platbase": prefix}) if prefix
+      else sysconfig.get_path("platlib"))' "${PYTHON_PREFIX:-}")
+  mkdir -p "$target"
+  rm -rf "$target/ziggydb"
+  cp -r "$build/ziggydb" "$target/ziggydb"
+  echo "python: installed ziggydb for $python in $target (without pip)"
+  exit 0
+fi
+
 args=(-m pip install --no-build-isolation --no-deps --no-index --quiet --disable-pip-version-check
   --root-user-action=ignore)
 if [ -n "${PYTHON_PREFIX:-}" ]; then
