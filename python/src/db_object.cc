@@ -9,6 +9,7 @@
 
 #include "bytes_arg.h"
 #include "errors.h"
+#include "fast_calls.h"
 #include "options.h"
 
 namespace py = pybind11;
@@ -211,30 +212,11 @@ void DBObject::WaitForBackgroundWork() {
 }
 
 void BindDB(py::module_& module) {
-  py::class_<DBObject>(module, "_DB", py::dynamic_attr())
-      .def(py::init<py::object, const py::dict&>(), py::arg("name"), py::arg("options"))
+  py::class_<DBObject> db_class(module, "_DB", py::dynamic_attr());
+  db_class.def(py::init<py::object, const py::dict&>(), py::arg("name"), py::arg("options"))
       .def("close", &DBObject::Close, "Closes the DB (and its iterators and snapshots).")
       .def_property_readonly("closed", &DBObject::closed)
       .def_property_readonly("name", &DBObject::name)
-      .def(
-          "put",
-          [](DBObject& db, py::handle key, py::handle value, bool sync) {
-            db.Put({}, key, value, sync);
-          },
-          py::arg("key"), py::arg("value"), py::kw_only(), py::arg("sync") = false,
-          "Stores value under key.")
-      .def(
-          "get",
-          [](DBObject& db, py::handle key, py::handle default_value, bool verify_checksums,
-             bool fill_cache) {
-            ReadOptions options;
-            options.verify_checksums = verify_checksums;
-            options.fill_cache = fill_cache;
-            return db.Get({}, key, default_value, options);
-          },
-          py::arg("key"), py::arg("default") = py::none(), py::kw_only(),
-          py::arg("verify_checksums") = false, py::arg("fill_cache") = true,
-          "The value stored under key, or default if there is none.")
       .def(
           "delete", [](DBObject& db, py::handle key, bool sync) { db.Delete({}, key, sync); },
           py::arg("key"), py::kw_only(), py::arg("sync") = false,
@@ -259,6 +241,8 @@ void BindDB(py::module_& module) {
       .def("flush", &DBObject::Flush, "Writes the memtable to a table file and waits for it.")
       .def("wait_for_background_work", &DBObject::WaitForBackgroundWork,
            "Waits until no flush or compaction is running or due.");
+  // get and put, the hot calls, are bound without pybind11's dispatcher (fast_calls.h).
+  InstallFastDBCalls(db_class);
 }
 
 }  // namespace ziggydb::python

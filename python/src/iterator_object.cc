@@ -1,9 +1,11 @@
 #include "iterator_object.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "bytes_arg.h"
 #include "errors.h"
+#include "fast_calls.h"
 #include "snapshot_object.h"
 
 namespace py = pybind11;
@@ -145,33 +147,80 @@ IteratorObject::IteratorObject(py::object db, py::handle snapshot, const Range& 
   }
 }
 
-py::object IteratorObject::Entry() const {
+py::object IteratorObject::Entry(std::string_view key, std::string_view value) const {
   if (include_key_ && include_value_) {
-    return py::make_tuple(Bytes(engine()->key().substr(strip_bytes_)), Bytes(engine()->value()));
+    PyObject* tuple = PyTuple_New(2);
+    if (tuple == nullptr) throw py::error_already_set();
+    py::object result = py::reinterpret_steal<py::object>(tuple);
+    PyTuple_SET_ITEM(tuple, 0, Bytes(key.substr(strip_bytes_)).release().ptr());
+    PyTuple_SET_ITEM(tuple, 1, Bytes(value).release().ptr());
+    return result;
   }
-  if (include_key_) return Bytes(engine()->key().substr(strip_bytes_));
-  if (include_value_) return Bytes(engine()->value());
+  if (include_key_) return Bytes(key.substr(strip_bytes_));
+  if (include_value_) return Bytes(value);
   return py::none();
 }
 
-py::object IteratorObject::StepUp() {
-  if (at_high_end_) return py::object();
-  py::object entry = Entry();
+py::object IteratorObject::Entry() const {
+  return Entry(engine()->key(), engine()->value());
+}
+
+void IteratorObject::ReadAhead() {
+  Iterator* it = engine();
+  const size_t wanted = read_ahead_entries_;
+  if (ahead_.size() < wanted) ahead_.resize(wanted);
+  size_t count = 0;
+  bool valid = true;
+  {
+    py::gil_scoped_release nogil;
+    while (count < wanted && valid) {
+      AheadEntry& slot = ahead_[count++];
+      slot.key.assign(it->key());
+      if (include_value_) slot.value.assign(it->value());
+      it->Next();
+      valid = it->Valid();
+    }
+  }
+  ahead_pos_ = 0;
+  ahead_count_ = count;
+  // The engine's error, if it met one, is raised once the entries read before it are returned.
+  at_high_end_ = !valid;
+  read_ahead_entries_ = std::min(wanted * 2, kReadAheadEntriesMax);
+}
+
+void IteratorObject::Settle() {
+  read_ahead_entries_ = 1;
+  if (ahead_pos_ == ahead_count_) {
+    ahead_pos_ = ahead_count_ = 0;
+    return;
+  }
+  const std::string& next_key = ahead_[ahead_pos_].key;
+  ahead_pos_ = ahead_count_ = 0;
   Iterator* it = engine();
   bool valid;
   {
     py::gil_scoped_release nogil;
-    it->Next();
+    it->Seek(next_key);
     valid = it->Valid();
   }
-  if (!valid) {
-    CheckStatus();
-    at_high_end_ = true;
+  CheckStatus();
+  at_high_end_ = !valid;
+}
+
+py::object IteratorObject::StepUp() {
+  if (ahead_pos_ == ahead_count_) {
+    if (at_high_end_) {
+      CheckStatus();
+      return py::object();
+    }
+    ReadAhead();
   }
-  return entry;
+  const AheadEntry& entry = ahead_[ahead_pos_++];
+  return Entry(entry.key, entry.value);
 }
 
 py::object IteratorObject::StepDown() {
+  Settle();
   Iterator* it = engine();
   bool valid;
   {
@@ -206,6 +255,12 @@ py::object IteratorObject::Next() {
   return entry;
 }
 
+PyObject* IteratorObject::NextOrNull() {
+  Use use(this);
+  py::object entry = reverse_ ? StepDown() : StepUp();
+  return entry.release().ptr();
+}
+
 py::object IteratorObject::Prev() {
   Use use(this);
   py::object entry = reverse_ ? StepUp() : StepDown();
@@ -217,6 +272,8 @@ void IteratorObject::Seek(py::handle target) {
   BytesArg target_arg(target, "target");
   std::string full = Concat(db_prefix_, target_arg.view());
   Use use(this);
+  ahead_pos_ = ahead_count_ = 0;
+  read_ahead_entries_ = 1;
   if (upper_bound() && full >= *upper_bound()) {
     at_high_end_ = true;
     return;
@@ -234,6 +291,8 @@ void IteratorObject::Seek(py::handle target) {
 
 void IteratorObject::SeekToStart() {
   Use use(this);
+  ahead_pos_ = ahead_count_ = 0;
+  read_ahead_entries_ = 1;
   Iterator* it = engine();
   bool valid;
   {
@@ -247,6 +306,8 @@ void IteratorObject::SeekToStart() {
 
 void IteratorObject::SeekToStop() {
   Use use(this);
+  ahead_pos_ = ahead_count_ = 0;
+  read_ahead_entries_ = 1;
   at_high_end_ = true;
 }
 
@@ -333,7 +394,8 @@ py::tuple RawIteratorObject::Item() {
 }
 
 void BindIterators(py::module_& module) {
-  py::class_<IteratorObject>(module, "Iterator")
+  py::class_<IteratorObject> iterator(module, "Iterator");
+  iterator
       .def(py::init([](py::object db, py::handle snapshot, std::string db_prefix, bool reverse,
                        py::object start, py::object stop, bool include_start, bool include_stop,
                        py::object prefix, bool include_key, bool include_value,
@@ -358,6 +420,8 @@ void BindIterators(py::module_& module) {
       .def("close", &IteratorObject::ReleaseEngineResources, "Releases the iterator.")
       .def("__enter__", [](py::object self) { return self; })
       .def("__exit__", [](IteratorObject& self, py::args) { self.ReleaseEngineResources(); });
+
+  InstallFastIteratorNext(iterator);
 
   py::class_<RawIteratorObject>(module, "RawIterator")
       .def(py::init<py::object, py::handle, bool, bool>(), py::arg("db"), py::arg("snapshot"),

@@ -7,10 +7,16 @@
 // before the first key >= target, seek_to_start() at the low end of the range and seek_to_stop()
 // at the high end, whatever the direction. A fresh iterator starts at the end it reads from.
 //
-// Representation. Invariant: either at_high_end_ (the cursor is after the last entry of the
-// range; engine_ is then unused), or engine_ is valid and the cursor sits just before its entry.
-// The range is enforced by the engine (ReadOptions iterate bounds, computed once), so the cursor
-// never leaves it. A DB-level prefix (prefixed_db) is prepended to bounds and seek targets and cut
+// Representation. The entries just after the cursor may have been read ahead into ahead_
+// (ahead_[ahead_pos_, ahead_count_)): moving up through them touches neither the engine nor the
+// GIL. Invariant, for the engine position: either at_high_end_ (the engine is past the last entry
+// of the range), or engine_ is valid and its entry is the first one after those read ahead (with
+// nothing read ahead: the entry just after the cursor). Every movement other than a step up first
+// drops what was read ahead (Settle), seeking the engine back to the cursor. Reading ahead starts
+// with one entry and doubles up to kReadAheadEntriesMax, so a short scan reads little beyond what
+// it returns and a long one releases the GIL once per batch rather than once per entry. The range
+// is enforced by the engine (ReadOptions iterate bounds, computed once), so the cursor never
+// leaves it. A DB-level prefix (prefixed_db) is prepended to bounds and seek targets and cut
 // from returned keys.
 //
 // RawIteratorObject (ziggydb.RawIterator) is the engine iterator as is: valid(), seek*, next(),
@@ -27,6 +33,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "db_object.h"
 
@@ -91,6 +99,8 @@ class IteratorObject final : public IteratorBase {
                  bool include_key, bool include_value, bool verify_checksums, bool fill_cache);
 
   pybind11::object Next();  // raises StopIteration at the end
+  // As Next, but returns a new reference, or nullptr (no exception) at the end: tp_iternext.
+  PyObject* NextOrNull();
   pybind11::object Prev();  // raises StopIteration at the start
   void Seek(pybind11::handle target);
   void SeekToStart();
@@ -101,8 +111,20 @@ class IteratorObject final : public IteratorBase {
   // there was none (the cursor then stays).
   pybind11::object StepUp();
   pybind11::object StepDown();
-  // The entry at engine() in the iterator's include_key/include_value shape.
+  // The entry at engine(), or a read-ahead one, in the include_key/include_value shape.
   pybind11::object Entry() const;
+  pybind11::object Entry(std::string_view key, std::string_view value) const;
+  // Reads up to read_ahead_entries_ entries from the engine into ahead_. Precondition: nothing
+  // read ahead is left and !at_high_end_.
+  void ReadAhead();
+  // Drops what was read ahead, putting the engine back just after the cursor.
+  void Settle();
+
+  struct AheadEntry {
+    std::string key;  // the whole engine key (db_prefix included)
+    std::string value;
+  };
+  static constexpr size_t kReadAheadEntriesMax = 128;
 
   size_t strip_bytes_;  // the DB-level prefix cut from keys
   std::string db_prefix_;
@@ -110,6 +132,10 @@ class IteratorObject final : public IteratorBase {
   bool include_key_;
   bool include_value_;
   bool at_high_end_ = false;
+  std::vector<AheadEntry> ahead_;  // slots reused between batches (their capacity too)
+  size_t ahead_pos_ = 0;
+  size_t ahead_count_ = 0;
+  size_t read_ahead_entries_ = 1;
 };
 
 class RawIteratorObject final : public IteratorBase {
