@@ -55,6 +55,18 @@ test-tsan-smoke: deps
 	cmake --build --preset tsan-smoke -j $(JOBS)
 	ctest --preset tsan-smoke
 
+# The C API as a user meets it (tests/c_api_test.sh: install, pkg-config, a C11 program linked to
+# the shared and the static library, the shared library's exports), in the release build and under
+# ASan with leak checking. `make test` runs the same ctest test `c_api` in test-release and test-asan.
+.PHONY: test-c-api
+test-c-api: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target ziggydb ziggydb_shared ziggy
+	ctest --preset release -R '^c_api$$'
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS) --target ziggydb ziggydb_shared ziggy
+	ctest --preset asan -R '^c_api$$'
+
 # clang -Wthread-safety -Werror over the engine library and the tests with annotated helpers
 # (compile only: the analysis is the point), then the checks that the analysis rejects
 # lock-discipline mistakes (docs/design/concurrency.md).

@@ -1,10 +1,16 @@
-# Installs the public headers and the ziggydb library, and exports the CMake package
-# (find_package(ZiggyDB) -> ZiggyDB::ziggydb) and a pkg-config file (ziggydb.pc).
+# Installs the public headers and both engine libraries (libziggydb.a and libziggydb.so, the
+# latter with its versioned SONAME and symlinks), and exports the CMake package and the
+# pkg-config files.
+#
+# CMake: find_package(ZiggyDB) defines ZiggyDB::ziggydb, the static library unless the component
+# `shared` is asked for (find_package(ZiggyDB COMPONENTS shared)); ZiggyDB::ziggydb_static and
+# ZiggyDB::ziggydb_shared name each one directly. pkg-config: `ziggydb` links the shared library
+# (-lziggydb finds the .so before the .a), `ziggydb-static` the static one with its dependencies.
 #
 # Both descriptions are relocatable: `cmake --install <build> --prefix <anywhere>` yields a tree that
-# works where it lands. ZiggyDB::ziggydb carries its link dependencies (Threads and the compression
-# and hash libraries, by plain name), so a consumer needs only target_link_libraries(app
-# ZiggyDB::ziggydb); a pkg-config consumer of the static library uses `pkg-config --static --libs`.
+# works where it lands. The static target carries its link dependencies (Threads and the
+# compression and hash libraries, by plain name), so a consumer needs only
+# target_link_libraries(app ZiggyDB::ziggydb).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -25,7 +31,9 @@ endforeach()
 
 install(DIRECTORY include/ziggydb DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
   FILES_MATCHING PATTERN "*.h")
-install(TARGETS ziggydb EXPORT ZiggyDBTargets
+set_target_properties(ziggydb PROPERTIES EXPORT_NAME ziggydb_static)
+set_target_properties(ziggydb_shared PROPERTIES EXPORT_NAME ziggydb_shared)
+install(TARGETS ziggydb ziggydb_shared EXPORT ZiggyDBTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
@@ -61,5 +69,6 @@ endif()
 list(TRANSFORM ZIGGY_INSTALL_LINK_NAMES PREPEND "-l" OUTPUT_VARIABLE ZIGGY_PC_PRIVATE_LIBS)
 list(JOIN ZIGGY_PC_PRIVATE_LIBS " " ZIGGY_PC_PRIVATE_LIBS)
 configure_file(cmake/ziggydb.pc.in ${CMAKE_CURRENT_BINARY_DIR}/ziggydb.pc @ONLY)
-install(FILES ${CMAKE_CURRENT_BINARY_DIR}/ziggydb.pc
+configure_file(cmake/ziggydb-static.pc.in ${CMAKE_CURRENT_BINARY_DIR}/ziggydb-static.pc @ONLY)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/ziggydb.pc ${CMAKE_CURRENT_BINARY_DIR}/ziggydb-static.pc
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -17,6 +17,7 @@ declare -A allowed=(
   [table]="env util"
   [db]="table memtable wal base env util"
   [txn]="db table memtable wal base env util"
+  [c]=""
 )
 
 modules_seen=0

@@ -7,6 +7,7 @@
 #define ZIGGYDB_DB_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,6 +67,19 @@ class DB {
 
   // Internal state as text, e.g. "ziggydb.stats". False if the name is unknown.
   virtual bool GetProperty(std::string_view name, std::string* value) = 0;
+
+  // A key range [start, limit) for GetApproximateSizes.
+  struct Range {
+    std::string_view start;
+    std::string_view limit;
+  };
+  // For each of the n ranges, sizes[i] receives about how many bytes of table files hold keys in
+  // ranges[i]: whole tables inside the range count in full, a table the range cuts through in
+  // proportion to the data blocks it covers. Memtables are not counted, so recent writes show up
+  // after their flush. An empty or inverted range gets 0. Reads no data blocks (each table's
+  // index is in memory once the table is open). Errors: the DB is closed, or a table cannot be
+  // opened.
+  virtual Status GetApproximateSizes(const Range* ranges, size_t n, uint64_t* sizes) = 0;
 
   // Writes the memtable out to a table file and waits for it.
   virtual Status Flush() = 0;

@@ -11,6 +11,7 @@
 //   db_impl_read.cc    Get and NewIterator (db_iter.h over merging_iterator.h)
 //   db_impl_compaction.cc  the compaction threads, installing CompactionJob results, CompactRange
 //                      (compaction.h, compaction_scheduler.h, compaction_job.h)
+//   db_impl_sizes.cc   GetApproximateSizes
 // Recovery and durability rules: docs/design/recovery.md.
 //
 // Concurrency: one mutex, mu_, guards the mutable state listed under "Guarded by mu_" below.
@@ -92,6 +93,7 @@ class DBImpl final : public DB, private CommitEnv {
   const Snapshot* GetSnapshot() override EXCLUDES(mu_);
   void ReleaseSnapshot(const Snapshot* snapshot) override EXCLUDES(mu_);
   bool GetProperty(std::string_view name, std::string* value) override EXCLUDES(mu_);
+  Status GetApproximateSizes(const Range* ranges, size_t n, uint64_t* sizes) override EXCLUDES(mu_);
   Status Flush() override EXCLUDES(mu_);
   using DB::CompactRange;  // the deleted nullptr overload
   Status CompactRange(std::optional<std::string_view> begin,

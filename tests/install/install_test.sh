@@ -59,13 +59,14 @@ export PKG_CONFIG_PATH
 PKG_CONFIG_PATH=$(dirname "$pc")
 pc_version=$("$pkg_config" --modversion ziggydb) || fail "pkg-config cannot read ziggydb.pc"
 [ "$pc_version" = "$version" ] || fail "ziggydb.pc says version $pc_version, expected $version"
-pc_cflags=$("$pkg_config" --cflags ziggydb)
-pc_libs=$("$pkg_config" --static --libs ziggydb)
+pc_cflags=$("$pkg_config" --cflags ziggydb-static)
+# The static library by path (ziggydb.pc links the shared one; tests/c_api_test.sh uses that).
+pc_libs=$("$pkg_config" --libs ziggydb-static)
 echo "cflags: $pc_cflags"
 echo "libs:   $pc_libs"
 # Word splitting of the flag strings is intended.
 # shellcheck disable=SC2086
-"$cxx" $cxx_flags $pc_cflags -DZIGGY_PACKAGE_VERSION="\"$pc_version\"" \
+"$cxx" -std=c++20 $cxx_flags $pc_cflags -DZIGGY_PACKAGE_VERSION="\"$pc_version\"" \
   "$consumer_src/main.cc" -o "$work_dir/pkg-consumer" $ld_flags $pc_libs ||
   fail "building the pkg-config consumer"
 check_output "$work_dir/pkg-consumer" pkg-config

@@ -1,0 +1,235 @@
+// The C API under allocation failure: an entry point turns std::bad_alloc into an error (or its
+// documented failure result) instead of letting the exception unwind through C frames. Allocation
+// failure is injected by replacing the global operator new for this test binary: on the calling
+// thread only (background threads allocate normally), the n-th allocation after Arm throws. Each
+// call is repeated with n = 0, 1, 2, ... until a run completes without meeting the failure, so
+// every allocation it makes fails once.
+//
+// Covered: reads (get, pinned get, properties), building batches, iterators and snapshots. Not
+// covered, because the engine below is not exception-safe there (an allocation failure inside
+// DB::Write leaves the DB mutex locked, and one inside DB::Open or Close reaches a destructor and
+// terminates): writes, open and close. The C layer catches what reaches it on those paths too.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "testutil/testutil.h"
+#include "ziggydb/c.h"
+
+namespace {
+
+// Allocations left before the injected failure on this thread; negative: no injection.
+thread_local long allocations_until_failure = -1;
+// Set when the injected failure was thrown since the last Arm.
+thread_local bool failure_thrown = false;
+
+void* Allocate(size_t size) {
+  if (allocations_until_failure >= 0 && allocations_until_failure-- == 0) {
+    failure_thrown = true;
+    throw std::bad_alloc();
+  }
+  void* p = std::malloc(size == 0 ? 1 : size);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+
+void Arm(long n) {
+  allocations_until_failure = n;
+  failure_thrown = false;
+}
+// Runs f (test assertions, which allocate) with the injection paused.
+template <typename F>
+void Unarmed(F&& f) {
+  long saved = allocations_until_failure;
+  allocations_until_failure = -1;
+  f();
+  allocations_until_failure = saved;
+}
+
+// Disarms; returns whether the injected failure happened.
+bool Disarm() {
+  allocations_until_failure = -1;
+  return failure_thrown;
+}
+
+}  // namespace
+
+void* operator new(size_t size) {
+  return Allocate(size);
+}
+void* operator new[](size_t size) {
+  return Allocate(size);
+}
+void* operator new(size_t size, const std::nothrow_t&) noexcept {
+  try {
+    return Allocate(size);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void* operator new[](size_t size, const std::nothrow_t&) noexcept {
+  try {
+    return Allocate(size);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, size_t) noexcept {
+  std::free(p);
+}
+
+namespace ziggydb::test {
+namespace {
+
+int out_of_memory_errors = 0;  // "Out of memory" errors ForEachAllocation has seen
+
+// Runs `call` with the n-th allocation failing, for n = 0, 1, ... until a run meets no failure.
+// `call` returns the error message of its attempt (NULL on success), which must then be an
+// "Out of memory" error whenever the injected failure reached the C layer as an exception. Returns
+// the number of runs.
+template <typename Call>
+int ForEachAllocation(Call&& call) {
+  for (long n = 0;; n++) {
+    Arm(n);
+    char* err = call();
+    bool failed = Disarm();
+    if (err != nullptr) {
+      ziggydb_code_t code = ziggydb_error_code(err);
+      if (code == ZIGGYDB_OUT_OF_MEMORY) out_of_memory_errors++;
+      EXPECT_TRUE(code == ZIGGYDB_OUT_OF_MEMORY || code == ZIGGYDB_IO_ERROR ||
+                  code == ZIGGYDB_INVALID_ARGUMENT)
+          << "allocation " << n << ": " << err;
+      ziggydb_free(err);
+    }
+    if (!failed) return static_cast<int>(n) + 1;
+    if (n > 100000) {
+      ADD_FAILURE() << "the call never completed";
+      return static_cast<int>(n);
+    }
+  }
+}
+
+class CApiOomTest : public ::testing::Test {
+ protected:
+  CApiOomTest() {
+    options_ = ziggydb_options_create();
+    ziggydb_options_set_create_if_missing(options_, 1);
+    ro_ = ziggydb_readoptions_create();
+    wo_ = ziggydb_writeoptions_create();
+  }
+  ~CApiOomTest() override {
+    ziggydb_close(db_);
+    ziggydb_writeoptions_destroy(wo_);
+    ziggydb_readoptions_destroy(ro_);
+    ziggydb_options_destroy(options_);
+  }
+  void OpenDB() {
+    char* err = nullptr;
+    db_ = ziggydb_open(options_, dir_.Join("db").c_str(), &err);
+    ASSERT_EQ(err, nullptr) << err;
+  }
+
+  TempDir dir_;
+  ziggydb_options_t* options_;
+  ziggydb_readoptions_t* ro_;
+  ziggydb_writeoptions_t* wo_;
+  ziggydb_t* db_ = nullptr;
+};
+
+TEST_F(CApiOomTest, WritesAndReads) {
+  OpenDB();
+  const std::string value(300, 'v');  // past the small-string buffer: the copies allocate
+  char* err = nullptr;
+  ziggydb_put(db_, wo_, "key", 3, value.data(), value.size(), &err);
+  ASSERT_EQ(err, nullptr);
+  int runs = 0;
+  runs = ForEachAllocation([&]() -> char* {
+    char* err = nullptr;
+    size_t len = 0;
+    char* got = ziggydb_get(db_, ro_, "key", 3, &len, &err);
+    Unarmed([&] { EXPECT_TRUE(got == nullptr || std::string(got, len) == value); });
+    ziggydb_free(got);
+    return err;
+  });
+  EXPECT_GE(runs, 2) << "the value copy allocates, so at least one run must have failed";
+  EXPECT_GT(out_of_memory_errors, 0);
+
+  ziggydb_pinnable_t* pinned = ziggydb_pinnable_create();
+  ForEachAllocation([&]() -> char* {
+    char* err = nullptr;
+    ziggydb_code_t code = ziggydb_get_pinned(db_, ro_, "key", 3, pinned, &err);
+    Unarmed([&] { EXPECT_EQ(code, ziggydb_error_code(err)); });  // ZIGGYDB_OK when err is NULL
+    return err;
+  });
+  ziggydb_pinnable_destroy(pinned);
+
+  // Building a batch (writing it is not covered: see the file comment).
+  ziggydb_writebatch_t* batch = ziggydb_writebatch_create();
+  ForEachAllocation([&]() -> char* {
+    ziggydb_writebatch_clear(batch);
+    ziggydb_writebatch_put(batch, "b", 1, value.data(), value.size());
+    ziggydb_writebatch_delete(batch, "key", 3);
+    ziggydb_writebatch_t* copy = ziggydb_writebatch_create();
+    if (copy != nullptr) {
+      ziggydb_writebatch_append(copy, batch);
+      ziggydb_writebatch_destroy(copy);
+    }
+    return nullptr;
+  });
+  // The last run met no failure: the batch holds both updates and is written whole.
+  EXPECT_EQ(ziggydb_writebatch_count(batch), 2);
+  ziggydb_write(db_, wo_, batch, &err);
+  EXPECT_EQ(err, nullptr);
+  ziggydb_writebatch_destroy(batch);
+
+  ForEachAllocation([&]() -> char* {
+    char* property = ziggydb_property_value(db_, "ziggydb.stats");
+    ziggydb_free(property);
+    return nullptr;
+  });
+}
+
+TEST_F(CApiOomTest, IteratorsAndSnapshots) {
+  OpenDB();
+  char* err = nullptr;
+  for (int i = 0; i < 100; i++) {
+    std::string key = "key" + std::to_string(i);
+    ziggydb_put(db_, wo_, key.data(), key.size(), "v", 1, &err);
+    ASSERT_EQ(err, nullptr);
+  }
+  ziggydb_flush(db_, &err);
+  ASSERT_EQ(err, nullptr);
+
+  ForEachAllocation([&]() -> char* {
+    ziggydb_readoptions_set_iterate_lower_bound(ro_, "key1", 4);  // 0 when its copy failed
+    const ziggydb_snapshot_t* snapshot = ziggydb_create_snapshot(db_);
+    ziggydb_iterator_t* it = ziggydb_create_iterator(db_, ro_);
+    char* iter_err = nullptr;
+    if (it != nullptr) {
+      int seen = 0;
+      for (ziggydb_iter_seek_to_first(it); ziggydb_iter_valid(it); ziggydb_iter_next(it))
+        seen++;
+      ziggydb_iter_get_error(it, &iter_err);
+      Unarmed([&] { EXPECT_TRUE(iter_err != nullptr || seen > 0); });
+      ziggydb_iter_destroy(it);
+    }
+    ziggydb_release_snapshot(db_, snapshot);
+    return iter_err;
+  });
+}
+
+}  // namespace
+}  // namespace ziggydb::test

@@ -1,0 +1,107 @@
+// The iterator of the C API (include/ziggydb/c.h).
+//
+// The engine's iterator moves without allocating in the common case, but a step that loads a
+// block may allocate; a failure there is kept in own_error and makes the iterator invalid (the
+// C caller sees it through ziggydb_iter_get_error, as an engine error).
+#include <cstddef>
+#include <cstdlib>
+#include <memory>
+#include <string_view>
+
+#include "c/c_handles.h"
+
+using ziggydb::c_api::Bytes;
+
+namespace {
+
+// Runs one movement of `iter`; a thrown exception ends the iteration with an error.
+template <typename Move>
+void Step(ziggydb_iterator_t* iter, Move&& move) noexcept {
+  if (!iter->own_error.ok()) return;
+  try {
+    move(*iter->iter);
+  } catch (...) {
+    char* message = nullptr;
+    ziggydb::c_api::SaveCurrentException(&message);
+    iter->own_error =
+        ziggydb::Status::IOError(message != nullptr ? message : "iterator step failed");
+    std::free(message);
+  }
+}
+
+}  // namespace
+
+extern "C" {
+
+ziggydb_iterator_t* ziggydb_create_iterator(ziggydb_t* db, const ziggydb_readoptions_t* options) {
+  try {
+    auto handle = std::make_unique<ziggydb_iterator_t>();
+    handle->lower_bound = options->lower_bound;
+    handle->upper_bound = options->upper_bound;
+    ziggydb::ReadOptions read_options = options->options;
+    read_options.iterate_lower_bound = handle->lower_bound;
+    read_options.iterate_upper_bound = handle->upper_bound;
+    handle->iter = db->db->NewIterator(read_options);
+    return handle.release();
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+void ziggydb_iter_destroy(ziggydb_iterator_t* iter) {
+  delete iter;
+}
+
+uint8_t ziggydb_iter_valid(const ziggydb_iterator_t* iter) {
+  return iter->own_error.ok() && iter->iter->Valid() ? 1 : 0;
+}
+
+void ziggydb_iter_seek_to_first(ziggydb_iterator_t* iter) {
+  Step(iter, [](ziggydb::Iterator& it) { it.SeekToFirst(); });
+}
+
+void ziggydb_iter_seek_to_last(ziggydb_iterator_t* iter) {
+  Step(iter, [](ziggydb::Iterator& it) { it.SeekToLast(); });
+}
+
+void ziggydb_iter_seek(ziggydb_iterator_t* iter, const char* k, size_t klen) {
+  Step(iter, [&](ziggydb::Iterator& it) { it.Seek(Bytes(k, klen)); });
+}
+
+void ziggydb_iter_seek_for_prev(ziggydb_iterator_t* iter, const char* k, size_t klen) {
+  Step(iter, [&](ziggydb::Iterator& it) { it.SeekForPrev(Bytes(k, klen)); });
+}
+
+void ziggydb_iter_next(ziggydb_iterator_t* iter) {
+  Step(iter, [](ziggydb::Iterator& it) { it.Next(); });
+}
+
+void ziggydb_iter_prev(ziggydb_iterator_t* iter) {
+  Step(iter, [](ziggydb::Iterator& it) { it.Prev(); });
+}
+
+const char* ziggydb_iter_key(const ziggydb_iterator_t* iter, size_t* klen) {
+  std::string_view key = iter->iter->key();
+  *klen = key.size();
+  return key.data();
+}
+
+const char* ziggydb_iter_value(const ziggydb_iterator_t* iter, size_t* vlen) {
+  std::string_view value = iter->iter->value();
+  *vlen = value.size();
+  return value.data();
+}
+
+void ziggydb_iter_get_error(const ziggydb_iterator_t* iter, char** errptr) {
+  if (!iter->own_error.ok()) {
+    ziggydb::c_api::SaveError(errptr, iter->own_error);
+    return;
+  }
+  try {
+    ziggydb::c_api::SaveError(errptr, iter->iter->status());
+  } catch (...) {
+    ziggydb::c_api::SaveCurrentException(errptr);
+  }
+}
+
+}  // extern "C"
