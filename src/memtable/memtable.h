@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -38,8 +39,11 @@ class MemTable {
  public:
   // `comparator` must outlive the memtable. capacity_bytes: the size the memtable is expected to
   // reach (the DB's memtable_bytes); it sizes the key filter, counted in ApproximateMemoryBytes.
-  // 0 means unknown: no filter.
-  explicit MemTable(const InternalKeyComparator& comparator, size_t capacity_bytes = 0);
+  // 0 means unknown: no filter. first_sequence: the lowest sequence the memtable may be given
+  // (the DB's next sequence when it creates the memtable): with the newer memtables it holds every
+  // write from there on, which is what transactions are validated against.
+  explicit MemTable(const InternalKeyComparator& comparator, size_t capacity_bytes = 0,
+                    SequenceNumber first_sequence = SequenceNumber{0});
   MemTable(const MemTable&) = delete;
   MemTable& operator=(const MemTable&) = delete;
   ~MemTable() = default;
@@ -56,6 +60,10 @@ class MemTable {
   //   no entry  -> returns false, *value and *status untouched.
   bool Get(const LookupKey& key, std::string* value, Status* status) const;
 
+  // The sequence of the newest entry of user_key (a value or a deletion), or nullopt if the
+  // memtable has none: what a transaction's conflict check asks. Filtered like Get.
+  std::optional<SequenceNumber> NewestSequence(std::string_view user_key) const;
+
   // An iterator over every entry: key() is the internal key, value() the value, ordered by the
   // InternalKeyComparator (so versions of one user key run newest first). status() is always OK.
   std::unique_ptr<Iterator> NewIterator() const;
@@ -68,6 +76,7 @@ class MemTable {
   bool has_filter() const { return filter_ != nullptr; }
   uint64_t NumEntries() const { return num_entries_.load(std::memory_order_relaxed); }
   bool Empty() const { return NumEntries() == 0; }
+  SequenceNumber first_sequence() const { return first_sequence_; }
 
  private:
   class MemTableIterator;
@@ -85,6 +94,7 @@ class MemTable {
   Arena arena_;
   Table table_;
   const std::unique_ptr<MemTableFilter> filter_;  // null without a capacity
+  const SequenceNumber first_sequence_;
   // Relaxed: a count for statistics, written by the single writer; entries are published to
   // readers by the skiplist, not through this counter.
   std::atomic<uint64_t> num_entries_{0};
