@@ -18,6 +18,7 @@ declare -A allowed=(
   [db]="table memtable wal base env util"
   [txn]="db table memtable wal base env util"
   [c]=""
+  [backup]="db table memtable wal base env util"
 )
 
 modules_seen=0

@@ -52,7 +52,7 @@ TORN="$WORK/torn-manifest"
 expect_rc 0 "$ZIGGY" put --db "$TORN" a 1
 expect_rc 0 "$ZIGGY" put --db "$TORN" b 2  # replays the first log, deletes it: a new edit
 truncate -s -3 "$TORN/$(cat "$TORN/CURRENT")"
-expect_rc 2 "$ZIGGY" get --db "$TORN" a
+expect_rc 3 "$ZIGGY" get --db "$TORN" a
 expect_contains "$ERR" "a WAL the MANIFEST needs is missing"
 expect_rc 3 "$ZIGGY" verify --db "$TORN"
 expect_contains "$ERR" "Open would refuse this DB"
@@ -71,13 +71,13 @@ expect_rc 3 "$ZIGGY" verify --db "$WORK/torn-wal" --wal-recovery-mode absolute-c
 expect_contains "$ERR" "absolute-consistency"
 expect_rc 0 "$ZIGGY" verify --db "$WORK/torn-wal" --wal-recovery-mode point-in-time
 expect_contains "$OUT" "note: point-in-time recovery stops at"
-expect_rc 2 "$ZIGGY" verify --db "$WORK/torn-wal" --wal-recovery-mode no-such-mode
+expect_rc 1 "$ZIGGY" verify --db "$WORK/torn-wal" --wal-recovery-mode no-such-mode
 # A damaged first block followed by an intact one: Open refuses, and verify says the same.
 cp -r "$WORK/pristine" "$WORK/mid-log"
 printf '\xff' | dd of="$(newest_log "$WORK/mid-log")" bs=1 seek=80 conv=notrunc status=none
 expect_rc 3 "$ZIGGY" verify --db "$WORK/mid-log"
 expect_contains "$ERR" "damaged WAL record mid-log"
-expect_rc 2 "$ZIGGY" get --db "$WORK/mid-log" k000000000000001
+expect_rc 3 "$ZIGGY" get --db "$WORK/mid-log" k000000000000001
 expect_contains "$ERR" "damaged WAL record mid-log"
 
 # dump-wal: a file that is not the log it is told to be is an error, not "0 records".

@@ -24,10 +24,10 @@ expect_rc 0 "$ZIGGY" put --db "$DB" apple green
 expect_rc 0 "$ZIGGY" get --db "$DB" apple
 [[ "$OUT" == "green" ]] || fail "overwritten apple printed '$OUT'"
 expect_rc 0 "$ZIGGY" del --db "$DB" apple
-expect_rc 1 "$ZIGGY" get --db "$DB" apple
+expect_rc 2 "$ZIGGY" get --db "$DB" apple
 expect_contains "$ERR" "not found"
 # A missing key exits 1 with "not found"; deleting it again is fine.
-expect_rc 1 "$ZIGGY" get --db "$DB" never-written
+expect_rc 2 "$ZIGGY" get --db "$DB" never-written
 expect_contains "$ERR" "not found"
 expect_rc 0 "$ZIGGY" del --db "$DB" never-written
 
@@ -45,34 +45,34 @@ expect_rc 0 "$ZIGGY" scan --db "$DB" --reverse --limit 1 --keys-only
 expect_rc 2 "$ZIGGY" get --db "$WORK/missing" apple
 expect_contains "$ERR" "cannot open the DB"
 [[ ! -e "$WORK/missing" ]] || fail "get created $WORK/missing"
-expect_rc 2 "$ZIGGY" put --db "$WORK/no/such/parent" k v
+expect_rc 4 "$ZIGGY" put --db "$WORK/no/such/parent" k v
 expect_contains "$ERR" "cannot open the DB"
 touch "$WORK/plainfile"
-expect_rc 2 "$ZIGGY" put --db "$WORK/plainfile" k v
+expect_rc 4 "$ZIGGY" put --db "$WORK/plainfile" k v
 expect_rc 2 "$ZIGGY" stats --db "$WORK/missing"
 expect_rc 2 "$ZIGGY" verify --db "$WORK/missing"
 # Bad arguments are usage errors, not crashes.
-expect_rc 2 "$ZIGGY" get
-expect_rc 2 "$ZIGGY" load --db "$DB" --num -5
+expect_rc 1 "$ZIGGY" get
+expect_rc 1 "$ZIGGY" load --db "$DB" --num -5
 # An unknown command is named as such, with the list of commands.
-expect_rc 2 "$ZIGGY" nosuchcommand
+expect_rc 1 "$ZIGGY" nosuchcommand
 expect_contains "$ERR" "unknown command 'nosuchcommand'"
 expect_contains "$ERR" "demo"
 expect_contains "$ERR" "verify"
 # Numeric options outside their range (negative ones included, which unsigned parsing would wrap
 # to huge values) are refused with the accepted range.
-expect_rc 2 "$ZIGGY" scan --db "$DB" --limit -1
+expect_rc 1 "$ZIGGY" scan --db "$DB" --limit -1
 expect_contains "$ERR" "'-1' must be an integer from 0 to"
-expect_rc 2 "$ZIGGY" load --db "$WORK/never" --num 10 --seed -1
+expect_rc 1 "$ZIGGY" load --db "$WORK/never" --num 10 --seed -1
 expect_contains "$ERR" "must be an integer from 0 to"
-expect_rc 2 "$ZIGGY" load --db "$WORK/never" --num 10 --batch 0
+expect_rc 1 "$ZIGGY" load --db "$WORK/never" --num 10 --batch 0
 expect_contains "$ERR" "'0' must be an integer from 1 to 1000000"
-expect_rc 2 "$ZIGGY" demo --db "$WORK/never" --value-size -1
-expect_rc 2 "$ZIGGY" demo --db "$WORK/never" --num 1e3
-expect_rc 2 "$ZIGGY" dump-wal --value-bytes -1 "$0"
-expect_rc 2 "$ZIGGY" bench --threads 0 --db-dir "$WORK/never"
-expect_rc 2 "$ZIGGY" bench --seed -3 --db-dir "$WORK/never"
-expect_rc 2 "$ZIGGY" stats --db "$DB" --watch 0
+expect_rc 1 "$ZIGGY" demo --db "$WORK/never" --value-size -1
+expect_rc 1 "$ZIGGY" demo --db "$WORK/never" --num 1e3
+expect_rc 1 "$ZIGGY" dump-wal --value-bytes -1 "$0"
+expect_rc 1 "$ZIGGY" bench --threads 0 --db-dir "$WORK/never"
+expect_rc 1 "$ZIGGY" bench --seed -3 --db-dir "$WORK/never"
+expect_rc 1 "$ZIGGY" stats --db "$DB" --watch 0
 expect_contains "$ERR" "not in range 0.001"
 [[ ! -e "$WORK/never" ]] || fail "a refused command created $WORK/never"
 
@@ -116,7 +116,7 @@ expect_contains "$OUT" "properties:"
 expect_contains "$OUT" "checksums: all blocks OK"
 head -c 7 /dev/urandom >"$WORK/junk.sst"
 expect_rc 3 "$ZIGGY" dump-sst "$WORK/junk.sst"
-expect_rc 2 "$ZIGGY" dump-wal "$WORK/does-not-exist.log"
+expect_rc 1 "$ZIGGY" dump-wal "$WORK/does-not-exist.log"
 
 # A flipped byte in a table's first data block: verify fails with the file and offset.
 printf '\xff' | dd of="$sst" bs=1 seek=20 conv=notrunc status=none
@@ -134,22 +134,22 @@ mkdir "$WORK/demo-empty"
 expect_rc 0 "$ZIGGY" demo --db "$WORK/demo-empty" --num 200
 # Another DB (made by put) is refused, untouched, even with --keep; --force replaces it.
 expect_rc 0 "$ZIGGY" put --db "$WORK/mine" precious data
-expect_rc 2 "$ZIGGY" demo --db "$WORK/mine" --num 200
+expect_rc 1 "$ZIGGY" demo --db "$WORK/mine" --num 200
 expect_contains "$ERR" "was not made by the demo"
 expect_contains "$ERR" "--force"
-expect_rc 2 "$ZIGGY" demo --db "$WORK/mine" --num 200 --keep
+expect_rc 1 "$ZIGGY" demo --db "$WORK/mine" --num 200 --keep
 expect_rc 0 "$ZIGGY" get --db "$WORK/mine" precious
 [[ "$OUT" == "data" ]] || fail "a refused demo changed the DB: get printed '$OUT'"
 [[ ! -e "$WORK/mine/ZIGGY-DEMO" ]] || fail "a refused demo marked the DB as its own"
 expect_rc 0 "$ZIGGY" demo --db "$WORK/mine" --num 200 --force
-expect_rc 1 "$ZIGGY" get --db "$WORK/mine" precious
+expect_rc 2 "$ZIGGY" get --db "$WORK/mine" precious
 # A directory holding anything else, or a marker with other contents, is not the demo's either.
 mkdir "$WORK/notes" && echo "notes" >"$WORK/notes/todo.txt"
-expect_rc 2 "$ZIGGY" demo --db "$WORK/notes" --num 200
+expect_rc 1 "$ZIGGY" demo --db "$WORK/notes" --num 200
 echo "forged" >"$WORK/notes/ZIGGY-DEMO"
-expect_rc 2 "$ZIGGY" demo --db "$WORK/notes" --num 200
+expect_rc 1 "$ZIGGY" demo --db "$WORK/notes" --num 200
 [[ $(cat "$WORK/notes/todo.txt") == "notes" ]] || fail "a refused demo touched notes/todo.txt"
-expect_rc 2 "$ZIGGY" demo --db "$WORK/plainfile" --num 200
+expect_rc 1 "$ZIGGY" demo --db "$WORK/plainfile" --num 200
 expect_contains "$ERR" "not a directory"
 
 # A tiny benchmark.
@@ -200,7 +200,7 @@ expect_rc 0 "$ZIGGY" bench-report --json "$WORK/ycsb.json" --out "$WORK/report2"
 well_formed "$WORK/report2/index.html"
 # A workload file with an unknown key is refused with its line.
 printf 'recordcount=10\nreadproportoin=1\n' >"$WORK/badworkload"
-expect_rc 2 "$ZIGGY" bench --workload-file "$WORK/badworkload" --db-dir "$WORK/bench"
+expect_rc 4 "$ZIGGY" bench --workload-file "$WORK/badworkload" --db-dir "$WORK/bench"
 expect_contains "$ERR" "badworkload:2: unknown key 'readproportoin'"
 expect_rc 0 "$ZIGGY" bench --workload-file "$(dirname "$0")/bench/workloads/workloadd" \
   --records 300 --operations 300 --db-dir "$WORK/bench"

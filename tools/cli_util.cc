@@ -1,21 +1,29 @@
 #include "tools/cli_util.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 
 #include <fmt/core.h>
 
+#include "db/filename.h"
 #include "util/escape.h"
 #include "util/random.h"
+#include "ziggydb/env.h"
 
 namespace ziggydb::tools {
 
+ExitCode ExitCodeFor(const Status& status) {
+  if (status.ok()) return ExitCode::kOk;
+  if (status.IsNotFound()) return ExitCode::kNotFound;
+  if (status.IsCorruption()) return ExitCode::kCorruption;
+  if (status.IsInvalidArgument() || status.IsNotSupported()) return ExitCode::kUsage;
+  return ExitCode::kError;
+}
+
 ExitCode ReportError(std::string_view command, std::string_view what, const Status& status) {
   fmt::print(stderr, "ziggy {}: {}: {}\n", command, what, status.ToString());
-  return status.IsCorruption() ? ExitCode::kCorruption : ExitCode::kError;
+  return ExitCodeFor(status);
 }
 
 Status OpenDb(std::string_view command, const std::string& path, bool create,
@@ -27,6 +35,9 @@ Status OpenDb(std::string_view command, const std::string& path, bool create,
   }
   options.create_if_missing = create;
   Status s = DB::Open(options, path, db);
+  // Open says InvalidArgument for a directory that holds no DB; for the CLI that is "not found".
+  if (s.IsInvalidArgument() && !create && !Env::Default()->FileExists(CurrentFileName(path)))
+    s = Status::NotFound(s.message());
   if (!s.ok()) ReportError(command, "cannot open the DB at '" + path + "'", s);
   return s;
 }
@@ -70,55 +81,6 @@ void ValueSource::ValueFor(uint64_t i, std::string* out) const {
   out->assign(pool_, offset, value_bytes_);
   const size_t stamp_bytes = std::min(value_bytes_, sizeof(i));
   std::memcpy(out->data(), &i, stamp_bytes);
-}
-
-bool StderrIsTty() {
-  return isatty(STDERR_FILENO) == 1;
-}
-
-ProgressBar::ProgressBar(std::string label, uint64_t total, bool enabled)
-    : label_(std::move(label)),
-      total_(total),
-      enabled_(enabled),
-      start_(std::chrono::steady_clock::now()) {}
-
-ProgressBar::~ProgressBar() {
-  Finish();
-}
-
-void ProgressBar::Advance(uint64_t n) {
-  const uint64_t done = done_.fetch_add(n, std::memory_order_relaxed) + n;
-  if (!enabled_) return;
-  const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                             std::chrono::steady_clock::now() - start_)
-                             .count();
-  int64_t last = last_draw_ns_.load(std::memory_order_relaxed);
-  constexpr int64_t kRedrawNs = 100'000'000;
-  if (now_ns - last < kRedrawNs) return;
-  // Only the thread that wins the exchange draws, so lines never interleave.
-  if (!last_draw_ns_.compare_exchange_strong(last, now_ns, std::memory_order_relaxed)) return;
-  Draw(done);
-}
-
-void ProgressBar::Finish() {
-  if (!enabled_ || finished_) return;
-  finished_ = true;
-  Draw(done_.load(std::memory_order_relaxed));
-  fmt::print(stderr, "\n");
-}
-
-void ProgressBar::Draw(uint64_t done) {
-  constexpr int kWidth = 30;
-  const double fraction =
-      total_ == 0 ? 1.0 : std::min(1.0, static_cast<double>(done) / static_cast<double>(total_));
-  const int filled = static_cast<int>(fraction * kWidth);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
-  fmt::print(stderr, "\r{} [{}{}] {:5.1f}% {}/{} {:.0f} ops/s ", label_, std::string(filled, '#'),
-             std::string(kWidth - filled, '.'), fraction * 100.0, WithCommas(done),
-             WithCommas(total_), rate);
-  std::fflush(stderr);
 }
 
 std::string WithCommas(uint64_t n) {

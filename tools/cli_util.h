@@ -1,37 +1,41 @@
 // Shared pieces of the `ziggy` subcommands: exit codes, opening a DB with a clear error, printing
-// bytes safely, generated keys and values, and a progress bar.
+// bytes safely, generated keys and values. Progress bars and Ctrl-C: tools/progress.h.
 //
-// Thread safety: ValueSource is immutable after construction (share it); ProgressBar is
-// thread-safe (Advance is one relaxed atomic add).
+// Thread safety: ValueSource is immutable after construction (share it).
 #ifndef ZIGGYDB_TOOLS_CLI_UTIL_H_
 #define ZIGGYDB_TOOLS_CLI_UTIL_H_
 
-#include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "tools/progress.h"
 #include "util/histogram.h"
 #include "ziggydb/db.h"
 #include "ziggydb/status.h"
 
 namespace ziggydb::tools {
 
-// Process exit codes of every subcommand (docs/cli.md).
+// Process exit codes, one table for every subcommand (docs/cli.md, "Exit codes").
 enum class ExitCode : int {
   kOk = 0,
-  kNotFound = 1,    // `get` of an absent key
-  kError = 2,       // bad arguments, I/O errors, a DB that cannot be opened
-  kCorruption = 3,  // verify / dump found damaged bytes
+  kUsage = 1,          // bad arguments or options, unknown command, an operation the mode forbids
+  kNotFound = 2,       // the DB, a file, a key (`get`) or a backup that was named does not exist
+  kCorruption = 3,     // damaged bytes: verify, inspect, a read that hit a bad checksum, ...
+  kError = 4,          // I/O error, the DB is busy (held by another process), any other failure
+  kInterrupted = 130,  // stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it)
 };
 inline int ToInt(ExitCode code) {
   return static_cast<int>(code);
 }
 
-// Prints "ziggy <command>: <what>: <status>" to stderr and returns kCorruption for Corruption,
-// kError otherwise.
+// The exit code of a failed Status: NotFound -> kNotFound, Corruption -> kCorruption,
+// InvalidArgument and NotSupported -> kUsage, everything else (IOError, Busy) -> kError.
+// OK -> kOk.
+ExitCode ExitCodeFor(const Status& status);
+
+// Prints "ziggy <command>: <what>: <status>" to stderr and returns ExitCodeFor(status).
 ExitCode ReportError(std::string_view command, std::string_view what, const Status& status);
 
 // Opens the DB at `path`. Without `create`, a missing DB is an error rather than a new empty DB.
@@ -65,30 +69,6 @@ class ValueSource {
   std::string pool_;  // kPoolBytes + value_bytes_ random bytes
   size_t value_bytes_;
 };
-
-// A one-line progress bar on stderr, redrawn at most every 100 ms from Advance's caller.
-// Disabled (every call a no-op beyond counting) when `enabled` is false.
-class ProgressBar {
- public:
-  ProgressBar(std::string label, uint64_t total, bool enabled);
-  ~ProgressBar();  // finishes the line
-  void Advance(uint64_t n = 1);
-  void Finish();
-
- private:
-  void Draw(uint64_t done);
-
-  const std::string label_;
-  const uint64_t total_;
-  const bool enabled_;
-  const std::chrono::steady_clock::time_point start_;
-  std::atomic<uint64_t> done_{0};
-  std::atomic<int64_t> last_draw_ns_{0};
-  bool finished_ = false;
-};
-
-// True when stderr is a terminal (progress bars default on then).
-bool StderrIsTty();
 
 // "12,345,678"
 std::string WithCommas(uint64_t n);

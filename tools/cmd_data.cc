@@ -29,7 +29,7 @@ struct DataArgs {
 
 ExitCode RunPut(const DataArgs& args) {
   std::unique_ptr<DB> db;
-  if (!OpenDb("put", args.db, /*create=*/true, &db).ok()) return ExitCode::kError;
+  if (Status s = OpenDb("put", args.db, /*create=*/true, &db); !s.ok()) return ExitCodeFor(s);
   WriteOptions options;
   options.sync = args.sync;
   Status s = db->Put(options, args.key, args.value);
@@ -41,7 +41,7 @@ ExitCode RunPut(const DataArgs& args) {
 
 ExitCode RunGet(const DataArgs& args) {
   std::unique_ptr<DB> db;
-  if (!OpenDb("get", args.db, /*create=*/false, &db).ok()) return ExitCode::kError;
+  if (Status s = OpenDb("get", args.db, /*create=*/false, &db); !s.ok()) return ExitCodeFor(s);
   std::string value;
   Status s = db->Get(ReadOptions(), args.key, &value);
   if (s.IsNotFound()) {
@@ -57,7 +57,7 @@ ExitCode RunGet(const DataArgs& args) {
 
 ExitCode RunDel(const DataArgs& args) {
   std::unique_ptr<DB> db;
-  if (!OpenDb("del", args.db, /*create=*/false, &db).ok()) return ExitCode::kError;
+  if (Status s = OpenDb("del", args.db, /*create=*/false, &db); !s.ok()) return ExitCodeFor(s);
   WriteOptions options;
   options.sync = args.sync;
   Status s = db->Delete(options, args.key);
@@ -70,7 +70,7 @@ ExitCode RunDel(const DataArgs& args) {
 // Prints KEY<TAB>VALUE lines (escaped) for keys in [from, to), ascending or descending.
 ExitCode RunScan(const DataArgs& args) {
   std::unique_ptr<DB> db;
-  if (!OpenDb("scan", args.db, /*create=*/false, &db).ok()) return ExitCode::kError;
+  if (Status s = OpenDb("scan", args.db, /*create=*/false, &db); !s.ok()) return ExitCodeFor(s);
   ReadOptions options;
   options.fill_cache = false;
   if (!args.from.empty()) options.iterate_lower_bound = args.from;

@@ -1,4 +1,5 @@
-// load: bulk-writes a generated dataset (keys GeneratedKey(0..N-1), deterministic values).
+// load: bulk-writes a generated dataset (keys GeneratedKey(0..N-1), deterministic values). Ctrl-C
+// stops it between writes; what was written stays.
 #include <memory>
 #include <string>
 
@@ -21,8 +22,9 @@ struct LoadArgs {
 };
 
 ExitCode RunLoad(LoadArgs args) {
+  const InterruptScope interrupt;
   std::unique_ptr<DB> db;
-  if (!OpenDb("load", args.db, /*create=*/true, &db).ok()) return ExitCode::kError;
+  if (Status s = OpenDb("load", args.db, /*create=*/true, &db); !s.ok()) return ExitCodeFor(s);
   args.fill.random_order = !args.sequential;
   args.fill.progress = args.progress || StderrIsTty();
   fmt::print("load: {} keys x {} B values, {} order, batch {}, sync {}\n",
@@ -35,7 +37,13 @@ ExitCode RunLoad(LoadArgs args) {
                        result.status);
   }
   PrintPhase(args.sequential ? "fillseq" : "fillrandom", result);
+  // Interrupted: the keys written so far stay (Close keeps them as WriteOptions promised).
   if (Status closed = db->Close(); !closed.ok()) return ReportError("load", "close failed", closed);
+  if (result.ops < args.fill.num) {
+    fmt::print(stderr, "ziggy load: interrupted after {} of {} keys\n", WithCommas(result.ops),
+               WithCommas(args.fill.num));
+    return ExitCode::kInterrupted;
+  }
   return ExitCode::kOk;
 }
 

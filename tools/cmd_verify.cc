@@ -37,25 +37,41 @@ Status VerifyTable(const std::string& dbname, const FileMetaData& meta, uint64_t
 ExitCode RunVerify(const VerifyArgs& args) {
   ReadOnlyRecovery db;
   Status s = RecoverReadOnly(args.db, args.mode, &db);
-  if (s.IsInvalidArgument()) return ReportError("verify", args.db, s);
+  if (s.IsNotFound()) return ReportError("verify", args.db, s);
   if (!s.ok()) return ReportError("verify", "FAILED (Open would refuse this DB)", s);
   const Version& version = *db.versions->current();
-  uint64_t tables = 0;
-  for (int level = 0; level < kNumLevels; ++level)
+  uint64_t tables = 0, total_bytes = 0;
+  for (int level = 0; level < kNumLevels; ++level) {
     tables += version.files(level).size();
+    total_bytes += version.LevelBytes(level);
+  }
   fmt::print("MANIFEST {}: {} edits OK{}, {} live tables, log number {}\n", db.manifest_name,
              db.versions->manifest_edits_replayed(),
              db.versions->manifest_tail_dropped() ? " (a torn last edit, dropped)" : "", tables,
              raw(db.versions->LogNumber()));
-  uint64_t entries = 0, table_bytes = 0;
-  for (int level = 0; level < kNumLevels && s.ok(); ++level) {
-    for (const auto& file : version.files(level)) {
-      s = VerifyTable(args.db, *file, &entries);
-      if (!s.ok()) break;
-      table_bytes += file->file_bytes;
+  uint64_t entries = 0, table_bytes = 0, tables_checked = 0;
+  {
+    const InterruptScope interrupt;
+    ProgressBar progress("verify", total_bytes, StderrIsTty(), ProgressUnit::kBytes);
+    for (int level = 0; level < kNumLevels && s.ok() && !InterruptRequested(); ++level) {
+      for (const auto& file : version.files(level)) {
+        if (InterruptRequested()) break;
+        s = VerifyTable(args.db, *file, &entries);
+        if (!s.ok()) break;
+        ++tables_checked;
+        table_bytes += file->file_bytes;
+        progress.Advance(file->file_bytes);
+      }
     }
   }
   if (!s.ok()) return ReportError("verify", "FAILED", s);
+  if (tables_checked < tables) {
+    fmt::print("tables: {} of {} OK so far ({} bytes, {} entries)\n", tables_checked, tables,
+               WithCommas(table_bytes), WithCommas(entries));
+    fmt::print(stderr, "ziggy verify: interrupted: {} of {} tables checked, no damage found\n",
+               tables_checked, tables);
+    return ExitCode::kInterrupted;
+  }
   fmt::print("tables: {} OK ({} bytes, {} entries)\n", tables, WithCommas(table_bytes),
              WithCommas(entries));
   for (const std::string& where : db.wal.dropped)

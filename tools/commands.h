@@ -22,6 +22,9 @@ void RegisterVerifyCommand(CLI::App* app, int* exit_code);     // verify
 void RegisterCompactCommand(CLI::App* app, int* exit_code);    // compact
 void RegisterDemoCommand(CLI::App* app, int* exit_code);       // demo
 void RegisterBenchCommand(CLI::App* app, int* exit_code);      // bench
+// ops-backup: checkpoint; backup create|list|verify|delete|purge; restore
+void RegisterCheckpointCommand(CLI::App* app, int* exit_code);
+void RegisterBackupCommands(CLI::App* app, int* exit_code);
 
 }  // namespace ziggydb::tools
 

@@ -40,9 +40,11 @@ class DbSink final : public DatasetSink {
     result_->latency_ns.Add(ElapsedNs(start));
     if (!s.ok()) return s;
     result_->ops += keys.size();
+    uint64_t bytes = 0;
     for (size_t j = 0; j < keys.size(); ++j)
-      result_->bytes += keys[j].size() + values[j].size();
-    progress_->Advance(keys.size());
+      bytes += keys[j].size() + values[j].size();
+    result_->bytes += bytes;
+    progress_->Advance(bytes);
     return s;
   }
 
@@ -72,7 +74,7 @@ Status WriteDataset(uint64_t begin, uint64_t end, uint32_t batch,
                     DatasetSink* sink) {
   const uint64_t group_max = std::max<uint32_t>(batch, 1);
   std::vector<std::string> keys(group_max), vals(group_max);
-  for (uint64_t i = begin; i < end;) {
+  for (uint64_t i = begin; i < end && !InterruptRequested();) {
     const uint64_t n = std::min(group_max, end - i);
     for (uint64_t j = 0; j < n; ++j, ++i) {
       const uint64_t k = key_of(i);
@@ -91,7 +93,8 @@ PhaseResult FillDataset(DB* db, const FillSpec& spec) {
   const std::vector<uint64_t> order = KeyOrder(spec.num, spec.random_order, spec.seed);
   WriteOptions options;
   options.sync = spec.sync;
-  ProgressBar progress("load", spec.num, spec.progress);
+  ProgressBar progress("load", spec.num * (kGeneratedKeyBytes + spec.value_bytes), spec.progress,
+                       ProgressUnit::kBytes);
   DbSink sink(db, options, &result, &progress);
   const Clock::time_point start = Clock::now();
   result.status = WriteDataset(
@@ -109,7 +112,7 @@ PhaseResult ReadDataset(DB* db, const ReadSpec& spec) {
   const ReadOptions options;
   std::string key, value, expected;
   const Clock::time_point start = Clock::now();
-  for (uint64_t i = 0; i < spec.num; ++i) {
+  for (uint64_t i = 0; i < spec.num && !InterruptRequested(); ++i) {
     key = spec.missing ? MissingKey(order[i]) : GeneratedKey(order[i]);
     const Clock::time_point op_start = Clock::now();
     Status s = db->Get(options, key, &value);

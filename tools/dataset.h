@@ -31,7 +31,8 @@ class DatasetSink {
 
 // Writes operations [begin, end): operation i puts key number key_of(i) (called once per
 // operation, in order) with values.ValueFor of that number, `batch` operations per sink call.
-// Stops at the first failed call and returns its status.
+// Stops at the first failed call and returns its status, or early with OK once
+// InterruptRequested() (tools/progress.h).
 Status WriteDataset(uint64_t begin, uint64_t end, uint32_t batch,
                     const std::function<uint64_t(uint64_t)>& key_of, const ValueSource& values,
                     DatasetSink* sink);
@@ -64,6 +65,7 @@ struct PhaseResult {
   Status status;              // the first failure; the phase stops there
 };
 
+// Both stop early, with result.ops below spec.num and an OK status, once InterruptRequested().
 PhaseResult FillDataset(DB* db, const FillSpec& spec);
 PhaseResult ReadDataset(DB* db, const ReadSpec& spec);
 

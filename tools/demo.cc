@@ -91,36 +91,29 @@ Status WriteMarker(const std::string& dir) {
 }
 
 // Decides whether the demo may use --db and, unless --keep, removes the DB in it and the marker
-// (DB::Open creates a DB only in an empty directory); false after printing why not.
-bool PrepareDir(const DemoArgs& args) {
+// (DB::Open creates a DB only in an empty directory); kOk, or the exit code after printing why not.
+ExitCode PrepareDir(const DemoArgs& args) {
   DirState state{};
   Status s = ClassifyDir(args.db, &state);
-  if (!s.ok()) {
-    ReportError("demo", "cannot use --db", s);
-    return false;
-  }
+  if (!s.ok()) return ReportError("demo", "cannot use --db", s);
   if (state == DirState::kForeign && !args.force) {
     fmt::print(stderr,
                "ziggy demo: '{}' is not empty and was not made by the demo (no {} marker of a "
                "demo in it); refusing to replace what it holds. Pass another --db, or --force "
                "to replace the DB in it.\n",
                args.db, kMarkerName);
-    return false;
+    return ExitCode::kUsage;
   }
-  if (args.keep) return true;
+  if (args.keep) return ExitCode::kOk;
   s = DestroyDB(args.db, Options());
-  if (!s.ok()) {
-    ReportError("demo", "cannot remove the previous demo DB", s);
-    return false;
-  }
-  if (!HasDemoMarker(args.db)) return true;  // a file of that name but not ours stays
+  if (!s.ok()) return ReportError("demo", "cannot remove the previous demo DB", s);
+  if (!HasDemoMarker(args.db)) return ExitCode::kOk;  // a file of that name but not ours stays
   std::error_code ec;
   std::filesystem::remove(MarkerPath(args.db), ec);
   if (ec) {
-    ReportError("demo", "cannot remove the previous demo DB", Status::IOError(ec.message()));
-    return false;
+    return ReportError("demo", "cannot remove the previous demo DB", Status::IOError(ec.message()));
   }
-  return true;
+  return ExitCode::kOk;
 }
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
@@ -152,11 +145,11 @@ bool ReadBack(DB* db, const DemoArgs& args, bool progress) {
 
 ExitCode RunDemo(const DemoArgs& args) {
   const bool progress = args.progress || StderrIsTty();
-  if (!PrepareDir(args)) return ExitCode::kError;
+  if (const ExitCode prepared = PrepareDir(args); prepared != ExitCode::kOk) return prepared;
   fmt::print("ZiggyDB demo: {} keys x {} B values in {}\n", WithCommas(args.num), args.value_bytes,
              args.db);
   std::unique_ptr<DB> db;
-  if (!OpenDb("demo", args.db, /*create=*/true, &db).ok()) return ExitCode::kError;
+  if (Status s = OpenDb("demo", args.db, /*create=*/true, &db); !s.ok()) return ExitCodeFor(s);
   Status marked = WriteMarker(args.db);
   if (!marked.ok()) return ReportError("demo", "cannot mark the DB as the demo's", marked);
 
@@ -176,7 +169,7 @@ ExitCode RunDemo(const DemoArgs& args) {
   }
   db.reset();
   start = std::chrono::steady_clock::now();
-  if (!OpenDb("demo", args.db, /*create=*/false, &db).ok()) return ExitCode::kError;
+  if (Status s = OpenDb("demo", args.db, /*create=*/false, &db); !s.ok()) return ExitCodeFor(s);
   fmt::print("  {:<12} closed and reopened in {:.3f} s\n", "reopen", SecondsSince(start));
 
   const bool good = ReadBack(db.get(), args, progress);

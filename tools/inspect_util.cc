@@ -110,7 +110,7 @@ ReadOnlyRecovery::ReadOnlyRecovery() : icmp(BytewiseComparator()) {}
 Status RecoverReadOnly(const std::string& dbname, WalRecoveryMode mode, ReadOnlyRecovery* db) {
   Env* env = Env::Default();
   if (!env->FileExists(CurrentFileName(dbname))) {
-    return Status::InvalidArgument("not a ZiggyDB directory (no CURRENT file)");
+    return Status::NotFound("not a ZiggyDB directory (no CURRENT file)", dbname);
   }
   // Holding the lock keeps a writer from changing the files under us.
   std::unique_ptr<FileLock> lock;

@@ -64,7 +64,7 @@ struct ReadOnlyRecovery {
 };
 
 // Runs the recovery above on the DB at dbname, under its LOCK (released on return), with the
-// options' recovery mode. A directory without CURRENT is InvalidArgument; a LOCK held elsewhere
+// options' recovery mode. A directory without CURRENT is NotFound; a LOCK held elsewhere
 // is the LockFile error ("the DB is in use"); otherwise exactly what Open would refuse.
 Status RecoverReadOnly(const std::string& dbname, WalRecoveryMode mode, ReadOnlyRecovery* db);
 

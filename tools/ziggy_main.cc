@@ -43,7 +43,9 @@ int main(int argc, char** argv) {
   ziggydb::tools::RegisterCompactCommand(&app, &exit_code);
   ziggydb::tools::RegisterDemoCommand(&app, &exit_code);
   ziggydb::tools::RegisterBenchCommand(&app, &exit_code);
-  if (IsUnknownCommand(app, argc, argv)) return ToInt(ExitCode::kError);
+  ziggydb::tools::RegisterCheckpointCommand(&app, &exit_code);
+  ziggydb::tools::RegisterBackupCommands(&app, &exit_code);
+  if (IsUnknownCommand(app, argc, argv)) return ToInt(ExitCode::kUsage);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -54,7 +56,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);
-    return ToInt(ExitCode::kError);
+    return ToInt(ExitCode::kUsage);
   } catch (const std::exception& e) {
     // Nothing below throws on purpose; this keeps an unexpected failure (e.g. bad_alloc) an error
     // message rather than an abort.

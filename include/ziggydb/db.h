@@ -28,6 +28,23 @@ class DB {
   // its write-ahead logs hold. On success *db owns the DB; on failure *db is reset.
   static Status Open(const Options& options, const std::string& path, std::unique_ptr<DB>* db);
 
+  // ---- Read-only open (src/db/db_readonly.h; docs/design/recovery.md, "Read-only open") ----
+  // Opens the existing DB in `path` for reading only, writing nothing to the directory: no LOCK
+  // is created, the WALs are replayed into memory only (no table, no MANIFEST edit, no new log),
+  // no LOG file is written. So it works on a read-only mount and for a user with read permission
+  // only. It holds a shared lock on the DB's LOCK file (when there is one) until closed: any
+  // number of read-only openers may share a DB, a writer (DB::Open) holding it makes this fail
+  // with Busy "the DB is open for writing by another opener", and DB::Open fails with Busy while
+  // read-only openers hold it. The view is fixed at open: later writes by others are not seen.
+  // Put, Delete, Write, Flush and CompactRange return NotSupported "the DB is open read-only";
+  // reads, iterators, snapshots (all at the recovered sequence) and the table properties work.
+  // NotFound if `path` holds no DB; otherwise what DB::Open would refuse (options'
+  // wal_recovery_mode and paranoid_checks apply). create_if_missing and error_if_exists are
+  // ignored.
+  static Status OpenReadOnly(const Options& options, const std::string& path,
+                             std::unique_ptr<DB>* db);
+  // ---- end of read-only open ----
+
   DB() = default;
   DB(const DB&) = delete;
   DB& operator=(const DB&) = delete;
@@ -105,6 +122,16 @@ class DB {
   // `write_options`. After Close, every call of the transaction returns InvalidArgument.
   virtual std::unique_ptr<Transaction> BeginTransaction(const WriteOptions& write_options,
                                                         const TransactionOptions& txn_options) = 0;
+
+  // ---- Checkpoints (docs/design/checkpoint.md) ----
+  // Makes `dir` (which must not exist; its parent must) a DB of its own holding this DB's state
+  // at one sequence number, taken while writes continue: the memtables are flushed first, so it
+  // holds every write acknowledged before the call (and possibly some made meanwhile). Tables
+  // are hard-linked (copied across file systems), the MANIFEST is written fresh, CURRENT last:
+  // a crash leaves a directory that DB::Open refuses (tables but no CURRENT). The tables are
+  // pinned only during the call; the checkpoint shares no state with this DB afterwards.
+  // InvalidArgument if `dir` exists; a failure removes what the call created.
+  virtual Status CreateCheckpoint(const std::string& dir) = 0;
 };
 
 // Holds a snapshot for the scope it lives in.

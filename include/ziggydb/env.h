@@ -99,6 +99,12 @@ class Env {
   virtual Status GetFileSize(const std::string& path, uint64_t* size) = 0;
   virtual Status RemoveFile(const std::string& path) = 0;
   virtual Status RenameFile(const std::string& from, const std::string& to) = 0;
+  // Gives the file `from` a second name `to` (a hard link; `to` must not exist). NotSupported
+  // when this Env or the file system cannot link (the two paths on different file systems, an
+  // in-memory Env): callers then copy the file instead.
+  virtual Status LinkFile(const std::string& from, const std::string& to) {
+    return Status::NotSupported("hard links", from + " -> " + to);
+  }
   // OK if the directory already exists.
   virtual Status CreateDir(const std::string& dir) = 0;
   virtual Status RemoveDir(const std::string& dir) = 0;

@@ -10,6 +10,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -206,6 +207,18 @@ struct Options {
   // The write rate allowed while writes are delayed. Default: 16 MiB/s.
   // Range: kDelayedWriteBytesPerSecRange (at least 64 KiB/s).
   uint64_t delayed_write_bytes_per_sec = uint64_t{16} << 20;
+
+  // ---- Log archive, for point-in-time restore (ziggydb/backup.h) ----
+  // Non-empty: a write-ahead log whose memtable is flushed is moved into this directory (created
+  // at Open) instead of deleted, so that BackupEngine::RestoreDBFromBackup can replay it up to a
+  // chosen sequence number. It should not be the DB directory, nor shared by two DBs. Moved by
+  // rename when on the same file system, else copied (synced) and then deleted. Default: empty
+  // (logs are deleted).
+  std::string wal_archive_dir;
+  // After each log is archived, the oldest archived logs are deleted while the archive holds
+  // more bytes than this (a point-in-time restore then reaches back only as far as the oldest
+  // log left). 0: no limit. Default: 0.
+  uint64_t wal_archive_max_bytes = 0;
 
   // Returns InvalidArgument naming the first field out of range.
   Status Validate() const;

@@ -51,6 +51,7 @@
 #include <vector>
 
 #include "base/dbformat.h"
+#include "db/checkpoint.h"
 #include "db/commit_pipeline.h"
 #include "db/compaction.h"
 #include "db/compaction_job.h"
@@ -107,6 +108,12 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   std::unique_ptr<Transaction> BeginTransaction(const WriteOptions& write_options,
                                                 const TransactionOptions& txn_options) override
       EXCLUDES(mu_);
+  // ---- db_impl_checkpoint.cc (checkpoint.h) ----
+  Status CreateCheckpoint(const std::string& dir) override EXCLUDES(mu_);
+  // Flushes the memtables (if flush_first), then pins the current Version and describes it in
+  // *files (the tables stay on disk while files->pin is held): what a checkpoint or a backup
+  // copies.
+  [[nodiscard]] Status GetLiveFiles(bool flush_first, LiveFiles* files) EXCLUDES(mu_);
 
   // Runs the whole of DB::Open on this object. On failure the object must only be destroyed.
   [[nodiscard]] Status OpenImpl() EXCLUDES(mu_);
@@ -127,6 +134,9 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
     std::shared_ptr<MemTable> mem;
     // The WAL opened when mem was frozen: every log below it holds only data of mem and older.
     FileNumber next_log_number{};
+    // The last sequence published when mem was frozen: mem and older hold every write up to it
+    // (commit_pipeline.h, invariant 1), later memtables none of them.
+    SequenceNumber last_sequence{};
   };
 
   // ---- db_impl_open.cc ----
@@ -368,6 +378,9 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // ended by Close.
   std::unordered_map<TxnClient*, SequenceNumber> transactions_ GUARDED_BY(mu_);
   bool bg_error_reported_ GUARDED_BY(mu_) = false;  // ReportBackgroundError ran
+  // Checkpoints and backups: the tables of versions_->current() hold every write up to this
+  // sequence and none after it. Set by Open (recovery flushes everything) and by each flush.
+  SequenceNumber flushed_sequence_ GUARDED_BY(mu_){0};
 
   // ---- Recovery counters: written by Open, read anywhere (relaxed) ----
   std::atomic<uint64_t> wal_tail_records_dropped_{0};

@@ -12,6 +12,7 @@
 
 #include "db/db_impl.h"
 #include "db/filename.h"
+#include "db/wal_archive.h"
 #include "util/assert.h"
 #include "util/status_macros.h"
 
@@ -80,6 +81,7 @@ Status DBImpl::FlushOldestImmutable(std::shared_ptr<MemTable>* flushed) {
   }
   ZIGGY_ASSERT(imm_.front().mem == imm.mem);  // only this thread removes from imm_
   imm_.pop_front();
+  flushed_sequence_ = imm.last_sequence;
   info.file_bytes = meta.file_bytes;
   NotifyFlushCompleted(info);  // counts the flush
   DeleteObsoleteFiles();
@@ -153,6 +155,7 @@ void DBImpl::DeleteObsoleteFiles() {
     std::vector<std::string> names;
     Status s = env_->GetChildren(dbname_, &names);
     bool removed_any = false;
+    bool archived_any = false;
     for (const std::string& name : names) {
       FileNumber number{};
       FileType type{};
@@ -180,10 +183,20 @@ void DBImpl::DeleteObsoleteFiles() {
       }
       if (keep) continue;
       if (type == FileType::kTableFile) table_cache_->Evict(number);
-      Status removed = env_->RemoveFile(dbname_ + "/" + name);
+      // With a log archive, flushed logs are kept there for point-in-time restore.
+      const bool archive = type == FileType::kLogFile && !options_.wal_archive_dir.empty();
+      Status removed = archive ? ArchiveLog(env_, dbname_, number, options_.wal_archive_dir)
+                               : env_->RemoveFile(dbname_ + "/" + name);
       removed_any = removed_any || removed.ok();
-      Log("event=file_deleted file=" + name +
+      archived_any = archived_any || (archive && removed.ok());
+      Log(std::string(archive ? "event=file_archived file=" : "event=file_deleted file=") + name +
           (removed.ok() ? "" : " status=\"" + removed.ToString() + "\""));
+    }
+    if (archived_any) {
+      Status pruned =
+          PruneLogArchive(env_, options_.wal_archive_dir, options_.wal_archive_max_bytes);
+      if (!pruned.ok())
+        Log("event=error what=prune_wal_archive status=\"" + pruned.ToString() + "\"");
     }
     if (!s.ok()) Log("event=error what=list_db_dir status=\"" + s.ToString() + "\"");
     // Make the removals durable. Not needed for correctness (a resurrected obsolete file is found

@@ -46,6 +46,9 @@ Status DBImpl::RecoverAndStart(bool exists) {
     Log("event=db_created path=" + dbname_);
     ZIGGY_RETURN_IF_ERROR(VersionSet::CreateNew(env_, dbname_, icmp_));
   }
+  if (!options_.wal_archive_dir.empty()) {
+    ZIGGY_RETURN_IF_ERROR(env_->CreateDir(options_.wal_archive_dir));
+  }
   MutexLock lock(&mu_);
   versions_ = std::make_unique<VersionSet>(dbname_, env_, &icmp_, info_log_.get());
   VersionEdit edit;
@@ -60,6 +63,7 @@ Status DBImpl::RecoverAndStart(bool exists) {
   edit.SetLogNumber(new_log_number);
   ZIGGY_RETURN_IF_ERROR(versions_->LogAndApply(&edit, &mu_));
   // Nothing below fails: once the edit is durable the Open has succeeded.
+  flushed_sequence_ = versions_->LastSequence();
   wal_set_.Install(new_log_number, std::move(new_log));
   mem_ = std::make_shared<MemTable>(icmp_, options_.memtable_bytes,
                                     SequenceNumber{raw(versions_->LastSequence()) + 1});

@@ -121,7 +121,7 @@ Status DBImpl::SwitchMemtable() {
     Log("creating WAL " + std::to_string(raw(new_number)) + " failed: " + s.ToString());
     return s;
   }
-  imm_.push_back(Immutable{mem_, new_number});
+  imm_.push_back(Immutable{mem_, new_number, versions_->LastSequence()});
   // The leader switches between groups: every sequence published so far is in older memtables.
   mem_ = std::make_shared<MemTable>(icmp_, options_.memtable_bytes,
                                     SequenceNumber{raw(versions_->LastSequence()) + 1});

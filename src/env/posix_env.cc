@@ -155,6 +155,16 @@ class PosixEnv final : public Env, public PreallocatingEnv, public MappingEnv {
     return Status::OK();
   }
 
+  Status LinkFile(const std::string& from, const std::string& to) override {
+    if (link(from.c_str(), to.c_str()) == 0) return Status::OK();
+    const int err = errno;
+    // Another file system, or one without hard links: the caller copies.
+    if (err == EXDEV || err == EPERM || err == EOPNOTSUPP) {
+      return Status::NotSupported("hard link to " + to, std::strerror(err));
+    }
+    return ErrnoError("link to " + to, from, err);
+  }
+
   Status CreateDir(const std::string& dir) override {
     if (mkdir(dir.c_str(), 0755) == 0) return Status::OK();
     const int err = errno;

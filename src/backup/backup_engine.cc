@@ -1,0 +1,312 @@
+// BackupEngineImpl: Open, leftovers, CreateNewBackup, listing, delete and purge
+// (backup_engine_impl.h; docs/format/backup.md).
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <utility>
+
+#include "backup/backup_engine_impl.h"
+#include "backup/file_checksum.h"
+#include "db/checkpoint.h"
+#include "db/db_impl.h"
+#include "db/filename.h"
+#include "util/status_macros.h"
+
+namespace ziggydb {
+namespace {
+
+constexpr std::string_view kTempSuffix = ".tmp";
+
+bool ParseId(std::string_view name, uint32_t* id) {
+  if (name.empty() || name.front() == '0') return false;
+  const auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), *id);
+  return error == std::errc() && end == name.data() + name.size();
+}
+
+Status ReadWholeFile(Env* env, const std::string& path, std::string* data) {
+  std::unique_ptr<SequentialFile> file;
+  ZIGGY_RETURN_IF_ERROR(env->NewSequentialFile(path, &file));
+  data->clear();
+  std::string scratch(size_t{64} << 10, '\0');
+  while (true) {
+    std::string_view chunk;
+    ZIGGY_RETURN_IF_ERROR(file->Read(scratch.size(), &chunk, scratch.data()));
+    if (chunk.empty()) return Status::OK();
+    data->append(chunk);
+  }
+}
+
+}  // namespace
+
+Status RemoveFlatDir(Env* env, const std::string& dir) {
+  std::vector<std::string> names;
+  Status s = env->GetChildren(dir, &names);
+  if (s.IsNotFound()) return Status::OK();
+  ZIGGY_RETURN_IF_ERROR(s);
+  for (const std::string& name : names)
+    ZIGGY_RETURN_IF_ERROR(env->RemoveFile(dir + "/" + name));
+  return env->RemoveDir(dir);
+}
+
+Status BackupEngine::Open(const std::string& backup_dir, const BackupEngineOptions& options,
+                          std::unique_ptr<BackupEngine>* engine) {
+  engine->reset();
+  if (backup_dir.empty()) return Status::InvalidArgument("backup directory is empty");
+  auto impl = std::make_unique<BackupEngineImpl>(backup_dir, options);
+  ZIGGY_RETURN_IF_ERROR(impl->Init());
+  *engine = std::move(impl);
+  return Status::OK();
+}
+
+BackupEngineImpl::BackupEngineImpl(std::string backup_dir, const BackupEngineOptions& options)
+    : dir_(std::move(backup_dir)),
+      options_(options),
+      env_(options.env != nullptr ? options.env : Env::Default()) {}
+
+BackupEngineImpl::~BackupEngineImpl() {
+  if (lock_ != nullptr) env_->UnlockFile(std::move(lock_)).PermitUncheckedError();
+}
+
+Status BackupEngineImpl::Init() {
+  ZIGGY_RETURN_IF_ERROR(env_->CreateDir(dir_));
+  ZIGGY_RETURN_IF_ERROR(env_->LockFile(dir_ + "/LOCK", &lock_));
+  for (const char* sub : {"meta", "shared", "private"})
+    ZIGGY_RETURN_IF_ERROR(env_->CreateDir(Path(sub)));
+  ZIGGY_RETURN_IF_ERROR(env_->SyncDir(dir_));
+  ZIGGY_RETURN_IF_ERROR(LoadMetas());
+  return CollectGarbage();
+}
+
+Status BackupEngineImpl::LoadMetas() {
+  std::vector<std::string> names;
+  ZIGGY_RETURN_IF_ERROR(env_->GetChildren(Path("meta"), &names));
+  for (const std::string& name : names) {
+    uint32_t id = 0;
+    if (!ParseId(name, &id)) continue;  // temporary files: CollectGarbage
+    const std::string path = Path("meta/" + name);
+    std::string data;
+    BackupMeta meta;
+    Status s = ReadWholeFile(env_, path, &data);
+    if (s.ok()) s = DecodeBackupMeta(data, path, &meta);
+    if (s.ok() && meta.id != id) s = Status::Corruption("backup metadata names another id", path);
+    if (s.ok()) {
+      backups_[id] = std::move(meta);
+    } else {
+      unreadable_ids_.insert(id);
+    }
+  }
+  return Status::OK();
+}
+
+Status BackupEngineImpl::CollectGarbage() {
+  std::set<std::string> listed;
+  for (const auto& [id, meta] : backups_)
+    for (const BackupFile& file : meta.files)
+      listed.insert(file.path);
+  for (const char* sub : {"meta", "shared", "private"}) {
+    std::vector<std::string> names;
+    ZIGGY_RETURN_IF_ERROR(env_->GetChildren(Path(sub), &names));
+    bool removed_any = false;
+    for (const std::string& name : names) {
+      const std::string relative = std::string(sub) + "/" + name;
+      const bool temp = name.ends_with(kTempSuffix);
+      uint32_t id = 0;
+      bool remove = false;
+      if (std::string_view(sub) == "meta") {
+        remove = temp;
+      } else if (std::string_view(sub) == "shared") {
+        remove = temp || (unreadable_ids_.empty() && !listed.contains(relative));
+      } else if (ParseId(name, &id)) {
+        remove = !backups_.contains(id) && !unreadable_ids_.contains(id);
+        if (remove) {
+          ZIGGY_RETURN_IF_ERROR(RemoveFlatDir(env_, Path(relative)));
+          removed_any = true;
+          continue;
+        }
+      }
+      if (!remove) continue;
+      ZIGGY_RETURN_IF_ERROR(env_->RemoveFile(Path(relative)));
+      removed_any = true;
+    }
+    if (removed_any) ZIGGY_RETURN_IF_ERROR(env_->SyncDir(Path(sub)));
+  }
+  return Status::OK();
+}
+
+Status BackupEngineImpl::CreateNewBackup(DB* db, bool flush_first, uint32_t* id) {
+  auto* impl = dynamic_cast<DBImpl*>(db);
+  if (impl == nullptr) return Status::InvalidArgument("not a DB opened by DB::Open");
+  LiveFiles files;
+  ZIGGY_RETURN_IF_ERROR(impl->GetLiveFiles(flush_first, &files));
+  BackupMeta meta;
+  uint32_t last_id = 0;
+  if (!backups_.empty()) last_id = backups_.rbegin()->first;
+  if (!unreadable_ids_.empty()) last_id = std::max(last_id, *unreadable_ids_.rbegin());
+  meta.id = last_id + 1;
+  meta.timestamp_seconds = static_cast<int64_t>(env_->WallMicros() / 1000000);
+  meta.sequence = raw(files.sequence);
+  meta.log_number = raw(files.log_number);
+  meta.manifest_number = raw(files.manifest_number);
+  meta.wal_archive_dir = files.wal_archive_dir;
+  Status s = WriteBackup(files, &meta);
+  if (!s.ok()) {
+    // What this attempt added: its private directory, and shared files no backup lists.
+    RemoveFlatDir(env_, Path(PrivateDir(meta.id))).PermitUncheckedError();
+    CollectGarbage().PermitUncheckedError();
+    return s;
+  }
+  *id = meta.id;
+  backups_[meta.id] = std::move(meta);
+  return Status::OK();
+}
+
+Status BackupEngineImpl::WriteBackup(const LiveFiles& files, BackupMeta* meta) {
+  uint64_t total_bytes = 0;
+  for (const LiveTable& table : files.tables)
+    total_bytes += table.file_bytes;
+  StartProgress(total_bytes);
+  for (const LiveTable& table : files.tables) {
+    BackupFile file;
+    ZIGGY_RETURN_IF_ERROR(StoreTable(files, table, &file));
+    meta->files.push_back(std::move(file));
+  }
+  ZIGGY_RETURN_IF_ERROR(env_->SyncDir(Path("shared")));
+  const std::string private_dir = PrivateDir(meta->id);
+  ZIGGY_RETURN_IF_ERROR(env_->CreateDir(Path(private_dir)));
+  ZIGGY_RETURN_IF_ERROR(env_->SyncDir(Path("private")));
+  ZIGGY_RETURN_IF_ERROR(
+      WriteManifestFile(env_, Path(private_dir), files.manifest_number, files.manifest_record));
+  BackupFile manifest;
+  manifest.db_name = ManifestFileName("", files.manifest_number).substr(1);  // no leading '/'
+  manifest.path = private_dir + "/" + manifest.db_name;
+  // Read back: the checksum is of the bytes on disk.
+  ZIGGY_RETURN_IF_ERROR(
+      ChecksumFile(env_, Path(manifest.path), &manifest.size, &manifest.checksum));
+  meta->files.push_back(std::move(manifest));
+  ZIGGY_RETURN_IF_ERROR(env_->SyncDir(Path(private_dir)));
+  return WriteMetaFile(*meta);
+}
+
+Status BackupEngineImpl::StoreTable(const LiveFiles& files, const LiveTable& table,
+                                    BackupFile* file) {
+  const std::string source = TableFileName(files.dbname, table.number);
+  file->db_name = source.substr(files.dbname.size() + 1);
+  file->size = table.file_bytes;
+  // Tables already stored under this name and size.
+  std::vector<const BackupFile*> candidates;
+  for (const auto& [id, meta] : backups_) {
+    for (const BackupFile& stored : meta.files) {
+      if (stored.db_name == file->db_name && stored.size == file->size)
+        candidates.push_back(&stored);
+    }
+  }
+  if (!candidates.empty() && !options_.checksum_shared_tables) {
+    *file = *candidates.front();
+    return AddProgress(file->size);
+  }
+  if (!candidates.empty()) {
+    uint64_t size = 0;
+    ZIGGY_RETURN_IF_ERROR(ChecksumFile(env_, source, &size, &file->checksum));
+    for (const BackupFile* stored : candidates) {
+      if (stored->checksum == file->checksum && size == file->size) {
+        *file = *stored;
+        return AddProgress(file->size);
+      }
+    }
+  }
+  const std::string stem = file->db_name.substr(0, file->db_name.find('.'));
+  const std::string temp = "shared/" + stem + std::string(kTempSuffix);
+  FileChecksum checksum;
+  uint64_t copied_bytes = 0;
+  ZIGGY_RETURN_IF_ERROR(CopyFileSynced(env_, source, Path(temp), [&](std::string_view block) {
+    checksum.Update(block);
+    copied_bytes += block.size();
+    return AddProgress(block.size());
+  }));
+  if (copied_bytes != file->size) {
+    env_->RemoveFile(Path(temp)).PermitUncheckedError();
+    return Status::Corruption("live table has " + std::to_string(copied_bytes) +
+                                  " bytes, its MANIFEST says " + std::to_string(file->size),
+                              source);
+  }
+  file->checksum = checksum.HexDigest();
+  file->path = "shared/" + stem + "_" + std::to_string(file->size) + "_" + file->checksum + ".sst";
+  // The same bytes may be stored already (another backup of the same table): keep that copy.
+  if (env_->FileExists(Path(file->path))) return env_->RemoveFile(Path(temp));
+  return env_->RenameFile(Path(temp), Path(file->path));
+}
+
+Status BackupEngineImpl::WriteMetaFile(const BackupMeta& meta) {
+  const std::string final_path = Path(MetaPath(meta.id));
+  const std::string temp_path = final_path + std::string(kTempSuffix);
+  const std::string data = EncodeBackupMeta(meta);
+  std::unique_ptr<WritableFile> file;
+  ZIGGY_RETURN_IF_ERROR(env_->NewWritableFile(temp_path, &file));
+  Status s = file->Append(data);
+  if (s.ok()) s = file->Sync();
+  Status closed = file->Close();
+  if (s.ok()) s = closed;
+  if (s.ok()) s = env_->RenameFile(temp_path, final_path);
+  if (!s.ok()) {
+    env_->RemoveFile(temp_path).PermitUncheckedError();
+    return s;
+  }
+  // The backup exists once this sync is done.
+  return env_->SyncDir(Path("meta"));
+}
+
+std::vector<BackupInfo> BackupEngineImpl::GetBackupInfo() const {
+  std::vector<BackupInfo> infos;
+  for (const auto& [id, meta] : backups_) {
+    BackupInfo info{};
+    info.id = id;
+    info.timestamp_seconds = meta.timestamp_seconds;
+    info.sequence = meta.sequence;
+    for (const BackupFile& file : meta.files)
+      info.size_bytes += file.size;
+    info.file_count = static_cast<uint32_t>(meta.files.size());
+    infos.push_back(info);
+  }
+  return infos;
+}
+
+Status BackupEngineImpl::DeleteBackup(uint32_t id) {
+  if (!backups_.contains(id)) {
+    return Status::NotFound("no backup " + std::to_string(id), dir_);
+  }
+  // Gone from the list once its metadata is; the files follow (or the next Open removes them).
+  ZIGGY_RETURN_IF_ERROR(env_->RemoveFile(Path(MetaPath(id))));
+  backups_.erase(id);
+  ZIGGY_RETURN_IF_ERROR(env_->SyncDir(Path("meta")));
+  return CollectGarbage();
+}
+
+Status BackupEngineImpl::PurgeOldBackups(uint32_t keep) {
+  bool removed_any = false;
+  while (backups_.size() > keep) {
+    const uint32_t oldest = backups_.begin()->first;
+    ZIGGY_RETURN_IF_ERROR(env_->RemoveFile(Path(MetaPath(oldest))));
+    backups_.erase(oldest);
+    removed_any = true;
+  }
+  if (!removed_any) return Status::OK();
+  ZIGGY_RETURN_IF_ERROR(env_->SyncDir(Path("meta")));
+  return CollectGarbage();
+}
+
+void BackupEngineImpl::StartProgress(uint64_t total_bytes) {
+  progress_done_bytes_ = 0;
+  progress_total_bytes_ = total_bytes;
+  if (options_.progress) options_.progress(0, total_bytes);
+}
+
+Status BackupEngineImpl::AddProgress(uint64_t bytes) {
+  progress_done_bytes_ += bytes;
+  if (options_.progress) options_.progress(progress_done_bytes_, progress_total_bytes_);
+  if (options_.stop_requested && options_.stop_requested()) {
+    return Status::Busy("stopped by the caller", dir_);
+  }
+  return Status::OK();
+}
+
+}  // namespace ziggydb

@@ -1,0 +1,88 @@
+// BackupEngineImpl: the BackupEngine of include/ziggydb/backup.h, over an Env.
+//   backup_engine.cc   Open, the directory's leftovers, CreateNewBackup, listing, delete, purge
+//   backup_restore.cc  VerifyBackup, RestoreDBFromBackup
+//   pit_log.cc         the log a point-in-time restore replays (pit_log.h)
+// State: the metadata of every backup, loaded at Open and kept in step by this engine alone
+// (it holds the directory's LOCK).
+#ifndef ZIGGYDB_BACKUP_BACKUP_ENGINE_IMPL_H_
+#define ZIGGYDB_BACKUP_BACKUP_ENGINE_IMPL_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "backup/backup_meta.h"
+#include "ziggydb/backup.h"
+#include "ziggydb/env.h"
+
+namespace ziggydb {
+
+struct LiveFiles;
+struct LiveTable;
+
+class BackupEngineImpl final : public BackupEngine {
+ public:
+  BackupEngineImpl(std::string backup_dir, const BackupEngineOptions& options);
+  ~BackupEngineImpl() override;
+
+  // Creates the directories, takes LOCK, loads the metadata and removes leftovers.
+  [[nodiscard]] Status Init();
+
+  Status CreateNewBackup(DB* db, bool flush_first, uint32_t* id) override;
+  std::vector<BackupInfo> GetBackupInfo() const override;
+  Status VerifyBackup(uint32_t id) override;
+  Status RestoreDBFromBackup(uint32_t id, const std::string& db_dir,
+                             const RestoreOptions& options) override;
+  Status DeleteBackup(uint32_t id) override;
+  Status PurgeOldBackups(uint32_t keep) override;
+
+ private:
+  // ---- backup_engine.cc ----
+  [[nodiscard]] Status LoadMetas();
+  // Removes temporary files, private directories of no listed backup and (unless a metadata
+  // file could not be read, which may list them) shared files no backup lists.
+  [[nodiscard]] Status CollectGarbage();
+  [[nodiscard]] Status WriteBackup(const LiveFiles& files, BackupMeta* meta);
+  // Stores one live table in shared/ (or finds it there) and describes it in *file.
+  [[nodiscard]] Status StoreTable(const LiveFiles& files, const LiveTable& table, BackupFile* file);
+  [[nodiscard]] Status WriteMetaFile(const BackupMeta& meta);
+
+  // ---- backup_restore.cc ----
+  // Copies backup file `file` to `to`, checking size and checksum on the way.
+  [[nodiscard]] Status CopyChecked(const BackupFile& file, const std::string& to);
+  [[nodiscard]] Status CheckRestoreTarget(const std::string& db_dir, bool overwrite,
+                                          bool* holds_db) const;
+  [[nodiscard]] Status BuildRestoredDb(const BackupMeta& meta, const std::string& staging,
+                                       const RestoreOptions& options);
+
+  // Progress over the current call. AddProgress returns Busy once options_.stop_requested
+  // says so.
+  void StartProgress(uint64_t total_bytes);
+  [[nodiscard]] Status AddProgress(uint64_t bytes);
+
+  std::string Path(const std::string& relative) const { return dir_ + "/" + relative; }
+  static std::string MetaPath(uint32_t id) { return "meta/" + std::to_string(id); }
+  static std::string PrivateDir(uint32_t id) { return "private/" + std::to_string(id); }
+
+  const std::string dir_;
+  const BackupEngineOptions options_;
+  Env* const env_;
+  std::unique_ptr<FileLock> lock_;
+  std::map<uint32_t, BackupMeta> backups_;
+  // Ids of metadata files that exist but could not be read: never reused, and while there is
+  // one no shared file is deleted.
+  std::set<uint32_t> unreadable_ids_;
+  uint64_t progress_done_bytes_ = 0;
+  uint64_t progress_total_bytes_ = 0;
+};
+
+// Removes a directory and every file in it (one level: the backup layout has no deeper trees).
+// OK if it does not exist.
+[[nodiscard]] Status RemoveFlatDir(Env* env, const std::string& dir);
+
+}  // namespace ziggydb
+
+#endif  // ZIGGYDB_BACKUP_BACKUP_ENGINE_IMPL_H_

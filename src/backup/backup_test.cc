@@ -1,0 +1,532 @@
+// BackupEngine over an in-memory fault-injecting Env: round trips against a model, incremental
+// byte counts, sharing across delete and purge, corruption, restore targets, leftovers, failures
+// and power loss, and point-in-time restore.
+#include "ziggydb/backup.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "db/db_impl.h"
+#include "env/fault_env.h"
+#include "testutil/testutil.h"
+#include "util/random.h"
+#include "ziggydb/db.h"
+
+namespace ziggydb::test {
+namespace {
+
+using Model = std::map<std::string, std::string>;
+
+constexpr const char* kDbDir = "/db";
+constexpr const char* kBackupDir = "/backup";
+constexpr const char* kArchiveDir = "/archive";
+
+// Counts the bytes appended to files under /backup (what a backup writes).
+class BackupWriteCountingEnv final : public FaultInjectionEnv {
+ public:
+  Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* result) override {
+    std::unique_ptr<WritableFile> file;
+    Status s = FaultInjectionEnv::NewWritableFile(path, &file);
+    if (!s.ok()) return s;
+    if (path.starts_with(kBackupDir)) {
+      *result = std::make_unique<Counting>(std::move(file), &backup_bytes_written);
+    } else {
+      *result = std::move(file);
+    }
+    return s;
+  }
+  std::atomic<uint64_t> backup_bytes_written{0};
+
+ private:
+  class Counting final : public WritableFile {
+   public:
+    Counting(std::unique_ptr<WritableFile> target, std::atomic<uint64_t>* counter)
+        : target_(std::move(target)), counter_(counter) {}
+    Status Append(std::string_view data) override {
+      *counter_ += data.size();
+      return target_->Append(data);
+    }
+    Status Flush() override { return target_->Flush(); }
+    Status Sync() override { return target_->Sync(); }
+    Status Close() override { return target_->Close(); }
+
+   private:
+    std::unique_ptr<WritableFile> target_;
+    std::atomic<uint64_t>* counter_;
+  };
+};
+
+std::string Key(uint64_t i) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "key%06llu", static_cast<unsigned long long>(i));
+  return buf;
+}
+
+class BackupTest : public ::testing::Test {
+ protected:
+  BackupTest() {
+    options_.env = &env_;
+    options_.create_if_missing = true;
+    options_.memtable_bytes = size_t{64} << 10;
+    backup_options_.env = &env_;
+  }
+  ~BackupTest() override {
+    engine_.reset();
+    if (db_ != nullptr) db_->Close().PermitUncheckedError();
+  }
+
+  void OpenDb() { ASSERT_TRUE(DB::Open(options_, kDbDir, &db_).ok()); }
+  void OpenEngine() {
+    engine_.reset();
+    Status s = BackupEngine::Open(kBackupDir, backup_options_, &engine_);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  // Random puts and deletes over a key space of `keys`, mirrored in model_.
+  void RandomWrites(Random* rnd, int ops, uint64_t keys) {
+    for (int i = 0; i < ops; ++i) {
+      const std::string key = Key(rnd->Uniform(keys));
+      if (rnd->OneIn(4)) {
+        ASSERT_TRUE(db_->Delete(WriteOptions(), key).ok());
+        model_.erase(key);
+      } else {
+        const std::string value =
+            "v" + std::to_string(rnd->Next32()) + std::string(rnd->Uniform(200), 'x');
+        ASSERT_TRUE(db_->Put(WriteOptions(), key, value).ok());
+        model_[key] = value;
+      }
+    }
+  }
+  uint64_t LastSequence() { return static_cast<DBImpl*>(db_.get())->GetStats().last_sequence; }
+
+  Model ReadDb(const std::string& dir) {
+    Options options;
+    options.env = &env_;
+    std::unique_ptr<DB> db;
+    Status s = DB::Open(options, dir, &db);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    Model all;
+    if (!s.ok()) return all;
+    std::unique_ptr<Iterator> it = db->NewIterator(ReadOptions());
+    for (it->SeekToFirst(); it->Valid(); it->Next())
+      all[std::string(it->key())] = std::string(it->value());
+    EXPECT_TRUE(it->status().ok());
+    it.reset();
+    EXPECT_TRUE(db->Close().ok());
+    return all;
+  }
+  Model Restore(uint32_t id, const std::string& dir, const RestoreOptions& options = {}) {
+    Status s = engine_->RestoreDBFromBackup(id, dir, options);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return ReadDb(dir);
+  }
+  std::set<std::string> Children(const std::string& dir) {
+    std::vector<std::string> names;
+    EXPECT_TRUE(env_.GetChildren(dir, &names).ok()) << dir;
+    return {names.begin(), names.end()};
+  }
+  uint64_t SharedBytes() {
+    uint64_t total = 0;
+    for (const std::string& name : Children(std::string(kBackupDir) + "/shared")) {
+      uint64_t size = 0;
+      EXPECT_TRUE(env_.GetFileSize(std::string(kBackupDir) + "/shared/" + name, &size).ok());
+      total += size;
+    }
+    return total;
+  }
+
+  BackupWriteCountingEnv env_;
+  Options options_;
+  BackupEngineOptions backup_options_;
+  std::unique_ptr<DB> db_;
+  std::unique_ptr<BackupEngine> engine_;
+  Model model_;
+};
+
+TEST_F(BackupTest, RoundTripsAgainstAModel) {
+  Random rnd(TestSeed());
+  OpenDb();
+  OpenEngine();
+  std::vector<Model> models;
+  for (int round = 0; round < 3; ++round) {
+    RandomWrites(&rnd, 1500, 600);
+    uint32_t id = 0;
+    ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), /*flush_first=*/true, &id).ok());
+    EXPECT_EQ(id, static_cast<uint32_t>(round + 1));  // ids count up from 1
+    models.push_back(model_);
+  }
+  RandomWrites(&rnd, 300, 600);  // later writes reach no backup
+  const std::vector<BackupInfo> infos = engine_->GetBackupInfo();
+  ASSERT_EQ(infos.size(), 3u);
+  for (size_t i = 0; i < infos.size(); ++i) {
+    EXPECT_EQ(infos[i].id, i + 1);
+    EXPECT_GT(infos[i].size_bytes, 0u);
+    EXPECT_GE(infos[i].file_count, 2u);  // a table at least, and the MANIFEST
+    EXPECT_GT(infos[i].timestamp_seconds, 0);
+    if (i > 0) {
+      EXPECT_GT(infos[i].sequence, infos[i - 1].sequence);
+    }
+    ASSERT_TRUE(engine_->VerifyBackup(infos[i].id).ok());
+  }
+  // A reopened engine lists the same backups and restores each to its model.
+  OpenEngine();
+  ASSERT_EQ(engine_->GetBackupInfo().size(), 3u);
+  for (uint32_t id = 1; id <= 3; ++id)
+    EXPECT_EQ(Restore(id, "/restored" + std::to_string(id)), models[id - 1]) << id;
+  // The restored DB lives on its own.
+  ASSERT_TRUE(db_->Close().ok());
+  db_.reset();
+  ASSERT_TRUE(DestroyDB(kDbDir, options_).ok());
+  EXPECT_EQ(ReadDb("/restored3"), models[2]);
+}
+
+TEST_F(BackupTest, WithoutFlushHoldsWhatTheTablesHold) {
+  OpenDb();
+  OpenEngine();
+  ASSERT_TRUE(db_->Put(WriteOptions(), "flushed", "1").ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  ASSERT_TRUE(db_->Put(WriteOptions(), "in-memtable", "2").ok());
+  uint32_t id = 0;
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), /*flush_first=*/false, &id).ok());
+  EXPECT_EQ(Restore(id, "/r"), (Model{{"flushed", "1"}}));
+}
+
+TEST_F(BackupTest, SecondBackupCopiesOnlyNewTables) {
+  Random rnd(TestSeed());
+  OpenDb();
+  OpenEngine();
+  RandomWrites(&rnd, 3000, 2000);
+  ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
+  uint32_t first = 0;
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &first).ok());
+  const uint64_t shared_after_first = SharedBytes();
+  EXPECT_GT(shared_after_first, 100u << 10);
+
+  // A small change: one new L0 table.
+  RandomWrites(&rnd, 20, 2000);
+  env_.backup_bytes_written = 0;
+  uint32_t second = 0;
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &second).ok());
+  const uint64_t new_table_bytes = SharedBytes() - shared_after_first;
+  EXPECT_GT(new_table_bytes, 0u);
+  EXPECT_LT(new_table_bytes, 16u << 10);
+  // Written: the new table, the backup's MANIFEST and its metadata file; nothing else.
+  uint64_t manifest_bytes = 0;
+  for (const std::string& name : Children(std::string(kBackupDir) + "/private/2")) {
+    uint64_t size = 0;
+    ASSERT_TRUE(env_.GetFileSize(std::string(kBackupDir) + "/private/2/" + name, &size).ok());
+    manifest_bytes += size;
+  }
+  uint64_t meta_bytes = 0;
+  ASSERT_TRUE(env_.GetFileSize(std::string(kBackupDir) + "/meta/2", &meta_bytes).ok());
+  EXPECT_EQ(env_.backup_bytes_written.load(), new_table_bytes + manifest_bytes + meta_bytes);
+  EXPECT_EQ(Restore(second, "/r"), model_);
+}
+
+TEST_F(BackupTest, DeleteAndPurgeKeepFilesOtherBackupsNeed) {
+  Random rnd(TestSeed());
+  OpenDb();
+  OpenEngine();
+  std::vector<Model> models;
+  for (int i = 0; i < 4; ++i) {
+    RandomWrites(&rnd, 800, 400);
+    uint32_t id = 0;
+    ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+    models.push_back(model_);
+  }
+  ASSERT_TRUE(engine_->DeleteBackup(2).ok());
+  EXPECT_TRUE(engine_->DeleteBackup(2).IsNotFound());
+  ASSERT_TRUE(engine_->PurgeOldBackups(2).ok());  // drops 1, keeps 3 and 4
+  std::vector<uint32_t> ids;
+  for (const BackupInfo& info : engine_->GetBackupInfo())
+    ids.push_back(info.id);
+  EXPECT_EQ(ids, (std::vector<uint32_t>{3, 4}));
+  // Exactly the files backups 3 and 4 list remain.
+  EXPECT_EQ(Children(std::string(kBackupDir) + "/private"), (std::set<std::string>{"3", "4"}));
+  for (uint32_t id : {3u, 4u}) {
+    ASSERT_TRUE(engine_->VerifyBackup(id).ok()) << id;
+    EXPECT_EQ(Restore(id, "/r" + std::to_string(id)), models[id - 1]);
+  }
+  ASSERT_TRUE(engine_->PurgeOldBackups(0).ok());
+  EXPECT_TRUE(engine_->GetBackupInfo().empty());
+  EXPECT_TRUE(Children(std::string(kBackupDir) + "/shared").empty());
+  // Ids keep counting up from the largest listed one.
+  uint32_t id = 0;
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  EXPECT_EQ(id, 1u);
+}
+
+TEST_F(BackupTest, CorruptFileFailsVerifyAndRestoreNamingIt) {
+  Random rnd(TestSeed());
+  OpenDb();
+  OpenEngine();
+  RandomWrites(&rnd, 2000, 1000);
+  uint32_t id = 0;
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  const std::string shared = std::string(kBackupDir) + "/shared/";
+  const std::string victim = shared + *Children(shared).begin();
+  ASSERT_TRUE(env_.FlipByte(victim, 100).ok());
+  Status s = engine_->VerifyBackup(id);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.ToString().find(victim), std::string::npos) << s.ToString();
+  s = engine_->RestoreDBFromBackup(id, "/r");
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.ToString().find(victim), std::string::npos) << s.ToString();
+  EXPECT_FALSE(env_.FileExists("/r"));
+  EXPECT_FALSE(env_.FileExists("/r.restore-tmp"));
+  // A missing file, and a truncated metadata file, are corruption too.
+  ASSERT_TRUE(env_.RemoveFile(victim).ok());
+  s = engine_->VerifyBackup(id);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.ToString().find(victim), std::string::npos) << s.ToString();
+  engine_.reset();
+  const std::string meta = std::string(kBackupDir) + "/meta/1";
+  uint64_t meta_bytes = 0;
+  ASSERT_TRUE(env_.GetFileSize(meta, &meta_bytes).ok());
+  ASSERT_TRUE(env_.Truncate(meta, meta_bytes / 2).ok());
+  OpenEngine();
+  EXPECT_TRUE(engine_->GetBackupInfo().empty());
+  s = engine_->VerifyBackup(1);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  // An unreadable backup's id is not reused.
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  EXPECT_EQ(id, 2u);
+}
+
+TEST_F(BackupTest, RestoreRefusesADbOrAnOpenOneUnlessOverwriting) {
+  OpenDb();
+  OpenEngine();
+  ASSERT_TRUE(db_->Put(WriteOptions(), "a", "backed-up").ok());
+  uint32_t id = 0;
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  ASSERT_TRUE(db_->Put(WriteOptions(), "a", "later").ok());
+  // The live DB is open: refused even with overwrite.
+  RestoreOptions overwrite;
+  overwrite.overwrite = true;
+  Status s = engine_->RestoreDBFromBackup(id, kDbDir, overwrite);
+  EXPECT_TRUE(s.IsBusy()) << s.ToString();
+  ASSERT_TRUE(db_->Close().ok());
+  db_.reset();
+  s = engine_->RestoreDBFromBackup(id, kDbDir);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_EQ(ReadDb(kDbDir), (Model{{"a", "later"}}));
+  EXPECT_EQ(Restore(id, kDbDir, overwrite), (Model{{"a", "backed-up"}}));
+  // A directory holding something else is refused; an empty one is used.
+  ASSERT_TRUE(env_.CreateDir("/other").ok());
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(env_.NewWritableFile("/other/notes.txt", &file).ok());
+  ASSERT_TRUE(file->Close().ok());
+  s = engine_->RestoreDBFromBackup(id, "/other", overwrite);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  ASSERT_TRUE(env_.CreateDir("/empty").ok());
+  ASSERT_TRUE(engine_->RestoreDBFromBackup(id, "/empty/").ok());  // a trailing slash is fine
+  EXPECT_EQ(ReadDb("/empty"), (Model{{"a", "backed-up"}}));
+  EXPECT_TRUE(engine_->RestoreDBFromBackup(7, "/x").IsNotFound());
+}
+
+TEST_F(BackupTest, OpenRemovesLeftoversAndASecondOpenerIsBusy) {
+  OpenDb();
+  OpenEngine();
+  uint32_t id = 0;
+  ASSERT_TRUE(db_->Put(WriteOptions(), "a", "1").ok());
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  std::unique_ptr<BackupEngine> second;
+  EXPECT_TRUE(BackupEngine::Open(kBackupDir, backup_options_, &second).IsBusy());
+  engine_.reset();
+  // What interrupted operations leave.
+  const std::string dir = kBackupDir;
+  for (const std::string& path : {dir + "/meta/2.tmp", dir + "/shared/000099.tmp",
+                                  dir + "/shared/000098_10_00000000000000000000000000000000.sst"}) {
+    std::unique_ptr<WritableFile> file;
+    ASSERT_TRUE(env_.NewWritableFile(path, &file).ok());
+    ASSERT_TRUE(file->Append("partial").ok());
+    ASSERT_TRUE(file->Close().ok());
+  }
+  ASSERT_TRUE(env_.CreateDir(dir + "/private/2").ok());
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(env_.NewWritableFile(dir + "/private/2/MANIFEST-000009", &file).ok());
+  ASSERT_TRUE(file->Close().ok());
+  OpenEngine();
+  EXPECT_EQ(Children(dir + "/meta"), (std::set<std::string>{"1"}));
+  EXPECT_EQ(Children(dir + "/private"), (std::set<std::string>{"1"}));
+  EXPECT_EQ(Children(dir + "/shared").size(), 1u);
+  ASSERT_TRUE(engine_->VerifyBackup(id).ok());
+}
+
+TEST_F(BackupTest, AFailedBackupLeavesNothingAndPowerLossKeepsEarlierBackups) {
+  Random rnd(TestSeed());
+  OpenDb();
+  OpenEngine();
+  RandomWrites(&rnd, 1500, 500);
+  uint32_t id = 0;
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  const Model first = model_;
+  const std::set<std::string> shared_before = Children(std::string(kBackupDir) + "/shared");
+  RandomWrites(&rnd, 1500, 500);
+  // Each step of a backup failing in turn: nothing is listed or left behind.
+  for (const char* where : {"/shared/", "/private/", "/meta/"}) {
+    env_.InjectError(FaultOp::kSync, std::string(kBackupDir) + where);
+    Status s = engine_->CreateNewBackup(db_.get(), true, &id);
+    EXPECT_FALSE(s.ok()) << where;
+    env_.ClearErrors();
+    EXPECT_EQ(engine_->GetBackupInfo().size(), 1u) << where;
+    EXPECT_EQ(Children(std::string(kBackupDir) + "/shared"), shared_before) << where;
+    EXPECT_EQ(Children(std::string(kBackupDir) + "/private"), (std::set<std::string>{"1"}));
+  }
+  // Power loss right after a backup: it is there, and so is the earlier one.
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  EXPECT_EQ(id, 2u);
+  const Model second = model_;
+  engine_.reset();
+  ASSERT_TRUE(db_->Close().ok());
+  db_.reset();
+  env_.DropUnsyncedData();
+  OpenEngine();
+  ASSERT_EQ(engine_->GetBackupInfo().size(), 2u);
+  ASSERT_TRUE(engine_->VerifyBackup(1).ok());
+  ASSERT_TRUE(engine_->VerifyBackup(2).ok());
+  EXPECT_EQ(Restore(1, "/r1"), first);
+  EXPECT_EQ(Restore(2, "/r2"), second);
+}
+
+TEST_F(BackupTest, StopRequestedEndsACallCleanlyAndProgressCountsTheBytes) {
+  Random rnd(TestSeed());
+  OpenDb();
+  RandomWrites(&rnd, 2000, 1000);
+  bool stop = false;
+  uint64_t last_done = 0, last_total = 0;
+  backup_options_.stop_requested = [&] { return stop; };
+  backup_options_.progress = [&](uint64_t done, uint64_t total) {
+    last_done = done;
+    last_total = total;
+    if (done > 0) stop = true;  // stop at the first block, once armed
+  };
+  OpenEngine();
+  uint32_t id = 0;
+  Status s = engine_->CreateNewBackup(db_.get(), true, &id);
+  EXPECT_TRUE(s.IsBusy()) << s.ToString();
+  EXPECT_TRUE(engine_->GetBackupInfo().empty());
+  EXPECT_TRUE(Children(std::string(kBackupDir) + "/shared").empty());
+  EXPECT_TRUE(Children(std::string(kBackupDir) + "/private").empty());
+  // Unarmed: the whole backup, the progress reaching its total.
+  backup_options_.progress = [&](uint64_t done, uint64_t total) {
+    last_done = done;
+    last_total = total;
+  };
+  OpenEngine();
+  stop = false;
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  EXPECT_GT(last_total, 0u);
+  EXPECT_EQ(last_done, last_total);
+  // A restore stopped half-way leaves no target behind.
+  stop = true;
+  s = engine_->RestoreDBFromBackup(id, "/r");
+  EXPECT_TRUE(s.IsBusy()) << s.ToString();
+  EXPECT_FALSE(env_.FileExists("/r"));
+  stop = false;
+  EXPECT_EQ(Restore(id, "/r"), model_);
+}
+
+// Point-in-time restore: a backup plus the archived logs, restored to many random sequence
+// numbers, each compared with the model as it was right after that sequence.
+TEST_F(BackupTest, PointInTimeRestoreMatchesTheModelAtEachSequence) {
+  const uint64_t seed = TestSeed();
+  Random rnd(seed);
+  options_.wal_archive_dir = kArchiveDir;
+  OpenDb();
+  OpenEngine();
+  RandomWrites(&rnd, 500, 300);
+  uint32_t id = 0;
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  const uint64_t backup_sequence = engine_->GetBackupInfo().back().sequence;
+  ASSERT_EQ(backup_sequence, LastSequence());
+  // Each op is one sequence number; models[i] is the state right after backup_sequence + i.
+  std::vector<Model> models{model_};
+  const int ops = 1500;
+  for (int i = 0; i < ops; ++i) {
+    RandomWrites(&rnd, 1, 300);
+    models.push_back(model_);
+    // A reopen now and then: recovery's logs are archived too.
+    if (i == ops / 2) {
+      ASSERT_TRUE(db_->Close().ok());
+      db_.reset();
+      OpenDb();
+    }
+  }
+  ASSERT_EQ(LastSequence(), backup_sequence + ops);
+  ASSERT_TRUE(db_->Flush().ok());  // archives the last logs
+  const int restores = static_cast<int>(ScaledIterations(8));
+  for (int r = 0; r < restores; ++r) {
+    const uint64_t offset = r == 0 ? ops : r == 1 ? 0 : rnd.Uniform(ops + 1);
+    RestoreOptions restore;
+    restore.to_sequence = backup_sequence + offset;
+    const std::string dir = "/pit" + std::to_string(r);
+    EXPECT_EQ(Restore(id, dir, restore), models[offset]) << "to sequence " << *restore.to_sequence;
+  }
+  // Past the archive, and before the backup: refused.
+  RestoreOptions past;
+  past.to_sequence = backup_sequence + ops + 1;
+  Status s = engine_->RestoreDBFromBackup(id, "/past", past);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_FALSE(env_.FileExists("/past"));
+  past.to_sequence = backup_sequence - 1;
+  EXPECT_TRUE(engine_->RestoreDBFromBackup(id, "/past", past).IsInvalidArgument());
+}
+
+TEST_F(BackupTest, PointInTimeRestoreNeedsTheArchive) {
+  OpenDb();
+  OpenEngine();
+  ASSERT_TRUE(db_->Put(WriteOptions(), "a", "1").ok());
+  uint32_t id = 0;
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  ASSERT_TRUE(db_->Put(WriteOptions(), "a", "2").ok());
+  RestoreOptions restore;
+  restore.to_sequence = engine_->GetBackupInfo()[0].sequence + 1;
+  Status s = engine_->RestoreDBFromBackup(id, "/r", restore);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  // To its own sequence it restores without an archive.
+  restore.to_sequence = engine_->GetBackupInfo()[0].sequence;
+  EXPECT_EQ(Restore(id, "/r", restore), (Model{{"a", "1"}}));
+}
+
+TEST_F(BackupTest, ArchiveBoundedByBytesLosesOldLogsNotNewOnes) {
+  options_.wal_archive_dir = kArchiveDir;
+  options_.wal_archive_max_bytes = 256 << 10;
+  OpenDb();
+  OpenEngine();
+  Random rnd(TestSeed());
+  uint32_t id = 0;
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  const uint64_t backup_sequence = engine_->GetBackupInfo()[0].sequence;
+  RandomWrites(&rnd, 6000, 3000);
+  ASSERT_TRUE(db_->Flush().ok());
+  uint64_t archive_bytes = 0;
+  for (const std::string& name : Children(kArchiveDir)) {
+    uint64_t size = 0;
+    ASSERT_TRUE(env_.GetFileSize(std::string(kArchiveDir) + "/" + name, &size).ok());
+    archive_bytes += size;
+  }
+  EXPECT_LE(archive_bytes, options_.wal_archive_max_bytes);
+  EXPECT_GT(archive_bytes, 0u);
+  // The log the backup continues from is gone: the restore says so.
+  RestoreOptions restore;
+  restore.to_sequence = backup_sequence + 1;
+  Status s = engine_->RestoreDBFromBackup(id, "/r", restore);
+  EXPECT_TRUE(s.IsNotFound()) << s.ToString();
+  // A backup made now is covered again.
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  ASSERT_TRUE(db_->Put(WriteOptions(), "late", "1").ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  restore.to_sequence = LastSequence();
+  Model expected = model_;
+  expected["late"] = "1";
+  EXPECT_EQ(Restore(id, "/r2", restore), expected);
+}
+
+}  // namespace
+}  // namespace ziggydb::test

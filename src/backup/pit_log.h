@@ -1,0 +1,31 @@
+// The log a point-in-time restore adds to the restored DB: the batches of the archived logs
+// (Options::wal_archive_dir) that follow the backup, up to a chosen sequence number, in one new
+// log that DB::Open replays with their original sequence numbers.
+#ifndef ZIGGYDB_BACKUP_PIT_LOG_H_
+#define ZIGGYDB_BACKUP_PIT_LOG_H_
+
+#include <cstdint>
+#include <string>
+
+#include "backup/backup_meta.h"
+#include "ziggydb/status.h"
+
+namespace ziggydb {
+
+class Env;
+
+// Writes <db_dir>/<meta.manifest_number + 1>.log holding, in order, every batch of the archived
+// logs numbered meta.log_number and up whose sequences all lie in (meta.sequence, to_sequence]
+// (a batch that straddles to_sequence is left out whole: batches are atomic). Nothing is
+// written when to_sequence == meta.sequence. Fails with
+//   InvalidArgument: to_sequence below meta.sequence, no archive recorded, or the archive ends
+//                    before to_sequence (later writes are still in the DB's live logs);
+//   NotFound:        the archive lacks the log the backup continues from (pruned);
+//   Corruption:      damage inside an archived log, or a gap in the sequence numbers (a write
+//                    made with disable_wal, or an archived log deleted).
+[[nodiscard]] Status WritePointInTimeLog(Env* env, const BackupMeta& meta, uint64_t to_sequence,
+                                         const std::string& db_dir);
+
+}  // namespace ziggydb
+
+#endif  // ZIGGYDB_BACKUP_PIT_LOG_H_

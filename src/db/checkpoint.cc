@@ -1,0 +1,123 @@
+// WriteCheckpoint and the file helpers it shares with the backup engine (checkpoint.h).
+#include "db/checkpoint.h"
+
+#include <memory>
+#include <utility>
+
+#include "db/filename.h"
+#include "util/status_macros.h"
+#include "wal/log_writer.h"
+#include "ziggydb/env.h"
+
+namespace ziggydb {
+namespace {
+
+// Large enough that a copy runs at disk speed, small enough to be a stack-sized concern.
+constexpr size_t kCopyBlockBytes = size_t{1} << 20;
+
+// Removes the files it was told about, then the directory, unless Keep() was called.
+class CreatedFiles {
+ public:
+  CreatedFiles(Env* env, std::string dir) : env_(env), dir_(std::move(dir)) {}
+  CreatedFiles(const CreatedFiles&) = delete;
+  CreatedFiles& operator=(const CreatedFiles&) = delete;
+  ~CreatedFiles() {
+    if (keep_) return;
+    for (const std::string& path : paths_)
+      env_->RemoveFile(path).PermitUncheckedError();
+    env_->RemoveDir(dir_).PermitUncheckedError();
+  }
+  void Add(std::string path) { paths_.push_back(std::move(path)); }
+  void Keep() { keep_ = true; }
+
+ private:
+  Env* const env_;
+  const std::string dir_;
+  std::vector<std::string> paths_;
+  bool keep_ = false;
+};
+
+Status CopyFileContents(Env* env, const std::string& from, WritableFile* out,
+                        const std::function<Status(std::string_view)>& observe) {
+  std::unique_ptr<SequentialFile> in;
+  ZIGGY_RETURN_IF_ERROR(env->NewSequentialFile(from, &in));
+  std::unique_ptr<char[]> scratch(new char[kCopyBlockBytes]);
+  while (true) {
+    std::string_view block;
+    ZIGGY_RETURN_IF_ERROR(in->Read(kCopyBlockBytes, &block, scratch.get()));
+    if (block.empty()) return Status::OK();
+    if (observe) ZIGGY_RETURN_IF_ERROR(observe(block));
+    ZIGGY_RETURN_IF_ERROR(out->Append(block));
+  }
+}
+
+}  // namespace
+
+Status CopyFileSynced(Env* env, const std::string& from, const std::string& to,
+                      const std::function<Status(std::string_view)>& observe) {
+  std::unique_ptr<WritableFile> out;
+  ZIGGY_RETURN_IF_ERROR(env->NewWritableFile(to, &out));
+  Status s = CopyFileContents(env, from, out.get(), observe);
+  if (s.ok()) s = out->Sync();
+  Status closed = out->Close();
+  if (s.ok()) s = closed;
+  if (!s.ok()) env->RemoveFile(to).PermitUncheckedError();
+  return s;
+}
+
+Status WriteManifestFile(Env* env, const std::string& dir, FileNumber number,
+                         std::string_view record) {
+  const std::string path = ManifestFileName(dir, number);
+  std::unique_ptr<WritableFile> file;
+  ZIGGY_RETURN_IF_ERROR(env->NewWritableFile(path, &file));
+  wal::Writer writer(std::move(file), raw(number), 0);
+  Status s = writer.AddRecord(record);
+  if (s.ok()) s = writer.Sync();
+  Status closed = writer.Close();
+  if (s.ok()) s = closed;
+  if (!s.ok()) env->RemoveFile(path).PermitUncheckedError();
+  return s;
+}
+
+std::string ParentDirectory(std::string path) {
+  while (path.size() > 1 && path.back() == '/')
+    path.pop_back();
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+Status WriteCheckpoint(const LiveFiles& files, const std::string& dir) {
+  Env* env = files.env;
+  if (dir.empty()) return Status::InvalidArgument("checkpoint directory is empty");
+  std::vector<std::string> names;
+  Status listed = env->GetChildren(dir, &names);
+  if (listed.ok()) return Status::InvalidArgument("checkpoint target already exists", dir);
+  if (!listed.IsNotFound()) return listed;
+  ZIGGY_RETURN_IF_ERROR(env->CreateDir(dir));
+  CreatedFiles created(env, dir);
+  bool copied_any = false;
+  for (const LiveTable& table : files.tables) {
+    const std::string from = TableFileName(files.dbname, table.number);
+    const std::string to = TableFileName(dir, table.number);
+    Status s = copied_any ? Status::NotSupported("copying") : env->LinkFile(from, to);
+    if (s.IsNotSupported()) {
+      // One file that cannot be linked means another file system (or Env): copy the rest too.
+      copied_any = true;
+      s = CopyFileSynced(env, from, to);
+    }
+    ZIGGY_RETURN_IF_ERROR(s);
+    created.Add(to);
+  }
+  ZIGGY_RETURN_IF_ERROR(WriteManifestFile(env, dir, files.manifest_number, files.manifest_record));
+  created.Add(ManifestFileName(dir, files.manifest_number));
+  // The links and copies are named durably before CURRENT can refer to them.
+  ZIGGY_RETURN_IF_ERROR(env->SyncDir(dir));
+  ZIGGY_RETURN_IF_ERROR(SetCurrentFile(env, dir, files.manifest_number));
+  created.Keep();
+  // The checkpoint's own name, durable (a failure here leaves a complete checkpoint).
+  return env->SyncDir(ParentDirectory(dir));
+}
+
+}  // namespace ziggydb

@@ -1,0 +1,212 @@
+// DB::CreateCheckpoint: taken while writers run, on the POSIX Env (hard links) and on an
+// in-memory Env (copies); what a checkpoint holds, and what it refuses.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "db/db_test_util.h"
+#include "testutil/testutil.h"
+#include "util/random.h"
+#include "ziggydb/db.h"
+
+namespace ziggydb::test {
+namespace {
+
+constexpr int kWriterThreads = 3;
+constexpr int kKeysPerThread = 40;
+
+std::string WriterKey(int thread, uint64_t op) {
+  return "t" + std::to_string(thread) + "-" + Key(static_cast<int>(op % kKeysPerThread));
+}
+// Op `op` of a writer: every fifth deletes its key, the others put "v<op>".
+bool IsDelete(uint64_t op) {
+  return op % 5 == 4;
+}
+
+std::map<std::string, std::string> ReadAll(DB* db) {
+  std::map<std::string, std::string> all;
+  std::unique_ptr<Iterator> it = db->NewIterator(ReadOptions());
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    all[std::string(it->key())] = std::string(it->value());
+  EXPECT_TRUE(it->status().ok()) << it->status().ToString();
+  return all;
+}
+
+// The state writer `thread` leaves after its first n ops.
+std::map<std::string, std::string> WriterState(int thread, uint64_t n) {
+  std::map<std::string, std::string> state;
+  for (uint64_t op = 0; op < n; ++op) {
+    if (IsDelete(op)) {
+      state.erase(WriterKey(thread, op));
+    } else {
+      state[WriterKey(thread, op)] = "v" + std::to_string(op);
+    }
+  }
+  return state;
+}
+
+// Checks that `all` holds, for every writer, the state after some prefix of its ops at least
+// acked[t] long: what a state at one sequence number shows, since each writer's ops are
+// sequenced in order.
+void ExpectWriterPrefixes(const std::map<std::string, std::string>& all,
+                          const std::vector<uint64_t>& acked, const std::vector<uint64_t>& done) {
+  for (int t = 0; t < kWriterThreads; ++t) {
+    std::map<std::string, std::string> mine;
+    const std::string prefix = "t" + std::to_string(t) + "-";
+    for (const auto& [key, value] : all)
+      if (key.starts_with(prefix)) mine[key] = value;
+    bool matched = false;
+    for (uint64_t n = acked[t]; n <= done[t] && !matched; ++n)
+      matched = WriterState(t, n) == mine;
+    EXPECT_TRUE(matched) << "writer " << t << " acked " << acked[t] << " done " << done[t];
+  }
+}
+
+// Runs the writers, takes a checkpoint into `dir` mid-way, and checks it against the writers'
+// models. Returns the checkpoint's contents.
+void CheckpointWhileWriting(Env* env, const std::string& dbdir, const std::string& dir) {
+  Options options;
+  options.env = env;
+  options.create_if_missing = true;
+  options.memtable_bytes = size_t{64} << 10;  // flushes (and tables to link) come quickly
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, dbdir, &db).ok());
+  std::atomic<bool> stop{false};
+  std::vector<std::atomic<uint64_t>> acked(kWriterThreads);
+  std::vector<std::thread> writers;
+  const std::string padding(200, 'p');
+  for (int t = 0; t < kWriterThreads; ++t) {
+    writers.emplace_back([&, t] {
+      for (uint64_t op = 0; !stop.load(); ++op) {
+        Status s = IsDelete(op)
+                       ? db->Delete(WriteOptions(), WriterKey(t, op))
+                       : db->Put(WriteOptions(), WriterKey(t, op), "v" + std::to_string(op));
+        ASSERT_TRUE(s.ok()) << s.ToString();
+        acked[t].store(op + 1);
+        // Unrelated bulk, so that the memtable fills and tables get flushed meanwhile.
+        if (op % 4 == 0) {
+          ASSERT_TRUE(db->Put(WriteOptions(), "bulk" + Key(op % 500), padding).ok());
+        }
+      }
+    });
+  }
+  while (acked[0].load() < 2000)
+    std::this_thread::yield();
+  std::vector<uint64_t> acked_before(kWriterThreads);
+  for (int t = 0; t < kWriterThreads; ++t)
+    acked_before[t] = acked[t].load();
+  ASSERT_TRUE(db->CreateCheckpoint(dir).ok());
+  while (acked[0].load() < acked_before[0] + 500)
+    std::this_thread::yield();
+  stop.store(true);
+  for (auto& w : writers)
+    w.join();
+  std::vector<uint64_t> done(kWriterThreads);
+  for (int t = 0; t < kWriterThreads; ++t)
+    done[t] = acked[t].load();
+  ASSERT_TRUE(db->Close().ok());
+  db.reset();
+
+  Options copy_options;
+  copy_options.env = env;
+  std::unique_ptr<DB> copy;
+  ASSERT_TRUE(DB::Open(copy_options, dir, &copy).ok());
+  const std::map<std::string, std::string> all = ReadAll(copy.get());
+  ExpectWriterPrefixes(all, acked_before, done);
+  ASSERT_TRUE(copy->Close().ok());
+  copy.reset();
+
+  // The checkpoint owes nothing to its source.
+  ASSERT_TRUE(DestroyDB(dbdir, options).ok());
+  ASSERT_TRUE(DB::Open(copy_options, dir, &copy).ok());
+  EXPECT_EQ(ReadAll(copy.get()), all);
+  ASSERT_TRUE(copy->Put(WriteOptions(), "after", "x").ok());
+  ASSERT_TRUE(copy->Flush().ok());
+  ASSERT_TRUE(copy->Close().ok());
+}
+
+TEST(Checkpoint, WhileWritersRunOnPosixHardLinksTables) {
+  TempDir tmp;
+  // Hard links: a linked table has two names until the source goes.
+  {
+    Options options;
+    options.create_if_missing = true;
+    std::unique_ptr<DB> db;
+    ASSERT_TRUE(DB::Open(options, tmp.Join("linked-src"), &db).ok());
+    ASSERT_TRUE(db->Put(WriteOptions(), "k", "v").ok());
+    ASSERT_TRUE(db->CreateCheckpoint(tmp.Join("linked")).ok());
+    std::vector<std::string> names;
+    ASSERT_TRUE(Env::Default()->GetChildren(tmp.Join("linked"), &names).ok());
+    int tables = 0;
+    for (const std::string& name : names) {
+      if (!name.ends_with(".sst")) continue;
+      struct stat st;
+      ASSERT_EQ(stat((tmp.Join("linked") + "/" + name).c_str(), &st), 0);
+      EXPECT_EQ(st.st_nlink, 2u) << name;
+      ++tables;
+    }
+    EXPECT_EQ(tables, 1);
+    // A missing parent fails, leaving nothing behind.
+    EXPECT_FALSE(db->CreateCheckpoint(tmp.Join("no/such/parent")).ok());
+    EXPECT_FALSE(Env::Default()->FileExists(tmp.Join("no")));
+    ASSERT_TRUE(db->Close().ok());
+  }
+  CheckpointWhileWriting(Env::Default(), tmp.Join("db"), tmp.Join("checkpoint"));
+}
+
+TEST_F(DBTest, CheckpointOnAnEnvWithoutLinksCopiesTables) {
+  Close();
+  CheckpointWhileWriting(&env_, "/src", "/checkpoint");
+}
+
+TEST_F(DBTest, CheckpointRefusesAnExistingTarget) {
+  Open();
+  ASSERT_TRUE(Put("a", "1").ok());
+  ASSERT_TRUE(env_.CreateDir("/taken").ok());
+  Status s = db_->CreateCheckpoint("/taken");
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  ASSERT_TRUE(db_->CreateCheckpoint("/cp").ok());
+  s = db_->CreateCheckpoint("/cp");
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+}
+
+TEST_F(DBTest, CheckpointOfAnEmptyDbOpensEmpty) {
+  Open();
+  ASSERT_TRUE(db_->CreateCheckpoint("/cp").ok());
+  Options options;
+  options.env = &env_;
+  std::unique_ptr<DB> copy;
+  ASSERT_TRUE(DB::Open(options, "/cp", &copy).ok());
+  EXPECT_TRUE(ReadAll(copy.get()).empty());
+}
+
+TEST_F(DBTest, CheckpointWithoutCurrentIsRefused) {
+  // What a crash before CURRENT leaves: tables and a MANIFEST. Open must not take it for a DB.
+  Open();
+  for (int i = 0; i < 100; ++i)
+    ASSERT_TRUE(Put(Key(i), "v").ok());
+  ASSERT_TRUE(db_->CreateCheckpoint("/cp").ok());
+  ASSERT_TRUE(env_.RemoveFile("/cp/CURRENT").ok());
+  Options options;
+  options.env = &env_;
+  options.create_if_missing = true;
+  std::unique_ptr<DB> copy;
+  Status s = DB::Open(options, "/cp", &copy);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+}
+
+TEST_F(DBTest, CheckpointAfterCloseIsRefused) {
+  Open();
+  ASSERT_TRUE(db_->Close().ok());
+  EXPECT_TRUE(db_->CreateCheckpoint("/cp").IsInvalidArgument());
+  EXPECT_FALSE(env_.FileExists("/cp"));
+}
+
+}  // namespace
+}  // namespace ziggydb::test

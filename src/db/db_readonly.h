@@ -1,0 +1,142 @@
+// The read-only DB (DB::OpenReadOnly) and the shared lock readers take. Rules and the argument
+// that nothing is written: docs/design/recovery.md, "Read-only open".
+//
+// DBReadOnly recovers the DB with the recovery component (recovery.h) in its read-only form: the
+// MANIFEST is replayed into a VersionSet that never writes, the live tables are checked, and the
+// WALs are replayed into one memtable held for the life of the object instead of being written
+// to tables. After Open the state never changes: one Version, one memtable, one sequence number.
+//
+// Thread safety: after Open every read entry point may run concurrently (the state is immutable;
+// the table cache has its own lock). Close must not run concurrently with any other call.
+//
+// Invariants:
+//   1. Nothing in the DB directory is created, written, renamed or removed by this object: files
+//      are opened for reading only (tables through the TableCache, logs and the MANIFEST through
+//      recovery, LOCK with O_RDONLY).
+//   2. While open, a writer cannot open the DB (the shared lock conflicts with its exclusive one),
+//      so the files the Version and memtable came from stay as they were.
+#ifndef ZIGGYDB_DB_DB_READONLY_H_
+#define ZIGGYDB_DB_DB_READONLY_H_
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/dbformat.h"
+#include "db/table_cache.h"
+#include "db/version_set.h"
+#include "memtable/memtable.h"
+#include "table/block_cache.h"
+#include "table/filter_policy.h"
+#include "table/table_options.h"
+#include "ziggydb/db.h"
+
+namespace ziggydb {
+
+// A shared (reader's) lock on a DB directory's LOCK file: flock(LOCK_SH) on the file opened
+// read-only, so it needs only read permission and works on a read-only mount. It conflicts with
+// the exclusive lock a writer (DB::Open) takes, in this process or another, and not with other
+// readers. Held until destroyed. POSIX file systems only: a DB served by another Env (e.g. the
+// in-memory one of tests) has no LOCK on disk and is read without a lock.
+class DbReadLock {
+ public:
+  // Takes the lock on dbname/LOCK. Busy if a writer holds the DB. A missing LOCK file is not an
+  // error: no writer has the DB (a writer creates LOCK before anything else), and a reader must
+  // not create it; *lock then holds nothing (held() false), and a writer may open the DB later.
+  // IOError naming the file if LOCK exists but cannot be opened or locked.
+  [[nodiscard]] static Status Acquire(const std::string& dbname, std::unique_ptr<DbReadLock>* lock);
+
+  // Use Acquire. Takes ownership of fd (a descriptor of LOCK holding the shared flock), or -1.
+  explicit DbReadLock(int fd) : fd_(fd) {}
+  DbReadLock(const DbReadLock&) = delete;
+  DbReadLock& operator=(const DbReadLock&) = delete;
+  ~DbReadLock();
+
+  bool held() const { return fd_ >= 0; }
+
+ private:
+  const int fd_;  // -1: no LOCK file, nothing held
+};
+
+class DBReadOnly final : public DB {
+ public:
+  // DB::OpenReadOnly.
+  [[nodiscard]] static Status Open(const Options& options, const std::string& dbname,
+                                   std::unique_ptr<DB>* db);
+
+  // Use Open: the object is usable only once Open has recovered it.
+  DBReadOnly(const Options& options, std::string dbname);
+  ~DBReadOnly() override;
+
+  Status Put(const WriteOptions& options, std::string_view key, std::string_view value) override;
+  Status Delete(const WriteOptions& options, std::string_view key) override;
+  Status Write(const WriteOptions& options, const WriteBatch& updates) override;
+  Status Get(const ReadOptions& options, std::string_view key, std::string* value) override;
+  std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override;
+  // Every snapshot is the one state the DB has: the same object, released by doing nothing.
+  const Snapshot* GetSnapshot() override;
+  void ReleaseSnapshot(const Snapshot* snapshot) override;
+  // "ziggydb.num-files-at-levelN", "ziggydb.sstables", "ziggydb.estimate-live-data-size" and
+  // "ziggydb.last-sequence"; the counters of a writing DB ("ziggydb.stats", ...) are not kept.
+  bool GetProperty(std::string_view name, std::string* value) override;
+  Status Flush() override;
+  using DB::CompactRange;  // the deleted nullptr overloads
+  Status CompactRange(std::optional<std::string_view> begin,
+                      std::optional<std::string_view> end) override;
+  // OK at once: there is no background work.
+  Status WaitForBackgroundWork() override;
+  // NotSupported: a checkpoint flushes first, which a read-only DB cannot (ops-backup).
+  Status CreateCheckpoint(const std::string& dir) override;
+  // NotSupported (merge of capi and ops-cli): sizes are not estimated on a read-only DB.
+  Status GetApproximateSizes(const Range* ranges, size_t n, uint64_t* sizes) override;
+  // A transaction that refuses every call (merge of txn-core and ops-cli): a read-only DB takes
+  // no writes, so no commit could succeed.
+  std::unique_ptr<Transaction> BeginTransaction(const WriteOptions& write_options,
+                                                const TransactionOptions& txn_options) override;
+  // Releases the lock; later calls fail with InvalidArgument "the DB is closed" (iterators taken
+  // before stay usable until destroyed). Always OK.
+  Status Close() override;
+
+ private:
+  class FixedSnapshot final : public Snapshot {
+   public:
+    explicit FixedSnapshot(SequenceNumber sequence) : sequence_(sequence) {}
+    uint64_t sequence() const override { return raw(sequence_); }
+
+   private:
+    const SequenceNumber sequence_;
+  };
+
+  // Under the lock: recovery into versions_ and mem_.
+  [[nodiscard]] Status Recover();
+  // Copies a memtable recovery hands over into mem_ (recovery owns and frees its own).
+  void Absorb(const MemTable& recovered);
+  [[nodiscard]] Status CheckOpen() const;
+  SequenceNumber ReadSequence(const ReadOptions& options) const;
+  [[nodiscard]] Status GetFromTables(const ReadOptions& options, const LookupKey& lookup,
+                                     std::string* value) const;
+
+  const Options options_;
+  const std::string dbname_;
+  Env* const env_;
+  const InternalKeyComparator icmp_;
+  std::unique_ptr<FilterPolicy> user_filter_policy_;  // null when bloom_bits_per_key == 0
+  std::unique_ptr<FilterPolicy> filter_policy_;       // wraps user_filter_policy_
+  std::unique_ptr<BlockCache> block_cache_;
+  TableOptions table_options_;
+  std::unique_ptr<TableCache> table_cache_;
+  std::unique_ptr<DbReadLock> lock_;
+  // Fixed once Open returns (invariant: the DB's state never changes).
+  std::unique_ptr<VersionSet> versions_;
+  std::shared_ptr<const Version> version_;
+  std::shared_ptr<MemTable> mem_;  // what the WALs hold beyond the tables
+  std::optional<FixedSnapshot> snapshot_;
+  // Set by Close; relaxed: a call after Close is ordered after it by the caller.
+  std::atomic<bool> closed_{false};
+};
+
+}  // namespace ziggydb
+
+#endif  // ZIGGYDB_DB_DB_READONLY_H_

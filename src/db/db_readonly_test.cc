@@ -1,0 +1,236 @@
+// DB::OpenReadOnly on the real file system: it reads what a writer left (tables and WAL data),
+// refuses writes, shares the DB with other readers, refuses (and is refused by) a writer, and
+// leaves every byte, name and mtime of the directory as it was.
+#include "db/db_readonly.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "testutil/testutil.h"
+#include "ziggydb/db.h"
+#include "ziggydb/env.h"
+
+namespace ziggydb::test {
+namespace {
+
+std::string Key(int i) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "key%06d", i);
+  return buf;
+}
+
+std::string Value(int i) {
+  return std::string(static_cast<size_t>(50 + i % 50), static_cast<char>('a' + i % 26)) +
+         std::to_string(i);
+}
+
+bool Contains(const Status& s, const std::string& text) {
+  return s.ToString().find(text) != std::string::npos;
+}
+
+// Everything a read-only open must not change in a directory: each entry's name, size,
+// modification time (ns) and bytes.
+struct FileState {
+  uint64_t bytes = 0;
+  int64_t mtime_ns = 0;
+  std::string contents;
+  bool operator==(const FileState&) const = default;
+};
+std::map<std::string, FileState> DirectoryState(const std::string& dir) {
+  std::map<std::string, FileState> state;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    struct stat st {};
+    EXPECT_EQ(stat(entry.path().c_str(), &st), 0);
+    FileState& file = state[entry.path().filename().string()];
+    file.bytes = static_cast<uint64_t>(st.st_size);
+    file.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    std::ifstream in(entry.path(), std::ios::binary);
+    file.contents.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return state;
+}
+
+class DBReadOnlyTest : public ::testing::Test {
+ protected:
+  DBReadOnlyTest() : dbname_(dir_.Join("db")) { options_.memtable_bytes = size_t{64} << 10; }
+
+  // Keys 0..n-1 in tables (flushed), then keys n..2n-1 only in the WAL, key 0 deleted after the
+  // flush (a tombstone in the WAL shadowing a table entry), and a clean Close.
+  void Fill(int n) {
+    Options options = options_;
+    options.create_if_missing = true;
+    std::unique_ptr<DB> db;
+    ASSERT_TRUE(DB::Open(options, dbname_, &db).ok());
+    for (int i = 0; i < n; ++i)
+      ASSERT_TRUE(db->Put(WriteOptions(), Key(i), Value(i)).ok());
+    ASSERT_TRUE(db->Flush().ok());
+    ASSERT_TRUE(db->WaitForBackgroundWork().ok());
+    for (int i = n; i < 2 * n; ++i)
+      ASSERT_TRUE(db->Put(WriteOptions(), Key(i), Value(i)).ok());
+    ASSERT_TRUE(db->Delete(WriteOptions(), Key(0)).ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+
+  // Every key of Fill(n) reads back as written, through Get and an iterator.
+  void ExpectFilled(DB* db, int n) {
+    std::string value;
+    EXPECT_TRUE(db->Get(ReadOptions(), Key(0), &value).IsNotFound());
+    for (int i = 1; i < 2 * n; ++i) {
+      ASSERT_TRUE(db->Get(ReadOptions(), Key(i), &value).ok()) << Key(i);
+      EXPECT_EQ(value, Value(i));
+    }
+    EXPECT_TRUE(db->Get(ReadOptions(), Key(2 * n), &value).IsNotFound());
+    std::unique_ptr<Iterator> it = db->NewIterator(ReadOptions());
+    int i = 1;
+    for (it->SeekToFirst(); it->Valid(); it->Next(), ++i) {
+      ASSERT_EQ(it->key(), Key(i));
+      ASSERT_EQ(it->value(), Value(i));
+    }
+    EXPECT_TRUE(it->status().ok());
+    EXPECT_EQ(i, 2 * n);
+  }
+
+  TempDir dir_;
+  const std::string dbname_;
+  Options options_;
+};
+
+TEST_F(DBReadOnlyTest, ReadsTablesAndWalData) {
+  Fill(500);
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::OpenReadOnly(options_, dbname_, &db).ok());
+  ExpectFilled(db.get(), 500);
+  std::string tables;
+  ASSERT_TRUE(db->GetProperty("ziggydb.num-files-at-level0", &tables));
+  EXPECT_NE(tables, "0");  // the flushed half is read from tables
+  std::string sequence;
+  ASSERT_TRUE(db->GetProperty("ziggydb.last-sequence", &sequence));
+  EXPECT_EQ(sequence, "1001");  // 1000 puts and the delete
+  const Snapshot* snapshot = db->GetSnapshot();
+  ASSERT_NE(snapshot, nullptr);
+  EXPECT_EQ(snapshot->sequence(), 1001u);
+  db->ReleaseSnapshot(snapshot);
+  // A snapshot of an earlier sequence sees the deleted key again.
+  struct Earlier final : Snapshot {
+    uint64_t sequence() const override { return 500; }
+  } earlier;
+  ReadOptions at_500;
+  at_500.snapshot = &earlier;
+  std::string value;
+  ASSERT_TRUE(db->Get(at_500, Key(0), &value).ok());
+  EXPECT_EQ(value, Value(0));
+  EXPECT_TRUE(db->Get(at_500, Key(700), &value).IsNotFound());
+}
+
+TEST_F(DBReadOnlyTest, WritesAreRefused) {
+  Fill(10);
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::OpenReadOnly(options_, dbname_, &db).ok());
+  const Status put = db->Put(WriteOptions(), "k", "v");
+  EXPECT_TRUE(put.IsNotSupported()) << put.ToString();
+  EXPECT_TRUE(Contains(put, "read-only")) << put.ToString();
+  EXPECT_TRUE(db->Delete(WriteOptions(), Key(1)).IsNotSupported());
+  WriteBatch batch;
+  batch.Put("k", "v");
+  EXPECT_TRUE(db->Write(WriteOptions(), batch).IsNotSupported());
+  EXPECT_TRUE(db->Flush().IsNotSupported());
+  EXPECT_TRUE(db->CompactRange(std::nullopt, std::nullopt).IsNotSupported());
+  EXPECT_TRUE(db->WaitForBackgroundWork().ok());
+  std::string value;
+  EXPECT_TRUE(db->Get(ReadOptions(), "k", &value).IsNotFound());
+  ASSERT_TRUE(db->Close().ok());
+  EXPECT_TRUE(db->Get(ReadOptions(), Key(1), &value).IsInvalidArgument());
+  EXPECT_EQ(db->GetSnapshot(), nullptr);
+}
+
+TEST_F(DBReadOnlyTest, ChangesNothingInTheDirectory) {
+  Fill(300);
+  const auto before = DirectoryState(dbname_);
+  ASSERT_TRUE(before.contains("LOCK"));
+  {
+    std::unique_ptr<DB> db;
+    ASSERT_TRUE(DB::OpenReadOnly(options_, dbname_, &db).ok());
+    ExpectFilled(db.get(), 300);
+    ASSERT_TRUE(db->Close().ok());
+  }
+  EXPECT_EQ(DirectoryState(dbname_), before);
+}
+
+TEST_F(DBReadOnlyTest, CreatesNoLockFileWhereThereIsNone) {
+  Fill(50);
+  // A copy of the DB's files without LOCK (as a copied or checkpointed DB may be).
+  std::filesystem::remove(dbname_ + "/LOCK");
+  const auto before = DirectoryState(dbname_);
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::OpenReadOnly(options_, dbname_, &db).ok());
+  ExpectFilled(db.get(), 50);
+  db.reset();
+  EXPECT_EQ(DirectoryState(dbname_), before);
+  EXPECT_FALSE(std::filesystem::exists(dbname_ + "/LOCK"));
+}
+
+TEST_F(DBReadOnlyTest, TwoReadersAtOnce) {
+  Fill(200);
+  std::unique_ptr<DB> first;
+  std::unique_ptr<DB> second;
+  ASSERT_TRUE(DB::OpenReadOnly(options_, dbname_, &first).ok());
+  ASSERT_TRUE(DB::OpenReadOnly(options_, dbname_, &second).ok());
+  ExpectFilled(first.get(), 200);
+  ExpectFilled(second.get(), 200);
+}
+
+TEST_F(DBReadOnlyTest, RefusedWhileAWriterHoldsTheDb) {
+  Fill(20);
+  std::unique_ptr<DB> writer;
+  ASSERT_TRUE(DB::Open(options_, dbname_, &writer).ok());
+  std::unique_ptr<DB> reader;
+  const Status s = DB::OpenReadOnly(options_, dbname_, &reader);
+  EXPECT_TRUE(s.IsBusy()) << s.ToString();
+  EXPECT_TRUE(Contains(s, "open for writing")) << s.ToString();
+  EXPECT_EQ(reader, nullptr);
+  ASSERT_TRUE(writer->Close().ok());
+  ASSERT_TRUE(DB::OpenReadOnly(options_, dbname_, &reader).ok());
+}
+
+TEST_F(DBReadOnlyTest, WriterRefusedWhileReadersHoldTheDb) {
+  Fill(20);
+  std::unique_ptr<DB> reader;
+  ASSERT_TRUE(DB::OpenReadOnly(options_, dbname_, &reader).ok());
+  std::unique_ptr<DB> writer;
+  EXPECT_TRUE(DB::Open(options_, dbname_, &writer).IsBusy());
+  // Close releases the lock even while the object lives.
+  ASSERT_TRUE(reader->Close().ok());
+  ASSERT_TRUE(DB::Open(options_, dbname_, &writer).ok());
+}
+
+TEST_F(DBReadOnlyTest, MissingDbIsNotFoundAndNothingIsCreated) {
+  std::unique_ptr<DB> db;
+  Status s = DB::OpenReadOnly(options_, dbname_, &db);
+  EXPECT_TRUE(s.IsNotFound()) << s.ToString();
+  EXPECT_FALSE(std::filesystem::exists(dbname_));
+  std::filesystem::create_directory(dbname_);
+  s = DB::OpenReadOnly(options_, dbname_, &db);
+  EXPECT_TRUE(s.IsNotFound()) << s.ToString();
+  EXPECT_TRUE(std::filesystem::is_empty(dbname_));
+}
+
+TEST_F(DBReadOnlyTest, RefusesWhatOpenRefuses) {
+  Fill(20);
+  // The WAL the MANIFEST names is gone: Open says Corruption, and so does the read-only open.
+  for (const auto& entry : std::filesystem::directory_iterator(dbname_)) {
+    if (entry.path().extension() == ".log") std::filesystem::remove(entry.path());
+  }
+  std::unique_ptr<DB> db;
+  const Status s = DB::OpenReadOnly(options_, dbname_, &db);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+}
+
+}  // namespace
+}  // namespace ziggydb::test

@@ -1,0 +1,28 @@
+// The log archive (Options::wal_archive_dir): where flushed write-ahead logs go instead of being
+// deleted, for point-in-time restore. Files keep their DB names (<number:06>.log); log numbers
+// grow, so the archive's order by number is the order of the writes.
+#ifndef ZIGGYDB_DB_WAL_ARCHIVE_H_
+#define ZIGGYDB_DB_WAL_ARCHIVE_H_
+
+#include <cstdint>
+#include <string>
+
+#include "base/dbformat.h"
+#include "ziggydb/status.h"
+
+namespace ziggydb {
+
+class Env;
+
+// Moves log `number` of DB `dbname` into `archive_dir`: renamed, or (across file systems)
+// copied, synced and then deleted. Both directories are synced. On failure the log stays in
+// the DB directory.
+[[nodiscard]] Status ArchiveLog(Env* env, const std::string& dbname, FileNumber number,
+                                const std::string& archive_dir);
+
+// Deletes the oldest archived logs while the archive holds more than max_bytes (0: no limit).
+[[nodiscard]] Status PruneLogArchive(Env* env, const std::string& archive_dir, uint64_t max_bytes);
+
+}  // namespace ziggydb
+
+#endif  // ZIGGYDB_DB_WAL_ARCHIVE_H_

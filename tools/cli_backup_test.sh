@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# ziggy checkpoint, backup create|list|verify|delete|purge and restore (ctest label "cli"):
+# round trips, ids from 1, --json, verify of all backups, exit codes (docs/cli.md), a corrupted
+# backup named, refused restore targets, point-in-time restore from the log archive is covered by
+# src/backup/backup_test.cc (the CLI has no option to set wal_archive_dir).
+# Usage: cli_backup_test.sh path/to/ziggy
+set -u
+ZIGGY=${1:?usage: cli_backup_test.sh path/to/ziggy}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ziggy-cli-backup-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+failures=0
+
+# shellcheck source=cli_test_lib.sh
+source "$(dirname "$0")/cli_test_lib.sh"
+
+DB="$WORK/db"
+BK="$WORK/backups"
+expect_rc 0 "$ZIGGY" load --db "$DB" --num 20000 --value-size 100 --batch 100
+
+# Checkpoint: a DB of its own; an existing target is refused (usage, 1); a missing DB is 2.
+expect_rc 0 "$ZIGGY" checkpoint --db "$DB" --to "$WORK/cp"
+expect_contains "$OUT" "checkpoint $WORK/cp"
+expect_rc 0 "$ZIGGY" verify --db "$WORK/cp"
+expect_rc 1 "$ZIGGY" checkpoint --db "$DB" --to "$WORK/cp"
+expect_rc 2 "$ZIGGY" checkpoint --db "$WORK/none" --to "$WORK/cp2"
+
+# Two backups, ids 1 and 2; the second after one more key.
+expect_rc 0 "$ZIGGY" backup create --db "$DB" --backup-dir "$BK"
+expect_contains "$OUT" "backup 1:"
+expect_rc 0 "$ZIGGY" put --db "$DB" added-key added-value
+expect_rc 0 "$ZIGGY" backup create --db "$DB" --backup-dir "$BK"
+expect_contains "$OUT" "backup 2:"
+expect_rc 0 "$ZIGGY" backup list --backup-dir "$BK" --json
+[[ $(grep -c '"id"' <<<"$OUT") -eq 2 ]] || fail "backup list --json: want 2 ids: $OUT"
+expect_contains "$OUT" '"sequence"'
+expect_rc 0 "$ZIGGY" backup verify --backup-dir "$BK"
+expect_contains "$OUT" "backup 1: OK"
+expect_contains "$OUT" "backup 2: OK"
+
+# Restore: the newest by default; the first without the added key.
+expect_rc 0 "$ZIGGY" restore --backup-dir "$BK" --to "$WORK/r2"
+expect_rc 0 "$ZIGGY" get --db "$WORK/r2" added-key
+expect_contains "$OUT" "added-value"
+expect_rc 0 "$ZIGGY" restore --backup-dir "$BK" --id 1 --to "$WORK/r1"
+expect_rc 2 "$ZIGGY" get --db "$WORK/r1" added-key
+# A target holding a DB: refused without --overwrite; with it, replaced.
+expect_rc 1 "$ZIGGY" restore --backup-dir "$BK" --id 1 --to "$WORK/r2"
+expect_rc 0 "$ZIGGY" get --db "$WORK/r2" added-key
+expect_rc 0 "$ZIGGY" restore --backup-dir "$BK" --id 1 --to "$WORK/r2" --overwrite
+expect_rc 2 "$ZIGGY" get --db "$WORK/r2" added-key
+# A sequence before the backup's: refused.
+expect_rc 1 "$ZIGGY" restore --backup-dir "$BK" --id 2 --to-sequence 1 --to "$WORK/r3"
+# Unknown backup or directory: 2.
+expect_rc 2 "$ZIGGY" restore --backup-dir "$BK" --id 9 --to "$WORK/r4"
+expect_rc 2 "$ZIGGY" backup list --backup-dir "$WORK/no-backups"
+expect_rc 2 "$ZIGGY" backup delete --backup-dir "$BK" --id 9
+
+# A damaged file: verify and restore exit 3 naming it; the target is not left behind.
+victim=$(ls "$BK"/shared/*.sst | head -1)
+printf '\xff\xff\xff\xff' | dd of="$victim" bs=1 seek=64 conv=notrunc 2>/dev/null
+expect_rc 3 "$ZIGGY" backup verify --backup-dir "$BK"
+expect_contains "$ERR" "$victim"
+expect_rc 3 "$ZIGGY" restore --backup-dir "$BK" --to "$WORK/r5"
+expect_contains "$ERR" "$victim"
+[[ -e "$WORK/r5" ]] && fail "a failed restore left $WORK/r5"
+
+# Delete and purge. Deleting the damaged backups deletes the damaged file (both list it), so the
+# next backup copies the table afresh; ids go on from the largest listed one.
+expect_rc 0 "$ZIGGY" backup delete --backup-dir "$BK" --id 1
+expect_rc 0 "$ZIGGY" backup delete --backup-dir "$BK" --id 2
+[[ -e "$victim" ]] && fail "deleting every backup that lists $victim kept it"
+expect_rc 0 "$ZIGGY" backup create --db "$DB" --backup-dir "$BK"
+expect_contains "$OUT" "backup 1:"
+expect_rc 0 "$ZIGGY" put --db "$DB" another-key v
+expect_rc 0 "$ZIGGY" backup create --db "$DB" --backup-dir "$BK"
+expect_contains "$OUT" "backup 2:"
+expect_rc 0 "$ZIGGY" backup purge --backup-dir "$BK" --keep 1
+expect_rc 0 "$ZIGGY" backup list --backup-dir "$BK" --json
+[[ $(grep -c '"id"' <<<"$OUT") -eq 1 ]] || fail "purge --keep 1 left: $OUT"
+expect_contains "$OUT" '"id": 2'
+expect_rc 0 "$ZIGGY" backup verify --backup-dir "$BK" --id 2
+expect_rc 0 "$ZIGGY" restore --backup-dir "$BK" --to "$WORK/r6"
+expect_rc 0 "$ZIGGY" get --db "$WORK/r6" another-key
+expect_rc 1 "$ZIGGY" backup purge --backup-dir "$BK"
+
+finish cli_backup_test
