@@ -26,6 +26,10 @@ void RegisterBenchCommand(CLI::App* app, int* exit_code);      // bench
 void RegisterCheckpointCommand(CLI::App* app, int* exit_code);
 void RegisterBackupCommands(CLI::App* app, int* exit_code);
 
+// Recovery and portability (issue 14, ops-startup).
+void RegisterDumpCommands(CLI::App* app, int* exit_code);   // dump, restore-dump
+void RegisterRepairCommand(CLI::App* app, int* exit_code);  // repair
+
 }  // namespace ziggydb::tools
 
 #endif  // ZIGGYDB_TOOLS_COMMANDS_H_

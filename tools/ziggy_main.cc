@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
   ziggydb::tools::RegisterBenchCommand(&app, &exit_code);
   ziggydb::tools::RegisterCheckpointCommand(&app, &exit_code);
   ziggydb::tools::RegisterBackupCommands(&app, &exit_code);
+  ziggydb::tools::RegisterDumpCommands(&app, &exit_code);
+  ziggydb::tools::RegisterRepairCommand(&app, &exit_code);
   if (IsUnknownCommand(app, argc, argv)) return ToInt(ExitCode::kUsage);
   try {
     app.parse(argc, argv);

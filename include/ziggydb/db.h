@@ -152,6 +152,16 @@ class ManagedSnapshot {
 // IOError if the DB is open.
 Status DestroyDB(const std::string& path, const Options& options);
 
+// ---- Repair (issue 14) ----
+// Rebuilds the DB at `path` when its CURRENT or MANIFEST is lost or damaged (or its live tables
+// disagree with them): every table whose blocks all verify and every record the logs still hold
+// are merged into new tables at the last level, named by a new MANIFEST that CURRENT then points
+// to (temp file + rename). Unreadable tables are moved to `path/lost/`; the original tables, logs
+// and MANIFESTs, whose contents the new tables hold, to `path/repair-old-N/`. Nothing is deleted.
+// Takes the DB's LOCK (Busy if it is open). Writes a summary to options.info_log if set.
+// docs/design/recovery.md, "Repair".
+Status RepairDB(const std::string& path, const Options& options);
+
 }  // namespace ziggydb
 
 #endif  // ZIGGYDB_DB_H_

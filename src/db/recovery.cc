@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "db/filename.h"
-#include "db/table_cache.h"
 #include "db/version_set.h"
 #include "db/write_batch_internal.h"
 #include "util/assert.h"
@@ -371,10 +370,25 @@ Status ReplayWal(const WalReplayInputs& inputs, WalReplayResult* result) {
 }
 
 Status CheckLiveTables(Env* env, const std::string& dbname, const Version& version,
-                       TableCache* table_cache) {
+                       LiveTableCheck check) {
+  std::vector<std::string> names;
+  ZIGGY_RETURN_IF_ERROR(env->GetChildren(dbname, &names));
+  std::vector<FileNumber> present;
+  for (const std::string& name : names) {
+    FileNumber number{};
+    FileType type{};
+    if (ParseFileName(name, &number, &type) && type == FileType::kTableFile) {
+      present.push_back(number);
+    }
+  }
+  std::sort(present.begin(), present.end());
   for (int level = 0; level < kNumLevels; ++level) {
     for (const auto& file : version.files(level)) {
       const std::string path = TableFileName(dbname, file->number);
+      if (!std::binary_search(present.begin(), present.end(), file->number)) {
+        return Status::Corruption("a live table is missing", path);
+      }
+      if (check == LiveTableCheck::kListed) continue;
       uint64_t bytes = 0;
       if (!env->GetFileSize(path, &bytes).ok()) {
         return Status::Corruption("a live table is missing", path);
@@ -384,10 +398,6 @@ Status CheckLiveTables(Env* env, const std::string& dbname, const Version& versi
                                       ", the MANIFEST says " + std::to_string(file->file_bytes),
                                   path);
       }
-      if (table_cache != nullptr) {
-        std::shared_ptr<const TableReader> table;
-        ZIGGY_RETURN_IF_ERROR(table_cache->FindTable(file->number, file->file_bytes, &table));
-      }
     }
   }
   return Status::OK();
@@ -395,8 +405,8 @@ Status CheckLiveTables(Env* env, const std::string& dbname, const Version& versi
 
 Status RecoverDb(RecoveryInputs inputs, VersionSet* versions, WalReplayResult* result) {
   ZIGGY_RETURN_IF_ERROR(versions->Recover());
-  ZIGGY_RETURN_IF_ERROR(CheckLiveTables(inputs.wal.env, inputs.wal.dbname, *versions->current(),
-                                        inputs.paranoid_tables));
+  ZIGGY_RETURN_IF_ERROR(
+      CheckLiveTables(inputs.wal.env, inputs.wal.dbname, *versions->current(), inputs.table_check));
   inputs.wal.log_number = versions->LogNumber();
   inputs.wal.last_sequence = versions->LastSequence();
   inputs.wal.new_file_number = [versions] { return versions->NewFileNumber(); };

@@ -26,7 +26,6 @@
 
 namespace ziggydb {
 
-class TableCache;
 class Version;
 class VersionSet;
 
@@ -77,16 +76,28 @@ struct WalReplayResult {
 // named nowhere else (Open leaves them to the next successful Open, which deletes them unlisted).
 [[nodiscard]] Status ReplayWal(const WalReplayInputs& inputs, WalReplayResult* result);
 
-// Every table `version` lists must exist with the size the MANIFEST records; with a table_cache
-// (Options::paranoid_checks) each must also open (footer and meta blocks verify). Corruption
-// naming the table otherwise.
+// How much RecoverDb checks of the tables the MANIFEST lists (docs/design/recovery.md, "Bounded
+// startup").
+enum class LiveTableCheck {
+  // Every table is named in one listing of the directory: no file is opened, read or stat'ed, so
+  // the cost does not grow with the data beyond the listing. Open's check: a table's size and
+  // footer are checked when the table cache first opens it (TableCache::FindTable), and every
+  // block by `ziggy verify`.
+  kListed,
+  // Also the size of every table matches the MANIFEST (one stat per table): the read-only
+  // recovery of `ziggy verify`, `inspect` and `stats`.
+  kSized,
+};
+
+// Every table `version` lists must be present (and with kSized have the size the MANIFEST
+// records). Corruption naming the table otherwise.
 [[nodiscard]] Status CheckLiveTables(Env* env, const std::string& dbname, const Version& version,
-                                     TableCache* table_cache);
+                                     LiveTableCheck check);
 
 struct RecoveryInputs {
   // RecoverDb fills log_number, last_sequence and the file-number source from the VersionSet.
   WalReplayInputs wal;
-  TableCache* paranoid_tables = nullptr;  // non-null: CheckLiveTables opens each table
+  LiveTableCheck table_check = LiveTableCheck::kSized;
 };
 
 // VersionSet::Recover on *versions, CheckLiveTables, then ReplayWal with the VersionSet as the

@@ -1,0 +1,448 @@
+// RepairDB (repair.h). Order, so that a crash anywhere leaves either the directory as it was (plus
+// tables no MANIFEST names, which the next repair merges again and the next Open deletes) or the
+// repaired DB: verify every table (read-only); replay every log into temporary tables; merge all
+// of them into new tables, each synced; move unreadable tables to lost/; create an empty log and
+// a new MANIFEST naming the new tables, synced; point CURRENT at it (temp file + rename); only
+// then move the originals aside. docs/design/recovery.md, "Repair".
+#include "db/repair.h"
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/dbformat.h"
+#include "db/filename.h"
+#include "db/internal_filter_policy.h"
+#include "db/merging_iterator.h"
+#include "db/table_cache.h"
+#include "db/table_output.h"
+#include "db/version_edit.h"
+#include "db/write_batch_internal.h"
+#include "memtable/memtable.h"
+#include "table/bloom.h"
+#include "table/table_options.h"
+#include "table/table_reader.h"
+#include "util/status_macros.h"
+#include "wal/log_reader.h"
+#include "wal/log_writer.h"
+#include "ziggydb/db.h"
+
+namespace ziggydb {
+namespace {
+
+// The rebuilt tables form one sorted run at the last level: below everything written later.
+constexpr int kRepairedLevel = kNumLevels - 1;
+
+class DamageReporter final : public wal::Reader::Reporter {
+ public:
+  DamageReporter(std::string path, std::vector<std::string>* out)
+      : path_(std::move(path)), out_(out) {}
+  void Corruption(uint64_t offset, uint64_t bytes, std::string_view reason, bool at_tail) override {
+    out_->push_back(path_ + ": " + std::to_string(bytes) + " bytes at offset " +
+                    std::to_string(offset) + (at_tail ? " (torn tail): " : ": ") +
+                    std::string(reason));
+  }
+
+ private:
+  const std::string path_;
+  std::vector<std::string>* const out_;
+};
+
+class Repairer {
+ public:
+  Repairer(std::string dbname, const Options& options, RepairReport* report,
+           const RepairProgress& progress)
+      : dbname_(std::move(dbname)),
+        options_(options),
+        env_(options.env != nullptr ? options.env : Env::Default()),
+        icmp_(BytewiseComparator()),
+        report_(report),
+        progress_(progress) {
+    if (options_.bloom_bits_per_key > 0) {
+      user_filter_policy_ = NewBloomFilterPolicy(options_.bloom_bits_per_key);
+      filter_policy_ = std::make_unique<InternalFilterPolicy>(user_filter_policy_.get());
+    }
+    table_options_.comparator = &icmp_;
+    table_options_.filter_policy = filter_policy_.get();
+    table_options_.block_size = options_.block_size;
+    table_options_.block_restart_interval = options_.block_restart_interval;
+    table_options_.keys_end_in_fixed64 = true;
+    table_options_.compression = options_.compression;
+    table_cache_ = std::make_unique<TableCache>(dbname_, env_, &table_options_, 16, false);
+  }
+
+  ~Repairer() {
+    // Whatever this repair wrote and did not commit goes; nothing else is touched.
+    for (FileNumber number : created_tables_)
+      RemoveTable(OutputContext(), number);
+  }
+
+  Status Run() {
+    std::unique_ptr<FileLock> lock;
+    ZIGGY_RETURN_IF_ERROR(env_->LockFile(LockFileName(dbname_), &lock));
+    Status s = Scan();
+    if (s.ok()) s = CheckTables();
+    if (s.ok()) s = ReplayLogs();
+    if (s.ok()) s = Merge();
+    if (s.ok()) s = MoveToLost();
+    if (s.ok()) s = Commit();
+    if (s.ok()) MoveOriginalsAside();
+    Status unlocked = env_->UnlockFile(std::move(lock));
+    return s.ok() ? unlocked : s;
+  }
+
+ private:
+  struct Input {
+    FileNumber number{};
+    uint64_t file_bytes = 0;
+    std::unique_ptr<TableReader> reader;
+  };
+
+  TableOutputContext OutputContext() const {
+    TableOutputContext context;
+    context.env = env_;
+    context.dbname = dbname_;
+    context.table_options = &table_options_;
+    context.table_cache = table_cache_.get();
+    context.verify = true;
+    return context;
+  }
+
+  FileNumber NewFileNumber() { return FileNumber{next_number_++}; }
+
+  [[nodiscard]] Status Advance(uint64_t bytes) {
+    done_bytes_ += bytes;
+    if (progress_ && !progress_(done_bytes_, total_bytes_)) {
+      return Status::IOError("repair interrupted; nothing was changed");
+    }
+    return Status::OK();
+  }
+
+  Status Scan() {
+    std::vector<std::string> names;
+    ZIGGY_RETURN_IF_ERROR(env_->GetChildren(dbname_, &names));
+    for (const std::string& name : names) {
+      FileNumber number{};
+      FileType type{};
+      if (!ParseFileName(name, &number, &type)) continue;
+      next_number_ = std::max(next_number_, raw(number) + 1);
+      uint64_t bytes = 0;
+      if (type == FileType::kTableFile || type == FileType::kLogFile) {
+        ZIGGY_RETURN_IF_ERROR(env_->GetFileSize(dbname_ + "/" + name, &bytes));
+      }
+      if (type == FileType::kTableFile) {
+        table_numbers_.push_back(number);
+        total_bytes_ += 2 * bytes;  // verified, then merged
+      } else if (type == FileType::kLogFile) {
+        log_numbers_.push_back(number);
+        total_bytes_ += 2 * bytes;  // replayed, then merged
+      } else if (type == FileType::kManifestFile) {
+        manifests_.push_back(name);
+      }
+    }
+    std::sort(table_numbers_.begin(), table_numbers_.end());
+    std::sort(log_numbers_.begin(), log_numbers_.end());
+    return Status::OK();
+  }
+
+  // Opens every table and verifies every block; a table that fails goes to lost/.
+  Status CheckTables() {
+    for (FileNumber number : table_numbers_) {
+      const std::string path = TableFileName(dbname_, number);
+      Input input;
+      input.number = number;
+      Status s = env_->GetFileSize(path, &input.file_bytes);
+      std::unique_ptr<RandomAccessFile> file;
+      if (s.ok()) s = env_->NewRandomAccessFile(path, &file);
+      if (s.ok())
+        s = TableReader::Open(table_options_, std::move(file), input.file_bytes, &input.reader);
+      if (s.ok()) s = input.reader->VerifyChecksums();
+      if (!s.ok()) {
+        lost_.push_back(path.substr(dbname_.size() + 1));
+        Note(&report_->lost, path.substr(dbname_.size() + 1) + ": " + s.ToString());
+        ZIGGY_RETURN_IF_ERROR(Advance(2 * input.file_bytes));
+        continue;
+      }
+      originals_.push_back(path.substr(dbname_.size() + 1));
+      Note(&report_->tables_kept, path.substr(dbname_.size() + 1) + ": " +
+                                      std::to_string(input.reader->properties().num_entries) +
+                                      " entries");
+      ZIGGY_RETURN_IF_ERROR(Advance(input.file_bytes));
+      inputs_.push_back(std::move(input));
+    }
+    return Status::OK();
+  }
+
+  // Each log on its own (their order and links do not matter: the merge orders by sequence):
+  // every intact batch is kept, damaged bytes are skipped and reported.
+  Status ReplayLogs() {
+    for (FileNumber number : log_numbers_) {
+      const std::string path = LogFileName(dbname_, number);
+      std::unique_ptr<SequentialFile> file;
+      ZIGGY_RETURN_IF_ERROR(env_->NewSequentialFile(path, &file));
+      uint64_t log_bytes = 0;
+      ZIGGY_RETURN_IF_ERROR(env_->GetFileSize(path, &log_bytes));
+      DamageReporter reporter(path.substr(dbname_.size() + 1), &report_->log_damage);
+      wal::Reader reader(std::move(file), raw(number), &reporter);
+      std::string record;
+      uint64_t records = 0;
+      std::shared_ptr<MemTable> mem;
+      while (reader.ReadRecord(&record)) {
+        WriteBatch batch;
+        Status s = WriteBatchInternal::SetContents(&batch, record);
+        const uint64_t first = s.ok() ? raw(WriteBatchInternal::Sequence(batch)) : 0;
+        const uint64_t count = s.ok() ? WriteBatchInternal::Count(batch) : 0;
+        if (count == 0) continue;
+        if (!s.ok() || first == 0 || count - 1 > kMaxSequenceNumber - first) {
+          Note(&report_->log_damage, path.substr(dbname_.size() + 1) + ": record at offset " +
+                                         std::to_string(reader.last_record_offset()) +
+                                         " is not a valid batch");
+          continue;
+        }
+        if (mem == nullptr) mem = std::make_shared<MemTable>(icmp_);
+        ZIGGY_RETURN_IF_ERROR(WriteBatchInternal::InsertInto(batch, mem.get()));
+        max_sequence_ = std::max(max_sequence_, first + count - 1);
+        ++records;
+        if (mem->ApproximateMemoryBytes() >= options_.memtable_bytes) {
+          ZIGGY_RETURN_IF_ERROR(WriteMemTable(*mem));
+          mem.reset();
+        }
+      }
+      ZIGGY_RETURN_IF_ERROR(reader.io_status());
+      if (mem != nullptr) ZIGGY_RETURN_IF_ERROR(WriteMemTable(*mem));
+      originals_.push_back(path.substr(dbname_.size() + 1));
+      Note(&report_->logs,
+           path.substr(dbname_.size() + 1) + ": " + std::to_string(records) + " records");
+      ZIGGY_RETURN_IF_ERROR(Advance(log_bytes));
+    }
+    return Status::OK();
+  }
+
+  // A recovered memtable as a temporary table, merged with the others and removed after.
+  Status WriteMemTable(const MemTable& mem) {
+    std::unique_ptr<Iterator> iter = mem.NewIterator();
+    iter->SeekToFirst();
+    const FileNumber number = NewFileNumber();
+    std::unique_ptr<TableOutput> output;
+    ZIGGY_RETURN_IF_ERROR(TableOutput::Create(OutputContext(), number, &output));
+    created_tables_.push_back(number);
+    for (; iter->Valid(); iter->Next()) {
+      ParsedInternalKey parsed;
+      if (!ParseInternalKey(iter->key(), &parsed)) continue;  // never: the memtable's own keys
+      output->Add(iter->key(), iter->value(), parsed.sequence);
+    }
+    FileMetaData meta;
+    ZIGGY_RETURN_IF_ERROR(output->Finish(&meta));
+    Input input;
+    input.number = number;
+    input.file_bytes = meta.file_bytes;
+    std::unique_ptr<RandomAccessFile> file;
+    ZIGGY_RETURN_IF_ERROR(env_->NewRandomAccessFile(TableFileName(dbname_, number), &file));
+    ZIGGY_RETURN_IF_ERROR(
+        TableReader::Open(table_options_, std::move(file), meta.file_bytes, &input.reader));
+    inputs_.push_back(std::move(input));
+    return Status::OK();
+  }
+
+  // Every entry of every input, in internal-key order, into new tables of about
+  // target_file_size, cut only between user keys so that the run is valid for one level.
+  Status Merge() {
+    std::vector<std::unique_ptr<Iterator>> children;
+    for (const Input& input : inputs_)
+      children.push_back(input.reader->NewIterator(ReadOptions()));
+    MergingIterator merged(&icmp_, std::move(children));
+    std::unique_ptr<TableOutput> output;
+    std::string last_key;
+    uint64_t pending_bytes = 0;
+    for (merged.SeekToFirst(); merged.Valid(); merged.Next()) {
+      const std::string_view key = merged.key();
+      ParsedInternalKey parsed;
+      if (!ParseInternalKey(key, &parsed)) {
+        return Status::Corruption("repair: a verified table holds a malformed key");
+      }
+      if (!last_key.empty() && key == std::string_view(last_key)) {
+        ++report_->duplicates_dropped;  // the same write, in a table and in a log
+        continue;
+      }
+      if (output != nullptr && output->FileSize() >= options_.target_file_size &&
+          ExtractUserKey(key) != ExtractUserKey(last_key)) {
+        ZIGGY_RETURN_IF_ERROR(FinishOutput(std::move(output)));
+      }
+      if (output == nullptr) {
+        const FileNumber number = NewFileNumber();
+        ZIGGY_RETURN_IF_ERROR(TableOutput::Create(OutputContext(), number, &output));
+        created_tables_.push_back(number);
+      }
+      output->Add(key, merged.value(), parsed.sequence);
+      max_sequence_ = std::max(max_sequence_, raw(parsed.sequence));
+      ++report_->entries_written;
+      last_key.assign(key);
+      pending_bytes += key.size() + merged.value().size();
+      if (pending_bytes >= (uint64_t{1} << 20)) {
+        ZIGGY_RETURN_IF_ERROR(Advance(pending_bytes));
+        pending_bytes = 0;
+      }
+    }
+    ZIGGY_RETURN_IF_ERROR(merged.status());
+    if (output != nullptr) ZIGGY_RETURN_IF_ERROR(FinishOutput(std::move(output)));
+    return env_->SyncDir(dbname_);
+  }
+
+  Status FinishOutput(std::unique_ptr<TableOutput> output) {
+    FileMetaData meta;
+    ZIGGY_RETURN_IF_ERROR(output->Finish(&meta));
+    outputs_.push_back(std::move(meta));
+    return Status::OK();
+  }
+
+  // A name in `dir` not taken yet: `name`, else `name.N`.
+  std::string FreeName(const std::string& dir, const std::string& name) const {
+    std::string candidate = dir + "/" + name;
+    for (int i = 1; env_->FileExists(candidate); ++i) {
+      candidate = dir + "/" + name + "." + std::to_string(i);
+    }
+    return candidate;
+  }
+
+  Status MoveToLost() {
+    if (lost_.empty()) return Status::OK();
+    const std::string dir = dbname_ + "/lost";
+    if (!env_->FileExists(dir)) ZIGGY_RETURN_IF_ERROR(env_->CreateDir(dir));
+    for (const std::string& name : lost_) {
+      ZIGGY_RETURN_IF_ERROR(env_->RenameFile(dbname_ + "/" + name, FreeName(dir, name)));
+    }
+    ZIGGY_RETURN_IF_ERROR(env_->SyncDir(dir));
+    return env_->SyncDir(dbname_);
+  }
+
+  // An empty log for the MANIFEST to name (so that no older log is ever replayed over the
+  // rebuilt tables), the MANIFEST, then CURRENT.
+  Status Commit() {
+    const FileNumber log_number = NewFileNumber();
+    const FileNumber manifest_number = NewFileNumber();
+    std::unique_ptr<WritableFile> log;
+    const std::string log_path = LogFileName(dbname_, log_number);
+    ZIGGY_RETURN_IF_ERROR(env_->NewWritableFile(log_path, &log));
+    Status s = log->Sync();
+    if (s.ok()) s = log->Close();
+    log.reset();
+
+    VersionEdit edit;
+    edit.SetFormatVersion(kManifestFormatVersion);
+    edit.SetComparatorName(icmp_.user_comparator()->Name());
+    edit.SetLogNumber(log_number);
+    edit.SetNextFileNumber(FileNumber{next_number_});
+    edit.SetLastSequence(SequenceNumber{max_sequence_});
+    for (const FileMetaData& meta : outputs_)
+      edit.AddFile(kRepairedLevel, meta);
+    std::string record;
+    edit.EncodeTo(&record);
+    const std::string manifest_path = ManifestFileName(dbname_, manifest_number);
+    std::unique_ptr<WritableFile> file;
+    if (s.ok()) s = env_->NewWritableFile(manifest_path, &file);
+    if (s.ok()) {
+      wal::Writer writer(std::move(file), raw(manifest_number), 0);
+      s = writer.AddRecord(record);
+      if (s.ok()) s = writer.Sync();
+      if (s.ok()) s = writer.Close();
+    }
+    if (s.ok()) s = env_->SyncDir(dbname_);
+    if (s.ok()) s = SetCurrentFile(env_, dbname_, manifest_number);
+    if (!s.ok()) {
+      env_->RemoveFile(manifest_path).PermitUncheckedError();
+      env_->RemoveFile(log_path).PermitUncheckedError();
+      return s;
+    }
+    // Committed: the new tables stay; the temporaries (merged) go.
+    for (const FileMetaData& meta : outputs_) {
+      created_tables_.erase(std::find(created_tables_.begin(), created_tables_.end(), meta.number));
+    }
+    report_->manifest = manifest_path.substr(dbname_.size() + 1);
+    report_->tables_written = outputs_.size();
+    report_->last_sequence = max_sequence_;
+    manifest_number_ = manifest_number;
+    return Status::OK();
+  }
+
+  // Best effort once committed: a file left in place is obsolete, and the next Open deletes it
+  // (its contents are in the new tables).
+  void MoveOriginalsAside() {
+    for (const std::string& name : manifests_)
+      originals_.push_back(name);
+    if (originals_.empty()) return;
+    const std::string dir = dbname_ + "/repair-old-" + std::to_string(raw(manifest_number_));
+    if (!env_->CreateDir(dir).ok()) return;
+    for (const std::string& name : originals_) {
+      env_->RenameFile(dbname_ + "/" + name, dir + "/" + name).PermitUncheckedError();
+    }
+    env_->SyncDir(dir).PermitUncheckedError();
+    env_->SyncDir(dbname_).PermitUncheckedError();
+    report_->moved_dir = dir;
+  }
+
+  void Note(std::vector<std::string>* list, std::string line) { list->push_back(std::move(line)); }
+
+  const std::string dbname_;
+  const Options options_;
+  Env* const env_;
+  const InternalKeyComparator icmp_;
+  RepairReport* const report_;
+  const RepairProgress& progress_;
+  std::unique_ptr<FilterPolicy> user_filter_policy_;
+  std::unique_ptr<FilterPolicy> filter_policy_;
+  TableOptions table_options_;
+  std::unique_ptr<TableCache> table_cache_;
+
+  uint64_t next_number_ = 2;
+  uint64_t max_sequence_ = 0;
+  uint64_t done_bytes_ = 0;
+  uint64_t total_bytes_ = 0;
+  std::vector<FileNumber> table_numbers_;
+  std::vector<FileNumber> log_numbers_;
+  std::vector<std::string> manifests_;
+  std::vector<std::string> lost_;       // names of unreadable tables
+  std::vector<std::string> originals_;  // names of the tables and logs merged
+  std::vector<Input> inputs_;
+  // Replayed logs' tables and merge outputs: removed on destruction, but for the outputs once
+  // committed.
+  std::vector<FileNumber> created_tables_;
+  std::vector<FileMetaData> outputs_;
+  FileNumber manifest_number_{};
+};
+
+}  // namespace
+
+Status RepairDB(const std::string& path, const Options& options, RepairReport* report,
+                const RepairProgress& progress) {
+  ZIGGY_RETURN_IF_ERROR(options.Validate());
+  Env* env = options.env != nullptr ? options.env : Env::Default();
+  std::vector<std::string> names;
+  if (Status listed = env->GetChildren(path, &names); !listed.ok()) {
+    return listed.IsNotFound() ? Status::NotFound("no such directory", path) : listed;
+  }
+  RepairReport local;
+  Repairer repairer(path, options, report != nullptr ? report : &local, progress);
+  return repairer.Run();
+}
+
+Status RepairDB(const std::string& path, const Options& options) {
+  RepairReport report;
+  Status s = RepairDB(path, options, &report, RepairProgress());
+  if (options.info_log != nullptr) {
+    options.info_log->Log("event=repair path=" + path + " status=\"" + s.ToString() +
+                          "\" tables_kept=" + std::to_string(report.tables_kept.size()) +
+                          " lost=" + std::to_string(report.lost.size()) +
+                          " logs=" + std::to_string(report.logs.size()) +
+                          " log_damage=" + std::to_string(report.log_damage.size()) +
+                          " entries=" + std::to_string(report.entries_written));
+    for (const std::string& line : report.lost)
+      options.info_log->Log("repair: lost " + line);
+    for (const std::string& line : report.log_damage)
+      options.info_log->Log("repair: skipped " + line);
+  }
+  return s;
+}
+
+}  // namespace ziggydb

@@ -1,0 +1,43 @@
+// Repair: rebuilds a DB whose CURRENT or MANIFEST is lost or damaged from the tables and logs in
+// its directory (RepairDB in ziggydb/db.h; `ziggy repair`). Rules: docs/design/recovery.md,
+// "Repair".
+//
+// Thread safety: none; one repair at a time per directory (it holds the DB's LOCK).
+#ifndef ZIGGYDB_DB_REPAIR_H_
+#define ZIGGYDB_DB_REPAIR_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ziggydb/options.h"
+#include "ziggydb/status.h"
+
+namespace ziggydb {
+
+// What a repair kept, moved and dropped; each list holds one line per file, for people.
+struct RepairReport {
+  std::vector<std::string> tables_kept;  // readable tables whose entries were rewritten
+  std::vector<std::string> lost;         // unreadable files moved to lost/, with the reason
+  std::vector<std::string> logs;         // logs replayed, with their record counts
+  std::vector<std::string> log_damage;   // damaged log bytes skipped over
+  uint64_t entries_written = 0;          // entries of the rebuilt tables
+  uint64_t duplicates_dropped = 0;       // entries present in both a table and a log
+  uint64_t tables_written = 0;
+  uint64_t last_sequence = 0;
+  std::string manifest;   // the new MANIFEST's file name
+  std::string moved_dir;  // where the original tables, logs and MANIFESTs now are ("" if none)
+};
+
+// Progress of a repair: bytes processed so far of an estimated total. Returning false stops the
+// repair before it commits (Status::IOError "interrupted"); nothing it wrote is left.
+using RepairProgress = std::function<bool(uint64_t done_bytes, uint64_t total_bytes)>;
+
+// RepairDB (ziggydb/db.h) with a report and progress; either may be null/empty.
+[[nodiscard]] Status RepairDB(const std::string& path, const Options& options, RepairReport* report,
+                              const RepairProgress& progress);
+
+}  // namespace ziggydb
+
+#endif  // ZIGGYDB_DB_REPAIR_H_

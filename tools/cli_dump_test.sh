@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Test of `ziggy dump` and `ziggy restore-dump` (ctest label "cli"): a dump restored into a new
+# DB scans the same as the source (keys with tabs and high bytes, empty and 100 KB values, a key
+# range); a truncated, corrupted or foreign dump is refused with exit 3 and leaves no DB behind;
+# restore-dump never writes into an existing DB; dump refuses to write binary to a terminal only
+# (checked by the --out path instead: the file is complete or absent).
+# Usage: cli_dump_test.sh path/to/ziggy
+set -u
+ZIGGY=${1:?usage: cli_dump_test.sh path/to/ziggy}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ziggy-cli-dump-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+failures=0
+
+# shellcheck source=cli_test_lib.sh
+source "$(dirname "$0")/cli_test_lib.sh"
+
+DB="$WORK/db"
+expect_rc 0 "$ZIGGY" load --db "$DB" --num 3000 --value-size 100
+expect_rc 0 "$ZIGGY" compact --db "$DB"
+expect_rc 0 "$ZIGGY" load --db "$DB" --num 500 --value-size 50 --seed 2  # some only in the WAL
+expect_rc 0 "$ZIGGY" put --db "$DB" "$(printf 'tab\there\xff\x01')" "$(printf 'v\x7f\xfe')"
+expect_rc 0 "$ZIGGY" put --db "$DB" "empty-value" ""
+expect_rc 0 "$ZIGGY" put --db "$DB" "large-value" "$(head -c 100000 /dev/zero | tr '\0' 'L')"
+expect_rc 0 "$ZIGGY" del --db "$DB" k000000000000007
+
+# Round trip through a file and through a pipe.
+expect_rc 0 "$ZIGGY" dump --db "$DB" --out "$WORK/all.dump"
+expect_contains "$ERR" "3,002 records"
+[[ ! -e "$WORK/all.dump.ziggy-tmp" ]] || fail "dump left its temporary file"
+expect_rc 0 "$ZIGGY" restore-dump --db "$WORK/copy" --from-dump "$WORK/all.dump"
+"$ZIGGY" scan --db "$DB" >"$WORK/scan.src"
+"$ZIGGY" scan --db "$WORK/copy" >"$WORK/scan.copy"
+cmp -s "$WORK/scan.src" "$WORK/scan.copy" || fail "the restored DB scans differently"
+"$ZIGGY" dump --db "$DB" | "$ZIGGY" restore-dump --db "$WORK/piped" --from-dump - 2>/dev/null ||
+  fail "dump | restore-dump failed"
+"$ZIGGY" scan --db "$WORK/piped" >"$WORK/scan.piped"
+cmp -s "$WORK/scan.src" "$WORK/scan.piped" || fail "the piped restore scans differently"
+
+# dump opens the DB read-only: nothing in its directory changes.
+snapshot() { (cd "$1" && ls -la --time-style=+%s.%N | awk '{print $1, $5, $6, $NF}' && sha256sum -- *); }
+before=$(snapshot "$DB")
+"$ZIGGY" dump --db "$DB" >/dev/null 2>&1 || fail "dump to /dev/null failed"
+[[ "$(snapshot "$DB")" == "$before" ]] || fail "dump changed the DB directory"
+
+# Ctrl-C: dump blocked on a full pipe, restore-dump waiting for more input; both exit 130, and
+# restore-dump removes the DB it created.
+expect_rc 0 "$ZIGGY" load --db "$WORK/big" --num 40000 --value-size 100  # a 4.6 MB dump
+timeout --preserve-status -s INT 1 "$ZIGGY" dump --db "$WORK/big" 2>"$WORK/err" |
+  (sleep 2; cat >/dev/null)
+rc=${PIPESTATUS[0]}
+[[ $rc -eq 130 ]] || fail "dump exited $rc after SIGINT, want 130 ($(cat "$WORK/err"))"
+(head -c 1000 "$WORK/all.dump"; sleep 2) |
+  timeout --preserve-status -s INT 1 "$ZIGGY" restore-dump --db "$WORK/int" --from-dump - 2>"$WORK/err"
+rc=$?
+[[ $rc -eq 130 ]] || fail "restore-dump exited $rc after SIGINT, want 130 ($(cat "$WORK/err"))"
+[[ ! -e "$WORK/int" ]] || fail "an interrupted restore-dump left $WORK/int behind"
+
+# A key range: [--from, --to).
+expect_rc 0 "$ZIGGY" dump --db "$DB" --from k000000000000100 --to k000000000000200 --out "$WORK/range.dump"
+expect_contains "$ERR" "100 records"
+expect_rc 0 "$ZIGGY" restore-dump --db "$WORK/range" --from-dump "$WORK/range.dump"
+"$ZIGGY" get --db "$WORK/range" k000000000000100 >/dev/null || fail "range: k...100 missing"
+"$ZIGGY" get --db "$WORK/range" k000000000000200 >/dev/null 2>&1 && fail "range: k...200 restored"
+
+# Damaged dumps: exit 3 naming the problem, and no DB left behind.
+size=$(stat -c %s "$WORK/all.dump")
+head -c $((size / 2)) "$WORK/all.dump" >"$WORK/truncated.dump"
+expect_rc 3 "$ZIGGY" restore-dump --db "$WORK/t1" --from-dump "$WORK/truncated.dump"
+expect_contains "$ERR" "truncated"
+[[ ! -e "$WORK/t1" ]] || fail "a failed restore left $WORK/t1 behind"
+head -c $((size - 1)) "$WORK/all.dump" >"$WORK/no-trailer.dump"
+expect_rc 3 "$ZIGGY" restore-dump --db "$WORK/t2" --from-dump "$WORK/no-trailer.dump"
+[[ ! -e "$WORK/t2" ]] || fail "a failed restore left $WORK/t2 behind"
+cp "$WORK/all.dump" "$WORK/flipped.dump"
+printf '\x55' | dd of="$WORK/flipped.dump" bs=1 seek=$((size / 3)) conv=notrunc status=none
+expect_rc 3 "$ZIGGY" restore-dump --db "$WORK/t3" --from-dump "$WORK/flipped.dump"
+expect_contains "$ERR" "checksum"
+[[ ! -e "$WORK/t3" ]] || fail "a failed restore left $WORK/t3 behind"
+head -c 5000 /dev/urandom >"$WORK/garbage.dump"
+expect_rc 3 "$ZIGGY" restore-dump --db "$WORK/t4" --from-dump "$WORK/garbage.dump"
+expect_contains "$ERR" "not a ZiggyDB dump"
+expect_rc 3 "$ZIGGY" restore-dump --db "$WORK/t5" --from-dump /dev/null
+
+# Never into an existing DB; a missing dump file is an error before anything is created.
+expect_rc 1 "$ZIGGY" restore-dump --db "$WORK/copy" --from-dump "$WORK/all.dump"
+expect_contains "$ERR" "already holds a DB"
+expect_rc 2 "$ZIGGY" restore-dump --db "$WORK/t6" --from-dump "$WORK/missing.dump"
+[[ ! -e "$WORK/t6" ]] || fail "restore-dump of a missing file created $WORK/t6"
+expect_rc 2 "$ZIGGY" dump --db "$WORK/absent" --out "$WORK/absent.dump"
+[[ ! -e "$WORK/absent.dump" ]] || fail "a failed dump left a file"
+
+finish cli_dump_test

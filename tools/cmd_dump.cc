@@ -1,0 +1,235 @@
+// dump, restore-dump: a DB (or a key range of it) as a portable, checksummed stream
+// (docs/format/dump.md), and a new DB from such a stream. Both show a progress bar on a terminal
+// and stop cleanly on Ctrl-C.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/core.h>
+#include <CLI/CLI.hpp>
+
+#include "db/dump_format.h"
+#include "tools/cli_util.h"
+#include "tools/commands.h"
+#include "tools/progress.h"
+#include "util/status_macros.h"
+#include "ziggydb/db.h"
+#include "ziggydb/write_batch.h"
+
+namespace ziggydb::tools {
+namespace {
+
+Status ErrnoStatus(const std::string& what) {
+  return Status::IOError(what, std::strerror(errno));
+}
+
+struct DumpArgs {
+  std::string db;
+  std::string from;
+  std::string to;
+  std::string out;  // empty: stdout
+  bool progress = false;
+};
+
+// The stream goes to a temporary file renamed into place once complete and synced, so `--out`
+// never names half a dump; on stdout a failure is the exit code and the missing trailer.
+ExitCode RunDump(const DumpArgs& args) {
+  if (args.out.empty() && isatty(STDOUT_FILENO) == 1) {
+    fmt::print(stderr, "ziggy dump: the dump is binary: redirect stdout or use --out FILE\n");
+    return ExitCode::kUsage;
+  }
+  std::unique_ptr<DB> db;
+  if (Status s = DB::OpenReadOnly(Options(), args.db, &db); !s.ok()) {
+    return ReportError("dump", "cannot open the DB at '" + args.db + "'", s);
+  }
+  const std::string temp = args.out + ".ziggy-tmp";
+  std::FILE* out = stdout;
+  if (!args.out.empty()) {
+    out = std::fopen(temp.c_str(), "wb");
+    if (out == nullptr) return ReportError("dump", temp, ErrnoStatus("cannot create"));
+  }
+  std::string live_bytes;
+  const uint64_t total = db->GetProperty("ziggydb.estimate-live-data-size", &live_bytes)
+                             ? std::strtoull(live_bytes.c_str(), nullptr, 10)
+                             : 0;
+  const InterruptScope interrupt_scope;
+  Status s;
+  bool interrupted = false;
+  uint64_t records = 0, bytes = 0;
+  {
+    ProgressBar bar("dump", total, args.progress || StderrIsTty(), ProgressUnit::kBytes);
+    DumpWriter writer([out](std::string_view data) {
+      if (std::fwrite(data.data(), 1, data.size(), out) != data.size()) {
+        return ErrnoStatus("cannot write the dump");
+      }
+      return Status::OK();
+    });
+    ReadOptions read_options;
+    if (!args.to.empty()) read_options.iterate_upper_bound = args.to;
+    std::unique_ptr<Iterator> it = db->NewIterator(read_options);
+    s = writer.Begin();
+    for (it->Seek(args.from); s.ok() && it->Valid(); it->Next()) {
+      if (InterruptRequested()) {
+        interrupted = true;
+        break;
+      }
+      s = writer.Add(it->key(), it->value());
+      bar.Advance(it->key().size() + it->value().size());
+    }
+    if (s.ok()) s = it->status();
+    // A write blocked on a full pipe returns EINTR: that failure is the interruption too.
+    interrupted = interrupted || InterruptRequested();
+    if (s.ok() && interrupted) s = Status::IOError("interrupted (Ctrl-C)");
+    if (s.ok()) s = writer.Finish();
+    records = writer.records();
+    bytes = writer.bytes_written();
+  }
+  if (s.ok() && std::fflush(out) != 0) s = ErrnoStatus("cannot write the dump");
+  if (!args.out.empty()) {
+    if (s.ok() && fsync(fileno(out)) != 0) s = ErrnoStatus("cannot sync " + temp);
+    if (std::fclose(out) != 0 && s.ok()) s = ErrnoStatus("cannot close " + temp);
+    if (s.ok() && std::rename(temp.c_str(), args.out.c_str()) != 0) {
+      s = ErrnoStatus("cannot rename " + temp + " to " + args.out);
+    }
+    if (!s.ok()) std::remove(temp.c_str());
+  }
+  Status closed = db->Close();
+  if (interrupted) {
+    fmt::print(stderr, "ziggy dump: interrupted after {} records; the dump is incomplete{}\n",
+               WithCommas(records), args.out.empty() ? "" : " and was removed");
+    return ExitCode::kInterrupted;
+  }
+  if (!s.ok()) return ReportError("dump", "FAILED, the dump is incomplete", s);
+  if (!closed.ok()) return ReportError("dump", "close failed", closed);
+  fmt::print(stderr, "dump: {} records, {} bytes\n", WithCommas(records), WithCommas(bytes));
+  return ExitCode::kOk;
+}
+
+class FileDumpSource final : public DumpSource {
+ public:
+  explicit FileDumpSource(std::FILE* file) : file_(file) {}
+  Status Read(size_t n, std::string* out) override {
+    const size_t before = out->size();
+    out->resize(before + n);
+    const size_t got = std::fread(out->data() + before, 1, n, file_);
+    out->resize(before + got);
+    if (got < n && std::ferror(file_)) return ErrnoStatus("cannot read the dump");
+    return Status::OK();
+  }
+
+ private:
+  std::FILE* const file_;
+};
+
+struct RestoreArgs {
+  std::string db;
+  std::string from_dump;  // "-": stdin
+  bool progress = false;
+};
+
+// Feeds every verified chunk to db in batches of about 1 MiB.
+Status RestoreInto(DB* db, DumpReader* reader, ProgressBar* bar) {
+  ZIGGY_RETURN_IF_ERROR(reader->ReadHeader());
+  WriteOptions write_options;
+  write_options.disable_wal = true;  // Close writes the memtables to tables
+  WriteBatch batch;
+  std::vector<DumpReader::Record> records;
+  uint64_t reported = reader->bytes_read();
+  for (;;) {
+    bool end = false;
+    ZIGGY_RETURN_IF_ERROR(reader->NextChunk(&records, &end));
+    if (end) break;
+    for (const auto& [key, value] : records) {
+      batch.Put(key, value);
+      if (batch.ApproximateSize() >= kDumpChunkTargetBytes) {
+        ZIGGY_RETURN_IF_ERROR(db->Write(write_options, batch));
+        batch.Clear();
+      }
+    }
+    bar->Advance(reader->bytes_read() - reported);
+    reported = reader->bytes_read();
+    if (InterruptRequested()) return Status::IOError("interrupted (Ctrl-C)");
+  }
+  if (batch.Count() > 0) ZIGGY_RETURN_IF_ERROR(db->Write(write_options, batch));
+  return Status::OK();
+}
+
+// The target must hold no DB; whatever fails, the DB this command created is destroyed, so a
+// failed or interrupted restore leaves nothing behind.
+ExitCode RunRestore(const RestoreArgs& args) {
+  std::FILE* in = stdin;
+  if (args.from_dump != "-") {
+    in = std::fopen(args.from_dump.c_str(), "rb");
+    if (in == nullptr) {
+      const Status s = errno == ENOENT ? Status::NotFound("no such file", args.from_dump)
+                                       : ErrnoStatus("cannot open " + args.from_dump);
+      return ReportError("restore-dump", "cannot read the dump", s);
+    }
+  }
+  uint64_t total = 0;
+  if (struct stat st{}; fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode)) total = st.st_size;
+  Options options;
+  options.error_if_exists = true;
+  std::unique_ptr<DB> db;
+  if (Status s = OpenDb("restore-dump", args.db, /*create=*/true, &db, options); !s.ok()) {
+    if (in != stdin) std::fclose(in);
+    return ExitCodeFor(s);
+  }
+  const InterruptScope interrupt_scope;
+  FileDumpSource source(in);
+  DumpReader reader(&source);
+  Status s;
+  {
+    ProgressBar bar("restore-dump", total, args.progress || StderrIsTty(), ProgressUnit::kBytes);
+    s = RestoreInto(db.get(), &reader, &bar);
+  }
+  if (in != stdin) std::fclose(in);
+  Status closed = db->Close();
+  if (s.ok()) s = closed;
+  db.reset();
+  if (!s.ok()) {
+    if (Status destroyed = DestroyDB(args.db, Options()); !destroyed.ok()) {
+      ReportError("restore-dump", "cannot remove the partial DB at " + args.db, destroyed);
+    }
+    if (InterruptRequested()) {
+      fmt::print(stderr, "ziggy restore-dump: interrupted; the new DB was removed\n");
+      return ExitCode::kInterrupted;
+    }
+    return ReportError("restore-dump", "FAILED, nothing restored", s);
+  }
+  fmt::print(stderr, "restore-dump: {} records into {}\n", WithCommas(reader.records()), args.db);
+  return ExitCode::kOk;
+}
+
+}  // namespace
+
+void RegisterDumpCommands(CLI::App* app, int* exit_code) {
+  auto dump_args = std::make_shared<DumpArgs>();
+  CLI::App* dump = app->add_subcommand(
+      "dump",
+      "Write the DB's keys in [--from, --to) as a portable dump stream (docs/format/dump.md)");
+  AddDbOption(dump, &dump_args->db);
+  dump->add_option("--from", dump_args->from, "First key (inclusive); default: the first");
+  dump->add_option("--to", dump_args->to, "Upper bound (exclusive); default: none");
+  dump->add_option("--out", dump_args->out, "Write to FILE (complete or absent); default: stdout");
+  dump->add_flag("--progress", dump_args->progress, "Show the progress bar even when not a tty");
+  dump->callback([dump_args, exit_code] { *exit_code = ToInt(RunDump(*dump_args)); });
+
+  auto restore_args = std::make_shared<RestoreArgs>();
+  CLI::App* restore = app->add_subcommand(
+      "restore-dump", "Create a new DB from a dump stream (exit 3 if the dump is damaged)");
+  AddDbOption(restore, &restore_args->db);
+  restore->add_option("--from-dump", restore_args->from_dump, "The dump file ('-': stdin)")
+      ->required();
+  restore->add_flag("--progress", restore_args->progress,
+                    "Show the progress bar even when not a tty");
+  restore->callback([restore_args, exit_code] { *exit_code = ToInt(RunRestore(*restore_args)); });
+}
+
+}  // namespace ziggydb::tools

@@ -1,0 +1,78 @@
+// repair: rebuilds a DB whose CURRENT or MANIFEST is lost or damaged (RepairDB, src/db/repair.h)
+// and reports what it kept, moved to lost/ and skipped. docs/cli.md, "repair".
+#include <memory>
+#include <string>
+
+#include <fmt/core.h>
+#include <CLI/CLI.hpp>
+
+#include "db/repair.h"
+#include "tools/cli_util.h"
+#include "tools/commands.h"
+#include "tools/progress.h"
+
+namespace ziggydb::tools {
+namespace {
+
+struct RepairArgs {
+  std::string db;
+  bool progress = false;
+};
+
+ExitCode RunRepair(const RepairArgs& args) {
+  const InterruptScope interrupt_scope;
+  RepairReport report;
+  Status s;
+  {
+    ProgressBar bar("repair", 0, args.progress || StderrIsTty(), ProgressUnit::kBytes);
+    s = RepairDB(args.db, Options(), &report, [&bar](uint64_t done, uint64_t total) {
+      (void)total;
+      bar.Advance(done - bar.done());
+      return !InterruptRequested();
+    });
+  }
+  if (!s.ok() && InterruptRequested()) {
+    fmt::print(stderr, "ziggy repair: interrupted; the directory is as it was\n");
+    return ExitCode::kInterrupted;
+  }
+  if (!s.ok()) return ReportError("repair", "FAILED, the directory is as it was", s);
+  for (const std::string& line : report.tables_kept)
+    fmt::print("kept table {}\n", line);
+  for (const std::string& line : report.logs)
+    fmt::print("replayed log {}\n", line);
+  for (const std::string& line : report.lost)
+    fmt::print("LOST (moved to lost/) {}\n", line);
+  for (const std::string& line : report.log_damage)
+    fmt::print("SKIPPED damaged log bytes {}\n", line);
+  fmt::print("repair: {} entries in {} new table(s) at the last level, last sequence {}, {}\n",
+             WithCommas(report.entries_written), report.tables_written, report.last_sequence,
+             report.manifest);
+  if (!report.moved_dir.empty()) {
+    fmt::print(
+        "repair: the original tables, logs and MANIFESTs are in {} (delete it once the "
+        "DB verifies)\n",
+        report.moved_dir);
+  }
+  if (!report.lost.empty() || !report.log_damage.empty()) {
+    fmt::print("repair: done, with losses: {} unreadable file(s), {} damaged log stretch(es)\n",
+               report.lost.size(), report.log_damage.size());
+    return ExitCode::kCorruption;
+  }
+  fmt::print("repair: OK, nothing lost\n");
+  return ExitCode::kOk;
+}
+
+}  // namespace
+
+void RegisterRepairCommand(CLI::App* app, int* exit_code) {
+  auto args = std::make_shared<RepairArgs>();
+  CLI::App* repair = app->add_subcommand(
+      "repair",
+      "Rebuild a DB whose CURRENT or MANIFEST is lost or damaged from its tables and logs; "
+      "exit 3 if something was unreadable (moved to lost/)");
+  AddDbOption(repair, &args->db);
+  repair->add_flag("--progress", args->progress, "Show the progress bar even when not a tty");
+  repair->callback([args, exit_code] { *exit_code = ToInt(RunRepair(*args)); });
+}
+
+}  // namespace ziggydb::tools
