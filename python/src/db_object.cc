@@ -1,6 +1,7 @@
 #include "db_object.h"
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -211,6 +212,48 @@ void DBObject::WaitForBackgroundWork() {
   if (!status.ok()) RaiseStatus(status);
 }
 
+void DBObject::Checkpoint(py::handle dir) {
+  const std::string path = PathOf(dir);
+  DBCall call(this);
+  Status status;
+  {
+    py::gil_scoped_release nogil;
+    status = call.engine()->CreateCheckpoint(path);
+  }
+  if (!status.ok()) RaiseStatus(status);
+}
+
+py::list DBObject::ApproximateSizes(const py::args& ranges) {
+  // The BytesArgs keep the key bytes exported until the engine call returns.
+  std::vector<std::unique_ptr<BytesArg>> keys;
+  std::vector<DB::Range> engine_ranges;
+  for (py::handle range : ranges) {
+    PyObject* raw = PySequence_Tuple(range.ptr());
+    if (raw == nullptr || PyTuple_GET_SIZE(raw) != 2) {
+      Py_XDECREF(raw);
+      PyErr_Clear();
+      throw py::value_error("each range must be a (start, stop) pair");
+    }
+    py::tuple pair = py::reinterpret_steal<py::tuple>(raw);
+    keys.push_back(std::make_unique<BytesArg>(pair[0], "start"));
+    keys.push_back(std::make_unique<BytesArg>(pair[1], "stop"));
+    engine_ranges.push_back({keys[keys.size() - 2]->view(), keys.back()->view()});
+  }
+  DBCall call(this);
+  std::vector<uint64_t> sizes(engine_ranges.size());
+  Status status;
+  {
+    py::gil_scoped_release nogil;
+    status = call.engine()->GetApproximateSizes(engine_ranges.data(), engine_ranges.size(),
+                                                sizes.data());
+  }
+  if (!status.ok()) RaiseStatus(status);
+  py::list result;
+  for (uint64_t size : sizes)
+    result.append(size);
+  return result;
+}
+
 void BindDB(py::module_& module) {
   py::class_<DBObject> db_class(module, "_DB", py::dynamic_attr());
   db_class.def(py::init<py::object, const py::dict&>(), py::arg("name"), py::arg("options"))
@@ -239,6 +282,17 @@ void BindDB(py::module_& module) {
            py::arg("stop") = py::none(),
            "Compacts the keys from start to stop, both inclusive (None: unbounded).")
       .def("flush", &DBObject::Flush, "Writes the memtable to a table file and waits for it.")
+      .def("checkpoint", &DBObject::Checkpoint, py::arg("dir"),
+           "Makes dir (which must not exist) a DB of its own holding this DB's current state.")
+      .def("approximate_sizes", &DBObject::ApproximateSizes,
+           "For each (start, stop) range, about how many bytes of table files hold its keys.")
+      .def(
+          "approximate_size",
+          [](DBObject& db, py::handle start, py::handle stop) {
+            py::tuple ranges = py::make_tuple(py::make_tuple(start, stop));
+            return db.ApproximateSizes(py::reinterpret_borrow<py::args>(ranges))[0];
+          },
+          py::arg("start"), py::arg("stop"), "approximate_sizes for one range.")
       .def("wait_for_background_work", &DBObject::WaitForBackgroundWork,
            "Waits until no flush or compaction is running or due.");
   // get and put, the hot calls, are bound without pybind11's dispatcher (fast_calls.h).

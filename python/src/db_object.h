@@ -62,6 +62,11 @@ class DBObject {
   void CompactRange(pybind11::handle start, pybind11::handle stop);
   void Flush();
   void WaitForBackgroundWork();
+  // Makes `dir` a DB of its own holding this DB's current state (DB::CreateCheckpoint).
+  void Checkpoint(pybind11::handle dir);
+  // plyvel's approximate_sizes: one (start, stop) pair per range, the bytes of table files
+  // holding keys in [start, stop) for each.
+  pybind11::list ApproximateSizes(const pybind11::args& ranges);
 
   // The engine DB for a dependent releasing its resource. Invariant 3 makes it non-null while
   // any dependent holds one. The GIL must be held.

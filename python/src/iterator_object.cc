@@ -7,6 +7,7 @@
 #include "errors.h"
 #include "fast_calls.h"
 #include "snapshot_object.h"
+#include "transaction_object.h"
 
 namespace py = pybind11;
 
@@ -79,11 +80,12 @@ py::bytes Bytes(std::string_view view) {
 
 }  // namespace
 
-IteratorBase::IteratorBase(py::object db, py::handle snapshot, bool verify_checksums,
-                           bool fill_cache, std::optional<std::string> lower_bound,
+IteratorBase::IteratorBase(py::object db, py::handle source, bool verify_checksums, bool fill_cache,
+                           std::optional<std::string> lower_bound,
                            std::optional<std::string> upper_bound)
     : db_ref_(std::move(db)),
       db_(db_ref_.cast<DBObject*>()),
+      source_ref_(py::reinterpret_borrow<py::object>(source)),
       lower_bound_(std::move(lower_bound)),
       upper_bound_(std::move(upper_bound)) {
   ReadOptions options;
@@ -92,14 +94,18 @@ IteratorBase::IteratorBase(py::object db, py::handle snapshot, bool verify_check
   if (lower_bound_) options.iterate_lower_bound = *lower_bound_;
   if (upper_bound_) options.iterate_upper_bound = *upper_bound_;
   std::optional<SnapshotObject::Use> snapshot_use;
-  if (!snapshot.is_none()) {
-    snapshot_use.emplace(snapshot.cast<SnapshotObject*>());
+  std::optional<TransactionObject::Use> transaction_use;
+  if (py::isinstance<SnapshotObject>(source)) {
+    snapshot_use.emplace(source.cast<SnapshotObject*>());
     options.snapshot = snapshot_use->snapshot();
+  } else if (!source.is_none()) {
+    transaction_use.emplace(source.cast<TransactionObject*>());
   }
   DBCall call(db_, kClosedMessage);
   {
     py::gil_scoped_release nogil;
-    engine_ = call.engine()->NewIterator(options);
+    engine_ = transaction_use ? transaction_use->engine()->NewIterator(options)
+                              : call.engine()->NewIterator(options);
   }
   db_->AddDependent(this);
 }
@@ -130,10 +136,10 @@ IteratorBase::Use::Use(IteratorBase* iterator) : iterator_(iterator) {
   iterator->in_use_ = true;
 }
 
-IteratorObject::IteratorObject(py::object db, py::handle snapshot, const Range& range, bool reverse,
+IteratorObject::IteratorObject(py::object db, py::handle source, const Range& range, bool reverse,
                                bool include_key, bool include_value, bool verify_checksums,
                                bool fill_cache)
-    : IteratorBase(std::move(db), snapshot, verify_checksums, fill_cache, LowerBound(range),
+    : IteratorBase(std::move(db), source, verify_checksums, fill_cache, LowerBound(range),
                    UpperBound(range)),
       strip_bytes_(range.db_prefix.size()),
       db_prefix_(range.db_prefix),
@@ -311,9 +317,9 @@ void IteratorObject::SeekToStop() {
   at_high_end_ = true;
 }
 
-RawIteratorObject::RawIteratorObject(py::object db, py::handle snapshot, bool verify_checksums,
+RawIteratorObject::RawIteratorObject(py::object db, py::handle source, bool verify_checksums,
                                      bool fill_cache)
-    : IteratorBase(std::move(db), snapshot, verify_checksums, fill_cache, std::nullopt,
+    : IteratorBase(std::move(db), source, verify_checksums, fill_cache, std::nullopt,
                    std::nullopt) {}
 
 bool RawIteratorObject::Valid() {
@@ -396,17 +402,17 @@ py::tuple RawIteratorObject::Item() {
 void BindIterators(py::module_& module) {
   py::class_<IteratorObject> iterator(module, "Iterator");
   iterator
-      .def(py::init([](py::object db, py::handle snapshot, std::string db_prefix, bool reverse,
+      .def(py::init([](py::object db, py::handle source, std::string db_prefix, bool reverse,
                        py::object start, py::object stop, bool include_start, bool include_stop,
                        py::object prefix, bool include_key, bool include_value,
                        bool verify_checksums, bool fill_cache) {
              IteratorObject::Range range{std::move(db_prefix), std::move(start), std::move(stop),
                                          include_start,        include_stop,     std::move(prefix)};
-             return std::make_unique<IteratorObject>(std::move(db), snapshot, range, reverse,
+             return std::make_unique<IteratorObject>(std::move(db), source, range, reverse,
                                                      include_key, include_value, verify_checksums,
                                                      fill_cache);
            }),
-           py::arg("db"), py::arg("snapshot"), py::arg("db_prefix"), py::arg("reverse"),
+           py::arg("db"), py::arg("source"), py::arg("db_prefix"), py::arg("reverse"),
            py::arg("start"), py::arg("stop"), py::arg("include_start"), py::arg("include_stop"),
            py::arg("prefix"), py::arg("include_key"), py::arg("include_value"),
            py::arg("verify_checksums"), py::arg("fill_cache"))
@@ -424,7 +430,7 @@ void BindIterators(py::module_& module) {
   InstallFastIteratorNext(iterator);
 
   py::class_<RawIteratorObject>(module, "RawIterator")
-      .def(py::init<py::object, py::handle, bool, bool>(), py::arg("db"), py::arg("snapshot"),
+      .def(py::init<py::object, py::handle, bool, bool>(), py::arg("db"), py::arg("source"),
            py::arg("verify_checksums"), py::arg("fill_cache"))
       .def("valid", &RawIteratorObject::Valid)
       .def("seek_to_first", &RawIteratorObject::SeekToFirst)

@@ -43,10 +43,10 @@ namespace ziggydb::python {
 // What every iterator shares: the engine iterator, its DB, and the closing rules.
 class IteratorBase : public Dependent {
  public:
-  // `snapshot` is a ziggydb.Snapshot or None.
-  IteratorBase(pybind11::object db, pybind11::handle snapshot, bool verify_checksums,
-               bool fill_cache, std::optional<std::string> lower_bound,
-               std::optional<std::string> upper_bound);
+  // `source` is None (the DB now), a ziggydb.Snapshot, or a ziggydb.Transaction (its snapshot
+  // with its own writes merged in; the iterator keeps it alive).
+  IteratorBase(pybind11::object db, pybind11::handle source, bool verify_checksums, bool fill_cache,
+               std::optional<std::string> lower_bound, std::optional<std::string> upper_bound);
   IteratorBase(const IteratorBase&) = delete;
   IteratorBase& operator=(const IteratorBase&) = delete;
   ~IteratorBase() override;
@@ -77,6 +77,7 @@ class IteratorBase : public Dependent {
  private:
   pybind11::object db_ref_;  // keeps db_ alive
   DBObject* db_;
+  pybind11::object source_ref_;
   // The engine reads these bounds for the iterator's lifetime.
   std::optional<std::string> lower_bound_;
   std::optional<std::string> upper_bound_;
@@ -95,7 +96,7 @@ class IteratorObject final : public IteratorBase {
     pybind11::object prefix;
   };
 
-  IteratorObject(pybind11::object db, pybind11::handle snapshot, const Range& range, bool reverse,
+  IteratorObject(pybind11::object db, pybind11::handle source, const Range& range, bool reverse,
                  bool include_key, bool include_value, bool verify_checksums, bool fill_cache);
 
   pybind11::object Next();  // raises StopIteration at the end
@@ -140,7 +141,7 @@ class IteratorObject final : public IteratorBase {
 
 class RawIteratorObject final : public IteratorBase {
  public:
-  RawIteratorObject(pybind11::object db, pybind11::handle snapshot, bool verify_checksums,
+  RawIteratorObject(pybind11::object db, pybind11::handle source, bool verify_checksums,
                     bool fill_cache);
 
   bool Valid();

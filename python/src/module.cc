@@ -4,10 +4,13 @@
 
 #include <string>
 
+#include "backup_object.h"
 #include "db_object.h"
 #include "errors.h"
 #include "iterator_object.h"
+#include "options.h"
 #include "snapshot_object.h"
+#include "transaction_object.h"
 #include "write_batch_object.h"
 #include "ziggydb/db.h"
 #include "ziggydb/version.h"
@@ -27,6 +30,18 @@ void DestroyDB(py::handle name) {
   if (!status.ok()) RaiseStatus(status);
 }
 
+void RepairDB(py::handle name, const py::dict& options) {
+  const std::string path = PathOf(name);
+  Options engine_options;
+  ApplyOptions(options, &engine_options);
+  Status status;
+  {
+    py::gil_scoped_release nogil;
+    status = ziggydb::RepairDB(path, engine_options);
+  }
+  if (!status.ok()) RaiseStatus(status);
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_ziggydb, module) {
@@ -36,9 +51,12 @@ PYBIND11_MODULE(_ziggydb, module) {
   BindSnapshot(module);
   BindIterators(module);
   BindWriteBatch(module);
+  BindTransaction(module);
+  BindBackupEngine(module);
   module.attr("__engine_version__") = ZIGGYDB_VERSION_STRING;
   module.def("destroy_db", &DestroyDB, py::arg("name"),
              "Removes every file of the DB at name (which must not be open).");
+  module.def("_repair_db", &RepairDB, py::arg("name"), py::arg("options"));
 }
 
 }  // namespace ziggydb::python

@@ -9,6 +9,10 @@ Every call that may do I/O or wait releases the GIL, so Python threads using one
 parallel inside the engine.
 """
 
+import collections
+import random
+import time
+
 from . import _ziggydb
 from ._options import engine_options
 from ._ziggydb import (  # noqa: F401 (re-exported)
@@ -30,7 +34,8 @@ from ._ziggydb import (  # noqa: F401 (re-exported)
 __version__ = "0.1.0"
 
 __all__ = [
-    "DB", "PrefixedDB", "Snapshot", "Iterator", "RawIterator", "WriteBatch", "destroy_db",
+    "DB", "PrefixedDB", "Snapshot", "Iterator", "RawIterator", "WriteBatch", "Transaction",
+    "BackupEngine", "BackupInfo", "destroy_db", "repair_db",
     "Error", "NotFound", "CorruptionError", "IOError", "InvalidArgument", "NotSupported", "Busy",
     "IteratorInvalidError",
 ]
@@ -131,6 +136,37 @@ class DB(_ziggydb._DB, _Mapping):
         """A view of the keys starting with prefix, with the prefix cut off."""
         return PrefixedDB(self, prefix)
 
+    def transaction(self, *, isolation="snapshot", sync=False):
+        """A Transaction: reads from a snapshot taken now plus its own writes, which commit()
+        applies atomically (Busy on a conflict). As a context manager it commits on a clean exit
+        and rolls back on an exception. isolation: 'snapshot' or 'serializable'."""
+        return Transaction(self, isolation=isolation, sync=sync)
+
+    def run_transaction(self, function, *, isolation="snapshot", sync=False, max_attempts=10):
+        """Calls function(txn) in a new transaction and commits it, retrying the whole (a new
+        transaction each time, after a randomised backoff from 100 us doubling up to 10 ms)
+        while the commit or the function raises Busy, up to max_attempts attempts. Returns what
+        the function returned; any other exception rolls back and propagates."""
+        delay = 100e-6
+        attempts = max(1, max_attempts)
+        for attempt in range(1, attempts + 1):
+            txn = self.transaction(isolation=isolation, sync=sync)
+            try:
+                result = function(txn)
+                txn.commit()
+                return result
+            except Busy:
+                if not txn.ended:
+                    txn.rollback()
+                if attempt == attempts:
+                    raise
+            except BaseException:
+                if not txn.ended:
+                    txn.rollback()
+                raise
+            time.sleep(random.uniform(delay / 2, delay))
+            delay = min(delay * 2, 10e-3)
+
     def metrics(self):
         """The DB's counters and histograms as text (the "ziggydb.metrics" property)."""
         return self.get_property(b"ziggydb.metrics").decode()
@@ -157,6 +193,83 @@ class Snapshot(_ziggydb._Snapshot, _Mapping):
 
     def __repr__(self):
         return f"<ziggydb.Snapshot of {self.db!r} at {id(self):#x}>"
+
+
+class Transaction(_ziggydb._Transaction, _Mapping):
+    """An optimistic transaction (DB.transaction()); see include/ziggydb/transaction.h."""
+
+    def __init__(self, db, *, isolation="snapshot", sync=False):
+        if isolation not in ("snapshot", "serializable"):
+            raise ValueError("isolation must be 'snapshot' or 'serializable'")
+        super().__init__(db, isolation == "serializable", sync)
+        self.db = db
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        if self.ended:
+            return
+        if exc_type is None:
+            self.commit()
+        else:
+            self.rollback()
+
+    def __setitem__(self, key, value):
+        self.put(key, value)
+
+    def __delitem__(self, key):
+        self.delete(key)
+
+    def iterator(self, *, reverse=False, start=None, stop=None, include_start=True,
+                 include_stop=False, prefix=None, include_key=True, include_value=True,
+                 verify_checksums=False, fill_cache=True):
+        """As DB.iterator, over the transaction's snapshot with its own writes merged in."""
+        return Iterator(self.db, self, b"", reverse, start, stop, include_start, include_stop,
+                        prefix, include_key, include_value, verify_checksums, fill_cache)
+
+    def __repr__(self):
+        state = "ended" if self.ended else "open"
+        return f"<ziggydb.Transaction ({state}) at {id(self):#x}>"
+
+
+BackupInfo = collections.namedtuple(
+    "BackupInfo", ["id", "timestamp_seconds", "sequence", "size_bytes", "file_count"])
+
+
+class BackupEngine(_ziggydb._BackupEngine):
+    """Verified, incremental backups into backup_dir (include/ziggydb/backup.h):
+    create_backup(db), backup_info(), verify_backup(id), restore(id, db_dir, to_sequence=None,
+    overwrite=False), delete_backup(id), purge_old_backups(keep), close()."""
+
+    def __init__(self, backup_dir, *, checksum_shared_tables=False):
+        super().__init__(backup_dir, checksum_shared_tables)
+
+    def backup_info(self):
+        """Every backup, by id ascending, as BackupInfo tuples."""
+        return [BackupInfo(*info) for info in self._backup_info()]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        self.close()
+
+
+def repair_db(name, *, paranoid_checks=None, write_buffer_size=None, max_open_files=None,
+              lru_cache_size=None, block_size=None, block_restart_interval=None,
+              max_file_size=None, compression="snappy", bloom_filter_bits=0, comparator=None,
+              comparator_name=None, **ziggydb_options):
+    """Rebuilds the DB at name when its CURRENT or MANIFEST is lost or damaged, from its verified
+    tables and logs (plyvel.repair_db's signature; the options are those the DB is opened with).
+    Unreadable tables go to name/lost/, the originals to name/repair-old-N/."""
+    plyvel_options = dict(
+        paranoid_checks=paranoid_checks, write_buffer_size=write_buffer_size,
+        max_open_files=max_open_files, lru_cache_size=lru_cache_size, block_size=block_size,
+        block_restart_interval=block_restart_interval, max_file_size=max_file_size,
+        compression=compression, bloom_filter_bits=bloom_filter_bits, comparator=comparator,
+        comparator_name=comparator_name)
+    _ziggydb._repair_db(name, engine_options(plyvel_options, ziggydb_options))
 
 
 class PrefixedDB(_Mapping):
