@@ -343,3 +343,22 @@ def test_corruption_error(db_path):
             db.get(b"000001", verify_checksums=True)
         with pytest.raises(ziggydb.CorruptionError):
             list(db.iterator(verify_checksums=True))
+
+
+def test_bad_paths(tmp_path):
+    regular_file = tmp_path / "file"
+    regular_file.write_bytes(b"not a directory")
+    with pytest.raises(ziggydb.Error) as info:
+        ziggydb.DB(str(regular_file / "db"), create_if_missing=True)
+    assert isinstance(info.value, ziggydb.IOError)
+    with pytest.raises(ziggydb.Error):
+        ziggydb.DB(str(regular_file), create_if_missing=True)
+    with pytest.raises(TypeError):
+        ziggydb.DB(12345, create_if_missing=True)
+
+
+def test_path_like_name(tmp_path):
+    with ziggydb.DB(tmp_path / "db", create_if_missing=True) as db:
+        db.put(b"k", b"v")
+    with ziggydb.DB(str(tmp_path / "db")) as db:
+        assert db.get(b"k") == b"v"
