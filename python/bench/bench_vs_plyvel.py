@@ -1,6 +1,7 @@
 """put, get and iterate N keys with ziggydb, plyvel (LevelDB) and py-lmdb in one run.
 
 Usage: python3 python/bench/bench_vs_plyvel.py [--num 1000000] [--value-bytes 100] [--dir DIR]
+           [--stores ziggydb,plyvel,lmdb] [--write-buffer-size BYTES]
 
 Each store gets a fresh directory and the same keys (16 bytes, "%016d" of a shuffled index) and
 values. put: one put per key, in shuffled order, not synced (LevelDB and ZiggyDB: WAL write
@@ -8,6 +9,8 @@ without fsync; LMDB: one write transaction per put with sync=False). get: every 
 another shuffled order. iterate: one forward scan of (key, value) pairs. Before the reads, both
 LSM stores are flushed and fully compacted, so that both read from tables. Per-row figures are
 nanoseconds per operation; ratios compare with plyvel on the same machine in the same run.
+Both LSM stores are opened with compression=None and bloom_filter_bits=10, and the memtable size
+of each engine's default (ZiggyDB 64 MiB, LevelDB 4 MiB) unless --write-buffer-size sets both.
 """
 
 import argparse
@@ -26,10 +29,11 @@ def timed(function):
     return time.perf_counter() - start
 
 
-def bench_ziggydb(path, keys, get_order, value):
+def bench_ziggydb(path, keys, get_order, value, write_buffer_size):
     import ziggydb
 
-    db = ziggydb.DB(path, create_if_missing=True, compression=None, bloom_filter_bits=10)
+    db = ziggydb.DB(path, create_if_missing=True, compression=None, bloom_filter_bits=10,
+                    write_buffer_size=write_buffer_size)
     put = db.put
     get = db.get
 
@@ -58,10 +62,11 @@ def bench_ziggydb(path, keys, get_order, value):
     return results
 
 
-def bench_plyvel(path, keys, get_order, value):
+def bench_plyvel(path, keys, get_order, value, write_buffer_size):
     import plyvel
 
-    db = plyvel.DB(path, create_if_missing=True, compression=None, bloom_filter_bits=10)
+    db = plyvel.DB(path, create_if_missing=True, compression=None, bloom_filter_bits=10,
+                   write_buffer_size=write_buffer_size)
     put = db.put
     get = db.get
 
@@ -86,7 +91,7 @@ def bench_plyvel(path, keys, get_order, value):
     return results
 
 
-def bench_lmdb(path, keys, get_order, value):
+def bench_lmdb(path, keys, get_order, value, write_buffer_size):
     import lmdb
 
     env = lmdb.open(path, map_size=16 << 30, sync=False, metasync=False)
@@ -120,6 +125,8 @@ def main():
     parser.add_argument("--dir", default=None, help="parent of the DB directories (default: tmp)")
     parser.add_argument("--stores", default="ziggydb,plyvel,lmdb")
     parser.add_argument("--seed", type=int, default=301)
+    parser.add_argument("--write-buffer-size", type=int, default=None,
+                        help="memtable bytes for both LSM stores (default: each engine's own)")
     args = parser.parse_args()
 
     rng = random.Random(args.seed)
@@ -136,12 +143,15 @@ def main():
     try:
         for name in args.stores.split(","):
             path = os.path.join(parent, name)
-            results[name] = benches[name](path, keys, get_order, value)
+            results[name] = benches[name](path, keys, get_order, value, args.write_buffer_size)
             shutil.rmtree(path)
     finally:
         shutil.rmtree(parent, ignore_errors=True)
 
-    print(f"{args.num} keys of 16 bytes, values of {args.value_bytes} bytes; ns per operation "
+    memtable = (f"write_buffer_size={args.write_buffer_size}" if args.write_buffer_size
+                else "each engine's default memtable size")
+    print(f"{args.num} keys of 16 bytes, values of {args.value_bytes} bytes, {memtable}; "
+          f"ns per operation "
           f"(ratio: plyvel's time / this store's, above 1 is faster than plyvel)")
     names = list(results)
     print("| operation | " + " | ".join(names) + " |")
