@@ -57,6 +57,25 @@ class DBAgainstDict(RuleBasedStateMachine):
             else:
                 self.model[key] = value
 
+    @rule(updates=st.lists(st.tuples(keys, st.one_of(st.none(), values)), max_size=6),
+          commit=st.booleans())
+    def transaction(self, updates, commit):
+        txn = self.db.transaction()
+        view = dict(self.model)
+        for key, value in updates:
+            if value is None:
+                txn.delete(key)
+                view.pop(key, None)
+            else:
+                txn.put(key, value)
+                view[key] = value
+        assert list(txn.iterator()) == sorted(view.items())  # its own writes merged in
+        if commit:
+            txn.commit()
+            self.model = view
+        else:
+            txn.rollback()
+
     @rule(key=keys)
     def get(self, key):
         assert self.db.get(key) == self.model.get(key)
@@ -106,6 +125,6 @@ class DBAgainstDict(RuleBasedStateMachine):
         assert sum(1 for _ in self.db.iterator(include_value=False)) == len(self.model)
 
 
-DBAgainstDict.TestCase.settings = settings(max_examples=40, stateful_step_count=30,
+DBAgainstDict.TestCase.settings = settings(max_examples=20, stateful_step_count=25,
                                            deadline=None)
 TestDBAgainstDict = DBAgainstDict.TestCase
