@@ -17,7 +17,10 @@ constexpr char kClosedMessage[] = "Database or snapshot is closed";
 SnapshotObject::SnapshotObject(py::object db, std::string db_prefix)
     : db_ref_(std::move(db)), db_(db_ref_.cast<DBObject*>()), db_prefix_(std::move(db_prefix)) {
   DBCall call(db_, "Cannot take a snapshot of a closed database");
-  snapshot_ = call.engine()->GetSnapshot();
+  {
+    py::gil_scoped_release nogil;  // waits for the DB mutex
+    snapshot_ = call.engine()->GetSnapshot();
+  }
   db_->AddDependent(this);
 }
 
