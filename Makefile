@@ -16,10 +16,10 @@ build: deps
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS)
 
-# Only what `run` and `install` need: the CLI, which brings the library.
+# Only what `run` and `install` need: the CLI and the two libraries.
 build-ziggy: deps
 	cmake --preset release >/dev/null
-	cmake --build --preset release -j $(JOBS) --target ziggy ziggydb
+	cmake --build --preset release -j $(JOBS) --target ziggy ziggydb ziggydb_shared
 
 # The demo; the binary stays at build/release/tools/ziggy.
 run: build-ziggy

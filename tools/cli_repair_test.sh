@@ -2,7 +2,8 @@
 # Test of `ziggy repair` (ctest label "cli"): after deleting CURRENT, truncating the MANIFEST or
 # deleting it, repair brings back every key (the scan equals the one taken before the damage),
 # the repaired DB verifies, and the originals are kept; a corrupt table is moved to lost/,
-# reported, and makes the exit code 3; a missing directory is exit 2.
+# reported, and makes the exit code 3; a missing directory is exit 2, one without DB files exit 1
+# (left untouched).
 # Usage: cli_repair_test.sh path/to/ziggy
 set -u
 ZIGGY=${1:?usage: cli_repair_test.sh path/to/ziggy}
@@ -59,5 +60,10 @@ expect_rc 0 "$ZIGGY" verify --db "$DB"
 
 expect_rc 2 "$ZIGGY" repair --db "$WORK/absent"
 [[ ! -e "$WORK/absent" ]] || fail "repair created a directory"
+
+mkdir "$WORK/empty"
+expect_rc 1 "$ZIGGY" repair --db "$WORK/empty"
+expect_contains "$ERR" "holds no ZiggyDB files"
+[[ -z "$(ls -A "$WORK/empty")" ]] || fail "repair wrote into a directory without a DB"
 
 finish cli_repair_test

@@ -1,18 +1,20 @@
 // ziggy_capi_bench: what the C API costs over the C++ API, per operation, in one process.
 //
 // fillrandom: puts of random keys into a fresh DB; readrandom: gets of random existing keys from
-// a DB flushed to tables (with the block cache warm after the first round). Each round runs the
-// C++ loop and the C loop (capi_ops.c, compiled as C) on the same kind of DB, alternating which
-// goes first; the median of the rounds is reported. Both sides drive the same engine objects
-// (the C handle's DB), so the difference is the C layer: argument conversion, the error string
-// protocol and, for ziggydb_get, the malloc()ed copy of each value (ziggydb_get_pinned avoids it).
+// that DB once flushed to tables. The C loops are in capi_ops.c, compiled as C; the C++ loops
+// here do the same through ziggydb::DB. Both sides drive the same DB object (the C handle's), in
+// alternating chunks of keys, so that drift on a shared machine (page cache, CPU frequency,
+// neighbours) hits both alike, and time is the calling thread's CPU time; the median over the
+// rounds is reported. What differs is the C
+// layer: argument conversion, the error-string protocol and, for ziggydb_get, the malloc()ed
+// copy of each value (ziggydb_get_pinned reuses one buffer instead).
 //
 // usage: ziggy_capi_bench [--num=N] [--rounds=R] [--value_size=B] [--dir=DIR]
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <numeric>
 #include <random>
@@ -83,35 +85,43 @@ void CloseAndDestroy(ziggydb_t* db, const std::string& path) {
   ziggydb_options_destroy(options);
 }
 
-size_t CppFill(ziggydb::DB* db, const std::string& keys, size_t n, std::string_view value) {
+size_t CppFill(ziggydb::DB* db, const char* keys, size_t n, std::string_view value) {
   ziggydb::WriteOptions options;
   size_t failed = 0;
   for (size_t i = 0; i < n; i++) {
-    if (!db->Put(options, std::string_view(keys).substr(i * kKeyBytes, kKeyBytes), value).ok()) {
+    if (!db->Put(options, std::string_view(keys + i * kKeyBytes, kKeyBytes), value).ok()) {
       failed++;
     }
   }
   return failed;
 }
 
-size_t CppRead(ziggydb::DB* db, const std::string& keys, size_t n) {
+size_t CppRead(ziggydb::DB* db, const char* keys, size_t n) {
   ziggydb::ReadOptions options;
   std::string value;
   size_t found = 0;
   for (size_t i = 0; i < n; i++) {
-    if (db->Get(options, std::string_view(keys).substr(i * kKeyBytes, kKeyBytes), &value).ok()) {
+    if (db->Get(options, std::string_view(keys + i * kKeyBytes, kKeyBytes), &value).ok()) {
       found++;
     }
   }
   return found;
 }
 
+// CPU time of the calling thread, in nanoseconds: on a shared machine, time spent descheduled
+// would otherwise land on whichever side happened to be running (background flushes run on other
+// threads and are not counted for either side).
+double ThreadCpuNanos() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+}
+
 template <typename Fn>
-double NanosPerOp(size_t n, Fn&& fn) {
-  auto start = std::chrono::steady_clock::now();
+double CpuNanos(Fn&& fn) {
+  double start = ThreadCpuNanos();
   fn();
-  std::chrono::duration<double, std::nano> elapsed = std::chrono::steady_clock::now() - start;
-  return elapsed.count() / static_cast<double>(n);
+  return ThreadCpuNanos() - start;
 }
 
 double Median(std::vector<double> v) {
@@ -155,50 +165,69 @@ int main(int argc, char** argv) {
   const std::string read_keys = ShuffledKeys(n, 2);
   const std::string value(config.value_bytes, 'v');
   const std::string fill_path = config.dir + "/fill";
-  const std::string read_path = config.dir + "/read";
 
+  // Each round: one fresh DB filled by both sides in alternating chunks of kChunk keys (ABBA
+  // order), so that both write into the same DB state at nearly the same moment; then the three
+  // read loops over the filled, flushed DB, alternating the same way. Times are summed per side.
   std::vector<double> fill_cpp, fill_c, read_cpp, read_c, read_pinned;
+  constexpr size_t kChunk = 1000;
   for (int round = 0; round < config.rounds; round++) {
-    // Alternate the order so that drift (page cache, CPU frequency, neighbours) hits both sides.
-    for (int k = 0; k < 2; k++) {
-      bool c_side = (k == 0) == (round % 2 == 1);
-      ziggydb_t* db = OpenFresh(fill_path);
-      double ns = NanosPerOp(n, [&] {
-        size_t failed =
-            c_side ? CApiFill(db, fill_keys.data(), kKeyBytes, n, value.data(), value.size())
-                   : CppFill(db->db.get(), fill_keys, n, value);
+    ziggydb_t* db = OpenFresh(fill_path);
+    double ns[2] = {0, 0};
+    size_t ops[2] = {0, 0};
+    for (size_t begin = 0, chunk = 0; begin < n; begin += kChunk, chunk++) {
+      size_t count = std::min(kChunk, n - begin);
+      // ABBA: chunk 0 C++, 1 C, 2 C, 3 C++, ...
+      int side = ((chunk + 1) / 2) % 2;
+      const char* keys = fill_keys.data() + begin * kKeyBytes;
+      ns[side] += CpuNanos([&] {
+        size_t failed = side == 1 ? CApiFill(db, keys, kKeyBytes, count, value.data(), value.size())
+                                  : CppFill(db->db.get(), keys, count, value);
         Check(failed == 0, "a put failed");
       });
-      (c_side ? fill_c : fill_cpp).push_back(ns);
-      CloseAndDestroy(db, fill_path);
+      ops[side] += count;
     }
+    fill_cpp.push_back(ns[0] / static_cast<double>(ops[0]));
+    fill_c.push_back(ns[1] / static_cast<double>(ops[1]));
+    Check(db->db->Flush().ok() && db->db->WaitForBackgroundWork().ok(), "flush failed");
+
+    double read_ns[3] = {0, 0, 0};
+    size_t read_ops[3] = {0, 0, 0};
+    for (size_t begin = 0, chunk = 0; begin < n; begin += kChunk, chunk++) {
+      size_t count = std::min(kChunk, n - begin);
+      const char* keys = read_keys.data() + begin * kKeyBytes;
+      for (int k = 0; k < 3; k++) {
+        int side = static_cast<int>((chunk + static_cast<size_t>(k)) % 3);
+        read_ns[side] += CpuNanos([&] {
+          size_t found = side == 0   ? CppRead(db->db.get(), keys, count)
+                         : side == 1 ? CApiRead(db, keys, kKeyBytes, count)
+                                     : CApiReadPinned(db, keys, kKeyBytes, count);
+          Check(found == count, "a read missed");
+        });
+        read_ops[side] += count;
+      }
+    }
+    read_cpp.push_back(read_ns[0] / static_cast<double>(read_ops[0]));
+    read_c.push_back(read_ns[1] / static_cast<double>(read_ops[1]));
+    read_pinned.push_back(read_ns[2] / static_cast<double>(read_ops[2]));
+    CloseAndDestroy(db, fill_path);
   }
 
-  ziggydb_t* db = OpenFresh(read_path);
-  Check(CppFill(db->db.get(), fill_keys, n, value) == 0, "a put failed");
-  Check(db->db->Flush().ok() && db->db->WaitForBackgroundWork().ok(), "flush failed");
-  for (int round = 0; round < config.rounds; round++) {
-    for (int k = 0; k < 3; k++) {
-      int side = (k + round) % 3;  // 0: C++, 1: C ziggydb_get, 2: C ziggydb_get_pinned
-      double ns = NanosPerOp(n, [&] {
-        size_t found = side == 0   ? CppRead(db->db.get(), read_keys, n)
-                       : side == 1 ? CApiRead(db, read_keys.data(), kKeyBytes, n)
-                                   : CApiReadPinned(db, read_keys.data(), kKeyBytes, n);
-        Check(found == n, "a read missed");
-      });
-      (side == 0 ? read_cpp : side == 1 ? read_c : read_pinned).push_back(ns);
-    }
-  }
-  CloseAndDestroy(db, read_path);
-
-  std::printf("ziggy_capi_bench: %zu keys of %zu bytes, values of %zu bytes, median of %d rounds\n",
-              n, kKeyBytes, config.value_bytes, config.rounds);
-  std::printf("%-28s %12s %12s %8s\n", "operation", "C++ ns/op", "C ns/op", "C/C++");
-  auto row = [](const char* name, double cpp, double c) {
-    std::printf("%-28s %12.1f %12.1f %8.3f\n", name, cpp, c, c / cpp);
+  std::printf("ziggy_capi_bench: %zu keys of %zu bytes, values of %zu bytes, %d rounds\n", n,
+              kKeyBytes, config.value_bytes, config.rounds);
+  std::printf("%-28s %14s %14s %14s\n", "operation", "C++ cpu ns/op", "C cpu ns/op",
+              "C/C++ (range)");
+  // ns/op: medians over the rounds; C/C++: the median of the rounds' ratios, then their range.
+  auto row = [](const char* name, const std::vector<double>& cpp, const std::vector<double>& c) {
+    std::vector<double> ratios;
+    for (size_t i = 0; i < cpp.size(); i++)
+      ratios.push_back(c[i] / cpp[i]);
+    auto [lo, hi] = std::minmax_element(ratios.begin(), ratios.end());
+    std::printf("%-28s %14.1f %14.1f %6.3f (%.3f-%.3f)\n", name, Median(cpp), Median(c),
+                Median(ratios), *lo, *hi);
   };
-  row("fillrandom (ziggydb_put)", Median(fill_cpp), Median(fill_c));
-  row("readrandom (ziggydb_get)", Median(read_cpp), Median(read_c));
-  row("readrandom (get_pinned)", Median(read_cpp), Median(read_pinned));
+  row("fillrandom (ziggydb_put)", fill_cpp, fill_c);
+  row("readrandom (ziggydb_get)", read_cpp, read_c);
+  row("readrandom (get_pinned)", read_cpp, read_pinned);
   return 0;
 }

@@ -8,7 +8,9 @@
 //              are written (default: 3 memtable budgets), reports and is SIGKILLed; DB::Open then
 //              replays what its logs hold (median).
 // Each Open is measured through an Env that counts files opened and bytes read (sequential
-// reads: MANIFEST and logs; random-access reads, mapped ones included: tables).
+// reads: MANIFEST and logs; random-access reads, mapped ones included: tables). After each Open
+// the background work it started is waited for before Close, so that no measurement inherits a
+// compaction from the one before.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -129,6 +131,9 @@ struct OpenSample {
 // Opens db through a counting Env, then closes it cleanly (not timed).
 OpenSample TimedOpen(const std::string& db) {
   OpenCountingEnv env(Env::Default());
+  // The files present before Open: the ones whose reads count (a table Open writes is not read).
+  std::vector<std::string> before;
+  if (Status s = env.GetChildren(db, &before); !s.ok()) Die("list " + db, s);
   Options options;
   options.env = &env;
   std::unique_ptr<DB> handle;
@@ -140,11 +145,11 @@ OpenSample TimedOpen(const std::string& db) {
   sample.ms = std::chrono::duration<double, std::milli>(end - start).count();
   sample.files_opened = env.files_opened.load();
   sample.bytes_read = env.sequential_bytes.load();
-  std::vector<std::string> names;
-  if (env.GetChildren(db, &names).ok()) {
-    for (const std::string& name : names)
-      sample.bytes_read += env.bytes_read(db + "/" + name);
-  }
+  for (const std::string& name : before)
+    sample.bytes_read += env.bytes_read(db + "/" + name);
+  // Whatever Open left to do in the background (a compaction of the L0 tables replay wrote) is
+  // done before the next measurement, untimed and uncounted.
+  if (Status waited = handle->WaitForBackgroundWork(); !waited.ok()) Die("wait " + db, waited);
   if (Status closed = handle->Close(); !closed.ok()) Die("close " + db, closed);
   return sample;
 }

@@ -7,6 +7,7 @@
 #define ZIGGYDB_C_C_HANDLES_H_
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <new>
 #include <optional>
@@ -92,6 +93,12 @@ void SaveCurrentException(char** errptr) noexcept;
 ziggydb_code_t CodeOf(const Status& s) noexcept;
 // The code SaveCurrentException would store. Call from a catch block only.
 ziggydb_code_t CurrentExceptionCode() noexcept;
+
+// A ziggydb_iterator_t over what new_iterator returns for `options` (with the handle's own copies
+// of the bounds), or nullptr if memory ran out.
+ziggydb_iterator_t* NewIteratorHandle(
+    const ziggydb_readoptions_t* options,
+    const std::function<std::unique_ptr<Iterator>(const ReadOptions&)>& new_iterator) noexcept;
 
 // Runs body (returning void), turning any exception into an error in *errptr.
 template <typename Body>

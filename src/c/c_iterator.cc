@@ -5,6 +5,7 @@
 // C caller sees it through ziggydb_iter_get_error, as an engine error).
 #include <cstddef>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -31,21 +32,33 @@ void Step(ziggydb_iterator_t* iter, Move&& move) noexcept {
 
 }  // namespace
 
-extern "C" {
+namespace ziggydb::c_api {
 
-ziggydb_iterator_t* ziggydb_create_iterator(ziggydb_t* db, const ziggydb_readoptions_t* options) {
+ziggydb_iterator_t* NewIteratorHandle(
+    const ziggydb_readoptions_t* options,
+    const std::function<std::unique_ptr<Iterator>(const ReadOptions&)>& new_iterator) noexcept {
   try {
     auto handle = std::make_unique<ziggydb_iterator_t>();
     handle->lower_bound = options->lower_bound;
     handle->upper_bound = options->upper_bound;
-    ziggydb::ReadOptions read_options = options->options;
+    ReadOptions read_options = options->options;
     read_options.iterate_lower_bound = handle->lower_bound;
     read_options.iterate_upper_bound = handle->upper_bound;
-    handle->iter = db->db->NewIterator(read_options);
+    handle->iter = new_iterator(read_options);
     return handle.release();
   } catch (...) {
     return nullptr;
   }
+}
+
+}  // namespace ziggydb::c_api
+
+extern "C" {
+
+ziggydb_iterator_t* ziggydb_create_iterator(ziggydb_t* db, const ziggydb_readoptions_t* options) {
+  return ziggydb::c_api::NewIteratorHandle(options, [db](const ziggydb::ReadOptions& read_options) {
+    return db->db->NewIterator(read_options);
+  });
 }
 
 void ziggydb_iter_destroy(ziggydb_iterator_t* iter) {

@@ -422,6 +422,16 @@ Status RepairDB(const std::string& path, const Options& options, RepairReport* r
   if (Status listed = env->GetChildren(path, &names); !listed.ok()) {
     return listed.IsNotFound() ? Status::NotFound("no such directory", path) : listed;
   }
+  // A directory without a table, log, MANIFEST or CURRENT holds nothing to repair: it is left
+  // alone (not even LOCK is created), rather than turned into an empty DB.
+  const bool has_db_files = std::any_of(names.begin(), names.end(), [](const std::string& name) {
+    FileNumber number{};
+    FileType type{};
+    return ParseFileName(name, &number, &type) &&
+           (type == FileType::kTableFile || type == FileType::kLogFile ||
+            type == FileType::kManifestFile || type == FileType::kCurrentFile);
+  });
+  if (!has_db_files) return Status::InvalidArgument("holds no ZiggyDB files to repair", path);
   RepairReport local;
   Repairer repairer(path, options, report != nullptr ? report : &local, progress);
   return repairer.Run();
