@@ -99,4 +99,37 @@ expect_rc 0 "$ZIGGY" dump-sst --no-entries "$sst"
 expect_contains "$OUT" "index (block at offset"
 expect_contains "$OUT" " -> offset 0 size "
 
+# --json: one strict JSON object on stdout, with the same numbers as the text; a key that is not
+# UTF-8 appears in its escaped form. json_field FILTER reads a field of $OUT with Python's parser.
+json_field() { python3 -c 'import json, sys; d = json.loads(sys.stdin.read()); print(eval(sys.argv[1]))' "$1" <<<"$OUT"; }
+if command -v python3 >/dev/null; then
+  JDB="$WORK/json"
+  expect_rc 0 "$ZIGGY" put --db "$JDB" --hex 6bff00 76
+  expect_rc 0 "$ZIGGY" compact --db "$JDB"
+  expect_rc 0 "$ZIGGY" put --db "$JDB" second v
+  expect_rc 0 "$ZIGGY" inspect --db "$JDB" --json
+  [[ $(wc -l <<<"$OUT") -eq 1 ]] || fail "inspect --json printed more than one line"
+  [[ "$(json_field 'd["levels"][6]["tables"][0]["smallest"]["key"]')" == 'k\xff\x00' ]] ||
+    fail "inspect --json: the binary key is not in its escaped form: $OUT"
+  [[ "$(json_field 'd["last_sequence"], d["wal"]["records"], d["total"]["files"]')" == "(2, 1, 1)" ]] ||
+    fail "inspect --json numbers: $OUT"
+  expect_rc 0 "$ZIGGY" stats --db "$DB" --json
+  [[ "$(json_field 'd["last_sequence"], d["wal"]["records"], len(d["levels"])')" == "(420, 400, 7)" ]] ||
+    fail "stats --json numbers: $OUT"
+  expect_rc 1 "$ZIGGY" stats --db "$DB" --json --prometheus
+  expect_rc 0 "$ZIGGY" verify --db "$DB" --json
+  [[ "$(json_field 'd["ok"], d["result"], d["logs"]["last_sequence"], d["tables"]["live"] == d["tables"]["checked"]')" == "(True, 'ok', 420, True)" ]] ||
+    fail "verify --json: $OUT"
+  # A damaged table: the verdict is "failed", exit 3, naming the file.
+  cp -r "$DB" "$WORK/json-bad"
+  bad_sst=$(ls "$WORK/json-bad"/*.sst | head -n 1)
+  printf '\xff' | dd of="$bad_sst" bs=1 seek=20 conv=notrunc status=none
+  expect_rc 3 "$ZIGGY" verify --db "$WORK/json-bad" --json
+  [[ "$(json_field 'd["ok"], d["result"], d["stage"]')" == "(False, 'failed', 'tables')" ]] ||
+    fail "verify --json on a damaged table: $OUT"
+  expect_contains "$(json_field 'd["error"]')" "$(basename "$bad_sst")"
+else
+  echo "cli_inspect_test: no python3; --json output not checked" >&2
+fi
+
 finish cli_inspect_test

@@ -34,11 +34,25 @@ else
   echo "cli_long_test: script(1) not installed; terminal progress bar not checked" >&2
 fi
 
-# Ctrl-C during a load far too long to finish: exit 130, how far it got, and the DB keeps exactly
-# the keys it reports (it verifies, and holds the first and last written key).
-timeout --preserve-status -s INT 1 "$ZIGGY" load --db "$WORK/int" --num 50000000 --sequential \
-  --value-size 10 >"$WORK/out" 2>"$WORK/err"
-rc=$?
+# interrupt_load SIGNAL DB: starts a load far too long to finish, waits until it has the DB open
+# (its WAL exists: Ctrl-C handling is installed before the DB is opened) and a little more, sends
+# SIGNAL, and leaves its exit code in $rc and its stderr in $WORK/err.
+interrupt_load() {
+  "$ZIGGY" load --db "$2" --num 50000000 --sequential --value-size 10 >"$WORK/out" 2>"$WORK/err" &
+  local pid=$!
+  for _ in $(seq 400); do
+    compgen -G "$2/*.log" >/dev/null && break
+    sleep 0.05
+  done
+  sleep 0.5
+  kill "-$1" "$pid"
+  wait "$pid"
+  rc=$?
+}
+
+# Ctrl-C during a load: exit 130, how far it got, and the DB keeps exactly the keys it reports (it
+# verifies, and holds the last written key but not the next).
+interrupt_load INT "$WORK/int"
 [[ $rc -eq 130 ]] || fail "load exited $rc after SIGINT, want 130 ($(cat "$WORK/err"))"
 written=$(sed -n 's/.*interrupted after \([0-9,]*\) of 50,000,000 keys.*/\1/p' "$WORK/err" | tr -d ,)
 [[ -n "$written" ]] || fail "load did not say how far it got: $(cat "$WORK/err")"
@@ -49,9 +63,36 @@ if [[ -n "$written" && $written -gt 0 ]]; then
   expect_rc 2 "$ZIGGY" get --escape --db "$WORK/int" "$(printf 'k%015d' "$written")"
 fi
 # SIGTERM is honoured the same way.
-timeout --preserve-status -s TERM 1 "$ZIGGY" load --db "$WORK/term" --num 50000000 --sequential \
-  --value-size 10 >"$WORK/out" 2>"$WORK/err"
-rc=$?
+interrupt_load TERM "$WORK/term"
 [[ $rc -eq 130 ]] || fail "load exited $rc after SIGTERM, want 130 ($(cat "$WORK/err"))"
+expect_contains "$(cat "$WORK/err")" "interrupted after"
+
+# interrupt_while_replaying CMD...: runs CMD, and sends it SIGINT once it has a WAL open (it is
+# replaying it: Ctrl-C handling is installed before that). Leaves the exit code in $rc.
+interrupt_while_replaying() {
+  "$@" >"$WORK/out" 2>"$WORK/err" &
+  local pid=$!
+  for _ in $(seq 2000); do
+    ls -l "/proc/$pid/fd" 2>/dev/null | grep -q '\.log$' && break
+    sleep 0.01
+  done
+  kill -INT "$pid"
+  wait "$pid"
+  rc=$?
+}
+
+# verify and compact honour a Ctrl-C that arrives while they replay a WAL of ~35 MB: they stop
+# before the first table (or at the next slice), say so, and exit 130; the DB is intact.
+expect_rc 0 "$ZIGGY" load --db "$WORK/wal" --num 2000 --sequential
+expect_rc 0 "$ZIGGY" compact --db "$WORK/wal"
+expect_rc 0 "$ZIGGY" load --db "$WORK/wal" --num 300000 --value-size 100 --batch 100
+interrupt_while_replaying "$ZIGGY" verify --db "$WORK/wal"
+[[ $rc -eq 130 ]] || fail "verify exited $rc after SIGINT, want 130 ($(cat "$WORK/err"))"
+expect_contains "$(cat "$WORK/err")" "interrupted: 0 of 1 tables checked"
+interrupt_while_replaying "$ZIGGY" compact --db "$WORK/wal"
+[[ $rc -eq 130 ]] || fail "compact exited $rc after SIGINT, want 130 ($(cat "$WORK/err"))"
+expect_contains "$(cat "$WORK/err")" "ziggy compact: interrupted after "
+expect_rc 0 "$ZIGGY" verify --db "$WORK/wal"
+expect_contains "$OUT" "up to sequence 302000"
 
 finish cli_long_test

@@ -42,6 +42,14 @@ Status OpenDb(std::string_view command, const std::string& path, bool create,
   return s;
 }
 
+Status OpenDbReadOnly(std::string_view command, const std::string& path, std::unique_ptr<DB>* db,
+                      const Options& options) {
+  Status s =
+      path.empty() ? Status::InvalidArgument("--db is empty") : DB::OpenReadOnly(options, path, db);
+  if (!s.ok()) ReportError(command, "cannot open the DB at '" + path + "' read-only", s);
+  return s;
+}
+
 std::string Escape(std::string_view bytes) {
   return EscapeBytes(bytes);
 }

@@ -43,6 +43,11 @@ ExitCode ReportError(std::string_view command, std::string_view what, const Stat
 Status OpenDb(std::string_view command, const std::string& path, bool create,
               std::unique_ptr<DB>* db, Options options = Options());
 
+// DB::OpenReadOnly of the DB at `path` (nothing written; refused while a writer holds the DB).
+// On failure prints the reason to stderr and returns it.
+Status OpenDbReadOnly(std::string_view command, const std::string& path, std::unique_ptr<DB>* db,
+                      const Options& options = Options());
+
 // `bytes` with printable ASCII kept and everything else (and '\\') as \xHH escapes.
 std::string Escape(std::string_view bytes);
 

@@ -78,6 +78,7 @@ std::vector<Slice> PlanSlices(const CompactArgs& args) {
 }
 
 ExitCode RunCompact(const CompactArgs& args) {
+  const InterruptScope interrupt;
   const std::vector<Slice> slices = PlanSlices(args);
   std::unique_ptr<DB> db;
   if (Status s = OpenDb("compact", args.db, /*create=*/false, &db); !s.ok()) return ExitCodeFor(s);
@@ -85,7 +86,6 @@ ExitCode RunCompact(const CompactArgs& args) {
   uint64_t total_bytes = 0;
   for (const Slice& slice : slices)
     total_bytes += slice.bytes;
-  const InterruptScope interrupt;
   size_t done = 0;
   Status s;
   {

@@ -3,7 +3,6 @@
 // would do; it writes nothing.
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <memory>
@@ -20,6 +19,7 @@
 #include "tools/cli_util.h"
 #include "tools/commands.h"
 #include "tools/inspect_util.h"
+#include "tools/json_output.h"
 #include "util/prometheus_text.h"
 #include "ziggydb/env.h"
 
@@ -34,14 +34,9 @@ struct InspectArgs {
   bool verify = false;
   bool no_entries = false;
   bool prometheus = false;
+  bool json = false;
   double watch_seconds = 0;  // 0: print once
 };
-
-// Set by SIGINT/SIGTERM during `stats --watch`.
-volatile std::sig_atomic_t g_stop_watching = 0;
-extern "C" void StopWatching(int) {
-  g_stop_watching = 1;
-}
 
 void PrintStatsText(const ReadOnlyRecovery& db) {
   const VersionSet& versions = *db.versions;
@@ -89,6 +84,30 @@ void PrintStatsPrometheus(const ReadOnlyRecovery& db) {
   fmt::print("{}", page.text());
 }
 
+// The fields of the text form, as one object (docs/cli.md, "stats").
+void PrintStatsJson(const ReadOnlyRecovery& db) {
+  const VersionSet& versions = *db.versions;
+  const Version& version = *versions.current();
+  nlohmann::json levels = nlohmann::json::array();
+  for (int level = 0; level < kNumLevels; ++level) {
+    levels.push_back({{"level", level},
+                      {"files", version.NumFiles(level)},
+                      {"bytes", version.LevelBytes(level)}});
+  }
+  PrintJson({{"last_sequence", raw(versions.LastSequence())},
+             {"log_number", raw(versions.LogNumber())},
+             {"next_file_number", raw(versions.next_file_number())},
+             {"manifest", {{"name", db.manifest_name}, {"bytes", db.manifest_bytes}}},
+             {"wal",
+              {{"logs", db.wal.logs.size()},
+               {"records", db.wal.records_replayed},
+               {"entries_not_in_tables", db.wal_entries},
+               {"memtable_bytes", db.wal_memtable_bytes},
+               {"tail_records_dropped", db.wal.tail_records_dropped},
+               {"records_skipped", db.wal.records_skipped}}},
+             {"levels", std::move(levels)}});
+}
+
 // Recovers the DB read-only (nothing written) and prints what it finds.
 ExitCode PrintStatsOnce(const InspectArgs& args) {
   ReadOnlyRecovery db;
@@ -96,6 +115,8 @@ ExitCode PrintStatsOnce(const InspectArgs& args) {
   if (!s.ok()) return ReportError("stats", args.db, s);
   if (args.prometheus) {
     PrintStatsPrometheus(db);
+  } else if (args.json) {
+    PrintStatsJson(db);
   } else {
     PrintStatsText(db);
   }
@@ -106,15 +127,14 @@ ExitCode PrintStatsOnce(const InspectArgs& args) {
 ExitCode RunStats(const InspectArgs& args) {
   if (args.watch_seconds <= 0) return PrintStatsOnce(args);
   // Recover and print every watch_seconds until interrupted; an interrupt is a normal end.
-  std::signal(SIGINT, StopWatching);
-  std::signal(SIGTERM, StopWatching);
+  const InterruptScope interrupt;
   const auto period = std::chrono::duration<double>(args.watch_seconds);
-  while (g_stop_watching == 0) {
+  while (!InterruptRequested()) {
     const auto next = std::chrono::steady_clock::now() + period;
-    if (!args.prometheus) fmt::print("--- {} ---\n", std::time(nullptr));
+    if (!args.prometheus && !args.json) fmt::print("--- {} ---\n", std::time(nullptr));
     const ExitCode code = PrintStatsOnce(args);
     if (code != ExitCode::kOk) return code;
-    while (g_stop_watching == 0 && std::chrono::steady_clock::now() < next)
+    while (!InterruptRequested() && std::chrono::steady_clock::now() < next)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return ExitCode::kOk;
@@ -288,8 +308,13 @@ void RegisterInspectCommands(CLI::App* app, int* exit_code) {
   CLI::App* stats = app->add_subcommand(
       "stats", "Print the DB's statistics (ziggydb.stats, or ziggydb.metrics with --prometheus)");
   AddDbOption(stats, &args->db);
-  stats->add_flag("--prometheus", args->prometheus,
-                  "Print the Prometheus text exposition format (ziggydb.metrics)");
+  CLI::Option* prometheus =
+      stats->add_flag("--prometheus", args->prometheus,
+                      "Print the Prometheus text exposition format (ziggydb.metrics)");
+  stats
+      ->add_flag("--json", args->json,
+                 "Print one JSON object (one per line with --watch; docs/cli.md)")
+      ->excludes(prometheus);
   stats
       ->add_option("--watch", args->watch_seconds,
                    "Recover and print again every SECONDS until interrupted")

@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include "db/db_readonly.h"
 #include "db/filename.h"
 #include "db/recovery.h"
 #include "tools/cli_util.h"
@@ -112,10 +113,10 @@ Status RecoverReadOnly(const std::string& dbname, WalRecoveryMode mode, ReadOnly
   if (!env->FileExists(CurrentFileName(dbname))) {
     return Status::NotFound("not a ZiggyDB directory (no CURRENT file)", dbname);
   }
-  // Holding the lock keeps a writer from changing the files under us.
-  std::unique_ptr<FileLock> lock;
-  Status s = env->LockFile(LockFileName(dbname), &lock);
-  if (s.IsBusy()) return Status::Busy("the DB is in use", s.ToString());
+  // A reader's shared lock (DB::OpenReadOnly's): keeps a writer from changing the files under us,
+  // lets other readers in, and writes nothing (no LOCK is created where there is none).
+  std::unique_ptr<DbReadLock> lock;
+  Status s = DbReadLock::Acquire(dbname, &lock);
   if (!s.ok()) return s;
   db->versions = std::make_unique<VersionSet>(dbname, env, &db->icmp, nullptr);
   const Options defaults;
@@ -136,7 +137,6 @@ Status RecoverReadOnly(const std::string& dbname, WalRecoveryMode mode, ReadOnly
     db->manifest_name = ManifestFileName("", db->versions->ManifestFileNumber()).substr(1);
     s = env->GetFileSize(dbname + "/" + db->manifest_name, &db->manifest_bytes);
   }
-  env->UnlockFile(std::move(lock)).PermitUncheckedError();
   return s;
 }
 

@@ -63,9 +63,11 @@ struct ReadOnlyRecovery {
   uint64_t wal_memtable_bytes = 0;  // their memory
 };
 
-// Runs the recovery above on the DB at dbname, under its LOCK (released on return), with the
-// options' recovery mode. A directory without CURRENT is NotFound; a LOCK held elsewhere
-// is the LockFile error ("the DB is in use"); otherwise exactly what Open would refuse.
+// Runs the recovery above on the DB at dbname, under a reader's shared lock on its LOCK
+// (DbReadLock, released on return), with the given recovery mode. Writes nothing, so it works on a
+// read-only mount, and alongside other readers. A directory without CURRENT is NotFound; a DB a
+// writer holds is Busy ("the DB is open for writing by another opener"); otherwise exactly what
+// Open would refuse.
 Status RecoverReadOnly(const std::string& dbname, WalRecoveryMode mode, ReadOnlyRecovery* db);
 
 // The CLI spelling of each WalRecoveryMode (WalRecoveryModeName), for a --wal-recovery-mode option.

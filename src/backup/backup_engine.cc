@@ -165,10 +165,23 @@ Status BackupEngineImpl::WriteBackup(const LiveFiles& files, BackupMeta* meta) {
   for (const LiveTable& table : files.tables)
     total_bytes += table.file_bytes;
   StartProgress(total_bytes);
+  // Copies first, then the syncs, so that the copies' writeback overlaps.
+  std::vector<std::pair<std::string, std::string>> copies;  // temp -> final, relative
   for (const LiveTable& table : files.tables) {
     BackupFile file;
-    ZIGGY_RETURN_IF_ERROR(StoreTable(files, table, &file));
+    std::string copied_to;
+    ZIGGY_RETURN_IF_ERROR(StoreTable(files, table, &file, &copied_to));
+    if (!copied_to.empty()) copies.emplace_back(copied_to, file.path);
     meta->files.push_back(std::move(file));
+  }
+  for (const auto& [temp, final_path] : copies) {
+    ZIGGY_RETURN_IF_ERROR(SyncFile(env_, Path(temp)));
+    // The same bytes may be stored already (another backup of the same table): keep that copy.
+    if (env_->FileExists(Path(final_path))) {
+      ZIGGY_RETURN_IF_ERROR(env_->RemoveFile(Path(temp)));
+    } else {
+      ZIGGY_RETURN_IF_ERROR(env_->RenameFile(Path(temp), Path(final_path)));
+    }
   }
   ZIGGY_RETURN_IF_ERROR(env_->SyncDir(Path("shared")));
   const std::string private_dir = PrivateDir(meta->id);
@@ -188,7 +201,7 @@ Status BackupEngineImpl::WriteBackup(const LiveFiles& files, BackupMeta* meta) {
 }
 
 Status BackupEngineImpl::StoreTable(const LiveFiles& files, const LiveTable& table,
-                                    BackupFile* file) {
+                                    BackupFile* file, std::string* copied_to) {
   const std::string source = TableFileName(files.dbname, table.number);
   file->db_name = source.substr(files.dbname.size() + 1);
   file->size = table.file_bytes;
@@ -218,7 +231,7 @@ Status BackupEngineImpl::StoreTable(const LiveFiles& files, const LiveTable& tab
   const std::string temp = "shared/" + stem + std::string(kTempSuffix);
   FileChecksum checksum;
   uint64_t copied_bytes = 0;
-  ZIGGY_RETURN_IF_ERROR(CopyFileSynced(env_, source, Path(temp), [&](std::string_view block) {
+  ZIGGY_RETURN_IF_ERROR(CopyFileUnsynced(env_, source, Path(temp), [&](std::string_view block) {
     checksum.Update(block);
     copied_bytes += block.size();
     return AddProgress(block.size());
@@ -231,9 +244,8 @@ Status BackupEngineImpl::StoreTable(const LiveFiles& files, const LiveTable& tab
   }
   file->checksum = checksum.HexDigest();
   file->path = "shared/" + stem + "_" + std::to_string(file->size) + "_" + file->checksum + ".sst";
-  // The same bytes may be stored already (another backup of the same table): keep that copy.
-  if (env_->FileExists(Path(file->path))) return env_->RemoveFile(Path(temp));
-  return env_->RenameFile(Path(temp), Path(file->path));
+  *copied_to = temp;
+  return Status::OK();
 }
 
 Status BackupEngineImpl::WriteMetaFile(const BackupMeta& meta) {

@@ -46,8 +46,10 @@ class BackupEngineImpl final : public BackupEngine {
   // file could not be read, which may list them) shared files no backup lists.
   [[nodiscard]] Status CollectGarbage();
   [[nodiscard]] Status WriteBackup(const LiveFiles& files, BackupMeta* meta);
-  // Stores one live table in shared/ (or finds it there) and describes it in *file.
-  [[nodiscard]] Status StoreTable(const LiveFiles& files, const LiveTable& table, BackupFile* file);
+  // Describes one live table in *file: one already in shared/, or a copy made now into
+  // shared/<n>.tmp (named in *copied_to, not yet synced nor renamed to file->path).
+  [[nodiscard]] Status StoreTable(const LiveFiles& files, const LiveTable& table, BackupFile* file,
+                                  std::string* copied_to);
   [[nodiscard]] Status WriteMetaFile(const BackupMeta& meta);
 
   // ---- backup_restore.cc ----

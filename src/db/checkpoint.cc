@@ -51,18 +51,36 @@ Status CopyFileContents(Env* env, const std::string& from, WritableFile* out,
   }
 }
 
-}  // namespace
-
-Status CopyFileSynced(Env* env, const std::string& from, const std::string& to,
-                      const std::function<Status(std::string_view)>& observe) {
+Status CopyFile(Env* env, const std::string& from, const std::string& to,
+                const std::function<Status(std::string_view)>& observe, bool sync) {
   std::unique_ptr<WritableFile> out;
   ZIGGY_RETURN_IF_ERROR(env->NewWritableFile(to, &out));
   Status s = CopyFileContents(env, from, out.get(), observe);
-  if (s.ok()) s = out->Sync();
+  if (s.ok() && sync) s = out->Sync();
   Status closed = out->Close();
   if (s.ok()) s = closed;
   if (!s.ok()) env->RemoveFile(to).PermitUncheckedError();
   return s;
+}
+
+}  // namespace
+
+Status CopyFileSynced(Env* env, const std::string& from, const std::string& to,
+                      const std::function<Status(std::string_view)>& observe) {
+  return CopyFile(env, from, to, observe, /*sync=*/true);
+}
+
+Status CopyFileUnsynced(Env* env, const std::string& from, const std::string& to,
+                        const std::function<Status(std::string_view)>& observe) {
+  return CopyFile(env, from, to, observe, /*sync=*/false);
+}
+
+Status SyncFile(Env* env, const std::string& path) {
+  std::unique_ptr<WritableFile> file;
+  ZIGGY_RETURN_IF_ERROR(env->NewAppendableFile(path, &file));
+  Status s = file->Sync();
+  Status closed = file->Close();
+  return s.ok() ? closed : s;
 }
 
 Status WriteManifestFile(Env* env, const std::string& dir, FileNumber number,

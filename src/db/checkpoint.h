@@ -60,6 +60,12 @@ struct LiveFiles {
 // returned. A failure removes `to`.
 [[nodiscard]] Status CopyFileSynced(Env* env, const std::string& from, const std::string& to,
                                     const std::function<Status(std::string_view)>& observe = {});
+// CopyFileSynced without the sync: for a caller that copies many files and then syncs them all
+// (SyncFile), so that their writeback overlaps.
+[[nodiscard]] Status CopyFileUnsynced(Env* env, const std::string& from, const std::string& to,
+                                      const std::function<Status(std::string_view)>& observe = {});
+// Makes the file at `path` durable (its bytes; the directory entry is the caller's).
+[[nodiscard]] Status SyncFile(Env* env, const std::string& path);
 
 // Writes MANIFEST-<number> holding the one record to directory `dir`, synced. A failure removes
 // it.
