@@ -115,9 +115,10 @@ struct Options {
   bool error_if_exists = false;
   // Check more, and fail earlier: a table written by a flush or compaction is read back before
   // the MANIFEST names it, and any corruption found in the background stops further writes.
-  // Open does not open or read the live tables, so its cost does not grow with the data: it
-  // checks that each is present (one directory listing); a table's size and footer are checked
-  // when it is first opened, and every table and block by `ziggy verify`. Default: true.
+  // Open does not open or read the live tables, so its cost barely grows with the data: it
+  // checks that each exists with the size the MANIFEST records (one stat per table); a table's
+  // footer and index are checked when it is first opened, and every block of every table by
+  // `ziggy verify`. Default: true.
   bool paranoid_checks = true;
   // File system and clock. nullptr means the POSIX environment (Env::Default()). Not owned; must
   // outlive the DB.

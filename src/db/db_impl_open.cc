@@ -146,8 +146,6 @@ Status DBImpl::Recover(VersionEdit* edit) {
     return WriteLevel0Table(mem, meta);
   };
   inputs.wal.info_log = info_log_.get();
-  // Bounded startup: no table is opened, read or stat'ed here (docs/design/recovery.md).
-  inputs.table_check = LiveTableCheck::kListed;
   WalReplayResult result;
   ZIGGY_RETURN_IF_ERROR(RecoverDb(std::move(inputs), versions_.get(), &result));
   wal_tail_records_dropped_.fetch_add(result.tail_records_dropped, std::memory_order_relaxed);

@@ -142,8 +142,6 @@ Status DBReadOnly::Recover() {
     return Status::OK();
   };
   inputs.wal.info_log = options_.info_log.get();
-  // Bounded startup, as DB::Open (docs/design/recovery.md): no table is opened at open.
-  inputs.table_check = LiveTableCheck::kListed;
   WalReplayResult result;
   ZIGGY_RETURN_IF_ERROR(RecoverDb(std::move(inputs), versions_.get(), &result));
   // The result's edit is dropped: it would name the tables a writer writes, and there are none.

@@ -369,26 +369,10 @@ Status ReplayWal(const WalReplayInputs& inputs, WalReplayResult* result) {
   return WalReplay(inputs, result).Run();
 }
 
-Status CheckLiveTables(Env* env, const std::string& dbname, const Version& version,
-                       LiveTableCheck check) {
-  std::vector<std::string> names;
-  ZIGGY_RETURN_IF_ERROR(env->GetChildren(dbname, &names));
-  std::vector<FileNumber> present;
-  for (const std::string& name : names) {
-    FileNumber number{};
-    FileType type{};
-    if (ParseFileName(name, &number, &type) && type == FileType::kTableFile) {
-      present.push_back(number);
-    }
-  }
-  std::sort(present.begin(), present.end());
+Status CheckLiveTables(Env* env, const std::string& dbname, const Version& version) {
   for (int level = 0; level < kNumLevels; ++level) {
     for (const auto& file : version.files(level)) {
       const std::string path = TableFileName(dbname, file->number);
-      if (!std::binary_search(present.begin(), present.end(), file->number)) {
-        return Status::Corruption("a live table is missing", path);
-      }
-      if (check == LiveTableCheck::kListed) continue;
       uint64_t bytes = 0;
       if (!env->GetFileSize(path, &bytes).ok()) {
         return Status::Corruption("a live table is missing", path);
@@ -405,8 +389,7 @@ Status CheckLiveTables(Env* env, const std::string& dbname, const Version& versi
 
 Status RecoverDb(RecoveryInputs inputs, VersionSet* versions, WalReplayResult* result) {
   ZIGGY_RETURN_IF_ERROR(versions->Recover());
-  ZIGGY_RETURN_IF_ERROR(
-      CheckLiveTables(inputs.wal.env, inputs.wal.dbname, *versions->current(), inputs.table_check));
+  ZIGGY_RETURN_IF_ERROR(CheckLiveTables(inputs.wal.env, inputs.wal.dbname, *versions->current()));
   inputs.wal.log_number = versions->LogNumber();
   inputs.wal.last_sequence = versions->LastSequence();
   inputs.wal.new_file_number = [versions] { return versions->NewFileNumber(); };

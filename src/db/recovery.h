@@ -76,28 +76,14 @@ struct WalReplayResult {
 // named nowhere else (Open leaves them to the next successful Open, which deletes them unlisted).
 [[nodiscard]] Status ReplayWal(const WalReplayInputs& inputs, WalReplayResult* result);
 
-// How much RecoverDb checks of the tables the MANIFEST lists (docs/design/recovery.md, "Bounded
-// startup").
-enum class LiveTableCheck {
-  // Every table is named in one listing of the directory: no file is opened, read or stat'ed, so
-  // the cost does not grow with the data beyond the listing. Open's check: a table's size and
-  // footer are checked when the table cache first opens it (TableCache::FindTable), and every
-  // block by `ziggy verify`.
-  kListed,
-  // Also the size of every table matches the MANIFEST (one stat per table): the read-only
-  // recovery of `ziggy verify`, `inspect` and `stats`.
-  kSized,
-};
-
-// Every table `version` lists must be present (and with kSized have the size the MANIFEST
-// records). Corruption naming the table otherwise.
-[[nodiscard]] Status CheckLiveTables(Env* env, const std::string& dbname, const Version& version,
-                                     LiveTableCheck check);
+// Every table `version` lists must exist with the size the MANIFEST records: one stat per table,
+// none is opened or read (docs/design/recovery.md, "Bounded startup"; the footer and blocks are
+// checked at a table's first use and by `ziggy verify`). Corruption naming the table otherwise.
+[[nodiscard]] Status CheckLiveTables(Env* env, const std::string& dbname, const Version& version);
 
 struct RecoveryInputs {
   // RecoverDb fills log_number, last_sequence and the file-number source from the VersionSet.
   WalReplayInputs wal;
-  LiveTableCheck table_check = LiveTableCheck::kSized;
 };
 
 // VersionSet::Recover on *versions, CheckLiveTables, then ReplayWal with the VersionSet as the
