@@ -111,5 +111,24 @@ fmt-check:
 tidy: build
 	clang-tidy -p build/release --quiet $(shell git ls-files 'src/*.cc' 'tools/*.cc')
 
+# ---- The Python package (python/, docs/design/python.md) ----
+# `make python` installs the ziggydb module for $(PYTHON) (default Debian's /usr/bin/python3): into
+# its site-packages (/usr/local/lib/python3*/dist-packages on Debian), or under PYTHON_PREFIX as
+# `pip install --prefix` lays it out. It links the release preset's static libziggydb.a.
+# `make test-python` installs into a temporary prefix and runs pytest against that copy.
+.PHONY: python test-python
+PYTHON ?= /usr/bin/python3
+PYTHON_PREFIX ?=
+python: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target ziggydb
+	PYTHON=$(PYTHON) PYTHON_PREFIX=$(PYTHON_PREFIX) ZIGGYDB_LIBRARY_DIR=$(CURDIR)/build/release/src python/install.sh
+
+test: test-python
+test-python: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target ziggydb
+	PYTHON=$(PYTHON) ZIGGYDB_LIBRARY_DIR=$(CURDIR)/build/release/src python/run-tests.sh
+
 clean:
 	rm -rf build

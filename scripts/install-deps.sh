@@ -11,6 +11,10 @@ packages=(
   libcli11-dev libfmt-dev nlohmann-json3-dev libxxhash-dev
   libzstd-dev liblz4-dev libsnappy-dev
   librocksdb-dev libleveldb-dev liblmdb-dev libisal-dev
+  # The Python package (python/): built with pybind11 for Debian's python3, tested with pytest
+  # and hypothesis, benchmarked against plyvel and py-lmdb.
+  python3-dev python3-pip python3-setuptools pybind11-dev python3-pybind11
+  python3-wheel python3-pytest python3-hypothesis python3-plyvel python3-lmdb
 )
 
 missing=()

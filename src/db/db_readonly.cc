@@ -199,6 +199,16 @@ Status DBReadOnly::CreateCheckpoint(const std::string&) {
   return ReadOnlyError("CreateCheckpoint");
 }
 
+Status DBReadOnly::GetApproximateSizes(const Range*, size_t, uint64_t*) {
+  ZIGGY_RETURN_IF_ERROR(CheckOpen());
+  return ReadOnlyError("GetApproximateSizes");
+}
+
+std::unique_ptr<Transaction> DBReadOnly::BeginTransaction(const WriteOptions& write_options,
+                                                          const TransactionOptions& txn_options) {
+  return NewTransaction(nullptr, write_options, txn_options);
+}
+
 Status DBReadOnly::CompactRange(std::optional<std::string_view>, std::optional<std::string_view>) {
   ZIGGY_RETURN_IF_ERROR(CheckOpen());
   return ReadOnlyError("CompactRange");

@@ -1,0 +1,166 @@
+// The two iterator types of ziggydb, both Dependents of their DB (db_object.h).
+//
+// IteratorObject (ziggydb.Iterator) follows plyvel's Iterator: a cursor that sits *between*
+// entries of the range [start, stop) (bounds and inclusiveness as given; or the keys with
+// `prefix`). next() returns the entry after the cursor and moves over it; prev() returns the entry
+// before it and moves back over it; a reverse iterator swaps the two. seek(target) puts the cursor
+// before the first key >= target, seek_to_start() at the low end of the range and seek_to_stop()
+// at the high end, whatever the direction. A fresh iterator starts at the end it reads from.
+//
+// Representation. The entries just after the cursor may have been read ahead into ahead_
+// (ahead_[ahead_pos_, ahead_count_)): moving up through them touches neither the engine nor the
+// GIL. Invariant, for the engine position: either at_high_end_ (the engine is past the last entry
+// of the range), or engine_ is valid and its entry is the first one after those read ahead (with
+// nothing read ahead: the entry just after the cursor). Every movement other than a step up first
+// drops what was read ahead (Settle), seeking the engine back to the cursor. Reading ahead starts
+// with one entry and doubles up to kReadAheadEntriesMax, so a short scan reads little beyond what
+// it returns and a long one releases the GIL once per batch rather than once per entry. The range
+// is enforced by the engine (ReadOptions iterate bounds, computed once), so the cursor never
+// leaves it. A DB-level prefix (prefixed_db) is prepended to bounds and seek targets and cut
+// from returned keys.
+//
+// RawIteratorObject (ziggydb.RawIterator) is the engine iterator as is: valid(), seek*, next(),
+// prev(), key(), value(), item(); reading or moving it while not valid raises
+// IteratorInvalidError.
+//
+// Neither is thread-safe (as the engine's): a second thread using one while the first is inside
+// it gets RuntimeError rather than a corrupted iterator.
+#ifndef ZIGGYDB_PYTHON_ITERATOR_OBJECT_H_
+#define ZIGGYDB_PYTHON_ITERATOR_OBJECT_H_
+
+#include <pybind11/pybind11.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "db_object.h"
+
+namespace ziggydb::python {
+
+// What every iterator shares: the engine iterator, its DB, and the closing rules.
+class IteratorBase : public Dependent {
+ public:
+  // `source` is None (the DB now), a ziggydb.Snapshot, or a ziggydb.Transaction (its snapshot
+  // with its own writes merged in; the iterator keeps it alive).
+  IteratorBase(pybind11::object db, pybind11::handle source, bool verify_checksums, bool fill_cache,
+               std::optional<std::string> lower_bound, std::optional<std::string> upper_bound);
+  IteratorBase(const IteratorBase&) = delete;
+  IteratorBase& operator=(const IteratorBase&) = delete;
+  ~IteratorBase() override;
+
+  void ReleaseEngineResources() override;
+
+ protected:
+  // Marks the iterator in use for one method (raising RuntimeError if it is closed or in use by
+  // another thread) and counts a DB call.
+  class Use {
+   public:
+    explicit Use(IteratorBase* iterator);
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+    ~Use() { iterator_->in_use_ = false; }
+
+   private:
+    IteratorBase* iterator_;
+    std::optional<DBCall> call_;
+  };
+
+  Iterator* engine() const { return engine_.get(); }
+  const std::optional<std::string>& lower_bound() const { return lower_bound_; }
+  const std::optional<std::string>& upper_bound() const { return upper_bound_; }
+  // Raises the engine iterator's error, if it has one.
+  void CheckStatus() const;
+
+ private:
+  pybind11::object db_ref_;  // keeps db_ alive
+  DBObject* db_;
+  pybind11::object source_ref_;
+  // The engine reads these bounds for the iterator's lifetime.
+  std::optional<std::string> lower_bound_;
+  std::optional<std::string> upper_bound_;
+  std::unique_ptr<Iterator> engine_;  // null once released
+  bool in_use_ = false;               // read and written with the GIL held
+};
+
+class IteratorObject final : public IteratorBase {
+ public:
+  struct Range {
+    std::string db_prefix;
+    pybind11::object start;  // None or bytes-like, as for prefix and stop
+    pybind11::object stop;
+    bool include_start = true;
+    bool include_stop = false;
+    pybind11::object prefix;
+  };
+
+  IteratorObject(pybind11::object db, pybind11::handle source, const Range& range, bool reverse,
+                 bool include_key, bool include_value, bool verify_checksums, bool fill_cache);
+
+  pybind11::object Next();  // raises StopIteration at the end
+  // As Next, but returns a new reference, or nullptr (no exception) at the end: tp_iternext.
+  PyObject* NextOrNull();
+  pybind11::object Prev();  // raises StopIteration at the start
+  void Seek(pybind11::handle target);
+  void SeekToStart();
+  void SeekToStop();
+
+ private:
+  // Move the cursor up (over the entry after it) or down; the entry passed, or a null object if
+  // there was none (the cursor then stays).
+  pybind11::object StepUp();
+  pybind11::object StepDown();
+  // The entry at engine(), or a read-ahead one, in the include_key/include_value shape.
+  pybind11::object Entry() const;
+  pybind11::object Entry(std::string_view key, std::string_view value) const;
+  // Reads up to read_ahead_entries_ entries from the engine into ahead_. Precondition: nothing
+  // read ahead is left and !at_high_end_.
+  void ReadAhead();
+  // Drops what was read ahead, putting the engine back just after the cursor.
+  void Settle();
+
+  struct AheadEntry {
+    std::string key;  // the whole engine key (db_prefix included)
+    std::string value;
+  };
+  static constexpr size_t kReadAheadEntriesMax = 128;
+
+  size_t strip_bytes_;  // the DB-level prefix cut from keys
+  std::string db_prefix_;
+  bool reverse_;
+  bool include_key_;
+  bool include_value_;
+  bool at_high_end_ = false;
+  std::vector<AheadEntry> ahead_;  // slots reused between batches (their capacity too)
+  size_t ahead_pos_ = 0;
+  size_t ahead_count_ = 0;
+  size_t read_ahead_entries_ = 1;
+};
+
+class RawIteratorObject final : public IteratorBase {
+ public:
+  RawIteratorObject(pybind11::object db, pybind11::handle source, bool verify_checksums,
+                    bool fill_cache);
+
+  bool Valid();
+  void SeekToFirst();
+  void SeekToLast();
+  void Seek(pybind11::handle target);
+  void Next();
+  void Prev();
+  pybind11::bytes Key();
+  pybind11::bytes Value();
+  pybind11::tuple Item();
+
+ private:
+  void RequireValid();
+};
+
+// Binds ziggydb.Iterator and ziggydb.RawIterator.
+void BindIterators(pybind11::module_& module);
+
+}  // namespace ziggydb::python
+
+#endif  // ZIGGYDB_PYTHON_ITERATOR_OBJECT_H_

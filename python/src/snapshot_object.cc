@@ -1,0 +1,73 @@
+#include "snapshot_object.h"
+
+#include <chrono>
+#include <thread>
+#include <utility>
+
+#include "errors.h"
+
+namespace py = pybind11;
+
+namespace ziggydb::python {
+
+namespace {
+constexpr char kClosedMessage[] = "Database or snapshot is closed";
+}  // namespace
+
+SnapshotObject::SnapshotObject(py::object db, std::string db_prefix)
+    : db_ref_(std::move(db)), db_(db_ref_.cast<DBObject*>()), db_prefix_(std::move(db_prefix)) {
+  DBCall call(db_, "Cannot take a snapshot of a closed database");
+  {
+    py::gil_scoped_release nogil;  // waits for the DB mutex
+    snapshot_ = call.engine()->GetSnapshot();
+  }
+  db_->AddDependent(this);
+}
+
+SnapshotObject::~SnapshotObject() {
+  ReleaseEngineResources();
+  db_->RemoveDependent(this);
+}
+
+void SnapshotObject::ReleaseEngineResources() {
+  while (active_uses_ > 0) {
+    py::gil_scoped_release nogil;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (snapshot_ == nullptr) return;
+  db_->engine_of_dependent()->ReleaseSnapshot(snapshot_);
+  snapshot_ = nullptr;
+}
+
+SnapshotObject::Use::Use(SnapshotObject* snapshot) : snapshot_(snapshot) {
+  if (snapshot->snapshot_ == nullptr) RaiseClosed(kClosedMessage);
+  ++snapshot->active_uses_;
+}
+
+void BindSnapshot(py::module_& module) {
+  py::class_<SnapshotObject>(module, "_Snapshot")
+      .def(py::init<py::object, std::string>(), py::arg("db"), py::arg("db_prefix"))
+      .def(
+          "get",
+          [](SnapshotObject& self, py::handle key, py::handle default_value, bool verify_checksums,
+             bool fill_cache) {
+            SnapshotObject::Use use(&self);
+            ReadOptions options;
+            options.snapshot = use.snapshot();
+            options.verify_checksums = verify_checksums;
+            options.fill_cache = fill_cache;
+            return self.db()->Get(self.db_prefix(), key, default_value, options);
+          },
+          py::arg("key"), py::arg("default") = py::none(), py::kw_only(),
+          py::arg("verify_checksums") = false, py::arg("fill_cache") = true,
+          "The value of key as of the snapshot, or default if there was none.")
+      .def("close", &SnapshotObject::ReleaseEngineResources, "Releases the snapshot.")
+      .def("release", &SnapshotObject::ReleaseEngineResources, "Same as close().")
+      .def_property_readonly("db", &SnapshotObject::db_object)
+      .def_property_readonly("_db_prefix",
+                             [](const SnapshotObject& self) { return py::bytes(self.db_prefix()); })
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](SnapshotObject& self, py::args) { self.ReleaseEngineResources(); });
+}
+
+}  // namespace ziggydb::python

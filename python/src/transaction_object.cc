@@ -1,0 +1,133 @@
+#include "transaction_object.h"
+
+#include <string>
+#include <utility>
+
+#include "bytes_arg.h"
+#include "errors.h"
+
+namespace py = pybind11;
+
+namespace ziggydb::python {
+namespace {
+constexpr char kClosedMessage[] = "Database or transaction is closed";
+}  // namespace
+
+TransactionObject::TransactionObject(py::object db, bool serializable, bool sync)
+    : db_ref_(std::move(db)), db_(db_ref_.cast<DBObject*>()) {
+  WriteOptions write_options;
+  write_options.sync = sync;
+  TransactionOptions options;
+  options.isolation = serializable ? IsolationLevel::kSerializable : IsolationLevel::kSnapshot;
+  DBCall call(db_, kClosedMessage);
+  {
+    py::gil_scoped_release nogil;
+    engine_ = call.engine()->BeginTransaction(write_options, options);
+  }
+  db_->AddDependent(this);
+}
+
+TransactionObject::~TransactionObject() {
+  ReleaseEngineResources();
+  db_->RemoveDependent(this);
+}
+
+void TransactionObject::ReleaseEngineResources() {
+  if (engine_ == nullptr) return;
+  // Only a destructor or the DB's close release: neither runs while a call is inside (the DB
+  // waits for its calls, and a call holds a reference to this object).
+  ended_ = true;
+  py::gil_scoped_release nogil;
+  engine_.reset();  // rolls back an open transaction
+}
+
+TransactionObject::Use::Use(TransactionObject* transaction) : transaction_(transaction) {
+  if (transaction->engine_ == nullptr) RaiseClosed(kClosedMessage);
+  if (transaction->in_use_) RaiseClosed("the transaction is in use by another thread");
+  call_.emplace(transaction->db_, kClosedMessage);
+  transaction->in_use_ = true;
+}
+
+py::object TransactionObject::Get(py::handle key, py::handle default_value, bool verify_checksums,
+                                  bool fill_cache) {
+  BytesArg key_arg(key, "key");
+  Use use(this);
+  ReadOptions options;
+  options.verify_checksums = verify_checksums;
+  options.fill_cache = fill_cache;
+  std::string value;
+  Status status;
+  {
+    py::gil_scoped_release nogil;
+    status = use.engine()->Get(options, key_arg.view(), &value);
+  }
+  if (status.IsNotFound()) return py::reinterpret_borrow<py::object>(default_value);
+  if (!status.ok()) RaiseStatus(status);
+  return py::bytes(value);
+}
+
+void TransactionObject::Put(py::handle key, py::handle value) {
+  BytesArg key_arg(key, "key");
+  BytesArg value_arg(value, "value");
+  Use use(this);
+  Status status = use.engine()->Put(key_arg.view(), value_arg.view());  // buffered: no I/O
+  if (!status.ok()) RaiseStatus(status);
+}
+
+void TransactionObject::Delete(py::handle key) {
+  BytesArg key_arg(key, "key");
+  Use use(this);
+  Status status = use.engine()->Delete(key_arg.view());
+  if (!status.ok()) RaiseStatus(status);
+}
+
+void TransactionObject::Commit() {
+  Use use(this);
+  Status status;
+  {
+    py::gil_scoped_release nogil;
+    status = use.engine()->Commit();
+  }
+  ended_ = true;
+  if (!status.ok()) RaiseStatus(status);
+}
+
+void TransactionObject::Rollback() {
+  Use use(this);
+  Status status = use.engine()->Rollback();
+  ended_ = true;
+  if (!status.ok()) RaiseStatus(status);
+}
+
+void TransactionObject::SetSavePoint() {
+  Use use(this);
+  use.engine()->SetSavePoint();
+}
+
+void TransactionObject::RollbackToSavePoint() {
+  Use use(this);
+  Status status = use.engine()->RollbackToSavePoint();
+  if (!status.ok()) RaiseStatus(status);
+}
+
+void BindTransaction(py::module_& module) {
+  py::class_<TransactionObject>(module, "_Transaction")
+      .def(py::init<py::object, bool, bool>(), py::arg("db"), py::arg("serializable"),
+           py::arg("sync"))
+      .def("get", &TransactionObject::Get, py::arg("key"), py::arg("default") = py::none(),
+           py::kw_only(), py::arg("verify_checksums") = false, py::arg("fill_cache") = true,
+           "The value of key as the transaction sees it, or default if there is none.")
+      .def("put", &TransactionObject::Put, py::arg("key"), py::arg("value"),
+           "Buffers a put of value under key (applied at commit).")
+      .def("delete", &TransactionObject::Delete, py::arg("key"), "Buffers a delete of key.")
+      .def("commit", &TransactionObject::Commit,
+           "Applies the writes atomically; raises Busy on a conflict (nothing applied).")
+      .def("rollback", &TransactionObject::Rollback, "Discards the writes.")
+      .def("set_save_point", &TransactionObject::SetSavePoint,
+           "Marks the write buffer's state (save points stack).")
+      .def("rollback_to_save_point", &TransactionObject::RollbackToSavePoint,
+           "Restores the writes to the last save point and removes it.")
+      .def_property_readonly("ended", &TransactionObject::ended);
+}
+
+}  // namespace ziggydb::python

@@ -1,0 +1,71 @@
+// TransactionObject: ziggydb.Transaction, an engine transaction (include/ziggydb/transaction.h)
+// held from Python, a Dependent of its DB (db_object.h).
+//
+// Reads see the snapshot taken at its start plus its own writes; writes are buffered until
+// commit(), which applies them atomically or raises ziggydb.Busy on a conflict (nothing applied:
+// run it again, e.g. with DB.run_transaction). The package's Transaction class adds the context
+// manager (commit on a clean exit, rollback on an exception) and iterator(). A transaction is used
+// by one thread at a time: a second thread calling it while the first is inside gets RuntimeError.
+#ifndef ZIGGYDB_PYTHON_TRANSACTION_OBJECT_H_
+#define ZIGGYDB_PYTHON_TRANSACTION_OBJECT_H_
+
+#include <pybind11/pybind11.h>
+
+#include <memory>
+#include <optional>
+
+#include "db_object.h"
+#include "ziggydb/transaction.h"
+
+namespace ziggydb::python {
+
+class TransactionObject final : public Dependent {
+ public:
+  TransactionObject(pybind11::object db, bool serializable, bool sync);
+  TransactionObject(const TransactionObject&) = delete;
+  TransactionObject& operator=(const TransactionObject&) = delete;
+  ~TransactionObject() override;
+
+  // Rolls back (if still open) and frees the engine transaction.
+  void ReleaseEngineResources() override;
+
+  pybind11::object Get(pybind11::handle key, pybind11::handle default_value, bool verify_checksums,
+                       bool fill_cache);
+  void Put(pybind11::handle key, pybind11::handle value);
+  void Delete(pybind11::handle key);
+  void Commit();
+  void Rollback();
+  void SetSavePoint();
+  void RollbackToSavePoint();
+  // Commit or Rollback has run (or the DB closed).
+  bool ended() const { return ended_; }
+
+  // Marks the transaction in use for one call (RuntimeError if it was released or is in use
+  // by another thread) and counts a DB call.
+  class Use {
+   public:
+    explicit Use(TransactionObject* transaction);
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+    ~Use() { transaction_->in_use_ = false; }
+    Transaction* engine() const { return transaction_->engine_.get(); }
+
+   private:
+    TransactionObject* transaction_;
+    std::optional<DBCall> call_;
+  };
+
+ private:
+  pybind11::object db_ref_;  // keeps db_ alive
+  DBObject* db_;
+  std::unique_ptr<Transaction> engine_;  // null once released
+  bool in_use_ = false;                  // read and written with the GIL held
+  bool ended_ = false;
+};
+
+// Binds ziggydb._Transaction.
+void BindTransaction(pybind11::module_& module);
+
+}  // namespace ziggydb::python
+
+#endif  // ZIGGYDB_PYTHON_TRANSACTION_OBJECT_H_

@@ -1,0 +1,50 @@
+// WriteBatchObject: ziggydb.WriteBatch, plyvel's WriteBatch over the engine's WriteBatch.
+//
+// Updates collect in memory and reach the DB atomically on write(), or at the end of a `with`
+// block. An exception leaving the block still writes the batch, unless it was made with
+// transaction=True (then nothing is written), as in plyvel. A batch of a prefixed DB prepends
+// the prefix to its keys. write() leaves the batch as it is (it may be written again).
+#ifndef ZIGGYDB_PYTHON_WRITE_BATCH_OBJECT_H_
+#define ZIGGYDB_PYTHON_WRITE_BATCH_OBJECT_H_
+
+#include <pybind11/pybind11.h>
+
+#include <string>
+
+#include "db_object.h"
+#include "ziggydb/write_batch.h"
+
+namespace ziggydb::python {
+
+class WriteBatchObject {
+ public:
+  WriteBatchObject(pybind11::object db, std::string db_prefix, bool transaction, bool sync);
+
+  void Put(pybind11::handle key, pybind11::handle value);
+  void Delete(pybind11::handle key);
+  void Clear() { batch_.Clear(); }
+  void Append(const WriteBatchObject& other) { batch_.Append(other.batch_); }
+  size_t ApproximateSize() const { return batch_.ApproximateSize(); }
+  void Write();
+  // The `with` block's end: writes unless an exception left a transactional batch.
+  void Exit(pybind11::handle exception_type);
+
+  const WriteBatch& batch() const { return batch_; }
+
+ private:
+  std::string FullKey(pybind11::handle key) const;
+
+  pybind11::object db_ref_;  // keeps db_ alive
+  DBObject* db_;
+  std::string db_prefix_;
+  bool transaction_;
+  bool sync_;
+  WriteBatch batch_;
+};
+
+// Binds ziggydb.WriteBatch.
+void BindWriteBatch(pybind11::module_& module);
+
+}  // namespace ziggydb::python
+
+#endif  // ZIGGYDB_PYTHON_WRITE_BATCH_OBJECT_H_
