@@ -199,16 +199,6 @@ Status DBReadOnly::CreateCheckpoint(const std::string&) {
   return ReadOnlyError("CreateCheckpoint");
 }
 
-Status DBReadOnly::GetApproximateSizes(const Range*, size_t, uint64_t*) {
-  ZIGGY_RETURN_IF_ERROR(CheckOpen());
-  return ReadOnlyError("GetApproximateSizes");
-}
-
-std::unique_ptr<Transaction> DBReadOnly::BeginTransaction(const WriteOptions& write_options,
-                                                          const TransactionOptions& txn_options) {
-  return NewTransaction(nullptr, write_options, txn_options);
-}
-
 Status DBReadOnly::CompactRange(std::optional<std::string_view>, std::optional<std::string_view>) {
   ZIGGY_RETURN_IF_ERROR(CheckOpen());
   return ReadOnlyError("CompactRange");
@@ -310,6 +300,15 @@ bool DBReadOnly::GetProperty(std::string_view name, std::string* value) {
 
 Status DBReadOnly::Close() {
   if (closed_.exchange(true, std::memory_order_relaxed)) return Status::OK();
+  // Open transactions end now (their reads would otherwise outlive the lock).
+  std::vector<TxnClient*> open;
+  {
+    MutexLock lock(&txn_mu_);
+    open.assign(transactions_.begin(), transactions_.end());
+    transactions_.clear();
+  }
+  for (TxnClient* client : open)
+    client->OnHostClosed();
   // The memtable, Version and table cache stay for the iterators still alive (DB::Close); the
   // tables they have open stay readable even if a writer now deletes them.
   lock_.reset();  // releases the shared lock: a writer may open the DB now
@@ -323,7 +322,26 @@ Status DBReadOnly::GetApproximateSizes(const Range* ranges, size_t n, uint64_t* 
 
 std::unique_ptr<Transaction> DBReadOnly::BeginTransaction(const WriteOptions& write_options,
                                                           const TransactionOptions& txn_options) {
-  return NewTransaction(nullptr, write_options, txn_options);
+  return NewTransaction(closed_.load(std::memory_order_relaxed) ? nullptr : this, write_options,
+                        txn_options);
+}
+
+Status DBReadOnly::RegisterTransaction(TxnClient* client, SequenceNumber* snapshot) {
+  MutexLock lock(&txn_mu_);
+  if (closed_.load(std::memory_order_relaxed)) return Status::InvalidArgument("the DB is closed");
+  transactions_.insert(client);
+  *snapshot = snapshot_->sequence_number();
+  return Status::OK();
+}
+
+void DBReadOnly::UnregisterTransaction(TxnClient* client) {
+  MutexLock lock(&txn_mu_);
+  transactions_.erase(client);
+}
+
+Status DBReadOnly::CommitTransaction(const WriteOptions&, const WriteBatch&, SequenceNumber,
+                                     const TxnValidator&) {
+  return ReadOnlyError("Commit");
 }
 
 }  // namespace ziggydb

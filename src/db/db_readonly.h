@@ -23,14 +23,18 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 
 #include "base/dbformat.h"
 #include "db/table_cache.h"
+#include "db/txn_host.h"
 #include "db/version_set.h"
 #include "memtable/memtable.h"
 #include "table/block_cache.h"
 #include "table/filter_policy.h"
 #include "table/table_options.h"
+#include "util/mutex.h"
+#include "util/thread_annotations.h"
 #include "ziggydb/db.h"
 
 namespace ziggydb {
@@ -60,7 +64,7 @@ class DbReadLock {
   const int fd_;  // -1: no LOCK file, nothing held
 };
 
-class DBReadOnly final : public DB {
+class DBReadOnly final : public DB, private TxnHost {
  public:
   // DB::OpenReadOnly.
   [[nodiscard]] static Status Open(const Options& options, const std::string& dbname,
@@ -91,8 +95,8 @@ class DBReadOnly final : public DB {
   Status CreateCheckpoint(const std::string& dir) override;
   // The tables of the one Version (approximate_sizes.h).
   Status GetApproximateSizes(const Range* ranges, size_t n, uint64_t* sizes) override;
-  // A transaction that refuses every call (InvalidArgument), as after DB::Close: a read-only DB
-  // commits nothing.
+  // A transaction reading the DB's one state: its reads work, and a Commit with writes returns
+  // NotSupported (a read-only DB commits nothing; one without writes commits, as anywhere).
   std::unique_ptr<Transaction> BeginTransaction(const WriteOptions& write_options,
                                                 const TransactionOptions& txn_options) override;
   // Releases the lock; later calls fail with InvalidArgument "the DB is closed" (iterators taken
@@ -104,10 +108,20 @@ class DBReadOnly final : public DB {
    public:
     explicit FixedSnapshot(SequenceNumber sequence) : sequence_(sequence) {}
     uint64_t sequence() const override { return raw(sequence_); }
+    SequenceNumber sequence_number() const { return sequence_; }
 
    private:
     const SequenceNumber sequence_;
   };
+
+  // TxnHost: registration only, so that Close can end open transactions; commits are refused.
+  [[nodiscard]] Status RegisterTransaction(TxnClient* client, SequenceNumber* snapshot) override
+      EXCLUDES(txn_mu_);
+  void UnregisterTransaction(TxnClient* client) override EXCLUDES(txn_mu_);
+  [[nodiscard]] Status CommitTransaction(const WriteOptions& options, const WriteBatch& batch,
+                                         SequenceNumber snapshot,
+                                         const TxnValidator& validate) override;
+  DB* TxnDb() override { return this; }
 
   // Under the lock: recovery into versions_ and mem_.
   [[nodiscard]] Status Recover();
@@ -133,6 +147,8 @@ class DBReadOnly final : public DB {
   std::shared_ptr<const Version> version_;
   std::shared_ptr<MemTable> mem_;  // what the WALs hold beyond the tables
   std::optional<FixedSnapshot> snapshot_;
+  Mutex txn_mu_;
+  std::unordered_set<TxnClient*> transactions_ GUARDED_BY(txn_mu_);  // open transactions
   // Set by Close; relaxed: a call after Close is ordered after it by the caller.
   std::atomic<bool> closed_{false};
 };

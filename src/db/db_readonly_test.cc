@@ -16,6 +16,7 @@
 #include "testutil/testutil.h"
 #include "ziggydb/db.h"
 #include "ziggydb/env.h"
+#include "ziggydb/transaction.h"
 
 namespace ziggydb::test {
 namespace {
@@ -148,6 +149,42 @@ TEST_F(DBReadOnlyTest, WritesAreRefused) {
   ASSERT_TRUE(db->Close().ok());
   EXPECT_TRUE(db->Get(ReadOptions(), Key(1), &value).IsInvalidArgument());
   EXPECT_EQ(db->GetSnapshot(), nullptr);
+}
+
+// A transaction on a read-only DB reads its one state; a commit with writes is refused, one
+// without writes succeeds; Close ends the transactions still open.
+TEST_F(DBReadOnlyTest, TransactionsReadAndCommitNothing) {
+  Fill(10);
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::OpenReadOnly(options_, dbname_, &db).ok());
+  std::string value;
+  {
+    std::unique_ptr<Transaction> reader = db->BeginTransaction(WriteOptions(), {});
+    ASSERT_TRUE(reader->Get(ReadOptions(), Key(3), &value).ok());
+    EXPECT_EQ(value, Value(3));
+    std::unique_ptr<Iterator> it = reader->NewIterator(ReadOptions());
+    int seen = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next())
+      ++seen;
+    EXPECT_TRUE(it->status().ok());
+    EXPECT_EQ(seen, 19);  // Fill(10): keys 1..19
+    it.reset();
+    EXPECT_TRUE(reader->Commit().ok());
+  }
+  std::unique_ptr<Transaction> writer = db->BeginTransaction(WriteOptions(), {});
+  ASSERT_TRUE(writer->Put("k", "v").ok());  // buffered: visible to the transaction only
+  ASSERT_TRUE(writer->Get(ReadOptions(), "k", &value).ok());
+  const Status commit = writer->Commit();
+  EXPECT_TRUE(commit.IsNotSupported()) << commit.ToString();
+  EXPECT_TRUE(Contains(commit, "read-only")) << commit.ToString();
+  EXPECT_TRUE(db->Get(ReadOptions(), "k", &value).IsNotFound());
+
+  std::unique_ptr<Transaction> open = db->BeginTransaction(WriteOptions(), {});
+  ASSERT_TRUE(db->Close().ok());
+  EXPECT_TRUE(open->Get(ReadOptions(), Key(1), &value).IsInvalidArgument());
+  EXPECT_TRUE(db->BeginTransaction(WriteOptions(), {})
+                  ->Get(ReadOptions(), Key(1), &value)
+                  .IsInvalidArgument());
 }
 
 TEST_F(DBReadOnlyTest, ChangesNothingInTheDirectory) {
