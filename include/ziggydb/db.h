@@ -16,6 +16,7 @@
 #include "ziggydb/options.h"
 #include "ziggydb/snapshot.h"
 #include "ziggydb/status.h"
+#include "ziggydb/transaction.h"
 #include "ziggydb/write_batch.h"
 
 namespace ziggydb {
@@ -84,6 +85,12 @@ class DB {
   // trigger). The active memtable is left alone (see Flush). Returns the background error if one
   // has stopped background work. Writes made meanwhile may create more work to wait for.
   virtual Status WaitForBackgroundWork() = 0;
+
+  // ---- Transactions (ziggydb/transaction.h) ----
+  // Begins a transaction reading from a snapshot of the current state; Commit writes with
+  // `write_options`. After Close, every call of the transaction returns InvalidArgument.
+  virtual std::unique_ptr<Transaction> BeginTransaction(const WriteOptions& write_options,
+                                                        const TransactionOptions& txn_options) = 0;
 };
 
 // Holds a snapshot for the scope it lives in.

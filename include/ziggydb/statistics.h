@@ -68,6 +68,8 @@ enum class Ticker : uint32_t {
   kFlushesHeld,                      // flushes that waited for L0 to drop below l0_stop_trigger
   kFlushHeldMicros,                  // ... and how long
   kBackgroundErrors,                 // background errors that stopped writes
+  kTxnConflicts,                     // transaction commits refused (Busy) by a conflict
+  kTxnHistoryAborts,                 // ... refused (Busy): their history was no longer kept
   kNumTickers,                       // not a ticker: the count
 };
 inline constexpr size_t kNumTickers = static_cast<size_t>(Ticker::kNumTickers);

@@ -77,6 +77,7 @@ DBImpl::~DBImpl() {
 
 Status DBImpl::Close() {
   if (close_status_.has_value()) return *close_status_;
+  CloseTransactions();
   Status result;
   bool flush_unlogged = false;
   {
@@ -161,9 +162,15 @@ void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {
 
 std::vector<SequenceNumber> DBImpl::LiveSnapshotSequences() const {
   std::vector<SequenceNumber> sequences;
-  sequences.reserve(snapshots_.size());
+  sequences.reserve(snapshots_.size() + transactions_.size());
   for (const auto& snapshot : snapshots_)
     sequences.push_back(SequenceNumber{snapshot->sequence()});
+  // Transactions' snapshots (db_impl_txn.cc) come in no order.
+  if (!transactions_.empty()) {
+    for (const auto& [client, sequence] : transactions_)
+      sequences.push_back(sequence);
+    std::sort(sequences.begin(), sequences.end());
+  }
   return sequences;
 }
 

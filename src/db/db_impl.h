@@ -46,6 +46,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "base/dbformat.h"
@@ -58,6 +59,7 @@
 #include "db/event_queue.h"
 #include "db/table_cache.h"
 #include "db/table_output.h"
+#include "db/txn_host.h"
 #include "db/version_edit.h"
 #include "db/version_set.h"
 #include "db/wal_set.h"
@@ -77,7 +79,7 @@
 
 namespace ziggydb {
 
-class DBImpl final : public DB, private CommitEnv {
+class DBImpl final : public DB, private CommitEnv, private TxnHost {
  public:
   DBImpl(const Options& options, std::string dbname);
   ~DBImpl() override;
@@ -98,6 +100,11 @@ class DBImpl final : public DB, private CommitEnv {
                       std::optional<std::string_view> end) override EXCLUDES(mu_);
   Status WaitForBackgroundWork() override EXCLUDES(mu_);
   Status Close() override EXCLUDES(mu_);
+
+  // ---- Transactions (db_impl_txn.cc) ----
+  std::unique_ptr<Transaction> BeginTransaction(const WriteOptions& write_options,
+                                                const TransactionOptions& txn_options) override
+      EXCLUDES(mu_);
 
   // Runs the whole of DB::Open on this object. On failure the object must only be destroyed.
   [[nodiscard]] Status OpenImpl() EXCLUDES(mu_);
@@ -236,6 +243,20 @@ class DBImpl final : public DB, private CommitEnv {
   void RecordWriteGroup(size_t batches, uint64_t bytes, uint64_t keys, uint64_t wal_bytes) const;
   void RecordWalSync(uint64_t micros) const;
 
+  // ---- db_impl_txn.cc: TxnHost (txn_host.h), what the transaction module uses ----
+  [[nodiscard]] Status RegisterTransaction(TxnClient* client, SequenceNumber* snapshot) override
+      EXCLUDES(mu_);
+  void UnregisterTransaction(TxnClient* client) override EXCLUDES(mu_);
+  [[nodiscard]] Status CommitTransaction(const WriteOptions& options, const WriteBatch& batch,
+                                         SequenceNumber snapshot,
+                                         const TxnValidator& validate) override EXCLUDES(mu_);
+  DB* TxnDb() override { return this; }
+  // The commit-point check of CommitTransaction: the memtables cover `snapshot`, then `validate`.
+  [[nodiscard]] Status ValidateTransaction(SequenceNumber snapshot, const TxnValidator& validate)
+      REQUIRES(mu_);
+  // Close's first step: ends the open transactions (TxnClient::OnHostClosed).
+  void CloseTransactions() EXCLUDES(mu_);
+
   // ---- db_impl.cc ----
   void Log(const std::string& line) const;
   // OK until Close; then InvalidArgument "the DB is closed". The first check of every entry
@@ -340,7 +361,10 @@ class DBImpl final : public DB, private CommitEnv {
   // (DeliverTaken).
   EventQueue events_ GUARDED_BY(mu_){options_.listeners};
   std::list<std::unique_ptr<SnapshotImpl>> snapshots_ GUARDED_BY(mu_);  // oldest first
-  bool bg_error_reported_ GUARDED_BY(mu_) = false;                      // ReportBackgroundError ran
+  // The open transactions and their snapshots (db_impl_txn.cc): live snapshots for compaction,
+  // ended by Close.
+  std::unordered_map<TxnClient*, SequenceNumber> transactions_ GUARDED_BY(mu_);
+  bool bg_error_reported_ GUARDED_BY(mu_) = false;  // ReportBackgroundError ran
 
   // ---- Recovery counters: written by Open, read anywhere (relaxed) ----
   std::atomic<uint64_t> wal_tail_records_dropped_{0};

@@ -61,7 +61,8 @@ Status DBImpl::RecoverAndStart(bool exists) {
   ZIGGY_RETURN_IF_ERROR(versions_->LogAndApply(&edit, &mu_));
   // Nothing below fails: once the edit is durable the Open has succeeded.
   wal_set_.Install(new_log_number, std::move(new_log));
-  mem_ = std::make_shared<MemTable>(icmp_, options_.memtable_bytes);
+  mem_ = std::make_shared<MemTable>(icmp_, options_.memtable_bytes,
+                                    SequenceNumber{raw(versions_->LastSequence()) + 1});
   StartInfoLog();
   LogOptions();
   DeleteObsoleteFiles();

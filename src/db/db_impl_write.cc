@@ -122,7 +122,9 @@ Status DBImpl::SwitchMemtable() {
     return s;
   }
   imm_.push_back(Immutable{mem_, new_number});
-  mem_ = std::make_shared<MemTable>(icmp_, options_.memtable_bytes);
+  // The leader switches between groups: every sequence published so far is in older memtables.
+  mem_ = std::make_shared<MemTable>(icmp_, options_.memtable_bytes,
+                                    SequenceNumber{raw(versions_->LastSequence()) + 1});
   wal_set_.Install(new_number, std::move(new_log));
   Log("switched to WAL " + std::to_string(raw(new_number)) + "; " + std::to_string(imm_.size()) +
       " memtable(s) waiting for flush");

@@ -90,20 +90,23 @@ int MemTable::EntryComparator::operator()(const char* a, const char* b) const {
   return tag_a > tag_b ? -1 : (tag_a < tag_b ? 1 : 0);
 }
 
-MemTable::MemTable(const InternalKeyComparator& comparator, size_t capacity_bytes)
+MemTable::MemTable(const InternalKeyComparator& comparator, size_t capacity_bytes,
+                   SequenceNumber first_sequence)
     : comparator_(comparator),
       arena_(ArenaBlockBytes(capacity_bytes)),
       table_(EntryComparator{&comparator_, comparator.user_comparator() == BytewiseComparator()},
              &arena_),
       filter_(capacity_bytes == 0
                   ? nullptr
-                  : std::make_unique<MemTableFilter>(MemTableFilterBytes(capacity_bytes))) {}
+                  : std::make_unique<MemTableFilter>(MemTableFilterBytes(capacity_bytes))),
+      first_sequence_(first_sequence) {}
 
 void MemTable::Add(SequenceNumber sequence, ValueType type, std::string_view user_key,
                    std::string_view value) {
   constexpr size_t kMaxBytes = std::numeric_limits<uint32_t>::max();
   ZIGGY_ASSERT(user_key.size() <= kMaxBytes - kInternalKeyTrailerBytes);
   ZIGGY_ASSERT(value.size() <= kMaxBytes);
+  ZIGGY_DASSERT(raw(sequence) >= raw(first_sequence_));
   const auto key_bytes = static_cast<uint32_t>(user_key.size() + kInternalKeyTrailerBytes);
   const auto value_bytes = static_cast<uint32_t>(value.size());
   const size_t entry_bytes =

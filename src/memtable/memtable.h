@@ -38,8 +38,11 @@ class MemTable {
  public:
   // `comparator` must outlive the memtable. capacity_bytes: the size the memtable is expected to
   // reach (the DB's memtable_bytes); it sizes the key filter, counted in ApproximateMemoryBytes.
-  // 0 means unknown: no filter.
-  explicit MemTable(const InternalKeyComparator& comparator, size_t capacity_bytes = 0);
+  // 0 means unknown: no filter. first_sequence: the lowest sequence the memtable may be given
+  // (the DB's next sequence when it creates the memtable): with the newer memtables it holds every
+  // write from there on, which is what transactions are validated against.
+  explicit MemTable(const InternalKeyComparator& comparator, size_t capacity_bytes = 0,
+                    SequenceNumber first_sequence = SequenceNumber{0});
   MemTable(const MemTable&) = delete;
   MemTable& operator=(const MemTable&) = delete;
   ~MemTable() = default;
@@ -68,6 +71,7 @@ class MemTable {
   bool has_filter() const { return filter_ != nullptr; }
   uint64_t NumEntries() const { return num_entries_.load(std::memory_order_relaxed); }
   bool Empty() const { return NumEntries() == 0; }
+  SequenceNumber first_sequence() const { return first_sequence_; }
 
  private:
   class MemTableIterator;
@@ -85,6 +89,7 @@ class MemTable {
   Arena arena_;
   Table table_;
   const std::unique_ptr<MemTableFilter> filter_;  // null without a capacity
+  const SequenceNumber first_sequence_;
   // Relaxed: a count for statistics, written by the single writer; entries are published to
   // readers by the skiplist, not through this counter.
   std::atomic<uint64_t> num_entries_{0};

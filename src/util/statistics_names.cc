@@ -58,6 +58,10 @@ constexpr std::array<NameAndHelp, kNumTickers> kTickers = {{
     {"flushes_held", "Flushes that waited for L0 to drop below the stop trigger."},
     {"flush_held_micros", "Microseconds flushes waited for L0 to drop below the stop trigger."},
     {"background_errors", "Background errors that stopped writes."},
+    {"txn_conflicts", "Transaction commits refused (Busy) because of a conflict."},
+    {"txn_history_aborts",
+     "Transaction commits refused (Busy) because the history needed to check them was no longer "
+     "kept."},
 }};
 
 // Indexed by HistogramType.

@@ -1,0 +1,131 @@
+// DBImpl as the TxnHost of the transaction module (txn_host.h): registration of the transactions'
+// snapshots, their commit through commit_pipeline_ with a validator, and the conflict history
+// the validator reads: the memtables (docs/design/transactions.md).
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "db/db_impl.h"
+#include "util/assert.h"
+#include "util/status_macros.h"
+
+namespace ziggydb {
+namespace {
+
+// The memtables' entries, newest memtable first. Entries of one user key run newest first
+// (InternalKeyComparator), so the first entry of a key in a memtable is its newest there.
+class MemtableHistory final : public ConflictHistory {
+ public:
+  explicit MemtableHistory(std::vector<const MemTable*> mems) : mems_(std::move(mems)) {}
+
+  bool KeyWrittenAfter(std::string_view key, SequenceNumber snapshot) const override {
+    const LookupKey lookup(key, SequenceNumber{kMaxSequenceNumber});
+    for (const MemTable* mem : mems_) {
+      const std::unique_ptr<Iterator> it = mem->NewIterator();
+      it->Seek(lookup.internal_key());
+      if (!it->Valid() || ExtractUserKey(it->key()) != key) continue;
+      // A newer memtable holds only newer sequences: the first memtable with the key decides.
+      return (ExtractTag(it->key()) >> 8) > raw(snapshot);
+    }
+    return false;
+  }
+
+  bool RangeWrittenAfter(std::optional<std::string_view> lo, std::optional<std::string_view> hi,
+                         SequenceNumber snapshot) const override {
+    for (const MemTable* mem : mems_) {
+      const std::unique_ptr<Iterator> it = mem->NewIterator();
+      if (lo.has_value()) {
+        const LookupKey lookup(*lo, SequenceNumber{kMaxSequenceNumber});
+        it->Seek(lookup.internal_key());
+      } else {
+        it->SeekToFirst();
+      }
+      // Every version in the range is looked at: an older version of a key may be the only one
+      // newer than the snapshot only if the newest is too, but checking all is as cheap.
+      for (; it->Valid(); it->Next()) {
+        if (hi.has_value() && ExtractUserKey(it->key()) >= *hi) break;
+        if ((ExtractTag(it->key()) >> 8) > raw(snapshot)) return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  const std::vector<const MemTable*> mems_;
+};
+
+}  // namespace
+
+std::unique_ptr<Transaction> DBImpl::BeginTransaction(const WriteOptions& write_options,
+                                                      const TransactionOptions& txn_options) {
+  // After Close a transaction that refuses every call, as NewIterator returns an error iterator.
+  return NewTransaction(CheckOpen().ok() ? static_cast<TxnHost*>(this) : nullptr, write_options,
+                        txn_options);
+}
+
+Status DBImpl::RegisterTransaction(TxnClient* client, SequenceNumber* snapshot) {
+  ZIGGY_RETURN_IF_ERROR(CheckOpen());
+  MutexLock lock(&mu_);
+  *snapshot = versions_->LastSequence();
+  const bool inserted = transactions_.emplace(client, *snapshot).second;
+  ZIGGY_ASSERT(inserted);
+  return Status::OK();
+}
+
+void DBImpl::UnregisterTransaction(TxnClient* client) {
+  MutexLock lock(&mu_);
+  const size_t erased = transactions_.erase(client);
+  ZIGGY_ASSERT(erased == 1);
+}
+
+void DBImpl::CloseTransactions() {
+  std::vector<TxnClient*> open;
+  {
+    MutexLock lock(&mu_);
+    for (const auto& [client, sequence] : transactions_)
+      open.push_back(client);
+    transactions_.clear();
+  }
+  if (!open.empty()) Log("event=close_transactions open=" + std::to_string(open.size()));
+  // INVARIANT: Close runs alone (DB::Close), so no transaction is in a call meanwhile.
+  for (TxnClient* client : open)
+    client->OnHostClosed();
+}
+
+Status DBImpl::CommitTransaction(const WriteOptions& options, const WriteBatch& batch,
+                                 SequenceNumber snapshot, const TxnValidator& validate) {
+  ZIGGY_RETURN_IF_ERROR(CheckOpen());
+  ZIGGY_RETURN_IF_ERROR(batch.status());
+  ZIGGY_ASSERT(batch.Count() > 0);
+  const CommitPipeline::Validator validator = [this, snapshot,
+                                               &validate](SequenceNumber) -> Status {
+    mu_.AssertHeld();  // commit_pipeline_ runs validators under its mutex, mu_ (invariant 4)
+    return ValidateTransaction(snapshot, validate);
+  };
+  return commit_pipeline_.Write(options, &batch, &validator);
+}
+
+Status DBImpl::ValidateTransaction(SequenceNumber snapshot, const TxnValidator& validate) {
+  // imm_ is oldest first; the oldest memtable kept and the newer ones hold every write from its
+  // first sequence on. The transaction needs every write after its snapshot.
+  const MemTable* oldest = imm_.empty() ? mem_.get() : imm_.front().mem.get();
+  if (raw(oldest->first_sequence()) > raw(snapshot) + 1) {
+    db_stats_->RecordTick(Ticker::kTxnHistoryAborts);
+    return Status::Busy(
+        "transaction conflict check impossible: the history since its snapshot is no longer kept "
+        "(older than the memtables); retry",
+        "snapshot " + std::to_string(raw(snapshot)) + ", history from " +
+            std::to_string(raw(oldest->first_sequence())));
+  }
+  std::vector<const MemTable*> mems;
+  mems.reserve(imm_.size() + 1);
+  mems.push_back(mem_.get());
+  for (auto it = imm_.rbegin(); it != imm_.rend(); ++it)
+    mems.push_back(it->mem.get());
+  Status s = validate(MemtableHistory(std::move(mems)));
+  if (s.IsBusy()) db_stats_->RecordTick(Ticker::kTxnConflicts);
+  return s;
+}
+
+}  // namespace ziggydb
