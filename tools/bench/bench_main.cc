@@ -236,11 +236,34 @@ nlohmann::json RunTxnCell(EngineRun* run, const bench::TxnRunConfig& config) {
   return j;
 }
 
-// A transaction workload on a fresh store opened for transactions: the dataset (untimed), then
-// one cell per hot set (txn-transfer), thread count and isolation level the engine offers, the
-// levels alternating so that both see the store in the same state.
-std::vector<nlohmann::json> RunTxn(EngineRun* run, const bench::TxnWorkloadInfo& info,
-                                   const BenchArgs& args) {
+// An engine's store for one transaction workload, with the isolation levels it runs.
+struct TxnStore {
+  EngineRun run;
+  std::vector<bench::TxnIsolation> levels;
+  bool failed = false;  // a cell failed: no more cells on this store
+};
+
+// Opens run's store fresh for transactions and loads config's dataset (untimed).
+Status OpenTxnStore(EngineRun* run, const bench::TxnRunConfig& config, const BenchArgs& args) {
+  run->loaded = false;
+  run->transactions = true;
+  Status s = Reopen(run, args.config, /*fresh=*/true, args.sync);
+  run->transactions = false;
+  if (!s.ok()) return s;
+  fmt::print(stderr, "{}: loading {} records for {} (untimed)\n", run->engine->name(),
+             WithCommas(config.records), config.workload->name);
+  s = bench::LoadTxnDataset(run->engine.get(), config);
+  bench::PhaseCost settle;
+  if (s.ok()) Settle(run, &settle);
+  return s;
+}
+
+// A transaction workload on every engine: each gets a fresh store opened for transactions with
+// the dataset loaded, then the cells run one after another across the engines (per transfer hot
+// set, per thread count: each engine at each level it offers), so that the engines compared in
+// a cell are measured within seconds of each other on this shared machine.
+std::vector<nlohmann::json> RunTxn(const std::vector<std::string>& engines,
+                                   const bench::TxnWorkloadInfo& info, const BenchArgs& args) {
   bench::TxnRunConfig config;
   config.workload = &info;
   config.records = args.records > 0 ? args.records : config.records;
@@ -249,41 +272,51 @@ std::vector<nlohmann::json> RunTxn(EngineRun* run, const bench::TxnWorkloadInfo&
   config.operations_per_thread = args.operations;
   config.seed = args.config.seed;
   config.print_progress = args.config.progress;
-  std::vector<bench::TxnIsolation> levels;
-  for (bench::TxnIsolation level : run->engine->TxnIsolations())
-    if (std::count(args.txn_levels.begin(), args.txn_levels.end(), level) > 0)
-      levels.push_back(level);
-  if (levels.empty()) return {bench::TxnSkippedJson(run->engine->name(), config)};
-  run->loaded = false;
-  run->transactions = true;
-  Status s = Reopen(run, args.config, /*fresh=*/true, args.sync);
-  run->transactions = false;  // the next workload reopens the store as a plain one
-  if (s.ok()) {
-    fmt::print(stderr, "{}: loading {} records for {} (untimed)\n", run->engine->name(),
-               WithCommas(config.records), info.name);
-    s = bench::LoadTxnDataset(run->engine.get(), config);
-  }
-  if (!s.ok()) {
-    nlohmann::json j = bench::TxnSkippedJson(run->engine->name(), config);
-    j["ok"] = false;
-    j["skipped"] = false;
-    j["error"] = s.ToString();
-    return {j};
-  }
-  bench::PhaseCost settle;
-  Settle(run, &settle);
   std::vector<nlohmann::json> lines;
+  std::vector<TxnStore> stores;
+  for (const std::string& name : engines) {
+    // A directory per engine and workload, so that --keep keeps each store.
+    TxnStore store{
+        EngineRun{bench::NewEngine(name), fmt::format("{}/{}-{}", args.db_dir, name, info.name)},
+        {}};
+    for (bench::TxnIsolation level : store.run.engine->TxnIsolations())
+      if (std::count(args.txn_levels.begin(), args.txn_levels.end(), level) > 0)
+        store.levels.push_back(level);
+    if (store.levels.empty()) {
+      lines.push_back(bench::TxnSkippedJson(name, config));
+      continue;
+    }
+    Status s = OpenTxnStore(&store.run, config, args);
+    if (!s.ok()) {
+      nlohmann::json j = bench::TxnSkippedJson(name, config);
+      j["ok"] = false;
+      j["skipped"] = false;
+      j["error"] = s.ToString();
+      lines.push_back(std::move(j));
+      store.failed = true;
+    }
+    stores.push_back(std::move(store));
+  }
   const std::vector<uint64_t> hot_sets =
       info.kind == bench::TxnWorkload::kTransfer ? args.txn_hot_sets : std::vector<uint64_t>{0};
   for (uint64_t hot : hot_sets) {
     for (int threads : args.txn_thread_counts) {
-      for (bench::TxnIsolation level : levels) {
-        config.hot_keys = hot;
-        config.threads = threads;
-        config.isolation = level;
-        lines.push_back(RunTxnCell(run, config));
-        if (!lines.back().value("ok", false)) return lines;
+      for (TxnStore& store : stores) {
+        for (size_t i = 0; i < store.levels.size() && !store.failed; ++i) {
+          config.hot_keys = hot;
+          config.threads = threads;
+          config.isolation = store.levels[i];
+          lines.push_back(RunTxnCell(&store.run, config));
+          store.failed = !lines.back().value("ok", false);
+        }
       }
+    }
+  }
+  for (TxnStore& store : stores) {
+    if (store.run.open) store.run.engine->Close().PermitUncheckedError();
+    if (!args.keep) {
+      std::error_code ec;
+      std::filesystem::remove_all(store.run.dir, ec);
     }
   }
   return lines;
@@ -486,29 +519,27 @@ ExitCode RunBench(BenchArgs args) {
   std::map<std::string, std::vector<WorkloadResult>> db_bench;
   std::vector<nlohmann::json> lines;
   bool failed = false;
+  const auto record = [&](std::vector<nlohmann::json> new_lines) {
+    for (nlohmann::json& j : new_lines) {
+      if (!j.value("ok", false)) {
+        failed = true;
+        fmt::print(stderr, "ziggy bench: {}/{}: {}\n", j.value("engine", ""),
+                   j.value("workload", ""), j.value("error", ""));
+      }
+      if (json.is_open()) json << j.dump() << std::endl;
+      lines.push_back(std::move(j));
+    }
+  };
   for (const std::string& name : engines) {
     EngineRun run{bench::NewEngine(name), args.db_dir + "/" + name};
     for (const BenchItem& item : items) {
-      std::vector<nlohmann::json> new_lines;
       if (item.db_bench != nullptr) {
         bench::PhaseCost cost;
         WorkloadResult r = RunDbBench(&run, *item.db_bench, args, &cost);
-        new_lines.push_back(
-            bench::DbBenchToJson(r, args.config, args.sync || item.db_bench->sync, cost));
+        record({bench::DbBenchToJson(r, args.config, args.sync || item.db_bench->sync, cost)});
         db_bench[r.workload].push_back(std::move(r));
-      } else if (item.txn != nullptr) {
-        new_lines = RunTxn(&run, *item.txn, args);
-      } else {
-        new_lines = RunYcsb(&run, *item.ycsb, args);
-      }
-      for (nlohmann::json& j : new_lines) {
-        if (!j.value("ok", false)) {
-          failed = true;
-          fmt::print(stderr, "ziggy bench: {}/{}: {}\n", name, j.value("workload", ""),
-                     j.value("error", ""));
-        }
-        if (json.is_open()) json << j.dump() << std::endl;
-        lines.push_back(std::move(j));
+      } else if (item.ycsb) {
+        record(RunYcsb(&run, *item.ycsb, args));
       }
     }
     if (run.open) run.engine->Close().PermitUncheckedError();
@@ -517,6 +548,9 @@ ExitCode RunBench(BenchArgs args) {
       std::filesystem::remove_all(run.dir, ec);
     }
   }
+  // The transaction workloads run after the others, across the engines cell by cell.
+  for (const BenchItem& item : items)
+    if (item.txn != nullptr) record(RunTxn(engines, *item.txn, args));
   PrintTables(items, &db_bench, lines, args.config);
   if (!args.report_dir.empty()) {
     Status s = WriteReport(lines, args.report_dir);
