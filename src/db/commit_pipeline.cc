@@ -45,6 +45,7 @@ struct CommitPipeline::Writer {
   const bool disable_wal;
   uint32_t wake_bit = 0;  // a sync writer's bit, set under the mutex when queued
   Status status;          // set by the serving leader before state becomes kDone
+  bool rejected = false;  // its validator failed it in a group (status set then)
   std::atomic<uint32_t> state{kWaiting};
 };
 
@@ -182,7 +183,7 @@ Status CommitPipeline::CommitGroups(Writer* self) {
     // The validator runs after MakeRoom, which may release the mutex, and before anything else
     // can commit: every earlier group is published, no later one exists (invariant 4).
     if (s.ok() && front->validator != nullptr) {
-      s = (*front->validator)(SequenceNumber{raw(env_->LastSequence()) + 1});
+      s = (*front->validator)(SequenceNumber{raw(env_->LastSequence()) + 1}, no_batch_);
     }
     if (s.ok() && front->batch != nullptr) {
       size_t batches = 0;
@@ -202,7 +203,7 @@ Status CommitPipeline::CommitGroups(Writer* self) {
         served_self = true;
       } else {
         if (served->sync) --sync_writers_inflight_;
-        served->status = s;
+        if (!served->rejected) served->status = s;
         wake.Add(*served);
         served->state.store(kDone, std::memory_order_release);
       }
@@ -217,7 +218,7 @@ Status CommitPipeline::CommitGroups(Writer* self) {
     if (served_self && self->sync) --sync_writers_inflight_;
     mu_->Unlock();
     wake.Send(&writer_wakeups_);
-    if (served_self) return s;
+    if (served_self) return self->rejected ? self->status : s;
     if (!lead_again && WaitWhile(*self, kWaiting) == kDone) return self->status;
     mu_->Lock();
     ZIGGY_ASSERT(writers_.front() == self);
@@ -254,14 +255,25 @@ void CommitPipeline::BuildBatchGroup(Writer** last, size_t* batches) {
   for (auto it = writers_.begin() + 1; it != writers_.end(); ++it) {
     Writer* writer = *it;
     // A Flush request leads its own turn; a sync write never rides on a non-sync leader (it
-    // would return before its fsync); WAL and no-WAL writes never share a record; a validated
-    // write leads its own group (invariant 4).
+    // would return before its fsync); WAL and no-WAL writes never share a record.
     if (writer->batch == nullptr || (writer->sync && !leader->sync) ||
-        writer->disable_wal != leader->disable_wal || writer->validator != nullptr) {
+        writer->disable_wal != leader->disable_wal) {
       break;
     }
     const size_t added = WriteBatchInternal::ByteSize(*writer->batch) - kWriteBatchHeaderBytes;
     if (group_bytes + added > max_group_bytes_) break;
+    if (writer->validator != nullptr) {
+      // Invariant 4: the published state plus the batches ahead in this group.
+      const SequenceNumber first{raw(env_->LastSequence()) + 1 +
+                                 WriteBatchInternal::Count(group_batch_)};
+      Status verdict = (*writer->validator)(first, group_batch_);
+      if (!verdict.ok()) {
+        writer->status = std::move(verdict);
+        writer->rejected = true;
+        *last = writer;  // served (with its own status) when the group is
+        continue;
+      }
+    }
     WriteBatchInternal::Append(&group_batch_, *writer->batch);
     group_bytes += added;
     *last = writer;

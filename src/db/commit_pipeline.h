@@ -18,8 +18,9 @@
 //   3. Once publishing a group fails (CommitEnv::FinishGroup), the error is sticky: every
 //      later write returns it without reaching the CommitEnv.
 //   4. A writer's validator (CommitPipeline::Write) runs under the mutex after every earlier
-//      group was published and before its own batch gets its sequence numbers, with its batch
-//      first in its group: it sees every earlier commit and no later one.
+//      group was published and before its own batch gets its sequence numbers. It is given the
+//      batches ahead of it in its own group (numbered before it, not yet published; none when it
+//      leads): with the published state they are every earlier commit, and no later one exists.
 #ifndef ZIGGYDB_DB_COMMIT_PIPELINE_H_
 #define ZIGGYDB_DB_COMMIT_PIPELINE_H_
 
@@ -81,8 +82,10 @@ class CommitEnv {
 class CommitPipeline {
  public:
   // Checked under the mutex with `first_sequence`, the sequence number the writer's batch will
-  // start at (invariant 4). A non-OK status fails that write alone: its batch is not written.
-  using Validator = std::function<Status(SequenceNumber first_sequence)>;
+  // start at, and `ahead`, the batches of its group numbered before it (invariant 4): validated
+  // writers share groups, so a check must count `ahead` as committed. A non-OK status fails that
+  // write alone: its batch is not written, and the group goes on without it.
+  using Validator = std::function<Status(SequenceNumber first_sequence, const WriteBatch& ahead)>;
 
   // `mu` and `env` must outlive the pipeline. max_group_bytes: the most a group's batch may
   // hold (a single larger batch still forms a group of its own).
@@ -104,7 +107,8 @@ class CommitPipeline {
   struct Writer;
 
   // Merges the batches of the writers behind the front one that can share its WAL record into
-  // group_batch_; *last is the last writer taken.
+  // group_batch_, running the validators of those that have one (a rejected writer is marked,
+  // keeps its status and is served with the group); *last is the last writer taken.
   void BuildBatchGroup(Writer** last, size_t* batches) REQUIRES(*mu_);
   // A sync leader waits (bounded, a fraction of the last fsync) for the sync writers seen
   // recently to queue up, so that one fsync serves them all. Precondition: self is the front of
@@ -138,6 +142,7 @@ class CommitPipeline {
   // ---- Guarded by *mu_ ----
   std::deque<Writer*> writers_ GUARDED_BY(*mu_);
   WriteBatch group_batch_ GUARDED_BY(*mu_);  // used only by the leader
+  const WriteBatch no_batch_;                // what a leader's validator has ahead of it
   Status error_ GUARDED_BY(*mu_);            // sticky (invariant 3)
   // Group commit gathering (see BeginGathering).
   int sync_writers_inflight_ GUARDED_BY(*mu_) = 0;  // sync writers inside Write

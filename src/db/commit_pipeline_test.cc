@@ -321,16 +321,17 @@ TEST_F(CommitPipelineTest, MakeRoomFailureFailsOnlyThatGroup) {
   EXPECT_EQ(raw(env_.last_sequence), 1u);
 }
 
-TEST_F(CommitPipelineTest, ValidatedWriteLeadsItsGroupAndSeesExactlyTheEarlierCommits) {
+TEST_F(CommitPipelineTest, ValidatedWriteLeadingAGroupSeesExactlyTheEarlierCommits) {
   BlockLeader("leader");
-  Enqueue([this] { EXPECT_TRUE(Put("a").ok()); });
   SequenceNumber validated_at{0};
   SequenceNumber published_then{0};
+  std::vector<std::string> ahead_keys;
   Enqueue([&] {
     // Runs under the pipeline's mutex, so it may read the env's published state.
-    const CommitPipeline::Validator validator = [&](SequenceNumber first) {
+    const CommitPipeline::Validator validator = [&](SequenceNumber first, const WriteBatch& ahead) {
       validated_at = first;
       published_then = env_.last_sequence;
+      ahead_keys = KeysOf(ahead);
       return Status::OK();
     };
     WriteBatch batch;
@@ -341,19 +342,48 @@ TEST_F(CommitPipelineTest, ValidatedWriteLeadsItsGroupAndSeesExactlyTheEarlierCo
   env_.OpenWalGate();
   JoinAll();
   const auto groups = Groups();
-  ASSERT_EQ(groups.size(), 3u);
-  EXPECT_EQ(groups[1].keys, (std::vector<std::string>{"a"}));  // "txn" did not ride on "a"
-  EXPECT_EQ(groups[2].keys, (std::vector<std::string>{"txn", "b"}));
-  // Every earlier commit ("leader", "a") was published, and the batch got the next number.
-  EXPECT_EQ(raw(published_then), 2u);
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[1].keys, (std::vector<std::string>{"txn", "b"}));
+  // Every earlier commit ("leader") was published, and the batch got the next number.
+  EXPECT_EQ(raw(published_then), 1u);
+  EXPECT_TRUE(ahead_keys.empty());
+  EXPECT_EQ(raw(validated_at), 2u);
+  EXPECT_EQ(raw(groups[1].first), 2u);
+}
+
+TEST_F(CommitPipelineTest, ValidatedWriteJoinsAGroupAndSeesTheBatchesAheadOfIt) {
+  BlockLeader("leader");
+  Enqueue([this] { EXPECT_TRUE(Put("a").ok()); });
+  SequenceNumber validated_at{0};
+  SequenceNumber published_then{0};
+  std::vector<std::string> ahead_keys;
+  Enqueue([&] {
+    const CommitPipeline::Validator validator = [&](SequenceNumber first, const WriteBatch& ahead) {
+      validated_at = first;
+      published_then = env_.last_sequence;
+      ahead_keys = KeysOf(ahead);
+      return Status::OK();
+    };
+    WriteBatch batch;
+    batch.Put("txn", "v");
+    EXPECT_TRUE(pipeline_.Write(Sync(false), &batch, &validator).ok());
+  });
+  Enqueue([this] { EXPECT_TRUE(Put("b").ok()); });
+  env_.OpenWalGate();
+  JoinAll();
+  const auto groups = Groups();
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[1].keys, (std::vector<std::string>{"a", "txn", "b"}));
+  // Published: "leader" (1); ahead in the group: "a" (2); the batch is numbered 3.
+  EXPECT_EQ(raw(published_then), 1u);
+  EXPECT_EQ(ahead_keys, (std::vector<std::string>{"a"}));
   EXPECT_EQ(raw(validated_at), 3u);
-  EXPECT_EQ(raw(groups[2].first), 3u);
 }
 
 TEST_F(CommitPipelineTest, FailedValidationFailsOnlyThatWrite) {
   BlockLeader("leader");
   Enqueue([this] {
-    const CommitPipeline::Validator reject = [](SequenceNumber) {
+    const CommitPipeline::Validator reject = [](SequenceNumber, const WriteBatch&) {
       return Status::Busy("conflict");
     };
     WriteBatch batch;
@@ -366,6 +396,39 @@ TEST_F(CommitPipelineTest, FailedValidationFailsOnlyThatWrite) {
   EXPECT_EQ(env_.wal, (std::vector<std::string>{"leader", "b"}));
   EXPECT_EQ(raw(env_.last_sequence), 2u);
   EXPECT_TRUE(Put("c").ok());
+}
+
+TEST_F(CommitPipelineTest, WriteRejectedInsideAGroupLeavesTheRestOfTheGroup) {
+  BlockLeader("leader");
+  Enqueue([this] { EXPECT_TRUE(Put("a").ok()); });
+  Enqueue([this] {
+    const CommitPipeline::Validator reject = [](SequenceNumber, const WriteBatch&) {
+      return Status::Busy("conflict");
+    };
+    WriteBatch batch;
+    batch.Put("txn", "v");
+    EXPECT_TRUE(pipeline_.Write(Sync(false), &batch, &reject).IsBusy());
+  });
+  SequenceNumber validated_at{0};
+  Enqueue([&] {
+    const CommitPipeline::Validator accept = [&](SequenceNumber first, const WriteBatch& ahead) {
+      validated_at = first;
+      EXPECT_EQ(KeysOf(ahead), (std::vector<std::string>{"a"}));
+      return Status::OK();
+    };
+    WriteBatch batch;
+    batch.Put("txn2", "v");
+    EXPECT_TRUE(pipeline_.Write(Sync(false), &batch, &accept).ok());
+  });
+  Enqueue([this] { EXPECT_TRUE(Put("b").ok()); });
+  env_.OpenWalGate();
+  JoinAll();
+  const auto groups = Groups();
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[1].keys, (std::vector<std::string>{"a", "txn2", "b"}));
+  EXPECT_EQ(groups[1].batches, 3u);
+  EXPECT_EQ(raw(validated_at), 3u);
+  EXPECT_EQ(raw(env_.last_sequence), 4u);
 }
 
 // Many threads, sync and not, some validated: every write is acknowledged once, in a WAL order
@@ -384,10 +447,12 @@ TEST_F(CommitPipelineTest, ConcurrentWritersKeepOrderSequencesAndDurability) {
         batch.Put(key, "v");
         Status s;
         if (i % 7 == 0) {
-          const CommitPipeline::Validator validator = [&](SequenceNumber first) {
+          const CommitPipeline::Validator validator = [&](SequenceNumber first,
+                                                          const WriteBatch& ahead) {
             std::lock_guard<std::mutex> wal_lock(env_.wal_mu);
-            // Invariant 4: published = applied = everything before `first`.
-            if (raw(first) != raw(env_.last_sequence) + 1 ||
+            // Invariant 4: published = applied, and with the batches ahead in the group that is
+            // everything before `first`.
+            if (raw(first) != raw(env_.last_sequence) + 1 + ahead.Count() ||
                 env_.applied_count != raw(env_.last_sequence)) {
               validator_mismatches.fetch_add(1);
             }

@@ -251,9 +251,10 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
                                          SequenceNumber snapshot,
                                          const TxnValidator& validate) override EXCLUDES(mu_);
   DB* TxnDb() override { return this; }
-  // The commit-point check of CommitTransaction: the memtables cover `snapshot`, then `validate`.
-  [[nodiscard]] Status ValidateTransaction(SequenceNumber snapshot, const TxnValidator& validate)
-      REQUIRES(mu_);
+  // The commit-point check of CommitTransaction: the memtables cover `snapshot`, then `validate`
+  // over them and `ahead`, the batches before it in its commit group.
+  [[nodiscard]] Status ValidateTransaction(SequenceNumber snapshot, const WriteBatch& ahead,
+                                           const TxnValidator& validate) REQUIRES(mu_);
   // Close's first step: ends the open transactions (TxnClient::OnHostClosed).
   void CloseTransactions() EXCLUDES(mu_);
 

@@ -1,6 +1,7 @@
 // DBImpl as the TxnHost of the transaction module (txn_host.h): registration of the transactions'
 // snapshots, their commit through commit_pipeline_ with a validator, and the conflict history
 // the validator reads: the memtables (docs/design/transactions.md).
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
@@ -13,26 +14,47 @@
 namespace ziggydb {
 namespace {
 
-// The memtables' entries, newest memtable first. Entries of one user key run newest first
-// (InternalKeyComparator), so the first entry of a key in a memtable is its newest there.
+// Collects the keys of a batch.
+class KeyCollector final : public WriteBatch::Handler {
+ public:
+  void Put(std::string_view key, std::string_view) override { keys.emplace_back(key); }
+  void Delete(std::string_view key) override { keys.emplace_back(key); }
+  std::vector<std::string> keys;
+};
+
+// The writes after a snapshot: the memtables' entries, newest memtable first, and the keys of
+// the batches ahead in the commit group (numbered after every published write, so after any
+// snapshot). Entries of one user key run newest first (InternalKeyComparator), so the first entry
+// of a key in a memtable is its newest there.
 class MemtableHistory final : public ConflictHistory {
  public:
-  explicit MemtableHistory(std::vector<const MemTable*> mems) : mems_(std::move(mems)) {}
+  MemtableHistory(std::vector<const MemTable*> mems, const WriteBatch& ahead)
+      : mems_(std::move(mems)) {
+    if (ahead.Count() == 0) return;
+    KeyCollector collector;
+    Status decoded = ahead.Iterate(&collector);
+    ZIGGY_ASSERT(decoded.ok());  // built through the WriteBatch API
+    ahead_keys_ = std::move(collector.keys);
+    std::sort(ahead_keys_.begin(), ahead_keys_.end());
+  }
 
   bool KeyWrittenAfter(std::string_view key, SequenceNumber snapshot) const override {
-    const LookupKey lookup(key, SequenceNumber{kMaxSequenceNumber});
+    if (std::binary_search(ahead_keys_.begin(), ahead_keys_.end(), key)) return true;
     for (const MemTable* mem : mems_) {
-      const std::unique_ptr<Iterator> it = mem->NewIterator();
-      it->Seek(lookup.internal_key());
-      if (!it->Valid() || ExtractUserKey(it->key()) != key) continue;
       // A newer memtable holds only newer sequences: the first memtable with the key decides.
-      return (ExtractTag(it->key()) >> 8) > raw(snapshot);
+      if (const std::optional<SequenceNumber> newest = mem->NewestSequence(key)) {
+        return raw(*newest) > raw(snapshot);
+      }
     }
     return false;
   }
 
   bool RangeWrittenAfter(std::optional<std::string_view> lo, std::optional<std::string_view> hi,
                          SequenceNumber snapshot) const override {
+    const auto ahead = lo.has_value()
+                           ? std::lower_bound(ahead_keys_.begin(), ahead_keys_.end(), *lo)
+                           : ahead_keys_.begin();
+    if (ahead != ahead_keys_.end() && (!hi.has_value() || *ahead < *hi)) return true;
     for (const MemTable* mem : mems_) {
       const std::unique_ptr<Iterator> it = mem->NewIterator();
       if (lo.has_value()) {
@@ -53,6 +75,7 @@ class MemtableHistory final : public ConflictHistory {
 
  private:
   const std::vector<const MemTable*> mems_;
+  std::vector<std::string> ahead_keys_;  // sorted
 };
 
 }  // namespace
@@ -98,15 +121,16 @@ Status DBImpl::CommitTransaction(const WriteOptions& options, const WriteBatch& 
   ZIGGY_RETURN_IF_ERROR(CheckOpen());
   ZIGGY_RETURN_IF_ERROR(batch.status());
   ZIGGY_ASSERT(batch.Count() > 0);
-  const CommitPipeline::Validator validator = [this, snapshot,
-                                               &validate](SequenceNumber) -> Status {
+  const CommitPipeline::Validator validator =
+      [this, snapshot, &validate](SequenceNumber, const WriteBatch& ahead) -> Status {
     mu_.AssertHeld();  // commit_pipeline_ runs validators under its mutex, mu_ (invariant 4)
-    return ValidateTransaction(snapshot, validate);
+    return ValidateTransaction(snapshot, ahead, validate);
   };
   return commit_pipeline_.Write(options, &batch, &validator);
 }
 
-Status DBImpl::ValidateTransaction(SequenceNumber snapshot, const TxnValidator& validate) {
+Status DBImpl::ValidateTransaction(SequenceNumber snapshot, const WriteBatch& ahead,
+                                   const TxnValidator& validate) {
   // imm_ is oldest first; the oldest memtable kept and the newer ones hold every write from its
   // first sequence on. The transaction needs every write after its snapshot.
   const MemTable* oldest = imm_.empty() ? mem_.get() : imm_.front().mem.get();
@@ -123,7 +147,7 @@ Status DBImpl::ValidateTransaction(SequenceNumber snapshot, const TxnValidator& 
   mems.push_back(mem_.get());
   for (auto it = imm_.rbegin(); it != imm_.rend(); ++it)
     mems.push_back(it->mem.get());
-  Status s = validate(MemtableHistory(std::move(mems)));
+  Status s = validate(MemtableHistory(std::move(mems), ahead));
   if (s.IsBusy()) db_stats_->RecordTick(Ticker::kTxnConflicts);
   return s;
 }

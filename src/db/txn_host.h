@@ -27,8 +27,8 @@
 
 namespace ziggydb {
 
-// The writes committed after a snapshot, as the memtables hold them. Valid only during the
-// validator call it is passed to (DB mutex held, no commit in flight).
+// The writes committed after a snapshot: the memtables, and the batches ahead of the transaction
+// in its commit group. Valid only during the validator call it is passed to (DB mutex held).
 class ConflictHistory {
  public:
   virtual ~ConflictHistory() = default;

@@ -165,6 +165,21 @@ bool MemTable::Get(const LookupKey& key, std::string* value, Status* status) con
   return false;
 }
 
+std::optional<SequenceNumber> MemTable::NewestSequence(std::string_view user_key) const {
+  if (filter_ != nullptr && !filter_->MayContain(MemTableFilter::HashKey(user_key))) {
+    return std::nullopt;
+  }
+  const LookupKey lookup(user_key, SequenceNumber{kMaxSequenceNumber});
+  Table::Iterator iter(&table_);
+  // Versions of a key run newest first: the first one at or after the maximal tag is the newest.
+  iter.Seek(lookup.memtable_key().data());
+  if (!iter.Valid()) return std::nullopt;
+  ParsedInternalKey parsed;
+  ZIGGY_ASSERT(ParseInternalKey(DecodePrefixed(iter.key()), &parsed));
+  if (comparator_.user_comparator()->Compare(parsed.user_key, user_key) != 0) return std::nullopt;
+  return parsed.sequence;
+}
+
 // Iterates the skiplist, decoding entries on demand. Seek targets are internal keys, re-encoded
 // with their length prefix into scratch_ so the skiplist can compare them with entries.
 class MemTable::MemTableIterator final : public Iterator {

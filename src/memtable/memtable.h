@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -58,6 +59,10 @@ class MemTable {
   //   kDeletion -> *status = NotFound, returns true (older entries are shadowed);
   //   no entry  -> returns false, *value and *status untouched.
   bool Get(const LookupKey& key, std::string* value, Status* status) const;
+
+  // The sequence of the newest entry of user_key (a value or a deletion), or nullopt if the
+  // memtable has none: what a transaction's conflict check asks. Filtered like Get.
+  std::optional<SequenceNumber> NewestSequence(std::string_view user_key) const;
 
   // An iterator over every entry: key() is the internal key, value() the value, ordered by the
   // InternalKeyComparator (so versions of one user key run newest first). status() is always OK.

@@ -98,6 +98,27 @@ TEST_P(MemTableTest, GetSeesNewestVersionAtOrBelowTheSequence) {
   EXPECT_EQ(Get("z", 100), "MISSING");
 }
 
+TEST_P(MemTableTest, NewestSequenceIsTheLatestVersionOfTheKey) {
+  EXPECT_EQ(memtable_.NewestSequence("k"), std::nullopt);
+  Put(10, "k", "v10");
+  Delete(20, "k");
+  Put(15, "k\0"s, "neighbour");
+  Put(16, "j", "neighbour");
+  EXPECT_EQ(memtable_.NewestSequence("k"), SequenceNumber{20});  // a deletion counts
+  EXPECT_EQ(memtable_.NewestSequence("k\0"s), SequenceNumber{15});
+  EXPECT_EQ(memtable_.NewestSequence("kk"), std::nullopt);
+  EXPECT_EQ(memtable_.NewestSequence(""), std::nullopt);
+}
+
+TEST(MemTable, KnowsTheFirstSequenceItWasCreatedFor) {
+  InternalKeyComparator comparator(BytewiseComparator());
+  EXPECT_EQ(MemTable(comparator).first_sequence(), SequenceNumber{0});
+  MemTable memtable(comparator, 0, SequenceNumber{42});
+  EXPECT_EQ(memtable.first_sequence(), SequenceNumber{42});
+  memtable.Add(SequenceNumber{42}, ValueType::kValue, "k", "v");
+  EXPECT_EQ(memtable.first_sequence(), SequenceNumber{42});
+}
+
 TEST_P(MemTableTest, IteratorOrdersVersionsNewestFirst) {
   Put(3, "b", "b3");
   Put(1, "a", "a1");
