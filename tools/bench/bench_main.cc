@@ -73,6 +73,7 @@ struct BenchArgs {
   std::string txn_threads = "1,2,4";
   std::string txn_isolation = "snapshot,serializable";
   std::string txn_hot_keys = "0";
+  int txn_rounds = 1;
   std::vector<int> txn_thread_counts;
   std::vector<bench::TxnIsolation> txn_levels;
   std::vector<uint64_t> txn_hot_sets;
@@ -301,13 +302,16 @@ std::vector<nlohmann::json> RunTxn(const std::vector<std::string>& engines,
       info.kind == bench::TxnWorkload::kTransfer ? args.txn_hot_sets : std::vector<uint64_t>{0};
   for (uint64_t hot : hot_sets) {
     for (int threads : args.txn_thread_counts) {
-      for (TxnStore& store : stores) {
-        for (size_t i = 0; i < store.levels.size() && !store.failed; ++i) {
-          config.hot_keys = hot;
-          config.threads = threads;
-          config.isolation = store.levels[i];
-          lines.push_back(RunTxnCell(&store.run, config));
-          store.failed = !lines.back().value("ok", false);
+      for (int round = 0; round < args.txn_rounds; ++round) {
+        for (TxnStore& store : stores) {
+          for (size_t i = 0; i < store.levels.size() && !store.failed; ++i) {
+            config.hot_keys = hot;
+            config.threads = threads;
+            config.isolation = store.levels[i];
+            lines.push_back(RunTxnCell(&store.run, config));
+            lines.back()["round"] = round;
+            store.failed = !lines.back().value("ok", false);
+          }
         }
       }
     }
@@ -588,6 +592,10 @@ void AddTxnOptions(CLI::App* cmd, BenchArgs* args) {
   cmd->add_option("--txn-hot-keys", args->txn_hot_keys,
                   "txn-transfer: comma-separated hot set sizes (0: every account)")
       ->capture_default_str();
+  cmd->add_option("--txn-rounds", args->txn_rounds,
+                  "txn-*: rounds of every cell, interleaved; tables show the median")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
 }
 
 void RegisterBenchReportCommand(CLI::App* app, int* exit_code) {

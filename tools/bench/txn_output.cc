@@ -61,7 +61,50 @@ double CommitsOf(const std::vector<const nlohmann::json*>& cells, const char* en
   return 0;
 }
 
-void PrintCellRow(const nlohmann::json& j, bool put) {
+// The rounds of one (threads, engine, isolation) cell: the median round by commits/s (the lower
+// of the two middle ones for an even count) stands for the cell; a failed round stands for it
+// instead.
+struct CellRounds {
+  std::vector<const nlohmann::json*> rounds;
+  const nlohmann::json* median = nullptr;
+  double commits_min = 0;
+  double commits_max = 0;
+};
+
+std::vector<CellRounds> GroupRounds(const std::vector<const nlohmann::json*>& cells) {
+  std::vector<CellRounds> groups;
+  const auto same = [](const nlohmann::json* a, const nlohmann::json* b) {
+    return a->value("threads", 1) == b->value("threads", 1) &&
+           a->value("engine", "") == b->value("engine", "") &&
+           a->value("isolation", "") == b->value("isolation", "");
+  };
+  for (const nlohmann::json* j : cells) {
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const CellRounds& g) { return same(g.rounds.front(), j); });
+    if (it == groups.end()) it = groups.insert(groups.end(), CellRounds{});
+    it->rounds.push_back(j);
+  }
+  for (CellRounds& g : groups) {
+    std::vector<const nlohmann::json*> sorted = g.rounds;
+    std::sort(sorted.begin(), sorted.end(), [](const nlohmann::json* a, const nlohmann::json* b) {
+      return Num(*a, "commits_per_sec") < Num(*b, "commits_per_sec");
+    });
+    g.median = sorted[(sorted.size() - 1) / 2];
+    g.commits_min = Num(*sorted.front(), "commits_per_sec");
+    g.commits_max = Num(*sorted.back(), "commits_per_sec");
+    for (const nlohmann::json* j : g.rounds)
+      if (!j->value("ok", false)) g.median = j;
+  }
+  return groups;
+}
+
+std::string RangeText(const CellRounds& g) {
+  if (g.rounds.size() < 2 || !g.median->value("ok", false)) return "";
+  return fmt::format("{}-{}k", static_cast<uint64_t>(g.commits_min / 1000),
+                     static_cast<uint64_t>(g.commits_max / 1000));
+}
+
+void PrintCellRow(const nlohmann::json& j, bool put, const std::string& range) {
   const std::string engine = j.value("engine", "");
   const std::string isolation = j.value("isolation", "");
   const int threads = j.value("threads", 1);
@@ -77,11 +120,12 @@ void PrintCellRow(const nlohmann::json& j, bool put) {
   const double commits = Num(j, "commits_per_sec");
   if (put) {
     const double puts = Num(j, "plain_puts_per_sec");
-    fmt::print("  {:>3} {:<8} {:<12} {:>10} {:>10} {:>7} {:>8.2f} {:>8.2f} {:>8.2f} {:>8.2f}\n",
+    fmt::print("  {:>3} {:<8} {:<12} {:>10} {:>10} {:>7} {:>8.2f} {:>8.2f} {:>8.2f} {:>8.2f}  {}\n",
                threads, engine, isolation, WithCommas(static_cast<uint64_t>(puts)),
                WithCommas(static_cast<uint64_t>(commits)), RatioText(commits, puts),
                LatencyUs(j, "plain_latency", "p50_us"), LatencyUs(j, "txn_latency", "p50_us"),
-               LatencyUs(j, "plain_latency", "p99_us"), LatencyUs(j, "txn_latency", "p99_us"));
+               LatencyUs(j, "plain_latency", "p99_us"), LatencyUs(j, "txn_latency", "p99_us"),
+               range);
     return;
   }
   fmt::print("  {:>3} {:<8} {:<12} {:>10} {:>7.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f}  {}\n",
@@ -89,7 +133,7 @@ void PrintCellRow(const nlohmann::json& j, bool put) {
              100 * Num(j, "abort_rate"), LatencyUs(j, "txn_latency", "p50_us"),
              LatencyUs(j, "txn_latency", "p99_us"), LatencyUs(j, "commit_latency", "p50_us"),
              LatencyUs(j, "commit_latency", "p99_us"),
-             j.value("read_misses", uint64_t{0}) > 0 ? "reads missed" : "");
+             j.value("read_misses", uint64_t{0}) > 0 ? "reads missed" : range);
 }
 
 void PrintRatios(const std::vector<const nlohmann::json*>& cells) {
@@ -175,9 +219,19 @@ void PrintTxnTables(const std::string& workload, const std::vector<nlohmann::jso
       fmt::print("  {:>3} {:<8} {:<12} {:>10} {:>7} {:>9} {:>9} {:>9} {:>9}\n", "thr", "engine",
                  "isolation", "commits/s", "abort%", "txn p50", "txn p99", "cmt p50", "cmt p99");
     }
-    for (const nlohmann::json* j : cells)
-      PrintCellRow(*j, put);
-    PrintRatios(cells);
+    const std::vector<CellRounds> groups = GroupRounds(cells);
+    std::vector<const nlohmann::json*> medians;
+    size_t rounds = 1;
+    for (const CellRounds& g : groups) {
+      PrintCellRow(*g.median, put, RangeText(g));
+      medians.push_back(g.median);
+      rounds = std::max(rounds, g.rounds.size());
+    }
+    if (rounds > 1) {
+      fmt::print("  (each row: the median of {} rounds by commits/s; after it, their range)\n",
+                 rounds);
+    }
+    PrintRatios(medians);
   }
 }
 

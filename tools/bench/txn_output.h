@@ -3,11 +3,11 @@
 // a table of the cells with the same-run ratios the goals are stated in.
 //
 // Line fields: engine, workload, kind ("txn"), phase ("run"), ok, error, skipped, note,
-// description, isolation ("snapshot" | "serializable"), threads, hot_keys, records, value_bytes,
-// seconds, commits, aborts, abort_rate (aborts / attempts), commits_per_sec, read_misses,
-// txn_latency and commit_latency ({count, p50_us, p95_us, p99_us, p999_us, max_us}); txn-put adds
-// plain_puts, plain_seconds, plain_puts_per_sec, plain_latency; txn-transfer adds total_checked
-// (the balances' sum was verified after the cell).
+// description, isolation ("snapshot" | "serializable"), threads, hot_keys, round (from 0), records,
+// value_bytes, seconds, commits, aborts, abort_rate (aborts / attempts), commits_per_sec,
+// read_misses, txn_latency and commit_latency ({count, p50_us, p95_us, p99_us, p999_us, max_us});
+// txn-put adds plain_puts, plain_seconds, plain_puts_per_sec, plain_latency; txn-transfer adds
+// total_checked (the balances' sum was verified after the cell).
 #ifndef ZIGGYDB_TOOLS_BENCH_TXN_OUTPUT_H_
 #define ZIGGYDB_TOOLS_BENCH_TXN_OUTPUT_H_
 
@@ -25,8 +25,10 @@ nlohmann::json TxnToJson(const TxnCellResult& r, const TxnRunConfig& config);
 nlohmann::json TxnSkippedJson(std::string_view engine, const TxnRunConfig& config);
 
 // The tables of one transaction workload from all the run's lines (other lines are ignored):
-// one per hot set, rows ordered by threads. Then, per thread count, ZiggyDB snapshot commits/s
-// over RocksDB's and LMDB's, and ZiggyDB serializable over ZiggyDB snapshot.
+// one per hot set, rows ordered by threads; a cell run in several rounds (lines with the same
+// threads, engine and isolation) shows its median round by commits/s and the range. Then, per
+// thread count, ZiggyDB snapshot commits/s over RocksDB's and LMDB's, and ZiggyDB serializable
+// over ZiggyDB snapshot, from the medians.
 void PrintTxnTables(const std::string& workload, const std::vector<nlohmann::json>& lines);
 
 }  // namespace ziggydb::bench
