@@ -61,9 +61,7 @@ double CommitsOf(const std::vector<const nlohmann::json*>& cells, const char* en
   return 0;
 }
 
-// The rounds of one (threads, engine, isolation) cell: the median round by commits/s (the lower
-// of the two middle ones for an even count) stands for the cell; a failed round stands for it
-// instead.
+// The rounds of one (threads, engine, isolation) cell and the one that stands for it.
 struct CellRounds {
   std::vector<const nlohmann::json*> rounds;
   const nlohmann::json* median = nullptr;
@@ -85,15 +83,13 @@ std::vector<CellRounds> GroupRounds(const std::vector<const nlohmann::json*>& ce
     it->rounds.push_back(j);
   }
   for (CellRounds& g : groups) {
-    std::vector<const nlohmann::json*> sorted = g.rounds;
-    std::sort(sorted.begin(), sorted.end(), [](const nlohmann::json* a, const nlohmann::json* b) {
-      return Num(*a, "commits_per_sec") < Num(*b, "commits_per_sec");
-    });
-    g.median = sorted[(sorted.size() - 1) / 2];
-    g.commits_min = Num(*sorted.front(), "commits_per_sec");
-    g.commits_max = Num(*sorted.back(), "commits_per_sec");
-    for (const nlohmann::json* j : g.rounds)
-      if (!j->value("ok", false)) g.median = j;
+    g.median = MedianRound(g.rounds);
+    const auto [min, max] =
+        std::minmax_element(g.rounds.begin(), g.rounds.end(), [](const auto* a, const auto* b) {
+          return Num(*a, "commits_per_sec") < Num(*b, "commits_per_sec");
+        });
+    g.commits_min = Num(**min, "commits_per_sec");
+    g.commits_max = Num(**max, "commits_per_sec");
   }
   return groups;
 }
@@ -154,6 +150,18 @@ void PrintRatios(const std::vector<const nlohmann::json*>& cells) {
 }
 
 }  // namespace
+
+const nlohmann::json* MedianRound(const std::vector<const nlohmann::json*>& rounds) {
+  if (rounds.empty()) return nullptr;
+  for (const nlohmann::json* j : rounds)
+    if (!j->value("ok", false)) return j;
+  std::vector<const nlohmann::json*> sorted = rounds;
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const nlohmann::json* a, const nlohmann::json* b) {
+                     return Num(*a, "commits_per_sec") < Num(*b, "commits_per_sec");
+                   });
+  return sorted[(sorted.size() - 1) / 2];
+}
 
 nlohmann::json TxnToJson(const TxnCellResult& r, const TxnRunConfig& config) {
   nlohmann::json j = CommonJson(r.engine, config);

@@ -21,6 +21,11 @@
 namespace ziggydb::bench {
 
 nlohmann::json TxnToJson(const TxnCellResult& r, const TxnRunConfig& config);
+
+// The line standing for a cell run in several rounds: the first failed round if one failed,
+// else the median by commits_per_sec (the lower of the two middle ones for an even count);
+// nullptr for none.
+const nlohmann::json* MedianRound(const std::vector<const nlohmann::json*>& rounds);
 // The line of an engine that has no transactions (LevelDB): ok, skipped, with the reason.
 nlohmann::json TxnSkippedJson(std::string_view engine, const TxnRunConfig& config);
 

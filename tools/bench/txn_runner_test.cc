@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tools/bench/txn_output.h"
 #include "util/mutex.h"
 
 namespace ziggydb::bench {
@@ -231,6 +232,19 @@ TEST(TxnRunner, AnEngineWithoutTransactionsFailsTheCell) {
   const TxnCellResult r = RunTxnCell(&engine, Config("txn-ycsba", 10, 1, 5));
   EXPECT_TRUE(r.status.IsNotSupported()) << r.status.ToString();
   EXPECT_EQ(r.commits, 0u);
+}
+
+TEST(TxnOutput, MedianRoundByCommitsUnlessOneFailed) {
+  const auto line = [](double commits, bool ok) {
+    return nlohmann::json{{"commits_per_sec", commits}, {"ok", ok}};
+  };
+  const nlohmann::json a = line(10, true), b = line(40, true), c = line(20, true),
+                       d = line(30, true), failed = line(0, false);
+  EXPECT_EQ(MedianRound({}), nullptr);
+  EXPECT_EQ(MedianRound({&b}), &b);
+  EXPECT_EQ(MedianRound({&a, &b, &c}), &c);
+  EXPECT_EQ(MedianRound({&a, &b, &c, &d}), &c);  // the lower middle of 10, 20, 30, 40
+  EXPECT_EQ(MedianRound({&a, &failed, &b}), &failed);
 }
 
 }  // namespace
