@@ -70,9 +70,10 @@ class Transaction {
   virtual Status Put(std::string_view key, std::string_view value) = 0;
   virtual Status Delete(std::string_view key) = 0;
   // An iterator over the snapshot with the transaction's writes merged in (both directions,
-  // honouring options' bounds; its deletes hide keys). It sees writes made after its creation
-  // from its next positioning on. It must not be used after the transaction ended: it is then
-  // invalid with status InvalidArgument (destroying it stays safe). options.snapshot must be null.
+  // honouring options' bounds; its deletes hide keys). Writes (and save point rollbacks) made
+  // while it is open show from its next move (Seek*, Next, Prev) on; key() and value() stay as
+  // they were until then. It must not be used after the transaction ended: it is then invalid
+  // with status InvalidArgument (destroying it stays safe). options.snapshot must be null.
   virtual std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) = 0;
   // Busy on a conflict (nothing applied: retry). Ends the transaction whatever it returns.
   virtual Status Commit() = 0;
@@ -89,7 +90,7 @@ class Transaction {
 // each time) while Commit or `body` returns Busy, up to max_attempts attempts, with randomised
 // exponential backoff between them (100 us doubling up to 10 ms). A non-Busy error from `body`
 // rolls back and is returned at once. Returns OK once committed, else the last status (Busy after
-// max_attempts conflicts). max_attempts < 1 acts as 1.
+// max_attempts conflicts). max_attempts < 1 acts as 1. InvalidArgument if db or body is null.
 Status RunTransaction(DB* db, const WriteOptions& write_options,
                       const TransactionOptions& txn_options,
                       const std::function<Status(Transaction&)>& body, int max_attempts = 10);

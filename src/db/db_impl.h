@@ -11,6 +11,8 @@
 //   db_impl_read.cc    Get and NewIterator (db_iter.h over merging_iterator.h)
 //   db_impl_compaction.cc  the compaction threads, installing CompactionJob results, CompactRange
 //                      (compaction.h, compaction_scheduler.h, compaction_job.h)
+//   db_impl_txn.cc     the TxnHost of the transaction module: transactions' snapshots, commits
+//                      checked at the commit point (txn_host.h, memtable_history.h)
 // Recovery and durability rules: docs/design/recovery.md.
 //
 // Concurrency: one mutex, mu_, guards the mutable state listed under "Guarded by mu_" below.

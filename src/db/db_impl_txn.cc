@@ -1,84 +1,17 @@
 // DBImpl as the TxnHost of the transaction module (txn_host.h): registration of the transactions'
 // snapshots, their commit through commit_pipeline_ with a validator, and the conflict history
 // the validator reads: the memtables (docs/design/transactions.md).
-#include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "db/db_impl.h"
+#include "db/memtable_history.h"
 #include "util/assert.h"
 #include "util/status_macros.h"
 
 namespace ziggydb {
-namespace {
-
-// Collects the keys of a batch.
-class KeyCollector final : public WriteBatch::Handler {
- public:
-  void Put(std::string_view key, std::string_view) override { keys.emplace_back(key); }
-  void Delete(std::string_view key) override { keys.emplace_back(key); }
-  std::vector<std::string> keys;
-};
-
-// The writes after a snapshot: the memtables' entries, newest memtable first, and the keys of
-// the batches ahead in the commit group (numbered after every published write, so after any
-// snapshot). Entries of one user key run newest first (InternalKeyComparator), so the first entry
-// of a key in a memtable is its newest there.
-class MemtableHistory final : public ConflictHistory {
- public:
-  MemtableHistory(std::vector<const MemTable*> mems, const WriteBatch& ahead)
-      : mems_(std::move(mems)) {
-    if (ahead.Count() == 0) return;
-    KeyCollector collector;
-    Status decoded = ahead.Iterate(&collector);
-    ZIGGY_ASSERT(decoded.ok());  // built through the WriteBatch API
-    ahead_keys_ = std::move(collector.keys);
-    std::sort(ahead_keys_.begin(), ahead_keys_.end());
-  }
-
-  bool KeyWrittenAfter(std::string_view key, SequenceNumber snapshot) const override {
-    if (std::binary_search(ahead_keys_.begin(), ahead_keys_.end(), key)) return true;
-    for (const MemTable* mem : mems_) {
-      // A newer memtable holds only newer sequences: the first memtable with the key decides.
-      if (const std::optional<SequenceNumber> newest = mem->NewestSequence(key)) {
-        return raw(*newest) > raw(snapshot);
-      }
-    }
-    return false;
-  }
-
-  bool RangeWrittenAfter(std::optional<std::string_view> lo, std::optional<std::string_view> hi,
-                         SequenceNumber snapshot) const override {
-    const auto ahead = lo.has_value()
-                           ? std::lower_bound(ahead_keys_.begin(), ahead_keys_.end(), *lo)
-                           : ahead_keys_.begin();
-    if (ahead != ahead_keys_.end() && (!hi.has_value() || *ahead < *hi)) return true;
-    for (const MemTable* mem : mems_) {
-      const std::unique_ptr<Iterator> it = mem->NewIterator();
-      if (lo.has_value()) {
-        const LookupKey lookup(*lo, SequenceNumber{kMaxSequenceNumber});
-        it->Seek(lookup.internal_key());
-      } else {
-        it->SeekToFirst();
-      }
-      // Every version in the range is looked at: an older version of a key may be the only one
-      // newer than the snapshot only if the newest is too, but checking all is as cheap.
-      for (; it->Valid(); it->Next()) {
-        if (hi.has_value() && ExtractUserKey(it->key()) >= *hi) break;
-        if ((ExtractTag(it->key()) >> 8) > raw(snapshot)) return true;
-      }
-    }
-    return false;
-  }
-
- private:
-  const std::vector<const MemTable*> mems_;
-  std::vector<std::string> ahead_keys_;  // sorted
-};
-
-}  // namespace
 
 std::unique_ptr<Transaction> DBImpl::BeginTransaction(const WriteOptions& write_options,
                                                       const TransactionOptions& txn_options) {

@@ -24,6 +24,8 @@ Status RunTransaction(DB* db, const WriteOptions& write_options,
   thread_local std::minstd_rand rng(static_cast<uint32_t>(
       std::hash<std::thread::id>{}(std::this_thread::get_id()) ^
       static_cast<size_t>(std::chrono::steady_clock::now().time_since_epoch().count())));
+  if (db == nullptr || !body)
+    return Status::InvalidArgument("RunTransaction needs a DB and a body");
   const int attempts = std::max(max_attempts, 1);
   int64_t backoff_micros = kFirstBackoffMicros;
   for (int attempt = 1;; ++attempt) {

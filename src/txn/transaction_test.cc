@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -396,6 +397,14 @@ TEST_F(TransactionTest, RunTransactionGivesUpAfterMaxAttempts) {
   EXPECT_EQ(Get("k"), "plain3");
 }
 
+TEST_F(TransactionTest, RunTransactionRefusesANullDbOrBody) {
+  EXPECT_TRUE(RunTransaction(nullptr, WriteOptions(), TransactionOptions(), [](Transaction&) {
+                return Status::OK();
+              }).IsInvalidArgument());
+  EXPECT_TRUE(
+      RunTransaction(db_.get(), WriteOptions(), TransactionOptions(), nullptr).IsInvalidArgument());
+}
+
 TEST_F(TransactionTest, RunTransactionReturnsTheBodysErrorAtOnce) {
   int attempts = 0;
   Status s = RunTransaction(db_.get(), WriteOptions(), TransactionOptions(),
@@ -455,6 +464,90 @@ TEST_F(TransactionTest, ConcurrentIncrementsLoseNothing) {
     }
     EXPECT_EQ(total, kThreads * increments) << prefix;
   }
+}
+
+// Holds every WAL sync while held, so that writers queue behind the leader syncing.
+class HoldingEnv : public FaultInjectionEnv {
+ public:
+  void Hold() {
+    MutexLock lock(&mu_);
+    held_ = true;
+  }
+  void WaitUntilASyncIsHeld() {
+    MutexLock lock(&mu_);
+    while (holding_ == 0)
+      changed_.Wait(&mu_);
+  }
+  void Release() {
+    MutexLock lock(&mu_);
+    held_ = false;
+    changed_.NotifyAll();
+  }
+
+ protected:
+  Status InjectedFault(FaultOp op, std::string_view path, std::string_view other_path) override {
+    if (op == FaultOp::kSync && path.ends_with(".log")) {
+      MutexLock lock(&mu_);
+      ++holding_;
+      changed_.NotifyAll();
+      while (held_)
+        changed_.Wait(&mu_);
+      --holding_;
+    }
+    return FaultInjectionEnv::InjectedFault(op, path, other_path);
+  }
+
+ private:
+  Mutex mu_;
+  CondVar changed_;  // waiters: WaitUntilASyncIsHeld, held syncs; notifiers: all
+  bool held_ GUARDED_BY(mu_) = false;
+  int holding_ GUARDED_BY(mu_) = 0;
+};
+
+// Conflicting transactions queued behind one leader are validated in one commit group, each
+// against the batches ahead of it: exactly one of two writers of a key commits. (The outcome is
+// the same whether or not they share the group; holding the leader's sync makes them share it.)
+TEST(TransactionGroupTest, ConflictingTransactionsInOneGroupCommitOnce) {
+  HoldingEnv env;
+  Options options;
+  options.env = &env;
+  options.create_if_missing = true;
+  options.statistics = CreateStatistics();
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+  WriteOptions sync;
+  sync.sync = true;
+  std::vector<std::unique_ptr<Transaction>> txns;
+  for (int i = 0; i < 4; ++i) {
+    txns.push_back(db->BeginTransaction(sync, TransactionOptions()));
+    // Transactions 0 and 1 write "k"; 2 and 3 write keys of their own.
+    const std::string key = i < 2 ? "k" : "own" + std::to_string(i);
+    ASSERT_TRUE(txns.back()->Put(key, "t" + std::to_string(i)).ok());
+  }
+  env.Hold();
+  std::thread leader([&] { EXPECT_TRUE(db->Put(sync, "leader", "v").ok()); });
+  env.WaitUntilASyncIsHeld();
+  std::vector<Status> results(txns.size());
+  std::vector<std::thread> committers;
+  for (size_t i = 0; i < txns.size(); ++i)
+    committers.emplace_back([&, i] { results[i] = txns[i]->Commit(); });
+  // Give the committers time to queue behind the held leader (the outcome does not depend on it).
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  env.Release();
+  leader.join();
+  for (std::thread& committer : committers)
+    committer.join();
+  ASSERT_TRUE(results[0].ok() != results[1].ok())
+      << results[0].ToString() << " / " << results[1].ToString();
+  const size_t winner = results[0].ok() ? 0 : 1;
+  EXPECT_TRUE(results[1 - winner].IsBusy()) << results[1 - winner].ToString();
+  EXPECT_TRUE(results[2].ok()) << results[2].ToString();
+  EXPECT_TRUE(results[3].ok()) << results[3].ToString();
+  std::string value;
+  ASSERT_TRUE(db->Get(ReadOptions(), "k", &value).ok());
+  EXPECT_EQ(value, "t" + std::to_string(winner));
+  ASSERT_TRUE(db->Get(ReadOptions(), "own3", &value).ok());
+  EXPECT_EQ(options.statistics->GetTickerCount(Ticker::kTxnConflicts), 1u);
 }
 
 }  // namespace
