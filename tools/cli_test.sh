@@ -206,4 +206,15 @@ expect_rc 0 "$ZIGGY" bench --workload-file "$(dirname "$0")/bench/workloads/work
   --records 300 --operations 300 --db-dir "$WORK/bench"
 expect_contains "$OUT" "workloadd run"
 
+# Transaction workloads: a cell per thread count and isolation level (txn-transfer: per hot set
+# too), each transfer cell's balance total checked; a bad isolation level is refused.
+expect_rc 0 "$ZIGGY" bench --benchmarks txn --records 300 --operations 40 --txn-threads 1,2 \
+  --txn-hot-keys 0,4 --engines ziggydb --db-dir "$WORK/bench" --json "$WORK/txn.json"
+expect_contains "$OUT" "txn-transfer"
+expect_contains "$OUT" "SER / SI"
+[[ $(grep -c '"kind":"txn"' "$WORK/txn.json") -eq 20 ]] || fail "txn wrote other than 20 cells"
+[[ $(grep -c '"total_checked":true' "$WORK/txn.json") -eq 8 ]] || fail "transfer totals unchecked"
+expect_rc 2 "$ZIGGY" bench --benchmarks txn --txn-isolation repeatable --db-dir "$WORK/never"
+expect_contains "$ERR" "not snapshot or serializable"
+
 finish cli_test

@@ -1,9 +1,11 @@
 // `ziggy bench`: runs db_bench-style workloads and the YCSB core workloads (load + run phases)
 // against ZiggyDB and the peer engines compiled in, one engine after another on the same generated
 // requests, prints comparison tables, appends JSON lines (--json) and renders an HTML report
-// (--report). `ziggy bench-report` re-renders the report from JSON lines.
+// (--report). The transaction workloads (txn-*, issue 13) run as a grid of cells per engine. `ziggy
+// bench-report` re-renders the report from JSON lines.
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +25,8 @@
 #include "tools/bench/engine.h"
 #include "tools/bench/phase_metrics.h"
 #include "tools/bench/report.h"
+#include "tools/bench/txn_output.h"
+#include "tools/bench/txn_runner.h"
 #include "tools/bench/workloads.h"
 #include "tools/bench/ycsb_runner.h"
 #include "tools/bench/ycsb_spec.h"
@@ -64,12 +68,23 @@ struct BenchArgs {
   std::string distribution;
   bool threads_given = false;
   bool benchmarks_given = false;
+  // Transaction workloads: the cells' thread counts, isolation levels and transfer hot sets, as
+  // given (comma-separated) and parsed.
+  std::string txn_threads = "1,2,4";
+  std::string txn_isolation = "snapshot,serializable";
+  std::string txn_hot_keys = "0";
+  int txn_rounds = 1;
+  std::vector<int> txn_thread_counts;
+  std::vector<bench::TxnIsolation> txn_levels;
+  std::vector<uint64_t> txn_hot_sets;
 };
 
-// One entry of the run list: a db_bench workload or a YCSB workload (load + run).
+// One entry of the run list: a db_bench workload, a YCSB workload (load + run) or a transaction
+// workload.
 struct BenchItem {
   const WorkloadInfo* db_bench = nullptr;
   std::optional<bench::YcsbPhaseConfig> ycsb;
+  const bench::TxnWorkloadInfo* txn = nullptr;
 };
 
 std::vector<std::string> SplitList(const std::string& list) {
@@ -86,8 +101,9 @@ struct EngineRun {
   std::unique_ptr<Engine> engine;
   std::string dir;
   bool open = false;
-  bool synced = false;  // opened with sync on
-  bool loaded = false;  // holds the db_bench num-key dataset
+  bool synced = false;        // opened with sync on
+  bool loaded = false;        // holds the db_bench num-key dataset
+  bool transactions = false;  // EngineConfig::transactions of the next Reopen
 };
 
 Status Reopen(EngineRun* run, const BenchConfig& config, bool fresh, bool sync) {
@@ -105,6 +121,7 @@ Status Reopen(EngineRun* run, const BenchConfig& config, bool fresh, bool sync) 
   if (ec) return Status::IOError("cannot create " + run->dir, ec.message());
   bench::EngineConfig engine_config = config.engine;
   engine_config.sync = sync;
+  engine_config.transactions = run->transactions;
   Status s = run->engine->Open(run->dir, engine_config);
   run->open = s.ok();
   run->synced = sync;
@@ -198,6 +215,117 @@ std::vector<nlohmann::json> RunYcsb(EngineRun* run, const bench::YcsbPhaseConfig
   return lines;
 }
 
+// One transaction cell, as its JSON line; txn-transfer checks the balances' sum after it.
+nlohmann::json RunTxnCell(EngineRun* run, const bench::TxnRunConfig& config) {
+  const bench::TxnCellResult r = bench::RunTxnCell(run->engine.get(), config);
+  nlohmann::json j = bench::TxnToJson(r, config);
+  if (r.status.ok() && config.workload->kind == bench::TxnWorkload::kTransfer) {
+    Status s = bench::CheckTransferTotal(run->engine.get(), config);
+    j["total_checked"] = s.ok();
+    if (!s.ok()) {
+      j["ok"] = false;
+      j["error"] = s.ToString();
+    }
+  }
+  bench::PhaseCost settle;
+  if (r.status.ok()) {
+    Settle(run, &settle);
+    fmt::print(stderr, "{}/{} {} {}t: {} commits/s, {:.2f}% aborts\n", r.engine, r.workload,
+               bench::TxnIsolationName(config.isolation), config.threads,
+               WithCommas(static_cast<uint64_t>(r.commits_per_sec())), 100 * r.abort_rate());
+  }
+  return j;
+}
+
+// An engine's store for one transaction workload, with the isolation levels it runs.
+struct TxnStore {
+  EngineRun run;
+  std::vector<bench::TxnIsolation> levels;
+  bool failed = false;  // a cell failed: no more cells on this store
+};
+
+// Opens run's store fresh for transactions and loads config's dataset (untimed).
+Status OpenTxnStore(EngineRun* run, const bench::TxnRunConfig& config, const BenchArgs& args) {
+  run->loaded = false;
+  run->transactions = true;
+  Status s = Reopen(run, args.config, /*fresh=*/true, args.sync);
+  run->transactions = false;
+  if (!s.ok()) return s;
+  fmt::print(stderr, "{}: loading {} records for {} (untimed)\n", run->engine->name(),
+             WithCommas(config.records), config.workload->name);
+  s = bench::LoadTxnDataset(run->engine.get(), config);
+  bench::PhaseCost settle;
+  if (s.ok()) Settle(run, &settle);
+  return s;
+}
+
+// A transaction workload on every engine: each gets a fresh store opened for transactions with
+// the dataset loaded, then the cells run one after another across the engines (per transfer hot
+// set, per thread count: each engine at each level it offers), so that the engines compared in
+// a cell are measured within seconds of each other on this shared machine.
+std::vector<nlohmann::json> RunTxn(const std::vector<std::string>& engines,
+                                   const bench::TxnWorkloadInfo& info, const BenchArgs& args) {
+  bench::TxnRunConfig config;
+  config.workload = &info;
+  config.records = args.records > 0 ? args.records : config.records;
+  config.value_bytes = args.config.value_bytes;
+  config.duration_seconds = args.duration_seconds > 0 ? args.duration_seconds : 5;
+  config.operations_per_thread = args.operations;
+  config.seed = args.config.seed;
+  config.print_progress = args.config.progress;
+  std::vector<nlohmann::json> lines;
+  std::vector<TxnStore> stores;
+  for (const std::string& name : engines) {
+    // A directory per engine and workload, so that --keep keeps each store.
+    TxnStore store{
+        EngineRun{bench::NewEngine(name), fmt::format("{}/{}-{}", args.db_dir, name, info.name)},
+        {}};
+    for (bench::TxnIsolation level : store.run.engine->TxnIsolations())
+      if (std::count(args.txn_levels.begin(), args.txn_levels.end(), level) > 0)
+        store.levels.push_back(level);
+    if (store.levels.empty()) {
+      lines.push_back(bench::TxnSkippedJson(name, config));
+      continue;
+    }
+    Status s = OpenTxnStore(&store.run, config, args);
+    if (!s.ok()) {
+      nlohmann::json j = bench::TxnSkippedJson(name, config);
+      j["ok"] = false;
+      j["skipped"] = false;
+      j["error"] = s.ToString();
+      lines.push_back(std::move(j));
+      store.failed = true;
+    }
+    stores.push_back(std::move(store));
+  }
+  const std::vector<uint64_t> hot_sets =
+      info.kind == bench::TxnWorkload::kTransfer ? args.txn_hot_sets : std::vector<uint64_t>{0};
+  for (uint64_t hot : hot_sets) {
+    for (int threads : args.txn_thread_counts) {
+      for (int round = 0; round < args.txn_rounds; ++round) {
+        for (TxnStore& store : stores) {
+          for (size_t i = 0; i < store.levels.size() && !store.failed; ++i) {
+            config.hot_keys = hot;
+            config.threads = threads;
+            config.isolation = store.levels[i];
+            lines.push_back(RunTxnCell(&store.run, config));
+            lines.back()["round"] = round;
+            store.failed = !lines.back().value("ok", false);
+          }
+        }
+      }
+    }
+  }
+  for (TxnStore& store : stores) {
+    if (store.run.open) store.run.engine->Close().PermitUncheckedError();
+    if (!args.keep) {
+      std::error_code ec;
+      std::filesystem::remove_all(store.run.dir, ec);
+    }
+  }
+  return lines;
+}
+
 // The YCSB phase config of `spec` with the command line's overrides applied.
 std::optional<bench::YcsbPhaseConfig> YcsbConfig(bench::YcsbSpec spec, const BenchArgs& args) {
   if (args.records > 0) spec.record_count = args.records;
@@ -230,6 +358,10 @@ bool AddNamed(const std::string& name, const BenchArgs& args, std::vector<BenchI
     items->push_back(BenchItem{info, std::nullopt});
     return true;
   }
+  for (const bench::TxnWorkloadInfo& txn : bench::TxnWorkloads()) {
+    if (name == txn.name || name == "txn") items->push_back(BenchItem{nullptr, std::nullopt, &txn});
+  }
+  if (name == "txn" || bench::FindTxnWorkload(name) != nullptr) return true;
   for (const bench::YcsbSpec& spec : bench::BuiltinYcsbSpecs()) {
     if (name != spec.name && name != "ycsb") continue;
     std::optional<bench::YcsbPhaseConfig> config = YcsbConfig(spec, args);
@@ -243,9 +375,52 @@ bool AddNamed(const std::string& name, const BenchArgs& args, std::vector<BenchI
     names.emplace_back(w.name);
   for (const bench::YcsbSpec& spec : bench::BuiltinYcsbSpecs())
     names.push_back(spec.name);
-  fmt::print(stderr, "ziggy bench: unknown benchmark '{}' (known: {},ycsb)\n", name,
+  for (const bench::TxnWorkloadInfo& txn : bench::TxnWorkloads())
+    names.emplace_back(txn.name);
+  fmt::print(stderr, "ziggy bench: unknown benchmark '{}' (known: {},ycsb,txn)\n", name,
              fmt::join(names, ","));
   return false;
+}
+
+// Parses the --txn-* lists into args; false after printing what is wrong.
+bool ParseTxnLists(BenchArgs* args) {
+  for (const std::string& item : SplitList(args->txn_isolation)) {
+    if (item == "snapshot") {
+      args->txn_levels.push_back(bench::TxnIsolation::kSnapshot);
+    } else if (item == "serializable") {
+      args->txn_levels.push_back(bench::TxnIsolation::kSerializable);
+    } else {
+      fmt::print(stderr, "ziggy bench: --txn-isolation: '{}' is not snapshot or serializable\n",
+                 item);
+      return false;
+    }
+  }
+  // A cell per listed number: bounded so that a typo cannot start thousands of threads.
+  constexpr uint64_t kTxnThreadsMax = 1024;
+  for (const auto& [list, option] : {std::pair{&args->txn_threads, "--txn-threads"},
+                                     std::pair{&args->txn_hot_keys, "--txn-hot-keys"}}) {
+    for (const std::string& item : SplitList(*list)) {
+      uint64_t n = 0;
+      const bool threads = list == &args->txn_threads;
+      const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
+      if (ec != std::errc() || end != item.data() + item.size() ||
+          (threads && (n == 0 || n > kTxnThreadsMax))) {
+        fmt::print(stderr, "ziggy bench: {}: '{}' is not {}\n", option, item,
+                   threads ? "a thread count in 1..1024" : "a number of keys");
+        return false;
+      }
+      if (threads) {
+        args->txn_thread_counts.push_back(static_cast<int>(n));
+      } else {
+        args->txn_hot_sets.push_back(n);
+      }
+    }
+  }
+  if (args->txn_levels.empty() || args->txn_thread_counts.empty() || args->txn_hot_sets.empty()) {
+    fmt::print(stderr, "ziggy bench: --txn-threads, --txn-isolation, --txn-hot-keys: empty\n");
+    return false;
+  }
+  return true;
 }
 
 // Checks the lists and fills `engines`/`items`; false after printing what is wrong.
@@ -288,10 +463,15 @@ void PrintTables(const std::vector<BenchItem>& items,
                  const std::vector<nlohmann::json>& lines, const BenchConfig& config) {
   std::vector<std::string> printed;  // a workload listed twice prints once
   for (const BenchItem& item : items) {
-    const std::string name =
-        item.db_bench != nullptr ? std::string(item.db_bench->name) : item.ycsb->spec.name;
+    const std::string name = item.db_bench != nullptr ? std::string(item.db_bench->name)
+                             : item.txn != nullptr    ? std::string(item.txn->name)
+                                                      : item.ycsb->spec.name;
     if (std::find(printed.begin(), printed.end(), name) != printed.end()) continue;
     printed.push_back(name);
+    if (item.txn != nullptr) {
+      bench::PrintTxnTables(name, lines);
+      continue;
+    }
     if (item.db_bench != nullptr) {
       auto it = db_bench->find(name);
       if (it != db_bench->end()) bench::PrintDbBenchTable(name, it->second, config);
@@ -325,7 +505,7 @@ Status WriteReport(const std::vector<nlohmann::json>& lines, const std::string& 
 ExitCode RunBench(BenchArgs args) {
   std::vector<std::string> engines;
   std::vector<BenchItem> items;
-  if (!ParseLists(args, &engines, &items)) return ExitCode::kError;
+  if (!ParseTxnLists(&args) || !ParseLists(args, &engines, &items)) return ExitCode::kError;
   args.config.engine.write_buffer_bytes = args.write_buffer_mib << 20;
   args.config.engine.block_cache_bytes = args.block_cache_mib << 20;
   args.config.progress = args.progress || StderrIsTty();
@@ -343,27 +523,27 @@ ExitCode RunBench(BenchArgs args) {
   std::map<std::string, std::vector<WorkloadResult>> db_bench;
   std::vector<nlohmann::json> lines;
   bool failed = false;
+  const auto record = [&](std::vector<nlohmann::json> new_lines) {
+    for (nlohmann::json& j : new_lines) {
+      if (!j.value("ok", false)) {
+        failed = true;
+        fmt::print(stderr, "ziggy bench: {}/{}: {}\n", j.value("engine", ""),
+                   j.value("workload", ""), j.value("error", ""));
+      }
+      if (json.is_open()) json << j.dump() << std::endl;
+      lines.push_back(std::move(j));
+    }
+  };
   for (const std::string& name : engines) {
     EngineRun run{bench::NewEngine(name), args.db_dir + "/" + name};
     for (const BenchItem& item : items) {
-      std::vector<nlohmann::json> new_lines;
       if (item.db_bench != nullptr) {
         bench::PhaseCost cost;
         WorkloadResult r = RunDbBench(&run, *item.db_bench, args, &cost);
-        new_lines.push_back(
-            bench::DbBenchToJson(r, args.config, args.sync || item.db_bench->sync, cost));
+        record({bench::DbBenchToJson(r, args.config, args.sync || item.db_bench->sync, cost)});
         db_bench[r.workload].push_back(std::move(r));
-      } else {
-        new_lines = RunYcsb(&run, *item.ycsb, args);
-      }
-      for (nlohmann::json& j : new_lines) {
-        if (!j.value("ok", false)) {
-          failed = true;
-          fmt::print(stderr, "ziggy bench: {}/{}: {}\n", name, j.value("workload", ""),
-                     j.value("error", ""));
-        }
-        if (json.is_open()) json << j.dump() << std::endl;
-        lines.push_back(std::move(j));
+      } else if (item.ycsb) {
+        record(RunYcsb(&run, *item.ycsb, args));
       }
     }
     if (run.open) run.engine->Close().PermitUncheckedError();
@@ -372,6 +552,9 @@ ExitCode RunBench(BenchArgs args) {
       std::filesystem::remove_all(run.dir, ec);
     }
   }
+  // The transaction workloads run after the others, across the engines cell by cell.
+  for (const BenchItem& item : items)
+    if (item.txn != nullptr) record(RunTxn(engines, *item.txn, args));
   PrintTables(items, &db_bench, lines, args.config);
   if (!args.report_dir.empty()) {
     Status s = WriteReport(lines, args.report_dir);
@@ -398,6 +581,21 @@ void AddYcsbOptions(CLI::App* cmd, BenchArgs* args) {
   cmd->add_option("--distribution", args->distribution,
                   "YCSB: request distribution override: uniform, zipfian or latest");
   cmd->add_option("--report", args->report_dir, "Write an HTML report with SVG charts into DIR");
+}
+
+void AddTxnOptions(CLI::App* cmd, BenchArgs* args) {
+  cmd->add_option("--txn-threads", args->txn_threads, "txn-*: comma-separated thread counts")
+      ->capture_default_str();
+  cmd->add_option("--txn-isolation", args->txn_isolation,
+                  "txn-*: comma-separated ZiggyDB isolation levels (snapshot, serializable)")
+      ->capture_default_str();
+  cmd->add_option("--txn-hot-keys", args->txn_hot_keys,
+                  "txn-transfer: comma-separated hot set sizes (0: every account)")
+      ->capture_default_str();
+  cmd->add_option("--txn-rounds", args->txn_rounds,
+                  "txn-*: rounds of every cell, interleaved; tables show the median")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
 }
 
 void RegisterBenchReportCommand(CLI::App* app, int* exit_code) {
@@ -440,7 +638,8 @@ void RegisterBenchCommand(CLI::App* app, int* exit_code) {
       ->check(NonNegativeInteger());
   cmd->add_option("--engines", args->engines, "Comma-separated engines")->capture_default_str();
   cmd->add_option("--benchmarks", args->benchmarks,
-                  "Comma-separated workloads, run in order (db_bench names, ycsba..ycsbf, ycsb)")
+                  "Comma-separated workloads, run in order (db_bench names, ycsba..ycsbf, ycsb, "
+                  "txn-ycsba, txn-ycsbf, txn-transfer, txn-put, txn)")
       ->capture_default_str();
   cmd->add_option("--db-dir", args->db_dir,
                   "Parent directory of the stores (default: $TMPDIR/ziggy-bench)");
@@ -452,6 +651,7 @@ void RegisterBenchCommand(CLI::App* app, int* exit_code) {
       ->capture_default_str()
       ->check(CLI::Range(size_t{0}, size_t{1} << 20));
   AddYcsbOptions(cmd, args.get());
+  AddTxnOptions(cmd, args.get());
   cmd->add_flag("--sync", args->sync, "Sync every write in every workload");
   cmd->add_flag("--keep", args->keep, "Keep the stores after the run");
   cmd->add_flag("--progress", args->progress, "Progress bars even when stderr is not a tty");

@@ -6,8 +6,9 @@
 // sync flag for every write. Errors come back as ziggydb::Status so the harness handles all
 // engines alike.
 //
-// Thread safety: after Open, Put/Get/Delete/WriteBatch/Scan may be called from many threads at
-// once; Open, Flush and Close from one thread while no other call runs.
+// Thread safety: after Open, Put/Get/Delete/WriteBatch/Scan/BeginTransaction may be called from
+// many threads at once; Open, Flush and Close from one thread while no other call runs. An
+// EngineTxn is used by the thread that began it only.
 #ifndef ZIGGYDB_TOOLS_BENCH_ENGINE_H_
 #define ZIGGYDB_TOOLS_BENCH_ENGINE_H_
 
@@ -30,6 +31,39 @@ struct EngineConfig {
   bool sync = false;  // WriteOptions::sync (RocksDB/LevelDB), !MDB_NOSYNC (LMDB) on every write
   // LMDB maps the whole file: its ceiling on the DB size. Sparse, so only what is used costs.
   uint64_t lmdb_map_bytes = uint64_t{64} << 30;
+  // Open with transaction support where it is a different kind of store (RocksDB:
+  // OptimisticTransactionDB); ZiggyDB and LMDB always have it.
+  bool transactions = false;
+};
+
+// The isolation a transaction asks for. RocksDB's optimistic transactions offer snapshot
+// isolation only (commit validates the written keys); LMDB is serializable only (one writer at
+// a time).
+enum class TxnIsolation : uint8_t { kSnapshot, kSerializable };
+// "snapshot", "serializable"
+inline std::string_view TxnIsolationName(TxnIsolation isolation) {
+  return isolation == TxnIsolation::kSnapshot ? "snapshot" : "serializable";
+}
+
+struct TxnOptions {
+  TxnIsolation isolation = TxnIsolation::kSnapshot;
+  // The transaction will only read: LMDB then takes a read transaction instead of the single
+  // writer's lock. The others ignore it (their read-only transactions commit without validation).
+  bool read_only = false;
+};
+
+// One transaction, reading from a snapshot taken at its beginning and buffering its writes until
+// Commit. Destroying it uncommitted rolls it back.
+class EngineTxn {
+ public:
+  virtual ~EngineTxn() = default;
+  // The value at the snapshot, or the transaction's own write; NotFound when absent.
+  virtual Status Get(std::string_view key, std::string* value) = 0;
+  virtual Status Put(std::string_view key, std::string_view value) = 0;
+  // OK when applied; Busy on a conflict (nothing applied: the caller retries with a new
+  // transaction); any other status is an error.
+  virtual Status Commit() = 0;
+  virtual Status Rollback() = 0;
 };
 
 struct KeyValue {
@@ -73,6 +107,16 @@ class Engine {
   // Open, where the engine reports it (ZiggyDB, RocksDB); 0 otherwise (LevelDB's 1 ms slowdowns
   // and stops are not exposed; LMDB does not throttle).
   virtual uint64_t StallMicros() { return 0; }
+
+  // The isolation levels BeginTransaction accepts; empty when the engine has no transactions
+  // (LevelDB).
+  virtual std::vector<TxnIsolation> TxnIsolations() const { return {}; }
+  // Precondition: opened with EngineConfig::transactions, options.isolation in TxnIsolations().
+  virtual Status BeginTransaction(const TxnOptions& options, std::unique_ptr<EngineTxn>* txn) {
+    (void)options;
+    txn->reset();
+    return Status::NotSupported(name(), "has no transactions");
+  }
 };
 
 // Names of the engines compiled into this binary, "ziggydb" first.

@@ -1,6 +1,8 @@
 // LMDB (Debian's liblmdb-dev) behind the bench adapter: one environment with a large sparse map,
 // one write transaction per Put/Delete/WriteBatch, MDB_NOSYNC unless sync is on. LMDB has no
 // memtable or block cache (the OS page cache plays both parts), so those settings do not apply.
+// A bench transaction is an LMDB write transaction (serializable: it holds the single writer's
+// lock from Begin to Commit, so it never conflicts), or a read transaction when read-only.
 #include <lmdb.h>
 
 #include <memory>
@@ -20,6 +22,52 @@ Status FromMdb(int rc, const char* what) {
 MDB_val ToVal(std::string_view s) {
   return MDB_val{s.size(), const_cast<char*>(s.data())};  // LMDB never writes through it
 }
+
+class LmdbTxn final : public EngineTxn {
+ public:
+  LmdbTxn(MDB_txn* txn, MDB_dbi dbi, bool read_only)
+      : txn_(txn), dbi_(dbi), read_only_(read_only) {}
+  ~LmdbTxn() override {
+    if (txn_ != nullptr) mdb_txn_abort(txn_);
+  }
+
+  Status Get(std::string_view key, std::string* value) override {
+    if (txn_ == nullptr) return Status::InvalidArgument("lmdb transaction already finished");
+    MDB_val k = ToVal(key);
+    MDB_val v;
+    const int rc = mdb_get(txn_, dbi_, &k, &v);
+    if (rc == MDB_SUCCESS) value->assign(static_cast<const char*>(v.mv_data), v.mv_size);
+    return FromMdb(rc, "mdb_get");
+  }
+  Status Put(std::string_view key, std::string_view value) override {
+    if (txn_ == nullptr || read_only_) {
+      return Status::InvalidArgument("lmdb transaction finished or read-only");
+    }
+    MDB_val k = ToVal(key);
+    MDB_val v = ToVal(value);
+    return FromMdb(mdb_put(txn_, dbi_, &k, &v, 0), "mdb_put");
+  }
+  Status Commit() override {
+    if (txn_ == nullptr) return Status::InvalidArgument("lmdb transaction already finished");
+    MDB_txn* txn = txn_;
+    txn_ = nullptr;
+    if (read_only_) {
+      mdb_txn_abort(txn);  // a read transaction has nothing to apply
+      return Status::OK();
+    }
+    return FromMdb(mdb_txn_commit(txn), "mdb_txn_commit");
+  }
+  Status Rollback() override {
+    if (txn_ != nullptr) mdb_txn_abort(txn_);
+    txn_ = nullptr;
+    return Status::OK();
+  }
+
+ private:
+  MDB_txn* txn_;  // nullptr once committed or rolled back
+  const MDB_dbi dbi_;
+  const bool read_only_;
+};
 
 class LmdbEngine final : public Engine {
  public:
@@ -103,6 +151,19 @@ class LmdbEngine final : public Engine {
     if (cursor != nullptr) mdb_cursor_close(cursor);
     mdb_txn_abort(txn);
     return FromMdb(rc == MDB_NOTFOUND ? MDB_SUCCESS : rc, "mdb_cursor_get");
+  }
+  std::vector<TxnIsolation> TxnIsolations() const override { return {TxnIsolation::kSerializable}; }
+  Status BeginTransaction(const TxnOptions& options, std::unique_ptr<EngineTxn>* txn) override {
+    txn->reset();
+    if (options.isolation != TxnIsolation::kSerializable) {
+      return Status::NotSupported("lmdb transactions", "serializable only");
+    }
+    MDB_txn* handle = nullptr;
+    const int rc =
+        mdb_txn_begin(env_, nullptr, options.read_only ? unsigned{MDB_RDONLY} : 0u, &handle);
+    if (rc != MDB_SUCCESS) return FromMdb(rc, "mdb_txn_begin");
+    *txn = std::make_unique<LmdbTxn>(handle, dbi_, options.read_only);
+    return Status::OK();
   }
   // Writes are in the file when their transaction commits; nothing is buffered.
   Status Flush() override { return Status::OK(); }

@@ -1,6 +1,9 @@
 // RocksDB (Debian's librocksdb-dev) behind the bench adapter: write_buffer_size, an LRU block
 // cache and a 10-bit bloom filter in BlockBasedTableOptions, no compression; ticker-only
-// statistics for the stall time.
+// statistics for the stall time. With EngineConfig::transactions the store is opened as an
+// OptimisticTransactionDB: each transaction takes its snapshot at Begin (set_snapshot), reads
+// through it, and Commit fails with Busy (or TryAgain, when the memtables no longer hold the
+// history to check) if a key it wrote was written after that snapshot: snapshot isolation.
 #include <chrono>
 #include <memory>
 #include <thread>
@@ -11,6 +14,8 @@
 #include <rocksdb/options.h>
 #include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/optimistic_transaction_db.h>
+#include <rocksdb/utilities/transaction.h>
 #include <rocksdb/write_batch.h>
 
 #include "tools/bench/engine.h"
@@ -29,6 +34,29 @@ Status FromRocks(const rocksdb::Status& s) {
 rocksdb::Slice ToSlice(std::string_view s) {
   return rocksdb::Slice(s.data(), s.size());
 }
+
+class RocksDbTxn final : public EngineTxn {
+ public:
+  explicit RocksDbTxn(rocksdb::Transaction* txn) : txn_(txn) {
+    read_options_.snapshot = txn_->GetSnapshot();
+  }
+  Status Get(std::string_view key, std::string* value) override {
+    return FromRocks(txn_->Get(read_options_, ToSlice(key), value));
+  }
+  Status Put(std::string_view key, std::string_view value) override {
+    return FromRocks(txn_->Put(ToSlice(key), ToSlice(value)));
+  }
+  Status Commit() override {
+    const rocksdb::Status s = txn_->Commit();
+    if (s.IsBusy() || s.IsTryAgain()) return Status::Busy("rocksdb commit", s.ToString());
+    return FromRocks(s);
+  }
+  Status Rollback() override { return FromRocks(txn_->Rollback()); }
+
+ private:
+  std::unique_ptr<rocksdb::Transaction> txn_;
+  rocksdb::ReadOptions read_options_;
+};
 
 class RocksDbEngine final : public Engine {
  public:
@@ -49,9 +77,18 @@ class RocksDbEngine final : public Engine {
     statistics_->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
     options.statistics = statistics_;
     write_options_.sync = config.sync;
-    rocksdb::DB* db = nullptr;
-    rocksdb::Status s = rocksdb::DB::Open(options, dir, &db);
-    db_.reset(db);
+    rocksdb::Status s;
+    if (config.transactions) {
+      rocksdb::OptimisticTransactionDB* txn_db = nullptr;
+      s = rocksdb::OptimisticTransactionDB::Open(options, dir, &txn_db);
+      txn_db_ = txn_db;
+      db_.reset(txn_db);  // a StackableDB: plain calls go to the base DB
+    } else {
+      rocksdb::DB* db = nullptr;
+      s = rocksdb::DB::Open(options, dir, &db);
+      txn_db_ = nullptr;
+      db_.reset(db);
+    }
     return FromRocks(s);
   }
   Status Put(std::string_view key, std::string_view value) override {
@@ -111,8 +148,21 @@ class RocksDbEngine final : public Engine {
     }
     return Status::OK();
   }
+  std::vector<TxnIsolation> TxnIsolations() const override { return {TxnIsolation::kSnapshot}; }
+  Status BeginTransaction(const TxnOptions& options, std::unique_ptr<EngineTxn>* txn) override {
+    txn->reset();
+    if (txn_db_ == nullptr) return Status::InvalidArgument("rocksdb: not opened for transactions");
+    if (options.isolation != TxnIsolation::kSnapshot) {
+      return Status::NotSupported("rocksdb optimistic transactions", "snapshot isolation only");
+    }
+    rocksdb::OptimisticTransactionOptions txn_options;
+    txn_options.set_snapshot = true;
+    *txn = std::make_unique<RocksDbTxn>(txn_db_->BeginTransaction(write_options_, txn_options));
+    return Status::OK();
+  }
   Status Close() override {
     rocksdb::Status s = db_ != nullptr ? db_->Close() : rocksdb::Status::OK();
+    txn_db_ = nullptr;
     db_.reset();
     return FromRocks(s);
   }
@@ -127,6 +177,7 @@ class RocksDbEngine final : public Engine {
 
  private:
   std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::OptimisticTransactionDB* txn_db_ = nullptr;  // db_ itself when opened for transactions
   std::shared_ptr<rocksdb::Statistics> statistics_;
   rocksdb::WriteOptions write_options_;
   rocksdb::ReadOptions read_options_;

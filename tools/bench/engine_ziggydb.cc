@@ -1,13 +1,31 @@
-// ZiggyDB behind the bench adapter.
+// ZiggyDB behind the bench adapter. Transactions are ziggydb::Transaction at either isolation
+// level, with the adapter's WriteOptions (sync as configured).
 #include <cstdlib>
 #include <memory>
 
 #include "tools/bench/engine.h"
 #include "ziggydb/db.h"
 #include "ziggydb/statistics.h"
+#include "ziggydb/transaction.h"
 
 namespace ziggydb::bench {
 namespace {
+
+class ZiggyTxn final : public EngineTxn {
+ public:
+  explicit ZiggyTxn(std::unique_ptr<Transaction> txn) : txn_(std::move(txn)) {}
+  Status Get(std::string_view key, std::string* value) override {
+    return txn_->Get(ReadOptions(), key, value);
+  }
+  Status Put(std::string_view key, std::string_view value) override {
+    return txn_->Put(key, value);
+  }
+  Status Commit() override { return txn_->Commit(); }
+  Status Rollback() override { return txn_->Rollback(); }
+
+ private:
+  std::unique_ptr<Transaction> txn_;
+};
 
 class ZiggyEngine final : public Engine {
  public:
@@ -48,6 +66,19 @@ class ZiggyEngine final : public Engine {
     for (; it->Valid() && *read < count; ++*read)
       reverse ? it->Prev() : it->Next();
     return it->status();
+  }
+  std::vector<TxnIsolation> TxnIsolations() const override {
+    return {TxnIsolation::kSnapshot, TxnIsolation::kSerializable};
+  }
+  Status BeginTransaction(const TxnOptions& options, std::unique_ptr<EngineTxn>* txn) override {
+    TransactionOptions txn_options;
+    txn_options.isolation = options.isolation == TxnIsolation::kSnapshot
+                                ? IsolationLevel::kSnapshot
+                                : IsolationLevel::kSerializable;
+    std::unique_ptr<Transaction> t = db_->BeginTransaction(write_options_, txn_options);
+    if (t == nullptr) return Status::InvalidArgument("ziggydb: BeginTransaction failed");
+    *txn = std::make_unique<ZiggyTxn>(std::move(t));
+    return Status::OK();
   }
   Status Flush() override { return db_->Flush(); }
   Status WaitForBackgroundWork() override { return db_->WaitForBackgroundWork(); }

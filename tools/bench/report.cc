@@ -33,8 +33,9 @@ double Num(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_number() ? it->get<double>() : 0.0;
 }
 
-// The usable lines (ok, not skipped), the last one winning for a repeated (engine, workload,
-// phase); engines and workloads in order of first appearance.
+// The usable lines (ok, not skipped, not a transaction cell: those are a grid of
+// threads x isolation the charts have no axis for), the last one winning for a repeated (engine,
+// workload, phase); engines and workloads in order of first appearance.
 struct ReportData {
   std::vector<Entry> entries;
   std::vector<std::string> engines;
@@ -52,6 +53,7 @@ ReportData Collect(const std::vector<nlohmann::json>& lines) {
   ReportData data;
   for (const nlohmann::json& j : lines) {
     if (!j.is_object() || !j.value("ok", false) || j.value("skipped", false)) continue;
+    if (j.value("kind", "") == "txn") continue;
     Entry e;
     e.engine = j.value("engine", "?");
     e.workload = j.value("workload", "?");
