@@ -23,6 +23,9 @@ void RegisterCompactCommand(CLI::App* app, int* exit_code);    // compact
 void RegisterDemoCommand(CLI::App* app, int* exit_code);       // demo
 void RegisterBenchCommand(CLI::App* app, int* exit_code);      // bench
 
+// stress (tools/stress/)
+void RegisterStressCommand(CLI::App* app, int* exit_code);
+
 }  // namespace ziggydb::tools
 
 #endif  // ZIGGYDB_TOOLS_COMMANDS_H_

@@ -43,6 +43,8 @@ int main(int argc, char** argv) {
   ziggydb::tools::RegisterCompactCommand(&app, &exit_code);
   ziggydb::tools::RegisterDemoCommand(&app, &exit_code);
   ziggydb::tools::RegisterBenchCommand(&app, &exit_code);
+  // ziggy stress (tools/stress/)
+  ziggydb::tools::RegisterStressCommand(&app, &exit_code);
   if (IsUnknownCommand(app, argc, argv)) return ToInt(ExitCode::kError);
   try {
     app.parse(argc, argv);
