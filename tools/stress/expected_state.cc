@@ -98,9 +98,10 @@ Status ExpectedState::Open(const std::string& path, uint32_t keys,
   ::close(fd);
   if (!s.ok()) return s;
   auto* header = static_cast<uint64_t*>(map);
-  if (fresh) {
+  // A file without the magic was being created when its process died: its words are still zero.
+  if (fresh || std::atomic_ref<uint64_t>(header[0]).load(std::memory_order_acquire) == 0) {
     header[1] = keys;
-    // The magic last: a file without it (a kill during creation) is rejected, never half-used.
+    // The magic last: until it is there, the file counts as not yet created.
     std::atomic_ref<uint64_t>(header[0]).store(kMagic, std::memory_order_release);
   } else if (header[0] != kMagic || header[1] != keys) {
     ::munmap(map, map_bytes);

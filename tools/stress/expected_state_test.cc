@@ -102,5 +102,13 @@ TEST_F(ExpectedStateTest, RefusesAnotherKeyCountOrForeignFile) {
   EXPECT_TRUE(ExpectedState::Open((dir_ / "no-such-dir" / "f").string(), 100, &state).IsIOError());
 }
 
+// A process killed while creating the file leaves it sized but without the magic: all zero.
+TEST_F(ExpectedStateTest, AFileKilledDuringCreationIsCreatedAgain) {
+  std::ofstream(path_) << std::string(8 * 102, '\0');
+  std::unique_ptr<ExpectedState> state;
+  ASSERT_TRUE(ExpectedState::Open(path_, 100, &state).ok());
+  EXPECT_EQ(state->Load(0).Pack(), 0u);
+}
+
 }  // namespace
 }  // namespace ziggydb::tools::stress
