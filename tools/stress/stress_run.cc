@@ -392,10 +392,9 @@ int RunStress(const RunParams& params) {
   Run run(params, config, state.get());
   run.set_db(db.get());
   if (!run.VerifyAll()) return run.exit_code();
-  if (params.verify_only) {
-    fmt::print(stderr, "ziggy stress: verified {} keys\n", params.keys);
-    return ToInt(ExitCode::kOk);
-  }
+  fmt::print(stderr, "ziggy stress: verified {} keys{}\n", params.keys,
+             params.verify_only ? "" : "; workers starting");
+  if (params.verify_only) return ToInt(ExitCode::kOk);
   Random rng(params.seed);
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::duration_cast<Clock::duration>(
