@@ -89,6 +89,7 @@ stress: deps
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS)
 	ZIGGY_TEST_SCALE=$${ZIGGY_TEST_SCALE:-20} ctest --test-dir build/release -L stress --output-on-failure --timeout $${STRESS_SECONDS:-600}
+	scripts/crash-stress.sh build/release/tools/ziggy $${STRESS_SECONDS:-600}
 
 bench: deps
 	cmake --preset release >/dev/null

@@ -30,6 +30,9 @@ void RegisterBackupCommands(CLI::App* app, int* exit_code);
 void RegisterDumpCommands(CLI::App* app, int* exit_code);   // dump, restore-dump
 void RegisterRepairCommand(CLI::App* app, int* exit_code);  // repair
 
+// stress (tools/stress/)
+void RegisterStressCommand(CLI::App* app, int* exit_code);
+
 }  // namespace ziggydb::tools
 
 #endif  // ZIGGYDB_TOOLS_COMMANDS_H_

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   ziggydb::tools::RegisterRepairCommand(&app, &exit_code);
   ziggydb::tools::RegisterCheckpointCommand(&app, &exit_code);
   ziggydb::tools::RegisterBackupCommands(&app, &exit_code);
+  ziggydb::tools::RegisterStressCommand(&app, &exit_code);  // tools/stress/
   if (IsUnknownCommand(app, argc, argv)) return ToInt(ExitCode::kUsage);
   try {
     app.parse(argc, argv);

@@ -1,0 +1,103 @@
+// stress: randomized multi-threaded operations checked against an expected state that survives
+// SIGKILL (stress_run.h), the kill-and-verify driver (--crash, crash_driver.h) and simulated power
+// losses over the in-memory fault-injecting Env (--power-loss, power_loss.h). docs/cli.md.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+
+#include <fmt/core.h>
+#include <CLI/CLI.hpp>
+
+#include "tools/cli_util.h"
+#include "tools/commands.h"
+#include "tools/stress/crash_driver.h"
+#include "tools/stress/power_loss.h"
+#include "tools/stress/stress_run.h"
+
+namespace ziggydb::tools {
+namespace {
+
+struct StressArgs {
+  std::string dir;
+  uint64_t seed = 0;
+  bool seed_given = false;
+  int threads = 4;
+  uint32_t keys = 0;
+  std::optional<double> seconds;
+  bool verify_only = false;
+  bool crash = false;
+  bool power_loss = false;
+  uint64_t rounds = 100;
+  uint64_t kill_max_ms = 1500;
+};
+
+int RunStressCommand(StressArgs args) {
+  if (!args.seed_given) args.seed = std::random_device{}() >> 1;
+  if (args.power_loss) {
+    stress::PowerLossParams p;
+    p.seed = args.seed;
+    p.keys = args.keys == 0 ? 1000 : args.keys;
+    p.rounds = args.rounds;
+    p.budget_seconds = args.seconds.value_or(0);
+    return stress::RunPowerLossRounds(p);
+  }
+  if (args.dir.empty()) {
+    fmt::print(stderr, "ziggy stress: --dir is required (except with --power-loss)\n");
+    return ToInt(ExitCode::kError);
+  }
+  stress::RunParams run;
+  run.dir = args.dir;
+  run.seed = args.seed;
+  run.threads = args.threads;
+  run.keys = args.keys == 0 ? 10000 : args.keys;
+  run.seconds = args.seconds.value_or(10);
+  run.verify_only = args.verify_only;
+  if (!args.crash) return stress::RunStress(run);
+  stress::CrashParams crash;
+  crash.run = run;
+  crash.rounds = args.rounds;
+  crash.budget_seconds = args.seconds.value_or(0);
+  crash.kill_max_ms = args.kill_max_ms;
+  return stress::RunCrashRounds(crash);
+}
+
+}  // namespace
+
+void RegisterStressCommand(CLI::App* app, int* exit_code) {
+  auto args = std::make_shared<StressArgs>();
+  CLI::App* cmd = app->add_subcommand(
+      "stress", "Random multi-threaded operations checked against a kill-proof expected state");
+  cmd->add_option("--dir", args->dir,
+                  "Run directory: the DB (DIR/db) and the expected state (DIR/expected_state)");
+  cmd->add_option("--seed", args->seed, "Seed of the options and operations (default: random)")
+      ->each([args](const std::string&) { args->seed_given = true; });
+  cmd->add_option("--threads", args->threads, "Worker threads (default 4)")
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--keys", args->keys,
+                  "Size of the key space (default 10000; 1000 with --power-loss); fixed for a "
+                  "run directory")
+      ->check(CLI::Range(1u, 100000000u));
+  cmd->add_option("--seconds", args->seconds,
+                  "Run length (0: until killed); with --crash or --power-loss the time after "
+                  "which no new round starts. Default: 10, no limit for rounds")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--verify-only", args->verify_only,
+                "Only check the DB against the expected state, then exit");
+  cmd->add_flag("--crash", args->crash,
+                "Rounds of: run a child stress process, SIGKILL it at a random moment; each "
+                "next child verifies first");
+  cmd->add_flag("--power-loss", args->power_loss,
+                "Rounds of simulated power loss in the in-memory fault-injecting Env, each "
+                "recovery checked for the prefix property");
+  cmd->add_option("--rounds", args->rounds, "Kills or power losses (default 100)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option(
+      "--kill-max-ms", args->kill_max_ms,
+      "--crash: the kill lands 0..this many ms after the child starts, 3 in 4 within the "
+      "first tenth (default 1500)");
+  cmd->callback([args, exit_code] { *exit_code = RunStressCommand(*args); });
+}
+
+}  // namespace ziggydb::tools

@@ -1,0 +1,278 @@
+#include "tools/stress/power_loss.h"
+
+#include <chrono>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "env/fault_env.h"
+#include "tools/cli_util.h"
+#include "tools/stress/expected_state.h"
+#include "tools/stress/stress_options.h"
+#include "util/random.h"
+#include "ziggydb/db.h"
+#include "ziggydb/iterator.h"
+#include "ziggydb/write_batch.h"
+
+namespace ziggydb::tools::stress {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct TraceEntry {
+  std::vector<std::pair<uint32_t, WriteRecord>> writes;
+};
+
+bool Matches(WriteRecord r, std::optional<uint32_t> found) {
+  if (r == 0 || !RecordIsPut(r)) return !found;
+  return found && *found == RecordId(r);
+}
+
+std::string DescribeFound(std::optional<uint32_t> found) {
+  return found ? fmt::format("value id {}", *found) : "no value (absent)";
+}
+
+class PowerLossRun {
+ public:
+  explicit PowerLossRun(const PowerLossParams& params)
+      : params_(params), model_(params.keys, 0), next_id_(params.keys, 1) {}
+
+  int Run() {
+    Random rng(params_.seed);
+    const auto start = Clock::now();
+    fmt::print(stderr, "ziggy stress --power-loss --seed {} --keys {} --rounds {}\n", params_.seed,
+               params_.keys, params_.rounds);
+    uint64_t round = 0;
+    for (; round < params_.rounds; ++round) {
+      if (params_.budget_seconds > 0 &&
+          std::chrono::duration<double>(Clock::now() - start).count() >= params_.budget_seconds)
+        break;
+      const uint64_t round_seed = rng.Next64() >> 1;
+      if (!Round(round, round_seed)) return exit_code_;
+    }
+    // The last power loss is checked by one more open.
+    if (!Recover(round, rng.Next64() >> 1, nullptr)) return exit_code_;
+    fmt::print(stderr,
+               "ziggy stress --power-loss: ok: {} power losses in {:.1f} s; {} writes acknowledged "
+               "({} synced), {} unsynced ones lost, each recovery a prefix keeping every synced "
+               "write\n",
+               round, std::chrono::duration<double>(Clock::now() - start).count(), writes_,
+               synced_writes_, lost_writes_);
+    return ToInt(ExitCode::kOk);
+  }
+
+ private:
+  bool Round(uint64_t round, uint64_t seed) {
+    std::unique_ptr<DB> db;
+    if (!Recover(round, seed, &db)) return false;
+    Random rng(seed);
+    const RunConfig config = ConfigFor(seed);
+    for (uint64_t n = 20 + rng.Uniform(300); n > 0; --n) {
+      const uint64_t op = rng.Uniform(100);
+      if (op < 2) {
+        if (Status s = db->Flush(); !s.ok()) return Fail(round, seed, "Flush: " + s.ToString());
+        continue;
+      }
+      if (op < 3) {
+        if (Status s = db->CompactRange(std::nullopt, std::nullopt); !s.ok())
+          return Fail(round, seed, "CompactRange: " + s.ToString());
+        continue;
+      }
+      if (op < 20) {
+        // Single writer: the DB must hold exactly the latest acknowledged write.
+        const uint32_t i = static_cast<uint32_t>(rng.Uniform(params_.keys));
+        std::optional<uint32_t> found;
+        if (!Read(db.get(), i, &found, round, seed)) return false;
+        if (!Matches(Latest(i), found))
+          return Fail(round, seed,
+                      fmt::format("MISMATCH (Get before the power loss) key {}: expected {}, "
+                                  "found {}",
+                                  StressKey(i), DescribeRecord(Latest(i)), DescribeFound(found)));
+        continue;
+      }
+      TraceEntry entry;
+      WriteBatch wb;
+      const uint64_t count = op < 40 ? 2 + rng.Uniform(7) : 1;
+      for (uint64_t k = 0; k < count; ++k) {
+        const uint32_t i = static_cast<uint32_t>(rng.Uniform(params_.keys));
+        bool duplicate = false;
+        for (const auto& w : entry.writes)
+          duplicate |= w.first == i;
+        if (duplicate) continue;
+        const bool is_put = !rng.OneIn(4);
+        const WriteRecord r = MakeRecord(next_id_[i]++, is_put);
+        entry.writes.emplace_back(i, r);
+        if (is_put) {
+          wb.Put(StressKey(i), StressValue(i, RecordId(r)));
+        } else {
+          wb.Delete(StressKey(i));
+        }
+      }
+      WriteOptions wo;
+      wo.sync = config.sync_mode == SyncMode::kAlways ||
+                (config.sync_mode == SyncMode::kMixed && rng.OneIn(8));
+      if (Status s = db->Write(wo, wb); !s.ok()) return Fail(round, seed, "Write: " + s.ToString());
+      trace_.push_back(std::move(entry));
+      ++writes_;
+      if (wo.sync) {
+        synced_prefix_ = trace_.size();
+        ++synced_writes_;
+      }
+    }
+    // Power loss: the disk freezes (every later operation fails, so nothing more becomes
+    // durable), the DB object goes away, and the unsynced bytes and names are dropped.
+    for (FaultOp op : {FaultOp::kAppend, FaultOp::kSync, FaultOp::kRead, FaultOp::kRename,
+                       FaultOp::kSyncDir, FaultOp::kRemove, FaultOp::kCreate})
+      env_.InjectError(op, "", std::numeric_limits<int>::max());
+    db.reset();
+    env_.ClearErrors();
+    env_.DropUnsyncedData();
+    return true;
+  }
+
+  RunConfig ConfigFor(uint64_t seed) {
+    RunConfig config = RandomConfig(seed);
+    config.options.env = &env_;
+    return config;
+  }
+
+  // The latest write of key i: the last one in the trace, else the model's.
+  WriteRecord Latest(uint32_t i) const {
+    for (auto e = trace_.rbegin(); e != trace_.rend(); ++e)
+      for (const auto& w : e->writes)
+        if (w.first == i) return w.second;
+    return model_[i];
+  }
+
+  // Opens the DB after a power loss and checks the prefix property; the model becomes the
+  // recovered state and the trace starts afresh. *db keeps the DB open when not null.
+  bool Recover(uint64_t round, uint64_t seed, std::unique_ptr<DB>* out) {
+    const RunConfig config = ConfigFor(seed);
+    std::unique_ptr<DB> db;
+    Status s = DB::Open(config.options, "/stress", &db);
+    if (!s.ok())
+      return Fail(round, seed,
+                  fmt::format("Open after a power loss failed: {} (options: {})", s.ToString(),
+                              DescribeConfig(config)));
+    std::vector<std::optional<uint32_t>> found(params_.keys);
+    for (uint32_t i = 0; i < params_.keys; ++i)
+      if (!Read(db.get(), i, &found[i], round, seed)) return false;
+    // Walk the prefixes: `mismatched` counts the keys where state(p) differs from the DB.
+    std::vector<WriteRecord> state = model_;
+    uint64_t mismatched = 0;
+    for (uint32_t i = 0; i < params_.keys; ++i)
+      mismatched += !Matches(state[i], found[i]);
+    std::optional<size_t> prefix;
+    for (size_t p = 0;; ++p) {
+      if (p >= synced_prefix_ && mismatched == 0) {
+        prefix = p;
+        break;
+      }
+      if (p == trace_.size()) break;
+      for (const auto& [i, r] : trace_[p].writes) {
+        mismatched -= !Matches(state[i], found[i]);
+        state[i] = r;
+        mismatched += !Matches(state[i], found[i]);
+      }
+    }
+    if (!prefix) {
+      // Name the first key that differs from the shortest allowed prefix.
+      std::vector<WriteRecord> at = model_;
+      for (size_t p = 0; p < synced_prefix_; ++p)
+        for (const auto& [i, r] : trace_[p].writes)
+          at[i] = r;
+      std::string detail;
+      for (uint32_t i = 0; i < params_.keys && detail.empty(); ++i)
+        if (!Matches(at[i], found[i]))
+          detail = fmt::format("key {}: expected {} (or a later acknowledged write), found {}",
+                               StressKey(i), DescribeRecord(at[i]), DescribeFound(found[i]));
+      return Fail(round, seed,
+                  fmt::format("MISMATCH: the recovered DB is no prefix of the {} acknowledged "
+                              "writes that keeps the {} up to the last synced one; {} (options: "
+                              "{})",
+                              trace_.size(), synced_prefix_, detail, DescribeConfig(config)));
+    }
+    lost_writes_ += trace_.size() - *prefix;
+    for (size_t p = 0; p < *prefix; ++p)
+      for (const auto& [i, r] : trace_[p].writes)
+        model_[i] = r;
+    trace_.clear();
+    synced_prefix_ = 0;
+    if (!ScanMatchesModel(db.get(), round, seed)) return false;
+    if (out != nullptr) *out = std::move(db);
+    return true;
+  }
+
+  bool ScanMatchesModel(DB* db, uint64_t round, uint64_t seed) {
+    uint64_t expected = 0, present = 0;
+    for (WriteRecord r : model_)
+      expected += RecordIsPut(r);
+    std::unique_ptr<Iterator> it = db->NewIterator(ReadOptions());
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      std::optional<uint32_t> i = ParseStressKey(it->key());
+      if (!i || *i >= params_.keys || !Matches(model_[*i], ParseStressValue(*i, it->value())))
+        return Fail(round, seed,
+                    fmt::format("MISMATCH: a scan after recovery found key '{}' "
+                                "with value '{}'",
+                                Escape(it->key()), Escape(it->value())));
+      ++present;
+    }
+    if (!it->status().ok()) return Fail(round, seed, "scan: " + it->status().ToString());
+    if (present != expected)
+      return Fail(round, seed,
+                  fmt::format("MISMATCH: a scan after recovery saw {} keys, Get saw {}", present,
+                              expected));
+    return true;
+  }
+
+  bool Read(DB* db, uint32_t i, std::optional<uint32_t>* found, uint64_t round, uint64_t seed) {
+    std::string value;
+    Status s = db->Get(ReadOptions(), StressKey(i), &value);
+    if (s.IsNotFound()) {
+      found->reset();
+      return true;
+    }
+    if (!s.ok()) return Fail(round, seed, fmt::format("Get {}: {}", StressKey(i), s.ToString()));
+    *found = ParseStressValue(i, value);
+    if (!*found)
+      return Fail(
+          round, seed,
+          fmt::format("MISMATCH key {}: a value no write made: '{}'", StressKey(i), Escape(value)));
+    return true;
+  }
+
+  bool Fail(uint64_t round, uint64_t seed, const std::string& message) {
+    exit_code_ = ToInt(ExitCode::kCorruption);
+    fmt::print(stderr,
+               "ziggy stress --power-loss: round {} (round seed {}): {}\n  repeat with: ziggy "
+               "stress --power-loss --seed {} --keys {} --rounds {}\n",
+               round, seed, message, params_.seed, params_.keys, round + 1);
+    return false;
+  }
+
+  const PowerLossParams& params_;
+  FaultInjectionEnv env_;
+  // Per key, the latest write of the state recovered by the last check.
+  std::vector<WriteRecord> model_;
+  std::vector<uint32_t> next_id_;
+  // The acknowledged writes since that check, in commit order.
+  std::vector<TraceEntry> trace_;
+  // The trace entries up to and including the last synced one: they must survive.
+  size_t synced_prefix_ = 0;
+  uint64_t writes_ = 0, synced_writes_ = 0, lost_writes_ = 0;
+  int exit_code_ = 0;
+};
+
+}  // namespace
+
+int RunPowerLossRounds(const PowerLossParams& params) {
+  PowerLossRun run(params);
+  return run.Run();
+}
+
+}  // namespace ziggydb::tools::stress

@@ -1,0 +1,436 @@
+#include "tools/stress/stress_run.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "tools/cli_util.h"
+#include "tools/stress/expected_state.h"
+#include "tools/stress/stress_options.h"
+#include "util/random.h"
+#include "ziggydb/db.h"
+#include "ziggydb/iterator.h"
+#include "ziggydb/snapshot.h"
+#include "ziggydb/write_batch.h"
+
+namespace ziggydb::tools::stress {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Counters {
+  std::atomic<uint64_t> puts{0}, deletes{0}, batches{0}, gets{0}, iterators{0}, snapshots{0},
+      flushes{0}, compactions{0};
+};
+
+// State shared by the worker threads of one epoch. `failed` is set once, by the first check that
+// fails or the first unexpected Status, and stops every worker.
+class Run {
+ public:
+  Run(const RunParams& params, const RunConfig& config, ExpectedState* state)
+      : params_(params), config_(config), state_(state) {}
+
+  void set_db(DB* db) { db_ = db; }
+  bool failed() const { return failed_.load(std::memory_order_relaxed); }
+  int exit_code() const { return exit_code_; }
+  const Counters& counters() const { return counters_; }
+
+  // Quiescent check of every key (no writer running): the DB must hold the acked write or, when
+  // set, the pending one; the pending write is then resolved into the expected state. Then one
+  // scan each way must show exactly the keys expected present.
+  bool VerifyAll() {
+    uint64_t expected_present = 0;
+    for (uint32_t i = 0; i < state_->keys(); ++i) {
+      std::optional<uint32_t> found;
+      if (!ReadKey(ReadOptions(), i, &found)) return false;
+      KeyWord w = state_->Load(i);
+      if (Matches(w.acked, found)) {
+        w.pending = 0;
+      } else if (w.pending != 0 && Matches(w.pending, found)) {
+        w.acked = w.pending;
+        w.pending = 0;
+      } else {
+        return Mismatch(i, w, found, "after reopen");
+      }
+      state_->Store(i, w);
+      if (RecordIsPut(w.acked)) ++expected_present;
+    }
+    for (bool forward : {true, false}) {
+      std::unique_ptr<Iterator> it = db_->NewIterator(ReadOptions());
+      uint64_t present = 0;
+      std::optional<uint32_t> previous;
+      for (forward ? it->SeekToFirst() : it->SeekToLast(); it->Valid();
+           forward ? it->Next() : it->Prev()) {
+        std::optional<uint32_t> index = ParseStressKey(it->key());
+        if (!index || *index >= state_->keys())
+          return Fail(fmt::format("scan found key '{}', outside the key space", Escape(it->key())));
+        if (previous && (forward ? *index <= *previous : *index >= *previous))
+          return Fail(fmt::format("{} scan returned {} after {}", forward ? "forward" : "backward",
+                                  StressKey(*index), StressKey(*previous)));
+        previous = index;
+        std::optional<uint32_t> id = ParseStressValue(*index, it->value());
+        KeyWord w = state_->Load(*index);
+        if (!id || !Matches(w.acked, id))
+          return Mismatch(*index, w, id, "in a full scan", it->value());
+        ++present;
+      }
+      if (!it->status().ok()) return Error("full scan", it->status());
+      if (present != expected_present)
+        return Fail(fmt::format("{} scan saw {} keys, {} expected present",
+                                forward ? "forward" : "backward", present, expected_present));
+    }
+    return true;
+  }
+
+  // One worker: random operations until `stop` or a failure.
+  void Worker(int thread, uint64_t seed, const std::atomic<bool>* stop) {
+    Random rng(seed);
+    while (!stop->load(std::memory_order_relaxed) && !failed()) {
+      const uint64_t op = rng.Uniform(1000);
+      if (op < 300) {
+        DoWrite(thread, &rng, 1, /*batch=*/false, /*put=*/true);
+      } else if (op < 400) {
+        DoWrite(thread, &rng, 1, false, false);
+      } else if (op < 500) {
+        DoWrite(thread, &rng, 2 + rng.Uniform(7), true, true);
+      } else if (op < 750) {
+        DoGet(thread, &rng);
+      } else if (op < 900) {
+        DoIterate(thread, &rng);
+      } else if (op < 996) {
+        DoSnapshot(thread, &rng);
+      } else if (op < 998) {
+        Status s = db_->Flush();
+        if (!s.ok()) Error("Flush", s);
+        counters_.flushes.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        DoCompactRange(&rng);
+      }
+    }
+  }
+
+ private:
+  // Keys are partitioned: thread t writes only keys i with i % threads == t, so the order of
+  // one key's writes in the expected state is their commit order.
+  bool Owns(int thread, uint32_t index) const {
+    return static_cast<int>(index % static_cast<uint32_t>(params_.threads)) == thread;
+  }
+  uint32_t OwnKey(int thread, Random* rng) const {
+    const uint32_t stride = static_cast<uint32_t>(params_.threads);
+    const uint32_t owned = (state_->keys() - static_cast<uint32_t>(thread) + stride - 1) / stride;
+    return static_cast<uint32_t>(thread) + stride * static_cast<uint32_t>(rng->Uniform(owned));
+  }
+
+  WriteOptions NextWriteOptions(Random* rng) const {
+    WriteOptions wo;
+    wo.sync = config_.sync_mode == SyncMode::kAlways ||
+              (config_.sync_mode == SyncMode::kMixed && rng->OneIn(8));
+    return wo;
+  }
+
+  // Writes `count` distinct own keys: one Put or Delete, or a WriteBatch mixing both.
+  void DoWrite(int thread, Random* rng, uint64_t count, bool batch, bool put) {
+    std::vector<uint32_t> indexes;
+    while (indexes.size() < count) {
+      uint32_t i = OwnKey(thread, rng);
+      if (std::find(indexes.begin(), indexes.end(), i) == indexes.end()) indexes.push_back(i);
+      if (indexes.size() * static_cast<uint32_t>(params_.threads) >= state_->keys()) break;
+    }
+    WriteBatch wb;
+    std::vector<WriteRecord> records;
+    for (uint32_t i : indexes) {
+      KeyWord w = state_->Load(i);
+      const bool is_put = batch ? !rng->OneIn(4) : put;
+      const WriteRecord r = MakeRecord(w.NextId(), is_put);
+      records.push_back(r);
+      state_->Store(i, {w.acked, r});  // pending before the write is issued
+      if (is_put) {
+        wb.Put(StressKey(i), StressValue(i, RecordId(r)));
+      } else {
+        wb.Delete(StressKey(i));
+      }
+    }
+    const WriteOptions wo = NextWriteOptions(rng);
+    Status s;
+    if (batch) {
+      s = db_->Write(wo, wb);
+      counters_.batches.fetch_add(1, std::memory_order_relaxed);
+    } else if (put) {
+      s = db_->Put(wo, StressKey(indexes[0]), StressValue(indexes[0], RecordId(records[0])));
+      counters_.puts.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      s = db_->Delete(wo, StressKey(indexes[0]));
+      counters_.deletes.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (!s.ok()) {
+      Error(batch ? "Write" : put ? "Put" : "Delete", s);
+      return;
+    }
+    for (size_t k = 0; k < indexes.size(); ++k)
+      state_->Store(indexes[k], {records[k], 0});
+  }
+
+  void DoGet(int thread, Random* rng) {
+    const uint32_t i = static_cast<uint32_t>(rng->Uniform(state_->keys()));
+    const KeyWord before = state_->Load(i);
+    std::optional<uint32_t> found;
+    if (!ReadKey(ReadOptions(), i, &found)) return;
+    const KeyWord after = state_->Load(i);
+    CheckConcurrent(i, before, after, found, Owns(thread, i) ? "Get of an own key" : "Get");
+    counters_.gets.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  // A bounded scan of up to 64 keys, forward or backward: every key in the bounds is checked,
+  // the ones the iterator skipped too.
+  void DoIterate(int /*thread*/, Random* rng) {
+    const uint32_t lo = static_cast<uint32_t>(rng->Uniform(state_->keys()));
+    const uint32_t hi = std::min<uint32_t>(state_->keys(), lo + 1 + rng->Uniform(64));
+    std::vector<KeyWord> before;
+    for (uint32_t i = lo; i < hi; ++i)
+      before.push_back(state_->Load(i));
+    const std::string lower = StressKey(lo), upper = StressKey(hi);
+    ReadOptions ro;
+    ro.iterate_lower_bound = lower;
+    ro.iterate_upper_bound = upper;
+    std::unique_ptr<Iterator> it = db_->NewIterator(ro);
+    const bool forward = rng->OneIn(2);
+    if (forward) {
+      if (rng->OneIn(2))
+        it->SeekToFirst();
+      else
+        it->Seek(lower);
+    } else {
+      if (rng->OneIn(2))
+        it->SeekToLast();
+      else
+        it->SeekForPrev(upper);
+    }
+    std::vector<std::optional<uint32_t>> found(hi - lo);
+    std::optional<uint32_t> previous;
+    for (; it->Valid(); forward ? it->Next() : it->Prev()) {
+      std::optional<uint32_t> index = ParseStressKey(it->key());
+      if (!index || *index < lo || *index >= hi) {
+        Fail(fmt::format("iterator bounded to [{}, {}) returned key '{}'", lower, upper,
+                         Escape(it->key())));
+        return;
+      }
+      if (previous && (forward ? *index <= *previous : *index >= *previous)) {
+        Fail(fmt::format("{} iterator returned {} after {}", forward ? "forward" : "backward",
+                         StressKey(*index), StressKey(*previous)));
+        return;
+      }
+      previous = index;
+      std::optional<uint32_t> id = ParseStressValue(*index, it->value());
+      if (!id) {
+        Mismatch(*index, before[*index - lo], std::nullopt, "iterator value", it->value());
+        return;
+      }
+      found[*index - lo] = id;
+    }
+    if (!it->status().ok()) {
+      Error("iterator", it->status());
+      return;
+    }
+    for (uint32_t i = lo; i < hi; ++i) {
+      if (!CheckConcurrent(i, before[i - lo], state_->Load(i), found[i - lo], "bounded iterator"))
+        return;
+    }
+    counters_.iterators.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  // Own keys are written only by this thread, so their state at the snapshot is known exactly:
+  // after more writes to them, reads through the snapshot must still return it.
+  void DoSnapshot(int thread, Random* rng) {
+    std::vector<uint32_t> indexes;
+    for (uint64_t n = 1 + rng->Uniform(8); n > 0; --n)
+      indexes.push_back(OwnKey(thread, rng));
+    std::sort(indexes.begin(), indexes.end());
+    indexes.erase(std::unique(indexes.begin(), indexes.end()), indexes.end());
+    std::vector<KeyWord> at_snapshot;
+    for (uint32_t i : indexes)
+      at_snapshot.push_back(state_->Load(i));
+    ManagedSnapshot snapshot(db_);
+    for (uint64_t n = rng->Uniform(4); n > 0 && !failed(); --n)
+      DoWrite(thread, rng, 1, false, !rng->OneIn(3));
+    ReadOptions ro;
+    ro.snapshot = snapshot.snapshot();
+    for (size_t k = 0; k < indexes.size() && !failed(); ++k) {
+      std::optional<uint32_t> found;
+      if (!ReadKey(ro, indexes[k], &found)) return;
+      if (!Matches(at_snapshot[k].acked, found)) {
+        Mismatch(indexes[k], at_snapshot[k], found, "read through a snapshot");
+        return;
+      }
+    }
+    counters_.snapshots.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  void DoCompactRange(Random* rng) {
+    const uint32_t a = static_cast<uint32_t>(rng->Uniform(state_->keys()));
+    const uint32_t b = std::min<uint32_t>(state_->keys(), a + 1 + rng->Uniform(state_->keys()));
+    const std::string begin = StressKey(a), end = StressKey(b);
+    Status s = rng->OneIn(4) ? db_->CompactRange(std::nullopt, std::nullopt)
+                             : db_->CompactRange(begin, end);
+    if (!s.ok()) Error("CompactRange", s);
+    counters_.compactions.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  // Get of key i: *found is the value id, nullopt when absent. A value that is not a stress
+  // value of this key is a mismatch.
+  bool ReadKey(const ReadOptions& ro, uint32_t i, std::optional<uint32_t>* found) {
+    std::string value;
+    Status s = db_->Get(ro, StressKey(i), &value);
+    if (s.IsNotFound()) {
+      found->reset();
+      return true;
+    }
+    if (!s.ok()) return Error("Get " + StressKey(i), s);
+    *found = ParseStressValue(i, value);
+    if (!*found) return Mismatch(i, state_->Load(i), std::nullopt, "Get", value);
+    return true;
+  }
+
+  static bool Matches(WriteRecord r, std::optional<uint32_t> found) {
+    if (r == 0 || !RecordIsPut(r)) return !found;
+    return found && *found == RecordId(r);
+  }
+
+  // A read that raced with writers: `before` was loaded before the read started, `after` once it
+  // ended. Ids grow in commit order, so the value read must be one written no earlier than the
+  // acked write of `before` and no later than the newest write started by `after`.
+  bool CheckConcurrent(uint32_t i, KeyWord before, KeyWord after, std::optional<uint32_t> found,
+                       const char* what) {
+    const uint32_t lo = RecordId(before.acked);
+    const uint32_t hi = std::max(RecordId(after.acked), RecordId(after.pending));
+    bool ok;
+    if (found) {
+      ok = *found <= hi && (*found > lo || (*found == lo && RecordIsPut(before.acked)));
+    } else {
+      ok = !RecordIsPut(before.acked) || hi > lo;
+    }
+    return ok ? true : Mismatch(i, before, found, what);
+  }
+
+  bool Mismatch(uint32_t i, KeyWord w, std::optional<uint32_t> found, const char* what,
+                std::string_view raw = {}) {
+    std::string expected = DescribeRecord(w.acked);
+    if (w.pending != 0) expected += " or pending " + DescribeRecord(w.pending);
+    std::string got;
+    if (found) {
+      got = fmt::format("value id {}", *found);
+    } else if (!raw.empty()) {
+      got = fmt::format("a value no write made: '{}'", Escape(raw));
+    } else {
+      got = "no value (absent)";
+    }
+    return Fail(fmt::format("MISMATCH ({}) key {}: expected {}, found {}", what, StressKey(i),
+                            expected, got),
+                ExitCode::kCorruption);
+  }
+
+  bool Error(const std::string& what, const Status& s) {
+    return Fail(fmt::format("{} failed: {}", what, s.ToString()),
+                s.IsCorruption() ? ExitCode::kCorruption : ExitCode::kError);
+  }
+
+  bool Fail(const std::string& message, ExitCode code = ExitCode::kCorruption) {
+    if (!failed_.exchange(true)) {
+      exit_code_ = ToInt(code);
+      fmt::print(stderr, "ziggy stress: {} (seed {}; repeat with: {})\n", message, params_.seed,
+                 RunCommandLine(params_));
+    }
+    return false;
+  }
+
+  const RunParams& params_;
+  const RunConfig& config_;
+  ExpectedState* state_;
+  DB* db_ = nullptr;
+  std::atomic<bool> failed_{false};
+  int exit_code_ = 0;  // written once, by the thread that set failed_
+  Counters counters_;
+};
+
+Status OpenDb(const RunConfig& config, const std::string& path, std::unique_ptr<DB>* db) {
+  return DB::Open(config.options, path, db);
+}
+
+}  // namespace
+
+std::string RunCommandLine(const RunParams& params) {
+  std::string line = fmt::format("ziggy stress --dir {} --seed {} --threads {} --keys {}",
+                                 params.dir, params.seed, params.threads, params.keys);
+  if (params.verify_only) return line + " --verify-only";
+  return line + fmt::format(" --seconds {}", params.seconds);
+}
+
+int RunStress(const RunParams& params) {
+  std::error_code ec;
+  std::filesystem::create_directories(params.dir, ec);
+  if (ec) {
+    fmt::print(stderr, "ziggy stress: cannot create {}: {}\n", params.dir, ec.message());
+    return ToInt(ExitCode::kError);
+  }
+  std::unique_ptr<ExpectedState> state;
+  Status s = ExpectedState::Open(params.dir + "/expected_state", params.keys, &state);
+  if (!s.ok()) return ToInt(ReportError("stress", "expected state", s));
+  const RunConfig config = RandomConfig(params.seed);
+  fmt::print(stderr, "ziggy stress: {}\n  options: {}\n", RunCommandLine(params),
+             DescribeConfig(config));
+  const std::string db_path = params.dir + "/db";
+  std::unique_ptr<DB> db;
+  s = OpenDb(config, db_path, &db);
+  if (!s.ok()) return ToInt(ReportError("stress", "open " + db_path, s));
+  Run run(params, config, state.get());
+  run.set_db(db.get());
+  if (!run.VerifyAll()) return run.exit_code();
+  fmt::print(stderr, "ziggy stress: verified {} keys{}\n", params.keys,
+             params.verify_only ? "" : "; workers starting");
+  if (params.verify_only) return ToInt(ExitCode::kOk);
+  Random rng(params.seed);
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(
+                                    std::chrono::duration<double>(params.seconds));
+  uint64_t reopens = 0;
+  for (uint64_t epoch = 0; params.seconds <= 0 || Clock::now() < deadline; ++epoch) {
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> workers;
+    for (int t = 0; t < params.threads; ++t)
+      workers.emplace_back(&Run::Worker, &run, t, rng.Next64(), &stop);
+    auto epoch_end = Clock::now() + std::chrono::milliseconds(200 + rng.Uniform(2800));
+    if (params.seconds > 0) epoch_end = std::min(epoch_end, deadline);
+    while (Clock::now() < epoch_end && !run.failed())
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    stop.store(true);
+    for (std::thread& w : workers)
+      w.join();
+    if (run.failed()) return run.exit_code();
+    // Close + reopen, then the full check (every write acked, none pending).
+    s = db->Close();
+    if (!s.ok()) return ToInt(ReportError("stress", "close", s));
+    db.reset();
+    s = OpenDb(config, db_path, &db);
+    if (!s.ok()) return ToInt(ReportError("stress", "reopen " + db_path, s));
+    run.set_db(db.get());
+    ++reopens;
+    if (!run.VerifyAll()) return run.exit_code();
+  }
+  const Counters& c = run.counters();
+  fmt::print(stderr,
+             "ziggy stress: ok after {:.1f} s: {} puts, {} deletes, {} batches, {} gets, {} "
+             "iterators, {} snapshots, {} flushes, {} compactions, {} reopens\n",
+             std::chrono::duration<double>(Clock::now() - start).count(), c.puts.load(),
+             c.deletes.load(), c.batches.load(), c.gets.load(), c.iterators.load(),
+             c.snapshots.load(), c.flushes.load(), c.compactions.load(), reopens);
+  return ToInt(ExitCode::kOk);
+}
+
+}  // namespace ziggydb::tools::stress

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# ctest entry of `ziggy stress` (make test): a short round of kills and power losses
+# (scripts/crash-stress.sh), then checks that the verifier catches a DB that lost or garbled an
+# acknowledged write, and refuses a state file of another key count.
+# Usage: stress_test.sh path/to/ziggy [SECONDS (default 20)]
+set -u
+ZIGGY=${1:?usage: stress_test.sh path/to/ziggy [SECONDS]}
+SECONDS_TOTAL=${2:-20}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ziggy-stress-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+failures=0
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+"$ROOT/scripts/crash-stress.sh" "$ZIGGY" "$SECONDS_TOTAL" || fail "crash-stress.sh exited $?"
+
+# A short run leaves a DB and its expected state, all writes acknowledged.
+DIR="$WORK/run"
+"$ZIGGY" stress --dir "$DIR" --seed 42 --threads 2 --keys 500 --seconds 1 2>/dev/null ||
+  fail "a 1 s run failed"
+"$ZIGGY" stress --dir "$DIR" --keys 500 --verify-only 2>/dev/null || fail "verify of a clean run failed"
+
+# A lost acknowledged write: delete a key the run left present.
+key=$("$ZIGGY" scan --db "$DIR/db" 2>/dev/null | head -n 1 | cut -f 1)
+[[ -n "$key" ]] || fail "the run left no key"
+"$ZIGGY" del --db "$DIR/db" "$key" >/dev/null || fail "del $key failed"
+err=$("$ZIGGY" stress --dir "$DIR" --keys 500 --verify-only 2>&1)
+rc=$?
+[[ $rc -eq 3 ]] || fail "verify after deleting $key exited $rc, expected 3"
+[[ "$err" == *"MISMATCH"*"key $key"*"found no value"* ]] || fail "no mismatch naming $key: $err"
+[[ "$err" == *"seed"* ]] || fail "the mismatch message names no seed: $err"
+
+# A value no write made.
+"$ZIGGY" put --db "$DIR/db" "$key" bogus >/dev/null || fail "put $key failed"
+err=$("$ZIGGY" stress --dir "$DIR" --keys 500 --verify-only 2>&1)
+rc=$?
+[[ $rc -eq 3 && "$err" == *"key $key"*"bogus"* ]] || fail "garbled $key: exit $rc, $err"
+
+# Another key count than the state file's is refused before anything runs.
+err=$("$ZIGGY" stress --dir "$DIR" --keys 501 --verify-only 2>&1)
+rc=$?
+[[ $rc -eq 2 && "$err" == *"expected_state"* ]] || fail "--keys 501: exit $rc, $err"
+
+if [[ $failures -ne 0 ]]; then
+  echo "$failures failure(s)" >&2
+  exit 1
+fi
+echo "stress_test: ok"
