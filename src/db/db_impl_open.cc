@@ -98,35 +98,21 @@ Status DBImpl::CheckDirectory(bool* exists) {
     // Listing must work now: a directory we cannot list is never mistaken for an empty one.
     ZIGGY_RETURN_IF_ERROR(env_->GetChildren(dbname_, &names));
   }
-  bool has_current = false;
-  std::string db_file;       // a log, table or later MANIFEST: a DB lives (or lived) here
-  std::string foreign_file;  // a name that is not ours
-  for (const std::string& name : names) {
-    FileNumber number{};
-    FileType type{};
-    if (!ParseFileName(name, &number, &type)) {
-      foreign_file = name;
-    } else if (type == FileType::kCurrentFile) {
-      has_current = true;
-    } else if (type == FileType::kLogFile || type == FileType::kTableFile ||
-               (type == FileType::kManifestFile && raw(number) != 1)) {
-      db_file = name;
-    }
-    // LOCK, LOG, temp files and MANIFEST-000001 alone are what an interrupted creation leaves.
-  }
-  if (has_current) {
+  const DirectoryContents contents = ClassifyDirectory(names);
+  if (contents.has_current) {
     if (options_.error_if_exists) {
       return Status::InvalidArgument(dbname_ + " already holds a DB (error_if_exists is true)");
     }
     *exists = true;
     return Status::OK();
   }
-  if (!db_file.empty()) {
-    return Status::Corruption(dbname_ + " holds DB files (e.g. " + db_file + ") but no CURRENT");
+  if (!contents.db_file.empty()) {
+    return Status::Corruption(dbname_ + " holds DB files (e.g. " + contents.db_file +
+                              ") but no CURRENT");
   }
-  if (!foreign_file.empty()) {
+  if (!contents.foreign_file.empty()) {
     return Status::InvalidArgument(dbname_ + " is not a ZiggyDB directory (it holds " +
-                                   foreign_file + ")");
+                                   contents.foreign_file + ")");
   }
   if (!options_.create_if_missing) {
     return Status::InvalidArgument(dbname_ + " holds no DB (create_if_missing is false)");

@@ -91,6 +91,15 @@ Status DBReadOnly::Open(const Options& options, const std::string& dbname,
   // The lock first: a writer must not change the files between the checks and the reads.
   ZIGGY_RETURN_IF_ERROR(DbReadLock::Acquire(dbname, &impl->lock_));
   if (!impl->env_->FileExists(CurrentFileName(dbname))) {
+    // As DB::Open: the files of a DB without its CURRENT are damage, not an absent DB.
+    std::vector<std::string> names;
+    if (impl->env_->GetChildren(dbname, &names).ok()) {
+      const DirectoryContents contents = ClassifyDirectory(names);
+      if (!contents.db_file.empty()) {
+        return Status::Corruption(dbname + " holds DB files (e.g. " + contents.db_file +
+                                  ") but no CURRENT");
+      }
+    }
     return Status::NotFound(dbname + " holds no DB (no CURRENT file)");
   }
   ZIGGY_RETURN_IF_ERROR(impl->Recover());

@@ -63,6 +63,23 @@ std::string OldInfoLogFileName(const std::string& dbname) {
   return dbname + "/LOG.old";
 }
 
+DirectoryContents ClassifyDirectory(const std::vector<std::string>& names) {
+  DirectoryContents contents;
+  for (const std::string& name : names) {
+    FileNumber number{};
+    FileType type{};
+    if (!ParseFileName(name, &number, &type)) {
+      contents.foreign_file = name;
+    } else if (type == FileType::kCurrentFile) {
+      contents.has_current = true;
+    } else if (type == FileType::kLogFile || type == FileType::kTableFile ||
+               (type == FileType::kManifestFile && raw(number) != 1)) {
+      contents.db_file = name;
+    }
+  }
+  return contents;
+}
+
 bool ParseFileName(std::string_view name, FileNumber* number, FileType* type) {
   uint64_t value = 0;
   if (name == "CURRENT") {

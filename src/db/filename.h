@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/dbformat.h"
 #include "ziggydb/status.h"
@@ -42,6 +43,16 @@ std::string OldInfoLogFileName(const std::string& dbname);
 // Recognises a directory entry's name. *number is 0 for the unnumbered files. False for names
 // that are not ours (including numbers with a sign, spaces or over 64 bits).
 [[nodiscard]] bool ParseFileName(std::string_view name, FileNumber* number, FileType* type);
+
+// What a directory listing says about the DB in it, without reading any file.
+struct DirectoryContents {
+  bool has_current = false;
+  std::string db_file;       // a log, table or later MANIFEST: a DB lives (or lived) here
+  std::string foreign_file;  // a name that is not ours
+};
+// LOCK, LOG, temp files and MANIFEST-000001 alone are what an interrupted creation leaves: they
+// name no db_file.
+DirectoryContents ClassifyDirectory(const std::vector<std::string>& names);
 
 // Points CURRENT at MANIFEST-<manifest_number> atomically: writes "MANIFEST-xxxxxx\n" to
 // <manifest_number>.dbtmp, syncs it, renames it over CURRENT, syncs the directory. On failure the

@@ -93,6 +93,14 @@ void ReadSet::Normalize() {
     bytes_ += RangeBytes(range);
 }
 
+void ReadSet::DropKeys(const std::function<bool(std::string_view)>& checked_elsewhere) {
+  std::erase_if(keys_, [&](const std::string& key) {
+    if (!checked_elsewhere(key)) return false;
+    bytes_ -= kItemOverheadBytes + key.size();
+    return true;
+  });
+}
+
 bool ReadSet::ChangedAfter(const ConflictHistory& history, SequenceNumber snapshot) const {
   for (const std::string& key : keys_) {
     if (history.KeyWrittenAfter(key, snapshot)) return true;

@@ -11,6 +11,7 @@
 #define ZIGGYDB_TXN_READ_SET_H_
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,6 +48,9 @@ class ReadSet {
   // touching ranges, so that a commit checks each key and range once. Renumbers the ranges: no
   // UpdateRange after it.
   void Normalize();
+  // Drops the keys `checked_elsewhere` accepts (the keys the transaction also writes, which the
+  // write-set check covers with the same test). After Normalize.
+  void DropKeys(const std::function<bool(std::string_view)>& checked_elsewhere);
   // True if any key or range read was written after `snapshot` in `history`.
   [[nodiscard]] bool ChangedAfter(const ConflictHistory& history, SequenceNumber snapshot) const;
 

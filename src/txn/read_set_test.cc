@@ -35,6 +35,17 @@ TEST(ReadSet, NormalizeMergesRangesAndDropsKeysTheyCover) {
   EXPECT_EQ(reads.keys(), (std::vector<std::string>{"0", "f", "y"}));
 }
 
+TEST(ReadSet, DropKeysLeavesTheOthersAndTheirBytes) {
+  ReadSet reads(size_t{1} << 20);
+  for (const char* key : {"a", "b", "c"})
+    ASSERT_TRUE(reads.AddKey(key).ok());
+  reads.Normalize();
+  const size_t all_bytes = reads.bytes();
+  reads.DropKeys([](std::string_view key) { return key == "b"; });
+  EXPECT_EQ(reads.keys(), (std::vector<std::string>{"a", "c"}));
+  EXPECT_LT(reads.bytes(), all_bytes);
+}
+
 TEST(ReadSet, OpenEndedRangesSwallowWhatTheyReach) {
   ReadSet reads(size_t{1} << 20);
   size_t slot = 0;

@@ -134,6 +134,8 @@ Status TransactionImpl::Commit() {
   buffer_.ToBatch(&batch);
   // Sorted and merged now, so that the check under the DB mutex does no more than it must.
   reads_.Normalize();
+  // A key read and written is checked once, as a written key: the test is the same.
+  reads_.DropKeys([this](std::string_view key) { return buffer_.Find(key) != nullptr; });
   const SequenceNumber snapshot{snapshot_.sequence_};
   Status s = host_->CommitTransaction(
       write_options_, batch, snapshot,

@@ -505,7 +505,8 @@ Status WriteReport(const std::vector<nlohmann::json>& lines, const std::string& 
 ExitCode RunBench(BenchArgs args) {
   std::vector<std::string> engines;
   std::vector<BenchItem> items;
-  if (!ParseTxnLists(&args) || !ParseLists(args, &engines, &items)) return ExitCode::kError;
+  if (!ParseTxnLists(&args)) return ExitCode::kUsage;
+  if (!ParseLists(args, &engines, &items)) return ExitCode::kError;
   args.config.engine.write_buffer_bytes = args.write_buffer_mib << 20;
   args.config.engine.block_cache_bytes = args.block_cache_mib << 20;
   args.config.progress = args.progress || StderrIsTty();

@@ -45,7 +45,7 @@ int RunStressCommand(StressArgs args) {
   }
   if (args.dir.empty()) {
     fmt::print(stderr, "ziggy stress: --dir is required (except with --power-loss)\n");
-    return ToInt(ExitCode::kError);
+    return ToInt(ExitCode::kUsage);
   }
   stress::RunParams run;
   run.dir = args.dir;
