@@ -14,25 +14,19 @@
 // replay, tables to write) and kills also land inside that recovery. The stress build
 // (ZIGGY_CRASH_STRESS, ctest label `stress`) runs many more rounds, bounded by STRESS_SECONDS.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <memory>
-#include <optional>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
+#include "fork_kill.h"
 #include "testutil/testutil.h"
 #include "util/random.h"
 #include "ziggydb/db.h"
@@ -54,10 +48,6 @@ constexpr uint64_t kKillDelayMicrosMax = 30000;
 // A child stops writing (and waits for its kill) after this many batches, which bounds a DB's
 // size when the parent is slow to kill.
 constexpr uint64_t kChildBatchesMax = 4000;
-// Reported instead of a batch number when the child hits an error.
-constexpr uint64_t kChildFailed = ~uint64_t{0};
-// Reported once the child's Open has returned OK.
-constexpr uint64_t kChildOpened = ~uint64_t{0} - 1;
 constexpr const char* kLastKey = "last";
 
 Options CrashOptions() {
@@ -85,18 +75,6 @@ std::vector<std::pair<std::string, std::string>> BatchPuts(uint64_t db_seed, uin
   return puts;
 }
 
-void Report(int fd, uint64_t value) {
-  const char* p = reinterpret_cast<const char*>(&value);
-  size_t left = sizeof(value);
-  while (left > 0) {
-    const ssize_t n = write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) _exit(5);
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-}
-
 // The child: never returns (a gtest process must not run on in a fork).
 [[noreturn]] void ChildMain(const std::string& path, uint64_t db_seed, uint64_t first, bool sync,
                             int fd) {
@@ -104,10 +82,10 @@ void Report(int fd, uint64_t value) {
   Status s = DB::Open(CrashOptions(), path, &db);
   if (!s.ok()) {
     std::fprintf(stderr, "crash_test child: Open: %s\n", s.ToString().c_str());
-    Report(fd, kChildFailed);
+    ReportToParent(fd, kChildFailed);
     _exit(3);
   }
-  Report(fd, kChildOpened);
+  ReportToParent(fd, kChildOpened);
   WriteOptions options;
   options.sync = sync;
   for (uint64_t n = first; n < first + kChildBatchesMax; ++n) {
@@ -119,82 +97,21 @@ void Report(int fd, uint64_t value) {
     if (!s.ok()) {
       std::fprintf(stderr, "crash_test child: Write of batch %llu: %s\n",
                    static_cast<unsigned long long>(n), s.ToString().c_str());
-      Report(fd, kChildFailed);
+      ReportToParent(fd, kChildFailed);
       _exit(4);
     }
-    Report(fd, n);
+    ReportToParent(fd, n);
   }
   while (true)
     pause();
 }
 
-struct KillResult {
-  bool child_failed = false;  // the child reported an error or died on its own
-  std::optional<uint64_t> last_acked;
-  uint64_t acked = 0;
-};
-
-// Reads one 8-byte report; false at end of file.
-bool ReadReport(int fd, uint64_t* value) {
-  char* p = reinterpret_cast<char*>(value);
-  size_t have = 0;
-  while (have < sizeof(*value)) {
-    const ssize_t n = read(fd, p + have, sizeof(*value) - have);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    have += static_cast<size_t>(n);
-  }
-  return true;
-}
-
-void Note(uint64_t value, KillResult* result) {
-  if (value == kChildFailed) {
-    result->child_failed = true;
-  } else if (value != kChildOpened) {
-    result->last_acked = value;
-    ++result->acked;
-  }
-}
-
 // Forks a writer on `path` starting at batch `first` and kills it delay_micros after the fork
-// (after_open: after its Open returned), then reaps it. Precondition: the parent has no threads
-// (no DB open), so the fork copies a sane process.
+// (after_open: after its Open returned), then reaps it.
 KillResult ForkWriteKill(const std::string& path, uint64_t db_seed, uint64_t first, bool sync,
                          bool after_open, uint64_t delay_micros) {
-  KillResult result;
-  int fds[2];
-  if (pipe(fds) != 0) {
-    ADD_FAILURE() << "pipe: " << std::strerror(errno);
-    result.child_failed = true;
-    return result;
-  }
-  std::fflush(stdout);
-  std::fflush(stderr);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    close(fds[0]);
-    ChildMain(path, db_seed, first, sync, fds[1]);
-  }
-  close(fds[1]);
-  if (pid < 0) {
-    ADD_FAILURE() << "fork: " << std::strerror(errno);
-    close(fds[0]);
-    result.child_failed = true;
-    return result;
-  }
-  uint64_t value = 0;
-  if (after_open && ReadReport(fds[0], &value)) Note(value, &result);  // kChildOpened, normally
-  std::this_thread::sleep_for(std::chrono::microseconds(delay_micros));
-  kill(pid, SIGKILL);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  // The write end is closed in both processes now: read to EOF.
-  while (ReadReport(fds[0], &value))
-    Note(value, &result);
-  close(fds[0]);
-  if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) result.child_failed = true;
-  return result;
+  return ForkAndKill([&](int fd) { ChildMain(path, db_seed, first, sync, fd); }, after_open,
+                     delay_micros);
 }
 
 // Checks every key of batch n: present with its value (want_present) or absent.
@@ -225,8 +142,7 @@ void VerifyAfterKill(const std::string& path, uint64_t db_seed, const KillResult
   Options options = CrashOptions();
   options.create_if_missing = false;
   Status s = DB::Open(options, path, &db);
-  if (s.code() == Status::Code::kInvalidArgument && *marker == kNoBatch &&
-      !kill.last_acked.has_value()) {
+  if (s.code() == Status::Code::kInvalidArgument && *marker == kNoBatch && kill.acked.empty()) {
     return;  // killed before the first Open created the DB: nothing was promised
   }
   ASSERT_TRUE(s.ok()) << "reopen after the kill: " << s.ToString();
@@ -238,9 +154,9 @@ void VerifyAfterKill(const std::string& path, uint64_t db_seed, const KillResult
   } else {
     ASSERT_TRUE(s.IsNotFound()) << s.ToString();
   }
-  if (kill.last_acked.has_value()) {
-    ASSERT_GE(now, static_cast<int64_t>(*kill.last_acked))
-        << "acknowledged batch " << *kill.last_acked << " lost (the marker says " << now << ")";
+  if (!kill.acked.empty()) {
+    ASSERT_GE(now, static_cast<int64_t>(kill.acked.back()))
+        << "acknowledged batch " << kill.acked.back() << " lost (the marker says " << now << ")";
   }
   ASSERT_GE(now, *marker) << "batch " << *marker << " vanished";
   const uint64_t next = static_cast<uint64_t>(now + 1);
@@ -303,8 +219,8 @@ void RunKillRounds(bool sync) {
         ForkWriteKill(path, db_seed, first, sync, after_open, rng.Uniform(kKillDelayMicrosMax + 1));
     ASSERT_FALSE(kill.child_failed) << "the writer failed or exited on its own (see its stderr)";
     ++kills;
-    acked_total += kill.acked;
-    if (kill.acked == 0) ++kills_before_any_ack;
+    acked_total += kill.acked.size();
+    if (kill.acked.empty()) ++kills_before_any_ack;
     const bool full = round % kRoundsPerDb == kRoundsPerDb - 1 || round + 1 == rounds;
     // Verify a copy, so that the next child recovers exactly what the kill left (its WAL not yet
     // replayed by our Open) and a kill can land in that recovery.

@@ -13,17 +13,12 @@
 // Rounds alternate the isolation level. The stress build (ZIGGY_TXN_CRASH_STRESS, label
 // `stress`) runs many more rounds, bounded by STRESS_SECONDS.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <set>
@@ -32,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "fork_kill.h"
 #include "testutil/testutil.h"
 #include "util/random.h"
 #include "ziggydb/db.h"
@@ -54,8 +50,6 @@ constexpr uint64_t kKillDelayMicrosMax = 30000;
 // The child's writers stop (and wait for the kill) at this commit number, bounding a DB's size.
 constexpr uint64_t kCommitsPerChildMax = 3000;
 constexpr uint64_t kAttemptsMax = 10000;
-constexpr uint64_t kChildFailed = ~uint64_t{0};
-constexpr uint64_t kChildOpened = ~uint64_t{0} - 1;
 constexpr const char* kSeqKey = "seq";
 
 Options CrashOptions() {
@@ -80,18 +74,6 @@ std::vector<std::pair<std::string, std::string>> CommitPuts(uint64_t db_seed, ui
     puts.emplace_back(CommitKey(n, i), rng.Bytes(bytes));
   }
   return puts;
-}
-
-void Report(int fd, uint64_t value) {
-  const char* p = reinterpret_cast<const char*>(&value);
-  size_t left = sizeof(value);
-  while (left > 0) {  // 8 bytes < PIPE_BUF: the writers' reports never interleave
-    const ssize_t n = write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) _exit(5);
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
 }
 
 // One commit attempt: OK, Busy (retry) or an error.
@@ -123,10 +105,10 @@ Status CommitNext(DB* db, IsolationLevel isolation, uint64_t db_seed, uint64_t* 
   const Status s = DB::Open(CrashOptions(), path, &db);
   if (!s.ok()) {
     std::fprintf(stderr, "txn_crash_test child: Open: %s\n", s.ToString().c_str());
-    Report(fd, kChildFailed);
+    ReportToParent(fd, kChildFailed);
     _exit(3);
   }
-  Report(fd, kChildOpened);
+  ReportToParent(fd, kChildOpened);
   std::vector<std::thread> writers;
   for (int w = 0; w < kWriters; ++w) {
     writers.emplace_back([&db, db_seed, isolation, fd] {
@@ -135,7 +117,7 @@ Status CommitNext(DB* db, IsolationLevel isolation, uint64_t db_seed, uint64_t* 
         uint64_t n = 0;
         const Status s = CommitNext(db.get(), isolation, db_seed, &n);
         if (s.ok()) {
-          Report(fd, n);
+          ReportToParent(fd, n);
           busy_in_a_row = 0;
         } else if (s.IsBusy()) {
           ++busy_in_a_row;
@@ -143,14 +125,14 @@ Status CommitNext(DB* db, IsolationLevel isolation, uint64_t db_seed, uint64_t* 
           break;  // enough commits: wait for the kill
         } else {
           std::fprintf(stderr, "txn_crash_test child: commit: %s\n", s.ToString().c_str());
-          Report(fd, kChildFailed);
+          ReportToParent(fd, kChildFailed);
           _exit(4);
         }
       }
       if (busy_in_a_row >= kAttemptsMax) {
         std::fprintf(stderr, "txn_crash_test child: %llu Busy in a row\n",
                      static_cast<unsigned long long>(kAttemptsMax));
-        Report(fd, kChildFailed);
+        ReportToParent(fd, kChildFailed);
         _exit(6);
       }
       while (true)
@@ -161,68 +143,11 @@ Status CommitNext(DB* db, IsolationLevel isolation, uint64_t db_seed, uint64_t* 
     pause();
 }
 
-bool ReadReport(int fd, uint64_t* value) {
-  char* p = reinterpret_cast<char*>(value);
-  size_t have = 0;
-  while (have < sizeof(*value)) {
-    const ssize_t n = read(fd, p + have, sizeof(*value) - have);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    have += static_cast<size_t>(n);
-  }
-  return true;
-}
-
-struct KillResult {
-  bool child_failed = false;
-  std::vector<uint64_t> acked;  // in the order the parent read them
-};
-
-void Note(uint64_t value, KillResult* result) {
-  if (value == kChildFailed) {
-    result->child_failed = true;
-  } else if (value != kChildOpened) {
-    result->acked.push_back(value);
-  }
-}
-
 // Forks the child on `path` and kills it delay_micros after its Open returned, then reaps it.
-// Precondition: the parent has no threads (no DB open), so the fork copies a sane process.
 KillResult ForkCommitKill(const std::string& path, uint64_t db_seed, IsolationLevel isolation,
                           uint64_t delay_micros) {
-  KillResult result;
-  int fds[2];
-  if (pipe(fds) != 0) {
-    ADD_FAILURE() << "pipe: " << std::strerror(errno);
-    result.child_failed = true;
-    return result;
-  }
-  std::fflush(stdout);
-  std::fflush(stderr);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    close(fds[0]);
-    ChildMain(path, db_seed, isolation, fds[1]);
-  }
-  close(fds[1]);
-  if (pid < 0) {
-    ADD_FAILURE() << "fork: " << std::strerror(errno);
-    close(fds[0]);
-    result.child_failed = true;
-    return result;
-  }
-  uint64_t value = 0;
-  if (ReadReport(fds[0], &value)) Note(value, &result);  // kChildOpened, normally
-  std::this_thread::sleep_for(std::chrono::microseconds(delay_micros));
-  kill(pid, SIGKILL);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  while (ReadReport(fds[0], &value))
-    Note(value, &result);
-  close(fds[0]);
-  if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) result.child_failed = true;
-  return result;
+  return ForkAndKill([&](int fd) { ChildMain(path, db_seed, isolation, fd); },
+                     /*after_open=*/true, delay_micros);
 }
 
 void CheckCommit(DB* db, uint64_t db_seed, uint64_t n, bool want_present) {
