@@ -184,6 +184,16 @@ TEST(MemoryBudgetOptions, ValidateRejectsATinyCap) {
   EXPECT_TRUE(options.Validate().ok());
 }
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+// Sanitizers add shadow memory and hold freed memory in quarantine: the RSS then says nothing
+// about the DB, so only the accounting is checked, over a shorter run.
+constexpr bool kRssMeaningful = false;
+constexpr uint64_t kMixedOpsBase = 60000;
+#else
+constexpr bool kRssMeaningful = true;
+constexpr uint64_t kMixedOpsBase = 250000;
+#endif
+
 // The process's anonymous resident bytes (RssAnon: heap and stacks, not the page cache).
 size_t RssAnonBytes() {
   std::ifstream status("/proc/self/status");
@@ -199,9 +209,13 @@ size_t RssAnonBytes() {
 // anonymous memory grows by at most the cap plus a slack for what the budget does not count
 // (docs/design/memory.md: flush and compaction buffers, thread stacks, allocator overhead).
 TEST_F(MemoryBudgetDBTest, MixedWorkloadStaysUnderTheCap) {
-  constexpr size_t kCapBytes = 24 * kMiB;
+  constexpr size_t kCapBytes = 12 * kMiB;
+  // Measured here: growth of 22 to 24 MiB with the budget, 99 MiB without it.
   constexpr size_t kSlackBytes = 16 * kMiB;
-  constexpr int kKeys = 300000;  // ~36 MiB of 100-byte values: 1.5x the cap
+  // ~40 MiB of 400-byte values: without the budget the default 64 MiB memtable alone would
+  // hold them all.
+  constexpr int kKeys = 100000;
+  constexpr size_t kValueBytes = 400;
   constexpr size_t kLiveIteratorsMax = 4;
   options_.memory_budget_bytes = kCapBytes;
   Random rnd(test::TestSeed());  // printed by TestSeed
@@ -210,11 +224,12 @@ TEST_F(MemoryBudgetDBTest, MixedWorkloadStaysUnderTheCap) {
   std::deque<std::unique_ptr<Iterator>> iterators;
   size_t peak_bytes = 0;
   std::string value;
-  const uint64_t ops = test::ScaledIterations(400000);
+  const uint64_t ops = test::ScaledIterations(kMixedOpsBase);
   for (uint64_t op = 0; op < ops; ++op) {
     const std::string key = "key" + std::to_string(rnd.Uniform(kKeys));
     if (op % 2 == 0) {
-      ASSERT_TRUE(db_->Put({}, key, std::string(100, static_cast<char>('a' + op % 26))).ok());
+      ASSERT_TRUE(
+          db_->Put({}, key, std::string(kValueBytes, static_cast<char>('a' + op % 26))).ok());
     } else {
       const Status s = db_->Get({}, key, &value);
       ASSERT_TRUE(s.ok() || s.IsNotFound()) << s.ToString();
@@ -235,7 +250,9 @@ TEST_F(MemoryBudgetDBTest, MixedWorkloadStaysUnderTheCap) {
   const size_t grown_bytes = peak_bytes > baseline_bytes ? peak_bytes - baseline_bytes : 0;
   std::printf("RssAnon grew by at most %zu bytes (cap %zu, slack %zu)\n%s", grown_bytes, kCapBytes,
               kSlackBytes, text.c_str());
-  EXPECT_LE(grown_bytes, kCapBytes + kSlackBytes);
+  if (kRssMeaningful) {
+    EXPECT_LE(grown_bytes, kCapBytes + kSlackBytes);
+  }
   EXPECT_LE(parts.at("total"), kCapBytes);
 }
 
