@@ -260,6 +260,8 @@ void ziggydb_options_set_max_background_jobs(ziggydb_options_t* options, int n);
 void ziggydb_options_set_use_mmap_reads(ziggydb_options_t* options, uint8_t v);
 /* Keep tickers and histograms for ziggydb_metrics_text (a small cost per operation). */
 void ziggydb_options_set_statistics(ziggydb_options_t* options, uint8_t v);
+/* One cap on memtables, block cache and pins (Options::memory_budget_bytes); 0: none. */
+void ziggydb_options_set_memory_budget_bytes(ziggydb_options_t* options, size_t bytes);
 
 /* ---- Read options ---- */
 

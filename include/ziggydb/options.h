@@ -57,6 +57,9 @@ inline constexpr OptionRange<uint64_t> kMaxBytesForLevelBaseRange{uint64_t{64} <
                                                                   uint64_t{1} << 40};
 inline constexpr OptionRange<uint64_t> kDelayedWriteBytesPerSecRange{
     uint64_t{64} << 10, std::numeric_limits<uint64_t>::max()};
+// Options::memory_budget_bytes when not 0: room for the smallest memtables and some cache.
+inline constexpr OptionRange<size_t> kMemoryBudgetBytesRange{size_t{4} << 20,
+                                                             std::numeric_limits<size_t>::max()};
 
 // 4 GiB memtables need a 64-bit size_t.
 static_assert(kMemtableBytesRange.min < kMemtableBytesRange.max);
@@ -172,6 +175,17 @@ struct Options {
   // instead of returning IOError. false: tables are read with pread into the block cache. Envs
   // that cannot map files (in-memory ones) always read as with false. Default: true.
   bool use_mmap_reads = true;
+
+  // ---- Memory budget (docs/design/memory.md) ----
+  // One cap on the DB's memory: memtables (mutable and immutable), the block cache, the index and
+  // filter blocks of open tables, and what live iterators pin (evicted blocks, flushed
+  // memtables). Memtables get at most half of it and switch earlier (memtable_bytes becomes an
+  // upper bound); the block cache gets the rest (block_cache_bytes is then ignored) and shrinks
+  // as memtables and pins grow. Pins are never refused: if they alone exceed the cap, the usage
+  // stays over it until iterators are released. Per DB: DBs sharing a process each take their
+  // own. The "ziggydb.memory" property reports each part. 0: no budget.
+  // Default: 0. Range: 0 or kMemoryBudgetBytesRange (at least 4 MiB).
+  size_t memory_budget_bytes = 0;
 
   // ---- Compaction (docs/design/compaction.md) ----
   // Background threads: one flushes memtables (flushes never wait behind a compaction), the

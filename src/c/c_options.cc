@@ -93,6 +93,10 @@ void ziggydb_options_set_statistics(ziggydb_options_t* options, uint8_t v) {
   }
 }
 
+void ziggydb_options_set_memory_budget_bytes(ziggydb_options_t* options, size_t bytes) {
+  options->options.memory_budget_bytes = bytes;
+}
+
 ziggydb_readoptions_t* ziggydb_readoptions_create(void) {
   return new (std::nothrow) ziggydb_readoptions_t;
 }

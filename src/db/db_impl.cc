@@ -51,7 +51,14 @@ DBImpl::DBImpl(const Options& options, std::string dbname)
     user_filter_policy_ = NewBloomFilterPolicy(options_.bloom_bits_per_key);
     filter_policy_ = std::make_unique<InternalFilterPolicy>(user_filter_policy_.get());
   }
-  if (options_.block_cache_bytes > 0) {
+  if (options_.memory_budget_bytes > 0) {
+    // Under a budget the cache always exists (its capacity follows the budget) and charges the
+    // evicted blocks iterators still hold. No other thread runs yet: mu_ is free.
+    MutexLock lock(&mu_);
+    block_cache_ = std::make_unique<BlockCache>(memory_budget_.block_cache_capacity_bytes(),
+                                                kBlockCacheShardBits,
+                                                /*charge_pinned_evictions=*/true);
+  } else if (options_.block_cache_bytes > 0) {
     block_cache_ = std::make_unique<BlockCache>(options_.block_cache_bytes);
   }
   table_options_.comparator = &icmp_;

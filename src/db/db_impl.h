@@ -14,6 +14,7 @@
 //   db_impl_sizes.cc   GetApproximateSizes
 //   db_impl_txn.cc     the TxnHost of the transaction module: transactions' snapshots, commits
 //                      checked at the commit point (txn_host.h, memtable_history.h)
+//   db_impl_memory.cc  the memory budget: usage of each part, rebalancing (memory_budget.h)
 // Recovery and durability rules: docs/design/recovery.md.
 //
 // Concurrency: one mutex, mu_, guards the mutable state listed under "Guarded by mu_" below.
@@ -61,6 +62,7 @@
 #include "db/db_properties.h"
 #include "db/deferred_logger.h"
 #include "db/event_queue.h"
+#include "db/memory_budget.h"
 #include "db/table_cache.h"
 #include "db/table_output.h"
 #include "db/txn_host.h"
@@ -272,6 +274,13 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // Close's first step: ends the open transactions (TxnClient::OnHostClosed).
   void CloseTransactions() EXCLUDES(mu_);
 
+  // ---- db_impl_memory.cc: Options::memory_budget_bytes (memory_budget.h) ----
+  // What each part of the budget holds now.
+  MemoryUsage MemoryUsageNow() REQUIRES(mu_);
+  // Applies the budget's policy to the usage now: the memtable switch size and the block cache
+  // capacity (the cache evicts down to it). Called when a memtable is switched or flushed.
+  void RebalanceMemory() REQUIRES(mu_);
+
   // ---- db_impl.cc ----
   void Log(const std::string& line) const;
   // OK until Close; then InvalidArgument "the DB is closed". The first check of every entry
@@ -383,6 +392,11 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // Checkpoints and backups: the tables of versions_->current() hold every write up to this
   // sequence and none after it. Set by Open (recovery flushes everything) and by each flush.
   SequenceNumber flushed_sequence_ GUARDED_BY(mu_){0};
+  // The memtable switch size and the block cache capacity under memory_budget_bytes (without
+  // one, the fixed Options values), and the flushed memtables iterators may still hold.
+  MemoryBudget memory_budget_ GUARDED_BY(mu_){options_.memory_budget_bytes, options_.memtable_bytes,
+                                              options_.max_immutable_memtables,
+                                              options_.block_cache_bytes};
 
   // ---- Recovery counters: written by Open, read anywhere (relaxed) ----
   std::atomic<uint64_t> wal_tail_records_dropped_{0};

@@ -38,10 +38,14 @@ void DBImpl::BackgroundThreadMain() {
     background_work_done_.NotifyAll();
     compaction_needed_.NotifyAll();
     if (flushed != nullptr) {
-      // Usually the last reference: freeing a full memtable's arena takes long enough that it
-      // must not hold up the writers and readers waiting for mu_.
-      MutexUnlock unlock(&mu_);
-      flushed.reset();
+      if (s.ok()) memory_budget_.AddFlushedMemtable(flushed);  // iterators may still hold it
+      {
+        // Usually the last reference: freeing a full memtable's arena takes long enough that it
+        // must not hold up the writers and readers waiting for mu_.
+        MutexUnlock unlock(&mu_);
+        flushed.reset();
+      }
+      RebalanceMemory();
     }
   }
 }

@@ -65,7 +65,7 @@ Status DBImpl::RecoverAndStart(bool exists) {
   // Nothing below fails: once the edit is durable the Open has succeeded.
   flushed_sequence_ = versions_->LastSequence();
   wal_set_.Install(new_log_number, std::move(new_log));
-  mem_ = std::make_shared<MemTable>(icmp_, options_.memtable_bytes,
+  mem_ = std::make_shared<MemTable>(icmp_, memory_budget_.memtable_switch_bytes(),
                                     SequenceNumber{raw(versions_->LastSequence()) + 1});
   StartInfoLog();
   LogOptions();
@@ -127,7 +127,7 @@ Status DBImpl::Recover(VersionEdit* edit) {
   inputs.wal.dbname = dbname_;
   inputs.wal.icmp = &icmp_;
   inputs.wal.mode = options_.wal_recovery_mode;
-  inputs.wal.memtable_bytes = options_.memtable_bytes;
+  inputs.wal.memtable_bytes = memory_budget_.memtable_switch_bytes();
   inputs.wal.write_table = [this](const MemTable& mem, FileMetaData* meta) {
     return WriteLevel0Table(mem, meta);
   };

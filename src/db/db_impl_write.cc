@@ -95,7 +95,9 @@ Status DBImpl::MakeRoomForWrite(bool force) {
   StalledWrite write;
   while (true) {
     if (!bg_error_.ok()) return bg_error_;
-    if (!force && mem_->ApproximateMemoryBytes() < options_.memtable_bytes) return Status::OK();
+    // memtable_bytes, or less under a memory budget.
+    const size_t switch_bytes = memory_budget_.memtable_switch_bytes();
+    if (!force && mem_->ApproximateMemoryBytes() < switch_bytes) return Status::OK();
     if (mem_->Empty()) return Status::OK();
     // False after it waited for a flush (the immutable memtables were full): look again.
     if (!MemtableSwitchMayProceed(&write)) continue;
@@ -123,9 +125,10 @@ Status DBImpl::SwitchMemtable() {
   }
   imm_.push_back(Immutable{mem_, new_number, versions_->LastSequence()});
   // The leader switches between groups: every sequence published so far is in older memtables.
-  mem_ = std::make_shared<MemTable>(icmp_, options_.memtable_bytes,
+  mem_ = std::make_shared<MemTable>(icmp_, memory_budget_.memtable_switch_bytes(),
                                     SequenceNumber{raw(versions_->LastSequence()) + 1});
   wal_set_.Install(new_number, std::move(new_log));
+  RebalanceMemory();  // the queued memtable now counts as immutable
   Log("switched to WAL " + std::to_string(raw(new_number)) + "; " + std::to_string(imm_.size()) +
       " memtable(s) waiting for flush");
   flush_needed_.NotifyAll();

@@ -303,6 +303,10 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
   } else if (name == "ziggydb.sstables") {
     MutexLock lock(&mu_);
     *value = SstablesText(*versions_->current());
+  } else if (name == "ziggydb.memory") {
+    // Each part of the memory budget, the total, the cap and the targets (memory_budget.h).
+    MutexLock lock(&mu_);
+    *value = memory_budget_.Describe(MemoryUsageNow());
   } else if (name == "ziggydb.estimate-live-data-size") {
     // The bytes of the current Version's tables: an upper bound that counts versions and
     // tombstones not yet compacted away (memtables excluded).

@@ -66,6 +66,10 @@ Status Options::Validate() const {
       static_cast<uint8_t>(WalRecoveryMode::kSkipAnyCorruptedRecords)) {
     return OutOfRange("wal_recovery_mode", "not a WalRecoveryMode");
   }
+  if (memory_budget_bytes != 0) {
+    ZIGGY_RETURN_IF_ERROR(CheckRange("memory_budget_bytes", memory_budget_bytes,
+                                     kMemoryBudgetBytesRange, Unit::kBytes));
+  }
   ZIGGY_RETURN_IF_ERROR(CheckRange("block_size", block_size, kBlockSizeRange, Unit::kBytes));
   ZIGGY_RETURN_IF_ERROR(CheckRange("block_restart_interval", block_restart_interval,
                                    kBlockRestartIntervalRange, Unit::kCount));

@@ -53,7 +53,14 @@ Status TableCache::FindTable(FileNumber number, uint64_t file_bytes,
   if (!s.ok()) {
     return s.IsCorruption() ? Status::Corruption(std::string(s.message()), path) : s;
   }
-  std::shared_ptr<const TableReader> shared(std::move(reader));
+  // Relaxed: the count is a statistic for the memory budget; it orders nothing.
+  const size_t pinned_bytes = reader->pinned_memory_bytes();
+  pinned_bytes_->fetch_add(pinned_bytes, std::memory_order_relaxed);
+  std::shared_ptr<const TableReader> shared(
+      reader.release(), [counter = pinned_bytes_, pinned_bytes](const TableReader* r) {
+        counter->fetch_sub(pinned_bytes, std::memory_order_relaxed);
+        delete r;
+      });
   cache_.Insert(number, shared, 1);
   *table = std::move(shared);
   return Status::OK();

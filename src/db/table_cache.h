@@ -8,6 +8,8 @@
 #ifndef ZIGGYDB_DB_TABLE_CACHE_H_
 #define ZIGGYDB_DB_TABLE_CACHE_H_
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -49,12 +51,18 @@ class TableCache {
 
   CacheCounters counters() const { return cache_.counters(); }
 
+  // Index and filter bytes of every reader alive, cached or held by iterators after eviction.
+  size_t pinned_memory_bytes() const { return pinned_bytes_->load(std::memory_order_relaxed); }
+
  private:
   const std::string dbname_;
   Env* const env_;
   const TableOptions* const table_options_;
   const bool use_mmap_reads_;
   ShardedLruCache<FileNumber, const TableReader> cache_;
+  // Shared with each reader's deleter, which subtracts that reader's bytes.
+  const std::shared_ptr<std::atomic<size_t>> pinned_bytes_ =
+      std::make_shared<std::atomic<size_t>>(0);
 };
 
 }  // namespace ziggydb

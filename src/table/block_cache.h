@@ -37,6 +37,8 @@ struct BlockCacheKeyHash {
 };
 
 using BlockCache = ShardedLruCache<BlockCacheKey, const Block, BlockCacheKeyHash>;
+// The default of ShardedLruCache, spelled out for callers that pass the arguments after it.
+inline constexpr int kBlockCacheShardBits = 4;
 
 // A process-unique table id, never 0 (0 may mean "no id").
 uint64_t NewBlockCacheTableId();

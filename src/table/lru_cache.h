@@ -6,10 +6,18 @@
 // Values are held as std::shared_ptr<Value>: evicting or erasing an entry only drops the cache's
 // reference, so a reader that got the value from Lookup keeps it alive for as long as it holds it.
 //
+// Pinned evictions (optional, for a cache under a memory budget): an entry evicted while someone
+// else still holds its value keeps costing memory. With charge_pinned_evictions the shard then
+// remembers it (a weak reference and its charge) and counts that charge against its capacity
+// until the value is released, so the cache shrinks while readers pin evicted values.
+//
 // Invariants (per shard, whenever its mutex is free):
 //   1. map and lru hold the same entries; usage_charge == sum of their charges.
-//   2. usage_charge <= capacity_charge.
+//   2. usage_charge + pinned_charge <= capacity_charge, unless the newest entry alone (with the
+//      pinned values) exceeds it: then it is the only entry.
 //   3. No entry has a null value.
+//   4. pinned_charge == sum of the charges in `pinned` (some of which may have expired since
+//      the last prune).
 // Counters are relaxed atomics, updated under the shard mutex and summed without it, so a
 // snapshot taken during concurrent use is approximate but never torn per counter.
 //
@@ -46,16 +54,17 @@ template <typename Key, typename Value, typename Hash = std::hash<Key>>
 class ShardedLruCache {
  public:
   // capacity_charge: total charge budget (e.g. bytes); 0 disables caching. shard_bits in
-  // [0, kCacheShardBitsMax].
-  explicit ShardedLruCache(size_t capacity_charge, int shard_bits = 4)
-      : capacity_charge_(capacity_charge), shard_bits_(shard_bits) {
+  // [0, kCacheShardBitsMax]. charge_pinned_evictions: see "Pinned evictions" above.
+  explicit ShardedLruCache(size_t capacity_charge, int shard_bits = 4,
+                           bool charge_pinned_evictions = false)
+      : capacity_charge_(capacity_charge),
+        shard_bits_(shard_bits),
+        charge_pinned_evictions_(charge_pinned_evictions) {
     ZIGGY_ASSERT(shard_bits >= 0 && shard_bits <= kCacheShardBitsMax);
-    const size_t num_shards = size_t{1} << shard_bits;
-    shards_ = std::make_unique<Shard[]>(num_shards);
-    // The first (capacity % num_shards) shards take one unit more, so budgets sum to capacity.
-    for (size_t i = 0; i < num_shards; ++i) {
-      shards_[i].capacity_charge =
-          capacity_charge / num_shards + (i < capacity_charge % num_shards ? 1 : 0);
+    shards_ = std::make_unique<Shard[]>(num_shards());
+    for (size_t i = 0; i < num_shards(); ++i) {
+      MutexLock lock(&shards_[i].mutex);
+      shards_[i].capacity_charge = ShardCapacity(capacity_charge, i);
     }
   }
 
@@ -108,16 +117,24 @@ class ShardedLruCache {
     }
     shard.usage_charge += charge;
     shard.inserts.fetch_add(1, std::memory_order_relaxed);
-    // INVARIANT: the new entry is at the front and fits alone, so the loop never evicts it.
-    size_t evicted = 0;
-    while (shard.usage_charge > shard.capacity_charge) {
-      ZIGGY_ASSERT(shard.lru.size() > 1);
-      dropped.Add(shard.EraseLocked(shard.lru.back().key));
-      shard.evictions.fetch_add(1, std::memory_order_relaxed);
-      ++evicted;
-    }
+    // INVARIANT: the new entry is at the front and the loop leaves at least one entry, so it
+    // never evicts the new one.
+    const size_t evicted = EvictLocked(&shard, /*entries_kept_min=*/1, &dropped);
     ZIGGY_DASSERT(shard.map.size() == shard.lru.size());
     return evicted;
+  }
+
+  // Sets the total charge budget, evicting least recently used entries of each shard until it
+  // is within its new share. Entries inserted meanwhile see either budget.
+  void SetCapacity(size_t capacity_charge) {
+    capacity_charge_.store(capacity_charge, std::memory_order_relaxed);
+    for (size_t i = 0; i < num_shards(); ++i) {
+      Shard& shard = shards_[i];
+      DroppedValues dropped;  // released after the mutex
+      MutexLock lock(&shard.mutex);
+      shard.capacity_charge = ShardCapacity(capacity_charge, i);
+      EvictLocked(&shard, /*entries_kept_min=*/0, &dropped);
+    }
   }
 
   // Drops the entry for key, if any.
@@ -139,7 +156,20 @@ class ShardedLruCache {
     return total;
   }
 
-  size_t capacity() const { return capacity_charge_; }
+  // Sum of the charges of evicted values still held elsewhere (0 without
+  // charge_pinned_evictions); forgets the released ones.
+  size_t pinned_usage() {
+    size_t total = 0;
+    for (size_t i = 0; i < num_shards(); ++i) {
+      Shard& shard = shards_[i];
+      MutexLock lock(&shard.mutex);
+      shard.PrunePinnedLocked();
+      total += shard.pinned_charge;
+    }
+    return total;
+  }
+
+  size_t capacity() const { return capacity_charge_.load(std::memory_order_relaxed); }
   size_t num_shards() const { return size_t{1} << shard_bits_; }
 
   CacheCounters counters() const {
@@ -181,13 +211,20 @@ class ShardedLruCache {
     std::vector<std::shared_ptr<Value>> more_;
   };
 
+  struct Pinned {
+    std::weak_ptr<Value> value;
+    size_t charge;
+  };
+
   // Cache-line aligned so that shards locked by different threads do not share a line.
   struct alignas(64) Shard {
     mutable Mutex mutex;
     LruList lru GUARDED_BY(mutex);
     std::unordered_map<Key, typename LruList::iterator, Hash> map GUARDED_BY(mutex);
     size_t usage_charge GUARDED_BY(mutex) = 0;
-    size_t capacity_charge = 0;  // set by the cache's constructor, then read only
+    size_t capacity_charge GUARDED_BY(mutex) = 0;
+    std::vector<Pinned> pinned GUARDED_BY(mutex);
+    size_t pinned_charge GUARDED_BY(mutex) = 0;
     // Written under mutex, read anywhere.
     std::atomic<uint64_t> hits{0};
     std::atomic<uint64_t> misses{0};
@@ -207,7 +244,47 @@ class ShardedLruCache {
       lru.erase(node);
       return value;
     }
+
+    // Forgets the pinned values released since the last call.
+    void PrunePinnedLocked() REQUIRES(mutex) {
+      if (pinned.empty()) return;
+      std::erase_if(pinned, [this](const Pinned& p) {
+        if (!p.value.expired()) return false;
+        pinned_charge -= p.charge;
+        return true;
+      });
+    }
   };
+
+  // The first (capacity % num_shards) shards take one unit more, so budgets sum to capacity.
+  size_t ShardCapacity(size_t capacity_charge, size_t shard_index) const {
+    return capacity_charge / num_shards() + (shard_index < capacity_charge % num_shards() ? 1 : 0);
+  }
+
+  // Evicts least recently used entries of `shard` while it is over its budget and holds more
+  // than entries_kept_min entries. Returns the number evicted.
+  size_t EvictLocked(Shard* shard, size_t entries_kept_min, DroppedValues* dropped)
+      REQUIRES(shard->mutex) {
+    // Pruning walks every pinned value: done only when the shard is over budget.
+    if (shard->usage_charge + shard->pinned_charge > shard->capacity_charge) {
+      shard->PrunePinnedLocked();
+    }
+    size_t evicted = 0;
+    while (shard->usage_charge + shard->pinned_charge > shard->capacity_charge &&
+           shard->lru.size() > entries_kept_min) {
+      const Entry& oldest = shard->lru.back();
+      // use_count is exact enough here: a holder that lets go right after the test is forgotten
+      // by the next prune, one taking a new reference can only do so through the cache.
+      if (charge_pinned_evictions_ && oldest.value.use_count() > 1) {
+        shard->pinned.push_back(Pinned{oldest.value, oldest.charge});
+        shard->pinned_charge += oldest.charge;
+      }
+      dropped->Add(shard->EraseLocked(oldest.key));
+      shard->evictions.fetch_add(1, std::memory_order_relaxed);
+      ++evicted;
+    }
+    return evicted;
+  }
 
   // Shards take the top bits of a remixed hash: std::hash of an integer is often the identity,
   // whose low bits (e.g. aligned offsets) would pile keys into a few shards, and the map's
@@ -218,8 +295,9 @@ class ShardedLruCache {
     return shards_[mixed >> (64 - shard_bits_)];
   }
 
-  const size_t capacity_charge_;
+  std::atomic<size_t> capacity_charge_;
   const int shard_bits_;
+  const bool charge_pinned_evictions_;
   const Hash hasher_{};
   std::unique_ptr<Shard[]> shards_;
 };

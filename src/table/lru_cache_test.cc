@@ -278,5 +278,49 @@ TEST(BlockCache, WorksWithIncompleteBlockType) {
   EXPECT_EQ(cache.counters().misses, 1u);
 }
 
+TEST(LruCache, SetCapacityEvictsDownToTheNewBudget) {
+  IntCache cache(10, /*shard_bits=*/0);
+  for (int i = 0; i < 10; ++i)
+    cache.Insert(i, Value(i), 1);
+  cache.SetCapacity(4);
+  EXPECT_EQ(cache.capacity(), 4u);
+  EXPECT_EQ(cache.usage(), 4u);
+  EXPECT_EQ(Get(&cache, 5), -1);  // the oldest went first
+  EXPECT_EQ(Get(&cache, 9), 9);
+  cache.SetCapacity(0);  // a budget may leave the cache nothing
+  EXPECT_EQ(cache.usage(), 0u);
+  cache.SetCapacity(10);
+  cache.Insert(1, Value(1), 1);
+  EXPECT_EQ(Get(&cache, 1), 1);
+}
+
+TEST(LruCache, PinnedEvictionsCountUntilReleased) {
+  IntCache cache(4, /*shard_bits=*/0, /*charge_pinned_evictions=*/true);
+  std::shared_ptr<int> held = Value(1);
+  cache.Insert(1, held, 2);
+  cache.Insert(2, Value(2), 2);
+  cache.Insert(3, Value(3), 2);  // evicts 1, still held: its 2 stay charged
+  EXPECT_EQ(Get(&cache, 1), -1);
+  EXPECT_EQ(cache.pinned_usage(), 2u);
+  EXPECT_EQ(cache.usage(), 2u);  // only 3 fits next to the pinned value
+  EXPECT_EQ(Get(&cache, 2), -1);
+  held.reset();
+  EXPECT_EQ(cache.pinned_usage(), 0u);
+  cache.Insert(4, Value(4), 2);  // room again for two entries
+  EXPECT_EQ(Get(&cache, 3), 3);
+  EXPECT_EQ(Get(&cache, 4), 4);
+}
+
+TEST(LruCache, UnpinnedEvictionsAreNotCharged) {
+  IntCache cache(4, /*shard_bits=*/0);  // charge_pinned_evictions off
+  std::shared_ptr<int> held = Value(1);
+  cache.Insert(1, held, 2);
+  cache.Insert(2, Value(2), 2);
+  cache.Insert(3, Value(3), 2);
+  EXPECT_EQ(cache.pinned_usage(), 0u);
+  EXPECT_EQ(Get(&cache, 2), 2);
+  EXPECT_EQ(Get(&cache, 3), 3);
+}
+
 }  // namespace
 }  // namespace ziggydb

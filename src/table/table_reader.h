@@ -81,6 +81,8 @@ class TableReader {
   std::unique_ptr<Iterator> NewIndexIterator() const;
   const BlockHandle& index_handle() const { return index_handle_; }
 
+  // Bytes held in memory for the reader's lifetime: the index and filter blocks.
+  size_t pinned_memory_bytes() const { return index_block_->charge() + filter_.capacity(); }
   const TableProperties& properties() const { return properties_; }
   bool has_filter() const { return has_filter_; }
 

@@ -56,6 +56,7 @@ struct BenchArgs {
   std::string report_dir;
   size_t write_buffer_mib = 64;
   size_t block_cache_mib = 32;
+  size_t memory_budget_mib = 0;  // ZiggyDB's Options::memory_budget_bytes; 0: none
   bool sync = false;
   bool keep = false;
   bool progress = false;
@@ -509,6 +510,7 @@ ExitCode RunBench(BenchArgs args) {
   if (!ParseLists(args, &engines, &items)) return ExitCode::kError;
   args.config.engine.write_buffer_bytes = args.write_buffer_mib << 20;
   args.config.engine.block_cache_bytes = args.block_cache_mib << 20;
+  args.config.engine.memory_budget_bytes = args.memory_budget_mib << 20;
   args.config.progress = args.progress || StderrIsTty();
   if (args.db_dir.empty()) {
     args.db_dir = (std::filesystem::temp_directory_path() / "ziggy-bench").string();
@@ -649,6 +651,11 @@ void RegisterBenchCommand(CLI::App* app, int* exit_code) {
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{4096}));
   cmd->add_option("--block-cache-mib", args->block_cache_mib, "Block cache MiB")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{0}, size_t{1} << 20));
+  cmd->add_option("--memory-budget-mib", args->memory_budget_mib,
+                  "ZiggyDB only: one memory cap over memtables, block cache and pins "
+                  "(Options::memory_budget_bytes; 0: none)")
       ->capture_default_str()
       ->check(CLI::Range(size_t{0}, size_t{1} << 20));
   AddYcsbOptions(cmd, args.get());

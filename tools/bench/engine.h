@@ -34,6 +34,9 @@ struct EngineConfig {
   // Open with transaction support where it is a different kind of store (RocksDB:
   // OptimisticTransactionDB); ZiggyDB and LMDB always have it.
   bool transactions = false;
+  // ZiggyDB only: Options::memory_budget_bytes (one cap on memtables, block cache and pins; the
+  // two sizes above are then upper bounds inside it). 0: no budget.
+  size_t memory_budget_bytes = 0;
 };
 
 // The isolation a transaction asks for. RocksDB's optimistic transactions offer snapshot

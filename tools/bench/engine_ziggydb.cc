@@ -38,6 +38,7 @@ class ZiggyEngine final : public Engine {
     options.block_cache_bytes = config.block_cache_bytes;
     options.bloom_bits_per_key = config.bloom_bits_per_key;
     options.compression = CompressionType::kNone;
+    options.memory_budget_bytes = config.memory_budget_bytes;
     if (std::getenv("ZIGGY_BENCH_STATISTICS") != nullptr) options.statistics = CreateStatistics();
     write_options_.sync = config.sync;
     return DB::Open(options, dir, &db_);

@@ -1,0 +1,28 @@
+// DBImpl and its memory budget (memory_budget.h, docs/design/memory.md): what each part holds,
+// and the targets the budget sets for the memtable switch and the block cache.
+#include "db/db_impl.h"
+
+namespace ziggydb {
+
+MemoryUsage DBImpl::MemoryUsageNow() {
+  MemoryUsage usage;
+  usage.mutable_memtable_bytes = mem_ != nullptr ? mem_->ApproximateMemoryBytes() : 0;
+  for (const Immutable& imm : imm_)
+    usage.immutable_memtable_bytes += imm.mem->ApproximateMemoryBytes();
+  if (block_cache_ != nullptr) {
+    usage.block_cache_bytes = block_cache_->usage();
+    usage.block_cache_pinned_bytes = block_cache_->pinned_usage();
+  }
+  usage.table_meta_bytes = table_cache_->pinned_memory_bytes();
+  usage.pinned_memtable_bytes = memory_budget_.PinnedMemtableBytes();
+  return usage;
+}
+
+void DBImpl::RebalanceMemory() {
+  if (!memory_budget_.enabled()) return;
+  const MemoryTargets targets = memory_budget_.Rebalance(MemoryUsageNow());
+  // Evicting may free many blocks: a cost paid by the switch or flush that changed the balance.
+  block_cache_->SetCapacity(targets.block_cache_capacity_bytes);
+}
+
+}  // namespace ziggydb
