@@ -128,6 +128,13 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // For tests: the in-memory compaction pointers (VersionSet::compact_pointers).
   std::array<std::string, kNumLevels> TEST_CompactPointers() EXCLUDES(mu_);
 
+  // For tests: a new MANIFEST is started once the current one reaches `bytes` (crash-state
+  // tests roll it after every edit to cover the rollover).
+  void TEST_SetManifestRollBytes(uint64_t bytes) EXCLUDES(mu_) {
+    MutexLock guard(&mu_);
+    versions_->set_manifest_roll_bytes(bytes);
+  }
+
   // A consistent snapshot of the DB's counters and shape: what the text properties render
   // (db_properties.cc), for programs and tests that want numbers. Takes mu_.
   DBStats GetStats() const EXCLUDES(mu_);
