@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # ziggy checkpoint, backup create|list|verify|delete|purge and restore (ctest label "cli"):
 # round trips, ids from 1, --json, verify of all backups, exit codes (docs/cli.md), a corrupted
-# backup named, refused restore targets, point-in-time restore from the log archive is covered by
-# src/backup/backup_test.cc (the CLI has no option to set wal_archive_dir).
+# backup named, refused restore targets, point-in-time restore from a log archive kept with
+# --wal-archive-dir (many random sequence numbers: src/backup/backup_test.cc).
 # Usage: cli_backup_test.sh path/to/ziggy
 set -u
 ZIGGY=${1:?usage: cli_backup_test.sh path/to/ziggy}
@@ -82,5 +82,26 @@ expect_rc 0 "$ZIGGY" backup verify --backup-dir "$BK" --id 2
 expect_rc 0 "$ZIGGY" restore --backup-dir "$BK" --to "$WORK/r6"
 expect_rc 0 "$ZIGGY" get --db "$WORK/r6" another-key
 expect_rc 1 "$ZIGGY" backup purge --backup-dir "$BK"
+
+# Point-in-time restore: every command that writes keeps the log archive (--wal-archive-dir);
+# the restore replays it up to the sequence asked for. The archive bounds need the directory.
+DBA="$WORK/db-pit"
+ARC="$WORK/archive"
+BKA="$WORK/backups-pit"
+expect_rc 0 "$ZIGGY" put --db "$DBA" --wal-archive-dir "$ARC" k0 v0
+expect_rc 0 "$ZIGGY" backup create --db "$DBA" --backup-dir "$BKA" --wal-archive-dir "$ARC"
+expect_contains "$OUT" "backup 1: sequence 1,"
+expect_rc 0 "$ZIGGY" put --db "$DBA" --wal-archive-dir "$ARC" --wal-archive-max-mib 64 k1 v1
+expect_rc 0 "$ZIGGY" put --db "$DBA" --wal-archive-dir "$ARC" --wal-archive-max-age-seconds 86400 \
+  k2 v2
+expect_rc 0 "$ZIGGY" compact --db "$DBA" --wal-archive-dir "$ARC"
+ls "$ARC"/*.log >/dev/null 2>&1 || fail "no log in the archive $ARC"
+expect_rc 0 "$ZIGGY" restore --backup-dir "$BKA" --to-sequence 2 --to "$WORK/pit2"
+expect_rc 0 "$ZIGGY" get --db "$WORK/pit2" k1
+expect_contains "$OUT" "v1"
+expect_rc 2 "$ZIGGY" get --db "$WORK/pit2" k2
+expect_rc 0 "$ZIGGY" restore --backup-dir "$BKA" --to-sequence 3 --to "$WORK/pit3"
+expect_rc 0 "$ZIGGY" get --db "$WORK/pit3" k2
+expect_rc 1 "$ZIGGY" put --db "$DBA" --wal-archive-max-mib 1 k3 v3
 
 finish cli_backup_test

@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include "db/filename.h"
+#include "tools/wal_archive_options.h"
 #include "util/escape.h"
 #include "util/random.h"
 #include "ziggydb/env.h"
@@ -34,6 +35,7 @@ Status OpenDb(std::string_view command, const std::string& path, bool create,
     return s;
   }
   options.create_if_missing = create;
+  ApplyWalArchiveOptions(&options);
   Status s = DB::Open(options, path, db);
   // Open says InvalidArgument for a directory that holds no DB; for the CLI that is "not found".
   if (s.IsInvalidArgument() && !create && !Env::Default()->FileExists(CurrentFileName(path)))

@@ -8,6 +8,7 @@
 
 #include "tools/cli_util.h"
 #include "tools/commands.h"
+#include "tools/wal_archive_options.h"
 #include "ziggydb/version.h"
 
 namespace {
@@ -48,6 +49,8 @@ int main(int argc, char** argv) {
   ziggydb::tools::RegisterCheckpointCommand(&app, &exit_code);
   ziggydb::tools::RegisterBackupCommands(&app, &exit_code);
   ziggydb::tools::RegisterStressCommand(&app, &exit_code);  // tools/stress/
+  // ops14: --wal-archive-* on the commands that write (after they are registered).
+  ziggydb::tools::AddWalArchiveOptions(&app);
   if (IsUnknownCommand(app, argc, argv)) return ToInt(ExitCode::kUsage);
   try {
     app.parse(argc, argv);

@@ -1,8 +1,9 @@
 // backup_bench: checkpoint time and backup throughput (full and incremental) of ZiggyDB, next to
-// a plain `cp` (+ sync) of the same DB directory and, when built with librocksdb-dev,
-// RocksDB's Checkpoint and BackupEngine on a DB loaded with the same keys, in one run.
+// a plain `cp` (+ sync) of the same DB files and, when built with librocksdb-dev, RocksDB's
+// Checkpoint and BackupEngine on a DB loaded with the same keys, in one run.
 //
 //   backup_bench --dir SCRATCH [--keys N] [--value-bytes B] [--incremental-percent P]
+//                [--rounds R] [--engines ziggydb,rocksdb]
 //
 // Each engine loads N keys ("k" + 15 digits, random values of B bytes, batches of 1000, no
 // sync), flushes and waits for its compactions, then:
@@ -12,7 +13,13 @@
 //   full         a backup into an empty backup directory (flushing first), MB/s of DB bytes;
 //   incremental  P% more keys written and flushed, then a second backup: its time and the bytes
 //                it added to the backup directory.
-// Prints one markdown table (docs/benchmarks.md). The page cache holds the DB for every step.
+// cp and full run R times each, alternately, with the source's pages first evicted (cold: what
+// a backup of a DB larger than memory reads from disk) and then read once (warm), after a
+// `sync` so that no step inherits another's writeback and with the previous copy removed
+// (median per cell). Prints one markdown table (docs/benchmarks.md).
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -48,14 +55,23 @@ struct Args {
   uint64_t keys = 1000000;
   size_t value_bytes = 100;
   double incremental_percent = 1.0;
+  int rounds = 1;
+  std::string engines = "ziggydb,rocksdb";
+};
+
+// Median seconds of cp and of the full backup, with a cold and a warm page cache.
+struct CopyTimes {
+  double cp_cold = 0;
+  double full_cold = 0;
+  double cp_warm = 0;
+  double full_warm = 0;
 };
 
 struct Row {
   std::string engine;
   uint64_t db_bytes = 0;
   double checkpoint_seconds = 0;
-  double cp_seconds = 0;
-  double full_seconds = 0;
+  CopyTimes copy;
   double incremental_seconds = 0;
   uint64_t incremental_bytes = 0;
 };
@@ -117,6 +133,72 @@ double CpSeconds(const std::string& from, const std::string& to) {
   return Seconds([&] { Check(std::system(command.c_str()) == 0, "cp failed: " + command); });
 }
 
+// Drops the page cache's copy of every file in dir (clean pages only: the caller syncs first).
+void EvictFiles(const std::string& dir) {
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    const int fd = open(entry.path().c_str(), O_RDONLY);
+    if (fd < 0) continue;
+    posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    close(fd);
+  }
+}
+
+// Reads every file in dir once, so that the page cache holds it.
+void WarmFiles(const std::string& dir) {
+  std::vector<char> buf(size_t{1} << 20);
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    const int fd = open(entry.path().c_str(), O_RDONLY);
+    if (fd < 0) continue;
+    while (read(fd, buf.data(), buf.size()) > 0) {
+    }
+    close(fd);
+  }
+}
+
+// The state before each timed copy: no dirty pages anywhere, the last copy gone, the source cold
+// or warm.
+void Prepare(const std::string& source, const std::string& last_copy, bool warm) {
+  fs::remove_all(last_copy);
+  sync();
+  if (warm) {
+    WarmFiles(source);
+  } else {
+    EvictFiles(source);
+  }
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// cp and `backup(dir)` (a full backup into the new directory dir) of db, cold then warm, rounds
+// times each, alternately. The last warm backup stays in `keep_backup_dir`.
+CopyTimes MeasureCopies(const std::string& db, const std::string& root, int rounds,
+                        const std::function<void(const std::string&)>& backup,
+                        const std::string& keep_backup_dir) {
+  std::vector<double> cp_cold, full_cold, cp_warm, full_warm;
+  const std::string cp_dir = root + "/cp-copy";
+  const std::string scratch_backup = root + "/backup-scratch";
+  for (bool warm : {false, true}) {
+    for (int i = 0; i < rounds; ++i) {
+      Prepare(db, cp_dir, warm);
+      (warm ? cp_warm : cp_cold).push_back(CpSeconds(db, cp_dir));
+      const bool last = warm && i + 1 == rounds;
+      const std::string target = last ? keep_backup_dir : scratch_backup;
+      Prepare(db, cp_dir, warm);
+      fs::remove_all(scratch_backup);
+      (warm ? full_warm : full_cold).push_back(Seconds([&] { backup(target); }));
+    }
+  }
+  fs::remove_all(scratch_backup);
+  fs::remove_all(cp_dir);
+  sync();
+  return CopyTimes{Median(cp_cold), Median(full_cold), Median(cp_warm), Median(full_warm)};
+}
+
 double Median3(const std::function<double(int)>& run) {
   std::vector<double> times{run(0), run(1), run(2)};
   std::sort(times.begin(), times.end());
@@ -153,12 +235,17 @@ Row RunZiggy(const Args& args) {
     const std::string dir = root + "/checkpoint" + std::to_string(i);
     return Seconds([&] { Check(db->CreateCheckpoint(dir).ok(), "ziggydb checkpoint"); });
   });
-  row.cp_seconds = CpSeconds(root + "/db", root + "/cp-copy");
+  uint32_t id = 0;
+  row.copy = MeasureCopies(
+      root + "/db", root, args.rounds,
+      [&](const std::string& dir) {
+        std::unique_ptr<BackupEngine> full;
+        Check(BackupEngine::Open(dir, BackupEngineOptions(), &full).ok(), "engine open");
+        Check(full->CreateNewBackup(db.get(), true, &id).ok(), "full backup");
+      },
+      root + "/backup");
   std::unique_ptr<BackupEngine> engine;
   Check(BackupEngine::Open(root + "/backup", BackupEngineOptions(), &engine).ok(), "engine open");
-  uint32_t id = 0;
-  row.full_seconds =
-      Seconds([&] { Check(engine->CreateNewBackup(db.get(), true, &id).ok(), "full backup"); });
   const uint64_t before = DirBytes(root + "/backup");
   load(args.keys, args.keys + static_cast<uint64_t>(args.keys * args.incremental_percent / 100));
   row.incremental_seconds = Seconds(
@@ -208,16 +295,22 @@ Row RunRocks(const Args& args) {
     const std::string dir = root + "/checkpoint" + std::to_string(i);
     return Seconds([&] { Check(checkpoint->CreateCheckpoint(dir).ok(), "rocksdb checkpoint"); });
   });
-  row.cp_seconds = CpSeconds(root + "/db", root + "/cp-copy");
-  rocksdb::BackupEngine* engine_raw = nullptr;
-  Check(rocksdb::BackupEngine::Open(rocksdb::BackupEngineOptions(root + "/backup"),
-                                    rocksdb::Env::Default(), &engine_raw)
-            .ok(),
-        "rocksdb backup engine");
-  std::unique_ptr<rocksdb::BackupEngine> engine(engine_raw);
-  row.full_seconds = Seconds([&] {
-    Check(engine->CreateNewBackup(db.get(), /*flush_before_backup=*/true).ok(), "rocks full");
-  });
+  auto open_engine = [](const std::string& dir) {
+    rocksdb::BackupEngine* raw_engine = nullptr;
+    Check(rocksdb::BackupEngine::Open(rocksdb::BackupEngineOptions(dir), rocksdb::Env::Default(),
+                                      &raw_engine)
+              .ok(),
+          "rocksdb backup engine");
+    return std::unique_ptr<rocksdb::BackupEngine>(raw_engine);
+  };
+  row.copy = MeasureCopies(
+      root + "/db", root, args.rounds,
+      [&](const std::string& dir) {
+        Check(open_engine(dir)->CreateNewBackup(db.get(), /*flush_before_backup=*/true).ok(),
+              "rocks full");
+      },
+      root + "/backup");
+  std::unique_ptr<rocksdb::BackupEngine> engine = open_engine(root + "/backup");
   const uint64_t before = DirBytes(root + "/backup");
   load(args.keys, args.keys + static_cast<uint64_t>(args.keys * args.incremental_percent / 100));
   row.incremental_seconds =
@@ -229,20 +322,24 @@ Row RunRocks(const Args& args) {
 #endif
 
 void Print(const Args& args, const std::vector<Row>& rows) {
-  std::printf("%llu keys, %zu-byte values, incremental = %.2f%% more keys\n\n",
+  std::printf("%llu keys, %zu-byte values, incremental = %.2f%% more keys, median of %d\n\n",
               static_cast<unsigned long long>(args.keys), args.value_bytes,
-              args.incremental_percent);
+              args.incremental_percent, args.rounds);
   std::printf(
-      "| engine | table MiB | checkpoint s | cp + sync s (MB/s) | full backup s (MB/s) | "
+      "| engine | table MiB | checkpoint s | cache | cp + sync s (MB/s) | full backup s (MB/s) | "
       "full / cp | incremental s | incremental MiB |\n");
-  std::printf("|---|---|---|---|---|---|---|---|\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|\n");
   for (const Row& row : rows) {
     const double mb = static_cast<double>(row.db_bytes) / 1e6;
-    std::printf("| %s | %.0f | %.3f | %.2f (%.0f) | %.2f (%.0f) | %.2f | %.3f | %.1f |\n",
-                row.engine.c_str(), static_cast<double>(row.db_bytes) / (1 << 20),
-                row.checkpoint_seconds, row.cp_seconds, mb / row.cp_seconds, row.full_seconds,
-                mb / row.full_seconds, row.full_seconds / row.cp_seconds, row.incremental_seconds,
-                static_cast<double>(row.incremental_bytes) / (1 << 20));
+    for (bool warm : {false, true}) {
+      const double cp = warm ? row.copy.cp_warm : row.copy.cp_cold;
+      const double full = warm ? row.copy.full_warm : row.copy.full_cold;
+      std::printf("| %s | %.0f | %.3f | %s | %.2f (%.0f) | %.2f (%.0f) | %.2f | %.3f | %.1f |\n",
+                  row.engine.c_str(), static_cast<double>(row.db_bytes) / (1 << 20),
+                  row.checkpoint_seconds, warm ? "warm" : "cold", cp, mb / cp, full, mb / full,
+                  full / cp, row.incremental_seconds,
+                  static_cast<double>(row.incremental_bytes) / (1 << 20));
+    }
   }
 }
 
@@ -261,6 +358,10 @@ int main(int argc, char** argv) {
       args.value_bytes = std::stoul(value);
     } else if (flag == "--incremental-percent") {
       args.incremental_percent = std::stod(value);
+    } else if (flag == "--rounds") {
+      args.rounds = std::max(1, std::stoi(value));
+    } else if (flag == "--engines") {
+      args.engines = value;
     } else {
       std::fprintf(stderr, "backup_bench: unknown flag %s\n", flag.c_str());
       return 1;
@@ -269,13 +370,13 @@ int main(int argc, char** argv) {
   if (args.dir.empty() || argc % 2 == 0) {
     std::fprintf(stderr,
                  "usage: backup_bench --dir SCRATCH [--keys N] [--value-bytes B] "
-                 "[--incremental-percent P]\n");
+                 "[--incremental-percent P] [--rounds R] [--engines ziggydb,rocksdb]\n");
     return 1;
   }
   std::vector<Row> rows;
-  rows.push_back(RunZiggy(args));
+  if (args.engines.find("ziggydb") != std::string::npos) rows.push_back(RunZiggy(args));
 #if ZIGGY_BENCH_HAVE_ROCKSDB
-  rows.push_back(RunRocks(args));
+  if (args.engines.find("rocksdb") != std::string::npos) rows.push_back(RunRocks(args));
 #endif
   Print(args, rows);
   return 0;

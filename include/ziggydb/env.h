@@ -97,6 +97,12 @@ class Env {
   // IOError naming it.
   virtual Status GetChildren(const std::string& dir, std::vector<std::string>* names) = 0;
   virtual Status GetFileSize(const std::string& path, uint64_t* size) = 0;
+  // Seconds since the Unix epoch at which the file's contents last changed. NotSupported when
+  // this Env does not keep modification times.
+  virtual Status GetFileModificationTime(const std::string& path, uint64_t* unix_seconds) {
+    (void)unix_seconds;
+    return Status::NotSupported("modification times", path);
+  }
   virtual Status RemoveFile(const std::string& path) = 0;
   virtual Status RenameFile(const std::string& from, const std::string& to) = 0;
   // Gives the file `from` a second name `to` (a hard link; `to` must not exist). NotSupported

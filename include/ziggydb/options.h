@@ -237,6 +237,12 @@ struct Options {
   // more bytes than this (a point-in-time restore then reaches back only as far as the oldest
   // log left). 0: no limit. Default: 0.
   uint64_t wal_archive_max_bytes = 0;
+  // After each log is archived, the oldest archived logs are deleted while the oldest was last
+  // written more than this many seconds ago (its modification time; logs are deleted oldest
+  // first, so the archive stays a gapless run of logs). Needs an Env that reports modification
+  // times (the default one does; otherwise the trim fails and is logged). 0: no limit.
+  // Default: 0.
+  uint64_t wal_archive_max_age_seconds = 0;
 
   // Returns InvalidArgument naming the first field out of range.
   Status Validate() const;

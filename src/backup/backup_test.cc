@@ -15,6 +15,7 @@
 #include "db/db_impl.h"
 #include "env/fault_env.h"
 #include "testutil/testutil.h"
+#include "util/mutex.h"
 #include "util/random.h"
 #include "ziggydb/db.h"
 
@@ -43,7 +44,22 @@ class BackupWriteCountingEnv final : public FaultInjectionEnv {
   }
   std::atomic<uint64_t> backup_bytes_written{0};
 
+  // Files the test has aged report that time; every other file was modified just now.
+  Status GetFileModificationTime(const std::string& path, uint64_t* unix_seconds) override {
+    MutexLock lock(&mu_);
+    const auto it = modified_seconds_.find(path);
+    *unix_seconds = it != modified_seconds_.end() ? it->second : WallMicros() / 1000000;
+    return FileExists(path) ? Status::OK() : Status::NotFound("no such file", path);
+  }
+  void SetModificationTime(const std::string& path, uint64_t unix_seconds) {
+    MutexLock lock(&mu_);
+    modified_seconds_[path] = unix_seconds;
+  }
+
  private:
+  Mutex mu_;
+  std::map<std::string, uint64_t> modified_seconds_ GUARDED_BY(mu_);
+
   class Counting final : public WritableFile {
    public:
     Counting(std::unique_ptr<WritableFile> target, std::atomic<uint64_t>* counter)
@@ -526,6 +542,39 @@ TEST_F(BackupTest, ArchiveBoundedByBytesLosesOldLogsNotNewOnes) {
   Model expected = model_;
   expected["late"] = "1";
   EXPECT_EQ(Restore(id, "/r2", restore), expected);
+}
+
+// Options::wal_archive_max_age_seconds: after a log is archived, the oldest archived logs last
+// modified longer ago than the bound are deleted, oldest first and stopping at the first younger
+// one, so the archive stays a gapless run of logs.
+TEST_F(BackupTest, ArchiveBoundedByAgeLosesOldLogsAndStaysGapless) {
+  options_.wal_archive_dir = kArchiveDir;
+  options_.wal_archive_max_age_seconds = 3600;
+  OpenDb();
+  Random rnd(TestSeed());
+  for (int i = 0; i < 4; ++i) {
+    RandomWrites(&rnd, 200, 1000);
+    ASSERT_TRUE(db_->Flush().ok());
+  }
+  const std::set<std::string> archived = Children(kArchiveDir);
+  ASSERT_GE(archived.size(), 4u);  // modified just now: none too old
+  const std::vector<std::string> logs(archived.begin(), archived.end());
+  // The two oldest logs and the fourth were written two hours ago; the third just now.
+  const uint64_t two_hours_ago = env_.WallMicros() / 1000000 - 7200;
+  for (size_t i : {0, 1, 3})
+    env_.SetModificationTime(std::string(kArchiveDir) + "/" + logs[i], two_hours_ago);
+  RandomWrites(&rnd, 200, 1000);
+  ASSERT_TRUE(db_->Flush().ok());
+  const std::set<std::string> left = Children(kArchiveDir);
+  EXPECT_FALSE(left.contains(logs[0]));
+  EXPECT_FALSE(left.contains(logs[1]));
+  for (size_t i = 2; i < logs.size(); ++i)
+    EXPECT_TRUE(left.contains(logs[i])) << logs[i];
+  // The local file system reports modification times.
+  uint64_t seconds = 0;
+  TempDir tmp;
+  ASSERT_TRUE(Env::Default()->GetFileModificationTime(tmp.path(), &seconds).ok());
+  EXPECT_GT(seconds, 0u);
 }
 
 }  // namespace

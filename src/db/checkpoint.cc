@@ -1,10 +1,15 @@
 // WriteCheckpoint and the file helpers it shares with the backup engine (checkpoint.h).
 #include "db/checkpoint.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <memory>
 #include <utility>
 
 #include "db/filename.h"
+#include "env/posix_file.h"
 #include "util/status_macros.h"
 #include "wal/log_writer.h"
 #include "ziggydb/env.h"
@@ -14,6 +19,8 @@ namespace {
 
 // Large enough that a copy runs at disk speed, small enough to be a stack-sized concern.
 constexpr size_t kCopyBlockBytes = size_t{1} << 20;
+// The local file system's copy (PosixCopy) moves this much per read, write and writeback start.
+constexpr size_t kPosixCopyBlockBytes = size_t{8} << 20;
 
 // Removes the files it was told about, then the directory, unless Keep() was called.
 class CreatedFiles {
@@ -51,8 +58,78 @@ Status CopyFileContents(Env* env, const std::string& from, WritableFile* out,
   }
 }
 
+// Closes a descriptor on scope exit.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  int get() const { return fd_; }
+  // close(2)'s result: on some file systems the last write error shows only here.
+  int Close() {
+    const int result = close(fd_);
+    fd_ = -1;
+    return result;
+  }
+
+ private:
+  int fd_;
+};
+
+// CopyFile on the local file system, as fast as `cp` plus `sync`: the source is read with
+// sequential read-ahead in large blocks, each block is observed (hashed) while in the buffer that
+// is then written, and the writeback of each written block starts at once
+// (sync_file_range(WRITE), which does not wait), so the disk writes while the copy goes on
+// instead of after it, when fdatasync (sync) or the caller's SyncFile only waits for the last
+// blocks.
+Status PosixCopy(const std::string& from, const std::string& to,
+                 const std::function<Status(std::string_view)>& observe, bool sync) {
+  Fd in(open(from.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in.get() < 0) return posix::ErrnoError("open", from, errno);
+  posix_fadvise(in.get(), 0, 0, POSIX_FADV_SEQUENTIAL);  // advice: a failure changes nothing
+  Fd out(open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (out.get() < 0) return posix::ErrnoError("open", to, errno);
+  std::unique_ptr<char[]> buffer(new char[kPosixCopyBlockBytes]);
+  Status s;
+  uint64_t offset = 0;
+  while (s.ok()) {
+    size_t got = 0;
+    while (got < kPosixCopyBlockBytes) {
+      const ssize_t n = read(in.get(), buffer.get() + got, kPosixCopyBlockBytes - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) s = posix::ErrnoError("read", from, errno);
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    if (!s.ok() || got == 0) break;
+    if (observe) s = observe(std::string_view(buffer.get(), got));
+    for (size_t done = 0; s.ok() && done < got;) {
+      const ssize_t n = write(out.get(), buffer.get() + done, got - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) s = posix::ErrnoError("write", to, errno);
+      if (n > 0) done += static_cast<size_t>(n);
+    }
+    if (s.ok()) {
+      // Starts writeback; errors it meets surface at fdatasync (here or the caller's SyncFile).
+      sync_file_range(out.get(), static_cast<off_t>(offset), static_cast<off_t>(got),
+                      SYNC_FILE_RANGE_WRITE);
+    }
+    offset += got;
+  }
+  if (s.ok() && sync && fdatasync(out.get()) != 0) {
+    s = posix::ErrnoError("fdatasync (data may be lost)", to, errno);
+  }
+  if (out.Close() != 0 && s.ok()) s = posix::ErrnoError("close", to, errno);
+  if (!s.ok()) unlink(to.c_str());
+  return s;
+}
+
 Status CopyFile(Env* env, const std::string& from, const std::string& to,
                 const std::function<Status(std::string_view)>& observe, bool sync) {
+  if (env == Env::Default()) return PosixCopy(from, to, observe, sync);
   std::unique_ptr<WritableFile> out;
   ZIGGY_RETURN_IF_ERROR(env->NewWritableFile(to, &out));
   Status s = CopyFileContents(env, from, out.get(), observe);

@@ -4,12 +4,15 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "db/checkpoint.h"
 #include "db/db_test_util.h"
 #include "testutil/testutil.h"
 #include "util/random.h"
@@ -158,6 +161,52 @@ TEST(Checkpoint, WhileWritersRunOnPosixHardLinksTables) {
     ASSERT_TRUE(db->Close().ok());
   }
   CheckpointWhileWriting(Env::Default(), tmp.Join("db"), tmp.Join("checkpoint"));
+}
+
+// The local file system's copy (checkpoint.h's CopyFile*, used by backups and restores): bytes
+// across several of its blocks arrive whole and are observed in order; a failed observer or a
+// target that cannot be written leaves no file.
+TEST(Checkpoint, CopyFileOnPosixCopiesObservesAndCleansUp) {
+  TempDir tmp;
+  Env* env = Env::Default();
+  // Random bytes over two whole 8 MiB blocks and a partial one.
+  Random rnd(301);
+  std::string data((17 << 20) + 1234, '\0');
+  for (char& c : data)
+    c = static_cast<char>(rnd.Next64());
+  {
+    std::unique_ptr<WritableFile> file;
+    ASSERT_TRUE(env->NewWritableFile(tmp.Join("from"), &file).ok());
+    ASSERT_TRUE(file->Append(data).ok());
+    ASSERT_TRUE(file->Close().ok());
+  }
+  for (bool sync : {true, false}) {
+    const std::string to = tmp.Join(sync ? "synced" : "unsynced");
+    std::string observed;
+    const auto observe = [&](std::string_view block) {
+      observed.append(block);
+      return Status::OK();
+    };
+    Status s = sync ? CopyFileSynced(env, tmp.Join("from"), to, observe)
+                    : CopyFileUnsynced(env, tmp.Join("from"), to, observe);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_TRUE(observed == data);
+    std::ifstream in(to, std::ios::binary);
+    const std::string copied((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+    EXPECT_TRUE(copied == data);
+  }
+  int calls = 0;
+  Status s = CopyFileSynced(env, tmp.Join("from"), tmp.Join("stopped"), [&](std::string_view) {
+    return ++calls == 2 ? Status::Busy("stop") : Status::OK();
+  });
+  EXPECT_TRUE(s.IsBusy()) << s.ToString();
+  EXPECT_FALSE(env->FileExists(tmp.Join("stopped")));
+  s = CopyFileSynced(env, tmp.Join("from"), tmp.Join("no/such/dir/to"));
+  EXPECT_TRUE(s.IsIOError() || s.IsNotFound()) << s.ToString();
+  s = CopyFileSynced(env, tmp.Join("missing"), tmp.Join("to"));
+  EXPECT_FALSE(s.ok());
+  EXPECT_FALSE(env->FileExists(tmp.Join("to")));
 }
 
 TEST_F(DBTest, CheckpointOnAnEnvWithoutLinksCopiesTables) {

@@ -198,7 +198,8 @@ void DBImpl::DeleteObsoleteFiles() {
     }
     if (archived_any) {
       Status pruned =
-          PruneLogArchive(env_, options_.wal_archive_dir, options_.wal_archive_max_bytes);
+          PruneLogArchive(env_, options_.wal_archive_dir, options_.wal_archive_max_bytes,
+                          options_.wal_archive_max_age_seconds);
       if (!pruned.ok())
         Log("event=error what=prune_wal_archive status=\"" + pruned.ToString() + "\"");
     }

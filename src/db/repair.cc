@@ -1,9 +1,13 @@
 // RepairDB (repair.h). Order, so that a crash anywhere leaves either the directory as it was (plus
-// tables no MANIFEST names, which the next repair merges again and the next Open deletes) or the
-// repaired DB: verify every table (read-only); replay every log into temporary tables; merge all
-// of them into new tables, each synced; move unreadable tables to lost/; create an empty log and
-// a new MANIFEST naming the new tables, synced; point CURRENT at it (temp file + rename); only
-// then move the originals aside. docs/design/recovery.md, "Repair".
+// complete tables no MANIFEST names, which the next repair merges again and the next Open
+// deletes, and the staging directory, which the next repair removes) or the repaired DB: remove
+// a staging directory a killed repair left; verify every table (read-only); replay every log
+// into temporary tables; merge all of them into new tables, each synced; all of these are
+// written in the staging directory <db>/repair-tmp, so that a half-written one is never taken
+// for a damaged table of the DB; rename the new tables into the DB directory and sync it; move
+// unreadable tables to lost/; create an empty log and a new MANIFEST naming the new tables,
+// synced; point CURRENT at it (temp file + rename); only then move the originals aside.
+// docs/design/recovery.md, "Repair".
 #include "db/repair.h"
 
 #include <algorithm>
@@ -35,6 +39,9 @@ namespace {
 // The rebuilt tables form one sorted run at the last level: below everything written later.
 constexpr int kRepairedLevel = kNumLevels - 1;
 
+// Where a repair writes its tables before they are complete and synced (one level, no subdirs).
+constexpr const char* kStagingDir = "repair-tmp";
+
 class DamageReporter final : public wal::Reader::Reporter {
  public:
   DamageReporter(std::string path, std::vector<std::string>* out)
@@ -59,7 +66,8 @@ class Repairer {
         env_(options.env != nullptr ? options.env : Env::Default()),
         icmp_(BytewiseComparator()),
         report_(report),
-        progress_(progress) {
+        progress_(progress),
+        staging_(dbname_ + "/" + kStagingDir) {
     if (options_.bloom_bits_per_key > 0) {
       user_filter_policy_ = NewBloomFilterPolicy(options_.bloom_bits_per_key);
       filter_policy_ = std::make_unique<InternalFilterPolicy>(user_filter_policy_.get());
@@ -70,19 +78,25 @@ class Repairer {
     table_options_.block_restart_interval = options_.block_restart_interval;
     table_options_.keys_end_in_fixed64 = true;
     table_options_.compression = options_.compression;
-    table_cache_ = std::make_unique<TableCache>(dbname_, env_, &table_options_, 16, false);
+    table_cache_ = std::make_unique<TableCache>(staging_, env_, &table_options_, 16, false);
   }
 
   ~Repairer() {
     // Whatever this repair wrote and did not commit goes; nothing else is touched.
     for (FileNumber number : created_tables_)
       RemoveTable(OutputContext(), number);
+    if (!committed_) {
+      for (const FileMetaData& meta : outputs_)
+        env_->RemoveFile(TableFileName(dbname_, meta.number)).PermitUncheckedError();
+    }
+    if (staging_created_) env_->RemoveDir(staging_).PermitUncheckedError();
   }
 
   Status Run() {
     std::unique_ptr<FileLock> lock;
     ZIGGY_RETURN_IF_ERROR(env_->LockFile(LockFileName(dbname_), &lock));
-    Status s = Scan();
+    Status s = RemoveStaging();
+    if (s.ok()) s = Scan();
     if (s.ok()) s = CheckTables();
     if (s.ok()) s = ReplayLogs();
     if (s.ok()) s = Merge();
@@ -103,7 +117,7 @@ class Repairer {
   TableOutputContext OutputContext() const {
     TableOutputContext context;
     context.env = env_;
-    context.dbname = dbname_;
+    context.dbname = staging_;
     context.table_options = &table_options_;
     context.table_cache = table_cache_.get();
     context.verify = true;
@@ -111,6 +125,26 @@ class Repairer {
   }
 
   FileNumber NewFileNumber() { return FileNumber{next_number_++}; }
+
+  // The staging directory a killed repair left (its files are partial or merged again from the
+  // originals), removed before anything else happens; then created afresh for this repair.
+  Status RemoveStaging() {
+    std::vector<std::string> names;
+    Status s = env_->GetChildren(staging_, &names);
+    if (s.ok()) {
+      for (const std::string& name : names) {
+        if (name == "." || name == "..") continue;
+        ZIGGY_RETURN_IF_ERROR(env_->RemoveFile(staging_ + "/" + name));
+      }
+      ZIGGY_RETURN_IF_ERROR(env_->RemoveDir(staging_));
+      ZIGGY_RETURN_IF_ERROR(env_->SyncDir(dbname_));
+    } else if (!s.IsNotFound()) {
+      return s;
+    }
+    ZIGGY_RETURN_IF_ERROR(env_->CreateDir(staging_));
+    staging_created_ = true;
+    return Status::OK();
+  }
 
   [[nodiscard]] Status Advance(uint64_t bytes) {
     done_bytes_ += bytes;
@@ -239,7 +273,7 @@ class Repairer {
     input.number = number;
     input.file_bytes = meta.file_bytes;
     std::unique_ptr<RandomAccessFile> file;
-    ZIGGY_RETURN_IF_ERROR(env_->NewRandomAccessFile(TableFileName(dbname_, number), &file));
+    ZIGGY_RETURN_IF_ERROR(env_->NewRandomAccessFile(TableFileName(staging_, number), &file));
     ZIGGY_RETURN_IF_ERROR(
         TableReader::Open(table_options_, std::move(file), meta.file_bytes, &input.reader));
     inputs_.push_back(std::move(input));
@@ -290,9 +324,15 @@ class Repairer {
     return env_->SyncDir(dbname_);
   }
 
+  // A finished output is synced (TableOutput::Finish): it moves into the DB directory under its
+  // final name; Merge syncs the directory once all have moved.
   Status FinishOutput(std::unique_ptr<TableOutput> output) {
     FileMetaData meta;
     ZIGGY_RETURN_IF_ERROR(output->Finish(&meta));
+    table_cache_->Evict(meta.number);
+    ZIGGY_RETURN_IF_ERROR(env_->RenameFile(TableFileName(staging_, meta.number),
+                                           TableFileName(dbname_, meta.number)));
+    created_tables_.erase(std::find(created_tables_.begin(), created_tables_.end(), meta.number));
     outputs_.push_back(std::move(meta));
     return Status::OK();
   }
@@ -356,9 +396,7 @@ class Repairer {
       return s;
     }
     // Committed: the new tables stay; the temporaries (merged) go.
-    for (const FileMetaData& meta : outputs_) {
-      created_tables_.erase(std::find(created_tables_.begin(), created_tables_.end(), meta.number));
-    }
+    committed_ = true;
     report_->manifest = manifest_path.substr(dbname_.size() + 1);
     report_->tables_written = outputs_.size();
     report_->last_sequence = max_sequence_;
@@ -390,6 +428,9 @@ class Repairer {
   const InternalKeyComparator icmp_;
   RepairReport* const report_;
   const RepairProgress& progress_;
+  const std::string staging_;
+  bool staging_created_ = false;
+  bool committed_ = false;
   std::unique_ptr<FilterPolicy> user_filter_policy_;
   std::unique_ptr<FilterPolicy> filter_policy_;
   TableOptions table_options_;
@@ -405,9 +446,10 @@ class Repairer {
   std::vector<std::string> lost_;       // names of unreadable tables
   std::vector<std::string> originals_;  // names of the tables and logs merged
   std::vector<Input> inputs_;
-  // Replayed logs' tables and merge outputs: removed on destruction, but for the outputs once
-  // committed.
+  // Tables in the staging directory (replayed logs' tables, merge outputs being written):
+  // removed on destruction.
   std::vector<FileNumber> created_tables_;
+  // Merge outputs moved into the DB directory: removed on destruction unless committed.
   std::vector<FileMetaData> outputs_;
   FileNumber manifest_number_{};
 };

@@ -10,17 +10,17 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "db/filename.h"
+#include "env/counting_env.h"
+#include "util/status_macros.h"
 #include "ziggydb/db.h"
 #include "ziggydb/env.h"
 
@@ -224,52 +224,118 @@ TEST_F(RepairTest, AnInterruptedRepairLeavesNothingBehind) {
   EXPECT_EQ(Contents(), model_);
 }
 
-// A repair SIGKILLed at a random moment (a real child process) leaves a directory that a second
-// repair brings back to the model: before its commit the directory is as it was, after it the
-// rebuilt DB, and moving the originals aside may stop half-way.
+// Counts the operations that change files (appends, syncs, creates, renames, removes) and
+// SIGKILLs its own process at the kill_at-th (never when 0): a kill at every step of a repair,
+// table writes included, reachable by choosing kill_at.
+class KillingEnv final : public CountingEnv {
+ public:
+  KillingEnv(Env* target, uint64_t kill_at) : CountingEnv(target), kill_at_(kill_at) {}
+
+  uint64_t ops() const { return ops_; }
+
+  Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* result) override {
+    Tick();
+    std::unique_ptr<WritableFile> file;
+    ZIGGY_RETURN_IF_ERROR(CountingEnv::NewWritableFile(path, &file));
+    *result = std::make_unique<File>(std::move(file), this);
+    return Status::OK();
+  }
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    Tick();
+    return CountingEnv::RenameFile(from, to);
+  }
+  Status RemoveFile(const std::string& path) override {
+    Tick();
+    return CountingEnv::RemoveFile(path);
+  }
+  Status CreateDir(const std::string& dir) override {
+    Tick();
+    return CountingEnv::CreateDir(dir);
+  }
+  Status SyncDir(const std::string& dir) override {
+    Tick();
+    return CountingEnv::SyncDir(dir);
+  }
+
+ private:
+  class File final : public WritableFile {
+   public:
+    File(std::unique_ptr<WritableFile> file, KillingEnv* env) : file_(std::move(file)), env_(env) {}
+    Status Append(std::string_view data) override {
+      // Half the bytes first, so that a kill here leaves a torn write.
+      const size_t half = data.size() / 2;
+      ZIGGY_RETURN_IF_ERROR(file_->Append(data.substr(0, half)));
+      ZIGGY_RETURN_IF_ERROR(file_->Flush());
+      env_->Tick();
+      return file_->Append(data.substr(half));
+    }
+    Status Flush() override { return file_->Flush(); }
+    Status Sync() override {
+      env_->Tick();
+      return file_->Sync();
+    }
+    Status Close() override { return file_->Close(); }
+
+   private:
+    std::unique_ptr<WritableFile> file_;
+    KillingEnv* const env_;
+  };
+
+  void Tick() {
+    if (++ops_ == kill_at_) raise(SIGKILL);
+  }
+
+  const uint64_t kill_at_;
+  uint64_t ops_ = 0;
+};
+
+// A repair SIGKILLed at a random step (a real child process, killed by its Env at its n-th file
+// operation) leaves a directory that a second repair brings back to the model, with nothing
+// moved to lost/: before its commit the directory is as it was (plus complete new tables and its
+// staging directory), after it the rebuilt DB, and moving the originals aside may stop half-way.
 TEST_F(RepairTest, KilledRepairsLeaveARepairableDirectory) {
   const uint32_t seed = Seed();
   Fill(seed);
   fs::remove(CurrentFileName(db_));
   const std::string pristine = root_ + "/pristine";
   fs::copy(db_, pristine, fs::copy_options::recursive);
-  // How long one repair takes here, to spread the kills over it (not asserted).
-  const auto start = std::chrono::steady_clock::now();
+  // How many file operations one repair makes here, to spread the kills over them.
+  KillingEnv counting(Env::Default(), 0);
+  Options counted = options_;
+  counted.env = &counting;
   RepairReport report;
-  ASSERT_TRUE(Repair(&report).ok());
-  const auto repair_micros =
-      std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::microseconds>(
-                               std::chrono::steady_clock::now() - start)
-                               .count());
+  ASSERT_TRUE(RepairDB(db_, counted, &report, RepairProgress()).ok());
+  const uint64_t repair_ops = counting.ops();
   std::mt19937 rng(seed);
   const int rounds = 12;
   for (int round = 0; round < rounds; ++round) {
     fs::remove_all(db_);
     fs::copy(pristine, db_, fs::copy_options::recursive);
-    const int64_t kill_after_micros = static_cast<int64_t>(rng() % (repair_micros * 5 / 4 + 1));
+    const uint64_t kill_at = 1 + rng() % repair_ops;
     const pid_t child = fork();
     ASSERT_GE(child, 0);
     if (child == 0) {
+      KillingEnv killing(Env::Default(), kill_at);
+      Options child_options = options_;
+      child_options.env = &killing;
       RepairReport child_report;
-      _exit(RepairDB(db_, options_, &child_report, RepairProgress()).ok() ? 0 : 1);
+      _exit(RepairDB(db_, child_options, &child_report, RepairProgress()).ok() ? 0 : 1);
     }
-    std::this_thread::sleep_for(std::chrono::microseconds(kill_after_micros));
-    kill(child, SIGKILL);
     int wait_status = 0;
     ASSERT_EQ(waitpid(child, &wait_status, 0), child);
-    if (WIFEXITED(wait_status)) {
-      ASSERT_EQ(WEXITSTATUS(wait_status), 0) << "round " << round;
-    }
+    ASSERT_TRUE(WIFSIGNALED(wait_status)) << "round " << round << ": not killed at op " << kill_at;
     RepairReport again;
     Status s = Repair(&again);
-    ASSERT_TRUE(s.ok()) << "round " << round << " (killed after " << kill_after_micros
-                        << " us): " << s.ToString();
-    // A table the killed repair was writing is unreadable: the second repair moves it to lost/
-    // and reports it (never deletes it), though its contents are also in the files it came from.
-    for (const std::string& line : again.lost)
-      std::printf("round %d: moved to lost/: %s\n", round, line.c_str());
-    ASSERT_EQ(Contents(), model_) << "round " << round << " (killed after " << kill_after_micros
-                                  << " us of ~" << repair_micros << ")";
+    ASSERT_TRUE(s.ok()) << "round " << round << " (killed at op " << kill_at << " of " << repair_ops
+                        << "): " << s.ToString();
+    // A table the killed repair was writing is in its staging directory, which the second
+    // repair removes: nothing is taken for a damaged table of the DB.
+    EXPECT_TRUE(again.lost.empty())
+        << "round " << round << " (killed at op " << kill_at << "): " << again.lost.front();
+    EXPECT_FALSE(fs::exists(db_ + "/lost")) << "round " << round;
+    EXPECT_FALSE(fs::exists(db_ + "/repair-tmp")) << "round " << round;
+    ASSERT_EQ(Contents(), model_) << "round " << round << " (killed at op " << kill_at << " of "
+                                  << repair_ops << ")";
   }
 }
 

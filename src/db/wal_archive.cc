@@ -26,8 +26,9 @@ Status ArchiveLog(Env* env, const std::string& dbname, FileNumber number,
   return env->SyncDir(archive_dir);
 }
 
-Status PruneLogArchive(Env* env, const std::string& archive_dir, uint64_t max_bytes) {
-  if (max_bytes == 0) return Status::OK();
+Status PruneLogArchive(Env* env, const std::string& archive_dir, uint64_t max_bytes,
+                       uint64_t max_age_seconds) {
+  if (max_bytes == 0 && max_age_seconds == 0) return Status::OK();
   std::vector<std::string> names;
   ZIGGY_RETURN_IF_ERROR(env->GetChildren(archive_dir, &names));
   std::vector<std::pair<FileNumber, uint64_t>> logs;
@@ -42,14 +43,30 @@ Status PruneLogArchive(Env* env, const std::string& archive_dir, uint64_t max_by
     total_bytes += bytes;
   }
   std::sort(logs.begin(), logs.end());
+  const uint64_t now_seconds = env->WallMicros() / 1000000;
   bool removed_any = false;
+  Status s;
   for (const auto& [number, bytes] : logs) {
-    if (total_bytes <= max_bytes) break;
-    ZIGGY_RETURN_IF_ERROR(env->RemoveFile(LogFileName(archive_dir, number)));
+    const std::string path = LogFileName(archive_dir, number);
+    bool too_old = false;
+    if (max_age_seconds > 0) {
+      uint64_t modified_seconds = 0;
+      s = env->GetFileModificationTime(path, &modified_seconds);
+      if (!s.ok()) break;
+      too_old = modified_seconds + max_age_seconds < now_seconds;
+    }
+    if (!too_old && (max_bytes == 0 || total_bytes <= max_bytes)) break;
+    s = env->RemoveFile(path);
+    if (!s.ok()) break;
     removed_any = true;
     total_bytes -= bytes;
   }
-  return removed_any ? env->SyncDir(archive_dir) : Status::OK();
+  // The removals made so far are made durable whatever stopped the loop.
+  if (removed_any) {
+    Status synced = env->SyncDir(archive_dir);
+    if (s.ok()) s = synced;
+  }
+  return s;
 }
 
 }  // namespace ziggydb

@@ -20,8 +20,11 @@ class Env;
 [[nodiscard]] Status ArchiveLog(Env* env, const std::string& dbname, FileNumber number,
                                 const std::string& archive_dir);
 
-// Deletes the oldest archived logs while the archive holds more than max_bytes (0: no limit).
-[[nodiscard]] Status PruneLogArchive(Env* env, const std::string& archive_dir, uint64_t max_bytes);
+// Deletes the oldest archived logs (lowest numbers first, so what is left is a gapless run of
+// the newest logs) while the archive holds more than max_bytes or the oldest log was last
+// modified more than max_age_seconds ago by env->WallMicros() (0: no limit, for either).
+[[nodiscard]] Status PruneLogArchive(Env* env, const std::string& archive_dir, uint64_t max_bytes,
+                                     uint64_t max_age_seconds);
 
 }  // namespace ziggydb
 

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -142,6 +143,13 @@ class PosixEnv final : public Env, public PreallocatingEnv, public MappingEnv {
     struct stat st;
     if (stat(path.c_str(), &st) != 0) return ErrnoError("stat", path, errno);
     *size = static_cast<uint64_t>(st.st_size);
+    return Status::OK();
+  }
+
+  Status GetFileModificationTime(const std::string& path, uint64_t* unix_seconds) override {
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) return ErrnoError("stat", path, errno);
+    *unix_seconds = static_cast<uint64_t>(std::max<time_t>(st.st_mtime, 0));
     return Status::OK();
   }
 
