@@ -71,6 +71,8 @@ enum class Work {
   kFlush,           // background: the flush thread (started by DB::Flush)
   kCompaction,      // compaction: CompactRange over two tables
   kAutoCompaction,  // background: a compaction thread (started by the L0 trigger)
+  kOpen,            // DB::Open of a DB with tables and WAL data: recovery and its first edit
+  kClose,           // DB::Close
 };
 
 struct Cell {
@@ -353,6 +355,42 @@ TEST_P(FaultMatrix, ErrorIsReportedAndNothingIsLost) {
       ExpectStopped(cell);
       break;
     }
+    case Work::kOpen: {
+      for (int i = 0; i < kKeys / 2; ++i) {
+        ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), Value(i, 4)).ok());
+        model_[Key(i)] = Value(i, 4);
+      }
+      ASSERT_TRUE(db_->Close().ok());
+      db_.reset();
+      const std::string before = Listing(&env_);
+      inject();
+      for (int attempt = 0; attempt < 2; ++attempt) {
+        Status s = DB::Open(options_, kDb, &db_);
+        ASSERT_FALSE(s.ok()) << "the injected fault never surfaced in Open";
+        EXPECT_TRUE(s.IsIOError()) << s.ToString();
+        EXPECT_NE(s.ToString().find("injected"), std::string::npos) << s.ToString();
+        EXPECT_EQ(Listing(&env_), before) << "a failed Open changed the directory";
+        EXPECT_EQ(env_.open_file_count(), 0u) << "a failed Open left files open";
+        if (!cell.persistent) break;
+      }
+      env_.ClearErrors();
+      Open();
+      break;
+    }
+    case Work::kClose: {
+      for (int i = 0; i < kKeys / 2; ++i) {
+        ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), Value(i, 5)).ok());
+        model_[Key(i)] = Value(i, 5);
+      }
+      inject();
+      // Closing the WAL trims its preallocation; its failure is reported, and loses nothing
+      // (every record was written before).
+      Status s = db_->Close();
+      EXPECT_FALSE(s.ok()) << "the injected fault never surfaced in Close";
+      EXPECT_NE(s.ToString().find("injected"), std::string::npos) << s.ToString();
+      EXPECT_EQ(db_->Close().ToString(), s.ToString()) << "a second Close must repeat the status";
+      break;
+    }
     case Work::kCompaction:
     case Work::kAutoCompaction: {
       const bool automatic = cell.work == Work::kAutoCompaction;
@@ -417,6 +455,17 @@ std::vector<Cell> Cells() {
        FaultError::kNoSpace},
       {"CompactionTableSync", Work::kCompaction, FaultOp::kSync, ".sst", false},
       {"CompactionTableClose", Work::kCompaction, FaultOp::kClose, ".sst", false},
+      {"OpenWalRead", Work::kOpen, FaultOp::kRead, ".log", false},
+      {"OpenManifestRead", Work::kOpen, FaultOp::kRead, "MANIFEST", false},
+      {"OpenTableRead", Work::kOpen, FaultOp::kRead, ".sst", false},
+      {"OpenManifestCreate", Work::kOpen, FaultOp::kCreate, "MANIFEST", false},
+      {"OpenManifestNoSpace", Work::kOpen, FaultOp::kAppend, "MANIFEST", false,
+       FaultError::kNoSpace},
+      {"OpenCurrentRename", Work::kOpen, FaultOp::kRename, "CURRENT", false},
+      {"OpenDirSync", Work::kOpen, FaultOp::kSyncDir, kDb, false},
+      {"OpenWalCreate", Work::kOpen, FaultOp::kCreate, ".log", false},
+      {"OpenRecoveryTableSync", Work::kOpen, FaultOp::kSync, ".sst", false},
+      {"CloseWal", Work::kClose, FaultOp::kClose, ".log", false},
       {"CompactionInputRemove", Work::kCompaction, FaultOp::kRemove, ".sst", false},
       {"CompactionManifestSync", Work::kCompaction, FaultOp::kSync, "MANIFEST", false},
       {"AutoCompactionInputRead", Work::kAutoCompaction, FaultOp::kRead, "first.sst", false},
