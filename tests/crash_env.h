@@ -125,6 +125,8 @@ inline const char* OpName(FaultOp op) {
       return "remove";
     case FaultOp::kCreate:
       return "create";
+    case FaultOp::kClose:
+      return "close";
   }
   return "?";
 }

@@ -10,12 +10,20 @@
 //   3. A failed WritableFile::Sync (or Append) is sticky, as in the POSIX Env: every later Append,
 //      Flush and Sync on that file object returns IOError saying data may be lost. So a DB whose
 //      WAL sync fails must notice, and a test can check that it refuses further writes.
+// Injected faults (InjectError): transient (the next `count` matching operations fail) or
+// persistent (every matching operation fails until ClearErrors), reported as a plain I/O error
+// or as a full disk (the message the POSIX Env gives for ENOSPC). A failed Close has already
+// closed the file (as close(2) does), so only the report is lost.
+// Every file object this Env hands out is counted while it lives (open_file_count), so a test can
+// check that a failed operation closed what it opened.
 // Thread safety: as MemEnv; InjectError/ClearErrors may race with the operations they target.
 #ifndef ZIGGYDB_ENV_FAULT_ENV_H_
 #define ZIGGYDB_ENV_FAULT_ENV_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,9 +33,27 @@
 
 namespace ziggydb {
 
+// What an injected fault reports.
+enum class FaultError : uint8_t {
+  kIOError,  // EIO
+  kNoSpace,  // ENOSPC: "No space left on device"
+};
+
 class FaultInjectionEnv : public MemEnv {
  public:
+  // InjectError's count for a fault that lasts until ClearErrors.
+  static constexpr int kPersistent = -1;
+
   FaultInjectionEnv() = default;
+
+  Status NewSequentialFile(const std::string& path,
+                           std::unique_ptr<SequentialFile>* result) override;
+  Status NewRandomAccessFile(const std::string& path,
+                             std::unique_ptr<RandomAccessFile>* result) override;
+  Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* result) override;
+  Status NewAppendableFile(const std::string& path, std::unique_ptr<WritableFile>* result) override;
+  Status NewPreallocatedWritableFile(const std::string& path, uint64_t bytes,
+                                     std::unique_ptr<WritableFile>* result) override;
 
   // Power loss: each file back to its last synced bytes; names whose create/rename/remove was not
   // followed by SyncDir of their directory revert; every lock is released. File objects opened
@@ -42,10 +68,18 @@ class FaultInjectionEnv : public MemEnv {
     RevertToDurableStateKeeping(keep_bytes);
   }
 
-  // The next `count` operations of kind `op` whose path contains path_substring fail with
-  // IOError (nothing is changed by a failed operation). An empty substring matches every path.
-  // Rules accumulate; each counts down on its own.
-  void InjectError(FaultOp op, std::string path_substring, int count = 1);
+  // The next `count` operations of kind `op` whose path contains path_substring fail (nothing is
+  // changed by a failed operation, except that a failed Close has closed its file); with
+  // kPersistent, every one until ClearErrors. An empty substring matches every path. Rules
+  // accumulate; each counts down on its own.
+  void InjectError(FaultOp op, std::string path_substring, int count = 1,
+                   FaultError error = FaultError::kIOError) {
+    InjectErrorAfter(0, op, std::move(path_substring), count, error);
+  }
+  // As InjectError, once `skip` matching operations have succeeded (to reach, say, the second
+  // directory sync of a flush).
+  void InjectErrorAfter(int skip, FaultOp op, std::string path_substring, int count,
+                        FaultError error);
   void ClearErrors();
 
   // Damage already on the medium (survives DropUnsyncedData): xors one byte of the file.
@@ -57,21 +91,34 @@ class FaultInjectionEnv : public MemEnv {
 
   // Injected failures so far.
   uint64_t injected_error_count() const;
+  // File objects (sequential, random-access, writable) handed out and not yet destroyed.
+  uint64_t open_file_count() const { return open_files_.load(std::memory_order_relaxed); }
 
  protected:
   Status InjectedFault(FaultOp op, std::string_view path, std::string_view other_path) override
       EXCLUDES(rules_mu_);
 
  private:
+  class CountedSequentialFile;
+  class CountedRandomAccessFile;
+  class CountedWritableFile;
+
   struct Rule {
     FaultOp op;
     std::string path_substring;
-    int remaining;
+    int skip;       // matching operations still let through
+    int remaining;  // kPersistent: never runs out
+    FaultError error;
   };
+
+  // The first rule matching the operation, counted down; OK if none.
+  Status MatchRule(FaultOp op, std::string_view path, std::string_view other_path)
+      EXCLUDES(rules_mu_);
 
   mutable Mutex rules_mu_;
   std::vector<Rule> rules_ GUARDED_BY(rules_mu_);
   uint64_t injected_error_count_ GUARDED_BY(rules_mu_) = 0;
+  std::atomic<uint64_t> open_files_{0};
 };
 
 }  // namespace ziggydb

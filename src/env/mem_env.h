@@ -47,6 +47,7 @@ enum class FaultOp : uint8_t {
   kSyncDir,  // SyncDir
   kRemove,   // RemoveFile, RemoveDir
   kCreate,   // NewWritableFile, NewAppendableFile, NewPreallocatedWritableFile, CreateDir
+  kClose,    // WritableFile::Close (injected by FaultInjectionEnv only; never by a crash point)
 };
 
 class MemEnv : public Env, public PreallocatingEnv {
