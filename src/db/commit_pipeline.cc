@@ -1,6 +1,7 @@
 #include "db/commit_pipeline.h"
 
 #include <algorithm>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -16,6 +17,18 @@ constexpr size_t kGroupBatchKeepBytes = size_t{4} << 20;
 constexpr uint64_t kGatherMicrosMax = 1000;
 
 using SteadyClock = std::chrono::steady_clock;
+
+// How long a queued non-sync writer spins before it sleeps: a few groups' worth.
+constexpr std::chrono::microseconds kSpinTime{20};
+
+// A hint to the CPU that this thread spins (frees the sibling hyperthread, saves power).
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
 
 }  // namespace
 
@@ -33,7 +46,29 @@ using SteadyClock = std::chrono::steady_clock;
 // their own words: they wait only microseconds, and with them on the shared word too, 4-thread
 // fillrandom measured 24x more context switches and ran at 40% of the speed (not analysed
 // further).
-enum WriterState : uint32_t { kWaiting = 0, kLeader = 1, kDone = 2, kTakenOver = 3 };
+//
+// Parallel memtable inserts (non-sync groups of several batches, see InsertGroup): the leader
+// writes the group's WAL record, then offers each waiting member its own insert (kWaiting ->
+// kInsert, a compare-and-swap that fails if the member went to sleep), inserts its own batch, and
+// then either takes each offered insert back (kInsert -> kStolen) or, if the member claimed it
+// (kInsert -> kInserting), waits for it to finish (kInserted). A sleeping member is never woken
+// to insert: the leader inserts for it. Only after every insert of the group finished does the
+// leader publish the group (invariant 5).
+//
+// A non-sync writer spins briefly before it sleeps, and sets kSleepingBit in its state word
+// (compare-and-swap) when it does: a waker changes the state with an exchange and makes the
+// futex call only if the bit was set, so a writer that is still spinning costs no system call.
+enum WriterState : uint32_t {
+  kWaiting = 0,
+  kLeader = 1,
+  kDone = 2,
+  kTakenOver = 3,
+  kInsert = 4,
+  kInserting = 5,
+  kInserted = 6,
+  kStolen = 7,
+};
+constexpr uint32_t kSleepingBit = 0x100;
 
 struct CommitPipeline::Writer {
   Writer(const WriteBatch* b, const WriteOptions& options, const Validator* v)
@@ -44,9 +79,14 @@ struct CommitPipeline::Writer {
   const bool sync;
   const bool disable_wal;
   uint32_t wake_bit = 0;  // a sync writer's bit, set under the mutex when queued
+  // Where its batch starts in a parallel-insert group: written by the leader before it offers
+  // the insert (release), read after the claim (acquire).
+  SequenceNumber sequence{};
+  bool offered = false;   // the leader offered it its insert (InsertInParallel; leader only)
   Status status;          // set by the serving leader before state becomes kDone
   bool rejected = false;  // its validator failed it in a group (status set then)
-  std::atomic<uint32_t> state{kWaiting};
+  // Mutable: the writer marks its sleep in it while waiting (WaitWhileSpinning).
+  mutable std::atomic<uint32_t> state{kWaiting};
 };
 
 namespace {
@@ -54,13 +94,15 @@ namespace {
 // The wake-ups a leader owes the writers it served (see WriterState).
 class WakeUps {
  public:
-  // Call before the writer's new state is published: after that it may be gone.
+  // Once the state is kDone the writer may be gone: only its bit or its word's address is kept.
+  // Sets writer's state to `state` and notes the wake-up it needs, if any.
   template <typename QueuedWriter>  // CommitPipeline::Writer, private to CommitPipeline
-  void Add(const QueuedWriter& writer) {
-    if (writer.sync) {
-      bits_ |= writer.wake_bit;
-    } else {
-      words_.push_back(&writer.state);
+  void Set(QueuedWriter* writer, uint32_t state) {
+    if (writer->sync) {
+      bits_ |= writer->wake_bit;
+      writer->state.store(state, std::memory_order_release);
+    } else if ((writer->state.exchange(state, std::memory_order_acq_rel) & kSleepingBit) != 0) {
+      words_.push_back(&writer->state);
     }
   }
   // With the mutex released, after the states were published.
@@ -102,14 +144,51 @@ uint32_t CommitPipeline::WaitWhile(const Writer& writer, uint32_t from,
     const uint32_t wakeups = writer_wakeups_.load(std::memory_order_acquire);
     const uint32_t current = writer.state.load(std::memory_order_acquire);
     if (current != from) return current;
-    if (!writer.sync) {
-      FutexWait(&writer.state, from);
-      continue;
-    }
+    if (!writer.sync) return WaitWhileSpinning(writer, from);
     if (deadline.has_value() && SteadyClock::now() >= *deadline) return current;
     FutexWaitBits(&writer_wakeups_, wakeups, writer.wake_bit, deadline.has_value(),
                   deadline.value_or(SteadyClock::time_point{}));
   }
+}
+
+uint32_t CommitPipeline::WaitWhileSpinning(const Writer& writer, uint32_t from) {
+  // The group ahead usually completes within microseconds (a WAL append and a few inserts):
+  // spinning that long is cheaper than a futex sleep and wake-up.
+  const SteadyClock::time_point spin_until = SteadyClock::now() + kSpinTime;
+  std::atomic<uint32_t>* const state = &writer.state;
+  for (uint32_t i = 1;; ++i) {
+    const uint32_t current = state->load(std::memory_order_acquire);
+    if (current != from) return current;
+    CpuRelax();
+    if (i % 64 == 0 && SteadyClock::now() >= spin_until) break;
+  }
+  uint32_t current = from;
+  while (true) {
+    if (current == from &&
+        !state->compare_exchange_strong(current, from | kSleepingBit, std::memory_order_acquire)) {
+      continue;  // current is the new state (or from again: retry)
+    }
+    if (current != from && current != (from | kSleepingBit)) return current;
+    FutexWait(state, from | kSleepingBit);
+    current = state->load(std::memory_order_acquire);
+  }
+}
+
+bool CommitPipeline::AwaitTurn(Writer* self) {
+  uint32_t state = WaitWhile(*self, kWaiting);
+  if (state == kInsert) {
+    uint32_t offered = kInsert;
+    if (self->state.compare_exchange_strong(offered, kInserting, std::memory_order_acquire)) {
+      env_->ApplyToMemtable(*self->batch, self->sequence, /*concurrent=*/true);
+      // Release: the leader publishes the group only after it acquired this (invariant 5).
+      self->state.store(kInserted, std::memory_order_release);
+      state = WaitWhile(*self, kInserted);
+    } else {
+      state = WaitWhile(*self, kStolen);  // the leader inserted it
+    }
+  }
+  ZIGGY_ASSERT(state == kDone || state == kLeader);
+  return state == kDone;
 }
 
 Status CommitPipeline::Write(const WriteOptions& options, const WriteBatch* batch,
@@ -130,12 +209,12 @@ Status CommitPipeline::Write(const WriteOptions& options, const WriteBatch* batc
     // group here rather than wake the leader to do it (one wake-up less on the path between
     // two fsyncs). The leader becomes an ordinary member of its group.
     leader_gathering_ = false;
-    writers_.front()->state.store(kTakenOver, std::memory_order_release);
+    writers_.front()->state.store(kTakenOver, std::memory_order_release);  // a sync writer
     return CommitGroups(&self);
   } else {
     mu_->Unlock();
     // The serving leader also did this writer's sync accounting: no need to take the mutex.
-    if (WaitWhile(self, kWaiting) == kDone) return self.status;
+    if (AwaitTurn(&self)) return self.status;
     mu_->Lock();
   }
   // INVARIANT: this thread is the leader (front of writers_).
@@ -204,22 +283,18 @@ Status CommitPipeline::CommitGroups(Writer* self) {
       } else {
         if (served->sync) --sync_writers_inflight_;
         if (!served->rejected) served->status = s;
-        wake.Add(*served);
-        served->state.store(kDone, std::memory_order_release);
+        wake.Set(served, kDone);
       }
       if (served == last) break;
     }
     // A writer that completed a gathering may not fit in the group it commits (group bytes).
     const bool lead_again = !served_self && writers_.front() == self;
-    if (!writers_.empty() && !lead_again) {
-      wake.Add(*writers_.front());
-      writers_.front()->state.store(kLeader, std::memory_order_release);
-    }
+    if (!writers_.empty() && !lead_again) wake.Set(writers_.front(), kLeader);
     if (served_self && self->sync) --sync_writers_inflight_;
     mu_->Unlock();
     wake.Send(&writer_wakeups_);
     if (served_self) return self->rejected ? self->status : s;
-    if (!lead_again && WaitWhile(*self, kWaiting) == kDone) return self->status;
+    if (!lead_again && AwaitTurn(self)) return self->status;
     mu_->Lock();
     ZIGGY_ASSERT(writers_.front() == self);
   }
@@ -252,6 +327,7 @@ void CommitPipeline::BuildBatchGroup(Writer** last, size_t* batches) {
   size_t group_bytes = WriteBatchInternal::ByteSize(group_batch_);
   *last = writers_.front();
   *batches = 1;
+  group_members_.clear();
   for (auto it = writers_.begin() + 1; it != writers_.end(); ++it) {
     Writer* writer = *it;
     // A Flush request leads its own turn; a sync write never rides on a non-sync leader (it
@@ -275,6 +351,7 @@ void CommitPipeline::BuildBatchGroup(Writer** last, size_t* batches) {
       }
     }
     WriteBatchInternal::Append(&group_batch_, *writer->batch);
+    group_members_.push_back(writer);
     group_bytes += added;
     *last = writer;
     ++*batches;
@@ -288,23 +365,68 @@ Status CommitPipeline::WriteGroup(const Writer& leader, size_t batches) {
   if (count > kMaxSequenceNumber - last_sequence) {
     return Status::NotSupported("sequence numbers exhausted");
   }
-  WriteBatchInternal::SetSequence(&group_batch_, SequenceNumber{last_sequence + 1});
+  const SequenceNumber first{last_sequence + 1};
+  WriteBatchInternal::SetSequence(&group_batch_, first);
   const ::ziggydb::CommitGroup group{&group_batch_, batches,
                                      WriteBatchInternal::ByteSize(*leader.batch), leader.sync,
                                      leader.disable_wal};
+  // A sync group is waiting for its fsync, not for the inserts; its members sleep on the shared
+  // word and insert nothing themselves.
+  const bool parallel = !leader.sync && !group_members_.empty();
+  if (parallel) {
+    uint64_t next = raw(first) + WriteBatchInternal::Count(*leader.batch);
+    for (Writer* member : group_members_) {
+      member->sequence = SequenceNumber{next};
+      next += WriteBatchInternal::Count(*member->batch);
+    }
+  }
   env_->BeginGroup(group);
   Status s;
   uint64_t sync_micros = 0;
   {
     MutexUnlock unlock(mu_);
-    // INVARIANT: only the leader runs these steps while the mutex is released.
+    // INVARIANT: only the leader runs these steps while the mutex is released (the members it
+    // hands inserts to run only ApplyToMemtable, and are done before it relocks: invariant 5).
     if (!group.disable_wal) s = env_->WriteToWal(group, &sync_micros);
-    if (s.ok()) env_->ApplyToMemtable(group);
+    if (s.ok()) {
+      if (parallel) {
+        InsertInParallel(leader, first);
+      } else {
+        env_->ApplyToMemtable(*group.batch, first, /*concurrent=*/false);
+      }
+    }
   }
   if (sync_micros > 0) last_sync_micros_ = sync_micros;
   s = env_->FinishGroup(group, s, mu_);
   if (!s.ok()) error_ = s;
   return s;
+}
+
+void CommitPipeline::InsertInParallel(const Writer& leader, SequenceNumber first) {
+  // Offer each member its insert; one that is asleep keeps sleeping (see WriterState).
+  for (Writer* member : group_members_) {
+    uint32_t waiting = kWaiting;
+    member->offered =
+        member->state.compare_exchange_strong(waiting, kInsert, std::memory_order_release);
+  }
+  env_->ApplyToMemtable(*leader.batch, first, /*concurrent=*/true);
+  for (Writer* member : group_members_) {
+    uint32_t offered = kInsert;
+    if (!member->offered ||
+        member->state.compare_exchange_strong(offered, kStolen, std::memory_order_acquire)) {
+      env_->ApplyToMemtable(*member->batch, member->sequence, /*concurrent=*/true);
+      continue;
+    }
+    // Claimed: the member is running its insert. Acquire pairs with its kInserted store.
+    for (uint32_t i = 1;
+         (member->state.load(std::memory_order_acquire) & ~kSleepingBit) != kInserted; ++i) {
+      if (i % 256 == 0) {
+        std::this_thread::yield();  // it may have been preempted
+      } else {
+        CpuRelax();
+      }
+    }
+  }
 }
 
 }  // namespace ziggydb

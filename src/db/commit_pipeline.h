@@ -21,6 +21,12 @@
 //      group was published and before its own batch gets its sequence numbers. It is given the
 //      batches ahead of it in its own group (numbered before it, not yet published; none when it
 //      leads): with the published state they are every earlier commit, and no later one exists.
+//   5. A non-sync group of several batches is inserted into the memtable in parallel: after the
+//      WAL write, each member inserts its own batch at its own sequence numbers (or the leader
+//      does it for a member that is asleep), and the leader publishes the group only after
+//      every insert of it finished. Sequence numbers are still assigned in WAL order under the
+//      mutex; only the memtable inserts of one group overlap, never two groups' (the next group
+//      forms after this one is published).
 #ifndef ZIGGYDB_DB_COMMIT_PIPELINE_H_
 #define ZIGGYDB_DB_COMMIT_PIPELINE_H_
 
@@ -31,6 +37,7 @@
 #include <deque>
 #include <functional>
 #include <optional>
+#include <vector>
 
 #include "base/dbformat.h"
 #include "db/write_batch_internal.h"
@@ -69,9 +76,12 @@ class CommitEnv {
   // Mutex released. Appends the group to the WAL as one record and, if group.sync, syncs it;
   // *sync_micros is that fsync's duration (0: none). Not called with group.disable_wal.
   [[nodiscard]] virtual Status WriteToWal(const CommitGroup& group, uint64_t* sync_micros) = 0;
-  // Mutex released, after WriteToWal succeeded (or was skipped). Cannot fail: the batches were
-  // built through the WriteBatch API.
-  virtual void ApplyToMemtable(const CommitGroup& group) = 0;
+  // Mutex released, after WriteToWal succeeded (or was skipped): inserts `batch`, its records
+  // numbered from `first`, into the memtable BeginGroup noted. Cannot fail: the batches were
+  // built through the WriteBatch API. Either once for the whole group (the group's batch,
+  // concurrent false), or once per batch of the group (concurrent true), on the leader's and the
+  // members' threads at the same time (invariant 5).
+  virtual void ApplyToMemtable(const WriteBatch& batch, SequenceNumber first, bool concurrent) = 0;
   // Mutex `mu` held; may be released meanwhile. `written`: WriteToWal's status. On OK,
   // publishes the group's sequence numbers and returns OK; otherwise returns the error every
   // writer of this and every later group gets (invariant 3).
@@ -126,6 +136,16 @@ class CommitPipeline {
   // returns the state it found last.
   uint32_t WaitWhile(const Writer& writer, uint32_t from,
                      std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
+  // WaitWhile for a non-sync writer: spins a little, then sleeps on its own state word.
+  static uint32_t WaitWhileSpinning(const Writer& writer, uint32_t from);
+  // A queued writer (mutex not held) waits for its turn: inserts its own batch if its leader
+  // offers it (invariant 5), and returns true once served (self->status is its result) or false
+  // once it is the front of writers_ and must lead.
+  bool AwaitTurn(Writer* self);
+  // The leader's part of a parallel insert (invariant 5), mutex released: offers the members of
+  // group_members_ their inserts, inserts its own batch (numbered from `first`), takes over the
+  // offers not yet claimed, and waits for the claimed ones to finish.
+  void InsertInParallel(const Writer& leader, SequenceNumber first);
   // Commits the group at the front of writers_ on this thread, and the next ones while self is
   // at the front and unserved, until self's batch is served; returns its status.
   // Precondition: mutex held, self queued, and either self is the front or it took over the
@@ -142,8 +162,12 @@ class CommitPipeline {
   // ---- Guarded by *mu_ ----
   std::deque<Writer*> writers_ GUARDED_BY(*mu_);
   WriteBatch group_batch_ GUARDED_BY(*mu_);  // used only by the leader
-  const WriteBatch no_batch_;                // what a leader's validator has ahead of it
-  Status error_ GUARDED_BY(*mu_);            // sticky (invariant 3)
+  // The writers whose batches follow the leader's in group_batch_ (not the rejected ones).
+  // Filled under the mutex by BuildBatchGroup, then read by the leader alone, with the mutex
+  // released, until its group is published: not GUARDED_BY for that reason.
+  std::vector<Writer*> group_members_;
+  const WriteBatch no_batch_;      // what a leader's validator has ahead of it
+  Status error_ GUARDED_BY(*mu_);  // sticky (invariant 3)
   // Group commit gathering (see BeginGathering).
   int sync_writers_inflight_ GUARDED_BY(*mu_) = 0;  // sync writers inside Write
   // Recent peak of sync_writers_inflight_, lowered on timeout.

@@ -90,9 +90,9 @@ class FakeCommitEnv : public CommitEnv {
     leaders_inside.fetch_sub(1);
     return s;
   }
-  void ApplyToMemtable(const CommitGroup& group) override {
+  void ApplyToMemtable(const WriteBatch& batch, SequenceNumber, bool) override {
     std::lock_guard<std::mutex> wal_lock(wal_mu);
-    applied_count += WriteBatchInternal::Count(*group.batch);
+    applied_count += WriteBatchInternal::Count(batch);
   }
   Status FinishGroup(const CommitGroup& group, const Status& written, Mutex* mu) override {
     EXPECT_EQ(mu, &this->mu);

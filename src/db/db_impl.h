@@ -167,7 +167,7 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   [[nodiscard]] SequenceNumber LastSequence() const override;
   void BeginGroup(const CommitGroup& group) override;
   [[nodiscard]] Status WriteToWal(const CommitGroup& group, uint64_t* sync_micros) override;
-  void ApplyToMemtable(const CommitGroup& group) override;
+  void ApplyToMemtable(const WriteBatch& batch, SequenceNumber first, bool concurrent) override;
   [[nodiscard]] Status FinishGroup(const CommitGroup& group, const Status& written,
                                    Mutex* mu) override;
   // Precondition: this thread is the write leader. May release mu_ while waiting for room or

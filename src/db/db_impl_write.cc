@@ -50,8 +50,37 @@ Status DBImpl::WriteToWal(const CommitGroup& group, uint64_t* sync_micros) {
   return group_wal_.Run(count > 0 ? WriteBatchInternal::Contents(*group.batch) : "", sync_micros);
 }
 
-void DBImpl::ApplyToMemtable(const CommitGroup& group) {
-  Status inserted = WriteBatchInternal::InsertInto(*group.batch, group_mem_);
+namespace {
+
+// Inserts a batch's records into a memtable alongside other writers (MemTable::AddConcurrently).
+class ConcurrentInserter final : public WriteBatch::Handler {
+ public:
+  ConcurrentInserter(MemTable* mem, SequenceNumber first) : mem_(mem), next_(raw(first)) {}
+  void Put(std::string_view key, std::string_view value) override {
+    mem_->AddConcurrently(SequenceNumber{next_++}, ValueType::kValue, key, value);
+  }
+  void Delete(std::string_view key) override {
+    mem_->AddConcurrently(SequenceNumber{next_++}, ValueType::kDeletion, key, {});
+  }
+
+ private:
+  MemTable* const mem_;
+  uint64_t next_;
+};
+
+}  // namespace
+
+void DBImpl::ApplyToMemtable(const WriteBatch& batch, SequenceNumber first, bool concurrent) {
+  // group_mem_ is read, not written, by the group's threads (set before the leader released the
+  // mutex, and the members' offers are release/acquire after that).
+  Status inserted;
+  if (concurrent) {
+    ConcurrentInserter inserter(group_mem_, first);
+    inserted = batch.Iterate(&inserter);
+  } else {
+    ZIGGY_ASSERT(raw(WriteBatchInternal::Sequence(batch)) == raw(first));
+    inserted = WriteBatchInternal::InsertInto(batch, group_mem_);
+  }
   ZIGGY_ASSERT(inserted.ok());  // batches built through the API always decode
 }
 

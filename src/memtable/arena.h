@@ -3,7 +3,11 @@
 // is destroyed; there is no per-allocation free.
 //
 // Thread safety: Allocate/AllocateAligned are for a single thread at a time (the memtable's one
-// writer). MemoryUsage() may be called from any thread concurrently with them.
+// writer). AllocateAlignedConcurrently may be called from several threads at once (the members of
+// a write group inserting their own batches), but not alongside the other two: it serialises on
+// concurrent_mu_, which is held for a pointer bump (a new block now and then), short next to the
+// skiplist search each allocation precedes. MemoryUsage() may be called from any thread
+// concurrently with all of them.
 //
 // Invariants:
 //   1. Every block is owned by blocks_ and lives as long as the arena, so returned pointers stay
@@ -18,6 +22,8 @@
 #include <cstddef>
 #include <memory>
 #include <vector>
+
+#include "util/mutex.h"
 
 namespace ziggydb {
 
@@ -39,6 +45,11 @@ class Arena {
   char* Allocate(size_t bytes);
   // Returns `bytes` bytes aligned to kAlignBytes. Precondition: bytes > 0.
   char* AllocateAligned(size_t bytes);
+  // AllocateAligned for several threads at once (see Thread safety).
+  char* AllocateAlignedConcurrently(size_t bytes) EXCLUDES(concurrent_mu_) {
+    MutexLock lock(&concurrent_mu_);
+    return AllocateAligned(bytes);
+  }
 
   size_t block_bytes() const { return block_bytes_; }
   // Requests above this get a block of their own, so at most a quarter of a block is wasted when
@@ -55,6 +66,9 @@ class Arena {
   char* AllocateNewBlock(size_t block_bytes);
 
   const size_t block_bytes_;
+  // Serialises AllocateAlignedConcurrently. The fields below are not GUARDED_BY it: the
+  // single-writer calls use them without it (never at the same time, see Thread safety).
+  Mutex concurrent_mu_;
   char* alloc_ptr_ = nullptr;
   size_t alloc_bytes_remaining_ = 0;
   std::vector<std::unique_ptr<char[]>> blocks_;

@@ -103,6 +103,17 @@ MemTable::MemTable(const InternalKeyComparator& comparator, size_t capacity_byte
 
 void MemTable::Add(SequenceNumber sequence, ValueType type, std::string_view user_key,
                    std::string_view value) {
+  AddImpl</*kConcurrent=*/false>(sequence, type, user_key, value);
+}
+
+void MemTable::AddConcurrently(SequenceNumber sequence, ValueType type, std::string_view user_key,
+                               std::string_view value) {
+  AddImpl</*kConcurrent=*/true>(sequence, type, user_key, value);
+}
+
+template <bool kConcurrent>
+void MemTable::AddImpl(SequenceNumber sequence, ValueType type, std::string_view user_key,
+                       std::string_view value) {
   constexpr size_t kMaxBytes = std::numeric_limits<uint32_t>::max();
   ZIGGY_ASSERT(user_key.size() <= kMaxBytes - kInternalKeyTrailerBytes);
   ZIGGY_ASSERT(value.size() <= kMaxBytes);
@@ -114,8 +125,14 @@ void MemTable::Add(SequenceNumber sequence, ValueType type, std::string_view use
 
   // The filter bits go in before the entry is linked, so any reader that can find the entry
   // also passes the filter.
-  if (filter_ != nullptr) filter_->Add(MemTableFilter::HashKey(user_key));
-  table_.Insert(entry_bytes, [&](char* entry) {
+  if (filter_ != nullptr) {
+    if constexpr (kConcurrent) {
+      filter_->AddConcurrently(MemTableFilter::HashKey(user_key));
+    } else {
+      filter_->Add(MemTableFilter::HashKey(user_key));
+    }
+  }
+  const auto fill = [&](char* entry) {
     char* p = EncodeVarint32(entry, key_bytes);
     if (!user_key.empty()) std::memcpy(p, user_key.data(), user_key.size());
     p += user_key.size();
@@ -132,8 +149,14 @@ void MemTable::Add(SequenceNumber sequence, ValueType type, std::string_view use
       ZIGGY_ASSERT(parsed == (ParsedInternalKey{user_key, sequence, type}));
       ZIGGY_ASSERT(DecodePrefixed(value_start) == value);
     }
-  });
-  num_entries_.store(NumEntries() + 1, std::memory_order_relaxed);  // single writer
+  };
+  if constexpr (kConcurrent) {
+    table_.InsertConcurrently(entry_bytes, fill);
+    num_entries_.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    table_.Insert(entry_bytes, fill);
+    num_entries_.store(NumEntries() + 1, std::memory_order_relaxed);  // single writer
+  }
 }
 
 bool MemTable::Get(const LookupKey& key, std::string* value, Status* status) const {

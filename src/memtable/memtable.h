@@ -8,6 +8,8 @@
 // keeps a MemTableFilter over its user keys, so Get for a key it never saw skips the search.
 //
 // Thread safety: Add needs external synchronisation (one writer at a time; the DB's write leader).
+// AddConcurrently may run on several threads at once (the members of one write group, each
+// inserting its own batch), never alongside Add.
 // Get, NewIterator, the iterators and the size accessors may run concurrently with Add and each
 // other. Owned by the DB through std::shared_ptr<MemTable>; an iterator must not outlive it.
 //
@@ -53,6 +55,9 @@ class MemTable {
   // 4 GiB.
   void Add(SequenceNumber sequence, ValueType type, std::string_view user_key,
            std::string_view value);
+  // Add for several writers at once (see Thread safety); same preconditions.
+  void AddConcurrently(SequenceNumber sequence, ValueType type, std::string_view user_key,
+                       std::string_view value);
 
   // Looks up the newest entry for key.user_key() with sequence <= the lookup's sequence:
   //   kValue    -> *value = its value, *status = OK, returns true;
@@ -81,6 +86,10 @@ class MemTable {
  private:
   class MemTableIterator;
 
+  template <bool kConcurrent>
+  void AddImpl(SequenceNumber sequence, ValueType type, std::string_view user_key,
+               std::string_view value);
+
   // Orders arena entries (pointers to their varint32-prefixed internal key).
   struct EntryComparator {
     const InternalKeyComparator* comparator;
@@ -95,7 +104,7 @@ class MemTable {
   Table table_;
   const std::unique_ptr<MemTableFilter> filter_;  // null without a capacity
   const SequenceNumber first_sequence_;
-  // Relaxed: a count for statistics, written by the single writer; entries are published to
+  // Relaxed: a count for statistics (fetch_add from concurrent writers); entries are published to
   // readers by the skiplist, not through this counter.
   std::atomic<uint64_t> num_entries_{0};
 };

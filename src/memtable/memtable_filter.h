@@ -9,10 +9,11 @@
 // skiplist search the filter would have saved, and the filter is sized generously (see
 // MemTableFilterBytes).
 //
-// Thread safety: Add is for the memtable's single writer; MayContain may run concurrently with
-// it. Bits are only ever set, through relaxed atomic words. A reader that happens-after an Add
-// (e.g. through the DB mutex that publishes the write's sequence number) sees its bits; one
-// racing with an Add may miss them, exactly as it may miss the skiplist node being linked.
+// Thread safety: Add is for the memtable's single writer; AddConcurrently may run on several
+// threads at once (not alongside Add); MayContain may run concurrently with both. Bits are only
+// ever set, through relaxed atomic words. A reader that happens-after an Add (e.g. through the DB
+// mutex that publishes the write's sequence number) sees its bits; one racing with an Add may miss
+// them, exactly as it may miss the skiplist node being linked.
 #ifndef ZIGGYDB_MEMTABLE_MEMTABLE_FILTER_H_
 #define ZIGGYDB_MEMTABLE_MEMTABLE_FILTER_H_
 
@@ -55,6 +56,19 @@ class MemTableFilter {
       // a plain store avoids a locked instruction per probe.
       const uint64_t old = word.load(std::memory_order_relaxed);
       if ((old & mask) == 0) word.store(old | mask, std::memory_order_relaxed);
+    }
+  }
+
+  // Add for several writers at once: fetch_or, so that no writer's bit is lost.
+  void AddConcurrently(uint64_t hash) {
+    std::atomic<uint64_t>* line = Line(hash);
+    uint64_t probes = Mix(hash);
+    for (int i = 0; i < kProbes; ++i, probes >>= kProbeBits) {
+      std::atomic<uint64_t>& word = line[(probes >> 6) & (kWordsPerLine - 1)];
+      const uint64_t mask = uint64_t{1} << (probes & 63);
+      if ((word.load(std::memory_order_relaxed) & mask) == 0) {
+        word.fetch_or(mask, std::memory_order_relaxed);
+      }
     }
   }
 

@@ -1,10 +1,12 @@
-// SkipList: an ordered set of entries in arena memory, written by one thread and read lock-free by
-// any number of threads at the same time. An entry is caller bytes stored inline in its node; the
-// list orders entries with a comparator over pointers to those bytes (a search target is a pointer
-// to bytes in the same encoding, held by the caller).
+// SkipList: an ordered set of entries in arena memory, written by one thread (or by several through
+// InsertConcurrently) and read lock-free by any number of threads at the same time. An entry is
+// caller bytes stored inline in its node; the list orders entries with a comparator over pointers
+// to those bytes (a search target is a pointer to bytes in the same encoding, held by the caller).
 //
 // Thread safety:
-//   - Insert needs external synchronisation: at most one writer at a time.
+//   - Insert needs external synchronisation: at most one writer at a time, and no
+//     InsertConcurrently meanwhile. InsertConcurrently may run on several threads at once (each
+//     link is installed with a compare-and-swap), but not alongside Insert.
 //   - Contains and Iterator need none and may run concurrently with Insert. A reader sees every
 //     key whose Insert returned before the reader's operation started, and possibly some inserted
 //     meanwhile; every node it reaches is fully initialised.
@@ -16,9 +18,12 @@
 //   2. A node becomes reachable only through a release store of a link to it, made after its entry
 //      and all its outgoing links are written; readers load links with acquire.
 //   3. 1 <= max_height_ <= kMaxHeight, and head_ has kMaxHeight links (null beyond the list).
+//   4. A node is linked bottom-up: it is reachable at level i only once it is reachable at every
+//      level below, so a search that reaches it at level i may follow its links at levels <= i.
 #ifndef ZIGGYDB_MEMTABLE_SKIPLIST_H_
 #define ZIGGYDB_MEMTABLE_SKIPLIST_H_
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <new>
@@ -52,6 +57,10 @@ class SkipList {
   // writer.
   template <typename Fill>
   void Insert(size_t entry_bytes, Fill&& fill);
+  // Insert for several writers at once (see Thread safety): allocates through the arena's
+  // concurrent path and draws node heights from a per-thread generator.
+  template <typename Fill>
+  void InsertConcurrently(size_t entry_bytes, Fill&& fill);
   bool Contains(const char* key) const;
 
   // A cursor over the list. Not thread-safe itself; many may exist, one per thread.
@@ -92,11 +101,18 @@ class SkipList {
     // Relaxed: see the store in Insert for why a stale height is harmless.
     return max_height_.load(std::memory_order_relaxed);
   }
-  // A node of `height` null links and entry_bytes of entry storage, in arena memory.
-  Node* NewNode(int height, size_t entry_bytes);
+  // A node of `height` null links and entry_bytes of entry storage, in arena memory (through
+  // the arena's concurrent path if `concurrent`).
+  Node* NewNode(int height, size_t entry_bytes, bool concurrent = false);
   // Links a new node (not yet reachable) into every level below `height`.
   void LinkNode(Node* node, int height);
-  int RandomHeight();
+  // LinkNode for concurrent writers: compare-and-swap per level, bottom-up (invariant 4).
+  void LinkNodeConcurrently(Node* node, int height);
+  // Starting at `before` (head_ or a node ordering before key), the last node < key at `level`
+  // and its successor.
+  void FindSpliceAt(const char* key, int level, Node* before, Node** prev, Node** next) const;
+  static int HeightFrom(Random* random);
+  int RandomHeight() { return HeightFrom(&random_); }
   // True iff node is not null and orders before key.
   bool KeyIsAfterNode(const char* key, Node* node) const {
     return node != nullptr && compare_(node->entry(), key) < 0;
@@ -134,6 +150,12 @@ struct alignas(std::atomic<void*>) SkipList<Comparator>::Node {
     // Release: pairs with the acquire in Next; publishes `node` with everything written to it.
     Link(level)->store(node, std::memory_order_release);
   }
+  // Links `node` after this one at `level` if the link is still `expected`. Release on success
+  // (publishes node, as SetNext); on failure *expected is the current link (acquire).
+  bool CasNext(int level, Node** expected, Node* node) {
+    return Link(level)->compare_exchange_strong(*expected, node, std::memory_order_release,
+                                                std::memory_order_acquire);
+  }
   // Relaxed forms for the writer, on links no reader can reach yet or that only it writes.
   Node* RelaxedNext(int level) { return Link(level)->load(std::memory_order_relaxed); }
   void RelaxedSetNext(int level, Node* node) {
@@ -155,10 +177,12 @@ SkipList<Comparator>::SkipList(Comparator compare, Arena* arena, uint64_t seed)
 }
 
 template <class Comparator>
-typename SkipList<Comparator>::Node* SkipList<Comparator>::NewNode(int height, size_t entry_bytes) {
+typename SkipList<Comparator>::Node* SkipList<Comparator>::NewNode(int height, size_t entry_bytes,
+                                                                   bool concurrent) {
   ZIGGY_ASSERT(height >= 1 && height <= kMaxHeight);
   const size_t links_bytes = sizeof(std::atomic<Node*>) * static_cast<size_t>(height);
-  char* memory = arena_->AllocateAligned(links_bytes + entry_bytes);
+  char* memory = concurrent ? arena_->AllocateAlignedConcurrently(links_bytes + entry_bytes)
+                            : arena_->AllocateAligned(links_bytes + entry_bytes);
   auto* links = reinterpret_cast<std::atomic<Node*>*>(memory);
   for (int i = 0; i < height; ++i)
     new (links + i) std::atomic<Node*>(nullptr);
@@ -166,9 +190,9 @@ typename SkipList<Comparator>::Node* SkipList<Comparator>::NewNode(int height, s
 }
 
 template <class Comparator>
-int SkipList<Comparator>::RandomHeight() {
+int SkipList<Comparator>::HeightFrom(Random* random) {
   int height = 1;
-  while (height < kMaxHeight && random_.OneIn(kBranching))
+  while (height < kMaxHeight && random->OneIn(kBranching))
     ++height;
   ZIGGY_ASSERT(height >= 1 && height <= kMaxHeight);
   return height;
@@ -250,6 +274,65 @@ void SkipList<Comparator>::LinkNode(Node* node, int height) {
     // thread writes prev[level]'s links.
     node->RelaxedSetNext(level, prev[level]->RelaxedNext(level));
     prev[level]->SetNext(level, node);
+  }
+}
+
+template <class Comparator>
+template <typename Fill>
+void SkipList<Comparator>::InsertConcurrently(size_t entry_bytes, Fill&& fill) {
+  // Heights need only be independent draws; each thread keeps its own generator, seeded from
+  // its address so that threads differ.
+  thread_local Random random(kDefaultSeed ^ reinterpret_cast<uintptr_t>(&random));
+  const int height = HeightFrom(&random);
+  Node* node = NewNode(height, entry_bytes, /*concurrent=*/true);
+  fill(node->mutable_entry());
+  LinkNodeConcurrently(node, height);
+}
+
+template <class Comparator>
+void SkipList<Comparator>::FindSpliceAt(const char* key, int level, Node* before, Node** prev,
+                                        Node** next) const {
+  Node* node = before;
+  while (true) {
+    Node* successor = node->Next(level);
+    if (!KeyIsAfterNode(key, successor)) {
+      *prev = node;
+      *next = successor;
+      return;
+    }
+    node = successor;
+  }
+}
+
+template <class Comparator>
+void SkipList<Comparator>::LinkNodeConcurrently(Node* node, int height) {
+  // Raise max_height_ first (relaxed, as in LinkNode): readers that see the new height find
+  // null or this node's levels at head_.
+  int max_height = GetMaxHeight();
+  while (height > max_height &&
+         !max_height_.compare_exchange_weak(max_height, height, std::memory_order_relaxed)) {
+  }
+  max_height = std::max(max_height, height);
+  Node* prev[kMaxHeight];
+  Node* next[kMaxHeight];
+  Node* before = head_;
+  for (int level = max_height - 1; level >= 0; --level) {
+    FindSpliceAt(node->entry(), level, before, &prev[level], &next[level]);
+    before = prev[level];
+  }
+  ZIGGY_ASSERT(next[0] == nullptr ||
+               compare_(node->entry(), next[0]->entry()) != 0);  // no duplicates
+
+  // Bottom-up (invariant 4). Nodes are never removed, so after a lost race prev[level] still
+  // orders before the key and the search for the new splice resumes from it.
+  for (int level = 0; level < height; ++level) {
+    while (true) {
+      // Relaxed: the CAS below publishes the node at this level with a release.
+      node->RelaxedSetNext(level, next[level]);
+      Node* expected = next[level];
+      if (prev[level]->CasNext(level, &expected, node)) break;
+      FindSpliceAt(node->entry(), level, prev[level], &prev[level], &next[level]);
+    }
   }
 }
 

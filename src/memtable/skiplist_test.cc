@@ -199,5 +199,72 @@ TEST(SkipList, ConcurrentReadersSeeSortedListWithAllEarlierKeys) {
     ASSERT_TRUE(Contains(list, key));
 }
 
+// Several writers insert at once (InsertConcurrently) while a reader scans: every scan is
+// strictly ordered, and afterwards the list holds exactly the union of the writers' keys, in
+// order, at every level (Seek finds each through the upper levels).
+TEST(SkipList, ConcurrentWritersBuildTheSortedUnion) {
+  const uint64_t seed = test::TestSeed();
+  Random rnd(seed);
+  constexpr int kWriters = 4;
+  const size_t per_writer = test::ScaledIterations(5000);
+  std::set<uint64_t> unique;
+  std::vector<std::vector<uint64_t>> keys(kWriters);
+  for (int w = 0; w < kWriters; ++w) {
+    while (keys[w].size() < per_writer) {
+      // Small keys collide in the neighbourhood of other writers' keys, so links race.
+      const uint64_t key = rnd.Uniform(per_writer * kWriters * 4);
+      if (unique.insert(key).second) keys[w].push_back(key);
+    }
+  }
+  Arena arena;
+  List list(U64Comparator{}, &arena, rnd.Next64());
+  std::atomic<int> writers_left{kWriters};
+  std::atomic<bool> failed{false};
+
+  std::thread reader([&] {
+    while (true) {
+      const bool done = writers_left.load(std::memory_order_acquire) == 0;
+      List::Iterator it(&list);
+      uint64_t previous = 0;
+      bool first = true;
+      for (it.SeekToFirst(); it.Valid(); it.Next()) {
+        if (!first && previous >= Decode(it.key())) failed = true;
+        previous = Decode(it.key());
+        first = false;
+      }
+      if (done || failed) break;
+    }
+  });
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (uint64_t key : keys[w]) {
+        list.InsertConcurrently(sizeof(key),
+                                [key](char* entry) { std::memcpy(entry, &key, sizeof(key)); });
+      }
+      writers_left.fetch_sub(1, std::memory_order_release);
+    });
+  }
+  for (auto& t : writers)
+    t.join();
+  reader.join();
+  EXPECT_FALSE(failed.load()) << "seed " << seed;
+
+  std::vector<uint64_t> seen;
+  List::Iterator it(&list);
+  for (it.SeekToFirst(); it.Valid(); it.Next())
+    seen.push_back(Decode(it.key()));
+  ASSERT_EQ(seen, std::vector<uint64_t>(unique.begin(), unique.end())) << "seed " << seed;
+  for (uint64_t key : unique) {
+    it.Seek(Target(key).bytes);
+    ASSERT_TRUE(it.Valid() && Decode(it.key()) == key) << key << ", seed " << seed;
+  }
+  // Backwards too: Prev searches from the top levels.
+  it.SeekToLast();
+  for (auto key = unique.rbegin(); key != unique.rend(); ++key, it.Prev())
+    ASSERT_TRUE(it.Valid() && Decode(it.key()) == *key) << "seed " << seed;
+  EXPECT_FALSE(it.Valid());
+}
+
 }  // namespace
 }  // namespace ziggydb
