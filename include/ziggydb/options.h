@@ -253,7 +253,8 @@ struct ReadOptions {
   const Snapshot* snapshot = nullptr;
   // Verify the checksum of every data block read from disk (index, filter and footer are always
   // verified). With use_mmap_reads an uncompressed block is read from the mapping on every use
-  // (it is not cached), so it is verified on every use. Default: true.
+  // (it is not cached); it is verified by its first use through an open table, which remembers
+  // that it passed (as the cache does). Default: true.
   bool verify_checksums = true;
   // Put the data blocks this read loads into the block cache. Default: true (set false for
   // one-off scans that would evict the working set).

@@ -33,6 +33,7 @@ void MergingIterator::SiftDown(size_t index) {
 
 void MergingIterator::RebuildHeap(Direction direction) {
   direction_ = direction;
+  runner_up_ = 0;
   heap_.clear();
   for (const auto& child : children_) {
     if (child->Valid()) heap_.push_back(HeapEntry{child.get(), child->key()});
@@ -43,14 +44,24 @@ void MergingIterator::RebuildHeap(Direction direction) {
 
 void MergingIterator::RepositionTop() {
   HeapEntry& top = heap_.front();
-  if (top.child->Valid()) {
-    top.key = top.child->key();
-  } else {
+  if (!top.child->Valid()) {
     top = heap_.back();
     heap_.pop_back();
-    if (heap_.empty()) return;
+    runner_up_ = 0;
+    SiftDown(0);
+    return;
   }
-  SiftDown(0);
+  top.key = top.child->key();
+  const size_t size = heap_.size();
+  if (size == 1) return;
+  if (runner_up_ == 0) runner_up_ = size > 2 && Before(heap_[2], heap_[1]) ? 2 : 1;
+  // In a scan the child that supplied the entry usually supplies the next one too: one
+  // comparison with the runner-up settles it, and heap_[1..2] stay as they are.
+  if (!Before(heap_[runner_up_], top)) return;
+  std::swap(top, heap_[runner_up_]);
+  const size_t moved = runner_up_;
+  runner_up_ = 0;
+  SiftDown(moved);
 }
 
 void MergingIterator::SeekToFirst() {

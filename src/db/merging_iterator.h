@@ -4,7 +4,7 @@
 // binary heap over the children's current keys picks the next entry in O(log n): a min-heap when
 // moving forward, a max-heap backward. The heap caches each child's current key, so a step calls
 // key() once, on the child that moved, and sifts only that child down from the top (in a scan the
-// same child usually supplies the next key too, and the sift stops after one comparison pair).
+// same child usually supplies the next key too: one comparison with the cached runner-up).
 // Equal keys in several children are all returned, in an unspecified order between them; on a
 // change of direction the children other than the current one are repositioned strictly past the
 // current key, so such duplicates may be skipped then (the DB iterator collapses equal user keys
@@ -63,6 +63,10 @@ class MergingIterator final : public Iterator {
   // INVARIANT: the valid children, a heap under Before; heap_.front() is the current entry, and
   // every entry's key is its child's key().
   std::vector<HeapEntry> heap_;
+  // 0, or the index (1 or 2) of the entry that comes first after heap_.front(): cached while
+  // heap_[1] and heap_[2] do not move, so a step that leaves the top child first costs one
+  // comparison.
+  size_t runner_up_ = 0;
   Direction direction_ = Direction::kForward;
 };
 

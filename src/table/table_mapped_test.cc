@@ -87,7 +87,7 @@ TEST(TableMapped, CompressedBlocksAreDecompressedIntoTheBlockCache) {
   EXPECT_GT(t.cache.usage(), 0u);
 }
 
-TEST(TableMapped, ChecksumOfAViewIsVerifiedOnEveryLoad) {
+TEST(TableMapped, ACorruptViewFailsEveryLoad) {
   const TableOptions options = SmallBlocks(nullptr, CompressionType::kNone);
   const Map entries = Entries(300);
   std::string contents = test::BuildTable(options, entries);
@@ -104,6 +104,52 @@ TEST(TableMapped, ChecksumOfAViewIsVerifiedOnEveryLoad) {
   EXPECT_FALSE(it->Valid());
   EXPECT_TRUE(it->status().IsCorruption());
   EXPECT_TRUE(table->VerifyChecksums().IsCorruption());
+}
+
+// A mapped file whose bytes the test may damage after the table was opened.
+class DamageableMappedSource final : public RandomAccessFile {
+ public:
+  explicit DamageableMappedSource(std::string contents) : contents_(std::move(contents)) {}
+  Status Read(uint64_t offset, size_t n, std::string_view* result, char*) const override {
+    *result = offset >= contents_.size() ? std::string_view()
+                                         : std::string_view(contents_).substr(offset, n);
+    return Status::OK();
+  }
+  void FlipByte(size_t offset) { contents_[offset] ^= 0x01; }
+
+ private:
+  std::string contents_;
+};
+
+TEST(TableMapped, AViewIsVerifiedOncePerReader) {
+  const TableOptions options = SmallBlocks(nullptr, CompressionType::kNone);
+  const Map entries = Entries(300);
+  const std::string contents = test::BuildTable(options, entries);
+  auto file = std::make_unique<DamageableMappedSource>(contents);
+  DamageableMappedSource* const source = file.get();
+  std::unique_ptr<TableReader> table;
+  ASSERT_TRUE(TableReader::OpenMapped(options, std::move(file), contents.size(), &table).ok());
+  const std::string& first_key = entries.begin()->first;
+  const std::string& last_key = entries.rbegin()->first;
+  Status s;
+  EXPECT_EQ(GetView(*table, first_key, &s), entries.at(first_key));
+  ASSERT_TRUE(s.ok()) << s.ToString();
+
+  // Damage the first block (verified above) and the last one (never read yet).
+  source->FlipByte(20);
+  const size_t last_block_byte = table->ApproximateOffsetOf(last_key) + 4;
+  source->FlipByte(last_block_byte);
+  GetView(*table, first_key, &s);
+  EXPECT_TRUE(s.ok()) << "a verified block is not checked again: " << s.ToString();
+  GetView(*table, last_key, &s);
+  EXPECT_TRUE(s.IsCorruption()) << "a block's first load verifies it: " << s.ToString();
+  GetView(*table, last_key, &s);
+  EXPECT_TRUE(s.IsCorruption()) << "a failed block is never remembered: " << s.ToString();
+  EXPECT_TRUE(table->VerifyChecksums().IsCorruption()) << "VerifyChecksums always re-reads";
+
+  auto it = table->NewIterator(ReadOptions());
+  it->Seek(last_key);
+  EXPECT_TRUE(it->status().IsCorruption()) << it->status().ToString();
 }
 
 TEST(TableMappedDeathTest, AnIteratorOutlivingItsReaderIsCaught) {

@@ -12,12 +12,14 @@
 // was checksum-verified when loaded iff that read asked for verify_checksums.
 //
 // Mapped files (OpenMapped; env/mapped_file.h, docs/design/table_reads.md): a data block stored
-// raw is a Block viewing the mapping — no copy, never cached, checksum-verified on every load
-// that asks for it. Compressed blocks are decompressed and cached as above. A table recorded as
-// uncompressed skips the cache lookup altogether, so each of its block loads is one (free) Read.
-// INVARIANT: the reader outlives every Block, iterator and slice it hands out, since views point
-// into the file it owns; with ZIGGY_DEBUG_CHECKS the destructor asserts that no view Block is
-// left.
+// raw is a Block viewing the mapping — no copy, never cached. Its checksum is verified by the
+// first load that asks for it and passes, and remembered for the reader's lifetime
+// (VerifiedBlocks), as the block cache remembers a verified block; VerifyChecksums always
+// re-reads and re-verifies. Compressed blocks are decompressed and cached as above. A table
+// recorded as uncompressed skips the cache lookup altogether, so each of its block loads is one
+// (free) Read. INVARIANT: the reader outlives every Block, iterator and slice it hands out, since
+// views point into the file it owns; with ZIGGY_DEBUG_CHECKS the destructor asserts that no view
+// Block is left.
 //
 // Thread safety: after Open, every const method may be called concurrently (the file, the block
 // cache and the pinned blocks are all safe for concurrent use).
@@ -36,6 +38,7 @@
 #include "table/format.h"
 #include "table/table_options.h"
 #include "table/table_properties.h"
+#include "table/verified_blocks.h"
 #include "ziggydb/env.h"
 #include "ziggydb/iterator.h"
 #include "ziggydb/options.h"
@@ -136,6 +139,8 @@ class TableReader {
   // table may hold compressed blocks. Set at open.
   bool cache_data_blocks_ = false;
   uint64_t cache_id_ = 0;  // 0 without a block cache
+  // Mapped data blocks whose checksum passed (tracks nothing unless file_mapped_).
+  VerifiedBlocks verified_blocks_;
   // View Blocks alive (counted only with ZIGGY_DEBUG_CHECKS); 0 when the reader is destroyed.
   mutable std::atomic<int64_t> live_view_blocks_{0};
   // Pinned for the reader's lifetime.
