@@ -34,6 +34,12 @@ Status PosixMappedRandomAccessFile::Open(const std::string& path,
     if (mmap_errno == ENOMEM) return Status::NotSupported("mmap " + path, "out of mappings");
     return ErrnoError("mmap", path, mmap_errno);
   }
+  // Point reads touch one block per table; without this hint a page fault on a file that is not
+  // in the page cache reads ahead up to the device's read-ahead window (8 MiB on this machine's
+  // disk, measured: 4.75 MB read per Get on a DB larger than memory, 1.8 device reads per Get
+  // with it). Compaction inputs that are not cached fault page by page instead: the price is paid
+  // only when the data has already left the page cache. Advisory: failure loses the hint only.
+  if (map != nullptr) (void)madvise(map, static_cast<size_t>(size_bytes), MADV_RANDOM);
   result->reset(new PosixMappedRandomAccessFile(static_cast<const char*>(map), size_bytes));
   return Status::OK();
 }
