@@ -248,11 +248,14 @@ class ShardedLruCache {
     // Forgets the pinned values released since the last call.
     void PrunePinnedLocked() REQUIRES(mutex) {
       if (pinned.empty()) return;
-      std::erase_if(pinned, [this](const Pinned& p) {
+      size_t released_charge = 0;  // summed outside the lambda, which the analysis cannot see
+      std::erase_if(pinned, [&released_charge](const Pinned& p) {
         if (!p.value.expired()) return false;
-        pinned_charge -= p.charge;
+        released_charge += p.charge;
         return true;
       });
+      ZIGGY_ASSERT(pinned_charge >= released_charge);
+      pinned_charge -= released_charge;
     }
   };
 
