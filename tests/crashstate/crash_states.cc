@@ -43,6 +43,20 @@ struct Piece {
 struct Inode {
   std::string durable;         // as of the last sync
   std::vector<Piece> pending;  // since, in order
+
+  // When every pending piece overwrites bytes inside the durable size (a preallocated file),
+  // the pages they touch: any one of them may miss the writeback that reached the others (the
+  // file's size is durable, so no journal commit orders them). Otherwise none.
+  std::vector<uint64_t> OverwrittenPages(uint64_t page_bytes) const {
+    std::vector<uint64_t> pages;
+    for (const Piece& piece : pending) {
+      if (piece.resize || piece.offset + piece.bytes.size() > durable.size()) return {};
+      pages.push_back(piece.offset / page_bytes);
+    }
+    std::sort(pages.begin(), pages.end());
+    pages.erase(std::unique(pages.begin(), pages.end()), pages.end());
+    return pages;
+  }
 };
 
 // A change to one directory's names, applied atomically: path -> inode, or removed (nullopt).
@@ -66,7 +80,8 @@ void ApplyNameOp(const NameOp& op, std::map<std::string, uint64_t>* names) {
 // The file system as the log has built it up to some operation.
 class Replay {
  public:
-  explicit Replay(uint64_t page_bytes) : page_bytes_(page_bytes) {}
+  Replay(uint64_t page_bytes, bool overwrite_holes)
+      : page_bytes_(page_bytes), overwrite_holes_(overwrite_holes) {}
 
   void Apply(const FsOp& op) {
     switch (op.kind) {
@@ -156,16 +171,23 @@ class Replay {
     for (const uint64_t number : reachable) {
       if (!inodes_.at(number).pending.empty()) files.push_back(number);
     }
-    std::vector<size_t> sizes;  // choices per dimension: 0 .. pending count
+    // Choices per dimension: for a directory, 0 .. pending count (a prefix of its changes); for
+    // a file, the same, then (overwrite_holes) one per overwritten page (everything kept but
+    // that page).
+    std::vector<size_t> sizes;
     for (const Dir* dir : dirs)
       sizes.push_back(dir->pending.size() + 1);
-    for (const uint64_t number : files)
-      sizes.push_back(inodes_.at(number).pending.size() + 1);
+    std::map<uint64_t, std::vector<uint64_t>> holes;  // inode -> OverwrittenPages
+    for (const uint64_t number : files) {
+      const Inode& inode = inodes_.at(number);
+      if (overwrite_holes_) holes[number] = inode.OverwrittenPages(page_bytes_);
+      sizes.push_back(inode.pending.size() + 1 + holes[number].size());
+    }
 
     auto produce = [&](const std::vector<size_t>& choice) {
       DiskState state;
       state.dirs = made_dirs_;
-      std::map<uint64_t, size_t> kept;  // inode -> pieces kept
+      std::map<uint64_t, size_t> kept;  // inode -> its choice
       for (size_t i = 0; i < files.size(); ++i)
         kept[files[i]] = choice[dirs.size() + i];
       size_t d = 0;
@@ -180,9 +202,16 @@ class Replay {
           const Inode& inode = inodes_.at(number);
           std::string bytes = inode.durable;
           auto it = kept.find(number);
-          const size_t pieces = it == kept.end() ? 0 : it->second;
+          const size_t choice_value = it == kept.end() ? 0 : it->second;
+          const size_t pieces = std::min(choice_value, inode.pending.size());
           for (size_t i = 0; i < pieces; ++i)
             inode.pending[i].ApplyTo(&bytes);
+          if (choice_value > inode.pending.size()) {
+            const uint64_t page = holes.at(number)[choice_value - inode.pending.size() - 1];
+            const uint64_t begin = page * page_bytes_;
+            const uint64_t end = std::min<uint64_t>(begin + page_bytes_, inode.durable.size());
+            bytes.replace(begin, end - begin, inode.durable, begin, end - begin);
+          }
           state.files[name] = std::move(bytes);
         }
       }
@@ -231,6 +260,7 @@ class Replay {
   }
 
   const uint64_t page_bytes_;
+  const bool overwrite_holes_;
   std::map<uint64_t, Inode> inodes_;
   std::map<std::string, Dir> dirs_;       // by directory path
   std::map<std::string, uint64_t> live_;  // path -> inode, as the workload saw it
@@ -267,7 +297,7 @@ Status DiskState::Materialize(Env* env) const {
 
 uint64_t EnumerateCrashStates(const std::vector<FsOp>& log, const CrashStateOptions& options,
                               const std::function<void(uint64_t k, const DiskState&)>& visit) {
-  Replay replay(options.page_bytes);
+  Replay replay(options.page_bytes, options.overwrite_holes);
   uint64_t capped = 0;
   for (uint64_t k = 0;; ++k) {
     if (replay.Enumerate(options.max_combinations,

@@ -90,6 +90,41 @@ TEST(CrashStatesTest, UnlinkedNameReturnsUntilTheDirectoryIsSynced) {
   EXPECT_EQ(per_point[7], (std::set<Files>{{}}));
 }
 
+TEST(CrashStatesTest, OverwriteHolesLeaveOnePageOfAPreallocatedFileBehind) {
+  // A preallocated file: 3 pages of zeros, durable; then unsynced writes over pages 0 and 1.
+  const std::string zeros(3 * 4096, '\0');
+  const std::string a(4096, 'a');
+  const std::string b(100, 'b');
+  const std::vector<FsOp> log = {
+      Mkdir("/d"),
+      Create(1, "/d/wal"),
+      {.kind = FsOp::Kind::kTruncate, .inode = 1, .offset = zeros.size()},
+      Sync(1),
+      SyncDir("/d"),
+      Write(1, 0, a),
+      Write(1, 4096, b)};
+  std::string both = zeros;
+  both.replace(0, a.size(), a);
+  both.replace(4096, b.size(), b);
+  std::string only_first = zeros;
+  only_first.replace(0, a.size(), a);
+  std::string only_second = zeros;
+  only_second.replace(4096, b.size(), b);
+  std::set<std::string> last_point;
+  CrashStateOptions options;
+  options.overwrite_holes = true;
+  EnumerateCrashStates(log, options, [&](uint64_t k, const DiskState& state) {
+    if (k == log.size()) last_point.insert(state.files.at("/d/wal"));
+  });
+  // A prefix (none, page 0, both), or page 0 alone missing; page 1 missing alone is the prefix.
+  EXPECT_EQ(last_point, (std::set<std::string>{zeros, only_first, both, only_second}));
+  std::set<std::string> without;
+  EnumerateCrashStates(log, CrashStateOptions(), [&](uint64_t k, const DiskState& state) {
+    if (k == log.size()) without.insert(state.files.at("/d/wal"));
+  });
+  EXPECT_EQ(without.count(only_second), 0u);
+}
+
 TEST(CrashStatesTest, MaterializeWritesDurableFiles) {
   DiskState state;
   state.dirs = {"/d"};
