@@ -110,6 +110,7 @@ Status PosixCopy(const std::string& from, const std::string& to,
       const ssize_t n = write(out.get(), buffer.get() + done, got - done);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) s = posix::ErrnoError("write", to, errno);
+      if (n == 0) s = Status::IOError(to, "write wrote nothing");  // never loop on it
       if (n > 0) done += static_cast<size_t>(n);
     }
     if (s.ok()) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "db/db_test_util.h"
+#include "env/counting_env.h"
 #include "testutil/testutil.h"
 #include "ziggydb/db.h"
 #include "ziggydb/env.h"
@@ -271,6 +272,40 @@ TEST(DBOpenPathTest, OpensAndWritesWhenTheWalReservationDoesNotFit) {
     ASSERT_TRUE(WIFEXITED(status)) << limit_bytes;
     EXPECT_EQ(WEXITSTATUS(status), 0) << "limit " << limit_bytes;
   }
+}
+
+// ops14 (issue 14, bounded startup): Open reads no table, however many there are (it stats each
+// live table; tables are opened lazily through the table cache at first use).
+TEST(DBOpenBoundedTest, OpenReadsNoTable) {
+  TempDir dir;
+  CountingEnv env(Env::Default());
+  Options options;
+  options.env = &env;
+  options.create_if_missing = true;
+  options.memtable_bytes = 64 << 10;
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, dir.path(), &db).ok());
+  for (int i = 0; i < 5000; ++i)
+    ASSERT_TRUE(db->Put(WriteOptions(), Key(i), std::string(100, 'v')).ok());
+  // Settled, and no log left to replay: the reopened DB has nothing to write or compact.
+  ASSERT_TRUE(db->Flush().ok());
+  ASSERT_TRUE(db->WaitForBackgroundWork().ok());
+  ASSERT_TRUE(db->Close().ok());
+  db.reset();
+  std::vector<std::string> names;
+  ASSERT_TRUE(Env::Default()->GetChildren(dir.path(), &names).ok());
+  std::vector<std::string> tables;
+  for (const std::string& name : names)
+    if (name.ends_with(".sst")) tables.push_back(dir.Join(name));
+  EXPECT_GE(tables.size(), 4u);
+  env.ResetCounts();
+  ASSERT_TRUE(DB::Open(options, dir.path(), &db).ok());
+  for (const std::string& table : tables)
+    EXPECT_EQ(env.reads(table), 0u) << table;
+  std::string value;
+  ASSERT_TRUE(db->Get(ReadOptions(), Key(1), &value).ok());
+  EXPECT_GT(env.total_reads(), 0u);  // the counting sees table reads
+  ASSERT_TRUE(db->Close().ok());
 }
 
 }  // namespace

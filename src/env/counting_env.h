@@ -60,6 +60,9 @@ class CountingEnv : public Env, public PreallocatingEnv, public MappingEnv {
   Status GetFileSize(const std::string& path, uint64_t* size) override {
     return target_->GetFileSize(path, size);
   }
+  Status GetFileModificationTime(const std::string& path, uint64_t* unix_seconds) override {
+    return target_->GetFileModificationTime(path, unix_seconds);
+  }
   Status RemoveFile(const std::string& path) override { return target_->RemoveFile(path); }
   Status RenameFile(const std::string& from, const std::string& to) override {
     return target_->RenameFile(from, to);

@@ -23,6 +23,7 @@
 
 #include "tools/bench/bench_output.h"
 #include "tools/bench/engine.h"
+#include "tools/bench/open_workload.h"
 #include "tools/bench/phase_metrics.h"
 #include "tools/bench/report.h"
 #include "tools/bench/txn_output.h"
@@ -86,6 +87,7 @@ struct BenchItem {
   const WorkloadInfo* db_bench = nullptr;
   std::optional<bench::YcsbPhaseConfig> ycsb;
   const bench::TxnWorkloadInfo* txn = nullptr;
+  bool open = false;  // the `open` workload (open_workload.h)
 };
 
 std::vector<std::string> SplitList(const std::string& list) {
@@ -359,6 +361,10 @@ bool AddNamed(const std::string& name, const BenchArgs& args, std::vector<BenchI
     items->push_back(BenchItem{info, std::nullopt});
     return true;
   }
+  if (name == bench::kOpenWorkload) {
+    items->push_back(BenchItem{.open = true});
+    return true;
+  }
   for (const bench::TxnWorkloadInfo& txn : bench::TxnWorkloads()) {
     if (name == txn.name || name == "txn") items->push_back(BenchItem{nullptr, std::nullopt, &txn});
   }
@@ -378,7 +384,7 @@ bool AddNamed(const std::string& name, const BenchArgs& args, std::vector<BenchI
     names.push_back(spec.name);
   for (const bench::TxnWorkloadInfo& txn : bench::TxnWorkloads())
     names.emplace_back(txn.name);
-  fmt::print(stderr, "ziggy bench: unknown benchmark '{}' (known: {},ycsb,txn)\n", name,
+  fmt::print(stderr, "ziggy bench: unknown benchmark '{}' (known: {},ycsb,txn,open)\n", name,
              fmt::join(names, ","));
   return false;
 }
@@ -466,11 +472,16 @@ void PrintTables(const std::vector<BenchItem>& items,
   for (const BenchItem& item : items) {
     const std::string name = item.db_bench != nullptr ? std::string(item.db_bench->name)
                              : item.txn != nullptr    ? std::string(item.txn->name)
+                             : item.open              ? std::string(bench::kOpenWorkload)
                                                       : item.ycsb->spec.name;
     if (std::find(printed.begin(), printed.end(), name) != printed.end()) continue;
     printed.push_back(name);
     if (item.txn != nullptr) {
       bench::PrintTxnTables(name, lines);
+      continue;
+    }
+    if (item.open) {
+      bench::PrintOpenTable(lines);
       continue;
     }
     if (item.db_bench != nullptr) {
@@ -547,6 +558,8 @@ ExitCode RunBench(BenchArgs args) {
         db_bench[r.workload].push_back(std::move(r));
       } else if (item.ycsb) {
         record(RunYcsb(&run, *item.ycsb, args));
+      } else if (item.open) {
+        record({bench::RunOpenWorkload(name, args.config, args.db_dir, args.keep)});
       }
     }
     if (run.open) run.engine->Close().PermitUncheckedError();
@@ -642,7 +655,7 @@ void RegisterBenchCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--engines", args->engines, "Comma-separated engines")->capture_default_str();
   cmd->add_option("--benchmarks", args->benchmarks,
                   "Comma-separated workloads, run in order (db_bench names, ycsba..ycsbf, ycsb, "
-                  "txn-ycsba, txn-ycsbf, txn-transfer, txn-put, txn)")
+                  "txn-ycsba, txn-ycsbf, txn-transfer, txn-put, txn, open)")
       ->capture_default_str();
   cmd->add_option("--db-dir", args->db_dir,
                   "Parent directory of the stores (default: $TMPDIR/ziggy-bench)");
