@@ -68,7 +68,7 @@ if wants big; then
 fi
 if wants memcap; then
   ZIGGY="$ziggy" JSON="$json" NUM="${MEM_NUM:-20000000}" MEMORY_MIB="${MEMORY_MIB:-1024}" \
-    DB_DIR="$out/memcap-db" "$(dirname "$0")/bench-memcap.sh" | tee "$out/memcap.txt" ||
+    THREADS=1 DB_DIR="$out/memcap-db" "$(dirname "$0")/bench-memcap.sh" | tee "$out/memcap.txt" ||
     echo "bench-issue17: some memory-capped runs failed (see above)" >&2
 fi
 rm -rf "$out/db"
