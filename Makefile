@@ -102,6 +102,13 @@ BENCH_OUT ?= bench-results
 bench-compare: build-ziggy
 	OUT=$(BENCH_OUT) scripts/bench-compare.sh
 
+# Issue 17's goal rows (threads 1-8, YCSB B/C/E, seekrandom, fillsync 8 threads, 10M keys, Get
+# tails, bigger than memory under a cgroup cap: root) with ZiggyDB / best peer ratios in
+# $(BENCH_OUT)/issue17/table.md. Hours at the issue's sizes; see the script for smaller ones.
+.PHONY: bench-issue17
+bench-issue17: build-ziggy
+	OUT=$(BENCH_OUT)/issue17 scripts/bench-issue17.sh
+
 FORMAT_FILES = $(shell git ls-files '*.h' '*.cc')
 fmt:
 	clang-format -i $(FORMAT_FILES)

@@ -3,14 +3,16 @@
 # ZiggyDB against every peer compiled into `ziggy bench` (RocksDB, LevelDB, LMDB when their Debian
 # dev packages are installed), all in one run on this machine, so the ratios are comparable.
 #
-#   1. the db_bench family at NUM keys x 100 B (fills, reads, scans; write/space amplification)
+#   1. the db_bench family at NUM keys x 100 B (fills, reads, scans; write/space amplification);
+#      seekrandom is a seek and 10 nexts
 #   2. fillsync with 1 and 8 threads
 #   3. YCSB A-F at RECORDS x 1 KiB (10 x 100 B fields), OPERATIONS per run phase, for each
 #      thread count in THREADS
 #   4. space amplification of ZiggyDB under churn (scripts/space-amp.sh)
 #
 # Everything is appended to OUT/results.json (JSON lines) and OUT/*.txt (the printed tables); the
-# HTML report with charts is OUT/report/index.html. Settings come from the environment:
+# HTML report with charts is OUT/report/index.html. Issue 17's goal rows (threads 1-8, tails,
+# bigger than memory) are scripts/bench-issue17.sh. Settings come from the environment:
 #   ZIGGY (build/release/tools/ziggy), OUT (bench-results), ENGINES (all compiled in),
 #   NUM (1000000), SYNC_NUM (10000), RECORDS (1000000), OPERATIONS (200000), THREADS ("1 2"),
 #   SKIP ("": any of dbbench, fillsync, ycsb, space to leave a part out)
@@ -47,6 +49,7 @@ machine | tee "$out/machine.txt"
 if wants dbbench; then
   sync
   "$ziggy" bench --num "$num" --engines "$engines" --json "$json" \
+    --seek-nexts 10 \
     --benchmarks fillseq,fillrandom,overwrite,readrandom,readmissing,readseq,readreverse,seekrandom |
     tee "$out/dbbench.txt"
 fi

@@ -23,6 +23,7 @@
 
 #include "tools/bench/bench_output.h"
 #include "tools/bench/engine.h"
+#include "tools/bench/memory_cap.h"
 #include "tools/bench/open_workload.h"
 #include "tools/bench/phase_metrics.h"
 #include "tools/bench/report.h"
@@ -70,6 +71,10 @@ struct BenchArgs {
   std::string distribution;
   bool threads_given = false;
   bool benchmarks_given = false;
+  // The bigger-than-memory mode: the process's memory cgroup cap (0: none) and, once created, the
+  // cap whose page cache every read phase starts without.
+  uint64_t memory_limit_mib = 0;
+  bench::MemoryCap* memory_cap = nullptr;
   // Transaction workloads: the cells' thread counts, isolation levels and transfer hot sets, as
   // given (comma-separated) and parsed.
   std::string txn_threads = "1,2,4";
@@ -140,6 +145,13 @@ void Settle(EngineRun* run, bench::PhaseCost* settle) {
   }
 }
 
+// In the bigger-than-memory mode, a read phase starts with none of the store in the page cache.
+void DropCacheBeforeReads(const BenchArgs& args, std::string_view engine) {
+  if (args.memory_cap == nullptr) return;
+  Status s = args.memory_cap->DropCache();
+  if (!s.ok()) fmt::print(stderr, "{}: dropping the page cache: {}\n", engine, s.ToString());
+}
+
 // Runs one db_bench workload with the store in the state it needs; *cost is measured around the
 // timed part, plus the background work it left (settle_*). Results of skipped workloads say why.
 WorkloadResult RunDbBench(EngineRun* run, const WorkloadInfo& info, const BenchArgs& args,
@@ -159,9 +171,10 @@ WorkloadResult RunDbBench(EngineRun* run, const WorkloadInfo& info, const BenchA
     if (!skipped.status.ok()) return skipped;
     run->loaded = true;
   }
-  const bench::ResourceSnapshot before = bench::TakeSnapshot(run->engine.get());
+  if (!info.writes && !info.sync) DropCacheBeforeReads(args, run->engine->name());
+  const bench::ResourceSnapshot before = bench::TakeSnapshot(run->engine.get(), run->dir);
   WorkloadResult result = bench::RunWorkload(run->engine.get(), info, args.config);
-  const bench::ResourceSnapshot after = bench::TakeSnapshot(run->engine.get());
+  const bench::ResourceSnapshot after = bench::TakeSnapshot(run->engine.get(), run->dir);
   bench::PhaseCost settle;
   if (info.writes && result.status.ok()) Settle(run, &settle);
   *cost = bench::PhaseCost::Between(before, after, bench::DirBytesOnDisk(run->dir));
@@ -179,10 +192,11 @@ WorkloadResult RunDbBench(EngineRun* run, const WorkloadInfo& info, const BenchA
 
 // One measured YCSB phase, as its JSON line.
 nlohmann::json RunYcsbPhase(EngineRun* run, YcsbPhase phase, const bench::YcsbPhaseConfig& config,
-                            uint64_t* live_user_bytes, bool* ok) {
-  const bench::ResourceSnapshot before = bench::TakeSnapshot(run->engine.get());
+                            const BenchArgs& args, uint64_t* live_user_bytes, bool* ok) {
+  if (phase == YcsbPhase::kRun) DropCacheBeforeReads(args, run->engine->name());
+  const bench::ResourceSnapshot before = bench::TakeSnapshot(run->engine.get(), run->dir);
   bench::YcsbPhaseResult r = bench::RunYcsbPhase(run->engine.get(), phase, config);
-  const bench::ResourceSnapshot after = bench::TakeSnapshot(run->engine.get());
+  const bench::ResourceSnapshot after = bench::TakeSnapshot(run->engine.get(), run->dir);
   bench::PhaseCost settle;
   if (r.user_write_bytes > 0 && r.status.ok()) Settle(run, &settle);
   r.cost = bench::PhaseCost::Between(before, after, bench::DirBytesOnDisk(run->dir));
@@ -213,8 +227,8 @@ std::vector<nlohmann::json> RunYcsb(EngineRun* run, const bench::YcsbPhaseConfig
   uint64_t live_user_bytes = 0;
   bool ok = false;
   std::vector<nlohmann::json> lines;
-  lines.push_back(RunYcsbPhase(run, YcsbPhase::kLoad, config, &live_user_bytes, &ok));
-  if (ok) lines.push_back(RunYcsbPhase(run, YcsbPhase::kRun, config, &live_user_bytes, &ok));
+  lines.push_back(RunYcsbPhase(run, YcsbPhase::kLoad, config, args, &live_user_bytes, &ok));
+  if (ok) lines.push_back(RunYcsbPhase(run, YcsbPhase::kRun, config, args, &live_user_bytes, &ok));
   return lines;
 }
 
@@ -488,6 +502,11 @@ void PrintTables(const std::vector<BenchItem>& items,
       auto it = db_bench->find(name);
       if (it != db_bench->end()) bench::PrintDbBenchTable(name, it->second, config);
       bench::PrintAmplification(name, lines);
+      std::vector<nlohmann::json> workload_lines;
+      for (const nlohmann::json& j : lines)
+        if (j.value("kind", "") == "dbbench" && j.value("workload", "") == name)
+          workload_lines.push_back(j);
+      bench::PrintPerCpuAndReads(workload_lines);
       continue;
     }
     for (const char* phase : {"load", "run"}) {
@@ -499,6 +518,7 @@ void PrintTables(const std::vector<BenchItem>& items,
         }
       }
       bench::PrintYcsbTable(phase_lines);
+      bench::PrintPerCpuAndReads(phase_lines);
     }
   }
   fmt::print(
@@ -534,11 +554,20 @@ ExitCode RunBench(BenchArgs args) {
                          Status::IOError(std::strerror(errno)));
     }
   }
+  std::unique_ptr<bench::MemoryCap> memory_cap;
+  if (args.memory_limit_mib > 0) {
+    Status s = bench::MemoryCap::Create(args.memory_limit_mib << 20, &memory_cap);
+    if (!s.ok()) return ReportError("bench", "cannot cap the memory (--memory-limit-mib)", s);
+    args.memory_cap = memory_cap.get();
+    fmt::print(stderr, "ziggy bench: memory capped at {} MiB by cgroup {}\n", args.memory_limit_mib,
+               memory_cap->dir());
+  }
   std::map<std::string, std::vector<WorkloadResult>> db_bench;
   std::vector<nlohmann::json> lines;
   bool failed = false;
   const auto record = [&](std::vector<nlohmann::json> new_lines) {
     for (nlohmann::json& j : new_lines) {
+      if (args.memory_limit_mib > 0) j["memory_limit_mib"] = args.memory_limit_mib;
       if (!j.value("ok", false)) {
         failed = true;
         fmt::print(stderr, "ziggy bench: {}/{}: {}\n", j.value("engine", ""),
@@ -640,6 +669,9 @@ void RegisterBenchCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--sync-num", c.sync_num, "Operations of fillsync")
       ->capture_default_str()
       ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000}));
+  cmd->add_option("--reads", c.reads,
+                  "Operations of readrandom, readmissing, seekrandom (default: --num)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000'000}));
   cmd->add_option("--value-size", c.value_bytes, "Bytes per value")
       ->capture_default_str()
       ->check(CLI::Range(size_t{0}, size_t{16} << 20));
@@ -649,6 +681,9 @@ void RegisterBenchCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--batch", c.batch, "Updates per write in fill workloads")
       ->capture_default_str()
       ->check(CLI::Range(1u, 100000u));
+  cmd->add_option("--seek-nexts", c.seek_nexts, "seekrandom: entries read after each seek")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 1000000u));
   cmd->add_option("--seed", c.seed, "Seed of keys, values, orders and YCSB requests")
       ->capture_default_str()
       ->check(NonNegativeInteger());
@@ -673,6 +708,10 @@ void RegisterBenchCommand(CLI::App* app, int* exit_code) {
       ->check(CLI::Range(size_t{0}, size_t{1} << 20));
   AddYcsbOptions(cmd, args.get());
   AddTxnOptions(cmd, args.get());
+  cmd->add_option("--memory-limit-mib", args->memory_limit_mib,
+                  "Cap this process's memory and page cache with a memory cgroup (root); each "
+                  "read phase starts with the cache dropped")
+      ->check(CLI::Range(uint64_t{16}, uint64_t{1} << 30));
   cmd->add_flag("--sync", args->sync, "Sync every write in every workload");
   cmd->add_flag("--keep", args->keep, "Keep the stores after the run");
   cmd->add_flag("--progress", args->progress, "Progress bars even when stderr is not a tty");

@@ -33,6 +33,19 @@ void AddCost(const PhaseCost& cost, uint64_t user_write_bytes, nlohmann::json* j
   (*j)["db_bytes"] = cost.db_bytes;
   (*j)["cpu_seconds"] = cost.cpu_seconds;
   (*j)["stall_seconds"] = cost.stall_seconds;
+  (*j)["fetched_bytes"] = cost.fetched_bytes;
+  (*j)["major_faults"] = cost.major_faults;
+  (*j)["device_reads"] = cost.device_reads;
+}
+
+// Per operation: CPU-seconds-normalised throughput (what a shared host's scheduling does not
+// move) and the reads that reached storage.
+void AddPerOp(const PhaseCost& cost, uint64_t ops, nlohmann::json* j) {
+  const double n = static_cast<double>(std::max<uint64_t>(ops, 1));
+  (*j)["ops_per_cpu_sec"] = cost.cpu_seconds > 0 ? static_cast<double>(ops) / cost.cpu_seconds : 0;
+  (*j)["fetched_kib_per_op"] = static_cast<double>(cost.fetched_bytes) / 1024 / n;
+  (*j)["major_faults_per_op"] = static_cast<double>(cost.major_faults) / n;
+  (*j)["device_reads_per_op"] = static_cast<double>(cost.device_reads) / n;
 }
 
 // The YCSB operation type a db_bench workload exercises.
@@ -114,6 +127,7 @@ nlohmann::json YcsbToJson(const YcsbPhaseResult& r, const YcsbPhaseConfig& confi
       {"scanned_records", r.scanned_records},
   };
   AddCost(r.cost, r.user_write_bytes, &j);
+  AddPerOp(r.cost, r.operations, &j);
   if (!r.status.ok()) j["error"] = r.status.ToString();
   return j;
 }
@@ -151,6 +165,7 @@ nlohmann::json DbBenchToJson(const WorkloadResult& r, const BenchConfig& config,
       {"op_latency", {{std::string(op), OpStatsJson(h)}}},
   };
   AddCost(cost, writes ? r.bytes : 0, &j);
+  AddPerOp(cost, r.ops, &j);
   if (!r.status.ok()) j["error"] = r.status.ToString();
   return j;
 }
@@ -159,8 +174,8 @@ void PrintDbBenchTable(const std::string& workload, const std::vector<WorkloadRe
                        const BenchConfig& config) {
   const WorkloadInfo* info = FindWorkload(workload);
   fmt::print("\n{} ({}; {} ops, {} B values, {} thread{}{})\n", workload, info->description,
-             WithCommas(info->sync ? config.sync_num : config.num), config.value_bytes,
-             config.threads, config.threads == 1 ? "" : "s",
+             WithCommas(OperationCount(*info, config)), config.value_bytes, config.threads,
+             config.threads == 1 ? "" : "s",
              config.batch > 1 ? fmt::format(", batch {}", config.batch) : "");
   fmt::print("  {:<8} {:>12} {:>8} {:>9} {:>9} {:>9} {:>10} {:>9}  {}\n", "engine", "ops/s", "MB/s",
              "p50 us", "p95 us", "p99 us", "max us", "ziggy/x", "");
@@ -235,6 +250,28 @@ void PrintYcsbTable(const std::vector<nlohmann::json>& lines) {
         misses > 0 ? fmt::format("{} reads missed", WithCommas(misses)) : "");
   }
   PrintLatencyRows(lines);
+}
+
+}  // namespace ziggydb::bench
+
+namespace ziggydb::bench {
+
+void PrintPerCpuAndReads(const std::vector<nlohmann::json>& lines) {
+  const nlohmann::json* ziggy = ZiggyLine(lines);
+  const double ziggy_rate = ziggy != nullptr ? Num(*ziggy, "ops_per_cpu_sec") : 0;
+  bool header = false;
+  for (const nlohmann::json& j : lines) {
+    if (!j.value("ok", false) || j.value("skipped", false)) continue;
+    if (!header) {
+      fmt::print("  {:<8} {:>12} {:>8} {:>11} {:>10} {:>11}\n", "engine", "ops/cpu-s", "ziggy/x",
+                 "read KiB/op", "majflt/op", "dev rd/op");
+      header = true;
+    }
+    fmt::print("  {:<8} {:>12} {:>8} {:>11.2f} {:>10.3f} {:>11.3f}\n", j.value("engine", ""),
+               WithCommas(static_cast<uint64_t>(Num(j, "ops_per_cpu_sec"))),
+               RatioText(ziggy_rate, Num(j, "ops_per_cpu_sec")), Num(j, "fetched_kib_per_op"),
+               Num(j, "major_faults_per_op"), Num(j, "device_reads_per_op"));
+  }
 }
 
 }  // namespace ziggydb::bench

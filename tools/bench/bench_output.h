@@ -10,6 +10,10 @@
 // fields (ops_per_second, latency_us_*, ...) and add kind ("dbbench"), phase ("run"), ops_per_sec,
 // op_latency (like YCSB's ops, one type: insert, update, read or scan; "ops" stays the operation
 // count), disk_write_bytes, user_write_bytes, write_amp, db_bytes, cpu_seconds, stall_seconds.
+// Both kinds also carry (issue 17) ops_per_cpu_sec (operations per CPU-second of the whole process,
+// background threads included), fetched_bytes, major_faults and device_reads (reads that reached
+// storage, phase_metrics.h) with their _per_op forms fetched_kib_per_op, major_faults_per_op,
+// device_reads_per_op, and memory_limit_mib in the bigger-than-memory mode.
 #ifndef ZIGGYDB_TOOLS_BENCH_BENCH_OUTPUT_H_
 #define ZIGGYDB_TOOLS_BENCH_BENCH_OUTPUT_H_
 
@@ -39,6 +43,10 @@ void PrintYcsbTable(const std::vector<nlohmann::json>& lines);
 // background work it left), write amplification during the workload and once settled, the
 // seconds spent settling, and the store's size once settled.
 void PrintAmplification(const std::string& workload, const std::vector<nlohmann::json>& lines);
+// Per engine of one (workload, phase): operations per CPU-second with ZiggyDB's ratio (on a
+// shared host, where wall-clock rates of engines run minutes apart move with the neighbours'
+// load) and the storage reads per operation (KiB fetched, major faults, device reads).
+void PrintPerCpuAndReads(const std::vector<nlohmann::json>& lines);
 
 }  // namespace ziggydb::bench
 

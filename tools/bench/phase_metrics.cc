@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,6 +31,7 @@ ProcIoBytes ReadProcIo() {
   while (in >> name >> value) {
     if (name == "write_bytes:") bytes.dirtied = value;
     if (name == "cancelled_write_bytes:") bytes.cancelled = value;
+    if (name == "read_bytes:") bytes.fetched = value;
   }
   return bytes;
 }
@@ -79,13 +81,9 @@ uint64_t FileBytesHoldingData(const std::string& path) {
   return bytes;
 }
 
-double CpuSeconds() {
-  rusage usage{};
-  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
-  auto seconds = [](const timeval& tv) {
-    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
-  };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+// end - begin of a counter, 0 when it went backwards (unavailable at the end).
+uint64_t Delta(uint64_t begin, uint64_t end) {
+  return end >= begin ? end - begin : 0;
 }
 
 }  // namespace
@@ -101,15 +99,35 @@ PhaseCost PhaseCost::Between(const ResourceSnapshot& begin, const ResourceSnapsh
                            ? static_cast<double>(end.stall_micros - begin.stall_micros) / 1e6
                            : 0;
   cost.db_bytes = db_bytes;
+  cost.fetched_bytes = Delta(begin.io.fetched, end.io.fetched);
+  cost.major_faults = Delta(begin.major_faults, end.major_faults);
+  cost.device_reads = Delta(begin.device_reads, end.device_reads);
   return cost;
 }
 
-ResourceSnapshot TakeSnapshot(Engine* engine) {
+ResourceSnapshot TakeSnapshot(Engine* engine, const std::string& device_dir) {
   ResourceSnapshot snapshot;
   snapshot.io = ReadProcIo();
-  snapshot.cpu_seconds = CpuSeconds();
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) == 0) {
+    auto seconds = [](const timeval& tv) {
+      return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+    };
+    snapshot.cpu_seconds = seconds(usage.ru_utime) + seconds(usage.ru_stime);
+    snapshot.major_faults = static_cast<uint64_t>(usage.ru_majflt);
+  }
   snapshot.stall_micros = engine != nullptr ? engine->StallMicros() : 0;
+  if (!device_dir.empty()) snapshot.device_reads = DeviceReadsCompleted(device_dir);
   return snapshot;
+}
+
+uint64_t DeviceReadsCompleted(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return 0;
+  // The first field of a block device's stat file: read requests completed.
+  std::ifstream in(fmt::format("/sys/dev/block/{}:{}/stat", major(st.st_dev), minor(st.st_dev)));
+  uint64_t reads = 0;
+  return in >> reads ? reads : 0;
 }
 
 Status SettleBackgroundWork(Engine* engine, PhaseCost* cost) {

@@ -26,12 +26,19 @@ namespace ziggydb::bench {
 struct ProcIoBytes {
   uint64_t dirtied = 0;    // write_bytes; 0 where unavailable
   uint64_t cancelled = 0;  // cancelled_write_bytes
+  // read_bytes: bytes the process caused to be fetched from storage (read calls and page faults
+  // of memory mappings alike; page-cache hits count nothing).
+  uint64_t fetched = 0;
 };
 
 struct ResourceSnapshot {
   ProcIoBytes io;
   double cpu_seconds = 0;     // user + system, all threads
   uint64_t stall_micros = 0;  // Engine::StallMicros()
+  uint64_t major_faults = 0;  // page faults that waited for storage (getrusage ru_majflt)
+  // Read requests completed by the block device holding the store (/sys/dev/block/M:m/stat):
+  // every process's, so only meaningful on a quiet host; 0 where unknown.
+  uint64_t device_reads = 0;
 };
 
 // What a phase cost, from two snapshots and the store's state at its end.
@@ -48,12 +55,20 @@ struct PhaseCost {
   // idle.
   uint64_t settle_write_bytes = 0;
   double settle_seconds = 0;
+  // Reads that reached storage in the phase (the bigger-than-memory figures, I/Os per Get).
+  uint64_t fetched_bytes = 0;
+  uint64_t major_faults = 0;
+  uint64_t device_reads = 0;
 
   static PhaseCost Between(const ResourceSnapshot& begin, const ResourceSnapshot& end,
                            uint64_t db_bytes);
 };
 
-ResourceSnapshot TakeSnapshot(Engine* engine);
+// `device_dir` names a directory on the block device whose reads are counted ("" for none).
+ResourceSnapshot TakeSnapshot(Engine* engine, const std::string& device_dir = "");
+// Read requests completed so far by the block device holding `path` (its whole-disk or partition
+// stat file), or 0 when unknown.
+uint64_t DeviceReadsCompleted(const std::string& path);
 
 // Waits until `engine` has no background work left: Engine::WaitForBackgroundWork, then until
 // the process has written less than 1 MiB to storage in one second (an engine that cannot say

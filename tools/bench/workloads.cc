@@ -50,7 +50,9 @@ const std::vector<Workload>& Table() {
        Kind::kReadMissing},
       {{"readseq", "scan the dataset forward", false, true, false, false}, Kind::kReadSeq},
       {{"readreverse", "scan the dataset backward", false, true, false, false}, Kind::kReadReverse},
-      {{"seekrandom", "seek to num random keys", false, true, false, false}, Kind::kSeekRandom},
+      {{"seekrandom", "seek to num random keys (+ seek_nexts entries each)", false, true, false,
+        false},
+       Kind::kSeekRandom},
   };
   return kWorkloads;
 }
@@ -190,8 +192,10 @@ void SeekBody(ThreadContext* ctx) {
   for (uint64_t i = ctx->begin; i < ctx->end; ++i) {
     GeneratedKey(ctx->rnd.Uniform(ctx->config->num), &key);
     size_t read = 0;
-    if (!Timed(ctx, 1, [&] { return ctx->engine->Scan(key, 1, false, &read); })) return;
-    ctx->found += read;
+    // Scan counts the entry it positions on: a seek plus seek_nexts Next calls.
+    const size_t entries = size_t{ctx->config->seek_nexts} + 1;
+    if (!Timed(ctx, 1, [&] { return ctx->engine->Scan(key, entries, false, &read); })) return;
+    ctx->found += read > 0 ? 1 : 0;
   }
 }
 
@@ -231,6 +235,13 @@ const WorkloadInfo* FindWorkload(std::string_view name) {
   return w == nullptr ? nullptr : &w->info;
 }
 
+uint64_t OperationCount(const WorkloadInfo& info, const BenchConfig& config) {
+  if (info.sync) return config.sync_num;
+  const bool point_reads =
+      info.needs_data && !info.writes && info.name != "readseq" && info.name != "readreverse";
+  return point_reads && config.reads > 0 ? config.reads : config.num;
+}
+
 WorkloadResult RunWorkload(Engine* engine, const WorkloadInfo& info, const BenchConfig& config) {
   const Workload* workload = Find(info.name);
   WorkloadResult result;
@@ -240,7 +251,7 @@ WorkloadResult RunWorkload(Engine* engine, const WorkloadInfo& info, const Bench
     result.status = Status::InvalidArgument("unknown workload", info.name);
     return result;
   }
-  const uint64_t count = info.sync ? config.sync_num : config.num;
+  const uint64_t count = OperationCount(info, config);
   const tools::ValueSource values(config.seed, config.value_bytes);
   std::vector<uint64_t> order;
   if (workload->kind == Kind::kFillRandom) order = tools::KeyOrder(count, true, config.seed);

@@ -21,11 +21,13 @@ namespace ziggydb::bench {
 struct BenchConfig {
   uint64_t num = 1'000'000;    // keys in the dataset, and operations per workload
   uint64_t sync_num = 20'000;  // operations of fillsync (each waits for an fdatasync)
+  uint64_t reads = 0;          // operations of readrandom/readmissing/seekrandom; 0 = num
   size_t value_bytes = 100;
   int threads = 1;
   uint32_t batch = 1;  // updates per write in the fill workloads
   uint64_t seed = 42;
   size_t scan_chunk = 1000;  // entries per Scan call in readseq/readreverse
+  uint32_t seek_nexts = 0;   // seekrandom: entries read after each seek (db_bench's --seek_nexts)
   bool progress = false;
   EngineConfig engine;
 };
@@ -55,6 +57,9 @@ struct WorkloadResult {
   std::string note;  // why skipped, or "found X of Y"
   Status status;
 };
+
+// Operations `workload` runs under `config`.
+uint64_t OperationCount(const WorkloadInfo& workload, const BenchConfig& config);
 
 // Runs one workload on an open engine and returns its measurements.
 WorkloadResult RunWorkload(Engine* engine, const WorkloadInfo& workload, const BenchConfig& config);

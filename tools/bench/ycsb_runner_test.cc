@@ -1,4 +1,6 @@
 #include "tools/bench/ycsb_runner.h"
+#include "tools/bench/workloads.h"
+#include "tools/cli_util.h"
 
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -220,6 +222,35 @@ TEST(PhaseMetrics, DirBytesCountsWhatFilesHold) {
   ::close(fd);
   EXPECT_EQ(Ratio(5, 0), 0.0);
   EXPECT_DOUBLE_EQ(Ratio(6, 4), 1.5);
+}
+
+// The db_bench workloads run on the same adapter: seekrandom is a seek plus --seek-nexts entries,
+// --reads sets the point-read workloads' operations apart from the dataset size, and the operations
+// are split over the threads.
+TEST(DbBenchWorkloads, SeekNextsAndReadsOverThreads) {
+  RecordingEngine engine;
+  BenchConfig config;
+  config.num = 100;
+  config.reads = 30;
+  config.seek_nexts = 10;
+  config.threads = 2;
+  for (uint64_t i = 0; i < config.num; ++i)
+    ASSERT_TRUE(engine.Put(tools::GeneratedKey(i), "v").ok());
+  const WorkloadResult seeks = RunWorkload(&engine, *FindWorkload("seekrandom"), config);
+  ASSERT_TRUE(seeks.status.ok()) << seeks.status.ToString();
+  EXPECT_EQ(seeks.ops, 30u);
+  EXPECT_EQ(seeks.found, 30u);
+  size_t scans = 0;
+  for (const std::string& entry : engine.log()) {
+    if (!entry.starts_with("scan ")) continue;
+    ++scans;
+    EXPECT_TRUE(entry.ends_with(" 11")) << entry;  // the entry found and 10 more
+  }
+  EXPECT_EQ(scans, 30u);
+  const WorkloadResult reads = RunWorkload(&engine, *FindWorkload("readrandom"), config);
+  EXPECT_EQ(reads.ops, 30u);
+  EXPECT_EQ(reads.found, 30u);
+  EXPECT_EQ(OperationCount(*FindWorkload("overwrite"), config), 100u);  // writes keep --num
 }
 
 }  // namespace
