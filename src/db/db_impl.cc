@@ -5,8 +5,6 @@
 #include <utility>
 
 #include "db/filename.h"
-#include "db/internal_filter_policy.h"
-#include "table/bloom.h"
 #include "util/assert.h"
 #include "util/status_macros.h"
 
@@ -31,6 +29,14 @@ class DBImpl::SnapshotImpl final : public Snapshot {
 
 DB::~DB() = default;
 
+Status DB::Get(const ReadOptions& options, std::string_view key, PinnableValue* value) {
+  value->Reset();
+  std::string copy;
+  Status s = Get(options, key, &copy);
+  if (s.ok()) value->Assign(std::move(copy));
+  return s;
+}
+
 Status DB::Open(const Options& options, const std::string& path, std::unique_ptr<DB>* db) {
   db->reset();
   ZIGGY_RETURN_IF_ERROR(options.Validate());
@@ -45,27 +51,9 @@ DBImpl::DBImpl(const Options& options, std::string dbname)
       dbname_(std::move(dbname)),
       env_(options.env != nullptr ? options.env : Env::Default()),
       icmp_(BytewiseComparator()),
+      reads_(options_, dbname_, env_, &icmp_, stats_, kReservedFileDescriptors),
       info_log_(std::make_shared<DeferredLogger>()) {
   if (options_.info_log != nullptr) info_log_->SetTarget(options_.info_log);
-  if (options_.bloom_bits_per_key > 0) {
-    user_filter_policy_ = NewBloomFilterPolicy(options_.bloom_bits_per_key);
-    filter_policy_ = std::make_unique<InternalFilterPolicy>(user_filter_policy_.get());
-  }
-  if (options_.block_cache_bytes > 0) {
-    block_cache_ = std::make_unique<BlockCache>(options_.block_cache_bytes);
-  }
-  table_options_.comparator = &icmp_;
-  table_options_.filter_policy = filter_policy_.get();
-  table_options_.block_size = options_.block_size;
-  // Internal keys end in their 8-byte trailer: tables store it as a varint (format 2).
-  table_options_.keys_end_in_fixed64 = true;
-  table_options_.block_restart_interval = options_.block_restart_interval;
-  table_options_.compression = options_.compression;
-  table_options_.block_cache = block_cache_.get();
-  table_options_.statistics = stats_;
-  table_cache_ = std::make_unique<TableCache>(
-      dbname_, env_, &table_options_,
-      std::max(options_.max_open_files - kReservedFileDescriptors, 1), options_.use_mmap_reads);
 }
 
 DBImpl::~DBImpl() {
