@@ -64,9 +64,21 @@ SuperVersionPin SuperVersionPublisher::Pin() {
   // Empty (swept, or never filled): refill it at unpin. Busy (another thread of this slot is
   // reading): leave it to that thread and use a reference of our own.
   if (ref == SuperVersionPin::InUse()) slot = nullptr;
-  MutexLock lock(&mu_);
-  ZIGGY_ASSERT(current_ != nullptr);  // Install ran before the first pin
-  return SuperVersionPin(slot, std::make_unique<Ref>(current_).release());
+  // If the box cannot be allocated (bad_alloc), the slot is left empty again, not stuck busy.
+  struct EmptyOnThrow {
+    Slot* slot;
+    ~EmptyOnThrow() {
+      if (slot != nullptr) slot->ref.store(nullptr, std::memory_order_relaxed);
+    }
+  } restore{slot};
+  std::unique_ptr<Ref> box;
+  {
+    MutexLock lock(&mu_);
+    ZIGGY_ASSERT(current_ != nullptr);  // Install ran before the first pin
+    box = std::make_unique<Ref>(current_);
+  }
+  restore.slot = nullptr;
+  return SuperVersionPin(slot, box.release());
 }
 
 }  // namespace ziggydb
