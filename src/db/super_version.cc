@@ -13,12 +13,14 @@ size_t ThreadSlotIndex() {
   return index;
 }
 
+// What a busy slot holds: never dereferenced, only compared. At namespace scope so that reading
+// its address needs no guard of a function-local static.
+std::shared_ptr<const SuperVersion> in_use_marker;
+
 }  // namespace
 
 SuperVersionPin::Ref* SuperVersionPin::InUse() {
-  // Never dereferenced: only compared.
-  static Ref marker;
-  return &marker;
+  return &in_use_marker;
 }
 
 SuperVersionPin::~SuperVersionPin() {
