@@ -36,6 +36,12 @@ class ReadStack::ValueSink {
   // Looks the key up in `mem`; true if the memtable decided (found or deleted: *status).
   bool FromMemtable(const std::shared_ptr<MemTable>& mem, const LookupKey& lookup,
                     Status* status) const {
+    // An empty memtable (the mutable one after open or a switch) is skipped without probing its
+    // key filter, sized for a full memtable: a cache miss on every read otherwise. The count is
+    // enough: a writer counts an entry before its sequence is published, and the caller loaded
+    // the read's sequence before this (super_version.h, invariant 3), so an entry the read may
+    // see is counted.
+    if (mem->Empty()) return false;
     if (copy_ != nullptr) return mem->Get(lookup, copy_, status);
     std::string_view found;
     if (!mem->Get(lookup, &found, status)) return false;
