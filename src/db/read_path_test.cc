@@ -98,28 +98,29 @@ TEST_F(SuperVersionTest, SharedReferenceOutlivesThePinAndInstall) {
 TEST_F(SuperVersionTest, ConcurrentPinsAndInstalls) {
   SuperVersionPublisher publisher;
   publisher.Install(Make());
-  std::atomic<bool> stop{false};
+  constexpr int kReaders = 3;
+  constexpr int kPinsPerReader = 5000;
+  std::atomic<int> done{0};
   std::vector<std::thread> readers;
-  std::atomic<uint64_t> pins{0};
-  for (int t = 0; t < 3; ++t) {
+  for (int t = 0; t < kReaders; ++t) {
     readers.emplace_back([&] {
-      while (!stop.load(std::memory_order_relaxed)) {
+      for (int n = 0; n < kPinsPerReader; ++n) {
         SuperVersionPin pin = publisher.Pin();
         EXPECT_TRUE(pin->mem()->Empty());
         EXPECT_EQ(pin->version()->NumFiles(0), 0);
-        pins.fetch_add(1, std::memory_order_relaxed);
       }
+      done.fetch_add(1);
     });
   }
-  for (int i = 0; i < 2000; ++i) {
+  // Installs until every reader is done (however the threads are scheduled).
+  uint64_t installs = 0;
+  while (done.load() < kReaders) {
     publisher.Install(Make());
-    publisher.PublishSequence(SequenceNumber{static_cast<uint64_t>(i)});
+    publisher.PublishSequence(SequenceNumber{++installs});
   }
-  stop.store(true);
   for (auto& reader : readers)
     reader.join();
-  EXPECT_GT(pins.load(), 0u);
-  EXPECT_EQ(publisher.LastSequence(), SequenceNumber{1999});
+  EXPECT_EQ(publisher.LastSequence(), SequenceNumber{installs});
 }
 
 // ---- Zero-copy get ----
