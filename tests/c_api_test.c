@@ -264,6 +264,28 @@ static void TestPinnedGet(ziggydb_t* db, const ziggydb_readoptions_t* ro) {
   char* err = NULL;
   CHECK(ziggydb_get_pinned(db, ro, "absent", 6, value, &err) == ZIGGYDB_NOT_FOUND);
   CHECK(err == NULL);
+  ziggydb_pinnable_value(value, &len);
+  CHECK(len == 0);
+  /* The pinned bytes stay valid while the key is overwritten, its memtable flushed and the
+   * tables compacted away. */
+  ziggydb_writeoptions_t* wo = ziggydb_writeoptions_create();
+  ziggydb_put(db, wo, "pin", 3, "pinned", 6, &err);
+  CHECK_NO_ERROR(err);
+  CHECK(ziggydb_get_pinned(db, ro, "pin", 3, value, NULL) == ZIGGYDB_OK);
+  ziggydb_put(db, wo, "pin", 3, "other", 5, &err);
+  CHECK_NO_ERROR(err);
+  ziggydb_flush(db, &err);
+  CHECK_NO_ERROR(err);
+  ziggydb_compact_range_checked(db, NULL, 0, NULL, 0, &err);
+  CHECK_NO_ERROR(err);
+  bytes = ziggydb_pinnable_value(value, &len);
+  CHECK(BytesEqual(bytes, len, "pinned"));
+  ziggydb_pinnable_reset(value);
+  ziggydb_pinnable_value(value, &len);
+  CHECK(len == 0);
+  ziggydb_delete(db, wo, "pin", 3, &err);
+  CHECK_NO_ERROR(err);
+  ziggydb_writeoptions_destroy(wo);
   ziggydb_pinnable_destroy(value);
 }
 

@@ -290,10 +290,14 @@ void ziggydb_writeoptions_set_sync(ziggydb_writeoptions_t* options, uint8_t v);
 /* Skip the write-ahead log: the write is lost on a crash before the next flush. Default 0. */
 void ziggydb_writeoptions_set_disable_wal(ziggydb_writeoptions_t* options, uint8_t v);
 
-/* ---- Reading into a reusable value handle ----
- * ziggydb_get copies the value into a fresh malloc()ed array. ziggydb_get_pinned instead leaves
- * it in a handle the caller keeps and reuses: no allocation per read once the handle's buffer is
- * large enough, and the status code returned directly. */
+/* ---- Zero-copy reads into a value handle ----
+ * ziggydb_get copies the value into a fresh malloc()ed array. ziggydb_get_pinned instead makes a
+ * handle the caller keeps and reuses point at the value where the DB holds it (its memtable, or
+ * the table's mapped or cached data block): no copy and no allocation, and the status code
+ * returned directly. The handle holds a reference that keeps those bytes alive (the whole
+ * memtable or block: release it with ziggydb_pinnable_reset once done) until the next read into
+ * it, ziggydb_pinnable_reset or ziggydb_pinnable_destroy, even across writes, flushes,
+ * compactions and ziggydb_close: a handle may outlive the DB it read from. */
 
 ziggydb_pinnable_t* ziggydb_pinnable_create(void);        /* NULL only if memory ran out */
 void ziggydb_pinnable_destroy(ziggydb_pinnable_t* value); /* NULL is ignored */
@@ -307,6 +311,8 @@ ziggydb_code_t ziggydb_get_pinned(ziggydb_t* db, const ziggydb_readoptions_t* op
  * length; empty before the first one). Valid until the next read into the handle or its
  * destruction. */
 const char* ziggydb_pinnable_value(const ziggydb_pinnable_t* value, size_t* vallen);
+/* Releases the bytes the handle holds (its value is then empty); the handle stays usable. */
+void ziggydb_pinnable_reset(ziggydb_pinnable_t* value);
 
 /* ---- Transactions (include/ziggydb/transaction.h; docs/design/transactions.md) ----
  * Optimistic transactions: reads see a snapshot taken at begin plus the transaction's own

@@ -15,6 +15,7 @@
 
 #include "ziggydb/iterator.h"
 #include "ziggydb/options.h"
+#include "ziggydb/pinnable_value.h"
 #include "ziggydb/snapshot.h"
 #include "ziggydb/status.h"
 #include "ziggydb/transaction.h"
@@ -74,6 +75,12 @@ class DB {
   virtual Status Write(const WriteOptions& options, const WriteBatch& updates) = 0;
   // OK and *value set if found; NotFound if absent or deleted; Corruption if a checksum failed.
   virtual Status Get(const ReadOptions& options, std::string_view key, std::string* value) = 0;
+  // ---- Zero-copy get (pinnable_value.h) ----
+  // As Get, but *value views the bytes where the DB holds them and keeps them alive until it is
+  // reset or reused, instead of copying them. On any status but OK *value is empty. The default
+  // (for DB implementations without it) copies through Get.
+  virtual Status Get(const ReadOptions& options, std::string_view key, PinnableValue* value);
+  // ---- end of zero-copy get ----
   // An iterator over the DB as of options.snapshot (or an implicit snapshot taken now). It must be
   // destroyed before the DB.
   virtual std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) = 0;

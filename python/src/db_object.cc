@@ -47,14 +47,16 @@ DBCall::DBCall(DBObject* db, const char* closed_message) : db_(db) {
   ++db->active_calls_;
 }
 
-DBObject::DBObject(py::object name, const py::dict& options) : name_(std::move(name)) {
+DBObject::DBObject(py::object name, const py::dict& options, bool read_only)
+    : name_(std::move(name)) {
   Options engine_options;
   ApplyOptions(options, &engine_options);
   const std::string path = PathOf(name_);
   Status status;
   {
     py::gil_scoped_release nogil;
-    status = DB::Open(engine_options, path, &db_);
+    status = read_only ? DB::OpenReadOnly(engine_options, path, &db_)
+                       : DB::Open(engine_options, path, &db_);
   }
   if (!status.ok()) {
     closed_ = true;
@@ -256,7 +258,9 @@ py::list DBObject::ApproximateSizes(const py::args& ranges) {
 
 void BindDB(py::module_& module) {
   py::class_<DBObject> db_class(module, "_DB", py::dynamic_attr());
-  db_class.def(py::init<py::object, const py::dict&>(), py::arg("name"), py::arg("options"))
+  db_class
+      .def(py::init<py::object, const py::dict&, bool>(), py::arg("name"), py::arg("options"),
+           py::arg("read_only") = false)
       .def("close", &DBObject::Close, "Closes the DB (and its iterators and snapshots).")
       .def_property_readonly("closed", &DBObject::closed)
       .def_property_readonly("name", &DBObject::name)

@@ -37,8 +37,9 @@ class Dependent {
 
 class DBObject {
  public:
-  // Opens the DB at `name` (str or bytes path) with ZiggyDB-named `options` (options.h).
-  DBObject(pybind11::object name, const pybind11::dict& options);
+  // Opens the DB at `name` (str or bytes path) with ZiggyDB-named `options` (options.h);
+  // read_only: with DB::OpenReadOnly.
+  DBObject(pybind11::object name, const pybind11::dict& options, bool read_only);
   DBObject(const DBObject&) = delete;
   DBObject& operator=(const DBObject&) = delete;
   // Closes the DB if close() was not called; an error then is dropped (there is no caller).

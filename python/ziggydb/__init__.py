@@ -79,13 +79,17 @@ class DB(_ziggydb._DB, _Mapping):
     bloom_filter_bits its bloom_bits_per_key. compression is None, 'snappy', 'zstd' or 'lz4'.
     Any ZiggyDB option (include/ziggydb/options.h) may be given by its own name too, e.g.
     DB(path, create_if_missing=True, use_mmap_reads=False). None means the engine's default.
+
+    read_only=True opens an existing DB for reading only (DB::OpenReadOnly): nothing in the
+    directory is written, other read-only openers may share it, a writer holding it (or opening
+    it meanwhile) gets Busy, the view is fixed at open, and writes raise NotSupported.
     """
 
     def __init__(self, name, create_if_missing=False, *, error_if_exists=False,
                  paranoid_checks=None, write_buffer_size=None, max_open_files=None,
                  lru_cache_size=None, block_size=None, block_restart_interval=None,
                  max_file_size=None, compression="snappy", bloom_filter_bits=0, comparator=None,
-                 comparator_name=None, **ziggydb_options):
+                 comparator_name=None, read_only=False, **ziggydb_options):
         plyvel_options = dict(
             create_if_missing=create_if_missing, error_if_exists=error_if_exists,
             paranoid_checks=paranoid_checks, write_buffer_size=write_buffer_size,
@@ -93,7 +97,7 @@ class DB(_ziggydb._DB, _Mapping):
             block_restart_interval=block_restart_interval, max_file_size=max_file_size,
             compression=compression, bloom_filter_bits=bloom_filter_bits, comparator=comparator,
             comparator_name=comparator_name)
-        super().__init__(name, engine_options(plyvel_options, ziggydb_options))
+        super().__init__(name, engine_options(plyvel_options, ziggydb_options), bool(read_only))
 
     def __enter__(self):
         return self

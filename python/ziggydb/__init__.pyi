@@ -145,7 +145,8 @@ class DB(_Reader):
                  block_restart_interval: Optional[int] = None,
                  max_file_size: Optional[int] = None, compression: Optional[str] = "snappy",
                  bloom_filter_bits: int = 0, comparator: None = None,
-                 comparator_name: None = None, **ziggydb_options: Any) -> None: ...
+                 comparator_name: None = None, read_only: bool = False,
+                 **ziggydb_options: Any) -> None: ...
     @property
     def name(self) -> Path: ...
     @property

@@ -108,6 +108,10 @@ const char* ziggydb_pinnable_value(const ziggydb_pinnable_t* value, size_t* vall
   return value->value.data();
 }
 
+void ziggydb_pinnable_reset(ziggydb_pinnable_t* value) {
+  value->value.Reset();
+}
+
 ziggydb_code_t ziggydb_get_pinned(ziggydb_t* db, const ziggydb_readoptions_t* options,
                                   const char* key, size_t keylen, ziggydb_pinnable_t* value,
                                   char** errptr) {

@@ -57,7 +57,7 @@ struct ziggydb_iterator_t {
 };
 
 struct ziggydb_pinnable_t {
-  std::string value;
+  ziggydb::PinnableValue value;
 };
 
 // ziggydb_snapshot_t is never defined: a `const ziggydb_snapshot_t*` is the engine's

@@ -5,8 +5,6 @@
 #include <utility>
 
 #include "db/filename.h"
-#include "db/internal_filter_policy.h"
-#include "table/bloom.h"
 #include "util/assert.h"
 #include "util/status_macros.h"
 
@@ -16,6 +14,15 @@ namespace {
 // File descriptors kept back from max_open_files for the WAL, MANIFEST, LOG, LOCK and
 // directory syncs.
 constexpr int kReservedFileDescriptors = 10;
+
+// Under a memory budget the block cache starts at the budget's first target (the budget is a
+// pure function of the options until something is counted).
+ReadStack::BlockCacheConfig BlockCacheConfigFor(const Options& options) {
+  if (options.memory_budget_bytes == 0) return {.capacity_bytes = options.block_cache_bytes};
+  const MemoryBudget budget(options.memory_budget_bytes, options.memtable_bytes,
+                            options.max_immutable_memtables, options.block_cache_bytes);
+  return {.capacity_bytes = budget.block_cache_capacity_bytes(), .budgeted = true};
+}
 
 }  // namespace
 
@@ -31,6 +38,14 @@ class DBImpl::SnapshotImpl final : public Snapshot {
 
 DB::~DB() = default;
 
+Status DB::Get(const ReadOptions& options, std::string_view key, PinnableValue* value) {
+  value->Reset();
+  std::string copy;
+  Status s = Get(options, key, &copy);
+  if (s.ok()) value->Assign(std::move(copy));
+  return s;
+}
+
 Status DB::Open(const Options& options, const std::string& path, std::unique_ptr<DB>* db) {
   db->reset();
   ZIGGY_RETURN_IF_ERROR(options.Validate());
@@ -45,34 +60,10 @@ DBImpl::DBImpl(const Options& options, std::string dbname)
       dbname_(std::move(dbname)),
       env_(options.env != nullptr ? options.env : Env::Default()),
       icmp_(BytewiseComparator()),
+      reads_(options_, dbname_, env_, &icmp_, stats_, kReservedFileDescriptors,
+             BlockCacheConfigFor(options_)),
       info_log_(std::make_shared<DeferredLogger>()) {
   if (options_.info_log != nullptr) info_log_->SetTarget(options_.info_log);
-  if (options_.bloom_bits_per_key > 0) {
-    user_filter_policy_ = NewBloomFilterPolicy(options_.bloom_bits_per_key);
-    filter_policy_ = std::make_unique<InternalFilterPolicy>(user_filter_policy_.get());
-  }
-  if (options_.memory_budget_bytes > 0) {
-    // Under a budget the cache always exists (its capacity follows the budget) and charges the
-    // evicted blocks iterators still hold. No other thread runs yet: mu_ is free.
-    MutexLock lock(&mu_);
-    block_cache_ = std::make_unique<BlockCache>(memory_budget_.block_cache_capacity_bytes(),
-                                                kBlockCacheShardBits,
-                                                /*charge_pinned_evictions=*/true);
-  } else if (options_.block_cache_bytes > 0) {
-    block_cache_ = std::make_unique<BlockCache>(options_.block_cache_bytes);
-  }
-  table_options_.comparator = &icmp_;
-  table_options_.filter_policy = filter_policy_.get();
-  table_options_.block_size = options_.block_size;
-  // Internal keys end in their 8-byte trailer: tables store it as a varint (format 2).
-  table_options_.keys_end_in_fixed64 = true;
-  table_options_.block_restart_interval = options_.block_restart_interval;
-  table_options_.compression = options_.compression;
-  table_options_.block_cache = block_cache_.get();
-  table_options_.statistics = stats_;
-  table_cache_ = std::make_unique<TableCache>(
-      dbname_, env_, &table_options_,
-      std::max(options_.max_open_files - kReservedFileDescriptors, 1), options_.use_mmap_reads);
 }
 
 DBImpl::~DBImpl() {

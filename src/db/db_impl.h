@@ -63,6 +63,8 @@
 #include "db/deferred_logger.h"
 #include "db/event_queue.h"
 #include "db/memory_budget.h"
+#include "db/read_stack.h"
+#include "db/super_version.h"
 #include "db/table_cache.h"
 #include "db/table_output.h"
 #include "db/txn_host.h"
@@ -95,6 +97,8 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   Status Delete(const WriteOptions& options, std::string_view key) override EXCLUDES(mu_);
   Status Write(const WriteOptions& options, const WriteBatch& updates) override EXCLUDES(mu_);
   Status Get(const ReadOptions& options, std::string_view key, std::string* value) override
+      EXCLUDES(mu_);
+  Status Get(const ReadOptions& options, std::string_view key, PinnableValue* value) override
       EXCLUDES(mu_);
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override EXCLUDES(mu_);
   const Snapshot* GetSnapshot() override EXCLUDES(mu_);
@@ -206,12 +210,13 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   CompactionJobContext MakeCompactionJobContext();
 
   // ---- db_impl_read.cc ----
-  // Get without the statistics of the call itself.
-  [[nodiscard]] Status GetImpl(const ReadOptions& options, std::string_view key, std::string* value)
+  // Get into a string or a PinnableValue, without the DB mutex (super_version.h).
+  template <typename Value>
+  [[nodiscard]] Status GetImpl(const ReadOptions& options, std::string_view key, Value* value)
       EXCLUDES(mu_);
-  // The tables of `version` that may hold the key, in read order; needs no lock.
-  [[nodiscard]] Status GetFromTables(const ReadOptions& options, const Version& version,
-                                     const LookupKey& lookup, std::string* value);
+  // Publishes mem_, imm_ and the current Version to readers. Called wherever one of them
+  // changes, before any write goes into a new mem_ (super_version.h, invariant 3).
+  void InstallSuperVersion() REQUIRES(mu_);
 
   // ---- db_impl_stall.cc: write stalls, decided by write_controller_ ----
   // Called by the write leader before it writes `bytes` (mu_ released while it sleeps, waits or
@@ -310,11 +315,8 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
       options_.statistics != nullptr ? options_.statistics : CreateStatistics();
   Statistics* const db_stats_ = db_stats_owner_.get();
   const InternalKeyComparator icmp_;
-  std::unique_ptr<FilterPolicy> user_filter_policy_;  // null when bloom_bits_per_key == 0
-  std::unique_ptr<FilterPolicy> filter_policy_;       // wraps user_filter_policy_
-  std::unique_ptr<BlockCache> block_cache_;
-  TableOptions table_options_;
-  std::unique_ptr<TableCache> table_cache_;
+  // The filter policy, block cache, table options and table cache; Get and NewIterator.
+  ReadStack reads_;
   // Holds lines until Open succeeds, then writes to Options::info_log or the LOG file.
   const std::shared_ptr<DeferredLogger> info_log_;
   std::unique_ptr<FileLock> db_lock_;
@@ -355,6 +357,9 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   std::unique_ptr<VersionSet> versions_ GUARDED_BY(mu_);
   std::shared_ptr<MemTable> mem_ GUARDED_BY(mu_);
   std::deque<Immutable> imm_ GUARDED_BY(mu_);
+  // What readers see of mem_, imm_ and versions_->current(), and the last published sequence,
+  // without mu_ (InstallSuperVersion; the writer publishes the sequence after each group).
+  SuperVersionPublisher super_versions_;
   // The live WAL and the earlier ones not yet retired. The write leader alone appends, syncs
   // and switches logs; the flush thread retires them (DeleteObsoleteFiles). WalSet::CreateLog
   // needs no lock: SwitchMemtable calls it through a pointer taken under mu_.

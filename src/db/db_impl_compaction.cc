@@ -106,6 +106,7 @@ Status DBImpl::RunCompaction(Compaction* c) {
     if (s.ok()) {
       job.AddToEdit(&edit);
       s = versions_->LogAndApply(&edit, &mu_);
+      if (s.ok()) InstallSuperVersion();
     }
     info.duration_micros = env_->NowMicros() - start_micros;
     // Every begin has its end, a failed move's included.
@@ -134,6 +135,7 @@ Status DBImpl::RunCompaction(Compaction* c) {
     job.AddToEdit(&edit);
     // A failed edit may still be durable: its outputs stay until the next Open sorts it out.
     s = versions_->LogAndApply(&edit, &mu_);
+    if (s.ok()) InstallSuperVersion();
   }
   info.duration_micros = env_->NowMicros() - start_micros;
   if (!s.ok()) {
@@ -156,7 +158,7 @@ Status DBImpl::RunCompaction(Compaction* c) {
 CompactionJobContext DBImpl::MakeCompactionJobContext() {
   CompactionJobContext context;
   context.icmp = &icmp_;
-  context.table_cache = table_cache_.get();
+  context.table_cache = reads_.table_cache();
   context.output = MakeTableOutputContext();
   context.new_output = [this] {
     MutexLock lock(&mu_);

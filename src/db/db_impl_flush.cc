@@ -85,6 +85,7 @@ Status DBImpl::FlushOldestImmutable(std::shared_ptr<MemTable>* flushed) {
   }
   ZIGGY_ASSERT(imm_.front().mem == imm.mem);  // only this thread removes from imm_
   imm_.pop_front();
+  InstallSuperVersion();
   flushed_sequence_ = imm.last_sequence;
   info.file_bytes = meta.file_bytes;
   NotifyFlushCompleted(info);  // counts the flush
@@ -119,8 +120,8 @@ TableOutputContext DBImpl::MakeTableOutputContext() const {
   TableOutputContext context;
   context.env = env_;
   context.dbname = dbname_;
-  context.table_options = &table_options_;
-  context.table_cache = table_cache_.get();
+  context.table_options = &reads_.table_options();
+  context.table_cache = reads_.table_cache();
   context.verify = options_.paranoid_checks;
   return context;
 }
@@ -186,7 +187,7 @@ void DBImpl::DeleteObsoleteFiles() {
           break;
       }
       if (keep) continue;
-      if (type == FileType::kTableFile) table_cache_->Evict(number);
+      if (type == FileType::kTableFile) reads_.table_cache()->Evict(number);
       // With a log archive, flushed logs are kept there for point-in-time restore.
       const bool archive = type == FileType::kLogFile && !options_.wal_archive_dir.empty();
       Status removed = archive ? ArchiveLog(env_, dbname_, number, options_.wal_archive_dir)

@@ -9,11 +9,11 @@ MemoryUsage DBImpl::MemoryUsageNow() {
   usage.mutable_memtable_bytes = mem_ != nullptr ? mem_->ApproximateMemoryBytes() : 0;
   for (const Immutable& imm : imm_)
     usage.immutable_memtable_bytes += imm.mem->ApproximateMemoryBytes();
-  if (block_cache_ != nullptr) {
-    usage.block_cache_bytes = block_cache_->usage();
-    usage.block_cache_pinned_bytes = block_cache_->pinned_usage();
+  if (BlockCache* cache = reads_.block_cache(); cache != nullptr) {
+    usage.block_cache_bytes = cache->usage();
+    usage.block_cache_pinned_bytes = cache->pinned_usage();
   }
-  usage.table_meta_bytes = table_cache_->pinned_memory_bytes();
+  usage.table_meta_bytes = reads_.table_cache()->pinned_memory_bytes();
   usage.pinned_memtable_bytes = memory_budget_.PinnedMemtableBytes();
   return usage;
 }
@@ -22,7 +22,7 @@ void DBImpl::RebalanceMemory() {
   if (!memory_budget_.enabled()) return;
   const MemoryTargets targets = memory_budget_.Rebalance(MemoryUsageNow());
   // Evicting may free many blocks: a cost paid by the switch or flush that changed the balance.
-  block_cache_->SetCapacity(targets.block_cache_capacity_bytes);
+  reads_.block_cache()->SetCapacity(targets.block_cache_capacity_bytes);
 }
 
 }  // namespace ziggydb

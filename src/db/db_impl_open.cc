@@ -67,6 +67,8 @@ Status DBImpl::RecoverAndStart(bool exists) {
   wal_set_.Install(new_log_number, std::move(new_log));
   mem_ = std::make_shared<MemTable>(icmp_, memory_budget_.memtable_switch_bytes(),
                                     SequenceNumber{raw(versions_->LastSequence()) + 1});
+  super_versions_.PublishSequence(versions_->LastSequence());
+  InstallSuperVersion();
   StartInfoLog();
   LogOptions();
   DeleteObsoleteFiles();

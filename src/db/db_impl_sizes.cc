@@ -14,7 +14,8 @@ Status DBImpl::GetApproximateSizes(const Range* ranges, size_t n, uint64_t* size
     MutexLock lock(&mu_);
     version = versions_->current();
   }
-  return ApproximateSizes(*version, table_cache_.get(), icmp_.user_comparator(), ranges, n, sizes);
+  return ApproximateSizes(*version, reads_.table_cache(), icmp_.user_comparator(), ranges, n,
+                          sizes);
 }
 
 }  // namespace ziggydb

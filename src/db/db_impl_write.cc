@@ -108,6 +108,7 @@ Status DBImpl::FinishGroup(const CommitGroup& group, const Status& written, Mute
       count, use_wal && count > 0 ? WriteBatchInternal::Contents(*group.batch).size() : 0);
   const SequenceNumber first = WriteBatchInternal::Sequence(*group.batch);
   versions_->SetLastSequence(SequenceNumber{raw(first) + count - 1});
+  super_versions_.PublishSequence(versions_->LastSequence());
   if (!use_wal) has_unlogged_writes_ = true;
   return Status::OK();
 }
@@ -156,6 +157,7 @@ Status DBImpl::SwitchMemtable() {
   // The leader switches between groups: every sequence published so far is in older memtables.
   mem_ = std::make_shared<MemTable>(icmp_, memory_budget_.memtable_switch_bytes(),
                                     SequenceNumber{raw(versions_->LastSequence()) + 1});
+  InstallSuperVersion();
   wal_set_.Install(new_number, std::move(new_log));
   RebalanceMemory();  // the queued memtable now counts as immutable
   Log("switched to WAL " + std::to_string(raw(new_number)) + "; " + std::to_string(imm_.size()) +

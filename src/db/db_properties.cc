@@ -267,11 +267,11 @@ DBStats DBImpl::GetStats() const {
     l.compactions = c.compactions;
     l.trivial_moves = c.trivial_moves;
   }
-  stats.table_cache = table_cache_->counters();
-  if (block_cache_ != nullptr) {
+  stats.table_cache = reads_.table_cache()->counters();
+  if (BlockCache* block_cache = reads_.block_cache(); block_cache != nullptr) {
     stats.has_block_cache = true;
-    stats.block_cache = block_cache_->counters();
-    stats.block_cache_usage_bytes = block_cache_->usage();
+    stats.block_cache = block_cache->counters();
+    stats.block_cache_usage_bytes = block_cache->usage();
   }
   return stats;
 }

@@ -5,10 +5,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <functional>
 #include <utility>
 #include <vector>
 
@@ -16,12 +14,8 @@
 #include "db/db_iter.h"
 #include "db/db_properties.h"
 #include "db/filename.h"
-#include "db/internal_filter_policy.h"
-#include "db/level_iterator.h"
-#include "db/merging_iterator.h"
 #include "db/recovery.h"
 #include "db/txn_host.h"
-#include "table/bloom.h"
 #include "util/assert.h"
 #include "util/status_macros.h"
 
@@ -35,13 +29,6 @@ Status ReadOnlyError(std::string_view operation) {
   return Status::NotSupported(std::string(operation) + ": the DB is open read-only",
                               "DB::OpenReadOnly");
 }
-
-// What an iterator reads from, kept alive for as long as it exists.
-struct ReadOnlyPins final : IteratorPins {
-  std::shared_ptr<MemTable> mem;
-  std::shared_ptr<const Version> version;
-  std::vector<std::shared_ptr<const TableReader>> tables;
-};
 
 }  // namespace
 
@@ -111,34 +98,16 @@ DBReadOnly::DBReadOnly(const Options& options, std::string dbname)
     : options_(options),
       dbname_(std::move(dbname)),
       env_(options.env != nullptr ? options.env : Env::Default()),
-      icmp_(BytewiseComparator()) {
-  // Tables are read exactly as the writing DB reads them (DBImpl's constructor).
-  if (options_.bloom_bits_per_key > 0) {
-    user_filter_policy_ = NewBloomFilterPolicy(options_.bloom_bits_per_key);
-    filter_policy_ = std::make_unique<InternalFilterPolicy>(user_filter_policy_.get());
-  }
-  if (options_.block_cache_bytes > 0) {
-    block_cache_ = std::make_unique<BlockCache>(options_.block_cache_bytes);
-  }
-  table_options_.comparator = &icmp_;
-  table_options_.filter_policy = filter_policy_.get();
-  table_options_.block_size = options_.block_size;
-  table_options_.keys_end_in_fixed64 = true;
-  table_options_.block_restart_interval = options_.block_restart_interval;
-  table_options_.compression = options_.compression;
-  table_options_.block_cache = block_cache_.get();
-  table_options_.statistics = options_.statistics.get();
-  table_cache_ = std::make_unique<TableCache>(
-      dbname_, env_, &table_options_,
-      std::max(options_.max_open_files - kReservedFileDescriptors, 1), options_.use_mmap_reads);
-}
+      icmp_(BytewiseComparator()),
+      reads_(options_, dbname_, env_, &icmp_, options_.statistics.get(), kReservedFileDescriptors,
+             {.capacity_bytes = options_.block_cache_bytes}) {}
 
 DBReadOnly::~DBReadOnly() {
   Close().PermitUncheckedError();  // Close has no error to lose
 }
 
 Status DBReadOnly::Recover() {
-  mem_ = std::make_shared<MemTable>(icmp_);
+  auto mem = std::make_shared<MemTable>(icmp_);
   versions_ = std::make_unique<VersionSet>(dbname_, env_, &icmp_, options_.info_log.get());
   RecoveryInputs inputs;
   inputs.wal.env = env_;
@@ -146,9 +115,9 @@ Status DBReadOnly::Recover() {
   inputs.wal.icmp = &icmp_;
   inputs.wal.mode = options_.wal_recovery_mode;
   inputs.wal.memtable_bytes = options_.memtable_bytes;
-  // No table: the entries move to mem_ and meta->file_bytes stays 0, so the edit stays empty.
-  inputs.wal.write_table = [this](const MemTable& mem, FileMetaData*) {
-    Absorb(mem);
+  // No table: the entries move to mem and meta->file_bytes stays 0, so the edit stays empty.
+  inputs.wal.write_table = [target = mem.get()](const MemTable& recovered, FileMetaData*) {
+    Absorb(recovered, target);
     return Status::OK();
   };
   inputs.wal.info_log = options_.info_log.get();
@@ -156,12 +125,13 @@ Status DBReadOnly::Recover() {
   ZIGGY_RETURN_IF_ERROR(RecoverDb(std::move(inputs), versions_.get(), &result));
   // The result's edit is dropped: it would name the tables a writer writes, and there are none.
   ZIGGY_ASSERT(result.edit.added_files().empty());
-  version_ = versions_->current();
+  state_ = std::make_shared<const SuperVersion>(
+      std::move(mem), std::vector<std::shared_ptr<MemTable>>{}, versions_->current());
   snapshot_.emplace(versions_->LastSequence());
   return Status::OK();
 }
 
-void DBReadOnly::Absorb(const MemTable& recovered) {
+void DBReadOnly::Absorb(const MemTable& recovered, MemTable* mem) {
   std::unique_ptr<Iterator> it = recovered.NewIterator();
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     ParsedInternalKey parsed;
@@ -169,7 +139,7 @@ void DBReadOnly::Absorb(const MemTable& recovered) {
     const bool parsed_ok = ParseInternalKey(it->key(), &parsed);
     ZIGGY_ASSERT(parsed_ok);
     if (!parsed_ok) continue;
-    mem_->Add(parsed.sequence, parsed.type, parsed.user_key, it->value());
+    mem->Add(parsed.sequence, parsed.type, parsed.user_key, it->value());
   }
 }
 
@@ -218,63 +188,24 @@ Status DBReadOnly::WaitForBackgroundWork() {
 }
 
 Status DBReadOnly::Get(const ReadOptions& options, std::string_view key, std::string* value) {
-  ZIGGY_RETURN_IF_ERROR(CheckOpen());
-  const LookupKey lookup(key, ReadSequence(options));
-  Status s;
-  if (mem_->Get(lookup, value, &s)) return s;
-  return GetFromTables(options, lookup, value);
+  return GetImpl(options, key, value);
 }
 
-Status DBReadOnly::GetFromTables(const ReadOptions& options, const LookupKey& lookup,
-                                 std::string* value) const {
-  enum class State : uint8_t { kNotFound, kFound, kDeleted, kBadKey };
-  State state = State::kNotFound;
-  const Comparator* ucmp = icmp_.user_comparator();
-  const std::function<void(std::string_view, std::string_view)> on_entry =
-      [&](std::string_view found_key, std::string_view found_value) {
-        ParsedInternalKey parsed;
-        if (!ParseInternalKey(found_key, &parsed)) {
-          state = State::kBadKey;
-        } else if (ucmp->Compare(parsed.user_key, lookup.user_key()) == 0) {
-          state = parsed.type == ValueType::kValue ? State::kFound : State::kDeleted;
-          if (state == State::kFound) value->assign(found_value);
-        }
-      };
-  Status s;
-  version_->ForEachTableForKey(lookup.internal_key(), [&](int, const FileMetaData& file) {
-    s = table_cache_->Get(options, file.number, file.file_bytes, lookup.internal_key(), on_entry);
-    if (s.ok() && state == State::kBadKey) {
-      s = Status::Corruption("malformed internal key in table",
-                             TableFileName(dbname_, file.number));
-    }
-    return s.ok() && state == State::kNotFound;  // on to the next table
-  });
-  if (!s.ok()) return s;
-  return state == State::kFound ? Status::OK() : Status::NotFound("");
+Status DBReadOnly::Get(const ReadOptions& options, std::string_view key, PinnableValue* value) {
+  value->Reset();
+  return GetImpl(options, key, value);
+}
+
+template <typename Value>
+Status DBReadOnly::GetImpl(const ReadOptions& options, std::string_view key, Value* value) {
+  ZIGGY_RETURN_IF_ERROR(CheckOpen());
+  const LookupKey lookup(key, ReadSequence(options));
+  return reads_.Get(options, *state_, lookup, value);
 }
 
 std::unique_ptr<Iterator> DBReadOnly::NewIterator(const ReadOptions& options) {
   if (Status open = CheckOpen(); !open.ok()) return NewErrorIterator(std::move(open));
-  auto pins = std::make_unique<ReadOnlyPins>();
-  pins->mem = mem_;
-  pins->version = version_;
-  std::vector<std::unique_ptr<Iterator>> children;
-  children.push_back(mem_->NewIterator());
-  // L0 tables overlap: one child each; each deeper level is one sorted run.
-  for (const auto& file : version_->files(0)) {
-    std::shared_ptr<const TableReader> table;
-    Status s = table_cache_->FindTable(file->number, file->file_bytes, &table);
-    if (!s.ok()) return NewErrorIterator(std::move(s));
-    children.push_back(table->NewIterator(options));
-    pins->tables.push_back(std::move(table));
-  }
-  for (int level = 1; level < kNumLevels; ++level) {
-    if (version_->files(level).empty()) continue;
-    children.push_back(NewLevelIterator(&icmp_, version_, level, table_cache_.get(), options));
-  }
-  auto merged = std::make_unique<MergingIterator>(&icmp_, std::move(children));
-  return NewDBIterator(icmp_.user_comparator(), std::move(pins), std::move(merged),
-                       ReadSequence(options), options);
+  return reads_.NewIterator(options, state_, ReadSequence(options));
 }
 
 const Snapshot* DBReadOnly::GetSnapshot() {
@@ -291,13 +222,13 @@ bool DBReadOnly::GetProperty(std::string_view name, std::string* value) {
   if (name.starts_with(kLevelPrefix)) {
     const std::string_view digits = name.substr(kLevelPrefix.size());
     if (digits.size() != 1 || digits[0] < '0' || digits[0] >= '0' + kNumLevels) return false;
-    *value = std::to_string(version_->NumFiles(digits[0] - '0'));
+    *value = std::to_string(state_->version()->NumFiles(digits[0] - '0'));
   } else if (name == "ziggydb.sstables") {
-    *value = SstablesText(*version_);
+    *value = SstablesText(*state_->version());
   } else if (name == "ziggydb.estimate-live-data-size") {
     uint64_t bytes = 0;
     for (int level = 0; level < kNumLevels; ++level)
-      bytes += version_->LevelBytes(level);
+      bytes += state_->version()->LevelBytes(level);
     *value = std::to_string(bytes);
   } else if (name == "ziggydb.last-sequence") {
     *value = std::to_string(snapshot_->sequence());
@@ -326,7 +257,8 @@ Status DBReadOnly::Close() {
 
 Status DBReadOnly::GetApproximateSizes(const Range* ranges, size_t n, uint64_t* sizes) {
   ZIGGY_RETURN_IF_ERROR(CheckOpen());
-  return ApproximateSizes(*version_, table_cache_.get(), icmp_.user_comparator(), ranges, n, sizes);
+  return ApproximateSizes(*state_->version(), reads_.table_cache(), icmp_.user_comparator(), ranges,
+                          n, sizes);
 }
 
 std::unique_ptr<Transaction> DBReadOnly::BeginTransaction(const WriteOptions& write_options,

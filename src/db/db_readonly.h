@@ -26,13 +26,11 @@
 #include <unordered_set>
 
 #include "base/dbformat.h"
-#include "db/table_cache.h"
+#include "db/read_stack.h"
+#include "db/super_version.h"
 #include "db/txn_host.h"
 #include "db/version_set.h"
 #include "memtable/memtable.h"
-#include "table/block_cache.h"
-#include "table/filter_policy.h"
-#include "table/table_options.h"
 #include "util/mutex.h"
 #include "util/thread_annotations.h"
 #include "ziggydb/db.h"
@@ -78,6 +76,7 @@ class DBReadOnly final : public DB, private TxnHost {
   Status Delete(const WriteOptions& options, std::string_view key) override;
   Status Write(const WriteOptions& options, const WriteBatch& updates) override;
   Status Get(const ReadOptions& options, std::string_view key, std::string* value) override;
+  Status Get(const ReadOptions& options, std::string_view key, PinnableValue* value) override;
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override;
   // Every snapshot is the one state the DB has: the same object, released by doing nothing.
   const Snapshot* GetSnapshot() override;
@@ -123,29 +122,26 @@ class DBReadOnly final : public DB, private TxnHost {
                                          const TxnValidator& validate) override;
   DB* TxnDb() override { return this; }
 
-  // Under the lock: recovery into versions_ and mem_.
+  // Under the lock: recovery into versions_ and state_.
   [[nodiscard]] Status Recover();
-  // Copies a memtable recovery hands over into mem_ (recovery owns and frees its own).
-  void Absorb(const MemTable& recovered);
+  // Copies a memtable recovery hands over into mem (recovery owns and frees its own).
+  static void Absorb(const MemTable& recovered, MemTable* mem);
   [[nodiscard]] Status CheckOpen() const;
   SequenceNumber ReadSequence(const ReadOptions& options) const;
-  [[nodiscard]] Status GetFromTables(const ReadOptions& options, const LookupKey& lookup,
-                                     std::string* value) const;
+  template <typename Value>
+  [[nodiscard]] Status GetImpl(const ReadOptions& options, std::string_view key, Value* value);
 
   const Options options_;
   const std::string dbname_;
   Env* const env_;
   const InternalKeyComparator icmp_;
-  std::unique_ptr<FilterPolicy> user_filter_policy_;  // null when bloom_bits_per_key == 0
-  std::unique_ptr<FilterPolicy> filter_policy_;       // wraps user_filter_policy_
-  std::unique_ptr<BlockCache> block_cache_;
-  TableOptions table_options_;
-  std::unique_ptr<TableCache> table_cache_;
+  // Tables are read exactly as the writing DB reads them.
+  ReadStack reads_;
   std::unique_ptr<DbReadLock> lock_;
   // Fixed once Open returns (invariant: the DB's state never changes).
   std::unique_ptr<VersionSet> versions_;
-  std::shared_ptr<const Version> version_;
-  std::shared_ptr<MemTable> mem_;  // what the WALs hold beyond the tables
+  // The one Version, and one memtable with what the WALs hold beyond the tables.
+  std::shared_ptr<const SuperVersion> state_;
   std::optional<FixedSnapshot> snapshot_;
   Mutex txn_mu_;
   std::unordered_set<TxnClient*> transactions_ GUARDED_BY(txn_mu_);  // open transactions

@@ -68,11 +68,14 @@ Status TableCache::FindTable(FileNumber number, uint64_t file_bytes,
 
 Status TableCache::Get(const ReadOptions& options, FileNumber number, uint64_t file_bytes,
                        std::string_view internal_key,
-                       const std::function<void(std::string_view, std::string_view)>& on_entry) {
+                       const std::function<void(std::string_view, std::string_view)>& on_entry,
+                       std::shared_ptr<const TableReader>* pinned_table,
+                       std::shared_ptr<const Block>* pinned_block) {
   std::shared_ptr<const TableReader> table;
   Status s = FindTable(number, file_bytes, &table);
   if (!s.ok()) return s;
-  s = table->Get(options, internal_key, on_entry);
+  s = table->Get(options, internal_key, on_entry, pinned_block);
+  if (pinned_table != nullptr) *pinned_table = std::move(table);
   if (s.IsCorruption()) {
     return Status::Corruption(std::string(s.message()), TableFileName(dbname_, number));
   }

@@ -41,10 +41,14 @@ class TableCache {
   [[nodiscard]] Status FindTable(FileNumber number, uint64_t file_bytes,
                                  std::shared_ptr<const TableReader>* table);
 
-  // TableReader::Get on table `number`.
+  // TableReader::Get on table `number`. pinned_table and pinned_block, when not null, receive
+  // the reader and the data block (if one was read): holding both keeps alive the bytes on_entry
+  // saw.
   [[nodiscard]] Status Get(const ReadOptions& options, FileNumber number, uint64_t file_bytes,
                            std::string_view internal_key,
-                           const std::function<void(std::string_view, std::string_view)>& on_entry);
+                           const std::function<void(std::string_view, std::string_view)>& on_entry,
+                           std::shared_ptr<const TableReader>* pinned_table = nullptr,
+                           std::shared_ptr<const Block>* pinned_block = nullptr);
 
   // Drops the cached reader (the file is being deleted).
   void Evict(FileNumber number) { cache_.Erase(number); }

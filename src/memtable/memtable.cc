@@ -160,6 +160,13 @@ void MemTable::AddImpl(SequenceNumber sequence, ValueType type, std::string_view
 }
 
 bool MemTable::Get(const LookupKey& key, std::string* value, Status* status) const {
+  std::string_view found;
+  if (!Get(key, &found, status)) return false;
+  if (status->ok()) value->assign(found.data(), found.size());
+  return true;
+}
+
+bool MemTable::Get(const LookupKey& key, std::string_view* value, Status* status) const {
   if (filter_ != nullptr && !filter_->MayContain(MemTableFilter::HashKey(key.user_key()))) {
     return false;
   }
@@ -175,8 +182,7 @@ bool MemTable::Get(const LookupKey& key, std::string* value, Status* status) con
   ZIGGY_DASSERT(raw(parsed.sequence) <= (ExtractTag(key.internal_key()) >> 8));
   switch (parsed.type) {
     case ValueType::kValue: {
-      const std::string_view found = DecodePrefixed(value_start);
-      value->assign(found.data(), found.size());
+      *value = DecodePrefixed(value_start);
       *status = Status::OK();
       return true;
     }

@@ -64,6 +64,8 @@ class MemTable {
   //   kDeletion -> *status = NotFound, returns true (older entries are shadowed);
   //   no entry  -> returns false, *value and *status untouched.
   bool Get(const LookupKey& key, std::string* value, Status* status) const;
+  // As Get, with *value viewing the entry in the memtable's memory (valid while it lives).
+  bool Get(const LookupKey& key, std::string_view* value, Status* status) const;
 
   // The sequence of the newest entry of user_key (a value or a deletion), or nullopt if the
   // memtable has none: what a transaction's conflict check asks. Filtered like Get.

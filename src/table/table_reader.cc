@@ -237,9 +237,9 @@ void TableReader::FillCache(const ReadOptions& options, uint64_t offset,
   }
 }
 
-Status TableReader::Get(
-    const ReadOptions& options, std::string_view key,
-    const std::function<void(std::string_view, std::string_view)>& on_entry) const {
+Status TableReader::Get(const ReadOptions& options, std::string_view key,
+                        const std::function<void(std::string_view, std::string_view)>& on_entry,
+                        std::shared_ptr<const Block>* pinned_block) const {
   if (has_filter_) {
     const bool may_match = options_.filter_policy->KeyMayMatch(key, filter_);
     if (options_.statistics != nullptr) {
@@ -258,6 +258,7 @@ Status TableReader::Get(
   }
   std::shared_ptr<const Block> block;
   ZIGGY_RETURN_IF_ERROR(ReadDataBlock(options, handle, &block));
+  if (pinned_block != nullptr) *pinned_block = block;
   BlockIterator it(std::move(block), options_.comparator, data_key_encoding_);
   it.Seek(key);
   if (it.Valid()) on_entry(it.key(), it.value());

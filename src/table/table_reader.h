@@ -70,10 +70,11 @@ class TableReader {
   // for it. on_entry is not called when the filter rules the key out, when `key` is past the last
   // entry, or when `key` falls between that block's last key and its index separator (no entry
   // equal to `key` can then exist: the separator orders before the next block's first key).
-  // Reads at most one data block.
-  [[nodiscard]] Status Get(
-      const ReadOptions& options, std::string_view key,
-      const std::function<void(std::string_view, std::string_view)>& on_entry) const;
+  // Reads at most one data block. pinned_block, when not null, receives that block: it keeps
+  // the bytes on_entry saw alive (a view Block: together with this reader).
+  [[nodiscard]] Status Get(const ReadOptions& options, std::string_view key,
+                           const std::function<void(std::string_view, std::string_view)>& on_entry,
+                           std::shared_ptr<const Block>* pinned_block = nullptr) const;
 
   // Iterates every entry, both directions. ReadOptions bounds are not applied here (the DB
   // iterator applies them). The reader must outlive the iterator.

@@ -1,0 +1,200 @@
+#include "db/read_stack.h"
+
+#include <algorithm>
+#include <functional>
+#include <utility>
+#include <vector>
+
+#include "db/db_iter.h"
+#include "db/db_statistics.h"
+#include "db/filename.h"
+#include "db/internal_filter_policy.h"
+#include "db/level_iterator.h"
+#include "db/merging_iterator.h"
+#include "table/bloom.h"
+
+namespace ziggydb {
+namespace {
+
+enum class LookupState : uint8_t { kNotFound, kFound, kDeleted, kBadKey };
+
+// What a DB iterator reads from, kept alive for as long as it exists: the state, and the L0
+// tables it opened (deeper levels pin theirs in their level iterators).
+struct ReadPins final : IteratorPins {
+  std::shared_ptr<const SuperVersion> state;
+  std::vector<std::shared_ptr<const TableReader>> tables;
+};
+
+}  // namespace
+
+// A copy into a string, or a pin into a PinnableValue.
+class ReadStack::ValueSink {
+ public:
+  explicit ValueSink(std::string* copy) : copy_(copy) {}
+  explicit ValueSink(PinnableValue* pin) : pin_(pin) {}
+
+  // Looks the key up in `mem`; true if the memtable decided (found or deleted: *status).
+  bool FromMemtable(const std::shared_ptr<MemTable>& mem, const LookupKey& lookup,
+                    Status* status) const {
+    // An empty memtable (the mutable one after open or a switch) is skipped without probing its
+    // key filter, sized for a full memtable: a cache miss on every read otherwise. The count is
+    // enough: a writer counts an entry before its sequence is published, and the caller loaded
+    // the read's sequence before this (super_version.h, invariant 3), so an entry the read may
+    // see is counted.
+    if (mem->Empty()) return false;
+    if (copy_ != nullptr) return mem->Get(lookup, copy_, status);
+    std::string_view found;
+    if (!mem->Get(lookup, &found, status)) return false;
+    if (status->ok()) pin_->Pin(found, mem);
+    return true;
+  }
+  // A table entry's value, valid while the table's block is held.
+  void FoundInTable(std::string_view value) {
+    if (copy_ != nullptr) {
+      copy_->assign(value);
+    } else {
+      table_value_ = value;
+    }
+  }
+  // Where TableCache::Get leaves the table and block to pin (null when copying).
+  std::shared_ptr<const TableReader>* table_pin() { return copy_ != nullptr ? nullptr : &table_; }
+  std::shared_ptr<const Block>* block_pin() { return copy_ != nullptr ? nullptr : &block_; }
+  // After FoundInTable: hands the value and its pins over. The block is released before the
+  // table (it may view the table's mapping).
+  void Finish() {
+    if (pin_ != nullptr) pin_->Pin(table_value_, std::move(table_), std::move(block_));
+  }
+
+ private:
+  std::string* const copy_ = nullptr;
+  PinnableValue* const pin_ = nullptr;
+  std::string_view table_value_;
+  std::shared_ptr<const TableReader> table_;
+  std::shared_ptr<const Block> block_;
+};
+
+ReadStack::ReadStack(const Options& options, std::string dbname, Env* env,
+                     const InternalKeyComparator* icmp, Statistics* stats, int reserved_files,
+                     BlockCacheConfig cache)
+    : dbname_(std::move(dbname)), icmp_(icmp), stats_(stats) {
+  if (options.bloom_bits_per_key > 0) {
+    user_filter_policy_ = NewBloomFilterPolicy(options.bloom_bits_per_key);
+    filter_policy_ = std::make_unique<InternalFilterPolicy>(user_filter_policy_.get());
+  }
+  if (cache.budgeted) {
+    block_cache_ = std::make_unique<BlockCache>(cache.capacity_bytes, kBlockCacheShardBits,
+                                                /*charge_pinned_evictions=*/true);
+  } else if (cache.capacity_bytes > 0) {
+    block_cache_ = std::make_unique<BlockCache>(cache.capacity_bytes);
+  }
+  table_options_.comparator = icmp_;
+  table_options_.filter_policy = filter_policy_.get();
+  table_options_.block_size = options.block_size;
+  // Internal keys end in their 8-byte trailer: tables store it as a varint (format 2).
+  table_options_.keys_end_in_fixed64 = true;
+  table_options_.block_restart_interval = options.block_restart_interval;
+  table_options_.compression = options.compression;
+  table_options_.block_cache = block_cache_.get();
+  table_options_.statistics = stats_;
+  table_cache_ = std::make_unique<TableCache>(dbname_, env, &table_options_,
+                                              std::max(options.max_open_files - reserved_files, 1),
+                                              options.use_mmap_reads);
+}
+
+Status ReadStack::Get(const ReadOptions& options, const SuperVersion& state,
+                      const LookupKey& lookup, std::string* value) const {
+  ValueSink sink(value);
+  return GetInto(options, state, lookup, &sink);
+}
+
+Status ReadStack::Get(const ReadOptions& options, const SuperVersion& state,
+                      const LookupKey& lookup, PinnableValue* value) const {
+  value->Reset();
+  ValueSink sink(value);
+  return GetInto(options, state, lookup, &sink);
+}
+
+Status ReadStack::GetInto(const ReadOptions& options, const SuperVersion& state,
+                          const LookupKey& lookup, ValueSink* sink) const {
+  Status s;
+  bool in_memtable = sink->FromMemtable(state.mem(), lookup, &s);
+  for (size_t i = 0; i < state.imms().size() && !in_memtable; ++i)
+    in_memtable = sink->FromMemtable(state.imms()[i], lookup, &s);
+  RecordTick(stats_, in_memtable ? Ticker::kMemtableHits : Ticker::kMemtableMisses);
+  if (in_memtable) return s;
+  return GetFromTables(options, *state.version(), lookup, sink);
+}
+
+Status ReadStack::GetFromTables(const ReadOptions& options, const Version& version,
+                                const LookupKey& lookup, ValueSink* sink) const {
+  // The callback captures only a pointer to this, so the std::function keeps its callable
+  // inline instead of allocating on every Get.
+  struct TableLookup {
+    const Comparator* ucmp;
+    const LookupKey* lookup;
+    ValueSink* sink;
+    LookupState state = LookupState::kNotFound;
+    Status status;
+
+    void OnEntry(std::string_view found_key, std::string_view found_value) {
+      ParsedInternalKey parsed;
+      if (!ParseInternalKey(found_key, &parsed)) {
+        state = LookupState::kBadKey;
+      } else if (ucmp->Compare(parsed.user_key, lookup->user_key()) == 0) {
+        if (parsed.type == ValueType::kValue) {
+          sink->FoundInTable(found_value);
+          state = LookupState::kFound;
+        } else {
+          state = LookupState::kDeleted;
+        }
+      }
+    }
+  } ctx{icmp_->user_comparator(), &lookup, sink};
+  TableLookup* const c = &ctx;
+  const std::function<void(std::string_view, std::string_view)> on_entry =
+      [c](std::string_view key, std::string_view found_value) { c->OnEntry(key, found_value); };
+  version.ForEachTableForKey(lookup.internal_key(), [&](int, const FileMetaData& file) {
+    c->status = table_cache_->Get(options, file.number, file.file_bytes, lookup.internal_key(),
+                                  on_entry, sink->table_pin(), sink->block_pin());
+    if (c->status.ok() && c->state == LookupState::kBadKey) {
+      c->status = Status::Corruption("malformed internal key in table",
+                                     TableFileName(dbname_, file.number));
+    }
+    return c->status.ok() && c->state == LookupState::kNotFound;  // on to the next table
+  });
+  if (!ctx.status.ok()) return ctx.status;
+  if (ctx.state != LookupState::kFound) return Status::NotFound("");
+  sink->Finish();
+  return Status::OK();
+}
+
+std::unique_ptr<Iterator> ReadStack::NewIterator(const ReadOptions& options,
+                                                 std::shared_ptr<const SuperVersion> state,
+                                                 SequenceNumber sequence) const {
+  auto pins = std::make_unique<ReadPins>();
+  pins->state = std::move(state);
+  const SuperVersion& sv = *pins->state;
+  std::vector<std::unique_ptr<Iterator>> children;
+  children.push_back(sv.mem()->NewIterator());
+  for (const auto& mem : sv.imms())
+    children.push_back(mem->NewIterator());
+  // L0 tables overlap: one child each. Each deeper level is one sorted run: one child that
+  // opens its tables as the iteration reaches them.
+  const std::shared_ptr<const Version>& version = sv.version();
+  for (const auto& file : version->files(0)) {
+    std::shared_ptr<const TableReader> table;
+    Status s = table_cache_->FindTable(file->number, file->file_bytes, &table);
+    if (!s.ok()) return NewErrorIterator(std::move(s));
+    children.push_back(table->NewIterator(options));
+    pins->tables.push_back(std::move(table));
+  }
+  for (int level = 1; level < kNumLevels; ++level) {
+    if (version->files(level).empty()) continue;
+    children.push_back(NewLevelIterator(icmp_, version, level, table_cache_.get(), options));
+  }
+  auto merged = std::make_unique<MergingIterator>(icmp_, std::move(children));
+  return NewDBIterator(icmp_->user_comparator(), std::move(pins), std::move(merged), sequence,
+                       options);
+}
+
+}  // namespace ziggydb

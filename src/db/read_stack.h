@@ -1,0 +1,87 @@
+// ReadStack: how a DB reads, shared by the writing DB (DBImpl) and the read-only one (DBReadOnly).
+// It owns the table-reading machinery built from Options exactly as the tables are written (bloom
+// filter policy, block cache, table options, table cache), and answers point reads and
+// iterators over a SuperVersion (super_version.h): the memtable, then the immutable memtables
+// newest first, then the tables of the Version (L0 newest first, then one table per deeper
+// level), at the read's sequence.
+//
+// Thread safety: every method may be called concurrently (the table cache and block cache have
+// their own locks; a SuperVersion is immutable).
+#ifndef ZIGGYDB_DB_READ_STACK_H_
+#define ZIGGYDB_DB_READ_STACK_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/dbformat.h"
+#include "db/super_version.h"
+#include "db/table_cache.h"
+#include "table/block_cache.h"
+#include "table/filter_policy.h"
+#include "table/table_options.h"
+#include "ziggydb/env.h"
+#include "ziggydb/iterator.h"
+#include "ziggydb/options.h"
+#include "ziggydb/pinnable_value.h"
+#include "ziggydb/statistics.h"
+#include "ziggydb/status.h"
+
+namespace ziggydb {
+
+class ReadStack {
+ public:
+  // The block cache: none when capacity_bytes is 0 and not budgeted. Under a memory budget
+  // (memory_budget.h) it always exists, its capacity follows the budget, and it charges the
+  // evicted blocks iterators still hold.
+  struct BlockCacheConfig {
+    size_t capacity_bytes = 0;
+    bool budgeted = false;
+  };
+
+  // icmp must outlive the stack; stats may be null (no read counters). reserved_files: file
+  // descriptors kept back from options.max_open_files for the DB's own files.
+  ReadStack(const Options& options, std::string dbname, Env* env, const InternalKeyComparator* icmp,
+            Statistics* stats, int reserved_files, BlockCacheConfig cache);
+  ReadStack(const ReadStack&) = delete;
+  ReadStack& operator=(const ReadStack&) = delete;
+
+  // The newest entry of the lookup's user key at or below its sequence: OK and *value set; or
+  // NotFound (absent or deleted); or the table's error (Corruption names the file).
+  [[nodiscard]] Status Get(const ReadOptions& options, const SuperVersion& state,
+                           const LookupKey& lookup, std::string* value) const;
+  // As Get, with *value viewing the bytes where they are (pinnable_value.h), never copied: the
+  // memtable (pinned), or the data block (pinned, with its table reader for a mapped block).
+  [[nodiscard]] Status Get(const ReadOptions& options, const SuperVersion& state,
+                           const LookupKey& lookup, PinnableValue* value) const;
+
+  // A DB iterator over `state` at `sequence`; it keeps the state alive.
+  std::unique_ptr<Iterator> NewIterator(const ReadOptions& options,
+                                        std::shared_ptr<const SuperVersion> state,
+                                        SequenceNumber sequence) const;
+
+  TableCache* table_cache() const { return table_cache_.get(); }
+  const TableOptions& table_options() const { return table_options_; }
+  BlockCache* block_cache() const { return block_cache_.get(); }  // null without one
+
+ private:
+  // Where Get puts what it finds: a copy or a pin.
+  class ValueSink;
+  [[nodiscard]] Status GetInto(const ReadOptions& options, const SuperVersion& state,
+                               const LookupKey& lookup, ValueSink* sink) const;
+  [[nodiscard]] Status GetFromTables(const ReadOptions& options, const Version& version,
+                                     const LookupKey& lookup, ValueSink* sink) const;
+
+  const std::string dbname_;
+  const InternalKeyComparator* const icmp_;
+  Statistics* const stats_;
+  std::unique_ptr<FilterPolicy> user_filter_policy_;  // null when bloom_bits_per_key == 0
+  std::unique_ptr<FilterPolicy> filter_policy_;       // wraps user_filter_policy_
+  std::unique_ptr<BlockCache> block_cache_;           // null without one (BlockCacheConfig)
+  TableOptions table_options_;
+  std::unique_ptr<TableCache> table_cache_;
+};
+
+}  // namespace ziggydb
+
+#endif  // ZIGGYDB_DB_READ_STACK_H_
