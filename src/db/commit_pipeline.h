@@ -1,8 +1,9 @@
 // CommitPipeline: the write path's group commit. Writers queue; the front writer (the leader)
 // makes room, merges the compatible batches queued behind it into one group, gives the group its
 // sequence numbers, and with the mutex released writes it to the WAL as one record (synced at
-// most once) and applies it to the memtable. Back under the mutex it publishes the sequence
-// numbers and wakes the writers it served; the next front writer leads the next group.
+// most once) and applies it to the memtable (with the group's members inserting their own
+// batches in parallel: invariant 5). Back under the mutex it publishes the sequence numbers and
+// wakes the writers it served; the next front writer leads the next group.
 //
 // The pipeline knows nothing of the DB: it works through a CommitEnv (make room, sequence,
 // WAL, memtable, publication), so it can be tested without one (commit_pipeline_test.cc).
