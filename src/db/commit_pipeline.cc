@@ -208,9 +208,11 @@ bool CommitPipeline::AwaitTurn(Writer* self) {
       self->state.store(kInserted, std::memory_order_release);
       state = WaitWhile(*self, kInserted);
     } else {
-      state = WaitWhile(*self, kStolen);  // the leader inserted it
+      state = offered;  // the leader took the offer back first (kStolen, or already kDone)
     }
   }
+  // The leader may also have taken the offer back before this writer saw it.
+  if (state == kStolen) state = WaitWhile(*self, kStolen);
   ZIGGY_ASSERT(state == kDone || state == kLeader);
   if (state == kDone && self->status_lost) self->status = OutOfMemory("reporting an error", false);
   return state == kDone;
