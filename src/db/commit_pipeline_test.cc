@@ -451,6 +451,7 @@ TEST_F(CommitPipelineTest, ParallelInsertsApplyEveryRecordOnceAtItsSequence) {
         if (i % 4 == 0) batch.Put("second", "v");
         Status s = pipeline_.Write(WriteOptions(), &batch);
         EXPECT_TRUE(s.ok()) << s.ToString();
+        MutexLock lock(&env_.mu);  // last_sequence's
         std::lock_guard<std::mutex> wal_lock(env_.wal_mu);
         if (env_.applied_count < raw(env_.last_sequence)) unpublished.fetch_add(1);
       }
