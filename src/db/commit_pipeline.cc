@@ -1,6 +1,8 @@
 #include "db/commit_pipeline.h"
 
 #include <algorithm>
+#include <array>
+#include <new>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -85,6 +87,8 @@ struct CommitPipeline::Writer {
   bool offered = false;   // the leader offered it its insert (InsertInParallel; leader only)
   Status status;          // set by the serving leader before state becomes kDone
   bool rejected = false;  // its validator failed it in a group (status set then)
+  // Copying its group's error into `status` ran out of memory: the writer makes its own.
+  bool status_lost = false;
   // Mutable: the writer marks its sleep in it while waiting (WaitWhileSpinning).
   mutable std::atomic<uint32_t> state{kWaiting};
 };
@@ -95,20 +99,25 @@ namespace {
 class WakeUps {
  public:
   // Once the state is kDone the writer may be gone: only its bit or its word's address is kept.
-  // Sets writer's state to `state` and notes the wake-up it needs, if any.
+  // Sets writer's state to `state` and notes the wake-up it needs, if any. Allocates nothing
+  // (the serving loop must not throw): past kMaxWords sleepers, it wakes at once.
   template <typename QueuedWriter>  // CommitPipeline::Writer, private to CommitPipeline
   void Set(QueuedWriter* writer, uint32_t state) {
     if (writer->sync) {
       bits_ |= writer->wake_bit;
       writer->state.store(state, std::memory_order_release);
     } else if ((writer->state.exchange(state, std::memory_order_acq_rel) & kSleepingBit) != 0) {
-      words_.push_back(&writer->state);
+      if (num_words_ < kMaxWords) {
+        words_[num_words_++] = &writer->state;
+      } else {
+        FutexWakeOne(&writer->state);
+      }
     }
   }
   // With the mutex released, after the states were published.
   void Send(std::atomic<uint32_t>* shared_word) const {
-    for (const std::atomic<uint32_t>* word : words_)
-      FutexWakeOne(word);
+    for (size_t i = 0; i < num_words_; ++i)
+      FutexWakeOne(words_[i]);
     if (bits_ != 0) {
       shared_word->fetch_add(1, std::memory_order_release);
       FutexWakeBits(shared_word, bits_);
@@ -116,9 +125,20 @@ class WakeUps {
   }
 
  private:
+  static constexpr size_t kMaxWords = 32;
   uint32_t bits_ = 0;
-  std::vector<const std::atomic<uint32_t>*> words_;
+  size_t num_words_ = 0;
+  std::array<const std::atomic<uint32_t>*, kMaxWords> words_{};
 };
+
+// The error of a write that ran out of memory `during` a step. `fatal`: the step may have left
+// the DB half changed (a memtable switch, the WAL, the memtable), so writes stop (invariant 3).
+Status OutOfMemory(std::string_view during, bool fatal) {
+  std::string message = "out of memory ";
+  message += during;
+  if (fatal) message += "; the DB refuses writes until it is reopened";
+  return Status::IOError(message);
+}
 
 }  // namespace
 
@@ -179,15 +199,22 @@ bool CommitPipeline::AwaitTurn(Writer* self) {
   if (state == kInsert) {
     uint32_t offered = kInsert;
     if (self->state.compare_exchange_strong(offered, kInserting, std::memory_order_acquire)) {
-      env_->ApplyToMemtable(*self->batch, self->sequence, /*concurrent=*/true);
+      try {
+        env_->ApplyToMemtable(*self->batch, self->sequence, /*concurrent=*/true);
+      } catch (const std::bad_alloc&) {
+        insert_failed_.store(true, std::memory_order_relaxed);  // published by the store below
+      }
       // Release: the leader publishes the group only after it acquired this (invariant 5).
       self->state.store(kInserted, std::memory_order_release);
       state = WaitWhile(*self, kInserted);
     } else {
-      state = WaitWhile(*self, kStolen);  // the leader inserted it
+      state = offered;  // the leader took the offer back first (kStolen, or already kDone)
     }
   }
+  // The leader may also have taken the offer back before this writer saw it.
+  if (state == kStolen) state = WaitWhile(*self, kStolen);
   ZIGGY_ASSERT(state == kDone || state == kLeader);
+  if (state == kDone && self->status_lost) self->status = OutOfMemory("reporting an error", false);
   return state == kDone;
 }
 
@@ -201,7 +228,13 @@ Status CommitPipeline::Write(const WriteOptions& options, const WriteBatch* batc
     sync_writers_expected_ = std::max(sync_writers_expected_, sync_writers_inflight_);
     self.wake_bit = uint32_t{1} << (next_wake_bit_++ % 32);
   }
-  writers_.push_back(&self);
+  try {
+    writers_.push_back(&self);
+  } catch (const std::bad_alloc&) {
+    if (self.sync) --sync_writers_inflight_;
+    mu_->Unlock();
+    return OutOfMemory("queueing a write", /*fatal=*/false);
+  }
   if (writers_.size() == 1) {
     self.state.store(kLeader, std::memory_order_relaxed);
   } else if (CompletesGathering(self)) {
@@ -230,12 +263,14 @@ Status CommitPipeline::Write(const WriteOptions& options, const WriteBatch* batc
     // state still kLeader means the wait timed out and this leader keeps its group.
     if (self.state.load(std::memory_order_acquire) != kLeader) {
       WaitWhile(self, kTakenOver);
+      if (self.status_lost) return OutOfMemory("reporting an error", /*fatal=*/false);
       return self.status;
     }
     mu_->Lock();
     if (self.state.load(std::memory_order_relaxed) != kLeader) {
       mu_->Unlock();
       WaitWhile(self, kTakenOver);
+      if (self.status_lost) return OutOfMemory("reporting an error", /*fatal=*/false);
       return self.status;
     }
     EndGathering();
@@ -257,17 +292,40 @@ Status CommitPipeline::CommitGroups(Writer* self) {
   while (true) {
     Writer* front = writers_.front();
     Writer* last = front;
-    Status s = error_;
-    if (s.ok()) s = env_->MakeRoom(front->batch, mu_);
+    // An allocation failure fails this turn's writers with a Status; where it may have left
+    // the DB half changed, it also stops later writes (OutOfMemory's `fatal`). Copying a
+    // sticky error allocates too: if that fails, each writer makes its own (status_lost).
+    Status s;
+    bool status_lost = false;
+    try {
+      s = error_;
+    } catch (const std::bad_alloc&) {
+      status_lost = true;
+    }
+    if (s.ok() && !status_lost) {
+      try {
+        s = env_->MakeRoom(front->batch, mu_);
+      } catch (const std::bad_alloc&) {
+        s = error_ = OutOfMemory("making room for a write", /*fatal=*/true);
+      }
+    }
     // The validator runs after MakeRoom, which may release the mutex, and before anything else
     // can commit: every earlier group is published, no later one exists (invariant 4).
-    if (s.ok() && front->validator != nullptr) {
-      s = (*front->validator)(SequenceNumber{raw(env_->LastSequence()) + 1}, no_batch_);
+    if (s.ok() && !status_lost && front->validator != nullptr) {
+      try {
+        s = (*front->validator)(SequenceNumber{raw(env_->LastSequence()) + 1}, no_batch_);
+      } catch (const std::bad_alloc&) {
+        s = OutOfMemory("validating a write", /*fatal=*/false);
+      }
     }
-    if (s.ok() && front->batch != nullptr) {
+    if (s.ok() && !status_lost && front->batch != nullptr) {
       size_t batches = 0;
-      BuildBatchGroup(&last, &batches);
-      s = WriteGroup(*front, batches);
+      try {
+        BuildBatchGroup(&last, &batches);
+      } catch (const std::bad_alloc&) {
+        s = OutOfMemory("forming a write group", /*fatal=*/false);  // nothing written yet
+      }
+      if (s.ok()) s = WriteGroup(*front, batches);
       if (group_batch_.ApproximateSize() > kGroupBatchKeepBytes) group_batch_ = WriteBatch();
     }
     // Pop the group and hand the queue to the next writer, then wake them all with the mutex
@@ -282,7 +340,15 @@ Status CommitPipeline::CommitGroups(Writer* self) {
         served_self = true;
       } else {
         if (served->sync) --sync_writers_inflight_;
-        if (!served->rejected) served->status = s;
+        if (status_lost) {
+          served->status_lost = true;
+        } else if (!served->rejected) {
+          try {
+            served->status = s;  // copying an error allocates
+          } catch (const std::bad_alloc&) {
+            served->status_lost = true;
+          }
+        }
         wake.Set(served, kDone);
       }
       if (served == last) break;
@@ -293,7 +359,10 @@ Status CommitPipeline::CommitGroups(Writer* self) {
     if (served_self && self->sync) --sync_writers_inflight_;
     mu_->Unlock();
     wake.Send(&writer_wakeups_);
-    if (served_self) return self->rejected ? self->status : s;
+    if (served_self) {
+      if (status_lost) return OutOfMemory("reporting an error", /*fatal=*/false);
+      return self->rejected ? self->status : s;
+    }
     if (!lead_again && AwaitTurn(self)) return self->status;
     mu_->Lock();
     ZIGGY_ASSERT(writers_.front() == self);
@@ -380,41 +449,69 @@ Status CommitPipeline::WriteGroup(const Writer& leader, size_t batches) {
       next += WriteBatchInternal::Count(*member->batch);
     }
   }
-  env_->BeginGroup(group);
+  try {
+    env_->BeginGroup(group);
+  } catch (const std::bad_alloc&) {
+    return OutOfMemory("starting a write group", /*fatal=*/false);  // nothing written yet
+  }
   Status s;
   uint64_t sync_micros = 0;
   {
     MutexUnlock unlock(mu_);
     // INVARIANT: only the leader runs these steps while the mutex is released (the members it
     // hands inserts to run only ApplyToMemtable, and are done before it relocks: invariant 5).
-    if (!group.disable_wal) s = env_->WriteToWal(group, &sync_micros);
+    // From here on a failure may leave part of the group in the WAL or the memtable: it goes
+    // to FinishGroup as the group's failure, which stops writes.
+    try {
+      if (!group.disable_wal) s = env_->WriteToWal(group, &sync_micros);
+    } catch (const std::bad_alloc&) {
+      s = OutOfMemory("writing the WAL", /*fatal=*/true);
+    }
     if (s.ok()) {
       if (parallel) {
-        InsertInParallel(leader, first);
+        s = InsertInParallel(leader, first);
       } else {
-        env_->ApplyToMemtable(*group.batch, first, /*concurrent=*/false);
+        try {
+          env_->ApplyToMemtable(*group.batch, first, /*concurrent=*/false);
+        } catch (const std::bad_alloc&) {
+          s = OutOfMemory("inserting into the memtable", /*fatal=*/true);
+        }
       }
     }
   }
   if (sync_micros > 0) last_sync_micros_ = sync_micros;
-  s = env_->FinishGroup(group, s, mu_);
+  try {
+    s = env_->FinishGroup(group, s, mu_);
+  } catch (const std::bad_alloc&) {
+    s = OutOfMemory("publishing a write group", /*fatal=*/true);
+  }
   if (!s.ok()) error_ = s;
   return s;
 }
 
-void CommitPipeline::InsertInParallel(const Writer& leader, SequenceNumber first) {
+Status CommitPipeline::InsertInParallel(const Writer& leader, SequenceNumber first) {
+  bool failed = false;  // an insert ran out of memory
   // Offer each member its insert; one that is asleep keeps sleeping (see WriterState).
   for (Writer* member : group_members_) {
     uint32_t waiting = kWaiting;
     member->offered =
         member->state.compare_exchange_strong(waiting, kInsert, std::memory_order_release);
   }
-  env_->ApplyToMemtable(*leader.batch, first, /*concurrent=*/true);
+  // Every offer is settled before returning, even after a failure: members use group state.
+  try {
+    env_->ApplyToMemtable(*leader.batch, first, /*concurrent=*/true);
+  } catch (const std::bad_alloc&) {
+    failed = true;
+  }
   for (Writer* member : group_members_) {
     uint32_t offered = kInsert;
     if (!member->offered ||
         member->state.compare_exchange_strong(offered, kStolen, std::memory_order_acquire)) {
-      env_->ApplyToMemtable(*member->batch, member->sequence, /*concurrent=*/true);
+      try {
+        env_->ApplyToMemtable(*member->batch, member->sequence, /*concurrent=*/true);
+      } catch (const std::bad_alloc&) {
+        failed = true;
+      }
       continue;
     }
     // Claimed: the member is running its insert. Acquire pairs with its kInserted store.
@@ -427,6 +524,9 @@ void CommitPipeline::InsertInParallel(const Writer& leader, SequenceNumber first
       }
     }
   }
+  // Acquired with the members' kInserted stores above.
+  if (insert_failed_.exchange(false, std::memory_order_relaxed)) failed = true;
+  return failed ? OutOfMemory("inserting into the memtable", /*fatal=*/true) : Status::OK();
 }
 
 }  // namespace ziggydb

@@ -1,8 +1,9 @@
 // CommitPipeline: the write path's group commit. Writers queue; the front writer (the leader)
 // makes room, merges the compatible batches queued behind it into one group, gives the group its
 // sequence numbers, and with the mutex released writes it to the WAL as one record (synced at
-// most once) and applies it to the memtable. Back under the mutex it publishes the sequence
-// numbers and wakes the writers it served; the next front writer leads the next group.
+// most once) and applies it to the memtable (with the group's members inserting their own
+// batches in parallel: invariant 5). Back under the mutex it publishes the sequence numbers and
+// wakes the writers it served; the next front writer leads the next group.
 //
 // The pipeline knows nothing of the DB: it works through a CommitEnv (make room, sequence,
 // WAL, memtable, publication), so it can be tested without one (commit_pipeline_test.cc).
@@ -16,7 +17,11 @@
 //   2. A writer is acknowledged only after its group was published, and (sync writers) after the
 //      WAL sync that covers it; a sync batch never rides on a non-sync leader.
 //   3. Once publishing a group fails (CommitEnv::FinishGroup), the error is sticky: every
-//      later write returns it without reaching the CommitEnv.
+//      later write returns it without reaching the CommitEnv. So is running out of memory
+//      (std::bad_alloc) where it may leave the DB half changed: in MakeRoom, the WAL write, the
+//      memtable inserts or FinishGroup. Before those (queueing, validating, forming the group)
+//      it fails only the writes of that turn, with a Status. No exception leaves Write with the
+//      mutex held or a writer queued.
 //   4. A writer's validator (CommitPipeline::Write) runs under the mutex after every earlier
 //      group was published and before its own batch gets its sequence numbers. It is given the
 //      batches ahead of it in its own group (numbered before it, not yet published; none when it
@@ -145,7 +150,8 @@ class CommitPipeline {
   // The leader's part of a parallel insert (invariant 5), mutex released: offers the members of
   // group_members_ their inserts, inserts its own batch (numbered from `first`), takes over the
   // offers not yet claimed, and waits for the claimed ones to finish.
-  void InsertInParallel(const Writer& leader, SequenceNumber first);
+  // Returns an error if an insert ran out of memory (the group is then partly inserted).
+  [[nodiscard]] Status InsertInParallel(const Writer& leader, SequenceNumber first);
   // Commits the group at the front of writers_ on this thread, and the next ones while self is
   // at the front and unserved, until self's batch is served; returns its status.
   // Precondition: mutex held, self queued, and either self is the front or it took over the
@@ -166,6 +172,9 @@ class CommitPipeline {
   // Filled under the mutex by BuildBatchGroup, then read by the leader alone, with the mutex
   // released, until its group is published: not GUARDED_BY for that reason.
   std::vector<Writer*> group_members_;
+  // Set by a member whose own insert ran out of memory, before its kInserted store; read and
+  // cleared by the leader after it saw every kInserted (InsertInParallel).
+  std::atomic<bool> insert_failed_{false};
   const WriteBatch no_batch_;      // what a leader's validator has ahead of it
   Status error_ GUARDED_BY(*mu_);  // sticky (invariant 3)
   // Group commit gathering (see BeginGathering).

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <map>
@@ -90,9 +91,11 @@ class FakeCommitEnv : public CommitEnv {
     leaders_inside.fetch_sub(1);
     return s;
   }
-  void ApplyToMemtable(const WriteBatch& batch, SequenceNumber, bool) override {
+  void ApplyToMemtable(const WriteBatch& batch, SequenceNumber first, bool) override {
     std::lock_guard<std::mutex> wal_lock(wal_mu);
     applied_count += WriteBatchInternal::Count(batch);
+    for (uint32_t i = 0; i < WriteBatchInternal::Count(batch); ++i)
+      applied_sequences.push_back(raw(first) + i);
   }
   Status FinishGroup(const CommitGroup& group, const Status& written, Mutex* mu) override {
     EXPECT_EQ(mu, &this->mu);
@@ -135,6 +138,7 @@ class FakeCommitEnv : public CommitEnv {
   std::vector<std::string> wal;  // keys in WAL order
   size_t durable_records = 0;
   uint64_t applied_count = 0;
+  std::vector<uint64_t> applied_sequences;  // one per record applied, in call order
 
   std::atomic<int> leaders_inside{0};
   std::atomic<int> wal_failures{0};
@@ -429,6 +433,39 @@ TEST_F(CommitPipelineTest, WriteRejectedInsideAGroupLeavesTheRestOfTheGroup) {
   EXPECT_EQ(groups[1].batches, 3u);
   EXPECT_EQ(raw(validated_at), 3u);
   EXPECT_EQ(raw(env_.last_sequence), 4u);
+}
+
+// Non-sync writers only, more threads than CPUs: groups of several batches are inserted in
+// parallel (invariant 5), with members often late to see their offer (taken back by the leader).
+// Every record is applied exactly once, at its own sequence number, before its group is
+// published.
+TEST_F(CommitPipelineTest, ParallelInsertsApplyEveryRecordOnceAtItsSequence) {
+  constexpr int kThreads = 6;
+  constexpr int kWritesPerThread = 1500;
+  std::atomic<int> unpublished{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads_.emplace_back([&, t] {
+      for (int i = 0; i < kWritesPerThread; ++i) {
+        WriteBatch batch;
+        batch.Put(std::to_string(t) + "/" + std::to_string(i), "v");
+        if (i % 4 == 0) batch.Put("second", "v");
+        Status s = pipeline_.Write(WriteOptions(), &batch);
+        EXPECT_TRUE(s.ok()) << s.ToString();
+        MutexLock lock(&env_.mu);  // last_sequence's
+        std::lock_guard<std::mutex> wal_lock(env_.wal_mu);
+        if (env_.applied_count < raw(env_.last_sequence)) unpublished.fetch_add(1);
+      }
+    });
+  }
+  JoinAll();
+  EXPECT_EQ(unpublished.load(), 0);
+  const uint64_t records = uint64_t{kThreads} * (kWritesPerThread + kWritesPerThread / 4);
+  EXPECT_EQ(raw(env_.last_sequence), records);
+  std::vector<uint64_t> sequences = env_.applied_sequences;
+  std::sort(sequences.begin(), sequences.end());
+  ASSERT_EQ(sequences.size(), records);
+  for (uint64_t i = 0; i < records; ++i)
+    ASSERT_EQ(sequences[i], i + 1);
 }
 
 // Many threads, sync and not, some validated: every write is acknowledged once, in a WAL order

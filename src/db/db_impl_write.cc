@@ -1,6 +1,7 @@
 // DBImpl write path: DBImpl as the CommitEnv of its commit pipeline (commit_pipeline.h: the
 // writer queue and group commit), and the memtable switch, which opens the next WAL (wal_set.h).
 #include <algorithm>
+#include <new>
 #include <utility>
 
 #include "db/db_impl.h"
@@ -17,7 +18,13 @@ Status DBImpl::Write(const WriteOptions& options, const WriteBatch& updates) {
   ZIGGY_RETURN_IF_ERROR(updates.status());
   // An empty batch writes nothing, but with sync it still makes every earlier write durable.
   if (updates.Count() == 0 && !options.sync) return Status::OK();
-  return commit_pipeline_.Write(options, &updates);
+  // The pipeline turns an allocation failure into a Status and releases its mutex (its
+  // invariant 3); this catches one in what is left (copying a status out), with nothing held.
+  try {
+    return commit_pipeline_.Write(options, &updates);
+  } catch (const std::bad_alloc&) {
+    return Status::IOError("out of memory finishing a write");
+  }
 }
 
 Status DBImpl::MakeRoom(const WriteBatch* leader, Mutex* mu) {
@@ -92,8 +99,8 @@ Status DBImpl::FinishGroup(const CommitGroup& group, const Status& written, Mute
   group_wal_ = WalSet::Append();
   if (!written.ok()) {
     SetBackgroundError(Status::IOError(
-        "WAL write failed; acknowledged writes since the last sync may be lost and the DB refuses "
-        "writes until reopened",
+        "WAL write or memtable insert failed; acknowledged writes since the last sync may be "
+        "lost and the DB refuses writes until reopened",
         written.ToString()));
     ReportBackgroundError();
     DeliverEvents();  // the background error's event
