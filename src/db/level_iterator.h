@@ -1,11 +1,12 @@
 // LevelIterator: one iterator over every table of a level >= 1, in key order.
 //
 // The tables of such a level do not overlap and are sorted by key (Version invariant), so they
-// concatenate into one ordered run: a two-level iterator whose index is the level's file list
-// (keyed by each file's largest internal key) and whose blocks are whole tables. A table is opened
-// (through the table cache) only when the iteration reaches it, so a Seek reads one table per
-// level instead of one per file, and a DB iterator merges one child per level instead of one per
-// table.
+// concatenate into one ordered run: the iterator binary-searches the file list (by each file's
+// largest internal key) and walks one table at a time. A table is opened (through the table
+// cache) only when the iteration reaches it, so a Seek reads one table per level instead of one
+// per file, and a DB iterator merges one child per level instead of one per table. One object
+// does this (not a two-level iterator over pinning wrappers) so that a step costs one virtual
+// call into the table iterator.
 //
 // Lifetime: the iterator holds the Version (and so the file list) and the TableReader it is in,
 // so it may outlive the caller's pins.

@@ -9,9 +9,16 @@
 namespace ziggydb {
 namespace {
 
-// One shard: max_open_files is small, and a sharded budget would let one shard's eviction close
-// a table while another shard has room. Opening tables is rare enough for one mutex.
-constexpr int kTableCacheShardBits = 0;
+// Every iterator looks up each L0 table and one table per deeper level, so with several reading
+// threads one mutex is contended on every short scan: large caches are sharded like the block
+// cache. A small max_open_files keeps one shard, where a sharded budget would let one shard's
+// eviction close a table while another shard has room.
+constexpr int kTableCacheShardBits = 4;
+constexpr int kMinFilesPerShard = 32;  // the default max_open_files (1000) shards
+
+int TableCacheShardBits(int capacity_files) {
+  return capacity_files >= kMinFilesPerShard << kTableCacheShardBits ? kTableCacheShardBits : 0;
+}
 
 }  // namespace
 
@@ -21,7 +28,7 @@ TableCache::TableCache(std::string dbname, Env* env, const TableOptions* table_o
       env_(env),
       table_options_(table_options),
       use_mmap_reads_(use_mmap_reads),
-      cache_(static_cast<size_t>(capacity_files), kTableCacheShardBits) {
+      cache_(static_cast<size_t>(capacity_files), TableCacheShardBits(capacity_files)) {
   ZIGGY_ASSERT(capacity_files >= 1);
 }
 

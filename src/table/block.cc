@@ -34,6 +34,15 @@ inline const char* DecodeEntryHeader(const char* p, const char* limit, uint32_t*
 
 }  // namespace
 
+void KeyBuffer::Grow(size_t size) {
+  const size_t capacity = std::max(size, 2 * capacity_);
+  auto grown = std::make_unique<char[]>(capacity);
+  std::memcpy(grown.get(), data_, capacity_);
+  heap_ = std::move(grown);
+  data_ = heap_.get();
+  capacity_ = capacity;
+}
+
 Status Block::ParseRestarts(std::string_view contents, uint32_t* restarts_offset,
                             uint32_t* num_restarts) {
   const size_t size = contents.size();
@@ -132,13 +141,13 @@ inline const char* DecodeKeySuffix(const char* p, const char* limit, uint64_t* s
 // delta ++ fixed64(suffix) at buffer[at...], growing the buffer if needed (never shrinking it).
 // Returns the end of what it wrote, or 0 if the suffix is malformed.
 inline size_t UnpackSplitKey(const char* stored, uint32_t stored_bytes, size_t at,
-                             std::string* buffer) {
+                             KeyBuffer* buffer) {
   uint64_t suffix = 0;
   const char* const delta = DecodeKeySuffix(stored, stored + stored_bytes, &suffix);
   if (delta == nullptr) return 0;
   const auto delta_bytes = static_cast<size_t>((stored + stored_bytes) - delta);
   const size_t end = at + delta_bytes + kKeySuffixBytes;
-  if (buffer->size() < end) buffer->resize(std::max(end, 2 * buffer->size()));
+  buffer->Reserve(end);
   std::memcpy(buffer->data() + at, delta, delta_bytes);
   EncodeFixed64(buffer->data() + at + delta_bytes, suffix);
   return end;

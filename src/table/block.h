@@ -88,6 +88,35 @@ class Block {
   const uint32_t num_restarts_;
 };
 
+// A growable byte buffer whose first kInlineBytes live inside the object, so that decoding the
+// (nearly always short) keys of a block allocates nothing per iterator. It only grows, keeping
+// its bytes. Not movable: data() may point into the object itself.
+class KeyBuffer {
+ public:
+  static constexpr size_t kInlineBytes = 64;
+
+  KeyBuffer() = default;
+  KeyBuffer(const KeyBuffer&) = delete;
+  KeyBuffer& operator=(const KeyBuffer&) = delete;
+
+  char* data() { return data_; }
+  const char* data() const { return data_; }
+  size_t capacity() const { return capacity_; }
+  // Room for `size` bytes, keeping the current ones; returns the start.
+  char* Reserve(size_t size) {
+    if (size > capacity_) Grow(size);
+    return data_;
+  }
+
+ private:
+  void Grow(size_t size);
+
+  char inline_[kInlineBytes];
+  std::unique_ptr<char[]> heap_;
+  char* data_ = inline_;
+  size_t capacity_ = kInlineBytes;
+};
+
 class BlockIterator final : public Iterator {
  public:
   // Keeps block alive; comparator orders its keys (and must outlive the iterator); encoding is
@@ -118,10 +147,7 @@ class BlockIterator final : public Iterator {
   // (and corrupt) if malformed.
   bool RestartKey(uint32_t index, std::string_view* key);
   // Room for a key of `size` bytes in key_buffer_, keeping its first bytes; returns its start.
-  char* KeyRoom(size_t size) {
-    if (size > key_buffer_.size()) key_buffer_.resize(std::max(size, 2 * key_buffer_.size()));
-    return key_buffer_.data();
-  }
+  char* KeyRoom(size_t size) { return key_buffer_.Reserve(size); }
   void MarkInvalid();
   void MarkCorrupt(std::string_view what);
 
@@ -139,10 +165,10 @@ class BlockIterator final : public Iterator {
   uint32_t restart_index_ = 0;
   // The current key is key_buffer_[0, key_size_). The buffer only grows, so decoding an entry
   // writes its bytes in place without a string operation per entry.
-  std::string key_buffer_;
+  KeyBuffer key_buffer_;
   size_t key_size_ = 0;
   std::string_view value_;
-  std::string restart_key_;  // RestartKey's decoded key (kVarintSuffix); only grows
+  KeyBuffer restart_key_;  // RestartKey's decoded key (kVarintSuffix)
   Status status_;
   // Prev walks forward from a restart point to the entry before the current one; it keeps the
   // entries it passed (oldest first, keys back to back in prev_keys_) so that the next Prev calls

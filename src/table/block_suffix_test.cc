@@ -3,6 +3,7 @@
 // saved, and malformed suffixes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -78,6 +79,41 @@ TEST(BlockSuffix, RoundTripsBothDirectionsAtEveryRestartInterval) {
       it.SeekForPrev(entries[j].first);
       ASSERT_TRUE(it.Valid());
       EXPECT_EQ(it.key(), entries[j].first);
+    }
+  }
+}
+
+// Keys from a few bytes to several times KeyBuffer::kInlineBytes, in both encodings: the key
+// buffers move from inline storage to the heap in the middle of a block (and of a restart
+// interval) without losing the shared prefix.
+TEST(BlockSuffix, KeysOutgrowingTheInlineBufferRoundTrip) {
+  Entries entries;
+  for (size_t length = 1; length <= 4 * KeyBuffer::kInlineBytes; length += 5) {
+    std::string prefix = std::string(length, 'p');
+    prefix.back() = static_cast<char>('a' + length % 20);
+    entries.emplace_back(KeyWithSuffix(prefix, length), "v" + std::to_string(length));
+  }
+  std::sort(entries.begin(), entries.end());
+  for (BlockKeyEncoding encoding : {BlockKeyEncoding::kWhole, BlockKeyEncoding::kVarintSuffix}) {
+    for (int restart_interval : {1, 16}) {
+      auto block = Parse(BuildContents(entries, restart_interval, encoding));
+      BlockIterator it(block, BytewiseComparator(), encoding);
+      size_t i = 0;
+      for (it.SeekToFirst(); it.Valid(); it.Next(), ++i) {
+        ASSERT_LT(i, entries.size());
+        EXPECT_EQ(it.key(), entries[i].first);
+      }
+      EXPECT_EQ(i, entries.size());
+      for (it.SeekToLast(); it.Valid(); it.Prev())
+        EXPECT_EQ(it.key(), entries[--i].first);
+      EXPECT_EQ(i, 0u);
+      for (const auto& [key, value] : entries) {
+        it.Seek(key);
+        ASSERT_TRUE(it.Valid());
+        EXPECT_EQ(it.key(), key);
+        EXPECT_EQ(it.value(), value);
+      }
+      EXPECT_TRUE(it.status().ok());
     }
   }
 }

@@ -279,11 +279,18 @@ Status TableReader::OpenDataBlock(const ReadOptions& options, std::string_view i
 }
 
 std::unique_ptr<Iterator> TableReader::NewIterator(const ReadOptions& options) const {
-  return NewTwoLevelIterator(
-      std::make_unique<BlockIterator>(index_block_, options_.comparator),
-      [this, options](std::string_view index_value, std::unique_ptr<Iterator>* iter) {
-        return OpenDataBlock(options, index_value, iter);
-      });
+  // A block load reads only these two options. Capturing them instead of the whole ReadOptions
+  // keeps the opener inside std::function's inline storage: no allocation per table iterator.
+  const bool verify_checksums = options.verify_checksums;
+  const bool fill_cache = options.fill_cache;
+  return NewTwoLevelIterator(std::make_unique<BlockIterator>(index_block_, options_.comparator),
+                             [this, verify_checksums, fill_cache](std::string_view index_value,
+                                                                  std::unique_ptr<Iterator>* iter) {
+                               ReadOptions block_options;
+                               block_options.verify_checksums = verify_checksums;
+                               block_options.fill_cache = fill_cache;
+                               return OpenDataBlock(block_options, index_value, iter);
+                             });
 }
 
 std::unique_ptr<Iterator> TableReader::NewIndexIterator() const {
