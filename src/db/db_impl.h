@@ -83,6 +83,8 @@
 
 namespace ziggydb {
 
+class OpenRollback;
+
 class DBImpl final : public DB, private CommitEnv, private TxnHost {
  public:
   DBImpl(const Options& options, std::string dbname);
@@ -271,6 +273,12 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
                                            const TxnValidator& validate) REQUIRES(mu_);
   // Close's first step: ends the open transactions (TxnClient::OnHostClosed).
   void CloseTransactions() EXCLUDES(mu_);
+  // After a failed OpenImpl step (status s): removes what the Open created (if rollback, whose
+  // names were noted under the lock, is given) and releases the LOCK.
+  void UndoFailedOpen(const Status& s, OpenRollback* rollback) EXCLUDES(mu_);
+  // Close's first step (db_impl.cc): ends the open transactions and writes unlogged writes to a
+  // table.
+  [[nodiscard]] Status FlushBeforeClose() EXCLUDES(mu_);
 
   // ---- db_impl.cc ----
   void Log(const std::string& line) const;
