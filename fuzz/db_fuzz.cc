@@ -297,6 +297,24 @@ class Fuzzer {
 }  // namespace
 }  // namespace ziggydb
 
+// Adds -entropic=0 to libFuzzer's flags unless one is given: the DB's background threads make
+// the coverage of an input vary from run to run, the entropic schedule then counts a stream of
+// "new" features, and updating their frequencies took 83% of the time (~8 inputs/s against ~80
+// without it, in the ASan fuzz build). The replay driver ignores the flag.
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+  static std::vector<char*> args;
+  static char entropic_off[] = "-entropic=0";
+  args.assign(*argv, *argv + *argc);
+  for (char* arg : args)
+    if (std::string_view(arg).starts_with("-entropic=")) return 0;
+  // The flag goes before the corpus paths (libFuzzer reads flags anywhere, paths in order).
+  args.insert(args.begin() + 1, entropic_off);
+  args.push_back(nullptr);
+  *argc += 1;
+  *argv = args.data();
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ziggydb::Input in(data, size);
   ziggydb::Fuzzer fuzzer(in.Byte());
