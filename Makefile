@@ -84,6 +84,14 @@ fuzz-smoke: deps
 	  cmake --preset fuzz >/dev/null && cmake --build --preset fuzz -j $(JOBS); fi
 	scripts/fuzz-smoke.sh build/fuzz/fuzz
 
+# Every libFuzzer target for FUZZ_LONG_SECONDS (default 600) with no input cap; crash inputs land
+# in build/fuzz/fuzz/artifacts/<name>/ (fuzz/README.md).
+.PHONY: fuzz-long
+FUZZ_LONG_SECONDS ?= 600
+fuzz-long: deps
+	cmake --preset fuzz >/dev/null && cmake --build --preset fuzz -j $(JOBS)
+	FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) FUZZ_RUNS=-1 scripts/fuzz-smoke.sh build/fuzz/fuzz
+
 # Long randomized and crash runs, bounded in time (STRESS_SECONDS, default 600 per suite).
 stress: deps
 	cmake --preset release >/dev/null

@@ -124,6 +124,14 @@ class DB {
   // has stopped background work. Writes made meanwhile may create more work to wait for.
   virtual Status WaitForBackgroundWork() = 0;
 
+  // ---- Recovery from a background error (docs/design/recovery.md) ----
+  // After a flush or compaction failed (an I/O error, a full disk) and writes stopped: once the
+  // cause is gone, starts a fresh MANIFEST from the DB's state and lets writes and background
+  // work continue; nothing acknowledged is lost (the failed work is redone). OK if no error had
+  // stopped writes. Returns the error again, still stopped, if it persists, and always after a
+  // failed WAL write or sync (acknowledged writes may be lost from the log: reopen the DB).
+  virtual Status Resume() { return Status::NotSupported("Resume"); }
+
   // ---- Transactions (ziggydb/transaction.h) ----
   // Begins a transaction reading from a snapshot of the current state; Commit writes with
   // `write_options`. After Close, every call of the transaction returns InvalidArgument.

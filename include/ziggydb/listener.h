@@ -100,7 +100,8 @@ class EventListener {
     (void)db;
     (void)info;
   }
-  // The DB stopped accepting writes because of `status`; called once per DB open.
+  // The DB stopped accepting writes because of `status`; called once per DB open (and once more
+  // for each later error after a successful DB::Resume).
   virtual void OnBackgroundError(DB* db, const Status& status) {
     (void)db;
     (void)status;

@@ -6,6 +6,7 @@
 
 #include "db/filename.h"
 #include "util/assert.h"
+#include "util/out_of_memory.h"
 #include "util/status_macros.h"
 
 namespace ziggydb {
@@ -49,10 +50,14 @@ Status DB::Get(const ReadOptions& options, std::string_view key, PinnableValue* 
 Status DB::Open(const Options& options, const std::string& path, std::unique_ptr<DB>* db) {
   db->reset();
   ZIGGY_RETURN_IF_ERROR(options.Validate());
-  auto impl = std::make_unique<DBImpl>(options, path);
-  ZIGGY_RETURN_IF_ERROR(impl->OpenImpl());
-  *db = std::move(impl);
-  return Status::OK();
+  // OpenImpl undoes its own steps on failure, an allocation failure included; a DBImpl that
+  // failed to open is destroyed here (its Close stops whatever it started).
+  return CatchOutOfMemory("DB::Open", [&] {
+    auto impl = std::make_unique<DBImpl>(options, path);
+    ZIGGY_RETURN_IF_ERROR(impl->OpenImpl());
+    *db = std::move(impl);
+    return Status::OK();
+  });
 }
 
 DBImpl::DBImpl(const Options& options, std::string dbname)
@@ -67,7 +72,8 @@ DBImpl::DBImpl(const Options& options, std::string dbname)
 }
 
 DBImpl::~DBImpl() {
-  Close().PermitUncheckedError();  // Close logged its errors
+  // Close logged its errors, and turns an allocation failure into a Status (see Close).
+  Close().PermitUncheckedError();
   MutexLock lock(&mu_);
   ZIGGY_ASSERT(snapshots_.empty());  // the DB contract: release snapshots before closing
   versions_.reset();
@@ -75,18 +81,9 @@ DBImpl::~DBImpl() {
 
 Status DBImpl::Close() {
   if (close_status_.has_value()) return *close_status_;
-  CloseTransactions();
-  Status result;
-  bool flush_unlogged = false;
-  {
-    MutexLock lock(&mu_);
-    flush_unlogged = has_unlogged_writes_ && bg_error_.ok();
-  }
-  if (flush_unlogged) {
-    // Unlogged writes live only in memtables: a clean close keeps them by writing them out.
-    result = Flush();
-    if (!result.ok()) Log("event=error what=close_flush status=\"" + result.ToString() + "\"");
-  }
+  // Each step runs whatever an earlier one returned or met (an allocation failure included): a
+  // closed DB has no background thread, no open WAL and no LOCK.
+  Status result = CatchOutOfMemory("DB::Close", [this] { return FlushBeforeClose(); });
   {
     MutexLock lock(&mu_);
     shutting_down_ = true;
@@ -104,21 +101,46 @@ Status DBImpl::Close() {
   // From here on the entry points refuse: the background threads, whose listener callbacks may
   // still call them, are gone.
   closed_.store(true, std::memory_order_relaxed);
+  Status closed = CatchOutOfMemory("DB::Close", [this] {
+    MutexLock lock(&mu_);
+    Status s = wal_set_.Close();
+    if (!s.ok()) Log("event=error what=close_wal status=\"" + s.ToString() + "\"");
+    return s;
+  });
+  if (result.ok())
+    result = CatchOutOfMemory("DB::Close", [this] {
+      MutexLock lock(&mu_);
+      return bg_error_;
+    });
+  if (result.ok()) result = std::move(closed);
+  if (db_lock_ != nullptr) {
+    Status unlocked = CatchOutOfMemory("DB::Close", [this] {
+      Status s = env_->UnlockFile(std::move(db_lock_));
+      if (!s.ok()) Log("event=error what=unlock status=\"" + s.ToString() + "\"");
+      return s;
+    });
+    if (result.ok()) result = std::move(unlocked);
+  }
+  CatchOutOfMemory("DB::Close", [this] {
+    Log("event=db_closed");
+    return Status::OK();
+  }).PermitUncheckedError();
+  close_status_.emplace(std::move(result));
+  return CatchOutOfMemory("DB::Close", [this] { return *close_status_; });
+}
+
+Status DBImpl::FlushBeforeClose() {
+  CloseTransactions();
+  bool flush_unlogged = false;
   {
     MutexLock lock(&mu_);
-    if (result.ok()) result = bg_error_;
-    Status closed = wal_set_.Close();
-    if (!closed.ok()) Log("event=error what=close_wal status=\"" + closed.ToString() + "\"");
-    if (result.ok()) result = closed;
+    flush_unlogged = has_unlogged_writes_ && bg_error_.ok();
   }
-  if (db_lock_ != nullptr) {
-    Status unlocked = env_->UnlockFile(std::move(db_lock_));
-    if (!unlocked.ok()) Log("event=error what=unlock status=\"" + unlocked.ToString() + "\"");
-    if (result.ok()) result = unlocked;
-  }
-  Log("event=db_closed");
-  close_status_ = result;
-  return result;
+  if (!flush_unlogged) return Status::OK();
+  // Unlogged writes live only in memtables: a clean close keeps them by writing them out.
+  Status s = Flush();
+  if (!s.ok()) Log("event=error what=close_flush status=\"" + s.ToString() + "\"");
+  return s;
 }
 
 void DBImpl::Log(const std::string& line) const {

@@ -33,7 +33,8 @@
 //      imm_[i].next_log_number, and mem_ only data of logs >= wal_set_.live_number().
 //   3. versions_->LogNumber() <= the next_log_number of imm_.front() (if any)
 //      <= wal_set_.live_number().
-//   4. Once bg_error_ is set it stays set: no later write is acknowledged until reopen.
+//   4. Once bg_error_ is set it stays set: no later write is acknowledged until reopen, or, for
+//      an error of a flush or compaction (bg_error_resumable_), until a successful Resume.
 #ifndef ZIGGYDB_DB_DB_IMPL_H_
 #define ZIGGYDB_DB_DB_IMPL_H_
 
@@ -87,6 +88,8 @@
 
 namespace ziggydb {
 
+class OpenRollback;
+
 class DBImpl final : public DB, private CommitEnv, private TxnHost {
  public:
   DBImpl(const Options& options, std::string dbname);
@@ -110,6 +113,7 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   Status CompactRange(std::optional<std::string_view> begin,
                       std::optional<std::string_view> end) override EXCLUDES(mu_);
   Status WaitForBackgroundWork() override EXCLUDES(mu_);
+  Status Resume() override EXCLUDES(mu_);  // db_impl_events.cc
   Status Close() override EXCLUDES(mu_);
 
   // ---- Transactions (db_impl_txn.cc) ----
@@ -259,6 +263,8 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   void NotifyStallChange(const StallChange& change) REQUIRES(mu_);
   // Once per open: after bg_error_ is set, counts, logs (event=background_error) and notifies.
   void ReportBackgroundError() REQUIRES(mu_);
+  // SetBackgroundError for a failed flush or compaction: one that Resume may clear.
+  void SetResumableBackgroundError(const Status& s) REQUIRES(mu_);
   // Delivers the events this thread queued; mu_ is released around the callbacks when there are
   // any (true returned).
   bool DeliverEvents() REQUIRES(mu_);
@@ -285,6 +291,12 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
                                            const TxnValidator& validate) REQUIRES(mu_);
   // Close's first step: ends the open transactions (TxnClient::OnHostClosed).
   void CloseTransactions() EXCLUDES(mu_);
+  // After a failed OpenImpl step (status s): removes what the Open created (if rollback, whose
+  // names were noted under the lock, is given) and releases the LOCK.
+  void UndoFailedOpen(const Status& s, OpenRollback* rollback) EXCLUDES(mu_);
+  // Close's first step (db_impl.cc): ends the open transactions and writes unlogged writes to a
+  // table.
+  [[nodiscard]] Status FlushBeforeClose() EXCLUDES(mu_);
 
   // ---- db_impl_memory.cc: Options::memory_budget_bytes (memory_budget.h) ----
   // What each part of the budget holds now.
@@ -400,7 +412,8 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // The open transactions and their snapshots (db_impl_txn.cc): live snapshots for compaction,
   // ended by Close.
   std::unordered_map<TxnClient*, SequenceNumber> transactions_ GUARDED_BY(mu_);
-  bool bg_error_reported_ GUARDED_BY(mu_) = false;  // ReportBackgroundError ran
+  bool bg_error_reported_ GUARDED_BY(mu_) = false;   // ReportBackgroundError ran
+  bool bg_error_resumable_ GUARDED_BY(mu_) = false;  // bg_error_ came from a flush or compaction
   // Checkpoints and backups: the tables of versions_->current() hold every write up to this
   // sequence and none after it. Set by Open (recovery flushes everything) and by each flush.
   SequenceNumber flushed_sequence_ GUARDED_BY(mu_){0};

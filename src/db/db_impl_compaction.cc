@@ -47,7 +47,7 @@ void DBImpl::CompactionThreadMain() {
     DeliverEvents();
     compaction_scheduler_.FinishAutomatic(c.get());
     c.reset();  // unpins the input Version, so that its tables can go
-    if (!s.ok() && !shutting_down_) SetBackgroundError(s);
+    if (!s.ok() && !shutting_down_) SetResumableBackgroundError(s);
     // Wakes CompactRange callers waiting for no compaction to run, stalled writers, the flush
     // thread held by a full L0 and WaitForBackgroundWork; and the other compaction threads (work
     // may have appeared, and this compaction's inputs no longer conflict).
@@ -196,7 +196,7 @@ Status DBImpl::CompactRange(std::optional<std::string_view> begin,
     if (s.ok()) DeleteObsoleteFiles();
   }
   compaction_scheduler_.FinishManual();
-  if (!s.ok() && !shutting_down_) SetBackgroundError(s);
+  if (!s.ok() && !shutting_down_) SetResumableBackgroundError(s);
   // Automatic compactions may start again (and the Version changed); another CompactRange
   // caller may start, and WaitForBackgroundWork may find nothing left to do.
   compaction_needed_.NotifyAll();

@@ -1,6 +1,7 @@
 // DBImpl observability: counting into db_stats_, listener events (queued in events_ under mu_,
 // delivered by the same thread without it: event_queue.h) and the one-line-per-event info LOG
-// (format: docs/design/observability.md).
+// (format: docs/design/observability.md); and the background error's report and its clearing
+// by Resume (docs/design/recovery.md).
 //
 // LOG event lines are "event=<name>" followed by space-separated key=value pairs; values never
 // contain spaces except a status, which is last and double-quoted.
@@ -10,6 +11,7 @@
 #include <utility>
 
 #include "db/db_impl.h"
+#include "util/status_macros.h"
 
 namespace ziggydb {
 namespace {
@@ -185,6 +187,47 @@ void DBImpl::RecordWriteGroup(size_t batches, uint64_t bytes, uint64_t keys,
 void DBImpl::RecordWalSync(uint64_t micros) const {
   db_stats_->RecordTick(Ticker::kWalSyncs);
   db_stats_->RecordHistogram(HistogramType::kWalSyncMicros, micros);
+}
+
+void DBImpl::SetResumableBackgroundError(const Status& s) {
+  const bool first = bg_error_.ok();
+  SetBackgroundError(s);
+  if (first) bg_error_resumable_ = true;
+}
+
+Status DBImpl::Resume() {
+  ZIGGY_RETURN_IF_ERROR(CheckOpen());
+  MutexLock lock(&mu_);
+  if (bg_error_.ok()) return Status::OK();
+  // A failed WAL write or sync may have lost acknowledged writes from the log: only a reopen,
+  // which replays what the log holds, knows the truth.
+  if (!bg_error_resumable_) return bg_error_;
+  // Compactions started before the error install nothing while it stands (RunCompaction checks
+  // it); let them end first, so that none is mid-edit below.
+  while (compaction_scheduler_.running() > 0 && !shutting_down_)
+    background_work_done_.Wait(&mu_);
+  if (shutting_down_) return bg_error_;
+  // The failed edit may or may not be durable, and the MANIFEST may end in a partial record: the
+  // next edit goes to a fresh MANIFEST (VersionSet never appends after a failed write) holding
+  // exactly the installed state, so the durable state equals the one in memory before any file
+  // is deleted or any work redone. An edit with no change does that (or appends harmlessly when
+  // the failure was not the MANIFEST's).
+  VersionEdit edit;
+  if (Status s = versions_->LogAndApply(&edit, &mu_); !s.ok()) {
+    Log("event=resume_failed status=" + QuotedStatus(s));
+    return s;
+  }
+  Log("event=resumed status=" + QuotedStatus(bg_error_));  // the error cleared
+  bg_error_ = Status::OK();
+  bg_error_reported_ = false;
+  bg_error_resumable_ = false;
+  // The failed job's outputs are named by no MANIFEST now: they go; the flush thread redoes the
+  // queued memtables, the compaction threads pick again, stalled writers look again.
+  DeleteObsoleteFiles();
+  flush_needed_.NotifyAll();
+  compaction_needed_.NotifyAll();
+  background_work_done_.NotifyAll();
+  return Status::OK();
 }
 
 }  // namespace ziggydb

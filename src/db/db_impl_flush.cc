@@ -29,7 +29,7 @@ void DBImpl::BackgroundThreadMain() {
     if (HoldFlushWhileL0Full()) continue;
     std::shared_ptr<MemTable> flushed;
     Status s = FlushOldestImmutable(&flushed);
-    if (!s.ok()) SetBackgroundError(s);
+    if (!s.ok()) SetResumableBackgroundError(s);
     ReportBackgroundError();
     // Listeners hear of the flush before the threads waiting for it wake.
     DeliverEvents();

@@ -9,6 +9,7 @@
 #include "db/open_rollback.h"
 #include "db/recovery.h"
 #include "util/assert.h"
+#include "util/out_of_memory.h"
 #include "util/status_macros.h"
 
 namespace ziggydb {
@@ -18,27 +19,56 @@ Status DBImpl::OpenImpl() {
   OpenRollback rollback(env_, dbname_);
   bool exists = false;
   // Checked before LOCK is created, so a directory we reject is never written to; checked again
-  // under the lock, which makes the answer authoritative.
-  Status s = CheckDirectory(&exists);
-  if (s.ok()) s = env_->LockFile(LockFileName(dbname_), &db_lock_);
+  // under the lock, which makes the answer authoritative. An allocation failure is a failure
+  // like any other: undone the same way.
+  Status s = CatchOutOfMemory("DB::Open", [&] {
+    ZIGGY_RETURN_IF_ERROR(CheckDirectory(&exists));
+    return env_->LockFile(LockFileName(dbname_), &db_lock_);
+  });
   if (!s.ok()) {
+    if (db_lock_ != nullptr) env_->UnlockFile(std::move(db_lock_)).PermitUncheckedError();
     rollback.RemoveCreatedDirectory();
     return s;
   }
-  s = rollback.NoteNamesUnderLock();
-  if (s.ok()) s = CheckDirectory(&exists);
-  if (s.ok()) s = RecoverAndStart(exists);
-  if (!s.ok()) {
-    Log("event=open_failed path=" + dbname_ + " status=\"" + s.ToString() + "\"");
-    {
-      MutexLock lock(&mu_);
-      versions_.reset();  // closes the MANIFEST writer before its file may go
-    }
-    rollback.RemoveCreatedFiles([this](const std::string& line) { Log(line); });
-    env_->UnlockFile(std::move(db_lock_)).PermitUncheckedError();
-    rollback.RemoveCreatedDirectory();
-  }
+  bool names_noted = false;
+  s = CatchOutOfMemory("DB::Open", [&] {
+    ZIGGY_RETURN_IF_ERROR(rollback.NoteNamesUnderLock());
+    names_noted = true;
+    ZIGGY_RETURN_IF_ERROR(CheckDirectory(&exists));
+    return RecoverAndStart(exists);
+  });
+  if (!s.ok()) UndoFailedOpen(s, names_noted ? &rollback : nullptr);
   return s;
+}
+
+void DBImpl::UndoFailedOpen(const Status& s, OpenRollback* rollback) {
+  // Every step runs even if an earlier one meets an allocation failure: the LOCK is released
+  // whatever happens (files left behind are removed by the next Open as obsolete).
+  CatchOutOfMemory("DB::Open", [&] {
+    Log("event=open_failed path=" + dbname_ + " status=\"" + s.ToString() + "\"");
+    return Status::OK();
+  }).PermitUncheckedError();
+  {
+    MutexLock lock(&mu_);
+    versions_.reset();  // closes the MANIFEST writer before its file may go
+  }
+  // Without the names noted under the lock nothing is known to be this Open's: nothing goes (the
+  // directory existed: the lock was taken in it).
+  if (rollback != nullptr) {
+    CatchOutOfMemory("DB::Open", [&] {
+      rollback->RemoveCreatedFiles([this](const std::string& line) { Log(line); });
+      return Status::OK();
+    }).PermitUncheckedError();
+  }
+  CatchOutOfMemory("DB::Open", [&] {
+    return env_->UnlockFile(std::move(db_lock_));
+  }).PermitUncheckedError();
+  if (rollback != nullptr) {
+    CatchOutOfMemory("DB::Open", [&] {
+      rollback->RemoveCreatedDirectory();
+      return Status::OK();
+    }).PermitUncheckedError();
+  }
 }
 
 Status DBImpl::RecoverAndStart(bool exists) {

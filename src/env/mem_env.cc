@@ -439,8 +439,10 @@ Status MemEnv::LockFile(const std::string& path, std::unique_ptr<FileLock>* lock
   std::shared_ptr<Inode>& inode = files_[path];
   if (inode == nullptr) inode = std::make_shared<Inode>();
   const uint64_t generation = next_lock_generation_++;
+  // The handle first: if an allocation fails, the lock was never taken.
+  auto handle = std::make_unique<LockImpl>(path, generation);
   locks_[path] = generation;
-  *lock = std::make_unique<LockImpl>(path, generation);
+  *lock = std::move(handle);
   return Status::OK();
 }
 

@@ -230,7 +230,15 @@ Status PosixEnv::LockFile(const std::string& path, std::unique_ptr<FileLock>* lo
     if (err == EWOULDBLOCK || err == EAGAIN) return LockHeld(path);
     return ErrnoError("flock", path, err);
   }
-  *lock = std::make_unique<PosixFileLock>(path, fd);
+  try {
+    *lock = std::make_unique<PosixFileLock>(path, fd);
+  } catch (...) {
+    // An allocation failure must not leave the lock held with nobody to release it.
+    flock(fd, LOCK_UN);
+    close(fd);
+    Locks().Erase(path);
+    throw;
+  }
   return Status::OK();
 }
 
