@@ -7,8 +7,8 @@
 //
 // Covered: reads (get, pinned get, properties), building batches, iterators and snapshots, and
 // writes (the write path turns an allocation failure into a Status, never leaving its mutex held:
-// commit_pipeline.h, invariant 3). Not covered, because the engine below is not exception-safe
-// there (one inside DB::Open or Close reaches a destructor and terminates): open and close. The
+// commit_pipeline.h, invariant 3). Open and Close under allocation failure are covered below the
+// C layer, by tests/fault_oom_test.cc (an IOError "out of memory", the LOCK always released); the
 // C layer catches what reaches it on those paths too.
 #include <gtest/gtest.h>
 
