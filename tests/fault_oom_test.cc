@@ -1,90 +1,26 @@
 // DB::Open and DB::Close under allocation failure: the n-th allocation made on the calling thread
-// throws std::bad_alloc (this binary replaces the global operator new; background threads
-// allocate normally), for every n up to the call's allocation count (sampled beyond the first
-// few hundred). The call must return an error Status or succeed, never let the exception out or
-// terminate the process; a failed Open must leave the directory as it was and release the LOCK;
-// a Close that met the failure must still stop the DB and release the LOCK; and every write
-// acknowledged before is still there when the DB is opened again. The write path under allocation
-// failure is the write-path tests' business (db_impl_write.cc).
+// throws std::bad_alloc (testutil/failing_allocator.h; background threads allocate normally),
+// for every n up to the call's allocation count (sampled beyond the first few hundred). The call
+// must return an error Status or succeed, never let the exception out or terminate the process; a
+// failed Open must leave the directory as it was and release the LOCK; a Close that met the failure
+// must still stop the DB and release the LOCK; and every write acknowledged before is still there
+// when the DB is opened again. The write path under allocation failure is the write-path tests'
+// business (db_impl_write.cc).
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <new>
 #include <string>
 #include <vector>
 
 #include "env/fault_env.h"
+#include "testutil/failing_allocator.h"
 #include "testutil/testutil.h"
 #include "ziggydb/db.h"
 #include "ziggydb/options.h"
-
-namespace {
-
-// Allocations left before the injected failure on this thread; negative: no injection.
-thread_local long allocations_until_failure = -1;
-// Allocations made on this thread while counting.
-thread_local long allocations_counted = 0;
-thread_local bool counting = false;
-thread_local bool failure_thrown = false;
-
-void* Allocate(size_t size) {
-  if (counting) ++allocations_counted;
-  if (allocations_until_failure >= 0 && allocations_until_failure-- == 0) {
-    failure_thrown = true;
-    throw std::bad_alloc();
-  }
-  void* p = std::malloc(size == 0 ? 1 : size);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-
-void Arm(long n) {
-  allocations_until_failure = n;
-  failure_thrown = false;
-}
-bool Disarm() {
-  allocations_until_failure = -1;
-  return failure_thrown;
-}
-
-}  // namespace
-
-void* operator new(size_t size) {
-  return Allocate(size);
-}
-void* operator new[](size_t size) {
-  return Allocate(size);
-}
-void* operator new(size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return Allocate(size);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return Allocate(size);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, size_t) noexcept {
-  std::free(p);
-}
 
 namespace ziggydb::test {
 namespace {
@@ -163,12 +99,11 @@ class OomTest : public ::testing::Test {
   // Allocations DB::Open makes on the calling thread for this directory.
   long CountOpenAllocations() {
     std::unique_ptr<DB> db;
-    allocations_counted = 0;
-    counting = true;
+    StartCountingAllocations();
     Status s = DB::Open(options_, kDb, &db);
-    counting = false;
+    const long count = StopCountingAllocations();
     EXPECT_TRUE(s.ok()) << s.ToString();
-    return allocations_counted;
+    return count;
   }
 
   FaultInjectionEnv env_;
@@ -187,13 +122,13 @@ TEST_F(OomTest, FailedOpenReturnsAnErrorAndLeavesTheDirectoryAsItWas) {
     std::unique_ptr<DB> db;
     Status s;
     bool escaped = false;
-    Arm(n);
+    ArmAllocationFailure(n);
     try {
       s = DB::Open(options_, kDb, &db);
     } catch (const std::bad_alloc&) {
       escaped = true;
     }
-    const bool failed = Disarm();
+    const bool failed = DisarmAllocationFailure();
     ASSERT_FALSE(escaped) << "std::bad_alloc escaped DB::Open";
     if (!s.ok()) {
       ++failed_opens;
@@ -227,12 +162,10 @@ TEST_F(OomTest, CloseThatMeetsAnAllocationFailureStillClosesAndLosesNothing) {
     std::unique_ptr<DB> db;
     ASSERT_TRUE(DB::Open(options_, kDb, &db).ok());
     ASSERT_TRUE(db->Put(WriteOptions(), "k", "v").ok());
-    allocations_counted = 0;
-    counting = true;
+    StartCountingAllocations();
     Status s = db->Close();
-    counting = false;
+    total = StopCountingAllocations();
     ASSERT_TRUE(s.ok()) << s.ToString();
-    total = allocations_counted;
   }
   ASSERT_GT(total, 0);
   int failures_met = 0;
@@ -243,13 +176,13 @@ TEST_F(OomTest, CloseThatMeetsAnAllocationFailureStillClosesAndLosesNothing) {
     ASSERT_TRUE(db->Put(WriteOptions(), "k", "v").ok());
     Status s;
     bool escaped = false;
-    Arm(n);
+    ArmAllocationFailure(n);
     try {
       s = db->Close();
     } catch (const std::bad_alloc&) {
       escaped = true;
     }
-    if (Disarm()) ++failures_met;
+    if (DisarmAllocationFailure()) ++failures_met;
     ASSERT_FALSE(escaped) << "std::bad_alloc escaped DB::Close";
     // An allocation failure fails Close unless only a LOG line was lost.
     EXPECT_TRUE(s.ok() || s.ToString().find("out of memory") != std::string::npos) << s.ToString();
@@ -261,18 +194,18 @@ TEST_F(OomTest, CloseThatMeetsAnAllocationFailureStillClosesAndLosesNothing) {
     ExpectAllKeys(again.get());
     again.reset();
     // The destructor of a closed DB, armed as well: it must not terminate.
-    Arm(0);
+    ArmAllocationFailure(0);
     db.reset();
-    Disarm();
+    DisarmAllocationFailure();
   }
   EXPECT_GT(failures_met, 0);
   // The destructor closing an open DB, meeting the failure.
   for (long n : FailurePoints(total + 1)) {
     std::unique_ptr<DB> db;
     ASSERT_TRUE(DB::Open(options_, kDb, &db).ok());
-    Arm(n);
+    ArmAllocationFailure(n);
     db.reset();
-    Disarm();
+    DisarmAllocationFailure();
     ASSERT_TRUE(DB::Open(options_, kDb, &db).ok()) << "the LOCK was not released";
     ExpectAllKeys(db.get());
   }

@@ -1,7 +1,7 @@
 // The C API under allocation failure: an entry point turns std::bad_alloc into an error (or its
 // documented failure result) instead of letting the exception unwind through C frames. Allocation
-// failure is injected by replacing the global operator new for this test binary: on the calling
-// thread only (background threads allocate normally), the n-th allocation after Arm throws. Each
+// failure is injected by testutil/failing_allocator.h: on the calling thread only (background
+// threads allocate normally), the n-th allocation after arming throws. Each
 // call is repeated with n = 0, 1, 2, ... until a run completes without meeting the failure, so
 // every allocation it makes fails once.
 //
@@ -13,85 +13,13 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
-#include <new>
 #include <string>
 #include <vector>
 
+#include "testutil/failing_allocator.h"
 #include "testutil/testutil.h"
 #include "ziggydb/c.h"
-
-namespace {
-
-// Allocations left before the injected failure on this thread; negative: no injection.
-thread_local long allocations_until_failure = -1;
-// Set when the injected failure was thrown since the last Arm.
-thread_local bool failure_thrown = false;
-
-void* Allocate(size_t size) {
-  if (allocations_until_failure >= 0 && allocations_until_failure-- == 0) {
-    failure_thrown = true;
-    throw std::bad_alloc();
-  }
-  void* p = std::malloc(size == 0 ? 1 : size);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-
-void Arm(long n) {
-  allocations_until_failure = n;
-  failure_thrown = false;
-}
-// Runs f (test assertions, which allocate) with the injection paused.
-template <typename F>
-void Unarmed(F&& f) {
-  long saved = allocations_until_failure;
-  allocations_until_failure = -1;
-  f();
-  allocations_until_failure = saved;
-}
-
-// Disarms; returns whether the injected failure happened.
-bool Disarm() {
-  allocations_until_failure = -1;
-  return failure_thrown;
-}
-
-}  // namespace
-
-void* operator new(size_t size) {
-  return Allocate(size);
-}
-void* operator new[](size_t size) {
-  return Allocate(size);
-}
-void* operator new(size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return Allocate(size);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return Allocate(size);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, size_t) noexcept {
-  std::free(p);
-}
 
 namespace ziggydb::test {
 namespace {
@@ -105,9 +33,9 @@ int out_of_memory_errors = 0;  // "Out of memory" errors ForEachAllocation has s
 template <typename Call>
 int ForEachAllocation(Call&& call) {
   for (long n = 0;; n++) {
-    Arm(n);
+    ArmAllocationFailure(n);
     char* err = call();
-    bool failed = Disarm();
+    bool failed = DisarmAllocationFailure();
     if (err != nullptr) {
       ziggydb_code_t code = ziggydb_error_code(err);
       if (code == ZIGGYDB_OUT_OF_MEMORY) out_of_memory_errors++;
@@ -162,7 +90,8 @@ TEST_F(CApiOomTest, WritesAndReads) {
     char* err = nullptr;
     size_t len = 0;
     char* got = ziggydb_get(db_, ro_, "key", 3, &len, &err);
-    Unarmed([&] { EXPECT_TRUE(got == nullptr || std::string(got, len) == value); });
+    WithoutAllocationFailure(
+        [&] { EXPECT_TRUE(got == nullptr || std::string(got, len) == value); });
     ziggydb_free(got);
     return err;
   });
@@ -173,7 +102,8 @@ TEST_F(CApiOomTest, WritesAndReads) {
   ForEachAllocation([&]() -> char* {
     char* err = nullptr;
     ziggydb_code_t code = ziggydb_get_pinned(db_, ro_, "key", 3, pinned, &err);
-    Unarmed([&] { EXPECT_EQ(code, ziggydb_error_code(err)); });  // ZIGGYDB_OK when err is NULL
+    WithoutAllocationFailure(
+        [&] { EXPECT_EQ(code, ziggydb_error_code(err)); });  // ZIGGYDB_OK when err is NULL
     return err;
   });
   ziggydb_pinnable_destroy(pinned);
@@ -219,10 +149,11 @@ TEST_F(CApiOomTest, WritesFailWithAnErrorAndNeverHang) {
     int attempt = 0;
     ForEachAllocation([&]() -> char* {
       std::string key;
-      Unarmed([&] { key = "w" + std::to_string(sync) + "/" + std::to_string(attempt++); });
+      WithoutAllocationFailure(
+          [&] { key = "w" + std::to_string(sync) + "/" + std::to_string(attempt++); });
       char* err = nullptr;
       ziggydb_put(db_, wo_, key.data(), key.size(), value.data(), value.size(), &err);
-      if (err == nullptr) Unarmed([&] { acknowledged.push_back(key); });
+      if (err == nullptr) WithoutAllocationFailure([&] { acknowledged.push_back(key); });
       return err;
     });
   }
@@ -273,7 +204,7 @@ TEST_F(CApiOomTest, IteratorsAndSnapshots) {
       for (ziggydb_iter_seek_to_first(it); ziggydb_iter_valid(it); ziggydb_iter_next(it))
         seen++;
       ziggydb_iter_get_error(it, &iter_err);
-      Unarmed([&] { EXPECT_TRUE(iter_err != nullptr || seen > 0); });
+      WithoutAllocationFailure([&] { EXPECT_TRUE(iter_err != nullptr || seen > 0); });
       ziggydb_iter_destroy(it);
     }
     ziggydb_release_snapshot(db_, snapshot);
