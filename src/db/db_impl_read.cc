@@ -10,37 +10,32 @@
 namespace ziggydb {
 
 Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::string* value) {
-  const StatsTimer timer(env_, stats_, HistogramType::kGetMicros);
-  if (Status open = CheckOpen(); !open.ok()) return open;
-  Status s = GetImpl(options, key, value);
-  if (stats_ != nullptr && s.ok()) {
-    stats_->RecordTick(Ticker::kKeysRead);
-    stats_->RecordTick(Ticker::kBytesRead, value->size());
-  }
-  return s;
+  return GetImpl(options, key, value);
 }
 
 Status DBImpl::Get(const ReadOptions& options, std::string_view key, PinnableValue* value) {
-  const StatsTimer timer(env_, stats_, HistogramType::kGetMicros);
   value->Reset();
-  if (Status open = CheckOpen(); !open.ok()) return open;
-  Status s = GetImpl(options, key, value);
-  if (stats_ != nullptr && s.ok()) {
-    stats_->RecordTick(Ticker::kKeysRead);
-    stats_->RecordTick(Ticker::kBytesRead, value->size());
-  }
-  return s;
+  return GetImpl(options, key, value);
 }
 
 template <typename Value>
 Status DBImpl::GetImpl(const ReadOptions& options, std::string_view key, Value* value) {
+  const StatsTimer timer(env_, stats_, HistogramType::kGetMicros);
+  if (Status open = CheckOpen(); !open.ok()) return open;
   const SuperVersionPin state = super_versions_.Pin();
-  // After the pin (super_version.h, invariant 3).
-  const SequenceNumber sequence = options.snapshot != nullptr
-                                      ? SequenceNumber{options.snapshot->sequence()}
-                                      : super_versions_.LastSequence();
-  const LookupKey lookup(key, sequence);
-  return reads_.Get(options, *state, lookup, value);
+  const LookupKey lookup(key, ReadSequence(options));
+  Status s = reads_.Get(options, *state, lookup, value);
+  if (stats_ != nullptr && s.ok()) {
+    stats_->RecordTick(Ticker::kKeysRead);
+    stats_->RecordTick(Ticker::kBytesRead, value->size());
+  }
+  return s;
+}
+
+// Called after the read state is pinned, never before (super_version.h, invariant 3).
+SequenceNumber DBImpl::ReadSequence(const ReadOptions& options) const {
+  return options.snapshot != nullptr ? SequenceNumber{options.snapshot->sequence()}
+                                     : super_versions_.LastSequence();
 }
 
 void DBImpl::InstallSuperVersion() {
@@ -55,11 +50,8 @@ void DBImpl::InstallSuperVersion() {
 std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   if (Status open = CheckOpen(); !open.ok()) return NewErrorIterator(std::move(open));
   const SuperVersionPin state = super_versions_.Pin();
-  // After the pin (super_version.h, invariant 3).
-  const SequenceNumber sequence = options.snapshot != nullptr
-                                      ? SequenceNumber{options.snapshot->sequence()}
-                                      : super_versions_.LastSequence();
-  std::unique_ptr<Iterator> iter = reads_.NewIterator(options, state.shared(), sequence);
+  std::unique_ptr<Iterator> iter =
+      reads_.NewIterator(options, state.shared(), ReadSequence(options));
   if (stats_ != nullptr) iter = NewStatisticsIterator(std::move(iter), env_, stats_);
   return iter;
 }
