@@ -106,17 +106,6 @@ size_t TableFiles(FaultInjectionEnv* env) {
                        [](const std::string& n) { return n.ends_with(".sst"); });
 }
 
-std::string ReadFile(FaultInjectionEnv* env, const std::string& path) {
-  std::unique_ptr<SequentialFile> file;
-  if (!env->NewSequentialFile(path, &file).ok()) return "";
-  std::string out;
-  std::string scratch(4096, '\0');
-  std::string_view got;
-  while (file->Read(scratch.size(), &got, scratch.data()).ok() && !got.empty())
-    out.append(got);
-  return out;
-}
-
 class FaultMatrix : public ::testing::TestWithParam<Cell> {
  protected:
   void SetUp() override {
@@ -206,7 +195,7 @@ class FaultMatrix : public ::testing::TestWithParam<Cell> {
     EXPECT_EQ(CheckGets(false), 0);
     EXPECT_FALSE(ScanFails());
     stopped_ = true;  // the listener is checked once Close has joined the background threads
-    const std::string log = ReadFile(&env_, std::string(kDb) + "/LOG");
+    const std::string log = ReadAll(&env_, std::string(kDb) + "/LOG");
     EXPECT_NE(log.find("event=background_error"), std::string::npos) << log;
   }
 
@@ -224,7 +213,7 @@ class FaultMatrix : public ::testing::TestWithParam<Cell> {
     EXPECT_TRUE(s.ok()) << s.ToString();
     EXPECT_EQ(CheckGets(false), 0);
     EXPECT_FALSE(ScanFails());
-    const std::string log = ReadFile(&env_, std::string(kDb) + "/LOG");
+    const std::string log = ReadAll(&env_, std::string(kDb) + "/LOG");
     EXPECT_NE(log.find("event=resumed"), std::string::npos);
   }
 

@@ -46,17 +46,6 @@ std::vector<std::string> Listing(Env* env) {
   return names;
 }
 
-std::string ReadAll(Env* env, const std::string& path) {
-  std::unique_ptr<SequentialFile> file;
-  if (!env->NewSequentialFile(path, &file).ok()) return "";
-  std::string out;
-  std::string scratch(4096, '\0');
-  std::string_view got;
-  while (file->Read(scratch.size(), &got, scratch.data()).ok() && !got.empty())
-    out.append(got);
-  return out;
-}
-
 // Allocation indices to fail for a call that makes `total` allocations.
 std::vector<long> FailurePoints(long total) {
   std::vector<long> points;

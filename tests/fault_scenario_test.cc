@@ -26,17 +26,6 @@ namespace {
 
 constexpr const char* kDb = "/db";
 
-std::string ReadAll(Env* env, const std::string& path) {
-  std::unique_ptr<SequentialFile> file;
-  if (!env->NewSequentialFile(path, &file).ok()) return "";
-  std::string out;
-  std::string scratch(1 << 16, '\0');
-  std::string_view got;
-  while (file->Read(scratch.size(), &got, scratch.data()).ok() && !got.empty())
-    out.append(got);
-  return out;
-}
-
 void WriteAll(Env* env, const std::string& path, const std::string& data) {
   std::unique_ptr<WritableFile> file;
   ASSERT_TRUE(env->NewWritableFile(path, &file).ok());

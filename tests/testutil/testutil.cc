@@ -6,7 +6,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <string>
+#include <string_view>
+
+#include "ziggydb/env.h"
 
 namespace ziggydb::test {
 
@@ -46,6 +50,17 @@ uint64_t ScaledIterations(uint64_t base) {
     if (scale == 0) scale = 1;
   }
   return base * scale;
+}
+
+std::string ReadAll(Env* env, const std::string& path) {
+  std::unique_ptr<SequentialFile> file;
+  if (!env->NewSequentialFile(path, &file).ok()) return "";
+  std::string out;
+  std::string scratch(1 << 16, '\0');
+  std::string_view got;
+  while (file->Read(scratch.size(), &got, scratch.data()).ok() && !got.empty())
+    out.append(got);
+  return out;
 }
 
 }  // namespace ziggydb::test

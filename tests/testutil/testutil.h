@@ -1,9 +1,13 @@
-// Helpers for tests: scratch directories and reproducible seeds.
+// Helpers for tests: scratch directories, reproducible seeds, whole-file reads.
 #ifndef ZIGGYDB_TESTS_TESTUTIL_TESTUTIL_H_
 #define ZIGGYDB_TESTS_TESTUTIL_TESTUTIL_H_
 
 #include <cstdint>
 #include <string>
+
+namespace ziggydb {
+class Env;
+}
 
 namespace ziggydb::test {
 
@@ -29,6 +33,10 @@ uint64_t TestSeed();
 // Scales a randomized test's iteration count: $ZIGGY_TEST_SCALE (default 1) times base. `make
 // stress` raises it.
 uint64_t ScaledIterations(uint64_t base);
+
+// The whole content of `path` read through `env`; empty if it cannot be opened (a read error
+// ends the content where it occurred).
+std::string ReadAll(Env* env, const std::string& path);
 
 }  // namespace ziggydb::test
 
