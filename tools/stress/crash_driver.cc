@@ -35,12 +35,22 @@ std::string ReadFile(const std::string& path) {
 
 // Starts this binary as `ziggy stress` with `params`, stdout and stderr into log_path.
 pid_t StartChild(const RunParams& params, const std::string& log_path) {
-  std::vector<std::string> args = {"ziggy",     "stress",
-                                   "--dir",     params.dir,
-                                   "--seed",    std::to_string(params.seed),
-                                   "--threads", std::to_string(params.threads),
-                                   "--keys",    std::to_string(params.keys),
-                                   "--seconds", params.verify_only ? "1" : "0"};
+  std::vector<std::string> args = {"ziggy",
+                                   "stress",
+                                   "--dir",
+                                   params.dir,
+                                   "--seed",
+                                   std::to_string(params.seed),
+                                   "--threads",
+                                   std::to_string(params.threads),
+                                   "--keys",
+                                   std::to_string(params.keys),
+                                   "--seconds",
+                                   params.verify_only ? "1" : "0",
+                                   "--txn-permille",
+                                   std::to_string(params.txn_permille),
+                                   "--checkpoint-permille",
+                                   std::to_string(params.checkpoint_permille)};
   if (params.verify_only) args.push_back("--verify-only");
   std::vector<char*> argv;
   for (std::string& a : args)
