@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # ctest entry of `ziggy stress` (make test): a short round of kills and power losses
-# (scripts/crash-stress.sh), a 1 s run heavy on transactions and checkpoints, then checks that the
-# verifier catches a DB that lost or garbled an acknowledged write, and refuses a state file of
-# another key count and op weights over 1000.
+# (scripts/crash-stress.sh), kills at whitebox kill points, a 1 s run heavy on transactions and
+# checkpoints, then checks that the verifier catches a DB that lost or garbled an acknowledged
+# write, and refuses a state file of another key count and op weights over 1000.
 # Usage: stress_test.sh path/to/ziggy [SECONDS (default 20)]
 set -u
 ZIGGY=${1:?usage: stress_test.sh path/to/ziggy [SECONDS]}
@@ -16,7 +16,22 @@ fail() {
   failures=$((failures + 1))
 }
 
-"$ROOT/scripts/crash-stress.sh" "$ZIGGY" "$SECONDS_TOTAL" || fail "crash-stress.sh exited $?"
+# 3 s of the budget go to the whitebox rounds below.
+"$ROOT/scripts/crash-stress.sh" "$ZIGGY" $((SECONDS_TOTAL > 6 ? SECONDS_TOTAL - 3 : 3)) ||
+  fail "crash-stress.sh exited $?"
+
+# Whitebox kill points (compiled in with ZIGGY_KILL_POINTS, the default when tests are built).
+# Creating a DB renames its first CURRENT into place: armed there, the process dies by SIGKILL,
+# and what it left opens and verifies. Then 3 s of rounds armed at random points.
+KP="$WORK/killpoint"
+ZIGGY_KILL_POINT=rename:current "$ZIGGY" stress --dir "$KP" --keys 100 --seconds 1 >/dev/null 2>&1
+rc=$?
+[[ $rc -eq 137 ]] || fail "armed at rename:current, the run exited $rc, not 137 (SIGKILL)"
+"$ZIGGY" stress --dir "$KP" --keys 100 --verify-only 2>/dev/null ||
+  fail "verify after the kill at rename:current failed"
+out=$("$ZIGGY" stress --crash --whitebox --dir "$WORK/whitebox" --keys 500 --rounds 1000000 \
+  --kill-max-ms 300 --seconds 3 2>&1) || fail "whitebox rounds failed: $out"
+echo "${out##*$'\n'}"
 
 # A short run, weighted towards transactions and checkpoints so both surely run, leaves a DB and
 # its expected state, all writes acknowledged.
