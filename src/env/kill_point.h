@@ -12,7 +12,6 @@
 #ifndef ZIGGYDB_ENV_KILL_POINT_H_
 #define ZIGGYDB_ENV_KILL_POINT_H_
 
-#include <span>
 #include <string_view>
 
 namespace ziggydb {
