@@ -13,6 +13,7 @@
 #include <cstring>
 #include <set>
 
+#include "env/kill_point.h"
 #include "env/mapped_file.h"
 #include "env/posix_file.h"
 #include "env/posix_mapped_file.h"
@@ -160,6 +161,7 @@ class PosixEnv final : public Env, public PreallocatingEnv, public MappingEnv {
 
   Status RenameFile(const std::string& from, const std::string& to) override {
     if (rename(from.c_str(), to.c_str()) != 0) return ErrnoError("rename to " + to, from, errno);
+    ZIGGY_KILL_POINT("rename", to);
     return Status::OK();
   }
 
@@ -192,6 +194,7 @@ class PosixEnv final : public Env, public PreallocatingEnv, public MappingEnv {
     Status s;
     if (fsync(fd) != 0) s = ErrnoError("fsync directory (entries may be lost)", dir, errno);
     close(fd);
+    if (s.ok()) ZIGGY_KILL_POINT("syncdir", dir);
     return s;
   }
 

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <utility>
 
+#include "env/kill_point.h"
 #include "util/assert.h"
 #include "util/status_macros.h"
 
@@ -189,6 +190,7 @@ Status PosixWritableFile::WriteToKernel(const char* data, size_t n) {
     file_offset_ += static_cast<uint64_t>(written);
   }
   StartWritebackOfWholePages(fd_, file_offset_, &writeback_offset_);
+  ZIGGY_KILL_POINT("write", path_);
   return Status::OK();
 }
 
@@ -197,6 +199,7 @@ Status PosixWritableFile::Sync() {
   if (fdatasync(fd_) != 0) {
     return Fail(ErrnoError("fdatasync (data may be lost)", path_, errno));
   }
+  ZIGGY_KILL_POINT("sync", path_);
   return Status::OK();
 }
 

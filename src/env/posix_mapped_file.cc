@@ -10,6 +10,7 @@
 #include <memory>
 #include <utility>
 
+#include "env/kill_point.h"
 #include "env/posix_file.h"
 #include "util/assert.h"
 #include "util/status_macros.h"
@@ -113,6 +114,7 @@ Status PosixMappedWritableFile::Append(std::string_view data) {
     std::memcpy(map_ + file_offset_, data.data(), data.size());
   }
   file_offset_ += data.size();
+  ZIGGY_KILL_POINT("write", path_);
   return Status::OK();
 }
 
@@ -141,6 +143,7 @@ Status PosixMappedWritableFile::Sync() {
   }
   synced_offset_ = file_offset_;
   synced_page_end_ = PageEnd(file_offset_);
+  ZIGGY_KILL_POINT("sync", path_);
   return Status::OK();
 }
 

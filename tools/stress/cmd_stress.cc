@@ -31,6 +31,9 @@ struct StressArgs {
   bool power_loss = false;
   uint64_t rounds = 100;
   uint64_t kill_max_ms = 1500;
+  bool whitebox = false;
+  uint32_t txn_permille = 40;
+  uint32_t checkpoint_permille = 2;
 };
 
 int RunStressCommand(StressArgs args) {
@@ -54,12 +57,15 @@ int RunStressCommand(StressArgs args) {
   run.keys = args.keys == 0 ? 10000 : args.keys;
   run.seconds = args.seconds.value_or(10);
   run.verify_only = args.verify_only;
+  run.txn_permille = args.txn_permille;
+  run.checkpoint_permille = args.checkpoint_permille;
   if (!args.crash) return stress::RunStress(run);
   stress::CrashParams crash;
   crash.run = run;
   crash.rounds = args.rounds;
   crash.budget_seconds = args.seconds.value_or(0);
   crash.kill_max_ms = args.kill_max_ms;
+  crash.whitebox = args.whitebox;
   return stress::RunCrashRounds(crash);
 }
 
@@ -97,6 +103,16 @@ void RegisterStressCommand(CLI::App* app, int* exit_code) {
       "--kill-max-ms", args->kill_max_ms,
       "--crash: the kill lands 0..this many ms after the child starts, 3 in 4 within the "
       "first tenth (default 1500)");
+  cmd->add_flag("--whitebox", args->whitebox,
+                "--crash: each child kills itself at the n-th pass of a random named kill point "
+                "(write, sync, rename, directory sync of the WAL, MANIFEST, CURRENT, tables); "
+                "needs a build with ZIGGY_KILL_POINTS");
+  cmd->add_option("--txn-permille", args->txn_permille,
+                  "Thousandths of the operations that are transactions (default 40; 0: none)")
+      ->check(CLI::Range(0u, 1000u));
+  cmd->add_option("--checkpoint-permille", args->checkpoint_permille,
+                  "Thousandths of the operations that are checkpoints (default 2; 0: none)")
+      ->check(CLI::Range(0u, 1000u));
   cmd->callback([args, exit_code] { *exit_code = RunStressCommand(*args); });
 }
 

@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -14,6 +16,7 @@
 
 #include <fmt/core.h>
 
+#include "env/kill_point.h"
 #include "tools/cli_util.h"
 #include "util/random.h"
 
@@ -33,19 +36,39 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-// Starts this binary as `ziggy stress` with `params`, stdout and stderr into log_path.
-pid_t StartChild(const RunParams& params, const std::string& log_path) {
-  std::vector<std::string> args = {"ziggy",     "stress",
-                                   "--dir",     params.dir,
-                                   "--seed",    std::to_string(params.seed),
-                                   "--threads", std::to_string(params.threads),
-                                   "--keys",    std::to_string(params.keys),
-                                   "--seconds", params.verify_only ? "1" : "0"};
+// Starts this binary as `ziggy stress` with `params`, stdout and stderr into log_path, with
+// ZIGGY_KILL_POINT set to `kill_point` (unset when empty).
+pid_t StartChild(const RunParams& params, const std::string& log_path,
+                 const std::string& kill_point = {}) {
+  std::vector<std::string> args = {"ziggy",
+                                   "stress",
+                                   "--dir",
+                                   params.dir,
+                                   "--seed",
+                                   std::to_string(params.seed),
+                                   "--threads",
+                                   std::to_string(params.threads),
+                                   "--keys",
+                                   std::to_string(params.keys),
+                                   "--seconds",
+                                   params.verify_only ? "1" : "0",
+                                   "--txn-permille",
+                                   std::to_string(params.txn_permille),
+                                   "--checkpoint-permille",
+                                   std::to_string(params.checkpoint_permille)};
   if (params.verify_only) args.push_back("--verify-only");
   std::vector<char*> argv;
   for (std::string& a : args)
     argv.push_back(a.data());
   argv.push_back(nullptr);
+  // The environment is built before fork: the child only execs.
+  std::string armed = "ZIGGY_KILL_POINT=" + kill_point;
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::strncmp(*e, "ZIGGY_KILL_POINT=", 17) != 0) envp.push_back(*e);
+  }
+  if (!kill_point.empty()) envp.push_back(armed.data());
+  envp.push_back(nullptr);
   const pid_t pid = ::fork();
   if (pid == 0) {
     const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -53,7 +76,7 @@ pid_t StartChild(const RunParams& params, const std::string& log_path) {
       ::dup2(fd, STDOUT_FILENO);
       ::dup2(fd, STDERR_FILENO);
     }
-    ::execv("/proc/self/exe", argv.data());
+    ::execve("/proc/self/exe", argv.data(), envp.data());
     _exit(127);
   }
   return pid;
@@ -81,6 +104,12 @@ std::string DescribeExit(int status) {
 }  // namespace
 
 int RunCrashRounds(const CrashParams& params) {
+  if (params.whitebox && !KillPointsCompiledIn()) {
+    fmt::print(stderr,
+               "ziggy stress --crash: --whitebox needs a build with kill points (cmake "
+               "-DZIGGY_KILL_POINTS=ON)\n");
+    return ToInt(ExitCode::kUsage);
+  }
   Random rng(params.run.seed);
   const std::string log_path = params.run.dir + "/child.log";
   const auto start = Clock::now();
@@ -98,37 +127,55 @@ int RunCrashRounds(const CrashParams& params) {
   }
   uint64_t kills = 0;
   uint64_t kills_while_working = 0;  // the others hit Open's recovery or the verification
+  uint64_t kills_at_points = 0;      // whitebox children that killed themselves at their point
   for (uint64_t round = 0; round < params.rounds; ++round) {
     if (params.budget_seconds > 0 &&
         std::chrono::duration<double>(Clock::now() - start).count() >= params.budget_seconds)
       break;
     RunParams child = params.run;
     child.seed = rng.Next64() >> 1;
-    const pid_t pid = StartChild(child, log_path);
+    std::string kill_point;
+    if (params.whitebox) {
+      // Early passes of each point are the ones recovery and the first writes reach.
+      const std::string_view name = kKillPointNames[rng.Uniform(std::size(kKillPointNames))];
+      kill_point = fmt::format("{}@{}", name, 1 + rng.Uniform(rng.OneIn(2) ? 4 : 200));
+    }
+    const pid_t pid = StartChild(child, log_path, kill_point);
     if (pid < 0) {
       fmt::print(stderr, "ziggy stress --crash: fork failed\n");
       return ToInt(ExitCode::kError);
     }
     // Most kills land early (in Open's recovery, the verification or the first operations), one
     // in four anywhere up to kill_max_ms (after epochs of work and reopens too).
+    // An armed child gets the whole kill_max_ms to reach its point.
     const uint64_t kill_ms =
-        rng.Uniform((rng.OneIn(4) ? params.kill_max_ms : params.kill_max_ms / 10) + 1);
-    std::this_thread::sleep_for(std::chrono::milliseconds(kill_ms));
+        params.whitebox
+            ? params.kill_max_ms
+            : rng.Uniform((rng.OneIn(4) ? params.kill_max_ms : params.kill_max_ms / 10) + 1);
+    const auto kill_at = Clock::now() + std::chrono::milliseconds(kill_ms);
     int status = 0;
     pid_t done = ::waitpid(pid, &status, WNOHANG);
+    while (done == 0 && Clock::now() < kill_at) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(params.whitebox ? 2 : kill_ms));
+      done = ::waitpid(pid, &status, WNOHANG);
+    }
+    const bool died_by_itself = done == pid;
     if (done == 0) {
       ::kill(pid, SIGKILL);
       done = ::waitpid(pid, &status, 0);
     }
     if (done != pid || !WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) {
       fmt::print(stderr,
-                 "ziggy stress --crash: round {}: the child {} before its kill; repeat with: {}\n"
-                 "--- child output ---\n{}\n",
-                 round, DescribeExit(status), RunCommandLine(child), ReadFile(log_path));
+                 "ziggy stress --crash: round {}: the child {} before its kill; repeat with: "
+                 "{}{}\n--- child output ---\n{}\n",
+                 round, DescribeExit(status),
+                 kill_point.empty() ? "" : "ZIGGY_KILL_POINT=" + kill_point + " ",
+                 RunCommandLine(child), ReadFile(log_path));
       return ToInt(ExitCode::kCorruption);
     }
     if (!LogIsClean(log_path, round, child.seed)) return ToInt(ExitCode::kCorruption);
     ++kills;
+    if (died_by_itself) ++kills_at_points;
     if (ReadFile(log_path).find("workers starting") != std::string::npos) ++kills_while_working;
   }
   RunParams last = params.run;
@@ -144,9 +191,9 @@ int RunCrashRounds(const CrashParams& params) {
   }
   fmt::print(stderr,
              "ziggy stress --crash: ok: {} kills in {:.1f} s ({} while the workers ran, the "
-             "others in recovery or verification), each recovery verified\n",
+             "others in recovery or verification; {} at kill points), each recovery verified\n",
              kills, std::chrono::duration<double>(Clock::now() - start).count(),
-             kills_while_working);
+             kills_while_working, kills_at_points);
   return ToInt(ExitCode::kOk);
 }
 

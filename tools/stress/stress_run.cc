@@ -19,6 +19,7 @@
 #include "ziggydb/db.h"
 #include "ziggydb/iterator.h"
 #include "ziggydb/snapshot.h"
+#include "ziggydb/transaction.h"
 #include "ziggydb/write_batch.h"
 
 namespace ziggydb::tools::stress {
@@ -28,7 +29,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Counters {
   std::atomic<uint64_t> puts{0}, deletes{0}, batches{0}, gets{0}, iterators{0}, snapshots{0},
-      flushes{0}, compactions{0};
+      flushes{0}, compactions{0}, txns{0}, txns_busy{0}, checkpoints{0};
 };
 
 // State shared by the worker threads of one epoch. `failed` is set once, by the first check that
@@ -94,6 +95,15 @@ class Run {
   void Worker(int thread, uint64_t seed, const std::atomic<bool>* stop) {
     Random rng(seed);
     while (!stop->load(std::memory_order_relaxed) && !failed()) {
+      const uint64_t special = rng.Uniform(1000);
+      if (special < params_.txn_permille) {
+        DoTransaction(thread, &rng);
+        continue;
+      }
+      if (special < params_.txn_permille + params_.checkpoint_permille) {
+        DoCheckpoint(thread, &rng);
+        continue;
+      }
       const uint64_t op = rng.Uniform(1000);
       if (op < 300) {
         DoWrite(thread, &rng, 1, /*batch=*/false, /*put=*/true);
@@ -273,6 +283,143 @@ class Run {
     counters_.snapshots.fetch_add(1, std::memory_order_relaxed);
   }
 
+  // A transaction reading 1-4 random keys and writing 1-4 own keys, at a random isolation level.
+  // Its reads come from the snapshot taken at BeginTransaction (or its own writes). In the
+  // expected state its writes are one batch: all pending before Commit, all acked after OK, all
+  // pending cleared on Busy (a conflict applies nothing). Own keys are written by no one else, so
+  // a snapshot-isolation commit conflicts only when the memtables no longer reach back to its
+  // snapshot; a serializable one also when another thread wrote a key it read.
+  void DoTransaction(int thread, Random* rng) {
+    std::vector<uint32_t> reads;
+    for (uint64_t n = 1 + rng->Uniform(4); n > 0; --n)
+      reads.push_back(static_cast<uint32_t>(rng->Uniform(state_->keys())));
+    std::vector<uint32_t> writes;
+    for (uint64_t n = 1 + rng->Uniform(4); n > 0; --n) {
+      const uint32_t i = OwnKey(thread, rng);
+      if (std::find(writes.begin(), writes.end(), i) == writes.end()) writes.push_back(i);
+    }
+    std::vector<KeyWord> before;
+    for (uint32_t i : reads)
+      before.push_back(state_->Load(i));
+    TransactionOptions to;
+    to.isolation = rng->OneIn(2) ? IsolationLevel::kSnapshot : IsolationLevel::kSerializable;
+    std::unique_ptr<Transaction> txn = db_->BeginTransaction(NextWriteOptions(rng), to);
+    for (size_t k = 0; k < reads.size(); ++k) {
+      std::optional<uint32_t> found;
+      if (!TxnReadKey(txn.get(), reads[k], &found)) return;
+      if (!CheckConcurrent(reads[k], before[k], state_->Load(reads[k]), found, "transaction Get"))
+        return;
+    }
+    std::vector<WriteRecord> records;
+    for (uint32_t i : writes) {
+      const KeyWord w = state_->Load(i);
+      const WriteRecord r = MakeRecord(w.NextId(), !rng->OneIn(4));
+      records.push_back(r);
+      Status s = RecordIsPut(r) ? txn->Put(StressKey(i), StressValue(i, RecordId(r)))
+                                : txn->Delete(StressKey(i));
+      if (!s.ok()) {
+        Error("transaction write", s);
+        return;
+      }
+    }
+    // Read-your-writes: the transaction sees its buffered write of the first key.
+    std::optional<uint32_t> own;
+    if (!TxnReadKey(txn.get(), writes[0], &own)) return;
+    if (!Matches(records[0], own)) {
+      Mismatch(writes[0], {state_->Load(writes[0]).acked, records[0]}, own,
+               "transaction reading its own write");
+      return;
+    }
+    for (size_t k = 0; k < writes.size(); ++k)
+      state_->Store(writes[k], {state_->Load(writes[k]).acked, records[k]});
+    Status s = txn->Commit();
+    counters_.txns.fetch_add(1, std::memory_order_relaxed);
+    if (s.IsBusy()) {
+      counters_.txns_busy.fetch_add(1, std::memory_order_relaxed);
+      for (uint32_t i : writes)
+        state_->Store(i, {state_->Load(i).acked, 0});
+      return;
+    }
+    if (!s.ok()) {
+      Error("transaction Commit", s);
+      return;
+    }
+    for (size_t k = 0; k < writes.size(); ++k)
+      state_->Store(writes[k], {records[k], 0});
+  }
+
+  // Transaction::Get of key i, like ReadKey.
+  bool TxnReadKey(Transaction* txn, uint32_t i, std::optional<uint32_t>* found) {
+    std::string value;
+    Status s = txn->Get(ReadOptions(), StressKey(i), &value);
+    if (s.IsNotFound()) {
+      found->reset();
+      return true;
+    }
+    if (!s.ok()) return Error("transaction Get " + StressKey(i), s);
+    *found = ParseStressValue(i, value);
+    if (!*found) return Mismatch(i, state_->Load(i), std::nullopt, "transaction Get", value);
+    return true;
+  }
+
+  // A checkpoint in a fresh directory, opened read-only: each key of a random range of up to 128
+  // must hold a write no older than the one acked before CreateCheckpoint began and no newer than
+  // the newest issued when it returned (so exactly the acked one for a key not written meanwhile,
+  // as this thread's own keys are not). The directory is removed afterwards.
+  void DoCheckpoint(int thread, Random* rng) {
+    const uint32_t lo = static_cast<uint32_t>(rng->Uniform(state_->keys()));
+    const uint32_t hi = std::min<uint32_t>(state_->keys(), lo + 1 + rng->Uniform(128));
+    std::vector<KeyWord> before;
+    for (uint32_t i = lo; i < hi; ++i)
+      before.push_back(state_->Load(i));
+    const std::string dir =
+        fmt::format("{}/checkpoints/{}-{}", params_.dir, thread, checkpoint_serial_.fetch_add(1));
+    Status s = db_->CreateCheckpoint(dir);
+    if (!s.ok()) {
+      Error("CreateCheckpoint " + dir, s);
+      return;
+    }
+    std::vector<KeyWord> after;
+    for (uint32_t i = lo; i < hi; ++i)
+      after.push_back(state_->Load(i));
+    std::unique_ptr<DB> checkpoint;
+    s = DB::OpenReadOnly(config_.options, dir, &checkpoint);
+    if (!s.ok()) {
+      Error("OpenReadOnly of checkpoint " + dir, s);
+      return;
+    }
+    for (uint32_t i = lo; i < hi; ++i) {
+      std::string value;
+      s = checkpoint->Get(ReadOptions(), StressKey(i), &value);
+      std::optional<uint32_t> found;
+      if (s.ok()) {
+        found = ParseStressValue(i, value);
+        if (!found) {
+          Mismatch(i, before[i - lo], std::nullopt, "Get from a checkpoint", value);
+          return;
+        }
+      } else if (!s.IsNotFound()) {
+        Error("Get from checkpoint " + dir, s);
+        return;
+      }
+      if (!CheckConcurrent(i, before[i - lo], after[i - lo], found, "Get from a checkpoint"))
+        return;
+    }
+    s = checkpoint->Close();
+    if (!s.ok()) {
+      Error("Close of checkpoint " + dir, s);
+      return;
+    }
+    checkpoint.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    if (ec) {
+      Fail(fmt::format("cannot remove checkpoint {}: {}", dir, ec.message()), ExitCode::kError);
+      return;
+    }
+    counters_.checkpoints.fetch_add(1, std::memory_order_relaxed);
+  }
+
   void DoCompactRange(Random* rng) {
     const uint32_t a = static_cast<uint32_t>(rng->Uniform(state_->keys()));
     const uint32_t b = std::min<uint32_t>(state_->keys(), a + 1 + rng->Uniform(state_->keys()));
@@ -354,6 +501,7 @@ class Run {
   const RunConfig& config_;
   ExpectedState* state_;
   DB* db_ = nullptr;
+  std::atomic<uint64_t> checkpoint_serial_{0};
   std::atomic<bool> failed_{false};
   int exit_code_ = 0;  // written once, by the thread that set failed_
   Counters counters_;
@@ -369,14 +517,27 @@ std::string RunCommandLine(const RunParams& params) {
   std::string line = fmt::format("ziggy stress --dir {} --seed {} --threads {} --keys {}",
                                  params.dir, params.seed, params.threads, params.keys);
   if (params.verify_only) return line + " --verify-only";
-  return line + fmt::format(" --seconds {}", params.seconds);
+  return line + fmt::format(" --seconds {} --txn-permille {} --checkpoint-permille {}",
+                            params.seconds, params.txn_permille, params.checkpoint_permille);
 }
 
 int RunStress(const RunParams& params) {
+  if (params.txn_permille + params.checkpoint_permille > 1000) {
+    fmt::print(stderr, "ziggy stress: --txn-permille plus --checkpoint-permille exceed 1000\n");
+    return ToInt(ExitCode::kUsage);
+  }
   std::error_code ec;
   std::filesystem::create_directories(params.dir, ec);
   if (ec) {
     fmt::print(stderr, "ziggy stress: cannot create {}: {}\n", params.dir, ec.message());
+    return ToInt(ExitCode::kError);
+  }
+  // A killed run may have left checkpoints behind.
+  const std::string checkpoints = params.dir + "/checkpoints";
+  std::filesystem::remove_all(checkpoints, ec);
+  if (!ec) std::filesystem::create_directories(checkpoints, ec);
+  if (ec) {
+    fmt::print(stderr, "ziggy stress: cannot empty {}: {}\n", checkpoints, ec.message());
     return ToInt(ExitCode::kError);
   }
   std::unique_ptr<ExpectedState> state;
@@ -426,10 +587,12 @@ int RunStress(const RunParams& params) {
   const Counters& c = run.counters();
   fmt::print(stderr,
              "ziggy stress: ok after {:.1f} s: {} puts, {} deletes, {} batches, {} gets, {} "
-             "iterators, {} snapshots, {} flushes, {} compactions, {} reopens\n",
+             "iterators, {} snapshots, {} flushes, {} compactions, {} transactions ({} busy), {} "
+             "checkpoints, {} reopens\n",
              std::chrono::duration<double>(Clock::now() - start).count(), c.puts.load(),
              c.deletes.load(), c.batches.load(), c.gets.load(), c.iterators.load(),
-             c.snapshots.load(), c.flushes.load(), c.compactions.load(), reopens);
+             c.snapshots.load(), c.flushes.load(), c.compactions.load(), c.txns.load(),
+             c.txns_busy.load(), c.checkpoints.load(), reopens);
   return ToInt(ExitCode::kOk);
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ctest entry of `ziggy stress` (make test): a short round of kills and power losses
-# (scripts/crash-stress.sh), then checks that the verifier catches a DB that lost or garbled an
-# acknowledged write, and refuses a state file of another key count.
+# (scripts/crash-stress.sh), kills at whitebox kill points, a 1 s run heavy on transactions and
+# checkpoints, then checks that the verifier catches a DB that lost or garbled an acknowledged
+# write, and refuses a state file of another key count and op weights over 1000.
 # Usage: stress_test.sh path/to/ziggy [SECONDS (default 20)]
 set -u
 ZIGGY=${1:?usage: stress_test.sh path/to/ziggy [SECONDS]}
@@ -17,10 +18,26 @@ fail() {
 
 "$ROOT/scripts/crash-stress.sh" "$ZIGGY" "$SECONDS_TOTAL" || fail "crash-stress.sh exited $?"
 
-# A short run leaves a DB and its expected state, all writes acknowledged.
+# Whitebox kill points (compiled in with ZIGGY_KILL_POINTS, the default when tests are built).
+# Creating a DB renames its first CURRENT into place: armed there, the process dies by SIGKILL,
+# and what it left opens and verifies (crash-stress.sh above ran rounds armed at random points).
+KP="$WORK/killpoint"
+ZIGGY_KILL_POINT=rename:current "$ZIGGY" stress --dir "$KP" --keys 100 --seconds 1 >/dev/null 2>&1
+rc=$?
+[[ $rc -eq 137 ]] || fail "armed at rename:current, the run exited $rc, not 137 (SIGKILL)"
+"$ZIGGY" stress --dir "$KP" --keys 100 --verify-only 2>/dev/null ||
+  fail "verify after the kill at rename:current failed"
+
+# A short run, weighted towards transactions and checkpoints so both surely run, leaves a DB and
+# its expected state, all writes acknowledged.
 DIR="$WORK/run"
-"$ZIGGY" stress --dir "$DIR" --seed 42 --threads 2 --keys 500 --seconds 1 2>/dev/null ||
-  fail "a 1 s run failed"
+out=$("$ZIGGY" stress --dir "$DIR" --seed 42 --threads 2 --keys 500 --seconds 1 \
+  --txn-permille 300 --checkpoint-permille 30 2>&1) || fail "a 1 s run failed: $out"
+[[ "$out" =~ \ ([1-9][0-9]*)\ transactions && "$out" =~ \ ([1-9][0-9]*)\ checkpoints ]] ||
+  fail "the run made no transaction or no checkpoint: $out"
+err=$("$ZIGGY" stress --dir "$WORK/bad" --txn-permille 900 --checkpoint-permille 200 2>&1)
+rc=$?
+[[ $rc -eq 1 && "$err" == *"exceed 1000"* ]] || fail "weights over 1000: exit $rc, $err"
 "$ZIGGY" stress --dir "$DIR" --keys 500 --verify-only 2>/dev/null || fail "verify of a clean run failed"
 
 # A lost acknowledged write: delete a key the run left present.
