@@ -98,6 +98,10 @@ stress: deps
 	cmake --build --preset release -j $(JOBS)
 	ZIGGY_TEST_SCALE=$${ZIGGY_TEST_SCALE:-20} ctest --test-dir build/release -L stress --output-on-failure --timeout $${STRESS_SECONDS:-600}
 	scripts/crash-stress.sh build/release/tools/ziggy $${STRESS_SECONDS:-600}
+	# Whitebox kill points exist only in the test builds (ZIGGY_KILL_POINTS): the ASan CLI has them.
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS) --target ziggy
+	scripts/crash-stress.sh build/asan/tools/ziggy $${STRESS_SECONDS:-600}
 
 bench: deps
 	cmake --preset release >/dev/null

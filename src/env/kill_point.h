@@ -3,8 +3,8 @@
 // test lands exactly between two file-system steps (`ziggy stress --crash --whitebox`).
 //
 // ZIGGY_KILL_POINT(op, path) compiles to nothing unless the CMake option ZIGGY_KILL_POINTS is on
-// (the default when tests are built; off for a library built without tests). Even then it does
-// nothing unless the environment variable ZIGGY_KILL_POINT, read once, arms one point:
+// (the asan preset, a test build; off by default, so never in a release library). Even then it
+// does nothing unless the environment variable ZIGGY_KILL_POINT, read once, arms one point:
 //   ZIGGY_KILL_POINT=<name>[@<n>]   SIGKILL at the n-th time (default 1, counted across threads)
 // the process passes point <name> = "<op>:<kind>", kind from the file's name: current, manifest,
 // wal, table, temp (CURRENT's temp file), other; "dir" for syncdir. kKillPointNames lists them.
