@@ -65,13 +65,20 @@ TEST(WalControl, GoldenBytesOfAHead) {
   std::string contents;
   Writer writer(std::make_unique<StringSink>(&contents), kLogNumber, 0);
   ASSERT_TRUE(writer.AddHead({3, 0x1234}).ok());
-  ASSERT_EQ(contents.size(), kHeaderBytes + kLogHeadBytes);
+  // The head, then a synced-bytes marker declaring 0 (format version 3).
+  ASSERT_EQ(contents.size(), kHeaderBytes + kLogHeadBytes + kHeaderBytes + 8);
   const FragmentHeader header = DecodeFragmentHeader(contents.data());
   EXPECT_EQ(header.type, 5);
   EXPECT_EQ(header.length, kLogHeadBytes);
   EXPECT_EQ(header.stored_log_number, kLogNumber);
   EXPECT_EQ(DecodeFixed64(contents.data() + kHeaderBytes), 3u);
   EXPECT_EQ(DecodeFixed64(contents.data() + kHeaderBytes + 8), 0x1234u);
+  const char* marker = contents.data() + kHeaderBytes + kLogHeadBytes;
+  const FragmentHeader marker_header = DecodeFragmentHeader(marker);
+  EXPECT_EQ(marker_header.type, 7);
+  EXPECT_EQ(marker_header.length, 8u);
+  EXPECT_EQ(marker_header.stored_log_number, kLogNumber);
+  EXPECT_EQ(DecodeFixed64(marker + kHeaderBytes), 0u);
 }
 
 TEST(WalControl, ALogHoldingOnlyItsHeadEndsAfterIt) {
@@ -84,7 +91,7 @@ TEST(WalControl, ALogHoldingOnlyItsHeadEndsAfterIt) {
   EXPECT_TRUE(read.records.empty());
   EXPECT_TRUE(read.head.has_value());
   EXPECT_FALSE(read.earlier_logs_synced);
-  EXPECT_EQ(read.intact_end_offset, kHeaderBytes + kLogHeadBytes);
+  EXPECT_EQ(read.intact_end_offset, kHeaderBytes + kLogHeadBytes + kHeaderBytes + 8);
   EXPECT_TRUE(reporter.reports.empty());
 }
 
@@ -173,11 +180,11 @@ TEST(WalControl, SyncTracksWhetherEverythingWrittenIsDurable) {
   Writer writer(std::make_unique<StringSink>(&contents), kLogNumber, 0);
   EXPECT_TRUE(writer.all_synced());
   ASSERT_TRUE(writer.AddHead({0, 0}).ok());
+  EXPECT_TRUE(writer.all_synced());  // AddHead syncs
+  ASSERT_TRUE(writer.AddRecord("r").ok());
   EXPECT_FALSE(writer.all_synced());
   ASSERT_TRUE(writer.Sync().ok());
   EXPECT_TRUE(writer.all_synced());
-  ASSERT_TRUE(writer.AddRecord("r").ok());
-  EXPECT_FALSE(writer.all_synced());
 }
 
 }  // namespace
