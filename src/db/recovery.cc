@@ -79,9 +79,9 @@ class WalReplay {
   // version-1 log (no head, some records), whose writers synced each log at the switch.
   [[nodiscard]] Status SaysEarlierLogsSynced(FileNumber number, bool* synced);
   // Tolerate mode only: true if mid-log `damage` in log `number` lies past every byte an intact
-  // synced-bytes marker of that log declares durable (docs/format/wal.md, "Reading"), so it is
-  // the unsynced tail torn by a crash, not damage to synced data. A log without markers (format
-  // 1 or 2, or whose synced first page was damaged) never is.
+  // synced-bytes marker of that log declares durable, so it is the unsynced tail torn by a
+  // crash, not damage to synced data (docs/format/wal.md, "Synced-bytes markers"). A log
+  // without markers (format 1 or 2, or whose synced first page was damaged) never is.
   [[nodiscard]] Status InUnsyncedRegion(FileNumber number, const WalDamage& damage, bool* unsynced);
   // Applies the recovery mode to one piece of damage: an error fails recovery; OK goes on (or,
   // with stopped_, stops replay).

@@ -102,7 +102,8 @@ Status Writer::AddHead(const LogHead& head) {
   EncodeLogHead(head, payload);
   ZIGGY_RETURN_IF_ERROR(Append({payload, sizeof(payload)}, RecordType::kHead));
   // Durable at once, so the log's first page, whatever a crash does to the later unsynced
-  // ones, still shows the head and a synced-bytes marker (docs/format/wal.md, "Reading").
+  // ones, still shows the head and a synced-bytes marker (docs/format/wal.md, "Control
+  // fragments").
   ZIGGY_RETURN_IF_ERROR(Sync());
   // Readers count the head and its marker as synced: no record needs to say so again.
   declared_synced_bytes_ = synced_bytes_;
