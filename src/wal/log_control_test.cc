@@ -205,6 +205,7 @@ TEST(WalControl, TheFirstRecordAfterASyncDeclaresTheSyncedBytes) {
 TEST(WalControl, ASyncedBytesMarkerDeclaringMoreThanPrecedesItIsDamage) {
   std::string contents;
   Writer writer(std::make_unique<StringSink>(&contents), kLogNumber, 0);
+  ASSERT_TRUE(writer.AddHead({0, 0}).ok());
   ASSERT_TRUE(writer.AddRecord("a").ok());
   ASSERT_TRUE(writer.Sync().ok());
   const uint64_t synced = writer.file_bytes();
@@ -217,9 +218,21 @@ TEST(WalControl, ASyncedBytesMarkerDeclaringMoreThanPrecedesItIsDamage) {
   contents.replace(synced + kHeaderBytes, 8, payload);
   RecordingReporter reporter;
   const ReadResult read = ReadLog(contents, &reporter);
-  EXPECT_FALSE(read.declared_synced_bytes.has_value());
+  EXPECT_EQ(read.declared_synced_bytes, kHeaderBytes + kLogHeadBytes + kHeaderBytes + 8);
   ASSERT_EQ(reporter.reports.size(), 1u);
   EXPECT_EQ(reporter.reports[0].offset, synced);
+}
+
+TEST(WalControl, ALogWithoutAHeadHasNoSyncedBytesMarkers) {
+  // The MANIFEST's layout: records only, whatever the syncs.
+  std::string contents;
+  Writer writer(std::make_unique<StringSink>(&contents), kLogNumber, 0);
+  ASSERT_TRUE(writer.AddRecord("a").ok());
+  ASSERT_TRUE(writer.Sync().ok());
+  ASSERT_TRUE(writer.AddRecord("b").ok());
+  EXPECT_EQ(contents.size(), 2 * (kHeaderBytes + 1));
+  RecordingReporter reporter;
+  EXPECT_FALSE(ReadLog(contents, &reporter).declared_synced_bytes.has_value());
 }
 
 TEST(WalControl, SyncTracksWhetherEverythingWrittenIsDurable) {

@@ -127,9 +127,11 @@ Status Writer::Append(std::string_view payload, RecordType whole) {
   buffer_.clear();
   size_t block_offset = block_offset_;
   // INVARIANT 5: the marker rides in the record's Append, costing no extra write. It is never
-  // split: when the block's rest cannot hold it, the next record carries it.
-  const bool declare_synced = whole == RecordType::kFull &&
-                              synced_bytes_ > declared_synced_bytes_.value_or(0) &&
+  // split: when the block's rest cannot hold it, the next record carries it. Only a log with a
+  // head has markers (declared_synced_bytes_ is set): a headless one (the MANIFEST) keeps the
+  // version-1 layout.
+  const bool declare_synced = whole == RecordType::kFull && declared_synced_bytes_.has_value() &&
+                              synced_bytes_ > *declared_synced_bytes_ &&
                               kBlockBytes - block_offset >= kHeaderBytes + kSyncedBytesPayloadBytes;
   if (declare_synced) EncodeSyncedBytesMarker(&block_offset);
   const size_t marker_bytes = buffer_.size();

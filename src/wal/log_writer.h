@@ -11,11 +11,11 @@
 //   3. block_offset_ < kBlockBytes is the writer's position inside the current block; every
 //      block's unused last bytes (fewer than a header) are written as zeros.
 //   4. A control fragment (head, marker) is one fragment, never split; the head comes first.
-//   5. The head is followed by a synced-bytes marker (declaring 0), and both are synced. The first
-//   record
-//      after each successful Sync is preceded, in the same Append, by a marker declaring
-//      synced_bytes_ (or, if the block's rest cannot hold it, the next record is): a marker
-//      never declares more than was durable when it was written.
+//   5. In a log with a head: the head is followed by a synced-bytes marker (declaring 0), and
+//      both are synced; the first record after each successful Sync is preceded, in the same
+//      Append, by a marker declaring synced_bytes_ (or, if the block's rest cannot hold it, the
+//      next record is). A marker never declares more than was durable when it was written. A
+//      log without a head (the MANIFEST) has no markers.
 #ifndef ZIGGYDB_WAL_LOG_WRITER_H_
 #define ZIGGYDB_WAL_LOG_WRITER_H_
 
