@@ -205,14 +205,21 @@ constexpr uint64_t kWalBlockBytes = 32768;
 constexpr uint64_t kWalHeaderBytes = 11;
 
 constexpr uint64_t kWalLogHeadBytes = 16;
+constexpr uint64_t kWalSyncedBytesMarkerBytes = kWalHeaderBytes + 8;
 
 // The fragments of records written by sync writes into a new log: after the log's head (a
-// header and its 16 bytes) and the marker the first sync write adds (a header alone).
+// header and its 16 bytes), its synced-bytes marker and the marker the first sync write adds
+// (a header alone). Every later record follows a sync, so a synced-bytes marker precedes it
+// when the block's rest can hold one.
 std::vector<std::vector<Fragment>> WalLayout(const std::vector<uint64_t>& record_bytes) {
   std::vector<std::vector<Fragment>> layout;
-  uint64_t offset = kWalHeaderBytes + kWalLogHeadBytes + kWalHeaderBytes;
+  uint64_t offset =
+      kWalHeaderBytes + kWalLogHeadBytes + kWalSyncedBytesMarkerBytes + kWalHeaderBytes;
   for (uint64_t left : record_bytes) {
     std::vector<Fragment> fragments;
+    if (!layout.empty() && kWalBlockBytes - offset % kWalBlockBytes >= kWalSyncedBytesMarkerBytes) {
+      offset += kWalSyncedBytesMarkerBytes;
+    }
     do {
       const uint64_t in_block = kWalBlockBytes - offset % kWalBlockBytes;
       if (in_block < kWalHeaderBytes) {

@@ -53,8 +53,11 @@ class DBRecoveryTest : public DBTest {
   }
   static constexpr int kRecords = 400;
   // Where the first WAL record starts in a log written by WriteRecordsAndClose: after the log's
-  // head (11-byte header, 16-byte payload) and the marker of its first sync write (11 bytes).
-  static constexpr uint64_t kFirstRecordOffset = 11 + 16 + 11;
+  // head (11-byte header, 16-byte payload), its synced-bytes marker (11 + 8 bytes) and the
+  // earlier-logs-synced marker of its first sync write (11 bytes).
+  static constexpr uint64_t kFirstRecordOffset = 11 + 16 + 11 + 8 + 11;
+  // Every later record follows a sync, so a synced-bytes marker precedes it.
+  static constexpr uint64_t kSyncedBytesMarkerBytes = 11 + 8;
   // A payload byte of the first WAL record (after its 11-byte header and the batch header).
   static constexpr uint64_t kFirstRecordPayloadOffset = kFirstRecordOffset + 11 + 14;
 
@@ -102,7 +105,9 @@ TEST_F(DBRecoveryTest, MidLogDamageStopsPointInTimeRecovery) {
   // Damage the fourth record (all records have the same size): the first three survive,
   // nothing after.
   const uint64_t record_bytes = 11 + 12 + 1 + 1 + 2 + 1 + 2 + Value(0).size();
-  ASSERT_TRUE(env_.FlipByte(log, kFirstRecordOffset + 3 * record_bytes + 20).ok());
+  ASSERT_TRUE(env_.FlipByte(log, kFirstRecordOffset + 3 * (kSyncedBytesMarkerBytes + record_bytes) +
+                                     kSyncedBytesMarkerBytes + 20)
+                  .ok());
   options_.wal_recovery_mode = WalRecoveryMode::kPointInTimeRecovery;
   Open();
   EXPECT_EQ(Get("k2"), Value(2));

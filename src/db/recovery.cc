@@ -78,6 +78,11 @@ class WalReplay {
   // True if log `number` says every earlier log was synced: it holds the marker, or it is a
   // version-1 log (no head, some records), whose writers synced each log at the switch.
   [[nodiscard]] Status SaysEarlierLogsSynced(FileNumber number, bool* synced);
+  // Tolerate mode only: true if mid-log `damage` in log `number` lies past every byte an intact
+  // synced-bytes marker of that log declares durable, so it is the unsynced tail torn by a
+  // crash, not damage to synced data (docs/format/wal.md, "Synced-bytes markers"). A log
+  // without markers (format 1 or 2, or whose synced first page was damaged) never is.
+  [[nodiscard]] Status InUnsyncedRegion(FileNumber number, const WalDamage& damage, bool* unsynced);
   // Applies the recovery mode to one piece of damage: an error fails recovery; OK goes on (or,
   // with stopped_, stops replay).
   [[nodiscard]] Status HandleWalDamage(const std::string& path, const WalDamage& damage,
@@ -163,7 +168,18 @@ Status WalReplay::ReplayLog(size_t index) {
       if (stopped_) return Status::OK();
     }
     // Damage is reported before the record that follows it, so it is judged first.
-    for (const WalDamage& damage : reporter.Take()) {
+    for (WalDamage& damage : reporter.Take()) {
+      bool unsynced = false;
+      ZIGGY_RETURN_IF_ERROR(InUnsyncedRegion(number, damage, &unsynced));
+      if (unsynced) {
+        // A torn tail, though intact data follows: the log ends at the damage.
+        damage.at_tail = true;
+        damage.reason += " (past every byte this log declares synced: its unsynced tail)";
+        ZIGGY_RETURN_IF_ERROR(HandleWalDamage(path, damage, last_log));
+        replayed_.back().intact_end = damage.offset;
+        Log("replayed " + std::to_string(records) + " record(s) from " + path);
+        return Status::OK();
+      }
       ZIGGY_RETURN_IF_ERROR(HandleWalDamage(path, damage, last_log));
       if (stopped_) return Status::OK();
     }
@@ -279,6 +295,25 @@ Status WalReplay::SaysEarlierLogsSynced(FileNumber number, bool* synced) {
     has_records = true;
   ZIGGY_RETURN_IF_ERROR(reader.io_status());
   *synced = reader.earlier_logs_synced() || (has_records && !reader.head().has_value());
+  return Status::OK();
+}
+
+Status WalReplay::InUnsyncedRegion(FileNumber number, const WalDamage& damage, bool* unsynced) {
+  *unsynced = false;
+  if (in_.mode != WalRecoveryMode::kTolerateCorruptedTailRecords || damage.at_tail) {
+    return Status::OK();
+  }
+  // Every marker counts, those after the damage too: the largest declares the most that was
+  // ever synced (that the disk still shows).
+  std::unique_ptr<SequentialFile> file;
+  ZIGGY_RETURN_IF_ERROR(in_.env->NewSequentialFile(LogFileName(in_.dbname, number), &file));
+  wal::Reader reader(std::move(file), raw(number), nullptr);
+  std::string record;
+  while (reader.ReadRecord(&record)) {
+  }
+  ZIGGY_RETURN_IF_ERROR(reader.io_status());
+  const std::optional<uint64_t>& synced = reader.declared_synced_bytes();
+  *unsynced = synced.has_value() && *synced <= damage.offset;
   return Status::OK();
 }
 

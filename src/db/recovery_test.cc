@@ -65,6 +65,25 @@ class RecoveryTest : public ::testing::Test {
     EXPECT_TRUE(writer.Close().ok());
     return LogSize(number);
   }
+  // Overwrites bytes [begin, end) of log `number` with zeros, as a lost page reads.
+  void ZeroRange(uint64_t number, uint64_t begin, uint64_t end) {
+    const std::string path = LogFileName(kDb, FileNumber{number});
+    std::unique_ptr<SequentialFile> in;
+    ASSERT_TRUE(env_.NewSequentialFile(path, &in).ok());
+    std::string contents(LogSize(number), '\0');
+    std::string_view read;
+    ASSERT_TRUE(in->Read(contents.size(), &read, contents.data()).ok());
+    ASSERT_EQ(read.size(), contents.size());
+    contents.assign(read);
+    ASSERT_LE(end, contents.size());
+    std::fill(contents.begin() + static_cast<ptrdiff_t>(begin),
+              contents.begin() + static_cast<ptrdiff_t>(end), '\0');
+    std::unique_ptr<WritableFile> out;
+    ASSERT_TRUE(env_.NewWritableFile(path, &out).ok());
+    ASSERT_TRUE(out->Append(contents).ok());
+    ASSERT_TRUE(out->Sync().ok());
+    ASSERT_TRUE(out->Close().ok());
+  }
   uint64_t LogSize(uint64_t number) {
     uint64_t bytes = 0;
     EXPECT_TRUE(env_.GetFileSize(LogFileName(kDb, FileNumber{number}), &bytes).ok());
@@ -214,6 +233,57 @@ TEST_F(RecoveryTest, TornOlderLogFollowedBySyncMarkerIsCorruption) {
   Status s = Replay();
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   EXPECT_NE(s.ToString().find("synced"), std::string::npos) << s.ToString();
+}
+
+// A power loss may lose an unsynced page of a log while a later unsynced page survives
+// (docs/format/wal.md, "Synced-bytes markers"): damage past every byte the log declares synced
+// ends the log there, intact records after it notwithstanding.
+TEST_F(RecoveryTest, HoleInTheUnsyncedRegionEndsTheLogThere) {
+  const std::string big(40000, 'x');  // spans into the second block
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(env_.NewWritableFile(LogFileName(kDb, FileNumber{3}), &file).ok());
+  wal::Writer writer(std::move(file), 3, 0);
+  ASSERT_TRUE(writer.AddHead({}).ok());
+  ASSERT_TRUE(writer.AddRecord(Batch(1, {"a"})).ok());
+  ASSERT_TRUE(writer.Sync().ok());
+  const uint64_t synced = writer.file_bytes();
+  // Unsynced: a marker declaring `synced`, then "b"; "big" reaches block 1, "d" lies there.
+  ASSERT_TRUE(writer.AddRecord(Batch(2, {"b"})).ok());
+  ASSERT_TRUE(writer.AddRecord(Batch(3, {big})).ok());
+  ASSERT_TRUE(writer.AddRecord(Batch(4, {"d"})).ok());
+  ASSERT_TRUE(writer.Close().ok());
+  // The page holding the marker and "b" is lost: zeros to the end of block 0.
+  ZeroRange(3, synced, wal::kBlockBytes);
+  ASSERT_TRUE(Replay().ok());
+  EXPECT_EQ(result_.records_replayed, 1u);  // "a" only: nothing after the hole
+  EXPECT_EQ(raw(result_.max_sequence), 1u);
+  EXPECT_EQ(result_.tail_records_dropped, 1u);
+  ASSERT_EQ(result_.dropped.size(), 1u);
+  EXPECT_NE(result_.dropped[0].find("offset " + std::to_string(synced)), std::string::npos)
+      << result_.dropped[0];
+}
+
+TEST_F(RecoveryTest, HoleBeforeTheLastDeclaredSyncPointIsCorruption) {
+  const std::string big(40000, 'x');
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(env_.NewWritableFile(LogFileName(kDb, FileNumber{3}), &file).ok());
+  wal::Writer writer(std::move(file), 3, 0);
+  ASSERT_TRUE(writer.AddHead({}).ok());
+  const uint64_t first = writer.file_bytes();
+  ASSERT_TRUE(writer.AddRecord(Batch(1, {"a"})).ok());
+  ASSERT_TRUE(writer.AddRecord(Batch(2, {big})).ok());
+  ASSERT_TRUE(writer.Sync().ok());  // "a" and "big" are durable; the marker before "c" says so
+  ASSERT_TRUE(writer.AddRecord(Batch(3, {"c"})).ok());
+  ASSERT_TRUE(writer.Close().ok());
+  ZeroRange(3, first, first + 100);  // synced data lost
+  Status s = Replay();
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.ToString().find("mid-log"), std::string::npos) << s.ToString();
+  // Point-in-time recovery still stops at the damage.
+  inputs_.mode = WalRecoveryMode::kPointInTimeRecovery;
+  ASSERT_TRUE(Replay().ok());
+  EXPECT_EQ(result_.records_replayed, 0u);
+  EXPECT_FALSE(result_.stopped_at.empty());
 }
 
 TEST_F(RecoveryTest, MissingMiddleLogIsCorruption) {

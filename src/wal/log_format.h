@@ -1,4 +1,4 @@
-// The write-ahead log format, version 2 (specified in docs/format/wal.md).
+// The write-ahead log format, version 3 (specified in docs/format/wal.md).
 //
 // A log is a sequence of 32 KiB blocks. A record is stored as one or more fragments, each a
 // header followed by its payload, never crossing a block boundary:
@@ -16,6 +16,9 @@
 // fragment that is not a record: a head at offset 0 naming the previous log and its length (so
 // recovery sees when an older, unsynced log lost its tail), and a marker saying every earlier log
 // was complete on disk when it was written (so recovery can tell such a loss from corruption).
+// Version 3 adds a third: a synced-bytes marker, the first fragment written after each sync (and
+// before a log's first record), declaring how many bytes of this log were durable then, so
+// recovery can tell a page lost from the unsynced region from damage to synced data.
 #ifndef ZIGGYDB_WAL_LOG_FORMAT_H_
 #define ZIGGYDB_WAL_LOG_FORMAT_H_
 
@@ -27,8 +30,9 @@ namespace ziggydb::wal {
 
 // The format these files implement. Not stored in the log: a future version must use fragment
 // types this version does not know, which older readers report as damage. Version 2 added the
-// control fragments; a version-1 log (no head) still reads.
-inline constexpr uint32_t kFormatVersion = 2;
+// head and earlier-logs-synced marker, version 3 the synced-bytes marker; version-1 and
+// version-2 logs still read.
+inline constexpr uint32_t kFormatVersion = 3;
 
 inline constexpr size_t kBlockBytes = 32 * 1024;
 inline constexpr size_t kHeaderBytes = 4 + 2 + 1 + 4;
@@ -50,8 +54,11 @@ enum class RecordType : uint8_t {
   // Version 2 control fragments (not records):
   kHead = 5,               // at offset 0: the previous log's number and length (LogHead)
   kEarlierLogsSynced = 6,  // empty: every earlier log was complete on disk when this was written
+  // Version 3 control fragment:
+  kSyncedBytes = 7,  // fixed64: this log's first N bytes were durable when this was written
 };
-inline constexpr uint8_t kRecordTypeMax = 6;
+inline constexpr uint8_t kRecordTypeMax = 7;
+inline constexpr size_t kSyncedBytesPayloadBytes = 8;
 
 // The head of a version-2 log: which log came before it, and how many bytes the writer had
 // written to that log when it left it (wal::Writer::file_bytes()). previous_log_number 0: none

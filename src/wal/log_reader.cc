@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "util/assert.h"
+#include "util/coding.h"
 #include "util/crc32c.h"
 
 namespace ziggydb::wal {
@@ -148,6 +149,17 @@ bool Reader::AcceptControlFragment(const Fragment& fragment) {
     head_ = head;
     return true;
   }
+  if (fragment.type == RecordType::kSyncedBytes) {
+    if (fragment.payload.size() != kSyncedBytesPayloadBytes) return false;
+    const uint64_t declared = DecodeFixed64(fragment.payload.data());
+    // A writer declares only bytes it had written before the marker.
+    if (declared > fragment.offset) return false;
+    // The marker right after a head was synced with it before anything else was written.
+    const bool follows_head = head_.has_value() && fragment.offset == kHeaderBytes + kLogHeadBytes;
+    declared_synced_bytes_ =
+        std::max({declared_synced_bytes_.value_or(0), declared, follows_head ? fragment.end : 0});
+    return true;
+  }
   ZIGGY_ASSERT(fragment.type == RecordType::kEarlierLogsSynced);
   if (!fragment.payload.empty()) return false;
   earlier_logs_synced_ = true;
@@ -183,7 +195,8 @@ bool Reader::ReadRecord(std::string* record) {
                    fragment.kind == FragmentKind::kEndMarker);
         break;
       case FragmentKind::kIntact:
-        if (fragment.type == RecordType::kHead || fragment.type == RecordType::kEarlierLogsSynced) {
+        if (fragment.type == RecordType::kHead || fragment.type == RecordType::kEarlierLogsSynced ||
+            fragment.type == RecordType::kSyncedBytes) {
           abandon_record(fragment.offset, "record missing its last fragment");
           if (!AcceptControlFragment(fragment)) {
             NoteDamage(fragment.offset, fragment.end, "misplaced or malformed control fragment",

@@ -17,9 +17,10 @@
 //      whose beginning was lost.
 //   5. Whatever the bytes, it reads no memory out of bounds and holds at most one block plus the
 //      record being assembled (at most kRecordBytesMax).
-//   6. Control fragments (a head at offset 0, the earlier-logs-synced marker) are not records:
-//      they are exposed through head() and earlier_logs_synced(), and count as intact data for
-//      rule 3. One anywhere else, or malformed, is damage.
+//   6. Control fragments (a head at offset 0, the earlier-logs-synced and synced-bytes markers)
+//      are not records: they are exposed through head(), earlier_logs_synced() and
+//      declared_synced_bytes(), and count as intact data for rule 3. A head anywhere else, or a
+//      malformed one (a synced-bytes marker declaring more than precedes it), is damage.
 #ifndef ZIGGYDB_WAL_LOG_READER_H_
 #define ZIGGYDB_WAL_LOG_READER_H_
 
@@ -66,6 +67,9 @@ class Reader {
   const std::optional<LogHead>& head() const { return head_; }
   // True once an earlier-logs-synced marker was read.
   bool earlier_logs_synced() const { return earlier_logs_synced_; }
+  // The largest byte count a synced-bytes marker read so far declared durable; nullopt if none
+  // was read (a version-1 or -2 log, or one whose markers were all lost).
+  const std::optional<uint64_t>& declared_synced_bytes() const { return declared_synced_bytes_; }
   // The error that stopped reading, or OK. Damage already found but not yet reported when the
   // error struck is not reported: whether anything intact follows it is unknown.
   Status io_status() const { return io_status_; }
@@ -115,6 +119,7 @@ class Reader {
   uint64_t intact_end_offset_ = 0;
   std::optional<LogHead> head_;
   bool earlier_logs_synced_ = false;
+  std::optional<uint64_t> declared_synced_bytes_;
 
   // Damage found but not reported yet: [pending_begin_, pending_end_), first reason.
   bool pending_ = false;

@@ -4,7 +4,9 @@
 #include <utility>
 
 #include "util/assert.h"
+#include "util/coding.h"
 #include "util/crc32c.h"
+#include "util/status_macros.h"
 
 namespace ziggydb::wal {
 
@@ -88,11 +90,24 @@ void Writer::EncodeRecord(std::string_view payload, RecordType whole, size_t* bl
   } while (true);
 }
 
+void Writer::EncodeSyncedBytesMarker(size_t* block_offset) {
+  char marker[kSyncedBytesPayloadBytes];
+  EncodeFixed64(marker, synced_bytes_);
+  EncodeRecord({marker, sizeof(marker)}, RecordType::kSyncedBytes, block_offset);
+}
+
 Status Writer::AddHead(const LogHead& head) {
   ZIGGY_ASSERT(file_bytes_ == 0);
   char payload[kLogHeadBytes];
   EncodeLogHead(head, payload);
-  return Append({payload, sizeof(payload)}, RecordType::kHead);
+  ZIGGY_RETURN_IF_ERROR(Append({payload, sizeof(payload)}, RecordType::kHead));
+  // Durable at once, so the log's first page, whatever a crash does to the later unsynced
+  // ones, still shows the head and a synced-bytes marker (docs/format/wal.md, "Control
+  // fragments").
+  ZIGGY_RETURN_IF_ERROR(Sync());
+  // Readers count the head and its marker as synced: no record needs to say so again.
+  declared_synced_bytes_ = synced_bytes_;
+  return Status::OK();
 }
 
 Status Writer::AddRecord(std::string_view payload) {
@@ -111,11 +126,25 @@ Status Writer::Append(std::string_view payload, RecordType whole) {
   if (!status_.ok()) return status_;
   buffer_.clear();
   size_t block_offset = block_offset_;
+  // INVARIANT 5: the marker rides in the record's Append, costing no extra write. It is never
+  // split: when the block's rest cannot hold it, the next record carries it. Only a log with a
+  // head has markers (declared_synced_bytes_ is set): a headless one (the MANIFEST) keeps the
+  // version-1 layout.
+  const bool declare_synced = whole == RecordType::kFull && declared_synced_bytes_.has_value() &&
+                              synced_bytes_ > *declared_synced_bytes_ &&
+                              kBlockBytes - block_offset >= kHeaderBytes + kSyncedBytesPayloadBytes;
+  if (declare_synced) EncodeSyncedBytesMarker(&block_offset);
+  const size_t marker_bytes = buffer_.size();
+  const size_t record_block_offset = block_offset;
   EncodeRecord(payload, whole, &block_offset);
+  // The head's marker (declaring 0) follows it, so a log's first bytes say it is version 3.
+  if (whole == RecordType::kHead) EncodeSyncedBytesMarker(&block_offset);
   // INVARIANT 4: a control fragment is small enough never to be split.
   ZIGGY_ASSERT(whole == RecordType::kFull || buffer_.size() <= kBlockBytes);
-  ZIGGY_DASSERT(
-      EncodedRecordMatches(buffer_, block_offset_, StoredLogNumber(log_number_), payload));
+  ZIGGY_ASSERT(marker_bytes <= kBlockBytes);
+  ZIGGY_DASSERT(whole == RecordType::kHead ||
+                EncodedRecordMatches(std::string_view(buffer_).substr(marker_bytes),
+                                     record_block_offset, StoredLogNumber(log_number_), payload));
   ZIGGY_ASSERT((block_offset_ + buffer_.size()) % kBlockBytes == block_offset);
 
   status_ = file_->Append(buffer_);
@@ -123,6 +152,7 @@ Status Writer::Append(std::string_view payload, RecordType whole) {
   if (status_.ok()) {
     block_offset_ = block_offset;
     file_bytes_ += buffer_.size();
+    if (declare_synced || whole == RecordType::kHead) declared_synced_bytes_ = synced_bytes_;
   }
   if (buffer_.capacity() > kRetainedBufferBytesMax) {
     std::string().swap(buffer_);

@@ -11,11 +11,17 @@
 //   3. block_offset_ < kBlockBytes is the writer's position inside the current block; every
 //      block's unused last bytes (fewer than a header) are written as zeros.
 //   4. A control fragment (head, marker) is one fragment, never split; the head comes first.
+//   5. In a log with a head: the head is followed by a synced-bytes marker (declaring 0), and
+//      both are synced; the first record after each successful Sync is preceded, in the same
+//      Append, by a marker declaring synced_bytes_ (or, if the block's rest cannot hold it, the
+//      next record is). A marker never declares more than was durable when it was written. A
+//      log without a head (the MANIFEST) has no markers.
 #ifndef ZIGGYDB_WAL_LOG_WRITER_H_
 #define ZIGGYDB_WAL_LOG_WRITER_H_
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -36,7 +42,8 @@ class Writer {
   Writer& operator=(const Writer&) = delete;
   ~Writer();
 
-  // Writes the log's head (LogHead). Precondition: nothing written yet, not closed.
+  // Writes the log's head (LogHead) and a synced-bytes marker, and syncs them. Precondition:
+  // nothing written yet, not closed.
   [[nodiscard]] Status AddHead(const LogHead& head);
   // Appends `payload` as one record and flushes it to the OS. InvalidArgument (not sticky,
   // nothing written) if payload exceeds kRecordBytesMax. Precondition: not closed.
@@ -61,7 +68,11 @@ class Writer {
   // at block offset *block_offset, which it advances. A payload that fits in one fragment gets
   // type `whole`.
   void EncodeRecord(std::string_view payload, RecordType whole, size_t* block_offset);
-  // Encodes payload (a record, or a control fragment of type `whole`), appends and flushes it.
+  // Appends a synced-bytes marker declaring synced_bytes_ to buffer_. Precondition: it fits in
+  // the block's rest.
+  void EncodeSyncedBytesMarker(size_t* block_offset);
+  // Encodes payload (a record, or a control fragment of type `whole`), appends and flushes it;
+  // a record is preceded by a synced-bytes marker when invariant 5 asks for one.
   [[nodiscard]] Status Append(std::string_view payload, RecordType whole);
 
   std::unique_ptr<WritableFile> file_;
@@ -69,7 +80,9 @@ class Writer {
   size_t block_offset_ = 0;
   uint64_t file_bytes_ = 0;
   uint64_t synced_bytes_ = 0;  // file_bytes_ as of the last successful Sync
-  Status status_;              // the first I/O failure; see invariant 2
+  // The synced_bytes_ the last written marker declared; nullopt before the first (invariant 5).
+  std::optional<uint64_t> declared_synced_bytes_;
+  Status status_;  // the first I/O failure; see invariant 2
   bool closed_ = false;
   std::string buffer_;  // the encoded record; reused across calls to avoid reallocating
 };
