@@ -77,7 +77,7 @@ test-thread-safety: deps
 	cmake --build --preset thread-safety -j $(JOBS)
 	ctest --preset thread-safety
 
-# libFuzzer targets built with clang, each run briefly (FUZZ_SECONDS, default 5) over a copy of
+# libFuzzer targets built with clang, each run briefly (FUZZ_SECONDS, default 3) over a copy of
 # its committed corpus. Without clang the script says so and the rule passes.
 fuzz-smoke: deps
 	@if command -v clang++ >/dev/null 2>&1; then \

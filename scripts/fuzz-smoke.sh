@@ -4,13 +4,13 @@
 # timeout. Crash inputs are kept in DIR/artifacts/<name>/ for turning into regression files.
 #
 # usage: scripts/fuzz-smoke.sh [DIR]      (default: build/fuzz/fuzz, what `make fuzz-smoke` builds)
-# env:   FUZZ_SECONDS  time per target (default 5);  FUZZ_RUNS  input cap per target (default 2000000)
+# env:   FUZZ_SECONDS  time per target (default 3);  FUZZ_RUNS  input cap per target (default 2000000)
 # Exits 0 with a notice when clang is not installed: libFuzzer needs it.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-$root/build/fuzz/fuzz}
-seconds=${FUZZ_SECONDS:-5}
+seconds=${FUZZ_SECONDS:-3}
 runs=${FUZZ_RUNS:-2000000}
 
 if ! command -v clang++ >/dev/null 2>&1; then

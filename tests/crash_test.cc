@@ -41,7 +41,7 @@ constexpr uint64_t kRoundsBase = 500;  // per variant, times ZIGGY_TEST_SCALE
 // Sanitizer builds look for memory and race errors on the same paths; kill count matters less.
 constexpr uint64_t kRoundsBase = 150;
 #else
-constexpr uint64_t kRoundsBase = 1000;  // 2,000 kills per `make test` run
+constexpr uint64_t kRoundsBase = 500;  // 1,000 kills per `make test` run (more in `make stress`)
 #endif
 constexpr uint64_t kRoundsPerDb = 12;
 constexpr uint64_t kKillDelayMicrosMax = 30000;
