@@ -69,13 +69,20 @@ expect_contains "$ERR" "absolute-consistency"
 expect_rc 0 "$ZIGGY" verify --db "$WORK/torn-wal" --wal-recovery-mode point-in-time
 expect_contains "$OUT" "note: point-in-time recovery stops at"
 expect_rc 1 "$ZIGGY" verify --db "$WORK/torn-wal" --wal-recovery-mode no-such-mode
-# A damaged first block followed by an intact one: Open refuses, and verify says the same.
-cp -r "$WORK/pristine" "$WORK/mid-log"
+# A damaged record that a later synced-bytes marker declares durable, followed by intact ones
+# (every write synced): Open refuses, and verify says the same (docs/format/wal.md, version 3).
+expect_rc 0 "$ZIGGY" load --db "$WORK/mid-log" --num 400 --value-size 100 --seed 2 --sync
 printf '\xff' | dd of="$(newest_log "$WORK/mid-log")" bs=1 seek=80 conv=notrunc status=none
 expect_rc 3 "$ZIGGY" verify --db "$WORK/mid-log"
 expect_contains "$ERR" "damaged WAL record mid-log"
 expect_rc 3 "$ZIGGY" get --db "$WORK/mid-log" k000000000000001
 expect_contains "$ERR" "damaged WAL record mid-log"
+# The same damage where no marker declares it durable (pristine's writes were not synced): a torn
+# unsynced region, so the log ends there, as after a power loss.
+cp -r "$WORK/pristine" "$WORK/unsynced-hole"
+printf '\xff' | dd of="$(newest_log "$WORK/unsynced-hole")" bs=1 seek=80 conv=notrunc status=none
+expect_rc 0 "$ZIGGY" verify --db "$WORK/unsynced-hole"
+expect_contains "$OUT" "past every byte this log declares synced"
 
 # dump-wal: a file that is not the log it is told to be is an error, not "0 records".
 log=$(newest_log "$WORK/pristine")
