@@ -15,6 +15,7 @@
 //   db_impl_txn.cc     the TxnHost of the transaction module: transactions' snapshots, commits
 //                      checked at the commit point (txn_host.h, memtable_history.h)
 //   db_impl_memory.cc  the memory budget: usage of each part, rebalancing (memory_budget.h)
+//   db_impl_steps.cc   stepped background work for deterministic tests (background_steps.h)
 // Recovery and durability rules: docs/design/recovery.md.
 //
 // Concurrency: one mutex, mu_, guards the mutable state listed under "Guarded by mu_" below.
@@ -55,6 +56,7 @@
 #include <vector>
 
 #include "base/dbformat.h"
+#include "db/background_steps.h"
 #include "db/checkpoint.h"
 #include "db/commit_pipeline.h"
 #include "db/compaction.h"
@@ -147,6 +149,13 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // (db_properties.cc), for programs and tests that want numbers. Takes mu_.
   DBStats GetStats() const EXCLUDES(mu_);
 
+  // ---- db_impl_steps.cc: stepped background work (background_steps.h) ----
+  // Before OpenImpl: start no background thread; background work waits for RunStep, or for a
+  // foreground wait to run it (steps chosen by policy, which must outlive this DB).
+  void UseSteppedBackground(StepPolicy* policy) { step_policy_ = policy; }
+  std::vector<BackgroundStep> RunnableSteps() EXCLUDES(mu_);
+  bool RunStep(BackgroundStep step) EXCLUDES(mu_);
+
  private:
   class SnapshotImpl;
   struct Immutable {
@@ -187,6 +196,9 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
 
   // ---- db_impl_flush.cc ----
   void BackgroundThreadMain() EXCLUDES(mu_);
+  // One flush of the flush thread (or a flush step) and what follows it: the error, events,
+  // wake-ups, the flushed memtable's memory. Precondition: imm_ is not empty.
+  void BackgroundFlush() REQUIRES(mu_);
   // Flushes imm_.front() and removes it; *flushed keeps a reference to that memtable so the
   // caller can release it with mu_ unlocked.
   [[nodiscard]] Status FlushOldestImmutable(std::shared_ptr<MemTable>* flushed) REQUIRES(mu_);
@@ -206,6 +218,9 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // Starts the max_background_jobs - 1 compaction threads.
   void StartCompactionThreads();
   void CompactionThreadMain() EXCLUDES(mu_);
+  // Runs c, started by StartAutomatic, as a compaction thread does (or a compaction step), and
+  // finishes it: the error, events, wake-ups, obsolete files.
+  void BackgroundCompaction(std::unique_ptr<Compaction> c) REQUIRES(mu_);
   // Runs c (a trivial move or a merge) and installs its result; the caller deletes the inputs
   // (DeleteObsoleteFiles) once it has dropped c, which pins them. Precondition: c was started in
   // compaction_scheduler_; mu_ is released during I/O.
@@ -247,6 +262,21 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // or, when this thread has events queued, delivers them instead (mu_ released meanwhile).
   // Either way the caller decides again, as after any wake-up.
   void WaitOrDeliverEvents() REQUIRES(mu_);
+  // A delayed writer's pause: delivers `events`, then sleeps `micros` (both with mu_ released),
+  // or, stepped, lets the policy's clock advance and runs one step.
+  void DelayWrite(const EventQueue::Batch& events, uint64_t micros) REQUIRES(mu_);
+
+  // ---- db_impl_steps.cc: stepped background work (background_steps.h) ----
+  std::vector<BackgroundStep> RunnableStepsLocked() REQUIRES(mu_);
+  bool RunStepLocked(BackgroundStep step) REQUIRES(mu_);
+  // Waits for a flush or compaction to end (background_work_done_), or, stepped, runs one step
+  // chosen by the policy. Either way the caller looks at its condition again.
+  void AwaitBackgroundWork() REQUIRES(mu_);
+  // Stepped DelayWrite, after the events: the policy's Sleep, then one step if any is runnable.
+  void SteppedSleep(uint64_t micros) REQUIRES(mu_);
+  // After a flush or compaction installed its edit: deletes the obsolete files now, or, stepped,
+  // makes the deletion step runnable.
+  void ScheduleObsoleteFileDeletion() REQUIRES(mu_);
 
   // ---- db_impl_events.cc: statistics, listeners and LOG events (docs/design/observability.md)
   // Listener events are queued in events_ under mu_ and delivered by the same thread once mu_ is
@@ -357,6 +387,8 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   CondVar obsolete_file_deletion_done_;
   std::thread bg_thread_;                        // flushes
   std::vector<std::thread> compaction_threads_;  // max_background_jobs - 1 of them
+  // Set by UseSteppedBackground before OpenImpl, then fixed; null: background threads.
+  StepPolicy* step_policy_ = nullptr;
   // Set with shutting_down_; read without mu_ by a compaction to abandon its work early.
   std::atomic<bool> shutdown_requested_{false};
   // Set by Close once it has flushed what it must; read without mu_ by CheckOpen (a call after
@@ -394,6 +426,8 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   CompactionScheduler compaction_scheduler_ GUARDED_BY(mu_);
   // Set by TEST_SetCompactionHook; empty outside tests.
   std::function<void()> compaction_test_hook_ GUARDED_BY(mu_);
+  // Stepped: a flush or compaction installed an edit since the last deletion step.
+  bool obsolete_files_pending_ GUARDED_BY(mu_) = false;
   // One DeleteObsoleteFiles at a time; waiters: obsolete_file_deletion_done_.
   bool deleting_obsolete_files_ GUARDED_BY(mu_) = false;
   // Per output level: what compactions into it read and wrote.

@@ -42,21 +42,25 @@ void DBImpl::CompactionThreadMain() {
       }
       compaction_needed_.Wait(&mu_);
     }
-    Status s = RunCompaction(c.get());
-    // c is still registered: listeners hear of it before WaitForBackgroundWork can return.
-    DeliverEvents();
-    compaction_scheduler_.FinishAutomatic(c.get());
-    c.reset();  // unpins the input Version, so that its tables can go
-    if (!s.ok() && !shutting_down_) SetResumableBackgroundError(s);
-    // Wakes CompactRange callers waiting for no compaction to run, stalled writers, the flush
-    // thread held by a full L0 and WaitForBackgroundWork; and the other compaction threads (work
-    // may have appeared, and this compaction's inputs no longer conflict).
-    background_work_done_.NotifyAll();
-    compaction_needed_.NotifyAll();
-    ReportBackgroundError();
-    DeliverEvents();
-    if (s.ok()) DeleteObsoleteFiles();
+    BackgroundCompaction(std::move(c));
   }
+}
+
+void DBImpl::BackgroundCompaction(std::unique_ptr<Compaction> c) {
+  Status s = RunCompaction(c.get());
+  // c is still registered: listeners hear of it before WaitForBackgroundWork can return.
+  DeliverEvents();
+  compaction_scheduler_.FinishAutomatic(c.get());
+  c.reset();  // unpins the input Version, so that its tables can go
+  if (!s.ok() && !shutting_down_) SetResumableBackgroundError(s);
+  // Wakes CompactRange callers waiting for no compaction to run, stalled writers, the flush
+  // thread held by a full L0 and WaitForBackgroundWork; and the other compaction threads (work
+  // may have appeared, and this compaction's inputs no longer conflict).
+  background_work_done_.NotifyAll();
+  compaction_needed_.NotifyAll();
+  ReportBackgroundError();
+  DeliverEvents();
+  if (s.ok()) ScheduleObsoleteFileDeletion();
 }
 
 Status DBImpl::WaitForBackgroundWork() {
@@ -71,7 +75,7 @@ Status DBImpl::WaitForBackgroundWork() {
       const auto scores = ComputeScores(version, options_, ComputeLevelTargets(version, options_));
       if (*std::max_element(scores.begin(), scores.end()) < 1.0) break;
     }
-    background_work_done_.Wait(&mu_);
+    AwaitBackgroundWork();
   }
   return bg_error_;
 }
@@ -177,7 +181,7 @@ Status DBImpl::CompactRange(std::optional<std::string_view> begin,
   // Automatic compactions start no new work while a manual one waits: the count only falls, and
   // each compaction's end notifies background_work_done_.
   while (!compaction_scheduler_.ManualMayStart() && bg_error_.ok()) {
-    background_work_done_.Wait(&mu_);
+    AwaitBackgroundWork();
   }
   compaction_scheduler_.EndManualWait();
   ZIGGY_RETURN_IF_ERROR(bg_error_);
@@ -193,7 +197,7 @@ Status DBImpl::CompactRange(std::optional<std::string_view> begin,
     s = RunCompaction(c.get());
     c.reset();  // unpins the input Version, so that its tables can go
     DeliverEvents();
-    if (s.ok()) DeleteObsoleteFiles();
+    if (s.ok()) ScheduleObsoleteFileDeletion();
   }
   compaction_scheduler_.FinishManual();
   if (!s.ok() && !shutting_down_) SetResumableBackgroundError(s);

@@ -27,26 +27,30 @@ void DBImpl::BackgroundThreadMain() {
     // Pending immutable memtables need no flush at shutdown: their WALs replay on the next Open.
     if (shutting_down_) return;
     if (HoldFlushWhileL0Full()) continue;
-    std::shared_ptr<MemTable> flushed;
-    Status s = FlushOldestImmutable(&flushed);
-    if (!s.ok()) SetResumableBackgroundError(s);
-    ReportBackgroundError();
-    // Listeners hear of the flush before the threads waiting for it wake.
-    DeliverEvents();
-    // Wakes Flush, stalled writers and WaitForBackgroundWork; the new L0 table may call for a
-    // compaction.
-    background_work_done_.NotifyAll();
-    compaction_needed_.NotifyAll();
-    if (flushed != nullptr) {
-      if (s.ok()) memory_budget_.AddFlushedMemtable(flushed);  // iterators may still hold it
-      {
-        // Usually the last reference: freeing a full memtable's arena takes long enough that it
-        // must not hold up the writers and readers waiting for mu_.
-        MutexUnlock unlock(&mu_);
-        flushed.reset();
-      }
-      RebalanceMemory();
+    BackgroundFlush();
+  }
+}
+
+void DBImpl::BackgroundFlush() {
+  std::shared_ptr<MemTable> flushed;
+  Status s = FlushOldestImmutable(&flushed);
+  if (!s.ok()) SetResumableBackgroundError(s);
+  ReportBackgroundError();
+  // Listeners hear of the flush before the threads waiting for it wake.
+  DeliverEvents();
+  // Wakes Flush, stalled writers and WaitForBackgroundWork; the new L0 table may call for a
+  // compaction.
+  background_work_done_.NotifyAll();
+  compaction_needed_.NotifyAll();
+  if (flushed != nullptr) {
+    if (s.ok()) memory_budget_.AddFlushedMemtable(flushed);  // iterators may still hold it
+    {
+      // Usually the last reference: freeing a full memtable's arena takes long enough that it
+      // must not hold up the writers and readers waiting for mu_.
+      MutexUnlock unlock(&mu_);
+      flushed.reset();
     }
+    RebalanceMemory();
   }
 }
 
@@ -89,7 +93,7 @@ Status DBImpl::FlushOldestImmutable(std::shared_ptr<MemTable>* flushed) {
   flushed_sequence_ = imm.last_sequence;
   info.file_bytes = meta.file_bytes;
   NotifyFlushCompleted(info);  // counts the flush
-  DeleteObsoleteFiles();
+  ScheduleObsoleteFileDeletion();
   return Status::OK();
 }
 
@@ -224,7 +228,7 @@ Status DBImpl::Flush() {
   // number reaches it, they are all in tables. Each flush ends with a notify.
   const FileNumber target = wal_set_.live_number();
   while (raw(versions_->LogNumber()) < raw(target) && bg_error_.ok()) {
-    background_work_done_.Wait(&mu_);
+    AwaitBackgroundWork();
   }
   return bg_error_;
 }

@@ -102,8 +102,10 @@ Status DBImpl::RecoverAndStart(bool exists) {
   StartInfoLog();
   LogOptions();
   DeleteObsoleteFiles();
-  bg_thread_ = std::thread([this] { BackgroundThreadMain(); });
-  StartCompactionThreads();
+  if (step_policy_ == nullptr) {  // stepped: the work waits for steps (db_impl_steps.cc)
+    bg_thread_ = std::thread([this] { BackgroundThreadMain(); });
+    StartCompactionThreads();
+  }
   Log("event=db_opened path=" + dbname_ + " wal=" + std::to_string(raw(wal_set_.live_number())) +
       " manifest=" + std::to_string(raw(versions_->ManifestFileNumber())) +
       " last_sequence=" + std::to_string(raw(versions_->LastSequence())));

@@ -32,12 +32,7 @@ Status DBImpl::ThrottleWrites(uint64_t bytes) {
         if (!DeliverEvents()) return Status::OK();
         break;
       case WriteDecision::Action::kDelay: {
-        const EventQueue::Batch events = events_.TakeMine();
-        {
-          MutexUnlock unlock(&mu_);
-          DeliverTaken(events);
-          std::this_thread::sleep_for(std::chrono::microseconds(decision.delay_micros));
-        }
+        DelayWrite(events_.TakeMine(), decision.delay_micros);
         RecordStallMicros(*decision.cause, decision.delay_micros);
         break;
       }
@@ -95,7 +90,16 @@ void DBImpl::RecordStallMicros(WriteStallCause cause, uint64_t micros) const {
 }
 
 void DBImpl::WaitOrDeliverEvents() {
-  if (!DeliverEvents()) background_work_done_.Wait(&mu_);
+  if (!DeliverEvents()) AwaitBackgroundWork();
+}
+
+void DBImpl::DelayWrite(const EventQueue::Batch& events, uint64_t micros) {
+  {
+    MutexUnlock unlock(&mu_);
+    DeliverTaken(events);
+    if (step_policy_ == nullptr) std::this_thread::sleep_for(std::chrono::microseconds(micros));
+  }
+  if (step_policy_ != nullptr) SteppedSleep(micros);
 }
 
 }  // namespace ziggydb
