@@ -577,7 +577,7 @@ std::string RerunHint(uint64_t seed) {
 
 TEST(DeterministicReplay, EverySeedMatchesTheModel) {
   const uint64_t first = test::TestSeed();
-  const uint64_t seeds = test::ScaledIterations(150);
+  const uint64_t seeds = test::ScaledIterations(300);
   Totals totals;
   uint64_t ran = 0;
   for (uint64_t seed = first; seed < first + seeds; ++seed) {
