@@ -618,6 +618,7 @@ TEST(DeterministicReplay, EverySeedMatchesTheModel) {
 TEST(DeterministicReplay, ASeedRunTwiceGivesTheSameTrace) {
   const uint64_t first = test::TestSeed();
   const uint64_t seeds = test::ScaledIterations(10);
+  std::set<uint64_t> hashes;
   for (uint64_t seed = first; seed < first + seeds; ++seed) {
     SCOPED_TRACE(RerunHint(seed));
     Replay a(seed);
@@ -633,6 +634,8 @@ TEST(DeterministicReplay, ASeedRunTwiceGivesTheSameTrace) {
     ASSERT_EQ(a.trace().Hash(), b.trace().Hash());
     // Every seed opens, steps and ends with a file listing: a trace that short would prove little.
     ASSERT_GT(x.size(), static_cast<size_t>(kOpsPerSeed / 2));
+    // And the trace is the seed's: another seed's run differs from it.
+    ASSERT_TRUE(hashes.insert(a.trace().Hash()).second) << "two seeds gave the same trace";
   }
 }
 
