@@ -639,5 +639,85 @@ TEST(DeterministicReplay, ASeedRunTwiceGivesTheSameTrace) {
   }
 }
 
+// Counts what a waiting call asked for, picking the first runnable step.
+class CountingPolicy final : public StepPolicy {
+ public:
+  BackgroundStep Choose(const std::vector<BackgroundStep>& runnable) override {
+    ++chosen;
+    return runnable.front();
+  }
+  void Sleep(uint64_t micros) override { slept_micros += micros; }
+  int chosen = 0;
+  uint64_t slept_micros = 0;
+};
+
+uint64_t FilesAtLevel0(DB* db) {
+  std::string count;
+  EXPECT_TRUE(db->GetProperty("ziggydb.num-files-at-level0", &count));
+  return std::stoull(count);
+}
+
+size_t LogFiles(Env* env) {
+  std::vector<std::string> names;
+  EXPECT_TRUE(env->GetChildren(kDb, &names).ok());
+  return static_cast<size_t>(std::count_if(
+      names.begin(), names.end(), [](const std::string& n) { return n.ends_with(".log"); }));
+}
+
+// The seam itself: background work happens only in steps, a runnable step is exactly one that
+// has work, and a call that must wait drives the steps instead of blocking.
+TEST(DeterministicReplay, BackgroundWorkHappensOnlyInSteps) {
+  SimClockEnv env;
+  Options options;
+  options.env = &env;
+  options.create_if_missing = true;
+  options.memtable_bytes = kMemtableBytesRange.min;
+  options.l0_compaction_trigger = 2;
+  CountingPolicy policy;
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(OpenWithSteppedBackground(options, kDb, &policy, &db).ok());
+  EXPECT_TRUE(RunnableBackgroundSteps(db.get()).empty());
+  EXPECT_FALSE(RunBackgroundStep(db.get(), BackgroundStep::kFlush));
+  // Fill more than a memtable: the switch queues it, and nothing flushes it.
+  const std::string value(1000, 'x');
+  for (int i = 0; i < 100; ++i)
+    ASSERT_TRUE(db->Put(WriteOptions(), "k" + std::to_string(i), value).ok());
+  EXPECT_EQ(RunnableBackgroundSteps(db.get()), std::vector<BackgroundStep>{BackgroundStep::kFlush});
+  EXPECT_EQ(FilesAtLevel0(db.get()), 0u);
+  EXPECT_EQ(LogFiles(&env), 2u);
+  EXPECT_FALSE(RunBackgroundStep(db.get(), BackgroundStep::kCompaction));
+  EXPECT_FALSE(RunBackgroundStep(db.get(), BackgroundStep::kDeleteObsoleteFiles));
+
+  ASSERT_TRUE(RunBackgroundStep(db.get(), BackgroundStep::kFlush));
+  EXPECT_EQ(FilesAtLevel0(db.get()), 1u);
+  // The flushed memtable's WAL is obsolete, but stays until the deletion step.
+  EXPECT_EQ(RunnableBackgroundSteps(db.get()),
+            std::vector<BackgroundStep>{BackgroundStep::kDeleteObsoleteFiles});
+  EXPECT_EQ(LogFiles(&env), 2u);
+  ASSERT_TRUE(RunBackgroundStep(db.get(), BackgroundStep::kDeleteObsoleteFiles));
+  EXPECT_EQ(LogFiles(&env), 1u);
+  EXPECT_TRUE(RunnableBackgroundSteps(db.get()).empty());
+  EXPECT_EQ(policy.chosen, 0);
+
+  // Flush must wait for a flush: it runs the step itself (chosen by the policy), and the second
+  // L0 table makes a compaction runnable.
+  ASSERT_TRUE(db->Flush().ok());
+  EXPECT_EQ(policy.chosen, 1);
+  EXPECT_EQ(FilesAtLevel0(db.get()), 2u);
+  const std::vector<BackgroundStep> after_flush = RunnableBackgroundSteps(db.get());
+  EXPECT_EQ(after_flush, (std::vector<BackgroundStep>{BackgroundStep::kCompaction,
+                                                      BackgroundStep::kDeleteObsoleteFiles}));
+  // WaitForBackgroundWork runs steps until no compaction is called for.
+  ASSERT_TRUE(db->WaitForBackgroundWork().ok());
+  EXPECT_EQ(FilesAtLevel0(db.get()), 0u);
+  std::string read;
+  ASSERT_TRUE(db->Get(ReadOptions(), "k99", &read).ok());
+  EXPECT_EQ(read, value);
+
+  ASSERT_TRUE(db->Close().ok());
+  EXPECT_TRUE(RunnableBackgroundSteps(db.get()).empty());
+  EXPECT_FALSE(RunBackgroundStep(db.get(), BackgroundStep::kDeleteObsoleteFiles));
+}
+
 }  // namespace
 }  // namespace ziggydb
