@@ -28,6 +28,8 @@
 //     conflicts with none of the running ones (compaction.h invariant 3), or else one
 //     CompactRange caller alone) merges its own inputs into its own outputs (a CompactionJob)
 //     and calls VersionSet::LogAndApply.
+// A stepped DB (background_steps.h, for deterministic tests) has no background thread: the flush
+// and compaction roles run as steps on the caller's thread, one at a time.
 // Invariants (whenever mu_ is free):
 //   1. Every write with a sequence <= versions_->LastSequence() is in mem_, imm_ or a live table.
 //   2. imm_ is ordered oldest first; imm_[i] holds only data of logs numbered below
