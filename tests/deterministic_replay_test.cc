@@ -484,8 +484,19 @@ class Replay {
     db_->Close().PermitUncheckedError();
     db_.reset();
     env_.ClearErrors();
-    env_.DropUnsyncedData();
-    trace_.Add("power loss");
+    if (rng_.OneIn(2)) {
+      env_.DropUnsyncedData();
+      trace_.Add("power loss");
+    } else {
+      // Writeback had reached part of each file's unsynced bytes.
+      env_.DropUnsyncedDataKeeping([this](const std::string& path, uint64_t unsynced_bytes) {
+        const uint64_t kept = rng_.Uniform(unsynced_bytes + 1);
+        trace_.Add("  " + path + " keeps " + std::to_string(kept) + " of " +
+                   std::to_string(unsynced_bytes) + " unsynced bytes");
+        return kept;
+      });
+      trace_.Add("power loss, partial writeback");
+    }
     ++totals_.power_losses;
     Open(/*after_power_loss=*/true);
   }
