@@ -6,9 +6,10 @@
 //   - a read returns a value some possible state holds (a write refused after a fault fired
 //     during it may or may not have been applied; one refused with no fault firing must not
 //     have been), or an error only once a fault has fired since the last open;
-//   - a reopen recovers every acknowledged write; a power loss (every file-system operation
-//     failing from that point, then everything unsynced dropped) recovers a prefix of the
-//     writes covering every write acknowledged before a `sync` write or a successful Flush;
+//   - a reopen recovers every acknowledged write; a power loss (every write-type file-system
+//     operation failing from that point, then the unsynced bytes dropped, all or a random part
+//     of each file's) recovers a prefix of the writes covering every write acknowledged before
+//     a `sync` write or a successful Flush;
 //   - a seed run twice yields the same trace: the same operations, steps, faults and results,
 //     the same DB contents and the same file-system state (names, sizes, bytes).
 // A failure names its seed; ZIGGY_TEST_SEED=<seed> runs it first (and the failure message prints
@@ -50,8 +51,8 @@ using Model = std::map<std::string, uint64_t>;
 
 constexpr char kDb[] = "/db";
 constexpr int kKeyCount = 40;
-// Operations per seed: enough for several flushes, compactions into L1 and L2, and a reopen or
-// power loss, at a few milliseconds per seed in release.
+// Operations per seed: enough for several flushes and compactions (L0 into the base level and
+// within it) and a reopen or power loss, at a few milliseconds per seed in release.
 constexpr int kOpsPerSeed = 160;
 constexpr size_t kMaxSnapshots = 2;
 // Seeds in `make test` (ZIGGY_TEST_SCALE multiplies them): ~1 s in release. The sanitizer
