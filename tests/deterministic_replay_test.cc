@@ -308,7 +308,7 @@ class Replay {
     return w;
   }
 
-  // Some fault fired since the DB was last opened or resumed: errors are allowed.
+  // Some fault fired since the DB was last opened or successfully resumed: errors are allowed.
   bool FaultSeen() const { return env_.injected_error_count() > faults_at_open_; }
 
   void ExpectOkUnlessFaulted(const Status& s, const char* what) {
@@ -469,6 +469,8 @@ class Replay {
   void DoResume() {
     const Status s = db_->Resume();
     ExpectOkUnlessFaulted(s, "Resume");
+    // Resumed, the DB is as good as reopened: from here on an error needs a new fault.
+    if (s.ok()) faults_at_open_ = env_.injected_error_count();
   }
 
   void DoReopen() {
