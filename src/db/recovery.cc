@@ -57,7 +57,8 @@ class WalReplay {
  private:
   // What each log replayed so far held (index: position in result_->logs).
   struct ReplayedLog {
-    uint64_t intact_end = 0;  // wal::Reader::intact_end_offset; 0: empty (no head, no record)
+    uint64_t intact_end = 0;     // wal::Reader::intact_end_offset; 0: empty (no head, no record)
+    bool holds_records = false;  // at least one intact record besides the head and markers
     // Tail damage in a log that was not the last: that log lost its tail, which is judged once
     // a later log shows that the WAL went on after it (CheckPreviousLog). A crash during an
     // earlier recovery leaves an empty newer log behind.
@@ -184,6 +185,7 @@ Status WalReplay::ReplayLog(size_t index) {
       if (stopped_) return Status::OK();
     }
     if (!got) break;
+    replayed_.back().holds_records = true;
     WriteBatch batch;
     Status s = WriteBatchInternal::SetContents(&batch, record);
     if (s.ok() && WriteBatchInternal::Count(batch) == 0) continue;  // nothing to apply
@@ -215,8 +217,9 @@ Status WalReplay::CheckPreviousLog(size_t index, const std::optional<wal::LogHea
   // recovery, which left no older log to replay.
   if (index == 0 || (head.has_value() && head->previous_log_number == 0)) return Status::OK();
   const std::string path = LogFileName(in_.dbname, logs()[index]);
-  // The log before this one. Logs between it and this one must be empty: files whose creation
-  // failed before their head was written.
+  // The log before this one. Logs between it and this one hold no record: files whose creation
+  // failed (their head unwritten or unsynced) and whose removal failed too. Such a log was never
+  // the live log, so no write went to it; one that holds a record is damage.
   size_t previous = index;
   if (head.has_value()) {
     const auto begin = logs().begin();
@@ -228,11 +231,22 @@ Status WalReplay::CheckPreviousLog(size_t index, const std::optional<wal::LogHea
     }
     previous = static_cast<size_t>(named - begin);
     for (size_t k = previous + 1; k < index; ++k) {
-      if (replayed_[k].intact_end > 0) {
+      const std::string between = LogFileName(in_.dbname, logs()[k]);
+      if (replayed_[k].holds_records) {
         return Status::Corruption("WAL " + path + " follows log " +
                                   std::to_string(head->previous_log_number) + ", but log " +
-                                  LogFileName(in_.dbname, logs()[k]) + " lies between");
+                                  between + " lies between");
       }
+      if (replayed_[k].intact_end > 0) {
+        Log("passing over " + between + ": a WAL whose start failed (a head, no record)");
+      }
+    }
+    // A log that holds no record and says its predecessor held fewer bytes than it does was
+    // never the live log: its creation failed and the predecessor took more writes afterwards.
+    // The log that followed it, if any, names that predecessor and is judged against it.
+    if (!has_records && head->previous_log_bytes < replayed_[previous].intact_end) {
+      Log("passing over " + path + ": a WAL whose start failed (a head, no record)");
+      return Status::OK();
     }
   } else {
     // An empty log (its head never reached the disk) shows nothing yet; a log with records but

@@ -286,6 +286,52 @@ TEST_F(RecoveryTest, HoleBeforeTheLastDeclaredSyncPointIsCorruption) {
   EXPECT_FALSE(result_.stopped_at.empty());
 }
 
+// A memtable switch whose new log failed to start (its head written, its sync failed) and whose
+// removal failed too leaves that log behind; a later switch's log names the live log again. Found
+// by deterministic_replay_test (seed 36189000101165): two such logs made every Open fail.
+TEST_F(RecoveryTest, LogsWhoseStartFailedArePassedOverInEveryMode) {
+  const uint64_t first = WriteLog(3, {}, {Batch(1, {"a"})});
+  WriteLog(4, {3, first}, {});
+  WriteLog(5, {3, first}, {});
+  WriteLog(6, {3, first}, {Batch(2, {"b"})});
+  for (WalRecoveryMode mode :
+       {WalRecoveryMode::kTolerateCorruptedTailRecords, WalRecoveryMode::kAbsoluteConsistency,
+        WalRecoveryMode::kPointInTimeRecovery, WalRecoveryMode::kSkipAnyCorruptedRecords}) {
+    inputs_.mode = mode;
+    Status s = Replay();
+    ASSERT_TRUE(s.ok()) << WalRecoveryModeName(mode) << ": " << s.ToString();
+    EXPECT_EQ(result_.records_replayed, 2u) << WalRecoveryModeName(mode);
+    EXPECT_EQ(raw(result_.max_sequence), 2u);
+    EXPECT_EQ(result_.tail_records_dropped + result_.records_skipped, 0u);
+    EXPECT_TRUE(result_.stopped_at.empty());
+  }
+}
+
+// The live log took more writes after a switch failed to start the next log, and no switch
+// succeeded since: the failed log is the newest and says its predecessor held fewer bytes.
+TEST_F(RecoveryTest, ALastLogWhoseStartFailedIsPassedOver) {
+  const uint64_t first = WriteLog(3, {}, {Batch(1, {"a"})});
+  WriteLog(4, {3, first}, {});
+  // Log 3 goes on: rewritten with a second record after the failed switch.
+  WriteLog(3, {}, {Batch(1, {"a"}), Batch(2, {"b"})});
+  inputs_.mode = WalRecoveryMode::kAbsoluteConsistency;
+  Status s = Replay();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(result_.records_replayed, 2u);
+  EXPECT_EQ(raw(result_.max_sequence), 2u);
+}
+
+// A log between a log and the one naming it as its predecessor that holds a record is damage,
+// never passed over: its record may have been acknowledged.
+TEST_F(RecoveryTest, ALogWithRecordsBetweenALogAndItsNamedPredecessorIsCorruption) {
+  const uint64_t first = WriteLog(3, {}, {Batch(1, {"a"})});
+  WriteLog(4, {3, first}, {Batch(2, {"b"})});
+  WriteLog(5, {3, first}, {Batch(3, {"c"})});
+  Status s = Replay();
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.ToString().find("lies between"), std::string::npos) << s.ToString();
+}
+
 TEST_F(RecoveryTest, MissingMiddleLogIsCorruption) {
   const uint64_t first = WriteLog(3, {}, {Batch(1, {"a"})});
   WriteLog(5, {4, 100}, {Batch(3, {"c"})});  // log 4 is gone

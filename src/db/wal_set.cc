@@ -29,7 +29,7 @@ Status WalSet::CreateLog(FileNumber number, const wal::LogHead& head,
   auto created = std::make_unique<wal::Writer>(std::move(file), raw(number), 0);
   if (s.ok()) s = created->AddHead(head);
   if (!s.ok()) {
-    // Not needed for recovery (which passes over a log file without a head), but tidy.
+    // Not needed for recovery (which passes over a log that holds no record), but tidy.
     created.reset();
     Status removed = env_->RemoveFile(path);
     if (!removed.ok() && info_log_ != nullptr) {
