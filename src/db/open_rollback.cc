@@ -1,5 +1,6 @@
 #include "db/open_rollback.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -23,22 +24,33 @@ Status OpenRollback::NoteNamesUnderLock() {
   return Status::OK();
 }
 
-bool OpenRollback::CommittedANewManifest() {
+bool OpenRollback::CommittedANewManifest(const std::vector<std::string>& names) {
   if (names_before_.count("CURRENT") == 0) return false;
+  // Only a MANIFEST this Open wrote can have been committed.
+  const bool wrote_manifest = std::any_of(names.begin(), names.end(), [&](const std::string& n) {
+    FileNumber number{};
+    FileType type{};
+    return names_before_.count(n) == 0 && ParseFileName(n, &number, &type) &&
+           type == FileType::kManifestFile;
+  });
+  if (!wrote_manifest) return false;
   std::string manifest;
-  if (!ReadCurrentFile(env_, dbname_, &manifest).ok()) return false;
+  // Unreadable (a read fault, say): CURRENT may name this Open's MANIFEST, and removing a MANIFEST
+  // that CURRENT names would lose the DB. Leftovers are harmless: the next Open deletes what no
+  // MANIFEST needs.
+  if (!ReadCurrentFile(env_, dbname_, &manifest).ok()) return true;
   return names_before_.count(manifest) == 0;
 }
 
 void OpenRollback::RemoveCreatedFiles(const std::function<void(const std::string&)>& log) {
   ZIGGY_ASSERT(names_noted_);
-  if (CommittedANewManifest()) {
-    log("failed open: CURRENT already names the new MANIFEST; keeping the files it needs");
-    return;
-  }
   std::vector<std::string> names;
   if (Status s = env_->GetChildren(dbname_, &names); !s.ok()) {
     log("failed open: cannot list the directory to remove what it created: " + s.ToString());
+    return;
+  }
+  if (CommittedANewManifest(names)) {
+    log("failed open: CURRENT names (or may name) the new MANIFEST; keeping the files it needs");
     return;
   }
   bool removed_any = false;

@@ -14,7 +14,8 @@
 // LOCK if it did not exist in step 1, and the directory if it did not exist in step 1. Files that
 // existed are never removed. One exception keeps the DB consistent: when CURRENT existed and now
 // names a MANIFEST this Open wrote, the Open's edit is already committed (only its directory sync
-// failed), and that MANIFEST needs the tables and log this Open wrote: nothing is removed.
+// failed), and that MANIFEST needs the tables and log this Open wrote: nothing is removed. The
+// same holds when CURRENT existed and cannot be read now: it may name that MANIFEST.
 //
 // Thread safety: none; used by the opening thread only.
 #ifndef ZIGGYDB_DB_OPEN_ROLLBACK_H_
@@ -23,6 +24,7 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "ziggydb/env.h"
 #include "ziggydb/status.h"
@@ -42,8 +44,9 @@ class OpenRollback {
   void RemoveCreatedDirectory();
 
  private:
-  // True if CURRENT existed before and now names a MANIFEST that did not.
-  bool CommittedANewManifest();
+  // True if CURRENT existed before, this Open wrote a MANIFEST (one of `names`, the directory's
+  // names now), and CURRENT names a MANIFEST that did not exist before or cannot be read.
+  bool CommittedANewManifest(const std::vector<std::string>& names);
 
   Env* const env_;
   const std::string dbname_;
