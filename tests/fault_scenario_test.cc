@@ -95,8 +95,7 @@ TEST(FaultScenario, StaleWalCopiedBackIsIgnored) {
 // the unsynced bytes but garbles a random run of them (a sector written with other data).
 // Recovery must never yield a value no write made, and keeps every synced write; if it opens,
 // the unsynced keys hold their written value or nothing.
-TEST(FaultScenario, GarbledUnsyncedWalTailNeverYieldsWrongData) {
-  const uint64_t seed = TestSeed();
+void GarbledUnsyncedWalTailRounds(uint64_t seed) {
   Random rng(seed);
   int opened = 0;
   int refused = 0;
@@ -122,28 +121,30 @@ TEST(FaultScenario, GarbledUnsyncedWalTailNeverYieldsWrongData) {
         unsynced[key] = std::string(1 + rng.Uniform(600), static_cast<char>('A' + i % 26));
         ASSERT_TRUE(db->Put(WriteOptions(), key, unsynced[key]).ok());
       }
-      const std::vector<std::string> logs = FilesEndingIn(&env, ".log");
-      ASSERT_EQ(logs.size(), 1u);
     }
-    // Power loss: a random part of the unsynced tail reached the disk.
-    std::string log;
+    // Where the written bytes end: preallocated zeros follow, and the last record is a put of
+    // letters, so its last byte is not zero. (The kept unsynced bytes may end in zeros, as a
+    // SYNCED_BYTES marker's payload does: the end of what survives tells nothing.)
+    const std::vector<std::string> logs = FilesEndingIn(&env, ".log");
+    ASSERT_EQ(logs.size(), 1u);
+    const std::string log = logs[0];
+    const std::string written = ReadAll(&env, log);
+    uint64_t written_end = written.size();
+    while (written_end > 0 && written[written_end - 1] == '\0')
+      --written_end;
+    // Power loss: a random part of the unsynced tail reached the disk. The unsynced bytes are the
+    // last written ones, so the synced part ends at written_end - unsynced_bytes.
     uint64_t kept = 0;
     uint64_t tail_start = 0;
+    bool log_unsynced = false;
     env.DropUnsyncedDataKeeping([&](const std::string& path, uint64_t unsynced_bytes) {
-      if (!path.ends_with(".log")) return uint64_t{0};
-      log = path;
+      if (path != log) return uint64_t{0};
+      log_unsynced = true;
+      tail_start = written_end - unsynced_bytes;
       kept = rng.Uniform(unsynced_bytes + 1);
       return kept;
     });
-    ASSERT_FALSE(log.empty());
-    uint64_t size = 0;
-    ASSERT_TRUE(env.GetFileSize(log, &size).ok());
-    // The synced part ends where the kept unsynced part begins; preallocation may follow.
-    const std::string bytes = ReadAll(&env, log);
-    tail_start = bytes.size();
-    while (tail_start > 0 && bytes[tail_start - 1] == '\0')
-      --tail_start;
-    tail_start = tail_start >= kept ? tail_start - kept : 0;
+    ASSERT_TRUE(log_unsynced);
     if (kept > 0) {
       // Garble up to 512 bytes somewhere in the kept unsynced bytes.
       const uint64_t start = tail_start + rng.Uniform(kept);
@@ -183,6 +184,17 @@ TEST(FaultScenario, GarbledUnsyncedWalTailNeverYieldsWrongData) {
       "garbled tails: %d opened (%d of them missing unsynced writes), %d refused with "
       "Corruption\n",
       opened, short_prefixes, refused);
+}
+
+TEST(FaultScenario, GarbledUnsyncedWalTailNeverYieldsWrongData) {
+  GarbledUnsyncedWalTailRounds(TestSeed());
+}
+
+// A seed whose power loss kept 18 of the unsynced bytes: a SYNCED_BYTES marker short of its
+// payload's last byte, the kept part ending in zeros. The test once took those zeros for
+// preallocated space, put the synced end 5 bytes early and garbled the last synced record.
+TEST(FaultScenario, GarbledUnsyncedWalTailKnownSeed) {
+  GarbledUnsyncedWalTailRounds(37263255186058);
 }
 
 // Row 27: a damaged data block is Corruption for its keys only; a compaction that reads it
