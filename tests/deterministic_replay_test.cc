@@ -545,9 +545,8 @@ class Replay {
     ASSERT_TRUE(it->status().ok()) << it->status().ToString();
   }
 
-  // The end state goes into the trace: the DB's contents and every file's name, size and bytes.
-  // A table's bytes are left out: its properties hold the wall-clock time it was written
-  // (table_builder.cc reads the system clock, not the Env's).
+  // The end state goes into the trace: the DB's contents and every file's name, size and bytes
+  // (tables' too: their creation_time property comes from the Env's simulated wall clock).
   void Finish() {
     env_.ClearErrors();
     Model contents;
@@ -568,7 +567,7 @@ class Replay {
       uint64_t size = 0;
       ASSERT_TRUE(env_.GetFileSize(path, &size).ok());
       Trace bytes;
-      if (!name.ends_with(".sst")) bytes.Add(test::ReadAll(&env_, path));
+      bytes.Add(test::ReadAll(&env_, path));
       trace_.Add("file " + name + " " + std::to_string(size) + " " + std::to_string(bytes.Hash()));
     }
   }

@@ -96,6 +96,7 @@ ReadStack::ReadStack(const Options& options, std::string dbname, Env* env,
   table_options_.compression = options.compression;
   table_options_.block_cache = block_cache_.get();
   table_options_.statistics = stats_;
+  table_options_.clock = env;
   table_cache_ = std::make_unique<TableCache>(dbname_, env, &table_options_,
                                               std::max(options.max_open_files - reserved_files, 1),
                                               options.use_mmap_reads);

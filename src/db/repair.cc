@@ -78,6 +78,7 @@ class Repairer {
     table_options_.block_restart_interval = options_.block_restart_interval;
     table_options_.keys_end_in_fixed64 = true;
     table_options_.compression = options_.compression;
+    table_options_.clock = env_;
     table_cache_ = std::make_unique<TableCache>(staging_, env_, &table_options_, 16, false);
   }
 

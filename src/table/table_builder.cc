@@ -148,9 +148,11 @@ void TableBuilder::WriteMetaBlocks(BlockHandle* metaindex_handle) {
   }
   properties_.largest_key = last_key_;
   properties_.creation_time_unix_seconds =
-      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count());
+      options_.clock != nullptr
+          ? options_.clock->WallMicros() / 1000000
+          : static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count());
   WriteStoredBlock(properties_.Encode(), CompressionType::kNone,
                    &meta[std::string(kPropertiesMeta)]);
 

@@ -8,6 +8,7 @@
 #include "table/block_cache.h"
 #include "table/filter_policy.h"
 #include "util/comparator.h"
+#include "ziggydb/env.h"
 #include "ziggydb/options.h"
 #include "ziggydb/statistics.h"
 
@@ -34,6 +35,9 @@ struct TableOptions {
   BlockCache* block_cache = nullptr;
   // Readers count block cache, bloom and file-read tickers here; nullptr: not counted.
   Statistics* statistics = nullptr;
+  // Builders stamp the table's creation_time property from its WallMicros (so a simulated clock
+  // makes table bytes reproducible); nullptr: the system clock.
+  Env* clock = nullptr;
 };
 
 }  // namespace ziggydb
