@@ -16,6 +16,7 @@
 
 #include "db/db_impl.h"
 #include "db/filename.h"
+#include "env/kill_point.h"
 #include "util/assert.h"
 #include "util/status_macros.h"
 
@@ -107,6 +108,7 @@ Status DBImpl::RunCompaction(Compaction* c) {
       job.AddToEdit(&edit);
       s = versions_->LogAndApply(&edit, &mu_);
       if (s.ok()) InstallSuperVersion();
+      if (s.ok()) ZIGGY_DB_KILL_POINT("db:compaction-installed");
     }
     info.duration_micros = env_->NowMicros() - start_micros;
     // Every begin has its end, a failed move's included.
@@ -136,6 +138,7 @@ Status DBImpl::RunCompaction(Compaction* c) {
     // A failed edit may still be durable: its outputs stay until the next Open sorts it out.
     s = versions_->LogAndApply(&edit, &mu_);
     if (s.ok()) InstallSuperVersion();
+    if (s.ok()) ZIGGY_DB_KILL_POINT("db:compaction-installed");
   }
   info.duration_micros = env_->NowMicros() - start_micros;
   if (!s.ok()) {

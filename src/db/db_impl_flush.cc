@@ -13,6 +13,7 @@
 #include "db/db_impl.h"
 #include "db/filename.h"
 #include "db/wal_archive.h"
+#include "env/kill_point.h"
 #include "util/assert.h"
 #include "util/status_macros.h"
 
@@ -86,6 +87,7 @@ Status DBImpl::FlushOldestImmutable(std::shared_ptr<MemTable>* flushed) {
   ZIGGY_ASSERT(imm_.front().mem == imm.mem);  // only this thread removes from imm_
   imm_.pop_front();
   InstallSuperVersion();
+  ZIGGY_DB_KILL_POINT("db:flush-installed");
   flushed_sequence_ = imm.last_sequence;
   info.file_bytes = meta.file_bytes;
   NotifyFlushCompleted(info);  // counts the flush
@@ -192,6 +194,7 @@ void DBImpl::DeleteObsoleteFiles() {
       const bool archive = type == FileType::kLogFile && !options_.wal_archive_dir.empty();
       Status removed = archive ? ArchiveLog(env_, dbname_, number, options_.wal_archive_dir)
                                : env_->RemoveFile(dbname_ + "/" + name);
+      if (removed.ok()) ZIGGY_DB_KILL_POINT("db:obsolete-deleted");
       removed_any = removed_any || removed.ok();
       archived_any = archived_any || (archive && removed.ok());
       Log(std::string(archive ? "event=file_archived file=" : "event=file_deleted file=") + name +

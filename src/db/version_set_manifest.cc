@@ -5,6 +5,7 @@
 
 #include "db/filename.h"
 #include "db/version_set.h"
+#include "env/kill_point.h"
 #include "util/assert.h"
 #include "util/status_macros.h"
 #include "wal/log_reader.h"
@@ -85,6 +86,7 @@ Status VersionSet::CreateNew(Env* env, const std::string& dbname,
   Status s = writer.AddRecord(record);
   if (s.ok()) s = writer.Sync();
   if (s.ok()) s = writer.Close();
+  if (s.ok()) ZIGGY_DB_KILL_POINT("db:manifest-written");
   if (s.ok()) s = SetCurrentFile(env, dbname, kFirstManifest);
   if (!s.ok()) env->RemoveFile(path).PermitUncheckedError();
   return s;
@@ -258,7 +260,10 @@ Status VersionSet::LogAndApply(VersionEdit* edit, Mutex* mu) {
     }
     if (s.ok()) s = writer->AddRecord(record);
     if (s.ok()) s = writer->Sync();
-    if (s.ok() && new_manifest) s = SetCurrentFile(env_, dbname_, manifest_number);
+    if (s.ok() && new_manifest) {
+      ZIGGY_DB_KILL_POINT("db:manifest-written");
+      s = SetCurrentFile(env_, dbname_, manifest_number);
+    }
   }
   manifest_write_in_progress_ = false;
   manifest_write_done_.NotifyAll();

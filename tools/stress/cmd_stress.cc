@@ -105,8 +105,9 @@ void RegisterStressCommand(CLI::App* app, int* exit_code) {
       "first tenth (default 1500)");
   cmd->add_flag("--whitebox", args->whitebox,
                 "--crash: each child kills itself at the n-th pass of a random named kill point "
-                "(write, sync, rename, directory sync of the WAL, MANIFEST, CURRENT, tables); "
-                "needs a build with ZIGGY_KILL_POINTS");
+                "(create, write, sync, rename, unlink, directory sync; MANIFEST and CURRENT "
+                "switch, flush and compaction install, obsolete-file deletion, WAL switch: "
+                "docs/design/testing.md); needs a build with ZIGGY_KILL_POINTS");
   cmd->add_option("--txn-permille", args->txn_permille,
                   "Thousandths of the operations that are transactions (default 40; 0: none)")
       ->check(CLI::Range(0u, 1000u));

@@ -21,7 +21,7 @@ fail() {
 # Whitebox kill points, in a build with ZIGGY_KILL_POINTS (the asan preset; ctest sets
 # ZIGGY_HAS_KILL_POINTS=1 there). Creating a DB renames its first CURRENT into place: armed there,
 # the process dies by SIGKILL, and what it left opens and verifies (crash-stress.sh above ran
-# rounds armed at random points).
+# rounds armed at random points, env and DB ones).
 if [[ "${ZIGGY_HAS_KILL_POINTS:-0}" == 1 ]]; then
   KP="$WORK/killpoint"
   ZIGGY_KILL_POINT=rename:current "$ZIGGY" stress --dir "$KP" --keys 100 --seconds 1 >/dev/null 2>&1
@@ -29,6 +29,18 @@ if [[ "${ZIGGY_HAS_KILL_POINTS:-0}" == 1 ]]; then
   [[ $rc -eq 137 ]] || fail "armed at rename:current, the run exited $rc, not 137 (SIGKILL)"
   "$ZIGGY" stress --dir "$KP" --keys 100 --verify-only 2>/dev/null ||
     fail "verify after the kill at rename:current failed"
+  # DB-level points: the first MANIFEST written (creating the DB), the first flush's edit
+  # installed (the ops include Flush; the run would end with exit 0 without reaching it), a
+  # CURRENT switch after reopen; each kill must be SIGKILL at the point, and recovery verify.
+  for point in db:manifest-written db:flush-installed db:current-renamed@2; do
+    KP="$WORK/killpoint-${point//[:@]/_}"
+    ZIGGY_KILL_POINT=$point "$ZIGGY" stress --dir "$KP" --seed 5 --keys 200 --seconds 10 \
+      >/dev/null 2>&1
+    rc=$?
+    [[ $rc -eq 137 ]] || fail "armed at $point, the run exited $rc, not 137 (SIGKILL)"
+    "$ZIGGY" stress --dir "$KP" --keys 200 --verify-only 2>/dev/null ||
+      fail "verify after the kill at $point failed"
+  done
 fi
 
 # A short run, weighted towards transactions and checkpoints so both surely run, leaves a DB and
