@@ -11,6 +11,7 @@
 // Version lists them.
 #include <algorithm>
 #include <functional>
+#include <new>
 #include <utility>
 #include <vector>
 
@@ -43,7 +44,13 @@ void DBImpl::CompactionThreadMain() {
       }
       compaction_needed_.Wait(&mu_);
     }
-    Status s = RunCompaction(c.get());
+    const std::shared_ptr<const Version> before = versions_->current();
+    Status s;
+    try {
+      s = RunCompaction(c.get());
+    } catch (const std::bad_alloc&) {
+      s = BackgroundOutOfMemory("compaction", before);  // unwinding re-locked mu_
+    }
     // c is still registered: listeners hear of it before WaitForBackgroundWork can return.
     DeliverEvents();
     compaction_scheduler_.FinishAutomatic(c.get());

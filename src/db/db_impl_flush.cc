@@ -7,6 +7,7 @@
 // a half-built table ignored and later deleted) or the new one.
 #include <cinttypes>
 #include <cstdio>
+#include <new>
 #include <utility>
 #include <vector>
 
@@ -29,7 +30,13 @@ void DBImpl::BackgroundThreadMain() {
     if (shutting_down_) return;
     if (HoldFlushWhileL0Full()) continue;
     std::shared_ptr<MemTable> flushed;
-    Status s = FlushOldestImmutable(&flushed);
+    const std::shared_ptr<const Version> before = versions_->current();
+    Status s;
+    try {
+      s = FlushOldestImmutable(&flushed);
+    } catch (const std::bad_alloc&) {
+      s = BackgroundOutOfMemory("flush", before);  // unwinding re-locked mu_
+    }
     if (!s.ok()) SetResumableBackgroundError(s);
     ReportBackgroundError();
     // Listeners hear of the flush before the threads waiting for it wake.

@@ -4,8 +4,8 @@
 // The blocks after the data are contiguous so that a reader loads them with one read.
 //
 // Thread safety: none; one thread drives a builder. The file is borrowed and must outlive it.
-// Lifecycle: Add* then exactly one of Finish() or Abandon(); destroying a builder that did
-// neither is a bug (asserted).
+// Lifecycle: Add* then exactly one of Finish() or Abandon() (or Abandon() after a Finish() that
+// threw); destroying a builder that did neither is a bug (asserted).
 #ifndef ZIGGYDB_TABLE_TABLE_BUILDER_H_
 #define ZIGGYDB_TABLE_TABLE_BUILDER_H_
 
