@@ -44,7 +44,7 @@ void DBImpl::CompactionThreadMain() {
       }
       compaction_needed_.Wait(&mu_);
     }
-    const std::shared_ptr<const Version> before = versions_->current();
+    const std::weak_ptr<const Version> before = versions_->current();
     Status s;
     try {
       s = RunCompaction(c.get());

@@ -196,13 +196,13 @@ void DBImpl::SetResumableBackgroundError(const Status& s) {
 }
 
 Status DBImpl::BackgroundOutOfMemory(std::string_view job,
-                                     const std::shared_ptr<const Version>& before) {
+                                     const std::weak_ptr<const Version>& before) {
   const Status s = Status::IOError("out of memory", job);
   // Before its edit was installed, a job's effects are files no Version names (removed once
   // Resume's DeleteObsoleteFiles runs) and its pending outputs (released by unwinding): Resume
   // may retry it. After, the steps that follow the install (the new SuperVersion, the queue of
   // flushed memtables) may be half done: only a reopen, which rebuilds them from disk, is safe.
-  if (versions_->current() == before) {
+  if (before.lock() == versions_->current()) {
     SetResumableBackgroundError(s);
   } else {
     SetBackgroundError(s);

@@ -30,7 +30,7 @@ void DBImpl::BackgroundThreadMain() {
     if (shutting_down_) return;
     if (HoldFlushWhileL0Full()) continue;
     std::shared_ptr<MemTable> flushed;
-    const std::shared_ptr<const Version> before = versions_->current();
+    const std::weak_ptr<const Version> before = versions_->current();
     Status s;
     try {
       s = FlushOldestImmutable(&flushed);
