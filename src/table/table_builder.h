@@ -30,11 +30,11 @@ class TableBuilder {
   TableBuilder& operator=(const TableBuilder&) = delete;
   ~TableBuilder();
 
-  // Preconditions: neither Finish nor Abandon called; key orders after every key added before
-  // (by options.comparator). A key over kMaxTableKeyBytes, a value over kMaxValueBytes, or a key
-  // shorter than its suffix (keys_end_in_fixed64) is not added: status() becomes InvalidArgument
-  // and the table fails. After any error the pair is
-  // dropped; status() (and Finish) report the error.
+  // Precondition: neither Finish nor Abandon called. A key that does not sort after the key added
+  // before (by options.comparator) is not added: status() becomes Corruption and the table fails.
+  // A key over kMaxTableKeyBytes, a value over kMaxValueBytes, or a key shorter than its suffix
+  // (keys_end_in_fixed64) is not added: status() becomes InvalidArgument and the table fails.
+  // After any error the pair is dropped; status() (and Finish) report the error.
   void Add(std::string_view key, std::string_view value);
   // Records the sequence range of the entries in the table properties. Optional.
   void SetSequenceRange(uint64_t smallest, uint64_t largest);
