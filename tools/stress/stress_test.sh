@@ -31,8 +31,9 @@ if [[ "${ZIGGY_HAS_KILL_POINTS:-0}" == 1 ]]; then
   "$ZIGGY" stress --dir "$KP" --keys 100 --verify-only 2>/dev/null ||
     fail "verify after the kill at rename:current failed"
   # DB-level points: the first MANIFEST written (creating the DB), the first flush's edit
-  # installed (the ops include Flush; the run would end with exit 0 without reaching it), a
-  # CURRENT switch after reopen; each kill must be SIGKILL at the point, and recovery verify.
+  # installed (the ops include Flush; the run would end with exit 0 without reaching it), and
+  # CURRENT's second switch (the new MANIFEST of the first Open's recovery); each kill must be
+  # SIGKILL at the point, and recovery verify.
   for point in db:manifest-written db:flush-installed db:current-renamed@2; do
     KP="$WORK/killpoint-${point//[:@]/_}"
     ZIGGY_KILL_POINT=$point "$ZIGGY" stress --dir "$KP" --seed 5 --keys 200 --seconds 10 \
