@@ -299,6 +299,12 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   void ReportBackgroundError() REQUIRES(mu_);
   // SetBackgroundError for a failed flush or compaction: one that Resume may clear.
   void SetResumableBackgroundError(const Status& s) REQUIRES(mu_);
+  // A flush or compaction job threw std::bad_alloc (caught by its thread): sets and returns the
+  // background error IOError "out of memory", resumable unless the job had installed a Version
+  // (`before` is the current one when it started: weak, so that the job does not keep its files
+  // from deletion). db_impl_events.cc.
+  Status BackgroundOutOfMemory(std::string_view job, const std::weak_ptr<const Version>& before)
+      REQUIRES(mu_);
   // Delivers the events this thread queued; mu_ is released around the callbacks when there are
   // any (true returned).
   bool DeliverEvents() REQUIRES(mu_);

@@ -11,11 +11,13 @@
 // Version lists them.
 #include <algorithm>
 #include <functional>
+#include <new>
 #include <utility>
 #include <vector>
 
 #include "db/db_impl.h"
 #include "db/filename.h"
+#include "env/kill_point.h"
 #include "util/assert.h"
 #include "util/status_macros.h"
 
@@ -47,7 +49,13 @@ void DBImpl::CompactionThreadMain() {
 }
 
 void DBImpl::BackgroundCompaction(std::unique_ptr<Compaction> c) {
-  Status s = RunCompaction(c.get());
+  const std::weak_ptr<const Version> before = versions_->current();
+  Status s;
+  try {
+    s = RunCompaction(c.get());
+  } catch (const std::bad_alloc&) {
+    s = BackgroundOutOfMemory("compaction", before);  // unwinding re-locked mu_
+  }
   // c is still registered: listeners hear of it before WaitForBackgroundWork can return.
   DeliverEvents();
   compaction_scheduler_.FinishAutomatic(c.get());
@@ -111,6 +119,7 @@ Status DBImpl::RunCompaction(Compaction* c) {
       job.AddToEdit(&edit);
       s = versions_->LogAndApply(&edit, &mu_);
       if (s.ok()) InstallSuperVersion();
+      if (s.ok()) ZIGGY_DB_KILL_POINT("db:compaction-installed");
     }
     info.duration_micros = env_->NowMicros() - start_micros;
     // Every begin has its end, a failed move's included.
@@ -140,6 +149,7 @@ Status DBImpl::RunCompaction(Compaction* c) {
     // A failed edit may still be durable: its outputs stay until the next Open sorts it out.
     s = versions_->LogAndApply(&edit, &mu_);
     if (s.ok()) InstallSuperVersion();
+    if (s.ok()) ZIGGY_DB_KILL_POINT("db:compaction-installed");
   }
   info.duration_micros = env_->NowMicros() - start_micros;
   if (!s.ok()) {

@@ -195,6 +195,21 @@ void DBImpl::SetResumableBackgroundError(const Status& s) {
   if (first) bg_error_resumable_ = true;
 }
 
+Status DBImpl::BackgroundOutOfMemory(std::string_view job,
+                                     const std::weak_ptr<const Version>& before) {
+  const Status s = Status::IOError("out of memory", job);
+  // Before its edit was installed, a job's effects are files no Version names (removed once
+  // Resume's DeleteObsoleteFiles runs) and its pending outputs (released by unwinding): Resume
+  // may retry it. After, the steps that follow the install (the new SuperVersion, the queue of
+  // flushed memtables) may be half done: only a reopen, which rebuilds them from disk, is safe.
+  if (before.lock() == versions_->current()) {
+    SetResumableBackgroundError(s);
+  } else {
+    SetBackgroundError(s);
+  }
+  return s;
+}
+
 Status DBImpl::Resume() {
   ZIGGY_RETURN_IF_ERROR(CheckOpen());
   MutexLock lock(&mu_);

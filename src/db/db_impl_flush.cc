@@ -7,12 +7,14 @@
 // a half-built table ignored and later deleted) or the new one.
 #include <cinttypes>
 #include <cstdio>
+#include <new>
 #include <utility>
 #include <vector>
 
 #include "db/db_impl.h"
 #include "db/filename.h"
 #include "db/wal_archive.h"
+#include "env/kill_point.h"
 #include "util/assert.h"
 #include "util/status_macros.h"
 
@@ -33,7 +35,13 @@ void DBImpl::BackgroundThreadMain() {
 
 void DBImpl::BackgroundFlush() {
   std::shared_ptr<MemTable> flushed;
-  Status s = FlushOldestImmutable(&flushed);
+  const std::weak_ptr<const Version> before = versions_->current();
+  Status s;
+  try {
+    s = FlushOldestImmutable(&flushed);
+  } catch (const std::bad_alloc&) {
+    s = BackgroundOutOfMemory("flush", before);  // unwinding re-locked mu_
+  }
   if (!s.ok()) SetResumableBackgroundError(s);
   ReportBackgroundError();
   // Listeners hear of the flush before the threads waiting for it wake.
@@ -90,6 +98,7 @@ Status DBImpl::FlushOldestImmutable(std::shared_ptr<MemTable>* flushed) {
   ZIGGY_ASSERT(imm_.front().mem == imm.mem);  // only this thread removes from imm_
   imm_.pop_front();
   InstallSuperVersion();
+  ZIGGY_DB_KILL_POINT("db:flush-installed");
   flushed_sequence_ = imm.last_sequence;
   info.file_bytes = meta.file_bytes;
   NotifyFlushCompleted(info);  // counts the flush
@@ -196,6 +205,7 @@ void DBImpl::DeleteObsoleteFiles() {
       const bool archive = type == FileType::kLogFile && !options_.wal_archive_dir.empty();
       Status removed = archive ? ArchiveLog(env_, dbname_, number, options_.wal_archive_dir)
                                : env_->RemoveFile(dbname_ + "/" + name);
+      if (removed.ok()) ZIGGY_DB_KILL_POINT("db:obsolete-deleted");
       removed_any = removed_any || removed.ok();
       archived_any = archived_any || (archive && removed.ok());
       Log(std::string(archive ? "event=file_archived file=" : "event=file_deleted file=") + name +

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "env/kill_point.h"
 #include "util/assert.h"
 #include "ziggydb/env.h"
 
@@ -119,9 +120,11 @@ Status SetCurrentFile(Env* env, const std::string& dbname, FileNumber manifest_n
   if (s.ok()) s = file->Sync();
   if (s.ok()) s = file->Close();
   file.reset();
+  if (s.ok()) ZIGGY_DB_KILL_POINT("db:current-temp-written");
   if (s.ok()) s = env->RenameFile(temp, CurrentFileName(dbname));
   if (s.ok()) {
     s = env->SyncDir(dbname);
+    if (s.ok()) ZIGGY_DB_KILL_POINT("db:current-renamed");
   } else {
     env->RemoveFile(temp).PermitUncheckedError();
   }

@@ -116,6 +116,20 @@ TEST_F(TableOutputTest, FailedVerificationLeavesNoFile) {
   EXPECT_FALSE(TableExists(FileNumber{7}));
 }
 
+// What a flush or compaction writes goes through TableOutput: keys out of order (the same user
+// key with a higher sequence after a lower one sorts before it) fail the output with Corruption
+// and leave no file.
+TEST_F(TableOutputTest, KeysOutOfOrderFailWithCorruptionAndLeaveNoFile) {
+  std::unique_ptr<TableOutput> output;
+  ASSERT_TRUE(TableOutput::Create(context_, FileNumber{7}, &output).ok());
+  output->Add(IKey("a", 7), "va", SequenceNumber{7});
+  output->Add(IKey("b", 5), "vb", SequenceNumber{5});
+  output->Add(IKey("b", 6), "vb6", SequenceNumber{6});
+  FileMetaData meta;
+  EXPECT_TRUE(output->Finish(&meta).IsCorruption());
+  EXPECT_FALSE(TableExists(FileNumber{7}));
+}
+
 TEST_F(TableOutputTest, WithoutVerificationTheTableIsNotReadBack) {
   context_.verify = false;
   env_.InjectError(FaultOp::kRead, "000007.sst");

@@ -151,6 +151,11 @@ void VersionSet::AddLiveFiles(std::set<FileNumber>* live) {
   current_->AddLiveFiles(live);
 }
 
+void VersionSet::ReserveInstall() {
+  std::erase_if(installed_, [](const auto& weak) { return weak.expired(); });
+  installed_.reserve(installed_.size() + 1);
+}
+
 void VersionSet::Install(std::shared_ptr<const Version> version) {
   std::erase_if(installed_, [](const auto& weak) { return weak.expired(); });
   installed_.push_back(version);

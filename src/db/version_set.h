@@ -138,7 +138,10 @@ class VersionSet {
   // or the current one is past kManifestRollBytes. `mu` is the DB mutex; it is released while
   // writing (one caller writes at a time, the others wait on manifest_write_done_). On failure
   // the current Version is unchanged and the MANIFEST writer is dropped, so the next call starts
-  // a new MANIFEST.
+  // a new MANIFEST. An allocation failure (std::bad_alloc) while writing is such a failure, an
+  // IOError "out of memory"; before the write it propagates with nothing changed but file
+  // numbers drawn; after a durable write nothing allocates, so none can leave the MANIFEST ahead
+  // of the installed state.
   [[nodiscard]] Status LogAndApply(VersionEdit* edit, Mutex* mu) REQUIRES(mu);
 
   std::shared_ptr<const Version> current() const { return current_; }
@@ -181,6 +184,8 @@ class VersionSet {
   [[nodiscard]] Status OpenNewManifest(std::unique_ptr<wal::Writer>* writer,
                                        FileNumber* number) const;
   void WriteSnapshot(std::string* record) const;
+  // Install allocates nothing after ReserveInstall (LogAndApply calls it before its write).
+  void ReserveInstall();
   void Install(std::shared_ptr<const Version> version);
   void Log(const std::string& line) const;
 

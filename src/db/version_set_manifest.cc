@@ -1,11 +1,14 @@
 // VersionSet's MANIFEST I/O: creating, replaying and appending to it (docs/format/manifest.md).
 #include <cinttypes>
 #include <cstdio>
+#include <map>
 #include <utility>
 
 #include "db/filename.h"
 #include "db/version_set.h"
+#include "env/kill_point.h"
 #include "util/assert.h"
+#include "util/out_of_memory.h"
 #include "util/status_macros.h"
 #include "wal/log_reader.h"
 #include "wal/log_writer.h"
@@ -85,6 +88,7 @@ Status VersionSet::CreateNew(Env* env, const std::string& dbname,
   Status s = writer.AddRecord(record);
   if (s.ok()) s = writer.Sync();
   if (s.ok()) s = writer.Close();
+  if (s.ok()) ZIGGY_DB_KILL_POINT("db:manifest-written");
   if (s.ok()) s = SetCurrentFile(env, dbname, kFirstManifest);
   if (!s.ok()) env->RemoveFile(path).PermitUncheckedError();
   return s;
@@ -244,6 +248,9 @@ Status VersionSet::LogAndApply(VersionEdit* edit, Mutex* mu) {
   std::string record;
   edit->EncodeTo(&record);
   ZIGGY_DASSERT(VersionEdit().DecodeFrom(record).ok());
+  // What the steps after the durable write need is allocated now (see LogAndApply's contract).
+  std::map<int, std::string> persisted_pointers = edit->compact_pointers();
+  ReserveInstall();
 
   std::unique_ptr<wal::Writer> writer = std::move(manifest_writer_);
   manifest_write_in_progress_ = true;
@@ -251,14 +258,21 @@ Status VersionSet::LogAndApply(VersionEdit* edit, Mutex* mu) {
   {
     MutexUnlock unlock(mu);
     // INVARIANT: only this thread touches `writer` while the mutex is released.
-    if (new_manifest) {
-      if (writer != nullptr) writer->Close().PermitUncheckedError();
-      s = OpenNewManifest(&writer, &manifest_number);
-      if (s.ok()) s = writer->AddRecord(snapshot);
-    }
-    if (s.ok()) s = writer->AddRecord(record);
-    if (s.ok()) s = writer->Sync();
-    if (s.ok() && new_manifest) s = SetCurrentFile(env_, dbname_, manifest_number);
+    s = CatchOutOfMemory("writing the MANIFEST", [&] {
+      Status written;
+      if (new_manifest) {
+        if (writer != nullptr) writer->Close().PermitUncheckedError();
+        written = OpenNewManifest(&writer, &manifest_number);
+        if (written.ok()) written = writer->AddRecord(snapshot);
+      }
+      if (written.ok()) written = writer->AddRecord(record);
+      if (written.ok()) written = writer->Sync();
+      if (written.ok() && new_manifest) {
+        ZIGGY_DB_KILL_POINT("db:manifest-written");
+        written = SetCurrentFile(env_, dbname_, manifest_number);
+      }
+      return written;
+    });
   }
   manifest_write_in_progress_ = false;
   manifest_write_done_.NotifyAll();
@@ -273,8 +287,8 @@ Status VersionSet::LogAndApply(VersionEdit* edit, Mutex* mu) {
   manifest_file_number_ = manifest_number;
   manifest_file_bytes_ = manifest_writer_->file_bytes();
   log_number_ = *edit->log_number();
-  for (const auto& [level, key] : edit->compact_pointers())
-    persisted_compact_pointers_[level] = key;
+  for (auto& [level, key] : persisted_pointers)
+    persisted_compact_pointers_[level].swap(key);
   Install(std::move(version));
   return Status::OK();
 }

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "db/filename.h"
+#include "env/kill_point.h"
 #include "env/preallocated_file.h"
 #include "util/assert.h"
 #include "util/status_macros.h"
@@ -37,6 +38,7 @@ Status WalSet::CreateLog(FileNumber number, const wal::LogHead& head,
     }
     return s;
   }
+  ZIGGY_DB_KILL_POINT("db:wal-created");
   *log = std::move(created);
   return Status::OK();
 }

@@ -42,6 +42,17 @@ ArmedPoint* ParseArmedPoint() {
   return armed;
 }
 
+ArmedPoint& Armed() {
+  // Never freed: a kill point may be passed by a background thread during exit.
+  static ArmedPoint* const armed = ParseArmedPoint();
+  return *armed;
+}
+
+void CountPass(ArmedPoint& armed) {
+  if (armed.passes.fetch_add(1, std::memory_order_relaxed) + 1 == armed.pass)
+    ::kill(::getpid(), SIGKILL);
+}
+
 }  // namespace
 
 bool KillPointsCompiledIn() {
@@ -64,16 +75,19 @@ std::string_view KillPointFileKind(std::string_view path) {
 }
 
 void PassKillPoint(std::string_view op, std::string_view path) {
-  // Never freed: a kill point may be passed by a background thread during exit.
-  static ArmedPoint* const armed = ParseArmedPoint();
-  if (armed->name.empty()) return;
+  ArmedPoint& armed = Armed();
+  if (armed.name.empty()) return;
   const std::string_view kind = op == "syncdir" ? std::string_view("dir") : KillPointFileKind(path);
-  const std::string_view name = armed->name;
+  const std::string_view name = armed.name;
   if (name.size() != op.size() + 1 + kind.size() || !name.starts_with(op) ||
       name[op.size()] != ':' || !name.ends_with(kind))
     return;
-  if (armed->passes.fetch_add(1, std::memory_order_relaxed) + 1 == armed->pass)
-    ::kill(::getpid(), SIGKILL);
+  CountPass(armed);
+}
+
+void PassNamedKillPoint(std::string_view name) {
+  ArmedPoint& armed = Armed();
+  if (!armed.name.empty() && armed.name == name) CountPass(armed);
 }
 
 }  // namespace ziggydb

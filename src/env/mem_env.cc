@@ -316,8 +316,10 @@ Status MemEnv::OpenWritable(const std::string& path, OpenMode mode, uint64_t res
   MutexLock guard(&mu_);
   if (!DirExists(ParentDir(path))) return NoSuchFile("create", path);
   if (dirs_.count(path) > 0) return Status::IOError("create " + path, "Is a directory");
-  std::shared_ptr<Inode>& inode = files_[path];
-  if (inode == nullptr) inode = std::make_shared<Inode>();
+  // The new inode before the name: an allocation failure leaves no name without a file.
+  auto it = files_.find(path);
+  if (it == files_.end()) it = files_.emplace(path, std::make_shared<Inode>()).first;
+  const std::shared_ptr<Inode>& inode = it->second;
   if (mode != OpenMode::kAppend) inode->Resize(0);
   if (mode == OpenMode::kPreallocated) {
     // The reservation is made durable before the first record, as the POSIX Env fsyncs it.
@@ -436,8 +438,7 @@ Status MemEnv::LockFile(const std::string& path, std::unique_ptr<FileLock>* lock
     return Status::Busy("lock " + path, "held by another process/opener");
   }
   if (!DirExists(ParentDir(path))) return NoSuchFile("open lock file", path);
-  std::shared_ptr<Inode>& inode = files_[path];
-  if (inode == nullptr) inode = std::make_shared<Inode>();
+  if (files_.find(path) == files_.end()) files_.emplace(path, std::make_shared<Inode>());
   const uint64_t generation = next_lock_generation_++;
   // The handle first: if an allocation fails, the lock was never taken.
   auto handle = std::make_unique<LockImpl>(path, generation);

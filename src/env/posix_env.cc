@@ -75,6 +75,7 @@ Status LockHeld(const std::string& path) {
 Status OpenWritable(const std::string& path, int flags, std::unique_ptr<WritableFile>* result) {
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
   if (fd < 0) return ErrnoError("open for writing", path, errno);
+  ZIGGY_KILL_POINT("create", path);
   *result = std::make_unique<posix::PosixWritableFile>(path, fd);
   return Status::OK();
 }
@@ -156,6 +157,7 @@ class PosixEnv final : public Env, public PreallocatingEnv, public MappingEnv {
 
   Status RemoveFile(const std::string& path) override {
     if (unlink(path.c_str()) != 0) return ErrnoError("unlink", path, errno);
+    ZIGGY_KILL_POINT("unlink", path);
     return Status::OK();
   }
 
@@ -266,6 +268,7 @@ Status NewPreallocatedWritableFile(const std::string& path, uint64_t bytes,
   // Read-write: a shared writable mapping needs it.
   const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoError("open for writing", path, errno);
+  ZIGGY_KILL_POINT("create", path);
   // Reserve what fits. Where `bytes` does not (a full disk or quota, a file size limit) the
   // reservation is halved down to kPreallocateBytesMin; below that the file is an ordinary
   // appending one (exact size, so each sync also journals a size change): a DB can still be

@@ -105,7 +105,12 @@ class ShardedLruCache {
     // One hash lookup: a new slot, or the existing entry updated in place (and made newest).
     auto [slot, added] = shard.map.try_emplace(key);
     if (added) {
-      shard.lru.push_front(Entry{key, std::move(value), charge});
+      try {
+        shard.lru.push_front(Entry{key, std::move(value), charge});
+      } catch (...) {
+        shard.map.erase(slot);  // an allocation failure must not leave a slot with no entry
+        throw;
+      }
       slot->second = shard.lru.begin();
     } else {
       Entry& entry = *slot->second;

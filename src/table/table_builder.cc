@@ -53,7 +53,14 @@ void TableBuilder::Add(std::string_view key, std::string_view value) {
     return;
   }
   const bool first = properties_.num_entries == 0;
-  ZIGGY_DASSERT(first || options_.comparator->Compare(key, last_key_) > 0);
+  // Checked in every build (one comparison per key): a flush or compaction that produced keys out
+  // of order (a bug, or memory damage) would otherwise write a table no lookup can trust.
+  if (!first && options_.comparator->Compare(key, last_key_) <= 0) {
+    status_ = Status::Corruption("table keys out of order: entry " +
+                                 std::to_string(properties_.num_entries + 1) +
+                                 " does not sort after the one before it");
+    return;
+  }
   if (pending_index_entry_) AddPendingIndexEntry(&key);
   if (options_.filter_policy != nullptr) {
     filter_key_bytes_.append(key);
@@ -188,7 +195,7 @@ Status TableBuilder::Finish() {
 }
 
 void TableBuilder::Abandon() {
-  ZIGGY_ASSERT(!closed_);
+  // closed_ already when Finish threw (an allocation failure) after closing the builder.
   closed_ = true;
 }
 

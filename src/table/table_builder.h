@@ -4,8 +4,8 @@
 // The blocks after the data are contiguous so that a reader loads them with one read.
 //
 // Thread safety: none; one thread drives a builder. The file is borrowed and must outlive it.
-// Lifecycle: Add* then exactly one of Finish() or Abandon(); destroying a builder that did
-// neither is a bug (asserted).
+// Lifecycle: Add* then exactly one of Finish() or Abandon() (or Abandon() after a Finish() that
+// threw); destroying a builder that did neither is a bug (asserted).
 #ifndef ZIGGYDB_TABLE_TABLE_BUILDER_H_
 #define ZIGGYDB_TABLE_TABLE_BUILDER_H_
 
@@ -30,11 +30,11 @@ class TableBuilder {
   TableBuilder& operator=(const TableBuilder&) = delete;
   ~TableBuilder();
 
-  // Preconditions: neither Finish nor Abandon called; key orders after every key added before
-  // (by options.comparator). A key over kMaxTableKeyBytes, a value over kMaxValueBytes, or a key
-  // shorter than its suffix (keys_end_in_fixed64) is not added: status() becomes InvalidArgument
-  // and the table fails. After any error the pair is
-  // dropped; status() (and Finish) report the error.
+  // Precondition: neither Finish nor Abandon called. A key that does not sort after the key added
+  // before (by options.comparator) is not added: status() becomes Corruption and the table fails.
+  // A key over kMaxTableKeyBytes, a value over kMaxValueBytes, or a key shorter than its suffix
+  // (keys_end_in_fixed64) is not added: status() becomes InvalidArgument and the table fails.
+  // After any error the pair is dropped; status() (and Finish) report the error.
   void Add(std::string_view key, std::string_view value);
   // Records the sequence range of the entries in the table properties. Optional.
   void SetSequenceRange(uint64_t smallest, uint64_t largest);

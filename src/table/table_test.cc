@@ -340,6 +340,26 @@ TEST(Table, WriteErrorIsStickyAndReturnedByFinish) {
   }
 }
 
+// Keys must arrive in strictly increasing order, in every build: a key equal to or before the
+// previous one fails the table with Corruption (and is not written), whatever its position.
+TEST(Table, KeyOutOfOrderFailsTheTableWithCorruption) {
+  for (const std::string& bad :
+       {std::string("key1005"), std::string("key1000"), std::string("a")}) {
+    test::StringSink sink;
+    TableOptions options;
+    options.block_size = 64;  // several data blocks before the bad key
+    TableBuilder builder(options, &sink);
+    for (int i = 0; i < 6; ++i)
+      builder.Add("key" + std::to_string(1000 + i), std::string(20, 'v'));
+    ASSERT_TRUE(builder.status().ok());
+    builder.Add(bad, "out of order");
+    EXPECT_TRUE(builder.status().IsCorruption()) << bad << ": " << builder.status().ToString();
+    EXPECT_EQ(builder.NumEntries(), 6u);
+    builder.Add("zzz", "after the failure: dropped");
+    EXPECT_TRUE(builder.Finish().IsCorruption());
+  }
+}
+
 // The largest key a table takes (kMaxTableKeyBytes: the API's limit plus the DB's 8-byte
 // internal-key trailer) round-trips, in both key encodings; one byte more fails the table with
 // InvalidArgument instead of aborting.

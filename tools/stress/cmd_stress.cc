@@ -34,6 +34,7 @@ struct StressArgs {
   bool whitebox = false;
   uint32_t txn_permille = 40;
   uint32_t checkpoint_permille = 2;
+  uint32_t backup_permille = 1;
 };
 
 int RunStressCommand(StressArgs args) {
@@ -59,6 +60,7 @@ int RunStressCommand(StressArgs args) {
   run.verify_only = args.verify_only;
   run.txn_permille = args.txn_permille;
   run.checkpoint_permille = args.checkpoint_permille;
+  run.backup_permille = args.backup_permille;
   if (!args.crash) return stress::RunStress(run);
   stress::CrashParams crash;
   crash.run = run;
@@ -105,13 +107,18 @@ void RegisterStressCommand(CLI::App* app, int* exit_code) {
       "first tenth (default 1500)");
   cmd->add_flag("--whitebox", args->whitebox,
                 "--crash: each child kills itself at the n-th pass of a random named kill point "
-                "(write, sync, rename, directory sync of the WAL, MANIFEST, CURRENT, tables); "
-                "needs a build with ZIGGY_KILL_POINTS");
+                "(create, write, sync, rename, unlink, directory sync; MANIFEST and CURRENT "
+                "switch, flush and compaction install, obsolete-file deletion, WAL switch: "
+                "docs/design/testing.md); needs a build with ZIGGY_KILL_POINTS");
   cmd->add_option("--txn-permille", args->txn_permille,
                   "Thousandths of the operations that are transactions (default 40; 0: none)")
       ->check(CLI::Range(0u, 1000u));
   cmd->add_option("--checkpoint-permille", args->checkpoint_permille,
                   "Thousandths of the operations that are checkpoints (default 2; 0: none)")
+      ->check(CLI::Range(0u, 1000u));
+  cmd->add_option("--backup-permille", args->backup_permille,
+                  "Thousandths of the operations that are incremental backups into DIR/backups "
+                  "(default 1; 0: none)")
       ->check(CLI::Range(0u, 1000u));
   cmd->callback([args, exit_code] { *exit_code = RunStressCommand(*args); });
 }

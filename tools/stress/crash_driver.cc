@@ -55,7 +55,9 @@ pid_t StartChild(const RunParams& params, const std::string& log_path,
                                    "--txn-permille",
                                    std::to_string(params.txn_permille),
                                    "--checkpoint-permille",
-                                   std::to_string(params.checkpoint_permille)};
+                                   std::to_string(params.checkpoint_permille),
+                                   "--backup-permille",
+                                   std::to_string(params.backup_permille)};
   if (params.verify_only) args.push_back("--verify-only");
   std::vector<char*> argv;
   for (std::string& a : args)

@@ -13,9 +13,12 @@
 #include <fmt/core.h>
 
 #include "tools/cli_util.h"
+#include "tools/stress/backup_floor.h"
 #include "tools/stress/expected_state.h"
 #include "tools/stress/stress_options.h"
+#include "util/mutex.h"
 #include "util/random.h"
+#include "ziggydb/backup.h"
 #include "ziggydb/db.h"
 #include "ziggydb/iterator.h"
 #include "ziggydb/snapshot.h"
@@ -29,7 +32,8 @@ using Clock = std::chrono::steady_clock;
 
 struct Counters {
   std::atomic<uint64_t> puts{0}, deletes{0}, batches{0}, gets{0}, iterators{0}, snapshots{0},
-      flushes{0}, compactions{0}, txns{0}, txns_busy{0}, checkpoints{0};
+      flushes{0}, compactions{0}, txns{0}, txns_busy{0}, checkpoints{0}, backups{0},
+      backups_restored{0};
 };
 
 // State shared by the worker threads of one epoch. `failed` is set once, by the first check that
@@ -102,6 +106,10 @@ class Run {
       }
       if (special < params_.txn_permille + params_.checkpoint_permille) {
         DoCheckpoint(thread, &rng);
+        continue;
+      }
+      if (special < params_.txn_permille + params_.checkpoint_permille + params_.backup_permille) {
+        DoBackup(&rng);
         continue;
       }
       const uint64_t op = rng.Uniform(1000);
@@ -382,35 +390,7 @@ class Run {
     std::vector<KeyWord> after;
     for (uint32_t i = lo; i < hi; ++i)
       after.push_back(state_->Load(i));
-    std::unique_ptr<DB> checkpoint;
-    s = DB::OpenReadOnly(config_.options, dir, &checkpoint);
-    if (!s.ok()) {
-      Error("OpenReadOnly of checkpoint " + dir, s);
-      return;
-    }
-    for (uint32_t i = lo; i < hi; ++i) {
-      std::string value;
-      s = checkpoint->Get(ReadOptions(), StressKey(i), &value);
-      std::optional<uint32_t> found;
-      if (s.ok()) {
-        found = ParseStressValue(i, value);
-        if (!found) {
-          Mismatch(i, before[i - lo], std::nullopt, "Get from a checkpoint", value);
-          return;
-        }
-      } else if (!s.IsNotFound()) {
-        Error("Get from checkpoint " + dir, s);
-        return;
-      }
-      if (!CheckConcurrent(i, before[i - lo], after[i - lo], found, "Get from a checkpoint"))
-        return;
-    }
-    s = checkpoint->Close();
-    if (!s.ok()) {
-      Error("Close of checkpoint " + dir, s);
-      return;
-    }
-    checkpoint.reset();
+    if (!CheckCopy(dir, lo, before, after, "checkpoint")) return;
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
     if (ec) {
@@ -420,6 +400,142 @@ class Run {
     counters_.checkpoints.fetch_add(1, std::memory_order_relaxed);
   }
 
+  // Opens the DB copy in `dir` (a checkpoint, a restored backup) read-only: each key i of
+  // [lo, lo + before.size()) must hold a write no older than before[i - lo]'s acked one and no
+  // newer than the newest issued by after[i - lo] (CheckConcurrent).
+  bool CheckCopy(const std::string& dir, uint32_t lo, const std::vector<KeyWord>& before,
+                 const std::vector<KeyWord>& after, std::string_view what) {
+    const std::string get_what = fmt::format("Get from a {}", what);
+    std::unique_ptr<DB> copy;
+    Status s = DB::OpenReadOnly(config_.options, dir, &copy);
+    if (!s.ok()) return Error(fmt::format("OpenReadOnly of {} {}", what, dir), s);
+    for (uint32_t i = lo; i < lo + before.size(); ++i) {
+      std::string value;
+      s = copy->Get(ReadOptions(), StressKey(i), &value);
+      std::optional<uint32_t> found;
+      if (s.ok()) {
+        found = ParseStressValue(i, value);
+        if (!found) return Mismatch(i, before[i - lo], std::nullopt, get_what.c_str(), value);
+      } else if (!s.IsNotFound()) {
+        return Error(fmt::format("Get from {} {}", what, dir), s);
+      }
+      if (!CheckConcurrent(i, before[i - lo], after[i - lo], found, get_what.c_str())) return false;
+    }
+    s = copy->Close();
+    if (!s.ok()) return Error(fmt::format("Close of {} {}", what, dir), s);
+    return true;
+  }
+
+  // Restores backup `id` into DIR/restore and checks keys [lo, lo + before.size()) of it with
+  // CheckCopy; the directory is removed afterwards.
+  bool RestoreAndCheck(BackupEngine* engine, uint32_t id, uint32_t lo,
+                       const std::vector<KeyWord>& before, const std::vector<KeyWord>& after) {
+    const std::string dir = params_.dir + "/restore";
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);  // a kill may have left a restore behind
+    Status s = engine->RestoreDBFromBackup(id, dir);
+    if (!s.ok()) return Error(fmt::format("RestoreDBFromBackup {} to {}", id, dir), s);
+    if (!CheckCopy(dir, lo, before, after, fmt::format("restored backup {}", id))) return false;
+    std::filesystem::remove_all(dir, ec);
+    if (ec) return Fail(fmt::format("cannot remove {}: {}", dir, ec.message()), ExitCode::kError);
+    counters_.backups_restored.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+
+  // An incremental backup into DIR/backups (flush_first: it must hold every write acked before
+  // it began), its floor (backup_floor.h) written once it is listed; one in four verified, one in
+  // four restored with up to 128 consecutive keys checked like a checkpoint's. The two newest
+  // backups are kept. Backups run one at a time: an engine's directory takes one engine.
+  void DoBackup(Random* rng) {
+    MutexLock lock(&backup_mu_);
+    const uint32_t keys = state_->keys();
+    std::vector<KeyWord> before(keys);
+    for (uint32_t i = 0; i < keys; ++i)
+      before[i] = state_->Load(i);
+    std::unique_ptr<BackupEngine> engine;
+    Status s = BackupEngine::Open(BackupDir(), BackupEngineOptions(), &engine);
+    if (!s.ok()) {
+      Error("BackupEngine::Open " + BackupDir(), s);
+      return;
+    }
+    uint32_t id = 0;
+    s = engine->CreateNewBackup(db_, /*flush_first=*/true, &id);
+    if (!s.ok()) {
+      Error("CreateNewBackup", s);
+      return;
+    }
+    std::vector<KeyWord> after(keys);
+    for (uint32_t i = 0; i < keys; ++i)
+      after[i] = state_->Load(i);
+    std::vector<WriteRecord> floor(keys);
+    for (uint32_t i = 0; i < keys; ++i)
+      floor[i] = before[i].acked;
+    s = WriteBackupFloor(FloorsDir(), id, floor);
+    if (!s.ok()) {
+      Fail("backup floor: " + s.ToString(), ExitCode::kError);
+      return;
+    }
+    if (rng->OneIn(4)) {
+      s = engine->VerifyBackup(id);
+      if (!s.ok()) {
+        Error(fmt::format("VerifyBackup {}", id), s);
+        return;
+      }
+    }
+    if (rng->OneIn(4)) {
+      const uint32_t lo = static_cast<uint32_t>(rng->Uniform(keys));
+      const uint32_t hi = std::min<uint32_t>(keys, lo + 1 + rng->Uniform(128));
+      if (!RestoreAndCheck(engine.get(), id, lo, {before.begin() + lo, before.begin() + hi},
+                           {after.begin() + lo, after.begin() + hi}))
+        return;
+    }
+    s = engine->PurgeOldBackups(2);
+    std::vector<uint32_t> listed;
+    for (const BackupInfo& info : engine->GetBackupInfo())
+      listed.push_back(info.id);
+    if (s.ok()) s = PruneBackupFloors(FloorsDir(), listed);
+    if (!s.ok()) {
+      Error("pruning old backups", s);
+      return;
+    }
+    counters_.backups.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  std::string BackupDir() const { return params_.dir + "/backups"; }
+  std::string FloorsDir() const { return params_.dir + "/backup_floors"; }
+
+ public:
+  // Before the first VerifyAll of a run (the expected state not yet resolved after a kill): the
+  // latest listed backup, restored, must hold per key a write no older than its floor (none
+  // without a floor) and no newer than the acked or pending write of the expected state. Each
+  // backup is checked so once (marked then), so that crash rounds do not restore it again.
+  bool VerifyLatestBackup() {
+    std::error_code ec;
+    if (!std::filesystem::exists(BackupDir(), ec)) return true;
+    std::unique_ptr<BackupEngine> engine;
+    Status s = BackupEngine::Open(BackupDir(), BackupEngineOptions(), &engine);
+    if (!s.ok()) return Error("BackupEngine::Open " + BackupDir(), s);
+    const std::vector<BackupInfo> infos = engine->GetBackupInfo();
+    if (infos.empty()) return true;
+    const uint32_t id = infos.back().id;
+    if (BackupChecked(FloorsDir(), id)) return true;
+    std::optional<std::vector<WriteRecord>> floor;
+    s = ReadBackupFloor(FloorsDir(), id, state_->keys(), &floor);
+    if (!s.ok()) return Error("backup floor", s);
+    std::vector<KeyWord> before(state_->keys()), after(state_->keys());
+    for (uint32_t i = 0; i < state_->keys(); ++i) {
+      if (floor) before[i].acked = (*floor)[i];
+      after[i] = state_->Load(i);
+    }
+    if (!RestoreAndCheck(engine.get(), id, 0, before, after)) return false;
+    s = MarkBackupChecked(FloorsDir(), id);
+    if (!s.ok()) return Fail("backup floor: " + s.ToString(), ExitCode::kError);
+    fmt::print(stderr, "ziggy stress: latest backup ({}) restored and checked{}\n", id,
+               floor ? "" : " (no floor: killed before it was written)");
+    return true;
+  }
+
+ private:
   void DoCompactRange(Random* rng) {
     const uint32_t a = static_cast<uint32_t>(rng->Uniform(state_->keys()));
     const uint32_t b = std::min<uint32_t>(state_->keys(), a + 1 + rng->Uniform(state_->keys()));
@@ -502,6 +618,8 @@ class Run {
   ExpectedState* state_;
   DB* db_ = nullptr;
   std::atomic<uint64_t> checkpoint_serial_{0};
+  // Serializes DoBackup: the state it guards is the backup directory, on disk.
+  Mutex backup_mu_;
   std::atomic<bool> failed_{false};
   int exit_code_ = 0;  // written once, by the thread that set failed_
   Counters counters_;
@@ -517,13 +635,17 @@ std::string RunCommandLine(const RunParams& params) {
   std::string line = fmt::format("ziggy stress --dir {} --seed {} --threads {} --keys {}",
                                  params.dir, params.seed, params.threads, params.keys);
   if (params.verify_only) return line + " --verify-only";
-  return line + fmt::format(" --seconds {} --txn-permille {} --checkpoint-permille {}",
-                            params.seconds, params.txn_permille, params.checkpoint_permille);
+  return line + fmt::format(
+                    " --seconds {} --txn-permille {} --checkpoint-permille {} --backup-permille {}",
+                    params.seconds, params.txn_permille, params.checkpoint_permille,
+                    params.backup_permille);
 }
 
 int RunStress(const RunParams& params) {
-  if (params.txn_permille + params.checkpoint_permille > 1000) {
-    fmt::print(stderr, "ziggy stress: --txn-permille plus --checkpoint-permille exceed 1000\n");
+  if (params.txn_permille + params.checkpoint_permille + params.backup_permille > 1000) {
+    fmt::print(stderr,
+               "ziggy stress: --txn-permille, --checkpoint-permille and --backup-permille "
+               "together exceed 1000\n");
     return ToInt(ExitCode::kUsage);
   }
   std::error_code ec;
@@ -552,7 +674,7 @@ int RunStress(const RunParams& params) {
   if (!s.ok()) return ToInt(ReportError("stress", "open " + db_path, s));
   Run run(params, config, state.get());
   run.set_db(db.get());
-  if (!run.VerifyAll()) return run.exit_code();
+  if (!run.VerifyLatestBackup() || !run.VerifyAll()) return run.exit_code();
   fmt::print(stderr, "ziggy stress: verified {} keys{}\n", params.keys,
              params.verify_only ? "" : "; workers starting");
   if (params.verify_only) return ToInt(ExitCode::kOk);
@@ -588,11 +710,12 @@ int RunStress(const RunParams& params) {
   fmt::print(stderr,
              "ziggy stress: ok after {:.1f} s: {} puts, {} deletes, {} batches, {} gets, {} "
              "iterators, {} snapshots, {} flushes, {} compactions, {} transactions ({} busy), {} "
-             "checkpoints, {} reopens\n",
+             "checkpoints, {} backups ({} restored), {} reopens\n",
              std::chrono::duration<double>(Clock::now() - start).count(), c.puts.load(),
              c.deletes.load(), c.batches.load(), c.gets.load(), c.iterators.load(),
              c.snapshots.load(), c.flushes.load(), c.compactions.load(), c.txns.load(),
-             c.txns_busy.load(), c.checkpoints.load(), reopens);
+             c.txns_busy.load(), c.checkpoints.load(), c.backups.load(), c.backups_restored.load(),
+             reopens);
   return ToInt(ExitCode::kOk);
 }
 

@@ -1,8 +1,9 @@
 // One `ziggy stress` run on the POSIX Env: verify the DB in <dir>/db against the expected state
 // in <dir>/expected_state (left by a previous run, possibly killed), then several threads run
 // random operations, in epochs separated by a close + reopen + full verify, until the time is up
-// or the process is killed. Checkpoints are made in <dir>/checkpoints (emptied at start). The
-// crash driver (crash_driver.h) runs this as its child.
+// or the process is killed. Checkpoints are made in <dir>/checkpoints (emptied at start), backups
+// in <dir>/backups (kept: each run first restores the latest into <dir>/restore and checks it).
+// The crash driver (crash_driver.h) runs this as its child.
 #ifndef ZIGGYDB_TOOLS_STRESS_STRESS_RUN_H_
 #define ZIGGYDB_TOOLS_STRESS_STRESS_RUN_H_
 
@@ -20,10 +21,11 @@ struct RunParams {
   double seconds = 10;
   // Only the verification at start (the crash driver's last step).
   bool verify_only = false;
-  // Share of the operations, in thousandths, that are transactions and checkpoints (0 disables
-  // one); the other operations keep their relative weights.
+  // Share of the operations, in thousandths, that are transactions, checkpoints and backups (0
+  // disables one); the other operations keep their relative weights.
   uint32_t txn_permille = 40;
   uint32_t checkpoint_permille = 2;
+  uint32_t backup_permille = 1;
 };
 
 // The command line that repeats this run.

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # ctest entry of `ziggy stress` (make test): a short round of kills and power losses
-# (scripts/crash-stress.sh), kills at whitebox kill points, a 1 s run heavy on transactions and
-# checkpoints, then checks that the verifier catches a DB that lost or garbled an acknowledged
-# write, and refuses a state file of another key count and op weights over 1000.
+# (scripts/crash-stress.sh), kills at whitebox kill points, a 1 s run heavy on transactions,
+# checkpoints and backups, then checks that the verifier catches a backup and a DB that lost or
+# garbled an acknowledged write, and refuses a state file of another key count and op weights
+# over 1000.
 # Usage: stress_test.sh path/to/ziggy [SECONDS (default 20)]
 set -u
 ZIGGY=${1:?usage: stress_test.sh path/to/ziggy [SECONDS]}
@@ -21,7 +22,7 @@ fail() {
 # Whitebox kill points, in a build with ZIGGY_KILL_POINTS (the asan preset; ctest sets
 # ZIGGY_HAS_KILL_POINTS=1 there). Creating a DB renames its first CURRENT into place: armed there,
 # the process dies by SIGKILL, and what it left opens and verifies (crash-stress.sh above ran
-# rounds armed at random points).
+# rounds armed at random points, env and DB ones).
 if [[ "${ZIGGY_HAS_KILL_POINTS:-0}" == 1 ]]; then
   KP="$WORK/killpoint"
   ZIGGY_KILL_POINT=rename:current "$ZIGGY" stress --dir "$KP" --keys 100 --seconds 1 >/dev/null 2>&1
@@ -29,19 +30,67 @@ if [[ "${ZIGGY_HAS_KILL_POINTS:-0}" == 1 ]]; then
   [[ $rc -eq 137 ]] || fail "armed at rename:current, the run exited $rc, not 137 (SIGKILL)"
   "$ZIGGY" stress --dir "$KP" --keys 100 --verify-only 2>/dev/null ||
     fail "verify after the kill at rename:current failed"
+  # DB-level points: the first MANIFEST written (creating the DB), the first flush's edit
+  # installed (the ops include Flush; the run would end with exit 0 without reaching it), and
+  # CURRENT's second switch (the new MANIFEST of the first Open's recovery); each kill must be
+  # SIGKILL at the point, and recovery verify.
+  for point in db:manifest-written db:flush-installed db:current-renamed@2; do
+    KP="$WORK/killpoint-${point//[:@]/_}"
+    ZIGGY_KILL_POINT=$point "$ZIGGY" stress --dir "$KP" --seed 5 --keys 200 --seconds 10 \
+      >/dev/null 2>&1
+    rc=$?
+    [[ $rc -eq 137 ]] || fail "armed at $point, the run exited $rc, not 137 (SIGKILL)"
+    "$ZIGGY" stress --dir "$KP" --keys 200 --verify-only 2>/dev/null ||
+      fail "verify after the kill at $point failed"
+  done
 fi
 
-# A short run, weighted towards transactions and checkpoints so both surely run, leaves a DB and
-# its expected state, all writes acknowledged.
+# A short run, weighted towards transactions, checkpoints and backups so that all surely run,
+# leaves a DB and its expected state, all writes acknowledged.
 DIR="$WORK/run"
 out=$("$ZIGGY" stress --dir "$DIR" --seed 42 --threads 2 --keys 500 --seconds 1 \
-  --txn-permille 300 --checkpoint-permille 30 2>&1) || fail "a 1 s run failed: $out"
-[[ "$out" =~ \ ([1-9][0-9]*)\ transactions && "$out" =~ \ ([1-9][0-9]*)\ checkpoints ]] ||
-  fail "the run made no transaction or no checkpoint: $out"
-err=$("$ZIGGY" stress --dir "$WORK/bad" --txn-permille 900 --checkpoint-permille 200 2>&1)
+  --txn-permille 300 --checkpoint-permille 30 --backup-permille 20 2>&1) || fail "a 1 s run failed: $out"
+[[ "$out" =~ \ ([1-9][0-9]*)\ transactions && "$out" =~ \ ([1-9][0-9]*)\ checkpoints &&
+  "$out" =~ \ ([1-9][0-9]*)\ backups ]] ||
+  fail "the run made no transaction, no checkpoint or no backup: $out"
+err=$("$ZIGGY" stress --dir "$WORK/bad" --txn-permille 900 --backup-permille 200 2>&1)
 rc=$?
 [[ $rc -eq 1 && "$err" == *"exceed 1000"* ]] || fail "weights over 1000: exit $rc, $err"
-"$ZIGGY" stress --dir "$DIR" --keys 500 --verify-only 2>/dev/null || fail "verify of a clean run failed"
+out=$("$ZIGGY" stress --dir "$DIR" --keys 500 --verify-only 2>&1) ||
+  fail "verify of a clean run failed: $out"
+[[ "$out" == *"latest backup ("*") restored and checked"* ]] ||
+  fail "the verify restored no backup: $out"
+
+# Each run first restores the latest backup and checks it against the expected state. A run of
+# backups only (no writes) leaves a latest backup whose floor is the whole expected state. Then a
+# backup that lost an acknowledged write (given that floor) and one holding a value no write
+# made are each caught, naming the backup and the key.
+BK="$WORK/backup-check"
+"$ZIGGY" stress --dir "$BK" --seed 43 --threads 1 --keys 50 --seconds 0.3 --txn-permille 0 \
+  --checkpoint-permille 0 --backup-permille 0 >/dev/null 2>&1 || fail "the writing run failed"
+"$ZIGGY" stress --dir "$BK" --seed 44 --threads 1 --keys 50 --seconds 0.2 --txn-permille 0 \
+  --checkpoint-permille 0 --backup-permille 1000 >/dev/null 2>&1 || fail "the backup run failed"
+last=$(find "$BK/backup_floors" -name '[0-9]*' ! -name '*.*' -printf '%f\n' | sort -n | tail -n 1)
+bkey=$("$ZIGGY" scan --db "$BK/db" 2>/dev/null | head -n 1 | cut -f 1)
+if [[ -z "$last" || -z "$bkey" ]]; then
+  fail "the backup run left no floor ($last) or no key ($bkey)"
+else
+  "$ZIGGY" del --db "$BK/db" "$bkey" >/dev/null || fail "del $bkey failed"
+  "$ZIGGY" backup create --db "$BK/db" --backup-dir "$BK/backups" >/dev/null ||
+    fail "backup create failed"
+  cp "$BK/backup_floors/$last" "$BK/backup_floors/$((last + 1))"
+  err=$("$ZIGGY" stress --dir "$BK" --keys 50 --verify-only 2>&1)
+  rc=$?
+  [[ $rc -eq 3 && "$err" == *"restored backup $((last + 1))"*"key $bkey"*"found no value"* ]] ||
+    fail "a backup without $bkey: exit $rc, $err"
+  "$ZIGGY" put --db "$BK/db" "$bkey" bogus >/dev/null || fail "put $bkey failed"
+  "$ZIGGY" backup create --db "$BK/db" --backup-dir "$BK/backups" >/dev/null ||
+    fail "backup create failed"
+  err=$("$ZIGGY" stress --dir "$BK" --keys 50 --verify-only 2>&1)
+  rc=$?
+  [[ $rc -eq 3 && "$err" == *"restored backup $((last + 2))"*"key $bkey"*"bogus"* ]] ||
+    fail "a backup with a value no write made: exit $rc, $err"
+fi
 
 # A lost acknowledged write: delete a key the run left present.
 key=$("$ZIGGY" scan --db "$DIR/db" 2>/dev/null | head -n 1 | cut -f 1)
