@@ -61,8 +61,11 @@ class FakeCommitEnv : public CommitEnv {
   }
   SequenceNumber LastSequence() const override { return last_sequence; }
   void BeginGroup(const CommitGroup& group) override {
-    // Invariant 1: numbered right after the last published group.
-    EXPECT_EQ(raw(WriteBatchInternal::Sequence(*group.batch)), raw(last_sequence) + 1);
+    // Invariant 1: numbered right after the last numbered group (published or still inserting).
+    EXPECT_EQ(raw(WriteBatchInternal::Sequence(*group.batch)), raw(last_numbered) + 1);
+    EXPECT_EQ(raw(group.first), raw(last_numbered) + 1);
+    EXPECT_GE(raw(last_numbered), raw(last_sequence));
+    last_numbered = SequenceNumber{raw(group.first) + group.count - 1};
     groups.push_back(Group{group.batches, group.sync, group.disable_wal,
                            WriteBatchInternal::Sequence(*group.batch), KeysOf(*group.batch)});
   }
@@ -91,18 +94,45 @@ class FakeCommitEnv : public CommitEnv {
     leaders_inside.fetch_sub(1);
     return s;
   }
-  void ApplyToMemtable(const WriteBatch& batch, SequenceNumber first, bool) override {
-    std::lock_guard<std::mutex> wal_lock(wal_mu);
-    applied_count += WriteBatchInternal::Count(batch);
-    for (uint32_t i = 0; i < WriteBatchInternal::Count(batch); ++i)
-      applied_sequences.push_back(raw(first) + i);
+  void ApplyToMemtable(const WriteBatch& batch, SequenceNumber first, bool concurrent) override {
+    // Invariant 7: the single-writer insert never overlaps another.
+    const int inside = inserters_inside.fetch_add(1);
+    if (!concurrent) {
+      EXPECT_EQ(inside, 0) << "a single-writer insert overlaps another";
+    }
+    if (concurrent) ++concurrent_inserts;
+    {
+      std::lock_guard<std::mutex> wal_lock(wal_mu);
+      applied_count += WriteBatchInternal::Count(batch);
+      for (uint32_t i = 0; i < WriteBatchInternal::Count(batch); ++i) {
+        applied_sequences.push_back(raw(first) + i);
+        if (applied.size() <= raw(first) + i) applied.resize(raw(first) + i + 1);
+        applied[raw(first) + i] = true;
+      }
+    }
+    if (!concurrent) {
+      EXPECT_EQ(inserters_inside.load(), 1);
+    }
+    inserters_inside.fetch_sub(1);
   }
-  Status FinishGroup(const CommitGroup& group, const Status& written, Mutex* mu) override {
+  Status FinishWalWrite(const CommitGroup&, const Status& written, Mutex* mu) override {
     EXPECT_EQ(mu, &this->mu);
     mu->AssertHeld();
     if (!written.ok()) return Status::IOError("sticky", written.ToString());
-    last_sequence = SequenceNumber{raw(WriteBatchInternal::Sequence(*group.batch)) +
-                                   WriteBatchInternal::Count(*group.batch) - 1};
+    return Status::OK();
+  }
+  Status PublishGroup(const CommitGroup& group, const Status& inserted, Mutex* mu) override {
+    EXPECT_EQ(mu, &this->mu);
+    mu->AssertHeld();
+    // Invariant 6: in sequence order, and only once every record of the group was applied.
+    EXPECT_EQ(raw(group.first), raw(last_sequence) + 1);
+    if (!inserted.ok()) return Status::IOError("sticky", inserted.ToString());
+    {
+      std::lock_guard<std::mutex> wal_lock(wal_mu);
+      for (uint64_t i = raw(group.first); i < raw(group.first) + group.count; ++i)
+        EXPECT_TRUE(i < applied.size() && applied[i]) << "published before inserted: " << i;
+    }
+    last_sequence = SequenceNumber{raw(group.first) + group.count - 1};
     return Status::OK();
   }
 
@@ -127,7 +157,8 @@ class FakeCommitEnv : public CommitEnv {
   }
 
   // Guarded by mu.
-  SequenceNumber last_sequence{0};
+  SequenceNumber last_sequence{0};  // published
+  SequenceNumber last_numbered{0};
   int make_room_calls = 0;
   int flush_requests = 0;
   Status room_error;
@@ -139,8 +170,11 @@ class FakeCommitEnv : public CommitEnv {
   size_t durable_records = 0;
   uint64_t applied_count = 0;
   std::vector<uint64_t> applied_sequences;  // one per record applied, in call order
+  std::vector<bool> applied;                // by sequence number
 
   std::atomic<int> leaders_inside{0};
+  std::atomic<int> inserters_inside{0};
+  std::atomic<uint64_t> concurrent_inserts{0};
   std::atomic<int> wal_failures{0};
   std::atomic<bool> wal_gate_closed{false};
   std::mutex gate_mu;
