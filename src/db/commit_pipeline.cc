@@ -254,7 +254,6 @@ Status CommitPipeline::Write(const WriteOptions& options, const WriteBatch* batc
     mu_->Unlock();
     return OutOfMemory("queueing a write", /*fatal=*/false);
   }
-  queued_writers_.store(writers_.size(), std::memory_order_relaxed);
   if (writers_.size() == 1) {
     self.state.store(kLeader, std::memory_order_relaxed);
   } else if (CompletesGathering(self)) {
@@ -359,10 +358,9 @@ Status CommitPipeline::CommitGroups(Writer* self) {
       }
     }
     size_t batches = 0;
-    size_t queued = 0;
     if (s.ok() && !status_lost && front->batch != nullptr) {
       try {
-        BuildBatchGroup(&last, &batches, &queued);
+        BuildBatchGroup(&last, &batches);
       } catch (const std::bad_alloc&) {
         s = OutOfMemory("forming a write group", /*fatal=*/false);  // nothing written yet
         batches = 0;
@@ -373,7 +371,7 @@ Status CommitPipeline::CommitGroups(Writer* self) {
     // bit, or the address of its state word, is kept.
     WakeUps wake;
     InFlight unit;  // this thread returns (or leads again) only after it was published
-    const bool served_self = batches > 0 ? WriteGroup(self, last, batches, queued, &unit, &wake)
+    const bool served_self = batches > 0 ? WriteGroup(self, last, batches, &unit, &wake)
                                          : Serve(self, last, s, status_lost, nullptr, &wake);
     if (group_batch_.ApproximateSize() > kGroupBatchKeepBytes) group_batch_ = WriteBatch();
     // A writer that completed a gathering may not fit in the group it commits (group bytes);
@@ -414,7 +412,6 @@ bool CommitPipeline::Serve(Writer* self, Writer* last, const Status& s, bool sta
     }
     if (served == last) break;
   }
-  queued_writers_.store(writers_.size(), std::memory_order_relaxed);
   if (!writers_.empty() && writers_.front() != self) wake->Set(writers_.front(), kLeader);
   return served_self;
 }
@@ -479,18 +476,18 @@ void CommitPipeline::EndGathering() {
   sync_writers_expected_ = std::max<int>(1, static_cast<int>(writers_.size()));
 }
 
-void CommitPipeline::BuildBatchGroup(Writer** last, size_t* batches, size_t* queued) {
+void CommitPipeline::BuildBatchGroup(Writer** last, size_t* batches) {
   Writer* const leader = writers_.front();
   ZIGGY_ASSERT(leader->batch != nullptr);
   group_batch_ = *leader->batch;
   size_t group_bytes = WriteBatchInternal::ByteSize(group_batch_);
   *last = leader;
   *batches = 1;
-  *queued = 1;
   leader->next_served = nullptr;
   Writer* chain_tail = leader;
-  for (auto it = writers_.begin() + 1; it != writers_.end(); ++it) {
-    Writer* writer = *it;
+  // By index: waiting for the groups still inserting releases the mutex, and writers may queue.
+  for (size_t index = 1; index < writers_.size(); ++index) {
+    Writer* writer = writers_[index];
     // A Flush request leads its own turn; a sync write never rides on a non-sync leader (it
     // would return before its fsync); WAL and no-WAL writes never share a record.
     if (writer->batch == nullptr || (writer->sync && !leader->sync) ||
@@ -500,9 +497,9 @@ void CommitPipeline::BuildBatchGroup(Writer** last, size_t* batches, size_t* que
     const size_t added = WriteBatchInternal::ByteSize(*writer->batch) - kWriteBatchHeaderBytes;
     if (group_bytes + added > max_group_bytes_) break;
     if (writer->validator != nullptr) {
-      // Invariant 4: its check needs every earlier group published; it leads a later turn.
-      if (inflight_head_ != nullptr) break;
-      // The published state plus the batches ahead in this group.
+      // Invariant 4: the published state, once every earlier group is published (the front
+      // stays this leader's meanwhile), plus the batches ahead in this group.
+      AwaitPublishedLocked();
       const SequenceNumber first{raw(env_->LastSequence()) + 1 +
                                  WriteBatchInternal::Count(group_batch_)};
       Status verdict = (*writer->validator)(first, group_batch_);
@@ -510,7 +507,6 @@ void CommitPipeline::BuildBatchGroup(Writer** last, size_t* batches, size_t* que
         writer->status = std::move(verdict);
         writer->rejected = true;
         *last = writer;  // served (with its own status) when the group is
-        ++*queued;
         continue;
       }
     }
@@ -520,14 +516,13 @@ void CommitPipeline::BuildBatchGroup(Writer** last, size_t* batches, size_t* que
     chain_tail = writer;
     group_bytes += added;
     *last = writer;
-    ++*queued;
     ++*batches;
   }
   ZIGGY_ASSERT(group_batch_.status().ok());
 }
 
-bool CommitPipeline::WriteGroup(Writer* self, Writer* last, size_t batches, size_t queued,
-                                InFlight* unit, WakeUps* wake) {
+bool CommitPipeline::WriteGroup(Writer* self, Writer* last, size_t batches, InFlight* unit,
+                                WakeUps* wake) {
   Writer* const leader = writers_.front();
   // Groups still inserting hold the sequence numbers after the published ones.
   const uint64_t last_sequence =
@@ -580,8 +575,9 @@ bool CommitPipeline::WriteGroup(Writer* self, Writer* last, size_t batches, size
     } catch (const std::bad_alloc&) {
       s = OutOfMemory("writing the WAL", /*fatal=*/true);
     }
-    // A writer queued behind the group: let it write the next group while this one inserts
-    // (invariant 7). A sync group's writers wait for the fsync anyway.
+    // Let the next writer write its group while this one inserts (invariant 7). A sync group's
+    // writers wait for the fsync anyway; a writer that took over a gathering leader's group
+    // may not be in it.
     hand_on = s.ok() && !leader->sync && leader == self;
     if (s.ok() && !hand_on) {
       if (parallel) {

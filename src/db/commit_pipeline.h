@@ -3,9 +3,9 @@
 // sequence numbers, and with the mutex released writes it to the WAL as one record (synced at
 // most once). Then the group is inserted into the memtable (its members inserting their own
 // batches in parallel: invariant 5) and published in sequence order (invariant 6). A non-sync
-// leader that finds writers queued behind its group hands the front to the next writer right
-// after its WAL write, so that group N+1's WAL write and inserts overlap group N's inserts
-// (invariant 7): the WAL is written by one leader at a time, the memtable by many.
+// leader hands the front to the next writer right after its WAL write, so that group N+1's WAL
+// write and inserts overlap group N's inserts (invariant 7): the WAL is written by one leader at
+// a time, the memtable by many.
 //
 // The pipeline knows nothing of the DB: it works through a CommitEnv (make room, sequence,
 // WAL, memtable, publication), so it can be tested without one (commit_pipeline_test.cc).
@@ -168,8 +168,9 @@ class CommitPipeline {
   // Merges the batches of the writers behind the front one that can share its WAL record into
   // group_batch_, running the validators of those that have one (a rejected writer is marked,
   // keeps its status and is served with the group); chains the front and the accepted writers
-  // through Writer::next_served; *last is the last writer taken, *queued the writers taken.
-  void BuildBatchGroup(Writer** last, size_t* batches, size_t* queued) REQUIRES(*mu_);
+  // through Writer::next_served; *last is the last writer taken. A writer with a validator
+  // first waits (mutex released) for the groups still inserting (invariant 4).
+  void BuildBatchGroup(Writer** last, size_t* batches) REQUIRES(*mu_);
   // A sync leader waits (bounded, a fraction of the last fsync) for the sync writers seen
   // recently to queue up, so that one fsync serves them all. Precondition: self is the front of
   // writers_. Returns false (mutex held throughout) when the leader should commit at once;
@@ -202,15 +203,15 @@ class CommitPipeline {
   // Precondition: mutex held, self queued, and either self is the front or it took over the
   // front's gathering. Returns with the mutex released.
   [[nodiscard]] Status CommitGroups(Writer* self) RELEASE(*mu_);
-  // Numbers group_batch_ (`batches` user batches, the `queued` writers from the front through
+  // Numbers group_batch_ (`batches` user batches, of the writers from the front through
   // `last`), writes it to the WAL, inserts it and enters it into the in-flight list as *unit;
   // pops its writers off writers_ and hands the front on (mutex released during I/O, and during
   // the inserts if it hands the front on before them: invariant 7). Returns with the mutex held,
   // whether self was among the writers served; on error the group was served at once and
   // *unit is not in the list. If self is not among the group's writers, *unit is published on
   // return.
-  [[nodiscard]] bool WriteGroup(Writer* self, Writer* last, size_t batches, size_t queued,
-                                InFlight* unit, WakeUps* wake) REQUIRES(*mu_);
+  [[nodiscard]] bool WriteGroup(Writer* self, Writer* last, size_t batches, InFlight* unit,
+                                WakeUps* wake) REQUIRES(*mu_);
   // Pops writers_ from the front through `last`. With `unit`, the accepted writers are left to
   // its publication; otherwise (and always the rejected ones) each is given status `s` (unless
   // rejected) and kDone. Returns whether self was among them.
@@ -240,9 +241,6 @@ class CommitPipeline {
   Status publish_error_ GUARDED_BY(*mu_);
   CondVar published_cv_;  // signalled when the in-flight list becomes empty
   int publish_waiters_ GUARDED_BY(*mu_) = 0;
-  // writers_.size(), readable without the mutex: a leader's hint, after its WAL write, that a
-  // writer waits behind its group (invariant 7).
-  std::atomic<size_t> queued_writers_{0};
   // Group commit gathering (see BeginGathering).
   int sync_writers_inflight_ GUARDED_BY(*mu_) = 0;  // sync writers inside Write
   // Recent peak of sync_writers_inflight_, lowered on timeout.
