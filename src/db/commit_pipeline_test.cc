@@ -95,6 +95,12 @@ class FakeCommitEnv : public CommitEnv {
     return s;
   }
   void ApplyToMemtable(const WriteBatch& batch, SequenceNumber first, bool concurrent) override {
+    if (KeysOf(batch) == std::vector<std::string>{"slow"}) {
+      std::unique_lock<std::mutex> gate(gate_mu);
+      insert_blocked = true;
+      gate_cv.notify_all();
+      gate_cv.wait(gate, [&] { return insert_gate_open; });
+    }
     // Invariant 7: the single-writer insert never overlaps another.
     const int inside = inserters_inside.fetch_add(1);
     if (!concurrent) {
@@ -180,6 +186,9 @@ class FakeCommitEnv : public CommitEnv {
   std::mutex gate_mu;
   std::condition_variable gate_cv;
   bool wal_blocked = false;  // guarded by gate_mu
+  // The insert of a batch holding only "slow" blocks until the gate opens (guarded by gate_mu).
+  bool insert_blocked = false;
+  bool insert_gate_open = false;
 };
 
 WriteOptions Sync(bool sync) {
@@ -473,6 +482,47 @@ TEST_F(CommitPipelineTest, WriteRejectedInsideAGroupLeavesTheRestOfTheGroup) {
 // parallel (invariant 5), with members often late to see their offer (taken back by the leader).
 // Every record is applied exactly once, at its own sequence number, before its group is
 // published.
+// Invariants 6 and 7: while group 1 is still inserting, group 2 is numbered, written to the WAL
+// and inserted (its leader took the front), but published only after group 1, and its writer
+// returns only then.
+TEST_F(CommitPipelineTest, LaterGroupInsertsMeanwhileButIsPublishedAfterTheEarlierOne) {
+  threads_.emplace_back([this] { EXPECT_TRUE(Put("slow").ok()); });
+  {
+    std::unique_lock<std::mutex> gate(env_.gate_mu);
+    env_.gate_cv.wait(gate, [&] { return env_.insert_blocked; });
+  }
+  std::atomic<bool> fast_returned{false};
+  threads_.emplace_back([&] {
+    EXPECT_TRUE(Put("fast").ok());
+    fast_returned.store(true);
+  });
+  // Until "fast"'s insert is done, with "slow"'s still blocked.
+  while (true) {
+    {
+      std::lock_guard<std::mutex> wal_lock(env_.wal_mu);
+      if (env_.applied_count == 1) break;
+    }
+    std::this_thread::yield();
+  }
+  {
+    MutexLock lock(&env_.mu);
+    EXPECT_EQ(raw(env_.last_sequence), 0u);
+    EXPECT_EQ(raw(env_.last_numbered), 2u);
+    EXPECT_FALSE(fast_returned.load());
+  }
+  EXPECT_EQ(env_.applied_sequences, (std::vector<uint64_t>{2}));
+  EXPECT_EQ(env_.wal, (std::vector<std::string>{"slow", "fast"}));
+  {
+    std::lock_guard<std::mutex> gate(env_.gate_mu);
+    env_.insert_gate_open = true;
+    env_.gate_cv.notify_all();
+  }
+  JoinAll();
+  EXPECT_TRUE(fast_returned.load());
+  EXPECT_EQ(raw(env_.last_sequence), 2u);
+  EXPECT_GT(env_.concurrent_inserts.load(), 0u);
+}
+
 TEST_F(CommitPipelineTest, ParallelInsertsApplyEveryRecordOnceAtItsSequence) {
   constexpr int kThreads = 6;
   constexpr int kWritesPerThread = 1500;
