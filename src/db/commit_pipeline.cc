@@ -35,10 +35,12 @@ inline void CpuRelax() {
 }  // namespace
 
 // How a queued writer learns its fate. It changes under the mutex: from kWaiting to kDone (a
-// leader served it and set status) or to kLeader (the previous leader made it the front of
-// writers_); a gathering leader's from kLeader to kTakenOver (the writer that completed its group
-// commits the group) and later to kDone. The writer reads it without the mutex, so a woken writer
-// never has to queue for the mutex its waker holds.
+// leader served it, or the thread that published its group, and set status) or to kLeader (the
+// previous leader made it the front of writers_); a gathering leader's from kLeader to kTakenOver
+// (the writer that completed its group commits the group) and later to kDone. A leader whose
+// group waits for an earlier one to be published keeps kLeader (or kWaiting, a writer that took
+// over a gathering) until the publishing thread sets kDone. The writer reads it without the mutex,
+// so a woken writer never has to queue for the mutex its waker holds.
 //
 // A non-sync writer sleeps on its state word and is woken alone. Sync writers all sleep on one
 // word, writer_wakeups_, each with its own bit (wake_bit, one of 32 by queue position): the leader
@@ -49,13 +51,14 @@ inline void CpuRelax() {
 // fillrandom measured 24x more context switches and ran at 40% of the speed (not analysed
 // further).
 //
-// Parallel memtable inserts (non-sync groups of several batches, see InsertGroup): the leader
+// Parallel memtable inserts (non-sync groups of several batches, see InsertInParallel): the leader
 // writes the group's WAL record, then offers each waiting member its own insert (kWaiting ->
 // kInsert, a compare-and-swap that fails if the member went to sleep), inserts its own batch, and
 // then either takes each offered insert back (kInsert -> kStolen) or, if the member claimed it
 // (kInsert -> kInserting), waits for it to finish (kInserted). A sleeping member is never woken
-// to insert: the leader inserts for it. Only after every insert of the group finished does the
-// leader publish the group (invariant 5).
+// to insert: the leader inserts for it. Only after every insert of the group finished is the group
+// complete, and published once every earlier group is (invariants 5 and 6); the members' offers
+// are made after the leader handed the front on, so they overlap the next group (invariant 7).
 //
 // A non-sync writer spins briefly before it sleeps, and sets kSleepingBit in its state word
 // (compare-and-swap) when it does: a waker changes the state with an exchange and makes the
