@@ -35,10 +35,12 @@ inline void CpuRelax() {
 }  // namespace
 
 // How a queued writer learns its fate. It changes under the mutex: from kWaiting to kDone (a
-// leader served it and set status) or to kLeader (the previous leader made it the front of
-// writers_); a gathering leader's from kLeader to kTakenOver (the writer that completed its group
-// commits the group) and later to kDone. The writer reads it without the mutex, so a woken writer
-// never has to queue for the mutex its waker holds.
+// leader served it, or the thread that published its group, and set status) or to kLeader (the
+// previous leader made it the front of writers_); a gathering leader's from kLeader to kTakenOver
+// (the writer that completed its group commits the group) and later to kDone. A leader whose
+// group waits for an earlier one to be published keeps kLeader (or kWaiting, a writer that took
+// over a gathering) until the publishing thread sets kDone. The writer reads it without the mutex,
+// so a woken writer never has to queue for the mutex its waker holds.
 //
 // A non-sync writer sleeps on its state word and is woken alone. Sync writers all sleep on one
 // word, writer_wakeups_, each with its own bit (wake_bit, one of 32 by queue position): the leader
@@ -49,13 +51,14 @@ inline void CpuRelax() {
 // fillrandom measured 24x more context switches and ran at 40% of the speed (not analysed
 // further).
 //
-// Parallel memtable inserts (non-sync groups of several batches, see InsertGroup): the leader
+// Parallel memtable inserts (non-sync groups of several batches, see InsertInParallel): the leader
 // writes the group's WAL record, then offers each waiting member its own insert (kWaiting ->
 // kInsert, a compare-and-swap that fails if the member went to sleep), inserts its own batch, and
 // then either takes each offered insert back (kInsert -> kStolen) or, if the member claimed it
 // (kInsert -> kInserting), waits for it to finish (kInserted). A sleeping member is never woken
-// to insert: the leader inserts for it. Only after every insert of the group finished does the
-// leader publish the group (invariant 5).
+// to insert: the leader inserts for it. Only after every insert of the group finished is the group
+// complete, and published once every earlier group is (invariants 5 and 6); the members' offers
+// are made after the leader handed the front on, so they overlap the next group (invariant 7).
 //
 // A non-sync writer spins briefly before it sleeps, and sets kSleepingBit in its state word
 // (compare-and-swap) when it does: a waker changes the state with an exchange and makes the
@@ -81,10 +84,15 @@ struct CommitPipeline::Writer {
   const bool sync;
   const bool disable_wal;
   uint32_t wake_bit = 0;  // a sync writer's bit, set under the mutex when queued
+  // The next writer of its group's chain (BuildBatchGroup), read by the leader during a parallel
+  // insert and by the thread that publishes the group.
+  Writer* next_served = nullptr;
   // Where its batch starts in a parallel-insert group: written by the leader before it offers
   // the insert (release), read after the claim (acquire).
   SequenceNumber sequence{};
-  bool offered = false;   // the leader offered it its insert (InsertInParallel; leader only)
+  bool offered = false;  // the leader offered it its insert (InsertInParallel; leader only)
+  // Its own insert ran out of memory: set before its kInserted store, read by the leader after.
+  bool insert_failed = false;
   Status status;          // set by the serving leader before state becomes kDone
   bool rejected = false;  // its validator failed it in a group (status set then)
   // Copying its group's error into `status` ran out of memory: the writer makes its own.
@@ -93,16 +101,13 @@ struct CommitPipeline::Writer {
   mutable std::atomic<uint32_t> state{kWaiting};
 };
 
-namespace {
-
 // The wake-ups a leader owes the writers it served (see WriterState).
-class WakeUps {
+class CommitPipeline::WakeUps {
  public:
   // Once the state is kDone the writer may be gone: only its bit or its word's address is kept.
   // Sets writer's state to `state` and notes the wake-up it needs, if any. Allocates nothing
   // (the serving loop must not throw): past kMaxWords sleepers, it wakes at once.
-  template <typename QueuedWriter>  // CommitPipeline::Writer, private to CommitPipeline
-  void Set(QueuedWriter* writer, uint32_t state) {
+  void Set(Writer* writer, uint32_t state) {
     if (writer->sync) {
       bits_ |= writer->wake_bit;
       writer->state.store(state, std::memory_order_release);
@@ -131,6 +136,8 @@ class WakeUps {
   std::array<const std::atomic<uint32_t>*, kMaxWords> words_{};
 };
 
+namespace {
+
 // The error of a write that ran out of memory `during` a step. `fatal`: the step may have left
 // the DB half changed (a memtable switch, the WAL, the memtable), so writes stop (invariant 3).
 Status OutOfMemory(std::string_view during, bool fatal) {
@@ -148,6 +155,21 @@ CommitPipeline::CommitPipeline(Mutex* mu, CommitEnv* env, size_t max_group_bytes
 CommitPipeline::~CommitPipeline() {
   MutexLock lock(mu_);
   ZIGGY_ASSERT(writers_.empty());
+  ZIGGY_ASSERT(inflight_head_ == nullptr);
+}
+
+void CommitPipeline::AwaitPublished(Mutex* mu) {
+  ZIGGY_ASSERT(mu == mu_);
+  mu_->AssertHeld();
+  AwaitPublishedLocked();
+}
+
+void CommitPipeline::AwaitPublishedLocked() {
+  while (inflight_head_ != nullptr) {
+    ++publish_waiters_;
+    published_cv_.Wait(mu_);
+    --publish_waiters_;
+  }
 }
 
 size_t CommitPipeline::TEST_QueuedWriters() const {
@@ -202,7 +224,7 @@ bool CommitPipeline::AwaitTurn(Writer* self) {
       try {
         env_->ApplyToMemtable(*self->batch, self->sequence, /*concurrent=*/true);
       } catch (const std::bad_alloc&) {
-        insert_failed_.store(true, std::memory_order_relaxed);  // published by the store below
+        self->insert_failed = true;  // published by the store below
       }
       // Release: the leader publishes the group only after it acquired this (invariant 5).
       self->state.store(kInserted, std::memory_order_release);
@@ -288,9 +310,28 @@ bool CommitPipeline::CompletesGathering(const Writer& writer) const {
   return writer.batch != nullptr && writer.disable_wal == writers_.front()->disable_wal;
 }
 
+namespace {
+
+// Gives a served writer its status; copying an error allocates, and if that fails the writer
+// makes its own (status_lost).
+template <typename ServedWriter>  // CommitPipeline::Writer, private to CommitPipeline
+void SetStatus(ServedWriter* writer, const Status& s, bool status_lost) {
+  if (status_lost) {
+    writer->status_lost = true;
+    return;
+  }
+  try {
+    writer->status = s;
+  } catch (const std::bad_alloc&) {
+    writer->status_lost = true;
+  }
+}
+
+}  // namespace
+
 Status CommitPipeline::CommitGroups(Writer* self) {
   while (true) {
-    Writer* front = writers_.front();
+    Writer* const front = writers_.front();
     Writer* last = front;
     // An allocation failure fails this turn's writers with a Status; where it may have left
     // the DB half changed, it also stops later writes (OutOfMemory's `fatal`). Copying a
@@ -310,63 +351,112 @@ Status CommitPipeline::CommitGroups(Writer* self) {
       }
     }
     // The validator runs after MakeRoom, which may release the mutex, and before anything else
-    // can commit: every earlier group is published, no later one exists (invariant 4).
+    // can commit, once every earlier group is published: no later one exists (invariant 4).
     if (s.ok() && !status_lost && front->validator != nullptr) {
+      AwaitPublishedLocked();
       try {
         s = (*front->validator)(SequenceNumber{raw(env_->LastSequence()) + 1}, no_batch_);
       } catch (const std::bad_alloc&) {
         s = OutOfMemory("validating a write", /*fatal=*/false);
       }
     }
+    size_t batches = 0;
     if (s.ok() && !status_lost && front->batch != nullptr) {
-      size_t batches = 0;
       try {
         BuildBatchGroup(&last, &batches);
       } catch (const std::bad_alloc&) {
         s = OutOfMemory("forming a write group", /*fatal=*/false);  // nothing written yet
+        batches = 0;
       }
-      if (s.ok()) s = WriteGroup(*front, batches);
-      if (group_batch_.ApproximateSize() > kGroupBatchKeepBytes) group_batch_ = WriteBatch();
     }
-    // Pop the group and hand the queue to the next writer, then wake them all with the mutex
+    // Pop the group and hand the queue to the next writer, then wake them with the mutex
     // released. Once a writer's state is kDone it may return and free its Writer: only its
     // bit, or the address of its state word, is kept.
     WakeUps wake;
-    bool served_self = false;
-    while (true) {
-      Writer* served = writers_.front();
-      writers_.pop_front();
-      if (served == self) {
-        served_self = true;
-      } else {
-        if (served->sync) --sync_writers_inflight_;
-        if (status_lost) {
-          served->status_lost = true;
-        } else if (!served->rejected) {
-          try {
-            served->status = s;  // copying an error allocates
-          } catch (const std::bad_alloc&) {
-            served->status_lost = true;
-          }
-        }
-        wake.Set(served, kDone);
-      }
-      if (served == last) break;
-    }
-    // A writer that completed a gathering may not fit in the group it commits (group bytes).
+    InFlight unit;  // this thread returns (or leads again) only after it was published
+    const bool served_self = batches > 0 ? WriteGroup(self, last, batches, &unit, &wake)
+                                         : Serve(self, last, s, status_lost, nullptr, &wake);
+    if (group_batch_.ApproximateSize() > kGroupBatchKeepBytes) group_batch_ = WriteBatch();
+    // A writer that completed a gathering may not fit in the group it commits (group bytes);
+    // WriteGroup then published that group before returning.
     const bool lead_again = !served_self && writers_.front() == self;
-    if (!writers_.empty() && !lead_again) wake.Set(writers_.front(), kLeader);
-    if (served_self && self->sync) --sync_writers_inflight_;
+    // Self's group still waits for an earlier one: its publisher sets self's state to kDone.
+    const bool await_publication = served_self && unit.committer == self && !unit.published;
+    const uint32_t state = self->state.load(std::memory_order_relaxed);
     mu_->Unlock();
     wake.Send(&writer_wakeups_);
     if (served_self) {
-      if (status_lost) return OutOfMemory("reporting an error", /*fatal=*/false);
-      return self->rejected ? self->status : s;
+      if (await_publication) {
+        [[maybe_unused]] const uint32_t done = WaitWhile(*self, state);
+        ZIGGY_ASSERT(done == kDone);
+      }
+      if (self->status_lost) return OutOfMemory("reporting an error", /*fatal=*/false);
+      return self->status;
     }
     if (!lead_again && AwaitTurn(self)) return self->status;
     mu_->Lock();
     ZIGGY_ASSERT(writers_.front() == self);
   }
+}
+
+bool CommitPipeline::Serve(Writer* self, Writer* last, const Status& s, bool status_lost,
+                           const InFlight* unit, WakeUps* wake) {
+  bool served_self = false;
+  while (true) {
+    Writer* served = writers_.front();
+    writers_.pop_front();
+    if (served->sync) --sync_writers_inflight_;
+    if (served == self) served_self = true;
+    // A group's accepted writers get their status when it is published; a rejected one has its
+    // own already.
+    if (unit == nullptr || served->rejected) {
+      if (!served->rejected) SetStatus(served, s, status_lost);
+      if (served != self) wake->Set(served, kDone);
+    }
+    if (served == last) break;
+  }
+  if (!writers_.empty() && writers_.front() != self) wake->Set(writers_.front(), kLeader);
+  return served_self;
+}
+
+void CommitPipeline::Enqueue(InFlight* unit) {
+  unit->next = nullptr;
+  if (inflight_tail_ != nullptr) {
+    inflight_tail_->next = unit;
+  } else {
+    inflight_head_ = unit;
+  }
+  inflight_tail_ = unit;
+}
+
+void CommitPipeline::PublishCompleted(const Writer* self, WakeUps* wake) {
+  while (inflight_head_ != nullptr && inflight_head_->complete) {
+    InFlight* const unit = inflight_head_;
+    inflight_head_ = unit->next;
+    if (inflight_head_ == nullptr) inflight_tail_ = nullptr;
+    Status s;
+    try {
+      if (!publish_error_.ok()) {
+        s = publish_error_;  // an earlier group failed: this one is not published (invariant 3)
+      } else {
+        // Before the env may release the mutex: the groups behind must not be published.
+        if (!unit->inserted.ok()) publish_error_ = error_ = unit->inserted;
+        s = env_->PublishGroup(unit->group, unit->inserted, mu_);
+        if (!s.ok()) publish_error_ = error_ = s;
+      }
+    } catch (const std::bad_alloc&) {
+      s = publish_error_ = error_ = OutOfMemory("publishing a write group", /*fatal=*/true);
+    }
+    // The unit lives on its committer's stack, which may return once its writer is kDone.
+    unit->published = true;
+    for (Writer* writer = unit->writers; writer != nullptr;) {
+      Writer* const next = writer->next_served;
+      SetStatus(writer, s, /*status_lost=*/false);
+      if (writer != self) wake->Set(writer, kDone);
+      writer = next;
+    }
+  }
+  if (inflight_head_ == nullptr && publish_waiters_ > 0) published_cv_.NotifyAll();
 }
 
 bool CommitPipeline::BeginGathering(SteadyClock::time_point* deadline) {
@@ -390,15 +480,17 @@ void CommitPipeline::EndGathering() {
 }
 
 void CommitPipeline::BuildBatchGroup(Writer** last, size_t* batches) {
-  const Writer* leader = writers_.front();
+  Writer* const leader = writers_.front();
   ZIGGY_ASSERT(leader->batch != nullptr);
   group_batch_ = *leader->batch;
   size_t group_bytes = WriteBatchInternal::ByteSize(group_batch_);
-  *last = writers_.front();
+  *last = leader;
   *batches = 1;
-  group_members_.clear();
-  for (auto it = writers_.begin() + 1; it != writers_.end(); ++it) {
-    Writer* writer = *it;
+  leader->next_served = nullptr;
+  Writer* chain_tail = leader;
+  // By index: waiting for the groups still inserting releases the mutex, and writers may queue.
+  for (size_t index = 1; index < writers_.size(); ++index) {
+    Writer* writer = writers_[index];
     // A Flush request leads its own turn; a sync write never rides on a non-sync leader (it
     // would return before its fsync); WAL and no-WAL writes never share a record.
     if (writer->batch == nullptr || (writer->sync && !leader->sync) ||
@@ -408,7 +500,9 @@ void CommitPipeline::BuildBatchGroup(Writer** last, size_t* batches) {
     const size_t added = WriteBatchInternal::ByteSize(*writer->batch) - kWriteBatchHeaderBytes;
     if (group_bytes + added > max_group_bytes_) break;
     if (writer->validator != nullptr) {
-      // Invariant 4: the published state plus the batches ahead in this group.
+      // Invariant 4: the published state, once every earlier group is published (the front
+      // stays this leader's meanwhile), plus the batches ahead in this group.
+      AwaitPublishedLocked();
       const SequenceNumber first{raw(env_->LastSequence()) + 1 +
                                  WriteBatchInternal::Count(group_batch_)};
       Status verdict = (*writer->validator)(first, group_batch_);
@@ -420,7 +514,9 @@ void CommitPipeline::BuildBatchGroup(Writer** last, size_t* batches) {
       }
     }
     WriteBatchInternal::Append(&group_batch_, *writer->batch);
-    group_members_.push_back(writer);
+    writer->next_served = nullptr;
+    chain_tail->next_served = writer;
+    chain_tail = writer;
     group_bytes += added;
     *last = writer;
     ++*batches;
@@ -428,71 +524,118 @@ void CommitPipeline::BuildBatchGroup(Writer** last, size_t* batches) {
   ZIGGY_ASSERT(group_batch_.status().ok());
 }
 
-Status CommitPipeline::WriteGroup(const Writer& leader, size_t batches) {
-  const uint64_t last_sequence = raw(env_->LastSequence());
+bool CommitPipeline::WriteGroup(Writer* self, Writer* last, size_t batches, InFlight* unit,
+                                WakeUps* wake) {
+  Writer* const leader = writers_.front();
+  // Groups still inserting hold the sequence numbers after the published ones.
+  const uint64_t last_sequence =
+      inflight_tail_ != nullptr ? raw(inflight_tail_->group.first) + inflight_tail_->group.count - 1
+                                : raw(env_->LastSequence());
   const uint32_t count = WriteBatchInternal::Count(group_batch_);
   if (count > kMaxSequenceNumber - last_sequence) {
-    return Status::NotSupported("sequence numbers exhausted");
+    return Serve(self, last, Status::NotSupported("sequence numbers exhausted"), false, nullptr,
+                 wake);
   }
   const SequenceNumber first{last_sequence + 1};
   WriteBatchInternal::SetSequence(&group_batch_, first);
-  const ::ziggydb::CommitGroup group{&group_batch_, batches,
-                                     WriteBatchInternal::ByteSize(*leader.batch), leader.sync,
-                                     leader.disable_wal};
+  const ::ziggydb::CommitGroup group{&group_batch_,
+                                     batches,
+                                     WriteBatchInternal::ByteSize(*leader->batch),
+                                     leader->sync,
+                                     leader->disable_wal,
+                                     first,
+                                     count,
+                                     WriteBatchInternal::ByteSize(group_batch_)};
   // A sync group is waiting for its fsync, not for the inserts; its members sleep on the shared
   // word and insert nothing themselves.
-  const bool parallel = !leader.sync && !group_members_.empty();
-  if (parallel) {
-    uint64_t next = raw(first) + WriteBatchInternal::Count(*leader.batch);
-    for (Writer* member : group_members_) {
-      member->sequence = SequenceNumber{next};
-      next += WriteBatchInternal::Count(*member->batch);
-    }
+  const bool parallel = !leader->sync && leader->next_served != nullptr;
+  bool self_in_chain = false;
+  uint64_t next = raw(first);
+  for (Writer* writer = leader; writer != nullptr; writer = writer->next_served) {
+    writer->sequence = SequenceNumber{next};
+    next += WriteBatchInternal::Count(*writer->batch);
+    if (writer == self) self_in_chain = true;
   }
+  // Earlier groups still inserting: this group's inserts run alongside theirs (invariant 7).
+  const bool older_inserts = inflight_head_ != nullptr;
   try {
     env_->BeginGroup(group);
   } catch (const std::bad_alloc&) {
-    return OutOfMemory("starting a write group", /*fatal=*/false);  // nothing written yet
+    // Nothing written yet.
+    return Serve(self, last, OutOfMemory("starting a write group", false), false, nullptr, wake);
   }
   Status s;
+  Status inserted;
   uint64_t sync_micros = 0;
+  bool hand_on = false;
   {
     MutexUnlock unlock(mu_);
     // INVARIANT: only the leader runs these steps while the mutex is released (the members it
-    // hands inserts to run only ApplyToMemtable, and are done before it relocks: invariant 5).
-    // From here on a failure may leave part of the group in the WAL or the memtable: it goes
-    // to FinishGroup as the group's failure, which stops writes.
+    // hands inserts to run only ApplyToMemtable). From here on a failure may leave part of the
+    // group in the WAL or the memtable: it stops writes (invariant 3).
     try {
       if (!group.disable_wal) s = env_->WriteToWal(group, &sync_micros);
     } catch (const std::bad_alloc&) {
       s = OutOfMemory("writing the WAL", /*fatal=*/true);
     }
-    if (s.ok()) {
+    // Let the next writer write its group while this one inserts (invariant 7). A sync group's
+    // writers wait for the fsync anyway; a writer that took over a gathering leader's group
+    // may not be in it.
+    hand_on = s.ok() && !leader->sync && leader == self;
+    if (s.ok() && !hand_on) {
       if (parallel) {
-        s = InsertInParallel(leader, first);
+        inserted = InsertInParallel(*leader, first);
       } else {
         try {
-          env_->ApplyToMemtable(*group.batch, first, /*concurrent=*/false);
+          env_->ApplyToMemtable(*group.batch, first, /*concurrent=*/older_inserts);
         } catch (const std::bad_alloc&) {
-          s = OutOfMemory("inserting into the memtable", /*fatal=*/true);
+          inserted = OutOfMemory("inserting into the memtable", /*fatal=*/true);
         }
       }
     }
   }
   if (sync_micros > 0) last_sync_micros_ = sync_micros;
   try {
-    s = env_->FinishGroup(group, s, mu_);
+    s = env_->FinishWalWrite(group, s, mu_);
   } catch (const std::bad_alloc&) {
-    s = OutOfMemory("publishing a write group", /*fatal=*/true);
+    s = OutOfMemory("writing the WAL", /*fatal=*/true);
   }
-  if (!s.ok()) error_ = s;
-  return s;
+  if (!s.ok()) {
+    error_ = s;
+    return Serve(self, last, s, false, nullptr, wake);
+  }
+  unit->group = group;
+  unit->writers = leader;
+  unit->committer = self;
+  if (!hand_on) {
+    // This thread returns only after its unit was published: if it is not among the group's
+    // writers, no one wakes it for that, so every earlier group must be published first.
+    if (!self_in_chain) AwaitPublishedLocked();
+    unit->complete = true;
+    unit->inserted = std::move(inserted);
+    Enqueue(unit);
+    const bool served_self = Serve(self, last, Status(), false, unit, wake);
+    PublishCompleted(self, wake);
+    return served_self;
+  }
+  Enqueue(unit);
+  [[maybe_unused]] const bool served_self = Serve(self, last, Status(), false, unit, wake);
+  ZIGGY_ASSERT(served_self);
+  mu_->Unlock();
+  wake->Send(&writer_wakeups_);
+  *wake = WakeUps();
+  inserted = InsertInParallel(*leader, first);
+  mu_->Lock();
+  unit->complete = true;
+  unit->inserted = std::move(inserted);
+  PublishCompleted(self, wake);
+  return true;
 }
 
 Status CommitPipeline::InsertInParallel(const Writer& leader, SequenceNumber first) {
   bool failed = false;  // an insert ran out of memory
   // Offer each member its insert; one that is asleep keeps sleeping (see WriterState).
-  for (Writer* member : group_members_) {
+  for (Writer* member = leader.next_served; member != nullptr; member = member->next_served) {
     uint32_t waiting = kWaiting;
     member->offered =
         member->state.compare_exchange_strong(waiting, kInsert, std::memory_order_release);
@@ -503,7 +646,7 @@ Status CommitPipeline::InsertInParallel(const Writer& leader, SequenceNumber fir
   } catch (const std::bad_alloc&) {
     failed = true;
   }
-  for (Writer* member : group_members_) {
+  for (Writer* member = leader.next_served; member != nullptr; member = member->next_served) {
     uint32_t offered = kInsert;
     if (!member->offered ||
         member->state.compare_exchange_strong(offered, kStolen, std::memory_order_acquire)) {
@@ -523,9 +666,8 @@ Status CommitPipeline::InsertInParallel(const Writer& leader, SequenceNumber fir
         CpuRelax();
       }
     }
+    if (member->insert_failed) failed = true;  // written before its kInserted store
   }
-  // Acquired with the members' kInserted stores above.
-  if (insert_failed_.exchange(false, std::memory_order_relaxed)) failed = true;
   return failed ? OutOfMemory("inserting into the memtable", /*fatal=*/true) : Status::OK();
 }
 

@@ -61,8 +61,11 @@ class FakeCommitEnv : public CommitEnv {
   }
   SequenceNumber LastSequence() const override { return last_sequence; }
   void BeginGroup(const CommitGroup& group) override {
-    // Invariant 1: numbered right after the last published group.
-    EXPECT_EQ(raw(WriteBatchInternal::Sequence(*group.batch)), raw(last_sequence) + 1);
+    // Invariant 1: numbered right after the last numbered group (published or still inserting).
+    EXPECT_EQ(raw(WriteBatchInternal::Sequence(*group.batch)), raw(last_numbered) + 1);
+    EXPECT_EQ(raw(group.first), raw(last_numbered) + 1);
+    EXPECT_GE(raw(last_numbered), raw(last_sequence));
+    last_numbered = SequenceNumber{raw(group.first) + group.count - 1};
     groups.push_back(Group{group.batches, group.sync, group.disable_wal,
                            WriteBatchInternal::Sequence(*group.batch), KeysOf(*group.batch)});
   }
@@ -91,18 +94,51 @@ class FakeCommitEnv : public CommitEnv {
     leaders_inside.fetch_sub(1);
     return s;
   }
-  void ApplyToMemtable(const WriteBatch& batch, SequenceNumber first, bool) override {
-    std::lock_guard<std::mutex> wal_lock(wal_mu);
-    applied_count += WriteBatchInternal::Count(batch);
-    for (uint32_t i = 0; i < WriteBatchInternal::Count(batch); ++i)
-      applied_sequences.push_back(raw(first) + i);
+  void ApplyToMemtable(const WriteBatch& batch, SequenceNumber first, bool concurrent) override {
+    if (KeysOf(batch) == std::vector<std::string>{"slow"}) {
+      std::unique_lock<std::mutex> gate(gate_mu);
+      insert_blocked = true;
+      gate_cv.notify_all();
+      gate_cv.wait(gate, [&] { return insert_gate_open; });
+    }
+    // Invariant 7: the single-writer insert never overlaps another.
+    const int inside = inserters_inside.fetch_add(1);
+    if (!concurrent) {
+      EXPECT_EQ(inside, 0) << "a single-writer insert overlaps another";
+    }
+    if (concurrent) ++concurrent_inserts;
+    {
+      std::lock_guard<std::mutex> wal_lock(wal_mu);
+      applied_count += WriteBatchInternal::Count(batch);
+      for (uint32_t i = 0; i < WriteBatchInternal::Count(batch); ++i) {
+        applied_sequences.push_back(raw(first) + i);
+        if (applied.size() <= raw(first) + i) applied.resize(raw(first) + i + 1);
+        applied[raw(first) + i] = true;
+      }
+    }
+    if (!concurrent) {
+      EXPECT_EQ(inserters_inside.load(), 1);
+    }
+    inserters_inside.fetch_sub(1);
   }
-  Status FinishGroup(const CommitGroup& group, const Status& written, Mutex* mu) override {
+  Status FinishWalWrite(const CommitGroup&, const Status& written, Mutex* mu) override {
     EXPECT_EQ(mu, &this->mu);
     mu->AssertHeld();
     if (!written.ok()) return Status::IOError("sticky", written.ToString());
-    last_sequence = SequenceNumber{raw(WriteBatchInternal::Sequence(*group.batch)) +
-                                   WriteBatchInternal::Count(*group.batch) - 1};
+    return Status::OK();
+  }
+  Status PublishGroup(const CommitGroup& group, const Status& inserted, Mutex* mu) override {
+    EXPECT_EQ(mu, &this->mu);
+    mu->AssertHeld();
+    // Invariant 6: in sequence order, and only once every record of the group was applied.
+    EXPECT_EQ(raw(group.first), raw(last_sequence) + 1);
+    if (!inserted.ok()) return Status::IOError("sticky", inserted.ToString());
+    {
+      std::lock_guard<std::mutex> wal_lock(wal_mu);
+      for (uint64_t i = raw(group.first); i < raw(group.first) + group.count; ++i)
+        EXPECT_TRUE(i < applied.size() && applied[i]) << "published before inserted: " << i;
+    }
+    last_sequence = SequenceNumber{raw(group.first) + group.count - 1};
     return Status::OK();
   }
 
@@ -127,7 +163,8 @@ class FakeCommitEnv : public CommitEnv {
   }
 
   // Guarded by mu.
-  SequenceNumber last_sequence{0};
+  SequenceNumber last_sequence{0};  // published
+  SequenceNumber last_numbered{0};
   int make_room_calls = 0;
   int flush_requests = 0;
   Status room_error;
@@ -139,13 +176,19 @@ class FakeCommitEnv : public CommitEnv {
   size_t durable_records = 0;
   uint64_t applied_count = 0;
   std::vector<uint64_t> applied_sequences;  // one per record applied, in call order
+  std::vector<bool> applied;                // by sequence number
 
   std::atomic<int> leaders_inside{0};
+  std::atomic<int> inserters_inside{0};
+  std::atomic<uint64_t> concurrent_inserts{0};
   std::atomic<int> wal_failures{0};
   std::atomic<bool> wal_gate_closed{false};
   std::mutex gate_mu;
   std::condition_variable gate_cv;
   bool wal_blocked = false;  // guarded by gate_mu
+  // The insert of a batch holding only "slow" blocks until the gate opens (guarded by gate_mu).
+  bool insert_blocked = false;
+  bool insert_gate_open = false;
 };
 
 WriteOptions Sync(bool sync) {
@@ -439,6 +482,47 @@ TEST_F(CommitPipelineTest, WriteRejectedInsideAGroupLeavesTheRestOfTheGroup) {
 // parallel (invariant 5), with members often late to see their offer (taken back by the leader).
 // Every record is applied exactly once, at its own sequence number, before its group is
 // published.
+// Invariants 6 and 7: while group 1 is still inserting, group 2 is numbered, written to the WAL
+// and inserted (its leader took the front), but published only after group 1, and its writer
+// returns only then.
+TEST_F(CommitPipelineTest, LaterGroupInsertsMeanwhileButIsPublishedAfterTheEarlierOne) {
+  threads_.emplace_back([this] { EXPECT_TRUE(Put("slow").ok()); });
+  {
+    std::unique_lock<std::mutex> gate(env_.gate_mu);
+    env_.gate_cv.wait(gate, [&] { return env_.insert_blocked; });
+  }
+  std::atomic<bool> fast_returned{false};
+  threads_.emplace_back([&] {
+    EXPECT_TRUE(Put("fast").ok());
+    fast_returned.store(true);
+  });
+  // Until "fast"'s insert is done, with "slow"'s still blocked.
+  while (true) {
+    {
+      std::lock_guard<std::mutex> wal_lock(env_.wal_mu);
+      if (env_.applied_count == 1) break;
+    }
+    std::this_thread::yield();
+  }
+  {
+    MutexLock lock(&env_.mu);
+    EXPECT_EQ(raw(env_.last_sequence), 0u);
+    EXPECT_EQ(raw(env_.last_numbered), 2u);
+    EXPECT_FALSE(fast_returned.load());
+  }
+  EXPECT_EQ(env_.applied_sequences, (std::vector<uint64_t>{2}));
+  EXPECT_EQ(env_.wal, (std::vector<std::string>{"slow", "fast"}));
+  {
+    std::lock_guard<std::mutex> gate(env_.gate_mu);
+    env_.insert_gate_open = true;
+    env_.gate_cv.notify_all();
+  }
+  JoinAll();
+  EXPECT_TRUE(fast_returned.load());
+  EXPECT_EQ(raw(env_.last_sequence), 2u);
+  EXPECT_GT(env_.concurrent_inserts.load(), 0u);
+}
+
 TEST_F(CommitPipelineTest, ParallelInsertsApplyEveryRecordOnceAtItsSequence) {
   constexpr int kThreads = 6;
   constexpr int kWritesPerThread = 1500;

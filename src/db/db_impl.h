@@ -187,8 +187,12 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   void BeginGroup(const CommitGroup& group) override;
   [[nodiscard]] Status WriteToWal(const CommitGroup& group, uint64_t* sync_micros) override;
   void ApplyToMemtable(const WriteBatch& batch, SequenceNumber first, bool concurrent) override;
-  [[nodiscard]] Status FinishGroup(const CommitGroup& group, const Status& written,
-                                   Mutex* mu) override;
+  [[nodiscard]] Status FinishWalWrite(const CommitGroup& group, const Status& written,
+                                      Mutex* mu) override;
+  [[nodiscard]] Status PublishGroup(const CommitGroup& group, const Status& inserted,
+                                    Mutex* mu) override;
+  // A WAL write or memtable insert failed: sets the sticky background error and returns it.
+  [[nodiscard]] Status StopWrites(std::string_view step, const Status& failure) REQUIRES(mu_);
   // Precondition: this thread is the write leader. May release mu_ while waiting for room or
   // creating a log. force: switch even if mem_ has room (Flush).
   [[nodiscard]] Status MakeRoomForWrite(bool force) REQUIRES(mu_);
@@ -421,8 +425,9 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
                                   [this](uint64_t micros) { RecordWalSync(micros); }};
   // The writer queue and group commit; its state is guarded by mu_ (given to it as its mutex).
   CommitPipeline commit_pipeline_{&mu_, this, options_.max_write_group_bytes};
-  // Not guarded: set by BeginGroup (mu_ held) for the leader's group, then used by the leader
-  // alone, with mu_ released, until FinishGroup.
+  // Not guarded: set by BeginGroup (mu_ held) for the leader's group, then used with mu_
+  // released: group_wal_ by the leader alone until FinishWalWrite, group_mem_ by the inserting
+  // threads of every group not yet published (it changes only when none is: SwitchMemtable).
   MemTable* group_mem_ = nullptr;
   WalSet::Append group_wal_;
   Status bg_error_ GUARDED_BY(mu_);

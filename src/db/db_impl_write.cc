@@ -44,9 +44,10 @@ SequenceNumber DBImpl::LastSequence() const {
 
 void DBImpl::BeginGroup(const CommitGroup& group) {
   mu_.AssertHeld();  // called by commit_pipeline_ under its mutex, mu_
-  ChargeWriteDelay(WriteBatchInternal::ByteSize(*group.batch) - group.leader_bytes,
-                   group.batches - 1);
-  group_mem_ = mem_.get();
+  ChargeWriteDelay(group.batch_bytes - group.leader_bytes, group.batches - 1);
+  // Earlier groups may still be inserting into group_mem_ (reading it): it changes only after a
+  // memtable switch, which waits for them (CommitPipeline::AwaitPublished).
+  if (group_mem_ != mem_.get()) group_mem_ = mem_.get();
   // A sync write first makes the older logs durable, then (once per log) records that in the
   // live log before its own record: recovery may then treat a torn older log as corruption.
   if (!group.disable_wal) group_wal_ = wal_set_.BeginAppend(group.sync);
@@ -91,33 +92,38 @@ void DBImpl::ApplyToMemtable(const WriteBatch& batch, SequenceNumber first, bool
   ZIGGY_ASSERT(inserted.ok());  // batches built through the API always decode
 }
 
-Status DBImpl::FinishGroup(const CommitGroup& group, const Status& written, Mutex* mu) {
+Status DBImpl::FinishWalWrite(const CommitGroup& group, const Status& written, Mutex* mu) {
   ZIGGY_ASSERT(mu == &mu_);  // commit_pipeline_'s mutex
   mu_.AssertHeld();
-  group_mem_ = nullptr;
   if (!group.disable_wal) wal_set_.FinishAppend(group_wal_, written);
   group_wal_ = WalSet::Append();
-  if (!written.ok()) {
-    SetBackgroundError(Status::IOError(
-        "WAL write or memtable insert failed; acknowledged writes since the last sync may be "
-        "lost and the DB refuses writes until reopened",
-        written.ToString()));
-    ReportBackgroundError();
-    DeliverEvents();  // the background error's event
-    return bg_error_;
-  }
-  const uint32_t count = WriteBatchInternal::Count(*group.batch);
+  if (!written.ok()) return StopWrites("WAL write", written);
+  return Status::OK();
+}
+
+Status DBImpl::PublishGroup(const CommitGroup& group, const Status& inserted, Mutex* mu) {
+  ZIGGY_ASSERT(mu == &mu_);  // commit_pipeline_'s mutex
+  mu_.AssertHeld();
+  if (!inserted.ok()) return StopWrites("memtable insert", inserted);
   const bool use_wal = !group.disable_wal;
   // The group shares one header; each user batch had its own.
-  RecordWriteGroup(
-      group.batches,
-      WriteBatchInternal::ByteSize(*group.batch) + (group.batches - 1) * kWriteBatchHeaderBytes,
-      count, use_wal && count > 0 ? WriteBatchInternal::Contents(*group.batch).size() : 0);
-  const SequenceNumber first = WriteBatchInternal::Sequence(*group.batch);
-  versions_->SetLastSequence(SequenceNumber{raw(first) + count - 1});
+  RecordWriteGroup(group.batches, group.batch_bytes + (group.batches - 1) * kWriteBatchHeaderBytes,
+                   group.count, use_wal && group.count > 0 ? group.batch_bytes : 0);
+  versions_->SetLastSequence(SequenceNumber{raw(group.first) + group.count - 1});
   super_versions_.PublishSequence(versions_->LastSequence());
   if (!use_wal) has_unlogged_writes_ = true;
   return Status::OK();
+}
+
+Status DBImpl::StopWrites(std::string_view step, const Status& failure) {
+  SetBackgroundError(Status::IOError(
+      std::string(step) +
+          " failed; acknowledged writes since the last sync may be lost and the DB refuses "
+          "writes until reopened",
+      failure.ToString()));
+  ReportBackgroundError();
+  DeliverEvents();  // the background error's event
+  return bg_error_;
 }
 
 void DBImpl::SetBackgroundError(const Status& s) {
@@ -144,6 +150,9 @@ Status DBImpl::MakeRoomForWrite(bool force) {
 }
 
 Status DBImpl::SwitchMemtable() {
+  // Earlier groups may still be inserting into mem_: the switch records LastSequence as the
+  // last write mem_ holds, and the flush reads it.
+  commit_pipeline_.AwaitPublished(&mu_);
   const FileNumber new_number = versions_->NewFileNumber();
   // The old log is left unsynced: once its memtable is flushed it is deleted, usually before the
   // kernel has written it, so its bytes never reach the disk. The new log's head records where

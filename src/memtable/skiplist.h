@@ -203,6 +203,9 @@ typename SkipList<Comparator>::Node* SkipList<Comparator>::FindGreaterOrEqual(co
                                                                               Node** prev) const {
   Node* node = head_;
   int level = GetMaxHeight() - 1;
+  // The node the last comparison found at or after key: met again one level down, it needs no
+  // second comparison.
+  const Node* not_before = nullptr;
   // INVARIANT: node is head_ or orders before key.
   while (true) {
     Node* next = node->Next(level);
@@ -210,10 +213,11 @@ typename SkipList<Comparator>::Node* SkipList<Comparator>::FindGreaterOrEqual(co
     // search continues at node's successor one level down: start fetching it now, in parallel
     // with the comparison. (A hint only: a stale pointer costs nothing.)
     if (level > 0) __builtin_prefetch(node->RelaxedNext(level - 1));
-    if (KeyIsAfterNode(key, next)) {
+    if (next != not_before && KeyIsAfterNode(key, next)) {
       node = next;
       continue;
     }
+    not_before = next;
     if (prev != nullptr) prev[level] = node;
     if (level == 0) return next;
     --level;
@@ -315,10 +319,22 @@ void SkipList<Comparator>::LinkNodeConcurrently(Node* node, int height) {
   max_height = std::max(max_height, height);
   Node* prev[kMaxHeight];
   Node* next[kMaxHeight];
+  // FindGreaterOrEqual's search (prefetch, no second comparison of a node), keeping next too.
   Node* before = head_;
+  const Node* not_before = nullptr;
   for (int level = max_height - 1; level >= 0; --level) {
-    FindSpliceAt(node->entry(), level, before, &prev[level], &next[level]);
-    before = prev[level];
+    while (true) {
+      Node* successor = before->Next(level);
+      if (level > 0) __builtin_prefetch(before->RelaxedNext(level - 1));
+      if (successor != not_before && KeyIsAfterNode(node->entry(), successor)) {
+        before = successor;
+        continue;
+      }
+      not_before = successor;
+      prev[level] = before;
+      next[level] = successor;
+      break;
+    }
   }
   ZIGGY_ASSERT(next[0] == nullptr ||
                compare_(node->entry(), next[0]->entry()) != 0);  // no duplicates
