@@ -7,6 +7,7 @@ builds the library with the project's CMake under python/build/engine. Offline: 
 Debian's packages (pybind11-dev, python3-dev, cmake, the engine's -dev libraries).
 """
 
+import concurrent.futures
 import os
 import pathlib
 import subprocess
@@ -33,6 +34,11 @@ def pybind11_include():
         sys.exit("ziggydb: pybind11 headers not found (apt-get install pybind11-dev)")
 
 
+def build_jobs():
+    """Parallel compile jobs: ZIGGYDB_BUILD_JOBS, else one per processor."""
+    return int(os.environ.get("ZIGGYDB_BUILD_JOBS", os.cpu_count() or 2))
+
+
 def engine_library():
     """The path of libziggydb.a, built with the project's CMake unless ZIGGYDB_LIBRARY_DIR is set."""
     given = os.environ.get("ZIGGYDB_LIBRARY_DIR")
@@ -45,18 +51,31 @@ def engine_library():
         sys.exit("ziggydb: build from the ZiggyDB source tree (python/ inside it), "
                  "or set ZIGGYDB_LIBRARY_DIR")
     build = HERE / "build" / "engine"
-    jobs = os.environ.get("ZIGGYDB_BUILD_JOBS", str(os.cpu_count() or 2))
     subprocess.check_call([
         "cmake", "-S", str(ROOT), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release",
         "-DZIGGY_BUILD_TESTS=OFF", "-DZIGGY_BUILD_TOOLS=OFF", "-DZIGGY_BUILD_BENCH=OFF",
     ])
-    subprocess.check_call(["cmake", "--build", str(build), "--target", "ziggydb", "-j", jobs])
+    subprocess.check_call(["cmake", "--build", str(build), "--target", "ziggydb", "-j", str(build_jobs())])
     return build / "src" / "libziggydb.a"
+
+
+def compile_in_parallel(compiler, jobs):
+    """Makes `compiler` compile an extension's sources `jobs` at a time: setuptools compiles them
+    one after another, and each pybind11 source takes seconds."""
+    one_by_one = compiler.compile
+
+    def compile_sources(sources, *args, **kwargs):
+        with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+            objects = pool.map(lambda source: one_by_one([source], *args, **kwargs), sources)
+            return [path for pair in objects for path in pair]
+
+    compiler.compile = compile_sources
 
 
 class BuildEngineThenExtension(build_ext):
     def build_extensions(self):
         library = engine_library()
+        compile_in_parallel(self.compiler, build_jobs())
         for extension in self.extensions:
             extension.extra_objects.append(str(library))
             # The engine's private dependencies, from the static library's link interface.
