@@ -157,7 +157,7 @@ Status ReadBlockView(const RandomAccessFile& file, const BlockHandle& handle, bo
   // A seek into the block reads its tail (trailer, restart array), then a restart key or two,
   // then a run of entries: a chain of dependent cache misses on a cold block. Asking for all of
   // its cache lines at once lets them load in parallel (a hint: never faults, no effect on
-  // results; measured +5% seekrandom, +15% readrandom at 1M keys, docs/design/table_reads.md).
+  // results; docs/design/table_reads.md has the measurements, and the variants that lost).
   constexpr size_t kCacheLineBytes = 64;
   for (size_t at = 0; at < n; at += kCacheLineBytes)
     __builtin_prefetch(stored->data() + at);
