@@ -186,13 +186,15 @@ std::unique_ptr<Iterator> ReadStack::NewIterator(const ReadOptions& options,
   auto pins = std::make_unique<ReadPins>();
   pins->state = std::move(state);
   const SuperVersion& sv = *pins->state;
+  const std::shared_ptr<const Version>& version = sv.version();
   std::vector<std::unique_ptr<Iterator>> children;
+  children.reserve(1 + sv.imms().size() + version->files(0).size() + kNumLevels - 1);
+  pins->tables.reserve(version->files(0).size());
   children.push_back(sv.mem()->NewIterator());
   for (const auto& mem : sv.imms())
     children.push_back(mem->NewIterator());
   // L0 tables overlap: one child each. Each deeper level is one sorted run: one child that
   // opens its tables as the iteration reaches them.
-  const std::shared_ptr<const Version>& version = sv.version();
   for (const auto& file : version->files(0)) {
     std::shared_ptr<const TableReader> table;
     Status s = table_cache_->FindTable(file->number, file->file_bytes, &table);
