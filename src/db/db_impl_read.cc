@@ -5,7 +5,6 @@
 
 #include "db/db_impl.h"
 #include "db/db_iter.h"
-#include "db/db_statistics.h"
 
 namespace ziggydb {
 
@@ -20,16 +19,9 @@ Status DBImpl::Get(const ReadOptions& options, std::string_view key, PinnableVal
 
 template <typename Value>
 Status DBImpl::GetImpl(const ReadOptions& options, std::string_view key, Value* value) {
-  const StatsTimer timer(env_, stats_, HistogramType::kGetMicros);
   if (Status open = CheckOpen(); !open.ok()) return open;
   const SuperVersionPin state = super_versions_.Pin();
-  const LookupKey lookup(key, ReadSequence(options));
-  Status s = reads_.Get(options, *state, lookup, value);
-  if (stats_ != nullptr && s.ok()) {
-    stats_->RecordTick(Ticker::kKeysRead);
-    stats_->RecordTick(Ticker::kBytesRead, value->size());
-  }
-  return s;
+  return reads_.Get(options, *state, key, ReadSequence(options), value);
 }
 
 // Called after the read state is pinned, never before (super_version.h, invariant 3).
@@ -50,10 +42,7 @@ void DBImpl::InstallSuperVersion() {
 std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   if (Status open = CheckOpen(); !open.ok()) return NewErrorIterator(std::move(open));
   const SuperVersionPin state = super_versions_.Pin();
-  std::unique_ptr<Iterator> iter =
-      reads_.NewIterator(options, state.shared(), ReadSequence(options));
-  if (stats_ != nullptr) iter = NewStatisticsIterator(std::move(iter), env_, stats_);
-  return iter;
+  return reads_.NewIterator(options, state.shared(), ReadSequence(options));
 }
 
 }  // namespace ziggydb

@@ -51,9 +51,9 @@ class DBIter final : public Iterator {
   void Seek(std::string_view target) override {
     if (lower_bound_ && ucmp_->Compare(target, *lower_bound_) < 0) target = *lower_bound_;
     direction_ = Direction::kForward;
-    std::string ikey;
-    AppendInternalKey(&ikey, target, sequence_, kValueTypeForSeek);
-    iter_->Seek(ikey);
+    // (target, sequence_, kValueTypeForSeek), built without a heap allocation for short keys.
+    const LookupKey ikey(target, sequence_);
+    iter_->Seek(ikey.internal_key());
     FindNextUserEntry(false);
   }
 

@@ -199,8 +199,7 @@ Status DBReadOnly::Get(const ReadOptions& options, std::string_view key, Pinnabl
 template <typename Value>
 Status DBReadOnly::GetImpl(const ReadOptions& options, std::string_view key, Value* value) {
   ZIGGY_RETURN_IF_ERROR(CheckOpen());
-  const LookupKey lookup(key, ReadSequence(options));
-  return reads_.Get(options, *state_, lookup, value);
+  return reads_.Get(options, *state_, key, ReadSequence(options), value);
 }
 
 std::unique_ptr<Iterator> DBReadOnly::NewIterator(const ReadOptions& options) {

@@ -16,6 +16,7 @@
 #include "testutil/testutil.h"
 #include "ziggydb/db.h"
 #include "ziggydb/env.h"
+#include "ziggydb/statistics.h"
 #include "ziggydb/transaction.h"
 
 namespace ziggydb::test {
@@ -128,6 +129,30 @@ TEST_F(DBReadOnlyTest, ReadsTablesAndWalData) {
   ASSERT_TRUE(db->Get(at_500, Key(0), &value).ok());
   EXPECT_EQ(value, Value(0));
   EXPECT_TRUE(db->Get(at_500, Key(700), &value).IsNotFound());
+}
+
+// The read-only DB reads through the same ReadStack::Get and NewIterator as the writing one, so
+// its reads are counted in the statistics as DBImpl's are.
+TEST_F(DBReadOnlyTest, ReadsAreCountedInStatistics) {
+  Fill(100);
+  Options options = options_;
+  options.statistics = CreateStatistics();
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::OpenReadOnly(options, dbname_, &db).ok());
+  const Statistics& stats = *options.statistics;
+  std::string value;
+  ASSERT_TRUE(db->Get(ReadOptions(), Key(5), &value).ok());  // a table
+  PinnableValue pinned;
+  ASSERT_TRUE(db->Get(ReadOptions(), Key(150), &pinned).ok());  // the WAL's memtable
+  EXPECT_TRUE(db->Get(ReadOptions(), Key(0), &value).IsNotFound());
+  EXPECT_EQ(stats.GetTickerCount(Ticker::kKeysRead), 2u);
+  EXPECT_EQ(stats.GetTickerCount(Ticker::kBytesRead), Value(5).size() + Value(150).size());
+  EXPECT_EQ(stats.GetHistogram(HistogramType::kGetMicros).count, 3u);
+  std::unique_ptr<Iterator> it = db->NewIterator(ReadOptions());
+  it->Seek(Key(7));
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(stats.GetTickerCount(Ticker::kKeysRead), 3u);
+  EXPECT_EQ(stats.GetHistogram(HistogramType::kSeekMicros).count, 1u);
 }
 
 TEST_F(DBReadOnlyTest, WritesAreRefused) {

@@ -76,7 +76,7 @@ class ReadStack::ValueSink {
 ReadStack::ReadStack(const Options& options, std::string dbname, Env* env,
                      const InternalKeyComparator* icmp, Statistics* stats, int reserved_files,
                      BlockCacheConfig cache)
-    : dbname_(std::move(dbname)), icmp_(icmp), stats_(stats) {
+    : dbname_(std::move(dbname)), env_(env), icmp_(icmp), stats_(stats) {
   if (options.bloom_bits_per_key > 0) {
     user_filter_policy_ = NewBloomFilterPolicy(options.bloom_bits_per_key);
     filter_policy_ = std::make_unique<InternalFilterPolicy>(user_filter_policy_.get());
@@ -102,17 +102,29 @@ ReadStack::ReadStack(const Options& options, std::string dbname, Env* env,
                                               options.use_mmap_reads);
 }
 
-Status ReadStack::Get(const ReadOptions& options, const SuperVersion& state,
-                      const LookupKey& lookup, std::string* value) const {
-  ValueSink sink(value);
-  return GetInto(options, state, lookup, &sink);
+Status ReadStack::Get(const ReadOptions& options, const SuperVersion& state, std::string_view key,
+                      SequenceNumber sequence, std::string* value) const {
+  return CountedGet(options, state, key, sequence, value);
 }
 
-Status ReadStack::Get(const ReadOptions& options, const SuperVersion& state,
-                      const LookupKey& lookup, PinnableValue* value) const {
+Status ReadStack::Get(const ReadOptions& options, const SuperVersion& state, std::string_view key,
+                      SequenceNumber sequence, PinnableValue* value) const {
   value->Reset();
+  return CountedGet(options, state, key, sequence, value);
+}
+
+template <typename Value>
+Status ReadStack::CountedGet(const ReadOptions& options, const SuperVersion& state,
+                             std::string_view key, SequenceNumber sequence, Value* value) const {
+  const StatsTimer timer(env_, stats_, HistogramType::kGetMicros);
+  const LookupKey lookup(key, sequence);
   ValueSink sink(value);
-  return GetInto(options, state, lookup, &sink);
+  Status s = GetInto(options, state, lookup, &sink);
+  if (stats_ != nullptr && s.ok()) {
+    stats_->RecordTick(Ticker::kKeysRead);
+    stats_->RecordTick(Ticker::kBytesRead, value->size());
+  }
+  return s;
 }
 
 Status ReadStack::GetInto(const ReadOptions& options, const SuperVersion& state,
@@ -175,13 +187,15 @@ std::unique_ptr<Iterator> ReadStack::NewIterator(const ReadOptions& options,
   auto pins = std::make_unique<ReadPins>();
   pins->state = std::move(state);
   const SuperVersion& sv = *pins->state;
+  const std::shared_ptr<const Version>& version = sv.version();
   std::vector<std::unique_ptr<Iterator>> children;
+  children.reserve(1 + sv.imms().size() + version->files(0).size() + kNumLevels - 1);
+  pins->tables.reserve(version->files(0).size());
   children.push_back(sv.mem()->NewIterator());
   for (const auto& mem : sv.imms())
     children.push_back(mem->NewIterator());
   // L0 tables overlap: one child each. Each deeper level is one sorted run: one child that
   // opens its tables as the iteration reaches them.
-  const std::shared_ptr<const Version>& version = sv.version();
   for (const auto& file : version->files(0)) {
     std::shared_ptr<const TableReader> table;
     Status s = table_cache_->FindTable(file->number, file->file_bytes, &table);
@@ -194,8 +208,10 @@ std::unique_ptr<Iterator> ReadStack::NewIterator(const ReadOptions& options,
     children.push_back(NewLevelIterator(icmp_, version, level, table_cache_.get(), options));
   }
   auto merged = std::make_unique<MergingIterator>(icmp_, std::move(children));
-  return NewDBIterator(icmp_->user_comparator(), std::move(pins), std::move(merged), sequence,
-                       options);
+  std::unique_ptr<Iterator> iter = NewDBIterator(icmp_->user_comparator(), std::move(pins),
+                                                 std::move(merged), sequence, options);
+  if (stats_ != nullptr) iter = NewStatisticsIterator(std::move(iter), env_, stats_);
+  return iter;
 }
 
 }  // namespace ziggydb

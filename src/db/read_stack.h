@@ -46,16 +46,20 @@ class ReadStack {
   ReadStack(const ReadStack&) = delete;
   ReadStack& operator=(const ReadStack&) = delete;
 
-  // The newest entry of the lookup's user key at or below its sequence: OK and *value set; or
-  // NotFound (absent or deleted); or the table's error (Corruption names the file).
+  // A point read, as DB::Get does it for both DBImpl and DBReadOnly: the newest entry of `key`
+  // at or below `sequence` in `state`: OK and *value set; or NotFound (absent or deleted); or the
+  // table's error (Corruption names the file). Counted in the statistics: kGetMicros, and
+  // kKeysRead / kBytesRead when found.
   [[nodiscard]] Status Get(const ReadOptions& options, const SuperVersion& state,
-                           const LookupKey& lookup, std::string* value) const;
+                           std::string_view key, SequenceNumber sequence, std::string* value) const;
   // As Get, with *value viewing the bytes where they are (pinnable_value.h), never copied: the
   // memtable (pinned), or the data block (pinned, with its table reader for a mapped block).
   [[nodiscard]] Status Get(const ReadOptions& options, const SuperVersion& state,
-                           const LookupKey& lookup, PinnableValue* value) const;
+                           std::string_view key, SequenceNumber sequence,
+                           PinnableValue* value) const;
 
-  // A DB iterator over `state` at `sequence`; it keeps the state alive.
+  // A DB iterator over `state` at `sequence`; it keeps the state alive. With statistics, its
+  // positioning calls are timed and counted (NewStatisticsIterator).
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options,
                                         std::shared_ptr<const SuperVersion> state,
                                         SequenceNumber sequence) const;
@@ -67,12 +71,17 @@ class ReadStack {
  private:
   // Where Get puts what it finds: a copy or a pin.
   class ValueSink;
+  template <typename Value>
+  [[nodiscard]] Status CountedGet(const ReadOptions& options, const SuperVersion& state,
+                                  std::string_view key, SequenceNumber sequence,
+                                  Value* value) const;
   [[nodiscard]] Status GetInto(const ReadOptions& options, const SuperVersion& state,
                                const LookupKey& lookup, ValueSink* sink) const;
   [[nodiscard]] Status GetFromTables(const ReadOptions& options, const Version& version,
                                      const LookupKey& lookup, ValueSink* sink) const;
 
   const std::string dbname_;
+  Env* const env_;
   const InternalKeyComparator* const icmp_;
   Statistics* const stats_;
   std::unique_ptr<FilterPolicy> user_filter_policy_;  // null when bloom_bits_per_key == 0

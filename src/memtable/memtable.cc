@@ -210,7 +210,8 @@ std::optional<SequenceNumber> MemTable::NewestSequence(std::string_view user_key
 }
 
 // Iterates the skiplist, decoding entries on demand. Seek targets are internal keys, re-encoded
-// with their length prefix into scratch_ so the skiplist can compare them with entries.
+// with their length prefix (into inline_ when short, else scratch_) so the skiplist can compare
+// them with entries.
 class MemTable::MemTableIterator final : public Iterator {
  public:
   explicit MemTableIterator(const Table* table) : iter_(table) {}
@@ -235,12 +236,20 @@ class MemTable::MemTableIterator final : public Iterator {
   const char* EncodeTarget(std::string_view target) {
     ZIGGY_ASSERT(target.size() >= kInternalKeyTrailerBytes &&
                  target.size() <= std::numeric_limits<uint32_t>::max());
-    scratch_.clear();
-    PutLengthPrefixed(&scratch_, target);
-    return scratch_.data();
+    const auto key_bytes = static_cast<uint32_t>(target.size());
+    const size_t bytes = VarintLength(key_bytes) + target.size();
+    char* encoded = inline_;
+    if (bytes > sizeof(inline_)) {
+      scratch_.resize(bytes);
+      encoded = scratch_.data();
+    }
+    std::memcpy(EncodeVarint32(encoded, key_bytes), target.data(), target.size());
+    return encoded;
   }
 
   Table::Iterator iter_;
+  // A seek target's encoding: inline_ up to its size (no allocation for short keys), else scratch_.
+  char inline_[64];
   std::string scratch_;
 };
 

@@ -158,6 +158,27 @@ TEST_P(MemTableTest, IteratorOrdersVersionsNewestFirst) {
   EXPECT_FALSE(it->Valid());
 }
 
+// The iterator encodes a seek target inline when it is short and on the heap when not: seeks of
+// both kinds, alternating on one iterator, land on their keys.
+TEST_P(MemTableTest, IteratorSeeksShortAndLongTargets) {
+  std::vector<std::string> user_keys;
+  for (const size_t bytes : {1, 40, 54, 55, 56, 57, 64, 200, 5000})
+    user_keys.push_back(std::string(bytes, 'k') + std::to_string(bytes));
+  uint64_t sequence = 1;
+  for (const std::string& key : user_keys)
+    Put(sequence++, key, "v" + key);
+  auto it = memtable_.NewIterator();
+  for (int round = 0; round < 2; ++round) {
+    for (size_t i = 0; i < user_keys.size(); ++i) {
+      const std::string& key = user_keys[round == 0 ? i : user_keys.size() - 1 - i];
+      it->Seek(IKey(key, 100, kValueTypeForSeek));
+      ASSERT_TRUE(it->Valid()) << key.size();
+      EXPECT_EQ(ExtractUserKey(it->key()), key);
+      EXPECT_EQ(it->value(), "v" + key);
+    }
+  }
+}
+
 TEST_P(MemTableTest, KeysWithNulAndFfBytesAndLargeValues) {
   const std::string nul_key = "a\0b"s;
   const std::string ff_key = "\xff\xff"s;

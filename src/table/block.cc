@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "table/format.h"
+#include "table/restart_words.h"
 #include "util/assert.h"
 #include "util/coding.h"
 
@@ -103,20 +104,36 @@ Block::Block(Key, std::string_view view, std::atomic<int64_t>* live_views, uint3
   if (live_views_ != nullptr) live_views_->fetch_add(1, std::memory_order_relaxed);
 }
 
+bool Block::WholeKeyAtRestart(uint32_t index, std::string_view* key) const {
+  const char* const data = contents_.data();
+  const char* const limit = data + restarts_offset_;
+  uint32_t shared = 0;
+  uint32_t non_shared = 0;
+  uint32_t value_bytes = 0;
+  const char* p =
+      DecodeEntryHeader(data + restart(index), limit, &shared, &non_shared, &value_bytes);
+  if (p == nullptr || shared != 0 || non_shared > static_cast<uint64_t>(limit - p)) return false;
+  *key = std::string_view(p, non_shared);
+  return true;
+}
+
 Block::~Block() {
   // release: this Block's reads of the view happen before the owner's acquire check.
   if (live_views_ != nullptr) live_views_->fetch_sub(1, std::memory_order_release);
 }
 
 BlockIterator::BlockIterator(std::shared_ptr<const Block> block, const Comparator* comparator,
-                             BlockKeyEncoding encoding)
+                             BlockKeyEncoding encoding, const RestartWords* words)
     : block_(std::move(block)),
       comparator_(comparator),
       data_(block_->contents().data()),
       restarts_offset_(block_->restarts_offset()),
       num_restarts_(block_->num_restarts()),
       encoding_(encoding),
-      current_(restarts_offset_) {}
+      words_(words),
+      current_(restarts_offset_) {
+  ZIGGY_DASSERT(words_ == nullptr || words_->size() == num_restarts_);
+}
 
 namespace {
 
@@ -276,6 +293,7 @@ void BlockIterator::Seek(std::string_view target) {
   // Find the last restart point whose key is < target; the answer is at or after it.
   uint32_t left = 0;
   uint32_t right = num_restarts_ - 1;
+  if (words_ != nullptr) words_->Bounds(target, &left, &right);
   while (left < right) {
     const uint32_t mid = left + (right - left + 1) / 2;
     std::string_view mid_key;

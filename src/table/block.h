@@ -72,6 +72,9 @@ class Block {
     ZIGGY_ASSERT(index < num_restarts_);
     return DecodeFixed32(contents_.data() + restarts_offset_ + 4 * size_t{index});
   }
+  // The key of the entry at restart point `index` of a block that stores keys whole
+  // (BlockKeyEncoding::kWhole); false if that entry is malformed.
+  bool WholeKeyAtRestart(uint32_t index, std::string_view* key) const;
   // What the block costs in memory, for the block cache (a view owns no bytes).
   size_t charge() const { return owned_.capacity() + sizeof(Block); }
 
@@ -117,12 +120,17 @@ class KeyBuffer {
   size_t capacity_ = kInlineBytes;
 };
 
+class RestartWords;
+
 class BlockIterator final : public Iterator {
  public:
   // Keeps block alive; comparator orders its keys (and must outlive the iterator); encoding is
-  // how the block stores them (its table's format version says).
+  // how the block stores them (its table's format version says). words, when not null, are the
+  // block's RestartWords (restart_words.h) under comparator's order, and must outlive the
+  // iterator: Seek then narrows its restart search with them.
   BlockIterator(std::shared_ptr<const Block> block, const Comparator* comparator,
-                BlockKeyEncoding encoding = BlockKeyEncoding::kWhole);
+                BlockKeyEncoding encoding = BlockKeyEncoding::kWhole,
+                const RestartWords* words = nullptr);
 
   bool Valid() const override { return current_ < restarts_offset_; }
   void SeekToFirst() override;
@@ -157,6 +165,7 @@ class BlockIterator final : public Iterator {
   const uint32_t restarts_offset_;
   const uint32_t num_restarts_;
   const BlockKeyEncoding encoding_;
+  const RestartWords* const words_;  // null: plain binary search
 
   // INVARIANT: Valid() iff current_ < restarts_offset_; then key_/value_ hold that entry, which
   // ends at next_offset_, and restart_index_ is the last restart point <= current_.

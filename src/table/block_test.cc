@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "base/dbformat.h"
 #include "table/block_builder.h"
+#include "table/restart_words.h"
 #include "testutil/testutil.h"
 #include "util/coding.h"
 #include "util/random.h"
@@ -120,6 +122,109 @@ TEST(Block, SeekAndSeekForPrevAtAndBetweenKeys) {
   ASSERT_TRUE(it.Valid());
   EXPECT_EQ(it.key(), keys.back());
   EXPECT_TRUE(it.status().ok());
+}
+
+// Keys with a long shared prefix (as a DB's numbered keys), a few that leave it early or are
+// prefixes of it, and a short successor last (as an index block's last separator).
+std::vector<std::string> IndexLikeKeys(Random* rnd, size_t count) {
+  std::vector<std::string> keys;
+  while (keys.size() < count) {
+    std::string key = "user0000";
+    switch (rnd->Uniform(8)) {
+      case 0:
+        key.resize(rnd->Uniform(9));  // a prefix of the common prefix
+        break;
+      case 1:
+        key += rnd->Bytes(rnd->Uniform(12));  // any bytes after it, 0x00 and 0xff included
+        break;
+      default:
+        key += std::to_string(rnd->Uniform(1000000));
+        break;
+    }
+    keys.push_back(std::move(key));
+  }
+  keys.push_back("v");
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
+}
+
+// Seeks with a block's RestartWords must land where the plain binary search does, under both
+// orders it supports, for keys in the block and between them.
+TEST(Block, RestartWordsSeekAsThePlainSearch) {
+  Random rnd(test::TestSeed());
+  const InternalKeyComparator icmp(BytewiseComparator());
+  for (const bool internal : {false, true}) {
+    const Comparator* const cmp =
+        internal ? static_cast<const Comparator*>(&icmp) : BytewiseComparator();
+    const auto order = RestartWords::OrderOf(cmp);
+    ASSERT_TRUE(order.has_value());
+    const auto encode = [&](std::string_view user_key, uint64_t sequence) {
+      std::string key(user_key);
+      if (internal) {
+        key.clear();
+        AppendInternalKey(&key, user_key, SequenceNumber{sequence}, ValueType::kValue);
+      }
+      return key;
+    };
+    const std::vector<std::string> user_keys = IndexLikeKeys(&rnd, 50 + rnd.Uniform(400));
+    BlockBuilder builder(cmp, /*restart_interval=*/1 + rnd.Uniform(2));
+    for (const std::string& user_key : user_keys)
+      builder.Add(encode(user_key, 100), "v");
+    std::shared_ptr<const Block> block;
+    ASSERT_TRUE(Block::Parse(std::string(builder.Finish()), &block).ok());
+    const RestartWords words = RestartWords::Build(*block, *order);
+    ASSERT_FALSE(words.empty());
+    EXPECT_EQ(words.size(), block->num_restarts());
+    BlockIterator plain(block, cmp);
+    BlockIterator fast(block, cmp, BlockKeyEncoding::kWhole, &words);
+    const std::vector<std::string> extra = IndexLikeKeys(&rnd, 2000);
+    for (size_t n = 0; n < user_keys.size() + extra.size(); ++n) {
+      const std::string& user_key =
+          n < user_keys.size() ? user_keys[n] : extra[n - user_keys.size()];
+      for (const uint64_t sequence : {50, 100, 150}) {
+        const std::string target = encode(user_key, sequence);
+        plain.Seek(target);
+        fast.Seek(target);
+        ASSERT_EQ(plain.Valid(), fast.Valid()) << user_key;
+        if (plain.Valid()) {
+          ASSERT_EQ(plain.key(), fast.key()) << user_key;
+        }
+        plain.SeekForPrev(target);
+        fast.SeekForPrev(target);
+        ASSERT_EQ(plain.Valid(), fast.Valid()) << user_key;
+        if (plain.Valid()) {
+          ASSERT_EQ(plain.key(), fast.key()) << user_key;
+        }
+      }
+    }
+    EXPECT_TRUE(fast.status().ok());
+  }
+}
+
+// An order RestartWords does not know.
+class ReverseComparator final : public Comparator {
+ public:
+  int Compare(std::string_view a, std::string_view b) const override { return b.compare(a); }
+  const char* Name() const override { return "test.Reverse"; }
+  void FindShortestSeparator(std::string*, std::string_view) const override {}
+  void FindShortSuccessor(std::string*) const override {}
+};
+
+TEST(Block, RestartWordsNeedEnoughWellFormedRestarts) {
+  const Entries few = {{"a", "1"}, {"b", "2"}};
+  EXPECT_TRUE(RestartWords::Build(*BuildBlock(few, 1), RestartWords::KeyOrder::kBytewise).empty());
+  // Internal keys are at least 8 bytes: shorter restart keys leave the block without words.
+  Entries short_keys;
+  for (int i = 0; i < 40; ++i)
+    short_keys.emplace_back("k" + std::to_string(100 + i), "v");
+  EXPECT_TRUE(
+      RestartWords::Build(*BuildBlock(short_keys, 1), RestartWords::KeyOrder::kInternalBytewise)
+          .empty());
+  EXPECT_FALSE(
+      RestartWords::Build(*BuildBlock(short_keys, 1), RestartWords::KeyOrder::kBytewise).empty());
+  const ReverseComparator reverse;
+  EXPECT_FALSE(RestartWords::OrderOf(&reverse).has_value());
 }
 
 TEST(Block, RejectsMalformedRestartArrays) {

@@ -116,6 +116,9 @@ Status TableReader::ReadMetaRegion(const Footer& footer) {
   index_handle_ = footer.index_handle;
   ZIGGY_RETURN_IF_ERROR(meta.Load(index_handle_, &contents));
   ZIGGY_RETURN_IF_ERROR(ParseBlockAt(std::move(contents), index_handle_.offset, &index_block_));
+  if (const auto order = RestartWords::OrderOf(options_.comparator); order.has_value()) {
+    index_words_ = RestartWords::Build(*index_block_, *order);
+  }
   metaindex_handle_ = footer.metaindex_handle;
   ZIGGY_RETURN_IF_ERROR(meta.Load(metaindex_handle_, &contents));
   std::shared_ptr<const Block> metaindex;
@@ -248,7 +251,7 @@ Status TableReader::Get(const ReadOptions& options, std::string_view key,
     }
     if (!may_match) return Status::OK();
   }
-  BlockIterator index(index_block_, options_.comparator);
+  BlockIterator index(index_block_, options_.comparator, BlockKeyEncoding::kWhole, IndexWords());
   index.Seek(key);
   if (!index.Valid()) return index.status();
   BlockHandle handle;
@@ -283,14 +286,20 @@ std::unique_ptr<Iterator> TableReader::NewIterator(const ReadOptions& options) c
   // keeps the opener inside std::function's inline storage: no allocation per table iterator.
   const bool verify_checksums = options.verify_checksums;
   const bool fill_cache = options.fill_cache;
-  return NewTwoLevelIterator(std::make_unique<BlockIterator>(index_block_, options_.comparator),
-                             [this, verify_checksums, fill_cache](std::string_view index_value,
-                                                                  std::unique_ptr<Iterator>* iter) {
-                               ReadOptions block_options;
-                               block_options.verify_checksums = verify_checksums;
-                               block_options.fill_cache = fill_cache;
-                               return OpenDataBlock(block_options, index_value, iter);
-                             });
+  return NewTwoLevelIterator(
+      std::make_unique<BlockIterator>(index_block_, options_.comparator, BlockKeyEncoding::kWhole,
+                                      IndexWords()),
+      [this, verify_checksums, fill_cache](std::string_view index_value,
+                                           std::unique_ptr<Iterator>* iter) {
+        ReadOptions block_options;
+        block_options.verify_checksums = verify_checksums;
+        block_options.fill_cache = fill_cache;
+        return OpenDataBlock(block_options, index_value, iter);
+      });
+}
+
+const RestartWords* TableReader::IndexWords() const {
+  return index_words_.empty() ? nullptr : &index_words_;
 }
 
 std::unique_ptr<Iterator> TableReader::NewIndexIterator() const {
@@ -319,7 +328,7 @@ Status TableReader::VerifyChecksums() const {
 }
 
 uint64_t TableReader::ApproximateOffsetOf(std::string_view key) const {
-  BlockIterator index(index_block_, options_.comparator);
+  BlockIterator index(index_block_, options_.comparator, BlockKeyEncoding::kWhole, IndexWords());
   index.Seek(key);
   BlockHandle handle;
   std::string_view encoded = index.Valid() ? index.value() : std::string_view();

@@ -36,6 +36,7 @@
 
 #include "table/block.h"
 #include "table/format.h"
+#include "table/restart_words.h"
 #include "table/table_options.h"
 #include "table/table_properties.h"
 #include "table/verified_blocks.h"
@@ -85,8 +86,11 @@ class TableReader {
   std::unique_ptr<Iterator> NewIndexIterator() const;
   const BlockHandle& index_handle() const { return index_handle_; }
 
-  // Bytes held in memory for the reader's lifetime: the index and filter blocks.
-  size_t pinned_memory_bytes() const { return index_block_->charge() + filter_.capacity(); }
+  // Bytes held in memory for the reader's lifetime: the index and filter blocks, and the index's
+  // search words.
+  size_t pinned_memory_bytes() const {
+    return index_block_->charge() + filter_.capacity() + index_words_.memory_bytes();
+  }
   const TableProperties& properties() const { return properties_; }
   bool has_filter() const { return has_filter_; }
 
@@ -127,6 +131,8 @@ class TableReader {
   // Inserts a block just read from the file, as options.fill_cache asks.
   void FillCache(const ReadOptions& options, uint64_t offset,
                  const std::shared_ptr<const Block>& block) const;
+  // index_words_ for an index BlockIterator, or null when there are none.
+  const RestartWords* IndexWords() const;
   // Decodes an index entry's value and opens an iterator over that block.
   [[nodiscard]] Status OpenDataBlock(const ReadOptions& options, std::string_view index_value,
                                      std::unique_ptr<Iterator>* iter) const;
@@ -146,6 +152,9 @@ class TableReader {
   mutable std::atomic<int64_t> live_view_blocks_{0};
   // Pinned for the reader's lifetime.
   std::shared_ptr<const Block> index_block_;
+  // Speeds up seeks in index_block_ (empty when the comparator's order or the block do not
+  // allow it); built at open, in memory only.
+  RestartWords index_words_;
   // How the data blocks store keys (from the footer's format version).
   BlockKeyEncoding data_key_encoding_ = BlockKeyEncoding::kWhole;
   bool has_filter_ = false;  // a filter of options.filter_policy's encoding was found

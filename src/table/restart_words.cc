@@ -1,0 +1,86 @@
+#include "table/restart_words.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include "base/dbformat.h"
+#include "util/assert.h"
+
+namespace ziggydb {
+namespace {
+
+// Blocks with fewer restart points are searched as fast without words (data blocks have a few).
+constexpr uint32_t kMinRestarts = 16;
+
+}  // namespace
+
+std::optional<RestartWords::KeyOrder> RestartWords::OrderOf(const Comparator* comparator) {
+  if (comparator == BytewiseComparator()) return KeyOrder::kBytewise;
+  const auto* icmp = dynamic_cast<const InternalKeyComparator*>(comparator);
+  if (icmp != nullptr && icmp->user_comparator() == BytewiseComparator()) {
+    return KeyOrder::kInternalBytewise;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string_view> RestartWords::OrderedPart(std::string_view key) const {
+  if (order_ == KeyOrder::kBytewise) return key;
+  if (key.size() < kInternalKeyTrailerBytes) return std::nullopt;
+  return key.substr(0, key.size() - kInternalKeyTrailerBytes);
+}
+
+uint64_t RestartWords::WordOf(std::string_view ordered) const {
+  if (!ordered.starts_with(prefix_)) {
+    return ordered < prefix_ ? 0 : std::numeric_limits<uint64_t>::max();
+  }
+  const std::string_view rest = ordered.substr(prefix_.size());
+  unsigned char bytes[8] = {};
+  std::memcpy(bytes, rest.data(), std::min(rest.size(), sizeof(bytes)));
+  uint64_t word = 0;
+  for (const unsigned char byte : bytes)
+    word = (word << 8) | byte;
+  return word;
+}
+
+RestartWords RestartWords::Build(const Block& block, KeyOrder order) {
+  RestartWords result;
+  result.order_ = order;
+  const uint32_t n = block.num_restarts();
+  if (n < kMinRestarts) return result;
+  std::vector<std::string_view> parts(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string_view key;
+    if (!block.WholeKeyAtRestart(i, &key)) return result;
+    const std::optional<std::string_view> part = result.OrderedPart(key);
+    if (!part.has_value()) return result;
+    parts[i] = *part;
+  }
+  const std::string_view first = parts[0];
+  const std::string_view last = parts[n - 2];
+  const auto mismatch = std::mismatch(first.begin(), first.end(), last.begin(), last.end());
+  result.prefix_.assign(first.begin(), mismatch.first);
+  result.words_.resize(n);
+  for (uint32_t i = 0; i < n; ++i)
+    result.words_[i] = result.WordOf(parts[i]);
+  return result;
+}
+
+void RestartWords::Bounds(std::string_view target, uint32_t* left, uint32_t* right) const {
+  ZIGGY_ASSERT(!words_.empty());
+  const std::optional<std::string_view> part = OrderedPart(target);
+  if (!part.has_value()) {  // not a key of this order: no narrowing
+    *left = 0;
+    *right = static_cast<uint32_t>(words_.size() - 1);
+    return;
+  }
+  const uint64_t word = WordOf(*part);
+  // Restarts before `lower` order before target; those from `upper` on order after it.
+  const auto [lower, upper] = std::equal_range(words_.begin(), words_.end(), word);
+  const auto first = static_cast<uint32_t>(lower - words_.begin());
+  const auto past = static_cast<uint32_t>(upper - words_.begin());
+  *left = first > 0 ? first - 1 : 0;
+  *right = past > 0 ? past - 1 : 0;
+}
+
+}  // namespace ziggydb

@@ -1,0 +1,66 @@
+// RestartWords: an in-memory search aid for one block's restart points, built when a table opens
+// (nothing is stored on disk). A table's index block has one restart point per data block, so a
+// seek's binary search over it touches ~log2(blocks) scattered cache lines of the block. This
+// keeps one 8-byte word per restart key in a dense array instead: the binary search runs over the
+// words, and only restart keys whose word equals the target's are compared in full.
+//
+// The word of a key's ordered part u (the whole key for the bytewise order; the user key, without
+// the 8-byte trailer, for the internal order over bytewise user keys) is, with P the common
+// prefix of the block's first and second-to-last restart keys (the last is often a short
+// successor such as "l" that shares nothing):
+//   u starts with P:  the 8 bytes of u after P, zero-padded, as a big-endian number;
+//   u orders before P: 0;   after: UINT64_MAX.
+// INVARIANT: the word is monotone (non-decreasing) in the key order, so a restart whose word is
+// below the target's has a key below the target, and one whose word is above it a key above.
+//
+// Thread safety: immutable after Build; shared by every iterator over the block.
+#ifndef ZIGGYDB_TABLE_RESTART_WORDS_H_
+#define ZIGGYDB_TABLE_RESTART_WORDS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "table/block.h"
+#include "util/comparator.h"
+
+namespace ziggydb {
+
+class RestartWords {
+ public:
+  enum class KeyOrder : uint8_t {
+    kBytewise,          // whole keys in memcmp order
+    kInternalBytewise,  // internal keys over memcmp-ordered user keys (base/dbformat.h)
+  };
+  // The order `comparator` imposes, if it is one of the above.
+  static std::optional<KeyOrder> OrderOf(const Comparator* comparator);
+
+  // Words for the restart keys of `block`, stored whole (BlockKeyEncoding::kWhole). Empty (no
+  // aid) when the block has few restart points or a restart key that does not decode.
+  static RestartWords Build(const Block& block, KeyOrder order);
+
+  RestartWords() = default;
+
+  bool empty() const { return words_.empty(); }
+  size_t size() const { return words_.size(); }
+  // Narrows a seek's binary search: the last restart whose key orders before target (or restart
+  // 0 when none does) lies in [*left, *right]. Precondition: !empty().
+  void Bounds(std::string_view target, uint32_t* left, uint32_t* right) const;
+  size_t memory_bytes() const { return words_.capacity() * sizeof(uint64_t) + prefix_.capacity(); }
+
+ private:
+  // The ordered part of key, or nullopt when key is too short to have one (internal keys).
+  std::optional<std::string_view> OrderedPart(std::string_view key) const;
+  uint64_t WordOf(std::string_view ordered) const;
+
+  KeyOrder order_ = KeyOrder::kBytewise;
+  std::string prefix_;
+  std::vector<uint64_t> words_;
+};
+
+}  // namespace ziggydb
+
+#endif  // ZIGGYDB_TABLE_RESTART_WORDS_H_
