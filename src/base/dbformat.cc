@@ -45,6 +45,12 @@ InternalKeyComparator::InternalKeyComparator(const Comparator* user)
   ZIGGY_ASSERT(user_ != nullptr);
 }
 
+std::optional<size_t> InternalKeyComparator::BytewisePrefixTrailerBytes() const {
+  const std::optional<size_t> user = user_->BytewisePrefixTrailerBytes();
+  if (!user.has_value()) return std::nullopt;
+  return *user + kInternalKeyTrailerBytes;
+}
+
 const char* InternalKeyComparator::Name() const {
   return "ziggydb.InternalKeyComparator";
 }

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -95,6 +96,9 @@ class InternalKeyComparator final : public Comparator {
   // every real entry of that user key.
   void FindShortestSeparator(std::string* start, std::string_view limit) const override;
   void FindShortSuccessor(std::string* key) const override;
+  // The user comparator's trailer plus the 8-byte tag, when the user order is a bytewise prefix
+  // order (internal keys sort by user key first).
+  std::optional<size_t> BytewisePrefixTrailerBytes() const override;
 
   const Comparator* user_comparator() const { return user_; }
 

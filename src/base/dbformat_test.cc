@@ -80,6 +80,23 @@ TEST(DbFormat, ComparatorOrdersNewestFirstWithinAUserKey) {
   EXPECT_EQ(cmp.Compare(IKey("a", 1, ValueType::kValue), IKey("a", 1, ValueType::kValue)), 0);
 }
 
+// Over bytewise user keys the internal order is a bytewise order of the key without its 8-byte
+// tag (the table's index search aid relies on it); over any other user order it is not.
+TEST(DbFormat, ComparatorIsABytewisePrefixOrderOnlyOverBytewiseUserKeys) {
+  EXPECT_EQ(BytewiseComparator()->BytewisePrefixTrailerBytes(), std::optional<size_t>(0));
+  EXPECT_EQ(InternalKeyComparator(BytewiseComparator()).BytewisePrefixTrailerBytes(),
+            std::optional<size_t>(8));
+  class Reverse final : public Comparator {
+   public:
+    int Compare(std::string_view a, std::string_view b) const override { return b.compare(a); }
+    const char* Name() const override { return "test.Reverse"; }
+    void FindShortestSeparator(std::string*, std::string_view) const override {}
+    void FindShortSuccessor(std::string*) const override {}
+  };
+  const Reverse reverse;
+  EXPECT_FALSE(InternalKeyComparator(&reverse).BytewisePrefixTrailerBytes().has_value());
+}
+
 TEST(DbFormat, SeparatorShortensUserKeyWithMaxTag) {
   const InternalKeyComparator cmp(BytewiseComparator());
   std::string start = IKey("abcdef", 5, ValueType::kValue);

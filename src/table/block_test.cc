@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "base/dbformat.h"
 #include "table/block_builder.h"
 #include "table/restart_words.h"
 #include "testutil/testutil.h"
@@ -149,21 +149,34 @@ std::vector<std::string> IndexLikeKeys(Random* rnd, size_t count) {
   return keys;
 }
 
-// Seeks with a block's RestartWords must land where the plain binary search does, under both
-// orders it supports, for keys in the block and between them.
+// The shape of the DB's internal key order without its module (base/ lies above table/): a user
+// key in bytewise order, then an 8-byte big-endian sequence, newest first.
+class SequencedComparator final : public Comparator {
+ public:
+  int Compare(std::string_view a, std::string_view b) const override {
+    const int by_user = a.substr(0, a.size() - 8).compare(b.substr(0, b.size() - 8));
+    if (by_user != 0) return by_user;
+    return b.substr(b.size() - 8).compare(a.substr(a.size() - 8));
+  }
+  const char* Name() const override { return "test.Sequenced"; }
+  void FindShortestSeparator(std::string*, std::string_view) const override {}
+  void FindShortSuccessor(std::string*) const override {}
+  std::optional<size_t> BytewisePrefixTrailerBytes() const override { return 8; }
+};
+
+// Seeks with a block's RestartWords must land where the plain binary search does, for a whole-key
+// bytewise order and a prefix order with a trailer, for keys in the block and between them.
 TEST(Block, RestartWordsSeekAsThePlainSearch) {
   Random rnd(test::TestSeed());
-  const InternalKeyComparator icmp(BytewiseComparator());
-  for (const bool internal : {false, true}) {
+  const SequencedComparator sequenced;
+  for (const bool with_trailer : {false, true}) {
     const Comparator* const cmp =
-        internal ? static_cast<const Comparator*>(&icmp) : BytewiseComparator();
-    const auto order = RestartWords::OrderOf(cmp);
-    ASSERT_TRUE(order.has_value());
+        with_trailer ? static_cast<const Comparator*>(&sequenced) : BytewiseComparator();
     const auto encode = [&](std::string_view user_key, uint64_t sequence) {
       std::string key(user_key);
-      if (internal) {
-        key.clear();
-        AppendInternalKey(&key, user_key, SequenceNumber{sequence}, ValueType::kValue);
+      if (with_trailer) {
+        for (int shift = 56; shift >= 0; shift -= 8)
+          key.push_back(static_cast<char>(sequence >> shift));
       }
       return key;
     };
@@ -173,7 +186,7 @@ TEST(Block, RestartWordsSeekAsThePlainSearch) {
       builder.Add(encode(user_key, 100), "v");
     std::shared_ptr<const Block> block;
     ASSERT_TRUE(Block::Parse(std::string(builder.Finish()), &block).ok());
-    const RestartWords words = RestartWords::Build(*block, *order);
+    const RestartWords words = RestartWords::Build(*block, cmp);
     ASSERT_FALSE(words.empty());
     EXPECT_EQ(words.size(), block->num_restarts());
     BlockIterator plain(block, cmp);
@@ -213,18 +226,17 @@ class ReverseComparator final : public Comparator {
 
 TEST(Block, RestartWordsNeedEnoughWellFormedRestarts) {
   const Entries few = {{"a", "1"}, {"b", "2"}};
-  EXPECT_TRUE(RestartWords::Build(*BuildBlock(few, 1), RestartWords::KeyOrder::kBytewise).empty());
-  // Internal keys are at least 8 bytes: shorter restart keys leave the block without words.
+  EXPECT_TRUE(RestartWords::Build(*BuildBlock(few, 1), BytewiseComparator()).empty());
+  // Keys shorter than the order's trailer leave the block without words.
   Entries short_keys;
   for (int i = 0; i < 40; ++i)
     short_keys.emplace_back("k" + std::to_string(100 + i), "v");
-  EXPECT_TRUE(
-      RestartWords::Build(*BuildBlock(short_keys, 1), RestartWords::KeyOrder::kInternalBytewise)
-          .empty());
-  EXPECT_FALSE(
-      RestartWords::Build(*BuildBlock(short_keys, 1), RestartWords::KeyOrder::kBytewise).empty());
+  const SequencedComparator sequenced;
+  EXPECT_TRUE(RestartWords::Build(*BuildBlock(short_keys, 1), &sequenced).empty());
+  EXPECT_FALSE(RestartWords::Build(*BuildBlock(short_keys, 1), BytewiseComparator()).empty());
+  // An order that is not a bytewise prefix order gets none.
   const ReverseComparator reverse;
-  EXPECT_FALSE(RestartWords::OrderOf(&reverse).has_value());
+  EXPECT_TRUE(RestartWords::Build(*BuildBlock(short_keys, 1), &reverse).empty());
 }
 
 TEST(Block, RejectsMalformedRestartArrays) {

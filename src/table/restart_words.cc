@@ -4,7 +4,6 @@
 #include <cstring>
 #include <limits>
 
-#include "base/dbformat.h"
 #include "util/assert.h"
 
 namespace ziggydb {
@@ -15,19 +14,9 @@ constexpr uint32_t kMinRestarts = 16;
 
 }  // namespace
 
-std::optional<RestartWords::KeyOrder> RestartWords::OrderOf(const Comparator* comparator) {
-  if (comparator == BytewiseComparator()) return KeyOrder::kBytewise;
-  const auto* icmp = dynamic_cast<const InternalKeyComparator*>(comparator);
-  if (icmp != nullptr && icmp->user_comparator() == BytewiseComparator()) {
-    return KeyOrder::kInternalBytewise;
-  }
-  return std::nullopt;
-}
-
 std::optional<std::string_view> RestartWords::OrderedPart(std::string_view key) const {
-  if (order_ == KeyOrder::kBytewise) return key;
-  if (key.size() < kInternalKeyTrailerBytes) return std::nullopt;
-  return key.substr(0, key.size() - kInternalKeyTrailerBytes);
+  if (key.size() < trailer_bytes_) return std::nullopt;
+  return key.substr(0, key.size() - trailer_bytes_);
 }
 
 uint64_t RestartWords::WordOf(std::string_view ordered) const {
@@ -43,9 +32,11 @@ uint64_t RestartWords::WordOf(std::string_view ordered) const {
   return word;
 }
 
-RestartWords RestartWords::Build(const Block& block, KeyOrder order) {
+RestartWords RestartWords::Build(const Block& block, const Comparator* comparator) {
   RestartWords result;
-  result.order_ = order;
+  const std::optional<size_t> trailer_bytes = comparator->BytewisePrefixTrailerBytes();
+  if (!trailer_bytes.has_value()) return result;
+  result.trailer_bytes_ = *trailer_bytes;
   const uint32_t n = block.num_restarts();
   if (n < kMinRestarts) return result;
   std::vector<std::string_view> parts(n);

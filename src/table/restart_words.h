@@ -4,8 +4,9 @@
 // keeps one 8-byte word per restart key in a dense array instead: the binary search runs over the
 // words, and only restart keys whose word equals the target's are compared in full.
 //
-// The word of a key's ordered part u (the whole key for the bytewise order; the user key, without
-// the 8-byte trailer, for the internal order over bytewise user keys) is, with P the common
+// The word of a key's ordered part u (the key without the comparator's trailer: the whole key for
+// the bytewise order, the user key for internal keys over bytewise user keys; see
+// Comparator::BytewisePrefixTrailerBytes) is, with P the common
 // prefix of the block's first and second-to-last restart keys (the last is often a short
 // successor such as "l" that shares nothing):
 //   u starts with P:  the 8 bytes of u after P, zero-padded, as a big-endian number;
@@ -31,16 +32,10 @@ namespace ziggydb {
 
 class RestartWords {
  public:
-  enum class KeyOrder : uint8_t {
-    kBytewise,          // whole keys in memcmp order
-    kInternalBytewise,  // internal keys over memcmp-ordered user keys (base/dbformat.h)
-  };
-  // The order `comparator` imposes, if it is one of the above.
-  static std::optional<KeyOrder> OrderOf(const Comparator* comparator);
-
-  // Words for the restart keys of `block`, stored whole (BlockKeyEncoding::kWhole). Empty (no
-  // aid) when the block has few restart points or a restart key that does not decode.
-  static RestartWords Build(const Block& block, KeyOrder order);
+  // Words for the restart keys of `block`, stored whole (BlockKeyEncoding::kWhole) and ordered by
+  // `comparator`. Empty (no aid) when the comparator is not a bytewise prefix order, the block
+  // has few restart points, or a restart key does not decode or is shorter than the trailer.
+  static RestartWords Build(const Block& block, const Comparator* comparator);
 
   RestartWords() = default;
 
@@ -52,11 +47,11 @@ class RestartWords {
   size_t memory_bytes() const { return words_.capacity() * sizeof(uint64_t) + prefix_.capacity(); }
 
  private:
-  // The ordered part of key, or nullopt when key is too short to have one (internal keys).
+  // The ordered part of key, or nullopt when key is shorter than the trailer.
   std::optional<std::string_view> OrderedPart(std::string_view key) const;
   uint64_t WordOf(std::string_view ordered) const;
 
-  KeyOrder order_ = KeyOrder::kBytewise;
+  size_t trailer_bytes_ = 0;
   std::string prefix_;
   std::vector<uint64_t> words_;
 };

@@ -116,9 +116,7 @@ Status TableReader::ReadMetaRegion(const Footer& footer) {
   index_handle_ = footer.index_handle;
   ZIGGY_RETURN_IF_ERROR(meta.Load(index_handle_, &contents));
   ZIGGY_RETURN_IF_ERROR(ParseBlockAt(std::move(contents), index_handle_.offset, &index_block_));
-  if (const auto order = RestartWords::OrderOf(options_.comparator); order.has_value()) {
-    index_words_ = RestartWords::Build(*index_block_, *order);
-  }
+  index_words_ = RestartWords::Build(*index_block_, options_.comparator);
   metaindex_handle_ = footer.metaindex_handle;
   ZIGGY_RETURN_IF_ERROR(meta.Load(metaindex_handle_, &contents));
   std::shared_ptr<const Block> metaindex;

@@ -14,6 +14,8 @@ class BytewiseComparatorImpl final : public Comparator {
 
   const char* Name() const override { return "ziggydb.BytewiseComparator"; }
 
+  std::optional<size_t> BytewisePrefixTrailerBytes() const override { return 0; }
+
   void FindShortestSeparator(std::string* start, std::string_view limit) const override {
     const size_t min_length = std::min(start->size(), limit.size());
     size_t diff = 0;

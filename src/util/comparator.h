@@ -6,6 +6,8 @@
 #ifndef ZIGGYDB_UTIL_COMPARATOR_H_
 #define ZIGGYDB_UTIL_COMPARATOR_H_
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,6 +25,10 @@ class Comparator {
   virtual void FindShortestSeparator(std::string* start, std::string_view limit) const = 0;
   // May change *key to any shorter key k >= *key.
   virtual void FindShortSuccessor(std::string* key) const = 0;
+  // N when this order sorts keys first by the memcmp order of the key without its last N bytes
+  // (ties broken by the rest of Compare; every key has at least N bytes), so that a search aid may
+  // compare those prefixes as plain bytes; nullopt for any other order.
+  virtual std::optional<size_t> BytewisePrefixTrailerBytes() const { return std::nullopt; }
 };
 
 // Unsigned lexicographic byte order; a proper prefix orders first. A process-wide singleton.
