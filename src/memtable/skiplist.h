@@ -129,6 +129,16 @@ class SkipList {
   Node* const head_;
   std::atomic<int> max_height_{1};
   Random random_;  // used by the writer only
+  // Concurrent inserts draw heights from a generator per thread and list, seeded from seed_ and
+  // the order in which threads first insert (see InsertConcurrently).
+  const uint64_t id_ = NewListId();
+  const uint64_t seed_;
+  std::atomic<uint64_t> threads_seeded_{0};
+
+  static uint64_t NewListId() {
+    static std::atomic<uint64_t> next{1};
+    return next.fetch_add(1, std::memory_order_relaxed);
+  }
 };
 
 // A node is the address between its links and its entry, in one arena allocation:
@@ -171,7 +181,7 @@ struct alignas(std::atomic<void*>) SkipList<Comparator>::Node {
 
 template <class Comparator>
 SkipList<Comparator>::SkipList(Comparator compare, Arena* arena, uint64_t seed)
-    : compare_(compare), arena_(arena), head_(NewNode(kMaxHeight, 0)), random_(seed) {
+    : compare_(compare), arena_(arena), head_(NewNode(kMaxHeight, 0)), random_(seed), seed_(seed) {
   static_assert(sizeof(std::atomic<Node*>) == sizeof(Node*));
   static_assert(alignof(std::atomic<Node*>) <= Arena::kAlignBytes);
 }
@@ -284,10 +294,21 @@ void SkipList<Comparator>::LinkNode(Node* node, int height) {
 template <class Comparator>
 template <typename Fill>
 void SkipList<Comparator>::InsertConcurrently(size_t entry_bytes, Fill&& fill) {
-  // Heights need only be independent draws; each thread keeps its own generator, seeded from
-  // its address so that threads differ.
-  thread_local Random random(kDefaultSeed ^ reinterpret_cast<uintptr_t>(&random));
-  const int height = HeightFrom(&random);
+  // Heights need only be independent draws, but one writer must draw the same heights in every
+  // run (heights decide the memtable's size and so when it is switched: deterministic replay,
+  // tests/deterministic_replay_test.cc): each thread keeps a generator for the list it last
+  // inserted into, seeded from the list's seed and how many threads were seeded before it.
+  struct ThreadHeights {
+    uint64_t list_id = 0;
+    Random random{0};
+  };
+  thread_local ThreadHeights mine;
+  if (mine.list_id != id_) {
+    mine.list_id = id_;
+    const uint64_t ordinal = threads_seeded_.fetch_add(1, std::memory_order_relaxed);
+    mine.random = Random(seed_ ^ (0x9e3779b97f4a7c15ULL * (ordinal + 1)));
+  }
+  const int height = HeightFrom(&mine.random);
   Node* node = NewNode(height, entry_bytes, /*concurrent=*/true);
   fill(node->mutable_entry());
   LinkNodeConcurrently(node, height);
