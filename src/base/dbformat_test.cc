@@ -7,6 +7,7 @@
 #include <string>
 #include <type_traits>
 
+#include "testutil/reverse_comparator.h"
 #include "util/coding.h"
 
 namespace ziggydb {
@@ -86,14 +87,7 @@ TEST(DbFormat, ComparatorIsABytewisePrefixOrderOnlyOverBytewiseUserKeys) {
   EXPECT_EQ(BytewiseComparator()->BytewisePrefixTrailerBytes(), std::optional<size_t>(0));
   EXPECT_EQ(InternalKeyComparator(BytewiseComparator()).BytewisePrefixTrailerBytes(),
             std::optional<size_t>(8));
-  class Reverse final : public Comparator {
-   public:
-    int Compare(std::string_view a, std::string_view b) const override { return b.compare(a); }
-    const char* Name() const override { return "test.Reverse"; }
-    void FindShortestSeparator(std::string*, std::string_view) const override {}
-    void FindShortSuccessor(std::string*) const override {}
-  };
-  const Reverse reverse;
+  const test::ReverseComparator reverse;
   EXPECT_FALSE(InternalKeyComparator(&reverse).BytewisePrefixTrailerBytes().has_value());
 }
 

@@ -10,6 +10,7 @@
 
 #include "table/block_builder.h"
 #include "table/restart_words.h"
+#include "testutil/reverse_comparator.h"
 #include "testutil/testutil.h"
 #include "util/coding.h"
 #include "util/random.h"
@@ -215,15 +216,6 @@ TEST(Block, RestartWordsSeekAsThePlainSearch) {
   }
 }
 
-// An order RestartWords does not know.
-class ReverseComparator final : public Comparator {
- public:
-  int Compare(std::string_view a, std::string_view b) const override { return b.compare(a); }
-  const char* Name() const override { return "test.Reverse"; }
-  void FindShortestSeparator(std::string*, std::string_view) const override {}
-  void FindShortSuccessor(std::string*) const override {}
-};
-
 TEST(Block, RestartWordsNeedEnoughWellFormedRestarts) {
   const Entries few = {{"a", "1"}, {"b", "2"}};
   EXPECT_TRUE(RestartWords::Build(*BuildBlock(few, 1), BytewiseComparator()).empty());
@@ -235,7 +227,7 @@ TEST(Block, RestartWordsNeedEnoughWellFormedRestarts) {
   EXPECT_TRUE(RestartWords::Build(*BuildBlock(short_keys, 1), &sequenced).empty());
   EXPECT_FALSE(RestartWords::Build(*BuildBlock(short_keys, 1), BytewiseComparator()).empty());
   // An order that is not a bytewise prefix order gets none.
-  const ReverseComparator reverse;
+  const test::ReverseComparator reverse;
   EXPECT_TRUE(RestartWords::Build(*BuildBlock(short_keys, 1), &reverse).empty());
 }
 

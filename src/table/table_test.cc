@@ -8,6 +8,7 @@
 #include "table/table_builder.h"
 #include "table/table_reader.h"
 #include "table/table_test_util.h"
+#include "testutil/reverse_comparator.h"
 #include "testutil/testutil.h"
 #include "util/coding.h"
 #include "util/random.h"
@@ -240,17 +241,9 @@ TEST(Table, FilterOfAnotherPolicyIsIgnored) {
   EXPECT_TRUE(found);
 }
 
-class ReverseComparator final : public Comparator {
- public:
-  int Compare(std::string_view a, std::string_view b) const override { return b.compare(a); }
-  const char* Name() const override { return "test.Reverse"; }
-  void FindShortestSeparator(std::string*, std::string_view) const override {}
-  void FindShortSuccessor(std::string*) const override {}
-};
-
 TEST(Table, ComparatorNameMismatchIsRefused) {
   const std::string contents = BuildTable(TableOptions(), {{"a", "1"}});
-  ReverseComparator reverse;
+  test::ReverseComparator reverse;
   TableOptions options;
   options.comparator = &reverse;
   std::unique_ptr<TableReader> table;
@@ -258,7 +251,7 @@ TEST(Table, ComparatorNameMismatchIsRefused) {
 }
 
 TEST(Table, CustomComparatorOrdersTheTable) {
-  ReverseComparator reverse;
+  test::ReverseComparator reverse;
   TableOptions options;
   options.comparator = &reverse;
   options.block_size = 64;
