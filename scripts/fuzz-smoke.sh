@@ -5,6 +5,7 @@
 #
 # usage: scripts/fuzz-smoke.sh [DIR]      (default: build/fuzz/fuzz, what `make fuzz-smoke` builds)
 # env:   FUZZ_SECONDS  time per target (default 3);  FUZZ_RUNS  input cap per target (default 2000000)
+#        FUZZ_JOBS  targets run at once (default: the number of processors)
 # Exits 0 with a notice when clang is not installed: libFuzzer needs it.
 set -euo pipefail
 
@@ -12,6 +13,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-$root/build/fuzz/fuzz}
 seconds=${FUZZ_SECONDS:-3}
 runs=${FUZZ_RUNS:-2000000}
+jobs=${FUZZ_JOBS:-$(nproc)}
 
 if ! command -v clang++ >/dev/null 2>&1; then
   echo "fuzz-smoke: clang++ not found; skipping the libFuzzer smoke run (install clang to enable it)"
@@ -34,16 +36,21 @@ trap 'rm -rf "$scratch"' EXIT
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 
-echo "fuzz-smoke: ${#binaries[@]} target(s), ${seconds}s / ${runs} inputs each, from $dir"
-failed=()
-for binary in "${binaries[@]}"; do
+echo "fuzz-smoke: ${#binaries[@]} target(s), ${seconds}s / ${runs} inputs each, $jobs at a time, from $dir"
+
+# Fuzzes one target; its report goes to $scratch/<name>/report, and a failure leaves
+# $scratch/<name>/failed behind.
+fuzz_target() {
+  local binary=$1 target name seeds corpus artifacts seed_count log started
   target=$(basename "$binary")
   name=${target%_fuzz}
   seeds=$root/fuzz/corpus/$name
+  mkdir -p "$scratch/$name"
+  exec >"$scratch/$name/report"
   if [ ! -d "$seeds" ]; then
     echo "  $target: FAILED: no seed corpus at fuzz/corpus/$name"
-    failed+=("$target")
-    continue
+    touch "$scratch/$name/failed"
+    return
   fi
   corpus=$scratch/$name/corpus
   artifacts=$dir/artifacts/$name
@@ -55,14 +62,17 @@ for binary in "${binaries[@]}"; do
   touch "$started"
   if "$binary" -max_total_time="$seconds" -runs="$runs" -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" >"$log" 2>&1; then
+    local executed corpus_count
     executed=$(sed -n 's/^stat::number_of_executed_units:[[:space:]]*//p' "$log" | tail -1)
     corpus_count=$(find "$corpus" -type f | wc -l)
     echo "  $target: ok (${executed:-?} inputs; corpus $seed_count -> $corpus_count files)"
   else
+    touch "$scratch/$name/failed"
     echo "  $target: FAILED; from its log:"
     # The report's head (error line and stack) and its summary; the whole log if neither is found.
+    local first crashes
     first=$(grep -nE 'ERROR: |runtime error|deadly signal|assertion failed|timeout after' "$log" |
-      head -1 | cut -d: -f1)
+      head -1 | cut -d: -f1 || true)
     if [ -n "$first" ]; then
       sed -n "${first},$((first + 24))p" "$log" | sed 's/^/    | /'
       awk -v from=$((first + 25)) 'NR >= from && /^SUMMARY|Test unit written/' "$log" |
@@ -75,8 +85,32 @@ for binary in "${binaries[@]}"; do
       echo "    inputs kept (reproduce with: $binary <file>):"
       while read -r crash; do echo "      $crash"; done <<<"$crashes"
     fi
-    failed+=("$target")
   fi
+}
+
+running=0
+for binary in "${binaries[@]}"; do
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || true
+    running=$((running - 1))
+  fi
+  fuzz_target "$binary" &
+  running=$((running + 1))
+done
+wait
+
+# Reports in target order, whatever order the targets finished in.
+failed=()
+for binary in "${binaries[@]}"; do
+  target=$(basename "$binary")
+  name=${target%_fuzz}
+  if [ ! -s "$scratch/$name/report" ]; then
+    echo "  $target: FAILED: no report (the run stopped early)"
+    failed+=("$target")
+    continue
+  fi
+  cat "$scratch/$name/report"
+  if [ -e "$scratch/$name/failed" ]; then failed+=("$target"); fi
 done
 
 if [ ${#failed[@]} -ne 0 ]; then
