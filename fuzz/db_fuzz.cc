@@ -1,15 +1,22 @@
 // DB-level fuzz target: the input decodes to a sequence of operations on a DB in
 // FaultInjectionEnv, checked against a std::map model.
 //
+// The DB runs its background work as steps on this thread (OpenWithSteppedBackground), so an
+// input is one exact interleaving of operations, flushes, compactions and file deletions: its
+// coverage is the same on every run, and a crash input reproduces exactly.
+//
 // Input: one option byte (bloom filter, block size, sync writes), then operations, each an
 // opcode byte and its arguments (a missing argument byte reads as 0):
 //   put key len | delete key | batch n (key len|key)... | get key | scan dir | seek key |
 //   flush | compact | reopen | power-loss (each the opcode byte modulo 10, in that order)
+// The rest of the opcode byte, op / 10 (0-25), schedules background work: when it is odd, one
+// runnable step runs after the operation, the ((op / 10) / 2)-th of the runnable ones (modulo
+// their count). A call that must wait for background work (a stalled write, Flush, CompactRange,
+// Close) runs the steps it needs, the first runnable one each time.
 // Keys are one of 24 (the empty key, binary ones with NUL and 0xff bytes, ordinary ones);
 // values are unique per write, 0 to ~2 KiB. At most kMaxOps operations run per input, and at
 // most kMaxReopens of them reopen (a later reopen or power loss checks the whole DB against the
-// model instead): a reopen costs as much as ~50 other operations (thread start, WAL replay, table
-// opens), so inputs that were mostly reopens held the rate at ~30 inputs/s.
+// model instead): a reopen costs as much as ~50 other operations (WAL replay, table opens).
 //
 // Checked (a violation aborts, which the fuzzer reports):
 //   - every call succeeds (the file system never fails here);
@@ -29,6 +36,7 @@
 #include <string_view>
 #include <vector>
 
+#include "db/background_steps.h"
 #include "env/fault_env.h"
 #include "ziggydb/db.h"
 #include "ziggydb/iterator.h"
@@ -113,6 +121,16 @@ Model ReadAll(DB* db) {
   return out;
 }
 
+// What a waiting call runs: the first runnable step (flushes before compactions before
+// deletions). Delayed writes do not sleep.
+class FirstStepPolicy final : public StepPolicy {
+ public:
+  BackgroundStep Choose(const std::vector<BackgroundStep>& runnable) override {
+    return runnable.front();
+  }
+  void Sleep(uint64_t /*micros*/) override {}
+};
+
 class Fuzzer {
  public:
   explicit Fuzzer(uint8_t option_byte) {
@@ -123,7 +141,7 @@ class Fuzzer {
     options_.block_size = (option_byte & 2) != 0 ? 1024 : 4096;
     options_.l0_compaction_trigger = 2;
     sync_ = (option_byte & 4) != 0;
-    Check(DB::Open(options_, kDb, &db_), "open");
+    Check(OpenWithSteppedBackground(options_, kDb, &policy_, &db_), "open");
   }
   ~Fuzzer() {
     if (db_ != nullptr) Check(db_->Close(), "close");
@@ -185,6 +203,13 @@ class Fuzzer {
           ++reopens_;
           Reopen(/*power_loss=*/(op_byte % 10) == 9);
           break;
+      }
+      const int schedule = op_byte / 10;
+      if ((schedule & 1) != 0) {
+        const std::vector<BackgroundStep> runnable = RunnableBackgroundSteps(db_.get());
+        if (!runnable.empty())
+          RunBackgroundStep(db_.get(),
+                            runnable[static_cast<size_t>(schedule / 2) % runnable.size()]);
       }
     }
     if (ReadAll(db_.get()) != model_) Fail("final state differs from the model");
@@ -275,7 +300,7 @@ class Fuzzer {
     Check(db_->Close(), "close");
     db_.reset();
     if (power_loss) env_.DropUnsyncedData();
-    Check(DB::Open(options_, kDb, &db_), "reopen");
+    Check(OpenWithSteppedBackground(options_, kDb, &policy_, &db_), "reopen");
     const Model actual = ReadAll(db_.get());
     if (!power_loss) {
       if (actual != model_) Fail("reopen lost or changed data");
@@ -293,6 +318,7 @@ class Fuzzer {
   }
 
   FaultInjectionEnv env_;
+  FirstStepPolicy policy_;
   Options options_;
   std::unique_ptr<DB> db_;
   bool sync_ = false;
@@ -306,10 +332,10 @@ class Fuzzer {
 }  // namespace
 }  // namespace ziggydb
 
-// Adds -entropic=0 to libFuzzer's flags unless one is given: the DB's background threads make
-// the coverage of an input vary from run to run, the entropic schedule then counts a stream of
-// "new" features, and updating their frequencies took 83% of the time (~8 inputs/s against ~80
-// without it, in the ASan fuzz build). The replay driver ignores the flag.
+// Adds -entropic=0 to libFuzzer's flags unless one is given. An input sets tens of thousands of
+// features; with the entropic schedule, updating their frequencies took most of the time (24
+// inputs/s against 192 without it, ASan fuzz build, 30 s from the seed corpus). The replay driver
+// ignores the flag.
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
   static std::vector<char*> args;
   static char entropic_off[] = "-entropic=0";

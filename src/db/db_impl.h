@@ -280,6 +280,8 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   void AwaitBackgroundWork() REQUIRES(mu_);
   // Stepped DelayWrite, after the events: the policy's Sleep, then one step if any is runnable.
   void SteppedSleep(uint64_t micros) REQUIRES(mu_);
+  // Runs one step the policy chooses among the runnable ones; false if none is runnable.
+  bool RunChosenStepLocked() REQUIRES(mu_);
   // After a flush or compaction installed its edit: deletes the obsolete files now, or, stepped,
   // makes the deletion step runnable.
   void ScheduleObsoleteFileDeletion() REQUIRES(mu_);

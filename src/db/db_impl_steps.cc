@@ -96,23 +96,21 @@ void DBImpl::AwaitBackgroundWork() {
     background_work_done_.Wait(&mu_);
     return;
   }
-  const std::vector<BackgroundStep> runnable = RunnableStepsLocked();
-  if (runnable.empty()) {
-    // Invariant 2: only an error or shutdown, which end every wait, leave nothing to run.
-    ZIGGY_ASSERT(!bg_error_.ok() || shutting_down_);
-    return;
-  }
-  const bool ran = RunStepLocked(step_policy_->Choose(runnable));
-  ZIGGY_ASSERT(ran);
+  // Invariant 2: only an error or shutdown, which end every wait, leave nothing to run.
+  if (!RunChosenStepLocked()) ZIGGY_ASSERT(!bg_error_.ok() || shutting_down_);
 }
 
 void DBImpl::SteppedSleep(uint64_t micros) {
   step_policy_->Sleep(micros);
+  RunChosenStepLocked();
+}
+
+bool DBImpl::RunChosenStepLocked() {
   const std::vector<BackgroundStep> runnable = RunnableStepsLocked();
-  if (!runnable.empty()) {
-    const bool ran = RunStepLocked(step_policy_->Choose(runnable));
-    ZIGGY_ASSERT(ran);
-  }
+  if (runnable.empty()) return false;
+  const bool ran = RunStepLocked(step_policy_->Choose(runnable));
+  ZIGGY_ASSERT(ran);
+  return true;
 }
 
 void DBImpl::ScheduleObsoleteFileDeletion() {
