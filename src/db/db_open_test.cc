@@ -112,6 +112,31 @@ TEST_F(DBOpenTest, RemovalsOfAFailedOpenAreDurable) {
   EXPECT_EQ(Get("k"), "v");
 }
 
+// A failed Open of a new DB whose rollback cannot remove a file (a persistent fault) must leave a
+// directory the next Open opens: never a CURRENT naming a removed MANIFEST (which fails every
+// later Open with Corruption). A failed removal of a log or of CURRENT keeps CURRENT and its
+// MANIFEST: an empty DB.
+TEST_F(DBOpenTest, FailedCreationThatCannotRemoveAFileLeavesAnOpenableDb) {
+  for (const char* unremovable : {"CURRENT", ".log"}) {
+    for (const Fault& fault : {Fault{FaultOp::kCreate, ".log"}, Fault{FaultOp::kSync, "MANIFEST"},
+                               Fault{FaultOp::kCreate, "MANIFEST-000003"}}) {
+      SCOPED_TRACE(std::string(unremovable) + " with a fault at " + fault.path_substring);
+      env_.InjectError(fault.op, fault.path_substring);
+      env_.InjectError(FaultOp::kRemove, unremovable, FaultInjectionEnv::kPersistent);
+      Status s = TryOpen();
+      EXPECT_TRUE(s.IsIOError()) << s.ToString();
+      env_.ClearErrors();
+      env_.DropUnsyncedData();  // what the rollback did must be durable too
+      Open();
+      ASSERT_TRUE(Put("a", "1").ok());
+      Reopen();
+      EXPECT_EQ(Get("a"), "1");
+      Close();
+      ASSERT_TRUE(DestroyDB(kDbName, options_).ok());
+    }
+  }
+}
+
 // Fails the directory sync that follows the switch of CURRENT to a new MANIFEST, once armed.
 class FailSyncAfterCurrentSwitch final : public FaultInjectionEnv {
  public:

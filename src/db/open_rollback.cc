@@ -53,28 +53,60 @@ void OpenRollback::RemoveCreatedFiles(const std::function<void(const std::string
     log("failed open: CURRENT names (or may name) the new MANIFEST; keeping the files it needs");
     return;
   }
-  bool removed_any = false;
+  // In three groups, each durable before the next: the plain files (logs, tables, temp files),
+  // then CURRENT, then the MANIFESTs. After a failed removal the rest stays, so the directory is
+  // always a DB the next Open opens (CURRENT still names a complete MANIFEST; leftovers are
+  // obsolete files it deletes) unless only MANIFESTs are left without CURRENT, which that Open
+  // reports as Corruption ("DB files but no CURRENT"). Removing CURRENT before its MANIFEST
+  // never leaves a CURRENT naming a missing MANIFEST.
+  std::vector<std::string> plain;
+  std::vector<std::string> current;
+  std::vector<std::string> manifests;
   for (const std::string& name : names) {
     FileNumber number{};
     FileType type{};
     if (names_before_.count(name) > 0 || !ParseFileName(name, &number, &type)) continue;
-    // LOCK goes last, once nothing else of this Open is left.
-    if (type == FileType::kLockFile) continue;
-    Status s = env_->RemoveFile(dbname_ + "/" + name);
-    if (s.ok()) {
-      removed_any = true;
-      log("failed open: removed " + name);
+    if (type == FileType::kLockFile) continue;  // last, once nothing else of this Open is left
+    if (type == FileType::kCurrentFile) {
+      current.push_back(name);
+    } else if (type == FileType::kManifestFile) {
+      manifests.push_back(name);
     } else {
-      log("failed open: cannot remove " + name + ": " + s.ToString());
+      plain.push_back(name);
+    }
+  }
+  for (const std::vector<std::string>* group : {&plain, &current, &manifests}) {
+    if (!RemoveGroup(*group, log)) {
+      log(group == &manifests
+              ? "failed open: a MANIFEST is left without CURRENT; the next Open reports it"
+              : "failed open: keeping the rest of what it created, which the next Open can use");
+      return;
     }
   }
   // Removed while still held, and released right after (by the caller): another opener that
   // tries the lock meanwhile fails at once (LockFile never blocks).
-  if (!lock_file_existed_ && env_->RemoveFile(LockFileName(dbname_)).ok()) removed_any = true;
-  if (removed_any) {
+  if (!lock_file_existed_ && env_->RemoveFile(LockFileName(dbname_)).ok()) {
     Status s = env_->SyncDir(dbname_);
-    if (!s.ok()) log("failed open: syncing the directory after the removals: " + s.ToString());
+    if (!s.ok()) log("failed open: syncing the directory after removing LOCK: " + s.ToString());
   }
+}
+
+bool OpenRollback::RemoveGroup(const std::vector<std::string>& names,
+                               const std::function<void(const std::string&)>& log) {
+  bool removed_all = true;
+  for (const std::string& name : names) {
+    Status s = env_->RemoveFile(dbname_ + "/" + name);
+    if (s.ok()) {
+      log("failed open: removed " + name);
+    } else {
+      removed_all = false;
+      log("failed open: cannot remove " + name + ": " + s.ToString());
+    }
+  }
+  if (!removed_all || names.empty()) return removed_all;
+  Status s = env_->SyncDir(dbname_);
+  if (!s.ok()) log("failed open: syncing the directory after the removals: " + s.ToString());
+  return s.ok();
 }
 
 void OpenRollback::RemoveCreatedDirectory() {

@@ -15,7 +15,8 @@
 // existed are never removed. One exception keeps the DB consistent: when CURRENT existed and now
 // names a MANIFEST this Open wrote, the Open's edit is already committed (only its directory sync
 // failed), and that MANIFEST needs the tables and log this Open wrote: nothing is removed. The
-// same holds when CURRENT existed and cannot be read now: it may name that MANIFEST.
+// same holds when CURRENT existed and cannot be read now: it may name that MANIFEST. The removal
+// order (open_rollback.cc) keeps the directory openable when a removal fails.
 //
 // Thread safety: none; used by the opening thread only.
 #ifndef ZIGGYDB_DB_OPEN_ROLLBACK_H_
@@ -47,6 +48,10 @@ class OpenRollback {
   // True if CURRENT existed before, this Open wrote a MANIFEST (one of `names`, the directory's
   // names now), and CURRENT names a MANIFEST that did not exist before or cannot be read.
   bool CommittedANewManifest(const std::vector<std::string>& names);
+  // Removes `names` (files of the DB directory), then syncs the directory; false, with what
+  // failed logged, unless every removal and the sync succeeded.
+  bool RemoveGroup(const std::vector<std::string>& names,
+                   const std::function<void(const std::string&)>& log);
 
   Env* const env_;
   const std::string dbname_;
