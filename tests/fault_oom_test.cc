@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <memory>
 #include <new>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -272,6 +273,66 @@ TEST_F(OomTest, CloseWithUnloggedAndUnsyncedWritesUnderAllocationFailure) {
   EXPECT_GT(failed_closes, 0);
   std::printf("%d failed closes, %d lost the unlogged write, of %zu failure points\n",
               failed_closes, unlogged_lost, FailurePoints(total + 1).size());
+}
+
+// CompactRange runs its compactions on the calling thread: for every allocation of one (over the
+// fixture's tables plus an overlapping L0 table), no exception escapes, the call returns OK or
+// IOError "out of memory" (also the background error: Resume clears it unless the failure came
+// after a Version was installed, when only a reopen does), a second CompactRange succeeds after
+// that, and no key is lost or changed.
+TEST_F(OomTest, CompactRangeThatMeetsAnAllocationFailureLosesNothing) {
+  auto open_with_overlap = [&](std::unique_ptr<DB>* db) {
+    ASSERT_TRUE(DB::Open(options_, kDb, db).ok());
+    for (int i = 0; i < kKeys; i += 7)  // rewritten with the same values: an overlapping table
+      ASSERT_TRUE((*db)->Put(WriteOptions(), Key(i), std::string(200, 'a' + i % 26)).ok());
+    ASSERT_TRUE((*db)->Flush().ok());
+  };
+  long total = 0;
+  {
+    std::unique_ptr<DB> db;
+    open_with_overlap(&db);
+    StartCountingAllocations();
+    Status s = db->CompactRange(std::nullopt, std::nullopt);
+    total = StopCountingAllocations();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  ASSERT_GT(total, 10);
+  int failed = 0;
+  int needed_reopen = 0;
+  for (long n : FailurePoints(total)) {
+    SCOPED_TRACE("allocation " + std::to_string(n) + " of " + std::to_string(total));
+    std::unique_ptr<DB> db;
+    open_with_overlap(&db);
+    if (::testing::Test::HasFatalFailure()) return;
+    Status s;
+    bool escaped = false;
+    ArmAllocationFailure(n);
+    try {
+      s = db->CompactRange(std::nullopt, std::nullopt);
+    } catch (const std::bad_alloc&) {
+      escaped = true;
+    }
+    DisarmAllocationFailure();
+    ASSERT_FALSE(escaped) << "std::bad_alloc escaped DB::CompactRange";
+    if (!s.ok()) {
+      ++failed;
+      EXPECT_NE(s.ToString().find("out of memory"), std::string::npos) << s.ToString();
+      if (!db->Resume().ok()) {
+        ++needed_reopen;
+        db.reset();
+        ASSERT_TRUE(DB::Open(options_, kDb, &db).ok());
+      }
+      s = db->CompactRange(std::nullopt, std::nullopt);
+      ASSERT_TRUE(s.ok()) << "after the failure: " << s.ToString();
+    }
+    ExpectAllKeys(db.get());
+    db.reset();
+    ASSERT_TRUE(DB::Open(options_, kDb, &db).ok());
+    ExpectAllKeys(db.get());
+  }
+  EXPECT_GT(failed, 0);
+  std::printf("%d failed CompactRange calls (%d needed a reopen) of %zu failure points\n", failed,
+              needed_reopen, FailurePoints(total).size());
 }
 
 // Arms the failure on the thread of a flush (or a compaction) from the begin callback, which that

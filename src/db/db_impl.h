@@ -217,8 +217,11 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // Draws a table number, registered in pending_outputs_.
   PendingOutput NewPendingOutput() REQUIRES(mu_);
   // Deletes files no live Version needs and no work in progress writes (mu_ released while
-  // deleting; one pass at a time). Skipped after a background error.
+  // deleting; one pass at a time). Skipped after a background error; never throws (an allocation
+  // failure ends the pass early).
   void DeleteObsoleteFiles() REQUIRES(mu_);
+  // The pass itself, with deleting_obsolete_files_ set.
+  void DeleteObsoleteFilesPass() REQUIRES(mu_);
 
   // ---- db_impl_compaction.cc ----
   // Starts the max_background_jobs - 1 compaction threads.

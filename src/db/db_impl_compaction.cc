@@ -11,6 +11,7 @@
 // Version lists them.
 #include <algorithm>
 #include <functional>
+#include <memory>
 #include <new>
 #include <utility>
 #include <vector>
@@ -200,12 +201,19 @@ Status DBImpl::CompactRange(std::optional<std::string_view> begin,
   // Level by level: each step moves the range's tables of one level into the next level that
   // holds the range (or the last); the last level is then rewritten in place, which drops what
   // the snapshots released since it was written no longer need.
+  // An allocation failure is the automatic compactions' background error (BackgroundCompaction),
+  // also returned here.
   for (int level = 0; level < kNumLevels && s.ok(); ++level) {
-    std::unique_ptr<Compaction> c = PickManualCompaction(
-        versions_->current(), options_, level, begin ? &*begin : nullptr, end ? &*end : nullptr);
-    if (c == nullptr) continue;
-    s = RunCompaction(c.get());
-    c.reset();  // unpins the input Version, so that its tables can go
+    const std::weak_ptr<const Version> before = versions_->current();
+    try {
+      std::unique_ptr<Compaction> c = PickManualCompaction(
+          versions_->current(), options_, level, begin ? &*begin : nullptr, end ? &*end : nullptr);
+      if (c == nullptr) continue;
+      s = RunCompaction(c.get());
+      c.reset();  // unpins the input Version, so that its tables can go
+    } catch (const std::bad_alloc&) {
+      s = BackgroundOutOfMemory("manual compaction", before);  // unwinding re-locked mu_
+    }
     DeliverEvents();
     if (s.ok()) ScheduleObsoleteFileDeletion();
   }

@@ -16,6 +16,7 @@
 #include "db/wal_archive.h"
 #include "env/kill_point.h"
 #include "util/assert.h"
+#include "util/out_of_memory.h"
 #include "util/status_macros.h"
 
 namespace ziggydb {
@@ -153,6 +154,17 @@ void DBImpl::DeleteObsoleteFiles() {
     obsolete_file_deletion_done_.Wait(&mu_);
   if (!bg_error_.ok()) return;
   deleting_obsolete_files_ = true;
+  // An allocation failure ends the pass early: what it left is still obsolete, for the next pass
+  // or the next Open. Nothing escapes: background threads run this after their job's try.
+  try {
+    DeleteObsoleteFilesPass();
+  } catch (const std::bad_alloc&) {  // unwinding re-locked mu_
+  }
+  deleting_obsolete_files_ = false;
+  obsolete_file_deletion_done_.NotifyAll();
+}
+
+void DBImpl::DeleteObsoleteFilesPass() {
   std::set<FileNumber> live;
   pending_outputs_.AddTo(&live);
   versions_->AddLiveFiles(&live);
@@ -226,13 +238,13 @@ void DBImpl::DeleteObsoleteFiles() {
       if (!synced.ok()) Log("event=error what=sync_db_dir status=\"" + synced.ToString() + "\"");
     }
   }
-  deleting_obsolete_files_ = false;
-  obsolete_file_deletion_done_.NotifyAll();
 }
 
 Status DBImpl::Flush() {
   ZIGGY_RETURN_IF_ERROR(CheckOpen());
-  ZIGGY_RETURN_IF_ERROR(commit_pipeline_.Write(WriteOptions(), nullptr));
+  // The memtable switch; as in Write, an allocation failure after the pipeline is a Status too.
+  ZIGGY_RETURN_IF_ERROR(CatchOutOfMemory(
+      "DB::Flush", [this] { return commit_pipeline_.Write(WriteOptions(), nullptr); }));
   MutexLock lock(&mu_);
   // Every memtable frozen so far holds only logs below the live one: once the MANIFEST's log
   // number reaches it, they are all in tables. Each flush ends with a notify.
