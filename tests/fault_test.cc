@@ -351,6 +351,27 @@ TEST(FaultPowerLoss, ConcurrentWritersKeepPrefixesAndSyncedWritesCoverEarlierAck
 
 // ---- (b) a failed WAL sync -----------------------------------------------------------------
 
+// Runs a sync write (one of `rng`'s, made to sync) with one sync fault armed on the live log, and
+// returns its Status and the write. The fault is not armed on every log: a memtable switch that
+// the write makes first creates a log and syncs its head, and a fault there fails the write before
+// anything is written (the DB goes on, as it should). The live log is synced by the write either
+// way: as its own log, or, after such a switch, as an earlier log synced first.
+std::pair<Status, LoggedWrite> SyncWriteWithAFailingWalSync(CrashEnv* env, DB* db, Random* rng,
+                                                            const std::vector<std::string>& keys) {
+  std::vector<std::string> names;
+  EXPECT_TRUE(env->GetChildren(kDb, &names).ok());
+  std::string live;
+  for (const std::string& name : names)
+    if (name.ends_with(".log") && name > live) live = name;  // zero-padded numbers
+  EXPECT_FALSE(live.empty());
+  env->InjectError(FaultOp::kSync, live);
+  LoggedWrite synced = RandomWrite(rng, keys, 1);
+  synced.sync = true;
+  Status s = Apply(db, &synced);
+  env->ClearErrors();
+  return {s, std::move(synced)};
+}
+
 class FaultWalSync : public ::testing::TestWithParam<bool /*power loss before reopen*/> {};
 
 TEST_P(FaultWalSync, FailedSyncFailsThatWriteAndEveryLaterOneAndReopenHoldsAPrefix) {
@@ -370,13 +391,11 @@ TEST_P(FaultWalSync, FailedSyncFailsThatWriteAndEveryLaterOneAndReopenHoldsAPref
       ASSERT_TRUE(s.ok()) << s.ToString();
       session.Record(s, std::move(write));
     }
-    env.InjectError(FaultOp::kSync, ".log");
-    LoggedWrite synced = RandomWrite(&rng, keys, 1);
-    ASSERT_TRUE(synced.sync);
-    Status s = Apply(db.get(), &synced);
+    auto [s, synced] = SyncWriteWithAFailingWalSync(&env, db.get(), &rng, keys);
     EXPECT_FALSE(s.ok()) << "a sync write whose WAL sync failed was acknowledged";
+    EXPECT_NE(s.ToString().find("WAL write"), std::string::npos) << s.ToString();
     session.Record(s, std::move(synced));
-    env.ClearErrors();  // the DB must refuse on its own from now on
+    // The fault is cleared: the DB must refuse on its own from now on.
 
     for (uint64_t sync_in : {1, 1000000}) {
       LoggedWrite later = RandomWrite(&rng, keys, sync_in);
@@ -439,13 +458,10 @@ TEST_P(FaultWalSync, FailedSyncAfterUnsyncedMemtableSwitchesStopsWrites) {
     EXPECT_EQ(wal_syncs, "0");
     // The first sync write syncs the older logs still waiting for their flush, then its own;
     // the first failing sync fails it and every later write.
-    env.InjectError(FaultOp::kSync, ".log");
-    LoggedWrite synced = RandomWrite(&rng, keys, 1);
-    synced.sync = true;
-    Status s = Apply(db.get(), &synced);
+    auto [s, synced] = SyncWriteWithAFailingWalSync(&env, db.get(), &rng, keys);
     EXPECT_FALSE(s.ok()) << "a sync write whose WAL sync failed was acknowledged";
+    EXPECT_NE(s.ToString().find("WAL write"), std::string::npos) << s.ToString();
     session.Record(s, std::move(synced));
-    env.ClearErrors();
     for (int i = 0; i < 5; ++i) {
       LoggedWrite later = RandomWrite(&rng, keys, 2);
       EXPECT_FALSE(Apply(db.get(), &later).ok())
