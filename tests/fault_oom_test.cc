@@ -55,14 +55,15 @@ std::vector<std::string> Listing(Env* env) {
   return names;
 }
 
-// Allocation indices to fail for a call that makes `total` allocations.
-std::vector<long> FailurePoints(long total) {
+// Allocation indices to fail for a call that makes `total` allocations: all of the first `dense`,
+// then about `sampled` spread over the rest.
+std::vector<long> FailurePoints(long total, long dense = kDenseRuns, long sampled = kSampledRuns) {
   std::vector<long> points;
-  for (long n = 0; n < std::min(total, kDenseRuns); ++n)
+  for (long n = 0; n < std::min(total, dense); ++n)
     points.push_back(n);
-  if (total > kDenseRuns) {
-    const long step = std::max<long>(1, (total - kDenseRuns) / kSampledRuns);
-    for (long n = kDenseRuns; n < total; n += step)
+  if (total > dense) {
+    const long step = std::max<long>(1, (total - dense) / sampled);
+    for (long n = dense; n < total; n += step)
       points.push_back(n);
   }
   return points;
@@ -275,11 +276,11 @@ TEST_F(OomTest, CloseWithUnloggedAndUnsyncedWritesUnderAllocationFailure) {
               failed_closes, unlogged_lost, FailurePoints(total + 1).size());
 }
 
-// CompactRange runs its compactions on the calling thread: for every allocation of one (over the
-// fixture's tables plus an overlapping L0 table), no exception escapes, the call returns OK or
-// IOError "out of memory" (also the background error: Resume clears it unless the failure came
-// after a Version was installed, when only a reopen does), a second CompactRange succeeds after
-// that, and no key is lost or changed.
+// CompactRange runs its compactions on the calling thread: for each of its allocations (over the
+// fixture's tables plus an overlapping L0 table; the first 150, then ~150 spread over the rest)
+// no exception escapes, the call returns OK or IOError "out of memory" (also the background
+// error: Resume clears it unless the failure came after a Version was installed, when only a
+// reopen does), a second CompactRange succeeds after that, and no key is lost or changed.
 TEST_F(OomTest, CompactRangeThatMeetsAnAllocationFailureLosesNothing) {
   auto open_with_overlap = [&](std::unique_ptr<DB>* db) {
     ASSERT_TRUE(DB::Open(options_, kDb, db).ok());
@@ -299,7 +300,9 @@ TEST_F(OomTest, CompactRangeThatMeetsAnAllocationFailureLosesNothing) {
   ASSERT_GT(total, 10);
   int failed = 0;
   int needed_reopen = 0;
-  for (long n : FailurePoints(total)) {
+  // Half the usual points: each one builds tables and compacts them.
+  const std::vector<long> points = FailurePoints(total, kDenseRuns / 2, kSampledRuns / 2);
+  for (long n : points) {
     SCOPED_TRACE("allocation " + std::to_string(n) + " of " + std::to_string(total));
     std::unique_ptr<DB> db;
     open_with_overlap(&db);
@@ -332,7 +335,7 @@ TEST_F(OomTest, CompactRangeThatMeetsAnAllocationFailureLosesNothing) {
   }
   EXPECT_GT(failed, 0);
   std::printf("%d failed CompactRange calls (%d needed a reopen) of %zu failure points\n", failed,
-              needed_reopen, FailurePoints(total).size());
+              needed_reopen, points.size());
 }
 
 // Arms the failure on the thread of a flush (or a compaction) from the begin callback, which that
