@@ -42,6 +42,11 @@ inline constexpr uint64_t kTableMagicNumber = 0x545353594747495AULL;
 // 1 byte compression type + fixed32 masked crc32c of (block contents + type byte).
 inline constexpr size_t kBlockTrailerBytes = 5;
 
+// Page alignment of data blocks (TableOptions::align_data_blocks): the page they are aligned to,
+// and the most zero padding written before one block to keep it from crossing a page boundary.
+inline constexpr uint64_t kPageBytes = 4096;
+inline constexpr uint64_t kMaxAlignPaddingBytes = 512;
+
 // Largest block contents (after decompression) a reader accepts. A block holds at least one entry
 // and is cut once it reaches block_size (at most 4 MiB), so a legal block never exceeds this.
 inline constexpr size_t kMaxBlockBytes = size_t{512} << 20;

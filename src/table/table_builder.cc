@@ -61,6 +61,11 @@ void TableBuilder::Add(std::string_view key, std::string_view value) {
                                  " does not sort after the one before it");
     return;
   }
+  if (options_.align_data_blocks && !data_block_.empty() &&
+      EntryWouldCrossAPage(key.size(), value.size())) {
+    FlushDataBlock();
+    if (!status_.ok()) return;
+  }
   if (pending_index_entry_) AddPendingIndexEntry(&key);
   if (options_.filter_policy != nullptr) {
     filter_key_bytes_.append(key);
@@ -117,10 +122,35 @@ void TableBuilder::WriteBlock(std::string_view contents, CompressionType compres
   }
   if (compression != CompressionType::kNone && CompressBlock(compression, contents, &compressed_) &&
       compressed_.size() <= contents.size() - contents.size() / 8) {
+    PadBeforeDataBlock(compressed_.size() + kBlockTrailerBytes);
     WriteStoredBlock(compressed_, compression, handle);
   } else {
+    PadBeforeDataBlock(contents.size() + kBlockTrailerBytes);
     WriteStoredBlock(contents, CompressionType::kNone, handle);
   }
+}
+
+bool TableBuilder::EntryWouldCrossAPage(size_t key_bytes, size_t value_bytes) const {
+  // An entry adds at most its key and value, three varint32 lengths, the key suffix's varint64
+  // growing by 2 bytes over the fixed64 it replaces, and a 4-byte restart point.
+  constexpr size_t kMaxEntryOverheadBytes = 3 * 5 + 2 + 4;
+  const size_t limit = (options_.block_size + kPageBytes - 1) / kPageBytes * kPageBytes;
+  return data_block_.CurrentSizeEstimate() + key_bytes + value_bytes + kMaxEntryOverheadBytes +
+             kBlockTrailerBytes >
+         limit;
+}
+
+void TableBuilder::PadBeforeDataBlock(size_t stored_bytes) {
+  if (!options_.align_data_blocks || !status_.ok()) return;
+  const uint64_t in_page = offset_ % kPageBytes;
+  const uint64_t pages_here = (in_page + stored_bytes + kPageBytes - 1) / kPageBytes;
+  const uint64_t pages_needed = (stored_bytes + kPageBytes - 1) / kPageBytes;
+  if (in_page == 0 || pages_here == pages_needed) return;
+  const uint64_t padding = kPageBytes - in_page;
+  if (padding > kMaxAlignPaddingBytes) return;
+  static constexpr char kZeros[kMaxAlignPaddingBytes] = {};
+  status_ = file_->Append(std::string_view(kZeros, static_cast<size_t>(padding)));
+  if (status_.ok()) offset_ += padding;
 }
 
 void TableBuilder::WriteStoredBlock(std::string_view stored, CompressionType type,

@@ -55,6 +55,13 @@ class TableBuilder {
   void FlushDataBlock();
   // Writes contents, compressed per `compression` if that pays, plus the trailer.
   void WriteBlock(std::string_view contents, CompressionType compression, BlockHandle* handle);
+  // With align_data_blocks: true if adding an entry of these sizes would take the data block,
+  // with its trailer, past block_size rounded up to a page (so it is cut first).
+  bool EntryWouldCrossAPage(size_t key_bytes, size_t value_bytes) const;
+  // With align_data_blocks: writes zeros so that a block of `stored_bytes` (trailer included)
+  // starting at the new offset crosses no more page boundaries than its size needs, if that takes
+  // at most kMaxAlignPaddingBytes.
+  void PadBeforeDataBlock(size_t stored_bytes);
   void WriteStoredBlock(std::string_view stored, CompressionType type, BlockHandle* handle);
   // Adds the index entry for the last flushed block; next_key is the first key after it, or
   // nullptr at the end of the table.

@@ -23,6 +23,12 @@ struct TableOptions {
   const FilterPolicy* filter_policy = nullptr;
   // Target uncompressed bytes of a data block; a block is cut once it reaches this.
   size_t block_size = 4096;
+  // Data blocks are cut and placed so that a block crosses no more 4 KiB page boundaries than its
+  // size needs (docs/format/sstable.md, "Page alignment"): a block is cut before an entry that
+  // would take it (with its trailer) past block_size rounded up to a page, and up to
+  // kMaxAlignPaddingBytes of zeros go before a block that would otherwise cross one boundary
+  // more. A point read of a table not in memory then faults in one page per 4 KiB block, not two.
+  bool align_data_blocks = true;
   // Entries between restart points in data blocks (index blocks use 1).
   int block_restart_interval = 16;
   // Every key ends in 8 bytes that are a little-endian fixed64 (the DB's internal keys: sequence

@@ -180,6 +180,83 @@ TEST(Table, Format2StoresKeySuffixesAsVarintsAndReadsBack) {
   }
 }
 
+// The handles of a table's data blocks, from its index.
+std::vector<BlockHandle> DataBlockHandles(const TableReader& table) {
+  std::vector<BlockHandle> handles;
+  auto index = table.NewIndexIterator();
+  for (index->SeekToFirst(); index->Valid(); index->Next()) {
+    BlockHandle handle;
+    std::string_view encoded = index->value();
+    EXPECT_TRUE(handle.DecodeFrom(&encoded));
+    handles.push_back(handle);
+  }
+  EXPECT_TRUE(index->status().ok());
+  return handles;
+}
+
+// Pages of kPageBytes that the stored bytes (contents + trailer) at `handle` touch.
+uint64_t PagesTouched(const BlockHandle& handle) {
+  const uint64_t end = handle.offset + handle.size + kBlockTrailerBytes;
+  return (end - 1) / kPageBytes - handle.offset / kPageBytes + 1;
+}
+
+// With align_data_blocks (the default), a raw block at most a page long lies within one page,
+// and a compressed one crosses at most one boundary more than its size needs, with at most
+// kMaxAlignPaddingBytes of padding before any block; everything reads back, every way.
+TEST(Table, DataBlocksAreAlignedToPages) {
+  Random rnd(test::TestSeed());
+  const Map entries = RandomEntries(&rnd, 6000, 300);
+  for (const CompressionType codec : {CompressionType::kNone, CompressionType::kZstd}) {
+    for (const bool mapped : {false, true}) {
+      SCOPED_TRACE(std::string(codec == CompressionType::kNone ? "raw" : "zstd") +
+                   (mapped ? ", mapped" : ""));
+      TableOptions options;
+      options.compression = codec;
+      const std::string contents = BuildTable(options, entries);
+      std::unique_ptr<TableReader> table;
+      ASSERT_TRUE(test::OpenTableMaybeMapped(mapped, options, contents, &table).ok());
+      const std::vector<BlockHandle> handles = DataBlockHandles(*table);
+      ASSERT_GT(handles.size(), 20u);
+      uint64_t expected_offset = 0;
+      uint64_t padding = 0;
+      int extra_pages = 0;
+      for (const BlockHandle& handle : handles) {
+        ASSERT_GE(handle.offset, expected_offset);
+        EXPECT_LE(handle.offset - expected_offset, kMaxAlignPaddingBytes);
+        padding += handle.offset - expected_offset;
+        const uint64_t stored = handle.size + kBlockTrailerBytes;
+        const uint64_t needed = (stored + kPageBytes - 1) / kPageBytes;
+        if (codec == CompressionType::kNone) {
+          EXPECT_LE(stored, kPageBytes) << "a raw block past a page: the cut came too late";
+          EXPECT_EQ(PagesTouched(handle), needed) << "at offset " << handle.offset;
+        } else if (PagesTouched(handle) > needed) {
+          ++extra_pages;  // the padding would have been over kMaxAlignPaddingBytes
+        }
+        expected_offset = handle.offset + stored;
+      }
+      // Small: each raw block ends within one entry of its page's end.
+      EXPECT_LT(padding, contents.size() / 20);
+      if (codec != CompressionType::kNone) {
+        EXPECT_LT(extra_pages, static_cast<int>(handles.size()));
+      }
+      ExpectFullScanBothWays(*table, entries);
+      ExpectSeeksMatchModel(*table, entries, &rnd);
+      EXPECT_TRUE(table->VerifyChecksums().ok());
+    }
+  }
+  // Off: the blocks follow each other with no gap.
+  TableOptions contiguous;
+  contiguous.align_data_blocks = false;
+  const std::string contents = BuildTable(contiguous, entries);
+  std::unique_ptr<TableReader> table;
+  ASSERT_TRUE(OpenTable(contiguous, contents, &table).ok());
+  uint64_t expected_offset = 0;
+  for (const BlockHandle& handle : DataBlockHandles(*table)) {
+    EXPECT_EQ(handle.offset, expected_offset);
+    expected_offset = handle.offset + handle.size + kBlockTrailerBytes;
+  }
+}
+
 TEST(Table, EmptyTable) {
   TableOptions options;
   const std::string contents = BuildTable(options, {});
