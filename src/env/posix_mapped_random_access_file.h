@@ -1,9 +1,9 @@
 // The POSIX mapped file (env/mapped_file.h): a read-only shared mapping of a whole file, made
 // once at open and unmapped at destruction. Read returns views of the mapping.
 //
-// No madvise: the kernel's default readahead and fault-around suit both the range scans and the
-// point reads of tables whose pages are mostly in the page cache (MADV_RANDOM would turn off
-// fault-around and make a scan fault on every page).
+// The mapping is advised MADV_RANDOM (the .cc says why): a fault on a page that is not in the page
+// cache reads that page only, not the device's read-ahead window. Data blocks are page-aligned
+// (docs/format/sstable.md, "Page alignment"), so a point read faults in one page per block.
 #ifndef ZIGGYDB_ENV_POSIX_MAPPED_RANDOM_ACCESS_FILE_H_
 #define ZIGGYDB_ENV_POSIX_MAPPED_RANDOM_ACCESS_FILE_H_
 
