@@ -84,20 +84,7 @@ Status DBImpl::Close() {
   // Each step runs whatever an earlier one returned or met (an allocation failure included): a
   // closed DB has no background thread, no open WAL and no LOCK.
   Status result = CatchOutOfMemory("DB::Close", [this] { return FlushBeforeClose(); });
-  {
-    MutexLock lock(&mu_);
-    shutting_down_ = true;
-    shutdown_requested_.store(true, std::memory_order_relaxed);
-  }
-  // Each background thread waits on one of these; the background_work_done_ waiters see
-  // shutting_down_ too.
-  flush_needed_.NotifyAll();
-  compaction_needed_.NotifyAll();
-  background_work_done_.NotifyAll();
-  if (bg_thread_.joinable()) bg_thread_.join();
-  for (std::thread& thread : compaction_threads_) {
-    if (thread.joinable()) thread.join();
-  }
+  StopBackgroundThreads();
   // From here on the entry points refuse: the background threads, whose listener callbacks may
   // still call them, are gone.
   closed_.store(true, std::memory_order_relaxed);
@@ -127,6 +114,23 @@ Status DBImpl::Close() {
   }).PermitUncheckedError();
   close_status_.emplace(std::move(result));
   return CatchOutOfMemory("DB::Close", [this] { return *close_status_; });
+}
+
+void DBImpl::StopBackgroundThreads() {
+  {
+    MutexLock lock(&mu_);
+    shutting_down_ = true;
+    shutdown_requested_.store(true, std::memory_order_relaxed);
+  }
+  // Each background thread waits on one of these; the background_work_done_ waiters see
+  // shutting_down_ too.
+  flush_needed_.NotifyAll();
+  compaction_needed_.NotifyAll();
+  background_work_done_.NotifyAll();
+  if (bg_thread_.joinable()) bg_thread_.join();
+  for (std::thread& thread : compaction_threads_) {
+    if (thread.joinable()) thread.join();
+  }
 }
 
 Status DBImpl::FlushBeforeClose() {

@@ -343,6 +343,9 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // After a failed OpenImpl step (status s): removes what the Open created (if rollback, whose
   // names were noted under the lock, is given) and releases the LOCK.
   void UndoFailedOpen(const Status& s, OpenRollback* rollback) EXCLUDES(mu_);
+  // Sets shutting_down_, wakes every background thread and joins them (Close, a failed Open).
+  // Idempotent; never throws.
+  void StopBackgroundThreads() EXCLUDES(mu_);
   // Close's first step (db_impl.cc): ends the open transactions and writes unlogged writes to a
   // table.
   [[nodiscard]] Status FlushBeforeClose() EXCLUDES(mu_);

@@ -48,6 +48,9 @@ void DBImpl::UndoFailedOpen(const Status& s, OpenRollback* rollback) {
     Log("event=open_failed path=" + dbname_ + " status=\"" + s.ToString() + "\"");
     return Status::OK();
   }).PermitUncheckedError();
+  // Threads started before the failure (their start, or a step after it, met an allocation
+  // failure) read versions_: they stop before it goes.
+  StopBackgroundThreads();
   {
     MutexLock lock(&mu_);
     versions_.reset();  // closes the MANIFEST writer before its file may go
@@ -102,13 +105,14 @@ Status DBImpl::RecoverAndStart(bool exists) {
   StartInfoLog();
   LogOptions();
   DeleteObsoleteFiles();
+  Log("event=db_opened path=" + dbname_ + " wal=" + std::to_string(raw(wal_set_.live_number())) +
+      " manifest=" + std::to_string(raw(versions_->ManifestFileNumber())) +
+      " last_sequence=" + std::to_string(raw(versions_->LastSequence())));
+  // Last: if a thread cannot start, UndoFailedOpen stops those that did.
   if (step_policy_ == nullptr) {  // stepped: the work waits for steps (db_impl_steps.cc)
     bg_thread_ = std::thread([this] { BackgroundThreadMain(); });
     StartCompactionThreads();
   }
-  Log("event=db_opened path=" + dbname_ + " wal=" + std::to_string(raw(wal_set_.live_number())) +
-      " manifest=" + std::to_string(raw(versions_->ManifestFileNumber())) +
-      " last_sequence=" + std::to_string(raw(versions_->LastSequence())));
   return Status::OK();
 }
 
