@@ -12,7 +12,10 @@
 //   3. Several callbacks of one listener may run concurrently (from different threads).
 //   4. Listeners are called in registration order; a listener outlives the DB (shared_ptr).
 //   5. Every begin has a matching end (flushes, compactions, trivial moves and failures
-//      included, stalls), delivered after it.
+//      included, stalls), delivered after it. Short of memory (std::bad_alloc) an event may be
+//      delivered late, by the same thread at its next delivery: a flush or compaction thread's at
+//      the latest when that thread exits at Close, a writer's stall event when that thread next
+//      leads a write.
 #ifndef ZIGGYDB_LISTENER_H_
 #define ZIGGYDB_LISTENER_H_
 

@@ -208,6 +208,10 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // Flushes imm_.front() and removes it; *flushed keeps a reference to that memtable so the
   // caller can release it with mu_ unlocked.
   [[nodiscard]] Status FlushOldestImmutable(std::shared_ptr<MemTable>* flushed) REQUIRES(mu_);
+  // FlushOldestImmutable's job once its begin event is queued: writes imm to table `number`,
+  // installs it and queues the end event (*info completed), its last step.
+  [[nodiscard]] Status FlushImmutable(const Immutable& imm, FileNumber number, FlushJobInfo* info)
+      REQUIRES(mu_);
   // Writes mem's entries to table meta->number (synced, directory synced) and fills *meta. An
   // empty memtable yields meta->file_bytes == 0 and no file; a failure leaves no file. Needs no
   // lock; the caller keeps meta->number out of DeleteObsoleteFiles' reach meanwhile.
@@ -234,6 +238,10 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // (DeleteObsoleteFiles) once it has dropped c, which pins them. Precondition: c was started in
   // compaction_scheduler_; mu_ is released during I/O.
   [[nodiscard]] Status RunCompaction(Compaction* c) REQUIRES(mu_);
+  // RunCompaction's job once its begin event is queued: runs c, installs the result and queues
+  // the end event (*info completed), its last step.
+  [[nodiscard]] Status RunCompactionJob(Compaction* c, uint64_t start_micros,
+                                        CompactionJobInfo* info) REQUIRES(mu_);
   // What a CompactionJob of this DB works with; its new_output takes mu_ to draw numbers.
   CompactionJobContext MakeCompactionJobContext();
 
@@ -314,8 +322,14 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // from deletion). db_impl_events.cc.
   Status BackgroundOutOfMemory(std::string_view job, const std::weak_ptr<const Version>& before)
       REQUIRES(mu_);
+  // The flush or compaction thread's last resort: std::bad_alloc escaped BackgroundFlush or
+  // BackgroundCompaction after the job (which catches its own) had ended and been accounted for,
+  // in the steps that follow it (setting or reporting its error, the wake-ups). Wakes every waiter;
+  // what was skipped happens at the next chance (a failed job's error unrecorded: the job is
+  // redone).
+  void AfterBackgroundOutOfMemory() REQUIRES(mu_);
   // Delivers the events this thread queued; mu_ is released around the callbacks when there are
-  // any (true returned).
+  // any (true returned). Never throws: out of memory, the events stay queued for the next call.
   bool DeliverEvents() REQUIRES(mu_);
   // Runs events taken from events_ (EventQueue::TakeMine) with mu_ released. Not analysed:
   // EventQueue::Deliver reads only the listeners, fixed at construction, but the analysis counts

@@ -35,9 +35,13 @@ void DBImpl::StartCompactionThreads() {
 void DBImpl::CompactionThreadMain() {
   MutexLock lock(&mu_);
   while (true) {
+    DeliverEvents();  // any that a delivery short of memory left queued
     std::unique_ptr<Compaction> c;
     while (true) {
-      if (shutting_down_) return;
+      if (shutting_down_) {
+        DeliverEvents();
+        return;
+      }
       if (bg_error_.ok()) {
         c = compaction_scheduler_.StartAutomatic(versions_->current(), options_,
                                                  versions_->compact_pointers());
@@ -45,7 +49,11 @@ void DBImpl::CompactionThreadMain() {
       }
       compaction_needed_.Wait(&mu_);
     }
-    BackgroundCompaction(std::move(c));
+    try {
+      BackgroundCompaction(std::move(c));
+    } catch (const std::bad_alloc&) {
+      AfterBackgroundOutOfMemory();
+    }
   }
 }
 
@@ -110,6 +118,19 @@ Status DBImpl::RunCompaction(Compaction* c) {
   const uint64_t start_micros = env_->NowMicros();
   CompactionJobInfo info = MakeCompactionJobInfo(*c);
   NotifyCompactionBegin(info);  // delivered once mu_ is released (a trivial move: by the caller)
+  try {
+    return RunCompactionJob(c, start_micros, &info);
+  } catch (const std::bad_alloc&) {
+    // Every begin has its end (listener.h rule 5). Queuing it allocates too: should that fail,
+    // the end is lost and the new std::bad_alloc goes on instead.
+    info.status = Status::IOError("out of memory", "compaction");
+    NotifyCompactionCompleted(info);
+    throw;
+  }
+}
+
+Status DBImpl::RunCompactionJob(Compaction* c, uint64_t start_micros, CompactionJobInfo* info_out) {
+  CompactionJobInfo& info = *info_out;
   LevelCompactionStats& stats = compaction_stats_[c->output_level()];
   VersionEdit edit;
   if (c->IsTrivialMove()) {

@@ -7,6 +7,7 @@
 // contain spaces except a status, which is last and double-quoted.
 #include <cinttypes>
 #include <cstdio>
+#include <new>
 #include <string>
 #include <utility>
 
@@ -152,16 +153,31 @@ void DBImpl::NotifyStallChange(const StallChange& change) {
 
 void DBImpl::ReportBackgroundError() {
   if (bg_error_.ok() || bg_error_reported_) return;
+  try {
+    const Status error = bg_error_;
+    Log("event=background_error status=" + QuotedStatus(error));
+    events_.Push([this, error](EventListener& l) { l.OnBackgroundError(this, error); });
+  } catch (const std::bad_alloc&) {
+    return;  // out of memory: the next call reports it
+  }
   bg_error_reported_ = true;
-  const Status error = bg_error_;
   db_stats_->RecordTick(Ticker::kBackgroundErrors);
-  Log("event=background_error status=" + QuotedStatus(error));
-  events_.Push([this, error](EventListener& l) { l.OnBackgroundError(this, error); });
+}
+
+void DBImpl::AfterBackgroundOutOfMemory() {
+  background_work_done_.NotifyAll();
+  compaction_needed_.NotifyAll();
+  flush_needed_.NotifyAll();
 }
 
 bool DBImpl::DeliverEvents() {
   if (!events_.HasMine()) return false;
-  const EventQueue::Batch batch = events_.TakeMine();
+  EventQueue::Batch batch;
+  try {
+    batch = events_.TakeMine();
+  } catch (const std::bad_alloc&) {
+    return false;  // out of memory: the events stay queued for this thread's next delivery
+  }
   MutexUnlock unlock(&mu_);
   DeliverTaken(batch);
   return true;

@@ -24,13 +24,21 @@ namespace ziggydb {
 void DBImpl::BackgroundThreadMain() {
   MutexLock lock(&mu_);
   while (true) {
+    DeliverEvents();  // any that a delivery short of memory left queued
     // After a background error queued memtables stay unflushed: only shutdown ends the wait.
     while (!shutting_down_ && (imm_.empty() || !bg_error_.ok()))
       flush_needed_.Wait(&mu_);
     // Pending immutable memtables need no flush at shutdown: their WALs replay on the next Open.
-    if (shutting_down_) return;
+    if (shutting_down_) {
+      DeliverEvents();
+      return;
+    }
     if (HoldFlushWhileL0Full()) continue;
-    BackgroundFlush();
+    try {
+      BackgroundFlush();
+    } catch (const std::bad_alloc&) {
+      AfterBackgroundOutOfMemory();
+    }
   }
 }
 
@@ -67,15 +75,31 @@ Status DBImpl::FlushOldestImmutable(std::shared_ptr<MemTable>* flushed) {
   ZIGGY_ASSERT(!imm_.empty());
   const Immutable imm = imm_.front();
   *flushed = imm.mem;
-  FileMetaData meta;
   // Registered until the edit naming the table is installed (or the table is removed).
   const PendingOutput pending = NewPendingOutput();
-  meta.number = pending.number();
   FlushJobInfo info;
   info.db_name = dbname_;
-  info.file_number = raw(meta.number);
+  info.file_number = raw(pending.number());
   info.entries = imm.mem->NumEntries();
   NotifyFlushBegin(info);
+  Status s;
+  try {
+    s = FlushImmutable(imm, pending.number(), &info);
+  } catch (const std::bad_alloc&) {
+    // Every begin has its end (listener.h rule 5). Queuing it allocates too: should that fail,
+    // the end is lost and the new std::bad_alloc goes on instead.
+    info.status = Status::IOError("out of memory", "flush");
+    NotifyFlushCompleted(info);
+    throw;
+  }
+  if (s.ok()) ScheduleObsoleteFileDeletion();
+  return s;
+}
+
+Status DBImpl::FlushImmutable(const Immutable& imm, FileNumber number, FlushJobInfo* info_out) {
+  FlushJobInfo& info = *info_out;
+  FileMetaData meta;
+  meta.number = number;
   const EventQueue::Batch begin_events = events_.TakeMine();
   const uint64_t start_micros = env_->NowMicros();
   Status s;
@@ -102,8 +126,7 @@ Status DBImpl::FlushOldestImmutable(std::shared_ptr<MemTable>* flushed) {
   ZIGGY_DB_KILL_POINT("db:flush-installed");
   flushed_sequence_ = imm.last_sequence;
   info.file_bytes = meta.file_bytes;
-  NotifyFlushCompleted(info);  // counts the flush
-  ScheduleObsoleteFileDeletion();
+  NotifyFlushCompleted(info);  // counts the flush; nothing may throw after it
   return Status::OK();
 }
 

@@ -18,17 +18,16 @@ bool EventQueue::HasMine() const {
 
 EventQueue::Batch EventQueue::TakeMine() {
   Batch batch;
-  if (queued_.empty()) return batch;
   const std::thread::id self = std::this_thread::get_id();
-  std::deque<Queued> others;
+  auto mine = [self](const Queued& q) { return q.thread == self; };
+  const auto count = static_cast<size_t>(std::count_if(queued_.begin(), queued_.end(), mine));
+  if (count == 0) return batch;
+  // The one allocation, before anything moves: if it throws, the queue is as it was.
+  batch.reserve(count);
   for (Queued& q : queued_) {
-    if (q.thread == self) {
-      batch.push_back(std::move(q.callback));
-    } else {
-      others.push_back(std::move(q));
-    }
+    if (mine(q)) batch.push_back(std::move(q.callback));  // within capacity: no allocation
   }
-  queued_ = std::move(others);
+  std::erase_if(queued_, mine);  // moves and frees only
   return batch;
 }
 

@@ -45,7 +45,8 @@ class EventQueue {
   void Push(Callback callback);
   // True if the calling thread has events queued. Precondition: DB mutex held.
   bool HasMine() const;
-  // Removes and returns the calling thread's events. Precondition: DB mutex held.
+  // Removes and returns the calling thread's events. Precondition: DB mutex held. If it throws
+  // (std::bad_alloc), the queue is unchanged.
   Batch TakeMine();
   // Runs `batch` on every listener, in registration order. Precondition: DB mutex NOT held.
   void Deliver(const Batch& batch) const;
