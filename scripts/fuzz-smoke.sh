@@ -34,7 +34,10 @@ scratch=$(mktemp -d "${TMPDIR:-/tmp}/ziggy-fuzz-smoke.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 # UBSan only reports by default; make each finding fatal so libFuzzer counts it as a crash.
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+# No allocation stacks recorded (malloc_context_size=0): db_fuzz runs 1.4x the inputs per second
+# (139 -> 199 in 30 s from its seeds) and nothing goes undetected; rerunning a kept input with the
+# defaults gives a report with the stacks (the command printed below).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:malloc_context_size=0}
 
 echo "fuzz-smoke: ${#binaries[@]} target(s), ${seconds}s / ${runs} inputs each, $jobs at a time, from $dir"
 
@@ -82,7 +85,7 @@ fuzz_target() {
     fi
     crashes=$(find "$artifacts" -type f -newer "$started" 2>/dev/null | head -5)
     if [ -n "$crashes" ]; then
-      echo "    inputs kept (reproduce with: $binary <file>):"
+      echo "    inputs kept (reproduce, with allocation stacks: ASAN_OPTIONS=detect_leaks=1 $binary <file>):"
       while read -r crash; do echo "      $crash"; done <<<"$crashes"
     fi
   fi
