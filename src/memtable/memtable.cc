@@ -99,6 +99,9 @@ MemTable::MemTable(const InternalKeyComparator& comparator, size_t capacity_byte
       filter_(capacity_bytes == 0
                   ? nullptr
                   : std::make_unique<MemTableFilter>(MemTableFilterBytes(capacity_bytes))),
+      index_(capacity_bytes == 0 || comparator.user_comparator() != BytewiseComparator()
+                 ? nullptr
+                 : std::make_unique<MemTableIndex>(MemTableIndexSlots(capacity_bytes))),
       first_sequence_(first_sequence) {}
 
 void MemTable::Add(SequenceNumber sequence, ValueType type, std::string_view user_key,
@@ -123,13 +126,15 @@ void MemTable::AddImpl(SequenceNumber sequence, ValueType type, std::string_view
   const size_t entry_bytes =
       VarintLength(key_bytes) + size_t{key_bytes} + VarintLength(value_bytes) + value_bytes;
 
+  const uint64_t hash = KeyHash(user_key);
+  if (index_ != nullptr) index_->Prefetch(hash);
   // The filter bits go in before the entry is linked, so any reader that can find the entry
   // also passes the filter.
   if (filter_ != nullptr) {
     if constexpr (kConcurrent) {
-      filter_->AddConcurrently(MemTableFilter::HashKey(user_key));
+      filter_->AddConcurrently(hash);
     } else {
-      filter_->Add(MemTableFilter::HashKey(user_key));
+      filter_->Add(hash);
     }
   }
   const auto fill = [&](char* entry) {
@@ -150,13 +155,39 @@ void MemTable::AddImpl(SequenceNumber sequence, ValueType type, std::string_view
       ZIGGY_ASSERT(DecodePrefixed(value_start) == value);
     }
   };
+  const char* entry = nullptr;
   if constexpr (kConcurrent) {
-    table_.InsertConcurrently(entry_bytes, fill);
+    entry = table_.InsertConcurrently(entry_bytes, fill);
     num_entries_.fetch_add(1, std::memory_order_relaxed);
   } else {
-    table_.Insert(entry_bytes, fill);
+    entry = table_.Insert(entry_bytes, fill);
     num_entries_.store(NumEntries() + 1, std::memory_order_relaxed);  // single writer
   }
+  if (index_ != nullptr) {
+    // After the link (MemTableIndex invariant 2). Sequences of one user key are unique
+    // (invariant 2 above), so another entry of it is either older or newer.
+    index_->Insert(hash, entry, [&](const char* other) {
+      const std::string_view other_key = DecodePrefixed(other);
+      const size_t other_user = other_key.size() - kInternalKeyTrailerBytes;
+      if (other_user != user_key.size() ||
+          std::memcmp(other_key.data(), user_key.data(), other_user) != 0) {
+        return MemTableIndex::Relation::kOtherKey;
+      }
+      const SequenceNumber other_sequence{DecodeFixed64(other_key.data() + other_user) >> 8};
+      ZIGGY_DASSERT(raw(other_sequence) != raw(sequence));
+      return raw(other_sequence) > raw(sequence) ? MemTableIndex::Relation::kSameKeyNewer
+                                                 : MemTableIndex::Relation::kSameKeyOlder;
+    });
+  }
+}
+
+const char* MemTable::FindNewest(uint64_t hash, std::string_view user_key) const {
+  ZIGGY_DASSERT(index_complete());
+  return index_->Find(hash, [user_key](const char* entry) {
+    const std::string_view key = DecodePrefixed(entry);
+    return key.size() - kInternalKeyTrailerBytes == user_key.size() &&
+           std::memcmp(key.data(), user_key.data(), user_key.size()) == 0;
+  });
 }
 
 bool MemTable::Get(const LookupKey& key, std::string* value, Status* status) const {
@@ -167,19 +198,34 @@ bool MemTable::Get(const LookupKey& key, std::string* value, Status* status) con
 }
 
 bool MemTable::Get(const LookupKey& key, std::string_view* value, Status* status) const {
-  if (filter_ != nullptr && !filter_->MayContain(MemTableFilter::HashKey(key.user_key()))) {
-    return false;
-  }
+  const uint64_t hash = KeyHash(key.user_key());
+  if (filter_ != nullptr && !filter_->MayContain(hash)) return false;
+  const SequenceNumber sequence{ExtractTag(key.internal_key()) >> 8};
   Table::Iterator iter(&table_);
-  // Lands on the first entry ordering at or after (user_key, sequence, kValueTypeForSeek): the
-  // newest entry of user_key with a sequence <= the lookup's, if user_key has one.
-  iter.Seek(key.memtable_key().data());
-  if (!iter.Valid()) return false;
+  if (index_complete()) {
+    // From the key's newest entry, on through its older ones (they follow it in the list) to the
+    // first with a sequence <= the lookup's.
+    const char* newest = FindNewest(hash, key.user_key());
+    if (newest == nullptr) return false;
+    iter.SeekToEntry(newest);
+    while (true) {
+      const std::string_view ikey = DecodePrefixed(iter.key());
+      if (ExtractUserKey(ikey) != key.user_key()) return false;  // only newer versions here
+      if ((ExtractTag(ikey) >> 8) <= raw(sequence)) break;
+      iter.Next();
+      if (!iter.Valid()) return false;
+    }
+  } else {
+    // Lands on the first entry ordering at or after (user_key, sequence, kValueTypeForSeek): the
+    // newest entry of user_key with a sequence <= the lookup's, if user_key has one.
+    iter.Seek(key.memtable_key().data());
+    if (!iter.Valid()) return false;
+  }
   const char* value_start = nullptr;
   ParsedInternalKey parsed;
   ZIGGY_ASSERT(ParseInternalKey(DecodePrefixed(iter.key(), &value_start), &parsed));
   if (comparator_.user_comparator()->Compare(parsed.user_key, key.user_key()) != 0) return false;
-  ZIGGY_DASSERT(raw(parsed.sequence) <= (ExtractTag(key.internal_key()) >> 8));
+  ZIGGY_DASSERT(raw(parsed.sequence) <= raw(sequence));
   switch (parsed.type) {
     case ValueType::kValue: {
       *value = DecodePrefixed(value_start);
@@ -195,8 +241,12 @@ bool MemTable::Get(const LookupKey& key, std::string_view* value, Status* status
 }
 
 std::optional<SequenceNumber> MemTable::NewestSequence(std::string_view user_key) const {
-  if (filter_ != nullptr && !filter_->MayContain(MemTableFilter::HashKey(user_key))) {
-    return std::nullopt;
+  const uint64_t hash = KeyHash(user_key);
+  if (filter_ != nullptr && !filter_->MayContain(hash)) return std::nullopt;
+  if (index_complete()) {
+    const char* newest = FindNewest(hash, user_key);
+    if (newest == nullptr) return std::nullopt;
+    return SequenceNumber{ExtractTag(DecodePrefixed(newest)) >> 8};
   }
   const LookupKey lookup(user_key, SequenceNumber{kMaxSequenceNumber});
   Table::Iterator iter(&table_);

@@ -5,7 +5,9 @@
 //
 // Each entry is stored in its node's own arena allocation, right after the node's links, so a
 // search reads a node and its key from adjacent memory. A memtable built with a capacity also
-// keeps a MemTableFilter over its user keys, so Get for a key it never saw skips the search.
+// keeps a MemTableFilter over its user keys, so Get for a key it never saw skips the search, and
+// (under the bytewise comparator) a MemTableIndex from each user key to its newest entry, so Get
+// for a key it holds skips it too.
 //
 // Thread safety: Add needs external synchronisation (one writer at a time; the DB's write leader).
 // AddConcurrently may run on several threads at once (the members of one write group, each
@@ -31,6 +33,7 @@
 #include "base/dbformat.h"
 #include "memtable/arena.h"
 #include "memtable/memtable_filter.h"
+#include "memtable/memtable_index.h"
 #include "memtable/skiplist.h"
 #include "ziggydb/iterator.h"
 #include "ziggydb/status.h"
@@ -40,7 +43,8 @@ namespace ziggydb {
 class MemTable {
  public:
   // `comparator` must outlive the memtable. capacity_bytes: the size the memtable is expected to
-  // reach (the DB's memtable_bytes); it sizes the key filter, counted in ApproximateMemoryBytes.
+  // reach (the DB's memtable_bytes); it sizes the key filter and index, counted in
+  // ApproximateMemoryBytes.
   // 0 means unknown: no filter. first_sequence: the lowest sequence the memtable may be given
   // (the DB's next sequence when it creates the memtable): with the newer memtables it holds every
   // write from there on, which is what transactions are validated against.
@@ -75,12 +79,16 @@ class MemTable {
   // InternalKeyComparator (so versions of one user key run newest first). status() is always OK.
   std::unique_ptr<Iterator> NewIterator() const;
 
-  // Bytes held by the arena and the filter, readable from any thread (relaxed; a statistic for
-  // flush decisions).
+  // Bytes held by the arena, the filter and the index, readable from any thread (relaxed; a
+  // statistic for flush decisions).
   size_t ApproximateMemoryBytes() const {
-    return arena_.MemoryUsage() + (filter_ != nullptr ? filter_->bytes() : 0);
+    return arena_.MemoryUsage() + (filter_ != nullptr ? filter_->bytes() : 0) +
+           (index_ != nullptr ? index_->bytes() : 0);
   }
   bool has_filter() const { return filter_ != nullptr; }
+  bool has_index() const { return index_ != nullptr; }
+  // False once the index gave up (more keys than it was sized for): lookups search the list.
+  bool index_complete() const { return index_ != nullptr && index_->complete(); }
   uint64_t NumEntries() const { return num_entries_.load(std::memory_order_relaxed); }
   bool Empty() const { return NumEntries() == 0; }
   SequenceNumber first_sequence() const { return first_sequence_; }
@@ -91,6 +99,13 @@ class MemTable {
   template <bool kConcurrent>
   void AddImpl(SequenceNumber sequence, ValueType type, std::string_view user_key,
                std::string_view value);
+  // The hash the filter and the index key user_key by (0 when there are neither).
+  uint64_t KeyHash(std::string_view user_key) const {
+    return filter_ != nullptr || index_ != nullptr ? MemTableFilter::HashKey(user_key) : 0;
+  }
+  // The newest entry of user_key through the index, or null if there is none. Precondition:
+  // index_complete().
+  const char* FindNewest(uint64_t hash, std::string_view user_key) const;
 
   // Orders arena entries (pointers to their varint32-prefixed internal key).
   struct EntryComparator {
@@ -105,6 +120,9 @@ class MemTable {
   Arena arena_;
   Table table_;
   const std::unique_ptr<MemTableFilter> filter_;  // null without a capacity
+  // Null without a capacity or under another user comparator than the bytewise one (the index
+  // takes equal bytes for equal keys).
+  const std::unique_ptr<MemTableIndex> index_;
   const SequenceNumber first_sequence_;
   // Relaxed: a count for statistics (fetch_add from concurrent writers); entries are published to
   // readers by the skiplist, not through this counter.

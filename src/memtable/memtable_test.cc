@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -57,6 +58,8 @@ INSTANTIATE_TEST_SUITE_P(Filter, MemTableTest, ::testing::Bool(),
 
 TEST_P(MemTableTest, FilterPresenceFollowsCapacity) {
   EXPECT_EQ(memtable_.has_filter(), GetParam());
+  EXPECT_EQ(memtable_.has_index(), GetParam());
+  EXPECT_EQ(memtable_.index_complete(), GetParam());
   // The filter is counted: an empty memtable with one is at least the filter's size.
   if (GetParam()) {
     EXPECT_GE(memtable_.ApproximateMemoryBytes(), MemTableFilterBytes(Capacity()));
@@ -232,6 +235,8 @@ TEST_P(MemTableTest, MatchesModelForRandomVersions) {
     }
     ASSERT_EQ(Get(key, at), expected) << "at " << at;
   }
+  // The lookups above went through the index, not the list search it falls back to.
+  EXPECT_EQ(memtable_.index_complete(), GetParam());
 }
 
 // Readers call Get and scan while the writer adds; a key added before a reader looked must be
@@ -294,7 +299,11 @@ TEST_P(MemTableTest, ConcurrentAddsKeepEveryVersion) {
       const uint64_t sequence = 1 + i * kWriters + w;
       ASSERT_EQ(Get("key" + std::to_string(i), sequence), "v" + std::to_string(sequence));
     }
+    // The index kept the newest of the versions that raced for the key's slot.
+    ASSERT_EQ(memtable_.NewestSequence("key" + std::to_string(i)),
+              SequenceNumber{1 + i * kWriters + kWriters - 1});
   }
+  EXPECT_EQ(memtable_.index_complete(), GetParam());
   auto it = memtable_.NewIterator();
   uint64_t entries = 0;
   std::string previous;
@@ -303,6 +312,93 @@ TEST_P(MemTableTest, ConcurrentAddsKeepEveryVersion) {
     previous.assign(it->key());
   }
   EXPECT_EQ(entries, kWriters * per_writer);
+}
+
+// Writers add versions of a few keys at once while readers look them up: once a reader knows a
+// version was added (published after its Add returned), Get and NewestSequence return it or a
+// newer one (the index's slot for a key only ever moves to newer entries).
+TEST_P(MemTableTest, ConcurrentReadersSeeTheNewestVersionWhileWritersAdd) {
+  constexpr uint64_t kWriters = 2;
+  constexpr uint64_t kKeys = 16;
+  const uint64_t per_writer = test::ScaledIterations(4000);
+  std::atomic<uint64_t> latest[kKeys] = {};  // the newest published sequence of each key
+  std::atomic<bool> writing{true};
+  std::atomic<bool> failed{false};
+  auto key_of = [](uint64_t k) { return "key" + std::to_string(k); };
+  std::vector<std::thread> threads;
+  for (int r = 0; r < 2; ++r) {
+    threads.emplace_back([&] {
+      while (writing.load() && !failed.load()) {
+        for (uint64_t k = 0; k < kKeys; ++k) {
+          const uint64_t known = latest[k].load(std::memory_order_acquire);
+          if (known == 0) continue;
+          const std::string value = Get(key_of(k), kMaxSequenceNumber);
+          const std::optional<SequenceNumber> newest = memtable_.NewestSequence(key_of(k));
+          if (value == "MISSING" || std::stoull(value.substr(1)) < known || !newest ||
+              raw(*newest) < known) {
+            failed = true;
+          }
+        }
+      }
+    });
+  }
+  std::vector<std::thread> writers;
+  for (uint64_t w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (uint64_t i = 0; i < per_writer; ++i) {
+        const uint64_t k = i % kKeys;
+        const uint64_t sequence = 1 + i * kWriters + w;
+        memtable_.AddConcurrently(SequenceNumber{sequence}, ValueType::kValue, key_of(k),
+                                  "v" + std::to_string(sequence));
+        uint64_t seen = latest[k].load(std::memory_order_relaxed);
+        while (seen < sequence &&
+               !latest[k].compare_exchange_weak(seen, sequence, std::memory_order_release)) {
+        }
+      }
+    });
+  }
+  for (auto& t : writers)
+    t.join();
+  writing = false;
+  for (auto& t : threads)
+    t.join();
+  EXPECT_FALSE(failed.load());
+  for (uint64_t k = 0; k < kKeys; ++k)
+    EXPECT_EQ(memtable_.NewestSequence(key_of(k)), SequenceNumber{latest[k].load()});
+}
+
+// A memtable holding far more keys than its index has slots: the index gives up (it cannot
+// probe past kMaxProbes) and every lookup searches the list, still exact.
+TEST(MemTableIndex, AnIndexThatOverflowsFallsBackToTheList) {
+  const InternalKeyComparator comparator(BytewiseComparator());
+  // The smallest index (kMinSlots) and several times as many keys, each in three versions.
+  MemTable memtable(comparator, MemTableIndex::kMinSlots * 96);
+  ASSERT_TRUE(memtable.index_complete());
+  constexpr uint64_t kKeys = MemTableIndex::kMinSlots * 4;
+  for (uint64_t version = 0; version < 3; ++version) {
+    for (uint64_t i = 0; i < kKeys; ++i) {
+      const uint64_t sequence = 1 + version * kKeys + i;
+      memtable.Add(SequenceNumber{sequence}, ValueType::kValue, "key" + std::to_string(i),
+                   "v" + std::to_string(sequence));
+    }
+  }
+  EXPECT_FALSE(memtable.index_complete());
+  for (uint64_t i = 0; i < kKeys; ++i) {
+    for (uint64_t version = 0; version < 3; ++version) {
+      const uint64_t sequence = 1 + version * kKeys + i;
+      std::string value;
+      Status status;
+      ASSERT_TRUE(memtable.Get(LookupKey("key" + std::to_string(i), SequenceNumber{sequence}),
+                               &value, &status));
+      EXPECT_EQ(value, "v" + std::to_string(sequence));
+    }
+    EXPECT_EQ(memtable.NewestSequence("key" + std::to_string(i)),
+              SequenceNumber{1 + 2 * kKeys + i});
+  }
+  std::string value;
+  Status status;
+  EXPECT_FALSE(
+      memtable.Get(LookupKey("absent", SequenceNumber{kMaxSequenceNumber}), &value, &status));
 }
 
 // Many keys with the filter: every added key is still found (no false negatives), and most
@@ -338,6 +434,7 @@ TEST(MemTableCustomComparator, OrdersAndFindsByTheUserComparator) {
   ReverseComparator reverse;
   InternalKeyComparator comparator(&reverse);
   MemTable memtable(comparator, size_t{1} << 20);
+  EXPECT_FALSE(memtable.has_index());  // it takes equal bytes for equal keys: bytewise only
   memtable.Add(SequenceNumber{1}, ValueType::kValue, "a", "a1");
   memtable.Add(SequenceNumber{2}, ValueType::kValue, "c", "c2");
   memtable.Add(SequenceNumber{3}, ValueType::kValue, "b", "b3");

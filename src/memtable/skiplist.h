@@ -54,13 +54,13 @@ class SkipList {
   // Adds an entry of entry_bytes, written by fill(char* entry) into the new node before it is
   // linked. The entry shares the node's allocation (and cache lines) with its links, so a search
   // touches one place per node. Precondition: no entry comparing equal is in the list. Single
-  // writer.
+  // writer. Returns the entry (for Iterator::SeekToEntry).
   template <typename Fill>
-  void Insert(size_t entry_bytes, Fill&& fill);
+  const char* Insert(size_t entry_bytes, Fill&& fill);
   // Insert for several writers at once (see Thread safety): allocates through the arena's
   // concurrent path and draws node heights from a per-thread generator.
   template <typename Fill>
-  void InsertConcurrently(size_t entry_bytes, Fill&& fill);
+  const char* InsertConcurrently(size_t entry_bytes, Fill&& fill);
   bool Contains(const char* key) const;
 
   // A cursor over the list. Not thread-safe itself; many may exist, one per thread.
@@ -89,6 +89,11 @@ class SkipList {
     // Last key <= target (one descent, so a concurrent insert cannot land it past target).
     void SeekForPrev(const char* target) { node_ = list_->FindLast(target, /*or_equal=*/true); }
     void SeekToFirst() { node_ = list_->head_->Next(0); }
+    // At the entry an Insert into this list returned, without a search. The caller must have
+    // learned of the entry after that Insert linked it (e.g. through a release/acquire pair).
+    void SeekToEntry(const char* entry) {
+      node_ = reinterpret_cast<Node*>(const_cast<char*>(entry));  // the node is its entry's address
+    }
     void SeekToLast() { node_ = list_->FindLast(nullptr, false); }
 
    private:
@@ -259,11 +264,12 @@ typename SkipList<Comparator>::Node* SkipList<Comparator>::FindLast(const char* 
 
 template <class Comparator>
 template <typename Fill>
-void SkipList<Comparator>::Insert(size_t entry_bytes, Fill&& fill) {
+const char* SkipList<Comparator>::Insert(size_t entry_bytes, Fill&& fill) {
   const int height = RandomHeight();
   Node* node = NewNode(height, entry_bytes);
   fill(node->mutable_entry());
   LinkNode(node, height);
+  return node->entry();
 }
 
 template <class Comparator>
@@ -293,7 +299,7 @@ void SkipList<Comparator>::LinkNode(Node* node, int height) {
 
 template <class Comparator>
 template <typename Fill>
-void SkipList<Comparator>::InsertConcurrently(size_t entry_bytes, Fill&& fill) {
+const char* SkipList<Comparator>::InsertConcurrently(size_t entry_bytes, Fill&& fill) {
   // Heights need only be independent draws, but one writer must draw the same heights in every
   // run (heights decide the memtable's size and so when it is switched: deterministic replay,
   // tests/deterministic_replay_test.cc): each thread keeps a generator for the list it last
@@ -312,6 +318,7 @@ void SkipList<Comparator>::InsertConcurrently(size_t entry_bytes, Fill&& fill) {
   Node* node = NewNode(height, entry_bytes, /*concurrent=*/true);
   fill(node->mutable_entry());
   LinkNodeConcurrently(node, height);
+  return node->entry();
 }
 
 template <class Comparator>
