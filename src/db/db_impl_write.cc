@@ -159,20 +159,29 @@ Status DBImpl::SwitchMemtable() {
   // the old one ends, so that recovery sees if it lost its tail in a power loss.
   const wal::LogHead head = wal_set_.NextHead();
   WalSet* const wal_set = &wal_set_;  // CreateLog needs no lock
+  // The leader switches between groups: every sequence published so far is in older memtables,
+  // and none is published until it is done.
+  const SequenceNumber last_sequence = versions_->LastSequence();
+  const size_t memtable_bytes = memory_budget_.memtable_switch_bytes();
   std::unique_ptr<wal::Writer> new_log;
+  std::shared_ptr<MemTable> new_mem;
   Status s;
   {
     MutexUnlock unlock(&mu_);
     s = wal_set->CreateLog(new_number, head, &new_log);
+    // Building a memtable zeroes its filter and key index (~7 MB for 64 MiB): not under mu_.
+    if (s.ok()) {
+      new_mem =
+          std::make_shared<MemTable>(icmp_, memtable_bytes, SequenceNumber{raw(last_sequence) + 1});
+    }
   }
   if (!s.ok()) {
     Log("creating WAL " + std::to_string(raw(new_number)) + " failed: " + s.ToString());
     return s;
   }
-  imm_.push_back(Immutable{mem_, new_number, versions_->LastSequence()});
-  // The leader switches between groups: every sequence published so far is in older memtables.
-  mem_ = std::make_shared<MemTable>(icmp_, memory_budget_.memtable_switch_bytes(),
-                                    SequenceNumber{raw(versions_->LastSequence()) + 1});
+  ZIGGY_ASSERT(versions_->LastSequence() == last_sequence);
+  imm_.push_back(Immutable{mem_, new_number, last_sequence});
+  mem_ = std::move(new_mem);
   InstallSuperVersion();
   wal_set_.Install(new_number, std::move(new_log));
   RebalanceMemory();  // the queued memtable now counts as immutable
