@@ -43,17 +43,22 @@ before=$(snapshot "$DB")
 [[ "$(snapshot "$DB")" == "$before" ]] || fail "dump changed the DB directory"
 
 # Ctrl-C: dump blocked on a full pipe, restore-dump waiting for more input; both exit 130, and
-# restore-dump removes the DB it created.
+# restore-dump removes the DB it created. --foreground: without it timeout signals the command
+# and then its own process group, so the command may get SIGINT twice, and a second Ctrl-C is
+# meant to kill (SA_RESETHAND) before anything is cleaned up.
 expect_rc 0 "$ZIGGY" load --db "$WORK/big" --num 40000 --value-size 100  # a 4.6 MB dump
-timeout --preserve-status -s INT 1 "$ZIGGY" dump --db "$WORK/big" 2>"$WORK/err" |
+timeout --foreground --preserve-status -s INT 1 "$ZIGGY" dump --db "$WORK/big" 2>"$WORK/err" |
   (sleep 2; cat >/dev/null)
 rc=${PIPESTATUS[0]}
 [[ $rc -eq 130 ]] || fail "dump exited $rc after SIGINT, want 130 ($(cat "$WORK/err"))"
+grep -q "interrupted after" "$WORK/err" || fail "dump did not report the interruption"
 (head -c 1000 "$WORK/all.dump"; sleep 2) |
-  timeout --preserve-status -s INT 1 "$ZIGGY" restore-dump --db "$WORK/int" --from-dump - 2>"$WORK/err"
+  timeout --foreground --preserve-status -s INT 1 "$ZIGGY" restore-dump --db "$WORK/int" \
+    --from-dump - 2>"$WORK/err"
 rc=$?
 [[ $rc -eq 130 ]] || fail "restore-dump exited $rc after SIGINT, want 130 ($(cat "$WORK/err"))"
 [[ ! -e "$WORK/int" ]] || fail "an interrupted restore-dump left $WORK/int behind"
+grep -q "the new DB was removed" "$WORK/err" || fail "restore-dump did not report the removal"
 
 # A key range: [--from, --to).
 expect_rc 0 "$ZIGGY" dump --db "$DB" --from k000000000000100 --to k000000000000200 --out "$WORK/range.dump"

@@ -163,6 +163,9 @@ Status RestoreInto(DB* db, DumpReader* reader, ProgressBar* bar) {
 // The target must hold no DB; whatever fails, the DB this command created is destroyed, so a
 // failed or interrupted restore leaves nothing behind.
 ExitCode RunRestore(const RestoreArgs& args) {
+  // Before the DB exists: a Ctrl-C that came while it was being created (a slow disk, a loaded
+  // machine) must still remove it, not end the process with the default action.
+  const InterruptScope interrupt_scope;
   std::FILE* in = stdin;
   if (args.from_dump != "-") {
     in = std::fopen(args.from_dump.c_str(), "rb");
@@ -181,11 +184,12 @@ ExitCode RunRestore(const RestoreArgs& args) {
     if (in != stdin) std::fclose(in);
     return ExitCodeFor(s);
   }
-  const InterruptScope interrupt_scope;
   FileDumpSource source(in);
   DumpReader reader(&source);
   Status s;
-  {
+  if (InterruptRequested()) {
+    s = Status::IOError("interrupted (Ctrl-C)");
+  } else {
     ProgressBar bar("restore-dump", total, args.progress || StderrIsTty(), ProgressUnit::kBytes);
     s = RestoreInto(db.get(), &reader, &bar);
   }
