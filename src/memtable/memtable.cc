@@ -165,7 +165,7 @@ void MemTable::AddImpl(SequenceNumber sequence, ValueType type, std::string_view
   }
   if (index_ != nullptr) {
     // After the link (MemTableIndex invariant 2). Sequences of one user key are unique
-    // (invariant 2 above), so another entry of it is either older or newer.
+    // (memtable.h, invariant 2), so another entry of it is either older or newer.
     index_->Insert(hash, entry, [&](const char* other) {
       const std::string_view other_key = DecodePrefixed(other);
       const size_t other_user = other_key.size() - kInternalKeyTrailerBytes;
