@@ -105,8 +105,7 @@ class MemTableFilter {
   }
 
   std::atomic<uint64_t>* Line(uint64_t hash) const {
-    const auto line =
-        static_cast<size_t>((static_cast<unsigned __int128>(hash) * num_lines_) >> 64);
+    const auto line = static_cast<size_t>(FastRange(hash, num_lines_));
     return &words_[line * kWordsPerLine];
   }
 

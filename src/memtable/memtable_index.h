@@ -35,6 +35,7 @@
 #include <memory>
 
 #include "util/assert.h"
+#include "util/hash.h"
 
 namespace ziggydb {
 
@@ -117,9 +118,7 @@ class MemTableIndex {
     return reinterpret_cast<const char*>(static_cast<uintptr_t>(slot & ~kTagMask));
   }
   // The first slot to probe, by the hash's high bits (FastRange: any count of slots, evenly).
-  size_t Home(uint64_t hash) const {
-    return static_cast<size_t>((static_cast<unsigned __int128>(hash) * num_slots_) >> 64);
-  }
+  size_t Home(uint64_t hash) const { return static_cast<size_t>(FastRange(hash, num_slots_)); }
   void MarkIncomplete() { incomplete_.store(true, std::memory_order_release); }
 
   const size_t num_slots_;
@@ -129,7 +128,10 @@ class MemTableIndex {
 
 // Slots for a memtable that is to hold memtable_bytes: one per 96 bytes, about one and a half per
 // entry of a 16-byte key and 100-byte value (~140 bytes with its node), so that linear probing
-// stays short; 8.3% of the memtable's size.
+// stays short; 8.3% of the memtable's size. Not capped, unlike the filter
+// (MemTableFilterBytes): a capped index would give up on a large memtable, and every Get of its
+// keys would search the list again. Bounded by kMemtableBytesRange (at most 341 MiB for a 4 GiB
+// memtable) and counted in MemTable::ApproximateMemoryBytes, so the memory budget sees it.
 inline size_t MemTableIndexSlots(size_t memtable_bytes) {
   return memtable_bytes / 96;
 }

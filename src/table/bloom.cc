@@ -31,11 +31,6 @@ inline uint64_t Mix64(uint64_t x) {
   return x;
 }
 
-// Maps x uniformly onto [0, m) by its high bits; no division.
-inline uint64_t FastRange(uint64_t x, uint64_t m) {
-  return static_cast<uint64_t>((static_cast<unsigned __int128>(x) * m) >> 64);
-}
-
 // Hash64 is XXH3_64bits_withSeed; the seed is part of the format.
 inline uint64_t KeyHash(std::string_view key) {
   return Hash64(key, /*seed=*/0);

@@ -18,6 +18,12 @@ inline uint64_t Hash64(std::string_view bytes, uint64_t seed) {
   return Hash64(bytes.data(), bytes.size(), seed);
 }
 
+// Maps x evenly onto [0, n) by its high bits, (x * n) >> 64 in 128-bit arithmetic: a range
+// reduction for any n (not only powers of two) without a division. n == 0 gives 0.
+inline uint64_t FastRange(uint64_t x, uint64_t n) {
+  return static_cast<uint64_t>((static_cast<unsigned __int128>(x) * n) >> 64);
+}
+
 }  // namespace ziggydb
 
 #endif  // ZIGGYDB_UTIL_HASH_H_

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "util/hash.h"
+
 namespace ziggydb {
 
 class Random {
@@ -30,9 +32,7 @@ class Random {
   }
   uint32_t Next32() { return static_cast<uint32_t>(Next64() >> 32); }
   // Uniform in [0, n). Precondition: n > 0.
-  uint64_t Uniform(uint64_t n) {
-    return static_cast<uint64_t>((static_cast<unsigned __int128>(Next64()) * n) >> 64);
-  }
+  uint64_t Uniform(uint64_t n) { return FastRange(Next64(), n); }
   // True with probability 1/n.
   bool OneIn(uint64_t n) { return Uniform(n) == 0; }
   // Uniform in [0, 2^max_log): picks the exponent uniformly, then a value below it; skews toward
