@@ -190,6 +190,25 @@ const char* MemTable::FindNewest(uint64_t hash, std::string_view user_key) const
   });
 }
 
+bool MemTable::SeekThroughIndex(std::string_view target, Table::Iterator* iter) const {
+  ZIGGY_ASSERT(target.size() >= kInternalKeyTrailerBytes);
+  if (!index_complete()) return false;
+  const std::string_view user_key = ExtractUserKey(target);
+  const char* newest = FindNewest(KeyHash(user_key), user_key);
+  if (newest == nullptr) return false;  // the answer is some other key's entry: search
+  // The entries before `newest` in the list order before user_key (it is the key's newest), so
+  // the answer is the first one from here on that is not a newer version of user_key.
+  const uint64_t tag = ExtractTag(target);
+  iter->SeekToEntry(newest);
+  for (int step = 0; step < kMaxIndexSeekSteps; ++step) {
+    const std::string_view ikey = DecodePrefixed(iter->key());
+    if (ExtractUserKey(ikey) != user_key || ExtractTag(ikey) <= tag) return true;
+    iter->Next();
+    if (!iter->Valid()) return true;
+  }
+  return false;  // many versions newer than the target: the search skips them faster
+}
+
 bool MemTable::Get(const LookupKey& key, std::string* value, Status* status) const {
   std::string_view found;
   if (!Get(key, &found, status)) return false;
@@ -264,13 +283,15 @@ std::optional<SequenceNumber> MemTable::NewestSequence(std::string_view user_key
 // them with entries.
 class MemTable::MemTableIterator final : public Iterator {
  public:
-  explicit MemTableIterator(const Table* table) : iter_(table) {}
+  explicit MemTableIterator(const MemTable* mem) : mem_(mem), iter_(&mem->table_) {}
 
   bool Valid() const override { return iter_.Valid(); }
   void SeekToFirst() override { iter_.SeekToFirst(); }
   void SeekToLast() override { iter_.SeekToLast(); }
   // Precondition for both seeks: target is an internal key (>= 8 bytes).
-  void Seek(std::string_view target) override { iter_.Seek(EncodeTarget(target)); }
+  void Seek(std::string_view target) override {
+    if (!mem_->SeekThroughIndex(target, &iter_)) iter_.Seek(EncodeTarget(target));
+  }
   void SeekForPrev(std::string_view target) override { iter_.SeekForPrev(EncodeTarget(target)); }
   void Next() override { iter_.Next(); }
   void Prev() override { iter_.Prev(); }
@@ -297,6 +318,7 @@ class MemTable::MemTableIterator final : public Iterator {
     return encoded;
   }
 
+  const MemTable* const mem_;
   Table::Iterator iter_;
   // A seek target's encoding: inline_ up to its size (no allocation for short keys), else scratch_.
   char inline_[64];
@@ -304,7 +326,7 @@ class MemTable::MemTableIterator final : public Iterator {
 };
 
 std::unique_ptr<Iterator> MemTable::NewIterator() const {
-  return std::make_unique<MemTableIterator>(&table_);
+  return std::make_unique<MemTableIterator>(this);
 }
 
 }  // namespace ziggydb

@@ -116,6 +116,14 @@ class MemTable {
   };
   using Table = SkipList<EntryComparator>;
 
+  // Positions *iter at the first entry at or after the internal key `target`, as a list search
+  // would, by starting from the newest entry of target's user key found through the index.
+  // Returns false, *iter's position then unspecified, when the index cannot say: it is
+  // incomplete, the memtable holds no entry of that user key, or more than kMaxIndexSeekSteps
+  // of its versions are newer than the target.
+  bool SeekThroughIndex(std::string_view target, Table::Iterator* iter) const;
+  static constexpr int kMaxIndexSeekSteps = 8;
+
   const InternalKeyComparator& comparator_;
   Arena arena_;
   Table table_;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <optional>
@@ -236,6 +237,47 @@ TEST_P(MemTableTest, MatchesModelForRandomVersions) {
     ASSERT_EQ(Get(key, at), expected) << "at " << at;
   }
   // The lookups above went through the index, not the list search it falls back to.
+  EXPECT_EQ(memtable_.index_complete(), GetParam());
+}
+
+// Seek lands where a binary search of every entry lands, for targets of present and absent user
+// keys at every sequence: with the index (a present key: from its newest entry, over at most
+// kMaxIndexSeekSteps newer versions) and without it (the list search).
+TEST_P(MemTableTest, SeekLandsOnTheFirstEntryAtOrAfterTheTarget) {
+  Random rnd(test::TestSeed());
+  std::vector<std::string> entries;  // internal keys, sorted below
+  const uint64_t n = test::ScaledIterations(2000);
+  for (uint64_t sequence = 1; sequence <= n; ++sequence) {
+    // A few keys with dozens of versions (more than kMaxIndexSeekSteps), most with one or two.
+    const std::string key = rnd.OneIn(2) ? rnd.Bytes(1) : rnd.Bytes(2 + rnd.Uniform(2));
+    const ValueType type = rnd.OneIn(4) ? ValueType::kDeletion : ValueType::kValue;
+    memtable_.Add(SequenceNumber{sequence}, type, key, type == ValueType::kValue ? "v" : "");
+    entries.push_back(IKey(key, sequence, type));
+  }
+  const auto before = [this](const std::string& a, const std::string& b) {
+    return comparator_.Compare(a, b) < 0;
+  };
+  std::sort(entries.begin(), entries.end(), before);
+  auto it = memtable_.NewIterator();
+  for (uint64_t i = 0; i < n; ++i) {
+    const std::string user_key = rnd.OneIn(2) ? rnd.Bytes(1) : rnd.Bytes(2 + rnd.Uniform(2));
+    const uint64_t sequence = rnd.OneIn(8) ? kMaxSequenceNumber : rnd.Uniform(n + 2);
+    const std::string target =
+        IKey(user_key, sequence, rnd.OneIn(2) ? ValueType::kDeletion : kValueTypeForSeek);
+    const auto expected = std::lower_bound(entries.begin(), entries.end(), target, before);
+    it->Seek(target);
+    if (expected == entries.end()) {
+      ASSERT_FALSE(it->Valid()) << i;
+      continue;
+    }
+    ASSERT_TRUE(it->Valid()) << i;
+    ASSERT_EQ(it->key(), *expected) << i;
+    if (expected + 1 != entries.end()) {  // the position continues as the list's
+      it->Next();
+      ASSERT_TRUE(it->Valid());
+      ASSERT_EQ(it->key(), *(expected + 1)) << i;
+    }
+  }
   EXPECT_EQ(memtable_.index_complete(), GetParam());
 }
 
