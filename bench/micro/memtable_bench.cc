@@ -1,4 +1,5 @@
-// MemTable throughput: Add of random keys (one writer), Get hits and misses, and a full scan, for
+// MemTable throughput: Add of random keys (one writer), Get hits and misses, seeks to present and
+// absent keys with 10 nexts, and a full scan, for
 // memtables of 2^10 .. 2^18 entries with 16-byte user keys and 100-byte values, each memtable
 // built with a capacity as the DB builds them.
 // Needs ziggy_memtable linked into ziggy_micro_bench.
@@ -73,6 +74,31 @@ void BM_MemTableGet(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
 }
 
+// A seek and 10 nexts, as seekrandom's: to a key the memtable holds (through the key index) or
+// to one it does not (the list search).
+void BM_MemTableSeek(benchmark::State& state) {
+  const auto n = static_cast<size_t>(state.range(0));
+  const bool present = state.range(1) != 0;
+  const std::vector<std::string> keys = RandomKeys(n, 301);
+  const std::vector<std::string> targets = present ? keys : RandomKeys(n, 302);
+  const InternalKeyComparator cmp(BytewiseComparator());
+  const auto memtable = Fill(cmp, keys);
+  auto it = memtable->NewIterator();
+  std::string target;
+  size_t i = 0;
+  size_t bytes = 0;
+  for (auto _ : state) {
+    target.clear();
+    AppendInternalKey(&target, targets[i], SequenceNumber{kMaxSequenceNumber}, kValueTypeForSeek);
+    it->Seek(target);
+    for (int step = 0; step < 10 && it->Valid(); ++step, it->Next())
+      bytes += it->value().size();
+    if (++i == n) i = 0;
+  }
+  benchmark::DoNotOptimize(bytes);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+
 void BM_MemTableScan(benchmark::State& state) {
   const auto n = static_cast<size_t>(state.range(0));
   const InternalKeyComparator cmp(BytewiseComparator());
@@ -92,6 +118,7 @@ BENCHMARK(BM_MemTableAdd)
     ->Range(1 << 10, 1 << 18)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MemTableGet)->ArgsProduct({{1 << 10, 1 << 14, 1 << 18}, {0, 1}});
+BENCHMARK(BM_MemTableSeek)->ArgsProduct({{1 << 14, 1 << 18}, {0, 1}});
 BENCHMARK(BM_MemTableScan)
     ->RangeMultiplier(16)
     ->Range(1 << 10, 1 << 18)

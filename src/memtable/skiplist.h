@@ -78,10 +78,6 @@ class SkipList {
     void Next() {
       ZIGGY_ASSERT(Valid());
       node_ = node_->Next(0);
-      // Nodes lie in the arena in insertion order, not key order, so each step of a scan is a
-      // cache miss. Start fetching the node after this one while the caller works on this one.
-      // (A hint only: a stale or null link costs nothing.)
-      if (node_ != nullptr) __builtin_prefetch(node_->RelaxedNext(0));
     }
     // No back links: searches from the top for the last key before this one, O(log n).
     void Prev() {
