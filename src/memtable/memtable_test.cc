@@ -358,7 +358,8 @@ TEST_P(MemTableTest, ConcurrentAddsKeepEveryVersion) {
 
 // Writers add versions of a few keys at once while readers look them up: once a reader knows a
 // version was added (published after its Add returned), Get and NewestSequence return it or a
-// newer one (the index's slot for a key only ever moves to newer entries).
+// newer one (the index's slot for a key only ever moves to newer entries), and a seek at its
+// sequence lands on it.
 TEST_P(MemTableTest, ConcurrentReadersSeeTheNewestVersionWhileWritersAdd) {
   constexpr uint64_t kWriters = 2;
   constexpr uint64_t kKeys = 16;
@@ -370,6 +371,7 @@ TEST_P(MemTableTest, ConcurrentReadersSeeTheNewestVersionWhileWritersAdd) {
   std::vector<std::thread> threads;
   for (int r = 0; r < 2; ++r) {
     threads.emplace_back([&] {
+      const auto it = memtable_.NewIterator();
       while (writing.load() && !failed.load()) {
         for (uint64_t k = 0; k < kKeys; ++k) {
           const uint64_t known = latest[k].load(std::memory_order_acquire);
@@ -378,6 +380,12 @@ TEST_P(MemTableTest, ConcurrentReadersSeeTheNewestVersionWhileWritersAdd) {
           const std::optional<SequenceNumber> newest = memtable_.NewestSequence(key_of(k));
           if (value == "MISSING" || std::stoull(value.substr(1)) < known || !newest ||
               raw(*newest) < known) {
+            failed = true;
+          }
+          // A seek at the published sequence lands on exactly that version (through the index,
+          // from a newer version the writers added since, or by the list search).
+          it->Seek(IKey(key_of(k), known, kValueTypeForSeek));
+          if (!it->Valid() || it->key() != IKey(key_of(k), known, ValueType::kValue)) {
             failed = true;
           }
         }
