@@ -42,9 +42,10 @@ namespace ziggydb {
 
 class MemTable {
  public:
-  // `comparator` must outlive the memtable. capacity_bytes: the size the memtable is expected to
-  // reach (the DB's memtable_bytes); it sizes the key filter and index, counted in
-  // ApproximateMemoryBytes.
+  // `comparator` must outlive the memtable; with a capacity, its user order must hold two keys
+  // equal only when their bytes are (the filter hashes the bytes; every order the DB uses does).
+  // capacity_bytes: the size the memtable is expected to reach (the DB's memtable_bytes); it
+  // sizes the key filter and index, counted in ApproximateMemoryBytes.
   // 0 means unknown: no filter. first_sequence: the lowest sequence the memtable may be given
   // (the DB's next sequence when it creates the memtable): with the newer memtables it holds every
   // write from there on, which is what transactions are validated against.
