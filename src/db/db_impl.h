@@ -484,6 +484,7 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // ended by Close.
   std::unordered_map<TxnClient*, SequenceNumber> transactions_ GUARDED_BY(mu_);
   bool bg_error_reported_ GUARDED_BY(mu_) = false;   // ReportBackgroundError ran
+  bool bg_error_logged_ GUARDED_BY(mu_) = false;     // ... and wrote its LOG line
   bool bg_error_resumable_ GUARDED_BY(mu_) = false;  // bg_error_ came from a flush or compaction
   // Checkpoints and backups: the tables of versions_->current() hold every write up to this
   // sequence and none after it. Set by Open (recovery flushes everything) and by each flush.

@@ -153,12 +153,16 @@ void DBImpl::NotifyStallChange(const StallChange& change) {
 
 void DBImpl::ReportBackgroundError() {
   if (bg_error_.ok() || bg_error_reported_) return;
+  // Out of memory part way: the next call does what is left, each part once.
   try {
     const Status error = bg_error_;
-    Log("event=background_error status=" + QuotedStatus(error));
+    if (!bg_error_logged_) {
+      Log("event=background_error status=" + QuotedStatus(error));
+      bg_error_logged_ = true;
+    }
     events_.Push([this, error](EventListener& l) { l.OnBackgroundError(this, error); });
   } catch (const std::bad_alloc&) {
-    return;  // out of memory: the next call reports it
+    return;
   }
   bg_error_reported_ = true;
   db_stats_->RecordTick(Ticker::kBackgroundErrors);
@@ -251,6 +255,7 @@ Status DBImpl::Resume() {
   Log("event=resumed status=" + QuotedStatus(bg_error_));  // the error cleared
   bg_error_ = Status::OK();
   bg_error_reported_ = false;
+  bg_error_logged_ = false;
   bg_error_resumable_ = false;
   // The failed job's outputs are named by no MANIFEST now: they go; the flush thread redoes the
   // queued memtables, the compaction threads pick again, stalled writers look again.
