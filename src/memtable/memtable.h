@@ -121,7 +121,9 @@ class MemTable {
   // would, by starting from the newest entry of target's user key found through the index.
   // Returns false, *iter's position then unspecified, when the index cannot say: it is
   // incomplete, the memtable holds no entry of that user key, or more than kMaxIndexSeekSteps
-  // of its versions are newer than the target.
+  // of its versions are newer than the target. A version being added concurrently may be linked
+  // before the index names it; it is skipped as a search racing its link would skip it, and the
+  // DB publishes its sequence only after the add (index included) returns.
   bool SeekThroughIndex(std::string_view target, Table::Iterator* iter) const;
   static constexpr int kMaxIndexSeekSteps = 8;
 
