@@ -28,16 +28,6 @@ bool ParseInternalKey(std::string_view ikey, ParsedInternalKey* out) {
   return true;
 }
 
-std::string_view ExtractUserKey(std::string_view ikey) {
-  ZIGGY_ASSERT(ikey.size() >= kInternalKeyTrailerBytes);
-  return ikey.substr(0, ikey.size() - kInternalKeyTrailerBytes);
-}
-
-uint64_t ExtractTag(std::string_view ikey) {
-  ZIGGY_ASSERT(ikey.size() >= kInternalKeyTrailerBytes);
-  return DecodeFixed64(ikey.data() + ikey.size() - kInternalKeyTrailerBytes);
-}
-
 // ---- InternalKeyComparator ----
 
 InternalKeyComparator::InternalKeyComparator(const Comparator* user)

@@ -18,6 +18,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/assert.h"
+#include "util/coding.h"
 #include "util/comparator.h"
 
 namespace ziggydb {
@@ -77,10 +79,17 @@ inline void AppendInternalKey(std::string* dst, const ParsedInternalKey& key) {
 
 // Precondition: ikey.size() >= kInternalKeyTrailerBytes (checked; a violation is a bug: callers
 // holding bytes from disk validate them with ParseInternalKey first).
-std::string_view ExtractUserKey(std::string_view ikey);
+// Inline: every merge step, table probe and memtable walk calls these.
+inline std::string_view ExtractUserKey(std::string_view ikey) {
+  ZIGGY_ASSERT(ikey.size() >= kInternalKeyTrailerBytes);
+  return ikey.substr(0, ikey.size() - kInternalKeyTrailerBytes);
+}
 
 // Precondition as for ExtractUserKey.
-uint64_t ExtractTag(std::string_view ikey);
+inline uint64_t ExtractTag(std::string_view ikey) {
+  ZIGGY_ASSERT(ikey.size() >= kInternalKeyTrailerBytes);
+  return DecodeFixed64(ikey.data() + ikey.size() - kInternalKeyTrailerBytes);
+}
 
 // Orders internal keys: user key ascending via the injected user comparator, then tag
 // (sequence, type) descending. Every key passed in must hold at least the 8-byte trailer.
