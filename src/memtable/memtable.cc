@@ -190,23 +190,21 @@ const char* MemTable::FindNewest(uint64_t hash, std::string_view user_key) const
   });
 }
 
-bool MemTable::SeekThroughIndex(std::string_view target, Table::Iterator* iter) const {
-  ZIGGY_ASSERT(target.size() >= kInternalKeyTrailerBytes);
-  if (!index_complete()) return false;
-  const std::string_view user_key = ExtractUserKey(target);
-  const char* newest = FindNewest(KeyHash(user_key), user_key);
-  if (newest == nullptr) return false;  // the answer is some other key's entry: search
+MemTable::IndexSeek MemTable::SeekThroughIndex(uint64_t hash, std::string_view user_key,
+                                               uint64_t tag, Table::Iterator* iter) const {
+  if (!index_complete()) return IndexSeek::kUnknown;
+  const char* newest = FindNewest(hash, user_key);
+  if (newest == nullptr) return IndexSeek::kAbsent;
   // The entries before `newest` in the list order before user_key (it is the key's newest), so
   // the answer is the first one from here on that is not a newer version of user_key.
-  const uint64_t tag = ExtractTag(target);
   iter->SeekToEntry(newest);
   for (int step = 0; step < kMaxIndexSeekSteps; ++step) {
     const std::string_view ikey = DecodePrefixed(iter->key());
-    if (ExtractUserKey(ikey) != user_key || ExtractTag(ikey) <= tag) return true;
+    if (ExtractUserKey(ikey) != user_key || ExtractTag(ikey) <= tag) return IndexSeek::kPositioned;
     iter->Next();
-    if (!iter->Valid()) return true;
+    if (!iter->Valid()) return IndexSeek::kPositioned;
   }
-  return false;  // many versions newer than the target: the search skips them faster
+  return IndexSeek::kUnknown;
 }
 
 bool MemTable::Get(const LookupKey& key, std::string* value, Status* status) const {
@@ -219,32 +217,24 @@ bool MemTable::Get(const LookupKey& key, std::string* value, Status* status) con
 bool MemTable::Get(const LookupKey& key, std::string_view* value, Status* status) const {
   const uint64_t hash = KeyHash(key.user_key());
   if (filter_ != nullptr && !filter_->MayContain(hash)) return false;
-  const SequenceNumber sequence{ExtractTag(key.internal_key()) >> 8};
+  // The lookup key's tag is (sequence, kValueTypeForSeek): the first entry at or after it is the
+  // newest entry of user_key with a sequence <= the lookup's, if user_key has one.
   Table::Iterator iter(&table_);
-  if (index_complete()) {
-    // From the key's newest entry, on through its older ones (they follow it in the list) to the
-    // first with a sequence <= the lookup's.
-    const char* newest = FindNewest(hash, key.user_key());
-    if (newest == nullptr) return false;
-    iter.SeekToEntry(newest);
-    while (true) {
-      const std::string_view ikey = DecodePrefixed(iter.key());
-      if (ExtractUserKey(ikey) != key.user_key()) return false;  // only newer versions here
-      if ((ExtractTag(ikey) >> 8) <= raw(sequence)) break;
-      iter.Next();
-      if (!iter.Valid()) return false;
-    }
-  } else {
-    // Lands on the first entry ordering at or after (user_key, sequence, kValueTypeForSeek): the
-    // newest entry of user_key with a sequence <= the lookup's, if user_key has one.
-    iter.Seek(key.memtable_key().data());
-    if (!iter.Valid()) return false;
+  switch (SeekThroughIndex(hash, key.user_key(), ExtractTag(key.internal_key()), &iter)) {
+    case IndexSeek::kAbsent:
+      return false;
+    case IndexSeek::kPositioned:
+      break;
+    case IndexSeek::kUnknown:
+      iter.Seek(key.memtable_key().data());
+      break;
   }
+  if (!iter.Valid()) return false;
   const char* value_start = nullptr;
   ParsedInternalKey parsed;
   ZIGGY_ASSERT(ParseInternalKey(DecodePrefixed(iter.key(), &value_start), &parsed));
   if (comparator_.user_comparator()->Compare(parsed.user_key, key.user_key()) != 0) return false;
-  ZIGGY_DASSERT(raw(parsed.sequence) <= raw(sequence));
+  ZIGGY_DASSERT(raw(parsed.sequence) <= ExtractTag(key.internal_key()) >> 8);
   switch (parsed.type) {
     case ValueType::kValue: {
       *value = DecodePrefixed(value_start);
@@ -289,8 +279,14 @@ class MemTable::MemTableIterator final : public Iterator {
   void SeekToFirst() override { iter_.SeekToFirst(); }
   void SeekToLast() override { iter_.SeekToLast(); }
   // Precondition for both seeks: target is an internal key (>= 8 bytes).
+  // An absent key's answer is some other key's entry: only the list search finds it.
   void Seek(std::string_view target) override {
-    if (!mem_->SeekThroughIndex(target, &iter_)) iter_.Seek(EncodeTarget(target));
+    ZIGGY_ASSERT(target.size() >= kInternalKeyTrailerBytes);
+    const std::string_view user_key = ExtractUserKey(target);
+    if (mem_->SeekThroughIndex(mem_->KeyHash(user_key), user_key, ExtractTag(target), &iter_) !=
+        IndexSeek::kPositioned) {
+      iter_.Seek(EncodeTarget(target));
+    }
   }
   void SeekForPrev(std::string_view target) override { iter_.SeekForPrev(EncodeTarget(target)); }
   void Next() override { iter_.Next(); }

@@ -117,14 +117,21 @@ class MemTable {
   };
   using Table = SkipList<EntryComparator>;
 
-  // Positions *iter at the first entry at or after the internal key `target`, as a list search
-  // would, by starting from the newest entry of target's user key found through the index.
-  // Returns false, *iter's position then unspecified, when the index cannot say: it is
-  // incomplete, the memtable holds no entry of that user key, or more than kMaxIndexSeekSteps
-  // of its versions are newer than the target. A version being added concurrently may be linked
-  // before the index names it; it is skipped as a search racing its link would skip it, and the
-  // DB publishes its sequence only after the add (index included) returns.
-  bool SeekThroughIndex(std::string_view target, Table::Iterator* iter) const;
+  // What the index says about a seek.
+  enum class IndexSeek {
+    kPositioned,  // *iter is at the first entry at or after the target (maybe past the end)
+    kAbsent,      // the memtable holds no entry of the target's user key
+    kUnknown,     // the index is incomplete, or too many versions are newer than the target
+  };
+  // Positions *iter at the first entry at or after the internal key (user_key, tag), as a list
+  // search would, by starting from the newest entry of user_key found through the index (hash is
+  // KeyHash(user_key)). Unless the result is kPositioned, *iter's position is unspecified. The
+  // walk gives up (kUnknown) after kMaxIndexSeekSteps versions newer than tag: the list search
+  // skips them faster. A version being added concurrently may be linked before the index names
+  // it; it is skipped as a search racing its link would skip it, and the DB publishes its
+  // sequence only after the add (index included) returns.
+  IndexSeek SeekThroughIndex(uint64_t hash, std::string_view user_key, uint64_t tag,
+                             Table::Iterator* iter) const;
   static constexpr int kMaxIndexSeekSteps = 8;
 
   const InternalKeyComparator& comparator_;
