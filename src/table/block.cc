@@ -86,6 +86,16 @@ Status Block::ParseView(std::string_view contents, std::atomic<int64_t>* live_vi
   return Status::OK();
 }
 
+Status Block::ParseViewInPlace(std::string_view contents, std::atomic<int64_t>* live_views,
+                               std::optional<Block>* block) {
+  uint32_t restarts_offset = 0;
+  uint32_t num_restarts = 0;
+  Status s = ParseRestarts(contents, &restarts_offset, &num_restarts);
+  if (!s.ok()) return s;
+  block->emplace(Key(), contents, live_views, restarts_offset, num_restarts);
+  return Status::OK();
+}
+
 Block::Block(Key, std::string contents, uint32_t restarts_offset, uint32_t num_restarts)
     : owned_(std::move(contents)),
       contents_(owned_),

@@ -27,6 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +55,10 @@ class Block {
   // owner of the bytes can assert that no view outlives them.
   [[nodiscard]] static Status ParseView(std::string_view contents, std::atomic<int64_t>* live_views,
                                         std::shared_ptr<const Block>* block);
+  // As ParseView, into *block: no allocation, for a view used within one scope (a point lookup).
+  [[nodiscard]] static Status ParseViewInPlace(std::string_view contents,
+                                               std::atomic<int64_t>* live_views,
+                                               std::optional<Block>* block);
 
   // For Parse/ParseView only (Key is private); public so that make_shared can allocate the
   // Block and its control block together.

@@ -87,6 +87,34 @@ TEST(TableMapped, CompressedBlocksAreDecompressedIntoTheBlockCache) {
   EXPECT_GT(t.cache.usage(), 0u);
 }
 
+// A Get searches a raw mapped block in place and hands out no Block: the value's bytes live as
+// long as the reader. A decompressed block is handed out, as it owns the value's bytes.
+TEST(TableMapped, GetPinsOnlyBlocksThatOwnTheirBytes) {
+  for (CompressionType compression : {CompressionType::kNone, CompressionType::kSnappy}) {
+    CachedMappedTable t(compression);
+    ASSERT_TRUE(t.status.ok()) << t.status.ToString();
+    const std::string key = "key100123";
+    std::string_view value;
+    std::shared_ptr<const Block> pinned;
+    const Status s = t.table->Get(
+        ReadOptions(), key,
+        [&](std::string_view k, std::string_view v) {
+          if (k == key) value = v;
+        },
+        &pinned);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(value, t.entries.at(key));
+    if (compression == CompressionType::kNone) {
+      EXPECT_EQ(pinned, nullptr);
+    } else {
+      ASSERT_NE(pinned, nullptr);
+      const std::string_view block = pinned->contents();
+      EXPECT_TRUE(value.data() >= block.data() &&
+                  value.data() + value.size() <= block.data() + block.size());
+    }
+  }
+}
+
 TEST(TableMapped, ACorruptViewFailsEveryLoad) {
   const TableOptions options = SmallBlocks(nullptr, CompressionType::kNone);
   const Map entries = Entries(300);

@@ -176,7 +176,8 @@ Status TableReader::ReadMetaBlocks(const MetaRegion& meta, std::shared_ptr<const
 }
 
 Status TableReader::ReadDataBlock(const ReadOptions& options, const BlockHandle& handle,
-                                  std::shared_ptr<const Block>* block) const {
+                                  std::shared_ptr<const Block>* block,
+                                  std::optional<Block>* view) const {
   uint64_t end = 0;
   if (!handle.End(&end) || end > index_handle_.offset) {
     return Status::Corruption("data block handle outside the data region",
@@ -190,7 +191,7 @@ Status TableReader::ReadDataBlock(const ReadOptions& options, const BlockHandle&
     }
     if (*block != nullptr) return Status::OK();
   }
-  if (file_mapped_) return ReadMappedDataBlock(options, handle, block);
+  if (file_mapped_) return ReadMappedDataBlock(options, handle, block, view);
   std::string contents;
   ZIGGY_RETURN_IF_ERROR(ReadBlock(*file_, handle, options.verify_checksums, &contents));
   // The block's stored bytes: its payload and trailer.
@@ -201,7 +202,8 @@ Status TableReader::ReadDataBlock(const ReadOptions& options, const BlockHandle&
 }
 
 Status TableReader::ReadMappedDataBlock(const ReadOptions& options, const BlockHandle& handle,
-                                        std::shared_ptr<const Block>* block) const {
+                                        std::shared_ptr<const Block>* block,
+                                        std::optional<Block>* view) const {
   ZIGGY_ASSERT(file_mapped_);
   std::string_view stored;
   CompressionType type = CompressionType::kNone;
@@ -214,7 +216,9 @@ Status TableReader::ReadMappedDataBlock(const ReadOptions& options, const BlockH
   if (type == CompressionType::kNone) {
     // The view lives as long as file_, i.e. as this reader (mapped_file.h contract 2).
     std::atomic<int64_t>* const counter = kZiggyDebugChecks ? &live_view_blocks_ : nullptr;
-    Status s = Block::ParseView(stored.substr(0, handle.size), counter, block);
+    const std::string_view contents = stored.substr(0, handle.size);
+    Status s = view != nullptr ? Block::ParseViewInPlace(contents, counter, view)
+                               : Block::ParseView(contents, counter, block);
     if (!s.ok()) return Status::Corruption(s.message(), OffsetText(handle.offset));
     return s;
   }
@@ -257,9 +261,16 @@ Status TableReader::Get(const ReadOptions& options, std::string_view key,
   if (!handle.DecodeFrom(&encoded)) {
     return Status::Corruption("bad block handle in index", OffsetText(index_handle_.offset));
   }
+  std::optional<Block> view;
   std::shared_ptr<const Block> block;
-  ZIGGY_RETURN_IF_ERROR(ReadDataBlock(options, handle, &block));
-  if (pinned_block != nullptr) *pinned_block = block;
+  ZIGGY_RETURN_IF_ERROR(ReadDataBlock(options, handle, &block, &view));
+  if (view.has_value()) {
+    // Aliases an empty owner: a pointer without a count, so no atomic updates. `it` below is
+    // destroyed before `view`.
+    block = std::shared_ptr<const Block>(std::shared_ptr<const Block>(), &*view);
+  } else if (pinned_block != nullptr) {
+    *pinned_block = block;
+  }
   BlockIterator it(std::move(block), options_.comparator, data_key_encoding_);
   it.Seek(key);
   if (it.Valid()) on_entry(it.key(), it.value());

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,8 +72,9 @@ class TableReader {
   // for it. on_entry is not called when the filter rules the key out, when `key` is past the last
   // entry, or when `key` falls between that block's last key and its index separator (no entry
   // equal to `key` can then exist: the separator orders before the next block's first key).
-  // Reads at most one data block. pinned_block, when not null, receives that block: it keeps
-  // the bytes on_entry saw alive (a view Block: together with this reader).
+  // Reads at most one data block. pinned_block, when not null, receives that block if it keeps
+  // the bytes on_entry saw alive; a raw block of a mapped table is not handed out (it is searched
+  // in place, no allocation): those bytes live as long as this reader, which the caller holds.
   [[nodiscard]] Status Get(const ReadOptions& options, std::string_view key,
                            const std::function<void(std::string_view, std::string_view)>& on_entry,
                            std::shared_ptr<const Block>* pinned_block = nullptr) const;
@@ -121,13 +123,17 @@ class TableReader {
   // options_.filter_policy's encoding), others only verified.
   [[nodiscard]] Status ReadMetaBlocks(const MetaRegion& meta,
                                       std::shared_ptr<const Block> metaindex);
-  // Loads (from the cache or the file) the data block at handle.
+  // Loads (from the cache or the file) the data block at handle into *block; or, when view is
+  // not null and the block is stored raw in a mapped file, parses it in place into *view
+  // (*block then stays null).
   [[nodiscard]] Status ReadDataBlock(const ReadOptions& options, const BlockHandle& handle,
-                                     std::shared_ptr<const Block>* block) const;
+                                     std::shared_ptr<const Block>* block,
+                                     std::optional<Block>* view = nullptr) const;
   // ReadDataBlock's cache miss on a mapped file: a view Block when the block is stored raw,
   // else decompressed and offered to the cache.
   [[nodiscard]] Status ReadMappedDataBlock(const ReadOptions& options, const BlockHandle& handle,
-                                           std::shared_ptr<const Block>* block) const;
+                                           std::shared_ptr<const Block>* block,
+                                           std::optional<Block>* view) const;
   // Inserts a block just read from the file, as options.fill_cache asks.
   void FillCache(const ReadOptions& options, uint64_t offset,
                  const std::shared_ptr<const Block>& block) const;
