@@ -96,6 +96,13 @@ class Block {
   const uint32_t num_restarts_;
 };
 
+// A pointer to block for a BlockIterator that does not outlive the scope holding the Block: a
+// shared_ptr aliasing an empty owner, so copying and destroying it updates no count (threads
+// reading one Block then write no shared cache line).
+inline std::shared_ptr<const Block> Uncounted(const Block& block) {
+  return std::shared_ptr<const Block>(std::shared_ptr<const Block>(), &block);
+}
+
 // A growable byte buffer whose first kInlineBytes live inside the object, so that decoding the
 // (nearly always short) keys of a block allocates nothing per iterator. It only grows, keeping
 // its bytes. Not movable: data() may point into the object itself.

@@ -253,7 +253,8 @@ Status TableReader::Get(const ReadOptions& options, std::string_view key,
     }
     if (!may_match) return Status::OK();
   }
-  BlockIterator index(index_block_, options_.comparator, BlockKeyEncoding::kWhole, IndexWords());
+  BlockIterator index(Uncounted(*index_block_), options_.comparator, BlockKeyEncoding::kWhole,
+                      IndexWords());
   index.Seek(key);
   if (!index.Valid()) return index.status();
   BlockHandle handle;
@@ -265,9 +266,7 @@ Status TableReader::Get(const ReadOptions& options, std::string_view key,
   std::shared_ptr<const Block> block;
   ZIGGY_RETURN_IF_ERROR(ReadDataBlock(options, handle, &block, &view));
   if (view.has_value()) {
-    // Aliases an empty owner: a pointer without a count, so no atomic updates. `it` below is
-    // destroyed before `view`.
-    block = std::shared_ptr<const Block>(std::shared_ptr<const Block>(), &*view);
+    block = Uncounted(*view);  // `it` below is destroyed before `view`
   } else if (pinned_block != nullptr) {
     *pinned_block = block;
   }
@@ -337,7 +336,8 @@ Status TableReader::VerifyChecksums() const {
 }
 
 uint64_t TableReader::ApproximateOffsetOf(std::string_view key) const {
-  BlockIterator index(index_block_, options_.comparator, BlockKeyEncoding::kWhole, IndexWords());
+  BlockIterator index(Uncounted(*index_block_), options_.comparator, BlockKeyEncoding::kWhole,
+                      IndexWords());
   index.Seek(key);
   BlockHandle handle;
   std::string_view encoded = index.Valid() ? index.value() : std::string_view();
