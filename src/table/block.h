@@ -60,8 +60,8 @@ class Block {
                                                std::atomic<int64_t>* live_views,
                                                std::optional<Block>* block);
 
-  // For Parse/ParseView only (Key is private); public so that make_shared can allocate the
-  // Block and its control block together.
+  // For Parse/ParseView/ParseViewInPlace only (Key is private); public so that make_shared and
+  // std::optional::emplace can construct the Block.
   Block(Key, std::string contents, uint32_t restarts_offset, uint32_t num_restarts);
   Block(Key, std::string_view view, std::atomic<int64_t>* live_views, uint32_t restarts_offset,
         uint32_t num_restarts);
