@@ -279,12 +279,14 @@ class MemTable::MemTableIterator final : public Iterator {
   void SeekToFirst() override { iter_.SeekToFirst(); }
   void SeekToLast() override { iter_.SeekToLast(); }
   // Precondition for both seeks: target is an internal key (>= 8 bytes).
-  // An absent key's answer is some other key's entry: only the list search finds it.
+  // An absent key's answer is some other key's entry: only the list search finds it. Without a
+  // complete index the key is not hashed at all.
   void Seek(std::string_view target) override {
     ZIGGY_ASSERT(target.size() >= kInternalKeyTrailerBytes);
     const std::string_view user_key = ExtractUserKey(target);
-    if (mem_->SeekThroughIndex(mem_->KeyHash(user_key), user_key, ExtractTag(target), &iter_) !=
-        IndexSeek::kPositioned) {
+    if (!mem_->index_complete() ||
+        mem_->SeekThroughIndex(mem_->KeyHash(user_key), user_key, ExtractTag(target), &iter_) !=
+            IndexSeek::kPositioned) {
       iter_.Seek(EncodeTarget(target));
     }
   }
