@@ -18,6 +18,13 @@ inline void PrintJson(const nlohmann::json& object) {
   std::fflush(stdout);
 }
 
+// The number under `key`, or 0 when the field is absent or not a number (the lines of skipped or
+// failed runs lack most fields).
+inline double JsonNumber(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_number() ? it->get<double>() : 0.0;
+}
+
 }  // namespace ziggydb::tools
 
 #endif  // ZIGGYDB_TOOLS_JSON_OUTPUT_H_

@@ -5,10 +5,12 @@
 #include <fmt/core.h>
 
 #include "tools/cli_util.h"
+#include "tools/json_output.h"
 
 namespace ziggydb::bench {
 namespace {
 
+using tools::JsonNumber;
 using tools::NsToUs;
 using tools::WithCommas;
 
@@ -58,11 +60,6 @@ std::string_view DbBenchOpType(std::string_view workload) {
   return "scan";
 }
 
-double Num(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_number() ? it->get<double>() : 0.0;
-}
-
 // The ZiggyDB line among `lines`, or nullptr.
 const nlohmann::json* ZiggyLine(const std::vector<nlohmann::json>& lines) {
   for (const nlohmann::json& j : lines)
@@ -85,11 +82,12 @@ void PrintLatencyRows(const std::vector<nlohmann::json>& lines) {
       const nlohmann::json& s = j["ops"][op];
       double ziggy_p99 = 0;
       if (ziggy != nullptr && ziggy->contains("ops") && (*ziggy)["ops"].contains(op)) {
-        ziggy_p99 = Num((*ziggy)["ops"][op], "p99_us");
+        ziggy_p99 = JsonNumber((*ziggy)["ops"][op], "p99_us");
       }
       fmt::print("  {:<7} {:<8} {:>9.2f} {:>9.2f} {:>9.2f} {:>10.2f} {:>10.1f} {:>12}\n", op,
-                 j.value("engine", ""), Num(s, "p50_us"), Num(s, "p95_us"), Num(s, "p99_us"),
-                 Num(s, "p999_us"), Num(s, "max_us"), RatioText(Num(s, "p99_us"), ziggy_p99));
+                 j.value("engine", ""), JsonNumber(s, "p50_us"), JsonNumber(s, "p95_us"),
+                 JsonNumber(s, "p99_us"), JsonNumber(s, "p999_us"), JsonNumber(s, "max_us"),
+                 RatioText(JsonNumber(s, "p99_us"), ziggy_p99));
     }
   }
 }
@@ -205,7 +203,7 @@ void PrintAmplification(const std::string& workload, const std::vector<nlohmann:
   bool header = false;
   for (const nlohmann::json& j : lines) {
     if (j.value("kind", "") != "dbbench" || j.value("workload", "") != workload ||
-        !j.value("ok", false) || Num(j, "user_write_bytes") == 0) {
+        !j.value("ok", false) || JsonNumber(j, "user_write_bytes") == 0) {
       continue;
     }
     if (!header) {
@@ -214,9 +212,9 @@ void PrintAmplification(const std::string& workload, const std::vector<nlohmann:
       header = true;
     }
     fmt::print("  {:<8} {:>9.1f} {:>9.2f} {:>9.1f} {:>9.2f} {:>8.1f}\n", j.value("engine", ""),
-               (Num(j, "disk_write_bytes") + Num(j, "settle_write_bytes")) / 1e6,
-               Num(j, "write_amp"), Num(j, "settle_seconds"), Num(j, "write_amp_settled"),
-               Num(j, "db_bytes") / 1e6);
+               (JsonNumber(j, "disk_write_bytes") + JsonNumber(j, "settle_write_bytes")) / 1e6,
+               JsonNumber(j, "write_amp"), JsonNumber(j, "settle_seconds"),
+               JsonNumber(j, "write_amp_settled"), JsonNumber(j, "db_bytes") / 1e6);
   }
 }
 
@@ -232,7 +230,7 @@ void PrintYcsbTable(const std::vector<nlohmann::json>& lines) {
              "engine", "ops", "ops/s", "ziggy/x", "secs", "cpu s", "stall s", "disk MB", "w-amp",
              "db MB", "s-amp", "");
   const nlohmann::json* ziggy = ZiggyLine(lines);
-  const double ziggy_rate = ziggy != nullptr ? Num(*ziggy, "ops_per_sec") : 0;
+  const double ziggy_rate = ziggy != nullptr ? JsonNumber(*ziggy, "ops_per_sec") : 0;
   for (const nlohmann::json& j : lines) {
     if (!j.value("ok", false)) {
       fmt::print("  {:<8} ERROR: {}\n", j.value("engine", ""), j.value("error", ""));
@@ -243,10 +241,11 @@ void PrintYcsbTable(const std::vector<nlohmann::json>& lines) {
         "  {:<8} {:>11} {:>11} {:>8} {:>7.2f} {:>7.2f} {:>7.2f} {:>9.1f} {:>6.2f} {:>8.1f} "
         "{:>6.2f}  {}\n",
         j.value("engine", ""), WithCommas(j.value("operations", uint64_t{0})),
-        WithCommas(static_cast<uint64_t>(Num(j, "ops_per_sec"))),
-        RatioText(ziggy_rate, Num(j, "ops_per_sec")), Num(j, "seconds"), Num(j, "cpu_seconds"),
-        Num(j, "stall_seconds"), Num(j, "disk_write_bytes") / 1e6, Num(j, "write_amp"),
-        Num(j, "db_bytes") / 1e6, Num(j, "space_amp"),
+        WithCommas(static_cast<uint64_t>(JsonNumber(j, "ops_per_sec"))),
+        RatioText(ziggy_rate, JsonNumber(j, "ops_per_sec")), JsonNumber(j, "seconds"),
+        JsonNumber(j, "cpu_seconds"), JsonNumber(j, "stall_seconds"),
+        JsonNumber(j, "disk_write_bytes") / 1e6, JsonNumber(j, "write_amp"),
+        JsonNumber(j, "db_bytes") / 1e6, JsonNumber(j, "space_amp"),
         misses > 0 ? fmt::format("{} reads missed", WithCommas(misses)) : "");
   }
   PrintLatencyRows(lines);
@@ -258,7 +257,7 @@ namespace ziggydb::bench {
 
 void PrintPerCpuAndReads(const std::vector<nlohmann::json>& lines) {
   const nlohmann::json* ziggy = ZiggyLine(lines);
-  const double ziggy_rate = ziggy != nullptr ? Num(*ziggy, "ops_per_cpu_sec") : 0;
+  const double ziggy_rate = ziggy != nullptr ? JsonNumber(*ziggy, "ops_per_cpu_sec") : 0;
   bool header = false;
   for (const nlohmann::json& j : lines) {
     if (!j.value("ok", false) || j.value("skipped", false)) continue;
@@ -268,9 +267,10 @@ void PrintPerCpuAndReads(const std::vector<nlohmann::json>& lines) {
       header = true;
     }
     fmt::print("  {:<8} {:>12} {:>8} {:>11.2f} {:>10.3f} {:>11.3f}\n", j.value("engine", ""),
-               WithCommas(static_cast<uint64_t>(Num(j, "ops_per_cpu_sec"))),
-               RatioText(ziggy_rate, Num(j, "ops_per_cpu_sec")), Num(j, "fetched_kib_per_op"),
-               Num(j, "major_faults_per_op"), Num(j, "device_reads_per_op"));
+               WithCommas(static_cast<uint64_t>(JsonNumber(j, "ops_per_cpu_sec"))),
+               RatioText(ziggy_rate, JsonNumber(j, "ops_per_cpu_sec")),
+               JsonNumber(j, "fetched_kib_per_op"), JsonNumber(j, "major_faults_per_op"),
+               JsonNumber(j, "device_reads_per_op"));
   }
 }
 

@@ -10,9 +10,12 @@
 #include <fmt/format.h>
 
 #include "tools/bench/report_svg.h"
+#include "tools/json_output.h"
 
 namespace ziggydb::bench {
 namespace {
+
+using tools::JsonNumber;
 
 // The operation types in chart order; db_bench lines use the same names.
 constexpr const char* kOpTypes[] = {"read", "update", "insert", "scan", "rmw"};
@@ -27,11 +30,6 @@ struct Entry {
   nlohmann::json ops;  // {<op type>: {p50_us, ...}}
   nlohmann::json line;
 };
-
-double Num(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_number() ? it->get<double>() : 0.0;
-}
 
 // The usable lines (ok, not skipped, not a transaction cell: those are a grid of
 // threads x isolation the charts have no axis for), the last one winning for a repeated (engine,
@@ -58,7 +56,8 @@ ReportData Collect(const std::vector<nlohmann::json>& lines) {
     e.engine = j.value("engine", "?");
     e.workload = j.value("workload", "?");
     e.phase = j.value("phase", "run");
-    e.ops_per_sec = j.contains("ops_per_sec") ? Num(j, "ops_per_sec") : Num(j, "ops_per_second");
+    e.ops_per_sec =
+        j.contains("ops_per_sec") ? JsonNumber(j, "ops_per_sec") : JsonNumber(j, "ops_per_second");
     if (j.contains("timeline_ops_per_sec") && j["timeline_ops_per_sec"].is_array()) {
       for (const nlohmann::json& v : j["timeline_ops_per_sec"])
         if (v.is_number()) e.timeline.push_back(v.get<double>());
@@ -148,7 +147,7 @@ Chart LatencyCurve(const ReportData& data, const std::string& workload, const st
     if (e == nullptr || !e->ops.contains(op)) continue;
     ChartSeries s{engine, {}, {}};
     for (const char* key : kPercentileKeys)
-      s.y.push_back(Num(e->ops[op], key));
+      s.y.push_back(JsonNumber(e->ops[op], key));
     chart.series.push_back(std::move(s));
   }
   if (chart.series.empty()) return {};
@@ -174,8 +173,9 @@ std::string SummaryTable(const ReportData& data) {
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.0f}</td><td>{}</td><td>{:.2f}</td>"
             "<td>{:.2f}</td><td>{:.2f}</td><td>{:.2f}</td><td>{:.2f}</td><td>{:.1f}</td></tr>\n",
             XmlEscape(workload), phase, XmlEscape(engine), e->ops_per_sec, ratio,
-            Num(e->line, "seconds"), Num(e->line, "cpu_seconds"), Num(e->line, "stall_seconds"),
-            Num(e->line, "write_amp"), Num(e->line, "space_amp"), Num(e->line, "db_bytes") / 1e6);
+            JsonNumber(e->line, "seconds"), JsonNumber(e->line, "cpu_seconds"),
+            JsonNumber(e->line, "stall_seconds"), JsonNumber(e->line, "write_amp"),
+            JsonNumber(e->line, "space_amp"), JsonNumber(e->line, "db_bytes") / 1e6);
       }
     }
   }

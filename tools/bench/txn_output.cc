@@ -6,10 +6,12 @@
 #include <fmt/core.h>
 
 #include "tools/cli_util.h"
+#include "tools/json_output.h"
 
 namespace ziggydb::bench {
 namespace {
 
+using tools::JsonNumber;
 using tools::NsToUs;
 using tools::WithCommas;
 
@@ -35,14 +37,9 @@ nlohmann::json CommonJson(std::string_view engine, const TxnRunConfig& config) {
           {"value_bytes", config.value_bytes}};
 }
 
-double Num(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_number() ? it->get<double>() : 0.0;
-}
-
 double LatencyUs(const nlohmann::json& j, const char* which, const char* percentile) {
   auto it = j.find(which);
-  return it != j.end() && it->is_object() ? Num(*it, percentile) : 0.0;
+  return it != j.end() && it->is_object() ? JsonNumber(*it, percentile) : 0.0;
 }
 
 std::string RatioText(double numerator, double denominator) {
@@ -55,7 +52,7 @@ double CommitsOf(const std::vector<const nlohmann::json*>& cells, const char* en
   for (const nlohmann::json* j : cells) {
     if (j->value("engine", "") == engine && j->value("isolation", "") == isolation &&
         j->value("ok", false) && !j->value("skipped", false)) {
-      return Num(*j, "commits_per_sec");
+      return JsonNumber(*j, "commits_per_sec");
     }
   }
   return 0;
@@ -86,10 +83,10 @@ std::vector<CellRounds> GroupRounds(const std::vector<const nlohmann::json*>& ce
     g.median = MedianRound(g.rounds);
     const auto [min, max] =
         std::minmax_element(g.rounds.begin(), g.rounds.end(), [](const auto* a, const auto* b) {
-          return Num(*a, "commits_per_sec") < Num(*b, "commits_per_sec");
+          return JsonNumber(*a, "commits_per_sec") < JsonNumber(*b, "commits_per_sec");
         });
-    g.commits_min = Num(**min, "commits_per_sec");
-    g.commits_max = Num(**max, "commits_per_sec");
+    g.commits_min = JsonNumber(**min, "commits_per_sec");
+    g.commits_max = JsonNumber(**max, "commits_per_sec");
   }
   return groups;
 }
@@ -113,9 +110,9 @@ void PrintCellRow(const nlohmann::json& j, bool put, const std::string& range) {
     fmt::print("  {:>3} {:<8} {:<12} {}\n", threads, engine, "-", j.value("note", ""));
     return;
   }
-  const double commits = Num(j, "commits_per_sec");
+  const double commits = JsonNumber(j, "commits_per_sec");
   if (put) {
-    const double puts = Num(j, "plain_puts_per_sec");
+    const double puts = JsonNumber(j, "plain_puts_per_sec");
     fmt::print("  {:>3} {:<8} {:<12} {:>10} {:>10} {:>7} {:>8.2f} {:>8.2f} {:>8.2f} {:>8.2f}  {}\n",
                threads, engine, isolation, WithCommas(static_cast<uint64_t>(puts)),
                WithCommas(static_cast<uint64_t>(commits)), RatioText(commits, puts),
@@ -126,7 +123,7 @@ void PrintCellRow(const nlohmann::json& j, bool put, const std::string& range) {
   }
   fmt::print("  {:>3} {:<8} {:<12} {:>10} {:>7.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f}  {}\n",
              threads, engine, isolation, WithCommas(static_cast<uint64_t>(commits)),
-             100 * Num(j, "abort_rate"), LatencyUs(j, "txn_latency", "p50_us"),
+             100 * JsonNumber(j, "abort_rate"), LatencyUs(j, "txn_latency", "p50_us"),
              LatencyUs(j, "txn_latency", "p99_us"), LatencyUs(j, "commit_latency", "p50_us"),
              LatencyUs(j, "commit_latency", "p99_us"),
              j.value("read_misses", uint64_t{0}) > 0 ? "reads missed" : range);
@@ -158,7 +155,7 @@ const nlohmann::json* MedianRound(const std::vector<const nlohmann::json*>& roun
   std::vector<const nlohmann::json*> sorted = rounds;
   std::stable_sort(sorted.begin(), sorted.end(),
                    [](const nlohmann::json* a, const nlohmann::json* b) {
-                     return Num(*a, "commits_per_sec") < Num(*b, "commits_per_sec");
+                     return JsonNumber(*a, "commits_per_sec") < JsonNumber(*b, "commits_per_sec");
                    });
   return sorted[(sorted.size() - 1) / 2];
 }
