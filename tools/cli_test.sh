@@ -149,8 +149,11 @@ expect_rc 1 "$ZIGGY" demo --db "$WORK/notes" --num 200
 expect_rc 1 "$ZIGGY" demo --db "$WORK/plainfile" --num 200
 expect_contains "$ERR" "not a directory"
 
-# A tiny benchmark.
-expect_rc 0 "$ZIGGY" bench --num 2000 --sync-num 100 --engines ziggydb --db-dir "$WORK/bench" \
+# A tiny benchmark. Each phase that wrote waits for the store to go quiet: a second by default,
+# 50 ms here (the txn run below has 20 cells). A window of 0 is refused.
+BENCH=("$ZIGGY" bench --settle-seconds 0.05)
+expect_rc 1 "$ZIGGY" bench --settle-seconds 0 --db-dir "$WORK/never"
+expect_rc 0 "${BENCH[@]}" --num 2000 --sync-num 100 --engines ziggydb --db-dir "$WORK/bench" \
   --json "$WORK/bench.json"
 expect_contains "$OUT" "readrandom"
 expect_contains "$OUT" "ziggydb"
@@ -158,7 +161,7 @@ expect_contains "$OUT" "ziggydb"
 
 # load and bench write datasets with one writer: the same seed gives the same keys and values.
 expect_rc 0 "$ZIGGY" load --db "$WORK/same-load" --num 700 --value-size 40 --seed 7 --batch 3
-expect_rc 0 "$ZIGGY" bench --benchmarks fillrandom --num 700 --value-size 40 --seed 7 \
+expect_rc 0 "${BENCH[@]}" --benchmarks fillrandom --num 700 --value-size 40 --seed 7 \
   --engines ziggydb --db-dir "$WORK/same-bench" --keep
 expect_rc 0 "$ZIGGY" scan --db "$WORK/same-load"
 loaded=$OUT
@@ -167,7 +170,7 @@ expect_rc 0 "$ZIGGY" scan --db "$WORK/same-bench/ziggydb"
 [[ $(wc -l <<<"$loaded") -eq 700 ]] || fail "load --num 700 left $(wc -l <<<"$loaded") keys"
 
 # A tiny YCSB run with the report: JSON lines per phase, well-formed HTML and SVG files.
-expect_rc 0 "$ZIGGY" bench --benchmarks ycsba,ycsbe --records 500 --operations 500 \
+expect_rc 0 "${BENCH[@]}" --benchmarks ycsba,ycsbe --records 500 --operations 500 \
   --engines ziggydb --db-dir "$WORK/bench" --json "$WORK/ycsb.json" --report "$WORK/report"
 expect_contains "$OUT" "ycsba run"
 expect_contains "$OUT" "p99 x/ziggy"
@@ -199,13 +202,13 @@ well_formed "$WORK/report2/index.html"
 printf 'recordcount=10\nreadproportoin=1\n' >"$WORK/badworkload"
 expect_rc 4 "$ZIGGY" bench --workload-file "$WORK/badworkload" --db-dir "$WORK/bench"
 expect_contains "$ERR" "badworkload:2: unknown key 'readproportoin'"
-expect_rc 0 "$ZIGGY" bench --workload-file "$(dirname "$0")/bench/workloads/workloadd" \
+expect_rc 0 "${BENCH[@]}" --workload-file "$(dirname "$0")/bench/workloads/workloadd" \
   --records 300 --operations 300 --db-dir "$WORK/bench"
 expect_contains "$OUT" "workloadd run"
 
 # Transaction workloads: a cell per thread count and isolation level (txn-transfer: per hot set
 # too), each transfer cell's balance total checked; a bad isolation level is refused.
-expect_rc 0 "$ZIGGY" bench --benchmarks txn --records 300 --operations 40 --txn-threads 1,2 \
+expect_rc 0 "${BENCH[@]}" --benchmarks txn --records 300 --operations 40 --txn-threads 1,2 \
   --txn-hot-keys 0,4 --engines ziggydb --db-dir "$WORK/bench" --json "$WORK/txn.json"
 expect_contains "$OUT" "txn-transfer"
 expect_contains "$OUT" "SER / SI"

@@ -62,6 +62,8 @@ struct BenchArgs {
   bool sync = false;
   bool keep = false;
   bool progress = false;
+  // After a phase that wrote, how long the process must write under 1 MiB/s to count as idle.
+  double settle_quiet_seconds = 1;
   // YCSB overrides of the workload's own settings; unset when 0 / empty.
   uint64_t records = 0;
   uint64_t operations = 0;
@@ -109,9 +111,10 @@ struct EngineRun {
   std::unique_ptr<Engine> engine;
   std::string dir;
   bool open = false;
-  bool synced = false;        // opened with sync on
-  bool loaded = false;        // holds the db_bench num-key dataset
-  bool transactions = false;  // EngineConfig::transactions of the next Reopen
+  bool synced = false;              // opened with sync on
+  bool loaded = false;              // holds the db_bench num-key dataset
+  bool transactions = false;        // EngineConfig::transactions of the next Reopen
+  double settle_quiet_seconds = 1;  // BenchArgs::settle_quiet_seconds
 };
 
 Status Reopen(EngineRun* run, const BenchConfig& config, bool fresh, bool sync) {
@@ -139,7 +142,7 @@ Status Reopen(EngineRun* run, const BenchConfig& config, bool fresh, bool sync) 
 // After a phase that wrote: waits for the background work it left (its cost is part of the
 // phase's settled write amplification, and the next phase starts on an idle store).
 void Settle(EngineRun* run, bench::PhaseCost* settle) {
-  Status s = bench::SettleBackgroundWork(run->engine.get(), settle);
+  Status s = bench::SettleBackgroundWork(run->engine.get(), run->settle_quiet_seconds, settle);
   if (!s.ok()) {
     fmt::print(stderr, "{}: settling background work: {}\n", run->engine->name(), s.ToString());
   }
@@ -294,9 +297,10 @@ std::vector<nlohmann::json> RunTxn(const std::vector<std::string>& engines,
   std::vector<TxnStore> stores;
   for (const std::string& name : engines) {
     // A directory per engine and workload, so that --keep keeps each store.
-    TxnStore store{
-        EngineRun{bench::NewEngine(name), fmt::format("{}/{}-{}", args.db_dir, name, info.name)},
-        {}};
+    TxnStore store{EngineRun{.engine = bench::NewEngine(name),
+                             .dir = fmt::format("{}/{}-{}", args.db_dir, name, info.name),
+                             .settle_quiet_seconds = args.settle_quiet_seconds},
+                   {}};
     for (bench::TxnIsolation level : store.run.engine->TxnIsolations())
       if (std::count(args.txn_levels.begin(), args.txn_levels.end(), level) > 0)
         store.levels.push_back(level);
@@ -578,7 +582,9 @@ ExitCode RunBench(BenchArgs args) {
     }
   };
   for (const std::string& name : engines) {
-    EngineRun run{bench::NewEngine(name), args.db_dir + "/" + name};
+    EngineRun run{.engine = bench::NewEngine(name),
+                  .dir = args.db_dir + "/" + name,
+                  .settle_quiet_seconds = args.settle_quiet_seconds};
     for (const BenchItem& item : items) {
       if (item.db_bench != nullptr) {
         bench::PhaseCost cost;
@@ -714,6 +720,11 @@ void RegisterBenchCommand(CLI::App* app, int* exit_code) {
       ->check(CLI::Range(uint64_t{16}, uint64_t{1} << 30));
   cmd->add_flag("--sync", args->sync, "Sync every write in every workload");
   cmd->add_flag("--keep", args->keep, "Keep the stores after the run");
+  cmd->add_option("--settle-seconds", args->settle_quiet_seconds,
+                  "After a phase that wrote: seconds the process must write under 1 MiB/s "
+                  "before the next phase starts")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 60.0));
   cmd->add_flag("--progress", args->progress, "Progress bars even when stderr is not a tty");
   cmd->callback([args, cmd, exit_code] {
     args->threads_given = cmd->count("--threads") > 0;

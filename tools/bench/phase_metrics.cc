@@ -17,6 +17,7 @@
 #include <fmt/core.h>
 
 #include "tools/cli_util.h"
+#include "util/assert.h"
 
 namespace ziggydb::bench {
 namespace {
@@ -130,10 +131,14 @@ uint64_t DeviceReadsCompleted(const std::string& path) {
   return in >> reads ? reads : 0;
 }
 
-Status SettleBackgroundWork(Engine* engine, PhaseCost* cost) {
-  constexpr uint64_t kQuietBytesPerSecond = uint64_t{1} << 20;
-  constexpr auto kPoll = std::chrono::milliseconds(250);
-  constexpr int kQuietPolls = 4;  // one second
+Status SettleBackgroundWork(Engine* engine, double quiet_seconds, PhaseCost* cost) {
+  ZIGGY_ASSERT(quiet_seconds > 0);
+  constexpr double kQuietBytesPerSecond = 1 << 20;
+  constexpr int kQuietPolls = 4;  // the quiet window, polled in quarters
+  const auto poll = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(quiet_seconds / kQuietPolls));
+  const auto quiet_bytes_per_poll =
+      static_cast<uint64_t>(kQuietBytesPerSecond * quiet_seconds / kQuietPolls);
   const Clock::time_point start = Clock::now();
   const ProcIoBytes start_bytes = ReadProcIo();
   Status s = engine->WaitForBackgroundWork();
@@ -144,12 +149,10 @@ Status SettleBackgroundWork(Engine* engine, PhaseCost* cost) {
       s = Status::Busy("background work still writing after 10 minutes");
       break;
     }
-    std::this_thread::sleep_for(kPoll);
+    std::this_thread::sleep_for(poll);
     // Quiet means nothing being dirtied, whether or not it will be cancelled.
     const ProcIoBytes bytes = ReadProcIo();
-    quiet_polls = bytes.dirtied - last_bytes.dirtied < kQuietBytesPerSecond / kQuietPolls
-                      ? quiet_polls + 1
-                      : 0;
+    quiet_polls = bytes.dirtied - last_bytes.dirtied < quiet_bytes_per_poll ? quiet_polls + 1 : 0;
     last_bytes = bytes;
   }
   cost->settle_write_bytes = NetWrittenBytes(start_bytes, last_bytes);

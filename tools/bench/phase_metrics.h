@@ -71,10 +71,10 @@ ResourceSnapshot TakeSnapshot(Engine* engine, const std::string& device_dir = ""
 uint64_t DeviceReadsCompleted(const std::string& path);
 
 // Waits until `engine` has no background work left: Engine::WaitForBackgroundWork, then until
-// the process has written less than 1 MiB to storage in one second (an engine that cannot say
-// whether it compacts, such as LevelDB, is idle when it stops writing). Gives up after 10
+// the process has written to storage at under 1 MiB/s for `quiet_seconds` (an engine that cannot
+// say whether it compacts, such as LevelDB, is idle when it stops writing). Gives up after 10
 // minutes. Sets cost->settle_write_bytes and settle_seconds.
-Status SettleBackgroundWork(Engine* engine, PhaseCost* cost);
+Status SettleBackgroundWork(Engine* engine, double quiet_seconds, PhaseCost* cost);
 // Sum over the regular files under `dir` of the bytes they hold: written extents up to the file
 // size (FIEMAP), so neither sparse holes nor preallocated space count, whether it lies inside the
 // size (ZiggyDB's zero-filled WAL reservation) or beyond it (FALLOC_FL_KEEP_SIZE, RocksDB's WAL).
