@@ -83,8 +83,8 @@ class CompactionModelTest : public DBTest {
         << "step " << step_;
   }
 
-  // The model's entries in [lower, upper), in order (pointers: copying the strings was most of
-  // this test's time under ASan).
+  // The model's entries in [lower, upper), in order (pointers: copying the strings was a fifth
+  // of this test's time under ASan).
   static std::vector<const Model::value_type*> InBounds(const Model& model,
                                                         const std::optional<std::string>& lower,
                                                         const std::optional<std::string>& upper) {
