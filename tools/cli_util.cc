@@ -93,6 +93,10 @@ void ValueSource::ValueFor(uint64_t i, std::string* out) const {
   std::memcpy(out->data(), &i, stamp_bytes);
 }
 
+std::string RatioText(double numerator, double denominator) {
+  return numerator > 0 && denominator > 0 ? fmt::format("{:.2f}x", numerator / denominator) : "-";
+}
+
 std::string WithCommas(uint64_t n) {
   std::string digits = std::to_string(n);
   std::string out;

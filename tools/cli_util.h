@@ -82,6 +82,9 @@ std::string LatencySummary(const Histogram& latency_ns);
 inline double NsToUs(uint64_t ns) {
   return static_cast<double>(ns) / 1000.0;
 }
+// "1.23x" = numerator / denominator, or "-" unless both are positive (a rate of a failed or
+// skipped run is 0).
+std::string RatioText(double numerator, double denominator);
 
 }  // namespace ziggydb::tools
 

@@ -12,6 +12,7 @@ namespace {
 
 using tools::JsonNumber;
 using tools::NsToUs;
+using tools::RatioText;
 using tools::WithCommas;
 
 nlohmann::json OpStatsJson(const Histogram& latency_ns) {
@@ -65,10 +66,6 @@ const nlohmann::json* ZiggyLine(const std::vector<nlohmann::json>& lines) {
   for (const nlohmann::json& j : lines)
     if (j.value("engine", "") == "ziggydb" && j.value("ok", false)) return &j;
   return nullptr;
-}
-
-std::string RatioText(double numerator, double denominator) {
-  return numerator > 0 && denominator > 0 ? fmt::format("{:.2f}x", numerator / denominator) : "-";
 }
 
 void PrintLatencyRows(const std::vector<nlohmann::json>& lines) {

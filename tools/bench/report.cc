@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "tools/bench/report_svg.h"
+#include "tools/cli_util.h"
 #include "tools/json_output.h"
 
 namespace ziggydb::bench {
@@ -166,9 +167,8 @@ std::string SummaryTable(const ReportData& data) {
       for (const std::string& engine : data.engines) {
         const Entry* e = data.Find(engine, workload, phase);
         if (e == nullptr) continue;
-        const std::string ratio = ziggy != nullptr && e->ops_per_sec > 0
-                                      ? fmt::format("{:.2f}x", ziggy->ops_per_sec / e->ops_per_sec)
-                                      : "-";
+        const std::string ratio =
+            tools::RatioText(ziggy != nullptr ? ziggy->ops_per_sec : 0, e->ops_per_sec);
         out += fmt::format(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.0f}</td><td>{}</td><td>{:.2f}</td>"
             "<td>{:.2f}</td><td>{:.2f}</td><td>{:.2f}</td><td>{:.2f}</td><td>{:.1f}</td></tr>\n",

@@ -13,6 +13,7 @@ namespace {
 
 using tools::JsonNumber;
 using tools::NsToUs;
+using tools::RatioText;
 using tools::WithCommas;
 
 nlohmann::json LatencyJson(const Histogram& latency_ns) {
@@ -40,10 +41,6 @@ nlohmann::json CommonJson(std::string_view engine, const TxnRunConfig& config) {
 double LatencyUs(const nlohmann::json& j, const char* which, const char* percentile) {
   auto it = j.find(which);
   return it != j.end() && it->is_object() ? JsonNumber(*it, percentile) : 0.0;
-}
-
-std::string RatioText(double numerator, double denominator) {
-  return numerator > 0 && denominator > 0 ? fmt::format("{:.2f}x", numerator / denominator) : "-";
 }
 
 // Commits/s of (engine, isolation) among `cells`, 0 when absent or failed.
