@@ -49,6 +49,7 @@ Options RandomOptions(Random* rng, Env* env) {
   options.compression = static_cast<CompressionType>(rng->Uniform(4));
   options.block_cache_bytes = rng->OneIn(3) ? 0 : (size_t{1} << 20);
   options.max_open_files = rng->OneIn(2) ? 16 : 1000;
+  options.row_cache_bytes = rng->OneIn(2) ? 0 : (size_t{64} << 10);
   return options;
 }
 

@@ -256,6 +256,8 @@ void ziggydb_options_set_compression(ziggydb_options_t* options, int compression
 void ziggydb_options_set_bloom_bits_per_key(ziggydb_options_t* options, int bits);
 /* Bytes of the block cache (instead of LevelDB's cache object). */
 void ziggydb_options_set_block_cache_bytes(ziggydb_options_t* options, size_t bytes);
+/* Bytes of the row cache for hot keys' point reads; 0 (the default) for none. */
+void ziggydb_options_set_row_cache_bytes(ziggydb_options_t* options, size_t bytes);
 void ziggydb_options_set_max_background_jobs(ziggydb_options_t* options, int n);
 void ziggydb_options_set_use_mmap_reads(ziggydb_options_t* options, uint8_t v);
 /* Keep tickers and histograms for ziggydb_metrics_text (a small cost per operation). */

@@ -61,6 +61,9 @@ inline constexpr OptionRange<uint64_t> kDelayedWriteBytesPerSecRange{
 inline constexpr OptionRange<size_t> kMemoryBudgetBytesRange{size_t{4} << 20,
                                                              std::numeric_limits<size_t>::max()};
 
+// Options::row_cache_bytes when not 0.
+inline constexpr OptionRange<size_t> kRowCacheBytesRange{size_t{64} << 10, size_t{64} << 30};
+
 // 4 GiB memtables need a 64-bit size_t.
 static_assert(kMemtableBytesRange.min < kMemtableBytesRange.max);
 // A group commit may carry the largest batch, and no more.
@@ -164,6 +167,15 @@ struct Options {
   CompressionType compression = CompressionType::kNone;
   // Bytes of uncompressed data blocks kept in the shared block cache. Default: 32 MiB.
   size_t block_cache_bytes = size_t{32} << 20;
+  // A row cache for point reads of hot keys (docs/design/table_reads.md, "The row cache"): table
+  // entries (key and value, 232 bytes at most together) that Gets found, held in slots of 256
+  // bytes so that a repeated Get of the same key skips the table's filter, index and data
+  // block. Allocated in full at open. A thread looks up in it only while its own lookups hit
+  // often enough, so uniform reads pay little for it. Pays for skewed reads (zipfian, a hot set)
+  // of keys that live in tables; it holds copies, so memory is its cost. Under a memory budget
+  // it counts as fixed usage and must be at most half of memory_budget_bytes.
+  // 0: no row cache. Default: 0. Range: 0 or kRowCacheBytesRange (64 KiB to 64 GiB).
+  size_t row_cache_bytes = 0;
   // Table files kept open (with their index and filter in memory). Default: 1000.
   // Range: kMaxOpenFilesRange (at least 16).
   int max_open_files = 1000;

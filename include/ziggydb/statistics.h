@@ -41,6 +41,8 @@ enum class Ticker : uint32_t {
   kWalSyncs,                // WAL fdatasyncs (sync writes and memtable switches)
   kMemtableHits,            // Gets answered (found or deleted) by a memtable
   kMemtableMisses,          // Gets that had to go on to the tables
+  kRowCacheHits,            // Gets answered (found or deleted) by the row cache
+  kRowCacheMisses,          // Gets that looked in the row cache and went on to the tables
   kBlockCacheHits,          // data-block lookups served from the block cache
   kBlockCacheMisses,        // data-block lookups that read the file
   kBlockCacheInserts,       // blocks added to the block cache

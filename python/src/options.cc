@@ -72,6 +72,7 @@ const std::unordered_map<std::string, Setter>& Setters() {
       IntField<int>("block_restart_interval", &Options::block_restart_interval),
       IntField<int>("bloom_bits_per_key", &Options::bloom_bits_per_key),
       IntField<size_t>("block_cache_bytes", &Options::block_cache_bytes),
+      IntField<size_t>("row_cache_bytes", &Options::row_cache_bytes),
       IntField<size_t>("memory_budget_bytes", &Options::memory_budget_bytes),
       IntField<int>("max_open_files", &Options::max_open_files),
       IntField<int>("max_background_jobs", &Options::max_background_jobs),

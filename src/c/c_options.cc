@@ -79,6 +79,9 @@ void ziggydb_options_set_bloom_bits_per_key(ziggydb_options_t* options, int bits
 void ziggydb_options_set_block_cache_bytes(ziggydb_options_t* options, size_t bytes) {
   options->options.block_cache_bytes = bytes;
 }
+void ziggydb_options_set_row_cache_bytes(ziggydb_options_t* options, size_t bytes) {
+  options->options.row_cache_bytes = bytes;
+}
 void ziggydb_options_set_max_background_jobs(ziggydb_options_t* options, int n) {
   options->options.max_background_jobs = n;
 }

@@ -14,6 +14,8 @@ MemoryUsage DBImpl::MemoryUsageNow() {
     usage.block_cache_pinned_bytes = cache->pinned_usage();
   }
   usage.table_meta_bytes = reads_.table_cache()->pinned_memory_bytes();
+  if (const RowCache* rows = reads_.row_cache(); rows != nullptr)
+    usage.row_cache_bytes = rows->memory_bytes();
   usage.pinned_memtable_bytes = memory_budget_.PinnedMemtableBytes();
   return usage;
 }

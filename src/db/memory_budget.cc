@@ -60,6 +60,7 @@ std::string MemoryBudget::Describe(const MemoryUsage& usage) const {
       {"block cache pinned by iterators", usage.block_cache_pinned_bytes},
       {"index and filter blocks", usage.table_meta_bytes},
       {"memtables pinned by iterators", usage.pinned_memtable_bytes},
+      {"row cache", usage.row_cache_bytes},
       {"memtable switch", targets_.memtable_switch_bytes},
       {"block cache capacity", targets_.block_cache_capacity_bytes},
   };

@@ -6,7 +6,8 @@
 //   - block cache: cached data blocks, and blocks it evicted that iterators still hold (the
 //     cache charges those to itself until they are released, see ShardedLruCache);
 //   - index and filter blocks of every open table reader (pinned for the reader's lifetime);
-//   - flushed memtables that live iterators still hold (tracked here as weak references).
+//   - flushed memtables that live iterators still hold (tracked here as weak references);
+//   - the row cache (Options::row_cache_bytes), fixed at open, counted with the pins.
 // Policy, applied by Rebalance:
 //   1. Memtables get at most half the cap: each of the max_immutable_memtables + 1 memtables
 //      switches at memtable_switch_bytes() = min(Options::memtable_bytes, share / slots), less
@@ -43,13 +44,14 @@ struct MemoryUsage {
   size_t block_cache_pinned_bytes = 0;  // evicted blocks still held by iterators
   size_t table_meta_bytes = 0;          // index and filter blocks of open tables
   size_t pinned_memtable_bytes = 0;     // flushed memtables still held by iterators
+  size_t row_cache_bytes = 0;           // the row cache, allocated in full at open
 
   size_t TotalBytes() const {
     return mutable_memtable_bytes + immutable_memtable_bytes + block_cache_bytes +
-           block_cache_pinned_bytes + table_meta_bytes + pinned_memtable_bytes;
+           block_cache_pinned_bytes + table_meta_bytes + pinned_memtable_bytes + row_cache_bytes;
   }
-  // Memory held only because readers hold it (the cache cannot evict it).
-  size_t PinnedBytes() const { return table_meta_bytes + pinned_memtable_bytes; }
+  // Memory the block cache cannot evict: held by readers, or fixed (the row cache).
+  size_t PinnedBytes() const { return table_meta_bytes + pinned_memtable_bytes + row_cache_bytes; }
 };
 
 // What Rebalance decided.

@@ -78,6 +78,12 @@ Status Options::Validate() const {
   if (static_cast<uint8_t>(compression) > static_cast<uint8_t>(CompressionType::kLz4)) {
     return OutOfRange("compression", "not a CompressionType");
   }
+  if (row_cache_bytes != 0) {
+    ZIGGY_RETURN_IF_ERROR(
+        CheckRange("row_cache_bytes", row_cache_bytes, kRowCacheBytesRange, Unit::kBytes));
+    if (memory_budget_bytes != 0 && row_cache_bytes > memory_budget_bytes / 2)
+      return OutOfRange("row_cache_bytes", "at most half of memory_budget_bytes");
+  }
   ZIGGY_RETURN_IF_ERROR(
       CheckRange("max_open_files", max_open_files, kMaxOpenFilesRange, Unit::kCount));
   ZIGGY_RETURN_IF_ERROR(CheckRange("max_background_jobs", max_background_jobs,

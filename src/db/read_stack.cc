@@ -48,6 +48,14 @@ class ReadStack::ValueSink {
     if (status->ok()) pin_->Pin(found, mem);
     return true;
   }
+  // Where a row cache lookup writes the value: the caller's string, or a buffer the pin then
+  // owns (the cache keeps nothing pinned).
+  std::string* row_cache_value() { return copy_ != nullptr ? copy_ : &row_cache_copy_; }
+  // After a row cache lookup wrote row_cache_value().
+  void FoundInRowCache() {
+    if (pin_ != nullptr) pin_->Assign(std::move(row_cache_copy_));
+    from_row_cache_ = true;
+  }
   // A table entry's value, valid while the table's block is held.
   void FoundInTable(std::string_view value) {
     if (copy_ != nullptr) {
@@ -62,7 +70,8 @@ class ReadStack::ValueSink {
   // After FoundInTable: hands the value and its pins over. The block is released before the
   // table (it may view the table's mapping).
   void Finish() {
-    if (pin_ != nullptr) pin_->Pin(table_value_, std::move(table_), std::move(block_));
+    if (pin_ != nullptr && !from_row_cache_)
+      pin_->Pin(table_value_, std::move(table_), std::move(block_));
   }
 
  private:
@@ -71,6 +80,8 @@ class ReadStack::ValueSink {
   std::string_view table_value_;
   std::shared_ptr<const TableReader> table_;
   std::shared_ptr<const Block> block_;
+  std::string row_cache_copy_;
+  bool from_row_cache_ = false;
 };
 
 ReadStack::ReadStack(const Options& options, std::string dbname, Env* env,
@@ -100,6 +111,7 @@ ReadStack::ReadStack(const Options& options, std::string dbname, Env* env,
   table_cache_ = std::make_unique<TableCache>(dbname_, env, &table_options_,
                                               std::max(options.max_open_files - reserved_files, 1),
                                               options.use_mmap_reads);
+  if (options.row_cache_bytes > 0) row_cache_ = std::make_unique<RowCache>(options.row_cache_bytes);
 }
 
 Status ReadStack::Get(const ReadOptions& options, const SuperVersion& state, std::string_view key,
@@ -119,7 +131,7 @@ Status ReadStack::CountedGet(const ReadOptions& options, const SuperVersion& sta
   const StatsTimer timer(env_, stats_, HistogramType::kGetMicros);
   const LookupKey lookup(key, sequence);
   ValueSink sink(value);
-  Status s = GetInto(options, state, lookup, &sink);
+  Status s = GetInto(options, state, lookup, sequence, &sink);
   if (stats_ != nullptr && s.ok()) {
     stats_->RecordTick(Ticker::kKeysRead);
     stats_->RecordTick(Ticker::kBytesRead, value->size());
@@ -128,24 +140,38 @@ Status ReadStack::CountedGet(const ReadOptions& options, const SuperVersion& sta
 }
 
 Status ReadStack::GetInto(const ReadOptions& options, const SuperVersion& state,
-                          const LookupKey& lookup, ValueSink* sink) const {
+                          const LookupKey& lookup, SequenceNumber sequence, ValueSink* sink) const {
+  // Whether this Get may look in the row cache is decided before the memtables are searched,
+  // so that the slot's lines load while they are.
+  RowCacheProbe probe;
+  if (row_cache_ != nullptr) {
+    probe.decision = RowCache::Decide();
+    if (probe.decision.lookup) {
+      probe.hash = RowCache::HashKey(lookup.user_key());
+      row_cache_->Prefetch(probe.hash);
+    }
+  }
   Status s;
   bool in_memtable = sink->FromMemtable(state.mem(), lookup, &s);
   for (size_t i = 0; i < state.imms().size() && !in_memtable; ++i)
     in_memtable = sink->FromMemtable(state.imms()[i], lookup, &s);
   RecordTick(stats_, in_memtable ? Ticker::kMemtableHits : Ticker::kMemtableMisses);
   if (in_memtable) return s;
-  return GetFromTables(options, *state.version(), lookup, sink);
+  return GetFromTables(options, *state.version(), lookup, sequence, probe, sink);
 }
 
 Status ReadStack::GetFromTables(const ReadOptions& options, const Version& version,
-                                const LookupKey& lookup, ValueSink* sink) const {
+                                const LookupKey& lookup, SequenceNumber sequence,
+                                const RowCacheProbe& probe, ValueSink* sink) const {
   // The callback captures only a pointer to this, so the std::function keeps its callable
   // inline instead of allocating on every Get.
   struct TableLookup {
     const Comparator* ucmp;
     const LookupKey* lookup;
     ValueSink* sink;
+    uint64_t hash;                  // of the user key, for the row cache
+    RowCache* row_cache = nullptr;  // set while the entry found is to be cached
+    uint64_t file_number = 0;
     LookupState state = LookupState::kNotFound;
     Status status;
 
@@ -154,7 +180,10 @@ Status ReadStack::GetFromTables(const ReadOptions& options, const Version& versi
       if (!ParseInternalKey(found_key, &parsed)) {
         state = LookupState::kBadKey;
       } else if (ucmp->Compare(parsed.user_key, lookup->user_key()) == 0) {
-        if (parsed.type == ValueType::kValue) {
+        const bool deleted = parsed.type != ValueType::kValue;
+        if (row_cache != nullptr)
+          row_cache->Insert(file_number, parsed.user_key, hash, deleted, found_value);
+        if (!deleted) {
           sink->FoundInTable(found_value);
           state = LookupState::kFound;
         } else {
@@ -162,11 +191,38 @@ Status ReadStack::GetFromTables(const ReadOptions& options, const Version& versi
         }
       }
     }
-  } ctx{icmp_->user_comparator(), &lookup, sink};
+  } ctx{icmp_->user_comparator(), &lookup, sink, probe.hash};
   TableLookup* const c = &ctx;
   const std::function<void(std::string_view, std::string_view)> on_entry =
       [c](std::string_view key, std::string_view found_value) { c->OnEntry(key, found_value); };
+  bool looked_up = false;  // one outcome per Get, however many tables the cache was asked for
+  bool hit = false;
   version.ForEachTableForKey(lookup.internal_key(), [&](int, const FileMetaData& file) {
+    // The cache holds a table's newest entry of a key: the answer only for a read that sees all
+    // of the table.
+    c->row_cache = nullptr;
+    if (probe.decision.lookup && raw(sequence) >= raw(file.largest_sequence)) {
+      looked_up = true;
+      switch (row_cache_->Lookup(raw(file.number), lookup.user_key(), probe.hash,
+                                 sink->row_cache_value())) {
+        case RowCache::Result::kValue:
+          sink->FoundInRowCache();
+          c->state = LookupState::kFound;
+          hit = true;
+          return false;
+        case RowCache::Result::kDeletion:
+          c->state = LookupState::kDeleted;
+          hit = true;
+          return false;
+        case RowCache::Result::kMiss:
+          break;
+      }
+      // Only what this read verified, and not for reads that asked to leave caches alone.
+      if (probe.decision.admit && options.fill_cache && options.verify_checksums) {
+        c->row_cache = row_cache_.get();
+        c->file_number = raw(file.number);
+      }
+    }
     c->status = table_cache_->Get(options, file.number, file.file_bytes, lookup.internal_key(),
                                   on_entry, sink->table_pin(), sink->block_pin());
     if (c->status.ok() && c->state == LookupState::kBadKey) {
@@ -175,6 +231,10 @@ Status ReadStack::GetFromTables(const ReadOptions& options, const Version& versi
     }
     return c->status.ok() && c->state == LookupState::kNotFound;  // on to the next table
   });
+  if (looked_up) {
+    RowCache::Record(hit);
+    RecordTick(stats_, hit ? Ticker::kRowCacheHits : Ticker::kRowCacheMisses);
+  }
   if (!ctx.status.ok()) return ctx.status;
   if (ctx.state != LookupState::kFound) return Status::NotFound("");
   sink->Finish();

@@ -3,7 +3,8 @@
 // filter policy, block cache, table options, table cache), and answers point reads and
 // iterators over a SuperVersion (super_version.h): the memtable, then the immutable memtables
 // newest first, then the tables of the Version (L0 newest first, then one table per deeper
-// level), at the read's sequence.
+// level), at the read's sequence. A Get may be answered by the row cache (row_cache.h) for a
+// table whose every entry the read sees.
 //
 // Thread safety: every method may be called concurrently (the table cache and block cache have
 // their own locks; a SuperVersion is immutable).
@@ -15,6 +16,7 @@
 #include <string_view>
 
 #include "base/dbformat.h"
+#include "db/row_cache.h"
 #include "db/super_version.h"
 #include "db/table_cache.h"
 #include "table/block_cache.h"
@@ -67,6 +69,7 @@ class ReadStack {
   TableCache* table_cache() const { return table_cache_.get(); }
   const TableOptions& table_options() const { return table_options_; }
   BlockCache* block_cache() const { return block_cache_.get(); }  // null without one
+  const RowCache* row_cache() const { return row_cache_.get(); }  // null without one
 
  private:
   // Where Get puts what it finds: a copy or a pin.
@@ -76,9 +79,16 @@ class ReadStack {
                                   std::string_view key, SequenceNumber sequence,
                                   Value* value) const;
   [[nodiscard]] Status GetInto(const ReadOptions& options, const SuperVersion& state,
-                               const LookupKey& lookup, ValueSink* sink) const;
+                               const LookupKey& lookup, SequenceNumber sequence,
+                               ValueSink* sink) const;
+  // A Get's use of the row cache: the decision and, when it looks up, the key's hash.
+  struct RowCacheProbe {
+    RowCache::Decision decision;
+    uint64_t hash = 0;
+  };
   [[nodiscard]] Status GetFromTables(const ReadOptions& options, const Version& version,
-                                     const LookupKey& lookup, ValueSink* sink) const;
+                                     const LookupKey& lookup, SequenceNumber sequence,
+                                     const RowCacheProbe& probe, ValueSink* sink) const;
 
   const std::string dbname_;
   Env* const env_;
@@ -89,6 +99,7 @@ class ReadStack {
   std::unique_ptr<BlockCache> block_cache_;           // null without one (BlockCacheConfig)
   TableOptions table_options_;
   std::unique_ptr<TableCache> table_cache_;
+  std::unique_ptr<RowCache> row_cache_;  // null when Options::row_cache_bytes is 0
 };
 
 }  // namespace ziggydb

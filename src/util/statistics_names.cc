@@ -27,6 +27,8 @@ constexpr std::array<NameAndHelp, kNumTickers> kTickers = {{
     {"wal_syncs", "Write-ahead log fdatasyncs."},
     {"memtable_hits", "Gets answered by a memtable."},
     {"memtable_misses", "Gets that went on to the tables."},
+    {"row_cache_hits", "Gets answered by the row cache."},
+    {"row_cache_misses", "Gets that looked in the row cache and went on to the tables."},
     {"block_cache_hits", "Data block lookups served by the block cache."},
     {"block_cache_misses", "Data block lookups that read the table file."},
     {"block_cache_inserts", "Blocks added to the block cache."},

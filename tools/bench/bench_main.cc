@@ -59,6 +59,7 @@ struct BenchArgs {
   size_t write_buffer_mib = 64;
   size_t block_cache_mib = 32;
   size_t memory_budget_mib = 0;  // ZiggyDB's Options::memory_budget_bytes; 0: none
+  size_t row_cache_mib = 0;      // ZiggyDB's and RocksDB's row cache; 0: none
   bool sync = false;
   bool keep = false;
   bool progress = false;
@@ -546,6 +547,7 @@ ExitCode RunBench(BenchArgs args) {
   args.config.engine.write_buffer_bytes = args.write_buffer_mib << 20;
   args.config.engine.block_cache_bytes = args.block_cache_mib << 20;
   args.config.engine.memory_budget_bytes = args.memory_budget_mib << 20;
+  args.config.engine.row_cache_bytes = args.row_cache_mib << 20;
   args.config.progress = args.progress || StderrIsTty();
   if (args.db_dir.empty()) {
     args.db_dir = (std::filesystem::temp_directory_path() / "ziggy-bench").string();
@@ -707,6 +709,11 @@ void RegisterBenchCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--block-cache-mib", args->block_cache_mib, "Block cache MiB")
       ->capture_default_str()
       ->check(CLI::Range(size_t{0}, size_t{1} << 20));
+  cmd->add_option("--row-cache-mib", args->row_cache_mib,
+                  "Row cache MiB, ZiggyDB (Options::row_cache_bytes) and RocksDB (row_cache); "
+                  "0: none")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{0}, size_t{64} << 10));
   cmd->add_option("--memory-budget-mib", args->memory_budget_mib,
                   "ZiggyDB only: one memory cap over memtables, block cache and pins "
                   "(Options::memory_budget_bytes; 0: none)")

@@ -37,6 +37,9 @@ struct EngineConfig {
   // ZiggyDB only: Options::memory_budget_bytes (one cap on memtables, block cache and pins; the
   // two sizes above are then upper bounds inside it). 0: no budget.
   size_t memory_budget_bytes = 0;
+  // ZiggyDB's Options::row_cache_bytes and RocksDB's row_cache (an LRU cache of that size);
+  // LevelDB and LMDB have none. 0: none.
+  size_t row_cache_bytes = 0;
 };
 
 // The isolation a transaction asks for. RocksDB's optimistic transactions offer snapshot

@@ -72,6 +72,8 @@ class RocksDbEngine final : public Engine {
     table.block_cache = rocksdb::NewLRUCache(config.block_cache_bytes);
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(config.bloom_bits_per_key));
     options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    if (config.row_cache_bytes > 0)
+      options.row_cache = rocksdb::NewLRUCache(config.row_cache_bytes);
     // Tickers only (no histograms or timers): what StallMicros reads, at per-core counter cost.
     statistics_ = rocksdb::CreateDBStatistics();
     statistics_->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);

@@ -39,6 +39,7 @@ class ZiggyEngine final : public Engine {
     options.bloom_bits_per_key = config.bloom_bits_per_key;
     options.compression = CompressionType::kNone;
     options.memory_budget_bytes = config.memory_budget_bytes;
+    options.row_cache_bytes = config.row_cache_bytes;
     if (std::getenv("ZIGGY_BENCH_STATISTICS") != nullptr) options.statistics = CreateStatistics();
     write_options_.sync = config.sync;
     return DB::Open(options, dir, &db_);

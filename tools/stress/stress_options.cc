@@ -69,6 +69,8 @@ RunConfig RandomConfig(uint64_t seed) {
   o.max_background_jobs = 2 + static_cast<int>(rng.Uniform(3));
   o.l0_compaction_trigger = 2 + static_cast<int>(rng.Uniform(4));
   o.block_cache_bytes = rng.OneIn(4) ? (size_t{64} << 10) : (size_t{8} << 20);
+  // A small row cache: its slots are reused (and raced for) often.
+  o.row_cache_bytes = rng.OneIn(2) ? 0 : (size_t{64} << 10);
   static constexpr SyncMode kSyncModes[] = {SyncMode::kNever, SyncMode::kAlways, SyncMode::kMixed};
   config.sync_mode = kSyncModes[rng.Uniform(3)];
   static constexpr WalRecoveryMode kModes[] = {WalRecoveryMode::kTolerateCorruptedTailRecords,
@@ -83,11 +85,12 @@ std::string DescribeConfig(const RunConfig& config) {
   return fmt::format(
       "memtable_bytes={} target_file_size={} max_bytes_for_level_base={} block_size={} "
       "restart_interval={} compression={} bloom_bits={} mmap_reads={} background_jobs={} "
-      "l0_trigger={} block_cache_bytes={} sync={} recovery={}",
+      "l0_trigger={} block_cache_bytes={} row_cache_bytes={} sync={} recovery={}",
       o.memtable_bytes, o.target_file_size, o.max_bytes_for_level_base, o.block_size,
       o.block_restart_interval, CompressionName(o.compression), o.bloom_bits_per_key,
       o.use_mmap_reads ? "on" : "off", o.max_background_jobs, o.l0_compaction_trigger,
-      o.block_cache_bytes, SyncName(config.sync_mode), RecoveryName(o.wal_recovery_mode));
+      o.block_cache_bytes, o.row_cache_bytes, SyncName(config.sync_mode),
+      RecoveryName(o.wal_recovery_mode));
 }
 
 }  // namespace ziggydb::tools::stress
