@@ -17,7 +17,8 @@
 #   ZIGGY (build/release/tools/ziggy), OUT (bench-results/issue17), ENGINES (all compiled in),
 #   NUM (1000000), THREADS ("1 2 4 8"), YCSB_THREADS ("1 2"), OPERATIONS (200000), SYNC_NUM (10000),
 #   BIG_NUM (10000000), READS (1000000), MEM_NUM (20000000), MEMORY_MIB (1024),
-#   SKIP ("": any of threads, ycsb, fillsync, big, memcap)
+#   SKIP ("": any of threads, ycsb, fillsync, big, memcap),
+#   ROW_CACHE_MIB (0: none; else ZiggyDB's and RocksDB's row cache, `ziggy bench --row-cache-mib`)
 set -euo pipefail
 
 ziggy=${ZIGGY:-build/release/tools/ziggy}
@@ -29,6 +30,7 @@ operations=${OPERATIONS:-200000}
 sync_num=${SYNC_NUM:-10000}
 big_num=${BIG_NUM:-10000000}
 reads=${READS:-1000000}
+row_cache_mib=${ROW_CACHE_MIB:-0}
 skip=${SKIP:-}
 if [[ -z "${ENGINES:-}" ]]; then
   ENGINES=$("$ziggy" bench --engines list 2>&1 | sed -n 's/.*(available: \(.*\))$/\1/p' || true)
@@ -39,7 +41,7 @@ json="$out/results.json"
 : >"$json"
 wants() { [[ " $skip " != *" $1 "* ]]; }
 issue=(--engines "$ENGINES" --json "$json" --db-dir "$out/db" --write-buffer-mib 64
-  --block-cache-mib 64 --seek-nexts 10)
+  --block-cache-mib 64 --seek-nexts 10 --row-cache-mib "$row_cache_mib")
 
 if wants threads; then
   for t in $threads; do
