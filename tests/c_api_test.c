@@ -500,6 +500,12 @@ int main(int argc, char** argv) {
   EXPECT_ERROR(err, ZIGGYDB_INVALID_ARGUMENT);
 
   ziggydb_options_set_write_buffer_size(options, (size_t)1 << 20);
+  ziggydb_options_set_row_cache_bytes(options, 1); /* below the 64 KiB minimum */
+  db = ziggydb_open(options, path, &err);
+  CHECK(db == NULL);
+  EXPECT_ERROR(err, ZIGGYDB_INVALID_ARGUMENT);
+
+  ziggydb_options_set_row_cache_bytes(options, (size_t)1 << 20);
   ziggydb_options_set_max_file_size(options, (size_t)1 << 20);
   ziggydb_options_set_compression(options, ziggydb_no_compression);
   ziggydb_options_set_bloom_bits_per_key(options, 10);

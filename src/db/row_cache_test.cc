@@ -239,6 +239,22 @@ TEST_F(RowCacheDBTest, PinnedGetOwnsACachedValue) {
   EXPECT_EQ(value.value(), "value");
 }
 
+TEST_F(RowCacheDBTest, ReadOnlyOpenReadsThroughIt) {
+  Open();
+  ASSERT_TRUE(Put("k", "value").ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  Close();
+  std::unique_ptr<DB> reader;
+  ASSERT_TRUE(DB::OpenReadOnly(options_, kDbName, &reader).ok());
+  const uint64_t hits = Hits();
+  for (int i = 0; i < 64; ++i) {
+    std::string value;
+    ASSERT_TRUE(reader->Get(ReadOptions(), "k", &value).ok());
+    ASSERT_EQ(value, "value");
+  }
+  EXPECT_GT(Hits(), hits);
+}
+
 TEST_F(RowCacheDBTest, MemoryPropertyCountsTheCache) {
   Open();
   std::string memory;
