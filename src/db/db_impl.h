@@ -368,7 +368,8 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // What each part of the budget holds now.
   MemoryUsage MemoryUsageNow() REQUIRES(mu_);
   // Applies the budget's policy to the usage now: the memtable switch size and the block cache
-  // capacity (the cache evicts down to it). Called when a memtable is switched or flushed.
+  // capacity (the cache evicts down to it). Called at open, and when a memtable is switched or
+  // flushed.
   void RebalanceMemory() REQUIRES(mu_);
 
   // ---- db_impl.cc ----

@@ -98,6 +98,9 @@ Status DBImpl::RecoverAndStart(bool exists) {
   // Nothing below fails: once the edit is durable the Open has succeeded.
   flushed_sequence_ = versions_->LastSequence();
   wal_set_.Install(new_log_number, std::move(new_log));
+  // The first memtable's switch size and the cache's capacity account for what open already
+  // holds: the row cache, and the index and filter blocks of tables recovery read.
+  RebalanceMemory();
   mem_ = std::make_shared<MemTable>(icmp_, memory_budget_.memtable_switch_bytes(),
                                     SequenceNumber{raw(versions_->LastSequence()) + 1});
   super_versions_.PublishSequence(versions_->LastSequence());

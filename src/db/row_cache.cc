@@ -1,5 +1,7 @@
 #include "db/row_cache.h"
 
+#include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstring>
 
@@ -53,11 +55,10 @@ static_assert(kLengthMask >= RowCache::kEntryBytes);
 RowCache::RowCache(size_t capacity_bytes)
     : slot_count_(SlotCount(capacity_bytes)), slots_(new Slot[slot_count_]) {
   static_assert(sizeof(Slot) == kSlotBytes);
+  ZIGGY_ASSERT(std::has_single_bit(slot_count_));
 }
 
-RowCache::~RowCache() {
-  delete[] slots_;
-}
+RowCache::~RowCache() = default;
 
 RowCache::Decision RowCache::Decide() {
   const uint32_t n = ++gate.gets;
@@ -126,6 +127,7 @@ void RowCache::Insert(uint64_t file_number, std::string_view user_key, uint64_t 
   if (!value.empty()) std::memcpy(bytes + user_key.size(), value.data(), value.size());
   const size_t total = user_key.size() + value.size();
   const size_t words = (total + sizeof(uint64_t) - 1) / sizeof(uint64_t);
+  ZIGGY_ASSERT(words <= kEntryWords);
   std::memset(bytes + total, 0, words * sizeof(uint64_t) - total);
   slot.file_number.store(file_number, std::memory_order_release);
   slot.header.store(user_key.size() | (value.size() << 16) | (deleted ? kDeletionBit : 0) |
@@ -134,7 +136,6 @@ void RowCache::Insert(uint64_t file_number, std::string_view user_key, uint64_t 
   for (size_t i = 0; i < words; ++i)
     slot.words[i].store(copy[i], std::memory_order_release);
   slot.version.store(version + 2, std::memory_order_release);
-  ZIGGY_ASSERT(((version + 2) & 1) == 0);
 }
 
 }  // namespace ziggydb

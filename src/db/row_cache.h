@@ -18,7 +18,6 @@
 #ifndef ZIGGYDB_DB_ROW_CACHE_H_
 #define ZIGGYDB_DB_ROW_CACHE_H_
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -76,8 +75,8 @@ class RowCache {
  private:
   struct Slot;
 
-  const size_t slot_count_;
-  Slot* const slots_;
+  const size_t slot_count_;  // a power of two
+  const std::unique_ptr<Slot[]> slots_;
 };
 
 }  // namespace ziggydb

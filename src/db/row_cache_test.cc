@@ -143,25 +143,27 @@ TEST(RowCacheTest, ReadersRacingWritersOnOneSlotSeeWholeEntries) {
   const uint64_t seed = TestSeed();
   RowCache cache(RowCache::kSlotBytes);
   constexpr uint32_t kKeys = 8;
-  constexpr int kOpsPerThread = 100'000;
+  constexpr int kOpsPerThread = 200'000;
   std::atomic<bool> wrong{false};
   std::atomic<uint64_t> hits{0};
   std::vector<std::thread> threads;
+  // Every thread inserts on one operation in four and looks up on the others: a slot written
+  // without pause would fail every reader's validation, and nothing would be checked.
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       Random rng(seed + static_cast<uint64_t>(t));
       std::string value;
       for (int op = 0; op < kOpsPerThread; ++op) {
         const uint32_t i = rng.Uniform(kKeys);
-        if (t < 2) {  // writers: odd entries are deletions
+        if (rng.OneIn(4)) {  // odd entries are deletions
           InsertIn(&cache, 1, RaceKey(i), i % 2 == 1, RaceValue(i));
           continue;
         }
         const Result r = LookupIn(cache, 1, RaceKey(i), &value);
         if (r == Result::kMiss) continue;
         hits.fetch_add(1, std::memory_order_relaxed);
-        const bool right =
-            i % 2 == 1 ? r == Result::kDeletion : r == Result::kValue && value == RaceValue(i);
+        const bool right = i % 2 == 1 ? r == Result::kDeletion
+                                      : r == Result::kValue && value == RaceValue(i);
         if (!right) wrong.store(true);
       }
     });
@@ -169,7 +171,7 @@ TEST(RowCacheTest, ReadersRacingWritersOnOneSlotSeeWholeEntries) {
   for (auto& thread : threads)
     thread.join();
   EXPECT_FALSE(wrong.load()) << "seed " << seed;
-  EXPECT_GT(hits.load(), 0u);  // the readers did meet entries
+  EXPECT_GT(hits.load(), 0u);  // the lookups did meet entries
 }
 
 // Inside DB::Get.
@@ -260,6 +262,26 @@ TEST_F(RowCacheDBTest, MemoryPropertyCountsTheCache) {
   std::string memory;
   ASSERT_TRUE(db_->GetProperty("ziggydb.memory", &memory));
   EXPECT_NE(memory.find("row cache: 65536\n"), std::string::npos) << memory;
+}
+
+// The "name: N" line of the ziggydb.memory property.
+size_t MemoryPart(DB* db, const std::string& name) {
+  std::string text;
+  EXPECT_TRUE(db->GetProperty("ziggydb.memory", &text));
+  const size_t at = text.find("\n" + name + ": ");
+  EXPECT_NE(at, std::string::npos) << name << " in\n" << text;
+  return at == std::string::npos ? 0 : std::stoull(text.substr(at + name.size() + 3));
+}
+
+TEST_F(RowCacheDBTest, BudgetLeavesRoomForTheCacheFromOpen) {
+  options_.memory_budget_bytes = size_t{8} << 20;
+  options_.row_cache_bytes = size_t{4} << 20;
+  Open();
+  EXPECT_EQ(MemoryPart(db_.get(), "row cache"), size_t{4} << 20);
+  // The block cache's capacity and the memtable's switch size fit beside the row cache.
+  EXPECT_LE(MemoryPart(db_.get(), "block cache capacity") +
+                MemoryPart(db_.get(), "memtable switch") + (size_t{4} << 20),
+            size_t{8} << 20);
 }
 
 TEST_F(RowCacheDBTest, OptionRangeIsChecked) {
