@@ -162,8 +162,8 @@ TEST(RowCacheTest, ReadersRacingWritersOnOneSlotSeeWholeEntries) {
         const Result r = LookupIn(cache, 1, RaceKey(i), &value);
         if (r == Result::kMiss) continue;
         hits.fetch_add(1, std::memory_order_relaxed);
-        const bool right = i % 2 == 1 ? r == Result::kDeletion
-                                      : r == Result::kValue && value == RaceValue(i);
+        const bool right =
+            i % 2 == 1 ? r == Result::kDeletion : r == Result::kValue && value == RaceValue(i);
         if (!right) wrong.store(true);
       }
     });
