@@ -5,8 +5,8 @@
 // input is one exact interleaving of operations, flushes, compactions and file deletions: its
 // coverage is the same on every run, and a crash input reproduces exactly.
 //
-// Input: one option byte (bloom filter, block size, sync writes), then operations, each an
-// opcode byte and its arguments (a missing argument byte reads as 0):
+// Input: one option byte (bloom filter, block size, sync writes, a row cache), then operations,
+// each an opcode byte and its arguments (a missing argument byte reads as 0):
 //   put key len | delete key | batch n (key len|key)... | get key | scan dir | seek key |
 //   flush | compact | reopen | power-loss (each the opcode byte modulo 10, in that order)
 // The rest of the opcode byte, op / 10 (0-25), schedules background work: when it is odd, one
@@ -141,6 +141,8 @@ class Fuzzer {
     options_.block_size = (option_byte & 2) != 0 ? 1024 : 4096;
     options_.l0_compaction_trigger = 2;
     sync_ = (option_byte & 4) != 0;
+    // The smallest row cache: its slots are reused often.
+    options_.row_cache_bytes = (option_byte & 8) != 0 ? kRowCacheBytesRange.min : 0;
     Check(OpenWithSteppedBackground(options_, kDb, &policy_, &db_), "open");
   }
   ~Fuzzer() {
