@@ -49,6 +49,7 @@ TEST(OptionsTest, EveryNamedRangeIsWhatValidateAccepts) {
                        "block_restart_interval");
   ExpectValidatesRange(&Options::bloom_bits_per_key, kBloomBitsPerKeyRange, "bloom_bits_per_key");
   ExpectValidatesRange(&Options::max_open_files, kMaxOpenFilesRange, "max_open_files");
+  ExpectValidatesRange(&Options::row_cache_bytes, kRowCacheBytesRange, "row_cache_bytes");
   ExpectValidatesRange(&Options::max_background_jobs, kMaxBackgroundJobsRange,
                        "max_background_jobs");
   ExpectValidatesRange(&Options::target_file_size, kTargetFileSizeRange, "target_file_size");
