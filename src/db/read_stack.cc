@@ -54,7 +54,6 @@ class ReadStack::ValueSink {
   // After a row cache lookup wrote row_cache_value().
   void FoundInRowCache() {
     if (pin_ != nullptr) pin_->Assign(std::move(row_cache_copy_));
-    from_row_cache_ = true;
   }
   // A table entry's value, valid while the table's block is held.
   void FoundInTable(std::string_view value) {
@@ -67,11 +66,10 @@ class ReadStack::ValueSink {
   // Where TableCache::Get leaves the table and block to pin (null when copying).
   std::shared_ptr<const TableReader>* table_pin() { return copy_ != nullptr ? nullptr : &table_; }
   std::shared_ptr<const Block>* block_pin() { return copy_ != nullptr ? nullptr : &block_; }
-  // After FoundInTable: hands the value and its pins over. The block is released before the
-  // table (it may view the table's mapping).
+  // After FoundInTable (not after FoundInRowCache): hands the value and its pins over. The
+  // block is released before the table (it may view the table's mapping).
   void Finish() {
-    if (pin_ != nullptr && !from_row_cache_)
-      pin_->Pin(table_value_, std::move(table_), std::move(block_));
+    if (pin_ != nullptr) pin_->Pin(table_value_, std::move(table_), std::move(block_));
   }
 
  private:
@@ -81,7 +79,6 @@ class ReadStack::ValueSink {
   std::shared_ptr<const TableReader> table_;
   std::shared_ptr<const Block> block_;
   std::string row_cache_copy_;
-  bool from_row_cache_ = false;
 };
 
 ReadStack::ReadStack(const Options& options, std::string dbname, Env* env,
@@ -237,7 +234,7 @@ Status ReadStack::GetFromTables(const ReadOptions& options, const Version& versi
   }
   if (!ctx.status.ok()) return ctx.status;
   if (ctx.state != LookupState::kFound) return Status::NotFound("");
-  sink->Finish();
+  if (!hit) sink->Finish();
   return Status::OK();
 }
 
