@@ -69,6 +69,7 @@ struct BenchArgs {
   uint64_t records = 0;
   uint64_t operations = 0;
   double duration_seconds = 0;
+  double target_ops_per_sec = 0;
   uint32_t field_count = 0;
   uint32_t field_length = 0;
   std::string distribution;
@@ -371,6 +372,7 @@ std::optional<bench::YcsbPhaseConfig> YcsbConfig(bench::YcsbSpec spec, const Ben
   config.spec = std::move(spec);
   config.seed = args.config.seed;
   config.duration_seconds = args.duration_seconds;
+  config.target_ops_per_sec = args.target_ops_per_sec;
   return config;
 }
 
@@ -627,6 +629,9 @@ void AddYcsbOptions(CLI::App* cmd, BenchArgs* args) {
   cmd->add_option("--duration", args->duration_seconds,
                   "YCSB: stop the run phase after this many seconds")
       ->check(CLI::Range(0.001, 1e7));
+  cmd->add_option("--target", args->target_ops_per_sec,
+                  "YCSB: run-phase operations per second over all threads (0: unpaced)")
+      ->check(CLI::Range(0.0, 1e9));
   cmd->add_option("--field-count", args->field_count, "YCSB: fields per record (default 10)")
       ->check(CLI::Range(1u, 1024u));
   cmd->add_option("--field-length", args->field_length, "YCSB: bytes per field (default 100)")

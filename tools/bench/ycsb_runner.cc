@@ -9,6 +9,7 @@
 #include <thread>
 
 #include <fmt/core.h>
+#include <sys/prctl.h>
 
 #include "tools/bench/ycsb_generators.h"
 #include "tools/cli_util.h"
@@ -33,6 +34,7 @@ struct Worker {
   uint64_t begin = 0;  // load: record indices; run: operation numbers [begin, end)
   uint64_t end = 0;
   std::optional<Clock::time_point> deadline;
+  double seconds_per_op = 0;  // this thread's share of a target rate; 0 = unpaced
   Random rnd{0};
   std::optional<LatestGenerator> latest;
   std::optional<ZipfianGenerator> scan_lengths;
@@ -167,12 +169,23 @@ bool RunOne(Worker* w, std::string* key, std::string* value) {
   return true;
 }
 
+// The time operation j (counted from 0) of a paced thread is due, after `start`.
+Clock::time_point Due(const Worker& w, Clock::time_point start, uint64_t j) {
+  return start + std::chrono::duration_cast<Clock::duration>(
+                     std::chrono::duration<double>(static_cast<double>(j) * w.seconds_per_op));
+}
+
 void RunBody(Worker* w) {
+  // A paced thread sleeps until each operation is due; the default 50 us timer slack would
+  // overshoot gaps of a few microseconds many times over.
+  if (w->seconds_per_op > 0) prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+  const Clock::time_point start = Clock::now();
   std::string key, value;
   for (uint64_t i = w->begin; i < w->end; ++i) {
     if (w->deadline && (i - w->begin) % kDeadlineCheckOps == 0 && Clock::now() >= *w->deadline) {
       return;
     }
+    if (w->seconds_per_op > 0) std::this_thread::sleep_until(Due(*w, start, i - w->begin));
     if (!RunOne(w, &key, &value)) return;
   }
 }
@@ -203,6 +216,9 @@ std::vector<std::unique_ptr<Worker>> MakeWorkers(Engine* engine, YcsbPhase phase
       if (spec.request_distribution == RequestDistribution::kLatest)
         w->latest.emplace(spec.record_count);
       if (spec.scan_length_zipfian) w->scan_lengths.emplace(spec.max_scan_length);
+      if (config.target_ops_per_sec > 0) {
+        w->seconds_per_op = static_cast<double>(threads) / config.target_ops_per_sec;
+      }
       if (config.duration_seconds > 0) {
         w->deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                          std::chrono::duration<double>(config.duration_seconds));

@@ -13,7 +13,9 @@
 // Key choice over the known records: uniform; zipfian = scrambled zipfian over record_count + 2 x
 // the expected inserts (redrawn while above the known records, as YCSB does); latest = zipfian
 // over recency, the newest record the most popular. Updates and read-modify-writes
-// rewrite the whole record.
+// rewrite the whole record. With a target rate, engines can be compared at the same offered
+// load: their latencies then come from the same amount of work per second, background work
+// included.
 #ifndef ZIGGYDB_TOOLS_BENCH_YCSB_RUNNER_H_
 #define ZIGGYDB_TOOLS_BENCH_YCSB_RUNNER_H_
 
@@ -39,7 +41,13 @@ struct YcsbPhaseConfig {
   int threads = 1;
   uint64_t seed = 42;
   double duration_seconds = 0;  // run phase: stop after this long; 0 = operation_count ops
-  bool print_progress = true;   // the once-per-second line on stderr
+  // Run phase: the offered load over all threads, operations per second (YCSB's -target); 0 = as
+  // fast as the engine goes. Each thread starts its operations on a fixed schedule (operation j
+  // at j x threads / target seconds after the phase's start) and, when behind it, runs the late
+  // ones back to back; latencies stay service times (call to return), not time since the
+  // scheduled start.
+  double target_ops_per_sec = 0;
+  bool print_progress = true;  // the once-per-second line on stderr
 };
 
 struct YcsbPhaseResult {

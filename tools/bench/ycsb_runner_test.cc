@@ -189,6 +189,18 @@ TEST(YcsbRunner, DurationBoundsAnUnboundedRun) {
   EXPECT_GT(r.operations, 0u);
 }
 
+TEST(YcsbRunner, TargetRatePacesTheRun) {
+  RecordingEngine engine;
+  YcsbPhaseConfig config = Config("ycsbc", 100, 400, 2, 1);
+  config.target_ops_per_sec = 2000;
+  const YcsbPhaseResult r = LoadAndRun(&engine, config);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_EQ(r.operations, 400u);
+  // Each thread's last operation (its 200th) is due 199 x 2 / 2000 s after the thread started:
+  // a lower bound, which a slow machine cannot break (unpaced, the run takes milliseconds).
+  EXPECT_GE(r.seconds, 199.0 * 2 / 2000);
+}
+
 TEST(PhaseMetrics, DirBytesCountsWhatFilesHold) {
   test::TempDir dir;
   EXPECT_EQ(DirBytesOnDisk(dir.Join("missing")), 0u);
