@@ -216,6 +216,45 @@ TEST(Block, RestartWordsSeekAsThePlainSearch) {
   }
 }
 
+// Words tied over many restarts (4 distinct words over 800 restarts), with targets on, between,
+// before and after the keys: the restart keys of equal words decide.
+TEST(Block, RestartWordsSeekAsThePlainSearchWithTiedWords) {
+  std::vector<std::string> keys;
+  for (const char* word : {"aaaaaaaa", "aaaabbbb", "bbbbaaaa", "bbbbbbbb"}) {
+    for (int i = 1000; i < 1200; ++i)
+      keys.push_back("k" + std::string(word) + std::to_string(i));
+  }
+  BlockBuilder builder(BytewiseComparator(), /*restart_interval=*/1);
+  for (const std::string& key : keys)
+    builder.Add(key, "v");
+  std::shared_ptr<const Block> block;
+  ASSERT_TRUE(Block::Parse(std::string(builder.Finish()), &block).ok());
+  const RestartWords words = RestartWords::Build(*block, BytewiseComparator());
+  ASSERT_EQ(words.size(), 800u);
+  BlockIterator plain(block, BytewiseComparator());
+  BlockIterator fast(block, BytewiseComparator(), BlockKeyEncoding::kWhole, &words);
+  std::vector<std::string> targets = {"", "a", "k", "kaaaa", "kz", "l"};
+  for (const std::string& key : keys) {
+    targets.push_back(key);
+    targets.push_back(key + "0");
+    targets.push_back(key.substr(0, key.size() - 1));
+  }
+  for (const std::string& target : targets) {
+    plain.Seek(target);
+    fast.Seek(target);
+    ASSERT_EQ(plain.Valid(), fast.Valid()) << target;
+    if (plain.Valid()) {
+      ASSERT_EQ(plain.key(), fast.key()) << target;
+    }
+    plain.SeekForPrev(target);
+    fast.SeekForPrev(target);
+    ASSERT_EQ(plain.Valid(), fast.Valid()) << target;
+    if (plain.Valid()) {
+      ASSERT_EQ(plain.key(), fast.key()) << target;
+    }
+  }
+}
+
 TEST(Block, RestartWordsNeedEnoughWellFormedRestarts) {
   const Entries few = {{"a", "1"}, {"b", "2"}};
   EXPECT_TRUE(RestartWords::Build(*BuildBlock(few, 1), BytewiseComparator()).empty());
