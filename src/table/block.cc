@@ -114,7 +114,8 @@ Block::Block(Key, std::string_view view, std::atomic<int64_t>* live_views, uint3
   if (live_views_ != nullptr) live_views_->fetch_add(1, std::memory_order_relaxed);
 }
 
-bool Block::WholeKeyAtRestart(uint32_t index, std::string_view* key) const {
+bool Block::WholeEntryAtRestart(uint32_t index, std::string_view* key, std::string_view* value,
+                                uint32_t* end) const {
   const char* const data = contents_.data();
   const char* const limit = data + restarts_offset_;
   uint32_t shared = 0;
@@ -122,8 +123,13 @@ bool Block::WholeKeyAtRestart(uint32_t index, std::string_view* key) const {
   uint32_t value_bytes = 0;
   const char* p =
       DecodeEntryHeader(data + restart(index), limit, &shared, &non_shared, &value_bytes);
-  if (p == nullptr || shared != 0 || non_shared > static_cast<uint64_t>(limit - p)) return false;
+  if (p == nullptr || shared != 0 ||
+      uint64_t{non_shared} + value_bytes > static_cast<uint64_t>(limit - p)) {
+    return false;
+  }
   *key = std::string_view(p, non_shared);
+  *value = std::string_view(p + non_shared, value_bytes);
+  *end = static_cast<uint32_t>(p + non_shared + value_bytes - data);
   return true;
 }
 

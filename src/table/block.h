@@ -77,9 +77,10 @@ class Block {
     ZIGGY_ASSERT(index < num_restarts_);
     return DecodeFixed32(contents_.data() + restarts_offset_ + 4 * size_t{index});
   }
-  // The key of the entry at restart point `index` of a block that stores keys whole
-  // (BlockKeyEncoding::kWhole); false if that entry is malformed.
-  bool WholeKeyAtRestart(uint32_t index, std::string_view* key) const;
+  // The key and value of the entry at restart point `index` of a block that stores keys whole
+  // (BlockKeyEncoding::kWhole), and the offset just past the entry; false if it is malformed.
+  bool WholeEntryAtRestart(uint32_t index, std::string_view* key, std::string_view* value,
+                           uint32_t* end) const;
   // What the block costs in memory, for the block cache (a view owns no bytes).
   size_t charge() const { return owned_.capacity() + sizeof(Block); }
 

@@ -255,6 +255,91 @@ TEST(Block, RestartWordsSeekAsThePlainSearchWithTiedWords) {
   }
 }
 
+// Packs a value "v<number>" into the number; refuses anything else.
+bool PackNumberedValue(std::string_view value, uint64_t* packed) {
+  if (value.size() < 2 || value[0] != 'v') return false;
+  *packed = std::stoull(std::string(value.substr(1)));
+  return true;
+}
+
+// With values kept (an index-like block: every entry a restart), a lookup the words decide gives
+// the first entry at or after the target and its value, as the block's own search does; one they
+// do not decide says so.
+TEST(Block, RestartWordsFindTheFirstEntryNotBeforeTheTarget) {
+  Random rnd(test::TestSeed());
+  // Keys that all start with the common prefix (a shorter first key would make it empty, and
+  // every word then "user0000").
+  std::vector<std::string> keys = IndexLikeKeys(&rnd, 50 + rnd.Uniform(400));
+  std::erase_if(keys, [](const std::string& key) { return key.size() < 8; });
+  for (int i = 0; i < 40; ++i)  // runs of keys sharing their word after the common prefix
+    keys.push_back("user0000" + std::string(8, static_cast<char>('a' + i % 4)) + std::to_string(i));
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  BlockBuilder builder(BytewiseComparator(), /*restart_interval=*/1);
+  for (size_t i = 0; i < keys.size(); ++i)
+    builder.Add(keys[i], "v" + std::to_string(i));
+  std::shared_ptr<const Block> block;
+  ASSERT_TRUE(Block::Parse(std::string(builder.Finish()), &block).ok());
+  const RestartWords words = RestartWords::Build(*block, BytewiseComparator(), &PackNumberedValue);
+  ASSERT_EQ(words.size(), keys.size());
+  BlockIterator plain(block, BytewiseComparator());
+  size_t decided = 0;
+  std::vector<std::string> targets = IndexLikeKeys(&rnd, 2000);
+  targets.insert(targets.end(), keys.begin(), keys.end());
+  for (const std::string& target : targets) {
+    uint32_t index = 0;
+    uint64_t value = 0;
+    if (!words.FindFirstNotBefore(target, &index, &value)) continue;
+    ++decided;
+    plain.Seek(target);
+    const size_t expected =
+        static_cast<size_t>(std::lower_bound(keys.begin(), keys.end(), target) - keys.begin());
+    ASSERT_EQ(index, expected) << target;
+    ASSERT_EQ(plain.Valid(), index < keys.size()) << target;
+    if (index < keys.size()) {
+      ASSERT_EQ(value, index) << target;
+      ASSERT_EQ(plain.key(), keys[index]) << target;
+    }
+  }
+  EXPECT_GT(decided, targets.size() / 2);  // most lookups skip the block
+  // Undecidable: a target whose word is a restart's (the key itself, when its word is unique,
+  // still decides nothing: only its full key does).
+  uint32_t index = 0;
+  uint64_t value = 0;
+  EXPECT_FALSE(words.FindFirstNotBefore("user0000aaaaaaaa0", &index, &value));
+}
+
+// Values are kept only when every entry is a restart and every value packs.
+TEST(Block, RestartWordsKeepValuesOnlyForIndexLikeBlocks) {
+  std::vector<std::string> keys;
+  for (int i = 1000; i < 1100; ++i)
+    keys.push_back("key" + std::to_string(i * 7919));
+  std::sort(keys.begin(), keys.end());
+  uint32_t index = 0;
+  uint64_t value = 0;
+  for (const int interval : {1, 2}) {
+    for (const bool packable : {true, false}) {
+      BlockBuilder builder(BytewiseComparator(), interval);
+      for (size_t i = 0; i < keys.size(); ++i)
+        builder.Add(keys[i], (packable || i != 50 ? "v" : "x") + std::to_string(i));
+      std::shared_ptr<const Block> block;
+      ASSERT_TRUE(Block::Parse(std::string(builder.Finish()), &block).ok());
+      const RestartWords words =
+          RestartWords::Build(*block, BytewiseComparator(), &PackNumberedValue);
+      ASSERT_FALSE(words.empty());
+      EXPECT_EQ(words.FindFirstNotBefore("key5", &index, &value), interval == 1 && packable)
+          << interval << " " << packable;
+    }
+  }
+  BlockBuilder builder(BytewiseComparator(), 1);
+  for (size_t i = 0; i < keys.size(); ++i)
+    builder.Add(keys[i], "v" + std::to_string(i));
+  std::shared_ptr<const Block> block;
+  ASSERT_TRUE(Block::Parse(std::string(builder.Finish()), &block).ok());
+  EXPECT_FALSE(RestartWords::Build(*block, BytewiseComparator())
+                   .FindFirstNotBefore("key5", &index, &value));  // no decoder, no values
+}
+
 TEST(Block, RestartWordsNeedEnoughWellFormedRestarts) {
   const Entries few = {{"a", "1"}, {"b", "2"}};
   EXPECT_TRUE(RestartWords::Build(*BuildBlock(few, 1), BytewiseComparator()).empty());

@@ -32,7 +32,8 @@ uint64_t RestartWords::WordOf(std::string_view ordered) const {
   return word;
 }
 
-RestartWords RestartWords::Build(const Block& block, const Comparator* comparator) {
+RestartWords RestartWords::Build(const Block& block, const Comparator* comparator,
+                                 ValueDecoder decode) {
   RestartWords result;
   const std::optional<size_t> trailer_bytes = comparator->BytewisePrefixTrailerBytes();
   if (!trailer_bytes.has_value()) return result;
@@ -40,12 +41,21 @@ RestartWords RestartWords::Build(const Block& block, const Comparator* comparato
   const uint32_t n = block.num_restarts();
   if (n < kMinRestarts) return result;
   std::vector<std::string_view> parts(n);
+  std::vector<uint64_t> values;
+  bool keep_values = decode != nullptr;
+  if (keep_values) values.resize(n);
   for (uint32_t i = 0; i < n; ++i) {
     std::string_view key;
-    if (!block.WholeKeyAtRestart(i, &key)) return result;
+    std::string_view value;
+    uint32_t end = 0;
+    if (!block.WholeEntryAtRestart(i, &key, &value, &end)) return result;
     const std::optional<std::string_view> part = result.OrderedPart(key);
     if (!part.has_value()) return result;
     parts[i] = *part;
+    // Each entry must end where the next restart (or the entries) ends: then restart i is
+    // entry i, and its value is the answer of a seek that lands on it.
+    const uint32_t next = i + 1 < n ? block.restart(i + 1) : block.restarts_offset();
+    if (keep_values && (end != next || !decode(value, &values[i]))) keep_values = false;
   }
   const std::string_view first = parts[0];
   const std::string_view last = parts[n - 2];
@@ -54,6 +64,7 @@ RestartWords RestartWords::Build(const Block& block, const Comparator* comparato
   result.words_.resize(n);
   for (uint32_t i = 0; i < n; ++i)
     result.words_[i] = result.WordOf(parts[i]);
+  if (keep_values) result.values_ = std::move(values);
   return result;
 }
 
@@ -72,6 +83,21 @@ void RestartWords::Bounds(std::string_view target, uint32_t* left, uint32_t* rig
   const auto past = static_cast<uint32_t>(upper - words_.begin());
   *left = first > 0 ? first - 1 : 0;
   *right = past > 0 ? past - 1 : 0;
+}
+
+bool RestartWords::FindFirstNotBefore(std::string_view target, uint32_t* index,
+                                      uint64_t* value) const {
+  if (values_.empty()) return false;
+  const std::optional<std::string_view> part = OrderedPart(target);
+  if (!part.has_value()) return false;
+  const uint64_t word = WordOf(*part);
+  const auto [lower, upper] = std::equal_range(words_.begin(), words_.end(), word);
+  if (lower != upper) return false;  // restarts with the target's word: their keys decide
+  // Restarts before `lower` have lower words, so keys before target; the one at `lower` (if any)
+  // a higher word, so a key after it.
+  *index = static_cast<uint32_t>(lower - words_.begin());
+  if (*index < values_.size()) *value = values_[*index];
+  return true;
 }
 
 }  // namespace ziggydb

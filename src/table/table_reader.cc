@@ -22,6 +22,28 @@ std::string OffsetText(uint64_t offset) {
   return "block at offset " + std::to_string(offset);
 }
 
+// An index entry's block handle in 8 bytes, kept beside the index's restart words: offset in
+// the high 40 bits (tables under 1 TiB), size in the low 24 (blocks under 16 MiB). A handle that
+// does not decode or fit is refused, and the index is then searched for every read.
+constexpr int kPackedSizeBits = 24;
+
+bool PackHandle(std::string_view encoded, uint64_t* packed) {
+  BlockHandle handle;
+  if (!handle.DecodeFrom(&encoded) || !encoded.empty()) return false;
+  if (handle.offset >> (64 - kPackedSizeBits) != 0 || handle.size >> kPackedSizeBits != 0) {
+    return false;
+  }
+  *packed = handle.offset << kPackedSizeBits | handle.size;
+  return true;
+}
+
+BlockHandle UnpackHandle(uint64_t packed) {
+  BlockHandle handle;
+  handle.offset = packed >> kPackedSizeBits;
+  handle.size = packed & ((uint64_t{1} << kPackedSizeBits) - 1);
+  return handle;
+}
+
 void CountFileRead(Statistics* stats, uint64_t bytes) {
   if (stats == nullptr) return;
   stats->RecordTick(Ticker::kTableFileReads);
@@ -116,7 +138,7 @@ Status TableReader::ReadMetaRegion(const Footer& footer) {
   index_handle_ = footer.index_handle;
   ZIGGY_RETURN_IF_ERROR(meta.Load(index_handle_, &contents));
   ZIGGY_RETURN_IF_ERROR(ParseBlockAt(std::move(contents), index_handle_.offset, &index_block_));
-  index_words_ = RestartWords::Build(*index_block_, options_.comparator);
+  index_words_ = RestartWords::Build(*index_block_, options_.comparator, &PackHandle);
   metaindex_handle_ = footer.metaindex_handle;
   ZIGGY_RETURN_IF_ERROR(meta.Load(metaindex_handle_, &contents));
   std::shared_ptr<const Block> metaindex;
@@ -253,14 +275,21 @@ Status TableReader::Get(const ReadOptions& options, std::string_view key,
     }
     if (!may_match) return Status::OK();
   }
-  BlockIterator index(Uncounted(*index_block_), options_.comparator, BlockKeyEncoding::kWhole,
-                      IndexWords());
-  index.Seek(key);
-  if (!index.Valid()) return index.status();
   BlockHandle handle;
-  std::string_view encoded = index.value();
-  if (!handle.DecodeFrom(&encoded)) {
-    return Status::Corruption("bad block handle in index", OffsetText(index_handle_.offset));
+  uint32_t position = 0;
+  uint64_t packed = 0;
+  if (index_words_.FindFirstNotBefore(key, &position, &packed)) {
+    if (position == index_words_.size()) return Status::OK();  // after every block's keys
+    handle = UnpackHandle(packed);
+  } else {
+    BlockIterator index(Uncounted(*index_block_), options_.comparator, BlockKeyEncoding::kWhole,
+                        IndexWords());
+    index.Seek(key);
+    if (!index.Valid()) return index.status();
+    std::string_view encoded = index.value();
+    if (!handle.DecodeFrom(&encoded)) {
+      return Status::Corruption("bad block handle in index", OffsetText(index_handle_.offset));
+    }
   }
   std::optional<Block> view;
   std::shared_ptr<const Block> block;
