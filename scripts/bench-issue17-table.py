@@ -5,8 +5,9 @@ One row per (workload, threads, dataset size, memory cap): each engine's ops/s, 
 ratio to the best peer, to the best LSM (RocksDB, LevelDB) and to LMDB, from wall-clock ops/s and
 from ops per CPU-second (the process's CPU time, background threads included: on a shared host
 the engines, run minutes apart, see different loads, and the CPU figure moves less). YCSB rows are
-run phases. Then the tails (Get p99/p99.9 of YCSB A at 2 threads) and, for memory-capped rows,
-KiB read from storage and device read requests per operation.
+run phases; runs paced with `--target` count only for the tails. Then the tails (Get p99/p99.9
+of YCSB A: unpaced, and paced so that every engine does the same work per second) and, for
+memory-capped rows, KiB read from storage and device read requests per operation.
 
 Usage: bench-issue17-table.py results.json
 """
@@ -31,10 +32,13 @@ def load(path):
         if j.get("workload") == "fillsync":
             size = 0
         cap = j.get("memory_limit_mib", 0)
-        key = (j["workload"], j.get("threads", 1), size, cap)
-        rows.setdefault(key, {})[j["engine"]] = j
+        target = j.get("target_ops_per_sec", 0)
+        if not target:
+            key = (j["workload"], j.get("threads", 1), size, cap)
+            rows.setdefault(key, {})[j["engine"]] = j
         if kind == "ycsb" and j["workload"] == "ycsba" and "read" in j.get("ops", {}):
-            tails.setdefault((j.get("threads", 1), size), {})[j["engine"]] = j["ops"]["read"]
+            tails.setdefault((j.get("threads", 1), size, target), {})[j["engine"]] = \
+                j["ops"]["read"]
     return rows, tails
 
 
@@ -82,9 +86,10 @@ def main():
     if tails:
         print("\nGet latency under YCSB A (us): p99 / p99.9 per engine; ZiggyDB / best peer "
               "(below 1: ZiggyDB's tail is shorter)\n")
-        print("| threads | records | " + " | ".join(ENGINES) + " | p99 / best | p99.9 / best |")
-        print("|---:|---:|" + "---|" * len(ENGINES) + "---:|---:|")
-        for (threads, size), by_engine in sorted(tails.items()):
+        print("| threads | records | paced at ops/s | " + " | ".join(ENGINES) +
+              " | p99 / best | p99.9 / best |")
+        print("|---:|---:|---:|" + "---|" * len(ENGINES) + "---:|---:|")
+        for (threads, size, target), by_engine in sorted(tails.items()):
             cells = [f"{by_engine[e]['p99_us']:.1f} / {by_engine[e]['p999_us']:.1f}"
                      if e in by_engine else "-" for e in ENGINES]
             z = by_engine.get("ziggydb")
@@ -93,7 +98,9 @@ def main():
                    if z and peers else "-")
             r999 = (f"{z['p999_us'] / min(p['p999_us'] for p in peers):.2f}"
                     if z and peers else "-")
-            print(f"| {threads} | {count(size)} | " + " | ".join(cells) + f" | {r99} | {r999} |")
+            paced = count(target) if target else "-"
+            print(f"| {threads} | {count(size)} | {paced} | " + " | ".join(cells) +
+                  f" | {r99} | {r999} |")
     capped = [(k, v) for k, v in rows.items() if k[3]]
     if capped:
         print("\nMemory-capped rows: KiB read from storage / device read requests per operation\n")

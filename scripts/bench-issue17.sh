@@ -10,6 +10,9 @@
 #   3. fillsync at 8 threads (SYNC_NUM writes)
 #   4. readrandom and seekrandom at BIG_NUM keys (READS operations each)
 #   5. bigger than memory: scripts/bench-memcap.sh (MEM_NUM keys under MEMORY_MIB; root only)
+#   6. the tails at the same offered load: YCSB A at 2 threads, TAIL_OPERATIONS operations paced
+#      at TAIL_TARGET ops/s (`ziggy bench --target`: every engine then does the same updates,
+#      flushes and compactions per second beside its Gets)
 #
 # Ratios are wall-clock and per CPU-second: on a shared host the engines, run one after another,
 # meet different loads; the CPU column moves less (docs/benchmarks.md, issue 17).
@@ -17,7 +20,8 @@
 #   ZIGGY (build/release/tools/ziggy), OUT (bench-results/issue17), ENGINES (all compiled in),
 #   NUM (1000000), THREADS ("1 2 4 8"), YCSB_THREADS ("1 2"), OPERATIONS (200000), SYNC_NUM (10000),
 #   BIG_NUM (10000000), READS (1000000), MEM_NUM (20000000), MEMORY_MIB (1024),
-#   SKIP ("": any of threads, ycsb, fillsync, big, memcap),
+#   TAIL_OPERATIONS (2000000), TAIL_TARGET (80000, under LMDB's YCSB A rate here),
+#   SKIP ("": any of threads, ycsb, fillsync, big, memcap, tails),
 #   ROW_CACHE_MIB (0: none; else ZiggyDB's and RocksDB's row cache, `ziggy bench --row-cache-mib`)
 set -euo pipefail
 
@@ -67,6 +71,12 @@ if wants big; then
   sync
   "$ziggy" bench "${issue[@]}" --num "$big_num" --reads "$reads" \
     --benchmarks readrandom,seekrandom | tee "$out/big.txt"
+fi
+if wants tails; then
+  sync
+  "$ziggy" bench "${issue[@]}" --records "$num" --operations "${TAIL_OPERATIONS:-2000000}" \
+    --target "${TAIL_TARGET:-80000}" --field-count 1 --field-length 100 --threads 2 \
+    --benchmarks ycsba | tee "$out/tails-paced.txt"
 fi
 if wants memcap; then
   ZIGGY="$ziggy" JSON="$json" NUM="${MEM_NUM:-20000000}" MEMORY_MIB="${MEMORY_MIB:-1024}" \

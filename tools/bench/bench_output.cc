@@ -110,6 +110,7 @@ nlohmann::json YcsbToJson(const YcsbPhaseResult& r, const YcsbPhaseConfig& confi
       {"records", spec.record_count},
       {"operations", r.operations},
       {"threads", config.threads},
+      {"target_ops_per_sec", r.phase == YcsbPhase::kRun ? config.target_ops_per_sec : 0.0},
       {"field_count", spec.field_count},
       {"field_length", spec.field_length},
       {"seconds", r.seconds},
