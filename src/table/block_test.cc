@@ -302,8 +302,8 @@ TEST(Block, RestartWordsFindTheFirstEntryNotBeforeTheTarget) {
     }
   }
   EXPECT_GT(decided, targets.size() / 2);  // most lookups skip the block
-  // Undecidable: a target whose word is a restart's (the key itself, when its word is unique,
-  // still decides nothing: only its full key does).
+  // Undecidable: a target whose word is some restart's (any restart key itself, for one): only
+  // the full keys decide.
   uint32_t index = 0;
   uint64_t value = 0;
   EXPECT_FALSE(words.FindFirstNotBefore("user0000aaaaaaaa0", &index, &value));

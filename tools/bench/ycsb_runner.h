@@ -43,7 +43,7 @@ struct YcsbPhaseConfig {
   double duration_seconds = 0;  // run phase: stop after this long; 0 = operation_count ops
   // Run phase: the offered load over all threads, operations per second (YCSB's -target); 0 = as
   // fast as the engine goes. Each thread starts its operations on a fixed schedule (operation j
-  // at j x threads / target seconds after the phase's start) and, when behind it, runs the late
+  // at j x threads / target seconds after the thread began) and, when behind it, runs the late
   // ones back to back; latencies stay service times (call to return), not time since the
   // scheduled start.
   double target_ops_per_sec = 0;
