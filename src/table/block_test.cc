@@ -165,6 +165,22 @@ class SequencedComparator final : public Comparator {
   std::optional<size_t> BytewisePrefixTrailerBytes() const override { return 8; }
 };
 
+// Seek and SeekForPrev to target land on the same entry with and without the words.
+void ExpectSeeksAgree(BlockIterator* plain, BlockIterator* fast, const std::string& target) {
+  plain->Seek(target);
+  fast->Seek(target);
+  ASSERT_EQ(plain->Valid(), fast->Valid()) << target;
+  if (plain->Valid()) {
+    ASSERT_EQ(plain->key(), fast->key()) << target;
+  }
+  plain->SeekForPrev(target);
+  fast->SeekForPrev(target);
+  ASSERT_EQ(plain->Valid(), fast->Valid()) << target;
+  if (plain->Valid()) {
+    ASSERT_EQ(plain->key(), fast->key()) << target;
+  }
+}
+
 // Seeks with a block's RestartWords must land where the plain binary search does, for a whole-key
 // bytewise order and a prefix order with a trailer, for keys in the block and between them.
 TEST(Block, RestartWordsSeekAsThePlainSearch) {
@@ -197,19 +213,7 @@ TEST(Block, RestartWordsSeekAsThePlainSearch) {
       const std::string& user_key =
           n < user_keys.size() ? user_keys[n] : extra[n - user_keys.size()];
       for (const uint64_t sequence : {50, 100, 150}) {
-        const std::string target = encode(user_key, sequence);
-        plain.Seek(target);
-        fast.Seek(target);
-        ASSERT_EQ(plain.Valid(), fast.Valid()) << user_key;
-        if (plain.Valid()) {
-          ASSERT_EQ(plain.key(), fast.key()) << user_key;
-        }
-        plain.SeekForPrev(target);
-        fast.SeekForPrev(target);
-        ASSERT_EQ(plain.Valid(), fast.Valid()) << user_key;
-        if (plain.Valid()) {
-          ASSERT_EQ(plain.key(), fast.key()) << user_key;
-        }
+        ASSERT_NO_FATAL_FAILURE(ExpectSeeksAgree(&plain, &fast, encode(user_key, sequence)));
       }
     }
     EXPECT_TRUE(fast.status().ok());
@@ -239,20 +243,8 @@ TEST(Block, RestartWordsSeekAsThePlainSearchWithTiedWords) {
     targets.push_back(key + "0");
     targets.push_back(key.substr(0, key.size() - 1));
   }
-  for (const std::string& target : targets) {
-    plain.Seek(target);
-    fast.Seek(target);
-    ASSERT_EQ(plain.Valid(), fast.Valid()) << target;
-    if (plain.Valid()) {
-      ASSERT_EQ(plain.key(), fast.key()) << target;
-    }
-    plain.SeekForPrev(target);
-    fast.SeekForPrev(target);
-    ASSERT_EQ(plain.Valid(), fast.Valid()) << target;
-    if (plain.Valid()) {
-      ASSERT_EQ(plain.key(), fast.key()) << target;
-    }
-  }
+  for (const std::string& target : targets)
+    ASSERT_NO_FATAL_FAILURE(ExpectSeeksAgree(&plain, &fast, target));
 }
 
 // Packs a value "v<number>" into the number; refuses anything else.
