@@ -68,34 +68,34 @@ RestartWords RestartWords::Build(const Block& block, const Comparator* comparato
   return result;
 }
 
+std::optional<RestartWords::Tie> RestartWords::TiedRestarts(std::string_view target) const {
+  const std::optional<std::string_view> part = OrderedPart(target);
+  if (!part.has_value()) return std::nullopt;
+  const auto [lower, upper] = std::equal_range(words_.begin(), words_.end(), WordOf(*part));
+  return Tie{static_cast<uint32_t>(lower - words_.begin()),
+             static_cast<uint32_t>(upper - words_.begin())};
+}
+
 void RestartWords::Bounds(std::string_view target, uint32_t* left, uint32_t* right) const {
   ZIGGY_ASSERT(!words_.empty());
-  const std::optional<std::string_view> part = OrderedPart(target);
-  if (!part.has_value()) {  // not a key of this order: no narrowing
+  const std::optional<Tie> tie = TiedRestarts(target);
+  if (!tie.has_value()) {  // not a key of this order: no narrowing
     *left = 0;
     *right = static_cast<uint32_t>(words_.size() - 1);
     return;
   }
-  const uint64_t word = WordOf(*part);
-  // Restarts before `lower` order before target; those from `upper` on order after it.
-  const auto [lower, upper] = std::equal_range(words_.begin(), words_.end(), word);
-  const auto first = static_cast<uint32_t>(lower - words_.begin());
-  const auto past = static_cast<uint32_t>(upper - words_.begin());
-  *left = first > 0 ? first - 1 : 0;
-  *right = past > 0 ? past - 1 : 0;
+  *left = tie->first > 0 ? tie->first - 1 : 0;
+  *right = tie->past > 0 ? tie->past - 1 : 0;
 }
 
 bool RestartWords::FindFirstNotBefore(std::string_view target, uint32_t* index,
                                       uint64_t* value) const {
   if (values_.empty()) return false;
-  const std::optional<std::string_view> part = OrderedPart(target);
-  if (!part.has_value()) return false;
-  const uint64_t word = WordOf(*part);
-  const auto [lower, upper] = std::equal_range(words_.begin(), words_.end(), word);
-  if (lower != upper) return false;  // restarts with the target's word: their keys decide
-  // Restarts before `lower` have lower words, so keys before target; the one at `lower` (if any)
-  // a higher word, so a key after it.
-  *index = static_cast<uint32_t>(lower - words_.begin());
+  const std::optional<Tie> tie = TiedRestarts(target);
+  // Restarts with the target's word: their keys decide.
+  if (!tie.has_value() || tie->first != tie->past) return false;
+  // The restart at `first` (if any) has a higher word than target's, so a key after it.
+  *index = tie->first;
   if (*index < values_.size()) *value = values_[*index];
   return true;
 }

@@ -66,6 +66,13 @@ class RestartWords {
   // The ordered part of key, or nullopt when key is shorter than the trailer.
   std::optional<std::string_view> OrderedPart(std::string_view key) const;
   uint64_t WordOf(std::string_view ordered) const;
+  // The restarts whose word equals target's: [first, past). Those before `first` order before
+  // target, those from `past` on after it. nullopt when target is not a key of this order.
+  struct Tie {
+    uint32_t first;
+    uint32_t past;
+  };
+  std::optional<Tie> TiedRestarts(std::string_view target) const;
 
   size_t trailer_bytes_ = 0;
   std::string prefix_;
