@@ -57,11 +57,7 @@ constexpr int kOpsPerSeed = 160;
 constexpr size_t kMaxSnapshots = 2;
 // Seeds in `make test` (ZIGGY_TEST_SCALE multiplies them): ~1 s in release. The sanitizer
 // builds (with the debug-tier checks) run ~10x slower per seed, so they run a third as many.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr uint64_t kSeedsBase = 100;
-#else
-constexpr uint64_t kSeedsBase = 300;
-#endif
+constexpr uint64_t kSeedsBase = test::kSanitizerBuild ? 100 : 300;
 // Refused writes that may have been applied, before a reopen settles them (possible states: up
 // to 2^kMaxMaybeWrites).
 constexpr size_t kMaxMaybeWrites = 4;

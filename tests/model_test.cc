@@ -27,7 +27,7 @@
 namespace ziggydb::test {
 namespace {
 
-constexpr uint64_t kSeedsBase = 20;
+constexpr uint64_t kSeedsBase = kSanitizerBuild ? 7 : 20;
 constexpr uint64_t kOpsPerSeed = 2000;
 constexpr size_t kKeySpace = 400;
 constexpr size_t kValueBytesMax = 20000;

@@ -34,6 +34,15 @@ uint64_t TestSeed();
 // stress` raises it.
 uint64_t ScaledIterations(uint64_t base);
 
+// True in the ASan and TSan builds (GCC's macros; the sanitizer presets use GCC). There a model
+// test's iteration runs ~3-10x slower (the sanitizer and the debug-tier checks), so the longest
+// ones run a third of their iterations; the release stage of `make test` runs them all.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kSanitizerBuild = true;
+#else
+inline constexpr bool kSanitizerBuild = false;
+#endif
+
 // The whole content of `path` read through `env`; empty if it cannot be opened (a read error
 // ends the content where it occurred).
 std::string ReadAll(Env* env, const std::string& path);
