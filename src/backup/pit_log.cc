@@ -71,11 +71,14 @@ Status CopyBatches(Env* env, const std::string& path, FileNumber number, const B
     if (count == 0) continue;
     const uint64_t last = first + count - 1;
     if (last <= meta.sequence) continue;  // in the backup's tables already
-    if (*last_sequence != meta.sequence && first != *last_sequence + 1) {
-      return Status::Corruption(
-          "the archived logs skip sequences " + std::to_string(*last_sequence + 1) + " to " +
-              std::to_string(first - 1) + " (a write without WAL, or a log deleted)",
-          path);
+    // The first batch after the backup too must start right after it: sequences S+1.. taken by
+    // writes without WAL and flushed since are in no log and in none of the backup's tables.
+    if (first != *last_sequence + 1) {
+      return Status::Corruption("the archived logs do not continue from sequence " +
+                                    std::to_string(*last_sequence) + ": the next batch holds " +
+                                    std::to_string(first) + " to " + std::to_string(last) +
+                                    " (a write without WAL, or a log deleted)",
+                                path);
     }
     if (last > to_sequence) {
       *done = true;
