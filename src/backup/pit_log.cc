@@ -66,9 +66,13 @@ Status CopyBatches(Env* env, const std::string& path, FileNumber number, const B
   while (!*done && reader.ReadRecord(&record)) {
     WriteBatch batch;
     ZIGGY_RETURN_IF_ERROR(WriteBatchInternal::SetContents(&batch, record));
-    const uint64_t first = raw(WriteBatchInternal::Sequence(batch));
     const uint32_t count = WriteBatchInternal::Count(batch);
     if (count == 0) continue;
+    if (!WriteBatchInternal::SequencesInRange(batch)) {
+      return Status::Corruption("archived log holds a batch with sequence numbers out of range",
+                                path);
+    }
+    const uint64_t first = raw(WriteBatchInternal::Sequence(batch));
     const uint64_t last = first + count - 1;
     if (last <= meta.sequence) continue;  // in the backup's tables already
     // The first batch after the backup too must start right after it: sequences S+1.. taken by

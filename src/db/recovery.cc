@@ -189,9 +189,7 @@ Status WalReplay::ReplayLog(size_t index) {
     WriteBatch batch;
     Status s = WriteBatchInternal::SetContents(&batch, record);
     if (s.ok() && WriteBatchInternal::Count(batch) == 0) continue;  // nothing to apply
-    if (!s.ok() || raw(WriteBatchInternal::Sequence(batch)) == 0 ||
-        WriteBatchInternal::Count(batch) - 1 >
-            kMaxSequenceNumber - raw(WriteBatchInternal::Sequence(batch))) {
+    if (!s.ok() || !WriteBatchInternal::SequencesInRange(batch)) {
       // An intact record that is not a valid batch: judged like mid-log damage.
       WalDamage damage{reader.last_record_offset(), record.size(),
                        s.ok() ? "batch sequence numbers out of range" : std::string(s.message()),
@@ -375,7 +373,7 @@ void WalReplay::Stop(std::string where, const std::string& prefix) {
 Status WalReplay::ApplyBatch(const WriteBatch& batch) {
   if (mem_ == nullptr) mem_ = std::make_shared<MemTable>(*in_.icmp);
   Status inserted = WriteBatchInternal::InsertInto(batch, mem_.get());
-  ZIGGY_ASSERT(inserted.ok());  // SetContents validated it
+  ZIGGY_ASSERT(inserted.ok());  // SetContents and SequencesInRange accepted it
   const uint64_t last =
       raw(WriteBatchInternal::Sequence(batch)) + WriteBatchInternal::Count(batch) - 1;
   result_->max_sequence = SequenceNumber{std::max(raw(result_->max_sequence), last)};

@@ -350,16 +350,26 @@ TEST_F(RecoveryTest, MissingLogTheManifestNamesIsCorruption) {
 }
 
 // An intact record that is not a valid batch (sequence 0) is mid-log damage.
+// Intact records whose sequence numbers leave 1..kMaxSequenceNumber (zero, past the largest, or
+// running past it; also where first + count wraps 2^64): Corruption, never an abort.
 TEST_F(RecoveryTest, InvalidBatchIsRefusedUnlessSkipping) {
-  WriteLog(3, {}, {Batch(1, {"a"}), Batch(0, {"bad"}), Batch(2, {"b"})});
-  Status s = Replay();
-  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
-  EXPECT_NE(s.ToString().find("out of range"), std::string::npos) << s.ToString();
+  const std::vector<std::string> bad = {Batch(0, {"bad"}), Batch(kMaxSequenceNumber + 1, {"bad"}),
+                                        Batch(kMaxSequenceNumber, {"bad", "worse"}),
+                                        Batch(~uint64_t{0}, {"bad", "worse"})};
+  const WalRecoveryMode default_mode = inputs_.mode;
+  for (size_t i = 0; i < bad.size(); ++i) {
+    SCOPED_TRACE("bad batch " + std::to_string(i));
+    inputs_.mode = default_mode;
+    WriteLog(3, {}, {Batch(1, {"a"}), bad[i], Batch(2, {"b"})});
+    Status s = Replay();
+    EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+    EXPECT_NE(s.ToString().find("out of range"), std::string::npos) << s.ToString();
 
-  inputs_.mode = WalRecoveryMode::kSkipAnyCorruptedRecords;
-  ASSERT_TRUE(Replay().ok());
-  EXPECT_EQ(result_.records_replayed, 2u);
-  EXPECT_EQ(result_.records_skipped, 1u);
+    inputs_.mode = WalRecoveryMode::kSkipAnyCorruptedRecords;
+    ASSERT_TRUE(Replay().ok());
+    EXPECT_EQ(result_.records_replayed, 2u);
+    EXPECT_EQ(result_.records_skipped, 1u);
+  }
 }
 
 TEST_F(RecoveryTest, CheckLiveTablesRefusesAMissingOrResizedTable) {

@@ -227,10 +227,8 @@ class Repairer {
       while (reader.ReadRecord(&record)) {
         WriteBatch batch;
         Status s = WriteBatchInternal::SetContents(&batch, record);
-        const uint64_t first = s.ok() ? raw(WriteBatchInternal::Sequence(batch)) : 0;
-        const uint64_t count = s.ok() ? WriteBatchInternal::Count(batch) : 0;
-        if (count == 0) continue;
-        if (!s.ok() || first == 0 || count - 1 > kMaxSequenceNumber - first) {
+        if (s.ok() && WriteBatchInternal::Count(batch) == 0) continue;  // nothing to apply
+        if (!s.ok() || !WriteBatchInternal::SequencesInRange(batch)) {
           Note(&report_->log_damage, path.substr(dbname_.size() + 1) + ": record at offset " +
                                          std::to_string(reader.last_record_offset()) +
                                          " is not a valid batch");
@@ -238,7 +236,8 @@ class Repairer {
         }
         if (mem == nullptr) mem = std::make_shared<MemTable>(icmp_);
         ZIGGY_RETURN_IF_ERROR(WriteBatchInternal::InsertInto(batch, mem.get()));
-        max_sequence_ = std::max(max_sequence_, first + count - 1);
+        max_sequence_ = std::max(max_sequence_, raw(WriteBatchInternal::Sequence(batch)) +
+                                                    WriteBatchInternal::Count(batch) - 1);
         ++records;
         if (mem->ApproximateMemoryBytes() >= options_.memtable_bytes) {
           ZIGGY_RETURN_IF_ERROR(WriteMemTable(*mem));

@@ -18,9 +18,12 @@
 #include <string>
 #include <vector>
 
+#include "base/dbformat.h"
 #include "db/filename.h"
+#include "db/write_batch_internal.h"
 #include "env/counting_env.h"
 #include "util/status_macros.h"
+#include "wal/log_writer.h"
 #include "ziggydb/db.h"
 #include "ziggydb/env.h"
 
@@ -189,6 +192,43 @@ TEST_F(RepairTest, CorruptTableGoesToLostAndIsReported) {
   Model expected;
   for (int i = 0; i < 100; ++i)
     expected["b" + std::to_string(i)] = "y";
+  EXPECT_EQ(Contents(), expected);
+}
+
+// Intact log records that are not valid batches (sequences out of range, a body shorter than its
+// count) are skipped and each is reported; the batches around them are kept.
+TEST_F(RepairTest, InvalidBatchesInALogAreSkippedAndReported) {
+  Fill(Seed());
+  const auto batch = [](uint64_t sequence, const std::string& key) {
+    WriteBatch b;
+    b.Put(key, "value-of-" + key);
+    WriteBatchInternal::SetSequence(&b, SequenceNumber{sequence});
+    return std::string(WriteBatchInternal::Contents(b));
+  };
+  std::string short_body = batch(100001, "cut");
+  short_body[8] = 3;  // the header's count: 3 updates, one present
+  {
+    std::unique_ptr<WritableFile> file;
+    ASSERT_TRUE(Env::Default()->NewWritableFile(LogFileName(db_, FileNumber{999999}), &file).ok());
+    wal::Writer writer(std::move(file), 999999, 0);
+    ASSERT_TRUE(writer.AddHead(wal::LogHead{}).ok());
+    for (const std::string& record : {batch(100000, "late1"), batch(kMaxSequenceNumber + 1, "bad"),
+                                      short_body, batch(100001, "late2")}) {
+      ASSERT_TRUE(writer.AddRecord(record).ok());
+    }
+    ASSERT_TRUE(writer.Sync().ok());
+    ASSERT_TRUE(writer.Close().ok());
+  }
+  fs::remove(CurrentFileName(db_));
+  RepairReport report;
+  Status s = Repair(&report);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(report.log_damage.size(), 2u);
+  for (const std::string& damage : report.log_damage)
+    EXPECT_NE(damage.find("not a valid batch"), std::string::npos) << damage;
+  Model expected = model_;
+  expected["late1"] = "value-of-late1";
+  expected["late2"] = "value-of-late2";
   EXPECT_EQ(Contents(), expected);
 }
 

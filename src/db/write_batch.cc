@@ -152,6 +152,13 @@ void WriteBatchInternal::SetCount(WriteBatch* batch, uint32_t count) {
   EncodeFixed32(batch->rep_.data() + 8, count);
 }
 
+bool WriteBatchInternal::SequencesInRange(const WriteBatch& batch) {
+  const uint64_t first = raw(Sequence(batch));
+  const uint64_t count = Count(batch);
+  return count >= 1 && first >= 1 && first <= kMaxSequenceNumber &&
+         count - 1 <= kMaxSequenceNumber - first;
+}
+
 SequenceNumber WriteBatchInternal::Sequence(const WriteBatch& batch) {
   ZIGGY_ASSERT(batch.rep_.size() >= kWriteBatchHeaderBytes);
   return SequenceNumber{DecodeFixed64(batch.rep_.data())};

@@ -31,6 +31,11 @@ class WriteBatchInternal {
   static SequenceNumber Sequence(const WriteBatch& batch);
   static void SetSequence(WriteBatch* batch, SequenceNumber sequence);
 
+  // True iff the batch holds updates and they take sequence numbers inside 1..kMaxSequenceNumber
+  // (Sequence() >= 1, Sequence() + Count() - 1 <= kMaxSequenceNumber, computed without
+  // wrapping). What a batch read back from a log must satisfy before it is applied.
+  static bool SequencesInRange(const WriteBatch& batch);
+
   // The encoded batch (what one WAL record holds).
   static std::string_view Contents(const WriteBatch& batch) { return batch.rep_; }
   static size_t ByteSize(const WriteBatch& batch) { return batch.rep_.size(); }
