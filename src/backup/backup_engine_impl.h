@@ -57,8 +57,13 @@ class BackupEngineImpl final : public BackupEngine {
   [[nodiscard]] Status CopyChecked(const BackupFile& file, const std::string& to);
   [[nodiscard]] Status CheckRestoreTarget(const std::string& db_dir, bool overwrite,
                                           bool* holds_db) const;
+  // Copies the backup's files (and a point-in-time log) into `staging`, synced; no CURRENT.
   [[nodiscard]] Status BuildRestoredDb(const BackupMeta& meta, const std::string& staging,
                                        const RestoreOptions& options);
+  // Replaces db_dir's contents with the DB built in `staging` (its subdirectory), behind the
+  // restore marker; *old_db_gone once a DB db_dir held is no longer whole.
+  [[nodiscard]] Status SwapInRestoredDb(const BackupMeta& meta, const std::string& staging,
+                                        const std::string& db_dir, bool* old_db_gone);
 
   // Progress over the current call. AddProgress returns Busy once options_.stop_requested
   // says so.

@@ -32,8 +32,12 @@ Status Mismatch(const std::string& path, const BackupFile& file, uint64_t size,
       "backup file fails its checksum (" + checksum + ", " + file.checksum + " recorded)", path);
 }
 
-// Present in a restore target while a restore builds it.
+// Present in a restore target from the moment its old contents start to go until the restored
+// DB is whole: DB::Open refuses the directory, and the next restore to it starts over.
 constexpr const char* kRestoreMarker = "RESTORE-IN-PROGRESS";
+// The subdirectory of the target the restored DB is built in, so that a failure before the swap
+// leaves a DB already there untouched, and the swap is renames within one file system.
+constexpr const char* kRestoreStaging = "RESTORE-STAGING";
 
 std::string WithoutTrailingSlashes(std::string path) {
   while (path.size() > 1 && path.back() == '/')
@@ -88,10 +92,11 @@ Status BackupEngineImpl::CheckRestoreTarget(const std::string& db_dir, bool over
   Status s = env_->GetChildren(db_dir, &names);
   if (s.IsNotFound()) return Status::OK();
   ZIGGY_RETURN_IF_ERROR(s);
-  // A restore that was interrupted is redone from scratch.
+  // A restore that was interrupted during its swap is redone from scratch.
   for (const std::string& name : names)
     if (name == kRestoreMarker) return Status::OK();
   for (const std::string& name : names) {
+    if (name == kRestoreStaging) continue;  // an interrupted build: removed, a DB beside it kept
     FileNumber number{};
     FileType type{};
     if (!ParseFileName(name, &number, &type)) {
@@ -115,10 +120,21 @@ Status BackupEngineImpl::CheckRestoreTarget(const std::string& db_dir, bool over
   return Status::OK();
 }
 
-Status BackupEngineImpl::BuildRestoredDb(const BackupMeta& meta, const std::string& db_dir,
+Status BackupEngineImpl::BuildRestoredDb(const BackupMeta& meta, const std::string& staging,
                                          const RestoreOptions& options) {
-  // The marker first: until it goes, DB::Open refuses the directory (a name that is not a DB
-  // file) and the next restore to it starts over.
+  StartProgress(TotalBytes(meta));
+  for (const BackupFile& file : meta.files)
+    ZIGGY_RETURN_IF_ERROR(CopyChecked(file, staging + "/" + file.db_name));
+  if (options.to_sequence) {
+    ZIGGY_RETURN_IF_ERROR(WritePointInTimeLog(env_, meta, *options.to_sequence, staging));
+  }
+  return env_->SyncDir(staging);
+}
+
+Status BackupEngineImpl::SwapInRestoredDb(const BackupMeta& meta, const std::string& staging,
+                                          const std::string& db_dir, bool* old_db_gone) {
+  // The marker first, then CURRENT goes: from then on Open refuses the directory (DB files, no
+  // CURRENT) and a restore to it starts over.
   const std::string marker = db_dir + "/" + kRestoreMarker;
   {
     std::unique_ptr<WritableFile> file;
@@ -129,12 +145,24 @@ Status BackupEngineImpl::BuildRestoredDb(const BackupMeta& meta, const std::stri
     ZIGGY_RETURN_IF_ERROR(closed);
     ZIGGY_RETURN_IF_ERROR(env_->SyncDir(db_dir));
   }
-  StartProgress(TotalBytes(meta));
-  for (const BackupFile& file : meta.files)
-    ZIGGY_RETURN_IF_ERROR(CopyChecked(file, db_dir + "/" + file.db_name));
-  if (options.to_sequence) {
-    ZIGGY_RETURN_IF_ERROR(WritePointInTimeLog(env_, meta, *options.to_sequence, db_dir));
+  *old_db_gone = true;
+  const std::string current = CurrentFileName(db_dir);
+  if (env_->FileExists(current)) {
+    ZIGGY_RETURN_IF_ERROR(env_->RemoveFile(current));
+    ZIGGY_RETURN_IF_ERROR(env_->SyncDir(db_dir));
   }
+  std::vector<std::string> names;
+  ZIGGY_RETURN_IF_ERROR(env_->GetChildren(db_dir, &names));
+  for (const std::string& name : names) {
+    if (name != kRestoreMarker && name != kRestoreStaging) {
+      ZIGGY_RETURN_IF_ERROR(env_->RemoveFile(db_dir + "/" + name));
+    }
+  }
+  names.clear();
+  ZIGGY_RETURN_IF_ERROR(env_->GetChildren(staging, &names));
+  for (const std::string& name : names)
+    ZIGGY_RETURN_IF_ERROR(env_->RenameFile(staging + "/" + name, db_dir + "/" + name));
+  ZIGGY_RETURN_IF_ERROR(env_->RemoveDir(staging));
   ZIGGY_RETURN_IF_ERROR(env_->SyncDir(db_dir));
   ZIGGY_RETURN_IF_ERROR(SetCurrentFile(env_, db_dir, FileNumber{meta.manifest_number}));
   ZIGGY_RETURN_IF_ERROR(env_->RemoveFile(marker));
@@ -160,13 +188,28 @@ Status BackupEngineImpl::RestoreDBFromBackup(uint32_t id, const std::string& db_
   if (db_dir.empty()) return Status::InvalidArgument("restore target is empty");
   bool holds_db = false;
   ZIGGY_RETURN_IF_ERROR(CheckRestoreTarget(db_dir, options.overwrite, &holds_db));
-  // Empties the directory: the DB it holds (overwrite), or what an interrupted restore left.
-  ZIGGY_RETURN_IF_ERROR(RemoveFlatDir(env_, db_dir));
-  ZIGGY_RETURN_IF_ERROR(env_->CreateDir(db_dir));
-  ZIGGY_RETURN_IF_ERROR(env_->SyncDir(ParentDirectory(db_dir)));
-  Status s = BuildRestoredDb(meta, db_dir, options);
-  // A failure leaves no DB behind (nor the one overwritten).
-  if (!s.ok()) RemoveFlatDir(env_, db_dir).PermitUncheckedError();
+  const std::string staging = db_dir + "/" + kRestoreStaging;
+  // What an interrupted restore left goes; a DB stays until the restored one is built.
+  ZIGGY_RETURN_IF_ERROR(RemoveFlatDir(env_, staging));
+  if (!holds_db) {
+    ZIGGY_RETURN_IF_ERROR(RemoveFlatDir(env_, db_dir));
+    ZIGGY_RETURN_IF_ERROR(env_->CreateDir(db_dir));
+    ZIGGY_RETURN_IF_ERROR(env_->SyncDir(ParentDirectory(db_dir)));
+  }
+  ZIGGY_RETURN_IF_ERROR(env_->CreateDir(staging));
+  ZIGGY_RETURN_IF_ERROR(env_->SyncDir(db_dir));
+  bool old_db_gone = false;
+  Status s = BuildRestoredDb(meta, staging, options);
+  if (s.ok()) s = SwapInRestoredDb(meta, staging, db_dir, &old_db_gone);
+  if (!s.ok()) {
+    // A failure leaves no restored DB behind; a DB that was there stays unless the swap began.
+    RemoveFlatDir(env_, staging).PermitUncheckedError();
+    if (holds_db && !old_db_gone) {
+      env_->SyncDir(db_dir).PermitUncheckedError();
+    } else {
+      RemoveFlatDir(env_, db_dir).PermitUncheckedError();
+    }
+  }
   return s;
 }
 

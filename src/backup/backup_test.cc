@@ -345,6 +345,53 @@ TEST_F(BackupTest, RestoreRefusesADbOrAnOpenOneUnlessOverwriting) {
   EXPECT_TRUE(engine_->RestoreDBFromBackup(7, "/x").IsNotFound());
 }
 
+// A restore over a DB that fails before its swap (a corrupt backup file; a point-in-time target
+// the archive does not reach, because the later writes are still in the live log this DB holds)
+// leaves that DB as it was; a build a crash interrupted is removed by the next restore.
+TEST_F(BackupTest, AFailedRestoreOverADbLeavesItWhole) {
+  options_.wal_archive_dir = kArchiveDir;
+  OpenDb();
+  OpenEngine();
+  ASSERT_TRUE(db_->Put(WriteOptions(), "a", "backed-up").ok());
+  uint32_t id = 0;
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  ASSERT_TRUE(db_->Put(WriteOptions(), "a", "later").ok());  // in the live log only
+  const uint64_t last = LastSequence();
+  ASSERT_TRUE(db_->Close().ok());
+  db_.reset();
+  const std::set<std::string> db_files = Children(kDbDir);
+  RestoreOptions in_place;
+  in_place.overwrite = true;
+  in_place.to_sequence = last;
+  Status s = engine_->RestoreDBFromBackup(id, kDbDir, in_place);
+  EXPECT_TRUE(s.IsNotFound()) << s.ToString();  // the live log is not archived
+  EXPECT_EQ(Children(kDbDir), db_files);
+  EXPECT_EQ(ReadDb(kDbDir), (Model{{"a", "later"}}));
+
+  const std::string shared = std::string(kBackupDir) + "/shared/";
+  const std::string victim = shared + *Children(shared).begin();
+  ASSERT_TRUE(env_.FlipByte(victim, 100).ok());
+  RestoreOptions overwrite;
+  overwrite.overwrite = true;
+  s = engine_->RestoreDBFromBackup(id, kDbDir, overwrite);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_EQ(ReadDb(kDbDir), (Model{{"a", "later"}}));
+  ASSERT_TRUE(env_.FlipByte(victim, 100).ok());  // repaired
+
+  // A crash during a build leaves its staging directory beside the DB: the DB still opens, and
+  // the next restore removes the leftover.
+  const std::string staging = std::string(kDbDir) + "/RESTORE-STAGING";
+  ASSERT_TRUE(env_.CreateDir(staging).ok());
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(env_.NewWritableFile(staging + "/000005.sst", &file).ok());
+  ASSERT_TRUE(file->Append("partial").ok());
+  ASSERT_TRUE(file->Close().ok());
+  EXPECT_EQ(ReadDb(kDbDir), (Model{{"a", "later"}}));
+  EXPECT_EQ(Restore(id, kDbDir, overwrite), (Model{{"a", "backed-up"}}));
+  EXPECT_EQ(Children(kDbDir).count("RESTORE-STAGING"), 0u);
+  EXPECT_EQ(Children(kDbDir).count("RESTORE-IN-PROGRESS"), 0u);
+}
+
 TEST_F(BackupTest, OpenRemovesLeftoversAndASecondOpenerIsBusy) {
   OpenDb();
   OpenEngine();
