@@ -22,7 +22,8 @@ constexpr size_t kCopyBlockBytes = size_t{1} << 20;
 // The local file system's copy (PosixCopy) moves this much per read, write and writeback start.
 constexpr size_t kPosixCopyBlockBytes = size_t{8} << 20;
 
-// Removes the files it was told about, then the directory, unless Keep() was called.
+// Removes the files it was told about, newest first (CURRENT before the MANIFEST it names), then
+// the directory, unless Keep() was called.
 class CreatedFiles {
  public:
   CreatedFiles(Env* env, std::string dir) : env_(env), dir_(std::move(dir)) {}
@@ -30,8 +31,8 @@ class CreatedFiles {
   CreatedFiles& operator=(const CreatedFiles&) = delete;
   ~CreatedFiles() {
     if (keep_) return;
-    for (const std::string& path : paths_)
-      env_->RemoveFile(path).PermitUncheckedError();
+    for (auto it = paths_.rbegin(); it != paths_.rend(); ++it)
+      env_->RemoveFile(*it).PermitUncheckedError();
     env_->RemoveDir(dir_).PermitUncheckedError();
   }
   void Add(std::string path) { paths_.push_back(std::move(path)); }
@@ -210,6 +211,8 @@ Status WriteCheckpoint(const LiveFiles& files, const std::string& dir) {
   created.Add(ManifestFileName(dir, files.manifest_number));
   // The links and copies are named durably before CURRENT can refer to them.
   ZIGGY_RETURN_IF_ERROR(env->SyncDir(dir));
+  // CURRENT may be in place when SetCurrentFile fails (its directory sync): removed first.
+  created.Add(CurrentFileName(dir));
   ZIGGY_RETURN_IF_ERROR(SetCurrentFile(env, dir, files.manifest_number));
   created.Keep();
   // The checkpoint's own name, durable (a failure here leaves a complete checkpoint).

@@ -250,6 +250,27 @@ TEST_F(DBTest, CheckpointWithoutCurrentIsRefused) {
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
 }
 
+// Each sync of the checkpoint directory failing in turn (the last one is SetCurrentFile's, after
+// CURRENT is renamed into place): the call fails and leaves no directory, so a retry succeeds.
+TEST_F(DBTest, AFailedCheckpointLeavesNothing) {
+  Open();
+  for (int i = 0; i < 100; ++i)
+    ASSERT_TRUE(Put(Key(i), "v").ok());
+  for (int skip = 0; skip < 2; ++skip) {
+    env_.InjectErrorAfter(skip, FaultOp::kSyncDir, "/cp", 1, FaultError::kIOError);
+    Status s = db_->CreateCheckpoint("/cp");
+    env_.ClearErrors();
+    EXPECT_FALSE(s.ok()) << skip;
+    EXPECT_FALSE(env_.FileExists("/cp")) << skip;
+  }
+  ASSERT_TRUE(db_->CreateCheckpoint("/cp").ok());
+  Options options;
+  options.env = &env_;
+  std::unique_ptr<DB> copy;
+  ASSERT_TRUE(DB::Open(options, "/cp", &copy).ok());
+  EXPECT_EQ(ReadAll(copy.get()).size(), 100u);
+}
+
 TEST_F(DBTest, CheckpointAfterCloseIsRefused) {
   Open();
   ASSERT_TRUE(db_->Close().ok());
