@@ -90,7 +90,13 @@ Status VersionSet::CreateNew(Env* env, const std::string& dbname,
   if (s.ok()) s = writer.Close();
   if (s.ok()) ZIGGY_DB_KILL_POINT("db:manifest-written");
   if (s.ok()) s = SetCurrentFile(env, dbname, kFirstManifest);
-  if (!s.ok()) env->RemoveFile(path).PermitUncheckedError();
+  if (!s.ok()) {
+    // CURRENT may be in place (SetCurrentFile's directory sync failed): it goes first, and the
+    // MANIFEST only once no CURRENT can name it.
+    const std::string current = CurrentFileName(dbname);
+    Status removed = env->FileExists(current) ? env->RemoveFile(current) : Status::OK();
+    if (removed.ok()) env->RemoveFile(path).PermitUncheckedError();
+  }
   return s;
 }
 

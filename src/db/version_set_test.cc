@@ -216,6 +216,27 @@ TEST_F(VersionSetTest, CreateNewThenRecoverEmpty) {
   EXPECT_EQ(set->current()->NumFiles(0), 0);
 }
 
+// The directory sync after the first CURRENT is renamed into place fails: CURRENT goes before
+// its MANIFEST, and if CURRENT cannot be removed the MANIFEST stays, so no CURRENT ever names a
+// removed MANIFEST.
+TEST_F(VersionSetTest, FailedCreateNewNeverLeavesCurrentWithoutItsManifest) {
+  const std::string current = CurrentFileName(kDb);
+  const std::string manifest = ManifestFileName(kDb, FileNumber{1});
+  env_.InjectError(FaultOp::kSyncDir, kDb);
+  EXPECT_FALSE(VersionSet::CreateNew(&env_, kDb, icmp_).ok());
+  env_.ClearErrors();
+  EXPECT_FALSE(env_.FileExists(current));
+  EXPECT_FALSE(env_.FileExists(manifest));
+
+  env_.InjectError(FaultOp::kSyncDir, kDb);
+  env_.InjectError(FaultOp::kRemove, "CURRENT", FaultInjectionEnv::kPersistent);
+  EXPECT_FALSE(VersionSet::CreateNew(&env_, kDb, icmp_).ok());
+  env_.ClearErrors();
+  EXPECT_TRUE(env_.FileExists(current));
+  EXPECT_TRUE(env_.FileExists(manifest));
+  ASSERT_TRUE(NewSet()->Recover().ok());
+}
+
 TEST_F(VersionSetTest, EditsSurviveRecoveryAndPowerLoss) {
   ASSERT_TRUE(VersionSet::CreateNew(&env_, kDb, icmp_).ok());
   {
