@@ -68,7 +68,9 @@ BackupEngineImpl::~BackupEngineImpl() {
 }
 
 Status BackupEngineImpl::Init() {
+  const bool existed = env_->FileExists(dir_);
   ZIGGY_RETURN_IF_ERROR(env_->CreateDir(dir_));
+  if (!existed) ZIGGY_RETURN_IF_ERROR(env_->SyncDir(ParentDirectory(dir_)));
   ZIGGY_RETURN_IF_ERROR(env_->LockFile(dir_ + "/LOCK", &lock_));
   for (const char* sub : {"meta", "shared", "private"})
     ZIGGY_RETURN_IF_ERROR(env_->CreateDir(Path(sub)));
@@ -148,11 +150,14 @@ Status BackupEngineImpl::CreateNewBackup(DB* db, bool flush_first, uint32_t* id)
   meta.log_number = raw(files.log_number);
   meta.manifest_number = raw(files.manifest_number);
   meta.wal_archive_dir = files.wal_archive_dir;
-  Status s = WriteBackup(files, &meta);
+  bool keep_files = false;
+  Status s = WriteBackup(files, &meta, &keep_files);
   if (!s.ok()) {
     // What this attempt added: its private directory, and shared files no backup lists.
-    RemoveFlatDir(env_, Path(PrivateDir(meta.id))).PermitUncheckedError();
-    CollectGarbage().PermitUncheckedError();
+    if (!keep_files) {
+      RemoveFlatDir(env_, Path(PrivateDir(meta.id))).PermitUncheckedError();
+      CollectGarbage().PermitUncheckedError();
+    }
     return s;
   }
   *id = meta.id;
@@ -160,7 +165,7 @@ Status BackupEngineImpl::CreateNewBackup(DB* db, bool flush_first, uint32_t* id)
   return Status::OK();
 }
 
-Status BackupEngineImpl::WriteBackup(const LiveFiles& files, BackupMeta* meta) {
+Status BackupEngineImpl::WriteBackup(const LiveFiles& files, BackupMeta* meta, bool* keep_files) {
   uint64_t total_bytes = 0;
   for (const LiveTable& table : files.tables)
     total_bytes += table.file_bytes;
@@ -197,7 +202,7 @@ Status BackupEngineImpl::WriteBackup(const LiveFiles& files, BackupMeta* meta) {
       ChecksumFile(env_, Path(manifest.path), &manifest.size, &manifest.checksum));
   meta->files.push_back(std::move(manifest));
   ZIGGY_RETURN_IF_ERROR(env_->SyncDir(Path(private_dir)));
-  return WriteMetaFile(*meta);
+  return WriteMetaFile(*meta, keep_files);
 }
 
 Status BackupEngineImpl::StoreTable(const LiveFiles& files, const LiveTable& table,
@@ -248,7 +253,7 @@ Status BackupEngineImpl::StoreTable(const LiveFiles& files, const LiveTable& tab
   return Status::OK();
 }
 
-Status BackupEngineImpl::WriteMetaFile(const BackupMeta& meta) {
+Status BackupEngineImpl::WriteMetaFile(const BackupMeta& meta, bool* keep_files) {
   const std::string final_path = Path(MetaPath(meta.id));
   const std::string temp_path = final_path + std::string(kTempSuffix);
   const std::string data = EncodeBackupMeta(meta);
@@ -264,7 +269,14 @@ Status BackupEngineImpl::WriteMetaFile(const BackupMeta& meta) {
     return s;
   }
   // The backup exists once this sync is done.
-  return env_->SyncDir(Path("meta"));
+  Status synced = env_->SyncDir(Path("meta"));
+  if (synced.ok()) return synced;
+  // The rename may reach the disk anyway: withdraw the metadata, or, if that fails too, keep
+  // every file it lists (the caller then removes nothing; the next Open lists the backup).
+  Status withdrawn = env_->RemoveFile(final_path);
+  if (withdrawn.ok()) withdrawn = env_->SyncDir(Path("meta"));
+  *keep_files = !withdrawn.ok();
+  return synced;
 }
 
 std::vector<BackupInfo> BackupEngineImpl::GetBackupInfo() const {

@@ -45,12 +45,15 @@ class BackupEngineImpl final : public BackupEngine {
   // Removes temporary files, private directories of no listed backup and (unless a metadata
   // file could not be read, which may list them) shared files no backup lists.
   [[nodiscard]] Status CollectGarbage();
-  [[nodiscard]] Status WriteBackup(const LiveFiles& files, BackupMeta* meta);
+  // Stores the files of `files` and the metadata of *meta. On failure *keep_files says the
+  // metadata may be durable and could not be withdrawn: the files it lists must stay.
+  [[nodiscard]] Status WriteBackup(const LiveFiles& files, BackupMeta* meta, bool* keep_files);
   // Describes one live table in *file: one already in shared/, or a copy made now into
   // shared/<n>.tmp (named in *copied_to, not yet synced nor renamed to file->path).
   [[nodiscard]] Status StoreTable(const LiveFiles& files, const LiveTable& table, BackupFile* file,
                                   std::string* copied_to);
-  [[nodiscard]] Status WriteMetaFile(const BackupMeta& meta);
+  // meta/<id> through a synced temp file and a rename; *keep_files as for WriteBackup.
+  [[nodiscard]] Status WriteMetaFile(const BackupMeta& meta, bool* keep_files);
 
   // ---- backup_restore.cc ----
   // Copies backup file `file` to `to`, checking size and checksum on the way.

@@ -56,9 +56,22 @@ class BackupWriteCountingEnv final : public FaultInjectionEnv {
     modified_seconds_[path] = unix_seconds;
   }
 
+  Status SyncDir(const std::string& dir) override {
+    {
+      MutexLock lock(&mu_);
+      synced_dirs_.insert(dir);
+    }
+    return FaultInjectionEnv::SyncDir(dir);
+  }
+  bool WasSynced(const std::string& dir) {
+    MutexLock lock(&mu_);
+    return synced_dirs_.contains(dir);
+  }
+
  private:
   Mutex mu_;
   std::map<std::string, uint64_t> modified_seconds_ GUARDED_BY(mu_);
+  std::set<std::string> synced_dirs_ GUARDED_BY(mu_);
 
   class Counting final : public WritableFile {
    public:
@@ -400,6 +413,11 @@ TEST_F(BackupTest, OpenRemovesLeftoversAndASecondOpenerIsBusy) {
   ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
   std::unique_ptr<BackupEngine> second;
   EXPECT_TRUE(BackupEngine::Open(kBackupDir, backup_options_, &second).IsBusy());
+  // A new backup directory's own name is made durable: its parent is synced.
+  ASSERT_TRUE(env_.CreateDir("/parent").ok());
+  ASSERT_TRUE(BackupEngine::Open("/parent/backup", backup_options_, &second).ok());
+  EXPECT_TRUE(env_.WasSynced("/parent"));
+  second.reset();
   engine_.reset();
   // What interrupted operations leave.
   const std::string dir = kBackupDir;
@@ -441,6 +459,25 @@ TEST_F(BackupTest, AFailedBackupLeavesNothingAndPowerLossKeepsEarlierBackups) {
     EXPECT_EQ(Children(std::string(kBackupDir) + "/shared"), shared_before) << where;
     EXPECT_EQ(Children(std::string(kBackupDir) + "/private"), (std::set<std::string>{"1"}));
   }
+  // The directory sync after meta/<id> is renamed into place fails: the metadata is withdrawn
+  // with the files; if it cannot be removed, the backup's files stay so that what the next Open
+  // lists is whole.
+  const std::string meta_dir = std::string(kBackupDir) + "/meta";
+  env_.InjectError(FaultOp::kSyncDir, meta_dir);
+  EXPECT_FALSE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  env_.ClearErrors();
+  EXPECT_EQ(Children(meta_dir), (std::set<std::string>{"1"}));
+  EXPECT_EQ(Children(std::string(kBackupDir) + "/shared"), shared_before);
+  env_.InjectError(FaultOp::kSyncDir, meta_dir);
+  env_.InjectError(FaultOp::kRemove, meta_dir, FaultInjectionEnv::kPersistent);
+  EXPECT_FALSE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  env_.ClearErrors();
+  OpenEngine();
+  ASSERT_EQ(engine_->GetBackupInfo().size(), 2u);
+  ASSERT_TRUE(engine_->VerifyBackup(engine_->GetBackupInfo().back().id).ok());
+  ASSERT_TRUE(engine_->DeleteBackup(engine_->GetBackupInfo().back().id).ok());
+  EXPECT_EQ(Children(std::string(kBackupDir) + "/shared"), shared_before);
+
   // Power loss right after a backup: it is there, and so is the earlier one.
   ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
   EXPECT_EQ(id, 2u);
