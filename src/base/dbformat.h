@@ -34,6 +34,10 @@ constexpr uint64_t raw(FileNumber number) {
   return static_cast<uint64_t>(number);
 }
 
+// The largest file number a DB uses or accepts from disk (a name or a MANIFEST field above it is
+// not ours / Corruption), so that the counter, which only grows, can never wrap.
+inline constexpr uint64_t kMaxFileNumber = (uint64_t{1} << 62) - 1;
+
 // Sequence numbers take 56 bits so that sequence and type pack into one fixed64 tag.
 inline constexpr uint64_t kMaxSequenceNumber = (uint64_t{1} << 56) - 1;
 

@@ -137,6 +137,22 @@ TEST_F(DBOpenTest, FailedCreationThatCannotRemoveAFileLeavesAnOpenableDb) {
   }
 }
 
+// A name whose number is past kMaxFileNumber is not a DB file: Open ignores it (it used to push the
+// file-number counter past 2^64, back to 0, and abort).
+TEST_F(DBOpenTest, AFileNumberPastTheLimitIsNotADbFile) {
+  Open();
+  ASSERT_TRUE(Put("a", "1").ok());
+  Close();
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(env_.NewWritableFile(std::string(kDbName) + "/18446744073709551615.log", &file).ok());
+  ASSERT_TRUE(file->Close().ok());
+  Open();
+  ASSERT_TRUE(Put("b", "2").ok());
+  Reopen();
+  EXPECT_EQ(Get("a"), "1");
+  EXPECT_EQ(Get("b"), "2");
+}
+
 // Fails the directory sync that follows the switch of CURRENT to a new MANIFEST, once armed.
 class FailSyncAfterCurrentSwitch final : public FaultInjectionEnv {
  public:

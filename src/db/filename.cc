@@ -90,11 +90,14 @@ bool ParseFileName(std::string_view name, FileNumber* number, FileType* type) {
   } else if (name == "LOG" || name == "LOG.old") {
     *type = FileType::kInfoLogFile;
   } else if (name.starts_with("MANIFEST-")) {
-    if (!ParseDecimal(name.substr(9), &value)) return false;
+    if (!ParseDecimal(name.substr(9), &value) || value > kMaxFileNumber) return false;
     *type = FileType::kManifestFile;
   } else {
     const size_t dot = name.find('.');
-    if (dot == std::string_view::npos || !ParseDecimal(name.substr(0, dot), &value)) return false;
+    if (dot == std::string_view::npos || !ParseDecimal(name.substr(0, dot), &value) ||
+        value > kMaxFileNumber) {
+      return false;
+    }
     const std::string_view suffix = name.substr(dot + 1);
     if (suffix == "log") {
       *type = FileType::kLogFile;

@@ -41,7 +41,7 @@ std::string InfoLogFileName(const std::string& dbname);
 std::string OldInfoLogFileName(const std::string& dbname);
 
 // Recognises a directory entry's name. *number is 0 for the unnumbered files. False for names
-// that are not ours (including numbers with a sign, spaces or over 64 bits).
+// that are not ours (including numbers with a sign, spaces or above kMaxFileNumber).
 [[nodiscard]] bool ParseFileName(std::string_view name, FileNumber* number, FileType* type);
 
 // What a directory listing says about the DB in it, without reading any file.

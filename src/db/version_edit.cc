@@ -53,7 +53,7 @@ bool GetSequence(std::string_view* input, SequenceNumber* sequence) {
 
 bool GetFileNumber(std::string_view* input, FileNumber* number) {
   uint64_t value = 0;
-  if (!GetVarint64(input, &value)) return false;
+  if (!GetVarint64(input, &value) || value > kMaxFileNumber) return false;
   *number = FileNumber{value};
   return true;
 }

@@ -172,9 +172,36 @@ TEST(FileName, FormatsAndParses) {
   EXPECT_EQ(type, FileType::kCurrentFile);
   ASSERT_TRUE(ParseFileName("LOG.old", &number, &type));
   EXPECT_EQ(type, FileType::kInfoLogFile);
-  for (const char* bad : {"", "foo", "7.txt", ".log", "-1.log", "MANIFEST-", "MANIFEST-x",
-                          "99999999999999999999999.sst", "CURRENT.bak", "1 .log"}) {
+  for (const char* bad :
+       {"", "foo", "7.txt", ".log", "-1.log", "MANIFEST-", "MANIFEST-x",
+        "99999999999999999999999.sst", "CURRENT.bak", "1 .log", "18446744073709551615.log",
+        "4611686018427387904.sst", "MANIFEST-4611686018427387904"}) {
     EXPECT_FALSE(ParseFileName(bad, &number, &type)) << bad;
+  }
+  ASSERT_TRUE(ParseFileName("4611686018427387903.sst", &number, &type));  // kMaxFileNumber
+  EXPECT_EQ(raw(number), kMaxFileNumber);
+}
+
+// A file number above kMaxFileNumber in a record (the next file number, a log number, a table) is
+// Corruption, so the counter that continues from them cannot wrap.
+TEST(VersionEdit, FileNumbersAboveTheLimitAreCorruption) {
+  for (int field = 0; field < 3; ++field) {
+    VersionEdit edit;
+    const FileNumber too_big{kMaxFileNumber + 1};
+    if (field == 0) edit.SetNextFileNumber(too_big);
+    if (field == 1) edit.SetLogNumber(too_big);
+    if (field == 2) {
+      FileMetaData meta;
+      meta.number = too_big;
+      meta.file_bytes = 10;
+      AppendInternalKey(&meta.smallest, "a", SequenceNumber{1}, ValueType::kValue);
+      AppendInternalKey(&meta.largest, "b", SequenceNumber{2}, ValueType::kValue);
+      edit.AddFile(1, meta);
+    }
+    std::string encoded;
+    edit.EncodeTo(&encoded);
+    VersionEdit decoded;
+    EXPECT_TRUE(decoded.DecodeFrom(encoded).IsCorruption()) << field;
   }
 }
 
