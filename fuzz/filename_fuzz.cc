@@ -42,6 +42,8 @@ std::string CanonicalName(FileType type, FileNumber number) {
       return "LOCK";
     case FileType::kInfoLogFile:
       return "LOG";
+    case FileType::kIdentityFile:
+      return "IDENTITY";
   }
   return "";
 }
@@ -56,6 +58,7 @@ void CheckName(std::string_view name) {
   ZIGGY_ASSERT(again_type == type && raw(again_number) == raw(number));
   if (type == FileType::kCurrentFile) ZIGGY_ASSERT(name == "CURRENT");
   if (type == FileType::kLockFile) ZIGGY_ASSERT(name == "LOCK");
+  if (type == FileType::kIdentityFile) ZIGGY_ASSERT(name == "IDENTITY");
   if (type == FileType::kInfoLogFile) ZIGGY_ASSERT(name == "LOG" || name == "LOG.old");
 }
 

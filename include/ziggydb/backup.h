@@ -13,9 +13,11 @@
 //     backup lists) are removed by the next Open.
 //   - Every file's size and XXH3-128 checksum are recorded when it is backed up; VerifyBackup and
 //     RestoreDBFromBackup re-read and check them, and fail with Corruption naming the file.
-//   - Incremental: a live table whose name and size match a table already in the directory (and,
-//     with checksum_shared_tables, its checksum) is not copied again. A table stays while any
-//     backup lists it.
+//   - Incremental: a live table whose name and size match a table a backup of the same DB stored
+//     (and, with checksum_shared_tables, its checksum) is not copied again; one matching a table
+//     of another DB (a DB restored from a backup or opened from a checkpoint is another DB: it
+//     has its own IDENTITY) is read and shared only if its checksum matches. A table stays while
+//     any backup lists it.
 // Thread safety: one engine per directory at a time (a second Open, in this or another process,
 // gets Busy); an engine's methods must not be called concurrently.
 #ifndef ZIGGYDB_BACKUP_H_
@@ -41,8 +43,10 @@ struct BackupEngineOptions {
   Env* env = nullptr;
   // Before sharing a live table with one already backed up under the same name and size, read
   // it and compare checksums (a table with another checksum is then stored as a file of its
-  // own). false trusts name and size: table numbers never repeat within a DB, so this is safe as
-  // long as the backup directory holds backups of one DB only. Default: false.
+  // own). false trusts name and size for tables stored by backups of the same DB (the same
+  // IDENTITY: table numbers never repeat within a DB) and compares checksums for the rest. A DB
+  // directory copied by other means than a checkpoint or a restore keeps its source's IDENTITY:
+  // backing up both into one directory needs true. Default: false.
   bool checksum_shared_tables = false;
   // Called as bytes are copied or checked by CreateNewBackup, VerifyBackup and
   // RestoreDBFromBackup: (bytes done, bytes in all) of the current call. Default: none.

@@ -150,6 +150,7 @@ Status BackupEngineImpl::CreateNewBackup(DB* db, bool flush_first, uint32_t* id)
   meta.log_number = raw(files.log_number);
   meta.manifest_number = raw(files.manifest_number);
   meta.wal_archive_dir = files.wal_archive_dir;
+  meta.db_identity = files.db_identity;
   bool keep_files = false;
   Status s = WriteBackup(files, &meta, &keep_files);
   if (!s.ok()) {
@@ -210,16 +211,22 @@ Status BackupEngineImpl::StoreTable(const LiveFiles& files, const LiveTable& tab
   const std::string source = TableFileName(files.dbname, table.number);
   file->db_name = source.substr(files.dbname.size() + 1);
   file->size = table.file_bytes;
-  // Tables already stored under this name and size.
+  // Tables already stored under this name and size, and the first of them a backup of this DB
+  // stored. Name and size alone decide only within one DB: another DB (restored from a backup,
+  // or a checkpoint) numbers its own tables on from the same numbers; its candidates are
+  // compared by checksum.
   std::vector<const BackupFile*> candidates;
+  const BackupFile* same_db = nullptr;
   for (const auto& [id, meta] : backups_) {
+    const bool this_db = !meta.db_identity.empty() && meta.db_identity == files.db_identity;
     for (const BackupFile& stored : meta.files) {
-      if (stored.db_name == file->db_name && stored.size == file->size)
-        candidates.push_back(&stored);
+      if (stored.db_name != file->db_name || stored.size != file->size) continue;
+      candidates.push_back(&stored);
+      if (this_db && same_db == nullptr) same_db = &stored;
     }
   }
-  if (!candidates.empty() && !options_.checksum_shared_tables) {
-    *file = *candidates.front();
+  if (same_db != nullptr && !options_.checksum_shared_tables) {
+    *file = *same_db;
     return AddProgress(file->size);
   }
   if (!candidates.empty()) {

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "backup/file_checksum.h"
+#include "base/dbformat.h"
 
 namespace ziggydb {
 namespace {
@@ -49,6 +50,7 @@ std::string EncodeBackupMeta(const BackupMeta& meta) {
   out += "log_number " + std::to_string(meta.log_number) + "\n";
   out += "manifest_number " + std::to_string(meta.manifest_number) + "\n";
   if (!meta.wal_archive_dir.empty()) out += "wal_archive " + meta.wal_archive_dir + "\n";
+  if (!meta.db_identity.empty()) out += "db_identity " + meta.db_identity + "\n";
   for (const BackupFile& file : meta.files) {
     out += "file " + file.path + " " + file.db_name + " " + std::to_string(file.size) + " " +
            file.checksum + "\n";
@@ -103,13 +105,21 @@ Status DecodeBackupMeta(std::string_view data, const std::string& path, BackupMe
       if (!ParseU64(rest, &meta->sequence)) return bad("has a bad sequence");
       seen_sequence = true;
     } else if (key == "log_number") {
-      if (!ParseU64(rest, &meta->log_number)) return bad("has a bad log number");
+      if (!ParseU64(rest, &meta->log_number) || meta->log_number > kMaxFileNumber) {
+        return bad("has a bad log number");
+      }
     } else if (key == "manifest_number") {
-      if (!ParseU64(rest, &meta->manifest_number)) return bad("has a bad MANIFEST number");
+      // The restored DB's log is manifest_number + 1: both within the file numbers.
+      if (!ParseU64(rest, &meta->manifest_number) || meta->manifest_number >= kMaxFileNumber) {
+        return bad("has a bad MANIFEST number");
+      }
       seen_manifest = true;
     } else if (key == "wal_archive") {
       if (rest.empty()) return bad("has an empty wal_archive");
       meta->wal_archive_dir = std::string(rest);
+    } else if (key == "db_identity") {
+      if (!IsHexChecksum(rest)) return bad("has a bad db_identity");
+      meta->db_identity = std::string(rest);
     } else if (key == "file") {
       BackupFile file;
       file.path = std::string(NextWord(&rest));

@@ -12,8 +12,9 @@
 
 namespace ziggydb {
 
-// Version 1 is the only format; a newer one is refused with NotSupported.
-inline constexpr uint32_t kBackupMetaFormatVersion = 1;
+// Version 2 added db_identity; version 1 files are read as backups of no identity. A newer
+// version is refused with NotSupported.
+inline constexpr uint32_t kBackupMetaFormatVersion = 2;
 
 struct BackupFile {
   std::string path;     // relative to the backup directory, e.g. "shared/000012_4096_<hex>.sst"
@@ -29,6 +30,7 @@ struct BackupMeta {
   uint64_t log_number = 0;       // the source's logs from this number on hold later writes
   uint64_t manifest_number = 0;  // the MANIFEST's number; a restore writes CURRENT naming it
   std::string wal_archive_dir;   // the source's log archive; empty if none
+  std::string db_identity;       // the source's IDENTITY (db/db_identity.h); empty if none
   std::vector<BackupFile> files;
 };
 

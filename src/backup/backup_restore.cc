@@ -5,6 +5,7 @@
 #include "backup/file_checksum.h"
 #include "backup/pit_log.h"
 #include "db/checkpoint.h"
+#include "db/db_identity.h"
 #include "db/filename.h"
 #include "util/status_macros.h"
 #include "ziggydb/db.h"
@@ -128,6 +129,8 @@ Status BackupEngineImpl::BuildRestoredDb(const BackupMeta& meta, const std::stri
   if (options.to_sequence) {
     ZIGGY_RETURN_IF_ERROR(WritePointInTimeLog(env_, meta, *options.to_sequence, staging));
   }
+  // A DB of its own: from here on its tables are numbered as the source's are.
+  ZIGGY_RETURN_IF_ERROR(WriteDbIdentity(env_, staging, NewDbIdentity()));
   return env_->SyncDir(staging);
 }
 

@@ -290,6 +290,47 @@ TEST_F(BackupTest, DeleteAndPurgeKeepFilesOtherBackupsNeed) {
   EXPECT_EQ(id, 1u);
 }
 
+// A DB restored from a backup numbers its new tables on from the backup's MANIFEST, as the source
+// DB did after that backup: backed up into the same directory, a table of one can have the name
+// and size of a table of the other. Tables are shared only between backups of one DB identity,
+// so each backup restores its own data.
+TEST_F(BackupTest, ARestoredDbsTablesAreNotTakenForItsSourcesTables) {
+  options_.l0_compaction_trigger = 10;  // the tables of every round stay as they are
+  OpenDb();
+  OpenEngine();
+  // Rounds over the same keys with values of one size: tables of equal sizes, a flush each.
+  const auto write_rounds = [](DB* db, char fill, Model* model) {
+    for (int round = 0; round < 4; ++round) {
+      for (int i = 0; i < 50; ++i) {
+        const std::string key = Key(i);
+        const std::string value(100, static_cast<char>(fill + round));
+        ASSERT_TRUE(db->Put(WriteOptions(), key, value).ok());
+        (*model)[key] = value;
+      }
+      ASSERT_TRUE(db->Flush().ok());
+    }
+  };
+  for (int i = 0; i < 200; ++i)  // sequences of one varint size from here on
+    ASSERT_TRUE(db_->Put(WriteOptions(), "base", std::to_string(i)).ok());
+  model_["base"] = "199";
+  uint32_t base = 0;
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &base).ok());
+  Model restored_model = model_;
+  write_rounds(db_.get(), 'a', &model_);
+  uint32_t source = 0;
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &source).ok());
+
+  ASSERT_EQ(Restore(base, "/restored"), restored_model);
+  std::unique_ptr<DB> restored;
+  ASSERT_TRUE(DB::Open(options_, "/restored", &restored).ok());
+  write_rounds(restored.get(), 'b', &restored_model);
+  uint32_t copy = 0;
+  ASSERT_TRUE(engine_->CreateNewBackup(restored.get(), true, &copy).ok());
+  ASSERT_TRUE(restored->Close().ok());
+  EXPECT_EQ(Restore(copy, "/r-copy"), restored_model);
+  EXPECT_EQ(Restore(source, "/r-source"), model_);
+}
+
 TEST_F(BackupTest, CorruptFileFailsVerifyAndRestoreNamingIt) {
   Random rnd(TestSeed());
   OpenDb();

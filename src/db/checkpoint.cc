@@ -8,6 +8,7 @@
 #include <memory>
 #include <utility>
 
+#include "db/db_identity.h"
 #include "db/filename.h"
 #include "env/posix_file.h"
 #include "util/status_macros.h"
@@ -209,6 +210,9 @@ Status WriteCheckpoint(const LiveFiles& files, const std::string& dir) {
   }
   ZIGGY_RETURN_IF_ERROR(WriteManifestFile(env, dir, files.manifest_number, files.manifest_record));
   created.Add(ManifestFileName(dir, files.manifest_number));
+  // A DB of its own from here on: its new tables are numbered as its source's are.
+  ZIGGY_RETURN_IF_ERROR(WriteDbIdentity(env, dir, NewDbIdentity()));
+  created.Add(IdentityFileName(dir));
   // The links and copies are named durably before CURRENT can refer to them.
   ZIGGY_RETURN_IF_ERROR(env->SyncDir(dir));
   // CURRENT may be in place when SetCurrentFile fails (its directory sync): removed first.

@@ -53,6 +53,8 @@ struct LiveFiles {
   FileNumber log_number{};
   // Options::wal_archive_dir of the source DB (empty: logs are not archived).
   std::string wal_archive_dir;
+  // The source DB's identity (db/db_identity.h; empty if it has none).
+  std::string db_identity;
 };
 
 // Copies `from` to `to` (created, synced), reading in large blocks. `observe`, when set, sees

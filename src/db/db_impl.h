@@ -175,6 +175,9 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // background threads. On failure OpenImpl removes what it created.
   [[nodiscard]] Status RecoverAndStart(bool exists) EXCLUDES(mu_);
   void StartInfoLog();
+  // The IDENTITY of the directory, made if missing or torn. Never fails the Open: a failure is
+  // logged and leaves "" (backups of the DB then share no tables by name and size alone).
+  std::string LoadIdentity();
   // Runs the recovery component (recovery.h) for Open: leaves in *edit the L0 tables the
   // replayed WALs were written to, for OpenImpl to commit, and counts what replay dropped.
   [[nodiscard]] Status Recover(VersionEdit* edit) REQUIRES(mu_);
@@ -490,6 +493,8 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // Checkpoints and backups: the tables of versions_->current() hold every write up to this
   // sequence and none after it. Set by Open (recovery flushes everything) and by each flush.
   SequenceNumber flushed_sequence_ GUARDED_BY(mu_){0};
+  // The DB's identity (db/db_identity.h), set by Open; empty if it could not be read or made.
+  std::string db_identity_ GUARDED_BY(mu_);
   // The memtable switch size and the block cache capacity under memory_budget_bytes (without
   // one, the fixed Options values), and the flushed memtables iterators may still hold.
   MemoryBudget memory_budget_ GUARDED_BY(mu_){options_.memory_budget_bytes, options_.memtable_bytes,

@@ -44,6 +44,7 @@ Status DBImpl::GetLiveFiles(bool flush_first, LiveFiles* files) {
   files->sequence = sequence;
   files->log_number = versions_->LogNumber();
   files->wal_archive_dir = options_.wal_archive_dir;
+  files->db_identity = db_identity_;
   return Status::OK();
 }
 

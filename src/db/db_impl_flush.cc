@@ -232,6 +232,7 @@ void DBImpl::DeleteObsoleteFilesPass() {
         case FileType::kCurrentFile:
         case FileType::kLockFile:
         case FileType::kInfoLogFile:
+        case FileType::kIdentityFile:
           break;
       }
       if (keep) continue;

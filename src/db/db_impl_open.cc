@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "db/db_identity.h"
 #include "db/db_impl.h"
 #include "db/filename.h"
 #include "db/open_rollback.h"
@@ -107,6 +108,7 @@ Status DBImpl::RecoverAndStart(bool exists) {
   InstallSuperVersion();
   StartInfoLog();
   LogOptions();
+  db_identity_ = LoadIdentity();
   DeleteObsoleteFiles();
   Log("event=db_opened path=" + dbname_ + " wal=" + std::to_string(raw(wal_set_.live_number())) +
       " manifest=" + std::to_string(raw(versions_->ManifestFileNumber())) +
@@ -117,6 +119,21 @@ Status DBImpl::RecoverAndStart(bool exists) {
     StartCompactionThreads();
   }
   return Status::OK();
+}
+
+std::string DBImpl::LoadIdentity() {
+  std::string identity;
+  Status s = ReadDbIdentity(env_, dbname_, &identity);
+  if (s.ok() && !identity.empty()) return identity;
+  if (s.ok()) {
+    identity = NewDbIdentity();
+    s = WriteDbIdentity(env_, dbname_, identity);
+    if (s.ok()) s = env_->SyncDir(dbname_);
+    if (s.ok()) Log("event=identity_created identity=" + identity);
+  }
+  if (s.ok()) return identity;
+  Log("IDENTITY unavailable (backups will share no tables by name): " + s.ToString());
+  return "";
 }
 
 void DBImpl::StartInfoLog() {

@@ -57,6 +57,9 @@ std::string CurrentFileName(const std::string& dbname) {
 std::string LockFileName(const std::string& dbname) {
   return dbname + "/LOCK";
 }
+std::string IdentityFileName(const std::string& dbname) {
+  return dbname + "/IDENTITY";
+}
 std::string InfoLogFileName(const std::string& dbname) {
   return dbname + "/LOG";
 }
@@ -87,6 +90,8 @@ bool ParseFileName(std::string_view name, FileNumber* number, FileType* type) {
     *type = FileType::kCurrentFile;
   } else if (name == "LOCK") {
     *type = FileType::kLockFile;
+  } else if (name == "IDENTITY") {
+    *type = FileType::kIdentityFile;
   } else if (name == "LOG" || name == "LOG.old") {
     *type = FileType::kInfoLogFile;
   } else if (name.starts_with("MANIFEST-")) {

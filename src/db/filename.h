@@ -29,6 +29,7 @@ enum class FileType : uint8_t {
   kLockFile,
   kInfoLogFile,  // LOG and LOG.old
   kTempFile,
+  kIdentityFile,
 };
 
 std::string LogFileName(const std::string& dbname, FileNumber number);
@@ -37,6 +38,7 @@ std::string ManifestFileName(const std::string& dbname, FileNumber number);
 std::string TempFileName(const std::string& dbname, FileNumber number);
 std::string CurrentFileName(const std::string& dbname);
 std::string LockFileName(const std::string& dbname);
+std::string IdentityFileName(const std::string& dbname);
 std::string InfoLogFileName(const std::string& dbname);
 std::string OldInfoLogFileName(const std::string& dbname);
 
@@ -50,8 +52,8 @@ struct DirectoryContents {
   std::string db_file;       // a log, table or later MANIFEST: a DB lives (or lived) here
   std::string foreign_file;  // a name that is not ours
 };
-// LOCK, LOG, temp files and MANIFEST-000001 alone are what an interrupted creation leaves: they
-// name no db_file.
+// LOCK, LOG, IDENTITY, temp files and MANIFEST-000001 alone are what an interrupted creation
+// leaves: they name no db_file.
 DirectoryContents ClassifyDirectory(const std::vector<std::string>& names);
 
 // Points CURRENT at MANIFEST-<manifest_number> atomically: writes "MANIFEST-xxxxxx\n" to

@@ -1,0 +1,65 @@
+// DB identity files (db_identity.h).
+#include "db/db_identity.h"
+
+#include <cstdio>
+#include <memory>
+#include <random>
+#include <string_view>
+
+#include "db/filename.h"
+#include "util/status_macros.h"
+#include "ziggydb/env.h"
+
+namespace ziggydb {
+namespace {
+
+constexpr size_t kIdentityDigits = 32;
+
+bool IsIdentity(std::string_view text) {
+  if (text.size() != kIdentityDigits) return false;
+  for (char c : text)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+}  // namespace
+
+std::string NewDbIdentity() {
+  std::random_device random;
+  std::string identity;
+  for (size_t i = 0; i < kIdentityDigits / 8; ++i) {
+    char word[9];
+    std::snprintf(word, sizeof(word), "%08x", static_cast<unsigned>(random()));
+    identity += word;
+  }
+  return identity;
+}
+
+Status ReadDbIdentity(Env* env, const std::string& dir, std::string* identity) {
+  identity->clear();
+  std::unique_ptr<SequentialFile> file;
+  Status s = env->NewSequentialFile(IdentityFileName(dir), &file);
+  if (s.IsNotFound()) return Status::OK();
+  ZIGGY_RETURN_IF_ERROR(s);
+  char buffer[kIdentityDigits + 2];
+  std::string_view read;
+  ZIGGY_RETURN_IF_ERROR(file->Read(sizeof(buffer), &read, buffer));
+  if (read.size() == kIdentityDigits + 1 && read.back() == '\n' &&
+      IsIdentity(read.substr(0, kIdentityDigits))) {
+    identity->assign(read.substr(0, kIdentityDigits));
+  }
+  return Status::OK();
+}
+
+Status WriteDbIdentity(Env* env, const std::string& dir, const std::string& identity) {
+  std::unique_ptr<WritableFile> file;
+  ZIGGY_RETURN_IF_ERROR(env->NewWritableFile(IdentityFileName(dir), &file));
+  Status s = file->Append(identity + "\n");
+  if (s.ok()) s = file->Sync();
+  Status closed = file->Close();
+  if (s.ok()) s = closed;
+  if (!s.ok()) env->RemoveFile(IdentityFileName(dir)).PermitUncheckedError();
+  return s;
+}
+
+}  // namespace ziggydb
