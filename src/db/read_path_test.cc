@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -66,6 +67,36 @@ TEST_F(SuperVersionTest, InstallReleasesTheReplacedStateOnceItsPinsEnd) {
   EXPECT_TRUE(old.expired());
 }
 
+// Two pins of one slot (one thread here; threads beyond kSlots share slots): the first spans an
+// Install, the second refills the swept slot. The first's unpin must not put its replaced state
+// back into the slot, or later reads would see that state until the next Install (missing every
+// write to the newer memtable).
+TEST_F(SuperVersionTest, AnUnpinAfterASweepNeverPutsBackTheReplacedState) {
+  SuperVersionPublisher publisher;
+  publisher.Install(Make());
+  { SuperVersionPin fill = publisher.Pin(); }  // the slot now holds a reference
+  std::optional<SuperVersionPin> before(publisher.Pin());
+  auto second = Make();
+  publisher.Install(second);
+  std::optional<SuperVersionPin> after(publisher.Pin());  // refills the swept slot
+  EXPECT_EQ(&**after, second.get());
+  before.reset();
+  after.reset();
+  for (int i = 0; i < 3; ++i) {
+    SuperVersionPin pin = publisher.Pin();
+    EXPECT_EQ(&*pin, second.get()) << i;
+  }
+  // The same with the refilling pin ending first.
+  auto third = Make();
+  before.emplace(publisher.Pin());
+  publisher.Install(third);
+  after.emplace(publisher.Pin());
+  after.reset();
+  before.reset();
+  SuperVersionPin pin = publisher.Pin();
+  EXPECT_EQ(&*pin, third.get());
+}
+
 TEST_F(SuperVersionTest, IdleSlotsKeepNoReplacedState) {
   SuperVersionPublisher publisher;
   std::weak_ptr<const SuperVersion> old;
@@ -121,6 +152,43 @@ TEST_F(SuperVersionTest, ConcurrentPinsAndInstalls) {
   for (auto& reader : readers)
     reader.join();
   EXPECT_EQ(publisher.LastSequence(), SequenceNumber{installs});
+}
+
+// More readers than slots, so that slots are shared: a pin taken after the writer published
+// install k sees state k or a newer one, never a replaced state a shared slot kept.
+TEST_F(SuperVersionTest, ReadersSharingSlotsNeverSeeAReplacedState) {
+  SuperVersionPublisher publisher;
+  const auto make = [&](uint64_t k) {
+    return std::make_shared<const SuperVersion>(
+        std::make_shared<MemTable>(icmp_, 0, SequenceNumber{k}),
+        std::vector<std::shared_ptr<MemTable>>{}, std::make_shared<const Version>(&icmp_));
+  };
+  publisher.Install(make(0));
+  constexpr int kReaders = static_cast<int>(SuperVersionPublisher::kSlots) + 8;
+  constexpr int kPinsPerReader = 300;
+  std::atomic<int> done{0};
+  std::atomic<int> stale{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < kReaders; ++t) {
+    readers.emplace_back([&] {
+      for (int n = 0; n < kPinsPerReader; ++n) {
+        const uint64_t published = raw(publisher.LastSequence());
+        SuperVersionPin pin = publisher.Pin();
+        if (raw(pin->mem()->first_sequence()) < published) stale.fetch_add(1);
+        std::this_thread::yield();  // keep pins of one slot overlapping
+      }
+      done.fetch_add(1);
+    });
+  }
+  uint64_t installs = 0;
+  while (done.load() < kReaders) {
+    ++installs;
+    publisher.Install(make(installs));
+    publisher.PublishSequence(SequenceNumber{installs});
+  }
+  for (auto& reader : readers)
+    reader.join();
+  EXPECT_EQ(stale.load(), 0);
 }
 
 // ---- Zero-copy get ----

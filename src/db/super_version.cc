@@ -13,34 +13,26 @@ size_t ThreadSlotIndex() {
   return index;
 }
 
-// What a busy slot holds: never dereferenced, only compared. At namespace scope so that reading
-// its address needs no guard of a function-local static.
-std::shared_ptr<const SuperVersion> in_use_marker;
-
 }  // namespace
-
-SuperVersionPin::Ref* SuperVersionPin::InUse() {
-  return &in_use_marker;
-}
 
 SuperVersionPin::~SuperVersionPin() {
   if (ref_ == nullptr) return;  // moved from
-  // Owned boxes are freed here; a slot's box goes back unless Install swept the slot meanwhile
-  // (then the slot is null and this reference is stale: freed here too).
+  // Owned boxes are freed here; a slot's box goes back only if the slot still holds it busy
+  // (else Install swept the slot meanwhile, and it may hold another pin's box by now).
   std::unique_ptr<Ref> owned(ref_);
-  Ref* expected = InUse();
+  uintptr_t expected = Word(ref_) | kBusy;
   if (slot_ != nullptr &&
-      slot_->ref.compare_exchange_strong(expected, ref_, std::memory_order_release,
-                                         std::memory_order_relaxed)) {
+      slot_->word.compare_exchange_strong(expected, Word(ref_), std::memory_order_release,
+                                          std::memory_order_relaxed)) {
     (void)owned.release();  // the slot owns it again
   }
 }
 
 SuperVersionPublisher::~SuperVersionPublisher() {
   for (Slot& slot : slots_) {
-    Ref* ref = slot.ref.load(std::memory_order_relaxed);
-    ZIGGY_ASSERT(ref != SuperVersionPin::InUse());  // the precondition: no pin alive
-    if (ref != SuperVersionPin::InUse()) delete ref;
+    const uintptr_t word = slot.word.load(std::memory_order_relaxed);
+    ZIGGY_ASSERT((word & SuperVersionPin::kBusy) == 0);  // the precondition: no pin alive
+    if ((word & SuperVersionPin::kBusy) == 0) delete reinterpret_cast<Ref*>(word);
   }
 }
 
@@ -53,34 +45,35 @@ void SuperVersionPublisher::Install(std::shared_ptr<const SuperVersion> next) {
   // After current_ changed: a pin that refills its slot from now on gets the new state, and one
   // that took the old state before is swept here or finds its slot swept at unpin.
   for (Slot& slot : slots_) {
-    Ref* ref = slot.ref.exchange(nullptr, std::memory_order_acq_rel);
-    if (ref != nullptr && ref != SuperVersionPin::InUse()) delete ref;
+    const uintptr_t word = slot.word.exchange(0, std::memory_order_acq_rel);
+    if ((word & SuperVersionPin::kBusy) == 0) delete reinterpret_cast<Ref*>(word);  // 0: no-op
   }
 }
 
 SuperVersionPin SuperVersionPublisher::Pin() {
   Slot* slot = &slots_[ThreadSlotIndex()];
-  // Acquire: the SuperVersion a box refers to was built before the box was stored.
-  Ref* ref = slot->ref.exchange(SuperVersionPin::InUse(), std::memory_order_acquire);
-  if (ref != nullptr && ref != SuperVersionPin::InUse()) return SuperVersionPin(slot, ref);
-  // Empty (swept, or never filled): refill it at unpin. Busy (another thread of this slot is
-  // reading): leave it to that thread and use a reference of our own.
-  if (ref == SuperVersionPin::InUse()) slot = nullptr;
-  // If the box cannot be allocated (bad_alloc), the slot is left empty again, not stuck busy.
-  struct EmptyOnThrow {
-    Slot* slot;
-    ~EmptyOnThrow() {
-      if (slot != nullptr) slot->ref.store(nullptr, std::memory_order_relaxed);
-    }
-  } restore{slot};
-  std::unique_ptr<Ref> box;
+  constexpr uintptr_t kBusy = SuperVersionPin::kBusy;
+  uintptr_t word = slot->word.load(std::memory_order_relaxed);
+  // A free box: mark it busy. Acquire: the SuperVersion it refers to was built before the box
+  // was stored.
+  if (word != 0 && (word & kBusy) == 0 &&
+      slot->word.compare_exchange_strong(word, word | kBusy, std::memory_order_acquire,
+                                         std::memory_order_relaxed)) {
+    return SuperVersionPin(slot, reinterpret_cast<Ref*>(word));
+  }
+  // Empty (swept, or never filled): claim it with a new box, busy, before reading the current
+  // state (invariant 2), and put the box back at unpin. Busy (another pin of this slot is
+  // reading): a box of this pin's own. A failed allocation (bad_alloc) leaves the slot as it was.
+  auto box = std::make_unique<Ref>();
+  const bool claimed =
+      word == 0 && slot->word.compare_exchange_strong(
+                       word, SuperVersionPin::Word(box.get()) | kBusy, std::memory_order_relaxed);
   {
     MutexLock lock(&mu_);
     ZIGGY_ASSERT(current_ != nullptr);  // Install ran before the first pin
-    box = std::make_unique<Ref>(current_);
+    *box = current_;
   }
-  restore.slot = nullptr;
-  return SuperVersionPin(slot, box.release());
+  return SuperVersionPin(claimed ? slot : nullptr, box.release());
 }
 
 }  // namespace ziggydb

@@ -7,22 +7,27 @@
 //
 // How a pin avoids shared cache lines: the publisher keeps kSlots cache-line-sized slots; each
 // thread uses the slot its index picks (threads get indices in turn, so up to kSlots threads never
-// share one). A slot holds one reference to the current SuperVersion. Pin swaps the slot for
-// kInUse (an exchange on a line no other thread writes), and the unpin puts the reference back
-// with a compare-exchange. Install replaces the current state, then sweeps every slot, taking
-// back the references the slots hold; a reader whose slot was swept while it was in use (its
-// compare-exchange finds null) drops its reference itself. Measured per pin and unpin with two
-// threads on two cores: ~35 ns, against ~150 ns for std::atomic<std::shared_ptr> (libstdc++ 12:
-// a lock bit and a shared count) and ~200 ns for the DB mutex and three shared_ptr copies.
+// share one; more share them). A slot holds one boxed reference to the current SuperVersion. Pin
+// marks the box busy with a compare-exchange on a line no other thread writes, and the unpin
+// clears the mark with another, which succeeds only if the slot still holds this pin's own busy
+// box. Install replaces the current state, then sweeps every slot, taking back the boxes they
+// hold; a reader whose slot was swept while it was in use (its compare-exchange fails) frees its
+// box itself. A pin that finds its slot empty claims it with a new box, busy, before it reads the
+// current state, so an Install after that read sweeps the claim instead of leaving the older
+// state in the slot. Measured per pin and unpin with two threads on two cores: ~35 ns, against
+// ~150 ns for std::atomic<std::shared_ptr> (libstdc++ 12: a lock bit and a shared count) and
+// ~200 ns for the DB mutex and three shared_ptr copies.
 //
 // Thread safety: Pin, LastSequence and the pins themselves from any thread; Install and
 // PublishSequence from the DB's writer side (serialised by the DB mutex).
 //
 // Invariants:
 //   1. A SuperVersion never changes once built; its memtables and Version live as long as it.
-//   2. A slot holds null, kInUse, or one reference to a SuperVersion that was current when it was
-//      stored there; Install sweeps every slot after replacing the current one, so after a sweep
-//      no slot keeps a replaced SuperVersion beyond the read that is using it.
+//   2. A slot holds 0, a box, or a box marked busy (by the one pin that holds it); a box a slot
+//      holds refers to a SuperVersion that was current when the box was claimed or put back, and
+//      Install sweeps every slot after replacing the current one, so after a sweep no slot keeps
+//      a replaced SuperVersion beyond the read that is using it. A pin puts back only its own
+//      busy box: never a box of a state a sweep already took.
 //   3. Ordering (readers): Pin first, then LastSequence. Every write at or below a sequence
 //      loaded after the pin is in the pinned state or in a memtable installed after it, and
 //      writes go into a memtable only once it is installed. So a read of the pinned state at
@@ -91,15 +96,17 @@ class SuperVersionPin {
   // One reference to a SuperVersion, boxed so that a slot can hold it in one atomic word.
   using Ref = std::shared_ptr<const SuperVersion>;
   struct alignas(64) Slot {
-    std::atomic<Ref*> ref{nullptr};
+    // 0 (empty), the address of a box (free), or that address | kBusy (pinned by the pin
+    // holding the box).
+    std::atomic<uintptr_t> word{0};
   };
-  // What a slot holds while its reference is pinned.
-  static Ref* InUse();
+  static constexpr uintptr_t kBusy = 1;  // boxes are aligned: the low bit is free
+  static uintptr_t Word(Ref* ref) { return reinterpret_cast<uintptr_t>(ref); }
 
   SuperVersionPin(Slot* slot, Ref* ref) : slot_(slot), ref_(ref) {}
 
   Slot* slot_;  // null: ref_ is this pin's own (the slot was busy), freed at unpin
-  Ref* ref_;    // taken out of *slot_, put back at unpin
+  Ref* ref_;    // this pin's busy box in *slot_ (put back free at unpin), or its own
 };
 
 class SuperVersionPublisher {
