@@ -175,7 +175,9 @@ void DBImpl::DeleteObsoleteFiles() {
   // removed once and the directory listing is not raced by a second remover.
   while (deleting_obsolete_files_)
     obsolete_file_deletion_done_.Wait(&mu_);
-  if (!bg_error_.ok()) return;
+  // Also between a failed MANIFEST write and the background error it leads to (the failed job
+  // delivers its events first, which releases mu_), and during shutdown, which sets no error.
+  if (!bg_error_.ok() || versions_->manifest_in_doubt()) return;
   deleting_obsolete_files_ = true;
   // An allocation failure ends the pass early: what it left is still obsolete, for the next pass
   // or the next Open. Nothing escapes: background threads run this after their job's try.

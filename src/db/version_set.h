@@ -160,6 +160,9 @@ class VersionSet {
   uint64_t manifest_file_bytes() const { return manifest_file_bytes_; }
   // True if Recover dropped a torn tail from the MANIFEST.
   bool manifest_tail_dropped() const { return manifest_tail_dropped_; }
+  // True from a failed MANIFEST write until an edit is written to a new MANIFEST: the failed edit
+  // may be durable, so the files it added must not be deleted as obsolete meanwhile.
+  bool manifest_in_doubt() const { return manifest_in_doubt_; }
   // The intact edits Recover replayed.
   uint64_t manifest_edits_replayed() const { return manifest_edits_replayed_; }
 
@@ -202,6 +205,7 @@ class VersionSet {
   bool manifest_tail_dropped_ = false;
   uint64_t manifest_edits_replayed_ = 0;
   bool manifest_write_in_progress_ = false;
+  bool manifest_in_doubt_ = false;
   // manifest_write_in_progress_ went false. Mutex: the DB mutex (LogAndApply's `mu`). Waiters:
   // LogAndApply callers waiting their turn. Notifier: LogAndApply when its write ends.
   CondVar manifest_write_done_;

@@ -287,8 +287,10 @@ Status VersionSet::LogAndApply(VersionEdit* edit, Mutex* mu) {
     // The MANIFEST may now end in a partial record or a state we did not install: never append
     // to it again. A new MANIFEST that CURRENT may already name is left in place.
     Log("MANIFEST write failed: " + s.ToString());
+    manifest_in_doubt_ = true;
     return s;
   }
+  if (new_manifest) manifest_in_doubt_ = false;  // CURRENT names a MANIFEST of the state in memory
   manifest_writer_ = std::move(writer);
   manifest_file_number_ = manifest_number;
   manifest_file_bytes_ = manifest_writer_->file_bytes();

@@ -509,6 +509,27 @@ TEST_F(VersionSetTest, PointLookupOrderIsNewestL0ThenOnePerLevel) {
   EXPECT_EQ(live.size(), 6u);
 }
 
+// A failed MANIFEST write leaves the MANIFEST in doubt (the failed edit may be durable) until an
+// edit is written to a new MANIFEST, which the next LogAndApply does.
+TEST_F(VersionSetTest, AFailedManifestWriteIsInDoubtUntilANewManifest) {
+  ASSERT_TRUE(VersionSet::CreateNew(&env_, kDb, icmp_).ok());
+  auto set = NewSet();
+  ASSERT_TRUE(set->Recover().ok());
+  VersionEdit first;
+  ASSERT_TRUE(Apply(set.get(), &first).ok());
+  EXPECT_FALSE(set->manifest_in_doubt());
+  env_.InjectError(FaultOp::kSync, "MANIFEST");
+  VersionEdit failed;
+  EXPECT_FALSE(Apply(set.get(), &failed).ok());
+  env_.ClearErrors();
+  EXPECT_TRUE(set->manifest_in_doubt());
+  const FileNumber before = set->ManifestFileNumber();
+  VersionEdit next;
+  ASSERT_TRUE(Apply(set.get(), &next).ok());
+  EXPECT_NE(set->ManifestFileNumber(), before);
+  EXPECT_FALSE(set->manifest_in_doubt());
+}
+
 TEST_F(VersionSetTest, SetCurrentFileIsAtomicUnderRenameFailure) {
   ASSERT_TRUE(VersionSet::CreateNew(&env_, kDb, icmp_).ok());
   env_.InjectError(FaultOp::kRename, "CURRENT");
