@@ -656,6 +656,47 @@ TEST_F(BackupTest, PointInTimeRestoreRefusesAGapRightAfterTheBackup) {
   EXPECT_FALSE(env_.FileExists("/r"));
 }
 
+// A log goes to the archive synced: its unsynced writes were safe in the memtable and then a
+// table, but the archive is where a point-in-time restore reads them, after any power loss.
+TEST_F(BackupTest, ArchivedLogsSurvivePowerLoss) {
+  options_.wal_archive_dir = kArchiveDir;
+  OpenDb();
+  OpenEngine();
+  uint32_t id = 0;
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  Random rnd(TestSeed());
+  RandomWrites(&rnd, 200, 100);  // sync = false
+  const uint64_t last = LastSequence();
+  ASSERT_TRUE(db_->Flush().ok());  // the log goes to the archive
+  env_.DropUnsyncedData();
+  RestoreOptions restore;
+  restore.to_sequence = last;
+  EXPECT_EQ(Restore(id, "/pit", restore), model_);
+}
+
+// The archive never replaces a log it holds (another DB writing to it, e.g. a copy restored from
+// a backup of this one, takes the same log numbers): the DB's own log is deleted instead.
+TEST_F(BackupTest, AnArchivedLogIsNeverReplaced) {
+  options_.wal_archive_dir = kArchiveDir;
+  OpenDb();
+  std::string live_log;
+  for (const std::string& name : Children(kDbDir))
+    if (name.ends_with(".log")) live_log = name;
+  ASSERT_FALSE(live_log.empty());
+  const std::string held = std::string(kArchiveDir) + "/" + live_log;
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(env_.NewWritableFile(held, &file).ok());
+  ASSERT_TRUE(file->Append("another DB's log").ok());
+  ASSERT_TRUE(file->Close().ok());
+  ASSERT_TRUE(db_->Put(WriteOptions(), "a", "1").ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  EXPECT_EQ(ReadAll(&env_, held), "another DB's log");
+  EXPECT_EQ(Children(kDbDir).count(live_log), 0u);
+  std::string value;
+  ASSERT_TRUE(db_->Get(ReadOptions(), "a", &value).ok());  // in a table now
+  EXPECT_EQ(value, "1");
+}
+
 TEST_F(BackupTest, ArchiveBoundedByBytesLosesOldLogsNotNewOnes) {
   options_.wal_archive_dir = kArchiveDir;
   options_.wal_archive_max_bytes = 256 << 10;

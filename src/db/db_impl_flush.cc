@@ -241,12 +241,20 @@ void DBImpl::DeleteObsoleteFilesPass() {
       if (type == FileType::kTableFile) reads_.table_cache()->Evict(number);
       // With a log archive, flushed logs are kept there for point-in-time restore.
       const bool archive = type == FileType::kLogFile && !options_.wal_archive_dir.empty();
-      Status removed = archive ? ArchiveLog(env_, dbname_, number, options_.wal_archive_dir)
-                               : env_->RemoveFile(dbname_ + "/" + name);
+      bool already_held = false;
+      Status removed =
+          archive ? ArchiveLog(env_, dbname_, number, options_.wal_archive_dir, &already_held)
+                  : env_->RemoveFile(dbname_ + "/" + name);
       if (removed.ok()) ZIGGY_DB_KILL_POINT("db:obsolete-deleted");
       removed_any = removed_any || removed.ok();
-      archived_any = archived_any || (archive && removed.ok());
-      Log(std::string(archive ? "event=file_archived file=" : "event=file_deleted file=") + name +
+      archived_any = archived_any || (archive && !already_held && removed.ok());
+      const char* event = !archive       ? "event=file_deleted file="
+                          : already_held ? "event=file_not_archived file="
+                                         : "event=file_archived file=";
+      Log(event + name +
+          (already_held ? " reason=\"the log archive already holds one of this number (another "
+                          "DB writes to it?): that one kept, this one deleted\""
+                        : "") +
           (removed.ok() ? "" : " status=\"" + removed.ToString() + "\""));
     }
     if (archived_any) {

@@ -13,9 +13,12 @@
 namespace ziggydb {
 
 Status ArchiveLog(Env* env, const std::string& dbname, FileNumber number,
-                  const std::string& archive_dir) {
+                  const std::string& archive_dir, bool* already_held) {
   const std::string from = LogFileName(dbname, number);
   const std::string to = LogFileName(archive_dir, number);
+  *already_held = env->FileExists(to);
+  if (*already_held) return env->RemoveFile(from);
+  ZIGGY_RETURN_IF_ERROR(SyncFile(env, from));
   Status s = env->RenameFile(from, to);
   if (!s.ok()) {
     // Another file system (EXDEV) or some other refusal: a synced copy, then the original goes.

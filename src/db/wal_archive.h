@@ -14,11 +14,15 @@ namespace ziggydb {
 
 class Env;
 
-// Moves log `number` of DB `dbname` into `archive_dir`: renamed, or (across file systems)
-// copied, synced and then deleted. Both directories are synced. On failure the log stays in
-// the DB directory.
+// Moves log `number` of DB `dbname` into `archive_dir`: synced (an older log was never synced
+// whole: its writes were in the memtable, now in a table), then renamed, or (across file
+// systems) copied, synced and deleted. The archive directory is synced; the caller syncs the DB
+// directory. A log the archive already holds under that number is never replaced: the DB's log
+// is deleted and *already_held set (another DB writes to the archive, e.g. a copy restored from
+// a backup of this one, whose logs take the same numbers; or an earlier copy to the archive
+// whose deletion a crash undid). On failure the log stays in the DB directory.
 [[nodiscard]] Status ArchiveLog(Env* env, const std::string& dbname, FileNumber number,
-                                const std::string& archive_dir);
+                                const std::string& archive_dir, bool* already_held);
 
 // Deletes the oldest archived logs (lowest numbers first, so what is left is a gapless run of
 // the newest logs) while the archive holds more than max_bytes or the oldest log was last
