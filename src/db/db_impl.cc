@@ -213,8 +213,10 @@ Status DestroyDB(const std::string& path, const Options& options) {
     Status s = env->RemoveFile(path + "/" + name);
     if (result.ok() && !s.ok()) result = s;
   }
-  env->UnlockFile(std::move(lock)).PermitUncheckedError();
+  // LOCK goes while still held: once it is released, another opener may lock the file at that
+  // path, which must then be a file nobody unlinks (PosixEnv::LockFile also checks the inode).
   env->RemoveFile(lock_path).PermitUncheckedError();
+  env->UnlockFile(std::move(lock)).PermitUncheckedError();
   env->RemoveDir(path).PermitUncheckedError();  // fails if foreign files remain: keep them
   return result;
 }

@@ -236,6 +236,42 @@ TEST_F(DBTest, DestroyDBRemovesEverything) {
   EXPECT_EQ(Get("a"), "NOT_FOUND");
 }
 
+// Records whether LOCK was removed while its lock was still held.
+class LockOrderEnv final : public FaultInjectionEnv {
+ public:
+  Status RemoveFile(const std::string& path) override {
+    if (path.ends_with("/LOCK")) removed_while_held = held;
+    return FaultInjectionEnv::RemoveFile(path);
+  }
+  Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) override {
+    Status s = FaultInjectionEnv::LockFile(path, lock);
+    held = held || s.ok();
+    return s;
+  }
+  Status UnlockFile(std::unique_ptr<FileLock> lock) override {
+    held = false;
+    return FaultInjectionEnv::UnlockFile(std::move(lock));
+  }
+  bool held = false;
+  bool removed_while_held = false;
+};
+
+// DestroyDB removes LOCK before releasing it: released first, another opener could lock the file
+// that is then unlinked, and a third one create and lock a new LOCK beside it.
+TEST(DBDestroy, RemovesLockBeforeReleasingIt) {
+  LockOrderEnv env;
+  Options options;
+  options.env = &env;
+  options.create_if_missing = true;
+  {
+    std::unique_ptr<DB> db;
+    ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+  }
+  ASSERT_TRUE(DestroyDB("/db", options).ok());
+  EXPECT_TRUE(env.removed_while_held);
+  EXPECT_FALSE(env.FileExists("/db"));
+}
+
 TEST_F(DBTest, ConcurrentWritersAndReaders) {
   Open();
   constexpr int kThreads = 4;

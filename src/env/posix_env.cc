@@ -222,18 +222,36 @@ class PosixEnv final : public Env, public PreallocatingEnv, public MappingEnv {
 
 Status PosixEnv::LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) {
   if (!Locks().Insert(path)) return LockHeld(path);
-  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    const int err = errno;
-    Locks().Erase(path);
-    return ErrnoError("open lock file", path, err);
-  }
-  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    const int err = errno;
+  int fd = -1;
+  // A lock is only a lock on the file the path names: the holder of the file we opened may have
+  // unlinked it (DestroyDB, a failed Open's rollback) and released it before our flock, and the
+  // next opener would create and lock a new file. Then we start over with the file now there.
+  for (int attempt = 0;; ++attempt) {
+    fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      const int err = errno;
+      Locks().Erase(path);
+      return ErrnoError("open lock file", path, err);
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      const int err = errno;
+      close(fd);
+      Locks().Erase(path);
+      if (err == EWOULDBLOCK || err == EAGAIN) return LockHeld(path);
+      return ErrnoError("flock", path, err);
+    }
+    struct stat held {};
+    struct stat named {};
+    if (fstat(fd, &held) == 0 && stat(path.c_str(), &named) == 0 && held.st_dev == named.st_dev &&
+        held.st_ino == named.st_ino) {
+      break;
+    }
+    flock(fd, LOCK_UN);
     close(fd);
-    Locks().Erase(path);
-    if (err == EWOULDBLOCK || err == EAGAIN) return LockHeld(path);
-    return ErrnoError("flock", path, err);
+    if (attempt == 2) {  // replaced again and again: someone else is busy with this path
+      Locks().Erase(path);
+      return LockHeld(path);
+    }
   }
   try {
     *lock = std::make_unique<PosixFileLock>(path, fd);
