@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -467,6 +468,26 @@ TEST(PosixLogger, RotatesPastTheLimitAndNeverInterleavesLines) {
       EXPECT_EQ(text.substr(text.size() - 8), " payload") << text;
     }
   }
+}
+
+// A rotation whose rename fails (here LOG.old is a non-empty directory) keeps writing to the
+// current file: no line is lost to a truncation.
+TEST(PosixLogger, AFailedRotationTruncatesNothing) {
+  test::TempDir dir;
+  const std::string path = dir.Join("LOG");
+  std::shared_ptr<Logger> logger;
+  ASSERT_TRUE(NewPosixLogger(path, 256, &logger).ok());
+  ASSERT_EQ(mkdir((path + ".old").c_str(), 0755), 0);
+  WriteFile(Env::Default(), path + ".old/keep", "x");
+  constexpr int kLines = 20;  // ~60 bytes each: several rotations due
+  for (int i = 0; i < kLines; ++i)
+    logger->Log("line " + std::to_string(i));
+  logger.reset();
+  const std::vector<std::string> lines = SplitLines(ReadTextFile(path));
+  ASSERT_EQ(lines.size(), static_cast<size_t>(kLines));
+  std::string text;
+  ASSERT_TRUE(ParseLogLine(lines.front(), &text));
+  EXPECT_EQ(text, "line 0");
 }
 
 TEST(PosixEnv, ClocksAdvance) {

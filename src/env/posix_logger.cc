@@ -45,17 +45,16 @@ class PosixLogger final : public Logger {
  public:
   PosixLogger(std::string path, int fd, uint64_t rotate_bytes)
       : path_(std::move(path)), fd_(fd), rotate_bytes_(rotate_bytes) {}
-  ~PosixLogger() override {
-    if (fd_ >= 0) close(fd_);
-  }
+  ~PosixLogger() override { close(fd_); }
 
   void Log(std::string_view text) override {
     std::string line = LinePrefix();
     line.append(text.substr(0, kLogLineBytesMax));
     line.push_back('\n');
     MutexLock guard(&mu_);
-    if (file_bytes_ > 0 && file_bytes_ + line.size() > rotate_bytes_) Rotate();
-    if (fd_ < 0) return;
+    if (reopen_pending_ || (file_bytes_ > 0 && file_bytes_ + line.size() > rotate_bytes_)) {
+      Rotate();
+    }
     const char* data = line.data();
     size_t left = line.size();
     while (left > 0) {
@@ -71,18 +70,32 @@ class PosixLogger final : public Logger {
   }
 
  private:
+  // The current file becomes path.old and a new one path. The current file stays open until the
+  // new one is: if the rename fails, lines go on into it (nothing truncated) and rotation is
+  // tried again after another rotate_bytes_; if the open fails, lines go on into path.old and
+  // every line tries the open again.
   void Rotate() REQUIRES(mu_) {
+    if (!reopen_pending_) {
+      if (std::rename(path_.c_str(), (path_ + ".old").c_str()) != 0) {
+        file_bytes_ = 0;
+        return;
+      }
+      reopen_pending_ = true;
+    }
+    const int fd = OpenLogFile(path_);
+    if (fd < 0) return;
     close(fd_);
-    std::rename(path_.c_str(), (path_ + ".old").c_str());
-    fd_ = OpenLogFile(path_);
+    fd_ = fd;
     file_bytes_ = 0;
+    reopen_pending_ = false;
   }
 
   const std::string path_;
   Mutex mu_;
-  int fd_ GUARDED_BY(mu_);  // -1 if reopening after a rotation failed
+  int fd_ GUARDED_BY(mu_);  // always open: the current file, or path.old while reopen_pending_
   const uint64_t rotate_bytes_;
   uint64_t file_bytes_ GUARDED_BY(mu_) = 0;
+  bool reopen_pending_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace
