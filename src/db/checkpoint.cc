@@ -11,6 +11,7 @@
 #include "db/db_identity.h"
 #include "db/filename.h"
 #include "env/posix_file.h"
+#include "util/mutex.h"
 #include "util/status_macros.h"
 #include "wal/log_writer.h"
 #include "ziggydb/env.h"
@@ -189,11 +190,17 @@ std::string ParentDirectory(std::string path) {
 Status WriteCheckpoint(const LiveFiles& files, const std::string& dir) {
   Env* env = files.env;
   if (dir.empty()) return Status::InvalidArgument("checkpoint directory is empty");
-  std::vector<std::string> names;
-  Status listed = env->GetChildren(dir, &names);
-  if (listed.ok()) return Status::InvalidArgument("checkpoint target already exists", dir);
-  if (!listed.IsNotFound()) return listed;
-  ZIGGY_RETURN_IF_ERROR(env->CreateDir(dir));
+  {
+    // The check and the create as one step in this process: two checkpoints into one directory
+    // (Env::CreateDir accepts an existing one) cannot both find it absent.
+    static Mutex target_mu;
+    MutexLock lock(&target_mu);
+    std::vector<std::string> names;
+    Status listed = env->GetChildren(dir, &names);
+    if (listed.ok()) return Status::InvalidArgument("checkpoint target already exists", dir);
+    if (!listed.IsNotFound()) return listed;
+    ZIGGY_RETURN_IF_ERROR(env->CreateDir(dir));
+  }
   CreatedFiles created(env, dir);
   bool copied_any = false;
   for (const LiveTable& table : files.tables) {

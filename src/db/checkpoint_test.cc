@@ -271,6 +271,25 @@ TEST_F(DBTest, AFailedCheckpointLeavesNothing) {
   EXPECT_EQ(ReadAll(copy.get()).size(), 100u);
 }
 
+// Two checkpoints into one directory at once: exactly one is made, the other refused (both used
+// to find the directory absent and write into it).
+TEST_F(DBTest, ConcurrentCheckpointsIntoOneDirectoryMakeOne) {
+  Open();
+  for (int i = 0; i < 100; ++i)
+    ASSERT_TRUE(Put(Key(i), "v").ok());
+  for (int round = 0; round < 20; ++round) {
+    const std::string dir = "/cp" + std::to_string(round);
+    Status results[2];
+    std::thread first([&] { results[0] = db_->CreateCheckpoint(dir); });
+    results[1] = db_->CreateCheckpoint(dir);
+    first.join();
+    EXPECT_NE(results[0].ok(), results[1].ok())
+        << round << ": " << results[0].ToString() << " / " << results[1].ToString();
+    for (const Status& s : results)
+      EXPECT_TRUE(s.ok() || s.IsInvalidArgument()) << s.ToString();
+  }
+}
+
 TEST_F(DBTest, CheckpointAfterCloseIsRefused) {
   Open();
   ASSERT_TRUE(db_->Close().ok());
