@@ -1,5 +1,7 @@
 // BackupEngineImpl: VerifyBackup and RestoreDBFromBackup (backup_engine_impl.h).
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "backup/backup_engine_impl.h"
 #include "backup/file_checksum.h"
@@ -7,7 +9,9 @@
 #include "db/checkpoint.h"
 #include "db/db_identity.h"
 #include "db/filename.h"
+#include "db/version_edit.h"
 #include "util/status_macros.h"
+#include "wal/log_reader.h"
 #include "ziggydb/db.h"
 #include "ziggydb/options.h"
 
@@ -129,9 +133,43 @@ Status BackupEngineImpl::BuildRestoredDb(const BackupMeta& meta, const std::stri
   if (options.to_sequence) {
     ZIGGY_RETURN_IF_ERROR(WritePointInTimeLog(env_, meta, *options.to_sequence, staging));
   }
+  ZIGGY_RETURN_IF_ERROR(NumberPastTheArchive(meta, staging));
   // A DB of its own: from here on its tables are numbered as the source's are.
   ZIGGY_RETURN_IF_ERROR(WriteDbIdentity(env_, staging, NewDbIdentity()));
   return env_->SyncDir(staging);
+}
+
+Status BackupEngineImpl::NumberPastTheArchive(const BackupMeta& meta, const std::string& staging) {
+  if (meta.wal_archive_dir.empty()) return Status::OK();
+  std::vector<std::string> names;
+  // An archive this machine cannot read (a restore elsewhere) has nothing to collide with here.
+  if (!env_->GetChildren(meta.wal_archive_dir, &names).ok()) return Status::OK();
+  uint64_t next = 0;
+  for (const std::string& name : names) {
+    FileNumber number{};
+    FileType type{};
+    if (ParseFileName(name, &number, &type) && type == FileType::kLogFile) {
+      next = std::max(next, raw(number) + 1);
+    }
+  }
+  // The backup's MANIFEST: one snapshot edit (checkpoint.h), rewritten with the larger number.
+  const FileNumber manifest_number{meta.manifest_number};
+  const std::string path = ManifestFileName(staging, manifest_number);
+  std::unique_ptr<SequentialFile> file;
+  ZIGGY_RETURN_IF_ERROR(env_->NewSequentialFile(path, &file));
+  wal::Reader reader(std::move(file), meta.manifest_number, nullptr);
+  std::string record;
+  VersionEdit edit;
+  if (!reader.ReadRecord(&record) || !edit.DecodeFrom(record).ok() ||
+      !edit.next_file_number().has_value()) {
+    ZIGGY_RETURN_IF_ERROR(reader.io_status());
+    return Status::Corruption("backup MANIFEST holds no snapshot edit", path);
+  }
+  if (next <= raw(*edit.next_file_number())) return Status::OK();
+  edit.SetNextFileNumber(FileNumber{next});
+  record.clear();
+  edit.EncodeTo(&record);
+  return WriteManifestFile(env_, staging, manifest_number, record);
 }
 
 Status BackupEngineImpl::SwapInRestoredDb(const BackupMeta& meta, const std::string& staging,

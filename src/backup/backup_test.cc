@@ -697,6 +697,42 @@ TEST_F(BackupTest, AnArchivedLogIsNeverReplaced) {
   EXPECT_EQ(value, "1");
 }
 
+// Rolled back in place and opened with the same log archive: the restored DB numbers its logs past
+// the archive's, so they are archived too and a point-in-time restore of its own backup works,
+// while the archive still serves the timeline it replaced.
+TEST_F(BackupTest, ARestoredDbSharingTheArchiveArchivesItsOwnLogs) {
+  options_.wal_archive_dir = kArchiveDir;
+  Random rnd(TestSeed());
+  OpenDb();
+  OpenEngine();
+  RandomWrites(&rnd, 200, 100);
+  uint32_t base = 0;
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &base).ok());
+  const Model base_model = model_;
+  RandomWrites(&rnd, 3000, 100);  // the timeline the rollback replaces: several logs
+  const uint64_t original_last = LastSequence();
+  const Model original_model = model_;
+  ASSERT_TRUE(db_->Flush().ok());
+  ASSERT_TRUE(db_->Close().ok());
+  db_.reset();
+
+  RestoreOptions overwrite;
+  overwrite.overwrite = true;
+  ASSERT_EQ(Restore(base, kDbDir, overwrite), base_model);
+  model_ = base_model;
+  OpenDb();
+  uint32_t restored = 0;
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &restored).ok());
+  RandomWrites(&rnd, 300, 100);
+  const uint64_t restored_last = LastSequence();
+  ASSERT_TRUE(db_->Flush().ok());
+  RestoreOptions pit;
+  pit.to_sequence = restored_last;
+  EXPECT_EQ(Restore(restored, "/pit-restored", pit), model_);
+  pit.to_sequence = original_last;
+  EXPECT_EQ(Restore(base, "/pit-original", pit), original_model);
+}
+
 TEST_F(BackupTest, ArchiveBoundedByBytesLosesOldLogsNotNewOnes) {
   options_.wal_archive_dir = kArchiveDir;
   options_.wal_archive_max_bytes = 256 << 10;
