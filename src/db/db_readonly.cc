@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -36,27 +37,41 @@ Status ReadOnlyError(std::string_view operation) {
 
 Status DbReadLock::Acquire(const std::string& dbname, std::unique_ptr<DbReadLock>* lock) {
   const std::string path = LockFileName(dbname);
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int err = errno;
-    if (err != ENOENT) return Status::IOError("open " + path + " for reading", std::strerror(err));
-    *lock = std::make_unique<DbReadLock>(-1);
-    return Status::OK();
-  }
-  int locked = 0;
-  do {
-    locked = flock(fd, LOCK_SH | LOCK_NB);
-  } while (locked != 0 && errno == EINTR);
-  if (locked != 0) {
-    const int err = errno;
-    close(fd);
-    if (err == EWOULDBLOCK) {
-      return Status::Busy("the DB is open for writing by another opener", path);
+  // As PosixEnv::LockFile: the lock counts only on the file the path still names once it is
+  // held (its holder may have unlinked it and released it before our flock, and a new opener
+  // created and locked another).
+  for (int attempt = 0;; ++attempt) {
+    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      const int err = errno;
+      if (err != ENOENT) {
+        return Status::IOError("open " + path + " for reading", std::strerror(err));
+      }
+      *lock = std::make_unique<DbReadLock>(-1);
+      return Status::OK();
     }
-    return Status::IOError("flock " + path, std::strerror(err));
+    int locked = 0;
+    do {
+      locked = flock(fd, LOCK_SH | LOCK_NB);
+    } while (locked != 0 && errno == EINTR);
+    if (locked != 0) {
+      const int err = errno;
+      close(fd);
+      if (err == EWOULDBLOCK) {
+        return Status::Busy("the DB is open for writing by another opener", path);
+      }
+      return Status::IOError("flock " + path, std::strerror(err));
+    }
+    struct stat held {};
+    struct stat named {};
+    if (fstat(fd, &held) == 0 && stat(path.c_str(), &named) == 0 && held.st_dev == named.st_dev &&
+        held.st_ino == named.st_ino) {
+      *lock = std::make_unique<DbReadLock>(fd);
+      return Status::OK();
+    }
+    close(fd);
+    if (attempt == 2) return Status::Busy("LOCK keeps being replaced", path);
   }
-  *lock = std::make_unique<DbReadLock>(fd);
-  return Status::OK();
 }
 
 DbReadLock::~DbReadLock() {

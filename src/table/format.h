@@ -70,7 +70,7 @@ struct BlockHandle {
 
 // Fixed-size record at the very end of a table.
 //   [metaindex handle][index handle][zero padding to 40 bytes]
-//   [fixed32 masked crc32c of bytes 0..40 and 48..56][fixed32 format version][fixed64 magic]
+//   [fixed32 masked crc32c of bytes 0..40 and 44..56][fixed32 format version][fixed64 magic]
 struct Footer {
   static constexpr size_t kHandlesBytes = 2 * BlockHandle::kMaxEncodedBytes;
   static constexpr size_t kEncodedBytes = kHandlesBytes + 4 + 4 + 8;

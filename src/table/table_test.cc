@@ -462,5 +462,27 @@ TEST(Table, KeyAtTheLimitRoundTripsAndOneMoreFailsAsStatus) {
   EXPECT_TRUE(builder.Finish().IsInvalidArgument());
 }
 
+// The footer of docs/format/sstable.md's worked example, byte for byte: its checksum covers every
+// footer byte but its own (the version and the magic too). A change here is a format change.
+TEST(TableFormat, GoldenFooterOfTheDocumentedExample) {
+  Footer footer;
+  footer.metaindex_handle = BlockHandle{532, 24};
+  footer.index_handle = BlockHandle{39, 14};
+  footer.format_version = 1;
+  std::string encoded;
+  footer.EncodeTo(&encoded);
+  ASSERT_EQ(encoded.size(), Footer::kEncodedBytes);
+  const std::string expected_head("\x94\x04\x18\x27\x0e", 5);
+  EXPECT_EQ(encoded.substr(0, 5), expected_head);
+  EXPECT_EQ(encoded.substr(5, 35), std::string(35, '\0'));
+  EXPECT_EQ(encoded.substr(40, 4), std::string("\x7a\x77\xd1\xd5", 4));
+  EXPECT_EQ(encoded.substr(44, 4), std::string("\x01\x00\x00\x00", 4));
+  EXPECT_EQ(encoded.substr(48), "ZIGGYSST");
+  Footer decoded;
+  ASSERT_TRUE(decoded.DecodeFrom(encoded, 613).ok());
+  encoded[44] = 2;  // the version is under the checksum
+  EXPECT_TRUE(decoded.DecodeFrom(encoded, 613).IsCorruption());
+}
+
 }  // namespace
 }  // namespace ziggydb
