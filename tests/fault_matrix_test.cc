@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "db/background_steps.h"
 #include "db_model.h"
 #include "env/fault_env.h"
 #include "testutil/testutil.h"
@@ -570,6 +571,81 @@ TEST(FaultMatrixPosix, FailedOpensLeakNoDescriptor) {
     EXPECT_TRUE(DB::Open(options, path, &db).IsCorruption());
   }
   EXPECT_EQ(OpenDescriptors(), baseline) << "a failed Open leaked file descriptors";
+}
+
+// A WAL write that fails while a resumable (flush) error already stands still makes the stop
+// permanent: Resume refuses, as after any failed WAL write. The flush fails inside the WAL
+// append (a stepped DB runs it on this thread there, while the write's leader is past its checks
+// and has released the DB mutex), then the append fails.
+class FlushFailsDuringWalAppendEnv final : public FaultInjectionEnv {
+ public:
+  // How the DB creates its logs (env/preallocated_file.h).
+  Status NewPreallocatedWritableFile(const std::string& path, uint64_t bytes,
+                                     std::unique_ptr<WritableFile>* result) override {
+    Status s = FaultInjectionEnv::NewPreallocatedWritableFile(path, bytes, result);
+    if (s.ok() && path.ends_with(".log")) *result = std::make_unique<Log>(std::move(*result), this);
+    return s;
+  }
+  DB* db = nullptr;
+  bool armed = false;
+
+ private:
+  class Log final : public WritableFile {
+   public:
+    Log(std::unique_ptr<WritableFile> target, FlushFailsDuringWalAppendEnv* env)
+        : target_(std::move(target)), env_(env) {}
+    Status Append(std::string_view data) override {
+      if (!env_->armed) return target_->Append(data);
+      env_->armed = false;
+      env_->InjectError(FaultOp::kCreate, ".sst", FaultInjectionEnv::kPersistent);
+      EXPECT_TRUE(RunBackgroundStep(env_->db, BackgroundStep::kFlush));
+      return Status::IOError("append", "injected WAL failure");
+    }
+    Status Flush() override { return target_->Flush(); }
+    Status Sync() override { return target_->Sync(); }
+    Status Close() override { return target_->Close(); }
+    Status Preallocate(uint64_t bytes) override { return target_->Preallocate(bytes); }
+
+   private:
+    std::unique_ptr<WritableFile> target_;
+    FlushFailsDuringWalAppendEnv* const env_;
+  };
+};
+
+class FirstStepPolicy final : public StepPolicy {
+ public:
+  BackgroundStep Choose(const std::vector<BackgroundStep>& runnable) override {
+    return runnable.front();
+  }
+  void Sleep(uint64_t) override {}
+};
+
+TEST(FaultResume, AWalFailureAfterAFlushFailureIsNotResumable) {
+  FlushFailsDuringWalAppendEnv env;
+  FirstStepPolicy policy;
+  Options options;
+  options.env = &env;
+  options.create_if_missing = true;
+  options.memtable_bytes = 64 << 10;
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(OpenWithSteppedBackground(options, "/db", &policy, &db).ok());
+  env.db = db.get();
+  // Fill the memtable until it is switched: an immutable memtable waits for its flush step.
+  for (int i = 0; i < 10000; ++i) {
+    ASSERT_TRUE(db->Put(WriteOptions(), "key" + std::to_string(i), std::string(100, 'v')).ok());
+    const std::vector<BackgroundStep> steps = RunnableBackgroundSteps(db.get());
+    if (std::find(steps.begin(), steps.end(), BackgroundStep::kFlush) != steps.end()) break;
+  }
+  const std::vector<BackgroundStep> steps = RunnableBackgroundSteps(db.get());
+  ASSERT_NE(std::find(steps.begin(), steps.end(), BackgroundStep::kFlush), steps.end());
+  env.armed = true;
+  WriteOptions sync;  // the log's buffered bytes reach its file (Append) by this write's sync
+  sync.sync = true;
+  EXPECT_FALSE(db->Put(sync, "failed", "x").ok());
+  EXPECT_FALSE(env.armed);  // the hook ran
+  env.ClearErrors();
+  EXPECT_FALSE(db->Resume().ok());
+  EXPECT_FALSE(db->Put(WriteOptions(), "after", "x").ok());
 }
 
 }  // namespace

@@ -283,7 +283,8 @@ struct WriteOptions {
   // true: the WAL is also fdatasync'ed before Write returns, so the write survives power loss.
   // Default: false.
   bool sync = false;
-  // Skip the WAL: writes since the last memtable flush are lost on any crash. Default: false.
+  // Skip the WAL: writes since the last memtable flush are lost on any crash. With sync, a write
+  // fails with InvalidArgument (nothing could make it durable). Default: false.
   bool disable_wal = false;
 };
 

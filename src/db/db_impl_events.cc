@@ -212,9 +212,9 @@ void DBImpl::RecordWalSync(uint64_t micros) const {
 }
 
 void DBImpl::SetResumableBackgroundError(const Status& s) {
-  const bool first = bg_error_.ok();
+  if (!bg_error_.ok()) return;  // the error that stopped writes first stands, resumable or not
   SetBackgroundError(s);
-  if (first) bg_error_resumable_ = true;
+  bg_error_resumable_ = true;
 }
 
 Status DBImpl::BackgroundOutOfMemory(std::string_view job,

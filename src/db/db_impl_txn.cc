@@ -52,6 +52,7 @@ void DBImpl::CloseTransactions() {
 Status DBImpl::CommitTransaction(const WriteOptions& options, const WriteBatch& batch,
                                  SequenceNumber snapshot, const TxnValidator& validate) {
   ZIGGY_RETURN_IF_ERROR(CheckOpen());
+  ZIGGY_RETURN_IF_ERROR(CheckWriteOptions(options));
   ZIGGY_RETURN_IF_ERROR(batch.status());
   ZIGGY_ASSERT(batch.Count() > 0);
   const CommitPipeline::Validator validator =

@@ -16,6 +16,7 @@ Status DBImpl::Write(const WriteOptions& options, const WriteBatch& updates) {
   const StatsTimer timer(env_, stats_, HistogramType::kWriteMicros);
   ZIGGY_RETURN_IF_ERROR(CheckOpen());
   ZIGGY_RETURN_IF_ERROR(updates.status());
+  ZIGGY_RETURN_IF_ERROR(CheckWriteOptions(options));
   // An empty batch writes nothing, but with sync it still makes every earlier write durable.
   if (updates.Count() == 0 && !options.sync) return Status::OK();
   // The pipeline turns an allocation failure into a Status and releases its mutex (its
@@ -25,6 +26,15 @@ Status DBImpl::Write(const WriteOptions& options, const WriteBatch& updates) {
   } catch (const std::bad_alloc&) {
     return Status::IOError("out of memory finishing a write");
   }
+}
+
+Status DBImpl::CheckWriteOptions(const WriteOptions& options) {
+  if (options.sync && options.disable_wal) {
+    return Status::InvalidArgument(
+        "sync and disable_wal together: a write without the WAL "
+        "cannot be made durable by the write");
+  }
+  return Status::OK();
 }
 
 Status DBImpl::MakeRoom(const WriteBatch* leader, Mutex* mu) {
@@ -128,7 +138,13 @@ Status DBImpl::StopWrites(std::string_view step, const Status& failure) {
 
 void DBImpl::SetBackgroundError(const Status& s) {
   ZIGGY_ASSERT(!s.ok());
-  if (!bg_error_.ok()) return;
+  // Only a reopen lifts this stop, even when a resumable error stopped writes first (a WAL write
+  // that failed beside a failed flush: Resume must refuse).
+  bg_error_resumable_ = false;
+  if (!bg_error_.ok()) {
+    Log("background error (writes already refused): " + s.ToString());
+    return;
+  }
   bg_error_ = s;
   Log("background error (writes refused until reopen): " + s.ToString());
   background_work_done_.NotifyAll();

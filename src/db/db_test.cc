@@ -158,6 +158,16 @@ TEST_F(DBTest, DisableWalWritesAreVisibleAndFlushable) {
   EXPECT_EQ(Get("a"), "1");
 }
 
+TEST_F(DBTest, SyncWithoutTheWalIsRefused) {
+  Open();
+  WriteOptions options;
+  options.sync = true;
+  options.disable_wal = true;
+  EXPECT_TRUE(db_->Put(options, "a", "1").IsInvalidArgument());
+  EXPECT_TRUE(db_->Write(options, WriteBatch()).IsInvalidArgument());
+  EXPECT_EQ(Get("a"), "NOT_FOUND");
+}
+
 TEST_F(DBTest, PropertiesReportCounters) {
   Open();
   ASSERT_TRUE(Put("a", "1", /*sync=*/true).ok());
