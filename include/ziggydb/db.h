@@ -64,8 +64,11 @@ class DB {
   // without touching the DB: Put, Delete, Write, Get, Flush, CompactRange and WaitForBackgroundWork
   // return InvalidArgument "the DB is closed", NewIterator returns an iterator with that status,
   // GetSnapshot returns nullptr (which ReleaseSnapshot accepts) and GetProperty returns false.
-  // Iterators and snapshots taken before stay usable until released. Must not run concurrently with
-  // any other call on this DB.
+  // Iterators and snapshots taken before stay usable until released, with one limit: once another
+  // opener has the directory, it may delete tables this DB had replaced, and an iterator that
+  // reaches such a table it had not opened yet (level 1 and below are opened as a scan gets
+  // there) fails with that table's status instead of going on. Release iterators before handing
+  // the directory on. Must not run concurrently with any other call on this DB.
   virtual Status Close() = 0;
 
   virtual Status Put(const WriteOptions& options, std::string_view key, std::string_view value) = 0;
