@@ -19,6 +19,8 @@ CLI::Validator IntegerRange(uint64_t min, uint64_t max) {
         if (input.empty() || ec != std::errc() || ptr != end || value < min || value > max) {
           return fmt::format("'{}' must be an integer from {} to {}", input, min, max);
         }
+        // Leading zeros would make CLI11's base-0 conversion read octal.
+        input = std::to_string(value);
         return {};
       },
       description);
