@@ -25,6 +25,11 @@ inline CLI::Validator NonNegativeInteger() {
   return IntegerRange(0, std::numeric_limits<uint64_t>::max());
 }
 
+// Accepts a finite decimal number in [min, max], else fails with "must be a number from MIN to
+// MAX"; rewrites it in the shortest form that reads back as the same double. CLI::Range cannot
+// refuse "nan": every comparison with NaN is false.
+CLI::Validator FiniteRange(double min, double max);
+
 }  // namespace ziggydb::tools
 
 #endif  // ZIGGYDB_TOOLS_CLI_CHECKS_H_

@@ -1,4 +1,5 @@
-// The numeric option validators: each option ends up holding exactly the value that was checked.
+// The numeric option validators: each option ends up holding exactly the value that was checked,
+// never NaN or an infinity.
 #include "tools/cli_checks.h"
 
 #include <gtest/gtest.h>
@@ -58,6 +59,36 @@ TEST(IntegerRange, RefusesOutOfRangeAndKeepsTheBounds) {
   EXPECT_EQ(value, UINT64_MAX);
   std::string text = "-1";
   EXPECT_EQ(IntegerRange(0, 5)(text), "'-1' must be an integer from 0 to 5");
+}
+
+TEST(FiniteRange, RefusesNanAndInfinity) {
+  double value = 1;
+  for (const char* text : {"nan", "NaN", "-nan", "inf", "-inf", "infinity", "1e400", "0x1p3", "+1",
+                           "''", "1s", "' 1'"}) {
+    EXPECT_FALSE(Parse(std::string("--n ") + text, FiniteRange(0, 1e9), &value)) << text;
+  }
+  std::optional<double> seconds;
+  EXPECT_FALSE(Parse("--n nan", FiniteRange(0, 1e7), &seconds));
+  std::string text = "nan";
+  EXPECT_EQ(FiniteRange(0.001, 86400)(text), "'nan' must be a number from 0.001 to 86400");
+}
+
+TEST(FiniteRange, KeepsTheValueChecked) {
+  double value = 0;
+  ASSERT_TRUE(Parse("--n 0.5", FiniteRange(0.001, 86400), &value));
+  EXPECT_EQ(value, 0.5);
+  ASSERT_TRUE(Parse("--n 1e-3", FiniteRange(0.001, 86400), &value));
+  EXPECT_EQ(value, 0.001);
+  ASSERT_TRUE(Parse("--n 010", FiniteRange(0, 100), &value));
+  EXPECT_EQ(value, 10.0);
+  ASSERT_TRUE(Parse("--n 86400", FiniteRange(0.001, 86400), &value));
+  EXPECT_EQ(value, 86400.0);
+  EXPECT_FALSE(Parse("--n 86400.5", FiniteRange(0.001, 86400), &value));
+  EXPECT_FALSE(Parse("--n 0", FiniteRange(0.001, 86400), &value));
+  EXPECT_FALSE(Parse("--n -1", FiniteRange(0, 86400), &value));
+  std::optional<double> seconds;
+  ASSERT_TRUE(Parse("--n 0", FiniteRange(0, 1e7), &seconds));
+  EXPECT_EQ(seconds, 0.0);
 }
 
 }  // namespace

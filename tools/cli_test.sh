@@ -74,7 +74,14 @@ expect_rc 1 "$ZIGGY" bench --threads 0 --db-dir "$WORK/never"
 expect_rc 1 "$ZIGGY" bench --seed -3 --db-dir "$WORK/never"
 expect_rc 1 "$ZIGGY" bench --threads 0x4 --db-dir "$WORK/never"
 expect_rc 1 "$ZIGGY" stats --db "$DB" --watch 0
-expect_contains "$ERR" "not in range 0.001"
+expect_contains "$ERR" "'0' must be a number from 0.001 to 86400"
+# NaN passes every comparison with a bound: refused by name (--watch nan once busy-looped).
+expect_rc 1 timeout 10 "$ZIGGY" stats --db "$DB" --watch nan
+expect_contains "$ERR" "'nan' must be a number from 0.001 to 86400"
+expect_rc 1 "$ZIGGY" stats --db "$DB" --watch inf
+expect_rc 1 "$ZIGGY" bench --duration nan --db-dir "$WORK/never"
+expect_rc 1 "$ZIGGY" bench --target nan --db-dir "$WORK/never"
+expect_rc 1 "$ZIGGY" bench --settle-seconds nan --db-dir "$WORK/never"
 [[ ! -e "$WORK/never" ]] || fail "a refused command created $WORK/never"
 
 # load, stats, verify.

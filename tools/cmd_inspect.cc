@@ -318,7 +318,7 @@ void RegisterInspectCommands(CLI::App* app, int* exit_code) {
   stats
       ->add_option("--watch", args->watch_seconds,
                    "Recover and print again every SECONDS until interrupted")
-      ->check(CLI::Range(0.001, 86400.0));
+      ->transform(FiniteRange(0.001, 86400));
   stats->callback([args, exit_code] { *exit_code = ToInt(RunStats(*args)); });
 
   CLI::App* wal = app->add_subcommand(

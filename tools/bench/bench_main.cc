@@ -628,10 +628,10 @@ void AddYcsbOptions(CLI::App* cmd, BenchArgs* args) {
       ->transform(IntegerRange(1, uint64_t{1} << 40));
   cmd->add_option("--duration", args->duration_seconds,
                   "YCSB: stop the run phase after this many seconds")
-      ->check(CLI::Range(0.001, 1e7));
+      ->transform(FiniteRange(0.001, 1e7));
   cmd->add_option("--target", args->target_ops_per_sec,
                   "YCSB: run-phase operations per second over all threads (0: unpaced)")
-      ->check(CLI::Range(0.0, 1e9));
+      ->transform(FiniteRange(0, 1e9));
   cmd->add_option("--field-count", args->field_count, "YCSB: fields per record (default 10)")
       ->transform(IntegerRange(1, 1024));
   cmd->add_option("--field-length", args->field_length, "YCSB: bytes per field (default 100)")
@@ -736,7 +736,7 @@ void RegisterBenchCommand(CLI::App* app, int* exit_code) {
                   "After a phase that wrote: seconds the process must write under 1 MiB/s "
                   "before the next phase starts")
       ->capture_default_str()
-      ->check(CLI::Range(0.01, 60.0));
+      ->transform(FiniteRange(0.01, 60));
   cmd->add_flag("--progress", args->progress, "Progress bars even when stderr is not a tty");
   cmd->callback([args, cmd, exit_code] {
     args->threads_given = cmd->count("--threads") > 0;

@@ -24,6 +24,8 @@ namespace {
 // --kill-max-ms at most a day: the driver adds it to a steady_clock time point in nanoseconds
 // (int64), which 2^64-1 ms (what "-1" once became) overflowed.
 constexpr uint64_t kKillMaxMsMax = uint64_t{24} * 3600 * 1000;
+// --seconds at most ~115 days, likewise far from overflowing a steady_clock deadline.
+constexpr double kSecondsMax = 1e7;
 
 struct StressArgs {
   std::string dir;
@@ -97,7 +99,7 @@ void RegisterStressCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--seconds", args->seconds,
                   "Run length (0: until killed); with --crash or --power-loss the time after "
                   "which no new round starts. Default: 10, no limit for rounds")
-      ->check(CLI::NonNegativeNumber);
+      ->transform(FiniteRange(0, kSecondsMax));
   cmd->add_flag("--verify-only", args->verify_only,
                 "Only check the DB against the expected state, then exit");
   cmd->add_flag("--crash", args->crash,
