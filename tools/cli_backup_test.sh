@@ -2,7 +2,8 @@
 # ziggy checkpoint, backup create|list|verify|delete|purge and restore (ctest label "cli"):
 # round trips, ids from 1, --json, verify of all backups, exit codes (docs/cli.md), a corrupted
 # backup named, refused restore targets, point-in-time restore from a log archive kept with
-# --wal-archive-dir (many random sequence numbers: src/backup/backup_test.cc).
+# --wal-archive-dir (many random sequence numbers: src/backup/backup_test.cc), ids read as
+# decimal (--id 010 is 10).
 # Usage: cli_backup_test.sh path/to/ziggy
 set -u
 ZIGGY=${1:?usage: cli_backup_test.sh path/to/ziggy}
@@ -82,6 +83,23 @@ expect_rc 0 "$ZIGGY" backup verify --backup-dir "$BK" --id 2
 expect_rc 0 "$ZIGGY" restore --backup-dir "$BK" --to "$WORK/r6"
 expect_rc 0 "$ZIGGY" get --db "$WORK/r6" another-key
 expect_rc 1 "$ZIGGY" backup purge --backup-dir "$BK"
+
+# Ids are decimal: a leading zero is not octal (--id 010 is backup 10, never 8); a base prefix or
+# a sign is refused.
+expect_rc 0 "$ZIGGY" put --db "$WORK/small" k v
+for i in $(seq 1 10); do
+  "$ZIGGY" backup create --db "$WORK/small" --backup-dir "$WORK/ten" >/dev/null ||
+    fail "backup create $i of $WORK/small failed"
+done
+expect_rc 0 "$ZIGGY" backup delete --backup-dir "$WORK/ten" --id 010
+expect_contains "$OUT" "deleted backup 10"
+expect_rc 1 "$ZIGGY" backup delete --backup-dir "$WORK/ten" --id 0x8
+expect_rc 1 "$ZIGGY" backup verify --backup-dir "$WORK/ten" --id -1
+expect_rc 1 "$ZIGGY" backup purge --backup-dir "$WORK/ten" --keep -1
+expect_rc 1 "$ZIGGY" restore --backup-dir "$WORK/ten" --to-sequence -1 --to "$WORK/r7"
+expect_rc 0 "$ZIGGY" backup list --backup-dir "$WORK/ten" --json
+[[ $(grep -c '"id"' <<<"$OUT") -eq 9 ]] || fail "--id 010 deleted other than backup 10: $OUT"
+expect_contains "$OUT" '"id": 8'
 
 # Point-in-time restore: every command that writes keeps the log archive (--wal-archive-dir);
 # the restore replays it up to the sequence asked for. The archive bounds need the directory.

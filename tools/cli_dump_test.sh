@@ -2,8 +2,10 @@
 # Test of `ziggy dump` and `ziggy restore-dump` (ctest label "cli"): a dump restored into a new
 # DB scans the same as the source (keys with tabs and high bytes, empty and 100 KB values, a key
 # range); a truncated, corrupted or foreign dump is refused with exit 3 and leaves no DB behind;
-# restore-dump never writes into an existing DB; dump refuses to write binary to a terminal only
-# (checked by the --out path instead: the file is complete or absent).
+# restore-dump never writes into an existing DB, builds aside (TARGET.restore-dump-tmp, which a
+# crashed run may leave and the next removes) and renames the DB into place once complete, and
+# cleans up after an exception too; dump refuses to write binary to a terminal only (checked by
+# the --out path instead: the file is complete or absent).
 # Usage: cli_dump_test.sh path/to/ziggy
 set -u
 ZIGGY=${1:?usage: cli_dump_test.sh path/to/ziggy}
@@ -58,6 +60,7 @@ grep -q "interrupted after" "$WORK/err" || fail "dump did not report the interru
 rc=$?
 [[ $rc -eq 130 ]] || fail "restore-dump exited $rc after SIGINT, want 130 ($(cat "$WORK/err"))"
 [[ ! -e "$WORK/int" ]] || fail "an interrupted restore-dump left $WORK/int behind"
+[[ ! -e "$WORK/int.restore-dump-tmp" ]] || fail "an interrupted restore-dump left its staging dir"
 grep -q "the new DB was removed" "$WORK/err" || fail "restore-dump did not report the removal"
 
 # A key range: [--from, --to).
@@ -72,19 +75,21 @@ size=$(stat -c %s "$WORK/all.dump")
 head -c $((size / 2)) "$WORK/all.dump" >"$WORK/truncated.dump"
 expect_rc 3 "$ZIGGY" restore-dump --db "$WORK/t1" --from-dump "$WORK/truncated.dump"
 expect_contains "$ERR" "truncated"
-[[ ! -e "$WORK/t1" ]] || fail "a failed restore left $WORK/t1 behind"
+[[ ! -e "$WORK/t1" && ! -e "$WORK/t1.restore-dump-tmp" ]] || fail "a failed restore left $WORK/t1 behind"
 head -c $((size - 1)) "$WORK/all.dump" >"$WORK/no-trailer.dump"
 expect_rc 3 "$ZIGGY" restore-dump --db "$WORK/t2" --from-dump "$WORK/no-trailer.dump"
-[[ ! -e "$WORK/t2" ]] || fail "a failed restore left $WORK/t2 behind"
+[[ ! -e "$WORK/t2" && ! -e "$WORK/t2.restore-dump-tmp" ]] || fail "a failed restore left $WORK/t2 behind"
 cp "$WORK/all.dump" "$WORK/flipped.dump"
 printf '\x55' | dd of="$WORK/flipped.dump" bs=1 seek=$((size / 3)) conv=notrunc status=none
 expect_rc 3 "$ZIGGY" restore-dump --db "$WORK/t3" --from-dump "$WORK/flipped.dump"
 expect_contains "$ERR" "checksum"
-[[ ! -e "$WORK/t3" ]] || fail "a failed restore left $WORK/t3 behind"
+[[ ! -e "$WORK/t3" && ! -e "$WORK/t3.restore-dump-tmp" ]] || fail "a failed restore left $WORK/t3 behind"
 head -c 5000 /dev/urandom >"$WORK/garbage.dump"
 expect_rc 3 "$ZIGGY" restore-dump --db "$WORK/t4" --from-dump "$WORK/garbage.dump"
 expect_contains "$ERR" "not a ZiggyDB dump"
 expect_rc 3 "$ZIGGY" restore-dump --db "$WORK/t5" --from-dump /dev/null
+[[ ! -e "$WORK/t4" && ! -e "$WORK/t4.restore-dump-tmp" && ! -e "$WORK/t5" &&
+  ! -e "$WORK/t5.restore-dump-tmp" ]] || fail "a failed restore left t4 or t5 behind"
 
 # Never into an existing DB; a missing dump file is an error before anything is created.
 expect_rc 1 "$ZIGGY" restore-dump --db "$WORK/copy" --from-dump "$WORK/all.dump"
@@ -93,5 +98,66 @@ expect_rc 2 "$ZIGGY" restore-dump --db "$WORK/t6" --from-dump "$WORK/missing.dum
 [[ ! -e "$WORK/t6" ]] || fail "restore-dump of a missing file created $WORK/t6"
 expect_rc 2 "$ZIGGY" dump --db "$WORK/absent" --out "$WORK/absent.dump"
 [[ ! -e "$WORK/absent.dump" ]] || fail "a failed dump left a file"
+
+# Only an empty directory may stand in for the new DB; anything else there is left untouched.
+mkdir "$WORK/empty"
+expect_rc 0 "$ZIGGY" restore-dump --db "$WORK/empty/" --from-dump "$WORK/range.dump"
+expect_rc 0 "$ZIGGY" get --db "$WORK/empty" k000000000000100
+mkdir "$WORK/foreign" && echo keep >"$WORK/foreign/notes.txt"
+expect_rc 1 "$ZIGGY" restore-dump --db "$WORK/foreign" --from-dump "$WORK/range.dump"
+expect_contains "$ERR" "is not empty"
+[[ "$(ls "$WORK/foreign")" == notes.txt && ! -e "$WORK/foreign.restore-dump-tmp" ]] ||
+  fail "a refused restore-dump changed $WORK/foreign"
+
+# The DB is built in TARGET.restore-dump-tmp and renamed onto TARGET once closed: while the dump
+# is still arriving the target does not exist.
+mkfifo "$WORK/fifo"
+"$ZIGGY" restore-dump --db "$WORK/slow" --from-dump "$WORK/fifo" 2>"$WORK/slow.err" &
+pid=$!
+exec 3>"$WORK/fifo"
+head -c 1000 "$WORK/all.dump" >&3
+for _ in $(seq 100); do
+  [[ -e "$WORK/slow.restore-dump-tmp/CURRENT" ]] && break
+  sleep 0.1
+done
+[[ -e "$WORK/slow.restore-dump-tmp/CURRENT" ]] || fail "no DB in the staging directory"
+[[ ! -e "$WORK/slow" ]] || fail "the target exists before the dump is complete"
+tail -c +1001 "$WORK/all.dump" >&3
+exec 3>&-
+wait "$pid" || fail "the restore-dump fed through a FIFO failed: $(cat "$WORK/slow.err")"
+[[ ! -e "$WORK/slow.restore-dump-tmp" ]] || fail "the staging directory is left after success"
+"$ZIGGY" scan --db "$WORK/slow" >"$WORK/scan.slow"
+cmp -s "$WORK/scan.src" "$WORK/scan.slow" || fail "the restore through a FIFO scans differently"
+
+# A staging directory a crashed run left (a whole DB or a few of its files) is removed by the next
+# run, none of it kept.
+expect_rc 0 "$ZIGGY" put --db "$WORK/again.restore-dump-tmp" stale-key stale-value
+mkdir "$WORK/again2.restore-dump-tmp" && printf 'partial' >"$WORK/again2.restore-dump-tmp/000003.log"
+for target in again again2; do
+  expect_rc 0 "$ZIGGY" restore-dump --db "$WORK/$target" --from-dump "$WORK/all.dump"
+  [[ ! -e "$WORK/$target.restore-dump-tmp" ]] || fail "the leftover $target.restore-dump-tmp stayed"
+  "$ZIGGY" scan --db "$WORK/$target" >"$WORK/scan.$target"
+  cmp -s "$WORK/scan.src" "$WORK/scan.$target" || fail "$target holds more or less than the dump"
+done
+
+# Whatever fails, nothing is left behind, including an exception (a thread that cannot start,
+# bad_alloc) that once skipped the cleanup: restores under a falling address-space limit fail at
+# every step of creating and filling the DB. Not under a sanitizer, which needs a huge mapping.
+if ! grep -qa -e __asan_init -e __tsan_init "$ZIGGY"; then
+  exceptions=0
+  for limit_kib in $(seq 30000 6000 250000); do
+    (ulimit -v "$limit_kib" && "$ZIGGY" restore-dump --db "$WORK/low" --from-dump "$WORK/range.dump") \
+      >/dev/null 2>"$WORK/err"
+    rc=$?
+    grep -q "IO error: exception" "$WORK/err" && exceptions=$((exceptions + 1))
+    if [[ $rc -eq 0 ]]; then
+      rm -rf "$WORK/low"
+    elif [[ -e "$WORK/low" || -e "$WORK/low.restore-dump-tmp" ]]; then
+      fail "restore-dump under ulimit -v $limit_kib exited $rc and left a DB: $(cat "$WORK/err")"
+      rm -rf "$WORK/low" "$WORK/low.restore-dump-tmp"
+    fi
+  done
+  ((exceptions > 0)) || echo "note: no address-space limit made restore-dump throw here" >&2
+fi
 
 finish cli_dump_test

@@ -72,8 +72,16 @@ expect_rc 1 "$ZIGGY" demo --db "$WORK/never" --num 1e3
 expect_rc 1 "$ZIGGY" dump-wal --value-bytes -1 "$0"
 expect_rc 1 "$ZIGGY" bench --threads 0 --db-dir "$WORK/never"
 expect_rc 1 "$ZIGGY" bench --seed -3 --db-dir "$WORK/never"
+expect_rc 1 "$ZIGGY" bench --threads 0x4 --db-dir "$WORK/never"
 expect_rc 1 "$ZIGGY" stats --db "$DB" --watch 0
-expect_contains "$ERR" "not in range 0.001"
+expect_contains "$ERR" "'0' must be a number from 0.001 to 86400"
+# NaN passes every comparison with a bound: refused by name (--watch nan once busy-looped).
+expect_rc 1 timeout 10 "$ZIGGY" stats --db "$DB" --watch nan
+expect_contains "$ERR" "'nan' must be a number from 0.001 to 86400"
+expect_rc 1 "$ZIGGY" stats --db "$DB" --watch inf
+expect_rc 1 "$ZIGGY" bench --duration nan --db-dir "$WORK/never"
+expect_rc 1 "$ZIGGY" bench --target nan --db-dir "$WORK/never"
+expect_rc 1 "$ZIGGY" bench --settle-seconds nan --db-dir "$WORK/never"
 [[ ! -e "$WORK/never" ]] || fail "a refused command created $WORK/never"
 
 # load, stats, verify.
@@ -91,6 +99,11 @@ grep -vE '^(# (HELP|TYPE) .*|[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? [0-9+Inf.e-]+)$' 
 expect_watch_interrupted "$WORK/loaded" 0.5 "$WORK/out"
 expect_rc 0 "$ZIGGY" verify --db "$WORK/loaded"
 expect_contains "$OUT" "verify: OK"
+# Integers are decimal whatever their leading zeros (CLI11 alone would read 010 as octal 8).
+expect_rc 0 "$ZIGGY" scan --db "$WORK/loaded" --limit 010 --keys-only
+[[ $(wc -l <<<"$OUT") -eq 10 ]] || fail "scan --limit 010 printed $(wc -l <<<"$OUT") rows, want 10"
+expect_rc 1 "$ZIGGY" scan --db "$WORK/loaded" --limit 0x10
+expect_contains "$ERR" "'0x10' must be an integer from 0 to"
 
 # compact, then inspect: the MANIFEST summary and the tables of each level.
 expect_rc 0 "$ZIGGY" compact --db "$WORK/loaded"

@@ -1,7 +1,9 @@
 // backup create|list|verify|delete|purge and restore: the BackupEngine (ziggydb/backup.h) from
 // the command line. Copying and checking show a progress bar on a terminal; Ctrl-C stops them at
 // a clean point (exit 130), leaving the backups listed before as they were.
+#include <cstdint>
 #include <ctime>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tools/cli_checks.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
 #include "tools/progress.h"
@@ -20,6 +23,8 @@
 
 namespace ziggydb::tools {
 namespace {
+
+constexpr uint64_t kUint32Max = std::numeric_limits<uint32_t>::max();
 
 struct BackupArgs {
   std::string db;
@@ -254,17 +259,22 @@ void RegisterBackupCommands(CLI::App* app, int* exit_code) {
   CLI::App* verify = backup->add_subcommand(
       "verify", "Re-read every file of a backup (all of them without --id) and check its checksum");
   AddBackupDirOption(verify, args.get());
-  verify->add_option("--id", args->id, "The backup to check");
+  verify->add_option("--id", args->id, "The backup to check")
+      ->transform(IntegerRange(1, kUint32Max));
   verify->callback([args, exit_code] { *exit_code = ToInt(RunVerify(*args)); });
 
   CLI::App* del = backup->add_subcommand("delete", "Delete a backup (files others share stay)");
   AddBackupDirOption(del, args.get());
-  del->add_option("--id", args->id, "The backup to delete")->required();
+  del->add_option("--id", args->id, "The backup to delete")
+      ->required()
+      ->transform(IntegerRange(1, kUint32Max));
   del->callback([args, exit_code] { *exit_code = ToInt(RunDelete(*args)); });
 
   CLI::App* purge = backup->add_subcommand("purge", "Delete the oldest backups, keeping --keep");
   AddBackupDirOption(purge, args.get());
-  purge->add_option("--keep", args->keep, "How many of the newest backups to keep")->required();
+  purge->add_option("--keep", args->keep, "How many of the newest backups to keep")
+      ->required()
+      ->transform(IntegerRange(0, kUint32Max));
   purge->callback([args, exit_code] { *exit_code = ToInt(RunPurge(*args)); });
 
   CLI::App* restore = app->add_subcommand(
@@ -272,9 +282,12 @@ void RegisterBackupCommands(CLI::App* app, int* exit_code) {
       "Restore a backup (the newest without --id) into --to, optionally up to a sequence number "
       "from the DB's log archive");
   AddBackupDirOption(restore, args.get());
-  restore->add_option("--id", args->id, "The backup to restore");
-  restore->add_option("--to-sequence", args->to_sequence,
-                      "Point-in-time restore: the state right after this sequence number");
+  restore->add_option("--id", args->id, "The backup to restore")
+      ->transform(IntegerRange(1, kUint32Max));
+  restore
+      ->add_option("--to-sequence", args->to_sequence,
+                   "Point-in-time restore: the state right after this sequence number")
+      ->transform(NonNegativeInteger());
   restore->add_option("--to", args->to, "The DB directory to restore into")->required();
   restore->add_flag("--overwrite", args->overwrite, "Replace a DB already in --to");
   restore->callback([args, exit_code] { *exit_code = ToInt(RunRestore(*args)); });

@@ -245,7 +245,7 @@ void RegisterDataCommands(CLI::App* app, int* exit_code) {
   scan->add_option("--from", args->from, "First key (inclusive); default: the first");
   scan->add_option("--to", args->to, "Upper bound (exclusive); default: none");
   scan->add_option("--limit", args->limit, "At most this many entries (0: all)")
-      ->check(NonNegativeInteger());
+      ->transform(NonNegativeInteger());
   scan->add_flag("--reverse", args->reverse, "Descending order");
   scan->add_flag("--keys-only", args->keys_only, "Print keys only");
   AddFormatFlags(scan, args.get(),

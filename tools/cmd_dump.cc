@@ -4,9 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <exception>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,8 +21,10 @@
 #include "tools/cli_util.h"
 #include "tools/commands.h"
 #include "tools/progress.h"
+#include "tools/wal_archive_options.h"
 #include "util/status_macros.h"
 #include "ziggydb/db.h"
+#include "ziggydb/env.h"
 #include "ziggydb/write_batch.h"
 
 namespace ziggydb::tools {
@@ -160,12 +165,88 @@ Status RestoreInto(DB* db, DumpReader* reader, ProgressBar* bar) {
   return Status::OK();
 }
 
-// The target must hold no DB; whatever fails, the DB this command created is destroyed, so a
-// failed or interrupted restore leaves nothing behind.
+// The directory a restore-dump into `target` builds its DB in: a sibling, so that moving the
+// finished DB into place is one rename(2) within one file system.
+std::string StagingDirFor(const std::string& target) {
+  return target + ".restore-dump-tmp";
+}
+
+// --db without trailing slashes (else the staging directory would land inside it), if it names a
+// directory to create.
+Status TargetDir(const std::string& db, std::string* target) {
+  *target = db;
+  while (target->size() > 1 && target->back() == '/')
+    target->pop_back();
+  const std::filesystem::path name = std::filesystem::path(*target).filename();
+  if (name.empty() || name == "." || name == "..") {
+    return Status::InvalidArgument("'" + db + "' names no new directory");
+  }
+  return Status::OK();
+}
+
+// OK for a target the finished DB can be renamed onto: absent, or an empty directory. A DB or any
+// other file there is refused (InvalidArgument: restoring never merges into existing data).
+Status CheckTarget(const std::string& target) {
+  std::vector<std::string> names;
+  Status s = Env::Default()->GetChildren(target, &names);
+  if (s.IsNotFound()) return Status::OK();
+  ZIGGY_RETURN_IF_ERROR(s);  // a file, permission denied, ...
+  if (std::find(names.begin(), names.end(), "CURRENT") != names.end()) {
+    return Status::InvalidArgument(target + " already holds a DB");
+  }
+  if (!names.empty()) {
+    return Status::InvalidArgument(target + " is not empty (it holds " + names.front() + ")");
+  }
+  return Status::OK();
+}
+
+// Removes the staging directory a crashed run left: it holds part of a dump. DestroyDB takes its
+// LOCK, so one that a running restore-dump holds is refused (Busy) rather than removed.
+Status RemoveLeftoverStaging(const std::string& staging) {
+  ZIGGY_RETURN_IF_ERROR(DestroyDB(staging, Options()));
+  if (Env::Default()->FileExists(staging)) {
+    return Status::InvalidArgument(staging + " holds files that are not a DB's: remove it");
+  }
+  return Status::OK();
+}
+
+// Creates a new DB at `dir`, writes the dump's records into it and closes it. On failure `dir`
+// may hold part of the dump, for the caller to remove.
+Status BuildDb(const std::string& dir, const RestoreArgs& args, std::FILE* in, uint64_t total,
+               uint64_t* records) {
+  Options options;
+  options.create_if_missing = true;
+  options.error_if_exists = true;
+  ApplyWalArchiveOptions(&options);
+  std::unique_ptr<DB> db;
+  ZIGGY_RETURN_IF_ERROR(DB::Open(options, dir, &db));
+  FileDumpSource source(in);
+  DumpReader reader(&source);
+  Status s;
+  if (InterruptRequested()) {
+    s = Status::IOError("interrupted (Ctrl-C)");
+  } else {
+    ProgressBar bar("restore-dump", total, args.progress || StderrIsTty(), ProgressUnit::kBytes);
+    s = RestoreInto(db.get(), &reader, &bar);
+  }
+  *records = reader.records();
+  Status closed = db->Close();
+  return s.ok() ? closed : s;
+}
+
+// The DB is built in StagingDirFor(target) and renamed onto the target only once closed, so the
+// target never holds part of a dump: a run that fails, is interrupted or throws removes the
+// staging directory, and one that crashes leaves it for the next run to remove.
 ExitCode RunRestore(const RestoreArgs& args) {
   // Before the DB exists: a Ctrl-C that came while it was being created (a slow disk, a loaded
   // machine) must still remove it, not end the process with the default action.
   const InterruptScope interrupt_scope;
+  std::string target;
+  if (Status s = TargetDir(args.db, &target); !s.ok())
+    return ReportError("restore-dump", "--db", s);
+  if (Status s = CheckTarget(target); !s.ok()) {
+    return ReportError("restore-dump", "cannot restore into '" + args.db + "'", s);
+  }
   std::FILE* in = stdin;
   if (args.from_dump != "-") {
     in = std::fopen(args.from_dump.c_str(), "rb");
@@ -177,29 +258,24 @@ ExitCode RunRestore(const RestoreArgs& args) {
   }
   uint64_t total = 0;
   if (struct stat st{}; fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode)) total = st.st_size;
-  Options options;
-  options.error_if_exists = true;
-  std::unique_ptr<DB> db;
-  if (Status s = OpenDb("restore-dump", args.db, /*create=*/true, &db, options); !s.ok()) {
+  const std::string staging = StagingDirFor(target);
+  Status s = RemoveLeftoverStaging(staging);
+  if (!s.ok()) {
     if (in != stdin) std::fclose(in);
-    return ExitCodeFor(s);
+    return ReportError("restore-dump", "cannot remove the staging directory of an earlier run", s);
   }
-  FileDumpSource source(in);
-  DumpReader reader(&source);
-  Status s;
-  if (InterruptRequested()) {
-    s = Status::IOError("interrupted (Ctrl-C)");
-  } else {
-    ProgressBar bar("restore-dump", total, args.progress || StderrIsTty(), ProgressUnit::kBytes);
-    s = RestoreInto(db.get(), &reader, &bar);
+  uint64_t records = 0;
+  try {
+    s = BuildDb(staging, args, in, total, &records);
+  } catch (const std::exception& e) {
+    // bad_alloc or a thread that could not start: the staging directory must still go.
+    s = Status::IOError("exception", e.what());
   }
   if (in != stdin) std::fclose(in);
-  Status closed = db->Close();
-  if (s.ok()) s = closed;
-  db.reset();
+  if (s.ok()) s = Env::Default()->RenameFile(staging, target);
   if (!s.ok()) {
-    if (Status destroyed = DestroyDB(args.db, Options()); !destroyed.ok()) {
-      ReportError("restore-dump", "cannot remove the partial DB at " + args.db, destroyed);
+    if (Status destroyed = DestroyDB(staging, Options()); !destroyed.ok()) {
+      ReportError("restore-dump", "cannot remove the partial DB at " + staging, destroyed);
     }
     if (InterruptRequested()) {
       fmt::print(stderr, "ziggy restore-dump: interrupted; the new DB was removed\n");
@@ -207,7 +283,16 @@ ExitCode RunRestore(const RestoreArgs& args) {
     }
     return ReportError("restore-dump", "FAILED, nothing restored", s);
   }
-  fmt::print(stderr, "restore-dump: {} records into {}\n", WithCommas(reader.records()), args.db);
+  // The rename is durable once the parent directory is synced.
+  const std::filesystem::path target_path(target);
+  const std::string parent =
+      target_path.has_parent_path() ? target_path.parent_path().string() : ".";
+  if (Status synced = Env::Default()->SyncDir(parent); !synced.ok()) {
+    return ReportError("restore-dump",
+                       "the DB is in place at " + target + " but may not survive a power loss",
+                       synced);
+  }
+  fmt::print(stderr, "restore-dump: {} records into {}\n", WithCommas(records), args.db);
   return ExitCode::kOk;
 }
 
@@ -227,7 +312,9 @@ void RegisterDumpCommands(CLI::App* app, int* exit_code) {
 
   auto restore_args = std::make_shared<RestoreArgs>();
   CLI::App* restore = app->add_subcommand(
-      "restore-dump", "Create a new DB from a dump stream (exit 3 if the dump is damaged)");
+      "restore-dump",
+      "Create a new DB from a dump stream, built aside and moved into place once complete (exit 3 "
+      "if the dump is damaged)");
   AddDbOption(restore, &restore_args->db);
   restore->add_option("--from-dump", restore_args->from_dump, "The dump file ('-': stdin)")
       ->required();

@@ -318,7 +318,7 @@ void RegisterInspectCommands(CLI::App* app, int* exit_code) {
   stats
       ->add_option("--watch", args->watch_seconds,
                    "Recover and print again every SECONDS until interrupted")
-      ->check(CLI::Range(0.001, 86400.0));
+      ->transform(FiniteRange(0.001, 86400));
   stats->callback([args, exit_code] { *exit_code = ToInt(RunStats(*args)); });
 
   CLI::App* wal = app->add_subcommand(
@@ -327,10 +327,10 @@ void RegisterInspectCommands(CLI::App* app, int* exit_code) {
       ->required()
       ->check(CLI::ExistingFile);
   wal->add_option("--log-number", args->log_number, "Log number when the name does not tell it")
-      ->check(NonNegativeInteger());
+      ->transform(NonNegativeInteger());
   wal->add_option("--value-bytes", args->value_bytes_max, "Value bytes shown per update")
       ->default_val(32)
-      ->check(NonNegativeInteger());
+      ->transform(NonNegativeInteger());
   wal->callback([args, exit_code] { *exit_code = ToInt(RunDumpWal(*args)); });
 
   CLI::App* sst =
@@ -342,7 +342,7 @@ void RegisterInspectCommands(CLI::App* app, int* exit_code) {
   sst->add_flag("--no-entries", args->no_entries, "Skip the entries");
   sst->add_option("--value-bytes", args->value_bytes_max, "Value bytes shown per entry")
       ->default_val(32)
-      ->check(NonNegativeInteger());
+      ->transform(NonNegativeInteger());
   sst->callback([args, exit_code] { *exit_code = ToInt(RunDumpSst(*args)); });
 }
 

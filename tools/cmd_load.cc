@@ -56,17 +56,17 @@ void RegisterLoadCommand(CLI::App* app, int* exit_code) {
   AddDbOption(load, &args->db);
   load->add_option("--num", args->fill.num, "Number of keys")
       ->required()
-      ->check(IntegerRange(1, 1'000'000'000'000));
+      ->transform(IntegerRange(1, 1'000'000'000'000));
   load->add_option("--value-size", args->fill.value_bytes, "Bytes per value")
       ->default_val(100)
-      ->check(IntegerRange(0, uint64_t{16} << 20));
+      ->transform(IntegerRange(0, uint64_t{16} << 20));
   load->add_flag("--sync", args->fill.sync, "fdatasync the WAL on every write");
   load->add_option("--batch", args->fill.batch, "Keys per WriteBatch (1: one Put per key)")
       ->default_val(1)
-      ->check(IntegerRange(1, 1'000'000));
+      ->transform(IntegerRange(1, 1'000'000));
   load->add_option("--seed", args->fill.seed, "Seed of the key order and values")
       ->default_val(1)
-      ->check(NonNegativeInteger());
+      ->transform(NonNegativeInteger());
   load->add_flag("--sequential", args->sequential, "Write keys in ascending order");
   load->add_flag("--progress", args->progress, "Show the progress bar even when not a tty");
   load->callback([args, exit_code] { *exit_code = ToInt(RunLoad(*args)); });

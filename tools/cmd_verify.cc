@@ -26,12 +26,34 @@ struct VerifyArgs {
   bool json = false;
 };
 
+// `s` with `path` in front of its message and its code kept: only damaged bytes are Corruption
+// (exit 3); a table that cannot be read (EIO, EACCES) is an I/O error (exit 4).
+Status WithPath(const std::string& path, const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kOk:
+      return Status::OK();
+    case Status::Code::kNotFound:
+      return Status::NotFound(path, s.message());
+    case Status::Code::kCorruption:
+      return Status::Corruption(path, s.message());
+    case Status::Code::kNotSupported:
+      return Status::NotSupported(path, s.message());
+    case Status::Code::kInvalidArgument:
+      return Status::InvalidArgument(path, s.message());
+    case Status::Code::kIOError:
+      return Status::IOError(path, s.message());
+    case Status::Code::kBusy:
+      return Status::Busy(path, s.message());
+  }
+  return Status::IOError(path, s.message());
+}
+
 Status VerifyTable(const std::string& dbname, const FileMetaData& meta, uint64_t* entries) {
   const std::string path = TableFileName(dbname, meta.number);
   OpenedTable table;
   Status s = OpenTableFile(path, &table);
   if (s.ok()) s = table.reader->VerifyChecksums();
-  if (!s.ok()) return Status::Corruption(path, s.message());
+  if (!s.ok()) return WithPath(path, s);
   *entries += table.reader->properties().num_entries;
   return Status::OK();
 }

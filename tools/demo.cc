@@ -199,13 +199,13 @@ void RegisterDemoCommand(CLI::App* app, int* exit_code) {
       ->capture_default_str();
   demo->add_option("--num", args->num, "Keys")
       ->capture_default_str()
-      ->check(IntegerRange(1, 1'000'000'000));
+      ->transform(IntegerRange(1, 1'000'000'000));
   demo->add_option("--value-size", args->value_bytes, "Bytes per value")
       ->capture_default_str()
-      ->check(IntegerRange(0, uint64_t{1} << 20));
+      ->transform(IntegerRange(0, uint64_t{1} << 20));
   demo->add_option("--seed", args->seed, "Seed of key order and values")
       ->capture_default_str()
-      ->check(NonNegativeInteger());
+      ->transform(NonNegativeInteger());
   demo->add_flag("--keep", args->keep, "Keep the DB already in --db instead of starting afresh");
   demo->add_flag("--force", args->force,
                  "Use --db even when the demo did not make it (its DB is replaced)");

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "tools/cli_checks.h"
 #include "ziggydb/options.h"
 
 namespace ziggydb::tools {
@@ -31,11 +32,11 @@ void AddTo(CLI::App* cmd) {
   cmd->add_option("--wal-archive-max-mib", args.max_mib,
                   "Delete the oldest archived logs beyond this many MiB (0: no limit)")
       ->needs(dir)
-      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 40));
+      ->transform(IntegerRange(0, uint64_t{1} << 40));
   cmd->add_option("--wal-archive-max-age-seconds", args.max_age_seconds,
                   "Delete archived logs last written longer ago than this (0: no limit)")
       ->needs(dir)
-      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 40));
+      ->transform(IntegerRange(0, uint64_t{1} << 40));
 }
 
 }  // namespace

@@ -13,6 +13,10 @@ namespace {
 
 constexpr size_t kMagicBytes = 8;
 constexpr size_t kTrailerPayloadBytes = 20;  // records, chunks, CRC of the chunk CRCs
+// The records ParseRecords reserves room for at most: a writer's chunk of 16-byte records. A
+// chunk's count is only a claim until its records decode (up to kMaxDumpChunkBytes / 2, which
+// would reserve ~4 GB of views); past this the vector grows with the records that do decode.
+constexpr size_t kReservedRecordsMax = kDumpChunkTargetBytes / 16;
 
 uint32_t ChunkCrc(std::string_view head, std::string_view payload) {
   return crc32c::Mask(
@@ -187,7 +191,7 @@ Status DumpReader::NextChunk(std::vector<Record>* records, bool* end) {
 Status DumpReader::ParseRecords(uint32_t count, uint64_t payload_offset,
                                 std::vector<Record>* records) {
   std::string_view input(payload_);
-  records->reserve(count);
+  records->reserve(std::min<size_t>(count, kReservedRecordsMax));
   for (uint32_t i = 0; i < count; ++i) {
     const uint64_t at = payload_offset + (payload_.size() - input.size());
     std::string_view key, value;

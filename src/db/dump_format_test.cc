@@ -128,6 +128,32 @@ TEST(DumpFormat, ANewerVersionIsNotSupported) {
   EXPECT_TRUE(s.IsNotSupported()) << s.ToString();
 }
 
+// A chunk whose checksum holds but whose count only its own decoding can refute: 2 MiB of zeros
+// claiming a million records (each would be an empty key and value; the second repeats the key).
+TEST(DumpFormat, AChunkCountReservesNoMoreThanRecordsThatDecode) {
+  const std::string empty = Encode({}, kDumpChunkTargetBytes);
+  const uint32_t payload_bytes = 2 << 20;
+  const uint32_t count = payload_bytes / 2;
+  std::string chunk;
+  PutFixed32(&chunk, count);
+  PutFixed32(&chunk, payload_bytes);
+  chunk.append(payload_bytes, '\0');
+  PutFixed32(&chunk, crc32c::Mask(crc32c::Value(chunk.data(), chunk.size())));
+  const std::string stream = empty.substr(0, kDumpHeaderBytes) + chunk;
+
+  StringDumpSource source(stream);
+  DumpReader reader(&source);
+  ASSERT_TRUE(reader.ReadHeader().ok());
+  std::vector<DumpReader::Record> records;
+  bool end = false;
+  const Status s = reader.NextChunk(&records, &end);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.ToString().find("keys out of order"), std::string::npos) << s.ToString();
+  EXPECT_TRUE(records.empty());
+  // reserve(count) took room for all million (32 MB here; ~4 GB for the largest chunk).
+  EXPECT_LT(records.capacity(), size_t{count} / 4);
+}
+
 TEST(DumpFormat, WriterRefusesUnorderedKeys) {
   DumpWriter writer([](std::string_view) { return Status::OK(); });
   ASSERT_TRUE(writer.Begin().ok());

@@ -622,20 +622,20 @@ void AddYcsbOptions(CLI::App* cmd, BenchArgs* args) {
   cmd->add_option("--workload-file", args->workload_files,
                   "YCSB properties file(s) to run (tools/bench/workloads/workloada..f)");
   cmd->add_option("--records", args->records, "YCSB: records loaded (default: the workload's)")
-      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+      ->transform(IntegerRange(1, uint64_t{1} << 40));
   cmd->add_option("--operations", args->operations,
                   "YCSB: operations of the run phase (default: the workload's)")
-      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+      ->transform(IntegerRange(1, uint64_t{1} << 40));
   cmd->add_option("--duration", args->duration_seconds,
                   "YCSB: stop the run phase after this many seconds")
-      ->check(CLI::Range(0.001, 1e7));
+      ->transform(FiniteRange(0.001, 1e7));
   cmd->add_option("--target", args->target_ops_per_sec,
                   "YCSB: run-phase operations per second over all threads (0: unpaced)")
-      ->check(CLI::Range(0.0, 1e9));
+      ->transform(FiniteRange(0, 1e9));
   cmd->add_option("--field-count", args->field_count, "YCSB: fields per record (default 10)")
-      ->check(CLI::Range(1u, 1024u));
+      ->transform(IntegerRange(1, 1024));
   cmd->add_option("--field-length", args->field_length, "YCSB: bytes per field (default 100)")
-      ->check(CLI::Range(1u, 1u << 24));
+      ->transform(IntegerRange(1, uint64_t{1} << 24));
   cmd->add_option("--distribution", args->distribution,
                   "YCSB: request distribution override: uniform, zipfian or latest");
   cmd->add_option("--report", args->report_dir, "Write an HTML report with SVG charts into DIR");
@@ -653,7 +653,7 @@ void AddTxnOptions(CLI::App* cmd, BenchArgs* args) {
   cmd->add_option("--txn-rounds", args->txn_rounds,
                   "txn-*: rounds of every cell, interleaved; tables show the median")
       ->capture_default_str()
-      ->check(CLI::Range(1, 100));
+      ->transform(IntegerRange(1, 100));
 }
 
 void RegisterBenchReportCommand(CLI::App* app, int* exit_code) {
@@ -678,28 +678,28 @@ void RegisterBenchCommand(CLI::App* app, int* exit_code) {
   BenchConfig& c = args->config;
   cmd->add_option("--num", c.num, "Keys in the dataset and operations per workload")
       ->capture_default_str()
-      ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000'000}));
+      ->transform(IntegerRange(1, 1'000'000'000'000));
   cmd->add_option("--sync-num", c.sync_num, "Operations of fillsync")
       ->capture_default_str()
-      ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000}));
+      ->transform(IntegerRange(1, 1'000'000'000));
   cmd->add_option("--reads", c.reads,
                   "Operations of readrandom, readmissing, seekrandom (default: --num)")
-      ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000'000}));
+      ->transform(IntegerRange(1, 1'000'000'000'000));
   cmd->add_option("--value-size", c.value_bytes, "Bytes per value")
       ->capture_default_str()
-      ->check(CLI::Range(size_t{0}, size_t{16} << 20));
+      ->transform(IntegerRange(0, uint64_t{16} << 20));
   cmd->add_option("--threads", c.threads, "Threads per workload (YCSB default: threadcount)")
       ->capture_default_str()
-      ->check(CLI::Range(1, 1024));
+      ->transform(IntegerRange(1, 1024));
   cmd->add_option("--batch", c.batch, "Updates per write in fill workloads")
       ->capture_default_str()
-      ->check(CLI::Range(1u, 100000u));
+      ->transform(IntegerRange(1, 100'000));
   cmd->add_option("--seek-nexts", c.seek_nexts, "seekrandom: entries read after each seek")
       ->capture_default_str()
-      ->check(CLI::Range(0u, 1000000u));
+      ->transform(IntegerRange(0, 1'000'000));
   cmd->add_option("--seed", c.seed, "Seed of keys, values, orders and YCSB requests")
       ->capture_default_str()
-      ->check(NonNegativeInteger());
+      ->transform(NonNegativeInteger());
   cmd->add_option("--engines", args->engines, "Comma-separated engines")->capture_default_str();
   cmd->add_option("--benchmarks", args->benchmarks,
                   "Comma-separated workloads, run in order (db_bench names, ycsba..ycsbf, ycsb, "
@@ -710,33 +710,33 @@ void RegisterBenchCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--json", args->json_path, "Append one JSON line per engine, workload, phase");
   cmd->add_option("--write-buffer-mib", args->write_buffer_mib, "Memtable / write buffer MiB")
       ->capture_default_str()
-      ->check(CLI::Range(size_t{1}, size_t{4096}));
+      ->transform(IntegerRange(1, 4096));
   cmd->add_option("--block-cache-mib", args->block_cache_mib, "Block cache MiB")
       ->capture_default_str()
-      ->check(CLI::Range(size_t{0}, size_t{1} << 20));
+      ->transform(IntegerRange(0, uint64_t{1} << 20));
   cmd->add_option("--row-cache-mib", args->row_cache_mib,
                   "Row cache MiB, ZiggyDB (Options::row_cache_bytes) and RocksDB (row_cache); "
                   "0: none")
       ->capture_default_str()
-      ->check(CLI::Range(size_t{0}, size_t{64} << 10));
+      ->transform(IntegerRange(0, uint64_t{64} << 10));
   cmd->add_option("--memory-budget-mib", args->memory_budget_mib,
                   "ZiggyDB only: one memory cap over memtables, block cache and pins "
                   "(Options::memory_budget_bytes; 0: none)")
       ->capture_default_str()
-      ->check(CLI::Range(size_t{0}, size_t{1} << 20));
+      ->transform(IntegerRange(0, uint64_t{1} << 20));
   AddYcsbOptions(cmd, args.get());
   AddTxnOptions(cmd, args.get());
   cmd->add_option("--memory-limit-mib", args->memory_limit_mib,
                   "Cap this process's memory and page cache with a memory cgroup (root); each "
                   "read phase starts with the cache dropped")
-      ->check(CLI::Range(uint64_t{16}, uint64_t{1} << 30));
+      ->transform(IntegerRange(16, uint64_t{1} << 30));
   cmd->add_flag("--sync", args->sync, "Sync every write in every workload");
   cmd->add_flag("--keep", args->keep, "Keep the stores after the run");
   cmd->add_option("--settle-seconds", args->settle_quiet_seconds,
                   "After a phase that wrote: seconds the process must write under 1 MiB/s "
                   "before the next phase starts")
       ->capture_default_str()
-      ->check(CLI::Range(0.01, 60.0));
+      ->transform(FiniteRange(0.01, 60));
   cmd->add_flag("--progress", args->progress, "Progress bars even when stderr is not a tty");
   cmd->callback([args, cmd, exit_code] {
     args->threads_given = cmd->count("--threads") > 0;

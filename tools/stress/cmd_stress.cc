@@ -2,6 +2,7 @@
 // SIGKILL (stress_run.h), the kill-and-verify driver (--crash, crash_driver.h) and simulated power
 // losses over the in-memory fault-injecting Env (--power-loss, power_loss.h). docs/cli.md.
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <random>
@@ -10,6 +11,7 @@
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
 
+#include "tools/cli_checks.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
 #include "tools/stress/crash_driver.h"
@@ -18,6 +20,12 @@
 
 namespace ziggydb::tools {
 namespace {
+
+// --kill-max-ms at most a day: the driver adds it to a steady_clock time point in nanoseconds
+// (int64), which 2^64-1 ms (what "-1" once became) overflowed.
+constexpr uint64_t kKillMaxMsMax = uint64_t{24} * 3600 * 1000;
+// --seconds at most ~115 days, likewise far from overflowing a steady_clock deadline.
+constexpr double kSecondsMax = 1e7;
 
 struct StressArgs {
   std::string dir;
@@ -80,17 +88,18 @@ void RegisterStressCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--dir", args->dir,
                   "Run directory: the DB (DIR/db) and the expected state (DIR/expected_state)");
   cmd->add_option("--seed", args->seed, "Seed of the options and operations (default: random)")
+      ->transform(NonNegativeInteger())
       ->each([args](const std::string&) { args->seed_given = true; });
   cmd->add_option("--threads", args->threads, "Worker threads (default 4)")
-      ->check(CLI::Range(1, 64));
+      ->transform(IntegerRange(1, 64));
   cmd->add_option("--keys", args->keys,
                   "Size of the key space (default 10000; 1000 with --power-loss); fixed for a "
                   "run directory")
-      ->check(CLI::Range(1u, 100000000u));
+      ->transform(IntegerRange(1, 100'000'000));
   cmd->add_option("--seconds", args->seconds,
                   "Run length (0: until killed); with --crash or --power-loss the time after "
                   "which no new round starts. Default: 10, no limit for rounds")
-      ->check(CLI::NonNegativeNumber);
+      ->transform(FiniteRange(0, kSecondsMax));
   cmd->add_flag("--verify-only", args->verify_only,
                 "Only check the DB against the expected state, then exit");
   cmd->add_flag("--crash", args->crash,
@@ -100,11 +109,12 @@ void RegisterStressCommand(CLI::App* app, int* exit_code) {
                 "Rounds of simulated power loss in the in-memory fault-injecting Env, each "
                 "recovery checked for the prefix property");
   cmd->add_option("--rounds", args->rounds, "Kills or power losses (default 100)")
-      ->check(CLI::PositiveNumber);
+      ->transform(IntegerRange(1, std::numeric_limits<uint64_t>::max()));
   cmd->add_option(
-      "--kill-max-ms", args->kill_max_ms,
-      "--crash: the kill lands 0..this many ms after the child starts, 3 in 4 within the "
-      "first tenth (default 1500)");
+         "--kill-max-ms", args->kill_max_ms,
+         "--crash: the kill lands 0..this many ms after the child starts, 3 in 4 within the "
+         "first tenth (default 1500)")
+      ->transform(IntegerRange(1, kKillMaxMsMax));
   cmd->add_flag("--whitebox", args->whitebox,
                 "--crash: each child kills itself at the n-th pass of a random named kill point "
                 "(create, write, sync, rename, unlink, directory sync; MANIFEST and CURRENT "
@@ -112,14 +122,14 @@ void RegisterStressCommand(CLI::App* app, int* exit_code) {
                 "docs/design/testing.md); needs a build with ZIGGY_KILL_POINTS");
   cmd->add_option("--txn-permille", args->txn_permille,
                   "Thousandths of the operations that are transactions (default 40; 0: none)")
-      ->check(CLI::Range(0u, 1000u));
+      ->transform(IntegerRange(0, 1000));
   cmd->add_option("--checkpoint-permille", args->checkpoint_permille,
                   "Thousandths of the operations that are checkpoints (default 2; 0: none)")
-      ->check(CLI::Range(0u, 1000u));
+      ->transform(IntegerRange(0, 1000));
   cmd->add_option("--backup-permille", args->backup_permille,
                   "Thousandths of the operations that are incremental backups into DIR/backups "
                   "(default 1; 0: none)")
-      ->check(CLI::Range(0u, 1000u));
+      ->transform(IntegerRange(0, 1000));
   cmd->callback([args, exit_code] { *exit_code = RunStressCommand(*args); });
 }
 

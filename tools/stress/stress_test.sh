@@ -113,6 +113,21 @@ err=$("$ZIGGY" stress --dir "$DIR" --keys 501 --verify-only 2>&1)
 rc=$?
 [[ $rc -eq 1 && "$err" == *"expected_state"* ]] || fail "--keys 501: exit $rc, $err"
 
+# Numbers out of range are refused before anything runs: --kill-max-ms -1 once wrapped to 2^64-1
+# and overflowed the kill deadline; a leading zero is decimal, not octal; NaN is no number.
+for bad in "--kill-max-ms -1" "--kill-max-ms 0" "--seed -1" "--seed 0x10" "--threads 065"; do
+  # shellcheck disable=SC2086  # $bad is an option and its value
+  err=$("$ZIGGY" stress --dir "$WORK/never" --crash --rounds 1 $bad 2>&1)
+  rc=$?
+  [[ $rc -eq 1 && "$err" == *"must be an integer"* ]] || fail "stress $bad: exit $rc, $err"
+done
+for bad in nan inf -1; do
+  err=$("$ZIGGY" stress --dir "$WORK/never" --seconds "$bad" 2>&1)
+  rc=$?
+  [[ $rc -eq 1 && "$err" == *"must be a number"* ]] || fail "stress --seconds $bad: exit $rc, $err"
+done
+[[ ! -e "$WORK/never" ]] || fail "a refused stress run created $WORK/never"
+
 if [[ $failures -ne 0 ]]; then
   echo "$failures failure(s)" >&2
   exit 1
