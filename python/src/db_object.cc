@@ -1,5 +1,6 @@
 #include "db_object.h"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -43,7 +44,7 @@ std::string_view FullKey(std::string_view db_prefix, std::string_view key, std::
 }  // namespace
 
 DBCall::DBCall(DBObject* db, const char* closed_message) : db_(db) {
-  if (db->closed_) RaiseClosed(closed_message);
+  if (db->state_ != DBObject::State::kOpen) RaiseClosed(closed_message);
   ++db->active_calls_;
 }
 
@@ -59,13 +60,13 @@ DBObject::DBObject(py::object name, const py::dict& options, bool read_only)
                        : DB::Open(engine_options, path, &db_);
   }
   if (!status.ok()) {
-    closed_ = true;
+    state_ = State::kClosed;
     RaiseStatus(status);
   }
 }
 
 DBObject::~DBObject() {
-  if (closed_) return;
+  if (closed()) return;
   try {
     Close();
   } catch (py::error_already_set& e) {
@@ -74,23 +75,33 @@ DBObject::~DBObject() {
 }
 
 void DBObject::Close() {
-  if (closed_) return;
-  closed_ = true;
+  if (state_ != State::kOpen) return;
+  state_ = State::kClosing;
   while (active_calls_ > 0) {
     py::gil_scoped_release nogil;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  // Releasing may run Python code (a dependent's destructor); iterate over a copy.
-  std::vector<Dependent*> dependents(dependents_.begin(), dependents_.end());
-  for (Dependent* dependent : dependents)
-    dependent->ReleaseEngineResources();
+  // INVARIANT: the GIL stays held from here until every engine object is taken (invariant 2):
+  // no other thread can free a dependent, or release its object, while this loop runs.
+  std::vector<Dependent*> newest_first(dependents_.begin(), dependents_.end());
+  std::sort(newest_first.begin(), newest_first.end(), [](const Dependent* a, const Dependent* b) {
+    return a->registration_ > b->registration_;
+  });
+  std::vector<EngineObject> taken;
+  taken.reserve(newest_first.size());
+  for (Dependent* dependent : newest_first)
+    taken.push_back(dependent->TakeEngineObject());
   dependents_.clear();
   Status status;
   {
     py::gil_scoped_release nogil;
+    // Newest first: an iterator goes before the transaction or snapshot it reads.
+    for (EngineObject& object : taken)
+      object.reset();
     status = db_->Close();
     db_.reset();
   }
+  state_ = State::kClosed;
   if (!status.ok()) RaiseStatus(status);
 }
 

@@ -117,11 +117,17 @@ IteratorBase::~IteratorBase() {
 
 void IteratorBase::ReleaseEngineResources() {
   if (engine_ == nullptr) return;
-  // Only a user's close() can meet this: the DB's close waits for every call in progress, and
-  // the destructor runs when no method can.
+  // Only a user's close() can meet this: a method in progress holds a reference to the iterator,
+  // so the destructor cannot run meanwhile.
   if (in_use_) RaiseClosed("the iterator is in use by another thread");
+  std::unique_ptr<Iterator> engine = std::move(engine_);
+  DependentRelease release(db_);
   py::gil_scoped_release nogil;
-  engine_.reset();
+  engine.reset();
+}
+
+EngineObject IteratorBase::TakeEngineObject() {
+  return EngineObject(std::move(engine_));
 }
 
 void IteratorBase::CheckStatus() const {

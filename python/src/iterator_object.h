@@ -51,7 +51,10 @@ class IteratorBase : public Dependent {
   IteratorBase& operator=(const IteratorBase&) = delete;
   ~IteratorBase() override;
 
-  void ReleaseEngineResources() override;
+  // The user's close(): frees the engine iterator (invariant 4 of DBObject); RuntimeError if
+  // another thread is inside a method of the iterator. Idempotent.
+  void ReleaseEngineResources();
+  EngineObject TakeEngineObject() override;
 
  protected:
   // Marks the iterator in use for one method (raising RuntimeError if it is closed or in use by

@@ -34,11 +34,18 @@ TransactionObject::~TransactionObject() {
 
 void TransactionObject::ReleaseEngineResources() {
   if (engine_ == nullptr) return;
-  // Only a destructor or the DB's close release: neither runs while a call is inside (the DB
-  // waits for its calls, and a call holds a reference to this object).
+  // Only the destructor calls this: no call is inside, and no iterator of the transaction is
+  // left (each holds a reference to it).
   ended_ = true;
+  std::unique_ptr<Transaction> engine = std::move(engine_);
+  DependentRelease release(db_);
   py::gil_scoped_release nogil;
-  engine_.reset();  // rolls back an open transaction
+  engine.reset();  // rolls back an open transaction
+}
+
+EngineObject TransactionObject::TakeEngineObject() {
+  ended_ = true;
+  return EngineObject(std::move(engine_));
 }
 
 TransactionObject::Use::Use(TransactionObject* transaction) : transaction_(transaction) {

@@ -26,8 +26,7 @@ class TransactionObject final : public Dependent {
   TransactionObject& operator=(const TransactionObject&) = delete;
   ~TransactionObject() override;
 
-  // Rolls back (if still open) and frees the engine transaction.
-  void ReleaseEngineResources() override;
+  EngineObject TakeEngineObject() override;
 
   pybind11::object Get(pybind11::handle key, pybind11::handle default_value, bool verify_checksums,
                        bool fill_cache);
@@ -56,6 +55,9 @@ class TransactionObject final : public Dependent {
   };
 
  private:
+  // The destructor's release: rolls back (if still open) and frees the engine transaction.
+  void ReleaseEngineResources();
+
   pybind11::object db_ref_;  // keeps db_ alive
   DBObject* db_;
   std::unique_ptr<Transaction> engine_;  // null once released
