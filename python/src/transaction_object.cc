@@ -44,6 +44,8 @@ void TransactionObject::ReleaseEngineResources() {
 }
 
 EngineObject TransactionObject::TakeEngineObject() {
+  // No call of the transaction is running (the DB's close waits for them), so no iterator is
+  // waiting to be freed.
   ended_ = true;
   return EngineObject(std::move(engine_));
 }
@@ -53,6 +55,21 @@ TransactionObject::Use::Use(TransactionObject* transaction) : transaction_(trans
   if (transaction->in_use_) RaiseClosed("the transaction is in use by another thread");
   call_.emplace(transaction->db_, kClosedMessage);
   transaction->in_use_ = true;
+}
+
+TransactionObject::Use::~Use() {
+  // The call is over (its DBCall still counts): nothing of the transaction is running.
+  transaction_->iterators_to_free_.clear();
+  transaction_->in_use_ = false;
+}
+
+void TransactionObject::FreeIterator(std::unique_ptr<Iterator> iterator) {
+  if (in_use_) {
+    iterators_to_free_.push_back(std::move(iterator));
+    return;
+  }
+  // With the GIL held no call of the transaction can start, and the DB cannot finish closing.
+  iterator.reset();
 }
 
 py::object TransactionObject::Get(py::handle key, py::handle default_value, bool verify_checksums,

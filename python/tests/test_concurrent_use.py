@@ -12,6 +12,18 @@ import pytest
 import ziggydb
 
 
+def _run_for(seconds, *targets):
+    """Runs each target(stop) in its own thread until `seconds` passed; returns when all stopped."""
+    stop = threading.Event()
+    threads = [threading.Thread(target=target, args=(stop,)) for target in targets]
+    for thread in threads:
+        thread.start()
+    time.sleep(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join()
+
+
 def _fill(db, count, value_bytes=100):
     with db.write_batch() as batch:
         for i in range(count):
@@ -77,3 +89,98 @@ def test_close_while_other_threads_release_iterators_and_transactions(tmp_path, 
         assert db.closed
         # The engine DB is gone: a reopen finds no lock held.
         ziggydb.DB(path).close()
+
+
+# ---- a transaction's iterator and its transaction in different threads ----
+
+def _big_transaction(db, count=20000):
+    _fill(db, count)
+    txn = db.transaction()
+    for i in range(0, count, 2):
+        txn.put(b"%06d" % i, b"w" * 100)
+    return txn
+
+
+def test_transaction_iterator_while_the_transaction_writes(db):
+    txn = _big_transaction(db)
+    errors = []
+
+    def iterate(stop):
+        while not stop.is_set():
+            try:
+                assert sum(1 for _ in txn.iterator()) >= 20000
+            except RuntimeError as error:
+                errors.append(str(error))
+
+    def write(stop):
+        i = 0
+        while not stop.is_set():
+            try:
+                # Rolling back to a save point frees write-buffer entries an iterator may be on.
+                txn.set_save_point()
+                for j in range(i % 7, 20000, 97):
+                    txn.put(b"%06d" % j, b"x" * (i % 300))
+                txn.rollback_to_save_point()
+            except RuntimeError as error:
+                errors.append(str(error))
+            i += 1
+
+    _run_for(1.0, iterate, write)
+    assert errors, "the threads never overlapped"
+    assert all("in use by another thread" in error for error in errors)
+    txn.rollback()
+
+
+def test_transaction_iterator_while_the_transaction_ends(db):
+    for attempt in range(20):
+        txn = _big_transaction(db, 5000)
+        it = txn.iterator()
+        outcome = []
+
+        def iterate(stop):
+            try:
+                for _ in it:
+                    pass
+                outcome.append("done")
+            except (RuntimeError, ziggydb.InvalidArgument) as error:
+                outcome.append(type(error).__name__)
+
+        def end(stop):
+            while True:
+                try:
+                    (txn.commit if attempt % 2 else txn.rollback)()
+                    return
+                except RuntimeError:
+                    time.sleep(0.0001)
+                except ziggydb.Busy:
+                    return
+
+        _run_for(0, iterate, end)
+        assert txn.ended
+        assert outcome and outcome[0] in ("done", "RuntimeError", "InvalidArgument")
+
+
+def test_transaction_iterators_freed_while_the_transaction_is_in_use(db):
+    # Freeing a transaction's iterator unregisters it from the transaction: it must wait for (or
+    # hand its iterator to) a call of the transaction running in another thread.
+    txn = _big_transaction(db, 5000)
+
+    def iterate(stop):
+        while not stop.is_set():
+            try:
+                for _ in txn.iterator():
+                    pass
+            except RuntimeError:
+                pass
+
+    def make_and_drop(stop):
+        while not stop.is_set():
+            try:
+                it = txn.iterator()
+                next(it)
+            except RuntimeError:
+                pass
+            it = None
+
+    _run_for(1.0, iterate, make_and_drop)
+    txn.rollback()
