@@ -237,7 +237,10 @@ void DBObject::Checkpoint(py::handle dir) {
 }
 
 py::list DBObject::ApproximateSizes(const py::args& ranges) {
-  // The BytesArgs keep the key bytes exported until the engine call returns.
+  // The pairs keep the key objects alive (a range may be an iterable whose keys nothing else
+  // holds, e.g. a generator), and the BytesArgs keep their bytes exported, until the engine call
+  // returns.
+  std::vector<py::tuple> pairs;
   std::vector<std::unique_ptr<BytesArg>> keys;
   std::vector<DB::Range> engine_ranges;
   for (py::handle range : ranges) {
@@ -247,7 +250,7 @@ py::list DBObject::ApproximateSizes(const py::args& ranges) {
       PyErr_Clear();
       throw py::value_error("each range must be a (start, stop) pair");
     }
-    py::tuple pair = py::reinterpret_steal<py::tuple>(raw);
+    const py::tuple& pair = pairs.emplace_back(py::reinterpret_steal<py::tuple>(raw));
     keys.push_back(std::make_unique<BytesArg>(pair[0], "start"));
     keys.push_back(std::make_unique<BytesArg>(pair[1], "stop"));
     engine_ranges.push_back({keys[keys.size() - 2]->view(), keys.back()->view()});
