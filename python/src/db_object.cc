@@ -306,8 +306,9 @@ void BindDB(py::module_& module) {
            "For each (start, stop) range, about how many bytes of table files hold its keys.")
       .def(
           "approximate_size",
-          [](DBObject& db, py::handle start, py::handle stop) {
+          [](DBObject& db, py::handle start, py::handle stop) -> py::object {
             py::tuple ranges = py::make_tuple(py::make_tuple(start, stop));
+            // An object, not the list item accessor: that refers to the list, which dies here.
             return db.ApproximateSizes(py::reinterpret_borrow<py::args>(ranges))[0];
           },
           py::arg("start"), py::arg("stop"), "approximate_sizes for one range.")
