@@ -184,3 +184,55 @@ def test_transaction_iterators_freed_while_the_transaction_is_in_use(db):
 
     _run_for(1.0, iterate, make_and_drop)
     txn.rollback()
+
+
+# ---- a WriteBatch changed while write() reads it ----
+
+def test_write_batch_changed_while_written(db):
+    batch = db.write_batch()
+    for i in range(20000):
+        batch.put(b"%06d" % i, b"v" * 100)
+    added = []
+    errors = []
+
+    def write(stop):
+        while not stop.is_set():
+            batch.write()
+
+    def change(stop):
+        i = 0
+        while not stop.is_set():
+            try:
+                batch.put(b"m%06d" % i, b"m")
+                added.append(b"m%06d" % i)
+                if i % 50 == 0:
+                    batch.append(db.write_batch())
+            except RuntimeError as error:
+                errors.append(str(error))
+            i += 1
+
+    _run_for(1.0, write, change)
+    assert errors, "the threads never overlapped"
+    assert all("being written" in error for error in errors)
+    batch.write()
+    assert all(db.get(key) == b"m" for key in added)
+    assert db.get(b"019999") == b"v" * 100
+
+
+def test_write_batch_cleared_while_written(db):
+    batch = db.write_batch()
+
+    def write(stop):
+        while not stop.is_set():
+            batch.write()
+
+    def refill(stop):
+        while not stop.is_set():
+            try:
+                batch.clear()
+                for i in range(2000):
+                    batch.put(b"%06d" % i, b"v" * 100)
+            except RuntimeError:
+                pass
+
+    _run_for(1.0, write, refill)
