@@ -27,7 +27,10 @@ constexpr size_t kRetainedValueBytesMax = size_t{1} << 20;
 
 std::string PathOf(py::handle name) {
   // os.fsencode: str (with the file system encoding), bytes or any path-like object.
-  return py::module_::import("os").attr("fsencode")(name).cast<std::string>();
+  std::string path = py::module_::import("os").attr("fsencode")(name).cast<std::string>();
+  // The engine passes the path to the C library, which would end it at the NUL: another path.
+  if (path.find('\0') != std::string::npos) throw py::value_error("embedded null byte");
+  return path;
 }
 
 namespace {
