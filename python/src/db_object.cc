@@ -78,7 +78,15 @@ DBObject::~DBObject() {
 }
 
 void DBObject::Close() {
-  if (state_ != State::kOpen) return;
+  if (state_ == State::kClosing) {
+    // Another thread is closing the DB: return when it is done, as that thread's close() will.
+    while (state_ != State::kClosed) {
+      py::gil_scoped_release nogil;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return;
+  }
+  if (state_ == State::kClosed) return;
   state_ = State::kClosing;
   while (active_calls_ > 0) {
     py::gil_scoped_release nogil;

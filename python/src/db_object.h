@@ -20,6 +20,8 @@
 //     destructor) first moves it out of the dependent with the GIL held, then counts the free as
 //     an active call (DependentRelease) until it is done: Close() either takes the object itself
 //     or waits for that free before it closes the engine DB.
+//  5. A second close(), from any thread, returns once the first is done (state_ kClosed), so the
+//     DB's directory is free to reopen when any close() returns.
 #ifndef ZIGGYDB_PYTHON_DB_OBJECT_H_
 #define ZIGGYDB_PYTHON_DB_OBJECT_H_
 
@@ -64,8 +66,9 @@ class DBObject {
   // Closes the DB if close() was not called; an error then is dropped (there is no caller).
   ~DBObject();
 
-  // Frees the dependents' engine objects and closes the DB (invariant 2); a second call does
-  // nothing. Raises the engine's close error, if any (the DB is closed all the same).
+  // Frees the dependents' engine objects and closes the DB (invariant 2). A second call returns
+  // once the first is done (invariant 5). Raises the engine's close error, if any (the DB is
+  // closed all the same; only the first call raises it).
   void Close();
   // close() has begun.
   bool closed() const { return state_ != State::kOpen; }

@@ -91,6 +91,35 @@ def test_close_while_other_threads_release_iterators_and_transactions(tmp_path, 
         ziggydb.DB(path).close()
 
 
+def test_second_close_waits_for_the_first(db_path):
+    db = ziggydb.DB(db_path, create_if_missing=True)
+    db.put(b"small", b"x")
+    db.put(b"big", b"b" * (64 << 20))
+    # A long read keeps the first close() waiting; the second must not return before it is done.
+    reading = threading.Event()
+
+    def long_reads():
+        try:
+            for _ in range(20):
+                db.get(b"big")
+                reading.set()
+        except RuntimeError:
+            pass
+
+    reader = threading.Thread(target=long_reads)
+    reader.start()
+    reading.wait()
+    first = threading.Thread(target=db.close)
+    first.start()
+    while not db.closed:
+        time.sleep(0.0001)
+    db.close()
+    # The engine DB is closed (its lock released) once any close() returns.
+    ziggydb.DB(db_path).close()
+    first.join()
+    reader.join()
+
+
 # ---- a transaction's iterator and its transaction in different threads ----
 
 def _big_transaction(db, count=20000):
