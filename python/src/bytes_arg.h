@@ -4,7 +4,8 @@
 // str, None and objects without the buffer protocol raise TypeError, as plyvel does for a str key:
 // keys and values are bytes, never text in some implied encoding. Invariant: while a BytesArg
 // lives, the buffer stays exported, so a bytearray cannot be resized under a call that released
-// the GIL.
+// the GIL. It holds no reference to the object: the caller keeps the object alive for as long as
+// the BytesArg (an argument of the call is; an item taken from a temporary container is not).
 #ifndef ZIGGYDB_PYTHON_BYTES_ARG_H_
 #define ZIGGYDB_PYTHON_BYTES_ARG_H_
 

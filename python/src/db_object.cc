@@ -1,5 +1,6 @@
 #include "db_object.h"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -26,7 +27,10 @@ constexpr size_t kRetainedValueBytesMax = size_t{1} << 20;
 
 std::string PathOf(py::handle name) {
   // os.fsencode: str (with the file system encoding), bytes or any path-like object.
-  return py::module_::import("os").attr("fsencode")(name).cast<std::string>();
+  std::string path = py::module_::import("os").attr("fsencode")(name).cast<std::string>();
+  // The engine passes the path to the C library, which would end it at the NUL: another path.
+  if (path.find('\0') != std::string::npos) throw py::value_error("embedded null byte");
+  return path;
 }
 
 namespace {
@@ -43,7 +47,7 @@ std::string_view FullKey(std::string_view db_prefix, std::string_view key, std::
 }  // namespace
 
 DBCall::DBCall(DBObject* db, const char* closed_message) : db_(db) {
-  if (db->closed_) RaiseClosed(closed_message);
+  if (db->state_ != DBObject::State::kOpen) RaiseClosed(closed_message);
   ++db->active_calls_;
 }
 
@@ -59,13 +63,13 @@ DBObject::DBObject(py::object name, const py::dict& options, bool read_only)
                        : DB::Open(engine_options, path, &db_);
   }
   if (!status.ok()) {
-    closed_ = true;
+    state_ = State::kClosed;
     RaiseStatus(status);
   }
 }
 
 DBObject::~DBObject() {
-  if (closed_) return;
+  if (closed()) return;
   try {
     Close();
   } catch (py::error_already_set& e) {
@@ -74,23 +78,41 @@ DBObject::~DBObject() {
 }
 
 void DBObject::Close() {
-  if (closed_) return;
-  closed_ = true;
+  if (state_ == State::kClosing) {
+    // Another thread is closing the DB: return when it is done, as that thread's close() will.
+    while (state_ != State::kClosed) {
+      py::gil_scoped_release nogil;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return;
+  }
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosing;
   while (active_calls_ > 0) {
     py::gil_scoped_release nogil;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  // Releasing may run Python code (a dependent's destructor); iterate over a copy.
-  std::vector<Dependent*> dependents(dependents_.begin(), dependents_.end());
-  for (Dependent* dependent : dependents)
-    dependent->ReleaseEngineResources();
+  // INVARIANT: the GIL stays held from here until every engine object is taken (invariant 2):
+  // no other thread can free a dependent, or release its object, while this loop runs.
+  std::vector<Dependent*> newest_first(dependents_.begin(), dependents_.end());
+  std::sort(newest_first.begin(), newest_first.end(), [](const Dependent* a, const Dependent* b) {
+    return a->registration_ > b->registration_;
+  });
+  std::vector<EngineObject> taken;
+  taken.reserve(newest_first.size());
+  for (Dependent* dependent : newest_first)
+    taken.push_back(dependent->TakeEngineObject());
   dependents_.clear();
   Status status;
   {
     py::gil_scoped_release nogil;
+    // Newest first: an iterator goes before the transaction or snapshot it reads.
+    for (EngineObject& object : taken)
+      object.reset();
     status = db_->Close();
     db_.reset();
   }
+  state_ = State::kClosed;
   if (!status.ok()) RaiseStatus(status);
 }
 
@@ -226,7 +248,10 @@ void DBObject::Checkpoint(py::handle dir) {
 }
 
 py::list DBObject::ApproximateSizes(const py::args& ranges) {
-  // The BytesArgs keep the key bytes exported until the engine call returns.
+  // The pairs keep the key objects alive (a range may be an iterable whose keys nothing else
+  // holds, e.g. a generator), and the BytesArgs keep their bytes exported, until the engine call
+  // returns.
+  std::vector<py::tuple> pairs;
   std::vector<std::unique_ptr<BytesArg>> keys;
   std::vector<DB::Range> engine_ranges;
   for (py::handle range : ranges) {
@@ -236,7 +261,7 @@ py::list DBObject::ApproximateSizes(const py::args& ranges) {
       PyErr_Clear();
       throw py::value_error("each range must be a (start, stop) pair");
     }
-    py::tuple pair = py::reinterpret_steal<py::tuple>(raw);
+    const py::tuple& pair = pairs.emplace_back(py::reinterpret_steal<py::tuple>(raw));
     keys.push_back(std::make_unique<BytesArg>(pair[0], "start"));
     keys.push_back(std::make_unique<BytesArg>(pair[1], "stop"));
     engine_ranges.push_back({keys[keys.size() - 2]->view(), keys.back()->view()});
@@ -292,8 +317,9 @@ void BindDB(py::module_& module) {
            "For each (start, stop) range, about how many bytes of table files hold its keys.")
       .def(
           "approximate_size",
-          [](DBObject& db, py::handle start, py::handle stop) {
+          [](DBObject& db, py::handle start, py::handle stop) -> py::object {
             py::tuple ranges = py::make_tuple(py::make_tuple(start, stop));
+            // An object, not the list item accessor: that refers to the list, which dies here.
             return db.ApproximateSizes(py::reinterpret_borrow<py::args>(ranges))[0];
           },
           py::arg("start"), py::arg("stop"), "approximate_sizes for one range.")

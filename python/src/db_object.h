@@ -4,19 +4,30 @@
 // threads may be inside the engine at once (the engine is thread-safe). close() may come from any
 // thread at any time, so:
 //  1. Every call that reaches the engine holds a DBCall for its duration. DBCall's constructor
-//     raises RuntimeError if the DB is closed and otherwise counts the call in active_calls_.
-//  2. active_calls_ and closed_ change only with the GIL held; once closed_ is set no DBCall can
-//     start, and Close() waits (GIL released) until active_calls_ is 0 before it releases the
-//     dependents and closes the engine DB. So no engine object is freed under a running call.
-//  3. Dependents (iterators, snapshots, transactions: engine objects that must be released
-//     before the DB) register here; Close() releases them first, after which their every use
-//     raises RuntimeError. Each dependent holds a Python reference to its DBObject, so the
-//     DBObject outlives them.
+//     raises RuntimeError if the DB is closed (or closing) and otherwise counts the call in
+//     active_calls_.
+//  2. state_, active_calls_ and dependents_ change only with the GIL held. Once close() set
+//     state_ to kClosing no DBCall can start; Close() waits (GIL released) until active_calls_ is
+//     0, then, with the GIL held throughout, takes every dependent's engine object (so no other
+//     thread runs meanwhile: no dependent can be freed or release its object under it), and
+//     finally, with the GIL released, frees them, newest first, and closes the engine DB. So no
+//     engine object is freed under a running call, and none outlives the engine DB.
+//  3. Dependents (iterators, snapshots, transactions: engine objects that must be freed before
+//     the DB) register here; after Close() took their objects, their every use raises
+//     RuntimeError. Each dependent holds a Python reference to its DBObject, so the DBObject
+//     outlives them.
+//  4. A dependent that frees its engine object itself with the GIL released (its close() or
+//     destructor) first moves it out of the dependent with the GIL held, then counts the free as
+//     an active call (DependentRelease) until it is done: Close() either takes the object itself
+//     or waits for that free before it closes the engine DB.
+//  5. A second close(), from any thread, returns once the first is done (state_ kClosed), so the
+//     DB's directory is free to reopen when any close() returns.
 #ifndef ZIGGYDB_PYTHON_DB_OBJECT_H_
 #define ZIGGYDB_PYTHON_DB_OBJECT_H_
 
 #include <pybind11/pybind11.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -26,13 +37,23 @@
 
 namespace ziggydb::python {
 
+// An engine object taken from a dependent by DBObject::Close; destroying it frees the object
+// (deletes an iterator or a transaction, releases a snapshot).
+using EngineObject = std::shared_ptr<const void>;
+
 // An object holding an engine resource tied to a DB.
 class Dependent {
  public:
   virtual ~Dependent() = default;
-  // Frees the engine resource; later uses raise RuntimeError. Called with the GIL held and no
-  // engine call of this DB running. Idempotent.
-  virtual void ReleaseEngineResources() = 0;
+
+  // For DBObject::Close: moves the engine resource out (later uses raise RuntimeError); null if
+  // it was released already. Called with the GIL held and no engine call of this DB running; must
+  // neither release the GIL nor run Python code (invariant 2).
+  virtual EngineObject TakeEngineObject() = 0;
+
+ private:
+  friend class DBObject;
+  uint64_t registration_ = 0;  // AddDependent's count when it registered this one
 };
 
 class DBObject {
@@ -45,10 +66,12 @@ class DBObject {
   // Closes the DB if close() was not called; an error then is dropped (there is no caller).
   ~DBObject();
 
-  // Releases the dependents and closes the DB; a second call does nothing. Raises the engine's
-  // close error, if any (the DB is closed all the same).
+  // Frees the dependents' engine objects and closes the DB (invariant 2). A second call returns
+  // once the first is done (invariant 5). Raises the engine's close error, if any (the DB is
+  // closed all the same; only the first call raises it).
   void Close();
-  bool closed() const { return closed_; }
+  // close() has begun.
+  bool closed() const { return state_ != State::kOpen; }
   const pybind11::object& name() const { return name_; }
 
   void Put(std::string_view db_prefix, pybind11::handle key, pybind11::handle value, bool sync);
@@ -69,21 +92,28 @@ class DBObject {
   // holding keys in [start, stop) for each.
   pybind11::list ApproximateSizes(const pybind11::args& ranges);
 
-  // The engine DB for a dependent releasing its resource. Invariant 3 makes it non-null while
+  // The engine DB for a dependent releasing its resource. Invariant 2 makes it non-null while
   // any dependent holds one. The GIL must be held.
   DB* engine_of_dependent() const { return db_.get(); }
 
-  void AddDependent(Dependent* dependent) { dependents_.insert(dependent); }
+  void AddDependent(Dependent* dependent) {
+    dependent->registration_ = ++dependents_added_;
+    dependents_.insert(dependent);
+  }
   void RemoveDependent(Dependent* dependent) { dependents_.erase(dependent); }
 
  private:
   friend class DBCall;
+  friend class DependentRelease;
+
+  enum class State : uint8_t { kOpen, kClosing, kClosed };
 
   pybind11::object name_;
   std::unique_ptr<DB> db_;
-  // Both are read and written with the GIL held only (the invariants above).
-  bool closed_ = false;
+  // Read and written with the GIL held only (the invariants above).
+  State state_ = State::kOpen;
   int active_calls_ = 0;
+  uint64_t dependents_added_ = 0;
   std::unordered_set<Dependent*> dependents_;
 };
 
@@ -91,7 +121,7 @@ class DBObject {
 // GIL held, before releasing the GIL for the call.
 class DBCall {
  public:
-  // Raises RuntimeError(closed_message) if the DB is closed.
+  // Raises RuntimeError(closed_message) if the DB is closed or closing.
   explicit DBCall(DBObject* db, const char* closed_message = "Database is closed");
   DBCall(const DBCall&) = delete;
   DBCall& operator=(const DBCall&) = delete;
@@ -103,7 +133,23 @@ class DBCall {
   DBObject* db_;
 };
 
-// The file-system path a DB name (str, bytes or path-like) stands for.
+// Counts a dependent's free of its own engine object, with the GIL released, as an active call
+// of the DB (invariant 4). Unlike a DBCall it is allowed while Close() waits for the calls in
+// progress: it frees what Close() would have. Construct it with the GIL held, after moving the
+// object out of the dependent (so that Close() can no longer take it).
+class DependentRelease {
+ public:
+  explicit DependentRelease(DBObject* db) : db_(db) { ++db_->active_calls_; }
+  DependentRelease(const DependentRelease&) = delete;
+  DependentRelease& operator=(const DependentRelease&) = delete;
+  ~DependentRelease() { --db_->active_calls_; }
+
+ private:
+  DBObject* db_;
+};
+
+// The file-system path a DB name (str, bytes or path-like) stands for. A NUL in it raises
+// ValueError, as os functions do (the engine would end the path there).
 std::string PathOf(pybind11::handle name);
 
 // Binds ziggydb._DB.

@@ -99,7 +99,8 @@ IteratorBase::IteratorBase(py::object db, py::handle source, bool verify_checksu
     snapshot_use.emplace(source.cast<SnapshotObject*>());
     options.snapshot = snapshot_use->snapshot();
   } else if (!source.is_none()) {
-    transaction_use.emplace(source.cast<TransactionObject*>());
+    transaction_ = source.cast<TransactionObject*>();
+    transaction_use.emplace(transaction_);
   }
   DBCall call(db_, kClosedMessage);
   {
@@ -117,11 +118,23 @@ IteratorBase::~IteratorBase() {
 
 void IteratorBase::ReleaseEngineResources() {
   if (engine_ == nullptr) return;
-  // Only a user's close() can meet this: the DB's close waits for every call in progress, and
-  // the destructor runs when no method can.
+  // Only a user's close() can meet this: a method in progress holds a reference to the iterator,
+  // so the destructor cannot run meanwhile.
   if (in_use_) RaiseClosed("the iterator is in use by another thread");
+  std::unique_ptr<Iterator> engine = std::move(engine_);
+  if (transaction_ != nullptr) {
+    // The engine iterator unregisters from its transaction as it is freed: not while a call of
+    // the transaction runs.
+    transaction_->FreeIterator(std::move(engine));
+    return;
+  }
+  DependentRelease release(db_);
   py::gil_scoped_release nogil;
-  engine_.reset();
+  engine.reset();
+}
+
+EngineObject IteratorBase::TakeEngineObject() {
+  return EngineObject(std::move(engine_));
 }
 
 void IteratorBase::CheckStatus() const {
@@ -132,6 +145,7 @@ void IteratorBase::CheckStatus() const {
 IteratorBase::Use::Use(IteratorBase* iterator) : iterator_(iterator) {
   if (iterator->engine_ == nullptr) RaiseClosed(kClosedMessage);
   if (iterator->in_use_) RaiseClosed("the iterator is in use by another thread");
+  if (iterator->transaction_ != nullptr) transaction_use_.emplace(iterator->transaction_);
   call_.emplace(iterator->db_, kClosedMessage);
   iterator->in_use_ = true;
 }

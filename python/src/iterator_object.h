@@ -24,7 +24,10 @@
 // IteratorInvalidError.
 //
 // Neither is thread-safe (as the engine's): a second thread using one while the first is inside
-// it gets RuntimeError rather than a corrupted iterator.
+// it gets RuntimeError rather than a corrupted iterator. An iterator of a transaction reads the
+// transaction's write buffer (and records its read set), so each of its methods also holds the
+// transaction as a call of it does (TransactionObject::Use): the transaction used from another
+// thread meanwhile raises RuntimeError, and so does the iterator while the transaction is in use.
 #ifndef ZIGGYDB_PYTHON_ITERATOR_OBJECT_H_
 #define ZIGGYDB_PYTHON_ITERATOR_OBJECT_H_
 
@@ -37,6 +40,7 @@
 #include <vector>
 
 #include "db_object.h"
+#include "transaction_object.h"
 
 namespace ziggydb::python {
 
@@ -51,11 +55,15 @@ class IteratorBase : public Dependent {
   IteratorBase& operator=(const IteratorBase&) = delete;
   ~IteratorBase() override;
 
-  void ReleaseEngineResources() override;
+  // close() and the destructor: frees the engine iterator (invariant 4 of DBObject; an iterator
+  // of a transaction through TransactionObject::FreeIterator). RuntimeError if another thread is
+  // inside a method of the iterator. Idempotent.
+  void ReleaseEngineResources();
+  EngineObject TakeEngineObject() override;
 
  protected:
-  // Marks the iterator in use for one method (raising RuntimeError if it is closed or in use by
-  // another thread) and counts a DB call.
+  // Marks the iterator, and the transaction it reads if any, in use for one method (raising
+  // RuntimeError if it is closed or either is in use by another thread) and counts a DB call.
   class Use {
    public:
     explicit Use(IteratorBase* iterator);
@@ -65,6 +73,7 @@ class IteratorBase : public Dependent {
 
    private:
     IteratorBase* iterator_;
+    std::optional<TransactionObject::Use> transaction_use_;
     std::optional<DBCall> call_;
   };
 
@@ -78,6 +87,7 @@ class IteratorBase : public Dependent {
   pybind11::object db_ref_;  // keeps db_ alive
   DBObject* db_;
   pybind11::object source_ref_;
+  TransactionObject* transaction_ = nullptr;  // the source, if it is a transaction
   // The engine reads these bounds for the iterator's lifetime.
   std::optional<std::string> lower_bound_;
   std::optional<std::string> upper_bound_;

@@ -39,6 +39,15 @@ void SnapshotObject::ReleaseEngineResources() {
   snapshot_ = nullptr;
 }
 
+EngineObject SnapshotObject::TakeEngineObject() {
+  if (snapshot_ == nullptr) return nullptr;
+  // No read through the snapshot is running: each holds a DBCall, and the DB's close waits for
+  // them. The engine DB outlives the returned object (DBObject::Close frees it first).
+  DB* db = db_->engine_of_dependent();
+  return EngineObject(std::exchange(snapshot_, nullptr),
+                      [db](const Snapshot* snapshot) { db->ReleaseSnapshot(snapshot); });
+}
+
 SnapshotObject::Use::Use(SnapshotObject* snapshot) : snapshot_(snapshot) {
   if (snapshot->snapshot_ == nullptr) RaiseClosed(kClosedMessage);
   ++snapshot->active_uses_;

@@ -20,8 +20,10 @@ class SnapshotObject final : public Dependent {
   SnapshotObject& operator=(const SnapshotObject&) = delete;
   ~SnapshotObject() override;
 
-  // Waits for the reads through the snapshot in progress (in other threads), then releases it.
-  void ReleaseEngineResources() override;
+  // The user's close() and the destructor's release: waits for the reads through the snapshot in
+  // progress (in other threads), then releases it. Idempotent.
+  void ReleaseEngineResources();
+  EngineObject TakeEngineObject() override;
 
   // Holds the snapshot for one read that releases the GIL, so that close() from another thread
   // waits for the read. Raises RuntimeError if the snapshot is released.

@@ -34,11 +34,20 @@ TransactionObject::~TransactionObject() {
 
 void TransactionObject::ReleaseEngineResources() {
   if (engine_ == nullptr) return;
-  // Only a destructor or the DB's close release: neither runs while a call is inside (the DB
-  // waits for its calls, and a call holds a reference to this object).
+  // Only the destructor calls this: no call is inside, and no iterator of the transaction is
+  // left (each holds a reference to it).
   ended_ = true;
+  std::unique_ptr<Transaction> engine = std::move(engine_);
+  DependentRelease release(db_);
   py::gil_scoped_release nogil;
-  engine_.reset();  // rolls back an open transaction
+  engine.reset();  // rolls back an open transaction
+}
+
+EngineObject TransactionObject::TakeEngineObject() {
+  // No call of the transaction is running (the DB's close waits for them), so no iterator is
+  // waiting to be freed.
+  ended_ = true;
+  return EngineObject(std::move(engine_));
 }
 
 TransactionObject::Use::Use(TransactionObject* transaction) : transaction_(transaction) {
@@ -46,6 +55,21 @@ TransactionObject::Use::Use(TransactionObject* transaction) : transaction_(trans
   if (transaction->in_use_) RaiseClosed("the transaction is in use by another thread");
   call_.emplace(transaction->db_, kClosedMessage);
   transaction->in_use_ = true;
+}
+
+TransactionObject::Use::~Use() {
+  // The call is over (its DBCall still counts): nothing of the transaction is running.
+  transaction_->iterators_to_free_.clear();
+  transaction_->in_use_ = false;
+}
+
+void TransactionObject::FreeIterator(std::unique_ptr<Iterator> iterator) {
+  if (in_use_) {
+    iterators_to_free_.push_back(std::move(iterator));
+    return;
+  }
+  // With the GIL held no call of the transaction can start, and the DB cannot finish closing.
+  iterator.reset();
 }
 
 py::object TransactionObject::Get(py::handle key, py::handle default_value, bool verify_checksums,

@@ -5,7 +5,8 @@
 // commit(), which applies them atomically or raises ziggydb.Busy on a conflict (nothing applied:
 // run it again, e.g. with DB.run_transaction). The package's Transaction class adds the context
 // manager (commit on a clean exit, rollback on an exception) and iterator(). A transaction is used
-// by one thread at a time: a second thread calling it while the first is inside gets RuntimeError.
+// by one thread at a time: a second thread calling it, or one of its iterators (whose methods
+// hold the transaction too, iterator_object.h), while the first is inside gets RuntimeError.
 #ifndef ZIGGYDB_PYTHON_TRANSACTION_OBJECT_H_
 #define ZIGGYDB_PYTHON_TRANSACTION_OBJECT_H_
 
@@ -13,8 +14,10 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "db_object.h"
+#include "ziggydb/iterator.h"
 #include "ziggydb/transaction.h"
 
 namespace ziggydb::python {
@@ -26,8 +29,7 @@ class TransactionObject final : public Dependent {
   TransactionObject& operator=(const TransactionObject&) = delete;
   ~TransactionObject() override;
 
-  // Rolls back (if still open) and frees the engine transaction.
-  void ReleaseEngineResources() override;
+  EngineObject TakeEngineObject() override;
 
   pybind11::object Get(pybind11::handle key, pybind11::handle default_value, bool verify_checksums,
                        bool fill_cache);
@@ -40,6 +42,12 @@ class TransactionObject final : public Dependent {
   // Commit or Rollback has run (or the DB closed).
   bool ended() const { return ended_; }
 
+  // Frees an engine iterator of this transaction (which unregisters from the engine transaction
+  // as it is freed): now, with the GIL held, unless a call of the transaction is running; then
+  // once that call returns. (That call may be in another thread, or in this one if the GC freed
+  // the iterator inside it.)
+  void FreeIterator(std::unique_ptr<Iterator> iterator);
+
   // Marks the transaction in use for one call (RuntimeError if it was released or is in use
   // by another thread) and counts a DB call.
   class Use {
@@ -47,7 +55,7 @@ class TransactionObject final : public Dependent {
     explicit Use(TransactionObject* transaction);
     Use(const Use&) = delete;
     Use& operator=(const Use&) = delete;
-    ~Use() { transaction_->in_use_ = false; }
+    ~Use();
     Transaction* engine() const { return transaction_->engine_.get(); }
 
    private:
@@ -56,10 +64,16 @@ class TransactionObject final : public Dependent {
   };
 
  private:
+  // The destructor's release: rolls back (if still open) and frees the engine transaction.
+  void ReleaseEngineResources();
+
   pybind11::object db_ref_;  // keeps db_ alive
   DBObject* db_;
   std::unique_ptr<Transaction> engine_;  // null once released
   bool in_use_ = false;                  // read and written with the GIL held
+  // Iterators freed while a call was running; the call frees them as it returns. Empty while
+  // !in_use_.
+  std::vector<std::unique_ptr<Iterator>> iterators_to_free_;
   bool ended_ = false;
 };
 

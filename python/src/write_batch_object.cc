@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "bytes_arg.h"
+#include "errors.h"
 
 namespace py = pybind11;
 
@@ -25,7 +26,12 @@ std::string WriteBatchObject::FullKey(py::handle key) const {
   return full;
 }
 
+void WriteBatchObject::CheckNotBeingWritten() const {
+  if (writes_in_progress_ > 0) RaiseClosed("the write batch is being written by another thread");
+}
+
 void WriteBatchObject::Put(py::handle key, py::handle value) {
+  CheckNotBeingWritten();
   BytesArg value_arg(value, "value");
   if (db_prefix_.empty()) {
     BytesArg key_arg(key, "key");
@@ -36,6 +42,7 @@ void WriteBatchObject::Put(py::handle key, py::handle value) {
 }
 
 void WriteBatchObject::Delete(py::handle key) {
+  CheckNotBeingWritten();
   if (db_prefix_.empty()) {
     BytesArg key_arg(key, "key");
     batch_.Delete(key_arg.view());
@@ -44,8 +51,27 @@ void WriteBatchObject::Delete(py::handle key) {
   }
 }
 
+void WriteBatchObject::Clear() {
+  CheckNotBeingWritten();
+  batch_.Clear();
+}
+
+void WriteBatchObject::Append(const WriteBatchObject& other) {
+  // `other` may be being written too: reading it meanwhile is safe.
+  CheckNotBeingWritten();
+  batch_.Append(other.batch_);
+}
+
 void WriteBatchObject::Write() {
-  db_->Write(batch_, sync_);
+  // Counted for the call, whose engine write reads batch_ with the GIL released.
+  ++writes_in_progress_;
+  try {
+    db_->Write(batch_, sync_);
+  } catch (...) {
+    --writes_in_progress_;
+    throw;
+  }
+  --writes_in_progress_;
 }
 
 void WriteBatchObject::Exit(py::handle exception_type) {

@@ -4,6 +4,10 @@
 // block. An exception leaving the block still writes the batch, unless it was made with
 // transaction=True (then nothing is written), as in plyvel. A batch of a prefixed DB prepends
 // the prefix to its keys. write() leaves the batch as it is (it may be written again).
+//
+// Threads: write() reads the batch with the GIL released, so while a write() is in progress (in
+// any thread) put, delete, clear and append raise RuntimeError instead of changing the batch
+// under it; several write() calls may run at once.
 #ifndef ZIGGYDB_PYTHON_WRITE_BATCH_OBJECT_H_
 #define ZIGGYDB_PYTHON_WRITE_BATCH_OBJECT_H_
 
@@ -22,8 +26,8 @@ class WriteBatchObject {
 
   void Put(pybind11::handle key, pybind11::handle value);
   void Delete(pybind11::handle key);
-  void Clear() { batch_.Clear(); }
-  void Append(const WriteBatchObject& other) { batch_.Append(other.batch_); }
+  void Clear();
+  void Append(const WriteBatchObject& other);
   size_t ApproximateSize() const { return batch_.ApproximateSize(); }
   void Write();
   // The `with` block's end: writes unless an exception left a transactional batch.
@@ -33,6 +37,8 @@ class WriteBatchObject {
 
  private:
   std::string FullKey(pybind11::handle key) const;
+  // Raises RuntimeError if a write() is in progress: called before every change of the batch.
+  void CheckNotBeingWritten() const;
 
   pybind11::object db_ref_;  // keeps db_ alive
   DBObject* db_;
@@ -40,6 +46,7 @@ class WriteBatchObject {
   bool transaction_;
   bool sync_;
   WriteBatch batch_;
+  int writes_in_progress_ = 0;  // read and written with the GIL held
 };
 
 // Binds ziggydb.WriteBatch.

@@ -365,3 +365,25 @@ def test_path_like_name(tmp_path):
         db.put(b"k", b"v")
     with ziggydb.DB(str(tmp_path / "db")) as db:
         assert db.get(b"k") == b"v"
+
+
+def test_paths_with_nul_raise_value_error(tmp_path):
+    # As os functions do: a NUL would end the path at the C level, naming another file.
+    path = str(tmp_path / "db")
+    with ziggydb.DB(path, create_if_missing=True) as db:
+        db.put(b"k", b"v")
+        for bad in (path + "\0.old", os.fsencode(path) + b"\0.old"):
+            with pytest.raises(ValueError, match="embedded null byte"):
+                db.checkpoint(bad)
+    for bad in (path + "\0.old", os.fsencode(path) + b"\0.old"):
+        with pytest.raises(ValueError, match="embedded null byte"):
+            ziggydb.destroy_db(bad)
+        with pytest.raises(ValueError, match="embedded null byte"):
+            ziggydb.repair_db(bad)
+        with pytest.raises(ValueError, match="embedded null byte"):
+            ziggydb.DB(bad, create_if_missing=True)
+        with pytest.raises(ValueError, match="embedded null byte"):
+            ziggydb.BackupEngine(str(tmp_path / "backups") + "\0x")
+    with ziggydb.DB(path) as db:
+        assert db.get(b"k") == b"v"
+    assert not os.path.exists(str(tmp_path / "backups"))
