@@ -37,10 +37,10 @@ std::string NewDbIdentity() {
 
 Status ReadDbIdentity(Env* env, const std::string& dir, std::string* identity) {
   identity->clear();
+  // Asked first: the POSIX Env reports a missing file as an IOError ("No such file").
+  if (!env->FileExists(IdentityFileName(dir))) return Status::OK();
   std::unique_ptr<SequentialFile> file;
-  Status s = env->NewSequentialFile(IdentityFileName(dir), &file);
-  if (s.IsNotFound()) return Status::OK();
-  ZIGGY_RETURN_IF_ERROR(s);
+  ZIGGY_RETURN_IF_ERROR(env->NewSequentialFile(IdentityFileName(dir), &file));
   char buffer[kIdentityDigits + 2];
   std::string_view read;
   ZIGGY_RETURN_IF_ERROR(file->Read(sizeof(buffer), &read, buffer));

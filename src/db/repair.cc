@@ -388,6 +388,12 @@ class Repairer {
       if (s.ok()) s = writer.Sync();
       if (s.ok()) s = writer.Close();
     }
+    // The repaired DB numbers its files on from what the directory shows, which may be below the
+    // lost MANIFEST's counter: a table number could come back under the same IDENTITY, which
+    // backups take never to happen. Without one, the next Open makes a new one.
+    if (s.ok() && env_->FileExists(IdentityFileName(dbname_))) {
+      s = env_->RemoveFile(IdentityFileName(dbname_));
+    }
     if (s.ok()) s = env_->SyncDir(dbname_);
     if (s.ok()) s = SetCurrentFile(env_, dbname_, manifest_number);
     if (!s.ok()) {

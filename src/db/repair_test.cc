@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/dbformat.h"
+#include "db/db_identity.h"
 #include "db/filename.h"
 #include "db/write_batch_internal.h"
 #include "env/counting_env.h"
@@ -132,6 +133,24 @@ TEST_F(RepairTest, DeletedCurrentIsRebuilt) {
   // The originals are kept aside, never deleted.
   ASSERT_FALSE(report.moved_dir.empty());
   EXPECT_FALSE(fs::is_empty(report.moved_dir));
+}
+
+// A repaired DB may number files as the DB before it did: it gets a new IDENTITY, so backups do
+// not take its tables for the old ones of the same name and size.
+TEST_F(RepairTest, ARepairedDbGetsANewIdentity) {
+  Fill(Seed());
+  std::string before;
+  Status read = ReadDbIdentity(Env::Default(), db_, &before);
+  ASSERT_TRUE(read.ok()) << read.ToString();
+  ASSERT_FALSE(before.empty());
+  fs::remove(CurrentFileName(db_));
+  RepairReport report;
+  ASSERT_TRUE(Repair(&report).ok());
+  EXPECT_EQ(Contents(), model_);  // opens it, which writes the new identity
+  std::string after;
+  ASSERT_TRUE(ReadDbIdentity(Env::Default(), db_, &after).ok());
+  EXPECT_FALSE(after.empty());
+  EXPECT_NE(after, before);
 }
 
 TEST_F(RepairTest, TruncatedManifestIsRebuilt) {
