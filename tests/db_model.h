@@ -144,7 +144,8 @@ inline void CheckIteratorAgainstModel(DB* db, ReadOptions options, const Model& 
   std::unique_ptr<Iterator> bounded = db->NewIterator(options);
   auto expected = model.lower_bound(lower);
   for (bounded->SeekToFirst(); bounded->Valid(); bounded->Next(), ++expected) {
-    if (expected == model.end() || expected->first >= upper || bounded->key() != expected->first) {
+    if (expected == model.end() || expected->first >= upper || bounded->key() != expected->first ||
+        bounded->value() != expected->second) {
       ADD_FAILURE() << "bounded scan [" << lower << ", " << upper << ") differs at '"
                     << bounded->key() << "'";
       return;

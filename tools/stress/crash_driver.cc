@@ -84,9 +84,16 @@ pid_t StartChild(const RunParams& params, const std::string& log_path,
   return pid;
 }
 
-// Checks the child's log for sanitizer reports; prints the log and returns false on one.
+// Checks the child's log for sanitizer reports and for a failure the child found (a mismatch it
+// printed before the kill reached it: it goes on until its workers end their steps); prints the
+// log and returns false on one.
 bool LogIsClean(const std::string& log_path, uint64_t round, uint64_t seed) {
   const std::string log = ReadFile(log_path);
+  if (log.find("; repeat with: ") != std::string::npos) {  // StressRun's failure line
+    fmt::print(stderr, "ziggy stress --crash: round {} (child seed {}): the child failed:\n{}\n",
+               round, seed, log);
+    return false;
+  }
   for (const char* marker : kSanitizerMarkers) {
     if (log.find(marker) != std::string::npos) {
       fmt::print(stderr, "ziggy stress --crash: round {} (child seed {}): sanitizer report:\n{}\n",
@@ -166,7 +173,10 @@ int RunCrashRounds(const CrashParams& params) {
       ::kill(pid, SIGKILL);
       done = ::waitpid(pid, &status, 0);
     }
-    if (done != pid || !WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) {
+    // Without an armed kill point only this driver kills the child: a SIGKILL from elsewhere (the
+    // OOM killer) is a failure too.
+    if (done != pid || !WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL ||
+        (died_by_itself && kill_point.empty())) {
       fmt::print(stderr,
                  "ziggy stress --crash: round {}: the child {} before its kill; repeat with: "
                  "{}{}\n--- child output ---\n{}\n",
