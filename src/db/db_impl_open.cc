@@ -129,7 +129,7 @@ std::string DBImpl::LoadIdentity() {
     identity = NewDbIdentity();
     s = WriteDbIdentity(env_, dbname_, identity);
     if (s.ok()) s = env_->SyncDir(dbname_);
-    if (s.ok()) Log("event=identity_created identity=" + identity);
+    if (s.ok()) Log("event=identity_created");
   }
   if (s.ok()) return identity;
   Log("IDENTITY unavailable (backups will share no tables by name): " + s.ToString());
