@@ -148,7 +148,8 @@ class DB {
   // are hard-linked (copied across file systems), the MANIFEST is written fresh, CURRENT last:
   // a crash leaves a directory that DB::Open refuses (tables but no CURRENT). The tables are
   // pinned only during the call; the checkpoint shares no state with this DB afterwards.
-  // InvalidArgument if `dir` exists; a failure removes what the call created.
+  // InvalidArgument if `dir` exists or another checkpoint (of any process) is being written into
+  // it; a failure removes what the call created.
   virtual Status CreateCheckpoint(const std::string& dir) = 0;
 };
 

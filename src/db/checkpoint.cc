@@ -11,7 +11,6 @@
 #include "db/db_identity.h"
 #include "db/filename.h"
 #include "env/posix_file.h"
-#include "util/mutex.h"
 #include "util/status_macros.h"
 #include "wal/log_writer.h"
 #include "ziggydb/env.h"
@@ -187,21 +186,12 @@ std::string ParentDirectory(std::string path) {
   return path.substr(0, slash);
 }
 
-Status WriteCheckpoint(const LiveFiles& files, const std::string& dir) {
+namespace {
+
+// The files of the checkpoint, into `dir` (created and locked by the caller); each one it makes is
+// added to `created`, which removes them unless the checkpoint is made whole.
+Status WriteCheckpointFiles(const LiveFiles& files, const std::string& dir, CreatedFiles* created) {
   Env* env = files.env;
-  if (dir.empty()) return Status::InvalidArgument("checkpoint directory is empty");
-  {
-    // The check and the create as one step in this process: two checkpoints into one directory
-    // (Env::CreateDir accepts an existing one) cannot both find it absent.
-    static Mutex target_mu;
-    MutexLock lock(&target_mu);
-    std::vector<std::string> names;
-    Status listed = env->GetChildren(dir, &names);
-    if (listed.ok()) return Status::InvalidArgument("checkpoint target already exists", dir);
-    if (!listed.IsNotFound()) return listed;
-    ZIGGY_RETURN_IF_ERROR(env->CreateDir(dir));
-  }
-  CreatedFiles created(env, dir);
   bool copied_any = false;
   for (const LiveTable& table : files.tables) {
     const std::string from = TableFileName(files.dbname, table.number);
@@ -213,19 +203,63 @@ Status WriteCheckpoint(const LiveFiles& files, const std::string& dir) {
       s = CopyFileSynced(env, from, to);
     }
     ZIGGY_RETURN_IF_ERROR(s);
-    created.Add(to);
+    created->Add(to);
   }
   ZIGGY_RETURN_IF_ERROR(WriteManifestFile(env, dir, files.manifest_number, files.manifest_record));
-  created.Add(ManifestFileName(dir, files.manifest_number));
+  created->Add(ManifestFileName(dir, files.manifest_number));
   // A DB of its own from here on: its new tables are numbered as its source's are.
   ZIGGY_RETURN_IF_ERROR(WriteDbIdentity(env, dir, NewDbIdentity()));
-  created.Add(IdentityFileName(dir));
+  created->Add(IdentityFileName(dir));
   // The links and copies are named durably before CURRENT can refer to them.
   ZIGGY_RETURN_IF_ERROR(env->SyncDir(dir));
   // CURRENT may be in place when SetCurrentFile fails (its directory sync): removed first.
-  created.Add(CurrentFileName(dir));
-  ZIGGY_RETURN_IF_ERROR(SetCurrentFile(env, dir, files.manifest_number));
-  created.Keep();
+  created->Add(CurrentFileName(dir));
+  return SetCurrentFile(env, dir, files.manifest_number);
+}
+
+// Whether `dir` holds nothing but its LOCK.
+Status CheckOnlyLock(Env* env, const std::string& dir) {
+  std::vector<std::string> names;
+  ZIGGY_RETURN_IF_ERROR(env->GetChildren(dir, &names));
+  for (const std::string& name : names) {
+    if (name != "." && name != ".." && dir + "/" + name != LockFileName(dir)) {
+      return Status::InvalidArgument("checkpoint target already exists", dir);
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status WriteCheckpoint(const LiveFiles& files, const std::string& dir) {
+  Env* env = files.env;
+  if (dir.empty()) return Status::InvalidArgument("checkpoint directory is empty");
+  std::vector<std::string> names;
+  Status listed = env->GetChildren(dir, &names);
+  if (listed.ok()) return Status::InvalidArgument("checkpoint target already exists", dir);
+  if (!listed.IsNotFound()) return listed;
+  // Another checkpoint, in this process or another, may have found the directory absent too
+  // (Env::CreateDir accepts an existing one). The target's LOCK, held until the checkpoint is
+  // whole, decides which one writes into it (and keeps a DB from being opened on a partial
+  // checkpoint); the loser removes nothing, the directory and its LOCK are the winner's.
+  ZIGGY_RETURN_IF_ERROR(env->CreateDir(dir));
+  std::unique_ptr<FileLock> lock;
+  Status locked = env->LockFile(LockFileName(dir), &lock);
+  if (locked.IsBusy()) {
+    return Status::InvalidArgument("checkpoint target is being written by another checkpoint", dir);
+  }
+  ZIGGY_RETURN_IF_ERROR(locked);
+  // The winner may have finished before this lock was taken.
+  Status s = CheckOnlyLock(env, dir);
+  if (s.ok()) {
+    CreatedFiles created(env, dir);
+    created.Add(LockFileName(dir));  // removed last, before the directory, while still locked
+    s = WriteCheckpointFiles(files, dir, &created);
+    if (s.ok()) created.Keep();
+  }
+  Status unlocked = env->UnlockFile(std::move(lock));
+  ZIGGY_RETURN_IF_ERROR(s);
+  ZIGGY_RETURN_IF_ERROR(unlocked);
   // The checkpoint's own name, durable (a failure here leaves a complete checkpoint).
   return env->SyncDir(ParentDirectory(dir));
 }

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -14,6 +16,7 @@
 
 #include "db/checkpoint.h"
 #include "db/db_test_util.h"
+#include "env/mem_env.h"
 #include "testutil/testutil.h"
 #include "util/random.h"
 #include "ziggydb/db.h"
@@ -288,6 +291,78 @@ TEST_F(DBTest, ConcurrentCheckpointsIntoOneDirectoryMakeOne) {
     for (const Status& s : results)
       EXPECT_TRUE(s.ok() || s.IsInvalidArgument()) << s.ToString();
   }
+}
+
+// A MemEnv that runs `before_create_dir` once, just before the first CreateDir of `target`:
+// another process's checkpoint into the same directory, interleaved where the existence check
+// cannot see it.
+class InterleavingEnv : public MemEnv {
+ public:
+  std::string target;
+  std::function<void()> before_create_dir;
+
+ protected:
+  Status InjectedFault(FaultOp op, std::string_view path, std::string_view) override {
+    if (op == FaultOp::kCreate && path == target && before_create_dir) {
+      std::function<void()> hook = std::move(before_create_dir);
+      before_create_dir = nullptr;
+      hook();
+    }
+    return Status::OK();
+  }
+};
+
+std::unique_ptr<DB> OpenWithKeys(Env* env, const std::string& dir, const std::string& prefix) {
+  Options options;
+  options.env = env;
+  options.create_if_missing = true;
+  std::unique_ptr<DB> db;
+  EXPECT_TRUE(DB::Open(options, dir, &db).ok());
+  for (int i = 0; i < 20; ++i)
+    EXPECT_TRUE(db->Put(WriteOptions(), prefix + Key(i), "v").ok());
+  return db;
+}
+
+// The other checkpoint found the directory absent too and finished before this one took the
+// directory's lock: this one is refused and writes nothing into it.
+TEST(CheckpointRace, ACheckpointFinishedMeanwhileIsNotWrittenInto) {
+  InterleavingEnv env;
+  std::unique_ptr<DB> mine = OpenWithKeys(&env, "/mine", "m");
+  std::unique_ptr<DB> theirs = OpenWithKeys(&env, "/theirs", "t");
+  env.target = "/cp";
+  Status their_result;
+  env.before_create_dir = [&] { their_result = theirs->CreateCheckpoint("/cp"); };
+  Status s = mine->CreateCheckpoint("/cp");
+  ASSERT_TRUE(their_result.ok()) << their_result.ToString();
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  Options options;
+  options.env = &env;
+  std::unique_ptr<DB> copy;
+  ASSERT_TRUE(DB::Open(options, "/cp", &copy).ok());
+  const std::map<std::string, std::string> all = ReadAll(copy.get());
+  EXPECT_EQ(all.size(), 20u);
+  for (const auto& entry : all)
+    EXPECT_TRUE(entry.first.starts_with("t")) << entry.first;
+}
+
+// The other checkpoint holds the directory's lock (it is still writing): this one is refused and
+// removes nothing of the other's.
+TEST(CheckpointRace, ACheckpointLosingTheLockRemovesNothing) {
+  InterleavingEnv env;
+  std::unique_ptr<DB> mine = OpenWithKeys(&env, "/mine", "m");
+  env.target = "/cp";
+  std::unique_ptr<FileLock> theirs;
+  env.before_create_dir = [&] {
+    ASSERT_TRUE(env.CreateDir("/cp").ok());
+    ASSERT_TRUE(env.LockFile("/cp/LOCK", &theirs).ok());
+  };
+  Status s = mine->CreateCheckpoint("/cp");
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  std::vector<std::string> names;
+  ASSERT_TRUE(env.GetChildren("/cp", &names).ok());
+  EXPECT_TRUE(std::find(names.begin(), names.end(), "LOCK") != names.end());
+  ASSERT_NE(theirs, nullptr);
+  EXPECT_TRUE(env.UnlockFile(std::move(theirs)).ok());
 }
 
 TEST_F(DBTest, CheckpointAfterCloseIsRefused) {
