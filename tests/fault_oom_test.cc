@@ -9,8 +9,9 @@
 // callback, which runs on that thread inside the job): the job's failure becomes a background
 // error, writes stop with it, and Resume clears it with nothing lost; injected after the job's
 // MANIFEST sync instead, the job stands or fails, and a reopen shows every key. In both, every
-// listener begin event gets its end. The rest of the write path under allocation failure is the
-// write-path tests' business (db_impl_write.cc).
+// listener begin event gets its end. Of the write path, the write that switches the memtable: it
+// fails alone or stops writes until a reopen, and Resume agrees (the rest of the write path under
+// allocation failure: c_api_oom_test).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -33,6 +34,7 @@
 #include "ziggydb/db.h"
 #include "ziggydb/listener.h"
 #include "ziggydb/options.h"
+#include "ziggydb/write_batch.h"
 
 namespace ziggydb::test {
 namespace {
@@ -339,6 +341,82 @@ TEST_F(OomTest, CompactRangeThatMeetsAnAllocationFailureLosesNothing) {
   EXPECT_GT(failed, 0);
   std::printf("%d failed CompactRange calls (%d needed a reopen) of %zu failure points\n", failed,
               needed_reopen, points.size());
+}
+
+// A write that switches the memtable, failing at each of its allocations in turn (the switch runs
+// on the writing thread, the write leader). The write succeeds, or fails with "out of memory" and
+// then the DB is in one of two states, which Resume and the next write agree on: it takes writes
+// (a failure before the switch changed anything, e.g. building the next memtable: nothing to
+// resume, the next write switches), or it refuses writes until a reopen, and then Resume refuses
+// too with the same error (it once returned OK while every write kept failing). No acknowledged
+// write is lost across the reopens.
+TEST_F(OomTest, WriteThatSwitchesTheMemtableEitherFailsAloneOrStopsWritesAndResumeAgrees) {
+  const std::string fill(options_.memtable_bytes + 1024, 'f');  // leaves the memtable full
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options_, kDb, &db).ok());
+  std::vector<std::string> acknowledged;
+  int failures_met = 0;
+  int failed_alone = 0;    // writes that failed while the DB kept taking writes
+  int switch_retried = 0;  // ... of them, failures inside the switch itself
+  int stopped_writes = 0;  // failures that stopped writes until a reopen
+  int write = 0;
+  for (long n = 0;; ++n) {
+    SCOPED_TRACE("allocation " + std::to_string(n));
+    ASSERT_LT(n, 100000) << "the write never completed";
+    const std::string fill_key = "fill" + std::to_string(write);
+    const std::string key = "switching" + std::to_string(write);
+    const std::string probe_key = "probe" + std::to_string(write++);
+    ASSERT_TRUE(db->Put(WriteOptions(), fill_key, fill).ok());
+    acknowledged.push_back(fill_key);
+    WriteBatch batch;  // built before the failure is armed: DB::Put's own batch is not the point
+    batch.Put(key, "v");
+    ArmAllocationFailure(n);
+    Status put = db->Write(WriteOptions(), batch);  // makes room first: switches the memtable
+    const bool met = DisarmAllocationFailure();
+    if (!met) {
+      ASSERT_TRUE(put.ok()) << put.ToString();
+      break;
+    }
+    ++failures_met;
+    if (put.ok()) {
+      acknowledged.push_back(key);  // the failure met only a LOG line or a statistic
+      continue;
+    }
+    EXPECT_NE(put.ToString().find("out of memory"), std::string::npos) << put.ToString();
+    const Status resumed = db->Resume();
+    const Status probe = db->Put(WriteOptions(), probe_key, "p");
+    ASSERT_EQ(resumed.ok(), probe.ok())
+        << "write: " << put.ToString() << "; Resume: " << resumed.ToString()
+        << "; next write: " << probe.ToString();
+    if (probe.ok()) {
+      acknowledged.push_back(probe_key);
+      ++failed_alone;
+      if (put.ToString().find("next memtable") != std::string::npos ||
+          put.ToString().find("creating a WAL") != std::string::npos) {
+        ++switch_retried;
+      }
+      continue;
+    }
+    ++stopped_writes;
+    EXPECT_NE(resumed.ToString().find("out of memory"), std::string::npos) << resumed.ToString();
+    EXPECT_NE(probe.ToString().find("reopen"), std::string::npos) << probe.ToString();
+    db.reset();
+    ASSERT_TRUE(DB::Open(options_, kDb, &db).ok());
+  }
+  EXPECT_GT(failures_met, 0);
+  EXPECT_GT(switch_retried, 0);  // building the next memtable failed, and the next write switched
+  EXPECT_GT(stopped_writes, 0);  // a failure after the switch began changing the DB
+  db.reset();
+  ASSERT_TRUE(DB::Open(options_, kDb, &db).ok());
+  ExpectAllKeys(db.get());
+  for (const std::string& key : acknowledged) {
+    std::string value;
+    ASSERT_TRUE(db->Get(ReadOptions(), key, &value).ok()) << key;
+  }
+  std::printf(
+      "%d allocation failures: %d failed the write alone (%d in the switch), %d stopped "
+      "writes until a reopen\n",
+      failures_met, failed_alone, switch_retried, stopped_writes);
 }
 
 // Records the file numbers of the flush-begin events it hears.

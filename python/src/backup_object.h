@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "constructed.h"
 #include "ziggydb/backup.h"
 
 namespace ziggydb::python {
@@ -52,5 +53,8 @@ class BackupEngineObject {
 void BindBackupEngine(pybind11::module_& module);
 
 }  // namespace ziggydb::python
+
+// Methods of an instance whose __init__ failed raise RuntimeError (constructed.h).
+ZIGGYDB_PYTHON_REQUIRE_CONSTRUCTED(ziggydb::python::BackupEngineObject)
 
 #endif  // ZIGGYDB_PYTHON_BACKUP_OBJECT_H_

@@ -33,6 +33,7 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "constructed.h"
 #include "ziggydb/db.h"
 
 namespace ziggydb::python {
@@ -156,5 +157,8 @@ std::string PathOf(pybind11::handle name);
 void BindDB(pybind11::module_& module);
 
 }  // namespace ziggydb::python
+
+// Methods of an instance whose __init__ failed raise RuntimeError (constructed.h).
+ZIGGYDB_PYTHON_REQUIRE_CONSTRUCTED(ziggydb::python::DBObject)
 
 #endif  // ZIGGYDB_PYTHON_DB_OBJECT_H_

@@ -4,6 +4,7 @@
 #include <new>
 #include <string>
 
+#include "constructed.h"
 #include "db_object.h"
 #include "iterator_object.h"
 
@@ -28,15 +29,6 @@ PyObject* Guarded(Body&& body) noexcept {
     PyErr_SetString(PyExc_RuntimeError, e.what());
   }
   return nullptr;
-}
-
-// The C++ object of a pybind11 instance; TypeError if its __init__ has not run.
-template <typename T>
-T* Self(PyObject* self) {
-  auto* instance = reinterpret_cast<py::detail::instance*>(self);
-  void* value = instance->get_value_and_holder().value_ptr();
-  if (value == nullptr) throw py::type_error("the object is not initialised");
-  return static_cast<T*>(value);
 }
 
 // Arguments of one call: `positional` names in order, then keyword-only ones. Values are borrowed
@@ -97,7 +89,7 @@ PyObject* DBGet(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObjec
     options.verify_checksums = Flag(a.values[2], false);
     options.fill_cache = Flag(a.values[3], true);
     py::handle default_value = a.values[1] == nullptr ? Py_None : a.values[1];
-    return Self<DBObject>(self)->Get({}, key, default_value, options).release().ptr();
+    return ConstructedSelf<DBObject>(self)->Get({}, key, default_value, options).release().ptr();
   });
 }
 
@@ -108,14 +100,15 @@ PyObject* DBPut(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObjec
     ParseArguments("put", kNames, 2, 3, args, nargs, kwnames, &a);
     PyObject* key = Required(a.values[0], "put", "key");
     PyObject* value = Required(a.values[1], "put", "value");
-    Self<DBObject>(self)->Put({}, key, value, Flag(a.values[2], false));
+    ConstructedSelf<DBObject>(self)->Put({}, key, value, Flag(a.values[2], false));
     Py_RETURN_NONE;
   });
 }
 
 PyObject* IteratorNext(PyObject* self) {
   // tp_iternext: nullptr without an exception set means the end.
-  return Guarded([&]() -> PyObject* { return Self<IteratorObject>(self)->NextOrNull(); });
+  return Guarded(
+      [&]() -> PyObject* { return ConstructedSelf<IteratorObject>(self)->NextOrNull(); });
 }
 
 PyMethodDef db_get_def = {

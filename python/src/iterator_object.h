@@ -39,6 +39,7 @@
 #include <string_view>
 #include <vector>
 
+#include "constructed.h"
 #include "db_object.h"
 #include "transaction_object.h"
 
@@ -172,5 +173,9 @@ class RawIteratorObject final : public IteratorBase {
 void BindIterators(pybind11::module_& module);
 
 }  // namespace ziggydb::python
+
+// Methods of an instance whose __init__ failed raise RuntimeError (constructed.h).
+ZIGGYDB_PYTHON_REQUIRE_CONSTRUCTED(ziggydb::python::IteratorObject)
+ZIGGYDB_PYTHON_REQUIRE_CONSTRUCTED(ziggydb::python::RawIteratorObject)
 
 #endif  // ZIGGYDB_PYTHON_ITERATOR_OBJECT_H_

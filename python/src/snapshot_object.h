@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "constructed.h"
 #include "db_object.h"
 
 namespace ziggydb::python {
@@ -55,5 +56,8 @@ class SnapshotObject final : public Dependent {
 void BindSnapshot(pybind11::module_& module);
 
 }  // namespace ziggydb::python
+
+// Methods of an instance whose __init__ failed raise RuntimeError (constructed.h).
+ZIGGYDB_PYTHON_REQUIRE_CONSTRUCTED(ziggydb::python::SnapshotObject)
 
 #endif  // ZIGGYDB_PYTHON_SNAPSHOT_OBJECT_H_

@@ -16,6 +16,7 @@
 #include <optional>
 #include <vector>
 
+#include "constructed.h"
 #include "db_object.h"
 #include "ziggydb/iterator.h"
 #include "ziggydb/transaction.h"
@@ -81,5 +82,8 @@ class TransactionObject final : public Dependent {
 void BindTransaction(pybind11::module_& module);
 
 }  // namespace ziggydb::python
+
+// Methods of an instance whose __init__ failed raise RuntimeError (constructed.h).
+ZIGGYDB_PYTHON_REQUIRE_CONSTRUCTED(ziggydb::python::TransactionObject)
 
 #endif  // ZIGGYDB_PYTHON_TRANSACTION_OBJECT_H_

@@ -15,6 +15,7 @@
 
 #include <string>
 
+#include "constructed.h"
 #include "db_object.h"
 #include "ziggydb/write_batch.h"
 
@@ -53,5 +54,8 @@ class WriteBatchObject {
 void BindWriteBatch(pybind11::module_& module);
 
 }  // namespace ziggydb::python
+
+// Methods of an instance whose __init__ failed raise RuntimeError (constructed.h).
+ZIGGYDB_PYTHON_REQUIRE_CONSTRUCTED(ziggydb::python::WriteBatchObject)
 
 #endif  // ZIGGYDB_PYTHON_WRITE_BATCH_OBJECT_H_

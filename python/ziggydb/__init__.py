@@ -106,8 +106,12 @@ class DB(_ziggydb._DB, _Mapping):
         self.close()
 
     def __repr__(self):
-        state = "closed" if self.closed else "open"
-        return f"<ziggydb.DB with name {self.name!r} ({state}) at {id(self):#x}>"
+        try:
+            state = "closed" if self.closed else "open"
+            name = self.name
+        except RuntimeError:  # __init__ failed or never ran: no engine DB behind this object
+            return f"<ziggydb.DB (not opened) at {id(self):#x}>"
+        return f"<ziggydb.DB with name {name!r} ({state}) at {id(self):#x}>"
 
     def __setitem__(self, key, value):
         self.put(key, value)
@@ -196,7 +200,11 @@ class Snapshot(_ziggydb._Snapshot, _Mapping):
         return RawIterator(self.db, self, verify_checksums, fill_cache)
 
     def __repr__(self):
-        return f"<ziggydb.Snapshot of {self.db!r} at {id(self):#x}>"
+        try:
+            db = self.db
+        except RuntimeError:  # __init__ failed or never ran
+            return f"<ziggydb.Snapshot (not initialised) at {id(self):#x}>"
+        return f"<ziggydb.Snapshot of {db!r} at {id(self):#x}>"
 
 
 class Transaction(_ziggydb._Transaction, _Mapping):
@@ -233,7 +241,10 @@ class Transaction(_ziggydb._Transaction, _Mapping):
                         prefix, include_key, include_value, verify_checksums, fill_cache)
 
     def __repr__(self):
-        state = "ended" if self.ended else "open"
+        try:
+            state = "ended" if self.ended else "open"
+        except RuntimeError:  # __init__ failed or never ran
+            state = "not initialised"
         return f"<ziggydb.Transaction ({state}) at {id(self):#x}>"
 
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "backup/backup_meta.h"
+#include "backup/pit_log.h"
 #include "ziggydb/backup.h"
 #include "ziggydb/env.h"
 
@@ -64,10 +65,11 @@ class BackupEngineImpl final : public BackupEngine {
   [[nodiscard]] Status BuildRestoredDb(const BackupMeta& meta, const std::string& staging,
                                        const RestoreOptions& options);
   // With a log archive recorded, sets the next file number of the restored MANIFEST in `staging`
-  // past every log the archive holds: the restored DB, opened with the same archive, then adds
-  // its logs to it (numbered as its source's after the backup were, it could not: the archive
-  // never replaces a log).
-  [[nodiscard]] Status NumberPastTheArchive(const BackupMeta& meta, const std::string& staging);
+  // past every log the archive holds (`archive`: ListArchive(env_, meta)): the restored DB,
+  // opened with the same archive, then adds its logs to it (numbered as its source's after the
+  // backup were, it could not: the archive never replaces a log).
+  [[nodiscard]] Status NumberPastTheArchive(const BackupMeta& meta, const ArchiveListing& archive,
+                                            const std::string& staging);
   // Replaces db_dir's contents with the DB built in `staging` (its subdirectory), behind the
   // restore marker; *old_db_gone once a DB db_dir held is no longer whole.
   [[nodiscard]] Status SwapInRestoredDb(const BackupMeta& meta, const std::string& staging,

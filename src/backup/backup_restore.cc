@@ -130,28 +130,22 @@ Status BackupEngineImpl::BuildRestoredDb(const BackupMeta& meta, const std::stri
   StartProgress(TotalBytes(meta));
   for (const BackupFile& file : meta.files)
     ZIGGY_RETURN_IF_ERROR(CopyChecked(file, staging + "/" + file.db_name));
+  // Listed once, for the point-in-time log and the numbering both.
+  const ArchiveListing archive = ListArchive(env_, meta);
   if (options.to_sequence) {
-    ZIGGY_RETURN_IF_ERROR(WritePointInTimeLog(env_, meta, *options.to_sequence, staging));
+    ZIGGY_RETURN_IF_ERROR(WritePointInTimeLog(env_, meta, archive, *options.to_sequence, staging));
   }
-  ZIGGY_RETURN_IF_ERROR(NumberPastTheArchive(meta, staging));
+  ZIGGY_RETURN_IF_ERROR(NumberPastTheArchive(meta, archive, staging));
   // A DB of its own: from here on its tables are numbered as the source's are.
   ZIGGY_RETURN_IF_ERROR(WriteDbIdentity(env_, staging, NewDbIdentity()));
   return env_->SyncDir(staging);
 }
 
-Status BackupEngineImpl::NumberPastTheArchive(const BackupMeta& meta, const std::string& staging) {
-  if (meta.wal_archive_dir.empty()) return Status::OK();
-  std::vector<std::string> names;
-  // An archive this machine cannot read (a restore elsewhere) has nothing to collide with here.
-  if (!env_->GetChildren(meta.wal_archive_dir, &names).ok()) return Status::OK();
-  uint64_t next = 0;
-  for (const std::string& name : names) {
-    FileNumber number{};
-    FileType type{};
-    if (ParseFileName(name, &number, &type) && type == FileType::kLogFile) {
-      next = std::max(next, raw(number) + 1);
-    }
-  }
+Status BackupEngineImpl::NumberPastTheArchive(const BackupMeta& meta, const ArchiveListing& archive,
+                                              const std::string& staging) {
+  // No archive, or one this machine cannot read (a restore elsewhere): nothing to collide with.
+  if (meta.wal_archive_dir.empty() || !archive.status.ok()) return Status::OK();
+  const uint64_t next = archive.logs.empty() ? 0 : raw(archive.logs.back()) + 1;
   // The backup's MANIFEST: one snapshot edit (checkpoint.h), rewritten with the larger number.
   const FileNumber manifest_number{meta.manifest_number};
   const std::string path = ManifestFileName(staging, manifest_number);

@@ -34,18 +34,14 @@ class ArchiveReporter final : public wal::Reader::Reporter {
   Status status_;
 };
 
-Status ArchivedLogs(Env* env, const BackupMeta& meta, std::vector<FileNumber>* logs) {
-  std::vector<std::string> names;
-  ZIGGY_RETURN_IF_ERROR(env->GetChildren(meta.wal_archive_dir, &names));
-  for (const std::string& name : names) {
-    FileNumber number{};
-    FileType type{};
-    if (ParseFileName(name, &number, &type) && type == FileType::kLogFile &&
-        raw(number) >= meta.log_number) {
-      logs->push_back(number);
-    }
+// The archived logs numbered meta.log_number and up, ascending; NotFound if the first is not
+// meta.log_number.
+Status LogsAfterBackup(const BackupMeta& meta, const ArchiveListing& archive,
+                       std::vector<FileNumber>* logs) {
+  ZIGGY_RETURN_IF_ERROR(archive.status);
+  for (FileNumber number : archive.logs) {
+    if (raw(number) >= meta.log_number) logs->push_back(number);
   }
-  std::sort(logs->begin(), logs->end());
   if (logs->empty() || raw(logs->front()) != meta.log_number) {
     return Status::NotFound(
         "the log archive lacks the log backup " + std::to_string(meta.id) + " continues from",
@@ -98,8 +94,25 @@ Status CopyBatches(Env* env, const std::string& path, FileNumber number, const B
 
 }  // namespace
 
-Status WritePointInTimeLog(Env* env, const BackupMeta& meta, uint64_t to_sequence,
-                           const std::string& db_dir) {
+ArchiveListing ListArchive(Env* env, const BackupMeta& meta) {
+  ArchiveListing archive;
+  if (meta.wal_archive_dir.empty()) return archive;
+  std::vector<std::string> names;
+  archive.status = env->GetChildren(meta.wal_archive_dir, &names);
+  if (!archive.status.ok()) return archive;
+  for (const std::string& name : names) {
+    FileNumber number{};
+    FileType type{};
+    if (ParseFileName(name, &number, &type) && type == FileType::kLogFile) {
+      archive.logs.push_back(number);
+    }
+  }
+  std::sort(archive.logs.begin(), archive.logs.end());
+  return archive;
+}
+
+Status WritePointInTimeLog(Env* env, const BackupMeta& meta, const ArchiveListing& archive,
+                           uint64_t to_sequence, const std::string& db_dir) {
   if (to_sequence < meta.sequence) {
     return Status::InvalidArgument(
         "backup " + std::to_string(meta.id) + " holds sequence " + std::to_string(meta.sequence) +
@@ -113,7 +126,7 @@ Status WritePointInTimeLog(Env* env, const BackupMeta& meta, uint64_t to_sequenc
                                    std::to_string(meta.sequence));
   }
   std::vector<FileNumber> logs;
-  ZIGGY_RETURN_IF_ERROR(ArchivedLogs(env, meta, &logs));
+  ZIGGY_RETURN_IF_ERROR(LogsAfterBackup(meta, archive, &logs));
   const FileNumber number{meta.manifest_number + 1};  // kept free by the backup (checkpoint.h)
   const std::string path = LogFileName(db_dir, number);
   std::unique_ptr<WritableFile> file;

@@ -6,13 +6,25 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "backup/backup_meta.h"
+#include "base/dbformat.h"
 #include "ziggydb/status.h"
 
 namespace ziggydb {
 
 class Env;
+
+// One listing of a backup's log archive (meta.wal_archive_dir), which a restore takes once and
+// uses both for the point-in-time log and for numbering the restored DB past the archive.
+struct ArchiveListing {
+  Status status;                 // of listing the directory; not OK: `logs` is empty
+  std::vector<FileNumber> logs;  // the numbers of every log file in it, ascending
+};
+
+// Lists meta.wal_archive_dir; an empty listing (status OK) when the backup recorded no archive.
+[[nodiscard]] ArchiveListing ListArchive(Env* env, const BackupMeta& meta);
 
 // Writes <db_dir>/<meta.manifest_number + 1>.log holding, in order, every batch of the archived
 // logs numbered meta.log_number and up whose sequences all lie in (meta.sequence, to_sequence]
@@ -22,8 +34,10 @@ class Env;
 //                    before to_sequence (later writes are still in the DB's live logs);
 //   NotFound:        the archive lacks the log the backup continues from (pruned);
 //   Corruption:      damage inside an archived log, or a gap in the sequence numbers (a write
-//                    made with disable_wal, or an archived log deleted).
-[[nodiscard]] Status WritePointInTimeLog(Env* env, const BackupMeta& meta, uint64_t to_sequence,
+//                    made with disable_wal, or an archived log deleted);
+// or archive.status, the error of listing the archive. `archive`: ListArchive(env, meta).
+[[nodiscard]] Status WritePointInTimeLog(Env* env, const BackupMeta& meta,
+                                         const ArchiveListing& archive, uint64_t to_sequence,
                                          const std::string& db_dir);
 
 }  // namespace ziggydb

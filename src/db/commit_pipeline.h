@@ -22,7 +22,8 @@
 //      CommitEnv::PublishGroup), the error is sticky: every later write returns it without
 //      reaching the CommitEnv, and the groups still inserting behind the failed one are not
 //      published. So is running out of memory (std::bad_alloc) where it may leave the DB half
-//      changed: in MakeRoom, the WAL write, the memtable inserts or the publication. Before those
+//      changed: thrown by MakeRoom (which returns a Status for a failure that changed nothing),
+//      in the WAL write, the memtable inserts or the publication. Before those
 //      (queueing, validating, forming the group) it fails only the writes of that turn, with a
 //      Status. No exception leaves Write with the mutex held or a writer queued.
 //   4. A writer's validator (CommitPipeline::Write) runs under the mutex after every earlier

@@ -198,6 +198,11 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
                                     Mutex* mu) override;
   // A WAL write or memtable insert failed: sets the sticky background error and returns it.
   [[nodiscard]] Status StopWrites(std::string_view step, const Status& failure) REQUIRES(mu_);
+  // One of the write path's CommitEnv steps threw std::bad_alloc, which the pipeline makes its
+  // sticky error (commit_pipeline.h, invariant 3): sets the background error to match, IOError
+  // "out of memory <step>", not resumable, and reports it. Never throws: short of memory for
+  // that too, the background error becomes out_of_memory_reserve_.
+  void StopWritesOutOfMemory(std::string_view step) noexcept REQUIRES(mu_);
   // Precondition: this thread is the write leader. May release mu_ while waiting for room or
   // creating a log. force: switch even if mem_ has room (Flush).
   [[nodiscard]] Status MakeRoomForWrite(bool force) REQUIRES(mu_);
@@ -492,6 +497,10 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   bool bg_error_reported_ GUARDED_BY(mu_) = false;   // ReportBackgroundError ran
   bool bg_error_logged_ GUARDED_BY(mu_) = false;     // ... and wrote its LOG line
   bool bg_error_resumable_ GUARDED_BY(mu_) = false;  // bg_error_ came from a flush or compaction
+  // The background error StopWritesOutOfMemory sets when it cannot build its own; made with the
+  // DB, moved out at most once (that background error lasts until a reopen, a new DBImpl).
+  Status out_of_memory_reserve_ GUARDED_BY(mu_){Status::IOError(
+      "out of memory on the write path; the DB refuses writes until it is reopened")};
   // Checkpoints and backups: the tables of versions_->current() hold every write up to this
   // sequence and none after it. Set by Open (recovery flushes everything) and by each flush.
   SequenceNumber flushed_sequence_ GUARDED_BY(mu_){0};

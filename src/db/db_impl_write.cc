@@ -40,11 +40,19 @@ Status DBImpl::CheckWriteOptions(const WriteOptions& options) {
 Status DBImpl::MakeRoom(const WriteBatch* leader, Mutex* mu) {
   ZIGGY_ASSERT(mu == &mu_);  // commit_pipeline_'s mutex
   mu_.AssertHeld();
-  // Slow down (or stop) before taking room, so the delay is charged to the bytes written.
-  if (leader != nullptr) {
-    ZIGGY_RETURN_IF_ERROR(ThrottleWrites(WriteBatchInternal::ByteSize(*leader)));
+  try {
+    // Slow down (or stop) before taking room, so the delay is charged to the bytes written.
+    if (leader != nullptr) {
+      ZIGGY_RETURN_IF_ERROR(ThrottleWrites(WriteBatchInternal::ByteSize(*leader)));
+    }
+    return MakeRoomForWrite(leader == nullptr);
+  } catch (const std::bad_alloc&) {
+    // A memtable switch may be half done (SwitchMemtable returns a Status for a failure before
+    // it changes anything): the pipeline makes the error sticky (commit_pipeline.h, invariant
+    // 3), and so does the DB, so that Resume refuses it as it refuses a failed WAL write.
+    StopWritesOutOfMemory("making room for a write");
+    throw;
   }
-  return MakeRoomForWrite(leader == nullptr);
 }
 
 SequenceNumber DBImpl::LastSequence() const {
@@ -105,24 +113,35 @@ void DBImpl::ApplyToMemtable(const WriteBatch& batch, SequenceNumber first, bool
 Status DBImpl::FinishWalWrite(const CommitGroup& group, const Status& written, Mutex* mu) {
   ZIGGY_ASSERT(mu == &mu_);  // commit_pipeline_'s mutex
   mu_.AssertHeld();
-  if (!group.disable_wal) wal_set_.FinishAppend(group_wal_, written);
-  group_wal_ = WalSet::Append();
-  if (!written.ok()) return StopWrites("WAL write", written);
-  return Status::OK();
+  try {
+    if (!group.disable_wal) wal_set_.FinishAppend(group_wal_, written);
+    group_wal_ = WalSet::Append();
+    if (!written.ok()) return StopWrites("WAL write", written);
+    return Status::OK();
+  } catch (const std::bad_alloc&) {
+    StopWritesOutOfMemory("writing the WAL");  // sticky in the pipeline too (invariant 3)
+    throw;
+  }
 }
 
 Status DBImpl::PublishGroup(const CommitGroup& group, const Status& inserted, Mutex* mu) {
   ZIGGY_ASSERT(mu == &mu_);  // commit_pipeline_'s mutex
   mu_.AssertHeld();
-  if (!inserted.ok()) return StopWrites("memtable insert", inserted);
-  const bool use_wal = !group.disable_wal;
-  // The group shares one header; each user batch had its own.
-  RecordWriteGroup(group.batches, group.batch_bytes + (group.batches - 1) * kWriteBatchHeaderBytes,
-                   group.count, use_wal && group.count > 0 ? group.batch_bytes : 0);
-  versions_->SetLastSequence(SequenceNumber{raw(group.first) + group.count - 1});
-  super_versions_.PublishSequence(versions_->LastSequence());
-  if (!use_wal) has_unlogged_writes_ = true;
-  return Status::OK();
+  try {
+    if (!inserted.ok()) return StopWrites("memtable insert", inserted);
+    const bool use_wal = !group.disable_wal;
+    // The group shares one header; each user batch had its own.
+    RecordWriteGroup(group.batches,
+                     group.batch_bytes + (group.batches - 1) * kWriteBatchHeaderBytes, group.count,
+                     use_wal && group.count > 0 ? group.batch_bytes : 0);
+    versions_->SetLastSequence(SequenceNumber{raw(group.first) + group.count - 1});
+    super_versions_.PublishSequence(versions_->LastSequence());
+    if (!use_wal) has_unlogged_writes_ = true;
+    return Status::OK();
+  } catch (const std::bad_alloc&) {
+    StopWritesOutOfMemory("publishing a write group");  // sticky in the pipeline too (invariant 3)
+    throw;
+  }
 }
 
 Status DBImpl::StopWrites(std::string_view step, const Status& failure) {
@@ -134,6 +153,22 @@ Status DBImpl::StopWrites(std::string_view step, const Status& failure) {
   ReportBackgroundError();
   DeliverEvents();  // the background error's event
   return bg_error_;
+}
+
+void DBImpl::StopWritesOutOfMemory(std::string_view step) noexcept {
+  try {
+    SetBackgroundError(Status::IOError("out of memory " + std::string(step) +
+                                       "; the DB refuses writes until it is reopened"));
+    ReportBackgroundError();
+    DeliverEvents();  // the background error's event
+    return;
+  } catch (const std::bad_alloc&) {
+  }
+  // Still out of memory: the error reserved at Open stands in (moving it allocates nothing; it is
+  // needed at most once, as a background error set here is never cleared before a reopen).
+  bg_error_resumable_ = false;
+  if (bg_error_.ok()) bg_error_ = std::move(out_of_memory_reserve_);
+  background_work_done_.NotifyAll();
 }
 
 void DBImpl::SetBackgroundError(const Status& s) {
@@ -184,17 +219,32 @@ Status DBImpl::SwitchMemtable() {
   Status s;
   {
     MutexUnlock unlock(&mu_);
-    s = wal_set->CreateLog(new_number, head, &new_log);
-    // Building a memtable zeroes its filter and key index (~7 MB for 64 MiB): not under mu_.
+    // INVARIANT: until mu_ is held again nothing but the new log's file (and the file number) has
+    // changed, so a failure here, out of memory included, returns a Status: the write fails, the
+    // DB stays as it was, and the next write tries the switch again.
+    s = wal_set->CreateLog(new_number, head, &new_log);  // never throws
+    // Building a memtable zeroes its filter and key index (~7 MB for 64 MiB): not under mu_. It
+    // is the switch's large allocation, the one most likely to fail.
     if (s.ok()) {
-      new_mem =
-          std::make_shared<MemTable>(icmp_, memtable_bytes, SequenceNumber{raw(last_sequence) + 1});
+      try {
+        new_mem = std::make_shared<MemTable>(icmp_, memtable_bytes,
+                                             SequenceNumber{raw(last_sequence) + 1});
+      } catch (const std::bad_alloc&) {
+        wal_set->DiscardLog(new_number, std::move(new_log));
+        s = Status::IOError("out of memory", "building the next memtable");
+      }
     }
   }
   if (!s.ok()) {
-    Log("creating WAL " + std::to_string(raw(new_number)) + " failed: " + s.ToString());
+    try {
+      Log("switching to WAL " + std::to_string(raw(new_number)) + " failed: " + s.ToString());
+    } catch (const std::bad_alloc&) {
+      // Unlogged: the Status stands, and nothing has changed.
+    }
     return s;
   }
+  // From here on the switch changes the DB's state: an allocation failure escapes to MakeRoom,
+  // which stops writes until a reopen.
   ZIGGY_ASSERT(versions_->LastSequence() == last_sequence);
   imm_.push_back(Immutable{mem_, new_number, last_sequence});
   mem_ = std::move(new_mem);

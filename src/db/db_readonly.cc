@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,6 +16,7 @@
 #include "db/filename.h"
 #include "db/recovery.h"
 #include "db/txn_host.h"
+#include "env/posix_env.h"
 #include "util/assert.h"
 #include "util/status_macros.h"
 
@@ -38,8 +38,7 @@ Status ReadOnlyError(std::string_view operation) {
 Status DbReadLock::Acquire(const std::string& dbname, std::unique_ptr<DbReadLock>* lock) {
   const std::string path = LockFileName(dbname);
   // As PosixEnv::LockFile: the lock counts only on the file the path still names once it is
-  // held (its holder may have unlinked it and released it before our flock, and a new opener
-  // created and locked another).
+  // held (PathStillNamesFile).
   for (int attempt = 0;; ++attempt) {
     const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -62,10 +61,7 @@ Status DbReadLock::Acquire(const std::string& dbname, std::unique_ptr<DbReadLock
       }
       return Status::IOError("flock " + path, std::strerror(err));
     }
-    struct stat held {};
-    struct stat named {};
-    if (fstat(fd, &held) == 0 && stat(path.c_str(), &named) == 0 && held.st_dev == named.st_dev &&
-        held.st_ino == named.st_ino) {
+    if (PathStillNamesFile(fd, path)) {
       *lock = std::make_unique<DbReadLock>(fd);
       return Status::OK();
     }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 #include "util/coding.h"
 #include "util/crc32c.h"
@@ -14,8 +15,8 @@ namespace {
 constexpr size_t kMagicBytes = 8;
 constexpr size_t kTrailerPayloadBytes = 20;  // records, chunks, CRC of the chunk CRCs
 // The records ParseRecords reserves room for at most: a writer's chunk of 16-byte records. A
-// chunk's count is only a claim until its records decode (up to kMaxDumpChunkBytes / 2, which
-// would reserve ~4 GB of views); past this the vector grows with the records that do decode.
+// chunk's count is only a claim until its records decode (up to kDumpChunkTargetBytes / 2, which
+// would reserve 16 MiB of views); past this the vector grows with the records that do decode.
 constexpr size_t kReservedRecordsMax = kDumpChunkTargetBytes / 16;
 
 uint32_t ChunkCrc(std::string_view head, std::string_view payload) {
@@ -39,7 +40,8 @@ uint32_t ExtendChunkCrcs(uint32_t crcs, uint32_t stored_crc) {
 }  // namespace
 
 DumpWriter::DumpWriter(Sink sink, size_t chunk_target_bytes)
-    : sink_(std::move(sink)), chunk_target_bytes_(std::max<size_t>(1, chunk_target_bytes)) {}
+    : sink_(std::move(sink)),
+      chunk_target_bytes_(std::clamp<size_t>(chunk_target_bytes, 1, kDumpChunkTargetBytes)) {}
 
 Status DumpWriter::Emit(std::string_view bytes) {
   bytes_written_ += bytes.size();
@@ -163,9 +165,13 @@ Status DumpReader::NextChunk(std::vector<Record>* records, bool* end) {
   if (count == 0 && payload_bytes != kTrailerPayloadBytes) {
     return Bad("a trailer of the wrong size", chunk_offset);
   }
-  // A record takes at least 2 bytes (two empty length prefixes).
-  if (count != 0 && count > payload_bytes / 2) {
-    return Bad("a chunk declares more records than its bytes can hold", chunk_offset);
+  // A record takes at least 2 bytes (two empty length prefixes), and the writer starts every
+  // record within a chunk's first kDumpChunkTargetBytes (ParseRecords checks that), so a chunk
+  // holds at most min(length, 1 MiB) / 2 records: refused before its payload is read.
+  if (count > std::min<size_t>(payload_bytes, kDumpChunkTargetBytes) / 2) {
+    return Bad("a chunk declares " + std::to_string(count) + " records, more than its " +
+                   std::to_string(payload_bytes) + " bytes can hold",
+               chunk_offset);
   }
   const uint64_t payload_offset = offset_;
   if (Status s = ReadExactly(payload_bytes, "a chunk", &payload_); !s.ok()) return s;
@@ -193,7 +199,16 @@ Status DumpReader::ParseRecords(uint32_t count, uint64_t payload_offset,
   std::string_view input(payload_);
   records->reserve(std::min<size_t>(count, kReservedRecordsMax));
   for (uint32_t i = 0; i < count; ++i) {
-    const uint64_t at = payload_offset + (payload_.size() - input.size());
+    const size_t start = payload_.size() - input.size();
+    const uint64_t at = payload_offset + start;
+    // The writer closes a chunk once its payload reaches kDumpChunkTargetBytes: no record of its
+    // starts past that. This bounds a chunk's records (and *records) whatever its length.
+    if (start >= kDumpChunkTargetBytes) {
+      return Bad("a chunk goes on past the writer's limit (a record starts " +
+                     std::to_string(start) + " bytes into it, at most " +
+                     std::to_string(kDumpChunkTargetBytes - 1) + " allowed)",
+                 at);
+    }
     std::string_view key, value;
     if (!GetLengthPrefixed(&input, &key) || !GetLengthPrefixed(&input, &value)) {
       return Bad("a record runs past its chunk", at);

@@ -6,7 +6,8 @@
 // bytes, the reader returns Corruption (naming the offset) or NotSupported (a newer version),
 // never reads out of bounds, and never allocates more than one chunk's declared size, which is
 // bounded (kMaxDumpChunkBytes) and read in pieces, so a lying length costs at most what the
-// source really holds.
+// source really holds, plus the chunk's record list, bounded by the writer's limits that the
+// reader enforces (at most kDumpChunkTargetBytes / 2 records, ~16 MiB of views).
 //
 // Thread safety: none; one writer or reader per stream.
 #ifndef ZIGGYDB_DB_DUMP_FORMAT_H_
@@ -27,9 +28,12 @@ namespace ziggydb {
 
 inline constexpr char kDumpMagic[] = "ZIGGYDMP";  // 8 bytes, no NUL in the stream
 inline constexpr uint32_t kDumpVersion = 1;
-inline constexpr size_t kDumpHeaderBytes = 16;                    // magic, version, masked CRC
-inline constexpr size_t kDumpChunkHeadBytes = 8;                  // record count, payload bytes
-inline constexpr size_t kDumpChunkTargetBytes = size_t{1} << 20;  // the writer's chunk size
+inline constexpr size_t kDumpHeaderBytes = 16;    // magic, version, masked CRC
+inline constexpr size_t kDumpChunkHeadBytes = 8;  // record count, payload bytes
+// The writer's chunk size, and a reader rule: every record of a chunk starts within its first
+// kDumpChunkTargetBytes (the writer closes a chunk once its payload reaches this), so a chunk holds
+// at most kDumpChunkTargetBytes / 2 records.
+inline constexpr size_t kDumpChunkTargetBytes = size_t{1} << 20;
 // The largest payload a chunk may declare: one record of the largest key and value, or a target
 // chunk plus the record that crossed the target.
 inline constexpr size_t kMaxDumpChunkBytes =
@@ -39,6 +43,8 @@ class DumpWriter {
  public:
   // Receives the stream's bytes in order; an error stops the writer.
   using Sink = std::function<Status(std::string_view bytes)>;
+  // chunk_target_bytes: a chunk is closed once its payload reaches this; clamped to
+  // [1, kDumpChunkTargetBytes] (smaller is for tests), so that readers accept every chunk.
   explicit DumpWriter(Sink sink, size_t chunk_target_bytes = kDumpChunkTargetBytes);
 
   // Writes the header. Once, first.

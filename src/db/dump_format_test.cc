@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <random>
@@ -128,18 +129,23 @@ TEST(DumpFormat, ANewerVersionIsNotSupported) {
   EXPECT_TRUE(s.IsNotSupported()) << s.ToString();
 }
 
-// A chunk whose checksum holds but whose count only its own decoding can refute: 2 MiB of zeros
-// claiming a million records (each would be an empty key and value; the second repeats the key).
-TEST(DumpFormat, AChunkCountReservesNoMoreThanRecordsThatDecode) {
-  const std::string empty = Encode({}, kDumpChunkTargetBytes);
-  const uint32_t payload_bytes = 2 << 20;
-  const uint32_t count = payload_bytes / 2;
+// A stream of the header and one chunk (its checksum right) of `count` records over `payload`.
+std::string StreamWithChunk(uint32_t count, std::string_view payload) {
   std::string chunk;
   PutFixed32(&chunk, count);
-  PutFixed32(&chunk, payload_bytes);
-  chunk.append(payload_bytes, '\0');
+  PutFixed32(&chunk, static_cast<uint32_t>(payload.size()));
+  chunk.append(payload);
   PutFixed32(&chunk, crc32c::Mask(crc32c::Value(chunk.data(), chunk.size())));
-  const std::string stream = empty.substr(0, kDumpHeaderBytes) + chunk;
+  return Encode({}, kDumpChunkTargetBytes).substr(0, kDumpHeaderBytes) + chunk;
+}
+
+// A chunk whose checksum holds but whose count only its own decoding can refute: 1 MiB of zeros
+// claiming half a million records (each would be an empty key and value; the second repeats the
+// key).
+TEST(DumpFormat, AChunkCountReservesNoMoreThanRecordsThatDecode) {
+  const uint32_t payload_bytes = kDumpChunkTargetBytes;
+  const uint32_t count = payload_bytes / 2;
+  const std::string stream = StreamWithChunk(count, std::string(payload_bytes, '\0'));
 
   StringDumpSource source(stream);
   DumpReader reader(&source);
@@ -150,8 +156,77 @@ TEST(DumpFormat, AChunkCountReservesNoMoreThanRecordsThatDecode) {
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   EXPECT_NE(s.ToString().find("keys out of order"), std::string::npos) << s.ToString();
   EXPECT_TRUE(records.empty());
-  // reserve(count) took room for all million (32 MB here; ~4 GB for the largest chunk).
+  // reserve(count) took room for all of them (16 MB here; ~4 GB for the largest chunk before the
+  // count was bounded by the writer's limit).
   EXPECT_LT(records.capacity(), size_t{count} / 4);
+}
+
+// The records of a chunk are bounded by the writer's limits, which the reader enforces: every
+// record starts within the chunk's first kDumpChunkTargetBytes. A chunk of 2 MiB of small, valid,
+// ascending records (which a writer never makes: it closes a chunk at 1 MiB) is refused; before,
+// a chunk of up to 258 MiB of 2-byte records was accepted, a record list of ~4 GB.
+TEST(DumpFormat, AChunkPastTheWritersLimitIsRefused) {
+  std::string payload;
+  uint32_t count = 0;
+  while (payload.size() < (size_t{2} << 20)) {
+    std::string key;
+    PutFixed32(&key, count);
+    std::reverse(key.begin(), key.end());  // big-endian: ascending bytewise
+    PutLengthPrefixed(&payload, key);
+    PutLengthPrefixed(&payload, "");
+    ++count;
+  }
+  const std::string stream = StreamWithChunk(count, payload);
+  StringDumpSource source(stream);
+  DumpReader reader(&source);
+  ASSERT_TRUE(reader.ReadHeader().ok());
+  std::vector<DumpReader::Record> records;
+  bool end = false;
+  const Status s = reader.NextChunk(&records, &end);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.ToString().find("past the writer's limit"), std::string::npos) << s.ToString();
+  EXPECT_TRUE(records.empty());
+}
+
+// A count no chunk can hold (more than min(length, 1 MiB) / 2) is refused from the chunk's head,
+// before its payload is read.
+TEST(DumpFormat, AChunkCountOverTheWritersLimitIsRefusedFromItsHead) {
+  const uint32_t payload_bytes = 200 << 20;  // within kMaxDumpChunkBytes (one huge record)
+  const uint32_t count = kDumpChunkTargetBytes / 2 + 1;
+  std::string head;
+  PutFixed32(&head, count);
+  PutFixed32(&head, payload_bytes);
+  // No payload follows: a reader that went on to read it would report a truncated stream.
+  const std::string stream = Encode({}, kDumpChunkTargetBytes).substr(0, kDumpHeaderBytes) + head;
+  StringDumpSource source(stream);
+  DumpReader reader(&source);
+  ASSERT_TRUE(reader.ReadHeader().ok());
+  std::vector<DumpReader::Record> records;
+  bool end = false;
+  const Status s = reader.NextChunk(&records, &end);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.ToString().find("more than its"), std::string::npos) << s.ToString();
+  EXPECT_EQ(reader.bytes_read(), kDumpHeaderBytes + kDumpChunkHeadBytes);
+}
+
+// The writer's chunks at the limit: many small records (chunks of just over 1 MiB, the last
+// record of each starting just under it) and a record far larger than a chunk after them.
+TEST(DumpFormat, WriterChunksAtTheLimitAreAccepted) {
+  Model model;
+  for (uint32_t i = 0; i < 300000; ++i) {
+    std::string key;
+    PutFixed32(&key, i);
+    std::reverse(key.begin(), key.end());
+    model[key] = "v";
+  }
+  model[std::string(4, '\xff') + "large"] = std::string(size_t{3} << 20, 'L');
+  // A target over the format's limit is clamped to it: the reader accepts what it writes.
+  for (size_t chunk_bytes : {kDumpChunkTargetBytes, size_t{4} << 20}) {
+    Model decoded;
+    const Status s = Decode(Encode(model, chunk_bytes), &decoded);
+    ASSERT_TRUE(s.ok()) << chunk_bytes << ": " << s.ToString();
+    EXPECT_EQ(decoded, model);
+  }
 }
 
 TEST(DumpFormat, WriterRefusesUnorderedKeys) {

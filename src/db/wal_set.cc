@@ -1,6 +1,7 @@
 #include "db/wal_set.h"
 
 #include <algorithm>
+#include <new>
 #include <utility>
 
 #include "db/filename.h"
@@ -23,24 +24,40 @@ WalSet::WalSet(Env* env, std::string dbname, uint64_t memtable_bytes, Logger* in
 
 Status WalSet::CreateLog(FileNumber number, const wal::LogHead& head,
                          std::unique_ptr<wal::Writer>* log) const {
-  const std::string path = LogFileName(dbname_, number);
-  std::unique_ptr<WritableFile> file;
-  ZIGGY_RETURN_IF_ERROR(NewPreallocatedWritableFile(env_, path, preallocate_bytes_, &file));
-  Status s = env_->SyncDir(dbname_);
-  auto created = std::make_unique<wal::Writer>(std::move(file), raw(number), 0);
-  if (s.ok()) s = created->AddHead(head);
+  std::unique_ptr<wal::Writer> created;
+  Status s;
+  try {
+    std::unique_ptr<WritableFile> file;
+    ZIGGY_RETURN_IF_ERROR(
+        NewPreallocatedWritableFile(env_, LogFileName(dbname_, number), preallocate_bytes_, &file));
+    s = env_->SyncDir(dbname_);
+    created = std::make_unique<wal::Writer>(std::move(file), raw(number), 0);
+    if (s.ok()) s = created->AddHead(head);
+  } catch (const std::bad_alloc&) {
+    // The file may exist (the unwinding closed it); nothing else was changed.
+    DiscardLog(number, std::move(created));
+    return Status::IOError("out of memory", "creating a WAL");
+  }
   if (!s.ok()) {
-    // Not needed for recovery (which passes over a log that holds no record), but tidy.
-    created.reset();
-    Status removed = env_->RemoveFile(path);
-    if (!removed.ok() && info_log_ != nullptr) {
-      info_log_->Log("removing the WAL that failed to start: " + removed.ToString());
-    }
+    DiscardLog(number, std::move(created));
     return s;
   }
   ZIGGY_DB_KILL_POINT("db:wal-created");
   *log = std::move(created);
   return Status::OK();
+}
+
+void WalSet::DiscardLog(FileNumber number, std::unique_ptr<wal::Writer> log) const noexcept {
+  log.reset();
+  try {
+    // Not needed for recovery (which passes over a log that holds no record), but tidy.
+    Status removed = env_->RemoveFile(LogFileName(dbname_, number));
+    if (!removed.ok() && !removed.IsNotFound() && info_log_ != nullptr) {
+      info_log_->Log("removing the WAL that failed to start: " + removed.ToString());
+    }
+  } catch (const std::bad_alloc&) {
+    // Left behind: harmless, as above.
+  }
 }
 
 wal::LogHead WalSet::NextHead() const {

@@ -49,9 +49,14 @@ class WalSet {
   WalSet& operator=(const WalSet&) = delete;
 
   // Creates log `number` (preallocated), syncs the directory and writes `head`. On failure the
-  // file is removed again. Needs no lock.
+  // file is removed again (DiscardLog). Out of memory, it returns IOError "out of memory" rather
+  // than throw. Needs no lock.
   [[nodiscard]] Status CreateLog(FileNumber number, const wal::LogHead& head,
                                  std::unique_ptr<wal::Writer>* log) const;
+  // Closes `log` (may be null), created by CreateLog as `number` but never installed, and removes
+  // its file. Best effort, and never throws: a log left behind holds no record but its head, and
+  // recovery passes over it. Needs no lock.
+  void DiscardLog(FileNumber number, std::unique_ptr<wal::Writer> log) const noexcept;
   // The head of the log that will follow the live one: the live log's number and end (empty
   // when there is no live log: every older log is obsolete once the first one is installed).
   wal::LogHead NextHead() const;

@@ -240,12 +240,7 @@ Status PosixEnv::LockFile(const std::string& path, std::unique_ptr<FileLock>* lo
       if (err == EWOULDBLOCK || err == EAGAIN) return LockHeld(path);
       return ErrnoError("flock", path, err);
     }
-    struct stat held {};
-    struct stat named {};
-    if (fstat(fd, &held) == 0 && stat(path.c_str(), &named) == 0 && held.st_dev == named.st_dev &&
-        held.st_ino == named.st_ino) {
-      break;
-    }
+    if (PathStillNamesFile(fd, path)) break;
     flock(fd, LOCK_UN);
     close(fd);
     if (attempt == 2) {  // replaced again and again: someone else is busy with this path
@@ -279,6 +274,13 @@ Status PosixEnv::UnlockFile(std::unique_ptr<FileLock> lock) {
 }
 
 }  // namespace
+
+bool PathStillNamesFile(int fd, const std::string& path) {
+  struct stat held {};
+  struct stat named {};
+  return fstat(fd, &held) == 0 && stat(path.c_str(), &named) == 0 && held.st_dev == named.st_dev &&
+         held.st_ino == named.st_ino;
+}
 
 Status NewPreallocatedWritableFile(const std::string& path, uint64_t bytes,
                                    std::unique_ptr<WritableFile>* result) {

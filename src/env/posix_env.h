@@ -25,6 +25,14 @@ inline constexpr uint64_t kInfoLogRotateBytes = uint64_t{16} << 20;
 [[nodiscard]] Status NewPosixLogger(const std::string& path, uint64_t rotate_bytes,
                                     std::shared_ptr<Logger>* result);
 
+// Whether the open file `fd` is still the file `path` names (the same device and inode; false if
+// either cannot be stat'ed). An flock on fd is a lock on the path only while this holds: the
+// lock's previous holder may have unlinked the file (DestroyDB, a failed Open's rollback) and
+// released it before our flock, and the next opener created and locked a new file under the path.
+// Both lock takers, PosixEnv::LockFile and DbReadLock::Acquire (DB::OpenReadOnly), check it once
+// they hold the lock and start over with the file then there if it fails.
+[[nodiscard]] bool PathStillNamesFile(int fd, const std::string& path);
+
 }  // namespace ziggydb
 
 #endif  // ZIGGYDB_ENV_POSIX_ENV_H_
