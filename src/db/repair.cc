@@ -182,7 +182,10 @@ class Repairer {
     return Status::OK();
   }
 
-  // Opens every table and verifies every block; a table that fails goes to lost/.
+  // Opens every table and verifies every block. A table that reads as damaged (Corruption:
+  // a checksum mismatch, a bad format, a truncation) goes to lost/. Any other failure (an I/O
+  // error such as EACCES, EMFILE or EIO; another comparator; a newer format) says nothing
+  // about the bytes and fails the repair, before anything in the directory has changed.
   Status CheckTables() {
     for (FileNumber number : table_numbers_) {
       const std::string path = TableFileName(dbname_, number);
@@ -194,6 +197,7 @@ class Repairer {
       if (s.ok())
         s = TableReader::Open(table_options_, std::move(file), input.file_bytes, &input.reader);
       if (s.ok()) s = input.reader->VerifyChecksums();
+      if (!s.ok() && !s.IsCorruption()) return s;
       if (!s.ok()) {
         lost_.push_back(path.substr(dbname_.size() + 1));
         Note(&report_->lost, path.substr(dbname_.size() + 1) + ": " + s.ToString());

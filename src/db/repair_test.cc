@@ -23,6 +23,7 @@
 #include "db/filename.h"
 #include "db/write_batch_internal.h"
 #include "env/counting_env.h"
+#include "env/fault_env.h"
 #include "util/status_macros.h"
 #include "wal/log_writer.h"
 #include "ziggydb/db.h"
@@ -280,6 +281,37 @@ TEST_F(RepairTest, AnInterruptedRepairLeavesNothingBehind) {
   std::sort(after.begin(), after.end());
   EXPECT_EQ(after, before);
   ASSERT_TRUE(Repair(&report).ok());
+  EXPECT_EQ(Contents(), model_);
+}
+
+// The names in `dir` of `env`, sorted.
+std::vector<std::string> Listing(Env* env, const std::string& dir) {
+  std::vector<std::string> names;
+  EXPECT_TRUE(env->GetChildren(dir, &names).ok());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// An I/O error says nothing about a table's bytes: it fails the repair, which leaves the
+// directory as it was, instead of moving the table to lost/.
+TEST_F(RepairTest, AnIOErrorReadingATableFailsTheRepairAndChangesNothing) {
+  FaultInjectionEnv env;
+  options_.env = &env;
+  db_ = "/db";
+  Fill(Seed());
+  ASSERT_TRUE(env.RemoveFile(CurrentFileName(db_)).ok());
+  const std::vector<std::string> before = Listing(&env, db_);
+  env.InjectError(FaultOp::kRead, ".sst", FaultInjectionEnv::kPersistent);
+  RepairReport report;
+  Status s = Repair(&report);
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_TRUE(report.lost.empty());
+  EXPECT_EQ(Listing(&env, db_), before);
+  env.ClearErrors();
+  RepairReport again;
+  s = Repair(&again);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(again.lost.empty());
   EXPECT_EQ(Contents(), model_);
 }
 
