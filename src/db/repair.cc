@@ -83,7 +83,8 @@ class Repairer {
   }
 
   ~Repairer() {
-    // Whatever this repair wrote and did not commit goes; nothing else is touched.
+    // Whatever this repair wrote and did not commit goes; nothing else is touched. Once CURRENT
+    // may name the new MANIFEST (committed_), nothing it names is removed.
     for (FileNumber number : created_tables_)
       RemoveTable(OutputContext(), number);
     if (!committed_) {
@@ -400,6 +401,13 @@ class Repairer {
     }
     if (s.ok()) s = env_->SyncDir(dbname_);
     if (s.ok()) s = SetCurrentFile(env_, dbname_, manifest_number);
+    if (!s.ok() && CurrentMayName(manifest_path)) {
+      // The rename happened (SetCurrentFile's directory sync failed, say): the commit may be
+      // durable, so the new MANIFEST, its log and the new tables stay, and so do the originals.
+      committed_ = true;
+      report_->manifest = manifest_path.substr(dbname_.size() + 1);
+      return s;
+    }
     if (!s.ok()) {
       env_->RemoveFile(manifest_path).PermitUncheckedError();
       env_->RemoveFile(log_path).PermitUncheckedError();
@@ -412,6 +420,16 @@ class Repairer {
     report_->last_sequence = max_sequence_;
     manifest_number_ = manifest_number;
     return Status::OK();
+  }
+
+  // After a failed SetCurrentFile: false only if CURRENT certainly does not name `manifest_path`
+  // (it names another MANIFEST, or there is none); a CURRENT that cannot be read may name it.
+  bool CurrentMayName(const std::string& manifest_path) {
+    std::string name;
+    if (ReadCurrentFile(env_, dbname_, &name).ok()) {
+      return name == manifest_path.substr(dbname_.size() + 1);
+    }
+    return env_->FileExists(CurrentFileName(dbname_));
   }
 
   // Best effort once committed: a file left in place is obsolete, and the next Open deletes it

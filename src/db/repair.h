@@ -26,7 +26,9 @@ struct RepairReport {
   uint64_t duplicates_dropped = 0;       // entries present in both a table and a log
   uint64_t tables_written = 0;
   uint64_t last_sequence = 0;
-  std::string manifest;   // the new MANIFEST's file name
+  // The new MANIFEST's file name, once CURRENT may name it: also set when RepairDB fails after
+  // the rename of CURRENT (a failed directory sync), which removes nothing CURRENT may name.
+  std::string manifest;
   std::string moved_dir;  // where the original tables, logs and MANIFESTs now are ("" if none)
 };
 

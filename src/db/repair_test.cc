@@ -315,6 +315,58 @@ TEST_F(RepairTest, AnIOErrorReadingATableFailsTheRepairAndChangesNothing) {
   EXPECT_EQ(Contents(), model_);
 }
 
+// Once armed, fails the first directory sync after a rename onto CURRENT: SetCurrentFile's last
+// step.
+class FailSyncAfterCurrentRename final : public FaultInjectionEnv {
+ public:
+  void Arm() { armed_ = true; }
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    Status s = FaultInjectionEnv::RenameFile(from, to);
+    if (armed_ && s.ok() && to.ends_with("/CURRENT")) renamed_ = true;
+    return s;
+  }
+  Status SyncDir(const std::string& dir) override {
+    if (renamed_ && !failed_) {
+      failed_ = true;
+      return Status::IOError("injected directory sync failure", dir);
+    }
+    return FaultInjectionEnv::SyncDir(dir);
+  }
+  bool failed() const { return failed_; }
+
+ private:
+  bool armed_ = false;
+  bool renamed_ = false;
+  bool failed_ = false;
+};
+
+// Once CURRENT names the new MANIFEST the commit may be durable: a failure after the rename
+// returns the error but removes nothing CURRENT may name. Without a power loss the repaired DB
+// opens; after one (the rename undone), the directory is repairable again.
+TEST_F(RepairTest, AFailedSyncAfterTheCurrentRenameKeepsWhatCurrentNames) {
+  FailSyncAfterCurrentRename env;
+  options_.env = &env;
+  db_ = "/db";
+  Fill(Seed());
+  ASSERT_TRUE(env.RemoveFile(CurrentFileName(db_)).ok());
+  ASSERT_TRUE(env.SyncDir(db_).ok());
+  env.Arm();
+  RepairReport report;
+  Status s = Repair(&report);
+  ASSERT_TRUE(env.failed());
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  std::string current;
+  ASSERT_TRUE(ReadCurrentFile(&env, db_, &current).ok());
+  EXPECT_TRUE(env.FileExists(db_ + "/" + current)) << current;
+  EXPECT_EQ(report.manifest, current);  // the report names it
+  EXPECT_EQ(Contents(), model_);
+  env.DropUnsyncedData();
+  RepairReport again;
+  s = Repair(&again);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(Contents(), model_);
+}
+
 // Counts the operations that change files (appends, syncs, creates, renames, removes) and
 // SIGKILLs its own process at the kill_at-th (never when 0): a kill at every step of a repair,
 // table writes included, reachable by choosing kill_at.
