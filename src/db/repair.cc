@@ -19,7 +19,6 @@
 #include "base/dbformat.h"
 #include "db/filename.h"
 #include "db/internal_filter_policy.h"
-#include "db/merging_iterator.h"
 #include "db/table_cache.h"
 #include "db/table_output.h"
 #include "db/version_edit.h"
@@ -41,6 +40,74 @@ constexpr int kRepairedLevel = kNumLevels - 1;
 
 // Where a repair writes its tables before they are complete and synced (one level, no subdirs).
 constexpr const char* kStagingDir = "repair-tmp";
+
+// File descriptors kept back from Options::max_open_files for what a repair has open besides the
+// tables it merges: LOCK, the output being written and its read-back, a log or MANIFEST being
+// read, the info LOG, directory syncs.
+constexpr int kReservedFileDescriptors = 10;
+
+// A table the merge reads: an original in the DB directory, or one this repair wrote in the
+// staging directory (a replayed log's, or an intermediate merge's, removed once merged).
+struct TableFile {
+  std::string path;
+  FileNumber number{};
+  uint64_t file_bytes = 0;
+  bool staging = false;
+};
+
+// Tables whose internal-key ranges follow one another in order, read one table at a time.
+using TableRun = std::vector<TableFile>;
+
+// Reads a run as one sorted stream with at most one of its tables open.
+class RunReader {
+ public:
+  RunReader(Env* env, const TableOptions* options, const TableRun* run)
+      : env_(env), options_(options), run_(run) {}
+
+  [[nodiscard]] Status SeekToFirst() {
+    index_ = 0;
+    return OpenFrom();
+  }
+  bool Valid() const { return iter_ != nullptr && iter_->Valid(); }
+  std::string_view key() const { return iter_->key(); }
+  std::string_view value() const { return iter_->value(); }
+  [[nodiscard]] Status Next() {
+    iter_->Next();
+    if (iter_->Valid()) return Status::OK();
+    ZIGGY_RETURN_IF_ERROR(iter_->status());
+    ++index_;
+    return OpenFrom();
+  }
+
+ private:
+  // Closes the open table, then opens run[index_] and the tables after it until one holds an
+  // entry; past the last one, Valid() is false.
+  Status OpenFrom() {
+    iter_.reset();  // before the reader it reads
+    reader_.reset();
+    for (; index_ < run_->size(); ++index_) {
+      const TableFile& table = (*run_)[index_];
+      std::unique_ptr<RandomAccessFile> file;
+      ZIGGY_RETURN_IF_ERROR(env_->NewRandomAccessFile(table.path, &file));
+      ZIGGY_RETURN_IF_ERROR(
+          TableReader::Open(*options_, std::move(file), table.file_bytes, &reader_));
+      iter_ = reader_->NewIterator(ReadOptions());
+      iter_->SeekToFirst();
+      if (iter_->Valid()) return Status::OK();
+      ZIGGY_RETURN_IF_ERROR(iter_->status());
+      iter_.reset();
+      reader_.reset();
+    }
+    return Status::OK();
+  }
+
+  Env* const env_;
+  const TableOptions* const options_;
+  const TableRun* const run_;
+  size_t index_ = 0;
+  std::unique_ptr<TableReader> reader_;
+  std::unique_ptr<Iterator> iter_;  // over reader_
+};
 
 class DamageReporter final : public wal::Reader::Reporter {
  public:
@@ -110,11 +177,10 @@ class Repairer {
   }
 
  private:
-  struct Input {
-    FileNumber number{};
-    uint64_t file_bytes = 0;
-    std::unique_ptr<TableReader> reader;
-  };
+  // Tables read at once by one merge: at least 2.
+  size_t FanIn() const {
+    return static_cast<size_t>(std::max(2, options_.max_open_files - kReservedFileDescriptors));
+  }
 
   TableOutputContext OutputContext() const {
     TableOutputContext context;
@@ -190,14 +256,14 @@ class Repairer {
   Status CheckTables() {
     for (FileNumber number : table_numbers_) {
       const std::string path = TableFileName(dbname_, number);
-      Input input;
-      input.number = number;
+      TableFile input{path, number};
       Status s = env_->GetFileSize(path, &input.file_bytes);
       std::unique_ptr<RandomAccessFile> file;
       if (s.ok()) s = env_->NewRandomAccessFile(path, &file);
-      if (s.ok())
-        s = TableReader::Open(table_options_, std::move(file), input.file_bytes, &input.reader);
-      if (s.ok()) s = input.reader->VerifyChecksums();
+      // Closed again at once: the merge opens tables a bounded number at a time.
+      std::unique_ptr<TableReader> reader;
+      if (s.ok()) s = TableReader::Open(table_options_, std::move(file), input.file_bytes, &reader);
+      if (s.ok()) s = reader->VerifyChecksums();
       if (!s.ok() && !s.IsCorruption()) return s;
       if (!s.ok()) {
         lost_.push_back(path.substr(dbname_.size() + 1));
@@ -207,7 +273,7 @@ class Repairer {
       }
       originals_.push_back(path.substr(dbname_.size() + 1));
       Note(&report_->tables_kept, path.substr(dbname_.size() + 1) + ": " +
-                                      std::to_string(input.reader->properties().num_entries) +
+                                      std::to_string(reader->properties().num_entries) +
                                       " entries");
       ZIGGY_RETURN_IF_ERROR(Advance(input.file_bytes));
       inputs_.push_back(std::move(input));
@@ -273,68 +339,141 @@ class Repairer {
       output->Add(iter->key(), iter->value(), parsed.sequence);
     }
     FileMetaData meta;
-    ZIGGY_RETURN_IF_ERROR(output->Finish(&meta));
-    Input input;
-    input.number = number;
-    input.file_bytes = meta.file_bytes;
-    std::unique_ptr<RandomAccessFile> file;
-    ZIGGY_RETURN_IF_ERROR(env_->NewRandomAccessFile(TableFileName(staging_, number), &file));
-    ZIGGY_RETURN_IF_ERROR(
-        TableReader::Open(table_options_, std::move(file), meta.file_bytes, &input.reader));
-    inputs_.push_back(std::move(input));
+    ZIGGY_RETURN_IF_ERROR(FinishTable(output.get(), &meta));
+    inputs_.push_back({TableFileName(staging_, number), number, meta.file_bytes, true});
+    return Status::OK();
+  }
+
+  // TableOutput::Finish, and the reader its read-back left in the table cache closed.
+  Status FinishTable(TableOutput* output, FileMetaData* meta) {
+    ZIGGY_RETURN_IF_ERROR(output->Finish(meta));
+    table_cache_->Evict(meta->number);
     return Status::OK();
   }
 
   // Every entry of every input, in internal-key order, into new tables of about
   // target_file_size, cut only between user keys so that the run is valid for one level.
+  // Of equal internal keys (the same write in a table and in a log; or a key that two bottommost
+  // compactions each wrote with sequence 0, one of them since retired) the entry of the table
+  // with the highest number is kept: a compaction's outputs are numbered above its inputs, so
+  // it holds the later of two such versions. At most FanIn() inputs are open at once: with more,
+  // groups of FanIn() inputs (consecutive in that precedence) are first merged into
+  // intermediate runs in the staging directory, and those are merged in turn.
   Status Merge() {
-    std::vector<std::unique_ptr<Iterator>> children;
-    for (const Input& input : inputs_)
-      children.push_back(input.reader->NewIterator(ReadOptions()));
-    MergingIterator merged(&icmp_, std::move(children));
+    std::sort(inputs_.begin(), inputs_.end(),
+              [](const TableFile& a, const TableFile& b) { return a.number > b.number; });
+    std::vector<TableRun> runs;
+    uint64_t input_bytes = 0;
+    for (const TableFile& input : inputs_) {
+      runs.push_back({input});
+      input_bytes += input.file_bytes;
+    }
+    const size_t fan_in = FanIn();
+    for (size_t n = runs.size(); n > fan_in; n = (n + fan_in - 1) / fan_in)
+      total_bytes_ += input_bytes;  // one more pass over (about) every byte
+    while (runs.size() > fan_in) {
+      std::vector<TableRun> next;
+      for (size_t begin = 0; begin < runs.size(); begin += fan_in) {
+        const size_t end = std::min(runs.size(), begin + fan_in);
+        TableRun merged;
+        ZIGGY_RETURN_IF_ERROR(MergeRuns(runs, begin, end, &merged));
+        if (!merged.empty()) next.push_back(std::move(merged));
+      }
+      runs = std::move(next);
+    }
+    ZIGGY_RETURN_IF_ERROR(MergeRuns(runs, 0, runs.size(), nullptr));
+    return env_->SyncDir(dbname_);
+  }
+
+  // Merges runs[begin, end) (of equal internal keys, the earlier run's entry is kept) into a new
+  // run in the staging directory (*merged), or, with merged == nullptr, into the repaired DB's
+  // tables (outputs_). The staging tables of the inputs are removed once merged.
+  Status MergeRuns(const std::vector<TableRun>& runs, size_t begin, size_t end, TableRun* merged) {
+    std::vector<RunReader> readers;
+    readers.reserve(end - begin);
+    for (size_t i = begin; i < end; ++i)
+      readers.emplace_back(env_, &table_options_, &runs[i]);
+    // A heap of the valid readers' indexes, the next entry on top: the smallest key, and of
+    // equal keys the earlier run's.
+    const auto after = [&readers, this](size_t a, size_t b) {
+      const int c = icmp_.Compare(readers[a].key(), readers[b].key());
+      return c != 0 ? c > 0 : a > b;
+    };
+    std::vector<size_t> heap;
+    for (size_t i = 0; i < readers.size(); ++i) {
+      ZIGGY_RETURN_IF_ERROR(readers[i].SeekToFirst());
+      if (readers[i].Valid()) heap.push_back(i);
+    }
+    std::make_heap(heap.begin(), heap.end(), after);
     std::unique_ptr<TableOutput> output;
     std::string last_key;
     uint64_t pending_bytes = 0;
-    for (merged.SeekToFirst(); merged.Valid(); merged.Next()) {
-      const std::string_view key = merged.key();
+    while (!heap.empty()) {
+      std::pop_heap(heap.begin(), heap.end(), after);
+      RunReader& reader = readers[heap.back()];
+      const std::string_view key = reader.key();
       ParsedInternalKey parsed;
       if (!ParseInternalKey(key, &parsed)) {
         return Status::Corruption("repair: a verified table holds a malformed key");
       }
       if (!last_key.empty() && key == std::string_view(last_key)) {
-        ++report_->duplicates_dropped;  // the same write, in a table and in a log
-        continue;
+        ++report_->duplicates_dropped;
+      } else {
+        if (output != nullptr && output->FileSize() >= options_.target_file_size &&
+            ExtractUserKey(key) != ExtractUserKey(last_key)) {
+          ZIGGY_RETURN_IF_ERROR(FinishMergeOutput(std::move(output), merged));
+        }
+        if (output == nullptr) {
+          const FileNumber number = NewFileNumber();
+          ZIGGY_RETURN_IF_ERROR(TableOutput::Create(OutputContext(), number, &output));
+          created_tables_.push_back(number);
+        }
+        output->Add(key, reader.value(), parsed.sequence);
+        if (merged == nullptr) {
+          max_sequence_ = std::max(max_sequence_, raw(parsed.sequence));
+          ++report_->entries_written;
+        }
+        last_key.assign(key);
+        pending_bytes += key.size() + reader.value().size();
+        if (pending_bytes >= (uint64_t{1} << 20)) {
+          ZIGGY_RETURN_IF_ERROR(Advance(pending_bytes));
+          pending_bytes = 0;
+        }
       }
-      if (output != nullptr && output->FileSize() >= options_.target_file_size &&
-          ExtractUserKey(key) != ExtractUserKey(last_key)) {
-        ZIGGY_RETURN_IF_ERROR(FinishOutput(std::move(output)));
-      }
-      if (output == nullptr) {
-        const FileNumber number = NewFileNumber();
-        ZIGGY_RETURN_IF_ERROR(TableOutput::Create(OutputContext(), number, &output));
-        created_tables_.push_back(number);
-      }
-      output->Add(key, merged.value(), parsed.sequence);
-      max_sequence_ = std::max(max_sequence_, raw(parsed.sequence));
-      ++report_->entries_written;
-      last_key.assign(key);
-      pending_bytes += key.size() + merged.value().size();
-      if (pending_bytes >= (uint64_t{1} << 20)) {
-        ZIGGY_RETURN_IF_ERROR(Advance(pending_bytes));
-        pending_bytes = 0;
+      ZIGGY_RETURN_IF_ERROR(reader.Next());
+      if (reader.Valid()) {
+        std::push_heap(heap.begin(), heap.end(), after);
+      } else {
+        heap.pop_back();
       }
     }
-    ZIGGY_RETURN_IF_ERROR(merged.status());
-    if (output != nullptr) ZIGGY_RETURN_IF_ERROR(FinishOutput(std::move(output)));
-    return env_->SyncDir(dbname_);
+    if (output != nullptr) ZIGGY_RETURN_IF_ERROR(FinishMergeOutput(std::move(output), merged));
+    readers.clear();
+    for (size_t i = begin; i < end; ++i) {
+      for (const TableFile& table : runs[i]) {
+        if (!table.staging) continue;
+        RemoveTable(OutputContext(), table.number);
+        std::erase(created_tables_, table.number);
+      }
+    }
+    return Status::OK();
+  }
+
+  // An intermediate output stays in the staging directory as the next table of *merged; a final
+  // one (merged == nullptr) moves into the DB directory (FinishOutput).
+  Status FinishMergeOutput(std::unique_ptr<TableOutput> output, TableRun* merged) {
+    if (merged == nullptr) return FinishOutput(std::move(output));
+    FileMetaData meta;
+    ZIGGY_RETURN_IF_ERROR(FinishTable(output.get(), &meta));
+    merged->push_back({TableFileName(staging_, meta.number), meta.number, meta.file_bytes, true});
+    return Status::OK();
   }
 
   // A finished output is synced (TableOutput::Finish): it moves into the DB directory under its
   // final name; Merge syncs the directory once all have moved.
   Status FinishOutput(std::unique_ptr<TableOutput> output) {
     FileMetaData meta;
-    ZIGGY_RETURN_IF_ERROR(output->Finish(&meta));
-    table_cache_->Evict(meta.number);
+    ZIGGY_RETURN_IF_ERROR(FinishTable(output.get(), &meta));
     ZIGGY_RETURN_IF_ERROR(env_->RenameFile(TableFileName(staging_, meta.number),
                                            TableFileName(dbname_, meta.number)));
     created_tables_.erase(std::find(created_tables_.begin(), created_tables_.end(), meta.number));
@@ -473,7 +612,7 @@ class Repairer {
   std::vector<std::string> manifests_;
   std::vector<std::string> lost_;       // names of unreadable tables
   std::vector<std::string> originals_;  // names of the tables and logs merged
-  std::vector<Input> inputs_;
+  std::vector<TableFile> inputs_;       // verified originals and replayed logs' tables
   // Tables in the staging directory (replayed logs' tables, merge outputs being written):
   // removed on destruction.
   std::vector<FileNumber> created_tables_;

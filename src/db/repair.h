@@ -23,7 +23,9 @@ struct RepairReport {
   std::vector<std::string> logs;         // logs replayed, with their record counts
   std::vector<std::string> log_damage;   // damaged log bytes skipped over
   uint64_t entries_written = 0;          // entries of the rebuilt tables
-  uint64_t duplicates_dropped = 0;       // entries present in both a table and a log
+  // Entries whose internal key another input held too (the same write in a table and a log, or
+  // sequence-0 versions of one key): the highest-numbered table's entry is kept.
+  uint64_t duplicates_dropped = 0;
   uint64_t tables_written = 0;
   uint64_t last_sequence = 0;
   // The new MANIFEST's file name, once CURRENT may name it: also set when RepairDB fails after

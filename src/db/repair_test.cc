@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -364,6 +365,179 @@ TEST_F(RepairTest, AFailedSyncAfterTheCurrentRenameKeepsWhatCurrentNames) {
   RepairReport again;
   s = Repair(&again);
   ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(Contents(), model_);
+}
+
+// The DB at `path` (the fixture's options), its value of `key` or "(none)".
+std::string ValueAt(const Options& options, const std::string& path, const std::string& key) {
+  std::unique_ptr<DB> db;
+  Status s = DB::Open(options, path, &db);
+  if (!s.ok()) return "(open failed: " + s.ToString() + ")";
+  std::string value;
+  s = db->Get(ReadOptions(), key, &value);
+  if (s.IsNotFound()) return "(none)";
+  if (!s.ok()) return "(" + s.ToString() + ")";
+  return value;
+}
+
+// Copies every file of `from` (no subdirectories) to a new directory `to`, as a crash would leave
+// them: the state of a DB that is open.
+void CopyDir(Env* env, const std::string& from, const std::string& to) {
+  ASSERT_TRUE(env->CreateDir(to).ok());
+  for (const std::string& name : Listing(env, from)) {
+    if (name == "." || name == "..") continue;
+    std::unique_ptr<SequentialFile> in;
+    ASSERT_TRUE(env->NewSequentialFile(from + "/" + name, &in).ok()) << name;
+    std::unique_ptr<WritableFile> out;
+    ASSERT_TRUE(env->NewWritableFile(to + "/" + name, &out).ok()) << name;
+    std::string scratch(1 << 16, '\0');
+    while (true) {
+      std::string_view chunk;
+      ASSERT_TRUE(in->Read(scratch.size(), &chunk, scratch.data()).ok()) << name;
+      if (chunk.empty()) break;
+      ASSERT_TRUE(out->Append(chunk).ok());
+    }
+    ASSERT_TRUE(out->Sync().ok());
+    ASSERT_TRUE(out->Close().ok());
+  }
+  ASSERT_TRUE(env->SyncDir(to).ok());
+}
+
+// Removes every MANIFEST and CURRENT of `dir`.
+void RemoveManifests(Env* env, const std::string& dir) {
+  for (const std::string& name : Listing(env, dir)) {
+    FileNumber number{};
+    FileType type{};
+    if (ParseFileName(name, &number, &type) &&
+        (type == FileType::kManifestFile || type == FileType::kCurrentFile)) {
+      ASSERT_TRUE(env->RemoveFile(dir + "/" + name).ok()) << name;
+    }
+  }
+}
+
+// Two bottommost compactions each wrote "k" at sequence 0; the first one's table is pinned, so
+// it is still there when every MANIFEST is lost. Equal internal keys: the table with the higher
+// number (written later) holds the newer value.
+TEST_F(RepairTest, OfEqualKeysTheLaterTableWins) {
+  const std::string copy = root_ + "/copy";
+  {
+    std::unique_ptr<DB> db = Open();
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->Put(WriteOptions(), "k", "old").ok());
+    ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
+    std::unique_ptr<Iterator> pin = db->NewIterator(ReadOptions());
+    ASSERT_TRUE(db->Put(WriteOptions(), "k", "new").ok());
+    ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
+    fs::copy(db_, copy, fs::copy_options::recursive);
+    pin.reset();
+    ASSERT_TRUE(db->Close().ok());
+  }
+  RemoveManifests(Env::Default(), copy);
+  RepairReport report;
+  Status s = RepairDB(copy, options_, &report, RepairProgress());
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(report.tables_kept.size(), 2u);
+  EXPECT_EQ(ValueAt(options_, copy, "k"), "new");
+}
+
+// Records the most files open at once (FaultInjectionEnv::open_file_count) since Reset.
+class MaxOpenFilesEnv final : public FaultInjectionEnv {
+ public:
+  void Reset() { max_open_ = 0; }
+  uint64_t max_open() const { return max_open_; }
+  Status NewSequentialFile(const std::string& path,
+                           std::unique_ptr<SequentialFile>* result) override {
+    return Note(FaultInjectionEnv::NewSequentialFile(path, result));
+  }
+  Status NewRandomAccessFile(const std::string& path,
+                             std::unique_ptr<RandomAccessFile>* result) override {
+    return Note(FaultInjectionEnv::NewRandomAccessFile(path, result));
+  }
+  Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* result) override {
+    return Note(FaultInjectionEnv::NewWritableFile(path, result));
+  }
+
+ private:
+  Status Note(Status s) {
+    max_open_ = std::max(max_open_, open_file_count());
+    return s;
+  }
+  uint64_t max_open_ = 0;
+};
+
+// More tables than max_open_files: the repair has at most max_open_files files open at once, so
+// it merges in more than one pass. Each table holds "k" with sequence 0 (24 bottommost
+// compactions, each output pinned by an iterator, every MANIFEST then lost): the last one's value
+// wins across the passes.
+TEST_F(RepairTest, MoreTablesThanMaxOpenFilesAreMergedAFewAtATime) {
+  MaxOpenFilesEnv env;
+  options_.env = &env;
+  db_ = "/db";
+  const std::string copy = "/copy";
+  constexpr int kTables = 24;
+  {
+    std::unique_ptr<DB> db = Open();
+    ASSERT_NE(db, nullptr);
+    std::vector<std::unique_ptr<Iterator>> pins;
+    for (int i = 0; i < kTables; ++i) {
+      ASSERT_TRUE(db->Put(WriteOptions(), "k", "v" + std::to_string(i)).ok());
+      ASSERT_TRUE(db->Put(WriteOptions(), "a" + std::to_string(i), "x").ok());
+      ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
+      pins.push_back(db->NewIterator(ReadOptions()));
+    }
+    CopyDir(&env, db_, copy);
+    pins.clear();
+    ASSERT_TRUE(db->Close().ok());
+  }
+  RemoveManifests(&env, copy);
+  options_.max_open_files = 16;
+  env.Reset();
+  RepairReport report;
+  Status s = RepairDB(copy, options_, &report, RepairProgress());
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(report.tables_kept.size(), static_cast<size_t>(kTables));
+  EXPECT_LE(env.max_open(), static_cast<uint64_t>(options_.max_open_files));
+  EXPECT_EQ(ValueAt(options_, copy, "k"), "v" + std::to_string(kTables - 1));
+  for (int i = 0; i < kTables; ++i)
+    EXPECT_EQ(ValueAt(options_, copy, "a" + std::to_string(i)), "x") << i;
+}
+
+// The same with real file descriptors: a forked child whose RLIMIT_NOFILE is below the number of
+// tables repairs the DB.
+TEST_F(RepairTest, ADbWithMoreTablesThanTheFileLimitIsRepaired) {
+  options_.l0_compaction_trigger = 1000;  // every flush stays an L0 table
+  options_.l0_slowdown_trigger = 1000;
+  options_.l0_stop_trigger = 1000;
+  constexpr int kTables = 80;
+  {
+    std::unique_ptr<DB> db = Open();
+    ASSERT_NE(db, nullptr);
+    for (int i = 0; i < kTables; ++i) {
+      ASSERT_TRUE(db->Put(WriteOptions(), "k", "v" + std::to_string(i)).ok());
+      ASSERT_TRUE(db->Put(WriteOptions(), "a" + std::to_string(i), "x").ok());
+      model_["a" + std::to_string(i)] = "x";
+      ASSERT_TRUE(db->Flush().ok());
+    }
+    model_["k"] = "v" + std::to_string(kTables - 1);
+    ASSERT_TRUE(db->Close().ok());
+  }
+  ASSERT_GE(Files(FileType::kTableFile).size(), static_cast<size_t>(kTables));
+  fs::remove(CurrentFileName(db_));
+  options_.max_open_files = 32;
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const rlimit limit{48, 48};
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(2);
+    RepairReport report;
+    Status s = RepairDB(db_, options_, &report, RepairProgress());
+    if (!s.ok()) std::fprintf(stderr, "repair: %s\n", s.ToString().c_str());
+    _exit(s.ok() && report.lost.empty() ? 0 : 1);
+  }
+  int wait_status = 0;
+  ASSERT_EQ(waitpid(child, &wait_status, 0), child);
+  ASSERT_TRUE(WIFEXITED(wait_status));
+  ASSERT_EQ(WEXITSTATUS(wait_status), 0);
   EXPECT_EQ(Contents(), model_);
 }
 
