@@ -43,8 +43,12 @@ ExitCode RunRepair(const RepairArgs& args) {
                        s);
   }
   if (!s.ok()) return ReportError("repair", "FAILED, the directory is as it was", s);
+  for (const std::string& line : report.manifests)
+    fmt::print("read {}\n", line);
   for (const std::string& line : report.tables_kept)
     fmt::print("kept table {}\n", line);
+  for (const std::string& line : report.retired)
+    fmt::print("set aside retired table {}\n", line);
   for (const std::string& line : report.logs)
     fmt::print("replayed log {}\n", line);
   for (const std::string& line : report.lost)

@@ -11,7 +11,9 @@
 #include "db/repair.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -166,6 +168,7 @@ class Repairer {
     ZIGGY_RETURN_IF_ERROR(env_->LockFile(LockFileName(dbname_), &lock));
     Status s = RemoveStaging();
     if (s.ok()) s = Scan();
+    if (s.ok()) s = ReadManifests();
     if (s.ok()) s = CheckTables();
     if (s.ok()) s = ReplayLogs();
     if (s.ok()) s = Merge();
@@ -241,44 +244,132 @@ class Repairer {
         log_numbers_.push_back(number);
         total_bytes_ += 2 * bytes;  // replayed, then merged
       } else if (type == FileType::kManifestFile) {
-        manifests_.push_back(name);
+        manifest_numbers_.push_back(number);
       }
     }
     std::sort(table_numbers_.begin(), table_numbers_.end());
+    std::sort(manifest_numbers_.begin(), manifest_numbers_.end());
     std::sort(log_numbers_.begin(), log_numbers_.end());
     return Status::OK();
   }
 
-  // Opens every table and verifies every block. A table that reads as damaged (Corruption:
-  // a checksum mismatch, a bad format, a truncation) goes to lost/. Any other failure (an I/O
-  // error such as EACCES, EMFILE or EIO; another comparator; a newer format) says nothing
-  // about the bytes and fails the repair, before anything in the directory has changed.
-  Status CheckTables() {
-    for (FileNumber number : table_numbers_) {
-      const std::string path = TableFileName(dbname_, number);
-      TableFile input{path, number};
-      Status s = env_->GetFileSize(path, &input.file_bytes);
-      std::unique_ptr<RandomAccessFile> file;
-      if (s.ok()) s = env_->NewRandomAccessFile(path, &file);
-      // Closed again at once: the merge opens tables a bounded number at a time.
-      std::unique_ptr<TableReader> reader;
-      if (s.ok()) s = TableReader::Open(table_options_, std::move(file), input.file_bytes, &reader);
-      if (s.ok()) s = reader->VerifyChecksums();
-      if (!s.ok() && !s.IsCorruption()) return s;
-      if (!s.ok()) {
-        lost_.push_back(path.substr(dbname_.size() + 1));
-        Note(&report_->lost, path.substr(dbname_.size() + 1) + ": " + s.ToString());
-        ZIGGY_RETURN_IF_ERROR(Advance(2 * input.file_bytes));
-        continue;
+  // Every intact edit of every MANIFEST, oldest MANIFEST first, as far as the repair uses them
+  // (FindRetiredTables). Damage is skipped over: each edit is one checksummed record, applied
+  // whole or not at all, so an edit read after damage is as true as one before it. A MANIFEST
+  // that cannot be read (an I/O error) fails the repair.
+  Status ReadManifests() {
+    for (FileNumber number : manifest_numbers_) {
+      const std::string name = ManifestFileName(dbname_, number).substr(dbname_.size() + 1);
+      std::unique_ptr<SequentialFile> file;
+      ZIGGY_RETURN_IF_ERROR(env_->NewSequentialFile(dbname_ + "/" + name, &file));
+      DamageReporter reporter(name, &report_->manifests);
+      wal::Reader reader(std::move(file), raw(number), &reporter);
+      std::string record;
+      uint64_t edits = 0;
+      while (reader.ReadRecord(&record)) {
+        VersionEdit edit;
+        if (Status s = edit.DecodeFrom(record); !s.ok()) {
+          Note(&report_->manifests, name + ": edit at offset " +
+                                        std::to_string(reader.last_record_offset()) +
+                                        " skipped: " + s.ToString());
+          continue;
+        }
+        ++edits;
+        ManifestEdit read{name, {}, {}};
+        for (const auto& [level, removed] : edit.removed_files())
+          read.removed.push_back(removed);
+        for (const auto& [level, added] : edit.added_files())
+          read.added.push_back(added.number);
+        if (!read.removed.empty() || !read.added.empty()) edits_.push_back(std::move(read));
       }
-      originals_.push_back(path.substr(dbname_.size() + 1));
-      Note(&report_->tables_kept, path.substr(dbname_.size() + 1) + ": " +
-                                      std::to_string(reader->properties().num_entries) +
-                                      " entries");
-      ZIGGY_RETURN_IF_ERROR(Advance(input.file_bytes));
-      inputs_.push_back(std::move(input));
+      ZIGGY_RETURN_IF_ERROR(reader.io_status());
+      Note(&report_->manifests, name + ": " + std::to_string(edits) + " edits");
     }
     return Status::OK();
+  }
+
+  // Opens every table, verifies every block and closes it again (the merge opens tables a
+  // bounded number at a time). A table that reads as damaged (Corruption: a checksum mismatch,
+  // a bad format, a truncation) goes to lost/. Any other failure (an I/O error such as EACCES,
+  // EMFILE or EIO; another comparator; a newer format) says nothing about the bytes and fails
+  // the repair, before anything in the directory has changed. Then the tables a MANIFEST had
+  // retired are set aside (FindRetiredTables) and the rest are the merge's inputs.
+  Status CheckTables() {
+    struct Checked {
+      TableFile file;
+      uint64_t entries = 0;
+      std::string damage;  // empty: verified
+    };
+    std::vector<Checked> checked;
+    std::set<FileNumber> verified;
+    for (FileNumber number : table_numbers_) {
+      Checked table{{TableFileName(dbname_, number), number}};
+      Status s = env_->GetFileSize(table.file.path, &table.file.file_bytes);
+      std::unique_ptr<RandomAccessFile> file;
+      if (s.ok()) s = env_->NewRandomAccessFile(table.file.path, &file);
+      std::unique_ptr<TableReader> reader;
+      if (s.ok()) {
+        s = TableReader::Open(table_options_, std::move(file), table.file.file_bytes, &reader);
+      }
+      if (s.ok()) s = reader->VerifyChecksums();
+      if (!s.ok() && !s.IsCorruption()) return s;
+      if (s.ok()) {
+        table.entries = reader->properties().num_entries;
+        verified.insert(number);
+      } else {
+        table.damage = s.ToString();
+      }
+      ZIGGY_RETURN_IF_ERROR(Advance(table.file.file_bytes));
+      checked.push_back(std::move(table));
+    }
+    const std::map<FileNumber, std::string> retired = FindRetiredTables(verified);
+    for (Checked& table : checked) {
+      const std::string name = table.file.path.substr(dbname_.size() + 1);
+      if (auto it = retired.find(table.file.number); it != retired.end()) {
+        originals_.push_back(name);
+        Note(&report_->retired, name + ": retired by an edit of " + it->second);
+        ZIGGY_RETURN_IF_ERROR(Advance(table.file.file_bytes));  // its share of the merge
+      } else if (!table.damage.empty()) {
+        lost_.push_back(name);
+        Note(&report_->lost, name + ": " + table.damage);
+        ZIGGY_RETURN_IF_ERROR(Advance(table.file.file_bytes));
+      } else {
+        originals_.push_back(name);
+        Note(&report_->tables_kept, name + ": " + std::to_string(table.entries) + " entries");
+        inputs_.push_back(std::move(table.file));
+      }
+    }
+    return Status::OK();
+  }
+
+  // The tables that a MANIFEST edit retired (a compaction's inputs that an iterator pinned, or
+  // that a crash left before their deletion), each with the MANIFEST that says so. Merged, such
+  // a table could bring back an older value over a newer one whose sequence the compaction set
+  // to 0, or a key whose tombstone the compaction dropped. A table counts as retired if an edit
+  // removed it, no later edit (nor the same one: a move to another level) added it again, and
+  // that edit is whole here: every table it added is in the directory and verified, or was
+  // retired in turn by an edit that is whole. The edit that removed a compaction's inputs added
+  // its outputs; if they are missing or damaged, the edit may never have been installed (a
+  // MANIFEST whose CURRENT rename failed, its outputs since deleted as unnamed) or its outputs
+  // are lost: either way the inputs may hold the only copy of their data, and are merged.
+  std::map<FileNumber, std::string> FindRetiredTables(const std::set<FileNumber>& verified) const {
+    std::map<FileNumber, std::string> retired;
+    std::set<FileNumber> added_later;
+    for (auto edit = edits_.rbegin(); edit != edits_.rend(); ++edit) {
+      const bool whole = std::all_of(edit->added.begin(), edit->added.end(), [&](FileNumber t) {
+        return verified.contains(t) || retired.contains(t);
+      });
+      if (whole) {
+        for (FileNumber removed : edit->removed) {
+          if (!added_later.contains(removed) &&
+              std::find(edit->added.begin(), edit->added.end(), removed) == edit->added.end()) {
+            retired.emplace(removed, edit->manifest);
+          }
+        }
+      }
+      added_later.insert(edit->added.begin(), edit->added.end());
+    }
+    return retired;
   }
 
   // Each log on its own (their order and links do not matter: the merge orders by sequence):
@@ -574,8 +665,8 @@ class Repairer {
   // Best effort once committed: a file left in place is obsolete, and the next Open deletes it
   // (its contents are in the new tables).
   void MoveOriginalsAside() {
-    for (const std::string& name : manifests_)
-      originals_.push_back(name);
+    for (FileNumber number : manifest_numbers_)
+      originals_.push_back(ManifestFileName(dbname_, number).substr(dbname_.size() + 1));
     if (originals_.empty()) return;
     const std::string dir = dbname_ + "/repair-old-" + std::to_string(raw(manifest_number_));
     if (!env_->CreateDir(dir).ok()) return;
@@ -609,10 +700,19 @@ class Repairer {
   uint64_t total_bytes_ = 0;
   std::vector<FileNumber> table_numbers_;
   std::vector<FileNumber> log_numbers_;
-  std::vector<std::string> manifests_;
-  std::vector<std::string> lost_;       // names of unreadable tables
-  std::vector<std::string> originals_;  // names of the tables and logs merged
-  std::vector<TableFile> inputs_;       // verified originals and replayed logs' tables
+  std::vector<FileNumber> manifest_numbers_;
+  // The edits of the MANIFESTs that add or remove tables, in the order they were written (a
+  // MANIFEST numbered higher was written later).
+  struct ManifestEdit {
+    std::string manifest;  // its file name
+    std::vector<FileNumber> removed;
+    std::vector<FileNumber> added;
+  };
+  std::vector<ManifestEdit> edits_;
+  std::vector<std::string> lost_;  // names of unreadable tables
+  // Names of the tables and logs merged or set aside as retired: moved aside once committed.
+  std::vector<std::string> originals_;
+  std::vector<TableFile> inputs_;  // verified originals and replayed logs' tables
   // Tables in the staging directory (replayed logs' tables, merge outputs being written):
   // removed on destruction.
   std::vector<FileNumber> created_tables_;

@@ -20,9 +20,13 @@ namespace ziggydb {
 struct RepairReport {
   std::vector<std::string> tables_kept;  // readable tables whose entries were rewritten
   std::vector<std::string> lost;         // unreadable files moved to lost/, with the reason
-  std::vector<std::string> logs;         // logs replayed, with their record counts
-  std::vector<std::string> log_damage;   // damaged log bytes skipped over
-  uint64_t entries_written = 0;          // entries of the rebuilt tables
+  // Tables a readable MANIFEST edit had retired (a compaction's inputs not deleted yet): not
+  // merged, moved aside with the originals.
+  std::vector<std::string> retired;
+  std::vector<std::string> manifests;   // MANIFESTs read, with their edits, and damage skipped
+  std::vector<std::string> logs;        // logs replayed, with their record counts
+  std::vector<std::string> log_damage;  // damaged log bytes skipped over
+  uint64_t entries_written = 0;         // entries of the rebuilt tables
   // Entries whose internal key another input held too (the same write in a table and a log, or
   // sequence-0 versions of one key): the highest-numbered table's entry is kept.
   uint64_t duplicates_dropped = 0;

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -26,6 +27,7 @@
 #include "env/counting_env.h"
 #include "env/fault_env.h"
 #include "util/status_macros.h"
+#include "wal/log_reader.h"
 #include "wal/log_writer.h"
 #include "ziggydb/db.h"
 #include "ziggydb/env.h"
@@ -438,6 +440,118 @@ TEST_F(RepairTest, OfEqualKeysTheLaterTableWins) {
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(report.tables_kept.size(), 2u);
   EXPECT_EQ(ValueAt(options_, copy, "k"), "new");
+}
+
+// The tables of `dir`, ascending by number.
+std::vector<std::string> TablesIn(const std::string& dir) {
+  std::vector<std::pair<uint64_t, std::string>> tables;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    FileNumber number{};
+    FileType type{};
+    if (ParseFileName(entry.path().filename().string(), &number, &type) &&
+        type == FileType::kTableFile) {
+      tables.emplace_back(raw(number), entry.path().string());
+    }
+  }
+  std::sort(tables.begin(), tables.end());
+  std::vector<std::string> out;
+  for (auto& [number, path] : tables)
+    out.push_back(std::move(path));
+  return out;
+}
+
+// A compaction retired a table that an open iterator still pins, and the directory is copied to
+// `copy` in that state (as a crash would leave it): the retired table holds "k" = "old" (at a
+// nonzero sequence) and "gone" = "x"; the compaction's output holds "k" = "new" at sequence 0
+// and nothing of "gone", whose tombstone it dropped. `after` runs with the DB still open, the
+// table pinned, before the copy.
+void CopyWithARetiredTable(const Options& options, const std::string& db_path,
+                           const std::string& copy, const std::function<void(DB*)>& after) {
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, db_path, &db).ok());
+  ASSERT_TRUE(db->Put(WriteOptions(), "k", "old").ok());
+  ASSERT_TRUE(db->Put(WriteOptions(), "gone", "x").ok());
+  ASSERT_TRUE(db->Flush().ok());
+  std::unique_ptr<Iterator> pin = db->NewIterator(ReadOptions());
+  ASSERT_TRUE(db->Put(WriteOptions(), "k", "new").ok());
+  ASSERT_TRUE(db->Delete(WriteOptions(), "gone").ok());
+  ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
+  if (after) after(db.get());
+  fs::copy(db_path, copy, fs::copy_options::recursive);
+  pin.reset();
+  ASSERT_TRUE(db->Close().ok());
+  // The retired table and the compaction's output (and any later table).
+  ASSERT_GE(TablesIn(copy).size(), 2u);
+}
+
+TEST_F(RepairTest, TablesTheManifestRetiredAreSetAsideNotMerged) {
+  const std::string copy = root_ + "/copy";
+  CopyWithARetiredTable(options_, db_, copy, nullptr);
+  const std::string retired = fs::path(TablesIn(copy).front()).filename().string();
+  fs::remove(CurrentFileName(copy));
+  RepairReport report;
+  Status s = RepairDB(copy, options_, &report, RepairProgress());
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(ValueAt(options_, copy, "k"), "new");
+  EXPECT_EQ(ValueAt(options_, copy, "gone"), "(none)");
+  ASSERT_EQ(report.retired.size(), 1u);
+  EXPECT_NE(report.retired[0].find(retired), std::string::npos) << report.retired[0];
+  // Set aside with the originals, not deleted.
+  EXPECT_TRUE(fs::exists(report.moved_dir + "/" + retired)) << report.moved_dir;
+}
+
+// A MANIFEST cut short (here its last edit, a flush) is read up to the damage: a retirement
+// recorded before it still holds (the edit that recorded it also added the compaction's output),
+// and the table the lost edit added is merged as a table no MANIFEST names.
+TEST_F(RepairTest, RetirementsBeforeATruncatedManifestsDamageHold) {
+  const std::string copy = root_ + "/copy";
+  CopyWithARetiredTable(options_, db_, copy, [](DB* db) {
+    ASSERT_TRUE(db->Put(WriteOptions(), "z", "1").ok());
+    ASSERT_TRUE(db->Flush().ok());
+  });
+  std::string manifest;
+  ASSERT_TRUE(ReadCurrentFile(Env::Default(), copy, &manifest).ok());
+  FileNumber number{};
+  FileType type{};
+  ASSERT_TRUE(ParseFileName(manifest, &number, &type));
+  manifest = copy + "/" + manifest;
+  uint64_t last_edit = 0;
+  {
+    std::unique_ptr<SequentialFile> file;
+    ASSERT_TRUE(Env::Default()->NewSequentialFile(manifest, &file).ok());
+    wal::Reader reader(std::move(file), raw(number), nullptr);
+    std::string record;
+    while (reader.ReadRecord(&record))
+      last_edit = reader.last_record_offset();
+  }
+  ASSERT_GT(last_edit, 0u);
+  fs::resize_file(manifest, last_edit + 3);  // a torn header
+  fs::remove(CurrentFileName(copy));
+  RepairReport report;
+  Status s = RepairDB(copy, options_, &report, RepairProgress());
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(report.retired.size(), 1u);
+  EXPECT_EQ(ValueAt(options_, copy, "k"), "new");
+  EXPECT_EQ(ValueAt(options_, copy, "gone"), "(none)");
+  EXPECT_EQ(ValueAt(options_, copy, "z"), "1");
+}
+
+// The compaction's output is gone (as if its edit had never been installed and the output had
+// been deleted as unnamed): the table the edit retired holds the only copy of its data, so it is
+// merged rather than set aside.
+TEST_F(RepairTest, ARetirementWhoseOutputIsMissingDoesNotHold) {
+  const std::string copy = root_ + "/copy";
+  CopyWithARetiredTable(options_, db_, copy, nullptr);
+  const std::vector<std::string> tables = TablesIn(copy);
+  ASSERT_EQ(tables.size(), 2u);
+  fs::remove(tables.back());
+  fs::remove(CurrentFileName(copy));
+  RepairReport report;
+  Status s = RepairDB(copy, options_, &report, RepairProgress());
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(report.retired.empty());
+  EXPECT_EQ(ValueAt(options_, copy, "k"), "old");
+  EXPECT_EQ(ValueAt(options_, copy, "gone"), "x");
 }
 
 // Records the most files open at once (FaultInjectionEnv::open_file_count) since Reset.
