@@ -1,18 +1,21 @@
 // RepairDB (repair.h). Order, so that a crash anywhere leaves either the directory as it was (plus
 // complete tables no MANIFEST names, which the next repair merges again and the next Open
 // deletes, and the staging directory, which the next repair removes) or the repaired DB: remove
-// a staging directory a killed repair left; verify every table (read-only); replay every log
-// into temporary tables; merge all of them into new tables, each synced; all of these are
-// written in the staging directory <db>/repair-tmp, so that a half-written one is never taken
-// for a damaged table of the DB; rename the new tables into the DB directory and sync it; move
-// unreadable tables to lost/; create an empty log and a new MANIFEST naming the new tables,
-// synced; point CURRENT at it (temp file + rename); only then move the originals aside.
+// a staging directory a killed repair left; read every MANIFEST's intact edits (read-only);
+// verify every table (read-only); set aside the tables and logs those edits say are superseded;
+// replay the other logs as Open would into temporary tables; merge them and the tables into new
+// tables, each synced; all of these are written in the staging directory <db>/repair-tmp, so
+// that a half-written one is never taken for a damaged table of the DB; rename the new tables
+// into the DB directory and sync it; move unreadable tables to lost/ and the logs after the
+// WAL's end to repair-old-<N>; create an empty log and a new MANIFEST-<N> naming the new
+// tables, synced; point CURRENT at it (temp file + rename); only then move the originals aside.
 // docs/design/recovery.md, "Repair".
 #include "db/repair.h"
 
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -21,6 +24,7 @@
 #include "base/dbformat.h"
 #include "db/filename.h"
 #include "db/internal_filter_policy.h"
+#include "db/recovery.h"
 #include "db/table_cache.h"
 #include "db/table_output.h"
 #include "db/version_edit.h"
@@ -159,6 +163,13 @@ class Repairer {
     if (!committed_) {
       for (const FileMetaData& meta : outputs_)
         env_->RemoveFile(TableFileName(dbname_, meta.number)).PermitUncheckedError();
+      for (const auto& [from, to] : moved_before_commit_)
+        env_->RenameFile(to, from).PermitUncheckedError();
+      if (!moved_before_commit_.empty()) {
+        env_->SyncDir(dbname_).PermitUncheckedError();
+        env_->SyncDir(aside_dir_).PermitUncheckedError();
+      }
+      if (aside_dir_created_) env_->RemoveDir(aside_dir_).PermitUncheckedError();
     }
     if (staging_created_) env_->RemoveDir(staging_).PermitUncheckedError();
   }
@@ -275,12 +286,14 @@ class Repairer {
           continue;
         }
         ++edits;
-        ManifestEdit read{name, {}, {}};
+        ManifestEdit read{name, {}, {}, edit.log_number()};
         for (const auto& [level, removed] : edit.removed_files())
           read.removed.push_back(removed);
         for (const auto& [level, added] : edit.added_files())
           read.added.push_back(added.number);
-        if (!read.removed.empty() || !read.added.empty()) edits_.push_back(std::move(read));
+        if (!read.removed.empty() || !read.added.empty() || read.log_number) {
+          edits_.push_back(std::move(read));
+        }
       }
       ZIGGY_RETURN_IF_ERROR(reader.io_status());
       Note(&report_->manifests, name + ": " + std::to_string(edits) + " edits");
@@ -322,7 +335,7 @@ class Repairer {
       ZIGGY_RETURN_IF_ERROR(Advance(table.file.file_bytes));
       checked.push_back(std::move(table));
     }
-    const std::map<FileNumber, std::string> retired = FindRetiredTables(verified);
+    const std::map<FileNumber, std::string> retired = FindSuperseded(verified);
     for (Checked& table : checked) {
       const std::string name = table.file.path.substr(dbname_.size() + 1);
       if (auto it = retired.find(table.file.number); it != retired.end()) {
@@ -342,17 +355,19 @@ class Repairer {
     return Status::OK();
   }
 
-  // The tables that a MANIFEST edit retired (a compaction's inputs that an iterator pinned, or
-  // that a crash left before their deletion), each with the MANIFEST that says so. Merged, such
-  // a table could bring back an older value over a newer one whose sequence the compaction set
-  // to 0, or a key whose tombstone the compaction dropped. A table counts as retired if an edit
-  // removed it, no later edit (nor the same one: a move to another level) added it again, and
-  // that edit is whole here: every table it added is in the directory and verified, or was
-  // retired in turn by an edit that is whole. The edit that removed a compaction's inputs added
-  // its outputs; if they are missing or damaged, the edit may never have been installed (a
-  // MANIFEST whose CURRENT rename failed, its outputs since deleted as unnamed) or its outputs
-  // are lost: either way the inputs may hold the only copy of their data, and are merged.
-  std::map<FileNumber, std::string> FindRetiredTables(const std::set<FileNumber>& verified) const {
+  // What the MANIFEST edits say is superseded: returns the tables an edit retired (a
+  // compaction's inputs that an iterator pinned, or that a crash left before their deletion),
+  // each with the MANIFEST that says so, and sets obsolete_below_ to the largest log number an
+  // edit recorded (the logs below it are in tables: a flush's edit adds the table and raises the
+  // log number together). Merged, a retired table or an obsolete log could bring back an older
+  // value over a newer one whose sequence a compaction set to 0, or a key whose tombstone it
+  // dropped. An edit counts only if it is whole here: every table it added is in the directory
+  // and verified, or was retired in turn by a whole edit. If not, the edit may never have been
+  // installed (a MANIFEST whose CURRENT rename failed, its tables since deleted as unnamed) or
+  // its tables are lost: either way what it superseded may hold the only copy of their data,
+  // and is merged. A removed table counts as retired unless a later edit (or the same one: a
+  // move to another level) added it again.
+  std::map<FileNumber, std::string> FindSuperseded(const std::set<FileNumber>& verified) {
     std::map<FileNumber, std::string> retired;
     std::set<FileNumber> added_later;
     for (auto edit = edits_.rbegin(); edit != edits_.rend(); ++edit) {
@@ -366,61 +381,86 @@ class Repairer {
             retired.emplace(removed, edit->manifest);
           }
         }
+        if (edit->log_number && raw(*edit->log_number) > raw(obsolete_below_)) {
+          obsolete_below_ = *edit->log_number;
+          obsolete_below_manifest_ = edit->manifest;
+        }
       }
       added_later.insert(edit->added.begin(), edit->added.end());
     }
     return retired;
   }
 
-  // Each log on its own (their order and links do not matter: the merge orders by sequence):
-  // every intact batch is kept, damaged bytes are skipped and reported.
+  // The logs below obsolete_below_ are set aside: their writes are in tables, and older
+  // versions of keys a compaction has since rewritten with sequence 0 or deleted. The others are
+  // replayed as Open replays them (ReplayWal, per options.wal_recovery_mode): in order, each
+  // checked against the head of the next (a torn older log ends the WAL in the default and
+  // point-in-time modes, docs/design/recovery.md "Older logs"), so that the repaired DB is a
+  // prefix of the writes. Damage Open would refuse fails the repair; the logs a stop leaves
+  // unread are set aside (not_replayed_) and reported.
   Status ReplayLogs() {
-    for (FileNumber number : log_numbers_) {
-      const std::string path = LogFileName(dbname_, number);
-      std::unique_ptr<SequentialFile> file;
-      ZIGGY_RETURN_IF_ERROR(env_->NewSequentialFile(path, &file));
-      uint64_t log_bytes = 0;
-      ZIGGY_RETURN_IF_ERROR(env_->GetFileSize(path, &log_bytes));
-      DamageReporter reporter(path.substr(dbname_.size() + 1), &report_->log_damage);
-      wal::Reader reader(std::move(file), raw(number), &reporter);
-      std::string record;
-      uint64_t records = 0;
-      std::shared_ptr<MemTable> mem;
-      while (reader.ReadRecord(&record)) {
-        WriteBatch batch;
-        Status s = WriteBatchInternal::SetContents(&batch, record);
-        if (s.ok() && WriteBatchInternal::Count(batch) == 0) continue;  // nothing to apply
-        if (!s.ok() || !WriteBatchInternal::SequencesInRange(batch)) {
-          Note(&report_->log_damage, path.substr(dbname_.size() + 1) + ": record at offset " +
-                                         std::to_string(reader.last_record_offset()) +
-                                         " is not a valid batch");
-          continue;
-        }
-        if (mem == nullptr) mem = std::make_shared<MemTable>(icmp_);
-        ZIGGY_RETURN_IF_ERROR(WriteBatchInternal::InsertInto(batch, mem.get()));
-        max_sequence_ = std::max(max_sequence_, raw(WriteBatchInternal::Sequence(batch)) +
-                                                    WriteBatchInternal::Count(batch) - 1);
-        ++records;
-        if (mem->ApproximateMemoryBytes() >= options_.memtable_bytes) {
-          ZIGGY_RETURN_IF_ERROR(WriteMemTable(*mem));
-          mem.reset();
-        }
+    auto first = log_numbers_.begin();
+    for (; first != log_numbers_.end() && raw(*first) < raw(obsolete_below_); ++first) {
+      const std::string name = LogFileName(dbname_, *first).substr(dbname_.size() + 1);
+      originals_.push_back(name);
+      Note(&report_->logs_obsolete, name + ": older than log " +
+                                        std::to_string(raw(obsolete_below_)) + " of " +
+                                        obsolete_below_manifest_ + " (its writes are in tables)");
+      ZIGGY_RETURN_IF_ERROR(Advance(FileBytes(LogFileName(dbname_, *first))));
+    }
+    if (first == log_numbers_.end()) return Status::OK();
+    WalReplayInputs in;
+    in.env = env_;
+    in.dbname = dbname_;
+    in.icmp = &icmp_;
+    in.mode = options_.wal_recovery_mode;
+    in.memtable_bytes = options_.memtable_bytes;
+    in.log_number = *first;  // the first log left: it exists, as ReplayWal requires
+    in.write_table = [this](const MemTable& mem, FileMetaData* meta) {
+      return WriteMemTable(mem, meta);
+    };
+    in.new_file_number = [this] { return NewFileNumber(); };
+    in.mark_file_number_used = [this](FileNumber number) {
+      next_number_ = std::max(next_number_, raw(number) + 1);
+    };
+    in.info_log = options_.info_log.get();
+    WalReplayResult result;
+    ZIGGY_RETURN_IF_ERROR(ReplayWal(in, &result));
+    for (const std::string& where : result.dropped)
+      Note(&report_->log_damage, "dropped a torn tail: " + where);
+    for (const std::string& where : result.skipped)
+      Note(&report_->log_damage, "skipped: " + where);
+    if (!result.stopped_at.empty()) {
+      Note(&report_->log_damage, "replay stopped (point-in-time): " + result.stopped_at);
+    }
+    for (size_t i = 0; i < result.logs.size(); ++i) {
+      const std::string path = LogFileName(dbname_, result.logs[i]);
+      const std::string name = path.substr(dbname_.size() + 1);
+      if (i < result.records_per_log.size()) {
+        originals_.push_back(name);
+        Note(&report_->logs, name + ": " + std::to_string(result.records_per_log[i]) + " records");
+      } else {
+        not_replayed_.push_back(name);
+        Note(&report_->logs_not_replayed, name + ": the WAL ends before it");
       }
-      ZIGGY_RETURN_IF_ERROR(reader.io_status());
-      if (mem != nullptr) ZIGGY_RETURN_IF_ERROR(WriteMemTable(*mem));
-      originals_.push_back(path.substr(dbname_.size() + 1));
-      Note(&report_->logs,
-           path.substr(dbname_.size() + 1) + ": " + std::to_string(records) + " records");
-      ZIGGY_RETURN_IF_ERROR(Advance(log_bytes));
+      ZIGGY_RETURN_IF_ERROR(Advance(FileBytes(path)));
     }
     return Status::OK();
   }
 
-  // A recovered memtable as a temporary table, merged with the others and removed after.
-  Status WriteMemTable(const MemTable& mem) {
+  // The size of a file Scan found (0 if it cannot be read: only the progress estimate uses it).
+  uint64_t FileBytes(const std::string& path) const {
+    uint64_t bytes = 0;
+    env_->GetFileSize(path, &bytes).PermitUncheckedError();
+    return bytes;
+  }
+
+  // A recovered memtable as temporary table meta->number (ReplayWal's write_table), merged with
+  // the others and removed after.
+  Status WriteMemTable(const MemTable& mem, FileMetaData* meta) {
     std::unique_ptr<Iterator> iter = mem.NewIterator();
     iter->SeekToFirst();
-    const FileNumber number = NewFileNumber();
+    const FileNumber number = meta->number;
     std::unique_ptr<TableOutput> output;
     ZIGGY_RETURN_IF_ERROR(TableOutput::Create(OutputContext(), number, &output));
     created_tables_.push_back(number);
@@ -429,9 +469,9 @@ class Repairer {
       if (!ParseInternalKey(iter->key(), &parsed)) continue;  // never: the memtable's own keys
       output->Add(iter->key(), iter->value(), parsed.sequence);
     }
-    FileMetaData meta;
-    ZIGGY_RETURN_IF_ERROR(FinishTable(output.get(), &meta));
-    inputs_.push_back({TableFileName(staging_, number), number, meta.file_bytes, true});
+    if (output->NumEntries() == 0) return Status::OK();  // never: ReplayWal's have records
+    ZIGGY_RETURN_IF_ERROR(FinishTable(output.get(), meta));
+    inputs_.push_back({TableFileName(staging_, number), number, meta->file_bytes, true});
     return Status::OK();
   }
 
@@ -597,6 +637,8 @@ class Repairer {
   Status Commit() {
     const FileNumber log_number = NewFileNumber();
     const FileNumber manifest_number = NewFileNumber();
+    aside_dir_ = dbname_ + "/repair-old-" + std::to_string(raw(manifest_number));
+    ZIGGY_RETURN_IF_ERROR(SetAsideNotReplayed());
     std::unique_ptr<WritableFile> log;
     const std::string log_path = LogFileName(dbname_, log_number);
     ZIGGY_RETURN_IF_ERROR(env_->NewWritableFile(log_path, &log));
@@ -636,6 +678,7 @@ class Repairer {
       // durable, so the new MANIFEST, its log and the new tables stay, and so do the originals.
       committed_ = true;
       report_->manifest = manifest_path.substr(dbname_.size() + 1);
+      if (!moved_before_commit_.empty()) report_->moved_dir = aside_dir_;
       return s;
     }
     if (!s.ok()) {
@@ -648,7 +691,6 @@ class Repairer {
     report_->manifest = manifest_path.substr(dbname_.size() + 1);
     report_->tables_written = outputs_.size();
     report_->last_sequence = max_sequence_;
-    manifest_number_ = manifest_number;
     return Status::OK();
   }
 
@@ -662,20 +704,44 @@ class Repairer {
     return env_->FileExists(CurrentFileName(dbname_));
   }
 
+  // The logs a stop left unread hold writes the repaired DB lacks. They move to the originals'
+  // folder before the commit: once CURRENT names the new MANIFEST, whose log number is above
+  // theirs, an Open would delete them as obsolete, and a crash between the commit and
+  // MoveOriginalsAside must not leave them to it. The destructor moves them back if the repair
+  // fails before the commit; a crash leaves them in the folder, and the next repair, not seeing
+  // them, rebuilds the same DB.
+  Status SetAsideNotReplayed() {
+    if (not_replayed_.empty()) return Status::OK();
+    ZIGGY_RETURN_IF_ERROR(CreateAsideDir());
+    for (const std::string& name : not_replayed_) {
+      const std::string to = FreeName(aside_dir_, name);
+      ZIGGY_RETURN_IF_ERROR(env_->RenameFile(dbname_ + "/" + name, to));
+      moved_before_commit_.emplace_back(dbname_ + "/" + name, to);
+    }
+    ZIGGY_RETURN_IF_ERROR(env_->SyncDir(aside_dir_));
+    return env_->SyncDir(dbname_);
+  }
+
+  Status CreateAsideDir() {
+    if (env_->FileExists(aside_dir_)) return Status::OK();
+    ZIGGY_RETURN_IF_ERROR(env_->CreateDir(aside_dir_));
+    aside_dir_created_ = true;
+    return Status::OK();
+  }
+
   // Best effort once committed: a file left in place is obsolete, and the next Open deletes it
-  // (its contents are in the new tables).
+  // (its contents are in the new tables, or superseded).
   void MoveOriginalsAside() {
     for (FileNumber number : manifest_numbers_)
       originals_.push_back(ManifestFileName(dbname_, number).substr(dbname_.size() + 1));
-    if (originals_.empty()) return;
-    const std::string dir = dbname_ + "/repair-old-" + std::to_string(raw(manifest_number_));
-    if (!env_->CreateDir(dir).ok()) return;
+    if (!moved_before_commit_.empty()) report_->moved_dir = aside_dir_;
+    if (originals_.empty() || !CreateAsideDir().ok()) return;
     for (const std::string& name : originals_) {
-      env_->RenameFile(dbname_ + "/" + name, dir + "/" + name).PermitUncheckedError();
+      env_->RenameFile(dbname_ + "/" + name, FreeName(aside_dir_, name)).PermitUncheckedError();
     }
-    env_->SyncDir(dir).PermitUncheckedError();
+    env_->SyncDir(aside_dir_).PermitUncheckedError();
     env_->SyncDir(dbname_).PermitUncheckedError();
-    report_->moved_dir = dir;
+    report_->moved_dir = aside_dir_;
   }
 
   void Note(std::vector<std::string>* list, std::string line) { list->push_back(std::move(line)); }
@@ -707,9 +773,14 @@ class Repairer {
     std::string manifest;  // its file name
     std::vector<FileNumber> removed;
     std::vector<FileNumber> added;
+    std::optional<FileNumber> log_number;
   };
   std::vector<ManifestEdit> edits_;
-  std::vector<std::string> lost_;  // names of unreadable tables
+  // Logs numbered below this are obsolete (FindSuperseded), as a whole edit of this MANIFEST says.
+  FileNumber obsolete_below_{};
+  std::string obsolete_below_manifest_;
+  std::vector<std::string> not_replayed_;  // names of the logs after the WAL's end
+  std::vector<std::string> lost_;          // names of unreadable tables
   // Names of the tables and logs merged or set aside as retired: moved aside once committed.
   std::vector<std::string> originals_;
   std::vector<TableFile> inputs_;  // verified originals and replayed logs' tables
@@ -718,7 +789,11 @@ class Repairer {
   std::vector<FileNumber> created_tables_;
   // Merge outputs moved into the DB directory: removed on destruction unless committed.
   std::vector<FileMetaData> outputs_;
-  FileNumber manifest_number_{};
+  // Where the originals go: repair-old-<the new MANIFEST's number>.
+  std::string aside_dir_;
+  bool aside_dir_created_ = false;
+  // (from, to) of the logs SetAsideNotReplayed moved: moved back unless committed.
+  std::vector<std::pair<std::string, std::string>> moved_before_commit_;
 };
 
 }  // namespace
@@ -753,13 +828,18 @@ Status RepairDB(const std::string& path, const Options& options) {
     options.info_log->Log("event=repair path=" + path + " status=\"" + s.ToString() +
                           "\" tables_kept=" + std::to_string(report.tables_kept.size()) +
                           " lost=" + std::to_string(report.lost.size()) +
+                          " retired=" + std::to_string(report.retired.size()) +
                           " logs=" + std::to_string(report.logs.size()) +
+                          " logs_obsolete=" + std::to_string(report.logs_obsolete.size()) +
+                          " logs_not_replayed=" + std::to_string(report.logs_not_replayed.size()) +
                           " log_damage=" + std::to_string(report.log_damage.size()) +
                           " entries=" + std::to_string(report.entries_written));
     for (const std::string& line : report.lost)
       options.info_log->Log("repair: lost " + line);
     for (const std::string& line : report.log_damage)
-      options.info_log->Log("repair: skipped " + line);
+      options.info_log->Log("repair: log damage: " + line);
+    for (const std::string& line : report.logs_not_replayed)
+      options.info_log->Log("repair: not replayed (kept aside): " + line);
   }
   return s;
 }

@@ -23,6 +23,7 @@
 #include "base/dbformat.h"
 #include "db/db_identity.h"
 #include "db/filename.h"
+#include "db/recovery.h"
 #include "db/write_batch_internal.h"
 #include "env/counting_env.h"
 #include "env/fault_env.h"
@@ -118,6 +119,14 @@ uint32_t Seed() {
   const uint32_t seed = std::random_device{}();
   std::printf("seed %u\n", seed);
   return seed;
+}
+
+// The names in `dir` of `env`, sorted.
+std::vector<std::string> Listing(Env* env, const std::string& dir) {
+  std::vector<std::string> names;
+  EXPECT_TRUE(env->GetChildren(dir, &names).ok());
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 TEST_F(RepairTest, DeletedCurrentIsRebuilt) {
@@ -219,7 +228,9 @@ TEST_F(RepairTest, CorruptTableGoesToLostAndIsReported) {
 }
 
 // Intact log records that are not valid batches (sequences out of range, a body shorter than its
-// count) are skipped and each is reported; the batches around them are kept.
+// count) are damage in the middle of a log: as for Open, the default recovery mode refuses it
+// (the directory is left as it was), and kSkipAnyCorruptedRecords skips each and reports it,
+// keeping the batches around them.
 TEST_F(RepairTest, InvalidBatchesInALogAreSkippedAndReported) {
   Fill(Seed());
   const auto batch = [](uint64_t sequence, const std::string& key) {
@@ -243,12 +254,21 @@ TEST_F(RepairTest, InvalidBatchesInALogAreSkippedAndReported) {
     ASSERT_TRUE(writer.Close().ok());
   }
   fs::remove(CurrentFileName(db_));
+  const std::vector<std::string> before = Listing(Env::Default(), db_);
+  RepairReport refused;
+  Status s = Repair(&refused);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.ToString().find(LogFileName(db_, FileNumber{999999})), std::string::npos)
+      << s.ToString();
+  EXPECT_EQ(Listing(Env::Default(), db_), before);
+  options_.wal_recovery_mode = WalRecoveryMode::kSkipAnyCorruptedRecords;
   RepairReport report;
-  Status s = Repair(&report);
+  s = Repair(&report);
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(report.log_damage.size(), 2u);
   for (const std::string& damage : report.log_damage)
-    EXPECT_NE(damage.find("not a valid batch"), std::string::npos) << damage;
+    EXPECT_NE(damage.find("skipped: " + LogFileName(db_, FileNumber{999999})), std::string::npos)
+        << damage;
   Model expected = model_;
   expected["late1"] = "value-of-late1";
   expected["late2"] = "value-of-late2";
@@ -285,14 +305,6 @@ TEST_F(RepairTest, AnInterruptedRepairLeavesNothingBehind) {
   EXPECT_EQ(after, before);
   ASSERT_TRUE(Repair(&report).ok());
   EXPECT_EQ(Contents(), model_);
-}
-
-// The names in `dir` of `env`, sorted.
-std::vector<std::string> Listing(Env* env, const std::string& dir) {
-  std::vector<std::string> names;
-  EXPECT_TRUE(env->GetChildren(dir, &names).ok());
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 // An I/O error says nothing about a table's bytes: it fails the repair, which leaves the
@@ -552,6 +564,131 @@ TEST_F(RepairTest, ARetirementWhoseOutputIsMissingDoesNotHold) {
   EXPECT_TRUE(report.retired.empty());
   EXPECT_EQ(ValueAt(options_, copy, "k"), "old");
   EXPECT_EQ(ValueAt(options_, copy, "gone"), "x");
+}
+
+// Writes log `number` in `dir`: `head`, then one batch per key (value "v-" + key), sequences
+// from `sequence` on. Returns its size.
+uint64_t WriteLog(Env* env, const std::string& dir, uint64_t number, const wal::LogHead& head,
+                  uint64_t sequence, const std::vector<std::string>& keys) {
+  std::unique_ptr<WritableFile> file;
+  EXPECT_TRUE(env->NewWritableFile(LogFileName(dir, FileNumber{number}), &file).ok());
+  wal::Writer writer(std::move(file), number, 0);
+  EXPECT_TRUE(writer.AddHead(head).ok());
+  for (const std::string& key : keys) {
+    WriteBatch batch;
+    batch.Put(key, "v-" + key);
+    WriteBatchInternal::SetSequence(&batch, SequenceNumber{sequence++});
+    EXPECT_TRUE(writer.AddRecord(WriteBatchInternal::Contents(batch)).ok());
+  }
+  EXPECT_TRUE(writer.Sync().ok());
+  EXPECT_TRUE(writer.Close().ok());
+  uint64_t bytes = 0;
+  EXPECT_TRUE(env->GetFileSize(LogFileName(dir, FileNumber{number}), &bytes).ok());
+  return bytes;
+}
+
+// Log 5 lost its tail (batch "a2") while log 7, whose head says log 5 held more, kept "b1": a
+// state where "b1" is present and "a2" missing never existed. The repair judges the logs as Open
+// does in each wal_recovery_mode: the default and point-in-time modes end the WAL at the tear
+// and set log 7 aside (moved with the originals before the commit, never deleted, put back if
+// the repair fails); skip-any replays it; absolute consistency refuses the tear.
+TEST_F(RepairTest, ATornOlderLogEndsTheWalAsItDoesForOpen) {
+  FaultInjectionEnv env;
+  options_.env = &env;
+  const std::string dir = "/logs";
+  ASSERT_TRUE(env.CreateDir(dir).ok());
+  const uint64_t log5_bytes = WriteLog(&env, dir, 5, wal::LogHead{}, 1, {"a1", "a2"});
+  WriteLog(&env, dir, 7, wal::LogHead{5, log5_bytes}, 3, {"b1"});
+  ASSERT_TRUE(env.Truncate(LogFileName(dir, FileNumber{5}), log5_bytes - 5).ok());
+  ASSERT_TRUE(env.SyncDir(dir).ok());
+  const std::string log7 = LogFileName(dir, FileNumber{7}).substr(dir.size() + 1);
+
+  struct Case {
+    WalRecoveryMode mode;
+    bool b1_replayed;
+  };
+  int round = 0;
+  for (const Case& c : {Case{WalRecoveryMode::kTolerateCorruptedTailRecords, false},
+                        Case{WalRecoveryMode::kPointInTimeRecovery, false},
+                        Case{WalRecoveryMode::kSkipAnyCorruptedRecords, true}}) {
+    SCOPED_TRACE(WalRecoveryModeName(c.mode));
+    const std::string copy = "/copy" + std::to_string(round++);
+    CopyDir(&env, dir, copy);
+    options_.wal_recovery_mode = c.mode;
+    RepairReport report;
+    Status s = RepairDB(copy, options_, &report, RepairProgress());
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_FALSE(report.log_damage.empty());
+    EXPECT_EQ(ValueAt(options_, copy, "a1"), "v-a1");
+    EXPECT_EQ(ValueAt(options_, copy, "a2"), "(none)");
+    if (c.b1_replayed) {
+      EXPECT_EQ(ValueAt(options_, copy, "b1"), "v-b1");
+      EXPECT_TRUE(report.logs_not_replayed.empty());
+    } else {
+      EXPECT_EQ(ValueAt(options_, copy, "b1"), "(none)");
+      ASSERT_EQ(report.logs_not_replayed.size(), 1u);
+      EXPECT_NE(report.logs_not_replayed[0].find(log7), std::string::npos);
+      EXPECT_TRUE(env.FileExists(report.moved_dir + "/" + log7)) << report.moved_dir;
+    }
+  }
+
+  // LOCK, which a repair takes, aside, the directory is as it was.
+  const auto without_lock = [&env](const std::string& path) {
+    std::vector<std::string> names = Listing(&env, path);
+    std::erase(names, "LOCK");
+    return names;
+  };
+  options_.wal_recovery_mode = WalRecoveryMode::kAbsoluteConsistency;
+  CopyDir(&env, dir, "/absolute");
+  std::vector<std::string> before = without_lock("/absolute");
+  RepairReport refused;
+  Status s = RepairDB("/absolute", options_, &refused, RepairProgress());
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_EQ(without_lock("/absolute"), before);
+
+  // A failure before the commit puts the set-aside log back.
+  options_.wal_recovery_mode = WalRecoveryMode::kTolerateCorruptedTailRecords;
+  CopyDir(&env, dir, "/failed");
+  before = without_lock("/failed");
+  env.InjectError(FaultOp::kCreate, "MANIFEST");
+  RepairReport failed;
+  s = RepairDB("/failed", options_, &failed, RepairProgress());
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_EQ(without_lock("/failed"), before);
+  env.ClearErrors();
+}
+
+// A log older than the log number the MANIFEST records is obsolete (its writes are in tables),
+// but can still be on disk (a crash before its deletion; here copied back). Replayed, its "k" =
+// "old" would win over the "new" a bottommost compaction wrote with sequence 0, and "gone",
+// whose tombstone the compaction dropped, would come back.
+TEST_F(RepairTest, LogsOlderThanTheManifestsLogNumberAreSetAside) {
+  const std::string saved = root_ + "/saved.log";
+  std::string log_path;
+  {
+    std::unique_ptr<DB> db = Open();
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->Put(WriteOptions(), "k", "old").ok());
+    ASSERT_TRUE(db->Put(WriteOptions(), "gone", "x").ok());
+    log_path = Files(FileType::kLogFile).back();
+    fs::copy_file(log_path, saved);
+    ASSERT_TRUE(db->Flush().ok());
+    ASSERT_TRUE(db->Put(WriteOptions(), "k", "new").ok());
+    ASSERT_TRUE(db->Delete(WriteOptions(), "gone").ok());
+    ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  fs::copy_file(saved, log_path, fs::copy_options::overwrite_existing);
+  fs::remove(CurrentFileName(db_));
+  RepairReport report;
+  Status s = Repair(&report);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(ValueAt(options_, db_, "k"), "new");
+  EXPECT_EQ(ValueAt(options_, db_, "gone"), "(none)");
+  const std::string name = fs::path(log_path).filename().string();
+  ASSERT_EQ(report.logs_obsolete.size(), 1u);
+  EXPECT_NE(report.logs_obsolete[0].find(name), std::string::npos) << report.logs_obsolete[0];
+  EXPECT_TRUE(fs::exists(report.moved_dir + "/" + name));
 }
 
 // Records the most files open at once (FaultInjectionEnv::open_file_count) since Reset.
