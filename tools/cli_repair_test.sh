@@ -48,6 +48,13 @@ make_db "$DB"
 rm "$DB"/MANIFEST-*
 check_repaired "deleted MANIFEST"
 
+# The WAL recovery mode is Open's: any one is taken; an unknown one is refused.
+make_db "$DB"
+rm "$DB/CURRENT"
+expect_rc 1 "$ZIGGY" repair --db "$DB" --wal-recovery-mode no-such-mode
+expect_rc 0 "$ZIGGY" repair --db "$DB" --wal-recovery-mode point-in-time
+expect_contains "$OUT" "repair: OK, nothing lost"
+
 # A corrupt table: moved to lost/, named, exit 3; the DB opens and verifies.
 make_db "$DB"
 table=$(ls "$DB"/*.sst | head -n 1)

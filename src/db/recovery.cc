@@ -167,6 +167,7 @@ Status WalReplay::ReplayLog(size_t index) {
       first_read = false;
       ZIGGY_RETURN_IF_ERROR(CheckPreviousLog(index, reader.head(), got));
       if (stopped_) return Status::OK();
+      result_->records_per_log.push_back(0);
     }
     // Damage is reported before the record that follows it, so it is judged first.
     for (WalDamage& damage : reporter.Take()) {
@@ -201,6 +202,7 @@ Status WalReplay::ReplayLog(size_t index) {
     ZIGGY_RETURN_IF_ERROR(ApplyBatch(batch));
     ++records;
     ++result_->records_replayed;
+    ++result_->records_per_log.back();
   }
   ZIGGY_RETURN_IF_ERROR(reader.io_status());
   replayed_.back().intact_end = reader.intact_end_offset();

@@ -55,9 +55,12 @@ struct WalReplayInputs {
 };
 
 struct WalReplayResult {
-  VersionEdit edit;                // an AddFile at level 0 per table write_table produced
-  SequenceNumber max_sequence{};   // the largest sequence recovered, at least last_sequence
-  std::vector<FileNumber> logs;    // the logs found to replay, ascending
+  VersionEdit edit;               // an AddFile at level 0 per table write_table produced
+  SequenceNumber max_sequence{};  // the largest sequence recovered, at least last_sequence
+  std::vector<FileNumber> logs;   // the logs found to replay, ascending
+  // Batches applied from logs[i], for each log whose replay began: a stop (point-in-time, or a
+  // torn older log ending the WAL) before a log leaves it and every later log out.
+  std::vector<uint64_t> records_per_log;
   uint64_t records_replayed = 0;   // batches applied
   uint64_t memtables_written = 0;  // calls of write_table
   // Torn tails dropped (the newest log's, or an older log's that ended the WAL), and damage

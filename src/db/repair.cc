@@ -1,17 +1,22 @@
 // RepairDB (repair.h). Order, so that a crash anywhere leaves either the directory as it was (plus
 // complete tables no MANIFEST names, which the next repair merges again and the next Open
 // deletes, and the staging directory, which the next repair removes) or the repaired DB: remove
-// a staging directory a killed repair left; verify every table (read-only); replay every log
-// into temporary tables; merge all of them into new tables, each synced; all of these are
-// written in the staging directory <db>/repair-tmp, so that a half-written one is never taken
-// for a damaged table of the DB; rename the new tables into the DB directory and sync it; move
-// unreadable tables to lost/; create an empty log and a new MANIFEST naming the new tables,
-// synced; point CURRENT at it (temp file + rename); only then move the originals aside.
+// a staging directory a killed repair left; read every MANIFEST's intact edits (read-only);
+// verify every table (read-only); set aside the tables and logs those edits say are superseded;
+// replay the other logs as Open would into temporary tables; merge them and the tables into new
+// tables, each synced; all of these are written in the staging directory <db>/repair-tmp, so
+// that a half-written one is never taken for a damaged table of the DB; rename the new tables
+// into the DB directory and sync it; move unreadable tables to lost/ and the logs after the
+// WAL's end to repair-old-<N>; create an empty log and a new MANIFEST-<N> naming the new
+// tables, synced; point CURRENT at it (temp file + rename); only then move the originals aside.
 // docs/design/recovery.md, "Repair".
 #include "db/repair.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,7 +24,7 @@
 #include "base/dbformat.h"
 #include "db/filename.h"
 #include "db/internal_filter_policy.h"
-#include "db/merging_iterator.h"
+#include "db/recovery.h"
 #include "db/table_cache.h"
 #include "db/table_output.h"
 #include "db/version_edit.h"
@@ -41,6 +46,74 @@ constexpr int kRepairedLevel = kNumLevels - 1;
 
 // Where a repair writes its tables before they are complete and synced (one level, no subdirs).
 constexpr const char* kStagingDir = "repair-tmp";
+
+// File descriptors kept back from Options::max_open_files for what a repair has open besides the
+// tables it merges: LOCK, the output being written and its read-back, a log or MANIFEST being
+// read, the info LOG, directory syncs.
+constexpr int kReservedFileDescriptors = 10;
+
+// A table the merge reads: an original in the DB directory, or one this repair wrote in the
+// staging directory (a replayed log's, or an intermediate merge's, removed once merged).
+struct TableFile {
+  std::string path;
+  FileNumber number{};
+  uint64_t file_bytes = 0;
+  bool staging = false;
+};
+
+// Tables whose internal-key ranges follow one another in order, read one table at a time.
+using TableRun = std::vector<TableFile>;
+
+// Reads a run as one sorted stream with at most one of its tables open.
+class RunReader {
+ public:
+  RunReader(Env* env, const TableOptions* options, const TableRun* run)
+      : env_(env), options_(options), run_(run) {}
+
+  [[nodiscard]] Status SeekToFirst() {
+    index_ = 0;
+    return OpenFrom();
+  }
+  bool Valid() const { return iter_ != nullptr && iter_->Valid(); }
+  std::string_view key() const { return iter_->key(); }
+  std::string_view value() const { return iter_->value(); }
+  [[nodiscard]] Status Next() {
+    iter_->Next();
+    if (iter_->Valid()) return Status::OK();
+    ZIGGY_RETURN_IF_ERROR(iter_->status());
+    ++index_;
+    return OpenFrom();
+  }
+
+ private:
+  // Closes the open table, then opens run[index_] and the tables after it until one holds an
+  // entry; past the last one, Valid() is false.
+  Status OpenFrom() {
+    iter_.reset();  // before the reader it reads
+    reader_.reset();
+    for (; index_ < run_->size(); ++index_) {
+      const TableFile& table = (*run_)[index_];
+      std::unique_ptr<RandomAccessFile> file;
+      ZIGGY_RETURN_IF_ERROR(env_->NewRandomAccessFile(table.path, &file));
+      ZIGGY_RETURN_IF_ERROR(
+          TableReader::Open(*options_, std::move(file), table.file_bytes, &reader_));
+      iter_ = reader_->NewIterator(ReadOptions());
+      iter_->SeekToFirst();
+      if (iter_->Valid()) return Status::OK();
+      ZIGGY_RETURN_IF_ERROR(iter_->status());
+      iter_.reset();
+      reader_.reset();
+    }
+    return Status::OK();
+  }
+
+  Env* const env_;
+  const TableOptions* const options_;
+  const TableRun* const run_;
+  size_t index_ = 0;
+  std::unique_ptr<TableReader> reader_;
+  std::unique_ptr<Iterator> iter_;  // over reader_
+};
 
 class DamageReporter final : public wal::Reader::Reporter {
  public:
@@ -83,12 +156,20 @@ class Repairer {
   }
 
   ~Repairer() {
-    // Whatever this repair wrote and did not commit goes; nothing else is touched.
+    // Whatever this repair wrote and did not commit goes; nothing else is touched. Once CURRENT
+    // may name the new MANIFEST (committed_), nothing it names is removed.
     for (FileNumber number : created_tables_)
       RemoveTable(OutputContext(), number);
     if (!committed_) {
       for (const FileMetaData& meta : outputs_)
         env_->RemoveFile(TableFileName(dbname_, meta.number)).PermitUncheckedError();
+      for (const auto& [from, to] : moved_before_commit_)
+        env_->RenameFile(to, from).PermitUncheckedError();
+      if (!moved_before_commit_.empty()) {
+        env_->SyncDir(dbname_).PermitUncheckedError();
+        env_->SyncDir(aside_dir_).PermitUncheckedError();
+      }
+      if (aside_dir_created_) env_->RemoveDir(aside_dir_).PermitUncheckedError();
     }
     if (staging_created_) env_->RemoveDir(staging_).PermitUncheckedError();
   }
@@ -98,6 +179,7 @@ class Repairer {
     ZIGGY_RETURN_IF_ERROR(env_->LockFile(LockFileName(dbname_), &lock));
     Status s = RemoveStaging();
     if (s.ok()) s = Scan();
+    if (s.ok()) s = ReadManifests();
     if (s.ok()) s = CheckTables();
     if (s.ok()) s = ReplayLogs();
     if (s.ok()) s = Merge();
@@ -109,11 +191,10 @@ class Repairer {
   }
 
  private:
-  struct Input {
-    FileNumber number{};
-    uint64_t file_bytes = 0;
-    std::unique_ptr<TableReader> reader;
-  };
+  // Tables read at once by one merge: at least 2.
+  size_t FanIn() const {
+    return static_cast<size_t>(std::max(2, options_.max_open_files - kReservedFileDescriptors));
+  }
 
   TableOutputContext OutputContext() const {
     TableOutputContext context;
@@ -174,91 +255,212 @@ class Repairer {
         log_numbers_.push_back(number);
         total_bytes_ += 2 * bytes;  // replayed, then merged
       } else if (type == FileType::kManifestFile) {
-        manifests_.push_back(name);
+        manifest_numbers_.push_back(number);
       }
     }
     std::sort(table_numbers_.begin(), table_numbers_.end());
+    std::sort(manifest_numbers_.begin(), manifest_numbers_.end());
     std::sort(log_numbers_.begin(), log_numbers_.end());
     return Status::OK();
   }
 
-  // Opens every table and verifies every block; a table that fails goes to lost/.
-  Status CheckTables() {
-    for (FileNumber number : table_numbers_) {
-      const std::string path = TableFileName(dbname_, number);
-      Input input;
-      input.number = number;
-      Status s = env_->GetFileSize(path, &input.file_bytes);
-      std::unique_ptr<RandomAccessFile> file;
-      if (s.ok()) s = env_->NewRandomAccessFile(path, &file);
-      if (s.ok())
-        s = TableReader::Open(table_options_, std::move(file), input.file_bytes, &input.reader);
-      if (s.ok()) s = input.reader->VerifyChecksums();
-      if (!s.ok()) {
-        lost_.push_back(path.substr(dbname_.size() + 1));
-        Note(&report_->lost, path.substr(dbname_.size() + 1) + ": " + s.ToString());
-        ZIGGY_RETURN_IF_ERROR(Advance(2 * input.file_bytes));
-        continue;
-      }
-      originals_.push_back(path.substr(dbname_.size() + 1));
-      Note(&report_->tables_kept, path.substr(dbname_.size() + 1) + ": " +
-                                      std::to_string(input.reader->properties().num_entries) +
-                                      " entries");
-      ZIGGY_RETURN_IF_ERROR(Advance(input.file_bytes));
-      inputs_.push_back(std::move(input));
-    }
-    return Status::OK();
-  }
-
-  // Each log on its own (their order and links do not matter: the merge orders by sequence):
-  // every intact batch is kept, damaged bytes are skipped and reported.
-  Status ReplayLogs() {
-    for (FileNumber number : log_numbers_) {
-      const std::string path = LogFileName(dbname_, number);
+  // Every intact edit of every MANIFEST, oldest MANIFEST first, as far as the repair uses them
+  // (FindRetiredTables). Damage is skipped over: each edit is one checksummed record, applied
+  // whole or not at all, so an edit read after damage is as true as one before it. A MANIFEST
+  // that cannot be read (an I/O error) fails the repair.
+  Status ReadManifests() {
+    for (FileNumber number : manifest_numbers_) {
+      const std::string name = ManifestFileName(dbname_, number).substr(dbname_.size() + 1);
       std::unique_ptr<SequentialFile> file;
-      ZIGGY_RETURN_IF_ERROR(env_->NewSequentialFile(path, &file));
-      uint64_t log_bytes = 0;
-      ZIGGY_RETURN_IF_ERROR(env_->GetFileSize(path, &log_bytes));
-      DamageReporter reporter(path.substr(dbname_.size() + 1), &report_->log_damage);
+      ZIGGY_RETURN_IF_ERROR(env_->NewSequentialFile(dbname_ + "/" + name, &file));
+      DamageReporter reporter(name, &report_->manifests);
       wal::Reader reader(std::move(file), raw(number), &reporter);
       std::string record;
-      uint64_t records = 0;
-      std::shared_ptr<MemTable> mem;
+      uint64_t edits = 0;
       while (reader.ReadRecord(&record)) {
-        WriteBatch batch;
-        Status s = WriteBatchInternal::SetContents(&batch, record);
-        if (s.ok() && WriteBatchInternal::Count(batch) == 0) continue;  // nothing to apply
-        if (!s.ok() || !WriteBatchInternal::SequencesInRange(batch)) {
-          Note(&report_->log_damage, path.substr(dbname_.size() + 1) + ": record at offset " +
-                                         std::to_string(reader.last_record_offset()) +
-                                         " is not a valid batch");
+        VersionEdit edit;
+        if (Status s = edit.DecodeFrom(record); !s.ok()) {
+          Note(&report_->manifests, name + ": edit at offset " +
+                                        std::to_string(reader.last_record_offset()) +
+                                        " skipped: " + s.ToString());
           continue;
         }
-        if (mem == nullptr) mem = std::make_shared<MemTable>(icmp_);
-        ZIGGY_RETURN_IF_ERROR(WriteBatchInternal::InsertInto(batch, mem.get()));
-        max_sequence_ = std::max(max_sequence_, raw(WriteBatchInternal::Sequence(batch)) +
-                                                    WriteBatchInternal::Count(batch) - 1);
-        ++records;
-        if (mem->ApproximateMemoryBytes() >= options_.memtable_bytes) {
-          ZIGGY_RETURN_IF_ERROR(WriteMemTable(*mem));
-          mem.reset();
+        ++edits;
+        ManifestEdit read{name, {}, {}, edit.log_number()};
+        for (const auto& [level, removed] : edit.removed_files())
+          read.removed.push_back(removed);
+        for (const auto& [level, added] : edit.added_files())
+          read.added.push_back(added.number);
+        if (!read.removed.empty() || !read.added.empty() || read.log_number) {
+          edits_.push_back(std::move(read));
         }
       }
       ZIGGY_RETURN_IF_ERROR(reader.io_status());
-      if (mem != nullptr) ZIGGY_RETURN_IF_ERROR(WriteMemTable(*mem));
-      originals_.push_back(path.substr(dbname_.size() + 1));
-      Note(&report_->logs,
-           path.substr(dbname_.size() + 1) + ": " + std::to_string(records) + " records");
-      ZIGGY_RETURN_IF_ERROR(Advance(log_bytes));
+      Note(&report_->manifests, name + ": " + std::to_string(edits) + " edits");
     }
     return Status::OK();
   }
 
-  // A recovered memtable as a temporary table, merged with the others and removed after.
-  Status WriteMemTable(const MemTable& mem) {
+  // Opens every table, verifies every block and closes it again (the merge opens tables a
+  // bounded number at a time). A table that reads as damaged (Corruption: a checksum mismatch,
+  // a bad format, a truncation) goes to lost/. Any other failure (an I/O error such as EACCES,
+  // EMFILE or EIO; another comparator; a newer format) says nothing about the bytes and fails
+  // the repair, before anything in the directory has changed. Then the tables a MANIFEST had
+  // retired are set aside (FindRetiredTables) and the rest are the merge's inputs.
+  Status CheckTables() {
+    struct Checked {
+      TableFile file;
+      uint64_t entries = 0;
+      std::string damage;  // empty: verified
+    };
+    std::vector<Checked> checked;
+    std::set<FileNumber> verified;
+    for (FileNumber number : table_numbers_) {
+      Checked table{{TableFileName(dbname_, number), number}};
+      Status s = env_->GetFileSize(table.file.path, &table.file.file_bytes);
+      std::unique_ptr<RandomAccessFile> file;
+      if (s.ok()) s = env_->NewRandomAccessFile(table.file.path, &file);
+      std::unique_ptr<TableReader> reader;
+      if (s.ok()) {
+        s = TableReader::Open(table_options_, std::move(file), table.file.file_bytes, &reader);
+      }
+      if (s.ok()) s = reader->VerifyChecksums();
+      if (!s.ok() && !s.IsCorruption()) return s;
+      if (s.ok()) {
+        table.entries = reader->properties().num_entries;
+        verified.insert(number);
+      } else {
+        table.damage = s.ToString();
+      }
+      ZIGGY_RETURN_IF_ERROR(Advance(table.file.file_bytes));
+      checked.push_back(std::move(table));
+    }
+    const std::map<FileNumber, std::string> retired = FindSuperseded(verified);
+    for (Checked& table : checked) {
+      const std::string name = table.file.path.substr(dbname_.size() + 1);
+      if (auto it = retired.find(table.file.number); it != retired.end()) {
+        originals_.push_back(name);
+        Note(&report_->retired, name + ": retired by an edit of " + it->second);
+        ZIGGY_RETURN_IF_ERROR(Advance(table.file.file_bytes));  // its share of the merge
+      } else if (!table.damage.empty()) {
+        lost_.push_back(name);
+        Note(&report_->lost, name + ": " + table.damage);
+        ZIGGY_RETURN_IF_ERROR(Advance(table.file.file_bytes));
+      } else {
+        originals_.push_back(name);
+        Note(&report_->tables_kept, name + ": " + std::to_string(table.entries) + " entries");
+        inputs_.push_back(std::move(table.file));
+      }
+    }
+    return Status::OK();
+  }
+
+  // What the MANIFEST edits say is superseded: returns the tables an edit retired (a
+  // compaction's inputs that an iterator pinned, or that a crash left before their deletion),
+  // each with the MANIFEST that says so, and sets obsolete_below_ to the largest log number an
+  // edit recorded (the logs below it are in tables: a flush's edit adds the table and raises the
+  // log number together). Merged, a retired table or an obsolete log could bring back an older
+  // value over a newer one whose sequence a compaction set to 0, or a key whose tombstone it
+  // dropped. An edit counts only if it is whole here: every table it added is in the directory
+  // and verified, or was retired in turn by a whole edit. If not, the edit may never have been
+  // installed (a MANIFEST whose CURRENT rename failed, its tables since deleted as unnamed) or
+  // its tables are lost: either way what it superseded may hold the only copy of their data,
+  // and is merged. A removed table counts as retired unless a later edit (or the same one: a
+  // move to another level) added it again.
+  std::map<FileNumber, std::string> FindSuperseded(const std::set<FileNumber>& verified) {
+    std::map<FileNumber, std::string> retired;
+    std::set<FileNumber> added_later;
+    for (auto edit = edits_.rbegin(); edit != edits_.rend(); ++edit) {
+      const bool whole = std::all_of(edit->added.begin(), edit->added.end(), [&](FileNumber t) {
+        return verified.contains(t) || retired.contains(t);
+      });
+      if (whole) {
+        for (FileNumber removed : edit->removed) {
+          if (!added_later.contains(removed) &&
+              std::find(edit->added.begin(), edit->added.end(), removed) == edit->added.end()) {
+            retired.emplace(removed, edit->manifest);
+          }
+        }
+        if (edit->log_number && raw(*edit->log_number) > raw(obsolete_below_)) {
+          obsolete_below_ = *edit->log_number;
+          obsolete_below_manifest_ = edit->manifest;
+        }
+      }
+      added_later.insert(edit->added.begin(), edit->added.end());
+    }
+    return retired;
+  }
+
+  // The logs below obsolete_below_ are set aside: their writes are in tables, and older
+  // versions of keys a compaction has since rewritten with sequence 0 or deleted. The others are
+  // replayed as Open replays them (ReplayWal, per options.wal_recovery_mode): in order, each
+  // checked against the head of the next (a torn older log ends the WAL in the default and
+  // point-in-time modes, docs/design/recovery.md "Older logs"), so that the repaired DB is a
+  // prefix of the writes. Damage Open would refuse fails the repair; the logs a stop leaves
+  // unread are set aside (not_replayed_) and reported.
+  Status ReplayLogs() {
+    auto first = log_numbers_.begin();
+    for (; first != log_numbers_.end() && raw(*first) < raw(obsolete_below_); ++first) {
+      const std::string name = LogFileName(dbname_, *first).substr(dbname_.size() + 1);
+      originals_.push_back(name);
+      Note(&report_->logs_obsolete, name + ": older than log " +
+                                        std::to_string(raw(obsolete_below_)) + " of " +
+                                        obsolete_below_manifest_ + " (its writes are in tables)");
+      ZIGGY_RETURN_IF_ERROR(Advance(FileBytes(LogFileName(dbname_, *first))));
+    }
+    if (first == log_numbers_.end()) return Status::OK();
+    WalReplayInputs in;
+    in.env = env_;
+    in.dbname = dbname_;
+    in.icmp = &icmp_;
+    in.mode = options_.wal_recovery_mode;
+    in.memtable_bytes = options_.memtable_bytes;
+    in.log_number = *first;  // the first log left: it exists, as ReplayWal requires
+    in.write_table = [this](const MemTable& mem, FileMetaData* meta) {
+      return WriteMemTable(mem, meta);
+    };
+    in.new_file_number = [this] { return NewFileNumber(); };
+    in.mark_file_number_used = [this](FileNumber number) {
+      next_number_ = std::max(next_number_, raw(number) + 1);
+    };
+    in.info_log = options_.info_log.get();
+    WalReplayResult result;
+    ZIGGY_RETURN_IF_ERROR(ReplayWal(in, &result));
+    for (const std::string& where : result.dropped)
+      Note(&report_->log_damage, "dropped a torn tail: " + where);
+    for (const std::string& where : result.skipped)
+      Note(&report_->log_damage, "skipped: " + where);
+    if (!result.stopped_at.empty()) {
+      Note(&report_->log_damage, "replay stopped (point-in-time): " + result.stopped_at);
+    }
+    for (size_t i = 0; i < result.logs.size(); ++i) {
+      const std::string path = LogFileName(dbname_, result.logs[i]);
+      const std::string name = path.substr(dbname_.size() + 1);
+      if (i < result.records_per_log.size()) {
+        originals_.push_back(name);
+        Note(&report_->logs, name + ": " + std::to_string(result.records_per_log[i]) + " records");
+      } else {
+        not_replayed_.push_back(name);
+        Note(&report_->logs_not_replayed, name + ": the WAL ends before it");
+      }
+      ZIGGY_RETURN_IF_ERROR(Advance(FileBytes(path)));
+    }
+    return Status::OK();
+  }
+
+  // The size of a file Scan found (0 if it cannot be read: only the progress estimate uses it).
+  uint64_t FileBytes(const std::string& path) const {
+    uint64_t bytes = 0;
+    env_->GetFileSize(path, &bytes).PermitUncheckedError();
+    return bytes;
+  }
+
+  // A recovered memtable as temporary table meta->number (ReplayWal's write_table), merged with
+  // the others and removed after.
+  Status WriteMemTable(const MemTable& mem, FileMetaData* meta) {
     std::unique_ptr<Iterator> iter = mem.NewIterator();
     iter->SeekToFirst();
-    const FileNumber number = NewFileNumber();
+    const FileNumber number = meta->number;
     std::unique_ptr<TableOutput> output;
     ZIGGY_RETURN_IF_ERROR(TableOutput::Create(OutputContext(), number, &output));
     created_tables_.push_back(number);
@@ -267,69 +469,142 @@ class Repairer {
       if (!ParseInternalKey(iter->key(), &parsed)) continue;  // never: the memtable's own keys
       output->Add(iter->key(), iter->value(), parsed.sequence);
     }
-    FileMetaData meta;
-    ZIGGY_RETURN_IF_ERROR(output->Finish(&meta));
-    Input input;
-    input.number = number;
-    input.file_bytes = meta.file_bytes;
-    std::unique_ptr<RandomAccessFile> file;
-    ZIGGY_RETURN_IF_ERROR(env_->NewRandomAccessFile(TableFileName(staging_, number), &file));
-    ZIGGY_RETURN_IF_ERROR(
-        TableReader::Open(table_options_, std::move(file), meta.file_bytes, &input.reader));
-    inputs_.push_back(std::move(input));
+    if (output->NumEntries() == 0) return Status::OK();  // never: ReplayWal's have records
+    ZIGGY_RETURN_IF_ERROR(FinishTable(output.get(), meta));
+    inputs_.push_back({TableFileName(staging_, number), number, meta->file_bytes, true});
+    return Status::OK();
+  }
+
+  // TableOutput::Finish, and the reader its read-back left in the table cache closed.
+  Status FinishTable(TableOutput* output, FileMetaData* meta) {
+    ZIGGY_RETURN_IF_ERROR(output->Finish(meta));
+    table_cache_->Evict(meta->number);
     return Status::OK();
   }
 
   // Every entry of every input, in internal-key order, into new tables of about
   // target_file_size, cut only between user keys so that the run is valid for one level.
+  // Of equal internal keys (the same write in a table and in a log; or a key that two bottommost
+  // compactions each wrote with sequence 0, one of them since retired) the entry of the table
+  // with the highest number is kept: a compaction's outputs are numbered above its inputs, so
+  // it holds the later of two such versions. At most FanIn() inputs are open at once: with more,
+  // groups of FanIn() inputs (consecutive in that precedence) are first merged into
+  // intermediate runs in the staging directory, and those are merged in turn.
   Status Merge() {
-    std::vector<std::unique_ptr<Iterator>> children;
-    for (const Input& input : inputs_)
-      children.push_back(input.reader->NewIterator(ReadOptions()));
-    MergingIterator merged(&icmp_, std::move(children));
+    std::sort(inputs_.begin(), inputs_.end(),
+              [](const TableFile& a, const TableFile& b) { return a.number > b.number; });
+    std::vector<TableRun> runs;
+    uint64_t input_bytes = 0;
+    for (const TableFile& input : inputs_) {
+      runs.push_back({input});
+      input_bytes += input.file_bytes;
+    }
+    const size_t fan_in = FanIn();
+    for (size_t n = runs.size(); n > fan_in; n = (n + fan_in - 1) / fan_in)
+      total_bytes_ += input_bytes;  // one more pass over (about) every byte
+    while (runs.size() > fan_in) {
+      std::vector<TableRun> next;
+      for (size_t begin = 0; begin < runs.size(); begin += fan_in) {
+        const size_t end = std::min(runs.size(), begin + fan_in);
+        TableRun merged;
+        ZIGGY_RETURN_IF_ERROR(MergeRuns(runs, begin, end, &merged));
+        if (!merged.empty()) next.push_back(std::move(merged));
+      }
+      runs = std::move(next);
+    }
+    ZIGGY_RETURN_IF_ERROR(MergeRuns(runs, 0, runs.size(), nullptr));
+    return env_->SyncDir(dbname_);
+  }
+
+  // Merges runs[begin, end) (of equal internal keys, the earlier run's entry is kept) into a new
+  // run in the staging directory (*merged), or, with merged == nullptr, into the repaired DB's
+  // tables (outputs_). The staging tables of the inputs are removed once merged.
+  Status MergeRuns(const std::vector<TableRun>& runs, size_t begin, size_t end, TableRun* merged) {
+    std::vector<RunReader> readers;
+    readers.reserve(end - begin);
+    for (size_t i = begin; i < end; ++i)
+      readers.emplace_back(env_, &table_options_, &runs[i]);
+    // A heap of the valid readers' indexes, the next entry on top: the smallest key, and of
+    // equal keys the earlier run's.
+    const auto after = [&readers, this](size_t a, size_t b) {
+      const int c = icmp_.Compare(readers[a].key(), readers[b].key());
+      return c != 0 ? c > 0 : a > b;
+    };
+    std::vector<size_t> heap;
+    for (size_t i = 0; i < readers.size(); ++i) {
+      ZIGGY_RETURN_IF_ERROR(readers[i].SeekToFirst());
+      if (readers[i].Valid()) heap.push_back(i);
+    }
+    std::make_heap(heap.begin(), heap.end(), after);
     std::unique_ptr<TableOutput> output;
     std::string last_key;
     uint64_t pending_bytes = 0;
-    for (merged.SeekToFirst(); merged.Valid(); merged.Next()) {
-      const std::string_view key = merged.key();
+    while (!heap.empty()) {
+      std::pop_heap(heap.begin(), heap.end(), after);
+      RunReader& reader = readers[heap.back()];
+      const std::string_view key = reader.key();
       ParsedInternalKey parsed;
       if (!ParseInternalKey(key, &parsed)) {
         return Status::Corruption("repair: a verified table holds a malformed key");
       }
       if (!last_key.empty() && key == std::string_view(last_key)) {
-        ++report_->duplicates_dropped;  // the same write, in a table and in a log
-        continue;
+        ++report_->duplicates_dropped;
+      } else {
+        if (output != nullptr && output->FileSize() >= options_.target_file_size &&
+            ExtractUserKey(key) != ExtractUserKey(last_key)) {
+          ZIGGY_RETURN_IF_ERROR(FinishMergeOutput(std::move(output), merged));
+        }
+        if (output == nullptr) {
+          const FileNumber number = NewFileNumber();
+          ZIGGY_RETURN_IF_ERROR(TableOutput::Create(OutputContext(), number, &output));
+          created_tables_.push_back(number);
+        }
+        output->Add(key, reader.value(), parsed.sequence);
+        if (merged == nullptr) {
+          max_sequence_ = std::max(max_sequence_, raw(parsed.sequence));
+          ++report_->entries_written;
+        }
+        last_key.assign(key);
+        pending_bytes += key.size() + reader.value().size();
+        if (pending_bytes >= (uint64_t{1} << 20)) {
+          ZIGGY_RETURN_IF_ERROR(Advance(pending_bytes));
+          pending_bytes = 0;
+        }
       }
-      if (output != nullptr && output->FileSize() >= options_.target_file_size &&
-          ExtractUserKey(key) != ExtractUserKey(last_key)) {
-        ZIGGY_RETURN_IF_ERROR(FinishOutput(std::move(output)));
-      }
-      if (output == nullptr) {
-        const FileNumber number = NewFileNumber();
-        ZIGGY_RETURN_IF_ERROR(TableOutput::Create(OutputContext(), number, &output));
-        created_tables_.push_back(number);
-      }
-      output->Add(key, merged.value(), parsed.sequence);
-      max_sequence_ = std::max(max_sequence_, raw(parsed.sequence));
-      ++report_->entries_written;
-      last_key.assign(key);
-      pending_bytes += key.size() + merged.value().size();
-      if (pending_bytes >= (uint64_t{1} << 20)) {
-        ZIGGY_RETURN_IF_ERROR(Advance(pending_bytes));
-        pending_bytes = 0;
+      ZIGGY_RETURN_IF_ERROR(reader.Next());
+      if (reader.Valid()) {
+        std::push_heap(heap.begin(), heap.end(), after);
+      } else {
+        heap.pop_back();
       }
     }
-    ZIGGY_RETURN_IF_ERROR(merged.status());
-    if (output != nullptr) ZIGGY_RETURN_IF_ERROR(FinishOutput(std::move(output)));
-    return env_->SyncDir(dbname_);
+    if (output != nullptr) ZIGGY_RETURN_IF_ERROR(FinishMergeOutput(std::move(output), merged));
+    readers.clear();
+    for (size_t i = begin; i < end; ++i) {
+      for (const TableFile& table : runs[i]) {
+        if (!table.staging) continue;
+        RemoveTable(OutputContext(), table.number);
+        std::erase(created_tables_, table.number);
+      }
+    }
+    return Status::OK();
+  }
+
+  // An intermediate output stays in the staging directory as the next table of *merged; a final
+  // one (merged == nullptr) moves into the DB directory (FinishOutput).
+  Status FinishMergeOutput(std::unique_ptr<TableOutput> output, TableRun* merged) {
+    if (merged == nullptr) return FinishOutput(std::move(output));
+    FileMetaData meta;
+    ZIGGY_RETURN_IF_ERROR(FinishTable(output.get(), &meta));
+    merged->push_back({TableFileName(staging_, meta.number), meta.number, meta.file_bytes, true});
+    return Status::OK();
   }
 
   // A finished output is synced (TableOutput::Finish): it moves into the DB directory under its
   // final name; Merge syncs the directory once all have moved.
   Status FinishOutput(std::unique_ptr<TableOutput> output) {
     FileMetaData meta;
-    ZIGGY_RETURN_IF_ERROR(output->Finish(&meta));
-    table_cache_->Evict(meta.number);
+    ZIGGY_RETURN_IF_ERROR(FinishTable(output.get(), &meta));
     ZIGGY_RETURN_IF_ERROR(env_->RenameFile(TableFileName(staging_, meta.number),
                                            TableFileName(dbname_, meta.number)));
     created_tables_.erase(std::find(created_tables_.begin(), created_tables_.end(), meta.number));
@@ -362,6 +637,8 @@ class Repairer {
   Status Commit() {
     const FileNumber log_number = NewFileNumber();
     const FileNumber manifest_number = NewFileNumber();
+    aside_dir_ = dbname_ + "/repair-old-" + std::to_string(raw(manifest_number));
+    ZIGGY_RETURN_IF_ERROR(SetAsideNotReplayed());
     std::unique_ptr<WritableFile> log;
     const std::string log_path = LogFileName(dbname_, log_number);
     ZIGGY_RETURN_IF_ERROR(env_->NewWritableFile(log_path, &log));
@@ -396,6 +673,14 @@ class Repairer {
     }
     if (s.ok()) s = env_->SyncDir(dbname_);
     if (s.ok()) s = SetCurrentFile(env_, dbname_, manifest_number);
+    if (!s.ok() && CurrentMayName(manifest_path)) {
+      // The rename happened (SetCurrentFile's directory sync failed, say): the commit may be
+      // durable, so the new MANIFEST, its log and the new tables stay, and so do the originals.
+      committed_ = true;
+      report_->manifest = manifest_path.substr(dbname_.size() + 1);
+      if (!moved_before_commit_.empty()) report_->moved_dir = aside_dir_;
+      return s;
+    }
     if (!s.ok()) {
       env_->RemoveFile(manifest_path).PermitUncheckedError();
       env_->RemoveFile(log_path).PermitUncheckedError();
@@ -406,24 +691,57 @@ class Repairer {
     report_->manifest = manifest_path.substr(dbname_.size() + 1);
     report_->tables_written = outputs_.size();
     report_->last_sequence = max_sequence_;
-    manifest_number_ = manifest_number;
+    return Status::OK();
+  }
+
+  // After a failed SetCurrentFile: false only if CURRENT certainly does not name `manifest_path`
+  // (it names another MANIFEST, or there is none); a CURRENT that cannot be read may name it.
+  bool CurrentMayName(const std::string& manifest_path) {
+    std::string name;
+    if (ReadCurrentFile(env_, dbname_, &name).ok()) {
+      return name == manifest_path.substr(dbname_.size() + 1);
+    }
+    return env_->FileExists(CurrentFileName(dbname_));
+  }
+
+  // The logs a stop left unread hold writes the repaired DB lacks. They move to the originals'
+  // folder before the commit: once CURRENT names the new MANIFEST, whose log number is above
+  // theirs, an Open would delete them as obsolete, and a crash between the commit and
+  // MoveOriginalsAside must not leave them to it. The destructor moves them back if the repair
+  // fails before the commit; a crash leaves them in the folder, and the next repair, not seeing
+  // them, rebuilds the same DB.
+  Status SetAsideNotReplayed() {
+    if (not_replayed_.empty()) return Status::OK();
+    ZIGGY_RETURN_IF_ERROR(CreateAsideDir());
+    for (const std::string& name : not_replayed_) {
+      const std::string to = FreeName(aside_dir_, name);
+      ZIGGY_RETURN_IF_ERROR(env_->RenameFile(dbname_ + "/" + name, to));
+      moved_before_commit_.emplace_back(dbname_ + "/" + name, to);
+    }
+    ZIGGY_RETURN_IF_ERROR(env_->SyncDir(aside_dir_));
+    return env_->SyncDir(dbname_);
+  }
+
+  Status CreateAsideDir() {
+    if (env_->FileExists(aside_dir_)) return Status::OK();
+    ZIGGY_RETURN_IF_ERROR(env_->CreateDir(aside_dir_));
+    aside_dir_created_ = true;
     return Status::OK();
   }
 
   // Best effort once committed: a file left in place is obsolete, and the next Open deletes it
-  // (its contents are in the new tables).
+  // (its contents are in the new tables, or superseded).
   void MoveOriginalsAside() {
-    for (const std::string& name : manifests_)
-      originals_.push_back(name);
-    if (originals_.empty()) return;
-    const std::string dir = dbname_ + "/repair-old-" + std::to_string(raw(manifest_number_));
-    if (!env_->CreateDir(dir).ok()) return;
+    for (FileNumber number : manifest_numbers_)
+      originals_.push_back(ManifestFileName(dbname_, number).substr(dbname_.size() + 1));
+    if (!moved_before_commit_.empty()) report_->moved_dir = aside_dir_;
+    if (originals_.empty() || !CreateAsideDir().ok()) return;
     for (const std::string& name : originals_) {
-      env_->RenameFile(dbname_ + "/" + name, dir + "/" + name).PermitUncheckedError();
+      env_->RenameFile(dbname_ + "/" + name, FreeName(aside_dir_, name)).PermitUncheckedError();
     }
-    env_->SyncDir(dir).PermitUncheckedError();
+    env_->SyncDir(aside_dir_).PermitUncheckedError();
     env_->SyncDir(dbname_).PermitUncheckedError();
-    report_->moved_dir = dir;
+    report_->moved_dir = aside_dir_;
   }
 
   void Note(std::vector<std::string>* list, std::string line) { list->push_back(std::move(line)); }
@@ -448,16 +766,34 @@ class Repairer {
   uint64_t total_bytes_ = 0;
   std::vector<FileNumber> table_numbers_;
   std::vector<FileNumber> log_numbers_;
-  std::vector<std::string> manifests_;
-  std::vector<std::string> lost_;       // names of unreadable tables
-  std::vector<std::string> originals_;  // names of the tables and logs merged
-  std::vector<Input> inputs_;
+  std::vector<FileNumber> manifest_numbers_;
+  // The edits of the MANIFESTs that add or remove tables, in the order they were written (a
+  // MANIFEST numbered higher was written later).
+  struct ManifestEdit {
+    std::string manifest;  // its file name
+    std::vector<FileNumber> removed;
+    std::vector<FileNumber> added;
+    std::optional<FileNumber> log_number;
+  };
+  std::vector<ManifestEdit> edits_;
+  // Logs numbered below this are obsolete (FindSuperseded), as a whole edit of this MANIFEST says.
+  FileNumber obsolete_below_{};
+  std::string obsolete_below_manifest_;
+  std::vector<std::string> not_replayed_;  // names of the logs after the WAL's end
+  std::vector<std::string> lost_;          // names of unreadable tables
+  // Names of the tables and logs merged or set aside as retired: moved aside once committed.
+  std::vector<std::string> originals_;
+  std::vector<TableFile> inputs_;  // verified originals and replayed logs' tables
   // Tables in the staging directory (replayed logs' tables, merge outputs being written):
   // removed on destruction.
   std::vector<FileNumber> created_tables_;
   // Merge outputs moved into the DB directory: removed on destruction unless committed.
   std::vector<FileMetaData> outputs_;
-  FileNumber manifest_number_{};
+  // Where the originals go: repair-old-<the new MANIFEST's number>.
+  std::string aside_dir_;
+  bool aside_dir_created_ = false;
+  // (from, to) of the logs SetAsideNotReplayed moved: moved back unless committed.
+  std::vector<std::pair<std::string, std::string>> moved_before_commit_;
 };
 
 }  // namespace
@@ -492,13 +828,18 @@ Status RepairDB(const std::string& path, const Options& options) {
     options.info_log->Log("event=repair path=" + path + " status=\"" + s.ToString() +
                           "\" tables_kept=" + std::to_string(report.tables_kept.size()) +
                           " lost=" + std::to_string(report.lost.size()) +
+                          " retired=" + std::to_string(report.retired.size()) +
                           " logs=" + std::to_string(report.logs.size()) +
+                          " logs_obsolete=" + std::to_string(report.logs_obsolete.size()) +
+                          " logs_not_replayed=" + std::to_string(report.logs_not_replayed.size()) +
                           " log_damage=" + std::to_string(report.log_damage.size()) +
                           " entries=" + std::to_string(report.entries_written));
     for (const std::string& line : report.lost)
       options.info_log->Log("repair: lost " + line);
     for (const std::string& line : report.log_damage)
-      options.info_log->Log("repair: skipped " + line);
+      options.info_log->Log("repair: log damage: " + line);
+    for (const std::string& line : report.logs_not_replayed)
+      options.info_log->Log("repair: not replayed (kept aside): " + line);
   }
   return s;
 }

@@ -20,13 +20,30 @@ namespace ziggydb {
 struct RepairReport {
   std::vector<std::string> tables_kept;  // readable tables whose entries were rewritten
   std::vector<std::string> lost;         // unreadable files moved to lost/, with the reason
-  std::vector<std::string> logs;         // logs replayed, with their record counts
-  std::vector<std::string> log_damage;   // damaged log bytes skipped over
-  uint64_t entries_written = 0;          // entries of the rebuilt tables
-  uint64_t duplicates_dropped = 0;       // entries present in both a table and a log
+  // Tables a readable MANIFEST edit had retired (a compaction's inputs not deleted yet): not
+  // merged, moved aside with the originals.
+  std::vector<std::string> retired;
+  std::vector<std::string> manifests;  // MANIFESTs read, with their edits, and damage skipped
+  std::vector<std::string> logs;       // logs replayed, with their record counts
+  // Logs numbered below the log number a MANIFEST recorded: their writes are in tables. Not
+  // replayed; moved aside with the originals.
+  std::vector<std::string> logs_obsolete;
+  // Logs after the end of the WAL as Options::wal_recovery_mode judges it (point-in-time
+  // recovery stopped, or an older log torn): their writes are not in the repaired DB. Moved
+  // aside with the originals, before the commit.
+  std::vector<std::string> logs_not_replayed;
+  // Damaged log bytes dropped (a torn tail), skipped (kSkipAnyCorruptedRecords) or where replay
+  // stopped (kPointInTimeRecovery).
+  std::vector<std::string> log_damage;
+  uint64_t entries_written = 0;  // entries of the rebuilt tables
+  // Entries whose internal key another input held too (the same write in a table and a log, or
+  // sequence-0 versions of one key): the highest-numbered table's entry is kept.
+  uint64_t duplicates_dropped = 0;
   uint64_t tables_written = 0;
   uint64_t last_sequence = 0;
-  std::string manifest;   // the new MANIFEST's file name
+  // The new MANIFEST's file name, once CURRENT may name it: also set when RepairDB fails after
+  // the rename of CURRENT (a failed directory sync), which removes nothing CURRENT may name.
+  std::string manifest;
   std::string moved_dir;  // where the original tables, logs and MANIFESTs now are ("" if none)
 };
 

@@ -6,12 +6,14 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -21,9 +23,12 @@
 #include "base/dbformat.h"
 #include "db/db_identity.h"
 #include "db/filename.h"
+#include "db/recovery.h"
 #include "db/write_batch_internal.h"
 #include "env/counting_env.h"
+#include "env/fault_env.h"
 #include "util/status_macros.h"
+#include "wal/log_reader.h"
 #include "wal/log_writer.h"
 #include "ziggydb/db.h"
 #include "ziggydb/env.h"
@@ -114,6 +119,14 @@ uint32_t Seed() {
   const uint32_t seed = std::random_device{}();
   std::printf("seed %u\n", seed);
   return seed;
+}
+
+// The names in `dir` of `env`, sorted.
+std::vector<std::string> Listing(Env* env, const std::string& dir) {
+  std::vector<std::string> names;
+  EXPECT_TRUE(env->GetChildren(dir, &names).ok());
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 TEST_F(RepairTest, DeletedCurrentIsRebuilt) {
@@ -215,7 +228,9 @@ TEST_F(RepairTest, CorruptTableGoesToLostAndIsReported) {
 }
 
 // Intact log records that are not valid batches (sequences out of range, a body shorter than its
-// count) are skipped and each is reported; the batches around them are kept.
+// count) are damage in the middle of a log: as for Open, the default recovery mode refuses it
+// (the directory is left as it was), and kSkipAnyCorruptedRecords skips each and reports it,
+// keeping the batches around them.
 TEST_F(RepairTest, InvalidBatchesInALogAreSkippedAndReported) {
   Fill(Seed());
   const auto batch = [](uint64_t sequence, const std::string& key) {
@@ -239,12 +254,21 @@ TEST_F(RepairTest, InvalidBatchesInALogAreSkippedAndReported) {
     ASSERT_TRUE(writer.Close().ok());
   }
   fs::remove(CurrentFileName(db_));
+  const std::vector<std::string> before = Listing(Env::Default(), db_);
+  RepairReport refused;
+  Status s = Repair(&refused);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.ToString().find(LogFileName(db_, FileNumber{999999})), std::string::npos)
+      << s.ToString();
+  EXPECT_EQ(Listing(Env::Default(), db_), before);
+  options_.wal_recovery_mode = WalRecoveryMode::kSkipAnyCorruptedRecords;
   RepairReport report;
-  Status s = Repair(&report);
+  s = Repair(&report);
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(report.log_damage.size(), 2u);
   for (const std::string& damage : report.log_damage)
-    EXPECT_NE(damage.find("not a valid batch"), std::string::npos) << damage;
+    EXPECT_NE(damage.find("skipped: " + LogFileName(db_, FileNumber{999999})), std::string::npos)
+        << damage;
   Model expected = model_;
   expected["late1"] = "value-of-late1";
   expected["late2"] = "value-of-late2";
@@ -280,6 +304,491 @@ TEST_F(RepairTest, AnInterruptedRepairLeavesNothingBehind) {
   std::sort(after.begin(), after.end());
   EXPECT_EQ(after, before);
   ASSERT_TRUE(Repair(&report).ok());
+  EXPECT_EQ(Contents(), model_);
+}
+
+// An I/O error says nothing about a table's bytes: it fails the repair, which leaves the
+// directory as it was, instead of moving the table to lost/.
+TEST_F(RepairTest, AnIOErrorReadingATableFailsTheRepairAndChangesNothing) {
+  FaultInjectionEnv env;
+  options_.env = &env;
+  db_ = "/db";
+  Fill(Seed());
+  ASSERT_TRUE(env.RemoveFile(CurrentFileName(db_)).ok());
+  const std::vector<std::string> before = Listing(&env, db_);
+  env.InjectError(FaultOp::kRead, ".sst", FaultInjectionEnv::kPersistent);
+  RepairReport report;
+  Status s = Repair(&report);
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_TRUE(report.lost.empty());
+  EXPECT_EQ(Listing(&env, db_), before);
+  env.ClearErrors();
+  RepairReport again;
+  s = Repair(&again);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(again.lost.empty());
+  EXPECT_EQ(Contents(), model_);
+}
+
+// Once armed, fails the first directory sync after a rename onto CURRENT: SetCurrentFile's last
+// step.
+class FailSyncAfterCurrentRename final : public FaultInjectionEnv {
+ public:
+  void Arm() { armed_ = true; }
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    Status s = FaultInjectionEnv::RenameFile(from, to);
+    if (armed_ && s.ok() && to.ends_with("/CURRENT")) renamed_ = true;
+    return s;
+  }
+  Status SyncDir(const std::string& dir) override {
+    if (renamed_ && !failed_) {
+      failed_ = true;
+      return Status::IOError("injected directory sync failure", dir);
+    }
+    return FaultInjectionEnv::SyncDir(dir);
+  }
+  bool failed() const { return failed_; }
+
+ private:
+  bool armed_ = false;
+  bool renamed_ = false;
+  bool failed_ = false;
+};
+
+// Once CURRENT names the new MANIFEST the commit may be durable: a failure after the rename
+// returns the error but removes nothing CURRENT may name. Without a power loss the repaired DB
+// opens; after one (the rename undone), the directory is repairable again.
+TEST_F(RepairTest, AFailedSyncAfterTheCurrentRenameKeepsWhatCurrentNames) {
+  FailSyncAfterCurrentRename env;
+  options_.env = &env;
+  db_ = "/db";
+  Fill(Seed());
+  ASSERT_TRUE(env.RemoveFile(CurrentFileName(db_)).ok());
+  ASSERT_TRUE(env.SyncDir(db_).ok());
+  env.Arm();
+  RepairReport report;
+  Status s = Repair(&report);
+  ASSERT_TRUE(env.failed());
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  std::string current;
+  ASSERT_TRUE(ReadCurrentFile(&env, db_, &current).ok());
+  EXPECT_TRUE(env.FileExists(db_ + "/" + current)) << current;
+  EXPECT_EQ(report.manifest, current);  // the report names it
+  EXPECT_EQ(Contents(), model_);
+  env.DropUnsyncedData();
+  RepairReport again;
+  s = Repair(&again);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(Contents(), model_);
+}
+
+// The DB at `path` (the fixture's options), its value of `key` or "(none)".
+std::string ValueAt(const Options& options, const std::string& path, const std::string& key) {
+  std::unique_ptr<DB> db;
+  Status s = DB::Open(options, path, &db);
+  if (!s.ok()) return "(open failed: " + s.ToString() + ")";
+  std::string value;
+  s = db->Get(ReadOptions(), key, &value);
+  if (s.IsNotFound()) return "(none)";
+  if (!s.ok()) return "(" + s.ToString() + ")";
+  return value;
+}
+
+// Copies every file of `from` (no subdirectories) to a new directory `to`, as a crash would leave
+// them: the state of a DB that is open.
+void CopyDir(Env* env, const std::string& from, const std::string& to) {
+  ASSERT_TRUE(env->CreateDir(to).ok());
+  for (const std::string& name : Listing(env, from)) {
+    if (name == "." || name == "..") continue;
+    std::unique_ptr<SequentialFile> in;
+    ASSERT_TRUE(env->NewSequentialFile(from + "/" + name, &in).ok()) << name;
+    std::unique_ptr<WritableFile> out;
+    ASSERT_TRUE(env->NewWritableFile(to + "/" + name, &out).ok()) << name;
+    std::string scratch(1 << 16, '\0');
+    while (true) {
+      std::string_view chunk;
+      ASSERT_TRUE(in->Read(scratch.size(), &chunk, scratch.data()).ok()) << name;
+      if (chunk.empty()) break;
+      ASSERT_TRUE(out->Append(chunk).ok());
+    }
+    ASSERT_TRUE(out->Sync().ok());
+    ASSERT_TRUE(out->Close().ok());
+  }
+  ASSERT_TRUE(env->SyncDir(to).ok());
+}
+
+// Removes every MANIFEST and CURRENT of `dir`.
+void RemoveManifests(Env* env, const std::string& dir) {
+  for (const std::string& name : Listing(env, dir)) {
+    FileNumber number{};
+    FileType type{};
+    if (ParseFileName(name, &number, &type) &&
+        (type == FileType::kManifestFile || type == FileType::kCurrentFile)) {
+      ASSERT_TRUE(env->RemoveFile(dir + "/" + name).ok()) << name;
+    }
+  }
+}
+
+// Two bottommost compactions each wrote "k" at sequence 0; the first one's table is pinned, so
+// it is still there when every MANIFEST is lost. Equal internal keys: the table with the higher
+// number (written later) holds the newer value.
+TEST_F(RepairTest, OfEqualKeysTheLaterTableWins) {
+  const std::string copy = root_ + "/copy";
+  {
+    std::unique_ptr<DB> db = Open();
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->Put(WriteOptions(), "k", "old").ok());
+    ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
+    std::unique_ptr<Iterator> pin = db->NewIterator(ReadOptions());
+    ASSERT_TRUE(db->Put(WriteOptions(), "k", "new").ok());
+    ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
+    fs::copy(db_, copy, fs::copy_options::recursive);
+    pin.reset();
+    ASSERT_TRUE(db->Close().ok());
+  }
+  RemoveManifests(Env::Default(), copy);
+  RepairReport report;
+  Status s = RepairDB(copy, options_, &report, RepairProgress());
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(report.tables_kept.size(), 2u);
+  EXPECT_EQ(ValueAt(options_, copy, "k"), "new");
+}
+
+// The tables of `dir`, ascending by number.
+std::vector<std::string> TablesIn(const std::string& dir) {
+  std::vector<std::pair<uint64_t, std::string>> tables;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    FileNumber number{};
+    FileType type{};
+    if (ParseFileName(entry.path().filename().string(), &number, &type) &&
+        type == FileType::kTableFile) {
+      tables.emplace_back(raw(number), entry.path().string());
+    }
+  }
+  std::sort(tables.begin(), tables.end());
+  std::vector<std::string> out;
+  for (auto& [number, path] : tables)
+    out.push_back(std::move(path));
+  return out;
+}
+
+// A compaction retired a table that an open iterator still pins, and the directory is copied to
+// `copy` in that state (as a crash would leave it): the retired table holds "k" = "old" (at a
+// nonzero sequence) and "gone" = "x"; the compaction's output holds "k" = "new" at sequence 0
+// and nothing of "gone", whose tombstone it dropped. `after` runs with the DB still open, the
+// table pinned, before the copy.
+void CopyWithARetiredTable(const Options& options, const std::string& db_path,
+                           const std::string& copy, const std::function<void(DB*)>& after) {
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, db_path, &db).ok());
+  ASSERT_TRUE(db->Put(WriteOptions(), "k", "old").ok());
+  ASSERT_TRUE(db->Put(WriteOptions(), "gone", "x").ok());
+  ASSERT_TRUE(db->Flush().ok());
+  std::unique_ptr<Iterator> pin = db->NewIterator(ReadOptions());
+  ASSERT_TRUE(db->Put(WriteOptions(), "k", "new").ok());
+  ASSERT_TRUE(db->Delete(WriteOptions(), "gone").ok());
+  ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
+  if (after) after(db.get());
+  fs::copy(db_path, copy, fs::copy_options::recursive);
+  pin.reset();
+  ASSERT_TRUE(db->Close().ok());
+  // The retired table and the compaction's output (and any later table).
+  ASSERT_GE(TablesIn(copy).size(), 2u);
+}
+
+TEST_F(RepairTest, TablesTheManifestRetiredAreSetAsideNotMerged) {
+  const std::string copy = root_ + "/copy";
+  CopyWithARetiredTable(options_, db_, copy, nullptr);
+  const std::string retired = fs::path(TablesIn(copy).front()).filename().string();
+  fs::remove(CurrentFileName(copy));
+  RepairReport report;
+  Status s = RepairDB(copy, options_, &report, RepairProgress());
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(ValueAt(options_, copy, "k"), "new");
+  EXPECT_EQ(ValueAt(options_, copy, "gone"), "(none)");
+  ASSERT_EQ(report.retired.size(), 1u);
+  EXPECT_NE(report.retired[0].find(retired), std::string::npos) << report.retired[0];
+  // Set aside with the originals, not deleted.
+  EXPECT_TRUE(fs::exists(report.moved_dir + "/" + retired)) << report.moved_dir;
+}
+
+// A MANIFEST cut short (here its last edit, a flush) is read up to the damage: a retirement
+// recorded before it still holds (the edit that recorded it also added the compaction's output),
+// and the table the lost edit added is merged as a table no MANIFEST names.
+TEST_F(RepairTest, RetirementsBeforeATruncatedManifestsDamageHold) {
+  const std::string copy = root_ + "/copy";
+  CopyWithARetiredTable(options_, db_, copy, [](DB* db) {
+    ASSERT_TRUE(db->Put(WriteOptions(), "z", "1").ok());
+    ASSERT_TRUE(db->Flush().ok());
+  });
+  std::string manifest;
+  ASSERT_TRUE(ReadCurrentFile(Env::Default(), copy, &manifest).ok());
+  FileNumber number{};
+  FileType type{};
+  ASSERT_TRUE(ParseFileName(manifest, &number, &type));
+  manifest = copy + "/" + manifest;
+  uint64_t last_edit = 0;
+  {
+    std::unique_ptr<SequentialFile> file;
+    ASSERT_TRUE(Env::Default()->NewSequentialFile(manifest, &file).ok());
+    wal::Reader reader(std::move(file), raw(number), nullptr);
+    std::string record;
+    while (reader.ReadRecord(&record))
+      last_edit = reader.last_record_offset();
+  }
+  ASSERT_GT(last_edit, 0u);
+  fs::resize_file(manifest, last_edit + 3);  // a torn header
+  fs::remove(CurrentFileName(copy));
+  RepairReport report;
+  Status s = RepairDB(copy, options_, &report, RepairProgress());
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(report.retired.size(), 1u);
+  EXPECT_EQ(ValueAt(options_, copy, "k"), "new");
+  EXPECT_EQ(ValueAt(options_, copy, "gone"), "(none)");
+  EXPECT_EQ(ValueAt(options_, copy, "z"), "1");
+}
+
+// The compaction's output is gone (as if its edit had never been installed and the output had
+// been deleted as unnamed): the table the edit retired holds the only copy of its data, so it is
+// merged rather than set aside.
+TEST_F(RepairTest, ARetirementWhoseOutputIsMissingDoesNotHold) {
+  const std::string copy = root_ + "/copy";
+  CopyWithARetiredTable(options_, db_, copy, nullptr);
+  const std::vector<std::string> tables = TablesIn(copy);
+  ASSERT_EQ(tables.size(), 2u);
+  fs::remove(tables.back());
+  fs::remove(CurrentFileName(copy));
+  RepairReport report;
+  Status s = RepairDB(copy, options_, &report, RepairProgress());
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(report.retired.empty());
+  EXPECT_EQ(ValueAt(options_, copy, "k"), "old");
+  EXPECT_EQ(ValueAt(options_, copy, "gone"), "x");
+}
+
+// Writes log `number` in `dir`: `head`, then one batch per key (value "v-" + key), sequences
+// from `sequence` on. Returns its size.
+uint64_t WriteLog(Env* env, const std::string& dir, uint64_t number, const wal::LogHead& head,
+                  uint64_t sequence, const std::vector<std::string>& keys) {
+  std::unique_ptr<WritableFile> file;
+  EXPECT_TRUE(env->NewWritableFile(LogFileName(dir, FileNumber{number}), &file).ok());
+  wal::Writer writer(std::move(file), number, 0);
+  EXPECT_TRUE(writer.AddHead(head).ok());
+  for (const std::string& key : keys) {
+    WriteBatch batch;
+    batch.Put(key, "v-" + key);
+    WriteBatchInternal::SetSequence(&batch, SequenceNumber{sequence++});
+    EXPECT_TRUE(writer.AddRecord(WriteBatchInternal::Contents(batch)).ok());
+  }
+  EXPECT_TRUE(writer.Sync().ok());
+  EXPECT_TRUE(writer.Close().ok());
+  uint64_t bytes = 0;
+  EXPECT_TRUE(env->GetFileSize(LogFileName(dir, FileNumber{number}), &bytes).ok());
+  return bytes;
+}
+
+// Log 5 lost its tail (batch "a2") while log 7, whose head says log 5 held more, kept "b1": a
+// state where "b1" is present and "a2" missing never existed. The repair judges the logs as Open
+// does in each wal_recovery_mode: the default and point-in-time modes end the WAL at the tear
+// and set log 7 aside (moved with the originals before the commit, never deleted, put back if
+// the repair fails); skip-any replays it; absolute consistency refuses the tear.
+TEST_F(RepairTest, ATornOlderLogEndsTheWalAsItDoesForOpen) {
+  FaultInjectionEnv env;
+  options_.env = &env;
+  const std::string dir = "/logs";
+  ASSERT_TRUE(env.CreateDir(dir).ok());
+  const uint64_t log5_bytes = WriteLog(&env, dir, 5, wal::LogHead{}, 1, {"a1", "a2"});
+  WriteLog(&env, dir, 7, wal::LogHead{5, log5_bytes}, 3, {"b1"});
+  ASSERT_TRUE(env.Truncate(LogFileName(dir, FileNumber{5}), log5_bytes - 5).ok());
+  ASSERT_TRUE(env.SyncDir(dir).ok());
+  const std::string log7 = LogFileName(dir, FileNumber{7}).substr(dir.size() + 1);
+
+  struct Case {
+    WalRecoveryMode mode;
+    bool b1_replayed;
+  };
+  int round = 0;
+  for (const Case& c : {Case{WalRecoveryMode::kTolerateCorruptedTailRecords, false},
+                        Case{WalRecoveryMode::kPointInTimeRecovery, false},
+                        Case{WalRecoveryMode::kSkipAnyCorruptedRecords, true}}) {
+    SCOPED_TRACE(WalRecoveryModeName(c.mode));
+    const std::string copy = "/copy" + std::to_string(round++);
+    CopyDir(&env, dir, copy);
+    options_.wal_recovery_mode = c.mode;
+    RepairReport report;
+    Status s = RepairDB(copy, options_, &report, RepairProgress());
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_FALSE(report.log_damage.empty());
+    EXPECT_EQ(ValueAt(options_, copy, "a1"), "v-a1");
+    EXPECT_EQ(ValueAt(options_, copy, "a2"), "(none)");
+    if (c.b1_replayed) {
+      EXPECT_EQ(ValueAt(options_, copy, "b1"), "v-b1");
+      EXPECT_TRUE(report.logs_not_replayed.empty());
+    } else {
+      EXPECT_EQ(ValueAt(options_, copy, "b1"), "(none)");
+      ASSERT_EQ(report.logs_not_replayed.size(), 1u);
+      EXPECT_NE(report.logs_not_replayed[0].find(log7), std::string::npos);
+      EXPECT_TRUE(env.FileExists(report.moved_dir + "/" + log7)) << report.moved_dir;
+    }
+  }
+
+  // LOCK, which a repair takes, aside, the directory is as it was.
+  const auto without_lock = [&env](const std::string& path) {
+    std::vector<std::string> names = Listing(&env, path);
+    std::erase(names, "LOCK");
+    return names;
+  };
+  options_.wal_recovery_mode = WalRecoveryMode::kAbsoluteConsistency;
+  CopyDir(&env, dir, "/absolute");
+  std::vector<std::string> before = without_lock("/absolute");
+  RepairReport refused;
+  Status s = RepairDB("/absolute", options_, &refused, RepairProgress());
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_EQ(without_lock("/absolute"), before);
+
+  // A failure before the commit puts the set-aside log back.
+  options_.wal_recovery_mode = WalRecoveryMode::kTolerateCorruptedTailRecords;
+  CopyDir(&env, dir, "/failed");
+  before = without_lock("/failed");
+  env.InjectError(FaultOp::kCreate, "MANIFEST");
+  RepairReport failed;
+  s = RepairDB("/failed", options_, &failed, RepairProgress());
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_EQ(without_lock("/failed"), before);
+  env.ClearErrors();
+}
+
+// A log older than the log number the MANIFEST records is obsolete (its writes are in tables),
+// but can still be on disk (a crash before its deletion; here copied back). Replayed, its "k" =
+// "old" would win over the "new" a bottommost compaction wrote with sequence 0, and "gone",
+// whose tombstone the compaction dropped, would come back.
+TEST_F(RepairTest, LogsOlderThanTheManifestsLogNumberAreSetAside) {
+  const std::string saved = root_ + "/saved.log";
+  std::string log_path;
+  {
+    std::unique_ptr<DB> db = Open();
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->Put(WriteOptions(), "k", "old").ok());
+    ASSERT_TRUE(db->Put(WriteOptions(), "gone", "x").ok());
+    log_path = Files(FileType::kLogFile).back();
+    fs::copy_file(log_path, saved);
+    ASSERT_TRUE(db->Flush().ok());
+    ASSERT_TRUE(db->Put(WriteOptions(), "k", "new").ok());
+    ASSERT_TRUE(db->Delete(WriteOptions(), "gone").ok());
+    ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  fs::copy_file(saved, log_path, fs::copy_options::overwrite_existing);
+  fs::remove(CurrentFileName(db_));
+  RepairReport report;
+  Status s = Repair(&report);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(ValueAt(options_, db_, "k"), "new");
+  EXPECT_EQ(ValueAt(options_, db_, "gone"), "(none)");
+  const std::string name = fs::path(log_path).filename().string();
+  ASSERT_EQ(report.logs_obsolete.size(), 1u);
+  EXPECT_NE(report.logs_obsolete[0].find(name), std::string::npos) << report.logs_obsolete[0];
+  EXPECT_TRUE(fs::exists(report.moved_dir + "/" + name));
+}
+
+// Records the most files open at once (FaultInjectionEnv::open_file_count) since Reset.
+class MaxOpenFilesEnv final : public FaultInjectionEnv {
+ public:
+  void Reset() { max_open_ = 0; }
+  uint64_t max_open() const { return max_open_; }
+  Status NewSequentialFile(const std::string& path,
+                           std::unique_ptr<SequentialFile>* result) override {
+    return Note(FaultInjectionEnv::NewSequentialFile(path, result));
+  }
+  Status NewRandomAccessFile(const std::string& path,
+                             std::unique_ptr<RandomAccessFile>* result) override {
+    return Note(FaultInjectionEnv::NewRandomAccessFile(path, result));
+  }
+  Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* result) override {
+    return Note(FaultInjectionEnv::NewWritableFile(path, result));
+  }
+
+ private:
+  Status Note(Status s) {
+    max_open_ = std::max(max_open_, open_file_count());
+    return s;
+  }
+  uint64_t max_open_ = 0;
+};
+
+// More tables than max_open_files: the repair has at most max_open_files files open at once, so
+// it merges in more than one pass. Each table holds "k" with sequence 0 (24 bottommost
+// compactions, each output pinned by an iterator, every MANIFEST then lost): the last one's value
+// wins across the passes.
+TEST_F(RepairTest, MoreTablesThanMaxOpenFilesAreMergedAFewAtATime) {
+  MaxOpenFilesEnv env;
+  options_.env = &env;
+  db_ = "/db";
+  const std::string copy = "/copy";
+  constexpr int kTables = 24;
+  {
+    std::unique_ptr<DB> db = Open();
+    ASSERT_NE(db, nullptr);
+    std::vector<std::unique_ptr<Iterator>> pins;
+    for (int i = 0; i < kTables; ++i) {
+      ASSERT_TRUE(db->Put(WriteOptions(), "k", "v" + std::to_string(i)).ok());
+      ASSERT_TRUE(db->Put(WriteOptions(), "a" + std::to_string(i), "x").ok());
+      ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
+      pins.push_back(db->NewIterator(ReadOptions()));
+    }
+    CopyDir(&env, db_, copy);
+    pins.clear();
+    ASSERT_TRUE(db->Close().ok());
+  }
+  RemoveManifests(&env, copy);
+  options_.max_open_files = 16;
+  env.Reset();
+  RepairReport report;
+  Status s = RepairDB(copy, options_, &report, RepairProgress());
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(report.tables_kept.size(), static_cast<size_t>(kTables));
+  EXPECT_LE(env.max_open(), static_cast<uint64_t>(options_.max_open_files));
+  EXPECT_EQ(ValueAt(options_, copy, "k"), "v" + std::to_string(kTables - 1));
+  for (int i = 0; i < kTables; ++i)
+    EXPECT_EQ(ValueAt(options_, copy, "a" + std::to_string(i)), "x") << i;
+}
+
+// The same with real file descriptors: a forked child whose RLIMIT_NOFILE is below the number of
+// tables repairs the DB.
+TEST_F(RepairTest, ADbWithMoreTablesThanTheFileLimitIsRepaired) {
+  options_.l0_compaction_trigger = 1000;  // every flush stays an L0 table
+  options_.l0_slowdown_trigger = 1000;
+  options_.l0_stop_trigger = 1000;
+  constexpr int kTables = 80;
+  {
+    std::unique_ptr<DB> db = Open();
+    ASSERT_NE(db, nullptr);
+    for (int i = 0; i < kTables; ++i) {
+      ASSERT_TRUE(db->Put(WriteOptions(), "k", "v" + std::to_string(i)).ok());
+      ASSERT_TRUE(db->Put(WriteOptions(), "a" + std::to_string(i), "x").ok());
+      model_["a" + std::to_string(i)] = "x";
+      ASSERT_TRUE(db->Flush().ok());
+    }
+    model_["k"] = "v" + std::to_string(kTables - 1);
+    ASSERT_TRUE(db->Close().ok());
+  }
+  ASSERT_GE(Files(FileType::kTableFile).size(), static_cast<size_t>(kTables));
+  fs::remove(CurrentFileName(db_));
+  options_.max_open_files = 32;
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const rlimit limit{48, 48};
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(2);
+    RepairReport report;
+    Status s = RepairDB(db_, options_, &report, RepairProgress());
+    if (!s.ok()) std::fprintf(stderr, "repair: %s\n", s.ToString().c_str());
+    _exit(s.ok() && report.lost.empty() ? 0 : 1);
+  }
+  int wait_status = 0;
+  ASSERT_EQ(waitpid(child, &wait_status, 0), child);
+  ASSERT_TRUE(WIFEXITED(wait_status));
+  ASSERT_EQ(WEXITSTATUS(wait_status), 0);
   EXPECT_EQ(Contents(), model_);
 }
 
