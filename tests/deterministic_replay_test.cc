@@ -5,7 +5,10 @@
 // exact interleaving, checked against a std::map model:
 //   - a read returns a value some possible state holds (a write refused after a fault fired
 //     during it may or may not have been applied; one refused with no fault firing must not
-//     have been), or an error only once a fault has fired since the last open;
+//     have been), or an error only if it is the IOError of a read fault injected during that
+//     read (no injected fault changes a byte, so Corruption is never explained);
+//   - any other call fails only with the IOError of an injected fault, once some fault has fired
+//     since the last open;
 //   - a reopen recovers every acknowledged write; a power loss (every write-type file-system
 //     operation failing from that point, then the unsynced bytes dropped, all or a random part
 //     of each file's) recovers a prefix of the writes covering every write acknowledged before
@@ -69,11 +72,40 @@ class SimClockEnv final : public FaultInjectionEnv {
   uint64_t NowMicros() override { return now_micros_.load(std::memory_order_relaxed); }
   uint64_t WallMicros() override { return kEpochMicros + NowMicros(); }
   void Advance(uint64_t micros) { now_micros_.fetch_add(micros, std::memory_order_relaxed); }
+  // Injected read faults (FaultOp::kRead: a SequentialFile or RandomAccessFile Read) that fired.
+  uint64_t read_faults() const { return read_faults_.load(std::memory_order_relaxed); }
+
+ protected:
+  Status InjectedFault(FaultOp op, std::string_view path, std::string_view other_path) override {
+    Status s = FaultInjectionEnv::InjectedFault(op, path, other_path);
+    if (!s.ok() && op == FaultOp::kRead) read_faults_.fetch_add(1, std::memory_order_relaxed);
+    return s;
+  }
 
  private:
   static constexpr uint64_t kEpochMicros = uint64_t{1'700'000'000} * 1'000'000;
   std::atomic<uint64_t> now_micros_{0};
+  std::atomic<uint64_t> read_faults_{0};
 };
+
+// What an injected fault can make a call return. FaultInjectionEnv reports every fault, EIO or
+// ENOSPC, as an IOError whose message names it ("injected <op> fault: <path>"), which the DB
+// passes on, perhaps wrapped ("WAL write failed ...: IO error: injected append fault: ...").
+// A failed operation changes nothing (no byte is written, torn or otherwise), and the partial
+// writeback of a power loss is followed by an Open whose full read must succeed: so no fault
+// here can make the DB read damaged bytes, and Corruption (or any code but IOError) is never
+// explained by one.
+bool IsInjectedFaultError(const Status& s) {
+  return s.IsIOError() && s.message().find("injected ") != std::string_view::npos;
+}
+
+// A Get or iterator fails only by reading, so its error is explained only by a read fault that
+// fired during that read (`read_faults_during` of them), reported as such. An earlier fault
+// explains nothing: a read after it reads bytes that no fault changed.
+bool ReadErrorIsExplained(const Status& s, uint64_t read_faults_during) {
+  return read_faults_during > 0 && s.IsIOError() &&
+         s.message().find("injected read fault") != std::string_view::npos;
+}
 
 // What one seed did, in order: what two runs of a seed must agree on.
 class Trace {
@@ -304,12 +336,19 @@ class Replay {
     return w;
   }
 
-  // Some fault fired since the DB was last opened or successfully resumed: errors are allowed.
+  // Some fault fired since the DB was last opened or successfully resumed: a write, Flush,
+  // CompactRange, Resume or Close may fail (with an injected fault's IOError; a failed write or
+  // background job stops writes until Resume or reopen). Reads have a narrower rule (DoGet).
   bool FaultSeen() const { return env_.injected_error_count() > faults_at_open_; }
 
   void ExpectOkUnlessFaulted(const Status& s, const char* what) {
     trace_.Add(std::string(what) + " -> " + s.ToString());
-    if (!s.ok() && !FaultSeen()) ADD_FAILURE() << what << " failed with no fault: " << s.ToString();
+    if (s.ok()) return;
+    if (!FaultSeen()) {
+      ADD_FAILURE() << what << " failed with no fault: " << s.ToString();
+    } else if (!IsInjectedFaultError(s)) {
+      ADD_FAILURE() << what << " failed with an error no injected fault explains: " << s.ToString();
+    }
   }
 
   void DoWrite(Write w) {
@@ -349,6 +388,7 @@ class Replay {
     }
     options.snapshot = snapshot;
     std::string value;
+    const uint64_t read_faults_before = env_.read_faults();
     const Status s = db_->Get(options, key, &value);
     trace_.Add("get " + std::to_string(key.size()) + (snapshot != nullptr ? " at snapshot" : "") +
                " -> " + s.ToString() + " " + std::to_string(value.size()));
@@ -358,24 +398,35 @@ class Replay {
       if (s.ok()) possible = possible || (it != state.end() && it->second == IdOf(value));
       if (s.IsNotFound()) possible = possible || it == state.end();
     }
-    if (!s.ok() && !s.IsNotFound()) possible = FaultSeen();
+    if (!s.ok() && !s.IsNotFound())
+      possible = ReadErrorIsExplained(s, env_.read_faults() - read_faults_before);
     if (!possible)
-      ADD_FAILURE() << "Get of a key returned what no possible state holds: " << s.ToString();
+      ADD_FAILURE() << "Get of a key returned what no possible state holds, or an error no read "
+                       "fault during it explains: "
+                    << s.ToString();
   }
 
   // A full scan through an iterator that first sees a write and a background step happen.
+  // Its error is explained by a read fault while it was created or while it scanned (not by one
+  // in the write or the step in between: those reads are not the iterator's).
   void DoScan() {
+    uint64_t read_faults = env_.read_faults();
     std::unique_ptr<Iterator> it = db_->NewIterator(ReadOptions());
+    uint64_t own_read_faults = env_.read_faults() - read_faults;
     const std::set<Model> states = live_;
     DoWrite(Write{{{RandomKey(), NextValue()}}});
     DoStep();
     Model seen;
+    read_faults = env_.read_faults();
     for (it->SeekToFirst(); it->Valid(); it->Next())
       seen[std::string(it->key())] = IdOf(it->value());
     const Status s = it->status();
+    own_read_faults += env_.read_faults() - read_faults;
     trace_.Add("scan -> " + s.ToString() + " " + std::to_string(seen.size()) + " keys");
     if (!s.ok()) {
-      if (!FaultSeen()) ADD_FAILURE() << "scan failed with no fault: " << s.ToString();
+      if (!ReadErrorIsExplained(s, own_read_faults))
+        ADD_FAILURE() << "scan failed with an error no read fault during it explains: "
+                      << s.ToString();
     } else if (!states.contains(seen)) {
       ADD_FAILURE() << "an iterator saw a state the DB never held (" << seen.size() << " keys)";
     }
@@ -500,8 +551,11 @@ class Replay {
     Status s = OpenWithSteppedBackground(options_, kDb, &policy_, &db_);
     trace_.Add("open -> " + s.ToString());
     if (!s.ok()) {
-      if (env_.injected_error_count() == faults_before)
+      if (env_.injected_error_count() == faults_before) {
         ADD_FAILURE() << "Open failed with no fault: " << s.ToString();
+      } else if (!IsInjectedFaultError(s)) {
+        ADD_FAILURE() << "Open failed with an error no injected fault explains: " << s.ToString();
+      }
       env_.ClearErrors();
       s = OpenWithSteppedBackground(options_, kDb, &policy_, &db_);
       trace_.Add("open without faults -> " + s.ToString());
@@ -659,6 +713,35 @@ TEST(DeterministicReplay, ASeedRunTwiceGivesTheSameTrace) {
     // And the trace is the seed's: another seed's run differs from it.
     ASSERT_TRUE(hashes.insert(a.trace().Hash()).second) << "two seeds gave the same trace";
   }
+}
+
+// The rule for read errors itself: only the IOError of a read fault injected during the read
+// explains one; Corruption never does, nor another fault's error, nor a read fault's error
+// reported by a read during which no read fault fired.
+TEST(DeterministicReplay, OnlyAReadFaultDuringTheReadExplainsAReadError) {
+  const Status read_fault = Status::IOError("injected read fault", "/db/000012.sst");
+  const Status read_fault_nospace =
+      Status::IOError("injected read fault", "/db/000012.sst: No space left on device");
+  EXPECT_TRUE(ReadErrorIsExplained(read_fault, 1));
+  EXPECT_TRUE(ReadErrorIsExplained(read_fault_nospace, 2));
+  EXPECT_FALSE(ReadErrorIsExplained(read_fault, 0));
+  EXPECT_FALSE(
+      ReadErrorIsExplained(Status::Corruption("block checksum mismatch", "/db/000012.sst"), 1));
+  EXPECT_FALSE(
+      ReadErrorIsExplained(Status::Corruption("injected read fault", "/db/000012.sst"), 1));
+  EXPECT_FALSE(ReadErrorIsExplained(Status::IOError("injected append fault", "/db/000013.log"), 1));
+  EXPECT_FALSE(ReadErrorIsExplained(Status::IOError("/db/000012.sst", "No such file"), 1));
+  EXPECT_FALSE(ReadErrorIsExplained(Status::NotFound("injected read fault"), 1));
+
+  const Status wal_write = Status::IOError(
+      "WAL write failed; acknowledged writes since the last sync may be lost and the DB refuses "
+      "writes until reopened",
+      "IO error: injected append fault: /db/000013.log");
+  EXPECT_TRUE(IsInjectedFaultError(wal_write));
+  EXPECT_TRUE(IsInjectedFaultError(read_fault));
+  EXPECT_FALSE(IsInjectedFaultError(Status::Corruption("injected sync fault", "/db/MANIFEST-5")));
+  EXPECT_FALSE(IsInjectedFaultError(Status::IOError("/db/000012.sst", "No such file")));
+  EXPECT_FALSE(IsInjectedFaultError(Status::InvalidArgument("injected")));
 }
 
 // Counts what a waiting call asked for, picking the first runnable step.

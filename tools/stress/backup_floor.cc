@@ -6,11 +6,18 @@
 #include <fstream>
 #include <iterator>
 #include <system_error>
+#include <vector>
 
 namespace ziggydb::tools::stress {
 
+namespace {
+
+constexpr size_t kWordsPerKey = 5;
+
+}  // namespace
+
 Status WriteBackupFloor(const std::string& floors_dir, uint32_t id,
-                        const std::vector<WriteRecord>& acked) {
+                        const std::vector<ReadWindow>& windows) {
   std::error_code ec;
   std::filesystem::create_directories(floors_dir, ec);
   if (ec) return Status::IOError("create " + floors_dir, ec.message());
@@ -18,10 +25,15 @@ Status WriteBackupFloor(const std::string& floors_dir, uint32_t id,
   const std::string temp = path + ".tmp";
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    const auto keys = static_cast<uint32_t>(acked.size());
-    out.write(reinterpret_cast<const char*>(&keys), sizeof(keys));
-    out.write(reinterpret_cast<const char*>(acked.data()),
-              static_cast<std::streamsize>(acked.size() * sizeof(WriteRecord)));
+    const auto keys = static_cast<uint32_t>(windows.size());
+    std::vector<uint32_t> words;
+    words.reserve(1 + windows.size() * kWordsPerKey);
+    words.push_back(keys);
+    for (const ReadWindow& w : windows)
+      words.insert(words.end(), {w.before.acked, w.before.pending, w.after.acked, w.after.pending,
+                                 w.newest_delete});
+    out.write(reinterpret_cast<const char*>(words.data()),
+              static_cast<std::streamsize>(words.size() * sizeof(uint32_t)));
     out.close();
     if (!out) return Status::IOError("write " + temp);
   }
@@ -44,19 +56,25 @@ bool BackupChecked(const std::string& floors_dir, uint32_t id) {
 }
 
 Status ReadBackupFloor(const std::string& floors_dir, uint32_t id, uint32_t keys,
-                       std::optional<std::vector<WriteRecord>>* acked) {
-  acked->reset();
+                       std::optional<std::vector<ReadWindow>>* windows) {
+  windows->reset();
   const std::string path = floors_dir + "/" + std::to_string(id);
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::OK();
   const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   uint32_t count = 0;
   if (bytes.size() >= sizeof(count)) std::memcpy(&count, bytes.data(), sizeof(count));
-  if (count != keys || bytes.size() != sizeof(count) + size_t{keys} * sizeof(WriteRecord))
-    return Status::Corruption("backup floor " + path, "not of this key count");
-  std::vector<WriteRecord> records(keys);
-  std::memcpy(records.data(), bytes.data() + sizeof(count), size_t{keys} * sizeof(WriteRecord));
-  *acked = std::move(records);
+  if (count != keys ||
+      bytes.size() != sizeof(count) + size_t{keys} * kWordsPerKey * sizeof(uint32_t))
+    return Status::Corruption("backup floor " + path, "not of this key count or format");
+  std::vector<uint32_t> words(size_t{keys} * kWordsPerKey);
+  std::memcpy(words.data(), bytes.data() + sizeof(count), words.size() * sizeof(uint32_t));
+  std::vector<ReadWindow> result(keys);
+  for (size_t i = 0; i < keys; ++i) {
+    const uint32_t* w = &words[i * kWordsPerKey];
+    result[i] = ReadWindow{{w[0], w[1]}, {w[2], w[3]}, w[4]};
+  }
+  *windows = std::move(result);
   return Status::OK();
 }
 

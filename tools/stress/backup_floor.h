@@ -1,12 +1,15 @@
-// The backup floors of `ziggy stress`: for each backup the stress run made, the acknowledged write
-// of every key when CreateNewBackup (with flush_first) began. The backup must hold, per key, that
-// write or a newer one; after a kill the next run checks the latest listed backup against its
-// floor (and against the expected state for the newest write allowed).
+// The backup windows of `ziggy stress`: for each backup the stress run made, the window of every
+// key over CreateNewBackup (with flush_first), as read_window.h defines it: the key's word loaded
+// before the call began, its newest delete and its word loaded after it returned. The backup is
+// one read of every key over that window, so it must hold per key a state ReadIsLegal allows
+// (in particular every write acked before it began: the window's floor). After a kill, the next
+// run checks the latest listed backup against its saved windows, which keep the bounds of the
+// backup's point even though the expected state has moved on (and its ids may be given again).
 //
 // File <floors_dir>/<backup id>, written to <id>.tmp and renamed into place after the backup was
-// listed (a kill before the rename leaves that backup without a floor: only the upper bound is
-// checked then). Format (host byte order, never leaves the machine): u32 key count, then one u32
-// WriteRecord per key.
+// listed (a kill before the rename leaves that backup without windows: only an upper bound is
+// checked then). Format (host byte order, never leaves the machine): u32 key count, then per key
+// five u32: before.acked, before.pending, after.acked, after.pending, newest_delete.
 #ifndef ZIGGYDB_TOOLS_STRESS_BACKUP_FLOOR_H_
 #define ZIGGYDB_TOOLS_STRESS_BACKUP_FLOOR_H_
 
@@ -16,17 +19,18 @@
 #include <vector>
 
 #include "tools/stress/expected_state.h"
+#include "tools/stress/read_window.h"
 #include "ziggydb/status.h"
 
 namespace ziggydb::tools::stress {
 
 [[nodiscard]] Status WriteBackupFloor(const std::string& floors_dir, uint32_t id,
-                                      const std::vector<WriteRecord>& acked);
+                                      const std::vector<ReadWindow>& windows);
 
-// *acked is nullopt when backup `id` has no floor; a floor of another key count or size is
+// *windows is nullopt when backup `id` has no file; a file of another key count or size is
 // Corruption.
 [[nodiscard]] Status ReadBackupFloor(const std::string& floors_dir, uint32_t id, uint32_t keys,
-                                     std::optional<std::vector<WriteRecord>>* acked);
+                                     std::optional<std::vector<ReadWindow>>* windows);
 
 // Marks backup `id` as checked after a kill (file <floors_dir>/<id>.checked), so that later runs
 // restore only a newer one.

@@ -13,6 +13,8 @@
 #include "env/fault_env.h"
 #include "tools/cli_util.h"
 #include "tools/stress/expected_state.h"
+#include "tools/stress/power_loss_check.h"
+#include "tools/stress/read_window.h"
 #include "tools/stress/stress_options.h"
 #include "util/random.h"
 #include "ziggydb/db.h"
@@ -24,23 +26,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct TraceEntry {
-  std::vector<std::pair<uint32_t, WriteRecord>> writes;
-};
-
-bool Matches(WriteRecord r, std::optional<uint32_t> found) {
-  if (r == 0 || !RecordIsPut(r)) return !found;
-  return found && *found == RecordId(r);
-}
-
-std::string DescribeFound(std::optional<uint32_t> found) {
-  return found ? fmt::format("value id {}", *found) : "no value (absent)";
-}
-
 class PowerLossRun {
  public:
   explicit PowerLossRun(const PowerLossParams& params)
-      : params_(params), model_(params.keys, 0), next_id_(params.keys, 1) {}
+      : params_(params), trace_(params.keys), next_id_(params.keys, 1) {}
 
   int Run() {
     Random rng(params_.seed);
@@ -59,10 +48,10 @@ class PowerLossRun {
     if (!Recover(round, rng.Next64() >> 1, nullptr)) return exit_code_;
     fmt::print(stderr,
                "ziggy stress --power-loss: ok: {} power losses in {:.1f} s; {} writes acknowledged "
-               "({} synced), {} unsynced ones lost, each recovery a prefix keeping every synced "
-               "write\n",
+               "({} synced; {} flushes and compactions returned OK), {} unsynced ones lost, each "
+               "recovery a prefix keeping every write synced or flushed\n",
                round, std::chrono::duration<double>(Clock::now() - start).count(), writes_,
-               synced_writes_, lost_writes_);
+               synced_writes_, flushes_, lost_writes_);
     return ToInt(ExitCode::kOk);
   }
 
@@ -76,11 +65,15 @@ class PowerLossRun {
       const uint64_t op = rng.Uniform(100);
       if (op < 2) {
         if (Status s = db->Flush(); !s.ok()) return Fail(round, seed, "Flush: " + s.ToString());
+        trace_.Flushed();
+        ++flushes_;
         continue;
       }
       if (op < 3) {
         if (Status s = db->CompactRange(std::nullopt, std::nullopt); !s.ok())
           return Fail(round, seed, "CompactRange: " + s.ToString());
+        trace_.Flushed();  // it flushed first
+        ++flushes_;
         continue;
       }
       if (op < 20) {
@@ -88,25 +81,26 @@ class PowerLossRun {
         const uint32_t i = static_cast<uint32_t>(rng.Uniform(params_.keys));
         std::optional<uint32_t> found;
         if (!Read(db.get(), i, &found, round, seed)) return false;
-        if (!Matches(Latest(i), found))
-          return Fail(round, seed,
-                      fmt::format("MISMATCH (Get before the power loss) key {}: expected {}, "
-                                  "found {}",
-                                  StressKey(i), DescribeRecord(Latest(i)), DescribeFound(found)));
+        if (!RecordMatches(trace_.Latest(i), found))
+          return Fail(
+              round, seed,
+              fmt::format("MISMATCH (Get before the power loss) key {}: expected {}, "
+                          "found {}",
+                          StressKey(i), DescribeRecord(trace_.Latest(i)), DescribeFound(found)));
         continue;
       }
-      TraceEntry entry;
+      PowerLossTrace::Entry entry;
       WriteBatch wb;
       const uint64_t count = op < 40 ? 2 + rng.Uniform(7) : 1;
       for (uint64_t k = 0; k < count; ++k) {
         const uint32_t i = static_cast<uint32_t>(rng.Uniform(params_.keys));
         bool duplicate = false;
-        for (const auto& w : entry.writes)
+        for (const auto& w : entry)
           duplicate |= w.first == i;
         if (duplicate) continue;
         const bool is_put = !rng.OneIn(4);
         const WriteRecord r = MakeRecord(next_id_[i]++, is_put);
-        entry.writes.emplace_back(i, r);
+        entry.emplace_back(i, r);
         if (is_put) {
           wb.Put(StressKey(i), StressValue(i, RecordId(r)));
         } else {
@@ -117,12 +111,9 @@ class PowerLossRun {
       wo.sync = config.sync_mode == SyncMode::kAlways ||
                 (config.sync_mode == SyncMode::kMixed && rng.OneIn(8));
       if (Status s = db->Write(wo, wb); !s.ok()) return Fail(round, seed, "Write: " + s.ToString());
-      trace_.push_back(std::move(entry));
+      trace_.Acknowledged(std::move(entry), wo.sync);
       ++writes_;
-      if (wo.sync) {
-        synced_prefix_ = trace_.size();
-        ++synced_writes_;
-      }
+      synced_writes_ += wo.sync;
     }
     // Power loss: the disk freezes (every later operation fails, so nothing more becomes
     // durable), the DB object goes away, and the unsynced bytes and names are dropped.
@@ -141,14 +132,6 @@ class PowerLossRun {
     return config;
   }
 
-  // The latest write of key i: the last one in the trace, else the model's.
-  WriteRecord Latest(uint32_t i) const {
-    for (auto e = trace_.rbegin(); e != trace_.rend(); ++e)
-      for (const auto& w : e->writes)
-        if (w.first == i) return w.second;
-    return model_[i];
-  }
-
   // Opens the DB after a power loss and checks the prefix property; the model becomes the
   // recovered state and the trace starts afresh. *db keeps the DB open when not null.
   bool Recover(uint64_t round, uint64_t seed, std::unique_ptr<DB>* out) {
@@ -162,47 +145,16 @@ class PowerLossRun {
     std::vector<std::optional<uint32_t>> found(params_.keys);
     for (uint32_t i = 0; i < params_.keys; ++i)
       if (!Read(db.get(), i, &found[i], round, seed)) return false;
-    // Walk the prefixes: `mismatched` counts the keys where state(p) differs from the DB.
-    std::vector<WriteRecord> state = model_;
-    uint64_t mismatched = 0;
-    for (uint32_t i = 0; i < params_.keys; ++i)
-      mismatched += !Matches(state[i], found[i]);
-    std::optional<size_t> prefix;
-    for (size_t p = 0;; ++p) {
-      if (p >= synced_prefix_ && mismatched == 0) {
-        prefix = p;
-        break;
-      }
-      if (p == trace_.size()) break;
-      for (const auto& [i, r] : trace_[p].writes) {
-        mismatched -= !Matches(state[i], found[i]);
-        state[i] = r;
-        mismatched += !Matches(state[i], found[i]);
-      }
-    }
-    if (!prefix) {
-      // Name the first key that differs from the shortest allowed prefix.
-      std::vector<WriteRecord> at = model_;
-      for (size_t p = 0; p < synced_prefix_; ++p)
-        for (const auto& [i, r] : trace_[p].writes)
-          at[i] = r;
-      std::string detail;
-      for (uint32_t i = 0; i < params_.keys && detail.empty(); ++i)
-        if (!Matches(at[i], found[i]))
-          detail = fmt::format("key {}: expected {} (or a later acknowledged write), found {}",
-                               StressKey(i), DescribeRecord(at[i]), DescribeFound(found[i]));
+    std::string detail;
+    const std::optional<size_t> prefix = trace_.MatchingPrefix(found, &detail);
+    if (!prefix)
       return Fail(round, seed,
                   fmt::format("MISMATCH: the recovered DB is no prefix of the {} acknowledged "
-                              "writes that keeps the {} up to the last synced one; {} (options: "
-                              "{})",
-                              trace_.size(), synced_prefix_, detail, DescribeConfig(config)));
-    }
+                              "writes that keeps the {} up to the last synced one or the last "
+                              "flush; {} (options: {})",
+                              trace_.size(), trace_.durable(), detail, DescribeConfig(config)));
     lost_writes_ += trace_.size() - *prefix;
-    for (size_t p = 0; p < *prefix; ++p)
-      for (const auto& [i, r] : trace_[p].writes)
-        model_[i] = r;
-    trace_.clear();
-    synced_prefix_ = 0;
+    trace_.Recovered(*prefix);
     if (!ScanMatchesModel(db.get(), round, seed)) return false;
     if (out != nullptr) *out = std::move(db);
     return true;
@@ -210,12 +162,13 @@ class PowerLossRun {
 
   bool ScanMatchesModel(DB* db, uint64_t round, uint64_t seed) {
     uint64_t expected = 0, present = 0;
-    for (WriteRecord r : model_)
+    for (WriteRecord r : trace_.model())
       expected += RecordIsPut(r);
     std::unique_ptr<Iterator> it = db->NewIterator(ReadOptions());
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       std::optional<uint32_t> i = ParseStressKey(it->key());
-      if (!i || *i >= params_.keys || !Matches(model_[*i], ParseStressValue(*i, it->value())))
+      if (!i || *i >= params_.keys ||
+          !RecordMatches(trace_.model()[*i], ParseStressValue(*i, it->value())))
         return Fail(round, seed,
                     fmt::format("MISMATCH: a scan after recovery found key '{}' "
                                 "with value '{}'",
@@ -257,14 +210,10 @@ class PowerLossRun {
 
   const PowerLossParams& params_;
   FaultInjectionEnv env_;
-  // Per key, the latest write of the state recovered by the last check.
-  std::vector<WriteRecord> model_;
+  // The state recovered by the last check and the writes acknowledged since.
+  PowerLossTrace trace_;
   std::vector<uint32_t> next_id_;
-  // The acknowledged writes since that check, in commit order.
-  std::vector<TraceEntry> trace_;
-  // The trace entries up to and including the last synced one: they must survive.
-  size_t synced_prefix_ = 0;
-  uint64_t writes_ = 0, synced_writes_ = 0, lost_writes_ = 0;
+  uint64_t writes_ = 0, synced_writes_ = 0, flushes_ = 0, lost_writes_ = 0;
   int exit_code_ = 0;
 };
 

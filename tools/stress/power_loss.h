@@ -4,9 +4,10 @@
 // batches; sync per the round's sync mode), flushes and compactions from one writer, freezes the
 // disk, drops every unsynced byte and name (DropUnsyncedData) and starts the next round.
 //
-// The check (prefix property): the recovered DB must equal the state after some prefix of the
-// round's acknowledged writes, in their commit order (the write trace), and that prefix must
-// hold every write acknowledged with sync (and so everything before it). Batches count as one
+// The check (prefix property, power_loss_check.h): the recovered DB must equal the state after
+// some prefix of the round's acknowledged writes, in their commit order (the write trace), and
+// that prefix must hold every write acknowledged with sync (and so everything before it) and
+// every write acknowledged before a Flush or CompactRange that returned OK. Batches count as one
 // trace entry: a torn batch matches no prefix.
 #ifndef ZIGGYDB_TOOLS_STRESS_POWER_LOSS_H_
 #define ZIGGYDB_TOOLS_STRESS_POWER_LOSS_H_

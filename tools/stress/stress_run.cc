@@ -15,6 +15,7 @@
 #include "tools/cli_util.h"
 #include "tools/stress/backup_floor.h"
 #include "tools/stress/expected_state.h"
+#include "tools/stress/read_window.h"
 #include "tools/stress/stress_options.h"
 #include "util/mutex.h"
 #include "util/random.h"
@@ -41,7 +42,11 @@ struct Counters {
 class Run {
  public:
   Run(const RunParams& params, const RunConfig& config, ExpectedState* state)
-      : params_(params), config_(config), state_(state) {}
+      : params_(params),
+        config_(config),
+        state_(state),
+        next_id_(new uint32_t[state->keys()]()),
+        newest_delete_(new std::atomic<uint32_t>[state->keys()]()) {}
 
   void set_db(DB* db) { db_ = db; }
   bool failed() const { return failed_.load(std::memory_order_relaxed); }
@@ -57,15 +62,18 @@ class Run {
       std::optional<uint32_t> found;
       if (!ReadKey(ReadOptions(), i, &found)) return false;
       KeyWord w = state_->Load(i);
-      if (Matches(w.acked, found)) {
+      if (RecordMatches(w.acked, found)) {
         w.pending = 0;
-      } else if (w.pending != 0 && Matches(w.pending, found)) {
+      } else if (w.pending != 0 && RecordMatches(w.pending, found)) {
         w.acked = w.pending;
         w.pending = 0;
       } else {
-        return Mismatch(i, w, found, "after reopen");
+        return Mismatch(i, DescribeWord(w), found, "after reopen");
       }
       state_->Store(i, w);
+      // A pending write found not applied gives its id again: in another process than the one
+      // that issued it (reads of this one never saw it), or never (after a Close, none pends).
+      next_id_[i] = std::max(next_id_[i], w.NextId());
       if (RecordIsPut(w.acked)) ++expected_present;
     }
     for (bool forward : {true, false}) {
@@ -83,8 +91,8 @@ class Run {
         previous = index;
         std::optional<uint32_t> id = ParseStressValue(*index, it->value());
         KeyWord w = state_->Load(*index);
-        if (!id || !Matches(w.acked, id))
-          return Mismatch(*index, w, id, "in a full scan", it->value());
+        if (!id || !RecordMatches(w.acked, id))
+          return Mismatch(*index, DescribeWord(w), id, "in a full scan", it->value());
         ++present;
       }
       if (!it->status().ok()) return Error("full scan", it->status());
@@ -147,6 +155,25 @@ class Run {
     return static_cast<uint32_t>(thread) + stride * static_cast<uint32_t>(rng->Uniform(owned));
   }
 
+  // The id of own key i's next write. Ids are given once per process (a Busy commit's are not
+  // given again), so that a read's window (read_window.h) can tell a write's kind by its id.
+  uint32_t TakeId(uint32_t i) { return next_id_[i]++; }
+
+  // Publishes own key i's delete `id` as its newest, after storing it as pending and before
+  // issuing it (the order read_window.h relies on); returns the newest delete it replaced.
+  uint32_t PublishDelete(uint32_t i, uint32_t id) {
+    return newest_delete_[i].exchange(id, std::memory_order_acq_rel);
+  }
+
+  // The window of a read of key i that began when its word was `before` and has just ended.
+  ReadWindow EndWindow(uint32_t i, KeyWord before) const {
+    ReadWindow w;
+    w.before = before;
+    w.newest_delete = newest_delete_[i].load(std::memory_order_acquire);
+    w.after = state_->Load(i);
+    return w;
+  }
+
   WriteOptions NextWriteOptions(Random* rng) const {
     WriteOptions wo;
     wo.sync = config_.sync_mode == SyncMode::kAlways ||
@@ -167,9 +194,10 @@ class Run {
     for (uint32_t i : indexes) {
       KeyWord w = state_->Load(i);
       const bool is_put = batch ? !rng->OneIn(4) : put;
-      const WriteRecord r = MakeRecord(w.NextId(), is_put);
+      const WriteRecord r = MakeRecord(TakeId(i), is_put);
       records.push_back(r);
       state_->Store(i, {w.acked, r});  // pending before the write is issued
+      if (!is_put) PublishDelete(i, RecordId(r));
       if (is_put) {
         wb.Put(StressKey(i), StressValue(i, RecordId(r)));
       } else {
@@ -201,8 +229,7 @@ class Run {
     const KeyWord before = state_->Load(i);
     std::optional<uint32_t> found;
     if (!ReadKey(ReadOptions(), i, &found)) return;
-    const KeyWord after = state_->Load(i);
-    CheckConcurrent(i, before, after, found, Owns(thread, i) ? "Get of an own key" : "Get");
+    CheckRead(i, EndWindow(i, before), found, Owns(thread, i) ? "Get of an own key" : "Get");
     counters_.gets.fetch_add(1, std::memory_order_relaxed);
   }
 
@@ -248,7 +275,8 @@ class Run {
       previous = index;
       std::optional<uint32_t> id = ParseStressValue(*index, it->value());
       if (!id) {
-        Mismatch(*index, before[*index - lo], std::nullopt, "iterator value", it->value());
+        Mismatch(*index, DescribeWord(before[*index - lo]), std::nullopt, "iterator value",
+                 it->value());
         return;
       }
       found[*index - lo] = id;
@@ -258,8 +286,7 @@ class Run {
       return;
     }
     for (uint32_t i = lo; i < hi; ++i) {
-      if (!CheckConcurrent(i, before[i - lo], state_->Load(i), found[i - lo], "bounded iterator"))
-        return;
+      if (!CheckRead(i, EndWindow(i, before[i - lo]), found[i - lo], "bounded iterator")) return;
     }
     counters_.iterators.fetch_add(1, std::memory_order_relaxed);
   }
@@ -283,8 +310,9 @@ class Run {
     for (size_t k = 0; k < indexes.size() && !failed(); ++k) {
       std::optional<uint32_t> found;
       if (!ReadKey(ro, indexes[k], &found)) return;
-      if (!Matches(at_snapshot[k].acked, found)) {
-        Mismatch(indexes[k], at_snapshot[k], found, "read through a snapshot");
+      if (!RecordMatches(at_snapshot[k].acked, found)) {
+        Mismatch(indexes[k], DescribeRecord(at_snapshot[k].acked), found,
+                 "read through a snapshot");
         return;
       }
     }
@@ -315,13 +343,11 @@ class Run {
     for (size_t k = 0; k < reads.size(); ++k) {
       std::optional<uint32_t> found;
       if (!TxnReadKey(txn.get(), reads[k], &found)) return;
-      if (!CheckConcurrent(reads[k], before[k], state_->Load(reads[k]), found, "transaction Get"))
-        return;
+      if (!CheckRead(reads[k], EndWindow(reads[k], before[k]), found, "transaction Get")) return;
     }
     std::vector<WriteRecord> records;
     for (uint32_t i : writes) {
-      const KeyWord w = state_->Load(i);
-      const WriteRecord r = MakeRecord(w.NextId(), !rng->OneIn(4));
+      const WriteRecord r = MakeRecord(TakeId(i), !rng->OneIn(4));
       records.push_back(r);
       Status s = RecordIsPut(r) ? txn->Put(StressKey(i), StressValue(i, RecordId(r)))
                                 : txn->Delete(StressKey(i));
@@ -333,19 +359,27 @@ class Run {
     // Read-your-writes: the transaction sees its buffered write of the first key.
     std::optional<uint32_t> own;
     if (!TxnReadKey(txn.get(), writes[0], &own)) return;
-    if (!Matches(records[0], own)) {
-      Mismatch(writes[0], {state_->Load(writes[0]).acked, records[0]}, own,
-               "transaction reading its own write");
+    if (!RecordMatches(records[0], own)) {
+      Mismatch(writes[0], DescribeRecord(records[0]), own, "transaction reading its own write");
       return;
     }
-    for (size_t k = 0; k < writes.size(); ++k)
+    std::vector<uint32_t> replaced_deletes(writes.size());
+    for (size_t k = 0; k < writes.size(); ++k) {
       state_->Store(writes[k], {state_->Load(writes[k]).acked, records[k]});
+      replaced_deletes[k] = RecordIsPut(records[k])
+                                ? newest_delete_[writes[k]].load()
+                                : PublishDelete(writes[k], RecordId(records[k]));
+    }
     Status s = txn->Commit();
     counters_.txns.fetch_add(1, std::memory_order_relaxed);
     if (s.IsBusy()) {
+      // Nothing applied: the writes leave the expected state, and their deletes the newest ones
+      // (a read overlapping the commit may still have taken them as possible).
       counters_.txns_busy.fetch_add(1, std::memory_order_relaxed);
-      for (uint32_t i : writes)
-        state_->Store(i, {state_->Load(i).acked, 0});
+      for (size_t k = 0; k < writes.size(); ++k) {
+        state_->Store(writes[k], {state_->Load(writes[k]).acked, 0});
+        newest_delete_[writes[k]].store(replaced_deletes[k], std::memory_order_release);
+      }
       return;
     }
     if (!s.ok()) {
@@ -366,7 +400,8 @@ class Run {
     }
     if (!s.ok()) return Error("transaction Get " + StressKey(i), s);
     *found = ParseStressValue(i, value);
-    if (!*found) return Mismatch(i, state_->Load(i), std::nullopt, "transaction Get", value);
+    if (!*found)
+      return Mismatch(i, DescribeWord(state_->Load(i)), std::nullopt, "transaction Get", value);
     return true;
   }
 
@@ -387,10 +422,10 @@ class Run {
       Error("CreateCheckpoint " + dir, s);
       return;
     }
-    std::vector<KeyWord> after;
+    std::vector<ReadWindow> windows;
     for (uint32_t i = lo; i < hi; ++i)
-      after.push_back(state_->Load(i));
-    if (!CheckCopy(dir, lo, before, after, "checkpoint")) return;
+      windows.push_back(EndWindow(i, before[i - lo]));
+    if (!CheckCopy(dir, lo, windows, "checkpoint")) return;
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
     if (ec) {
@@ -401,41 +436,42 @@ class Run {
   }
 
   // Opens the DB copy in `dir` (a checkpoint, a restored backup) read-only: each key i of
-  // [lo, lo + before.size()) must hold a write no older than before[i - lo]'s acked one and no
-  // newer than the newest issued by after[i - lo] (CheckConcurrent).
-  bool CheckCopy(const std::string& dir, uint32_t lo, const std::vector<KeyWord>& before,
-                 const std::vector<KeyWord>& after, std::string_view what) {
+  // [lo, lo + windows.size()) must hold a state it had in windows[i - lo] (ReadIsLegal).
+  bool CheckCopy(const std::string& dir, uint32_t lo, const std::vector<ReadWindow>& windows,
+                 std::string_view what) {
     const std::string get_what = fmt::format("Get from a {}", what);
     std::unique_ptr<DB> copy;
     Status s = DB::OpenReadOnly(config_.options, dir, &copy);
     if (!s.ok()) return Error(fmt::format("OpenReadOnly of {} {}", what, dir), s);
-    for (uint32_t i = lo; i < lo + before.size(); ++i) {
+    for (uint32_t i = lo; i < lo + windows.size(); ++i) {
       std::string value;
       s = copy->Get(ReadOptions(), StressKey(i), &value);
       std::optional<uint32_t> found;
       if (s.ok()) {
         found = ParseStressValue(i, value);
-        if (!found) return Mismatch(i, before[i - lo], std::nullopt, get_what.c_str(), value);
+        if (!found)
+          return Mismatch(i, DescribeWindow(windows[i - lo]), std::nullopt, get_what.c_str(),
+                          value);
       } else if (!s.IsNotFound()) {
         return Error(fmt::format("Get from {} {}", what, dir), s);
       }
-      if (!CheckConcurrent(i, before[i - lo], after[i - lo], found, get_what.c_str())) return false;
+      if (!CheckRead(i, windows[i - lo], found, get_what.c_str())) return false;
     }
     s = copy->Close();
     if (!s.ok()) return Error(fmt::format("Close of {} {}", what, dir), s);
     return true;
   }
 
-  // Restores backup `id` into DIR/restore and checks keys [lo, lo + before.size()) of it with
+  // Restores backup `id` into DIR/restore and checks keys [lo, lo + windows.size()) of it with
   // CheckCopy; the directory is removed afterwards.
   bool RestoreAndCheck(BackupEngine* engine, uint32_t id, uint32_t lo,
-                       const std::vector<KeyWord>& before, const std::vector<KeyWord>& after) {
+                       const std::vector<ReadWindow>& windows) {
     const std::string dir = params_.dir + "/restore";
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);  // a kill may have left a restore behind
     Status s = engine->RestoreDBFromBackup(id, dir);
     if (!s.ok()) return Error(fmt::format("RestoreDBFromBackup {} to {}", id, dir), s);
-    if (!CheckCopy(dir, lo, before, after, fmt::format("restored backup {}", id))) return false;
+    if (!CheckCopy(dir, lo, windows, fmt::format("restored backup {}", id))) return false;
     std::filesystem::remove_all(dir, ec);
     if (ec) return Fail(fmt::format("cannot remove {}: {}", dir, ec.message()), ExitCode::kError);
     counters_.backups_restored.fetch_add(1, std::memory_order_relaxed);
@@ -443,9 +479,10 @@ class Run {
   }
 
   // An incremental backup into DIR/backups (flush_first: it must hold every write acked before
-  // it began), its floor (backup_floor.h) written once it is listed; one in four verified, one in
-  // four restored with up to 128 consecutive keys checked like a checkpoint's. The two newest
-  // backups are kept. Backups run one at a time: an engine's directory takes one engine.
+  // it began), its window per key (backup_floor.h) written once it is listed; one in four
+  // verified, one in four restored with up to 128 consecutive keys checked like a checkpoint's.
+  // The two newest backups are kept. Backups run one at a time: an engine's directory takes one
+  // engine.
   void DoBackup(Random* rng) {
     MutexLock lock(&backup_mu_);
     const uint32_t keys = state_->keys();
@@ -464,13 +501,10 @@ class Run {
       Error("CreateNewBackup", s);
       return;
     }
-    std::vector<KeyWord> after(keys);
+    std::vector<ReadWindow> windows(keys);
     for (uint32_t i = 0; i < keys; ++i)
-      after[i] = state_->Load(i);
-    std::vector<WriteRecord> floor(keys);
-    for (uint32_t i = 0; i < keys; ++i)
-      floor[i] = before[i].acked;
-    s = WriteBackupFloor(FloorsDir(), id, floor);
+      windows[i] = EndWindow(i, before[i]);
+    s = WriteBackupFloor(FloorsDir(), id, windows);
     if (!s.ok()) {
       Fail("backup floor: " + s.ToString(), ExitCode::kError);
       return;
@@ -485,8 +519,7 @@ class Run {
     if (rng->OneIn(4)) {
       const uint32_t lo = static_cast<uint32_t>(rng->Uniform(keys));
       const uint32_t hi = std::min<uint32_t>(keys, lo + 1 + rng->Uniform(128));
-      if (!RestoreAndCheck(engine.get(), id, lo, {before.begin() + lo, before.begin() + hi},
-                           {after.begin() + lo, after.begin() + hi}))
+      if (!RestoreAndCheck(engine.get(), id, lo, {windows.begin() + lo, windows.begin() + hi}))
         return;
     }
     s = engine->PurgeOldBackups(2);
@@ -506,8 +539,9 @@ class Run {
 
  public:
   // Before the first VerifyAll of a run (the expected state not yet resolved after a kill): the
-  // latest listed backup, restored, must hold per key a write no older than its floor (none
-  // without a floor) and no newer than the acked or pending write of the expected state. Each
+  // latest listed backup, restored, must hold per key a state of the window saved for it when
+  // CreateNewBackup returned (backup_floor.h). Without one (killed before it was saved), only an
+  // upper bound: a write no newer than the acked or pending one of the expected state. Each
   // backup is checked so once (marked then), so that crash rounds do not restore it again.
   bool VerifyLatestBackup() {
     std::error_code ec;
@@ -519,15 +553,19 @@ class Run {
     if (infos.empty()) return true;
     const uint32_t id = infos.back().id;
     if (BackupChecked(FloorsDir(), id)) return true;
-    std::optional<std::vector<WriteRecord>> floor;
+    std::optional<std::vector<ReadWindow>> floor;
     s = ReadBackupFloor(FloorsDir(), id, state_->keys(), &floor);
     if (!s.ok()) return Error("backup floor", s);
-    std::vector<KeyWord> before(state_->keys()), after(state_->keys());
-    for (uint32_t i = 0; i < state_->keys(); ++i) {
-      if (floor) before[i].acked = (*floor)[i];
-      after[i] = state_->Load(i);
+    std::vector<ReadWindow> windows;
+    if (floor) {
+      windows = std::move(*floor);
+    } else {
+      // From "never written" (so NotFound and any value made by now are legal) to the state now.
+      windows.resize(state_->keys());
+      for (uint32_t i = 0; i < state_->keys(); ++i)
+        windows[i].after = state_->Load(i);
     }
-    if (!RestoreAndCheck(engine.get(), id, 0, before, after)) return false;
+    if (!RestoreAndCheck(engine.get(), id, 0, windows)) return false;
     s = MarkBackupChecked(FloorsDir(), id);
     if (!s.ok()) return Fail("backup floor: " + s.ToString(), ExitCode::kError);
     fmt::print(stderr, "ziggy stress: latest backup ({}) restored and checked{}\n", id,
@@ -557,35 +595,23 @@ class Run {
     }
     if (!s.ok()) return Error("Get " + StressKey(i), s);
     *found = ParseStressValue(i, value);
-    if (!*found) return Mismatch(i, state_->Load(i), std::nullopt, "Get", value);
+    if (!*found) return Mismatch(i, DescribeWord(state_->Load(i)), std::nullopt, "Get", value);
     return true;
   }
 
-  static bool Matches(WriteRecord r, std::optional<uint32_t> found) {
-    if (r == 0 || !RecordIsPut(r)) return !found;
-    return found && *found == RecordId(r);
+  // A read that raced with writers over window `w`: `found` must be a state the key had in it.
+  bool CheckRead(uint32_t i, const ReadWindow& w, std::optional<uint32_t> found, const char* what) {
+    return ReadIsLegal(w, found) ? true : Mismatch(i, DescribeWindow(w), found, what);
   }
 
-  // A read that raced with writers: `before` was loaded before the read started, `after` once it
-  // ended. Ids grow in commit order, so the value read must be one written no earlier than the
-  // acked write of `before` and no later than the newest write started by `after`.
-  bool CheckConcurrent(uint32_t i, KeyWord before, KeyWord after, std::optional<uint32_t> found,
-                       const char* what) {
-    const uint32_t lo = RecordId(before.acked);
-    const uint32_t hi = std::max(RecordId(after.acked), RecordId(after.pending));
-    bool ok;
-    if (found) {
-      ok = *found <= hi && (*found > lo || (*found == lo && RecordIsPut(before.acked)));
-    } else {
-      ok = !RecordIsPut(before.acked) || hi > lo;
-    }
-    return ok ? true : Mismatch(i, before, found, what);
-  }
-
-  bool Mismatch(uint32_t i, KeyWord w, std::optional<uint32_t> found, const char* what,
-                std::string_view raw = {}) {
+  static std::string DescribeWord(KeyWord w) {
     std::string expected = DescribeRecord(w.acked);
     if (w.pending != 0) expected += " or pending " + DescribeRecord(w.pending);
+    return expected;
+  }
+
+  bool Mismatch(uint32_t i, const std::string& expected, std::optional<uint32_t> found,
+                const char* what, std::string_view raw = {}) {
     std::string got;
     if (found) {
       got = fmt::format("value id {}", *found);
@@ -616,6 +642,11 @@ class Run {
   const RunParams& params_;
   const RunConfig& config_;
   ExpectedState* state_;
+  // Per key, the id its next write gets; written only by the key's owner (and by VerifyAll, with
+  // no worker running).
+  std::unique_ptr<uint32_t[]> next_id_;
+  // Per key, the id of the newest delete issued in this process (0: none); see PublishDelete.
+  std::unique_ptr<std::atomic<uint32_t>[]> newest_delete_;
   DB* db_ = nullptr;
   std::atomic<uint64_t> checkpoint_serial_{0};
   // Serializes DoBackup: the state it guards is the backup directory, on disk.
