@@ -15,6 +15,7 @@
 #include "tools/cli_util.h"
 #include "tools/stress/backup_floor.h"
 #include "tools/stress/expected_state.h"
+#include "tools/stress/point_in_time.h"
 #include "tools/stress/read_window.h"
 #include "tools/stress/stress_options.h"
 #include "util/mutex.h"
@@ -34,7 +35,41 @@ using Clock = std::chrono::steady_clock;
 struct Counters {
   std::atomic<uint64_t> puts{0}, deletes{0}, batches{0}, gets{0}, iterators{0}, snapshots{0},
       flushes{0}, compactions{0}, txns{0}, txns_busy{0}, checkpoints{0}, backups{0},
-      backups_restored{0};
+      backups_restored{0}, views_checked{0};
+};
+
+// The tickets of the newest writes of each key (point_in_time.h), for the cross-key check of
+// multi-key views: a ring of kSlots per key, slot id % kSlots, written by the key's owner and
+// read by any thread, under a mutex per key. In memory only: it holds writes of this process.
+class WriteHistory {
+ public:
+  static constexpr uint32_t kSlots = 16;
+  explicit WriteHistory(uint32_t keys)
+      : slots_(new TicketedWrite[size_t{keys} * kSlots]()), mu_(new Mutex[keys]) {}
+
+  void Issued(uint32_t i, uint32_t id, bool is_put, uint64_t ticket) {
+    MutexLock lock(&mu_[i]);
+    Slot(i, id) = {id, is_put, ticket, 0};
+  }
+  void Acked(uint32_t i, uint32_t id, uint64_t ticket) {
+    MutexLock lock(&mu_[i]);
+    TicketedWrite& w = Slot(i, id);
+    if (w.id == id) w.acked = ticket;
+  }
+  std::vector<TicketedWrite> Writes(uint32_t i) const {
+    MutexLock lock(&mu_[i]);
+    std::vector<TicketedWrite> writes;
+    for (uint32_t k = 0; k < kSlots; ++k)
+      if (slots_[size_t{i} * kSlots + k].id != 0) writes.push_back(slots_[size_t{i} * kSlots + k]);
+    return writes;
+  }
+
+ private:
+  TicketedWrite& Slot(uint32_t i, uint32_t id) const {
+    return slots_[size_t{i} * kSlots + id % kSlots];
+  }
+  std::unique_ptr<TicketedWrite[]> slots_;
+  std::unique_ptr<Mutex[]> mu_;
 };
 
 // State shared by the worker threads of one epoch. `failed` is set once, by the first check that
@@ -46,7 +81,8 @@ class Run {
         config_(config),
         state_(state),
         next_id_(new uint32_t[state->keys()]()),
-        newest_delete_(new std::atomic<uint32_t>[state->keys()]()) {}
+        newest_delete_(new std::atomic<uint32_t>[state->keys()]()),
+        history_(state->keys()) {}
 
   void set_db(DB* db) { db_ = db; }
   bool failed() const { return failed_.load(std::memory_order_relaxed); }
@@ -205,6 +241,9 @@ class Run {
       }
     }
     const WriteOptions wo = NextWriteOptions(rng);
+    const uint64_t issued = NextTicket();
+    for (size_t k = 0; k < indexes.size(); ++k)
+      history_.Issued(indexes[k], RecordId(records[k]), RecordIsPut(records[k]), issued);
     Status s;
     if (batch) {
       s = db_->Write(wo, wb);
@@ -220,8 +259,11 @@ class Run {
       Error(batch ? "Write" : put ? "Put" : "Delete", s);
       return;
     }
-    for (size_t k = 0; k < indexes.size(); ++k)
+    const uint64_t acked = NextTicket();
+    for (size_t k = 0; k < indexes.size(); ++k) {
+      history_.Acked(indexes[k], RecordId(records[k]), acked);
       state_->Store(indexes[k], {records[k], 0});
+    }
   }
 
   void DoGet(int thread, Random* rng) {
@@ -234,7 +276,7 @@ class Run {
   }
 
   // A bounded scan of up to 64 keys, forward or backward: every key in the bounds is checked,
-  // the ones the iterator skipped too.
+  // the ones the iterator skipped too, each alone and all as one point in time.
   void DoIterate(int /*thread*/, Random* rng) {
     const uint32_t lo = static_cast<uint32_t>(rng->Uniform(state_->keys()));
     const uint32_t hi = std::min<uint32_t>(state_->keys(), lo + 1 + rng->Uniform(64));
@@ -285,37 +327,55 @@ class Run {
       Error("iterator", it->status());
       return;
     }
+    std::vector<ReadWindow> windows;
     for (uint32_t i = lo; i < hi; ++i) {
-      if (!CheckRead(i, EndWindow(i, before[i - lo]), found[i - lo], "bounded iterator")) return;
+      windows.push_back(EndWindow(i, before[i - lo]));
+      if (!CheckRead(i, windows.back(), found[i - lo], "bounded iterator")) return;
     }
+    std::vector<uint32_t> indexes;
+    for (uint32_t i = lo; i < hi; ++i)
+      indexes.push_back(i);
+    if (!CheckOneView(indexes, found, windows,
+                      forward ? "forward bounded iterator" : "backward bounded iterator"))
+      return;
     counters_.iterators.fetch_add(1, std::memory_order_relaxed);
   }
 
-  // Own keys are written only by this thread, so their state at the snapshot is known exactly:
-  // after more writes to them, reads through the snapshot must still return it.
+  // Reads of 1-8 own keys and 1-8 random keys through one snapshot. Own keys are written only by
+  // this thread, so their state at the snapshot is known exactly: after more writes to them,
+  // reads through the snapshot must still return it. A random key must hold a state of its window
+  // from before the snapshot was taken to right after; and all of them one point in time.
   void DoSnapshot(int thread, Random* rng) {
     std::vector<uint32_t> indexes;
     for (uint64_t n = 1 + rng->Uniform(8); n > 0; --n)
       indexes.push_back(OwnKey(thread, rng));
+    for (uint64_t n = 1 + rng->Uniform(8); n > 0; --n)
+      indexes.push_back(static_cast<uint32_t>(rng->Uniform(state_->keys())));
     std::sort(indexes.begin(), indexes.end());
     indexes.erase(std::unique(indexes.begin(), indexes.end()), indexes.end());
     std::vector<KeyWord> at_snapshot;
     for (uint32_t i : indexes)
       at_snapshot.push_back(state_->Load(i));
     ManagedSnapshot snapshot(db_);
+    std::vector<ReadWindow> windows;
+    for (size_t k = 0; k < indexes.size(); ++k)
+      windows.push_back(EndWindow(indexes[k], at_snapshot[k]));
     for (uint64_t n = rng->Uniform(4); n > 0 && !failed(); --n)
       DoWrite(thread, rng, 1, false, !rng->OneIn(3));
     ReadOptions ro;
     ro.snapshot = snapshot.snapshot();
-    for (size_t k = 0; k < indexes.size() && !failed(); ++k) {
-      std::optional<uint32_t> found;
-      if (!ReadKey(ro, indexes[k], &found)) return;
-      if (!RecordMatches(at_snapshot[k].acked, found)) {
-        Mismatch(indexes[k], DescribeRecord(at_snapshot[k].acked), found,
+    std::vector<std::optional<uint32_t>> found(indexes.size());
+    for (size_t k = 0; k < indexes.size(); ++k) {
+      if (failed() || !ReadKey(ro, indexes[k], &found[k])) return;
+      if (!Owns(thread, indexes[k])) {
+        if (!CheckRead(indexes[k], windows[k], found[k], "read through a snapshot")) return;
+      } else if (!RecordMatches(at_snapshot[k].acked, found[k])) {
+        Mismatch(indexes[k], DescribeRecord(at_snapshot[k].acked), found[k],
                  "read through a snapshot");
         return;
       }
     }
+    if (!CheckOneView(indexes, found, windows, "reads through a snapshot")) return;
     counters_.snapshots.fetch_add(1, std::memory_order_relaxed);
   }
 
@@ -370,6 +430,9 @@ class Run {
                                 ? newest_delete_[writes[k]].load()
                                 : PublishDelete(writes[k], RecordId(records[k]));
     }
+    const uint64_t issued = NextTicket();
+    for (size_t k = 0; k < writes.size(); ++k)
+      history_.Issued(writes[k], RecordId(records[k]), RecordIsPut(records[k]), issued);
     Status s = txn->Commit();
     counters_.txns.fetch_add(1, std::memory_order_relaxed);
     if (s.IsBusy()) {
@@ -386,8 +449,11 @@ class Run {
       Error("transaction Commit", s);
       return;
     }
-    for (size_t k = 0; k < writes.size(); ++k)
+    const uint64_t acked = NextTicket();
+    for (size_t k = 0; k < writes.size(); ++k) {
+      history_.Acked(writes[k], RecordId(records[k]), acked);
       state_->Store(writes[k], {records[k], 0});
+    }
   }
 
   // Transaction::Get of key i, like ReadKey.
@@ -436,13 +502,16 @@ class Run {
   }
 
   // Opens the DB copy in `dir` (a checkpoint, a restored backup) read-only: each key i of
-  // [lo, lo + windows.size()) must hold a state it had in windows[i - lo] (ReadIsLegal).
+  // [lo, lo + windows.size()) must hold a state it had in windows[i - lo] (ReadIsLegal), and all
+  // of them one point in time (vacuous for writes of an earlier process: no tickets).
   bool CheckCopy(const std::string& dir, uint32_t lo, const std::vector<ReadWindow>& windows,
                  std::string_view what) {
     const std::string get_what = fmt::format("Get from a {}", what);
     std::unique_ptr<DB> copy;
     Status s = DB::OpenReadOnly(config_.options, dir, &copy);
     if (!s.ok()) return Error(fmt::format("OpenReadOnly of {} {}", what, dir), s);
+    std::vector<uint32_t> indexes;
+    std::vector<std::optional<uint32_t>> shown;
     for (uint32_t i = lo; i < lo + windows.size(); ++i) {
       std::string value;
       s = copy->Get(ReadOptions(), StressKey(i), &value);
@@ -456,7 +525,10 @@ class Run {
         return Error(fmt::format("Get from {} {}", what, dir), s);
       }
       if (!CheckRead(i, windows[i - lo], found, get_what.c_str())) return false;
+      indexes.push_back(i);
+      shown.push_back(found);
     }
+    if (!CheckOneView(indexes, shown, windows, what)) return false;
     s = copy->Close();
     if (!s.ok()) return Error(fmt::format("Close of {} {}", what, dir), s);
     return true;
@@ -599,6 +671,25 @@ class Run {
     return true;
   }
 
+  // A ticket of the global counter (point_in_time.h): taken right before a write is issued and
+  // right after it returned OK.
+  uint64_t NextTicket() { return tickets_.fetch_add(1, std::memory_order_seq_cst) + 1; }
+
+  // The cross-key check of one multi-key view (point_in_time.h): key indexes[k] showed found[k],
+  // within windows[k] (already checked alone). Run after the view ended, so that the history
+  // holds every write the view may show.
+  bool CheckOneView(const std::vector<uint32_t>& indexes,
+                    const std::vector<std::optional<uint32_t>>& found,
+                    const std::vector<ReadWindow>& windows, std::string_view what) {
+    std::vector<ViewedKey> view(indexes.size());
+    for (size_t k = 0; k < indexes.size(); ++k)
+      view[k] = {indexes[k], found[k], NewestIssuedId(windows[k]), history_.Writes(indexes[k])};
+    counters_.views_checked.fetch_add(1, std::memory_order_relaxed);
+    std::optional<std::string> error = CheckPointInTime(view);
+    if (!error) return true;
+    return Fail(fmt::format("NOT ONE POINT IN TIME ({}): {}", what, *error), ExitCode::kCorruption);
+  }
+
   // A read that raced with writers over window `w`: `found` must be a state the key had in it.
   bool CheckRead(uint32_t i, const ReadWindow& w, std::optional<uint32_t> found, const char* what) {
     return ReadIsLegal(w, found) ? true : Mismatch(i, DescribeWindow(w), found, what);
@@ -647,6 +738,9 @@ class Run {
   std::unique_ptr<uint32_t[]> next_id_;
   // Per key, the id of the newest delete issued in this process (0: none); see PublishDelete.
   std::unique_ptr<std::atomic<uint32_t>[]> newest_delete_;
+  // The global ticket counter and the tickets of each key's newest writes (point_in_time.h).
+  std::atomic<uint64_t> tickets_{0};
+  WriteHistory history_;
   DB* db_ = nullptr;
   std::atomic<uint64_t> checkpoint_serial_{0};
   // Serializes DoBackup: the state it guards is the backup directory, on disk.
@@ -741,12 +835,13 @@ int RunStress(const RunParams& params) {
   fmt::print(stderr,
              "ziggy stress: ok after {:.1f} s: {} puts, {} deletes, {} batches, {} gets, {} "
              "iterators, {} snapshots, {} flushes, {} compactions, {} transactions ({} busy), {} "
-             "checkpoints, {} backups ({} restored), {} reopens\n",
+             "checkpoints, {} backups ({} restored), {} reopens; {} multi-key views checked as one "
+             "point in time\n",
              std::chrono::duration<double>(Clock::now() - start).count(), c.puts.load(),
              c.deletes.load(), c.batches.load(), c.gets.load(), c.iterators.load(),
              c.snapshots.load(), c.flushes.load(), c.compactions.load(), c.txns.load(),
              c.txns_busy.load(), c.checkpoints.load(), c.backups.load(), c.backups_restored.load(),
-             reopens);
+             reopens, c.views_checked.load());
   return ToInt(ExitCode::kOk);
 }
 
