@@ -350,8 +350,17 @@ TEST_F(OomTest, CompactRangeThatMeetsAnAllocationFailureLosesNothing) {
 // resume, the next write switches), or it refuses writes until a reopen, and then Resume refuses
 // too with the same error (it once returned OK while every write kept failing). No acknowledged
 // write is lost across the reopens.
+// Counts the background errors it hears.
+class BackgroundErrorCounter final : public EventListener {
+ public:
+  void OnBackgroundError(DB* /*db*/, const Status& /*status*/) override { ++heard; }
+  std::atomic<int> heard{0};
+};
+
 TEST_F(OomTest, WriteThatSwitchesTheMemtableEitherFailsAloneOrStopsWritesAndResumeAgrees) {
   const std::string fill(options_.memtable_bytes + 1024, 'f');  // leaves the memtable full
+  auto errors = std::make_shared<BackgroundErrorCounter>();
+  options_.listeners.push_back(errors);
   std::unique_ptr<DB> db;
   ASSERT_TRUE(DB::Open(options_, kDb, &db).ok());
   std::vector<std::string> acknowledged;
@@ -370,9 +379,11 @@ TEST_F(OomTest, WriteThatSwitchesTheMemtableEitherFailsAloneOrStopsWritesAndResu
     acknowledged.push_back(fill_key);
     WriteBatch batch;  // built before the failure is armed: DB::Put's own batch is not the point
     batch.Put(key, "v");
+    const int heard_before = errors->heard.load();
     ArmAllocationFailure(n);
     Status put = db->Write(WriteOptions(), batch);  // makes room first: switches the memtable
     const bool met = DisarmAllocationFailure();
+    const int heard_by_return = errors->heard.load();
     if (!met) {
       ASSERT_TRUE(put.ok()) << put.ToString();
       break;
@@ -398,6 +409,9 @@ TEST_F(OomTest, WriteThatSwitchesTheMemtableEitherFailsAloneOrStopsWritesAndResu
       continue;
     }
     ++stopped_writes;
+    // The listener heard the error before the failed write returned (delivered outside the
+    // pipeline's steps, DBImpl::DeliverEventsOnFailure).
+    EXPECT_EQ(heard_by_return, heard_before + 1);
     EXPECT_NE(resumed.ToString().find("out of memory"), std::string::npos) << resumed.ToString();
     EXPECT_NE(probe.ToString().find("reopen"), std::string::npos) << probe.ToString();
     db.reset();

@@ -203,6 +203,10 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // "out of memory <step>", not resumable, and reports it. Never throws: short of memory for
   // that too, the background error becomes out_of_memory_reserve_.
   void StopWritesOutOfMemory(std::string_view step) noexcept REQUIRES(mu_);
+  // After a call through commit_pipeline_ that failed: delivers this thread's queued events (the
+  // background error StopWritesOutOfMemory raised, which it leaves queued so that no listener
+  // runs inside a pipeline step), then returns s.
+  [[nodiscard]] Status DeliverEventsOnFailure(Status s) EXCLUDES(mu_);
   // Precondition: this thread is the write leader. May release mu_ while waiting for room or
   // creating a log. force: switch even if mem_ has room (Flush).
   [[nodiscard]] Status MakeRoomForWrite(bool force) REQUIRES(mu_);

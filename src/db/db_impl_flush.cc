@@ -277,8 +277,8 @@ void DBImpl::DeleteObsoleteFilesPass() {
 Status DBImpl::Flush() {
   ZIGGY_RETURN_IF_ERROR(CheckOpen());
   // The memtable switch; as in Write, an allocation failure after the pipeline is a Status too.
-  ZIGGY_RETURN_IF_ERROR(CatchOutOfMemory(
-      "DB::Flush", [this] { return commit_pipeline_.Write(WriteOptions(), nullptr); }));
+  ZIGGY_RETURN_IF_ERROR(DeliverEventsOnFailure(CatchOutOfMemory(
+      "DB::Flush", [this] { return commit_pipeline_.Write(WriteOptions(), nullptr); })));
   MutexLock lock(&mu_);
   // Every memtable frozen so far holds only logs below the live one: once the MANIFEST's log
   // number reaches it, they are all in tables. Each flush ends with a notify.

@@ -21,11 +21,21 @@ Status DBImpl::Write(const WriteOptions& options, const WriteBatch& updates) {
   if (updates.Count() == 0 && !options.sync) return Status::OK();
   // The pipeline turns an allocation failure into a Status and releases its mutex (its
   // invariant 3); this catches one in what is left (copying a status out), with nothing held.
+  Status s;
   try {
-    return commit_pipeline_.Write(options, &updates);
+    s = commit_pipeline_.Write(options, &updates);
   } catch (const std::bad_alloc&) {
-    return Status::IOError("out of memory finishing a write");
+    s = Status::IOError("out of memory finishing a write");
   }
+  return DeliverEventsOnFailure(std::move(s));
+}
+
+Status DBImpl::DeliverEventsOnFailure(Status s) {
+  if (!s.ok()) {
+    MutexLock lock(&mu_);
+    DeliverEvents();
+  }
+  return s;
 }
 
 Status DBImpl::CheckWriteOptions(const WriteOptions& options) {
@@ -159,8 +169,7 @@ void DBImpl::StopWritesOutOfMemory(std::string_view step) noexcept {
   try {
     SetBackgroundError(Status::IOError("out of memory " + std::string(step) +
                                        "; the DB refuses writes until it is reopened"));
-    ReportBackgroundError();
-    DeliverEvents();  // the background error's event
+    ReportBackgroundError();  // its event is delivered by Write, once the pipeline is done
     return;
   } catch (const std::bad_alloc&) {
   }
