@@ -43,6 +43,11 @@ Status WriteBackupFloor(const std::string& floors_dir, uint32_t id,
 }
 
 Status MarkBackupChecked(const std::string& floors_dir, uint32_t id) {
+  // The first backup of a directory may have been killed before its windows were written, and
+  // with them the directory.
+  std::error_code ec;
+  std::filesystem::create_directories(floors_dir, ec);
+  if (ec) return Status::IOError("create " + floors_dir, ec.message());
   const std::string path = floors_dir + "/" + std::to_string(id) + ".checked";
   std::ofstream out(path, std::ios::trunc);
   out.close();

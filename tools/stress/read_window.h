@@ -3,10 +3,10 @@
 //
 // The writes of a key are made one at a time by the thread that owns it: it stores the write as
 // pending, issues it, and stores it as acknowledged (pending cleared) once it returned OK, so a
-// key has at most one write in flight, and the writes take the ids acked + 1, acked + 2, ... in
-// the order they are issued (an id whose write applied nothing — a Busy commit, a write lost to a
-// kill — is given again to the next write). A delete also stores its id as the key's newest
-// delete, after storing it as pending and before issuing it.
+// key has at most one write in flight, and the writes take increasing ids in the order they are
+// issued (ids are given once per process: a Busy commit's id is not given
+// again, and the next process starts past the pending id a kill left). A delete also stores its id
+// as the key's newest delete, after storing it as pending and before issuing it.
 //
 // A read racing with those writes (a Get, an iterator, a transaction's read, a checkpoint or a
 // backup of the DB) may return the state of the key at any moment between its start and its end:
