@@ -29,7 +29,7 @@ BackupEngineObject::Use::Use(BackupEngineObject* owner) : owner_(owner) {
 }
 
 uint32_t BackupEngineObject::CreateBackup(py::handle db, bool flush_first) {
-  auto* db_object = db.cast<DBObject*>();
+  auto* db_object = DBObjectOf(db);
   Use use(this);
   DBCall call(db_object);
   uint32_t id = 0;

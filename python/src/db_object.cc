@@ -46,6 +46,11 @@ std::string_view FullKey(std::string_view db_prefix, std::string_view key, std::
 
 }  // namespace
 
+DBObject* DBObjectOf(py::handle db) {
+  if (db.is_none()) throw py::type_error("expected a ziggydb.DB, got None");
+  return &db.cast<DBObject&>();
+}
+
 DBCall::DBCall(DBObject* db, const char* closed_message) : db_(db) {
   if (db->state_ != DBObject::State::kOpen) RaiseClosed(closed_message);
   ++db->active_calls_;

@@ -118,6 +118,10 @@ class DBObject {
   std::unordered_set<Dependent*> dependents_;
 };
 
+// The DB object `db` is; TypeError for None (pybind11 casts None to a null pointer), the caster's
+// errors for anything else that is not a constructed DB. The GIL must be held.
+DBObject* DBObjectOf(pybind11::handle db);
+
 // Counts one engine call of a DB for its lifetime (invariant 1 of DBObject). Construct it with the
 // GIL held, before releasing the GIL for the call.
 class DBCall {

@@ -84,7 +84,7 @@ IteratorBase::IteratorBase(py::object db, py::handle source, bool verify_checksu
                            std::optional<std::string> lower_bound,
                            std::optional<std::string> upper_bound)
     : db_ref_(std::move(db)),
-      db_(db_ref_.cast<DBObject*>()),
+      db_(DBObjectOf(db_ref_)),
       source_ref_(py::reinterpret_borrow<py::object>(source)),
       lower_bound_(std::move(lower_bound)),
       upper_bound_(std::move(upper_bound)) {

@@ -15,7 +15,7 @@ constexpr char kClosedMessage[] = "Database or snapshot is closed";
 }  // namespace
 
 SnapshotObject::SnapshotObject(py::object db, std::string db_prefix)
-    : db_ref_(std::move(db)), db_(db_ref_.cast<DBObject*>()), db_prefix_(std::move(db_prefix)) {
+    : db_ref_(std::move(db)), db_(DBObjectOf(db_ref_)), db_prefix_(std::move(db_prefix)) {
   DBCall call(db_, "Cannot take a snapshot of a closed database");
   {
     py::gil_scoped_release nogil;  // waits for the DB mutex

@@ -14,7 +14,7 @@ constexpr char kClosedMessage[] = "Database or transaction is closed";
 }  // namespace
 
 TransactionObject::TransactionObject(py::object db, bool serializable, bool sync)
-    : db_ref_(std::move(db)), db_(db_ref_.cast<DBObject*>()) {
+    : db_ref_(std::move(db)), db_(DBObjectOf(db_ref_)) {
   WriteOptions write_options;
   write_options.sync = sync;
   TransactionOptions options;

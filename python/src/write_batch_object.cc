@@ -12,7 +12,7 @@ namespace ziggydb::python {
 WriteBatchObject::WriteBatchObject(py::object db, std::string db_prefix, bool transaction,
                                    bool sync)
     : db_ref_(std::move(db)),
-      db_(db_ref_.cast<DBObject*>()),
+      db_(DBObjectOf(db_ref_)),
       db_prefix_(std::move(db_prefix)),
       transaction_(transaction),
       sync_(sync) {

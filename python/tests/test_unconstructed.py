@@ -238,3 +238,32 @@ def test_no_method_of_an_unconstructed_object_crashes():
                             timeout=120)
     assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
     assert "calls" in result.stdout
+
+
+def test_none_for_the_db_is_a_type_error(tmp_path):
+    # pybind11 casts None to a null DB pointer: each class that takes a DB refuses it. In a child
+    # process, as a crash would end the test run.
+    script = textwrap.dedent(f"""
+        import ziggydb
+        engine = ziggydb.BackupEngine({str(tmp_path / "backups")!r})
+        calls = [
+            lambda: ziggydb.Iterator(None, None, b"", False, None, None, True, False, None, True,
+                                     True, False, True),
+            lambda: ziggydb.RawIterator(None, None, True, True),
+            lambda: ziggydb.WriteBatch(None, b"", False, False),
+            lambda: ziggydb.Snapshot(None, b""),
+            lambda: ziggydb.Transaction(None),
+            lambda: engine.create_backup(None),
+        ]
+        refused = 0
+        for call in calls:
+            try:
+                call()
+            except TypeError:
+                refused += 1
+        print("refused", refused, "of", len(calls))
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
+    assert "refused 6 of 6" in result.stdout, result.stdout
