@@ -33,6 +33,7 @@
 #include "table/bloom.h"
 #include "table/table_options.h"
 #include "table/table_reader.h"
+#include "util/coding.h"
 #include "util/status_macros.h"
 #include "wal/log_reader.h"
 #include "wal/log_writer.h"
@@ -180,6 +181,8 @@ class Repairer {
     Status s = RemoveStaging();
     if (s.ok()) s = Scan();
     if (s.ok()) s = ReadManifests();
+    if (s.ok()) s = ReadLogSequences();
+    if (s.ok()) s = ReadWalArchive();
     if (s.ok()) s = CheckTables();
     if (s.ok()) s = ReplayLogs();
     if (s.ok()) s = Merge();
@@ -253,7 +256,7 @@ class Repairer {
         total_bytes_ += 2 * bytes;  // verified, then merged
       } else if (type == FileType::kLogFile) {
         log_numbers_.push_back(number);
-        total_bytes_ += 2 * bytes;  // replayed, then merged
+        total_bytes_ += 3 * bytes;  // batch headers read, replayed, then merged
       } else if (type == FileType::kManifestFile) {
         manifest_numbers_.push_back(number);
       }
@@ -286,6 +289,16 @@ class Repairer {
           continue;
         }
         ++edits;
+        // What the DB had numbered and written by then: the repaired DB numbers and sequences on
+        // from there (a fully compacted DB's tables hold only sequence 0).
+        if (edit.last_sequence()) {
+          max_sequence_ = std::max(max_sequence_, raw(*edit.last_sequence()));
+        }
+        if (edit.next_file_number()) {
+          next_number_ = std::max(next_number_, raw(*edit.next_file_number()));
+        }
+        for (const auto& [level, added] : edit.added_files())
+          max_sequence_ = std::max(max_sequence_, raw(added.largest_sequence));
         ManifestEdit read{name, {}, {}, edit.log_number()};
         for (const auto& [level, removed] : edit.removed_files())
           read.removed.push_back(removed);
@@ -299,6 +312,62 @@ class Repairer {
       Note(&report_->manifests, name + ": " + std::to_string(edits) + " edits");
     }
     return Status::OK();
+  }
+
+  // The sequences of every batch of every log (replayed or not, obsolete ones too): the repaired
+  // DB's last sequence is at least the last of them, so that no new write reuses a sequence that
+  // a set-aside log, the WAL archive or a backup holds. Only the batch headers are decoded; damage
+  // is skipped (the replay reports it). An I/O error fails the repair before anything changes.
+  Status ReadLogSequences() {
+    for (FileNumber number : log_numbers_) {
+      const std::string path = LogFileName(dbname_, number);
+      ZIGGY_RETURN_IF_ERROR(ReadLastSequence(path, number));
+      ZIGGY_RETURN_IF_ERROR(Advance(FileBytes(path)));
+    }
+    return Status::OK();
+  }
+
+  // Raises max_sequence_ to the last sequence of each intact batch of log `path`.
+  Status ReadLastSequence(const std::string& path, FileNumber number) {
+    std::unique_ptr<SequentialFile> file;
+    ZIGGY_RETURN_IF_ERROR(env_->NewSequentialFile(path, &file));
+    wal::Reader reader(std::move(file), raw(number), nullptr);
+    std::string record;
+    while (reader.ReadRecord(&record)) {
+      if (record.size() < kWriteBatchHeaderBytes) continue;
+      const uint64_t first = DecodeFixed64(record.data());
+      const uint32_t count = DecodeFixed32(record.data() + 8);
+      if (first == 0 || count == 0 || first > kMaxSequenceNumber ||
+          count - 1 > kMaxSequenceNumber - first) {
+        continue;  // not a batch Open would apply
+      }
+      max_sequence_ = std::max(max_sequence_, first + count - 1);
+    }
+    return reader.io_status();
+  }
+
+  // With Options::wal_archive_dir set, the archive holds the DB's flushed logs under their
+  // numbers, and point-in-time restore replays them by sequence: the repaired DB numbers its
+  // files past the highest archived log (whose number a new log would otherwise take again) and
+  // sequences past its last batch (the archive's newest writes; it may be ahead of what the
+  // directory shows if a MANIFEST is lost). No archive there yet: nothing to pass.
+  Status ReadWalArchive() {
+    const std::string& dir = options_.wal_archive_dir;
+    if (dir.empty()) return Status::OK();
+    std::vector<std::string> names;
+    if (Status s = env_->GetChildren(dir, &names); !s.ok()) {
+      return s.IsNotFound() ? Status::OK() : s;
+    }
+    std::optional<FileNumber> highest;
+    for (const std::string& name : names) {
+      FileNumber number{};
+      FileType type{};
+      if (!ParseFileName(name, &number, &type) || type != FileType::kLogFile) continue;
+      if (!highest || raw(number) > raw(*highest)) highest = number;
+    }
+    if (!highest) return Status::OK();
+    next_number_ = std::max(next_number_, raw(*highest) + 1);
+    return ReadLastSequence(LogFileName(dir, *highest), *highest);
   }
 
   // Opens every table, verifies every block and closes it again (the merge opens tables a
@@ -324,6 +393,8 @@ class Repairer {
       if (s.ok()) {
         s = TableReader::Open(table_options_, std::move(file), table.file.file_bytes, &reader);
       }
+      // Its properties block is checksummed: whole once the table opens, damaged or not.
+      if (s.ok()) max_sequence_ = std::max(max_sequence_, reader->properties().largest_sequence);
       if (s.ok()) s = reader->VerifyChecksums();
       if (!s.ok() && !s.IsCorruption()) return s;
       if (s.ok()) {
@@ -651,6 +722,7 @@ class Repairer {
     edit.SetComparatorName(icmp_.user_comparator()->Name());
     edit.SetLogNumber(log_number);
     edit.SetNextFileNumber(FileNumber{next_number_});
+    max_sequence_ = std::min(max_sequence_, kMaxSequenceNumber);
     edit.SetLastSequence(SequenceNumber{max_sequence_});
     for (const FileMetaData& meta : outputs_)
       edit.AddFile(kRepairedLevel, meta);
