@@ -53,6 +53,10 @@ constexpr const char* kStagingDir = "repair-tmp";
 // read, the info LOG, directory syncs.
 constexpr int kReservedFileDescriptors = 10;
 
+// File numbers a repair keeps free below kMaxFileNumber for the files it creates (its tables, a
+// log, a MANIFEST) and for the repaired DB's own.
+constexpr uint64_t kFileNumbersKeptBack = uint64_t{1} << 32;
+
 // A table the merge reads: an original in the DB directory, or one this repair wrote in the
 // staging directory (a replayed log's, or an intermediate merge's, removed once merged).
 struct TableFile {
@@ -211,6 +215,21 @@ class Repairer {
 
   FileNumber NewFileNumber() { return FileNumber{next_number_++}; }
 
+  // Raises next_number_ to `next`, which `what` (a file, or the MANIFEST that recorded it) asks
+  // for. ParseFileName takes names up to kMaxFileNumber, so a stray file can ask for more numbers
+  // than are left: the repaired DB's files would be numbered past kMaxFileNumber, and Open would
+  // refuse its MANIFEST. That fails the repair, before anything changes, naming the file.
+  Status NumberPast(uint64_t next, const std::string& what) {
+    if (next > kMaxFileNumber - kFileNumbersKeptBack) {
+      return Status::InvalidArgument(
+          "file number too large for the repaired DB to number its files past it (move the file "
+          "out of the directory)",
+          what);
+    }
+    next_number_ = std::max(next_number_, next);
+    return Status::OK();
+  }
+
   // The staging directory a killed repair left (its files are partial or merged again from the
   // originals), removed before anything else happens; then created afresh for this repair.
   Status RemoveStaging() {
@@ -246,7 +265,7 @@ class Repairer {
       FileNumber number{};
       FileType type{};
       if (!ParseFileName(name, &number, &type)) continue;
-      next_number_ = std::max(next_number_, raw(number) + 1);
+      ZIGGY_RETURN_IF_ERROR(NumberPast(raw(number) + 1, dbname_ + "/" + name));
       uint64_t bytes = 0;
       if (type == FileType::kTableFile || type == FileType::kLogFile) {
         ZIGGY_RETURN_IF_ERROR(env_->GetFileSize(dbname_ + "/" + name, &bytes));
@@ -295,7 +314,7 @@ class Repairer {
           max_sequence_ = std::max(max_sequence_, raw(*edit.last_sequence()));
         }
         if (edit.next_file_number()) {
-          next_number_ = std::max(next_number_, raw(*edit.next_file_number()));
+          ZIGGY_RETURN_IF_ERROR(NumberPast(raw(*edit.next_file_number()), dbname_ + "/" + name));
         }
         for (const auto& [level, added] : edit.added_files())
           max_sequence_ = std::max(max_sequence_, raw(added.largest_sequence));
@@ -366,7 +385,7 @@ class Repairer {
       if (!highest || raw(number) > raw(*highest)) highest = number;
     }
     if (!highest) return Status::OK();
-    next_number_ = std::max(next_number_, raw(*highest) + 1);
+    ZIGGY_RETURN_IF_ERROR(NumberPast(raw(*highest) + 1, LogFileName(dir, *highest)));
     return ReadLastSequence(LogFileName(dir, *highest), *highest);
   }
 

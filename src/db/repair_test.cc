@@ -934,5 +934,32 @@ TEST_F(RepairTest, TheLastSequenceNeverGoesBack) {
   EXPECT_GE(snap->sequence(), before);
   db->ReleaseSnapshot(snap);
 }
+
+// A file named with a number so large that the repaired DB could not number its files past it
+// (ParseFileName takes numbers up to kMaxFileNumber): the repair fails, naming it, before
+// anything changes, rather than write a MANIFEST that Open refuses.
+TEST_F(RepairTest, AFileNumberTooLargeToNumberPastFailsTheRepairAndChangesNothing) {
+  Fill(Seed());
+  fs::remove(CurrentFileName(db_));
+  const std::string huge = "4611686018427387903.sst";  // kMaxFileNumber
+  {
+    std::FILE* f = std::fopen((db_ + "/" + huge).c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fclose(f);
+  }
+  std::vector<std::string> before = Listing(Env::Default(), db_);
+  RepairReport report;
+  Status s = Repair(&report);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.ToString().find(huge), std::string::npos) << s.ToString();
+  EXPECT_TRUE(report.manifest.empty());
+  std::vector<std::string> after = Listing(Env::Default(), db_);
+  std::erase(after, "LOCK");
+  std::erase(before, "LOCK");
+  EXPECT_EQ(after, before);
+  fs::remove(db_ + "/" + huge);  // the remedy: move it out, and repair again
+  ASSERT_TRUE(Repair(&report).ok());
+  EXPECT_EQ(Contents(), model_);
+}
 }  // namespace
 }  // namespace ziggydb
