@@ -725,6 +725,7 @@ class Repairer {
   // An empty log for the MANIFEST to name (so that no older log is ever replayed over the
   // rebuilt tables), the MANIFEST, then CURRENT.
   Status Commit() {
+    const CurrentBytes current_before = ReadCurrentBytes();
     const FileNumber log_number = NewFileNumber();
     const FileNumber manifest_number = NewFileNumber();
     aside_dir_ = dbname_ + "/repair-old-" + std::to_string(raw(manifest_number));
@@ -763,8 +764,12 @@ class Repairer {
       s = env_->RemoveFile(IdentityFileName(dbname_));
     }
     if (s.ok()) s = env_->SyncDir(dbname_);
-    if (s.ok()) s = SetCurrentFile(env_, dbname_, manifest_number);
-    if (!s.ok() && CurrentMayName(manifest_path)) {
+    bool renaming = false;  // SetCurrentFile was called: its rename may have happened
+    if (s.ok()) {
+      renaming = true;
+      s = SetCurrentFile(env_, dbname_, manifest_number);
+    }
+    if (!s.ok() && renaming && CurrentMayName(manifest_path, current_before)) {
       // The rename happened (SetCurrentFile's directory sync failed, say): the commit may be
       // durable, so the new MANIFEST, its log and the new tables stay, and so do the originals.
       committed_ = true;
@@ -785,14 +790,43 @@ class Repairer {
     return Status::OK();
   }
 
-  // After a failed SetCurrentFile: false only if CURRENT certainly does not name `manifest_path`
-  // (it names another MANIFEST, or there is none); a CURRENT that cannot be read may name it.
-  bool CurrentMayName(const std::string& manifest_path) {
+  // CURRENT's bytes, read whole: known is false if it cannot be read (an I/O error).
+  struct CurrentBytes {
+    bool known = false;
+    bool exists = false;
+    std::string bytes;
+    bool operator==(const CurrentBytes&) const = default;
+  };
+  CurrentBytes ReadCurrentBytes() const {
+    CurrentBytes current;
+    std::unique_ptr<SequentialFile> file;
+    Status s = env_->NewSequentialFile(CurrentFileName(dbname_), &file);
+    if (s.IsNotFound()) current.known = true;
+    if (!s.ok()) return current;
+    std::string scratch(4096, '\0');
+    while (true) {
+      std::string_view chunk;
+      if (!file->Read(scratch.size(), &chunk, scratch.data()).ok()) return current;
+      if (chunk.empty()) break;
+      current.bytes.append(chunk);
+    }
+    current.known = current.exists = true;
+    return current;
+  }
+
+  // After a failed SetCurrentFile: false only if its rename certainly did not happen: CURRENT
+  // names another MANIFEST, or holds the bytes it held before the commit (a damaged CURRENT
+  // says nothing by its contents), or there is none. A CURRENT that cannot be read, or whose
+  // bytes changed to something else, may name it.
+  bool CurrentMayName(const std::string& manifest_path, const CurrentBytes& before) const {
     std::string name;
     if (ReadCurrentFile(env_, dbname_, &name).ok()) {
       return name == manifest_path.substr(dbname_.size() + 1);
     }
-    return env_->FileExists(CurrentFileName(dbname_));
+    const CurrentBytes after = ReadCurrentBytes();
+    if (!after.known) return true;
+    if (!after.exists) return false;
+    return !(before.known && after == before);
   }
 
   // The logs a stop left unread hold writes the repaired DB lacks. They move to the originals'

@@ -961,5 +961,46 @@ TEST_F(RepairTest, AFileNumberTooLargeToNumberPastFailsTheRepairAndChangesNothin
   ASSERT_TRUE(Repair(&report).ok());
   EXPECT_EQ(Contents(), model_);
 }
+
+// A damaged CURRENT says nothing about whether a failed commit renamed it: the repair compares
+// its bytes with those it read before the commit. Still the old ones: the rename did not happen,
+// and the directory is left as it was (the new files removed, the set-aside logs moved back).
+TEST_F(RepairTest, AFailedCommitUnderADamagedCurrentChangesNothing) {
+  struct Fault {
+    FaultOp op;
+    const char* path;
+  };
+  // Before SetCurrentFile; in it, before its rename (the temp file, the rename itself).
+  for (const Fault fault : {Fault{FaultOp::kCreate, "MANIFEST"}, Fault{FaultOp::kCreate, "dbtmp"},
+                            Fault{FaultOp::kRename, "CURRENT"}}) {
+    SCOPED_TRACE(fault.path);
+    FaultInjectionEnv env;
+    options_.env = &env;
+    const std::string dir = "/logs";
+    ASSERT_TRUE(env.CreateDir(dir).ok());
+    const uint64_t log5_bytes = WriteLog(&env, dir, 5, wal::LogHead{}, 1, {"a1", "a2"});
+    WriteLog(&env, dir, 7, wal::LogHead{5, log5_bytes}, 3, {"b1"});
+    ASSERT_TRUE(env.Truncate(LogFileName(dir, FileNumber{5}), log5_bytes - 5).ok());
+    {
+      std::unique_ptr<WritableFile> f;
+      ASSERT_TRUE(env.NewWritableFile(dir + "/CURRENT", &f).ok());
+      ASSERT_TRUE(f->Append("garbage").ok());
+      ASSERT_TRUE(f->Close().ok());
+    }
+    ASSERT_TRUE(env.SyncDir(dir).ok());
+    std::vector<std::string> before = Listing(&env, dir);
+    std::erase(before, "LOCK");
+    env.InjectError(fault.op, fault.path);
+    RepairReport report;
+    Status s = RepairDB(dir, options_, &report, RepairProgress());
+    env.ClearErrors();
+    EXPECT_FALSE(s.ok());
+    EXPECT_TRUE(report.manifest.empty()) << report.manifest;
+    std::vector<std::string> after = Listing(&env, dir);
+    std::erase(after, "LOCK");
+    EXPECT_EQ(after, before);
+  }
+}
+
 }  // namespace
 }  // namespace ziggydb
