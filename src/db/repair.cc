@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "base/dbformat.h"
+#include "db/checkpoint.h"
 #include "db/filename.h"
 #include "db/internal_filter_policy.h"
 #include "db/recovery.h"
@@ -198,6 +199,15 @@ class Repairer {
   }
 
  private:
+  // An edit of a MANIFEST that adds or removes tables or records a log number (ReadManifests).
+  struct ManifestEdit {
+    std::string manifest;  // its file name
+    std::vector<FileNumber> removed;
+    std::vector<FileNumber> added;
+    std::optional<FileNumber> log_number;
+    bool whole = false;  // as FindSuperseded judges it
+  };
+
   // Tables read at once by one merge: at least 2.
   size_t FanIn() const {
     return static_cast<size_t>(std::max(2, options_.max_open_files - kReservedFileDescriptors));
@@ -447,13 +457,13 @@ class Repairer {
 
   // What the MANIFEST edits say is superseded: returns the tables an edit retired (a
   // compaction's inputs that an iterator pinned, or that a crash left before their deletion),
-  // each with the MANIFEST that says so, and sets obsolete_below_ to the largest log number an
-  // edit recorded (the logs below it are in tables: a flush's edit adds the table and raises the
-  // log number together). Merged, a retired table or an obsolete log could bring back an older
-  // value over a newer one whose sequence a compaction set to 0, or a key whose tombstone it
-  // dropped. An edit counts only if it is whole here: every table it added is in the directory
-  // and verified, or was retired in turn by a whole edit. If not, the edit may never have been
-  // installed (a MANIFEST whose CURRENT rename failed, its tables since deleted as unnamed) or
+  // each with the MANIFEST that says so, and marks each edit whole or not (ObsoleteBy: the logs
+  // an edit's log number passes are in tables only if it is whole, as a flush's edit adds the
+  // table and raises the log number together). Merged, a retired table or an obsolete log could
+  // bring back an older value over a newer one whose sequence a compaction set to 0, or a key whose
+  // tombstone it dropped. An edit counts only if it is whole here: every table it added is in the
+  // directory and verified, or was retired in turn by a whole edit. If not, the edit may never have
+  // been installed (a MANIFEST whose CURRENT rename failed, its tables since deleted as unnamed) or
   // its tables are lost: either way what it superseded may hold the only copy of their data,
   // and is merged. A removed table counts as retired unless a later edit (or the same one: a
   // move to another level) added it again.
@@ -464,6 +474,7 @@ class Repairer {
       const bool whole = std::all_of(edit->added.begin(), edit->added.end(), [&](FileNumber t) {
         return verified.contains(t) || retired.contains(t);
       });
+      edit->whole = whole;
       if (whole) {
         for (FileNumber removed : edit->removed) {
           if (!added_later.contains(removed) &&
@@ -471,41 +482,96 @@ class Repairer {
             retired.emplace(removed, edit->manifest);
           }
         }
-        if (edit->log_number && raw(*edit->log_number) > raw(obsolete_below_)) {
-          obsolete_below_ = *edit->log_number;
-          obsolete_below_manifest_ = edit->manifest;
-        }
       }
       added_later.insert(edit->added.begin(), edit->added.end());
     }
     return retired;
   }
 
-  // The logs below obsolete_below_ are set aside: their writes are in tables, and older
-  // versions of keys a compaction has since rewritten with sequence 0 or deleted. The others are
-  // replayed as Open replays them (ReplayWal, per options.wal_recovery_mode): in order, each
-  // checked against the head of the next (a torn older log ends the WAL in the default and
-  // point-in-time modes, docs/design/recovery.md "Older logs"), so that the repaired DB is a
-  // prefix of the writes. Damage Open would refuse fails the repair; the logs a stop leaves
-  // unread are set aside (not_replayed_) and reported.
-  Status ReplayLogs() {
-    auto first = log_numbers_.begin();
-    for (; first != log_numbers_.end() && raw(*first) < raw(obsolete_below_); ++first) {
-      const std::string name = LogFileName(dbname_, *first).substr(dbname_.size() + 1);
-      originals_.push_back(name);
-      Note(&report_->logs_obsolete, name + ": older than log " +
-                                        std::to_string(raw(obsolete_below_)) + " of " +
-                                        obsolete_below_manifest_ + " (its writes are in tables)");
-      ZIGGY_RETURN_IF_ERROR(Advance(FileBytes(LogFileName(dbname_, *first))));
+  // The edit that first raised the log number past log `number`: the one that made it obsolete
+  // (null if none did).
+  const ManifestEdit* ObsoleteBy(FileNumber number) const {
+    for (const ManifestEdit& edit : edits_) {
+      if (edit.log_number && raw(*edit.log_number) > raw(number)) return &edit;
     }
-    if (first == log_numbers_.end()) return Status::OK();
+    return nullptr;
+  }
+
+  // Whether a log numbered in [from, to) is obsolete (ObsoleteBy whole): between two logs of the
+  // directory, one such number is a log whose writes are in tables, so the later log does not
+  // continue the earlier one's chain.
+  bool ObsoleteIn(FileNumber from, FileNumber to) const {
+    const auto obsolete = [this](FileNumber number) {
+      const ManifestEdit* by = ObsoleteBy(number);
+      return by != nullptr && by->whole;
+    };
+    if (raw(from) < raw(to) && obsolete(from)) return true;
+    // ObsoleteBy changes only where an edit's log number is passed.
+    for (const ManifestEdit& edit : edits_) {
+      if (edit.log_number && raw(from) < raw(*edit.log_number) && raw(*edit.log_number) < raw(to) &&
+          obsolete(*edit.log_number)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // The logs that are obsolete are set aside: their writes are in tables, and older versions of
+  // keys a compaction has since rewritten with sequence 0 or deleted. A log is obsolete only if
+  // the edit that first raised the log number past it is whole (FindSuperseded): a flush's edit
+  // whose table is lost leaves the log the only copy of its writes, so it is replayed even if a
+  // later edit is whole. The others are replayed as Open replays them (ReplayWal, per
+  // options.wal_recovery_mode), in chains: the logs between two obsolete numbers (a log set
+  // aside, or one gone whose writes are in tables), each checked against the head of the next (a
+  // torn older log ends the chain in the default and point-in-time modes, docs/design/recovery.md
+  // "Older logs"). The newest chain is replayed in place; an older one (only there when an edit
+  // is not whole) from copies in the staging directory, since ReplayWal replays every log from
+  // its first. Damage Open would refuse fails the repair; the logs a stop leaves unread are set
+  // aside (not_replayed_) and reported.
+  Status ReplayLogs() {
+    std::vector<std::vector<FileNumber>> chains;
+    std::optional<FileNumber> previous;
+    for (FileNumber number : log_numbers_) {
+      const std::string path = LogFileName(dbname_, number);
+      if (const ManifestEdit* by = ObsoleteBy(number); by != nullptr && by->whole) {
+        const std::string name = path.substr(dbname_.size() + 1);
+        originals_.push_back(name);
+        Note(&report_->logs_obsolete, name + ": older than log " +
+                                          std::to_string(raw(*by->log_number)) + " of " +
+                                          by->manifest + " (its writes are in tables)");
+        ZIGGY_RETURN_IF_ERROR(Advance(FileBytes(path)));
+      } else {
+        if (chains.empty() || !previous || ObsoleteIn(*previous, number)) chains.emplace_back();
+        chains.back().push_back(number);
+      }
+      previous = number;
+    }
+    for (const std::vector<FileNumber>& chain : chains) {
+      ZIGGY_RETURN_IF_ERROR(ReplayChain(chain, chain.back() != log_numbers_.back()));
+    }
+    return Status::OK();
+  }
+
+  // Replays the logs of `chain` (ReplayLogs), in place or (copy) from copies in the staging
+  // directory, removed after.
+  Status ReplayChain(const std::vector<FileNumber>& chain, bool copy) {
+    const std::string dir = copy ? staging_ : dbname_;
+    std::vector<std::string> copies;
+    Status s;
+    if (copy) {
+      for (FileNumber number : chain) {
+        copies.push_back(LogFileName(staging_, number));
+        s = CopyFileUnsynced(env_, LogFileName(dbname_, number), copies.back());
+        if (!s.ok()) break;
+      }
+    }
     WalReplayInputs in;
     in.env = env_;
-    in.dbname = dbname_;
+    in.dbname = dir;
     in.icmp = &icmp_;
     in.mode = options_.wal_recovery_mode;
     in.memtable_bytes = options_.memtable_bytes;
-    in.log_number = *first;  // the first log left: it exists, as ReplayWal requires
+    in.log_number = chain.front();  // it exists, as ReplayWal requires
     in.write_table = [this](const MemTable& mem, FileMetaData* meta) {
       return WriteMemTable(mem, meta);
     };
@@ -515,7 +581,10 @@ class Repairer {
     };
     in.info_log = options_.info_log.get();
     WalReplayResult result;
-    ZIGGY_RETURN_IF_ERROR(ReplayWal(in, &result));
+    if (s.ok()) s = ReplayWal(in, &result);
+    for (const std::string& path : copies)
+      env_->RemoveFile(path).PermitUncheckedError();
+    ZIGGY_RETURN_IF_ERROR(s);
     for (const std::string& where : result.dropped)
       Note(&report_->log_damage, "dropped a torn tail: " + where);
     for (const std::string& where : result.skipped)
@@ -894,16 +963,7 @@ class Repairer {
   std::vector<FileNumber> manifest_numbers_;
   // The edits of the MANIFESTs that add or remove tables, in the order they were written (a
   // MANIFEST numbered higher was written later).
-  struct ManifestEdit {
-    std::string manifest;  // its file name
-    std::vector<FileNumber> removed;
-    std::vector<FileNumber> added;
-    std::optional<FileNumber> log_number;
-  };
   std::vector<ManifestEdit> edits_;
-  // Logs numbered below this are obsolete (FindSuperseded), as a whole edit of this MANIFEST says.
-  FileNumber obsolete_below_{};
-  std::string obsolete_below_manifest_;
   std::vector<std::string> not_replayed_;  // names of the logs after the WAL's end
   std::vector<std::string> lost_;          // names of unreadable tables
   // Names of the tables and logs merged or set aside as retired: moved aside once committed.

@@ -1002,5 +1002,40 @@ TEST_F(RepairTest, AFailedCommitUnderADamagedCurrentChangesNothing) {
   }
 }
 
+// An obsolete log still on disk (a crash before its deletion) is the only copy of a flush whose
+// table is damaged: the edit that made the log obsolete is not whole, so the log is replayed.
+TEST_F(RepairTest, AnObsoleteLogWhoseFlushIsLostIsReplayed) {
+  const std::string saved = root_ + "/saved.log";
+  std::string log_path;
+  {
+    std::unique_ptr<DB> db = Open();
+    ASSERT_TRUE(db->Put(WriteOptions(), "k1", "v1").ok());
+    log_path = Files(FileType::kLogFile).back();
+    fs::copy_file(log_path, saved);
+    ASSERT_TRUE(db->Flush().ok());
+    ASSERT_TRUE(db->Put(WriteOptions(), "k2", "v2").ok());
+    ASSERT_TRUE(db->Flush().ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  fs::copy_file(saved, log_path, fs::copy_options::overwrite_existing);
+  std::vector<std::string> tables = Files(FileType::kTableFile);
+  ASSERT_EQ(tables.size(), 2u);
+  {  // damage the first flush's table
+    std::FILE* f = std::fopen(tables[0].c_str(), "r+");
+    ASSERT_NE(f, nullptr);
+    std::fseek(f, 10, SEEK_SET);
+    std::fputc('X', f);
+    std::fclose(f);
+  }
+  fs::remove(CurrentFileName(db_));
+  RepairReport report;
+  Status s = Repair(&report);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(report.lost.size(), 1u);
+  EXPECT_TRUE(report.logs_obsolete.empty());
+  EXPECT_EQ(ValueAt(options_, db_, "k1"), "v1");
+  EXPECT_EQ(ValueAt(options_, db_, "k2"), "v2");
+}
+
 }  // namespace
 }  // namespace ziggydb
