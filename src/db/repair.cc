@@ -297,9 +297,10 @@ class Repairer {
   }
 
   // Every intact edit of every MANIFEST, oldest MANIFEST first, as far as the repair uses them
-  // (FindRetiredTables). Damage is skipped over: each edit is one checksummed record, applied
+  // (FindSuperseded). Damage is skipped over: each edit is one checksummed record, applied
   // whole or not at all, so an edit read after damage is as true as one before it. A MANIFEST
-  // that cannot be read (an I/O error) fails the repair.
+  // that cannot be read (an I/O error) fails the repair, and so does an intact edit of a newer
+  // format (NotSupported), before anything changes.
   Status ReadManifests() {
     for (FileNumber number : manifest_numbers_) {
       const std::string name = ManifestFileName(dbname_, number).substr(dbname_.size() + 1);
@@ -310,12 +311,25 @@ class Repairer {
       std::string record;
       uint64_t edits = 0;
       while (reader.ReadRecord(&record)) {
+        // An intact record (its checksum matched) that does not decode, or that names a newer
+        // format, was written by a newer build: what it says cannot be read here, and skipping
+        // it could merge what it retired. Open refuses such a MANIFEST too.
+        const std::string where =
+            dbname_ + "/" + name + " at offset " + std::to_string(reader.last_record_offset());
         VersionEdit edit;
         if (Status s = edit.DecodeFrom(record); !s.ok()) {
-          Note(&report_->manifests, name + ": edit at offset " +
-                                        std::to_string(reader.last_record_offset()) +
-                                        " skipped: " + s.ToString());
-          continue;
+          return Status::NotSupported(
+              "an intact MANIFEST edit does not decode (written by a "
+              "newer build?): " +
+                  std::string(s.message()),
+              where);
+        }
+        if (edit.format_version() && *edit.format_version() > kManifestFormatVersion) {
+          return Status::NotSupported("MANIFEST format version " +
+                                          std::to_string(*edit.format_version()) +
+                                          " is newer than this build supports (" +
+                                          std::to_string(kManifestFormatVersion) + ")",
+                                      where);
         }
         ++edits;
         // What the DB had numbered and written by then: the repaired DB numbers and sequences on

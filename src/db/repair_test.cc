@@ -24,6 +24,7 @@
 #include "db/db_identity.h"
 #include "db/filename.h"
 #include "db/recovery.h"
+#include "db/version_edit.h"
 #include "db/write_batch_internal.h"
 #include "env/counting_env.h"
 #include "env/fault_env.h"
@@ -1035,6 +1036,49 @@ TEST_F(RepairTest, AnObsoleteLogWhoseFlushIsLostIsReplayed) {
   EXPECT_TRUE(report.logs_obsolete.empty());
   EXPECT_EQ(ValueAt(options_, db_, "k1"), "v1");
   EXPECT_EQ(ValueAt(options_, db_, "k2"), "v2");
+}
+
+// A MANIFEST edit that is intact but written by a newer build (a newer format version, or a tag
+// this build does not know) is not skipped as damage: the repair fails with NotSupported, naming
+// the MANIFEST, before anything changes, as Open would refuse it.
+TEST_F(RepairTest, AnIntactEditOfANewerFormatFailsTheRepairAndChangesNothing) {
+  Fill(Seed());
+  fs::remove(CurrentFileName(db_));
+  VersionEdit newer;
+  newer.SetFormatVersion(kManifestFormatVersion + 1);
+  newer.SetLogNumber(FileNumber{1});
+  std::string newer_record;
+  newer.EncodeTo(&newer_record);
+  VersionEdit current;
+  current.SetLogNumber(FileNumber{1});
+  std::string unknown_tag_record;
+  current.EncodeTo(&unknown_tag_record);
+  unknown_tag_record.push_back(static_cast<char>(120));  // a tag this build does not know
+  unknown_tag_record.push_back(static_cast<char>(0));
+  for (const std::string& record : {newer_record, unknown_tag_record}) {
+    const std::string manifest = ManifestFileName(db_, FileNumber{999998});
+    {
+      std::unique_ptr<WritableFile> file;
+      ASSERT_TRUE(Env::Default()->NewWritableFile(manifest, &file).ok());
+      wal::Writer writer(std::move(file), 999998, 0);
+      ASSERT_TRUE(writer.AddRecord(record).ok());
+      ASSERT_TRUE(writer.Sync().ok());
+      ASSERT_TRUE(writer.Close().ok());
+    }
+    std::vector<std::string> before = Listing(Env::Default(), db_);
+    RepairReport report;
+    Status s = Repair(&report);
+    EXPECT_TRUE(s.IsNotSupported()) << s.ToString();
+    EXPECT_NE(s.ToString().find("MANIFEST-999998"), std::string::npos) << s.ToString();
+    std::vector<std::string> after = Listing(Env::Default(), db_);
+    std::erase(before, "LOCK");
+    std::erase(after, "LOCK");
+    EXPECT_EQ(after, before);
+    fs::remove(manifest);
+  }
+  RepairReport report;
+  ASSERT_TRUE(Repair(&report).ok());
+  EXPECT_EQ(Contents(), model_);
 }
 
 }  // namespace
