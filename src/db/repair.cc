@@ -882,10 +882,12 @@ class Repairer {
   };
   CurrentBytes ReadCurrentBytes() const {
     CurrentBytes current;
+    if (!env_->FileExists(CurrentFileName(dbname_))) {
+      current.known = true;
+      return current;
+    }
     std::unique_ptr<SequentialFile> file;
-    Status s = env_->NewSequentialFile(CurrentFileName(dbname_), &file);
-    if (s.IsNotFound()) current.known = true;
-    if (!s.ok()) return current;
+    if (!env_->NewSequentialFile(CurrentFileName(dbname_), &file).ok()) return current;
     std::string scratch(4096, '\0');
     while (true) {
       std::string_view chunk;

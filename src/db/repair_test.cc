@@ -964,17 +964,20 @@ TEST_F(RepairTest, AFileNumberTooLargeToNumberPastFailsTheRepairAndChangesNothin
 }
 
 // A damaged CURRENT says nothing about whether a failed commit renamed it: the repair compares
-// its bytes with those it read before the commit. Still the old ones: the rename did not happen,
-// and the directory is left as it was (the new files removed, the set-aside logs moved back).
+// its bytes with those it read before the commit. Still the old ones (or still no CURRENT): the
+// rename did not happen, and the directory is left as it was (the new files removed, the
+// set-aside logs moved back).
 TEST_F(RepairTest, AFailedCommitUnderADamagedCurrentChangesNothing) {
   struct Fault {
     FaultOp op;
     const char* path;
+    bool no_current;  // no CURRENT at all, rather than a damaged one
   };
   // Before SetCurrentFile; in it, before its rename (the temp file, the rename itself).
-  for (const Fault fault : {Fault{FaultOp::kCreate, "MANIFEST"}, Fault{FaultOp::kCreate, "dbtmp"},
-                            Fault{FaultOp::kRename, "CURRENT"}}) {
-    SCOPED_TRACE(fault.path);
+  for (const Fault fault :
+       {Fault{FaultOp::kCreate, "MANIFEST", false}, Fault{FaultOp::kCreate, "dbtmp", false},
+        Fault{FaultOp::kRename, "CURRENT", false}, Fault{FaultOp::kCreate, "dbtmp", true}}) {
+    SCOPED_TRACE(std::string(fault.path) + (fault.no_current ? ", no CURRENT" : ""));
     FaultInjectionEnv env;
     options_.env = &env;
     const std::string dir = "/logs";
@@ -982,7 +985,7 @@ TEST_F(RepairTest, AFailedCommitUnderADamagedCurrentChangesNothing) {
     const uint64_t log5_bytes = WriteLog(&env, dir, 5, wal::LogHead{}, 1, {"a1", "a2"});
     WriteLog(&env, dir, 7, wal::LogHead{5, log5_bytes}, 3, {"b1"});
     ASSERT_TRUE(env.Truncate(LogFileName(dir, FileNumber{5}), log5_bytes - 5).ok());
-    {
+    if (!fault.no_current) {
       std::unique_ptr<WritableFile> f;
       ASSERT_TRUE(env.NewWritableFile(dir + "/CURRENT", &f).ok());
       ASSERT_TRUE(f->Append("garbage").ok());
