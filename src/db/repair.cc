@@ -840,12 +840,6 @@ class Repairer {
       if (s.ok()) s = writer.Sync();
       if (s.ok()) s = writer.Close();
     }
-    // The repaired DB numbers its files on from what the directory shows, which may be below the
-    // lost MANIFEST's counter: a table number could come back under the same IDENTITY, which
-    // backups take never to happen. Without one, the next Open makes a new one.
-    if (s.ok() && env_->FileExists(IdentityFileName(dbname_))) {
-      s = env_->RemoveFile(IdentityFileName(dbname_));
-    }
     if (s.ok()) s = env_->SyncDir(dbname_);
     bool renaming = false;  // SetCurrentFile was called: its rename may have happened
     if (s.ok()) {
@@ -870,7 +864,25 @@ class Repairer {
     report_->manifest = manifest_path.substr(dbname_.size() + 1);
     report_->tables_written = outputs_.size();
     report_->last_sequence = max_sequence_;
-    return Status::OK();
+    return RemoveIdentity();
+  }
+
+  // The repaired DB may number its files as the DB before it did (the lost MANIFEST's counter
+  // may have been above what the directory shows): a table number could come back under the
+  // same IDENTITY, which backups take never to happen. Without one, the next Open makes a new
+  // one. Only once committed: a failure before leaves the DB as it was, IDENTITY included. A
+  // crash between the commit and this leaves the old IDENTITY.
+  Status RemoveIdentity() {
+    const std::string path = IdentityFileName(dbname_);
+    if (!env_->FileExists(path)) return Status::OK();
+    Status s = env_->RemoveFile(path);
+    if (s.ok()) s = env_->SyncDir(dbname_);
+    if (s.ok()) return s;
+    return Status::IOError(
+        "the repair committed, but the old IDENTITY may remain (remove it "
+        "before the next backup): " +
+            s.ToString(),
+        path);
   }
 
   // CURRENT's bytes, read whole: known is false if it cannot be read (an I/O error).

@@ -1084,5 +1084,31 @@ TEST_F(RepairTest, AnIntactEditOfANewerFormatFailsTheRepairAndChangesNothing) {
   EXPECT_EQ(Contents(), model_);
 }
 
+// The old IDENTITY goes only once the repair has committed: a failure before leaves it, with
+// the rest of the directory as it was.
+TEST_F(RepairTest, AFailureBeforeTheCommitKeepsTheIdentity) {
+  FaultInjectionEnv env;
+  options_.env = &env;
+  db_ = "/db";
+  Fill(Seed());
+  ASSERT_TRUE(env.FileExists(IdentityFileName(db_)));
+  ASSERT_TRUE(env.RemoveFile(CurrentFileName(db_)).ok());
+  ASSERT_TRUE(env.SyncDir(db_).ok());
+  std::vector<std::string> before = Listing(&env, db_);
+  std::erase(before, "LOCK");
+  env.InjectError(FaultOp::kCreate, "dbtmp");  // SetCurrentFile's temp file, before the rename
+  RepairReport report;
+  Status s = Repair(&report);
+  env.ClearErrors();
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  std::vector<std::string> after = Listing(&env, db_);
+  std::erase(after, "LOCK");
+  EXPECT_EQ(after, before);
+  EXPECT_TRUE(env.FileExists(IdentityFileName(db_)));
+  ASSERT_TRUE(Repair(&report).ok());
+  EXPECT_FALSE(env.FileExists(IdentityFileName(db_)));
+  EXPECT_EQ(Contents(), model_);
+}
+
 }  // namespace
 }  // namespace ziggydb
