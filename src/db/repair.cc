@@ -171,11 +171,15 @@ class Repairer {
         env_->RemoveFile(TableFileName(dbname_, meta.number)).PermitUncheckedError();
       for (const auto& [from, to] : moved_before_commit_)
         env_->RenameFile(to, from).PermitUncheckedError();
-      if (!moved_before_commit_.empty()) {
+      for (const auto& [from, to] : moved_to_lost_)
+        env_->RenameFile(to, from).PermitUncheckedError();
+      if (!moved_before_commit_.empty() || !moved_to_lost_.empty()) {
         env_->SyncDir(dbname_).PermitUncheckedError();
-        env_->SyncDir(aside_dir_).PermitUncheckedError();
       }
+      if (!moved_before_commit_.empty()) env_->SyncDir(aside_dir_).PermitUncheckedError();
+      if (!moved_to_lost_.empty()) env_->SyncDir(LostDir()).PermitUncheckedError();
       if (aside_dir_created_) env_->RemoveDir(aside_dir_).PermitUncheckedError();
+      if (lost_dir_created_) env_->RemoveDir(LostDir()).PermitUncheckedError();
     }
     if (staging_created_) env_->RemoveDir(staging_).PermitUncheckedError();
   }
@@ -794,12 +798,22 @@ class Repairer {
     return candidate;
   }
 
+  std::string LostDir() const { return dbname_ + "/lost"; }
+
+  // The unreadable tables move to lost/ before the commit; the destructor moves them back if the
+  // repair fails before it (and removes lost/ if this repair made it).
   Status MoveToLost() {
     if (lost_.empty()) return Status::OK();
-    const std::string dir = dbname_ + "/lost";
-    if (!env_->FileExists(dir)) ZIGGY_RETURN_IF_ERROR(env_->CreateDir(dir));
+    const std::string dir = LostDir();
+    if (!env_->FileExists(dir)) {
+      ZIGGY_RETURN_IF_ERROR(env_->CreateDir(dir));
+      lost_dir_created_ = true;
+    }
     for (const std::string& name : lost_) {
-      ZIGGY_RETURN_IF_ERROR(env_->RenameFile(dbname_ + "/" + name, FreeName(dir, name)));
+      const std::string from = dbname_ + "/" + name;
+      const std::string to = FreeName(dir, name);
+      ZIGGY_RETURN_IF_ERROR(env_->RenameFile(from, to));
+      moved_to_lost_.emplace_back(from, to);
     }
     ZIGGY_RETURN_IF_ERROR(env_->SyncDir(dir));
     return env_->SyncDir(dbname_);
@@ -1007,6 +1021,9 @@ class Repairer {
   bool aside_dir_created_ = false;
   // (from, to) of the logs SetAsideNotReplayed moved: moved back unless committed.
   std::vector<std::pair<std::string, std::string>> moved_before_commit_;
+  // (from, to) of the tables MoveToLost moved: moved back unless committed.
+  std::vector<std::pair<std::string, std::string>> moved_to_lost_;
+  bool lost_dir_created_ = false;
 };
 
 }  // namespace

@@ -1110,5 +1110,45 @@ TEST_F(RepairTest, AFailureBeforeTheCommitKeepsTheIdentity) {
   EXPECT_EQ(Contents(), model_);
 }
 
+// A damaged table moves to lost/ before the commit: a failure after that and before the commit
+// moves it back (and removes the lost/ the repair made), leaving the directory as it was.
+TEST_F(RepairTest, AFailureBeforeTheCommitMovesLostTablesBack) {
+  FaultInjectionEnv env;
+  options_.env = &env;
+  db_ = "/db";
+  Fill(Seed());
+  ASSERT_TRUE(env.RemoveFile(CurrentFileName(db_)).ok());
+  std::string damaged;
+  for (const std::string& name : Listing(&env, db_)) {
+    FileNumber number{};
+    FileType type{};
+    if (ParseFileName(name, &number, &type) && type == FileType::kTableFile) damaged = name;
+  }
+  ASSERT_FALSE(damaged.empty());
+  {
+    std::unique_ptr<WritableFile> file;  // truncated to garbage: unreadable
+    ASSERT_TRUE(env.NewWritableFile(db_ + "/" + damaged, &file).ok());
+    ASSERT_TRUE(file->Append(std::string(100, 'x')).ok());
+    ASSERT_TRUE(file->Sync().ok());
+    ASSERT_TRUE(file->Close().ok());
+  }
+  ASSERT_TRUE(env.SyncDir(db_).ok());
+  std::vector<std::string> before = Listing(&env, db_);
+  std::erase(before, "LOCK");
+  env.InjectError(FaultOp::kCreate, "MANIFEST");
+  RepairReport report;
+  Status s = Repair(&report);
+  env.ClearErrors();
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_EQ(report.lost.size(), 1u);
+  std::vector<std::string> after = Listing(&env, db_);
+  std::erase(after, "LOCK");
+  EXPECT_EQ(after, before);
+  RepairReport again;
+  ASSERT_TRUE(Repair(&again).ok());
+  ASSERT_EQ(again.lost.size(), 1u);
+  EXPECT_TRUE(env.FileExists(db_ + "/lost/" + damaged));
+}
+
 }  // namespace
 }  // namespace ziggydb
