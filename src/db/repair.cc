@@ -136,6 +136,25 @@ class DamageReporter final : public wal::Reader::Reporter {
   std::vector<std::string>* const out_;
 };
 
+// `s` with `note` added to its message.
+Status WithNote(const Status& s, const std::string& note) {
+  const std::string message = std::string(s.message()) + " (and " + note + ")";
+  switch (s.code()) {
+    case Status::Code::kNotFound:
+      return Status::NotFound(message);
+    case Status::Code::kCorruption:
+      return Status::Corruption(message);
+    case Status::Code::kNotSupported:
+      return Status::NotSupported(message);
+    case Status::Code::kInvalidArgument:
+      return Status::InvalidArgument(message);
+    case Status::Code::kBusy:
+      return Status::Busy(message);
+    default:
+      return Status::IOError(message);
+  }
+}
+
 class Repairer {
  public:
   Repairer(std::string dbname, const Options& options, RepairReport* report,
@@ -169,17 +188,7 @@ class Repairer {
     if (!committed_) {
       for (const FileMetaData& meta : outputs_)
         env_->RemoveFile(TableFileName(dbname_, meta.number)).PermitUncheckedError();
-      for (const auto& [from, to] : moved_before_commit_)
-        env_->RenameFile(to, from).PermitUncheckedError();
-      for (const auto& [from, to] : moved_to_lost_)
-        env_->RenameFile(to, from).PermitUncheckedError();
-      if (!moved_before_commit_.empty() || !moved_to_lost_.empty()) {
-        env_->SyncDir(dbname_).PermitUncheckedError();
-      }
-      if (!moved_before_commit_.empty()) env_->SyncDir(aside_dir_).PermitUncheckedError();
-      if (!moved_to_lost_.empty()) env_->SyncDir(LostDir()).PermitUncheckedError();
-      if (aside_dir_created_) env_->RemoveDir(aside_dir_).PermitUncheckedError();
-      if (lost_dir_created_) env_->RemoveDir(LostDir()).PermitUncheckedError();
+      MoveBack().PermitUncheckedError();  // Run did, unless it never got the lock
     }
     if (staging_created_) env_->RemoveDir(staging_).PermitUncheckedError();
   }
@@ -198,6 +207,11 @@ class Repairer {
     if (s.ok()) s = MoveToLost();
     if (s.ok()) s = Commit();
     if (s.ok()) MoveOriginalsAside();
+    if (!s.ok() && !committed_) {
+      // Before the unlock, so that no other repair sees the moved files; a file that cannot be
+      // moved back is named in the returned status.
+      if (Status back = MoveBack(); !back.ok()) s = WithNote(s, std::string(back.message()));
+    }
     Status unlocked = env_->UnlockFile(std::move(lock));
     return s.ok() ? unlocked : s;
   }
@@ -799,6 +813,34 @@ class Repairer {
   }
 
   std::string LostDir() const { return dbname_ + "/lost"; }
+
+  // Undoes the moves made before the commit (the logs not replayed, the tables moved to lost/),
+  // newest first, and removes the directories this repair made for them if empty. IOError
+  // naming every file that could not be moved back (and where it is), OK if all were.
+  Status MoveBack() {
+    std::string failed;
+    const auto undo = [&](std::vector<std::pair<std::string, std::string>>* moves) {
+      for (auto it = moves->rbegin(); it != moves->rend(); ++it) {
+        if (Status s = env_->RenameFile(it->second, it->first); !s.ok()) {
+          failed += (failed.empty() ? "" : "; ") + it->second + " could not be moved back to " +
+                    it->first + ": " + s.ToString();
+        }
+      }
+    };
+    const bool moved = !moved_before_commit_.empty() || !moved_to_lost_.empty();
+    undo(&moved_to_lost_);
+    undo(&moved_before_commit_);
+    if (moved) env_->SyncDir(dbname_).PermitUncheckedError();
+    if (!moved_before_commit_.empty()) env_->SyncDir(aside_dir_).PermitUncheckedError();
+    if (!moved_to_lost_.empty()) env_->SyncDir(LostDir()).PermitUncheckedError();
+    moved_to_lost_.clear();
+    moved_before_commit_.clear();
+    if (aside_dir_created_) env_->RemoveDir(aside_dir_).PermitUncheckedError();
+    if (lost_dir_created_) env_->RemoveDir(LostDir()).PermitUncheckedError();
+    aside_dir_created_ = lost_dir_created_ = false;
+    if (failed.empty()) return Status::OK();
+    return Status::IOError(failed);
+  }
 
   // The unreadable tables move to lost/ before the commit; the destructor moves them back if the
   // repair fails before it (and removes lost/ if this repair made it).

@@ -1150,5 +1150,39 @@ TEST_F(RepairTest, AFailureBeforeTheCommitMovesLostTablesBack) {
   EXPECT_TRUE(env.FileExists(db_ + "/lost/" + damaged));
 }
 
+// A table moved to lost/ that cannot be moved back after a failure before the commit is named
+// in the returned status, with where it is.
+TEST_F(RepairTest, ATableThatCannotBeMovedBackIsNamedInTheStatus) {
+  FaultInjectionEnv env;
+  options_.env = &env;
+  db_ = "/db";
+  Fill(Seed());
+  ASSERT_TRUE(env.RemoveFile(CurrentFileName(db_)).ok());
+  std::string damaged;
+  for (const std::string& name : Listing(&env, db_)) {
+    FileNumber number{};
+    FileType type{};
+    if (ParseFileName(name, &number, &type) && type == FileType::kTableFile) damaged = name;
+  }
+  ASSERT_FALSE(damaged.empty());
+  {
+    std::unique_ptr<WritableFile> file;
+    ASSERT_TRUE(env.NewWritableFile(db_ + "/" + damaged, &file).ok());
+    ASSERT_TRUE(file->Append(std::string(100, 'x')).ok());
+    ASSERT_TRUE(file->Sync().ok());
+    ASSERT_TRUE(file->Close().ok());
+  }
+  ASSERT_TRUE(env.SyncDir(db_).ok());
+  env.InjectError(FaultOp::kCreate, "MANIFEST");
+  env.InjectErrorAfter(1, FaultOp::kRename, "/lost/", 1, FaultError::kIOError);  // the move back
+  RepairReport report;
+  Status s = Repair(&report);
+  env.ClearErrors();
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_NE(s.ToString().find("lost/" + damaged + " could not be moved back"), std::string::npos)
+      << s.ToString();
+  EXPECT_TRUE(env.FileExists(db_ + "/lost/" + damaged));
+}
+
 }  // namespace
 }  // namespace ziggydb
