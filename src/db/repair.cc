@@ -206,7 +206,10 @@ class Repairer {
     if (s.ok()) s = Merge();
     if (s.ok()) s = MoveToLost();
     if (s.ok()) s = Commit();
-    if (s.ok()) MoveOriginalsAside();
+    if (s.ok()) {
+      s = RemoveIdentity();  // committed: a failure is returned, the originals still move aside
+      MoveOriginalsAside();
+    }
     if (!s.ok() && !committed_) {
       // Before the unlock, so that no other repair sees the moved files; a file that cannot be
       // moved back is named in the returned status.
@@ -920,7 +923,7 @@ class Repairer {
     report_->manifest = manifest_path.substr(dbname_.size() + 1);
     report_->tables_written = outputs_.size();
     report_->last_sequence = max_sequence_;
-    return RemoveIdentity();
+    return Status::OK();
   }
 
   // The repaired DB may number its files as the DB before it did (the lost MANIFEST's counter
