@@ -1184,5 +1184,27 @@ TEST_F(RepairTest, ATableThatCannotBeMovedBackIsNamedInTheStatus) {
   EXPECT_TRUE(env.FileExists(db_ + "/lost/" + damaged));
 }
 
+// With Options::wal_archive_dir set, the repaired DB numbers its files past the archive's
+// highest log (a new log must never take an archived log's number) and sequences past its last
+// batch.
+TEST_F(RepairTest, TheRepairedDbNumbersAndSequencesPastTheWalArchive) {
+  Fill(Seed());
+  fs::remove(CurrentFileName(db_));
+  options_.wal_archive_dir = root_ + "/archive";
+  ASSERT_TRUE(fs::create_directory(options_.wal_archive_dir));
+  WriteLog(Env::Default(), options_.wal_archive_dir, 900, wal::LogHead{}, 500000, {"x", "y"});
+  RepairReport report;
+  Status s = Repair(&report);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_GE(report.last_sequence, 500001u);
+  FileNumber number{};
+  FileType type{};
+  ASSERT_TRUE(ParseFileName(report.manifest, &number, &type)) << report.manifest;
+  EXPECT_GT(raw(number), 900u);
+  for (const std::string& log : Files(FileType::kLogFile))
+    EXPECT_GT(log, db_ + "/000900.log");
+  EXPECT_EQ(Contents(), model_);
+}
+
 }  // namespace
 }  // namespace ziggydb
