@@ -8,7 +8,9 @@
 // that a half-written one is never taken for a damaged table of the DB; rename the new tables
 // into the DB directory and sync it; move unreadable tables to lost/ and the logs after the
 // WAL's end to repair-old-<N>; create an empty log and a new MANIFEST-<N> naming the new
-// tables, synced; point CURRENT at it (temp file + rename); only then move the originals aside.
+// tables, synced; point CURRENT at it (temp file + rename); only then remove IDENTITY and move
+// the originals aside. A failure before the rename moves back what was moved (lost/, the logs
+// after the WAL's end) before the LOCK is released.
 // docs/design/recovery.md, "Repair".
 #include "db/repair.h"
 
