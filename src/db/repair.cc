@@ -8,7 +8,9 @@
 // that a half-written one is never taken for a damaged table of the DB; rename the new tables
 // into the DB directory and sync it; move unreadable tables to lost/ and the logs after the
 // WAL's end to repair-old-<N>; create an empty log and a new MANIFEST-<N> naming the new
-// tables, synced; point CURRENT at it (temp file + rename); only then move the originals aside.
+// tables, synced; point CURRENT at it (temp file + rename); only then remove IDENTITY and move
+// the originals aside. A failure before the rename moves back what was moved (lost/, the logs
+// after the WAL's end) before the LOCK is released.
 // docs/design/recovery.md, "Repair".
 #include "db/repair.h"
 
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "base/dbformat.h"
+#include "db/checkpoint.h"
 #include "db/filename.h"
 #include "db/internal_filter_policy.h"
 #include "db/recovery.h"
@@ -33,6 +36,7 @@
 #include "table/bloom.h"
 #include "table/table_options.h"
 #include "table/table_reader.h"
+#include "util/coding.h"
 #include "util/status_macros.h"
 #include "wal/log_reader.h"
 #include "wal/log_writer.h"
@@ -51,6 +55,10 @@ constexpr const char* kStagingDir = "repair-tmp";
 // tables it merges: LOCK, the output being written and its read-back, a log or MANIFEST being
 // read, the info LOG, directory syncs.
 constexpr int kReservedFileDescriptors = 10;
+
+// File numbers a repair keeps free below kMaxFileNumber for the files it creates (its tables, a
+// log, a MANIFEST) and for the repaired DB's own.
+constexpr uint64_t kFileNumbersKeptBack = uint64_t{1} << 32;
 
 // A table the merge reads: an original in the DB directory, or one this repair wrote in the
 // staging directory (a replayed log's, or an intermediate merge's, removed once merged).
@@ -130,6 +138,25 @@ class DamageReporter final : public wal::Reader::Reporter {
   std::vector<std::string>* const out_;
 };
 
+// `s` with `note` added to its message.
+Status WithNote(const Status& s, const std::string& note) {
+  const std::string message = std::string(s.message()) + " (and " + note + ")";
+  switch (s.code()) {
+    case Status::Code::kNotFound:
+      return Status::NotFound(message);
+    case Status::Code::kCorruption:
+      return Status::Corruption(message);
+    case Status::Code::kNotSupported:
+      return Status::NotSupported(message);
+    case Status::Code::kInvalidArgument:
+      return Status::InvalidArgument(message);
+    case Status::Code::kBusy:
+      return Status::Busy(message);
+    default:
+      return Status::IOError(message);
+  }
+}
+
 class Repairer {
  public:
   Repairer(std::string dbname, const Options& options, RepairReport* report,
@@ -163,13 +190,7 @@ class Repairer {
     if (!committed_) {
       for (const FileMetaData& meta : outputs_)
         env_->RemoveFile(TableFileName(dbname_, meta.number)).PermitUncheckedError();
-      for (const auto& [from, to] : moved_before_commit_)
-        env_->RenameFile(to, from).PermitUncheckedError();
-      if (!moved_before_commit_.empty()) {
-        env_->SyncDir(dbname_).PermitUncheckedError();
-        env_->SyncDir(aside_dir_).PermitUncheckedError();
-      }
-      if (aside_dir_created_) env_->RemoveDir(aside_dir_).PermitUncheckedError();
+      MoveBack().PermitUncheckedError();  // Run did, unless it never got the lock
     }
     if (staging_created_) env_->RemoveDir(staging_).PermitUncheckedError();
   }
@@ -180,17 +201,36 @@ class Repairer {
     Status s = RemoveStaging();
     if (s.ok()) s = Scan();
     if (s.ok()) s = ReadManifests();
+    if (s.ok()) s = ReadLogSequences();
+    if (s.ok()) s = ReadWalArchive();
     if (s.ok()) s = CheckTables();
     if (s.ok()) s = ReplayLogs();
     if (s.ok()) s = Merge();
     if (s.ok()) s = MoveToLost();
     if (s.ok()) s = Commit();
-    if (s.ok()) MoveOriginalsAside();
+    if (s.ok()) {
+      s = RemoveIdentity();  // committed: a failure is returned, the originals still move aside
+      MoveOriginalsAside();
+    }
+    if (!s.ok() && !committed_) {
+      // Before the unlock, so that no other repair sees the moved files; a file that cannot be
+      // moved back is named in the returned status.
+      if (Status back = MoveBack(); !back.ok()) s = WithNote(s, std::string(back.message()));
+    }
     Status unlocked = env_->UnlockFile(std::move(lock));
     return s.ok() ? unlocked : s;
   }
 
  private:
+  // An edit of a MANIFEST that adds or removes tables or records a log number (ReadManifests).
+  struct ManifestEdit {
+    std::string manifest;  // its file name
+    std::vector<FileNumber> removed;
+    std::vector<FileNumber> added;
+    std::optional<FileNumber> log_number;
+    bool whole = false;  // as FindSuperseded judges it
+  };
+
   // Tables read at once by one merge: at least 2.
   size_t FanIn() const {
     return static_cast<size_t>(std::max(2, options_.max_open_files - kReservedFileDescriptors));
@@ -207,6 +247,21 @@ class Repairer {
   }
 
   FileNumber NewFileNumber() { return FileNumber{next_number_++}; }
+
+  // Raises next_number_ to `next`, which `what` (a file, or the MANIFEST that recorded it) asks
+  // for. ParseFileName takes names up to kMaxFileNumber, so a stray file can ask for more numbers
+  // than are left: the repaired DB's files would be numbered past kMaxFileNumber, and Open would
+  // refuse its MANIFEST. That fails the repair, before anything changes, naming the file.
+  Status NumberPast(uint64_t next, const std::string& what) {
+    if (next > kMaxFileNumber - kFileNumbersKeptBack) {
+      return Status::InvalidArgument(
+          "file number too large for the repaired DB to number its files past it (move the file "
+          "out of the directory)",
+          what);
+    }
+    next_number_ = std::max(next_number_, next);
+    return Status::OK();
+  }
 
   // The staging directory a killed repair left (its files are partial or merged again from the
   // originals), removed before anything else happens; then created afresh for this repair.
@@ -243,7 +298,7 @@ class Repairer {
       FileNumber number{};
       FileType type{};
       if (!ParseFileName(name, &number, &type)) continue;
-      next_number_ = std::max(next_number_, raw(number) + 1);
+      ZIGGY_RETURN_IF_ERROR(NumberPast(raw(number) + 1, dbname_ + "/" + name));
       uint64_t bytes = 0;
       if (type == FileType::kTableFile || type == FileType::kLogFile) {
         ZIGGY_RETURN_IF_ERROR(env_->GetFileSize(dbname_ + "/" + name, &bytes));
@@ -253,7 +308,7 @@ class Repairer {
         total_bytes_ += 2 * bytes;  // verified, then merged
       } else if (type == FileType::kLogFile) {
         log_numbers_.push_back(number);
-        total_bytes_ += 2 * bytes;  // replayed, then merged
+        total_bytes_ += 3 * bytes;  // batch headers read, replayed, then merged
       } else if (type == FileType::kManifestFile) {
         manifest_numbers_.push_back(number);
       }
@@ -265,9 +320,10 @@ class Repairer {
   }
 
   // Every intact edit of every MANIFEST, oldest MANIFEST first, as far as the repair uses them
-  // (FindRetiredTables). Damage is skipped over: each edit is one checksummed record, applied
+  // (FindSuperseded). Damage is skipped over: each edit is one checksummed record, applied
   // whole or not at all, so an edit read after damage is as true as one before it. A MANIFEST
-  // that cannot be read (an I/O error) fails the repair.
+  // that cannot be read (an I/O error) fails the repair, and so does an intact edit of a newer
+  // format (NotSupported), before anything changes.
   Status ReadManifests() {
     for (FileNumber number : manifest_numbers_) {
       const std::string name = ManifestFileName(dbname_, number).substr(dbname_.size() + 1);
@@ -278,14 +334,37 @@ class Repairer {
       std::string record;
       uint64_t edits = 0;
       while (reader.ReadRecord(&record)) {
+        // An intact record (its checksum matched) that does not decode, or that names a newer
+        // format, was written by a newer build: what it says cannot be read here, and skipping
+        // it could merge what it retired. Open refuses such a MANIFEST too.
+        const std::string where =
+            dbname_ + "/" + name + " at offset " + std::to_string(reader.last_record_offset());
         VersionEdit edit;
         if (Status s = edit.DecodeFrom(record); !s.ok()) {
-          Note(&report_->manifests, name + ": edit at offset " +
-                                        std::to_string(reader.last_record_offset()) +
-                                        " skipped: " + s.ToString());
-          continue;
+          return Status::NotSupported(
+              "an intact MANIFEST edit does not decode (written by a "
+              "newer build?): " +
+                  std::string(s.message()),
+              where);
+        }
+        if (edit.format_version() && *edit.format_version() > kManifestFormatVersion) {
+          return Status::NotSupported("MANIFEST format version " +
+                                          std::to_string(*edit.format_version()) +
+                                          " is newer than this build supports (" +
+                                          std::to_string(kManifestFormatVersion) + ")",
+                                      where);
         }
         ++edits;
+        // What the DB had numbered and written by then: the repaired DB numbers and sequences on
+        // from there (a fully compacted DB's tables hold only sequence 0).
+        if (edit.last_sequence()) {
+          max_sequence_ = std::max(max_sequence_, raw(*edit.last_sequence()));
+        }
+        if (edit.next_file_number()) {
+          ZIGGY_RETURN_IF_ERROR(NumberPast(raw(*edit.next_file_number()), dbname_ + "/" + name));
+        }
+        for (const auto& [level, added] : edit.added_files())
+          max_sequence_ = std::max(max_sequence_, raw(added.largest_sequence));
         ManifestEdit read{name, {}, {}, edit.log_number()};
         for (const auto& [level, removed] : edit.removed_files())
           read.removed.push_back(removed);
@@ -299,6 +378,62 @@ class Repairer {
       Note(&report_->manifests, name + ": " + std::to_string(edits) + " edits");
     }
     return Status::OK();
+  }
+
+  // The sequences of every batch of every log (replayed or not, obsolete ones too): the repaired
+  // DB's last sequence is at least the last of them, so that no new write reuses a sequence that
+  // a set-aside log, the WAL archive or a backup holds. Only the batch headers are decoded; damage
+  // is skipped (the replay reports it). An I/O error fails the repair before anything changes.
+  Status ReadLogSequences() {
+    for (FileNumber number : log_numbers_) {
+      const std::string path = LogFileName(dbname_, number);
+      ZIGGY_RETURN_IF_ERROR(ReadLastSequence(path, number));
+      ZIGGY_RETURN_IF_ERROR(Advance(FileBytes(path)));
+    }
+    return Status::OK();
+  }
+
+  // Raises max_sequence_ to the last sequence of each intact batch of log `path`.
+  Status ReadLastSequence(const std::string& path, FileNumber number) {
+    std::unique_ptr<SequentialFile> file;
+    ZIGGY_RETURN_IF_ERROR(env_->NewSequentialFile(path, &file));
+    wal::Reader reader(std::move(file), raw(number), nullptr);
+    std::string record;
+    while (reader.ReadRecord(&record)) {
+      if (record.size() < kWriteBatchHeaderBytes) continue;
+      const uint64_t first = DecodeFixed64(record.data());
+      const uint32_t count = DecodeFixed32(record.data() + 8);
+      if (first == 0 || count == 0 || first > kMaxSequenceNumber ||
+          count - 1 > kMaxSequenceNumber - first) {
+        continue;  // not a batch Open would apply
+      }
+      max_sequence_ = std::max(max_sequence_, first + count - 1);
+    }
+    return reader.io_status();
+  }
+
+  // With Options::wal_archive_dir set, the archive holds the DB's flushed logs under their
+  // numbers, and point-in-time restore replays them by sequence: the repaired DB numbers its
+  // files past the highest archived log (whose number a new log would otherwise take again) and
+  // sequences past its last batch (the archive's newest writes; it may be ahead of what the
+  // directory shows if a MANIFEST is lost). No archive there yet: nothing to pass.
+  Status ReadWalArchive() {
+    const std::string& dir = options_.wal_archive_dir;
+    if (dir.empty()) return Status::OK();
+    std::vector<std::string> names;
+    if (Status s = env_->GetChildren(dir, &names); !s.ok()) {
+      return s.IsNotFound() ? Status::OK() : s;
+    }
+    std::optional<FileNumber> highest;
+    for (const std::string& name : names) {
+      FileNumber number{};
+      FileType type{};
+      if (!ParseFileName(name, &number, &type) || type != FileType::kLogFile) continue;
+      if (!highest || raw(number) > raw(*highest)) highest = number;
+    }
+    if (!highest) return Status::OK();
+    ZIGGY_RETURN_IF_ERROR(NumberPast(raw(*highest) + 1, LogFileName(dir, *highest)));
+    return ReadLastSequence(LogFileName(dir, *highest), *highest);
   }
 
   // Opens every table, verifies every block and closes it again (the merge opens tables a
@@ -324,6 +459,8 @@ class Repairer {
       if (s.ok()) {
         s = TableReader::Open(table_options_, std::move(file), table.file.file_bytes, &reader);
       }
+      // Its properties block is checksummed: whole once the table opens, damaged or not.
+      if (s.ok()) max_sequence_ = std::max(max_sequence_, reader->properties().largest_sequence);
       if (s.ok()) s = reader->VerifyChecksums();
       if (!s.ok() && !s.IsCorruption()) return s;
       if (s.ok()) {
@@ -357,13 +494,13 @@ class Repairer {
 
   // What the MANIFEST edits say is superseded: returns the tables an edit retired (a
   // compaction's inputs that an iterator pinned, or that a crash left before their deletion),
-  // each with the MANIFEST that says so, and sets obsolete_below_ to the largest log number an
-  // edit recorded (the logs below it are in tables: a flush's edit adds the table and raises the
-  // log number together). Merged, a retired table or an obsolete log could bring back an older
-  // value over a newer one whose sequence a compaction set to 0, or a key whose tombstone it
-  // dropped. An edit counts only if it is whole here: every table it added is in the directory
-  // and verified, or was retired in turn by a whole edit. If not, the edit may never have been
-  // installed (a MANIFEST whose CURRENT rename failed, its tables since deleted as unnamed) or
+  // each with the MANIFEST that says so, and marks each edit whole or not (ObsoleteBy: the logs
+  // an edit's log number passes are in tables only if it is whole, as a flush's edit adds the
+  // table and raises the log number together). Merged, a retired table or an obsolete log could
+  // bring back an older value over a newer one whose sequence a compaction set to 0, or a key whose
+  // tombstone it dropped. An edit counts only if it is whole here: every table it added is in the
+  // directory and verified, or was retired in turn by a whole edit. If not, the edit may never have
+  // been installed (a MANIFEST whose CURRENT rename failed, its tables since deleted as unnamed) or
   // its tables are lost: either way what it superseded may hold the only copy of their data,
   // and is merged. A removed table counts as retired unless a later edit (or the same one: a
   // move to another level) added it again.
@@ -374,6 +511,7 @@ class Repairer {
       const bool whole = std::all_of(edit->added.begin(), edit->added.end(), [&](FileNumber t) {
         return verified.contains(t) || retired.contains(t);
       });
+      edit->whole = whole;
       if (whole) {
         for (FileNumber removed : edit->removed) {
           if (!added_later.contains(removed) &&
@@ -381,41 +519,96 @@ class Repairer {
             retired.emplace(removed, edit->manifest);
           }
         }
-        if (edit->log_number && raw(*edit->log_number) > raw(obsolete_below_)) {
-          obsolete_below_ = *edit->log_number;
-          obsolete_below_manifest_ = edit->manifest;
-        }
       }
       added_later.insert(edit->added.begin(), edit->added.end());
     }
     return retired;
   }
 
-  // The logs below obsolete_below_ are set aside: their writes are in tables, and older
-  // versions of keys a compaction has since rewritten with sequence 0 or deleted. The others are
-  // replayed as Open replays them (ReplayWal, per options.wal_recovery_mode): in order, each
-  // checked against the head of the next (a torn older log ends the WAL in the default and
-  // point-in-time modes, docs/design/recovery.md "Older logs"), so that the repaired DB is a
-  // prefix of the writes. Damage Open would refuse fails the repair; the logs a stop leaves
-  // unread are set aside (not_replayed_) and reported.
-  Status ReplayLogs() {
-    auto first = log_numbers_.begin();
-    for (; first != log_numbers_.end() && raw(*first) < raw(obsolete_below_); ++first) {
-      const std::string name = LogFileName(dbname_, *first).substr(dbname_.size() + 1);
-      originals_.push_back(name);
-      Note(&report_->logs_obsolete, name + ": older than log " +
-                                        std::to_string(raw(obsolete_below_)) + " of " +
-                                        obsolete_below_manifest_ + " (its writes are in tables)");
-      ZIGGY_RETURN_IF_ERROR(Advance(FileBytes(LogFileName(dbname_, *first))));
+  // The edit that first raised the log number past log `number`: the one that made it obsolete
+  // (null if none did).
+  const ManifestEdit* ObsoleteBy(FileNumber number) const {
+    for (const ManifestEdit& edit : edits_) {
+      if (edit.log_number && raw(*edit.log_number) > raw(number)) return &edit;
     }
-    if (first == log_numbers_.end()) return Status::OK();
+    return nullptr;
+  }
+
+  // Whether a log numbered in [from, to) is obsolete (ObsoleteBy whole): between two logs of the
+  // directory, one such number is a log whose writes are in tables, so the later log does not
+  // continue the earlier one's chain.
+  bool ObsoleteIn(FileNumber from, FileNumber to) const {
+    const auto obsolete = [this](FileNumber number) {
+      const ManifestEdit* by = ObsoleteBy(number);
+      return by != nullptr && by->whole;
+    };
+    if (raw(from) < raw(to) && obsolete(from)) return true;
+    // ObsoleteBy changes only where an edit's log number is passed.
+    for (const ManifestEdit& edit : edits_) {
+      if (edit.log_number && raw(from) < raw(*edit.log_number) && raw(*edit.log_number) < raw(to) &&
+          obsolete(*edit.log_number)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // The logs that are obsolete are set aside: their writes are in tables, and older versions of
+  // keys a compaction has since rewritten with sequence 0 or deleted. A log is obsolete only if
+  // the edit that first raised the log number past it is whole (FindSuperseded): a flush's edit
+  // whose table is lost leaves the log the only copy of its writes, so it is replayed even if a
+  // later edit is whole. The others are replayed as Open replays them (ReplayWal, per
+  // options.wal_recovery_mode), in chains: the logs between two obsolete numbers (a log set
+  // aside, or one gone whose writes are in tables), each checked against the head of the next (a
+  // torn older log ends the chain in the default and point-in-time modes, docs/design/recovery.md
+  // "Older logs"). The newest chain is replayed in place; an older one (only there when an edit
+  // is not whole) from copies in the staging directory, since ReplayWal replays every log from
+  // its first. Damage Open would refuse fails the repair; the logs a stop leaves unread are set
+  // aside (not_replayed_) and reported.
+  Status ReplayLogs() {
+    std::vector<std::vector<FileNumber>> chains;
+    std::optional<FileNumber> previous;
+    for (FileNumber number : log_numbers_) {
+      const std::string path = LogFileName(dbname_, number);
+      if (const ManifestEdit* by = ObsoleteBy(number); by != nullptr && by->whole) {
+        const std::string name = path.substr(dbname_.size() + 1);
+        originals_.push_back(name);
+        Note(&report_->logs_obsolete, name + ": older than log " +
+                                          std::to_string(raw(*by->log_number)) + " of " +
+                                          by->manifest + " (its writes are in tables)");
+        ZIGGY_RETURN_IF_ERROR(Advance(FileBytes(path)));
+      } else {
+        if (chains.empty() || !previous || ObsoleteIn(*previous, number)) chains.emplace_back();
+        chains.back().push_back(number);
+      }
+      previous = number;
+    }
+    for (const std::vector<FileNumber>& chain : chains) {
+      ZIGGY_RETURN_IF_ERROR(ReplayChain(chain, chain.back() != log_numbers_.back()));
+    }
+    return Status::OK();
+  }
+
+  // Replays the logs of `chain` (ReplayLogs), in place or (copy) from copies in the staging
+  // directory, removed after.
+  Status ReplayChain(const std::vector<FileNumber>& chain, bool copy) {
+    const std::string dir = copy ? staging_ : dbname_;
+    std::vector<std::string> copies;
+    Status s;
+    if (copy) {
+      for (FileNumber number : chain) {
+        copies.push_back(LogFileName(staging_, number));
+        s = CopyFileUnsynced(env_, LogFileName(dbname_, number), copies.back());
+        if (!s.ok()) break;
+      }
+    }
     WalReplayInputs in;
     in.env = env_;
-    in.dbname = dbname_;
+    in.dbname = dir;
     in.icmp = &icmp_;
     in.mode = options_.wal_recovery_mode;
     in.memtable_bytes = options_.memtable_bytes;
-    in.log_number = *first;  // the first log left: it exists, as ReplayWal requires
+    in.log_number = chain.front();  // it exists, as ReplayWal requires
     in.write_table = [this](const MemTable& mem, FileMetaData* meta) {
       return WriteMemTable(mem, meta);
     };
@@ -425,7 +618,10 @@ class Repairer {
     };
     in.info_log = options_.info_log.get();
     WalReplayResult result;
-    ZIGGY_RETURN_IF_ERROR(ReplayWal(in, &result));
+    if (s.ok()) s = ReplayWal(in, &result);
+    for (const std::string& path : copies)
+      env_->RemoveFile(path).PermitUncheckedError();
+    ZIGGY_RETURN_IF_ERROR(s);
     for (const std::string& where : result.dropped)
       Note(&report_->log_damage, "dropped a torn tail: " + where);
     for (const std::string& where : result.skipped)
@@ -621,12 +817,50 @@ class Repairer {
     return candidate;
   }
 
+  std::string LostDir() const { return dbname_ + "/lost"; }
+
+  // Undoes the moves made before the commit (the logs not replayed, the tables moved to lost/),
+  // newest first, and removes the directories this repair made for them if empty. IOError
+  // naming every file that could not be moved back (and where it is), OK if all were.
+  Status MoveBack() {
+    std::string failed;
+    const auto undo = [&](std::vector<std::pair<std::string, std::string>>* moves) {
+      for (auto it = moves->rbegin(); it != moves->rend(); ++it) {
+        if (Status s = env_->RenameFile(it->second, it->first); !s.ok()) {
+          failed += (failed.empty() ? "" : "; ") + it->second + " could not be moved back to " +
+                    it->first + ": " + s.ToString();
+        }
+      }
+    };
+    const bool moved = !moved_before_commit_.empty() || !moved_to_lost_.empty();
+    undo(&moved_to_lost_);
+    undo(&moved_before_commit_);
+    if (moved) env_->SyncDir(dbname_).PermitUncheckedError();
+    if (!moved_before_commit_.empty()) env_->SyncDir(aside_dir_).PermitUncheckedError();
+    if (!moved_to_lost_.empty()) env_->SyncDir(LostDir()).PermitUncheckedError();
+    moved_to_lost_.clear();
+    moved_before_commit_.clear();
+    if (aside_dir_created_) env_->RemoveDir(aside_dir_).PermitUncheckedError();
+    if (lost_dir_created_) env_->RemoveDir(LostDir()).PermitUncheckedError();
+    aside_dir_created_ = lost_dir_created_ = false;
+    if (failed.empty()) return Status::OK();
+    return Status::IOError(failed);
+  }
+
+  // The unreadable tables move to lost/ before the commit; the destructor moves them back if the
+  // repair fails before it (and removes lost/ if this repair made it).
   Status MoveToLost() {
     if (lost_.empty()) return Status::OK();
-    const std::string dir = dbname_ + "/lost";
-    if (!env_->FileExists(dir)) ZIGGY_RETURN_IF_ERROR(env_->CreateDir(dir));
+    const std::string dir = LostDir();
+    if (!env_->FileExists(dir)) {
+      ZIGGY_RETURN_IF_ERROR(env_->CreateDir(dir));
+      lost_dir_created_ = true;
+    }
     for (const std::string& name : lost_) {
-      ZIGGY_RETURN_IF_ERROR(env_->RenameFile(dbname_ + "/" + name, FreeName(dir, name)));
+      const std::string from = dbname_ + "/" + name;
+      const std::string to = FreeName(dir, name);
+      ZIGGY_RETURN_IF_ERROR(env_->RenameFile(from, to));
+      moved_to_lost_.emplace_back(from, to);
     }
     ZIGGY_RETURN_IF_ERROR(env_->SyncDir(dir));
     return env_->SyncDir(dbname_);
@@ -635,6 +869,7 @@ class Repairer {
   // An empty log for the MANIFEST to name (so that no older log is ever replayed over the
   // rebuilt tables), the MANIFEST, then CURRENT.
   Status Commit() {
+    const CurrentBytes current_before = ReadCurrentBytes();
     const FileNumber log_number = NewFileNumber();
     const FileNumber manifest_number = NewFileNumber();
     aside_dir_ = dbname_ + "/repair-old-" + std::to_string(raw(manifest_number));
@@ -651,6 +886,7 @@ class Repairer {
     edit.SetComparatorName(icmp_.user_comparator()->Name());
     edit.SetLogNumber(log_number);
     edit.SetNextFileNumber(FileNumber{next_number_});
+    max_sequence_ = std::min(max_sequence_, kMaxSequenceNumber);
     edit.SetLastSequence(SequenceNumber{max_sequence_});
     for (const FileMetaData& meta : outputs_)
       edit.AddFile(kRepairedLevel, meta);
@@ -665,15 +901,13 @@ class Repairer {
       if (s.ok()) s = writer.Sync();
       if (s.ok()) s = writer.Close();
     }
-    // The repaired DB numbers its files on from what the directory shows, which may be below the
-    // lost MANIFEST's counter: a table number could come back under the same IDENTITY, which
-    // backups take never to happen. Without one, the next Open makes a new one.
-    if (s.ok() && env_->FileExists(IdentityFileName(dbname_))) {
-      s = env_->RemoveFile(IdentityFileName(dbname_));
-    }
     if (s.ok()) s = env_->SyncDir(dbname_);
-    if (s.ok()) s = SetCurrentFile(env_, dbname_, manifest_number);
-    if (!s.ok() && CurrentMayName(manifest_path)) {
+    bool renaming = false;  // SetCurrentFile was called: its rename may have happened
+    if (s.ok()) {
+      renaming = true;
+      s = SetCurrentFile(env_, dbname_, manifest_number);
+    }
+    if (!s.ok() && renaming && CurrentMayName(manifest_path, current_before)) {
       // The rename happened (SetCurrentFile's directory sync failed, say): the commit may be
       // durable, so the new MANIFEST, its log and the new tables stay, and so do the originals.
       committed_ = true;
@@ -694,14 +928,63 @@ class Repairer {
     return Status::OK();
   }
 
-  // After a failed SetCurrentFile: false only if CURRENT certainly does not name `manifest_path`
-  // (it names another MANIFEST, or there is none); a CURRENT that cannot be read may name it.
-  bool CurrentMayName(const std::string& manifest_path) {
+  // The repaired DB may number its files as the DB before it did (the lost MANIFEST's counter
+  // may have been above what the directory shows): a table number could come back under the
+  // same IDENTITY, which backups take never to happen. Without one, the next Open makes a new
+  // one. Only once committed: a failure before leaves the DB as it was, IDENTITY included. A
+  // crash between the commit and this leaves the old IDENTITY.
+  Status RemoveIdentity() {
+    const std::string path = IdentityFileName(dbname_);
+    if (!env_->FileExists(path)) return Status::OK();
+    Status s = env_->RemoveFile(path);
+    if (s.ok()) s = env_->SyncDir(dbname_);
+    if (s.ok()) return s;
+    return Status::IOError(
+        "the repair committed, but the old IDENTITY may remain (remove it "
+        "before the next backup): " +
+            s.ToString(),
+        path);
+  }
+
+  // CURRENT's bytes, read whole: known is false if it cannot be read (an I/O error).
+  struct CurrentBytes {
+    bool known = false;
+    bool exists = false;
+    std::string bytes;
+    bool operator==(const CurrentBytes&) const = default;
+  };
+  CurrentBytes ReadCurrentBytes() const {
+    CurrentBytes current;
+    if (!env_->FileExists(CurrentFileName(dbname_))) {
+      current.known = true;
+      return current;
+    }
+    std::unique_ptr<SequentialFile> file;
+    if (!env_->NewSequentialFile(CurrentFileName(dbname_), &file).ok()) return current;
+    std::string scratch(4096, '\0');
+    while (true) {
+      std::string_view chunk;
+      if (!file->Read(scratch.size(), &chunk, scratch.data()).ok()) return current;
+      if (chunk.empty()) break;
+      current.bytes.append(chunk);
+    }
+    current.known = current.exists = true;
+    return current;
+  }
+
+  // After a failed SetCurrentFile: false only if its rename certainly did not happen: CURRENT
+  // names another MANIFEST, or holds the bytes it held before the commit (a damaged CURRENT
+  // says nothing by its contents), or there is none. A CURRENT that cannot be read, or whose
+  // bytes changed to something else, may name it.
+  bool CurrentMayName(const std::string& manifest_path, const CurrentBytes& before) const {
     std::string name;
     if (ReadCurrentFile(env_, dbname_, &name).ok()) {
       return name == manifest_path.substr(dbname_.size() + 1);
     }
-    return env_->FileExists(CurrentFileName(dbname_));
+    const CurrentBytes after = ReadCurrentBytes();
+    if (!after.known) return true;
+    if (!after.exists) return false;
+    return !(before.known && after == before);
   }
 
   // The logs a stop left unread hold writes the repaired DB lacks. They move to the originals'
@@ -769,16 +1052,7 @@ class Repairer {
   std::vector<FileNumber> manifest_numbers_;
   // The edits of the MANIFESTs that add or remove tables, in the order they were written (a
   // MANIFEST numbered higher was written later).
-  struct ManifestEdit {
-    std::string manifest;  // its file name
-    std::vector<FileNumber> removed;
-    std::vector<FileNumber> added;
-    std::optional<FileNumber> log_number;
-  };
   std::vector<ManifestEdit> edits_;
-  // Logs numbered below this are obsolete (FindSuperseded), as a whole edit of this MANIFEST says.
-  FileNumber obsolete_below_{};
-  std::string obsolete_below_manifest_;
   std::vector<std::string> not_replayed_;  // names of the logs after the WAL's end
   std::vector<std::string> lost_;          // names of unreadable tables
   // Names of the tables and logs merged or set aside as retired: moved aside once committed.
@@ -794,6 +1068,9 @@ class Repairer {
   bool aside_dir_created_ = false;
   // (from, to) of the logs SetAsideNotReplayed moved: moved back unless committed.
   std::vector<std::pair<std::string, std::string>> moved_before_commit_;
+  // (from, to) of the tables MoveToLost moved: moved back unless committed.
+  std::vector<std::pair<std::string, std::string>> moved_to_lost_;
+  bool lost_dir_created_ = false;
 };
 
 }  // namespace

@@ -24,6 +24,7 @@
 #include "db/db_identity.h"
 #include "db/filename.h"
 #include "db/recovery.h"
+#include "db/version_edit.h"
 #include "db/write_batch_internal.h"
 #include "env/counting_env.h"
 #include "env/fault_env.h"
@@ -905,6 +906,304 @@ TEST_F(RepairTest, KilledRepairsLeaveARepairableDirectory) {
     ASSERT_EQ(Contents(), model_) << "round " << round << " (killed at op " << kill_at << " of "
                                   << repair_ops << ")";
   }
+}
+
+// A bottommost compaction gives every entry sequence 0, so the tables alone do not say how far
+// the sequence got: the repaired DB takes it from the MANIFEST edits (and the logs) too, and new
+// writes never reuse a sequence the WAL archive, a set-aside log or a backup may hold.
+TEST_F(RepairTest, TheLastSequenceNeverGoesBack) {
+  uint64_t before = 0;
+  {
+    std::unique_ptr<DB> db = Open();
+    for (int i = 0; i < 1000; ++i)
+      ASSERT_TRUE(db->Put(WriteOptions(), "k" + std::to_string(i), "v").ok());
+    ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
+    const Snapshot* snap = db->GetSnapshot();
+    before = snap->sequence();
+    db->ReleaseSnapshot(snap);
+    ASSERT_TRUE(db->Close().ok());
+  }
+  ASSERT_GT(before, 0u);
+  fs::remove(CurrentFileName(db_));
+  RepairReport report;
+  Status s = Repair(&report);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_GE(report.last_sequence, before);
+  std::unique_ptr<DB> db = Open();
+  ASSERT_NE(db, nullptr);
+  const Snapshot* snap = db->GetSnapshot();
+  EXPECT_GE(snap->sequence(), before);
+  db->ReleaseSnapshot(snap);
+}
+
+// A file named with a number so large that the repaired DB could not number its files past it
+// (ParseFileName takes numbers up to kMaxFileNumber): the repair fails, naming it, before
+// anything changes, rather than write a MANIFEST that Open refuses.
+TEST_F(RepairTest, AFileNumberTooLargeToNumberPastFailsTheRepairAndChangesNothing) {
+  Fill(Seed());
+  fs::remove(CurrentFileName(db_));
+  const std::string huge = "4611686018427387903.sst";  // kMaxFileNumber
+  {
+    std::FILE* f = std::fopen((db_ + "/" + huge).c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fclose(f);
+  }
+  std::vector<std::string> before = Listing(Env::Default(), db_);
+  RepairReport report;
+  Status s = Repair(&report);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.ToString().find(huge), std::string::npos) << s.ToString();
+  EXPECT_TRUE(report.manifest.empty());
+  std::vector<std::string> after = Listing(Env::Default(), db_);
+  std::erase(after, "LOCK");
+  std::erase(before, "LOCK");
+  EXPECT_EQ(after, before);
+  fs::remove(db_ + "/" + huge);  // the remedy: move it out, and repair again
+  ASSERT_TRUE(Repair(&report).ok());
+  EXPECT_EQ(Contents(), model_);
+}
+
+// A damaged CURRENT says nothing about whether a failed commit renamed it: the repair compares
+// its bytes with those it read before the commit. Still the old ones (or still no CURRENT): the
+// rename did not happen, and the directory is left as it was (the new files removed, the
+// set-aside logs moved back).
+TEST_F(RepairTest, AFailedCommitUnderADamagedCurrentChangesNothing) {
+  struct Fault {
+    FaultOp op;
+    const char* path;
+    bool no_current;  // no CURRENT at all, rather than a damaged one
+  };
+  // Before SetCurrentFile; in it, before its rename (the temp file, the rename itself).
+  for (const Fault fault :
+       {Fault{FaultOp::kCreate, "MANIFEST", false}, Fault{FaultOp::kCreate, "dbtmp", false},
+        Fault{FaultOp::kRename, "CURRENT", false}, Fault{FaultOp::kCreate, "dbtmp", true}}) {
+    SCOPED_TRACE(std::string(fault.path) + (fault.no_current ? ", no CURRENT" : ""));
+    FaultInjectionEnv env;
+    options_.env = &env;
+    const std::string dir = "/logs";
+    ASSERT_TRUE(env.CreateDir(dir).ok());
+    const uint64_t log5_bytes = WriteLog(&env, dir, 5, wal::LogHead{}, 1, {"a1", "a2"});
+    WriteLog(&env, dir, 7, wal::LogHead{5, log5_bytes}, 3, {"b1"});
+    ASSERT_TRUE(env.Truncate(LogFileName(dir, FileNumber{5}), log5_bytes - 5).ok());
+    if (!fault.no_current) {
+      std::unique_ptr<WritableFile> f;
+      ASSERT_TRUE(env.NewWritableFile(dir + "/CURRENT", &f).ok());
+      ASSERT_TRUE(f->Append("garbage").ok());
+      ASSERT_TRUE(f->Close().ok());
+    }
+    ASSERT_TRUE(env.SyncDir(dir).ok());
+    std::vector<std::string> before = Listing(&env, dir);
+    std::erase(before, "LOCK");
+    env.InjectError(fault.op, fault.path);
+    RepairReport report;
+    Status s = RepairDB(dir, options_, &report, RepairProgress());
+    env.ClearErrors();
+    EXPECT_FALSE(s.ok());
+    EXPECT_TRUE(report.manifest.empty()) << report.manifest;
+    std::vector<std::string> after = Listing(&env, dir);
+    std::erase(after, "LOCK");
+    EXPECT_EQ(after, before);
+  }
+}
+
+// An obsolete log still on disk (a crash before its deletion) is the only copy of a flush whose
+// table is damaged: the edit that made the log obsolete is not whole, so the log is replayed.
+TEST_F(RepairTest, AnObsoleteLogWhoseFlushIsLostIsReplayed) {
+  const std::string saved = root_ + "/saved.log";
+  std::string log_path;
+  {
+    std::unique_ptr<DB> db = Open();
+    ASSERT_TRUE(db->Put(WriteOptions(), "k1", "v1").ok());
+    log_path = Files(FileType::kLogFile).back();
+    fs::copy_file(log_path, saved);
+    ASSERT_TRUE(db->Flush().ok());
+    ASSERT_TRUE(db->Put(WriteOptions(), "k2", "v2").ok());
+    ASSERT_TRUE(db->Flush().ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  fs::copy_file(saved, log_path, fs::copy_options::overwrite_existing);
+  std::vector<std::string> tables = Files(FileType::kTableFile);
+  ASSERT_EQ(tables.size(), 2u);
+  {  // damage the first flush's table
+    std::FILE* f = std::fopen(tables[0].c_str(), "r+");
+    ASSERT_NE(f, nullptr);
+    std::fseek(f, 10, SEEK_SET);
+    std::fputc('X', f);
+    std::fclose(f);
+  }
+  fs::remove(CurrentFileName(db_));
+  RepairReport report;
+  Status s = Repair(&report);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(report.lost.size(), 1u);
+  EXPECT_TRUE(report.logs_obsolete.empty());
+  EXPECT_EQ(ValueAt(options_, db_, "k1"), "v1");
+  EXPECT_EQ(ValueAt(options_, db_, "k2"), "v2");
+}
+
+// A MANIFEST edit that is intact but written by a newer build (a newer format version, or a tag
+// this build does not know) is not skipped as damage: the repair fails with NotSupported, naming
+// the MANIFEST, before anything changes, as Open would refuse it.
+TEST_F(RepairTest, AnIntactEditOfANewerFormatFailsTheRepairAndChangesNothing) {
+  Fill(Seed());
+  fs::remove(CurrentFileName(db_));
+  VersionEdit newer;
+  newer.SetFormatVersion(kManifestFormatVersion + 1);
+  newer.SetLogNumber(FileNumber{1});
+  std::string newer_record;
+  newer.EncodeTo(&newer_record);
+  VersionEdit current;
+  current.SetLogNumber(FileNumber{1});
+  std::string unknown_tag_record;
+  current.EncodeTo(&unknown_tag_record);
+  unknown_tag_record.push_back(static_cast<char>(120));  // a tag this build does not know
+  unknown_tag_record.push_back(static_cast<char>(0));
+  for (const std::string& record : {newer_record, unknown_tag_record}) {
+    const std::string manifest = ManifestFileName(db_, FileNumber{999998});
+    {
+      std::unique_ptr<WritableFile> file;
+      ASSERT_TRUE(Env::Default()->NewWritableFile(manifest, &file).ok());
+      wal::Writer writer(std::move(file), 999998, 0);
+      ASSERT_TRUE(writer.AddRecord(record).ok());
+      ASSERT_TRUE(writer.Sync().ok());
+      ASSERT_TRUE(writer.Close().ok());
+    }
+    std::vector<std::string> before = Listing(Env::Default(), db_);
+    RepairReport report;
+    Status s = Repair(&report);
+    EXPECT_TRUE(s.IsNotSupported()) << s.ToString();
+    EXPECT_NE(s.ToString().find("MANIFEST-999998"), std::string::npos) << s.ToString();
+    std::vector<std::string> after = Listing(Env::Default(), db_);
+    std::erase(before, "LOCK");
+    std::erase(after, "LOCK");
+    EXPECT_EQ(after, before);
+    fs::remove(manifest);
+  }
+  RepairReport report;
+  ASSERT_TRUE(Repair(&report).ok());
+  EXPECT_EQ(Contents(), model_);
+}
+
+// The old IDENTITY goes only once the repair has committed: a failure before leaves it, with
+// the rest of the directory as it was.
+TEST_F(RepairTest, AFailureBeforeTheCommitKeepsTheIdentity) {
+  FaultInjectionEnv env;
+  options_.env = &env;
+  db_ = "/db";
+  Fill(Seed());
+  ASSERT_TRUE(env.FileExists(IdentityFileName(db_)));
+  ASSERT_TRUE(env.RemoveFile(CurrentFileName(db_)).ok());
+  ASSERT_TRUE(env.SyncDir(db_).ok());
+  std::vector<std::string> before = Listing(&env, db_);
+  std::erase(before, "LOCK");
+  env.InjectError(FaultOp::kCreate, "dbtmp");  // SetCurrentFile's temp file, before the rename
+  RepairReport report;
+  Status s = Repair(&report);
+  env.ClearErrors();
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  std::vector<std::string> after = Listing(&env, db_);
+  std::erase(after, "LOCK");
+  EXPECT_EQ(after, before);
+  EXPECT_TRUE(env.FileExists(IdentityFileName(db_)));
+  ASSERT_TRUE(Repair(&report).ok());
+  EXPECT_FALSE(env.FileExists(IdentityFileName(db_)));
+  EXPECT_EQ(Contents(), model_);
+}
+
+// A damaged table moves to lost/ before the commit: a failure after that and before the commit
+// moves it back (and removes the lost/ the repair made), leaving the directory as it was.
+TEST_F(RepairTest, AFailureBeforeTheCommitMovesLostTablesBack) {
+  FaultInjectionEnv env;
+  options_.env = &env;
+  db_ = "/db";
+  Fill(Seed());
+  ASSERT_TRUE(env.RemoveFile(CurrentFileName(db_)).ok());
+  std::string damaged;
+  for (const std::string& name : Listing(&env, db_)) {
+    FileNumber number{};
+    FileType type{};
+    if (ParseFileName(name, &number, &type) && type == FileType::kTableFile) damaged = name;
+  }
+  ASSERT_FALSE(damaged.empty());
+  {
+    std::unique_ptr<WritableFile> file;  // truncated to garbage: unreadable
+    ASSERT_TRUE(env.NewWritableFile(db_ + "/" + damaged, &file).ok());
+    ASSERT_TRUE(file->Append(std::string(100, 'x')).ok());
+    ASSERT_TRUE(file->Sync().ok());
+    ASSERT_TRUE(file->Close().ok());
+  }
+  ASSERT_TRUE(env.SyncDir(db_).ok());
+  std::vector<std::string> before = Listing(&env, db_);
+  std::erase(before, "LOCK");
+  env.InjectError(FaultOp::kCreate, "MANIFEST");
+  RepairReport report;
+  Status s = Repair(&report);
+  env.ClearErrors();
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_EQ(report.lost.size(), 1u);
+  std::vector<std::string> after = Listing(&env, db_);
+  std::erase(after, "LOCK");
+  EXPECT_EQ(after, before);
+  RepairReport again;
+  ASSERT_TRUE(Repair(&again).ok());
+  ASSERT_EQ(again.lost.size(), 1u);
+  EXPECT_TRUE(env.FileExists(db_ + "/lost/" + damaged));
+}
+
+// A table moved to lost/ that cannot be moved back after a failure before the commit is named
+// in the returned status, with where it is.
+TEST_F(RepairTest, ATableThatCannotBeMovedBackIsNamedInTheStatus) {
+  FaultInjectionEnv env;
+  options_.env = &env;
+  db_ = "/db";
+  Fill(Seed());
+  ASSERT_TRUE(env.RemoveFile(CurrentFileName(db_)).ok());
+  std::string damaged;
+  for (const std::string& name : Listing(&env, db_)) {
+    FileNumber number{};
+    FileType type{};
+    if (ParseFileName(name, &number, &type) && type == FileType::kTableFile) damaged = name;
+  }
+  ASSERT_FALSE(damaged.empty());
+  {
+    std::unique_ptr<WritableFile> file;
+    ASSERT_TRUE(env.NewWritableFile(db_ + "/" + damaged, &file).ok());
+    ASSERT_TRUE(file->Append(std::string(100, 'x')).ok());
+    ASSERT_TRUE(file->Sync().ok());
+    ASSERT_TRUE(file->Close().ok());
+  }
+  ASSERT_TRUE(env.SyncDir(db_).ok());
+  env.InjectError(FaultOp::kCreate, "MANIFEST");
+  env.InjectErrorAfter(1, FaultOp::kRename, "/lost/", 1, FaultError::kIOError);  // the move back
+  RepairReport report;
+  Status s = Repair(&report);
+  env.ClearErrors();
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_NE(s.ToString().find("lost/" + damaged + " could not be moved back"), std::string::npos)
+      << s.ToString();
+  EXPECT_TRUE(env.FileExists(db_ + "/lost/" + damaged));
+}
+
+// With Options::wal_archive_dir set, the repaired DB numbers its files past the archive's
+// highest log (a new log must never take an archived log's number) and sequences past its last
+// batch.
+TEST_F(RepairTest, TheRepairedDbNumbersAndSequencesPastTheWalArchive) {
+  Fill(Seed());
+  fs::remove(CurrentFileName(db_));
+  options_.wal_archive_dir = root_ + "/archive";
+  ASSERT_TRUE(fs::create_directory(options_.wal_archive_dir));
+  WriteLog(Env::Default(), options_.wal_archive_dir, 900, wal::LogHead{}, 500000, {"x", "y"});
+  RepairReport report;
+  Status s = Repair(&report);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_GE(report.last_sequence, 500001u);
+  FileNumber number{};
+  FileType type{};
+  ASSERT_TRUE(ParseFileName(report.manifest, &number, &type)) << report.manifest;
+  EXPECT_GT(raw(number), 900u);
+  for (const std::string& log : Files(FileType::kLogFile))
+    EXPECT_GT(log, db_ + "/000900.log");
+  EXPECT_EQ(Contents(), model_);
 }
 
 }  // namespace
