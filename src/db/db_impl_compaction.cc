@@ -173,6 +173,9 @@ Status DBImpl::RunCompactionJob(Compaction* c, uint64_t start_micros, Compaction
     if (s.ok()) InstallSuperVersion();
     if (s.ok()) ZIGGY_DB_KILL_POINT("db:compaction-installed");
   }
+  // The outputs' index and filter blocks were pinned as the job wrote them (or released with
+  // them): the memory budget's parts changed.
+  RebalanceMemory();
   info.duration_micros = env_->NowMicros() - start_micros;
   if (!s.ok()) {
     info.status = s;
