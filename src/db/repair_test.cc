@@ -96,6 +96,10 @@ class RepairTest : public testing::Test {
     return out;
   }
 
+  // Fills the DB in `env` (options_.env), removes CURRENT and overwrites one table with 100 bytes
+  // of garbage, which repair moves to lost/; its name in *damaged.
+  void LoseCurrentAndDamageATable(FaultInjectionEnv* env, std::string* damaged);
+
   std::vector<std::string> Files(FileType wanted) {
     std::vector<std::string> out;
     for (const auto& entry : fs::directory_iterator(db_)) {
@@ -128,6 +132,24 @@ std::vector<std::string> Listing(Env* env, const std::string& dir) {
   EXPECT_TRUE(env->GetChildren(dir, &names).ok());
   std::sort(names.begin(), names.end());
   return names;
+}
+
+void RepairTest::LoseCurrentAndDamageATable(FaultInjectionEnv* env, std::string* damaged) {
+  Fill(Seed());
+  ASSERT_TRUE(env->RemoveFile(CurrentFileName(db_)).ok());
+  damaged->clear();
+  for (const std::string& name : Listing(env, db_)) {
+    FileNumber number{};
+    FileType type{};
+    if (ParseFileName(name, &number, &type) && type == FileType::kTableFile) *damaged = name;
+  }
+  ASSERT_FALSE(damaged->empty());
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(env->NewWritableFile(db_ + "/" + *damaged, &file).ok());
+  ASSERT_TRUE(file->Append(std::string(100, 'x')).ok());
+  ASSERT_TRUE(file->Sync().ok());
+  ASSERT_TRUE(file->Close().ok());
+  ASSERT_TRUE(env->SyncDir(db_).ok());
 }
 
 TEST_F(RepairTest, DeletedCurrentIsRebuilt) {
@@ -1116,23 +1138,8 @@ TEST_F(RepairTest, AFailureBeforeTheCommitMovesLostTablesBack) {
   FaultInjectionEnv env;
   options_.env = &env;
   db_ = "/db";
-  Fill(Seed());
-  ASSERT_TRUE(env.RemoveFile(CurrentFileName(db_)).ok());
   std::string damaged;
-  for (const std::string& name : Listing(&env, db_)) {
-    FileNumber number{};
-    FileType type{};
-    if (ParseFileName(name, &number, &type) && type == FileType::kTableFile) damaged = name;
-  }
-  ASSERT_FALSE(damaged.empty());
-  {
-    std::unique_ptr<WritableFile> file;  // truncated to garbage: unreadable
-    ASSERT_TRUE(env.NewWritableFile(db_ + "/" + damaged, &file).ok());
-    ASSERT_TRUE(file->Append(std::string(100, 'x')).ok());
-    ASSERT_TRUE(file->Sync().ok());
-    ASSERT_TRUE(file->Close().ok());
-  }
-  ASSERT_TRUE(env.SyncDir(db_).ok());
+  ASSERT_NO_FATAL_FAILURE(LoseCurrentAndDamageATable(&env, &damaged));
   std::vector<std::string> before = Listing(&env, db_);
   std::erase(before, "LOCK");
   env.InjectError(FaultOp::kCreate, "MANIFEST");
@@ -1156,23 +1163,8 @@ TEST_F(RepairTest, ATableThatCannotBeMovedBackIsNamedInTheStatus) {
   FaultInjectionEnv env;
   options_.env = &env;
   db_ = "/db";
-  Fill(Seed());
-  ASSERT_TRUE(env.RemoveFile(CurrentFileName(db_)).ok());
   std::string damaged;
-  for (const std::string& name : Listing(&env, db_)) {
-    FileNumber number{};
-    FileType type{};
-    if (ParseFileName(name, &number, &type) && type == FileType::kTableFile) damaged = name;
-  }
-  ASSERT_FALSE(damaged.empty());
-  {
-    std::unique_ptr<WritableFile> file;
-    ASSERT_TRUE(env.NewWritableFile(db_ + "/" + damaged, &file).ok());
-    ASSERT_TRUE(file->Append(std::string(100, 'x')).ok());
-    ASSERT_TRUE(file->Sync().ok());
-    ASSERT_TRUE(file->Close().ok());
-  }
-  ASSERT_TRUE(env.SyncDir(db_).ok());
+  ASSERT_NO_FATAL_FAILURE(LoseCurrentAndDamageATable(&env, &damaged));
   env.InjectError(FaultOp::kCreate, "MANIFEST");
   env.InjectErrorAfter(1, FaultOp::kRename, "/lost/", 1, FaultError::kIOError);  // the move back
   RepairReport report;
