@@ -126,6 +126,15 @@ uint32_t Seed() {
   return seed;
 }
 
+// Writes `bytes` over the file at `path` from `offset` on.
+void Overwrite(const std::string& path, long offset, const char* bytes) {
+  std::FILE* f = std::fopen(path.c_str(), "r+b");
+  ASSERT_NE(f, nullptr);
+  std::fseek(f, offset, SEEK_SET);
+  std::fputs(bytes, f);
+  ASSERT_EQ(std::fclose(f), 0);
+}
+
 // The names in `dir` of `env`, sorted.
 std::vector<std::string> Listing(Env* env, const std::string& dir) {
   std::vector<std::string> names;
@@ -229,13 +238,7 @@ TEST_F(RepairTest, CorruptTableGoesToLostAndIsReported) {
   }
   const std::vector<std::string> tables = Files(FileType::kTableFile);
   ASSERT_EQ(tables.size(), 2u);
-  {
-    std::FILE* f = std::fopen(tables[0].c_str(), "r+b");
-    ASSERT_NE(f, nullptr);
-    std::fseek(f, 10, SEEK_SET);
-    std::fputs("garbage garbage garbage", f);
-    std::fclose(f);
-  }
+  ASSERT_NO_FATAL_FAILURE(Overwrite(tables[0], 10, "garbage garbage garbage"));
   fs::remove(CurrentFileName(db_));
   RepairReport report;
   Status s = Repair(&report);
@@ -1046,13 +1049,7 @@ TEST_F(RepairTest, AnObsoleteLogWhoseFlushIsLostIsReplayed) {
   fs::copy_file(saved, log_path, fs::copy_options::overwrite_existing);
   std::vector<std::string> tables = Files(FileType::kTableFile);
   ASSERT_EQ(tables.size(), 2u);
-  {  // damage the first flush's table
-    std::FILE* f = std::fopen(tables[0].c_str(), "r+");
-    ASSERT_NE(f, nullptr);
-    std::fseek(f, 10, SEEK_SET);
-    std::fputc('X', f);
-    std::fclose(f);
-  }
+  ASSERT_NO_FATAL_FAILURE(Overwrite(tables[0], 10, "X"));  // damage the first flush's table
   fs::remove(CurrentFileName(db_));
   RepairReport report;
   Status s = Repair(&report);
