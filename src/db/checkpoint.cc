@@ -46,6 +46,20 @@ class CreatedFiles {
   bool keep_ = false;
 };
 
+// Unlocks a held lock when it goes out of scope; an unlock failure is ignored (the POSIX Env
+// releases the descriptor and its lock-table entry regardless).
+class LockGuard {
+ public:
+  LockGuard(Env* env, std::unique_ptr<FileLock>* lock) : env_(env), lock_(lock) {}
+  LockGuard(const LockGuard&) = delete;
+  LockGuard& operator=(const LockGuard&) = delete;
+  ~LockGuard() { env_->UnlockFile(std::move(*lock_)).PermitUncheckedError(); }
+
+ private:
+  Env* const env_;
+  std::unique_ptr<FileLock>* const lock_;
+};
+
 Status CopyFileContents(Env* env, const std::string& from, WritableFile* out,
                         const std::function<Status(std::string_view)>& observe) {
   std::unique_ptr<SequentialFile> in;
@@ -240,26 +254,35 @@ Status WriteCheckpoint(const LiveFiles& files, const std::string& dir) {
   if (!listed.IsNotFound()) return listed;
   // Another checkpoint, in this process or another, may have found the directory absent too
   // (Env::CreateDir accepts an existing one). The target's LOCK, held until the checkpoint is
-  // whole, decides which one writes into it (and keeps a DB from being opened on a partial
-  // checkpoint); the loser removes nothing, the directory and its LOCK are the winner's.
+  // whole, decides which one writes into it (and keeps DestroyDB, RepairDB and a read-only open
+  // off a partial checkpoint); the loser removes nothing of the winner's.
   ZIGGY_RETURN_IF_ERROR(env->CreateDir(dir));
   std::unique_ptr<FileLock> lock;
   Status locked = env->LockFile(LockFileName(dir), &lock);
-  if (locked.IsBusy()) {
-    return Status::InvalidArgument("checkpoint target is being written by another checkpoint", dir);
+  if (!locked.ok()) {
+    // Ours if empty (a best effort: another's is not empty, or not for long).
+    env->RemoveDir(dir).PermitUncheckedError();
+    if (locked.IsBusy()) {
+      return Status::InvalidArgument("checkpoint target is in use (another checkpoint or a DB)",
+                                     dir);
+    }
+    return locked;
   }
-  ZIGGY_RETURN_IF_ERROR(locked);
-  // The winner may have finished before this lock was taken.
-  Status s = CheckOnlyLock(env, dir);
-  if (s.ok()) {
-    CreatedFiles created(env, dir);
-    created.Add(LockFileName(dir));  // removed last, before the directory, while still locked
-    s = WriteCheckpointFiles(files, dir, &created);
-    if (s.ok()) created.Keep();
+  Status s;
+  {
+    // Released on every way out, an exception included (PosixFileLock holds its lock until
+    // UnlockFile).
+    LockGuard guard(env, &lock);
+    // The winner may have finished before this lock was taken: then nothing here is ours.
+    s = CheckOnlyLock(env, dir);
+    if (s.ok()) {
+      CreatedFiles created(env, dir);  // goes before `guard`: the files are removed while locked
+      created.Add(LockFileName(dir));  // removed last, before the directory
+      s = WriteCheckpointFiles(files, dir, &created);
+      if (s.ok()) created.Keep();
+    }
   }
-  Status unlocked = env->UnlockFile(std::move(lock));
   ZIGGY_RETURN_IF_ERROR(s);
-  ZIGGY_RETURN_IF_ERROR(unlocked);
   // The checkpoint's own name, durable (a failure here leaves a complete checkpoint).
   return env->SyncDir(ParentDirectory(dir));
 }
