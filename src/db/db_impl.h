@@ -203,10 +203,11 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // "out of memory <step>", not resumable, and reports it. Never throws: short of memory for
   // that too, the background error becomes out_of_memory_reserve_.
   void StopWritesOutOfMemory(std::string_view step) noexcept REQUIRES(mu_);
-  // After a call through commit_pipeline_ that failed: delivers this thread's queued events (the
-  // background error StopWritesOutOfMemory raised, which it leaves queued so that no listener
-  // runs inside a pipeline step), then returns s.
-  [[nodiscard]] Status DeliverEventsOnFailure(Status s) EXCLUDES(mu_);
+  // After every call through commit_pipeline_: once StopWritesOutOfMemory has queued its event
+  // (on the thread whose step failed, which leaves it queued so that no listener runs inside a
+  // pipeline step; that thread's own call may have succeeded, its group published before the
+  // failed one), delivers this thread's queued events. Returns s.
+  [[nodiscard]] Status DeliverOutOfMemoryEvents(Status s) EXCLUDES(mu_);
   // Precondition: this thread is the write leader. May release mu_ while waiting for room or
   // creating a log. force: switch even if mem_ has room (Flush).
   [[nodiscard]] Status MakeRoomForWrite(bool force) REQUIRES(mu_);
@@ -503,6 +504,9 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   bool bg_error_resumable_ GUARDED_BY(mu_) = false;  // bg_error_ came from a flush or compaction
   // The background error StopWritesOutOfMemory sets when it cannot build its own; made with the
   // DB, moved out at most once (that background error lasts until a reopen, a new DBImpl).
+  // Set once StopWritesOutOfMemory queued its event; never cleared (that error lasts until a
+  // reopen). Read without mu_ by DeliverOutOfMemoryEvents, to take mu_ only when needed.
+  std::atomic<bool> out_of_memory_event_queued_{false};
   Status out_of_memory_reserve_ GUARDED_BY(mu_){Status::IOError(
       "out of memory on the write path; the DB refuses writes until it is reopened")};
   // Checkpoints and backups: the tables of versions_->current() hold every write up to this

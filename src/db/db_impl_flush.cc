@@ -202,6 +202,7 @@ void DBImpl::DeleteObsoleteFilesPass() {
   // mu_) before their files go. A write leader syncing one holds its own reference.
   std::vector<std::shared_ptr<wal::Writer>> closed_logs;
   wal_set_.Retire(log_number, &closed_logs);
+  bool evicted_tables = false;
   {
     MutexUnlock unlock(&mu_);
     closed_logs.clear();
@@ -238,7 +239,10 @@ void DBImpl::DeleteObsoleteFilesPass() {
           break;
       }
       if (keep) continue;
-      if (type == FileType::kTableFile) reads_.table_cache()->Evict(number);
+      if (type == FileType::kTableFile) {
+        reads_.table_cache()->Evict(number);
+        evicted_tables = true;
+      }
       // With a log archive, flushed logs are kept there for point-in-time restore.
       const bool archive = type == FileType::kLogFile && !options_.wal_archive_dir.empty();
       bool already_held = false;
@@ -272,12 +276,14 @@ void DBImpl::DeleteObsoleteFilesPass() {
       if (!synced.ok()) Log("event=error what=sync_db_dir status=\"" + synced.ToString() + "\"");
     }
   }
+  // A compaction's inputs released their index and filter blocks: the budget gives them back.
+  if (evicted_tables) RebalanceMemory();
 }
 
 Status DBImpl::Flush() {
   ZIGGY_RETURN_IF_ERROR(CheckOpen());
   // The memtable switch; as in Write, an allocation failure after the pipeline is a Status too.
-  ZIGGY_RETURN_IF_ERROR(DeliverEventsOnFailure(CatchOutOfMemory(
+  ZIGGY_RETURN_IF_ERROR(DeliverOutOfMemoryEvents(CatchOutOfMemory(
       "DB::Flush", [this] { return commit_pipeline_.Write(WriteOptions(), nullptr); })));
   MutexLock lock(&mu_);
   // Every memtable frozen so far holds only logs below the live one: once the MANIFEST's log

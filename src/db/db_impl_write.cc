@@ -27,11 +27,11 @@ Status DBImpl::Write(const WriteOptions& options, const WriteBatch& updates) {
   } catch (const std::bad_alloc&) {
     s = Status::IOError("out of memory finishing a write");
   }
-  return DeliverEventsOnFailure(std::move(s));
+  return DeliverOutOfMemoryEvents(std::move(s));
 }
 
-Status DBImpl::DeliverEventsOnFailure(Status s) {
-  if (!s.ok()) {
+Status DBImpl::DeliverOutOfMemoryEvents(Status s) {
+  if (out_of_memory_event_queued_.load(std::memory_order_acquire)) {
     MutexLock lock(&mu_);
     DeliverEvents();
   }
@@ -169,7 +169,8 @@ void DBImpl::StopWritesOutOfMemory(std::string_view step) noexcept {
   try {
     SetBackgroundError(Status::IOError("out of memory " + std::string(step) +
                                        "; the DB refuses writes until it is reopened"));
-    ReportBackgroundError();  // its event is delivered by Write, once the pipeline is done
+    ReportBackgroundError();  // its event is delivered once the pipeline call is done
+    out_of_memory_event_queued_.store(true, std::memory_order_release);
     return;
   } catch (const std::bad_alloc&) {
   }
