@@ -60,7 +60,7 @@ Status DBImpl::CommitTransaction(const WriteOptions& options, const WriteBatch& 
     mu_.AssertHeld();  // commit_pipeline_ runs validators under its mutex, mu_ (invariant 4)
     return ValidateTransaction(snapshot, ahead, validate);
   };
-  return DeliverEventsOnFailure(commit_pipeline_.Write(options, &batch, &validator));
+  return DeliverOutOfMemoryEvents(commit_pipeline_.Write(options, &batch, &validator));
 }
 
 Status DBImpl::ValidateTransaction(SequenceNumber snapshot, const WriteBatch& ahead,
