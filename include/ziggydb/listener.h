@@ -16,6 +16,9 @@
 //      delivered late, by the same thread at its next delivery: a flush or compaction thread's at
 //      the latest when that thread exits at Close, a writer's stall event when that thread next
 //      leads a write.
+//   6. A callback should not throw. If one does, the exception stops at the DB: the other
+//      callbacks still run, the work that delivered the event goes on as if it had returned, and
+//      the LOG gets an `event=listener_threw` line with the exception's what().
 #ifndef ZIGGYDB_LISTENER_H_
 #define ZIGGYDB_LISTENER_H_
 

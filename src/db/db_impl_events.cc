@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <new>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "db/db_impl.h"
@@ -17,14 +18,18 @@
 namespace ziggydb {
 namespace {
 
-std::string QuotedStatus(const Status& s) {
+std::string Quoted(std::string_view text) {
   std::string out = "\"";
-  for (char c : s.ToString()) {
+  for (char c : text) {
     if (c == '"' || c == '\\') out.push_back('\\');
     out.push_back(c == '\n' ? ' ' : c);
   }
   out.push_back('"');
   return out;
+}
+
+std::string QuotedStatus(const Status& s) {
+  return Quoted(s.ToString());
 }
 
 std::string NumberList(const std::vector<uint64_t>& numbers) {
@@ -190,7 +195,14 @@ bool DBImpl::DeliverEvents() {
 }
 
 void DBImpl::DeliverTaken(const EventQueue::Batch& batch) const {
-  events_.Deliver(batch);
+  const EventQueue::Thrown thrown = events_.Deliver(batch);
+  if (thrown.count == 0) return;
+  try {
+    Log("event=listener_threw callbacks=" + std::to_string(thrown.count) +
+        " what=" + Quoted(thrown.first));
+  } catch (...) {
+    // Out of memory for the line: the callbacks ran; only the report of their failure is lost.
+  }
 }
 
 void DBImpl::RecordWriteGroup(size_t batches, uint64_t bytes, uint64_t keys,

@@ -1,9 +1,29 @@
 #include "db/event_queue.h"
 
 #include <algorithm>
+#include <exception>
+#include <string>
 #include <utility>
 
 namespace ziggydb {
+namespace {
+
+// The text of the exception being handled; "" when even that cannot be had (out of memory).
+std::string DescribeCurrentException() noexcept {
+  try {
+    try {
+      throw;
+    } catch (const std::exception& e) {
+      return e.what();
+    } catch (...) {
+      return "unknown exception";
+    }
+  } catch (...) {
+    return std::string();
+  }
+}
+
+}  // namespace
 
 void EventQueue::Push(Callback callback) {
   if (listeners_.empty()) return;
@@ -31,12 +51,19 @@ EventQueue::Batch EventQueue::TakeMine() {
   return batch;
 }
 
-void EventQueue::Deliver(const Batch& batch) const {
+EventQueue::Thrown EventQueue::Deliver(const Batch& batch) const noexcept {
+  Thrown thrown;
   for (const Callback& callback : batch) {
     for (const auto& listener : listeners_) {
-      if (listener != nullptr) callback(*listener);
+      if (listener == nullptr) continue;
+      try {
+        callback(*listener);
+      } catch (...) {
+        if (thrown.count++ == 0) thrown.first = DescribeCurrentException();
+      }
     }
   }
+  return thrown;
 }
 
 }  // namespace ziggydb

@@ -24,6 +24,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -48,8 +49,15 @@ class EventQueue {
   // Removes and returns the calling thread's events. Precondition: DB mutex held. If it throws
   // (std::bad_alloc), the queue is unchanged.
   Batch TakeMine();
-  // Runs `batch` on every listener, in registration order. Precondition: DB mutex NOT held.
-  void Deliver(const Batch& batch) const;
+  // What Deliver saw thrown: a callback's exception never leaves Deliver (it would end a
+  // background thread, or leave a write or commit half way through its bookkeeping).
+  struct Thrown {
+    size_t count = 0;   // callbacks that threw
+    std::string first;  // what() of the first std::exception, or "unknown exception"
+  };
+  // Runs `batch` on every listener, in registration order, each callback to the end of the batch
+  // whether or not an earlier one threw. Precondition: DB mutex NOT held.
+  Thrown Deliver(const Batch& batch) const noexcept;
 
  private:
   struct Queued {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
@@ -54,6 +55,30 @@ TEST(EventQueue, AThreadTakesOnlyItsOwnEvents) {
   queue.Deliver(queue.TakeMine());
   EXPECT_EQ(log, (std::vector<std::string>{"l flush 1", "l flush 3"}));
   EXPECT_FALSE(queue.HasMine()) << "event 2 is the other thread's to deliver";
+}
+
+class ThrowingListener final : public EventListener {
+ public:
+  void OnFlushBegin(DB* /*db*/, const FlushJobInfo& info) override {
+    if (info.file_number == 1) throw std::runtime_error("listener failed on 1");
+    throw 7;  // not a std::exception
+  }
+};
+
+TEST(EventQueue, AThrowingCallbackNeitherEscapesNorStopsTheOthers) {
+  std::vector<std::string> log;
+  EventQueue queue(
+      {std::make_shared<ThrowingListener>(), std::make_shared<NamingListener>(&log, "after")});
+  queue.Push(Flush(1));
+  queue.Push(Flush(2));
+  const EventQueue::Thrown thrown = queue.Deliver(queue.TakeMine());
+  EXPECT_EQ(log, (std::vector<std::string>{"after flush 1", "after flush 2"}));
+  EXPECT_EQ(thrown.count, 2u);
+  EXPECT_EQ(thrown.first, "listener failed on 1");
+
+  queue.Push(Flush(2));
+  EXPECT_EQ(queue.Deliver(queue.TakeMine()).first, "unknown exception");
+  EXPECT_EQ(queue.Deliver(EventQueue::Batch{}).count, 0u);
 }
 
 TEST(EventQueue, WithoutListenersStoresNothing) {

@@ -14,6 +14,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -723,22 +724,69 @@ TEST_F(DBTest, FailedTrivialMoveEndsWhatItBegan) {
   EXPECT_EQ(listener->events[1], "end " + listener->events[0].substr(6) + " move failed");
 }
 
-TEST_F(DBTest, InfoLogHasOneParseableLinePerEvent) {
-  class CapturingLogger final : public Logger {
-   public:
-    void Log(std::string_view line) override {
-      MutexLock lock(&mu_);
-      lines_.emplace_back(line);
-    }
-    std::vector<std::string> lines() {
-      MutexLock lock(&mu_);
-      return lines_;
-    }
+class CapturingLogger final : public Logger {
+ public:
+  void Log(std::string_view line) override {
+    MutexLock lock(&mu_);
+    lines_.emplace_back(line);
+  }
+  std::vector<std::string> lines() {
+    MutexLock lock(&mu_);
+    return lines_;
+  }
 
-   private:
-    Mutex mu_;
-    std::vector<std::string> lines_ GUARDED_BY(mu_);
-  };
+ private:
+  Mutex mu_;
+  std::vector<std::string> lines_ GUARDED_BY(mu_);
+};
+
+// event=<name> then key=value pairs; a quoted status may hold spaces.
+const std::regex kEventLine(R"re(^event=[a-z_]+( [a-z_0-9]+=("([^"\\]|\\.)*"|[^ "]+))*$)re");
+
+// Throws from every callback, as a program's listener with a bug might.
+class ThrowingListener final : public EventListener {
+ public:
+  void OnFlushBegin(DB*, const FlushJobInfo&) override { Throw(); }
+  void OnFlushCompleted(DB*, const FlushJobInfo&) override { Throw(); }
+  void OnCompactionBegin(DB*, const CompactionJobInfo&) override { Throw(); }
+  void OnCompactionCompleted(DB*, const CompactionJobInfo&) override { Throw(); }
+  void OnBackgroundError(DB*, const Status&) override { Throw(); }
+
+ private:
+  [[noreturn]] static void Throw() { throw std::runtime_error("listener \"bug\" here"); }
+};
+
+TEST_F(DBTest, AListenerThatThrowsIsLoggedAndChangesNothingElse) {
+  auto logger = std::make_shared<CapturingLogger>();
+  options_.info_log = logger;
+  auto recording = std::make_shared<RecordingListener>();
+  options_.listeners = {std::make_shared<ThrowingListener>(), recording};
+  Open();
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 50; ++i)
+      ASSERT_TRUE(Put(Key(i), "v" + std::to_string(round)).ok());
+    ASSERT_TRUE(db_->Flush().ok());  // the flush thread survives its listeners' exceptions
+  }
+  ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
+  EXPECT_EQ(Get(Key(7)), "v1");
+  Close();
+
+  const RecordedEvents recorded = recording->Recorded();
+  EXPECT_EQ(recorded.flush_begins.size(), 2u) << "the listener after the throwing one still runs";
+  EXPECT_EQ(recorded.flushes.size(), 2u);
+  EXPECT_FALSE(recorded.compactions.empty());
+  EXPECT_TRUE(recorded.errors.empty());
+  int threw = 0;
+  for (const std::string& line : logger->lines()) {
+    if (!line.starts_with("event=listener_threw ")) continue;
+    ++threw;
+    EXPECT_TRUE(std::regex_match(line, kEventLine)) << line;
+    EXPECT_NE(line.find(R"(what="listener \"bug\" here")"), std::string::npos) << line;
+  }
+  EXPECT_GE(threw, 2) << "one line per delivery that saw a callback throw";
+}
+
+TEST_F(DBTest, InfoLogHasOneParseableLinePerEvent) {
   auto logger = std::make_shared<CapturingLogger>();
   options_.info_log = logger;
   Open();
@@ -749,8 +797,6 @@ TEST_F(DBTest, InfoLogHasOneParseableLinePerEvent) {
   }
   ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
   Close();
-  // event=<name> then key=value pairs; a quoted status may hold spaces.
-  const std::regex kEventLine(R"re(^event=[a-z_]+( [a-z_0-9]+=("([^"\\]|\\.)*"|[^ "]+))*$)re");
   std::map<std::string, int> events;
   for (const std::string& line : logger->lines()) {
     if (!line.starts_with("event=")) continue;
