@@ -275,6 +275,13 @@ Status WriteCheckpoint(const LiveFiles& files, const std::string& dir) {
     LockGuard guard(env, &lock);
     // The winner may have finished before this lock was taken: then nothing here is ours.
     s = CheckOnlyLock(env, dir);
+    if (!s.ok() && !s.IsInvalidArgument()) {
+      // Not listed: probably ours, the directory and LOCK made above. Removing them is harmless
+      // if a finished checkpoint is there instead: its LOCK is recreated by whoever opens it,
+      // and RemoveDir fails on a directory that is not empty.
+      env->RemoveFile(LockFileName(dir)).PermitUncheckedError();
+      env->RemoveDir(dir).PermitUncheckedError();
+    }
     if (s.ok()) {
       CreatedFiles created(env, dir);  // goes before `guard`: the files are removed while locked
       created.Add(LockFileName(dir));  // removed last, before the directory

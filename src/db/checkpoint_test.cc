@@ -365,6 +365,28 @@ TEST(CheckpointRace, ACheckpointLosingTheLockRemovesNothing) {
   EXPECT_TRUE(env.UnlockFile(std::move(theirs)).ok());
 }
 
+// A MemEnv whose listing of `dir` fails once the directory exists.
+class FailingListEnv : public MemEnv {
+ public:
+  std::string dir;
+  Status GetChildren(const std::string& path, std::vector<std::string>* names) override {
+    if (path == dir && FileExists(dir)) return Status::IOError("injected listing error", path);
+    return MemEnv::GetChildren(path, names);
+  }
+};
+
+// The re-check after the lock cannot list the directory: the checkpoint fails and removes the
+// directory and LOCK it made.
+TEST(CheckpointRace, AFailedRecheckLeavesNothing) {
+  FailingListEnv env;
+  std::unique_ptr<DB> mine = OpenWithKeys(&env, "/mine", "m");
+  env.dir = "/cp";
+  Status s = mine->CreateCheckpoint("/cp");
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_FALSE(env.FileExists("/cp/LOCK"));
+  EXPECT_FALSE(env.FileExists("/cp"));
+}
+
 TEST_F(DBTest, CheckpointAfterCloseIsRefused) {
   Open();
   ASSERT_TRUE(db_->Close().ok());
