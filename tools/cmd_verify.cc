@@ -15,6 +15,7 @@
 #include "tools/commands.h"
 #include "tools/inspect_util.h"
 #include "tools/json_output.h"
+#include "util/status_context.h"
 #include "ziggydb/env.h"
 
 namespace ziggydb::tools {
@@ -26,34 +27,14 @@ struct VerifyArgs {
   bool json = false;
 };
 
-// `s` with `path` in front of its message and its code kept: only damaged bytes are Corruption
-// (exit 3); a table that cannot be read (EIO, EACCES) is an I/O error (exit 4).
-Status WithPath(const std::string& path, const Status& s) {
-  switch (s.code()) {
-    case Status::Code::kOk:
-      return Status::OK();
-    case Status::Code::kNotFound:
-      return Status::NotFound(path, s.message());
-    case Status::Code::kCorruption:
-      return Status::Corruption(path, s.message());
-    case Status::Code::kNotSupported:
-      return Status::NotSupported(path, s.message());
-    case Status::Code::kInvalidArgument:
-      return Status::InvalidArgument(path, s.message());
-    case Status::Code::kIOError:
-      return Status::IOError(path, s.message());
-    case Status::Code::kBusy:
-      return Status::Busy(path, s.message());
-  }
-  return Status::IOError(path, s.message());
-}
-
 Status VerifyTable(const std::string& dbname, const FileMetaData& meta, uint64_t* entries) {
   const std::string path = TableFileName(dbname, meta.number);
   OpenedTable table;
   Status s = OpenTableFile(path, &table);
   if (s.ok()) s = table.reader->VerifyChecksums();
-  if (!s.ok()) return WithPath(path, s);
+  // The code kept: only damaged bytes are Corruption (exit 3); a table that cannot be read
+  // (EIO, EACCES) is an I/O error (exit 4).
+  if (!s.ok()) return WithMessage(s, path, s.message());
   *entries += table.reader->properties().num_entries;
   return Status::OK();
 }

@@ -37,6 +37,7 @@
 #include "table/table_options.h"
 #include "table/table_reader.h"
 #include "util/coding.h"
+#include "util/status_context.h"
 #include "util/status_macros.h"
 #include "wal/log_reader.h"
 #include "wal/log_writer.h"
@@ -138,25 +139,6 @@ class DamageReporter final : public wal::Reader::Reporter {
   std::vector<std::string>* const out_;
 };
 
-// `s` with `note` added to its message.
-Status WithNote(const Status& s, const std::string& note) {
-  const std::string message = std::string(s.message()) + " (and " + note + ")";
-  switch (s.code()) {
-    case Status::Code::kNotFound:
-      return Status::NotFound(message);
-    case Status::Code::kCorruption:
-      return Status::Corruption(message);
-    case Status::Code::kNotSupported:
-      return Status::NotSupported(message);
-    case Status::Code::kInvalidArgument:
-      return Status::InvalidArgument(message);
-    case Status::Code::kBusy:
-      return Status::Busy(message);
-    default:
-      return Status::IOError(message);
-  }
-}
-
 class Repairer {
  public:
   Repairer(std::string dbname, const Options& options, RepairReport* report,
@@ -215,7 +197,8 @@ class Repairer {
     if (!s.ok() && !committed_) {
       // Before the unlock, so that no other repair sees the moved files; a file that cannot be
       // moved back is named in the returned status.
-      if (Status back = MoveBack(); !back.ok()) s = WithNote(s, std::string(back.message()));
+      if (Status back = MoveBack(); !back.ok())
+        s = WithMessage(s, std::string(s.message()) + " (and " + std::string(back.message()) + ")");
     }
     Status unlocked = env_->UnlockFile(std::move(lock));
     return s.ok() ? unlocked : s;
