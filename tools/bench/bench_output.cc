@@ -4,6 +4,7 @@
 
 #include <fmt/core.h>
 
+#include "tools/bench/latency_json.h"
 #include "tools/cli_util.h"
 #include "tools/json_output.h"
 
@@ -14,15 +15,6 @@ using tools::JsonNumber;
 using tools::NsToUs;
 using tools::RatioText;
 using tools::WithCommas;
-
-nlohmann::json OpStatsJson(const Histogram& latency_ns) {
-  return {{"count", latency_ns.Count()},
-          {"p50_us", NsToUs(latency_ns.Percentile(50))},
-          {"p95_us", NsToUs(latency_ns.Percentile(95))},
-          {"p99_us", NsToUs(latency_ns.Percentile(99))},
-          {"p999_us", NsToUs(latency_ns.Percentile(99.9))},
-          {"max_us", NsToUs(latency_ns.Max())}};
-}
 
 void AddCost(const PhaseCost& cost, uint64_t user_write_bytes, nlohmann::json* j) {
   (*j)["disk_write_bytes"] = cost.disk_write_bytes;
@@ -95,7 +87,7 @@ nlohmann::json YcsbToJson(const YcsbPhaseResult& r, const YcsbPhaseConfig& confi
   nlohmann::json ops = nlohmann::json::object();
   for (size_t i = 0; i < kYcsbOpCount; ++i) {
     if (r.latency_ns[i].Count() > 0) {
-      ops[std::string(YcsbOpName(static_cast<YcsbOp>(i)))] = OpStatsJson(r.latency_ns[i]);
+      ops[std::string(YcsbOpName(static_cast<YcsbOp>(i)))] = LatencyJson(r.latency_ns[i]);
     }
   }
   const YcsbSpec& spec = config.spec;
@@ -158,7 +150,7 @@ nlohmann::json DbBenchToJson(const WorkloadResult& r, const BenchConfig& config,
       {"latency_us_p99", NsToUs(h.Percentile(99))},
       {"latency_us_p999", NsToUs(h.Percentile(99.9))},
       {"latency_us_max", NsToUs(h.Max())},
-      {"op_latency", {{std::string(op), OpStatsJson(h)}}},
+      {"op_latency", {{std::string(op), LatencyJson(h)}}},
   };
   AddCost(cost, writes ? r.bytes : 0, &j);
   AddPerOp(cost, r.ops, &j);

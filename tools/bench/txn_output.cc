@@ -5,6 +5,7 @@
 
 #include <fmt/core.h>
 
+#include "tools/bench/latency_json.h"
 #include "tools/cli_util.h"
 #include "tools/json_output.h"
 
@@ -12,18 +13,8 @@ namespace ziggydb::bench {
 namespace {
 
 using tools::JsonNumber;
-using tools::NsToUs;
 using tools::RatioText;
 using tools::WithCommas;
-
-nlohmann::json LatencyJson(const Histogram& latency_ns) {
-  return {{"count", latency_ns.Count()},
-          {"p50_us", NsToUs(latency_ns.Percentile(50))},
-          {"p95_us", NsToUs(latency_ns.Percentile(95))},
-          {"p99_us", NsToUs(latency_ns.Percentile(99))},
-          {"p999_us", NsToUs(latency_ns.Percentile(99.9))},
-          {"max_us", NsToUs(latency_ns.Max())}};
-}
 
 nlohmann::json CommonJson(std::string_view engine, const TxnRunConfig& config) {
   return {{"engine", std::string(engine)},
