@@ -108,29 +108,6 @@ class CrashEnv : public FaultInjectionEnv {
   std::vector<Op> ops_ GUARDED_BY(mu_);
 };
 
-// Short name of an operation, for messages and statistics.
-inline const char* OpName(FaultOp op) {
-  switch (op) {
-    case FaultOp::kAppend:
-      return "append";
-    case FaultOp::kSync:
-      return "sync";
-    case FaultOp::kRead:
-      return "read";
-    case FaultOp::kRename:
-      return "rename";
-    case FaultOp::kSyncDir:
-      return "syncdir";
-    case FaultOp::kRemove:
-      return "remove";
-    case FaultOp::kCreate:
-      return "create";
-    case FaultOp::kClose:
-      return "close";
-  }
-  return "?";
-}
-
 // What an operation touched: "log", "sst", "MANIFEST", "CURRENT" (and its temporary), "dir" (a
 // directory sync) or "other".
 inline std::string FileKind(const CrashEnv::Op& op) {

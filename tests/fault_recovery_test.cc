@@ -121,8 +121,9 @@ TEST(FaultRecovery, CrashAtEveryStepOfARecoveryThenRecoverAgainGivesTheSameDb) {
   }
   std::printf("[ info ] recovery: %zu operations, %zu crash points\n", ops.size(), points.size());
   for (uint64_t k : points) {
-    const std::string site = k < ops.size() ? std::string(OpName(ops[k].op)) + " " + ops[k].path
-                                            : std::string("(after the last)");
+    const std::string site = k < ops.size()
+                                 ? std::string(FaultOpName(ops[k].op)) + " " + ops[k].path
+                                 : std::string("(after the last)");
     SCOPED_TRACE("crash at recovery operation " + std::to_string(k) + " (" + site +
                  "), ZIGGY_TEST_SEED=" + std::to_string(seed));
     // Every fourth point also crashes the second recovery somewhere.

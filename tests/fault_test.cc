@@ -161,7 +161,7 @@ TEST(FaultPowerLoss, SyncedWritesSurviveAndTheDbIsAPrefixOfTheAcknowledgedWrites
     env.CrashNow();
     db.reset();
     if (env.crashed())
-      ++crash_sites[OpName(env.crash_op().op) + std::string(" ") + FileKind(env.crash_op())];
+      ++crash_sites[FaultOpName(env.crash_op().op) + std::string(" ") + FileKind(env.crash_op())];
     env.Restart();
     ExpectRecoveredPrefix(options, keys, durable, session, session.durable_count, &durable);
     if (HasFailure()) return;

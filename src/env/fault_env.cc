@@ -7,31 +7,6 @@
 #include "util/status_macros.h"
 
 namespace ziggydb {
-namespace {
-
-const char* FaultOpName(FaultOp op) {
-  switch (op) {
-    case FaultOp::kAppend:
-      return "append";
-    case FaultOp::kSync:
-      return "sync";
-    case FaultOp::kRead:
-      return "read";
-    case FaultOp::kRename:
-      return "rename";
-    case FaultOp::kSyncDir:
-      return "sync dir";
-    case FaultOp::kRemove:
-      return "remove";
-    case FaultOp::kCreate:
-      return "create";
-    case FaultOp::kClose:
-      return "close";
-  }
-  return "unknown";
-}
-
-}  // namespace
 
 // The wrappers below count themselves in open_files_ while they live and otherwise forward to
 // the MemEnv file they own; only Close adds a fault check of its own.

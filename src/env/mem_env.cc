@@ -268,6 +268,28 @@ class MemEnv::LoggerImpl final : public Logger {
 MemEnv::MemEnv() = default;
 MemEnv::~MemEnv() = default;
 
+const char* FaultOpName(FaultOp op) {
+  switch (op) {
+    case FaultOp::kAppend:
+      return "append";
+    case FaultOp::kSync:
+      return "sync";
+    case FaultOp::kRead:
+      return "read";
+    case FaultOp::kRename:
+      return "rename";
+    case FaultOp::kSyncDir:
+      return "syncdir";
+    case FaultOp::kRemove:
+      return "remove";
+    case FaultOp::kCreate:
+      return "create";
+    case FaultOp::kClose:
+      return "close";
+  }
+  return "unknown";
+}
+
 Status MemEnv::InjectedFault(FaultOp op, std::string_view path, std::string_view other_path) {
   return Status::OK();
 }

@@ -50,6 +50,9 @@ enum class FaultOp : uint8_t {
   kClose,    // WritableFile::Close (injected by FaultInjectionEnv only; never by a crash point)
 };
 
+// Short name of an operation for messages and statistics ("syncdir" as the kill points name it).
+const char* FaultOpName(FaultOp op);
+
 class MemEnv : public Env, public PreallocatingEnv {
  public:
   MemEnv();
