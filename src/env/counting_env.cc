@@ -24,8 +24,8 @@ class CountingEnv::CountingFile final : public RandomAccessFile {
   const std::shared_ptr<Counters> counters_;
 };
 
-CountingEnv::CountingEnv(Env* target) : target_(target) {
-  ZIGGY_ASSERT(target_ != nullptr);
+CountingEnv::CountingEnv(Env* target) : EnvWrapper(target) {
+  ZIGGY_ASSERT(target != nullptr);
 }
 
 CountingEnv::~CountingEnv() = default;
@@ -40,14 +40,14 @@ std::shared_ptr<CountingEnv::Counters> CountingEnv::CountersFor(const std::strin
 Status CountingEnv::NewRandomAccessFile(const std::string& path,
                                         std::unique_ptr<RandomAccessFile>* result) {
   std::unique_ptr<RandomAccessFile> file;
-  ZIGGY_RETURN_IF_ERROR(target_->NewRandomAccessFile(path, &file));
+  ZIGGY_RETURN_IF_ERROR(target()->NewRandomAccessFile(path, &file));
   *result = std::make_unique<CountingFile>(std::move(file), CountersFor(path));
   return Status::OK();
 }
 
 Status CountingEnv::NewMappedRandomAccessFile(const std::string& path,
                                               std::unique_ptr<RandomAccessFile>* result) {
-  auto* mapping = dynamic_cast<MappingEnv*>(target_);
+  auto* mapping = dynamic_cast<MappingEnv*>(target());
   if (mapping == nullptr) return Status::NotSupported("mapped files", path);
   std::unique_ptr<RandomAccessFile> file;
   ZIGGY_RETURN_IF_ERROR(mapping->NewMappedRandomAccessFile(path, &file));

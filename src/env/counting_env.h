@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "env/env_wrapper.h"
 #include "env/mapped_file.h"
 #include "env/preallocated_file.h"
 #include "util/mutex.h"
@@ -19,7 +20,7 @@
 
 namespace ziggydb {
 
-class CountingEnv : public Env, public PreallocatingEnv, public MappingEnv {
+class CountingEnv : public EnvWrapper, public PreallocatingEnv, public MappingEnv {
  public:
   // target must outlive this Env and every file it opened.
   explicit CountingEnv(Env* target);
@@ -33,54 +34,15 @@ class CountingEnv : public Env, public PreallocatingEnv, public MappingEnv {
   uint64_t total_reads() const;
   void ResetCounts();
 
-  Status NewSequentialFile(const std::string& path,
-                           std::unique_ptr<SequentialFile>* result) override {
-    return target_->NewSequentialFile(path, result);
-  }
   Status NewRandomAccessFile(const std::string& path,
                              std::unique_ptr<RandomAccessFile>* result) override;
   // NotSupported unless the target is a MappingEnv.
   Status NewMappedRandomAccessFile(const std::string& path,
                                    std::unique_ptr<RandomAccessFile>* result) override;
-  Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* result) override {
-    return target_->NewWritableFile(path, result);
-  }
-  Status NewAppendableFile(const std::string& path,
-                           std::unique_ptr<WritableFile>* result) override {
-    return target_->NewAppendableFile(path, result);
-  }
   Status NewPreallocatedWritableFile(const std::string& path, uint64_t bytes,
                                      std::unique_ptr<WritableFile>* result) override {
-    return ziggydb::NewPreallocatedWritableFile(target_, path, bytes, result);
+    return ziggydb::NewPreallocatedWritableFile(target(), path, bytes, result);
   }
-  bool FileExists(const std::string& path) override { return target_->FileExists(path); }
-  Status GetChildren(const std::string& dir, std::vector<std::string>* names) override {
-    return target_->GetChildren(dir, names);
-  }
-  Status GetFileSize(const std::string& path, uint64_t* size) override {
-    return target_->GetFileSize(path, size);
-  }
-  Status GetFileModificationTime(const std::string& path, uint64_t* unix_seconds) override {
-    return target_->GetFileModificationTime(path, unix_seconds);
-  }
-  Status RemoveFile(const std::string& path) override { return target_->RemoveFile(path); }
-  Status RenameFile(const std::string& from, const std::string& to) override {
-    return target_->RenameFile(from, to);
-  }
-  Status CreateDir(const std::string& dir) override { return target_->CreateDir(dir); }
-  Status RemoveDir(const std::string& dir) override { return target_->RemoveDir(dir); }
-  Status SyncDir(const std::string& dir) override { return target_->SyncDir(dir); }
-  Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) override {
-    return target_->LockFile(path, lock);
-  }
-  Status UnlockFile(std::unique_ptr<FileLock> lock) override {
-    return target_->UnlockFile(std::move(lock));
-  }
-  Status NewLogger(const std::string& path, std::shared_ptr<Logger>* result) override {
-    return target_->NewLogger(path, result);
-  }
-  uint64_t NowMicros() override { return target_->NowMicros(); }
-  uint64_t WallMicros() override { return target_->WallMicros(); }
 
  private:
   struct Counters {
@@ -91,7 +53,6 @@ class CountingEnv : public Env, public PreallocatingEnv, public MappingEnv {
 
   std::shared_ptr<Counters> CountersFor(const std::string& path) EXCLUDES(mu_);
 
-  Env* const target_;
   mutable Mutex mu_;
   // Entries are never removed, so files keep valid counters across resets.
   std::map<std::string, std::shared_ptr<Counters>> counters_ GUARDED_BY(mu_);

@@ -85,8 +85,8 @@ class RecordingEnv::RecordingFile final : public WritableFile {
   bool closed_ = false;
 };
 
-RecordingEnv::RecordingEnv(Env* target) : target_(target) {
-  ZIGGY_ASSERT(target_ != nullptr);
+RecordingEnv::RecordingEnv(Env* target) : EnvWrapper(target) {
+  ZIGGY_ASSERT(target != nullptr);
 }
 
 RecordingEnv::~RecordingEnv() = default;
@@ -139,14 +139,14 @@ Status RecordingEnv::OpenFile(const std::string& path, Mode mode, uint64_t reser
   std::unique_ptr<WritableFile> file;
   switch (mode) {
     case Mode::kTruncate:
-      ZIGGY_RETURN_IF_ERROR(target_->NewWritableFile(path, &file));
+      ZIGGY_RETURN_IF_ERROR(target()->NewWritableFile(path, &file));
       break;
     case Mode::kAppend:
-      ZIGGY_RETURN_IF_ERROR(target_->NewAppendableFile(path, &file));
+      ZIGGY_RETURN_IF_ERROR(target()->NewAppendableFile(path, &file));
       break;
     case Mode::kPreallocated:
       ZIGGY_RETURN_IF_ERROR(
-          ziggydb::NewPreallocatedWritableFile(target_, path, reserve_bytes, &file));
+          ziggydb::NewPreallocatedWritableFile(target(), path, reserve_bytes, &file));
       break;
   }
   uint64_t inode;
@@ -178,41 +178,41 @@ Status RecordingEnv::NewAppendableFile(const std::string& path,
 Status RecordingEnv::NewPreallocatedWritableFile(const std::string& path, uint64_t bytes,
                                                  std::unique_ptr<WritableFile>* result) {
   // Without a preallocating target the fallback is an ordinary appending file: log it as one.
-  const bool preallocating = dynamic_cast<PreallocatingEnv*>(target_) != nullptr;
+  const bool preallocating = dynamic_cast<PreallocatingEnv*>(target()) != nullptr;
   return OpenFile(path, preallocating ? Mode::kPreallocated : Mode::kTruncate, bytes, result);
 }
 
 Status RecordingEnv::RemoveFile(const std::string& path) {
   MutexLock guard(&mu_);
-  ZIGGY_RETURN_IF_ERROR(target_->RemoveFile(path));
+  ZIGGY_RETURN_IF_ERROR(target()->RemoveFile(path));
   Append({.kind = FsOp::Kind::kUnlink, .path = path});
   return Status::OK();
 }
 
 Status RecordingEnv::RenameFile(const std::string& from, const std::string& to) {
   MutexLock guard(&mu_);
-  ZIGGY_RETURN_IF_ERROR(target_->RenameFile(from, to));
+  ZIGGY_RETURN_IF_ERROR(target()->RenameFile(from, to));
   Append({.kind = FsOp::Kind::kRename, .path = from, .path2 = to});
   return Status::OK();
 }
 
 Status RecordingEnv::LinkFile(const std::string& from, const std::string& to) {
   MutexLock guard(&mu_);
-  ZIGGY_RETURN_IF_ERROR(target_->LinkFile(from, to));
+  ZIGGY_RETURN_IF_ERROR(target()->LinkFile(from, to));
   Append({.kind = FsOp::Kind::kLink, .path = from, .path2 = to});
   return Status::OK();
 }
 
 Status RecordingEnv::CreateDir(const std::string& dir) {
   MutexLock guard(&mu_);
-  ZIGGY_RETURN_IF_ERROR(target_->CreateDir(dir));
+  ZIGGY_RETURN_IF_ERROR(target()->CreateDir(dir));
   Append({.kind = FsOp::Kind::kMkdir, .path = dir});
   return Status::OK();
 }
 
 Status RecordingEnv::SyncDir(const std::string& dir) {
   MutexLock guard(&mu_);
-  ZIGGY_RETURN_IF_ERROR(target_->SyncDir(dir));
+  ZIGGY_RETURN_IF_ERROR(target()->SyncDir(dir));
   Append({.kind = FsOp::Kind::kSyncDir, .path = dir});
   return Status::OK();
 }

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "env/env_wrapper.h"
 #include "env/preallocated_file.h"
 #include "util/mutex.h"
 #include "ziggydb/env.h"
@@ -51,7 +52,7 @@ struct FsOp {
   std::string data;
 };
 
-class RecordingEnv : public Env, public PreallocatingEnv {
+class RecordingEnv : public EnvWrapper, public PreallocatingEnv {
  public:
   // target must outlive this Env and every file it opened. It must start empty (apart from
   // directories), so that the log describes every file.
@@ -64,42 +65,15 @@ class RecordingEnv : public Env, public PreallocatingEnv {
   // A copy of the log.
   std::vector<FsOp> Log() const EXCLUDES(mu_);
 
-  Status NewSequentialFile(const std::string& path,
-                           std::unique_ptr<SequentialFile>* result) override {
-    return target_->NewSequentialFile(path, result);
-  }
-  Status NewRandomAccessFile(const std::string& path,
-                             std::unique_ptr<RandomAccessFile>* result) override {
-    return target_->NewRandomAccessFile(path, result);
-  }
   Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* result) override;
   Status NewAppendableFile(const std::string& path, std::unique_ptr<WritableFile>* result) override;
   Status NewPreallocatedWritableFile(const std::string& path, uint64_t bytes,
                                      std::unique_ptr<WritableFile>* result) override;
-  bool FileExists(const std::string& path) override { return target_->FileExists(path); }
-  Status GetChildren(const std::string& dir, std::vector<std::string>* names) override {
-    return target_->GetChildren(dir, names);
-  }
-  Status GetFileSize(const std::string& path, uint64_t* size) override {
-    return target_->GetFileSize(path, size);
-  }
   Status RemoveFile(const std::string& path) override;
   Status RenameFile(const std::string& from, const std::string& to) override;
   Status LinkFile(const std::string& from, const std::string& to) override;
   Status CreateDir(const std::string& dir) override;
-  Status RemoveDir(const std::string& dir) override { return target_->RemoveDir(dir); }
   Status SyncDir(const std::string& dir) override;
-  Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) override {
-    return target_->LockFile(path, lock);
-  }
-  Status UnlockFile(std::unique_ptr<FileLock> lock) override {
-    return target_->UnlockFile(std::move(lock));
-  }
-  Status NewLogger(const std::string& path, std::shared_ptr<Logger>* result) override {
-    return target_->NewLogger(path, result);
-  }
-  uint64_t NowMicros() override { return target_->NowMicros(); }
-  uint64_t WallMicros() override { return target_->WallMicros(); }
 
  private:
   class RecordingFile;
@@ -109,7 +83,6 @@ class RecordingEnv : public Env, public PreallocatingEnv {
                   std::unique_ptr<WritableFile>* result) EXCLUDES(mu_);
   void Append(FsOp op) REQUIRES(mu_);
 
-  Env* const target_;
   mutable Mutex mu_;
   std::vector<FsOp> log_ GUARDED_BY(mu_);
   std::map<std::string, uint64_t> names_ GUARDED_BY(mu_);  // path -> inode, as the target has it
