@@ -12,9 +12,17 @@ if ! "$python" -c 'import setuptools' 2>/dev/null; then
   exit 1
 fi
 
-if ! "$python" -c 'import pip, wheel' 2>/dev/null; then
+# $ZIGGYDB_SANITIZE (e.g. address,undefined) compiles and links the extension with those
+# sanitizers; the library in $ZIGGYDB_LIBRARY_DIR must be built with them too (build/asan/src).
+if [ -n "${ZIGGYDB_SANITIZE:-}" ]; then
+  export CFLAGS="${CFLAGS:-} -fsanitize=$ZIGGYDB_SANITIZE -fno-omit-frame-pointer"
+  export LDFLAGS="${LDFLAGS:-} -fsanitize=$ZIGGYDB_SANITIZE"
+fi
+
+if [ -n "${ZIGGYDB_SANITIZE:-}" ] || ! "$python" -c 'import pip, wheel' 2>/dev/null; then
   # An interpreter without pip or wheel (e.g. a bare /usr/local or pyenv build) cannot make a wheel
-  # offline: build the extension in place and copy the package where pip would have put it.
+  # offline: build the extension in place and copy the package where pip would have put it. So
+  # does a sanitized build: pip's in-tree build would reuse the objects of a plain one.
   build=$(mktemp -d "${TMPDIR:-/tmp}/ziggydb-build.XXXXXX")
   trap 'rm -rf "$build"' EXIT
   (cd "$here" && "$python" setup.py -q build_ext --build-lib "$build" --build-temp "$build/tmp")

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The Python package's tests as a user runs them: installs ziggydb into a temporary prefix
 # (install.sh), then runs pytest with $PYTHON (default /usr/bin/python3) against that installed
-# copy, never the source tree. Arguments go to pytest.
+# copy, never the source tree. Arguments go to pytest. With $ZIGGYDB_SANITIZE (see install.sh)
+# the interpreter, which is not instrumented, loads the sanitizers' runtimes first (LD_PRELOAD),
+# and the first report fails the run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 python=${PYTHON:-/usr/bin/python3}
@@ -17,4 +19,13 @@ fi
 site=$(dirname "$(dirname "$init")")
 # conftest.py checks that `import ziggydb` finds this copy.
 cd "$here/tests"
-ZIGGYDB_EXPECT_SITE="$site" PYTHONPATH="$site" "$python" -m pytest -q -p no:cacheprovider "$@" .
+preload=()
+if [ -n "${ZIGGYDB_SANITIZE:-}" ]; then
+  runtimes=""
+  case ",$ZIGGYDB_SANITIZE," in *,address,*) runtimes+=" $(g++ -print-file-name=libasan.so)" ;; esac
+  case ",$ZIGGYDB_SANITIZE," in *,undefined,*) runtimes+=" $(g++ -print-file-name=libubsan.so)" ;; esac
+  # The interpreter's own allocations are not ours to report: leaks off.
+  preload=(env "LD_PRELOAD=${runtimes# }" "ASAN_OPTIONS=detect_leaks=0:halt_on_error=1"
+    "UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1")
+fi
+ZIGGYDB_EXPECT_SITE="$site" PYTHONPATH="$site" "${preload[@]}" "$python" -m pytest -q -p no:cacheprovider "$@" .
