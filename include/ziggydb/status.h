@@ -1,4 +1,5 @@
-// Status: the result of every fallible ZiggyDB operation. No exceptions cross the API.
+// Status: the result of every fallible ZiggyDB operation. No exceptions cross the API, with one
+// exception: std::bad_alloc (ziggydb/db.h says where).
 //
 // An ok Status is a single null pointer: creating, copying and testing it allocates nothing.
 // An error carries a code and a message. Thread safety: a Status is a value; distinct objects may
