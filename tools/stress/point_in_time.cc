@@ -1,5 +1,9 @@
 #include "tools/stress/point_in_time.h"
 
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
 #include <fmt/core.h>
 
 #include "tools/stress/expected_state.h"
@@ -33,8 +37,40 @@ bool NotFoundAtOrAfter(const ViewedKey& k, const TicketedWrite& floor) {
   return false;
 }
 
+// Whether `k` shows `bound` or a later write of its key.
+bool ShowsAtOrAfter(const ViewedKey& k, const TicketedWrite& bound) {
+  return k.found ? (*k.found > bound.id || (*k.found == bound.id && bound.is_put))
+                 : NotFoundAtOrAfter(k, bound);
+}
+
 std::string Shown(std::optional<uint32_t> found) {
   return found ? fmt::format("value id {}", *found) : "no value (absent)";
+}
+
+// The second rule: the writes of one DB call (a WriteBatch, a transaction's Commit) share their
+// issue ticket and commit at one sequence, so a view that shows one of them shows every one of
+// them (or a later write of its key).
+std::optional<std::string> CheckWholeCalls(const std::vector<ViewedKey>& view) {
+  std::unordered_map<uint64_t, std::vector<std::pair<const ViewedKey*, const TicketedWrite*>>>
+      by_ticket;
+  for (const ViewedKey& k : view) {
+    for (const TicketedWrite& w : k.writes)
+      if (w.issued != 0) by_ticket[w.issued].emplace_back(&k, &w);
+  }
+  for (const ViewedKey& k : view) {
+    if (!k.found) continue;  // a NotFound does not say which write it shows
+    const TicketedWrite* shown = FindWrite(k, *k.found);
+    if (shown == nullptr || shown->issued == 0) continue;
+    for (const auto& [other, sibling] : by_ticket[shown->issued]) {
+      if (other == &k || ShowsAtOrAfter(*other, *sibling)) continue;
+      return fmt::format(
+          "key {} shows {}, but its {} id {} was written by the same call (ticket {}) as put id "
+          "{}, which key {} shows: a call's writes are applied whole",
+          StressKey(other->index), Shown(other->found), sibling->is_put ? "put" : "delete",
+          sibling->id, shown->issued, shown->id, StressKey(k.index));
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -55,17 +91,14 @@ std::optional<std::string> CheckPointInTime(const std::vector<ViewedKey>& view) 
   if (witness_write == nullptr) return std::nullopt;
   for (const ViewedKey& k : view) {
     const TicketedWrite* floor = Floor(k, witness_write->issued);
-    if (floor == nullptr) continue;
-    const bool ok = k.found ? (*k.found > floor->id || (*k.found == floor->id && floor->is_put))
-                            : NotFoundAtOrAfter(k, *floor);
-    if (ok) continue;
+    if (floor == nullptr || ShowsAtOrAfter(k, *floor)) continue;
     return fmt::format(
         "key {} shows {}, but its {} id {} was acknowledged (ticket {}) before put id {}, which "
         "key {} shows, was issued (ticket {}): it must show that write or a later one",
         StressKey(k.index), Shown(k.found), floor->is_put ? "put" : "delete", floor->id,
         floor->acked, witness_write->id, StressKey(witness->index), witness_write->issued);
   }
-  return std::nullopt;
+  return CheckWholeCalls(view);
 }
 
 }  // namespace ziggydb::tools::stress

@@ -17,6 +17,10 @@
 // issue ticket gives each key b its tightest bound (w_b' only grows with it), so that one
 // witness decides the whole view.
 //
+// A second rule: the writes of one DB call (a WriteBatch, a transaction's Commit) share their
+// issue ticket and are applied whole, at one sequence: a view that shows one of them (a put)
+// shows every one of them, or a later write of its key (a torn batch).
+//
 // The check knows only the writes the history still holds (a few of each key, of this process):
 // a witness or a w_b' it does not hold is no constraint, and NotFound is accepted when a write
 // of b it does not hold could be a delete, so a missing record never makes a false alarm.

@@ -73,11 +73,36 @@ TEST(PointInTimeTest, OverlappingWritesMayCommitInEitherOrder) {
   EXPECT_FALSE(CheckPointInTime({Key(0, 8, 8, a_writes), Key(1, 2, 2, b_writes)}));
   // A write issued later but still pending bounds nothing either.
   EXPECT_FALSE(CheckPointInTime({Key(0, 8, 8, {Put(8, 4, 0)}), Key(1, 1, 2, b_writes)}));
-  // The writes of one batch share their tickets, so the rule does not order them: a torn batch
-  // is not this check's to catch.
+}
+
+// The writes of one call share their tickets: the first rule does not order them, the second
+// requires all of them once one shows.
+TEST(PointInTimeTest, ACallsWritesShowWhole) {
   const TicketedWrite batch_a = Put(8, 10, 11), batch_b = Put(3, 10, 11);
+  const std::vector<TicketedWrite> b_writes = {Put(1, 1, 2), Put(2, 3, 5), batch_b};
+  const std::optional<std::string> torn =
+      CheckPointInTime({Key(0, 8, 8, {batch_a}), Key(1, 2, 3, b_writes)});
+  ASSERT_TRUE(torn.has_value());
+  EXPECT_NE(torn->find("key s00000001 shows value id 2"), std::string::npos) << *torn;
+  EXPECT_NE(torn->find("same call (ticket 10)"), std::string::npos) << *torn;
+  // Both, or a later write of b, or neither (the batch not yet in the view) are consistent.
+  EXPECT_FALSE(CheckPointInTime({Key(0, 8, 8, {batch_a}), Key(1, 3, 3, b_writes)}));
   EXPECT_FALSE(CheckPointInTime(
-      {Key(0, 8, 8, {batch_a}), Key(1, 2, 3, {Put(1, 1, 2), Put(2, 3, 5), batch_b})}));
+      {Key(0, 8, 8, {batch_a}), Key(1, 4, 4, {Put(2, 3, 5), batch_b, Put(4, 12, 13)})}));
+  EXPECT_FALSE(CheckPointInTime({Key(0, 7, 8, {Put(7, 1, 2), batch_a}), Key(1, 2, 3, b_writes)}));
+  // A delete of the batch shows as NotFound; a value there is torn (even without an ack yet).
+  const TicketedWrite pending_a = Put(8, 10, 0), pending_delete_b = Del(3, 10, 0);
+  const std::vector<TicketedWrite> b_deleted = {Put(2, 3, 5), pending_delete_b};
+  EXPECT_FALSE(CheckPointInTime({Key(0, 8, 8, {pending_a}), Key(1, kNotFound, 3, b_deleted)}));
+  EXPECT_TRUE(CheckPointInTime({Key(0, 8, 8, {pending_a}), Key(1, 2, 3, b_deleted)}).has_value());
+  // A NotFound is no witness: with the batch's delete of key 0 and key 1's older value, the view
+  // may be from before the batch. Key 1 showing the batch's put while key 0 still shows its older
+  // value is torn.
+  const std::vector<TicketedWrite> a_writes = {Put(7, 1, 2), Del(8, 10, 11)};
+  const std::vector<TicketedWrite> b_put = {Put(2, 3, 5), Put(3, 10, 11)};
+  EXPECT_FALSE(CheckPointInTime({Key(0, kNotFound, 8, a_writes), Key(1, 2, 3, b_put)}));
+  EXPECT_TRUE(CheckPointInTime({Key(0, 7, 8, a_writes), Key(1, 3, 3, b_put)}).has_value());
+  EXPECT_FALSE(CheckPointInTime({Key(0, kNotFound, 8, a_writes), Key(1, 3, 3, b_put)}));
 }
 
 // The witness is the shown put issued last: it bounds every key, the keys it does not show too.
