@@ -400,11 +400,15 @@ class Run {
     TransactionOptions to;
     to.isolation = rng->OneIn(2) ? IsolationLevel::kSnapshot : IsolationLevel::kSerializable;
     std::unique_ptr<Transaction> txn = db_->BeginTransaction(NextWriteOptions(rng), to);
+    std::vector<std::optional<uint32_t>> found(reads.size());
+    std::vector<ReadWindow> windows;
     for (size_t k = 0; k < reads.size(); ++k) {
-      std::optional<uint32_t> found;
-      if (!TxnReadKey(txn.get(), reads[k], &found)) return;
-      if (!CheckRead(reads[k], EndWindow(reads[k], before[k]), found, "transaction Get")) return;
+      if (!TxnReadKey(txn.get(), reads[k], &found[k])) return;
+      windows.push_back(EndWindow(reads[k], before[k]));
+      if (!CheckRead(reads[k], windows.back(), found[k], "transaction Get")) return;
     }
+    // The reads (before any write of its own) all come from the transaction's one snapshot.
+    if (!CheckOneView(reads, found, windows, "reads of a transaction")) return;
     std::vector<WriteRecord> records;
     for (uint32_t i : writes) {
       const WriteRecord r = MakeRecord(TakeId(i), !rng->OneIn(4));
