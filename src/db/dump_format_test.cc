@@ -139,6 +139,20 @@ std::string StreamWithChunk(uint32_t count, std::string_view payload) {
   return Encode({}, kDumpChunkTargetBytes).substr(0, kDumpHeaderBytes) + chunk;
 }
 
+// Reads the header of `stream` (which must be valid) and its first chunk into *records: the
+// chunk's Status; *bytes_read, if given, gets the bytes the reader consumed.
+Status ReadFirstChunk(const std::string& stream, std::vector<DumpReader::Record>* records,
+                      uint64_t* bytes_read = nullptr) {
+  StringDumpSource source(stream);
+  DumpReader reader(&source);
+  const Status header = reader.ReadHeader();
+  EXPECT_TRUE(header.ok()) << header.ToString();
+  bool end = false;
+  const Status s = header.ok() ? reader.NextChunk(records, &end) : header;
+  if (bytes_read != nullptr) *bytes_read = reader.bytes_read();
+  return s;
+}
+
 // A chunk whose checksum holds but whose count only its own decoding can refute: 1 MiB of zeros
 // claiming half a million records (each would be an empty key and value; the second repeats the
 // key).
@@ -147,12 +161,8 @@ TEST(DumpFormat, AChunkCountReservesNoMoreThanRecordsThatDecode) {
   const uint32_t count = payload_bytes / 2;
   const std::string stream = StreamWithChunk(count, std::string(payload_bytes, '\0'));
 
-  StringDumpSource source(stream);
-  DumpReader reader(&source);
-  ASSERT_TRUE(reader.ReadHeader().ok());
   std::vector<DumpReader::Record> records;
-  bool end = false;
-  const Status s = reader.NextChunk(&records, &end);
+  const Status s = ReadFirstChunk(stream, &records);
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   EXPECT_NE(s.ToString().find("keys out of order"), std::string::npos) << s.ToString();
   EXPECT_TRUE(records.empty());
@@ -177,12 +187,8 @@ TEST(DumpFormat, AChunkPastTheWritersLimitIsRefused) {
     ++count;
   }
   const std::string stream = StreamWithChunk(count, payload);
-  StringDumpSource source(stream);
-  DumpReader reader(&source);
-  ASSERT_TRUE(reader.ReadHeader().ok());
   std::vector<DumpReader::Record> records;
-  bool end = false;
-  const Status s = reader.NextChunk(&records, &end);
+  const Status s = ReadFirstChunk(stream, &records);
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   EXPECT_NE(s.ToString().find("past the writer's limit"), std::string::npos) << s.ToString();
   EXPECT_TRUE(records.empty());
@@ -198,15 +204,12 @@ TEST(DumpFormat, AChunkCountOverTheWritersLimitIsRefusedFromItsHead) {
   PutFixed32(&head, payload_bytes);
   // No payload follows: a reader that went on to read it would report a truncated stream.
   const std::string stream = Encode({}, kDumpChunkTargetBytes).substr(0, kDumpHeaderBytes) + head;
-  StringDumpSource source(stream);
-  DumpReader reader(&source);
-  ASSERT_TRUE(reader.ReadHeader().ok());
   std::vector<DumpReader::Record> records;
-  bool end = false;
-  const Status s = reader.NextChunk(&records, &end);
+  uint64_t bytes_read = 0;
+  const Status s = ReadFirstChunk(stream, &records, &bytes_read);
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   EXPECT_NE(s.ToString().find("more than its"), std::string::npos) << s.ToString();
-  EXPECT_EQ(reader.bytes_read(), kDumpHeaderBytes + kDumpChunkHeadBytes);
+  EXPECT_EQ(bytes_read, kDumpHeaderBytes + kDumpChunkHeadBytes);
 }
 
 // The writer's chunks at the limit: many small records (chunks of just over 1 MiB, the last
