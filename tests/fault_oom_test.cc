@@ -343,6 +343,44 @@ TEST_F(OomTest, CompactRangeThatMeetsAnAllocationFailureLosesNothing) {
               needed_reopen, points.size());
 }
 
+// A checkpoint failing at each of its allocations: no exception escapes; it is made whole, or it
+// fails with "out of memory" and leaves no directory behind, so the same target works next.
+TEST_F(OomTest, CheckpointThatMeetsAnAllocationFailureLeavesNothing) {
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options_, kDb, &db).ok());
+  ASSERT_TRUE(db->Flush().ok());  // the checkpoint's own flush then has nothing to do
+  StartCountingAllocations();
+  Status s = db->CreateCheckpoint("/counted");
+  const long total = StopCountingAllocations();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_GT(total, 10);
+  int failed = 0;
+  for (long n : FailurePoints(total)) {
+    SCOPED_TRACE("allocation " + std::to_string(n) + " of " + std::to_string(total));
+    const std::string dir = "/cp" + std::to_string(n);
+    bool escaped = false;
+    ArmAllocationFailure(n);
+    try {
+      s = db->CreateCheckpoint(dir);
+    } catch (const std::bad_alloc&) {
+      escaped = true;
+    }
+    DisarmAllocationFailure();
+    ASSERT_FALSE(escaped) << "std::bad_alloc escaped DB::CreateCheckpoint";
+    if (!s.ok()) {
+      ++failed;
+      EXPECT_NE(s.ToString().find("out of memory"), std::string::npos) << s.ToString();
+      EXPECT_FALSE(env_.FileExists(dir)) << "a failed checkpoint left " << dir;
+      ASSERT_TRUE(db->CreateCheckpoint(dir).ok());
+    }
+    std::unique_ptr<DB> copy;
+    ASSERT_TRUE(DB::Open(options_, dir, &copy).ok());
+    ExpectAllKeys(copy.get());
+  }
+  EXPECT_GT(failed, 0);
+  std::printf("%d failed checkpoints of %ld allocations\n", failed, total);
+}
+
 // A write that switches the memtable, failing at each of its allocations in turn (the switch runs
 // on the writing thread, the write leader). The write succeeds, or fails with "out of memory" and
 // then the DB is in one of two states, which Resume and the next write agree on: it takes writes

@@ -119,7 +119,8 @@ class Env {
 
   // Takes an exclusive lock on the file (creating it), held until UnlockFile. A lock held by
   // this or another process yields Busy; failing to open the file yields IOError naming the
-  // cause. Never blocks.
+  // cause. Never blocks. If it throws (std::bad_alloc), it holds no lock and has removed the
+  // file again if it created it.
   virtual Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) = 0;
   virtual Status UnlockFile(std::unique_ptr<FileLock> lock) = 0;
 

@@ -23,18 +23,31 @@ constexpr size_t kCopyBlockBytes = size_t{1} << 20;
 // The local file system's copy (PosixCopy) moves this much per read, write and writeback start.
 constexpr size_t kPosixCopyBlockBytes = size_t{8} << 20;
 
-// Removes the files it was told about, newest first (CURRENT before the MANIFEST it names), then
-// the directory, unless Keep() was called.
+// The checkpoint's files, removed unless Keep() was called: those it was told about, newest first
+// (CURRENT before the MANIFEST it names), then the LOCK, then the directory (only if empty).
+// Exception-safe by construction: it is built from strings made beforehand (moves only), and a
+// file is added BEFORE the step that may create it, so that no allocation stands between a
+// file's creation and its record; removing a file that was never made is harmless.
 class CreatedFiles {
  public:
-  CreatedFiles(Env* env, std::string dir) : env_(env), dir_(std::move(dir)) {}
+  CreatedFiles(Env* env, std::string dir, std::string lock_path) noexcept
+      : env_(env), dir_(std::move(dir)), lock_path_(std::move(lock_path)) {}
   CreatedFiles(const CreatedFiles&) = delete;
   CreatedFiles& operator=(const CreatedFiles&) = delete;
   ~CreatedFiles() {
     if (keep_) return;
+    // Each removal on its own: a failed one (an error Status allocates its message, and this may
+    // run while an allocation failure unwinds) must not stop the others or leave the destructor.
+    auto quietly = [](auto&& remove) {
+      try {
+        remove().PermitUncheckedError();
+      } catch (...) {
+      }
+    };
     for (auto it = paths_.rbegin(); it != paths_.rend(); ++it)
-      env_->RemoveFile(*it).PermitUncheckedError();
-    env_->RemoveDir(dir_).PermitUncheckedError();
+      quietly([&] { return env_->RemoveFile(*it); });
+    quietly([&] { return env_->RemoveFile(lock_path_); });
+    quietly([&] { return env_->RemoveDir(dir_); });
   }
   void Add(std::string path) { paths_.push_back(std::move(path)); }
   void Keep() { keep_ = true; }
@@ -42,6 +55,7 @@ class CreatedFiles {
  private:
   Env* const env_;
   const std::string dir_;
+  const std::string lock_path_;
   std::vector<std::string> paths_;
   bool keep_ = false;
 };
@@ -202,14 +216,15 @@ std::string ParentDirectory(std::string path) {
 
 namespace {
 
-// The files of the checkpoint, into `dir` (created and locked by the caller); each one it makes is
-// added to `created`, which removes them unless the checkpoint is made whole.
+// The files of the checkpoint, into `dir` (created and locked by the caller); each one it may make
+// is added to `created` first, which removes them unless the checkpoint is made whole.
 Status WriteCheckpointFiles(const LiveFiles& files, const std::string& dir, CreatedFiles* created) {
   Env* env = files.env;
   bool copied_any = false;
   for (const LiveTable& table : files.tables) {
     const std::string from = TableFileName(files.dbname, table.number);
-    const std::string to = TableFileName(dir, table.number);
+    std::string to = TableFileName(dir, table.number);
+    created->Add(to);
     Status s = copied_any ? Status::NotSupported("copying") : env->LinkFile(from, to);
     if (s.IsNotSupported()) {
       // One file that cannot be linked means another file system (or Env): copy the rest too.
@@ -217,16 +232,17 @@ Status WriteCheckpointFiles(const LiveFiles& files, const std::string& dir, Crea
       s = CopyFileSynced(env, from, to);
     }
     ZIGGY_RETURN_IF_ERROR(s);
-    created->Add(to);
   }
-  ZIGGY_RETURN_IF_ERROR(WriteManifestFile(env, dir, files.manifest_number, files.manifest_record));
   created->Add(ManifestFileName(dir, files.manifest_number));
+  ZIGGY_RETURN_IF_ERROR(WriteManifestFile(env, dir, files.manifest_number, files.manifest_record));
   // A DB of its own from here on: its new tables are numbered as its source's are.
-  ZIGGY_RETURN_IF_ERROR(WriteDbIdentity(env, dir, NewDbIdentity()));
   created->Add(IdentityFileName(dir));
+  ZIGGY_RETURN_IF_ERROR(WriteDbIdentity(env, dir, NewDbIdentity()));
   // The links and copies are named durably before CURRENT can refer to them.
   ZIGGY_RETURN_IF_ERROR(env->SyncDir(dir));
-  // CURRENT may be in place when SetCurrentFile fails (its directory sync): removed first.
+  // SetCurrentFile writes a temporary file first, and CURRENT may be in place when it fails (its
+  // directory sync): both removed first.
+  created->Add(TempFileName(dir, files.manifest_number));
   created->Add(CurrentFileName(dir));
   return SetCurrentFile(env, dir, files.manifest_number);
 }
@@ -256,9 +272,19 @@ Status WriteCheckpoint(const LiveFiles& files, const std::string& dir) {
   // (Env::CreateDir accepts an existing one). The target's LOCK, held until the checkpoint is
   // whole, decides which one writes into it (and keeps DestroyDB, RepairDB and a read-only open
   // off a partial checkpoint); the loser removes nothing of the winner's.
+  // Allocated before anything is made (CreatedFiles below takes them by moves only).
+  std::string lock_path = LockFileName(dir);
+  std::string dir_path = dir;
+  const std::string parent = ParentDirectory(dir);
   ZIGGY_RETURN_IF_ERROR(env->CreateDir(dir));
   std::unique_ptr<FileLock> lock;
-  Status locked = env->LockFile(LockFileName(dir), &lock);
+  Status locked;
+  try {
+    locked = env->LockFile(lock_path, &lock);  // throwing, it leaves no file it made
+  } catch (...) {
+    env->RemoveDir(dir).PermitUncheckedError();  // ours if empty, as below
+    throw;
+  }
   if (!locked.ok()) {
     // Ours if empty (a best effort: another's is not empty, or not for long).
     env->RemoveDir(dir).PermitUncheckedError();
@@ -273,25 +299,21 @@ Status WriteCheckpoint(const LiveFiles& files, const std::string& dir) {
     // Released on every way out, an exception included (PosixFileLock holds its lock until
     // UnlockFile).
     LockGuard guard(env, &lock);
+    // Goes after `guard`, so its files are removed while the lock is held: on every way out but
+    // the two below that keep them, the LOCK and the directory made above, then whatever the
+    // checkpoint wrote. If a finished checkpoint is there instead (a listing that failed cannot
+    // tell), that removes only its LOCK, which whoever opens it makes again; RemoveDir fails on
+    // a directory that is not empty.
+    CreatedFiles created(env, std::move(dir_path), std::move(lock_path));
     // The winner may have finished before this lock was taken: then nothing here is ours.
     s = CheckOnlyLock(env, dir);
-    if (!s.ok() && !s.IsInvalidArgument()) {
-      // Not listed: probably ours, the directory and LOCK made above. Removing them is harmless
-      // if a finished checkpoint is there instead: its LOCK is recreated by whoever opens it,
-      // and RemoveDir fails on a directory that is not empty.
-      env->RemoveFile(LockFileName(dir)).PermitUncheckedError();
-      env->RemoveDir(dir).PermitUncheckedError();
-    }
-    if (s.ok()) {
-      CreatedFiles created(env, dir);  // goes before `guard`: the files are removed while locked
-      created.Add(LockFileName(dir));  // removed last, before the directory
-      s = WriteCheckpointFiles(files, dir, &created);
-      if (s.ok()) created.Keep();
-    }
+    if (s.IsInvalidArgument()) created.Keep();
+    if (s.ok()) s = WriteCheckpointFiles(files, dir, &created);
+    if (s.ok()) created.Keep();
   }
   ZIGGY_RETURN_IF_ERROR(s);
   // The checkpoint's own name, durable (a failure here leaves a complete checkpoint).
-  return env->SyncDir(ParentDirectory(dir));
+  return env->SyncDir(parent);
 }
 
 }  // namespace ziggydb

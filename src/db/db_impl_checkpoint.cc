@@ -4,6 +4,7 @@
 
 #include "db/checkpoint.h"
 #include "db/db_impl.h"
+#include "util/out_of_memory.h"
 #include "util/status_macros.h"
 
 namespace ziggydb {
@@ -49,14 +50,26 @@ Status DBImpl::GetLiveFiles(bool flush_first, LiveFiles* files) {
 }
 
 Status DBImpl::CreateCheckpoint(const std::string& dir) {
+  // Out of memory it returns IOError "out of memory": WriteCheckpoint removes what it made as
+  // the exception passes, and a checkpoint made whole stays so even if its LOG line fails.
+  Status s;
   LiveFiles files;
-  ZIGGY_RETURN_IF_ERROR(GetLiveFiles(/*flush_first=*/true, &files));
-  const uint64_t start_micros = env_->NowMicros();
-  Status s = WriteCheckpoint(files, dir);
-  Log("event=checkpoint dir=" + dir + " tables=" + std::to_string(files.tables.size()) +
-      " sequence=" + std::to_string(raw(files.sequence)) +
-      " micros=" + std::to_string(env_->NowMicros() - start_micros) +
-      (s.ok() ? "" : " status=\"" + s.ToString() + "\""));
+  uint64_t start_micros = 0;
+  Status made = CatchOutOfMemory("DB::CreateCheckpoint", [&] {
+    ZIGGY_RETURN_IF_ERROR(GetLiveFiles(/*flush_first=*/true, &files));
+    start_micros = env_->NowMicros();
+    s = WriteCheckpoint(files, dir);
+    return s;
+  });
+  if (!made.ok() && s.ok()) return made;  // failed before WriteCheckpoint returned
+  Status logged = CatchOutOfMemory("DB::CreateCheckpoint", [&] {
+    Log("event=checkpoint dir=" + dir + " tables=" + std::to_string(files.tables.size()) +
+        " sequence=" + std::to_string(raw(files.sequence)) +
+        " micros=" + std::to_string(env_->NowMicros() - start_micros) +
+        (s.ok() ? "" : " status=\"" + s.ToString() + "\""));
+    return Status::OK();
+  });
+  logged.PermitUncheckedError();  // only the LOG line is lost
   return s;
 }
 

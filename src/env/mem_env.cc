@@ -460,11 +460,17 @@ Status MemEnv::LockFile(const std::string& path, std::unique_ptr<FileLock>* lock
     return Status::Busy("lock " + path, "held by another process/opener");
   }
   if (!DirExists(ParentDir(path))) return NoSuchFile("open lock file", path);
-  if (files_.find(path) == files_.end()) files_.emplace(path, std::make_shared<Inode>());
   const uint64_t generation = next_lock_generation_++;
-  // The handle first: if an allocation fails, the lock was never taken.
+  // Every allocation before anything changes: if one fails, there is no file and no lock.
   auto handle = std::make_unique<LockImpl>(path, generation);
-  locks_[path] = generation;
+  auto inode = std::make_shared<Inode>();
+  auto locked = locks_.emplace(path, generation).first;
+  try {
+    files_.emplace(path, std::move(inode));  // keeps an existing file
+  } catch (...) {
+    locks_.erase(locked);
+    throw;
+  }
   *lock = std::move(handle);
   return Status::OK();
 }

@@ -226,8 +226,12 @@ Status PosixEnv::LockFile(const std::string& path, std::unique_ptr<FileLock>* lo
   // A lock is only a lock on the file the path names: the holder of the file we opened may have
   // unlinked it (DestroyDB, a failed Open's rollback) and released it before our flock, and the
   // next opener would create and lock a new file. Then we start over with the file now there.
+  bool created = false;  // whether this call made the file (removed again if it throws)
   for (int attempt = 0;; ++attempt) {
-    fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    fd = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    created = fd >= 0;
+    if (fd < 0 && errno == EEXIST) fd = open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && attempt < 2) continue;  // unlinked between the two opens
     if (fd < 0) {
       const int err = errno;
       Locks().Erase(path);
@@ -251,7 +255,9 @@ Status PosixEnv::LockFile(const std::string& path, std::unique_ptr<FileLock>* lo
   try {
     *lock = std::make_unique<PosixFileLock>(path, fd);
   } catch (...) {
-    // An allocation failure must not leave the lock held with nobody to release it.
+    // An allocation failure must not leave the lock held with nobody to release it, nor a file
+    // this call made (removed while still locked: nobody else holds it).
+    if (created) unlink(path.c_str());
     flock(fd, LOCK_UN);
     close(fd);
     Locks().Erase(path);
