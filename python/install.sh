@@ -15,6 +15,10 @@ fi
 # $ZIGGYDB_SANITIZE (e.g. address,undefined) compiles and links the extension with those
 # sanitizers; the library in $ZIGGYDB_LIBRARY_DIR must be built with them too (build/asan/src).
 if [ -n "${ZIGGYDB_SANITIZE:-}" ]; then
+  if [ -z "${ZIGGYDB_LIBRARY_DIR:-}" ]; then
+    echo "python: ZIGGYDB_SANITIZE needs ZIGGYDB_LIBRARY_DIR (an engine built with the same sanitizers)" >&2
+    exit 1
+  fi
   export CFLAGS="${CFLAGS:-} -fsanitize=$ZIGGYDB_SANITIZE -fno-omit-frame-pointer"
   export LDFLAGS="${LDFLAGS:-} -fsanitize=$ZIGGYDB_SANITIZE"
 fi

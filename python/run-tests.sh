@@ -21,11 +21,22 @@ site=$(dirname "$(dirname "$init")")
 cd "$here/tests"
 preload=()
 if [ -n "${ZIGGYDB_SANITIZE:-}" ]; then
+  # The runtimes of the compiler that built the extension (setup.py: $CXX, else g++).
   runtimes=""
-  case ",$ZIGGYDB_SANITIZE," in *,address,*) runtimes+=" $(g++ -print-file-name=libasan.so)" ;; esac
-  case ",$ZIGGYDB_SANITIZE," in *,undefined,*) runtimes+=" $(g++ -print-file-name=libubsan.so)" ;; esac
+  for pair in address:libasan.so undefined:libubsan.so; do
+    case ",$ZIGGYDB_SANITIZE," in
+      *,"${pair%%:*}",*)
+        runtime=$("${CXX:-g++}" -print-file-name="${pair#*:}")
+        if [ "${runtime#/}" = "$runtime" ]; then
+          echo "run-tests: ${CXX:-g++} has no ${pair#*:}" >&2
+          exit 1
+        fi
+        runtimes+=" $runtime" ;;
+    esac
+  done
   # The interpreter's own allocations are not ours to report: leaks off.
-  preload=(env "LD_PRELOAD=${runtimes# }" "ASAN_OPTIONS=detect_leaks=0:halt_on_error=1"
-    "UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1")
+  preload=(env "LD_PRELOAD=${runtimes# }"
+    "ASAN_OPTIONS=detect_leaks=0:halt_on_error=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+    "UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}")
 fi
 ZIGGYDB_EXPECT_SITE="$site" PYTHONPATH="$site" "${preload[@]}" "$python" -m pytest -q -p no:cacheprovider "$@" .

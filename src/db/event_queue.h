@@ -52,8 +52,10 @@ class EventQueue {
   // What Deliver saw thrown: a callback's exception never leaves Deliver (it would end a
   // background thread, or leave a write or commit half way through its bookkeeping).
   struct Thrown {
-    size_t count = 0;   // callbacks that threw
-    std::string first;  // what() of the first std::exception, or "unknown exception"
+    size_t count = 0;  // callbacks that threw
+    // what() of the first std::exception, "unknown exception" for anything else, "" when even
+    // that text could not be allocated.
+    std::string first;
   };
   // Runs `batch` on every listener, in registration order, each callback to the end of the batch
   // whether or not an earlier one threw. Precondition: DB mutex NOT held.

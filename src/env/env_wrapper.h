@@ -1,5 +1,7 @@
 // EnvWrapper: an Env that forwards every call to another Env, for Envs that watch or change a
-// few operations (CountingEnv, RecordingEnv) and override only those.
+// few operations (CountingEnv, RecordingEnv) and override only those. It forwards only Env's own
+// interface: a subclass that offers the target's preallocated or mapped files
+// (PreallocatingEnv, MappingEnv) implements those itself.
 #ifndef ZIGGYDB_ENV_ENV_WRAPPER_H_
 #define ZIGGYDB_ENV_ENV_WRAPPER_H_
 

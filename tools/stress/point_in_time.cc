@@ -48,8 +48,8 @@ std::string Shown(std::optional<uint32_t> found) {
 }
 
 // The second rule: the writes of one DB call (a WriteBatch, a transaction's Commit) share their
-// issue ticket and commit at one sequence, so a view that shows one of them shows every one of
-// them (or a later write of its key).
+// issue ticket and become visible together (point_in_time.h), so a view that shows one of them
+// shows every one of them (or a later write of its key).
 std::optional<std::string> CheckWholeCalls(const std::vector<ViewedKey>& view) {
   std::unordered_map<uint64_t, std::vector<std::pair<const ViewedKey*, const TicketedWrite*>>>
       by_ticket;

@@ -1,5 +1,6 @@
 // The cross-key check of `ziggy stress`: a multi-key view (an iterator's scan, the reads through
-// one snapshot, a checkpoint's or a restored backup's contents) shows ONE point in time.
+// one snapshot, a transaction's reads, a checkpoint's or a restored backup's contents) shows ONE
+// point in time.
 //
 // Every write (a Put, a Delete, a WriteBatch, a transaction's Commit) takes a ticket from one
 // global counter right before the DB call that issues it (`issued`) and another right after that
@@ -18,8 +19,10 @@
 // witness decides the whole view.
 //
 // A second rule: the writes of one DB call (a WriteBatch, a transaction's Commit) share their
-// issue ticket and are applied whole, at one sequence: a view that shows one of them (a put)
-// shows every one of them, or a later write of its key (a torn batch).
+// issue ticket and become visible together (each entry has its own sequence, but the DB
+// publishes only the last sequence of a whole write group, and every view is at a published
+// sequence): a view that shows one of them (a put) shows every one of them, or a later write of
+// its key; otherwise the batch is torn.
 //
 // The check knows only the writes the history still holds (a few of each key, of this process):
 // a witness or a w_b' it does not hold is no constraint, and NotFound is accepted when a write
