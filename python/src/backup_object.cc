@@ -110,7 +110,8 @@ void BackupEngineObject::Close() {
 }
 
 void BindBackupEngine(py::module_& module) {
-  py::class_<BackupEngineObject>(module, "_BackupEngine")
+  py::class_<BackupEngineObject> backup_class(module, "_BackupEngine");
+  backup_class
       .def(py::init<py::handle, bool>(), py::arg("backup_dir"), py::arg("checksum_shared_tables"))
       .def("create_backup", &BackupEngineObject::CreateBackup, py::arg("db"), py::kw_only(),
            py::arg("flush_first") = true,
@@ -125,6 +126,7 @@ void BindBackupEngine(py::module_& module) {
       .def("purge_old_backups", &BackupEngineObject::PurgeOldBackups, py::arg("keep"),
            "Deletes the oldest backups until at most keep remain.")
       .def("close", &BackupEngineObject::Close, "Releases the backup directory.");
+  RefuseSecondInit(backup_class);
 }
 
 }  // namespace ziggydb::python

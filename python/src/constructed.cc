@@ -28,4 +28,11 @@ void RaiseUnconstructed(PyObject* object) {
   throw py::error_already_set();
 }
 
+void RaiseInitialisedTwice(PyObject* object) {
+  PyErr_Format(PyExc_RuntimeError,
+               "this %s object is initialised already: __init__ runs once (make a new object)",
+               Py_TYPE(object)->tp_name);
+  throw py::error_already_set();
+}
+
 }  // namespace ziggydb::python

@@ -58,6 +58,28 @@ T* ConstructedSelf(PyObject* self) {
   return static_cast<T*>(value);
 }
 
+// Raises RuntimeError: `object` (of a bound class) was initialised already.
+[[noreturn]] void RaiseInitialisedTwice(PyObject* object);
+
+// Makes T's __init__ raise RuntimeError on an instance whose C++ object exists already. pybind11
+// ignores a second __init__ without a word, so `db.__init__(other_path)` would leave `db` open on
+// its first directory. For the classes a program constructs itself and may mean to re-initialise
+// (DB, Transaction, BackupEngine); call it after T's py::init.
+template <typename T, typename... Options>
+void RefuseSecondInit(pybind11::class_<T, Options...>& cls) {
+  pybind11::object init = cls.attr("__init__");
+  cls.attr("__init__") = pybind11::cpp_function(
+      [init](pybind11::handle self, pybind11::args args, pybind11::kwargs kwargs) {
+        if (ConstructedValue(self.ptr(), BoundType<T>()) != nullptr) {
+          RaiseInitialisedTwice(self.ptr());
+        }
+        init(self, *args, **kwargs);
+      },
+      // Not named "__init__": pybind11 treats a function of that name as a constructor and
+      // would skip this one too on a constructed instance.
+      pybind11::is_method(cls));
+}
+
 // The caster of a bound class T that refuses an unconstructed instance (above).
 template <typename T>
 class ConstructedCaster : public pybind11::detail::type_caster_base<T> {

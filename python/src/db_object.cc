@@ -332,6 +332,7 @@ void BindDB(py::module_& module) {
            "Waits until no flush or compaction is running or due.");
   // get and put, the hot calls, are bound without pybind11's dispatcher (fast_calls.h).
   InstallFastDBCalls(db_class);
+  RefuseSecondInit(db_class);
 }
 
 }  // namespace ziggydb::python

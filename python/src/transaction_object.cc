@@ -135,7 +135,8 @@ void TransactionObject::RollbackToSavePoint() {
 }
 
 void BindTransaction(py::module_& module) {
-  py::class_<TransactionObject>(module, "_Transaction")
+  py::class_<TransactionObject> transaction_class(module, "_Transaction");
+  transaction_class
       .def(py::init<py::object, bool, bool>(), py::arg("db"), py::arg("serializable"),
            py::arg("sync"))
       .def("get", &TransactionObject::Get, py::arg("key"), py::arg("default") = py::none(),
@@ -152,6 +153,7 @@ void BindTransaction(py::module_& module) {
       .def("rollback_to_save_point", &TransactionObject::RollbackToSavePoint,
            "Restores the writes to the last save point and removes it.")
       .def_property_readonly("ended", &TransactionObject::ended);
+  RefuseSecondInit(transaction_class);
 }
 
 }  // namespace ziggydb::python

@@ -106,6 +106,40 @@ def test_subclass_catching_the_open_error(db_path):
     _check_db_unusable(seen[0])
 
 
+def test_a_second_init_raises_and_keeps_the_object(db, tmp_path):
+    # pybind11 alone ignores a second __init__: `db` would stay open on its first directory.
+    db.put(b"k", b"v")
+    other = str(tmp_path / "other")
+    with pytest.raises(RuntimeError, match="initialised already"):
+        db.__init__(other, create_if_missing=True)
+    assert not (tmp_path / "other").exists()
+    assert db.get(b"k") == b"v"
+
+    txn = db.transaction()
+    with pytest.raises(RuntimeError, match="initialised already"):
+        txn.__init__(db)
+    txn.put(b"t", b"1")
+    txn.commit()
+    assert db.get(b"t") == b"1"
+
+    with ziggydb.BackupEngine(str(tmp_path / "backups")) as engine:
+        with pytest.raises(RuntimeError, match="initialised already"):
+            engine.__init__(str(tmp_path / "elsewhere"))
+        assert engine.create_backup(db) == 1
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_init_after_a_failed_init_may_try_again(db_path):
+    # Not initialised yet (the first __init__ failed): a second attempt is a first success.
+    db = ziggydb.DB.__new__(ziggydb.DB)
+    with pytest.raises(ziggydb.InvalidArgument):
+        db.__init__(db_path)
+    db.__init__(db_path, create_if_missing=True)
+    db.put(b"k", b"v")
+    assert db.get(b"k") == b"v"
+    db.close()
+
+
 def test_db_new_without_init():
     _check_db_unusable(ziggydb.DB.__new__(ziggydb.DB))
 
