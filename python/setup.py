@@ -78,6 +78,9 @@ class BuildEngineThenExtension(build_ext):
         compile_in_parallel(self.compiler, build_jobs())
         for extension in self.extensions:
             extension.extra_objects.append(str(library))
+            # setuptools rebuilds an extension only if a source or a `depends` file is newer than
+            # it: the engine library too, so that `make test-python` never runs a stale module.
+            extension.depends.append(str(library))
             # The engine's private dependencies, from the static library's link interface.
             extension.libraries.extend(["zstd", "lz4", "snappy", "xxhash"])
         # setuptools passes the C flags of the interpreter's build; -Wstrict-prototypes is C-only.
@@ -90,6 +93,9 @@ class BuildEngineThenExtension(build_ext):
 extension = Extension(
     "ziggydb._ziggydb",
     sources=sorted(str(p.relative_to(HERE)) for p in (HERE / "src").glob("*.cc")),
+    # A changed header rebuilds the module (setuptools then compiles every source again).
+    depends=sorted(str(p.relative_to(HERE)) for p in (HERE / "src").glob("*.h"))
+    + sorted(str(p) for p in (ROOT / "include" / "ziggydb").glob("*.h")),
     include_dirs=[str(ROOT / "include"), pybind11_include()],
     language="c++",
     extra_compile_args=["-std=c++20", "-O2", "-fvisibility=hidden", "-g0"],
