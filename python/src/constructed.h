@@ -70,7 +70,9 @@ void RefuseSecondInit(pybind11::class_<T, Options...>& cls) {
   pybind11::object init = cls.attr("__init__");
   cls.attr("__init__") = pybind11::cpp_function(
       [init](pybind11::handle self, pybind11::args args, pybind11::kwargs kwargs) {
-        if (ConstructedValue(self.ptr(), BoundType<T>()) != nullptr) {
+        // Anything but an instance of T goes on to pybind11, whose TypeError names it.
+        if (PyObject_TypeCheck(self.ptr(), BoundType<T>()->type) &&
+            ConstructedValue(self.ptr(), BoundType<T>()) != nullptr) {
           RaiseInitialisedTwice(self.ptr());
         }
         init(self, *args, **kwargs);

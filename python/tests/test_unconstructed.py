@@ -129,6 +129,14 @@ def test_a_second_init_raises_and_keeps_the_object(db, tmp_path):
     assert not (tmp_path / "elsewhere").exists()
 
 
+def test_init_of_another_type_is_a_type_error(db, tmp_path):
+    with pytest.raises(TypeError):
+        ziggydb._ziggydb._DB.__init__(None, str(tmp_path / "x"), {}, False)
+    with pytest.raises(TypeError):
+        ziggydb._ziggydb._DB.__init__(db.transaction(), str(tmp_path / "x"), {}, False)
+    assert not (tmp_path / "x").exists()
+
+
 def test_init_after_a_failed_init_may_try_again(db_path):
     # Not initialised yet (the first __init__ failed): a second attempt is a first success.
     db = ziggydb.DB.__new__(ziggydb.DB)

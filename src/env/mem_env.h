@@ -14,7 +14,7 @@
 //      does not disturb open handles. NewWritableFile on an existing name truncates that inode.
 //   4. Appended data is visible to readers at once (there is no user-space buffer to lose); it is
 //      durable once the file is synced. A name change is durable once its directory is synced.
-//   5. LockFile behaves like the POSIX Env: a second LockFile of a locked path fails with IOError
+//   5. LockFile behaves like the POSIX Env: a second LockFile of a locked path fails with Busy
 //      until UnlockFile; the lock file is created if absent.
 // Thread safety: every method may be called concurrently; one mutex guards the whole file system.
 // Every file object must be destroyed before the MemEnv that created it.

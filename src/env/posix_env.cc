@@ -230,8 +230,9 @@ Status PosixEnv::LockFile(const std::string& path, std::unique_ptr<FileLock>* lo
   for (int attempt = 0;; ++attempt) {
     fd = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     created = fd >= 0;
-    if (fd < 0 && errno == EEXIST) fd = open(path.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT && attempt < 2) continue;  // unlinked between the two opens
+    // There already (or a symbolic link): opened as before, creating it should it have gone
+    // meanwhile (not counted as ours then: at worst an empty LOCK outlives a throw).
+    if (fd < 0 && errno == EEXIST) fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
       const int err = errno;
       Locks().Erase(path);
