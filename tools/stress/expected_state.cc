@@ -14,7 +14,7 @@
 namespace ziggydb::tools::stress {
 namespace {
 
-constexpr uint64_t kMagic = 0x3153534552545a53ULL;  // "SZTRESS1" read as little-endian bytes
+constexpr uint64_t kMagic = 0x3253534552545a53ULL;  // "SZTRESS2" read as little-endian bytes
 constexpr size_t kHeaderWords = 2;
 
 Status PosixError(const std::string& what, const std::string& path) {
@@ -70,7 +70,7 @@ std::string DescribeRecord(WriteRecord r) {
 Status ExpectedState::Open(const std::string& path, uint32_t keys,
                            std::unique_ptr<ExpectedState>* result) {
   if (keys == 0) return Status::InvalidArgument("the key space must hold at least one key");
-  const size_t map_bytes = (kHeaderWords + keys) * sizeof(uint64_t);
+  const size_t map_bytes = (kHeaderWords + 2 * size_t{keys}) * sizeof(uint64_t);
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return PosixError("cannot open", path);
   struct stat st;
@@ -125,6 +125,14 @@ KeyWord ExpectedState::Load(uint32_t index) const {
 
 void ExpectedState::Store(uint32_t index, KeyWord word) {
   std::atomic_ref<uint64_t>(words()[index]).store(word.Pack(), std::memory_order_release);
+}
+
+uint64_t ExpectedState::LoadCall(uint32_t index) const {
+  return std::atomic_ref<uint64_t>(calls()[index]).load(std::memory_order_acquire);
+}
+
+void ExpectedState::StoreCall(uint32_t index, uint64_t call) {
+  std::atomic_ref<uint64_t>(calls()[index]).store(call, std::memory_order_release);
 }
 
 }  // namespace ziggydb::tools::stress

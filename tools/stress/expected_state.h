@@ -2,7 +2,11 @@
 // space, kept in a memory-mapped file so that it survives a SIGKILL of the process writing it.
 //
 // File format (host byte order; the file never leaves the machine that wrote it):
-//   u64 magic "SZTRESS1", u64 key count, then one u64 word per key.
+//   u64 magic "SZTRESS2", u64 key count, one u64 word per key, then one u64 call id per key.
+// The call id names the DB call (a Put, Delete, WriteBatch or a transaction's Commit) of the
+// key's pending write, so that after a kill the keys of one call can be checked together (a
+// batch is recovered whole or not at all); it means something only while the key's pending
+// record is set, and is stored before that record.
 // A word packs two write records, each (value id << 1) | is_put, 0 meaning "none":
 //   low 32 bits:  the latest acknowledged write of the key (0: never written, so absent);
 //   high 32 bits: the write issued but not yet acknowledged (0: none).
@@ -78,10 +82,15 @@ class ExpectedState {
   uint32_t keys() const { return keys_; }
   KeyWord Load(uint32_t index) const;
   void Store(uint32_t index, KeyWord word);
+  // The call id of the key's pending write (see the format above). Store it before the pending
+  // record it describes.
+  uint64_t LoadCall(uint32_t index) const;
+  void StoreCall(uint32_t index, uint64_t call);
 
  private:
   ExpectedState(void* map, size_t map_bytes, uint32_t keys);
   uint64_t* words() const { return static_cast<uint64_t*>(map_) + 2; }
+  uint64_t* calls() const { return words() + keys_; }
 
   void* map_;
   size_t map_bytes_;

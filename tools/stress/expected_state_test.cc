@@ -79,6 +79,8 @@ TEST_F(ExpectedStateTest, PersistsAcrossReopen) {
       EXPECT_EQ(state->Load(i).Pack(), 0u);
     state->Store(3, {MakeRecord(2, true), MakeRecord(3, false)});
     state->Store(99, {MakeRecord(9, true), 0});
+    state->StoreCall(3, 0x1234'0000'0007ULL);
+    state->StoreCall(0, 5);
   }
   std::unique_ptr<ExpectedState> state;
   ASSERT_TRUE(ExpectedState::Open(path_, 100, &state).ok());
@@ -86,6 +88,11 @@ TEST_F(ExpectedStateTest, PersistsAcrossReopen) {
   EXPECT_EQ(state->Load(3).pending, MakeRecord(3, false));
   EXPECT_EQ(state->Load(99).acked, MakeRecord(9, true));
   EXPECT_EQ(state->Load(4).Pack(), 0u);
+  // The call ids are a separate array: they do not disturb the words, nor the words them.
+  EXPECT_EQ(state->LoadCall(3), 0x1234'0000'0007ULL);
+  EXPECT_EQ(state->LoadCall(0), 5u);
+  EXPECT_EQ(state->Load(0).Pack(), 0u);
+  EXPECT_EQ(state->LoadCall(99), 0u);
 }
 
 TEST_F(ExpectedStateTest, RefusesAnotherKeyCountOrForeignFile) {
@@ -97,14 +104,14 @@ TEST_F(ExpectedStateTest, RefusesAnotherKeyCountOrForeignFile) {
   EXPECT_TRUE(ExpectedState::Open(path_, 101, &state).IsInvalidArgument());
   EXPECT_TRUE(ExpectedState::Open(path_, 0, &state).IsInvalidArgument());
   const std::string foreign = (dir_ / "foreign").string();
-  std::ofstream(foreign) << std::string(8 * 102, 'x');
+  std::ofstream(foreign) << std::string(8 * (2 + 2 * 100), 'x');  // the right size, not the magic
   EXPECT_TRUE(ExpectedState::Open(foreign, 100, &state).IsInvalidArgument());
   EXPECT_TRUE(ExpectedState::Open((dir_ / "no-such-dir" / "f").string(), 100, &state).IsIOError());
 }
 
 // A process killed while creating the file leaves it sized but without the magic: all zero.
 TEST_F(ExpectedStateTest, AFileKilledDuringCreationIsCreatedAgain) {
-  std::ofstream(path_) << std::string(8 * 102, '\0');
+  std::ofstream(path_) << std::string(8 * (2 + 2 * 100), '\0');
   std::unique_ptr<ExpectedState> state;
   ASSERT_TRUE(ExpectedState::Open(path_, 100, &state).ok());
   EXPECT_EQ(state->Load(0).Pack(), 0u);

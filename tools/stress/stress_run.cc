@@ -1,5 +1,7 @@
 #include "tools/stress/stress_run.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -8,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <fmt/core.h>
@@ -93,18 +96,23 @@ class Run {
   // set, the pending one; the pending write is then resolved into the expected state. Then one
   // scan each way must show exactly the keys expected present.
   bool VerifyAll() {
+    std::vector<std::optional<uint32_t>> found(state_->keys());
+    for (uint32_t i = 0; i < state_->keys(); ++i) {
+      if (!ReadKey(ReadOptions(), i, &found[i])) return false;
+      const KeyWord w = state_->Load(i);
+      if (!RecordMatches(w.acked, found[i]) &&
+          !(w.pending != 0 && RecordMatches(w.pending, found[i])))
+        return Mismatch(i, DescribeWord(w), found[i], "after reopen");
+    }
+    if (!CheckPendingCallsWhole(found)) return false;
     uint64_t expected_present = 0;
     for (uint32_t i = 0; i < state_->keys(); ++i) {
-      std::optional<uint32_t> found;
-      if (!ReadKey(ReadOptions(), i, &found)) return false;
       KeyWord w = state_->Load(i);
-      if (RecordMatches(w.acked, found)) {
-        w.pending = 0;
-      } else if (w.pending != 0 && RecordMatches(w.pending, found)) {
-        w.acked = w.pending;
+      if (RecordMatches(w.acked, found[i])) {
         w.pending = 0;
       } else {
-        return Mismatch(i, DescribeWord(w), found, "after reopen");
+        w.acked = w.pending;
+        w.pending = 0;
       }
       state_->Store(i, w);
       // A pending write found not applied gives its id again: in another process than the one
@@ -135,6 +143,35 @@ class Run {
       if (present != expected_present)
         return Fail(fmt::format("{} scan saw {} keys, {} expected present",
                                 forward ? "forward" : "backward", present, expected_present));
+    }
+    return true;
+  }
+
+  // After a kill: the keys whose pending writes one DB call issued (a batch, a commit) show all of
+  // those writes or none of them (a key whose acked and pending records read alike says
+  // nothing). `found[i]` is what key i holds; each already matched its acked or pending record.
+  bool CheckPendingCallsWhole(const std::vector<std::optional<uint32_t>>& found) {
+    struct Seen {
+      std::optional<uint32_t> applied, not_applied;  // a key of the call showing each
+    };
+    std::unordered_map<uint64_t, Seen> calls;
+    for (uint32_t i = 0; i < state_->keys(); ++i) {
+      const KeyWord w = state_->Load(i);
+      if (w.pending == 0) continue;
+      const bool shows_pending = RecordMatches(w.pending, found[i]);
+      if (shows_pending == RecordMatches(w.acked, found[i])) continue;  // both, so no telling
+      Seen& seen = calls[state_->LoadCall(i)];
+      (shows_pending ? seen.applied : seen.not_applied) = i;
+      if (seen.applied && seen.not_applied) {
+        return Fail(
+            fmt::format(
+                "TORN CALL after reopen: {} shows its pending {}, but {} of the same DB call still "
+                "shows {} instead of its pending {}",
+                StressKey(*seen.applied), DescribeRecord(state_->Load(*seen.applied).pending),
+                StressKey(*seen.not_applied), DescribeRecord(state_->Load(*seen.not_applied).acked),
+                DescribeRecord(state_->Load(*seen.not_applied).pending)),
+            ExitCode::kCorruption);
+      }
     }
     return true;
   }
@@ -227,11 +264,13 @@ class Run {
     }
     WriteBatch wb;
     std::vector<WriteRecord> records;
+    const uint64_t call = NextCall();
     for (uint32_t i : indexes) {
       KeyWord w = state_->Load(i);
       const bool is_put = batch ? !rng->OneIn(4) : put;
       const WriteRecord r = MakeRecord(TakeId(i), is_put);
       records.push_back(r);
+      state_->StoreCall(i, call);      // before the record it describes
       state_->Store(i, {w.acked, r});  // pending before the write is issued
       if (!is_put) PublishDelete(i, RecordId(r));
       if (is_put) {
@@ -428,7 +467,9 @@ class Run {
       return;
     }
     std::vector<uint32_t> replaced_deletes(writes.size());
+    const uint64_t call = NextCall();
     for (size_t k = 0; k < writes.size(); ++k) {
+      state_->StoreCall(writes[k], call);  // before the record it describes
       state_->Store(writes[k], {state_->Load(writes[k]).acked, records[k]});
       replaced_deletes[k] = RecordIsPut(records[k])
                                 ? newest_delete_[writes[k]].load()
@@ -679,6 +720,9 @@ class Run {
   // right after it returned OK.
   uint64_t NextTicket() { return tickets_.fetch_add(1, std::memory_order_seq_cst) + 1; }
 
+  // A new id for the DB call about to be made (its keys' pending writes record it).
+  uint64_t NextCall() { return call_base_ | (calls_.fetch_add(1, std::memory_order_relaxed) + 1); }
+
   // The cross-key check of one multi-key view (point_in_time.h): key indexes[k] showed found[k],
   // within windows[k] (already checked alone). Run after the view ended, so that the history
   // holds every write the view may show.
@@ -744,6 +788,10 @@ class Run {
   std::unique_ptr<std::atomic<uint32_t>[]> newest_delete_;
   // The global ticket counter and the tickets of each key's newest writes (point_in_time.h).
   std::atomic<uint64_t> tickets_{0};
+  // Call ids of pending writes (expected_state.h): this process's id in the high half, so that
+  // no id of another process that used the same expected state can equal one of ours.
+  const uint64_t call_base_ = uint64_t{static_cast<uint32_t>(::getpid())} << 32;
+  std::atomic<uint64_t> calls_{0};
   WriteHistory history_;
   DB* db_ = nullptr;
   std::atomic<uint64_t> checkpoint_serial_{0};

@@ -2,8 +2,8 @@
 # ctest entry of `ziggy stress` (make test): a short round of kills and power losses
 # (scripts/crash-stress.sh), kills at whitebox kill points, a 1 s run heavy on transactions,
 # checkpoints and backups, then checks that the verifier catches a backup and a DB that lost or
-# garbled an acknowledged write, and refuses a state file of another key count and op weights
-# over 1000.
+# garbled an acknowledged write, and a DB that after a kill holds one of a call's pending writes
+# but not another, and refuses a state file of another key count and op weights over 1000.
 # Usage: stress_test.sh path/to/ziggy [SECONDS (default 20)]
 set -u
 ZIGGY=${1:?usage: stress_test.sh path/to/ziggy [SECONDS]}
@@ -160,6 +160,41 @@ for bad in nan inf -1; do
   [[ $rc -eq 1 && "$err" == *"must be a number"* ]] || fail "stress --seconds $bad: exit $rc, $err"
 done
 [[ ! -e "$WORK/never" ]] || fail "a refused stress run created $WORK/never"
+
+# A torn call after a kill: the expected state says one DB call issued deletes of two present
+# keys (pending, not acknowledged: either outcome is legal per key); the DB applied only one.
+TC="$WORK/torn"
+"$ZIGGY" stress --dir "$TC" --keys 50 --seconds 1 >/dev/null 2>&1 || fail "the run for the torn call failed"
+mapfile -t present < <("$ZIGGY" scan --db "$TC/db" 2>/dev/null | cut -f 1 | head -n 2)
+if [[ ${#present[@]} -eq 2 ]]; then
+  # expected_state: u64 magic, u64 keys (50), 50 u64 words (acked | pending << 32, each record
+  # (id << 1) | is_put), then 50 u64 call ids; little-endian.
+  make_pending_deletes() {
+    local k i acked pending word
+    for k in "${present[@]}"; do
+      i=$((10#${k#s}))
+      acked=$(od -An -t u4 -j $((16 + 8 * i)) -N 4 "$TC/expected_state" | tr -d ' ')
+      pending=$((((acked >> 1) + 1) << 1)) # the next id, a delete
+      word=$(printf '%08x%08x' "$pending" "$acked")
+      # shellcheck disable=SC2059  # the format is built from hex digits
+      printf "$(echo "$word" | sed -E 's/(..)(..)(..)(..)(..)(..)(..)(..)/\\x\8\\x\7\\x\6\\x\5\\x\4\\x\3\\x\2\\x\1/')" |
+        dd of="$TC/expected_state" bs=1 seek=$((16 + 8 * i)) conv=notrunc status=none
+      printf '\x07\x00\x00\x00\x00\x00\x00\x00' |
+        dd of="$TC/expected_state" bs=1 seek=$((16 + 8 * 50 + 8 * i)) conv=notrunc status=none
+    done
+  }
+  make_pending_deletes
+  "$ZIGGY" stress --dir "$TC" --keys 50 --verify-only >/dev/null 2>&1 ||
+    fail "both deletes pending and neither applied: the verify failed"
+  make_pending_deletes # the verify settled them
+  "$ZIGGY" del --db "$TC/db" "${present[0]}" >/dev/null || fail "del ${present[0]} failed"
+  err=$("$ZIGGY" stress --dir "$TC" --keys 50 --verify-only 2>&1)
+  rc=$?
+  [[ $rc -eq 3 && "$err" == *"TORN CALL"*"${present[0]}"*"${present[1]}"* ]] ||
+    fail "a call applied to one key of two: exit $rc, $err"
+else
+  fail "the run for the torn call left fewer than two keys"
+fi
 
 if [[ $failures -ne 0 ]]; then
   echo "$failures failure(s)" >&2
