@@ -15,6 +15,8 @@ namespace ziggydb::tools::stress {
 namespace {
 
 constexpr uint64_t kMagic = 0x3253534552545a53ULL;  // "SZTRESS2" read as little-endian bytes
+// The format before call ids ("SZTRESS1": the words only), recognised to say so.
+constexpr uint64_t kMagicVersion1 = 0x3153534552545a53ULL;
 constexpr size_t kHeaderWords = 2;
 
 Status PosixError(const std::string& what, const std::string& path) {
@@ -87,7 +89,15 @@ Status ExpectedState::Open(const std::string& path, uint32_t keys,
       return s;
     }
   } else if (static_cast<uint64_t>(st.st_size) != map_bytes) {
+    uint64_t magic = 0;
+    const bool old_format = static_cast<uint64_t>(st.st_size) == (kHeaderWords + keys) * 8 &&
+                            ::pread(fd, &magic, sizeof(magic), 0) == sizeof(magic) &&
+                            magic == kMagicVersion1;
     ::close(fd);
+    if (old_format) {
+      return Status::InvalidArgument(fmt::format(
+          "{} is an expected state of an older ziggy (without call ids): start a new --dir", path));
+    }
     return Status::InvalidArgument(
         fmt::format("{} holds {} bytes, not the {} of an expected state for {} keys (another "
                     "--keys, or not a stress state file)",

@@ -109,6 +109,18 @@ TEST_F(ExpectedStateTest, RefusesAnotherKeyCountOrForeignFile) {
   EXPECT_TRUE(ExpectedState::Open((dir_ / "no-such-dir" / "f").string(), 100, &state).IsIOError());
 }
 
+// A file of the format before call ids is named as such.
+TEST_F(ExpectedStateTest, AFileOfTheOlderFormatIsNamed) {
+  std::string old(8 * (2 + 100), '\0');
+  old.replace(0, 8, "SZTRESS1");
+  old[8] = 100;  // the key count, little-endian
+  std::ofstream(path_) << old;
+  std::unique_ptr<ExpectedState> state;
+  const Status s = ExpectedState::Open(path_, 100, &state);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.ToString().find("older ziggy"), std::string::npos) << s.ToString();
+}
+
 // A process killed while creating the file leaves it sized but without the magic: all zero.
 TEST_F(ExpectedStateTest, AFileKilledDuringCreationIsCreatedAgain) {
   std::ofstream(path_) << std::string(8 * (2 + 2 * 100), '\0');

@@ -164,7 +164,8 @@ done
 # A torn call after a kill: the expected state says one DB call issued deletes of two present
 # keys (pending, not acknowledged: either outcome is legal per key); the DB applied only one.
 TC="$WORK/torn"
-"$ZIGGY" stress --dir "$TC" --keys 50 --seconds 1 >/dev/null 2>&1 || fail "the run for the torn call failed"
+"$ZIGGY" stress --dir "$TC" --keys 50 --seconds 1 --seed 47 --threads 2 >/dev/null 2>&1 ||
+  fail "the run for the torn call failed"
 mapfile -t present < <("$ZIGGY" scan --db "$TC/db" 2>/dev/null | cut -f 1 | head -n 2)
 if [[ ${#present[@]} -eq 2 ]]; then
   # expected_state: u64 magic, u64 keys (50), 50 u64 words (acked | pending << 32, each record
@@ -184,8 +185,8 @@ if [[ ${#present[@]} -eq 2 ]]; then
     done
   }
   make_pending_deletes
-  "$ZIGGY" stress --dir "$TC" --keys 50 --verify-only >/dev/null 2>&1 ||
-    fail "both deletes pending and neither applied: the verify failed"
+  err=$("$ZIGGY" stress --dir "$TC" --keys 50 --verify-only 2>&1) ||
+    fail "both deletes pending and neither applied: the verify failed: $err"
   make_pending_deletes # the verify settled them
   "$ZIGGY" del --db "$TC/db" "${present[0]}" >/dev/null || fail "del ${present[0]} failed"
   err=$("$ZIGGY" stress --dir "$TC" --keys 50 --verify-only 2>&1)
