@@ -74,6 +74,25 @@ std::vector<long> FailurePoints(long total, long dense = kDenseRuns, long sample
   return points;
 }
 
+// What a call made with this thread's n-th allocation failing did.
+struct ArmedCall {
+  Status status;         // what it returned (OK if it threw)
+  bool escaped = false;  // std::bad_alloc left the call
+  bool met = false;      // the injected failure happened
+};
+template <typename Call>
+ArmedCall CallFailingAt(long n, Call&& call) {
+  ArmedCall result;
+  ArmAllocationFailure(n);
+  try {
+    result.status = call();
+  } catch (const std::bad_alloc&) {
+    result.escaped = true;
+  }
+  result.met = DisarmAllocationFailure();
+  return result;
+}
+
 class OomTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -124,16 +143,10 @@ TEST_F(OomTest, FailedOpenReturnsAnErrorAndLeavesTheDirectoryAsItWas) {
     const std::vector<std::string> before = Listing(&env_);
     const std::string current_before = ReadAll(&env_, std::string(kDb) + "/CURRENT");
     std::unique_ptr<DB> db;
-    Status s;
-    bool escaped = false;
-    ArmAllocationFailure(n);
-    try {
-      s = DB::Open(options_, kDb, &db);
-    } catch (const std::bad_alloc&) {
-      escaped = true;
-    }
-    const bool failed = DisarmAllocationFailure();
-    ASSERT_FALSE(escaped) << "std::bad_alloc escaped DB::Open";
+    const ArmedCall call = CallFailingAt(n, [&] { return DB::Open(options_, kDb, &db); });
+    Status s = call.status;
+    const bool failed = call.met;
+    ASSERT_FALSE(call.escaped) << "std::bad_alloc escaped DB::Open";
     if (!s.ok()) {
       ++failed_opens;
       EXPECT_TRUE(failed) << s.ToString();
@@ -178,16 +191,10 @@ TEST_F(OomTest, CloseThatMeetsAnAllocationFailureStillClosesAndLosesNothing) {
     std::unique_ptr<DB> db;
     ASSERT_TRUE(DB::Open(options_, kDb, &db).ok());
     ASSERT_TRUE(db->Put(WriteOptions(), "k", "v").ok());
-    Status s;
-    bool escaped = false;
-    ArmAllocationFailure(n);
-    try {
-      s = db->Close();
-    } catch (const std::bad_alloc&) {
-      escaped = true;
-    }
-    if (DisarmAllocationFailure()) ++failures_met;
-    ASSERT_FALSE(escaped) << "std::bad_alloc escaped DB::Close";
+    const ArmedCall call = CallFailingAt(n, [&] { return db->Close(); });
+    Status s = call.status;
+    if (call.met) ++failures_met;
+    ASSERT_FALSE(call.escaped) << "std::bad_alloc escaped DB::Close";
     // An allocation failure fails Close unless only a LOG line was lost.
     EXPECT_TRUE(s.ok() || s.ToString().find("out of memory") != std::string::npos) << s.ToString();
     // Whatever Close returned, the DB is closed: calls refuse and the LOCK is free.
@@ -243,16 +250,9 @@ TEST_F(OomTest, CloseWithUnloggedAndUnsyncedWritesUnderAllocationFailure) {
     // Gone from the previous round's DB unless its Close flushed it: make it so this round too.
     ASSERT_TRUE(db->Delete(WriteOptions(), "unlogged").ok());
     write_pending(db.get());
-    Status s;
-    bool escaped = false;
-    ArmAllocationFailure(n);
-    try {
-      s = db->Close();
-    } catch (const std::bad_alloc&) {
-      escaped = true;
-    }
-    DisarmAllocationFailure();
-    ASSERT_FALSE(escaped) << "std::bad_alloc escaped DB::Close";
+    const ArmedCall call = CallFailingAt(n, [&] { return db->Close(); });
+    Status s = call.status;
+    ASSERT_FALSE(call.escaped) << "std::bad_alloc escaped DB::Close";
     EXPECT_TRUE(s.ok() || s.ToString().find("out of memory") != std::string::npos) << s.ToString();
     const bool close_failed = !s.ok();
     if (close_failed) ++failed_closes;
@@ -312,16 +312,10 @@ TEST_F(OomTest, CompactRangeThatMeetsAnAllocationFailureLosesNothing) {
     std::unique_ptr<DB> db;
     open_with_overlap(&db);
     if (::testing::Test::HasFatalFailure()) return;
-    Status s;
-    bool escaped = false;
-    ArmAllocationFailure(n);
-    try {
-      s = db->CompactRange(std::nullopt, std::nullopt);
-    } catch (const std::bad_alloc&) {
-      escaped = true;
-    }
-    DisarmAllocationFailure();
-    ASSERT_FALSE(escaped) << "std::bad_alloc escaped DB::CompactRange";
+    const ArmedCall call =
+        CallFailingAt(n, [&] { return db->CompactRange(std::nullopt, std::nullopt); });
+    Status s = call.status;
+    ASSERT_FALSE(call.escaped) << "std::bad_alloc escaped DB::CompactRange";
     if (!s.ok()) {
       ++failed;
       EXPECT_NE(s.ToString().find("out of memory"), std::string::npos) << s.ToString();
@@ -358,15 +352,9 @@ TEST_F(OomTest, CheckpointThatMeetsAnAllocationFailureLeavesNothing) {
   for (long n : FailurePoints(total)) {
     SCOPED_TRACE("allocation " + std::to_string(n) + " of " + std::to_string(total));
     const std::string dir = "/cp" + std::to_string(n);
-    bool escaped = false;
-    ArmAllocationFailure(n);
-    try {
-      s = db->CreateCheckpoint(dir);
-    } catch (const std::bad_alloc&) {
-      escaped = true;
-    }
-    DisarmAllocationFailure();
-    ASSERT_FALSE(escaped) << "std::bad_alloc escaped DB::CreateCheckpoint";
+    const ArmedCall call = CallFailingAt(n, [&] { return db->CreateCheckpoint(dir); });
+    s = call.status;
+    ASSERT_FALSE(call.escaped) << "std::bad_alloc escaped DB::CreateCheckpoint";
     if (!s.ok()) {
       ++failed;
       EXPECT_NE(s.ToString().find("out of memory"), std::string::npos) << s.ToString();

@@ -504,11 +504,11 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   bool bg_error_resumable_ GUARDED_BY(mu_) = false;  // bg_error_ came from a flush or compaction
   // The background error StopWritesOutOfMemory sets when it cannot build its own; made with the
   // DB, moved out at most once (that background error lasts until a reopen, a new DBImpl).
+  Status out_of_memory_reserve_ GUARDED_BY(mu_){Status::IOError(
+      "out of memory on the write path; the DB refuses writes until it is reopened")};
   // Set once StopWritesOutOfMemory queued its event; never cleared (that error lasts until a
   // reopen). Read without mu_ by DeliverOutOfMemoryEvents, to take mu_ only when needed.
   std::atomic<bool> out_of_memory_event_queued_{false};
-  Status out_of_memory_reserve_ GUARDED_BY(mu_){Status::IOError(
-      "out of memory on the write path; the DB refuses writes until it is reopened")};
   // Checkpoints and backups: the tables of versions_->current() hold every write up to this
   // sequence and none after it. Set by Open (recovery flushes everything) and by each flush.
   SequenceNumber flushed_sequence_ GUARDED_BY(mu_){0};
