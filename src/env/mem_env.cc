@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <utility>
 
@@ -19,12 +20,13 @@ std::string NormalizeDir(std::string dir) {
   return dir;
 }
 
-// "a/b/c" -> "a/b"; "/c" -> "/"; "c" -> "" (the relative root).
-std::string ParentDir(std::string_view path) {
+// "a/b/c" -> "a/b"; "/c" -> "/"; "c" -> "" (the relative root). A view into path (or a literal):
+// the directory scans below compare it against every name, so it allocates nothing.
+std::string_view ParentDir(std::string_view path) {
   const size_t slash = path.rfind('/');
   if (slash == std::string_view::npos) return "";
   if (slash == 0) return "/";
-  return std::string(path.substr(0, slash));
+  return path.substr(0, slash);
 }
 
 std::string BaseName(std::string_view path) {
@@ -294,11 +296,11 @@ Status MemEnv::InjectedFault(FaultOp op, std::string_view path, std::string_view
   return Status::OK();
 }
 
-bool MemEnv::DirExists(const std::string& dir) const {
+bool MemEnv::DirExists(std::string_view dir) const {
   return dir.empty() || dir == "/" || dirs_.count(dir) > 0;
 }
 
-bool MemEnv::HasChildren(const std::string& dir) const {
+bool MemEnv::HasChildren(std::string_view dir) const {
   for (const auto& [name, inode] : files_) {
     if (ParentDir(name) == dir) return true;
   }
@@ -446,10 +448,14 @@ Status MemEnv::SyncDir(const std::string& dir_arg) {
   ZIGGY_RETURN_IF_ERROR(InjectedFault(FaultOp::kSyncDir, dir, {}));
   MutexLock guard(&mu_);
   if (!DirExists(dir)) return NoSuchFile("open directory", dir);
-  std::erase_if(durable_files_,
-                [&dir](const auto& entry) { return ParentDir(entry.first) == dir; });
+  // The directory's durable names become its names now: the gone ones dropped, the rest
+  // (re)pointed at their inodes. Unchanged names keep their map nodes.
+  for (auto it = durable_files_.begin(); it != durable_files_.end();) {
+    const bool gone = ParentDir(it->first) == dir && files_.count(it->first) == 0;
+    it = gone ? durable_files_.erase(it) : std::next(it);
+  }
   for (const auto& [name, inode] : files_) {
-    if (ParentDir(name) == dir) durable_files_[name] = inode;
+    if (ParentDir(name) == dir) durable_files_.insert_or_assign(name, inode);
   }
   return Status::OK();
 }

@@ -126,15 +126,15 @@ class MemEnv : public Env, public PreallocatingEnv {
   Status OpenWritable(const std::string& path, OpenMode mode, uint64_t reserve_bytes,
                       std::unique_ptr<WritableFile>* result);
   Status Lookup(const std::string& path, std::shared_ptr<Inode>* inode) REQUIRES(mu_);
-  bool DirExists(const std::string& dir) const REQUIRES(mu_);
-  bool HasChildren(const std::string& dir) const REQUIRES(mu_);
+  bool DirExists(std::string_view dir) const REQUIRES(mu_);
+  bool HasChildren(std::string_view dir) const REQUIRES(mu_);
   void NoteSync() { sync_count_.fetch_add(1, std::memory_order_relaxed); }
 
   // Guards the names and, through the file objects (PT_GUARDED_BY), every Inode's bytes.
   mutable Mutex mu_;
   InodeMap files_ GUARDED_BY(mu_);          // the names a reader sees now
   InodeMap durable_files_ GUARDED_BY(mu_);  // the names as of each directory's last SyncDir
-  std::set<std::string> dirs_ GUARDED_BY(mu_);
+  std::set<std::string, std::less<>> dirs_ GUARDED_BY(mu_);
   std::map<std::string, uint64_t> locks_ GUARDED_BY(mu_);  // path -> lock generation
   uint64_t next_lock_generation_ GUARDED_BY(mu_) = 1;
   std::atomic<uint64_t> sync_count_{0};
