@@ -442,8 +442,10 @@ void BindIterators(py::module_& module) {
       .def("__exit__", [](IteratorObject& self, py::args) { self.ReleaseEngineResources(); });
 
   InstallFastIteratorNext(iterator);
+  RefuseSecondInit(iterator);
 
-  py::class_<RawIteratorObject>(module, "RawIterator")
+  py::class_<RawIteratorObject> raw_iterator(module, "RawIterator");
+  raw_iterator
       .def(py::init<py::object, py::handle, bool, bool>(), py::arg("db"), py::arg("source"),
            py::arg("verify_checksums"), py::arg("fill_cache"))
       .def("valid", &RawIteratorObject::Valid)
@@ -458,6 +460,7 @@ void BindIterators(py::module_& module) {
       .def("close", &RawIteratorObject::ReleaseEngineResources)
       .def("__enter__", [](py::object self) { return self; })
       .def("__exit__", [](RawIteratorObject& self, py::args) { self.ReleaseEngineResources(); });
+  RefuseSecondInit(raw_iterator);
 }
 
 }  // namespace ziggydb::python

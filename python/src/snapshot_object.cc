@@ -54,8 +54,8 @@ SnapshotObject::Use::Use(SnapshotObject* snapshot) : snapshot_(snapshot) {
 }
 
 void BindSnapshot(py::module_& module) {
-  py::class_<SnapshotObject>(module, "_Snapshot")
-      .def(py::init<py::object, std::string>(), py::arg("db"), py::arg("db_prefix"))
+  py::class_<SnapshotObject> snapshot_class(module, "_Snapshot");
+  snapshot_class.def(py::init<py::object, std::string>(), py::arg("db"), py::arg("db_prefix"))
       .def(
           "get",
           [](SnapshotObject& self, py::handle key, py::handle default_value, bool verify_checksums,
@@ -77,6 +77,7 @@ void BindSnapshot(py::module_& module) {
                              [](const SnapshotObject& self) { return py::bytes(self.db_prefix()); })
       .def("__enter__", [](py::object self) { return self; })
       .def("__exit__", [](SnapshotObject& self, py::args) { self.ReleaseEngineResources(); });
+  RefuseSecondInit(snapshot_class);
 }
 
 }  // namespace ziggydb::python

@@ -80,7 +80,8 @@ void WriteBatchObject::Exit(py::handle exception_type) {
 }
 
 void BindWriteBatch(py::module_& module) {
-  py::class_<WriteBatchObject>(module, "WriteBatch")
+  py::class_<WriteBatchObject> batch_class(module, "WriteBatch");
+  batch_class
       .def(py::init<py::object, std::string, bool, bool>(), py::arg("db"), py::arg("db_prefix"),
            py::arg("transaction"), py::arg("sync"))
       .def("put", &WriteBatchObject::Put, py::arg("key"), py::arg("value"),
@@ -95,6 +96,7 @@ void BindWriteBatch(py::module_& module) {
       .def("__exit__", [](WriteBatchObject& self, py::handle type, py::handle, py::handle) {
         self.Exit(type);
       });
+  RefuseSecondInit(batch_class);
 }
 
 }  // namespace ziggydb::python

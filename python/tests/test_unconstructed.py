@@ -129,6 +129,37 @@ def test_a_second_init_raises_and_keeps_the_object(db, tmp_path):
     assert not (tmp_path / "elsewhere").exists()
 
 
+def test_a_second_init_of_a_reader_or_batch_raises_and_keeps_it(db):
+    db.put(b"a", b"1")
+    db.put(b"b", b"2")
+    snapshot = db.snapshot()
+    db.put(b"a", b"changed")
+    with pytest.raises(RuntimeError, match="initialised already"):
+        snapshot.__init__(db, b"")
+    assert snapshot.get(b"a") == b"1"  # still the view it was made with
+
+    iterator = db.iterator()
+    assert next(iterator) == (b"a", b"changed")
+    with pytest.raises(RuntimeError, match="initialised already"):
+        iterator.__init__(db, None, b"", True, None, None, True, False, None, True, True, False,
+                          True)
+    assert list(iterator) == [(b"b", b"2")]  # same direction, same position
+
+    raw = db.raw_iterator()
+    raw.seek(b"b")
+    with pytest.raises(RuntimeError, match="initialised already"):
+        raw.__init__(db, None, False, True)
+    assert raw.key() == b"b"
+
+    batch = db.write_batch()
+    batch.put(b"c", b"3")
+    with pytest.raises(RuntimeError, match="initialised already"):
+        batch.__init__(db, b"", False, False)
+    batch.write()  # the put made before the refused __init__ is still in the batch
+    assert db.get(b"c") == b"3"
+    snapshot.close()
+
+
 def test_init_of_another_type_is_a_type_error(db, tmp_path):
     with pytest.raises(TypeError):
         ziggydb._ziggydb._DB.__init__(None, str(tmp_path / "x"), {}, False)
