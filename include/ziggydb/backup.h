@@ -97,15 +97,17 @@ class BackupEngine {
   // Re-reads every file of backup `id` and checks its size and checksum. NotFound if there is
   // no such backup; Corruption naming the first bad file.
   virtual Status VerifyBackup(uint32_t id) = 0;
-  // Restores backup `id` into db_dir, checking every file as it is copied. The restored DB is
-  // built in db_dir/RESTORE-STAGING; only once it is whole and durable does it replace what db_dir
-  // held, behind a RESTORE-IN-PROGRESS marker that DB::Open refuses and that the next restore to
-  // db_dir recognises and starts over from; CURRENT is written and the marker removed last. A
-  // failure before that swap (a bad backup file, an archive that does not reach to_sequence, a
-  // full disk) leaves a DB db_dir held as it was and removes the staging directory; a failure
-  // during it, or into a db_dir that held no DB, removes db_dir. Refuses (InvalidArgument) a
-  // db_dir that holds a DB unless options.overwrite, or anything else, and (Busy) a DB that is
-  // open.
+  // Restores backup `id` into db_dir, checking every file as it is copied. db_dir is created if
+  // missing, never replaced (its owner and mode stay), and its LOCK is held for the whole call,
+  // so no DB opens there meanwhile. The restored DB is built in db_dir/RESTORE-STAGING; only once
+  // it is whole and durable does it replace what db_dir held, behind a RESTORE-IN-PROGRESS marker
+  // that DB::Open refuses and that the next restore to db_dir recognises (while CURRENT is
+  // absent) and starts over from; CURRENT is written and the marker removed last. A failure
+  // before that swap (a bad backup file, an archive that does not reach to_sequence, a full
+  // disk) leaves a DB db_dir held as it was and removes the staging directory; a failure during
+  // it, or into a db_dir that held no DB, empties db_dir (and removes it if this call created
+  // it). Refuses (InvalidArgument) a db_dir that holds a DB unless options.overwrite, or anything
+  // else, and (Busy) a DB that is open.
   virtual Status RestoreDBFromBackup(uint32_t id, const std::string& db_dir,
                                      const RestoreOptions& options = {}) = 0;
   // Deletes backup `id` and the files no other backup lists. NotFound if there is none.

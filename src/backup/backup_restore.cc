@@ -44,6 +44,24 @@ constexpr const char* kRestoreMarker = "RESTORE-IN-PROGRESS";
 // leaves a DB already there untouched, and the swap is renames within one file system.
 constexpr const char* kRestoreStaging = "RESTORE-STAGING";
 
+bool IsFileOfType(std::string_view name, FileType type) {
+  FileNumber number{};
+  FileType parsed{};
+  return ParseFileName(name, &number, &parsed) && parsed == type;
+}
+
+// Removes every file in dir (but LOCK if keep_lock), and syncs dir; errors are ignored (for
+// clean-up after a failure).
+void RemoveFilesIn(Env* env, const std::string& dir, bool keep_lock) {
+  std::vector<std::string> names;
+  if (!env->GetChildren(dir, &names).ok()) return;
+  for (const std::string& name : names) {
+    if (keep_lock && IsFileOfType(name, FileType::kLockFile)) continue;
+    env->RemoveFile(dir + "/" + name).PermitUncheckedError();
+  }
+  env->SyncDir(dir).PermitUncheckedError();
+}
+
 std::string WithoutTrailingSlashes(std::string path) {
   while (path.size() > 1 && path.back() == '/')
     path.pop_back();
@@ -94,27 +112,27 @@ Status BackupEngineImpl::CheckRestoreTarget(const std::string& db_dir, bool over
                                             bool* holds_db) const {
   *holds_db = false;
   std::vector<std::string> names;
-  Status s = env_->GetChildren(db_dir, &names);
-  if (s.IsNotFound()) return Status::OK();
-  ZIGGY_RETURN_IF_ERROR(s);
-  // A restore that was interrupted during its swap is redone from scratch.
-  for (const std::string& name : names)
-    if (name == kRestoreMarker) return Status::OK();
+  ZIGGY_RETURN_IF_ERROR(env_->GetChildren(db_dir, &names));
+  const bool has_marker = std::find(names.begin(), names.end(), kRestoreMarker) != names.end();
+  const bool has_current = std::any_of(names.begin(), names.end(), [](const std::string& name) {
+    return IsFileOfType(name, FileType::kCurrentFile);
+  });
+  // A restore interrupted during its swap (the marker, and CURRENT gone) left no whole DB: it is
+  // redone from scratch. With CURRENT there, the swap had finished: the DB is whole (and may
+  // have been used since) and is refused or replaced as any DB.
+  if (has_marker && !has_current) return Status::OK();
   for (const std::string& name : names) {
-    if (name == kRestoreStaging) continue;  // an interrupted build: removed, a DB beside it kept
+    // Ours: an interrupted build (removed; a DB beside it kept), a finished swap's marker, and
+    // the LOCK this restore holds (which alone is no DB).
+    if (name == kRestoreStaging || name == kRestoreMarker ||
+        IsFileOfType(name, FileType::kLockFile)) {
+      continue;
+    }
     FileNumber number{};
     FileType type{};
     if (!ParseFileName(name, &number, &type)) {
       return Status::InvalidArgument(
           "restore target is not empty and holds no DB (it holds " + name + ")", db_dir);
-    }
-    if (type == FileType::kLockFile) {
-      // An open DB holds its LOCK: taking it tells (and it is released at once).
-      std::unique_ptr<FileLock> lock;
-      Status locked = env_->LockFile(db_dir + "/" + name, &lock);
-      if (locked.IsBusy()) return Status::Busy("restore target is an open DB", db_dir);
-      ZIGGY_RETURN_IF_ERROR(locked);
-      ZIGGY_RETURN_IF_ERROR(env_->UnlockFile(std::move(lock)));
     }
     *holds_db = true;
   }
@@ -189,7 +207,8 @@ Status BackupEngineImpl::SwapInRestoredDb(const BackupMeta& meta, const std::str
   std::vector<std::string> names;
   ZIGGY_RETURN_IF_ERROR(env_->GetChildren(db_dir, &names));
   for (const std::string& name : names) {
-    if (name != kRestoreMarker && name != kRestoreStaging) {
+    if (name != kRestoreMarker && name != kRestoreStaging &&
+        !IsFileOfType(name, FileType::kLockFile)) {
       ZIGGY_RETURN_IF_ERROR(env_->RemoveFile(db_dir + "/" + name));
     }
   }
@@ -221,30 +240,51 @@ Status BackupEngineImpl::RestoreDBFromBackup(uint32_t id, const std::string& db_
   }
   const std::string db_dir = WithoutTrailingSlashes(db_dir_arg);
   if (db_dir.empty()) return Status::InvalidArgument("restore target is empty");
-  bool holds_db = false;
-  ZIGGY_RETURN_IF_ERROR(CheckRestoreTarget(db_dir, options.overwrite, &holds_db));
-  const std::string staging = db_dir + "/" + kRestoreStaging;
-  // What an interrupted restore left goes; a DB stays until the restored one is built.
-  ZIGGY_RETURN_IF_ERROR(RemoveFlatDir(env_, staging));
-  if (!holds_db) {
-    ZIGGY_RETURN_IF_ERROR(RemoveFlatDir(env_, db_dir));
+  // The target directory is created if missing, never replaced: its owner, mode and place (a
+  // mount point, say) stay the user's.
+  const bool created_dir = !env_->FileExists(db_dir);
+  if (created_dir) {
     ZIGGY_RETURN_IF_ERROR(env_->CreateDir(db_dir));
     ZIGGY_RETURN_IF_ERROR(env_->SyncDir(ParentDirectory(db_dir)));
   }
-  ZIGGY_RETURN_IF_ERROR(env_->CreateDir(staging));
-  ZIGGY_RETURN_IF_ERROR(env_->SyncDir(db_dir));
+  // The DB's own LOCK, held until the restored DB is whole: no DB opens there meanwhile (an open
+  // one makes this Busy), so none can be running on files the swap removes.
+  const std::string lock_path = LockFileName(db_dir);
+  const bool lock_existed = !created_dir && env_->FileExists(lock_path);
+  std::unique_ptr<FileLock> lock;
+  Status s = env_->LockFile(lock_path, &lock);
+  if (s.IsBusy()) s = Status::Busy("restore target is an open DB", db_dir);
+  bool holds_db = false;
+  if (s.ok()) s = CheckRestoreTarget(db_dir, options.overwrite, &holds_db);
+  const bool target_accepted = s.ok();
+  const std::string staging = db_dir + "/" + kRestoreStaging;
   bool old_db_gone = false;
-  Status s = BuildRestoredDb(meta, staging, options);
-  if (s.ok()) s = SwapInRestoredDb(meta, staging, db_dir, &old_db_gone);
-  if (!s.ok()) {
-    // A failure leaves no restored DB behind; a DB that was there stays unless the swap began.
+  if (target_accepted) {
+    // What an interrupted restore left goes; a DB stays until the restored one is built.
+    s = RemoveFlatDir(env_, staging);
+    if (s.ok()) s = env_->CreateDir(staging);
+    if (s.ok()) s = env_->SyncDir(db_dir);
+    if (s.ok()) s = BuildRestoredDb(meta, staging, options);
+    if (s.ok()) s = SwapInRestoredDb(meta, staging, db_dir, &old_db_gone);
+  }
+  if (!s.ok() && target_accepted) {
+    // No restored DB is left behind; a DB that was there stays unless the swap began. The
+    // directory itself stays unless this call created it.
     RemoveFlatDir(env_, staging).PermitUncheckedError();
     if (holds_db && !old_db_gone) {
       env_->SyncDir(db_dir).PermitUncheckedError();
     } else {
-      RemoveFlatDir(env_, db_dir).PermitUncheckedError();
+      RemoveFilesIn(env_, db_dir, /*keep_lock=*/lock_existed);
     }
+  } else if (!s.ok() && lock != nullptr && !lock_existed) {
+    // A refused target: only the LOCK this call made goes (removed while still held).
+    env_->RemoveFile(lock_path).PermitUncheckedError();
   }
+  if (lock != nullptr) {
+    Status unlocked = env_->UnlockFile(std::move(lock));
+    if (s.ok()) s = unlocked;
+  }
+  if (!s.ok() && created_dir) RemoveFlatDir(env_, db_dir).PermitUncheckedError();
   return s;
 }
 

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <map>
 #include <memory>
@@ -397,6 +399,114 @@ TEST_F(BackupTest, RestoreRefusesADbOrAnOpenOneUnlessOverwriting) {
   ASSERT_TRUE(engine_->RestoreDBFromBackup(id, "/empty/").ok());  // a trailing slash is fine
   EXPECT_EQ(ReadDb("/empty"), (Model{{"a", "backed-up"}}));
   EXPECT_TRUE(engine_->RestoreDBFromBackup(7, "/x").IsNotFound());
+}
+
+// The target's LOCK is held from the check to the end: a DB cannot open there while the restore
+// copies (it would run on files the swap then removes).
+TEST_F(BackupTest, ARestoreHoldsItsTargetsLockUntilTheDbIsWhole) {
+  OpenDb();
+  OpenEngine();
+  ASSERT_TRUE(db_->Put(WriteOptions(), "a", "backed-up").ok());
+  uint32_t id = 0;
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  ASSERT_TRUE(db_->Close().ok());
+  db_.reset();
+  std::vector<Status> opens;
+  std::string target;
+  backup_options_.progress = [&](uint64_t, uint64_t) {
+    std::unique_ptr<DB> other;
+    opens.push_back(DB::Open(options_, target, &other));
+    if (other != nullptr) other->Close().PermitUncheckedError();
+  };
+  OpenEngine();
+  RestoreOptions overwrite;
+  overwrite.overwrite = true;
+  for (const char* dir : {kDbDir, "/fresh"}) {
+    target = dir;
+    opens.clear();
+    EXPECT_EQ(Restore(id, dir, overwrite), (Model{{"a", "backed-up"}})) << dir;
+    ASSERT_FALSE(opens.empty());
+    // Busy on the lock; in a new target, Open may refuse the staging directory first.
+    for (const Status& s : opens) {
+      EXPECT_TRUE(s.IsBusy() || (dir != kDbDir && s.IsInvalidArgument()))
+          << dir << ": " << s.ToString();
+    }
+  }
+}
+
+// A marker left by a finished restore (its unlink not yet durable at a crash) beside CURRENT: the
+// DB is whole and may have been used since; the next restore treats it as any DB.
+TEST_F(BackupTest, AStaleRestoreMarkerBesideCurrentIsAnyDb) {
+  OpenDb();
+  OpenEngine();
+  ASSERT_TRUE(db_->Put(WriteOptions(), "a", "backed-up").ok());
+  uint32_t id = 0;
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  EXPECT_EQ(Restore(id, "/restored"), (Model{{"a", "backed-up"}}));
+  std::unique_ptr<WritableFile> marker;
+  ASSERT_TRUE(env_.NewWritableFile("/restored/RESTORE-IN-PROGRESS", &marker).ok());
+  ASSERT_TRUE(marker->Close().ok());
+  {
+    std::unique_ptr<DB> used;
+    ASSERT_TRUE(DB::Open(options_, "/restored", &used).ok());
+    ASSERT_TRUE(used->Put(WriteOptions(), "b", "since").ok());
+    RestoreOptions overwrite;
+    overwrite.overwrite = true;
+    Status s = engine_->RestoreDBFromBackup(id, "/restored", overwrite);
+    EXPECT_TRUE(s.IsBusy()) << s.ToString();
+    ASSERT_TRUE(used->Close().ok());
+  }
+  Status s = engine_->RestoreDBFromBackup(id, "/restored");
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_EQ(ReadDb("/restored"), (Model{{"a", "backed-up"}, {"b", "since"}}));
+}
+
+// A restore into a directory that exists keeps it (its inode and mode: a mount point, a private
+// directory), whether it succeeds or fails; a directory it created goes when it fails.
+TEST(BackupPosixTest, ARestoreKeepsAnExistingTargetDirectory) {
+  TempDir tmp;
+  Options options;
+  options.create_if_missing = true;
+  const std::string db_dir = tmp.path() + "/db";
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, db_dir, &db).ok());
+  ASSERT_TRUE(db->Put(WriteOptions(), "a", "1").ok());
+  BackupEngineOptions backup_options;
+  bool stop = false;
+  backup_options.stop_requested = [&stop] { return stop; };
+  std::unique_ptr<BackupEngine> engine;
+  ASSERT_TRUE(BackupEngine::Open(tmp.path() + "/backup", backup_options, &engine).ok());
+  uint32_t id = 0;
+  ASSERT_TRUE(engine->CreateNewBackup(db.get(), true, &id).ok());
+  ASSERT_TRUE(db->Close().ok());
+
+  const std::string target = tmp.path() + "/target";
+  ASSERT_EQ(mkdir(target.c_str(), 0700), 0);
+  struct stat before {};
+  ASSERT_EQ(stat(target.c_str(), &before), 0);
+  stop = true;
+  EXPECT_TRUE(engine->RestoreDBFromBackup(id, target).IsBusy());
+  struct stat after {};
+  ASSERT_EQ(stat(target.c_str(), &after), 0) << "a failed restore removed the directory";
+  EXPECT_EQ(after.st_ino, before.st_ino);
+  std::vector<std::string> names;
+  ASSERT_TRUE(Env::Default()->GetChildren(target, &names).ok());
+  EXPECT_TRUE(names.empty()) << names.front();
+
+  stop = false;
+  ASSERT_TRUE(engine->RestoreDBFromBackup(id, target).ok());
+  ASSERT_EQ(stat(target.c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino);
+  EXPECT_EQ(after.st_mode & 0777, 0700u);
+  ASSERT_TRUE(DB::Open(Options(), target, &db).ok());
+  std::string value;
+  EXPECT_TRUE(db->Get(ReadOptions(), "a", &value).ok());
+  EXPECT_EQ(value, "1");
+  ASSERT_TRUE(db->Close().ok());
+
+  stop = true;
+  EXPECT_TRUE(engine->RestoreDBFromBackup(id, tmp.path() + "/new").IsBusy());
+  EXPECT_FALSE(Env::Default()->FileExists(tmp.path() + "/new"));
 }
 
 // A restore over a DB that fails before its swap (a corrupt backup file; a point-in-time target
