@@ -79,7 +79,9 @@ struct RestoreOptions {
 class BackupEngine {
  public:
   // Opens (creating if needed) the backup directory, takes its LOCK and removes leftovers of
-  // interrupted operations.
+  // interrupted operations. An existing directory must be a backup directory or empty
+  // (InvalidArgument otherwise: its files are not touched); a failed Open of a new directory
+  // removes it.
   static Status Open(const std::string& backup_dir, const BackupEngineOptions& options,
                      std::unique_ptr<BackupEngine>* engine);
 

@@ -69,14 +69,42 @@ BackupEngineImpl::~BackupEngineImpl() {
 
 Status BackupEngineImpl::Init() {
   const bool existed = env_->FileExists(dir_);
+  if (existed) ZIGGY_RETURN_IF_ERROR(CheckIsBackupDir());
   ZIGGY_RETURN_IF_ERROR(env_->CreateDir(dir_));
-  if (!existed) ZIGGY_RETURN_IF_ERROR(env_->SyncDir(ParentDirectory(dir_)));
-  ZIGGY_RETURN_IF_ERROR(env_->LockFile(dir_ + "/LOCK", &lock_));
+  Status s = existed ? Status::OK() : env_->SyncDir(ParentDirectory(dir_));
+  if (s.ok()) s = env_->LockFile(dir_ + "/LOCK", &lock_);
   for (const char* sub : {"meta", "shared", "private"})
-    ZIGGY_RETURN_IF_ERROR(env_->CreateDir(Path(sub)));
-  ZIGGY_RETURN_IF_ERROR(env_->SyncDir(dir_));
-  ZIGGY_RETURN_IF_ERROR(LoadMetas());
-  return CollectGarbage();
+    if (s.ok()) s = env_->CreateDir(Path(sub));
+  if (s.ok()) s = env_->SyncDir(dir_);
+  if (s.ok()) s = LoadMetas();
+  if (s.ok()) s = CollectGarbage();
+  if (!s.ok() && !existed) {
+    // Nothing of a directory this call created stays (it holds no backup yet).
+    for (const char* sub : {"meta", "shared", "private"})
+      env_->RemoveDir(Path(sub)).PermitUncheckedError();
+    if (lock_ != nullptr) {
+      env_->RemoveFile(dir_ + "/LOCK").PermitUncheckedError();
+      env_->UnlockFile(std::move(lock_)).PermitUncheckedError();
+    }
+    env_->RemoveDir(dir_).PermitUncheckedError();
+  }
+  return s;
+}
+
+Status BackupEngineImpl::CheckIsBackupDir() const {
+  std::vector<std::string> names;
+  ZIGGY_RETURN_IF_ERROR(env_->GetChildren(dir_, &names));
+  // A backup directory holds meta/ from its first Open on; before it, at most the LOCK that Open
+  // takes first. Anything else is someone's files, which the clean-up of leftovers would delete.
+  const bool has_meta = std::find(names.begin(), names.end(), "meta") != names.end();
+  for (const std::string& name : names) {
+    if (!has_meta && name != "LOCK") {
+      return Status::InvalidArgument(
+          "not a backup directory: it holds " + name + " and no meta/ (give an empty or new one)",
+          dir_);
+    }
+  }
+  return Status::OK();
 }
 
 Status BackupEngineImpl::LoadMetas() {
@@ -154,11 +182,15 @@ Status BackupEngineImpl::CreateNewBackup(DB* db, bool flush_first, uint32_t* id)
   bool keep_files = false;
   Status s = WriteBackup(files, &meta, &keep_files);
   if (!s.ok()) {
-    // What this attempt added: its private directory, and shared files no backup lists.
-    if (!keep_files) {
-      RemoveFlatDir(env_, Path(PrivateDir(meta.id))).PermitUncheckedError();
-      CollectGarbage().PermitUncheckedError();
+    if (keep_files) {
+      // Its metadata may be on disk (whole, as are the files it lists): listed, as the next Open
+      // would list it, so that no clean-up removes those files and no backup reuses its id.
+      backups_[meta.id] = std::move(meta);
+      return s;
     }
+    // What this attempt added: its private directory, and shared files no backup lists.
+    RemoveFlatDir(env_, Path(PrivateDir(meta.id))).PermitUncheckedError();
+    CollectGarbage().PermitUncheckedError();
     return s;
   }
   *id = meta.id;
@@ -279,7 +311,8 @@ Status BackupEngineImpl::WriteMetaFile(const BackupMeta& meta, bool* keep_files)
   Status synced = env_->SyncDir(Path("meta"));
   if (synced.ok()) return synced;
   // The rename may reach the disk anyway: withdraw the metadata, or, if that fails too, keep
-  // every file it lists (the caller then removes nothing; the next Open lists the backup).
+  // every file it lists (the caller then removes nothing and lists the backup, as the next Open
+  // does).
   Status withdrawn = env_->RemoveFile(final_path);
   if (withdrawn.ok()) withdrawn = env_->SyncDir(Path("meta"));
   *keep_files = !withdrawn.ok();

@@ -29,7 +29,8 @@ class BackupEngineImpl final : public BackupEngine {
   BackupEngineImpl(std::string backup_dir, const BackupEngineOptions& options);
   ~BackupEngineImpl() override;
 
-  // Creates the directories, takes LOCK, loads the metadata and removes leftovers.
+  // Creates the directories, takes LOCK, loads the metadata and removes leftovers. Refuses an
+  // existing directory that is not a backup directory; a failure removes what it created.
   [[nodiscard]] Status Init();
 
   Status CreateNewBackup(DB* db, bool flush_first, uint32_t* id) override;
@@ -41,6 +42,8 @@ class BackupEngineImpl final : public BackupEngine {
   Status PurgeOldBackups(uint32_t keep) override;
 
  private:
+  // InvalidArgument unless dir_ (which exists) is a backup directory or empty.
+  [[nodiscard]] Status CheckIsBackupDir() const;
   // ---- backup_engine.cc ----
   [[nodiscard]] Status LoadMetas();
   // Removes temporary files, private directories of no listed backup and (unless a metadata

@@ -590,6 +590,35 @@ TEST_F(BackupTest, OpenRemovesLeftoversAndASecondOpenerIsBusy) {
   ASSERT_TRUE(engine_->VerifyBackup(id).ok());
 }
 
+// Open refuses a directory of someone else's files (its clean-up of leftovers would delete them),
+// and a failed Open of a new directory leaves nothing.
+TEST_F(BackupTest, OpenRefusesAForeignDirectoryAndAFailedOpenLeavesNothing) {
+  for (const char* path : {"/mine/notes.txt", "/mine/shared/notes.txt"}) {
+    ASSERT_TRUE(env_.CreateDir("/mine").ok());
+    ASSERT_TRUE(env_.CreateDir("/mine/shared").ok());
+    std::unique_ptr<WritableFile> file;
+    ASSERT_TRUE(env_.NewWritableFile(path, &file).ok());
+    ASSERT_TRUE(file->Close().ok());
+  }
+  std::unique_ptr<BackupEngine> engine;
+  Status s = BackupEngine::Open("/mine", backup_options_, &engine);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_EQ(Children("/mine"), (std::set<std::string>{"notes.txt", "shared"}));
+  EXPECT_EQ(Children("/mine/shared"), (std::set<std::string>{"notes.txt"}));
+  ASSERT_TRUE(env_.CreateDir("/empty").ok());
+  ASSERT_TRUE(BackupEngine::Open("/empty", backup_options_, &engine).ok());
+  engine.reset();
+  ASSERT_TRUE(BackupEngine::Open("/empty", backup_options_, &engine).ok());  // a backup dir now
+  engine.reset();
+
+  for (FaultOp op : {FaultOp::kCreate, FaultOp::kSyncDir}) {
+    env_.InjectError(op, "/new", FaultInjectionEnv::kPersistent);
+    EXPECT_FALSE(BackupEngine::Open("/new", backup_options_, &engine).ok()) << FaultOpName(op);
+    env_.ClearErrors();
+    EXPECT_FALSE(env_.FileExists("/new")) << FaultOpName(op);
+  }
+}
+
 TEST_F(BackupTest, AFailedBackupLeavesNothingAndPowerLossKeepsEarlierBackups) {
   Random rnd(TestSeed());
   OpenDb();
@@ -623,6 +652,13 @@ TEST_F(BackupTest, AFailedBackupLeavesNothingAndPowerLossKeepsEarlierBackups) {
   env_.InjectError(FaultOp::kRemove, meta_dir, FaultInjectionEnv::kPersistent);
   EXPECT_FALSE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
   env_.ClearErrors();
+  // Listed at once, as the next Open lists it: a later clean-up (here a failed backup's) keeps
+  // its files.
+  ASSERT_EQ(engine_->GetBackupInfo().size(), 2u);
+  env_.InjectError(FaultOp::kSync, std::string(kBackupDir) + "/private/");
+  EXPECT_FALSE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  env_.ClearErrors();
+  ASSERT_TRUE(engine_->VerifyBackup(engine_->GetBackupInfo().back().id).ok());
   OpenEngine();
   ASSERT_EQ(engine_->GetBackupInfo().size(), 2u);
   ASSERT_TRUE(engine_->VerifyBackup(engine_->GetBackupInfo().back().id).ok());
