@@ -101,6 +101,22 @@ expect_rc 0 "$ZIGGY" backup list --backup-dir "$WORK/ten" --json
 [[ $(grep -c '"id"' <<<"$OUT") -eq 9 ]] || fail "--id 010 deleted other than backup 10: $OUT"
 expect_contains "$OUT" '"id": 8'
 
+# Unreadable metadata of the newest backup is never hidden: list and verify exit 3 naming it,
+# restore without --id fails on it rather than restoring an older backup, delete removes it.
+truncate -s 20 "$WORK/ten/meta/9"
+expect_rc 3 "$ZIGGY" backup list --backup-dir "$WORK/ten"
+expect_contains "$ERR" "backup 9 has unreadable metadata"
+expect_rc 3 "$ZIGGY" backup verify --backup-dir "$WORK/ten"
+expect_contains "$OUT" "backup 8: OK"
+expect_contains "$ERR" "meta/9"
+expect_rc 3 "$ZIGGY" restore --backup-dir "$WORK/ten" --to "$WORK/r8"
+expect_contains "$ERR" "backup 9"
+[[ -e "$WORK/r8" ]] && fail "a refused restore left $WORK/r8"
+expect_rc 0 "$ZIGGY" backup delete --backup-dir "$WORK/ten" --id 9
+expect_rc 0 "$ZIGGY" backup list --backup-dir "$WORK/ten"
+expect_rc 0 "$ZIGGY" restore --backup-dir "$WORK/ten" --to "$WORK/r8"
+expect_contains "$OUT" "restored backup 8"
+
 # Point-in-time restore: every command that writes keeps the log archive (--wal-archive-dir);
 # the restore replays it up to the sequence asked for. The archive bounds need the directory.
 DBA="$WORK/db-pit"

@@ -1,6 +1,7 @@
 // backup create|list|verify|delete|purge and restore: the BackupEngine (ziggydb/backup.h) from
 // the command line. Copying and checking show a progress bar on a terminal; Ctrl-C stops them at
 // a clean point (exit 130), leaving the backups listed before as they were.
+#include <algorithm>
 #include <cstdint>
 #include <ctime>
 #include <limits>
@@ -58,6 +59,27 @@ class EngineProgress {
   std::unique_ptr<ProgressBar> bar_;
   uint64_t last_ = 0;
 };
+
+// Every backup's id, ascending: the listed ones and those whose metadata is unreadable.
+std::vector<uint32_t> AllIds(const BackupEngine& engine) {
+  std::vector<uint32_t> ids = engine.GetCorruptedBackups();
+  for (const BackupInfo& info : engine.GetBackupInfo())
+    ids.push_back(info.id);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+// Names on stderr each backup whose metadata is unreadable: exit 3 if there is one.
+ExitCode ReportCorrupted(const std::string& command, const BackupEngine& engine) {
+  const std::vector<uint32_t> corrupted = engine.GetCorruptedBackups();
+  for (uint32_t id : corrupted) {
+    fmt::print(stderr,
+               "{}: backup {} has unreadable metadata (`ziggy backup verify --id {}` names it, "
+               "`ziggy backup delete --id {}` removes the backup)\n",
+               command, id, id, id);
+  }
+  return corrupted.empty() ? ExitCode::kOk : ExitCode::kCorruption;
+}
 
 // Opens the engine with a progress bar and Ctrl-C polling. Commands other than create refuse a
 // backup directory that does not exist (rather than making an empty one).
@@ -139,15 +161,15 @@ ExitCode RunList(const BackupArgs& args) {
                       {"file_count", info.file_count}});
     }
     fmt::print("{}\n", list.dump(2));
-    return ExitCode::kOk;
+  } else {
+    fmt::print("{:>5}  {:<20}  {:>14}  {:>16}  {:>6}\n", "id", "time (UTC)", "sequence", "bytes",
+               "files");
+    for (const BackupInfo& info : infos) {
+      fmt::print("{:>5}  {:<20}  {:>14}  {:>16}  {:>6}\n", info.id, UtcTime(info.timestamp_seconds),
+                 info.sequence, WithCommas(info.size_bytes), info.file_count);
+    }
   }
-  fmt::print("{:>5}  {:<20}  {:>14}  {:>16}  {:>6}\n", "id", "time (UTC)", "sequence", "bytes",
-             "files");
-  for (const BackupInfo& info : infos) {
-    fmt::print("{:>5}  {:<20}  {:>14}  {:>16}  {:>6}\n", info.id, UtcTime(info.timestamp_seconds),
-               info.sequence, WithCommas(info.size_bytes), info.file_count);
-  }
-  return ExitCode::kOk;
+  return ReportCorrupted("backup list", *engine);
 }
 
 ExitCode RunVerify(const BackupArgs& args) {
@@ -161,8 +183,7 @@ ExitCode RunVerify(const BackupArgs& args) {
   if (args.id) {
     ids.push_back(*args.id);
   } else {
-    for (const BackupInfo& info : engine->GetBackupInfo())
-      ids.push_back(info.id);
+    ids = AllIds(*engine);
   }
   // Every backup is checked; the exit code is the worst failure's.
   ExitCode result = ExitCode::kOk;
@@ -214,11 +235,13 @@ ExitCode RunRestore(const BackupArgs& args) {
   if (Status s = OpenEngine("restore", args, false, &progress, &engine); !s.ok()) {
     return ExitCodeFor(s);
   }
-  const std::vector<BackupInfo> infos = engine->GetBackupInfo();
-  if (!args.id && infos.empty()) {
+  const std::vector<uint32_t> ids = AllIds(*engine);
+  if (!args.id && ids.empty()) {
     return ReportError("restore", args.backup_dir, Status::NotFound("no backups"));
   }
-  const uint32_t id = args.id ? *args.id : infos.back().id;
+  // Without --id, the newest backup even if its metadata is unreadable: that fails (exit 3)
+  // rather than quietly restoring an older one.
+  const uint32_t id = args.id ? *args.id : ids.back();
   RestoreOptions options;
   options.to_sequence = args.to_sequence;
   options.overwrite = args.overwrite;

@@ -96,6 +96,11 @@ class BackupEngine {
   virtual Status CreateNewBackup(DB* db, bool flush_first, uint32_t* id) = 0;
   // Every backup, by id ascending.
   virtual std::vector<BackupInfo> GetBackupInfo() const = 0;
+  // The ids, ascending, of backups whose metadata Open found but could not read (truncated,
+  // failing its checksum): not in GetBackupInfo; VerifyBackup and RestoreDBFromBackup fail on
+  // them with Corruption, DeleteBackup removes them. While any remains, no shared file is
+  // removed (its metadata may list it).
+  virtual std::vector<uint32_t> GetCorruptedBackups() const = 0;
   // Re-reads every file of backup `id` and checks its size and checksum. NotFound if there is
   // no such backup; Corruption naming the first bad file.
   virtual Status VerifyBackup(uint32_t id) = 0;
@@ -112,7 +117,8 @@ class BackupEngine {
   // else, and (Busy) a DB that is open.
   virtual Status RestoreDBFromBackup(uint32_t id, const std::string& db_dir,
                                      const RestoreOptions& options = {}) = 0;
-  // Deletes backup `id` and the files no other backup lists. NotFound if there is none.
+  // Deletes backup `id` (a corrupted one too) and the files no other backup lists. NotFound if
+  // there is none.
   virtual Status DeleteBackup(uint32_t id) = 0;
   // Deletes the oldest backups until at most `keep` remain.
   virtual Status PurgeOldBackups(uint32_t keep) = 0;

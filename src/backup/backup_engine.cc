@@ -334,13 +334,18 @@ std::vector<BackupInfo> BackupEngineImpl::GetBackupInfo() const {
   return infos;
 }
 
+std::vector<uint32_t> BackupEngineImpl::GetCorruptedBackups() const {
+  return {unreadable_ids_.begin(), unreadable_ids_.end()};
+}
+
 Status BackupEngineImpl::DeleteBackup(uint32_t id) {
-  if (!backups_.contains(id)) {
+  if (!backups_.contains(id) && !unreadable_ids_.contains(id)) {
     return Status::NotFound("no backup " + std::to_string(id), dir_);
   }
   // Gone from the list once its metadata is; the files follow (or the next Open removes them).
   ZIGGY_RETURN_IF_ERROR(env_->RemoveFile(Path(MetaPath(id))));
   backups_.erase(id);
+  unreadable_ids_.erase(id);
   ZIGGY_RETURN_IF_ERROR(env_->SyncDir(Path("meta")));
   return CollectGarbage();
 }

@@ -35,6 +35,7 @@ class BackupEngineImpl final : public BackupEngine {
 
   Status CreateNewBackup(DB* db, bool flush_first, uint32_t* id) override;
   std::vector<BackupInfo> GetBackupInfo() const override;
+  std::vector<uint32_t> GetCorruptedBackups() const override;
   Status VerifyBackup(uint32_t id) override;
   Status RestoreDBFromBackup(uint32_t id, const std::string& db_dir,
                              const RestoreOptions& options) override;

@@ -363,11 +363,25 @@ TEST_F(BackupTest, CorruptFileFailsVerifyAndRestoreNamingIt) {
   ASSERT_TRUE(env_.Truncate(meta, meta_bytes / 2).ok());
   OpenEngine();
   EXPECT_TRUE(engine_->GetBackupInfo().empty());
+  EXPECT_EQ(engine_->GetCorruptedBackups(), std::vector<uint32_t>{1});
   s = engine_->VerifyBackup(1);
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   // An unreadable backup's id is not reused.
   ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
   EXPECT_EQ(id, 2u);
+  // Deleting it removes its metadata and private files, and shared files are collected again.
+  ASSERT_TRUE(env_.CreateDir(std::string(kBackupDir) + "/shared").ok());
+  const std::string orphan = shared + "000999_1_00000000000000000000000000000000.sst";
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(env_.NewWritableFile(orphan, &file).ok());
+  ASSERT_TRUE(file->Close().ok());
+  ASSERT_TRUE(engine_->DeleteBackup(1).ok());
+  EXPECT_TRUE(engine_->GetCorruptedBackups().empty());
+  EXPECT_FALSE(env_.FileExists(meta));
+  EXPECT_FALSE(env_.FileExists(std::string(kBackupDir) + "/private/1"));
+  EXPECT_FALSE(env_.FileExists(orphan));
+  EXPECT_TRUE(engine_->VerifyBackup(2).ok());
+  EXPECT_TRUE(engine_->DeleteBackup(1).IsNotFound());
 }
 
 TEST_F(BackupTest, RestoreRefusesADbOrAnOpenOneUnlessOverwriting) {
