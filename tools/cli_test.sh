@@ -230,4 +230,19 @@ expect_contains "$OUT" "SER / SI"
 expect_rc 1 "$ZIGGY" bench --benchmarks txn --txn-isolation repeatable --db-dir "$WORK/never"
 expect_contains "$ERR" "not snapshot or serializable"
 
+# Output that cannot be written fails the command (exit 4), whether the C library's last buffer
+# or a closed stdout; a closed stderr neither aborts nor changes the exit code, and no file of
+# the DB takes a closed descriptor's number.
+expect_rc 0 "$ZIGGY" put --db "$WORK/out-db" k v
+"$ZIGGY" scan --db "$WORK/out-db" >/dev/full 2>"$WORK/err"
+[[ $? -eq 4 ]] || fail "scan to /dev/full did not exit 4"
+expect_contains "$(cat "$WORK/err")" "No space left on device"
+"$ZIGGY" scan --db "$WORK/out-db" >&- 2>/dev/null
+[[ $? -eq 4 ]] || fail "scan with stdout closed did not exit 4"
+"$ZIGGY" get --db "$WORK/out-db" missing >/dev/null 2>&-
+[[ $? -eq 2 ]] || fail "get of a missing key with stderr closed did not exit 2"
+"$ZIGGY" put --db "$WORK/out-db" k2 v2 2>&- >&-
+expect_rc 0 "$ZIGGY" verify --db "$WORK/out-db"
+expect_rc 0 "$ZIGGY" get --db "$WORK/out-db" k2
+
 finish cli_test

@@ -1,5 +1,10 @@
 // ziggy: command-line front end to ZiggyDB (docs/cli.md).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <string>
 
@@ -28,10 +33,32 @@ bool IsUnknownCommand(const CLI::App& app, int argc, char** argv) {
   return true;
 }
 
+// A standard descriptor the caller closed (`>&-`, `2>&-`) is opened again, or the next file opened
+// would take its number and a DB file would receive what the program prints. stdin and stderr
+// go to /dev/null (a closed stderr is a wish for silence); stdout to /dev/full, so that output
+// the caller cannot receive fails the command (exit 4) rather than vanish.
+void OpenClosedStandardDescriptors() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    const int opened =
+        fd == 0 ? open("/dev/null", O_RDONLY) : open(fd == 1 ? "/dev/full" : "/dev/null", O_WRONLY);
+    if (opened != fd && opened >= 0) close(opened);  // cannot happen: the lowest free number
+  }
+}
+
+// Output a command printed but the C library still buffers: written now, so that a full disk or
+// a closed pipe makes the exit code an error rather than a silently short file.
+bool FlushStdout() {
+  if (std::fflush(stdout) == 0 && !std::ferror(stdout)) return true;
+  std::fprintf(stderr, "ziggy: cannot write the output: %s\n", std::strerror(errno));
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using ziggydb::tools::ExitCode;
+  OpenClosedStandardDescriptors();
   CLI::App app{"ziggy: inspect, load and benchmark ZiggyDB databases", "ziggy"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "ziggy (ZiggyDB) " ZIGGYDB_VERSION_STRING);
@@ -64,10 +91,12 @@ int main(int argc, char** argv) {
     app.exit(e);
     return ToInt(ExitCode::kUsage);
   } catch (const std::exception& e) {
-    // Nothing below throws on purpose; this keeps an unexpected failure (e.g. bad_alloc) an error
-    // message rather than an abort.
-    fmt::print(stderr, "ziggy: {}\n", e.what());
+    // Nothing below throws on purpose; this keeps an unexpected failure (e.g. bad_alloc, or a
+    // message that could not be written to stderr) an exit code rather than an abort. Not
+    // fmt::print: it throws when stderr cannot be written.
+    std::fprintf(stderr, "ziggy: %s\n", e.what());
     return ToInt(ExitCode::kError);
   }
+  if (!FlushStdout() && exit_code == ToInt(ExitCode::kOk)) return ToInt(ExitCode::kError);
   return exit_code;
 }
