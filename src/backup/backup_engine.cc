@@ -180,7 +180,8 @@ Status BackupEngineImpl::CreateNewBackup(DB* db, bool flush_first, uint32_t* id)
   meta.wal_archive_dir = files.wal_archive_dir;
   meta.db_identity = files.db_identity;
   bool keep_files = false;
-  Status s = WriteBackup(files, &meta, &keep_files);
+  std::vector<std::string> stored;
+  Status s = WriteBackup(files, &meta, &stored, &keep_files);
   if (!s.ok()) {
     if (keep_files) {
       // Its metadata may be on disk (whole, as are the files it lists): listed, as the next Open
@@ -188,8 +189,12 @@ Status BackupEngineImpl::CreateNewBackup(DB* db, bool flush_first, uint32_t* id)
       backups_[meta.id] = std::move(meta);
       return s;
     }
-    // What this attempt added: its private directory, and shared files no backup lists.
+    // What this attempt added: its private directory, the shared files it stored (by name: the
+    // clean-up of unlisted ones is off while a metadata file is unreadable), temporary files.
     RemoveFlatDir(env_, Path(PrivateDir(meta.id))).PermitUncheckedError();
+    for (const std::string& path : stored)
+      env_->RemoveFile(Path(path)).PermitUncheckedError();
+    if (!stored.empty()) env_->SyncDir(Path("shared")).PermitUncheckedError();
     CollectGarbage().PermitUncheckedError();
     return s;
   }
@@ -198,7 +203,8 @@ Status BackupEngineImpl::CreateNewBackup(DB* db, bool flush_first, uint32_t* id)
   return Status::OK();
 }
 
-Status BackupEngineImpl::WriteBackup(const LiveFiles& files, BackupMeta* meta, bool* keep_files) {
+Status BackupEngineImpl::WriteBackup(const LiveFiles& files, BackupMeta* meta,
+                                     std::vector<std::string>* stored, bool* keep_files) {
   uint64_t total_bytes = 0;
   for (const LiveTable& table : files.tables)
     total_bytes += table.file_bytes;
@@ -219,6 +225,7 @@ Status BackupEngineImpl::WriteBackup(const LiveFiles& files, BackupMeta* meta, b
       ZIGGY_RETURN_IF_ERROR(env_->RemoveFile(Path(temp)));
     } else {
       ZIGGY_RETURN_IF_ERROR(env_->RenameFile(Path(temp), Path(final_path)));
+      stored->push_back(final_path);
     }
   }
   ZIGGY_RETURN_IF_ERROR(env_->SyncDir(Path("shared")));

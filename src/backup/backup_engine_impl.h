@@ -50,9 +50,11 @@ class BackupEngineImpl final : public BackupEngine {
   // Removes temporary files, private directories of no listed backup and (unless a metadata
   // file could not be read, which may list them) shared files no backup lists.
   [[nodiscard]] Status CollectGarbage();
-  // Stores the files of `files` and the metadata of *meta. On failure *keep_files says the
+  // Stores the files of `files` and the metadata of *meta, adding to *stored each shared file
+  // (relative path) it put in place that was not there before. On failure *keep_files says the
   // metadata may be durable and could not be withdrawn: the files it lists must stay.
-  [[nodiscard]] Status WriteBackup(const LiveFiles& files, BackupMeta* meta, bool* keep_files);
+  [[nodiscard]] Status WriteBackup(const LiveFiles& files, BackupMeta* meta,
+                                   std::vector<std::string>* stored, bool* keep_files);
   // Describes one live table in *file: one already in shared/, or a copy made now into
   // shared/<n>.tmp (named in *copied_to, not yet synced nor renamed to file->path).
   [[nodiscard]] Status StoreTable(const LiveFiles& files, const LiveTable& table, BackupFile* file,

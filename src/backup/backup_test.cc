@@ -604,6 +604,30 @@ TEST_F(BackupTest, OpenRemovesLeftoversAndASecondOpenerIsBusy) {
   ASSERT_TRUE(engine_->VerifyBackup(id).ok());
 }
 
+// While a metadata file is unreadable no unlisted shared file is collected (it may list it): a
+// failed backup removes the shared files it stored by name.
+TEST_F(BackupTest, AFailedBackupBesideUnreadableMetadataRemovesWhatItStored) {
+  Random rnd(TestSeed());
+  OpenDb();
+  OpenEngine();
+  RandomWrites(&rnd, 1500, 500);
+  uint32_t id = 0;
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(env_.NewWritableFile(std::string(kBackupDir) + "/meta/7", &file).ok());
+  ASSERT_TRUE(file->Append("not metadata").ok());
+  ASSERT_TRUE(file->Close().ok());
+  OpenEngine();
+  ASSERT_EQ(engine_->GetCorruptedBackups(), std::vector<uint32_t>{7});
+  const std::set<std::string> shared_before = Children(std::string(kBackupDir) + "/shared");
+  RandomWrites(&rnd, 1500, 500);
+  env_.InjectError(FaultOp::kSync, std::string(kBackupDir) + "/private/");
+  EXPECT_FALSE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  env_.ClearErrors();
+  EXPECT_EQ(Children(std::string(kBackupDir) + "/shared"), shared_before);
+  EXPECT_TRUE(engine_->VerifyBackup(1).ok());
+}
+
 // Open refuses a directory of someone else's files (its clean-up of leftovers would delete them),
 // and a failed Open of a new directory leaves nothing.
 TEST_F(BackupTest, OpenRefusesAForeignDirectoryAndAFailedOpenLeavesNothing) {
