@@ -234,6 +234,24 @@ Status BuildDb(const std::string& dir, const RestoreArgs& args, std::FILE* in, u
   return s.ok() ? closed : s;
 }
 
+// An empty target directory that exists is replaced by the rename: the staging directory takes
+// its permissions and owner first, so that a directory made private stays private.
+Status TakeOverDirectoryAttributes(const std::string& target, const std::string& staging) {
+  struct stat st {};
+  if (stat(target.c_str(), &st) != 0) {
+    return errno == ENOENT ? Status::OK() : ErrnoStatus("cannot stat " + target);
+  }
+  if (chmod(staging.c_str(), st.st_mode & 07777) != 0)
+    return ErrnoStatus("cannot chmod " + staging);
+  struct stat staged {};
+  if (stat(staging.c_str(), &staged) != 0) return ErrnoStatus("cannot stat " + staging);
+  if ((staged.st_uid != st.st_uid || staged.st_gid != st.st_gid) &&
+      chown(staging.c_str(), st.st_uid, st.st_gid) != 0) {
+    return ErrnoStatus("cannot give " + staging + " the owner of " + target);
+  }
+  return Status::OK();
+}
+
 // The DB is built in StagingDirFor(target) and renamed onto the target only once closed, so the
 // target never holds part of a dump: a run that fails, is interrupted or throws removes the
 // staging directory, and one that crashes leaves it for the next run to remove.
@@ -272,6 +290,7 @@ ExitCode RunRestore(const RestoreArgs& args) {
     s = Status::IOError("exception", e.what());
   }
   if (in != stdin) std::fclose(in);
+  if (s.ok()) s = TakeOverDirectoryAttributes(target, staging);
   if (s.ok()) s = Env::Default()->RenameFile(staging, target);
   if (!s.ok()) {
     if (Status destroyed = DestroyDB(staging, Options()); !destroyed.ok()) {
