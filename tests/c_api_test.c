@@ -468,6 +468,26 @@ static void TestCheckpointAndBackup(ziggydb_t* db, const ziggydb_writeoptions_t*
   ziggydb_backup_engine_delete_backup(engine, second, &err);
   CHECK_NO_ERROR(err);
   ziggydb_backup_engine_close(engine);
+
+  /* Unreadable metadata: listed apart, and deleted like any backup. */
+  char meta[4300];
+  snprintf(meta, sizeof(meta), "%s/meta/9", backups);
+  FILE* garbage = fopen(meta, "w");
+  CHECK(garbage != NULL && fputs("not metadata", garbage) >= 0 && fclose(garbage) == 0);
+  engine = ziggydb_backup_engine_open(backups, &err);
+  CHECK_NO_ERROR(err);
+  size_t count = 0;
+  uint32_t* corrupted = ziggydb_backup_engine_get_corrupted_backups(engine, &count, &err);
+  CHECK_NO_ERROR(err);
+  CHECK(count == 1 && corrupted != NULL && corrupted[0] == 9);
+  ziggydb_free(corrupted);
+  ziggydb_backup_engine_verify_backup(engine, 9, &err);
+  EXPECT_ERROR(err, ZIGGYDB_CORRUPTION);
+  ziggydb_backup_engine_delete_backup(engine, 9, &err);
+  CHECK_NO_ERROR(err);
+  CHECK(ziggydb_backup_engine_get_corrupted_backups(engine, &count, &err) == NULL && count == 0);
+  CHECK_NO_ERROR(err);
+  ziggydb_backup_engine_close(engine);
 }
 
 int main(int argc, char** argv) {

@@ -422,6 +422,12 @@ uint64_t ziggydb_backup_info_sequence(const ziggydb_backup_info_t* info, int ind
 uint64_t ziggydb_backup_info_size(const ziggydb_backup_info_t* info, int index);
 uint32_t ziggydb_backup_info_file_count(const ziggydb_backup_info_t* info, int index);
 void ziggydb_backup_info_destroy(ziggydb_backup_info_t* info); /* NULL is ignored */
+/* The ids, ascending, of backups whose metadata is unreadable (BackupEngine::GetCorruptedBackups:
+ * not in the list above; verify and restore fail on them with Corruption, delete removes them).
+ * Sets *count; returns an array to free with ziggydb_free (NULL when *count is 0, or with
+ * *errptr set if memory ran out). */
+uint32_t* ziggydb_backup_engine_get_corrupted_backups(ziggydb_backup_engine_t* engine,
+                                                      size_t* count, char** errptr);
 
 /* ---- Utility ---- */
 

@@ -57,6 +57,19 @@ py::list BackupEngineObject::BackupInfo() {
   return result;
 }
 
+py::list BackupEngineObject::CorruptedBackups() {
+  Use use(this);
+  std::vector<uint32_t> ids;
+  {
+    py::gil_scoped_release nogil;
+    ids = use.engine()->GetCorruptedBackups();
+  }
+  py::list result;
+  for (uint32_t id : ids)
+    result.append(id);
+  return result;
+}
+
 void BackupEngineObject::VerifyBackup(uint32_t id) {
   Use use(this);
   Status status;
@@ -117,6 +130,9 @@ void BindBackupEngine(py::module_& module) {
            py::arg("flush_first") = true,
            "Backs up db (flushing first unless flush_first=False); returns the new backup's id.")
       .def("_backup_info", &BackupEngineObject::BackupInfo)
+      .def("corrupted_backups", &BackupEngineObject::CorruptedBackups,
+           "The ids, ascending, of backups whose metadata is unreadable (not in backup_info(); "
+           "verify_backup and restore raise Corruption on them, delete_backup removes them).")
       .def("verify_backup", &BackupEngineObject::VerifyBackup, py::arg("backup_id"),
            "Re-reads every file of the backup and checks its size and checksum.")
       .def("restore", &BackupEngineObject::Restore, py::arg("backup_id"), py::arg("db_dir"),

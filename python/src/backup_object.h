@@ -24,6 +24,7 @@ class BackupEngineObject {
   uint32_t CreateBackup(pybind11::handle db, bool flush_first);
   // (id, timestamp_seconds, sequence, size_bytes, file_count) per backup, by id.
   pybind11::list BackupInfo();
+  pybind11::list CorruptedBackups();
   void VerifyBackup(uint32_t id);
   // to_sequence: None or an int (point-in-time restore).
   void Restore(uint32_t id, pybind11::handle db_dir, pybind11::handle to_sequence, bool overwrite);

@@ -167,8 +167,18 @@ def test_backup_and_restore(db, tmp_path):
             engine.verify_backup(first)
         engine.delete_backup(second)
         assert engine.backup_info() == []
+        assert engine.corrupted_backups() == []
     with pytest.raises(RuntimeError):
         engine.backup_info()
+    # Unreadable metadata is listed apart and deleted like any backup.
+    (tmp_path / "backups" / "meta" / "9").write_bytes(b"not metadata")
+    with ziggydb.BackupEngine(backups) as engine:
+        assert engine.backup_info() == []
+        assert engine.corrupted_backups() == [9]
+        with pytest.raises(ziggydb.CorruptionError):
+            engine.verify_backup(9)
+        engine.delete_backup(9)
+        assert engine.corrupted_backups() == []
 
 
 def test_backup_directory_is_locked(tmp_path):

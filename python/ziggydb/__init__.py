@@ -254,8 +254,8 @@ BackupInfo = collections.namedtuple(
 
 class BackupEngine(_ziggydb._BackupEngine):
     """Verified, incremental backups into backup_dir (include/ziggydb/backup.h):
-    create_backup(db), backup_info(), verify_backup(id), restore(id, db_dir, to_sequence=None,
-    overwrite=False), delete_backup(id), purge_old_backups(keep), close()."""
+    create_backup(db), backup_info(), corrupted_backups(), verify_backup(id), restore(id, db_dir,
+    to_sequence=None, overwrite=False), delete_backup(id), purge_old_backups(keep), close()."""
 
     def __init__(self, backup_dir, *, checksum_shared_tables=False):
         super().__init__(backup_dir, checksum_shared_tables)

@@ -1,5 +1,7 @@
 // Operations on whole DBs in the C API (include/ziggydb/c.h): repair, checkpoints, backups.
+#include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <new>
 #include <optional>
@@ -107,6 +109,21 @@ ziggydb_backup_info_t* ziggydb_backup_engine_get_backup_info(ziggydb_backup_engi
   } catch (...) {
     return nullptr;
   }
+}
+
+uint32_t* ziggydb_backup_engine_get_corrupted_backups(ziggydb_backup_engine_t* engine,
+                                                      size_t* count, char** errptr) {
+  *count = 0;
+  uint32_t* result = nullptr;
+  Guard(errptr, [&] {
+    const std::vector<uint32_t> ids = engine->engine->GetCorruptedBackups();
+    if (ids.empty()) return;
+    result = static_cast<uint32_t*>(std::malloc(ids.size() * sizeof(uint32_t)));
+    if (result == nullptr) throw std::bad_alloc();
+    std::copy(ids.begin(), ids.end(), result);
+    *count = ids.size();
+  });
+  return result;
 }
 
 int ziggydb_backup_info_count(const ziggydb_backup_info_t* info) {
