@@ -31,6 +31,7 @@
 #include "testutil/failing_allocator.h"
 #include "testutil/testutil.h"
 #include "util/mutex.h"
+#include "ziggydb/backup.h"
 #include "ziggydb/db.h"
 #include "ziggydb/listener.h"
 #include "ziggydb/options.h"
@@ -367,6 +368,44 @@ TEST_F(OomTest, CheckpointThatMeetsAnAllocationFailureLeavesNothing) {
   }
   EXPECT_GT(failed, 0);
   std::printf("%d failed checkpoints of %ld allocations\n", failed, total);
+}
+
+// A restore failing at each of its allocations in turn (std::bad_alloc leaves the backup API:
+// ziggydb/backup.h): the target's LOCK is released on every way out, so the same restore run
+// again works (with overwrite: a failure after CURRENT was written leaves the restored DB whole)
+// and the DB holds every key.
+TEST_F(OomTest, RestoreThatMeetsAnAllocationFailureReleasesTheTargetsLock) {
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options_, kDb, &db).ok());
+  BackupEngineOptions backup_options;
+  backup_options.env = &env_;
+  std::unique_ptr<BackupEngine> engine;
+  ASSERT_TRUE(BackupEngine::Open("/backups", backup_options, &engine).ok());
+  uint32_t id = 0;
+  ASSERT_TRUE(engine->CreateNewBackup(db.get(), true, &id).ok());
+  ASSERT_TRUE(db->Close().ok());
+  StartCountingAllocations();
+  Status s = engine->RestoreDBFromBackup(id, "/counted");
+  const long total = StopCountingAllocations();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  int failed = 0;
+  for (long n : FailurePoints(total)) {
+    SCOPED_TRACE("allocation " + std::to_string(n) + " of " + std::to_string(total));
+    const std::string dir = "/r" + std::to_string(n);
+    const ArmedCall call = CallFailingAt(n, [&] { return engine->RestoreDBFromBackup(id, dir); });
+    if (call.escaped || !call.status.ok()) {
+      ++failed;
+      RestoreOptions overwrite;
+      overwrite.overwrite = true;
+      s = engine->RestoreDBFromBackup(id, dir, overwrite);
+      ASSERT_TRUE(s.ok()) << "after the failure: " << s.ToString();
+    }
+    std::unique_ptr<DB> copy;
+    ASSERT_TRUE(DB::Open(options_, dir, &copy).ok());
+    ExpectAllKeys(copy.get());
+  }
+  EXPECT_GT(failed, 0);
+  std::printf("%d failed restores of %ld allocations\n", failed, total);
 }
 
 // A write that switches the memtable, failing at each of its allocations in turn (the switch runs

@@ -20,6 +20,10 @@
 //     any backup lists it.
 // Thread safety: one engine per directory at a time (a second Open, in this or another process,
 // gets Busy); an engine's methods must not be called concurrently.
+// Running out of memory: the methods let std::bad_alloc out (the C API and the Python package
+// turn it into an error). A call it ends has released any lock it took and leaves at most what
+// a crash at that point leaves, which the next Open (a backup's leftovers) or the next restore
+// to the same directory (a staging directory, the restore marker) removes.
 #ifndef ZIGGYDB_BACKUP_H_
 #define ZIGGYDB_BACKUP_H_
 

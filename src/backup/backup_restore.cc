@@ -10,6 +10,7 @@
 #include "db/db_identity.h"
 #include "db/filename.h"
 #include "db/version_edit.h"
+#include "env/file_lock_guard.h"
 #include "util/status_macros.h"
 #include "wal/log_reader.h"
 #include "ziggydb/db.h"
@@ -253,6 +254,7 @@ Status BackupEngineImpl::RestoreDBFromBackup(uint32_t id, const std::string& db_
   const bool lock_existed = !created_dir && env_->FileExists(lock_path);
   std::unique_ptr<FileLock> lock;
   Status s = env_->LockFile(lock_path, &lock);
+  FileLockGuard lock_guard(env_, &lock);
   if (s.IsBusy()) s = Status::Busy("restore target is an open DB", db_dir);
   bool holds_db = false;
   if (s.ok()) s = CheckRestoreTarget(db_dir, options.overwrite, &holds_db);
@@ -280,10 +282,8 @@ Status BackupEngineImpl::RestoreDBFromBackup(uint32_t id, const std::string& db_
     // A refused target: only the LOCK this call made goes (removed while still held).
     env_->RemoveFile(lock_path).PermitUncheckedError();
   }
-  if (lock != nullptr) {
-    Status unlocked = env_->UnlockFile(std::move(lock));
-    if (s.ok()) s = unlocked;
-  }
+  Status unlocked = lock_guard.Unlock();
+  if (s.ok()) s = unlocked;
   if (!s.ok() && created_dir) RemoveFlatDir(env_, db_dir).PermitUncheckedError();
   return s;
 }

@@ -10,6 +10,7 @@
 
 #include "db/db_identity.h"
 #include "db/filename.h"
+#include "env/file_lock_guard.h"
 #include "env/posix_file.h"
 #include "util/status_macros.h"
 #include "wal/log_writer.h"
@@ -58,20 +59,6 @@ class CreatedFiles {
   const std::string lock_path_;
   std::vector<std::string> paths_;
   bool keep_ = false;
-};
-
-// Unlocks a held lock when it goes out of scope; an unlock failure is ignored (the POSIX Env
-// releases the descriptor and its lock-table entry regardless).
-class LockGuard {
- public:
-  LockGuard(Env* env, std::unique_ptr<FileLock>* lock) : env_(env), lock_(lock) {}
-  LockGuard(const LockGuard&) = delete;
-  LockGuard& operator=(const LockGuard&) = delete;
-  ~LockGuard() { env_->UnlockFile(std::move(*lock_)).PermitUncheckedError(); }
-
- private:
-  Env* const env_;
-  std::unique_ptr<FileLock>* const lock_;
 };
 
 Status CopyFileContents(Env* env, const std::string& from, WritableFile* out,
@@ -296,9 +283,7 @@ Status WriteCheckpoint(const LiveFiles& files, const std::string& dir) {
   }
   Status s;
   {
-    // Released on every way out, an exception included (PosixFileLock holds its lock until
-    // UnlockFile).
-    LockGuard guard(env, &lock);
+    FileLockGuard guard(env, &lock);
     // Goes after `guard`, so its files are removed while the lock is held: on every way out but
     // the two below that keep them, the LOCK and the directory made above, then whatever the
     // checkpoint wrote. If a finished checkpoint is there instead (a listing that failed cannot
