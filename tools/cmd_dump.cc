@@ -235,19 +235,20 @@ Status BuildDb(const std::string& dir, const RestoreArgs& args, std::FILE* in, u
 }
 
 // An empty target directory that exists is replaced by the rename: the staging directory takes
-// its permissions and owner first, so that a directory made private stays private.
-Status TakeOverDirectoryAttributes(const std::string& target, const std::string& staging) {
+// its permission bits just before, so that a directory made private stays private. (Its owner
+// becomes the caller, as for a new target.) *staging_mode: the bits it had, for a clean-up after
+// a failed rename (a target without write permission would keep it from being emptied).
+Status TakeOverPermissions(const std::string& target, const std::string& staging,
+                           mode_t* staging_mode) {
   struct stat st {};
   if (stat(target.c_str(), &st) != 0) {
     return errno == ENOENT ? Status::OK() : ErrnoStatus("cannot stat " + target);
   }
-  if (chmod(staging.c_str(), st.st_mode & 07777) != 0)
-    return ErrnoStatus("cannot chmod " + staging);
   struct stat staged {};
   if (stat(staging.c_str(), &staged) != 0) return ErrnoStatus("cannot stat " + staging);
-  if ((staged.st_uid != st.st_uid || staged.st_gid != st.st_gid) &&
-      chown(staging.c_str(), st.st_uid, st.st_gid) != 0) {
-    return ErrnoStatus("cannot give " + staging + " the owner of " + target);
+  *staging_mode = staged.st_mode & 07777;
+  if (chmod(staging.c_str(), st.st_mode & 07777) != 0) {
+    return ErrnoStatus("cannot chmod " + staging);
   }
   return Status::OK();
 }
@@ -290,9 +291,11 @@ ExitCode RunRestore(const RestoreArgs& args) {
     s = Status::IOError("exception", e.what());
   }
   if (in != stdin) std::fclose(in);
-  if (s.ok()) s = TakeOverDirectoryAttributes(target, staging);
+  mode_t staging_mode = 0;
+  if (s.ok()) s = TakeOverPermissions(target, staging, &staging_mode);
   if (s.ok()) s = Env::Default()->RenameFile(staging, target);
   if (!s.ok()) {
+    if (staging_mode != 0) chmod(staging.c_str(), staging_mode);  // so that it can be emptied
     if (Status destroyed = DestroyDB(staging, Options()); !destroyed.ok()) {
       ReportError("restore-dump", "cannot remove the partial DB at " + staging, destroyed);
     }

@@ -79,10 +79,12 @@ Status BackupEngineImpl::Init() {
   if (s.ok()) s = LoadMetas();
   if (s.ok()) s = CollectGarbage();
   if (!s.ok() && !existed) {
-    // Nothing of a directory this call created stays (it holds no backup yet).
-    for (const char* sub : {"meta", "shared", "private"})
-      env_->RemoveDir(Path(sub)).PermitUncheckedError();
+    // Nothing of a directory this call created stays (it holds no backup yet). Its parts only
+    // while this call holds the LOCK: an engine that won a race to open it owns them; the
+    // directory itself only while empty.
     if (lock_ != nullptr) {
+      for (const char* sub : {"meta", "shared", "private"})
+        env_->RemoveDir(Path(sub)).PermitUncheckedError();
       env_->RemoveFile(dir_ + "/LOCK").PermitUncheckedError();
       env_->UnlockFile(std::move(lock_)).PermitUncheckedError();
     }

@@ -243,10 +243,15 @@ Status BackupEngineImpl::RestoreDBFromBackup(uint32_t id, const std::string& db_
   if (db_dir.empty()) return Status::InvalidArgument("restore target is empty");
   // The target directory is created if missing, never replaced: its owner, mode and place (a
   // mount point, say) stay the user's.
+  // (Clean-up removes it only while empty: another process may have made it meanwhile, or
+  // opened a DB in it.)
   const bool created_dir = !env_->FileExists(db_dir);
   if (created_dir) {
     ZIGGY_RETURN_IF_ERROR(env_->CreateDir(db_dir));
-    ZIGGY_RETURN_IF_ERROR(env_->SyncDir(ParentDirectory(db_dir)));
+    if (Status synced = env_->SyncDir(ParentDirectory(db_dir)); !synced.ok()) {
+      env_->RemoveDir(db_dir).PermitUncheckedError();
+      return synced;
+    }
   }
   // The DB's own LOCK, held until the restored DB is whole: no DB opens there meanwhile (an open
   // one makes this Busy), so none can be running on files the swap removes.
@@ -283,9 +288,9 @@ Status BackupEngineImpl::RestoreDBFromBackup(uint32_t id, const std::string& db_
     env_->RemoveFile(lock_path).PermitUncheckedError();
   }
   Status unlocked = lock_guard.Unlock();
-  if (s.ok()) s = unlocked;
-  if (!s.ok() && created_dir) RemoveFlatDir(env_, db_dir).PermitUncheckedError();
-  return s;
+  if (!s.ok() && created_dir) env_->RemoveDir(db_dir).PermitUncheckedError();
+  // A restored DB stays whole if only the unlock failed.
+  return s.ok() ? unlocked : s;
 }
 
 }  // namespace ziggydb

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "db/db_impl.h"
+#include "env/env_wrapper.h"
 #include "env/fault_env.h"
 #include "testutil/testutil.h"
 #include "util/mutex.h"
@@ -446,6 +447,46 @@ TEST_F(BackupTest, ARestoreHoldsItsTargetsLockUntilTheDbIsWhole) {
           << dir << ": " << s.ToString();
     }
   }
+}
+
+// Another opener makes the target directory and opens a DB in it between the restore's check
+// that it is missing and its CreateDir: the restore is Busy, and that DB keeps every file.
+class DbOpeningEnv final : public EnvWrapper {
+ public:
+  DbOpeningEnv(Env* target, Options options) : EnvWrapper(target), options_(std::move(options)) {}
+  Status CreateDir(const std::string& dir) override {
+    if (dir == "/raced" && db == nullptr) {
+      Status s = DB::Open(options_, dir, &db);
+      EXPECT_TRUE(s.ok()) << s.ToString();
+      EXPECT_TRUE(db->Put(WriteOptions(), "theirs", "kept").ok());
+    }
+    return target()->CreateDir(dir);
+  }
+  std::unique_ptr<DB> db;
+
+ private:
+  const Options options_;
+};
+
+TEST_F(BackupTest, ARestoreThatLosesARaceForANewTargetRemovesNothing) {
+  OpenDb();
+  OpenEngine();
+  ASSERT_TRUE(db_->Put(WriteOptions(), "a", "backed-up").ok());
+  uint32_t id = 0;
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  engine_.reset();
+  DbOpeningEnv racing(&env_, options_);
+  backup_options_.env = &racing;
+  OpenEngine();
+  RestoreOptions overwrite;
+  overwrite.overwrite = true;
+  Status s = engine_->RestoreDBFromBackup(id, "/raced", overwrite);
+  EXPECT_TRUE(s.IsBusy()) << s.ToString();
+  ASSERT_NE(racing.db, nullptr);
+  ASSERT_TRUE(racing.db->Close().ok());
+  racing.db.reset();
+  engine_.reset();
+  EXPECT_EQ(ReadDb("/raced"), (Model{{"theirs", "kept"}}));
 }
 
 // A marker left by a finished restore (its unlink not yet durable at a crash) beside CURRENT: the
