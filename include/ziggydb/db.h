@@ -99,7 +99,8 @@ class DB {
 
   // A snapshot of the current state; release it with ReleaseSnapshot. nullptr after Close.
   virtual const Snapshot* GetSnapshot() = 0;
-  // Releases a snapshot GetSnapshot returned, once; nullptr is ignored.
+  // Releases a snapshot GetSnapshot returned, once; nullptr is ignored, and so is (with a LOG
+  // line) a pointer that is not a live snapshot of this DB.
   virtual void ReleaseSnapshot(const Snapshot* snapshot) = 0;
 
   // Internal state as text, e.g. "ziggydb.stats". False if the name is unknown.

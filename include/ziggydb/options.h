@@ -261,7 +261,9 @@ struct Options {
 };
 
 struct ReadOptions {
-  // Read as of this snapshot; nullptr means the latest state when the read starts.
+  // Read as of this snapshot (of this DB: another DB's is refused with InvalidArgument when its
+  // sequence is past this DB's, and otherwise reads an unrelated point); nullptr means the
+  // latest state when the read starts.
   const Snapshot* snapshot = nullptr;
   // Verify the checksum of every data block read from disk (index, filter and footer are always
   // verified). With use_mmap_reads an uncompressed block is read from the mapping on every use

@@ -180,7 +180,12 @@ void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {
   MutexLock lock(&mu_);
   auto it = std::find_if(snapshots_.begin(), snapshots_.end(),
                          [snapshot](const auto& live) { return live.get() == snapshot; });
-  ZIGGY_ASSERT(it != snapshots_.end());  // a snapshot of this DB, released once
+  if (it == snapshots_.end()) {
+    // Misuse (another DB's snapshot, or one released already): nothing to release, and the
+    // pointer is never read. Said in the LOG, not by aborting.
+    Log("event=error what=release_snapshot status=\"not a live snapshot of this DB\"");
+    return;
+  }
   snapshots_.erase(it);
 }
 

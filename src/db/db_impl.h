@@ -265,8 +265,10 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   template <typename Value>
   [[nodiscard]] Status GetImpl(const ReadOptions& options, std::string_view key, Value* value)
       EXCLUDES(mu_);
-  // The sequence a read sees: its snapshot's, or the last published one.
-  SequenceNumber ReadSequence(const ReadOptions& options) const;
+  // The sequence a read sees: its snapshot's, or the last published one. InvalidArgument for a
+  // snapshot ahead of the last published sequence (not one of this DB's: reading at it could
+  // show a write group still being inserted).
+  [[nodiscard]] Status ReadSequence(const ReadOptions& options, SequenceNumber* sequence) const;
   // Publishes mem_, imm_ and the current Version to readers. Called wherever one of them
   // changes, before any write goes into a new mem_ (super_version.h, invariant 3).
   void InstallSuperVersion() REQUIRES(mu_);

@@ -5,6 +5,7 @@
 
 #include "db/db_impl.h"
 #include "db/db_iter.h"
+#include "util/status_macros.h"
 
 namespace ziggydb {
 
@@ -21,13 +22,20 @@ template <typename Value>
 Status DBImpl::GetImpl(const ReadOptions& options, std::string_view key, Value* value) {
   if (Status open = CheckOpen(); !open.ok()) return open;
   const SuperVersionPin state = super_versions_.Pin();
-  return reads_.Get(options, *state, key, ReadSequence(options), value);
+  SequenceNumber sequence{};
+  ZIGGY_RETURN_IF_ERROR(ReadSequence(options, &sequence));
+  return reads_.Get(options, *state, key, sequence, value);
 }
 
 // Called after the read state is pinned, never before (super_version.h, invariant 3).
-SequenceNumber DBImpl::ReadSequence(const ReadOptions& options) const {
-  return options.snapshot != nullptr ? SequenceNumber{options.snapshot->sequence()}
-                                     : super_versions_.LastSequence();
+Status DBImpl::ReadSequence(const ReadOptions& options, SequenceNumber* sequence) const {
+  *sequence = super_versions_.LastSequence();
+  if (options.snapshot == nullptr) return Status::OK();
+  // This DB's snapshots (and its transactions') are taken under the mutex that publishes.
+  const SequenceNumber wanted{options.snapshot->sequence()};
+  if (wanted > *sequence) return ForeignSnapshot(wanted, *sequence);
+  *sequence = wanted;
+  return Status::OK();
 }
 
 void DBImpl::InstallSuperVersion() {
@@ -42,7 +50,9 @@ void DBImpl::InstallSuperVersion() {
 std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   if (Status open = CheckOpen(); !open.ok()) return NewErrorIterator(std::move(open));
   const SuperVersionPin state = super_versions_.Pin();
-  return reads_.NewIterator(options, state.shared(), ReadSequence(options));
+  SequenceNumber sequence{};
+  if (Status s = ReadSequence(options, &sequence); !s.ok()) return NewErrorIterator(std::move(s));
+  return reads_.NewIterator(options, state.shared(), sequence);
 }
 
 }  // namespace ziggydb

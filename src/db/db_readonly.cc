@@ -159,9 +159,13 @@ Status DBReadOnly::CheckOpen() const {
   return Status::OK();
 }
 
-SequenceNumber DBReadOnly::ReadSequence(const ReadOptions& options) const {
-  return options.snapshot != nullptr ? SequenceNumber{options.snapshot->sequence()}
-                                     : SequenceNumber{snapshot_->sequence()};
+Status DBReadOnly::ReadSequence(const ReadOptions& options, SequenceNumber* sequence) const {
+  *sequence = snapshot_->sequence_number();
+  if (options.snapshot == nullptr) return Status::OK();
+  const SequenceNumber wanted{options.snapshot->sequence()};
+  if (wanted > *sequence) return ForeignSnapshot(wanted, *sequence);
+  *sequence = wanted;
+  return Status::OK();
 }
 
 Status DBReadOnly::Put(const WriteOptions&, std::string_view, std::string_view) {
@@ -210,12 +214,16 @@ Status DBReadOnly::Get(const ReadOptions& options, std::string_view key, Pinnabl
 template <typename Value>
 Status DBReadOnly::GetImpl(const ReadOptions& options, std::string_view key, Value* value) {
   ZIGGY_RETURN_IF_ERROR(CheckOpen());
-  return reads_.Get(options, *state_, key, ReadSequence(options), value);
+  SequenceNumber sequence{};
+  ZIGGY_RETURN_IF_ERROR(ReadSequence(options, &sequence));
+  return reads_.Get(options, *state_, key, sequence, value);
 }
 
 std::unique_ptr<Iterator> DBReadOnly::NewIterator(const ReadOptions& options) {
   if (Status open = CheckOpen(); !open.ok()) return NewErrorIterator(std::move(open));
-  return reads_.NewIterator(options, state_, ReadSequence(options));
+  SequenceNumber sequence{};
+  if (Status s = ReadSequence(options, &sequence); !s.ok()) return NewErrorIterator(std::move(s));
+  return reads_.NewIterator(options, state_, sequence);
 }
 
 const Snapshot* DBReadOnly::GetSnapshot() {

@@ -127,7 +127,8 @@ class DBReadOnly final : public DB, private TxnHost {
   // Copies a memtable recovery hands over into mem (recovery owns and frees its own).
   static void Absorb(const MemTable& recovered, MemTable* mem);
   [[nodiscard]] Status CheckOpen() const;
-  SequenceNumber ReadSequence(const ReadOptions& options) const;
+  // As DBImpl::ReadSequence: InvalidArgument for a snapshot past the DB's one state.
+  [[nodiscard]] Status ReadSequence(const ReadOptions& options, SequenceNumber* sequence) const;
   template <typename Value>
   [[nodiscard]] Status GetImpl(const ReadOptions& options, std::string_view key, Value* value);
 

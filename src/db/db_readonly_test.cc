@@ -104,6 +104,41 @@ class DBReadOnlyTest : public ::testing::Test {
   Options options_;
 };
 
+// A snapshot of another DB (API misuse): a read at a sequence past this DB's is refused (on a
+// writable DB it could show a write group still being applied), and releasing it, or releasing
+// one of this DB's twice, is ignored rather than fatal.
+TEST_F(DBReadOnlyTest, AnotherDbsSnapshotIsRefusedAndItsReleaseIgnored) {
+  Fill(50);
+  Options options;
+  options.create_if_missing = true;
+  std::unique_ptr<DB> other;
+  ASSERT_TRUE(DB::Open(options, dir_.Join("other"), &other).ok());
+  for (int i = 0; i < 300; ++i)
+    ASSERT_TRUE(other->Put(WriteOptions(), Key(i), "theirs").ok());
+  const Snapshot* theirs = other->GetSnapshot();
+  ReadOptions read;
+  read.snapshot = theirs;
+  std::unique_ptr<DB> read_only;
+  ASSERT_TRUE(DB::OpenReadOnly(options_, dbname_, &read_only).ok());
+  std::unique_ptr<DB> small;
+  ASSERT_TRUE(DB::Open(options, dir_.Join("small"), &small).ok());
+  ASSERT_TRUE(small->Put(WriteOptions(), Key(1), "mine").ok());
+  for (DB* db : {read_only.get(), small.get()}) {
+    std::string value;
+    Status s = db->Get(read, Key(1), &value);
+    EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+    EXPECT_TRUE(db->NewIterator(read)->status().IsInvalidArgument());
+  }
+  small->ReleaseSnapshot(theirs);
+  const Snapshot* mine = small->GetSnapshot();
+  small->ReleaseSnapshot(mine);
+  small->ReleaseSnapshot(mine);
+  std::string value;
+  ASSERT_TRUE(small->Get(ReadOptions(), Key(1), &value).ok());
+  EXPECT_EQ(value, "mine");
+  other->ReleaseSnapshot(theirs);
+}
+
 TEST_F(DBReadOnlyTest, ReadsTablesAndWalData) {
   Fill(500);
   std::unique_ptr<DB> db;

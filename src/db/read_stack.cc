@@ -271,4 +271,10 @@ std::unique_ptr<Iterator> ReadStack::NewIterator(const ReadOptions& options,
   return iter;
 }
 
+Status ForeignSnapshot(SequenceNumber wanted, SequenceNumber last) {
+  return Status::InvalidArgument("ReadOptions::snapshot is not a snapshot of this DB",
+                                 "its sequence " + std::to_string(raw(wanted)) +
+                                     " is past the DB's " + std::to_string(raw(last)));
+}
+
 }  // namespace ziggydb

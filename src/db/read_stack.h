@@ -102,6 +102,10 @@ class ReadStack {
   std::unique_ptr<RowCache> row_cache_;  // null when Options::row_cache_bytes is 0
 };
 
+// The error of a read whose ReadOptions::snapshot is ahead of the DB's last published sequence
+// `last`: a snapshot of another DB (reading at it could show a write group still being applied).
+[[nodiscard]] Status ForeignSnapshot(SequenceNumber wanted, SequenceNumber last);
+
 }  // namespace ziggydb
 
 #endif  // ZIGGYDB_DB_READ_STACK_H_
