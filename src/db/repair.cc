@@ -32,6 +32,7 @@
 #include "db/table_output.h"
 #include "db/version_edit.h"
 #include "db/write_batch_internal.h"
+#include "env/file_lock_guard.h"
 #include "memtable/memtable.h"
 #include "table/bloom.h"
 #include "table/table_options.h"
@@ -164,22 +165,15 @@ class Repairer {
     table_cache_ = std::make_unique<TableCache>(staging_, env_, &table_options_, 16, false);
   }
 
-  ~Repairer() {
-    // Whatever this repair wrote and did not commit goes; nothing else is touched. Once CURRENT
-    // may name the new MANIFEST (committed_), nothing it names is removed.
-    for (FileNumber number : created_tables_)
-      RemoveTable(OutputContext(), number);
-    if (!committed_) {
-      for (const FileMetaData& meta : outputs_)
-        env_->RemoveFile(TableFileName(dbname_, meta.number)).PermitUncheckedError();
-      MoveBack().PermitUncheckedError();  // Run did, unless it never got the lock
-    }
-    if (staging_created_) env_->RemoveDir(staging_).PermitUncheckedError();
-  }
+  // Run cleans up before it unlocks; this, after an exception (std::bad_alloc) ended it.
+  ~Repairer() { RemoveUncommitted(); }
 
   Status Run() {
     std::unique_ptr<FileLock> lock;
     ZIGGY_RETURN_IF_ERROR(env_->LockFile(LockFileName(dbname_), &lock));
+    // Released on every way out (an exception included), after the clean-up below when Run
+    // returns: no other repair or opener sees this one's leftovers.
+    FileLockGuard lock_guard(env_, &lock);
     Status s = RemoveStaging();
     if (s.ok()) s = Scan();
     if (s.ok()) s = ReadManifests();
@@ -200,7 +194,8 @@ class Repairer {
       if (Status back = MoveBack(); !back.ok())
         s = WithMessage(s, std::string(s.message()) + " (and " + std::string(back.message()) + ")");
     }
-    Status unlocked = env_->UnlockFile(std::move(lock));
+    RemoveUncommitted();
+    Status unlocked = lock_guard.Unlock();
     return s.ok() ? unlocked : s;
   }
 
@@ -801,6 +796,22 @@ class Repairer {
   }
 
   std::string LostDir() const { return dbname_ + "/lost"; }
+
+  // Whatever this repair wrote and did not commit goes; nothing else is touched. Once CURRENT
+  // may name the new MANIFEST (committed_), nothing it names is removed. Idempotent.
+  void RemoveUncommitted() {
+    for (FileNumber number : created_tables_)
+      RemoveTable(OutputContext(), number);
+    created_tables_.clear();
+    if (!committed_) {
+      for (const FileMetaData& meta : outputs_)
+        env_->RemoveFile(TableFileName(dbname_, meta.number)).PermitUncheckedError();
+      outputs_.clear();
+      MoveBack().PermitUncheckedError();  // Run did, unless it never got the lock
+    }
+    if (staging_created_) env_->RemoveDir(staging_).PermitUncheckedError();
+    staging_created_ = false;
+  }
 
   // Undoes the moves made before the commit (the logs not replayed, the tables moved to lost/),
   // newest first, and removes the directories this repair made for them if empty. IOError

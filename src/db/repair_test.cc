@@ -992,6 +992,20 @@ TEST_F(RepairTest, AFileNumberTooLargeToNumberPastFailsTheRepairAndChangesNothin
 // its bytes with those it read before the commit. Still the old ones (or still no CURRENT): the
 // rename did not happen, and the directory is left as it was (the new files removed, the
 // set-aside logs moved back).
+// Lists `dir` as the repair releases its LOCK: what the next repair or opener can see.
+class ListingAtUnlockEnv final : public FaultInjectionEnv {
+ public:
+  explicit ListingAtUnlockEnv(std::string dir) : dir_(std::move(dir)) {}
+  Status UnlockFile(std::unique_ptr<FileLock> lock) override {
+    at_unlock = Listing(this, dir_);
+    return FaultInjectionEnv::UnlockFile(std::move(lock));
+  }
+  std::vector<std::string> at_unlock;
+
+ private:
+  const std::string dir_;
+};
+
 TEST_F(RepairTest, AFailedCommitUnderADamagedCurrentChangesNothing) {
   struct Fault {
     FaultOp op;
@@ -1003,9 +1017,9 @@ TEST_F(RepairTest, AFailedCommitUnderADamagedCurrentChangesNothing) {
        {Fault{FaultOp::kCreate, "MANIFEST", false}, Fault{FaultOp::kCreate, "dbtmp", false},
         Fault{FaultOp::kRename, "CURRENT", false}, Fault{FaultOp::kCreate, "dbtmp", true}}) {
     SCOPED_TRACE(std::string(fault.path) + (fault.no_current ? ", no CURRENT" : ""));
-    FaultInjectionEnv env;
-    options_.env = &env;
     const std::string dir = "/logs";
+    ListingAtUnlockEnv env(dir);
+    options_.env = &env;
     ASSERT_TRUE(env.CreateDir(dir).ok());
     const uint64_t log5_bytes = WriteLog(&env, dir, 5, wal::LogHead{}, 1, {"a1", "a2"});
     WriteLog(&env, dir, 7, wal::LogHead{5, log5_bytes}, 3, {"b1"});
@@ -1028,6 +1042,9 @@ TEST_F(RepairTest, AFailedCommitUnderADamagedCurrentChangesNothing) {
     std::vector<std::string> after = Listing(&env, dir);
     std::erase(after, "LOCK");
     EXPECT_EQ(after, before);
+    // Cleaned up before the LOCK was released, not after.
+    std::erase(env.at_unlock, "LOCK");
+    EXPECT_EQ(env.at_unlock, before);
   }
 }
 
