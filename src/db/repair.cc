@@ -459,7 +459,9 @@ class Repairer {
         ZIGGY_RETURN_IF_ERROR(Advance(table.file.file_bytes));  // its share of the merge
       } else if (!table.damage.empty()) {
         lost_.push_back(name);
-        Note(&report_->lost, name + ": " + table.damage);
+        std::string note;
+        ZIGGY_RETURN_IF_ERROR(Salvage(table.file, &note));
+        Note(&report_->lost, name + ": " + table.damage + note);
         ZIGGY_RETURN_IF_ERROR(Advance(table.file.file_bytes));
       } else {
         originals_.push_back(name);
@@ -627,6 +629,52 @@ class Repairer {
     uint64_t bytes = 0;
     env_->GetFileSize(path, &bytes).PermitUncheckedError();
     return bytes;
+  }
+
+  // The entries of a damaged table's readable blocks, copied into a staging table that takes the
+  // damaged table's place among the merge's inputs (its number too: of equal internal keys the
+  // highest-numbered table's entry wins); the original goes to lost/ (MoveToLost). Whole-table
+  // loss is never the safer choice: it drops the readable blocks' tombstones too. A table whose
+  // index or footer is damaged yields nothing. *note: what was kept and skipped, for the report.
+  Status Salvage(const TableFile& damaged, std::string* note) {
+    std::unique_ptr<RandomAccessFile> file;
+    std::unique_ptr<TableReader> reader;
+    Status s = env_->NewRandomAccessFile(damaged.path, &file);
+    if (s.ok()) s = TableReader::Open(table_options_, std::move(file), damaged.file_bytes, &reader);
+    if (s.IsCorruption()) return Status::OK();
+    ZIGGY_RETURN_IF_ERROR(s);
+    std::unique_ptr<TableOutput> output;
+    ZIGGY_RETURN_IF_ERROR(TableOutput::Create(OutputContext(), damaged.number, &output));
+    created_tables_.push_back(damaged.number);
+    uint64_t unparsed = 0;
+    std::vector<std::string> skipped;
+    ZIGGY_RETURN_IF_ERROR(reader->SalvageEntries(
+        [&](std::string_view key, std::string_view value) {
+          ParsedInternalKey parsed;
+          if (ParseInternalKey(key, &parsed)) {
+            output->Add(key, value, parsed.sequence);
+          } else {
+            ++unparsed;
+          }
+        },
+        &skipped));
+    const uint64_t kept = output->NumEntries();
+    *note = "; kept " + std::to_string(kept) + " entries of its readable blocks";
+    if (unparsed > 0) *note += ", dropped " + std::to_string(unparsed) + " with malformed keys";
+    for (const std::string& block : skipped)
+      *note += "; skipped " + block;
+    if (kept == 0) {
+      output.reset();
+      RemoveTable(OutputContext(), damaged.number);
+      std::erase(created_tables_, damaged.number);
+      return Status::OK();
+    }
+    FileMetaData meta;
+    meta.number = damaged.number;
+    ZIGGY_RETURN_IF_ERROR(FinishTable(output.get(), &meta));
+    inputs_.push_back(
+        {TableFileName(staging_, damaged.number), damaged.number, meta.file_bytes, true});
+    return Status::OK();
   }
 
   // A recovered memtable as temporary table meta->number (ReplayWal's write_table), merged with

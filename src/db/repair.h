@@ -19,7 +19,9 @@ namespace ziggydb {
 // What a repair kept, moved and dropped; each list holds one line per file, for people.
 struct RepairReport {
   std::vector<std::string> tables_kept;  // readable tables whose entries were rewritten
-  std::vector<std::string> lost;         // unreadable files moved to lost/, with the reason
+  // Damaged tables moved to lost/, with the reason; the entries of their readable blocks are
+  // merged as any table's (the note counts them and names each block skipped).
+  std::vector<std::string> lost;
   // Tables a readable MANIFEST edit had retired (a compaction's inputs not deleted yet): not
   // merged, moved aside with the originals.
   std::vector<std::string> retired;

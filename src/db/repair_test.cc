@@ -253,6 +253,55 @@ TEST_F(RepairTest, CorruptTableGoesToLostAndIsReported) {
   EXPECT_EQ(Contents(), expected);
 }
 
+// A table with one damaged block: the entries of its other blocks are kept (the block's are
+// lost, reported), and the original goes to lost/.
+TEST_F(RepairTest, ADamagedBlockLosesOnlyItsOwnEntries) {
+  constexpr int kKeys = 2000;
+  const auto key = [](int i) {
+    char buf[16];
+    std::snprintf(buf, sizeof(buf), "k%05d", i);
+    return std::string(buf);
+  };
+  {
+    std::unique_ptr<DB> db = Open();
+    ASSERT_NE(db, nullptr);
+    for (int i = 0; i < kKeys; ++i)
+      ASSERT_TRUE(db->Put(WriteOptions(), key(i), std::string(100, 'a' + i % 26)).ok());
+    ASSERT_TRUE(db->Flush().ok());
+    ASSERT_TRUE(db->Put(WriteOptions(), "zz", "last").ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  const std::vector<std::string> tables = Files(FileType::kTableFile);
+  ASSERT_FALSE(tables.empty());
+  ASSERT_NO_FATAL_FAILURE(Overwrite(tables[0], fs::file_size(tables[0]) / 3, "XXXX"));
+  fs::remove(CurrentFileName(db_));
+  RepairReport report;
+  Status s = Repair(&report);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(report.lost.size(), 1u);
+  EXPECT_NE(report.lost[0].find("kept"), std::string::npos) << report.lost[0];
+  EXPECT_NE(report.lost[0].find("skipped block at offset"), std::string::npos) << report.lost[0];
+  EXPECT_TRUE(fs::exists(db_ + "/lost/" + fs::path(tables[0]).filename().string()));
+  const Model contents = Contents();
+  EXPECT_EQ(contents.at("zz"), "last");
+  // Every key but one block's run is there, each with its own value.
+  int missing = 0;
+  int first_missing = -1;
+  for (int i = 0; i < kKeys; ++i) {
+    const auto it = contents.find(key(i));
+    if (it == contents.end()) {
+      if (first_missing < 0) first_missing = i;
+      EXPECT_EQ(i, first_missing + missing) << "the lost keys are not one run";
+      ++missing;
+      continue;
+    }
+    EXPECT_EQ(it->second, std::string(100, 'a' + i % 26)) << key(i);
+  }
+  EXPECT_GT(missing, 0);
+  EXPECT_LT(missing, kKeys / 10);
+  EXPECT_EQ(contents.size(), static_cast<size_t>(kKeys - missing + 1));
+}
+
 // Intact log records that are not valid batches (sequences out of range, a body shorter than its
 // count) are damage in the middle of a log: as for Open, the default recovery mode refuses it
 // (the directory is left as it was), and kSkipAnyCorruptedRecords skips each and reports it,

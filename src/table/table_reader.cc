@@ -364,6 +364,39 @@ Status TableReader::VerifyChecksums() const {
   return Status::OK();
 }
 
+Status TableReader::SalvageEntries(
+    const std::function<void(std::string_view key, std::string_view value)>& add,
+    std::vector<std::string>* skipped) const {
+  BlockIterator index(index_block_, options_.comparator);
+  for (index.SeekToFirst(); index.Valid(); index.Next()) {
+    BlockHandle handle;
+    std::string_view encoded = index.value();
+    uint64_t end = 0;
+    if (!handle.DecodeFrom(&encoded) || !handle.End(&end) || end > index_handle_.offset) {
+      skipped->push_back("bad block handle in the index entry of " + std::string(index.key()));
+      continue;
+    }
+    std::string contents;
+    std::shared_ptr<const Block> block;
+    Status s = ReadBlock(*file_, handle, /*verify_checksum=*/true, &contents);
+    if (s.ok()) s = ParseBlockAt(std::move(contents), handle.offset, &block);
+    if (s.ok()) {
+      BlockIterator it(std::move(block), options_.comparator, data_key_encoding_);
+      for (it.SeekToFirst(); it.Valid(); it.Next())
+        add(it.key(), it.value());
+      s = it.status();
+    }
+    if (s.IsCorruption()) {
+      skipped->push_back(OffsetText(handle.offset) + " (" + std::to_string(handle.size) +
+                         " bytes): " + s.ToString());
+      continue;
+    }
+    ZIGGY_RETURN_IF_ERROR(s);
+  }
+  if (!index.status().ok()) skipped->push_back("index: " + index.status().ToString());
+  return Status::OK();
+}
+
 uint64_t TableReader::ApproximateOffsetOf(std::string_view key) const {
   BlockIterator index(Uncounted(*index_block_), options_.comparator, BlockKeyEncoding::kWhole,
                       IndexWords());

@@ -99,6 +99,13 @@ class TableReader {
   // Reads every block with checksum verification. Corruption names the first bad block's offset.
   [[nodiscard]] Status VerifyChecksums() const;
 
+  // For repair: calls add(key, value) for every entry of every data block that passes its
+  // checksum, in order, and appends to *skipped one line per block that does not (or whose
+  // handle in the index is bad). An error other than Corruption (an I/O error) is returned.
+  [[nodiscard]] Status SalvageEntries(
+      const std::function<void(std::string_view key, std::string_view value)>& add,
+      std::vector<std::string>* skipped) const;
+
   // File offset at which the data for `key` would begin (the file size past the last block).
   uint64_t ApproximateOffsetOf(std::string_view key) const;
 
