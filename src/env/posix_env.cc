@@ -273,11 +273,12 @@ Status PosixEnv::UnlockFile(std::unique_ptr<FileLock> lock) {
     // Env is public API: a null lock, or one from another Env, is misuse reported, not fatal.
     return Status::InvalidArgument("UnlockFile: not a lock of this Env");
   }
-  Status s;
-  if (flock(posix_lock->fd(), LOCK_UN) != 0) s = ErrnoError("unlock", posix_lock->path(), errno);
+  // Released before any Status is built (which allocates): out of memory still unlocks.
+  const int unlock_errno = flock(posix_lock->fd(), LOCK_UN) != 0 ? errno : 0;
   close(posix_lock->fd());
   Locks().Erase(posix_lock->path());
-  return s;
+  if (unlock_errno != 0) return ErrnoError("unlock", posix_lock->path(), unlock_errno);
+  return Status::OK();
 }
 
 }  // namespace
