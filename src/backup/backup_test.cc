@@ -134,6 +134,28 @@ class BackupTest : public ::testing::Test {
       }
     }
   }
+  // Opens the DB and the engine, puts "a" -> "backed-up" and backs it up: the backup's id, 0 if
+  // it failed.
+  uint32_t BackUpOneKey() {
+    OpenDb();
+    OpenEngine();
+    EXPECT_TRUE(db_->Put(WriteOptions(), "a", "backed-up").ok());
+    uint32_t id = 0;
+    Status s = engine_->CreateNewBackup(db_.get(), true, &id);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return s.ok() ? id : 0;
+  }
+  // Opens the DB and the engine, makes `ops` random writes (RandomWrites) and backs them up
+  // with a flush: the backup's id, 0 if it failed.
+  uint32_t BackUpRandomWrites(Random* rnd, int ops, uint64_t keys) {
+    OpenDb();
+    OpenEngine();
+    RandomWrites(rnd, ops, keys);
+    uint32_t id = 0;
+    Status s = engine_->CreateNewBackup(db_.get(), true, &id);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return s.ok() ? id : 0;
+  }
   uint64_t LastSequence() { return static_cast<DBImpl*>(db_.get())->GetStats().last_sequence; }
 
   Model ReadDb(const std::string& dir) {
@@ -336,11 +358,8 @@ TEST_F(BackupTest, ARestoredDbsTablesAreNotTakenForItsSourcesTables) {
 
 TEST_F(BackupTest, CorruptFileFailsVerifyAndRestoreNamingIt) {
   Random rnd(TestSeed());
-  OpenDb();
-  OpenEngine();
-  RandomWrites(&rnd, 2000, 1000);
-  uint32_t id = 0;
-  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  uint32_t id = BackUpRandomWrites(&rnd, 2000, 1000);
+  ASSERT_NE(id, 0u);
   const std::string shared = std::string(kBackupDir) + "/shared/";
   const std::string victim = shared + *Children(shared).begin();
   ASSERT_TRUE(env_.FlipByte(victim, 100).ok());
@@ -386,11 +405,8 @@ TEST_F(BackupTest, CorruptFileFailsVerifyAndRestoreNamingIt) {
 }
 
 TEST_F(BackupTest, RestoreRefusesADbOrAnOpenOneUnlessOverwriting) {
-  OpenDb();
-  OpenEngine();
-  ASSERT_TRUE(db_->Put(WriteOptions(), "a", "backed-up").ok());
-  uint32_t id = 0;
-  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  const uint32_t id = BackUpOneKey();
+  ASSERT_NE(id, 0u);
   ASSERT_TRUE(db_->Put(WriteOptions(), "a", "later").ok());
   // The live DB is open: refused even with overwrite.
   RestoreOptions overwrite;
@@ -419,11 +435,8 @@ TEST_F(BackupTest, RestoreRefusesADbOrAnOpenOneUnlessOverwriting) {
 // The target's LOCK is held from the check to the end: a DB cannot open there while the restore
 // copies (it would run on files the swap then removes).
 TEST_F(BackupTest, ARestoreHoldsItsTargetsLockUntilTheDbIsWhole) {
-  OpenDb();
-  OpenEngine();
-  ASSERT_TRUE(db_->Put(WriteOptions(), "a", "backed-up").ok());
-  uint32_t id = 0;
-  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  const uint32_t id = BackUpOneKey();
+  ASSERT_NE(id, 0u);
   ASSERT_TRUE(db_->Close().ok());
   db_.reset();
   std::vector<Status> opens;
@@ -469,11 +482,8 @@ class DbOpeningEnv final : public EnvWrapper {
 };
 
 TEST_F(BackupTest, ARestoreThatLosesARaceForANewTargetRemovesNothing) {
-  OpenDb();
-  OpenEngine();
-  ASSERT_TRUE(db_->Put(WriteOptions(), "a", "backed-up").ok());
-  uint32_t id = 0;
-  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  const uint32_t id = BackUpOneKey();
+  ASSERT_NE(id, 0u);
   engine_.reset();
   DbOpeningEnv racing(&env_, options_);
   backup_options_.env = &racing;
@@ -492,11 +502,8 @@ TEST_F(BackupTest, ARestoreThatLosesARaceForANewTargetRemovesNothing) {
 // A marker left by a finished restore (its unlink not yet durable at a crash) beside CURRENT: the
 // DB is whole and may have been used since; the next restore treats it as any DB.
 TEST_F(BackupTest, AStaleRestoreMarkerBesideCurrentIsAnyDb) {
-  OpenDb();
-  OpenEngine();
-  ASSERT_TRUE(db_->Put(WriteOptions(), "a", "backed-up").ok());
-  uint32_t id = 0;
-  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  const uint32_t id = BackUpOneKey();
+  ASSERT_NE(id, 0u);
   EXPECT_EQ(Restore(id, "/restored"), (Model{{"a", "backed-up"}}));
   std::unique_ptr<WritableFile> marker;
   ASSERT_TRUE(env_.NewWritableFile("/restored/RESTORE-IN-PROGRESS", &marker).ok());
@@ -569,11 +576,8 @@ TEST(BackupPosixTest, ARestoreKeepsAnExistingTargetDirectory) {
 // leaves that DB as it was; a build a crash interrupted is removed by the next restore.
 TEST_F(BackupTest, AFailedRestoreOverADbLeavesItWhole) {
   options_.wal_archive_dir = kArchiveDir;
-  OpenDb();
-  OpenEngine();
-  ASSERT_TRUE(db_->Put(WriteOptions(), "a", "backed-up").ok());
-  uint32_t id = 0;
-  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  const uint32_t id = BackUpOneKey();
+  ASSERT_NE(id, 0u);
   ASSERT_TRUE(db_->Put(WriteOptions(), "a", "later").ok());  // in the live log only
   const uint64_t last = LastSequence();
   ASSERT_TRUE(db_->Close().ok());
@@ -649,11 +653,8 @@ TEST_F(BackupTest, OpenRemovesLeftoversAndASecondOpenerIsBusy) {
 // failed backup removes the shared files it stored by name.
 TEST_F(BackupTest, AFailedBackupBesideUnreadableMetadataRemovesWhatItStored) {
   Random rnd(TestSeed());
-  OpenDb();
-  OpenEngine();
-  RandomWrites(&rnd, 1500, 500);
-  uint32_t id = 0;
-  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  uint32_t id = BackUpRandomWrites(&rnd, 1500, 500);
+  ASSERT_NE(id, 0u);
   std::unique_ptr<WritableFile> file;
   ASSERT_TRUE(env_.NewWritableFile(std::string(kBackupDir) + "/meta/7", &file).ok());
   ASSERT_TRUE(file->Append("not metadata").ok());
@@ -700,11 +701,8 @@ TEST_F(BackupTest, OpenRefusesAForeignDirectoryAndAFailedOpenLeavesNothing) {
 
 TEST_F(BackupTest, AFailedBackupLeavesNothingAndPowerLossKeepsEarlierBackups) {
   Random rnd(TestSeed());
-  OpenDb();
-  OpenEngine();
-  RandomWrites(&rnd, 1500, 500);
-  uint32_t id = 0;
-  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  uint32_t id = BackUpRandomWrites(&rnd, 1500, 500);
+  ASSERT_NE(id, 0u);
   const Model first = model_;
   const std::set<std::string> shared_before = Children(std::string(kBackupDir) + "/shared");
   RandomWrites(&rnd, 1500, 500);
@@ -804,11 +802,8 @@ TEST_F(BackupTest, PointInTimeRestoreMatchesTheModelAtEachSequence) {
   const uint64_t seed = TestSeed();
   Random rnd(seed);
   options_.wal_archive_dir = kArchiveDir;
-  OpenDb();
-  OpenEngine();
-  RandomWrites(&rnd, 500, 300);
-  uint32_t id = 0;
-  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  uint32_t id = BackUpRandomWrites(&rnd, 500, 300);
+  ASSERT_NE(id, 0u);
   const uint64_t backup_sequence = engine_->GetBackupInfo().back().sequence;
   ASSERT_EQ(backup_sequence, LastSequence());
   // Each op is one sequence number; models[i] is the state right after backup_sequence + i.
