@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "db/checkpoint.h"
 #include "db/db_identity.h"
 #include "db/db_impl.h"
 #include "db/filename.h"
@@ -81,7 +82,12 @@ Status DBImpl::RecoverAndStart(bool exists) {
     ZIGGY_RETURN_IF_ERROR(VersionSet::CreateNew(env_, dbname_, icmp_));
   }
   if (!options_.wal_archive_dir.empty()) {
+    // A new archive's name is durable before the first log moves into it.
+    const bool archive_existed = env_->FileExists(options_.wal_archive_dir);
     ZIGGY_RETURN_IF_ERROR(env_->CreateDir(options_.wal_archive_dir));
+    if (!archive_existed) {
+      ZIGGY_RETURN_IF_ERROR(env_->SyncDir(ParentDirectory(options_.wal_archive_dir)));
+    }
   }
   MutexLock lock(&mu_);
   versions_ = std::make_unique<VersionSet>(dbname_, env_, &icmp_, info_log_.get());
@@ -153,6 +159,9 @@ Status DBImpl::CheckDirectory(bool* exists) {
       return Status::InvalidArgument(dbname_ + " does not exist (create_if_missing is false)");
     }
     ZIGGY_RETURN_IF_ERROR(env_->CreateDir(dbname_));
+    // The new directory's name is durable before anything in it is: else a power loss could
+    // take the whole DB, acknowledged synced writes included.
+    ZIGGY_RETURN_IF_ERROR(env_->SyncDir(ParentDirectory(dbname_)));
     // Listing must work now: a directory we cannot list is never mistaken for an empty one.
     ZIGGY_RETURN_IF_ERROR(env_->GetChildren(dbname_, &names));
   }

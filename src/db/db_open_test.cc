@@ -48,6 +48,39 @@ std::string Describe(const std::map<std::string, std::string>& contents) {
   return out;
 }
 
+// Records the directories synced, in order.
+class SyncDirLog final : public CountingEnv {
+ public:
+  using CountingEnv::CountingEnv;
+  Status SyncDir(const std::string& dir) override {
+    synced.push_back(dir);
+    return CountingEnv::SyncDir(dir);
+  }
+  std::vector<std::string> synced;
+};
+
+// A new DB directory's name, and a new log archive's, are made durable in their parent (else a
+// power loss could take the whole DB, acknowledged synced writes included).
+TEST_F(DBOpenTest, ANewDbDirectoryAndLogArchiveAreSyncedInTheirParent) {
+  ASSERT_TRUE(env_.CreateDir("/parent").ok());
+  SyncDirLog env(&env_);
+  Options options;
+  options.env = &env;
+  options.create_if_missing = true;
+  options.wal_archive_dir = "/parent/archive";
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, "/parent/db", &db).ok());
+  ASSERT_TRUE(db->Close().ok());
+  EXPECT_EQ(std::count(env.synced.begin(), env.synced.end(), "/parent"), 2);
+  // The DB directory's before anything in it.
+  ASSERT_FALSE(env.synced.empty());
+  EXPECT_EQ(env.synced.front(), "/parent");
+  env.synced.clear();
+  ASSERT_TRUE(DB::Open(options, "/parent/db", &db).ok());  // both exist now: no parent sync
+  ASSERT_TRUE(db->Close().ok());
+  EXPECT_EQ(std::count(env.synced.begin(), env.synced.end(), "/parent"), 0);
+}
+
 TEST_F(DBOpenTest, FailedCreationLeavesNoDirectoryAndRetriesLeaveNothing) {
   for (const Fault& fault : kLateFaults) {
     for (int attempt = 0; attempt < 3; ++attempt) {

@@ -14,9 +14,11 @@
 namespace ziggydb {
 namespace {
 
+// Without trailing slashes; "." is the relative root "" (ParentDir's name for it).
 std::string NormalizeDir(std::string dir) {
   while (dir.size() > 1 && dir.back() == '/')
     dir.pop_back();
+  if (dir == ".") dir.clear();
   return dir;
 }
 
