@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "db/event_queue.h"
+#include "db/write_batch_internal.h"
 #include "env/fault_env.h"
 #include "testutil/failing_allocator.h"
 #include "testutil/testutil.h"
@@ -509,6 +510,47 @@ class FlushNumberListener final : public EventListener {
 
 // A delivery short of memory must leave the events queued, whole: TakeMine either takes all of
 // the calling thread's events or none (a half-done take once left moved-from callbacks behind).
+// A Put, Delete or Append that meets an allocation failure leaves the batch as it was: its count
+// matches its records, and writing it applies exactly the updates added before.
+TEST(WriteBatchOomTest, AnUpdateThatMeetsAnAllocationFailureLeavesTheBatchAsItWas) {
+  WriteBatch batch;
+  WriteBatch other;
+  other.Put("o", "1");
+  int failed = 0;
+  for (int i = 0; i < 300; ++i) {
+    const std::string before(WriteBatchInternal::Contents(batch));
+    const std::string key = "k" + std::to_string(i);
+    const ArmedCall call = CallFailingAt(1, [&] {
+      switch (i % 3) {
+        case 0:
+          batch.Put(key, std::string(i * 7, 'v'));
+          break;
+        case 1:
+          batch.Delete(key);
+          break;
+        default:
+          batch.Append(other);
+          break;
+      }
+      return Status::OK();
+    });
+    if (call.escaped) {
+      ++failed;
+      ASSERT_EQ(WriteBatchInternal::Contents(batch), before) << i;
+    }
+  }
+  EXPECT_GT(failed, 0);
+  // Every record the count claims decodes, and nothing more.
+  struct Counter final : WriteBatch::Handler {
+    void Put(std::string_view, std::string_view) override { ++updates; }
+    void Delete(std::string_view) override { ++updates; }
+    uint32_t updates = 0;
+  } counter;
+  ASSERT_TRUE(batch.Iterate(&counter).ok());
+  EXPECT_EQ(counter.updates, WriteBatchInternal::Count(batch));
+  std::printf("%d of 300 updates met the failure\n", failed);
+}
+
 TEST(EventQueueOomTest, TakeMineThatMeetsAnAllocationFailureKeepsEveryEvent) {
   int failures_met = 0;
   for (long n = 0; n < 4; ++n) {

@@ -34,7 +34,8 @@ class WriteBatch {
   ~WriteBatch() = default;
 
   // A key over kMaxKeyBytes or a value over kMaxValueBytes (options.h) is not added; it marks the
-  // batch so that DB::Write rejects all of it with InvalidArgument.
+  // batch so that DB::Write rejects all of it with InvalidArgument. std::bad_alloc from Put,
+  // Delete or Append leaves the batch as it was.
   void Put(std::string_view key, std::string_view value);
   void Delete(std::string_view key);
   // Appends every update of `other`, after this batch's own.

@@ -111,10 +111,13 @@ void WriteBatch::Put(std::string_view key, std::string_view value) {
     over_limit_ = true;
     return;
   }
-  WriteBatchInternal::SetCount(this, Count() + 1);
+  // The one allocation first, the count last: std::bad_alloc leaves the batch as it was (a
+  // count ahead of its records would make the batch decode over the next one's bytes).
+  rep_.reserve(rep_.size() + record_bytes);
   rep_.push_back(static_cast<char>(ValueType::kValue));
   PutLengthPrefixed(&rep_, key);
   PutLengthPrefixed(&rep_, value);
+  WriteBatchInternal::SetCount(this, Count() + 1);
 }
 
 void WriteBatch::Delete(std::string_view key) {
@@ -123,9 +126,10 @@ void WriteBatch::Delete(std::string_view key) {
     over_limit_ = true;
     return;
   }
-  WriteBatchInternal::SetCount(this, Count() + 1);
+  rep_.reserve(rep_.size() + record_bytes);  // as in Put
   rep_.push_back(static_cast<char>(ValueType::kDeletion));
   PutLengthPrefixed(&rep_, key);
+  WriteBatchInternal::SetCount(this, Count() + 1);
 }
 
 void WriteBatch::Append(const WriteBatch& other) {
@@ -187,8 +191,8 @@ void WriteBatchInternal::Append(WriteBatch* dst, const WriteBatch& src) {
     dst->over_limit_ = true;
     return;
   }
+  dst->rep_.append(src.rep_, kWriteBatchHeaderBytes, added_bytes);  // all or nothing
   SetCount(dst, static_cast<uint32_t>(total_count));
-  dst->rep_.append(src.rep_, kWriteBatchHeaderBytes, added_bytes);
 }
 
 Status WriteBatchInternal::InsertInto(const WriteBatch& batch, MemTable* memtable) {
