@@ -60,7 +60,12 @@ bool SaveError(char** errptr, const Status& s) noexcept {
 
 void SaveCurrentException(char** errptr) noexcept {
   // Composed on the stack: the message must not need the allocator that may just have failed.
-  char text[256];
+  char text[kExceptionTextBytes];
+  DescribeCurrentException(text);
+  SetError(errptr, text);
+}
+
+void DescribeCurrentException(char* text) noexcept {
   std::string_view name = kInternal;
   const char* what = "unknown exception";
   try {
@@ -72,8 +77,8 @@ void SaveCurrentException(char** errptr) noexcept {
     what = e.what();
   } catch (...) {
   }
-  std::snprintf(text, sizeof(text), "%.*s: %s", static_cast<int>(name.size()), name.data(), what);
-  SetError(errptr, text);
+  std::snprintf(text, kExceptionTextBytes, "%.*s: %s", static_cast<int>(name.size()), name.data(),
+                what);
 }
 
 ziggydb_code_t CodeOf(const Status& s) noexcept {

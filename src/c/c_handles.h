@@ -46,6 +46,9 @@ struct ziggydb_writebatch_t {
   bool lost_update = false;
 };
 
+// The room for the text of an exception caught at the C boundary (DescribeCurrentException).
+inline constexpr size_t kExceptionTextBytes = 256;
+
 struct ziggydb_iterator_t {
   // Copies of the read options' bounds, which the iterator's ReadOptions view: they must live as
   // long as the iterator, whatever happens to the ziggydb_readoptions_t.
@@ -53,7 +56,9 @@ struct ziggydb_iterator_t {
   std::optional<std::string> upper_bound;
   std::unique_ptr<ziggydb::Iterator> iter;
   // A failure of the wrapper itself (memory ran out in a seek); reported before iter->status().
-  ziggydb::Status own_error;
+  // The text of an exception a step threw (DescribeCurrentException), "" if none: kept without
+  // allocating, as the failure may be the allocator's. Once set the iterator is invalid.
+  char step_error[kExceptionTextBytes] = {};
 };
 
 struct ziggydb_pinnable_t {
@@ -90,6 +95,8 @@ bool SaveError(char** errptr, const Status& s) noexcept;
 // The text an exception caught at the boundary becomes: "Out of memory: ..." for
 // std::bad_alloc, "Internal error: ..." for anything else. Call from a catch block only.
 void SaveCurrentException(char** errptr) noexcept;
+// That text, composed into text[0, kExceptionTextBytes) without allocating. From a catch block.
+void DescribeCurrentException(char* text) noexcept;
 ziggydb_code_t CodeOf(const Status& s) noexcept;
 // The code SaveCurrentException would store. Call from a catch block only.
 ziggydb_code_t CurrentExceptionCode() noexcept;

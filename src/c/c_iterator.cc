@@ -1,8 +1,8 @@
 // The iterator of the C API (include/ziggydb/c.h).
 //
 // The engine's iterator moves without allocating in the common case, but a step that loads a
-// block may allocate; a failure there is kept in own_error and makes the iterator invalid (the
-// C caller sees it through ziggydb_iter_get_error, as an engine error).
+// block may allocate; a failure there is kept in step_error and makes the iterator invalid (the
+// C caller sees it through ziggydb_iter_get_error: "Out of memory: ..." for std::bad_alloc).
 #include <cstddef>
 #include <cstdlib>
 #include <functional>
@@ -18,15 +18,11 @@ namespace {
 // Runs one movement of `iter`; a thrown exception ends the iteration with an error.
 template <typename Move>
 void Step(ziggydb_iterator_t* iter, Move&& move) noexcept {
-  if (!iter->own_error.ok()) return;
+  if (iter->step_error[0] != '\0') return;
   try {
     move(*iter->iter);
   } catch (...) {
-    char* message = nullptr;
-    ziggydb::c_api::SaveCurrentException(&message);
-    iter->own_error =
-        ziggydb::Status::IOError(message != nullptr ? message : "iterator step failed");
-    std::free(message);
+    ziggydb::c_api::DescribeCurrentException(iter->step_error);
   }
 }
 
@@ -66,7 +62,7 @@ void ziggydb_iter_destroy(ziggydb_iterator_t* iter) {
 }
 
 uint8_t ziggydb_iter_valid(const ziggydb_iterator_t* iter) {
-  return iter->own_error.ok() && iter->iter->Valid() ? 1 : 0;
+  return iter->step_error[0] == '\0' && iter->iter->Valid() ? 1 : 0;
 }
 
 void ziggydb_iter_seek_to_first(ziggydb_iterator_t* iter) {
@@ -106,8 +102,8 @@ const char* ziggydb_iter_value(const ziggydb_iterator_t* iter, size_t* vlen) {
 }
 
 void ziggydb_iter_get_error(const ziggydb_iterator_t* iter, char** errptr) {
-  if (!iter->own_error.ok()) {
-    ziggydb::c_api::SaveError(errptr, iter->own_error);
+  if (iter->step_error[0] != '\0') {
+    ziggydb::c_api::SetError(errptr, iter->step_error);
     return;
   }
   try {
