@@ -1,7 +1,8 @@
 // SnapshotObject: ziggydb.Snapshot, an engine snapshot held from Python until close()/release(),
 // the end of its `with` block, or the DB's close (it is a Dependent of its DB, db_object.h).
 // Reads through it see the DB as of its creation. A snapshot of a prefixed DB reads and iterates
-// within that prefix (db_prefix), as plyvel's does.
+// within that prefix (db_prefix), as plyvel's does; its raw_iterator() does not (it walks the
+// whole DB, keys as stored, as every raw iterator does).
 #ifndef ZIGGYDB_PYTHON_SNAPSHOT_OBJECT_H_
 #define ZIGGYDB_PYTHON_SNAPSHOT_OBJECT_H_
 

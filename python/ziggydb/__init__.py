@@ -196,7 +196,8 @@ class Snapshot(_ziggydb._Snapshot, _Mapping):
                         fill_cache)
 
     def raw_iterator(self, *, verify_checksums=False, fill_cache=True):
-        """As DB.raw_iterator, over the snapshot."""
+        """As DB.raw_iterator, over the snapshot: over the whole DB, keys as stored, also for a
+        snapshot of a PrefixedDB (a raw iterator is never prefixed)."""
         return RawIterator(self.db, self, verify_checksums, fill_cache)
 
     def __repr__(self):
