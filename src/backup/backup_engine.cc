@@ -38,13 +38,22 @@ Status ReadWholeFile(Env* env, const std::string& path, std::string* data) {
 
 }  // namespace
 
-Status RemoveFlatDir(Env* env, const std::string& dir) {
+Status RemoveFilesIn(Env* env, const std::string& dir, std::string_view keep) {
   std::vector<std::string> names;
   Status s = env->GetChildren(dir, &names);
+  ZIGGY_RETURN_IF_ERROR(s);
+  for (const std::string& name : names) {
+    if (name == keep) continue;
+    Status removed = env->RemoveFile(dir + "/" + name);
+    if (s.ok()) s = std::move(removed);
+  }
+  return s;
+}
+
+Status RemoveFlatDir(Env* env, const std::string& dir) {
+  Status s = RemoveFilesIn(env, dir);
   if (s.IsNotFound()) return Status::OK();
   ZIGGY_RETURN_IF_ERROR(s);
-  for (const std::string& name : names)
-    ZIGGY_RETURN_IF_ERROR(env->RemoveFile(dir + "/" + name));
   return env->RemoveDir(dir);
 }
 
@@ -98,15 +107,13 @@ Status BackupEngineImpl::CheckIsBackupDir() const {
   ZIGGY_RETURN_IF_ERROR(env_->GetChildren(dir_, &names));
   // A backup directory holds meta/ from its first Open on; before it, at most the LOCK that Open
   // takes first. Anything else is someone's files, which the clean-up of leftovers would delete.
-  const bool has_meta = std::find(names.begin(), names.end(), "meta") != names.end();
-  for (const std::string& name : names) {
-    if (!has_meta && name != "LOCK") {
-      return Status::InvalidArgument(
-          "not a backup directory: it holds " + name + " and no meta/ (give an empty or new one)",
-          dir_);
-    }
-  }
-  return Status::OK();
+  if (std::find(names.begin(), names.end(), "meta") != names.end()) return Status::OK();
+  const auto foreign = std::find_if(names.begin(), names.end(),
+                                    [](const std::string& name) { return name != "LOCK"; });
+  if (foreign == names.end()) return Status::OK();
+  return Status::InvalidArgument(
+      "not a backup directory: it holds " + *foreign + " and no meta/ (give an empty or new one)",
+      dir_);
 }
 
 Status BackupEngineImpl::LoadMetas() {

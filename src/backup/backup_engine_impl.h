@@ -102,8 +102,11 @@ class BackupEngineImpl final : public BackupEngine {
   uint64_t progress_total_bytes_ = 0;
 };
 
-// Removes a directory and every file in it (one level: the backup layout has no deeper trees).
-// OK if it does not exist.
+// Removes every file in dir but one named `keep` (one level: the backup layout has no deeper
+// trees), going on past a failure to remove as much as it can; returns the first error
+// (NotFound if dir does not exist).
+[[nodiscard]] Status RemoveFilesIn(Env* env, const std::string& dir, std::string_view keep = {});
+// RemoveFilesIn, then the directory itself. OK if dir does not exist.
 [[nodiscard]] Status RemoveFlatDir(Env* env, const std::string& dir);
 
 }  // namespace ziggydb

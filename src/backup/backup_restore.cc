@@ -51,18 +51,6 @@ bool IsFileOfType(std::string_view name, FileType type) {
   return ParseFileName(name, &number, &parsed) && parsed == type;
 }
 
-// Removes every file in dir (but LOCK if keep_lock), and syncs dir; errors are ignored (for
-// clean-up after a failure).
-void RemoveFilesIn(Env* env, const std::string& dir, bool keep_lock) {
-  std::vector<std::string> names;
-  if (!env->GetChildren(dir, &names).ok()) return;
-  for (const std::string& name : names) {
-    if (keep_lock && IsFileOfType(name, FileType::kLockFile)) continue;
-    env->RemoveFile(dir + "/" + name).PermitUncheckedError();
-  }
-  env->SyncDir(dir).PermitUncheckedError();
-}
-
 std::string WithoutTrailingSlashes(std::string path) {
   while (path.size() > 1 && path.back() == '/')
     path.pop_back();
@@ -279,10 +267,12 @@ Status BackupEngineImpl::RestoreDBFromBackup(uint32_t id, const std::string& db_
     // directory itself stays unless this call created it.
     RemoveFlatDir(env_, staging).PermitUncheckedError();
     if (holds_db && !old_db_gone) {
-      env_->SyncDir(db_dir).PermitUncheckedError();
     } else {
-      RemoveFilesIn(env_, db_dir, /*keep_lock=*/lock_existed);
+      const std::string_view lock_name =
+          std::string_view(lock_path).substr(lock_path.rfind('/') + 1);
+      RemoveFilesIn(env_, db_dir, lock_existed ? lock_name : "").PermitUncheckedError();
     }
+    env_->SyncDir(db_dir).PermitUncheckedError();
   } else if (!s.ok() && lock != nullptr && !lock_existed) {
     // A refused target: only the LOCK this call made goes (removed while still held).
     env_->RemoveFile(lock_path).PermitUncheckedError();
