@@ -99,14 +99,21 @@ void DBObject::Close() {
   }
   // INVARIANT: the GIL stays held from here until every engine object is taken (invariant 2):
   // no other thread can free a dependent, or release its object, while this loop runs.
-  std::vector<Dependent*> newest_first(dependents_.begin(), dependents_.end());
-  std::sort(newest_first.begin(), newest_first.end(), [](const Dependent* a, const Dependent* b) {
-    return a->registration_ > b->registration_;
-  });
   std::vector<EngineObject> taken;
-  taken.reserve(newest_first.size());
-  for (Dependent* dependent : newest_first)
-    taken.push_back(dependent->TakeEngineObject());
+  try {
+    std::vector<Dependent*> newest_first(dependents_.begin(), dependents_.end());
+    std::sort(newest_first.begin(), newest_first.end(), [](const Dependent* a, const Dependent* b) {
+      return a->registration_ > b->registration_;
+    });
+    taken.reserve(newest_first.size());
+    for (Dependent* dependent : newest_first)
+      taken.push_back(dependent->TakeEngineObject());
+  } catch (...) {
+    // Out of memory: the DB stays open, so that close() can be called again (left kClosing,
+    // every later close() would wait forever). A dependent already taken is closed.
+    state_ = State::kOpen;
+    throw;
+  }
   dependents_.clear();
   Status status;
   {

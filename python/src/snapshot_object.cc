@@ -21,7 +21,14 @@ SnapshotObject::SnapshotObject(py::object db, std::string db_prefix)
     py::gil_scoped_release nogil;  // waits for the DB mutex
     snapshot_ = call.engine()->GetSnapshot();
   }
-  db_->AddDependent(this);
+  try {
+    db_->AddDependent(this);
+  } catch (...) {
+    // No destructor runs for an object whose constructor throws: the engine would keep the
+    // snapshot (and every version it pins) until the DB closes.
+    call.engine()->ReleaseSnapshot(snapshot_);
+    throw;
+  }
 }
 
 SnapshotObject::~SnapshotObject() {
