@@ -13,6 +13,10 @@ SEED=${3:-$(( (RANDOM << 15) | RANDOM ))}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ziggy-crash-stress.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
+if (( SECONDS_TOTAL < 2 )); then
+  echo "crash-stress: SECONDS must be at least 2 (0 would mean no limit to ziggy stress)" >&2
+  exit 2
+fi
 crash_seconds=$(( SECONDS_TOTAL * 6 / 10 ))
 power_seconds=$(( SECONDS_TOTAL - crash_seconds ))
 # A third of the kills at whitebox kill points when the binary has them: armed at the rename of

@@ -62,8 +62,9 @@ int RunStressCommand(StressArgs args) {
   stress::RunParams run;
   run.dir = args.dir;
   run.seed = args.seed;
-  run.threads = args.threads;
   run.keys = args.keys == 0 ? 10000 : args.keys;
+  // Each thread writes only keys of its own (stress_run.cc): no more threads than keys.
+  run.threads = static_cast<int>(std::min<uint32_t>(static_cast<uint32_t>(args.threads), run.keys));
   run.seconds = args.seconds.value_or(10);
   run.verify_only = args.verify_only;
   run.txn_permille = args.txn_permille;

@@ -21,6 +21,7 @@
 #include "tools/stress/point_in_time.h"
 #include "tools/stress/read_window.h"
 #include "tools/stress/stress_options.h"
+#include "util/assert.h"
 #include "util/mutex.h"
 #include "util/random.h"
 #include "ziggydb/backup.h"
@@ -222,10 +223,16 @@ class Run {
   bool Owns(int thread, uint32_t index) const {
     return static_cast<int>(index % static_cast<uint32_t>(params_.threads)) == thread;
   }
-  uint32_t OwnKey(int thread, Random* rng) const {
+  // How many keys thread owns: at least one (RunStress refuses more threads than keys).
+  uint32_t OwnedKeys(int thread) const {
     const uint32_t stride = static_cast<uint32_t>(params_.threads);
-    const uint32_t owned = (state_->keys() - static_cast<uint32_t>(thread) + stride - 1) / stride;
-    return static_cast<uint32_t>(thread) + stride * static_cast<uint32_t>(rng->Uniform(owned));
+    ZIGGY_ASSERT(static_cast<uint32_t>(thread) < state_->keys());
+    return (state_->keys() - static_cast<uint32_t>(thread) + stride - 1) / stride;
+  }
+  uint32_t OwnKey(int thread, Random* rng) const {
+    return static_cast<uint32_t>(thread) +
+           static_cast<uint32_t>(params_.threads) *
+               static_cast<uint32_t>(rng->Uniform(OwnedKeys(thread)));
   }
 
   // The id of own key i's next write. Ids are given once per process (a Busy commit's are not
@@ -260,7 +267,7 @@ class Run {
     while (indexes.size() < count) {
       uint32_t i = OwnKey(thread, rng);
       if (std::find(indexes.begin(), indexes.end(), i) == indexes.end()) indexes.push_back(i);
-      if (indexes.size() * static_cast<uint32_t>(params_.threads) >= state_->keys()) break;
+      if (indexes.size() == OwnedKeys(thread)) break;
     }
     WriteBatch wb;
     std::vector<WriteRecord> records;
@@ -819,6 +826,10 @@ std::string RunCommandLine(const RunParams& params) {
 }
 
 int RunStress(const RunParams& params) {
+  if (params.threads < 1 || static_cast<uint32_t>(params.threads) > params.keys) {
+    fmt::print(stderr, "ziggy stress: --threads must be 1 to --keys ({})\n", params.keys);
+    return ToInt(ExitCode::kUsage);
+  }
   if (params.txn_permille + params.checkpoint_permille + params.backup_permille > 1000) {
     fmt::print(stderr,
                "ziggy stress: --txn-permille, --checkpoint-permille and --backup-permille "

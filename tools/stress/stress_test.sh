@@ -53,6 +53,12 @@ out=$("$ZIGGY" stress --dir "$DIR" --seed 42 --threads 2 --keys 500 --seconds 1 
 [[ "$out" =~ \ ([1-9][0-9]*)\ transactions && "$out" =~ \ ([1-9][0-9]*)\ checkpoints &&
   "$out" =~ \ ([1-9][0-9]*)\ backups ]] ||
   fail "the run made no transaction, no checkpoint or no backup: $out"
+# More threads than keys: the extra threads have no key of their own to write, so the run uses
+# as many threads as keys (before, they wrote past the end of the key space, and a batch wider
+# than a thread's own keys never ended).
+out=$(timeout 60 "$ZIGGY" stress --dir "$WORK/few" --seed 7 --threads 8 --keys 3 --seconds 1 \
+  --txn-permille 0 2>&1) || fail "3 keys, 8 threads: $out"
+[[ "$out" == *"--threads 3 --keys 3"* ]] || fail "3 keys, 8 threads did not run 3 threads: $out"
 err=$("$ZIGGY" stress --dir "$WORK/bad" --txn-permille 900 --backup-permille 200 2>&1)
 rc=$?
 [[ $rc -eq 1 && "$err" == *"exceed 1000"* ]] || fail "weights over 1000: exit $rc, $err"
