@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <limits>
 #include <map>
 #include <memory>
 #include <set>
@@ -987,6 +988,57 @@ TEST_F(BackupTest, ArchiveBoundedByBytesLosesOldLogsNotNewOnes) {
   EXPECT_EQ(Restore(id, "/r2", restore), expected);
 }
 
+// An archive on another file system: the rename into it fails (EXDEV), so the log is copied.
+// Every file written in the archive is a temporary: a log's name there says the archive holds
+// that log whole (the DB then deletes its own copy), so a copy cut short by a kill must not
+// carry it. Before, the copy was written under the log's own name.
+class CrossDeviceArchiveEnv final : public EnvWrapper {
+ public:
+  explicit CrossDeviceArchiveEnv(Env* target) : EnvWrapper(target) {}
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    if (from.starts_with(kDbDir) && to.starts_with(kArchiveDir)) {
+      return Status::IOError("rename " + from, "Invalid cross-device link");
+    }
+    return target()->RenameFile(from, to);
+  }
+  Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* file) override {
+    if (path.starts_with(kArchiveDir)) written_in_archive.push_back(path);
+    return target()->NewWritableFile(path, file);
+  }
+  std::vector<std::string> written_in_archive;
+};
+
+TEST_F(BackupTest, ALogCopiedAcrossFileSystemsTakesItsNameWhole) {
+  CrossDeviceArchiveEnv cross_device(&env_);
+  options_.env = &cross_device;
+  options_.wal_archive_dir = kArchiveDir;
+  OpenDb();
+  OpenEngine();
+  uint32_t id = 0;
+  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
+  Random rnd(TestSeed());
+  for (int i = 0; i < 3; ++i) {
+    RandomWrites(&rnd, 200, 1000);
+    ASSERT_TRUE(db_->Flush().ok());
+  }
+  ASSERT_FALSE(cross_device.written_in_archive.empty());
+  for (const std::string& path : cross_device.written_in_archive)
+    EXPECT_TRUE(path.ends_with(".dbtmp")) << path;
+  // The archive holds the flushed logs under their names, whole, and no temporary.
+  size_t logs = 0;
+  for (const std::string& name : Children(kArchiveDir)) {
+    EXPECT_TRUE(name.ends_with(".log")) << name;
+    ++logs;
+  }
+  EXPECT_GE(logs, 3u);
+  // Whole: a point-in-time restore replays them.
+  RestoreOptions restore;
+  restore.to_sequence = LastSequence();
+  EXPECT_EQ(Restore(id, "/r", restore), model_);
+  ASSERT_TRUE(db_->Close().ok());  // before cross_device goes
+  db_.reset();
+}
+
 // Options::wal_archive_max_age_seconds: after a log is archived, the oldest archived logs last
 // modified longer ago than the bound are deleted, oldest first and stopping at the first younger
 // one, so the archive stays a gapless run of logs.
@@ -1013,6 +1065,17 @@ TEST_F(BackupTest, ArchiveBoundedByAgeLosesOldLogsAndStaysGapless) {
   EXPECT_FALSE(left.contains(logs[1]));
   for (size_t i = 2; i < logs.size(); ++i)
     EXPECT_TRUE(left.contains(logs[i])) << logs[i];
+  // A bound as large as it gets is "keep forever", not a sum that wraps to "too old".
+  db_.reset();
+  const std::set<std::string> before = Children(kArchiveDir);
+  ASSERT_FALSE(before.empty());
+  options_.wal_archive_max_age_seconds = std::numeric_limits<uint64_t>::max();
+  OpenDb();
+  RandomWrites(&rnd, 200, 1000);
+  ASSERT_TRUE(db_->Flush().ok());
+  const std::set<std::string> after = Children(kArchiveDir);
+  for (const std::string& name : before)
+    EXPECT_TRUE(after.contains(name)) << name;
   // The local file system reports modification times.
   uint64_t seconds = 0;
   TempDir tmp;

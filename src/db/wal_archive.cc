@@ -22,7 +22,16 @@ Status ArchiveLog(Env* env, const std::string& dbname, FileNumber number,
   Status s = env->RenameFile(from, to);
   if (!s.ok()) {
     // Another file system (EXDEV) or some other refusal: a synced copy, then the original goes.
-    ZIGGY_RETURN_IF_ERROR(CopyFileSynced(env, from, to));
+    // The copy is made under a temporary name and renamed into place: a log's name in the
+    // archive says the archive holds it whole (the next pass deletes the DB's own copy of a log
+    // held), so a copy a crash cut short must never carry it. A retry overwrites the temporary.
+    const std::string temp = TempFileName(archive_dir, number);
+    ZIGGY_RETURN_IF_ERROR(CopyFileSynced(env, from, temp));
+    s = env->RenameFile(temp, to);
+    if (!s.ok()) {
+      env->RemoveFile(temp).PermitUncheckedError();
+      return s;
+    }
     ZIGGY_RETURN_IF_ERROR(env->SyncDir(archive_dir));
     return env->RemoveFile(from);  // the caller syncs the DB directory
   }
@@ -56,7 +65,8 @@ Status PruneLogArchive(Env* env, const std::string& archive_dir, uint64_t max_by
       uint64_t modified_seconds = 0;
       s = env->GetFileModificationTime(path, &modified_seconds);
       if (!s.ok()) break;
-      too_old = modified_seconds + max_age_seconds < now_seconds;
+      // As a difference: a bound near UINT64_MAX ("keep forever") must not wrap to "too old".
+      too_old = now_seconds > modified_seconds && now_seconds - modified_seconds > max_age_seconds;
     }
     if (!too_old && (max_bytes == 0 || total_bytes <= max_bytes)) break;
     s = env->RemoveFile(path);

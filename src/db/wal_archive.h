@@ -16,7 +16,8 @@ class Env;
 
 // Moves log `number` of DB `dbname` into `archive_dir`: synced (an older log was never synced
 // whole: its writes were in the memtable, now in a table), then renamed, or (across file
-// systems) copied, synced and deleted. The archive directory is synced; the caller syncs the DB
+// systems) copied under a temporary name (<number:06>.dbtmp), synced, renamed into place, and the
+// DB's log deleted. The archive directory is synced; the caller syncs the DB
 // directory. A log the archive already holds under that number is never replaced: the DB's log
 // is deleted and *already_held set (another DB writes to the archive, e.g. a copy restored from
 // a backup of this one, whose logs take the same numbers; or an earlier copy to the archive
