@@ -81,6 +81,36 @@ TEST_F(DBOpenTest, ANewDbDirectoryAndLogArchiveAreSyncedInTheirParent) {
   EXPECT_EQ(std::count(env.synced.begin(), env.synced.end(), "/parent"), 0);
 }
 
+// A live table whose size cannot be read (EACCES, EIO) fails Open with that error: only a table
+// that is not there is Corruption (which sends an operator to RepairDB).
+class TableStatFailingEnv final : public CountingEnv {
+ public:
+  using CountingEnv::CountingEnv;
+  Status GetFileSize(const std::string& path, uint64_t* size) override {
+    if (path.ends_with(".sst")) return Status::IOError("stat " + path, "Permission denied");
+    return CountingEnv::GetFileSize(path, size);
+  }
+};
+
+TEST_F(DBOpenTest, ALiveTableThatCannotBeStatedIsAnIoErrorAndAMissingOneCorruption) {
+  Open();
+  ASSERT_TRUE(Put("k", "v").ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  Close();
+  const std::vector<std::string> tables = FilesOfType(FileType::kTableFile);
+  ASSERT_EQ(tables.size(), 1u);
+  TableStatFailingEnv failing(&env_);
+  options_.env = &failing;
+  Status s = TryOpen();
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_TRUE(Contains(s, "Permission denied")) << s.ToString();
+  options_.env = &env_;
+  ASSERT_TRUE(env_.RemoveFile(tables[0]).ok());
+  s = TryOpen();
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_TRUE(Contains(s, "a live table is missing")) << s.ToString();
+}
+
 TEST_F(DBOpenTest, FailedCreationLeavesNoDirectoryAndRetriesLeaveNothing) {
   for (const Fault& fault : kLateFaults) {
     for (int attempt = 0; attempt < 3; ++attempt) {

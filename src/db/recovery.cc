@@ -423,8 +423,11 @@ Status CheckLiveTables(Env* env, const std::string& dbname, const Version& versi
     for (const auto& file : version.files(level)) {
       const std::string path = TableFileName(dbname, file->number);
       uint64_t bytes = 0;
-      if (!env->GetFileSize(path, &bytes).ok()) {
-        return Status::Corruption("a live table is missing", path);
+      if (Status s = env->GetFileSize(path, &bytes); !s.ok()) {
+        // Only a table that is not there is damage; EACCES or EIO say nothing about the bytes
+        // (and Corruption would send the operator to RepairDB).
+        if (!env->FileExists(path)) return Status::Corruption("a live table is missing", path);
+        return s;
       }
       if (bytes != file->file_bytes) {
         return Status::Corruption("a live table has size " + std::to_string(bytes) +
