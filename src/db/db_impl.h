@@ -173,7 +173,7 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   [[nodiscard]] Status CheckDirectory(bool* exists);
   // OpenImpl's part under LOCK: creates the DB if !exists, recovers, starts the new WAL and the
   // background threads. On failure OpenImpl removes what it created.
-  [[nodiscard]] Status RecoverAndStart(bool exists) EXCLUDES(mu_);
+  [[nodiscard]] Status RecoverAndStart(bool exists, OpenRollback* rollback) EXCLUDES(mu_);
   void StartInfoLog();
   // The IDENTITY of the directory, made if missing or torn. Never fails the Open: a failure is
   // logged and leaves "" (backups of the DB then share no tables by name and size alone).

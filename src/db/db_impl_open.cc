@@ -1,6 +1,7 @@
 // DBImpl::OpenImpl: directory checks, LOCK, recovery (the component in recovery.h: MANIFEST, live
 // tables, WAL replay), and the first MANIFEST edit of the session. Rules: docs/design/recovery.md.
 #include <algorithm>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -37,7 +38,7 @@ Status DBImpl::OpenImpl() {
     ZIGGY_RETURN_IF_ERROR(rollback.NoteNamesUnderLock());
     names_noted = true;
     ZIGGY_RETURN_IF_ERROR(CheckDirectory(&exists));
-    return RecoverAndStart(exists);
+    return RecoverAndStart(exists, &rollback);
   });
   if (!s.ok()) UndoFailedOpen(s, names_noted ? &rollback : nullptr);
   return s;
@@ -76,7 +77,7 @@ void DBImpl::UndoFailedOpen(const Status& s, OpenRollback* rollback) {
   }
 }
 
-Status DBImpl::RecoverAndStart(bool exists) {
+Status DBImpl::RecoverAndStart(bool exists, OpenRollback* rollback) {
   if (!exists) {
     Log("event=db_created path=" + dbname_);
     ZIGGY_RETURN_IF_ERROR(VersionSet::CreateNew(env_, dbname_, icmp_));
@@ -86,6 +87,7 @@ Status DBImpl::RecoverAndStart(bool exists) {
     const bool archive_existed = env_->FileExists(options_.wal_archive_dir);
     ZIGGY_RETURN_IF_ERROR(env_->CreateDir(options_.wal_archive_dir));
     if (!archive_existed) {
+      rollback->NoteCreatedArchive(options_.wal_archive_dir);
       ZIGGY_RETURN_IF_ERROR(env_->SyncDir(ParentDirectory(options_.wal_archive_dir)));
     }
   }
@@ -102,7 +104,8 @@ Status DBImpl::RecoverAndStart(bool exists) {
   ZIGGY_RETURN_IF_ERROR(wal_set_.CreateLog(new_log_number, wal::LogHead{}, &new_log));
   edit.SetLogNumber(new_log_number);
   ZIGGY_RETURN_IF_ERROR(versions_->LogAndApply(&edit, &mu_));
-  // Nothing below fails: once the edit is durable the Open has succeeded.
+  // Once the edit is durable the new files stay whatever fails below (an allocation, a thread
+  // start): OpenRollback::CommittedANewManifest keeps them.
   flushed_sequence_ = versions_->LastSequence();
   wal_set_.Install(new_log_number, std::move(new_log));
   // The first memtable's switch size and the cache's capacity account for what open already
@@ -121,8 +124,12 @@ Status DBImpl::RecoverAndStart(bool exists) {
       " last_sequence=" + std::to_string(raw(versions_->LastSequence())));
   // Last: if a thread cannot start, UndoFailedOpen stops those that did.
   if (step_policy_ == nullptr) {  // stepped: the work waits for steps (db_impl_steps.cc)
-    bg_thread_ = std::thread([this] { BackgroundThreadMain(); });
-    StartCompactionThreads();
+    try {
+      bg_thread_ = std::thread([this] { BackgroundThreadMain(); });
+      StartCompactionThreads();
+    } catch (const std::system_error& e) {  // EAGAIN: out of threads or memory for a stack
+      return Status::IOError("cannot start a background thread", e.what());
+    }
   }
   return Status::OK();
 }

@@ -111,6 +111,21 @@ TEST_F(DBOpenTest, ALiveTableThatCannotBeStatedIsAnIoErrorAndAMissingOneCorrupti
   EXPECT_TRUE(Contains(s, "a live table is missing")) << s.ToString();
 }
 
+// A log archive directory a failed Open created goes with the rest of what it created.
+TEST_F(DBOpenTest, AFailedOpenRemovesTheLogArchiveItCreated) {
+  Open();
+  ASSERT_TRUE(Put("k", "v").ok());
+  Close();
+  WriteWhole(std::string(kDbName) + "/CURRENT", "MANIFEST-999999\n");  // names no file
+  options_.wal_archive_dir = "/archive";
+  EXPECT_FALSE(TryOpen().ok());
+  EXPECT_FALSE(env_.FileExists("/archive"));
+  // One that existed stays.
+  ASSERT_TRUE(env_.CreateDir("/archive").ok());
+  EXPECT_FALSE(TryOpen().ok());
+  EXPECT_TRUE(env_.FileExists("/archive"));
+}
+
 TEST_F(DBOpenTest, FailedCreationLeavesNoDirectoryAndRetriesLeaveNothing) {
   for (const Fault& fault : kLateFaults) {
     for (int attempt = 0; attempt < 3; ++attempt) {

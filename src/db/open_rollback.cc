@@ -112,6 +112,7 @@ bool OpenRollback::RemoveGroup(const std::vector<std::string>& names,
 void OpenRollback::RemoveCreatedDirectory() {
   // RemoveDir fails on a directory that is not empty: whatever another opener put there stays.
   if (!directory_existed_) env_->RemoveDir(dbname_).PermitUncheckedError();
+  if (!created_archive_.empty()) env_->RemoveDir(created_archive_).PermitUncheckedError();
 }
 
 }  // namespace ziggydb

@@ -25,6 +25,7 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ziggydb/env.h"
@@ -41,7 +42,10 @@ class OpenRollback {
   // own error is what the caller reports). Precondition: NoteNamesUnderLock succeeded and the
   // DB's LOCK is still held.
   void RemoveCreatedFiles(const std::function<void(const std::string&)>& log);
-  // Removes the directory if this Open created it and it is empty. Call without the lock.
+  // A log archive directory (Options::wal_archive_dir) this Open created.
+  void NoteCreatedArchive(std::string dir) { created_archive_ = std::move(dir); }
+  // Removes the directory, and a log archive directory noted, if this Open created it and it is
+  // empty. Call without the lock.
   void RemoveCreatedDirectory();
 
  private:
@@ -59,6 +63,7 @@ class OpenRollback {
   const bool lock_file_existed_;
   bool names_noted_ = false;
   std::set<std::string> names_before_;
+  std::string created_archive_;
 };
 
 }  // namespace ziggydb
