@@ -238,6 +238,9 @@ Status DBImpl::CompactRange(std::optional<std::string_view> begin,
     } catch (const std::bad_alloc&) {
       s = BackgroundOutOfMemory("manual compaction", before);  // unwinding re-locked mu_
     }
+    // The step may have taken L0 below the stop trigger: writers and a flush held by a full L0
+    // go on now, not when every level is done (automatic compactions stay paused till then).
+    background_work_done_.NotifyAll();
     DeliverEvents();
     if (s.ok()) ScheduleObsoleteFileDeletion();
   }
