@@ -479,8 +479,13 @@ bool VersionGarbageCollector::ShouldDrop(const ParsedInternalKey& key) {
     last_stripe_ = kNoStripe;
   }
   const size_t stripe = StripeOf(key.sequence);
-  // Entries of one key come newest first, so stripes never increase along them.
-  ZIGGY_ASSERT(last_stripe_ == kNoStripe || stripe <= last_stripe_);
+  // Entries of one key come newest first, so stripes never increase along them, unless a table
+  // whose checksums pass holds its keys out of order (damaged before it was written): the caller
+  // fails the compaction.
+  if (last_stripe_ != kNoStripe && stripe > last_stripe_) {
+    input_out_of_order_ = true;
+    return false;
+  }
   if (stripe == last_stripe_) {
     ++dropped_shadowed_;
     return true;  // a newer version in the same stripe hides it from every reader

@@ -184,8 +184,10 @@ class VersionGarbageCollector {
   VersionGarbageCollector(const Comparator* user_comparator, std::vector<SequenceNumber> snapshots,
                           const Compaction* compaction);
 
-  // Precondition: keys come in internal-key order.
+  // Keys should come in internal-key order; when a key's versions do not (a damaged table),
+  // input_out_of_order() turns true and the entry is kept.
   [[nodiscard]] bool ShouldDrop(const ParsedInternalKey& key);
+  bool input_out_of_order() const { return input_out_of_order_; }
 
   // After ShouldDrop kept an entry: true if no live snapshot is older than it, so every reader
   // sees it (and ShouldDrop drops every older version of its key in this compaction).
@@ -207,6 +209,7 @@ class VersionGarbageCollector {
   size_t last_stripe_ = kNoStripe;  // stripe of the previous entry of current_user_key_
   uint64_t dropped_shadowed_ = 0;
   uint64_t dropped_tombstones_ = 0;
+  bool input_out_of_order_ = false;
 };
 
 }  // namespace ziggydb

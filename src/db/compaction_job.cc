@@ -88,7 +88,13 @@ Status CompactionJob::Merge() {
       last_user_key.assign(parsed.user_key);
       has_last = true;
     }
-    if (gc.ShouldDrop(parsed)) continue;
+    const bool drop = gc.ShouldDrop(parsed);
+    if (gc.input_out_of_order()) {
+      s = Status::Corruption("compaction input holds a key's versions out of order",
+                             std::string(parsed.user_key));
+      break;
+    }
+    if (drop) continue;
     std::string_view key = input.key();
     if (zero_sequences && parsed.type == ValueType::kValue && raw(parsed.sequence) != 0 &&
         gc.KeptEntryVisibleToAll()) {
