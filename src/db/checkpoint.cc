@@ -273,8 +273,10 @@ Status WriteCheckpoint(const LiveFiles& files, const std::string& dir) {
     throw;
   }
   if (!locked.ok()) {
-    // Ours if empty (a best effort: another's is not empty, or not for long).
-    env->RemoveDir(dir).PermitUncheckedError();
+    // Ours if empty, unless another checkpoint or opener holds its LOCK (Busy): one that is about
+    // to create the LOCK in the empty directory (PosixEnv registers a lock before it creates the
+    // file) would fail with it gone.
+    if (!locked.IsBusy()) env->RemoveDir(dir).PermitUncheckedError();
     if (locked.IsBusy()) {
       return Status::InvalidArgument("checkpoint target is in use (another checkpoint or a DB)",
                                      dir);

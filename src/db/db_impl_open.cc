@@ -30,7 +30,9 @@ Status DBImpl::OpenImpl() {
   });
   if (!s.ok()) {
     if (db_lock_ != nullptr) env_->UnlockFile(std::move(db_lock_)).PermitUncheckedError();
-    rollback.RemoveCreatedDirectory();
+    // Busy: another opener holds the LOCK, or is about to create it in the empty directory
+    // (PosixEnv registers a lock before it creates the file): the directory is the winner's.
+    if (!s.IsBusy()) rollback.RemoveCreatedDirectory();
     return s;
   }
   bool names_noted = false;
