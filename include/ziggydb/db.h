@@ -159,7 +159,9 @@ class DB {
   // a crash leaves a directory that DB::Open refuses (tables but no CURRENT). The tables are
   // pinned only during the call; the checkpoint shares no state with this DB afterwards.
   // InvalidArgument if `dir` exists or another checkpoint (of any process) is being written into
-  // it; a failure removes what the call created.
+  // it; a failure removes what the call created, except when only the last step failed (the sync
+  // of `dir`'s parent): the checkpoint is then whole and stays, but its name may not survive a
+  // power loss.
   virtual Status CreateCheckpoint(const std::string& dir) = 0;
 };
 
@@ -178,7 +180,7 @@ class ManagedSnapshot {
 };
 
 // Removes every file of the DB at `path`, and the directory if it is then empty. Fails with
-// IOError if the DB is open.
+// Busy if the DB is open.
 Status DestroyDB(const std::string& path, const Options& options);
 
 // ---- Repair (issue 14) ----

@@ -98,9 +98,12 @@ enum class CompactionPriority : uint8_t {
 
 // What DB::Open does when a write-ahead log it replays is damaged.
 enum class WalRecoveryMode : uint8_t {
-  // Default. A torn or corrupt record at the very end of the newest log is the normal trace of a
-  // crash mid-write: it is dropped (logged, and counted in the "ziggydb.stats" property). Damage
-  // anywhere else fails Open with Corruption naming the file and offset.
+  // Default. What a crash mid-write leaves is dropped (logged, and counted in the "ziggydb.stats"
+  // property): a torn or corrupt record at the very end of the newest log; damage past every byte
+  // a log declares synced (a page of its unsynced tail lost), which ends that log there, even
+  // with intact records after it; and a torn older log, which ends replay there (its later logs
+  // are dropped) unless a later log says it was whole. Damage anywhere else fails Open with
+  // Corruption naming the file and offset (docs/design/recovery.md, "WAL damage").
   kTolerateCorruptedTailRecords = 0,
   // Any damage, even a torn tail, fails Open with Corruption.
   kAbsoluteConsistency = 1,
