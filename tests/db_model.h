@@ -2,8 +2,8 @@
 // a known key space, finding which prefix of an acknowledged write sequence a recovered DB holds,
 // and generating keys and values.
 //
-// The DB has no iterator yet (issue 4), so every comparison reads a fixed, finite key space with
-// Get: a key outside it is never written, so the key space is the whole of the DB.
+// Comparisons read a fixed, finite key space with Get: a key outside it is never written, so the
+// key space is the whole of the DB (and Get is the read path under test).
 #ifndef ZIGGYDB_TESTS_DB_MODEL_H_
 #define ZIGGYDB_TESTS_DB_MODEL_H_
 

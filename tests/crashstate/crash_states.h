@@ -50,8 +50,9 @@ struct CrashStateOptions {
   uint64_t max_combinations = 256;
   // Also: when all of a file's unsynced changes overwrite bytes within its durable size (a
   // preallocated file), each page they touch may alone be missing while the rest were written
-  // back (the size is durable, so no journal commit orders those pages). Off by default: the
-  // engine's WAL recovery does not yet accept such a hole (docs/design/testing.md).
+  // back (the size is durable, so no journal commit orders those pages). One page at a time,
+  // never two together nor with a cut tail. Off by default (the enumerator's own tests);
+  // crash_state_test turns it on (docs/design/testing.md, "Holes in overwrites").
   bool overwrite_holes = false;
 };
 
