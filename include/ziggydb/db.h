@@ -159,9 +159,7 @@ class DB {
   // a crash leaves a directory that DB::Open refuses (tables but no CURRENT). The tables are
   // pinned only during the call; the checkpoint shares no state with this DB afterwards.
   // InvalidArgument if `dir` exists or another checkpoint (of any process) is being written into
-  // it; a failure removes what the call created, except when only the last step failed (the sync
-  // of `dir`'s parent): the checkpoint is then whole and stays, but its name may not survive a
-  // power loss.
+  // it; a failure removes what the call created.
   virtual Status CreateCheckpoint(const std::string& dir) = 0;
 };
 

@@ -288,19 +288,18 @@ Status WriteCheckpoint(const LiveFiles& files, const std::string& dir) {
     FileLockGuard guard(env, &lock);
     // Goes after `guard`, so its files are removed while the lock is held: on every way out but
     // the two below that keep them, the LOCK and the directory made above, then whatever the
-    // checkpoint wrote. If a finished checkpoint is there instead (a listing that failed cannot
-    // tell), that removes only its LOCK, which whoever opens it makes again; RemoveDir fails on
-    // a directory that is not empty.
+    // checkpoint wrote (also when only the sync of its name in the parent failed). If a finished
+    // checkpoint is there instead (a listing that failed cannot tell), that removes only its LOCK,
+    // which whoever opens it makes again; RemoveDir fails on a directory that is not empty.
     CreatedFiles created(env, std::move(dir_path), std::move(lock_path));
     // The winner may have finished before this lock was taken: then nothing here is ours.
     s = CheckOnlyLock(env, dir);
     if (s.IsInvalidArgument()) created.Keep();
     if (s.ok()) s = WriteCheckpointFiles(files, dir, &created);
+    if (s.ok()) s = env->SyncDir(parent);  // the checkpoint's own name, durable
     if (s.ok()) created.Keep();
   }
-  ZIGGY_RETURN_IF_ERROR(s);
-  // The checkpoint's own name, durable (a failure here leaves a complete checkpoint).
-  return env->SyncDir(parent);
+  return s;
 }
 
 }  // namespace ziggydb
