@@ -32,6 +32,7 @@ class TableOutputTest : public ::testing::Test {
  protected:
   TableOutputTest() : icmp_(BytewiseComparator()) {
     EXPECT_TRUE(env_.CreateDir(kDbName).ok());
+    EXPECT_TRUE(env_.SyncDir("/").ok());  // the directory survives a power loss
     table_options_.comparator = &icmp_;
     table_options_.keys_end_in_fixed64 = true;
     table_cache_ = std::make_unique<TableCache>(kDbName, &env_, &table_options_, 10, false);

@@ -207,7 +207,10 @@ TEST(VersionEdit, FileNumbersAboveTheLimitAreCorruption) {
 
 class VersionSetTest : public ::testing::Test {
  protected:
-  VersionSetTest() : icmp_(BytewiseComparator()) { EXPECT_TRUE(env_.CreateDir(kDb).ok()); }
+  VersionSetTest() : icmp_(BytewiseComparator()) {
+    EXPECT_TRUE(env_.CreateDir(kDb).ok());
+    EXPECT_TRUE(env_.SyncDir("/").ok());  // the directory survives a power loss
+  }
 
   std::unique_ptr<VersionSet> NewSet() {
     return std::make_unique<VersionSet>(kDb, &env_, &icmp_, nullptr);

@@ -20,6 +20,7 @@ class WalSetTest : public testing::Test {
  protected:
   WalSetTest() : wals_(&env_, kDb, 4096, nullptr, [this](uint64_t) { ++syncs_; }) {
     EXPECT_TRUE(env_.CreateDir(kDb).ok());
+    EXPECT_TRUE(env_.SyncDir("/").ok());  // the directory survives a power loss
   }
 
   // Creates log `number` with the head WalSet says and installs it.

@@ -34,13 +34,16 @@ void PutDurable(FaultInjectionEnv* env, const std::string& path, std::string_vie
   ASSERT_TRUE(file->Sync().ok());
   ASSERT_TRUE(file->Close().ok());
   if (sync_dir) {
-    ASSERT_TRUE(env->SyncDir("/db").ok());
+    ASSERT_TRUE(env->SyncDir(path.substr(0, path.rfind('/'))).ok());
   }
 }
 
 class FaultEnvTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_TRUE(env_.CreateDir("/db").ok()); }
+  void SetUp() override {
+    ASSERT_TRUE(env_.CreateDir("/db").ok());
+    ASSERT_TRUE(env_.SyncDir("/").ok());  // the directory itself survives a power loss
+  }
   FaultInjectionEnv env_;
 };
 
@@ -96,6 +99,32 @@ TEST_F(FaultEnvTest, DirSyncOnlyCoversItsOwnDirectory) {
   env_.DropUnsyncedData();
   EXPECT_TRUE(env_.FileExists("/db/f"));
   EXPECT_FALSE(env_.FileExists("/other/f"));
+}
+
+// A directory's name is durable once its parent is synced, like a file's: until then a power
+// loss takes it with everything in it, synced files and subdirectories included.
+TEST_F(FaultEnvTest, ADirectoryWhoseParentWasNotSyncedVanishesWithItsFiles) {
+  ASSERT_TRUE(env_.CreateDir("/new/sub").ok());
+  PutDurable(&env_, "/new/f", "f", /*sync_dir=*/true);
+  PutDurable(&env_, "/new/sub/g", "g", /*sync_dir=*/true);
+  ASSERT_TRUE(env_.SyncDir("/new").ok());  // /new/sub's name: durable in /new, /new's is not
+  env_.DropUnsyncedData();
+  EXPECT_FALSE(env_.FileExists("/new"));
+  EXPECT_FALSE(env_.FileExists("/new/sub"));
+  EXPECT_FALSE(env_.FileExists("/new/f"));
+  EXPECT_FALSE(env_.FileExists("/new/sub/g"));
+  // Synced in its parent, it survives, and so does what was made durable in it.
+  ASSERT_TRUE(env_.CreateDir("/new/sub").ok());
+  PutDurable(&env_, "/new/sub/g", "g", /*sync_dir=*/true);
+  ASSERT_TRUE(env_.SyncDir("/new").ok());
+  ASSERT_TRUE(env_.SyncDir("/").ok());
+  // A removal is undone until the parent is synced.
+  ASSERT_TRUE(env_.CreateDir("/new/gone").ok());
+  ASSERT_TRUE(env_.SyncDir("/new").ok());
+  ASSERT_TRUE(env_.RemoveDir("/new/gone").ok());
+  env_.DropUnsyncedData();
+  EXPECT_EQ(ReadAll(&env_, "/new/sub/g"), "g");
+  EXPECT_TRUE(env_.FileExists("/new/gone"));
 }
 
 TEST_F(FaultEnvTest, FailedSyncIsStickyAndDoesNotCount) {

@@ -459,6 +459,13 @@ Status MemEnv::SyncDir(const std::string& dir_arg) {
   for (const auto& [name, inode] : files_) {
     if (ParentDir(name) == dir) durable_files_.insert_or_assign(name, inode);
   }
+  // Likewise its subdirectories' names.
+  std::erase_if(durable_dirs_, [&](const std::string& sub) {
+    return ParentDir(sub) == dir && dirs_.count(sub) == 0;
+  });
+  for (const std::string& sub : dirs_) {
+    if (ParentDir(sub) == dir) durable_dirs_.insert(sub);
+  }
   return Status::OK();
 }
 
@@ -521,6 +528,15 @@ void MemEnv::RevertToDurableState() {
     inode->Revert();
   for (auto& [name, inode] : durable_files_)
     inode->Revert();
+  // A directory survives if its name and each ancestor's did (sorted: parents come first); a
+  // file if its directory did.
+  dirs_.clear();
+  for (const std::string& dir : durable_dirs_) {
+    if (DirExists(ParentDir(dir))) dirs_.insert(dir);
+  }
+  durable_dirs_ = dirs_;
+  std::erase_if(durable_files_,
+                [&](const auto& entry) { return !DirExists(ParentDir(entry.first)); });
   files_ = durable_files_;
   locks_.clear();
 }

@@ -9,7 +9,9 @@
 //      trailing '/' from directory arguments. "/" and "" (the relative root) always exist.
 //   2. Directories are explicit: a file can be created only in an existing directory (IOError
 //      otherwise), like POSIX. CreateDir creates missing parents too (mkdir -p); RemoveDir requires
-//      an empty directory. Directories themselves are always durable.
+//      an empty directory. A directory's name is a name in its parent like a file's (rule 4):
+//      durable once the parent is synced; a power loss takes a directory whose name (or an
+//      ancestor's) was not, with everything in it.
 //   3. A file is an inode shared by its name and every open handle: renaming or removing a name
 //      does not disturb open handles. NewWritableFile on an existing name truncates that inode.
 //   4. Appended data is visible to readers at once (there is no user-space buffer to lose); it is
@@ -135,6 +137,9 @@ class MemEnv : public Env, public PreallocatingEnv {
   InodeMap files_ GUARDED_BY(mu_);          // the names a reader sees now
   InodeMap durable_files_ GUARDED_BY(mu_);  // the names as of each directory's last SyncDir
   std::set<std::string, std::less<>> dirs_ GUARDED_BY(mu_);
+  // The directories as of each parent's last SyncDir (a power loss keeps those whose ancestors
+  // are all in it).
+  std::set<std::string, std::less<>> durable_dirs_ GUARDED_BY(mu_);
   std::map<std::string, uint64_t> locks_ GUARDED_BY(mu_);  // path -> lock generation
   uint64_t next_lock_generation_ GUARDED_BY(mu_) = 1;
   std::atomic<uint64_t> sync_count_{0};
