@@ -59,6 +59,9 @@ struct Inode {
   }
 };
 
+// The inode number a directory's name stands for (a subdirectory is a name in its parent).
+constexpr uint64_t kDirectory = UINT64_MAX;
+
 // A change to one directory's names, applied atomically: path -> inode, or removed (nullopt).
 using NameOp = std::vector<std::pair<std::string, std::optional<uint64_t>>>;
 
@@ -133,11 +136,14 @@ class Replay {
         Name(op.path2, live_.at(op.path));
         break;
       case FsOp::Kind::kMkdir: {
-        std::string dir = NormalizeDir(op.path);
-        while (!dir.empty() && dir != "/") {
-          made_dirs_.insert(dir);
-          dir = ParentDir(dir);
+        // Each directory it makes (mkdir -p: parents first) is a new name in its parent.
+        std::vector<std::string> made;
+        for (std::string dir = NormalizeDir(op.path); !dir.empty() && dir != "/";
+             dir = ParentDir(dir)) {
+          if (made_dirs_.insert(dir).second) made.push_back(dir);
         }
+        for (auto it = made.rbegin(); it != made.rend(); ++it)
+          Name(*it, kDirectory);
         break;
       }
       case FsOp::Kind::kSyncDir: {
@@ -159,10 +165,10 @@ class Replay {
     std::set<uint64_t> reachable;
     for (const auto& [path, dir] : dirs_) {
       for (const auto& [name, inode] : dir.durable)
-        reachable.insert(inode);
+        if (inode != kDirectory) reachable.insert(inode);
       for (const NameOp& op : dir.pending) {
         for (const auto& [name, inode] : op) {
-          if (inode.has_value()) reachable.insert(*inode);
+          if (inode.has_value() && *inode != kDirectory) reachable.insert(*inode);
         }
       }
       if (!dir.pending.empty()) dirs.push_back(&dir);
@@ -186,19 +192,34 @@ class Replay {
 
     auto produce = [&](const std::vector<size_t>& choice) {
       DiskState state;
-      state.dirs = made_dirs_;
       std::map<uint64_t, size_t> kept;  // inode -> its choice
       for (size_t i = 0; i < files.size(); ++i)
         kept[files[i]] = choice[dirs.size() + i];
+      // Every directory's names at this choice; a directory exists if its name and every
+      // ancestor's survived (sorted: a parent before its children), a file if its directory did.
+      std::map<std::string, std::map<std::string, uint64_t>> names_of;
       size_t d = 0;
       for (const auto& [path, dir] : dirs_) {
-        std::map<std::string, uint64_t> names = dir.durable;
+        std::map<std::string, uint64_t>& names = names_of[path];
+        names = dir.durable;
         if (!dir.pending.empty()) {
           for (size_t i = 0; i < choice[d]; ++i)
             ApplyNameOp(dir.pending[i], &names);
           ++d;
         }
+      }
+      auto exists = [&](const std::string& dir) {
+        return dir.empty() || dir == "/" || state.dirs.contains(dir);
+      };
+      for (const auto& [path, names] : names_of) {
         for (const auto& [name, number] : names) {
+          if (number == kDirectory && exists(path)) state.dirs.insert(name);
+        }
+      }
+      for (const auto& [path, names] : names_of) {
+        if (!exists(path)) continue;
+        for (const auto& [name, number] : names) {
+          if (number == kDirectory) continue;
           const Inode& inode = inodes_.at(number);
           std::string bytes = inode.durable;
           auto it = kept.find(number);
@@ -264,7 +285,7 @@ class Replay {
   std::map<uint64_t, Inode> inodes_;
   std::map<std::string, Dir> dirs_;       // by directory path
   std::map<std::string, uint64_t> live_;  // path -> inode, as the workload saw it
-  std::set<std::string> made_dirs_;
+  std::set<std::string> made_dirs_;       // every directory the log made
 };
 
 }  // namespace
@@ -290,6 +311,8 @@ Status DiskState::Materialize(Env* env) const {
     ZIGGY_RETURN_IF_ERROR(file->Close());
     parents.insert(ParentDir(path));
   }
+  for (const std::string& dir : dirs)
+    parents.insert(ParentDir(dir));
   for (const std::string& dir : parents)
     ZIGGY_RETURN_IF_ERROR(env->SyncDir(dir));
   return Status::OK();

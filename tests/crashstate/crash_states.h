@@ -12,7 +12,8 @@
 //     creates, renames, unlinks and links made in it since (one journal, committed in order). A
 //     rename across two directories counts as a link in the target's and an unlink in the
 //     source's directory, each on its own.
-//   - Directories themselves are durable once created (as in MemEnv).
+//   - A directory made is a name in its parent, varied like any other; a directory whose name
+//     (or an ancestor's) did not survive is gone with everything in it (as in MemEnv).
 //   - Optionally (overwrite_holes), a page of in-place overwrites missing alone.
 //   - Files and directories vary independently. When the combinations at one crash point exceed
 //     max_combinations, only these are produced: everything at its newest, everything at its

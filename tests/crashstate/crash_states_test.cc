@@ -90,6 +90,31 @@ TEST(CrashStatesTest, UnlinkedNameReturnsUntilTheDirectoryIsSynced) {
   EXPECT_EQ(per_point[7], (std::set<Files>{{}}));
 }
 
+// A directory is a name in its parent: until the parent is synced a crash may leave it out, and
+// with it every file in it, synced or not; a subdirectory needs its own parent's sync too.
+TEST(CrashStatesTest, ADirectoryIsDurableOnlyOnceItsParentIsSynced) {
+  const std::vector<FsOp> log = {Mkdir("/d/e"), Create(1, "/d/e/f"), Write(1, 0, "x"),
+                                 Sync(1),       SyncDir("/d/e"),     SyncDir("/d"),
+                                 SyncDir("/")};
+  std::vector<std::set<std::set<std::string>>> dirs(log.size() + 1);
+  std::vector<std::set<Files>> files(log.size() + 1);
+  EnumerateCrashStates(log, CrashStateOptions(), [&](uint64_t k, const DiskState& state) {
+    dirs[k].insert(state.dirs);
+    files[k].insert(state.files);
+    for (const auto& [path, bytes] : state.files)
+      EXPECT_TRUE(state.dirs.contains("/d/e")) << path << " without its directory";
+  });
+  // Before any directory sync: /d alone, /d and /d/e, or neither (never /d/e without /d).
+  using Dirs = std::set<std::string>;
+  EXPECT_EQ(dirs[5], (std::set<Dirs>{{}, {"/d"}, {"/d", "/d/e"}}));
+  // /d/e durable in /d, but /d not in /: still all or nothing of /d.
+  EXPECT_EQ(dirs[6], (std::set<Dirs>{{}, {"/d", "/d/e"}}));
+  EXPECT_TRUE(files[6].contains(Files{}));
+  // Every parent synced: the file stays.
+  EXPECT_EQ(dirs[7], (std::set<Dirs>{{"/d", "/d/e"}}));
+  EXPECT_EQ(files[7], (std::set<Files>{{{"/d/e/f", "x"}}}));
+}
+
 TEST(CrashStatesTest, OverwriteHolesLeaveOnePageOfAPreallocatedFileBehind) {
   // A preallocated file: 3 pages of zeros, durable; then unsynced writes over pages 0 and 1.
   const std::string zeros(3 * 4096, '\0');
@@ -97,6 +122,7 @@ TEST(CrashStatesTest, OverwriteHolesLeaveOnePageOfAPreallocatedFileBehind) {
   const std::string b(100, 'b');
   const std::vector<FsOp> log = {
       Mkdir("/d"),
+      SyncDir("/"),
       Create(1, "/d/wal"),
       {.kind = FsOp::Kind::kTruncate, .inode = 1, .offset = zeros.size()},
       Sync(1),
