@@ -83,6 +83,24 @@ Status ReadBackupFloor(const std::string& floors_dir, uint32_t id, uint32_t keys
   return Status::OK();
 }
 
+Status BackupFloorIds(const std::string& floors_dir, std::vector<uint32_t>* ids) {
+  ids->clear();
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(floors_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.size() > 9 ||
+        name.find_first_not_of("0123456789") != std::string::npos) {
+      continue;  // a mark (<id>.checked) or a floor being written (<id>.tmp)
+    }
+    ids->push_back(static_cast<uint32_t>(std::stoul(name)));
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return Status::IOError("list " + floors_dir, ec.message());
+  }
+  std::sort(ids->begin(), ids->end());
+  return Status::OK();
+}
+
 Status PruneBackupFloors(const std::string& floors_dir, const std::vector<uint32_t>& listed) {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(floors_dir, ec)) {

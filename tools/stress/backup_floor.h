@@ -37,6 +37,9 @@ namespace ziggydb::tools::stress {
 [[nodiscard]] Status MarkBackupChecked(const std::string& floors_dir, uint32_t id);
 bool BackupChecked(const std::string& floors_dir, uint32_t id);
 
+// The ids of the backups with a floor file, ascending: each was listed when its floor was saved.
+[[nodiscard]] Status BackupFloorIds(const std::string& floors_dir, std::vector<uint32_t>* ids);
+
 // Removes the floors and marks of backups not in `listed` (ids ascending).
 [[nodiscard]] Status PruneBackupFloors(const std::string& floors_dir,
                                        const std::vector<uint32_t>& listed);

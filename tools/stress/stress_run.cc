@@ -646,11 +646,14 @@ class Run {
       if (!RestoreAndCheck(engine.get(), id, lo, {windows.begin() + lo, windows.begin() + hi}))
         return;
     }
-    s = engine->PurgeOldBackups(2);
-    std::vector<uint32_t> listed;
+    // The floors of the backups the purge deletes go first: a saved floor says its backup must
+    // be listed (VerifyLatestBackup), even after a kill between the two.
+    std::vector<uint32_t> kept;
     for (const BackupInfo& info : engine->GetBackupInfo())
-      listed.push_back(info.id);
-    if (s.ok()) s = PruneBackupFloors(FloorsDir(), listed);
+      kept.push_back(info.id);
+    if (kept.size() > 2) kept.erase(kept.begin(), kept.end() - 2);
+    s = PruneBackupFloors(FloorsDir(), kept);
+    if (s.ok()) s = engine->PurgeOldBackups(2);
     if (!s.ok()) {
       Error("pruning old backups", s);
       return;
@@ -667,13 +670,34 @@ class Run {
   // CreateNewBackup returned (backup_floor.h). Without one (killed before it was saved), only an
   // upper bound: a write no newer than the acked or pending one of the expected state. Each
   // backup is checked so once (marked then), so that crash rounds do not restore it again.
+  // Before that, every backup whose floor was saved (CreateNewBackup had returned OK) must be
+  // listed, and no metadata may be unreadable: a kill must not lose an acknowledged backup.
   bool VerifyLatestBackup() {
+    std::vector<uint32_t> acknowledged;
+    Status s = BackupFloorIds(FloorsDir(), &acknowledged);
+    if (!s.ok()) return Error("backup floors", s);
     std::error_code ec;
-    if (!std::filesystem::exists(BackupDir(), ec)) return true;
+    if (!std::filesystem::exists(BackupDir(), ec)) {
+      if (acknowledged.empty()) return true;
+      return Fail(fmt::format("backup {} was acknowledged, but {} is gone", acknowledged.back(),
+                              BackupDir()),
+                  ExitCode::kCorruption);
+    }
     std::unique_ptr<BackupEngine> engine;
-    Status s = BackupEngine::Open(BackupDir(), BackupEngineOptions(), &engine);
+    s = BackupEngine::Open(BackupDir(), BackupEngineOptions(), &engine);
     if (!s.ok()) return Error("BackupEngine::Open " + BackupDir(), s);
     const std::vector<BackupInfo> infos = engine->GetBackupInfo();
+    if (const std::vector<uint32_t> bad = engine->GetCorruptedBackups(); !bad.empty()) {
+      return Fail(fmt::format("backup {}'s metadata is unreadable", bad.front()),
+                  ExitCode::kCorruption);
+    }
+    for (const uint32_t id : acknowledged) {
+      if (std::none_of(infos.begin(), infos.end(),
+                       [id](const BackupInfo& info) { return info.id == id; })) {
+        return Fail(fmt::format("backup {} was acknowledged but is not listed", id),
+                    ExitCode::kCorruption);
+      }
+    }
     if (infos.empty()) return true;
     const uint32_t id = infos.back().id;
     if (BackupChecked(FloorsDir(), id)) return true;

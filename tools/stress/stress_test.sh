@@ -131,6 +131,30 @@ rm -rf "$BF/backup_floors"
 err=$("$ZIGGY" stress --dir "$BF" --keys 50 --verify-only 2>&1) ||
   fail "verify of a backup without saved windows failed: $err"
 
+# An acknowledged backup (its windows saved) that is no longer listed, or whose metadata became
+# unreadable, fails the next run: a kill must lose no backup.
+BL="$WORK/backup-lost"
+"$ZIGGY" stress --dir "$BL" --seed 47 --threads 1 --keys 50 --seconds 0.2 --txn-permille 0 \
+  --checkpoint-permille 0 --backup-permille 1000 >/dev/null 2>&1 || fail "the backup run failed"
+last=$(find "$BL/backup_floors" -name '[0-9]*' ! -name '*.*' -printf '%f\n' | sort -n | tail -n 1)
+if [[ -z "$last" ]]; then
+  fail "the backup run left no saved windows"
+else
+  cp -a "$BL/backups" "$BL/backups.kept"
+  : > "$BL/backups/meta/$last"
+  err=$("$ZIGGY" stress --dir "$BL" --keys 50 --verify-only 2>&1)
+  rc=$?
+  [[ $rc -eq 3 && "$err" == *"backup $last's metadata is unreadable"* ]] ||
+    fail "an unreadable backup: exit $rc, $err"
+  rm -rf "$BL/backups" && mv "$BL/backups.kept" "$BL/backups"
+  "$ZIGGY" backup delete --backup-dir "$BL/backups" --id "$last" >/dev/null ||
+    fail "backup delete failed"
+  err=$("$ZIGGY" stress --dir "$BL" --keys 50 --verify-only 2>&1)
+  rc=$?
+  [[ $rc -eq 3 && "$err" == *"backup $last was acknowledged but is not listed"* ]] ||
+    fail "a lost backup: exit $rc, $err"
+fi
+
 # A lost acknowledged write: delete a key the run left present.
 key=$("$ZIGGY" scan --db "$DIR/db" 2>/dev/null | head -n 1 | cut -f 1)
 [[ -n "$key" ]] || fail "the run left no key"
