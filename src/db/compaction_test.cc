@@ -608,20 +608,47 @@ TEST_F(CompactionDBTest, SustainedWritesNeverPushL0PastTheStopTrigger) {
 class StepListener final : public EventListener {
  public:
   void OnCompactionBegin(DB*, const CompactionJobInfo& info) override {
-    if (info.input_level == 0 && on_l0_begin) on_l0_begin();
+    if (info.input_level == 0 && armed) on_l0_begin();
   }
   void OnCompactionCompleted(DB*, const CompactionJobInfo& info) override {
-    if (info.input_level == 0 && on_l0_completed) on_l0_completed();
+    if (info.input_level == 0 && armed) on_l0_completed();
   }
   void OnStallBegin(DB*, const WriteStallInfo& info) override {
     if (info.cause == WriteStallCause::kL0Stop) l0_stopped = true;
   }
-  std::function<void()> on_l0_begin, on_l0_completed;
+  std::function<void()> on_l0_begin, on_l0_completed;  // set before the DB opens
+  std::atomic<bool> armed{false};
   std::atomic<bool> l0_stopped{false};
 };
 
 TEST_F(CompactionDBTest, CompactRangeWakesWritersStoppedByL0AfterItsL0Step) {
   auto listener = std::make_shared<StepListener>();
+  // During CompactRange's L0 step a writer's flush brings L0 to the stop trigger, and it waits;
+  // after the step it must go on before CompactRange's later steps end.
+  std::atomic<bool> writer_done{false};
+  std::thread writer;
+  std::atomic<bool> began{false};  // only the first L0 compaction armed: CompactRange's step
+  listener->on_l0_begin = [&] {
+    if (began.exchange(true)) return;
+    listener->l0_stopped = false;  // the stalls of the writes before are over
+    writer = std::thread([&] {
+      for (int i = 0; !listener->l0_stopped; ++i)
+        EXPECT_TRUE(Put(Key(i), Value(i, 1)).ok());
+      for (int n = 0; n < 5; ++n)
+        EXPECT_TRUE(Put("after" + std::to_string(n), "v").ok());
+      writer_done = true;
+    });
+    for (int ms = 0; ms < 60000 && !listener->l0_stopped; ++ms)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  };
+  std::atomic<bool> woke_before_the_end{false};
+  std::atomic<bool> completed{false};
+  listener->on_l0_completed = [&] {
+    if (completed.exchange(true)) return;
+    for (int ms = 0; ms < 60000 && !writer_done; ++ms)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    woke_before_the_end = writer_done.load();
+  };
   options_.listeners.push_back(listener);
   options_.l0_slowdown_trigger = 2;
   options_.l0_stop_trigger = 2;
@@ -633,36 +660,13 @@ TEST_F(CompactionDBTest, CompactRangeWakesWritersStoppedByL0AfterItsL0Step) {
   ASSERT_TRUE(Put(Key(1), "1").ok());  // overlaps the last level: no trivial move
   ASSERT_TRUE(db_->Flush().ok());
   ASSERT_EQ(FilesAtLevel(0), 1);
-  // During the L0 step a writer's flush brings L0 to the stop trigger, and it waits.
-  std::atomic<bool> writer_done{false};
-  std::thread writer;
-  std::atomic<bool> began{false};  // only the first L0 compaction: CompactRange's step
-  listener->on_l0_begin = [&] {
-    if (began.exchange(true)) return;
-    listener->l0_stopped = false;  // the stalls of the writes above are over
-    writer = std::thread([&] {
-      for (int i = 0; !listener->l0_stopped; ++i)
-        EXPECT_TRUE(Put(Key(i), Value(i, 1)).ok());
-      for (int n = 0; n < 5; ++n)
-        EXPECT_TRUE(Put("after" + std::to_string(n), "v").ok());
-      writer_done = true;
-    });
-    for (int ms = 0; ms < 60000 && !listener->l0_stopped; ++ms)
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  };
-  bool woke_before_the_end = false;
-  std::atomic<bool> completed{false};
-  listener->on_l0_completed = [&] {
-    if (completed.exchange(true)) return;
-    for (int ms = 0; ms < 60000 && !writer_done; ++ms)
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    woke_before_the_end = writer_done;
-  };
+  listener->armed = true;
   EXPECT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
-  ASSERT_TRUE(writer.joinable());  // CompactRange had an L0 step
+  ASSERT_TRUE(writer.joinable()) << "CompactRange had no L0 step";
   writer.join();
   EXPECT_TRUE(listener->l0_stopped);
   EXPECT_TRUE(woke_before_the_end);
+  Close();  // the callbacks use this scope's variables: no compaction may call them later
 }
 
 TEST_F(CompactionDBTest, PropertiesDescribeTheLevels) {
