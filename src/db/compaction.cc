@@ -274,11 +274,14 @@ bool Compaction::ShouldStopBefore(std::string_view internal_key, uint64_t output
 
 void CompactionsInProgress::Add(const Compaction* c) {
   ZIGGY_ASSERT(!Conflicts(*c));
-  running_.push_back(c);
+  // All or nothing (a throw changes nothing): the new set is built aside, then swapped in.
+  std::set<FileNumber> files = files_;
   for (int which = 0; which < 2; ++which) {
     for (const auto& file : c->inputs(which))
-      files_.insert(file->number);
+      files.insert(file->number);
   }
+  running_.push_back(c);
+  files_.swap(files);
 }
 
 void CompactionsInProgress::Remove(const Compaction* c) {

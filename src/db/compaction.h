@@ -136,6 +136,7 @@ class Compaction {
 class CompactionsInProgress {
  public:
   // Precondition: !Conflicts(*c).
+  // Strong exception guarantee: on std::bad_alloc nothing is registered.
   void Add(const Compaction* c);
   // Precondition: c was added.
   void Remove(const Compaction* c);

@@ -345,6 +345,10 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // what was skipped happens at the next chance (a failed job's error unrecorded: the job is
   // redone).
   void AfterBackgroundOutOfMemory() REQUIRES(mu_);
+  // std::bad_alloc on a background thread outside any job (picking one): a resumable background
+  // error names `step` (the reserved one, not resumable, if even that cannot be built), so the
+  // work is reported rather than silently skipped. db_impl_events.cc.
+  void OutOfMemoryBetweenJobs(std::string_view step) noexcept REQUIRES(mu_);
   // Delivers the events this thread queued; mu_ is released around the callbacks when there are
   // any (true returned). Never throws: out of memory, the events stay queued for the next call.
   bool DeliverEvents() REQUIRES(mu_);
@@ -504,10 +508,11 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   bool bg_error_reported_ GUARDED_BY(mu_) = false;   // ReportBackgroundError ran
   bool bg_error_logged_ GUARDED_BY(mu_) = false;     // ... and wrote its LOG line
   bool bg_error_resumable_ GUARDED_BY(mu_) = false;  // bg_error_ came from a flush or compaction
-  // The background error StopWritesOutOfMemory sets when it cannot build its own; made with the
-  // DB, moved out at most once (that background error lasts until a reopen, a new DBImpl).
-  Status out_of_memory_reserve_ GUARDED_BY(mu_){Status::IOError(
-      "out of memory on the write path; the DB refuses writes until it is reopened")};
+  // The background error StopWritesOutOfMemory or OutOfMemoryBetweenJobs sets when it cannot
+  // build its own; made with the DB, moved out at most once (that background error lasts until a
+  // reopen, a new DBImpl).
+  Status out_of_memory_reserve_ GUARDED_BY(mu_){
+      Status::IOError("out of memory; the DB refuses writes until it is reopened")};
   // Set once StopWritesOutOfMemory queued its event; never cleared (that error lasts until a
   // reopen). Read without mu_ by DeliverOutOfMemoryEvents, to take mu_ only when needed.
   std::atomic<bool> out_of_memory_event_queued_{false};

@@ -43,8 +43,16 @@ void DBImpl::CompactionThreadMain() {
         return;
       }
       if (bg_error_.ok()) {
-        c = compaction_scheduler_.StartAutomatic(versions_->current(), options_,
-                                                 versions_->compact_pointers());
+        try {
+          c = compaction_scheduler_.StartAutomatic(versions_->current(), options_,
+                                                   versions_->compact_pointers());
+        } catch (const std::bad_alloc&) {
+          // Out of memory for the pick: nothing started (StartAutomatic registers a compaction
+          // only whole). A resumable error, so that the work is not silently left undone
+          // (WaitForBackgroundWork would wait for it); Resume picks again.
+          c = nullptr;
+          OutOfMemoryBetweenJobs("picking a compaction");
+        }
         if (c != nullptr) break;
       }
       compaction_needed_.Wait(&mu_);
@@ -63,7 +71,14 @@ void DBImpl::BackgroundCompaction(std::unique_ptr<Compaction> c) {
   try {
     s = RunCompaction(c.get());
   } catch (const std::bad_alloc&) {
-    s = BackgroundOutOfMemory("compaction", before);  // unwinding re-locked mu_
+    try {
+      s = BackgroundOutOfMemory("compaction", before);  // unwinding re-locked mu_
+    } catch (const std::bad_alloc&) {
+      // Out of memory again: c is unregistered before it goes (a pick must never meet a freed
+      // compaction, nor its inputs stay marked busy); the thread's catch wakes the waiters.
+      compaction_scheduler_.FinishAutomatic(c.get());
+      throw;
+    }
   }
   // c is still registered: listeners hear of it before WaitForBackgroundWork can return.
   DeliverEvents();
@@ -236,7 +251,16 @@ Status DBImpl::CompactRange(std::optional<std::string_view> begin,
       s = RunCompaction(c.get());
       c.reset();  // unpins the input Version, so that its tables can go
     } catch (const std::bad_alloc&) {
-      s = BackgroundOutOfMemory("manual compaction", before);  // unwinding re-locked mu_
+      try {
+        s = BackgroundOutOfMemory("manual compaction", before);  // unwinding re-locked mu_
+      } catch (const std::bad_alloc&) {
+        // Out of memory again: automatic compactions may run again (they would stay off for
+        // good), and the waiters wake to see that.
+        compaction_scheduler_.FinishManual();
+        compaction_needed_.NotifyAll();
+        background_work_done_.NotifyAll();
+        throw;
+      }
     }
     // The step may have taken L0 below the stop trigger: writers and a flush held by a full L0
     // go on now, not when every level is done (automatic compactions stay paused till then).

@@ -175,6 +175,19 @@ void DBImpl::ReportBackgroundError() {
   db_stats_->RecordTick(Ticker::kBackgroundErrors);
 }
 
+void DBImpl::OutOfMemoryBetweenJobs(std::string_view step) noexcept {
+  try {
+    SetResumableBackgroundError(Status::IOError("out of memory", step));
+    ReportBackgroundError();
+  } catch (const std::bad_alloc&) {
+    // No memory for the Status either: the error reserved at Open stands in, and only a reopen
+    // clears it (the reserve is used at most once).
+    bg_error_resumable_ = false;
+    if (bg_error_.ok()) bg_error_ = std::move(out_of_memory_reserve_);
+  }
+  background_work_done_.NotifyAll();
+}
+
 void DBImpl::AfterBackgroundOutOfMemory() {
   background_work_done_.NotifyAll();
   compaction_needed_.NotifyAll();

@@ -33,8 +33,8 @@ void DBImpl::BackgroundThreadMain() {
       DeliverEvents();
       return;
     }
-    if (HoldFlushWhileL0Full()) continue;
     try {
+      if (HoldFlushWhileL0Full()) continue;
       BackgroundFlush();
     } catch (const std::bad_alloc&) {
       AfterBackgroundOutOfMemory();
