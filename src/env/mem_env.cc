@@ -460,9 +460,10 @@ Status MemEnv::SyncDir(const std::string& dir_arg) {
     if (ParentDir(name) == dir) durable_files_.insert_or_assign(name, inode);
   }
   // Likewise its subdirectories' names.
-  std::erase_if(durable_dirs_, [&](const std::string& sub) {
-    return ParentDir(sub) == dir && dirs_.count(sub) == 0;
-  });
+  for (auto it = durable_dirs_.begin(); it != durable_dirs_.end();) {
+    const bool gone = ParentDir(*it) == dir && dirs_.count(*it) == 0;
+    it = gone ? durable_dirs_.erase(it) : std::next(it);
+  }
   for (const std::string& sub : dirs_) {
     if (ParentDir(sub) == dir) durable_dirs_.insert(sub);
   }
@@ -535,8 +536,8 @@ void MemEnv::RevertToDurableState() {
     if (DirExists(ParentDir(dir))) dirs_.insert(dir);
   }
   durable_dirs_ = dirs_;
-  std::erase_if(durable_files_,
-                [&](const auto& entry) { return !DirExists(ParentDir(entry.first)); });
+  for (auto it = durable_files_.begin(); it != durable_files_.end();)
+    it = DirExists(ParentDir(it->first)) ? std::next(it) : durable_files_.erase(it);
   files_ = durable_files_;
   locks_.clear();
 }
