@@ -63,9 +63,12 @@ class FaultInjectionEnv : public MemEnv {
   // files, each file front to back): of each file's unsynced bytes the first
   // keep_bytes(path, unsynced_bytes) survive; the rest is lost as in DropUnsyncedData. A newer
   // log can so outlive an older one's tail. keep_bytes must not call into this Env.
+  // keep_names(dir) true: every name change in dir since its last SyncDir survives (a journal
+  // commit took them all; ziggydb/env.h allows any prefix of them).
   void DropUnsyncedDataKeeping(
-      const std::function<uint64_t(const std::string& path, uint64_t unsynced_bytes)>& keep_bytes) {
-    RevertToDurableStateKeeping(keep_bytes);
+      const std::function<uint64_t(const std::string& path, uint64_t unsynced_bytes)>& keep_bytes,
+      const std::function<bool(const std::string& dir)>& keep_names = {}) {
+    RevertToDurableStateKeeping(keep_bytes, keep_names);
   }
 
   // The next `count` operations of kind `op` whose path contains path_substring fail (nothing is

@@ -127,6 +127,22 @@ TEST_F(FaultEnvTest, ADirectoryWhoseParentWasNotSyncedVanishesWithItsFiles) {
   EXPECT_TRUE(env_.FileExists("/new/gone"));
 }
 
+// A power loss after a journal commit that took a directory's name changes: they survive (all
+// of them), while another directory's are undone.
+TEST_F(FaultEnvTest, APowerLossMayKeepADirectorysUnsyncedNameChanges) {
+  ASSERT_TRUE(env_.CreateDir("/other").ok());
+  ASSERT_TRUE(env_.SyncDir("/").ok());
+  PutDurable(&env_, "/db/gone", "g", /*sync_dir=*/true);
+  PutDurable(&env_, "/db/new", "n", /*sync_dir=*/false);
+  ASSERT_TRUE(env_.RemoveFile("/db/gone").ok());
+  PutDurable(&env_, "/other/f", "o", /*sync_dir=*/false);
+  env_.DropUnsyncedDataKeeping([](const std::string&, uint64_t) { return uint64_t{0}; },
+                               [](const std::string& dir) { return dir == "/db"; });
+  EXPECT_EQ(ReadAll(&env_, "/db/new"), "n");
+  EXPECT_FALSE(env_.FileExists("/db/gone"));
+  EXPECT_FALSE(env_.FileExists("/other/f"));
+}
+
 TEST_F(FaultEnvTest, FailedSyncIsStickyAndDoesNotCount) {
   std::unique_ptr<WritableFile> log;
   std::unique_ptr<WritableFile> other;

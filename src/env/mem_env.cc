@@ -450,6 +450,11 @@ Status MemEnv::SyncDir(const std::string& dir_arg) {
   ZIGGY_RETURN_IF_ERROR(InjectedFault(FaultOp::kSyncDir, dir, {}));
   MutexLock guard(&mu_);
   if (!DirExists(dir)) return NoSuchFile("open directory", dir);
+  CommitNames(dir);
+  return Status::OK();
+}
+
+void MemEnv::CommitNames(std::string_view dir) {
   // The directory's durable names become its names now: the gone ones dropped, the rest
   // (re)pointed at their inodes. Unchanged names keep their map nodes.
   for (auto it = durable_files_.begin(); it != durable_files_.end();) {
@@ -467,7 +472,6 @@ Status MemEnv::SyncDir(const std::string& dir_arg) {
   for (const std::string& sub : dirs_) {
     if (ParentDir(sub) == dir) durable_dirs_.insert(sub);
   }
-  return Status::OK();
 }
 
 Status MemEnv::LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) {
@@ -543,9 +547,24 @@ void MemEnv::RevertToDurableState() {
 }
 
 void MemEnv::RevertToDurableStateKeeping(
-    const std::function<uint64_t(const std::string& path, uint64_t unsynced_bytes)>& keep_bytes) {
+    const std::function<uint64_t(const std::string& path, uint64_t unsynced_bytes)>& keep_bytes,
+    const std::function<bool(const std::string& dir)>& keep_names) {
   {
     MutexLock guard(&mu_);
+    if (keep_names) {
+      // Every directory a name lives in now or lived in at its last sync (copied: CommitNames
+      // changes the maps).
+      std::set<std::string> dirs(dirs_.begin(), dirs_.end());
+      dirs.insert(durable_dirs_.begin(), durable_dirs_.end());
+      for (const InodeMap* names : {&files_, &durable_files_}) {
+        for (const auto& [name, inode] : *names)
+          dirs.insert(std::string(ParentDir(name)));
+      }
+      dirs.insert("/");
+      for (const std::string& dir : dirs) {
+        if (keep_names(dir)) CommitNames(dir);
+      }
+    }
     std::set<const Inode*> seen;
     for (const InodeMap* names : {&files_, &durable_files_}) {
       for (const auto& [name, inode] : *names) {

@@ -106,11 +106,13 @@ class MemEnv : public Env, public PreallocatingEnv {
   void RevertToDurableState() EXCLUDES(mu_);
   // Power loss after writeback had reached part of the unsynced data: of each file's unsynced
   // bytes, the first keep_bytes(path, unsynced_bytes) (counted from its first unsynced byte)
-  // survive, as if synced; then as RevertToDurableState. Called with the file system mutex held:
-  // keep_bytes must not call back into this Env.
+  // survive, as if synced; and, when keep_names is given, every name change since its last sync
+  // of each directory for which keep_names(dir) is true (a journal commit that took them all);
+  // then as RevertToDurableState. Called with the file system mutex held: the callbacks must not
+  // call back into this Env.
   void RevertToDurableStateKeeping(
-      const std::function<uint64_t(const std::string& path, uint64_t unsynced_bytes)>& keep_bytes)
-      EXCLUDES(mu_);
+      const std::function<uint64_t(const std::string& path, uint64_t unsynced_bytes)>& keep_bytes,
+      const std::function<bool(const std::string& dir)>& keep_names = {}) EXCLUDES(mu_);
   // Damage that is already on the medium: changes the current and the synced bytes alike.
   Status CorruptByte(const std::string& path, uint64_t offset, uint8_t xor_mask) EXCLUDES(mu_);
   Status TruncateDurably(const std::string& path, uint64_t size) EXCLUDES(mu_);
@@ -130,6 +132,8 @@ class MemEnv : public Env, public PreallocatingEnv {
   Status Lookup(const std::string& path, std::shared_ptr<Inode>* inode) REQUIRES(mu_);
   bool DirExists(std::string_view dir) const REQUIRES(mu_);
   bool HasChildren(std::string_view dir) const REQUIRES(mu_);
+  // SyncDir's effect: the names in dir (files and subdirectories) become its durable names.
+  void CommitNames(std::string_view dir) REQUIRES(mu_);
   void NoteSync() { sync_count_.fetch_add(1, std::memory_order_relaxed); }
 
   // Guards the names and, through the file objects (PT_GUARDED_BY), every Inode's bytes.

@@ -2,7 +2,8 @@
 // FaultInjectionEnv (env/fault_env.h). Each round opens the DB with the options of its seed,
 // checks what the previous power loss left, runs a random sequence of writes (puts, deletes,
 // batches; sync per the round's sync mode), flushes and compactions from one writer, freezes the
-// disk, drops every unsynced byte and name (DropUnsyncedData) and starts the next round.
+// disk, drops every unsynced byte and, per directory at random, all or none of the name changes
+// since its last sync (DropUnsyncedDataKeeping), and starts the next round.
 //
 // The check (prefix property, power_loss_check.h): the recovered DB must equal the state after
 // some prefix of the round's acknowledged writes, in their commit order (the write trace), and
