@@ -527,17 +527,27 @@ class Replay {
     db_->Close().PermitUncheckedError();
     db_.reset();
     env_.ClearErrors();
+    // Of each directory, the name changes since its last sync: all undone, or (one in three) all
+    // kept, as a journal commit that took them leaves them.
+    auto keep_names = [this](const std::string& dir) {
+      const bool kept = rng_.OneIn(3);
+      if (kept) trace_.Add("  " + dir + " keeps its unsynced name changes");
+      return kept;
+    };
     if (rng_.OneIn(2)) {
-      env_.DropUnsyncedData();
+      env_.DropUnsyncedDataKeeping([](const std::string&, uint64_t) { return uint64_t{0}; },
+                                   keep_names);
       trace_.Add("power loss");
     } else {
       // Writeback had reached part of each file's unsynced bytes.
-      env_.DropUnsyncedDataKeeping([this](const std::string& path, uint64_t unsynced_bytes) {
-        const uint64_t kept = rng_.Uniform(unsynced_bytes + 1);
-        trace_.Add("  " + path + " keeps " + std::to_string(kept) + " of " +
-                   std::to_string(unsynced_bytes) + " unsynced bytes");
-        return kept;
-      });
+      env_.DropUnsyncedDataKeeping(
+          [this](const std::string& path, uint64_t unsynced_bytes) {
+            const uint64_t kept = rng_.Uniform(unsynced_bytes + 1);
+            trace_.Add("  " + path + " keeps " + std::to_string(kept) + " of " +
+                       std::to_string(unsynced_bytes) + " unsynced bytes");
+            return kept;
+          },
+          keep_names);
       trace_.Add("power loss, partial writeback");
     }
     ++totals_.power_losses;
