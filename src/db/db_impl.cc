@@ -50,6 +50,16 @@ Status DB::Get(const ReadOptions& options, std::string_view key, PinnableValue* 
 Status DB::Open(const Options& options, const std::string& path, std::unique_ptr<DB>* db) {
   db->reset();
   ZIGGY_RETURN_IF_ERROR(options.Validate());
+  // Every log there would count as archived already, and be deleted.
+  auto without_trailing_slashes = [](std::string_view p) {
+    while (p.size() > 1 && p.back() == '/')
+      p.remove_suffix(1);
+    return p;
+  };
+  if (!options.wal_archive_dir.empty() &&
+      without_trailing_slashes(options.wal_archive_dir) == without_trailing_slashes(path)) {
+    return Status::InvalidArgument("wal_archive_dir is the DB directory", path);
+  }
   // OpenImpl undoes its own steps on failure, an allocation failure included; a DBImpl that
   // failed to open is destroyed here (its Close stops whatever it started).
   return CatchOutOfMemory("DB::Open", [&] {

@@ -111,6 +111,14 @@ TEST_F(DBOpenTest, ALiveTableThatCannotBeStatedIsAnIoErrorAndAMissingOneCorrupti
   EXPECT_TRUE(Contains(s, "a live table is missing")) << s.ToString();
 }
 
+// The DB directory as its own log archive would count every log as archived, and delete it.
+TEST_F(DBOpenTest, TheDbDirectoryIsNoLogArchive) {
+  options_.wal_archive_dir = std::string(kDbName) + "/";
+  Status s = TryOpen();
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_FALSE(env_.FileExists(kDbName));
+}
+
 // A log archive directory a failed Open created goes with the rest of what it created.
 TEST_F(DBOpenTest, AFailedOpenRemovesTheLogArchiveItCreated) {
   Open();
