@@ -2,13 +2,13 @@
 #include <cinttypes>
 #include <cstdio>
 #include <map>
+#include <new>
 #include <utility>
 
 #include "db/filename.h"
 #include "db/version_set.h"
 #include "env/kill_point.h"
 #include "util/assert.h"
-#include "util/out_of_memory.h"
 #include "util/status_macros.h"
 #include "wal/log_reader.h"
 #include "wal/log_writer.h"
@@ -261,10 +261,11 @@ Status VersionSet::LogAndApply(VersionEdit* edit, Mutex* mu) {
   std::unique_ptr<wal::Writer> writer = std::move(manifest_writer_);
   manifest_write_in_progress_ = true;
   Status s;
+  bool out_of_memory = false;
   {
     MutexUnlock unlock(mu);
     // INVARIANT: only this thread touches `writer` while the mutex is released.
-    s = CatchOutOfMemory("writing the MANIFEST", [&] {
+    try {
       Status written;
       if (new_manifest) {
         if (writer != nullptr) writer->Close().PermitUncheckedError();
@@ -277,17 +278,21 @@ Status VersionSet::LogAndApply(VersionEdit* edit, Mutex* mu) {
         ZIGGY_DB_KILL_POINT("db:manifest-written");
         written = SetCurrentFile(env_, dbname_, manifest_number);
       }
-      return written;
-    });
+      s = std::move(written);
+    } catch (const std::bad_alloc&) {
+      out_of_memory = true;  // its Status is built below, once the write is marked over
+    }
   }
   manifest_write_in_progress_ = false;
   manifest_write_done_.NotifyAll();
 
-  if (!s.ok()) {
+  if (out_of_memory || !s.ok()) {
     // The MANIFEST may now end in a partial record or a state we did not install: never append
-    // to it again. A new MANIFEST that CURRENT may already name is left in place.
-    Log("MANIFEST write failed: " + s.ToString());
+    // to it again. A new MANIFEST that CURRENT may already name is left in place. Marked first:
+    // what follows allocates, and may throw.
     manifest_in_doubt_ = true;
+    if (out_of_memory) s = Status::IOError("out of memory", "writing the MANIFEST");
+    Log("MANIFEST write failed: " + s.ToString());
     return s;
   }
   if (new_manifest) manifest_in_doubt_ = false;  // CURRENT names a MANIFEST of the state in memory
