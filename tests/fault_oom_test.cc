@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "db/db_impl.h"
 #include "db/event_queue.h"
 #include "db/write_batch_internal.h"
 #include "env/fault_env.h"
@@ -901,6 +902,46 @@ TEST(BackgroundOomTest, AnAllocationFailureBetweenCompactionsIsAnErrorNotAnAbort
     }
   }
   std::printf("%d of 150 failure points after a compaction became a background error\n", errors);
+}
+
+// A compaction failing before its install leaves a resumable error even when another job (here a
+// flush, run while the compaction waits in its hook) installed a Version meanwhile: before, any
+// change of the current Version made the error need a reopen.
+TEST(BackgroundOomTest, ACompactionFailingBeforeItsInstallIsResumableThoughAFlushInstalled) {
+  ArmingListener listener(/*compaction=*/true, JobWindow::kBeforeManifestSync);
+  ManifestSyncEnv env(&listener);
+  Options options;
+  options.env = &env;
+  options.create_if_missing = true;
+  options.memtable_bytes = size_t{64} << 10;
+  options.l0_compaction_trigger = 2;
+  options.listeners.push_back(std::shared_ptr<EventListener>(&listener, [](EventListener*) {}));
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, kDb, &db).ok());
+  std::atomic<bool> hooked{false};
+  static_cast<DBImpl*>(db.get())->TEST_SetCompactionHook([&] {
+    if (hooked.exchange(true)) return;
+    EXPECT_TRUE(db->Put(WriteOptions(), "meanwhile", "1").ok());
+    EXPECT_TRUE(db->Flush().ok());  // installs a Version while the compaction has not begun
+  });
+  listener.ArmNextJob(0);  // the compaction's first allocation fails
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 50; ++i)
+      ASSERT_TRUE(db->Put(WriteOptions(), Key(i), std::to_string(round)).ok());
+    ASSERT_TRUE(db->Flush().ok());
+  }
+  Status s = db->WaitForBackgroundWork();
+  ASSERT_TRUE(hooked);
+  ASSERT_NE(s.ToString().find("out of memory"), std::string::npos) << s.ToString();
+  EXPECT_TRUE(db->Resume().ok());
+  ASSERT_TRUE(db->WaitForBackgroundWork().ok());
+  static_cast<DBImpl*>(db.get())->TEST_SetCompactionHook(nullptr);
+  std::string got;
+  ASSERT_TRUE(db->Get(ReadOptions(), "meanwhile", &got).ok());
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(db->Get(ReadOptions(), Key(i), &got).ok());
+    EXPECT_EQ(got, "1");
+  }
 }
 
 TEST(BackgroundOomTest, FlushThatMeetsAnAllocationFailureIsAResumableBackgroundError) {

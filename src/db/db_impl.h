@@ -334,11 +334,12 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // SetBackgroundError for a failed flush or compaction: one that Resume may clear.
   void SetResumableBackgroundError(const Status& s) REQUIRES(mu_);
   // A flush or compaction job threw std::bad_alloc (caught by its thread): sets and returns the
-  // background error IOError "out of memory", resumable unless the job had installed a Version
-  // (`before` is the current one when it started: weak, so that the job does not keep its files
-  // from deletion). db_impl_events.cc.
-  Status BackgroundOutOfMemory(std::string_view job, const std::weak_ptr<const Version>& before)
-      REQUIRES(mu_);
+  // background error IOError "out of memory", resumable unless the job had `installed` its
+  // Version (another job's install meanwhile changes nothing). db_impl_events.cc.
+  Status BackgroundOutOfMemory(std::string_view job, bool installed) REQUIRES(mu_);
+  // Whether the compaction whose first input (of its start level) is `first_input` installed its
+  // edit: that input has left `level` of the current Version.
+  bool CompactionInstalled(int level, FileNumber first_input) const REQUIRES(mu_);
   // The flush or compaction thread's last resort: std::bad_alloc escaped BackgroundFlush or
   // BackgroundCompaction after the job (which catches its own) had ended and been accounted for,
   // in the steps that follow it (setting or reporting its error, the wake-ups). Wakes every waiter;

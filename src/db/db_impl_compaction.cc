@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <new>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -66,13 +67,14 @@ void DBImpl::CompactionThreadMain() {
 }
 
 void DBImpl::BackgroundCompaction(std::unique_ptr<Compaction> c) {
-  const std::weak_ptr<const Version> before = versions_->current();
   Status s;
   try {
     s = RunCompaction(c.get());
   } catch (const std::bad_alloc&) {
     try {
-      s = BackgroundOutOfMemory("compaction", before);  // unwinding re-locked mu_
+      // Unwinding re-locked mu_.
+      s = BackgroundOutOfMemory(
+          "compaction", CompactionInstalled(c->start_level(), c->inputs(0).front()->number));
     } catch (const std::bad_alloc&) {
       // Out of memory again: c is unregistered before it goes (a pick must never meet a freed
       // compaction, nor its inputs stay marked busy); the thread's catch wakes the waiters.
@@ -243,16 +245,20 @@ Status DBImpl::CompactRange(std::optional<std::string_view> begin,
   // An allocation failure is the automatic compactions' background error (BackgroundCompaction),
   // also returned here.
   for (int level = 0; level < kNumLevels && s.ok(); ++level) {
-    const std::weak_ptr<const Version> before = versions_->current();
+    std::optional<std::pair<int, FileNumber>> first_input;  // once a step is picked
     try {
       std::unique_ptr<Compaction> c = PickManualCompaction(
           versions_->current(), options_, level, begin ? &*begin : nullptr, end ? &*end : nullptr);
       if (c == nullptr) continue;
+      first_input.emplace(c->start_level(), c->inputs(0).front()->number);
       s = RunCompaction(c.get());
       c.reset();  // unpins the input Version, so that its tables can go
     } catch (const std::bad_alloc&) {
       try {
-        s = BackgroundOutOfMemory("manual compaction", before);  // unwinding re-locked mu_
+        // Unwinding re-locked mu_.
+        s = BackgroundOutOfMemory(
+            "manual compaction",
+            first_input && CompactionInstalled(first_input->first, first_input->second));
       } catch (const std::bad_alloc&) {
         // Out of memory again: automatic compactions may run again (they would stay off for
         // good), and the waiters wake to see that.

@@ -188,6 +188,14 @@ void DBImpl::OutOfMemoryBetweenJobs(std::string_view step) noexcept {
   background_work_done_.NotifyAll();
 }
 
+bool DBImpl::CompactionInstalled(int level, FileNumber first_input) const {
+  // Its inputs are registered as being compacted: only its own install takes them from `level`.
+  for (const auto& file : versions_->current()->files(level)) {
+    if (file->number == first_input) return false;
+  }
+  return true;
+}
+
 void DBImpl::AfterBackgroundOutOfMemory() {
   background_work_done_.NotifyAll();
   compaction_needed_.NotifyAll();
@@ -242,14 +250,13 @@ void DBImpl::SetResumableBackgroundError(const Status& s) {
   bg_error_resumable_ = true;
 }
 
-Status DBImpl::BackgroundOutOfMemory(std::string_view job,
-                                     const std::weak_ptr<const Version>& before) {
+Status DBImpl::BackgroundOutOfMemory(std::string_view job, bool installed) {
   const Status s = Status::IOError("out of memory", job);
   // Before its edit was installed, a job's effects are files no Version names (removed once
   // Resume's DeleteObsoleteFiles runs) and its pending outputs (released by unwinding): Resume
   // may retry it. After, the steps that follow the install (the new SuperVersion, the queue of
   // flushed memtables) may be half done: only a reopen, which rebuilds them from disk, is safe.
-  if (before.lock() == versions_->current()) {
+  if (!installed) {
     SetResumableBackgroundError(s);
   } else {
     SetBackgroundError(s);

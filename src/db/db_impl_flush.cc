@@ -44,12 +44,13 @@ void DBImpl::BackgroundThreadMain() {
 
 void DBImpl::BackgroundFlush() {
   std::shared_ptr<MemTable> flushed;
-  const std::weak_ptr<const Version> before = versions_->current();
   Status s;
   try {
     s = FlushOldestImmutable(&flushed);
   } catch (const std::bad_alloc&) {
-    s = BackgroundOutOfMemory("flush", before);  // unwinding re-locked mu_
+    // Unwinding re-locked mu_. The install takes the flushed memtable off the queue's front.
+    const bool installed = flushed != nullptr && (imm_.empty() || imm_.front().mem != flushed);
+    s = BackgroundOutOfMemory("flush", installed);
   }
   if (!s.ok()) SetResumableBackgroundError(s);
   ReportBackgroundError();
