@@ -70,8 +70,8 @@ class DBIter final : public Iterator {
     iter_->Seek(ikey);
     if (iter_->Valid()) {
       iter_->Prev();
-    } else {
-      iter_->SeekToLast();
+    } else if (iter_->status().ok()) {
+      iter_->SeekToLast();  // nothing at or after target (not a failure: that stops the read)
     }
     FindPrevUserEntry();
   }
@@ -84,7 +84,7 @@ class DBIter final : public Iterator {
       direction_ = Direction::kForward;
       if (iter_->Valid()) {
         iter_->Next();
-      } else {
+      } else if (iter_->status().ok()) {
         iter_->SeekToFirst();
       }
     } else {
@@ -131,7 +131,7 @@ class DBIter final : public Iterator {
     iter_->Seek(ikey);
     if (iter_->Valid()) {
       iter_->Prev();
-    } else {
+    } else if (iter_->status().ok()) {
       iter_->SeekToLast();
     }
   }

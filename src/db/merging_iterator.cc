@@ -31,12 +31,25 @@ void MergingIterator::SiftDown(size_t index) {
   }
 }
 
+bool MergingIterator::StopIfFailed(const Iterator& child) {
+  Status s = child.status();
+  if (s.ok()) return false;
+  error_ = std::move(s);
+  heap_.clear();
+  return true;
+}
+
 void MergingIterator::RebuildHeap(Direction direction) {
   direction_ = direction;
   runner_up_ = 0;
   heap_.clear();
+  error_ = Status::OK();
   for (const auto& child : children_) {
-    if (child->Valid()) heap_.push_back(HeapEntry{child.get(), child->key()});
+    if (child->Valid()) {
+      heap_.push_back(HeapEntry{child.get(), child->key()});
+    } else if (StopIfFailed(*child)) {
+      return;
+    }
   }
   for (size_t i = heap_.size() / 2; i-- > 0;)
     SiftDown(i);
@@ -45,6 +58,7 @@ void MergingIterator::RebuildHeap(Direction direction) {
 void MergingIterator::RepositionTop() {
   HeapEntry& top = heap_.front();
   if (!top.child->Valid()) {
+    if (StopIfFailed(*top.child)) return;
     top = heap_.back();
     heap_.pop_back();
     runner_up_ = 0;
@@ -138,6 +152,7 @@ std::string_view MergingIterator::value() const {
 }
 
 Status MergingIterator::status() const {
+  if (!error_.ok()) return error_;
   for (const auto& child : children_) {
     Status s = child->status();
     if (!s.ok()) return s;

@@ -10,6 +10,10 @@
 // current key, so such duplicates may be skipped then (the DB iterator collapses equal user keys
 // anyway).
 //
+// A child that fails (invalid with a non-OK status: a damaged block, an I/O error) stops the merge:
+// it goes invalid with that status until the next positioning call. Going on without the child
+// would return what it hides (an older version of a key it overwrote or deleted) as valid.
+//
 // Thread safety: none (as any Iterator). The children are owned; the comparator is borrowed.
 #ifndef ZIGGYDB_DB_MERGING_ITERATOR_H_
 #define ZIGGYDB_DB_MERGING_ITERATOR_H_
@@ -37,7 +41,7 @@ class MergingIterator final : public Iterator {
   void Prev() override;
   std::string_view key() const override;
   std::string_view value() const override;
-  // The first error of any child, else OK.
+  // The error that stopped the merge, else the first error of any child, else OK.
   Status status() const override;
 
  private:
@@ -48,8 +52,10 @@ class MergingIterator final : public Iterator {
     std::string_view key;
   };
 
-  // Rebuilds the heap from every valid child for `direction`.
+  // Rebuilds the heap from every valid child for `direction` (none if a child failed).
   void RebuildHeap(Direction direction);
+  // Stops the merge if `child` (now invalid) failed; returns whether it did.
+  bool StopIfFailed(const Iterator& child);
   // True if a's key comes first in the current direction (smaller forward, larger backward).
   bool Before(const HeapEntry& a, const HeapEntry& b) const;
   // Restores the heap below heap_[index], whose key may have moved away from the top.
@@ -68,6 +74,7 @@ class MergingIterator final : public Iterator {
   // comparison.
   size_t runner_up_ = 0;
   Direction direction_ = Direction::kForward;
+  Status error_;  // why the merge stopped (heap_ then empty); cleared by positioning
 };
 
 }  // namespace ziggydb

@@ -10,6 +10,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "testutil/testutil.h"
@@ -135,6 +136,77 @@ TEST(MergingIterator, RandomChildrenMatchASortedMap) {
     SCOPED_TRACE("seed " + std::to_string(seed + round));
     ASSERT_NO_FATAL_FAILURE(RunSeed(seed + round));
   }
+}
+
+// A child whose entries from index `bad` on cannot be read (a damaged block): reaching one leaves
+// it invalid with Corruption.
+class FailingIterator final : public Iterator {
+ public:
+  FailingIterator(Entries entries, size_t bad) : entries_(std::move(entries)), bad_(bad) {}
+
+  bool Valid() const override { return index_ < bad_; }
+  void SeekToFirst() override { Land(0); }
+  void SeekToLast() override { Land(entries_.size() - 1); }
+  void Seek(std::string_view target) override {
+    size_t i = 0;
+    while (i < entries_.size() && entries_[i].first < target)
+      ++i;
+    Land(i);
+  }
+  void SeekForPrev(std::string_view target) override {
+    size_t i = entries_.size();
+    while (i > 0 && entries_[i - 1].first > target)
+      --i;
+    Land(i == 0 ? entries_.size() : i - 1);
+  }
+  void Next() override { Land(index_ + 1); }
+  void Prev() override { Land(index_ == 0 ? entries_.size() : index_ - 1); }
+  std::string_view key() const override { return entries_[index_].first; }
+  std::string_view value() const override { return entries_[index_].second; }
+  Status status() const override { return status_; }
+
+ private:
+  void Land(size_t i) {
+    index_ = i;
+    status_ = i >= bad_ && i < entries_.size() ? Status::Corruption("damaged block") : Status::OK();
+    if (i >= bad_) index_ = entries_.size();
+  }
+
+  Entries entries_;
+  size_t bad_;
+  size_t index_ = 0;
+  Status status_;
+};
+
+// A failed child stops the merge with its error: the other children's entries after it are not
+// returned (they may be what the failed child's entries override).
+TEST(MergingIterator, AFailedChildStopsTheMergeWithItsError) {
+  auto make = [] {
+    std::vector<std::unique_ptr<Iterator>> children;
+    children.push_back(std::make_unique<VectorIterator>(Entries{{"a", "1"}, {"c", "1"}}));
+    children.push_back(
+        std::make_unique<FailingIterator>(Entries{{"b", "2"}, {"d", "2"}, {"e", "2"}}, 1));
+    return std::make_unique<MergingIterator>(BytewiseComparator(), std::move(children));
+  };
+  std::unique_ptr<MergingIterator> merged = make();
+  std::string seen;
+  for (merged->SeekToFirst(); merged->Valid(); merged->Next())
+    seen += merged->key();
+  EXPECT_EQ(seen, "ab");  // not "abc": "c" may be shadowed by the unreadable "d"
+  EXPECT_TRUE(merged->status().IsCorruption()) << merged->status().ToString();
+  // Positioned at once on the failure: invalid, with the error.
+  merged = make();
+  merged->SeekToLast();
+  EXPECT_FALSE(merged->Valid());
+  EXPECT_TRUE(merged->status().IsCorruption());
+  merged->Seek("c");
+  EXPECT_FALSE(merged->Valid());
+  EXPECT_TRUE(merged->status().IsCorruption());
+  // A positioning that meets no damaged entry clears it.
+  merged->Seek("a");
+  ASSERT_TRUE(merged->Valid());
+  EXPECT_EQ(merged->key(), "a");
+  EXPECT_TRUE(merged->status().ok());
 }
 
 // Equal keys in several children are all returned, each child's entry once, in a forward scan.
