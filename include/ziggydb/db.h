@@ -7,7 +7,8 @@
 // Running out of memory: Open, Close, Write (and so Put and Delete once their batch is built),
 // Flush, CompactRange, CreateCheckpoint (leaving no partial checkpoint) and background work turn
 // std::bad_alloc into IOError "out of memory" (docs/design/recovery.md says when the DB then
-// needs Resume or a reopen). The other calls let
+// needs Resume or a reopen); should building that error fail too, CompactRange lets
+// std::bad_alloc out, and the DB refuses writes until reopened. The other calls let
 // std::bad_alloc out of steps that allocate for the caller (Put's and Delete's batch, a value
 // copied into the caller's string, an iterator, a snapshot, a property's text); such a call has
 // changed nothing and the DB stays usable. The C API and the Python package turn it into an

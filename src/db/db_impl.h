@@ -350,6 +350,9 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // error names `step` (the reserved one, not resumable, if even that cannot be built), so the
   // work is reported rather than silently skipped. db_impl_events.cc.
   void OutOfMemoryBetweenJobs(std::string_view step) noexcept REQUIRES(mu_);
+  // The last resort when even an error Status cannot be built: out_of_memory_reserve_ becomes the
+  // background error (unless one stands), not resumable; wakes the waiters. db_impl_write.cc.
+  void StopWritesWithReservedError() noexcept REQUIRES(mu_);
   // Delivers the events this thread queued; mu_ is released around the callbacks when there are
   // any (true returned). Never throws: out of memory, the events stay queued for the next call.
   bool DeliverEvents() REQUIRES(mu_);

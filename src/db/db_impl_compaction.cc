@@ -53,6 +53,7 @@ void DBImpl::CompactionThreadMain() {
           // (WaitForBackgroundWork would wait for it); Resume picks again.
           c = nullptr;
           OutOfMemoryBetweenJobs("picking a compaction");
+          DeliverEvents();  // the background error's, before this thread waits
         }
         if (c != nullptr) break;
       }
@@ -77,8 +78,10 @@ void DBImpl::BackgroundCompaction(std::unique_ptr<Compaction> c) {
           "compaction", CompactionInstalled(c->start_level(), c->inputs(0).front()->number));
     } catch (const std::bad_alloc&) {
       // Out of memory again: c is unregistered before it goes (a pick must never meet a freed
-      // compaction, nor its inputs stay marked busy); the thread's catch wakes the waiters.
+      // compaction, nor its inputs stay marked busy), and writes stop until a reopen (whether
+      // the job installed its edit went unrecorded); the thread's catch wakes the other waiters.
       compaction_scheduler_.FinishAutomatic(c.get());
+      StopWritesWithReservedError();
       throw;
     }
   }
@@ -261,10 +264,12 @@ Status DBImpl::CompactRange(std::optional<std::string_view> begin,
             first_input && CompactionInstalled(first_input->first, first_input->second));
       } catch (const std::bad_alloc&) {
         // Out of memory again: automatic compactions may run again (they would stay off for
-        // good), and the waiters wake to see that.
+        // good), writes stop until a reopen (whether the step installed its edit went
+        // unrecorded), and the waiters wake to see that. No Status can be built: the caller
+        // gets std::bad_alloc (db.h).
         compaction_scheduler_.FinishManual();
+        StopWritesWithReservedError();
         compaction_needed_.NotifyAll();
-        background_work_done_.NotifyAll();
         throw;
       }
     }

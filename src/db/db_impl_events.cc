@@ -180,10 +180,8 @@ void DBImpl::OutOfMemoryBetweenJobs(std::string_view step) noexcept {
     SetResumableBackgroundError(Status::IOError("out of memory", step));
     ReportBackgroundError();
   } catch (const std::bad_alloc&) {
-    // No memory for the Status either: the error reserved at Open stands in, and only a reopen
-    // clears it (the reserve is used at most once).
-    bg_error_resumable_ = false;
-    if (bg_error_.ok()) bg_error_ = std::move(out_of_memory_reserve_);
+    StopWritesWithReservedError();  // no memory for the Status either
+    return;
   }
   background_work_done_.NotifyAll();
 }

@@ -174,8 +174,12 @@ void DBImpl::StopWritesOutOfMemory(std::string_view step) noexcept {
     return;
   } catch (const std::bad_alloc&) {
   }
-  // Still out of memory: the error reserved at Open stands in (moving it allocates nothing; it is
-  // needed at most once, as a background error set here is never cleared before a reopen).
+  StopWritesWithReservedError();
+}
+
+void DBImpl::StopWritesWithReservedError() noexcept {
+  // Moving the error reserved at Open allocates nothing; it is needed at most once, as a
+  // background error set here is never cleared before a reopen.
   bg_error_resumable_ = false;
   if (bg_error_.ok()) bg_error_ = std::move(out_of_memory_reserve_);
   background_work_done_.NotifyAll();
