@@ -126,6 +126,17 @@ TEST_F(FaultEnvTest, ADirectoryWhoseParentWasNotSyncedVanishesWithItsFiles) {
   env_.DropUnsyncedData();
   EXPECT_EQ(ReadAll(&env_, "/new/sub/g"), "g");
   EXPECT_TRUE(env_.FileExists("/new/gone"));
+  // A durable removal takes the directory's durable files along: made again under that name, it
+  // starts empty even before it is synced.
+  PutDurable(&env_, "/new/gone/old", "o", /*sync_dir=*/true);
+  ASSERT_TRUE(env_.RemoveFile("/new/gone/old").ok());
+  ASSERT_TRUE(env_.RemoveDir("/new/gone").ok());
+  ASSERT_TRUE(env_.SyncDir("/new").ok());
+  ASSERT_TRUE(env_.CreateDir("/new/gone").ok());
+  ASSERT_TRUE(env_.SyncDir("/new").ok());
+  env_.DropUnsyncedData();
+  EXPECT_TRUE(env_.FileExists("/new/gone"));
+  EXPECT_FALSE(env_.FileExists("/new/gone/old"));
 }
 
 // A power loss after a journal commit that took a directory's name changes: they survive (all

@@ -464,10 +464,20 @@ void MemEnv::CommitNames(std::string_view dir) {
   for (const auto& [name, inode] : files_) {
     if (ParentDir(name) == dir) durable_files_.insert_or_assign(name, inode);
   }
-  // Likewise its subdirectories' names.
+  // Likewise its subdirectories' names. A subdirectory whose removal is now durable takes its
+  // durable contents with it (a directory made again under its name starts empty).
   for (auto it = durable_dirs_.begin(); it != durable_dirs_.end();) {
-    const bool gone = ParentDir(*it) == dir && dirs_.count(*it) == 0;
-    it = gone ? durable_dirs_.erase(it) : std::next(it);
+    if (ParentDir(*it) != dir || dirs_.count(*it) != 0) {
+      ++it;
+      continue;
+    }
+    const std::string prefix = *it + "/";
+    it = durable_dirs_.erase(it);
+    while (it != durable_dirs_.end() && it->starts_with(prefix))
+      it = durable_dirs_.erase(it);
+    for (auto f = durable_files_.lower_bound(prefix);
+         f != durable_files_.end() && f->first.starts_with(prefix);)
+      f = durable_files_.erase(f);
   }
   for (const std::string& sub : dirs_) {
     if (ParentDir(sub) == dir) durable_dirs_.insert(sub);
