@@ -83,13 +83,11 @@ DBObject::~DBObject() {
 }
 
 void DBObject::Close() {
-  if (state_ == State::kClosing) {
-    // Another thread is closing the DB: return when it is done, as that thread's close() will.
-    while (state_ != State::kClosed) {
-      py::gil_scoped_release nogil;
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return;
+  // Another thread is closing the DB: return when it is done, as that thread's close() will; or,
+  // if it failed for lack of memory (the DB open again), close it here.
+  while (state_ == State::kClosing) {
+    py::gil_scoped_release nogil;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   if (state_ == State::kClosed) return;
   state_ = State::kClosing;
@@ -110,7 +108,8 @@ void DBObject::Close() {
       taken.push_back(dependent->TakeEngineObject());
   } catch (...) {
     // Out of memory: the DB stays open, so that close() can be called again (left kClosing,
-    // every later close() would wait forever). A dependent already taken is closed.
+    // every later close() would wait forever; one waiting now goes on to close it itself). A
+    // dependent already taken is closed.
     state_ = State::kOpen;
     throw;
   }
