@@ -425,8 +425,14 @@ Status CheckLiveTables(Env* env, const std::string& dbname, const Version& versi
       uint64_t bytes = 0;
       if (Status s = env->GetFileSize(path, &bytes); !s.ok()) {
         // Only a table that is not there is damage; EACCES or EIO say nothing about the bytes
-        // (and Corruption would send the operator to RepairDB).
-        if (!env->FileExists(path)) return Status::Corruption("a live table is missing", path);
+        // (and Corruption would send the operator to RepairDB). The listing tells them apart
+        // (a failed stat and a failed access(2) look alike).
+        std::vector<std::string> names;
+        if (!env->GetChildren(dbname, &names).ok()) return s;
+        const std::string name = path.substr(dbname.size() + 1);
+        if (std::find(names.begin(), names.end(), name) == names.end()) {
+          return Status::Corruption("a live table is missing", path);
+        }
         return s;
       }
       if (bytes != file->file_bytes) {
