@@ -480,15 +480,15 @@ bool VersionGarbageCollector::ShouldDrop(const ParsedInternalKey& key) {
     current_user_key_.assign(key.user_key);
     has_current_ = true;
     last_stripe_ = kNoStripe;
-  }
-  const size_t stripe = StripeOf(key.sequence);
-  // Entries of one key come newest first, so stripes never increase along them, unless a table
-  // whose checksums pass holds its keys out of order (damaged before it was written): the caller
-  // fails the compaction.
-  if (last_stripe_ != kNoStripe && stripe > last_stripe_) {
+  } else if (raw(key.sequence) > last_sequence_) {
+    // Entries of one key come newest first, unless a table whose checksums pass holds its keys
+    // out of order (damaged before it was written): the caller fails the compaction (dropping
+    // the newer entry as shadowed would lose it).
     input_out_of_order_ = true;
     return false;
   }
+  last_sequence_ = raw(key.sequence);
+  const size_t stripe = StripeOf(key.sequence);
   if (stripe == last_stripe_) {
     ++dropped_shadowed_;
     return true;  // a newer version in the same stripe hides it from every reader

@@ -208,6 +208,7 @@ class VersionGarbageCollector {
   std::string current_user_key_;
   bool has_current_ = false;
   size_t last_stripe_ = kNoStripe;  // stripe of the previous entry of current_user_key_
+  uint64_t last_sequence_ = 0;      // sequence of the previous entry of current_user_key_
   uint64_t dropped_shadowed_ = 0;
   uint64_t dropped_tombstones_ = 0;
   bool input_out_of_order_ = false;

@@ -300,9 +300,14 @@ TEST(VersionGarbageCollectorTest, KeepsTheNewestVersionPerSnapshotStripe) {
   EXPECT_FALSE(exact.ShouldDrop({"k", SequenceNumber{7}, ValueType::kValue}));
   EXPECT_TRUE(exact.ShouldDrop({"k", SequenceNumber{6}, ValueType::kValue}));
   EXPECT_FALSE(exact.input_out_of_order());
-  // Versions out of order (a damaged table whose checksums pass) are reported, never asserted.
+  // Versions out of order (a damaged table whose checksums pass) are reported, never asserted:
+  // across a snapshot stripe, and within one (where the newer one would be dropped as shadowed).
   EXPECT_FALSE(exact.ShouldDrop({"k", SequenceNumber{9}, ValueType::kValue}));
   EXPECT_TRUE(exact.input_out_of_order());
+  VersionGarbageCollector no_snapshots(BytewiseComparator(), {}, nullptr);
+  EXPECT_FALSE(no_snapshots.ShouldDrop({"k", SequenceNumber{5}, ValueType::kValue}));
+  EXPECT_FALSE(no_snapshots.ShouldDrop({"k", SequenceNumber{7}, ValueType::kValue}));
+  EXPECT_TRUE(no_snapshots.input_out_of_order());
 }
 
 TEST(VersionGarbageCollectorTest, DropsBottommostTombstonesNoSnapshotNeeds) {
