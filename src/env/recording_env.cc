@@ -1,7 +1,9 @@
 #include "env/recording_env.h"
 
 #include <algorithm>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "util/assert.h"
 #include "util/status_macros.h"
@@ -205,8 +207,20 @@ Status RecordingEnv::LinkFile(const std::string& from, const std::string& to) {
 
 Status RecordingEnv::CreateDir(const std::string& dir) {
   MutexLock guard(&mu_);
+  // One entry per directory this call makes, parents first; none for one that exists (it may
+  // predate the recording: durable, as the log's start is).
+  std::vector<std::string> missing;
+  for (std::string path = dir; !path.empty() && path != "/" && path != ".";) {
+    while (path.size() > 1 && path.back() == '/')
+      path.pop_back();
+    if (target()->FileExists(path)) break;
+    missing.push_back(path);
+    const size_t slash = path.rfind('/');
+    path = slash == std::string::npos ? "" : path.substr(0, std::max<size_t>(slash, 1));
+  }
   ZIGGY_RETURN_IF_ERROR(target()->CreateDir(dir));
-  Append({.kind = FsOp::Kind::kMkdir, .path = dir});
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it)
+    Append({.kind = FsOp::Kind::kMkdir, .path = *it});
   return Status::OK();
 }
 

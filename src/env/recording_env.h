@@ -41,7 +41,7 @@ struct FsOp {
     kRename,    // path -> path2 (replacing path2)
     kUnlink,    // path
     kLink,      // path2 becomes a second name of path's inode
-    kMkdir,     // path (and its missing parents)
+    kMkdir,     // path, made by this operation (a mkdir -p logs each directory it made)
     kSyncDir,   // path: the directory's entries are durable
   };
   Kind kind;

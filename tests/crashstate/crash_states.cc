@@ -11,10 +11,11 @@
 namespace ziggydb::test {
 namespace {
 
+// Without trailing slashes; "." is the relative root "" (ParentDir's name for it), as in MemEnv.
 std::string NormalizeDir(std::string dir) {
   while (dir.size() > 1 && dir.back() == '/')
     dir.pop_back();
-  return dir;
+  return dir == "." ? "" : dir;
 }
 
 std::string ParentDir(const std::string& path) {
@@ -136,14 +137,9 @@ class Replay {
         Name(op.path2, live_.at(op.path));
         break;
       case FsOp::Kind::kMkdir: {
-        // Each directory it makes (mkdir -p: parents first) is a new name in its parent.
-        std::vector<std::string> made;
-        for (std::string dir = NormalizeDir(op.path); !dir.empty() && dir != "/";
-             dir = ParentDir(dir)) {
-          if (made_dirs_.insert(dir).second) made.push_back(dir);
-        }
-        for (auto it = made.rbegin(); it != made.rend(); ++it)
-          Name(*it, kDirectory);
+        // A new name in its parent (RecordingEnv logs only directories it made).
+        const std::string dir = NormalizeDir(op.path);
+        if (made_dirs_.insert(dir).second) Name(dir, kDirectory);
         break;
       }
       case FsOp::Kind::kSyncDir: {
@@ -208,8 +204,9 @@ class Replay {
           ++d;
         }
       }
+      // A directory the log never made was there before it: durable.
       auto exists = [&](const std::string& dir) {
-        return dir.empty() || dir == "/" || state.dirs.contains(dir);
+        return !made_dirs_.contains(dir) || state.dirs.contains(dir);
       };
       for (const auto& [path, names] : names_of) {
         for (const auto& [name, number] : names) {
@@ -285,7 +282,7 @@ class Replay {
   std::map<uint64_t, Inode> inodes_;
   std::map<std::string, Dir> dirs_;       // by directory path
   std::map<std::string, uint64_t> live_;  // path -> inode, as the workload saw it
-  std::set<std::string> made_dirs_;       // every directory the log made
+  std::set<std::string> made_dirs_;       // every directory the log made (others predate it)
 };
 
 }  // namespace
@@ -304,6 +301,9 @@ Status DiskState::Materialize(Env* env) const {
     ZIGGY_RETURN_IF_ERROR(env->CreateDir(dir));
   std::set<std::string> parents;
   for (const auto& [path, bytes] : files) {
+    // Its directory may predate the log (no kMkdir made it; it is not in `dirs`).
+    if (const std::string dir = ParentDir(path); !dir.empty() && dir != "/")
+      ZIGGY_RETURN_IF_ERROR(env->CreateDir(dir));
     std::unique_ptr<WritableFile> file;
     ZIGGY_RETURN_IF_ERROR(env->NewWritableFile(path, &file));
     ZIGGY_RETURN_IF_ERROR(file->Append(bytes));

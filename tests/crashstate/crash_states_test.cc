@@ -93,9 +93,9 @@ TEST(CrashStatesTest, UnlinkedNameReturnsUntilTheDirectoryIsSynced) {
 // A directory is a name in its parent: until the parent is synced a crash may leave it out, and
 // with it every file in it, synced or not; a subdirectory needs its own parent's sync too.
 TEST(CrashStatesTest, ADirectoryIsDurableOnlyOnceItsParentIsSynced) {
-  const std::vector<FsOp> log = {Mkdir("/d/e"), Create(1, "/d/e/f"), Write(1, 0, "x"),
-                                 Sync(1),       SyncDir("/d/e"),     SyncDir("/d"),
-                                 SyncDir("/")};
+  const std::vector<FsOp> log = {Mkdir("/d"),      Mkdir("/d/e"), Create(1, "/d/e/f"),
+                                 Write(1, 0, "x"), Sync(1),       SyncDir("/d/e"),
+                                 SyncDir("/d"),    SyncDir("/")};
   std::vector<std::set<std::set<std::string>>> dirs(log.size() + 1);
   std::vector<std::set<Files>> files(log.size() + 1);
   EnumerateCrashStates(log, CrashStateOptions(), [&](uint64_t k, const DiskState& state) {
@@ -106,13 +106,20 @@ TEST(CrashStatesTest, ADirectoryIsDurableOnlyOnceItsParentIsSynced) {
   });
   // Before any directory sync: /d alone, /d and /d/e, or neither (never /d/e without /d).
   using Dirs = std::set<std::string>;
-  EXPECT_EQ(dirs[5], (std::set<Dirs>{{}, {"/d"}, {"/d", "/d/e"}}));
+  EXPECT_EQ(dirs[6], (std::set<Dirs>{{}, {"/d"}, {"/d", "/d/e"}}));
   // /d/e durable in /d, but /d not in /: still all or nothing of /d.
-  EXPECT_EQ(dirs[6], (std::set<Dirs>{{}, {"/d", "/d/e"}}));
-  EXPECT_TRUE(files[6].contains(Files{}));
+  EXPECT_EQ(dirs[7], (std::set<Dirs>{{}, {"/d", "/d/e"}}));
+  EXPECT_TRUE(files[7].contains(Files{}));
   // Every parent synced: the file stays.
-  EXPECT_EQ(dirs[7], (std::set<Dirs>{{"/d", "/d/e"}}));
-  EXPECT_EQ(files[7], (std::set<Files>{{{"/d/e/f", "x"}}}));
+  EXPECT_EQ(dirs[8], (std::set<Dirs>{{"/d", "/d/e"}}));
+  EXPECT_EQ(files[8], (std::set<Files>{{{"/d/e/f", "x"}}}));
+  // A directory the log never made predates it: durable, with what is made durable in it.
+  std::set<Files> predating;
+  EnumerateCrashStates({Create(1, "/old/f"), Write(1, 0, "y"), Sync(1), SyncDir("/old")},
+                       CrashStateOptions(), [&](uint64_t k, const DiskState& state) {
+                         if (k == 4) predating.insert(state.files);
+                       });
+  EXPECT_EQ(predating, (std::set<Files>{{{"/old/f", "y"}}}));
 }
 
 TEST(CrashStatesTest, OverwriteHolesLeaveOnePageOfAPreallocatedFileBehind) {
