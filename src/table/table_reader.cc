@@ -219,7 +219,8 @@ Status TableReader::ReadDataBlock(const ReadOptions& options, const BlockHandle&
   // The block's stored bytes: its payload and trailer.
   CountFileRead(stats, handle.size + kBlockTrailerBytes);
   ZIGGY_RETURN_IF_ERROR(ParseBlockAt(std::move(contents), handle.offset, block));
-  FillCache(options, handle.offset, *block);
+  // Only a block whose checksum passed: verified reads and compactions trust cached blocks.
+  if (options.verify_checksums) FillCache(options, handle.offset, *block);
   return Status::OK();
 }
 
@@ -248,7 +249,7 @@ Status TableReader::ReadMappedDataBlock(const ReadOptions& options, const BlockH
   ZIGGY_RETURN_IF_ERROR(
       DecodeStoredBlock(stored, handle.offset, /*verify_checksum=*/false, &contents));
   ZIGGY_RETURN_IF_ERROR(ParseBlockAt(std::move(contents), handle.offset, block));
-  FillCache(options, handle.offset, *block);
+  if (verified_blocks_.Contains(handle)) FillCache(options, handle.offset, *block);  // as above
   return Status::OK();
 }
 

@@ -8,8 +8,8 @@
 //         read (one data block).
 //   Iteration: 1 read per data block visited (fewer with the block cache).
 // Block cache: data blocks are cached under {table id, offset} (a fresh id per Open), inserted
-// unless ReadOptions::fill_cache is false. A cached block is served without re-verification; it
-// was checksum-verified when loaded iff that read asked for verify_checksums.
+// unless ReadOptions::fill_cache is false or the read did not verify the block's checksum (so a
+// cached block is always a verified one, served without re-verification).
 //
 // Mapped files (OpenMapped; env/mapped_file.h, docs/design/table_reads.md): a data block stored
 // raw is a Block viewing the mapping — no copy, never cached. Its checksum is verified by the

@@ -381,6 +381,28 @@ TEST(Table, BlockCacheServesRepeatedReads) {
   EXPECT_EQ(source->reads(), after_scan) << "a second scan is served from the cache";
 }
 
+// A block read without its checksum checked is not cached: later reads that verify (and
+// compactions, which trust cached blocks) would take its damage for data.
+TEST(Table, ABlockReadUnverifiedIsNotCached) {
+  BlockCache cache(1 << 20);
+  TableOptions options;
+  options.block_cache = &cache;
+  const Map entries = {{"key", std::string(100, 'v')}};
+  std::string contents = BuildTable(options, entries);
+  const size_t at = contents.find(std::string(100, 'v'));
+  ASSERT_NE(at, std::string::npos);
+  contents[at + 50] = 'X';  // inside the value: the block parses, its checksum fails
+  std::unique_ptr<TableReader> table;
+  ASSERT_TRUE(OpenTable(options, contents, &table).ok());
+  ReadOptions unverified;
+  unverified.verify_checksums = false;
+  std::string value;
+  ASSERT_TRUE(table->Get(unverified, "key", [&](auto, auto v) { value = v; }).ok());
+  EXPECT_NE(value, entries.begin()->second);  // what the damaged bytes say
+  Status s = table->Get(ReadOptions(), "key", [&](auto, auto v) { value = v; });
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString() << " value " << value;
+}
+
 class FailingSink final : public WritableFile {
  public:
   explicit FailingSink(int appends_ok) : appends_ok_(appends_ok) {}
