@@ -18,7 +18,6 @@
 #include <string>
 #include <string_view>
 
-#include "util/assert.h"
 #include "util/coding.h"
 #include "util/comparator.h"
 
@@ -81,22 +80,24 @@ inline void AppendInternalKey(std::string* dst, const ParsedInternalKey& key) {
 // unspecified) when ikey is shorter than the trailer or its type byte is unknown.
 [[nodiscard]] bool ParseInternalKey(std::string_view ikey, ParsedInternalKey* out);
 
-// Precondition: ikey.size() >= kInternalKeyTrailerBytes (checked; a violation is a bug: callers
-// holding bytes from disk validate them with ParseInternalKey first).
-// Inline: every merge step, table probe and memtable walk calls these.
+// A key shorter than the trailer comes only from damaged bytes (an entry of a format-1 table or
+// of an index block is compared before anything parses it): it counts as a user key with tag 0,
+// never an abort, and ParseInternalKey, which every consumer of an entry calls, reports it as
+// Corruption. Inline: every merge step, table probe and memtable walk calls these.
 inline std::string_view ExtractUserKey(std::string_view ikey) {
-  ZIGGY_ASSERT(ikey.size() >= kInternalKeyTrailerBytes);
+  if (ikey.size() < kInternalKeyTrailerBytes) [[unlikely]]
+    return ikey;
   return ikey.substr(0, ikey.size() - kInternalKeyTrailerBytes);
 }
 
-// Precondition as for ExtractUserKey.
 inline uint64_t ExtractTag(std::string_view ikey) {
-  ZIGGY_ASSERT(ikey.size() >= kInternalKeyTrailerBytes);
+  if (ikey.size() < kInternalKeyTrailerBytes) [[unlikely]]
+    return 0;
   return DecodeFixed64(ikey.data() + ikey.size() - kInternalKeyTrailerBytes);
 }
 
 // Orders internal keys: user key ascending via the injected user comparator, then tag
-// (sequence, type) descending. Every key passed in must hold at least the 8-byte trailer.
+// (sequence, type) descending. A key without the 8-byte trailer (damage) orders as above.
 class InternalKeyComparator final : public Comparator {
  public:
   // `user` must outlive this comparator.

@@ -69,6 +69,18 @@ TEST(DbFormat, ParseRejectsShortKeysAndUnknownTypes) {
   EXPECT_EQ(parsed.type, ValueType::kDeletion);
 }
 
+// A key without its trailer (damaged table bytes, compared before anything parses them) orders
+// as a user key with tag 0 instead of aborting.
+TEST(DbFormat, ShortKeysFromDamagedBytesCompareWithoutAborting) {
+  const InternalKeyComparator icmp(BytewiseComparator());
+  const std::string short_key = "ab";
+  EXPECT_EQ(ExtractUserKey(short_key), "ab");
+  EXPECT_EQ(ExtractTag(short_key), 0u);
+  EXPECT_LT(icmp.Compare(short_key, IKey("b", 1, ValueType::kValue)), 0);
+  EXPECT_GT(icmp.Compare(short_key, IKey("ab", 1, ValueType::kValue)), 0);  // tag 0 sorts last
+  EXPECT_EQ(icmp.Compare(short_key, short_key), 0);
+}
+
 TEST(DbFormat, ComparatorOrdersNewestFirstWithinAUserKey) {
   const InternalKeyComparator cmp(BytewiseComparator());
   EXPECT_STREQ(cmp.Name(), "ziggydb.InternalKeyComparator");
