@@ -53,7 +53,9 @@ void DBImpl::CompactionThreadMain() {
           // (WaitForBackgroundWork would wait for it); Resume picks again.
           c = nullptr;
           OutOfMemoryBetweenJobs("picking a compaction");
-          DeliverEvents();  // the background error's, before this thread waits
+          // Its event goes out before this thread waits. Delivering released mu_: a Resume may
+          // have come and gone, its wake-up missed, so everything is checked again first.
+          if (DeliverEvents()) continue;
         }
         if (c != nullptr) break;
       }
