@@ -244,8 +244,8 @@ struct Options {
   // ---- Log archive, for point-in-time restore (ziggydb/backup.h) ----
   // Non-empty: a write-ahead log whose memtable is flushed is moved into this directory (created
   // at Open) instead of deleted, so that BackupEngine::RestoreDBFromBackup can replay it up to a
-  // chosen sequence number. Not the DB directory (DB::Open refuses the same path with
-  // InvalidArgument), nor shared by two DBs. Moved by
+  // chosen sequence number. Not the DB directory (DB::Open refuses the DB's own path string,
+  // trailing slashes aside, with InvalidArgument), nor shared by two DBs. Moved by
   // rename when on the same file system, else copied (synced) and then deleted. Default: empty
   // (logs are deleted).
   std::string wal_archive_dir;

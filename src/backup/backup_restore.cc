@@ -266,8 +266,7 @@ Status BackupEngineImpl::RestoreDBFromBackup(uint32_t id, const std::string& db_
     // No restored DB is left behind; a DB that was there stays unless the swap began. The
     // directory itself stays unless this call created it.
     RemoveFlatDir(env_, staging).PermitUncheckedError();
-    if (holds_db && !old_db_gone) {
-    } else {
+    if (!holds_db || old_db_gone) {
       const std::string_view lock_name =
           std::string_view(lock_path).substr(lock_path.rfind('/') + 1);
       RemoveFilesIn(env_, db_dir, lock_existed ? lock_name : "").PermitUncheckedError();

@@ -6,7 +6,9 @@
 //      unsynced in-place overwrites); readers see both until DropUnsyncedData().
 //   2. Each directory keeps its names as of its last SyncDir apart from the current names; a
 //      create, rename or remove not followed by SyncDir of that directory is undone by
-//      DropUnsyncedData(). A synced file whose name was never made durable vanishes.
+//      DropUnsyncedData(). A synced file whose name was never made durable vanishes; so does a
+//      directory (with everything in it) whose name its parent never made durable.
+//      DropUnsyncedDataKeeping may keep a directory's unsynced name changes instead (all of them).
 //   3. A failed WritableFile::Sync (or Append) is sticky, as in the POSIX Env: every later Append,
 //      Flush and Sync on that file object returns IOError saying data may be lost. So a DB whose
 //      WAL sync fails must notice, and a test can check that it refuses further writes.
