@@ -41,7 +41,11 @@ class DBIter final : public Iterator {
   void SeekToLast() override {
     direction_ = Direction::kReverse;
     if (upper_bound_) {
-      PositionBefore(*upper_bound_);
+      // (bound, max sequence) orders before every entry of bound.
+      std::string ikey;
+      AppendInternalKey(&ikey, *upper_bound_, SequenceNumber{kMaxSequenceNumber},
+                        kValueTypeForSeek);
+      PositionBefore(ikey);
     } else {
       iter_->SeekToLast();
     }
@@ -67,12 +71,7 @@ class DBIter final : public Iterator {
     // so the entry before the first one at or after it is the last entry <= target.
     std::string ikey;
     AppendInternalKey(&ikey, target, SequenceNumber{0}, ValueType::kDeletion);
-    iter_->Seek(ikey);
-    if (iter_->Valid()) {
-      iter_->Prev();
-    } else if (iter_->status().ok()) {
-      iter_->SeekToLast();  // nothing at or after target (not a failure: that stops the read)
-    }
+    PositionBefore(ikey);
     FindPrevUserEntry();
   }
 
@@ -124,11 +123,10 @@ class DBIter final : public Iterator {
     return false;
   }
 
-  // Positions iter_ at the last entry whose user key is < bound (or invalid).
-  void PositionBefore(const std::string& bound) {
-    std::string ikey;
-    AppendInternalKey(&ikey, bound, SequenceNumber{kMaxSequenceNumber}, kValueTypeForSeek);
-    iter_->Seek(ikey);
+  // Positions iter_ at the last entry ordered before internal_key (invalid if none). Nothing at
+  // or after it means the last entry; a failed Seek leaves iter_ invalid with its error.
+  void PositionBefore(std::string_view internal_key) {
+    iter_->Seek(internal_key);
     if (iter_->Valid()) {
       iter_->Prev();
     } else if (iter_->status().ok()) {
