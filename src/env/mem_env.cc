@@ -7,6 +7,7 @@
 #include <limits>
 #include <utility>
 
+#include "env/mem_path.h"
 #include "util/assert.h"
 #include "util/mutex.h"
 #include "util/status_macros.h"
@@ -14,22 +15,8 @@
 namespace ziggydb {
 namespace {
 
-// Without trailing slashes; "." is the relative root "" (ParentDir's name for it).
-std::string NormalizeDir(std::string dir) {
-  while (dir.size() > 1 && dir.back() == '/')
-    dir.pop_back();
-  if (dir == ".") dir.clear();
-  return dir;
-}
-
-// "a/b/c" -> "a/b"; "/c" -> "/"; "c" -> "" (the relative root). A view into path (or a literal):
-// the directory scans below compare it against every name, so it allocates nothing.
-std::string_view ParentDir(std::string_view path) {
-  const size_t slash = path.rfind('/');
-  if (slash == std::string_view::npos) return "";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
+using mem_path::NormalizeDir;
+using mem_path::ParentDir;
 
 std::string BaseName(std::string_view path) {
   const size_t slash = path.rfind('/');
@@ -377,7 +364,7 @@ bool MemEnv::FileExists(const std::string& path) {
 
 Status MemEnv::GetChildren(const std::string& dir_arg, std::vector<std::string>* names) {
   names->clear();
-  const std::string dir = NormalizeDir(dir_arg);
+  const std::string dir(NormalizeDir(dir_arg));
   MutexLock guard(&mu_);
   if (!DirExists(dir)) {
     // As the POSIX Env: a regular file in the way is not "missing".
@@ -422,7 +409,7 @@ Status MemEnv::RenameFile(const std::string& from, const std::string& to) {
 }
 
 Status MemEnv::CreateDir(const std::string& dir_arg) {
-  const std::string dir = NormalizeDir(dir_arg);
+  const std::string dir(NormalizeDir(dir_arg));
   ZIGGY_RETURN_IF_ERROR(InjectedFault(FaultOp::kCreate, dir, {}));
   MutexLock guard(&mu_);
   // Every prefix ending before a '/' (then dir itself) must be, or become, a directory.
@@ -436,7 +423,7 @@ Status MemEnv::CreateDir(const std::string& dir_arg) {
 }
 
 Status MemEnv::RemoveDir(const std::string& dir_arg) {
-  const std::string dir = NormalizeDir(dir_arg);
+  const std::string dir(NormalizeDir(dir_arg));
   ZIGGY_RETURN_IF_ERROR(InjectedFault(FaultOp::kRemove, dir, {}));
   MutexLock guard(&mu_);
   if (dirs_.count(dir) == 0) return NoSuchFile("rmdir", dir);
@@ -446,7 +433,7 @@ Status MemEnv::RemoveDir(const std::string& dir_arg) {
 }
 
 Status MemEnv::SyncDir(const std::string& dir_arg) {
-  const std::string dir = NormalizeDir(dir_arg);
+  const std::string dir(NormalizeDir(dir_arg));
   ZIGGY_RETURN_IF_ERROR(InjectedFault(FaultOp::kSyncDir, dir, {}));
   MutexLock guard(&mu_);
   if (!DirExists(dir)) return NoSuchFile("open directory", dir);

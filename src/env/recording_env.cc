@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "env/mem_path.h"
 #include "util/assert.h"
 #include "util/status_macros.h"
 
@@ -210,13 +211,10 @@ Status RecordingEnv::CreateDir(const std::string& dir) {
   // One entry per directory this call makes, parents first; none for one that exists (it may
   // predate the recording: durable, as the log's start is).
   std::vector<std::string> missing;
-  for (std::string path = dir; !path.empty() && path != "/" && path != ".";) {
-    while (path.size() > 1 && path.back() == '/')
-      path.pop_back();
-    if (target()->FileExists(path)) break;
-    missing.push_back(path);
-    const size_t slash = path.rfind('/');
-    path = slash == std::string::npos ? "" : path.substr(0, std::max<size_t>(slash, 1));
+  for (std::string_view path = mem_path::NormalizeDir(dir); !path.empty() && path != "/";
+       path = mem_path::NormalizeDir(mem_path::ParentDir(path))) {
+    if (target()->FileExists(std::string(path))) break;
+    missing.emplace_back(path);
   }
   ZIGGY_RETURN_IF_ERROR(target()->CreateDir(dir));
   for (auto it = missing.rbegin(); it != missing.rend(); ++it)

@@ -5,24 +5,17 @@
 #include <optional>
 #include <utility>
 
+#include "env/mem_path.h"
 #include "util/hash.h"
 #include "util/status_macros.h"
 
 namespace ziggydb::test {
 namespace {
 
-// Without trailing slashes; "." is the relative root "" (ParentDir's name for it), as in MemEnv.
-std::string NormalizeDir(std::string dir) {
-  while (dir.size() > 1 && dir.back() == '/')
-    dir.pop_back();
-  return dir == "." ? "" : dir;
-}
+using mem_path::NormalizeDir;
 
 std::string ParentDir(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return "";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
+  return std::string(mem_path::ParentDir(path));
 }
 
 // One unit of writeback: bytes at an offset, or (resize) a new size.
@@ -138,12 +131,12 @@ class Replay {
         break;
       case FsOp::Kind::kMkdir: {
         // A new name in its parent (RecordingEnv logs only directories it made).
-        const std::string dir = NormalizeDir(op.path);
+        const std::string dir(NormalizeDir(op.path));
         if (made_dirs_.insert(dir).second) Name(dir, kDirectory);
         break;
       }
       case FsOp::Kind::kSyncDir: {
-        Dir& dir = dirs_[NormalizeDir(op.path)];
+        Dir& dir = dirs_[std::string(NormalizeDir(op.path))];
         for (const NameOp& name_op : dir.pending)
           ApplyNameOp(name_op, &dir.durable);
         dir.pending.clear();
