@@ -135,27 +135,27 @@ class BackupTest : public ::testing::Test {
       }
     }
   }
-  // Opens the DB and the engine, puts "a" -> "backed-up" and backs it up: the backup's id, 0 if
-  // it failed.
-  uint32_t BackUpOneKey() {
-    OpenDb();
-    OpenEngine();
-    EXPECT_TRUE(db_->Put(WriteOptions(), "a", "backed-up").ok());
+  // Backs up the open DB (with a flush): the backup's id, 0 if it failed.
+  uint32_t BackUp() {
     uint32_t id = 0;
     Status s = engine_->CreateNewBackup(db_.get(), true, &id);
     EXPECT_TRUE(s.ok()) << s.ToString();
     return s.ok() ? id : 0;
   }
+  // Opens the DB and the engine, puts "a" -> "backed-up" and backs it up (BackUp).
+  uint32_t BackUpOneKey() {
+    OpenDb();
+    OpenEngine();
+    EXPECT_TRUE(db_->Put(WriteOptions(), "a", "backed-up").ok());
+    return BackUp();
+  }
   // Opens the DB and the engine, makes `ops` random writes (RandomWrites) and backs them up
-  // with a flush: the backup's id, 0 if it failed.
+  // (BackUp).
   uint32_t BackUpRandomWrites(Random* rnd, int ops, uint64_t keys) {
     OpenDb();
     OpenEngine();
     RandomWrites(rnd, ops, keys);
-    uint32_t id = 0;
-    Status s = engine_->CreateNewBackup(db_.get(), true, &id);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    return s.ok() ? id : 0;
+    return BackUp();
   }
   uint64_t LastSequence() { return static_cast<DBImpl*>(db_.get())->GetStats().last_sequence; }
 
@@ -881,11 +881,9 @@ TEST_F(BackupTest, PointInTimeRestoreRefusesAGapRightAfterTheBackup) {
 // table, but the archive is where a point-in-time restore reads them, after any power loss.
 TEST_F(BackupTest, ArchivedLogsSurvivePowerLoss) {
   options_.wal_archive_dir = kArchiveDir;
-  OpenDb();
-  OpenEngine();
-  uint32_t id = 0;
-  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
   Random rnd(TestSeed());
+  const uint32_t id = BackUpRandomWrites(&rnd, 0, 1);  // empty: later writes come from the archive
+  ASSERT_NE(id, 0u);
   RandomWrites(&rnd, 200, 100);  // sync = false
   const uint64_t last = LastSequence();
   ASSERT_TRUE(db_->Flush().ok());  // the log goes to the archive
@@ -1012,11 +1010,9 @@ TEST_F(BackupTest, ALogCopiedAcrossFileSystemsTakesItsNameWhole) {
   CrossDeviceArchiveEnv cross_device(&env_);
   options_.env = &cross_device;
   options_.wal_archive_dir = kArchiveDir;
-  OpenDb();
-  OpenEngine();
-  uint32_t id = 0;
-  ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &id).ok());
   Random rnd(TestSeed());
+  const uint32_t id = BackUpRandomWrites(&rnd, 0, 1);  // empty: later writes come from the archive
+  ASSERT_NE(id, 0u);
   for (int i = 0; i < 3; ++i) {
     RandomWrites(&rnd, 200, 1000);
     ASSERT_TRUE(db_->Flush().ok());
