@@ -16,6 +16,16 @@ fail() {
   echo "FAIL: $*" >&2
   failures=$((failures + 1))
 }
+# A quiet one-thread run over 50 keys without transactions or checkpoints: run_50 DIR SEED
+# SECONDS BACKUP_PERMILLE (0: writes only; 1000: backups only).
+run_50() {
+  "$ZIGGY" stress --dir "$1" --seed "$2" --threads 1 --keys 50 --seconds "$3" --txn-permille 0 \
+    --checkpoint-permille 0 --backup-permille "$4" >/dev/null 2>&1
+}
+# The newest saved backup window (backup_floors/<id>) of a stress directory; empty if none.
+last_floor() {
+  find "$1/backup_floors" -name '[0-9]*' ! -name '*.*' -printf '%f\n' | sort -n | tail -n 1
+}
 
 "$ROOT/scripts/crash-stress.sh" "$ZIGGY" "$SECONDS_TOTAL" || fail "crash-stress.sh exited $?"
 
@@ -72,11 +82,9 @@ out=$("$ZIGGY" stress --dir "$DIR" --keys 500 --verify-only 2>&1) ||
 # backup that lost an acknowledged write (given that floor) and one holding a value no write
 # made are each caught, naming the backup and the key.
 BK="$WORK/backup-check"
-"$ZIGGY" stress --dir "$BK" --seed 43 --threads 1 --keys 50 --seconds 0.3 --txn-permille 0 \
-  --checkpoint-permille 0 --backup-permille 0 >/dev/null 2>&1 || fail "the writing run failed"
-"$ZIGGY" stress --dir "$BK" --seed 44 --threads 1 --keys 50 --seconds 0.2 --txn-permille 0 \
-  --checkpoint-permille 0 --backup-permille 1000 >/dev/null 2>&1 || fail "the backup run failed"
-last=$(find "$BK/backup_floors" -name '[0-9]*' ! -name '*.*' -printf '%f\n' | sort -n | tail -n 1)
+run_50 "$BK" 43 0.3 0 || fail "the writing run failed"
+run_50 "$BK" 44 0.2 1000 || fail "the backup run failed"
+last=$(last_floor "$BK")
 bkey=$("$ZIGGY" scan --db "$BK/db" 2>/dev/null | head -n 1 | cut -f 1)
 if [[ -z "$last" || -z "$bkey" ]]; then
   fail "the backup run left no floor ($last) or no key ($bkey)"
@@ -103,13 +111,10 @@ fi
 # by the CLI after another writing run, given the saved windows of the backup before it) is
 # caught, though each value it holds is one the expected state now allows.
 BN="$WORK/backup-newer"
-"$ZIGGY" stress --dir "$BN" --seed 43 --threads 1 --keys 50 --seconds 0.3 --txn-permille 0 \
-  --checkpoint-permille 0 --backup-permille 0 >/dev/null 2>&1 || fail "the first writing run failed"
-"$ZIGGY" stress --dir "$BN" --seed 44 --threads 1 --keys 50 --seconds 0.2 --txn-permille 0 \
-  --checkpoint-permille 0 --backup-permille 1000 >/dev/null 2>&1 || fail "the backup run failed"
-"$ZIGGY" stress --dir "$BN" --seed 45 --threads 1 --keys 50 --seconds 0.3 --txn-permille 0 \
-  --checkpoint-permille 0 --backup-permille 0 >/dev/null 2>&1 || fail "the second writing run failed"
-last=$(find "$BN/backup_floors" -name '[0-9]*' ! -name '*.*' -printf '%f\n' | sort -n | tail -n 1)
+run_50 "$BN" 43 0.3 0 || fail "the first writing run failed"
+run_50 "$BN" 44 0.2 1000 || fail "the backup run failed"
+run_50 "$BN" 45 0.3 0 || fail "the second writing run failed"
+last=$(last_floor "$BN")
 if [[ -z "$last" ]]; then
   fail "the backup run left no saved windows"
 else
@@ -125,8 +130,7 @@ fi
 # A first backup killed after it was listed but before its windows were saved leaves no
 # backup_floors/ at all: the next run checks that backup with the upper bound only, and goes on.
 BF="$WORK/backup-no-floors"
-"$ZIGGY" stress --dir "$BF" --seed 46 --threads 1 --keys 50 --seconds 0.2 --txn-permille 0 \
-  --checkpoint-permille 0 --backup-permille 1000 >/dev/null 2>&1 || fail "the backup run failed"
+run_50 "$BF" 46 0.2 1000 || fail "the backup run failed"
 rm -rf "$BF/backup_floors"
 err=$("$ZIGGY" stress --dir "$BF" --keys 50 --verify-only 2>&1) ||
   fail "verify of a backup without saved windows failed: $err"
@@ -134,9 +138,8 @@ err=$("$ZIGGY" stress --dir "$BF" --keys 50 --verify-only 2>&1) ||
 # An acknowledged backup (its windows saved) that is no longer listed, or whose metadata became
 # unreadable, fails the next run: a kill must lose no backup.
 BL="$WORK/backup-lost"
-"$ZIGGY" stress --dir "$BL" --seed 47 --threads 1 --keys 50 --seconds 0.2 --txn-permille 0 \
-  --checkpoint-permille 0 --backup-permille 1000 >/dev/null 2>&1 || fail "the backup run failed"
-last=$(find "$BL/backup_floors" -name '[0-9]*' ! -name '*.*' -printf '%f\n' | sort -n | tail -n 1)
+run_50 "$BL" 47 0.2 1000 || fail "the backup run failed"
+last=$(last_floor "$BL")
 if [[ -z "$last" ]]; then
   fail "the backup run left no saved windows"
 else
