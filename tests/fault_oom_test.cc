@@ -18,6 +18,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <new>
 #include <optional>
@@ -61,6 +62,29 @@ std::vector<std::string> Listing(Env* env) {
                              [](const std::string& n) { return n.starts_with("LOG"); }),
               names.end());
   return names;
+}
+
+// The background-job tests' DB: flushes every 64 KiB, compacts L0 at two tables.
+Options SmallJobOptions(Env* env, std::shared_ptr<EventListener> listener) {
+  Options options;
+  options.env = env;
+  options.create_if_missing = true;
+  options.memtable_bytes = size_t{64} << 10;
+  options.l0_compaction_trigger = 2;
+  options.listeners.push_back(std::move(listener));
+  return options;
+}
+
+// Reopens *db; each Key(i), i < keys, must hold expected(i).
+void ReopenAndExpectKeys(const Options& options, std::unique_ptr<DB>* db, int keys,
+                         const std::function<std::string(int)>& expected) {
+  db->reset();
+  ASSERT_TRUE(DB::Open(options, kDb, db).ok());
+  for (int i = 0; i < keys; ++i) {
+    std::string got;
+    ASSERT_TRUE((*db)->Get(ReadOptions(), Key(i), &got).ok()) << Key(i);
+    EXPECT_EQ(got, expected(i));
+  }
 }
 
 // Allocation indices to fail for a call that makes `total` allocations: all of the first `dense`,
@@ -728,12 +752,8 @@ void RunBackgroundJobRounds(bool compaction, JobWindow window) {
   constexpr int kJobKeys = 40;
   auto value = [](int i, int round) { return std::string(100, 'a' + (i + round) % 26); };
   auto run_round = [&](ArmingListener* listener, ManifestSyncEnv* env, long n, bool* failed) {
-    Options options;
-    options.env = env;
-    options.create_if_missing = true;
-    options.memtable_bytes = size_t{64} << 10;
-    options.l0_compaction_trigger = 2;
-    options.listeners.push_back(std::shared_ptr<EventListener>(listener, [](EventListener*) {}));
+    const Options options =
+        SmallJobOptions(env, std::shared_ptr<EventListener>(listener, [](EventListener*) {}));
     std::unique_ptr<DB> db;
     ASSERT_TRUE(DB::Open(options, kDb, &db).ok());
     const int rounds = compaction ? 2 : 1;
@@ -747,13 +767,7 @@ void RunBackgroundJobRounds(bool compaction, JobWindow window) {
     if (compaction && s.ok()) s = db->WaitForBackgroundWork();
     *failed = !s.ok();
     auto expect_every_key_after_reopen = [&] {
-      db.reset();
-      ASSERT_TRUE(DB::Open(options, kDb, &db).ok());
-      for (int i = 0; i < kJobKeys; ++i) {
-        std::string got;
-        ASSERT_TRUE(db->Get(ReadOptions(), Key(i), &got).ok()) << Key(i);
-        EXPECT_EQ(got, value(i, rounds - 1));
-      }
+      ReopenAndExpectKeys(options, &db, kJobKeys, [&](int i) { return value(i, rounds - 1); });
     };
     if (s.ok()) {
       // After the sync a failure may come after the job's result is in place (in the steps that
@@ -850,13 +864,8 @@ TEST(BackgroundOomTest, AnAllocationFailureBetweenCompactionsIsAnErrorNotAnAbort
     SCOPED_TRACE("allocation " + std::to_string(n) + " after the first compaction");
     FaultInjectionEnv env;
     auto listener = std::make_shared<ArmAfterFirstCompaction>(n);
-    Options options;
-    options.env = &env;
-    options.create_if_missing = true;
-    options.memtable_bytes = size_t{64} << 10;
-    options.l0_compaction_trigger = 2;
+    Options options = SmallJobOptions(&env, listener);
     options.max_background_jobs = 2;  // one compaction thread
-    options.listeners.push_back(listener);
     std::unique_ptr<DB> db;
     ASSERT_TRUE(DB::Open(options, kDb, &db).ok());
     // An out-of-memory error: resumable, unless a job had installed its Version (then, or when
@@ -893,13 +902,7 @@ TEST(BackgroundOomTest, AnAllocationFailureBetweenCompactionsIsAnErrorNotAnAbort
       if (::testing::Test::HasFatalFailure()) return;
       ASSERT_TRUE(db->WaitForBackgroundWork().ok());
     }
-    db.reset();
-    ASSERT_TRUE(DB::Open(options, kDb, &db).ok());
-    for (int i = 0; i < kRoundKeys; ++i) {
-      std::string got;
-      ASSERT_TRUE(db->Get(ReadOptions(), Key(i), &got).ok()) << Key(i);
-      EXPECT_EQ(got, value(i, kRounds - 1));
-    }
+    ReopenAndExpectKeys(options, &db, kRoundKeys, [&](int i) { return value(i, kRounds - 1); });
   }
   std::printf("%d of 150 failure points after a compaction became a background error\n", errors);
 }
@@ -910,12 +913,8 @@ TEST(BackgroundOomTest, AnAllocationFailureBetweenCompactionsIsAnErrorNotAnAbort
 TEST(BackgroundOomTest, ACompactionFailingBeforeItsInstallIsResumableThoughAFlushInstalled) {
   ArmingListener listener(/*compaction=*/true, JobWindow::kBeforeManifestSync);
   ManifestSyncEnv env(&listener);
-  Options options;
-  options.env = &env;
-  options.create_if_missing = true;
-  options.memtable_bytes = size_t{64} << 10;
-  options.l0_compaction_trigger = 2;
-  options.listeners.push_back(std::shared_ptr<EventListener>(&listener, [](EventListener*) {}));
+  const Options options =
+      SmallJobOptions(&env, std::shared_ptr<EventListener>(&listener, [](EventListener*) {}));
   std::unique_ptr<DB> db;
   ASSERT_TRUE(DB::Open(options, kDb, &db).ok());
   std::atomic<bool> hooked{false};
