@@ -376,7 +376,6 @@ Status CommitPipeline::CommitGroups(Writer* self) {
     InFlight unit;  // this thread returns (or leads again) only after it was published
     const bool served_self = batches > 0 ? WriteGroup(self, last, batches, &unit, &wake)
                                          : Serve(self, last, s, status_lost, nullptr, &wake);
-    if (group_batch_.ApproximateSize() > kGroupBatchKeepBytes) group_batch_ = WriteBatch();
     // A writer that completed a gathering may not fit in the group it commits (group bytes);
     // WriteGroup then published that group before returning.
     const bool lead_again = !served_self && writers_.front() == self;
@@ -482,6 +481,12 @@ void CommitPipeline::EndGathering() {
 void CommitPipeline::BuildBatchGroup(Writer** last, size_t* batches) {
   Writer* const leader = writers_.front();
   ZIGGY_ASSERT(leader->batch != nullptr);
+  // group_batch_ is the front leader's from here until its WAL write ends (a group handed on
+  // inserts from its writers' own batches): only here may it be freed. Moved out, its buffer
+  // goes; assigning a small batch would keep it.
+  if (WriteBatchInternal::Capacity(group_batch_) > kGroupBatchKeepBytes) {
+    [[maybe_unused]] const WriteBatch released = std::move(group_batch_);
+  }
   group_batch_ = *leader->batch;
   size_t group_bytes = WriteBatchInternal::ByteSize(group_batch_);
   *last = leader;

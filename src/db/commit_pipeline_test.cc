@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -70,6 +71,7 @@ class FakeCommitEnv : public CommitEnv {
                            WriteBatchInternal::Sequence(*group.batch), KeysOf(*group.batch)});
   }
   Status WriteToWal(const CommitGroup& group, uint64_t* sync_micros) override {
+    if (before_wal_write) before_wal_write(group);
     EXPECT_EQ(leaders_inside.fetch_add(1), 0) << "two leaders write at once";
     EXPECT_FALSE(group.disable_wal);
     // Checked before the gate: a failure injected while a leader is blocked fails the next group.
@@ -161,6 +163,9 @@ class FakeCommitEnv : public CommitEnv {
     wal_gate_closed.store(false);
     gate_cv.notify_all();
   }
+
+  // Runs first in WriteToWal, mutex released (set before the writes start).
+  std::function<void(const CommitGroup&)> before_wal_write;
 
   // Guarded by mu.
   SequenceNumber last_sequence{0};  // published
@@ -328,6 +333,42 @@ TEST_F(SmallGroupPipelineTest, GroupStopsAtMaxGroupBytes) {
   ASSERT_EQ(groups.size(), 3u);
   EXPECT_EQ(groups[1].keys, (std::vector<std::string>{"k0", "k1"}));
   EXPECT_EQ(groups[2].keys, (std::vector<std::string>{"k2", "k3"}));
+}
+
+// A non-sync leader hands the front on after its WAL write and inserts meanwhile; the next
+// leader's group batch (here one over the size the pipeline keeps between groups) is then that
+// leader's alone: the earlier leader, back from its insert, must not free or clear it while the
+// next one writes it to the WAL.
+TEST_F(CommitPipelineTest, ALeaderBackFromItsInsertLeavesTheNextGroupsBatchAlone) {
+  env_.CloseWalGate();
+  std::atomic<bool> first_returned{false};
+  threads_.emplace_back([&] {
+    EXPECT_TRUE(Put("slow").ok());  // its insert waits for the insert gate
+    first_returned.store(true);
+  });
+  env_.WaitForBlockedLeader();
+  const std::string big_value(size_t{5} << 20, 'b');  // over the 4 MiB kept between groups
+  env_.before_wal_write = [&](const CommitGroup& group) {
+    if (group.batch_bytes < big_value.size()) return;
+    // The next leader is writing its group: let the first one finish its insert and return.
+    {
+      std::lock_guard<std::mutex> gate(env_.gate_mu);
+      env_.insert_gate_open = true;
+      env_.gate_cv.notify_all();
+    }
+    while (!first_returned.load())
+      std::this_thread::yield();
+  };
+  Enqueue([&] {
+    WriteBatch batch;
+    batch.Put("big", big_value);
+    EXPECT_TRUE(pipeline_.Write(Sync(true), &batch).ok());  // sync: its own group
+  });
+  env_.OpenWalGate();
+  JoinAll();
+  EXPECT_EQ(env_.wal, (std::vector<std::string>{"slow", "big"}));
+  EXPECT_TRUE(env_.Durable("big"));
+  EXPECT_EQ(env_.applied_count, 2u);
 }
 
 TEST_F(CommitPipelineTest, WalFailureFailsTheWholeGroupAndStaysSticky) {

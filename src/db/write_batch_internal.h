@@ -39,6 +39,8 @@ class WriteBatchInternal {
   // The encoded batch (what one WAL record holds).
   static std::string_view Contents(const WriteBatch& batch) { return batch.rep_; }
   static size_t ByteSize(const WriteBatch& batch) { return batch.rep_.size(); }
+  // The bytes its buffer holds (at least ByteSize).
+  static size_t Capacity(const WriteBatch& batch) { return batch.rep_.capacity(); }
 
   // Replaces the batch with `contents` after checking that it decodes completely (header, every
   // record, count). Corruption leaves the batch cleared.
