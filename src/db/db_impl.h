@@ -509,9 +509,10 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // The open transactions and their snapshots (db_impl_txn.cc): live snapshots for compaction,
   // ended by Close.
   std::unordered_map<TxnClient*, SequenceNumber> transactions_ GUARDED_BY(mu_);
-  bool bg_error_reported_ GUARDED_BY(mu_) = false;   // ReportBackgroundError ran
-  bool bg_error_logged_ GUARDED_BY(mu_) = false;     // ... and wrote its LOG line
-  bool bg_error_resumable_ GUARDED_BY(mu_) = false;  // bg_error_ came from a flush or compaction
+  bool transactions_closed_ GUARDED_BY(mu_) = false;  // CloseTransactions ran: none may register
+  bool bg_error_reported_ GUARDED_BY(mu_) = false;    // ReportBackgroundError ran
+  bool bg_error_logged_ GUARDED_BY(mu_) = false;      // ... and wrote its LOG line
+  bool bg_error_resumable_ GUARDED_BY(mu_) = false;   // bg_error_ came from a flush or compaction
   // The background error StopWritesOutOfMemory or OutOfMemoryBetweenJobs sets when it cannot
   // build its own; made with the DB, moved out at most once (that background error lasts until a
   // reopen, a new DBImpl).

@@ -2,6 +2,7 @@
 // snapshots, their commit through commit_pipeline_ with a validator, and the conflict history
 // the validator reads: the memtables (docs/design/transactions.md).
 #include <memory>
+#include <new>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +24,10 @@ std::unique_ptr<Transaction> DBImpl::BeginTransaction(const WriteOptions& write_
 Status DBImpl::RegisterTransaction(TxnClient* client, SequenceNumber* snapshot) {
   ZIGGY_RETURN_IF_ERROR(CheckOpen());
   MutexLock lock(&mu_);
+  // Close has ended the open transactions (it sets closed_ only later, after its flush, during
+  // which a listener callback may still begin one): a transaction begun now would outlive it
+  // registered.
+  if (transactions_closed_) return Status::InvalidArgument("the DB is closed");
   *snapshot = versions_->LastSequence();
   const bool inserted = transactions_.emplace(client, *snapshot).second;
   ZIGGY_ASSERT(inserted);
@@ -36,17 +41,23 @@ void DBImpl::UnregisterTransaction(TxnClient* client) {
 }
 
 void DBImpl::CloseTransactions() {
-  std::vector<TxnClient*> open;
+  // Taken whole (a swap allocates nothing): every open transaction is told, whatever memory is
+  // left, or it would keep a pointer to this DB.
+  std::unordered_map<TxnClient*, SequenceNumber> open;
   {
     MutexLock lock(&mu_);
-    for (const auto& [client, sequence] : transactions_)
-      open.push_back(client);
-    transactions_.clear();
+    transactions_closed_ = true;
+    open.swap(transactions_);
   }
-  if (!open.empty()) Log("event=close_transactions open=" + std::to_string(open.size()));
   // INVARIANT: Close runs alone (DB::Close), so no transaction is in a call meanwhile.
-  for (TxnClient* client : open)
-    client->OnHostClosed();
+  for (const auto& [client, sequence] : open)
+    client->OnHostClosed();  // noexcept: ending allocates nothing (txn/txn_end.h)
+  if (open.empty()) return;
+  try {
+    Log("event=close_transactions open=" + std::to_string(open.size()));
+  } catch (const std::bad_alloc&) {
+    // Out of memory for the line: the transactions ended; only its record is lost.
+  }
 }
 
 Status DBImpl::CommitTransaction(const WriteOptions& options, const WriteBatch& batch,
@@ -55,12 +66,20 @@ Status DBImpl::CommitTransaction(const WriteOptions& options, const WriteBatch& 
   ZIGGY_RETURN_IF_ERROR(CheckWriteOptions(options));
   ZIGGY_RETURN_IF_ERROR(batch.status());
   ZIGGY_ASSERT(batch.Count() > 0);
-  const CommitPipeline::Validator validator =
-      [this, snapshot, &validate](SequenceNumber, const WriteBatch& ahead) -> Status {
-    mu_.AssertHeld();  // commit_pipeline_ runs validators under its mutex, mu_ (invariant 4)
-    return ValidateTransaction(snapshot, ahead, validate);
-  };
-  return DeliverOutOfMemoryEvents(commit_pipeline_.Write(options, &batch, &validator));
+  // As in Write, the pipeline turns an allocation failure inside it into a Status; this catches
+  // one in building the validator or copying a failure out. Either way nothing was applied.
+  Status s;
+  try {
+    const CommitPipeline::Validator validator =
+        [this, snapshot, &validate](SequenceNumber, const WriteBatch& ahead) -> Status {
+      mu_.AssertHeld();  // commit_pipeline_ runs validators under its mutex, mu_ (invariant 4)
+      return ValidateTransaction(snapshot, ahead, validate);
+    };
+    s = commit_pipeline_.Write(options, &batch, &validator);
+  } catch (const std::bad_alloc&) {
+    s = Status::IOError("out of memory committing a transaction");
+  }
+  return DeliverOutOfMemoryEvents(std::move(s));
 }
 
 Status DBImpl::ValidateTransaction(SequenceNumber snapshot, const WriteBatch& ahead,

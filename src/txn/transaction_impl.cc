@@ -1,6 +1,7 @@
 #include "txn/transaction_impl.h"
 
 #include <algorithm>
+#include <new>
 #include <utility>
 
 #include "util/assert.h"
@@ -13,10 +14,6 @@ namespace {
 // A batch holds its header and, per key, at most kEntryOverheadBytes besides the key and value:
 // half of kMaxWriteBatchBytes leaves room to spare.
 constexpr size_t kMaxWriteBufferBytes = kMaxWriteBatchBytes / 2;
-
-Status Ended(std::string_view how) {
-  return Status::InvalidArgument("the transaction has ended", how);
-}
 
 }  // namespace
 
@@ -34,12 +31,12 @@ TransactionImpl::TransactionImpl(TxnHost* host, const WriteOptions& write_option
       buffer_(std::min(txn_options.max_write_bytes, kMaxWriteBufferBytes)),
       reads_(txn_options.max_read_set_bytes) {
   if (host == nullptr) {
-    ended_status_ = Status::InvalidArgument("the DB is closed");
+    end_ = TxnEnd::kDbClosed;
     return;
   }
   Status registered = host->RegisterTransaction(this, &snapshot_.sequence_);
   if (!registered.ok()) {
-    ended_status_ = registered;
+    start_error_ = std::move(registered);
     return;
   }
   host_ = host;
@@ -47,18 +44,18 @@ TransactionImpl::TransactionImpl(TxnHost* host, const WriteOptions& write_option
 
 TransactionImpl::~TransactionImpl() {
   // Iterators outliving the transaction must not call back into it: End detaches them.
-  if (host_ != nullptr) End(Ended("rolled back"));
+  if (host_ != nullptr) End(TxnEnd::kRolledBack);
 }
 
 Status TransactionImpl::CheckActive() const {
-  return host_ != nullptr ? Status::OK() : ended_status_;
+  if (host_ != nullptr) return Status::OK();
+  return end_.has_value() ? TxnEndStatus(*end_) : start_error_;
 }
 
-void TransactionImpl::End(const Status& why) {
-  ZIGGY_ASSERT(!why.ok());
+void TransactionImpl::End(TxnEnd why) noexcept {
   if (host_ != nullptr) host_->UnregisterTransaction(this);
   host_ = nullptr;
-  ended_status_ = why;
+  end_ = why;
   for (TxnIterator* iterator : iterators_)
     iterator->Detach(why);
   iterators_.clear();
@@ -69,7 +66,7 @@ void TransactionImpl::End(const Status& why) {
 void TransactionImpl::OnHostClosed() {
   // The host forgot this transaction already: End must not unregister it.
   host_ = nullptr;
-  End(Status::InvalidArgument("the DB is closed"));
+  End(TxnEnd::kDbClosed);
 }
 
 void TransactionImpl::ForgetIterator(TxnIterator* iterator) {
@@ -116,6 +113,8 @@ std::unique_ptr<Iterator> TransactionImpl::NewIterator(const ReadOptions& option
   ReadOptions read_options = options;
   read_options.snapshot = &snapshot_;
   TxnIteratorOwner* const owner = this;  // a private base: convertible only in here
+  // Room first: an iterator made and then not listed would not find itself in ForgetIterator.
+  iterators_.reserve(iterators_.size() + 1);
   auto iterator = std::make_unique<TxnIterator>(
       owner, host_->TxnDb(), read_options, &buffer_,
       isolation_ == IsolationLevel::kSerializable ? &reads_ : nullptr);
@@ -127,20 +126,29 @@ Status TransactionImpl::Commit() {
   ZIGGY_RETURN_IF_ERROR(CheckActive());
   if (buffer_.empty()) {
     // Nothing written: the transaction is serialized at its snapshot, no check needed.
-    End(Ended("committed"));
+    End(TxnEnd::kCommitted);
     return Status::OK();
   }
-  WriteBatch batch;
-  buffer_.ToBatch(&batch);
-  // Sorted and merged now, so that the check under the DB mutex does no more than it must.
-  reads_.Normalize();
-  // A key read and written is checked once, as a written key: the test is the same.
-  reads_.DropKeys([this](std::string_view key) { return buffer_.Find(key) != nullptr; });
-  const SequenceNumber snapshot{snapshot_.sequence_};
-  Status s = host_->CommitTransaction(
-      write_options_, batch, snapshot,
-      [this](const ConflictHistory& history) { return Validate(history); });
-  End(Ended(s.ok() ? "committed" : "its commit failed"));
+  Status s;
+  try {
+    WriteBatch batch;
+    buffer_.ToBatch(&batch);
+    // Sorted and merged now, so that the check under the DB mutex does no more than it must.
+    reads_.Normalize();
+    // A key read and written is checked once, as a written key: the test is the same.
+    reads_.DropKeys([this](std::string_view key) { return buffer_.Find(key) != nullptr; });
+    const SequenceNumber snapshot{snapshot_.sequence_};
+    s = host_->CommitTransaction(
+        write_options_, batch, snapshot,
+        [this](const ConflictHistory& history) { return Validate(history); });
+  } catch (const std::bad_alloc&) {
+    // Out of memory before the commit (CommitTransaction applies nothing when it throws): the
+    // read set may be half normalized under the open iterators, so the transaction ends, as
+    // after any failed commit.
+    End(TxnEnd::kCommitFailed);
+    throw;
+  }
+  End(s.ok() ? TxnEnd::kCommitted : TxnEnd::kCommitFailed);
   return s;
 }
 
@@ -163,7 +171,7 @@ Status TransactionImpl::Validate(const ConflictHistory& history) const {
 
 Status TransactionImpl::Rollback() {
   ZIGGY_RETURN_IF_ERROR(CheckActive());
-  End(Ended("rolled back"));
+  End(TxnEnd::kRolledBack);
   return Status::OK();
 }
 

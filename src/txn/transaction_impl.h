@@ -2,12 +2,14 @@
 //
 // State: active (registered with the host, holding a snapshot) until Commit, Rollback, the
 // destructor or the host's Close end it; ended, it holds nothing of the DB and every call returns
-// ended_status_. Its iterators are listed in iterators_ and detached when it ends.
+// TxnEndStatus(end_) (or start_error_, when it never started). Its iterators are listed in
+// iterators_ and detached when it ends. Ending allocates nothing (txn/txn_end.h).
 // Thread safety: none (one thread at a time, ziggydb/transaction.h).
 #ifndef ZIGGYDB_TXN_TRANSACTION_IMPL_H_
 #define ZIGGYDB_TXN_TRANSACTION_IMPL_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +17,7 @@
 #include "base/dbformat.h"
 #include "db/txn_host.h"
 #include "txn/read_set.h"
+#include "txn/txn_end.h"
 #include "txn/txn_iterator.h"
 #include "txn/write_buffer.h"
 #include "ziggydb/snapshot.h"
@@ -48,15 +51,16 @@ class TransactionImpl final : public Transaction, private TxnClient, private Txn
 
   void OnHostClosed() override;
   void ForgetIterator(TxnIterator* iterator) override;
-  // Ends the transaction: later calls return `why`.
-  void End(const Status& why);
-  // OK while active, else ended_status_.
+  // Ends the transaction: later calls return TxnEndStatus(why).
+  void End(TxnEnd why) noexcept;
+  // OK while active, else why it is not.
   [[nodiscard]] Status CheckActive() const;
   // The commit-point check (runs under the DB mutex): Busy on a conflict.
   [[nodiscard]] Status Validate(const ConflictHistory& history) const;
 
-  TxnHost* host_ = nullptr;  // null once ended
-  Status ended_status_;
+  TxnHost* host_ = nullptr;  // null once ended (or never started)
+  Status start_error_;       // why the constructor could not register it
+  std::optional<TxnEnd> end_;
   const WriteOptions write_options_;
   const IsolationLevel isolation_;
   TxnSnapshot snapshot_;

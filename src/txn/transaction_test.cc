@@ -12,6 +12,7 @@
 #include "db/db_test_util.h"
 #include "testutil/testutil.h"
 #include "util/status_macros.h"
+#include "ziggydb/listener.h"
 #include "ziggydb/statistics.h"
 #include "ziggydb/transaction.h"
 
@@ -358,6 +359,33 @@ TEST_F(TransactionTest, CloseEndsOpenTransactions) {
   txn.reset();
   Reopen();
   EXPECT_EQ(Get("b"), "NOT_FOUND");
+}
+
+// Close ends the open transactions before its last flush; a transaction begun meanwhile (here by
+// a listener callback of that flush) starts ended too, or it would keep a pointer to the DB.
+class BeginsATransactionOnFlush : public EventListener {
+ public:
+  void OnFlushBegin(DB* db, const FlushJobInfo&) override {
+    if (txn == nullptr) txn = db->BeginTransaction(WriteOptions(), TransactionOptions());
+  }
+  std::unique_ptr<Transaction> txn;
+};
+
+TEST_F(TransactionTest, ATransactionBegunDuringCloseStartsEnded) {
+  auto listener = std::make_shared<BeginsATransactionOnFlush>();
+  options_.listeners.push_back(listener);
+  Reopen();
+  WriteOptions no_wal;
+  no_wal.disable_wal = true;
+  ASSERT_TRUE(db_->Put(no_wal, "a", "1").ok());  // Close flushes it
+  ASSERT_TRUE(db_->Close().ok());
+  ASSERT_NE(listener->txn, nullptr);
+  db_.reset();
+  std::string value;
+  const Status s = listener->txn->Get(ReadOptions(), "a", &value);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.ToString().find("closed"), std::string::npos) << s.ToString();
+  listener->txn.reset();  // unregisters nothing: the DB is gone
 }
 
 TEST_F(TransactionTest, DestroyingTheDbWithOpenTransactionsIsSafe) {

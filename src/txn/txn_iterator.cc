@@ -31,13 +31,13 @@ TxnIterator::~TxnIterator() {
   if (owner_ != nullptr) owner_->ForgetIterator(this);
 }
 
-void TxnIterator::Detach(const Status& why) {
+void TxnIterator::Detach(TxnEnd why) noexcept {
   owner_ = nullptr;
   buffer_ = nullptr;
   reads_ = nullptr;
   base_.reset();
   valid_ = false;
-  status_ = why;
+  ended_ = why;
 }
 
 TxnIterator::BufferIt TxnIterator::LastBefore(std::string_view key, bool inclusive) const {

@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "txn/read_set.h"
+#include "txn/txn_end.h"
 #include "txn/write_buffer.h"
 #include "ziggydb/db.h"
 #include "ziggydb/iterator.h"
@@ -50,8 +51,8 @@ class TxnIterator final : public Iterator {
   ~TxnIterator() override;
 
   // The transaction ended: drops the DB iterator and every pointer into the transaction; from
-  // now on the iterator is invalid with status `why`.
-  void Detach(const Status& why);
+  // now on the iterator is invalid with status TxnEndStatus(why). Allocates nothing.
+  void Detach(TxnEnd why) noexcept;
 
   bool Valid() const override { return valid_; }
   void SeekToFirst() override;
@@ -62,7 +63,7 @@ class TxnIterator final : public Iterator {
   void Prev() override;
   std::string_view key() const override { return key_; }
   std::string_view value() const override { return value_; }
-  Status status() const override { return status_; }
+  Status status() const override { return ended_ ? TxnEndStatus(*ended_) : status_; }
 
  private:
   enum class Direction : uint8_t { kForward, kReverse };
@@ -99,6 +100,7 @@ class TxnIterator final : public Iterator {
   std::string key_;
   std::string value_;
   Status status_;
+  std::optional<TxnEnd> ended_;  // set by Detach
   KeyRange range_;
   size_t slot_ = 0;
 };
