@@ -44,8 +44,10 @@ enum class IsolationLevel : uint8_t { kSnapshot = 0, kSerializable = 1 };
 struct TransactionOptions {
   IsolationLevel isolation = IsolationLevel::kSnapshot;
   // The most the write buffer may hold: the bytes of every distinct key written plus its value,
-  // plus 16 bytes per key. A Put or Delete that would go over it returns InvalidArgument and
-  // buffers nothing (the transaction stays usable). Values above kMaxWriteBatchBytes / 2 act as
+  // plus 16 bytes per key; while save points are set, also what they keep to roll back to (per
+  // save point, each key changed since it, as it was then, counted the same way). A Put or Delete
+  // that would go over it returns InvalidArgument and buffers nothing (the transaction stays
+  // usable). Values above kMaxWriteBatchBytes / 2 act as
   // kMaxWriteBatchBytes / 2, so that the batch Commit writes always fits. Default: 64 MiB.
   size_t max_write_bytes = size_t{64} << 20;
   // Serializable only: the most bytes the read set may hold (keys read with Get and the bounds of
@@ -75,7 +77,8 @@ class Transaction {
   // they were until then. It must not be used after the transaction ended: it is then invalid
   // with status InvalidArgument (destroying it stays safe). options.snapshot must be null.
   virtual std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) = 0;
-  // Busy on a conflict (nothing applied: retry). Ends the transaction whatever it returns.
+  // Busy on a conflict (nothing applied: retry). Ends the transaction whatever it returns, and
+  // also when it lets std::bad_alloc out (then before anything was applied).
   virtual Status Commit() = 0;
   // Discards the buffered writes and ends the transaction.
   virtual Status Rollback() = 0;

@@ -11,6 +11,12 @@ size_t EntryBytes(std::string_view key, const WriteBuffer::Entry& entry) {
   return key.size() + entry.value.size() + WriteBuffer::kEntryOverheadBytes;
 }
 
+// An undo record of key's entry, or of its absence (previous == nullptr).
+size_t UndoBytes(std::string_view key, const WriteBuffer::Entry* previous) {
+  return previous != nullptr ? EntryBytes(key, *previous)
+                             : key.size() + WriteBuffer::kEntryOverheadBytes;
+}
+
 }  // namespace
 
 Status WriteBuffer::Put(std::string_view key, std::string_view value) {
@@ -30,18 +36,24 @@ Status WriteBuffer::Write(std::string_view key, Entry entry) {
     return Status::InvalidArgument("key over kMaxKeyBytes", std::to_string(key.size()) + " bytes");
   }
   const auto it = entries_.find(key);
-  const size_t old_bytes = it == entries_.end() ? 0 : EntryBytes(key, it->second);
-  const size_t new_bytes = EntryBytes(key, entry);
-  if (new_bytes > old_bytes && new_bytes - old_bytes > max_bytes_ - bytes_) {
+  const Entry* previous = it == entries_.end() ? nullptr : &it->second;
+  // Invariant 2: the first change of key since the innermost save point logs its record.
+  const uint64_t level = save_points_.empty() ? 0 : save_points_.back().id;
+  const bool log = level != 0 && (previous == nullptr || previous->logged_at != level);
+  const size_t freed = previous == nullptr ? 0 : EntryBytes(key, *previous);
+  const size_t added = EntryBytes(key, entry) + (log ? UndoBytes(key, previous) : 0);
+  if (added > freed && added - freed > max_bytes_ - held_bytes()) {
     return Status::InvalidArgument(
         "transaction write buffer over TransactionOptions::max_write_bytes",
-        std::to_string(bytes_ - old_bytes + new_bytes) + " > " + std::to_string(max_bytes_));
+        std::to_string(held_bytes() - freed + added) + " > " + std::to_string(max_bytes_));
   }
   std::string owned_key(key);
-  if (!save_points_.empty()) {
+  if (log) {
     undo_.push_back(
-        Undo{owned_key, it == entries_.end() ? std::nullopt : std::optional<Entry>(it->second)});
+        Undo{owned_key, previous == nullptr ? std::nullopt : std::optional<Entry>(*previous)});
+    undo_bytes_ += UndoBytes(key, previous);
   }
+  entry.logged_at = level;
   Replace(owned_key, std::move(entry));
   return Status::OK();
 }
@@ -70,11 +82,12 @@ const WriteBuffer::Entry* WriteBuffer::Find(std::string_view key) const {
 
 Status WriteBuffer::RollbackToSavePoint() {
   if (save_points_.empty()) return Status::NotFound("no save point set");
-  const size_t mark = save_points_.back();
+  const size_t mark = save_points_.back().undo_size;
   save_points_.pop_back();
-  // Newest change first: each restores what the key held before it.
+  // Each record restores what its key held when the save point was set.
   while (undo_.size() > mark) {
     Undo& undo = undo_.back();
+    undo_bytes_ -= UndoBytes(undo.key, undo.previous ? &*undo.previous : nullptr);
     Replace(undo.key, std::move(undo.previous));
     undo_.pop_back();
   }
@@ -94,6 +107,7 @@ void WriteBuffer::ToBatch(WriteBatch* batch) const {
 void WriteBuffer::Clear() {
   entries_.clear();
   bytes_ = 0;
+  undo_bytes_ = 0;
   undo_.clear();
   save_points_.clear();
 }
