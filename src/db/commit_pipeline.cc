@@ -369,6 +369,16 @@ Status CommitPipeline::CommitGroups(Writer* self) {
         batches = 0;
       }
     }
+    // MakeRoom, the validators' wait for publication and BuildBatchGroup's may release the
+    // mutex: an earlier group that failed meanwhile fails this one too (invariant 3).
+    if (batches > 0 && !error_.ok()) {
+      batches = 0;
+      try {
+        s = error_;
+      } catch (const std::bad_alloc&) {
+        status_lost = true;
+      }
+    }
     // Pop the group and hand the queue to the next writer, then wake them with the mutex
     // released. Once a writer's state is kDone it may return and free its Writer: only its
     // bit, or the address of its state word, is kept.

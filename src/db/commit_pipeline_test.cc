@@ -135,6 +135,7 @@ class FakeCommitEnv : public CommitEnv {
     // Invariant 6: in sequence order, and only once every record of the group was applied.
     EXPECT_EQ(raw(group.first), raw(last_sequence) + 1);
     if (!inserted.ok()) return Status::IOError("sticky", inserted.ToString());
+    if (!publish_error.ok()) return publish_error;
     {
       std::lock_guard<std::mutex> wal_lock(wal_mu);
       for (uint64_t i = raw(group.first); i < raw(group.first) + group.count; ++i)
@@ -173,6 +174,7 @@ class FakeCommitEnv : public CommitEnv {
   int make_room_calls = 0;
   int flush_requests = 0;
   Status room_error;
+  Status publish_error;  // PublishGroup fails with it
   std::vector<Group> groups;
 
   // Guarded by wal_mu.
@@ -396,6 +398,38 @@ TEST_F(CommitPipelineTest, WalFailureFailsTheWholeGroupAndStaysSticky) {
   EXPECT_EQ(env_.make_room_calls, room_calls);
   EXPECT_EQ(raw(env_.last_sequence), 1u);  // only "leader" was published
   EXPECT_EQ(env_.applied_count, 1u);
+}
+
+// Invariant 3 for a leader that waited with the mutex released (here, a validated write waiting
+// for the group inserting ahead of it to be published): when that group's publication fails, the
+// waiting leader's group fails with it and never reaches the WAL.
+TEST_F(CommitPipelineTest, AGroupFormedWhileAnEarlierPublicationFailedIsNotWritten) {
+  threads_.emplace_back([this] { EXPECT_TRUE(Put("slow").IsIOError()); });
+  {
+    std::unique_lock<std::mutex> gate(env_.gate_mu);
+    env_.gate_cv.wait(gate, [&] { return env_.insert_blocked; });
+  }
+  Enqueue([this] {
+    const CommitPipeline::Validator validator = [](SequenceNumber, const WriteBatch&) {
+      return Status::OK();
+    };
+    WriteBatch batch;
+    batch.Put("validated", "v");
+    const Status s = pipeline_.Write(Sync(false), &batch, &validator);
+    EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  });
+  {
+    MutexLock lock(&env_.mu);
+    env_.publish_error = Status::IOError("injected publication failure");
+  }
+  {
+    std::lock_guard<std::mutex> gate(env_.gate_mu);
+    env_.insert_gate_open = true;
+    env_.gate_cv.notify_all();
+  }
+  JoinAll();
+  EXPECT_EQ(env_.wal, (std::vector<std::string>{"slow"}));
+  EXPECT_TRUE(Put("after").IsIOError());  // sticky
 }
 
 TEST_F(CommitPipelineTest, MakeRoomFailureFailsOnlyThatGroup) {
