@@ -405,6 +405,7 @@ TEST_P(FaultWalSync, FailedSyncFailsThatWriteAndEveryLaterOneAndReopenHoldsAPref
     }
     EXPECT_FALSE(db->Put(WriteOptions(), keys[0], "x").ok());
     EXPECT_FALSE(db->Delete(WriteOptions(), keys[1]).ok());
+    EXPECT_FALSE(db->Write(WriteOptions(), WriteBatch()).ok());  // empty, without sync too
     EXPECT_FALSE(db->Flush().ok());
 
     // Reads still work and show the acknowledged writes (and nothing refused after them).

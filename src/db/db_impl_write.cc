@@ -17,8 +17,12 @@ Status DBImpl::Write(const WriteOptions& options, const WriteBatch& updates) {
   ZIGGY_RETURN_IF_ERROR(CheckOpen());
   ZIGGY_RETURN_IF_ERROR(updates.status());
   ZIGGY_RETURN_IF_ERROR(CheckWriteOptions(options));
-  // An empty batch writes nothing, but with sync it still makes every earlier write durable.
-  if (updates.Count() == 0 && !options.sync) return Status::OK();
+  // An empty batch writes nothing (with sync it still makes every earlier write durable, through
+  // the pipeline), but it fails as any write would once writes have stopped.
+  if (updates.Count() == 0 && !options.sync) {
+    MutexLock lock(&mu_);
+    return bg_error_;
+  }
   // The pipeline turns an allocation failure into a Status and releases its mutex (its
   // invariant 3); this catches one in what is left (copying a status out), with nothing held.
   Status s;
