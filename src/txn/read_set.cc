@@ -40,9 +40,23 @@ Status ReadSet::Charge(size_t old_bytes, size_t new_bytes) {
 }
 
 Status ReadSet::AddKey(std::string_view key) {
-  ZIGGY_RETURN_IF_ERROR(Charge(0, kItemOverheadBytes + key.size()));
+  const size_t cost = kItemOverheadBytes + key.size();
+  // At the limit, repeated reads of the same keys are dropped before the read is refused: a
+  // transaction polling one key holds it once. Only once as many keys were added since the last
+  // pass as it kept, so that a read set of distinct keys is not sorted again at every refusal.
+  if (cost > max_bytes_ - bytes_ && keys_.size() >= 2 * unique_keys_) DropRepeatedKeys();
+  ZIGGY_RETURN_IF_ERROR(Charge(0, cost));
   keys_.emplace_back(key);
   return Status::OK();
+}
+
+void ReadSet::DropRepeatedKeys() {
+  std::sort(keys_.begin(), keys_.end());
+  const auto repeated = std::unique(keys_.begin(), keys_.end());
+  for (auto it = repeated; it != keys_.end(); ++it)
+    bytes_ -= kItemOverheadBytes + it->size();
+  keys_.erase(repeated, keys_.end());
+  unique_keys_ = keys_.size();
 }
 
 Status ReadSet::AddRange(KeyRange range, size_t* slot) {
@@ -60,8 +74,7 @@ Status ReadSet::UpdateRange(size_t slot, KeyRange range) {
 }
 
 void ReadSet::Normalize() {
-  std::sort(keys_.begin(), keys_.end());
-  keys_.erase(std::unique(keys_.begin(), keys_.end()), keys_.end());
+  DropRepeatedKeys();
   std::erase_if(ranges_, [](const KeyRange& range) { return range.Empty(); });
   std::sort(ranges_.begin(), ranges_.end(), LoLess);
   std::vector<KeyRange> merged;
@@ -113,6 +126,7 @@ bool ReadSet::ChangedAfter(const ConflictHistory& history, SequenceNumber snapsh
 
 void ReadSet::Clear() {
   keys_.clear();
+  unique_keys_ = 0;
   ranges_.clear();
   bytes_ = 0;
 }

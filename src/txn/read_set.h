@@ -37,7 +37,8 @@ class ReadSet {
 
   explicit ReadSet(size_t max_bytes) : max_bytes_(max_bytes) {}
 
-  // InvalidArgument over the limit.
+  // InvalidArgument over the limit (once repeated keys were dropped: a key read again and again
+  // costs once).
   [[nodiscard]] Status AddKey(std::string_view key);
   // Adds a range; *slot names it for UpdateRange.
   [[nodiscard]] Status AddRange(KeyRange range, size_t* slot);
@@ -61,11 +62,14 @@ class ReadSet {
 
  private:
   static size_t RangeBytes(const KeyRange& range);
+  // Sorts keys_ and drops the repeated ones (ranges_ and their slots are untouched).
+  void DropRepeatedKeys();
   [[nodiscard]] Status Charge(size_t old_bytes, size_t new_bytes);
 
   const size_t max_bytes_;
   size_t bytes_ = 0;
   std::vector<std::string> keys_;
+  size_t unique_keys_ = 0;  // keys_.size() after the last DropRepeatedKeys
   std::vector<KeyRange> ranges_;
 };
 

@@ -72,6 +72,24 @@ TEST(ReadSet, LimitRefusesAndChangesNothing) {
   EXPECT_TRUE(reads.keys().empty());
 }
 
+// A serializable transaction polling one key holds it once: repeated keys are dropped before a
+// read is refused. Distinct keys still reach the limit.
+TEST(ReadSet, AKeyReadAgainAndAgainCostsOnce) {
+  ReadSet reads(200);
+  for (int i = 0; i < 10000; ++i)
+    ASSERT_TRUE(reads.AddKey("polled").ok()) << i;
+  EXPECT_LE(reads.bytes(), 200u);
+  int added = 0;
+  Status s;
+  while ((s = reads.AddKey("k" + std::to_string(added))).ok())
+    ++added;
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_GT(added, 5);
+  reads.Normalize();
+  EXPECT_EQ(reads.keys().size(), static_cast<size_t>(added) + 1);
+  EXPECT_LE(reads.bytes(), 200u);
+}
+
 class RangeConflictTest : public DBTest {
  protected:
   void SetUp() override {
