@@ -40,6 +40,12 @@ void TxnIterator::Detach(TxnEnd why) noexcept {
   ended_ = why;
 }
 
+bool TxnIterator::BeginPositioning() {
+  if (base_ == nullptr) return false;  // detached
+  status_ = Status::OK();              // an earlier positioning's failure is not this one's
+  return true;
+}
+
 TxnIterator::BufferIt TxnIterator::LastBefore(std::string_view key, bool inclusive) const {
   const WriteBuffer::Map& entries = buffer_->entries();
   BufferIt it = inclusive ? entries.upper_bound(key) : entries.lower_bound(key);
@@ -105,14 +111,14 @@ void TxnIterator::FillReverse(BufferIt it) {
 }
 
 void TxnIterator::SeekToFirst() {
-  if (base_ == nullptr) return;
+  if (!BeginPositioning()) return;
   base_->SeekToFirst();
   FillForward(lower_ ? buffer_->entries().lower_bound(*lower_) : buffer_->entries().begin());
   StartForwardRange(lower_);
 }
 
 void TxnIterator::Seek(std::string_view target) {
-  if (base_ == nullptr) return;
+  if (!BeginPositioning()) return;
   if (lower_ && target < *lower_) target = *lower_;
   base_->Seek(target);
   FillForward(buffer_->entries().lower_bound(target));
@@ -120,7 +126,7 @@ void TxnIterator::Seek(std::string_view target) {
 }
 
 void TxnIterator::SeekToLast() {
-  if (base_ == nullptr) return;
+  if (!BeginPositioning()) return;
   const WriteBuffer::Map& entries = buffer_->entries();
   base_->SeekToLast();
   if (upper_) {
@@ -132,7 +138,7 @@ void TxnIterator::SeekToLast() {
 }
 
 void TxnIterator::SeekForPrev(std::string_view target) {
-  if (base_ == nullptr) return;
+  if (!BeginPositioning()) return;
   const bool past_upper = upper_ && target >= *upper_;
   base_->SeekForPrev(target);
   FillReverse(past_upper ? LastBefore(*upper_, false) : LastBefore(target, true));

@@ -69,6 +69,8 @@ class TxnIterator final : public Iterator {
   enum class Direction : uint8_t { kForward, kReverse };
   using BufferIt = WriteBuffer::Map::const_iterator;
 
+  // The start of Seek*: false once detached; else clears an earlier positioning's error.
+  bool BeginPositioning();
   bool BelowUpper(std::string_view key) const { return !upper_ || key < *upper_; }
   bool AtOrAboveLower(std::string_view key) const { return !lower_ || key >= *lower_; }
   // The last buffer entry below `key` (or at it if `inclusive`), end() if none.

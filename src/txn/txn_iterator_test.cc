@@ -222,5 +222,23 @@ TEST_F(TxnIteratorModelTest, BufferedDeletesHideEverySnapshotKey) {
   EXPECT_TRUE(it->status().ok());
 }
 
+// A failed positioning (here a read over the read set's limit) leaves the iterator invalid with
+// the error; the next positioning that succeeds clears it: never valid with a failed status.
+TEST_F(TxnIteratorModelTest, APositioningAfterAFailedOneStartsWithoutItsError) {
+  ASSERT_TRUE(Put("a", "v").ok());
+  TransactionOptions options;
+  options.isolation = IsolationLevel::kSerializable;
+  options.max_read_set_bytes = 100;
+  std::unique_ptr<Transaction> txn = db_->BeginTransaction(WriteOptions(), options);
+  std::unique_ptr<Iterator> it = txn->NewIterator(ReadOptions());
+  it->Seek(std::string(200, 'a'));  // its range would go over the limit
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().IsInvalidArgument()) << it->status().ToString();
+  it->Seek("a");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "a");
+  EXPECT_TRUE(it->status().ok()) << it->status().ToString();
+}
+
 }  // namespace
 }  // namespace ziggydb::test
