@@ -63,6 +63,9 @@ class WalReplay {
     // a later log shows that the WAL went on after it (CheckPreviousLog). A crash during an
     // earlier recovery leaves an empty newer log behind.
     std::string tail_damage;
+    // Skip mode reported damage at this log's tail already: a later log's head disagreeing with
+    // intact_end is that same tear, not another.
+    bool tail_skipped = false;
   };
 
   [[nodiscard]] Status FindLogsToReplay();
@@ -259,7 +262,7 @@ Status WalReplay::CheckPreviousLog(size_t index, const std::optional<wal::LogHea
   }
   ReplayedLog& before = replayed_[previous];
   std::string torn = std::exchange(before.tail_damage, {});
-  if (head.has_value() && head->previous_log_bytes != before.intact_end) {
+  if (head.has_value() && head->previous_log_bytes != before.intact_end && !before.tail_skipped) {
     torn = LogFileName(in_.dbname, logs()[previous]) + " ends after " +
            std::to_string(before.intact_end) + " intact bytes, but " + path + " says it held " +
            std::to_string(head->previous_log_bytes);
@@ -348,6 +351,7 @@ Status WalReplay::HandleWalDamage(const std::string& path, const WalDamage& dama
       Stop(std::move(where), "point-in-time recovery stops at damage: ");
       return Status::OK();
     case WalRecoveryMode::kSkipAnyCorruptedRecords:
+      if (damage.at_tail && !last_log) replayed_.back().tail_skipped = true;
       Skip(std::move(where), "skipped damaged WAL bytes: ");
       return Status::OK();
   }

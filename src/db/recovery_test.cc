@@ -216,6 +216,9 @@ TEST_F(RecoveryTest, TornOlderLogEndsTheWalUnlessAbsoluteConsistency) {
   ASSERT_TRUE(Replay().ok());
   EXPECT_EQ(result_.records_replayed, 2u);  // "a" and "c"
   EXPECT_EQ(raw(result_.max_sequence), 3u);
+  // One tear, reported once (the torn record, not again as log 4's head disagreeing with it).
+  EXPECT_EQ(result_.records_skipped, 1u);
+  EXPECT_EQ(result_.skipped.size(), 1u);
 }
 
 TEST_F(RecoveryTest, TornOlderLogFollowedBySyncMarkerIsCorruption) {
