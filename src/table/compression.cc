@@ -47,6 +47,27 @@ bool CompressPayload(CompressionType type, std::string_view raw, std::string* ou
   return false;
 }
 
+// True if `payload` can decompress to `raw_bytes` bytes, read from what it says of itself (or,
+// for LZ4, which says nothing, from its size: LZ4 expands at most 255 times). Checked before the
+// output is allocated, so that damaged bytes cannot make a reader allocate up to kMaxBlockBytes.
+bool PayloadCanHold(CompressionType type, std::string_view payload, uint32_t raw_bytes) {
+  switch (type) {
+    case CompressionType::kZstd:
+      // CompressPayload's frames record their content size.
+      return ZSTD_getFrameContentSize(payload.data(), payload.size()) == raw_bytes;
+    case CompressionType::kLz4:
+      return raw_bytes / 255 <= payload.size();
+    case CompressionType::kSnappy: {
+      size_t length = 0;
+      return snappy::GetUncompressedLength(payload.data(), payload.size(), &length) &&
+             length == raw_bytes;
+    }
+    case CompressionType::kNone:
+      break;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool IsKnownCompressionType(uint8_t type) {
@@ -69,7 +90,8 @@ bool CompressBlock(CompressionType type, std::string_view raw, std::string* out)
 
 Status UncompressBlock(CompressionType type, std::string_view compressed, std::string* out) {
   uint32_t raw_bytes = 0;
-  if (!GetVarint32(&compressed, &raw_bytes) || raw_bytes > kMaxBlockBytes) {
+  if (!GetVarint32(&compressed, &raw_bytes) || raw_bytes > kMaxBlockBytes ||
+      !PayloadCanHold(type, compressed, raw_bytes)) {
     return Status::Corruption("bad uncompressed size in compressed block");
   }
   out->resize(raw_bytes);
@@ -89,13 +111,9 @@ Status UncompressBlock(CompressionType type, std::string_view compressed, std::s
       ok = n >= 0 && static_cast<uint32_t>(n) == raw_bytes;
       break;
     }
-    case CompressionType::kSnappy: {
-      size_t length = 0;
-      ok = snappy::GetUncompressedLength(compressed.data(), compressed.size(), &length) &&
-           length == raw_bytes &&
-           snappy::RawUncompress(compressed.data(), compressed.size(), out->data());
+    case CompressionType::kSnappy:
+      ok = snappy::RawUncompress(compressed.data(), compressed.size(), out->data());
       break;
-    }
     case CompressionType::kNone:
       break;
   }

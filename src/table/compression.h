@@ -22,8 +22,9 @@ bool IsKnownCompressionType(uint8_t type);
 [[nodiscard]] bool CompressBlock(CompressionType type, std::string_view raw, std::string* out);
 
 // Replaces *out with the contents `compressed` (written by CompressBlock with `type`) encodes.
-// Corruption on any malformed input; never reads outside `compressed` and never allocates more
-// than kMaxBlockBytes.
+// Corruption on any malformed input; never reads outside `compressed`, and allocates the size it
+// claims only if the payload can hold that much (zstd and Snappy record their own size, LZ4
+// expands at most 255 times) and it is at most kMaxBlockBytes.
 [[nodiscard]] Status UncompressBlock(CompressionType type, std::string_view compressed,
                                      std::string* out);
 
