@@ -62,7 +62,10 @@ struct BackupEngineOptions {
 };
 
 struct BackupInfo {
-  uint32_t id;  // from 1, counting up: a new backup gets the largest id so far plus one
+  // From 1: a new backup gets the largest id listed (or held by unreadable metadata) plus one, so
+  // the id of a deleted newest backup is given again. InvalidArgument once that would pass
+  // UINT32_MAX.
+  uint32_t id;
   int64_t timestamp_seconds;  // when the backup was made, seconds since the Unix epoch
   uint64_t sequence;          // the DB's state right after this sequence number
   uint64_t size_bytes;        // the bytes of all its files (shared ones included)

@@ -2,6 +2,7 @@
 // (backup_engine_impl.h; docs/format/backup.md).
 #include <algorithm>
 #include <charconv>
+#include <limits>
 #include <map>
 #include <utility>
 
@@ -175,12 +176,18 @@ Status BackupEngineImpl::CollectGarbage() {
 Status BackupEngineImpl::CreateNewBackup(DB* db, bool flush_first, uint32_t* id) {
   auto* impl = dynamic_cast<DBImpl*>(db);
   if (impl == nullptr) return Status::InvalidArgument("not a DB opened by DB::Open");
-  LiveFiles files;
-  ZIGGY_RETURN_IF_ERROR(impl->GetLiveFiles(flush_first, &files));
-  BackupMeta meta;
   uint32_t last_id = 0;
   if (!backups_.empty()) last_id = backups_.rbegin()->first;
   if (!unreadable_ids_.empty()) last_id = std::max(last_id, *unreadable_ids_.rbegin());
+  if (last_id == std::numeric_limits<uint32_t>::max()) {
+    // Id 0 is no backup's: a file meta/0 would never be listed, and its files would be removed.
+    return Status::InvalidArgument(
+        "backup ids exhausted",
+        "a backup (or unreadable metadata) holds the largest id, " + std::to_string(last_id));
+  }
+  LiveFiles files;
+  ZIGGY_RETURN_IF_ERROR(impl->GetLiveFiles(flush_first, &files));
+  BackupMeta meta;
   meta.id = last_id + 1;
   meta.timestamp_seconds = static_cast<int64_t>(env_->WallMicros() / 1000000);
   meta.sequence = raw(files.sequence);

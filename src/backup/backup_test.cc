@@ -283,6 +283,25 @@ TEST_F(BackupTest, SecondBackupCopiesOnlyNewTables) {
   EXPECT_EQ(Restore(second, "/r"), model_);
 }
 
+// Ids are uint32: once the largest one is held (here by unreadable metadata) a new backup is
+// refused, not given id 0 (a file meta/0 would never be listed and its files would be collected).
+TEST_F(BackupTest, ABackupPastTheLargestIdIsRefused) {
+  OpenDb();
+  OpenEngine();
+  engine_.reset();
+  ASSERT_TRUE(env_.CreateDir(std::string(kBackupDir) + "/meta").ok());
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(env_.NewWritableFile(std::string(kBackupDir) + "/meta/4294967295", &file).ok());
+  ASSERT_TRUE(file->Append("not a backup").ok());
+  ASSERT_TRUE(file->Close().ok());
+  OpenEngine();
+  EXPECT_EQ(engine_->GetCorruptedBackups(), std::vector<uint32_t>{4294967295u});
+  uint32_t id = 7;
+  const Status s = engine_->CreateNewBackup(db_.get(), true, &id);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_EQ(Children(std::string(kBackupDir) + "/meta"), (std::set<std::string>{"4294967295"}));
+}
+
 TEST_F(BackupTest, DeleteAndPurgeKeepFilesOtherBackupsNeed) {
   Random rnd(TestSeed());
   OpenDb();
