@@ -70,11 +70,11 @@ class BackupEngineImpl final : public BackupEngine {
   // Copies the backup's files (and a point-in-time log) into `staging`, synced; no CURRENT.
   [[nodiscard]] Status BuildRestoredDb(const BackupMeta& meta, const std::string& staging,
                                        const RestoreOptions& options);
-  // With a log archive recorded, sets the next file number of the restored MANIFEST in `staging`
-  // past every log the archive holds (`archive`: ListArchive(env_, meta)): the restored DB,
-  // opened with the same archive, then adds its logs to it (numbered as its source's after the
-  // backup were, it could not: the archive never replaces a log).
-  [[nodiscard]] Status NumberPastTheArchive(const BackupMeta& meta, const ArchiveListing& archive,
+  // Sets the next file number of the restored MANIFEST in `staging` to at least next_at_least:
+  // past its point-in-time log and every log the archive holds (RestoredLogNumber + 1), so that
+  // the restored DB, opened with the same archive, adds its logs to it (numbered as its source's
+  // after the backup were, it could not: the archive never replaces a log).
+  [[nodiscard]] Status NumberPastTheArchive(const BackupMeta& meta, FileNumber next_at_least,
                                             const std::string& staging);
   // Replaces db_dir's contents with the DB built in `staging` (its subdirectory), behind the
   // restore marker; *old_db_gone once a DB db_dir held is no longer whole.

@@ -139,20 +139,25 @@ Status BackupEngineImpl::BuildRestoredDb(const BackupMeta& meta, const std::stri
     ZIGGY_RETURN_IF_ERROR(CopyChecked(file, staging + "/" + file.db_name));
   // Listed once, for the point-in-time log and the numbering both.
   const ArchiveListing archive = ListArchive(env_, meta);
+  const FileNumber log_number = RestoredLogNumber(meta, archive);
   if (options.to_sequence) {
-    ZIGGY_RETURN_IF_ERROR(WritePointInTimeLog(env_, meta, archive, *options.to_sequence, staging));
+    ZIGGY_RETURN_IF_ERROR(
+        WritePointInTimeLog(env_, meta, archive, *options.to_sequence, log_number, staging));
   }
-  ZIGGY_RETURN_IF_ERROR(NumberPastTheArchive(meta, archive, staging));
+  // Its files after that log: none takes a number the archive holds.
+  ZIGGY_RETURN_IF_ERROR(NumberPastTheArchive(meta, FileNumber{raw(log_number) + 1}, staging));
   // A DB of its own: from here on its tables are numbered as the source's are.
   ZIGGY_RETURN_IF_ERROR(WriteDbIdentity(env_, staging, NewDbIdentity()));
   return env_->SyncDir(staging);
 }
 
-Status BackupEngineImpl::NumberPastTheArchive(const BackupMeta& meta, const ArchiveListing& archive,
+Status BackupEngineImpl::NumberPastTheArchive(const BackupMeta& meta, FileNumber next_at_least,
                                               const std::string& staging) {
-  // No archive, or one this machine cannot read (a restore elsewhere): nothing to collide with.
-  if (meta.wal_archive_dir.empty() || !archive.status.ok()) return Status::OK();
-  const uint64_t next = archive.logs.empty() ? 0 : raw(archive.logs.back()) + 1;
+  const uint64_t next = raw(next_at_least);
+  if (next > kMaxFileNumber) {
+    return Status::InvalidArgument("the log archive's numbers leave the restored DB none to use",
+                                   meta.wal_archive_dir);
+  }
   // The backup's MANIFEST: one snapshot edit (checkpoint.h), rewritten with the larger number.
   const FileNumber manifest_number{meta.manifest_number};
   const std::string path = ManifestFileName(staging, manifest_number);

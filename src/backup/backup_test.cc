@@ -971,6 +971,44 @@ TEST_F(BackupTest, ARestoredDbSharingTheArchiveArchivesItsOwnLogs) {
   EXPECT_EQ(Restore(base, "/pit-original", pit), original_model);
 }
 
+// The same with a point-in-time rollback in place: the restored DB's first log (the one the
+// restore wrote, holding the writes after the backup up to the target) goes to the archive like
+// its others, numbered past every log there, so the replaced timeline still restores.
+TEST_F(BackupTest, APointInTimeRollbackInPlaceLeavesTheReplacedTimelineRestorable) {
+  options_.wal_archive_dir = kArchiveDir;
+  Random rnd(TestSeed());
+  const uint32_t base = BackUpRandomWrites(&rnd, 200, 100);
+  ASSERT_NE(base, 0u);
+  // Tables take the numbers right after the backup's MANIFEST: the restore's log number is no
+  // log of this timeline.
+  RandomWrites(&rnd, 10, 100);
+  ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
+  RandomWrites(&rnd, 1000, 100);
+  const uint64_t middle = LastSequence();
+  const Model middle_model = model_;
+  RandomWrites(&rnd, 2000, 100);  // the timeline the rollback replaces: several logs
+  const uint64_t original_last = LastSequence();
+  const Model original_model = model_;
+  ASSERT_TRUE(db_->Flush().ok());
+  ASSERT_TRUE(db_->Close().ok());
+  db_.reset();
+
+  RestoreOptions rollback;
+  rollback.overwrite = true;
+  rollback.to_sequence = middle;
+  ASSERT_TRUE(engine_->RestoreDBFromBackup(base, kDbDir, rollback).ok());
+  OpenDb();  // with the archive: the restore's log goes there once flushed
+  RandomWrites(&rnd, 300, 100);
+  ASSERT_TRUE(db_->Flush().ok());
+  ASSERT_TRUE(db_->Close().ok());
+  db_.reset();
+  RestoreOptions pit;
+  pit.to_sequence = original_last;
+  EXPECT_EQ(Restore(base, "/pit-original", pit), original_model);
+  pit.to_sequence = middle;
+  EXPECT_EQ(Restore(base, "/pit-middle", pit), middle_model);
+}
+
 TEST_F(BackupTest, ArchiveBoundedByBytesLosesOldLogsNotNewOnes) {
   options_.wal_archive_dir = kArchiveDir;
   options_.wal_archive_max_bytes = 256 << 10;

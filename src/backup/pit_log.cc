@@ -111,8 +111,16 @@ ArchiveListing ListArchive(Env* env, const BackupMeta& meta) {
   return archive;
 }
 
+FileNumber RestoredLogNumber(const BackupMeta& meta, const ArchiveListing& archive) {
+  uint64_t number = meta.manifest_number + 1;
+  if (archive.status.ok() && !archive.logs.empty()) {
+    number = std::max(number, raw(archive.logs.back()) + 1);
+  }
+  return FileNumber{number};
+}
+
 Status WritePointInTimeLog(Env* env, const BackupMeta& meta, const ArchiveListing& archive,
-                           uint64_t to_sequence, const std::string& db_dir) {
+                           uint64_t to_sequence, FileNumber number, const std::string& db_dir) {
   if (to_sequence < meta.sequence) {
     return Status::InvalidArgument(
         "backup " + std::to_string(meta.id) + " holds sequence " + std::to_string(meta.sequence) +
@@ -127,7 +135,6 @@ Status WritePointInTimeLog(Env* env, const BackupMeta& meta, const ArchiveListin
   }
   std::vector<FileNumber> logs;
   ZIGGY_RETURN_IF_ERROR(LogsAfterBackup(meta, archive, &logs));
-  const FileNumber number{meta.manifest_number + 1};  // kept free by the backup (checkpoint.h)
   const std::string path = LogFileName(db_dir, number);
   std::unique_ptr<WritableFile> file;
   ZIGGY_RETURN_IF_ERROR(env->NewWritableFile(path, &file));

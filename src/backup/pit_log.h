@@ -26,7 +26,7 @@ struct ArchiveListing {
 // Lists meta.wal_archive_dir; an empty listing (status OK) when the backup recorded no archive.
 [[nodiscard]] ArchiveListing ListArchive(Env* env, const BackupMeta& meta);
 
-// Writes <db_dir>/<meta.manifest_number + 1>.log holding, in order, every batch of the archived
+// Writes <db_dir>/<number>.log holding, in order, every batch of the archived
 // logs numbered meta.log_number and up whose sequences all lie in (meta.sequence, to_sequence]
 // (a batch that straddles to_sequence is left out whole: batches are atomic). Nothing is
 // written when to_sequence == meta.sequence. Fails with
@@ -36,9 +36,17 @@ struct ArchiveListing {
 //   Corruption:      damage inside an archived log, or a gap in the sequence numbers (a write
 //                    made with disable_wal, or an archived log deleted);
 // or archive.status, the error of listing the archive. `archive`: ListArchive(env, meta).
+// `number` must be free in the restored DB (RestoredLogNumber).
 [[nodiscard]] Status WritePointInTimeLog(Env* env, const BackupMeta& meta,
                                          const ArchiveListing& archive, uint64_t to_sequence,
-                                         const std::string& db_dir);
+                                         FileNumber number, const std::string& db_dir);
+
+// The number of a restored DB's point-in-time log: the first past the backup's MANIFEST
+// (meta.manifest_number + 1, which the backup keeps free) and past every log the archive holds,
+// if it could be listed. Opened with the same archive the restored DB adds its logs to it, this
+// one first: numbered inside the logs of the timeline the restore replaces, it would break that
+// timeline's point-in-time restores (and the archive never replaces a log it holds).
+FileNumber RestoredLogNumber(const BackupMeta& meta, const ArchiveListing& archive);
 
 }  // namespace ziggydb
 
