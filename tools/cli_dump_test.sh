@@ -67,6 +67,16 @@ rc=$?
 [[ ! -e "$WORK/int.restore-dump-tmp" ]] || fail "an interrupted restore-dump left its staging dir"
 grep -q "the new DB was removed" "$WORK/err" || fail "restore-dump did not report the removal"
 
+# A stderr that cannot be written (2>/dev/full) loses the progress bar, nothing else: the bar
+# once threw from its destructor and aborted (exit 134), leaving the temporary file.
+"$ZIGGY" dump --db "$DB" --out "$WORK/full-stderr.dump" --progress 2>/dev/full
+rc=$?
+[[ $rc -eq 0 || $rc -eq 4 ]] || fail "dump --progress 2>/dev/full exited $rc, want 0 or 4"
+[[ -z "$(compgen -G "$WORK/full-stderr.dump.*")" ]] || fail "dump 2>/dev/full left a temporary file"
+if [[ -e "$WORK/full-stderr.dump" ]]; then
+  cmp -s "$WORK/all.dump" "$WORK/full-stderr.dump" || fail "dump 2>/dev/full wrote another dump"
+fi
+
 # A key range: [--from, --to).
 expect_rc 0 "$ZIGGY" dump --db "$DB" --from k000000000000100 --to k000000000000200 --out "$WORK/range.dump"
 expect_contains "$ERR" "100 records"

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string>
+#include <string_view>
 
 #include <fmt/core.h>
 
@@ -28,6 +30,15 @@ void Install(int signal, struct sigaction* previous) {
   // SA_RESETHAND: the next signal of this kind gets the default action (a second Ctrl-C kills).
   action.sa_flags = SA_RESETHAND;
   sigaction(signal, &action, previous);
+}
+
+// Progress output never fails a command: a stderr that cannot be written (a full disk, a
+// vanished terminal) loses the line and nothing else. Not fmt::print, which throws on a write
+// error, and a throw from ~ProgressBar during unwinding would end the process (std::terminate)
+// before the command removed what it created.
+void WriteStderr(std::string_view text) noexcept {
+  if (std::fwrite(text.data(), 1, text.size(), stderr) != text.size()) std::clearerr(stderr);
+  if (std::fflush(stderr) != 0) std::clearerr(stderr);
 }
 
 }  // namespace
@@ -85,7 +96,7 @@ double ProgressBar::elapsed_seconds() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
 }
 
-void ProgressBar::Advance(uint64_t n) {
+void ProgressBar::Advance(uint64_t n) noexcept {
   const uint64_t done = done_.fetch_add(n, std::memory_order_relaxed) + n;
   if (!enabled_ || finished_.load(std::memory_order_relaxed)) return;
   const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -99,13 +110,21 @@ void ProgressBar::Advance(uint64_t n) {
   Draw(done);
 }
 
-void ProgressBar::Finish() {
+void ProgressBar::Finish() noexcept {
   if (!enabled_ || finished_.exchange(true, std::memory_order_relaxed)) return;
   Draw(done());
-  fmt::print(stderr, "\n");
+  WriteStderr("\n");
 }
 
-void ProgressBar::Draw(uint64_t done) {
+void ProgressBar::Draw(uint64_t done) noexcept {
+  // The line is decoration: an allocation failure while formatting it skips one redraw.
+  try {
+    WriteStderr(FormatLine(done));
+  } catch (...) {
+  }
+}
+
+std::string ProgressBar::FormatLine(uint64_t done) const {
   const double seconds = elapsed_seconds();
   const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
   const bool bytes = unit_ == ProgressUnit::kBytes;
@@ -128,8 +147,7 @@ void ProgressBar::Draw(uint64_t done) {
   }
   // ESC[K (erase to the end of the line) wipes what a longer previous line left; the bar is drawn
   // only on a terminal.
-  fmt::print(stderr, "{}\x1b[K", line);
-  std::fflush(stderr);
+  return line + "\x1b[K";
 }
 
 }  // namespace ziggydb::tools

@@ -55,15 +55,17 @@ class ProgressBar {
   ProgressBar& operator=(const ProgressBar&) = delete;
   ~ProgressBar();  // Finish()
 
-  void Advance(uint64_t n = 1);
+  // Neither throws nor fails: a write error on stderr (e.g. `2>/dev/full`) drops the line.
+  void Advance(uint64_t n = 1) noexcept;
   // Draws the final state and ends the line (once; later calls do nothing).
-  void Finish();
+  void Finish() noexcept;
   uint64_t done() const { return done_.load(std::memory_order_relaxed); }
   uint64_t total() const { return total_; }
   double elapsed_seconds() const;
 
  private:
-  void Draw(uint64_t done);
+  void Draw(uint64_t done) noexcept;
+  std::string FormatLine(uint64_t done) const;
 
   const std::string label_;
   const uint64_t total_;

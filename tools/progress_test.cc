@@ -3,7 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <csignal>
+#include <cstdio>
 
 namespace ziggydb::tools {
 namespace {
@@ -44,6 +48,32 @@ TEST(Progress, EnabledBarEndsItsLineOnce) {
   EXPECT_NE(drawn.find("100.0% 2.0 KiB/2.0 KiB"), std::string::npos) << drawn;
   EXPECT_EQ(drawn.back(), '\n');
   EXPECT_EQ(drawn.find('\n'), drawn.size() - 1) << "the line ended more than once";
+}
+
+// A stderr that cannot be written (`2>/dev/full`) loses the bar and nothing else: no exception,
+// so no std::terminate from the destructor while a failing command unwinds.
+TEST(Progress, UnwritableStderrNeitherThrowsNorAborts) {
+  const int full = open("/dev/full", O_WRONLY);
+  if (full < 0) GTEST_SKIP() << "no /dev/full";
+  std::fflush(stderr);
+  const int saved = dup(STDERR_FILENO);
+  ASSERT_GE(saved, 0);
+  ASSERT_EQ(dup2(full, STDERR_FILENO), STDERR_FILENO);
+  close(full);
+  bool threw = false;
+  try {
+    ProgressBar bar("dump", 1000, /*enabled=*/true, ProgressUnit::kBytes);
+    bar.Advance(500);
+    bar.Finish();
+    ProgressBar unfinished("dump", 0, /*enabled=*/true);  // its destructor draws
+    unfinished.Advance(7);
+  } catch (...) {
+    threw = true;
+  }
+  std::clearerr(stderr);
+  ASSERT_EQ(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+  close(saved);
+  EXPECT_FALSE(threw);
 }
 
 TEST(Progress, SignalsSetTheFlagOnlyInsideTheScope) {
