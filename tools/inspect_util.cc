@@ -107,6 +107,7 @@ std::string DescribeInternalKey(std::string_view ikey) {
 }
 
 ReadOnlyRecovery::ReadOnlyRecovery() : icmp(BytewiseComparator()) {}
+ReadOnlyRecovery::~ReadOnlyRecovery() = default;
 
 Status RecoverReadOnly(const std::string& dbname, WalRecoveryMode mode, ReadOnlyRecovery* db) {
   Env* env = Env::Default();
@@ -115,8 +116,7 @@ Status RecoverReadOnly(const std::string& dbname, WalRecoveryMode mode, ReadOnly
   }
   // A reader's shared lock (DB::OpenReadOnly's): keeps a writer from changing the files under us,
   // lets other readers in, and writes nothing (no LOCK is created where there is none).
-  std::unique_ptr<DbReadLock> lock;
-  Status s = DbReadLock::Acquire(dbname, &lock);
+  Status s = DbReadLock::Acquire(dbname, &db->lock);
   if (!s.ok()) return s;
   db->versions = std::make_unique<VersionSet>(dbname, env, &db->icmp, nullptr);
   const Options defaults;

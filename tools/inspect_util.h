@@ -18,6 +18,10 @@
 #include "table/table_reader.h"
 #include "ziggydb/status.h"
 
+namespace ziggydb {
+class DbReadLock;
+}  // namespace ziggydb
+
 namespace ziggydb::tools {
 
 // Damage found in a log (see wal::Reader::Reporter).
@@ -48,11 +52,15 @@ bool FileNumberFromPath(std::string_view path, uint64_t* number, bool* is_manife
 // A DB as Open would recover it, recovered without writing anything: the engine's MANIFEST replay
 // (VersionSet::Recover), live-table checks and WAL replay (db/recovery.h) with a table writer that
 // only counts the recovered memtables' entries, and no MANIFEST edit. Not movable: *versions
-// points at icmp.
+// points at icmp. While it lives it holds the reader's lock RecoverReadOnly took, so the files it
+// describes (the live tables a command goes on to read) stay as they are.
 struct ReadOnlyRecovery {
   ReadOnlyRecovery();
+  ~ReadOnlyRecovery();
   ReadOnlyRecovery(const ReadOnlyRecovery&) = delete;
   ReadOnlyRecovery& operator=(const ReadOnlyRecovery&) = delete;
+
+  std::unique_ptr<DbReadLock> lock;  // null: not recovered, or a DB without a LOCK file
 
   InternalKeyComparator icmp;
   std::unique_ptr<VersionSet> versions;  // last sequence: the recovered one
@@ -64,10 +72,11 @@ struct ReadOnlyRecovery {
 };
 
 // Runs the recovery above on the DB at dbname, under a reader's shared lock on its LOCK
-// (DbReadLock, released on return), with the given recovery mode. Writes nothing, so it works on a
-// read-only mount, and alongside other readers. A directory without CURRENT is NotFound; a DB a
-// writer holds is Busy ("the DB is open for writing by another opener"); otherwise exactly what
-// Open would refuse.
+// (DbReadLock, kept in db->lock until *db is destroyed: a writer gets Busy meanwhile, so a
+// compaction cannot delete a table the caller then reads), with the given recovery mode. Writes
+// nothing, so it works on a read-only mount, and alongside other readers. A directory without
+// CURRENT is NotFound; a DB a writer holds is Busy ("the DB is open for writing by another
+// opener"); otherwise exactly what Open would refuse.
 Status RecoverReadOnly(const std::string& dbname, WalRecoveryMode mode, ReadOnlyRecovery* db);
 
 // The CLI spelling of each WalRecoveryMode (WalRecoveryModeName), for a --wal-recovery-mode option.
