@@ -35,16 +35,17 @@ ExitCode RunRepair(const RepairArgs& args) {
       return !InterruptRequested();
     });
   }
-  if (!s.ok() && InterruptRequested()) {
-    fmt::print(stderr, "ziggy repair: interrupted; the directory is as it was\n");
-    return ExitCode::kInterrupted;
-  }
+  // Checked before the interruption: once CURRENT may name the new MANIFEST (a failure after its
+  // rename) nothing was undone, Ctrl-C or not, and "the directory is as it was" would be false.
   if (!s.ok() && !report.manifest.empty()) {
-    // CURRENT may name the new MANIFEST (a failure after its rename): nothing was undone.
     return ReportError("repair",
                        "FAILED after CURRENT was pointed at " + report.manifest +
                            ": the repaired DB may be in place (open it, or repair again)",
                        s);
+  }
+  if (!s.ok() && InterruptRequested()) {
+    fmt::print(stderr, "ziggy repair: interrupted; the directory is as it was\n");
+    return ExitCode::kInterrupted;
   }
   if (!s.ok()) return ReportError("repair", "FAILED, the directory is as it was", s);
   for (const std::string& line : report.manifests)
