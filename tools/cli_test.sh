@@ -239,6 +239,13 @@ expect_rc 0 "$ZIGGY" put --db "$WORK/out-db" k v
 expect_contains "$(cat "$WORK/err")" "No space left on device"
 "$ZIGGY" scan --db "$WORK/out-db" >&- 2>/dev/null
 [[ $? -eq 4 ]] || fail "scan with stdout closed did not exit 4"
+# --help and --version too: their text is the output (it once exited 0 unwritten).
+for args in --help --version "get --help"; do
+  # shellcheck disable=SC2086
+  "$ZIGGY" $args >/dev/full 2>/dev/null
+  rc=$?
+  [[ $rc -eq 4 ]] || fail "ziggy $args >/dev/full exited $rc, want 4"
+done
 "$ZIGGY" get --db "$WORK/out-db" missing >/dev/null 2>&-
 [[ $? -eq 2 ]] || fail "get of a missing key with stderr closed did not exit 2"
 "$ZIGGY" put --db "$WORK/out-db" k2 v2 2>&- >&-

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <iostream>
 #include <string>
 
 #include <fmt/core.h>
@@ -54,6 +55,14 @@ bool FlushStdout() {
   return false;
 }
 
+// The exit code of --help or --version: 0 only if the text reached stdout (CLI11 prints it to
+// std::cout, which writes through the C library's stdout).
+int PrintedOrError(int exit_code) {
+  std::cout.flush();
+  if (!FlushStdout() || std::cout.fail()) return ToInt(ziggydb::tools::ExitCode::kError);
+  return exit_code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -82,11 +91,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    return PrintedOrError(app.exit(e));
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    return PrintedOrError(app.exit(e));
   } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    return PrintedOrError(app.exit(e));
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return ToInt(ExitCode::kUsage);
