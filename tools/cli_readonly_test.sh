@@ -52,6 +52,23 @@ head -c 3000000 /dev/urandom >"$WORK/big.bin"
 expect_rc 0 "$ZIGGY" put --db "$DB" big --value-file "$WORK/big.bin"
 "$ZIGGY" get --db "$DB" big -n >"$WORK/big.out" || fail "get of a 3 MB value failed"
 cmp -s "$WORK/big.bin" "$WORK/big.out" || fail "a 3 MB value from --value-file did not round-trip"
+# --value-file is replaced whole or not at all: a write that fails (here a 1 MiB file size limit,
+# EFBIG, standing in for a full disk) leaves the file as it was, no temporary file, and says why.
+# (SIGXFSZ ignored, so the write fails rather than the process dying.)
+printf 'old contents' >"$WORK/kept.out"
+(ulimit -f 1024 && trap '' XFSZ && exec "$ZIGGY" get --db "$DB" big --value-file "$WORK/kept.out") \
+  2>"$WORK/err"
+rc=$?
+[[ $rc -eq 4 ]] || fail "get --value-file past the file size limit exited $rc, want 4"
+[[ "$(cat "$WORK/kept.out")" == "old contents" ]] || fail "a failed get --value-file changed the file"
+[[ -z "$(compgen -G "$WORK/kept.out.*")" ]] || fail "a failed get --value-file left a temporary file"
+expect_contains "$(cat "$WORK/err")" "File too large"
+# A replaced file keeps its mode; a symbolic link stays a link to the replaced file.
+chmod 640 "$WORK/kept.out" && ln -s kept.out "$WORK/link.out"
+expect_rc 0 "$ZIGGY" get --db "$DB" big --value-file "$WORK/link.out"
+[[ -L "$WORK/link.out" ]] && cmp -s "$WORK/big.bin" "$WORK/kept.out" ||
+  fail "get --value-file through a link did not replace the file it names"
+[[ $(stat -c %a "$WORK/kept.out") == 640 ]] || fail "get --value-file changed the file's mode"
 expect_rc 0 "$ZIGGY" put --db "$DB" big2 - <"$WORK/big.bin"
 "$ZIGGY" get --db "$DB" big2 -n | cmp -s "$WORK/big.bin" - || fail "a 3 MB value from stdin differs"
 # An empty value and a value that is only a newline.

@@ -6,6 +6,7 @@
 #define ZIGGYDB_TOOLS_CLI_UTIL_H_
 
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -47,6 +48,38 @@ Status OpenDb(std::string_view command, const std::string& path, bool create,
 // On failure prints the reason to stderr and returns it.
 Status OpenDbReadOnly(std::string_view command, const std::string& path, std::unique_ptr<DB>* db,
                       const Options& options = Options());
+
+// A file that appears at `path` whole or not at all (dump --out, get --value-file): written to a
+// new temporary file beside it, created exclusively (O_EXCL, so never a file or link someone else
+// placed there), then Commit syncs it, renames it onto `path` and syncs the directory. Destroyed
+// without a successful Commit, it removes the temporary file. A `path` that exists and is not a
+// regular file (a FIFO, /dev/stdout) is written in place instead: there is nothing to replace.
+// A regular file replaced keeps its permission bits; a symbolic link to one has its target
+// replaced (the link stays).
+class OutputFile {
+ public:
+  // Creates the temporary file. Errors name the file and carry errno's text.
+  static Status Create(const std::string& path, std::unique_ptr<OutputFile>* out);
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+  ~OutputFile();
+
+  std::FILE* stream() const { return file_; }
+  // fwrite of all of `bytes`; IOError with errno's text.
+  Status Write(std::string_view bytes);
+  // Flushes, fsyncs and closes the file, renames it onto the path and fsyncs the directory. On
+  // failure the temporary file is removed (the path keeps what it held).
+  Status Commit();
+
+ private:
+  OutputFile(std::string path, std::string temp, std::FILE* file)
+      : path_(std::move(path)), temp_(std::move(temp)), file_(file) {}
+  void Discard();
+
+  const std::string path_;
+  std::string temp_;  // empty: written in place, or renamed into place
+  std::FILE* file_;
+};
 
 // `bytes` with printable ASCII kept and everything else (and '\\') as \xHH escapes.
 std::string Escape(std::string_view bytes);

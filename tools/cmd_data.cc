@@ -70,13 +70,13 @@ Status ReadFileBytes(const std::string& path, size_t bytes_max, std::string* byt
   return Status::OK();
 }
 
-// Replaces `path` with exactly `bytes`.
+// Replaces `path` with exactly `bytes`, or leaves it as it was (OutputFile).
 Status WriteFileBytes(const std::string& path, std::string_view bytes) {
-  FILE* file = std::fopen(path.c_str(), "wb");
-  if (file == nullptr) return Status::IOError("open " + path, std::strerror(errno));
-  const bool written = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
-  const bool closed = std::fclose(file) == 0;
-  return written && closed ? Status::OK() : Status::IOError("write " + path);
+  std::unique_ptr<OutputFile> file;
+  Status s = OutputFile::Create(path, &file);
+  if (s.ok()) s = file->Write(bytes);
+  if (s.ok()) s = file->Commit();
+  return s;
 }
 
 // Decodes a command-line argument (`what`: "KEY", "--from", ...) per --hex/--escape; false after

@@ -42,8 +42,9 @@ struct DumpArgs {
   bool progress = false;
 };
 
-// The stream goes to a temporary file renamed into place once complete and synced, so `--out`
-// never names half a dump; on stdout a failure is the exit code and the missing trailer.
+// The stream goes to a temporary file (OutputFile) renamed into place once complete and synced,
+// so `--out` never names half a dump; on stdout a failure is the exit code and the missing
+// trailer.
 ExitCode RunDump(const DumpArgs& args) {
   if (args.out.empty() && isatty(STDOUT_FILENO) == 1) {
     fmt::print(stderr, "ziggy dump: the dump is binary: redirect stdout or use --out FILE\n");
@@ -53,11 +54,13 @@ ExitCode RunDump(const DumpArgs& args) {
   if (Status s = DB::OpenReadOnly(Options(), args.db, &db); !s.ok()) {
     return ReportError("dump", "cannot open the DB at '" + args.db + "'", s);
   }
-  const std::string temp = args.out + ".ziggy-tmp";
+  std::unique_ptr<OutputFile> file;  // removes its temporary file unless committed
   std::FILE* out = stdout;
   if (!args.out.empty()) {
-    out = std::fopen(temp.c_str(), "wb");
-    if (out == nullptr) return ReportError("dump", temp, ErrnoStatus("cannot create"));
+    if (Status s = OutputFile::Create(args.out, &file); !s.ok()) {
+      return ReportError("dump", "cannot write the dump", s);
+    }
+    out = file->stream();
   }
   std::string live_bytes;
   const uint64_t total = db->GetProperty("ziggydb.estimate-live-data-size", &live_bytes)
@@ -95,14 +98,11 @@ ExitCode RunDump(const DumpArgs& args) {
     records = writer.records();
     bytes = writer.bytes_written();
   }
-  if (s.ok() && std::fflush(out) != 0) s = ErrnoStatus("cannot write the dump");
-  if (!args.out.empty()) {
-    if (s.ok() && fsync(fileno(out)) != 0) s = ErrnoStatus("cannot sync " + temp);
-    if (std::fclose(out) != 0 && s.ok()) s = ErrnoStatus("cannot close " + temp);
-    if (s.ok() && std::rename(temp.c_str(), args.out.c_str()) != 0) {
-      s = ErrnoStatus("cannot rename " + temp + " to " + args.out);
-    }
-    if (!s.ok()) std::remove(temp.c_str());
+  if (file != nullptr) {
+    if (s.ok()) s = file->Commit();
+    file.reset();  // a failed or skipped commit removes the temporary file
+  } else if (s.ok() && std::fflush(out) != 0) {
+    s = ErrnoStatus("cannot write the dump");
   }
   Status closed = db->Close();
   if (interrupted) {
