@@ -67,6 +67,26 @@ expect_rc 1 "$ZIGGY" load --db "$WORK/never" --num 10 --seed -1
 expect_contains "$ERR" "must be an integer from 0 to"
 expect_rc 1 "$ZIGGY" load --db "$WORK/never" --num 10 --batch 0
 expect_contains "$ERR" "'0' must be an integer from 1 to 1000000"
+# --batch x --value-size past the largest write batch (up to terabytes once): refused before
+# the DB is created.
+expect_rc 1 "$ZIGGY" load --db "$WORK/never" --num 10 --batch 1000000 --value-size 16777216
+expect_contains "$ERR" "over the largest write batch"
+[[ ! -e "$WORK/never" ]] || fail "a refused load created its DB"
+# The random order of up to 10^12 keys takes constant memory (it once took 8 bytes a key: for
+# 10^12, bad_alloc and a new empty DB left behind): the load starts, and Ctrl-C stops it.
+timeout --foreground --preserve-status -s INT 2 "$ZIGGY" load --db "$WORK/huge" \
+  --num 1000000000000 --value-size 0 >/dev/null 2>"$WORK/err"
+rc=$?
+[[ $rc -eq 130 ]] || fail "load --num 10^12 exited $rc, want 130 after SIGINT ($(cat "$WORK/err"))"
+expect_contains "$(cat "$WORK/err")" "of 1,000,000,000,000 keys"
+rm -rf "$WORK/huge"
+# A load that fails removes the DB it created (a 1 MiB file size limit, EFBIG, standing in for a
+# full disk; SIGXFSZ ignored so that the write fails rather than the process dying).
+(ulimit -f 1024 && trap '' XFSZ && exec "$ZIGGY" load --db "$WORK/efbig" --num 100000) >/dev/null \
+  2>"$WORK/err"
+rc=$?
+[[ $rc -eq 4 ]] || fail "load past the file size limit exited $rc, want 4 ($(cat "$WORK/err"))"
+[[ ! -e "$WORK/efbig" ]] || fail "a failed load left the DB it created: $(ls "$WORK/efbig")"
 expect_rc 1 "$ZIGGY" demo --db "$WORK/never" --value-size -1
 expect_rc 1 "$ZIGGY" demo --db "$WORK/never" --num 1e3
 expect_rc 1 "$ZIGGY" dump-wal --value-bytes -1 "$0"

@@ -1,15 +1,21 @@
 // load: bulk-writes a generated dataset (keys GeneratedKey(0..N-1), deterministic values). Ctrl-C
 // stops it between writes; what was written stays.
+#include <sys/stat.h>
+
+#include <exception>
 #include <memory>
 #include <string>
 
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
 
+#include "db/filename.h"
 #include "tools/cli_checks.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
 #include "tools/dataset.h"
+#include "ziggydb/env.h"
+#include "ziggydb/options.h"
 
 namespace ziggydb::tools {
 namespace {
@@ -21,20 +27,63 @@ struct LoadArgs {
   bool progress = false;
 };
 
+// The encoded bytes of a WriteBatch of `batch` generated keys with `value_bytes` values, at most:
+// the 12-byte header, and per record a tag and two length varints (at most 5 bytes each).
+uint64_t BatchBytesMax(uint64_t batch, uint64_t value_bytes) {
+  return 12 + batch * (1 + 5 + kGeneratedKeyBytes + 5 + value_bytes);
+}
+
+// Removes the DB a failed load created (and its directory, unless that was there before, empty).
+void RemoveCreatedDb(const std::string& path, bool dir_existed) {
+  struct stat st {};
+  const bool had_mode = dir_existed && stat(path.c_str(), &st) == 0;
+  if (Status s = DestroyDB(path, Options()); !s.ok()) {
+    ReportError("load", "cannot remove the DB it created at '" + path + "'", s);
+    return;
+  }
+  if (had_mode && !Env::Default()->FileExists(path)) mkdir(path.c_str(), st.st_mode & 07777);
+  fmt::print(stderr, "ziggy load: removed the DB it created at '{}'\n", path);
+}
+
 ExitCode RunLoad(LoadArgs args) {
+  // Checked before anything is created: a batch the DB refuses (or that no memory holds).
+  if (const uint64_t bytes = BatchBytesMax(args.fill.batch, args.fill.value_bytes);
+      bytes > kMaxWriteBatchBytes) {
+    fmt::print(stderr,
+               "ziggy load: --batch {} of {}-byte values makes write batches of up to {} bytes, "
+               "over the largest write batch ({} bytes): lower --batch or --value-size\n",
+               args.fill.batch, args.fill.value_bytes, WithCommas(bytes),
+               WithCommas(kMaxWriteBatchBytes));
+    return ExitCode::kUsage;
+  }
   const InterruptScope interrupt;
+  const bool dir_existed = !args.db.empty() && Env::Default()->FileExists(args.db);
+  const bool db_existed = dir_existed && Env::Default()->FileExists(CurrentFileName(args.db));
   std::unique_ptr<DB> db;
-  if (Status s = OpenDb("load", args.db, /*create=*/true, &db); !s.ok()) return ExitCodeFor(s);
+  if (Status s = OpenDb("load", args.db, /*create=*/true, &db); !s.ok()) {
+    // What a failed Open of a new directory made there goes with it.
+    if (!dir_existed && Env::Default()->FileExists(args.db)) RemoveCreatedDb(args.db, false);
+    return ExitCodeFor(s);
+  }
   args.fill.random_order = !args.sequential;
   args.fill.progress = args.progress || StderrIsTty();
   fmt::print("load: {} keys x {} B values, {} order, batch {}, sync {}\n",
              WithCommas(args.fill.num), args.fill.value_bytes,
              args.sequential ? "sequential" : "random", args.fill.batch,
              args.fill.sync ? "on" : "off");
-  const PhaseResult result = FillDataset(db.get(), args.fill);
+  PhaseResult result;
+  try {
+    result = FillDataset(db.get(), args.fill);
+  } catch (const std::exception& e) {  // bad_alloc: the DB this run created must still go
+    result.status = Status::IOError("exception", e.what());
+  }
   if (!result.status.ok()) {
-    return ReportError("load", fmt::format("write failed after {} keys", result.ops),
-                       result.status);
+    const ExitCode code =
+        ReportError("load", fmt::format("write failed after {} keys", result.ops), result.status);
+    db->Close().PermitUncheckedError();  // the write's error is the one reported
+    db.reset();
+    if (!db_existed) RemoveCreatedDb(args.db, dir_existed);
+    return code;
   }
   PrintPhase(args.sequential ? "fillseq" : "fillrandom", result);
   // Interrupted: the keys written so far stay (Close keeps them as WriteOptions promised).

@@ -69,6 +69,51 @@ std::vector<uint64_t> KeyOrder(uint64_t num, bool shuffle, uint64_t seed) {
   return order;
 }
 
+namespace {
+
+// splitmix64's finaliser: a strong 64-bit mix, the Feistel round function.
+uint64_t Mix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+KeyPermutation::KeyPermutation(uint64_t num, bool shuffle, uint64_t seed)
+    : num_(num), shuffle_(shuffle) {
+  unsigned bits = 2;
+  while (bits < 64 && (uint64_t{1} << bits) < num)
+    bits += 2;
+  half_bits_ = bits / 2;
+  half_mask_ = (uint64_t{1} << half_bits_) - 1;
+  uint64_t state = seed;
+  for (uint64_t& key : round_keys_) {
+    state = Mix64(state);
+    key = state;
+  }
+}
+
+uint64_t KeyPermutation::Encrypt(uint64_t x) const {
+  uint64_t left = x >> half_bits_, right = x & half_mask_;
+  for (const uint64_t key : round_keys_) {
+    const uint64_t next = left ^ (Mix64(right ^ key) & half_mask_);
+    left = right;
+    right = next;
+  }
+  return (left << half_bits_) | right;
+}
+
+uint64_t KeyPermutation::operator()(uint64_t i) const {
+  if (!shuffle_) return i;
+  // Cycle-walking: the cycle through i (< num) comes back below num, so this ends.
+  uint64_t x = Encrypt(i);
+  while (x >= num_)
+    x = Encrypt(x);
+  return x;
+}
+
 Status WriteDataset(uint64_t begin, uint64_t end, uint32_t batch,
                     const std::function<uint64_t(uint64_t)>& key_of, const ValueSource& values,
                     DatasetSink* sink) {
@@ -90,15 +135,14 @@ Status WriteDataset(uint64_t begin, uint64_t end, uint32_t batch,
 PhaseResult FillDataset(DB* db, const FillSpec& spec) {
   PhaseResult result;
   const ValueSource values(spec.seed, spec.value_bytes);
-  const std::vector<uint64_t> order = KeyOrder(spec.num, spec.random_order, spec.seed);
+  const KeyPermutation order(spec.num, spec.random_order, spec.seed);
   WriteOptions options;
   options.sync = spec.sync;
   ProgressBar progress("load", spec.num * (kGeneratedKeyBytes + spec.value_bytes), spec.progress,
                        ProgressUnit::kBytes);
   DbSink sink(db, options, &result, &progress);
   const Clock::time_point start = Clock::now();
-  result.status = WriteDataset(
-      0, spec.num, spec.batch, [&order](uint64_t i) { return order[i]; }, values, &sink);
+  result.status = WriteDataset(0, spec.num, spec.batch, order, values, &sink);
   result.seconds = static_cast<double>(ElapsedNs(start)) / 1e9;
   return result;
 }

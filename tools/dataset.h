@@ -19,7 +19,27 @@
 namespace ziggydb::tools {
 
 // Key numbers 0 .. num-1, ascending, or shuffled by `seed` (the same seed, the same order).
+// Holds 8 bytes per key: for small datasets (bench); `load` uses KeyPermutation.
 std::vector<uint64_t> KeyOrder(uint64_t num, bool shuffle, uint64_t seed);
+
+// A seeded random order of 0 .. num-1 in constant memory, so `load --num 10^12` needs no 8 TB
+// table: a bijection of [0, num) computed per index, a 4-round Feistel network keyed by `seed`
+// over the smallest even-bit power of two at or above num, walked through its cycle until the
+// value falls below num (fewer than 4 steps on average). shuffle false: the identity.
+class KeyPermutation {
+ public:
+  KeyPermutation(uint64_t num, bool shuffle, uint64_t seed);
+  uint64_t operator()(uint64_t i) const;  // i < num
+
+ private:
+  uint64_t Encrypt(uint64_t x) const;
+
+  uint64_t num_;
+  bool shuffle_;
+  unsigned half_bits_ = 1;
+  uint64_t half_mask_ = 1;
+  uint64_t round_keys_[4] = {};
+};
 
 // Where WriteDataset puts each group of generated updates. `keys` and `values` are parallel, hold
 // 1 .. batch entries, and are valid only during the call.
