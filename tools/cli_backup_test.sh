@@ -25,6 +25,23 @@ expect_rc 0 "$ZIGGY" verify --db "$WORK/cp"
 expect_rc 1 "$ZIGGY" checkpoint --db "$DB" --to "$WORK/cp"
 expect_rc 2 "$ZIGGY" checkpoint --db "$WORK/none" --to "$WORK/cp2"
 
+# Targets are checked before the DB is opened for writing (which writes a new log, MANIFEST and
+# LOG): a refused checkpoint or backup target leaves the DB directory as it was. A backup create
+# that fails (a 100 KiB file size limit, EFBIG, standing in for a full disk) removes the backup
+# directory it created.
+expect_rc 0 "$ZIGGY" compact --db "$DB"
+listing() { (cd "$1" && ls -l --time-style=+%s.%N); }
+before=$(listing "$DB")
+expect_rc 1 "$ZIGGY" checkpoint --db "$DB" --to "$WORK/cp"
+echo not-a-dir >"$WORK/a-file"
+expect_rc 4 "$ZIGGY" backup create --db "$DB" --backup-dir "$WORK/a-file"
+[[ "$(listing "$DB")" == "$before" ]] || fail "a refused checkpoint or backup create changed the DB"
+(ulimit -f 100 && trap '' XFSZ && exec "$ZIGGY" backup create --db "$DB" --backup-dir "$WORK/bk-efbig" \
+  --no-flush) >/dev/null 2>"$WORK/err"
+rc=$?
+[[ $rc -eq 4 ]] || fail "backup create past the file size limit exited $rc, want 4 ($(cat "$WORK/err"))"
+[[ ! -e "$WORK/bk-efbig" ]] || fail "a failed backup create left the directory it created"
+
 # Two backups, ids 1 and 2; the second after one more key.
 expect_rc 0 "$ZIGGY" backup create --db "$DB" --backup-dir "$BK"
 expect_contains "$OUT" "backup 1:"

@@ -4,10 +4,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <ctime>
+#include <filesystem>
 #include <limits>
 #include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <fmt/core.h>
@@ -118,21 +120,43 @@ std::string UtcTime(int64_t seconds) {
   return buf;
 }
 
-ExitCode RunCreate(const BackupArgs& args) {
-  std::unique_ptr<DB> db;
-  if (Status s = OpenDb("backup create", args.db, /*create=*/false, &db); !s.ok()) {
-    return ExitCodeFor(s);
+// Removes a backup directory this command created, once its engine is closed: a failed first
+// backup leaves no directory behind.
+void RemoveCreatedBackupDir(const std::string& dir, std::unique_ptr<BackupEngine>* engine) {
+  engine->reset();  // releases its LOCK
+  std::error_code error;
+  std::filesystem::remove_all(dir, error);
+  if (error) {
+    fmt::print(stderr,
+               "ziggy backup create: cannot remove the backup directory {} it created: {}\n", dir,
+               error.message());
   }
+}
+
+ExitCode RunCreate(const BackupArgs& args) {
+  // Before anything is opened: a Ctrl-C meanwhile stops the command once it is (docs/cli.md).
   const InterruptScope interrupt;
+  // The target first: a backup directory the engine refuses stops the command before the DB is
+  // opened for writing (which writes a new MANIFEST and log).
+  const bool dir_existed = !args.backup_dir.empty() && Env::Default()->FileExists(args.backup_dir);
   EngineProgress progress("backup");
   std::unique_ptr<BackupEngine> engine;
   if (Status s = OpenEngine("backup create", args, true, &progress, &engine); !s.ok()) {
     return ExitCodeFor(s);
   }
+  std::unique_ptr<DB> db;
+  if (Status s = OpenDb("backup create", args.db, /*create=*/false, &db); !s.ok()) {
+    if (!dir_existed) RemoveCreatedBackupDir(args.backup_dir, &engine);
+    return ExitCodeFor(s);
+  }
   uint32_t id = 0;
   Status s = engine->CreateNewBackup(db.get(), !args.no_flush, &id);
   progress.Finish();
-  if (!s.ok()) return Failed("backup create", "no backup made", s);
+  if (!s.ok()) {
+    const ExitCode code = Failed("backup create", "no backup made", s);
+    if (!dir_existed) RemoveCreatedBackupDir(args.backup_dir, &engine);
+    return code;
+  }
   s = db->Close();
   if (!s.ok()) return ReportError("backup create", "close failed", s);
   for (const BackupInfo& info : engine->GetBackupInfo()) {

@@ -23,6 +23,12 @@ struct CheckpointArgs {
 
 ExitCode RunCheckpoint(const CheckpointArgs& args) {
   if (args.to.empty()) return ReportError("checkpoint", "--to", Status::InvalidArgument("empty"));
+  // Before the DB is opened for writing (a new MANIFEST and log): a target that exists is refused
+  // as CreateCheckpoint would refuse it, with the DB untouched.
+  if (Env::Default()->FileExists(args.to)) {
+    return ReportError("checkpoint", "cannot make a checkpoint in '" + args.to + "'",
+                       Status::InvalidArgument("it already exists"));
+  }
   std::unique_ptr<DB> db;
   if (Status s = OpenDb("checkpoint", args.db, /*create=*/false, &db); !s.ok()) {
     return ExitCodeFor(s);
