@@ -117,6 +117,10 @@ grep -vE '^(# (HELP|TYPE) .*|[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? [0-9+Inf.e-]+)$' 
   fail "stats --prometheus printed lines outside the exposition format"
 # --watch refreshes until interrupted, then exits 0.
 expect_watch_interrupted "$WORK/loaded" 0.5 "$WORK/out"
+# stats --help names what it does (it once named properties it never reads).
+expect_rc 0 "$ZIGGY" stats --help
+expect_contains "$OUT" "read-only"
+[[ "$OUT" != *ziggydb.stats* && "$OUT" != *ziggydb.metrics* ]] || fail "stats --help names DB properties"
 expect_rc 0 "$ZIGGY" verify --db "$WORK/loaded"
 expect_contains "$OUT" "verify: OK"
 # Integers are decimal whatever their leading zeros (CLI11 alone would read 010 as octal 8).
@@ -146,7 +150,14 @@ expect_contains "$OUT" "properties:"
 expect_contains "$OUT" "checksums: all blocks OK"
 head -c 7 /dev/urandom >"$WORK/junk.sst"
 expect_rc 3 "$ZIGGY" dump-sst "$WORK/junk.sst"
-expect_rc 1 "$ZIGGY" dump-wal "$WORK/does-not-exist.log"
+# A missing input file is "not found" (exit 2, as a missing DB or --from-dump), not a usage error;
+# a directory given as the file is one.
+expect_rc 2 "$ZIGGY" dump-wal "$WORK/does-not-exist.log"
+expect_contains "$ERR" "no such file"
+expect_rc 2 "$ZIGGY" dump-sst "$WORK/does-not-exist.sst"
+expect_rc 2 "$ZIGGY" put --db "$WORK/never-put" k --value-file "$WORK/does-not-exist.bin"
+[[ ! -e "$WORK/never-put" ]] || fail "put of a missing --value-file created the DB"
+expect_rc 1 "$ZIGGY" dump-sst "$WORK"
 
 # A flipped byte in a table's first data block: verify fails with the file and offset.
 printf '\xff' | dd of="$sst" bs=1 seek=20 conv=notrunc status=none

@@ -158,6 +158,16 @@ Status OutputFile::Commit() {
   return Env::Default()->SyncDir(ParentDir(path_));
 }
 
+Status CheckInputFile(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
+    return errno == ENOENT ? Status::NotFound("no such file", path)
+                           : ErrnoError("cannot stat " + path, errno);
+  }
+  if (S_ISDIR(st.st_mode)) return Status::InvalidArgument("is a directory, not a file", path);
+  return Status::OK();
+}
+
 std::string Escape(std::string_view bytes) {
   return EscapeBytes(bytes);
 }

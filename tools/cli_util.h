@@ -81,6 +81,11 @@ class OutputFile {
   std::FILE* file_;
 };
 
+// A file named as a command's input (put --value-file, dump-wal FILE, dump-sst FILE): NotFound
+// if it does not exist (exit 2, like restore-dump --from-dump and a missing DB), InvalidArgument
+// if it is a directory (exit 1), OK otherwise (reading it may still fail).
+Status CheckInputFile(const std::string& path);
+
 // `bytes` with printable ASCII kept and everything else (and '\\') as \xHH escapes.
 std::string Escape(std::string_view bytes);
 

@@ -90,7 +90,10 @@ bool DecodeArg(std::string_view command, std::string_view what, const DataArgs& 
 
 // The value of `put`: VALUE decoded, or the raw bytes of --value-file or of stdin (VALUE "-").
 Status ReadValue(const DataArgs& args, std::string* value) {
-  if (!args.value_file.empty()) return ReadFileBytes(args.value_file, kMaxValueBytes, value);
+  if (!args.value_file.empty()) {
+    if (Status s = CheckInputFile(args.value_file); !s.ok()) return s;
+    return ReadFileBytes(args.value_file, kMaxValueBytes, value);
+  }
   if (*args.value == "-") return ReadFileBytes("", kMaxValueBytes, value);
   return DecodeBytes(args.format(), *args.value, value);
 }
@@ -215,8 +218,8 @@ void RegisterDataCommands(CLI::App* app, int* exit_code) {
   AddDbOption(put, &args->db);
   put->add_option("key", args->key, "Key")->required();
   put->add_option("value", args->value, "Value; '-': the raw bytes of stdin");
-  put->add_option("--value-file", args->value_file, "Take the value's raw bytes from FILE")
-      ->check(CLI::ExistingFile);
+  put->add_option("--value-file", args->value_file,
+                  "Take the value's raw bytes from FILE (exit 2 if it does not exist)");
   put->add_flag("--sync", args->sync, "fdatasync the WAL before returning");
   AddFormatFlags(put, args.get(), kEscapedArgs);
   put->callback([args, exit_code] { *exit_code = ToInt(RunPut(*args)); });

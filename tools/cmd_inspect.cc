@@ -192,6 +192,7 @@ bool PrintManifestRecord(uint64_t offset, std::string_view record) {
 }
 
 ExitCode RunDumpWal(const InspectArgs& args) {
+  if (Status s = CheckInputFile(args.file); !s.ok()) return ReportError("dump-wal", args.file, s);
   uint64_t number = args.log_number;
   bool is_manifest = false;
   uint64_t parsed = 0;
@@ -272,6 +273,7 @@ Status PrintIndex(const OpenedTable& table) {
 }
 
 ExitCode RunDumpSst(const InspectArgs& args) {
+  if (Status s = CheckInputFile(args.file); !s.ok()) return ReportError("dump-sst", args.file, s);
   OpenedTable table;
   Status s = OpenTableFile(args.file, &table);
   if (!s.ok()) return ReportError("dump-sst", "opening " + args.file, s);
@@ -306,11 +308,13 @@ void RegisterInspectCommands(CLI::App* app, int* exit_code) {
   auto args = std::make_shared<InspectArgs>();
 
   CLI::App* stats = app->add_subcommand(
-      "stats", "Print the DB's statistics (ziggydb.stats, or ziggydb.metrics with --prometheus)");
+      "stats",
+      "Recover the DB read-only (nothing written) and print its shape: sequence, MANIFEST, WALs "
+      "not yet in tables, files and bytes per level");
   AddDbOption(stats, &args->db);
   CLI::Option* prometheus =
       stats->add_flag("--prometheus", args->prometheus,
-                      "Print the Prometheus text exposition format (ziggydb.metrics)");
+                      "Print the same as Prometheus gauges (text exposition format 0.0.4)");
   stats
       ->add_flag("--json", args->json,
                  "Print one JSON object (one per line with --watch; docs/cli.md)")
@@ -323,9 +327,7 @@ void RegisterInspectCommands(CLI::App* app, int* exit_code) {
 
   CLI::App* wal = app->add_subcommand(
       "dump-wal", "Print every record of a WAL (or MANIFEST) file, and any damage with its offset");
-  wal->add_option("file", args->file, "Log file (NNNNNN.log or MANIFEST-NNNNNN)")
-      ->required()
-      ->check(CLI::ExistingFile);
+  wal->add_option("file", args->file, "Log file (NNNNNN.log or MANIFEST-NNNNNN)")->required();
   wal->add_option("--log-number", args->log_number, "Log number when the name does not tell it")
       ->transform(NonNegativeInteger());
   wal->add_option("--value-bytes", args->value_bytes_max, "Value bytes shown per update")
@@ -335,9 +337,7 @@ void RegisterInspectCommands(CLI::App* app, int* exit_code) {
 
   CLI::App* sst =
       app->add_subcommand("dump-sst", "Print a table file's properties, index and entries");
-  sst->add_option("file", args->file, "Table file (NNNNNN.sst)")
-      ->required()
-      ->check(CLI::ExistingFile);
+  sst->add_option("file", args->file, "Table file (NNNNNN.sst)")->required();
   sst->add_flag("--verify", args->verify, "Also verify every block's checksum");
   sst->add_flag("--no-entries", args->no_entries, "Skip the entries");
   sst->add_option("--value-bytes", args->value_bytes_max, "Value bytes shown per entry")
