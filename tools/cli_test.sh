@@ -117,6 +117,15 @@ grep -vE '^(# (HELP|TYPE) .*|[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? [0-9+Inf.e-]+)$' 
   fail "stats --prometheus printed lines outside the exposition format"
 # --watch refreshes until interrupted, then exits 0.
 expect_watch_interrupted "$WORK/loaded" 0.5 "$WORK/out"
+# A reader that goes away (a broken pipe) is output that cannot be written: exit 4 with the
+# reason, not death by SIGPIPE (141) with nothing said or cleaned up.
+"$ZIGGY" scan --db "$WORK/loaded" 2>"$WORK/err" | head -c 1 >/dev/null
+rc=${PIPESTATUS[0]}
+[[ $rc -eq 4 ]] || fail "scan into a closed pipe exited $rc, want 4"
+expect_contains "$(cat "$WORK/err")" "Broken pipe"
+"$ZIGGY" dump --db "$WORK/loaded" 2>/dev/null | head -c 1 >/dev/null
+rc=${PIPESTATUS[0]}
+[[ $rc -eq 4 ]] || fail "dump into a closed pipe exited $rc, want 4"
 # stats --help names what it does (it once named properties it never reads).
 expect_rc 0 "$ZIGGY" stats --help
 expect_contains "$OUT" "read-only"

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -68,6 +69,10 @@ int PrintedOrError(int exit_code) {
 int main(int argc, char** argv) {
   using ziggydb::tools::ExitCode;
   OpenClosedStandardDescriptors();
+  // A reader that went away (`ziggy scan | head`) makes the write fail with EPIPE rather than
+  // kill the process, so the command reports it (exit 4) and removes what it created (a dump's
+  // temporary file, a new DB) as after any failed write.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"ziggy: inspect, load and benchmark ZiggyDB databases", "ziggy"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "ziggy (ZiggyDB) " ZIGGYDB_VERSION_STRING);
