@@ -50,6 +50,8 @@ ExitCode RunDump(const DumpArgs& args) {
     fmt::print(stderr, "ziggy dump: the dump is binary: redirect stdout or use --out FILE\n");
     return ExitCode::kUsage;
   }
+  // Before the DB is opened, as docs/cli.md says: a Ctrl-C meanwhile takes effect after it.
+  const InterruptScope interrupt_scope;
   std::unique_ptr<DB> db;
   if (Status s = DB::OpenReadOnly(Options(), args.db, &db); !s.ok()) {
     return ReportError("dump", "cannot open the DB at '" + args.db + "'", s);
@@ -66,7 +68,6 @@ ExitCode RunDump(const DumpArgs& args) {
   const uint64_t total = db->GetProperty("ziggydb.estimate-live-data-size", &live_bytes)
                              ? std::strtoull(live_bytes.c_str(), nullptr, 10)
                              : 0;
-  const InterruptScope interrupt_scope;
   Status s;
   bool interrupted = false;
   uint64_t records = 0, bytes = 0;
