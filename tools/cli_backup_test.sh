@@ -155,4 +155,30 @@ expect_rc 0 "$ZIGGY" restore --backup-dir "$BKA" --to-sequence 3 --to "$WORK/pit
 expect_rc 0 "$ZIGGY" get --db "$WORK/pit3" k2
 expect_rc 1 "$ZIGGY" put --db "$DBA" --wal-archive-max-mib 1 k3 v3
 
+# list, verify and restore only read the backup directory (a shared LOCK, no clean-up): they work
+# for a user who may only read it (nobody), and change nothing in it; create, delete and purge
+# need write permission. (They once took the LOCK for writing and failed: Permission denied.)
+BKR="$WORK/backups-read"
+expect_rc 0 "$ZIGGY" backup create --db "$DB" --backup-dir "$BKR"
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null && as_nobody "$ZIGGY" --version >/dev/null 2>&1; then
+  chmod o+rx "$WORK"
+  chmod -R o+rX "$BKR"
+  mkdir -m 777 "$WORK/nobody"
+  state_of() { (cd "$1" && find . -printf '%p %s %T@\n' | sort); }
+  before=$(state_of "$BKR")
+  expect_rc 0 as_nobody "$ZIGGY" backup list --backup-dir "$BKR"
+  expect_contains "$OUT" "time (UTC)"
+  expect_rc 0 as_nobody "$ZIGGY" backup verify --backup-dir "$BKR"
+  expect_contains "$OUT" "backup 1: OK"
+  expect_rc 0 as_nobody "$ZIGGY" restore --backup-dir "$BKR" --to "$WORK/nobody/restored"
+  expect_rc 0 "$ZIGGY" verify --db "$WORK/nobody/restored"
+  expect_rc 4 as_nobody "$ZIGGY" backup delete --backup-dir "$BKR" --id 1
+  expect_contains "$ERR" "ermission denied"
+  [[ "$(state_of "$BKR")" == "$before" ]] || fail "reading the backups as nobody changed $BKR"
+else
+  echo "cli_backup_test: not root, no setpriv, or nobody cannot run $ZIGGY; read-only backup" \
+    "commands not tested as a user without write permission" >&2
+fi
+
 finish cli_backup_test

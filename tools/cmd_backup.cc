@@ -83,10 +83,15 @@ ExitCode ReportCorrupted(const std::string& command, const BackupEngine& engine)
   return corrupted.empty() ? ExitCode::kOk : ExitCode::kCorruption;
 }
 
+// How a command opens the backup directory: create makes it if missing; list, verify and
+// restore only read it (a shared LOCK, nothing written, so read permission suffices).
+enum class EngineMode : uint8_t { kCreate, kWrite, kReadOnly };
+
 // Opens the engine with a progress bar and Ctrl-C polling. Commands other than create refuse a
 // backup directory that does not exist (rather than making an empty one).
-Status OpenEngine(const std::string& command, const BackupArgs& args, bool create,
+Status OpenEngine(const std::string& command, const BackupArgs& args, EngineMode mode,
                   EngineProgress* progress, std::unique_ptr<BackupEngine>* engine) {
+  const bool create = mode == EngineMode::kCreate;
   Status s;
   if (args.backup_dir.empty()) {
     s = Status::InvalidArgument("--backup-dir is empty");
@@ -96,6 +101,7 @@ Status OpenEngine(const std::string& command, const BackupArgs& args, bool creat
     BackupEngineOptions options;
     options.progress = [progress](uint64_t done, uint64_t total) { progress->Update(done, total); };
     options.stop_requested = [] { return InterruptRequested(); };
+    options.read_only = mode == EngineMode::kReadOnly;
     s = BackupEngine::Open(args.backup_dir, options, engine);
   }
   if (!s.ok()) ReportError(command, "cannot open the backup directory", s);
@@ -141,7 +147,8 @@ ExitCode RunCreate(const BackupArgs& args) {
   const bool dir_existed = !args.backup_dir.empty() && Env::Default()->FileExists(args.backup_dir);
   EngineProgress progress("backup");
   std::unique_ptr<BackupEngine> engine;
-  if (Status s = OpenEngine("backup create", args, true, &progress, &engine); !s.ok()) {
+  if (Status s = OpenEngine("backup create", args, EngineMode::kCreate, &progress, &engine);
+      !s.ok()) {
     return ExitCodeFor(s);
   }
   std::unique_ptr<DB> db;
@@ -170,7 +177,8 @@ ExitCode RunCreate(const BackupArgs& args) {
 ExitCode RunList(const BackupArgs& args) {
   EngineProgress progress("list");
   std::unique_ptr<BackupEngine> engine;
-  if (Status s = OpenEngine("backup list", args, false, &progress, &engine); !s.ok()) {
+  if (Status s = OpenEngine("backup list", args, EngineMode::kReadOnly, &progress, &engine);
+      !s.ok()) {
     return ExitCodeFor(s);
   }
   const std::vector<BackupInfo> infos = engine->GetBackupInfo();
@@ -200,7 +208,8 @@ ExitCode RunVerify(const BackupArgs& args) {
   const InterruptScope interrupt;
   EngineProgress progress("verify");
   std::unique_ptr<BackupEngine> engine;
-  if (Status s = OpenEngine("backup verify", args, false, &progress, &engine); !s.ok()) {
+  if (Status s = OpenEngine("backup verify", args, EngineMode::kReadOnly, &progress, &engine);
+      !s.ok()) {
     return ExitCodeFor(s);
   }
   std::vector<uint32_t> ids;
@@ -229,7 +238,8 @@ ExitCode RunVerify(const BackupArgs& args) {
 ExitCode RunDelete(const BackupArgs& args) {
   EngineProgress progress("delete");
   std::unique_ptr<BackupEngine> engine;
-  if (Status s = OpenEngine("backup delete", args, false, &progress, &engine); !s.ok()) {
+  if (Status s = OpenEngine("backup delete", args, EngineMode::kWrite, &progress, &engine);
+      !s.ok()) {
     return ExitCodeFor(s);
   }
   Status s = engine->DeleteBackup(*args.id);
@@ -241,7 +251,8 @@ ExitCode RunDelete(const BackupArgs& args) {
 ExitCode RunPurge(const BackupArgs& args) {
   EngineProgress progress("purge");
   std::unique_ptr<BackupEngine> engine;
-  if (Status s = OpenEngine("backup purge", args, false, &progress, &engine); !s.ok()) {
+  if (Status s = OpenEngine("backup purge", args, EngineMode::kWrite, &progress, &engine);
+      !s.ok()) {
     return ExitCodeFor(s);
   }
   const size_t before = engine->GetBackupInfo().size();
@@ -256,7 +267,7 @@ ExitCode RunRestore(const BackupArgs& args) {
   const InterruptScope interrupt;
   EngineProgress progress("restore");
   std::unique_ptr<BackupEngine> engine;
-  if (Status s = OpenEngine("restore", args, false, &progress, &engine); !s.ok()) {
+  if (Status s = OpenEngine("restore", args, EngineMode::kReadOnly, &progress, &engine); !s.ok()) {
     return ExitCodeFor(s);
   }
   const std::vector<uint32_t> ids = AllIds(*engine);

@@ -59,6 +59,14 @@ struct BackupEngineOptions {
   // point and fails with Busy "stopped by the caller" (CreateNewBackup and RestoreDBFromBackup
   // then remove what they created; backups listed before stay as they were). Default: none.
   std::function<bool()> stop_requested;
+  // Open the backup directory only to read it (list, VerifyBackup, RestoreDBFromBackup): it must
+  // exist and be a backup directory (NotFound, InvalidArgument otherwise), nothing in it is
+  // created or removed (leftovers of interrupted operations stay for a writing Open), and its
+  // LOCK is taken shared, as DB::OpenReadOnly takes a DB's: read permission suffices, several
+  // read-only engines share the directory, and one is refused (Busy) while a writing engine
+  // holds it (and the other way round). CreateNewBackup, DeleteBackup and PurgeOldBackups fail
+  // with NotSupported. Default: false.
+  bool read_only = false;
 };
 
 struct BackupInfo {
@@ -86,9 +94,9 @@ struct RestoreOptions {
 class BackupEngine {
  public:
   // Opens (creating if needed) the backup directory, takes its LOCK and removes leftovers of
-  // interrupted operations. An existing directory must be a backup directory or empty
-  // (InvalidArgument otherwise: its files are not touched); a failed Open of a new directory
-  // removes it.
+  // interrupted operations (with options.read_only: see there). An existing directory must be a
+  // backup directory or empty (InvalidArgument otherwise: its files are not touched); a failed Open
+  // of a new directory removes it.
   static Status Open(const std::string& backup_dir, const BackupEngineOptions& options,
                      std::unique_ptr<BackupEngine>* engine);
 

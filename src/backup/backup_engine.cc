@@ -77,7 +77,20 @@ BackupEngineImpl::~BackupEngineImpl() {
   if (lock_ != nullptr) env_->UnlockFile(std::move(lock_)).PermitUncheckedError();
 }
 
+Status BackupEngineImpl::InitReadOnly() {
+  if (!env_->FileExists(dir_ + "/meta")) {
+    if (!env_->FileExists(dir_)) return Status::NotFound("no backup directory", dir_);
+    ZIGGY_RETURN_IF_ERROR(CheckIsBackupDir());
+    return Status::NotFound("no backup has been made in this directory", dir_);
+  }
+  Status s = DbReadLock::Acquire(dir_, &read_lock_);
+  if (s.IsBusy()) return Status::Busy("a writing backup engine has the directory open", dir_);
+  ZIGGY_RETURN_IF_ERROR(s);
+  return LoadMetas();
+}
+
 Status BackupEngineImpl::Init() {
+  if (options_.read_only) return InitReadOnly();
   const bool existed = env_->FileExists(dir_);
   if (existed) ZIGGY_RETURN_IF_ERROR(CheckIsBackupDir());
   ZIGGY_RETURN_IF_ERROR(env_->CreateDir(dir_));
@@ -174,6 +187,8 @@ Status BackupEngineImpl::CollectGarbage() {
 }
 
 Status BackupEngineImpl::CreateNewBackup(DB* db, bool flush_first, uint32_t* id) {
+  if (options_.read_only)
+    return Status::NotSupported("the backup engine was opened read-only", dir_);
   auto* impl = dynamic_cast<DBImpl*>(db);
   if (impl == nullptr) return Status::InvalidArgument("not a DB opened by DB::Open");
   uint32_t last_id = 0;
@@ -362,6 +377,8 @@ std::vector<uint32_t> BackupEngineImpl::GetCorruptedBackups() const {
 }
 
 Status BackupEngineImpl::DeleteBackup(uint32_t id) {
+  if (options_.read_only)
+    return Status::NotSupported("the backup engine was opened read-only", dir_);
   if (!backups_.contains(id) && !unreadable_ids_.contains(id)) {
     return Status::NotFound("no backup " + std::to_string(id), dir_);
   }
@@ -374,6 +391,8 @@ Status BackupEngineImpl::DeleteBackup(uint32_t id) {
 }
 
 Status BackupEngineImpl::PurgeOldBackups(uint32_t keep) {
+  if (options_.read_only)
+    return Status::NotSupported("the backup engine was opened read-only", dir_);
   bool removed_any = false;
   while (backups_.size() > keep) {
     const uint32_t oldest = backups_.begin()->first;

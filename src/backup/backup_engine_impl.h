@@ -16,6 +16,7 @@
 
 #include "backup/backup_meta.h"
 #include "backup/pit_log.h"
+#include "db/db_readonly.h"
 #include "ziggydb/backup.h"
 #include "ziggydb/env.h"
 
@@ -32,6 +33,7 @@ class BackupEngineImpl final : public BackupEngine {
   // Creates the directories, takes LOCK, loads the metadata and removes leftovers. Refuses an
   // existing directory that is not a backup directory; a failure removes what it created.
   [[nodiscard]] Status Init();
+  [[nodiscard]] Status InitReadOnly();
 
   Status CreateNewBackup(DB* db, bool flush_first, uint32_t* id) override;
   std::vector<BackupInfo> GetBackupInfo() const override;
@@ -94,6 +96,7 @@ class BackupEngineImpl final : public BackupEngine {
   const BackupEngineOptions options_;
   Env* const env_;
   std::unique_ptr<FileLock> lock_;
+  std::unique_ptr<DbReadLock> read_lock_;  // options_.read_only: the shared lock instead
   std::map<uint32_t, BackupMeta> backups_;
   // Ids of metadata files that exist but could not be read: never reused, and while there is
   // one no shared file is deleted.

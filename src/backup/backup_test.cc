@@ -591,6 +591,63 @@ TEST(BackupPosixTest, ARestoreKeepsAnExistingTargetDirectory) {
   EXPECT_FALSE(Env::Default()->FileExists(tmp.path() + "/new"));
 }
 
+// A read-only engine (BackupEngineOptions::read_only, what `ziggy backup list|verify` and
+// `restore` use) writes nothing in the backup directory: it refuses a directory that is not
+// there rather than make it, leaves leftovers for a writing Open, refuses the calls that write,
+// and shares the directory with other readers through a shared LOCK that keeps writers out (and
+// the other way round).
+TEST(BackupPosixTest, AReadOnlyEngineWritesNothingAndSharesTheDirectory) {
+  TempDir tmp;
+  Options options;
+  options.create_if_missing = true;
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, tmp.path() + "/db", &db).ok());
+  ASSERT_TRUE(db->Put(WriteOptions(), "a", "1").ok());
+  const std::string dir = tmp.path() + "/backup";
+  BackupEngineOptions read_only;
+  read_only.read_only = true;
+  std::unique_ptr<BackupEngine> reader;
+  EXPECT_TRUE(BackupEngine::Open(dir, read_only, &reader).IsNotFound());
+  EXPECT_FALSE(Env::Default()->FileExists(dir)) << "a read-only Open made the directory";
+
+  std::unique_ptr<BackupEngine> writer;
+  ASSERT_TRUE(BackupEngine::Open(dir, BackupEngineOptions(), &writer).ok());
+  uint32_t id = 0;
+  ASSERT_TRUE(writer->CreateNewBackup(db.get(), true, &id).ok());
+  EXPECT_TRUE(BackupEngine::Open(dir, read_only, &reader).IsBusy());
+  writer.reset();
+  const std::string leftover = dir + "/shared/000099.tmp";
+  {
+    std::unique_ptr<WritableFile> file;
+    ASSERT_TRUE(Env::Default()->NewWritableFile(leftover, &file).ok());
+    ASSERT_TRUE(file->Close().ok());
+  }
+
+  ASSERT_TRUE(BackupEngine::Open(dir, read_only, &reader).ok());
+  std::unique_ptr<BackupEngine> second_reader;
+  ASSERT_TRUE(BackupEngine::Open(dir, read_only, &second_reader).ok());
+  EXPECT_TRUE(BackupEngine::Open(dir, BackupEngineOptions(), &writer).IsBusy());
+  ASSERT_EQ(reader->GetBackupInfo().size(), 1u);
+  EXPECT_TRUE(reader->VerifyBackup(id).ok());
+  ASSERT_TRUE(reader->RestoreDBFromBackup(id, tmp.path() + "/restored").ok());
+  uint32_t other = 0;
+  EXPECT_TRUE(reader->CreateNewBackup(db.get(), true, &other).IsNotSupported());
+  EXPECT_TRUE(reader->DeleteBackup(id).IsNotSupported());
+  EXPECT_TRUE(reader->PurgeOldBackups(0).IsNotSupported());
+  EXPECT_TRUE(Env::Default()->FileExists(leftover)) << "a read-only Open removed a leftover";
+  reader.reset();
+  second_reader.reset();
+  ASSERT_TRUE(db->Close().ok());
+
+  ASSERT_TRUE(DB::Open(Options(), tmp.path() + "/restored", &db).ok());
+  std::string value;
+  EXPECT_TRUE(db->Get(ReadOptions(), "a", &value).ok());
+  EXPECT_EQ(value, "1");
+  ASSERT_TRUE(db->Close().ok());
+  ASSERT_TRUE(BackupEngine::Open(dir, BackupEngineOptions(), &writer).ok());
+  EXPECT_FALSE(Env::Default()->FileExists(leftover)) << "the writing Open keeps collecting";
+}
+
 // A restore over a DB that fails before its swap (a corrupt backup file; a point-in-time target
 // the archive does not reach, because the later writes are still in the live log this DB holds)
 // leaves that DB as it was; a build a crash interrupted is removed by the next restore.
