@@ -87,7 +87,12 @@ ExitCode RunLoad(LoadArgs args) {
   }
   PrintPhase(args.sequential ? "fillseq" : "fillrandom", result);
   // Interrupted: the keys written so far stay (Close keeps them as WriteOptions promised).
-  if (Status closed = db->Close(); !closed.ok()) return ReportError("load", "close failed", closed);
+  if (Status closed = db->Close(); !closed.ok()) {
+    const ExitCode code = ReportError("load", "close failed", closed);
+    db.reset();
+    if (!db_existed) RemoveCreatedDb(args.db, dir_existed);
+    return code;
+  }
   if (result.ops < args.fill.num) {
     fmt::print(stderr, "ziggy load: interrupted after {} of {} keys\n", WithCommas(result.ops),
                WithCommas(args.fill.num));
