@@ -51,9 +51,9 @@ struct TransactionOptions {
   // kMaxWriteBatchBytes / 2, so that the batch Commit writes always fits. Default: 64 MiB.
   size_t max_write_bytes = size_t{64} << 20;
   // Serializable only: the most bytes the read set may hold (keys read with Get, a key read again
-  // counting once, and the bounds of the ranges iterators traversed, plus 16 bytes each). A read that would go over it returns
-  // InvalidArgument (an iterator turns invalid with that status): the commit could no longer be
-  // checked. Default: 64 MiB.
+  // counting once, and the bounds of the ranges iterators traversed, plus 16 bytes each). A read
+  // that would go over it returns InvalidArgument (an iterator turns invalid with that status): the
+  // commit could no longer be checked. Default: 64 MiB.
   size_t max_read_set_bytes = size_t{64} << 20;
 };
 
