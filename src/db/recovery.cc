@@ -110,6 +110,7 @@ class WalReplay {
   // Replay stopped at damage or at a torn older log: nothing after it is replayed.
   bool stopped_ = false;
   std::vector<ReplayedLog> replayed_;
+  uint64_t last_replayed_sequence_ = 0;  // of the last batch applied; 0 before the first
 };
 
 Status WalReplay::Run() {
@@ -193,11 +194,18 @@ Status WalReplay::ReplayLog(size_t index) {
     WriteBatch batch;
     Status s = WriteBatchInternal::SetContents(&batch, record);
     if (s.ok() && WriteBatchInternal::Count(batch) == 0) continue;  // nothing to apply
-    if (!s.ok() || !WriteBatchInternal::SequencesInRange(batch)) {
+    // The WAL is in sequence order (commit_pipeline.h, invariant 1): a batch that does not
+    // start past every one replayed before it was never written so (and would put a second
+    // entry at a key and sequence the memtable holds).
+    const bool in_range = s.ok() && WriteBatchInternal::SequencesInRange(batch);
+    const uint64_t first = in_range ? raw(WriteBatchInternal::Sequence(batch)) : 0;
+    if (!in_range || first <= last_replayed_sequence_) {
       // An intact record that is not a valid batch: judged like mid-log damage.
-      WalDamage damage{reader.last_record_offset(), record.size(),
-                       s.ok() ? "batch sequence numbers out of range" : std::string(s.message()),
-                       false};
+      std::string what = !s.ok()     ? std::string(s.message())
+                         : !in_range ? "batch sequence numbers out of range"
+                                     : "batch sequence numbers go back: " + std::to_string(first) +
+                                           " after " + std::to_string(last_replayed_sequence_);
+      WalDamage damage{reader.last_record_offset(), record.size(), std::move(what), false};
       ZIGGY_RETURN_IF_ERROR(HandleWalDamage(path, damage, last_log));
       if (stopped_) return Status::OK();
       continue;
@@ -382,6 +390,7 @@ Status WalReplay::ApplyBatch(const WriteBatch& batch) {
   ZIGGY_ASSERT(inserted.ok());  // SetContents and SequencesInRange accepted it
   const uint64_t last =
       raw(WriteBatchInternal::Sequence(batch)) + WriteBatchInternal::Count(batch) - 1;
+  last_replayed_sequence_ = last;
   result_->max_sequence = SequenceNumber{std::max(raw(result_->max_sequence), last)};
   if (mem_->ApproximateMemoryBytes() >= in_.memtable_bytes) return FlushMemTable();
   return Status::OK();

@@ -375,6 +375,26 @@ TEST_F(RecoveryTest, InvalidBatchIsRefusedUnlessSkipping) {
   }
 }
 
+// A batch whose sequence numbers do not start past the previous batch's (never written so: the
+// WAL is in sequence order) is damage, judged like mid-log damage: never replayed over entries
+// the memtable holds at those sequences (an intact copy of a record aborted recovery before).
+TEST_F(RecoveryTest, ABatchWhoseSequencesGoBackIsDamage) {
+  const WalRecoveryMode default_mode = inputs_.mode;
+  for (const std::string& repeat : {Batch(1, {"a"}), Batch(1, {"b"})}) {
+    inputs_.mode = default_mode;
+    WriteLog(3, {}, {Batch(1, {"a"}), Batch(2, {"c"}), repeat, Batch(3, {"d"})});
+    Status s = Replay();
+    EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+    EXPECT_NE(s.ToString().find("go back"), std::string::npos) << s.ToString();
+
+    inputs_.mode = WalRecoveryMode::kSkipAnyCorruptedRecords;
+    ASSERT_TRUE(Replay().ok());
+    EXPECT_EQ(result_.records_replayed, 3u);
+    EXPECT_EQ(result_.records_skipped, 1u);
+    EXPECT_EQ(raw(result_.max_sequence), 3u);
+  }
+}
+
 TEST_F(RecoveryTest, CheckLiveTablesRefusesAMissingOrResizedTable) {
   VersionEdit edit;
   FileMetaData meta;
