@@ -182,7 +182,6 @@ void MemTable::AddImpl(SequenceNumber sequence, ValueType type, std::string_view
 }
 
 const char* MemTable::FindNewest(uint64_t hash, std::string_view user_key) const {
-  ZIGGY_DASSERT(index_complete());
   return index_->Find(hash, [user_key](const char* entry) {
     const std::string_view key = DecodePrefixed(entry);
     return key.size() - kInternalKeyTrailerBytes == user_key.size() &&

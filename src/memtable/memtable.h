@@ -104,8 +104,10 @@ class MemTable {
   uint64_t KeyHash(std::string_view user_key) const {
     return filter_ != nullptr || index_ != nullptr ? MemTableFilter::HashKey(user_key) : 0;
   }
-  // The newest entry of user_key through the index, or null if there is none. Precondition:
-  // index_complete().
+  // The newest entry of user_key through the index, or null if there is none. Precondition: the
+  // caller saw index_complete() after taking its read sequence. A concurrent insert may mark the
+  // index incomplete since (not asserted again here): the entry it could not index is newer than
+  // every sequence published before, so the caller's read cannot see it anyway.
   const char* FindNewest(uint64_t hash, std::string_view user_key) const;
 
   // Orders arena entries (pointers to their varint32-prefixed internal key).
