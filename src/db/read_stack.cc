@@ -63,9 +63,16 @@ class ReadStack::ValueSink {
       table_value_ = value;
     }
   }
-  // Where TableCache::Get leaves the table and block to pin (null when copying).
+  // Where TableCache::Get leaves the table and block to pin (null when copying), asked once per
+  // table looked in. Get sets the block only when the value's block is one it owns, so a block a
+  // table searched before left there is dropped first: it would be pinned with another table's
+  // value.
   std::shared_ptr<const TableReader>* table_pin() { return copy_ != nullptr ? nullptr : &table_; }
-  std::shared_ptr<const Block>* block_pin() { return copy_ != nullptr ? nullptr : &block_; }
+  std::shared_ptr<const Block>* block_pin() {
+    if (copy_ != nullptr) return nullptr;
+    block_.reset();
+    return &block_;
+  }
   // After FoundInTable (not after FoundInRowCache): hands the value and its pins over. The
   // block is released before the table (it may view the table's mapping).
   void Finish() {
