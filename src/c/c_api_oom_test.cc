@@ -5,11 +5,12 @@
 // call is repeated with n = 0, 1, 2, ... until a run completes without meeting the failure, so
 // every allocation it makes fails once.
 //
-// Covered: reads (get, pinned get, properties), building batches, iterators and snapshots, and
-// writes (the write path turns an allocation failure into a Status, never leaving its mutex held:
-// commit_pipeline.h, invariant 3). Open and Close under allocation failure are covered below the
-// C layer, by tests/fault_oom_test.cc (an IOError "out of memory", the LOCK always released); the
-// C layer catches what reaches it on those paths too.
+// Covered: reads (get, pinned get, properties), building batches, iterators and snapshots,
+// transactions (begin to commit or destroy), and writes (the write path turns an allocation failure
+// into a Status, never leaving its mutex held: commit_pipeline.h, invariant 3). Open and Close
+// under allocation failure are covered below the C layer, by tests/fault_oom_test.cc (an IOError
+// "out of memory", the LOCK always released); the C layer catches what reaches it on those paths
+// too.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -210,6 +211,59 @@ TEST_F(CApiOomTest, IteratorsAndSnapshots) {
     ziggydb_release_snapshot(db_, snapshot);
     return iter_err;
   });
+}
+
+// A whole transaction through the C API, every allocation failing once: each entry point returns
+// an error (or NULL), the commit applies both writes or neither, and destroying the handle (an
+// open transaction rolls back) never aborts.
+TEST_F(CApiOomTest, Transactions) {
+  OpenDB();
+  char* err = nullptr;
+  ziggydb_put(db_, wo_, "base", 4, "v", 1, &err);
+  ASSERT_EQ(err, nullptr);
+  ziggydb_transaction_options_t* txn_options = ziggydb_transaction_options_create();
+  ASSERT_NE(txn_options, nullptr);
+  ziggydb_transaction_options_set_isolation(txn_options, ziggydb_isolation_serializable);
+  int round = 0;
+  ForEachAllocation([&]() -> char* {
+    const std::string a = "a" + std::to_string(round);
+    const std::string b = "b" + std::to_string(round);
+    ++round;
+    ziggydb_transaction_t* txn = ziggydb_transaction_begin(db_, wo_, txn_options);
+    if (txn == nullptr) return nullptr;  // out of memory, as documented
+    char* txn_err = nullptr;
+    size_t length = 0;
+    char* value = ziggydb_transaction_get(txn, ro_, "base", 4, &length, &txn_err);
+    ziggydb_free(value);
+    ziggydb_iterator_t* it = ziggydb_transaction_create_iterator(txn, ro_);
+    if (it != nullptr) ziggydb_iter_seek_to_first(it);
+    if (txn_err == nullptr) ziggydb_transaction_set_savepoint(txn, &txn_err);
+    if (txn_err == nullptr) ziggydb_transaction_put(txn, a.data(), a.size(), "1", 1, &txn_err);
+    if (txn_err == nullptr) ziggydb_transaction_put(txn, b.data(), b.size(), "2", 1, &txn_err);
+    bool committed = false;
+    if (txn_err == nullptr) {
+      ziggydb_transaction_commit(txn, &txn_err);
+      committed = txn_err == nullptr;
+    }
+    ziggydb_iter_destroy(it);
+    ziggydb_transaction_destroy(txn);  // rolls back an open one
+    WithoutAllocationFailure([&] {
+      char* read_err = nullptr;
+      size_t a_length = 0, b_length = 0;
+      char* a_value = ziggydb_get(db_, ro_, a.data(), a.size(), &a_length, &read_err);
+      char* b_value = ziggydb_get(db_, ro_, b.data(), b.size(), &b_length, &read_err);
+      EXPECT_EQ(read_err, nullptr);
+      EXPECT_EQ(a_value != nullptr, b_value != nullptr) << a;  // both or neither
+      if (committed) {
+        EXPECT_NE(a_value, nullptr) << a;
+      }
+      ziggydb_free(a_value);
+      ziggydb_free(b_value);
+      ziggydb_free(read_err);
+    });
+    return txn_err;
+  });
+  ziggydb_transaction_options_destroy(txn_options);
 }
 
 }  // namespace
