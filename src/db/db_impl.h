@@ -220,6 +220,11 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // One flush of the flush thread (or a flush step) and what follows it: the error, events,
   // wake-ups, the flushed memtable's memory. Precondition: imm_ is not empty.
   void BackgroundFlush() REQUIRES(mu_);
+  // True once `flushed` (null: no flush began) was installed: the install takes the flushed
+  // memtable off imm_'s front.
+  bool LeftTheQueue(const std::shared_ptr<MemTable>& flushed) const REQUIRES(mu_) {
+    return flushed != nullptr && (imm_.empty() || imm_.front().mem != flushed);
+  }
   // Flushes imm_.front() and removes it; *flushed keeps a reference to that memtable so the
   // caller can release it with mu_ unlocked.
   [[nodiscard]] Status FlushOldestImmutable(std::shared_ptr<MemTable>* flushed) REQUIRES(mu_);

@@ -48,9 +48,8 @@ void DBImpl::BackgroundFlush() {
   try {
     s = FlushOldestImmutable(&flushed);
   } catch (const std::bad_alloc&) {
-    // Unwinding re-locked mu_. The install takes the flushed memtable off the queue's front.
-    const bool installed = flushed != nullptr && (imm_.empty() || imm_.front().mem != flushed);
-    s = BackgroundOutOfMemory("flush", installed);
+    // Unwinding re-locked mu_.
+    s = BackgroundOutOfMemory("flush", LeftTheQueue(flushed));
   }
   if (!s.ok()) SetResumableBackgroundError(s);
   ReportBackgroundError();
@@ -61,7 +60,8 @@ void DBImpl::BackgroundFlush() {
   background_work_done_.NotifyAll();
   compaction_needed_.NotifyAll();
   if (flushed != nullptr) {
-    if (s.ok()) memory_budget_.AddFlushedMemtable(flushed);  // iterators may still hold it
+    // Iterators may still hold it (also after a failure that followed its install).
+    if (LeftTheQueue(flushed)) memory_budget_.AddFlushedMemtable(flushed);
     {
       // Usually the last reference: freeing a full memtable's arena takes long enough that it
       // must not hold up the writers and readers waiting for mu_.
