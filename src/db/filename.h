@@ -57,8 +57,11 @@ struct DirectoryContents {
 DirectoryContents ClassifyDirectory(const std::vector<std::string>& names);
 
 // Points CURRENT at MANIFEST-<manifest_number> atomically: writes "MANIFEST-xxxxxx\n" to
-// <manifest_number>.dbtmp, syncs it, renames it over CURRENT, syncs the directory. On failure the
-// temporary file is removed and CURRENT still names the previous MANIFEST.
+// <manifest_number>.dbtmp, syncs it, renames it over CURRENT, syncs the directory. The caller
+// must have synced the MANIFEST and the directory naming it. On a failure before the rename the
+// temporary file is removed and CURRENT still names the previous MANIFEST (or is still absent);
+// when the directory sync after the rename fails, CURRENT already names the new MANIFEST (and a
+// power loss may still bring the old CURRENT back): the caller must treat it as possibly live.
 [[nodiscard]] Status SetCurrentFile(Env* env, const std::string& dbname,
                                     FileNumber manifest_number);
 

@@ -88,14 +88,17 @@ Status VersionSet::CreateNew(Env* env, const std::string& dbname,
   Status s = writer.AddRecord(record);
   if (s.ok()) s = writer.Sync();
   if (s.ok()) s = writer.Close();
+  // The MANIFEST's name is durable before CURRENT may name it.
+  if (s.ok()) s = env->SyncDir(dbname);
   if (s.ok()) ZIGGY_DB_KILL_POINT("db:manifest-written");
   if (s.ok()) s = SetCurrentFile(env, dbname, kFirstManifest);
   if (!s.ok()) {
-    // CURRENT may be in place (SetCurrentFile's directory sync failed): it goes first, and the
-    // MANIFEST only once no CURRENT can name it.
+    // CURRENT may be in place (SetCurrentFile's directory sync failed): its removal is made
+    // durable first, and the MANIFEST goes only once no CURRENT can name it.
     const std::string current = CurrentFileName(dbname);
     Status removed = env->FileExists(current) ? env->RemoveFile(current) : Status::OK();
-    if (removed.ok()) env->RemoveFile(path).PermitUncheckedError();
+    if (removed.ok()) removed = env->SyncDir(dbname);
+    if (removed.ok() && env->RemoveFile(path).ok()) env->SyncDir(dbname).PermitUncheckedError();
   }
   return s;
 }
@@ -274,6 +277,8 @@ Status VersionSet::LogAndApply(VersionEdit* edit, Mutex* mu) {
       }
       if (written.ok()) written = writer->AddRecord(record);
       if (written.ok()) written = writer->Sync();
+      // A new MANIFEST's name is durable before CURRENT may name it.
+      if (written.ok() && new_manifest) written = env_->SyncDir(dbname_);
       if (written.ok() && new_manifest) {
         ZIGGY_DB_KILL_POINT("db:manifest-written");
         written = SetCurrentFile(env_, dbname_, manifest_number);

@@ -11,6 +11,7 @@
 #include "db/filename.h"
 #include "db/version_edit.h"
 #include "env/fault_env.h"
+#include "env/recording_env.h"
 #include "testutil/testutil.h"
 #include "util/coding.h"
 #include "util/mutex.h"
@@ -258,13 +259,74 @@ TEST_F(VersionSetTest, FailedCreateNewNeverLeavesCurrentWithoutItsManifest) {
   EXPECT_FALSE(env_.FileExists(current));
   EXPECT_FALSE(env_.FileExists(manifest));
 
-  env_.InjectError(FaultOp::kSyncDir, kDb);
+  // The second directory sync: the one after the rename (the first makes the MANIFEST's name
+  // durable).
+  env_.InjectErrorAfter(1, FaultOp::kSyncDir, kDb, 1, FaultError::kIOError);
   env_.InjectError(FaultOp::kRemove, "CURRENT", FaultInjectionEnv::kPersistent);
   EXPECT_FALSE(VersionSet::CreateNew(&env_, kDb, icmp_).ok());
   env_.ClearErrors();
   EXPECT_TRUE(env_.FileExists(current));
   EXPECT_TRUE(env_.FileExists(manifest));
   ASSERT_TRUE(NewSet()->Recover().ok());
+}
+
+// Index of the first operation at or after `from` in `log` that matches.
+size_t FindOp(const std::vector<FsOp>& log, size_t from, FsOp::Kind kind, const std::string& path) {
+  for (size_t i = from; i < log.size(); ++i) {
+    if (log[i].kind == kind && (log[i].path == path || log[i].path2 == path)) return i;
+  }
+  return log.size();
+}
+
+// Whether the directory was synced in (from, to) of `log`.
+bool DirSyncedBetween(const std::vector<FsOp>& log, size_t from, size_t to,
+                      const std::string& dir) {
+  const size_t sync = FindOp(log, from + 1, FsOp::Kind::kSyncDir, dir);
+  return sync < to;
+}
+
+// A new MANIFEST's name must be durable before CURRENT names it: the directory is synced after
+// the MANIFEST is created and before the rename over CURRENT (else a power loss that keeps the
+// rename but not the MANIFEST's creation leaves a CURRENT naming nothing).
+TEST_F(VersionSetTest, ANewManifestsNameIsSyncedBeforeCurrentNamesIt) {
+  RecordingEnv recording(&env_);
+  ASSERT_TRUE(VersionSet::CreateNew(&recording, kDb, icmp_).ok());
+  VersionSet set(kDb, &recording, &icmp_, nullptr);
+  ASSERT_TRUE(set.Recover().ok());
+  VersionEdit edit;
+  {
+    MutexLock lock(&mu_);
+    ASSERT_TRUE(set.LogAndApply(&edit, &mu_).ok());  // the first edit starts a new MANIFEST
+  }
+  const std::vector<FsOp> log = recording.Log();
+  const std::string current = CurrentFileName(kDb);
+  for (const FileNumber manifest : {FileNumber{1}, set.ManifestFileNumber()}) {
+    SCOPED_TRACE(raw(manifest));
+    const size_t created = FindOp(log, 0, FsOp::Kind::kCreate, ManifestFileName(kDb, manifest));
+    ASSERT_LT(created, log.size());
+    const size_t renamed = FindOp(log, created, FsOp::Kind::kRename, current);
+    ASSERT_LT(renamed, log.size());
+    EXPECT_TRUE(DirSyncedBetween(log, created, renamed, kDb));
+  }
+}
+
+// A failed CreateNew makes CURRENT's removal durable before it removes MANIFEST-000001.
+TEST_F(VersionSetTest, FailedCreateNewSyncsCurrentsRemovalBeforeTheManifests) {
+  RecordingEnv recording(&env_);
+  env_.InjectErrorAfter(1, FaultOp::kSyncDir, kDb, 1, FaultError::kIOError);
+  EXPECT_FALSE(VersionSet::CreateNew(&recording, kDb, icmp_).ok());
+  env_.ClearErrors();
+  const std::vector<FsOp> log = recording.Log();
+  const size_t current_gone = FindOp(log, 0, FsOp::Kind::kUnlink, CurrentFileName(kDb));
+  ASSERT_LT(current_gone, log.size());
+  const size_t manifest_gone =
+      FindOp(log, current_gone, FsOp::Kind::kUnlink, ManifestFileName(kDb, FileNumber{1}));
+  ASSERT_LT(manifest_gone, log.size());
+  EXPECT_TRUE(DirSyncedBetween(log, current_gone, manifest_gone, kDb));
+  EXPECT_TRUE(DirSyncedBetween(log, manifest_gone, log.size(), kDb));
+  env_.DropUnsyncedData();
+  EXPECT_FALSE(env_.FileExists(CurrentFileName(kDb)));
+  EXPECT_FALSE(env_.FileExists(ManifestFileName(kDb, FileNumber{1})));
 }
 
 TEST_F(VersionSetTest, EditsSurviveRecoveryAndPowerLoss) {
