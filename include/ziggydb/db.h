@@ -179,7 +179,9 @@ class ManagedSnapshot {
 };
 
 // Removes every file of the DB at `path`, and the directory if it is then empty. Fails with
-// Busy if the DB is open.
+// Busy if the DB is open. CURRENT is removed (and the removal synced) first: if that fails,
+// nothing else is removed; a power loss part way through never leaves a DB missing some files.
+// The other removals are synced before it returns.
 Status DestroyDB(const std::string& path, const Options& options);
 
 // ---- Repair (issue 14) ----

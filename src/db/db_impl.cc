@@ -220,17 +220,32 @@ Status DestroyDB(const std::string& path, const Options& options) {
   std::unique_ptr<FileLock> lock;
   const std::string lock_path = LockFileName(path);
   ZIGGY_RETURN_IF_ERROR(env->LockFile(lock_path, &lock));
+  // CURRENT goes first, durably: a power loss part way through then leaves no DB (leftovers an
+  // Open reports or a later DestroyDB removes), never a CURRENT naming a MANIFEST or tables that
+  // are gone. If that fails, nothing else is removed: the DB stays whole.
+  const std::string current = CurrentFileName(path);
   Status result;
-  for (const std::string& name : names) {
-    FileNumber number{};
-    FileType type{};
-    if (!ParseFileName(name, &number, &type) || type == FileType::kLockFile) continue;
-    Status s = env->RemoveFile(path + "/" + name);
-    if (result.ok() && !s.ok()) result = s;
+  if (std::find(names.begin(), names.end(), "CURRENT") != names.end()) {
+    result = env->RemoveFile(current);
+    if (result.ok()) result = env->SyncDir(path);
+  }
+  if (result.ok()) {
+    for (const std::string& name : names) {
+      FileNumber number{};
+      FileType type{};
+      if (!ParseFileName(name, &number, &type) || type == FileType::kLockFile ||
+          type == FileType::kCurrentFile) {
+        continue;
+      }
+      Status s = env->RemoveFile(path + "/" + name);
+      if (result.ok() && !s.ok()) result = s;
+    }
   }
   // LOCK goes while still held: once it is released, another opener may lock the file at that
   // path, which must then be a file nobody unlinks (PosixEnv::LockFile also checks the inode).
   env->RemoveFile(lock_path).PermitUncheckedError();
+  Status synced = env->SyncDir(path);  // the removals are durable
+  if (result.ok()) result = synced;
   env->UnlockFile(std::move(lock)).PermitUncheckedError();
   env->RemoveDir(path).PermitUncheckedError();  // fails if foreign files remain: keep them
   return result;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "db/db_test_util.h"
+#include "env/recording_env.h"
 #include "testutil/testutil.h"
 #include "util/random.h"
 #include "ziggydb/db.h"
@@ -280,6 +281,70 @@ TEST(DBDestroy, RemovesLockBeforeReleasingIt) {
   ASSERT_TRUE(DestroyDB("/db", options).ok());
   EXPECT_TRUE(env.removed_while_held);
   EXPECT_FALSE(env.FileExists("/db"));
+}
+
+// DestroyDB removes CURRENT and syncs that before removing anything else (a power loss must not
+// keep a CURRENT whose MANIFEST or tables are gone), and syncs the other removals at the end.
+TEST(DBDestroy, RemovesCurrentDurablyFirstAndSyncsTheRest) {
+  FaultInjectionEnv base;
+  ASSERT_TRUE(base.CreateDir("/db").ok());
+  RecordingEnv env(&base);
+  Options options;
+  options.env = &env;
+  options.create_if_missing = true;
+  {
+    std::unique_ptr<DB> db;
+    ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+    ASSERT_TRUE(db->Put(WriteOptions(), "a", "1").ok());
+    ASSERT_TRUE(db->Flush().ok());
+  }
+  const uint64_t start = env.Mark();
+  ASSERT_TRUE(DestroyDB("/db", options).ok());
+  const std::vector<FsOp> log = env.Log();
+  std::vector<std::string> unlinked;
+  size_t current_synced = 0;  // index of the first directory sync after CURRENT's removal
+  size_t last_unlink = 0;
+  for (size_t i = start; i < log.size(); ++i) {
+    if (log[i].kind == FsOp::Kind::kUnlink) {
+      unlinked.push_back(log[i].path);
+      last_unlink = i;
+      if (unlinked.size() > 1) {
+        EXPECT_NE(current_synced, 0u) << log[i].path;
+      }
+    } else if (log[i].kind == FsOp::Kind::kSyncDir && log[i].path == "/db" && current_synced == 0 &&
+               !unlinked.empty()) {
+      current_synced = i;
+    }
+  }
+  ASSERT_GT(unlinked.size(), 2u);
+  EXPECT_EQ(unlinked.front(), "/db/CURRENT");
+  bool synced_after_last = false;
+  for (size_t i = last_unlink + 1; i < log.size(); ++i) {
+    synced_after_last = synced_after_last || log[i].kind == FsOp::Kind::kSyncDir;
+  }
+  EXPECT_TRUE(synced_after_last);
+}
+
+// When CURRENT cannot be removed, DestroyDB removes nothing else: the DB stays openable.
+TEST(DBDestroy, AFailureToRemoveCurrentLeavesTheDbWhole) {
+  FaultInjectionEnv env;
+  Options options;
+  options.env = &env;
+  options.create_if_missing = true;
+  {
+    std::unique_ptr<DB> db;
+    ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+    ASSERT_TRUE(db->Put(WriteOptions(), "a", "1").ok());
+    ASSERT_TRUE(db->Flush().ok());
+  }
+  env.InjectError(FaultOp::kRemove, "CURRENT");
+  EXPECT_FALSE(DestroyDB("/db", options).ok());
+  env.ClearErrors();
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+  std::string value;
+  ASSERT_TRUE(db->Get(ReadOptions(), "a", &value).ok());
+  EXPECT_EQ(value, "1");
 }
 
 TEST_F(DBTest, ConcurrentWritersAndReaders) {
