@@ -28,10 +28,11 @@ Status WalSet::CreateLog(FileNumber number, const wal::LogHead& head,
   Status s;
   try {
     std::unique_ptr<WritableFile> file;
-    ZIGGY_RETURN_IF_ERROR(
-        NewPreallocatedWritableFile(env_, LogFileName(dbname_, number), preallocate_bytes_, &file));
-    s = env_->SyncDir(dbname_);
-    created = std::make_unique<wal::Writer>(std::move(file), raw(number), 0);
+    // A failed creation may still have left the file (an Env that does not undo it): removed
+    // below like any other failure's. The number is new, so no other file has the name.
+    s = NewPreallocatedWritableFile(env_, LogFileName(dbname_, number), preallocate_bytes_, &file);
+    if (s.ok()) s = env_->SyncDir(dbname_);
+    if (file != nullptr) created = std::make_unique<wal::Writer>(std::move(file), raw(number), 0);
     if (s.ok()) s = created->AddHead(head);
   } catch (const std::bad_alloc&) {
     // The file may exist (the unwinding closed it); nothing else was changed.

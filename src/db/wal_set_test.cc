@@ -153,6 +153,29 @@ TEST_F(WalSetTest, FailedCreationLeavesNoFile) {
   EXPECT_FALSE(wals_.has_live());
 }
 
+// An Env whose preallocated creation fails after making the file (a third-party Env need not
+// undo it): WalSet removes the file all the same.
+class LeavesFileEnv final : public FaultInjectionEnv {
+ public:
+  Status NewPreallocatedWritableFile(const std::string& path, uint64_t bytes,
+                                     std::unique_ptr<WritableFile>* result) override {
+    Status s = FaultInjectionEnv::NewPreallocatedWritableFile(path, bytes, result);
+    if (s.ok()) result->reset();
+    return Status::IOError("reserve", path);
+  }
+};
+
+TEST(WalSetCreate, AFailedCreationTheEnvLeftBehindIsRemoved) {
+  LeavesFileEnv env;
+  ASSERT_TRUE(env.CreateDir(kDb).ok());
+  WalSet wals(&env, kDb, 4096, nullptr, nullptr);
+  std::unique_ptr<wal::Writer> log;
+  EXPECT_FALSE(wals.CreateLog(FileNumber{3}, wals.NextHead(), &log).ok());
+  EXPECT_EQ(log, nullptr);
+  EXPECT_FALSE(env.FileExists(LogFileName(kDb, FileNumber{3})));
+  EXPECT_EQ(env.open_file_count(), 0u);
+}
+
 TEST_F(WalSetTest, CloseTrimsTheLivePreallocation) {
   Switch(3);
   ASSERT_TRUE(Append("x", false).ok());

@@ -289,6 +289,44 @@ TEST(PosixEnv, PreallocatedFileReservesWhatFitsOrFallsBackToAppending) {
             0);
 }
 
+// Bytes of address space this process has mapped (VmSize), 0 if unknown.
+uint64_t MappedAddressSpaceBytes() {
+  std::istringstream status(ReadTextFile("/proc/self/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmSize:")) return std::stoull(line.substr(7)) * 1024;  // "... kB"
+  }
+  return 0;
+}
+
+// A reservation that cannot be mapped (mmap fails: here no address space is left for it) makes
+// an ordinary appending file rather than failing the log's creation.
+TEST(PosixEnv, PreallocatedFileThatCannotBeMappedIsAPlainFile) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "an address-space limit breaks the sanitizer's own mappings";
+#endif
+  test::TempDir dir;
+  Env* env = Env::Default();
+  const std::string path = dir.Join("000005.log");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const uint64_t mapped = MappedAddressSpaceBytes();
+    if (mapped == 0) _exit(100);
+    // Room for malloc, not for the 64 MiB mapping.
+    const rlimit limit{mapped + (uint64_t{16} << 20), RLIM_INFINITY};
+    if (setrlimit(RLIMIT_AS, &limit) != 0) _exit(101);
+    std::unique_ptr<WritableFile> file;
+    if (!NewPreallocatedWritableFile(env, path, uint64_t{64} << 20, &file).ok()) _exit(1);
+    if (!file->Append("record").ok() || !file->Sync().ok() || !file->Close().ok()) _exit(2);
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(ReadWhole(env, path), "record");
+}
+
 // A log synced every few records takes the pwrite and zero-ahead detours of the mapped writer
 // (posix_mapped_file.h); one appended in bulk stores through the mapping. Whatever the mix, the
 // file holds exactly the appended bytes followed by zeros, keeps its reserved size while open,

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <set>
 
 #include "env/kill_point.h"
@@ -18,6 +19,7 @@
 #include "env/posix_file.h"
 #include "env/posix_mapped_file.h"
 #include "env/posix_mapped_random_access_file.h"
+#include "env/posix_open_guard.h"
 #include "env/preallocated_file.h"
 #include "util/assert.h"
 #include "util/mutex.h"
@@ -73,10 +75,15 @@ Status LockHeld(const std::string& path) {
 }
 
 Status OpenWritable(const std::string& path, int flags, std::unique_ptr<WritableFile>* result) {
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
+  bool created = false;
+  const int fd = posix::OpenCreating(path, O_WRONLY | O_CLOEXEC | flags, &created);
   if (fd < 0) return ErrnoError("open for writing", path, errno);
+  // Until the file object owns fd (its allocation may throw): closed, and removed if made here.
+  posix::OpenGuard guard(fd);
+  if (created) guard.RemoveOnFailure(&path);
   ZIGGY_KILL_POINT("create", path);
   *result = std::make_unique<posix::PosixWritableFile>(path, fd);
+  guard.Release();
   return Status::OK();
 }
 
@@ -86,7 +93,9 @@ class PosixEnv final : public Env, public PreallocatingEnv, public MappingEnv {
                            std::unique_ptr<SequentialFile>* result) override {
     const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return ErrnoError("open", path, errno);
+    posix::OpenGuard guard(fd);  // closed if the allocation below throws
     *result = std::make_unique<posix::PosixSequentialFile>(path, fd);
+    guard.Release();
     return Status::OK();
   }
 
@@ -94,7 +103,9 @@ class PosixEnv final : public Env, public PreallocatingEnv, public MappingEnv {
                              std::unique_ptr<RandomAccessFile>* result) override {
     const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return ErrnoError("open", path, errno);
+    posix::OpenGuard guard(fd);  // closed if the allocation below throws
     *result = std::make_unique<posix::PosixRandomAccessFile>(path, fd);
+    guard.Release();
     return Status::OK();
   }
 
@@ -121,7 +132,8 @@ class PosixEnv final : public Env, public PreallocatingEnv, public MappingEnv {
 
   Status GetChildren(const std::string& dir, std::vector<std::string>* names) override {
     names->clear();
-    DIR* d = opendir(dir.c_str());
+    // Closed on every return, and when emplace_back throws.
+    const std::unique_ptr<DIR, int (*)(DIR*)> d(opendir(dir.c_str()), &closedir);
     if (d == nullptr) {
       const int err = errno;
       // NotFound only when nothing is there; EACCES, ENOTDIR and the rest keep their cause.
@@ -130,13 +142,12 @@ class PosixEnv final : public Env, public PreallocatingEnv, public MappingEnv {
     }
     while (true) {
       errno = 0;
-      const struct dirent* entry = readdir(d);
+      const struct dirent* entry = readdir(d.get());
       if (entry == nullptr) break;
       const std::string_view name(entry->d_name);
       if (name != "." && name != "..") names->emplace_back(name);
     }
     const int read_errno = errno;
-    closedir(d);
     if (read_errno != 0) return ErrnoError("readdir", dir, read_errno);
     return Status::OK();
   }
@@ -294,8 +305,13 @@ Status NewPreallocatedWritableFile(const std::string& path, uint64_t bytes,
                                    std::unique_ptr<WritableFile>* result) {
   ZIGGY_ASSERT(bytes > 0);
   // Read-write: a shared writable mapping needs it.
-  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  bool created = false;
+  const int fd = posix::OpenCreating(path, O_RDWR | O_TRUNC | O_CLOEXEC, &created);
   if (fd < 0) return ErrnoError("open for writing", path, errno);
+  // Every failure (or throw) before a file object owns fd closes it and removes the file if this
+  // call made it: a failed creation leaves nothing behind.
+  posix::OpenGuard guard(fd);
+  if (created) guard.RemoveOnFailure(&path);
   ZIGGY_KILL_POINT("create", path);
   // Reserve what fits. Where `bytes` does not (a full disk or quota, a file size limit) the
   // reservation is halved down to kPreallocateBytesMin; below that the file is an ordinary
@@ -307,22 +323,26 @@ Status NewPreallocatedWritableFile(const std::string& path, uint64_t bytes,
     if (s.ok()) {
       // The reserved size must be durable before the first record, so that later fdatasyncs of
       // in-place writes have no size change to journal.
-      if (fsync(fd) != 0) {
-        s = ErrnoError("fsync preallocated", path, errno);
-        close(fd);
-        return s;
+      if (fsync(fd) != 0) return ErrnoError("fsync preallocated", path, errno);
+      s = posix::PosixMappedWritableFile::Open(path, fd, reserve_bytes, result);
+      if (s.ok()) {
+        guard.Release();
+        return Status::OK();
       }
-      return posix::PosixMappedWritableFile::Open(path, fd, reserve_bytes, result);
+      // No mapping (out of address space or of mappings, a file system that cannot map files
+      // shared): the file is an ordinary appending one, emptied first, rather than no log.
+      if (posix::RetryOnEintr([fd] { return ftruncate(fd, 0); }) != 0) {
+        return ErrnoError("ftruncate", path, errno);
+      }
+      break;
     }
     // Whatever part was reserved goes: the next attempt, or the plain file, starts empty.
-    const bool emptied = ftruncate(fd, 0) == 0;
-    if (!posix::IsNoSpaceError(err) || !emptied) {
-      close(fd);
-      return s;
-    }
+    const bool emptied = posix::RetryOnEintr([fd] { return ftruncate(fd, 0); }) == 0;
+    if (!posix::IsNoSpaceError(err) || !emptied) return s;
     if (reserve_bytes / 2 < kPreallocateBytesMin) break;
   }
   *result = std::make_unique<posix::PosixWritableFile>(path, fd);
+  guard.Release();
   return Status::OK();
 }
 

@@ -15,7 +15,9 @@ namespace ziggydb {
 inline constexpr uint64_t kInfoLogRotateBytes = uint64_t{16} << 20;
 
 // A zero-filled preallocated file on the local file system, written in place; semantics in
-// env/preallocated_file.h. Env::Default() serves PreallocatingEnv with this.
+// env/preallocated_file.h. Env::Default() serves PreallocatingEnv with this. A file that cannot
+// be mapped (mmap fails) is an ordinary appending one instead. A failure (or a throw) closes the
+// file and removes it if this call created it.
 [[nodiscard]] Status NewPreallocatedWritableFile(const std::string& path, uint64_t bytes,
                                                  std::unique_ptr<WritableFile>* result);
 

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "env/kill_point.h"
+#include "env/posix_open_guard.h"
 #include "util/assert.h"
 #include "util/status_macros.h"
 
@@ -37,7 +38,9 @@ Status ReserveZeroedBytes(int fd, const std::string& path, uint64_t from, uint64
                           int* error_number) {
   int unused = 0;
   int& err = error_number != nullptr ? *error_number : unused;
-  if (fallocate(fd, 0, static_cast<off_t>(from), static_cast<off_t>(bytes)) == 0) {
+  if (RetryOnEintr([&] {
+        return fallocate(fd, 0, static_cast<off_t>(from), static_cast<off_t>(bytes));
+      }) == 0) {
     return Status::OK();
   }
   err = errno;
@@ -217,7 +220,8 @@ Status PosixWritableFile::Preallocate(uint64_t bytes) {
   // KEEP_SIZE: reserve blocks without changing what reads (or the size) show. A hint: where the
   // space is not there (or the call not supported) the file simply grows as it is written, and a
   // full disk is reported by the write that needs the space.
-  if (fallocate(fd_, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(bytes)) != 0 &&
+  if (RetryOnEintr(
+          [&] { return fallocate(fd_, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(bytes)); }) != 0 &&
       errno != EOPNOTSUPP && errno != ENOSYS && !IsNoSpaceError(errno)) {
     return ErrnoError("fallocate", path_, errno);
   }

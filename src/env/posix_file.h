@@ -68,8 +68,9 @@ class PosixRandomAccessFile final : public RandomAccessFile {
   const int fd_;
 };
 
-// Buffered appending writer. Owns fd (opened with O_TRUNC or O_APPEND). Used by one thread at
-// a time.
+// Buffered appending writer. Owns fd (opened with O_TRUNC or O_APPEND) once constructed; if the
+// constructor throws (its buffer's allocation), fd stays the caller's (posix_open_guard.h). Used
+// by one thread at a time.
 //
 // Invariants:
 //   1. buffer_ holds at most kWritableBufferBytes bytes not yet handed to the kernel.

@@ -10,6 +10,7 @@
 
 #include "env/posix_env.h"
 #include "env/posix_file.h"
+#include "env/posix_open_guard.h"
 #include "util/assert.h"
 #include "util/mutex.h"
 
@@ -108,7 +109,9 @@ Status NewPosixLogger(const std::string& path, uint64_t rotate_bytes,
   }
   const int fd = OpenLogFile(path);
   if (fd < 0) return posix::ErrnoError("open info log", path, errno);
+  posix::OpenGuard guard(fd);  // closed if the allocation below throws
   *result = std::make_shared<PosixLogger>(path, fd, rotate_bytes);
+  guard.Release();
   return Status::OK();
 }
 

@@ -12,6 +12,7 @@
 
 #include "env/kill_point.h"
 #include "env/posix_file.h"
+#include "env/posix_open_guard.h"
 #include "util/assert.h"
 #include "util/status_macros.h"
 
@@ -52,12 +53,11 @@ Status PosixMappedWritableFile::Open(std::string path, int fd, uint64_t reserved
                                      std::unique_ptr<WritableFile>* result) {
   ZIGGY_ASSERT(fd >= 0 && reserved_bytes > 0);
   char* map = nullptr;
-  Status s = MapShared(fd, path, reserved_bytes, &map);
-  if (!s.ok()) {
-    close(fd);
-    return s;
-  }
+  ZIGGY_RETURN_IF_ERROR(MapShared(fd, path, reserved_bytes, &map));
+  OpenGuard mapping(-1);  // unmapped if the allocation below throws; fd stays the caller's
+  mapping.SetMapping(map, reserved_bytes);
   result->reset(new PosixMappedWritableFile(std::move(path), fd, reserved_bytes, map));
+  mapping.Release();
   return Status::OK();
 }
 
@@ -88,7 +88,7 @@ Status PosixMappedWritableFile::EnsureReserved(uint64_t end_offset) {
     // No room for a whole step: reserve only what this append needs (whole pages), so that a
     // nearly full disk fails the write that truly does not fit, not one that does.
     grow_bytes = (needed_bytes + kPageBytes - 1) / kPageBytes * kPageBytes;
-    if (ftruncate(fd_, static_cast<off_t>(reserved_bytes_)) != 0) {
+    if (RetryOnEintr([&] { return ftruncate(fd_, static_cast<off_t>(reserved_bytes_)); }) != 0) {
       return ErrnoError("ftruncate", path_, errno);
     }
     s = ReserveZeroedBytes(fd_, path_, reserved_bytes_, grow_bytes);
@@ -166,7 +166,8 @@ Status PosixMappedWritableFile::Close() {
   Status s = sticky_error_;
   if (munmap(map_, reserved_bytes_) != 0 && s.ok()) s = ErrnoError("munmap", path_, errno);
   map_ = nullptr;
-  if (s.ok() && ftruncate(fd_, static_cast<off_t>(file_offset_)) != 0) {
+  if (s.ok() &&
+      RetryOnEintr([&] { return ftruncate(fd_, static_cast<off_t>(file_offset_)); }) != 0) {
     s = ErrnoError("ftruncate", path_, errno);
   }
   if (close(fd_) != 0 && s.ok()) s = ErrnoError("close", path_, errno);

@@ -36,7 +36,7 @@
 
 namespace ziggydb::posix {
 
-// Owns fd (opened read-write). Used by one thread at a time.
+// Owns fd (opened read-write) once Open succeeded. Used by one thread at a time.
 //
 // Invariants:
 //   1. [0, reserved_bytes_) of the file is reserved and zero-filled beyond file_offset_, and
@@ -48,6 +48,8 @@ namespace ziggydb::posix {
 class PosixMappedWritableFile final : public WritableFile {
  public:
   // Maps the first `reserved_bytes` of fd's file, which the caller reserved and zero-filled.
+  // Takes fd only on success; on failure (the mmap's error) or a throw fd stays the caller's,
+  // and no mapping is left.
   static Status Open(std::string path, int fd, uint64_t reserved_bytes,
                      std::unique_ptr<WritableFile>* result);
   ~PosixMappedWritableFile() override;

@@ -9,6 +9,7 @@
 #include <cerrno>
 
 #include "env/posix_file.h"
+#include "env/posix_open_guard.h"
 #include "util/assert.h"
 
 namespace ziggydb::posix {
@@ -40,7 +41,10 @@ Status PosixMappedRandomAccessFile::Open(const std::string& path,
   // with it). Compaction inputs that are not cached fault page by page instead: the price is paid
   // only when the data has already left the page cache. Advisory: failure loses the hint only.
   if (map != nullptr) (void)madvise(map, static_cast<size_t>(size_bytes), MADV_RANDOM);
+  OpenGuard mapping(-1);  // unmapped if the allocation below throws
+  if (map != nullptr) mapping.SetMapping(map, static_cast<size_t>(size_bytes));
   result->reset(new PosixMappedRandomAccessFile(static_cast<const char*>(map), size_bytes));
+  mapping.Release();
   return Status::OK();
 }
 
