@@ -10,10 +10,21 @@
 // back), so Sync keeps its meaning.
 //
 // The reservation is real (fallocate reserved the blocks, or zeros were written where it is not
-// supported), so a store never needs a new block and cannot fail with ENOSPC at a page fault.
-// What remains able to raise SIGBUS on a store is another process truncating the file under
-// the mapping; the DB's LOCK keeps other DB instances out, and no tool of ours shrinks a live
-// log.
+// supported), so the first store into a page needs no new block on a file system that overwrites
+// in place (ext4, xfs). Known limitation: a store can still raise SIGBUS, which kills the process
+// (no handler is installed) instead of returning an IOError, when
+//   - another process truncates the file under the mapping (the DB's LOCK keeps other DB
+//     instances out, and no tool of ours shrinks a live log);
+//   - the page was written back and dropped from the page cache (memory pressure; written pages
+//     are also dropped on purpose by UnmapWrittenPages, but those are never stored to again), and
+//     re-faulting it for a store into that page needs a read that fails (EIO from the device);
+//   - on a copy-on-write file system (btrfs; also with reflinked or snapshotted files) a store that
+//     re-dirties a page written back needs a new block, and none is left (ENOSPC): fallocate
+//     reserves no space for rewrites there.
+// Only the page holding the write position is stored to again after writeback, and an append
+// that starts in a page the last Sync wrote back goes through pwrite() (below), so the window is
+// the tail page between writebacks the kernel started on its own. The process then dies as on a
+// crash: recovery replays the log up to its last intact record.
 //
 // Logs synced every few records take two detours (docs/design/durability.md, "Sync-heavy logs"):
 //   - An append that starts in the page written back by the last Sync goes through pwrite():
