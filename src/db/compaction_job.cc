@@ -104,7 +104,10 @@ Status CompactionJob::Merge() {
       key = zeroed_key;
     }
     if (output == nullptr) {
-      pending_.push_back(context_.new_output());
+      PendingOutput pending;
+      s = context_.new_output(&pending);
+      if (!s.ok()) break;
+      pending_.push_back(std::move(pending));
       s = TableOutput::Create(context_.output, pending_.back().number(), &output);
       if (!s.ok()) break;
     }

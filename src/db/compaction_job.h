@@ -39,7 +39,7 @@ struct CompactionJobContext {
   TableCache* table_cache = nullptr;  // reads the input tables
   TableOutputContext output;          // writes the output tables
   // Draws the number of the next output table, registered as pending.
-  std::function<PendingOutput()> new_output;
+  std::function<Status(PendingOutput* output)> new_output;
   // When it becomes true the job gives up (Status::Busy) at its next check, every
   // kShutdownCheckEntries entries.
   const std::atomic<bool>* shutdown_requested = nullptr;

@@ -53,7 +53,10 @@ class CompactionJobTest : public ::testing::Test {
     context_.output.table_options = &table_options_;
     context_.output.table_cache = table_cache_.get();
     context_.output.verify = true;
-    context_.new_output = [this] { return pending_.Register(FileNumber{next_number_++}); };
+    context_.new_output = [this](PendingOutput* output) {
+      *output = pending_.Register(FileNumber{next_number_++});
+      return Status::OK();
+    };
     context_.shutdown_requested = &shutdown_;
     options_.target_file_size = uint64_t{1} << 20;
   }

@@ -239,7 +239,8 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // How this DB writes tables (table_output.h).
   TableOutputContext MakeTableOutputContext() const;
   // Draws a table number, registered in pending_outputs_.
-  PendingOutput NewPendingOutput() REQUIRES(mu_);
+  // Draws a table number and registers it; fails only when file numbers run out.
+  [[nodiscard]] Status NewPendingOutput(PendingOutput* output) REQUIRES(mu_);
   // Deletes files no live Version needs and no work in progress writes (mu_ released while
   // deleting; one pass at a time). Skipped after a background error; never throws (an allocation
   // failure ends the pass early).

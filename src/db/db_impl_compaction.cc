@@ -221,9 +221,9 @@ CompactionJobContext DBImpl::MakeCompactionJobContext() {
   context.icmp = &icmp_;
   context.table_cache = reads_.table_cache();
   context.output = MakeTableOutputContext();
-  context.new_output = [this] {
+  context.new_output = [this](PendingOutput* output) {
     MutexLock lock(&mu_);
-    return NewPendingOutput();
+    return NewPendingOutput(output);
   };
   context.shutdown_requested = &shutdown_requested_;
   return context;

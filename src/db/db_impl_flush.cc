@@ -77,7 +77,8 @@ Status DBImpl::FlushOldestImmutable(std::shared_ptr<MemTable>* flushed) {
   const Immutable imm = imm_.front();
   *flushed = imm.mem;
   // Registered until the edit naming the table is installed (or the table is removed).
-  const PendingOutput pending = NewPendingOutput();
+  PendingOutput pending;
+  ZIGGY_RETURN_IF_ERROR(NewPendingOutput(&pending));
   FlushJobInfo info;
   info.db_name = dbname_;
   info.file_number = raw(pending.number());
@@ -164,9 +165,12 @@ TableOutputContext DBImpl::MakeTableOutputContext() const {
   return context;
 }
 
-PendingOutput DBImpl::NewPendingOutput() {
+Status DBImpl::NewPendingOutput(PendingOutput* output) {
   // Drawn and registered under mu_: DeleteObsoleteFiles' snapshot sees it (table_output.h).
-  return pending_outputs_.Register(versions_->NewFileNumber());
+  FileNumber number{};
+  ZIGGY_RETURN_IF_ERROR(versions_->NewFileNumber(&number));
+  *output = pending_outputs_.Register(number);
+  return Status::OK();
 }
 
 void DBImpl::DeleteObsoleteFiles() {

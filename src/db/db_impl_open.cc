@@ -100,7 +100,8 @@ Status DBImpl::RecoverAndStart(bool exists, OpenRollback* rollback) {
 
   // Everything recovered is now in tables named by `edit`; the new WAL makes all older logs
   // obsolete once the edit is durable.
-  const FileNumber new_log_number = versions_->NewFileNumber();
+  FileNumber new_log_number{};
+  ZIGGY_RETURN_IF_ERROR(versions_->NewFileNumber(&new_log_number));
   std::unique_ptr<wal::Writer> new_log;
   // No predecessor in its head: every older log is obsolete once the edit is durable.
   ZIGGY_RETURN_IF_ERROR(wal_set_.CreateLog(new_log_number, wal::LogHead{}, &new_log));

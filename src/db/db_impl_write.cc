@@ -222,7 +222,8 @@ Status DBImpl::SwitchMemtable() {
   // Earlier groups may still be inserting into mem_: the switch records LastSequence as the
   // last write mem_ holds, and the flush reads it.
   commit_pipeline_.AwaitPublished(&mu_);
-  const FileNumber new_number = versions_->NewFileNumber();
+  FileNumber new_number{};
+  ZIGGY_RETURN_IF_ERROR(versions_->NewFileNumber(&new_number));
   // The old log is left unsynced: once its memtable is flushed it is deleted, usually before the
   // kernel has written it, so its bytes never reach the disk. The new log's head records where
   // the old one ends, so that recovery sees if it lost its tail in a power loss.

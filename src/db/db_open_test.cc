@@ -239,6 +239,24 @@ TEST_F(DBOpenTest, AFileNumberPastTheLimitIsNotADbFile) {
   EXPECT_EQ(Get("b"), "2");
 }
 
+// A log numbered kMaxFileNumber (a name Open takes for a DB file) leaves no number for the new
+// log and MANIFEST: Open fails cleanly, writing no MANIFEST past the limit (it used to, and then
+// CURRENT named a MANIFEST no Open reads). Without that file the DB opens as before.
+TEST_F(DBOpenTest, AFileAtTheNumberLimitFailsOpenCleanly) {
+  Open();
+  ASSERT_TRUE(Put("a", "1").ok());
+  Close();
+  const std::string huge = std::string(kDbName) + "/4611686018427387903.log";  // kMaxFileNumber
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(env_.NewWritableFile(huge, &file).ok());
+  ASSERT_TRUE(file->Close().ok());
+  Status s = TryOpen();
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  ASSERT_TRUE(env_.RemoveFile(huge).ok());
+  Open();
+  EXPECT_EQ(Get("a"), "1");
+}
+
 // Fails the directory sync that follows the switch of CURRENT to a new MANIFEST, once armed.
 class FailSyncAfterCurrentSwitch final : public FaultInjectionEnv {
  public:

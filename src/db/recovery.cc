@@ -399,7 +399,7 @@ Status WalReplay::ApplyBatch(const WriteBatch& batch) {
 Status WalReplay::FlushMemTable() {
   ZIGGY_ASSERT(mem_ != nullptr);
   FileMetaData meta;
-  meta.number = in_.new_file_number();
+  ZIGGY_RETURN_IF_ERROR(in_.new_file_number(&meta.number));
   ++result_->memtables_written;
   ZIGGY_RETURN_IF_ERROR(in_.write_table(*mem_, &meta));
   if (meta.file_bytes > 0) {
@@ -463,7 +463,9 @@ Status RecoverDb(RecoveryInputs inputs, VersionSet* versions, WalReplayResult* r
   ZIGGY_RETURN_IF_ERROR(CheckLiveTables(inputs.wal.env, inputs.wal.dbname, *versions->current()));
   inputs.wal.log_number = versions->LogNumber();
   inputs.wal.last_sequence = versions->LastSequence();
-  inputs.wal.new_file_number = [versions] { return versions->NewFileNumber(); };
+  inputs.wal.new_file_number = [versions](FileNumber* number) {
+    return versions->NewFileNumber(number);
+  };
   inputs.wal.mark_file_number_used = [versions](FileNumber n) { versions->MarkFileNumberUsed(n); };
   ZIGGY_RETURN_IF_ERROR(ReplayWal(inputs.wal, result));
   versions->SetLastSequence(result->max_sequence);

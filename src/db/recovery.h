@@ -49,7 +49,8 @@ struct WalReplayInputs {
   std::function<Status(const MemTable& mem, FileMetaData* meta)> write_table;
   // The file-number source: draws a new number; marks a number found in the directory as used so
   // that it is never drawn.
-  std::function<FileNumber()> new_file_number;
+  // Fails when no number is left.
+  std::function<Status(FileNumber* number)> new_file_number;
   std::function<void(FileNumber)> mark_file_number_used;
   Logger* info_log = nullptr;  // may be null
 };

@@ -38,7 +38,10 @@ class RecoveryTest : public ::testing::Test {
       meta->file_bytes = 100;
       return Status::OK();
     };
-    inputs_.new_file_number = [this] { return FileNumber{next_file_++}; };
+    inputs_.new_file_number = [this](FileNumber* number) {
+      *number = FileNumber{next_file_++};
+      return Status::OK();
+    };
     inputs_.mark_file_number_used = [this](FileNumber n) {
       next_file_ = std::max(next_file_, raw(n) + 1);
     };

@@ -592,7 +592,10 @@ class Repairer {
     in.write_table = [this](const MemTable& mem, FileMetaData* meta) {
       return WriteMemTable(mem, meta);
     };
-    in.new_file_number = [this] { return NewFileNumber(); };
+    in.new_file_number = [this](FileNumber* number) {
+      *number = NewFileNumber();
+      return Status::OK();
+    };
     in.mark_file_number_used = [this](FileNumber number) {
       next_number_ = std::max(next_number_, raw(number) + 1);
     };

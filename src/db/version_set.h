@@ -146,7 +146,20 @@ class VersionSet {
 
   std::shared_ptr<const Version> current() const { return current_; }
 
-  FileNumber NewFileNumber() { return FileNumber{next_file_number_++}; }
+  // Draws the next file number. Corruption when none is left (a name above kMaxFileNumber
+  // would not parse, and a MANIFEST recording such a counter would not open): Recover leaves at
+  // least kFileNumbersKeptFree, so only a DB that has since drawn that many gets here.
+  [[nodiscard]] Status NewFileNumber(FileNumber* number) {
+    if (next_file_number_ > kMaxFileNumber) {
+      return Status::Corruption("no file numbers left", dbname_);
+    }
+    *number = FileNumber{next_file_number_++};
+    return Status::OK();
+  }
+  // Recover refuses (Corruption) a MANIFEST whose counters, or live files, leave fewer numbers
+  // than this below kMaxFileNumber. Far below RepairDB's margin (it keeps 2^32 back), so a
+  // repaired DB opens.
+  static constexpr uint64_t kFileNumbersKeptFree = uint64_t{1} << 20;
   // Ensures later NewFileNumber calls return numbers above `number`.
   void MarkFileNumberUsed(FileNumber number);
   FileNumber next_file_number() const { return FileNumber{next_file_number_}; }

@@ -1,4 +1,5 @@
 // VersionSet's MANIFEST I/O: creating, replaying and appending to it (docs/format/manifest.md).
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <map>
@@ -135,15 +136,25 @@ Status VersionSet::Recover() {
     compact_pointers_[level] = key;
     persisted_compact_pointers_[level] = key;
   }
-  next_file_number_ = raw(*totals.next_file_number());
+  // The next number is past the counter and every number in use. Each is at most kMaxFileNumber
+  // (the decoder and ParseFileName check), but one at the limit would leave the DB no number for
+  // its next log or MANIFEST, and a counter past the limit would be written that no Open reads.
+  uint64_t next = raw(*totals.next_file_number());
+  std::set<FileNumber> live;
+  version->AddLiveFiles(&live);
+  for (const FileNumber used :
+       {manifest_number, *totals.log_number(), live.empty() ? FileNumber{0} : *live.rbegin()}) {
+    next = std::max(next, raw(used) + 1);
+  }
+  if (next > kMaxFileNumber - kFileNumbersKeptFree) {
+    return Status::Corruption("MANIFEST leaves no room for new file numbers (next file number " +
+                                  std::to_string(next) + ")",
+                              path);
+  }
+  next_file_number_ = next;
   last_sequence_ = *totals.last_sequence();
   log_number_ = *totals.log_number();
   manifest_file_number_ = manifest_number;
-  MarkFileNumberUsed(manifest_number);
-  MarkFileNumberUsed(log_number_);
-  std::set<FileNumber> live;
-  version->AddLiveFiles(&live);
-  if (!live.empty()) MarkFileNumberUsed(*live.rbegin());
   Install(std::move(version));
   Log("recovered " + path + (manifest_tail_dropped_ ? " (dropped a torn last record)" : "") +
       ": log number " + std::to_string(raw(log_number_)) + ", next file " +
@@ -244,7 +255,7 @@ Status VersionSet::LogAndApply(VersionEdit* edit, Mutex* mu) {
   FileNumber manifest_number = manifest_file_number_;
   std::string snapshot;
   if (new_manifest) {
-    manifest_number = NewFileNumber();
+    ZIGGY_RETURN_IF_ERROR(NewFileNumber(&manifest_number));
     WriteSnapshot(&snapshot);  // the state before this edit, with the counters just drawn
   }
   edit->SetNextFileNumber(FileNumber{next_file_number_});

@@ -206,6 +206,12 @@ TEST(VersionEdit, FileNumbersAboveTheLimitAreCorruption) {
   }
 }
 
+FileNumber Draw(VersionSet* set) {
+  FileNumber number{};
+  EXPECT_TRUE(set->NewFileNumber(&number).ok());
+  return number;
+}
+
 class VersionSetTest : public ::testing::Test {
  protected:
   VersionSetTest() : icmp_(BytewiseComparator()) {
@@ -334,15 +340,15 @@ TEST_F(VersionSetTest, EditsSurviveRecoveryAndPowerLoss) {
   {
     auto set = NewSet();
     ASSERT_TRUE(set->Recover().ok());
-    const FileNumber t1 = set->NewFileNumber();
-    const FileNumber log = set->NewFileNumber();
+    const FileNumber t1 = Draw(set.get());
+    const FileNumber log = Draw(set.get());
     VersionEdit edit;
     edit.AddFile(0, File(raw(t1), "a", "c", 5));
     edit.SetLogNumber(log);
     set->SetLastSequence(SequenceNumber{5});
     ASSERT_TRUE(Apply(set.get(), &edit).ok());
     VersionEdit edit2;
-    edit2.AddFile(1, File(raw(set->NewFileNumber()), "d", "f", 6));
+    edit2.AddFile(1, File(raw(Draw(set.get())), "d", "f", 6));
     edit2.RemoveFile(0, t1);
     ASSERT_TRUE(Apply(set.get(), &edit2).ok());
   }
@@ -367,7 +373,7 @@ TEST_F(VersionSetTest, ManifestRollsOverToASnapshotPastItsSize) {
     uint64_t last_added = 0;
     for (int i = 0; i < 60; ++i) {
       VersionEdit edit;
-      last_added = raw(set->NewFileNumber());
+      last_added = raw(Draw(set.get()));
       edit.AddFile(0, File(last_added, "a" + std::to_string(i), "b" + std::to_string(i), i + 1));
       set->SetLastSequence(SequenceNumber{static_cast<uint64_t>(i + 1)});
       ASSERT_TRUE(Apply(set.get(), &edit).ok());
@@ -456,6 +462,71 @@ TEST_F(VersionSetTest, CompactPointerInAVersion1ManifestIsCorruption) {
   EXPECT_NE(s.ToString().find("version 1"), std::string::npos) << s.ToString();
 }
 
+// Writes MANIFEST-000001 holding `edit` (completed with the fields a first edit needs) and points
+// CURRENT at it.
+void WriteManifest(Env* env, const InternalKeyComparator& icmp, VersionEdit edit) {
+  edit.SetFormatVersion(kManifestFormatVersion);
+  edit.SetComparatorName(icmp.user_comparator()->Name());
+  if (!edit.log_number()) edit.SetLogNumber(FileNumber{0});
+  edit.SetLastSequence(SequenceNumber{100});
+  std::string record;
+  edit.EncodeTo(&record);
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(env->NewWritableFile(ManifestFileName("/vs", FileNumber{1}), &file).ok());
+  wal::Writer writer(std::move(file), 1, 0);
+  ASSERT_TRUE(writer.AddRecord(record).ok());
+  ASSERT_TRUE(writer.Close().ok());
+  ASSERT_TRUE(SetCurrentFile(env, "/vs", FileNumber{1}).ok());
+}
+
+// A next file number, log number or live table at (or just below) kMaxFileNumber leaves no number
+// for the next log and MANIFEST (and a counter past it would be written into a MANIFEST no Open
+// reads): Corruption at recovery, not an unopenable DB later.
+TEST_F(VersionSetTest, CountersThatLeaveNoFileNumbersAreCorruption) {
+  const uint64_t too_high = kMaxFileNumber - VersionSet::kFileNumbersKeptFree + 1;
+  for (const int field : {0, 1, 2, 3}) {
+    SCOPED_TRACE(field);
+    VersionEdit edit;
+    edit.SetNextFileNumber(FileNumber{field == 0 ? kMaxFileNumber : 10});
+    if (field == 1) edit.SetNextFileNumber(FileNumber{too_high});
+    if (field == 2) edit.SetLogNumber(FileNumber{kMaxFileNumber});
+    if (field == 3) edit.AddFile(1, File(kMaxFileNumber, "a", "b", 5));
+    WriteManifest(&env_, icmp_, edit);
+    Status s = NewSet()->Recover();
+    EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  }
+  VersionEdit fits;
+  fits.SetNextFileNumber(FileNumber{too_high - 1});
+  WriteManifest(&env_, icmp_, fits);
+  ASSERT_TRUE(NewSet()->Recover().ok());
+}
+
+// Once numbers run out, drawing one fails (and LogAndApply, which needs one for a new MANIFEST,
+// fails before writing anything) instead of naming a file past kMaxFileNumber.
+TEST_F(VersionSetTest, NewFileNumberFailsWhenNumbersRunOut) {
+  VersionEdit edit;
+  edit.SetNextFileNumber(FileNumber{10});
+  WriteManifest(&env_, icmp_, edit);
+  auto set = NewSet();
+  ASSERT_TRUE(set->Recover().ok());
+  set->MarkFileNumberUsed(FileNumber{kMaxFileNumber - 1});
+  FileNumber number{};
+  ASSERT_TRUE(set->NewFileNumber(&number).ok());
+  EXPECT_EQ(raw(number), kMaxFileNumber);
+  Status s = set->NewFileNumber(&number);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_EQ(raw(number), kMaxFileNumber);
+  std::vector<std::string> before;
+  ASSERT_TRUE(env_.GetChildren(kDb, &before).ok());
+  VersionEdit next;
+  s = Apply(set.get(), &next);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  std::vector<std::string> after;
+  ASSERT_TRUE(env_.GetChildren(kDb, &after).ok());
+  EXPECT_EQ(after, before);
+  ASSERT_TRUE(NewSet()->Recover().ok());
+}
+
 TEST_F(VersionSetTest, TornManifestTailIsToleratedMidDamageIsNot) {
   ASSERT_TRUE(VersionSet::CreateNew(&env_, kDb, icmp_).ok());
   {
@@ -463,7 +534,7 @@ TEST_F(VersionSetTest, TornManifestTailIsToleratedMidDamageIsNot) {
     ASSERT_TRUE(set->Recover().ok());
     for (int i = 0; i < 3; ++i) {
       VersionEdit edit;
-      edit.AddFile(0, File(raw(set->NewFileNumber()), "a", "b", 10 + i));
+      edit.AddFile(0, File(raw(Draw(set.get())), "a", "b", 10 + i));
       ASSERT_TRUE(Apply(set.get(), &edit).ok());
     }
   }
@@ -494,7 +565,7 @@ TEST_F(VersionSetTest, MidManifestDamageIsCorruption) {
     const std::string long_key(2000, 'k');
     for (int i = 0; i < 40; ++i) {
       VersionEdit edit;
-      edit.AddFile(0, File(raw(set->NewFileNumber()), long_key + "a", long_key + "b", 10 + i));
+      edit.AddFile(0, File(raw(Draw(set.get())), long_key + "a", long_key + "b", 10 + i));
       ASSERT_TRUE(Apply(set.get(), &edit).ok());
     }
   }
