@@ -37,8 +37,12 @@ std::string NewDbIdentity() {
 
 Status ReadDbIdentity(Env* env, const std::string& dir, std::string* identity) {
   identity->clear();
-  // Asked first: the POSIX Env reports a missing file as an IOError ("No such file").
-  if (!env->FileExists(IdentityFileName(dir))) return Status::OK();
+  // Asked first: the POSIX Env reports a missing file as an IOError ("No such file"). Only a
+  // missing file is "no identity"; one that cannot be looked at is an error (the caller must not
+  // replace an IDENTITY it could not read).
+  bool exists = false;
+  ZIGGY_RETURN_IF_ERROR(CheckFileExists(env, dir, "IDENTITY", &exists));
+  if (!exists) return Status::OK();
   std::unique_ptr<SequentialFile> file;
   ZIGGY_RETURN_IF_ERROR(env->NewSequentialFile(IdentityFileName(dir), &file));
   char buffer[kIdentityDigits + 2];
@@ -52,14 +56,23 @@ Status ReadDbIdentity(Env* env, const std::string& dir, std::string* identity) {
 }
 
 Status WriteDbIdentity(Env* env, const std::string& dir, const std::string& identity) {
+  // Never rewritten in place: a crash (or a failure) part way through leaves the old IDENTITY or
+  // none, never a torn one. Number 0 is never drawn, so the temporary name is IDENTITY's alone;
+  // a leftover is deleted as an obsolete temporary file by the next Open.
+  const std::string temp = TempFileName(dir, FileNumber{0});
   std::unique_ptr<WritableFile> file;
-  ZIGGY_RETURN_IF_ERROR(env->NewWritableFile(IdentityFileName(dir), &file));
+  ZIGGY_RETURN_IF_ERROR(env->NewWritableFile(temp, &file));
   Status s = file->Append(identity + "\n");
   if (s.ok()) s = file->Sync();
   Status closed = file->Close();
   if (s.ok()) s = closed;
-  if (!s.ok()) env->RemoveFile(IdentityFileName(dir)).PermitUncheckedError();
-  return s;
+  file.reset();
+  if (s.ok()) s = env->RenameFile(temp, IdentityFileName(dir));
+  if (!s.ok()) {
+    env->RemoveFile(temp).PermitUncheckedError();
+    return s;
+  }
+  return env->SyncDir(dir);
 }
 
 }  // namespace ziggydb

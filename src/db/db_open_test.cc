@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "db/db_identity.h"
 #include "db/db_test_util.h"
 #include "env/counting_env.h"
 #include "testutil/testutil.h"
@@ -255,6 +256,83 @@ TEST_F(DBOpenTest, AFileAtTheNumberLimitFailsOpenCleanly) {
   ASSERT_TRUE(env_.RemoveFile(huge).ok());
   Open();
   EXPECT_EQ(Get("a"), "1");
+}
+
+// An IDENTITY the directory lists but access(2) and open fail on (EACCES, EIO).
+class InaccessibleIdentityEnv final : public FaultInjectionEnv {
+ public:
+  bool FileExists(const std::string& path) override {
+    return !(hidden && path.ends_with("/IDENTITY")) && FaultInjectionEnv::FileExists(path);
+  }
+  Status NewSequentialFile(const std::string& path,
+                           std::unique_ptr<SequentialFile>* result) override {
+    if (hidden && path.ends_with("/IDENTITY")) {
+      return Status::IOError("open " + path, "Permission denied");
+    }
+    return FaultInjectionEnv::NewSequentialFile(path, result);
+  }
+  bool hidden = false;
+};
+
+std::string ReadAll(Env* env, const std::string& path) {
+  std::unique_ptr<SequentialFile> file;
+  EXPECT_TRUE(env->NewSequentialFile(path, &file).ok());
+  char scratch[256];
+  std::string_view data;
+  EXPECT_TRUE(file->Read(sizeof(scratch), &data, scratch).ok());
+  return std::string(data);
+}
+
+// An IDENTITY that cannot be read is not a missing one: Open leaves it alone (it used to write a
+// new identity over it, in place).
+TEST(DBIdentity, AnUnreadableIdentityIsNotReplaced) {
+  InaccessibleIdentityEnv env;
+  Options options;
+  options.env = &env;
+  options.create_if_missing = true;
+  {
+    std::unique_ptr<DB> db;
+    ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+  }
+  const std::string before = ReadAll(&env, "/db/IDENTITY");
+  ASSERT_EQ(before.size(), 33u);
+  env.hidden = true;
+  std::string identity;
+  EXPECT_TRUE(ReadDbIdentity(&env, "/db", &identity).IsIOError());
+  {
+    std::unique_ptr<DB> db;
+    ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+  }
+  env.hidden = false;
+  EXPECT_EQ(ReadAll(&env, "/db/IDENTITY"), before);
+}
+
+// IDENTITY is replaced through a temporary file: a write that fails leaves the old one whole
+// (it used to truncate IDENTITY first, then remove it), and no temporary file.
+TEST(DBIdentity, AFailedWriteKeepsThePreviousIdentity) {
+  FaultInjectionEnv env;
+  ASSERT_TRUE(env.CreateDir("/db").ok());
+  ASSERT_TRUE(env.SyncDir("/").ok());
+  const std::string old_identity = NewDbIdentity();
+  ASSERT_TRUE(WriteDbIdentity(&env, "/db", old_identity).ok());
+  for (const FaultOp op : {FaultOp::kAppend, FaultOp::kSync, FaultOp::kRename}) {
+    env.InjectError(op, "");
+    EXPECT_FALSE(WriteDbIdentity(&env, "/db", NewDbIdentity()).ok());
+    env.ClearErrors();
+    std::string identity;
+    ASSERT_TRUE(ReadDbIdentity(&env, "/db", &identity).ok());
+    EXPECT_EQ(identity, old_identity);
+    std::vector<std::string> names;
+    ASSERT_TRUE(env.GetChildren("/db", &names).ok());
+    EXPECT_EQ(names, std::vector<std::string>{"IDENTITY"});
+  }
+  // A written one survives a power loss (its rename was synced).
+  const std::string new_identity = NewDbIdentity();
+  ASSERT_TRUE(WriteDbIdentity(&env, "/db", new_identity).ok());
+  env.DropUnsyncedData();
+  std::string identity;
+  ASSERT_TRUE(ReadDbIdentity(&env, "/db", &identity).ok());
+  EXPECT_EQ(identity, new_identity);
 }
 
 // Fails the directory sync that follows the switch of CURRENT to a new MANIFEST, once armed.

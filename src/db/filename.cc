@@ -1,5 +1,6 @@
 #include "db/filename.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <memory>
@@ -137,6 +138,25 @@ Status SetCurrentFile(Env* env, const std::string& dbname, FileNumber manifest_n
     env->RemoveFile(temp).PermitUncheckedError();
   }
   return s;
+}
+
+Status CheckFileExists(Env* env, const std::string& dir, const std::string& name, bool* exists) {
+  *exists = false;
+  const std::string path = dir + "/" + name;
+  if (env->FileExists(path)) {
+    *exists = true;
+    return Status::OK();
+  }
+  std::vector<std::string> names;
+  Status listed = env->GetChildren(dir, &names);
+  if (listed.IsNotFound()) return Status::OK();
+  if (!listed.ok()) return listed;
+  if (std::find(names.begin(), names.end(), name) != names.end()) {
+    return Status::IOError(path,
+                           "listed in its directory but not accessible (permission or I/O "
+                           "error)");
+  }
+  return Status::OK();
 }
 
 Status ReadCurrentFile(Env* env, const std::string& dbname, std::string* manifest) {

@@ -65,6 +65,14 @@ DirectoryContents ClassifyDirectory(const std::vector<std::string>& names);
 [[nodiscard]] Status SetCurrentFile(Env* env, const std::string& dbname,
                                     FileNumber manifest_number);
 
+// Whether <dir>/<name> exists (*exists), where "missing" must not be confused with "cannot be
+// looked at": Env::FileExists (access(2) on POSIX) says false for EACCES and EIO too. When it
+// says false the directory listing decides: not listed means missing (OK, *exists false; also
+// when the directory is missing); listed means the file is there but inaccessible (IOError); a
+// listing that fails returns its error.
+[[nodiscard]] Status CheckFileExists(Env* env, const std::string& dir, const std::string& name,
+                                     bool* exists);
+
 // Reads CURRENT and returns the MANIFEST name it holds (without the directory). Corruption if
 // CURRENT is empty, lacks its newline, or names no MANIFEST; IOError if it cannot be read.
 [[nodiscard]] Status ReadCurrentFile(Env* env, const std::string& dbname, std::string* manifest);

@@ -105,8 +105,10 @@ Status VersionSet::CreateNew(Env* env, const std::string& dbname,
 }
 
 Status VersionSet::Recover() {
-  const std::string current_path = CurrentFileName(dbname_);
-  if (!env_->FileExists(current_path)) return Status::Corruption("CURRENT is missing", dbname_);
+  // Missing is damage; unreadable (permission, I/O) is an IOError, not a reason for RepairDB.
+  bool exists = false;
+  ZIGGY_RETURN_IF_ERROR(CheckFileExists(env_, dbname_, "CURRENT", &exists));
+  if (!exists) return Status::Corruption("CURRENT is missing", dbname_);
   std::string manifest_name;
   ZIGGY_RETURN_IF_ERROR(ReadCurrentFile(env_, dbname_, &manifest_name));
   FileNumber manifest_number{};
@@ -114,7 +116,8 @@ Status VersionSet::Recover() {
   const bool parsed = ParseFileName(manifest_name, &manifest_number, &type);
   ZIGGY_ASSERT(parsed && type == FileType::kManifestFile);  // ReadCurrentFile checked it
   const std::string path = dbname_ + "/" + manifest_name;
-  if (!env_->FileExists(path)) {
+  ZIGGY_RETURN_IF_ERROR(CheckFileExists(env_, dbname_, manifest_name, &exists));
+  if (!exists) {
     return Status::Corruption("CURRENT names a MANIFEST that does not exist", path);
   }
 
