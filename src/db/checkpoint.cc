@@ -223,6 +223,7 @@ Status WriteCheckpointFiles(const LiveFiles& files, const std::string& dir, Crea
   created->Add(ManifestFileName(dir, files.manifest_number));
   ZIGGY_RETURN_IF_ERROR(WriteManifestFile(env, dir, files.manifest_number, files.manifest_record));
   // A DB of its own from here on: its new tables are numbered as its source's are.
+  created->Add(IdentityTempFileName(dir));  // left if an allocation throws mid-write
   created->Add(IdentityFileName(dir));
   ZIGGY_RETURN_IF_ERROR(WriteDbIdentity(env, dir, NewDbIdentity()));
   // The links and copies are named durably before CURRENT can refer to them.

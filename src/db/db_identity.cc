@@ -55,11 +55,15 @@ Status ReadDbIdentity(Env* env, const std::string& dir, std::string* identity) {
   return Status::OK();
 }
 
+std::string IdentityTempFileName(const std::string& dir) {
+  return TempFileName(dir, FileNumber{0});
+}
+
 Status WriteDbIdentity(Env* env, const std::string& dir, const std::string& identity) {
   // Never rewritten in place: a crash (or a failure) part way through leaves the old IDENTITY or
   // none, never a torn one. Number 0 is never drawn, so the temporary name is IDENTITY's alone;
   // a leftover is deleted as an obsolete temporary file by the next Open.
-  const std::string temp = TempFileName(dir, FileNumber{0});
+  const std::string temp = IdentityTempFileName(dir);
   std::unique_ptr<WritableFile> file;
   ZIGGY_RETURN_IF_ERROR(env->NewWritableFile(temp, &file));
   Status s = file->Append(identity + "\n");

@@ -21,6 +21,8 @@ std::string NewDbIdentity();
 // The identity stored in `dir`, or "" when there is no IDENTITY or it does not hold one (a torn
 // write: the next writable Open replaces it). Errors other than a missing file are returned.
 [[nodiscard]] Status ReadDbIdentity(Env* env, const std::string& dir, std::string* identity);
+// The temporary file WriteDbIdentity writes first (<dir>/000000.dbtmp: number 0 is never drawn).
+std::string IdentityTempFileName(const std::string& dir);
 // Writes <dir>/IDENTITY holding `identity` (replacing any) through a temporary file: written,
 // synced, renamed over IDENTITY, then `dir` synced. On a failure before the rename the temporary
 // file is removed and any previous IDENTITY is untouched.
