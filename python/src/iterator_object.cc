@@ -159,9 +159,10 @@ IteratorObject::IteratorObject(py::object db, py::handle source, const Range& ra
       db_prefix_(range.db_prefix),
       reverse_(reverse),
       include_key_(include_key),
-      include_value_(include_value) {
+      include_value_(include_value),
+      follows_writes_(reads_transaction()) {
   if (reverse_) {
-    at_high_end_ = true;
+    SeekToStop();
   } else {
     SeekToStart();
   }
@@ -268,22 +269,79 @@ py::object IteratorObject::StepDown() {
   return py::object();
 }
 
+py::object IteratorObject::FreshStepUp() {
+  if (cursor_ == Cursor::kHighEnd) return py::object();
+  Iterator* it = engine();
+  const bool from_cursor_key = engine_on_cursor_key_;
+  engine_on_cursor_key_ = false;  // until the move lands
+  bool valid;
+  {
+    py::gil_scoped_release nogil;
+    if (cursor_ == Cursor::kLowEnd) {
+      it->SeekToFirst();
+    } else if (cursor_ == Cursor::kAfterKey && from_cursor_key) {
+      it->Next();
+    } else {
+      it->Seek(cursor_key_);
+      // Rare (after an error): the cursor is after the key, not before it.
+      if (cursor_ == Cursor::kAfterKey && it->Valid() && it->key() == cursor_key_) it->Next();
+    }
+    valid = it->Valid();
+  }
+  return Land(valid, Cursor::kAfterKey, Cursor::kHighEnd);
+}
+
+py::object IteratorObject::FreshStepDown() {
+  if (cursor_ == Cursor::kLowEnd) return py::object();
+  Iterator* it = engine();
+  const bool from_cursor_key = engine_on_cursor_key_;
+  engine_on_cursor_key_ = false;  // until the move lands
+  bool valid;
+  {
+    py::gil_scoped_release nogil;
+    if (cursor_ == Cursor::kHighEnd) {
+      it->SeekToLast();
+    } else if (cursor_ == Cursor::kBeforeKey && from_cursor_key) {
+      it->Prev();
+    } else {
+      it->SeekForPrev(cursor_key_);
+      // After a seek(): the cursor is before the target, so an entry at it is not below it.
+      if (cursor_ == Cursor::kBeforeKey && it->Valid() && it->key() == cursor_key_) it->Prev();
+    }
+    valid = it->Valid();
+  }
+  return Land(valid, Cursor::kBeforeKey, Cursor::kLowEnd);
+}
+
+py::object IteratorObject::Land(bool valid, Cursor beyond, Cursor end) {
+  if (!valid) {
+    CheckStatus();  // raises with the cursor where it was: the next step seeks to it again
+    cursor_ = end;
+    return py::object();
+  }
+  py::object entry = Entry();
+  cursor_key_.assign(engine()->key());
+  cursor_ = beyond;
+  engine_on_cursor_key_ = true;
+  return entry;
+}
+
 py::object IteratorObject::Next() {
   Use use(this);
-  py::object entry = reverse_ ? StepDown() : StepUp();
+  py::object entry = reverse_ ? Down() : Up();
   if (!entry) throw py::stop_iteration();
   return entry;
 }
 
 PyObject* IteratorObject::NextOrNull() {
   Use use(this);
-  py::object entry = reverse_ ? StepDown() : StepUp();
+  py::object entry = reverse_ ? Down() : Up();
   return entry.release().ptr();
 }
 
 py::object IteratorObject::Prev() {
   Use use(this);
-  py::object entry = reverse_ ? StepUp() : StepDown();
+  py::object entry = reverse_ ? Up() : Down();
   if (!entry) throw py::stop_iteration();
   return entry;
 }
@@ -296,6 +354,13 @@ void IteratorObject::Seek(py::handle target) {
   read_ahead_entries_ = 1;
   if (upper_bound() && full >= *upper_bound()) {
     at_high_end_ = true;
+    cursor_ = Cursor::kHighEnd;
+    return;
+  }
+  if (follows_writes_) {
+    engine_on_cursor_key_ = false;
+    cursor_key_ = std::move(full);
+    cursor_ = Cursor::kBeforeKey;
     return;
   }
   Iterator* it = engine();
@@ -313,6 +378,11 @@ void IteratorObject::SeekToStart() {
   Use use(this);
   ahead_pos_ = ahead_count_ = 0;
   read_ahead_entries_ = 1;
+  if (follows_writes_) {
+    engine_on_cursor_key_ = false;
+    cursor_ = Cursor::kLowEnd;
+    return;
+  }
   Iterator* it = engine();
   bool valid;
   {
@@ -329,6 +399,8 @@ void IteratorObject::SeekToStop() {
   ahead_pos_ = ahead_count_ = 0;
   read_ahead_entries_ = 1;
   at_high_end_ = true;
+  engine_on_cursor_key_ = false;
+  cursor_ = Cursor::kHighEnd;
 }
 
 RawIteratorObject::RawIteratorObject(py::object db, py::handle source, bool verify_checksums,

@@ -19,6 +19,14 @@
 // leaves it. A DB-level prefix (prefixed_db) is prepended to bounds and seek targets and cut
 // from returned keys.
 //
+// An iterator of a transaction reads nothing ahead: the engine promises that the transaction's
+// writes made while the iterator is open show from the iterator's next move (transaction.h), and
+// a serializable transaction records every range its iterator traverses, so an entry read ahead
+// could be stale and its range a spurious conflict. Its cursor is kept as a key instead
+// (cursor_, cursor_key_), and every step makes exactly the engine move that lands on the entry
+// it returns: Next from the entry just stepped up over, Prev from the one just stepped down over,
+// otherwise a seek to the cursor key (so a seek() touches the engine only at the next step).
+//
 // RawIteratorObject (ziggydb.RawIterator) is the engine iterator as is: valid(), seek*, next(),
 // prev(), key(), value(), item(); reading or moving it while not valid raises
 // IteratorInvalidError.
@@ -33,6 +41,7 @@
 
 #include <pybind11/pybind11.h>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -79,6 +88,7 @@ class IteratorBase : public Dependent {
   };
 
   Iterator* engine() const { return engine_.get(); }
+  bool reads_transaction() const { return transaction_ != nullptr; }
   const std::optional<std::string>& lower_bound() const { return lower_bound_; }
   const std::optional<std::string>& upper_bound() const { return upper_bound_; }
   // Raises the engine iterator's error, if it has one.
@@ -119,10 +129,23 @@ class IteratorObject final : public IteratorBase {
   void SeekToStop();
 
  private:
+  // Where a transaction's iterator's cursor is: at an end of the range, or just after or just
+  // before cursor_key_ (an entry stepped over, or a seek target), whatever the key's entry now is.
+  enum class Cursor : uint8_t { kLowEnd, kHighEnd, kAfterKey, kBeforeKey };
+
   // Move the cursor up (over the entry after it) or down; the entry passed, or a null object if
   // there was none (the cursor then stays).
+  pybind11::object Up() { return follows_writes_ ? FreshStepUp() : StepUp(); }
+  pybind11::object Down() { return follows_writes_ ? FreshStepDown() : StepDown(); }
+  // Up and Down of a DB or snapshot iterator (read-ahead).
   pybind11::object StepUp();
   pybind11::object StepDown();
+  // Up and Down of a transaction's iterator: one engine positioning each (see the top).
+  pybind11::object FreshStepUp();
+  pybind11::object FreshStepDown();
+  // After a fresh step's engine move: the entry landed on (the cursor then `beyond` its key), or,
+  // if the engine is not valid, its error raised or a null object with the cursor at `end`.
+  pybind11::object Land(bool valid, Cursor beyond, Cursor end);
   // The entry at engine(), or a read-ahead one, in the include_key/include_value shape.
   pybind11::object Entry() const;
   pybind11::object Entry(std::string_view key, std::string_view value) const;
@@ -148,6 +171,15 @@ class IteratorObject final : public IteratorBase {
   size_t ahead_pos_ = 0;
   size_t ahead_count_ = 0;
   size_t read_ahead_entries_ = 1;
+
+  // A transaction's iterator: no read-ahead, the fresh steps and the members below instead of
+  // at_high_end_ and ahead_.
+  const bool follows_writes_;
+  Cursor cursor_ = Cursor::kLowEnd;
+  std::string cursor_key_;  // the whole engine key; kAfterKey and kBeforeKey only
+  // The engine is on cursor_key_, having landed there by the step that put the cursor after
+  // (kAfterKey) or before (kBeforeKey) it: the next step in the same direction is Next or Prev.
+  bool engine_on_cursor_key_ = false;
 };
 
 class RawIteratorObject final : public IteratorBase {
