@@ -292,8 +292,30 @@ py::list DBObject::ApproximateSizes(const py::args& ranges) {
   return result;
 }
 
+namespace {
+
+// tp_traverse of _DB in place of pybind11's (which visits the instance __dict__ and the type).
+// From Python 3.11, CPython's tp_traverse of a Python subclass's instance (ziggydb.DB) visits the
+// managed __dict__ itself before calling this one: visiting it again would count one reference
+// twice, so the collector would take the dict for one referenced from outside and never collect
+// a cycle through it (e.g. db.it = db.iterator()).
+int TraverseDB(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(Py_TYPE(self));  // a heap type's instance holds a reference to it
+#if PY_VERSION_HEX >= 0x030B0000
+  if (Py_TYPE(self)->tp_traverse != &TraverseDB) return 0;
+#endif
+  PyObject** dict = _PyObject_GetDictPtr(self);
+  if (dict != nullptr) Py_VISIT(*dict);
+  return 0;
+}
+
+}  // namespace
+
 void BindDB(py::module_& module) {
-  py::class_<DBObject> db_class(module, "_DB", py::dynamic_attr());
+  py::class_<DBObject> db_class(module, "_DB", py::dynamic_attr(),
+                                py::custom_type_setup([](PyHeapTypeObject* heap_type) {
+                                  heap_type->ht_type.tp_traverse = &TraverseDB;
+                                }));
   db_class
       .def(py::init<py::object, const py::dict&, bool>(), py::arg("name"), py::arg("options"),
            py::arg("read_only") = false)

@@ -6,6 +6,7 @@
 #include "bytes_arg.h"
 #include "errors.h"
 #include "fast_calls.h"
+#include "gc_tracked.h"
 #include "snapshot_object.h"
 #include "transaction_object.h"
 
@@ -113,7 +114,28 @@ IteratorBase::IteratorBase(py::object db, py::handle source, bool verify_checksu
 
 IteratorBase::~IteratorBase() {
   ReleaseEngineResources();
+  if (db_ != nullptr) db_->RemoveDependent(this);
+}
+
+int IteratorBase::Traverse(visitproc visit, void* arg) const {
+  Py_VISIT(db_ref_.ptr());
+  Py_VISIT(source_ref_.ptr());
+  return 0;
+}
+
+void IteratorBase::ClearReferences() noexcept {
+  if (db_ == nullptr || in_use_) return;
+  try {
+    ReleaseEngineResources();
+  } catch (...) {
+    return;  // e.g. out of memory deferring the free: keep the references the object needs
+  }
   db_->RemoveDependent(this);
+  db_ = nullptr;
+  transaction_ = nullptr;
+  // Moved out first: dropping a reference may run any code, which must find them gone.
+  py::object source = std::move(source_ref_);
+  py::object db = std::move(db_ref_);
 }
 
 void IteratorBase::ReleaseEngineResources() {
@@ -486,7 +508,7 @@ py::tuple RawIteratorObject::Item() {
 }
 
 void BindIterators(py::module_& module) {
-  py::class_<IteratorObject> iterator(module, "Iterator");
+  py::class_<IteratorObject> iterator(module, "Iterator", GcTracked<IteratorObject>());
   iterator
       .def(py::init([](py::object db, py::handle source, std::string db_prefix, bool reverse,
                        py::object start, py::object stop, bool include_start, bool include_stop,
@@ -516,7 +538,7 @@ void BindIterators(py::module_& module) {
   InstallFastIteratorNext(iterator);
   RefuseSecondInit(iterator);
 
-  py::class_<RawIteratorObject> raw_iterator(module, "RawIterator");
+  py::class_<RawIteratorObject> raw_iterator(module, "RawIterator", GcTracked<RawIteratorObject>());
   raw_iterator
       .def(py::init<py::object, py::handle, bool, bool>(), py::arg("db"), py::arg("source"),
            py::arg("verify_checksums"), py::arg("fill_cache"))

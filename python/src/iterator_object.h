@@ -71,6 +71,11 @@ class IteratorBase : public Dependent {
   void ReleaseEngineResources();
   EngineObject TakeEngineObject() override;
 
+  // The collector's tp_traverse and tp_clear (gc_tracked.h). ClearReferences leaves the iterator
+  // closed and unregistered from its DB, then drops its references.
+  int Traverse(visitproc visit, void* arg) const;
+  void ClearReferences() noexcept;
+
  protected:
   // Marks the iterator, and the transaction it reads if any, in use for one method (raising
   // RuntimeError if it is closed or either is in use by another thread) and counts a DB call.
@@ -95,7 +100,7 @@ class IteratorBase : public Dependent {
   void CheckStatus() const;
 
  private:
-  pybind11::object db_ref_;  // keeps db_ alive
+  pybind11::object db_ref_;  // keeps db_ alive; null (and db_ null) once ClearReferences ran
   DBObject* db_;
   pybind11::object source_ref_;
   TransactionObject* transaction_ = nullptr;  // the source, if it is a transaction

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "errors.h"
+#include "gc_tracked.h"
 
 namespace py = pybind11;
 
@@ -33,7 +34,25 @@ SnapshotObject::SnapshotObject(py::object db, std::string db_prefix)
 
 SnapshotObject::~SnapshotObject() {
   ReleaseEngineResources();
+  if (db_ != nullptr) db_->RemoveDependent(this);
+}
+
+int SnapshotObject::Traverse(visitproc visit, void* arg) const {
+  Py_VISIT(db_ref_.ptr());
+  return 0;
+}
+
+void SnapshotObject::ClearReferences() noexcept {
+  if (db_ == nullptr || active_uses_ > 0) return;
+  ReleaseEngineResources();  // the iterators reading it keep their own view (its sequence)
   db_->RemoveDependent(this);
+  db_ = nullptr;
+  py::object db = std::move(db_ref_);
+}
+
+py::object SnapshotObject::db_object() const {
+  if (!db_ref_) RaiseClosed(kClosedMessage);
+  return db_ref_;
 }
 
 void SnapshotObject::ReleaseEngineResources() {
@@ -61,7 +80,7 @@ SnapshotObject::Use::Use(SnapshotObject* snapshot) : snapshot_(snapshot) {
 }
 
 void BindSnapshot(py::module_& module) {
-  py::class_<SnapshotObject> snapshot_class(module, "_Snapshot");
+  py::class_<SnapshotObject> snapshot_class(module, "_Snapshot", GcTracked<SnapshotObject>());
   snapshot_class.def(py::init<py::object, std::string>(), py::arg("db"), py::arg("db_prefix"))
       .def(
           "get",

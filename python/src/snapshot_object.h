@@ -27,6 +27,11 @@ class SnapshotObject final : public Dependent {
   void ReleaseEngineResources();
   EngineObject TakeEngineObject() override;
 
+  // The collector's tp_traverse and tp_clear (gc_tracked.h). ClearReferences releases the
+  // snapshot and unregisters it from its DB, then drops the DB.
+  int Traverse(visitproc visit, void* arg) const;
+  void ClearReferences() noexcept;
+
   // Holds the snapshot for one read that releases the GIL, so that close() from another thread
   // waits for the read. Raises RuntimeError if the snapshot is released.
   class Use {
@@ -42,11 +47,12 @@ class SnapshotObject final : public Dependent {
   };
 
   DBObject* db() const { return db_; }
-  const pybind11::object& db_object() const { return db_ref_; }
+  // RuntimeError once ClearReferences ran.
+  pybind11::object db_object() const;
   const std::string& db_prefix() const { return db_prefix_; }
 
  private:
-  pybind11::object db_ref_;  // keeps db_ alive
+  pybind11::object db_ref_;  // keeps db_ alive; null (and db_ null) once ClearReferences ran
   DBObject* db_;
   std::string db_prefix_;
   const Snapshot* snapshot_ = nullptr;  // nullptr once released

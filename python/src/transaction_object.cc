@@ -5,6 +5,7 @@
 
 #include "bytes_arg.h"
 #include "errors.h"
+#include "gc_tracked.h"
 
 namespace py = pybind11;
 
@@ -29,13 +30,28 @@ TransactionObject::TransactionObject(py::object db, bool serializable, bool sync
 
 TransactionObject::~TransactionObject() {
   ReleaseEngineResources();
+  if (db_ != nullptr) db_->RemoveDependent(this);
+}
+
+int TransactionObject::Traverse(visitproc visit, void* arg) const {
+  Py_VISIT(db_ref_.ptr());
+  return 0;
+}
+
+void TransactionObject::ClearReferences() noexcept {
+  if (db_ == nullptr || in_use_) return;
+  ReleaseEngineResources();
   db_->RemoveDependent(this);
+  db_ = nullptr;
+  py::object db = std::move(db_ref_);
 }
 
 void TransactionObject::ReleaseEngineResources() {
   if (engine_ == nullptr) return;
-  // Only the destructor calls this: no call is inside, and no iterator of the transaction is
-  // left (each holds a reference to it).
+  // No call is inside (the destructor: each holds a reference; ClearReferences checks). An
+  // iterator of the transaction may be left (only under ClearReferences): the engine detaches
+  // it, and it frees its engine iterator through FreeIterator, this object being alive as long
+  // as the iterator is (its reference).
   ended_ = true;
   std::unique_ptr<Transaction> engine = std::move(engine_);
   DependentRelease release(db_);
@@ -135,7 +151,8 @@ void TransactionObject::RollbackToSavePoint() {
 }
 
 void BindTransaction(py::module_& module) {
-  py::class_<TransactionObject> transaction_class(module, "_Transaction");
+  py::class_<TransactionObject> transaction_class(module, "_Transaction",
+                                                  GcTracked<TransactionObject>());
   transaction_class
       .def(py::init<py::object, bool, bool>(), py::arg("db"), py::arg("serializable"),
            py::arg("sync"))

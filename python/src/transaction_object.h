@@ -32,6 +32,11 @@ class TransactionObject final : public Dependent {
 
   EngineObject TakeEngineObject() override;
 
+  // The collector's tp_traverse and tp_clear (gc_tracked.h). ClearReferences rolls back and frees
+  // the engine transaction (its iterators turn invalid) and unregisters it, then drops the DB.
+  int Traverse(visitproc visit, void* arg) const;
+  void ClearReferences() noexcept;
+
   pybind11::object Get(pybind11::handle key, pybind11::handle default_value, bool verify_checksums,
                        bool fill_cache);
   void Put(pybind11::handle key, pybind11::handle value);
@@ -65,10 +70,11 @@ class TransactionObject final : public Dependent {
   };
 
  private:
-  // The destructor's release: rolls back (if still open) and frees the engine transaction.
+  // The release of the destructor and of ClearReferences: rolls back (if still open) and frees
+  // the engine transaction. No call of the transaction runs.
   void ReleaseEngineResources();
 
-  pybind11::object db_ref_;  // keeps db_ alive
+  pybind11::object db_ref_;  // keeps db_ alive; null (and db_ null) once ClearReferences ran
   DBObject* db_;
   std::unique_ptr<Transaction> engine_;  // null once released
   bool in_use_ = false;                  // read and written with the GIL held

@@ -4,6 +4,7 @@
 
 #include "bytes_arg.h"
 #include "errors.h"
+#include "gc_tracked.h"
 
 namespace py = pybind11;
 
@@ -62,7 +63,19 @@ void WriteBatchObject::Append(const WriteBatchObject& other) {
   batch_.Append(other.batch_);
 }
 
+int WriteBatchObject::Traverse(visitproc visit, void* arg) const {
+  Py_VISIT(db_ref_.ptr());
+  return 0;
+}
+
+void WriteBatchObject::ClearReferences() noexcept {
+  if (db_ == nullptr || writes_in_progress_ > 0) return;
+  db_ = nullptr;
+  py::object db = std::move(db_ref_);
+}
+
 void WriteBatchObject::Write() {
+  if (db_ == nullptr) RaiseClosed("Database is closed");
   // Counted for the call, whose engine write reads batch_ with the GIL released.
   ++writes_in_progress_;
   try {
@@ -80,7 +93,7 @@ void WriteBatchObject::Exit(py::handle exception_type) {
 }
 
 void BindWriteBatch(py::module_& module) {
-  py::class_<WriteBatchObject> batch_class(module, "WriteBatch");
+  py::class_<WriteBatchObject> batch_class(module, "WriteBatch", GcTracked<WriteBatchObject>());
   batch_class
       .def(py::init<py::object, std::string, bool, bool>(), py::arg("db"), py::arg("db_prefix"),
            py::arg("transaction"), py::arg("sync"))

@@ -36,12 +36,17 @@ class WriteBatchObject {
 
   const WriteBatch& batch() const { return batch_; }
 
+  // The collector's tp_traverse and tp_clear (gc_tracked.h). After ClearReferences write()
+  // raises RuntimeError.
+  int Traverse(visitproc visit, void* arg) const;
+  void ClearReferences() noexcept;
+
  private:
   std::string FullKey(pybind11::handle key) const;
   // Raises RuntimeError if a write() is in progress: called before every change of the batch.
   void CheckNotBeingWritten() const;
 
-  pybind11::object db_ref_;  // keeps db_ alive
+  pybind11::object db_ref_;  // keeps db_ alive; null (and db_ null) once ClearReferences ran
   DBObject* db_;
   std::string db_prefix_;
   bool transaction_;
