@@ -5,6 +5,7 @@
 
 #include "db_object.h"
 #include "errors.h"
+#include "int_arg.h"
 
 namespace py = pybind11;
 
@@ -84,7 +85,7 @@ void BackupEngineObject::Restore(uint32_t id, py::handle db_dir, py::handle to_s
                                  bool overwrite) {
   const std::string path = PathOf(db_dir);
   RestoreOptions options;
-  if (!to_sequence.is_none()) options.to_sequence = to_sequence.cast<uint64_t>();
+  if (!to_sequence.is_none()) options.to_sequence = IntArg<uint64_t>(to_sequence, "'to_sequence'");
   Use use(this);
   options.overwrite = overwrite;
   Status status;

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "int_arg.h"
+
 namespace py = pybind11;
 
 namespace ziggydb::python {
@@ -13,12 +15,22 @@ namespace {
 
 using Setter = std::function<void(py::handle, Options*)>;
 
+// How an option is named in errors: also by its plyvel name, if it has one (_options.py).
+std::string OptionName(const std::string& name) {
+  static const auto* plyvel_names = new std::unordered_map<std::string, std::string>{
+      {"memtable_bytes", "write_buffer_size"},
+      {"block_cache_bytes", "lru_cache_size"},
+      {"target_file_size", "max_file_size"},
+      {"bloom_bits_per_key", "bloom_filter_bits"},
+  };
+  auto it = plyvel_names->find(name);
+  if (it == plyvel_names->end()) return "option '" + name + "'";
+  return "option '" + name + "' ('" + it->second + "')";
+}
+
 template <typename T>
 T Integer(py::handle value, const std::string& name) {
-  if (!PyLong_Check(value.ptr()) || PyBool_Check(value.ptr())) {
-    throw py::type_error("option '" + name + "' must be an int");
-  }
-  return value.cast<T>();
+  return IntArg<T>(value, OptionName(name));
 }
 
 bool Boolean(py::handle value, const std::string& name) {

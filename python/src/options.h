@@ -10,8 +10,9 @@
 namespace ziggydb::python {
 
 // Sets each field named in `settings` (ZiggyDB's option names) on *options. An unknown name raises
-// TypeError, a value of the wrong type TypeError, an unknown enum name ValueError; ranges are left
-// to Options::Validate (DB::Open reports them as InvalidArgument).
+// TypeError, a value of the wrong type TypeError, an unknown enum name ValueError, an integer that
+// does not fit its field InvalidArgument naming the option; narrower ranges are left to
+// Options::Validate (DB::Open reports them as InvalidArgument too).
 void ApplyOptions(const pybind11::dict& settings, Options* options);
 
 }  // namespace ziggydb::python

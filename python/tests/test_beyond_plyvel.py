@@ -181,6 +181,18 @@ def test_backup_and_restore(db, tmp_path):
         assert engine.corrupted_backups() == []
 
 
+def test_restore_to_sequence_out_of_range(db, tmp_path):
+    with ziggydb.BackupEngine(str(tmp_path / "backups")) as engine:
+        backup_id = engine.create_backup(db)
+        for bad in (-1, 2**64):
+            with pytest.raises(ziggydb.InvalidArgument) as info:
+                engine.restore(backup_id, str(tmp_path / "restored"), to_sequence=bad)
+            assert "to_sequence" in str(info.value)
+        with pytest.raises(TypeError):
+            engine.restore(backup_id, str(tmp_path / "restored"), to_sequence="1")
+    assert not (tmp_path / "restored").exists()
+
+
 def test_backup_directory_is_locked(tmp_path):
     backups = str(tmp_path / "backups")
     with ziggydb.BackupEngine(backups):

@@ -135,6 +135,28 @@ def test_bad_options(db_path):
     assert not os.path.exists(os.path.join(db_path, "CURRENT"))
 
 
+@pytest.mark.parametrize("option, value, named", [
+    ("write_buffer_size", -1, "write_buffer_size"),
+    ("write_buffer_size", 2**64, "write_buffer_size"),
+    ("block_size", 2**64, "block_size"),
+    ("block_size", -(2**70), "block_size"),
+    ("max_open_files", 2**31, "max_open_files"),
+    ("block_restart_interval", -(2**31) - 1, "block_restart_interval"),
+    ("max_file_size", -1, "max_file_size"),
+    ("target_file_size", 2**64, "target_file_size"),
+])
+def test_out_of_range_integer_options(db_path, option, value, named):
+    # The documented error (InvalidArgument, also a ValueError) naming the option, not
+    # pybind11's RuntimeError "Unable to cast".
+    with pytest.raises(ziggydb.InvalidArgument) as info:
+        ziggydb.DB(db_path, create_if_missing=True, **{option: value})
+    assert isinstance(info.value, ValueError)
+    assert named in str(info.value)
+    assert not os.path.exists(db_path)
+    with pytest.raises(ziggydb.InvalidArgument):
+        ziggydb.repair_db(db_path, **{option: value})
+
+
 def test_write_batch(db):
     db.put(b"old", b"1")
     with db.write_batch() as batch:
