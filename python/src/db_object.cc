@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <thread>
@@ -79,6 +80,14 @@ DBObject::~DBObject() {
     Close();
   } catch (py::error_already_set& e) {
     e.discard_as_unraisable("closing a ziggydb.DB in its destructor");
+  } catch (const std::bad_alloc&) {
+    // No exception may leave a destructor: reported, and the engine DB's destructor (db_) closes
+    // it. PyErr_NoMemory needs no memory (a preallocated MemoryError).
+    PyErr_NoMemory();
+    PyErr_WriteUnraisable(name_.ptr());
+  } catch (...) {
+    PyErr_SetString(PyExc_RuntimeError, "a C++ exception closing a ziggydb.DB in its destructor");
+    PyErr_WriteUnraisable(name_.ptr());
   }
 }
 

@@ -212,20 +212,21 @@ void IteratorObject::ReadAhead() {
   Iterator* it = engine();
   const size_t wanted = read_ahead_entries_;
   if (ahead_.size() < wanted) ahead_.resize(wanted);
-  size_t count = 0;
+  // An entry counts once the engine is past it, so that an exception (out of memory copying an
+  // entry) keeps the invariant: the engine on the first entry after those counted.
+  ahead_pos_ = ahead_count_ = 0;
   bool valid = true;
   {
     py::gil_scoped_release nogil;
-    while (count < wanted && valid) {
-      AheadEntry& slot = ahead_[count++];
+    while (ahead_count_ < wanted && valid) {
+      AheadEntry& slot = ahead_[ahead_count_];
       slot.key.assign(it->key());
       if (include_value_) slot.value.assign(it->value());
       it->Next();
+      ++ahead_count_;
       valid = it->Valid();
     }
   }
-  ahead_pos_ = 0;
-  ahead_count_ = count;
   // The engine's error, if it met one, is raised once the entries read before it are returned.
   at_high_end_ = !valid;
   read_ahead_entries_ = std::min(wanted * 2, kReadAheadEntriesMax);
@@ -258,8 +259,10 @@ py::object IteratorObject::StepUp() {
     }
     ReadAhead();
   }
-  const AheadEntry& entry = ahead_[ahead_pos_++];
-  return Entry(entry.key, entry.value);
+  const AheadEntry& entry = ahead_[ahead_pos_];
+  py::object result = Entry(entry.key, entry.value);
+  ++ahead_pos_;  // once its object exists: out of memory making it leaves the entry next
+  return result;
 }
 
 py::object IteratorObject::StepDown() {
