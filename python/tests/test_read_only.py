@@ -46,3 +46,18 @@ def test_readers_share_and_exclude_a_writer(db_path):
 def test_missing_db_is_an_error(db_path):
     with pytest.raises(ziggydb.Error):
         ziggydb.DB(db_path, read_only=True)
+
+
+def test_metrics_and_stats(db_path):
+    with ziggydb.DB(db_path, create_if_missing=True) as db:
+        db.put(b"k", b"v")
+        db.flush()
+        db.put(b"k2", b"v2")
+    with ziggydb.DB(db_path, read_only=True) as db:
+        stats = db.stats()
+        assert "last sequence: 2\n" in stats
+        assert "level files" in stats
+        metrics = db.metrics()
+        assert "ziggydb_last_sequence 2\n" in metrics
+        assert "# TYPE ziggydb_level_files gauge" in metrics
+        assert db.get_property(b"leveldb.stats") == stats.encode()

@@ -4,11 +4,13 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <memory>
 #include <utility>
 #include <vector>
 
 #include "db/compaction.h"
 #include "db/db_impl.h"
+#include "db/db_readonly.h"
 #include "db/version_set.h"
 #include "util/assert.h"
 #include "util/escape.h"
@@ -98,6 +100,40 @@ Ticker StallMicrosTicker(WriteStallCause cause) {
   const auto index = static_cast<size_t>(cause);
   ZIGGY_ASSERT(index < kNumWriteStallCauses);
   return kStallMicrosTickers[index];
+}
+
+void FillTickerStats(const Statistics& s, DBStats* stats) {
+  stats->writes = s.GetTickerCount(Ticker::kWrites);
+  stats->wal_writes = s.GetTickerCount(Ticker::kWalWrites);
+  stats->wal_records = s.GetTickerCount(Ticker::kWalRecords);
+  stats->wal_syncs = s.GetTickerCount(Ticker::kWalSyncs);
+  stats->flushes = s.GetTickerCount(Ticker::kFlushes);
+  stats->flush_bytes = s.GetTickerCount(Ticker::kFlushBytes);
+  for (size_t i = 0; i < kNumWriteStallCauses; ++i) {
+    stats->stall_writes[i] = s.GetTickerCount(kStallWritesTickers[i]);
+    stats->stall_micros[i] = s.GetTickerCount(kStallMicrosTickers[i]);
+  }
+  stats->flushes_held = s.GetTickerCount(Ticker::kFlushesHeld);
+  stats->flush_held_micros = s.GetTickerCount(Ticker::kFlushHeldMicros);
+}
+
+void FillVersionStats(const Version& version, const Options& options, DBStats* stats) {
+  const LevelTargets targets = ComputeLevelTargets(version, options);
+  const auto scores = ComputeScores(version, options, targets);
+  stats->pending_compaction_bytes = EstimatePendingCompactionBytes(version, options, targets);
+  stats->base_level = targets.base_level;
+  for (int level = 0; level < kNumLevels; ++level) {
+    DBStats::Level& l = stats->levels[level];
+    l.files = version.NumFiles(level);
+    l.bytes = version.LevelBytes(level);
+    l.score = scores[level];
+    l.target_bytes = level == 0 ? 0 : targets.target_bytes[level];
+  }
+}
+
+const Statistics& NoStatistics() {
+  static const std::shared_ptr<Statistics> none = CreateStatistics();
+  return *none;
 }
 
 uint64_t DBStats::TotalStallMicros() const {
@@ -225,19 +261,7 @@ std::string SstablesText(const Version& version) {
 
 DBStats DBImpl::GetStats() const {
   DBStats stats;
-  const Statistics& s = *db_stats_;
-  stats.writes = s.GetTickerCount(Ticker::kWrites);
-  stats.wal_writes = s.GetTickerCount(Ticker::kWalWrites);
-  stats.wal_records = s.GetTickerCount(Ticker::kWalRecords);
-  stats.wal_syncs = s.GetTickerCount(Ticker::kWalSyncs);
-  stats.flushes = s.GetTickerCount(Ticker::kFlushes);
-  stats.flush_bytes = s.GetTickerCount(Ticker::kFlushBytes);
-  for (size_t i = 0; i < kNumWriteStallCauses; ++i) {
-    stats.stall_writes[i] = s.GetTickerCount(kStallWritesTickers[i]);
-    stats.stall_micros[i] = s.GetTickerCount(kStallMicrosTickers[i]);
-  }
-  stats.flushes_held = s.GetTickerCount(Ticker::kFlushesHeld);
-  stats.flush_held_micros = s.GetTickerCount(Ticker::kFlushHeldMicros);
+  FillTickerStats(*db_stats_, &stats);
   stats.wal_tail_records_dropped = wal_tail_records_dropped_.load(std::memory_order_relaxed);
   stats.wal_records_skipped = wal_records_skipped_.load(std::memory_order_relaxed);
 
@@ -250,23 +274,34 @@ DBStats DBImpl::GetStats() const {
   stats.write_stall = write_controller_.condition();
   stats.compactions_running = compaction_scheduler_.running();
   stats.peak_compactions_running = compaction_scheduler_.peak_running();
-  const Version& version = *versions_->current();
-  const LevelTargets targets = ComputeLevelTargets(version, options_);
-  const auto scores = ComputeScores(version, options_, targets);
-  stats.pending_compaction_bytes = EstimatePendingCompactionBytes(version, options_, targets);
-  stats.base_level = targets.base_level;
+  FillVersionStats(*versions_->current(), options_, &stats);
   for (int level = 0; level < kNumLevels; ++level) {
     DBStats::Level& l = stats.levels[level];
     const LevelCompactionStats& c = compaction_stats_[level];
-    l.files = version.NumFiles(level);
-    l.bytes = version.LevelBytes(level);
-    l.score = scores[level];
-    l.target_bytes = level == 0 ? 0 : targets.target_bytes[level];
     l.read_bytes = c.read_bytes;
     l.write_bytes = c.write_bytes;
     l.compactions = c.compactions;
     l.trivial_moves = c.trivial_moves;
   }
+  stats.table_cache = reads_.table_cache()->counters();
+  if (BlockCache* block_cache = reads_.block_cache(); block_cache != nullptr) {
+    stats.has_block_cache = true;
+    stats.block_cache = block_cache->counters();
+    stats.block_cache_usage_bytes = block_cache->usage();
+  }
+  return stats;
+}
+
+DBStats DBReadOnly::GetStats() const {
+  DBStats stats;
+  // Its reads are counted in Options::statistics (if set); it writes, flushes and stalls nothing.
+  if (options_.statistics != nullptr) FillTickerStats(*options_.statistics, &stats);
+  stats.wal_tail_records_dropped = wal_tail_records_dropped_;
+  stats.wal_records_skipped = wal_records_skipped_;
+  stats.memtable_bytes = state_->mem()->ApproximateMemoryBytes();
+  stats.last_sequence = snapshot_->sequence();
+  stats.log_number = raw(versions_->LogNumber());
+  FillVersionStats(*state_->version(), options_, &stats);
   stats.table_cache = reads_.table_cache()->counters();
   if (BlockCache* block_cache = reads_.block_cache(); block_cache != nullptr) {
     stats.has_block_cache = true;

@@ -4,6 +4,8 @@
 // Every number has one home: the counters of the DB's own work are statistics tickers (DBImpl's
 // db_stats_, always present); the shape (levels, memtables, running compactions) is DB state
 // read under the DB mutex. DBStats copies both, so tests and programs read numbers, not text.
+// DBReadOnly::GetStats fills the same struct for the read-only DB (its one state, and no work of
+// its own to count).
 #ifndef ZIGGYDB_DB_DB_PROPERTIES_H_
 #define ZIGGYDB_DB_DB_PROPERTIES_H_
 
@@ -17,6 +19,7 @@
 #include "db/write_controller.h"
 #include "table/lru_cache.h"
 #include "ziggydb/listener.h"
+#include "ziggydb/options.h"
 #include "ziggydb/statistics.h"
 #include "ziggydb/status.h"
 
@@ -71,6 +74,14 @@ struct DBStats {
 
   uint64_t TotalStallMicros() const;
 };
+
+// The fields of `stats` that come from the tickers of `statistics`.
+void FillTickerStats(const Statistics& statistics, DBStats* stats);
+// The per-level files, bytes, scores and targets of `version`, its base level and pending
+// compaction bytes (under `options`), into `stats`.
+void FillVersionStats(const Version& version, const Options& options, DBStats* stats);
+// A Statistics nothing records into (every count 0), for the metrics of a DB that keeps none.
+const Statistics& NoStatistics();
 
 // The tickers that count the batches a stall cause slowed or stopped, and its micros.
 Ticker StallWritesTicker(WriteStallCause cause);

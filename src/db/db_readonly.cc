@@ -139,6 +139,8 @@ Status DBReadOnly::Recover() {
   state_ = std::make_shared<const SuperVersion>(
       std::move(mem), std::vector<std::shared_ptr<MemTable>>{}, versions_->current());
   snapshot_.emplace(versions_->LastSequence());
+  wal_tail_records_dropped_ = result.tail_records_dropped;
+  wal_records_skipped_ = result.records_skipped;
   return Status::OK();
 }
 
@@ -250,6 +252,11 @@ bool DBReadOnly::GetProperty(std::string_view name, std::string* value) {
     *value = std::to_string(bytes);
   } else if (name == "ziggydb.last-sequence") {
     *value = std::to_string(snapshot_->sequence());
+  } else if (name == "ziggydb.stats") {
+    *value = StatsText(GetStats(), options_.statistics.get());
+  } else if (name == "ziggydb.metrics") {
+    const Statistics* statistics = options_.statistics.get();
+    *value = MetricsText(GetStats(), statistics != nullptr ? *statistics : NoStatistics());
   } else {
     return false;
   }

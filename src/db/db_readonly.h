@@ -26,6 +26,7 @@
 #include <unordered_set>
 
 #include "base/dbformat.h"
+#include "db/db_properties.h"
 #include "db/read_stack.h"
 #include "db/super_version.h"
 #include "db/txn_host.h"
@@ -81,9 +82,13 @@ class DBReadOnly final : public DB, private TxnHost {
   // Every snapshot is the one state the DB has: the same object, released by doing nothing.
   const Snapshot* GetSnapshot() override;
   void ReleaseSnapshot(const Snapshot* snapshot) override;
-  // "ziggydb.num-files-at-levelN", "ziggydb.sstables", "ziggydb.estimate-live-data-size" and
-  // "ziggydb.last-sequence"; the counters of a writing DB ("ziggydb.stats", ...) are not kept.
+  // "ziggydb.num-files-at-levelN", "ziggydb.sstables", "ziggydb.estimate-live-data-size",
+  // "ziggydb.last-sequence", and "ziggydb.stats" and "ziggydb.metrics" rendered as DBImpl's are
+  // (db_properties.h) from GetStats: its one state, and counters that stay 0 but for the reads
+  // Options::statistics counts.
   bool GetProperty(std::string_view name, std::string* value) override;
+  // The numbers behind "ziggydb.stats" and "ziggydb.metrics". Only while open.
+  DBStats GetStats() const;
   Status Flush() override;
   using DB::CompactRange;  // the deleted nullptr overloads
   Status CompactRange(std::optional<std::string_view> begin,
@@ -144,6 +149,9 @@ class DBReadOnly final : public DB, private TxnHost {
   // The one Version, and one memtable with what the WALs hold beyond the tables.
   std::shared_ptr<const SuperVersion> state_;
   std::optional<FixedSnapshot> snapshot_;
+  // What recovery dropped or skipped of the WALs.
+  uint64_t wal_tail_records_dropped_ = 0;
+  uint64_t wal_records_skipped_ = 0;
   Mutex txn_mu_;
   std::unordered_set<TxnClient*> transactions_ GUARDED_BY(txn_mu_);  // open transactions
   // Set by Close; relaxed: a call after Close is ordered after it by the caller.

@@ -190,6 +190,40 @@ TEST_F(DBReadOnlyTest, ReadsAreCountedInStatistics) {
   EXPECT_EQ(stats.GetHistogram(HistogramType::kSeekMicros).count, 1u);
 }
 
+// "ziggydb.stats" and "ziggydb.metrics" answer as DBImpl's do, from the one recovered state.
+TEST_F(DBReadOnlyTest, StatsAndMetricsProperties) {
+  Fill(500);
+  for (bool with_statistics : {false, true}) {
+    SCOPED_TRACE(with_statistics);
+    Options options = options_;
+    if (with_statistics) options.statistics = CreateStatistics();
+    std::unique_ptr<DB> db;
+    ASSERT_TRUE(DB::OpenReadOnly(options, dbname_, &db).ok());
+    std::string value;
+    ASSERT_TRUE(db->Get(ReadOptions(), Key(5), &value).ok());
+    const DBStats stats = static_cast<DBReadOnly*>(db.get())->GetStats();
+    EXPECT_EQ(stats.last_sequence, 1001u);
+    EXPECT_GT(stats.levels[0].files + stats.levels[1].files, 0);
+    EXPECT_GT(stats.memtable_bytes, 0u);  // the WAL's half
+    EXPECT_EQ(stats.writes, 0u);
+    std::string text;
+    ASSERT_TRUE(db->GetProperty("ziggydb.stats", &text));
+    EXPECT_NE(text.find("last sequence: 1001\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("level files"), std::string::npos) << text;
+    EXPECT_EQ(text.find("--- statistics ---") != std::string::npos, with_statistics) << text;
+    std::string metrics;
+    ASSERT_TRUE(db->GetProperty("ziggydb.metrics", &metrics));
+    EXPECT_NE(metrics.find("ziggydb_last_sequence 1001\n"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find(with_statistics ? "ziggydb_keys_read_total 1\n"
+                                           : "ziggydb_keys_read_total 0\n"),
+              std::string::npos)
+        << metrics;
+    ASSERT_TRUE(db->Close().ok());
+    EXPECT_FALSE(db->GetProperty("ziggydb.stats", &text));
+    EXPECT_FALSE(db->GetProperty("ziggydb.metrics", &text));
+  }
+}
+
 TEST_F(DBReadOnlyTest, WritesAreRefused) {
   Fill(10);
   std::unique_ptr<DB> db;
