@@ -13,6 +13,7 @@
 #include "bytes_arg.h"
 #include "errors.h"
 #include "fast_calls.h"
+#include "gc_tracked.h"
 #include "options.h"
 
 namespace py = pybind11;
@@ -324,6 +325,8 @@ void BindDB(py::module_& module) {
   py::class_<DBObject> db_class(module, "_DB", py::dynamic_attr(),
                                 py::custom_type_setup([](PyHeapTypeObject* heap_type) {
                                   heap_type->ht_type.tp_traverse = &TraverseDB;
+                                  // ~DBObject releases the GIL (Close).
+                                  heap_type->ht_type.tp_dealloc = &UntrackThenDealloc;
                                 }));
   db_class
       .def(py::init<py::object, const py::dict&, bool>(), py::arg("name"), py::arg("options"),

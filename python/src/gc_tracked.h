@@ -22,6 +22,11 @@
 
 namespace ziggydb::python {
 
+// tp_dealloc of every collector-tracked bound class (_DB's too: pybind11's dynamic_attr makes it
+// tracked). Otherwise a destructor releasing the GIL would let a collection in another thread
+// find the dying object (reference count 0) still tracked, take it for garbage and free it a
+// second time. CPython's tp_dealloc of a Python subclass (ziggydb.DB) tracks the object again
+// before it calls this.
 inline void UntrackThenDealloc(PyObject* self) {
   PyObject_GC_UnTrack(self);
   pybind11::detail::pybind11_object_dealloc(self);

@@ -5,6 +5,8 @@ as db.it = db.iterator() does not keep the DB open (its directory locked) for ev
 import ctypes
 import gc
 import platform
+import threading
+import time
 import weakref
 
 import pytest
@@ -140,3 +142,30 @@ def test_cleared_write_batch_refuses_write(db):
     with pytest.raises(RuntimeError):
         batch.write()
     assert db.get(b"k") is None
+
+
+def test_collection_while_a_destructor_closes_the_db(db_path):
+    # The last reference to a DB dropped in one thread: its destructor closes it with the GIL
+    # released (stopping a compaction in progress). A collection in another thread meanwhile
+    # must not find the dying object still tracked: it would free it a second time.
+    db = ziggydb.DB(db_path, create_if_missing=True, write_buffer_size=128 << 10,
+                    l0_compaction_trigger=2)
+    for i in range(40000):
+        db.put(b"%08d" % i, b"x" * 100)
+    done = threading.Event()
+    collections = 0
+
+    def collector():
+        nonlocal collections
+        while not done.is_set():
+            gc.collect()
+            collections += 1
+
+    thread = threading.Thread(target=collector)
+    thread.start()
+    while collections == 0:
+        time.sleep(0.001)
+    del db
+    done.set()
+    thread.join()
+    ziggydb.DB(db_path).close()
