@@ -158,6 +158,20 @@ class BackupTest : public ::testing::Test {
     return BackUp();
   }
   uint64_t LastSequence() { return static_cast<DBImpl*>(db_.get())->GetStats().last_sequence; }
+  // The timeline a rollback in place replaces: `ops` random writes (several logs), flushed, then
+  // the DB closed. Its last sequence and contents.
+  struct Timeline {
+    uint64_t last = 0;
+    Model model;
+  };
+  Timeline WriteTimelineAndClose(Random* rnd, int ops) {
+    RandomWrites(rnd, ops, 100);
+    Timeline timeline{LastSequence(), model_};
+    EXPECT_TRUE(db_->Flush().ok());
+    EXPECT_TRUE(db_->Close().ok());
+    db_.reset();
+    return timeline;
+  }
 
   Model ReadDb(const std::string& dir) {
     Options options;
@@ -1004,12 +1018,7 @@ TEST_F(BackupTest, ARestoredDbSharingTheArchiveArchivesItsOwnLogs) {
   uint32_t base = 0;
   ASSERT_TRUE(engine_->CreateNewBackup(db_.get(), true, &base).ok());
   const Model base_model = model_;
-  RandomWrites(&rnd, 3000, 100);  // the timeline the rollback replaces: several logs
-  const uint64_t original_last = LastSequence();
-  const Model original_model = model_;
-  ASSERT_TRUE(db_->Flush().ok());
-  ASSERT_TRUE(db_->Close().ok());
-  db_.reset();
+  const Timeline original = WriteTimelineAndClose(&rnd, 3000);
 
   RestoreOptions overwrite;
   overwrite.overwrite = true;
@@ -1024,8 +1033,8 @@ TEST_F(BackupTest, ARestoredDbSharingTheArchiveArchivesItsOwnLogs) {
   RestoreOptions pit;
   pit.to_sequence = restored_last;
   EXPECT_EQ(Restore(restored, "/pit-restored", pit), model_);
-  pit.to_sequence = original_last;
-  EXPECT_EQ(Restore(base, "/pit-original", pit), original_model);
+  pit.to_sequence = original.last;
+  EXPECT_EQ(Restore(base, "/pit-original", pit), original.model);
 }
 
 // The same with a point-in-time rollback in place: the restored DB's first log (the one the
@@ -1043,12 +1052,7 @@ TEST_F(BackupTest, APointInTimeRollbackInPlaceLeavesTheReplacedTimelineRestorabl
   RandomWrites(&rnd, 1000, 100);
   const uint64_t middle = LastSequence();
   const Model middle_model = model_;
-  RandomWrites(&rnd, 2000, 100);  // the timeline the rollback replaces: several logs
-  const uint64_t original_last = LastSequence();
-  const Model original_model = model_;
-  ASSERT_TRUE(db_->Flush().ok());
-  ASSERT_TRUE(db_->Close().ok());
-  db_.reset();
+  const Timeline original = WriteTimelineAndClose(&rnd, 2000);
 
   RestoreOptions rollback;
   rollback.overwrite = true;
@@ -1060,8 +1064,8 @@ TEST_F(BackupTest, APointInTimeRollbackInPlaceLeavesTheReplacedTimelineRestorabl
   ASSERT_TRUE(db_->Close().ok());
   db_.reset();
   RestoreOptions pit;
-  pit.to_sequence = original_last;
-  EXPECT_EQ(Restore(base, "/pit-original", pit), original_model);
+  pit.to_sequence = original.last;
+  EXPECT_EQ(Restore(base, "/pit-original", pit), original.model);
   pit.to_sequence = middle;
   EXPECT_EQ(Restore(base, "/pit-middle", pit), middle_model);
 }

@@ -287,9 +287,7 @@ std::string ReadAll(Env* env, const std::string& path) {
 // new identity over it, in place).
 TEST(DBIdentity, AnUnreadableIdentityIsNotReplaced) {
   InaccessibleIdentityEnv env;
-  Options options;
-  options.env = &env;
-  options.create_if_missing = true;
+  const Options options = CreatingOptions(&env);
   {
     std::unique_ptr<DB> db;
     ASSERT_TRUE(DB::Open(options, "/db", &db).ok());

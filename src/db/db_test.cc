@@ -289,15 +289,8 @@ TEST(DBDestroy, RemovesCurrentDurablyFirstAndSyncsTheRest) {
   FaultInjectionEnv base;
   ASSERT_TRUE(base.CreateDir("/db").ok());
   RecordingEnv env(&base);
-  Options options;
-  options.env = &env;
-  options.create_if_missing = true;
-  {
-    std::unique_ptr<DB> db;
-    ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
-    ASSERT_TRUE(db->Put(WriteOptions(), "a", "1").ok());
-    ASSERT_TRUE(db->Flush().ok());
-  }
+  const Options options = CreatingOptions(&env);
+  MakeDbWithOneTable(options, "/db");
   const uint64_t start = env.Mark();
   ASSERT_TRUE(DestroyDB("/db", options).ok());
   const std::vector<FsOp> log = env.Log();
@@ -328,15 +321,8 @@ TEST(DBDestroy, RemovesCurrentDurablyFirstAndSyncsTheRest) {
 // When CURRENT cannot be removed, DestroyDB removes nothing else: the DB stays openable.
 TEST(DBDestroy, AFailureToRemoveCurrentLeavesTheDbWhole) {
   FaultInjectionEnv env;
-  Options options;
-  options.env = &env;
-  options.create_if_missing = true;
-  {
-    std::unique_ptr<DB> db;
-    ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
-    ASSERT_TRUE(db->Put(WriteOptions(), "a", "1").ok());
-    ASSERT_TRUE(db->Flush().ok());
-  }
+  const Options options = CreatingOptions(&env);
+  MakeDbWithOneTable(options, "/db");
   env.InjectError(FaultOp::kRemove, "CURRENT");
   EXPECT_FALSE(DestroyDB("/db", options).ok());
   env.ClearErrors();

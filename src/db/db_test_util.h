@@ -28,6 +28,25 @@ inline std::string Key(int i) {
   return buf;
 }
 
+// Options over `env` that create the DB when missing: the usual start of a test with its own
+// Env.
+inline Options CreatingOptions(Env* env) {
+  Options options;
+  options.env = env;
+  options.create_if_missing = true;
+  return options;
+}
+
+// Opens (creating) the DB `name` with `options`, writes "a" -> "1", flushes it into a table and
+// closes the DB.
+inline void MakeDbWithOneTable(const Options& options, const std::string& name) {
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, name, &db).ok());
+  ASSERT_TRUE(db->Put(WriteOptions(), "a", "1").ok());
+  ASSERT_TRUE(db->Flush().ok());
+  ASSERT_TRUE(db->Close().ok());
+}
+
 // Blocks every thread that calls Enter() until Release() (then lets all through for good): holds
 // a flush or compaction in a listener or hook while a test sets up what it needs.
 class Gate {

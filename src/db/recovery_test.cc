@@ -97,6 +97,21 @@ class RecoveryTest : public ::testing::Test {
     result_ = WalReplayResult();
     return ReplayWal(inputs_, &result_);
   }
+  // Log 3 holding `records`, one of them damaged: Corruption naming `why` in the current mode;
+  // skipping, that one record skipped and the other `replayed` replayed.
+  void ExpectRefusedUnlessSkipping(const std::vector<std::string>& records, std::string_view why,
+                                   uint64_t replayed) {
+    const WalRecoveryMode mode = inputs_.mode;
+    WriteLog(3, {}, records);
+    Status s = Replay();
+    EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+    EXPECT_NE(s.ToString().find(why), std::string::npos) << s.ToString();
+    inputs_.mode = WalRecoveryMode::kSkipAnyCorruptedRecords;
+    EXPECT_TRUE(Replay().ok());
+    EXPECT_EQ(result_.records_replayed, replayed);
+    EXPECT_EQ(result_.records_skipped, 1u);
+    inputs_.mode = mode;
+  }
 
   struct Table {
     FileNumber number;
@@ -362,19 +377,9 @@ TEST_F(RecoveryTest, InvalidBatchIsRefusedUnlessSkipping) {
   const std::vector<std::string> bad = {Batch(0, {"bad"}), Batch(kMaxSequenceNumber + 1, {"bad"}),
                                         Batch(kMaxSequenceNumber, {"bad", "worse"}),
                                         Batch(~uint64_t{0}, {"bad", "worse"})};
-  const WalRecoveryMode default_mode = inputs_.mode;
   for (size_t i = 0; i < bad.size(); ++i) {
     SCOPED_TRACE("bad batch " + std::to_string(i));
-    inputs_.mode = default_mode;
-    WriteLog(3, {}, {Batch(1, {"a"}), bad[i], Batch(2, {"b"})});
-    Status s = Replay();
-    EXPECT_TRUE(s.IsCorruption()) << s.ToString();
-    EXPECT_NE(s.ToString().find("out of range"), std::string::npos) << s.ToString();
-
-    inputs_.mode = WalRecoveryMode::kSkipAnyCorruptedRecords;
-    ASSERT_TRUE(Replay().ok());
-    EXPECT_EQ(result_.records_replayed, 2u);
-    EXPECT_EQ(result_.records_skipped, 1u);
+    ExpectRefusedUnlessSkipping({Batch(1, {"a"}), bad[i], Batch(2, {"b"})}, "out of range", 2);
   }
 }
 
@@ -382,18 +387,9 @@ TEST_F(RecoveryTest, InvalidBatchIsRefusedUnlessSkipping) {
 // WAL is in sequence order) is damage, judged like mid-log damage: never replayed over entries
 // the memtable holds at those sequences (an intact copy of a record aborted recovery before).
 TEST_F(RecoveryTest, ABatchWhoseSequencesGoBackIsDamage) {
-  const WalRecoveryMode default_mode = inputs_.mode;
   for (const std::string& repeat : {Batch(1, {"a"}), Batch(1, {"b"})}) {
-    inputs_.mode = default_mode;
-    WriteLog(3, {}, {Batch(1, {"a"}), Batch(2, {"c"}), repeat, Batch(3, {"d"})});
-    Status s = Replay();
-    EXPECT_TRUE(s.IsCorruption()) << s.ToString();
-    EXPECT_NE(s.ToString().find("go back"), std::string::npos) << s.ToString();
-
-    inputs_.mode = WalRecoveryMode::kSkipAnyCorruptedRecords;
-    ASSERT_TRUE(Replay().ok());
-    EXPECT_EQ(result_.records_replayed, 3u);
-    EXPECT_EQ(result_.records_skipped, 1u);
+    ExpectRefusedUnlessSkipping({Batch(1, {"a"}), Batch(2, {"c"}), repeat, Batch(3, {"d"})},
+                                "go back", 3);
     EXPECT_EQ(raw(result_.max_sequence), 3u);
   }
 }

@@ -22,6 +22,23 @@ std::string SampleBlock() {
   return raw;
 }
 
+// `compressed` (CompressBlock's output) with its size field replaced by `claim`.
+std::string WithSizeClaim(std::string_view compressed, uint32_t claim) {
+  uint32_t size = 0;
+  EXPECT_TRUE(GetVarint32(&compressed, &size));
+  std::string damaged;
+  PutVarint32(&damaged, claim);
+  damaged.append(compressed);
+  return damaged;
+}
+
+// The size field of CompressBlock's output.
+uint32_t SizeClaim(std::string_view compressed) {
+  uint32_t size = 0;
+  EXPECT_TRUE(GetVarint32(&compressed, &size));
+  return size;
+}
+
 TEST(Compression, EachCodecRoundTrips) {
   const std::string raw = SampleBlock();
   for (CompressionType type : kCodecs) {
@@ -45,14 +62,8 @@ TEST(Compression, AnInflatedSizeClaimIsCorruptionWithoutTheAllocation) {
     SCOPED_TRACE(static_cast<int>(type));
     std::string compressed;
     ASSERT_TRUE(CompressBlock(type, raw, &compressed));
-    std::string_view rest = compressed;
-    uint32_t size = 0;
-    ASSERT_TRUE(GetVarint32(&rest, &size));
-    std::string damaged;
-    PutVarint32(&damaged, claim);
-    damaged.append(rest);
     std::string out;
-    const Status s = UncompressBlock(type, damaged, &out);
+    const Status s = UncompressBlock(type, WithSizeClaim(compressed, claim), &out);
     EXPECT_TRUE(s.IsCorruption()) << s.ToString();
     EXPECT_TRUE(out.empty());
     EXPECT_LT(out.capacity(), size_t{1} << 20);
@@ -66,15 +77,11 @@ TEST(Compression, ASizeClaimOffByOneIsCorruption) {
     SCOPED_TRACE(static_cast<int>(type));
     std::string compressed;
     ASSERT_TRUE(CompressBlock(type, raw, &compressed));
-    std::string_view rest = compressed;
-    uint32_t size = 0;
-    ASSERT_TRUE(GetVarint32(&rest, &size));
+    const uint32_t size = SizeClaim(compressed);
     for (uint32_t claim : {size - 1, size + 1}) {
-      std::string damaged;
-      PutVarint32(&damaged, claim);
-      damaged.append(rest);
       std::string out;
-      EXPECT_TRUE(UncompressBlock(type, damaged, &out).IsCorruption()) << claim;
+      EXPECT_TRUE(UncompressBlock(type, WithSizeClaim(compressed, claim), &out).IsCorruption())
+          << claim;
     }
   }
 }
