@@ -25,6 +25,7 @@
 
 #include "base/dbformat.h"
 #include "db/checkpoint.h"
+#include "db/db_identity.h"
 #include "db/filename.h"
 #include "db/internal_filter_policy.h"
 #include "db/recovery.h"
@@ -183,12 +184,11 @@ class Repairer {
     if (s.ok()) s = ReplayLogs();
     if (s.ok()) s = Merge();
     if (s.ok()) s = MoveToLost();
+    if (s.ok()) s = ReplaceIdentity();
     if (s.ok()) s = Commit();
-    if (s.ok()) {
-      s = RemoveIdentity();  // committed: a failure is returned, the originals still move aside
-      MoveOriginalsAside();
-    }
+    if (s.ok()) MoveOriginalsAside();
     if (!s.ok() && !committed_) {
+      RestoreIdentity();
       // Before the unlock, so that no other repair sees the moved files; a file that cannot be
       // moved back is named in the returned status.
       if (Status back = MoveBack(); !back.ok())
@@ -975,20 +975,24 @@ class Repairer {
 
   // The repaired DB may number its files as the DB before it did (the lost MANIFEST's counter
   // may have been above what the directory shows): a table number could come back under the
-  // same IDENTITY, which backups take never to happen. Without one, the next Open makes a new
-  // one. Only once committed: a failure before leaves the DB as it was, IDENTITY included. A
-  // crash between the commit and this leaves the old IDENTITY.
-  Status RemoveIdentity() {
-    const std::string path = IdentityFileName(dbname_);
-    if (!env_->FileExists(path)) return Status::OK();
-    Status s = env_->RemoveFile(path);
-    if (s.ok()) s = env_->SyncDir(dbname_);
-    if (s.ok()) return s;
-    return Status::IOError(
-        "the repair committed, but the old IDENTITY may remain (remove it "
-        "before the next backup): " +
-            s.ToString(),
-        path);
+  // same IDENTITY, which backups take never to happen. So it gets a new one, written (through a
+  // temporary file) before the commit: no crash leaves the repaired DB under the old identity.
+  // A failure before the commit puts the old one back (RestoreIdentity); a crash there leaves
+  // the unrepaired DB with a new identity, which costs its next backup only the sharing of
+  // tables by name.
+  Status ReplaceIdentity() {
+    ZIGGY_RETURN_IF_ERROR(ReadDbIdentity(env_, dbname_, &old_identity_));  // "": none
+    identity_replaced_ = true;
+    return WriteDbIdentity(env_, dbname_, NewDbIdentity());
+  }
+  // Best effort: the worst a failure leaves is the new identity (see ReplaceIdentity).
+  void RestoreIdentity() {
+    if (!identity_replaced_) return;
+    if (!old_identity_.empty()) {
+      WriteDbIdentity(env_, dbname_, old_identity_).PermitUncheckedError();
+    } else if (env_->RemoveFile(IdentityFileName(dbname_)).ok()) {
+      env_->SyncDir(dbname_).PermitUncheckedError();
+    }
   }
 
   // CURRENT's bytes, read whole: known is false if it cannot be read (an I/O error).
@@ -1083,6 +1087,8 @@ class Repairer {
   const std::string staging_;
   bool staging_created_ = false;
   bool committed_ = false;
+  bool identity_replaced_ = false;  // ReplaceIdentity wrote a new IDENTITY
+  std::string old_identity_;        // the one it replaced ("": none)
   std::unique_ptr<FilterPolicy> user_filter_policy_;
   std::unique_ptr<FilterPolicy> filter_policy_;
   TableOptions table_options_;

@@ -1169,19 +1169,22 @@ TEST_F(RepairTest, AnIntactEditOfANewerFormatFailsTheRepairAndChangesNothing) {
   EXPECT_EQ(Contents(), model_);
 }
 
-// The old IDENTITY goes only once the repair has committed: a failure before leaves it, with
-// the rest of the directory as it was.
+// The repaired DB's new IDENTITY is written before the commit (no crash leaves it the old one);
+// a failure before the commit puts the old one back, with the rest of the directory as it was.
 TEST_F(RepairTest, AFailureBeforeTheCommitKeepsTheIdentity) {
   FaultInjectionEnv env;
   options_.env = &env;
   db_ = "/db";
   Fill(Seed());
-  ASSERT_TRUE(env.FileExists(IdentityFileName(db_)));
+  std::string old_identity;
+  ASSERT_TRUE(ReadDbIdentity(&env, db_, &old_identity).ok());
+  ASSERT_FALSE(old_identity.empty());
   ASSERT_TRUE(env.RemoveFile(CurrentFileName(db_)).ok());
   ASSERT_TRUE(env.SyncDir(db_).ok());
   std::vector<std::string> before = Listing(&env, db_);
   std::erase(before, "LOCK");
-  env.InjectError(FaultOp::kCreate, "dbtmp");  // SetCurrentFile's temp file, before the rename
+  // SetCurrentFile's temp file, before the rename (the first temp file is the new IDENTITY's).
+  env.InjectErrorAfter(1, FaultOp::kCreate, "dbtmp", 1, FaultError::kIOError);
   RepairReport report;
   Status s = Repair(&report);
   env.ClearErrors();
@@ -1189,9 +1192,14 @@ TEST_F(RepairTest, AFailureBeforeTheCommitKeepsTheIdentity) {
   std::vector<std::string> after = Listing(&env, db_);
   std::erase(after, "LOCK");
   EXPECT_EQ(after, before);
-  EXPECT_TRUE(env.FileExists(IdentityFileName(db_)));
+  std::string identity;
+  ASSERT_TRUE(ReadDbIdentity(&env, db_, &identity).ok());
+  EXPECT_EQ(identity, old_identity);
   ASSERT_TRUE(Repair(&report).ok());
-  EXPECT_FALSE(env.FileExists(IdentityFileName(db_)));
+  env.DropUnsyncedData();  // a power loss right after: the repaired DB keeps the new identity
+  ASSERT_TRUE(ReadDbIdentity(&env, db_, &identity).ok());
+  EXPECT_FALSE(identity.empty());
+  EXPECT_NE(identity, old_identity);
   EXPECT_EQ(Contents(), model_);
 }
 
