@@ -42,16 +42,19 @@ Status ReadSet::Charge(size_t old_bytes, size_t new_bytes) {
 Status ReadSet::AddKey(std::string_view key) {
   const size_t cost = kItemOverheadBytes + key.size();
   // At the limit, repeated reads of the same keys are dropped before the read is refused: a
-  // transaction polling one key holds it once. Only once as many keys were added since the last
-  // pass as it kept, so that a read set of distinct keys is not sorted again at every refusal.
-  if (cost > max_bytes_ - bytes_ && keys_.size() >= 2 * unique_keys_) DropRepeatedKeys();
+  // transaction polling one key holds it once. Only if keys were added since the last pass (a
+  // read set of distinct keys is not sorted again at every refusal).
+  if (cost > max_bytes_ - bytes_ && keys_.size() > unique_keys_) DropRepeatedKeys();
   ZIGGY_RETURN_IF_ERROR(Charge(0, cost));
   keys_.emplace_back(key);
   return Status::OK();
 }
 
 void ReadSet::DropRepeatedKeys() {
-  std::sort(keys_.begin(), keys_.end());
+  // keys_[0, unique_keys_) is sorted and unique since the last pass: sort the rest and merge.
+  const auto added = keys_.begin() + static_cast<ptrdiff_t>(unique_keys_);
+  std::sort(added, keys_.end());
+  std::inplace_merge(keys_.begin(), added, keys_.end());
   const auto repeated = std::unique(keys_.begin(), keys_.end());
   for (auto it = repeated; it != keys_.end(); ++it)
     bytes_ -= kItemOverheadBytes + it->size();

@@ -69,7 +69,8 @@ class ReadSet {
   const size_t max_bytes_;
   size_t bytes_ = 0;
   std::vector<std::string> keys_;
-  size_t unique_keys_ = 0;  // keys_.size() after the last DropRepeatedKeys
+  // keys_[0, unique_keys_) is sorted and unique: what the last DropRepeatedKeys left.
+  size_t unique_keys_ = 0;
   std::vector<KeyRange> ranges_;
 };
 

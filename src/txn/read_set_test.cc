@@ -90,6 +90,17 @@ TEST(ReadSet, AKeyReadAgainAndAgainCostsOnce) {
   EXPECT_LE(reads.bytes(), 200u);
 }
 
+// Distinct keys first, then one key polled: the polling never reaches the limit either.
+TEST(ReadSet, PollingAKeyAfterDistinctReadsCostsItOnce) {
+  ReadSet reads(1000);
+  for (int i = 10; i < 40; ++i)  // 30 keys of 26 bytes each: room for 10 more entries
+    ASSERT_TRUE(reads.AddKey("distinct" + std::to_string(i)).ok()) << i;
+  for (int i = 0; i < 10000; ++i)
+    ASSERT_TRUE(reads.AddKey("polled").ok()) << i;
+  reads.Normalize();
+  EXPECT_EQ(reads.keys().size(), 31u);
+}
+
 class RangeConflictTest : public DBTest {
  protected:
   void SetUp() override {

@@ -114,7 +114,9 @@ std::unique_ptr<Iterator> TransactionImpl::NewIterator(const ReadOptions& option
   read_options.snapshot = &snapshot_;
   TxnIteratorOwner* const owner = this;  // a private base: convertible only in here
   // Room first: an iterator made and then not listed would not find itself in ForgetIterator.
-  iterators_.reserve(iterators_.size() + 1);
+  if (iterators_.size() == iterators_.capacity()) {
+    iterators_.reserve(std::max<size_t>(4, 2 * iterators_.capacity()));
+  }
   auto iterator = std::make_unique<TxnIterator>(
       owner, host_->TxnDb(), read_options, &buffer_,
       isolation_ == IsolationLevel::kSerializable ? &reads_ : nullptr);
