@@ -21,7 +21,11 @@ Status DBImpl::Write(const WriteOptions& options, const WriteBatch& updates) {
   // the pipeline), but it fails as any write would once writes have stopped.
   if (updates.Count() == 0 && !options.sync) {
     MutexLock lock(&mu_);
-    return bg_error_;
+    try {
+      return bg_error_;  // a copy: allocates when it is an error
+    } catch (const std::bad_alloc&) {
+      return Status::IOError("out of memory finishing a write");
+    }
   }
   // The pipeline turns an allocation failure into a Status and releases its mutex (its
   // invariant 3); this catches one in what is left (copying a status out), with nothing held.
