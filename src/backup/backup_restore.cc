@@ -10,6 +10,7 @@
 #include "db/db_identity.h"
 #include "db/filename.h"
 #include "db/version_edit.h"
+#include "db/version_set.h"
 #include "env/file_lock_guard.h"
 #include "util/status_macros.h"
 #include "wal/log_reader.h"
@@ -154,7 +155,7 @@ Status BackupEngineImpl::BuildRestoredDb(const BackupMeta& meta, const std::stri
 Status BackupEngineImpl::NumberPastTheArchive(const BackupMeta& meta, FileNumber next_at_least,
                                               const std::string& staging) {
   const uint64_t next = raw(next_at_least);
-  if (next > kMaxFileNumber) {
+  if (next > kMaxFileNumber - VersionSet::kFileNumbersKeptFree) {  // Open would refuse it
     return Status::InvalidArgument("the log archive's numbers leave the restored DB none to use",
                                    meta.wal_archive_dir);
   }

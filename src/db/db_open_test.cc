@@ -247,15 +247,21 @@ TEST_F(DBOpenTest, AFileAtTheNumberLimitFailsOpenCleanly) {
   Open();
   ASSERT_TRUE(Put("a", "1").ok());
   Close();
-  const std::string huge = std::string(kDbName) + "/4611686018427387903.log";  // kMaxFileNumber
-  std::unique_ptr<WritableFile> file;
-  ASSERT_TRUE(env_.NewWritableFile(huge, &file).ok());
-  ASSERT_TRUE(file->Close().ok());
-  Status s = TryOpen();
-  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
-  ASSERT_TRUE(env_.RemoveFile(huge).ok());
-  Open();
-  EXPECT_EQ(Get("a"), "1");
+  // At the limit, and short of it by fewer numbers than Recover keeps free: the Open that meets
+  // it fails, rather than recording a counter the next Open refuses.
+  for (const char* name : {"/4611686018427387903.log", "/4611686018427000000.log"}) {
+    SCOPED_TRACE(name);
+    const std::string huge = std::string(kDbName) + name;
+    std::unique_ptr<WritableFile> file;
+    ASSERT_TRUE(env_.NewWritableFile(huge, &file).ok());
+    ASSERT_TRUE(file->Close().ok());
+    Status s = TryOpen();
+    EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+    ASSERT_TRUE(env_.RemoveFile(huge).ok());
+    Open();
+    EXPECT_EQ(Get("a"), "1");
+    Close();
+  }
 }
 
 // An IDENTITY the directory lists but access(2) and open fail on (EACCES, EIO).

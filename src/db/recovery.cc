@@ -468,6 +468,14 @@ Status RecoverDb(RecoveryInputs inputs, VersionSet* versions, WalReplayResult* r
   };
   inputs.wal.mark_file_number_used = [versions](FileNumber n) { versions->MarkFileNumberUsed(n); };
   ZIGGY_RETURN_IF_ERROR(ReplayWal(inputs.wal, result));
+  // A file in the directory numbered near the limit (a stray log) moved the counter past what
+  // VersionSet::Recover accepts: refused now, before this Open records it and the next refuses.
+  if (raw(versions->next_file_number()) > kMaxFileNumber - VersionSet::kFileNumbersKeptFree) {
+    return Status::Corruption(
+        "a file in the DB directory leaves no room for new file numbers (next file number " +
+            std::to_string(raw(versions->next_file_number())) + ")",
+        inputs.wal.dbname);
+  }
   versions->SetLastSequence(result->max_sequence);
   return Status::OK();
 }
