@@ -7,10 +7,11 @@
 // tables, each synced; all of these are written in the staging directory <db>/repair-tmp, so
 // that a half-written one is never taken for a damaged table of the DB; rename the new tables
 // into the DB directory and sync it; move unreadable tables to lost/ and the logs after the
-// WAL's end to repair-old-<N>; create an empty log and a new MANIFEST-<N> naming the new
-// tables, synced; point CURRENT at it (temp file + rename); only then remove IDENTITY and move
-// the originals aside. A failure before the rename moves back what was moved (lost/, the logs
-// after the WAL's end) before the LOCK is released.
+// WAL's end to repair-old-<N>; write a new IDENTITY (temp file + rename); create an empty log
+// and a new MANIFEST-<N> naming the new tables, synced; point CURRENT at it (temp file +
+// rename); only then move the originals aside. A failure before the rename moves back what was
+// moved (lost/, the logs after the WAL's end) and puts the old IDENTITY back before the LOCK is
+// released.
 // docs/design/recovery.md, "Repair".
 #include "db/repair.h"
 
@@ -981,7 +982,9 @@ class Repairer {
   // the unrepaired DB with a new identity, which costs its next backup only the sharing of
   // tables by name.
   Status ReplaceIdentity() {
-    ZIGGY_RETURN_IF_ERROR(ReadDbIdentity(env_, dbname_, &old_identity_));  // "": none
+    // "" when there is none, or it cannot be read (a damaged directory is what repair is for):
+    // then a failure leaves the new one or none.
+    if (!ReadDbIdentity(env_, dbname_, &old_identity_).ok()) old_identity_.clear();
     identity_replaced_ = true;
     return WriteDbIdentity(env_, dbname_, NewDbIdentity());
   }
