@@ -55,7 +55,8 @@ Status OpenDbReadOnly(std::string_view command, const std::string& path, std::un
 // without a successful Commit, it removes the temporary file. A `path` that exists and is not a
 // regular file (a FIFO, /dev/stdout) is written in place instead: there is nothing to replace.
 // A regular file replaced keeps its permission bits; a symbolic link to one has its target
-// replaced (the link stays).
+// replaced (the link stays), a dangling link is replaced by the file. The directory must be
+// writable (the temporary file is made there), even when `path` itself is.
 class OutputFile {
  public:
   // Creates the temporary file. Errors name the file and carry errno's text.
