@@ -76,8 +76,8 @@ class BackupEngineImpl final : public BackupEngine {
   // past its point-in-time log and every log the archive holds (RestoredLogNumber + 1), so that
   // the restored DB, opened with the same archive, adds its logs to it (numbered as its source's
   // after the backup were, it could not: the archive never replaces a log).
-  [[nodiscard]] Status NumberPastTheArchive(const BackupMeta& meta, FileNumber next_at_least,
-                                            const std::string& staging);
+  [[nodiscard]] Status RaiseNextFileNumber(const BackupMeta& meta, FileNumber next_at_least,
+                                           const std::string& staging);
   // Replaces db_dir's contents with the DB built in `staging` (its subdirectory), behind the
   // restore marker; *old_db_gone once a DB db_dir held is no longer whole.
   [[nodiscard]] Status SwapInRestoredDb(const BackupMeta& meta, const std::string& staging,

@@ -146,14 +146,14 @@ Status BackupEngineImpl::BuildRestoredDb(const BackupMeta& meta, const std::stri
         WritePointInTimeLog(env_, meta, archive, *options.to_sequence, log_number, staging));
   }
   // Its files after that log: none takes a number the archive holds.
-  ZIGGY_RETURN_IF_ERROR(NumberPastTheArchive(meta, FileNumber{raw(log_number) + 1}, staging));
+  ZIGGY_RETURN_IF_ERROR(RaiseNextFileNumber(meta, FileNumber{raw(log_number) + 1}, staging));
   // A DB of its own: from here on its tables are numbered as the source's are.
   ZIGGY_RETURN_IF_ERROR(WriteDbIdentity(env_, staging, NewDbIdentity()));
   return env_->SyncDir(staging);
 }
 
-Status BackupEngineImpl::NumberPastTheArchive(const BackupMeta& meta, FileNumber next_at_least,
-                                              const std::string& staging) {
+Status BackupEngineImpl::RaiseNextFileNumber(const BackupMeta& meta, FileNumber next_at_least,
+                                             const std::string& staging) {
   const uint64_t next = raw(next_at_least);
   if (next > kMaxFileNumber - VersionSet::kFileNumbersKeptFree) {  // Open would refuse it
     return Status::InvalidArgument("the log archive's numbers leave the restored DB none to use",
