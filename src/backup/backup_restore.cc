@@ -147,9 +147,9 @@ Status BackupEngineImpl::BuildRestoredDb(const BackupMeta& meta, const std::stri
   }
   // Its files after that log: none takes a number the archive holds.
   ZIGGY_RETURN_IF_ERROR(RaiseNextFileNumber(meta, FileNumber{raw(log_number) + 1}, staging));
-  // A DB of its own: from here on its tables are numbered as the source's are.
-  ZIGGY_RETURN_IF_ERROR(WriteDbIdentity(env_, staging, NewDbIdentity()));
-  return env_->SyncDir(staging);
+  // A DB of its own: from here on its tables are numbered as the source's are. The directory
+  // sync that ends WriteDbIdentity names the copies durably too.
+  return WriteDbIdentity(env_, staging, NewDbIdentity());
 }
 
 Status BackupEngineImpl::RaiseNextFileNumber(const BackupMeta& meta, FileNumber next_at_least,

@@ -222,12 +222,12 @@ Status WriteCheckpointFiles(const LiveFiles& files, const std::string& dir, Crea
   }
   created->Add(ManifestFileName(dir, files.manifest_number));
   ZIGGY_RETURN_IF_ERROR(WriteManifestFile(env, dir, files.manifest_number, files.manifest_record));
-  // A DB of its own from here on: its new tables are numbered as its source's are.
+  // A DB of its own from here on: its new tables are numbered as its source's are. The directory
+  // sync that ends WriteDbIdentity names the links and copies durably before CURRENT can refer to
+  // them.
   created->Add(IdentityTempFileName(dir));  // left if an allocation throws mid-write
   created->Add(IdentityFileName(dir));
   ZIGGY_RETURN_IF_ERROR(WriteDbIdentity(env, dir, NewDbIdentity()));
-  // The links and copies are named durably before CURRENT can refer to them.
-  ZIGGY_RETURN_IF_ERROR(env->SyncDir(dir));
   // SetCurrentFile writes a temporary file first, and CURRENT may be in place when it fails (its
   // directory sync): both removed first.
   created->Add(TempFileName(dir, files.manifest_number));

@@ -144,7 +144,6 @@ std::string DBImpl::LoadIdentity() {
   if (s.ok()) {
     identity = NewDbIdentity();
     s = WriteDbIdentity(env_, dbname_, identity);
-    if (s.ok()) s = env_->SyncDir(dbname_);
     if (s.ok()) Log("event=identity_created");
   }
   if (s.ok()) return identity;
