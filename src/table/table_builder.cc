@@ -62,7 +62,7 @@ void TableBuilder::Add(std::string_view key, std::string_view value) {
     return;
   }
   if (options_.align_data_blocks && !data_block_.empty() &&
-      EntryWouldCrossAPage(key.size(), value.size())) {
+      EntryWouldCrossAPage(key.size(), value.size()) && DataBlockMayEnd()) {
     FlushDataBlock();
     if (!status_.ok()) return;
   }
@@ -77,7 +77,19 @@ void TableBuilder::Add(std::string_view key, std::string_view value) {
   properties_.raw_key_bytes += key.size();
   properties_.raw_value_bytes += value.size();
   data_block_.Add(key, value);
-  if (data_block_.CurrentSizeEstimate() >= options_.block_size) FlushDataBlock();
+  if (data_block_.CurrentSizeEstimate() >= options_.block_size && DataBlockMayEnd()) {
+    FlushDataBlock();
+  }
+}
+
+// A block held back is under 16 times its longest key when its last entry arrives.
+static_assert(TableBuilder::kBlockBytesPerIndexKeyByte * kMaxTableKeyBytes + kMaxTableKeyBytes +
+                  kMaxValueBytes + (size_t{8} << 20) <
+              kMaxBlockBytes);
+
+bool TableBuilder::DataBlockMayEnd() const {
+  return index_block_.CurrentSizeEstimate() < options_.index_bytes_before_long_blocks ||
+         data_block_.CurrentSizeEstimate() >= kBlockBytesPerIndexKeyByte * last_key_.size();
 }
 
 void TableBuilder::SetSequenceRange(uint64_t smallest, uint64_t largest) {
@@ -98,6 +110,17 @@ void TableBuilder::AddPendingIndexEntry(const std::string_view* next_key) {
   ZIGGY_DASSERT(options_.comparator->Compare(separator, last_key_) >= 0);
   std::string handle;
   pending_handle_.EncodeTo(&handle);
+  // Three varint32 lengths and a restart word per index entry.
+  constexpr size_t kIndexEntryOverheadBytes = 3 * 5 + 4;
+  if (index_block_.CurrentSizeEstimate() + separator.size() + handle.size() +
+          kIndexEntryOverheadBytes >=
+      kMaxBlockBytes) {
+    // Out of reach with the DB's limits on keys, memtables and output files (DataBlockMayEnd);
+    // a Status, not the block builder's assertion, should a caller build a larger table.
+    status_ = Status::InvalidArgument("table index over " + std::to_string(kMaxBlockBytes) +
+                                      " bytes: too many long keys for one table");
+    return;
+  }
   index_block_.Add(separator, handle);
   pending_index_entry_ = false;
 }
@@ -178,10 +201,14 @@ void TableBuilder::WriteMetaBlocks(BlockHandle* metaindex_handle) {
     }
     std::string filter;
     options_.filter_policy->CreateFilter(keys, &filter);
-    BlockHandle handle;
-    WriteStoredBlock(filter, CompressionType::kNone, &handle);
-    properties_.filter_bytes = handle.size + kBlockTrailerBytes;
-    meta[std::string(kFilterMetaPrefix) + options_.filter_policy->Name()] = handle;
+    // A filter over kMaxBlockBytes (hundreds of millions of keys in one table) would make the
+    // table unreadable: the table goes without one, and its lookups search the index instead.
+    if (filter.size() <= kMaxBlockBytes) {
+      BlockHandle handle;
+      WriteStoredBlock(filter, CompressionType::kNone, &handle);
+      properties_.filter_bytes = handle.size + kBlockTrailerBytes;
+      meta[std::string(kFilterMetaPrefix) + options_.filter_policy->Name()] = handle;
+    }
   }
   properties_.largest_key = last_key_;
   properties_.creation_time_unix_seconds =

@@ -25,6 +25,9 @@ namespace ziggydb {
 
 class TableBuilder {
  public:
+  // See TableOptions::index_bytes_before_long_blocks.
+  static constexpr size_t kBlockBytesPerIndexKeyByte = 16;
+
   TableBuilder(const TableOptions& options, WritableFile* file);
   TableBuilder(const TableBuilder&) = delete;
   TableBuilder& operator=(const TableBuilder&) = delete;
@@ -51,6 +54,9 @@ class TableBuilder {
   const TableProperties& properties() const { return properties_; }
 
  private:
+  // Whether the data block being built may be cut now (by size or page alignment): always while
+  // the index is small, then only once the block is long next to its last key.
+  bool DataBlockMayEnd() const;
   // Writes the data block being built (if any) and remembers its handle for the index.
   void FlushDataBlock();
   // Writes contents, compressed per `compression` if that pays, plus the trailer.

@@ -29,6 +29,12 @@ struct TableOptions {
   // kMaxAlignPaddingBytes of zeros go before a block that would otherwise cross one boundary
   // more. A point read of a table not in memory then faults in one page per 4 KiB block, not two.
   bool align_data_blocks = true;
+  // Once the index block holds this many bytes, a data block is cut only when it is at least
+  // kBlockBytesPerIndexKeyByte (table_builder.h) times as long as its last key. The index entry of
+  // a block is no longer than that key, so the rest of the index costs at most about 1/16 of the
+  // data: long keys in small blocks cannot take the index past kMaxBlockBytes in the largest
+  // tables (a 4 GiB flush or compaction output). Below it, blocks are cut by size alone.
+  size_t index_bytes_before_long_blocks = size_t{64} << 20;
   // Entries between restart points in data blocks (index blocks use 1).
   int block_restart_interval = 16;
   // Every key ends in 8 bytes that are a little-endian fixed64 (the DB's internal keys: sequence

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
@@ -482,6 +483,40 @@ TEST(Table, KeyAtTheLimitRoundTripsAndOneMoreFailsAsStatus) {
   TableBuilder builder(options, &sink);
   builder.Add("short", "v");
   EXPECT_TRUE(builder.Finish().IsInvalidArgument());
+}
+
+// Long keys that share all but their last bytes make separators as long as the keys: with one
+// entry per block the index grows as fast as the data. Past index_bytes_before_long_blocks a block
+// is cut only at 16 times its last key's length, so the rest of the index costs about 1/16 of the
+// data (in the largest tables it would otherwise outgrow kMaxBlockBytes and fail the table).
+TEST(Table, LongKeysLengthenTheBlocksOnceTheIndexIsLarge) {
+  Random rnd(test::TestSeed());
+  Map entries;
+  for (int i = 0; i < 400; ++i) {
+    char suffix[16];
+    std::snprintf(suffix, sizeof(suffix), "%06d", i);
+    entries[std::string(4090, 'p') + suffix] = std::string(rnd.Uniform(64), 'v');
+  }
+  for (const bool aligned : {true, false}) {
+    SCOPED_TRACE(aligned ? "aligned" : "contiguous");
+    TableOptions options;
+    options.block_size = 1024;
+    options.align_data_blocks = aligned;
+    std::unique_ptr<TableReader> table;
+    ASSERT_TRUE(OpenTable(options, BuildTable(options, entries), &table).ok());
+    EXPECT_EQ(table->properties().num_data_blocks, entries.size()) << "a small index: by size";
+
+    constexpr uint64_t kThreshold = uint64_t{64} << 10;
+    options.index_bytes_before_long_blocks = kThreshold;
+    ASSERT_TRUE(OpenTable(options, BuildTable(options, entries), &table).ok());
+    const TableProperties& p = table->properties();
+    EXPECT_LT(p.num_data_blocks, entries.size() / 4);
+    // At most one entry past the threshold, then 1/16 of the data and an entry's overhead per
+    // block.
+    EXPECT_LE(p.index_bytes, kThreshold + 4200 + p.data_bytes / 16 + 40 * p.num_data_blocks);
+    ExpectFullScanBothWays(*table, entries);
+    ExpectSeeksMatchModel(*table, entries, &rnd);
+  }
 }
 
 // The footer of docs/format/sstable.md's worked example, byte for byte: its checksum covers every
