@@ -288,6 +288,14 @@ for args in --help --version "get --help"; do
 done
 "$ZIGGY" get --db "$WORK/out-db" missing >/dev/null 2>&-
 [[ $? -eq 2 ]] || fail "get of a missing key with stderr closed did not exit 2"
+# A stderr that cannot be written (2>/dev/full) loses the messages, not the exit code (an unknown
+# command once aborted, and a missing key exited 4).
+"$ZIGGY" get --db "$WORK/out-db" missing >/dev/null 2>/dev/full
+[[ $? -eq 2 ]] || fail "get of a missing key with stderr full did not exit 2"
+"$ZIGGY" nosuchcommand 2>/dev/full
+[[ $? -eq 1 ]] || fail "an unknown command with stderr full did not exit 1"
+"$ZIGGY" get --db "$WORK/never-made" k 2>/dev/full
+[[ $? -eq 2 ]] || fail "get from a missing DB with stderr full did not exit 2"
 "$ZIGGY" put --db "$WORK/out-db" k2 v2 2>&- >&-
 expect_rc 0 "$ZIGGY" verify --db "$WORK/out-db"
 expect_rc 0 "$ZIGGY" get --db "$WORK/out-db" k2

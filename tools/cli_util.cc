@@ -30,7 +30,7 @@ ExitCode ExitCodeFor(const Status& status) {
 }
 
 ExitCode ReportError(std::string_view command, std::string_view what, const Status& status) {
-  fmt::print(stderr, "ziggy {}: {}: {}\n", command, what, status.ToString());
+  PrintToStderr("ziggy {}: {}: {}\n", command, what, status.ToString());
   return ExitCodeFor(status);
 }
 

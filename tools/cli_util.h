@@ -10,6 +10,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+
+#include <fmt/core.h>
 
 #include "tools/progress.h"
 #include "util/histogram.h"
@@ -29,6 +32,14 @@ enum class ExitCode : int {
 };
 inline int ToInt(ExitCode code) {
   return static_cast<int>(code);
+}
+
+// A message to stderr. Unlike fmt::print, never throws for a stderr that cannot be written
+// (2>/dev/full): the message is lost, and neither the command's work nor its exit code changes.
+template <typename... Args>
+void PrintToStderr(fmt::format_string<Args...> format, Args&&... args) {
+  const std::string text = fmt::format(format, std::forward<Args>(args)...);
+  std::fwrite(text.data(), 1, text.size(), stderr);
 }
 
 // The exit code of a failed Status: NotFound -> kNotFound, Corruption -> kCorruption,

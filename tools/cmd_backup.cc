@@ -75,10 +75,10 @@ std::vector<uint32_t> AllIds(const BackupEngine& engine) {
 ExitCode ReportCorrupted(const std::string& command, const BackupEngine& engine) {
   const std::vector<uint32_t> corrupted = engine.GetCorruptedBackups();
   for (uint32_t id : corrupted) {
-    fmt::print(stderr,
-               "{}: backup {} has unreadable metadata (`ziggy backup verify --id {}` names it, "
-               "`ziggy backup delete --id {}` removes the backup)\n",
-               command, id, id, id);
+    PrintToStderr(
+        "{}: backup {} has unreadable metadata (`ziggy backup verify --id {}` names it, "
+        "`ziggy backup delete --id {}` removes the backup)\n",
+        command, id, id, id);
   }
   return corrupted.empty() ? ExitCode::kOk : ExitCode::kCorruption;
 }
@@ -111,7 +111,7 @@ Status OpenEngine(const std::string& command, const BackupArgs& args, EngineMode
 // The exit code of a failed engine call: kInterrupted after Ctrl-C, else by status.
 ExitCode Failed(const std::string& command, const std::string& what, const Status& s) {
   if (InterruptRequested()) {
-    fmt::print(stderr, "ziggy {}: interrupted: {}\n", command, what);
+    PrintToStderr("ziggy {}: interrupted: {}\n", command, what);
     return ExitCode::kInterrupted;
   }
   return ReportError(command, what, s);
@@ -133,9 +133,8 @@ void RemoveCreatedBackupDir(const std::string& dir, std::unique_ptr<BackupEngine
   std::error_code error;
   std::filesystem::remove_all(dir, error);
   if (error) {
-    fmt::print(stderr,
-               "ziggy backup create: cannot remove the backup directory {} it created: {}\n", dir,
-               error.message());
+    PrintToStderr("ziggy backup create: cannot remove the backup directory {} it created: {}\n",
+                  dir, error.message());
   }
 }
 

@@ -113,10 +113,10 @@ ExitCode RunCompact(const CompactArgs& args) {
   s = db->Close();
   if (!s.ok()) return ReportError("compact", "close failed", s);
   if (done < slices.size()) {
-    fmt::print(stderr, "ziggy compact: interrupted after {} of {} slices{}\n", done, slices.size(),
-               done > 0 && slices[done - 1].end.has_value()
-                   ? " (compacted up to '" + Escape(*slices[done - 1].end) + "')"
-                   : "");
+    PrintToStderr("ziggy compact: interrupted after {} of {} slices{}\n", done, slices.size(),
+                  done > 0 && slices[done - 1].end.has_value()
+                      ? " (compacted up to '" + Escape(*slices[done - 1].end) + "')"
+                      : "");
     return ExitCode::kInterrupted;
   }
   return ExitCode::kOk;

@@ -100,9 +100,9 @@ Status ReadValue(const DataArgs& args, std::string* value) {
 
 ExitCode RunPut(const DataArgs& args) {
   if (args.value_file.empty() != args.value.has_value()) {
-    fmt::print(stderr, "ziggy put: give {}\n",
-               args.value.has_value() ? "either VALUE or --value-file FILE, not both"
-                                      : "VALUE, '-' (the bytes of stdin) or --value-file FILE");
+    PrintToStderr("ziggy put: give {}\n",
+                  args.value.has_value() ? "either VALUE or --value-file FILE, not both"
+                                         : "VALUE, '-' (the bytes of stdin) or --value-file FILE");
     return ExitCode::kUsage;
   }
   std::string key, value;
@@ -127,7 +127,7 @@ ExitCode RunGet(const DataArgs& args) {
   std::string value;
   Status s = db->Get(ReadOptions(), key, &value);
   if (s.IsNotFound()) {
-    fmt::print(stderr, "not found: {}\n", Escape(key));
+    PrintToStderr("not found: {}\n", Escape(key));
     return ExitCode::kNotFound;
   }
   if (!s.ok()) return ReportError("get", "read failed", s);
@@ -191,7 +191,7 @@ ExitCode RunScan(const DataArgs& args) {
     }
   }
   if (!it->status().ok()) return ReportError("scan", "iteration failed", it->status());
-  fmt::print(stderr, "{} entries\n", count);
+  PrintToStderr("{} entries\n", count);
   return ExitCode::kOk;
 }
 

@@ -47,7 +47,7 @@ struct DumpArgs {
 // trailer.
 ExitCode RunDump(const DumpArgs& args) {
   if (args.out.empty() && isatty(STDOUT_FILENO) == 1) {
-    fmt::print(stderr, "ziggy dump: the dump is binary: redirect stdout or use --out FILE\n");
+    PrintToStderr("ziggy dump: the dump is binary: redirect stdout or use --out FILE\n");
     return ExitCode::kUsage;
   }
   // Before the DB is opened, as docs/cli.md says: a Ctrl-C meanwhile takes effect after it.
@@ -107,13 +107,13 @@ ExitCode RunDump(const DumpArgs& args) {
   }
   Status closed = db->Close();
   if (interrupted) {
-    fmt::print(stderr, "ziggy dump: interrupted after {} records; the dump is incomplete{}\n",
-               WithCommas(records), args.out.empty() ? "" : " and was removed");
+    PrintToStderr("ziggy dump: interrupted after {} records; the dump is incomplete{}\n",
+                  WithCommas(records), args.out.empty() ? "" : " and was removed");
     return ExitCode::kInterrupted;
   }
   if (!s.ok()) return ReportError("dump", "FAILED, the dump is incomplete", s);
   if (!closed.ok()) return ReportError("dump", "close failed", closed);
-  fmt::print(stderr, "dump: {} records, {} bytes\n", WithCommas(records), WithCommas(bytes));
+  PrintToStderr("dump: {} records, {} bytes\n", WithCommas(records), WithCommas(bytes));
   return ExitCode::kOk;
 }
 
@@ -301,7 +301,7 @@ ExitCode RunRestore(const RestoreArgs& args) {
       ReportError("restore-dump", "cannot remove the partial DB at " + staging, destroyed);
     }
     if (InterruptRequested()) {
-      fmt::print(stderr, "ziggy restore-dump: interrupted; the new DB was removed\n");
+      PrintToStderr("ziggy restore-dump: interrupted; the new DB was removed\n");
       return ExitCode::kInterrupted;
     }
     return ReportError("restore-dump", "FAILED, nothing restored", s);
@@ -315,7 +315,7 @@ ExitCode RunRestore(const RestoreArgs& args) {
                        "the DB is in place at " + target + " but may not survive a power loss",
                        synced);
   }
-  fmt::print(stderr, "restore-dump: {} records into {}\n", WithCommas(records), args.db);
+  PrintToStderr("restore-dump: {} records into {}\n", WithCommas(records), args.db);
   return ExitCode::kOk;
 }
 

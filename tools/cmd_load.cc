@@ -42,18 +42,17 @@ void RemoveCreatedDb(const std::string& path, bool dir_existed) {
     return;
   }
   if (had_mode && !Env::Default()->FileExists(path)) mkdir(path.c_str(), st.st_mode & 07777);
-  fmt::print(stderr, "ziggy load: removed the DB it created at '{}'\n", path);
+  PrintToStderr("ziggy load: removed the DB it created at '{}'\n", path);
 }
 
 ExitCode RunLoad(LoadArgs args) {
   // Checked before anything is created: a batch the DB refuses (or that no memory holds).
   if (const uint64_t bytes = BatchBytesMax(args.fill.batch, args.fill.value_bytes);
       bytes > kMaxWriteBatchBytes) {
-    fmt::print(stderr,
-               "ziggy load: --batch {} of {}-byte values makes write batches of up to {} bytes, "
-               "over the largest write batch ({} bytes): lower --batch or --value-size\n",
-               args.fill.batch, args.fill.value_bytes, WithCommas(bytes),
-               WithCommas(kMaxWriteBatchBytes));
+    PrintToStderr(
+        "ziggy load: --batch {} of {}-byte values makes write batches of up to {} bytes, "
+        "over the largest write batch ({} bytes): lower --batch or --value-size\n",
+        args.fill.batch, args.fill.value_bytes, WithCommas(bytes), WithCommas(kMaxWriteBatchBytes));
     return ExitCode::kUsage;
   }
   const InterruptScope interrupt;
@@ -94,8 +93,8 @@ ExitCode RunLoad(LoadArgs args) {
     return code;
   }
   if (result.ops < args.fill.num) {
-    fmt::print(stderr, "ziggy load: interrupted after {} of {} keys\n", WithCommas(result.ops),
-               WithCommas(args.fill.num));
+    PrintToStderr("ziggy load: interrupted after {} of {} keys\n", WithCommas(result.ops),
+                  WithCommas(args.fill.num));
     return ExitCode::kInterrupted;
   }
   return ExitCode::kOk;

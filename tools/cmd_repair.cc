@@ -44,7 +44,7 @@ ExitCode RunRepair(const RepairArgs& args) {
                        s);
   }
   if (!s.ok() && InterruptRequested()) {
-    fmt::print(stderr, "ziggy repair: interrupted; the directory is as it was\n");
+    PrintToStderr("ziggy repair: interrupted; the directory is as it was\n");
     return ExitCode::kInterrupted;
   }
   if (!s.ok()) return ReportError("repair", "FAILED, the directory is as it was", s);

@@ -86,8 +86,8 @@ ExitCode PrintText(const ReadOnlyRecovery& db, const VerifyReport& report) {
   if (report.interrupted) {
     fmt::print("tables: {} of {} OK so far ({} bytes, {} entries)\n", report.tables_checked,
                report.tables, WithCommas(report.table_bytes), WithCommas(report.entries));
-    fmt::print(stderr, "ziggy verify: interrupted: {} of {} tables checked, no damage found\n",
-               report.tables_checked, report.tables);
+    PrintToStderr("ziggy verify: interrupted: {} of {} tables checked, no damage found\n",
+                  report.tables_checked, report.tables);
     return ExitCode::kInterrupted;
   }
   fmt::print("tables: {} OK ({} bytes, {} entries)\n", report.tables,

@@ -97,11 +97,11 @@ ExitCode PrepareDir(const DemoArgs& args) {
   Status s = ClassifyDir(args.db, &state);
   if (!s.ok()) return ReportError("demo", "cannot use --db", s);
   if (state == DirState::kForeign && !args.force) {
-    fmt::print(stderr,
-               "ziggy demo: '{}' is not empty and was not made by the demo (no {} marker of a "
-               "demo in it); refusing to replace what it holds. Pass another --db, or --force "
-               "to replace the DB in it.\n",
-               args.db, kMarkerName);
+    PrintToStderr(
+        "ziggy demo: '{}' is not empty and was not made by the demo (no {} marker of a "
+        "demo in it); refusing to replace what it holds. Pass another --db, or --force "
+        "to replace the DB in it.\n",
+        args.db, kMarkerName);
     return ExitCode::kUsage;
   }
   if (args.keep) return ExitCode::kOk;
@@ -180,7 +180,7 @@ ExitCode RunDemo(const DemoArgs& args) {
       if (line.find("cache") != std::string::npos) fmt::print("{}\n", line);
   }
   if (!good) {
-    fmt::print(stderr, "ziggy demo: FAILED: the data read back differs from what was written\n");
+    PrintToStderr("ziggy demo: FAILED: the data read back differs from what was written\n");
     return ExitCode::kCorruption;
   }
   fmt::print("\ndemo: OK (data kept in {}; inspect it with `ziggy stats --db {}`)\n", args.db,

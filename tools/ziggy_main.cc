@@ -28,10 +28,10 @@ bool IsUnknownCommand(const CLI::App& app, int argc, char** argv) {
   const std::string word = argv[1];
   for (const CLI::App* command : app.get_subcommands({}))
     if (command->check_name(word)) return false;
-  fmt::print(stderr, "ziggy: unknown command '{}'. The commands are:\n", word);
+  ziggydb::tools::PrintToStderr("ziggy: unknown command '{}'. The commands are:\n", word);
   for (const CLI::App* command : app.get_subcommands({}))
-    fmt::print(stderr, "  {:<14} {}\n", command->get_name(), command->get_description());
-  fmt::print(stderr, "Run 'ziggy COMMAND --help' for a command's options.\n");
+    ziggydb::tools::PrintToStderr("  {:<14} {}\n", command->get_name(), command->get_description());
+  ziggydb::tools::PrintToStderr("Run 'ziggy COMMAND --help' for a command's options.\n");
   return true;
 }
 

@@ -146,7 +146,7 @@ Status Reopen(EngineRun* run, const BenchConfig& config, bool fresh, bool sync) 
 void Settle(EngineRun* run, bench::PhaseCost* settle) {
   Status s = bench::SettleBackgroundWork(run->engine.get(), run->settle_quiet_seconds, settle);
   if (!s.ok()) {
-    fmt::print(stderr, "{}: settling background work: {}\n", run->engine->name(), s.ToString());
+    tools::PrintToStderr("{}: settling background work: {}\n", run->engine->name(), s.ToString());
   }
 }
 
@@ -154,7 +154,7 @@ void Settle(EngineRun* run, bench::PhaseCost* settle) {
 void DropCacheBeforeReads(const BenchArgs& args, std::string_view engine) {
   if (args.memory_cap == nullptr) return;
   Status s = args.memory_cap->DropCache();
-  if (!s.ok()) fmt::print(stderr, "{}: dropping the page cache: {}\n", engine, s.ToString());
+  if (!s.ok()) tools::PrintToStderr("{}: dropping the page cache: {}\n", engine, s.ToString());
 }
 
 // Runs one db_bench workload with the store in the state it needs; *cost is measured around the
@@ -170,8 +170,8 @@ WorkloadResult RunDbBench(EngineRun* run, const WorkloadInfo& info, const BenchA
     if (!skipped.status.ok()) return skipped;
   }
   if (info.needs_data && !run->loaded) {
-    fmt::print(stderr, "{}: loading {} keys for {} (untimed)\n", run->engine->name(),
-               WithCommas(args.config.num), info.name);
+    tools::PrintToStderr("{}: loading {} keys for {} (untimed)\n", run->engine->name(),
+                         WithCommas(args.config.num), info.name);
     skipped.status = bench::Preload(run->engine.get(), args.config);
     if (!skipped.status.ok()) return skipped;
     run->loaded = true;
@@ -187,10 +187,10 @@ WorkloadResult RunDbBench(EngineRun* run, const WorkloadInfo& info, const BenchA
   cost->settle_seconds = settle.settle_seconds;
   if (info.fresh_db) run->loaded = info.writes && result.status.ok();
   if (result.status.ok()) {
-    fmt::print(stderr, "{}/{}: {} ops/s, p99 {:.2f} us\n", run->engine->name(), info.name,
-               WithCommas(static_cast<uint64_t>(static_cast<double>(result.ops) /
-                                                std::max(result.seconds, 1e-9))),
-               NsToUs(result.latency_ns.Percentile(99)));
+    tools::PrintToStderr("{}/{}: {} ops/s, p99 {:.2f} us\n", run->engine->name(), info.name,
+                         WithCommas(static_cast<uint64_t>(static_cast<double>(result.ops) /
+                                                          std::max(result.seconds, 1e-9))),
+                         NsToUs(result.latency_ns.Percentile(99)));
   }
   return result;
 }
@@ -211,8 +211,8 @@ nlohmann::json RunYcsbPhase(EngineRun* run, YcsbPhase phase, const bench::YcsbPh
   r.live_user_bytes = *live_user_bytes;
   *ok = r.status.ok();
   if (r.status.ok()) {
-    fmt::print(stderr, "{}/{} {}: {} ops/s\n", r.engine, r.workload, bench::YcsbPhaseName(phase),
-               WithCommas(static_cast<uint64_t>(r.ops_per_sec())));
+    tools::PrintToStderr("{}/{} {}: {} ops/s\n", r.engine, r.workload, bench::YcsbPhaseName(phase),
+                         WithCommas(static_cast<uint64_t>(r.ops_per_sec())));
   }
   return bench::YcsbToJson(r, config);
 }
@@ -252,9 +252,10 @@ nlohmann::json RunTxnCell(EngineRun* run, const bench::TxnRunConfig& config) {
   bench::PhaseCost settle;
   if (r.status.ok()) {
     Settle(run, &settle);
-    fmt::print(stderr, "{}/{} {} {}t: {} commits/s, {:.2f}% aborts\n", r.engine, r.workload,
-               bench::TxnIsolationName(config.isolation), config.threads,
-               WithCommas(static_cast<uint64_t>(r.commits_per_sec())), 100 * r.abort_rate());
+    tools::PrintToStderr("{}/{} {} {}t: {} commits/s, {:.2f}% aborts\n", r.engine, r.workload,
+                         bench::TxnIsolationName(config.isolation), config.threads,
+                         WithCommas(static_cast<uint64_t>(r.commits_per_sec())),
+                         100 * r.abort_rate());
   }
   return j;
 }
@@ -273,8 +274,8 @@ Status OpenTxnStore(EngineRun* run, const bench::TxnRunConfig& config, const Ben
   Status s = Reopen(run, args.config, /*fresh=*/true, args.sync);
   run->transactions = false;
   if (!s.ok()) return s;
-  fmt::print(stderr, "{}: loading {} records for {} (untimed)\n", run->engine->name(),
-             WithCommas(config.records), config.workload->name);
+  tools::PrintToStderr("{}: loading {} records for {} (untimed)\n", run->engine->name(),
+                       WithCommas(config.records), config.workload->name);
   s = bench::LoadTxnDataset(run->engine.get(), config);
   bench::PhaseCost settle;
   if (s.ok()) Settle(run, &settle);
@@ -358,13 +359,13 @@ std::optional<bench::YcsbPhaseConfig> YcsbConfig(bench::YcsbSpec spec, const Ben
   if (args.field_length > 0) spec.field_length = args.field_length;
   if (!args.distribution.empty() &&
       !bench::ParseDistribution(args.distribution, &spec.request_distribution)) {
-    fmt::print(stderr, "ziggy bench: unknown --distribution '{}' (uniform, zipfian, latest)\n",
-               args.distribution);
+    tools::PrintToStderr("ziggy bench: unknown --distribution '{}' (uniform, zipfian, latest)\n",
+                         args.distribution);
     return std::nullopt;
   }
   Status s = spec.Normalize();
   if (!s.ok()) {
-    fmt::print(stderr, "ziggy bench: {}\n", s.ToString());
+    tools::PrintToStderr("ziggy bench: {}\n", s.ToString());
     return std::nullopt;
   }
   bench::YcsbPhaseConfig config;
@@ -405,8 +406,8 @@ bool AddNamed(const std::string& name, const BenchArgs& args, std::vector<BenchI
     names.push_back(spec.name);
   for (const bench::TxnWorkloadInfo& txn : bench::TxnWorkloads())
     names.emplace_back(txn.name);
-  fmt::print(stderr, "ziggy bench: unknown benchmark '{}' (known: {},ycsb,txn,open)\n", name,
-             fmt::join(names, ","));
+  tools::PrintToStderr("ziggy bench: unknown benchmark '{}' (known: {},ycsb,txn,open)\n", name,
+                       fmt::join(names, ","));
   return false;
 }
 
@@ -418,8 +419,8 @@ bool ParseTxnLists(BenchArgs* args) {
     } else if (item == "serializable") {
       args->txn_levels.push_back(bench::TxnIsolation::kSerializable);
     } else {
-      fmt::print(stderr, "ziggy bench: --txn-isolation: '{}' is not snapshot or serializable\n",
-                 item);
+      tools::PrintToStderr("ziggy bench: --txn-isolation: '{}' is not snapshot or serializable\n",
+                           item);
       return false;
     }
   }
@@ -433,8 +434,8 @@ bool ParseTxnLists(BenchArgs* args) {
       const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
       if (ec != std::errc() || end != item.data() + item.size() ||
           (threads && (n == 0 || n > kTxnThreadsMax))) {
-        fmt::print(stderr, "ziggy bench: {}: '{}' is not {}\n", option, item,
-                   threads ? "a thread count in 1..1024" : "a number of keys");
+        tools::PrintToStderr("ziggy bench: {}: '{}' is not {}\n", option, item,
+                             threads ? "a thread count in 1..1024" : "a number of keys");
         return false;
       }
       if (threads) {
@@ -445,7 +446,7 @@ bool ParseTxnLists(BenchArgs* args) {
     }
   }
   if (args->txn_levels.empty() || args->txn_thread_counts.empty() || args->txn_hot_sets.empty()) {
-    fmt::print(stderr, "ziggy bench: --txn-threads, --txn-isolation, --txn-hot-keys: empty\n");
+    tools::PrintToStderr("ziggy bench: --txn-threads, --txn-isolation, --txn-hot-keys: empty\n");
     return false;
   }
   return true;
@@ -457,8 +458,8 @@ bool ParseLists(const BenchArgs& args, std::vector<std::string>* engines,
   const std::vector<std::string> available = bench::AvailableEngines();
   for (const std::string& name : SplitList(args.engines)) {
     if (std::find(available.begin(), available.end(), name) == available.end()) {
-      fmt::print(stderr, "ziggy bench: engine '{}' is not compiled in (available: {})\n", name,
-                 fmt::join(available, ","));
+      tools::PrintToStderr("ziggy bench: engine '{}' is not compiled in (available: {})\n", name,
+                           fmt::join(available, ","));
       return false;
     }
     engines->push_back(name);
@@ -474,13 +475,13 @@ bool ParseLists(const BenchArgs& args, std::vector<std::string>* engines,
     std::optional<bench::YcsbPhaseConfig> config;
     if (s.ok()) config = YcsbConfig(std::move(spec), args);
     if (!s.ok() || !config) {
-      if (!s.ok()) fmt::print(stderr, "ziggy bench: {}\n", s.ToString());
+      if (!s.ok()) tools::PrintToStderr("ziggy bench: {}\n", s.ToString());
       return false;
     }
     items->push_back(BenchItem{nullptr, std::move(config)});
   }
   if (engines->empty() || items->empty()) {
-    fmt::print(stderr, "ziggy bench: --engines and --benchmarks must name at least one\n");
+    tools::PrintToStderr("ziggy bench: --engines and --benchmarks must name at least one\n");
     return false;
   }
   return true;
@@ -567,8 +568,8 @@ ExitCode RunBench(BenchArgs args) {
     Status s = bench::MemoryCap::Create(args.memory_limit_mib << 20, &memory_cap);
     if (!s.ok()) return ReportError("bench", "cannot cap the memory (--memory-limit-mib)", s);
     args.memory_cap = memory_cap.get();
-    fmt::print(stderr, "ziggy bench: memory capped at {} MiB by cgroup {}\n", args.memory_limit_mib,
-               memory_cap->dir());
+    tools::PrintToStderr("ziggy bench: memory capped at {} MiB by cgroup {}\n",
+                         args.memory_limit_mib, memory_cap->dir());
   }
   std::map<std::string, std::vector<WorkloadResult>> db_bench;
   std::vector<nlohmann::json> lines;
@@ -578,8 +579,8 @@ ExitCode RunBench(BenchArgs args) {
       if (args.memory_limit_mib > 0) j["memory_limit_mib"] = args.memory_limit_mib;
       if (!j.value("ok", false)) {
         failed = true;
-        fmt::print(stderr, "ziggy bench: {}/{}: {}\n", j.value("engine", ""),
-                   j.value("workload", ""), j.value("error", ""));
+        tools::PrintToStderr("ziggy bench: {}/{}: {}\n", j.value("engine", ""),
+                             j.value("workload", ""), j.value("error", ""));
       }
       if (json.is_open()) json << j.dump() << std::endl;
       lines.push_back(std::move(j));

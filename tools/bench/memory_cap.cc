@@ -10,6 +10,8 @@
 
 #include <fmt/core.h>
 
+#include "tools/cli_util.h"
+
 namespace ziggydb::bench {
 namespace {
 
@@ -42,8 +44,8 @@ void RemoveStaleGroups(const std::string& parent) {
     if (!entry.is_directory(ec) || !name.starts_with(kPrefix)) continue;
     if (std::filesystem::exists("/proc/" + name.substr(kPrefix.size()), ec)) continue;
     if (::rmdir(entry.path().c_str()) == 0) {
-      fmt::print(stderr, "ziggy bench: removed the memory cgroup of a killed run: {}\n",
-                 entry.path().string());
+      tools::PrintToStderr("ziggy bench: removed the memory cgroup of a killed run: {}\n",
+                           entry.path().string());
     }
   }
 }
@@ -114,8 +116,8 @@ MemoryCap::~MemoryCap() {
   // Back home first: a group with a process in it cannot be removed.
   WriteControl(home_ + "/cgroup.procs", std::to_string(::getpid())).PermitUncheckedError();
   if (::rmdir(dir_.c_str()) != 0) {
-    fmt::print(stderr, "ziggy bench: cannot remove memory cgroup {}: {}\n", dir_,
-               std::strerror(errno));
+    tools::PrintToStderr("ziggy bench: cannot remove memory cgroup {}: {}\n", dir_,
+                         std::strerror(errno));
   }
 }
 

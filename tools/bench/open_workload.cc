@@ -162,7 +162,7 @@ Status Fill(const std::string& db, uint64_t keys, size_t value_bytes, bool progr
       batch.Clear();
     }
     if (progress && (i + 1) % 5000000 == 0)
-      fmt::print(stderr, "open: filled {} keys\n", tools::WithCommas(i + 1));
+      tools::PrintToStderr("open: filled {} keys\n", tools::WithCommas(i + 1));
   }
   if (s.ok()) s = handle->WaitForBackgroundWork();
   Status closed = handle->Close();
@@ -290,16 +290,16 @@ nlohmann::json RunOpenWorkload(const std::string& engine, const BenchConfig& con
     std::filesystem::remove_all(store, ec);
     std::filesystem::remove(mark, ec);
     std::filesystem::create_directories(db_dir, ec);
-    fmt::print(stderr, "ziggydb: filling {} keys for open (untimed)\n",
-               tools::WithCommas(config.num));
+    tools::PrintToStderr("ziggydb: filling {} keys for open (untimed)\n",
+                         tools::WithCommas(config.num));
     s = Fill(store, config.num, config.value_bytes, config.progress);
     if (s.ok() && keep) {
       std::ofstream out(mark);
       out << FilledMark(config);
     }
   } else {
-    fmt::print(stderr, "ziggydb: open reuses the {}-key store {} (kept by --keep)\n",
-               tools::WithCommas(config.num), store);
+    tools::PrintToStderr("ziggydb: open reuses the {}-key store {} (kept by --keep)\n",
+                         tools::WithCommas(config.num), store);
   }
   if (s.ok()) s = Measure(store, config, kRounds, &j);
   if (!keep) {

@@ -221,8 +221,8 @@ void ThroughputMonitor::Loop() {
     const double rate = static_cast<double>(done - last_done) / interval;
     timeline_.push_back(rate);
     if (print_) {
-      fmt::print(stderr, "{}: {} s, {} ops, {} ops/s\n", label_, second, tools::WithCommas(done),
-                 tools::WithCommas(static_cast<uint64_t>(rate)));
+      tools::PrintToStderr("{}: {} s, {} ops, {} ops/s\n", label_, second, tools::WithCommas(done),
+                           tools::WithCommas(static_cast<uint64_t>(rate)));
     }
     last_time = now;
     last_done = done;

@@ -56,7 +56,7 @@ int RunStressCommand(StressArgs args) {
     return stress::RunPowerLossRounds(p);
   }
   if (args.dir.empty()) {
-    fmt::print(stderr, "ziggy stress: --dir is required (except with --power-loss)\n");
+    PrintToStderr("ziggy stress: --dir is required (except with --power-loss)\n");
     return ToInt(ExitCode::kUsage);
   }
   stress::RunParams run;

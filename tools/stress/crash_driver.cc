@@ -90,14 +90,14 @@ pid_t StartChild(const RunParams& params, const std::string& log_path,
 bool LogIsClean(const std::string& log_path, uint64_t round, uint64_t seed) {
   const std::string log = ReadFile(log_path);
   if (log.find("; repeat with: ") != std::string::npos) {  // StressRun's failure line
-    fmt::print(stderr, "ziggy stress --crash: round {} (child seed {}): the child failed:\n{}\n",
-               round, seed, log);
+    PrintToStderr("ziggy stress --crash: round {} (child seed {}): the child failed:\n{}\n", round,
+                  seed, log);
     return false;
   }
   for (const char* marker : kSanitizerMarkers) {
     if (log.find(marker) != std::string::npos) {
-      fmt::print(stderr, "ziggy stress --crash: round {} (child seed {}): sanitizer report:\n{}\n",
-                 round, seed, log);
+      PrintToStderr("ziggy stress --crash: round {} (child seed {}): sanitizer report:\n{}\n",
+                    round, seed, log);
       return false;
     }
   }
@@ -121,19 +121,19 @@ std::string DescribeExit(int status) {
 
 int RunCrashRounds(const CrashParams& params) {
   if (params.whitebox && !KillPointsCompiledIn()) {
-    fmt::print(stderr,
-               "ziggy stress --crash: --whitebox needs a build with kill points (cmake "
-               "-DZIGGY_KILL_POINTS=ON)\n");
+    PrintToStderr(
+        "ziggy stress --crash: --whitebox needs a build with kill points (cmake "
+        "-DZIGGY_KILL_POINTS=ON)\n");
     return ToInt(ExitCode::kUsage);
   }
   Random rng(params.run.seed);
   const std::string log_path = params.run.dir + "/child.log";
   const auto start = Clock::now();
-  fmt::print(stderr,
-             "ziggy stress --crash: --dir {} --seed {} --threads {} --keys {} --rounds {} "
-             "--kill-max-ms {}\n",
-             params.run.dir, params.run.seed, params.run.threads, params.run.keys, params.rounds,
-             params.kill_max_ms);
+  PrintToStderr(
+      "ziggy stress --crash: --dir {} --seed {} --threads {} --keys {} --rounds {} "
+      "--kill-max-ms {}\n",
+      params.run.dir, params.run.seed, params.run.threads, params.run.keys, params.rounds,
+      params.kill_max_ms);
   {
     // The children write their logs into the directory; it must exist before the first fork.
     RunParams probe = params.run;
@@ -158,7 +158,7 @@ int RunCrashRounds(const CrashParams& params) {
     }
     const pid_t pid = StartChild(child, log_path, kill_point);
     if (pid < 0) {
-      fmt::print(stderr, "ziggy stress --crash: fork failed\n");
+      PrintToStderr("ziggy stress --crash: fork failed\n");
       return ToInt(ExitCode::kError);
     }
     // Most kills land early (in Open's recovery, the verification or the first operations), one
@@ -184,12 +184,12 @@ int RunCrashRounds(const CrashParams& params) {
     // OOM killer) is a failure too.
     if (done != pid || !WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL ||
         (died_by_itself && kill_point.empty())) {
-      fmt::print(stderr,
-                 "ziggy stress --crash: round {}: the child {} before its kill; repeat with: "
-                 "{}{}\n--- child output ---\n{}\n",
-                 round, DescribeExit(status),
-                 kill_point.empty() ? "" : "ZIGGY_KILL_POINT=" + kill_point + " ",
-                 RunCommandLine(child), ReadFile(log_path));
+      PrintToStderr(
+          "ziggy stress --crash: round {}: the child {} before its kill; repeat with: "
+          "{}{}\n--- child output ---\n{}\n",
+          round, DescribeExit(status),
+          kill_point.empty() ? "" : "ZIGGY_KILL_POINT=" + kill_point + " ", RunCommandLine(child),
+          ReadFile(log_path));
       return ToInt(ExitCode::kCorruption);
     }
     if (!LogIsClean(log_path, round, child.seed)) return ToInt(ExitCode::kCorruption);
@@ -202,10 +202,10 @@ int RunCrashRounds(const CrashParams& params) {
   // nothing. (Whitebox children may die at their points in recovery every time.)
   if (!params.whitebox && params.kill_max_ms >= kMinKillMsForProgressCheck &&
       kills >= kMinKillsForProgressCheck && kills_while_working == 0) {
-    fmt::print(stderr,
-               "ziggy stress --crash: none of {} children finished its recovery and verification "
-               "before its kill (a hang?)\n--- last child output ---\n{}\n",
-               kills, ReadFile(log_path));
+    PrintToStderr(
+        "ziggy stress --crash: none of {} children finished its recovery and verification "
+        "before its kill (a hang?)\n--- last child output ---\n{}\n",
+        kills, ReadFile(log_path));
     return ToInt(ExitCode::kCorruption);
   }
   RunParams last = params.run;
@@ -213,7 +213,7 @@ int RunCrashRounds(const CrashParams& params) {
   last.seed = rng.Next64() >> 1;
   const pid_t pid = StartChild(last, log_path);
   if (pid < 0) {
-    fmt::print(stderr, "ziggy stress --crash: fork failed for the final verify\n");
+    PrintToStderr("ziggy stress --crash: fork failed for the final verify\n");
     return ToInt(ExitCode::kError);
   }
   int status = 0;
@@ -226,23 +226,22 @@ int RunCrashRounds(const CrashParams& params) {
   if (done == 0) {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, &status, 0);
-    fmt::print(stderr,
-               "ziggy stress --crash: the final verify did not end in {} s (a hang?):\n{}\n",
-               kFinalVerifySeconds.count(), ReadFile(log_path));
+    PrintToStderr("ziggy stress --crash: the final verify did not end in {} s (a hang?):\n{}\n",
+                  kFinalVerifySeconds.count(), ReadFile(log_path));
     return ToInt(ExitCode::kCorruption);
   }
   if (done != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
       !LogIsClean(log_path, kills, last.seed)) {
-    fmt::print(stderr, "ziggy stress --crash: final verify {}:\n{}\n", DescribeExit(status),
-               ReadFile(log_path));
+    PrintToStderr("ziggy stress --crash: final verify {}:\n{}\n", DescribeExit(status),
+                  ReadFile(log_path));
     return ToInt(ExitCode::kCorruption);
   }
-  fmt::print(stderr,
-             "ziggy stress --crash: ok: {} kills in {:.1f} s ({} while the workers ran, after "
-             "the child's recovery and verification, the others in them; {} at kill points), "
-             "and the final verify\n",
-             kills, std::chrono::duration<double>(Clock::now() - start).count(),
-             kills_while_working, kills_at_points);
+  PrintToStderr(
+      "ziggy stress --crash: ok: {} kills in {:.1f} s ({} while the workers ran, after "
+      "the child's recovery and verification, the others in them; {} at kill points), "
+      "and the final verify\n",
+      kills, std::chrono::duration<double>(Clock::now() - start).count(), kills_while_working,
+      kills_at_points);
   return ToInt(ExitCode::kOk);
 }
 

@@ -34,8 +34,8 @@ class PowerLossRun {
   int Run() {
     Random rng(params_.seed);
     const auto start = Clock::now();
-    fmt::print(stderr, "ziggy stress --power-loss --seed {} --keys {} --rounds {}\n", params_.seed,
-               params_.keys, params_.rounds);
+    PrintToStderr("ziggy stress --power-loss --seed {} --keys {} --rounds {}\n", params_.seed,
+                  params_.keys, params_.rounds);
     uint64_t round = 0;
     for (; round < params_.rounds; ++round) {
       if (params_.budget_seconds > 0 &&
@@ -46,12 +46,12 @@ class PowerLossRun {
     }
     // The last power loss is checked by one more open.
     if (!Recover(round, rng.Next64() >> 1, nullptr)) return exit_code_;
-    fmt::print(stderr,
-               "ziggy stress --power-loss: ok: {} power losses in {:.1f} s; {} writes acknowledged "
-               "({} synced; {} flushes and compactions returned OK), {} unsynced ones lost, each "
-               "recovery a prefix keeping every write synced or flushed\n",
-               round, std::chrono::duration<double>(Clock::now() - start).count(), writes_,
-               synced_writes_, flushes_, lost_writes_);
+    PrintToStderr(
+        "ziggy stress --power-loss: ok: {} power losses in {:.1f} s; {} writes acknowledged "
+        "({} synced; {} flushes and compactions returned OK), {} unsynced ones lost, each "
+        "recovery a prefix keeping every write synced or flushed\n",
+        round, std::chrono::duration<double>(Clock::now() - start).count(), writes_, synced_writes_,
+        flushes_, lost_writes_);
     return ToInt(ExitCode::kOk);
   }
 
@@ -204,10 +204,10 @@ class PowerLossRun {
 
   bool Fail(uint64_t round, uint64_t seed, const std::string& message) {
     exit_code_ = ToInt(ExitCode::kCorruption);
-    fmt::print(stderr,
-               "ziggy stress --power-loss: round {} (round seed {}): {}\n  repeat with: ziggy "
-               "stress --power-loss --seed {} --keys {} --rounds {}\n",
-               round, seed, message, params_.seed, params_.keys, round + 1);
+    PrintToStderr(
+        "ziggy stress --power-loss: round {} (round seed {}): {}\n  repeat with: ziggy "
+        "stress --power-loss --seed {} --keys {} --rounds {}\n",
+        round, seed, message, params_.seed, params_.keys, round + 1);
     return false;
   }
 

@@ -716,8 +716,8 @@ class Run {
     if (!RestoreAndCheck(engine.get(), id, 0, windows)) return false;
     s = MarkBackupChecked(FloorsDir(), id);
     if (!s.ok()) return Fail("backup floor: " + s.ToString(), ExitCode::kError);
-    fmt::print(stderr, "ziggy stress: latest backup ({}) restored and checked{}\n", id,
-               floor ? "" : " (no floor: killed before it was written)");
+    PrintToStderr("ziggy stress: latest backup ({}) restored and checked{}\n", id,
+                  floor ? "" : " (no floor: killed before it was written)");
     return true;
   }
 
@@ -803,8 +803,8 @@ class Run {
   bool Fail(const std::string& message, ExitCode code = ExitCode::kCorruption) {
     if (!failed_.exchange(true)) {
       exit_code_ = ToInt(code);
-      fmt::print(stderr, "ziggy stress: {} (seed {}; repeat with: {})\n", message, params_.seed,
-                 RunCommandLine(params_));
+      PrintToStderr("ziggy stress: {} (seed {}; repeat with: {})\n", message, params_.seed,
+                    RunCommandLine(params_));
     }
     return false;
   }
@@ -851,19 +851,19 @@ std::string RunCommandLine(const RunParams& params) {
 
 int RunStress(const RunParams& params) {
   if (params.threads < 1 || static_cast<uint32_t>(params.threads) > params.keys) {
-    fmt::print(stderr, "ziggy stress: --threads must be 1 to --keys ({})\n", params.keys);
+    PrintToStderr("ziggy stress: --threads must be 1 to --keys ({})\n", params.keys);
     return ToInt(ExitCode::kUsage);
   }
   if (params.txn_permille + params.checkpoint_permille + params.backup_permille > 1000) {
-    fmt::print(stderr,
-               "ziggy stress: --txn-permille, --checkpoint-permille and --backup-permille "
-               "together exceed 1000\n");
+    PrintToStderr(
+        "ziggy stress: --txn-permille, --checkpoint-permille and --backup-permille "
+        "together exceed 1000\n");
     return ToInt(ExitCode::kUsage);
   }
   std::error_code ec;
   std::filesystem::create_directories(params.dir, ec);
   if (ec) {
-    fmt::print(stderr, "ziggy stress: cannot create {}: {}\n", params.dir, ec.message());
+    PrintToStderr("ziggy stress: cannot create {}: {}\n", params.dir, ec.message());
     return ToInt(ExitCode::kError);
   }
   // A killed run may have left checkpoints behind.
@@ -871,15 +871,15 @@ int RunStress(const RunParams& params) {
   std::filesystem::remove_all(checkpoints, ec);
   if (!ec) std::filesystem::create_directories(checkpoints, ec);
   if (ec) {
-    fmt::print(stderr, "ziggy stress: cannot empty {}: {}\n", checkpoints, ec.message());
+    PrintToStderr("ziggy stress: cannot empty {}: {}\n", checkpoints, ec.message());
     return ToInt(ExitCode::kError);
   }
   std::unique_ptr<ExpectedState> state;
   Status s = ExpectedState::Open(params.dir + "/expected_state", params.keys, &state);
   if (!s.ok()) return ToInt(ReportError("stress", "expected state", s));
   const RunConfig config = RandomConfig(params.seed);
-  fmt::print(stderr, "ziggy stress: {}\n  options: {}\n", RunCommandLine(params),
-             DescribeConfig(config));
+  PrintToStderr("ziggy stress: {}\n  options: {}\n", RunCommandLine(params),
+                DescribeConfig(config));
   const std::string db_path = params.dir + "/db";
   std::unique_ptr<DB> db;
   s = OpenDb(config, db_path, &db);
@@ -887,8 +887,8 @@ int RunStress(const RunParams& params) {
   Run run(params, config, state.get());
   run.set_db(db.get());
   if (!run.VerifyLatestBackup() || !run.VerifyAll()) return run.exit_code();
-  fmt::print(stderr, "ziggy stress: verified {} keys{}\n", params.keys,
-             params.verify_only ? "" : "; workers starting");
+  PrintToStderr("ziggy stress: verified {} keys{}\n", params.keys,
+                params.verify_only ? "" : "; workers starting");
   if (params.verify_only) return ToInt(ExitCode::kOk);
   Random rng(params.seed);
   const auto start = Clock::now();
@@ -919,16 +919,15 @@ int RunStress(const RunParams& params) {
     if (!run.VerifyAll()) return run.exit_code();
   }
   const Counters& c = run.counters();
-  fmt::print(stderr,
-             "ziggy stress: ok after {:.1f} s: {} puts, {} deletes, {} batches, {} gets, {} "
-             "iterators, {} snapshots, {} flushes, {} compactions, {} transactions ({} busy), {} "
-             "checkpoints, {} backups ({} restored), {} reopens; {} multi-key views checked as one "
-             "point in time\n",
-             std::chrono::duration<double>(Clock::now() - start).count(), c.puts.load(),
-             c.deletes.load(), c.batches.load(), c.gets.load(), c.iterators.load(),
-             c.snapshots.load(), c.flushes.load(), c.compactions.load(), c.txns.load(),
-             c.txns_busy.load(), c.checkpoints.load(), c.backups.load(), c.backups_restored.load(),
-             reopens, c.views_checked.load());
+  PrintToStderr(
+      "ziggy stress: ok after {:.1f} s: {} puts, {} deletes, {} batches, {} gets, {} "
+      "iterators, {} snapshots, {} flushes, {} compactions, {} transactions ({} busy), {} "
+      "checkpoints, {} backups ({} restored), {} reopens; {} multi-key views checked as one "
+      "point in time\n",
+      std::chrono::duration<double>(Clock::now() - start).count(), c.puts.load(), c.deletes.load(),
+      c.batches.load(), c.gets.load(), c.iterators.load(), c.snapshots.load(), c.flushes.load(),
+      c.compactions.load(), c.txns.load(), c.txns_busy.load(), c.checkpoints.load(),
+      c.backups.load(), c.backups_restored.load(), reopens, c.views_checked.load());
   return ToInt(ExitCode::kOk);
 }
 
