@@ -111,12 +111,13 @@ ReadOnlyRecovery::~ReadOnlyRecovery() = default;
 
 Status RecoverReadOnly(const std::string& dbname, WalRecoveryMode mode, ReadOnlyRecovery* db) {
   Env* env = Env::Default();
-  if (!env->FileExists(CurrentFileName(dbname))) {
-    return Status::NotFound("not a ZiggyDB directory (no CURRENT file)", dbname);
-  }
+  bool has_current = false;
+  Status s = CheckFileExists(env, dbname, "CURRENT", &has_current);
+  if (!s.ok()) return s;
+  if (!has_current) return Status::NotFound("not a ZiggyDB directory (no CURRENT file)", dbname);
   // A reader's shared lock (DB::OpenReadOnly's): keeps a writer from changing the files under us,
   // lets other readers in, and writes nothing (no LOCK is created where there is none).
-  Status s = DbReadLock::Acquire(dbname, &db->lock);
+  s = DbReadLock::Acquire(dbname, &db->lock);
   if (!s.ok()) return s;
   db->versions = std::make_unique<VersionSet>(dbname, env, &db->icmp, nullptr);
   const Options defaults;

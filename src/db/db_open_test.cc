@@ -264,20 +264,24 @@ TEST_F(DBOpenTest, AFileAtTheNumberLimitFailsOpenCleanly) {
   }
 }
 
-// An IDENTITY the directory lists but access(2) and open fail on (EACCES, EIO).
-class InaccessibleIdentityEnv final : public FaultInjectionEnv {
+// A file named `hidden` (a name in any directory) that the directory lists but access(2) and open
+// fail on (EACCES, EIO).
+class InaccessibleFileEnv final : public FaultInjectionEnv {
  public:
   bool FileExists(const std::string& path) override {
-    return !(hidden && path.ends_with("/IDENTITY")) && FaultInjectionEnv::FileExists(path);
+    return !IsHidden(path) && FaultInjectionEnv::FileExists(path);
   }
   Status NewSequentialFile(const std::string& path,
                            std::unique_ptr<SequentialFile>* result) override {
-    if (hidden && path.ends_with("/IDENTITY")) {
-      return Status::IOError("open " + path, "Permission denied");
-    }
+    if (IsHidden(path)) return Status::IOError("open " + path, "Permission denied");
     return FaultInjectionEnv::NewSequentialFile(path, result);
   }
-  bool hidden = false;
+  std::string hidden;
+
+ private:
+  bool IsHidden(const std::string& path) const {
+    return !hidden.empty() && path.ends_with("/" + hidden);
+  }
 };
 
 std::string ReadAll(Env* env, const std::string& path) {
@@ -292,7 +296,7 @@ std::string ReadAll(Env* env, const std::string& path) {
 // An IDENTITY that cannot be read is not a missing one: Open leaves it alone (it used to write a
 // new identity over it, in place).
 TEST(DBIdentity, AnUnreadableIdentityIsNotReplaced) {
-  InaccessibleIdentityEnv env;
+  InaccessibleFileEnv env;
   const Options options = CreatingOptions(&env);
   {
     std::unique_ptr<DB> db;
@@ -300,15 +304,38 @@ TEST(DBIdentity, AnUnreadableIdentityIsNotReplaced) {
   }
   const std::string before = ReadAll(&env, "/db/IDENTITY");
   ASSERT_EQ(before.size(), 33u);
-  env.hidden = true;
+  env.hidden = "IDENTITY";
   std::string identity;
   EXPECT_TRUE(ReadDbIdentity(&env, "/db", &identity).IsIOError());
   {
     std::unique_ptr<DB> db;
     ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
   }
-  env.hidden = false;
+  env.hidden.clear();
   EXPECT_EQ(ReadAll(&env, "/db/IDENTITY"), before);
+}
+
+// A read-only open of a DB whose CURRENT cannot be looked at is an IOError; it was taken for a
+// DB without CURRENT: Corruption, which sends the operator to repair.
+TEST(DBReadOnlyOpen, AnInaccessibleCurrentIsAnIOError) {
+  InaccessibleFileEnv env;
+  const std::string dbname = "/ziggy-in-memory-only/db";  // no LOCK on disk: the read lock passes
+  {
+    std::unique_ptr<DB> db;
+    ASSERT_TRUE(DB::Open(CreatingOptions(&env), dbname, &db).ok());
+    ASSERT_TRUE(db->Put(WriteOptions(), "k", "v").ok());
+  }
+  Options options;
+  options.env = &env;
+  env.hidden = "CURRENT";
+  std::unique_ptr<DB> db;
+  Status s = DB::OpenReadOnly(options, dbname, &db);
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  env.hidden.clear();
+  ASSERT_TRUE(DB::OpenReadOnly(options, dbname, &db).ok());
+  std::string value;
+  ASSERT_TRUE(db->Get(ReadOptions(), "k", &value).ok());
+  EXPECT_EQ(value, "v");
 }
 
 // IDENTITY is replaced through a temporary file: a write that fails leaves the old one whole

@@ -88,7 +88,10 @@ Status DBReadOnly::Open(const Options& options, const std::string& dbname,
   auto impl = std::make_unique<DBReadOnly>(options, dbname);
   // The lock first: a writer must not change the files between the checks and the reads.
   ZIGGY_RETURN_IF_ERROR(DbReadLock::Acquire(dbname, &impl->lock_));
-  if (!impl->env_->FileExists(CurrentFileName(dbname))) {
+  bool has_current = false;
+  // An inaccessible CURRENT is an IOError, not a DB without one (Corruption, were files there).
+  ZIGGY_RETURN_IF_ERROR(CheckFileExists(impl->env_, dbname, "CURRENT", &has_current));
+  if (!has_current) {
     // As DB::Open: the files of a DB without its CURRENT are damage, not an absent DB.
     std::vector<std::string> names;
     if (impl->env_->GetChildren(dbname, &names).ok()) {

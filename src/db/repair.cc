@@ -1007,7 +1007,11 @@ class Repairer {
   };
   CurrentBytes ReadCurrentBytes() const {
     CurrentBytes current;
-    if (!env_->FileExists(CurrentFileName(dbname_))) {
+    bool exists = false;
+    // Not FileExists: it says false for a CURRENT it cannot look at (EACCES, EIO), which is not
+    // "certainly none".
+    if (!CheckFileExists(env_, dbname_, "CURRENT", &exists).ok()) return current;
+    if (!exists) {
       current.known = true;
       return current;
     }
