@@ -39,6 +39,14 @@ Status Mismatch(const std::string& path, const BackupFile& file, uint64_t size,
       "backup file fails its checksum (" + checksum + ", " + file.checksum + " recorded)", path);
 }
 
+// OK if the backup file at `path` is there; Corruption if it is missing, an IOError if it is
+// listed but cannot be looked at (not "missing": nothing is wrong with the backup).
+Status CheckPresent(Env* env, const std::string& path) {
+  bool exists = false;
+  ZIGGY_RETURN_IF_ERROR(CheckPathExists(env, path, &exists));
+  return exists ? Status::OK() : Status::Corruption("backup file is missing", path);
+}
+
 // Present in a restore target from the moment its old contents start to go until the restored
 // DB is whole: DB::Open refuses the directory, and the next restore to it starts over.
 constexpr const char* kRestoreMarker = "RESTORE-IN-PROGRESS";
@@ -71,7 +79,7 @@ Status BackupEngineImpl::VerifyBackup(uint32_t id) {
   StartProgress(TotalBytes(it->second));
   for (const BackupFile& file : it->second.files) {
     const std::string path = Path(file.path);
-    if (!env_->FileExists(path)) return Status::Corruption("backup file is missing", path);
+    ZIGGY_RETURN_IF_ERROR(CheckPresent(env_, path));
     uint64_t size = 0;
     std::string checksum;
     Status s = ChecksumFile(env_, path, &size, &checksum,
@@ -84,7 +92,7 @@ Status BackupEngineImpl::VerifyBackup(uint32_t id) {
 
 Status BackupEngineImpl::CopyChecked(const BackupFile& file, const std::string& to) {
   const std::string path = Path(file.path);
-  if (!env_->FileExists(path)) return Status::Corruption("backup file is missing", path);
+  ZIGGY_RETURN_IF_ERROR(CheckPresent(env_, path));
   FileChecksum checksum;
   uint64_t size = 0;
   Status s = CopyFileSynced(env_, path, to, [&](std::string_view block) {

@@ -18,6 +18,7 @@
 #include "db/db_impl.h"
 #include "env/env_wrapper.h"
 #include "env/fault_env.h"
+#include "testutil/inaccessible_file_env.h"
 #include "testutil/testutil.h"
 #include "util/mutex.h"
 #include "util/random.h"
@@ -436,6 +437,32 @@ TEST_F(BackupTest, CorruptFileFailsVerifyAndRestoreNamingIt) {
   EXPECT_FALSE(env_.FileExists(orphan));
   EXPECT_TRUE(engine_->VerifyBackup(2).ok());
   EXPECT_TRUE(engine_->DeleteBackup(1).IsNotFound());
+}
+
+// A backup file that is listed but cannot be looked at (EACCES, EIO) fails verify and restore
+// with an IOError naming it: nothing says the backup is damaged (it was "missing": Corruption).
+TEST_F(BackupTest, AnInaccessibleBackupFileIsAnIOErrorNotCorruption) {
+  Random rnd(TestSeed());
+  const uint32_t id = BackUpRandomWrites(&rnd, 500, 200);
+  ASSERT_NE(id, 0u);
+  const std::string shared = std::string(kBackupDir) + "/shared/";
+  const std::string victim = *Children(shared).begin();
+  engine_.reset();  // holds the backup directory's lock
+  InaccessibleFileEnv env(&env_);
+  BackupEngineOptions options = backup_options_;
+  options.env = &env;
+  std::unique_ptr<BackupEngine> engine;
+  ASSERT_TRUE(BackupEngine::Open(kBackupDir, options, &engine).ok());
+  env.hidden = victim;
+  Status s = engine->VerifyBackup(id);
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_NE(s.ToString().find(victim), std::string::npos) << s.ToString();
+  s = engine->RestoreDBFromBackup(id, "/r");
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_FALSE(env_.FileExists("/r"));
+  env.hidden.clear();
+  EXPECT_TRUE(engine->VerifyBackup(id).ok());
+  ASSERT_TRUE(engine->RestoreDBFromBackup(id, "/r").ok());
 }
 
 TEST_F(BackupTest, RestoreRefusesADbOrAnOpenOneUnlessOverwriting) {

@@ -15,6 +15,7 @@
 #include "db/db_identity.h"
 #include "db/db_test_util.h"
 #include "env/counting_env.h"
+#include "testutil/inaccessible_file_env.h"
 #include "testutil/testutil.h"
 #include "ziggydb/db.h"
 #include "ziggydb/env.h"
@@ -264,39 +265,11 @@ TEST_F(DBOpenTest, AFileAtTheNumberLimitFailsOpenCleanly) {
   }
 }
 
-// A file named `hidden` (a name in any directory) that the directory lists but access(2) and open
-// fail on (EACCES, EIO).
-class InaccessibleFileEnv final : public FaultInjectionEnv {
- public:
-  bool FileExists(const std::string& path) override {
-    return !IsHidden(path) && FaultInjectionEnv::FileExists(path);
-  }
-  Status NewSequentialFile(const std::string& path,
-                           std::unique_ptr<SequentialFile>* result) override {
-    if (IsHidden(path)) return Status::IOError("open " + path, "Permission denied");
-    return FaultInjectionEnv::NewSequentialFile(path, result);
-  }
-  std::string hidden;
-
- private:
-  bool IsHidden(const std::string& path) const {
-    return !hidden.empty() && path.ends_with("/" + hidden);
-  }
-};
-
-std::string ReadAll(Env* env, const std::string& path) {
-  std::unique_ptr<SequentialFile> file;
-  EXPECT_TRUE(env->NewSequentialFile(path, &file).ok());
-  char scratch[256];
-  std::string_view data;
-  EXPECT_TRUE(file->Read(sizeof(scratch), &data, scratch).ok());
-  return std::string(data);
-}
-
 // An IDENTITY that cannot be read is not a missing one: Open leaves it alone (it used to write a
 // new identity over it, in place).
 TEST(DBIdentity, AnUnreadableIdentityIsNotReplaced) {
-  InaccessibleFileEnv env;
+  FaultInjectionEnv base;
+  InaccessibleFileEnv env(&base);
   const Options options = CreatingOptions(&env);
   {
     std::unique_ptr<DB> db;
@@ -318,7 +291,8 @@ TEST(DBIdentity, AnUnreadableIdentityIsNotReplaced) {
 // A read-only open of a DB whose CURRENT cannot be looked at is an IOError; it was taken for a
 // DB without CURRENT: Corruption, which sends the operator to repair.
 TEST(DBReadOnlyOpen, AnInaccessibleCurrentIsAnIOError) {
-  InaccessibleFileEnv env;
+  FaultInjectionEnv base;
+  InaccessibleFileEnv env(&base);
   const std::string dbname = "/ziggy-in-memory-only/db";  // no LOCK on disk: the read lock passes
   {
     std::unique_ptr<DB> db;

@@ -159,6 +159,13 @@ Status CheckFileExists(Env* env, const std::string& dir, const std::string& name
   return Status::OK();
 }
 
+Status CheckPathExists(Env* env, const std::string& path, bool* exists) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return CheckFileExists(env, ".", path, exists);
+  return CheckFileExists(env, slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1),
+                         exists);
+}
+
 Status ReadCurrentFile(Env* env, const std::string& dbname, std::string* manifest) {
   const std::string path = CurrentFileName(dbname);
   std::unique_ptr<SequentialFile> file;

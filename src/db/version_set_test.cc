@@ -12,6 +12,7 @@
 #include "db/version_edit.h"
 #include "env/fault_env.h"
 #include "env/recording_env.h"
+#include "testutil/inaccessible_file_env.h"
 #include "testutil/testutil.h"
 #include "util/coding.h"
 #include "util/mutex.h"
@@ -527,36 +528,22 @@ TEST_F(VersionSetTest, NewFileNumberFailsWhenNumbersRunOut) {
   ASSERT_TRUE(NewSet()->Recover().ok());
 }
 
-// A file the directory lists but access(2) and open fail on (EACCES, EIO), as the POSIX Env
-// reports it.
-class InaccessibleFileEnv final : public FaultInjectionEnv {
- public:
-  bool FileExists(const std::string& path) override {
-    return path != inaccessible && FaultInjectionEnv::FileExists(path);
-  }
-  Status NewSequentialFile(const std::string& path,
-                           std::unique_ptr<SequentialFile>* result) override {
-    if (path == inaccessible) return Status::IOError("open " + path, "Permission denied");
-    return FaultInjectionEnv::NewSequentialFile(path, result);
-  }
-  std::string inaccessible;
-};
-
 // CURRENT or the MANIFEST that cannot be looked at is an IOError, not Corruption "missing" (which
 // sends the operator to RepairDB); a missing one is still Corruption.
 TEST(VersionSetRecover, AnInaccessibleCurrentOrManifestIsAnIOError) {
-  InaccessibleFileEnv env;
+  FaultInjectionEnv base;
+  test::InaccessibleFileEnv env(&base);
   ASSERT_TRUE(env.CreateDir("/vs").ok());
   InternalKeyComparator icmp(BytewiseComparator());
   ASSERT_TRUE(VersionSet::CreateNew(&env, "/vs", icmp).ok());
   for (const std::string name : {"CURRENT", "MANIFEST-000001"}) {
     SCOPED_TRACE(name);
-    env.inaccessible = "/vs/" + name;
+    env.hidden = name;
     VersionSet set("/vs", &env, &icmp, nullptr);
     Status s = set.Recover();
     EXPECT_TRUE(s.IsIOError()) << s.ToString();
   }
-  env.inaccessible.clear();
+  env.hidden.clear();
   ASSERT_TRUE(env.RemoveFile("/vs/MANIFEST-000001").ok());
   VersionSet set("/vs", &env, &icmp, nullptr);
   Status s = set.Recover();
