@@ -148,7 +148,8 @@ class DB {
 
   // ---- Transactions (ziggydb/transaction.h) ----
   // Begins a transaction reading from a snapshot of the current state; Commit writes with
-  // `write_options`. After Close, every call of the transaction returns InvalidArgument.
+  // `write_options`. After Close, or with write_options that fail WriteOptions::Validate, every
+  // call of the transaction returns InvalidArgument.
   virtual std::unique_ptr<Transaction> BeginTransaction(const WriteOptions& write_options,
                                                         const TransactionOptions& txn_options) = 0;
 

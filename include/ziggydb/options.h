@@ -290,8 +290,12 @@ struct WriteOptions {
   // Default: false.
   bool sync = false;
   // Skip the WAL: writes since the last memtable flush are lost on any crash. With sync, a write
-  // fails with InvalidArgument (nothing could make it durable). Default: false.
+  // fails with InvalidArgument (nothing could make it durable), and so does every call of a
+  // transaction begun with both. Default: false.
   bool disable_wal = false;
+
+  // InvalidArgument for options no write can honour (sync without the WAL).
+  Status Validate() const;
 };
 
 }  // namespace ziggydb

@@ -186,8 +186,6 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // CommitEnv, called by commit_pipeline_'s leader (see CommitEnv for locking). The pipeline's
   // mutex is mu_: the steps that run under it tell the analysis so with mu_.AssertHeld().
   [[nodiscard]] Status MakeRoom(const WriteBatch* leader, Mutex* mu) override;
-  // InvalidArgument for options no write can honour (sync without the WAL).
-  [[nodiscard]] static Status CheckWriteOptions(const WriteOptions& options);
   [[nodiscard]] SequenceNumber LastSequence() const override;
   void BeginGroup(const CommitGroup& group) override;
   [[nodiscard]] Status WriteToWal(const CommitGroup& group, uint64_t* sync_micros) override;

@@ -63,7 +63,7 @@ void DBImpl::CloseTransactions() {
 Status DBImpl::CommitTransaction(const WriteOptions& options, const WriteBatch& batch,
                                  SequenceNumber snapshot, const TxnValidator& validate) {
   ZIGGY_RETURN_IF_ERROR(CheckOpen());
-  ZIGGY_RETURN_IF_ERROR(CheckWriteOptions(options));
+  ZIGGY_RETURN_IF_ERROR(options.Validate());
   ZIGGY_RETURN_IF_ERROR(batch.status());
   ZIGGY_ASSERT(batch.Count() > 0);
   // As in Write, the pipeline turns an allocation failure inside it into a Status; this catches

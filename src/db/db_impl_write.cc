@@ -16,7 +16,7 @@ Status DBImpl::Write(const WriteOptions& options, const WriteBatch& updates) {
   const StatsTimer timer(env_, stats_, HistogramType::kWriteMicros);
   ZIGGY_RETURN_IF_ERROR(CheckOpen());
   ZIGGY_RETURN_IF_ERROR(updates.status());
-  ZIGGY_RETURN_IF_ERROR(CheckWriteOptions(options));
+  ZIGGY_RETURN_IF_ERROR(options.Validate());
   // An empty batch writes nothing (with sync it still makes every earlier write durable, through
   // the pipeline), but it fails as any write would once writes have stopped.
   if (updates.Count() == 0 && !options.sync) {
@@ -44,15 +44,6 @@ Status DBImpl::DeliverOutOfMemoryEvents(Status s) {
     DeliverEvents();
   }
   return s;
-}
-
-Status DBImpl::CheckWriteOptions(const WriteOptions& options) {
-  if (options.sync && options.disable_wal) {
-    return Status::InvalidArgument(
-        "sync and disable_wal together: a write without the WAL "
-        "cannot be made durable by the write");
-  }
-  return Status::OK();
 }
 
 Status DBImpl::MakeRoom(const WriteBatch* leader, Mutex* mu) {

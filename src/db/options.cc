@@ -118,4 +118,13 @@ Status Options::Validate() const {
                     kDelayedWriteBytesPerSecRange, Unit::kBytesPerSec);
 }
 
+Status WriteOptions::Validate() const {
+  if (sync && disable_wal) {
+    return Status::InvalidArgument(
+        "sync and disable_wal together: a write without the WAL cannot be made durable by the "
+        "write");
+  }
+  return Status::OK();
+}
+
 }  // namespace ziggydb

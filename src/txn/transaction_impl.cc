@@ -34,6 +34,9 @@ TransactionImpl::TransactionImpl(TxnHost* host, const WriteOptions& write_option
     end_ = TxnEnd::kDbClosed;
     return;
   }
+  // Refused now, not at Commit once the work is done.
+  start_error_ = write_options.Validate();
+  if (!start_error_.ok()) return;
   Status registered = host->RegisterTransaction(this, &snapshot_.sequence_);
   if (!registered.ok()) {
     start_error_ = std::move(registered);

@@ -388,6 +388,23 @@ TEST_F(TransactionTest, ATransactionBegunDuringCloseStartsEnded) {
   listener->txn.reset();  // unregisters nothing: the DB is gone
 }
 
+// Write options no commit could honour are refused when the transaction begins, not at Commit
+// after its work: every call returns the error.
+TEST_F(TransactionTest, SyncWithoutTheWalIsRefusedAtTheStart) {
+  WriteOptions bad;
+  bad.sync = true;
+  bad.disable_wal = true;
+  auto txn = db_->BeginTransaction(bad, TransactionOptions());
+  ASSERT_NE(txn, nullptr);
+  for (const Status& s : {txn->Put("k", "v"), txn->Delete("k"), txn->Commit()}) {
+    EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+    EXPECT_NE(s.ToString().find("disable_wal"), std::string::npos) << s.ToString();
+  }
+  std::string value;
+  EXPECT_TRUE(txn->Get(ReadOptions(), "k", &value).IsInvalidArgument());
+  EXPECT_TRUE(db_->Get(ReadOptions(), "k", &value).IsNotFound());
+}
+
 TEST_F(TransactionTest, DestroyingTheDbWithOpenTransactionsIsSafe) {
   auto txn = Begin();
   ASSERT_TRUE(txn->Put("k", "v").ok());
