@@ -179,7 +179,10 @@ class DBIter final : public Iterator {
         saved_value_.assign(iter_->value());
       }
     }
-    if (found_type == ValueType::kDeletion || !status_.ok()) {
+    // The merge stopped on a child's error: a newer version of the candidate (a deletion, another
+    // value) may be among the entries it did not return, so the candidate is no answer.
+    const bool stopped_by_error = !iter_->Valid() && !iter_->status().ok();
+    if (found_type == ValueType::kDeletion || !status_.ok() || stopped_by_error) {
       valid_ = false;
       saved_key_.clear();
       saved_value_.clear();

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -13,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/dbformat.h"
+#include "db/db_iter.h"
 #include "testutil/testutil.h"
 #include "util/random.h"
 
@@ -138,13 +141,14 @@ TEST(MergingIterator, RandomChildrenMatchASortedMap) {
   }
 }
 
-// A child whose entries from index `bad` on cannot be read (a damaged block): reaching one leaves
-// it invalid with Corruption.
+// A child whose entries with index in [bad_begin, bad_end) cannot be read (a damaged block):
+// reaching one leaves it invalid with Corruption.
 class FailingIterator final : public Iterator {
  public:
-  FailingIterator(Entries entries, size_t bad) : entries_(std::move(entries)), bad_(bad) {}
+  FailingIterator(Entries entries, size_t bad_begin, size_t bad_end = SIZE_MAX)
+      : entries_(std::move(entries)), bad_begin_(bad_begin), bad_end_(bad_end) {}
 
-  bool Valid() const override { return index_ < bad_; }
+  bool Valid() const override { return index_ < entries_.size(); }
   void SeekToFirst() override { Land(0); }
   void SeekToLast() override { Land(entries_.size() - 1); }
   void Seek(std::string_view target) override {
@@ -168,12 +172,14 @@ class FailingIterator final : public Iterator {
  private:
   void Land(size_t i) {
     index_ = i;
-    status_ = i >= bad_ && i < entries_.size() ? Status::Corruption("damaged block") : Status::OK();
-    if (i >= bad_) index_ = entries_.size();
+    const bool bad = i < entries_.size() && i >= bad_begin_ && i < bad_end_;
+    status_ = bad ? Status::Corruption("damaged block") : Status::OK();
+    if (bad) index_ = entries_.size();
   }
 
   Entries entries_;
-  size_t bad_;
+  size_t bad_begin_;
+  size_t bad_end_;
   size_t index_ = 0;
   Status status_;
 };
@@ -207,6 +213,33 @@ TEST(MergingIterator, AFailedChildStopsTheMergeWithItsError) {
   ASSERT_TRUE(merged->Valid());
   EXPECT_EQ(merged->key(), "a");
   EXPECT_TRUE(merged->status().ok());
+}
+
+// A reverse scan meets a key's versions oldest first. When the child holding the oldest one fails
+// on its next step back, the newer versions (here a deletion) were never returned: the DB
+// iterator must stop with the error, not return the old value as the key's newest.
+TEST(DBIteratorOverAMerge, AReverseScanStoppedByAnErrorReturnsNoOlderVersion) {
+  auto internal = [](std::string_view user_key, uint64_t sequence, ValueType type) {
+    std::string key;
+    AppendInternalKey(&key, user_key, SequenceNumber{sequence}, type);
+    return key;
+  };
+  static const InternalKeyComparator icmp(BytewiseComparator());
+  std::vector<std::unique_ptr<Iterator>> children;
+  // Older: b and c's first value; its entry before c (b) is unreadable.
+  children.push_back(
+      std::make_unique<FailingIterator>(Entries{{internal("b", 4, ValueType::kValue), "b"},
+                                                {internal("c", 5, ValueType::kValue), "old"}},
+                                        0, 1));
+  // Newer: c deleted.
+  children.push_back(
+      std::make_unique<VectorIterator>(Entries{{internal("c", 9, ValueType::kDeletion), ""}}));
+  std::unique_ptr<Iterator> db_iter = NewDBIterator(
+      BytewiseComparator(), nullptr, std::make_unique<MergingIterator>(&icmp, std::move(children)),
+      SequenceNumber{100}, ReadOptions());
+  db_iter->SeekToLast();
+  EXPECT_FALSE(db_iter->Valid()) << "returned " << db_iter->key() << " = " << db_iter->value();
+  EXPECT_TRUE(db_iter->status().IsCorruption()) << db_iter->status().ToString();
 }
 
 // Equal keys in several children are all returned, each child's entry once, in a forward scan.
