@@ -41,7 +41,15 @@ Status TableCache::FindTable(FileNumber number, uint64_t file_bytes,
   const std::string path = TableFileName(dbname_, number);
   uint64_t actual_bytes = 0;
   Status s = env_->GetFileSize(path, &actual_bytes);
-  if (!s.ok()) return Status::Corruption("table file missing or unreadable", path);
+  if (!s.ok()) {
+    // Missing is damage (the MANIFEST names it); a stat that failed (EIO, EACCES, ESTALE) is not,
+    // and a retry may succeed.
+    bool exists = true;
+    if (CheckPathExists(env_, path, &exists).ok() && !exists) {
+      return Status::Corruption("table file missing", path);
+    }
+    return Status::IOError(path, s.ToString());
+  }
   if (actual_bytes != file_bytes) {
     return Status::Corruption("table file has size " + std::to_string(actual_bytes) +
                                   ", the MANIFEST says " + std::to_string(file_bytes),

@@ -37,7 +37,8 @@ class TableCache {
   TableCache& operator=(const TableCache&) = delete;
 
   // The reader for table `number` of file_bytes bytes, opened (2 reads) if not cached. Corruption
-  // names the file when it is missing, of another size, or unreadable as a table.
+  // names the file when it is missing, of another size, or unreadable as a table; an I/O error
+  // (opening it, or looking at its size) is returned as such.
   [[nodiscard]] Status FindTable(FileNumber number, uint64_t file_bytes,
                                  std::shared_ptr<const TableReader>* table);
 
