@@ -30,11 +30,13 @@ class LevelIterator final : public Iterator {
   }
 
   void SeekToFirst() override {
+    status_ = Status::OK();
     OpenTable(0);
     if (table_iter_ != nullptr) table_iter_->SeekToFirst();
     SkipEmptyTablesForward();
   }
   void SeekToLast() override {
+    status_ = Status::OK();
     OpenTable(files_->empty() ? 0 : files_->size() - 1);
     if (table_iter_ != nullptr) table_iter_->SeekToLast();
     SkipEmptyTablesBackward();
@@ -42,6 +44,7 @@ class LevelIterator final : public Iterator {
   // The first table whose largest key is >= target is the only one that may hold target or the
   // first key after it.
   void Seek(std::string_view target) override {
+    status_ = Status::OK();
     OpenTable(FirstTableNotBefore(target));
     if (table_iter_ != nullptr) table_iter_->Seek(target);
     SkipEmptyTablesForward();
@@ -49,6 +52,7 @@ class LevelIterator final : public Iterator {
   // The answer is in that table, or it is the last key of an earlier one (or of the last table
   // when target is past them all).
   void SeekForPrev(std::string_view target) override {
+    status_ = Status::OK();
     const size_t index = FirstTableNotBefore(target);
     OpenTable(index < files_->size() || files_->empty() ? index : files_->size() - 1);
     if (table_iter_ != nullptr) table_iter_->SeekForPrev(target);
@@ -124,7 +128,7 @@ class LevelIterator final : public Iterator {
   size_t file_index_;
   std::shared_ptr<const TableReader> table_;
   std::unique_ptr<Iterator> table_iter_;
-  Status status_;  // first FindTable failure; sticky
+  Status status_;  // first FindTable failure since the last Seek*: a positioning starts afresh
 };
 
 }  // namespace

@@ -24,6 +24,7 @@ class TwoLevelIterator final : public Iterator {
   }
 
   void SeekToFirst() override {
+    status_ = Status::OK();
     index_iter_->SeekToFirst();
     OpenBlock();
     if (block_iter_ != nullptr) block_iter_->SeekToFirst();
@@ -31,6 +32,7 @@ class TwoLevelIterator final : public Iterator {
   }
 
   void SeekToLast() override {
+    status_ = Status::OK();
     index_iter_->SeekToLast();
     OpenBlock();
     if (block_iter_ != nullptr) block_iter_->SeekToLast();
@@ -38,6 +40,7 @@ class TwoLevelIterator final : public Iterator {
   }
 
   void Seek(std::string_view target) override {
+    status_ = Status::OK();
     index_iter_->Seek(target);
     OpenBlock();
     if (block_iter_ != nullptr) block_iter_->Seek(target);
@@ -47,6 +50,7 @@ class TwoLevelIterator final : public Iterator {
   void SeekForPrev(std::string_view target) override {
     // The first block whose index key is >= target holds the answer, or the answer is the last
     // key of an earlier block.
+    status_ = Status::OK();
     index_iter_->Seek(target);
     if (!index_iter_->Valid() && index_iter_->status().ok()) index_iter_->SeekToLast();
     OpenBlock();
@@ -115,7 +119,7 @@ class TwoLevelIterator final : public Iterator {
   // INVARIANT: when non-null, block_iter_ iterates the block named by block_handle_.
   std::unique_ptr<Iterator> block_iter_;
   std::string block_handle_;
-  Status status_;  // first opener failure; sticky
+  Status status_;  // first opener failure since the last Seek*: a positioning starts afresh
 };
 
 }  // namespace
