@@ -99,7 +99,7 @@ class ShardedLruCache {
     DroppedValues dropped;
     MutexLock lock(&shard.mutex);
     if (charge > shard.capacity_charge) {
-      if (auto old = shard.EraseLocked(key)) dropped.Add(std::move(old));
+      DropLocked(&shard, key, &dropped);
       return 0;
     }
     // One hash lookup: a new slot, or the existing entry updated in place (and made newest).
@@ -116,6 +116,7 @@ class ShardedLruCache {
       Entry& entry = *slot->second;
       ZIGGY_ASSERT(shard.usage_charge >= entry.charge);
       shard.usage_charge -= entry.charge;
+      KeepChargedIfHeld(&shard, entry.value, entry.charge);
       dropped.Add(std::exchange(entry.value, std::move(value)));
       entry.charge = charge;
       shard.lru.splice(shard.lru.begin(), shard.lru, slot->second);
@@ -145,9 +146,9 @@ class ShardedLruCache {
   // Drops the entry for key, if any.
   void Erase(const Key& key) {
     Shard& shard = ShardFor(key);
-    std::shared_ptr<Value> dropped;  // released after the mutex
+    DroppedValues dropped;  // released after the mutex
     MutexLock lock(&shard.mutex);
-    dropped = shard.EraseLocked(key);
+    DropLocked(&shard, key, &dropped);
   }
 
   // Sum of the charges of the cached entries.
@@ -241,6 +242,9 @@ class ShardedLruCache {
     std::shared_ptr<Value> EraseLocked(const Key& key) REQUIRES(mutex) {
       auto it = map.find(key);
       if (it == map.end()) return nullptr;
+      return EraseLocked(it);
+    }
+    std::shared_ptr<Value> EraseLocked(typename decltype(map)::iterator it) REQUIRES(mutex) {
       const auto node = it->second;
       map.erase(it);
       ZIGGY_ASSERT(usage_charge >= node->charge);
@@ -269,6 +273,25 @@ class ShardedLruCache {
     return capacity_charge / num_shards() + (shard_index < capacity_charge % num_shards() ? 1 : 0);
   }
 
+  // With charge_pinned_evictions_, a value leaving the cache (evicted, replaced or erased) that
+  // is still held elsewhere stays charged, as pinned, until its last holder lets go.
+  void KeepChargedIfHeld(Shard* shard, const std::shared_ptr<Value>& value, size_t charge)
+      REQUIRES(shard->mutex) {
+    // use_count is exact enough here: a holder that lets go right after the test is forgotten
+    // by the next prune, one taking a new reference can only do so through the cache.
+    if (!charge_pinned_evictions_ || value.use_count() <= 1) return;
+    shard->pinned.push_back(Pinned{value, charge});
+    shard->pinned_charge += charge;
+  }
+
+  // Removes the entry for key, if any, into *dropped (charged as pinned if still held).
+  void DropLocked(Shard* shard, const Key& key, DroppedValues* dropped) REQUIRES(shard->mutex) {
+    auto it = shard->map.find(key);
+    if (it == shard->map.end()) return;
+    KeepChargedIfHeld(shard, it->second->value, it->second->charge);
+    dropped->Add(shard->EraseLocked(it));
+  }
+
   // Evicts least recently used entries of `shard` while it is over its budget and holds more
   // than entries_kept_min entries. Returns the number evicted.
   size_t EvictLocked(Shard* shard, size_t entries_kept_min, DroppedValues* dropped)
@@ -280,14 +303,7 @@ class ShardedLruCache {
     size_t evicted = 0;
     while (shard->usage_charge + shard->pinned_charge > shard->capacity_charge &&
            shard->lru.size() > entries_kept_min) {
-      const Entry& oldest = shard->lru.back();
-      // use_count is exact enough here: a holder that lets go right after the test is forgotten
-      // by the next prune, one taking a new reference can only do so through the cache.
-      if (charge_pinned_evictions_ && oldest.value.use_count() > 1) {
-        shard->pinned.push_back(Pinned{oldest.value, oldest.charge});
-        shard->pinned_charge += oldest.charge;
-      }
-      dropped->Add(shard->EraseLocked(oldest.key));
+      DropLocked(shard, shard->lru.back().key, dropped);
       shard->evictions.fetch_add(1, std::memory_order_relaxed);
       ++evicted;
     }

@@ -311,6 +311,33 @@ TEST(LruCache, PinnedEvictionsCountUntilReleased) {
   EXPECT_EQ(Get(&cache, 4), 4);
 }
 
+// A value replaced (two readers filled the cache with the same block) or erased while a reader
+// still holds it stays charged until released, as an evicted one does: the memory budget sees it.
+TEST(LruCache, ReplacedAndErasedValuesStillHeldStayCharged) {
+  IntCache cache(10, /*shard_bits=*/0, /*charge_pinned_evictions=*/true);
+  std::shared_ptr<int> held = Value(1);
+  cache.Insert(1, held, 4);
+  cache.Insert(1, Value(10), 4);  // replaces the held value
+  EXPECT_EQ(cache.usage(), 4u);
+  EXPECT_EQ(cache.pinned_usage(), 4u);
+  std::shared_ptr<int> held_too = Value(2);
+  cache.Insert(2, held_too, 2);
+  cache.Erase(2);
+  EXPECT_EQ(cache.pinned_usage(), 6u);
+  cache.Insert(1, Value(11), 20);  // too large to cache: the entry for 1 goes, unheld
+  EXPECT_EQ(cache.usage(), 0u);
+  EXPECT_EQ(cache.pinned_usage(), 6u);
+  held.reset();
+  held_too.reset();
+  EXPECT_EQ(cache.pinned_usage(), 0u);
+  // Not held: nothing stays charged.
+  cache.Insert(3, Value(3), 4);
+  cache.Insert(3, Value(30), 4);
+  cache.Erase(3);
+  EXPECT_EQ(cache.usage(), 0u);
+  EXPECT_EQ(cache.pinned_usage(), 0u);
+}
+
 TEST(LruCache, UnpinnedEvictionsAreNotCharged) {
   IntCache cache(4, /*shard_bits=*/0);  // charge_pinned_evictions off
   std::shared_ptr<int> held = Value(1);
