@@ -300,9 +300,14 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // or, when this thread has events queued, delivers them instead (mu_ released meanwhile).
   // Either way the caller decides again, as after any wake-up.
   void WaitOrDeliverEvents() REQUIRES(mu_);
-  // A delayed writer's pause: delivers `events`, then sleeps `micros` (both with mu_ released),
-  // or, stepped, lets the policy's clock advance and runs one step.
-  void DelayWrite(const EventQueue::Batch& events, uint64_t micros) REQUIRES(mu_);
+  // A delayed writer's pause for a slowdown of `cause`: delivers `events`, then waits `micros`
+  // (both with mu_ released) on background_work_done_, ending early when the DB stops (Close, a
+  // background error) or a flush or compaction leaves `cause` no longer called for; or,
+  // stepped, lets the policy's clock advance and runs one step. Returns the micros it paused.
+  uint64_t DelayWrite(const EventQueue::Batch& events, WriteStallCause cause, uint64_t micros)
+      REQUIRES(mu_);
+  // What the current Version's shape calls for (write_controller_'s input).
+  CompactionLoad CurrentCompactionLoad() const REQUIRES(mu_);
 
   // ---- db_impl_steps.cc: stepped background work (background_steps.h) ----
   std::vector<BackgroundStep> RunnableStepsLocked() REQUIRES(mu_);

@@ -7,7 +7,6 @@
 // as any wake-up is. Stall events are delivered before the leader proceeds, so they reach listeners
 // while it still leads (event_queue.h, invariant 2).
 #include <chrono>
-#include <thread>
 
 #include "db/compaction.h"
 #include "db/db_impl.h"
@@ -19,10 +18,7 @@ Status DBImpl::ThrottleWrites(uint64_t bytes) {
   StalledWrite write{.bytes = bytes};
   while (true) {
     if (!bg_error_.ok()) return bg_error_;
-    const Version& version = *versions_->current();
-    const CompactionLoad load{
-        version.NumFiles(0),
-        EstimatePendingCompactionBytes(version, options_, ComputeLevelTargets(version, options_))};
+    const CompactionLoad load = CurrentCompactionLoad();
     // Nothing in force and nothing called for: the common case reads no clock.
     if (write_controller_.Quiet(load) && !events_.HasMine()) return Status::OK();
     const WriteDecision decision = write_controller_.BeforeWrite(load, env_->NowMicros(), &write);
@@ -32,8 +28,9 @@ Status DBImpl::ThrottleWrites(uint64_t bytes) {
         if (!DeliverEvents()) return Status::OK();
         break;
       case WriteDecision::Action::kDelay: {
-        DelayWrite(events_.TakeMine(), decision.delay_micros);
-        RecordStallMicros(*decision.cause, decision.delay_micros);
+        const uint64_t micros =
+            DelayWrite(events_.TakeMine(), *decision.cause, decision.delay_micros);
+        RecordStallMicros(*decision.cause, micros);
         break;
       }
       case WriteDecision::Action::kStop: {
@@ -93,13 +90,35 @@ void DBImpl::WaitOrDeliverEvents() {
   if (!DeliverEvents()) AwaitBackgroundWork();
 }
 
-void DBImpl::DelayWrite(const EventQueue::Batch& events, uint64_t micros) {
+CompactionLoad DBImpl::CurrentCompactionLoad() const {
+  const Version& version = *versions_->current();
+  return CompactionLoad{
+      version.NumFiles(0),
+      EstimatePendingCompactionBytes(version, options_, ComputeLevelTargets(version, options_))};
+}
+
+uint64_t DBImpl::DelayWrite(const EventQueue::Batch& events, WriteStallCause cause,
+                            uint64_t micros) {
   {
     MutexUnlock unlock(&mu_);
     DeliverTaken(events);
-    if (step_policy_ == nullptr) std::this_thread::sleep_for(std::chrono::microseconds(micros));
   }
-  if (step_policy_ != nullptr) SteppedSleep(micros);
+  if (step_policy_ != nullptr) {
+    SteppedSleep(micros);
+    return micros;
+  }
+  // Not the whole debt slept out regardless: for the largest batch at the slowest rate it is
+  // hours. Each flush or compaction that ends (and Close, and a background error) wakes the
+  // wait; the pause ends once the slowdown is no longer called for, its debt forgiven.
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + std::chrono::microseconds(micros);
+  while (background_work_done_.WaitUntil(&mu_, deadline)) {
+    if (shutting_down_ || !bg_error_.ok()) break;
+    if (write_controller_.CompactionStall(CurrentCompactionLoad()) != cause) break;
+  }
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::steady_clock::now() - start)
+                                   .count());
 }
 
 }  // namespace ziggydb

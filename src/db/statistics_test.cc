@@ -605,6 +605,45 @@ TEST_F(StatisticsDBTest, L0SlowdownStallBeginsAndEnds) {
   EXPECT_EQ(events[1], "end l0-slowdown");
 }
 
+// Opens a gate when a stall begins: the test's gated compaction runs only once a write is
+// delayed.
+class GateOpeningListener final : public EventListener {
+ public:
+  explicit GateOpeningListener(std::shared_ptr<Gate> gate) : gate_(std::move(gate)) {}
+  void OnStallBegin(DB*, const WriteStallInfo&) override { gate_->Release(); }
+
+ private:
+  const std::shared_ptr<Gate> gate_;
+};
+
+// A delay is not slept out whatever happens: a 32 MiB batch at the slowest rate owes 512 s, but
+// once the compaction it waits for brings L0 under the slowdown trigger the write goes through
+// (it used to sleep the whole debt: this test then ran into its timeout).
+TEST_F(StatisticsDBTest, ADelayedWriteGoesThroughOnceTheSlowdownEnds) {
+  auto gate = std::make_shared<Gate>();
+  struct Releaser {
+    std::shared_ptr<Gate> gate;
+    ~Releaser() { gate->Release(); }
+  } releaser{gate};
+  options_.listeners.push_back(std::make_shared<GateOpeningListener>(gate));
+  options_.l0_compaction_trigger = 2;
+  options_.l0_slowdown_trigger = 3;
+  options_.delayed_write_bytes_per_sec = kDelayedWriteBytesPerSecRange.min;
+  Open();
+  static_cast<DBImpl*>(db_.get())->TEST_SetCompactionHook([gate] { gate->Enter(); });
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_TRUE(Put(Key(round), "v").ok());
+    ASSERT_TRUE(db_->Flush().ok());
+  }
+  ASSERT_EQ(FilesAtLevel(0), 3);
+  const std::string big(size_t{32} << 20, 'x');
+  ASSERT_TRUE(Put("big", big).ok());  // delayed; its stall opens the gate
+  std::string value;
+  ASSERT_TRUE(db_->Get(ReadOptions(), "big", &value).ok());
+  EXPECT_EQ(value.size(), big.size());
+  static_cast<DBImpl*>(db_.get())->TEST_SetCompactionHook(nullptr);
+}
+
 // Holds every flush at its start (OnFlushBegin) until Release(), and records stall events.
 class FlushHoldingListener final : public EventListener {
  public:
