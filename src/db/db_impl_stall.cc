@@ -112,9 +112,10 @@ uint64_t DBImpl::DelayWrite(const EventQueue::Batch& events, WriteStallCause cau
   // wait; the pause ends once the slowdown is no longer called for, its debt forgiven.
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + std::chrono::microseconds(micros);
-  while (background_work_done_.WaitUntil(&mu_, deadline)) {
-    if (shutting_down_ || !bg_error_.ok()) break;
-    if (write_controller_.CompactionStall(CurrentCompactionLoad()) != cause) break;
+  // Checked before each wait as well: the work may have ended while the events were delivered.
+  while (!shutting_down_ && bg_error_.ok() &&
+         write_controller_.CompactionStall(CurrentCompactionLoad()) == cause &&
+         background_work_done_.WaitUntil(&mu_, deadline)) {
   }
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                    std::chrono::steady_clock::now() - start)
