@@ -27,10 +27,8 @@ const Version::FileList& Version::files(int level) const {
 }
 
 uint64_t Version::LevelBytes(int level) const {
-  uint64_t total = 0;
-  for (const auto& file : files(level))
-    total += file->file_bytes;
-  return total;
+  ZIGGY_ASSERT(level >= 0 && level < kNumLevels);
+  return level_bytes_[level];
 }
 
 void Version::AddLiveFiles(std::set<FileNumber>* live) const {
@@ -109,6 +107,10 @@ Status VersionBuilder::Finish(std::shared_ptr<const Version>* version) const {
         }
       }
     }
+    uint64_t bytes = 0;
+    for (const auto& file : list)
+      bytes += file->file_bytes;
+    result->level_bytes_[level] = bytes;
     result->files_[level] = std::move(list);
   }
   *version = std::move(result);

@@ -53,6 +53,8 @@ class Version {
   const FileList& files(int level) const;
   const InternalKeyComparator* icmp() const { return icmp_; }
   int NumFiles(int level) const { return static_cast<int>(files(level).size()); }
+  // The sum of the level's file sizes, computed once (every write group asks, through the stall
+  // controller's load).
   uint64_t LevelBytes(int level) const;
 
   // Calls fn(level, file) for every table that may hold the user key of `internal_key` at or below
@@ -93,6 +95,9 @@ class Version {
 
   const InternalKeyComparator* icmp_;
   std::array<FileList, kNumLevels> files_;
+  // INVARIANT: level_bytes_[l] is the sum of files_[l]'s file_bytes (set with files_, by
+  // VersionBuilder::Finish).
+  std::array<uint64_t, kNumLevels> level_bytes_{};
 };
 
 // Applies edits to a base Version and produces the next one, checking that every edit makes sense
