@@ -107,9 +107,9 @@ uint64_t DBImpl::DelayWrite(const EventQueue::Batch& events, WriteStallCause cau
     SteppedSleep(micros);
     return micros;
   }
-  // Not the whole debt slept out regardless: for the largest batch at the slowest rate it is
-  // hours. Each flush or compaction that ends (and Close, and a background error) wakes the
-  // wait; the pause ends once the slowdown is no longer called for, its debt forgiven.
+  // A wait, not a sleep of the whole debt (hours for the largest batch at the slowest rate):
+  // each flush or compaction that ends (and Close, and a background error) wakes it, and the
+  // pause ends once the slowdown is no longer called for, its debt forgiven.
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + std::chrono::microseconds(micros);
   // Checked before each wait as well: the work may have ended while the events were delivered.

@@ -48,7 +48,7 @@ Status TableCache::FindTable(FileNumber number, uint64_t file_bytes,
     if (CheckPathExists(env_, path, &exists).ok() && !exists) {
       return Status::Corruption("table file missing", path);
     }
-    return Status::IOError(path, s.ToString());
+    return s.IsIOError() ? s : Status::IOError(path, s.ToString());
   }
   if (actual_bytes != file_bytes) {
     return Status::Corruption("table file has size " + std::to_string(actual_bytes) +

@@ -66,7 +66,10 @@ void TableBuilder::Add(std::string_view key, std::string_view value) {
     FlushDataBlock();
     if (!status_.ok()) return;
   }
-  if (pending_index_entry_) AddPendingIndexEntry(&key);
+  if (pending_index_entry_) {
+    AddPendingIndexEntry(&key);
+    if (!status_.ok()) return;
+  }
   if (options_.filter_policy != nullptr) {
     filter_key_bytes_.append(key);
     filter_key_ends_.push_back(filter_key_bytes_.size());
