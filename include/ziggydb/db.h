@@ -60,7 +60,7 @@ class DB {
   DB(const DB&) = delete;
   DB& operator=(const DB&) = delete;
   // Closes the DB if Close was not called (its error, if any, then only reaches the info log).
-  // Every iterator and snapshot must have been released first.
+  // Every iterator must have been released first; a snapshot not released is freed with the DB.
   virtual ~DB();
 
   // Closes the DB, leaving the directory consistent: writes the writes made with disable_wal

@@ -147,6 +147,17 @@ TEST_F(DBTest, SnapshotsSeeTheirSequence) {
   }
 }
 
+// A snapshot never released (API misuse) is freed with the DB rather than aborting the program
+// from the destructor; the DB reopens with its data.
+TEST_F(DBTest, ASnapshotNeverReleasedGoesWithTheDb) {
+  Open();
+  ASSERT_TRUE(Put("k", "v").ok());
+  ASSERT_NE(db_->GetSnapshot(), nullptr);
+  db_.reset();
+  Open();
+  EXPECT_EQ(Get("k"), "v");
+}
+
 TEST_F(DBTest, DisableWalWritesAreVisibleAndFlushable) {
   Open();
   WriteOptions no_wal;
