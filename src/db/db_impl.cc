@@ -218,10 +218,19 @@ std::vector<SequenceNumber> DBImpl::LiveSnapshotSequences() const {
 Status DestroyDB(const std::string& path, const Options& options) {
   Env* env = options.env != nullptr ? options.env : Env::Default();
   std::vector<std::string> names;
-  if (!env->GetChildren(path, &names).ok()) return Status::OK();  // nothing to destroy
+  Status listed = env->GetChildren(path, &names);
+  if (listed.IsNotFound()) return Status::OK();  // no directory: nothing to destroy
+  ZIGGY_RETURN_IF_ERROR(listed);                 // a listing that failed is not an empty directory
   std::unique_ptr<FileLock> lock;
   const std::string lock_path = LockFileName(path);
   ZIGGY_RETURN_IF_ERROR(env->LockFile(lock_path, &lock));
+  // Listed again under the lock: a DB that closed meanwhile may have made files since.
+  names.clear();
+  listed = env->GetChildren(path, &names);
+  if (!listed.ok()) {
+    env->UnlockFile(std::move(lock)).PermitUncheckedError();
+    return listed;
+  }
   // CURRENT goes first, durably: a power loss part way through then leaves no DB (leftovers an
   // Open reports or a later DestroyDB removes), never a CURRENT naming a MANIFEST or tables that
   // are gone. If that fails, nothing else is removed: the DB stays whole.

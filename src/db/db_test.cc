@@ -344,6 +344,34 @@ TEST(DBDestroy, AFailureToRemoveCurrentLeavesTheDbWhole) {
   EXPECT_EQ(value, "1");
 }
 
+// A directory that cannot be listed (EACCES, EIO) is not an empty one: DestroyDB fails and the DB
+// stays (it returned OK having destroyed nothing); a missing directory is still OK.
+class UnlistableDirEnv final : public FaultInjectionEnv {
+ public:
+  Status GetChildren(const std::string& dir, std::vector<std::string>* names) override {
+    if (fail_listing) return Status::IOError("opendir " + dir, "Permission denied");
+    return FaultInjectionEnv::GetChildren(dir, names);
+  }
+  bool fail_listing = false;
+};
+
+TEST(DBDestroy, AnUnlistableDirectoryFailsAndADbInItStays) {
+  UnlistableDirEnv env;
+  const Options options = CreatingOptions(&env);
+  MakeDbWithOneTable(options, "/db");
+  env.fail_listing = true;
+  EXPECT_TRUE(DestroyDB("/db", options).IsIOError());
+  env.fail_listing = false;
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+  std::string value;
+  ASSERT_TRUE(db->Get(ReadOptions(), "a", &value).ok());
+  ASSERT_TRUE(db->Close().ok());
+  db.reset();
+  EXPECT_TRUE(DestroyDB("/db", options).ok());
+  EXPECT_TRUE(DestroyDB("/never-made", options).ok());
+}
+
 TEST_F(DBTest, ConcurrentWritersAndReaders) {
   Open();
   constexpr int kThreads = 4;
