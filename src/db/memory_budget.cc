@@ -41,9 +41,13 @@ MemoryTargets MemoryBudget::Rebalance(const MemoryUsage& usage) {
   const size_t memtable_room_bytes = std::min(cap_bytes_ / 2, room_bytes);
   targets_.memtable_switch_bytes = std::max(
       std::min(memtable_bytes_, memtable_room_bytes / memtable_slots_), kMemtableSwitchBytesMin);
-  // Policy 2: the cache gets what pins, queued memtables and a full mutable one leave.
+  // Policy 2: the cache gets what pins, queued memtables and a full mutable one leave. The
+  // mutable one may already hold more than the new switch size (set when the switch was larger):
+  // until it switches, it is what the cache must leave room for.
+  const size_t mutable_reserve_bytes =
+      std::max(usage.mutable_memtable_bytes, targets_.memtable_switch_bytes);
   targets_.block_cache_capacity_bytes =
-      SaturatingSub(room_bytes, usage.immutable_memtable_bytes + targets_.memtable_switch_bytes);
+      SaturatingSub(room_bytes, usage.immutable_memtable_bytes + mutable_reserve_bytes);
   return targets_;
 }
 

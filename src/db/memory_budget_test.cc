@@ -63,6 +63,18 @@ TEST(MemoryBudget, PinsShrinkTheCacheThenTheMemtables) {
   EXPECT_EQ(targets.block_cache_capacity_bytes, 18 * kMiB);
 }
 
+// The mutable memtable filled under a larger switch size than the one pins leave now: until it
+// switches, the cache leaves room for what it holds, not for the new size.
+TEST(MemoryBudget, TheCacheLeavesRoomForWhatTheMutableMemtableHolds) {
+  MemoryBudget budget(64 * kMiB, 64 * kMiB, 3, 0);
+  ASSERT_EQ(budget.memtable_switch_bytes(), 8 * kMiB);
+  const MemoryUsage usage{.mutable_memtable_bytes = 8 * kMiB, .table_meta_bytes = 40 * kMiB};
+  const MemoryTargets targets = budget.Rebalance(usage);
+  EXPECT_EQ(targets.memtable_switch_bytes, 6 * kMiB);
+  EXPECT_EQ(targets.block_cache_capacity_bytes, 16 * kMiB);  // 24 MiB left, 8 of them the memtable
+  EXPECT_LE(usage.TotalBytes() + targets.block_cache_capacity_bytes, 64 * kMiB);
+}
+
 TEST(MemoryBudget, PinsAloneOverTheCapLeaveTheMinimum) {
   MemoryBudget budget(16 * kMiB, 64 * kMiB, 2, 0);
   const MemoryUsage usage{.mutable_memtable_bytes = 10 << 10, .table_meta_bytes = 20 * kMiB};
