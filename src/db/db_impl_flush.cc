@@ -60,7 +60,8 @@ void DBImpl::BackgroundFlush() {
   background_work_done_.NotifyAll();
   compaction_needed_.NotifyAll();
   if (flushed != nullptr) {
-    // Iterators may still hold it (also after a failure that followed its install).
+    // Iterators may still hold it. Recorded by FlushImmutable already unless a failure followed
+    // its install.
     if (LeftTheQueue(flushed)) memory_budget_.AddFlushedMemtable(flushed);
     {
       // Usually the last reference: freeing a full memtable's arena takes long enough that it
@@ -124,6 +125,10 @@ Status DBImpl::FlushImmutable(const Immutable& imm, FileNumber number, FlushJobI
   }
   ZIGGY_ASSERT(imm_.front().mem == imm.mem);  // only this thread removes from imm_
   imm_.pop_front();
+  // Counted as pinned in the same hold of mu_ it left the queue in: the obsolete-file pass and
+  // the event delivery that follow release mu_, and a rebalance meanwhile must see it. (Should
+  // this allocation fail, BackgroundFlush records it after the flush's failure.)
+  memory_budget_.AddFlushedMemtable(imm.mem);
   InstallSuperVersion();
   ZIGGY_DB_KILL_POINT("db:flush-installed");
   flushed_sequence_ = imm.last_sequence;

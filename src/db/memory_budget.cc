@@ -23,6 +23,9 @@ MemoryBudget::MemoryBudget(size_t cap_bytes, size_t memtable_bytes, int max_immu
 
 void MemoryBudget::AddFlushedMemtable(const std::shared_ptr<const MemTable>& mem) {
   if (!enabled()) return;  // nothing reads the pins without a cap
+  for (const Flushed& f : flushed_) {
+    if (!f.mem.owner_before(mem) && !mem.owner_before(f.mem)) return;  // recorded already
+  }
   flushed_.push_back(Flushed{mem, mem->ApproximateMemoryBytes()});
 }
 

@@ -75,7 +75,7 @@ class MemoryBudget {
   size_t block_cache_capacity_bytes() const { return targets_.block_cache_capacity_bytes; }
 
   // Records a memtable just removed from the immutable queue after its flush: while readers
-  // still hold it, its bytes count as pinned.
+  // still hold it, its bytes count as pinned. Recording one twice counts it once.
   void AddFlushedMemtable(const std::shared_ptr<const MemTable>& mem);
   // Bytes of the flushed memtables still alive; forgets the released ones.
   size_t PinnedMemtableBytes();
