@@ -458,6 +458,8 @@ std::vector<Cell> Cells() {
       {"FlushTableNoSpace", Work::kFlush, FaultOp::kAppend, ".sst", false, FaultError::kNoSpace},
       {"FlushTableSync", Work::kFlush, FaultOp::kSync, ".sst", false},
       {"FlushTableClose", Work::kFlush, FaultOp::kClose, ".sst", false},
+      // The flush opens its new table to check it (paranoid_checks).
+      {"FlushTableOpen", Work::kFlush, FaultOp::kOpen, ".sst", false},
       // The first directory sync of DB::Flush is the memtable switch's (the new WAL).
       {"FlushDirSync", Work::kFlush, FaultOp::kSyncDir, kDb, false, FaultError::kIOError, 1},
       {"FlushManifestAppend", Work::kFlush, FaultOp::kAppend, "MANIFEST", false},
@@ -471,6 +473,10 @@ std::vector<Cell> Cells() {
       {"OpenWalRead", Work::kOpen, FaultOp::kRead, ".log", false},
       {"OpenManifestRead", Work::kOpen, FaultOp::kRead, "MANIFEST", false},
       {"OpenTableRead", Work::kOpen, FaultOp::kRead, ".sst", false},
+      {"OpenCurrentOpen", Work::kOpen, FaultOp::kOpen, "CURRENT", false},
+      {"OpenManifestOpen", Work::kOpen, FaultOp::kOpen, "MANIFEST", false},
+      {"OpenWalOpen", Work::kOpen, FaultOp::kOpen, ".log", false},
+      {"OpenTableOpen", Work::kOpen, FaultOp::kOpen, ".sst", false},
       {"OpenManifestCreate", Work::kOpen, FaultOp::kCreate, "MANIFEST", false},
       {"OpenManifestNoSpace", Work::kOpen, FaultOp::kAppend, "MANIFEST", false,
        FaultError::kNoSpace},

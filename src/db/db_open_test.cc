@@ -15,7 +15,6 @@
 #include "db/db_identity.h"
 #include "db/db_test_util.h"
 #include "env/counting_env.h"
-#include "testutil/inaccessible_file_env.h"
 #include "testutil/testutil.h"
 #include "ziggydb/db.h"
 #include "ziggydb/env.h"
@@ -268,8 +267,7 @@ TEST_F(DBOpenTest, AFileAtTheNumberLimitFailsOpenCleanly) {
 // An IDENTITY that cannot be read is not a missing one: Open leaves it alone (it used to write a
 // new identity over it, in place).
 TEST(DBIdentity, AnUnreadableIdentityIsNotReplaced) {
-  FaultInjectionEnv base;
-  InaccessibleFileEnv env(&base);
+  FaultInjectionEnv env;
   const Options options = CreatingOptions(&env);
   {
     std::unique_ptr<DB> db;
@@ -277,22 +275,21 @@ TEST(DBIdentity, AnUnreadableIdentityIsNotReplaced) {
   }
   const std::string before = ReadAll(&env, "/db/IDENTITY");
   ASSERT_EQ(before.size(), 33u);
-  env.hidden = "IDENTITY";
+  env.MakeInaccessible("/IDENTITY");
   std::string identity;
   EXPECT_TRUE(ReadDbIdentity(&env, "/db", &identity).IsIOError());
   {
     std::unique_ptr<DB> db;
     ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
   }
-  env.hidden.clear();
+  env.ClearErrors();
   EXPECT_EQ(ReadAll(&env, "/db/IDENTITY"), before);
 }
 
 // A read-only open of a DB whose CURRENT cannot be looked at is an IOError; it was taken for a
 // DB without CURRENT: Corruption, which sends the operator to repair.
 TEST(DBReadOnlyOpen, AnInaccessibleCurrentIsAnIOError) {
-  FaultInjectionEnv base;
-  InaccessibleFileEnv env(&base);
+  FaultInjectionEnv env;
   const std::string dbname = "/ziggy-in-memory-only/db";  // no LOCK on disk: the read lock passes
   {
     std::unique_ptr<DB> db;
@@ -301,11 +298,11 @@ TEST(DBReadOnlyOpen, AnInaccessibleCurrentIsAnIOError) {
   }
   Options options;
   options.env = &env;
-  env.hidden = "CURRENT";
+  env.MakeInaccessible("/CURRENT");
   std::unique_ptr<DB> db;
   Status s = DB::OpenReadOnly(options, dbname, &db);
   EXPECT_TRUE(s.IsIOError()) << s.ToString();
-  env.hidden.clear();
+  env.ClearErrors();
   ASSERT_TRUE(DB::OpenReadOnly(options, dbname, &db).ok());
   std::string value;
   ASSERT_TRUE(db->Get(ReadOptions(), "k", &value).ok());

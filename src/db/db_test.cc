@@ -346,22 +346,13 @@ TEST(DBDestroy, AFailureToRemoveCurrentLeavesTheDbWhole) {
 
 // A directory that cannot be listed (EACCES, EIO) is not an empty one: DestroyDB fails and the DB
 // stays (it returned OK having destroyed nothing); a missing directory is still OK.
-class UnlistableDirEnv final : public FaultInjectionEnv {
- public:
-  Status GetChildren(const std::string& dir, std::vector<std::string>* names) override {
-    if (fail_listing) return Status::IOError("opendir " + dir, "Permission denied");
-    return FaultInjectionEnv::GetChildren(dir, names);
-  }
-  bool fail_listing = false;
-};
-
 TEST(DBDestroy, AnUnlistableDirectoryFailsAndADbInItStays) {
-  UnlistableDirEnv env;
+  FaultInjectionEnv env;
   const Options options = CreatingOptions(&env);
   MakeDbWithOneTable(options, "/db");
-  env.fail_listing = true;
+  env.InjectError(FaultOp::kList, "/db", FaultInjectionEnv::kPersistent);
   EXPECT_TRUE(DestroyDB("/db", options).IsIOError());
-  env.fail_listing = false;
+  env.ClearErrors();
   std::unique_ptr<DB> db;
   ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
   std::string value;

@@ -9,44 +9,32 @@
 #include <string>
 
 #include "db/filename.h"
-#include "env/env_wrapper.h"
 #include "env/fault_env.h"
 #include "table/table_builder.h"
 
 namespace ziggydb {
 namespace {
 
-class FailingStatEnv final : public EnvWrapper {
- public:
-  explicit FailingStatEnv(Env* target) : EnvWrapper(target) {}
-  Status GetFileSize(const std::string& path, uint64_t* size) override {
-    if (fail_stat) return Status::IOError("stat " + path, "Input/output error");
-    return EnvWrapper::GetFileSize(path, size);
-  }
-  bool fail_stat = false;
-};
-
 TEST(TableCache, AFailedStatIsAnIOErrorAndAMissingTableCorruption) {
-  FaultInjectionEnv base;
-  ASSERT_TRUE(base.CreateDir("/db").ok());
+  FaultInjectionEnv env;
+  ASSERT_TRUE(env.CreateDir("/db").ok());
   const TableOptions options;
   uint64_t file_bytes = 0;
   {
     std::unique_ptr<WritableFile> file;
-    ASSERT_TRUE(base.NewWritableFile(TableFileName("/db", FileNumber{5}), &file).ok());
+    ASSERT_TRUE(env.NewWritableFile(TableFileName("/db", FileNumber{5}), &file).ok());
     TableBuilder builder(options, file.get());
     builder.Add("key", "value");
     ASSERT_TRUE(builder.Finish().ok());
     file_bytes = builder.FileSize();
     ASSERT_TRUE(file->Close().ok());
   }
-  FailingStatEnv env(&base);
   TableCache cache("/db", &env, &options, 16, /*use_mmap_reads=*/false);
   std::shared_ptr<const TableReader> table;
-  env.fail_stat = true;
+  env.InjectError(FaultOp::kStat, ".sst", FaultInjectionEnv::kPersistent);
   Status s = cache.FindTable(FileNumber{5}, file_bytes, &table);
   EXPECT_TRUE(s.IsIOError()) << s.ToString();  // was Corruption: "missing or unreadable"
-  env.fail_stat = false;
+  env.ClearErrors();
   ASSERT_TRUE(cache.FindTable(FileNumber{5}, file_bytes, &table).ok());
   ASSERT_NE(table, nullptr);
   s = cache.FindTable(FileNumber{6}, file_bytes, &table);

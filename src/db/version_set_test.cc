@@ -12,7 +12,6 @@
 #include "db/version_edit.h"
 #include "env/fault_env.h"
 #include "env/recording_env.h"
-#include "testutil/inaccessible_file_env.h"
 #include "testutil/testutil.h"
 #include "util/coding.h"
 #include "util/mutex.h"
@@ -531,19 +530,18 @@ TEST_F(VersionSetTest, NewFileNumberFailsWhenNumbersRunOut) {
 // CURRENT or the MANIFEST that cannot be looked at is an IOError, not Corruption "missing" (which
 // sends the operator to RepairDB); a missing one is still Corruption.
 TEST(VersionSetRecover, AnInaccessibleCurrentOrManifestIsAnIOError) {
-  FaultInjectionEnv base;
-  test::InaccessibleFileEnv env(&base);
+  FaultInjectionEnv env;
   ASSERT_TRUE(env.CreateDir("/vs").ok());
   InternalKeyComparator icmp(BytewiseComparator());
   ASSERT_TRUE(VersionSet::CreateNew(&env, "/vs", icmp).ok());
   for (const std::string name : {"CURRENT", "MANIFEST-000001"}) {
     SCOPED_TRACE(name);
-    env.hidden = name;
+    env.MakeInaccessible("/" + name);
     VersionSet set("/vs", &env, &icmp, nullptr);
     Status s = set.Recover();
     EXPECT_TRUE(s.IsIOError()) << s.ToString();
+    env.ClearErrors();
   }
-  env.hidden.clear();
   ASSERT_TRUE(env.RemoveFile("/vs/MANIFEST-000001").ok());
   VersionSet set("/vs", &env, &icmp, nullptr);
   Status s = set.Recover();

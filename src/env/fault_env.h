@@ -86,6 +86,12 @@ class FaultInjectionEnv : public MemEnv {
   void InjectErrorAfter(int skip, FaultOp op, std::string path_substring, int count,
                         FaultError error);
   void ClearErrors();
+  // A file its directory still lists but that cannot be looked at or opened (EACCES, EIO): every
+  // stat and open of a path containing path_substring fails until ClearErrors.
+  void MakeInaccessible(const std::string& path_substring) {
+    InjectError(FaultOp::kStat, path_substring, kPersistent);
+    InjectError(FaultOp::kOpen, path_substring, kPersistent);
+  }
 
   // Damage already on the medium (survives DropUnsyncedData): xors one byte of the file.
   Status FlipByte(const std::string& path, uint64_t offset, uint8_t xor_mask = 0x01) {

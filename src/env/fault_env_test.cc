@@ -217,6 +217,31 @@ TEST_F(FaultEnvTest, InjectedErrorsMatchOpPathAndCountAndChangeNothing) {
   EXPECT_EQ(env_.injected_error_count(), 7u);
 }
 
+// Looks that change nothing fail too: a file the directory lists but that cannot be opened or
+// stat'ed (FileExists then says false, as access(2) does), a directory that cannot be listed.
+TEST_F(FaultEnvTest, OpenStatAndListFaultsLeaveTheFileListed) {
+  PutDurable(&env_, "/db/a", "A", /*sync_dir=*/true);
+  env_.MakeInaccessible("/db/a");
+  EXPECT_FALSE(env_.FileExists("/db/a"));
+  uint64_t size = 0;
+  EXPECT_TRUE(env_.GetFileSize("/db/a", &size).IsIOError());
+  std::unique_ptr<SequentialFile> sequential;
+  EXPECT_TRUE(env_.NewSequentialFile("/db/a", &sequential).IsIOError());
+  std::unique_ptr<RandomAccessFile> random;
+  EXPECT_TRUE(env_.NewRandomAccessFile("/db/a", &random).IsIOError());
+  std::vector<std::string> names;
+  ASSERT_TRUE(env_.GetChildren("/db", &names).ok());
+  EXPECT_EQ(names, std::vector<std::string>{"a"});
+  env_.InjectError(FaultOp::kList, "/db");
+  EXPECT_TRUE(env_.GetChildren("/db", &names).IsIOError());
+  EXPECT_EQ(env_.injected_error_count(), 5u);
+  EXPECT_EQ(env_.open_file_count(), 0u);
+  env_.ClearErrors();
+  EXPECT_EQ(ReadAll(&env_, "/db/a"), "A");
+  ASSERT_TRUE(env_.GetFileSize("/db/a", &size).ok());
+  EXPECT_EQ(size, 1u);
+}
+
 TEST_F(FaultEnvTest, FlipByteAndTruncateSurvivePowerLoss) {
   PutDurable(&env_, "/db/t", "abcdef", /*sync_dir=*/true);
   ASSERT_TRUE(env_.FlipByte("/db/t", 1, 0x20).ok());

@@ -277,6 +277,12 @@ const char* FaultOpName(FaultOp op) {
       return "create";
     case FaultOp::kClose:
       return "close";
+    case FaultOp::kOpen:
+      return "open";
+    case FaultOp::kStat:
+      return "stat";
+    case FaultOp::kList:
+      return "list";
   }
   return "unknown";
 }
@@ -307,6 +313,7 @@ Status MemEnv::Lookup(const std::string& path, std::shared_ptr<Inode>* inode) {
 }
 
 Status MemEnv::NewSequentialFile(const std::string& path, std::unique_ptr<SequentialFile>* result) {
+  ZIGGY_RETURN_IF_ERROR(InjectedFault(FaultOp::kOpen, path, {}));
   MutexLock guard(&mu_);
   std::shared_ptr<Inode> inode;
   ZIGGY_RETURN_IF_ERROR(Lookup(path, &inode));
@@ -316,6 +323,7 @@ Status MemEnv::NewSequentialFile(const std::string& path, std::unique_ptr<Sequen
 
 Status MemEnv::NewRandomAccessFile(const std::string& path,
                                    std::unique_ptr<RandomAccessFile>* result) {
+  ZIGGY_RETURN_IF_ERROR(InjectedFault(FaultOp::kOpen, path, {}));
   MutexLock guard(&mu_);
   std::shared_ptr<Inode> inode;
   ZIGGY_RETURN_IF_ERROR(Lookup(path, &inode));
@@ -358,6 +366,7 @@ Status MemEnv::NewPreallocatedWritableFile(const std::string& path, uint64_t byt
 }
 
 bool MemEnv::FileExists(const std::string& path) {
+  if (!InjectedFault(FaultOp::kStat, path, {}).ok()) return false;
   MutexLock guard(&mu_);
   return files_.count(path) > 0 || DirExists(NormalizeDir(path));
 }
@@ -365,6 +374,7 @@ bool MemEnv::FileExists(const std::string& path) {
 Status MemEnv::GetChildren(const std::string& dir_arg, std::vector<std::string>* names) {
   names->clear();
   const std::string dir(NormalizeDir(dir_arg));
+  ZIGGY_RETURN_IF_ERROR(InjectedFault(FaultOp::kList, dir, {}));
   MutexLock guard(&mu_);
   if (!DirExists(dir)) {
     // As the POSIX Env: a regular file in the way is not "missing".
@@ -381,6 +391,7 @@ Status MemEnv::GetChildren(const std::string& dir_arg, std::vector<std::string>*
 }
 
 Status MemEnv::GetFileSize(const std::string& path, uint64_t* size) {
+  ZIGGY_RETURN_IF_ERROR(InjectedFault(FaultOp::kStat, path, {}));
   MutexLock guard(&mu_);
   std::shared_ptr<Inode> inode;
   ZIGGY_RETURN_IF_ERROR(Lookup(path, &inode));

@@ -50,6 +50,10 @@ enum class FaultOp : uint8_t {
   kRemove,   // RemoveFile, RemoveDir
   kCreate,   // NewWritableFile, NewAppendableFile, NewPreallocatedWritableFile, CreateDir
   kClose,    // WritableFile::Close (injected by FaultInjectionEnv only; never by a crash point)
+  // Looking at files without changing them (EACCES, EIO on a file the directory still lists):
+  kOpen,  // NewSequentialFile, NewRandomAccessFile
+  kStat,  // GetFileSize; FileExists, which reports a failure as "absent", as access(2) does
+  kList,  // GetChildren
 };
 
 // Short name of an operation for messages and statistics ("syncdir" as the kill points name it).
