@@ -141,12 +141,20 @@ Status SetCurrentFile(Env* env, const std::string& dbname, FileNumber manifest_n
 }
 
 Status CheckFileExists(Env* env, const std::string& dir, const std::string& name, bool* exists) {
+  return CheckPathExists(env, dir + "/" + name, exists);
+}
+
+Status CheckPathExists(Env* env, const std::string& path, bool* exists) {
   *exists = false;
-  const std::string path = dir + "/" + name;
   if (env->FileExists(path)) {
     *exists = true;
     return Status::OK();
   }
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : path.substr(0, slash);
+  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
   std::vector<std::string> names;
   Status listed = env->GetChildren(dir, &names);
   if (listed.IsNotFound()) return Status::OK();
@@ -157,13 +165,6 @@ Status CheckFileExists(Env* env, const std::string& dir, const std::string& name
                            "error)");
   }
   return Status::OK();
-}
-
-Status CheckPathExists(Env* env, const std::string& path, bool* exists) {
-  const size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return CheckFileExists(env, ".", path, exists);
-  return CheckFileExists(env, slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1),
-                         exists);
 }
 
 Status ReadCurrentFile(Env* env, const std::string& dbname, std::string* manifest) {

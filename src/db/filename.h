@@ -72,7 +72,8 @@ DirectoryContents ClassifyDirectory(const std::vector<std::string>& names);
 // listing that fails returns its error.
 [[nodiscard]] Status CheckFileExists(Env* env, const std::string& dir, const std::string& name,
                                      bool* exists);
-// CheckFileExists of a path: its directory is what precedes the last '/'.
+// CheckFileExists of a path as given: its directory is what precedes the last '/' ("/" for
+// "/name", "." for a bare name).
 [[nodiscard]] Status CheckPathExists(Env* env, const std::string& path, bool* exists);
 
 // Reads CURRENT and returns the MANIFEST name it holds (without the directory). Corruption if
