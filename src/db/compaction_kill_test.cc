@@ -72,7 +72,9 @@ uint64_t CheckPrefix(const std::string& path) {
   }
   EXPECT_TRUE(iter->status().ok()) << iter->status().ToString();
   iter.reset();
-  // Open deleted whatever an interrupted compaction left: every table is live.
+  // Open deleted whatever an interrupted compaction left: every table is live. (Open may start a
+  // compaction, whose output and inputs are both on disk till it ends: it is waited for.)
+  EXPECT_TRUE(db->WaitForBackgroundWork().ok());
   int live_tables = 0;
   for (int level = 0; level < 7; ++level) {
     std::string value;

@@ -386,6 +386,54 @@ TEST_F(CompactionDBTest, AutomaticCompactionsMoveDataOutOfL0) {
     ASSERT_EQ(Get(Key(i * 7919 % 20000)), Value(i, 0));
 }
 
+// Directory listings by background threads take long (a large directory on a loaded disk): a
+// compaction's obsolete-file pass is still listing when the compaction has woken its waiters.
+class SlowBackgroundListingEnv final : public FaultInjectionEnv {
+ public:
+  std::atomic<bool> slow{false};
+
+ protected:
+  Status InjectedFault(FaultOp op, std::string_view path, std::string_view other_path) override {
+    if (op == FaultOp::kList && slow && std::this_thread::get_id() != test_thread_)
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    return FaultInjectionEnv::InjectedFault(op, path, other_path);
+  }
+
+ private:
+  const std::thread::id test_thread_ = std::this_thread::get_id();
+};
+
+// WaitForBackgroundWork returns with the finished compaction's inputs deleted: it returned while
+// they were still on disk (the compaction's deletion pass runs after it wakes its waiters).
+TEST(CompactionWait, WaitForBackgroundWorkReturnsWithTheInputsDeleted) {
+  SlowBackgroundListingEnv env;
+  Options options = CreatingOptions(&env);
+  options.l0_compaction_trigger = 2;
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+  env.slow = true;
+  // Two overlapping L0 tables: the second reaches the trigger, and a compaction merges them.
+  for (int table = 0; table < 2; ++table) {
+    for (int i = 0; i < 100; ++i)
+      ASSERT_TRUE(db->Put(WriteOptions(), Key(i), "v" + std::to_string(table)).ok());
+    ASSERT_TRUE(db->Flush().ok());
+  }
+  ASSERT_TRUE(db->WaitForBackgroundWork().ok());
+  int live = 0;
+  for (int level = 0; level < kNumLevels; ++level) {
+    std::string value;
+    ASSERT_TRUE(db->GetProperty("ziggydb.num-files-at-level" + std::to_string(level), &value));
+    live += std::stoi(value);
+  }
+  EXPECT_EQ(live, 1);
+  std::vector<std::string> names;
+  ASSERT_TRUE(env.GetChildren("/db", &names).ok());
+  EXPECT_EQ(std::count_if(names.begin(), names.end(),
+                          [](const std::string& name) { return name.ends_with(".sst"); }),
+            live);
+  env.slow = false;
+}
+
 TEST_F(CompactionDBTest, CompactRangeMovesEverythingToTheLastLevel) {
   Open();
   for (int i = 0; i < 5000; ++i)

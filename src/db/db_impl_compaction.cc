@@ -116,6 +116,9 @@ Status DBImpl::WaitForBackgroundWork() {
     }
     AwaitBackgroundWork();
   }
+  // A compaction wakes its waiters before its obsolete-file pass: without a pass here the inputs
+  // of finished work could still be on disk on return. (It waits for a pass in progress.)
+  if (bg_error_.ok() && !shutting_down_) ScheduleObsoleteFileDeletion();
   return bg_error_;
 }
 
