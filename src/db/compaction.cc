@@ -461,8 +461,8 @@ std::unique_ptr<Compaction> PickManualCompaction(std::shared_ptr<const Version> 
 
 VersionGarbageCollector::VersionGarbageCollector(const Comparator* user_comparator,
                                                  std::vector<SequenceNumber> snapshots,
-                                                 const Compaction* compaction)
-    : user_comparator_(user_comparator), compaction_(compaction) {
+                                                 BottommostForKey is_bottommost_for_key)
+    : user_comparator_(user_comparator), is_bottommost_for_key_(std::move(is_bottommost_for_key)) {
   for (SequenceNumber sequence : snapshots)
     snapshots_.push_back(raw(sequence));
   std::sort(snapshots_.begin(), snapshots_.end());
@@ -494,8 +494,8 @@ bool VersionGarbageCollector::ShouldDrop(const ParsedInternalKey& key) {
     return true;  // a newer version in the same stripe hides it from every reader
   }
   last_stripe_ = stripe;
-  if (key.type == ValueType::kDeletion && stripe == 0 && compaction_ != nullptr &&
-      compaction_->IsBottommostForKey(key.user_key)) {
+  if (key.type == ValueType::kDeletion && stripe == 0 && is_bottommost_for_key_ &&
+      is_bottommost_for_key_(key.user_key)) {
     ++dropped_tombstones_;
     return true;
   }

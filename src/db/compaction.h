@@ -24,6 +24,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -94,6 +95,10 @@ class Compaction {
   void AddInputDeletions(VersionEdit* edit) const;
   // True if no level below the output level holds a table whose range contains the user key.
   bool IsBottommostForKey(std::string_view user_key) const;
+  // IsBottommostForKey as a callable (for VersionGarbageCollector); this must outlive it.
+  std::function<bool(std::string_view user_key)> BottommostForKeyFn() const {
+    return [this](std::string_view user_key) { return IsBottommostForKey(user_key); };
+  }
   // True if no level below the output holds a table: every key the compaction writes is
   // bottommost.
   bool OutputIsBottommost() const;
@@ -176,14 +181,17 @@ std::unique_ptr<Compaction> PickManualCompaction(std::shared_ptr<const Version> 
 // snapshot (the first snapshot >= the entry's sequence, or "no snapshot" above them all) are in
 // one stripe. Within a stripe every reader sees at most the newest version of a key, so the
 // older ones are dropped. A tombstone in the first stripe (no snapshot predates it) is dropped
-// too when no level below the output can hold an older version of its key; the older versions
-// in the compaction, being in the same stripe, go with it.
+// too when no table below the output can hold an older version of its key; the older versions
+// in the input, being in the same stripe, go with it.
 class VersionGarbageCollector {
  public:
+  // True when no table below the output can hold an older version of the user key.
+  using BottommostForKey = std::function<bool(std::string_view user_key)>;
+
   // snapshots: sequence numbers of the live snapshots, any order, duplicates allowed.
-  // compaction: answers IsBottommostForKey; may be null, meaning "never bottommost".
+  // is_bottommost_for_key: empty means "never bottommost" (every tombstone stays).
   VersionGarbageCollector(const Comparator* user_comparator, std::vector<SequenceNumber> snapshots,
-                          const Compaction* compaction);
+                          BottommostForKey is_bottommost_for_key);
 
   // Keys should come in internal-key order; when a key's versions do not (a damaged table),
   // input_out_of_order() turns true and the entry is kept.
@@ -204,7 +212,7 @@ class VersionGarbageCollector {
 
   const Comparator* const user_comparator_;
   std::vector<uint64_t> snapshots_;  // ascending, unique
-  const Compaction* const compaction_;
+  const BottommostForKey is_bottommost_for_key_;
   std::string current_user_key_;
   bool has_current_ = false;
   size_t last_stripe_ = kNoStripe;  // stripe of the previous entry of current_user_key_

@@ -56,7 +56,7 @@ Status CompactionJob::Merge() {
   }
   MergingIterator input(context_.icmp, std::move(children));
   const Comparator* ucmp = context_.icmp->user_comparator();
-  VersionGarbageCollector gc(ucmp, snapshots_, compaction_);
+  VersionGarbageCollector gc(ucmp, snapshots_, compaction_->BottommostForKeyFn());
   std::unique_ptr<TableOutput> output;  // null between output tables
   std::string last_user_key;
   bool has_last = false;

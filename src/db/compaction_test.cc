@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "db/db_test_util.h"
+#include "db/table_key_ranges.h"
 #include "testutil/testutil.h"
 #include "util/random.h"
 #include "ziggydb/db.h"
@@ -284,8 +285,7 @@ TEST_F(PickerTest, OutputEndsAtAGrandparentBoundaryOnceHalfFull) {
 TEST(VersionGarbageCollectorTest, KeepsTheNewestVersionPerSnapshotStripe) {
   // Snapshots at 5 and 10. Versions of "k" at 12, 11 (stripe latest), 9, 7 (stripe 10), 4, 3
   // (stripe 5): the newest of each stripe survives.
-  VersionGarbageCollector gc(BytewiseComparator(), {SequenceNumber{10}, SequenceNumber{5}},
-                             nullptr);
+  VersionGarbageCollector gc(BytewiseComparator(), {SequenceNumber{10}, SequenceNumber{5}}, {});
   std::vector<bool> dropped;
   for (uint64_t sequence : {12, 11, 9, 7, 4, 3}) {
     const ParsedInternalKey key{"k", SequenceNumber{sequence}, ValueType::kValue};
@@ -295,7 +295,7 @@ TEST(VersionGarbageCollectorTest, KeepsTheNewestVersionPerSnapshotStripe) {
   // A new user key starts over.
   EXPECT_FALSE(gc.ShouldDrop({"l", SequenceNumber{2}, ValueType::kValue}));
   // A snapshot exactly at a version's sequence sees it.
-  VersionGarbageCollector exact(BytewiseComparator(), {SequenceNumber{7}}, nullptr);
+  VersionGarbageCollector exact(BytewiseComparator(), {SequenceNumber{7}}, {});
   EXPECT_FALSE(exact.ShouldDrop({"k", SequenceNumber{8}, ValueType::kValue}));
   EXPECT_FALSE(exact.ShouldDrop({"k", SequenceNumber{7}, ValueType::kValue}));
   EXPECT_TRUE(exact.ShouldDrop({"k", SequenceNumber{6}, ValueType::kValue}));
@@ -304,7 +304,7 @@ TEST(VersionGarbageCollectorTest, KeepsTheNewestVersionPerSnapshotStripe) {
   // across a snapshot stripe, and within one (where the newer one would be dropped as shadowed).
   EXPECT_FALSE(exact.ShouldDrop({"k", SequenceNumber{9}, ValueType::kValue}));
   EXPECT_TRUE(exact.input_out_of_order());
-  VersionGarbageCollector no_snapshots(BytewiseComparator(), {}, nullptr);
+  VersionGarbageCollector no_snapshots(BytewiseComparator(), {}, {});
   EXPECT_FALSE(no_snapshots.ShouldDrop({"k", SequenceNumber{5}, ValueType::kValue}));
   EXPECT_FALSE(no_snapshots.ShouldDrop({"k", SequenceNumber{7}, ValueType::kValue}));
   EXPECT_TRUE(no_snapshots.input_out_of_order());
@@ -315,11 +315,11 @@ TEST(VersionGarbageCollectorTest, DropsBottommostTombstonesNoSnapshotNeeds) {
   Options options;
   auto version = std::make_shared<const Version>(&icmp);
   Compaction c(version, 5, 6, options);
-  VersionGarbageCollector gc(BytewiseComparator(), {}, &c);
+  VersionGarbageCollector gc(BytewiseComparator(), {}, c.BottommostForKeyFn());
   EXPECT_TRUE(gc.ShouldDrop({"k", SequenceNumber{9}, ValueType::kDeletion}));
   EXPECT_TRUE(gc.ShouldDrop({"k", SequenceNumber{8}, ValueType::kValue}));
   // With a snapshot between the tombstone and an older value, both stay.
-  VersionGarbageCollector held(BytewiseComparator(), {SequenceNumber{8}}, &c);
+  VersionGarbageCollector held(BytewiseComparator(), {SequenceNumber{8}}, c.BottommostForKeyFn());
   EXPECT_FALSE(held.ShouldDrop({"k", SequenceNumber{9}, ValueType::kDeletion}));
   EXPECT_FALSE(held.ShouldDrop({"k", SequenceNumber{8}, ValueType::kValue}));
   // Not at the bottom for the key: the tombstone hides older data below and stays.
@@ -330,9 +330,30 @@ TEST(VersionGarbageCollectorTest, DropsBottommostTombstonesNoSnapshotNeeds) {
   std::shared_ptr<const Version> deeper;
   ASSERT_TRUE(builder.Finish(&deeper).ok());
   Compaction upper(deeper, 4, 5, options);
-  VersionGarbageCollector above(BytewiseComparator(), {}, &upper);
+  VersionGarbageCollector above(BytewiseComparator(), {}, upper.BottommostForKeyFn());
   EXPECT_FALSE(above.ShouldDrop({"k", SequenceNumber{9}, ValueType::kDeletion}));
   EXPECT_TRUE(above.ShouldDrop({"k", SequenceNumber{8}, ValueType::kValue}));
+}
+
+TEST(TableKeyRangesTest, AnyContainsChecksEveryLevelsRanges) {
+  const InternalKeyComparator icmp(BytewiseComparator());
+  VersionEdit edit;
+  edit.AddFile(0, File(40, "s", "u", 9, 10));
+  edit.AddFile(0, File(41, "m", "p", 8, 10));  // L0 in any order, overlapping others
+  edit.AddFile(2, File(30, "a", "c", 1, 10));
+  edit.AddFile(2, File(31, "e", "g", 1, 10));
+  edit.AddFile(6, File(20, "i", "i", 1, 10));
+  VersionBuilder builder(&icmp, Version(&icmp));
+  ASSERT_TRUE(builder.Apply(edit).ok());
+  std::shared_ptr<const Version> version;
+  ASSERT_TRUE(builder.Finish(&version).ok());
+  const TableKeyRanges ranges(*version);
+  version.reset();  // a copy: it needs the Version no longer
+  for (const std::string key : {"a", "b", "c", "e", "g", "i", "m", "o", "p", "s", "u"})
+    EXPECT_TRUE(ranges.AnyContains(key)) << key;
+  for (const std::string key : {"", "ca", "d0", "d", "h", "ia", "l", "q", "v", "zz"})
+    EXPECT_FALSE(ranges.AnyContains(key)) << key;
+  EXPECT_FALSE(TableKeyRanges(Version(&icmp)).AnyContains("a"));
 }
 
 // ---- DB level ----
@@ -432,6 +453,59 @@ TEST(CompactionWait, WaitForBackgroundWorkReturnsWithTheInputsDeleted) {
                           [](const std::string& name) { return name.ends_with(".sst"); }),
             live);
   env.slow = false;
+}
+
+// A flush leaves out what no reader can see: of a key's overwrites all but the newest (and the
+// newest each snapshot sees), and a tombstone of a key no table holds. It wrote every version
+// and tombstone, and a table trivially moved to the last level kept them for good (a queue's
+// put-then-delete keys left a tombstone each, forever).
+TEST_F(CompactionDBTest, AFlushLeavesOutWhatNoReaderSees) {
+  options_.l0_compaction_trigger = 8;  // no compaction (which drops them too) of these tables
+  Open();
+  ASSERT_TRUE(Put("gone", "in a table").ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  uint64_t bytes_before = TableBytes();
+  const Snapshot* snapshot = nullptr;
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(Put("k", Value(i, i)).ok());
+    if (i == 99) snapshot = db_->GetSnapshot();
+  }
+  ASSERT_TRUE(db_->Flush().ok());
+  // Two versions of "k" of ~100 bytes; all 200 were ~20 KB.
+  const uint64_t overwrites_bytes = TableBytes() - bytes_before;
+  EXPECT_LT(overwrites_bytes, 1500u);
+  EXPECT_EQ(Get("k"), Value(199, 199));
+  EXPECT_EQ(Get("k", snapshot), Value(99, 99));
+  // (Under a snapshot older than them, the tombstones below would stay: it might see an older
+  // version written since it was taken.)
+  db_->ReleaseSnapshot(snapshot);
+  bytes_before = TableBytes();
+  // Keys put and deleted in one memtable, and one deleted that an older table holds: only that
+  // tombstone is needed.
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(Put(Key(i), Value(i, 0)).ok());
+    ASSERT_TRUE(Delete(Key(i)).ok());
+  }
+  ASSERT_TRUE(Delete("gone").ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  // One tombstone (200 more were ~4 KB).
+  EXPECT_LT(TableBytes() - bytes_before, overwrites_bytes);
+  EXPECT_EQ(FilesAtLevel(0), 3);
+  // A memtable of nothing but keys put and deleted that no table holds makes no table.
+  for (int i = 200; i < 300; ++i) {
+    ASSERT_TRUE(Put(Key(i), Value(i, 0)).ok());
+    ASSERT_TRUE(Delete(Key(i)).ok());
+  }
+  ASSERT_TRUE(db_->Flush().ok());
+  EXPECT_EQ(FilesAtLevel(0), 3);
+  // The tombstone kept hides the older table's value, before and after a reopen.
+  for (int pass = 0; pass < 2; ++pass) {
+    EXPECT_EQ(Get("k"), Value(199, 199));
+    EXPECT_EQ(Get("gone"), "NOT_FOUND");
+    EXPECT_EQ(Get(Key(7)), "NOT_FOUND");
+    EXPECT_EQ(Get(Key(207)), "NOT_FOUND");
+    if (pass == 0) Reopen();
+  }
 }
 
 TEST_F(CompactionDBTest, CompactRangeMovesEverythingToTheLastLevel) {

@@ -93,6 +93,7 @@
 namespace ziggydb {
 
 class OpenRollback;
+class TableKeyRanges;
 
 class DBImpl final : public DB, private CommitEnv, private TxnHost {
  public:
@@ -230,10 +231,16 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // installs it and queues the end event (*info completed), its last step.
   [[nodiscard]] Status FlushImmutable(const Immutable& imm, FileNumber number, FlushJobInfo* info)
       REQUIRES(mu_);
-  // Writes mem's entries to table meta->number (synced, directory synced) and fills *meta. An
-  // empty memtable yields meta->file_bytes == 0 and no file; a failure leaves no file. Needs no
-  // lock; the caller keeps meta->number out of DeleteObsoleteFiles' reach meanwhile.
-  [[nodiscard]] Status WriteLevel0Table(const MemTable& mem, FileMetaData* meta);
+  // Writes mem's entries to table meta->number (synced, directory synced) and fills *meta,
+  // leaving out what no reader can see (VersionGarbageCollector, with `snapshots` the live
+  // snapshots' sequences): of a key's versions in one stripe only the newest, and a tombstone no
+  // snapshot predates whose key no range of `older` contains. `older` must cover every version
+  // older than mem's (the current Version's tables when mem is the oldest memtable); null keeps
+  // every tombstone. With nothing left (an empty memtable; keys put and deleted that no table
+  // holds) meta->file_bytes == 0 and no file; a failure leaves no file. Needs no lock; the caller
+  // keeps meta->number out of DeleteObsoleteFiles' reach meanwhile.
+  [[nodiscard]] Status WriteLevel0Table(const MemTable& mem, std::vector<SequenceNumber> snapshots,
+                                        const TableKeyRanges* older, FileMetaData* meta);
   // How this DB writes tables (table_output.h).
   TableOutputContext MakeTableOutputContext() const;
   // Draws a table number, registered in pending_outputs_.

@@ -11,8 +11,10 @@
 #include <utility>
 #include <vector>
 
+#include "db/compaction.h"
 #include "db/db_impl.h"
 #include "db/filename.h"
+#include "db/table_key_ranges.h"
 #include "db/wal_archive.h"
 #include "env/kill_point.h"
 #include "util/assert.h"
@@ -105,11 +107,19 @@ Status DBImpl::FlushImmutable(const Immutable& imm, FileNumber number, FlushJobI
   meta.number = number;
   const EventQueue::Batch begin_events = events_.TakeMine();
   const uint64_t start_micros = env_->NowMicros();
+  // A snapshot taken later is at or above every entry of imm: it splits no stripe of these.
+  std::vector<SequenceNumber> snapshots = LiveSnapshotSequences();
+  // imm is the oldest memtable (one flush at a time, in order): every older version is in a
+  // table of this Version, and compactions meanwhile only move data within its tables' ranges.
+  std::shared_ptr<const Version> current = versions_->current();
   Status s;
   {
     MutexUnlock unlock(&mu_);
     DeliverTaken(begin_events);
-    s = WriteLevel0Table(*imm.mem, &meta);
+    // Copied, not pinned: files a compaction makes obsolete meanwhile go at once.
+    const TableKeyRanges older(*current);
+    current.reset();
+    s = WriteLevel0Table(*imm.mem, std::move(snapshots), &older, &meta);
   }
   if (s.ok()) {
     VersionEdit edit;
@@ -137,20 +147,30 @@ Status DBImpl::FlushImmutable(const Immutable& imm, FileNumber number, FlushJobI
   return Status::OK();
 }
 
-Status DBImpl::WriteLevel0Table(const MemTable& mem, FileMetaData* meta) {
-  std::unique_ptr<Iterator> iter = mem.NewIterator();
-  iter->SeekToFirst();
+Status DBImpl::WriteLevel0Table(const MemTable& mem, std::vector<SequenceNumber> snapshots,
+                                const TableKeyRanges* older, FileMetaData* meta) {
   meta->file_bytes = 0;
-  if (!iter->Valid()) return Status::OK();
+  VersionGarbageCollector::BottommostForKey bottommost;  // empty: never
+  if (older != nullptr) {
+    bottommost = [older](std::string_view user_key) { return !older->AnyContains(user_key); };
+  }
+  VersionGarbageCollector gc(icmp_.user_comparator(), std::move(snapshots), std::move(bottommost));
   const TableOutputContext context = MakeTableOutputContext();
-  std::unique_ptr<TableOutput> output;
-  ZIGGY_RETURN_IF_ERROR(TableOutput::Create(context, meta->number, &output));
-  for (; iter->Valid(); iter->Next()) {
+  std::unique_ptr<TableOutput> output;  // created with the first entry kept
+  std::unique_ptr<Iterator> iter = mem.NewIterator();
+  for (iter->SeekToFirst(); iter->Valid(); iter->Next()) {
     ParsedInternalKey parsed;
     const bool valid = ParseInternalKey(iter->key(), &parsed);
     ZIGGY_ASSERT(valid);  // the memtable holds only keys we encoded
+    const bool drop = gc.ShouldDrop(parsed);
+    ZIGGY_ASSERT(!gc.input_out_of_order());  // the memtable orders what it holds
+    if (drop) continue;
+    if (output == nullptr)
+      ZIGGY_RETURN_IF_ERROR(TableOutput::Create(context, meta->number, &output));
     output->Add(iter->key(), iter->value(), parsed.sequence);
   }
+  // Nothing a reader can see (keys put and deleted, none of them in a table): no table.
+  if (output == nullptr) return Status::OK();
   ZIGGY_RETURN_IF_ERROR(output->Finish(meta));
   Status s = env_->SyncDir(dbname_);
   if (!s.ok()) {

@@ -205,7 +205,9 @@ Status DBImpl::Recover(VersionEdit* edit) {
   inputs.wal.mode = options_.wal_recovery_mode;
   inputs.wal.memtable_bytes = memory_budget_.memtable_switch_bytes();
   inputs.wal.write_table = [this](const MemTable& mem, FileMetaData* meta) {
-    return WriteLevel0Table(mem, meta);
+    // No snapshot exists before Open returns. The tables of earlier replayed memtables are not
+    // in a Version yet: every tombstone stays.
+    return WriteLevel0Table(mem, /*snapshots=*/{}, /*older=*/nullptr, meta);
   };
   inputs.wal.info_log = info_log_.get();
   WalReplayResult result;
