@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "db/level_iterator.h"
 #include "db/merging_iterator.h"
 #include "util/assert.h"
 #include "util/status_macros.h"
@@ -43,10 +44,20 @@ void CompactionJob::RemoveOutputs() {
 Status CompactionJob::Merge() {
   ReadOptions read_options;
   read_options.fill_cache = false;  // a compaction reads each block once
+  // One child per L0 input (they overlap); the inputs of a level >= 1 are a sorted run, read one
+  // table at a time: a compaction over many tables holds one of them open, not all.
   std::vector<std::unique_ptr<Iterator>> children;
-  std::vector<std::shared_ptr<const TableReader>> tables;  // keeps the readers open
+  std::vector<std::shared_ptr<const TableReader>> tables;  // keeps the L0 readers open
   for (int which = 0; which < 2; ++which) {
-    for (const auto& file : compaction_->inputs(which)) {
+    const Version::FileList& files = compaction_->inputs(which);
+    if (files.empty()) continue;
+    const int level = which == 0 ? compaction_->start_level() : compaction_->output_level();
+    if (level >= 1) {
+      children.push_back(
+          NewTableRunIterator(context_.icmp, files, context_.table_cache, read_options));
+      continue;
+    }
+    for (const auto& file : files) {
       std::shared_ptr<const TableReader> table;
       ZIGGY_RETURN_IF_ERROR(
           context_.table_cache->FindTable(file->number, file->file_bytes, &table));

@@ -455,6 +455,58 @@ TEST(CompactionWait, WaitForBackgroundWorkReturnsWithTheInputsDeleted) {
   env.slow = false;
 }
 
+// Records the most file objects open while a compaction writes its output.
+class OpenFilesProbeEnv final : public FaultInjectionEnv {
+ public:
+  std::atomic<bool> probing{false};
+  std::atomic<uint64_t> most_open{0};
+
+ protected:
+  Status InjectedFault(FaultOp op, std::string_view path, std::string_view other_path) override {
+    if (probing && op == FaultOp::kAppend && path.ends_with(".sst")) {
+      const uint64_t open = open_file_count();
+      uint64_t seen = most_open.load();
+      while (open > seen && !most_open.compare_exchange_weak(seen, open)) {
+      }
+    }
+    return FaultInjectionEnv::InjectedFault(op, path, other_path);
+  }
+};
+
+// A compaction reads the inputs of a level >= 1 one table at a time: over more tables than the
+// table cache holds it keeps few open (it held every input open till it ended).
+TEST(CompactionInputs, ARunOfManyTablesIsReadOneTableAtATime) {
+  OpenFilesProbeEnv env;
+  Options options = CreatingOptions(&env);
+  options.memtable_bytes = size_t{64} << 10;
+  options.target_file_size = uint64_t{64} << 10;
+  options.max_open_files = 16;  // the least: 6 tables cached
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+  constexpr int kKeys = 10000;
+  for (int i = 0; i < kKeys; ++i)
+    ASSERT_TRUE(db->Put(WriteOptions(), Key(i), std::string(150, 'a' + i % 26)).ok());
+  ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
+  std::string value;
+  ASSERT_TRUE(
+      db->GetProperty("ziggydb.num-files-at-level" + std::to_string(kNumLevels - 1), &value));
+  const int last_level_tables = std::stoi(value);
+  ASSERT_GE(last_level_tables, 20);
+  // One table over the whole key range: the last step merges it with every last-level table.
+  ASSERT_TRUE(db->Put(WriteOptions(), Key(0), "first").ok());
+  ASSERT_TRUE(db->Put(WriteOptions(), Key(kKeys - 1), "last").ok());
+  env.probing = true;
+  ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
+  env.probing = false;
+  EXPECT_GT(env.most_open.load(), 0u);
+  EXPECT_LT(env.most_open.load(), static_cast<uint64_t>(last_level_tables) / 2)
+      << last_level_tables << " input tables";
+  ASSERT_TRUE(db->Get(ReadOptions(), Key(0), &value).ok());
+  EXPECT_EQ(value, "first");
+  ASSERT_TRUE(db->Get(ReadOptions(), Key(kKeys / 2), &value).ok());
+  EXPECT_EQ(value, std::string(150, 'a' + (kKeys / 2) % 26));
+}
+
 // A flush leaves out what no reader can see: of a key's overwrites all but the newest (and the
 // newest each snapshot sees), and a tombstone of a key no table holds. It wrote every version
 // and tombstone, and a table trivially moved to the last level kept them for good (a queue's

@@ -8,15 +8,14 @@
 namespace ziggydb {
 namespace {
 
-// The tables of one level, concatenated. Positions itself in one table at a time: file_index_
-// names it, table_ pins its reader and table_iter_ walks it.
+// A run of tables (sorted, not overlapping), concatenated. Positions itself in one table at a
+// time: file_index_ names it, table_ pins its reader and table_iter_ walks it.
 class LevelIterator final : public Iterator {
  public:
-  LevelIterator(const InternalKeyComparator* icmp, std::shared_ptr<const Version> version,
-                int level, TableCache* table_cache, const ReadOptions& options)
+  LevelIterator(const InternalKeyComparator* icmp, std::shared_ptr<const Version::FileList> files,
+                TableCache* table_cache, const ReadOptions& options)
       : icmp_(icmp),
-        version_(std::move(version)),
-        files_(&version_->files(level)),
+        files_(std::move(files)),
         table_cache_(table_cache),
         options_(options),
         file_index_(files_->size()) {}
@@ -119,8 +118,7 @@ class LevelIterator final : public Iterator {
   }
 
   const InternalKeyComparator* const icmp_;
-  const std::shared_ptr<const Version> version_;  // keeps *files_ alive
-  const Version::FileList* const files_;
+  const std::shared_ptr<const Version::FileList> files_;  // may share a Version's ownership
   TableCache* const table_cache_;
   const ReadOptions options_;
   // INVARIANT: when table_iter_ is non-null it iterates (*files_)[file_index_], whose reader
@@ -137,7 +135,21 @@ std::unique_ptr<Iterator> NewLevelIterator(const InternalKeyComparator* icmp,
                                            std::shared_ptr<const Version> version, int level,
                                            TableCache* table_cache, const ReadOptions& options) {
   ZIGGY_ASSERT(level >= 1 && level < kNumLevels);
-  return std::make_unique<LevelIterator>(icmp, std::move(version), level, table_cache, options);
+  const Version::FileList* files = &version->files(level);
+  // Aliasing: the list lives as long as the Version it belongs to.
+  return std::make_unique<LevelIterator>(
+      icmp, std::shared_ptr<const Version::FileList>(std::move(version), files), table_cache,
+      options);
+}
+
+std::unique_ptr<Iterator> NewTableRunIterator(const InternalKeyComparator* icmp,
+                                              Version::FileList files, TableCache* table_cache,
+                                              const ReadOptions& options) {
+  ZIGGY_DASSERT(std::is_sorted(files.begin(), files.end(), [icmp](const auto& a, const auto& b) {
+    return icmp->Compare(a->largest, b->smallest) < 0;
+  }));
+  return std::make_unique<LevelIterator>(
+      icmp, std::make_shared<const Version::FileList>(std::move(files)), table_cache, options);
 }
 
 }  // namespace ziggydb

@@ -8,8 +8,8 @@
 // does this (not a two-level iterator over pinning wrappers) so that a step costs one virtual
 // call into the table iterator.
 //
-// Lifetime: the iterator holds the Version (and so the file list) and the TableReader it is in,
-// so it may outlive the caller's pins.
+// Lifetime: the iterator holds the Version (or its own copy of the file list) and the
+// TableReader it is in, so it may outlive the caller's pins.
 #ifndef ZIGGYDB_DB_LEVEL_ITERATOR_H_
 #define ZIGGYDB_DB_LEVEL_ITERATOR_H_
 
@@ -26,6 +26,12 @@ namespace ziggydb {
 std::unique_ptr<Iterator> NewLevelIterator(const InternalKeyComparator* icmp,
                                            std::shared_ptr<const Version> version, int level,
                                            TableCache* table_cache, const ReadOptions& options);
+
+// The same over `files`: a run of tables in key order that do not overlap (a compaction's inputs
+// from a level >= 1). One table is open at a time, however many the run holds.
+std::unique_ptr<Iterator> NewTableRunIterator(const InternalKeyComparator* icmp,
+                                              Version::FileList files, TableCache* table_cache,
+                                              const ReadOptions& options);
 
 }  // namespace ziggydb
 
