@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "db/background_steps.h"
 #include "db/db_test_util.h"
 #include "db/table_key_ranges.h"
 #include "testutil/testutil.h"
@@ -424,16 +425,9 @@ class SlowBackgroundListingEnv final : public FaultInjectionEnv {
   const std::thread::id test_thread_ = std::this_thread::get_id();
 };
 
-// WaitForBackgroundWork returns with the finished compaction's inputs deleted: it returned while
-// they were still on disk (the compaction's deletion pass runs after it wakes its waiters).
-TEST(CompactionWait, WaitForBackgroundWorkReturnsWithTheInputsDeleted) {
-  SlowBackgroundListingEnv env;
-  Options options = CreatingOptions(&env);
-  options.l0_compaction_trigger = 2;
-  std::unique_ptr<DB> db;
-  ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
-  env.slow = true;
-  // Two overlapping L0 tables: the second reaches the trigger, and a compaction merges them.
+// Two overlapping L0 tables: the second reaches an L0 trigger of 2, and a compaction merges
+// them; then WaitForBackgroundWork. Expects one live table and no other table file.
+void ExpectOnlyTheCompactionOutputLeft(DB* db, Env* env) {
   for (int table = 0; table < 2; ++table) {
     for (int i = 0; i < 100; ++i)
       ASSERT_TRUE(db->Put(WriteOptions(), Key(i), "v" + std::to_string(table)).ok());
@@ -448,11 +442,45 @@ TEST(CompactionWait, WaitForBackgroundWorkReturnsWithTheInputsDeleted) {
   }
   EXPECT_EQ(live, 1);
   std::vector<std::string> names;
-  ASSERT_TRUE(env.GetChildren("/db", &names).ok());
+  ASSERT_TRUE(env->GetChildren("/db", &names).ok());
   EXPECT_EQ(std::count_if(names.begin(), names.end(),
                           [](const std::string& name) { return name.ends_with(".sst"); }),
             live);
+}
+
+// WaitForBackgroundWork returns with the finished compaction's inputs deleted: it returned while
+// they were still on disk (the compaction's deletion pass runs after it wakes its waiters).
+TEST(CompactionWait, WaitForBackgroundWorkReturnsWithTheInputsDeleted) {
+  SlowBackgroundListingEnv env;
+  Options options = CreatingOptions(&env);
+  options.l0_compaction_trigger = 2;
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+  env.slow = true;
+  ExpectOnlyTheCompactionOutputLeft(db.get(), &env);
   env.slow = false;
+}
+
+// Runs the first runnable step: flushes, then compactions, then deletions.
+class FirstRunnableStep final : public StepPolicy {
+ public:
+  BackgroundStep Choose(const std::vector<BackgroundStep>& runnable) override {
+    return runnable.front();
+  }
+  void Sleep(uint64_t) override {}
+};
+
+// The same with stepped background work, where the deletion pass is a step of its own that the
+// wait left pending.
+TEST(CompactionWait, SteppedWaitForBackgroundWorkLeavesNoDeletionPending) {
+  FaultInjectionEnv env;
+  Options options = CreatingOptions(&env);
+  options.l0_compaction_trigger = 2;
+  FirstRunnableStep policy;
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(OpenWithSteppedBackground(options, "/db", &policy, &db).ok());
+  ExpectOnlyTheCompactionOutputLeft(db.get(), &env);
+  EXPECT_TRUE(RunnableBackgroundSteps(db.get()).empty());
 }
 
 // Records the most file objects open while a compaction writes its output.

@@ -116,9 +116,13 @@ Status DBImpl::WaitForBackgroundWork() {
     }
     AwaitBackgroundWork();
   }
-  // A compaction wakes its waiters before its obsolete-file pass: without a pass here the inputs
-  // of finished work could still be on disk on return. (It waits for a pass in progress.)
-  if (bg_error_.ok() && !shutting_down_) ScheduleObsoleteFileDeletion();
+  // A compaction wakes its waiters before its obsolete-file pass (stepped, the pass is a step
+  // of its own): without a pass here the inputs of finished work could still be on disk on
+  // return. It waits for a pass in progress, and does a pending step's work.
+  if (bg_error_.ok() && !shutting_down_) {
+    obsolete_files_pending_ = false;
+    DeleteObsoleteFiles();
+  }
   return bg_error_;
 }
 

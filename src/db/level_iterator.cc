@@ -145,9 +145,11 @@ std::unique_ptr<Iterator> NewLevelIterator(const InternalKeyComparator* icmp,
 std::unique_ptr<Iterator> NewTableRunIterator(const InternalKeyComparator* icmp,
                                               Version::FileList files, TableCache* table_cache,
                                               const ReadOptions& options) {
-  ZIGGY_DASSERT(std::is_sorted(files.begin(), files.end(), [icmp](const auto& a, const auto& b) {
-    return icmp->Compare(a->largest, b->smallest) < 0;
-  }));
+  // Each table ends before the next begins.
+  ZIGGY_DASSERT(
+      std::adjacent_find(files.begin(), files.end(), [icmp](const auto& a, const auto& b) {
+        return icmp->Compare(a->largest, b->smallest) >= 0;
+      }) == files.end());
   return std::make_unique<LevelIterator>(
       icmp, std::make_shared<const Version::FileList>(std::move(files)), table_cache, options);
 }
