@@ -135,9 +135,8 @@ class DB {
   // Waits until no background work is running or due: no immutable memtable waits for its flush
   // and no compaction runs or is needed (every level within its size target, L0 under its
   // trigger), and the files that finished work made obsolete are deleted (unless an iterator still
-  // reads them). The active memtable is left alone (see Flush). Returns the
-  // background error if one has stopped background work. Writes made meanwhile may create more
-  // work to wait for.
+  // reads them). The active memtable is left alone (see Flush). Returns the background error if
+  // one has stopped background work. Writes made meanwhile may create more work to wait for.
   virtual Status WaitForBackgroundWork() = 0;
 
   // ---- Recovery from a background error (docs/design/recovery.md) ----
