@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "db/filename.h"
 #include "tools/cli_checks.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
@@ -143,7 +144,8 @@ ExitCode RunCreate(const BackupArgs& args) {
   const InterruptScope interrupt;
   // The target first: a backup directory the engine refuses stops the command before the DB is
   // opened for writing (which writes a new MANIFEST and log).
-  const bool dir_existed = !args.backup_dir.empty() && Env::Default()->FileExists(args.backup_dir);
+  // In doubt (it cannot be looked at) the directory is the user's: never removed.
+  const bool dir_existed = !args.backup_dir.empty() && MayExist(Env::Default(), args.backup_dir);
   EngineProgress progress("backup");
   std::unique_ptr<BackupEngine> engine;
   if (Status s = OpenEngine("backup create", args, EngineMode::kCreate, &progress, &engine);

@@ -56,8 +56,9 @@ ExitCode RunLoad(LoadArgs args) {
     return ExitCode::kUsage;
   }
   const InterruptScope interrupt;
-  const bool dir_existed = !args.db.empty() && Env::Default()->FileExists(args.db);
-  const bool db_existed = dir_existed && Env::Default()->FileExists(CurrentFileName(args.db));
+  // In doubt (a path that cannot be looked at) a DB or directory is the user's: never removed.
+  const bool dir_existed = !args.db.empty() && MayExist(Env::Default(), args.db);
+  const bool db_existed = dir_existed && MayExist(Env::Default(), CurrentFileName(args.db));
   std::unique_ptr<DB> db;
   if (Status s = OpenDb("load", args.db, /*create=*/true, &db); !s.ok()) {
     // What a failed Open of a new directory made there goes with it.

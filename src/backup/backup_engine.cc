@@ -91,8 +91,16 @@ Status BackupEngineImpl::InitReadOnly() {
 
 Status BackupEngineImpl::Init() {
   if (options_.read_only) return InitReadOnly();
-  const bool existed = env_->FileExists(dir_);
-  if (existed) ZIGGY_RETURN_IF_ERROR(CheckIsBackupDir());
+  // In doubt (it cannot be looked at), the directory is taken as the user's: checked, and kept.
+  bool existed = MayExist(env_, dir_);
+  if (existed) {
+    Status checked = CheckIsBackupDir();
+    if (checked.IsNotFound()) {
+      existed = false;  // its parent could not be listed, but it is not there
+    } else {
+      ZIGGY_RETURN_IF_ERROR(checked);
+    }
+  }
   ZIGGY_RETURN_IF_ERROR(env_->CreateDir(dir_));
   Status s = existed ? Status::OK() : env_->SyncDir(ParentDirectory(dir_));
   if (s.ok()) s = env_->LockFile(dir_ + "/LOCK", &lock_);

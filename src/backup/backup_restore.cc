@@ -247,7 +247,7 @@ Status BackupEngineImpl::RestoreDBFromBackup(uint32_t id, const std::string& db_
   // mount point, say) stay the user's.
   // (Clean-up removes it only while empty: another process may have made it meanwhile, or
   // opened a DB in it.)
-  const bool created_dir = !env_->FileExists(db_dir);
+  const bool created_dir = !MayExist(env_, db_dir);
   if (created_dir) {
     ZIGGY_RETURN_IF_ERROR(env_->CreateDir(db_dir));
     if (Status synced = env_->SyncDir(ParentDirectory(db_dir)); !synced.ok()) {
@@ -258,7 +258,7 @@ Status BackupEngineImpl::RestoreDBFromBackup(uint32_t id, const std::string& db_
   // The DB's own LOCK, held until the restored DB is whole: no DB opens there meanwhile (an open
   // one makes this Busy), so none can be running on files the swap removes.
   const std::string lock_path = LockFileName(db_dir);
-  const bool lock_existed = !created_dir && env_->FileExists(lock_path);
+  const bool lock_existed = !created_dir && MayExist(env_, lock_path);
   std::unique_ptr<FileLock> lock;
   Status s = env_->LockFile(lock_path, &lock);
   FileLockGuard lock_guard(env_, &lock);

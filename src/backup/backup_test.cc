@@ -458,6 +458,22 @@ TEST_F(BackupTest, AnInaccessibleBackupFileIsAnIOErrorNotCorruption) {
   ASSERT_TRUE(engine_->RestoreDBFromBackup(id, "/r").ok());
 }
 
+// A restore that fails removes the target directory only if it made it: one that existed but
+// could not be looked at (stat failing: EACCES, EIO) may be the user's (a mount point, say) and
+// stays. It was taken for missing, "created", and removed.
+TEST_F(BackupTest, AFailedRestoreKeepsATargetItCouldNotLookAt) {
+  const uint32_t id = BackUpOneKey();
+  ASSERT_NE(id, 0u);
+  ASSERT_TRUE(env_.CreateDir("/r").ok());
+  ASSERT_TRUE(env_.SyncDir("/").ok());
+  env_.InjectError(FaultOp::kStat, "/r", FaultInjectionEnv::kPersistent);
+  env_.InjectError(FaultOp::kCreate, "/r/", FaultInjectionEnv::kPersistent);
+  EXPECT_FALSE(engine_->RestoreDBFromBackup(id, "/r").ok());
+  env_.ClearErrors();
+  EXPECT_TRUE(env_.FileExists("/r"));
+  ASSERT_TRUE(engine_->RestoreDBFromBackup(id, "/r").ok());
+}
+
 TEST_F(BackupTest, RestoreRefusesADbOrAnOpenOneUnlessOverwriting) {
   const uint32_t id = BackUpOneKey();
   ASSERT_NE(id, 0u);

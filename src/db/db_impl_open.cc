@@ -86,7 +86,7 @@ Status DBImpl::RecoverAndStart(bool exists, OpenRollback* rollback) {
   }
   if (!options_.wal_archive_dir.empty()) {
     // A new archive's name is durable before the first log moves into it.
-    const bool archive_existed = env_->FileExists(options_.wal_archive_dir);
+    const bool archive_existed = MayExist(env_, options_.wal_archive_dir);
     ZIGGY_RETURN_IF_ERROR(env_->CreateDir(options_.wal_archive_dir));
     if (!archive_existed) {
       rollback->NoteCreatedArchive(options_.wal_archive_dir);

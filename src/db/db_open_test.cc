@@ -309,6 +309,25 @@ TEST(DBReadOnlyOpen, AnInaccessibleCurrentIsAnIOError) {
   EXPECT_EQ(value, "v");
 }
 
+// A failed Open removes the directory only if it made it: one that existed but could not be
+// looked at (stat failing: EACCES, EIO) may be the user's and stays. It was taken for missing,
+// "created", and removed with the files the Open made.
+TEST(DBOpenRollback, AFailedOpenKeepsADirectoryItCouldNotLookAt) {
+  FaultInjectionEnv env;
+  ASSERT_TRUE(env.CreateDir("/d").ok());
+  ASSERT_TRUE(env.SyncDir("/").ok());
+  env.InjectError(FaultOp::kStat, "/d", FaultInjectionEnv::kPersistent);
+  env.InjectError(FaultOp::kCreate, "MANIFEST", FaultInjectionEnv::kPersistent);
+  std::unique_ptr<DB> db;
+  EXPECT_FALSE(DB::Open(CreatingOptions(&env), "/d", &db).ok());
+  env.ClearErrors();
+  EXPECT_TRUE(env.FileExists("/d"));
+  std::vector<std::string> names;
+  ASSERT_TRUE(env.GetChildren("/d", &names).ok());
+  EXPECT_TRUE(names.empty()) << names.front();  // what the Open made is gone
+  ASSERT_TRUE(DB::Open(CreatingOptions(&env), "/d", &db).ok());
+}
+
 // IDENTITY is replaced through a temporary file: a write that fails leaves the old one whole
 // (it used to truncate IDENTITY first, then remove it), and no temporary file.
 TEST(DBIdentity, AFailedWriteKeepsThePreviousIdentity) {

@@ -167,6 +167,11 @@ Status CheckPathExists(Env* env, const std::string& path, bool* exists) {
   return Status::OK();
 }
 
+bool MayExist(Env* env, const std::string& path) {
+  bool exists = false;
+  return !CheckPathExists(env, path, &exists).ok() || exists;
+}
+
 Status ReadCurrentFile(Env* env, const std::string& dbname, std::string* manifest) {
   const std::string path = CurrentFileName(dbname);
   std::unique_ptr<SequentialFile> file;

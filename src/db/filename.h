@@ -75,6 +75,9 @@ DirectoryContents ClassifyDirectory(const std::vector<std::string>& names);
 // CheckFileExists of a path as given: its directory is what precedes the last '/' ("/" for
 // "/name", "." for a bare name).
 [[nodiscard]] Status CheckPathExists(Env* env, const std::string& path, bool* exists);
+// For a rollback deciding what it created: false only when CheckPathExists finds the path
+// missing. One that cannot be looked at may be the user's, so it counts as there (and stays).
+bool MayExist(Env* env, const std::string& path);
 
 // Reads CURRENT and returns the MANIFEST name it holds (without the directory). Corruption if
 // CURRENT is empty, lacks its newline, or names no MANIFEST; IOError if it cannot be read.

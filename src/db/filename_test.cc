@@ -1,5 +1,6 @@
 // CheckPathExists: "missing" (OK, false) is told apart from "there but not accessible" (IOError)
-// for paths in any directory, the root and the relative root included.
+// for paths in any directory, the root and the relative root included; MayExist (for rollbacks)
+// says false only for "missing".
 #include "db/filename.h"
 
 #include <gtest/gtest.h>
@@ -28,14 +29,17 @@ TEST(CheckPathExists, TellsMissingFromInaccessibleInEveryKindOfDirectory) {
     bool exists = true;
     ASSERT_TRUE(CheckPathExists(&env, path, &exists).ok());
     EXPECT_FALSE(exists);
+    EXPECT_FALSE(MayExist(&env, path));
     MakeFile(&env, path);
     Status s = CheckPathExists(&env, path, &exists);
     EXPECT_TRUE(s.ok()) << s.ToString();
     EXPECT_TRUE(exists);
+    EXPECT_TRUE(MayExist(&env, path));
     env.MakeInaccessible(path);
     s = CheckPathExists(&env, path, &exists);
     EXPECT_TRUE(s.IsIOError()) << s.ToString();
     EXPECT_FALSE(exists);
+    EXPECT_TRUE(MayExist(&env, path));  // in doubt: perhaps the user's
     env.ClearErrors();
   }
   // A missing directory holds nothing; one that cannot be listed is an error.

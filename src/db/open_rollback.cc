@@ -12,8 +12,8 @@ namespace ziggydb {
 OpenRollback::OpenRollback(Env* env, std::string dbname)
     : env_(env),
       dbname_(std::move(dbname)),
-      directory_existed_(env_->FileExists(dbname_)),
-      lock_file_existed_(env_->FileExists(LockFileName(dbname_))) {}
+      directory_existed_(MayExist(env_, dbname_)),
+      lock_file_existed_(MayExist(env_, LockFileName(dbname_))) {}
 
 Status OpenRollback::NoteNamesUnderLock() {
   std::vector<std::string> names;
