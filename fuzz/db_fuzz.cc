@@ -121,16 +121,6 @@ Model ReadAll(DB* db) {
   return out;
 }
 
-// What a waiting call runs: the first runnable step (flushes before compactions before
-// deletions). Delayed writes do not sleep.
-class FirstStepPolicy final : public StepPolicy {
- public:
-  BackgroundStep Choose(const std::vector<BackgroundStep>& runnable) override {
-    return runnable.front();
-  }
-  void Sleep(uint64_t /*micros*/) override {}
-};
-
 class Fuzzer {
  public:
   explicit Fuzzer(uint8_t option_byte) {
@@ -322,7 +312,7 @@ class Fuzzer {
   }
 
   FaultInjectionEnv env_;
-  FirstStepPolicy policy_;
+  FirstRunnableStepPolicy policy_;
   Options options_;
   std::unique_ptr<DB> db_;
   bool sync_ = false;

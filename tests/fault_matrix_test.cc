@@ -618,17 +618,9 @@ class FlushFailsDuringWalAppendEnv final : public FaultInjectionEnv {
   };
 };
 
-class FirstStepPolicy final : public StepPolicy {
- public:
-  BackgroundStep Choose(const std::vector<BackgroundStep>& runnable) override {
-    return runnable.front();
-  }
-  void Sleep(uint64_t) override {}
-};
-
 TEST(FaultResume, AWalFailureAfterAFlushFailureIsNotResumable) {
   FlushFailsDuringWalAppendEnv env;
-  FirstStepPolicy policy;
+  FirstRunnableStepPolicy policy;
   Options options;
   options.env = &env;
   options.create_if_missing = true;

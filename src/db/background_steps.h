@@ -47,6 +47,16 @@ class StepPolicy {
   virtual void Sleep(uint64_t micros) = 0;
 };
 
+// The simplest policy: the first runnable step (flushes before compactions before deletions);
+// a delayed write does not sleep.
+class FirstRunnableStepPolicy final : public StepPolicy {
+ public:
+  BackgroundStep Choose(const std::vector<BackgroundStep>& runnable) override {
+    return runnable.front();
+  }
+  void Sleep(uint64_t /*micros*/) override {}
+};
+
 // DB::Open, but the DB runs its background work as steps (above). policy must outlive the DB.
 [[nodiscard]] Status OpenWithSteppedBackground(const Options& options, const std::string& path,
                                                StepPolicy* policy, std::unique_ptr<DB>* db);

@@ -461,22 +461,13 @@ TEST(CompactionWait, WaitForBackgroundWorkReturnsWithTheInputsDeleted) {
   env.slow = false;
 }
 
-// Runs the first runnable step: flushes, then compactions, then deletions.
-class FirstRunnableStep final : public StepPolicy {
- public:
-  BackgroundStep Choose(const std::vector<BackgroundStep>& runnable) override {
-    return runnable.front();
-  }
-  void Sleep(uint64_t) override {}
-};
-
 // The same with stepped background work, where the deletion pass is a step of its own that the
 // wait left pending.
 TEST(CompactionWait, SteppedWaitForBackgroundWorkLeavesNoDeletionPending) {
   FaultInjectionEnv env;
   Options options = CreatingOptions(&env);
   options.l0_compaction_trigger = 2;
-  FirstRunnableStep policy;
+  FirstRunnableStepPolicy policy;
   std::unique_ptr<DB> db;
   ASSERT_TRUE(OpenWithSteppedBackground(options, "/db", &policy, &db).ok());
   ExpectOnlyTheCompactionOutputLeft(db.get(), &env);
