@@ -234,9 +234,13 @@ TEST(Table, DataBlocksAreAlignedToPages) {
         }
         expected_offset = handle.offset + stored;
       }
-      // Small: each raw block ends within one entry of its page's end.
-      EXPECT_LT(padding, contents.size() / 20);
-      if (codec != CompressionType::kNone) {
+      if (codec == CompressionType::kNone) {
+        // Small: each raw block ends within one entry of its page's end.
+        EXPECT_LT(padding, contents.size() / 20);
+      } else {
+        // A compressed block's size is known only once it is cut, so its padding is bounded per
+        // block (above), not as a share of the file: ZIGGY_TEST_SEED=87637447990780 pads 4,832
+        // bytes, over 5% of the table.
         EXPECT_LT(extra_pages, static_cast<int>(handles.size()));
       }
       ExpectFullScanBothWays(*table, entries);
