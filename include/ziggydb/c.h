@@ -27,10 +27,12 @@
  *  - Errors: a function that can fail takes `char** errptr` as its last argument. On entry
  *    *errptr is NULL or a message an earlier call stored there. On success it is left as is; on
  *    failure the old message is freed and *errptr receives a new malloc()ed, NUL-terminated
- *    message, which the caller frees with ziggydb_free (or free). A message always begins with
- *    the name of its code and ": " ("NotFound", "Corruption", "Not supported", "Invalid
- *    argument", "IO error", "Busy", "Out of memory", "Internal error"); ziggydb_error_code turns
- *    it into a ziggydb_code_t, so a program need not compare strings.
+ *    message, which the caller frees with ziggydb_free (or free). If malloc cannot hold the
+ *    message, *errptr receives an "Out of memory" message allocated ahead of need (one, made
+ *    again once malloc works), or its old message is overwritten with one. A message always
+ *    begins with the name of its code and ": " ("NotFound", "Corruption", "Not supported",
+ *    "Invalid argument", "IO error", "Busy", "Out of memory", "Internal error");
+ *    ziggydb_error_code turns it into a ziggydb_code_t, so a program need not compare strings.
  *  - Booleans are uint8_t: 0 is false, anything else true.
  *  - Pointer arguments must not be NULL unless the function's comment says what NULL means.
  *  - Strings and arrays returned to the caller (ziggydb_get, ziggydb_property_value, ...) are

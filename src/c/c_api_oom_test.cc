@@ -5,19 +5,21 @@
 // call is repeated with n = 0, 1, 2, ... until a run completes without meeting the failure, so
 // every allocation it makes fails once.
 //
-// Covered: reads (get, pinned get, properties), building batches, iterators and snapshots,
-// transactions (begin to commit or destroy), and writes (the write path turns an allocation failure
-// into a Status, never leaving its mutex held: commit_pipeline.h, invariant 3). Open and Close
-// under allocation failure are covered below the C layer, by tests/fault_oom_test.cc (an IOError
-// "out of memory", the LOCK always released); the C layer catches what reaches it on those paths
-// too.
+// Covered: an error message malloc cannot copy (the failed call still reports an error); reads
+// (get, pinned get, properties), building batches, iterators and snapshots, transactions (begin to
+// commit or destroy), and writes (the write path turns an allocation failure into a Status, never
+// leaving its mutex held: commit_pipeline.h, invariant 3). Open and Close under allocation failure
+// are covered below the C layer, by tests/fault_oom_test.cc (an IOError "out of memory", the LOCK
+// always released); the C layer catches what reaches it on those paths too.
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "c/c_handles.h"
 #include "testutil/failing_allocator.h"
 #include "testutil/testutil.h"
 #include "ziggydb/c.h"
@@ -264,6 +266,45 @@ TEST_F(CApiOomTest, Transactions) {
     return txn_err;
   });
   ziggydb_transaction_options_destroy(txn_options);
+}
+
+void* FailingMalloc(size_t /*size*/) {
+  return nullptr;
+}
+
+// When malloc cannot copy an error's message, the failed call still leaves an error in *errptr
+// (before, *errptr stayed NULL: a failed Put read as a success, a failed Get as an absent key).
+TEST(CApiErrorMessage, AMessageThatCannotBeAllocatedStillReportsTheFailure) {
+  using ziggydb::c_api::SetError;
+  // The reserve message, allocated ahead of need.
+  char* err = nullptr;
+  SetError(&err, "IO error: disk gone", FailingMalloc);
+  ASSERT_NE(err, nullptr);
+  EXPECT_EQ(ziggydb_error_code(err), ZIGGYDB_OUT_OF_MEMORY) << err;
+  ziggydb_free(err);
+
+  // The reserve is spent and malloc still fails: an earlier message is overwritten in place.
+  char* earlier = nullptr;
+  SetError(&earlier, "Corruption: an earlier error, still held", std::malloc);  // refills
+  err = nullptr;
+  SetError(&err, "IO error: disk gone", FailingMalloc);  // takes the reserve
+  ASSERT_NE(err, nullptr);
+  char* const earlier_buffer = earlier;
+  SetError(&earlier, "IO error: disk gone", FailingMalloc);
+  EXPECT_EQ(earlier, earlier_buffer);
+  EXPECT_EQ(ziggydb_error_code(earlier), ZIGGYDB_OUT_OF_MEMORY) << earlier;
+  ziggydb_free(earlier);
+  ziggydb_free(err);
+
+  // One SetError that can allocate refills the reserve.
+  err = nullptr;
+  SetError(&err, "Busy: x", std::malloc);
+  ziggydb_free(err);
+  err = nullptr;
+  SetError(&err, "IO error: disk gone", FailingMalloc);
+  ASSERT_NE(err, nullptr);
+  EXPECT_EQ(ziggydb_error_code(err), ZIGGYDB_OUT_OF_MEMORY) << err;
+  ziggydb_free(err);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 // Errors across the C boundary: the messages stored in errptr, their codes, and the library-wide
 // utility functions of include/ziggydb/c.h.
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +18,46 @@ namespace {
 
 constexpr std::string_view kOutOfMemory = "Out of memory";
 constexpr std::string_view kInternal = "Internal error";
+// What *errptr holds when malloc could not copy an error's own text.
+constexpr std::string_view kLostText = "Out of memory: an error's message could not be allocated";
+
+char* CopyWith(MessageAllocator allocate, std::string_view bytes) noexcept {
+  auto* copy = static_cast<char*>(allocate(bytes.size() + 1));
+  if (copy == nullptr) return nullptr;
+  if (!bytes.empty()) std::memcpy(copy, bytes.data(), bytes.size());
+  copy[bytes.size()] = '\0';
+  return copy;
+}
+
+// A failed call must never leave *errptr NULL: that reads as success (or, after ziggydb_get, as
+// an absent key). So one kLostText message is allocated ahead of need: the first failure that
+// cannot allocate its own message takes it, and the next SetError that can allocate makes a new
+// one. A caller that already holds an earlier message long enough gets it overwritten instead.
+std::atomic<char*> lost_message_reserve{CopyWith(std::malloc, kLostText)};
+
+void RefillReserve(MessageAllocator allocate) noexcept {
+  if (lost_message_reserve.load(std::memory_order_relaxed) != nullptr) return;
+  char* message = CopyWith(allocate, kLostText);
+  char* expected = nullptr;
+  if (message != nullptr && !lost_message_reserve.compare_exchange_strong(expected, message))
+    std::free(message);
+}
+
+// *errptr when no message could be allocated: the reserve, else the old message overwritten in
+// place (if it has room for a parseable "Out of memory: " prefix), else the old message as it is.
+void SetLostMessage(char** errptr) noexcept {
+  if (char* reserve = lost_message_reserve.exchange(nullptr)) {
+    std::free(*errptr);
+    *errptr = reserve;
+    return;
+  }
+  if (*errptr == nullptr) return;  // nothing left to report with (docs: include/ziggydb/c.h)
+  const size_t room = std::strlen(*errptr);
+  if (room <= kOutOfMemory.size() + 1) return;
+  const size_t n = std::min(room, kLostText.size());
+  std::memcpy(*errptr, kLostText.data(), n);
+  (*errptr)[n] = '\0';
+}
 
 // The names Status::ToString puts before ": ", with the C codes they stand for; then the two
 // names only this layer produces.
@@ -33,19 +75,23 @@ constexpr CodeName kCodeNames[] = {
 }  // namespace
 
 char* CopyToMalloc(std::string_view bytes) noexcept {
-  auto* copy = static_cast<char*>(std::malloc(bytes.size() + 1));
-  if (copy == nullptr) return nullptr;
-  if (!bytes.empty()) std::memcpy(copy, bytes.data(), bytes.size());
-  copy[bytes.size()] = '\0';
-  return copy;
+  return CopyWith(std::malloc, bytes);
 }
 
 void SetError(char** errptr, std::string_view text) noexcept {
+  SetError(errptr, text, std::malloc);
+}
+
+void SetError(char** errptr, std::string_view text, MessageAllocator allocate) noexcept {
   if (errptr == nullptr) return;
-  char* message = CopyToMalloc(text);
-  if (message == nullptr) return;
+  char* message = CopyWith(allocate, text);
+  if (message == nullptr) {
+    SetLostMessage(errptr);
+    return;
+  }
   std::free(*errptr);
   *errptr = message;
+  RefillReserve(allocate);
 }
 
 bool SaveError(char** errptr, const Status& s) noexcept {

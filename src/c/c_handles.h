@@ -87,9 +87,13 @@ inline std::string_view Bytes(const char* data, size_t size) {
 char* CopyToMalloc(std::string_view bytes) noexcept;
 
 // Replaces *errptr with a malloc()ed copy of text, "<code name>: <message>" (freeing the old
-// one). Should even that allocation fail, *errptr keeps its old value: there is no other way to
-// hand the caller an error it may free.
+// one). Should that allocation fail, *errptr gets an "Out of memory" message allocated ahead of
+// need, or the old message is overwritten with one: it is NULL afterwards only if it was NULL
+// and an earlier failure took the one message held in reserve before malloc could replace it.
 void SetError(char** errptr, std::string_view text) noexcept;
+// SetError allocating with `allocate` instead of malloc (tests: a failing malloc).
+using MessageAllocator = void* (*)(size_t);
+void SetError(char** errptr, std::string_view text, MessageAllocator allocate) noexcept;
 // Stores s's text when !s.ok(); returns s.ok().
 bool SaveError(char** errptr, const Status& s) noexcept;
 // The text an exception caught at the boundary becomes: "Out of memory: ..." for
