@@ -120,7 +120,9 @@ class DB {
   // opened.
   virtual Status GetApproximateSizes(const Range* ranges, size_t n, uint64_t* sizes) = 0;
 
-  // Writes the memtable out to a table file and waits for it.
+  // Writes the memtable out to a table file and waits for it. Returns the DB's background error
+  // if there is one when the wait ends, even one another job (a compaction the flush started)
+  // set after this flush's table was in place.
   virtual Status Flush() = 0;
   // Compacts the keys in [begin, end], both inclusive (unlike ReadOptions::iterate_upper_bound,
   // so that one key can be named on both sides); std::nullopt leaves that side unbounded. The
