@@ -81,7 +81,12 @@ TableOutput::~TableOutput() {
 
 void TableOutput::Add(std::string_view key, std::string_view value, SequenceNumber sequence) {
   ZIGGY_ASSERT(!finished_ && !removed_);
-  if (builder_->NumEntries() == 0) meta_.smallest.assign(key);
+  const bool first = builder_->NumEntries() == 0;
+  const bool tombstone =
+      static_cast<uint8_t>(ExtractTag(key)) == static_cast<uint8_t>(ValueType::kDeletion);
+  if (tombstone || (!first && ExtractUserKey(key) == ExtractUserKey(meta_.largest)))
+    ++meta_.reclaimable_entries;
+  if (first) meta_.smallest.assign(key);
   meta_.largest.assign(key);
   smallest_sequence_ = std::min(smallest_sequence_, raw(sequence));
   largest_sequence_ = std::max(largest_sequence_, raw(sequence));
@@ -95,6 +100,7 @@ Status TableOutput::Finish(FileMetaData* meta) {
   if (s.ok()) s = file_->Sync();
   if (s.ok()) s = file_->Close();
   meta_.file_bytes = builder_->FileSize();
+  meta_.num_entries = builder_->NumEntries();
   meta_.smallest_sequence = SequenceNumber{smallest_sequence_};
   meta_.largest_sequence = SequenceNumber{largest_sequence_};
   if (s.ok() && context_.verify) {

@@ -112,7 +112,8 @@ class TableOutput {
   uint64_t NumEntries() const { return builder_->NumEntries(); }
   uint64_t FileSize() const { return builder_->FileSize(); }
   // Precondition: at least one entry added, not finished. Writes the rest, syncs, closes and
-  // (context.verify) verifies the table, and fills *meta: number, size, key and sequence ranges.
+  // (context.verify) verifies the table, and fills *meta: number, size, key and sequence ranges,
+  // entry counts.
   // Does not sync the directory: the caller does, once for all the tables it makes. On failure
   // the file is removed and *meta is left alone.
   [[nodiscard]] Status Finish(FileMetaData* meta);

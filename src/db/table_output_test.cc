@@ -22,9 +22,10 @@ namespace {
 
 constexpr const char* kDbName = "/db";
 
-std::string IKey(const std::string& user_key, uint64_t sequence) {
+std::string IKey(const std::string& user_key, uint64_t sequence,
+                 ValueType type = ValueType::kValue) {
   std::string key;
-  AppendInternalKey(&key, user_key, SequenceNumber{sequence}, ValueType::kValue);
+  AppendInternalKey(&key, user_key, SequenceNumber{sequence}, type);
   return key;
 }
 
@@ -71,6 +72,8 @@ TEST_F(TableOutputTest, FinishedTableIsDurableAndDescribedByItsMeta) {
   EXPECT_EQ(meta.largest, IKey("c", 9));
   EXPECT_EQ(raw(meta.smallest_sequence), 5u);
   EXPECT_EQ(raw(meta.largest_sequence), 9u);
+  EXPECT_EQ(meta.num_entries, 3u);
+  EXPECT_EQ(meta.reclaimable_entries, 0u);
   uint64_t file_bytes = 0;
   ASSERT_TRUE(env_.GetFileSize(TableFileName(kDbName, meta.number), &file_bytes).ok());
   EXPECT_EQ(meta.file_bytes, file_bytes);
@@ -85,6 +88,21 @@ TEST_F(TableOutputTest, FinishedTableIsDurableAndDescribedByItsMeta) {
   for (iter->SeekToFirst(); iter->Valid(); iter->Next())
     ++entries;
   EXPECT_EQ(entries, 3);
+}
+
+// Reclaimable (version_edit.h): tombstones, and the versions of a key after its newest one.
+TEST_F(TableOutputTest, MetaCountsTheTombstonesAndOlderVersions) {
+  std::unique_ptr<TableOutput> output;
+  ASSERT_TRUE(TableOutput::Create(context_, FileNumber{7}, &output).ok());
+  output->Add(IKey("a", 9), "a9", SequenceNumber{9});
+  output->Add(IKey("a", 4), "a4", SequenceNumber{4});                       // older version
+  output->Add(IKey("ab", 8, ValueType::kDeletion), "", SequenceNumber{8});  // tombstone
+  output->Add(IKey("ab", 3), "ab3", SequenceNumber{3});                     // older version
+  output->Add(IKey("b", 2), "b2", SequenceNumber{2});
+  FileMetaData meta;
+  ASSERT_TRUE(output->Finish(&meta).ok());
+  EXPECT_EQ(meta.num_entries, 5u);
+  EXPECT_EQ(meta.reclaimable_entries, 3u);
 }
 
 TEST_F(TableOutputTest, FailedSyncLeavesNoFile) {

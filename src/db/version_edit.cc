@@ -14,15 +14,17 @@ namespace ziggydb {
 namespace {
 
 enum class Tag : uint32_t {
-  kFormatVersion = 1,   // varint32
-  kComparator = 2,      // length-prefixed name
-  kLogNumber = 3,       // varint64
-  kNextFileNumber = 4,  // varint64
-  kLastSequence = 5,    // varint64
-  kRemovedFile = 6,     // level:varint32 number:varint64
-  kAddedFile = 7,       // level:varint32 number:varint64 bytes:varint64 smallest:lp largest:lp
-                        // smallest_sequence:varint64 largest_sequence:varint64
-  kCompactPointer = 8,  // level:varint32 key:lp (an internal key); format version >= 2
+  kFormatVersion = 1,        // varint32
+  kComparator = 2,           // length-prefixed name
+  kLogNumber = 3,            // varint64
+  kNextFileNumber = 4,       // varint64
+  kLastSequence = 5,         // varint64
+  kRemovedFile = 6,          // level:varint32 number:varint64
+  kAddedFile = 7,            // level:varint32 number:varint64 bytes:varint64 smallest:lp largest:lp
+                             // smallest_sequence:varint64 largest_sequence:varint64
+  kCompactPointer = 8,       // level:varint32 key:lp (an internal key); format version >= 2
+  kAddedFileWithCounts = 9,  // kAddedFile's payload, then num_entries:varint64 (> 0)
+                             // reclaimable_entries:varint64 (<= num_entries); version >= 3
 };
 
 void PutTag(std::string* dst, Tag tag) {
@@ -66,11 +68,17 @@ bool GetAddedFile(std::string_view* input, int* level, FileMetaData* file) {
          raw(file->smallest_sequence) <= raw(file->largest_sequence);
 }
 
+bool GetEntryCounts(std::string_view* input, FileMetaData* file) {
+  return GetVarint64(input, &file->num_entries) && GetVarint64(input, &file->reclaimable_entries) &&
+         file->num_entries > 0 && file->reclaimable_entries <= file->num_entries;
+}
+
 }  // namespace
 
 void VersionEdit::AddFile(int level, FileMetaData file) {
   ZIGGY_ASSERT(level >= 0 && level < kNumLevels);
   ZIGGY_ASSERT(raw(file.smallest_sequence) <= raw(file.largest_sequence));
+  ZIGGY_ASSERT(file.reclaimable_entries <= file.num_entries);
   added_files_.emplace_back(level, std::move(file));
 }
 
@@ -113,7 +121,10 @@ void VersionEdit::EncodeTo(std::string* dst) const {
     PutVarint64(dst, raw(number));
   }
   for (const auto& [level, file] : added_files_) {
-    PutTag(dst, Tag::kAddedFile);
+    // Counts only when known: an edit that names no counts stays readable as version 1 or 2
+    // (a backup's MANIFEST, rewritten by restore, keeps its version).
+    const bool counts = file.num_entries > 0;
+    PutTag(dst, counts ? Tag::kAddedFileWithCounts : Tag::kAddedFile);
     PutVarint32(dst, static_cast<uint32_t>(level));
     PutVarint64(dst, raw(file.number));
     PutVarint64(dst, file.file_bytes);
@@ -121,6 +132,10 @@ void VersionEdit::EncodeTo(std::string* dst) const {
     PutLengthPrefixed(dst, file.largest);
     PutVarint64(dst, raw(file.smallest_sequence));
     PutVarint64(dst, raw(file.largest_sequence));
+    if (counts) {
+      PutVarint64(dst, file.num_entries);
+      PutVarint64(dst, file.reclaimable_entries);
+    }
   }
   for (const auto& [level, key] : compact_pointers_) {
     PutTag(dst, Tag::kCompactPointer);
@@ -201,6 +216,16 @@ Status VersionEdit::DecodeFrom(std::string_view input) {
         }
         break;
       }
+      case Tag::kAddedFileWithCounts: {
+        int level = 0;
+        FileMetaData file;
+        if (GetAddedFile(&input, &level, &file) && GetEntryCounts(&input, &file)) {
+          added_files_.emplace_back(level, std::move(file));
+        } else {
+          failed_field = "added file with counts";
+        }
+        break;
+      }
       case Tag::kCompactPointer: {
         int level = 0;
         std::string key;
@@ -237,6 +262,11 @@ std::string VersionEdit::DebugString() const {
                   level, raw(file.number), file.file_bytes, raw(file.smallest_sequence),
                   raw(file.largest_sequence));
     out += buf;
+    if (file.num_entries > 0) {
+      std::snprintf(buf, sizeof(buf), " %" PRIu64 " entries, %" PRIu64 " reclaimable",
+                    file.num_entries, file.reclaimable_entries);
+      out += buf;
+    }
   }
   for (const auto& [level, key] : compact_pointers_) {
     ParsedInternalKey parsed;

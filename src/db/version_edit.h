@@ -25,10 +25,13 @@ namespace ziggydb {
 // disjoint key ranges.
 inline constexpr int kNumLevels = 7;
 // The MANIFEST format this code writes; a MANIFEST whose first edit names a newer one is refused.
-// Version 2 added the compaction pointer field, which a version 1 MANIFEST must not hold.
-inline constexpr uint32_t kManifestFormatVersion = 2;
+// Version 2 added the compaction pointer field, version 3 the added file with entry counts; a
+// MANIFEST of an older version must not hold them.
+inline constexpr uint32_t kManifestFormatVersion = 3;
 // The first format version whose edits may carry compaction pointers.
 inline constexpr uint32_t kCompactPointerFormatVersion = 2;
+// The first format version whose edits may carry a table's entry counts.
+inline constexpr uint32_t kEntryCountsFormatVersion = 3;
 
 // A live table. Immutable once it is part of a Version.
 struct FileMetaData {
@@ -38,6 +41,13 @@ struct FileMetaData {
   std::string largest;
   SequenceNumber smallest_sequence{};
   SequenceNumber largest_sequence{};
+  // Entries in the table; 0 when not known (a table named by a version 1 or 2 MANIFEST, or
+  // salvaged as it was by RepairDB).
+  uint64_t num_entries = 0;
+  // Of those, the tombstones and the versions of a key that follow a newer one (byte-equal user
+  // key): what a rewrite drops once no snapshot is older than the table's entries and no table
+  // below overlaps it (compaction.h, reclaim compactions). <= num_entries.
+  uint64_t reclaimable_entries = 0;
 };
 
 class VersionEdit {

@@ -190,6 +190,12 @@ Status VersionSet::ReplayManifest(const std::string& path, VersionBuilder* build
       return Status::Corruption(
           "compact pointer in a version " + std::to_string(format_version) + " MANIFEST", where);
     }
+    if (format_version < kEntryCountsFormatVersion &&
+        std::any_of(edit.added_files().begin(), edit.added_files().end(),
+                    [](const auto& added) { return added.second.num_entries > 0; })) {
+      return Status::Corruption(
+          "table entry counts in a version " + std::to_string(format_version) + " MANIFEST", where);
+    }
     if (edit.comparator_name() && *edit.comparator_name() != user_comparator) {
       return Status::InvalidArgument("comparator mismatch: the DB uses " + *edit.comparator_name() +
                                          ", the options give " + user_comparator,

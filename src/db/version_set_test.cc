@@ -98,6 +98,50 @@ TEST(VersionEdit, CompactPointersRoundTripAndTheLastOfALevelWins) {
   EXPECT_EQ(decoded.compact_pointers(), (std::map<int, std::string>{{2, IKey("b", 2)}}));
 }
 
+// A table's entry counts travel in their own field (tag 9), written only when known, so an edit
+// without counts stays a version 1 or 2 edit.
+TEST(VersionEdit, EntryCountsRoundTripOnlyWhenKnown) {
+  VersionEdit edit = SampleEdit();
+  FileMetaData counted = File(11, "za", "zb", 70);
+  counted.num_entries = 40;
+  counted.reclaimable_entries = 12;
+  edit.AddFile(3, counted);
+  std::string encoded;
+  edit.EncodeTo(&encoded);
+  VersionEdit decoded;
+  ASSERT_TRUE(decoded.DecodeFrom(encoded).ok());
+  ASSERT_EQ(decoded.added_files().size(), 3u);
+  EXPECT_EQ(decoded.added_files()[0].second.num_entries, 0u);  // unknown stays unknown
+  EXPECT_EQ(decoded.added_files()[2].second.num_entries, 40u);
+  EXPECT_EQ(decoded.added_files()[2].second.reclaimable_entries, 12u);
+  std::string reencoded;
+  decoded.EncodeTo(&reencoded);
+  EXPECT_EQ(encoded, reencoded);
+  EXPECT_NE(decoded.DebugString().find("40 entries, 12 reclaimable"), std::string::npos);
+  // Without counts, the encoding is the one versions 1 and 2 wrote (tag 7 only).
+  std::string plain;
+  SampleEdit().EncodeTo(&plain);
+  EXPECT_EQ(encoded.substr(0, plain.size()), plain);
+  // Counts that cannot be (no entries, more reclaimable than entries) are Corruption.
+  for (const auto& [entries, reclaimable] :
+       std::vector<std::pair<uint64_t, uint64_t>>{{0, 0}, {5, 6}}) {
+    std::string bad;
+    PutVarint32(&bad, 9);  // kAddedFileWithCounts
+    PutVarint32(&bad, 1);
+    PutVarint64(&bad, 20);
+    PutVarint64(&bad, 100);
+    PutLengthPrefixed(&bad, IKey("a", 1));
+    PutLengthPrefixed(&bad, IKey("b", 1));
+    PutVarint64(&bad, 1);
+    PutVarint64(&bad, 1);
+    PutVarint64(&bad, entries);
+    PutVarint64(&bad, reclaimable);
+    Status s = decoded.DecodeFrom(bad);
+    EXPECT_TRUE(s.IsCorruption()) << entries << " " << reclaimable;
+    EXPECT_NE(s.ToString().find("added file with counts"), std::string::npos) << s.ToString();
+  }
+}
+
 TEST(VersionEdit, BadCompactPointerIsCorruption) {
   // A level out of range, a key shorter than a trailer, a trailer with value type 9 (unknown).
   for (const auto& [level, key] : std::vector<std::pair<uint32_t, std::string>>{
@@ -482,6 +526,52 @@ void WriteManifest(Env* env, const InternalKeyComparator& icmp, VersionEdit edit
 // A next file number, log number or live table at (or just below) kMaxFileNumber leaves no number
 // for the next log and MANIFEST (and a counter past it would be written into a MANIFEST no Open
 // reads): Corruption at recovery, not an unopenable DB later.
+TEST_F(VersionSetTest, EntryCountsSurviveRecoveryAndAreCorruptionInAVersion2Manifest) {
+  ASSERT_TRUE(VersionSet::CreateNew(&env_, kDb, icmp_).ok());
+  FileMetaData counted;
+  {
+    auto set = NewSet();
+    ASSERT_TRUE(set->Recover().ok());
+    counted = File(raw(Draw(set.get())), "a", "c", 5);
+    counted.num_entries = 9;
+    counted.reclaimable_entries = 4;
+    VersionEdit edit;
+    edit.AddFile(6, counted);
+    set->SetLastSequence(SequenceNumber{5});
+    ASSERT_TRUE(Apply(set.get(), &edit).ok());
+  }
+  {
+    auto set = NewSet();
+    ASSERT_TRUE(set->Recover().ok());  // replays the edit, then writes a snapshot of it
+    ASSERT_EQ(set->current()->NumFiles(6), 1);
+    EXPECT_EQ(set->current()->files(6)[0]->num_entries, 9u);
+    EXPECT_EQ(set->current()->files(6)[0]->reclaimable_entries, 4u);
+  }
+  auto set = NewSet();
+  ASSERT_TRUE(set->Recover().ok());  // from that snapshot
+  EXPECT_EQ(set->current()->files(6)[0]->reclaimable_entries, 4u);
+
+  // A version 2 MANIFEST may not hold them.
+  VersionEdit edit;
+  edit.SetFormatVersion(2);
+  edit.SetComparatorName(icmp_.user_comparator()->Name());
+  edit.SetLogNumber(FileNumber{0});
+  edit.SetNextFileNumber(FileNumber{20});
+  edit.SetLastSequence(SequenceNumber{5});
+  edit.AddFile(6, counted);
+  std::string record;
+  edit.EncodeTo(&record);
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(env_.NewWritableFile(ManifestFileName(kDb, FileNumber{1}), &file).ok());
+  wal::Writer writer(std::move(file), 1, 0);
+  ASSERT_TRUE(writer.AddRecord(record).ok());
+  ASSERT_TRUE(writer.Close().ok());
+  ASSERT_TRUE(SetCurrentFile(&env_, kDb, FileNumber{1}).ok());
+  Status s = NewSet()->Recover();
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.ToString().find("entry counts in a version 2"), std::string::npos) << s.ToString();
+}
+
 TEST_F(VersionSetTest, CountersThatLeaveNoFileNumbersAreCorruption) {
   const uint64_t too_high = kMaxFileNumber - VersionSet::kFileNumbersKeptFree + 1;
   for (const int field : {0, 1, 2, 3}) {
