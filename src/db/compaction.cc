@@ -442,6 +442,60 @@ std::unique_ptr<Compaction> PickCompaction(std::shared_ptr<const Version> versio
   return nullptr;
 }
 
+bool IsReclaimCandidate(const Version& version, int level, const FileMetaData& file,
+                        SequenceNumber oldest_snapshot) {
+  // Cheapest tests first: most tables have nothing to reclaim.
+  if (level == 0 || file.reclaimable_entries == 0 ||
+      file.reclaimable_entries * kReclaimShare < file.num_entries ||
+      raw(file.largest_sequence) > raw(oldest_snapshot)) {
+    return false;
+  }
+  const std::string smallest(ExtractUserKey(file.smallest));
+  const std::string largest(ExtractUserKey(file.largest));
+  for (int deeper = level + 1; deeper < kNumLevels; ++deeper) {
+    if (!OverlapInRange(version, deeper, smallest, largest).empty()) return false;
+  }
+  return true;
+}
+
+std::unique_ptr<Compaction> PickReclaimCompaction(std::shared_ptr<const Version> version,
+                                                  const Options& options,
+                                                  SequenceNumber oldest_snapshot,
+                                                  const CompactionsInProgress& running) {
+  std::unique_ptr<Compaction> best;
+  double best_share = 0;
+  for (int level = 1; level < kNumLevels; ++level) {
+    for (const auto& file : version->files(level)) {
+      if (running.IsBeingCompacted(file->number) ||
+          !IsReclaimCandidate(*version, level, *file, oldest_snapshot)) {
+        continue;
+      }
+      const double share =
+          static_cast<double>(file->reclaimable_entries) / static_cast<double>(file->num_entries);
+      if (best != nullptr && share <= best_share) continue;
+      auto c = std::make_unique<Compaction>(version, level, level, options);
+      c->mutable_inputs(0).push_back(file);
+      c->SetupOtherInputs();
+      if (running.Conflicts(*c)) continue;
+      best = std::move(c);
+      best_share = share;
+    }
+  }
+  return best;
+}
+
+bool NeedsCompaction(const Version& version, const Options& options,
+                     SequenceNumber oldest_snapshot) {
+  const auto scores = ComputeScores(version, options, ComputeLevelTargets(version, options));
+  if (*std::max_element(scores.begin(), scores.end()) >= 1.0) return true;
+  for (int level = 1; level < kNumLevels; ++level) {
+    for (const auto& file : version.files(level)) {
+      if (IsReclaimCandidate(version, level, *file, oldest_snapshot)) return true;
+    }
+  }
+  return false;
+}
+
 std::unique_ptr<Compaction> PickManualCompaction(std::shared_ptr<const Version> version,
                                                  const Options& options, int level,
                                                  const std::string_view* begin,

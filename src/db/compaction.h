@@ -167,6 +167,31 @@ std::unique_ptr<Compaction> PickCompaction(std::shared_ptr<const Version> versio
                                            std::array<std::string, kNumLevels>* compact_pointers,
                                            const CompactionsInProgress& running);
 
+// Reclaim compactions. A flush or compaction keeps tombstones and older versions of a key that a
+// snapshot or the data below still needed, and a table that reaches the bottom of the tree by
+// trivial moves is never rewritten: what it kept would stay for good. A table of a level >= 1
+// is a reclaim candidate when
+//   - no table of a deeper level overlaps its user-key range (every key in it is bottommost),
+//   - no live snapshot is older than its newest entry (largest_sequence <= oldest_snapshot: all
+//     its entries fall in one stripe of VersionGarbageCollector), and
+//   - at least 1/kReclaimShare of its entries are reclaimable (FileMetaData).
+// Rewriting it in place (start level == output level) then drops every reclaimable entry, so
+// the outputs are no candidates: the rewrite is done once. L0 tables are compacted anyway.
+inline constexpr uint64_t kReclaimShare = 4;
+bool IsReclaimCandidate(const Version& version, int level, const FileMetaData& file,
+                        SequenceNumber oldest_snapshot);
+// The candidate with the largest reclaimable share that can run alongside `running`, as a
+// compaction of that one table into its own level; null when there is none. oldest_snapshot:
+// the oldest live snapshot's sequence, kMaxSequenceNumber when none is live.
+std::unique_ptr<Compaction> PickReclaimCompaction(std::shared_ptr<const Version> version,
+                                                  const Options& options,
+                                                  SequenceNumber oldest_snapshot,
+                                                  const CompactionsInProgress& running);
+// True when automatic compaction has work: a level scores >= 1, or a table is a reclaim
+// candidate. With nothing running such work always yields a pick.
+bool NeedsCompaction(const Version& version, const Options& options,
+                     SequenceNumber oldest_snapshot);
+
 // A manual compaction of the tables of `level` that overlap [begin, end] (null: open) into the
 // first deeper level holding a table that overlaps them, or the last level. At the last level
 // the tables are rewritten in place. Null when no table of `level` overlaps the range.

@@ -9,10 +9,11 @@ namespace ziggydb {
 
 std::unique_ptr<Compaction> CompactionScheduler::StartAutomatic(
     std::shared_ptr<const Version> version, const Options& options,
-    std::array<std::string, kNumLevels>* compact_pointers) {
+    std::array<std::string, kNumLevels>* compact_pointers, SequenceNumber oldest_snapshot) {
   if (manual_running_ || manual_waiting_ > 0) return nullptr;
-  std::unique_ptr<Compaction> c =
-      PickCompaction(std::move(version), options, compact_pointers, in_progress_);
+  std::unique_ptr<Compaction> c = PickCompaction(version, options, compact_pointers, in_progress_);
+  if (c == nullptr)
+    c = PickReclaimCompaction(std::move(version), options, oldest_snapshot, in_progress_);
   if (c == nullptr) return nullptr;
   // INVARIANT: c conflicts with no running compaction; registered before the DB mutex is
   // released, so no other pick can take any of its inputs or its key range at the levels it

@@ -45,7 +45,8 @@ class CompactionSchedulerTest : public ::testing::Test {
   }
 
   std::unique_ptr<Compaction> StartAutomatic() {
-    return scheduler_.StartAutomatic(version_, options_, &pointers_);
+    return scheduler_.StartAutomatic(version_, options_, &pointers_,
+                                     SequenceNumber{kMaxSequenceNumber});
   }
 
   InternalKeyComparator icmp_;

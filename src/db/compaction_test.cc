@@ -240,6 +240,53 @@ TEST_F(PickerTest, ManualCompactionSkipsLevelsThatDoNotOverlap) {
   EXPECT_EQ(PickManualCompaction(version, options_, 0, &begin, nullptr), nullptr);
 }
 
+// A table is rewritten in place for what it holds that no reader needs only when that rewrite
+// drops it: nothing deeper overlaps it, no snapshot predates its entries, and enough goes.
+TEST_F(PickerTest, ReclaimsABottomTableWhenNoSnapshotOrDeeperTableNeedsItsEntries) {
+  auto with_counts = [](FileMetaData file, uint64_t entries, uint64_t reclaimable) {
+    file.num_entries = entries;
+    file.reclaimable_entries = reclaimable;
+    return file;
+  };
+  VersionEdit edit;
+  edit.AddFile(0, with_counts(File(1, "a", "z", 90, 10), 100, 100));  // L0: compacted anyway
+  edit.AddFile(4, with_counts(File(2, "a", "c", 50, 10), 100, 25));   // a quarter: due
+  edit.AddFile(4, with_counts(File(3, "d", "f", 50, 10), 100, 24));   // under a quarter
+  edit.AddFile(4, with_counts(File(4, "g", "i", 50, 10), 100, 90));   // a deeper table overlaps
+  edit.AddFile(5, with_counts(File(5, "h", "h", 40, 10), 10, 0));
+  edit.AddFile(6, with_counts(File(6, "p", "r", 70, 10), 100, 50));  // the half: preferred
+  edit.AddFile(6, File(7, "s", "u", 30, 10));                        // counts unknown
+  auto version = Build(edit);
+  const SequenceNumber none{kMaxSequenceNumber};
+  const FileMetaData& l0 = *version->files(0).front();
+  EXPECT_FALSE(IsReclaimCandidate(*version, 0, l0, none));
+  const auto& l4 = version->files(4);
+  EXPECT_TRUE(IsReclaimCandidate(*version, 4, *l4[0], none));
+  EXPECT_FALSE(IsReclaimCandidate(*version, 4, *l4[1], none));
+  EXPECT_FALSE(IsReclaimCandidate(*version, 4, *l4[2], none));
+  EXPECT_FALSE(IsReclaimCandidate(*version, 6, *version->files(6)[1], none));
+  // A snapshot older than a table's newest entry may need what it holds.
+  EXPECT_TRUE(IsReclaimCandidate(*version, 6, *version->files(6)[0], SequenceNumber{70}));
+  EXPECT_FALSE(IsReclaimCandidate(*version, 6, *version->files(6)[0], SequenceNumber{69}));
+
+  std::unique_ptr<Compaction> c = PickReclaimCompaction(version, options_, none, running_);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->start_level(), 6);
+  EXPECT_EQ(c->output_level(), 6);
+  ASSERT_EQ(c->inputs(0).size(), 1u);
+  EXPECT_EQ(raw(c->inputs(0)[0]->number), 6u);
+  EXPECT_TRUE(c->inputs(1).empty());
+  EXPECT_FALSE(c->IsTrivialMove());
+  EXPECT_TRUE(NeedsCompaction(*version, options_, none));
+  // With that one running the other candidate goes next; under an old snapshot none is due.
+  running_.Add(c.get());
+  std::unique_ptr<Compaction> next = PickReclaimCompaction(version, options_, none, running_);
+  ASSERT_NE(next, nullptr);
+  EXPECT_EQ(raw(next->inputs(0)[0]->number), 2u);
+  running_.Remove(c.get());
+  EXPECT_EQ(PickReclaimCompaction(version, options_, SequenceNumber{49}, running_), nullptr);
+}
+
 TEST_F(PickerTest, OutputIsCutWhenGrandparentOverlapGrows) {
   VersionEdit edit;
   edit.AddFile(4, File(10, "a", "z", 5, 10));
@@ -577,6 +624,33 @@ TEST_F(CompactionDBTest, AFlushLeavesOutWhatNoReaderSees) {
     EXPECT_EQ(Get(Key(207)), "NOT_FOUND");
     if (pass == 0) Reopen();
   }
+}
+
+// What a snapshot made a compaction keep at the last level goes once the snapshot does. Before,
+// the last level was compacted only by hand: a delete wave under a snapshot left every tombstone
+// and every deleted value in place for good.
+TEST_F(CompactionDBTest, WhatASnapshotKeptAtTheBottomIsReclaimedWhenItGoes) {
+  Open();
+  for (int i = 0; i < 300; ++i)
+    ASSERT_TRUE(Put(Key(i), Value(i, 0)).ok());
+  ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());  // to the last level
+  const Snapshot* snapshot = db_->GetSnapshot();
+  for (int i = 0; i < 300; ++i)
+    ASSERT_TRUE(Delete(Key(i)).ok());
+  // Merges the tombstones into the last level: the snapshot needs the values, so both stay.
+  ASSERT_TRUE(db_->CompactRange(std::nullopt, std::nullopt).ok());
+  ASSERT_TRUE(db_->WaitForBackgroundWork().ok());
+  EXPECT_EQ(TotalFiles(), FilesAtLevel(kNumLevels - 1));
+  EXPECT_GT(TotalFiles(), 0);
+  EXPECT_EQ(Get(Key(7)), "NOT_FOUND");
+  EXPECT_EQ(Get(Key(7), snapshot), Value(7, 0));
+  db_->ReleaseSnapshot(snapshot);
+  ASSERT_TRUE(db_->WaitForBackgroundWork().ok());
+  EXPECT_EQ(TotalFiles(), 0);
+  EXPECT_EQ(TableBytes(), 0u);
+  Reopen();
+  EXPECT_EQ(TotalFiles(), 0);
+  EXPECT_EQ(Get(Key(7)), "NOT_FOUND");
 }
 
 TEST_F(CompactionDBTest, CompactRangeMovesEverythingToTheLastLevel) {

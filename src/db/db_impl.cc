@@ -199,6 +199,16 @@ void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {
     return;
   }
   snapshots_.erase(it);
+  // Tables the snapshot kept entries in may be reclaim candidates now (compaction.h).
+  compaction_needed_.NotifyAll();
+}
+
+SequenceNumber DBImpl::OldestSnapshot() const {
+  SequenceNumber oldest{kMaxSequenceNumber};
+  if (!snapshots_.empty()) oldest = SequenceNumber{snapshots_.front()->sequence()};
+  for (const auto& [client, sequence] : transactions_)
+    oldest = SequenceNumber{std::min(raw(oldest), raw(sequence))};
+  return oldest;
 }
 
 std::vector<SequenceNumber> DBImpl::LiveSnapshotSequences() const {

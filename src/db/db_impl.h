@@ -420,6 +420,8 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   [[nodiscard]] Status CheckOpen() const;
   // Sequence numbers of the live snapshots, oldest first.
   std::vector<SequenceNumber> LiveSnapshotSequences() const REQUIRES(mu_);
+  // The oldest of those; kMaxSequenceNumber when there is none.
+  SequenceNumber OldestSnapshot() const REQUIRES(mu_);
 
   // ---- Fixed after construction ----
   const Options options_;

@@ -46,7 +46,7 @@ void DBImpl::CompactionThreadMain() {
       if (bg_error_.ok()) {
         try {
           c = compaction_scheduler_.StartAutomatic(versions_->current(), options_,
-                                                   versions_->compact_pointers());
+                                                   versions_->compact_pointers(), OldestSnapshot());
         } catch (const std::bad_alloc&) {
           // Out of memory for the pick: nothing started (StartAutomatic registers a compaction
           // only whole). A resumable error, so that the work is not silently left undone
@@ -108,11 +108,9 @@ Status DBImpl::WaitForBackgroundWork() {
   // background_work_done_ is notified after every flush and every compaction.
   while (bg_error_.ok() && !shutting_down_) {
     if (imm_.empty() && compaction_scheduler_.Idle()) {
-      // With nothing running, a level scoring >= 1 always yields a pick (nothing can conflict),
-      // so the compaction threads are about to start it.
-      const Version& version = *versions_->current();
-      const auto scores = ComputeScores(version, options_, ComputeLevelTargets(version, options_));
-      if (*std::max_element(scores.begin(), scores.end()) < 1.0) break;
+      // With nothing running, needed work always yields a pick (nothing can conflict), so the
+      // compaction threads are about to start it.
+      if (!NeedsCompaction(*versions_->current(), options_, OldestSnapshot())) break;
     }
     AwaitBackgroundWork();
   }

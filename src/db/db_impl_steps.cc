@@ -61,9 +61,8 @@ std::vector<BackgroundStep> DBImpl::RunnableStepsLocked() {
   // The flush thread holds a flush while L0 is full (HoldFlushWhileL0Full).
   if (!imm_.empty() && !write_controller_.ShouldHoldFlush(version.NumFiles(0)))
     runnable.push_back(BackgroundStep::kFlush);
-  // Nothing runs between steps (invariant 1): a level scoring >= 1 always yields a pick.
-  const auto scores = ComputeScores(version, options_, ComputeLevelTargets(version, options_));
-  if (*std::max_element(scores.begin(), scores.end()) >= 1.0)
+  // Nothing runs between steps (invariant 1): needed work always yields a pick.
+  if (NeedsCompaction(version, options_, OldestSnapshot()))
     runnable.push_back(BackgroundStep::kCompaction);
   if (obsolete_files_pending_) runnable.push_back(BackgroundStep::kDeleteObsoleteFiles);
   return runnable;
@@ -78,7 +77,7 @@ bool DBImpl::RunStepLocked(BackgroundStep step) {
       return true;
     case BackgroundStep::kCompaction: {
       std::unique_ptr<Compaction> c = compaction_scheduler_.StartAutomatic(
-          versions_->current(), options_, versions_->compact_pointers());
+          versions_->current(), options_, versions_->compact_pointers(), OldestSnapshot());
       if (c == nullptr) return false;
       BackgroundCompaction(std::move(c));
       return true;

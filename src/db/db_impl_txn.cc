@@ -38,6 +38,7 @@ void DBImpl::UnregisterTransaction(TxnClient* client) {
   MutexLock lock(&mu_);
   const size_t erased = transactions_.erase(client);
   ZIGGY_ASSERT(erased == 1);
+  compaction_needed_.NotifyAll();  // as ReleaseSnapshot: a reclaim may be due
 }
 
 void DBImpl::CloseTransactions() {
