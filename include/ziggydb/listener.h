@@ -41,8 +41,21 @@ struct FlushJobInfo {
   Status status;                 // Completed only
 };
 
+// Why a compaction runs. Not persisted.
+enum class CompactionReason : uint8_t {
+  kLevel0Files = 0,  // L0 reached l0_compaction_trigger
+  kLevelSize = 1,    // a level over its target size
+  kManual = 2,       // CompactRange
+  kReclaim = 3,      // a table at the bottom of its key range holding entries no reader needs,
+                     // rewritten in place (docs/design/compaction.md, "Reclaim compactions")
+};
+// "level0-files", "level-size", "manual", "reclaim" (also in LOG lines); "unknown" for any other
+// value.
+const char* CompactionReasonName(CompactionReason reason);
+
 struct CompactionJobInfo {
   std::string db_name;
+  CompactionReason reason = CompactionReason::kLevelSize;
   int input_level = 0;
   int output_level = 0;
   bool trivial_move = false;  // the input table was moved, not rewritten

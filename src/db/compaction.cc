@@ -323,6 +323,20 @@ bool CompactionsInProgress::Conflicts(const Compaction& c) const {
   return false;
 }
 
+const char* CompactionReasonName(CompactionReason reason) {
+  switch (reason) {
+    case CompactionReason::kLevel0Files:
+      return "level0-files";
+    case CompactionReason::kLevelSize:
+      return "level-size";
+    case CompactionReason::kManual:
+      return "manual";
+    case CompactionReason::kReclaim:
+      return "reclaim";
+  }
+  return "unknown";
+}
+
 // ---- Picking ----
 
 namespace {
@@ -340,6 +354,7 @@ std::unique_ptr<Compaction> PickLevel0(const std::shared_ptr<const Version>& ver
   Version::FileList inputs = OverlappingFiles(*version, 0, &begin, &end);
   const int output = FirstOverlappingLevelBelow(*version, 0, inputs, targets.base_level + 1);
   auto c = std::make_unique<Compaction>(version, 0, std::min(output, targets.base_level), options);
+  c->set_reason(CompactionReason::kLevel0Files);
   c->mutable_inputs(0) = std::move(inputs);
   c->SetupOtherInputs();
   if (running.Conflicts(*c)) return nullptr;
@@ -474,6 +489,7 @@ std::unique_ptr<Compaction> PickReclaimCompaction(std::shared_ptr<const Version>
           static_cast<double>(file->reclaimable_entries) / static_cast<double>(file->num_entries);
       if (best != nullptr && share <= best_share) continue;
       auto c = std::make_unique<Compaction>(version, level, level, options);
+      c->set_reason(CompactionReason::kReclaim);
       c->mutable_inputs(0).push_back(file);
       c->SetupOtherInputs();
       if (running.Conflicts(*c)) continue;
@@ -506,6 +522,7 @@ std::unique_ptr<Compaction> PickManualCompaction(std::shared_ptr<const Version> 
   const int output =
       level == last ? last : FirstOverlappingLevelBelow(*version, level, inputs, last);
   auto c = std::make_unique<Compaction>(std::move(version), level, output, options);
+  c->set_reason(CompactionReason::kManual);
   c->mutable_inputs(0) = std::move(inputs);
   c->SetupOtherInputs();
   return c;

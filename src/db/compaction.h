@@ -34,6 +34,7 @@
 #include "base/dbformat.h"
 #include "db/version_edit.h"
 #include "db/version_set.h"
+#include "ziggydb/listener.h"
 #include "ziggydb/options.h"
 
 namespace ziggydb {
@@ -77,6 +78,9 @@ class Compaction {
 
   int start_level() const { return start_level_; }
   int output_level() const { return output_level_; }
+  // Set by the picker that made it.
+  CompactionReason reason() const { return reason_; }
+  void set_reason(CompactionReason reason) { reason_ = reason; }
   const Version& version() const { return *version_; }
   // inputs(0): tables of start_level; inputs(1): tables of output_level (empty when both are the
   // same level).
@@ -127,6 +131,7 @@ class Compaction {
   const int start_level_;
   const int output_level_;
   const uint64_t target_file_bytes_;
+  CompactionReason reason_ = CompactionReason::kLevelSize;
   std::array<Version::FileList, 2> inputs_;
   Version::FileList grandparents_;
   std::string smallest_user_key_;

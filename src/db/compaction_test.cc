@@ -20,6 +20,7 @@
 #include "db/db_test_util.h"
 #include "db/table_key_ranges.h"
 #include "testutil/testutil.h"
+#include "util/mutex.h"
 #include "util/random.h"
 #include "ziggydb/db.h"
 #include "ziggydb/listener.h"
@@ -273,6 +274,7 @@ TEST_F(PickerTest, ReclaimsABottomTableWhenNoSnapshotOrDeeperTableNeedsItsEntrie
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->start_level(), 6);
   EXPECT_EQ(c->output_level(), 6);
+  EXPECT_EQ(c->reason(), CompactionReason::kReclaim);
   ASSERT_EQ(c->inputs(0).size(), 1u);
   EXPECT_EQ(raw(c->inputs(0)[0]->number), 6u);
   EXPECT_TRUE(c->inputs(1).empty());
@@ -630,6 +632,17 @@ TEST_F(CompactionDBTest, AFlushLeavesOutWhatNoReaderSees) {
 // the last level was compacted only by hand: a delete wave under a snapshot left every tombstone
 // and every deleted value in place for good.
 TEST_F(CompactionDBTest, WhatASnapshotKeptAtTheBottomIsReclaimedWhenItGoes) {
+  struct Reasons final : EventListener {
+    void OnCompactionCompleted(DB* /*db*/, const CompactionJobInfo& info) override {
+      MutexLock lock(&mu);
+      seen.push_back(std::string(CompactionReasonName(info.reason)) + " L" +
+                     std::to_string(info.input_level) + "->L" + std::to_string(info.output_level));
+    }
+    Mutex mu;
+    std::vector<std::string> seen GUARDED_BY(mu);
+  };
+  auto reasons = std::make_shared<Reasons>();
+  options_.listeners.push_back(reasons);
   Open();
   for (int i = 0; i < 300; ++i)
     ASSERT_TRUE(Put(Key(i), Value(i, 0)).ok());
@@ -644,10 +657,18 @@ TEST_F(CompactionDBTest, WhatASnapshotKeptAtTheBottomIsReclaimedWhenItGoes) {
   EXPECT_GT(TotalFiles(), 0);
   EXPECT_EQ(Get(Key(7)), "NOT_FOUND");
   EXPECT_EQ(Get(Key(7), snapshot), Value(7, 0));
+  {
+    MutexLock lock(&reasons->mu);
+    reasons->seen.clear();
+  }
   db_->ReleaseSnapshot(snapshot);
   ASSERT_TRUE(db_->WaitForBackgroundWork().ok());
   EXPECT_EQ(TotalFiles(), 0);
   EXPECT_EQ(TableBytes(), 0u);
+  {
+    MutexLock lock(&reasons->mu);
+    EXPECT_EQ(reasons->seen, std::vector<std::string>{"reclaim L6->L6"});
+  }
   Reopen();
   EXPECT_EQ(TotalFiles(), 0);
   EXPECT_EQ(Get(Key(7)), "NOT_FOUND");

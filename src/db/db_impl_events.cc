@@ -101,6 +101,7 @@ void DBImpl::NotifyFlushCompleted(const FlushJobInfo& info) {
 CompactionJobInfo DBImpl::MakeCompactionJobInfo(const Compaction& c) const {
   CompactionJobInfo info;
   info.db_name = dbname_;
+  info.reason = c.reason();
   info.input_level = c.start_level();
   info.output_level = c.output_level();
   info.trivial_move = c.IsTrivialMove();
@@ -131,11 +132,12 @@ void DBImpl::NotifyCompactionCompleted(const CompactionJobInfo& info) {
   }
   char line[256];
   std::snprintf(line, sizeof(line),
-                "event=%s from_level=%d to_level=%d inputs=%zu outputs=%zu bytes_in=%" PRIu64
-                " bytes_out=%" PRIu64 " dropped=%" PRIu64 " micros=%" PRIu64 " ",
-                event, info.input_level, info.output_level, info.input_file_numbers.size(),
-                info.output_file_numbers.size(), info.read_bytes, info.write_bytes,
-                info.dropped_entries, info.duration_micros);
+                "event=%s reason=%s from_level=%d to_level=%d inputs=%zu outputs=%zu "
+                "bytes_in=%" PRIu64 " bytes_out=%" PRIu64 " dropped=%" PRIu64 " micros=%" PRIu64
+                " ",
+                event, CompactionReasonName(info.reason), info.input_level, info.output_level,
+                info.input_file_numbers.size(), info.output_file_numbers.size(), info.read_bytes,
+                info.write_bytes, info.dropped_entries, info.duration_micros);
   std::string text = line;
   text += "input_files=" + NumberList(info.input_file_numbers);
   text += " output_files=" + NumberList(info.output_file_numbers);
