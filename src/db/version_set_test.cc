@@ -551,22 +551,34 @@ TEST_F(VersionSetTest, EntryCountsSurviveRecoveryAndAreCorruptionInAVersion2Mani
   ASSERT_TRUE(set->Recover().ok());  // from that snapshot
   EXPECT_EQ(set->current()->files(6)[0]->reclaimable_entries, 4u);
 
-  // A version 2 MANIFEST may not hold them.
-  VersionEdit edit;
-  edit.SetFormatVersion(2);
-  edit.SetComparatorName(icmp_.user_comparator()->Name());
-  edit.SetLogNumber(FileNumber{0});
-  edit.SetNextFileNumber(FileNumber{20});
-  edit.SetLastSequence(SequenceNumber{5});
-  edit.AddFile(6, counted);
-  std::string record;
-  edit.EncodeTo(&record);
-  std::unique_ptr<WritableFile> file;
-  ASSERT_TRUE(env_.NewWritableFile(ManifestFileName(kDb, FileNumber{1}), &file).ok());
-  wal::Writer writer(std::move(file), 1, 0);
-  ASSERT_TRUE(writer.AddRecord(record).ok());
-  ASSERT_TRUE(writer.Close().ok());
-  ASSERT_TRUE(SetCurrentFile(&env_, kDb, FileNumber{1}).ok());
+  // A version 2 MANIFEST opens, its tables without counts; it may not hold counts.
+  auto write_version2_manifest = [&](const FileMetaData& table) {
+    VersionEdit edit;
+    edit.SetFormatVersion(2);
+    edit.SetComparatorName(icmp_.user_comparator()->Name());
+    edit.SetLogNumber(FileNumber{0});
+    edit.SetNextFileNumber(FileNumber{20});
+    edit.SetLastSequence(SequenceNumber{5});
+    edit.AddFile(6, table);
+    std::string record;
+    edit.EncodeTo(&record);
+    std::unique_ptr<WritableFile> file;
+    ASSERT_TRUE(env_.NewWritableFile(ManifestFileName(kDb, FileNumber{1}), &file).ok());
+    wal::Writer writer(std::move(file), 1, 0);
+    ASSERT_TRUE(writer.AddRecord(record).ok());
+    ASSERT_TRUE(writer.Close().ok());
+    ASSERT_TRUE(SetCurrentFile(&env_, kDb, FileNumber{1}).ok());
+  };
+  FileMetaData uncounted = counted;
+  uncounted.num_entries = 0;
+  uncounted.reclaimable_entries = 0;
+  write_version2_manifest(uncounted);
+  auto upgraded = NewSet();
+  ASSERT_TRUE(upgraded->Recover().ok());
+  ASSERT_EQ(upgraded->current()->NumFiles(6), 1);
+  EXPECT_EQ(upgraded->current()->files(6)[0]->num_entries, 0u);
+  upgraded.reset();
+  write_version2_manifest(counted);
   Status s = NewSet()->Recover();
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   EXPECT_NE(s.ToString().find("entry counts in a version 2"), std::string::npos) << s.ToString();
