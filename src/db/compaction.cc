@@ -26,6 +26,19 @@ Version::FileList OverlapInRange(const Version& version, int level, const std::s
   return OverlappingFiles(version, level, &begin, &end);
 }
 
+// True if a table of `level` (>= 1: sorted and disjoint) overlaps the user-key range
+// [smallest, largest]. Only the first table ending at or after `smallest` can.
+bool SortedLevelOverlaps(const Version& version, int level, std::string_view smallest,
+                         std::string_view largest) {
+  ZIGGY_ASSERT(level >= 1);
+  const Comparator* ucmp = UserComparator(version);
+  const auto& files = version.files(level);
+  auto it = std::partition_point(files.begin(), files.end(), [&](const auto& file) {
+    return ucmp->Compare(ExtractUserKey(file->largest), smallest) < 0;
+  });
+  return it != files.end() && ucmp->Compare(ExtractUserKey((*it)->smallest), largest) <= 0;
+}
+
 // The first level below `level` holding a table overlapping `files`, capped at `limit`.
 int FirstOverlappingLevelBelow(const Version& version, int level, const Version::FileList& files,
                                int limit) {
@@ -225,17 +238,8 @@ void Compaction::AddInputDeletions(VersionEdit* edit) const {
 }
 
 bool Compaction::IsBottommostForKey(std::string_view user_key) const {
-  const Comparator* ucmp = UserComparator(*version_);
   for (int level = output_level_ + 1; level < kNumLevels; ++level) {
-    const auto& files = version_->files(level);
-    // Levels >= 1 are sorted and disjoint: only the first table ending at or after the key can
-    // contain it.
-    auto it = std::partition_point(files.begin(), files.end(), [&](const auto& file) {
-      return ucmp->Compare(ExtractUserKey(file->largest), user_key) < 0;
-    });
-    if (it != files.end() && ucmp->Compare(ExtractUserKey((*it)->smallest), user_key) <= 0) {
-      return false;
-    }
+    if (SortedLevelOverlaps(*version_, level, user_key, user_key)) return false;
   }
   return true;
 }
@@ -465,10 +469,10 @@ bool IsReclaimCandidate(const Version& version, int level, const FileMetaData& f
       raw(file.largest_sequence) > raw(oldest_snapshot)) {
     return false;
   }
-  const std::string smallest(ExtractUserKey(file.smallest));
-  const std::string largest(ExtractUserKey(file.largest));
+  const std::string_view smallest = ExtractUserKey(file.smallest);
+  const std::string_view largest = ExtractUserKey(file.largest);
   for (int deeper = level + 1; deeper < kNumLevels; ++deeper) {
-    if (!OverlapInRange(version, deeper, smallest, largest).empty()) return false;
+    if (SortedLevelOverlaps(version, deeper, smallest, largest)) return false;
   }
   return true;
 }
