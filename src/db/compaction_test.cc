@@ -655,6 +655,9 @@ TEST_F(CompactionDBTest, WhatASnapshotKeptAtTheBottomIsReclaimedWhenItGoes) {
   ASSERT_TRUE(db_->WaitForBackgroundWork().ok());
   EXPECT_EQ(TotalFiles(), FilesAtLevel(kNumLevels - 1));
   EXPECT_GT(TotalFiles(), 0);
+  std::string sstables;
+  ASSERT_TRUE(db_->GetProperty("ziggydb.sstables", &sstables));
+  EXPECT_NE(sstables.find(", 600 entries (600 reclaimable)"), std::string::npos) << sstables;
   EXPECT_EQ(Get(Key(7)), "NOT_FOUND");
   EXPECT_EQ(Get(Key(7), snapshot), Value(7, 0));
   {

@@ -253,7 +253,13 @@ std::string SstablesText(const Version& version) {
       out += EscapeBytes(largest.user_key);
       out += "' @ ";
       out += std::to_string(raw(largest.sequence));
-      out += "]\n";
+      out += "]";
+      if (file->num_entries > 0) {
+        std::snprintf(line, sizeof(line), ", %" PRIu64 " entries (%" PRIu64 " reclaimable)",
+                      file->num_entries, file->reclaimable_entries);
+        out += line;
+      }
+      out += "\n";
     }
   }
   return out;

@@ -93,7 +93,7 @@ std::string StatsText(const DBStats& stats, const Statistics* statistics);
 // "ziggydb.metrics": every ticker and histogram of `statistics` and the gauges of `stats`, in the
 // Prometheus text format 0.0.4.
 std::string MetricsText(const DBStats& stats, const Statistics& statistics);
-// "ziggydb.sstables": every table per level with its key range.
+// "ziggydb.sstables": every table per level with its key range (and its entry counts, when known).
 std::string SstablesText(const Version& version);
 
 }  // namespace ziggydb
