@@ -508,8 +508,9 @@ TEST_F(VersionSetTest, CompactPointerInAVersion1ManifestIsCorruption) {
 
 // Writes MANIFEST-000001 holding `edit` (completed with the fields a first edit needs) and points
 // CURRENT at it.
-void WriteManifest(Env* env, const InternalKeyComparator& icmp, VersionEdit edit) {
-  edit.SetFormatVersion(kManifestFormatVersion);
+void WriteManifest(Env* env, const InternalKeyComparator& icmp, VersionEdit edit,
+                   uint32_t format_version = kManifestFormatVersion) {
+  edit.SetFormatVersion(format_version);
   edit.SetComparatorName(icmp.user_comparator()->Name());
   if (!edit.log_number()) edit.SetLogNumber(FileNumber{0});
   edit.SetLastSequence(SequenceNumber{100});
@@ -523,9 +524,6 @@ void WriteManifest(Env* env, const InternalKeyComparator& icmp, VersionEdit edit
   ASSERT_TRUE(SetCurrentFile(env, "/vs", FileNumber{1}).ok());
 }
 
-// A next file number, log number or live table at (or just below) kMaxFileNumber leaves no number
-// for the next log and MANIFEST (and a counter past it would be written into a MANIFEST no Open
-// reads): Corruption at recovery, not an unopenable DB later.
 TEST_F(VersionSetTest, EntryCountsSurviveRecoveryAndAreCorruptionInAVersion2Manifest) {
   ASSERT_TRUE(VersionSet::CreateNew(&env_, kDb, icmp_).ok());
   FileMetaData counted;
@@ -547,27 +545,18 @@ TEST_F(VersionSetTest, EntryCountsSurviveRecoveryAndAreCorruptionInAVersion2Mani
     EXPECT_EQ(set->current()->files(6)[0]->num_entries, 9u);
     EXPECT_EQ(set->current()->files(6)[0]->reclaimable_entries, 4u);
   }
-  auto set = NewSet();
-  ASSERT_TRUE(set->Recover().ok());  // from that snapshot
-  EXPECT_EQ(set->current()->files(6)[0]->reclaimable_entries, 4u);
+  {
+    auto set = NewSet();
+    ASSERT_TRUE(set->Recover().ok());  // from that snapshot
+    EXPECT_EQ(set->current()->files(6)[0]->reclaimable_entries, 4u);
+  }
 
   // A version 2 MANIFEST opens, its tables without counts; it may not hold counts.
   auto write_version2_manifest = [&](const FileMetaData& table) {
     VersionEdit edit;
-    edit.SetFormatVersion(2);
-    edit.SetComparatorName(icmp_.user_comparator()->Name());
-    edit.SetLogNumber(FileNumber{0});
     edit.SetNextFileNumber(FileNumber{20});
-    edit.SetLastSequence(SequenceNumber{5});
     edit.AddFile(6, table);
-    std::string record;
-    edit.EncodeTo(&record);
-    std::unique_ptr<WritableFile> file;
-    ASSERT_TRUE(env_.NewWritableFile(ManifestFileName(kDb, FileNumber{1}), &file).ok());
-    wal::Writer writer(std::move(file), 1, 0);
-    ASSERT_TRUE(writer.AddRecord(record).ok());
-    ASSERT_TRUE(writer.Close().ok());
-    ASSERT_TRUE(SetCurrentFile(&env_, kDb, FileNumber{1}).ok());
+    WriteManifest(&env_, icmp_, edit, /*format_version=*/2);
   };
   FileMetaData uncounted = counted;
   uncounted.num_entries = 0;
@@ -584,6 +573,9 @@ TEST_F(VersionSetTest, EntryCountsSurviveRecoveryAndAreCorruptionInAVersion2Mani
   EXPECT_NE(s.ToString().find("entry counts in a version 2"), std::string::npos) << s.ToString();
 }
 
+// A next file number, log number or live table at (or just below) kMaxFileNumber leaves no number
+// for the next log and MANIFEST (and a counter past it would be written into a MANIFEST no Open
+// reads): Corruption at recovery, not an unopenable DB later.
 TEST_F(VersionSetTest, CountersThatLeaveNoFileNumbersAreCorruption) {
   const uint64_t too_high = kMaxFileNumber - VersionSet::kFileNumbersKeptFree + 1;
   for (const int field : {0, 1, 2, 3}) {
