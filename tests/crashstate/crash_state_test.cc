@@ -15,6 +15,7 @@
 // produced them. ZIGGY_TEST_SCALE multiplies the batches of every workload.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -36,6 +37,7 @@
 #include "ziggydb/backup.h"
 #include "ziggydb/db.h"
 #include "ziggydb/iterator.h"
+#include "ziggydb/listener.h"
 #include "ziggydb/write_batch.h"
 
 namespace ziggydb::test {
@@ -112,6 +114,23 @@ class Workload {
     ASSERT_TRUE(db_->Write(write_options, wb).ok());
     batches_.push_back(std::move(batch));
     if (sync) floors_.emplace_back(env_.Mark(), batches_.size());
+  }
+
+  // One batch deleting every key an earlier batch put.
+  void DeleteEverything() {
+    std::set<std::string> keys;
+    for (const Batch& batch : batches_) {
+      for (const auto& [key, value] : batch.ops)
+        keys.insert(key);
+    }
+    Batch batch{.start = env_.Mark()};
+    WriteBatch wb;
+    for (const std::string& key : keys) {
+      wb.Delete(key);
+      batch.ops.emplace_back(key, std::nullopt);
+    }
+    ASSERT_TRUE(db_->Write(WriteOptions(), wb).ok());
+    batches_.push_back(std::move(batch));
   }
 
   void Flush() {
@@ -439,6 +458,35 @@ TEST(CrashStateTest, Compaction) {
   ASSERT_NO_FATAL_FAILURE(w.Write(/*sync=*/true, 1, 100));
   ASSERT_NO_FATAL_FAILURE(w.Close());
   EXPECT_GT(w.CheckAllCrashStates("compaction"), 0u);
+}
+
+// A reclaim compaction (docs/design/compaction.md): deletes compacted into the last level under
+// a snapshot keep the values and the tombstones; releasing the snapshot rewrites that table in
+// place (here into no table at all). A crash anywhere in it leaves the table or its absence.
+TEST(CrashStateTest, ReclaimCompaction) {
+  struct Reclaims final : EventListener {
+    void OnCompactionCompleted(DB* /*db*/, const CompactionJobInfo& info) override {
+      if (info.reason == CompactionReason::kReclaim && info.status.ok()) ++count;
+    }
+    std::atomic<int> count{0};
+  };
+  auto reclaims = std::make_shared<Reclaims>();
+  Workload w;
+  w.options().listeners.push_back(reclaims);
+  ASSERT_NO_FATAL_FAILURE(w.Open());
+  for (uint64_t i = 0; i < Batches(8); ++i)
+    ASSERT_NO_FATAL_FAILURE(w.Write(/*sync=*/false, 3, 200));
+  ASSERT_TRUE(w.db()->CompactRange(std::nullopt, std::nullopt).ok());
+  const Snapshot* snapshot = w.db()->GetSnapshot();
+  ASSERT_NO_FATAL_FAILURE(w.DeleteEverything());
+  ASSERT_TRUE(w.db()->CompactRange(std::nullopt, std::nullopt).ok());
+  ASSERT_EQ(reclaims->count, 0);
+  w.db()->ReleaseSnapshot(snapshot);
+  ASSERT_TRUE(w.db()->WaitForBackgroundWork().ok());
+  ASSERT_EQ(reclaims->count, 1);
+  ASSERT_NO_FATAL_FAILURE(w.Write(/*sync=*/true, 1, 100));
+  ASSERT_NO_FATAL_FAILURE(w.Close());
+  EXPECT_GT(w.CheckAllCrashStates("reclaim compaction"), 0u);
 }
 
 TEST(CrashStateTest, ManifestRolloverAndRecovery) {
