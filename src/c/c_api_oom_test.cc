@@ -276,8 +276,12 @@ void* FailingMalloc(size_t /*size*/) {
 // (before, *errptr stayed NULL: a failed Put read as a success, a failed Get as an absent key).
 TEST(CApiErrorMessage, AMessageThatCannotBeAllocatedStillReportsTheFailure) {
   using ziggydb::c_api::SetError;
-  // The reserve message, allocated ahead of need.
+  // An error message that can be allocated leaves the reserve full, whatever ran before.
   char* err = nullptr;
+  SetError(&err, "Busy: x", std::malloc);
+  ziggydb_free(err);
+  // The reserve message, allocated ahead of need.
+  err = nullptr;
   SetError(&err, "IO error: disk gone", FailingMalloc);
   ASSERT_NE(err, nullptr);
   EXPECT_EQ(ziggydb_error_code(err), ZIGGYDB_OUT_OF_MEMORY) << err;
