@@ -48,9 +48,11 @@ enum class CompactionReason : uint8_t {
   kManual = 2,       // CompactRange
   kReclaim = 3,      // a table at the bottom of its key range holding entries no reader needs,
                      // rewritten in place (docs/design/compaction.md, "Reclaim compactions")
+  kReads = 4,        // seeks paid for L0 tables overlapping other runs: L0 merged below before
+                     // it reached the trigger (docs/design/compaction.md, "Read compactions")
 };
-// "level0-files", "level-size", "manual", "reclaim" (also in LOG lines); "unknown" for any other
-// value.
+// "level0-files", "level-size", "manual", "reclaim", "reads" (also in LOG lines); "unknown" for
+// any other value.
 const char* CompactionReasonName(CompactionReason reason);
 
 struct CompactionJobInfo {

@@ -337,6 +337,8 @@ const char* CompactionReasonName(CompactionReason reason) {
       return "manual";
     case CompactionReason::kReclaim:
       return "reclaim";
+    case CompactionReason::kReads:
+      return "reads";
   }
   return "unknown";
 }
@@ -504,8 +506,19 @@ std::unique_ptr<Compaction> PickReclaimCompaction(std::shared_ptr<const Version>
   return best;
 }
 
+std::unique_ptr<Compaction> PickReadCompaction(std::shared_ptr<const Version> version,
+                                               const Options& options,
+                                               const CompactionsInProgress& running) {
+  if (!version->ReadCompactionDue()) return nullptr;
+  std::unique_ptr<Compaction> c =
+      PickLevel0(version, options, ComputeLevelTargets(*version, options), running);
+  if (c != nullptr) c->set_reason(CompactionReason::kReads);
+  return c;
+}
+
 bool NeedsCompaction(const Version& version, const Options& options,
                      SequenceNumber oldest_snapshot) {
+  if (version.ReadCompactionDue()) return true;
   const auto scores = ComputeScores(version, options, ComputeLevelTargets(version, options));
   if (*std::max_element(scores.begin(), scores.end()) >= 1.0) return true;
   for (int level = 1; level < kNumLevels; ++level) {

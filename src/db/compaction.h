@@ -192,8 +192,15 @@ std::unique_ptr<Compaction> PickReclaimCompaction(std::shared_ptr<const Version>
                                                   const Options& options,
                                                   SequenceNumber oldest_snapshot,
                                                   const CompactionsInProgress& running);
-// True when automatic compaction has work: a level scores >= 1, or a table is a reclaim
-// candidate. With nothing running such work always yields a pick.
+// Read compactions. When seeks have paid for L0 tables overlapping other sorted runs as much as
+// merging L0 below would cost (Version::ChargeSeek), L0 is compacted as at its trigger, before
+// it reaches it: a read-mostly workload would otherwise pay for every extra run on every seek
+// until enough writes came. Null when not due or when another L0 compaction runs.
+std::unique_ptr<Compaction> PickReadCompaction(std::shared_ptr<const Version> version,
+                                               const Options& options,
+                                               const CompactionsInProgress& running);
+// True when automatic compaction has work: a level scores >= 1, a table is a reclaim
+// candidate, or a read compaction is due. With nothing running such work always yields a pick.
 bool NeedsCompaction(const Version& version, const Options& options,
                      SequenceNumber oldest_snapshot);
 

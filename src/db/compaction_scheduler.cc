@@ -12,6 +12,7 @@ std::unique_ptr<Compaction> CompactionScheduler::StartAutomatic(
     std::array<std::string, kNumLevels>* compact_pointers, SequenceNumber oldest_snapshot) {
   if (manual_running_ || manual_waiting_ > 0) return nullptr;
   std::unique_ptr<Compaction> c = PickCompaction(version, options, compact_pointers, in_progress_);
+  if (c == nullptr) c = PickReadCompaction(version, options, in_progress_);
   if (c == nullptr)
     c = PickReclaimCompaction(std::move(version), options, oldest_snapshot, in_progress_);
   if (c == nullptr) return nullptr;

@@ -35,8 +35,8 @@ class CompactionScheduler {
   // The next automatic compaction of `version` that may start now, registered as running (call
   // FinishAutomatic before destroying it); null when a manual compaction runs or waits, or when
   // no needed compaction can run alongside the running ones. compact_pointers: as PickCompaction.
-  // A level's compaction goes first, then a reclaim compaction (oldest_snapshot: as
-  // PickReclaimCompaction).
+  // A level's compaction goes first, then a read compaction, then a reclaim compaction
+  // (oldest_snapshot: as PickReclaimCompaction).
   std::unique_ptr<Compaction> StartAutomatic(std::shared_ptr<const Version> version,
                                              const Options& options,
                                              std::array<std::string, kNumLevels>* compact_pointers,

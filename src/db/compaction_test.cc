@@ -289,6 +289,67 @@ TEST_F(PickerTest, ReclaimsABottomTableWhenNoSnapshotOrDeeperTableNeedsItsEntrie
   EXPECT_EQ(PickReclaimCompaction(version, options_, SequenceNumber{49}, running_), nullptr);
 }
 
+TEST_F(PickerTest, ReadCompactionIsDueOnceSeeksPaidForOverlappingL0Tables) {
+  VersionEdit edit;
+  edit.AddFile(0, File(1, "a", "m", 20, 10));
+  edit.AddFile(0, File(2, "k", "w", 30, 10));
+  edit.AddFile(6, File(3, "a", "c", 5, 10));
+  auto version = Build(edit);
+  const SequenceNumber none{kMaxSequenceNumber};
+  EXPECT_FALSE(NeedsCompaction(*version, options_, none));  // 2 L0 tables, trigger 4
+  // One run only: "x" is in no table, "u" only in table 2 (L6 ends at "c").
+  for (int i = 0; i < 1000; ++i) {
+    EXPECT_FALSE(version->ChargeSeek("x"));
+    EXPECT_FALSE(version->ChargeSeek("u"));
+  }
+  EXPECT_FALSE(version->ReadCompactionDue());
+  EXPECT_EQ(PickReadCompaction(version, options_, running_), nullptr);
+  // "b" is in table 1 and in L6, "l" in both L0 tables: each charge counts, the budget's last
+  // one says so.
+  for (uint64_t i = 1; i < Version::kMinSeekBudget; ++i)
+    ASSERT_FALSE(version->ChargeSeek(i % 2 == 0 ? "b" : "l")) << i;
+  EXPECT_FALSE(version->ReadCompactionDue());
+  EXPECT_TRUE(version->ChargeSeek("b"));
+  EXPECT_TRUE(version->ReadCompactionDue());
+  EXPECT_FALSE(version->ChargeSeek("l"));  // due already: no second wake-up
+  EXPECT_TRUE(NeedsCompaction(*version, options_, none));
+
+  std::unique_ptr<Compaction> c = PickReadCompaction(version, options_, running_);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->reason(), CompactionReason::kReads);
+  EXPECT_EQ(c->start_level(), 0);
+  EXPECT_EQ(c->inputs(0).size(), 2u);
+  // One L0 compaction at a time.
+  running_.Add(c.get());
+  EXPECT_EQ(PickReadCompaction(version, options_, running_), nullptr);
+  running_.Remove(c.get());
+  // A new Version starts counting from zero.
+  EXPECT_FALSE(Build(edit)->ReadCompactionDue());
+}
+
+TEST_F(PickerTest, ReadCompactionBudgetIsTheRewriteInSeekCharges) {
+  constexpr uint64_t kMiB = 1 << 20;
+  VersionEdit edit;
+  edit.AddFile(0, File(1, "a", "m", 20, 3 * kMiB));
+  edit.AddFile(0, File(2, "k", "w", 30, 3 * kMiB));
+  edit.AddFile(5, File(3, "a", "c", 5, 2 * kMiB));   // the level below: rewritten too
+  edit.AddFile(6, File(4, "a", "c", 4, 64 * kMiB));  // not
+  auto version = Build(edit);
+  const uint64_t budget = 8 * kMiB / Version::kSeekChargeBytes;
+  ASSERT_GT(budget, Version::kMinSeekBudget);
+  for (uint64_t i = 1; i < budget; ++i)
+    ASSERT_FALSE(version->ChargeSeek("l")) << i;
+  EXPECT_TRUE(version->ChargeSeek("l"));
+  // Without L0 tables nothing is charged.
+  VersionEdit no_l0;
+  no_l0.AddFile(5, File(3, "a", "c", 5, 10));
+  no_l0.AddFile(6, File(4, "a", "c", 4, 10));
+  auto deeper = Build(no_l0);
+  for (uint64_t i = 0; i < 2 * Version::kMinSeekBudget; ++i)
+    ASSERT_FALSE(deeper->ChargeSeek("b"));
+  EXPECT_FALSE(deeper->ReadCompactionDue());
+}
+
 TEST_F(PickerTest, OutputIsCutWhenGrandparentOverlapGrows) {
   VersionEdit edit;
   edit.AddFile(4, File(10, "a", "z", 5, 10));
@@ -675,6 +736,71 @@ TEST_F(CompactionDBTest, WhatASnapshotKeptAtTheBottomIsReclaimedWhenItGoes) {
   Reopen();
   EXPECT_EQ(TotalFiles(), 0);
   EXPECT_EQ(Get(Key(7)), "NOT_FOUND");
+}
+
+TEST_F(CompactionDBTest, SeeksOverOverlappingL0TablesMergeThemBelowTheTrigger) {
+  struct Reasons final : EventListener {
+    void OnCompactionCompleted(DB* /*db*/, const CompactionJobInfo& info) override {
+      MutexLock lock(&mu);
+      seen.push_back(std::string(CompactionReasonName(info.reason)) + " L" +
+                     std::to_string(info.input_level));
+    }
+    Mutex mu;
+    std::vector<std::string> seen GUARDED_BY(mu);
+  };
+  auto reasons = std::make_shared<Reasons>();
+  options_.listeners.push_back(reasons);
+  options_.l0_compaction_trigger = 4;
+  options_.memtable_bytes = size_t{1} << 20;  // each flush below is one table
+  Open();
+  // Two L0 tables over the same key range: the even keys, then the odd ones.
+  constexpr int kKeys = 300;
+  for (int parity = 0; parity < 2; ++parity) {
+    for (int i = parity; i < kKeys; i += 2)
+      ASSERT_TRUE(Put(Key(i), Value(i, 0)).ok());
+    ASSERT_TRUE(db_->Flush().ok());
+  }
+  ASSERT_TRUE(db_->WaitForBackgroundWork().ok());
+  ASSERT_EQ(FilesAtLevel(0), 2);
+  ASSERT_EQ(TotalFiles(), 2);
+  // Small enough for the smallest budget.
+  ASSERT_LT(TableBytes(), Version::kMinSeekBudget * Version::kSeekChargeBytes);
+  // Point reads are not charged: the key filters spare them the other table.
+  for (int i = 0; i < 10 * kKeys; ++i)
+    ASSERT_EQ(Get(Key(i % kKeys)), Value(i % kKeys, 0));
+  std::unique_ptr<Iterator> it = db_->NewIterator(ReadOptions());
+  for (uint64_t i = 1; i < Version::kMinSeekBudget; ++i) {
+    it->Seek(Key(static_cast<int>(i * 7 % kKeys)));
+    ASSERT_TRUE(it->Valid());
+  }
+  ASSERT_TRUE(db_->WaitForBackgroundWork().ok());
+  EXPECT_EQ(FilesAtLevel(0), 2);
+  {
+    MutexLock lock(&reasons->mu);
+    EXPECT_TRUE(reasons->seen.empty());
+  }
+  // The budget's last seek wakes the compaction threads.
+  it->SeekForPrev(Key(150));
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), Key(150));
+  ASSERT_TRUE(db_->WaitForBackgroundWork().ok());
+  EXPECT_EQ(FilesAtLevel(0), 0);
+  {
+    MutexLock lock(&reasons->mu);
+    EXPECT_EQ(reasons->seen, std::vector<std::string>{"reads L0"});
+  }
+  // The iterator still reads the tables it started with; a new one reads the merged run.
+  int count = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    ++count;
+  EXPECT_EQ(count, kKeys);
+  it.reset();
+  it = db_->NewIterator(ReadOptions());
+  count = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++count)
+    ASSERT_EQ(it->value(), Value(count, 0));
+  EXPECT_EQ(count, kKeys);
+  ASSERT_TRUE(it->status().ok());
 }
 
 TEST_F(CompactionDBTest, CompactRangeMovesEverythingToTheLastLevel) {

@@ -439,6 +439,12 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   const InternalKeyComparator icmp_;
   // The filter policy, block cache, table options and table cache; Get and NewIterator.
   ReadStack reads_;
+  // Handed to every iterator: the seek that makes a read compaction due wakes the compaction
+  // threads (compaction.h, PickReadCompaction).
+  const ReadStack::ReadCompactionDue read_compaction_due_ = [this] {
+    MutexLock lock(&mu_);
+    compaction_needed_.NotifyAll();
+  };
   // Holds lines until Open succeeds, then writes to Options::info_log or the LOG file.
   const std::shared_ptr<DeferredLogger> info_log_;
   std::unique_ptr<FileLock> db_lock_;
@@ -453,7 +459,8 @@ class DBImpl final : public DB, private CommitEnv, private TxnHost {
   // installed), a running compaction ended (its inputs no longer conflict), CompactRange ended
   // (automatic compactions may start again), or shutdown. Waiters: the compaction threads.
   // Notifiers: the flush thread after each flush, the compaction threads after each compaction,
-  // CompactRange at its end, the destructor.
+  // CompactRange at its end, the destructor; ReleaseSnapshot and a transaction's end (reclaim
+  // candidates), the seek that makes a read compaction due (read_compaction_due_).
   CondVar compaction_needed_;
   // A flush or a compaction ended (successfully or not), a background error was set, or shutdown.
   // Waiters: Flush, CompactRange (waiting for the running compactions), WaitForBackgroundWork,

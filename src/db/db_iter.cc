@@ -54,6 +54,7 @@ class DBIter final : public Iterator {
 
   void Seek(std::string_view target) override {
     if (lower_bound_ && ucmp_->Compare(target, *lower_bound_) < 0) target = *lower_bound_;
+    if (pins_ != nullptr) pins_->OnSeek(target);
     direction_ = Direction::kForward;
     // (target, sequence_, kValueTypeForSeek), built without a heap allocation for short keys.
     const LookupKey ikey(target, sequence_);
@@ -66,6 +67,7 @@ class DBIter final : public Iterator {
       SeekToLast();
       return;
     }
+    if (pins_ != nullptr) pins_->OnSeek(target);
     direction_ = Direction::kReverse;
     // (target, 0, kDeletion) orders after every entry of target (sequence 0 is never written),
     // so the entry before the first one at or after it is the last entry <= target.

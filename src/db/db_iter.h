@@ -23,8 +23,10 @@
 namespace ziggydb {
 
 // Objects an iterator must keep alive while it exists (memtables, versions, table readers).
+// They also hear of each Seek and SeekForPrev, with its target, before the iterator positions.
 struct IteratorPins {
   virtual ~IteratorPins() = default;
+  virtual void OnSeek(std::string_view /*user_key*/) {}
 };
 
 // `internal` yields internal keys ordered by an InternalKeyComparator over user_comparator.

@@ -228,7 +228,7 @@ std::unique_ptr<Iterator> DBReadOnly::NewIterator(const ReadOptions& options) {
   if (Status open = CheckOpen(); !open.ok()) return NewErrorIterator(std::move(open));
   SequenceNumber sequence{};
   if (Status s = ReadSequence(options, &sequence); !s.ok()) return NewErrorIterator(std::move(s));
-  return reads_.NewIterator(options, state_, sequence);
+  return reads_.NewIterator(options, state_, sequence, /*read_compaction_due=*/nullptr);
 }
 
 const Snapshot* DBReadOnly::GetSnapshot() {

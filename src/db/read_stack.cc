@@ -19,10 +19,18 @@ namespace {
 enum class LookupState : uint8_t { kNotFound, kFound, kDeleted, kBadKey };
 
 // What a DB iterator reads from, kept alive for as long as it exists: the state, and the L0
-// tables it opened (deeper levels pin theirs in their level iterators).
+// tables it opened (deeper levels pin theirs in their level iterators). With a read-compaction
+// callback, each seek is charged to the state's Version.
 struct ReadPins final : IteratorPins {
+  void OnSeek(std::string_view user_key) override {
+    if (read_compaction_due != nullptr && state->version()->ChargeSeek(user_key)) {
+      (*read_compaction_due)();
+    }
+  }
+
   std::shared_ptr<const SuperVersion> state;
   std::vector<std::shared_ptr<const TableReader>> tables;
+  const ReadStack::ReadCompactionDue* read_compaction_due = nullptr;
 };
 
 }  // namespace
@@ -245,11 +253,12 @@ Status ReadStack::GetFromTables(const ReadOptions& options, const Version& versi
   return Status::OK();
 }
 
-std::unique_ptr<Iterator> ReadStack::NewIterator(const ReadOptions& options,
-                                                 std::shared_ptr<const SuperVersion> state,
-                                                 SequenceNumber sequence) const {
+std::unique_ptr<Iterator> ReadStack::NewIterator(
+    const ReadOptions& options, std::shared_ptr<const SuperVersion> state, SequenceNumber sequence,
+    const ReadCompactionDue* read_compaction_due) const {
   auto pins = std::make_unique<ReadPins>();
   pins->state = std::move(state);
+  pins->read_compaction_due = read_compaction_due;
   const SuperVersion& sv = *pins->state;
   const std::shared_ptr<const Version>& version = sv.version();
   std::vector<std::unique_ptr<Iterator>> children;

@@ -11,6 +11,7 @@
 #ifndef ZIGGYDB_DB_READ_STACK_H_
 #define ZIGGYDB_DB_READ_STACK_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -60,11 +61,18 @@ class ReadStack {
                            std::string_view key, SequenceNumber sequence,
                            PinnableValue* value) const;
 
+  // Called, from the seeking thread and with no lock held, by the seek that exhausts a Version's
+  // read-compaction budget (Version::ChargeSeek).
+  using ReadCompactionDue = std::function<void()>;
+
   // A DB iterator over `state` at `sequence`; it keeps the state alive. With statistics, its
-  // positioning calls are timed and counted (NewStatisticsIterator).
+  // positioning calls are timed and counted (NewStatisticsIterator). With read_compaction_due
+  // (which must outlive the iterator), its seeks are charged to the state's Version; without
+  // (a read-only DB, which never compacts), they are not counted.
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options,
                                         std::shared_ptr<const SuperVersion> state,
-                                        SequenceNumber sequence) const;
+                                        SequenceNumber sequence,
+                                        const ReadCompactionDue* read_compaction_due) const;
 
   TableCache* table_cache() const { return table_cache_.get(); }
   const TableOptions& table_options() const { return table_options_; }

@@ -31,6 +31,30 @@ uint64_t Version::LevelBytes(int level) const {
   return level_bytes_[level];
 }
 
+bool Version::ChargeSeek(std::string_view user_key) const {
+  if (seek_budget_ == 0 || overlapped_seeks_.load(std::memory_order_relaxed) >= seek_budget_) {
+    return false;
+  }
+  const Comparator* ucmp = icmp_->user_comparator();
+  const auto in_range = [&](const FileMetaData& first, const FileMetaData& last) {
+    return ucmp->Compare(user_key, ExtractUserKey(first.smallest)) >= 0 &&
+           ucmp->Compare(user_key, ExtractUserKey(last.largest)) <= 0;
+  };
+  int runs = 0;
+  for (const auto& file : files_[0]) {
+    if (in_range(*file, *file)) ++runs;
+  }
+  if (runs == 0) return false;
+  // A deeper level is one run; the key may fall in a gap between its tables, but a seek still
+  // positions in the table after the gap.
+  for (int level = 1; runs < 2 && level < kNumLevels; ++level) {
+    const FileList& list = files_[level];
+    if (!list.empty() && in_range(*list.front(), *list.back())) ++runs;
+  }
+  if (runs < 2) return false;
+  return overlapped_seeks_.fetch_add(1, std::memory_order_relaxed) + 1 == seek_budget_;
+}
+
 void Version::AddLiveFiles(std::set<FileNumber>* live) const {
   for (const auto& list : files_) {
     for (const auto& file : list)
@@ -112,6 +136,15 @@ Status VersionBuilder::Finish(std::shared_ptr<const Version>* version) const {
       bytes += file->file_bytes;
     result->level_bytes_[level] = bytes;
     result->files_[level] = std::move(list);
+  }
+  if (!result->files_[0].empty()) {
+    uint64_t rewrite = result->level_bytes_[0];
+    for (int level = 1; level < kNumLevels; ++level) {
+      if (result->level_bytes_[level] == 0) continue;
+      rewrite += result->level_bytes_[level];
+      break;
+    }
+    result->seek_budget_ = std::max(rewrite / Version::kSeekChargeBytes, Version::kMinSeekBudget);
   }
   *version = std::move(result);
   return Status::OK();

@@ -12,17 +12,19 @@
 //   2. For level >= 1, files(level) is ordered by smallest key and the key ranges are disjoint.
 //   3. A file number appears at most once across all levels.
 //
-// Thread safety: Version is immutable and may be shared. VersionSet is not internally
-// synchronised: every method requires the DB mutex, which the DB checks by keeping its VersionSet
-// GUARDED_BY that mutex. LogAndApply is handed the mutex (REQUIRES it) and releases it during
-// I/O; concurrent callers (the flush thread, the compaction threads) wait their turn inside it.
-// Its fields carry no GUARDED_BY: the mutex is the DB's, and the analysis cannot tell that a
-// pointer kept here names the same mutex as the DB's own member.
+// Thread safety: Version is immutable and may be shared, but for one statistic that readers
+// update with atomics (ChargeSeek: the seeks that read-triggered compaction counts). VersionSet is
+// not internally synchronised: every method requires the DB mutex, which the DB checks by keeping
+// its VersionSet GUARDED_BY that mutex. LogAndApply is handed the mutex (REQUIRES it) and releases
+// it during I/O; concurrent callers (the flush thread, the compaction threads) wait their turn
+// inside it. Its fields carry no GUARDED_BY: the mutex is the DB's, and the analysis cannot tell
+// that a pointer kept here names the same mutex as the DB's own member.
 #ifndef ZIGGYDB_DB_VERSION_SET_H_
 #define ZIGGYDB_DB_VERSION_SET_H_
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <set>
@@ -86,6 +88,22 @@ class Version {
     }
   }
 
+  // Read-triggered compaction (docs/design/compaction.md). A seek whose target lies in the range
+  // of an L0 table and of some other sorted run (another L0 table, or a deeper level) pays for
+  // every run it positions in; compacting L0 into the level below would leave one run fewer.
+  // Each such seek is charged as the rewrite of kSeekChargeBytes, against a budget of the bytes
+  // that compaction rewrites (L0's and the first non-empty level's below it), at least
+  // kMinSeekBudget seeks. ChargeSeek counts one seek of `user_key` and returns true for the one
+  // charge that exhausts the budget (its caller wakes the compaction threads); once it is
+  // exhausted a seek only reads the count. A new Version starts from zero.
+  static constexpr uint64_t kSeekChargeBytes = 512;
+  static constexpr uint64_t kMinSeekBudget = 100;
+  bool ChargeSeek(std::string_view user_key) const;
+  // True once the seeks charged exhausted the budget (never without an L0 table).
+  bool ReadCompactionDue() const {
+    return seek_budget_ != 0 && overlapped_seeks_.load(std::memory_order_relaxed) >= seek_budget_;
+  }
+
   void AddLiveFiles(std::set<FileNumber>* live) const;
   // One line per level with its file numbers and sizes.
   std::string DebugString() const;
@@ -98,6 +116,11 @@ class Version {
   // INVARIANT: level_bytes_[l] is the sum of files_[l]'s file_bytes (set with files_, by
   // VersionBuilder::Finish).
   std::array<uint64_t, kNumLevels> level_bytes_{};
+  // Set by VersionBuilder::Finish: 0 when L0 is empty (nothing to charge).
+  uint64_t seek_budget_ = 0;
+  // Relaxed: a count, read by the compaction picker under the DB mutex, which the charge that
+  // exhausts the budget takes before it wakes the picker.
+  mutable std::atomic<uint64_t> overlapped_seeks_{0};
 };
 
 // Applies edits to a base Version and produces the next one, checking that every edit makes sense
