@@ -21,7 +21,7 @@ Status FromLevel(const leveldb::Status& s) {
   return Status::IOError(s.ToString());
 }
 
-leveldb::Slice ToSlice(std::string_view s) {
+leveldb::Slice ToLevelSlice(std::string_view s) {
   return leveldb::Slice(s.data(), s.size());
 }
 
@@ -45,33 +45,33 @@ class LevelDbEngine final : public Engine {
     return FromLevel(s);
   }
   Status Put(std::string_view key, std::string_view value) override {
-    return FromLevel(db_->Put(write_options_, ToSlice(key), ToSlice(value)));
+    return FromLevel(db_->Put(write_options_, ToLevelSlice(key), ToLevelSlice(value)));
   }
   Status Get(std::string_view key, std::string* value) override {
-    return FromLevel(db_->Get(read_options_, ToSlice(key), value));
+    return FromLevel(db_->Get(read_options_, ToLevelSlice(key), value));
   }
   Status Delete(std::string_view key) override {
-    return FromLevel(db_->Delete(write_options_, ToSlice(key)));
+    return FromLevel(db_->Delete(write_options_, ToLevelSlice(key)));
   }
   Status WriteBatch(const std::vector<KeyValue>& updates) override {
     leveldb::WriteBatch batch;
     for (const KeyValue& kv : updates)
-      batch.Put(ToSlice(kv.key), ToSlice(kv.value));
+      batch.Put(ToLevelSlice(kv.key), ToLevelSlice(kv.value));
     return FromLevel(db_->Write(write_options_, &batch));
   }
   Status Scan(std::string_view start, size_t count, bool reverse, size_t* read) override {
     std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(read_options_));
     *read = 0;
     if (!reverse) {
-      it->Seek(ToSlice(start));
+      it->Seek(ToLevelSlice(start));
     } else if (start.empty()) {
       it->SeekToLast();
     } else {
       // LevelDB has no SeekForPrev: seek, then step back unless the key is exactly `start`.
-      it->Seek(ToSlice(start));
+      it->Seek(ToLevelSlice(start));
       if (!it->Valid()) {
         it->SeekToLast();
-      } else if (it->key().compare(ToSlice(start)) != 0) {
+      } else if (it->key().compare(ToLevelSlice(start)) != 0) {
         it->Prev();
       }
     }

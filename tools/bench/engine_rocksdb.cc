@@ -31,7 +31,7 @@ Status FromRocks(const rocksdb::Status& s) {
   return Status::IOError(s.ToString());
 }
 
-rocksdb::Slice ToSlice(std::string_view s) {
+rocksdb::Slice ToRocksSlice(std::string_view s) {
   return rocksdb::Slice(s.data(), s.size());
 }
 
@@ -41,10 +41,10 @@ class RocksDbTxn final : public EngineTxn {
     read_options_.snapshot = txn_->GetSnapshot();
   }
   Status Get(std::string_view key, std::string* value) override {
-    return FromRocks(txn_->Get(read_options_, ToSlice(key), value));
+    return FromRocks(txn_->Get(read_options_, ToRocksSlice(key), value));
   }
   Status Put(std::string_view key, std::string_view value) override {
-    return FromRocks(txn_->Put(ToSlice(key), ToSlice(value)));
+    return FromRocks(txn_->Put(ToRocksSlice(key), ToRocksSlice(value)));
   }
   Status Commit() override {
     const rocksdb::Status s = txn_->Commit();
@@ -94,18 +94,18 @@ class RocksDbEngine final : public Engine {
     return FromRocks(s);
   }
   Status Put(std::string_view key, std::string_view value) override {
-    return FromRocks(db_->Put(write_options_, ToSlice(key), ToSlice(value)));
+    return FromRocks(db_->Put(write_options_, ToRocksSlice(key), ToRocksSlice(value)));
   }
   Status Get(std::string_view key, std::string* value) override {
-    return FromRocks(db_->Get(read_options_, ToSlice(key), value));
+    return FromRocks(db_->Get(read_options_, ToRocksSlice(key), value));
   }
   Status Delete(std::string_view key) override {
-    return FromRocks(db_->Delete(write_options_, ToSlice(key)));
+    return FromRocks(db_->Delete(write_options_, ToRocksSlice(key)));
   }
   Status WriteBatch(const std::vector<KeyValue>& updates) override {
     rocksdb::WriteBatch batch;
     for (const KeyValue& kv : updates) {
-      rocksdb::Status s = batch.Put(ToSlice(kv.key), ToSlice(kv.value));
+      rocksdb::Status s = batch.Put(ToRocksSlice(kv.key), ToRocksSlice(kv.value));
       if (!s.ok()) return FromRocks(s);
     }
     return FromRocks(db_->Write(write_options_, &batch));
@@ -114,11 +114,11 @@ class RocksDbEngine final : public Engine {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options_));
     *read = 0;
     if (!reverse) {
-      it->Seek(ToSlice(start));
+      it->Seek(ToRocksSlice(start));
     } else if (start.empty()) {
       it->SeekToLast();
     } else {
-      it->SeekForPrev(ToSlice(start));
+      it->SeekForPrev(ToRocksSlice(start));
     }
     for (; it->Valid() && *read < count; ++*read) {
       if (reverse) {

@@ -75,9 +75,12 @@ TEST(YcsbSpec, BadValuesAreErrors) {
 TEST(YcsbSpec, ShippedFilesEqualTheBuiltins) {
   for (const YcsbSpec& builtin : BuiltinYcsbSpecs()) {
     const std::string letter = builtin.name.substr(4);
+    // Appended piece by piece: GCC 12 under -fsanitize=thread reports a false -Warray-bounds on
+    // the same path built with operator+.
+    std::string path = ZIGGY_BENCH_WORKLOADS_DIR;
+    path.append("/workload").append(letter);
     YcsbSpec spec;
-    const Status s = LoadYcsbPropertiesFile(
-        std::string(ZIGGY_BENCH_WORKLOADS_DIR) + "/workload" + letter, &spec);
+    const Status s = LoadYcsbPropertiesFile(path, &spec);
     ASSERT_TRUE(s.ok()) << s.ToString();
     EXPECT_EQ(spec.name, "workload" + letter);
     EXPECT_EQ(spec.proportions, builtin.proportions) << letter;
