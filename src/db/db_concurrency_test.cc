@@ -17,9 +17,11 @@
 #include <vector>
 
 #include "db/db_test_util.h"
+#include "db/version_set.h"
 #include "testutil/testutil.h"
 #include "util/mutex.h"
 #include "util/random.h"
+#include "ziggydb/listener.h"
 
 namespace ziggydb::test {
 namespace {
@@ -512,6 +514,70 @@ TEST_F(DBConcurrencyTest, SlowdownDelaysWritesButLosesNoneAndL0StaysUnderTheStop
     }
     Reopen();
   }
+}
+
+// Readers seeking from several threads share one Version's seek count: exactly one of them makes
+// the read compaction due and wakes the compaction threads, which merge L0 while the readers and
+// a writer go on.
+TEST_F(DBConcurrencyTest, SeeksFromSeveralThreadsMakeOneReadCompaction) {
+  struct Reasons final : EventListener {
+    void OnCompactionCompleted(DB* /*db*/, const CompactionJobInfo& info) override {
+      MutexLock lock(&mu);
+      seen.emplace_back(CompactionReasonName(info.reason));
+    }
+    Mutex mu;
+    std::vector<std::string> seen GUARDED_BY(mu);
+  };
+  auto reasons = std::make_shared<Reasons>();
+  options_.listeners.push_back(reasons);
+  options_.l0_compaction_trigger = 4;
+  options_.memtable_bytes = size_t{1} << 20;  // nothing flushes but the explicit flushes
+  Open();
+  constexpr int kKeys = 300;  // two tables well under Version::kMinSeekBudget * 512 B
+  for (int parity = 0; parity < 2; ++parity) {
+    for (int i = parity; i < kKeys; i += 2)
+      ASSERT_TRUE(Put(Key(i), "v" + std::to_string(i)).ok());
+    ASSERT_TRUE(db_->Flush().ok());
+  }
+  ASSERT_TRUE(db_->WaitForBackgroundWork().ok());
+  ASSERT_EQ(FilesAtLevel(0), 2);
+
+  Failures failures;
+  std::vector<std::thread> threads;
+  constexpr int kReaders = 3;
+  for (int r = 0; r < kReaders; ++r) {
+    threads.emplace_back([&, r] {
+      Random rnd(TestSeed() + static_cast<uint64_t>(r));
+      for (uint64_t i = 0; i < Version::kMinSeekBudget; ++i) {
+        const int k = static_cast<int>(rnd.Uniform(kKeys));
+        auto it = db_->NewIterator(ReadOptions());
+        it->Seek(Key(k));
+        if (!it->Valid() || it->key() != Key(k) || it->value() != "v" + std::to_string(k)) {
+          failures.Add("seek to " + Key(k) + ": " + it->status().ToString());
+          return;
+        }
+      }
+    });
+  }
+  // A writer beside them; nothing flushes, so the seeks charge the one Version until the read
+  // compaction installs the next.
+  threads.emplace_back([&] {
+    for (int i = 0; i < 200; ++i) {
+      Status s = db_->Put(WriteOptions(), "w" + std::to_string(i), "x");
+      if (!s.ok()) failures.Add("write: " + s.ToString());
+    }
+  });
+  for (auto& thread : threads)
+    thread.join();
+  ASSERT_EQ(failures.count(), 0) << failures.first();
+  ASSERT_TRUE(db_->WaitForBackgroundWork().ok());
+  EXPECT_EQ(FilesAtLevel(0), 0);
+  {
+    MutexLock lock(&reasons->mu);
+    EXPECT_EQ(reasons->seen, std::vector<std::string>{"reads"});
+  }
+  for (int i = 0; i < kKeys; ++i)
+    ASSERT_EQ(Get(Key(i)), "v" + std::to_string(i));
 }
 
 }  // namespace
