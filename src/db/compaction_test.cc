@@ -693,16 +693,7 @@ TEST_F(CompactionDBTest, AFlushLeavesOutWhatNoReaderSees) {
 // the last level was compacted only by hand: a delete wave under a snapshot left every tombstone
 // and every deleted value in place for good.
 TEST_F(CompactionDBTest, WhatASnapshotKeptAtTheBottomIsReclaimedWhenItGoes) {
-  struct Reasons final : EventListener {
-    void OnCompactionCompleted(DB* /*db*/, const CompactionJobInfo& info) override {
-      MutexLock lock(&mu);
-      seen.push_back(std::string(CompactionReasonName(info.reason)) + " L" +
-                     std::to_string(info.input_level) + "->L" + std::to_string(info.output_level));
-    }
-    Mutex mu;
-    std::vector<std::string> seen GUARDED_BY(mu);
-  };
-  auto reasons = std::make_shared<Reasons>();
+  auto reasons = std::make_shared<CompactionReasons>();
   options_.listeners.push_back(reasons);
   Open();
   for (int i = 0; i < 300; ++i)
@@ -721,34 +712,19 @@ TEST_F(CompactionDBTest, WhatASnapshotKeptAtTheBottomIsReclaimedWhenItGoes) {
   EXPECT_NE(sstables.find(", 600 entries (600 reclaimable)"), std::string::npos) << sstables;
   EXPECT_EQ(Get(Key(7)), "NOT_FOUND");
   EXPECT_EQ(Get(Key(7), snapshot), Value(7, 0));
-  {
-    MutexLock lock(&reasons->mu);
-    reasons->seen.clear();
-  }
+  reasons->Take();
   db_->ReleaseSnapshot(snapshot);
   ASSERT_TRUE(db_->WaitForBackgroundWork().ok());
   EXPECT_EQ(TotalFiles(), 0);
   EXPECT_EQ(TableBytes(), 0u);
-  {
-    MutexLock lock(&reasons->mu);
-    EXPECT_EQ(reasons->seen, std::vector<std::string>{"reclaim L6->L6"});
-  }
+  EXPECT_EQ(reasons->Take(), std::vector<std::string>{"reclaim L6->L6"});
   Reopen();
   EXPECT_EQ(TotalFiles(), 0);
   EXPECT_EQ(Get(Key(7)), "NOT_FOUND");
 }
 
 TEST_F(CompactionDBTest, SeeksOverOverlappingL0TablesMergeThemBelowTheTrigger) {
-  struct Reasons final : EventListener {
-    void OnCompactionCompleted(DB* /*db*/, const CompactionJobInfo& info) override {
-      MutexLock lock(&mu);
-      seen.push_back(std::string(CompactionReasonName(info.reason)) + " L" +
-                     std::to_string(info.input_level));
-    }
-    Mutex mu;
-    std::vector<std::string> seen GUARDED_BY(mu);
-  };
-  auto reasons = std::make_shared<Reasons>();
+  auto reasons = std::make_shared<CompactionReasons>();
   options_.listeners.push_back(reasons);
   options_.l0_compaction_trigger = 4;
   options_.memtable_bytes = size_t{1} << 20;  // each flush below is one table
@@ -775,20 +751,14 @@ TEST_F(CompactionDBTest, SeeksOverOverlappingL0TablesMergeThemBelowTheTrigger) {
   }
   ASSERT_TRUE(db_->WaitForBackgroundWork().ok());
   EXPECT_EQ(FilesAtLevel(0), 2);
-  {
-    MutexLock lock(&reasons->mu);
-    EXPECT_TRUE(reasons->seen.empty());
-  }
+  EXPECT_TRUE(reasons->Take().empty());
   // The budget's last seek wakes the compaction threads.
   it->SeekForPrev(Key(150));
   ASSERT_TRUE(it->Valid());
   EXPECT_EQ(it->key(), Key(150));
   ASSERT_TRUE(db_->WaitForBackgroundWork().ok());
   EXPECT_EQ(FilesAtLevel(0), 0);
-  {
-    MutexLock lock(&reasons->mu);
-    EXPECT_EQ(reasons->seen, std::vector<std::string>{"reads L0"});
-  }
+  EXPECT_EQ(reasons->Take(), std::vector<std::string>{"reads L0->L6"});
   // The iterator still reads the tables it started with; a new one reads the merged run.
   int count = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next())

@@ -21,7 +21,6 @@
 #include "testutil/testutil.h"
 #include "util/mutex.h"
 #include "util/random.h"
-#include "ziggydb/listener.h"
 
 namespace ziggydb::test {
 namespace {
@@ -520,15 +519,7 @@ TEST_F(DBConcurrencyTest, SlowdownDelaysWritesButLosesNoneAndL0StaysUnderTheStop
 // the read compaction due and wakes the compaction threads, which merge L0 while the readers and
 // a writer go on.
 TEST_F(DBConcurrencyTest, SeeksFromSeveralThreadsMakeOneReadCompaction) {
-  struct Reasons final : EventListener {
-    void OnCompactionCompleted(DB* /*db*/, const CompactionJobInfo& info) override {
-      MutexLock lock(&mu);
-      seen.emplace_back(CompactionReasonName(info.reason));
-    }
-    Mutex mu;
-    std::vector<std::string> seen GUARDED_BY(mu);
-  };
-  auto reasons = std::make_shared<Reasons>();
+  auto reasons = std::make_shared<CompactionReasons>();
   options_.listeners.push_back(reasons);
   options_.l0_compaction_trigger = 4;
   options_.memtable_bytes = size_t{1} << 20;  // nothing flushes but the explicit flushes
@@ -572,10 +563,7 @@ TEST_F(DBConcurrencyTest, SeeksFromSeveralThreadsMakeOneReadCompaction) {
   ASSERT_EQ(failures.count(), 0) << failures.first();
   ASSERT_TRUE(db_->WaitForBackgroundWork().ok());
   EXPECT_EQ(FilesAtLevel(0), 0);
-  {
-    MutexLock lock(&reasons->mu);
-    EXPECT_EQ(reasons->seen, std::vector<std::string>{"reads"});
-  }
+  EXPECT_EQ(reasons->Take(), std::vector<std::string>{"reads L0->L6"});
   for (int i = 0; i < kKeys; ++i)
     ASSERT_EQ(Get(Key(i)), "v" + std::to_string(i));
 }

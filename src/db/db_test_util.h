@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "db/db_impl.h"
@@ -18,6 +19,7 @@
 #include "util/mutex.h"
 #include "ziggydb/db.h"
 #include "ziggydb/env.h"
+#include "ziggydb/listener.h"
 
 namespace ziggydb::test {
 
@@ -27,6 +29,26 @@ inline std::string Key(int i) {
   std::snprintf(buf, sizeof(buf), "key%08d", i);
   return buf;
 }
+
+// Records each completed compaction as "<reason> L<input level>-><output level>", e.g.
+// "reads L0->L6" (CompactionReasonName).
+class CompactionReasons final : public EventListener {
+ public:
+  void OnCompactionCompleted(DB* /*db*/, const CompactionJobInfo& info) override {
+    MutexLock lock(&mu_);
+    seen_.push_back(std::string(CompactionReasonName(info.reason)) + " L" +
+                    std::to_string(info.input_level) + "->L" + std::to_string(info.output_level));
+  }
+  // The compactions recorded since the last call.
+  std::vector<std::string> Take() {
+    MutexLock lock(&mu_);
+    return std::exchange(seen_, {});
+  }
+
+ private:
+  Mutex mu_;
+  std::vector<std::string> seen_ GUARDED_BY(mu_);
+};
 
 // Options over `env` that create the DB when missing: the usual start of a test with its own
 // Env.
