@@ -11,10 +11,12 @@ all: build
 deps:
 	@scripts/install-deps.sh
 
-# Everything: the library, the CLI, every test, fuzz replay driver and benchmark.
+# Everything: the library, the CLI, every test, fuzz replay driver and benchmark (the benchmark
+# binaries are outside the default target, so that `make test` does not compile them).
+BENCH_TARGETS = ziggy_micro_bench ziggy_capi_bench backup_bench
 build: deps
 	cmake --preset release >/dev/null
-	cmake --build --preset release -j $(JOBS)
+	cmake --build --preset release -j $(JOBS) --target all $(BENCH_TARGETS)
 
 # Only what `run` and `install` need: the CLI and the two libraries.
 build-ziggy: deps
