@@ -211,6 +211,12 @@ struct Options {
   // L0 files that trigger an L0 compaction (L0 score = files / trigger). Default: 4.
   // Range: kL0TriggerRange (1 to 1000), and at most l0_slowdown_trigger.
   int l0_compaction_trigger = 4;
+  // Read compactions (docs/design/compaction.md): once iterator seeks have paid for L0 tables
+  // overlapping other runs about what merging L0 below costs, L0 is merged below before it
+  // reaches l0_compaction_trigger. Faster seeks and scans for more compaction writes: measured,
+  // a read-mostly scan workload +14-16% ops/s, a 50/50 update and short-scan mix +8-14% ops/s
+  // for 1.6x the bytes written. Default: true.
+  bool read_compactions = true;
   // L0 files at which writes are delayed (a write rate, see delayed_write_bytes_per_sec).
   // Default: 20. Range: kL0TriggerRange, and from l0_compaction_trigger to l0_stop_trigger.
   int l0_slowdown_trigger = 20;

@@ -77,6 +77,7 @@ const std::unordered_map<std::string, Setter>& Setters() {
       BoolField("error_if_exists", &Options::error_if_exists),
       BoolField("paranoid_checks", &Options::paranoid_checks),
       BoolField("use_mmap_reads", &Options::use_mmap_reads),
+      BoolField("read_compactions", &Options::read_compactions),
       IntField<size_t>("memtable_bytes", &Options::memtable_bytes),
       IntField<int>("max_immutable_memtables", &Options::max_immutable_memtables),
       IntField<size_t>("max_write_group_bytes", &Options::max_write_group_bytes),

@@ -497,6 +497,18 @@ class CompactionDBTest : public DBTest {
     return total;
   }
   std::string Value(int i, int round) { return std::string(90, 'a' + round % 26) + Key(i); }
+  // Two L0 tables over keys 0..keys-1 (the even keys, then the odd ones), and no other table.
+  // Needs a memtable that holds either half.
+  void WriteTwoOverlappingL0Tables(int keys) {
+    for (int parity = 0; parity < 2; ++parity) {
+      for (int i = parity; i < keys; i += 2)
+        ASSERT_TRUE(Put(Key(i), Value(i, 0)).ok());
+      ASSERT_TRUE(db_->Flush().ok());
+    }
+    ASSERT_TRUE(db_->WaitForBackgroundWork().ok());
+    ASSERT_EQ(FilesAtLevel(0), 2);
+    ASSERT_EQ(TotalFiles(), 2);
+  }
 };
 
 TEST_F(CompactionDBTest, AutomaticCompactionsMoveDataOutOfL0) {
@@ -729,16 +741,8 @@ TEST_F(CompactionDBTest, SeeksOverOverlappingL0TablesMergeThemBelowTheTrigger) {
   options_.l0_compaction_trigger = 4;
   options_.memtable_bytes = size_t{1} << 20;  // each flush below is one table
   Open();
-  // Two L0 tables over the same key range: the even keys, then the odd ones.
   constexpr int kKeys = 300;
-  for (int parity = 0; parity < 2; ++parity) {
-    for (int i = parity; i < kKeys; i += 2)
-      ASSERT_TRUE(Put(Key(i), Value(i, 0)).ok());
-    ASSERT_TRUE(db_->Flush().ok());
-  }
-  ASSERT_TRUE(db_->WaitForBackgroundWork().ok());
-  ASSERT_EQ(FilesAtLevel(0), 2);
-  ASSERT_EQ(TotalFiles(), 2);
+  ASSERT_NO_FATAL_FAILURE(WriteTwoOverlappingL0Tables(kKeys));
   // Small enough for the smallest budget.
   ASSERT_LT(TableBytes(), Version::kMinSeekBudget * Version::kSeekChargeBytes);
   // Point reads are not charged: the key filters spare them the other table.
@@ -771,6 +775,23 @@ TEST_F(CompactionDBTest, SeeksOverOverlappingL0TablesMergeThemBelowTheTrigger) {
     ASSERT_EQ(it->value(), Value(count, 0));
   EXPECT_EQ(count, kKeys);
   ASSERT_TRUE(it->status().ok());
+}
+
+TEST_F(CompactionDBTest, WithReadCompactionsOffSeeksLeaveL0AsItIs) {
+  options_.read_compactions = false;
+  options_.l0_compaction_trigger = 4;
+  options_.memtable_bytes = size_t{1} << 20;
+  Open();
+  constexpr int kKeys = 300;
+  ASSERT_NO_FATAL_FAILURE(WriteTwoOverlappingL0Tables(kKeys));
+  std::unique_ptr<Iterator> it = db_->NewIterator(ReadOptions());
+  for (uint64_t i = 0; i < 10 * Version::kMinSeekBudget; ++i) {
+    it->Seek(Key(static_cast<int>(i * 7 % kKeys)));
+    ASSERT_TRUE(it->Valid());
+  }
+  it.reset();
+  ASSERT_TRUE(db_->WaitForBackgroundWork().ok());
+  EXPECT_EQ(FilesAtLevel(0), 2);
 }
 
 TEST_F(CompactionDBTest, CompactRangeMovesEverythingToTheLastLevel) {

@@ -46,30 +46,30 @@ std::string NumberList(const std::vector<uint64_t>& numbers) {
 void DBImpl::LogOptions() const {
   const Options& o = options_;
   char line[1024];
-  std::snprintf(line, sizeof(line),
-                "event=options create_if_missing=%d error_if_exists=%d paranoid_checks=%d "
-                "memtable_bytes=%zu max_immutable_memtables=%d max_write_group_bytes=%zu "
-                "wal_recovery_mode=%d block_size=%zu block_restart_interval=%d "
-                "bloom_bits_per_key=%d compression=%d block_cache_bytes=%zu row_cache_bytes=%zu "
-                "max_open_files=%d "
-                "use_mmap_reads=%d "
-                "max_background_jobs=%d l0_compaction_trigger=%d l0_slowdown_trigger=%d "
-                "l0_stop_trigger=%d target_file_size=%" PRIu64
-                " level_size_multiplier=%d "
-                "max_bytes_for_level_base=%" PRIu64
-                " compaction_priority=%d soft_pending_compaction_bytes=%" PRIu64
-                " hard_pending_compaction_bytes=%" PRIu64 " delayed_write_bytes_per_sec=%" PRIu64
-                " statistics=%d listeners=%zu",
-                o.create_if_missing, o.error_if_exists, o.paranoid_checks, o.memtable_bytes,
-                o.max_immutable_memtables, o.max_write_group_bytes,
-                static_cast<int>(o.wal_recovery_mode), o.block_size, o.block_restart_interval,
-                o.bloom_bits_per_key, static_cast<int>(o.compression), o.block_cache_bytes,
-                o.row_cache_bytes, o.max_open_files, o.use_mmap_reads, o.max_background_jobs,
-                o.l0_compaction_trigger, o.l0_slowdown_trigger, o.l0_stop_trigger,
-                o.target_file_size, o.level_size_multiplier, o.max_bytes_for_level_base,
-                static_cast<int>(o.compaction_priority), o.soft_pending_compaction_bytes,
-                o.hard_pending_compaction_bytes, o.delayed_write_bytes_per_sec,
-                o.statistics != nullptr, o.listeners.size());
+  std::snprintf(
+      line, sizeof(line),
+      "event=options create_if_missing=%d error_if_exists=%d paranoid_checks=%d "
+      "memtable_bytes=%zu max_immutable_memtables=%d max_write_group_bytes=%zu "
+      "wal_recovery_mode=%d block_size=%zu block_restart_interval=%d "
+      "bloom_bits_per_key=%d compression=%d block_cache_bytes=%zu row_cache_bytes=%zu "
+      "max_open_files=%d "
+      "use_mmap_reads=%d "
+      "max_background_jobs=%d l0_compaction_trigger=%d read_compactions=%d l0_slowdown_trigger=%d "
+      "l0_stop_trigger=%d target_file_size=%" PRIu64
+      " level_size_multiplier=%d "
+      "max_bytes_for_level_base=%" PRIu64
+      " compaction_priority=%d soft_pending_compaction_bytes=%" PRIu64
+      " hard_pending_compaction_bytes=%" PRIu64 " delayed_write_bytes_per_sec=%" PRIu64
+      " statistics=%d listeners=%zu",
+      o.create_if_missing, o.error_if_exists, o.paranoid_checks, o.memtable_bytes,
+      o.max_immutable_memtables, o.max_write_group_bytes, static_cast<int>(o.wal_recovery_mode),
+      o.block_size, o.block_restart_interval, o.bloom_bits_per_key, static_cast<int>(o.compression),
+      o.block_cache_bytes, o.row_cache_bytes, o.max_open_files, o.use_mmap_reads,
+      o.max_background_jobs, o.l0_compaction_trigger, o.read_compactions, o.l0_slowdown_trigger,
+      o.l0_stop_trigger, o.target_file_size, o.level_size_multiplier, o.max_bytes_for_level_base,
+      static_cast<int>(o.compaction_priority), o.soft_pending_compaction_bytes,
+      o.hard_pending_compaction_bytes, o.delayed_write_bytes_per_sec, o.statistics != nullptr,
+      o.listeners.size());
   Log(line);
 }
 

@@ -52,7 +52,8 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   const SuperVersionPin state = super_versions_.Pin();
   SequenceNumber sequence{};
   if (Status s = ReadSequence(options, &sequence); !s.ok()) return NewErrorIterator(std::move(s));
-  return reads_.NewIterator(options, state.shared(), sequence, &read_compaction_due_);
+  return reads_.NewIterator(options, state.shared(), sequence,
+                            options_.read_compactions ? &read_compaction_due_ : nullptr);
 }
 
 }  // namespace ziggydb

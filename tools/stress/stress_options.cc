@@ -77,6 +77,7 @@ RunConfig RandomConfig(uint64_t seed) {
                                                WalRecoveryMode::kPointInTimeRecovery,
                                                WalRecoveryMode::kSkipAnyCorruptedRecords};
   o.wal_recovery_mode = kModes[rng.Uniform(3)];
+  o.read_compactions = !rng.OneIn(4);
   return config;
 }
 
@@ -85,12 +86,13 @@ std::string DescribeConfig(const RunConfig& config) {
   return fmt::format(
       "memtable_bytes={} target_file_size={} max_bytes_for_level_base={} block_size={} "
       "restart_interval={} compression={} bloom_bits={} mmap_reads={} background_jobs={} "
-      "l0_trigger={} block_cache_bytes={} row_cache_bytes={} sync={} recovery={}",
+      "l0_trigger={} read_compactions={} block_cache_bytes={} row_cache_bytes={} sync={} "
+      "recovery={}",
       o.memtable_bytes, o.target_file_size, o.max_bytes_for_level_base, o.block_size,
       o.block_restart_interval, CompressionName(o.compression), o.bloom_bits_per_key,
       o.use_mmap_reads ? "on" : "off", o.max_background_jobs, o.l0_compaction_trigger,
-      o.block_cache_bytes, o.row_cache_bytes, SyncName(config.sync_mode),
-      RecoveryName(o.wal_recovery_mode));
+      o.read_compactions ? "on" : "off", o.block_cache_bytes, o.row_cache_bytes,
+      SyncName(config.sync_mode), RecoveryName(o.wal_recovery_mode));
 }
 
 }  // namespace ziggydb::tools::stress
