@@ -497,18 +497,6 @@ class CompactionDBTest : public DBTest {
     return total;
   }
   std::string Value(int i, int round) { return std::string(90, 'a' + round % 26) + Key(i); }
-  // Two L0 tables over keys 0..keys-1 (the even keys, then the odd ones), and no other table.
-  // Needs a memtable that holds either half.
-  void WriteTwoOverlappingL0Tables(int keys) {
-    for (int parity = 0; parity < 2; ++parity) {
-      for (int i = parity; i < keys; i += 2)
-        ASSERT_TRUE(Put(Key(i), Value(i, 0)).ok());
-      ASSERT_TRUE(db_->Flush().ok());
-    }
-    ASSERT_TRUE(db_->WaitForBackgroundWork().ok());
-    ASSERT_EQ(FilesAtLevel(0), 2);
-    ASSERT_EQ(TotalFiles(), 2);
-  }
 };
 
 TEST_F(CompactionDBTest, AutomaticCompactionsMoveDataOutOfL0) {
@@ -747,7 +735,7 @@ TEST_F(CompactionDBTest, SeeksOverOverlappingL0TablesMergeThemBelowTheTrigger) {
   ASSERT_LT(TableBytes(), Version::kMinSeekBudget * Version::kSeekChargeBytes);
   // Point reads are not charged: the key filters spare them the other table.
   for (int i = 0; i < 10 * kKeys; ++i)
-    ASSERT_EQ(Get(Key(i % kKeys)), Value(i % kKeys, 0));
+    ASSERT_EQ(Get(Key(i % kKeys)), OverlapValue(i % kKeys));
   std::unique_ptr<Iterator> it = db_->NewIterator(ReadOptions());
   for (uint64_t i = 1; i < Version::kMinSeekBudget; ++i) {
     it->Seek(Key(static_cast<int>(i * 7 % kKeys)));
@@ -772,7 +760,7 @@ TEST_F(CompactionDBTest, SeeksOverOverlappingL0TablesMergeThemBelowTheTrigger) {
   it = db_->NewIterator(ReadOptions());
   count = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next(), ++count)
-    ASSERT_EQ(it->value(), Value(count, 0));
+    ASSERT_EQ(it->value(), OverlapValue(count));
   EXPECT_EQ(count, kKeys);
   ASSERT_TRUE(it->status().ok());
 }

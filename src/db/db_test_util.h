@@ -135,6 +135,21 @@ class DBTest : public ::testing::Test {
   int FilesAtLevel(int level) {
     return static_cast<int>(NumericProperty("ziggydb.num-files-at-level" + std::to_string(level)));
   }
+  // Two L0 tables over keys 0..keys-1 (the even keys, then the odd ones; Key(i) ->
+  // OverlapValue(i)) and no other table. Needs a memtable that holds either half and an L0
+  // trigger above 2.
+  static std::string OverlapValue(int i) { return "v" + std::to_string(i); }
+  void WriteTwoOverlappingL0Tables(int keys) {
+    for (int parity = 0; parity < 2; ++parity) {
+      for (int i = parity; i < keys; i += 2)
+        ASSERT_TRUE(Put(Key(i), OverlapValue(i)).ok());
+      ASSERT_TRUE(db_->Flush().ok());
+    }
+    ASSERT_TRUE(db_->WaitForBackgroundWork().ok());
+    ASSERT_EQ(FilesAtLevel(0), 2);
+    for (int level = 1; level < kNumLevels; ++level)
+      ASSERT_EQ(FilesAtLevel(level), 0) << level;
+  }
 
   // Names in the DB directory of the given type, ascending by number.
   std::vector<std::string> FilesOfType(FileType wanted) {
