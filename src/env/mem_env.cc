@@ -68,7 +68,9 @@ struct MemEnv::Inode {
       synced.replace(dirty_begin, dirty_end - dirty_begin, data, dirty_begin,
                      dirty_end - dirty_begin);
     }
-    ZIGGY_DASSERT(synced == data);
+    // Comparing the contents would make every Sync O(file size); the invariant above makes them
+    // equal once the sizes are.
+    ZIGGY_DASSERT(synced.size() == data.size());
     dirty_begin = std::numeric_limits<uint64_t>::max();
     dirty_end = 0;
   }
