@@ -97,7 +97,7 @@ LookupKey::LookupKey(std::string_view user_key, SequenceNumber sequence) {
   const size_t needed_bytes = static_cast<size_t>(VarintLength(ikey_bytes)) + ikey_bytes;
   char* dst = inline_;
   if (needed_bytes > kInlineBytes) {
-    heap_ = std::make_unique<char[]>(needed_bytes);
+    heap_ = std::make_unique_for_overwrite<char[]>(needed_bytes);
     dst = heap_.get();
   }
   start_ = dst;

@@ -37,7 +37,7 @@ inline const char* DecodeEntryHeader(const char* p, const char* limit, uint32_t*
 
 void KeyBuffer::Grow(size_t size) {
   const size_t capacity = std::max(size, 2 * capacity_);
-  auto grown = std::make_unique<char[]>(capacity);
+  auto grown = std::make_unique_for_overwrite<char[]>(capacity);
   std::memcpy(grown.get(), data_, capacity_);
   heap_ = std::move(grown);
   data_ = heap_.get();

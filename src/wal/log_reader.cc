@@ -27,7 +27,7 @@ Reader::Reader(std::unique_ptr<SequentialFile> file, uint64_t log_number, Report
     : file_(std::move(file)),
       stored_log_number_(StoredLogNumber(log_number)),
       reporter_(reporter),
-      block_(std::make_unique<char[]>(kBlockBytes)) {
+      block_(std::make_unique_for_overwrite<char[]>(kBlockBytes)) {
   ZIGGY_ASSERT(file_ != nullptr);
 }
 
