@@ -78,6 +78,23 @@ static void CheckGet(ziggydb_t* db, const ziggydb_readoptions_t* options, const 
 }
 #define CHECK_GET(db, options, key, expected) CheckGet((db), (options), (key), (expected), __LINE__)
 
+/* Fails unless the LOG file in the DB directory `path` contains `text`. */
+static void CheckLogHas(const char* path, const char* text) {
+  char name[4096];
+  snprintf(name, sizeof name, "%s/LOG", path);
+  FILE* f = fopen(name, "rb");
+  CHECK(f != NULL);
+  static char log[1 << 16];
+  const size_t n = fread(log, 1, sizeof log - 1, f);
+  fclose(f);
+  log[n] = '\0';
+  if (strstr(log, text) == NULL) {
+    fprintf(stderr, "c_api_test: %s does not contain \"%s\"\n", name, text);
+    exit(1);
+  }
+  checks_run++;
+}
+
 /* The updates of a batch as text, built by the iterate callbacks. */
 struct Trace {
   char text[256];
@@ -526,6 +543,15 @@ int main(int argc, char** argv) {
   EXPECT_ERROR(err, ZIGGYDB_INVALID_ARGUMENT);
 
   ziggydb_options_set_row_cache_bytes(options, (size_t)1 << 20);
+  ziggydb_options_set_l0_compaction_trigger(options, 30); /* above the slowdown trigger (20) */
+  db = ziggydb_open(options, path, &err);
+  CHECK(db == NULL);
+  EXPECT_ERROR(err, ZIGGYDB_INVALID_ARGUMENT);
+
+  ziggydb_options_set_l0_compaction_trigger(options, 2);
+  ziggydb_options_set_l0_slowdown_trigger(options, 8);
+  ziggydb_options_set_l0_stop_trigger(options, 12);
+  ziggydb_options_set_read_compactions(options, 0);
   ziggydb_options_set_max_file_size(options, (size_t)1 << 20);
   ziggydb_options_set_compression(options, ziggydb_no_compression);
   ziggydb_options_set_bloom_bits_per_key(options, 10);
@@ -537,6 +563,10 @@ int main(int argc, char** argv) {
   db = ziggydb_open(options, path, &err);
   CHECK_NO_ERROR(err);
   CHECK(db != NULL);
+
+  /* The options reached the DB: its LOG's options line shows them. */
+  CheckLogHas(path, "l0_compaction_trigger=2 read_compactions=0 l0_slowdown_trigger=8 ");
+  CheckLogHas(path, "l0_stop_trigger=12 ");
 
   /* A second opener of the same directory is told to retry later. */
   ziggydb_t* second = ziggydb_open(options, path, &err);

@@ -266,6 +266,15 @@ void ziggydb_options_set_use_mmap_reads(ziggydb_options_t* options, uint8_t v);
 void ziggydb_options_set_statistics(ziggydb_options_t* options, uint8_t v);
 /* One cap on memtables, block cache and pins (Options::memory_budget_bytes); 0: none. */
 void ziggydb_options_set_memory_budget_bytes(ziggydb_options_t* options, size_t bytes);
+/* Level-0 table counts that start a compaction, slow writes down and stop them
+ * (Options::l0_compaction_trigger, l0_slowdown_trigger, l0_stop_trigger: defaults 4, 20, 36;
+ * ziggydb_open checks 1 <= compaction <= slowdown <= stop <= 1000). */
+void ziggydb_options_set_l0_compaction_trigger(ziggydb_options_t* options, int n);
+void ziggydb_options_set_l0_slowdown_trigger(ziggydb_options_t* options, int n);
+void ziggydb_options_set_l0_stop_trigger(ziggydb_options_t* options, int n);
+/* Merge level-0 tables below their trigger once seeks over them have paid for the rewrite
+ * (Options::read_compactions; default on). */
+void ziggydb_options_set_read_compactions(ziggydb_options_t* options, uint8_t v);
 
 /* ---- Read options ---- */
 

@@ -99,6 +99,18 @@ void ziggydb_options_set_statistics(ziggydb_options_t* options, uint8_t v) {
 void ziggydb_options_set_memory_budget_bytes(ziggydb_options_t* options, size_t bytes) {
   options->options.memory_budget_bytes = bytes;
 }
+void ziggydb_options_set_l0_compaction_trigger(ziggydb_options_t* options, int n) {
+  options->options.l0_compaction_trigger = n;
+}
+void ziggydb_options_set_l0_slowdown_trigger(ziggydb_options_t* options, int n) {
+  options->options.l0_slowdown_trigger = n;
+}
+void ziggydb_options_set_l0_stop_trigger(ziggydb_options_t* options, int n) {
+  options->options.l0_stop_trigger = n;
+}
+void ziggydb_options_set_read_compactions(ziggydb_options_t* options, uint8_t v) {
+  options->options.read_compactions = v != 0;
+}
 
 ziggydb_readoptions_t* ziggydb_readoptions_create(void) {
   return new (std::nothrow) ziggydb_readoptions_t;
