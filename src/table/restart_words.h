@@ -59,7 +59,8 @@ class RestartWords {
   // its packed value. False when the block must be searched.
   bool FindFirstNotBefore(std::string_view target, uint32_t* index, uint64_t* value) const;
   size_t memory_bytes() const {
-    return (words_.capacity() + values_.capacity()) * sizeof(uint64_t) + prefix_.capacity();
+    return (words_.capacity() + values_.capacity() + top_.capacity()) * sizeof(uint64_t) +
+           prefix_.capacity();
   }
 
  private:
@@ -73,10 +74,18 @@ class RestartWords {
     uint32_t past;
   };
   std::optional<Tie> TiedRestarts(std::string_view target) const;
+  // The first restart whose word is at least `word` (size() when none is).
+  uint32_t LowerBound(uint64_t word) const;
 
   size_t trailer_bytes_ = 0;
   std::string prefix_;
   std::vector<uint64_t> words_;
+  // top_[j] == words_[j * kTopStride]: a lookup searches these first, then one stride of words_.
+  // A binary search over words_ (128 KiB for a 64 MB table's index) is ~14 dependent steps, the
+  // last ones on cold lines; over top_ (1/32 of it) it is five fewer, and the stride it leaves
+  // is four or five lines, asked for at once.
+  static constexpr size_t kTopStride = 32;
+  std::vector<uint64_t> top_;
   // Empty, or values_[i] is the packed value of restart i's entry, every entry being a restart.
   std::vector<uint64_t> values_;
 };
